@@ -1,0 +1,125 @@
+// abi.ts: every export of the module, and nothing else exports. The bindings (bindings/wasm.ts)
+// type this same list and a test compares the two. Only i32/f32/f64 scalars and byte offsets
+// into memory cross; calls are per epoch or per whole input, never per element. Pointers
+// (`ctx`, `x`, ...) are byte offsets planned by the bindings (see arena.ts for the context block).
+// Kernels never trap on user data: the bindings validate shapes and values before calling.
+
+import { C_RNG } from './arena';
+import { act_backward, act_forward } from './act';
+import { f32_gemm, f32_gemm_scalar } from './gemm';
+import { loss_backward, loss_rows } from './loss';
+import { find_nonfinite, find_outside01, norm_apply, norm_fit, norm_invert } from './norm';
+import { rng_normal, rng_seed, rng_uniform } from './rng';
+import { crc32, detect, f32_quantile } from './stats';
+import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
+import { eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
+
+/** ABI version: bumped whenever an export or the context layout changes. */
+export function ae_abi_version(): i32 { return 1; }
+
+/** First free byte after the module's static data: the bindings place their arena from here. */
+export function ae_heap_base(): usize { return __heap_base; }
+
+/** Seeds the model's rng (state in the context block) from a 32-bit seed. */
+export function ae_seed(ctx: usize, seed: u32): void { rng_seed(ctx + C_RNG, seed); }
+
+/** Glorot-uniform weights, zero biases, drawn from the model's rng. */
+export function ae_init_params(ctx: usize): void { init_params(ctx); }
+
+/** Zeroes the optimizer state (moments, step count, beta powers) before a fit. */
+export function ae_optimizer_reset(ctx: usize): void {
+  const bytes = <usize>ci(ctx, C_NPARAMS) << 2;
+  memory.fill(cp(ctx, C_M), 0, bytes);
+  memory.fill(cp(ctx, C_V), 0, bytes);
+  store<i32>(ctx + C_STEP, 0);
+  store<f64>(ctx + C_B1T, 1.0);
+  store<f64>(ctx + C_B2T, 1.0);
+}
+
+/** perm[i] = i for i < n. */
+export function ae_perm_init(perm: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<i32>(perm + (<usize>i << 2), i);
+}
+
+/** One epoch: x[n][in], t[n][out] (t may equal x), perm i32[n]; returns the mean element loss (NaN = diverged). */
+export function ae_train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32): f64 {
+  return train_epoch(ctx, x, t, n, perm, shuffle, batch);
+}
+
+/** Mean element loss of x against t over n rows, no training. */
+export function ae_eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 { return eval_loss(ctx, x, t, n); }
+
+/** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the mean element loss. */
+export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 {
+  return net_grads(ctx, x, t, n) / (<f64>n * <f64>ci(ctx, C_OUTDIM));
+}
+
+/** Layers l0..l1 over n rows of x into out; flags 1: normalize x in place first, 2: de-normalize out. */
+export function ae_infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
+  infer(ctx, x, n, l0, l1, out, flags);
+}
+
+/** out f32[n]: per-row reconstruction error (x is normalized in place first). */
+export function ae_score(ctx: usize, x: usize, n: i32, out: usize): void { score(ctx, x, n, out); }
+
+/** Fits the normalizer (mode in the context block) on n rows of x. */
+export function ae_norm_fit(ctx: usize, x: usize, n: i32): void {
+  norm_fit(ci(ctx, C_NORM), x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B), cp(ctx, C_SCRATCH));
+}
+
+/** Normalizes n rows of x (input width) in place. */
+export function ae_norm_apply(ctx: usize, x: usize, n: i32): void {
+  norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+}
+
+/** Maps n normalized rows of x back to input units in place. */
+export function ae_norm_invert(ctx: usize, x: usize, n: i32): void {
+  norm_invert(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+}
+
+/** Index of the first NaN/Inf among n floats at x, or -1. */
+export function ae_find_nonfinite(x: usize, n: i32): i32 { return find_nonfinite(x, n); }
+
+/** Index of the first value outside [0, 1] among n floats at x, or -1. */
+export function ae_find_outside01(x: usize, n: i32): i32 { return find_outside01(x, n); }
+
+/** q-quantile of n floats at p (sorts them in place). */
+export function ae_quantile(p: usize, n: i32, q: f64): f32 { return f32_quantile(p, n, q); }
+
+/** u8 flags[n] = scores[i] > threshold. */
+export function ae_detect(scores: usize, n: i32, threshold: f32, flags: usize): void { detect(scores, n, threshold, flags); }
+
+/** CRC-32 of len bytes at p. */
+export function ae_crc32(p: usize, len: i32): u32 { return crc32(p, len); }
+
+/** Fills n floats at p from the model's rng: kind 0 uniform [0,1), 1 standard normal. */
+export function ae_rng_fill(ctx: usize, p: usize, n: i32, kind: i32): void {
+  const rng = ctx + C_RNG;
+  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), kind == 1 ? rng_normal(rng) : rng_uniform(rng));
+}
+
+// kernel entry points for tests and benchmarks (the same code the graph runs)
+
+/** C[M][N] = init + A.B (see gemm.ts for strides and modes), tiled SIMD. */
+export function ae_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32): void {
+  f32_gemm(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode);
+}
+
+/** The same product, scalar. */
+export function ae_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32): void {
+  f32_gemm_scalar(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode);
+}
+
+/** y = f(y) for n floats, in place. */
+export function ae_act_forward(act: i32, y: usize, n: i32): void { act_forward(act, y, n); }
+
+/** d *= f'(a) for n floats. */
+export function ae_act_backward(act: i32, d: usize, a: usize, n: i32): void { act_backward(act, d, a, n); }
+
+/** out[r] = mean element loss of row r of p vs t (R rows, C columns). */
+export function ae_loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: usize): void { loss_rows(loss, p, t, R, C, out); }
+
+/** d = dLoss/dp for the mean over n elements (fused: wrt the input of a sigmoid output). */
+export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fused: i32): void {
+  loss_backward(loss, d, p, t, n, fused != 0);
+}

@@ -1,0 +1,98 @@
+// act.ts: elementwise activations, forward in place and backward from the saved output.
+// Every derivative here is written in terms of the activation's OUTPUT a (relu: a > 0, tanh:
+// 1 - a^2, sigmoid: a (1 - a), elu: a + 1 below zero), so forward keeps only its output and no
+// pre-activation cache. Backward overwrites dA with dZ = dA * f'(a) (overwrite policy).
+// leakyRelu slope 0.01 and elu alpha 1 follow PyTorch's defaults.
+
+import { f32_exp_scalar, f32_exp_simd, f32_sigmoid_scalar, f32_sigmoid_simd, f32_tanh_scalar, f32_tanh_simd } from './math';
+
+export const ACT_LINEAR: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_LEAKY_RELU: i32 = 2;
+export const ACT_ELU: i32 = 3;
+export const ACT_TANH: i32 = 4;
+export const ACT_SIGMOID: i32 = 5;
+export const ACT_COUNT: i32 = 6;
+
+const LEAKY: f32 = 0.01;
+
+// @ts-ignore: decorator
+@inline function act_simd(act: i32, x: v128): v128 {
+  switch (act) {
+    case ACT_RELU: return f32x4.max(x, f32x4.splat(0));
+    case ACT_LEAKY_RELU: return f32x4.max(x, f32x4.mul(x, f32x4.splat(LEAKY)));
+    case ACT_ELU: {
+      const e = f32x4.sub(f32_exp_simd(f32x4.min(x, f32x4.splat(0))), f32x4.splat(1));
+      return v128.bitselect(x, e, f32x4.gt(x, f32x4.splat(0)));
+    }
+    case ACT_TANH: return f32_tanh_simd(x);
+    case ACT_SIGMOID: return f32_sigmoid_simd(x);
+    default: return x;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function act_scalar(act: i32, x: f32): f32 {
+  switch (act) {
+    case ACT_RELU: return max<f32>(x, 0);
+    case ACT_LEAKY_RELU: return max<f32>(x, x * LEAKY);
+    case ACT_ELU: return x > 0 ? x : f32_exp_scalar(min<f32>(x, 0)) - <f32>1;
+    case ACT_TANH: return f32_tanh_scalar(x);
+    case ACT_SIGMOID: return f32_sigmoid_scalar(x);
+    default: return x;
+  }
+}
+
+/** y[i] = f(y[i]) for i < n, in place. y: n floats. */
+export function act_forward(act: i32, y: usize, n: i32): void {
+  if (act == ACT_LINEAR) return;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = y + (<usize>i << 2);
+    v128.store(p, act_simd(act, v128.load(p)));
+  }
+  for (; i < n; i++) {
+    const p = y + (<usize>i << 2);
+    store<f32>(p, act_scalar(act, load<f32>(p)));
+  }
+}
+
+// f'(a) as a function of the output a: the one table of derivatives.
+// @ts-ignore: decorator
+@inline function dact_simd(act: i32, a: v128): v128 {
+  const one = f32x4.splat(1);
+  switch (act) {
+    case ACT_RELU: return v128.and(one, f32x4.gt(a, f32x4.splat(0)));
+    case ACT_LEAKY_RELU: return v128.bitselect(one, f32x4.splat(LEAKY), f32x4.gt(a, f32x4.splat(0)));
+    case ACT_ELU: return v128.bitselect(one, f32x4.add(a, one), f32x4.gt(a, f32x4.splat(0)));
+    case ACT_TANH: return f32x4.sub(one, f32x4.mul(a, a));
+    case ACT_SIGMOID: return f32x4.mul(a, f32x4.sub(one, a));
+    default: return one;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function dact_scalar(act: i32, a: f32): f32 {
+  switch (act) {
+    case ACT_RELU: return a > 0 ? <f32>1 : <f32>0;
+    case ACT_LEAKY_RELU: return a > 0 ? <f32>1 : LEAKY;
+    case ACT_ELU: return a > 0 ? <f32>1 : a + <f32>1;
+    case ACT_TANH: return <f32>1 - a * a;
+    case ACT_SIGMOID: return a * (<f32>1 - a);
+    default: return 1;
+  }
+}
+
+/** d[i] *= f'(a[i]) for i < n: turns dA into dZ. d, a: n floats. */
+export function act_backward(act: i32, d: usize, a: usize, n: i32): void {
+  if (act == ACT_LINEAR) return;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(d + off, f32x4.mul(v128.load(d + off), dact_simd(act, v128.load(a + off))));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(d + off, load<f32>(d + off) * dact_scalar(act, load<f32>(a + off)));
+  }
+}

@@ -1,0 +1,64 @@
+// arena.ts: the memory plan shared with bindings/wasm.ts. The TypeScript side sizes and places
+// every block once (create, load, start of fit) and writes their offsets into a context block;
+// kernels only read it. One block per role: params, grads, moments m and v share one layout,
+// so the update is one flat loop and save() copies one block. Nothing here allocates.
+// The numbers below are the ABI: change them and bump ABI_VERSION (abi.ts) and wasm.ts together.
+
+// context block: byte offsets of i32 / f32 / f64 fields (the block is 16-byte aligned)
+export const C_NLAYERS = 0;     // i32 layers in the graph
+export const C_LOSS = 4;        // i32 LOSS_*
+export const C_OPT = 8;         // i32 OPT_*
+export const C_CAP = 12;        // i32 rows the activation buffers hold (batch capacity)
+export const C_NPARAMS = 16;    // i32 floats in the param block (a multiple of 4)
+export const C_PARAMS = 20;     // ptr f32[NPARAMS]
+export const C_GRADS = 24;      // ptr f32[NPARAMS]
+export const C_M = 28;          // ptr f32[NPARAMS] first moment / momentum buffer
+export const C_V = 32;          // ptr f32[NPARAMS] second moment
+export const C_LAYERS = 36;     // ptr layer table, NLAYERS * L_BYTES
+export const C_INDIM = 40;      // i32 network input width
+export const C_OUTDIM = 44;     // i32 network output width
+export const C_NORM = 48;       // i32 NORM_*
+export const C_NORM_A = 52;     // ptr f32[INDIM] shift (mean or min)
+export const C_NORM_B = 56;     // ptr f32[INDIM] scale (std or range)
+export const C_SCRATCH = 60;    // ptr f64[2 * INDIM] for norm_fit
+export const C_BATCH_IN = 64;   // ptr f32[CAP * INDIM] gathered batch input
+export const C_BATCH_TGT = 68;  // ptr f32[CAP * OUTDIM] gathered batch target
+export const C_DELTA0 = 72;     // ptr f32[CAP * MAXWIDTH] gradient ping
+export const C_DELTA1 = 76;     // ptr f32[CAP * MAXWIDTH] gradient pong
+export const C_WT = 80;         // ptr f32[max I*O] transposed weights for dX
+export const C_STEP = 84;       // i32 optimizer steps taken
+export const C_LATENT = 88;     // i32 index of the bottleneck layer (encode stops after it)
+export const C_LR = 96;         // f32 learning rate
+export const C_BETA1 = 100;     // f32 Adam beta1
+export const C_BETA2 = 104;     // f32 Adam beta2
+export const C_EPS = 108;       // f32 Adam epsilon
+export const C_WD = 112;        // f32 weight decay (L2 for sgd/momentum/adam, decoupled for adamw)
+export const C_MOMENTUM = 116;  // f32 momentum
+export const C_B1T = 120;       // f64 beta1^step
+export const C_B2T = 128;       // f64 beta2^step
+export const C_RNG = 136;       // u32[4] xoshiro128** state
+export const C_NOISE = 152;     // f32 std of Gaussian input noise added in training (denoising); 0 = none
+export const C_BYTES = 256;
+
+// layer table entry: byte offsets of i32 fields
+export const L_OP = 0;          // OP_*
+export const L_ACT = 4;         // ACT_*
+export const L_IN = 8;          // I: input features per row
+export const L_OUT = 12;        // O: output features per row
+export const L_W = 16;          // float offset of W[I][O] in the param block
+export const L_B = 20;          // float offset of b[O]
+export const L_Y = 24;          // ptr f32[CAP * O] this layer's output
+export const L_BYTES = 64;      // room for conv dims later
+
+export const OP_DENSE = 1;
+
+// @ts-ignore: decorator
+@inline export function ci(ctx: usize, field: usize): i32 { return load<i32>(ctx + field); }
+// @ts-ignore: decorator
+@inline export function cp(ctx: usize, field: usize): usize { return <usize>load<u32>(ctx + field); }
+// @ts-ignore: decorator
+@inline export function cf(ctx: usize, field: usize): f32 { return load<f32>(ctx + field); }
+// @ts-ignore: decorator
+@inline export function layer(ctx: usize, l: i32): usize { return cp(ctx, C_LAYERS) + <usize>l * L_BYTES; }
+// @ts-ignore: decorator
+@inline export function li(L: usize, field: usize): i32 { return load<i32>(L + field); }

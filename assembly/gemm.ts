@@ -1,0 +1,204 @@
+// gemm.ts: f32 matrix products for dense layers, forward and backward.
+// C[M][N] = A(M x K) . B[K][N], initialised from zero, a bias row, or C itself (accumulate).
+// A is read through two strides (row `sam`, column `sak`, in elements), so the same kernel
+// serves X.W (A = X) and X^T.dY (A = X read transposed) without a copy. B and C are row-major.
+// Register tiles of 4 rows x 8 columns (8 f32x4 accumulators, XNNPACK's 4x8 "splat" scheme),
+// then 4x4, then scalar columns; leftover rows take 1x8 / 1x4 / scalar. Sum order is fixed:
+// init, then k = 0..K-1 in order, so results are identical on every host.
+// Dims: M rows of C, N columns of C, K the shared dimension.
+
+export const GEMM_ZERO: i32 = 0;
+export const GEMM_BIAS: i32 = 1;
+export const GEMM_ACC: i32 = 2;
+
+// @ts-ignore: decorator
+@inline function vinit(mode: i32, bias: usize, c: usize): v128 {
+  if (mode == GEMM_BIAS) return v128.load(bias);
+  if (mode == GEMM_ACC) return v128.load(c);
+  return f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline function sinit(mode: i32, bias: usize, c: usize): f32 {
+  if (mode == GEMM_BIAS) return load<f32>(bias);
+  if (mode == GEMM_ACC) return load<f32>(c);
+  return 0;
+}
+
+/** 4 rows x 8 columns. a: &A(m,0); b: &B[0][n]; c: &C[m][n]; bias: &bias[n]; strides in bytes. */
+function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
+                           c: usize, ldc: usize, bias: usize, mode: i32): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  let vacc0x0123 = vinit(mode, bias, c), vacc0x4567 = vinit(mode, bias + 16, c + 16);
+  let vacc1x0123 = vinit(mode, bias, c1), vacc1x4567 = vinit(mode, bias + 16, c1 + 16);
+  let vacc2x0123 = vinit(mode, bias, c2), vacc2x4567 = vinit(mode, bias + 16, c2 + 16);
+  let vacc3x0123 = vinit(mode, bias, c3), vacc3x4567 = vinit(mode, bias + 16, c3 + 16);
+  let a0 = a, a1 = a + sam, a2 = a1 + sam, a3 = a2 + sam;
+  for (let k = 0; k < K; k++) {
+    const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
+    const va0 = v128.load32_splat(a0);
+    const va1 = v128.load32_splat(a1);
+    const va2 = v128.load32_splat(a2);
+    const va3 = v128.load32_splat(a3);
+    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
+    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
+    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
+    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
+    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
+    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
+    a0 += sak; a1 += sak; a2 += sak; a3 += sak;
+    b += ldb;
+  }
+  v128.store(c, vacc0x0123); v128.store(c, vacc0x4567, 16);
+  v128.store(c1, vacc1x0123); v128.store(c1, vacc1x4567, 16);
+  v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
+  v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16);
+}
+
+/** 4 rows x 4 columns. */
+function f32_gemm_4x4_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
+                           c: usize, ldc: usize, bias: usize, mode: i32): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  let vacc0 = vinit(mode, bias, c), vacc1 = vinit(mode, bias, c1);
+  let vacc2 = vinit(mode, bias, c2), vacc3 = vinit(mode, bias, c3);
+  let a0 = a, a1 = a + sam, a2 = a1 + sam, a3 = a2 + sam;
+  for (let k = 0; k < K; k++) {
+    const vb = v128.load(b);
+    vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load32_splat(a0), vb));
+    vacc1 = f32x4.add(vacc1, f32x4.mul(v128.load32_splat(a1), vb));
+    vacc2 = f32x4.add(vacc2, f32x4.mul(v128.load32_splat(a2), vb));
+    vacc3 = f32x4.add(vacc3, f32x4.mul(v128.load32_splat(a3), vb));
+    a0 += sak; a1 += sak; a2 += sak; a3 += sak;
+    b += ldb;
+  }
+  v128.store(c, vacc0); v128.store(c1, vacc1); v128.store(c2, vacc2); v128.store(c3, vacc3);
+}
+
+/** 1 row x 8 columns. */
+function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
+                           c: usize, bias: usize, mode: i32): void {
+  let vacc0123 = vinit(mode, bias, c), vacc4567 = vinit(mode, bias + 16, c + 16);
+  for (let k = 0; k < K; k++) {
+    const va = v128.load32_splat(a);
+    vacc0123 = f32x4.add(vacc0123, f32x4.mul(va, v128.load(b)));
+    vacc4567 = f32x4.add(vacc4567, f32x4.mul(va, v128.load(b, 16)));
+    a += sak;
+    b += ldb;
+  }
+  v128.store(c, vacc0123); v128.store(c, vacc4567, 16);
+}
+
+/** 1 row x 4 columns. */
+function f32_gemm_1x4_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
+                           c: usize, bias: usize, mode: i32): void {
+  let vacc = vinit(mode, bias, c);
+  for (let k = 0; k < K; k++) {
+    vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(a), v128.load(b)));
+    a += sak;
+    b += ldb;
+  }
+  v128.store(c, vacc);
+}
+
+/** 1 row x 1 column, scalar: the tail of every tile, in the same sum order. */
+// @ts-ignore: decorator
+@inline function f32_gemm_1x1_scalar(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
+                                     c: usize, bias: usize, mode: i32): void {
+  let acc = sinit(mode, bias, c);
+  for (let k = 0; k < K; k++) {
+    acc += load<f32>(a) * load<f32>(b);
+    a += sak;
+    b += ldb;
+  }
+  store<f32>(c, acc);
+}
+
+/**
+ * C[M][N] = init + sum_k A(m,k) * B[k][n].
+ * a: A base, element (m,k) at a + 4*(m*sam + k*sak); b: B[K][N] row stride ldb; c: C row stride ldc
+ * (strides in elements). mode: GEMM_ZERO (init 0), GEMM_BIAS (init bias[n]), GEMM_ACC (init C).
+ */
+export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
+                         c: usize, ldc: i32, bias: usize, mode: i32): void {
+  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+  const N8 = N & ~7, N4 = N & ~3;
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
+    let n = 0;
+    for (; n < N8; n += 8) {
+      f32_gemm_4x8_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode);
+    }
+    if (n < N4) {
+      f32_gemm_4x4_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode);
+      n += 4;
+    }
+    for (; n < N; n++) {
+      for (let i = 0; i < 4; i++) {
+        f32_gemm_1x1_scalar(K, am + <usize>i * samB, sakB, b + (<usize>n << 2), ldbB,
+                            cm + <usize>i * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode);
+      }
+    }
+  }
+  for (; m < M; m++) {
+    const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
+    let n = 0;
+    for (; n < N8; n += 8) {
+      f32_gemm_1x8_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode);
+    }
+    if (n < N4) {
+      f32_gemm_1x4_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode);
+      n += 4;
+    }
+    for (; n < N; n++) {
+      f32_gemm_1x1_scalar(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode);
+    }
+  }
+}
+
+/** The same product, scalar and untiled: the in-module oracle the SIMD path is checked against. */
+export function f32_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
+                                c: usize, ldc: i32, bias: usize, mode: i32): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      f32_gemm_1x1_scalar(K, a + (<usize>(m * sam) << 2), <usize>sak << 2, b + (<usize>n << 2), <usize>ldb << 2,
+                          c + (<usize>(m * ldc + n) << 2), bias + (<usize>n << 2), mode);
+    }
+  }
+}
+
+/** dst[n] = sum_r src[r][n] over R rows of N columns (row stride N): the bias gradient. */
+export function f32_colsum(dst: usize, src: usize, R: i32, N: i32): void {
+  const ld = <usize>N << 2;
+  let n = 0;
+  for (; n + 4 <= N; n += 4) {
+    let vacc = f32x4.splat(0);
+    let p = src + (<usize>n << 2);
+    for (let r = 0; r < R; r++) {
+      vacc = f32x4.add(vacc, v128.load(p));
+      p += ld;
+    }
+    v128.store(dst + (<usize>n << 2), vacc);
+  }
+  for (; n < N; n++) {
+    let acc: f32 = 0;
+    let p = src + (<usize>n << 2);
+    for (let r = 0; r < R; r++) {
+      acc += load<f32>(p);
+      p += ld;
+    }
+    store<f32>(dst + (<usize>n << 2), acc);
+  }
+}
+
+/** dst[N][R] = src[R][N] transposed (for dX = dY . W^T). */
+export function f32_transpose(dst: usize, src: usize, R: i32, N: i32): void {
+  for (let r = 0; r < R; r++) {
+    const row = src + (<usize>(r * N) << 2);
+    for (let n = 0; n < N; n++) {
+      store<f32>(dst + (<usize>(n * R + r) << 2), load<f32>(row + (<usize>n << 2)));
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// loss.ts: reconstruction losses, their gradients and per-row scores.
+// The loss of a batch is the MEAN over all R*C elements (PyTorch reduction='mean'); the score of
+// a row is the mean of its C element losses. Row sums run in a fixed order (f32x4 lanes, then
+// lanes 0+1+2+3, then the scalar tail), so a row's score is the same in every batch it lands in.
+// bce clamps each log at -100 as PyTorch's BCELoss does; after a sigmoid output the gradient is
+// taken with respect to the pre-activation, (p - t) / N, which is exact and never divides by ~0.
+// Dims: R rows, C columns (output width).
+
+import { f32_log_scalar } from './math';
+
+export const LOSS_MSE: i32 = 0;
+export const LOSS_MAE: i32 = 1;
+export const LOSS_BCE: i32 = 2;
+export const LOSS_COUNT: i32 = 3;
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function bce_elem(p: f32, t: f32): f32 {
+  const lp = max<f32>(f32_log_scalar(p), -100);
+  const lq = max<f32>(f32_log_scalar(<f32>1 - p), -100);
+  return -(t * lp + (<f32>1 - t) * lq);
+}
+
+/** Sum of element losses of one row of C values. p: prediction, t: target. */
+export function loss_row_sum(loss: i32, p: usize, t: usize, C: i32): f32 {
+  let acc: f32 = 0;
+  let j = 0;
+  if (loss == LOSS_BCE) {
+    for (; j < C; j++) {
+      const off = <usize>j << 2;
+      acc += bce_elem(load<f32>(p + off), load<f32>(t + off));
+    }
+    return acc;
+  }
+  let vacc = f32x4.splat(0);
+  for (; j + 4 <= C; j += 4) {
+    const off = <usize>j << 2;
+    const d = f32x4.sub(v128.load(p + off), v128.load(t + off));
+    vacc = f32x4.add(vacc, loss == LOSS_MSE ? f32x4.mul(d, d) : f32x4.abs(d));
+  }
+  acc = hsum(vacc);
+  for (; j < C; j++) {
+    const off = <usize>j << 2;
+    const d = load<f32>(p + off) - load<f32>(t + off);
+    acc += loss == LOSS_MSE ? d * d : abs<f32>(d);
+  }
+  return acc;
+}
+
+/** out[r] = mean element loss of row r, for R rows of C columns. */
+export function loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: usize): void {
+  const ld = <usize>C << 2;
+  const inv = <f32>1 / <f32>C;
+  for (let r = 0; r < R; r++) {
+    store<f32>(out + (<usize>r << 2), loss_row_sum(loss, p + <usize>r * ld, t + <usize>r * ld, C) * inv);
+  }
+}
+
+/** Sum of all element losses over R rows (f64 across rows). */
+export function loss_sum(loss: i32, p: usize, t: usize, R: i32, C: i32): f64 {
+  const ld = <usize>C << 2;
+  let total: f64 = 0;
+  for (let r = 0; r < R; r++) {
+    total += <f64>loss_row_sum(loss, p + <usize>r * ld, t + <usize>r * ld, C);
+  }
+  return total;
+}
+
+/**
+ * d[i] = d loss / d p[i] for the mean over n = R*C elements; with `fusedSigmoid` (bce after a
+ * sigmoid output) d is the gradient wrt the sigmoid's input instead. d may not alias p or t.
+ */
+export function loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fusedSigmoid: bool): void {
+  const invN = <f32>1 / <f32>n;
+  let i = 0;
+  if (loss == LOSS_BCE && !fusedSigmoid) {
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      const pv = load<f32>(p + off), tv = load<f32>(t + off);
+      store<f32>(d + off, (pv - tv) / max<f32>(pv * (<f32>1 - pv), 1e-12) * invN);
+    }
+    return;
+  }
+  const scale = loss == LOSS_MSE ? invN + invN : invN;
+  const vscale = f32x4.splat(scale);
+  const zero = f32x4.splat(0);
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    let g = f32x4.sub(v128.load(p + off), v128.load(t + off));
+    if (loss == LOSS_MAE) {
+      // sign(g): +1, -1, or 0 where g == 0
+      g = v128.or(v128.and(f32x4.splat(1), f32x4.gt(g, zero)), v128.and(f32x4.splat(-1), f32x4.lt(g, zero)));
+    }
+    v128.store(d + off, f32x4.mul(g, vscale));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    let g = load<f32>(p + off) - load<f32>(t + off);
+    if (loss == LOSS_MAE) g = g > 0 ? <f32>1 : g < 0 ? <f32>-1 : <f32>0;
+    store<f32>(d + off, g * scale);
+  }
+}

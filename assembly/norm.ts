@@ -1,0 +1,118 @@
+// norm.ts: the input normalizer, fitted in fit() and saved with the model, plus input checks.
+// Both modes store a shift A and a scale B per column and apply x' = (x - A) / B:
+// standard: A = mean, B = population std (ddof 0, as scikit-learn's StandardScaler), 1 where 0;
+// minmax:   A = min,  B = max - min, 1 where 0. Sums run over rows in order, in f64.
+// Dims: R rows, C columns.
+
+export const NORM_NONE: i32 = 0;
+export const NORM_STANDARD: i32 = 1;
+export const NORM_MINMAX: i32 = 2;
+
+/** Fits A[C], B[C] (f32) from x[R][C]; acc is scratch for 2*C f64. R >= 1. */
+export function norm_fit(mode: i32, x: usize, R: i32, C: i32, A: usize, B: usize, acc: usize): void {
+  const acc2 = acc + (<usize>C << 3);
+  for (let c = 0; c < C; c++) {
+    const v0 = <f64>load<f32>(x + (<usize>c << 2));
+    store<f64>(acc + (<usize>c << 3), mode == NORM_MINMAX ? v0 : 0);
+    store<f64>(acc2 + (<usize>c << 3), mode == NORM_MINMAX ? v0 : 0);
+  }
+  if (mode == NORM_MINMAX) {
+    for (let r = 0; r < R; r++) {
+      const row = x + (<usize>(r * C) << 2);
+      for (let c = 0; c < C; c++) {
+        const v = <f64>load<f32>(row + (<usize>c << 2));
+        const pa = acc + (<usize>c << 3), pb = acc2 + (<usize>c << 3);
+        if (v < load<f64>(pa)) store<f64>(pa, v);
+        if (v > load<f64>(pb)) store<f64>(pb, v);
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      const lo = load<f64>(acc + (<usize>c << 3)), range = load<f64>(acc2 + (<usize>c << 3)) - lo;
+      store<f32>(A + (<usize>c << 2), <f32>lo);
+      store<f32>(B + (<usize>c << 2), range > 0 ? <f32>range : 1);
+    }
+    return;
+  }
+  // standard: two passes (mean, then squared deviations), as numerically safe as it is simple
+  for (let r = 0; r < R; r++) {
+    const row = x + (<usize>(r * C) << 2);
+    for (let c = 0; c < C; c++) {
+      const p = acc + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<f32>(row + (<usize>c << 2)));
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    const p = acc + (<usize>c << 3);
+    store<f64>(p, load<f64>(p) / <f64>R);
+  }
+  for (let r = 0; r < R; r++) {
+    const row = x + (<usize>(r * C) << 2);
+    for (let c = 0; c < C; c++) {
+      const d = <f64>load<f32>(row + (<usize>c << 2)) - load<f64>(acc + (<usize>c << 3));
+      const p = acc2 + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + d * d);
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    const sd = Math.sqrt(load<f64>(acc2 + (<usize>c << 3)) / <f64>R);
+    store<f32>(A + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
+    store<f32>(B + (<usize>c << 2), sd > 0 ? <f32>sd : 1);
+  }
+}
+
+/** x[r][c] = (x[r][c] - A[c]) / B[c], in place. */
+export function norm_apply(x: usize, R: i32, C: i32, A: usize, B: usize): void {
+  for (let r = 0; r < R; r++) {
+    const row = x + (<usize>(r * C) << 2);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      v128.store(row + off, f32x4.div(f32x4.sub(v128.load(row + off), v128.load(A + off)), v128.load(B + off)));
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      store<f32>(row + off, (load<f32>(row + off) - load<f32>(A + off)) / load<f32>(B + off));
+    }
+  }
+}
+
+/** x[r][c] = x[r][c] * B[c] + A[c], in place: back to the caller's units. */
+export function norm_invert(x: usize, R: i32, C: i32, A: usize, B: usize): void {
+  for (let r = 0; r < R; r++) {
+    const row = x + (<usize>(r * C) << 2);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const off = <usize>c << 2;
+      v128.store(row + off, f32x4.add(f32x4.mul(v128.load(row + off), v128.load(B + off)), v128.load(A + off)));
+    }
+    for (; c < C; c++) {
+      const off = <usize>c << 2;
+      store<f32>(row + off, load<f32>(row + off) * load<f32>(B + off) + load<f32>(A + off));
+    }
+  }
+}
+
+/** Index of the first NaN or +-Inf among n floats, or -1. */
+export function find_nonfinite(x: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    // x - x is 0 for finite x and NaN for NaN and Inf; NaN != NaN
+    const d = f32x4.sub(v, v);
+    if (v128.any_true(f32x4.ne(d, d))) break;
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (!isFinite<f32>(v)) return i;
+  }
+  return -1;
+}
+
+/** Index of the first value outside [0, 1] among n floats, or -1. */
+export function find_outside01(x: usize, n: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (!(v >= 0 && v <= 1)) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,210 @@
+// train.ts: the network as a layer graph, run forward, backward and updated inside the module.
+// Reads like llm.c's gpt2_forward / gpt2_backward / gpt2_update: layer kernels in order, then the
+// same in reverse, then one flat optimizer step. An epoch (shuffle, gather, step per batch) is a
+// single call, so the host crosses the boundary once per epoch, never per batch or element.
+// Gradients are overwritten each batch (no accumulation, no zero_grad needed).
+// Dims: R rows in the current batch/chunk, I/O a layer's input/output width.
+
+import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
+  C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
+  C_OUTDIM, C_PARAMS, C_RNG, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, OP_DENSE, L_OP,
+  cf, ci, cp, layer, li } from './arena';
+import { ACT_SIGMOID, act_backward, act_forward } from './act';
+import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_transpose } from './gemm';
+import { LOSS_BCE, loss_backward, loss_rows, loss_sum } from './loss';
+import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
+import { NORM_NONE, norm_apply, norm_invert } from './norm';
+import { rng_normal, rng_shuffle, rng_uniform } from './rng';
+
+// @ts-ignore: decorator
+@inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
+
+/** True when the last layer is a sigmoid and the loss is bce: the gradient is taken wrt its input. */
+function fused_sigmoid_bce(ctx: usize): bool {
+  return ci(ctx, C_LOSS) == LOSS_BCE && li(layer(ctx, ci(ctx, C_NLAYERS) - 1), L_ACT) == ACT_SIGMOID;
+}
+
+/** Glorot-uniform weights U(-a, a), a = sqrt(6 / (I + O)), zero biases, layer by layer from the rng. */
+export function init_params(ctx: usize): void {
+  const params = cp(ctx, C_PARAMS), rng = ctx + C_RNG;
+  memory.fill(params, 0, <usize>ci(ctx, C_NPARAMS) << 2);
+  for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
+    const L = layer(ctx, l);
+    if (li(L, L_OP) != OP_DENSE) continue;
+    const I = li(L, L_IN), O = li(L, L_OUT);
+    const a = <f32>Math.sqrt(6.0 / <f64>(I + O));
+    const w = fptr(params, li(L, L_W));
+    for (let i = 0; i < I * O; i++) {
+      store<f32>(w + (<usize>i << 2), (rng_uniform(rng) * <f32>2 - <f32>1) * a);
+    }
+  }
+}
+
+/** Runs layers l0..l1 on R rows starting at x (row width = layer l0's input); returns &Y[l1]. */
+export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32): usize {
+  const params = cp(ctx, C_PARAMS);
+  let inp = x;
+  for (let l = l0; l <= l1; l++) {
+    const L = layer(ctx, l);
+    const I = li(L, L_IN), O = li(L, L_OUT), y = cp(L, L_Y);
+    // dense: Y = X.W + b (bias fused into the GEMM's init), then the activation in place
+    f32_gemm(R, O, I, inp, I, 1, fptr(params, li(L, L_W)), O, y, O, fptr(params, li(L, L_B)), GEMM_BIAS);
+    act_forward(li(L, L_ACT), y, R * O);
+    inp = y;
+  }
+  return inp;
+}
+
+/**
+ * Backward through all layers for R rows whose forward input was x. On entry DELTA0 holds
+ * dLoss/dY of the last layer (or dLoss/dZ when fused); leaves dW, db in the grad block.
+ */
+export function net_backward(ctx: usize, x: usize, R: i32): void {
+  const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT);
+  const last = ci(ctx, C_NLAYERS) - 1;
+  const fused = fused_sigmoid_bce(ctx);
+  let d = cp(ctx, C_DELTA0), dnext = cp(ctx, C_DELTA1);
+  for (let l = last; l >= 0; l--) {
+    const L = layer(ctx, l);
+    const I = li(L, L_IN), O = li(L, L_OUT);
+    const inp = l == 0 ? x : cp(layer(ctx, l - 1), L_Y);
+    // dZ = dA * f'(a), from the saved output
+    if (!(l == last && fused)) act_backward(li(L, L_ACT), d, cp(L, L_Y), R * O);
+    // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ
+    f32_gemm(I, O, R, inp, 1, I, d, O, fptr(grads, li(L, L_W)), O, 0, GEMM_ZERO);
+    f32_colsum(fptr(grads, li(L, L_B)), d, R, O);
+    if (l == 0) break;
+    // dX = dZ . W^T, with W^T packed once per batch
+    f32_transpose(wt, fptr(params, li(L, L_W)), I, O);
+    f32_gemm(R, I, O, d, O, 1, wt, I, dnext, I, 0, GEMM_ZERO);
+    const t = d; d = dnext; dnext = t;
+  }
+}
+
+/** One optimizer step over the whole param block. */
+export function net_update(ctx: usize): void {
+  const n = ci(ctx, C_NPARAMS), opt = ci(ctx, C_OPT);
+  const w = cp(ctx, C_PARAMS), g = cp(ctx, C_GRADS), m = cp(ctx, C_M), v = cp(ctx, C_V);
+  const lr = cf(ctx, C_LR), wd = cf(ctx, C_WD);
+  const step = ci(ctx, C_STEP) + 1;
+  store<i32>(ctx + C_STEP, step);
+  if (opt == OPT_ADAM || opt == OPT_ADAMW) {
+    const b1t = load<f64>(ctx + C_B1T) * <f64>cf(ctx, C_BETA1);
+    const b2t = load<f64>(ctx + C_B2T) * <f64>cf(ctx, C_BETA2);
+    store<f64>(ctx + C_B1T, b1t);
+    store<f64>(ctx + C_B2T, b2t);
+    adam_update(w, g, m, v, n, lr, cf(ctx, C_BETA1), cf(ctx, C_BETA2), cf(ctx, C_EPS), wd, opt == OPT_ADAMW, b1t, b2t);
+  } else if (opt == OPT_MOMENTUM) {
+    momentum_update(w, g, m, n, lr, cf(ctx, C_MOMENTUM), wd, step == 1);
+  } else {
+    sgd_update(w, g, n, lr, wd);
+  }
+}
+
+/** Forward, loss and backward on R <= CAP rows (x input, t target); returns the sum of element losses. */
+export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
+  const last = ci(ctx, C_NLAYERS) - 1, C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const y = net_forward(ctx, x, R, 0, last);
+  const total = loss_sum(loss, y, t, R, C);
+  loss_backward(loss, cp(ctx, C_DELTA0), y, t, R * C, fused_sigmoid_bce(ctx));
+  net_backward(ctx, x, R);
+  return total;
+}
+
+/** Copies row idx[r] of src (row width C) to row r of dst, for R rows. */
+function gather(dst: usize, src: usize, idx: usize, R: i32, C: i32): void {
+  const bytes = <usize>C << 2;
+  for (let r = 0; r < R; r++) {
+    memory.copy(dst + <usize>r * bytes, src + <usize>load<i32>(idx + (<usize>r << 2)) * bytes, bytes);
+  }
+}
+
+/** Adds N(0, noise^2) to n floats in place (denoising input corruption), from the model's rng. */
+function add_noise(ctx: usize, x: usize, n: i32, noise: f32): void {
+  const rng = ctx + C_RNG;
+  for (let i = 0; i < n; i++) {
+    const p = x + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) + noise * rng_normal(rng));
+  }
+}
+
+/**
+ * One epoch over n rows: x[n][INDIM] inputs, t[n][OUTDIM] targets (t may equal x).
+ * perm: i32[n] row order, reshuffled first when shuffle != 0 (0 = rows in order, read in place).
+ * Returns the epoch's mean element loss, each batch weighted by its rows (Keras's epoch loss).
+ */
+export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32): f64 {
+  const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM);
+  const bin = cp(ctx, C_BATCH_IN), btgt = cp(ctx, C_BATCH_TGT);
+  const noise = cf(ctx, C_NOISE);
+  if (shuffle != 0) rng_shuffle(ctx + C_RNG, perm, n);
+  let total: f64 = 0;
+  for (let start = 0; start < n; start += batch) {
+    const R = min(batch, n - start);
+    let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
+    if (shuffle != 0 || noise != 0) {
+      const idx = perm + (<usize>start << 2);
+      gather(bin, x, idx, R, D);
+      if (t != x) {
+        gather(btgt, t, idx, R, C);
+        tgt = btgt;
+      } else if (noise != 0) {
+        gather(btgt, x, idx, R, C);
+        tgt = btgt;
+      } else {
+        tgt = bin;
+      }
+      inp = bin;
+      if (noise != 0) add_noise(ctx, bin, R * D, noise);
+    }
+    total += net_grads(ctx, inp, tgt, R);
+    net_update(ctx);
+  }
+  return total / (<f64>n * <f64>C);
+}
+
+/** Mean element loss over n rows without training (validation loss), in chunks of CAP rows. */
+export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
+  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const last = ci(ctx, C_NLAYERS) - 1;
+  let total: f64 = 0;
+  for (let start = 0; start < n; start += cap) {
+    const R = min(cap, n - start);
+    const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last);
+    total += loss_sum(loss, y, t + (<usize>(start * C) << 2), R, C);
+  }
+  return total / (<f64>n * <f64>C);
+}
+
+export const FLAG_NORM_IN: i32 = 1;
+export const FLAG_DENORM_OUT: i32 = 2;
+
+/**
+ * Runs layers l0..l1 over n rows of x into out[n][width of l1], in chunks of CAP rows.
+ * flags: FLAG_NORM_IN normalizes x in place first; FLAG_DENORM_OUT maps out back to input units.
+ */
+export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
+  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM);
+  const Iw = li(layer(ctx, l0), L_IN), Ow = li(layer(ctx, l1), L_OUT);
+  const norm = ci(ctx, C_NORM) != NORM_NONE;
+  if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  for (let start = 0; start < n; start += cap) {
+    const R = min(cap, n - start);
+    const y = net_forward(ctx, x + (<usize>(start * Iw) << 2), R, l0, l1);
+    memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
+  }
+  if (norm && (flags & FLAG_DENORM_OUT)) norm_invert(out, n, Ow, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+}
+
+/** out[r] = reconstruction error of row r (the loss's per-row mean, in normalized units); x normalized in place. */
+export function score(ctx: usize, x: usize, n: i32, out: usize): void {
+  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const last = ci(ctx, C_NLAYERS) - 1;
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  for (let start = 0; start < n; start += cap) {
+    const R = min(cap, n - start);
+    const xin = x + (<usize>(start * D) << 2);
+    const y = net_forward(ctx, xin, R, 0, last);
+    loss_rows(loss, y, xin, R, C, out + (<usize>start << 2));
+  }
+}

@@ -1,0 +1,115 @@
+// format.ts: the model file. Pure bytes, no file-system assumptions; the same state always
+// gives the same bytes. Layout (little-endian):
+//   0  magic     8 bytes  89 41 45 4E 43 0D 0A 1A  ("\x89AENC\r\n\x1a", PNG-style)
+//   8  format    u32      FORMAT_VERSION
+//  12  abi       u32      the wasm ABI version that wrote it (informational)
+//  16  length    u32      total bytes, checksum included
+//  20  jsonLen   u32      bytes of the JSON header
+//  24  json      UTF-8, padded with spaces to a multiple of 4: spec, threshold, counts
+//   .  floats    f32[]    normalizer shift[inputDim], scale[inputDim] (if normalize != 'none'), then
+//                         params [W1, b1, W2, b2, ...] (W as [in][out], Keras layout)
+//  end crc32     u32      CRC-32 of every byte before it
+
+import { AutoencoderError } from './errors.js';
+import { resolveSpec, type ResolvedSpec } from './spec.js';
+
+export const MAGIC = [0x89, 0x41, 0x45, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
+export const FORMAT_VERSION = 1;
+const HEADER = 24;
+
+export interface ModelHeader {
+  spec: ResolvedSpec;
+  threshold: number | null;
+  normalizerFitted: boolean;
+  params: number;
+}
+
+/** Bytes of a model file for `h`, with `floats` normalizer + param floats. */
+export function fileBytes(jsonLen: number, floats: number): number {
+  return HEADER + jsonLen + floats * 4 + 4;
+}
+
+/** JSON header text, keys in a fixed order, padded to a multiple of 4 bytes. */
+export function headerJson(h: ModelHeader): Uint8Array {
+  const s = h.spec;
+  const json = JSON.stringify({
+    format: 'autoencoder', kind: 'dense',
+    spec: {
+      inputDim: s.inputDim, layers: s.layers, activation: s.activation, latentActivation: s.latentActivation,
+      outputActivation: s.outputActivation, loss: s.loss, normalize: s.normalize, seed: s.seed,
+    },
+    threshold: h.threshold, normalizerFitted: h.normalizerFitted, params: h.params,
+  });
+  const raw = new TextEncoder().encode(json);
+  const out = new Uint8Array(Math.ceil(raw.length / 4) * 4).fill(0x20);
+  out.set(raw);
+  return out;
+}
+
+/** Writes the fixed header fields into `buf` (which holds the whole file). */
+export function writeHeader(buf: Uint8Array, abi: number, json: Uint8Array): void {
+  buf.set(MAGIC, 0);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  dv.setUint32(8, FORMAT_VERSION, true);
+  dv.setUint32(12, abi, true);
+  dv.setUint32(16, buf.byteLength, true);
+  dv.setUint32(20, json.length, true);
+  buf.set(json, HEADER);
+}
+
+/** Checks magic, version and length; returns where the checksum sits. Throws a clear error. */
+export function checkEnvelope(bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new AutoencoderError('Autoencoder.load() takes the Uint8Array that save() returned (read the file as bytes, e.g. fs.readFileSync(path))');
+  }
+  if (bytes.length === 0) throw new AutoencoderError('the model file is empty (0 bytes): it was not written completely; save it again');
+  if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new AutoencoderError('not an autoencoder model file: the magic bytes are wrong (expected the bytes written by save())');
+  }
+  if (bytes.length < HEADER + 4) {
+    throw new AutoencoderError(`the model file is truncated: ${bytes.length} bytes is shorter than its ${HEADER + 4}-byte header; save it again`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version > FORMAT_VERSION) {
+    throw new AutoencoderError(`the model file has format version ${version}, newer than this package reads (${FORMAT_VERSION}): upgrade autoencoder`);
+  }
+  if (version < 1) throw new AutoencoderError(`the model file has an invalid format version ${version}: the file is corrupted`);
+  const length = dv.getUint32(16, true);
+  if (bytes.length < length) {
+    throw new AutoencoderError(`the model file is truncated: it has ${bytes.length} bytes but its header says ${length}; copy or save it again`);
+  }
+  if (bytes.length > length) {
+    throw new AutoencoderError(`the model file has ${bytes.length - length} unexpected bytes after its end (${length} bytes): it is corrupted or two files were joined`);
+  }
+}
+
+/** Parses the JSON header of a file whose checksum already matched. */
+export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number } {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const jsonLen = dv.getUint32(20, true);
+  const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
+  if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > bytes.length) throw corrupt(`bad header length ${jsonLen}`);
+  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown };
+  try {
+    h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
+  } catch {
+    throw corrupt('its header is not valid JSON');
+  }
+  if (h === null || typeof h !== 'object' || h.format !== 'autoencoder') throw corrupt('its header is not an autoencoder header');
+  if (h.kind !== 'dense') throw new AutoencoderError(`the model file holds a '${String(h.kind)}' model, which this package version cannot read: upgrade autoencoder`);
+  let spec: ResolvedSpec;
+  try {
+    spec = resolveSpec(h.spec as ResolvedSpec);
+  } catch (e) {
+    throw corrupt(`its spec is invalid (${(e as Error).message})`);
+  }
+  const threshold = h.threshold === null ? null : typeof h.threshold === 'number' ? h.threshold : NaN;
+  if (threshold !== null && !Number.isFinite(threshold)) throw corrupt('its threshold is not a number');
+  if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean') throw corrupt('its header lacks params or normalizerFitted');
+  const normFloats = spec.normalize === 'none' ? 0 : 2 * spec.inputDim;
+  if (fileBytes(jsonLen, normFloats + h.params) !== bytes.length) {
+    throw corrupt(`it should hold ${normFloats + h.params} floats for its spec, but its size (${bytes.length} bytes) does not match`);
+  }
+  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, floatsAt: HEADER + jsonLen };
+}

@@ -1,0 +1,458 @@
+// index.ts: the public API. TypeScript does shapes, names and bookkeeping; every number is
+// computed in the wasm module (bindings/wasm.ts is the only door to it). Each method validates
+// before it crosses, stages its data in the model's I/O stack, and commits only on success, so a
+// failed call leaves the model as it was. The core imports nothing from `node:`; runtime entries
+// (node.ts, ...) only say where the compiled module comes from.
+
+import { AutoencoderError, checkKeys, checkNumber } from './errors.js';
+import { checkEnvelope, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
+import {
+  buildPlan, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ResolvedSpec,
+} from './spec.js';
+import { ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, instantiateKernel } from './wasm.js';
+
+export { AutoencoderError } from './errors.js';
+export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
+export type {
+  Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, Normalize, Optimizer, ResolvedSpec,
+} from './spec.js';
+
+/** Where the compiled kernels come from, for runtimes the package can't guess. */
+export interface CreateOptions {
+  /** A compiled kernels.wasm (`WebAssembly.compile(bytes)`, or a Worker's `.wasm` import). */
+  wasm?: WebAssembly.Module;
+}
+
+/** What `fit()` returns. */
+export interface History {
+  /** Training loss per epoch. */
+  loss: number[];
+  /** Validation loss per epoch (empty without a validation split). */
+  valLoss: number[];
+  /** Epochs run. */
+  epochs: number;
+  /** True when early stopping (or onEpoch returning false) ended training before `epochs`. */
+  stoppedEarly: boolean;
+  /** 1-based epoch whose weights the model holds at the end (the best one with restoreBest). */
+  bestEpoch: number;
+}
+
+/** How `calibrate()` picks the threshold from the scores of (normal) rows. */
+export type CalibrateOptions = { quantile: number } | { contamination: number } | { max: true };
+
+type Loader = () => Promise<WebAssembly.Module>;
+let loader: Loader | null = null;
+let cachedModule: Promise<WebAssembly.Module> | null = null;
+
+/** Runtime entries call this once with a function that compiles kernels.wasm; it runs lazily, once. */
+export function setWasmLoader(load: Loader): void {
+  loader = load;
+  cachedModule = null;
+}
+
+function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+    throw new AutoencoderError('the second argument must be an options object such as { wasm: module }');
+  }
+  if (opts) checkKeys('create/load options', opts, ['wasm']);
+  if (opts?.wasm !== undefined) return Promise.resolve(opts.wasm);
+  if (!loader) {
+    throw new AutoencoderError("no wasm module: import 'autoencoder' through a runtime entry (Node, Deno, Bun, browser, workerd) or pass { wasm: WebAssembly.Module } as the second argument");
+  }
+  if (!cachedModule) {
+    cachedModule = loader().catch((e: unknown) => {
+      cachedModule = null;
+      throw e;
+    });
+  }
+  return cachedModule;
+}
+
+const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** A dense autoencoder whose training and inference run in SIMD WebAssembly. */
+export class Autoencoder {
+  private k: Kernel | null;
+  private readonly s: ResolvedSpec;
+  private thr: number | null = null;
+  private normFitted = false;
+  private fitting = false;
+
+  private constructor(k: Kernel, s: ResolvedSpec) {
+    this.k = k;
+    this.s = s;
+    k.planModel(buildPlan(s));
+  }
+
+  /**
+   * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
+   * @throws AutoencoderError on an invalid spec (unknown names list the valid ones).
+   */
+  static async create(spec: AutoencoderSpec, opts?: CreateOptions): Promise<Autoencoder> {
+    const s = resolveSpec(spec);
+    const k = await instantiateKernel(await moduleFor(opts));
+    const ae = new Autoencoder(k, s);
+    k.x.ae_seed(k.ctx, s.seed);
+    k.x.ae_init_params(k.ctx);
+    return ae;
+  }
+
+  /**
+   * Rebuilds a model from the bytes `save()` returned.
+   * @throws AutoencoderError when the bytes are empty, truncated, corrupted, or from a newer format.
+   */
+  static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<Autoencoder> {
+    checkEnvelope(bytes);
+    const k = await instantiateKernel(await moduleFor(opts));
+    const mark = k.mark();
+    const p = k.alloc(bytes.length);
+    k.u8(p, bytes.length).set(bytes);
+    const crc = k.x.ae_crc32(p, bytes.length - 4);
+    k.release(mark);
+    const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+    if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
+    const h = parseHeader(bytes);
+    const ae = new Autoencoder(k, h.spec);
+    if (h.params !== k.nParams) {
+      throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters but its spec needs ${k.nParams}`);
+    }
+    const D = h.spec.inputDim;
+    const floats = new Float32Array(bytes.slice(h.floatsAt, bytes.length - 4).buffer);
+    let at = 0;
+    if (h.spec.normalize !== 'none') {
+      k.f32(k.normA, D).set(floats.subarray(0, D));
+      k.f32(k.normB, D).set(floats.subarray(D, 2 * D));
+      at = 2 * D;
+    }
+    k.paramsView().set(floats.subarray(at));
+    ae.normFitted = h.normalizerFitted;
+    ae.thr = h.threshold;
+    k.x.ae_seed(k.ctx, h.spec.seed);
+    return ae;
+  }
+
+  private live(): Kernel {
+    if (!this.k) throw new AutoencoderError('this Autoencoder was disposed: create() or load() a new one');
+    return this.k;
+  }
+
+  /** The complete spec, defaults filled in. */
+  get spec(): ResolvedSpec { return { ...this.s, layers: [...this.s.layers] }; }
+  /** Features per input row. */
+  get inputDim(): number { return this.s.inputDim; }
+  /** Width of the latent code that encode() returns. */
+  get latentDim(): number { return this.s.layers[this.s.layers.length - 1]!; }
+  /** Number of trainable parameters. */
+  get paramCount(): number { return this.live().nParams; }
+  /** The anomaly threshold on score() (null until calibrate() or a set). */
+  get threshold(): number | null { return this.thr; }
+  set threshold(t: number | null) {
+    this.live();
+    this.thr = t === null ? null : checkNumber('threshold', t, -Infinity, Infinity);
+  }
+
+  /**
+   * Copies `x` into the model's I/O stack as rows of `cols` floats and checks every value is finite.
+   * Call between k.mark() and k.release().
+   */
+  private put(k: Kernel, x: Matrix, cols: number, what: string): { ptr: number; rows: number } {
+    let rows: number;
+    let ptr: number;
+    if (x instanceof Float32Array || x instanceof Float64Array) {
+      if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
+      if (x.length % cols !== 0) {
+        throw new AutoencoderError(`${what} has ${x.length} values, not a multiple of the row width ${cols}: pass rows x ${cols} values, row-major`);
+      }
+      rows = x.length / cols;
+      ptr = k.alloc(x.length * 4);
+      k.f32(ptr, x.length).set(x);
+    } else if (Array.isArray(x)) {
+      if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
+      rows = x.length;
+      x.forEach((row, r) => {
+        if (row === null || typeof row !== 'object' || typeof (row as ArrayLike<number>).length !== 'number') {
+          throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? 'a number' : String(row)} (for a single row, wrap it: [row])`);
+        }
+        if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
+      });
+      ptr = k.alloc(rows * cols * 4);
+      const view = k.f32(ptr, rows * cols);
+      x.forEach((row, r) => view.set(row, r * cols));
+    } else {
+      throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][] (rows x ${cols}), got ${x === null ? 'null' : typeof x}`);
+    }
+    const bad = k.x.ae_find_nonfinite(ptr, rows * cols);
+    if (bad >= 0) {
+      const r = Math.floor(bad / cols), c = bad % cols;
+      const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : Number((x as ArrayLike<number>[])[r]![c]);
+      throw new AutoencoderError(`${what} has ${v} at row ${r}, column ${c}: values must be finite float32 numbers; drop or impute NaN/Infinity first`);
+    }
+    return { ptr, rows };
+  }
+
+  /** Runs `fn` with the I/O stack released afterwards, whatever happens. */
+  private io<T>(fn: (k: Kernel) => T): T {
+    const k = this.live();
+    const mark = k.mark();
+    try {
+      return fn(k);
+    } finally {
+      k.release(mark);
+    }
+  }
+
+  /**
+   * Trains on the rows of `x` (rows x inputDim) and returns the loss history.
+   * The first fit also fits the normalizer (on the training rows). If training diverges, the
+   * callback throws, or the model is disposed meanwhile, the weights are put back as they were.
+   * @throws AutoencoderError on bad shapes, NaN/Infinity, or bad options.
+   */
+  async fit(x: Matrix, options: FitOptions = {}): Promise<History> {
+    const k0 = this.live();
+    if (this.fitting) throw new AutoencoderError('fit() is already running on this model: await it before calling fit() again');
+    const o = resolveFit(options);
+    const D = this.s.inputDim;
+    if (!k0.ioBusy) k0.setCapacity(Math.max(256, o.batchSize));
+    else if (o.batchSize > k0.cap) throw new AutoencoderError(`batchSize ${o.batchSize} is too large while another call holds the model; use at most ${k0.cap}`);
+    const k = k0;
+    const mark = k.mark();
+    const [normA, normB] = k.normalizer();
+    const normFitted = this.normFitted;
+    k.copyParams(k.snapStart, k.params);
+    this.fitting = true;
+    let committed = false;
+    try {
+      const { ptr: xp, rows: n } = this.put(k, x, D, 'x');
+      let tp = xp;
+      if (o.target !== undefined) {
+        const t = this.put(k, o.target, D, 'target');
+        if (t.rows !== n) throw new AutoencoderError(`target has ${t.rows} rows but x has ${n}: pass one target row per input row`);
+        tp = t.ptr;
+      }
+      const nTrain = o.validationSplit > 0 ? Math.floor(n * (1 - o.validationSplit)) : n;
+      const nVal = n - nTrain;
+      if (nTrain < 1) throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no training rows: pass more rows or a smaller validationSplit`);
+      if (o.validationSplit > 0 && nVal < 1) {
+        throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no validation rows: pass more rows or validationSplit: 0`);
+      }
+      if (this.s.normalize !== 'none') {
+        if (!this.normFitted) {
+          k.x.ae_norm_fit(k.ctx, xp, nTrain);
+          this.normFitted = true;
+        }
+        k.x.ae_norm_apply(k.ctx, xp, n);
+        if (tp !== xp) k.x.ae_norm_apply(k.ctx, tp, n);
+      }
+      if (this.s.loss === 'bce') {
+        const bad = k.x.ae_find_outside01(tp, n * D);
+        if (bad >= 0) {
+          throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
+        }
+      }
+      const perm = k.alloc(nTrain * 4);
+      k.x.ae_perm_init(perm, nTrain);
+      k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
+      k.x.ae_optimizer_reset(k.ctx);
+      if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+
+      const history: History = { loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0 };
+      let best = Infinity, wait = 0, lastYield = now();
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        const t0 = now();
+        const loss = k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
+        const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
+        if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
+          throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+        }
+        history.loss.push(loss);
+        if (nVal > 0) history.valLoss.push(valLoss);
+        history.epochs = epoch;
+        const monitored = nVal > 0 ? valLoss : loss;
+        if (monitored < best - (o.early?.minDelta ?? 0)) {
+          best = monitored;
+          wait = 0;
+          history.bestEpoch = epoch;
+          if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+        } else {
+          wait++;
+        }
+        const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 };
+        const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
+        if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
+        if (verdict === false) { history.stoppedEarly = epoch < o.epochs; break; }
+        if (o.early && wait >= o.early.patience && epoch < o.epochs) {
+          history.stoppedEarly = true;
+          break;
+        }
+        if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
+      }
+      if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
+        k.copyParams(k.params, k.snapBest);
+      } else {
+        history.bestEpoch = history.epochs;
+      }
+      committed = true;
+      return history;
+    } finally {
+      this.fitting = false;
+      k.release(mark);
+      if (!committed) {
+        // put the model back as it was before this call
+        k.copyParams(k.params, k.snapStart);
+        k.f32(k.normA, D).set(normA);
+        k.f32(k.normB, D).set(normB);
+        this.normFitted = normFitted;
+      }
+    }
+  }
+
+  /** Latent codes: Float32Array of rows x latentDim. */
+  encode(x: Matrix): Float32Array {
+    return this.io((k) => {
+      const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+      const W = this.latentDim, out = k.alloc(rows * W * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent, out, FLAG_NORM_IN);
+      return k.f32(out, rows * W).slice();
+    });
+  }
+
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. */
+  decode(z: Matrix): Float32Array {
+    return this.io((k) => {
+      const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
+      const D = this.s.inputDim, out = k.alloc(rows * D * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
+      return k.f32(out, rows * D).slice();
+    });
+  }
+
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. */
+  reconstruct(x: Matrix): Float32Array {
+    return this.io((k) => {
+      const D = this.s.inputDim;
+      const { ptr, rows } = this.put(k, x, D, 'x');
+      const out = k.alloc(rows * D * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
+      return k.f32(out, rows * D).slice();
+    });
+  }
+
+  private scoreInto(k: Kernel, x: Matrix): { out: number; rows: number } {
+    const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+    const out = k.alloc(rows * 4);
+    k.x.ae_score(k.ctx, ptr, rows, out);
+    return { out, rows };
+  }
+
+  /** One reconstruction error per row: the loss's mean over the row, in normalized units. */
+  score(x: Matrix): Float32Array {
+    return this.io((k) => {
+      const { out, rows } = this.scoreInto(k, x);
+      return k.f32(out, rows).slice();
+    });
+  }
+
+  /**
+   * Sets the anomaly threshold from the scores of `x` (rows you consider normal) and returns it:
+   * a quantile of the scores (default 0.99), 1 - contamination, or their maximum.
+   */
+  calibrate(x: Matrix, options: CalibrateOptions = { quantile: 0.99 }): number {
+    if (options === null || typeof options !== 'object') throw new AutoencoderError('calibrate() options must be { quantile }, { contamination } or { max: true }');
+    checkKeys('calibrate()', options, ['quantile', 'contamination', 'max']);
+    const keys = Object.keys(options);
+    if (keys.length !== 1) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+    let q: number;
+    if ('quantile' in options) q = checkNumber('quantile', options.quantile, 0, 1);
+    else if ('contamination' in options) q = 1 - checkNumber('contamination', options.contamination, 0, 1);
+    else if (options.max === true) q = 1;
+    else throw new AutoencoderError('calibrate({ max }) takes max: true');
+    const t = this.io((k) => {
+      const { out, rows } = this.scoreInto(k, x);
+      return k.x.ae_quantile(out, rows, q);
+    });
+    this.thr = t;
+    return t;
+  }
+
+  /** 0/1 per row: 1 where score() is above the calibrated threshold. */
+  detect(x: Matrix): Uint8Array {
+    const thr = this.thr;
+    this.live();
+    if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
+    return this.io((k) => {
+      const { out, rows } = this.scoreInto(k, x);
+      const flags = k.alloc(rows);
+      k.x.ae_detect(out, rows, thr, flags);
+      return k.u8(flags, rows).slice();
+    });
+  }
+
+  /** Copies of [W1, b1, W2, b2, ...], encoder then decoder; W as [in][out] row-major (Keras layout). */
+  getWeights(): Float32Array[] {
+    const k = this.live();
+    const all = k.paramsView();
+    const out: Float32Array[] = [];
+    let off = 0;
+    for (const l of k.plan!.layers) {
+      out.push(all.slice(off, off + l.in * l.out));
+      off += l.in * l.out;
+      out.push(all.slice(off, off + l.out));
+      off += l.out;
+    }
+    return out;
+  }
+
+  /** Replaces every weight and bias (same order and sizes as getWeights()); all or nothing. */
+  setWeights(weights: ArrayLike<number>[]): void {
+    const k = this.live();
+    const layers = k.plan!.layers;
+    if (!Array.isArray(weights) || weights.length !== 2 * layers.length) {
+      throw new AutoencoderError(`setWeights() needs ${2 * layers.length} arrays [W1, b1, ...] as getWeights() returns, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    const sizes = layers.flatMap((l) => [l.in * l.out, l.out]);
+    weights.forEach((w, i) => {
+      const len = w === null || typeof w !== 'object' ? -1 : w.length;
+      if (len !== sizes[i]) {
+        const name = `${i % 2 === 0 ? 'W' : 'b'}${(i >> 1) + 1}`;
+        throw new AutoencoderError(`setWeights(): ${name} (index ${i}) needs ${sizes[i]} values${i % 2 === 0 ? ` (${layers[i >> 1]!.in} x ${layers[i >> 1]!.out}, [in][out])` : ''}, got ${len < 0 ? typeof w : len}`);
+      }
+    });
+    this.io((k2) => {
+      const p = k2.alloc(k2.nParams * 4);
+      const staged = k2.f32(p, k2.nParams);
+      let off = 0;
+      weights.forEach((w) => { staged.set(w, off); off += w.length; });
+      const bad = k2.x.ae_find_nonfinite(p, k2.nParams);
+      if (bad >= 0) throw new AutoencoderError(`setWeights(): value ${bad} of the flattened weights is not a finite number`);
+      k2.paramsView().set(k2.f32(p, k2.nParams));
+    });
+  }
+
+  /** The whole model (spec, normalizer, threshold, weights) as bytes; same state, same bytes. */
+  save(): Uint8Array {
+    return this.io((k) => {
+      const D = this.s.inputDim;
+      const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
+      const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams });
+      const total = fileBytes(json.length, normFloats + k.nParams);
+      const p = k.alloc(total);
+      writeHeader(k.u8(p, total), ABI_VERSION, json);
+      const floatsAt = p + total - 4 - (normFloats + k.nParams) * 4;
+      if (normFloats) {
+        const [a, b] = k.normalizer();
+        k.f32(floatsAt, D).set(a);
+        k.f32(floatsAt + D * 4, D).set(b);
+      }
+      k.f32(floatsAt + normFloats * 4, k.nParams).set(k.paramsView());
+      const crc = k.x.ae_crc32(p, total - 4);
+      new DataView(k.u8(p, total).buffer).setUint32(p + total - 4, crc, true);
+      return k.u8(p, total).slice();
+    });
+  }
+
+  /** Releases the model's wasm memory; every later call throws. Safe to call twice. */
+  dispose(): void {
+    this.k = null;
+  }
+}

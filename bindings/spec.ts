@@ -1,0 +1,195 @@
+// spec.ts: the model spec and fit options, their documented defaults, and their validation.
+// Turns what the user wrote into a complete, checked spec and the layer graph the arena runs.
+// No numbers about data are computed here: only names, shapes and ranges.
+
+import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
+import { ACT_IDS, LOSS_IDS, NORM_IDS, OPT_IDS, type NetPlan } from './wasm.js';
+
+export type Activation = keyof typeof ACT_IDS;
+export type Loss = keyof typeof LOSS_IDS;
+export type Optimizer = keyof typeof OPT_IDS;
+export type Normalize = keyof typeof NORM_IDS;
+
+export const ACTIVATIONS = Object.keys(ACT_IDS) as Activation[];
+export const LOSSES = Object.keys(LOSS_IDS) as Loss[];
+export const OPTIMIZERS = Object.keys(OPT_IDS) as Optimizer[];
+export const NORMALIZERS = Object.keys(NORM_IDS) as Normalize[];
+
+/** What `Autoencoder.create()` takes. Every field but `inputDim` has a default. */
+export interface AutoencoderSpec {
+  /** Features per row (the width of x). */
+  inputDim: number;
+  /** Encoder widths, the last one the latent size; the decoder mirrors them. Default: {@link defaultLayers}. */
+  layers?: number[];
+  /** Hidden layers' activation. Default 'relu'. */
+  activation?: Activation;
+  /** The bottleneck layer's activation. Default 'linear'. */
+  latentActivation?: Activation;
+  /** The last decoder layer's activation. Default 'linear', or 'sigmoid' when loss is 'bce'. */
+  outputActivation?: Activation;
+  /** Reconstruction loss. Default 'mse'. */
+  loss?: Loss;
+  /** Input normalizer fitted by the first fit() and saved with the model. Default 'none'. */
+  normalize?: Normalize;
+  /** Seed of every random draw (init, shuffling, noise). Default 1. */
+  seed?: number;
+}
+
+export type ResolvedSpec = Required<AutoencoderSpec>;
+
+const SPEC_KEYS = ['inputDim', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed'] as const;
+export const MAX_DIM = 1 << 20;
+
+/**
+ * Default encoder widths for `d` features: one hidden layer of about d/2 (at least 4, at most 128)
+ * and a latent of about d/4 (at least 2, at most 32), never wider than the layer before.
+ */
+export function defaultLayers(d: number): number[] {
+  const hidden = Math.min(128, Math.max(4, Math.round(d / 2)));
+  const latent = Math.min(32, Math.max(2, Math.round(d / 4)), hidden);
+  return [hidden, latent];
+}
+
+export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
+  if (spec === null || typeof spec !== 'object') {
+    throw new AutoencoderError('Autoencoder.create() needs a spec object such as { inputDim: 30 }');
+  }
+  checkKeys('Autoencoder.create()', spec, SPEC_KEYS);
+  const inputDim = checkNumber('inputDim', spec.inputDim, 1, MAX_DIM, true);
+  const layers = spec.layers ?? defaultLayers(inputDim);
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new AutoencoderError(`layers must be a non-empty array of encoder widths such as [16, 8], got ${JSON.stringify(layers)}`);
+  }
+  layers.forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, MAX_DIM, true));
+  const loss = checkName('loss', spec.loss ?? 'mse', LOSSES);
+  const outputActivation = checkName('outputActivation', spec.outputActivation ?? (loss === 'bce' ? 'sigmoid' : 'linear'), ACTIVATIONS);
+  if (loss === 'bce' && outputActivation !== 'sigmoid') {
+    throw new AutoencoderError(`loss 'bce' needs outputActivation 'sigmoid' (outputs must be probabilities in (0, 1)), got '${outputActivation}'`);
+  }
+  return {
+    inputDim,
+    layers: [...layers],
+    activation: checkName('activation', spec.activation ?? 'relu', ACTIVATIONS),
+    latentActivation: checkName('latentActivation', spec.latentActivation ?? 'linear', ACTIVATIONS),
+    outputActivation,
+    loss,
+    normalize: checkName('normalize', spec.normalize ?? 'none', NORMALIZERS),
+    seed: checkNumber('seed', spec.seed ?? 1, 0, 0xffffffff, true),
+  };
+}
+
+/** The layer graph: encoder widths, then the mirror image back to inputDim. */
+export function buildPlan(s: ResolvedSpec): NetPlan {
+  const widths = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
+  const nEnc = s.layers.length;
+  const layers = widths.slice(1).map((out, i) => {
+    const act = i === nEnc - 1 ? s.latentActivation : i === widths.length - 2 ? s.outputActivation : s.activation;
+    return { in: widths[i]!, out, act: ACT_IDS[act] };
+  });
+  return { layers, latent: nEnc - 1, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize] };
+}
+
+/** Per-epoch report passed to `onEpoch`. */
+export interface EpochInfo {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss of the epoch. */
+  loss: number;
+  /** Validation loss (NaN without a validation split). */
+  valLoss: number;
+  /** Wall time of the epoch in milliseconds. */
+  ms: number;
+}
+
+export interface EarlyStopping {
+  /** Epochs without improvement before stopping. Default 10. */
+  patience?: number;
+  /** Put back the weights of the best epoch when training ends. Default true. */
+  restoreBest?: boolean;
+  /** Smallest decrease that counts as an improvement. Default 0. */
+  minDelta?: number;
+}
+
+/** What `fit()` takes. All optional. */
+export interface FitOptions {
+  /** Training epochs (at most; early stopping may end sooner). Default 100. */
+  epochs?: number;
+  /** Rows per optimizer step. Default 32. */
+  batchSize?: number;
+  /** Step size. Default 1e-3 (0.01 for sgd and momentum). */
+  learningRate?: number;
+  /** Default 'adam'. */
+  optimizer?: Optimizer;
+  /** Reshuffle the training rows every epoch. Default true. */
+  shuffle?: boolean;
+  /** Fraction of rows, taken from the end as Keras does, held out for validation. Default 0.1. */
+  validationSplit?: number;
+  /** Stop when the monitored loss (val loss, or loss without validation) stops improving; false to train all epochs. Default { patience: 10, restoreBest: true }. */
+  earlyStopping?: EarlyStopping | false;
+  /** Called after every epoch; return false to stop training. */
+  onEpoch?: (info: EpochInfo) => void | boolean | Promise<void | boolean>;
+  /** Train x -> target instead of x -> x (denoising with given pairs). Same shape as x. */
+  target?: Matrix;
+  /** Std of Gaussian noise added to inputs during training (a denoising autoencoder). Default 0. */
+  noise?: number;
+  /** L2 penalty (sgd, momentum, adam) or decoupled decay (adamw; default 0.01 there). Default 0. */
+  weightDecay?: number;
+  /** Momentum factor for 'momentum'. Default 0.9. */
+  momentum?: number;
+  /** Adam's beta1. Default 0.9. */
+  beta1?: number;
+  /** Adam's beta2. Default 0.999. */
+  beta2?: number;
+  /** Adam's epsilon. Default 1e-8. */
+  epsilon?: number;
+}
+
+/** Rows of numbers: row-major Float32Array / Float64Array (rows x cols), or number[][]. */
+export type Matrix = Float32Array | Float64Array | ArrayLike<number>[];
+
+const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'validationSplit', 'earlyStopping',
+  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
+
+export interface ResolvedFit {
+  epochs: number; batchSize: number; learningRate: number; optimizer: Optimizer; shuffle: boolean;
+  validationSplit: number; early: Required<EarlyStopping> | null; onEpoch?: FitOptions['onEpoch'];
+  target?: Matrix; noise: number; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
+}
+
+export function resolveFit(o: FitOptions = {}): ResolvedFit {
+  if (o === null || typeof o !== 'object') throw new AutoencoderError('fit() options must be an object such as { epochs: 50 }');
+  checkKeys('fit()', o, FIT_KEYS);
+  const optimizer = checkName('optimizer', o.optimizer ?? 'adam', OPTIMIZERS);
+  let early: Required<EarlyStopping> | null = { patience: 10, restoreBest: true, minDelta: 0 };
+  if (o.earlyStopping === false) early = null;
+  else if (o.earlyStopping !== undefined) {
+    if (o.earlyStopping === null || typeof o.earlyStopping !== 'object') {
+      throw new AutoencoderError('earlyStopping must be false or an object such as { patience: 5, restoreBest: true }');
+    }
+    checkKeys('earlyStopping', o.earlyStopping, ['patience', 'restoreBest', 'minDelta']);
+    early = {
+      patience: checkNumber('earlyStopping.patience', o.earlyStopping.patience ?? 10, 1, 1e9, true),
+      restoreBest: o.earlyStopping.restoreBest ?? true,
+      minDelta: checkNumber('earlyStopping.minDelta', o.earlyStopping.minDelta ?? 0, 0, Infinity),
+    };
+  }
+  if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function') throw new AutoencoderError('onEpoch must be a function');
+  const sgdLike = optimizer === 'sgd' || optimizer === 'momentum';
+  return {
+    epochs: checkNumber('epochs', o.epochs ?? 100, 1, 1e7, true),
+    batchSize: checkNumber('batchSize', o.batchSize ?? 32, 1, 1 << 16, true),
+    learningRate: checkNumber('learningRate', o.learningRate ?? (sgdLike ? 0.01 : 1e-3), 0, 1e3),
+    optimizer,
+    shuffle: o.shuffle ?? true,
+    validationSplit: checkNumber('validationSplit', o.validationSplit ?? 0.1, 0, 0.9),
+    early,
+    onEpoch: o.onEpoch,
+    target: o.target,
+    noise: checkNumber('noise', o.noise ?? 0, 0, 1e6),
+    weightDecay: checkNumber('weightDecay', o.weightDecay ?? (optimizer === 'adamw' ? 0.01 : 0), 0, 1e3),
+    momentum: checkNumber('momentum', o.momentum ?? 0.9, 0, 1),
+    beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),
+    beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.999999),
+    epsilon: checkNumber('epsilon', o.epsilon ?? 1e-8, 0, 1),
+  };
+}

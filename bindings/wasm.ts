@@ -1,0 +1,233 @@
+// wasm.ts: the only file that touches the module's exports and memory.
+// One Kernel = one instance = one model's memory. It plans the arena (context block, layer
+// table, params/grads/moments, normalizer, activation buffers for a batch capacity), grows
+// memory only while planning, and hands out a stack of I/O regions for each call's data.
+// Views on memory.buffer are made fresh for every access (growth detaches old ones), and
+// everything returned to callers is a copy.
+
+import { instantiate } from '../build/kernels.js';
+import { AutoencoderError } from './errors.js';
+
+export type Exports = Awaited<ReturnType<typeof instantiate>>;
+
+/** The export list of assembly/abi.ts; a test compares it with the compiled module. */
+export const ABI_EXPORTS = [
+  'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
+  'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
+  'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32',
+  'ae_rng_fill', 'ae_gemm', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
+  'ae_loss_backward',
+] as const;
+export const ABI_VERSION = 1;
+
+// context block layout (assembly/arena.ts)
+const C = {
+  NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
+  INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
+  DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
+  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, BYTES: 256,
+} as const;
+const L = { OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, BYTES: 64 } as const;
+const OP_DENSE = 1;
+
+export const ACT_IDS = { linear: 0, relu: 1, leakyRelu: 2, elu: 3, tanh: 4, sigmoid: 5 } as const;
+export const LOSS_IDS = { mse: 0, mae: 1, bce: 2 } as const;
+export const OPT_IDS = { sgd: 0, momentum: 1, adam: 2, adamw: 3 } as const;
+export const NORM_IDS = { none: 0, standard: 1, minmax: 2 } as const;
+export const FLAG_NORM_IN = 1;
+export const FLAG_DENORM_OUT = 2;
+
+/** One dense layer of the graph: I inputs, O outputs, activation id. */
+export interface LayerPlan { in: number; out: number; act: number }
+
+/** Everything the arena needs to know about a model. */
+export interface NetPlan {
+  layers: LayerPlan[];
+  latent: number;      // index of the bottleneck layer
+  loss: number;
+  norm: number;
+}
+
+const PAGE = 65536;
+const align = (n: number, a = 16) => Math.ceil(n / a) * a;
+
+/** Loads the module's exports into a fresh instance. */
+export async function instantiateKernel(module: WebAssembly.Module): Promise<Kernel> {
+  if (!(module instanceof WebAssembly.Module)) {
+    throw new AutoencoderError('the wasm option must be a WebAssembly.Module (compile build/kernels.wasm with WebAssembly.compile first)');
+  }
+  const exports = await instantiate(module, {});
+  const version = exports.ae_abi_version();
+  if (version !== ABI_VERSION) {
+    throw new AutoencoderError(`the wasm module has ABI version ${version} but these bindings need ${ABI_VERSION}: load the kernels.wasm shipped with this package version`);
+  }
+  return new Kernel(exports);
+}
+
+export class Kernel {
+  readonly x: Exports;
+  private readonly memory: WebAssembly.Memory;
+  // arena offsets (bytes)
+  ctx = 0;
+  params = 0;
+  grads = 0;
+  snapStart = 0;   // params before the current fit (restored on failure)
+  snapBest = 0;    // best params so far (early stopping's restoreBest)
+  normA = 0;
+  normB = 0;
+  nParams = 0;     // real floats
+  nPadded = 0;     // floats incl. padding to a multiple of 4
+  cap = 0;
+  plan: NetPlan | null = null;
+  private actBase = 0;  // start of the capacity-dependent region
+  private ioBase = 0;   // start of the per-call stack
+  private ioTop = 0;
+
+  constructor(exports: Exports) {
+    this.x = exports;
+    this.memory = exports.memory;
+    this.ctx = align(exports.ae_heap_base());
+    this.actBase = this.ioBase = this.ioTop = this.ctx;
+  }
+
+  // ---- views (fresh on every call: memory growth detaches old ones) ----
+  f32(ptr: number, len: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, len); }
+  i32(ptr: number, len: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, len); }
+  u8(ptr: number, len: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, len); }
+  private dv(): DataView { return new DataView(this.memory.buffer); }
+  setI32(off: number, v: number): void { this.dv().setInt32(off, v, true); }
+  getI32(off: number): number { return this.dv().getInt32(off, true); }
+  setF32(off: number, v: number): void { this.dv().setFloat32(off, v, true); }
+  setF64(off: number, v: number): void { this.dv().setFloat64(off, v, true); }
+
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    try {
+      this.memory.grow(pages);
+    } catch {
+      throw new AutoencoderError(`out of memory: this call needs ${(bytes / 2 ** 20).toFixed(1)} MiB of wasm memory (at most 4096 MiB); pass fewer rows per call`);
+    }
+  }
+
+  /** Lays out the fixed part of the arena for a model; zeroes it. */
+  planModel(plan: NetPlan): void {
+    let nParams = 0;
+    for (const l of plan.layers) nParams += l.in * l.out + l.out;
+    const nPadded = align(nParams, 4);
+    const D = plan.layers[0]!.in, Dp = align(D, 4);
+    let p = this.ctx + C.BYTES;
+    const layers = p; p = align(p + plan.layers.length * L.BYTES);
+    const blocks: number[] = [];
+    for (let i = 0; i < 6; i++) { blocks.push(p); p += nPadded * 4; }
+    const normA = p; p += Dp * 4;
+    const normB = p; p += Dp * 4;
+    const scratch = p; p += 2 * Dp * 8;
+    this.ensure(p);
+    this.u8(this.ctx, p - this.ctx).fill(0);
+    [this.params, this.grads] = [blocks[0]!, blocks[1]!];
+    [this.snapStart, this.snapBest] = [blocks[4]!, blocks[5]!];
+    this.normA = normA;
+    this.normB = normB;
+    this.nParams = nParams;
+    this.nPadded = nPadded;
+    this.plan = plan;
+    const c = this.ctx;
+    this.setI32(c + C.NLAYERS, plan.layers.length);
+    this.setI32(c + C.LOSS, plan.loss);
+    this.setI32(c + C.NPARAMS, nPadded);
+    this.setI32(c + C.PARAMS, blocks[0]!);
+    this.setI32(c + C.GRADS, blocks[1]!);
+    this.setI32(c + C.M, blocks[2]!);
+    this.setI32(c + C.V, blocks[3]!);
+    this.setI32(c + C.LAYERS, layers);
+    this.setI32(c + C.INDIM, D);
+    this.setI32(c + C.OUTDIM, plan.layers[plan.layers.length - 1]!.out);
+    this.setI32(c + C.NORM, plan.norm);
+    this.setI32(c + C.NORM_A, normA);
+    this.setI32(c + C.NORM_B, normB);
+    this.setI32(c + C.SCRATCH, scratch);
+    this.setI32(c + C.LATENT, plan.latent);
+    let off = 0;
+    plan.layers.forEach((l, i) => {
+      const e = layers + i * L.BYTES;
+      this.setI32(e + L.OP, OP_DENSE);
+      this.setI32(e + L.ACT, l.act);
+      this.setI32(e + L.IN, l.in);
+      this.setI32(e + L.OUT, l.out);
+      this.setI32(e + L.W, off);
+      this.setI32(e + L.B, off + l.in * l.out);
+      off += l.in * l.out + l.out;
+    });
+    // identity normalizer until one is fitted
+    this.f32(normB, D).fill(1);
+    this.actBase = align(p);
+    this.cap = 0;
+    this.setCapacity(256);
+  }
+
+  /** Sizes the activation buffers for `rows` rows per batch/chunk (only ever grows). */
+  setCapacity(rows: number): void {
+    if (rows <= this.cap) return;
+    const plan = this.plan!;
+    let p = this.actBase;
+    const c = this.ctx;
+    let maxW = 0, maxIO = 0;
+    plan.layers.forEach((l, i) => {
+      this.setI32(this.getI32(c + C.LAYERS) + i * L.BYTES + L.Y, p);
+      p = align(p + rows * l.out * 4);
+      maxW = Math.max(maxW, l.in, l.out);
+      maxIO = Math.max(maxIO, l.in * l.out);
+    });
+    const D = plan.layers[0]!.in, O = plan.layers[plan.layers.length - 1]!.out;
+    const put = (field: number, bytes: number) => { this.setI32(c + field, p); p = align(p + bytes); };
+    put(C.BATCH_IN, rows * D * 4);
+    put(C.BATCH_TGT, rows * O * 4);
+    put(C.DELTA0, rows * maxW * 4);
+    put(C.DELTA1, rows * maxW * 4);
+    put(C.WT, maxIO * 4);
+    this.ensure(p);
+    this.setI32(c + C.CAP, rows);
+    this.cap = rows;
+    this.ioBase = this.ioTop = p;
+  }
+
+  // ---- the per-call stack: alloc inside mark/release (nested calls from callbacks stack above) ----
+  mark(): number { return this.ioTop; }
+  release(mark: number): void { this.ioTop = mark; }
+  alloc(bytes: number): number {
+    const p = this.ioTop;
+    this.ensure(p + bytes);
+    this.ioTop = align(p + bytes);
+    return p;
+  }
+  /** True while some call holds I/O memory (a fit in progress): capacity must not move then. */
+  get ioBusy(): boolean { return this.ioTop !== this.ioBase; }
+
+  // ---- param block ----
+  paramsView(): Float32Array { return this.f32(this.params, this.nParams); }
+  copyParams(dst: number, src: number): void {
+    new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nPadded * 4);
+  }
+
+  setOptimizer(opt: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, momentum: number, noise: number): void {
+    const c = this.ctx;
+    this.setI32(c + C.OPT, opt);
+    this.setF32(c + C.LR, lr);
+    this.setF32(c + C.BETA1, beta1);
+    this.setF32(c + C.BETA2, beta2);
+    this.setF32(c + C.EPS, eps);
+    this.setF32(c + C.WD, wd);
+    this.setF32(c + C.MOMENTUM, momentum);
+    this.setF32(c + C.NOISE, noise);
+    this.setF64(c + C.B1T, 1);
+    this.setF64(c + C.B2T, 1);
+  }
+
+  /** Copies the normalizer (A then B, D floats each). */
+  normalizer(): [Float32Array, Float32Array] {
+    const D = this.plan!.layers[0]!.in;
+    return [this.f32(this.normA, D).slice(), this.f32(this.normB, D).slice()];
+  }
+}
