@@ -41,12 +41,13 @@ const SPEC_KEYS = ['inputDim', 'layers', 'activation', 'latentActivation', 'outp
 export const MAX_DIM = 1 << 20;
 
 /**
- * Default encoder widths for `d` features: one hidden layer of about d/2 (at least 4, at most 128)
- * and a latent of about d/4 (at least 2, at most 32), never wider than the layer before.
+ * Default encoder widths for `d` features: a hidden layer as wide as the input (at most 128) and a
+ * latent of about d/2 (at most 32). Chosen on the ODDS tables (tools/eval-tabular.ts): [d, d/2] beat
+ * [d/2, d/4] by 2.5 (vowels) and 5.3 (letter) AUC points and [d, d/4] by 1.8 and 0.6.
  */
 export function defaultLayers(d: number): number[] {
-  const hidden = Math.min(128, Math.max(4, Math.round(d / 2)));
-  const latent = Math.min(32, Math.max(2, Math.round(d / 4)), hidden);
+  const hidden = Math.min(128, Math.max(2, d));
+  const latent = Math.min(hidden, 32, Math.max(1, Math.round(d / 2)));
   return [hidden, latent];
 }
 

@@ -6,7 +6,7 @@
 //   dist/examples/*.js             runnable demos; they import 'autoencoder' (this package, by self-reference)
 // Plain JS so that it runs before anything is compiled. Usage: node tools/build.mjs [--wasm-only]
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -29,5 +29,6 @@ const bundled = { bundle: true, format: 'esm', platform: 'node', target: 'node20
 await build({ ...bundled, entryPoints: [`${root}tools/cli.ts`], outfile: `${root}dist/tools/cli.js`, banner: { js: '#!/usr/bin/env node\nimport { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' } });
 const examples = ts('examples');
 if (examples.length) await build({ ...bundled, entryPoints: examples, outdir: `${root}dist/examples` });
+cpSync(`${root}examples/data`, `${root}dist/examples/data`, { recursive: true });
 execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 console.log(`dist/ built in ${Date.now() - t0} ms`);

@@ -1,0 +1,45 @@
+// abi.test.ts: the module's exports are exactly the list bindings/wasm.ts types (assembly/abi.ts),
+// the module imports nothing, and views survive memory growth between calls.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Autoencoder } from 'autoencoder';
+import { ABI_EXPORTS } from '../bindings/wasm.js';
+
+const wasm = readFileSync(new URL('../build/kernels.wasm', import.meta.url));
+
+describe('abi', () => {
+  it('exports exactly the functions bindings/wasm.ts lists, plus memory', async () => {
+    const mod = await WebAssembly.compile(wasm);
+    const exported = WebAssembly.Module.exports(mod);
+    const fns = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
+    expect(fns).toEqual([...ABI_EXPORTS].sort());
+    expect(exported.filter((e) => e.kind === 'memory').map((e) => e.name)).toEqual(['memory']);
+  });
+
+  it('has no imports (no env.abort, no JS Math)', async () => {
+    expect(WebAssembly.Module.imports(await WebAssembly.compile(wasm))).toEqual([]);
+  });
+
+  it('uses SIMD and no relaxed-SIMD opcodes', () => {
+    // the text form asc writes beside the binary names every instruction
+    const text = readFileSync(new URL('../build/kernels.wat', import.meta.url), 'utf8');
+    expect(text).toMatch(/f32x4\.mul/);
+    expect(text).not.toMatch(/relaxed/);
+  });
+
+  it('gives the same results after wasm memory grows between calls', async () => {
+    const ae = await Autoencoder.create({ inputDim: 8, layers: [4, 2], seed: 3 });
+    const x = Float32Array.from({ length: 8 * 5 }, (_, i) => ((i * 37) % 17) / 17);
+    const before = ae.score(x);
+    const buffer0 = (ae as unknown as { k: { x: { memory: WebAssembly.Memory } } }).k.x.memory.buffer.byteLength;
+    // 300k rows x 8 floats = 9.6 MB: forces memory.grow inside score()
+    const big = new Float32Array(300_000 * 8);
+    for (let r = 0; r < 300_000; r++) big.set(x.subarray((r % 5) * 8, (r % 5) * 8 + 8), r * 8);
+    const s = ae.score(big);
+    const buffer1 = (ae as unknown as { k: { x: { memory: WebAssembly.Memory } } }).k.x.memory.buffer.byteLength;
+    expect(buffer1).toBeGreaterThan(buffer0);
+    for (let r = 0; r < 10; r++) expect(s[r]).toBe(before[r % 5]);
+    expect(s[299_999]).toBe(before[299_999 % 5]);
+    expect(ae.score(x)).toEqual(before);
+  });
+});

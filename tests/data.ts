@@ -1,0 +1,217 @@
+// data.ts: shared helpers for the API tests: seeded synthetic data, the float64 reference model
+// built from getWeights() (tests/ref), a model-file parser written from the format described in
+// bindings/format.ts (independent of its code), a CRC-32 oracle, tolerance checks and a tiny
+// CSV reader for ../shared/datasets/tabular/*.csv (numeric, header `f0,...,label`).
+
+import { existsSync, readFileSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+import { expect } from 'vitest';
+import {
+  applyMinMax, applyStandard, fitMinMax, fitStandard, invertMinMax, invertStandard, mulberry32, netForward, rowScores,
+  type RefNet,
+} from './ref/index.js';
+
+// ---- seeded data ----------------------------------------------------------------------------
+
+/** Uniform [0, 1) and standard normal draws from mulberry32 (integer PRNG from tests/ref). */
+export function rand(seed: number): { u: () => number; n: () => number } {
+  const next = mulberry32(seed);
+  const u = () => next() / 4294967296;
+  const n = () => {
+    const a = Math.max(u(), 1e-12), b = u();
+    return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * b);
+  };
+  return { u, n };
+}
+
+/**
+ * rows x cols data with low-rank structure (rank k latent factors plus small noise), then
+ * x * scale + offset: what an autoencoder can learn. Float64 values (not float32-exact).
+ */
+export function lowRank(rows: number, cols: number, seed: number, opts: { k?: number; scale?: number; offset?: number; noise?: number } = {}): Float64Array {
+  const { k = 3, scale = 1, offset = 0, noise = 0.05 } = opts;
+  const r = rand(seed);
+  const A = Array.from({ length: k * cols }, () => r.n());
+  const x = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const z = Array.from({ length: k }, () => r.n());
+    for (let c = 0; c < cols; c++) {
+      let s = noise * r.n();
+      for (let j = 0; j < k; j++) s += z[j]! * A[j * cols + c]!;
+      x[i * cols + c] = s * scale + offset;
+    }
+  }
+  return x;
+}
+
+/** Uniform [lo, hi) values. */
+export function uniform(n: number, seed: number, lo = 0, hi = 1): Float64Array {
+  const r = rand(seed);
+  return Float64Array.from({ length: n }, () => lo + (hi - lo) * r.u());
+}
+
+/** Row-major flat array -> number[][]. */
+export function toRows(x: ArrayLike<number>, cols: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < x.length; i += cols) out.push(Array.from({ length: cols }, (_, c) => x[i + c]!));
+  return out;
+}
+
+/** Rows [r0, r1) of a row-major array. */
+export function rowSlice(x: Float32Array, cols: number, r0: number, r1: number): Float32Array {
+  return x.slice(r0 * cols, r1 * cols);
+}
+
+// ---- the float64 reference model --------------------------------------------------------------
+
+export interface SpecLike {
+  inputDim: number; layers: number[]; activation: string; latentActivation: string; outputActivation: string;
+  loss: string; normalize: string;
+}
+
+/** The mirrored layer graph as the README describes it, with params from getWeights(). */
+export function refNet(s: SpecLike, weights: ArrayLike<number>[]): RefNet {
+  const sizes = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
+  const L = sizes.length - 1, nEnc = s.layers.length;
+  const acts = Array.from({ length: L }, (_, l) => (l === L - 1 ? s.outputActivation : l === nEnc - 1 ? s.latentActivation : s.activation));
+  return { sizes, acts, params: weights.map((w) => Float64Array.from(w)) };
+}
+
+/** The first (encoder) or last (decoder) layers of a RefNet. */
+export function subNet(net: RefNet, from: number, to: number): RefNet {
+  return { sizes: net.sizes.slice(from, to + 1), acts: net.acts.slice(from, to), params: net.params.slice(2 * from, 2 * to) };
+}
+
+export type RefNorm =
+  | { kind: 'none' }
+  | { kind: 'standard'; p: ReturnType<typeof fitStandard> }
+  | { kind: 'minmax'; p: ReturnType<typeof fitMinMax> };
+
+/** The normalizer the reference fits on the first `rows` rows of x. */
+export function refNormalizer(kind: string, x: ArrayLike<number>, rows: number, cols: number): RefNorm {
+  const head = Array.prototype.slice.call(x, 0, rows * cols) as number[];
+  if (kind === 'standard') return { kind, p: fitStandard(head, rows, cols) };
+  if (kind === 'minmax') return { kind, p: fitMinMax(head, rows, cols) };
+  return { kind: 'none' };
+}
+export function refApply(n: RefNorm, x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  if (n.kind === 'standard') return applyStandard(x, rows, cols, n.p);
+  if (n.kind === 'minmax') return applyMinMax(x, rows, cols, n.p);
+  return Float64Array.from(x);
+}
+export function refInvert(n: RefNorm, y: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  if (n.kind === 'standard') return invertStandard(y, rows, cols, n.p);
+  if (n.kind === 'minmax') return invertMinMax(y, rows, cols, n.p);
+  return Float64Array.from(y);
+}
+
+/** Reference encode / decode / reconstruct / score for a model's spec and weights. */
+export function refModel(s: SpecLike, weights: ArrayLike<number>[], norm: RefNorm) {
+  const net = refNet(s, weights);
+  const L = net.sizes.length - 1, nEnc = s.layers.length, D = s.inputDim, W = s.layers[nEnc - 1]!;
+  const enc = subNet(net, 0, nEnc), dec = subNet(net, nEnc, L);
+  const last = (n: RefNet, x: ArrayLike<number>, rows: number) => netForward(n, x, rows).at(-1)!;
+  return {
+    encode: (x: ArrayLike<number>) => { const r = x.length / D; return last(enc, refApply(norm, x, r, D), r); },
+    decode: (z: ArrayLike<number>) => { const r = z.length / W; return refInvert(norm, last(dec, z, r), r, D); },
+    reconstruct: (x: ArrayLike<number>) => { const r = x.length / D; return refInvert(norm, last(net, refApply(norm, x, r, D), r), r, D); },
+    score: (x: ArrayLike<number>) => { const r = x.length / D; const xn = refApply(norm, x, r, D); return rowScores(s.loss, last(net, xn, r), xn, D); },
+    /** Mean element loss of input x against target t (both in input units), as fit()'s losses. */
+    loss: (x: ArrayLike<number>, t: ArrayLike<number>) => {
+      const r = x.length / D;
+      const sc = rowScores(s.loss, last(net, refApply(norm, x, r, D), r), refApply(norm, t, r, D), D);
+      return sc.reduce((a, b) => a + b, 0) / r;
+    },
+  };
+}
+
+// ---- tolerances -------------------------------------------------------------------------------
+
+/**
+ * |a - e| <= rtol*|e| + atol elementwise. float32 SIMD vs a float64 scalar reference: the wasm
+ * rounds every product and sum to 24 bits (and sums in another order), so errors of a few 1e-7
+ * relative per op, growing with depth and width; the defaults leave ~100x headroom for our sizes.
+ */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-4, atol = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = -1, worstRatio = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    const ratio = Math.abs(a - e) / (rtol * Math.abs(e) + atol);
+    if (!(ratio <= worstRatio)) { worstRatio = ratio; worst = i; }
+  }
+  if (!(worstRatio <= 1)) {
+    expect.fail(`element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (error ${worstRatio.toFixed(2)}x the tolerance rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Flattens getWeights() for bit-exact comparisons. */
+export function flat(ws: Float32Array[]): Float32Array {
+  const out = new Float32Array(ws.reduce((s, w) => s + w.length, 0));
+  let o = 0;
+  for (const w of ws) { out.set(w, o); o += w.length; }
+  return out;
+}
+
+// ---- model file (layout from the bindings/format.ts header comment) ----------------------------
+
+export interface ParsedFile {
+  magic: number[]; version: number; abi: number; length: number; jsonLen: number;
+  json: string; header: Record<string, unknown>; floats: Float32Array; crc: number;
+}
+
+export function parseFile(bytes: Uint8Array): ParsedFile {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const jsonLen = dv.getUint32(20, true);
+  const json = new TextDecoder().decode(bytes.subarray(24, 24 + jsonLen));
+  const floatBytes = bytes.slice(24 + jsonLen, bytes.length - 4);
+  return {
+    magic: [...bytes.subarray(0, 8)], version: dv.getUint32(8, true), abi: dv.getUint32(12, true),
+    length: dv.getUint32(16, true), jsonLen, json, header: JSON.parse(json) as Record<string, unknown>,
+    floats: new Float32Array(floatBytes.buffer, 0, floatBytes.length / 4), crc: dv.getUint32(bytes.length - 4, true),
+  };
+}
+
+/** CRC-32 (IEEE): node:zlib's when this Node has it (>= 20.15), else a table-driven one written here. */
+export function crc32(bytes: Uint8Array): number {
+  const z = (zlib as unknown as { crc32?: (b: Uint8Array) => number }).crc32;
+  if (typeof z === 'function') return z(bytes) >>> 0;
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  let crc = 0xffffffff;
+  for (const b of bytes) crc = table[(crc ^ b) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Rewrites the trailing CRC so that only a deliberate edit is wrong. */
+export function fixCrc(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+  return out;
+}
+
+// ---- CSV ----------------------------------------------------------------------------------------
+
+export const TABULAR = new URL('../../shared/datasets/tabular/', import.meta.url);
+
+/** Numeric CSV with a header whose last column is `label`: features row-major, labels. */
+export function readTabular(name: string): { x: Float64Array; y: Int32Array; cols: number; rows: number } | null {
+  const url = new URL(name, TABULAR);
+  if (!existsSync(url)) return null;
+  const lines = readFileSync(url, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const head = lines[0]!.split(',');
+  if (head.at(-1)!.trim() !== 'label') throw new Error(`${name}: last column is ${head.at(-1)}, not label`);
+  const cols = head.length - 1, rows = lines.length - 1;
+  const x = new Float64Array(rows * cols), y = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const f = lines[r + 1]!.split(',').map(Number);
+    if (f.length !== cols + 1 || f.some((v) => !Number.isFinite(v))) throw new Error(`${name}: bad line ${r + 2}`);
+    for (let c = 0; c < cols; c++) x[r * cols + c] = f[c]!;
+    y[r] = f[cols]!;
+  }
+  return { x, y, cols, rows };
+}

@@ -1,0 +1,222 @@
+// Shared helpers for the tests that prove the wasm numbers against independent oracles
+// (the float64 reference in tests/ref, finite differences, PyTorch's outputs in ../shared).
+// Here: a raw Kernel on build/kernels.wasm, seeded integer-code input generators, float32
+// ulp arithmetic, and tolerance checks that report the worst element, not just "not close".
+
+import { existsSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { Autoencoder } from '../bindings/index.js';
+import { instantiateKernel, type Kernel } from '../bindings/wasm.js';
+import type { RefNet } from './ref/index.js';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+
+// ---- the module ----------------------------------------------------------------------------
+let compiled: Promise<WebAssembly.Module> | null = null;
+
+/** A fresh raw Kernel (own instance and memory) on build/kernels.wasm; no model planned. */
+export async function loadKernel(): Promise<Kernel> {
+  compiled ??= WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
+  return instantiateKernel(await compiled);
+}
+
+/** The Kernel a public-API model runs on (the private field `k`). */
+export function kernelOf(ae: Autoencoder): Kernel {
+  const k = (ae as unknown as { k: Kernel | null }).k;
+  if (!k) throw new Error('model is disposed');
+  return k;
+}
+
+/** Runs fn between k.mark() and k.release(): every alloc inside is freed afterwards. */
+export function withIO<T>(k: Kernel, fn: () => T): T {
+  const mark = k.mark();
+  try {
+    return fn();
+  } finally {
+    k.release(mark);
+  }
+}
+
+/** Copies values into a fresh region of the kernel's I/O stack (as float32); returns its byte offset. */
+export function putF32(k: Kernel, values: ArrayLike<number>, extra = 0): number {
+  const p = k.alloc((values.length + extra) * 4);
+  const v = k.f32(p, values.length + extra);
+  v.fill(0);
+  v.set(values);
+  return p;
+}
+
+/** A copy of n floats at p (views detach when memory grows, so never keep one). */
+export function getF32(k: Kernel, p: number, n: number): Float32Array {
+  return k.f32(p, n).slice();
+}
+
+// ---- seeded generators (integer code only: the same numbers on every host) -------------------
+/** xorshift32 stream of uint32 values. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) { this.s = (seed >>> 0) || 0x9e3779b9; }
+  u32(): number {
+    let s = this.s;
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    this.s = s;
+    return s;
+  }
+  /** Uniform in [lo, hi): 24 random bits, so the value is exact before scaling. */
+  uniform(lo = 0, hi = 1): number { return lo + (hi - lo) * ((this.u32() >>> 8) / 16777216); }
+  /** Integer in [0, n). */
+  int(n: number): number { return this.u32() % n; }
+  /** Float32Array of n uniform values in [lo, hi). */
+  f32(n: number, lo = -1, hi = 1): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.uniform(lo, hi);
+    return a;
+  }
+  /** Bytes. */
+  bytes(n: number): Uint8Array {
+    const a = new Uint8Array(n);
+    for (let i = 0; i < n; i++) a[i] = this.u32() & 0xff;
+    return a;
+  }
+}
+
+// ---- float32 arithmetic facts ---------------------------------------------------------------
+/** Unit roundoff of float32 (round to nearest): 2^-24. */
+export const U32 = 2 ** -24;
+/** Smallest positive normal float32. */
+export const MIN_NORMAL32 = 2 ** -126;
+
+/** Higham's gamma_n = n u / (1 - n u): bound on the relative error of n float32 roundings in a sum or product chain. */
+export function gamma(n: number): number { return (n * U32) / (1 - n * U32); }
+
+const f32buf = new Float32Array(1);
+const u32buf = new Uint32Array(f32buf.buffer);
+
+/** The float32 bit pattern of x (after rounding x to float32). */
+export function bits32(x: number): number {
+  f32buf[0] = x;
+  return u32buf[0]!;
+}
+
+/** Spacing of float32 values at |x| (x rounded to float32 first): ulp(x), 2^-149 for subnormals and zero. */
+export function ulp32(x: number): number {
+  const e = (bits32(x) >>> 23) & 0xff;
+  if (e === 0xff) return Infinity;
+  return 2 ** (Math.max(e, 1) - 127 - 23);
+}
+
+/** Distance in float32 ulps (count of representable floats between), for finite values of the same sign or zero. */
+export function ulpDistance(a: number, b: number): number {
+  const ia = ordered(bits32(a)), ib = ordered(bits32(b));
+  return Math.abs(ia - ib);
+}
+function ordered(u: number): number { return u & 0x80000000 ? -(u & 0x7fffffff) : u; }
+
+/** True when the float32 bit patterns are identical (distinguishes -0 from 0, matches NaN payloads). */
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return false;
+  return true;
+}
+
+/** Expects bit-identical float32 arrays; on failure names the first differing index and both values. */
+export function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (bits32(actual[i]!) !== bits32(expected[i]!)) {
+      expect.fail(`${what}: first difference at [${i}]: ${actual[i]} (0x${bits32(actual[i]!).toString(16)}) vs ${expected[i]} (0x${bits32(expected[i]!).toString(16)})`);
+    }
+  }
+}
+
+// ---- tolerance checks -----------------------------------------------------------------------
+export interface Worst { ratio: number; index: number; actual: number; expected: number; tol: number }
+
+/**
+ * Checks |actual[i] - expected[i]| <= tol(i) for every i; fails naming the worst element
+ * (largest error / tolerance). Returns the worst ratio (<= 1 passes) so callers can log margins.
+ */
+export function expectWithin(
+  actual: ArrayLike<number>, expected: ArrayLike<number>, tol: (i: number) => number, what: string,
+): Worst {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let w: Worst = { ratio: 0, index: -1, actual: NaN, expected: NaN, tol: NaN };
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!, e = expected[i]!, t = tol(i);
+    if (!Number.isFinite(a) && a !== e) {
+      expect.fail(`${what}: [${i}] is ${a}, expected ${e}`);
+    }
+    const err = a === e ? 0 : Math.abs(a - e);
+    const r = t > 0 ? err / t : err === 0 ? 0 : Infinity;
+    if (r > w.ratio || w.index < 0) w = { ratio: r, index: i, actual: a, expected: e, tol: t };
+  }
+  if (w.ratio > 1) {
+    expect.fail(`${what}: worst at [${w.index}]: got ${w.actual}, expected ${w.expected}, |diff| ${Math.abs(w.actual - w.expected).toExponential(3)} > tol ${w.tol.toExponential(3)} (x${w.ratio.toFixed(2)})`);
+  }
+  return w;
+}
+
+/** |a - e| <= atol + rtol * |e| elementwise. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): Worst {
+  return expectWithin(actual, expected, (i) => atol + rtol * Math.abs(expected[i]!), what);
+}
+
+/** Largest |v| of an array (0 for empty). */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+// ---- sizes ------------------------------------------------------------------------------------
+/** Sizes that hit every SIMD tail: f32x4 lanes (n mod 4) and the GEMM's 4-row x 8/4/1-column tiles. */
+export const TAIL_SIZES = [1, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31] as const;
+
+// ---- models ----------------------------------------------------------------------------------
+/** The layer widths [inputDim, ...layers, ...mirror, inputDim] of a spec, as buildPlan lays them out. */
+export function widthsOf(inputDim: number, layers: number[]): number[] {
+  return [inputDim, ...layers, ...layers.slice(0, -1).reverse(), inputDim];
+}
+
+/** The activation of every layer, as buildPlan assigns them. */
+export function actsOf(layers: number[], hidden: string, latent: string, output: string): string[] {
+  const n = 2 * layers.length;
+  return Array.from({ length: n }, (_, i) => (i === layers.length - 1 ? latent : i === n - 1 ? output : hidden));
+}
+
+/** A reference network on the given float32 weights (Keras layout, [W1, b1, ...]), widened to float64. */
+export function refNet(sizes: number[], acts: string[], weights: ArrayLike<number>[]): RefNet {
+  return { sizes, acts, params: weights.map((w) => Float64Array.from(w)) };
+}
+
+// ---- ../shared bench models -----------------------------------------------------------------
+export const SHARED_MODELS = `${ROOT}../shared/bench/models/`;
+export const HAVE_SHARED = existsSync(`${SHARED_MODELS}tab30.weights.json`);
+
+export interface BenchParam { kind: string; shape: number[]; offset: number }
+export interface BenchModel {
+  name: string;
+  params: BenchParam[];
+  n_floats: number;
+  reference: { input_shape_nchw: number[]; input: number[]; output: number[] };
+  /** The tensors in file order, as float32 (little-endian in the .bin). */
+  tensors: Float32Array[];
+}
+
+/** Reads <name>.weights.json and .weights.bin from ../shared/bench/models. */
+export function loadBenchModel(name: string): BenchModel {
+  const meta = JSON.parse(readFileSync(`${SHARED_MODELS}${name}.weights.json`, 'utf8')) as Omit<BenchModel, 'tensors'>;
+  const bin = readFileSync(`${SHARED_MODELS}${name}.weights.bin`);
+  expect(bin.length, `${name}.weights.bin size`).toBe(meta.n_floats * 4);
+  const dv = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const tensors = meta.params.map((p) => {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    const t = new Float32Array(n);
+    for (let i = 0; i < n; i++) t[i] = dv.getFloat32((p.offset + i) * 4, true);
+    return t;
+  });
+  return { ...meta, tensors };
+}

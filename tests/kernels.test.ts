@@ -1,0 +1,495 @@
+// The wasm kernels one by one, through their raw exports, against independent oracles:
+// the float64 reference in tests/ref (activations, losses, quantile, normalizers), a float64
+// matrix product, node:zlib's CRC-32 and the CRC-32 check value, and plain JS comparisons.
+// Where the module promises identical bits (SIMD tiles vs the scalar GEMM, SIMD lanes vs the
+// scalar tail of an elementwise kernel) bits are compared; elsewhere every tolerance is stated
+// with its reason. Sizes hit every tail: f32x4 lanes and the GEMM's 4-row x 8/4/1-column tiles.
+
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Kernel } from '../bindings/wasm.js';
+import { ACT_IDS, LOSS_IDS, NORM_IDS } from '../bindings/wasm.js';
+import {
+  actBackwardFromOutput, actForward, applyMinMax, applyStandard, bceSigmoidGradZ, fitMinMax, fitStandard,
+  invertMinMax, invertStandard, lossGrad, quantile, rowScores,
+} from './ref/index.js';
+import {
+  MIN_NORMAL32, Rng, TAIL_SIZES, U32, bits32, expectSameBits, expectWithin, gamma, getF32, loadKernel, putF32,
+  ulp32, withIO,
+} from './helpers.js';
+
+const ACTS = Object.keys(ACT_IDS) as (keyof typeof ACT_IDS)[];
+const LOSSES = Object.keys(LOSS_IDS) as (keyof typeof LOSS_IDS)[];
+
+let k: Kernel;
+beforeAll(async () => { k = await loadKernel(); });
+
+// ---- GEMM ------------------------------------------------------------------------------------
+describe('ae_gemm (4x8 / 4x4 / 1x1 tiles, 1x8 / 1x4 / 1x1 row tails)', () => {
+  const MODES = [[0, 'zero-init'], [1, 'bias-init'], [2, 'accumulate into C']] as const;
+  const KS = [1, 3, 4, 8, 17, 31];
+  const SENTINEL = -1234.5; // written into C's row padding; no kernel may touch it
+
+  /** Runs one product through ae_gemm and ae_gemm_scalar and checks both. */
+  function checkGemm(M: number, N: number, K: number, mode: number, transposedA: boolean, r: Rng): void {
+    withIO(k, () => {
+      // A(m,k): normal layout A[M][lda] (row stride lda > K: strided rows), or transposed as X^T for
+      // dW = X^T.dY: X stored [K][M] and read with sam = 1, sak = M, exactly as net_backward does.
+      const lda = K + 3;
+      const aData = r.f32(transposedA ? K * M : M * lda, -1, 1);
+      const sam = transposedA ? 1 : lda, sak = transposedA ? M : 1;
+      const ldb = N + 5, ldc = N + 2;
+      const bData = r.f32(K * ldb, -1, 1);
+      const bias = r.f32(N, -1, 1);
+      const c0 = r.f32(M * ldc, -1, 1);
+      for (let m = 0; m < M; m++) for (let j = N; j < ldc; j++) c0[m * ldc + j] = SENTINEL;
+      const pa = putF32(k, aData), pb = putF32(k, bData), pbias = putF32(k, bias);
+      const pc = putF32(k, c0), pcs = putF32(k, c0);
+      k.x.ae_gemm(M, N, K, pa, sam, sak, pb, ldb, pc, ldc, pbias, mode);
+      k.x.ae_gemm_scalar(M, N, K, pa, sam, sak, pb, ldb, pcs, ldc, pbias, mode);
+      const simd = getF32(k, pc, M * ldc), scalar = getF32(k, pcs, M * ldc);
+      const what = `M=${M} N=${N} K=${K} mode=${mode}${transposedA ? ' A^T' : ''}`;
+      // same init, then k = 0..K-1 in order, separate mul and add in both: the bits must match
+      expectSameBits(simd, scalar, `${what}: SIMD vs scalar`);
+      // float64 oracle; recursive summation of K products onto the init value has relative
+      // error at most gamma_{K+1} (Higham, Thm 3.1, no FMA) of the sum of |terms|
+      const ref = new Float64Array(M * ldc), mag = new Float64Array(M * ldc);
+      for (let m = 0; m < M; m++) {
+        for (let j = 0; j < ldc; j++) {
+          const i = m * ldc + j;
+          if (j >= N) { ref[i] = SENTINEL; continue; }
+          let s = mode === 1 ? bias[j]! : mode === 2 ? c0[i]! : 0;
+          let a = Math.abs(s);
+          for (let kk = 0; kk < K; kk++) {
+            const t = aData[m * sam + kk * sak]! * bData[kk * ldb + j]!;
+            s += t; a += Math.abs(t);
+          }
+          ref[i] = s; mag[i] = a;
+        }
+      }
+      expectWithin(simd, ref, (i) => gamma(K + 1) * mag[i]!, `${what}: vs float64 product`);
+    });
+  }
+
+  it.each(MODES)('mode %i (%s): every M, N in the tail sizes, K in [1..31], normal and transposed A', (mode) => {
+    const r = new Rng(1000 + mode);
+    for (const M of TAIL_SIZES) for (const N of TAIL_SIZES) for (const K of KS) {
+      checkGemm(M, N, K, mode, false, r);
+      checkGemm(M, N, K, mode, true, r);
+    }
+  });
+
+  it('larger shapes: many full tiles plus every tail at once (67 x 100 x 300, 256 x 64 x 33)', () => {
+    const r = new Rng(77);
+    for (const mode of [0, 1, 2]) {
+      checkGemm(67, 100, 300, mode, false, r);
+      checkGemm(67, 100, 300, mode, true, r);
+      checkGemm(256, 64, 33, mode, true, r);
+    }
+  });
+
+  it('bias-init and zero-init never read C (NaN-filled C gives finite results)', () => {
+    withIO(k, () => {
+      const r = new Rng(9);
+      const M = 9, N = 13, K = 5;
+      const pa = putF32(k, r.f32(M * K)), pb = putF32(k, r.f32(K * N)), pbias = putF32(k, r.f32(N));
+      for (const mode of [0, 1]) {
+        for (const fn of [k.x.ae_gemm, k.x.ae_gemm_scalar]) {
+          const pc = putF32(k, new Float32Array(M * N).fill(NaN));
+          fn(M, N, K, pa, K, 1, pb, N, pc, N, pbias, mode);
+          expect(getF32(k, pc, M * N).every(Number.isFinite), `mode ${mode}`).toBe(true);
+        }
+      }
+    });
+  });
+});
+
+// ---- activations -------------------------------------------------------------------------------
+/** Inputs: special values (both signs), the tanh branch boundary, the exp clamp, plus seeded sweeps. */
+function activationInputs(seed: number): Float32Array {
+  const special = [0, 1e-8, 1e-3, 0.5, 0.625, 0.62499994, 0.62500006, 1, 5, 9, 20, 44.2, 87.33654, 88, 88.37626, 100, 1e-40];
+  const xs: number[] = [];
+  for (const v of special) xs.push(v, -v);
+  const r = new Rng(seed);
+  for (let i = 0; i < 4000; i++) xs.push(r.uniform(-12, 12));
+  for (let i = 0; i < 2000; i++) xs.push(r.uniform(-1, 1) * 2 ** r.uniform(-30, 7)); // wide magnitudes
+  xs.push(0.25, -3); // total length 6038: not a multiple of 4, so the tail runs too
+  return Float32Array.from(xs);
+}
+
+/**
+ * Error bound of act_forward against the float64 oracle, per activation, from how math.ts computes it:
+ * linear/relu are exact; leakyRelu is one rounded product with 0.01f (<= 1 ulp); tanh and sigmoid are a
+ * Cephes polynomial / exp with a few roundings (<= 2 ulp); sigmoid's exp input is clamped to [-87.3, 88.4],
+ * so below ~2^-126 the output is the clamped value (absolute error < 2^-126). elu computes exp(x) - 1,
+ * not expm1, so near 0 its RELATIVE error is large, but its absolute error stays below half an ulp of 1.
+ */
+function forwardTol(act: string, ref: number): number {
+  switch (act) {
+    case 'linear': case 'relu': return 0;
+    case 'leakyRelu': return ulp32(ref);
+    case 'tanh': return 2 * ulp32(ref);
+    case 'sigmoid': return 2 * ulp32(ref) + MIN_NORMAL32;
+    case 'elu': return ref > 0 ? 0 : 2 * ulp32(ref) + 2 ** -24;
+    default: throw new Error(act);
+  }
+}
+
+describe('activations forward (ae_act_forward)', () => {
+  it.each(ACTS)('%s vs the float64 reference (special values, sweeps, n = 6038)', (act) => {
+    const x = activationInputs(11);
+    withIO(k, () => {
+      const p = putF32(k, x);
+      k.x.ae_act_forward(ACT_IDS[act], p, x.length);
+      const y = getF32(k, p, x.length);
+      const ref = Array.from(x, (v) => actForward(act, v));
+      expectWithin(y, ref, (i) => forwardTol(act, ref[i]!), `${act} forward`);
+    });
+  });
+
+  it.each(ACTS)('%s on every tail size: n = 1..31 agree with the same values in one long call', (act) => {
+    const r = new Rng(12);
+    const x = r.f32(40, -6, 6);
+    withIO(k, () => {
+      const pAll = putF32(k, x);
+      k.x.ae_act_forward(ACT_IDS[act], pAll, x.length);
+      const all = getF32(k, pAll, x.length);
+      for (const n of TAIL_SIZES) {
+        const p = putF32(k, x.subarray(0, n), 4);
+        k.x.ae_act_forward(ACT_IDS[act], p, n);
+        const got = getF32(k, p, n + 4);
+        // elements [n, n+4) were zero and lie past n: untouched
+        expect(Array.from(got.subarray(n)), `${act} n=${n} writes past n`).toEqual([0, 0, 0, 0]);
+        expectSameBits(got.subarray(0, n), all.subarray(0, n), `${act} n=${n}`);
+      }
+    });
+  });
+
+  it.each(ACTS)('%s: SIMD lanes and scalar tail give identical bits for the same value', (act) => {
+    const x = activationInputs(13);
+    withIO(k, () => {
+      // (a) each value in all 4 lanes and in the tail: [v, v, v, v, v]
+      for (const v of x.subarray(0, 64)) {
+        const p = putF32(k, [v, v, v, v, v]);
+        k.x.ae_act_forward(ACT_IDS[act], p, 5);
+        const y = getF32(k, p, 5);
+        for (let i = 1; i < 5; i++) expect(bits32(y[i]!), `${act}(${v}) lane/tail ${i}`).toBe(bits32(y[0]!));
+      }
+      // (b) the whole sweep in one call (mostly SIMD) vs one n = 1 call per element (scalar only)
+      const pv = putF32(k, x), ps = putF32(k, x);
+      k.x.ae_act_forward(ACT_IDS[act], pv, x.length);
+      for (let i = 0; i < x.length; i++) k.x.ae_act_forward(ACT_IDS[act], ps + 4 * i, 1);
+      expectSameBits(getF32(k, pv, x.length), getF32(k, ps, x.length), `${act}: SIMD vs scalar`);
+    });
+  });
+});
+
+describe('activations backward (ae_act_backward)', () => {
+  it.each(ACTS)('%s: d * f\'(a) vs the reference actBackwardFromOutput on the same float32 a', (act) => {
+    const z = activationInputs(21);
+    const r = new Rng(22);
+    const d = r.f32(z.length, -2, 2);
+    withIO(k, () => {
+      const pa = putF32(k, z);
+      k.x.ae_act_forward(ACT_IDS[act], pa, z.length);
+      const a = getF32(k, pa, z.length);
+      const pd = putF32(k, d);
+      k.x.ae_act_backward(ACT_IDS[act], pd, pa, z.length);
+      const got = getF32(k, pd, z.length);
+      const ref = Array.from(a, (av, i) => d[i]! * actBackwardFromOutput(act, av));
+      // f'(a) is exact for linear/relu/leakyRelu(0.01f: <= 1 ulp)/elu(a + 1: one rounding); tanh's
+      // 1 - a*a rounds a*a (abs error <= 2^-24 |d|, not relative: 1 - a^2 cancels near |a| = 1);
+      // sigmoid's a*(1-a) has two roundings; then one more for the product with d
+      expectWithin(got, ref, (i) => 2 * ulp32(ref[i]!) + (act === 'tanh' ? U32 * Math.abs(d[i]!) : 0) + (act === 'sigmoid' ? ulp32(ref[i]!) : 0),
+        `${act} backward`);
+      // SIMD lanes vs scalar tail: the same (d, a) in every position
+      const pv = putF32(k, d), ps = putF32(k, d);
+      k.x.ae_act_backward(ACT_IDS[act], pv, pa, z.length);
+      for (let i = 0; i < z.length; i++) k.x.ae_act_backward(ACT_IDS[act], ps + 4 * i, pa + 4 * i, 1);
+      expectSameBits(getF32(k, pv, z.length), getF32(k, ps, z.length), `${act} backward: SIMD vs scalar`);
+    });
+  });
+});
+
+// ---- losses --------------------------------------------------------------------------------------
+/** Predictions/targets for a loss: bce needs p in (0,1) and t in [0,1]; specials exercise the log clamp. */
+function lossData(loss: string, n: number, r: Rng): { p: Float32Array; t: Float32Array } {
+  const bce = loss === 'bce';
+  const p = r.f32(n, bce ? 0.01 : -3, bce ? 0.99 : 3), t = r.f32(n, bce ? 0 : -3, bce ? 1 : 3);
+  if (bce) for (let i = 0; i < n; i += 3) t[i] = r.int(2); // hard 0/1 labels too
+  if (loss === 'mae') for (let i = 1; i < n; i += 5) t[i] = p[i]!; // sign(0) = 0 cases
+  return { p, t };
+}
+
+describe('losses', () => {
+  it.each(LOSSES)('%s: ae_loss_rows vs reference rowScores, C in the tail sizes', (loss) => {
+    const r = new Rng(31);
+    for (const C of [...TAIL_SIZES, 64, 100]) {
+      const R = 5;
+      const { p, t } = lossData(loss, R * C, r);
+      withIO(k, () => {
+        const pp = putF32(k, p), pt = putF32(k, t), out = k.alloc(R * 4);
+        k.x.ae_loss_rows(LOSS_IDS[loss], pp, pt, R, C, out);
+        const got = getF32(k, out, R);
+        const ref = rowScores(loss, p, t, C);
+        // a row is C element losses summed in f32 then scaled by 1/C: all terms are >= 0, so the
+        // relative error is at most gamma_{C+2} plus the element's own error: mse's (p-t)^2 has 2
+        // roundings, mae's |p-t| one; bce's logs (musl logf <= 1 ulp) of p and of the rounded 1-p
+        // add <= ~3 ulp relative plus an absolute 2^-24 per element (1-p rounding, log near 0)
+        const elemRel = loss === 'bce' ? 4 * U32 : 2 * U32;
+        expectWithin(got, ref, (i) => (gamma(C + 2) + elemRel) * ref[i]! + (loss === 'bce' ? 2 * U32 : 0), `${loss} rows C=${C}`);
+      });
+    }
+  });
+
+  it('bce: the log clamp at -100 and the endpoints p = 0, 1 match the reference exactly', () => {
+    const p = [0, 0, 1, 1, 0, 1, 1e-30, 1 - 2 ** -24, 2 ** -126];
+    const t = [1, 0, 0, 1, 0.5, 0.5, 1, 0, 1];
+    withIO(k, () => {
+      const pp = putF32(k, p), pt = putF32(k, t), out = k.alloc(p.length * 4);
+      k.x.ae_loss_rows(LOSS_IDS.bce, pp, pt, p.length, 1, out);
+      const got = getF32(k, out, p.length);
+      const ref = rowScores('bce', p.map(Math.fround), t, 1);
+      // clamped terms are exactly 100 (or 50 for t = 0.5); the others are one log, <= 1 ulp (+ the 1-p rounding)
+      expectWithin(got, ref, (i) => 2 * ulp32(ref[i]!), 'bce endpoints');
+    });
+  });
+
+  it.each(LOSSES)('%s: a row scores the same bits alone as inside a batch (fixed row sum order)', (loss) => {
+    const r = new Rng(32);
+    const R = 7, C = 13;
+    const { p, t } = lossData(loss, R * C, r);
+    withIO(k, () => {
+      const pp = putF32(k, p), pt = putF32(k, t), out = k.alloc(R * 4), one = k.alloc(R * 4);
+      k.x.ae_loss_rows(LOSS_IDS[loss], pp, pt, R, C, out);
+      for (let i = 0; i < R; i++) k.x.ae_loss_rows(LOSS_IDS[loss], pp + i * C * 4, pt + i * C * 4, 1, C, one + i * 4);
+      expectSameBits(getF32(k, out, R), getF32(k, one, R), `${loss} rows`);
+    });
+  });
+
+  it.each(LOSSES)('%s: ae_loss_backward vs reference lossGrad, n in the tail sizes', (loss) => {
+    const r = new Rng(33);
+    for (const n of [...TAIL_SIZES, 100, 1001]) {
+      const { p, t } = lossData(loss, n, r);
+      withIO(k, () => {
+        const pp = putF32(k, p), pt = putF32(k, t), pd = k.alloc(n * 4);
+        k.x.ae_loss_backward(LOSS_IDS[loss], pd, pp, pt, n, 0);
+        const got = getF32(k, pd, n);
+        const ref = lossGrad(loss, p, t);
+        // mse: (p-t) * (2/n) with 1/n and 2/n rounded in f32: 3 roundings; mae: sign * (1/n): 1 rounding;
+        // bce: (p-t) / max(p(1-p), 1e-12) * (1/n): ~6 roundings
+        const ulps = loss === 'bce' ? 6 : 3;
+        expectWithin(got, ref, (i) => ulps * ulp32(ref[i]!), `${loss} grad n=${n}`);
+        if (loss === 'mae') for (let i = 1; i < n; i += 5) expect(got[i], `mae sign(0) at ${i}`).toBe(0);
+      });
+    }
+  });
+
+  it('bce unfused at p = 0 and p = 1 divides by the 1e-12 floor, as the reference does', () => {
+    const p = [0, 1, 0, 1], t = [1, 0, 0.25, 0.75];
+    withIO(k, () => {
+      const pp = putF32(k, p), pt = putF32(k, t), pd = k.alloc(16);
+      k.x.ae_loss_backward(LOSS_IDS.bce, pd, pp, pt, 4, 0);
+      const got = getF32(k, pd, 4), ref = lossGrad('bce', p, t);
+      // 1e-12 as f32 is 1e-12 (1 + 2e-8): within 3 ulp
+      expectWithin(got, ref, (i) => 3 * ulp32(ref[i]!), 'bce grad endpoints');
+    });
+  });
+
+  it('bce fused with a sigmoid output: (p - t) / n vs reference bceSigmoidGradZ', () => {
+    const r = new Rng(34);
+    for (const n of [...TAIL_SIZES, 1000]) {
+      const { p, t } = lossData('bce', n, r);
+      withIO(k, () => {
+        const pp = putF32(k, p), pt = putF32(k, t), pd = k.alloc(n * 4);
+        k.x.ae_loss_backward(LOSS_IDS.bce, pd, pp, pt, n, 1);
+        const got = getF32(k, pd, n), ref = bceSigmoidGradZ(p, t);
+        // p - t rounded, 1/n rounded, product rounded: <= 3 ulp
+        expectWithin(got, ref, (i) => 3 * ulp32(ref[i]!), `fused grad n=${n}`);
+      });
+    }
+  });
+
+  it.each([...LOSSES.map((l) => [l, 0] as const), ['bce', 1] as const])('%s (fused %i): SIMD lanes and scalar tail agree bit for bit', (loss, fused) => {
+    const r = new Rng(35);
+    const { p, t } = lossData(loss, 64, r);
+    withIO(k, () => {
+      for (let j = 0; j < 64; j++) {
+        const pp = putF32(k, new Float32Array(5).fill(p[j]!)), pt = putF32(k, new Float32Array(5).fill(t[j]!)), pd = k.alloc(20);
+        k.x.ae_loss_backward(LOSS_IDS[loss], pd, pp, pt, 5, fused);
+        const d = getF32(k, pd, 5);
+        for (let i = 1; i < 5; i++) expect(bits32(d[i]!), `${loss} (${p[j]}, ${t[j]}) position ${i}`).toBe(bits32(d[0]!));
+      }
+    });
+  });
+});
+
+// ---- quantile, detect, crc32 ---------------------------------------------------------------------
+describe('ae_quantile (numpy linear)', () => {
+  const QS = [0, 0.5, 0.9, 0.99, 1];
+  it.each([1, 2, 7, 1000])('n = %i, q in {0, .5, .9, .99, 1}, with ties; sorts in place', (n) => {
+    const r = new Rng(40 + n);
+    for (const ties of [false, true]) {
+      // ties: values from a 5-element set, so neighbours in sorted order are often equal
+      const v = ties ? Float32Array.from({ length: n }, () => [0.5, -1, 3.25, 0, 1e-3][r.int(5)]!) : r.f32(n, -10, 10);
+      for (const q of QS) {
+        withIO(k, () => {
+          const p = putF32(k, v);
+          const got = k.x.ae_quantile(p, n, q);
+          const want = quantile(v, q);
+          // both interpolate the same float32 neighbours in float64 (one-sided vs numpy's two-sided
+          // lerp) and the kernel rounds to float32: at most 1 ulp of the float32 result apart
+          expect(Math.abs(got - want), `n=${n} q=${q} ties=${ties}: ${got} vs ${want}`).toBeLessThanOrEqual(ulp32(want));
+          expectSameBits(getF32(k, p, n), v.slice().sort(), `n=${n}: sorted in place`);
+        });
+      }
+    }
+  });
+});
+
+describe('ae_detect', () => {
+  it.each(TAIL_SIZES)('n = %i: flags are score > threshold (strict, ties are 0)', (n) => {
+    const r = new Rng(50 + n);
+    const s = Float32Array.from({ length: n }, () => r.int(7) * 0.125);
+    const thr = 0.375; // exactly representable and present among the scores
+    withIO(k, () => {
+      const ps = putF32(k, s), pf = k.alloc(n + 8);
+      k.u8(pf, n + 8).fill(7);
+      k.x.ae_detect(ps, n, thr, pf);
+      const flags = k.u8(pf, n + 8).slice();
+      expect(Array.from(flags.subarray(0, n))).toEqual(Array.from(s, (v) => (v > thr ? 1 : 0)));
+      expect(Array.from(flags.subarray(n)), 'bytes past n untouched').toEqual(new Array(8).fill(7));
+    });
+  });
+});
+
+describe('ae_crc32', () => {
+  function crcOf(bytes: Uint8Array, misalign = 0): number {
+    return withIO(k, () => {
+      const p = k.alloc(bytes.length + 8) + misalign;
+      k.u8(p, bytes.length).set(bytes);
+      return k.x.ae_crc32(p, bytes.length);
+    });
+  }
+  it('CRC-32 check value: "123456789" -> 0xCBF43926; empty -> 0', () => {
+    expect(crcOf(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crcOf(new Uint8Array(0))).toBe(0);
+  });
+  it.skipIf(typeof zlibCrc32 !== 'function')('matches node:zlib crc32 on seeded random bytes (lengths 0..70, 4097; odd offsets) [needs Node >= 20.15]', () => {
+    const r = new Rng(60);
+    for (const len of [...Array.from({ length: 71 }, (_, i) => i), 4097]) {
+      const b = r.bytes(len);
+      expect(crcOf(b, len % 4), `len ${len}`).toBe(zlibCrc32(b));
+    }
+  });
+});
+
+// ---- input checks ----------------------------------------------------------------------------------
+describe('ae_find_nonfinite', () => {
+  const SIZES = [...TAIL_SIZES, 32, 33];
+  /** Finite data with the awkward finite values: the largest float, -0, subnormals, huge negatives. */
+  function finiteData(n: number, r: Rng): Float32Array {
+    const special = [3.4028234663852886e38, -3.4028234663852886e38, -0, 1e-45, -1e-40, 0];
+    return Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? special[r.int(special.length)]! : r.uniform(-1e6, 1e6)));
+  }
+  it.each(SIZES)('n = %i: -1 for finite data (max float, -0, subnormals included)', (n) => {
+    const r = new Rng(70 + n);
+    withIO(k, () => {
+      expect(k.x.ae_find_nonfinite(putF32(k, finiteData(n, r)), n)).toBe(-1);
+    });
+  });
+  it.each(SIZES)('n = %i: NaN, +Inf, -Inf found at every position (SIMD body and tail); the first of two wins', (n) => {
+    const r = new Rng(80 + n);
+    withIO(k, () => {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (let pos = 0; pos < n; pos++) {
+          const x = finiteData(n, r);
+          x[pos] = bad;
+          expect(k.x.ae_find_nonfinite(putF32(k, x), n), `${bad} at ${pos}`).toBe(pos);
+          if (pos + 1 < n) {
+            x[n - 1] = NaN;
+            expect(k.x.ae_find_nonfinite(putF32(k, x), n), `${bad} at ${pos} and NaN at ${n - 1}`).toBe(pos);
+          }
+        }
+        // only the first n floats are looked at
+        const x = finiteData(n + 3, r);
+        x[n] = bad;
+        expect(k.x.ae_find_nonfinite(putF32(k, x), n), `${bad} just past n`).toBe(-1);
+      }
+    });
+  });
+});
+
+describe('ae_find_outside01', () => {
+  it('first value outside [0, 1] (NaN counts), -1 when all are inside', () => {
+    withIO(k, () => {
+      const inside = [0, 1, 0.5, -0, 1e-45, 0.99999994];
+      expect(k.x.ae_find_outside01(putF32(k, inside), inside.length)).toBe(-1);
+      for (const bad of [-1e-45, 1.0000001, NaN, Infinity, -Infinity, 2]) {
+        const x = [...inside, 0.25];
+        x[4] = bad;
+        expect(k.x.ae_find_outside01(putF32(k, x), x.length), String(bad)).toBe(4);
+      }
+    });
+  });
+});
+
+// ---- normalizer (ae_norm_fit / apply / invert on a planned context) --------------------------------
+describe('normalizer', () => {
+  /** A fresh kernel planned as a 1-layer model of width D with the given normalizer. */
+  async function normKernel(D: number, norm: number): Promise<Kernel> {
+    const kk = await loadKernel();
+    kk.planModel({ layers: [{ in: D, out: D, act: 0 }], latent: 0, loss: 0, norm });
+    return kk;
+  }
+  const cases = [['standard', NORM_IDS.standard], ['minmax', NORM_IDS.minmax]] as const;
+
+  it.each(cases)('%s: fitted shift/scale vs the reference (D in the tail sizes, rows 1, 9, 40, a constant column)', async (name, id) => {
+    const r = new Rng(90 + id);
+    for (const D of TAIL_SIZES) {
+      const kk = await normKernel(D, id);
+      for (const R of [1, 9, 40]) {
+        const x = Float32Array.from({ length: R * D }, () => r.uniform(-50, 150));
+        for (let i = 0; i < R; i++) x[i * D + (D - 1)] = 0.1; // constant column: scale must be 1
+        withIO(kk, () => {
+          kk.x.ae_norm_fit(kk.ctx, putF32(kk, x), R);
+        });
+        const [A, B] = kk.normalizer();
+        const ref = id === NORM_IDS.standard ? fitStandard(x, R, D) : fitMinMax(x, R, D);
+        const shift = 'mean' in ref ? ref.mean : ref.min, scale = 'std' in ref ? ref.std : ref.range;
+        // the kernel accumulates in float64 in row order like the reference and rounds the result to
+        // float32 once: within 1 float32 ulp (a tie of the last float64 bits may round either way)
+        expectWithin(A, shift, (i) => ulp32(shift[i]!), `${name} D=${D} R=${R} shift`);
+        expectWithin(B, scale, (i) => ulp32(scale[i]!), `${name} D=${D} R=${R} scale`);
+        expect(B[D - 1], 'constant column scale').toBe(1);
+      }
+    }
+  });
+
+  it.each(cases)('%s: apply and invert vs the reference on the fitted float32 parameters', async (name, id) => {
+    const r = new Rng(95 + id);
+    for (const D of TAIL_SIZES) {
+      const kk = await normKernel(D, id);
+      const R = 6;
+      const x = Float32Array.from({ length: R * D }, () => r.uniform(-5, 20));
+      withIO(kk, () => kk.x.ae_norm_fit(kk.ctx, putF32(kk, x), R));
+      const [A, B] = kk.normalizer();
+      const a64 = Float64Array.from(A), b64 = Float64Array.from(B);
+      const y = Float32Array.from({ length: R * D }, () => r.uniform(-30, 40)); // also outside the fitted range
+      withIO(kk, () => {
+        const p = putF32(kk, y);
+        kk.x.ae_norm_apply(kk.ctx, p, R);
+        const got = getF32(kk, p, R * D);
+        const ref = id === NORM_IDS.standard ? applyStandard(y, R, D, { mean: a64, std: b64 }) : applyMinMax(y, R, D, { min: a64, range: b64 });
+        // (y - A) rounded (absolute u * |y - A|), then / B rounded: <= 2 ulp of the result
+        expectWithin(got, ref, (i) => 2 * ulp32(ref[i]!), `${name} apply D=${D}`);
+        const q = putF32(kk, y);
+        kk.x.ae_norm_invert(kk.ctx, q, R);
+        const inv = getF32(kk, q, R * D);
+        const refInv = id === NORM_IDS.standard ? invertStandard(y, R, D, { mean: a64, std: b64 }) : invertMinMax(y, R, D, { min: a64, range: b64 });
+        // y * B rounded, then + A rounded: u |y B| + 1 ulp of the result (the sum can cancel)
+        expectWithin(inv, refInv, (i) => U32 * Math.abs(y[i]! * b64[i % D]!) + ulp32(refInv[i]!), `${name} invert D=${D}`);
+      });
+    }
+  });
+});
