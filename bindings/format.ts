@@ -57,31 +57,34 @@ export function writeHeader(buf: Uint8Array, abi: number, json: Uint8Array): voi
   buf.set(json, HEADER);
 }
 
-/** Checks magic, version and length; returns where the checksum sits. Throws a clear error. */
+/** Checks magic and length (the fields every format version keeps). Throws a clear error. */
 export function checkEnvelope(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) {
     throw new AutoencoderError('Autoencoder.load() takes the Uint8Array that save() returned (read the file as bytes, e.g. fs.readFileSync(path))');
   }
   if (bytes.length === 0) throw new AutoencoderError('the model file is empty (0 bytes): it was not written completely; save it again');
-  if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
+  if (MAGIC.some((b, i) => i < bytes.length && bytes[i] !== b)) {
     throw new AutoencoderError('not an autoencoder model file: the magic bytes are wrong (expected the bytes written by save())');
   }
   if (bytes.length < HEADER + 4) {
     throw new AutoencoderError(`the model file is truncated: ${bytes.length} bytes is shorter than its ${HEADER + 4}-byte header; save it again`);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint32(8, true);
-  if (version > FORMAT_VERSION) {
-    throw new AutoencoderError(`the model file has format version ${version}, newer than this package reads (${FORMAT_VERSION}): upgrade autoencoder`);
-  }
-  if (version < 1) throw new AutoencoderError(`the model file has an invalid format version ${version}: the file is corrupted`);
-  const length = dv.getUint32(16, true);
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(16, true);
   if (bytes.length < length) {
     throw new AutoencoderError(`the model file is truncated: it has ${bytes.length} bytes but its header says ${length}; copy or save it again`);
   }
   if (bytes.length > length) {
     throw new AutoencoderError(`the model file has ${bytes.length - length} unexpected bytes after its end (${length} bytes): it is corrupted or two files were joined`);
   }
+}
+
+/** Checks the format version of a file whose checksum matched (so a bad version is not a flipped bit). */
+export function checkVersion(bytes: Uint8Array): void {
+  const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (version > FORMAT_VERSION) {
+    throw new AutoencoderError(`the model file has format version ${version}, newer than this package reads (${FORMAT_VERSION}): upgrade autoencoder`);
+  }
+  if (version < 1) throw new AutoencoderError(`the model file has an invalid format version ${version}: the file is corrupted`);
 }
 
 /** Parses the JSON header of a file whose checksum already matched. */

@@ -5,7 +5,7 @@
 // (node.ts, ...) only say where the compiled module comes from.
 
 import { AutoencoderError, checkKeys, checkNumber } from './errors.js';
-import { checkEnvelope, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
+import { checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
   buildPlan, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ResolvedSpec,
 } from './spec.js';
@@ -112,17 +112,28 @@ export class Autoencoder {
     k.release(mark);
     const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
     if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
+    checkVersion(bytes);
     const h = parseHeader(bytes);
     const ae = new Autoencoder(k, h.spec);
     if (h.params !== k.nParams) {
       throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters but its spec needs ${k.nParams}`);
     }
     const D = h.spec.inputDim;
-    const floats = new Float32Array(bytes.slice(h.floatsAt, bytes.length - 4).buffer);
+    // copy into a fresh, aligned buffer (a Node Buffer's slice() would share its pool)
+    const floats = new Float32Array(new Uint8Array(bytes.subarray(h.floatsAt, bytes.length - 4)).buffer);
+    // a matching checksum proves integrity, not sense: refuse values no save() writes
+    const mark2 = k.mark();
+    const fp = k.alloc(floats.length * 4);
+    k.f32(fp, floats.length).set(floats);
+    const bad = k.x.ae_find_nonfinite(fp, floats.length);
+    k.release(mark2);
+    if (bad >= 0) throw new AutoencoderError(`the model file is corrupted: float ${bad} of its weights is not a finite number`);
     let at = 0;
     if (h.spec.normalize !== 'none') {
+      const scale = floats.subarray(D, 2 * D);
+      if (scale.some((v) => !(v > 0))) throw new AutoencoderError('the model file is corrupted: a normalizer scale is not positive');
       k.f32(k.normA, D).set(floats.subarray(0, D));
-      k.f32(k.normB, D).set(floats.subarray(D, 2 * D));
+      k.f32(k.normB, D).set(scale);
       at = 2 * D;
     }
     k.paramsView().set(floats.subarray(at));
@@ -145,11 +156,13 @@ export class Autoencoder {
   get latentDim(): number { return this.s.layers[this.s.layers.length - 1]!; }
   /** Number of trainable parameters. */
   get paramCount(): number { return this.live().nParams; }
-  /** The anomaly threshold on score() (null until calibrate() or a set). */
+  /** True once the normalizer has been fitted (by the first fit(), or loaded). */
+  get normalizerFitted(): boolean { return this.normFitted; }
+  /** The anomaly threshold on score() (null until calibrate() or a set; stored as float32, as scores are). */
   get threshold(): number | null { return this.thr; }
   set threshold(t: number | null) {
     this.live();
-    this.thr = t === null ? null : checkNumber('threshold', t, -Infinity, Infinity);
+    this.thr = t === null ? null : Math.fround(checkNumber('threshold', t, -Infinity, Infinity));
   }
 
   /**
@@ -245,7 +258,7 @@ export class Autoencoder {
         if (tp !== xp) k.x.ae_norm_apply(k.ctx, tp, n);
       }
       if (this.s.loss === 'bce') {
-        const bad = k.x.ae_find_outside01(tp, n * D);
+        const bad = k.x.ae_find_outside01(tp, nTrain * D);
         if (bad >= 0) {
           throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
         }

@@ -20,7 +20,7 @@ export interface AutoencoderSpec {
   /** Features per row (the width of x). */
   inputDim: number;
   /** Encoder widths, the last one the latent size; the decoder mirrors them. Default: {@link defaultLayers}. */
-  layers?: number[];
+  layers?: readonly number[];
   /** Hidden layers' activation. Default 'relu'. */
   activation?: Activation;
   /** The bottleneck layer's activation. Default 'linear'. */
@@ -35,7 +35,7 @@ export interface AutoencoderSpec {
   seed?: number;
 }
 
-export type ResolvedSpec = Required<AutoencoderSpec>;
+export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers'>> & { layers: number[] };
 
 const SPEC_KEYS = ['inputDim', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed'] as const;
 export const MAX_DIM = 1 << 20;

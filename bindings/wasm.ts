@@ -56,6 +56,12 @@ export async function instantiateKernel(module: WebAssembly.Module): Promise<Ker
   if (!(module instanceof WebAssembly.Module)) {
     throw new AutoencoderError('the wasm option must be a WebAssembly.Module (compile build/kernels.wasm with WebAssembly.compile first)');
   }
+  const imports = WebAssembly.Module.imports(module);
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const missing = ['memory', ...ABI_EXPORTS].filter((n) => !names.has(n));
+  if (imports.length > 0 || missing.length > 0) {
+    throw new AutoencoderError(`the wasm module is not this package's kernels.wasm (${imports.length ? `it imports ${imports[0]!.module}.${imports[0]!.name}` : `it lacks ${missing.slice(0, 3).join(', ')}`}): pass the kernels.wasm shipped with autoencoder`);
+  }
   const exports = await instantiate(module, {});
   const version = exports.ae_abi_version();
   if (version !== ABI_VERSION) {

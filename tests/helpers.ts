@@ -177,12 +177,12 @@ export const TAIL_SIZES = [1, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31] as const;
 
 // ---- models ----------------------------------------------------------------------------------
 /** The layer widths [inputDim, ...layers, ...mirror, inputDim] of a spec, as buildPlan lays them out. */
-export function widthsOf(inputDim: number, layers: number[]): number[] {
+export function widthsOf(inputDim: number, layers: readonly number[]): number[] {
   return [inputDim, ...layers, ...layers.slice(0, -1).reverse(), inputDim];
 }
 
 /** The activation of every layer, as buildPlan assigns them. */
-export function actsOf(layers: number[], hidden: string, latent: string, output: string): string[] {
+export function actsOf(layers: readonly number[], hidden: string, latent: string, output: string): string[] {
   const n = 2 * layers.length;
   return Array.from({ length: n }, (_, i) => (i === layers.length - 1 ? latent : i === n - 1 ? output : hidden));
 }

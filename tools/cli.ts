@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
-  ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS,
+  ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
   type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
 import { CliError, cellAt, readBytes, readNumericCsv, toCsv, writeFileAtomic, type NumericTable } from './csv.js';
@@ -92,6 +92,15 @@ function cliMessage(msg: string, t: NumericTable, file: string, normalize: Norma
     .replace(/; the weights are as they were before fit\(\)/, '; nothing was saved');
 }
 
+/** The shortest decimal that reads back as the same float32 (`v` is one), else String(v). */
+function f32str(v: number): string {
+  for (let p = 6; p <= 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return String(d);
+  }
+  return String(v);
+}
+
 /** Reads and loads a model file; every problem comes back as one line naming the file. */
 async function loadModel(path: string): Promise<{ ae: Autoencoder; bytes: Uint8Array }> {
   const bytes = readBytes(path, 'the model file');
@@ -113,20 +122,15 @@ function modelHeader(bytes: Uint8Array): { normalizerFitted?: boolean } {
   }
 }
 
-function describeColumns(t: NumericTable): string {
-  return t.excluded.length ? `${t.cols} columns (${t.fileCols} in the file, ${t.excluded.length} excluded)` : `${t.cols} columns`;
-}
-
-/** Reads the rows to run a model on and checks their width against its inputDim. */
+/** Reads the rows to run a model on, checking their width against its inputDim before their cells. */
 function readRowsFor(ae: Autoencoder, modelPath: string, file: string, o: CsvOpts): NumericTable {
-  const t = readNumericCsv(file, { exclude: o.exclude, header: o.header });
-  if (t.cols !== ae.inputDim) {
-    const hint = t.cols > ae.inputDim
-      ? 'drop the extra columns (a label or id, say) with --exclude'
-      : 'pass the same columns the model was trained on';
-    throw new CliError(`${file} has ${describeColumns(t)} but ${modelPath} expects ${ae.inputDim} (its inputDim): ${hint}`);
-  }
-  return t;
+  const checkColumns = (cols: number, fileCols: number, excluded: number) => {
+    if (cols === ae.inputDim) return;
+    const what = excluded ? `${cols} columns (${fileCols} in the file, ${excluded} excluded)` : `${cols} columns`;
+    const hint = cols > ae.inputDim ? 'drop the extra columns (a label or id, say) with --exclude' : 'pass the same columns the model was trained on';
+    throw new CliError(`${file} has ${what} but ${modelPath} expects ${ae.inputDim} (its inputDim): ${hint}`);
+  };
+  return readNumericCsv(file, { exclude: o.exclude, header: o.header, checkColumns });
 }
 
 /** Writes CSV text to a file (atomically) or, without one, to stdout. */
@@ -270,10 +274,10 @@ async function score(modelPath: string, file: string, o: RunOpts & { threshold?:
   const t32 = thr === null ? null : Math.fround(thr);
   let flagged = 0;
   const rows = Array.from(scores, (v) => {
-    if (t32 === null) return [v, ''];
+    if (t32 === null) return [f32str(v), ''];
     const f = v > t32 ? 1 : 0;
     flagged += f;
-    return [v, f];
+    return [f32str(v), f];
   });
   emit(toCsv(['score', 'flag'], rows), o.output);
   if (o.output !== undefined && o.output !== '-' && !o.quiet) {
@@ -286,8 +290,8 @@ async function encode(modelPath: string, file: string, o: RunOpts): Promise<void
   const t = readRowsFor(ae, modelPath, file, o);
   const z = ae.encode(t.data);
   const k = ae.latentDim;
-  const rows: number[][] = [];
-  for (let r = 0; r < t.rows; r++) rows.push(Array.from(z.subarray(r * k, (r + 1) * k)));
+  const rows: string[][] = [];
+  for (let r = 0; r < t.rows; r++) rows.push(Array.from(z.subarray(r * k, (r + 1) * k), f32str));
   emit(toCsv(Array.from({ length: k }, (_, j) => `z${j}`), rows), o.output);
   if (o.output !== undefined && o.output !== '-' && !o.quiet) err(`wrote ${t.rows} rows x ${k} latent columns to ${o.output}\n`);
 }
@@ -313,7 +317,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
     ['normalize', s.normalize === 'none' ? 'none' : `${s.normalize} (${normalizerFitted ? 'fitted' : 'not fitted yet'})`],
     ['seed', String(s.seed)],
     ['params', String(ae.paramCount)],
-    ['threshold', ae.threshold === null ? 'none' : String(ae.threshold)],
+    ['threshold', ae.threshold === null ? 'none' : f32str(ae.threshold)],
   ];
   out(table(rows));
 }
@@ -342,7 +346,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .description('train an autoencoder on the rows of a CSV file and save it (then calibrate its anomaly threshold on those rows)')
     .argument('<data.csv>', 'training data: one row per example, one numeric column per feature')
     .option('-o, --output <file>', 'where to save the model', 'model.ae')
-    .addOption(new Option('--layers <widths>', 'encoder widths, comma-separated, the last the latent size; the decoder mirrors them (default: about d/2,d/4 for d columns)').argParser(layersArg))
+    .addOption(new Option('--layers <widths>', `encoder widths, comma-separated, the last the latent size; the decoder mirrors them (default: from the column count, e.g. ${defaultLayers(12).join(',')} for 12 columns)`).argParser(layersArg))
     .addOption(new Option('--epochs <n>', 'training epochs (at most: early stopping may end sooner)').argParser(intArg('epochs', 1)).default(100))
     .addOption(new Option('--batch-size <n>', 'rows per optimizer step (default: 32)').argParser(intArg('batch size', 1, 65536)))
     .addOption(new Option('--lr <rate>', 'learning rate (default: 0.001; 0.01 for sgd and momentum)').argParser(numArg('learning rate', 0, 1000, true)))
@@ -355,7 +359,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--seed <n>', 'seed of every random draw (init, shuffling)').argParser(intArg('seed', 0, 0xffffffff)).default(1))
     .addOption(new Option('--validation-split <fraction>', 'fraction of rows, taken from the end, held out for validation (0 for none)').argParser(numArg('validation split', 0, 0.9)).default(0.1))
     .addOption(new Option('--patience <n>', 'early stopping: epochs without improvement of the val loss (or loss) before stopping, keeping the best weights; 0 disables').argParser(intArg('patience', 0)).default(10))
-    .addOption(new Option('--calibrate <quantile>', 'after training, set the anomaly threshold to this quantile of the training rows\' scores, so that `score` can flag rows').argParser(numArg('calibrate quantile', 0, 1)).default(0.99))
+    .addOption(new Option('--calibrate <quantile>', 'after training, set the anomaly threshold to this quantile of the scores of the CSV\'s rows (validation rows included), so that `score` can flag rows').argParser(numArg('calibrate quantile', 0, 1)).default(0.99))
     .addOption(new Option('--no-calibrate', 'save the model without a threshold'))
     .addOption(excludeOption())
     .addOption(headerOption())

@@ -20,6 +20,8 @@ export interface ReadCsvOptions {
   header?: boolean;
   /** Columns to drop: header names or 1-based column numbers. */
   exclude?: string[];
+  /** Called with the kept column count before any cell is read (to report a wrong width first). */
+  checkColumns?: (cols: number, fileCols: number, excluded: number) => void;
 }
 
 export interface NumericTable {
@@ -160,6 +162,7 @@ export function parseNumericCsv(text: string | Uint8Array, file: string, opts: R
   const keep = names.map((_, c) => c).filter((c) => !drop.has(c));
   if (keep.length === 0) throw new CliError(`--exclude drops all ${width} columns of ${file}: keep at least one`);
 
+  opts.checkColumns?.(keep.length, width, drop.size);
   const body = header ? recs.slice(1) : recs;
   if (body.length === 0) throw new CliError(`${file} has a header but no data rows`);
   const cols = keep.length;

@@ -17,7 +17,7 @@ const opts = new Command()
 
 interface Table { name: string; x: number[][]; y: number[] }
 function load(name: string): Table {
-  const rows = parse(readFileSync(`${opts.data}/${name}.csv`), { from_line: 2, cast: true }) as number[][];
+  const rows = parse(readFileSync(`${opts.data}/${name}.csv`), { from_line: 2, cast: true }) as unknown as number[][];
   return { name, x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r[r.length - 1]!) };
 }
 

@@ -1,0 +1,288 @@
+// cli.test.ts: the `autoencoder` command, run as users run it (node dist/tools/cli.js, a child
+// process, in a temp directory), checked against the API used directly in this process.
+
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Autoencoder } from 'autoencoder';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const CLI = join(ROOT, 'dist/tools/cli.js');
+const VOWELS = join(ROOT, '../shared/datasets/tabular/vowels.csv');
+
+/** The newest modification time of the files dist/tools/cli.js is built from. */
+function newestSource(): number {
+  let t = 0;
+  for (const dir of ['tools', 'bindings', 'assembly']) {
+    for (const f of readdirSync(join(ROOT, dir))) {
+      if (/\.(ts|mjs)$/.test(f)) t = Math.max(t, statSync(join(ROOT, dir, f)).mtimeMs);
+    }
+  }
+  return t;
+}
+
+let dir = '';
+
+beforeAll(() => {
+  const built = [CLI, join(ROOT, 'dist/bindings/node.js'), join(ROOT, 'dist/build/kernels.wasm')];
+  if (built.some((f) => !existsSync(f)) || statSync(CLI).mtimeMs < newestSource()) {
+    execFileSync(process.execPath, [join(ROOT, 'tools/build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  }
+  dir = mkdtempSync(join(tmpdir(), 'autoencoder-cli-'));
+}, 60_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function cli(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI and expects success. */
+function ok(...args: string[]): Run {
+  const r = cli(...args);
+  expect(r.stderr, `autoencoder ${args.join(' ')}`).not.toMatch(/autoencoder: /);
+  expect(r.code, `autoencoder ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r;
+}
+
+/** Runs the CLI and expects a one-line user error: no stack trace. */
+function fails(...args: string[]): string {
+  const r = cli(...args);
+  expect(r.code, `autoencoder ${args.join(' ')} should fail`).not.toBe(0);
+  expect(r.code).toBeLessThan(3);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^autoencoder: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  return lines[0]!;
+}
+
+const path = (name: string) => join(dir, name);
+const write = (name: string, text: string) => writeFileSync(path(name), text);
+const bytesOf = (name: string) => new Uint8Array(readFileSync(path(name)));
+const leftovers = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+
+/** Parses the CLI's CSV output (plain numbers, no quoting) independently of csv-parse. */
+function readCsv(text: string): { header: string[]; rows: string[][] } {
+  const lines = text.trimEnd().split('\n');
+  return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+}
+
+// 6 correlated features (3 latent factors + noise), 200 rows; seeded, so every run is the same.
+function dataset(n = 200, seed = 7): number[][] {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const a = rnd(), b = rnd(), c = rnd();
+    rows.push([a, a + b, 10 * b, 100 * (a - c), c + 0.1 * rnd(), 5 + a * b + 0.05 * rnd()].map((v) => Number(v.toFixed(6))));
+  }
+  return rows;
+}
+
+const DATA = dataset();
+const HEADER = 'f0,f1,f2,f3,f4,f5';
+const csvText = (rows: (number | string)[][], header?: string) => (header ? `${header}\n` : '') + rows.map((r) => r.join(',')).join('\n') + '\n';
+const TRAIN = ['--layers', '4,2', '--epochs', '15', '--seed', '3', '--quiet'];
+
+describe('autoencoder CLI', () => {
+  beforeAll(() => {
+    write('data.csv', csvText(DATA, HEADER));
+    write('nohead.csv', csvText(DATA));
+    // an id column first and a text label last: both must be excluded
+    write('labelled.csv', csvText(DATA.map((r, i) => [i + 1, ...r, i % 10 === 0 ? 'odd' : 'normal']), `id,${HEADER},label`));
+  });
+
+  it('trains on a CSV with a header, atomically, and prints a summary', () => {
+    const r = ok('train', 'data.csv', ...TRAIN, '-o', 'model.ae');
+    expect(r.stdout).toMatch(/epochs\s+\d+ of 15/);
+    expect(r.stdout).toMatch(/loss\s+[\d.e-]+, val loss [\d.e-]+/);
+    expect(r.stdout).toMatch(/threshold\s+[\d.e-]+ \(the 0\.99 quantile/);
+    expect(r.stdout).toMatch(/time\s+[\d.]+ s/);
+    expect(r.stdout).toMatch(/saved\s+model\.ae \(\d+ bytes\)/);
+    expect(r.stderr).toBe(''); // --quiet
+    expect(existsSync(path('model.ae'))).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('prints one progress line per epoch on stderr when it is not a terminal', () => {
+    const r = ok('train', 'data.csv', '--layers', '4,2', '--epochs', '3', '--patience', '0', '-o', 'progress.ae');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^epoch 3\/3 +loss [\d.e-]+ +val loss [\d.e-]+/);
+  });
+
+  it('detects a missing header: the same rows without one train the same model', () => {
+    ok('train', 'nohead.csv', ...TRAIN, '-o', 'nohead.ae');
+    expect(bytesOf('nohead.ae')).toEqual(bytesOf('model.ae'));
+    // forcing --header on a headerless file loses a row, so the model differs
+    ok('train', 'nohead.csv', ...TRAIN, '--header', '-o', 'forced.ae');
+    expect(bytesOf('forced.ae')).not.toEqual(bytesOf('model.ae'));
+  });
+
+  it('info reports spec, params, threshold, normalizer and size, as text and JSON', async () => {
+    const ae = await Autoencoder.load(bytesOf('model.ae'));
+    const text = ok('info', 'model.ae').stdout;
+    expect(text).toMatch(/inputDim\s+6\n/);
+    expect(text).toMatch(/layers\s+4,2 \(6 -> 4 -> 2 -> 4 -> 6; latent 2\)/);
+    expect(text).toMatch(/normalize\s+standard \(fitted\)/);
+    expect(text).toContain(`params     ${ae.paramCount}\n`);
+    expect(Math.fround(Number(/threshold\s+(\S+)\n/.exec(text)![1]))).toBe(ae.threshold); // float32, shortest form
+    expect(text).toContain(`(${statSync(path('model.ae')).size} bytes)`);
+
+    const j = JSON.parse(ok('info', 'model.ae', '--json').stdout);
+    expect(j.spec).toEqual(ae.spec);
+    expect(j.spec).toMatchObject({ inputDim: 6, layers: [4, 2], normalize: 'standard', seed: 3 });
+    expect(j.paramCount).toBe(6 * 4 + 4 + 4 * 2 + 2 + 2 * 4 + 4 + 4 * 6 + 6);
+    expect(j.threshold).toBe(ae.threshold);
+    expect(typeof j.threshold).toBe('number');
+    expect(j.normalizerFitted).toBe(true);
+    expect(j.bytes).toBe(statSync(path('model.ae')).size);
+    expect(j.latentDim).toBe(2);
+  });
+
+  it('score writes one score per row, equal to Autoencoder.score(), and flags above the threshold', async () => {
+    const { header, rows } = readCsv(ok('score', 'model.ae', 'data.csv').stdout);
+    expect(header).toEqual(['score', 'flag']);
+    expect(rows).toHaveLength(DATA.length);
+
+    const ae = await Autoencoder.load(bytesOf('model.ae'));
+    const want = ae.score(DATA);
+    const thr = ae.threshold!;
+    rows.forEach(([s, f], i) => {
+      const got = Number(s);
+      expect(Math.abs(got - want[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1e-12, Math.abs(want[i]!)));
+      expect(f).toBe(got > Math.fround(thr) ? '1' : '0');
+    });
+    const flagged = rows.filter((r) => r[1] === '1').length;
+    expect(flagged).toBeGreaterThan(0); // a 0.99 quantile of these very rows leaves about 1% above it
+    expect(flagged).toBeLessThan(DATA.length * 0.05);
+    expect(Array.from(ae.detect(DATA)).map(String)).toEqual(rows.map((r) => r[1]));
+
+    // --threshold overrides the stored one; -o writes a file instead of stdout
+    const median = [...want].sort((a, b) => a - b)[100]!;
+    const r = ok('score', 'model.ae', 'data.csv', '--threshold', String(median), '-o', 'scores.csv');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/wrote 200 scores to scores\.csv/);
+    const over = readCsv(readFileSync(path('scores.csv'), 'utf8')).rows;
+    expect(over.map((x) => x[1])).toEqual(Array.from(want, (v) => (v > Math.fround(median) ? '1' : '0')));
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('score leaves the flag empty for a model without a threshold', () => {
+    ok('train', 'data.csv', ...TRAIN, '--no-calibrate', '-o', 'nothr.ae');
+    expect(JSON.parse(ok('info', 'nothr.ae', '--json').stdout).threshold).toBe(null);
+    const { rows } = readCsv(ok('score', 'nothr.ae', 'data.csv').stdout);
+    expect(rows).toHaveLength(DATA.length);
+    expect(rows.every((r) => r.length === 2 && r[1] === '' && Number.isFinite(Number(r[0])))).toBe(true);
+  });
+
+  it('encode writes the latent code z0..z{k-1} of every row, equal to Autoencoder.encode()', async () => {
+    const { header, rows } = readCsv(ok('encode', 'model.ae', 'nohead.csv').stdout);
+    expect(header).toEqual(['z0', 'z1']);
+    expect(rows).toHaveLength(DATA.length);
+    const want = (await Autoencoder.load(bytesOf('model.ae'))).encode(DATA);
+    rows.forEach((r, i) => {
+      expect(r).toHaveLength(2);
+      r.forEach((v, j) => expect(Math.abs(Number(v) - want[i * 2 + j]!)).toBeLessThanOrEqual(1e-6 * Math.abs(want[i * 2 + j]!) + 1e-12));
+    });
+  });
+
+  it('--exclude drops columns by name or by 1-based number', () => {
+    ok('train', 'labelled.csv', ...TRAIN, '--exclude', 'id,label', '-o', 'labelled.ae');
+    expect(bytesOf('labelled.ae')).toEqual(bytesOf('model.ae')); // the same six feature columns
+    const byName = ok('score', 'labelled.ae', 'labelled.csv', '-x', 'label', '-x', 'id').stdout;
+    const byNumber = ok('score', 'labelled.ae', 'labelled.csv', '--exclude', '1,8').stdout;
+    expect(byNumber).toBe(byName);
+    expect(byName).toBe(ok('score', 'model.ae', 'data.csv').stdout);
+    // without a header, a text column excluded by number doesn't make the first row a header
+    write('nohead-labelled.csv', csvText(DATA.map((r) => [...r, 'normal'])));
+    expect(readCsv(ok('score', 'model.ae', 'nohead-labelled.csv', '-x', '7').stdout).rows).toHaveLength(DATA.length);
+
+    expect(fails('train', 'labelled.csv', '--exclude', 'nope')).toMatch(/no column named "nope"; its columns are id, f0, .*label/);
+    expect(fails('train', 'labelled.csv', '--exclude', '9')).toMatch(/column 9 is out of range: labelled\.csv has columns 1 to 8/);
+  });
+
+  it('rejects a non-numeric or empty cell, naming the file line and the column', () => {
+    const rows = csvText(DATA.slice(0, 20), HEADER).split('\n');
+    rows[4] = rows[4]!.replace(/^([^,]*,[^,]*,)[^,]*/, '$1abc'); // line 5, column 3
+    write('bad.csv', rows.join('\n'));
+    expect(fails('train', 'bad.csv', '-o', 'bad.ae')).toMatch(/^autoencoder: bad\.csv line 5, column 3 \("f2"\) is "abc", not a number/);
+    expect(fails('score', 'model.ae', 'bad.csv')).toMatch(/line 5, column 3/);
+
+    const holes = csvText(DATA.slice(0, 20)).split('\n');
+    holes[11] = holes[11]!.replace(/,[^,]*$/, ','); // line 12, last column empty
+    write('holes.csv', holes.join('\n'));
+    expect(fails('train', 'holes.csv', '-o', 'bad.ae')).toMatch(/holes\.csv line 12, column 6 is empty/);
+    expect(existsSync(path('bad.ae'))).toBe(false);
+  });
+
+  it('rejects ragged rows', () => {
+    const rows = csvText(DATA.slice(0, 20), HEADER).split('\n');
+    rows[7] = rows[7]!.replace(/,[^,]*$/, ''); // line 8 loses a field
+    write('ragged.csv', rows.join('\n'));
+    expect(fails('train', 'ragged.csv')).toMatch(/ragged\.csv line 8 has 5 fields but line 1 has 6/);
+  });
+
+  it('score and encode check the column count against the model inputDim', () => {
+    write('five.csv', csvText(DATA.map((r) => r.slice(0, 5))));
+    expect(fails('score', 'model.ae', 'five.csv')).toMatch(/five\.csv has 5 columns but model\.ae expects 6/);
+    expect(fails('encode', 'model.ae', 'labelled.csv')).toMatch(/has 8 columns but model\.ae expects 6 .*--exclude/);
+    expect(fails('score', 'model.ae', 'labelled.csv', '-x', 'label')).toMatch(/7 columns \(8 in the file, 1 excluded\) but model\.ae expects 6/);
+  });
+
+  it('reports missing files and files that are not models', () => {
+    expect(fails('train', 'missing.csv')).toMatch(/cannot read the CSV file missing\.csv: no such file or directory/);
+    expect(fails('score', 'missing.ae', 'data.csv')).toMatch(/cannot read the model file missing\.ae: no such file or directory/);
+    expect(fails('score', 'model.ae', 'missing.csv')).toMatch(/missing\.csv: no such file/);
+    expect(fails('info', 'data.csv')).toMatch(/cannot load data\.csv: not an autoencoder model file/);
+    expect(fails('train', 'data.csv', '-o', 'no/such/dir/m.ae')).toMatch(/directory .* does not exist/);
+  });
+
+  it('a failed train leaves no output and no temp file, and never touches an existing model', () => {
+    expect(fails('train', 'data.csv', '--layers', '16,x', '-o', 'failed.ae')).toMatch(/--layers.*'16,x' is invalid/);
+    expect(existsSync(path('failed.ae'))).toBe(false);
+
+    // training that diverges, writing over an existing model: the old bytes stay
+    const before = bytesOf('model.ae');
+    const msg = fails('train', 'data.csv', '--optimizer', 'sgd', '--lr', '1000', '--epochs', '20', '-q', '-o', 'model.ae');
+    expect(msg).toMatch(/diverged.*--lr/);
+    expect(bytesOf('model.ae')).toEqual(before);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('reports usage errors in one line and has --help for each command', () => {
+    const r = cli('train', 'data.csv', '--epoch', '5');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^autoencoder: unknown option '--epoch'/);
+    expect(fails('train', 'data.csv', '--optimizer', 'adagrad')).toMatch(/Allowed choices are sgd, momentum, adam, adamw/);
+    expect(fails('score', 'model.ae')).toMatch(/missing required argument 'data\.csv'/);
+    for (const cmd of ['train', 'score', 'encode', 'info']) {
+      const h = ok(cmd, '--help').stdout;
+      expect(h).toMatch(new RegExp(`^Usage: autoencoder ${cmd} `));
+    }
+    expect(ok('train', '--help').stdout).toMatch(/--normalize <name>[\s\S]*standard/);
+    expect(ok('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('trains and scores vowels.csv end to end, excluding its label', () => {
+    ok('train', VOWELS, '--exclude', 'label', '--epochs', '5', '-q', '-o', 'vowels.ae');
+    const info = JSON.parse(ok('info', 'vowels.ae', '--json').stdout);
+    expect(info.spec.inputDim).toBe(12);
+    const lines = readFileSync(VOWELS, 'utf8').trim().split('\n').length;
+    const { header, rows } = readCsv(ok('score', 'vowels.ae', VOWELS, '--exclude', 'label').stdout);
+    expect(header).toEqual(['score', 'flag']);
+    expect(rows).toHaveLength(lines - 1);
+    expect(rows.every(([s, f]) => Number.isFinite(Number(s)) && Number(s) >= 0 && (f === '0' || f === '1'))).toBe(true);
+    const z = readCsv(ok('encode', 'vowels.ae', VOWELS, '-x', '13').stdout);
+    expect(z.header).toEqual(Array.from({ length: info.latentDim }, (_, j) => `z${j}`));
+    expect(z.rows).toHaveLength(lines - 1);
+  });
+});
