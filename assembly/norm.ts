@@ -29,7 +29,8 @@ export function norm_fit(mode: i32, x: usize, R: i32, C: i32, A: usize, B: usize
     for (let c = 0; c < C; c++) {
       const lo = load<f64>(acc + (<usize>c << 3)), range = load<f64>(acc2 + (<usize>c << 3)) - lo;
       store<f32>(A + (<usize>c << 2), <f32>lo);
-      store<f32>(B + (<usize>c << 2), range > 0 ? <f32>range : 1);
+      const b = <f32>range; // checked after rounding: a tiny range may round to 0 in f32
+      store<f32>(B + (<usize>c << 2), b > 0 && isFinite<f32>(b) ? b : 1);
     }
     return;
   }
@@ -56,7 +57,8 @@ export function norm_fit(mode: i32, x: usize, R: i32, C: i32, A: usize, B: usize
   for (let c = 0; c < C; c++) {
     const sd = Math.sqrt(load<f64>(acc2 + (<usize>c << 3)) / <f64>R);
     store<f32>(A + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
-    store<f32>(B + (<usize>c << 2), sd > 0 ? <f32>sd : 1);
+    const b = <f32>sd; // checked after rounding: a std below 2^-150 rounds to 0 in f32
+    store<f32>(B + (<usize>c << 2), b > 0 && isFinite<f32>(b) ? b : 1);
   }
 }
 

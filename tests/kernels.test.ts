@@ -543,10 +543,10 @@ describe('normalizer through a model (fit, reconstruct)', () => {
   });
 });
 
-describe('normalizer edge cases (known bugs: these fail until fixed)', () => {
+describe('normalizer edge cases', () => {
   it('standard: a column whose std is nonzero but rounds to 0 in float32 must still get a usable scale', async () => {
     // values 0 and the smallest subnormal 2^-149: population std 2^-150 > 0 in float64, so
-    // norm_fit's `sd > 0 ? <f32>sd : 1` keeps it, but <f32>2^-150 is 0 (ties to even): B = 0 and
+    // a zero check made on the f64 std keeps it, but <f32>2^-150 is 0 (ties to even): B = 0 and
     // norm_apply divides by zero. The reference (fitStandard/applyStandard) gives -1 and 1.
     const col = [0, 2 ** -149];
     const ref = applyStandard(Float32Array.from(col), 2, 1, fitStandard(Float32Array.from(col), 2, 1));

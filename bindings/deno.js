@@ -1,0 +1,9 @@
+// deno.js: the entry for Deno (the "deno" export condition). Deno's source-phase import hands
+// over a compiled WebAssembly.Module with no permission flag. Plain JS because TypeScript and
+// esbuild do not parse `import source` yet; its types are index.d.ts's (see package.json).
+import source wasmModule from '../build/kernels.wasm';
+import { setWasmLoader } from './index.js';
+
+setWasmLoader(() => Promise.resolve(wasmModule));
+
+export * from './index.js';
