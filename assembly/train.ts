@@ -176,6 +176,22 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
   return total / (<f64>n * <f64>C);
 }
 
+/** Rewrites every NaN among n floats as the canonical quiet NaN 0x7fc00000 (NaN bits may differ by CPU). */
+export function canon_nan(p: usize, n: i32): void {
+  const canon = i32x4.splat(0x7fc00000);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = p + (<usize>i << 2);
+    const v = v128.load(q);
+    v128.store(q, v128.bitselect(canon, v, f32x4.ne(v, v)));
+  }
+  for (; i < n; i++) {
+    const q = p + (<usize>i << 2);
+    const v = load<f32>(q);
+    if (v != v) store<u32>(q, 0x7fc00000);
+  }
+}
+
 export const FLAG_NORM_IN: i32 = 1;
 export const FLAG_DENORM_OUT: i32 = 2;
 
@@ -194,6 +210,7 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
     memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
   }
   if (norm && (flags & FLAG_DENORM_OUT)) norm_invert(out, n, Ow, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  canon_nan(out, n * Ow);
 }
 
 /** out[r] = reconstruction error of row r (the loss's per-row mean, in normalized units); x normalized in place. */
@@ -207,4 +224,5 @@ export function score(ctx: usize, x: usize, n: i32, out: usize): void {
     const y = net_forward(ctx, xin, R, 0, last);
     loss_rows(loss, y, xin, R, C, out + (<usize>start << 2));
   }
+  canon_nan(out, n);
 }

@@ -4,7 +4,7 @@
 // failed call leaves the model as it was. The core imports nothing from `node:`; runtime entries
 // (node.ts, ...) only say where the compiled module comes from.
 
-import { AutoencoderError, checkKeys, checkNumber } from './errors.js';
+import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
 import { checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
   buildPlan, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ResolvedSpec,
@@ -66,6 +66,25 @@ function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
     });
   }
   return cachedModule;
+}
+
+/**
+ * A rows x cols Float32Array drawn from the package's own seeded PRNG (xoshiro128** in wasm), so the
+ * same seed gives the same bits in every runtime: uniform [0, 1) or standard normal.
+ * Useful for synthetic data, noise for denoising, and reproducible tests.
+ */
+export async function randomMatrix(rows: number, cols: number, options: { seed?: number; distribution?: 'uniform' | 'normal' } & CreateOptions = {}): Promise<Float32Array> {
+  checkKeys('randomMatrix()', options, ['seed', 'distribution', 'wasm']);
+  checkNumber('rows', rows, 1, 1 << 28, true);
+  checkNumber('cols', cols, 1, 1 << 28, true);
+  if (rows * cols > 1 << 28) throw new AutoencoderError(`randomMatrix(): ${rows} x ${cols} is too many values (at most 2^28)`);
+  const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
+  const dist = checkName('distribution', options.distribution ?? 'uniform', ['uniform', 'normal'] as const);
+  const k = await instantiateKernel(await moduleFor(options.wasm ? { wasm: options.wasm } : undefined));
+  const p = k.alloc(rows * cols * 4);
+  k.x.ae_seed(k.ctx, seed);
+  k.x.ae_rng_fill(k.ctx, p, rows * cols, dist === 'normal' ? 1 : 0);
+  return k.f32(p, rows * cols).slice();
 }
 
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -93,7 +93,8 @@ export class Kernel {
     this.x = exports;
     this.memory = exports.memory;
     this.ctx = align(exports.ae_heap_base());
-    this.actBase = this.ioBase = this.ioTop = this.ctx;
+    // the context block is reserved from the start (the rng lives in it); I/O begins after it
+    this.actBase = this.ioBase = this.ioTop = this.ctx + C.BYTES;
   }
 
   // ---- views (fresh on every call: memory growth detaches old ones) ----

@@ -1,0 +1,48 @@
+// run.mjs: `npm run conformance`. Runs tests/conformance/workload.mjs in Node, Deno, Bun, headless
+// Chromium and workerd, prints the digest table (output x runtime) and fails, naming the runtime and
+// the first differing output, unless every runtime produced the same bits as Node.
+// Runtimes come from tools/runtimes.mjs (npm, pinned); Chromium is Debian's /usr/bin/chromium: when
+// it is absent (a dev machine without root), that column is skipped with the reason on the line.
+import { execFileSync } from 'node:child_process';
+import { runtimes } from '../../tools/runtimes.mjs';
+
+const here = new URL('.', import.meta.url).pathname;
+const paths = runtimes();
+
+function cli(cmd, args) {
+  const out = execFileSync(cmd, [...args, `${here}run-cli.mjs`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+const results = [];
+const skipped = [];
+const t0 = Date.now();
+results.push(cli(paths.node, []));
+results.push(cli(paths.deno, ['run', '--quiet']));   // no permission flags: the deno entry's source import needs none
+results.push(cli(paths.bun, []));
+if (paths.chromium) {
+  const { runChromium } = await import('./chromium.mjs');
+  results.push(await runChromium(paths));
+} else {
+  skipped.push('chromium: SKIPPED, /usr/bin/chromium is not installed (apt-get install chromium; .ci/run does)');
+}
+const { runWorkerd } = await import('./workerd.mjs');
+results.push(await runWorkerd(paths));
+
+const base = results[0];
+const keys = Object.keys(base.digests);
+const short = (d) => (d ? d.slice(0, 12) : '(missing)');
+console.log(`conformance: ${keys.length} outputs x ${results.length} runtimes (${Date.now() - t0} ms)`);
+console.log(['output'.padEnd(40), ...results.map((r) => r.runtime.padEnd(14))].join(' '));
+for (const k of keys) console.log([k.padEnd(40), ...results.map((r) => short(r.digests[k]).padEnd(14))].join(' '));
+for (const s of skipped) console.log(s);
+let failed = 0;
+for (const r of results.slice(1)) {
+  const bad = keys.find((k) => r.digests[k] !== base.digests[k]);
+  if (bad) {
+    failed++;
+    console.log(`MISMATCH: ${r.runtime} differs from ${base.runtime} first at ${bad} (${short(r.digests[bad])} vs ${short(base.digests[bad])})`);
+  }
+}
+console.log(`${results.length - failed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,68 @@
+// workload.mjs: the conformance workload, the same in every runtime. Plain ESM JavaScript with no
+// imports, so Node, Deno, Bun, Chromium and workerd all run this very file (bundled where needed).
+// It creates models from fixed specs and seeds, fits them on data drawn from the package's wasm
+// PRNG, saves, loads, and runs every output path; it returns the SHA-256 of each output's bytes.
+// Any runtime whose digests differ from Node's has computed different bits.
+
+/** Model kinds as they land (dense today); each covers other activations, losses and optimizers. */
+export const CASES = [
+  {
+    name: 'dense-tanh-mse-adam',
+    spec: { inputDim: 12, layers: [8, 3], activation: 'tanh', latentActivation: 'linear', outputActivation: 'linear', loss: 'mse', normalize: 'standard', seed: 7 },
+    fit: { epochs: 6, batchSize: 16, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.2 },
+    data: { rows: 203, seed: 42, distribution: 'normal' },
+  },
+  {
+    name: 'dense-elu-bce-adamw-noise',
+    spec: { inputDim: 20, layers: [13, 5], activation: 'elu', latentActivation: 'sigmoid', loss: 'bce', normalize: 'minmax', seed: 11 },
+    fit: { epochs: 5, batchSize: 32, optimizer: 'adamw', learningRate: 1e-2, noise: 0.05, validationSplit: 0.1 },
+    data: { rows: 150, seed: 43, distribution: 'uniform' },
+  },
+  {
+    name: 'dense-leaky-mae-momentum',
+    spec: { inputDim: 9, layers: [7, 4, 2], activation: 'leakyRelu', latentActivation: 'relu', outputActivation: 'linear', loss: 'mae', seed: 3 },
+    fit: { epochs: 4, batchSize: 10, optimizer: 'momentum', learningRate: 0.02, shuffle: true, validationSplit: 0 },
+    data: { rows: 97, seed: 44, distribution: 'normal' },
+  },
+];
+
+function hex(buf) {
+  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256(view) {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return hex(await crypto.subtle.digest('SHA-256', bytes.slice()));
+}
+
+/**
+ * Runs every case with the package's exports (`lib` = the module namespace of 'autoencoder').
+ * @returns {Promise<{ digests: Record<string, string>, losses: Record<string, number> }>}
+ */
+export async function runWorkload(lib) {
+  const { Autoencoder, randomMatrix } = lib;
+  const digests = {};
+  const losses = {};
+  for (const c of CASES) {
+    const x = await randomMatrix(c.data.rows, c.spec.inputDim, { seed: c.data.seed, distribution: c.data.distribution });
+    digests[`${c.name}/data`] = await sha256(x);
+    const ae = await Autoencoder.create(c.spec);
+    const h = await ae.fit(x, c.fit);
+    losses[c.name] = h.loss[h.loss.length - 1];
+    const threshold = ae.calibrate(x, { quantile: 0.9 });
+    const bytes = ae.save();
+    digests[`${c.name}/save`] = await sha256(bytes);
+    const back = await Autoencoder.load(bytes);
+    const z = back.encode(x);
+    digests[`${c.name}/encode`] = await sha256(z);
+    digests[`${c.name}/decode`] = await sha256(back.decode(z));
+    digests[`${c.name}/reconstruct`] = await sha256(back.reconstruct(x));
+    digests[`${c.name}/score`] = await sha256(back.score(x));
+    digests[`${c.name}/detect`] = await sha256(back.detect(x));
+    digests[`${c.name}/threshold`] = await sha256(new Float32Array([threshold]));
+    digests[`${c.name}/history`] = await sha256(new Float64Array([...h.loss, ...h.valLoss]));
+    ae.dispose();
+    back.dispose();
+  }
+  return { digests, losses };
+}
