@@ -100,14 +100,14 @@ export function ae_rng_fill(ctx: usize, p: usize, n: i32, kind: i32): void {
 
 // kernel entry points for tests and benchmarks (the same code the graph runs)
 
-/** C[M][N] = init + A.B (see gemm.ts for strides and modes), tiled SIMD. */
-export function ae_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32): void {
-  f32_gemm(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode);
+/** C[M][N] = act(init + A.B) (see gemm.ts for strides, modes and act), tiled SIMD. */
+export function ae_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  f32_gemm(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
 }
 
 /** The same product, scalar. */
-export function ae_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32): void {
-  f32_gemm_scalar(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode);
+export function ae_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  f32_gemm_scalar(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
 }
 
 /** y = f(y) for n floats, in place. */

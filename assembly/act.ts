@@ -17,7 +17,7 @@ export const ACT_COUNT: i32 = 6;
 const LEAKY: f32 = 0.01;
 
 // @ts-ignore: decorator
-@inline function act_simd(act: i32, x: v128): v128 {
+@inline export function act_simd(act: i32, x: v128): v128 {
   switch (act) {
     case ACT_RELU: return f32x4.max(x, f32x4.splat(0));
     case ACT_LEAKY_RELU: return f32x4.max(x, f32x4.mul(x, f32x4.splat(LEAKY)));
@@ -32,7 +32,7 @@ const LEAKY: f32 = 0.01;
 }
 
 // @ts-ignore: decorator
-@inline function act_scalar(act: i32, x: f32): f32 {
+@inline export function act_scalar(act: i32, x: f32): f32 {
   switch (act) {
     case ACT_RELU: return max<f32>(x, 0);
     case ACT_LEAKY_RELU: return max<f32>(x, x * LEAKY);

@@ -5,7 +5,26 @@
 // Register tiles of 4 rows x 8 columns (8 f32x4 accumulators, XNNPACK's 4x8 "splat" scheme),
 // then 4x4, then scalar columns; leftover rows take 1x8 / 1x4 / scalar. Sum order is fixed:
 // init, then k = 0..K-1 in order, so results are identical on every host.
+// The activation is fused into the store (applied to the finished accumulators, the same
+// f32x4 / scalar code act_forward runs), so a dense layer's forward is a single pass over Y.
 // Dims: M rows of C, N columns of C, K the shared dimension.
+
+import { ACT_LINEAR, ACT_RELU, act_scalar, act_simd } from './act';
+
+// the activation at a tile's store: linear and relu inline, the rest through one out-of-line
+// function each, so the tile kernels stay small
+function act_v128(act: i32, x: v128): v128 { return act_simd(act, x); }
+function act_f32(act: i32, x: f32): f32 { return act_scalar(act, x); }
+// @ts-ignore: decorator
+@inline function act_store_simd(act: i32, x: v128): v128 {
+  if (act == ACT_LINEAR) return x;
+  if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
+  return act_v128(act, x);
+}
+// @ts-ignore: decorator
+@inline function act_store_scalar(act: i32, x: f32): f32 {
+  return act == ACT_LINEAR ? x : act_f32(act, x);
+}
 
 export const GEMM_ZERO: i32 = 0;
 export const GEMM_BIAS: i32 = 1;
@@ -27,7 +46,7 @@ export const GEMM_ACC: i32 = 2;
 
 /** 4 rows x 8 columns. a: &A(m,0); b: &B[0][n]; c: &C[m][n]; bias: &bias[n]; strides in bytes. */
 function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
-                           c: usize, ldc: usize, bias: usize, mode: i32): void {
+                           c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   let vacc0x0123 = vinit(mode, bias, c), vacc0x4567 = vinit(mode, bias + 16, c + 16);
   let vacc1x0123 = vinit(mode, bias, c1), vacc1x4567 = vinit(mode, bias + 16, c1 + 16);
@@ -51,15 +70,15 @@ function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, l
     a0 += sak; a1 += sak; a2 += sak; a3 += sak;
     b += ldb;
   }
-  v128.store(c, vacc0x0123); v128.store(c, vacc0x4567, 16);
-  v128.store(c1, vacc1x0123); v128.store(c1, vacc1x4567, 16);
-  v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
-  v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16);
+  v128.store(c, act_store_simd(act, vacc0x0123)); v128.store(c, act_store_simd(act, vacc0x4567), 16);
+  v128.store(c1, act_store_simd(act, vacc1x0123)); v128.store(c1, act_store_simd(act, vacc1x4567), 16);
+  v128.store(c2, act_store_simd(act, vacc2x0123)); v128.store(c2, act_store_simd(act, vacc2x4567), 16);
+  v128.store(c3, act_store_simd(act, vacc3x0123)); v128.store(c3, act_store_simd(act, vacc3x4567), 16);
 }
 
 /** 4 rows x 4 columns. */
 function f32_gemm_4x4_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
-                           c: usize, ldc: usize, bias: usize, mode: i32): void {
+                           c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   let vacc0 = vinit(mode, bias, c), vacc1 = vinit(mode, bias, c1);
   let vacc2 = vinit(mode, bias, c2), vacc3 = vinit(mode, bias, c3);
@@ -73,12 +92,13 @@ function f32_gemm_4x4_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, l
     a0 += sak; a1 += sak; a2 += sak; a3 += sak;
     b += ldb;
   }
-  v128.store(c, vacc0); v128.store(c1, vacc1); v128.store(c2, vacc2); v128.store(c3, vacc3);
+  v128.store(c, act_store_simd(act, vacc0)); v128.store(c1, act_store_simd(act, vacc1));
+  v128.store(c2, act_store_simd(act, vacc2)); v128.store(c3, act_store_simd(act, vacc3));
 }
 
 /** 1 row x 8 columns. */
 function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                           c: usize, bias: usize, mode: i32): void {
+                           c: usize, bias: usize, mode: i32, act: i32): void {
   let vacc0123 = vinit(mode, bias, c), vacc4567 = vinit(mode, bias + 16, c + 16);
   for (let k = 0; k < K; k++) {
     const va = v128.load32_splat(a);
@@ -87,41 +107,42 @@ function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
     a += sak;
     b += ldb;
   }
-  v128.store(c, vacc0123); v128.store(c, vacc4567, 16);
+  v128.store(c, act_store_simd(act, vacc0123)); v128.store(c, act_store_simd(act, vacc4567), 16);
 }
 
 /** 1 row x 4 columns. */
 function f32_gemm_1x4_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                           c: usize, bias: usize, mode: i32): void {
+                           c: usize, bias: usize, mode: i32, act: i32): void {
   let vacc = vinit(mode, bias, c);
   for (let k = 0; k < K; k++) {
     vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(a), v128.load(b)));
     a += sak;
     b += ldb;
   }
-  v128.store(c, vacc);
+  v128.store(c, act_store_simd(act, vacc));
 }
 
 /** 1 row x 1 column, scalar: the tail of every tile, in the same sum order. */
 // @ts-ignore: decorator
 @inline function f32_gemm_1x1_scalar(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                                     c: usize, bias: usize, mode: i32): void {
+                                     c: usize, bias: usize, mode: i32, act: i32): void {
   let acc = sinit(mode, bias, c);
   for (let k = 0; k < K; k++) {
     acc += load<f32>(a) * load<f32>(b);
     a += sak;
     b += ldb;
   }
-  store<f32>(c, acc);
+  store<f32>(c, act_store_scalar(act, acc));
 }
 
 /**
  * C[M][N] = init + sum_k A(m,k) * B[k][n].
  * a: A base, element (m,k) at a + 4*(m*sam + k*sak); b: B[K][N] row stride ldb; c: C row stride ldc
  * (strides in elements). mode: GEMM_ZERO (init 0), GEMM_BIAS (init bias[n]), GEMM_ACC (init C).
+ * act: ACT_* applied to each finished element before it is stored (ACT_LINEAR: none).
  */
 export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
-                         c: usize, ldc: i32, bias: usize, mode: i32): void {
+                         c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   const N8 = N & ~7, N4 = N & ~3;
   let m = 0;
@@ -129,16 +150,16 @@ export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b
     const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
     let n = 0;
     for (; n < N8; n += 8) {
-      f32_gemm_4x8_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode);
+      f32_gemm_4x8_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
     }
     if (n < N4) {
-      f32_gemm_4x4_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode);
+      f32_gemm_4x4_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
       n += 4;
     }
     for (; n < N; n++) {
       for (let i = 0; i < 4; i++) {
         f32_gemm_1x1_scalar(K, am + <usize>i * samB, sakB, b + (<usize>n << 2), ldbB,
-                            cm + <usize>i * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode);
+                            cm + <usize>i * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
       }
     }
   }
@@ -146,25 +167,25 @@ export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b
     const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
     let n = 0;
     for (; n < N8; n += 8) {
-      f32_gemm_1x8_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode);
+      f32_gemm_1x8_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
     }
     if (n < N4) {
-      f32_gemm_1x4_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode);
+      f32_gemm_1x4_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
       n += 4;
     }
     for (; n < N; n++) {
-      f32_gemm_1x1_scalar(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode);
+      f32_gemm_1x1_scalar(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
     }
   }
 }
 
 /** The same product, scalar and untiled: the in-module oracle the SIMD path is checked against. */
 export function f32_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
-                                c: usize, ldc: i32, bias: usize, mode: i32): void {
+                                c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
       f32_gemm_1x1_scalar(K, a + (<usize>(m * sam) << 2), <usize>sak << 2, b + (<usize>n << 2), <usize>ldb << 2,
-                          c + (<usize>(m * ldc + n) << 2), bias + (<usize>n << 2), mode);
+                          c + (<usize>(m * ldc + n) << 2), bias + (<usize>n << 2), mode, act);
     }
   }
 }

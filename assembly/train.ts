@@ -9,7 +9,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_DELTA
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
   C_OUTDIM, C_PARAMS, C_RNG, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, OP_DENSE, L_OP,
   cf, ci, cp, layer, li } from './arena';
-import { ACT_SIGMOID, act_backward, act_forward } from './act';
+import { ACT_LINEAR, ACT_SIGMOID, act_backward } from './act';
 import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_transpose } from './gemm';
 import { LOSS_BCE, loss_backward, loss_rows, loss_sum } from './loss';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
@@ -47,9 +47,8 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32): usi
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
     const I = li(L, L_IN), O = li(L, L_OUT), y = cp(L, L_Y);
-    // dense: Y = X.W + b (bias fused into the GEMM's init), then the activation in place
-    f32_gemm(R, O, I, inp, I, 1, fptr(params, li(L, L_W)), O, y, O, fptr(params, li(L, L_B)), GEMM_BIAS);
-    act_forward(li(L, L_ACT), y, R * O);
+    // dense: Y = f(X.W + b), the bias fused into the GEMM's init and f into its store
+    f32_gemm(R, O, I, inp, I, 1, fptr(params, li(L, L_W)), O, y, O, fptr(params, li(L, L_B)), GEMM_BIAS, li(L, L_ACT));
     inp = y;
   }
   return inp;
@@ -71,12 +70,12 @@ export function net_backward(ctx: usize, x: usize, R: i32): void {
     // dZ = dA * f'(a), from the saved output
     if (!(l == last && fused)) act_backward(li(L, L_ACT), d, cp(L, L_Y), R * O);
     // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ
-    f32_gemm(I, O, R, inp, 1, I, d, O, fptr(grads, li(L, L_W)), O, 0, GEMM_ZERO);
+    f32_gemm(I, O, R, inp, 1, I, d, O, fptr(grads, li(L, L_W)), O, 0, GEMM_ZERO, ACT_LINEAR);
     f32_colsum(fptr(grads, li(L, L_B)), d, R, O);
     if (l == 0) break;
     // dX = dZ . W^T, with W^T packed once per batch
     f32_transpose(wt, fptr(params, li(L, L_W)), I, O);
-    f32_gemm(R, I, O, d, O, 1, wt, I, dnext, I, 0, GEMM_ZERO);
+    f32_gemm(R, I, O, d, O, 1, wt, I, dnext, I, 0, GEMM_ZERO, ACT_LINEAR);
     const t = d; d = dnext; dnext = t;
   }
 }

@@ -46,8 +46,8 @@ describe('ae_gemm (4x8 / 4x4 / 1x1 tiles, 1x8 / 1x4 / 1x1 row tails)', () => {
       for (let m = 0; m < M; m++) for (let j = N; j < ldc; j++) c0[m * ldc + j] = SENTINEL;
       const pa = putF32(k, aData), pb = putF32(k, bData), pbias = putF32(k, bias);
       const pc = putF32(k, c0), pcs = putF32(k, c0);
-      k.x.ae_gemm(M, N, K, pa, sam, sak, pb, ldb, pc, ldc, pbias, mode);
-      k.x.ae_gemm_scalar(M, N, K, pa, sam, sak, pb, ldb, pcs, ldc, pbias, mode);
+      k.x.ae_gemm(M, N, K, pa, sam, sak, pb, ldb, pc, ldc, pbias, mode, 0);
+      k.x.ae_gemm_scalar(M, N, K, pa, sam, sak, pb, ldb, pcs, ldc, pbias, mode, 0);
       const simd = getF32(k, pc, M * ldc), scalar = getF32(k, pcs, M * ldc);
       const what = `M=${M} N=${N} K=${K} mode=${mode}${transposedA ? ' A^T' : ''}`;
       // same init, then k = 0..K-1 in order, separate mul and add in both: the bits must match
@@ -89,6 +89,26 @@ describe('ae_gemm (4x8 / 4x4 / 1x1 tiles, 1x8 / 1x4 / 1x1 row tails)', () => {
     }
   });
 
+  it('the fused activation equals the product followed by ae_act_forward, bit for bit, for every activation', () => {
+    // the oracle is the unfused path: linear GEMM, then the separate activation kernel on C
+    const r = new Rng(31);
+    for (const [M, N, K] of [[9, 13, 5], [4, 8, 3], [1, 3, 7], [17, 31, 16]] as const) {
+      withIO(k, () => {
+        const pa = putF32(k, r.f32(M * K, -3, 3)), pb = putF32(k, r.f32(K * N, -3, 3)), pbias = putF32(k, r.f32(N, -1, 1));
+        for (let act = 0; act < 6; act++) {
+          const fused = putF32(k, new Float32Array(M * N)), fusedScalar = putF32(k, new Float32Array(M * N));
+          const plain = putF32(k, new Float32Array(M * N));
+          k.x.ae_gemm(M, N, K, pa, K, 1, pb, N, fused, N, pbias, 1, act);
+          k.x.ae_gemm_scalar(M, N, K, pa, K, 1, pb, N, fusedScalar, N, pbias, 1, act);
+          k.x.ae_gemm(M, N, K, pa, K, 1, pb, N, plain, N, pbias, 1, 0);
+          k.x.ae_act_forward(act, plain, M * N);
+          expectSameBits(getF32(k, fused, M * N), getF32(k, plain, M * N), `act ${act} ${M}x${N}x${K}: fused vs separate`);
+          expectSameBits(getF32(k, fusedScalar, M * N), getF32(k, plain, M * N), `act ${act} ${M}x${N}x${K}: scalar fused vs separate`);
+        }
+      });
+    }
+  });
+
   it('bias-init and zero-init never read C (NaN-filled C gives finite results)', () => {
     withIO(k, () => {
       const r = new Rng(9);
@@ -97,7 +117,7 @@ describe('ae_gemm (4x8 / 4x4 / 1x1 tiles, 1x8 / 1x4 / 1x1 row tails)', () => {
       for (const mode of [0, 1]) {
         for (const fn of [k.x.ae_gemm, k.x.ae_gemm_scalar]) {
           const pc = putF32(k, new Float32Array(M * N).fill(NaN));
-          fn(M, N, K, pa, K, 1, pb, N, pc, N, pbias, mode);
+          fn(M, N, K, pa, K, 1, pb, N, pc, N, pbias, mode, 0);
           expect(getF32(k, pc, M * N).every(Number.isFinite), `mode ${mode}`).toBe(true);
         }
       }
