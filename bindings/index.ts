@@ -207,6 +207,11 @@ export class Autoencoder {
           throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? 'a number' : String(row)} (for a single row, wrap it: [row])`);
         }
         if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
+        if (Array.isArray(row)) {
+          // plain arrays could hold null, strings or booleans, which a typed-array copy would coerce silently
+          const c = row.findIndex((v) => typeof v !== 'number');
+          if (c >= 0) throw new AutoencoderError(`${what} has ${JSON.stringify(row[c])} (a ${row[c] === null ? 'null' : typeof row[c]}) at row ${r}, column ${c}: values must be numbers; parse strings with Number() first`);
+        }
       });
       ptr = k.alloc(rows * cols * 4);
       const view = k.f32(ptr, rows * cols);

@@ -119,7 +119,10 @@ describe('bad data', () => {
     expectMessage(caught(() => ae.decode([[0, NaN]])), /z has NaN at row 0, column 1/);
     const strings = toRows(probe, D) as unknown as string[][];
     strings[1]![3] = 'abc';
-    expectMessage(caught(() => ae.score(strings as unknown as number[][])), /x has NaN at row 1, column 3/);
+    expectMessage(caught(() => ae.score(strings as unknown as number[][])), /x has "abc" \(a string\) at row 1, column 3: values must be numbers/);
+    const nulls = toRows(probe, D) as unknown as (number | null)[][];
+    nulls[2]![0] = null; // a typed-array copy would turn null into 0 silently
+    expectMessage(caught(() => ae.score(nulls as number[][])), /x has null \(a null\) at row 2, column 0/);
     expectUnchanged(ae, before);
   });
 

@@ -34,4 +34,6 @@ const examples = ts('examples');
 if (examples.length) await build({ ...bundled, entryPoints: examples, outdir: `${root}dist/examples` });
 cpSync(`${root}examples/data`, `${root}dist/examples/data`, { recursive: true });
 execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+await (await import('../examples/browser-train/build.mjs')).buildBrowserTrain();
+await (await import('../examples/worker-score/build.mjs')).buildWorkerScore();
 console.log(`dist/ built in ${Date.now() - t0} ms`);

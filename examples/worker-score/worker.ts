@@ -1,0 +1,213 @@
+// worker.ts: edge anomaly scoring and embeddings as a Cloudflare Worker (workerd or wrangler).
+// The model file ships inside the Worker as a data module (model.ae, from make-model.mjs); the
+// kernels come in as a compiled wasm module through the package's "workerd" entry. The model is
+// loaded once per isolate, on the first request, and reused by every later one.
+//
+//   GET  /         what the model expects: { inputDim, latentDim, threshold, ... }
+//   POST /score    rows -> { scores, flags, threshold }   (flags/threshold null if uncalibrated)
+//   POST /encode   rows -> { embeddings }                 (rows x latentDim latent codes)
+//
+// Rows arrive as application/json { "rows": number[][] } or text/csv (one row per line, comma
+// separated, optional header line). A bad request gets 400 (bad body), 404 (no such path),
+// 405 (wrong method), 413 (too large) or 415 (wrong content-type), each with { "error": "..." };
+// the messages on shapes and values are the library's own AutoencoderError messages.
+import { Autoencoder, AutoencoderError } from 'autoencoder';
+import modelBytes from './model.ae';
+
+/** Largest body accepted, in bytes. */
+const MAX_BODY = 4 << 20;
+/** Largest body read through (and dropped) to answer 413 cleanly; past it the read is cancelled. */
+const DRAIN = 4 * MAX_BODY;
+/** Most rows scored in one request. */
+const MAX_ROWS = 20_000;
+
+const ROUTES: Record<string, string> = { '/': 'GET', '/score': 'POST', '/encode': 'POST' };
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+let model: Promise<Autoencoder> | null = null;
+
+/** The bundled model, loaded on the first call and cached for the isolate's lifetime. */
+function getModel(): Promise<Autoencoder> {
+  model ??= Autoencoder.load(new Uint8Array(modelBytes)).catch((e: unknown) => {
+    model = null;
+    throw e;
+  });
+  return model;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+}
+
+/** Rows parsed from the body, and for CSV the line each row came from (for error messages). */
+interface Parsed {
+  rows: number[][];
+  lineOf?: number[];
+}
+
+async function readBody(request: Request): Promise<string> {
+  const tooLarge = (n: string) => new HttpError(413, `the body is ${n} bytes; send at most ${MAX_BODY} bytes (and ${MAX_ROWS} rows) per request`);
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > DRAIN) throw tooLarge(String(declared));
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      // past MAX_BODY, keep reading (and dropping) up to DRAIN, so that the client, still
+      // sending, gets the 413 rather than a connection closed under it
+      if (total > DRAIN) {
+        await reader.cancel();
+        throw tooLarge(`over ${DRAIN}`);
+      }
+      if (total <= MAX_BODY) chunks.push(value);
+    }
+  }
+  if (total > MAX_BODY) throw tooLarge(String(total));
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, 'the body is not valid UTF-8 text');
+  }
+}
+
+function kind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v)}` : typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+function parseJson(text: string, dim: number): Parsed {
+  const usage = `send { "rows": [[${dim} numbers], ...] }`;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `the body is not valid JSON (${(e as Error).message}): ${usage}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, `the JSON body must be an object, got ${kind(body)}: ${usage}`);
+  for (const k of Object.keys(body)) if (k !== 'rows') throw new HttpError(400, `unknown key "${k}" in the JSON body: ${usage}`);
+  const rows = (body as { rows?: unknown }).rows;
+  if (rows === undefined) throw new HttpError(400, `the JSON body has no "rows": ${usage}`);
+  if (!Array.isArray(rows)) throw new HttpError(400, `"rows" must be an array of rows, got ${kind(rows)}: ${usage}`);
+  rows.forEach((row: unknown, r) => {
+    if (!Array.isArray(row)) {
+      throw new HttpError(400, `rows[${r}] must be an array of ${dim} numbers, got ${kind(row)}${typeof row === 'number' ? ' (for a single row, wrap it: { "rows": [[...]] })' : ''}`);
+    }
+    row.forEach((v: unknown, c) => {
+      // the library would read null as 0 and "1.5" as 1.5: only JSON numbers are values
+      if (typeof v !== 'number') throw new HttpError(400, `rows[${r}][${c}] is ${kind(v)}, not a number: values must be JSON numbers (NaN and Infinity have no JSON form; drop or impute them)`);
+    });
+  });
+  return { rows: rows as number[][] };
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const SPECIAL: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity };
+
+function csvNumber(cell: string): number | undefined {
+  if (NUMBER.test(cell)) return Number(cell);
+  return SPECIAL[cell.toLowerCase()];   // parsed, so that the library names the NaN/Infinity it rejects
+}
+
+function parseCsv(text: string): Parsed {
+  const rows: number[][] = [];
+  const lineOf: number[] = [];
+  let first = true;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() === '') continue;
+    const cells = lines[i]!.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim());
+    const values = cells.map(csvNumber);
+    // the first line is a header when none of its cells is a number (t0,t1,... or value_1,...)
+    if (first && values.every((v) => v === undefined)) { first = false; continue; }
+    first = false;
+    const bad = values.indexOf(undefined);
+    if (bad >= 0) {
+      throw new HttpError(400, `CSV line ${i + 1}, column ${bad + 1}: ${cells[bad] === '' ? 'the cell is empty' : `${JSON.stringify(cells[bad])} is not a number`}; send one row of numbers per line, comma separated (an optional header line first)`);
+    }
+    rows.push(values as number[]);
+    lineOf.push(i + 1);
+  }
+  if (rows.length === 0) throw new HttpError(400, 'the CSV body has a header but no rows: send one row of numbers per line after it');
+  return { rows, lineOf };
+}
+
+async function readRows(request: Request, dim: number): Promise<Parsed> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && type !== 'text/csv') {
+    throw new HttpError(415, `unsupported content-type ${type ? JSON.stringify(type) : '(none)'}: send application/json { "rows": number[][] } or text/csv (one row of ${dim} numbers per line, optional header)`);
+  }
+  const text = await readBody(request);
+  if (text.trim() === '') throw new HttpError(400, `the body is empty: send ${type === 'text/csv' ? `one row of ${dim} numbers per line` : `{ "rows": [[${dim} numbers], ...] }`}`);
+  const parsed = type === 'application/json' ? parseJson(text, dim) : parseCsv(text);
+  if (parsed.rows.length > MAX_ROWS) throw new HttpError(413, `${parsed.rows.length} rows is too many for one request: send at most ${MAX_ROWS}`);
+  return parsed;
+}
+
+/** The library's message, with the CSV line of the row it names (its rows count from 0). */
+function explain(e: AutoencoderError, parsed: Parsed): string {
+  const m = parsed.lineOf ? /\brow (\d+)\b/.exec(e.message) : null;
+  const line = m ? parsed.lineOf![Number(m[1])] : undefined;
+  return line === undefined ? e.message : `${e.message} (row ${m![1]} is CSV line ${line})`;
+}
+
+function describe(ae: Autoencoder) {
+  const s = ae.spec;
+  return {
+    model: `dense autoencoder ${[s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim].join(' -> ')}, ${s.activation}, loss ${s.loss}, normalize ${s.normalize}`,
+    inputDim: ae.inputDim,
+    latentDim: ae.latentDim,
+    threshold: ae.threshold,
+    routes: {
+      'POST /score': `rows of ${ae.inputDim} numbers (application/json { "rows": number[][] } or text/csv) -> { scores, flags, threshold }`,
+      'POST /encode': `the same rows -> { embeddings }: ${ae.latentDim} numbers per row`,
+    },
+  };
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    const method = ROUTES[pathname];
+    if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score or POST /encode` });
+    if (request.method !== method) {
+      return json(405, { error: `${request.method} ${pathname} is not allowed: use ${method} ${pathname}` }, { allow: method });
+    }
+    let ae: Autoencoder;
+    try {
+      ae = await getModel();
+    } catch (e) {
+      return json(500, { error: `the bundled model could not be loaded: ${(e as Error).message}` });
+    }
+    if (pathname === '/') return json(200, describe(ae));
+    let parsed: Parsed | null = null;
+    try {
+      parsed = await readRows(request, ae.inputDim);
+      if (pathname === '/score') {
+        const scores = ae.score(parsed.rows);
+        const threshold = ae.threshold;
+        const flags = threshold === null ? null : Array.from(ae.detect(parsed.rows));
+        return json(200, { scores: Array.from(scores), flags, threshold });
+      }
+      const z = ae.encode(parsed.rows);
+      const L = ae.latentDim;
+      const embeddings: number[][] = [];
+      for (let r = 0; r < z.length / L; r++) embeddings.push(Array.from(z.subarray(r * L, (r + 1) * L)));
+      return json(200, { embeddings });
+    } catch (e) {
+      if (e instanceof HttpError) return json(e.status, { error: e.message });
+      if (e instanceof AutoencoderError) return json(400, { error: parsed ? explain(e, parsed) : e.message });
+      return json(500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
+    }
+  },
+};

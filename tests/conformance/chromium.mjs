@@ -1,0 +1,187 @@
+// chromium.mjs: the conformance workload in headless Chromium (Debian's /usr/bin/chromium), for run.mjs.
+// It bundles a page entry that runs runWorkload() with esbuild as a web app's bundler would
+// (platform 'browser', so 'autoencoder' resolves by self-reference through the "browser" export
+// condition to dist/bindings/browser.js, which inlines the wasm as base64; the metafile is checked),
+// serves it with a tiny HTML page from node:http on 127.0.0.1 (a port the kernel picks), drives
+// Chromium with playwright-core (a temp profile, never a downloaded browser), reads window.__result
+// and closes the browser and the server. Everything lands in a temp dir, removed at the end.
+// Also exports serveDir(), which tests/browser-demo.test.ts and the browser-train example use.
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, sep } from 'node:path';
+import { build } from 'esbuild';
+
+const here = new URL('.', import.meta.url).pathname;
+
+/** The launch flags verified for Debian's Chromium (../shared/notes/runtimes.md). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.csv': 'text/csv; charset=utf-8',
+  '.png': 'image/png',
+  '.map': 'application/json',
+};
+
+/**
+ * Serves the files under `dir` on 127.0.0.1 (`/` is index.html), with the content types browsers
+ * insist on (application/wasm for compileStreaming). Port 0 lets the kernel pick a free one.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+export async function serveDir(dir, port = 0) {
+  const root = normalize(dir + sep);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    if (!file.startsWith(root)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    let body;
+    try {
+      body = await readFile(file); // read first: a 404 must not follow a 200 already sent
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const close = () => new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+  return { url, close };
+}
+
+/**
+ * Launches headless Chromium at `executablePath` with a temp profile (playwright-core at `playwrightCore`).
+ * @returns {Promise<{ context: import('playwright-core').BrowserContext, page: import('playwright-core').Page, close: () => Promise<void> }>}
+ */
+export async function launchChromium({ playwrightCore, chromium: executablePath }) {
+  const { chromium } = await import(playwrightCore);
+  const profile = mkdtempSync(join(tmpdir(), 'autoencoder-chromium-profile-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
+  } catch (e) {
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  const close = async () => {
+    try {
+      await context.close();
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  };
+  return { context, page, close };
+}
+
+/** Throws unless esbuild took the package's browser entry (and not the node or worker one). */
+export function checkBrowserEntry(metafile) {
+  const inputs = Object.keys(metafile.inputs);
+  const has = (f) => inputs.some((i) => i.endsWith(f));
+  if (!has('dist/bindings/browser.js') || has('dist/bindings/node.js') || has('dist/bindings/worker.js')) {
+    throw new Error(`the browser bundle did not resolve 'autoencoder' to dist/bindings/browser.js (inputs: ${inputs.join(', ')}); check the "browser" condition in package.json "exports", and run npm run build`);
+  }
+}
+
+/** The esbuild options a web app's bundler would use for code that imports this package. */
+export const BROWSER_BUILD = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  // this package's tsconfig.json maps 'autoencoder' to bindings/node.ts (for tsc and vitest);
+  // a consumer's bundle resolves it through package.json "exports", so this one must too
+  tsconfigRaw: {},
+  metafile: true,
+  logLevel: 'warning',
+};
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>autoencoder conformance</title></head>
+<body><pre id="out">running...</pre><script type="module" src="./app.js"></script></body></html>
+`;
+
+const ENTRY = `
+import * as lib from 'autoencoder';
+import { runWorkload } from './workload.mjs';
+const out = document.getElementById('out');
+// the user agent string says <major>.0.0.0 (UA reduction); client hints have the full version
+async function chromeVersion() {
+  try {
+    const { fullVersionList } = await navigator.userAgentData.getHighEntropyValues(['fullVersionList']);
+    const v = fullVersionList.find((b) => /Chrom/.test(b.brand));
+    if (v) return v.version;
+  } catch {}
+  const ua = navigator.userAgent.match(/Chrome\\/([\\d.]+)/);
+  return ua ? ua[1] : 'unknown';
+}
+try {
+  const result = { runtime: 'chromium ' + (await chromeVersion()), ...(await runWorkload(lib)) };
+  out.textContent = JSON.stringify(result, null, 2);
+  window.__result = result;
+} catch (e) {
+  out.textContent = String((e && e.stack) || e);
+  window.__error = String((e && e.stack) || e);
+}
+`;
+
+/** Runs the conformance workload in headless Chromium; returns { runtime, digests, losses } like run-cli.mjs. */
+export async function runChromium(paths) {
+  if (!paths.chromium) throw new Error('runChromium: /usr/bin/chromium is not installed (apt-get install chromium)');
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-chromium-'));
+  let server = null;
+  let browser = null;
+  try {
+    const { metafile } = await build({
+      ...BROWSER_BUILD,
+      stdin: { contents: ENTRY, resolveDir: here, sourcefile: 'conformance-page.mjs', loader: 'js' },
+      outfile: join(dir, 'app.js'),
+    });
+    checkBrowserEntry(metafile);
+    writeFileSync(join(dir, 'index.html'), PAGE);
+    server = await serveDir(dir);
+    browser = await launchChromium(paths);
+    const { page } = browser;
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e.stack ?? e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${server.url}/index.html`);
+    try {
+      await page.waitForFunction(() => window.__result || window.__error, null, { timeout: 45_000 });
+    } catch (e) {
+      throw new Error(`the workload did not finish in Chromium: ${e.message}${errors.length ? `\n${errors.join('\n')}` : ''}`);
+    }
+    const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }));
+    if (error) throw new Error(`the workload failed in Chromium: ${error}`);
+    return result;
+  } finally {
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
+  const t0 = Date.now();
+  const r = await runChromium(runtimes());
+  console.error(`${r.runtime}: ${Date.now() - t0} ms`);
+  console.log(JSON.stringify(r));
+}

@@ -1,0 +1,142 @@
+// size.mjs: what a user ships to score with this package (W4 "bundle" in ../shared/bench/workloads.json).
+// Bundles a minimal scoring script (import { Autoencoder } from 'autoencoder'; load a model from
+// bytes; score one row) with esbuild --bundle --minify --format=esm, twice:
+//   browser   the "browser" condition: dist/bindings/browser.js, kernels inlined as base64 (one file)
+//   workerd   the "workerd" condition, as wrangler bundles a Worker: dist/bindings/worker.js, with
+//             `import ... from './kernels.wasm'` kept and kernels.wasm emitted beside the bundle
+// and prints raw and gzip -9 sizes (gzip -9 -n, else zlib level 9; each file on its own) of kernels.wasm
+// alone, the browser bundle, and the workerd bundle + kernels.wasm. The budget (the issue): the
+// minified ESM bundle plus the wasm, gzip -9, under 40 KB (stretch: 25 KB), for each of the two;
+// 1 KB = 1000 bytes. Exits 1 over 40 KB, 2 when the bundles cannot be made.
+// Usage: node tools/size.mjs [--json]   (needs `npm run build`; writes only to a temp dir)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+export const BUDGET = 40_000;
+export const STRETCH = 25_000;
+
+// load a model from bytes, score one row: everything a scoring user needs, nothing more
+const ENTRY = `
+import { Autoencoder } from 'autoencoder';
+export async function scoreRow(modelBytes, row) {
+  const ae = await Autoencoder.load(modelBytes);
+  return ae.score(row)[0];
+}
+`;
+
+const COMMON = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: 'es2022',
+  // tsconfig.json maps 'autoencoder' to bindings/node.ts for tsc and vitest; a consumer resolves it
+  // through package.json "exports", so the bundle must ignore that mapping (self-reference instead)
+  tsconfigRaw: {},
+  metafile: true,
+  absWorkingDir: root,   // metafile paths are relative to it
+  write: true,
+  logLevel: 'warning',
+};
+
+const CONFIGS = {
+  // what a browser app gets: esbuild --bundle --minify --format=esm --platform=browser
+  browser: { platform: 'browser', entryFile: 'dist/bindings/browser.js' },
+  // what wrangler does for a Worker (conditions workerd > worker > browser; .wasm kept as a module)
+  workerd: {
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    loader: { '.wasm': 'copy' },
+    assetNames: '[name]',
+    entryFile: 'dist/bindings/worker.js',
+  },
+};
+
+// the gzip(1) binary when there is one (`gzip -9 -n`, no name or time in the header), as the budget
+// says; else zlib level 9, which in Node (Chromium's zlib) comes out ~4% larger on kernels.wasm
+const HAS_GZIP = (() => {
+  try {
+    execFileSync('gzip', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+export const GZIP = HAS_GZIP ? 'gzip -9 -n' : 'zlib level 9 (no gzip binary)';
+const gz = (buf) => (HAS_GZIP ? execFileSync('gzip', ['-9', '-n', '-c'], { input: buf, maxBuffer: 64 << 20 }) : gzipSync(buf, { level: 9 })).length;
+const file = (path) => {
+  const b = readFileSync(path);
+  return { raw: b.length, gzip: gz(b) };
+};
+
+/** Bundles both configurations into a temp dir; returns the sizes in bytes. */
+export async function measureSizes() {
+  for (const f of ['dist/bindings/browser.js', 'dist/bindings/worker.js', 'dist/build/kernels.wasm']) {
+    if (!existsSync(`${root}${f}`)) throw new Error(`${f} is missing: run \`npm run build\` (node tools/build.mjs) first`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-size-'));
+  try {
+    const out = { wasm: file(`${root}dist/build/kernels.wasm`) };
+    for (const [name, { entryFile, ...opts }] of Object.entries(CONFIGS)) {
+      const outdir = join(dir, name);
+      const { metafile } = await build({
+        ...COMMON,
+        ...opts,
+        stdin: { contents: ENTRY, resolveDir: root, sourcefile: `score-${name}.mjs`, loader: 'js' },
+        outdir,
+        entryNames: 'score',
+      });
+      const inputs = Object.keys(metafile.inputs);
+      if (!inputs.some((i) => i.endsWith(entryFile)) || inputs.some((i) => /dist\/bindings\/(node|browser|worker|deno)\.js$/.test(i) && !i.endsWith(entryFile))) {
+        throw new Error(`the ${name} bundle did not resolve 'autoencoder' to ${entryFile} alone (inputs: ${inputs.join(', ')}); check package.json "exports"`);
+      }
+      const js = file(join(outdir, 'score.js'));
+      const wasmOut = Object.keys(metafile.outputs).filter((o) => o.endsWith('.wasm'));
+      if (name === 'browser' && wasmOut.length) throw new Error(`the browser bundle emitted ${wasmOut.join(', ')}: the kernels should be inlined`);
+      if (name === 'workerd' && wasmOut.length !== 1) throw new Error(`the workerd bundle emitted ${wasmOut.length} .wasm files, expected kernels.wasm`);
+      const wasm = wasmOut.length ? file(join(root, wasmOut[0])) : { raw: 0, gzip: 0 };
+      out[name] = { js, wasm, raw: js.raw + wasm.raw, gzip: js.gzip + wasm.gzip };
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+const verdict = (n) => (n <= STRETCH ? 'PASS (under the 25 KB stretch target too)' : n <= BUDGET ? 'PASS (over the 25 KB stretch target)' : 'FAIL');
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const t0 = performance.now();
+  let s;
+  try {
+    s = await measureSizes();
+  } catch (e) {
+    console.error(`size: ${e.message}`);
+    process.exit(2);
+  }
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({ ...s, gzip: GZIP, budget: BUDGET, stretch: STRETCH }));
+  } else {
+    const rows = [
+      ['kernels.wasm alone', s.wasm.raw, s.wasm.gzip],
+      ['browser bundle (wasm inlined as base64)', s.browser.raw, s.browser.gzip],
+      ['workerd bundle (JS only)', s.workerd.js.raw, s.workerd.js.gzip],
+      ['workerd bundle + kernels.wasm', s.workerd.raw, s.workerd.gzip],
+    ];
+    const w = Math.max(...rows.map((r) => r[0].length));
+    console.log(`${'what'.padEnd(w)}  ${'raw bytes'.padStart(10)}  ${'gzip -9 bytes'.padStart(13)}`);
+    for (const [n, raw, g] of rows) console.log(`${n.padEnd(w)}  ${String(raw).padStart(10)}  ${String(g).padStart(13)}`);
+    console.log(`(esbuild --bundle --minify --format=esm of "load a model from bytes, score one row"; ${GZIP} of each file, summed; 1 KB = 1000 bytes)`);
+    console.log(`budget 40 KB gzip -9, stretch 25 KB:`);
+    console.log(`  browser:          ${kb(s.browser.gzip)}  ${verdict(s.browser.gzip)}`);
+    console.log(`  workerd + wasm:   ${kb(s.workerd.gzip)}  ${verdict(s.workerd.gzip)}`);
+    console.error(`size: ${Math.round(performance.now() - t0)} ms`);
+  }
+  process.exit(Math.max(s.browser.gzip, s.workerd.gzip) > BUDGET ? 1 : 0);
+}
