@@ -20,14 +20,15 @@ export const C_OUTDIM = 44;     // i32 network output width
 export const C_NORM = 48;       // i32 NORM_*
 export const C_NORM_A = 52;     // ptr f32[INDIM] shift (mean or min)
 export const C_NORM_B = 56;     // ptr f32[INDIM] scale (std or range)
-export const C_SCRATCH = 60;    // ptr f64[2 * INDIM] for norm_fit
+export const C_SCRATCH = 60;    // ptr f64[2 * max(INDIM, channels)] for norm_fit and batchnorm
 export const C_BATCH_IN = 64;   // ptr f32[CAP * INDIM] gathered batch input
 export const C_BATCH_TGT = 68;  // ptr f32[CAP * OUTDIM] gathered batch target
 export const C_DELTA0 = 72;     // ptr f32[CAP * MAXWIDTH] gradient ping
 export const C_DELTA1 = 76;     // ptr f32[CAP * MAXWIDTH] gradient pong
-export const C_WT = 80;         // ptr f32[max I*O] transposed weights for dX
+export const C_WT = 80;         // ptr f32[max weights of a layer] transposed weights
 export const C_STEP = 84;       // i32 optimizer steps taken
 export const C_LATENT = 88;     // i32 index of the bottleneck layer (encode stops after it)
+export const C_COL = 92;        // ptr f32 scratch: one sample's im2col patches (conv layers)
 export const C_LR = 96;         // f32 learning rate
 export const C_BETA1 = 100;     // f32 Adam beta1
 export const C_BETA2 = 104;     // f32 Adam beta2
@@ -40,17 +41,42 @@ export const C_RNG = 136;       // u32[4] xoshiro128** state
 export const C_NOISE = 152;     // f32 std of Gaussian input noise added in training (denoising); 0 = none
 export const C_BYTES = 256;
 
-// layer table entry: byte offsets of i32 fields
+// layer table entry: byte offsets of i32 fields (f32 where noted). Shapes are per sample,
+// channels last; 1-D layers have IH = OH = 1. IN = IH*IW*IC, OUT = OH*OW*OC.
 export const L_OP = 0;          // OP_*
-export const L_ACT = 4;         // ACT_*
-export const L_IN = 8;          // I: input features per row
-export const L_OUT = 12;        // O: output features per row
-export const L_W = 16;          // float offset of W[I][O] in the param block
-export const L_B = 20;          // float offset of b[O]
-export const L_Y = 24;          // ptr f32[CAP * O] this layer's output
-export const L_BYTES = 64;      // room for conv dims later
+export const L_ACT = 4;         // ACT_* applied to the output
+export const L_IN = 8;          // input floats per sample
+export const L_OUT = 12;        // output floats per sample
+export const L_W = 16;          // float offset of the weights in the param block (dense W[I][O], conv K, bn gamma)
+export const L_B = 20;          // float offset of the bias (bn beta)
+export const L_Y = 24;          // ptr f32[CAP * OUT] this layer's output
+export const L_IH = 28;         // input height, width, channels
+export const L_IW = 32;
+export const L_IC = 36;
+export const L_OH = 40;         // output height, width, channels
+export const L_OW = 44;
+export const L_OC = 48;
+export const L_KH = 52;         // kernel / pool height, width
+export const L_KW = 56;
+export const L_SH = 60;         // strides (upsampling: factors)
+export const L_SW = 64;
+export const L_PT = 68;         // padding before: top, left
+export const L_PL = 72;
+export const L_AUX = 76;        // ptr per-element cache: pool argmax i32, dropout mask, bn xhat ([CAP * OUT])
+export const L_AUX2 = 80;       // ptr bn 1/std [OC]
+export const L_RATE = 84;       // f32 dropout rate / bn momentum
+export const L_EPS = 88;        // f32 bn epsilon
+export const L_STATE = 92;      // ptr bn moving mean [OC], then moving variance [OC]
+export const L_BYTES = 128;
 
 export const OP_DENSE = 1;
+export const OP_CONV = 2;
+export const OP_CONVT = 3;
+export const OP_MAXPOOL = 4;
+export const OP_UPSAMPLE = 5;
+export const OP_DROPOUT = 6;
+export const OP_COPY = 7;
+export const OP_BATCHNORM = 8;
 
 // @ts-ignore: decorator
 @inline export function ci(ctx: usize, field: usize): i32 { return load<i32>(ctx + field); }
@@ -62,3 +88,7 @@ export const OP_DENSE = 1;
 @inline export function layer(ctx: usize, l: i32): usize { return cp(ctx, C_LAYERS) + <usize>l * L_BYTES; }
 // @ts-ignore: decorator
 @inline export function li(L: usize, field: usize): i32 { return load<i32>(L + field); }
+// @ts-ignore: decorator
+@inline export function lp(L: usize, field: usize): usize { return <usize>load<u32>(L + field); }
+// @ts-ignore: decorator
+@inline export function lf(L: usize, field: usize): f32 { return load<f32>(L + field); }

@@ -3,14 +3,18 @@
 // same in reverse, then one flat optimizer step. An epoch (shuffle, gather, step per batch) is a
 // single call, so the host crosses the boundary once per epoch, never per batch or element.
 // Gradients are overwritten each batch (no accumulation, no zero_grad needed).
-// Dims: R rows in the current batch/chunk, I/O a layer's input/output width.
+// Dims: R samples in the current batch/chunk; layer shapes per sample, channels last (arena.ts).
 
-import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
+import * as A from './arena';
+import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
-  C_OUTDIM, C_PARAMS, C_RNG, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, OP_DENSE, L_OP,
-  cf, ci, cp, layer, li } from './arena';
-import { ACT_LINEAR, ACT_SIGMOID, act_backward } from './act';
+  C_OUTDIM, C_PARAMS, C_RNG, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
+  cf, ci, cp, layer, lf, li, lp } from './arena';
+import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_transpose } from './gemm';
+import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
+import { batchnorm_backward, batchnorm_forward, dropout_forward, maxpool_backward, maxpool_forward, mul_backward,
+  upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_rows, loss_sum } from './loss';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
@@ -24,58 +28,112 @@ function fused_sigmoid_bce(ctx: usize): bool {
   return ci(ctx, C_LOSS) == LOSS_BCE && li(layer(ctx, ci(ctx, C_NLAYERS) - 1), L_ACT) == ACT_SIGMOID;
 }
 
-/** Glorot-uniform weights U(-a, a), a = sqrt(6 / (I + O)), zero biases, layer by layer from the rng. */
+/**
+ * Glorot-uniform weights U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) (Keras's fans: dense I + O,
+ * conv KH*KW*(C + F)), zero biases, layer by layer from the rng; batchnorm gamma 1, beta 0,
+ * moving mean 0, moving variance 1.
+ */
 export function init_params(ctx: usize): void {
   const params = cp(ctx, C_PARAMS), rng = ctx + C_RNG;
   memory.fill(params, 0, <usize>ci(ctx, C_NPARAMS) << 2);
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
     const L = layer(ctx, l);
-    if (li(L, L_OP) != OP_DENSE) continue;
-    const I = li(L, L_IN), O = li(L, L_OUT);
-    const a = <f32>Math.sqrt(6.0 / <f64>(I + O));
+    const op = li(L, L_OP), C = li(L, A.L_IC), F = li(L, A.L_OC);
+    if (op == A.OP_BATCHNORM) {
+      const g = fptr(params, li(L, L_W)), st = lp(L, A.L_STATE);
+      for (let c = 0; c < F; c++) {
+        store<f32>(g + (<usize>c << 2), 1);
+        store<f32>(st + (<usize>c << 2), 0);
+        store<f32>(st + (<usize>(F + c) << 2), 1);
+      }
+      continue;
+    }
+    if (op != A.OP_DENSE && op != A.OP_CONV && op != A.OP_CONVT) continue;
+    const area = op == A.OP_DENSE ? 1 : li(L, A.L_KH) * li(L, A.L_KW);
+    const a = <f32>Math.sqrt(6.0 / <f64>(area * (C + F)));
     const w = fptr(params, li(L, L_W));
-    for (let i = 0; i < I * O; i++) {
+    for (let i = 0; i < area * C * F; i++) {
       store<f32>(w + (<usize>i << 2), (rng_uniform(rng) * <f32>2 - <f32>1) * a);
     }
   }
 }
 
-/** Runs layers l0..l1 on R rows starting at x (row width = layer l0's input); returns &Y[l1]. */
-export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32): usize {
-  const params = cp(ctx, C_PARAMS);
+/** Runs layers l0..l1 on R samples starting at x (layer l0's input); training selects batch behaviour. Returns &Y[l1]. */
+export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
+  const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT);
   let inp = x;
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
-    const I = li(L, L_IN), O = li(L, L_OUT), y = cp(L, L_Y);
-    // dense: Y = f(X.W + b), the bias fused into the GEMM's init and f into its store
-    f32_gemm(R, O, I, inp, I, 1, fptr(params, li(L, L_W)), O, y, O, fptr(params, li(L, L_B)), GEMM_BIAS, li(L, L_ACT));
+    const op = li(L, L_OP), act = li(L, L_ACT), IN = li(L, L_IN), OUT = li(L, L_OUT), y = lp(L, L_Y);
+    const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
+    const KH = li(L, A.L_KH), KW = li(L, A.L_KW), SH = li(L, A.L_SH), SW = li(L, A.L_SW), PT = li(L, A.L_PT), PL = li(L, A.L_PL);
+    const w = fptr(params, li(L, L_W)), b = fptr(params, li(L, L_B));
+    let fusedAct = true;
+    if (op == A.OP_DENSE) {
+      // Y = f(X.W + b) on the last axis: bias fused into the GEMM's init and f into its store
+      f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
+    } else if (op == A.OP_CONV) {
+      conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, col);
+    } else if (op == A.OP_CONVT) {
+      convt_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col);
+    } else {
+      fusedAct = false;
+      if (op == A.OP_MAXPOOL) maxpool_forward(inp, y, lp(L, A.L_AUX), R, IH, IW, IC, OH, OW, KH, KW, SH, SW, PT, PL);
+      else if (op == A.OP_UPSAMPLE) upsample_forward(inp, y, R, IH, IW, IC, SH, SW);
+      else if (op == A.OP_DROPOUT && training) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), ctx + C_RNG);
+      else if (op == A.OP_BATCHNORM) {
+        const st = lp(L, A.L_STATE);
+        batchnorm_forward(inp, y, R * (IN / IC), IC, w, b, st, st + (<usize>OC << 2), lp(L, A.L_AUX), lp(L, A.L_AUX2),
+                          lf(L, A.L_EPS), lf(L, A.L_RATE), training, cp(ctx, C_SCRATCH));
+      } else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
+    }
+    if (!fusedAct && act != ACT_LINEAR) act_forward(act, y, R * OUT);
     inp = y;
   }
   return inp;
 }
 
 /**
- * Backward through all layers for R rows whose forward input was x. On entry DELTA0 holds
- * dLoss/dY of the last layer (or dLoss/dZ when fused); leaves dW, db in the grad block.
+ * Backward through all layers for R samples whose forward (training) input was x. On entry DELTA0
+ * holds dLoss/dY of the last layer (or dLoss/dZ when fused); leaves every weight gradient in the grad block.
  */
 export function net_backward(ctx: usize, x: usize, R: i32): void {
-  const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT);
+  const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL);
   const last = ci(ctx, C_NLAYERS) - 1;
   const fused = fused_sigmoid_bce(ctx);
   let d = cp(ctx, C_DELTA0), dnext = cp(ctx, C_DELTA1);
   for (let l = last; l >= 0; l--) {
     const L = layer(ctx, l);
-    const I = li(L, L_IN), O = li(L, L_OUT);
-    const inp = l == 0 ? x : cp(layer(ctx, l - 1), L_Y);
+    const op = li(L, L_OP), IN = li(L, L_IN), OUT = li(L, L_OUT);
+    const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
+    const KH = li(L, A.L_KH), KW = li(L, A.L_KW), SH = li(L, A.L_SH), SW = li(L, A.L_SW), PT = li(L, A.L_PT), PL = li(L, A.L_PL);
+    const w = fptr(params, li(L, L_W)), dw = fptr(grads, li(L, L_W)), db = fptr(grads, li(L, L_B));
+    const inp = l == 0 ? x : lp(layer(ctx, l - 1), L_Y);
+    const dx: usize = l == 0 ? 0 : dnext;
     // dZ = dA * f'(a), from the saved output
-    if (!(l == last && fused)) act_backward(li(L, L_ACT), d, cp(L, L_Y), R * O);
-    // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ
-    f32_gemm(I, O, R, inp, 1, I, d, O, fptr(grads, li(L, L_W)), O, 0, GEMM_ZERO, ACT_LINEAR);
-    f32_colsum(fptr(grads, li(L, L_B)), d, R, O);
+    if (!(l == last && fused)) act_backward(li(L, L_ACT), d, lp(L, L_Y), R * OUT);
+    if (op == A.OP_DENSE) {
+      const rows = R * (IN / IC);
+      // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ, dX = dZ . W^T
+      f32_gemm(IC, OC, rows, inp, 1, IC, d, OC, dw, OC, 0, GEMM_ZERO, ACT_LINEAR);
+      f32_colsum(db, d, rows, OC);
+      if (dx != 0) {
+        f32_transpose(wt, w, IC, OC);
+        f32_gemm(rows, IC, OC, d, OC, 1, wt, IC, dx, IC, 0, GEMM_ZERO, ACT_LINEAR);
+      }
+    } else if (op == A.OP_CONV) {
+      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, wt, col);
+    } else if (op == A.OP_CONVT) {
+      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col);
+    } else if (op == A.OP_BATCHNORM) {
+      batchnorm_backward(dnext, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
+    } else if (dx != 0) {
+      if (op == A.OP_MAXPOOL) maxpool_backward(dx, d, lp(L, A.L_AUX), R, IN, OUT);
+      else if (op == A.OP_UPSAMPLE) upsample_backward(dx, d, R, IH, IW, IC, SH, SW);
+      else if (op == A.OP_DROPOUT) mul_backward(dx, d, lp(L, A.L_AUX), R * IN);
+      else memory.copy(dx, d, <usize>(R * IN) << 2);
+    }
     if (l == 0) break;
-    // dX = dZ . W^T, with W^T packed once per batch
-    f32_transpose(wt, fptr(params, li(L, L_W)), I, O);
-    f32_gemm(R, I, O, d, O, 1, wt, I, dnext, I, 0, GEMM_ZERO, ACT_LINEAR);
     const t = d; d = dnext; dnext = t;
   }
 }
@@ -103,7 +161,7 @@ export function net_update(ctx: usize): void {
 /** Forward, loss and backward on R <= CAP rows (x input, t target); returns the sum of element losses. */
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const last = ci(ctx, C_NLAYERS) - 1, C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
-  const y = net_forward(ctx, x, R, 0, last);
+  const y = net_forward(ctx, x, R, 0, last, true);
   const total = loss_sum(loss, y, t, R, C);
   loss_backward(loss, cp(ctx, C_DELTA0), y, t, R * C, fused_sigmoid_bce(ctx));
   net_backward(ctx, x, R);
@@ -169,7 +227,7 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
   let total: f64 = 0;
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
-    const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last);
+    const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last, false);
     total += loss_sum(loss, y, t + (<usize>(start * C) << 2), R, C);
   }
   return total / (<f64>n * <f64>C);
@@ -205,7 +263,7 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
   if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
-    const y = net_forward(ctx, x + (<usize>(start * Iw) << 2), R, l0, l1);
+    const y = net_forward(ctx, x + (<usize>(start * Iw) << 2), R, l0, l1, false);
     memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
   }
   if (norm && (flags & FLAG_DENORM_OUT)) norm_invert(out, n, Ow, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
@@ -220,7 +278,7 @@ export function score(ctx: usize, x: usize, n: i32, out: usize): void {
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
     const xin = x + (<usize>(start * D) << 2);
-    const y = net_forward(ctx, xin, R, 0, last);
+    const y = net_forward(ctx, xin, R, 0, last, false);
     loss_rows(loss, y, xin, R, C, out + (<usize>start << 2));
   }
   canon_nan(out, n);

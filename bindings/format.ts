@@ -7,7 +7,9 @@
 //  20  jsonLen   u32      bytes of the JSON header
 //  24  json      UTF-8, padded with spaces to a multiple of 4: spec, threshold, counts
 //   .  floats    f32[]    normalizer shift[inputDim], scale[inputDim] (if normalize != 'none'), then
-//                         params [W1, b1, W2, b2, ...] (W as [in][out], Keras layout)
+//                         params layer by layer (Keras layouts: dense W[in][out], conv K[kh][kw][in][out],
+//                         transposed conv K[kh][kw][out][in], then bias; batchNorm gamma, beta), then
+//                         the non-trainable state (batchNorm moving mean and variance)
 //  end crc32     u32      CRC-32 of every byte before it
 
 import { AutoencoderError } from './errors.js';
@@ -22,6 +24,7 @@ export interface ModelHeader {
   threshold: number | null;
   normalizerFitted: boolean;
   params: number;
+  state: number;
 }
 
 /** Bytes of a model file for `h`, with `floats` normalizer + param floats. */
@@ -32,13 +35,16 @@ export function fileBytes(jsonLen: number, floats: number): number {
 /** JSON header text, keys in a fixed order, padded to a multiple of 4 bytes. */
 export function headerJson(h: ModelHeader): Uint8Array {
   const s = h.spec;
-  const json = JSON.stringify({
-    format: 'autoencoder', kind: 'dense',
-    spec: {
+  const spec = s.inputShape
+    ? { inputShape: s.inputShape, encoder: s.encoder, decoder: s.decoder, loss: s.loss, normalize: s.normalize, seed: s.seed }
+    : {
       inputDim: s.inputDim, layers: s.layers, activation: s.activation, latentActivation: s.latentActivation,
       outputActivation: s.outputActivation, loss: s.loss, normalize: s.normalize, seed: s.seed,
-    },
+    };
+  const json = JSON.stringify({
+    format: 'autoencoder', kind: s.inputShape ? 'graph' : 'dense', spec,
     threshold: h.threshold, normalizerFitted: h.normalizerFitted, params: h.params,
+    ...(h.state ? { state: h.state } : {}),
   });
   const raw = new TextEncoder().encode(json);
   const out = new Uint8Array(Math.ceil(raw.length / 4) * 4).fill(0x20);
@@ -93,14 +99,14 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   const jsonLen = dv.getUint32(20, true);
   const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
   if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > bytes.length) throw corrupt(`bad header length ${jsonLen}`);
-  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown };
+  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown };
   try {
     h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
   } catch {
     throw corrupt('its header is not valid JSON');
   }
   if (h === null || typeof h !== 'object' || h.format !== 'autoencoder') throw corrupt('its header is not an autoencoder header');
-  if (h.kind !== 'dense') throw new AutoencoderError(`the model file holds a '${String(h.kind)}' model, which this package version cannot read: upgrade autoencoder`);
+  if (h.kind !== 'dense' && h.kind !== 'graph') throw new AutoencoderError(`the model file holds a '${String(h.kind)}' model, which this package version cannot read: upgrade autoencoder`);
   let spec: ResolvedSpec;
   try {
     spec = resolveSpec(h.spec as ResolvedSpec);
@@ -109,10 +115,11 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   }
   const threshold = h.threshold === null ? null : typeof h.threshold === 'number' ? h.threshold : NaN;
   if (threshold !== null && !Number.isFinite(threshold)) throw corrupt('its threshold is not a number');
-  if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean') throw corrupt('its header lacks params or normalizerFitted');
+  const state = h.state ?? 0;
+  if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean' || typeof state !== 'number') throw corrupt('its header lacks params or normalizerFitted');
   const normFloats = spec.normalize === 'none' ? 0 : 2 * spec.inputDim;
-  if (fileBytes(jsonLen, normFloats + h.params) !== bytes.length) {
-    throw corrupt(`it should hold ${normFloats + h.params} floats for its spec, but its size (${bytes.length} bytes) does not match`);
+  if (fileBytes(jsonLen, normFloats + h.params + state) !== bytes.length) {
+    throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${bytes.length} bytes) does not match`);
   }
-  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, floatsAt: HEADER + jsonLen };
+  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, floatsAt: HEADER + jsonLen };
 }

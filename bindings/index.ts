@@ -7,12 +7,14 @@
 import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
 import { checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
-  buildPlan, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ResolvedSpec,
+  buildPlan, latentShape, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ResolvedSpec,
 } from './spec.js';
-import { ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, instantiateKernel } from './wasm.js';
+import { ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, instantiateKernel, layerSizes } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
+export { LAYER_TYPES } from './graph.js';
+export type { LayerSpec, LayerType } from './graph.js';
 export type {
   Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, Normalize, Optimizer, ResolvedSpec,
 } from './spec.js';
@@ -97,10 +99,12 @@ export class Autoencoder {
   private thr: number | null = null;
   private normFitted = false;
   private fitting = false;
+  private readonly latent: number[];
 
   private constructor(k: Kernel, s: ResolvedSpec) {
     this.k = k;
     this.s = s;
+    this.latent = latentShape(s);
     k.planModel(buildPlan(s));
   }
 
@@ -134,8 +138,8 @@ export class Autoencoder {
     checkVersion(bytes);
     const h = parseHeader(bytes);
     const ae = new Autoencoder(k, h.spec);
-    if (h.params !== k.nParams) {
-      throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters but its spec needs ${k.nParams}`);
+    if (h.params !== k.nParams || h.state !== k.nState) {
+      throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${k.nParams} and ${k.nState}`);
     }
     const D = h.spec.inputDim;
     // copy into a fresh, aligned buffer (a Node Buffer's slice() would share its pool)
@@ -155,7 +159,8 @@ export class Autoencoder {
       k.f32(k.normB, D).set(scale);
       at = 2 * D;
     }
-    k.paramsView().set(floats.subarray(at));
+    k.paramsView().set(floats.subarray(at, at + k.nParams));
+    k.stateView().set(floats.subarray(at + k.nParams));
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
     k.x.ae_seed(k.ctx, h.spec.seed);
@@ -168,11 +173,13 @@ export class Autoencoder {
   }
 
   /** The complete spec, defaults filled in. */
-  get spec(): ResolvedSpec { return { ...this.s, layers: [...this.s.layers] }; }
+  get spec(): ResolvedSpec { return JSON.parse(JSON.stringify(this.s)) as ResolvedSpec; }
   /** Features per input row. */
   get inputDim(): number { return this.s.inputDim; }
   /** Width of the latent code that encode() returns. */
-  get latentDim(): number { return this.s.layers[this.s.layers.length - 1]!; }
+  get latentDim(): number { return this.latent.reduce((a, b) => a * b, 1); }
+  /** Per-sample shape of the latent code (e.g. [7, 7, 32] after two pools in a conv encoder). */
+  get latentShape(): number[] { return [...this.latent]; }
   /** Number of trainable parameters. */
   get paramCount(): number { return this.live().nParams; }
   /** True once the normalizer has been fitted (by the first fit(), or loaded). */
@@ -425,44 +432,63 @@ export class Autoencoder {
     });
   }
 
-  /** Copies of [W1, b1, W2, b2, ...], encoder then decoder; W as [in][out] row-major (Keras layout). */
-  getWeights(): Float32Array[] {
-    const k = this.live();
-    const all = k.paramsView();
-    const out: Float32Array[] = [];
-    let off = 0;
-    for (const l of k.plan!.layers) {
-      out.push(all.slice(off, off + l.in * l.out));
-      off += l.in * l.out;
-      out.push(all.slice(off, off + l.out));
-      off += l.out;
-    }
-    return out;
+  /** Where each weight array lives, in getWeights() order, and how messages name it. */
+  private weightSlots(k: Kernel): { params: boolean; off: number; len: number; name: string; shape: string }[] {
+    const slots: { params: boolean; off: number; len: number; name: string; shape: string }[] = [];
+    let off = 0, st = 0;
+    k.plan!.layers.forEach((l, i) => {
+      const z = layerSizes(l);
+      const ic = l.ic ?? l.in, oc = l.oc ?? l.out, kh = l.kh ?? 1, kw = l.kw ?? 1;
+      if (z.state) {
+        slots.push({ params: true, off, len: z.w, name: `layer ${i} gamma`, shape: '' });
+        slots.push({ params: true, off: off + z.w, len: z.b, name: `layer ${i} beta`, shape: '' });
+        slots.push({ params: false, off: st, len: z.state / 2, name: `layer ${i} moving mean`, shape: '' });
+        slots.push({ params: false, off: st + z.state / 2, len: z.state / 2, name: `layer ${i} moving variance`, shape: '' });
+        st += z.state;
+      } else if (z.w) {
+        const dense = l.op === undefined || l.kh === undefined;
+        const shape = dense ? ` (${ic} x ${oc}, [in][out])` : l.op === 3 ? ` ([${kh}][${kw}][${oc}][${ic}], [kh][kw][out][in])` : ` ([${kh}][${kw}][${ic}][${oc}], [kh][kw][in][out])`;
+        slots.push({ params: true, off, len: z.w, name: `W${i + 1}`, shape });
+        slots.push({ params: true, off: off + z.w, len: z.b, name: `b${i + 1}`, shape: '' });
+      }
+      off += z.w + z.b;
+    });
+    return slots;
   }
 
-  /** Replaces every weight and bias (same order and sizes as getWeights()); all or nothing. */
+  /**
+   * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
+   * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
+   * then bias; batchNorm gamma, beta, moving mean, moving variance.
+   */
+  getWeights(): Float32Array[] {
+    const k = this.live();
+    const params = k.paramsView(), state = k.stateView();
+    return this.weightSlots(k).map((s) => (s.params ? params : state).slice(s.off, s.off + s.len));
+  }
+
+  /** Replaces every weight array (same order and sizes as getWeights()); all or nothing. */
   setWeights(weights: ArrayLike<number>[]): void {
     const k = this.live();
-    const layers = k.plan!.layers;
-    if (!Array.isArray(weights) || weights.length !== 2 * layers.length) {
-      throw new AutoencoderError(`setWeights() needs ${2 * layers.length} arrays [W1, b1, ...] as getWeights() returns, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    const slots = this.weightSlots(k);
+    if (!Array.isArray(weights) || weights.length !== slots.length) {
+      throw new AutoencoderError(`setWeights() needs ${slots.length} arrays [W1, b1, ...] as getWeights() returns, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
     }
-    const sizes = layers.flatMap((l) => [l.in * l.out, l.out]);
     weights.forEach((w, i) => {
       const len = w === null || typeof w !== 'object' ? -1 : w.length;
-      if (len !== sizes[i]) {
-        const name = `${i % 2 === 0 ? 'W' : 'b'}${(i >> 1) + 1}`;
-        throw new AutoencoderError(`setWeights(): ${name} (index ${i}) needs ${sizes[i]} values${i % 2 === 0 ? ` (${layers[i >> 1]!.in} x ${layers[i >> 1]!.out}, [in][out])` : ''}, got ${len < 0 ? typeof w : len}`);
+      if (len !== slots[i]!.len) {
+        throw new AutoencoderError(`setWeights(): ${slots[i]!.name} (index ${i}) needs ${slots[i]!.len} values${slots[i]!.shape}, got ${len < 0 ? typeof w : len}`);
       }
     });
     this.io((k2) => {
-      const p = k2.alloc(k2.nParams * 4);
-      const staged = k2.f32(p, k2.nParams);
-      let off = 0;
-      weights.forEach((w) => { staged.set(w, off); off += w.length; });
-      const bad = k2.x.ae_find_nonfinite(p, k2.nParams);
+      const total = k2.nParams + k2.nState;
+      const p = k2.alloc(total * 4);
+      const staged = k2.f32(p, total);
+      weights.forEach((w, i) => staged.set(w, (slots[i]!.params ? 0 : k2.nParams) + slots[i]!.off));
+      const bad = k2.x.ae_find_nonfinite(p, total);
       if (bad >= 0) throw new AutoencoderError(`setWeights(): value ${bad} of the flattened weights is not a finite number`);
       k2.paramsView().set(k2.f32(p, k2.nParams));
+      k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
     });
   }
 
@@ -471,17 +497,18 @@ export class Autoencoder {
     return this.io((k) => {
       const D = this.s.inputDim;
       const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
-      const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams });
-      const total = fileBytes(json.length, normFloats + k.nParams);
+      const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState });
+      const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
       const p = k.alloc(total);
       writeHeader(k.u8(p, total), ABI_VERSION, json);
-      const floatsAt = p + total - 4 - (normFloats + k.nParams) * 4;
+      const floatsAt = p + total - 4 - (normFloats + k.nParams + k.nState) * 4;
       if (normFloats) {
         const [a, b] = k.normalizer();
         k.f32(floatsAt, D).set(a);
         k.f32(floatsAt + D * 4, D).set(b);
       }
       k.f32(floatsAt + normFloats * 4, k.nParams).set(k.paramsView());
+      k.f32(floatsAt + (normFloats + k.nParams) * 4, k.nState).set(k.stateView());
       const crc = k.x.ae_crc32(p, total - 4);
       new DataView(k.u8(p, total).buffer).setUint32(p + total - 4, crc, true);
       return k.u8(p, total).slice();

@@ -3,7 +3,8 @@
 // No numbers about data are computed here: only names, shapes and ranges.
 
 import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
-import { ACT_IDS, LOSS_IDS, NORM_IDS, OPT_IDS, type NetPlan } from './wasm.js';
+import { planGraph, resolveLayer, type LayerSpec, type ResolvedLayer } from './graph.js';
+import { ACT_IDS, LOSS_IDS, NORM_IDS, OP, OPT_IDS, type LayerPlan, type NetPlan } from './wasm.js';
 
 export type Activation = keyof typeof ACT_IDS;
 export type Loss = keyof typeof LOSS_IDS;
@@ -15,10 +16,20 @@ export const LOSSES = Object.keys(LOSS_IDS) as Loss[];
 export const OPTIMIZERS = Object.keys(OPT_IDS) as Optimizer[];
 export const NORMALIZERS = Object.keys(NORM_IDS) as Normalize[];
 
-/** What `Autoencoder.create()` takes. Every field but `inputDim` has a default. */
+/**
+ * What `Autoencoder.create()` takes: either the dense shorthand (`inputDim` + `layers`, the decoder
+ * mirrored) or a Keras-like graph (`inputShape` + `encoder` + `decoder` layer lists). Every field
+ * but `inputDim` / `inputShape` has a default.
+ */
 export interface AutoencoderSpec {
-  /** Features per row (the width of x). */
-  inputDim: number;
+  /** Features per row (the width of x). With `inputShape`, optional (it must equal the shape's size). */
+  inputDim?: number;
+  /** Per-sample shape, channels last: [length, channels] for 1-D layers, [height, width, channels] for 2-D. */
+  inputShape?: readonly number[];
+  /** Encoder layers; the last one's output is the latent code. */
+  encoder?: readonly LayerSpec[];
+  /** Decoder layers; the last one's output shape must equal inputShape. */
+  decoder?: readonly LayerSpec[];
   /** Encoder widths, the last one the latent size; the decoder mirrors them. Default: {@link defaultLayers}. */
   layers?: readonly number[];
   /** Hidden layers' activation. Default 'relu'. */
@@ -35,9 +46,16 @@ export interface AutoencoderSpec {
   seed?: number;
 }
 
-export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers'>> & { layers: number[] };
+export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder'>> & {
+  /** Dense shorthand's encoder widths ([] for a graph spec). */
+  layers: number[];
+  inputShape?: number[];
+  encoder?: ResolvedLayer[];
+  decoder?: ResolvedLayer[];
+};
 
-const SPEC_KEYS = ['inputDim', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed'] as const;
+const SPEC_KEYS = ['inputDim', 'inputShape', 'encoder', 'decoder', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed'] as const;
+const DENSE_ONLY = ['layers', 'activation', 'latentActivation', 'outputActivation'] as const;
 export const MAX_DIM = 1 << 20;
 
 /**
@@ -56,13 +74,19 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
     throw new AutoencoderError('Autoencoder.create() needs a spec object such as { inputDim: 30 }');
   }
   checkKeys('Autoencoder.create()', spec, SPEC_KEYS);
+  const loss = checkName('loss', spec.loss ?? 'mse', LOSSES);
+  const common = {
+    loss,
+    normalize: checkName('normalize', spec.normalize ?? 'none', NORMALIZERS),
+    seed: checkNumber('seed', spec.seed ?? 1, 0, 0xffffffff, true),
+  };
+  if (spec.inputShape !== undefined || spec.encoder !== undefined || spec.decoder !== undefined) return resolveGraph(spec, common);
   const inputDim = checkNumber('inputDim', spec.inputDim, 1, MAX_DIM, true);
   const layers = spec.layers ?? defaultLayers(inputDim);
   if (!Array.isArray(layers) || layers.length === 0) {
     throw new AutoencoderError(`layers must be a non-empty array of encoder widths such as [16, 8], got ${JSON.stringify(layers)}`);
   }
   layers.forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, MAX_DIM, true));
-  const loss = checkName('loss', spec.loss ?? 'mse', LOSSES);
   const outputActivation = checkName('outputActivation', spec.outputActivation ?? (loss === 'bce' ? 'sigmoid' : 'linear'), ACTIVATIONS);
   if (loss === 'bce' && outputActivation !== 'sigmoid') {
     throw new AutoencoderError(`loss 'bce' needs outputActivation 'sigmoid' (outputs must be probabilities in (0, 1)), got '${outputActivation}'`);
@@ -73,21 +97,64 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
     activation: checkName('activation', spec.activation ?? 'relu', ACTIVATIONS),
     latentActivation: checkName('latentActivation', spec.latentActivation ?? 'linear', ACTIVATIONS),
     outputActivation,
-    loss,
-    normalize: checkName('normalize', spec.normalize ?? 'none', NORMALIZERS),
-    seed: checkNumber('seed', spec.seed ?? 1, 0, 0xffffffff, true),
+    ...common,
   };
 }
 
-/** The layer graph: encoder widths, then the mirror image back to inputDim. */
+function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' | 'normalize' | 'seed'>): ResolvedSpec {
+  for (const k of DENSE_ONLY) {
+    if (spec[k] !== undefined) throw new AutoencoderError(`"${k}" belongs to the dense shorthand; with inputShape/encoder/decoder give each layer its own activation`);
+  }
+  const shape = spec.inputShape;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3) {
+    throw new AutoencoderError(`inputShape must be [features], [length, channels] or [height, width, channels], got ${JSON.stringify(shape)}`);
+  }
+  const inputShape = shape.map((d, i) => checkNumber(`inputShape[${i}]`, d, 1, MAX_DIM, true));
+  const inputDim = inputShape.reduce((a, b) => a * b, 1);
+  if (spec.inputDim !== undefined && spec.inputDim !== inputDim) {
+    throw new AutoencoderError(`inputDim ${spec.inputDim} does not match inputShape [${inputShape.join(', ')}] (${inputDim} values): leave inputDim out`);
+  }
+  const list = (name: 'encoder' | 'decoder') => {
+    const v = spec[name];
+    if (!Array.isArray(v) || v.length === 0) throw new AutoencoderError(`${name} must be a non-empty array of layers such as [{ type: 'conv2d', filters: 16, kernel: 3 }]`);
+    return v.map((l, i) => resolveLayer(l, `${name}[${i}]`));
+  };
+  const encoder = list('encoder'), decoder = list('decoder');
+  const { shapes } = planGraph(inputShape, [...encoder, ...decoder]);
+  const out = shapes[shapes.length - 1]!;
+  if (out.length !== inputShape.length || out.some((d, i) => d !== inputShape[i])) {
+    throw new AutoencoderError(`the decoder ends with shape [${out.join(', ')}] but inputShape is [${inputShape.join(', ')}]: an autoencoder must rebuild its input's shape`);
+  }
+  const last = decoder[decoder.length - 1]!;
+  if (common.loss === 'bce' && last.activation !== 'sigmoid') {
+    throw new AutoencoderError(`loss 'bce' needs the last decoder layer to use activation 'sigmoid', got '${last.activation ?? 'none'}'`);
+  }
+  const lastAct = (ls: ResolvedLayer[]) => [...ls].reverse().find((l) => l.activation)?.activation ?? 'linear';
+  return {
+    inputDim, layers: [], activation: 'linear', latentActivation: lastAct(encoder), outputActivation: last.activation ?? 'linear',
+    inputShape, encoder, decoder, ...common,
+  };
+}
+
+/** The layer graph the arena runs: the dense shorthand mirrored, or the graph's layers. */
 export function buildPlan(s: ResolvedSpec): NetPlan {
+  if (s.inputShape && s.encoder && s.decoder) {
+    const { plans } = planGraph(s.inputShape, [...s.encoder, ...s.decoder]);
+    return { layers: plans, latent: s.encoder.length - 1, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize] };
+  }
   const widths = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
   const nEnc = s.layers.length;
-  const layers = widths.slice(1).map((out, i) => {
+  const layers: LayerPlan[] = widths.slice(1).map((out, i) => {
     const act = i === nEnc - 1 ? s.latentActivation : i === widths.length - 2 ? s.outputActivation : s.activation;
-    return { in: widths[i]!, out, act: ACT_IDS[act] };
+    return { op: OP.dense, in: widths[i]!, out, act: ACT_IDS[act] };
   });
   return { layers, latent: nEnc - 1, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize] };
+}
+
+/** Per-sample shape of the latent code. */
+export function latentShape(s: ResolvedSpec): number[] {
+  if (s.inputShape && s.encoder) return planGraph(s.inputShape, s.encoder).shapes.at(-1)!;
+  return [s.layers[s.layers.length - 1]!];
 }
 
 /** Per-epoch report passed to `onEpoch`. */

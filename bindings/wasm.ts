@@ -24,11 +24,14 @@ export const ABI_VERSION = 1;
 const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
-  DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
+  DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
   MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, BYTES: 256,
 } as const;
-const L = { OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, BYTES: 64 } as const;
-const OP_DENSE = 1;
+const L = {
+  OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
+  KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, BYTES: 128,
+} as const;
+export const OP = { dense: 1, conv: 2, convt: 3, maxpool: 4, upsample: 5, dropout: 6, copy: 7, batchnorm: 8 } as const;
 
 export const ACT_IDS = { linear: 0, relu: 1, leakyRelu: 2, elu: 3, tanh: 4, sigmoid: 5 } as const;
 export const LOSS_IDS = { mse: 0, mae: 1, bce: 2 } as const;
@@ -37,8 +40,28 @@ export const NORM_IDS = { none: 0, standard: 1, minmax: 2 } as const;
 export const FLAG_NORM_IN = 1;
 export const FLAG_DENORM_OUT = 2;
 
-/** One dense layer of the graph: I inputs, O outputs, activation id. */
-export interface LayerPlan { in: number; out: number; act: number }
+/**
+ * One layer of the graph as the kernels see it: `in`/`out` floats per sample, and for layers with
+ * geometry the channels-last shapes, kernel, strides and padding (1-D layers have ih = oh = 1).
+ * Omitted fields default to a dense layer on a flat vector.
+ */
+export interface LayerPlan {
+  in: number; out: number; act: number;
+  op?: number;
+  ih?: number; iw?: number; ic?: number; oh?: number; ow?: number; oc?: number;
+  kh?: number; kw?: number; sh?: number; sw?: number; pt?: number; pl?: number;
+  rate?: number; eps?: number;
+}
+
+/** Floats of weights, bias and non-trainable state one layer holds. */
+export function layerSizes(l: LayerPlan): { w: number; b: number; state: number } {
+  const op = l.op ?? OP.dense;
+  const ic = l.ic ?? l.in, oc = l.oc ?? l.out;
+  if (op === OP.dense) return { w: ic * oc, b: oc, state: 0 };
+  if (op === OP.conv || op === OP.convt) return { w: (l.kh ?? 1) * (l.kw ?? 1) * ic * oc, b: oc, state: 0 };
+  if (op === OP.batchnorm) return { w: oc, b: oc, state: 2 * oc };
+  return { w: 0, b: 0, state: 0 };
+}
 
 /** Everything the arena needs to know about a model. */
 export interface NetPlan {
@@ -81,8 +104,11 @@ export class Kernel {
   snapBest = 0;    // best params so far (early stopping's restoreBest)
   normA = 0;
   normB = 0;
+  state = 0;      // non-trainable state block (batchnorm moving statistics)
+  nState = 0;
   nParams = 0;     // real floats
   nPadded = 0;     // floats incl. padding to a multiple of 4
+  nModel = 0;      // floats of params + state, as snapshots copy them
   cap = 0;
   plan: NetPlan | null = null;
   private actBase = 0;  // start of the capacity-dependent region
@@ -120,25 +146,34 @@ export class Kernel {
 
   /** Lays out the fixed part of the arena for a model; zeroes it. */
   planModel(plan: NetPlan): void {
-    let nParams = 0;
-    for (const l of plan.layers) nParams += l.in * l.out + l.out;
+    const sizes = plan.layers.map(layerSizes);
+    const nParams = sizes.reduce((a, z) => a + z.w + z.b, 0);
+    const nState = sizes.reduce((a, z) => a + z.state, 0);
     const nPadded = align(nParams, 4);
     const D = plan.layers[0]!.in, Dp = align(D, 4);
+    const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
     let p = this.ctx + C.BYTES;
     const layers = p; p = align(p + plan.layers.length * L.BYTES);
+    // params and the bn state sit together, so a snapshot (fit's start, the best epoch) copies both
+    const nModel = nPadded + align(nState, 4);
     const blocks: number[] = [];
-    for (let i = 0; i < 6; i++) { blocks.push(p); p += nPadded * 4; }
+    for (let i = 0; i < 6; i++) { blocks.push(p); p += (i === 0 || i >= 4 ? nModel : nPadded) * 4; }
+    const state = blocks[0]! + nPadded * 4;
     const normA = p; p += Dp * 4;
     const normB = p; p += Dp * 4;
-    const scratch = p; p += 2 * Dp * 8;
+    const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
+    const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
     this.ensure(p);
     this.u8(this.ctx, p - this.ctx).fill(0);
     [this.params, this.grads] = [blocks[0]!, blocks[1]!];
     [this.snapStart, this.snapBest] = [blocks[4]!, blocks[5]!];
+    this.state = state;
+    this.nState = nState;
     this.normA = normA;
     this.normB = normB;
     this.nParams = nParams;
     this.nPadded = nPadded;
+    this.nModel = nModel;
     this.plan = plan;
     const c = this.ctx;
     this.setI32(c + C.NLAYERS, plan.layers.length);
@@ -156,16 +191,31 @@ export class Kernel {
     this.setI32(c + C.NORM_B, normB);
     this.setI32(c + C.SCRATCH, scratch);
     this.setI32(c + C.LATENT, plan.latent);
-    let off = 0;
+    let off = 0, st = state, iv = inv;
     plan.layers.forEach((l, i) => {
       const e = layers + i * L.BYTES;
-      this.setI32(e + L.OP, OP_DENSE);
+      const z = sizes[i]!;
+      const op = l.op ?? OP.dense;
+      this.setI32(e + L.OP, op);
       this.setI32(e + L.ACT, l.act);
       this.setI32(e + L.IN, l.in);
       this.setI32(e + L.OUT, l.out);
       this.setI32(e + L.W, off);
-      this.setI32(e + L.B, off + l.in * l.out);
-      off += l.in * l.out + l.out;
+      this.setI32(e + L.B, off + z.w);
+      off += z.w + z.b;
+      const geo: [number, number | undefined, number][] = [
+        [L.IH, l.ih, 1], [L.IW, l.iw, 1], [L.IC, l.ic, l.in], [L.OH, l.oh, 1], [L.OW, l.ow, 1], [L.OC, l.oc, l.out],
+        [L.KH, l.kh, 1], [L.KW, l.kw, 1], [L.SH, l.sh, 1], [L.SW, l.sw, 1], [L.PT, l.pt, 0], [L.PL, l.pl, 0],
+      ];
+      for (const [field, v, dflt] of geo) this.setI32(e + field, v ?? dflt);
+      this.setF32(e + L.RATE, l.rate ?? 0);
+      this.setF32(e + L.EPS, l.eps ?? 0);
+      if (op === OP.batchnorm) {
+        this.setI32(e + L.STATE, st);
+        this.setI32(e + L.AUX2, iv);
+        iv = align(iv + l.oc! * 4);
+      }
+      st += z.state * 4;
     });
     // identity normalizer until one is fitted
     this.f32(normB, D).fill(1);
@@ -174,18 +224,28 @@ export class Kernel {
     this.setCapacity(256);
   }
 
-  /** Sizes the activation buffers for `rows` rows per batch/chunk (only ever grows). */
+  /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */
   setCapacity(rows: number): void {
     if (rows <= this.cap) return;
     const plan = this.plan!;
     let p = this.actBase;
     const c = this.ctx;
-    let maxW = 0, maxIO = 0;
+    const layers = this.getI32(c + C.LAYERS);
+    let maxW = 0, maxWeights = 0, maxCol = 0;
     plan.layers.forEach((l, i) => {
-      this.setI32(this.getI32(c + C.LAYERS) + i * L.BYTES + L.Y, p);
+      const e = layers + i * L.BYTES;
+      const op = l.op ?? OP.dense;
+      this.setI32(e + L.Y, p);
       p = align(p + rows * l.out * 4);
+      if (op === OP.maxpool || op === OP.dropout || op === OP.batchnorm) {
+        this.setI32(e + L.AUX, p);
+        p = align(p + rows * l.out * 4);
+      }
       maxW = Math.max(maxW, l.in, l.out);
-      maxIO = Math.max(maxIO, l.in * l.out);
+      maxWeights = Math.max(maxWeights, layerSizes(l).w);
+      const patch = (l.kh ?? 1) * (l.kw ?? 1);
+      if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!);
+      if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
     });
     const D = plan.layers[0]!.in, O = plan.layers[plan.layers.length - 1]!.out;
     const put = (field: number, bytes: number) => { this.setI32(c + field, p); p = align(p + bytes); };
@@ -193,7 +253,8 @@ export class Kernel {
     put(C.BATCH_TGT, rows * O * 4);
     put(C.DELTA0, rows * maxW * 4);
     put(C.DELTA1, rows * maxW * 4);
-    put(C.WT, maxIO * 4);
+    put(C.WT, maxWeights * 4);
+    put(C.COL, maxCol * 4);
     this.ensure(p);
     this.setI32(c + C.CAP, rows);
     this.cap = rows;
@@ -214,8 +275,9 @@ export class Kernel {
 
   // ---- param block ----
   paramsView(): Float32Array { return this.f32(this.params, this.nParams); }
+  stateView(): Float32Array { return this.f32(this.state, this.nState); }
   copyParams(dst: number, src: number): void {
-    new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nPadded * 4);
+    new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);
   }
 
   setOptimizer(opt: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, momentum: number, noise: number): void {

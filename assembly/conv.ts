@@ -1,0 +1,168 @@
+// conv.ts: 2-D convolution and transposed convolution, forward and backward, channels last.
+// 1-D layers are these with height 1. Each sample goes through im2col + the core GEMM
+// (col[OH*OW][KH*KW*C] . K[KH*KW*C][F], Keras's kernel layout read as a matrix), so the scratch
+// is one sample's patch matrix, never a batch's. Transposed convolution is the adjoint: GEMM into
+// patches, then col2im scatter-adds them into the output. Keras alignment: 'same' puts the
+// extra padding row/column at the end (pad_top = floor(pad_total / 2)), as TensorFlow does.
+// Dims: H/W input, OH/OW output, C input channels, F filters, KH/KW kernel, SH/SW strides,
+// PT/PL padding before (top/left).
+
+import { ACT_LINEAR, act_forward } from './act';
+import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_transpose } from './gemm';
+
+/**
+ * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
+ * zero outside x. x: [H][W][C]; col: [OH*OW][KH*KW*C].
+ */
+export function im2col(x: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
+                       OH: i32, OW: i32, col: usize): void {
+  const cb = <usize>C << 2;
+  let p = col;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * SH + kh - PT;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * SW + kw - PL;
+          if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+            const src = x + <usize>(ih * W + iw) * cb;
+            if (C == 1) store<f32>(p, load<f32>(src));
+            else memory.copy(p, src, cb);
+          } else {
+            memory.fill(p, 0, cb);
+          }
+          p += cb;
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: x[ih][iw][c] += col[...] for every patch element (x is not cleared). */
+export function col2im(col: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
+                       OH: i32, OW: i32, x: usize): void {
+  const cb = <usize>C << 2;
+  let p = col;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * SH + kh - PT;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * SW + kw - PL;
+          if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+            const dst = x + <usize>(ih * W + iw) * cb;
+            let c = 0;
+            for (; c + 4 <= C; c += 4) {
+              const off = <usize>c << 2;
+              v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(p + off)));
+            }
+            for (; c < C; c++) {
+              const off = <usize>c << 2;
+              store<f32>(dst + off, load<f32>(dst + off) + load<f32>(p + off));
+            }
+          }
+          p += cb;
+        }
+      }
+    }
+  }
+}
+
+/** y[r][f] = act(y[r][f] + b[f]) for R rows of F. */
+export function bias_act(y: usize, R: i32, F: i32, b: usize, act: i32): void {
+  const ld = <usize>F << 2;
+  for (let r = 0; r < R; r++) {
+    const row = y + <usize>r * ld;
+    let f = 0;
+    for (; f + 4 <= F; f += 4) {
+      const off = <usize>f << 2;
+      v128.store(row + off, f32x4.add(v128.load(row + off), v128.load(b + off)));
+    }
+    for (; f < F; f++) {
+      const off = <usize>f << 2;
+      store<f32>(row + off, load<f32>(row + off) + load<f32>(b + off));
+    }
+  }
+  act_forward(act, y, R * F);
+}
+
+/**
+ * conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F] = act(conv(x, K) + b).
+ * K: [KH*KW*C][F] (Keras [kh][kw][in][out]); col: scratch for one sample's patches.
+ */
+export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
+                             KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32, col: usize): void {
+  const KC = KH * KW * C, P = OH * OW;
+  const pointwise = KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0;
+  for (let s = 0; s < R; s++) {
+    const xs = x + (<usize>(s * H * W * C) << 2), ys = y + (<usize>(s * P * F) << 2);
+    let a = xs;
+    if (!pointwise) {
+      im2col(xs, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col);
+      a = col;
+    }
+    f32_gemm(P, F, KC, a, KC, 1, K, F, ys, F, b, GEMM_BIAS, act);
+  }
+}
+
+/**
+ * conv backward for R samples, d = dLoss/dZ [R][OH*OW*F] (activation already undone).
+ * Writes dK [KC][F] and db [F] (overwrite) and, when dx != 0, dx [R][H*W*C].
+ * kt: scratch for K^T [F][KC]; col: one sample's patches.
+ */
+export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
+                              OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
+                              K: usize, kt: usize, col: usize): void {
+  const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
+  f32_colsum(db, d, R * P, F);
+  if (dx != 0) f32_transpose(kt, K, KC, F);
+  for (let s = 0; s < R; s++) {
+    const xs = x + (<usize>(s * IN) << 2), ds = d + (<usize>(s * P * F) << 2);
+    im2col(xs, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col);
+    // dK (+)= col^T . dZ_s: A read transposed through strides
+    f32_gemm(KC, F, P, col, 1, KC, ds, F, dK, F, 0, s == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+    if (dx == 0) continue;
+    // dcol = dZ_s . K^T, then scatter back onto the input grid
+    f32_gemm(P, KC, F, ds, F, 1, kt, KC, col, KC, 0, GEMM_ZERO, ACT_LINEAR);
+    const dxs = dx + (<usize>(s * IN) << 2);
+    memory.fill(dxs, 0, <usize>IN << 2);
+    col2im(col, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dxs);
+  }
+}
+
+/**
+ * Transposed conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F]. K: [KH*KW*F][C] (Keras
+ * [kh][kw][out][in]); kt: scratch for K^T [C][KH*KW*F]; col: [H*W][KH*KW*F]. PT/PL are the padding
+ * of the forward conv that maps y's grid onto x's.
+ */
+export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
+                              KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
+                              kt: usize, col: usize): void {
+  const KF = KH * KW * F, P = OH * OW, IN = H * W * C;
+  f32_transpose(kt, K, KF, C);
+  for (let s = 0; s < R; s++) {
+    const xs = x + (<usize>(s * IN) << 2), ys = y + (<usize>(s * P * F) << 2);
+    f32_gemm(H * W, KF, C, xs, C, 1, kt, KF, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
+    memory.fill(ys, 0, <usize>(P * F) << 2);
+    col2im(col, OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, ys);
+  }
+  bias_act(y, R * P, F, b, act);
+}
+
+/**
+ * Transposed conv backward: d = dLoss/dZ [R][OH*OW*F]. Writes dK [KF][C], db [F] (overwrite),
+ * and dx [R][H*W*C] when dx != 0.
+ */
+export function convt_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
+                               OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
+                               K: usize, col: usize): void {
+  const KF = KH * KW * F, P = OH * OW, IN = H * W * C;
+  f32_colsum(db, d, R * P, F);
+  for (let s = 0; s < R; s++) {
+    const xs = x + (<usize>(s * IN) << 2), ds = d + (<usize>(s * P * F) << 2);
+    // the forward conv's patches of dZ, on x's grid
+    im2col(ds, OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, col);
+    f32_gemm(KF, C, H * W, col, 1, KF, xs, C, dK, C, 0, s == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+    if (dx != 0) f32_gemm(H * W, C, KF, col, KF, 1, K, C, dx + (<usize>(s * IN) << 2), C, 0, GEMM_ZERO, ACT_LINEAR);
+  }
+}

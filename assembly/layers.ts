@@ -1,0 +1,190 @@
+// layers.ts: the layers without a GEMM, forward and backward, channels last, per batch of R samples:
+// max pooling (argmax saved for backward), nearest upsampling, inverted dropout (mask saved),
+// batch normalization over the channel axis (Keras: momentum 0.99, epsilon 1e-3, biased batch
+// variance; xhat and 1/std saved). Backward overwrites dx. Flatten and reshape are plain copies.
+// Dims: H/W input, OH/OW output, C channels, PH/PW pool or upsampling factors, SH/SW strides.
+
+import { rng_uniform } from './rng';
+
+/** Max pooling; arg[i32, R*OH*OW*C] receives each output's input index within its sample. */
+export function maxpool_forward(x: usize, y: usize, arg: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                                PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  const IN = H * W * C, OUT = OH * OW * C;
+  for (let s = 0; s < R; s++) {
+    const xs = x + (<usize>(s * IN) << 2);
+    let o = s * OUT;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        for (let c = 0; c < C; c++) {
+          let best: f32 = -Infinity, at = -1;
+          for (let ph = 0; ph < PH; ph++) {
+            const ih = oh * SH + ph - PT;
+            if (ih < 0 || ih >= H) continue;
+            for (let pw = 0; pw < PW; pw++) {
+              const iw = ow * SW + pw - PL;
+              if (iw < 0 || iw >= W) continue;
+              const i = (ih * W + iw) * C + c;
+              const v = load<f32>(xs + (<usize>i << 2));
+              if (at < 0 || v > best) { best = v; at = i; }
+            }
+          }
+          store<f32>(y + (<usize>o << 2), best);
+          store<i32>(arg + (<usize>o << 2), at);
+          o++;
+        }
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[arg] += d for every pooled output. */
+export function maxpool_backward(dx: usize, d: usize, arg: usize, R: i32, IN: i32, OUT: i32): void {
+  memory.fill(dx, 0, <usize>(R * IN) << 2);
+  for (let s = 0; s < R; s++) {
+    const dxs = dx + (<usize>(s * IN) << 2);
+    for (let o = s * OUT; o < (s + 1) * OUT; o++) {
+      const p = dxs + (<usize>load<i32>(arg + (<usize>o << 2)) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(d + (<usize>o << 2)));
+    }
+  }
+}
+
+/** Nearest upsampling by (PH, PW): y[h][w][c] = x[h / PH][w / PW][c]. */
+export function upsample_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, PH: i32, PW: i32): void {
+  const cb = <usize>C << 2, OH = H * PH, OW = W * PW;
+  for (let s = 0; s < R; s++) {
+    const xs = x + <usize>(s * H * W) * cb;
+    let p = y + <usize>(s * OH * OW) * cb;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        memory.copy(p, xs + <usize>((oh / PH) * W + ow / PW) * cb, cb);
+        p += cb;
+      }
+    }
+  }
+}
+
+/** dx[h][w][c] = sum of d over the PH x PW block it was copied to. */
+export function upsample_backward(dx: usize, d: usize, R: i32, H: i32, W: i32, C: i32, PH: i32, PW: i32): void {
+  const OH = H * PH, OW = W * PW;
+  memory.fill(dx, 0, <usize>(R * H * W * C) << 2);
+  for (let s = 0; s < R; s++) {
+    const dxs = dx + (<usize>(s * H * W * C) << 2);
+    let p = d + (<usize>(s * OH * OW * C) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const q = dxs + (<usize>(((oh / PH) * W + ow / PW) * C) << 2);
+        for (let c = 0; c < C; c++) {
+          const qc = q + (<usize>c << 2);
+          store<f32>(qc, load<f32>(qc) + load<f32>(p));
+          p += 4;
+        }
+      }
+    }
+  }
+}
+
+/** Training dropout: mask[i] = 0 with probability rate, else 1 / (1 - rate); y = x * mask. */
+export function dropout_forward(x: usize, y: usize, mask: usize, n: i32, rate: f32, rng: usize): void {
+  const keep = <f32>1 / (<f32>1 - rate);
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const m = rng_uniform(rng) < rate ? <f32>0 : keep;
+    store<f32>(mask + off, m);
+    store<f32>(y + off, load<f32>(x + off) * m);
+  }
+}
+
+/** dx = d * mask (dx may alias d). */
+export function mul_backward(dx: usize, d: usize, mask: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dx + off, f32x4.mul(v128.load(d + off), v128.load(mask + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dx + off, load<f32>(d + off) * load<f32>(mask + off));
+  }
+}
+
+/**
+ * Batch normalization over the last axis of N = R*IN/C rows. training: batch mean and biased variance,
+ * xhat and inv (1/sqrt(var + eps), [C]) saved, moving stats mm, mv updated with momentum;
+ * otherwise the moving statistics. gamma, beta: [C]. acc: scratch for 2*C f64.
+ */
+export function batchnorm_forward(x: usize, y: usize, N: i32, C: i32, gamma: usize, beta: usize, mm: usize, mv: usize,
+                                  xhat: usize, inv: usize, eps: f32, momentum: f32, training: bool, acc: usize): void {
+  if (!training) {
+    for (let r = 0; r < N; r++) {
+      for (let c = 0; c < C; c++) {
+        const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+        const is = <f32>1 / Mathf.sqrt(load<f32>(mv + k) + eps);
+        store<f32>(y + i, load<f32>(gamma + k) * ((load<f32>(x + i) - load<f32>(mm + k)) * is) + load<f32>(beta + k));
+      }
+    }
+    return;
+  }
+  const acc2 = acc + (<usize>C << 3);
+  memory.fill(acc, 0, <usize>C << 4);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const p = acc + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)));
+    }
+  }
+  for (let c = 0; c < C; c++) store<f64>(acc + (<usize>c << 3), load<f64>(acc + (<usize>c << 3)) / <f64>N);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const dv = <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)) - load<f64>(acc + (<usize>c << 3));
+      const p = acc2 + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + dv * dv);
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    const k = <usize>c << 2;
+    const mean = <f32>load<f64>(acc + (<usize>c << 3));
+    const v = <f32>(load<f64>(acc2 + (<usize>c << 3)) / <f64>N);
+    store<f32>(inv + k, <f32>1 / Mathf.sqrt(v + eps));
+    store<f32>(mm + k, load<f32>(mm + k) * momentum + mean * (<f32>1 - momentum));
+    store<f32>(mv + k, load<f32>(mv + k) * momentum + v * (<f32>1 - momentum));
+    store<f32>(acc + (<usize>c << 3), mean); // keep the f32 mean in the low half for the pass below
+  }
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+      const xh = (load<f32>(x + i) - load<f32>(acc + (<usize>c << 3))) * load<f32>(inv + k);
+      store<f32>(xhat + i, xh);
+      store<f32>(y + i, load<f32>(gamma + k) * xh + load<f32>(beta + k));
+    }
+  }
+}
+
+/** Training-mode batchnorm backward: dgamma, dbeta [C] (overwrite) and dx = gamma*inv/N (N d - sum d - xhat sum d*xhat). */
+export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, d: usize, xhat: usize, inv: usize, gamma: usize,
+                                   N: i32, C: i32, acc: usize): void {
+  const acc2 = acc + (<usize>C << 3);
+  memory.fill(acc, 0, <usize>C << 4);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const i = (<usize>(r * C + c)) << 2;
+      const dv = <f64>load<f32>(d + i);
+      const p = acc + (<usize>c << 3), q = acc2 + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + dv);
+      store<f64>(q, load<f64>(q) + dv * <f64>load<f32>(xhat + i));
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    store<f32>(dbeta + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
+    store<f32>(dgamma + (<usize>c << 2), <f32>load<f64>(acc2 + (<usize>c << 3)));
+  }
+  const n = <f32>N;
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+      const sd = <f32>load<f64>(acc + (<usize>c << 3)), sdx = <f32>load<f64>(acc2 + (<usize>c << 3));
+      const scale = load<f32>(gamma + k) * load<f32>(inv + k) / n;
+      store<f32>(dx + i, scale * (n * load<f32>(d + i) - sd - load<f32>(xhat + i) * sdx));
+    }
+  }
+}
