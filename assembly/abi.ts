@@ -98,6 +98,17 @@ export function ae_rng_fill(ctx: usize, p: usize, n: i32, kind: i32): void {
   for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), kind == 1 ? rng_normal(rng) : rng_uniform(rng));
 }
 
+/** x[i] = clamp(x[i] + std * N(0, 1), lo, hi) for n floats, noise from the model's rng (lo > hi: no clamp). */
+export function ae_add_noise(ctx: usize, p: usize, n: i32, std: f32, lo: f32, hi: f32): void {
+  const rng = ctx + C_RNG;
+  for (let i = 0; i < n; i++) {
+    const q = p + (<usize>i << 2);
+    let v = load<f32>(q) + std * rng_normal(rng);
+    if (lo <= hi) v = min<f32>(max<f32>(v, lo), hi);
+    store<f32>(q, v);
+  }
+}
+
 // kernel entry points for tests and benchmarks (the same code the graph runs)
 
 /** C[M][N] = act(init + A.B) (see gemm.ts for strides, modes and act), tiled SIMD. */

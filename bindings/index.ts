@@ -89,6 +89,33 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
   return k.f32(p, rows * cols).slice();
 }
 
+/**
+ * A noisy copy of `x`: x + std * N(0, 1), clipped to `clip` ([lo, hi]) when given, with the noise drawn
+ * from the package's seeded wasm PRNG (the same bits in every runtime). For denoising pairs such as
+ * Keras's clip(x + 0.4 N(0, 1), 0, 1): `addNoise(x, { std: 0.4, clip: [0, 1], seed: 1 })`.
+ */
+export async function addNoise(x: Float32Array | Float64Array, options: { std: number; seed?: number; clip?: [number, number] } & CreateOptions): Promise<Float32Array> {
+  if (!(x instanceof Float32Array || x instanceof Float64Array) || x.length === 0) {
+    throw new AutoencoderError('addNoise() takes a non-empty Float32Array or Float64Array');
+  }
+  if (options === null || typeof options !== 'object') throw new AutoencoderError('addNoise() needs options such as { std: 0.4 }');
+  checkKeys('addNoise()', options, ['std', 'seed', 'clip', 'wasm']);
+  const std = checkNumber('std', options.std, 0, 1e30);
+  const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
+  let lo = 1, hi = 0;
+  if (options.clip !== undefined) {
+    if (!Array.isArray(options.clip) || options.clip.length !== 2) throw new AutoencoderError('clip must be [lo, hi], e.g. [0, 1]');
+    lo = checkNumber('clip[0]', options.clip[0], -3e38, 3e38);
+    hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
+  }
+  const k = await instantiateKernel(await moduleFor(options.wasm ? { wasm: options.wasm } : undefined));
+  const p = k.alloc(x.length * 4);
+  k.f32(p, x.length).set(x);
+  k.x.ae_seed(k.ctx, seed);
+  k.x.ae_add_noise(k.ctx, p, x.length, std, lo, hi);
+  return k.f32(p, x.length).slice();
+}
+
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
