@@ -16,6 +16,7 @@
 // computed here. Launches are interleaved (one of each per round) after one warmup round.
 // Usage: node tools/coldstart.mjs [--launches 10] [--skip workerd,tfjs] [--random] [--json]
 //   (needs `npm run build`; the temp files go to a temp dir)
+import { WORKER_BUILD } from './bundle-options.mjs';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -224,19 +225,10 @@ async function buildWorkers(dir) {
     // package.json "exports" as a consumer's Worker would get it
     stdin: { contents: WORKER_ENTRY(dir), resolveDir: root, sourcefile: 'worker-entry.mjs', loader: 'js' },
     outfile: join(score, 'worker.js'),
-    bundle: true,
+    ...WORKER_BUILD,
     minify: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
     loader: { '.wasm': 'copy', '.ae': 'copy', '.f32': 'copy' },
-    assetNames: '[name]',
-    tsconfigRaw: {},   // not tsconfig.json's paths, which map 'autoencoder' to bindings/node.ts
     absWorkingDir: root,
-    metafile: true,
-    logLevel: 'warning',
   });
   const inputs = Object.keys(metafile.inputs);
   if (!inputs.some((i) => i.endsWith('dist/bindings/worker.js')) || inputs.some((i) => /dist\/bindings\/(browser|node)\.js$/.test(i))) {

@@ -5,6 +5,7 @@
 // Needs dist/ (node tools/build.mjs first). Usage: node examples/browser-train/build.mjs
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
+import { BROWSER_BUILD } from '../../tools/bundle-options.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
@@ -15,17 +16,9 @@ export async function buildBrowserTrain() {
   if (!existsSync(`${root}dist/bindings/browser.js`)) throw new Error('dist/bindings/browser.js is missing: run node tools/build.mjs first');
   mkdirSync(outdir, { recursive: true });
   const { metafile } = await build({
+    ...BROWSER_BUILD,
     entryPoints: [`${here}app.ts`],
     outfile: `${outdir}/app.js`,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    // this package's tsconfig.json maps 'autoencoder' to bindings/node.ts (for tsc and vitest);
-    // a web app resolves it through package.json "exports", so this bundle must too
-    tsconfigRaw: {},
-    metafile: true,
-    logLevel: 'warning',
   });
   const inputs = Object.keys(metafile.inputs);
   if (!inputs.some((i) => i.endsWith('dist/bindings/browser.js')) || inputs.some((i) => /dist\/bindings\/(node|worker)\.js$/.test(i))) {

@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { WORKER_BUILD } from '../../tools/bundle-options.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
@@ -34,19 +35,12 @@ export async function buildWorkerScore({ retrain = false, outdir = `${root}dist/
 
   mkdirSync(outdir, { recursive: true });   // the four files are overwritten; nothing else there is touched
   const { metafile } = await build({
+    ...WORKER_BUILD,
     entryPoints: [`${here}worker.ts`],
     outdir,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
     loader: { '.wasm': 'copy', '.ae': 'copy' },
-    assetNames: '[name]',
+    tsconfigRaw: undefined,
     tsconfig: `${here}tsconfig.json`,
-    metafile: true,
-    logLevel: 'warning',
   });
   const inputs = Object.keys(metafile.inputs);
   if (!inputs.some((i) => i.endsWith('dist/bindings/worker.js'))) {

@@ -6,6 +6,7 @@
 // Chromium with playwright-core (a temp profile, never a downloaded browser), reads window.__result
 // and closes the browser and the server. Everything lands in a temp dir, removed at the end.
 // Also exports serveDir(), which tests/browser-demo.test.ts and the browser-train example use.
+import { BROWSER_BUILD } from '../../tools/bundle-options.mjs';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -100,18 +101,7 @@ export function checkBrowserEntry(metafile) {
   }
 }
 
-/** The esbuild options a web app's bundler would use for code that imports this package. */
-export const BROWSER_BUILD = {
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  // this package's tsconfig.json maps 'autoencoder' to bindings/node.ts (for tsc and vitest);
-  // a consumer's bundle resolves it through package.json "exports", so this one must too
-  tsconfigRaw: {},
-  metafile: true,
-  logLevel: 'warning',
-};
+export { BROWSER_BUILD };
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>autoencoder conformance</title></head>

@@ -6,6 +6,7 @@
 // from bytes at run time), serves it on 127.0.0.1 (a port the kernel picks, read back from
 // workerd's control fd), fetches the result and stops workerd. Everything lands in a temp dir.
 // Also exports startWorkerd(), which tests/worker.test.ts uses to serve the example Workers.
+import { WORKER_BUILD } from '../../tools/bundle-options.mjs';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,22 +16,7 @@ import { build } from 'esbuild';
 const here = new URL('.', import.meta.url).pathname;
 const root = new URL('../..', import.meta.url).pathname;
 
-/** The esbuild options wrangler uses for a Worker that imports this package (shared with the examples). */
-export const WORKER_BUILD = {
-  bundle: true,
-  format: 'esm',
-  platform: 'neutral',
-  target: 'es2022',
-  conditions: ['workerd', 'worker', 'browser'],
-  mainFields: ['browser', 'module', 'main'],
-  loader: { '.wasm': 'copy' },
-  assetNames: '[name]',
-  // this package's tsconfig.json maps 'autoencoder' to bindings/node.ts (for tsc and vitest);
-  // a consumer's Worker resolves it through package.json "exports", so the bundle must too
-  tsconfigRaw: {},
-  metafile: true,
-  logLevel: 'warning',
-};
+export { WORKER_BUILD };
 
 /** Throws unless esbuild took the package's workerd entry (and not the browser or node one). */
 export function checkWorkerEntry(metafile) {
