@@ -115,7 +115,8 @@ function convAxis(n: number, k: number, s: number, same: boolean): [number, numb
 
 /** Output length of a transposed conv along one axis and the padding-before of its forward conv. */
 function convtAxis(n: number, k: number, s: number, same: boolean): [number, number] {
-  const out = same ? n * s : (n - 1) * s + k;
+  // Keras's deconv_output_length: 'valid' gives n*s + max(k - s, 0) (= (n-1)*s + k when k >= s)
+  const out = same ? n * s : n * s + Math.max(k - s, 0);
   return [out, Math.floor(Math.max((n - 1) * s + k - out, 0) / 2)];
 }
 

@@ -9,3 +9,7 @@ export * from './dense.js';
 export * from './optim.js';
 export * from './norm.js';
 export * from './metrics.js';
+// Keras (channels-last) conv, pooling, upsampling, dropout, reshape, batchNorm and layer graphs:
+export * from './conv.js';
+export * from './layers.js';
+export * from './graph.js';

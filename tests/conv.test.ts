@@ -1,0 +1,708 @@
+// The convolutional layer graph of the wasm model (conv1d/2d, their transposes, max pooling,
+// upsampling, flatten/dense/reshape, batchNorm, dropout) against the independent float64
+// reference in tests/ref/graph.ts (graphForward / graphLossAndGrads) on the same float32 weights
+// and inputs: the inference forward (reconstruct/encode/decode), the training loss and every
+// gradient (ae_grads, in the param layout = getWeights() order of the trainable arrays), and the
+// batchNorm moving statistics a training forward updates; then finite differences on the wasm
+// model itself, the PyTorch/Keras convdae reference weights, the Keras weight layouts read
+// through setWeights, and the model-level promises (determinism, save/load, denoising fit,
+// restoreBest and failure restore) with the batchNorm state included.
+// Models are made through the public API; batches go into the model's own memory (k.alloc).
+
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, addNoise, type LayerSpec, type Loss } from 'autoencoder';
+import { graphForward, graphLossAndGrads, graphShapes, outSize, type RefLayer } from './ref/index.js';
+import {
+  HAVE_SHARED, Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, maxAbs, putF32, withIO,
+} from './helpers.js';
+
+type Spec = { inputShape: number[]; encoder: LayerSpec[]; decoder: LayerSpec[]; loss?: Loss };
+type Kind = 'W' | 'b' | 'gamma' | 'beta' | 'mean' | 'var';
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** What each getWeights() array is, layer by layer (Keras order). */
+function kindsOf(spec: Spec): Kind[] {
+  return [...spec.encoder, ...spec.decoder].flatMap((l): Kind[] =>
+    l.type === 'batchNorm' ? ['gamma', 'beta', 'mean', 'var'] : l.type === 'dense' || l.type.startsWith('conv') ? ['W', 'b'] : []);
+}
+const TRAINABLE = new Set<Kind>(['W', 'b', 'gamma', 'beta']);
+
+/** The layer list as the reference takes it (the resolved spec uses the same names and defaults). */
+function refLayers(ae: Autoencoder): RefLayer[] {
+  const s = ae.spec;
+  return [...s.encoder!, ...s.decoder!] as unknown as RefLayer[];
+}
+
+/**
+ * A model with its Glorot kernels and seeded nonzero biases (zero biases would hide bias bugs),
+ * batchNorm gamma/beta away from 1/0 and moving statistics away from 0/1 (so inference really
+ * uses them).
+ */
+async function makeModel(spec: Spec, seed: number): Promise<Autoencoder> {
+  const ae = await Autoencoder.create({ ...spec, seed });
+  const r = new Rng(seed + 17);
+  const kinds = kindsOf(spec);
+  const w = ae.getWeights();
+  expect(w.length, 'getWeights() count').toBe(kinds.length);
+  ae.setWeights(w.map((a, i) => {
+    switch (kinds[i]) {
+      case 'b': case 'beta': return r.f32(a.length, -0.3, 0.3);
+      case 'gamma': return r.f32(a.length, 0.5, 1.5);
+      case 'mean': return r.f32(a.length, -0.5, 0.5);
+      case 'var': return r.f32(a.length, 0.5, 2);
+      default: return a;
+    }
+  }));
+  return ae;
+}
+
+/** Reads layer l's per-element cache (dropout mask) from the layer table: ABI of assembly/arena.ts. */
+function layerAux(ae: Autoencoder, l: number, n: number): Float32Array {
+  const k = kernelOf(ae);
+  const table = k.getI32(k.ctx + 36); // C_LAYERS
+  return getF32(k, k.getI32(table + l * 128 + 76), n); // L_BYTES, L_AUX
+}
+
+/**
+ * Loss and gradients from the wasm model (ae_grads: training forward, loss, backward), split into
+ * getWeights() order (null for the non-trainable moving statistics), plus the weights afterwards
+ * (the training forward updates the moving statistics) and the dropout masks it drew.
+ */
+function wasmGrads(ae: Autoencoder, spec: Spec, x: Float32Array, t: Float32Array | null, rows: number) {
+  const k = kernelOf(ae);
+  const kinds = kindsOf(spec);
+  const sizes = ae.getWeights().map((w) => w.length);
+  const { loss, all } = withIO(k, () => {
+    const xp = putF32(k, x);
+    const tp = t ? putF32(k, t) : xp;
+    const loss = k.x.ae_grads(k.ctx, xp, tp, rows);
+    return { loss, all: getF32(k, k.grads, k.nParams) };
+  });
+  let off = 0;
+  const grads = sizes.map((n, i) => {
+    if (!TRAINABLE.has(kinds[i]!)) return null;
+    const g = all.slice(off, off + n);
+    off += n;
+    return g;
+  });
+  expect(off, 'trainable floats = paramCount').toBe(ae.paramCount);
+  const layers = refLayers(ae);
+  const { shapes } = graphShapes(layers, spec.inputShape);
+  const masks = layers.map((l, i) => (l.type === 'dropout' ? layerAux(ae, i, rows * prod(i === 0 ? spec.inputShape : shapes[i - 1]!)) : undefined));
+  return { loss, grads, after: ae.getWeights(), masks };
+}
+
+const ADD_BACK = (inputShape: number[]): LayerSpec[] => [
+  { type: 'flatten' }, { type: 'dense', units: prod(inputShape) }, { type: 'reshape', shape: inputShape },
+];
+
+interface Case { name: string; spec: Spec; rows: number; seed: number; separateTarget?: boolean }
+
+/** The layers under test as the encoder, then flatten + dense + reshape back to the input's shape. */
+function withTail(name: string, inputShape: number[], encoder: LayerSpec[], rows = 3, extra: Partial<Case> = {}): Case {
+  return { name, spec: { inputShape, encoder, decoder: ADD_BACK(inputShape) }, rows, seed: 11 + name.length, ...extra };
+}
+
+const S2 = [5, 7, 3], S1 = [9, 2];
+const CASES: Case[] = [
+  // conv2d: strides 1 and 2, 'valid' and 'same', odd sizes, kernels 3 and 2 and non-square
+  withTail('conv2d k3 s1 valid tanh', S2, [{ type: 'conv2d', filters: 4, kernel: 3, activation: 'tanh' }]),
+  withTail('conv2d k3 s1 same', S2, [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same' }]),
+  withTail('conv2d k3 s2 same sigmoid', S2, [{ type: 'conv2d', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'sigmoid' }]),
+  withTail('conv2d k2 s2 valid', S2, [{ type: 'conv2d', filters: 5, kernel: 2, strides: 2 }]),
+  withTail('conv2d k2 s1 same (pad at the end)', S2, [{ type: 'conv2d', filters: 3, kernel: 2, padding: 'same', activation: 'elu' }]),
+  withTail('conv2d k[3,2] s[2,1] valid', S2, [{ type: 'conv2d', filters: 4, kernel: [3, 2], strides: [2, 1] }]),
+  withTail('conv2d k[2,3] s[1,2] same', S2, [{ type: 'conv2d', filters: 4, kernel: [2, 3], strides: [1, 2], padding: 'same', activation: 'tanh' }]),
+  withTail('conv2d k1 (pointwise)', S2, [{ type: 'conv2d', filters: 2, kernel: 1 }]),
+  withTail('conv2d k4 s3 same', S2, [{ type: 'conv2d', filters: 3, kernel: 4, strides: 3, padding: 'same' }]),
+  // conv2dTranspose
+  withTail('conv2dTranspose k3 s1 valid', S2, [{ type: 'conv2dTranspose', filters: 2, kernel: 3, activation: 'tanh' }]),
+  withTail('conv2dTranspose k3 s1 same', S2, [{ type: 'conv2dTranspose', filters: 3, kernel: 3, padding: 'same' }]),
+  withTail('conv2dTranspose k3 s2 same', S2, [{ type: 'conv2dTranspose', filters: 2, kernel: 3, strides: 2, padding: 'same' }]),
+  withTail('conv2dTranspose k2 s2 valid', S2, [{ type: 'conv2dTranspose', filters: 2, kernel: 2, strides: 2, activation: 'sigmoid' }]),
+  withTail('conv2dTranspose k3 s2 valid', S2, [{ type: 'conv2dTranspose', filters: 2, kernel: 3, strides: 2 }]),
+  withTail('conv2dTranspose k2 s1 same', S2, [{ type: 'conv2dTranspose', filters: 3, kernel: 2, padding: 'same' }]),
+  withTail('conv2dTranspose k[3,2] s[2,1] same', S2, [{ type: 'conv2dTranspose', filters: 2, kernel: [3, 2], strides: [2, 1], padding: 'same', activation: 'tanh' }]),
+  withTail('conv2dTranspose k4 s2 same', [3, 4, 2], [{ type: 'conv2dTranspose', filters: 3, kernel: 4, strides: 2, padding: 'same' }]),
+  // conv1d and conv1dTranspose
+  withTail('conv1d k3 s1 valid', S1, [{ type: 'conv1d', filters: 4, kernel: 3, activation: 'tanh' }], 4),
+  withTail('conv1d k3 s2 same', S1, [{ type: 'conv1d', filters: 4, kernel: 3, strides: 2, padding: 'same' }], 4),
+  withTail('conv1d k2 s2 valid', S1, [{ type: 'conv1d', filters: 3, kernel: 2, strides: 2 }], 4),
+  withTail('conv1d k2 s1 same', S1, [{ type: 'conv1d', filters: 3, kernel: 2, padding: 'same', activation: 'sigmoid' }], 4),
+  withTail('conv1dTranspose k3 s1 valid', S1, [{ type: 'conv1dTranspose', filters: 3, kernel: 3 }], 4),
+  withTail('conv1dTranspose k3 s2 same', S1, [{ type: 'conv1dTranspose', filters: 3, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' }], 4),
+  withTail('conv1dTranspose k2 s2 valid', S1, [{ type: 'conv1dTranspose', filters: 2, kernel: 2, strides: 2 }], 4),
+  withTail('conv1dTranspose k3 s2 valid', S1, [{ type: 'conv1dTranspose', filters: 2, kernel: 3, strides: 2 }], 4),
+  // pooling and upsampling behind a conv (so their backward feeds a weight gradient)
+  withTail('conv2d + maxPool2d 2', S2, [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'maxPool2d' }]),
+  withTail('conv2d + maxPool2d 2 same', S2, [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'maxPool2d', padding: 'same' }]),
+  withTail('conv2d + maxPool2d 3 s2 (overlapping)', S2, [{ type: 'conv2d', filters: 3, kernel: 2, padding: 'same' }, { type: 'maxPool2d', pool: 3, strides: 2 }]),
+  withTail('conv2d + maxPool2d [2,3] same', S2, [{ type: 'conv2d', filters: 3, kernel: 3, padding: 'same' }, { type: 'maxPool2d', pool: [2, 3], padding: 'same' }]),
+  withTail('maxPool2d on the input', S2, [{ type: 'maxPool2d', pool: 2, strides: 1 }]),
+  withTail('conv1d + maxPool1d 2', S1, [{ type: 'conv1d', filters: 4, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'maxPool1d' }], 4),
+  withTail('conv1d + maxPool1d 3 s2 same', S1, [{ type: 'conv1d', filters: 4, kernel: 2, padding: 'same' }, { type: 'maxPool1d', pool: 3, strides: 2, padding: 'same' }], 4),
+  withTail('conv2d + upSampling2d 2', S2, [{ type: 'conv2d', filters: 3, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' }, { type: 'upSampling2d' }]),
+  withTail('conv2d + upSampling2d [3,2]', S2, [{ type: 'conv2d', filters: 2, kernel: 3 }, { type: 'upSampling2d', size: [3, 2] }]),
+  withTail('conv1d + upSampling1d 3', S1, [{ type: 'conv1d', filters: 3, kernel: 3, strides: 2, padding: 'same' }, { type: 'upSampling1d', size: 3 }], 4),
+  // dense on the last axis of a sequence, reshape with -1
+  {
+    name: 'dense on the last axis [9,2] -> [9,5] -> [9,2], reshape -1', rows: 4, seed: 5,
+    spec: {
+      inputShape: S1,
+      encoder: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'flatten' }, { type: 'dense', units: 6, activation: 'sigmoid' }],
+      decoder: [{ type: 'dense', units: 18 }, { type: 'reshape', shape: [-1, 2] }],
+    },
+  },
+  // batchNorm (training mode in ae_grads: batch statistics; moving statistics updated)
+  withTail('conv2d + batchNorm', S2, [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same' }, { type: 'batchNorm' }], 3),
+  withTail('batchNorm on the input (momentum 0.9, epsilon 1e-2)', S2, [{ type: 'batchNorm', momentum: 0.9, epsilon: 1e-2 }], 4),
+  {
+    name: 'batchNorm on a dense layer [D] + conv1d after', rows: 5, seed: 6,
+    spec: {
+      inputShape: S1,
+      encoder: [{ type: 'flatten' }, { type: 'dense', units: 8, activation: 'tanh' }, { type: 'batchNorm' }],
+      decoder: [{ type: 'dense', units: 18 }, { type: 'reshape', shape: S1 }, { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' }],
+    },
+  },
+  // dropout
+  withTail('conv2d + dropout 0', S2, [{ type: 'conv2d', filters: 3, kernel: 3, activation: 'tanh' }, { type: 'dropout', rate: 0 }]),
+  withTail('conv2d + dropout 0.4 (the mask the wasm drew)', S2, [{ type: 'conv2d', filters: 3, kernel: 3, activation: 'tanh' }, { type: 'dropout', rate: 0.4 }]),
+  // whole autoencoders
+  {
+    name: 'convdae-like [6,6,1] bce, relu, pool, transpose s2', rows: 3, seed: 7, separateTarget: true,
+    spec: {
+      inputShape: [6, 6, 1], loss: 'bce',
+      encoder: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d' }],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'leakyRelu' },
+        { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+      ],
+    },
+  },
+  {
+    name: '1-D conv AE mae, batchNorm, dropout 0, upsampling', rows: 6, seed: 8, separateTarget: true,
+    spec: {
+      inputShape: [12, 2], loss: 'mae',
+      encoder: [
+        { type: 'conv1d', filters: 4, kernel: 3, padding: 'same', activation: 'elu' }, { type: 'batchNorm' },
+        { type: 'maxPool1d' }, { type: 'conv1d', filters: 3, kernel: 2, strides: 2, activation: 'tanh' },
+      ],
+      decoder: [
+        { type: 'conv1dTranspose', filters: 4, kernel: 2, strides: 2, activation: 'elu' }, { type: 'dropout', rate: 0 },
+        { type: 'upSampling1d' }, { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' },
+      ],
+    },
+  },
+];
+
+function caseData(c: Case): { x: Float32Array; t: Float32Array | null } {
+  const r = new Rng(c.seed * 7919 + c.rows);
+  const n = c.rows * prod(c.spec.inputShape);
+  const bce = c.spec.loss === 'bce';
+  const x = r.f32(n, bce ? 0 : -1.5, bce ? 1 : 1.5);
+  if (!c.separateTarget) return { x, t: null };
+  return { x, t: r.f32(n, bce ? 0 : -1.5, bce ? 1 : 1.5) };
+}
+
+const KINKED = new Set(['relu', 'leakyRelu', 'elu']);
+
+describe('shape inference matches the reference (Keras compute_output_shape)', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const ae = await makeModel(c.spec, c.seed);
+    const layers = refLayers(ae);
+    const { shapes, params } = graphShapes(layers, c.spec.inputShape);
+    expect(shapes.at(-1)).toEqual(c.spec.inputShape);
+    expect(ae.latentShape).toEqual(shapes[c.spec.encoder.length - 1]);
+    expect(ae.getWeights().map((w) => w.length)).toEqual(params.map(prod));
+    expect(ae.paramCount).toBe(params.filter((_, i) => TRAINABLE.has(kindsOf(c.spec)[i]!)).reduce((a, p) => a + prod(p), 0));
+  });
+});
+
+describe('inference forward (reconstruct, encode, decode) vs reference graphForward(training = false)', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const ae = await makeModel(c.spec, c.seed);
+    const { x } = caseData(c);
+    const layers = refLayers(ae);
+    const f = graphForward(layers, ae.getWeights(), x, c.rows, c.spec.inputShape, false);
+    const out = f.outs.at(-1)!, latent = f.outs[c.spec.encoder.length - 1]!;
+    // a float32 forward through <= 8 layers whose longest dot products have ~100-500 terms (the
+    // dense tail over a flattened conv output): relative to the output's scale, 2e-6 is ~30 float32
+    // roundoffs (sum errors grow ~sqrt(n) u in practice); a wrong tap, stride or pad is off by O(1)
+    const tol = (ref: Float64Array) => { const s = maxAbs(ref); return () => 2e-6 * s + 1e-7; };
+    expectWithin(ae.reconstruct(x), out, tol(out), `${c.name}: reconstruct`);
+    expectWithin(ae.encode(x), latent, tol(latent), `${c.name}: encode`);
+    const z = Float32Array.from(latent);
+    const g = graphForward(layers.slice(c.spec.encoder.length), ae.getWeights().slice(kindsOf({ ...c.spec, decoder: [] }).length), z, c.rows, ae.latentShape, false);
+    expectWithin(ae.decode(z), g.outs.at(-1)!, tol(g.outs.at(-1)!), `${c.name}: decode`);
+  });
+});
+
+describe('ae_grads vs reference graphLossAndGrads (training mode, float64 on the same float32 weights and inputs)', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const ae = await makeModel(c.spec, c.seed);
+    const { x, t } = caseData(c);
+    const layers = refLayers(ae);
+    const before = ae.getWeights();
+    const got = wasmGrads(ae, c.spec, x, t, c.rows);
+    const target = t ?? x;
+    const ref = graphLossAndGrads(layers, before, x, target, c.rows, c.spec.inputShape, c.spec.loss ?? 'mse', true, got.masks);
+
+    // the comparison means something only away from kinks: a pre-activation within float32 noise
+    // of a relu/leakyRelu/elu kink, or an mae residual near 0, may take the other branch
+    const fwd = graphForward(layers, before, x, c.rows, c.spec.inputShape, true, got.masks);
+    layers.forEach((l, i) => {
+      const act = (l as { activation?: string }).activation;
+      if (act && KINKED.has(act)) expect(Math.min(...Array.from(fwd.zs[i]!, Math.abs)), `layer ${i} near a kink`).toBeGreaterThan(1e-5);
+    });
+    if (c.spec.loss === 'mae') {
+      expect(Math.min(...Array.from(ref.out, (p, i) => Math.abs(p - target[i]!))), 'mae residual near 0').toBeGreaterThan(1e-5);
+    }
+
+    // loss: float32 forward (dots of up to ~500 terms) and a float32 loss over the rows: 1e-5
+    // relative is ~170 float32 roundoffs; measured worst ~1e-6
+    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(1e-5 * Math.abs(ref.loss));
+
+    // gradients, relative to each tensor's largest entry (entries are sums over rows and positions
+    // that cancel to ~0, so elementwise relative error means nothing): backward products summed
+    // over R*OH*OW positions (up to ~500 terms) after the float32 forward; batchNorm's dx subtracts
+    // two sums of that size. 1e-4 of the scale is ~1700 roundoffs: a wrong tap, flipped kernel,
+    // missing term or wrong stride is off by O(|g|)
+    const kinds = kindsOf(c.spec);
+    got.grads.forEach((g, i) => {
+      if (g === null) {
+        expect(maxAbs(ref.grads[i]!), 'no gradient for moving statistics').toBe(0);
+        return;
+      }
+      const scale = maxAbs(ref.grads[i]!);
+      expect(scale, `${kinds[i]}[${i}] gradient is not all zero`).toBeGreaterThan(0);
+      expectWithin(g, ref.grads[i]!, () => 1e-4 * scale + 1e-10, `${c.name}: d${kinds[i]} (array ${i})`);
+    });
+
+    // batchNorm moving statistics after one training forward: m' = m*momentum + batch*(1 - momentum)
+    // (float32 arithmetic on values of O(1): 1e-6 absolute)
+    kinds.forEach((kd, i) => {
+      if (kd === 'mean' || kd === 'var') expectWithin(got.after[i]!, ref.paramsAfter[i]!, () => 1e-6 * Math.max(1, maxAbs(ref.paramsAfter[i]!)), `${c.name}: moving ${kd}`);
+      else expectSameBits(got.after[i]!, before[i]!, `${c.name}: ae_grads leaves ${kd} (array ${i}) alone`);
+    });
+  });
+
+  it('the grad block is overwritten, not accumulated (conv, pool, batchNorm): a second call gives the same bits', async () => {
+    const c = CASES.find((k) => k.name === '1-D conv AE mae, batchNorm, dropout 0, upsampling')!;
+    const ae = await makeModel(c.spec, c.seed);
+    const { x, t } = caseData(c);
+    const w0 = ae.getWeights();
+    const first = wasmGrads(ae, c.spec, x, t, c.rows);
+    ae.setWeights(w0); // moving statistics back (they don't enter the training forward anyway)
+    const other = caseData({ ...c, seed: c.seed + 1 });
+    wasmGrads(ae, c.spec, other.x, other.t, c.rows);
+    ae.setWeights(w0);
+    const again = wasmGrads(ae, c.spec, x, t, c.rows);
+    first.grads.forEach((g, i) => { if (g) expectSameBits(again.grads[i]!, g, `array ${i}`); });
+    expect(again.loss).toBe(first.loss);
+  });
+});
+
+describe('dropout', () => {
+  const spec: Spec = {
+    inputShape: [16, 8], encoder: [{ type: 'dropout', rate: 0.3 }, { type: 'conv1d', filters: 8, kernel: 1 }],
+    decoder: [{ type: 'conv1d', filters: 8, kernel: 1 }],
+  };
+
+  it('training masks are 0 or exactly 1/(1 - rate) (float32), zero a fraction ~ rate, and differ per call', async () => {
+    const ae = await makeModel(spec, 3);
+    const rows = 64, n = rows * 128;
+    const x = new Rng(9).f32(n, 0.5, 1.5);
+    const a = wasmGrads(ae, spec, x, null, rows).masks[0]!;
+    const b = wasmGrads(ae, spec, x, null, rows).masks[0]!;
+    const keep = Math.fround(1 / Math.fround(1 - Math.fround(0.3)));
+    const zeros = (m: Float32Array) => m.filter((v) => v === 0).length;
+    for (const m of [a, b]) {
+      expect(m.every((v) => v === 0 || v === keep)).toBe(true);
+      // binomial(8192, 0.3): sd ~ 41 zeros; 6 sd either side
+      expect(Math.abs(zeros(m) - 0.3 * n)).toBeLessThan(6 * Math.sqrt(n * 0.3 * 0.7));
+    }
+    expect(a).not.toEqual(b); // the model's rng moves on
+    // inverted dropout keeps the expectation: mean of the mask ~ 1 (sd sqrt(0.3/0.7/n) ~ 0.007)
+    expect(Math.abs(a.reduce((s, v) => s + v, 0) / n - 1)).toBeLessThan(0.05);
+  });
+
+  it('inference (reconstruct, score, eval loss) is the identity: same as the model without the dropout layer', async () => {
+    const ae = await makeModel(spec, 3);
+    const plain = await Autoencoder.create({ ...spec, encoder: spec.encoder.slice(1), seed: 3 });
+    plain.setWeights(ae.getWeights());
+    const x = new Rng(10).f32(5 * 128);
+    expectSameBits(ae.reconstruct(x), plain.reconstruct(x), 'reconstruct');
+    expectSameBits(ae.score(x), plain.score(x), 'score');
+    expectSameBits(ae.encode(x), plain.encode(x), 'encode');
+  });
+
+  it('rate 0 trains exactly like no dropout layer (same save() bytes after a fit)', async () => {
+    const s0: Spec = { ...spec, encoder: [{ type: 'dropout', rate: 0 }, ...spec.encoder.slice(1)] };
+    const a = await Autoencoder.create({ ...s0, seed: 4 });
+    const b = await Autoencoder.create({ ...spec, encoder: spec.encoder.slice(1), seed: 4 });
+    const x = new Rng(11).f32(40 * 128);
+    await a.fit(x, { epochs: 3, batchSize: 8 });
+    await b.fit(x, { epochs: 3, batchSize: 8 });
+    // the rate-0 layer still draws its uniforms from the model's rng, which moves the shuffles
+    // apart: compare the first epoch without shuffling instead
+    const c = await Autoencoder.create({ ...s0, seed: 4 });
+    const d = await Autoencoder.create({ ...spec, encoder: spec.encoder.slice(1), seed: 4 });
+    await c.fit(x, { epochs: 2, batchSize: 8, shuffle: false });
+    await d.fit(x, { epochs: 2, batchSize: 8, shuffle: false });
+    c.getWeights().forEach((w, i) => expectSameBits(w, d.getWeights()[i]!, `array ${i}`));
+  });
+});
+
+describe('finite differences on the wasm model itself (central differences of ae_eval_loss)', () => {
+  function wasmLoss(ae: Autoencoder, x: Float32Array, t: Float32Array | null, rows: number): number {
+    const k = kernelOf(ae);
+    return withIO(k, () => {
+      const xp = putF32(k, x);
+      return k.x.ae_eval_loss(k.ctx, xp, t ? putF32(k, t) : xp, rows);
+    });
+  }
+  // layers whose inference forward equals their training forward (no batchNorm, no dropout), smooth activations
+  const FD = ['conv2d k3 s2 same sigmoid', 'conv2dTranspose k3 s2 same', 'conv2dTranspose k[3,2] s[2,1] same', 'conv1dTranspose k3 s2 same',
+    'conv2d + maxPool2d 2 same', 'conv2d + upSampling2d [3,2]', 'conv1d + maxPool1d 3 s2 same'];
+
+  it.each(FD.map((n) => [n, CASES.find((c) => c.name === n)!] as const))('%s', async (_, c) => {
+    const ae = await makeModel(c.spec, c.seed);
+    const { x, t } = caseData(c);
+    const { grads } = wasmGrads(ae, c.spec, x, t, c.rows);
+    const w0 = ae.getWeights();
+    const r = new Rng(c.seed);
+    // h = 2^-7 (exact w +- h for |w| < 1): loss is float32 (relative noise ~1e-7, L ~ 1), so the
+    // rounding error of a quotient is ~1e-7 L / h ~ 1e-5; truncation h^2 f'''/6 ~ 1e-5 for these
+    // smooth activations; max pooling is piecewise linear and its argmax doesn't move for |dw| = h
+    // unless two window values are within ~h |x| of each other (not the case for these seeds)
+    const h = 2 ** -7;
+    const fd: number[] = [], an: number[] = [];
+    w0.forEach((tensor, ti) => {
+      const picks = new Set([0, tensor.length - 1, r.int(tensor.length), r.int(tensor.length), r.int(tensor.length)]);
+      for (const j of picks) {
+        const probe = (delta: number): number => {
+          const w = w0.map((a) => a.slice());
+          w[ti]![j] = tensor[j]! + delta;
+          ae.setWeights(w);
+          return wasmLoss(ae, x, t, c.rows);
+        };
+        const wp = Math.fround(tensor[j]! + h), wm = Math.fround(tensor[j]! - h);
+        fd.push((probe(h) - probe(-h)) / (wp - wm));
+        an.push(grads[ti]![j]!);
+      }
+    });
+    ae.setWeights(w0);
+    // the 2e-5 estimated above plus 1e-3 of the largest probed gradient: still ~1000x tighter
+    // than the O(|g|) error of a wrong gradient
+    const scale = maxAbs(an);
+    expectWithin(an, fd, () => 1e-3 * scale + 2e-5, `${c.name}: finite differences`);
+  });
+});
+
+describe('batchNorm inference uses the moving statistics', () => {
+  it('reconstruct = gamma (x - moving mean) / sqrt(moving var + eps) + beta, independent of the batch', async () => {
+    const spec: Spec = { inputShape: [4, 3], encoder: [{ type: 'batchNorm', epsilon: 0.01 }], decoder: [{ type: 'conv1d', filters: 3, kernel: 1 }] };
+    const ae = await makeModel(spec, 2);
+    const [g, b, m, v] = ae.getWeights();
+    const w = ae.getWeights();
+    // the conv1d after it is the identity, so reconstruct shows the batchNorm output
+    ae.setWeights([g!, b!, m!, v!, Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), new Float32Array(3)]);
+    const x = new Rng(4).f32(2 * 12, -2, 2);
+    const y = ae.reconstruct(x);
+    const want = Array.from(x, (xi, i) => { const c = i % 3; return g![c]! * (xi - m![c]!) / Math.sqrt(v![c]! + 0.01) + b![c]!; });
+    expectWithin(y, want, () => 1e-6, 'batchNorm inference');
+    // one row at a time gives the same bits: no batch statistics in inference
+    const one = ae.reconstruct(x.subarray(0, 12));
+    expectSameBits(one, y.subarray(0, 12), 'row 0 alone');
+    expect(w.length).toBe(6);
+  });
+});
+
+describe('the Keras weight layouts through setWeights', () => {
+  it('conv2d kernel [kh][kw][in][out]: one nonzero entry moves exactly the output Keras says', async () => {
+    // encoder = the conv alone, so encode() is its (linear) output
+    const H = 5, W = 7, C = 3, F = 4, KH = 3, KW = 2, SH = 2, SW = 1;
+    const spec: Spec = {
+      inputShape: [H, W, C],
+      encoder: [{ type: 'conv2d', filters: F, kernel: [KH, KW], strides: [SH, SW] }],
+      decoder: [{ type: 'conv2dTranspose', filters: C, kernel: [KH, KW], strides: [SH, SW] }],
+    };
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    const OH = Math.floor((H - KH) / SH) + 1, OW = Math.floor((W - KW) / SW) + 1;
+    expect(ae.latentShape).toEqual([OH, OW, F]);
+    const x = new Rng(1).f32(H * W * C);
+    const w0 = ae.getWeights();
+    for (const [kh, kw, ci, fo] of [[0, 0, 0, 0], [2, 1, 1, 3], [1, 0, 2, 1], [2, 0, 0, 2]] as const) {
+      const K = new Float32Array(KH * KW * C * F);
+      K[((kh * KW + kw) * C + ci) * F + fo] = 1;
+      ae.setWeights([K, new Float32Array(F), w0[2]!, w0[3]!]);
+      const y = ae.encode(x);
+      const want = new Float32Array(OH * OW * F);
+      for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+        want[(oh * OW + ow) * F + fo] = x[((oh * SH + kh) * W + (ow * SW + kw)) * C + ci]!;
+      }
+      expectSameBits(y, want, `K[${kh}][${kw}][${ci}][${fo}] = 1`);
+    }
+  });
+
+  it('conv2dTranspose kernel [kh][kw][out][in]: one nonzero entry scatters input channel in to output channel out', async () => {
+    const H = 3, W = 4, C = 2, F = 3, KH = 3, KW = 2, SH = 2, SW = 3;
+    const spec: Spec = {
+      inputShape: [H, W, C],
+      encoder: [{ type: 'conv2dTranspose', filters: F, kernel: [KH, KW], strides: [SH, SW] }],
+      decoder: [{ type: 'conv2d', filters: C, kernel: [KH, KW], strides: [SH, SW] }],
+    };
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    // Keras 'valid': out = in * s + max(k - s, 0)
+    const OH = H * SH + Math.max(KH - SH, 0), OW = W * SW + Math.max(KW - SW, 0);
+    expect(ae.latentShape).toEqual([OH, OW, F]);
+    const x = new Rng(2).f32(H * W * C);
+    const w0 = ae.getWeights();
+    for (const [kh, kw, fo, ci] of [[0, 0, 0, 0], [2, 1, 2, 1], [1, 0, 1, 0], [2, 0, 0, 1]] as const) {
+      const K = new Float32Array(KH * KW * F * C);
+      K[((kh * KW + kw) * F + fo) * C + ci] = 1;
+      ae.setWeights([K, new Float32Array(F), w0[2]!, w0[3]!]);
+      const y = ae.encode(x);
+      const want = new Float32Array(OH * OW * F);
+      for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+        want[((h * SH + kh) * OW + (w * SW + kw)) * F + fo] = x[(h * W + w) * C + ci]!;
+      }
+      expectSameBits(y, want, `K[${kh}][${kw}][${fo}][${ci}] = 1`);
+    }
+  });
+
+  it('conv2dTranspose [kh][kw][out][in] through decode(), strides 2 same (Keras/TF padding alignment)', async () => {
+    const H = 3, W = 3, C = 2, F = 2, K = 3, S = 2;
+    const spec: Spec = {
+      inputShape: [H * S, W * S, F],
+      encoder: [{ type: 'conv2d', filters: C, kernel: K, strides: S, padding: 'same' }],
+      decoder: [{ type: 'conv2dTranspose', filters: F, kernel: K, strides: S, padding: 'same' }],
+    };
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    expect(ae.latentShape).toEqual([H, W, C]);
+    const OH = H * S, OW = W * S;
+    // TF: the forward conv OH -> H with 'same' pads max((H-1)*S + K - OH, 0) = 1 in total, 0 before
+    const pt = Math.floor(Math.max((H - 1) * S + K - OH, 0) / 2);
+    expect(pt).toBe(0);
+    const z = new Rng(3).f32(H * W * C);
+    const w0 = ae.getWeights();
+    for (const [kh, kw, fo, ci] of [[0, 0, 0, 0], [2, 2, 1, 1], [1, 2, 0, 1]] as const) {
+      const Kt = new Float32Array(K * K * F * C);
+      Kt[((kh * K + kw) * F + fo) * C + ci] = 1;
+      ae.setWeights([w0[0]!, w0[1]!, Kt, new Float32Array(F)]);
+      const y = ae.decode(z);
+      const want = new Float32Array(OH * OW * F);
+      for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+        const oh = h * S + kh - pt, ow = w * S + kw - pt;
+        if (oh >= 0 && oh < OH && ow >= 0 && ow < OW) want[(oh * OW + ow) * F + fo] = z[(h * W + w) * C + ci]!;
+      }
+      expectSameBits(y, want, `K[${kh}][${kw}][${fo}][${ci}] = 1`);
+    }
+  });
+
+  it('conv1d kernel [k][in][out] and conv1dTranspose [k][out][in]', async () => {
+    const L = 7, C = 2, F = 3, K = 3;
+    const spec: Spec = {
+      inputShape: [L, C],
+      encoder: [{ type: 'conv1d', filters: F, kernel: K }],
+      decoder: [{ type: 'conv1dTranspose', filters: C, kernel: K }],
+    };
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    const OL = L - K + 1;
+    const x = new Rng(5).f32(L * C);
+    const w0 = ae.getWeights();
+    const K1 = new Float32Array(K * C * F);
+    K1[(2 * C + 1) * F + 0] = 1; // [k=2][in=1][out=0]
+    ae.setWeights([K1, new Float32Array(F), w0[2]!, w0[3]!]);
+    const want = new Float32Array(OL * F);
+    for (let o = 0; o < OL; o++) want[o * F] = x[(o + 2) * C + 1]!;
+    expectSameBits(ae.encode(x), want, 'conv1d K[2][1][0]');
+    // conv1dTranspose: [k][out][in], z [OL][F] -> [L][C]
+    const K2 = new Float32Array(K * C * F);
+    K2[(1 * C + 0) * F + 2] = 1; // [k=1][out=0][in=2]
+    ae.setWeights([w0[0]!, w0[1]!, K2, new Float32Array(C)]);
+    const z = new Rng(6).f32(OL * F);
+    const want2 = new Float32Array(L * C);
+    for (let o = 0; o < OL; o++) want2[(o + 1) * C + 0] = z[o * F + 2]!;
+    expectSameBits(ae.decode(z), want2, 'conv1dTranspose K[1][0][2]');
+  });
+
+  it('batchNorm arrays are gamma, beta, moving mean, moving variance', async () => {
+    const spec: Spec = { inputShape: [2, 2], encoder: [{ type: 'batchNorm' }], decoder: [{ type: 'conv1d', filters: 2, kernel: 1 }] };
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    const w = ae.getWeights();
+    expect(w.map((a) => Array.from(a))).toEqual([[1, 1], [0, 0], [0, 0], [1, 1], Array.from(w[4]!), [0, 0]]);
+    expect(ae.paramCount).toBe(2 + 2 + 4 + 2); // the moving statistics are not trainable
+    ae.setWeights([[2, 3], [0.5, -1], [1, -1], [4, 0.25], [1, 0, 0, 1], [0, 0]]);
+    // y = gamma (x - mean) / sqrt(var + 1e-3) + beta
+    const y = ae.reconstruct([[3, 1, 3, 1]]);
+    expectWithin(y, [2 * 2 / Math.sqrt(4.001) + 0.5, 3 * 2 / Math.sqrt(0.251) - 1, 2 * 2 / Math.sqrt(4.001) + 0.5, 3 * 2 / Math.sqrt(0.251) - 1], () => 2e-6, 'bn');
+  });
+});
+
+describe('Keras shape rules the reference states', () => {
+  it('conv1dTranspose valid with kernel < strides: out = in * strides (Keras deconv_output_length), so [6,1] -> conv1d k2 s3 -> [2,1] -> conv1dTranspose k2 s3 -> [6,1]', async () => {
+    const layers: RefLayer[] = [{ type: 'conv1d', filters: 1, kernel: 2, strides: 3 }, { type: 'conv1dTranspose', filters: 1, kernel: 2, strides: 3 }];
+    expect(outSize(layers[1]!, [2, 1])).toEqual([6, 1]);
+    const spec: Spec = { inputShape: [6, 1], encoder: [layers[0] as LayerSpec], decoder: [layers[1] as LayerSpec] };
+    // bindings/graph.ts convtAxis uses (n - 1) * s + k = 5 for 'valid', which Keras gives only when k >= s
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    expect(ae.latentShape).toEqual([2, 1]);
+    const x = new Rng(1).f32(6);
+    const f = graphForward(refLayers(ae), ae.getWeights(), x, 1, [6, 1], false);
+    expectWithin(ae.reconstruct(x), f.outs.at(-1)!, () => 1e-6, 'k < s transpose');
+  });
+});
+
+describe('the convdae reference model (../shared/bench/models, Keras alignment)', () => {
+  const skipMsg = 'skipped: ../shared/bench/models is absent';
+  const spec: Spec = {
+    inputShape: [28, 28, 1], loss: 'bce',
+    encoder: [
+      { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d', pool: 2 },
+      { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d', pool: 2 },
+    ],
+    decoder: [
+      { type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+      { type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+      { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+    ],
+  };
+
+  it.skipIf(!HAVE_SHARED)(`reconstruct matches output_keras_alignment to 1e-5, and the float64 reference [${skipMsg}]`, async () => {
+    const bench = loadBenchModel('convdae');
+    const ae = await Autoencoder.create({ ...spec, seed: 1 });
+    expect(bench.params.map((p) => p.shape)).toEqual(ae.getWeights().map((_, i) => bench.params[i]!.shape));
+    expect(bench.tensors.map((t) => t.length)).toEqual(ae.getWeights().map((w) => w.length));
+    expect(bench.params.map((p) => p.kind)).toEqual(['conv_kernel', 'bias', 'conv_kernel', 'bias', 'convT_kernel', 'bias', 'convT_kernel', 'bias', 'conv_kernel', 'bias']);
+    ae.setWeights(bench.tensors);
+    const ref = bench.reference as typeof bench.reference & { output_keras_alignment: number[] };
+    const [rows, ch, h, w] = ref.input_shape_nchw as [number, number, number, number];
+    expect([ch, h, w]).toEqual([1, 28, 28]); // one channel: NCHW and NHWC are the same memory
+    const input = Float32Array.from(ref.input);
+    const got = ae.reconstruct(input);
+    // 1e-5 absolute: the bar ../shared/bench/README.md sets; outputs are sigmoids in (0, 1)
+    expectWithin(got, ref.output_keras_alignment, () => 1e-5, 'convdae vs Keras-aligned output');
+    const f = graphForward(refLayers(ae), bench.tensors, input, rows, spec.inputShape, false);
+    expectWithin(got, f.outs.at(-1)!, () => 1e-5, 'convdae vs float64 reference');
+    expectWithin(ref.output_keras_alignment, f.outs.at(-1)!, () => 1e-5, 'stored Keras-aligned output vs float64 reference');
+    // and PyTorch's own output is offset by a pixel in the transposes: it must NOT match (the test can tell)
+    expect(maxAbs(Array.from(got, (v, i) => v - ref.output[i]!))).toBeGreaterThan(1e-3);
+  });
+});
+
+// ---- model-level promises, with batchNorm state and dropout --------------------------------------
+
+const MODEL: Spec = {
+  inputShape: [8, 8, 1],
+  encoder: [
+    { type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'batchNorm' },
+    { type: 'maxPool2d' }, { type: 'dropout', rate: 0.25 }, { type: 'conv2d', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+  ],
+  decoder: [
+    { type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'batchNorm', momentum: 0.8 },
+    { type: 'upSampling2d' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same' },
+  ],
+};
+const MODEL_KINDS = kindsOf(MODEL);
+const isState = (i: number) => MODEL_KINDS[i] === 'mean' || MODEL_KINDS[i] === 'var';
+
+/** Smooth 8x8 images (sums of two random sinusoids): learnable structure. */
+function images(n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  const out = new Float32Array(n * 64);
+  for (let s = 0; s < n; s++) {
+    const a = r.uniform(0.2, 0.8), p = r.uniform(0, 6), q = r.uniform(0, 6);
+    for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) out[s * 64 + i * 8 + j] = 0.5 + 0.3 * Math.sin(a * i + p) * Math.cos(a * j + q);
+  }
+  return out;
+}
+
+describe('a conv model with dropout and batchNorm: determinism, save/load, denoising fit, restores', () => {
+  const x = images(48, 1);
+
+  it('the same seed gives the same save() bytes after a short fit; another seed does not', async () => {
+    const run = async (seed: number) => {
+      const ae = await Autoencoder.create({ ...MODEL, seed, normalize: 'standard' });
+      await ae.fit(x, { epochs: 3, batchSize: 8 });
+      return ae.save();
+    };
+    const a = await run(5), b = await run(5), c = await run(6);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+
+  it('save -> load gives identical weights, moving statistics and outputs', async () => {
+    const ae = await Autoencoder.create({ ...MODEL, seed: 2 });
+    await ae.fit(x, { epochs: 3, batchSize: 8 });
+    const w = ae.getWeights();
+    // the moving statistics have moved off their initial 0 / 1
+    MODEL_KINDS.forEach((k, i) => {
+      if (k === 'mean') expect(w[i]!.some((v) => v !== 0), `moving mean ${i} trained`).toBe(true);
+      if (k === 'var') expect(w[i]!.some((v) => v !== 1), `moving var ${i} trained`).toBe(true);
+    });
+    const bytes = ae.save();
+    const back = await Autoencoder.load(bytes);
+    back.getWeights().forEach((a, i) => expectSameBits(a, w[i]!, `array ${i} (${MODEL_KINDS[i]})`));
+    expect(back.spec).toEqual(ae.spec);
+    expect(back.latentShape).toEqual(ae.latentShape);
+    expectSameBits(back.reconstruct(x), ae.reconstruct(x), 'reconstruct');
+    expectSameBits(back.encode(x), ae.encode(x), 'encode');
+    expectSameBits(back.score(x), ae.score(x), 'score');
+    expect(back.save()).toEqual(bytes);
+  });
+
+  it('fit with target (denoising pairs) reduces the loss against the clean images', async () => {
+    const clean = images(96, 2);
+    const noisy = await addNoise(clean, { std: 0.2, clip: [0, 1], seed: 3 });
+    const ae = await Autoencoder.create({ ...MODEL, seed: 3 });
+    const cleanMse = (): number => {
+      const y = ae.reconstruct(noisy);
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += (y[i]! - clean[i]!) ** 2;
+      return s / y.length;
+    };
+    const before = cleanMse();
+    const h = await ae.fit(noisy, { target: clean, epochs: 20, batchSize: 16, learningRate: 3e-3, validationSplit: 0, earlyStopping: false });
+    expect(h.loss.at(-1)!).toBeLessThan(0.5 * h.loss[0]!);
+    expect(cleanMse()).toBeLessThan(0.5 * before);
+  });
+
+  it('onEpoch throwing puts back every weight array, moving statistics included', async () => {
+    const ae = await Autoencoder.create({ ...MODEL, seed: 4 });
+    await ae.fit(x, { epochs: 2, batchSize: 8 }); // moving statistics away from their initial values
+    const before = ae.getWeights();
+    const bytes = ae.save();
+    let seen = 0;
+    await expect(ae.fit(x, {
+      epochs: 5, batchSize: 8,
+      onEpoch: () => { seen++; if (seen === 3) throw new Error('stop'); },
+    })).rejects.toThrow('stop');
+    ae.getWeights().forEach((a, i) => expectSameBits(a, before[i]!, `array ${i} (${MODEL_KINDS[i]})`));
+    expect(ae.save()).toEqual(bytes);
+  });
+
+  it('restoreBest puts back the best epoch\'s weights, moving statistics included', async () => {
+    const ae = await Autoencoder.create({ ...MODEL, seed: 5 });
+    const perEpoch: Float32Array[][] = [];
+    // minDelta huge: epoch 1 is the best and nothing after it counts as an improvement
+    const h = await ae.fit(x, {
+      epochs: 6, batchSize: 8, earlyStopping: { patience: 2, restoreBest: true, minDelta: 1e9 },
+      onEpoch: () => { perEpoch.push(ae.getWeights()); },
+    });
+    expect(h.bestEpoch).toBe(1);
+    expect(h.epochs).toBe(3);
+    // the later epochs really changed the moving statistics, so restoring them is visible
+    expect(MODEL_KINDS.some((k, i) => isState(i) && perEpoch[2]![i]!.some((v, j) => v !== perEpoch[0]![i]![j]))).toBe(true);
+    ae.getWeights().forEach((a, i) => expectSameBits(a, perEpoch[0]![i]!, `array ${i} (${MODEL_KINDS[i]}) = epoch 1's`));
+  });
+
+  it('a diverging fit puts back every weight array, moving statistics included', async () => {
+    const ae = await Autoencoder.create({ ...MODEL, seed: 6 });
+    await ae.fit(x, { epochs: 1, batchSize: 8 });
+    const before = ae.getWeights();
+    await expect(ae.fit(x, { epochs: 30, batchSize: 8, optimizer: 'sgd', learningRate: 1000 })).rejects.toThrow(/diverged/);
+    ae.getWeights().forEach((a, i) => expectSameBits(a, before[i]!, `array ${i} (${MODEL_KINDS[i]})`));
+  });
+});
