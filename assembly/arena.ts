@@ -39,6 +39,7 @@ export const C_B1T = 120;       // f64 beta1^step
 export const C_B2T = 128;       // f64 beta2^step
 export const C_RNG = 136;       // u32[4] xoshiro128** state
 export const C_NOISE = 152;     // f32 std of Gaussian input noise added in training (denoising); 0 = none
+export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
 export const C_BYTES = 256;
 
 // layer table entry: byte offsets of i32 fields (f32 where noted). Shapes are per sample,

@@ -86,65 +86,85 @@ export function bias_act(y: usize, R: i32, F: i32, b: usize, act: i32): void {
   act_forward(act, y, R * F);
 }
 
+/** Samples per im2col + GEMM group: as many as fit in the patch scratch (colcap floats), at least 1. */
+// @ts-ignore: decorator
+@inline function group(R: i32, perSample: i32, colcap: i32): i32 {
+  const g = colcap / max(perSample, 1);
+  return g < 1 ? 1 : g > R ? R : g;
+}
+
 /**
  * conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F] = act(conv(x, K) + b).
- * K: [KH*KW*C][F] (Keras [kh][kw][in][out]); col: scratch for one sample's patches.
+ * K: [KH*KW*C][F] (Keras [kh][kw][in][out]); col: patch scratch of colcap floats. Samples go through
+ * in groups (their patch rows stacked), so one GEMM covers many samples.
  */
 export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
-                             KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32, col: usize): void {
-  const KC = KH * KW * C, P = OH * OW;
-  const pointwise = KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0;
-  for (let s = 0; s < R; s++) {
-    const xs = x + (<usize>(s * H * W * C) << 2), ys = y + (<usize>(s * P * F) << 2);
-    let a = xs;
-    if (!pointwise) {
-      im2col(xs, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col);
-      a = col;
+                             KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
+                             col: usize, colcap: i32): void {
+  const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
+  if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0) {
+    f32_gemm(R * P, F, KC, x, KC, 1, K, F, y, F, b, GEMM_BIAS, act); // pointwise: no patches needed
+    return;
+  }
+  const G = group(R, P * KC, colcap);
+  for (let s0 = 0; s0 < R; s0 += G) {
+    const g = min(G, R - s0);
+    for (let i = 0; i < g; i++) {
+      im2col(x + (<usize>((s0 + i) * IN) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col + (<usize>(i * P * KC) << 2));
     }
-    f32_gemm(P, F, KC, a, KC, 1, K, F, ys, F, b, GEMM_BIAS, act);
+    f32_gemm(g * P, F, KC, col, KC, 1, K, F, y + (<usize>(s0 * P * F) << 2), F, b, GEMM_BIAS, act);
   }
 }
 
 /**
  * conv backward for R samples, d = dLoss/dZ [R][OH*OW*F] (activation already undone).
  * Writes dK [KC][F] and db [F] (overwrite) and, when dx != 0, dx [R][H*W*C].
- * kt: scratch for K^T [F][KC]; col: one sample's patches.
+ * kt: scratch for K^T [F][KC]; col: patch scratch of colcap floats.
  */
 export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
                               OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
-                              K: usize, kt: usize, col: usize): void {
+                              K: usize, kt: usize, col: usize, colcap: i32): void {
   const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
   f32_colsum(db, d, R * P, F);
   if (dx != 0) f32_transpose(kt, K, KC, F);
-  for (let s = 0; s < R; s++) {
-    const xs = x + (<usize>(s * IN) << 2), ds = d + (<usize>(s * P * F) << 2);
-    im2col(xs, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col);
-    // dK (+)= col^T . dZ_s: A read transposed through strides
-    f32_gemm(KC, F, P, col, 1, KC, ds, F, dK, F, 0, s == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+  const G = group(R, P * KC, colcap);
+  for (let s0 = 0; s0 < R; s0 += G) {
+    const g = min(G, R - s0);
+    const dg = d + (<usize>(s0 * P * F) << 2);
+    for (let i = 0; i < g; i++) {
+      im2col(x + (<usize>((s0 + i) * IN) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col + (<usize>(i * P * KC) << 2));
+    }
+    // dK (+)= col^T . dZ: A read transposed through strides; the same sum order as sample by sample
+    f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     if (dx == 0) continue;
-    // dcol = dZ_s . K^T, then scatter back onto the input grid
-    f32_gemm(P, KC, F, ds, F, 1, kt, KC, col, KC, 0, GEMM_ZERO, ACT_LINEAR);
-    const dxs = dx + (<usize>(s * IN) << 2);
-    memory.fill(dxs, 0, <usize>IN << 2);
-    col2im(col, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dxs);
+    // dcol = dZ . K^T, then scatter back onto each sample's input grid
+    f32_gemm(g * P, KC, F, dg, F, 1, kt, KC, col, KC, 0, GEMM_ZERO, ACT_LINEAR);
+    const dxg = dx + (<usize>(s0 * IN) << 2);
+    memory.fill(dxg, 0, <usize>(g * IN) << 2);
+    for (let i = 0; i < g; i++) {
+      col2im(col + (<usize>(i * P * KC) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, dxg + (<usize>(i * IN) << 2));
+    }
   }
 }
 
 /**
  * Transposed conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F]. K: [KH*KW*F][C] (Keras
- * [kh][kw][out][in]); kt: scratch for K^T [C][KH*KW*F]; col: [H*W][KH*KW*F]. PT/PL are the padding
- * of the forward conv that maps y's grid onto x's.
+ * [kh][kw][out][in]); kt: scratch for K^T [C][KH*KW*F]; col: patch scratch of colcap floats. PT/PL are
+ * the padding of the forward conv that maps y's grid onto x's.
  */
 export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
-                              kt: usize, col: usize): void {
-  const KF = KH * KW * F, P = OH * OW, IN = H * W * C;
+                              kt: usize, col: usize, colcap: i32): void {
+  const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
   f32_transpose(kt, K, KF, C);
-  for (let s = 0; s < R; s++) {
-    const xs = x + (<usize>(s * IN) << 2), ys = y + (<usize>(s * P * F) << 2);
-    f32_gemm(H * W, KF, C, xs, C, 1, kt, KF, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
-    memory.fill(ys, 0, <usize>(P * F) << 2);
-    col2im(col, OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, ys);
+  const G = group(R, HW * KF, colcap);
+  memory.fill(y, 0, <usize>(R * P * F) << 2);
+  for (let s0 = 0; s0 < R; s0 += G) {
+    const g = min(G, R - s0);
+    f32_gemm(g * HW, KF, C, x + (<usize>(s0 * IN) << 2), C, 1, kt, KF, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
+    for (let i = 0; i < g; i++) {
+      col2im(col + (<usize>(i * HW * KF) << 2), OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, y + (<usize>((s0 + i) * P * F) << 2));
+    }
   }
   bias_act(y, R * P, F, b, act);
 }
@@ -155,14 +175,18 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
  */
 export function convt_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
                                OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
-                               K: usize, col: usize): void {
-  const KF = KH * KW * F, P = OH * OW, IN = H * W * C;
+                               K: usize, col: usize, colcap: i32): void {
+  const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
   f32_colsum(db, d, R * P, F);
-  for (let s = 0; s < R; s++) {
-    const xs = x + (<usize>(s * IN) << 2), ds = d + (<usize>(s * P * F) << 2);
+  const G = group(R, HW * KF, colcap);
+  for (let s0 = 0; s0 < R; s0 += G) {
+    const g = min(G, R - s0);
     // the forward conv's patches of dZ, on x's grid
-    im2col(ds, OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, col);
-    f32_gemm(KF, C, H * W, col, 1, KF, xs, C, dK, C, 0, s == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
-    if (dx != 0) f32_gemm(H * W, C, KF, col, KF, 1, K, C, dx + (<usize>(s * IN) << 2), C, 0, GEMM_ZERO, ACT_LINEAR);
+    for (let i = 0; i < g; i++) {
+      im2col(d + (<usize>((s0 + i) * P * F) << 2), OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, col + (<usize>(i * HW * KF) << 2));
+    }
+    const xg = x + (<usize>(s0 * IN) << 2);
+    f32_gemm(KF, C, g * HW, col, 1, KF, xg, C, dK, C, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+    if (dx != 0) f32_gemm(g * HW, C, KF, col, KF, 1, K, C, dx + (<usize>(s0 * IN) << 2), C, 0, GEMM_ZERO, ACT_LINEAR);
   }
 }

@@ -60,7 +60,7 @@ export function init_params(ctx: usize): void {
 
 /** Runs layers l0..l1 on R samples starting at x (layer l0's input); training selects batch behaviour. Returns &Y[l1]. */
 export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
-  const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT);
+  const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT), colcap = ci(ctx, A.C_COLCAP);
   let inp = x;
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
@@ -73,9 +73,9 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       // Y = f(X.W + b) on the last axis: bias fused into the GEMM's init and f into its store
       f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
     } else if (op == A.OP_CONV) {
-      conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, col);
+      conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, col, colcap);
     } else if (op == A.OP_CONVT) {
-      convt_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col);
+      convt_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
     } else {
       fusedAct = false;
       if (op == A.OP_MAXPOOL) maxpool_forward(inp, y, lp(L, A.L_AUX), R, IH, IW, IC, OH, OW, KH, KW, SH, SW, PT, PL);
@@ -98,7 +98,7 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
  * holds dLoss/dY of the last layer (or dLoss/dZ when fused); leaves every weight gradient in the grad block.
  */
 export function net_backward(ctx: usize, x: usize, R: i32): void {
-  const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL);
+  const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
   const last = ci(ctx, C_NLAYERS) - 1;
   const fused = fused_sigmoid_bce(ctx);
   let d = cp(ctx, C_DELTA0), dnext = cp(ctx, C_DELTA1);
@@ -122,9 +122,9 @@ export function net_backward(ctx: usize, x: usize, R: i32): void {
         f32_gemm(rows, IC, OC, d, OC, 1, wt, IC, dx, IC, 0, GEMM_ZERO, ACT_LINEAR);
       }
     } else if (op == A.OP_CONV) {
-      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, wt, col);
+      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, wt, col, colcap);
     } else if (op == A.OP_CONVT) {
-      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col);
+      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap);
     } else if (op == A.OP_BATCHNORM) {
       batchnorm_backward(dnext, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
     } else if (dx != 0) {

@@ -200,7 +200,12 @@ export class Autoencoder {
   }
 
   /** The complete spec, defaults filled in. */
-  get spec(): ResolvedSpec { return JSON.parse(JSON.stringify(this.s)) as ResolvedSpec; }
+  get spec(): ResolvedSpec {
+    const copy = JSON.parse(JSON.stringify(this.s)) as Partial<ResolvedSpec>;
+    // a graph spec carries no dense-shorthand keys, so create(ae.spec) rebuilds the same model
+    if (copy.inputShape) for (const k of ['layers', 'activation', 'latentActivation', 'outputActivation'] as const) delete copy[k];
+    return copy as ResolvedSpec;
+  }
   /** Features per input row. */
   get inputDim(): number { return this.s.inputDim; }
   /** Width of the latent code that encode() returns. */

@@ -25,7 +25,7 @@ const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, BYTES: 256,
+  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, COLCAP: 156, BYTES: 256,
 } as const;
 const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
@@ -254,7 +254,10 @@ export class Kernel {
     put(C.DELTA0, rows * maxW * 4);
     put(C.DELTA1, rows * maxW * 4);
     put(C.WT, maxWeights * 4);
-    put(C.COL, maxCol * 4);
+    // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
+    const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
+    put(C.COL, colcap * 4);
+    this.setI32(c + C.COLCAP, colcap);
     this.ensure(p);
     this.setI32(c + C.CAP, rows);
     this.cap = rows;
