@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: { alias: { autoencoder: fileURLToPath(new URL('./bindings/node.ts', import.meta.url)) } },
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     testTimeout: 60_000,
     pool: 'forks',
   },

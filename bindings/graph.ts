@@ -71,7 +71,7 @@ export function resolveLayer(l: LayerSpec, where: string): ResolvedLayer {
   const dims = type.includes('2d') ? 2 : 1;
   const pair = (what: string, v: unknown, dflt: number, lo = 1): number[] => {
     const arr = v === undefined ? [dflt] : Array.isArray(v) ? v : [v];
-    if (arr.length !== 1 && arr.length !== dims) throw new AutoencoderError(`${where} (${type}): ${what} must be a number or ${dims} numbers, got ${JSON.stringify(v)}`);
+    if (arr.length !== 1 && arr.length !== dims) throw new AutoencoderError(`${where} (${type}): ${what} must be a number${dims > 1 ? ` or ${dims} numbers` : ''}, got ${JSON.stringify(v)}`);
     const out = arr.map((x, i) => checkNumber(`${where} (${type}) ${what}[${i}]`, x, lo, MAX, true));
     return out.length === dims ? out : Array(dims).fill(out[0]);
   };
@@ -121,16 +121,18 @@ function convtAxis(n: number, k: number, s: number, same: boolean): [number, num
 }
 
 /** Shape inference: the layer table for a graph, and the shape after each layer. */
-export function planGraph(inputShape: number[], layers: ResolvedLayer[]): { plans: LayerPlan[]; shapes: number[][] } {
+export function planGraph(inputShape: number[], layers: ResolvedLayer[], labels?: string[]): { plans: LayerPlan[]; shapes: number[][] } {
   let shape = [...inputShape];
   const plans: LayerPlan[] = [];
   const shapes: number[][] = [];
   layers.forEach((l, i) => {
-    const where = `layer ${i} (${l.type})`;
+    const where = `${labels?.[i] ?? `layer ${i}`} (${l.type})`;
     const act = ACT_IDS[l.activation ?? 'linear'];
     const rank = l.type.includes('2d') ? 3 : l.type.includes('1d') ? 2 : 0;
     if (rank && shape.length !== rank) {
-      throw new AutoencoderError(`${where} needs a ${rank}-axis input ${rank === 3 ? '[height, width, channels]' : '[length, channels]'} but gets ${fmt(shape)}: use the ${rank === 3 ? '1d' : '2d'} layer, or a reshape layer before it`);
+      const other = l.type.replace(rank === 3 ? '2d' : '1d', rank === 3 ? '1d' : '2d');
+      const hint = shape.length === (rank === 3 ? 2 : 3) ? `use ${other}, or a reshape layer before it` : 'add a reshape layer before it';
+      throw new AutoencoderError(`${where} needs a ${rank}-axis input ${rank === 3 ? '[height, width, channels]' : '[length, channels]'} but gets ${fmt(shape)}: ${hint}`);
     }
     // 1-D layers are 2-D layers of height 1
     const [H, W, C] = rank === 3 ? shape as [number, number, number] : rank === 2 ? [1, shape[0]!, shape[1]!] : [1, 1, shape[shape.length - 1]!];

@@ -7,7 +7,7 @@
 import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
 import { checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
-  buildPlan, latentShape, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ResolvedSpec,
+  buildPlan, latentShape, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import { ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, instantiateKernel, layerSizes } from './wasm.js';
 
@@ -16,7 +16,7 @@ export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './s
 export { LAYER_TYPES } from './graph.js';
 export type { LayerSpec, LayerType } from './graph.js';
 export type {
-  Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, Normalize, Optimizer, ResolvedSpec,
+  Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, Normalize, Optimizer, ResolvedSpec,
 } from './spec.js';
 
 /** Where the compiled kernels come from, for runtimes the package can't guess. */
@@ -200,11 +200,11 @@ export class Autoencoder {
   }
 
   /** The complete spec, defaults filled in. */
-  get spec(): ResolvedSpec {
+  get spec(): ModelSpec {
     const copy = JSON.parse(JSON.stringify(this.s)) as Partial<ResolvedSpec>;
     // a graph spec carries no dense-shorthand keys, so create(ae.spec) rebuilds the same model
     if (copy.inputShape) for (const k of ['layers', 'activation', 'latentActivation', 'outputActivation'] as const) delete copy[k];
-    return copy as ResolvedSpec;
+    return copy as ModelSpec;
   }
   /** Features per input row. */
   get inputDim(): number { return this.s.inputDim; }
@@ -472,14 +472,16 @@ export class Autoencoder {
       const z = layerSizes(l);
       const ic = l.ic ?? l.in, oc = l.oc ?? l.out, kh = l.kh ?? 1, kw = l.kw ?? 1;
       if (z.state) {
-        slots.push({ params: true, off, len: z.w, name: `layer ${i} gamma`, shape: '' });
-        slots.push({ params: true, off: off + z.w, len: z.b, name: `layer ${i} beta`, shape: '' });
-        slots.push({ params: false, off: st, len: z.state / 2, name: `layer ${i} moving mean`, shape: '' });
-        slots.push({ params: false, off: st + z.state / 2, len: z.state / 2, name: `layer ${i} moving variance`, shape: '' });
+        slots.push({ params: true, off, len: z.w, name: `layer ${i + 1} gamma`, shape: '' });
+        slots.push({ params: true, off: off + z.w, len: z.b, name: `layer ${i + 1} beta`, shape: '' });
+        slots.push({ params: false, off: st, len: z.state / 2, name: `layer ${i + 1} moving mean`, shape: '' });
+        slots.push({ params: false, off: st + z.state / 2, len: z.state / 2, name: `layer ${i + 1} moving variance`, shape: '' });
         st += z.state;
       } else if (z.w) {
         const dense = l.op === undefined || l.kh === undefined;
-        const shape = dense ? ` (${ic} x ${oc}, [in][out])` : l.op === 3 ? ` ([${kh}][${kw}][${oc}][${ic}], [kh][kw][out][in])` : ` ([${kh}][${kw}][${ic}][${oc}], [kh][kw][in][out])`;
+        const oneD = (l.ih ?? 1) === 1 && (l.oh ?? 1) === 1 && kh === 1;
+        const k = oneD ? `[${kw}]` : `[${kh}][${kw}]`, kn = oneD ? '[k]' : '[kh][kw]';
+        const shape = dense ? ` (${ic} x ${oc}, [in][out])` : l.op === 3 ? ` (${k}[${oc}][${ic}], ${kn}[out][in])` : ` (${k}[${ic}][${oc}], ${kn}[in][out])`;
         slots.push({ params: true, off, len: z.w, name: `W${i + 1}`, shape });
         slots.push({ params: true, off: off + z.w, len: z.b, name: `b${i + 1}`, shape: '' });
       }
@@ -519,6 +521,11 @@ export class Autoencoder {
       weights.forEach((w, i) => staged.set(w, (slots[i]!.params ? 0 : k2.nParams) + slots[i]!.off));
       const bad = k2.x.ae_find_nonfinite(p, total);
       if (bad >= 0) throw new AutoencoderError(`setWeights(): value ${bad} of the flattened weights is not a finite number`);
+      slots.forEach((slot, i) => {
+        if (slot.name.endsWith('moving variance') && Array.from(weights[i]!).some((v) => !(v >= 0))) {
+          throw new AutoencoderError(`setWeights(): ${slot.name} (index ${i}) must be >= 0 (it is a variance)`);
+        }
+      });
       k2.paramsView().set(k2.f32(p, k2.nParams));
       k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
     });

@@ -120,7 +120,8 @@ function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' |
     return v.map((l, i) => resolveLayer(l, `${name}[${i}]`));
   };
   const encoder = list('encoder'), decoder = list('decoder');
-  const { shapes } = planGraph(inputShape, [...encoder, ...decoder]);
+  const labels = [...encoder.map((_, i) => `encoder[${i}]`), ...decoder.map((_, i) => `decoder[${i}]`)];
+  const { shapes } = planGraph(inputShape, [...encoder, ...decoder], labels);
   const out = shapes[shapes.length - 1]!;
   if (out.length !== inputShape.length || out.some((d, i) => d !== inputShape[i])) {
     throw new AutoencoderError(`the decoder ends with shape [${out.join(', ')}] but inputShape is [${inputShape.join(', ')}]: an autoencoder must rebuild its input's shape`);
@@ -156,6 +157,9 @@ export function latentShape(s: ResolvedSpec): number[] {
   if (s.inputShape && s.encoder) return planGraph(s.inputShape, s.encoder).shapes.at(-1)!;
   return [s.layers[s.layers.length - 1]!];
 }
+
+/** What `model.spec` returns: a complete spec that `Autoencoder.create()` accepts as it is. */
+export type ModelSpec = AutoencoderSpec & { inputDim: number; loss: Loss; normalize: Normalize; seed: number };
 
 /** Per-epoch report passed to `onEpoch`. */
 export interface EpochInfo {

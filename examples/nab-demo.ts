@@ -42,7 +42,7 @@ let t0 = performance.now();
 const ae = await Autoencoder.create({ inputDim: W, layers: [64, 16], activation: 'relu', normalize: 'standard', seed });
 const tCreate = ms(t0);
 const spec = ae.spec;
-console.log(`model: dense ${[W, ...spec.layers, ...spec.layers.slice(0, -1).reverse(), W].join(' -> ')}, ${spec.activation}, ${ae.paramCount.toLocaleString('en')} parameters (created in ${tCreate})`);
+console.log(`model: dense ${[W, ...(spec.layers ?? []), ...(spec.layers ?? []).slice(0, -1).reverse(), W].join(' -> ')}, ${spec.activation}, ${ae.paramCount.toLocaleString('en')} parameters (created in ${tCreate})`);
 
 const xTrain = windows(train.value);
 const nTrain = xTrain.length / W;

@@ -48,7 +48,7 @@ describe('encode / decode / reconstruct / score vs the float64 reference on getW
       const norm = refNormalizer(s.normalize, c.data, nTrain, D);
       const ref = refModel(s, ae.getWeights(), norm);
       const rows = xTest.length / D, W = ae.latentDim;
-      expect(W).toBe(s.layers.at(-1));
+      expect(W).toBe(s.layers!.at(-1));
 
       const z = ae.encode(xTest);
       expect(z).toBeInstanceOf(Float32Array);
@@ -706,7 +706,7 @@ describe('spec and defaults', () => {
 
   it('spec is a copy', async () => {
     const ae = await make();
-    ae.spec.layers.push(99);
+    (ae.spec.layers as number[]).push(99);
     expect(ae.spec.layers).toEqual([7, 3]);
   });
 

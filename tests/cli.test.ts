@@ -286,3 +286,116 @@ describe('autoencoder CLI', () => {
     expect(z.rows).toHaveLength(lines - 1);
   });
 });
+
+// ---- train --spec: a JSON AutoencoderSpec (a layer graph, or the dense shorthand) ---------------------
+
+// 120 windows of 16 steps of a sine (one channel): rows = windows, flattened [length, channels]
+const WINDOWS: number[][] = Array.from({ length: 120 }, (_, i) =>
+  Array.from({ length: 16 }, (_, j) => Number(Math.sin((0.2 + 0.05 * (i % 7)) * 3 * j + 0.37 * i).toFixed(4))));
+const CONV_SPEC = {
+  inputShape: [16, 1],
+  encoder: [{ type: 'conv1d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool1d' }],
+  decoder: [{ type: 'upSampling1d' }, { type: 'conv1d', filters: 1, kernel: 3, padding: 'same' }],
+};
+const writeJson = (name: string, v: unknown) => write(name, JSON.stringify(v, null, 2));
+
+describe('autoencoder train --spec', () => {
+  beforeAll(() => {
+    write('windows.csv', csvText(WINDOWS));
+    writeJson('conv.json', CONV_SPEC);
+    if (!existsSync(path('data.csv'))) write('data.csv', csvText(DATA, HEADER));
+  });
+
+  it('trains a conv1d layer graph on CSV windows: the same model the API makes, and score/encode/info work with it', async () => {
+    const r = ok('train', 'windows.csv', '--spec', 'conv.json', '--epochs', '5', '-q', '-o', 'conv.ae');
+    expect(r.stdout).toMatch(/trained\s+\[16, 1\] -> 2 encoder layers -> \[8, 4\] -> 2 decoder layers -> \[16, 1\] \(latent 32, 29 params\) on 120 rows x 16 columns/);
+
+    // the API with the CLI's defaults: --normalize standard (the spec leaves normalize out), seed 1,
+    // validation split 0.1, patience 10, threshold at the 0.99 quantile of the rows' scores
+    const ae = await Autoencoder.create({ ...CONV_SPEC, normalize: 'standard', seed: 1 } as Parameters<typeof Autoencoder.create>[0]);
+    await ae.fit(WINDOWS, { epochs: 5, validationSplit: 0.1, earlyStopping: { patience: 10 } });
+    ae.calibrate(WINDOWS, { quantile: 0.99 });
+    expect(bytesOf('conv.ae')).toEqual(ae.save());
+
+    const j = JSON.parse(ok('info', 'conv.ae', '--json').stdout);
+    expect(j.spec.inputShape).toEqual([16, 1]);
+    expect(j.spec.encoder.map((l: { type: string }) => l.type)).toEqual(['conv1d', 'maxPool1d']);
+    expect(j.spec.normalize).toBe('standard');
+    expect(j.latentShape).toEqual([8, 4]);
+    expect(j.latentDim).toBe(32);
+    const text = ok('info', 'conv.ae').stdout;
+    expect(text).toMatch(/inputShape\s+\[16, 1\]\n/);
+    expect(text).toMatch(/encoder\s+conv1d 4 k3 s1 same relu, maxPool1d 2 s2 valid\n/);
+    expect(text).toMatch(/latent\s+\[8, 4\] \(latentDim 32\)\n/);
+    expect(text).toMatch(/decoder\s+upSampling1d 2, conv1d 1 k3 s1 same\n/);
+    expect(text).not.toMatch(/^layers/m);
+    expect(ok('train', '--help').stdout).toMatch(/--spec <file>\s+the model as a JSON AutoencoderSpec/);
+
+    const scores = readCsv(ok('score', 'conv.ae', 'windows.csv').stdout).rows.map((x) => Number(x[0]));
+    const want = ae.score(WINDOWS);
+    scores.forEach((v, i) => expect(Math.fround(v)).toBe(want[i]));
+    const z = readCsv(ok('encode', 'conv.ae', 'windows.csv').stdout);
+    expect(z.header).toHaveLength(32);
+    expect(z.rows.map((row) => row.map((v) => Math.fround(Number(v))))).toEqual(
+      Array.from({ length: WINDOWS.length }, (_, i) => Array.from(ae.encode([WINDOWS[i]!]))));
+  });
+
+  it('--normalize applies unless the spec sets normalize; flags fill what the spec leaves out', async () => {
+    ok('train', 'windows.csv', '--spec', 'conv.json', '--normalize', 'minmax', '--seed', '7', '--epochs', '2', '-q', '-o', 'minmax.ae');
+    expect(JSON.parse(ok('info', 'minmax.ae', '--json').stdout).spec).toMatchObject({ normalize: 'minmax', seed: 7 });
+    writeJson('conv-none.json', { ...CONV_SPEC, normalize: 'none', seed: 5 });
+    ok('train', 'windows.csv', '--spec', 'conv-none.json', '--epochs', '2', '-q', '-o', 'none.ae');
+    expect(JSON.parse(ok('info', 'none.ae', '--json').stdout).spec).toMatchObject({ normalize: 'none', seed: 5 });
+    // loss bce in the spec: minmax unless the spec or --normalize says otherwise, as with --loss bce
+    const bce = { ...CONV_SPEC, loss: 'bce', decoder: [CONV_SPEC.decoder[0], { ...CONV_SPEC.decoder[1], activation: 'sigmoid' }] };
+    writeJson('conv-bce.json', bce);
+    ok('train', 'windows.csv', '--spec', 'conv-bce.json', '--epochs', '2', '--validation-split', '0', '-q', '-o', 'bce.ae');
+    expect(JSON.parse(ok('info', 'bce.ae', '--json').stdout).spec).toMatchObject({ loss: 'bce', normalize: 'minmax' });
+  });
+
+  it('flags that contradict the spec, or dense flags with a layer graph, are clear errors and write nothing', () => {
+    expect(fails('train', 'windows.csv', '--spec', 'conv.json', '--layers', '8,4', '-o', 'x.ae'))
+      .toMatch(/^autoencoder: --layers cannot be used with --spec conv\.json: it is a layer graph \(inputShape\/encoder\/decoder\), where each layer has its own size/);
+    for (const flag of ['--activation', '--latent-activation', '--output-activation']) {
+      expect(fails('train', 'windows.csv', '--spec', 'conv.json', flag, 'tanh', '-o', 'x.ae')).toMatch(new RegExp(`${flag} cannot be used with --spec conv\\.json: .*its own activation`));
+    }
+    expect(fails('train', 'windows.csv', '--spec', 'conv-none.json', '--normalize', 'standard', '-o', 'x.ae'))
+      .toMatch(/--normalize conflicts with "normalize": "none" in conv-none\.json: set it in one place/);
+    expect(fails('train', 'windows.csv', '--spec', 'conv-none.json', '--seed', '1', '-o', 'x.ae')).toMatch(/--seed conflicts with "seed": 5 in conv-none\.json/);
+    expect(fails('train', 'windows.csv', '--spec', 'conv-bce.json', '--loss', 'mse', '-o', 'x.ae')).toMatch(/--loss conflicts with "loss": "bce" in conv-bce\.json/);
+    expect(existsSync(path('x.ae'))).toBe(false);
+  });
+
+  it('a dense-shorthand spec takes inputDim from the CSV and trains the model the same flags train', () => {
+    ok('train', 'data.csv', '--layers', '4,2', '--activation', 'tanh', '--epochs', '4', '-q', '-o', 'flags.ae');
+    writeJson('dense.json', { layers: [4, 2], activation: 'tanh' });
+    ok('train', 'data.csv', '--spec', 'dense.json', '--epochs', '4', '-q', '-o', 'dense.ae');
+    expect(bytesOf('dense.ae')).toEqual(bytesOf('flags.ae'));
+    // a flag may fill a field the dense spec leaves out
+    writeJson('dense-act.json', { activation: 'tanh' });
+    ok('train', 'data.csv', '--spec', 'dense-act.json', '--layers', '4,2', '--epochs', '4', '-q', '-o', 'dense2.ae');
+    expect(bytesOf('dense2.ae')).toEqual(bytesOf('flags.ae'));
+    expect(fails('train', 'data.csv', '--spec', 'dense.json', '--layers', '3', '-o', 'x.ae')).toMatch(/--layers conflicts with "layers": \[4,2\] in dense\.json/);
+    expect(ok('info', 'dense.ae').stdout).toMatch(/layers\s+4,2 \(6 -> 4 -> 2 -> 4 -> 6; latent 2\)/);
+  });
+
+  it('spec file problems are one-line errors naming the file', () => {
+    expect(fails('train', 'windows.csv', '--spec', 'missing.json', '-o', 'specfail.ae')).toMatch(/cannot read the spec file missing\.json: no such file or directory/);
+    write('broken.json', '{"inputShape": [16, 1],');
+    expect(fails('train', 'windows.csv', '--spec', 'broken.json', '-o', 'specfail.ae')).toMatch(/broken\.json is not valid JSON \(.*\): write an AutoencoderSpec such as \{"inputShape"/);
+    writeJson('list.json', [CONV_SPEC]);
+    expect(fails('train', 'windows.csv', '--spec', 'list.json', '-o', 'specfail.ae')).toMatch(/list\.json must hold a JSON object \(an AutoencoderSpec\), not an array/);
+    writeJson('typo.json', { ...CONV_SPEC, encoder: [{ type: 'conv3d', filters: 4, kernel: 3 }] });
+    expect(fails('train', 'windows.csv', '--spec', 'typo.json', '-o', 'specfail.ae')).toMatch(/^autoencoder: typo\.json: unknown layer type in encoder\[0\] "conv3d": use one of dense, conv1d/);
+    writeJson('filter.json', { ...CONV_SPEC, encoder: [{ type: 'conv1d', filter: 4, kernel: 3 }, CONV_SPEC.encoder[1]] });
+    expect(fails('train', 'windows.csv', '--spec', 'filter.json', '-o', 'specfail.ae')).toMatch(/filter\.json: unknown option "filter" in encoder\[0\] \(conv1d\)/);
+    writeJson('short.json', { ...CONV_SPEC, inputShape: [8, 1] });
+    expect(fails('train', 'windows.csv', '--spec', 'short.json', '-o', 'specfail.ae'))
+      .toMatch(/windows\.csv has 16 columns but the inputShape \[8, 1\] of short\.json takes 8 values per row: each row is one sample, flattened channels last/);
+    writeJson('dim.json', { ...CONV_SPEC, inputDim: 15 });
+    expect(fails('train', 'windows.csv', '--spec', 'dim.json', '-o', 'specfail.ae')).toMatch(/windows\.csv has 16 columns but dim\.json says inputDim 15/);
+    expect(fails('train', 'windows.csv', '--spec', 'conv.json', '-x', '1', '-o', 'specfail.ae')).toMatch(/has 15 columns \(16 in the file, 1 excluded\) but the inputShape \[16, 1\] of conv\.json takes 16 values per row/);
+    expect(existsSync(path('specfail.ae'))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+});

@@ -64,16 +64,19 @@ export function rowSlice(x: Float32Array, cols: number, r0: number, r1: number):
 
 // ---- the float64 reference model --------------------------------------------------------------
 
+/** A dense-shorthand spec as model.spec returns it (the dense-only fields are set for dense models). */
 export interface SpecLike {
-  inputDim: number; layers: number[]; activation: string; latentActivation: string; outputActivation: string;
+  inputDim: number; layers?: readonly number[]; activation?: string; latentActivation?: string; outputActivation?: string;
   loss: string; normalize: string;
 }
 
 /** The mirrored layer graph as the README describes it, with params from getWeights(). */
 export function refNet(s: SpecLike, weights: ArrayLike<number>[]): RefNet {
+  if (!s.layers || !s.activation || !s.latentActivation || !s.outputActivation) throw new Error('refNet needs a dense-shorthand spec');
   const sizes = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
   const L = sizes.length - 1, nEnc = s.layers.length;
-  const acts = Array.from({ length: L }, (_, l) => (l === L - 1 ? s.outputActivation : l === nEnc - 1 ? s.latentActivation : s.activation));
+  const [out, lat, hid] = [s.outputActivation, s.latentActivation, s.activation];
+  const acts = Array.from({ length: L }, (_, l) => (l === L - 1 ? out : l === nEnc - 1 ? lat : hid));
   return { sizes, acts, params: weights.map((w) => Float64Array.from(w)) };
 }
 
@@ -108,7 +111,7 @@ export function refInvert(n: RefNorm, y: ArrayLike<number>, rows: number, cols: 
 /** Reference encode / decode / reconstruct / score for a model's spec and weights. */
 export function refModel(s: SpecLike, weights: ArrayLike<number>[], norm: RefNorm) {
   const net = refNet(s, weights);
-  const L = net.sizes.length - 1, nEnc = s.layers.length, D = s.inputDim, W = s.layers[nEnc - 1]!;
+  const L = net.sizes.length - 1, nEnc = s.layers!.length, D = s.inputDim, W = s.layers![nEnc - 1]!;
   const enc = subNet(net, 0, nEnc), dec = subNet(net, nEnc, L);
   const last = (n: RefNet, x: ArrayLike<number>, rows: number) => netForward(n, x, rows).at(-1)!;
   return {

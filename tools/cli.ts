@@ -5,6 +5,7 @@
 // `autoencoder: <message>` on stderr: exit code 1, or 2 for a bad command line.
 //
 //   autoencoder train data.csv --layers 16,8 --epochs 50 -o model.ae
+//   autoencoder train windows.csv --spec conv.json -o model.ae   (a JSON AutoencoderSpec: layer graph or dense)
 //   autoencoder score model.ae data.csv [-o scores.csv]
 //   autoencoder encode model.ae data.csv [-o latent.csv]
 //   autoencoder info model.ae [--json]
@@ -15,7 +16,7 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
-  type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type Loss, type Normalize, type Optimizer,
+  type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
 import { CliError, cellAt, readBytes, readNumericCsv, toCsv, writeFileAtomic, type NumericTable } from './csv.js';
 
@@ -206,12 +207,117 @@ interface TrainOpts extends CsvOpts {
   layers?: number[]; epochs: number; batchSize?: number; lr?: number; optimizer?: Optimizer;
   activation?: Activation; latentActivation?: Activation; outputActivation?: Activation; loss?: Loss;
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
-  output: string; quiet?: boolean;
+  output: string; quiet?: boolean; spec?: string;
 }
 
-async function train(file: string, o: TrainOpts): Promise<void> {
+/** The train flags that set a field of the spec: [spec key, flag]. */
+const SPEC_FLAGS = [
+  ['layers', '--layers'], ['activation', '--activation'], ['latentActivation', '--latent-activation'],
+  ['outputActivation', '--output-activation'], ['loss', '--loss'], ['normalize', '--normalize'], ['seed', '--seed'],
+] as const;
+type SpecFlag = typeof SPEC_FLAGS[number][0];
+/** The flags of the dense shorthand only: a layer graph gives each layer its own size and activation. */
+const DENSE_FLAGS: ReadonlySet<SpecFlag> = new Set(['layers', 'activation', 'latentActivation', 'outputActivation']);
+const SPEC_EXAMPLE = '{"inputShape": [16, 1], "encoder": [{"type": "conv1d", "filters": 4, "kernel": 3, "padding": "same", "activation": "relu"}], "decoder": [{"type": "conv1d", "filters": 1, "kernel": 3, "padding": "same"}]}';
+
+const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/** Reads a --spec file: a JSON object (an AutoencoderSpec), or a one-line CliError. */
+function readSpecFile(path: string): Record<string, unknown> {
+  const text = new TextDecoder().decode(readBytes(path, 'the spec file'));
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${path} is not valid JSON (${(e as Error).message}): write an AutoencoderSpec such as ${SPEC_EXAMPLE}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new CliError(`${path} must hold a JSON object (an AutoencoderSpec), not ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}: for example ${SPEC_EXAMPLE}`);
+  }
+  return v as Record<string, unknown>;
+}
+
+const isGraph = (s: Record<string, unknown>) => s.inputShape !== undefined || s.encoder !== undefined || s.decoder !== undefined;
+
+/**
+ * Reads the --spec file and checks the spec flags given on the command line against it: they may
+ * fill the fields it leaves out, but not contradict it, and a layer graph takes no dense flags.
+ */
+function readSpecWithFlags(path: string, given: ReadonlySet<SpecFlag>): Record<string, unknown> {
+  const s = readSpecFile(path);
+  const graph = isGraph(s);
+  for (const [key, flag] of SPEC_FLAGS) {
+    if (!given.has(key)) continue;
+    if (graph && DENSE_FLAGS.has(key)) {
+      throw new CliError(`${flag} cannot be used with --spec ${path}: it is a layer graph (inputShape/encoder/decoder), where each layer has its own ${key === 'layers' ? 'size' : 'activation'}; drop ${flag}, or edit the layers in ${path}`);
+    }
+    if (s[key] !== undefined) throw new CliError(`${flag} conflicts with "${key}": ${JSON.stringify(s[key])} in ${path}: set it in one place`);
+  }
+  return s;
+}
+
+/**
+ * The spec to train: the --spec file `s` (read by readSpecWithFlags) with inputDim taken from the
+ * CSV and the flags filling the fields it leaves out; without --spec, the flags alone.
+ */
+function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string, unknown> | undefined, t: NumericTable, file: string): AutoencoderSpec {
+  if (s === undefined || o.spec === undefined) {
+    return {
+      inputDim: t.cols, layers: o.layers, activation: o.activation, latentActivation: o.latentActivation,
+      outputActivation: o.outputActivation, loss: o.loss, normalize: o.normalize, seed: o.seed,
+    };
+  }
+  const path = o.spec;
+  const graph = isGraph(s);
+  const spec: Record<string, unknown> = { ...s };
+  for (const [key] of SPEC_FLAGS) {
+    if (spec[key] === undefined && o[key] !== undefined && !(graph && DENSE_FLAGS.has(key))) spec[key] = o[key];
+  }
+  // bce needs inputs in [0, 1]: unless told otherwise, scale them there rather than standardize
+  if (spec.loss === 'bce' && s.normalize === undefined && !given.has('normalize')) spec.normalize = 'minmax';
+  const what = t.excluded.length ? `${t.cols} columns (${t.fileCols} in the file, ${t.excluded.length} excluded)` : `${t.cols} columns`;
+  if (graph && Array.isArray(s.inputShape) && s.inputShape.every((d) => typeof d === 'number')) {
+    const n = (s.inputShape as number[]).reduce((a, b) => a * b, 1);
+    if (n !== t.cols) {
+      throw new CliError(`${file} has ${what} but the inputShape ${shapeText(s.inputShape as number[])} of ${path} takes ${n} values per row: each row is one sample, flattened channels last (for [length, channels]: step 0's channels, then step 1's, ...)`);
+    }
+  }
+  if (s.inputDim !== undefined && s.inputDim !== t.cols) {
+    throw new CliError(`${file} has ${what} but ${path} says inputDim ${JSON.stringify(s.inputDim)}: leave inputDim out (the CSV gives it) or pass the matching columns`);
+  }
+  if (!graph) spec.inputDim = t.cols;
+  return spec as AutoencoderSpec;
+}
+
+/** One layer of a graph in a few words: conv1d 4 k3 s2 same relu, maxPool2d 2x2, ... */
+function layerText(l: LayerSpec): string {
+  const n = (v: number | number[] | undefined) => (Array.isArray(v) ? v.join('x') : String(v));
+  const act = l.activation && l.activation !== 'linear' ? ` ${l.activation}` : '';
+  switch (l.type) {
+    case 'dense': return `dense ${l.units}${act}`;
+    case 'maxPool1d': case 'maxPool2d': return `${l.type} ${n(l.pool)} s${n(l.strides)} ${l.padding}`;
+    case 'upSampling1d': case 'upSampling2d': return `${l.type} ${n(l.size)}`;
+    case 'dropout': return `dropout ${l.rate}`;
+    case 'flatten': return 'flatten';
+    case 'reshape': return `reshape ${shapeText(l.shape ?? [])}`;
+    case 'batchNorm': return 'batchNorm';
+    default: return `${l.type} ${l.filters} k${n(l.kernel)} s${n(l.strides)} ${l.padding}${act}`;
+  }
+}
+
+/** The architecture in one line: widths for the dense shorthand, shapes for a layer graph. */
+function architecture(ae: Autoencoder): string {
+  const s = ae.spec;
+  if (s.inputShape && s.encoder && s.decoder) {
+    return `${shapeText(s.inputShape)} -> ${s.encoder.length} encoder layers -> ${shapeText(ae.latentShape)} -> ${s.decoder.length} decoder layers -> ${shapeText(s.inputShape)}`;
+  }
+  return [s.inputDim, ...(s.layers ?? [])].join(' -> ');
+}
+
+async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = new Set()): Promise<void> {
   const t0 = performance.now();
   checkWritable(o.output);
+  const specFile = o.spec === undefined ? undefined : readSpecWithFlags(o.spec, given);
   const t = readNumericCsv(file, { exclude: o.exclude, header: o.header });
   if (o.validationSplit > 0) {
     const nTrain = Math.floor(t.rows * (1 - o.validationSplit));
@@ -219,12 +325,12 @@ async function train(file: string, o: TrainOpts): Promise<void> {
       throw new CliError(`--validation-split ${o.validationSplit} of ${t.rows} rows leaves no ${nTrain < 1 ? 'training' : 'validation'} rows: pass more rows, a ${nTrain < 1 ? 'smaller' : 'larger'} --validation-split, or --validation-split 0`);
     }
   }
-  const spec: AutoencoderSpec = {
-    inputDim: t.cols, layers: o.layers, activation: o.activation, latentActivation: o.latentActivation,
-    outputActivation: o.outputActivation, loss: o.loss, normalize: o.normalize, seed: o.seed,
-  };
+  const spec = trainSpec(o, given, specFile, t, file);
+  const normalize = spec.normalize ?? 'none', loss = spec.loss ?? 'mse';
   const ae = await Autoencoder.create(spec).catch((e: unknown) => {
-    throw e instanceof AutoencoderError ? new CliError(cliMessage(e.message, t, file, o.normalize)) : e;
+    if (!(e instanceof AutoencoderError)) throw e;
+    // a spec file's message keeps the file's own names (the flags didn't write them)
+    throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file, normalize) : `${o.spec}: ${e.message}`);
   });
   const bar = progress(o.epochs, !!o.quiet);
   const fitOpts: FitOptions = {
@@ -242,8 +348,8 @@ async function train(file: string, o: TrainOpts): Promise<void> {
     if (o.calibrate !== false) threshold = ae.calibrate(t.data, { quantile: o.calibrate });
   } catch (e) {
     if (!(e instanceof AutoencoderError)) throw e;
-    let m = cliMessage(e.message, t, file, o.normalize);
-    if (o.loss === 'bce' && o.normalize === 'minmax' && o.validationSplit > 0 && /\[0, 1\]/.test(m)) {
+    let m = cliMessage(e.message, t, file, normalize);
+    if (loss === 'bce' && normalize === 'minmax' && o.validationSplit > 0 && /\[0, 1\]/.test(m)) {
       m += ' (the minmax normalizer is fitted on the training rows only, so validation rows can fall outside [0, 1]: try --validation-split 0)';
     }
     throw new CliError(m);
@@ -251,10 +357,9 @@ async function train(file: string, o: TrainOpts): Promise<void> {
   const bytes = ae.save();
   writeFileAtomic(o.output, bytes);
 
-  const s = ae.spec;
   const kept = h.bestEpoch;
   out(table([
-    ['trained', `${[s.inputDim, ...s.layers].join(' -> ')} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${file}${t.excluded.length ? ` (excluded ${t.excludedNames.join(', ')})` : ''}`],
+    ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${file}${t.excluded.length ? ` (excluded ${t.excludedNames.join(', ')})` : ''}`],
     ['epochs', `${h.epochs} of ${o.epochs}${h.stoppedEarly ? ', stopped early' : ''}${kept !== h.epochs ? `; kept the best weights, of epoch ${kept}` : ''}`],
     ['loss', `${fmt(h.loss[kept - 1]!)}${h.valLoss.length ? `, val loss ${fmt(h.valLoss[kept - 1]!)}` : ''} (epoch ${kept})`],
     ['threshold', threshold === null ? 'none (--no-calibrate)' : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores)`],
@@ -302,17 +407,27 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
   const normalizerFitted = modelHeader(bytes).normalizerFitted ?? false;
   if (o.json) {
     out(`${JSON.stringify({
-      file: modelPath, bytes: bytes.length, spec: s, latentDim: ae.latentDim, paramCount: ae.paramCount,
+      file: modelPath, bytes: bytes.length, spec: s, latentDim: ae.latentDim, latentShape: ae.latentShape, paramCount: ae.paramCount,
       threshold: ae.threshold, normalizerFitted,
     }, null, 2)}\n`);
     return;
   }
-  const widths = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
+  const graph = s.inputShape && s.encoder && s.decoder;
+  // (a graph model's spec has no dense-shorthand fields: layers, activation, ...)
+  const layers = s.layers ?? [];
+  const widths = [s.inputDim, ...layers, ...layers.slice(0, -1).reverse(), s.inputDim];
   const rows: [string, string][] = [
     ['file', `${modelPath} (${bytes.length} bytes)`],
     ['inputDim', String(s.inputDim)],
-    ['layers', `${s.layers.join(',')} (${widths.join(' -> ')}; latent ${ae.latentDim})`],
-    ['activation', `${s.activation} (latent ${s.latentActivation}, output ${s.outputActivation})`],
+    ...(graph ? [
+      ['inputShape', shapeText(s.inputShape!)],
+      ['encoder', s.encoder!.map(layerText).join(', ')],
+      ['latent', `${shapeText(ae.latentShape)} (latentDim ${ae.latentDim})`],
+      ['decoder', s.decoder!.map(layerText).join(', ')],
+    ] as [string, string][] : [
+      ['layers', `${layers.join(',')} (${widths.join(' -> ')}; latent ${ae.latentDim})`],
+      ['activation', `${s.activation} (latent ${s.latentActivation}, output ${s.outputActivation})`],
+    ] as [string, string][]),
     ['loss', s.loss],
     ['normalize', s.normalize === 'none' ? 'none' : `${s.normalize} (${normalizerFitted ? 'fitted' : 'not fitted yet'})`],
     ['seed', String(s.seed)],
@@ -327,7 +442,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
 
 function buildProgram(): Command {
   const program = new Command('autoencoder')
-    .description('Train dense autoencoders on CSV data and use them to score (anomaly detection) and encode rows; everything runs in SIMD WebAssembly.')
+    .description('Train autoencoders on CSV data (dense, or any layer graph such as a conv1d model with --spec) and use them to score (anomaly detection) and encode rows; everything runs in SIMD WebAssembly.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`autoencoder: ${str.replace(/^error: /, '')}`) })
@@ -335,6 +450,7 @@ function buildProgram(): Command {
 Examples:
   autoencoder train data.csv --layers 16,8 --epochs 50 -o model.ae
   autoencoder train data.csv --exclude label,id --patience 0
+  autoencoder train windows.csv --spec conv.json -o conv.ae
   autoencoder score model.ae data.csv -o scores.csv
   autoencoder encode model.ae data.csv > latent.csv
   autoencoder info model.ae --json
@@ -346,6 +462,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .description('train an autoencoder on the rows of a CSV file and save it (then calibrate its anomaly threshold on those rows)')
     .argument('<data.csv>', 'training data: one row per example, one numeric column per feature')
     .option('-o, --output <file>', 'where to save the model', 'model.ae')
+    .addOption(new Option('--spec <file>', 'the model as a JSON AutoencoderSpec: a layer graph {"inputShape": [16, 1], "encoder": [...], "decoder": [...]} (each CSV row one sample, flattened channels last) or the dense shorthand {"layers": [16, 8], ...}; inputDim comes from the CSV. The flags below that set spec fields (--layers, --activation, --loss, --normalize, --seed, ...) may fill what the file leaves out but not contradict it; --normalize still applies (default standard) unless the file sets normalize'))
     .addOption(new Option('--layers <widths>', `encoder widths, comma-separated, the last the latent size; the decoder mirrors them (default: from the column count, e.g. ${defaultLayers(12).join(',')} for 12 columns)`).argParser(layersArg))
     .addOption(new Option('--epochs <n>', 'training epochs (at most: early stopping may end sooner)').argParser(intArg('epochs', 1)).default(100))
     .addOption(new Option('--batch-size <n>', 'rows per optimizer step (default: 32)').argParser(intArg('batch size', 1, 65536)))
@@ -366,9 +483,13 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(noHeaderOption())
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
     .action((file: string, o: TrainOpts, cmd: Command) => {
+      const given = new Set(SPEC_FLAGS.map(([k]) => k).filter((k) => {
+        const src = cmd.getOptionValueSource(k);
+        return src !== undefined && src !== 'default';
+      }));
       // bce needs inputs in [0, 1]: unless told otherwise, scale them there rather than standardize
-      if (o.loss === 'bce' && cmd.getOptionValueSource('normalize') === 'default') o.normalize = 'minmax';
-      return train(file, o);
+      if (o.loss === 'bce' && !given.has('normalize')) o.normalize = 'minmax';
+      return train(file, o, given);
     });
 
   program.command('score')

@@ -4,7 +4,7 @@
 // calibrated threshold, the 10 highest-scoring rows, and offers the model as model.ae.
 // Plain DOM and canvas, no dependencies. Bundled by ./build.mjs; the numbers it finds are left in
 // window.__demo (and #summary) for tests/browser-demo.test.ts, which trains the same in Node.
-import { Autoencoder, type FitOptions, type ResolvedSpec } from 'autoencoder';
+import { Autoencoder, type FitOptions, type ModelSpec } from 'autoencoder';
 import { DEMO_QUANTILE, demoFitOptions, demoSpec, majorityLabel, parseCsv, type DemoTable } from './demo.js';
 
 /** What the page found, for tests (plain arrays, so they cross page.evaluate()). */
@@ -15,7 +15,7 @@ export interface DemoResult {
   names: string[];
   labelName: string | null;
   data: number[];
-  spec: ResolvedSpec;
+  spec: ModelSpec;
   fit: Omit<FitOptions, 'onEpoch'>;
   losses: number[];
   valLosses: number[];
@@ -314,7 +314,7 @@ async function train(file: File): Promise<void> {
     const kept = h.bestEpoch;
     summary.textContent = [
       `file       ${file.name}: ${t.rows} rows x ${t.cols} feature columns${t.header ? ' (header row)' : ''}${t.labelName ? `; "${t.labelName}" excluded, used for colors` : ''}`,
-      `model      ${[s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim].join(' -> ')} (${ae.paramCount} params), ${s.activation}, normalize ${s.normalize}, seed ${s.seed}`,
+      `model      ${[s.inputDim, ...(s.layers ?? []), ...(s.layers ?? []).slice(0, -1).reverse(), s.inputDim].join(' -> ')} (${ae.paramCount} params), ${s.activation}, normalize ${s.normalize}, seed ${s.seed}`,
       `training   ${h.epochs} of ${maxEpochs} epochs${h.stoppedEarly ? ', stopped early' : ''} in ${trainMs.toFixed(0)} ms; best epoch ${kept}: loss ${h.loss[kept - 1]!.toPrecision(6)}${h.valLoss.length ? `, val loss ${h.valLoss[kept - 1]!.toPrecision(6)}` : ''}`,
       `threshold  ${threshold} (the ${DEMO_QUANTILE} quantile of the ${t.rows} rows' scores)`,
       `flagged    ${flagged} of ${t.rows} rows score above it${t.labels ? `; ${oddFlagged} of them have ${t.labelName} other than ${normal}` : ''}`,

@@ -164,7 +164,7 @@ function explain(e: AutoencoderError, parsed: Parsed): string {
 function describe(ae: Autoencoder) {
   const s = ae.spec;
   return {
-    model: `dense autoencoder ${[s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim].join(' -> ')}, ${s.activation}, loss ${s.loss}, normalize ${s.normalize}`,
+    model: `dense autoencoder ${[s.inputDim, ...(s.layers ?? []), ...(s.layers ?? []).slice(0, -1).reverse(), s.inputDim].join(' -> ')}, ${s.activation}, loss ${s.loss}, normalize ${s.normalize}`,
     inputDim: ae.inputDim,
     latentDim: ae.latentDim,
     threshold: ae.threshold,
