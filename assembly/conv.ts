@@ -27,7 +27,12 @@ export function im2col(x: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i
           if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
             const src = x + <usize>(ih * W + iw) * cb;
             if (C == 1) store<f32>(p, load<f32>(src));
-            else memory.copy(p, src, cb);
+            else if ((C & 3) == 0) {
+              // channel vectors copied inline: a bulk-memory call per patch element costs more than the copy
+              for (let o: usize = 0; o < cb; o += 16) v128.store(p + o, v128.load(src + o));
+            } else memory.copy(p, src, cb);
+          } else if ((C & 3) == 0) {
+            for (let o: usize = 0; o < cb; o += 16) v128.store(p + o, f32x4.splat(0));
           } else {
             memory.fill(p, 0, cb);
           }
@@ -86,6 +91,30 @@ export function bias_act(y: usize, R: i32, F: i32, b: usize, act: i32): void {
   act_forward(act, y, R * F);
 }
 
+/**
+ * y[r][f] = act(b[f] + dot(a[r][0..K), kt[f][0..K))) for R rows and F < 4 outputs: a conv with 1-3
+ * filters is a matrix-vector product, which the GEMM tiles (8 or 4 columns wide) would run scalar.
+ * kt: the kernel transposed, [F][K], so both operands are contiguous; lanes sum k mod 4, then
+ * (l0 + l1) + (l2 + l3), then the tail.
+ */
+function f32_gemv_rows(R: i32, F: i32, K: i32, a: usize, kt: usize, b: usize, y: usize, act: i32): void {
+  const K4 = K & ~3;
+  for (let r = 0; r < R; r++) {
+    const ar = a + (<usize>(r * K) << 2);
+    for (let f = 0; f < F; f++) {
+      const w = kt + (<usize>(f * K) << 2);
+      let vacc = f32x4.splat(0);
+      for (let k = 0; k < K4; k += 4) {
+        vacc = f32x4.add(vacc, f32x4.mul(v128.load(ar + (<usize>k << 2)), v128.load(w + (<usize>k << 2))));
+      }
+      let acc = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+      for (let k = K4; k < K; k++) acc += load<f32>(ar + (<usize>k << 2)) * load<f32>(w + (<usize>k << 2));
+      store<f32>(y + (<usize>(r * F + f) << 2), acc + load<f32>(b + (<usize>f << 2)));
+    }
+  }
+  act_forward(act, y, R * F);
+}
+
 /** Samples per im2col + GEMM group: as many as fit in the patch scratch (colcap floats), at least 1. */
 // @ts-ignore: decorator
 @inline function group(R: i32, perSample: i32, colcap: i32): i32 {
@@ -95,24 +124,27 @@ export function bias_act(y: usize, R: i32, F: i32, b: usize, act: i32): void {
 
 /**
  * conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F] = act(conv(x, K) + b).
- * K: [KH*KW*C][F] (Keras [kh][kw][in][out]); col: patch scratch of colcap floats. Samples go through
+ * K: [KH*KW*C][F] (Keras [kh][kw][in][out]); kt: scratch for K^T (F < 4); col: patch scratch of colcap floats. Samples go through
  * in groups (their patch rows stacked), so one GEMM covers many samples.
  */
 export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                              KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
-                             col: usize, colcap: i32): void {
+                             kt: usize, col: usize, colcap: i32): void {
   const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
   if (KH == 1 && KW == 1 && SH == 1 && SW == 1 && PT == 0 && PL == 0) {
     f32_gemm(R * P, F, KC, x, KC, 1, K, F, y, F, b, GEMM_BIAS, act); // pointwise: no patches needed
     return;
   }
   const G = group(R, P * KC, colcap);
+  if (F < 4) f32_transpose(kt, K, KC, F);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
     for (let i = 0; i < g; i++) {
       im2col(x + (<usize>((s0 + i) * IN) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col + (<usize>(i * P * KC) << 2));
     }
-    f32_gemm(g * P, F, KC, col, KC, 1, K, F, y + (<usize>(s0 * P * F) << 2), F, b, GEMM_BIAS, act);
+    const yg = y + (<usize>(s0 * P * F) << 2);
+    if (F < 4) f32_gemv_rows(g * P, F, KC, col, kt, b, yg, act);
+    else f32_gemm(g * P, F, KC, col, KC, 1, K, F, yg, F, b, GEMM_BIAS, act);
   }
 }
 
@@ -134,8 +166,10 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
     for (let i = 0; i < g; i++) {
       im2col(x + (<usize>((s0 + i) * IN) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col + (<usize>(i * P * KC) << 2));
     }
-    // dK (+)= col^T . dZ: A read transposed through strides; the same sum order as sample by sample
-    f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+    // dK (+)= col^T . dZ: A read transposed through strides; the same sum order as sample by sample.
+    // One filter: dK^T = dZ^T . col instead, one row of KC wide tiles rather than KC scalar columns.
+    if (F == 1) f32_gemm(1, KC, g * P, dg, 0, 1, col, KC, dK, KC, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+    else f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     if (dx == 0) continue;
     // dcol = dZ . K^T, then scatter back onto each sample's input grid
     f32_gemm(g * P, KC, F, dg, F, 1, kt, KC, col, KC, 0, GEMM_ZERO, ACT_LINEAR);

@@ -6,6 +6,38 @@
 
 import { rng_uniform } from './rng';
 
+/** One sample's max pooling, 4 channels at a time (C % 4 == 0); the same first-max rule as the scalar loop. */
+function maxpool_sample_simd(xs: usize, y: usize, arg: usize, o: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                             PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  const lane = i32x4(0, 1, 2, 3);
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c = 0; c < C; c += 4) {
+        let best = f32x4.splat(-Infinity), at = i32x4.splat(-1);
+        let first = true;
+        for (let ph = 0; ph < PH; ph++) {
+          const ih = oh * SH + ph - PT;
+          if (ih < 0 || ih >= H) continue;
+          for (let pw = 0; pw < PW; pw++) {
+            const iw = ow * SW + pw - PL;
+            if (iw < 0 || iw >= W) continue;
+            const i = (ih * W + iw) * C + c;
+            const v = v128.load(xs + (<usize>i << 2));
+            const vi = i32x4.add(i32x4.splat(i), lane);
+            if (first) { best = v; at = vi; first = false; continue; }
+            const gt = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, gt);
+            at = v128.bitselect(vi, at, gt);
+          }
+        }
+        v128.store(y + (<usize>o << 2), best);
+        v128.store(arg + (<usize>o << 2), at);
+        o += 4;
+      }
+    }
+  }
+}
+
 /** Max pooling; arg[i32, R*OH*OW*C] receives each output's input index within its sample. */
 export function maxpool_forward(x: usize, y: usize, arg: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                                 PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
@@ -13,6 +45,10 @@ export function maxpool_forward(x: usize, y: usize, arg: usize, R: i32, H: i32, 
   for (let s = 0; s < R; s++) {
     const xs = x + (<usize>(s * IN) << 2);
     let o = s * OUT;
+    if ((C & 3) == 0) {
+      maxpool_sample_simd(xs, y, arg, o, H, W, C, OH, OW, PH, PW, SH, SW, PT, PL);
+      continue;
+    }
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
         for (let c = 0; c < C; c++) {

@@ -73,7 +73,7 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       // Y = f(X.W + b) on the last axis: bias fused into the GEMM's init and f into its store
       f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
     } else if (op == A.OP_CONV) {
-      conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, col, colcap);
+      conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
     } else if (op == A.OP_CONVT) {
       convt_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
     } else {
