@@ -143,38 +143,46 @@ function f32_gemm_1x4_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
  */
 export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
                          c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
-  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
-  const N8 = N & ~7, N4 = N & ~3;
-  let m = 0;
-  for (; m + 4 <= M; m += 4) {
-    const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
-    let n = 0;
-    for (; n < N8; n += 8) {
-      f32_gemm_4x8_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
-    }
-    if (n < N4) {
-      f32_gemm_4x4_simd(K, am, samB, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
-      n += 4;
-    }
-    for (; n < N; n++) {
-      for (let i = 0; i < 4; i++) {
-        f32_gemm_1x1_scalar(K, am + <usize>i * samB, sakB, b + (<usize>n << 2), ldbB,
-                            cm + <usize>i * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
-      }
-    }
+  // K in blocks of KB: a block's 8-column strip of B (KB x 8 floats) stays in L1 while every row
+  // block of A passes over it. Later blocks accumulate into C, so each element still sums init, then
+  // k = 0..K-1 in order (an f32 store and reload is exact): the same bits as one pass.
+  for (let k0 = 0; k0 < K; k0 += KB) {
+    const kb = min(KB, K - k0);
+    const last = k0 + kb >= K;
+    gemm_block(M, N, kb, a + (<usize>(k0 * sak) << 2), sam, sak, b + (<usize>(k0 * ldb) << 2), ldb, c, ldc, bias,
+               k0 == 0 ? mode : GEMM_ACC, last ? act : ACT_LINEAR);
   }
-  for (; m < M; m++) {
-    const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
-    let n = 0;
-    for (; n < N8; n += 8) {
-      f32_gemm_1x8_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
+  if (K == 0) gemm_block(M, N, 0, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
+}
+
+const KB = 256;
+
+/** One K block: 8-column strips outermost (their B panel stays hot), row tiles inside. */
+function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
+                    c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+  const N8 = N & ~7, N4 = N & ~3, M4 = M & ~3;
+  let n = 0;
+  for (; n < N8; n += 8) {
+    const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+    let m = 0;
+    for (; m < M4; m += 4) {
+      f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbB, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
     }
-    if (n < N4) {
-      f32_gemm_1x4_simd(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
-      n += 4;
+    for (; m < M; m++) f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbB, cn + <usize>m * ldcB, biasn, mode, act);
+  }
+  if (n < N4) {
+    const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+    let m = 0;
+    for (; m < M4; m += 4) {
+      f32_gemm_4x4_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbB, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
     }
-    for (; n < N; n++) {
-      f32_gemm_1x1_scalar(K, am, sakB, b + (<usize>n << 2), ldbB, cm + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
+    for (; m < M; m++) f32_gemm_1x4_simd(K, a + <usize>m * samB, sakB, bn, ldbB, cn + <usize>m * ldcB, biasn, mode, act);
+    n += 4;
+  }
+  for (; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      f32_gemm_1x1_scalar(K, a + <usize>m * samB, sakB, b + (<usize>n << 2), ldbB, c + <usize>m * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
     }
   }
 }
