@@ -1,0 +1,65 @@
+// bench.test.ts: the benchmark harness (npm run bench = tools/bench/run.mjs) works: a --quick run
+// of W1 and W5 for this package alone (no peers, so nothing installs from npm) exits 0, prints the
+// table, and writes raw JSON whose outputs are right: the shared models' reference outputs are
+// reproduced (the ✓ marks), the peak kernel's loop value matches its float32 recurrence, and the
+// GEMM has the scalar kernel's bits. No timing is asserted (figures depend on the machine).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const built = existsSync(join(ROOT, 'dist/bindings/node.js')) && existsSync(join(ROOT, 'dist/build/kernels.wasm'));
+const shared = existsSync(join(ROOT, '../shared/bench/workloads.json'));
+const env = { ...process.env };
+delete env.NODE_OPTIONS;
+
+interface Run { ok: boolean; error?: string; result: Record<string, any> }
+
+describe.skipIf(!built || !shared)('tools/bench/run.mjs --quick', () => {
+  it('runs W1 and W5 for ours and writes correct raw results', () => {
+    const out = mkdtempSync(join(tmpdir(), 'autoencoder-bench-test-'));
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'tools/bench/run.mjs'), '--quick', '--only', 'W1,W5', '--runtimes', 'ours', '--out', out],
+        { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/W1 dense784 batch-1 latency/);
+      expect(r.stdout).toMatch(/W5 GEMM 256x256x256/);
+      expect(r.stdout).toMatch(/versions: node /);
+      const files = readdirSync(out).filter((f) => f.endsWith('.json'));
+      expect(files).toHaveLength(1);
+      const j = JSON.parse(readFileSync(join(out, files[0]!), 'utf8'));
+      const runs = j.runs as Record<string, Run>;
+      expect(Object.keys(runs).sort()).toEqual(['W1/dense784/ours', 'W1/tab30/ours', 'W5/peak+gemm/ours']);
+      for (const [key, run] of Object.entries(runs)) {
+        expect(run.ok, `${key}: ${run.error}`).toBe(true);
+        expect(run.result.reference.ok, key).toBe(true);
+      }
+      for (const m of ['dense784', 'tab30']) {
+        const w1 = runs[`W1/${m}/ours`]!.result;
+        expect(w1.reference.maxDiff).toBeLessThanOrEqual(1e-4);
+        expect(w1.batch1.calls).toBeGreaterThan(0);
+        expect(w1.batch256.rows_per_s).toBeGreaterThan(0);
+        expect(w1.memory.wasm_bytes).toBeGreaterThan(0);
+      }
+      const w5 = runs['W5/peak+gemm/ours']!.result;
+      expect(w5.peak.rows.map((x: { accumulators: number }) => x.accumulators)).toEqual(j.workloads.W5.peak.accumulators);
+      for (const row of w5.peak.rows) expect(row.value).toBe(row.expected);
+      expect(w5.paired.rounds).toHaveLength(j.workloads.W5.peak.calls);
+      expect(w5.paired.ratio_median).toBeGreaterThan(0);
+      const gemm = w5.gemm;
+      expect([gemm.m, gemm.n, gemm.k]).toEqual([256, 256, 256]);
+      expect(gemm.same_bits_as_scalar).toBe(true);
+      expect(gemm.max_rel_err_vs_f64).toBeLessThan(1e-5);
+      // the table's target rows are judged (PASS or FAIL, whichever the machine gives)
+      const targets = j.targets as { row: string; verdict: string }[];
+      for (const re of [/GEMM/, /tab30 batch-1 latency/]) expect(targets.find((t) => re.test(t.row))?.verdict).toMatch(/^(PASS|FAIL|n\/a)$/);
+      // no peers ran: their columns say so instead of a figure
+      expect(j.table.every((row: Record<string, string>) => row.ort === 'not run' || row.ort === '—')).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
