@@ -8,31 +8,8 @@ import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, LAYER_TYPES, type AutoencoderSpec, type LayerSpec } from 'autoencoder';
 import { Rng } from './helpers.js';
+import { caught, rejected, expectMessage } from './helpers.js';
 
-async function rejected(p: () => Promise<unknown>): Promise<Error> {
-  try {
-    await p();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the promise to reject, it resolved');
-}
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the call to throw, it returned normally');
-}
-/** An AutoencoderError (an Error, not a wasm trap) whose message matches every pattern. */
-function expectMessage(e: unknown, ...patterns: RegExp[]): void {
-  expect(e).toBeInstanceOf(Error);
-  expect(e).not.toBeInstanceOf(WebAssembly.RuntimeError);
-  expect(e, String(e)).toBeInstanceOf(AutoencoderError);
-  expect((e as Error).name).toBe('AutoencoderError');
-  for (const p of patterns) expect((e as Error).message).toMatch(p);
-}
 const createError = (spec: unknown) => rejected(() => Autoencoder.create(spec as AutoencoderSpec));
 
 const CONV: LayerSpec = { type: 'conv2d', filters: 2, kernel: 3, padding: 'same', activation: 'relu' };

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, type FitOptions } from 'autoencoder';
 import { flat, lowRank, parseFile, toRows, uniform } from './data.js';
+import { caught, rejected, expectMessage } from './helpers.js';
 
 const parseHeaderOf = (ae: Autoencoder) => parseFile(ae.save()).header as { normalizerFitted: boolean };
 
@@ -11,30 +12,6 @@ const D = 5;
 const x = Float32Array.from(lowRank(60, D, 1, { scale: 2, offset: 1 }));
 const probe = Float32Array.from(lowRank(9, D, 2));
 
-function caught(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the call to throw, it returned normally');
-}
-async function rejected(p: () => Promise<unknown>): Promise<Error> {
-  try {
-    await p();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected the promise to reject, it resolved');
-}
-/** An AutoencoderError (an Error, not a wasm trap) whose message matches every pattern. */
-function expectMessage(e: unknown, ...patterns: RegExp[]): void {
-  expect(e).toBeInstanceOf(Error);
-  expect(e).not.toBeInstanceOf(WebAssembly.RuntimeError);
-  expect(e, String(e)).toBeInstanceOf(AutoencoderError);
-  expect((e as Error).name).toBe('AutoencoderError');
-  for (const p of patterns) expect((e as Error).message).toMatch(p);
-}
 
 /** A trained, calibrated model and a snapshot of everything observable about it. */
 async function trained(spec: Partial<Parameters<typeof Autoencoder.create>[0]> = {}) {

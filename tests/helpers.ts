@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { Autoencoder } from '../bindings/index.js';
+import { AutoencoderError, type Autoencoder } from '../bindings/index.js';
 import { instantiateKernel, type Kernel } from '../bindings/wasm.js';
 import type { RefNet } from './ref/index.js';
 
@@ -219,4 +219,35 @@ export function loadBenchModel(name: string): BenchModel {
     return t;
   });
   return { ...meta, tensors };
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/** What fn threw (it must throw). */
+export function caught(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the call to throw, it returned normally');
+}
+
+/** What the promise made by p rejected with (it must reject). */
+export async function rejected(p: () => Promise<unknown>): Promise<Error> {
+  try {
+    await p();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the promise to reject, it resolved');
+}
+
+/** An AutoencoderError (an Error, not a wasm trap) whose message matches every pattern. */
+export function expectMessage(e: unknown, ...patterns: RegExp[]): void {
+  expect(e).toBeInstanceOf(Error);
+  expect(e).not.toBeInstanceOf(WebAssembly.RuntimeError);
+  expect(e, String(e)).toBeInstanceOf(AutoencoderError);
+  expect((e as Error).name).toBe('AutoencoderError');
+  for (const p of patterns) expect((e as Error).message).toMatch(p);
 }
