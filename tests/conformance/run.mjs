@@ -34,8 +34,8 @@ const keys = Object.keys(base.digests);
 const short = (d) => (d ? d.slice(0, 12) : '(missing)');
 console.log(`conformance: ${keys.length} outputs x ${results.length} runtimes (${Date.now() - t0} ms)`);
 const width = (r) => Math.max(14, r.runtime.length);
-console.log(['output'.padEnd(40), ...results.map((r) => r.runtime.padEnd(width(r)))].join(' '));
-for (const k of keys) console.log([k.padEnd(40), ...results.map((r) => short(r.digests[k]).padEnd(width(r)))].join(' '));
+console.log(['output'.padEnd(46), ...results.map((r) => r.runtime.padEnd(width(r)))].join(' '));
+for (const k of keys) console.log([k.padEnd(46), ...results.map((r) => short(r.digests[k]).padEnd(width(r)))].join(' '));
 for (const s of skipped) console.log(s);
 let failed = 0;
 for (const r of results.slice(1)) {

@@ -4,7 +4,7 @@
 // PRNG, saves, loads, and runs every output path; it returns the SHA-256 of each output's bytes.
 // Any runtime whose digests differ from Node's has computed different bits.
 
-/** Model kinds as they land (dense today); each covers other activations, losses and optimizers. */
+/** Model kinds as they land (dense, convolutional); each covers other layers, activations, losses and optimizers. */
 export const CASES = [
   {
     name: 'dense-tanh-mse-adam',
@@ -23,6 +23,46 @@ export const CASES = [
     spec: { inputDim: 9, layers: [7, 4, 2], activation: 'leakyRelu', latentActivation: 'relu', outputActivation: 'linear', loss: 'mae', seed: 3 },
     fit: { epochs: 4, batchSize: 10, optimizer: 'momentum', learningRate: 0.02, shuffle: true, validationSplit: 0 },
     data: { rows: 97, seed: 44, distribution: 'normal' },
+  },
+  {
+    name: 'conv2d-pool-bn-dropout-bce',
+    spec: {
+      inputShape: [8, 8, 1],
+      encoder: [
+        { type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' },
+        { type: 'batchNorm' },
+        { type: 'maxPool2d', pool: 2 },
+        { type: 'dropout', rate: 0.25 },
+        { type: 'conv2d', filters: 3, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'elu' },
+        { type: 'upSampling2d', size: 2 },
+        { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+      ],
+      loss: 'bce', seed: 5,
+    },
+    fit: { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2 },
+    data: { rows: 70, seed: 45, distribution: 'uniform' },
+  },
+  {
+    name: 'conv1d-transpose-flatten-dense-mse',
+    spec: {
+      inputShape: [24, 2],
+      encoder: [
+        { type: 'conv1d', filters: 5, kernel: 5, strides: 2, padding: 'same', activation: 'relu' },
+        { type: 'flatten' },
+        { type: 'dense', units: 6, activation: 'leakyRelu' },
+      ],
+      decoder: [
+        { type: 'dense', units: 60, activation: 'relu' },
+        { type: 'reshape', shape: [12, 5] },
+        { type: 'conv1dTranspose', filters: 2, kernel: 5, strides: 2, padding: 'same' },
+      ],
+      loss: 'mse', normalize: 'standard', seed: 9,
+    },
+    fit: { epochs: 4, batchSize: 8, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.1 },
+    data: { rows: 61, seed: 46, distribution: 'normal' },
   },
 ];
 
@@ -44,7 +84,7 @@ export async function runWorkload(lib) {
   const digests = {};
   const losses = {};
   for (const c of CASES) {
-    const x = await randomMatrix(c.data.rows, c.spec.inputDim, { seed: c.data.seed, distribution: c.data.distribution });
+    const x = await randomMatrix(c.data.rows, c.spec.inputDim ?? c.spec.inputShape.reduce((a, b) => a * b, 1), { seed: c.data.seed, distribution: c.data.distribution });
     digests[`${c.name}/data`] = await sha256(x);
     const ae = await Autoencoder.create(c.spec);
     const h = await ae.fit(x, c.fit);
