@@ -17,6 +17,7 @@ import {
   padBefore, reshapeShape, upSampling1dBackward, upSampling1dForward, upSampling2dBackward,
   upSampling2dForward, type Conv1dDims, type Conv2dDims, type Pool2dDims, type RefLayer,
 } from './ref/index.js';
+import { fdGrad as fdGradH } from './ref/fd.js';
 
 // ---- test-local PRNG (xorshift32, integer code), as in ref.test.ts ------------------------
 function rng(seed: number): (lo?: number, hi?: number) => number {
@@ -44,20 +45,10 @@ function distinctArray(r: ReturnType<typeof rng>, n: number): Float64Array {
 // Central differences, h = 1e-6: truncation h^2 f'''/6 ~ 1e-12, rounding ~ 1e-16 |f| / h; the
 // losses below are O(1)-O(10), so |fd - exact| <~ 1e-9 absolute: RTOL 1e-5 plus ATOL 1e-8.
 const EPS = 1e-6;
+const fdGrad = (f: () => number, x: Float64Array) => fdGradH(f, x, EPS);
 const RTOL = 1e-5;
 const ATOL = 1e-8;
 
-function fdGrad(f: () => number, x: Float64Array): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i]!;
-    x[i] = x0 + EPS; const fp = f();
-    x[i] = x0 - EPS; const fm = f();
-    x[i] = x0;
-    g[i] = (fp - fm) / (2 * EPS);
-  }
-  return g;
-}
 /** Worst violation of |a-b| <= RTOL*max(|a|,|b|) + ATOL, as a ratio (<= 1 passes). */
 function worst(analytic: ArrayLike<number>, numeric: ArrayLike<number>, rtol = RTOL, atol = ATOL): number {
   expect(analytic.length).toBe(numeric.length);

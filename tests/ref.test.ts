@@ -8,6 +8,7 @@ import {
   fitStandard, invertMinMax, invertStandard, lossGrad, lossValue, momentumStep, netForward,
   netLossAndGrads, quantile, rowScores, sgdStep, stratifiedSplit, type RefNet,
 } from './ref/index.js';
+import { fdGrad as fdGradH } from './ref/fd.js';
 
 // ---- test-local PRNG (xorshift32, integer code) -----------------------------------------
 function rng(seed: number): (lo?: number, hi?: number) => number {
@@ -27,21 +28,10 @@ function randArray(r: ReturnType<typeof rng>, n: number, lo: number, hi: number)
 
 // ---- finite differences ----------------------------------------------------------------
 const EPS = 1e-6;
+const fdGrad = (f: () => number, x: Float64Array) => fdGradH(f, x, EPS);
 const RTOL = 1e-6;
 const ATOL = 1e-10;
 
-/** Central-difference gradient of f at x (x is restored after each probe). */
-function fdGrad(f: () => number, x: Float64Array): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i]!;
-    x[i] = x0 + EPS; const fp = f();
-    x[i] = x0 - EPS; const fm = f();
-    x[i] = x0;
-    g[i] = (fp - fm) / (2 * EPS);
-  }
-  return g;
-}
 /** Worst violation of |a-b| <= RTOL*max(|a|,|b|) + ATOL, as a ratio (<= 1 passes). */
 function worst(analytic: ArrayLike<number>, numeric: ArrayLike<number>, rtol = RTOL): number {
   expect(analytic.length).toBe(numeric.length);

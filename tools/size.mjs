@@ -68,7 +68,8 @@ const HAS_GZIP = (() => {
   }
 })();
 export const GZIP = HAS_GZIP ? 'gzip -9 -n' : 'zlib level 9 (no gzip binary)';
-const gz = (buf) => (HAS_GZIP ? execFileSync('gzip', ['-9', '-n', '-c'], { input: buf, maxBuffer: 64 << 20 }) : gzipSync(buf, { level: 9 })).length;
+/** gzip -9 size of a buffer in bytes (the gzip binary when there is one). */
+export const gz = (buf) => (HAS_GZIP ? execFileSync('gzip', ['-9', '-n', '-c'], { input: buf, maxBuffer: 64 << 20 }) : gzipSync(buf, { level: 9 })).length;
 const file = (path) => {
   const b = readFileSync(path);
   return { raw: b.length, gzip: gz(b) };

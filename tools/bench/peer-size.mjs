@@ -6,25 +6,15 @@
 //               dense model on the wasm backend needs), + dist/tfjs-backend-wasm-simd.wasm
 //   ORT-web     onnxruntime-web/wasm (its wasm-only build), + dist/ort-wasm-simd-threaded.wasm
 //   node tools/bench/peer-size.mjs --peers <.runtimes/peers> [--only tfjs|ort]   prints `@@RESULT <json>`
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { arg, main } from './common.mjs';
+import { GZIP, gz } from '../size.mjs';
 
 const peers = arg('--peers');
 const only = arg('--only');
-const HAS_GZIP = (() => {
-  try {
-    execFileSync('gzip', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const gz = (buf) => (HAS_GZIP ? execFileSync('gzip', ['-9', '-n', '-c'], { input: buf, maxBuffer: 64 << 20 }) : gzipSync(buf, { level: 9 })).length;
 const file = (path) => {
   const b = readFileSync(path);
   return { raw: b.length, gzip: gz(b) };
@@ -80,7 +70,7 @@ main(async () => {
       const wasm = file(join(peers, e.wasm));
       out[name] = { js, wasm, wasmFile: e.wasm.split('/').pop(), raw: js.raw + wasm.raw, gzip: js.gzip + wasm.gzip };
     }
-    return { ...out, gzip: HAS_GZIP ? 'gzip -9 -n' : 'zlib level 9' };
+    return { ...out, gzip: GZIP };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
