@@ -143,6 +143,7 @@ export class Autoencoder {
     const s = resolveSpec(spec);
     const k = await instantiateKernel(await moduleFor(opts));
     const ae = new Autoencoder(k, s);
+    k.planTraining();
     k.x.ae_seed(k.ctx, s.seed);
     k.x.ae_init_params(k.ctx);
     return ae;
@@ -159,6 +160,7 @@ export class Autoencoder {
     const p = k.alloc(bytes.length);
     k.u8(p, bytes.length).set(bytes);
     const crc = k.x.ae_crc32(p, bytes.length - 4);
+    k.u8(p, bytes.length).fill(0); // the arena is planned over this region next, and expects zeros
     k.release(mark);
     const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
     if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
@@ -289,8 +291,12 @@ export class Autoencoder {
     if (this.fitting) throw new AutoencoderError('fit() is already running on this model: await it before calling fit() again');
     const o = resolveFit(options);
     const D = this.s.inputDim;
-    if (!k0.ioBusy) k0.setCapacity(Math.max(256, o.batchSize));
-    else if (o.batchSize > k0.cap) throw new AutoencoderError(`batchSize ${o.batchSize} is too large while another call holds the model; use at most ${k0.cap}`);
+    if (!k0.ioBusy) {
+      k0.planTraining();
+      k0.setCapacity(Math.max(256, o.batchSize));
+    } else if (!k0.training || o.batchSize > k0.cap) {
+      throw new AutoencoderError('fit() cannot start while another call holds this model\'s memory: await that call first');
+    }
     const k = k0;
     const mark = k.mark();
     const [normA, normB] = k.normalizer();

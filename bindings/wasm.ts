@@ -100,6 +100,8 @@ export class Kernel {
   ctx = 0;
   params = 0;
   grads = 0;
+  trainBase = 0;   // where planTraining() puts the training-only blocks
+  training = false;
   snapStart = 0;   // params before the current fit (restored on failure)
   snapBest = 0;    // best params so far (early stopping's restoreBest)
   normA = 0;
@@ -156,17 +158,17 @@ export class Kernel {
     const layers = p; p = align(p + plan.layers.length * L.BYTES);
     // params and the bn state sit together, so a snapshot (fit's start, the best epoch) copies both
     const nModel = nPadded + align(nState, 4);
-    const blocks: number[] = [];
-    for (let i = 0; i < 6; i++) { blocks.push(p); p += (i === 0 || i >= 4 ? nModel : nPadded) * 4; }
-    const state = blocks[0]! + nPadded * 4;
+    const params = p; p += nModel * 4;
+    const state = params + nPadded * 4;
     const normA = p; p += Dp * 4;
     const normB = p; p += Dp * 4;
     const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
     const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
+    // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
     this.ensure(p);
-    this.u8(this.ctx, p - this.ctx).fill(0);
-    [this.params, this.grads] = [blocks[0]!, blocks[1]!];
-    [this.snapStart, this.snapBest] = [blocks[4]!, blocks[5]!];
+    this.params = params;
+    this.trainBase = align(p);
+    this.training = false;
     this.state = state;
     this.nState = nState;
     this.normA = normA;
@@ -179,10 +181,7 @@ export class Kernel {
     this.setI32(c + C.NLAYERS, plan.layers.length);
     this.setI32(c + C.LOSS, plan.loss);
     this.setI32(c + C.NPARAMS, nPadded);
-    this.setI32(c + C.PARAMS, blocks[0]!);
-    this.setI32(c + C.GRADS, blocks[1]!);
-    this.setI32(c + C.M, blocks[2]!);
-    this.setI32(c + C.V, blocks[3]!);
+    this.setI32(c + C.PARAMS, params);
     this.setI32(c + C.LAYERS, layers);
     this.setI32(c + C.INDIM, D);
     this.setI32(c + C.OUTDIM, plan.layers[plan.layers.length - 1]!.out);
@@ -219,9 +218,35 @@ export class Kernel {
     });
     // identity normalizer until one is fitted
     this.f32(normB, D).fill(1);
-    this.actBase = align(p);
+    this.actBase = this.trainBase;
     this.cap = 0;
     this.setCapacity(256);
+  }
+
+  /**
+   * Places the blocks only training needs (gradients, moments, two snapshots: five times the params)
+   * before the activation buffers, the first time a model trains; a model loaded to score never pays
+   * for them. Call only while no I/O is held (the activation and I/O regions move).
+   */
+  planTraining(): void {
+    if (this.training) return;
+    let p = this.trainBase;
+    const take = (floats: number) => { const at = p; p += floats * 4; return at; };
+    this.grads = take(this.nPadded);
+    const m = take(this.nPadded), v = take(this.nPadded);
+    this.snapStart = take(this.nModel);
+    this.snapBest = take(this.nModel);
+    this.ensure(p);
+    // the I/O region may have used this memory before: moments start at zero (ae_optimizer_reset), the rest is written before it is read
+    const c = this.ctx;
+    this.setI32(c + C.GRADS, this.grads);
+    this.setI32(c + C.M, m);
+    this.setI32(c + C.V, v);
+    this.training = true;
+    this.actBase = align(p);
+    const cap = this.cap;
+    this.cap = 0;
+    this.setCapacity(cap);
   }
 
   /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */

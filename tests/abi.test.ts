@@ -42,4 +42,24 @@ describe('abi', () => {
     expect(s[299_999]).toBe(before[299_999 % 5]);
     expect(ae.score(x)).toEqual(before);
   });
+
+  it('a model loaded to score holds no training blocks, and can still train (they are planned on first fit)', async () => {
+    const mem = (ae: Autoencoder) => (ae as unknown as { k: { x: { memory: WebAssembly.Memory } } }).k.x.memory.buffer.byteLength;
+    const created = await Autoencoder.create({ inputDim: 400, layers: [200, 50], seed: 4 });
+    const x = Float32Array.from({ length: 400 * 40 }, (_, i) => ((i * 7919) % 1009) / 1009);
+    await created.fit(x, { epochs: 2, validationSplit: 0, earlyStopping: false });
+    const bytes = created.save();
+    const loaded = await Autoencoder.load(bytes);
+    // params 100k floats: gradients, two moments and two snapshots would add ~2 MB
+    expect(mem(loaded)).toBeLessThan(mem(created) - 1_500_000);
+    expect(loaded.score(x)).toEqual(created.score(x));
+    // the same next epoch from the same state, whether the blocks were planned at create() or now
+    const again = await Autoencoder.load(bytes);
+    const h1 = await loaded.fit(x, { epochs: 1, shuffle: false, validationSplit: 0, earlyStopping: false });
+    const h2 = await again.fit(x, { epochs: 1, shuffle: false, validationSplit: 0, earlyStopping: false });
+    expect(h1.loss).toEqual(h2.loss);
+    expect(loaded.save()).toEqual(again.save());
+    const h3 = await created.fit(x, { epochs: 1, shuffle: false, validationSplit: 0, earlyStopping: false });
+    expect(h3.loss).toEqual(h1.loss);
+  });
 });
