@@ -115,6 +115,38 @@ function f32_gemv_rows(R: i32, F: i32, K: i32, a: usize, kt: usize, b: usize, y:
   act_forward(act, y, R * F);
 }
 
+/**
+ * Direct conv for F < 4 filters and C % 4 == 0 channels: each output is F dot products of the
+ * in-bounds patch (channel vectors) with K^T rows, with no patch matrix at all (for 1 filter on 32
+ * channels the patches would be 288 floats per pixel). kt: K^T [F][KH*KW*C]. Lanes sum c mod 4.
+ */
+function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
+                          KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, kt: usize, b: usize): void {
+  const KC = KH * KW * C;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let f = 0; f < F; f++) {
+        const wf = kt + (<usize>(f * KC) << 2);
+        let vacc = f32x4.splat(0);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * SH + kh - PT;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * SW + kw - PL;
+            if (iw < 0 || iw >= W) continue;
+            const xp = xs + (<usize>((ih * W + iw) * C) << 2), wp = wf + (<usize>((kh * KW + kw) * C) << 2);
+            for (let c = 0; c < C; c += 4) {
+              vacc = f32x4.add(vacc, f32x4.mul(v128.load(xp + (<usize>c << 2)), v128.load(wp + (<usize>c << 2))));
+            }
+          }
+        }
+        const acc = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+        store<f32>(ys + (<usize>((oh * OW + ow) * F + f) << 2), acc + load<f32>(b + (<usize>f << 2)));
+      }
+    }
+  }
+}
+
 /** Samples per im2col + GEMM group: as many as fit in the patch scratch (colcap floats), at least 1. */
 // @ts-ignore: decorator
 @inline function group(R: i32, perSample: i32, colcap: i32): i32 {
@@ -137,6 +169,13 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
   }
   const G = group(R, P * KC, colcap);
   if (F < 4) f32_transpose(kt, K, KC, F);
+  if (F < 4 && (C & 3) == 0) {
+    for (let s = 0; s < R; s++) {
+      conv_direct_fewf(x + (<usize>(s * IN) << 2), y + (<usize>(s * P * F) << 2), H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, kt, b);
+    }
+    act_forward(act, y, R * P * F);
+    return;
+  }
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
     for (let i = 0; i < g; i++) {
