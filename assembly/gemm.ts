@@ -96,6 +96,24 @@ function f32_gemm_4x4_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, l
   v128.store(c2, act_store_simd(act, vacc2)); v128.store(c3, act_store_simd(act, vacc3));
 }
 
+/** 1 row x 16 columns: a whole 64-byte line of B per k, for single rows (batch-1 inference). */
+function f32_gemm_1x16_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
+                            c: usize, bias: usize, mode: i32, act: i32): void {
+  let vacc0 = vinit(mode, bias, c), vacc1 = vinit(mode, bias + 16, c + 16);
+  let vacc2 = vinit(mode, bias + 32, c + 32), vacc3 = vinit(mode, bias + 48, c + 48);
+  for (let k = 0; k < K; k++) {
+    const va = v128.load32_splat(a);
+    vacc0 = f32x4.add(vacc0, f32x4.mul(va, v128.load(b)));
+    vacc1 = f32x4.add(vacc1, f32x4.mul(va, v128.load(b, 16)));
+    vacc2 = f32x4.add(vacc2, f32x4.mul(va, v128.load(b, 32)));
+    vacc3 = f32x4.add(vacc3, f32x4.mul(va, v128.load(b, 48)));
+    a += sak;
+    b += ldb;
+  }
+  v128.store(c, act_store_simd(act, vacc0)); v128.store(c, act_store_simd(act, vacc1), 16);
+  v128.store(c, act_store_simd(act, vacc2), 32); v128.store(c, act_store_simd(act, vacc3), 48);
+}
+
 /** 1 row x 8 columns. */
 function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
                            c: usize, bias: usize, mode: i32, act: i32): void {
@@ -163,6 +181,15 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   const N8 = N & ~7, N4 = N & ~3, M4 = M & ~3;
   let n = 0;
+  if (M < 4) {
+    // single rows read B row by row: 16 columns use each 64-byte line of B whole
+    const N16 = N & ~15;
+    for (; n < N16; n += 16) {
+      for (let m = 0; m < M; m++) {
+        f32_gemm_1x16_simd(K, a + <usize>m * samB, sakB, b + (<usize>n << 2), ldbB, c + <usize>m * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
+      }
+    }
+  }
   for (; n < N8; n += 8) {
     const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
     let m = 0;
