@@ -13,8 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Autoencoder, addNoise, type LayerSpec, type Loss } from 'autoencoder';
 import { graphForward, graphLossAndGrads, graphShapes, outSize, type RefLayer } from './ref/index.js';
 import {
-  HAVE_SHARED, Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, maxAbs, putF32, withIO,
-} from './helpers.js';
+  HAVE_SHARED, Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
 
 type Spec = { inputShape: number[]; encoder: LayerSpec[]; decoder: LayerSpec[]; loss?: Loss };
 type Kind = 'W' | 'b' | 'gamma' | 'beta' | 'mean' | 'var';
@@ -354,13 +353,6 @@ describe('dropout', () => {
 });
 
 describe('finite differences on the wasm model itself (central differences of ae_eval_loss)', () => {
-  function wasmLoss(ae: Autoencoder, x: Float32Array, t: Float32Array | null, rows: number): number {
-    const k = kernelOf(ae);
-    return withIO(k, () => {
-      const xp = putF32(k, x);
-      return k.x.ae_eval_loss(k.ctx, xp, t ? putF32(k, t) : xp, rows);
-    });
-  }
   // layers whose inference forward equals their training forward (no batchNorm, no dropout) and
   // that are smooth in the weights: no max pooling, whose argmax flips for a step h = 2^-7 where two
   // window values are within ~h|x| (it does for these seeds); pooling is checked against the
@@ -377,23 +369,8 @@ describe('finite differences on the wasm model itself (central differences of ae
     // h = 2^-7 (exact w +- h for |w| < 1): loss is float32 (relative noise ~1e-7, L ~ 1), so the
     // rounding error of a quotient is ~1e-7 L / h ~ 1e-5; truncation h^2 f'''/6 ~ 1e-5 for these
     // smooth activations
-    const h = 2 ** -7;
-    const fd: number[] = [], an: number[] = [];
-    w0.forEach((tensor, ti) => {
-      const picks = new Set([0, tensor.length - 1, r.int(tensor.length), r.int(tensor.length), r.int(tensor.length)]);
-      for (const j of picks) {
-        const probe = (delta: number): number => {
-          const w = w0.map((a) => a.slice());
-          w[ti]![j] = tensor[j]! + delta;
-          ae.setWeights(w);
-          return wasmLoss(ae, x, t, c.rows);
-        };
-        const wp = Math.fround(tensor[j]! + h), wm = Math.fround(tensor[j]! - h);
-        fd.push((probe(h) - probe(-h)) / (wp - wm));
-        an.push(grads[ti]![j]!);
-      }
-    });
-    ae.setWeights(w0);
+    // a few entries of every tensor: first, last, and seeded ones; h = 2^-7
+    const { fd, an } = wasmFiniteDifferences(ae, w0, grads, x, t, c.rows, (len) => new Set([0, len - 1, r.int(len), r.int(len), r.int(len)]));
     // the 2e-5 estimated above plus 1e-3 of the largest probed gradient (measured worst 1.6e-4 of
     // it): still ~1000x tighter than the O(|g|) error of a wrong gradient
     const scale = maxAbs(an);

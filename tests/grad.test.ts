@@ -8,8 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Autoencoder, type Activation, type Loss } from 'autoencoder';
 import { netForwardFull, netLossAndGrads } from './ref/index.js';
 import {
-  Rng, actsOf, expectSameBits, expectWithin, getF32, kernelOf, maxAbs, putF32, refNet, widthsOf, withIO,
-} from './helpers.js';
+  Rng, actsOf, expectSameBits, expectWithin, getF32, kernelOf, maxAbs, putF32, refNet, widthsOf, withIO, wasmFiniteDifferences } from './helpers.js';
 
 const ACTS: Activation[] = ['linear', 'relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid'];
 const KINKED = new Set(['relu', 'leakyRelu', 'elu']);
@@ -134,14 +133,6 @@ describe('ae_grads vs reference netLossAndGrads (float64 on the same float32 wei
 });
 
 describe('finite differences on the wasm model itself', () => {
-  /** Mean loss of the wasm model (ae_eval_loss: float32 forward, float64 sum over rows). */
-  function wasmLoss(ae: Autoencoder, x: Float32Array, t: Float32Array | null, rows: number): number {
-    const k = kernelOf(ae);
-    return withIO(k, () => {
-      const xp = putF32(k, x);
-      return k.x.ae_eval_loss(k.ctx, xp, t ? putF32(k, t) : xp, rows);
-    });
-  }
 
   const FD_CASES: Case[] = [
     { inputDim: 7, layers: [5, 3], activation: 'tanh', latentActivation: 'linear', outputActivation: 'linear', loss: 'mse', rows: 9, seed: 21, separateTarget: false },
@@ -158,24 +149,8 @@ describe('finite differences on the wasm model itself', () => {
     // h = 2^-7: the loss is float32 (relative noise ~1e-7, L < 1 here), so the rounding error of
     // a difference quotient is <~ 1e-7 * L / h ~ 1e-5, and the truncation error h^2 f'''/6 is
     // <~ 1e-5 for these smooth activations; h is a power of two so w +- h is exact for |w| < 1.
-    const h = 2 ** -7;
-    const fd: number[] = [], an: number[] = [];
-    w0.forEach((tensor, ti) => {
-      // a few entries of every tensor: first, last, and two seeded ones
-      const picks = new Set([0, tensor.length - 1, r.int(tensor.length), r.int(tensor.length)]);
-      for (const j of picks) {
-        const probe = (delta: number): number => {
-          const w = w0.map((a) => a.slice());
-          w[ti]![j] = tensor[j]! + delta;
-          ae.setWeights(w);
-          return wasmLoss(ae, x, t, c.rows);
-        };
-        const wp = Math.fround(tensor[j]! + h), wm = Math.fround(tensor[j]! - h);
-        fd.push((probe(h) - probe(-h)) / (wp - wm));
-        an.push(grads[ti]![j]!);
-      }
-    });
-    ae.setWeights(w0);
+    // a few entries of every tensor: first, last, and seeded ones; h = 2^-7
+    const { fd, an } = wasmFiniteDifferences(ae, w0, grads, x, t, c.rows, (len) => new Set([0, len - 1, r.int(len), r.int(len)]));
     // tolerance: the 2e-5 estimated above plus 1e-4 of the largest probed gradient (measured worst
     // error 4e-6): still ~1000x tighter than the O(|g|) error of a wrong gradient
     const scale = maxAbs(an);

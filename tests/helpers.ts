@@ -251,3 +251,39 @@ export function expectMessage(e: unknown, ...patterns: RegExp[]): void {
   expect((e as Error).name).toBe('AutoencoderError');
   for (const p of patterns) expect((e as Error).message).toMatch(p);
 }
+
+// ---- finite differences on the wasm model --------------------------------------------------------
+
+/** Mean loss of the wasm model on x against t (x itself when null): ae_eval_loss, float32 forward. */
+export function wasmLoss(ae: Autoencoder, x: Float32Array, t: Float32Array | null, rows: number): number {
+  const k = kernelOf(ae);
+  return withIO(k, () => {
+    const xp = putF32(k, x);
+    return k.x.ae_eval_loss(k.ctx, xp, t ? putF32(k, t) : xp, rows);
+  });
+}
+
+/**
+ * Central differences of wasmLoss at `picks(tensor)` entries of each weight array, step h (a power of
+ * two, so w +- h is exact for |w| < 1); returns them beside the analytic gradients at the same
+ * entries. The model's weights are put back afterwards.
+ */
+export function wasmFiniteDifferences(ae: Autoencoder, w0: Float32Array[], grads: (ArrayLike<number> | null)[], x: Float32Array,
+  t: Float32Array | null, rows: number, picks: (len: number) => Set<number>, h = 2 ** -7): { fd: number[]; an: number[] } {
+  const fd: number[] = [], an: number[] = [];
+  w0.forEach((tensor, ti) => {
+    for (const j of picks(tensor.length)) {
+      const probe = (delta: number): number => {
+        const w = w0.map((a) => a.slice());
+        w[ti]![j] = tensor[j]! + delta;
+        ae.setWeights(w);
+        return wasmLoss(ae, x, t, rows);
+      };
+      const wp = Math.fround(tensor[j]! + h), wm = Math.fround(tensor[j]! - h);
+      fd.push((probe(h) - probe(-h)) / (wp - wm));
+      an.push(grads[ti]![j]!);
+    }
+  });
+  ae.setWeights(w0);
+  return { fd, an };
+}

@@ -17,23 +17,8 @@ import {
   padBefore, reshapeShape, upSampling1dBackward, upSampling1dForward, upSampling2dBackward,
   upSampling2dForward, type Conv1dDims, type Conv2dDims, type Pool2dDims, type RefLayer,
 } from './ref/index.js';
-import { fdGrad as fdGradH } from './ref/fd.js';
+import { fdGrad as fdGradH, randArray, rng } from './ref/fd.js';
 
-// ---- test-local PRNG (xorshift32, integer code), as in ref.test.ts ------------------------
-function rng(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0 || 1;
-  return (lo = 0, hi = 1) => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return lo + (hi - lo) * (s / 4294967296);
-  };
-}
-function randArray(r: ReturnType<typeof rng>, n: number, lo: number, hi: number): Float64Array {
-  const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = r(lo, hi);
-  return a;
-}
 /** n distinct values (a shuffled grid 0.01 apart, plus a sub-grid jitter): max pooling without ties. */
 function distinctArray(r: ReturnType<typeof rng>, n: number): Float64Array {
   const a = Float64Array.from({ length: n }, (_, i) => (i - n / 2) * 0.01 + r(0, 0.001));

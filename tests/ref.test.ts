@@ -8,23 +8,8 @@ import {
   fitStandard, invertMinMax, invertStandard, lossGrad, lossValue, momentumStep, netForward,
   netLossAndGrads, quantile, rowScores, sgdStep, stratifiedSplit, type RefNet,
 } from './ref/index.js';
-import { fdGrad as fdGradH } from './ref/fd.js';
+import { fdGrad as fdGradH, randArray, rng } from './ref/fd.js';
 
-// ---- test-local PRNG (xorshift32, integer code) -----------------------------------------
-function rng(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0 || 1;
-  return (lo = 0, hi = 1) => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return lo + (hi - lo) * (s / 4294967296);
-  };
-}
-function randArray(r: ReturnType<typeof rng>, n: number, lo: number, hi: number): Float64Array {
-  const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = r(lo, hi);
-  return a;
-}
 
 // ---- finite differences ----------------------------------------------------------------
 const EPS = 1e-6;
