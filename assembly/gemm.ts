@@ -2,9 +2,12 @@
 // C[M][N] = A(M x K) . B[K][N], initialised from zero, a bias row, or C itself (accumulate).
 // A is read through two strides (row `sam`, column `sak`, in elements), so the same kernel
 // serves X.W (A = X) and X^T.dY (A = X read transposed) without a copy. B and C are row-major.
-// Register tiles of 4 rows x 8 columns (8 f32x4 accumulators, XNNPACK's 4x8 "splat" scheme),
-// then 4x4, then scalar columns; leftover rows take 1x8 / 1x4 / scalar. Sum order is fixed:
-// init, then k = 0..K-1 in order, so results are identical on every host.
+// From 6 rows up, each 8-column strip of B is packed into a contiguous K x 8 panel and swept by
+// 6x8 register tiles (12 f32x4 accumulators: enough independent adds to cover the add latency;
+// 12 + 2 B vectors + the A splat + a product fit x64's 16 SIMD registers), then 4x8, then 1x8.
+// Unpacked: 4x8 (XNNPACK's "splat" scheme), 1x16 for 1-3 rows, 4x4 / 1x4 and scalar columns.
+// Sum order is fixed: init, then k = 0..K-1 in order, so results are identical on every host
+// and every tile gives the bits of the scalar kernel.
 // The activation is fused into the store (applied to the finished accumulators, the same
 // f32x4 / scalar code act_forward runs), so a dense layer's forward is a single pass over Y.
 // Dims: M rows of C, N columns of C, K the shared dimension.
@@ -74,6 +77,50 @@ function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, l
   v128.store(c1, act_store_simd(act, vacc1x0123)); v128.store(c1, act_store_simd(act, vacc1x4567), 16);
   v128.store(c2, act_store_simd(act, vacc2x0123)); v128.store(c2, act_store_simd(act, vacc2x4567), 16);
   v128.store(c3, act_store_simd(act, vacc3x0123)); v128.store(c3, act_store_simd(act, vacc3x4567), 16);
+}
+
+/** 6 rows x 8 columns over a packed panel (ldb = 32): 12 accumulators, enough independent adds
+ *  to hide the add latency (8 do not: the 4x8 tile is latency-bound once B comes from L1). */
+function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
+                           c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+  let vacc0x0123 = vinit(mode, bias, c), vacc0x4567 = vinit(mode, bias + 16, c + 16);
+  let vacc1x0123 = vinit(mode, bias, c1), vacc1x4567 = vinit(mode, bias + 16, c1 + 16);
+  let vacc2x0123 = vinit(mode, bias, c2), vacc2x4567 = vinit(mode, bias + 16, c2 + 16);
+  let vacc3x0123 = vinit(mode, bias, c3), vacc3x4567 = vinit(mode, bias + 16, c3 + 16);
+  let vacc4x0123 = vinit(mode, bias, c4), vacc4x4567 = vinit(mode, bias + 16, c4 + 16);
+  let vacc5x0123 = vinit(mode, bias, c5), vacc5x4567 = vinit(mode, bias + 16, c5 + 16);
+  let a0 = a;
+  const end = b + (<usize>K << 5);
+  while (b < end) {
+    const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
+    let va = v128.load32_splat(a0);
+    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va, vb0123));
+    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va, vb4567));
+    va = v128.load32_splat(a0 + sam);
+    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va, vb0123));
+    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va, vb4567));
+    va = v128.load32_splat(a0 + 2 * sam);
+    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va, vb0123));
+    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va, vb4567));
+    va = v128.load32_splat(a0 + 3 * sam);
+    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va, vb0123));
+    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va, vb4567));
+    va = v128.load32_splat(a0 + 4 * sam);
+    vacc4x0123 = f32x4.add(vacc4x0123, f32x4.mul(va, vb0123));
+    vacc4x4567 = f32x4.add(vacc4x4567, f32x4.mul(va, vb4567));
+    va = v128.load32_splat(a0 + 5 * sam);
+    vacc5x0123 = f32x4.add(vacc5x0123, f32x4.mul(va, vb0123));
+    vacc5x4567 = f32x4.add(vacc5x4567, f32x4.mul(va, vb4567));
+    a0 += sak;
+    b += 32;
+  }
+  v128.store(c, act_store_simd(act, vacc0x0123)); v128.store(c, act_store_simd(act, vacc0x4567), 16);
+  v128.store(c1, act_store_simd(act, vacc1x0123)); v128.store(c1, act_store_simd(act, vacc1x4567), 16);
+  v128.store(c2, act_store_simd(act, vacc2x0123)); v128.store(c2, act_store_simd(act, vacc2x4567), 16);
+  v128.store(c3, act_store_simd(act, vacc3x0123)); v128.store(c3, act_store_simd(act, vacc3x4567), 16);
+  v128.store(c4, act_store_simd(act, vacc4x0123)); v128.store(c4, act_store_simd(act, vacc4x4567), 16);
+  v128.store(c5, act_store_simd(act, vacc5x0123)); v128.store(c5, act_store_simd(act, vacc5x4567), 16);
 }
 
 /** 4 rows x 4 columns. */
@@ -174,6 +221,21 @@ export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b
 }
 
 const KB = 256;
+// rows from which packing B pays for itself (the copy is K x 8 floats per strip, reused M/4 times)
+const PACK_MIN_ROWS = 6;
+// the packed strip: KB rows of 8 floats, static (below __heap_base, outside the arena)
+const PANEL: usize = memory.data(KB * 8 * 4, 64);
+
+/** PANEL[k][0..8] = B[k][0..8] for k < K (b: &B[0][n], ldb in bytes). */
+function pack_panel8(K: i32, b: usize, ldb: usize): void {
+  let p = PANEL;
+  for (let k = 0; k < K; k++) {
+    v128.store(p, v128.load(b));
+    v128.store(p, v128.load(b, 16), 16);
+    p += 32;
+    b += ldb;
+  }
+}
 
 /** One K block: 8-column strips outermost (their B panel stays hot), row tiles inside. */
 function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
@@ -190,13 +252,25 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
       }
     }
   }
+  // with enough rows, each 8-column strip of B is first copied into a contiguous panel (K x 8,
+  // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a
+  // stride of N floats (N = 256 puts all those lines in 4 of L1's 64 sets). Same products, same
+  // order: packing moves data, not arithmetic.
+  const pack = M >= PACK_MIN_ROWS;
   for (; n < N8; n += 8) {
-    const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+    let bn = b + (<usize>n << 2), ldbN = ldbB;
+    const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+    if (pack) { pack_panel8(K, bn, ldbB); bn = PANEL; ldbN = 32; }
     let m = 0;
-    for (; m < M4; m += 4) {
-      f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbB, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
+    if (pack) {
+      for (; m + 6 <= M; m += 6) {
+        f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
+      }
     }
-    for (; m < M; m++) f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbB, cn + <usize>m * ldcB, biasn, mode, act);
+    for (; m + 4 <= M; m += 4) {
+      f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
+    }
+    for (; m < M; m++) f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cn + <usize>m * ldcB, biasn, mode, act);
   }
   if (n < N4) {
     const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);

@@ -26,7 +26,7 @@ let k: Kernel;
 beforeAll(async () => { k = await loadKernel(); });
 
 // ---- GEMM ------------------------------------------------------------------------------------
-describe('ae_gemm (4x8 / 4x4 / 1x1 tiles, 1x8 / 1x4 / 1x1 row tails)', () => {
+describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and column tails)', () => {
   const MODES = [[0, 'zero-init'], [1, 'bias-init'], [2, 'accumulate into C']] as const;
   const KS = [1, 3, 4, 8, 17, 31];
   const SENTINEL = -1234.5; // written into C's row padding; no kernel may touch it
