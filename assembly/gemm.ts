@@ -226,6 +226,44 @@ const PACK_MIN_ROWS = 6;
 // the packed strip: KB rows of 8 floats, static (below __heap_base, outside the arena)
 const PANEL: usize = memory.data(KB * 8 * 4, 64);
 
+// scratch for a column tail: 6 rows of 8 floats, and the tail's bias padded to 8
+const TAIL_C: usize = memory.data(6 * 8 * 4, 16);
+const TAIL_BIAS: usize = memory.data(8 * 4, 16);
+
+/** dst[0..r) = src[0..r), r < 8 floats (a call to memory.copy costs more than the copy) */
+// @ts-ignore: decorator
+@inline function copy_cols(dst: usize, src: usize, r: i32): void {
+  let i = 0;
+  if (r >= 4) { v128.store(dst, v128.load(src)); i = 4; }
+  for (; i < r; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** C[M][0..r) for r < 8 remaining columns (a, b, c, bias at column n; strides in bytes). */
+function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: usize, b: usize, ldbB: usize,
+                          c: usize, ldcB: usize, bias: usize, mode: i32, act: i32): void {
+  // PANEL[k] = B[k][0..r) then zeros
+  let p = PANEL, q = b;
+  for (let k = 0; k < K; k++) {
+    v128.store(p, f32x4.splat(0)); v128.store(p, f32x4.splat(0), 16);
+    copy_cols(p, q, r);
+    p += 32;
+    q += ldbB;
+  }
+  v128.store(TAIL_BIAS, f32x4.splat(0)); v128.store(TAIL_BIAS, f32x4.splat(0), 16);
+  if (mode == GEMM_BIAS) copy_cols(TAIL_BIAS, bias, r);
+  let m = 0;
+  while (m < M) {
+    const rows = M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
+    const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
+    if (mode == GEMM_ACC) for (let i = 0; i < rows; i++) copy_cols(TAIL_C + (<usize>i << 5), cm + <usize>i * ldcB, r);
+    if (rows == 6) f32_gemm_6x8_simd(K, am, samB, sakB, PANEL, TAIL_C, 32, TAIL_BIAS, mode, act);
+    else if (rows == 4) f32_gemm_4x8_simd(K, am, samB, sakB, PANEL, 32, TAIL_C, 32, TAIL_BIAS, mode, act);
+    else f32_gemm_1x8_simd(K, am, sakB, PANEL, 32, TAIL_C, TAIL_BIAS, mode, act);
+    for (let i = 0; i < rows; i++) copy_cols(cm + <usize>i * ldcB, TAIL_C + (<usize>i << 5), r);
+    m += rows;
+  }
+}
+
 /** PANEL[k][0..8] = B[k][0..8] for k < K (b: &B[0][n], ldb in bytes). */
 function pack_panel8(K: i32, b: usize, ldb: usize): void {
   let p = PANEL;
@@ -271,6 +309,12 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
       f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
     }
     for (; m < M; m++) f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cn + <usize>m * ldcB, biasn, mode, act);
+  }
+  if (pack && n < N) {
+    // the last 1-7 columns: a zero-padded 8-wide panel, tiles computed into an 8-wide scratch
+    // tile and their valid columns copied out (padding lanes are computed and dropped)
+    gemm_tail_packed(M, N - n, K, a, samB, sakB, b + (<usize>n << 2), ldbB, c + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
+    return;
   }
   if (n < N4) {
     const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
