@@ -45,19 +45,7 @@ const LEAKY: f32 = 0.01;
 
 /** y[i] = f(y[i]) for i < n, in place. y: n floats. */
 export function act_forward(act: i32, y: usize, n: i32): void {
-  // one loop per activation: the activation's switch is taken once, not per vector
-  switch (act) {
-    case ACT_RELU: act_forward_as(ACT_RELU, y, n); break;
-    case ACT_LEAKY_RELU: act_forward_as(ACT_LEAKY_RELU, y, n); break;
-    case ACT_ELU: act_forward_as(ACT_ELU, y, n); break;
-    case ACT_TANH: act_forward_as(ACT_TANH, y, n); break;
-    case ACT_SIGMOID: act_forward_as(ACT_SIGMOID, y, n); break;
-    default: break;
-  }
-}
-
-// @ts-ignore: decorator
-@inline function act_forward_as(act: i32, y: usize, n: i32): void {
+  if (act == ACT_LINEAR) return;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const p = y + (<usize>i << 2);

@@ -123,26 +123,6 @@ function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
   v128.store(c5, act_store_simd(act, vacc5x0123)); v128.store(c5, act_store_simd(act, vacc5x4567), 16);
 }
 
-/** 4 rows x 4 columns. */
-function f32_gemm_4x4_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
-                           c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
-  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  let vacc0 = vinit(mode, bias, c), vacc1 = vinit(mode, bias, c1);
-  let vacc2 = vinit(mode, bias, c2), vacc3 = vinit(mode, bias, c3);
-  let a0 = a, a1 = a + sam, a2 = a1 + sam, a3 = a2 + sam;
-  for (let k = 0; k < K; k++) {
-    const vb = v128.load(b);
-    vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load32_splat(a0), vb));
-    vacc1 = f32x4.add(vacc1, f32x4.mul(v128.load32_splat(a1), vb));
-    vacc2 = f32x4.add(vacc2, f32x4.mul(v128.load32_splat(a2), vb));
-    vacc3 = f32x4.add(vacc3, f32x4.mul(v128.load32_splat(a3), vb));
-    a0 += sak; a1 += sak; a2 += sak; a3 += sak;
-    b += ldb;
-  }
-  v128.store(c, act_store_simd(act, vacc0)); v128.store(c1, act_store_simd(act, vacc1));
-  v128.store(c2, act_store_simd(act, vacc2)); v128.store(c3, act_store_simd(act, vacc3));
-}
-
 /** 1 row x 32 columns: two 64-byte lines of B per k and 8 accumulators, for single rows (batch-1
  *  inference): twice the independent adds of 1x16, whose 4 chains leave the adder waiting. */
 function f32_gemm_1x32_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
@@ -208,24 +188,6 @@ function f32_gemv_rows(N: i32, K: i32, a: usize, sak: usize, b: usize, ldb: usiz
   if (act != ACT_LINEAR) for (let j: usize = 0; j < NB; j += 16) v128.store(c + j, act_store_simd(act, v128.load(c + j)));
 }
 
-/** 1 row x 16 columns: a whole 64-byte line of B per k, for single rows (batch-1 inference). */
-function f32_gemm_1x16_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                            c: usize, bias: usize, mode: i32, act: i32): void {
-  let vacc0 = vinit(mode, bias, c), vacc1 = vinit(mode, bias + 16, c + 16);
-  let vacc2 = vinit(mode, bias + 32, c + 32), vacc3 = vinit(mode, bias + 48, c + 48);
-  for (let k = 0; k < K; k++) {
-    const va = v128.load32_splat(a);
-    vacc0 = f32x4.add(vacc0, f32x4.mul(va, v128.load(b)));
-    vacc1 = f32x4.add(vacc1, f32x4.mul(va, v128.load(b, 16)));
-    vacc2 = f32x4.add(vacc2, f32x4.mul(va, v128.load(b, 32)));
-    vacc3 = f32x4.add(vacc3, f32x4.mul(va, v128.load(b, 48)));
-    a += sak;
-    b += ldb;
-  }
-  v128.store(c, act_store_simd(act, vacc0)); v128.store(c, act_store_simd(act, vacc1), 16);
-  v128.store(c, act_store_simd(act, vacc2), 32); v128.store(c, act_store_simd(act, vacc3), 48);
-}
-
 /** 1 row x 8 columns. */
 function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
                            c: usize, bias: usize, mode: i32, act: i32): void {
@@ -238,18 +200,6 @@ function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
     b += ldb;
   }
   v128.store(c, act_store_simd(act, vacc0123)); v128.store(c, act_store_simd(act, vacc4567), 16);
-}
-
-/** 1 row x 4 columns. */
-function f32_gemm_1x4_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                           c: usize, bias: usize, mode: i32, act: i32): void {
-  let vacc = vinit(mode, bias, c);
-  for (let k = 0; k < K; k++) {
-    vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(a), v128.load(b)));
-    a += sak;
-    b += ldb;
-  }
-  v128.store(c, act_store_simd(act, vacc));
 }
 
 /** 1 row x 1 column, scalar: the tail of every tile, in the same sum order. */
@@ -344,26 +294,21 @@ function pack_panel8(K: i32, b: usize, ldb: usize): void {
 function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
                     c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
-  const N8 = N & ~7, N4 = N & ~3, M4 = M & ~3;
+  const N8 = N & ~7;
   let n = 0;
   if (M < 4) {
-    // single rows read B row by row: 16 columns use each 64-byte line of B whole
-    // one row and a wide C: stream B row by row (8 rows per pass over C) rather than in 16- or
-    // 32-column strips that touch one or two lines per row at a stride of N floats; measured on the
-    // dense784 batch-1 model: 60 -> 47 us (strips) for the same bits
+    // one row and a wide C: stream B row by row (8 rows per pass over C) rather than in column
+    // strips that touch one or two lines per row at a stride of N floats; measured on the
+    // dense784 batch-1 model: 60 -> 47 us, the same bits
     if (M == 1 && (N & 3) == 0 && N >= 64) {
       f32_gemv_rows(N, K, a, sakB, b, ldbB, c, bias, mode, act);
       return;
     }
-    const N32 = N & ~31, N16 = N & ~15;
+    // a few rows: 32-column strips, two 64-byte lines of B per k
+    const N32 = N & ~31;
     for (; n < N32; n += 32) {
       for (let m = 0; m < M; m++) {
         f32_gemm_1x32_simd(K, a + <usize>m * samB, sakB, b + (<usize>n << 2), ldbB, c + <usize>m * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
-      }
-    }
-    for (; n < N16; n += 16) {
-      for (let m = 0; m < M; m++) {
-        f32_gemm_1x16_simd(K, a + <usize>m * samB, sakB, b + (<usize>n << 2), ldbB, c + <usize>m * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
       }
     }
   }
@@ -375,9 +320,11 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   for (; n < N8; n += 8) {
     let bn = b + (<usize>n << 2), ldbN = ldbB;
     const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
-    if (pack) { pack_panel8(K, bn, ldbB); bn = PANEL; ldbN = 32; }
     let m = 0;
     if (pack) {
+      pack_panel8(K, bn, ldbB);
+      bn = PANEL;
+      ldbN = 32;
       for (; m + 6 <= M; m += 6) {
         f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
       }
@@ -387,26 +334,9 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
     }
     for (; m < M; m++) f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cn + <usize>m * ldcB, biasn, mode, act);
   }
-  if (pack && n < N) {
-    // the last 1-7 columns: a zero-padded 8-wide panel, tiles computed into an 8-wide scratch
-    // tile and their valid columns copied out (padding lanes are computed and dropped)
-    gemm_tail_packed(M, N - n, K, a, samB, sakB, b + (<usize>n << 2), ldbB, c + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
-    return;
-  }
-  if (n < N4) {
-    const bn = b + (<usize>n << 2), cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
-    let m = 0;
-    for (; m < M4; m += 4) {
-      f32_gemm_4x4_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbB, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
-    }
-    for (; m < M; m++) f32_gemm_1x4_simd(K, a + <usize>m * samB, sakB, bn, ldbB, cn + <usize>m * ldcB, biasn, mode, act);
-    n += 4;
-  }
-  for (; n < N; n++) {
-    for (let m = 0; m < M; m++) {
-      f32_gemm_1x1_scalar(K, a + <usize>m * samB, sakB, b + (<usize>n << 2), ldbB, c + <usize>m * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
-    }
-  }
+  // the last 1-7 columns: a zero-padded 8-wide panel, tiles computed into an 8-wide scratch tile
+  // and their valid columns copied out (the padding lanes are computed and dropped)
+  if (n < N) gemm_tail_packed(M, N - n, K, a, samB, sakB, b + (<usize>n << 2), ldbB, c + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
 }
 
 /** The same product, scalar and untiled: the in-module oracle the SIMD path is checked against. */

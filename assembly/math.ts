@@ -26,71 +26,76 @@ const P5: f32 = 5.0000001201e-1;
 // whose NaN and -0 rules cost V8 about 7 instructions each; a NaN input stays NaN in both.
 const MAGIC: f32 = 12582912.0;
 
-const T0: f32 = -5.70498872745e-3;
-const T1: f32 = 2.06390887954e-2;
-const T2: f32 = -5.37397155531e-2;
-const T3: f32 = 1.33314422036e-1;
-const T4: f32 = -3.33332819422e-1;
-const TANH_SMALL: f32 = 0.625;
-// the f32x4 constants live in a static table and are read with load32_splat: one broadcast
-// load each, where a v128.const costs V8 several instructions to build on every use
-const K_TABLE: usize = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, T0, T1, T2, T3, T4, TANH_SMALL, 1.0, 2.0]);
+// tanh(x): Eigen's rational approximation x P(x^2) / Q(x^2), degrees 13 / 6, the one TF.js and
+// ONNX Runtime's MLAS use (see: Eigen generic_fast_tanh_float). x is clamped to +-7.9053111, where
+// the quotient reaches +-1; below |x| = 0.0004 tanh(x) = x to within float precision. Measured
+// against float64 tanh on every 7th float in [3e-5, 10]: at most 6.4 ulp (near |x| = 5.77). One
+// division and no branch: it replaced Cephes' two-branch form (polynomial below 0.625, then
+// 1 - 2 / (exp(2|x|) + 1)), which was within 2 ulp but cost about twice as much per vector.
+const RT_CLAMP: f32 = 7.90531110763549805;
+const RT_NCLAMP: f32 = -7.90531110763549805;
+const RT_TINY: f32 = 0.0004;
+const RA1: f32 = 4.89352455891786e-03;
+const RA3: f32 = 6.37261928875436e-04;
+const RA5: f32 = 1.48572235717979e-05;
+const RA7: f32 = 5.12229709037114e-08;
+const RA9: f32 = -8.60467152213735e-11;
+const RA11: f32 = 2.00018790482477e-13;
+const RA13: f32 = -2.76076847742355e-16;
+const RB0: f32 = 4.89352518554385e-03;
+const RB2: f32 = 2.26843463243900e-03;
+const RB4: f32 = 1.18534705686654e-04;
+const RB6: f32 = 1.19825839466702e-06;
+// The f32x4 constants live in a static table and are read with load32_splat: one broadcast load
+// each, where a v128.const costs V8 several instructions to build on every use (measured: tanh
+// 25% and sigmoid 30% faster). kv(I_NAME) is the splat of NAME.
+const K_TABLE: usize = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, MAGIC, LN2_HI, LN2_LO, P0, P1, P2, P3, P4, P5, RT_CLAMP, RT_NCLAMP, RT_TINY, RA1, RA3, RA5, RA7, RA9, RA11, RA13, RB0, RB2, RB4, RB6, 1.0, reinterpret<f32>(127)]);
+const I_EXP_LO = 0;
+const I_EXP_HI = 1;
+const I_LOG2E = 2;
+const I_MAGIC = 3;
+const I_LN2_HI = 4;
+const I_LN2_LO = 5;
+const I_P0 = 6;
+const I_P1 = 7;
+const I_P2 = 8;
+const I_P3 = 9;
+const I_P4 = 10;
+const I_P5 = 11;
+const I_RT_CLAMP = 12;
+const I_RT_NCLAMP = 13;
+const I_RT_TINY = 14;
+const I_RA1 = 15;
+const I_RA3 = 16;
+const I_RA5 = 17;
+const I_RA7 = 18;
+const I_RA9 = 19;
+const I_RA11 = 20;
+const I_RA13 = 21;
+const I_RB0 = 22;
+const I_RB2 = 23;
+const I_RB4 = 24;
+const I_RB6 = 25;
+const I_ONE = 26;
+const I_I127 = 27;   // the i32 127 (the exponent bias), stored by its bits
 // @ts-ignore: decorator
-@inline function k_EXP_LO(): v128 { return v128.load32_splat(K_TABLE, 0); }
-// @ts-ignore: decorator
-@inline function k_EXP_HI(): v128 { return v128.load32_splat(K_TABLE, 4); }
-// @ts-ignore: decorator
-@inline function k_LOG2E(): v128 { return v128.load32_splat(K_TABLE, 8); }
-// @ts-ignore: decorator
-@inline function k_MAGIC(): v128 { return v128.load32_splat(K_TABLE, 12); }
-// @ts-ignore: decorator
-@inline function k_LN2_HI(): v128 { return v128.load32_splat(K_TABLE, 16); }
-// @ts-ignore: decorator
-@inline function k_LN2_LO(): v128 { return v128.load32_splat(K_TABLE, 20); }
-// @ts-ignore: decorator
-@inline function k_P0(): v128 { return v128.load32_splat(K_TABLE, 24); }
-// @ts-ignore: decorator
-@inline function k_P1(): v128 { return v128.load32_splat(K_TABLE, 28); }
-// @ts-ignore: decorator
-@inline function k_P2(): v128 { return v128.load32_splat(K_TABLE, 32); }
-// @ts-ignore: decorator
-@inline function k_P3(): v128 { return v128.load32_splat(K_TABLE, 36); }
-// @ts-ignore: decorator
-@inline function k_P4(): v128 { return v128.load32_splat(K_TABLE, 40); }
-// @ts-ignore: decorator
-@inline function k_P5(): v128 { return v128.load32_splat(K_TABLE, 44); }
-// @ts-ignore: decorator
-@inline function k_T0(): v128 { return v128.load32_splat(K_TABLE, 48); }
-// @ts-ignore: decorator
-@inline function k_T1(): v128 { return v128.load32_splat(K_TABLE, 52); }
-// @ts-ignore: decorator
-@inline function k_T2(): v128 { return v128.load32_splat(K_TABLE, 56); }
-// @ts-ignore: decorator
-@inline function k_T3(): v128 { return v128.load32_splat(K_TABLE, 60); }
-// @ts-ignore: decorator
-@inline function k_T4(): v128 { return v128.load32_splat(K_TABLE, 64); }
-// @ts-ignore: decorator
-@inline function k_TANH_SMALL(): v128 { return v128.load32_splat(K_TABLE, 68); }
-// @ts-ignore: decorator
-@inline function k_ONE(): v128 { return v128.load32_splat(K_TABLE, 72); }
-// @ts-ignore: decorator
-@inline function k_TWO(): v128 { return v128.load32_splat(K_TABLE, 76); }
+@inline function kv(i: i32): v128 { return v128.load32_splat(K_TABLE + (<usize>i << 2)); }
 
 // @ts-ignore: decorator
 @inline export function f32_exp_simd(x: v128): v128 {
-  x = f32x4.pmin(f32x4.pmax(x, k_EXP_LO()), k_EXP_HI());
-  const t = f32x4.add(f32x4.mul(x, k_LOG2E()), k_MAGIC());
-  const n = f32x4.sub(t, k_MAGIC());
-  let r = f32x4.sub(x, f32x4.mul(n, k_LN2_HI()));
-  r = f32x4.sub(r, f32x4.mul(n, k_LN2_LO()));
-  let p = k_P0();
-  p = f32x4.add(f32x4.mul(p, r), k_P1());
-  p = f32x4.add(f32x4.mul(p, r), k_P2());
-  p = f32x4.add(f32x4.mul(p, r), k_P3());
-  p = f32x4.add(f32x4.mul(p, r), k_P4());
-  p = f32x4.add(f32x4.mul(p, r), k_P5());
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  return f32x4.mul(p, i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23));
+  x = f32x4.pmin(f32x4.pmax(x, kv(I_EXP_LO)), kv(I_EXP_HI));
+  const t = f32x4.add(f32x4.mul(x, kv(I_LOG2E)), kv(I_MAGIC));
+  const n = f32x4.sub(t, kv(I_MAGIC));
+  let r = f32x4.sub(x, f32x4.mul(n, kv(I_LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, kv(I_LN2_LO)));
+  let p = kv(I_P0);
+  p = f32x4.add(f32x4.mul(p, r), kv(I_P1));
+  p = f32x4.add(f32x4.mul(p, r), kv(I_P2));
+  p = f32x4.add(f32x4.mul(p, r), kv(I_P3));
+  p = f32x4.add(f32x4.mul(p, r), kv(I_P4));
+  p = f32x4.add(f32x4.mul(p, r), kv(I_P5));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), kv(I_ONE));
+  return f32x4.mul(p, i32x4.shl(i32x4.add(t, kv(I_I127)), 23));
 }
 
 // @ts-ignore: decorator
@@ -116,48 +121,48 @@ const K_TABLE: usize = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, MAGIC, LN2_HI, L
 
 // @ts-ignore: decorator
 @inline export function f32_tanh_simd(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const isSmall = f32x4.lt(ax, k_TANH_SMALL());
-  // the two branches are taken per vector only when its lanes need them (same values either way)
-  let big = x;
-  if (v128.any_true(v128.not(isSmall))) {
-    const e = f32_exp_simd(f32x4.add(ax, ax));
-    const one = k_ONE();
-    big = f32x4.sub(one, f32x4.div(k_TWO(), f32x4.add(e, one)));
-    big = v128.or(big, v128.xor(x, ax));   // the sign bit of x onto |tanh|
-    if (!v128.any_true(isSmall)) return big;
-  }
-  const z = f32x4.mul(x, x);
-  let p = k_T0();
-  p = f32x4.add(f32x4.mul(p, z), k_T1());
-  p = f32x4.add(f32x4.mul(p, z), k_T2());
-  p = f32x4.add(f32x4.mul(p, z), k_T3());
-  p = f32x4.add(f32x4.mul(p, z), k_T4());
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
-  return v128.bitselect(small, big, isSmall);
+  const c = f32x4.pmin(f32x4.pmax(x, kv(I_RT_NCLAMP)), kv(I_RT_CLAMP));
+  const z = f32x4.mul(c, c);
+  let p = kv(I_RA13);
+  p = f32x4.add(f32x4.mul(p, z), kv(I_RA11));
+  p = f32x4.add(f32x4.mul(p, z), kv(I_RA9));
+  p = f32x4.add(f32x4.mul(p, z), kv(I_RA7));
+  p = f32x4.add(f32x4.mul(p, z), kv(I_RA5));
+  p = f32x4.add(f32x4.mul(p, z), kv(I_RA3));
+  p = f32x4.add(f32x4.mul(p, z), kv(I_RA1));
+  p = f32x4.mul(p, c);
+  let q = kv(I_RB6);
+  q = f32x4.add(f32x4.mul(q, z), kv(I_RB4));
+  q = f32x4.add(f32x4.mul(q, z), kv(I_RB2));
+  q = f32x4.add(f32x4.mul(q, z), kv(I_RB0));
+  return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), kv(I_RT_TINY)));
 }
 
 // @ts-ignore: decorator
 @inline export function f32_tanh_scalar(x: f32): f32 {
-  const ax = abs<f32>(x);
-  if (ax < TANH_SMALL) {
-    const z = x * x;
-    let p = T0;
-    p = p * z + T1;
-    p = p * z + T2;
-    p = p * z + T3;
-    p = p * z + T4;
-    return p * z * x + x;
-  }
-  const e = f32_exp_scalar(ax + ax);
-  const big = <f32>1.0 - <f32>2.0 / (e + <f32>1.0);
-  return x < 0 ? -big : big;
+  if (abs<f32>(x) < RT_TINY) return x;
+  let c = x < RT_NCLAMP ? RT_NCLAMP : x;
+  c = RT_CLAMP < c ? RT_CLAMP : c;
+  const z = c * c;
+  let p = RA13;
+  p = p * z + RA11;
+  p = p * z + RA9;
+  p = p * z + RA7;
+  p = p * z + RA5;
+  p = p * z + RA3;
+  p = p * z + RA1;
+  p = p * c;
+  let q = RB6;
+  q = q * z + RB4;
+  q = q * z + RB2;
+  q = q * z + RB0;
+  return p / q;
 }
 
 // sigmoid(x) = 1 / (1 + exp(-x)); exp is clamped, so the result stays in (0, 1].
 // @ts-ignore: decorator
 @inline export function f32_sigmoid_simd(x: v128): v128 {
-  const one = f32x4.splat(1.0);
+  const one = kv(I_ONE);
   return f32x4.div(one, f32x4.add(one, f32_exp_simd(f32x4.neg(x))));
 }
 

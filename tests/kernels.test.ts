@@ -135,9 +135,9 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
 });
 
 // ---- activations -------------------------------------------------------------------------------
-/** Inputs: special values (both signs), the tanh branch boundary, the exp clamp, plus seeded sweeps. */
+/** Inputs: special values (both signs), tanh's tiny-input and clamp boundaries, the exp clamp, plus seeded sweeps. */
 function activationInputs(seed: number): Float32Array {
-  const special = [0, 1e-8, 1e-3, 0.5, 0.625, 0.62499994, 0.62500006, 1, 5, 9, 20, 44.2, 87.33654, 88, 88.37626, 100, 1e-40];
+  const special = [0, 1e-8, 1e-3, 0.0004, 0.00039999998, 0.5, 0.625, 1, 5, 5.7748613, 7.905311, 7.9053116, 9, 20, 44.2, 87.33654, 88, 88.37626, 100, 1e-40];
   const xs: number[] = [];
   for (const v of special) xs.push(v, -v);
   const r = new Rng(seed);
@@ -149,8 +149,10 @@ function activationInputs(seed: number): Float32Array {
 
 /**
  * Error bound of act_forward against the float64 oracle, per activation, from how math.ts computes it:
- * linear/relu are exact; leakyRelu is one rounded product with 0.01f (<= 1 ulp); tanh and sigmoid are a
- * Cephes polynomial / exp with a few roundings (<= 2 ulp); sigmoid's exp input is clamped to [-87.3, 88.4],
+ * linear/relu are exact; leakyRelu is one rounded product with 0.01f (<= 1 ulp); sigmoid is a Cephes exp
+ * with a few roundings (<= 2 ulp); tanh is Eigen's 13/6 rational approximation (the one TF.js and ORT's
+ * MLAS use), whose error peaks near |x| = 5.77 at 6.4 ulp (a sweep of every 7th float in [3e-5, 10]
+ * against Math.tanh): 7 ulp; sigmoid's exp input is clamped to [-87.3, 88.4],
  * so below ~2^-126 the output is the clamped value (absolute error < 2^-126). elu computes exp(x) - 1,
  * not expm1, so near 0 its RELATIVE error is large, but its absolute error stays below half an ulp of 1.
  */
@@ -158,7 +160,7 @@ function forwardTol(act: string, ref: number): number {
   switch (act) {
     case 'linear': case 'relu': return 0;
     case 'leakyRelu': return ulp32(ref);
-    case 'tanh': return 2 * ulp32(ref);
+    case 'tanh': return 7 * ulp32(ref);
     case 'sigmoid': return 2 * ulp32(ref) + MIN_NORMAL32;
     case 'elu': return ref > 0 ? 0 : 2 * ulp32(ref) + 2 ** -24;
     default: throw new Error(act);

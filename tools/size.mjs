@@ -1,7 +1,7 @@
 // size.mjs: what a user ships to score with this package (W4 "bundle" in ../shared/bench/workloads.json).
 // Bundles a minimal scoring script (import { Autoencoder } from 'autoencoder'; load a model from
 // bytes; score one row) with esbuild --bundle --minify --format=esm, twice:
-//   browser   the "browser" condition: dist/bindings/browser.js, kernels inlined as base64 (one file)
+//   browser   the "browser" condition: dist/bindings/browser.js, kernels inlined as hex (one file)
 //   workerd   the "workerd" condition, as wrangler bundles a Worker: dist/bindings/worker.js, with
 //             `import ... from './kernels.wasm'` kept and kernels.wasm emitted beside the bundle
 // and prints raw and gzip -9 sizes (gzip -9 -n, else zlib level 9; each file on its own) of kernels.wasm
@@ -126,7 +126,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } else {
     const rows = [
       ['kernels.wasm alone', s.wasm.raw, s.wasm.gzip],
-      ['browser bundle (wasm inlined as base64)', s.browser.raw, s.browser.gzip],
+      ['browser bundle (wasm inlined as hex)   ', s.browser.raw, s.browser.gzip],
       ['workerd bundle (JS only)', s.workerd.js.raw, s.workerd.js.gzip],
       ['workerd bundle + kernels.wasm', s.workerd.raw, s.workerd.gzip],
     ];
