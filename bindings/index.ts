@@ -171,25 +171,21 @@ export class Autoencoder {
       throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${k.nParams} and ${k.nState}`);
     }
     const D = h.spec.inputDim;
-    // copy into a fresh, aligned buffer (a Node Buffer's slice() would share its pool)
-    const floats = new Float32Array(new Uint8Array(bytes.subarray(h.floatsAt, bytes.length - 4)).buffer);
-    // a matching checksum proves integrity, not sense: refuse values no save() writes
-    const mark2 = k.mark();
-    const fp = k.alloc(floats.length * 4);
-    k.f32(fp, floats.length).set(floats);
-    const bad = k.x.ae_find_nonfinite(fp, floats.length);
-    k.release(mark2);
-    if (bad >= 0) throw new AutoencoderError(`the model file is corrupted: float ${bad} of its weights is not a finite number`);
-    let at = 0;
-    if (h.spec.normalize !== 'none') {
-      const scale = floats.subarray(D, 2 * D);
-      if (scale.some((v) => !(v > 0))) throw new AutoencoderError('the model file is corrupted: a normalizer scale is not positive');
-      k.f32(k.normA, D).set(floats.subarray(0, D));
-      k.f32(k.normB, D).set(scale);
-      at = 2 * D;
+    // the floats go from the file straight to where they live (byte copies: the file's floats need
+    // not be 4-byte aligned), then are checked in place; a failed load discards this kernel whole
+    const norm = h.spec.normalize !== 'none';
+    const regions: [number, number][] = norm ? [[k.normA, D], [k.normB, D]] : [];
+    regions.push([k.params, k.nParams], [k.state, k.nState]);
+    let at = h.floatsAt, index = 0;
+    for (const [ptr, n] of regions) {
+      k.u8(ptr, n * 4).set(bytes.subarray(at, at + n * 4));
+      // a matching checksum proves integrity, not sense: refuse values no save() writes
+      const bad = n > 0 ? k.x.ae_find_nonfinite(ptr, n) : -1;
+      if (bad >= 0) throw new AutoencoderError(`the model file is corrupted: float ${index + bad} of its weights is not a finite number`);
+      at += n * 4;
+      index += n;
     }
-    k.paramsView().set(floats.subarray(at, at + k.nParams));
-    k.stateView().set(floats.subarray(at + k.nParams));
+    if (norm && k.f32(k.normB, D).some((v) => !(v > 0))) throw new AutoencoderError('the model file is corrupted: a normalizer scale is not positive');
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
     k.x.ae_seed(k.ctx, h.spec.seed);
