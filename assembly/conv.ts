@@ -8,7 +8,7 @@
 // PT/PL padding before (top/left).
 
 import { ACT_LINEAR, act_forward } from './act';
-import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_transpose } from './gemm';
+import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_transpose } from './gemm';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -123,10 +123,50 @@ function f32_gemv_rows(R: i32, F: i32, K: i32, a: usize, kt: usize, b: usize, y:
 function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                           KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, kt: usize, b: usize): void {
   const KC = KH * KW * C;
+  const cb = <usize>C << 2;
+  // columns whose taps are all inside the row: ow*SW - PL >= 0 and ow*SW - PL + KW - 1 < W
+  const owLo = min(OW, (PL + SW - 1) / SW), owHi = max(owLo, min(OW, (W - KW + PL) / SW + 1));
   for (let oh = 0; oh < OH; oh++) {
-    for (let ow = 0; ow < OW; ow++) {
-      for (let f = 0; f < F; f++) {
-        const wf = kt + (<usize>(f * KC) << 2);
+    for (let f = 0; f < F; f++) {
+      const wf = kt + (<usize>(f * KC) << 2), bf = load<f32>(b + (<usize>f << 2));
+      let ow = 0;
+      while (ow < OW) {
+        if (ow >= owLo && ow + 8 <= owHi) {
+          // eight interior pixels at once: eight independent sums (each in the one-pixel order)
+          let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
+          let v4 = f32x4.splat(0), v5 = f32x4.splat(0), v6 = f32x4.splat(0), v7 = f32x4.splat(0);
+          const step = <usize>SW * cb;
+          for (let kh = 0; kh < KH; kh++) {
+            const ih = oh * SH + kh - PT;
+            if (ih < 0 || ih >= H) continue;
+            for (let kw = 0; kw < KW; kw++) {
+              const x0 = xs + <usize>(ih * W + ow * SW + kw - PL) * cb, wp = wf + (<usize>((kh * KW + kw) * C) << 2);
+              const x4 = x0 + 4 * step;
+              for (let c: usize = 0; c < cb; c += 16) {
+                const w = v128.load(wp + c);
+                v0 = f32x4.add(v0, f32x4.mul(v128.load(x0 + c), w));
+                v1 = f32x4.add(v1, f32x4.mul(v128.load(x0 + step + c), w));
+                v2 = f32x4.add(v2, f32x4.mul(v128.load(x0 + 2 * step + c), w));
+                v3 = f32x4.add(v3, f32x4.mul(v128.load(x0 + 3 * step + c), w));
+                v4 = f32x4.add(v4, f32x4.mul(v128.load(x4 + c), w));
+                v5 = f32x4.add(v5, f32x4.mul(v128.load(x4 + step + c), w));
+                v6 = f32x4.add(v6, f32x4.mul(v128.load(x4 + 2 * step + c), w));
+                v7 = f32x4.add(v7, f32x4.mul(v128.load(x4 + 3 * step + c), w));
+              }
+            }
+          }
+          const y0 = ys + (<usize>((oh * OW + ow) * F + f) << 2), fb = <usize>F << 2;
+          store<f32>(y0, hsum(v0) + bf);
+          store<f32>(y0 + fb, hsum(v1) + bf);
+          store<f32>(y0 + 2 * fb, hsum(v2) + bf);
+          store<f32>(y0 + 3 * fb, hsum(v3) + bf);
+          store<f32>(y0 + 4 * fb, hsum(v4) + bf);
+          store<f32>(y0 + 5 * fb, hsum(v5) + bf);
+          store<f32>(y0 + 6 * fb, hsum(v6) + bf);
+          store<f32>(y0 + 7 * fb, hsum(v7) + bf);
+          ow += 8;
+          continue;
+        }
         let vacc = f32x4.splat(0);
         for (let kh = 0; kh < KH; kh++) {
           const ih = oh * SH + kh - PT;
@@ -140,11 +180,62 @@ function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32,
             }
           }
         }
-        const acc = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
-        store<f32>(ys + (<usize>((oh * OW + ow) * F + f) << 2), acc + load<f32>(b + (<usize>f << 2)));
+        store<f32>(ys + (<usize>((oh * OW + ow) * F + f) << 2), hsum(vacc) + bf);
+        ow++;
       }
     }
   }
+}
+
+/**
+ * Direct conv for one input channel and F a multiple of 32 (a first layer on images or series):
+ * each pixel's F outputs in registers, 32 at a time, each tap's input value splat across them.
+ * The sum order is the im2col GEMM's (bias, then taps kh, kw in order; a padding tap, a zero
+ * product there, is skipped here), without the patch matrix: with one channel im2col writes 9
+ * scalars per pixel to feed a K = 9 product, and costs more than the product.
+ */
+function conv_direct_c1(xs: usize, ys: usize, H: i32, W: i32, OH: i32, OW: i32, F: i32,
+                        KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32): void {
+  const fb = <usize>F << 2;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      const yp = ys + <usize>(oh * OW + ow) * fb;
+      for (let f: usize = 0; f < fb; f += 128) {
+        const bp = b + f;
+        let v0 = v128.load(bp), v1 = v128.load(bp, 16), v2 = v128.load(bp, 32), v3 = v128.load(bp, 48);
+        let v4 = v128.load(bp, 64), v5 = v128.load(bp, 80), v6 = v128.load(bp, 96), v7 = v128.load(bp, 112);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * SH + kh - PT;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * SW + kw - PL;
+            if (iw < 0 || iw >= W) continue;
+            const xv = v128.load32_splat(xs + (<usize>(ih * W + iw) << 2));
+            const kp = K + <usize>(kh * KW + kw) * fb + f;
+            v0 = f32x4.add(v0, f32x4.mul(xv, v128.load(kp)));
+            v1 = f32x4.add(v1, f32x4.mul(xv, v128.load(kp, 16)));
+            v2 = f32x4.add(v2, f32x4.mul(xv, v128.load(kp, 32)));
+            v3 = f32x4.add(v3, f32x4.mul(xv, v128.load(kp, 48)));
+            v4 = f32x4.add(v4, f32x4.mul(xv, v128.load(kp, 64)));
+            v5 = f32x4.add(v5, f32x4.mul(xv, v128.load(kp, 80)));
+            v6 = f32x4.add(v6, f32x4.mul(xv, v128.load(kp, 96)));
+            v7 = f32x4.add(v7, f32x4.mul(xv, v128.load(kp, 112)));
+          }
+        }
+        const o = yp + f;
+        v128.store(o, act_store_simd(act, v0)); v128.store(o, act_store_simd(act, v1), 16);
+        v128.store(o, act_store_simd(act, v2), 32); v128.store(o, act_store_simd(act, v3), 48);
+        v128.store(o, act_store_simd(act, v4), 64); v128.store(o, act_store_simd(act, v5), 80);
+        v128.store(o, act_store_simd(act, v6), 96); v128.store(o, act_store_simd(act, v7), 112);
+      }
+    }
+  }
+}
+
+/** (l0 + l1) + (l2 + l3) */
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /** Samples per im2col + GEMM group: as many as fit in the patch scratch (colcap floats), at least 1. */
@@ -169,6 +260,12 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
   }
   const G = group(R, P * KC, colcap);
   if (F < 4) f32_transpose(kt, K, KC, F);
+  if (C == 1 && (F & 31) == 0) {
+    for (let s = 0; s < R; s++) {
+      conv_direct_c1(x + (<usize>(s * IN) << 2), y + (<usize>(s * P * F) << 2), H, W, OH, OW, F, KH, KW, SH, SW, PT, PL, K, b, act);
+    }
+    return;
+  }
   if (F < 4 && (C & 3) == 0) {
     for (let s = 0; s < R; s++) {
       conv_direct_fewf(x + (<usize>(s * IN) << 2), y + (<usize>(s * P * F) << 2), H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, kt, b);

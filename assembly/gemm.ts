@@ -19,7 +19,7 @@ import { ACT_LINEAR, ACT_RELU, act_scalar, act_simd } from './act';
 function act_v128(act: i32, x: v128): v128 { return act_simd(act, x); }
 function act_f32(act: i32, x: f32): f32 { return act_scalar(act, x); }
 // @ts-ignore: decorator
-@inline function act_store_simd(act: i32, x: v128): v128 {
+@inline export function act_store_simd(act: i32, x: v128): v128 {
   if (act == ACT_LINEAR) return x;
   if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
   return act_v128(act, x);
