@@ -6,7 +6,7 @@
 
 import { C_RNG } from './arena';
 import { act_backward, act_forward } from './act';
-import { f32_gemm, f32_gemm_scalar } from './gemm';
+import { f32_gemm, f32_gemm_bt, f32_gemm_scalar } from './gemm';
 import { loss_backward, loss_rows } from './loss';
 import { find_nonfinite, find_outside01, norm_apply, norm_fit, norm_invert } from './norm';
 import { rng_normal, rng_seed, rng_uniform } from './rng';
@@ -114,6 +114,11 @@ export function ae_add_noise(ctx: usize, p: usize, n: i32, std: f32, lo: f32, hi
 /** C[M][N] = act(init + A.B) (see gemm.ts for strides, modes and act), tiled SIMD. */
 export function ae_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   f32_gemm(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
+}
+
+/** The same with B given transposed: B[k][n] = bt[n * ldbt + k] (dX = dY . W^T in the backward pass). */
+export function ae_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, bt: usize, ldbt: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  f32_gemm_bt(M, N, K, a, sam, sak, bt, ldbt, c, ldc, bias, mode, act);
 }
 
 /** The same product, scalar. */

@@ -8,7 +8,7 @@
 // PT/PL padding before (top/left).
 
 import { ACT_LINEAR, act_forward } from './act';
-import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_transpose } from './gemm';
+import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -287,14 +287,13 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
 /**
  * conv backward for R samples, d = dLoss/dZ [R][OH*OW*F] (activation already undone).
  * Writes dK [KC][F] and db [F] (overwrite) and, when dx != 0, dx [R][H*W*C].
- * kt: scratch for K^T [F][KC]; col: patch scratch of colcap floats.
+ * col: patch scratch of colcap floats. dcol = dZ . K^T reads K transposed in place (f32_gemm_bt).
  */
 export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
                               OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
-                              K: usize, kt: usize, col: usize, colcap: i32): void {
+                              K: usize, col: usize, colcap: i32): void {
   const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
   f32_colsum(db, d, R * P, F);
-  if (dx != 0) f32_transpose(kt, K, KC, F);
   const G = group(R, P * KC, colcap);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
@@ -308,7 +307,7 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
     else f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     if (dx == 0) continue;
     // dcol = dZ . K^T, then scatter back onto each sample's input grid
-    f32_gemm(g * P, KC, F, dg, F, 1, kt, KC, col, KC, 0, GEMM_ZERO, ACT_LINEAR);
+    f32_gemm_bt(g * P, KC, F, dg, F, 1, K, F, col, KC, 0, GEMM_ZERO, ACT_LINEAR);
     const dxg = dx + (<usize>(s0 * IN) << 2);
     memory.fill(dxg, 0, <usize>(g * IN) << 2);
     for (let i = 0; i < g; i++) {
@@ -319,19 +318,18 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
 
 /**
  * Transposed conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F]. K: [KH*KW*F][C] (Keras
- * [kh][kw][out][in]); kt: scratch for K^T [C][KH*KW*F]; col: patch scratch of colcap floats. PT/PL are
+ * [kh][kw][out][in]), read transposed in place (f32_gemm_bt); col: patch scratch of colcap floats. PT/PL are
  * the padding of the forward conv that maps y's grid onto x's.
  */
 export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
-                              kt: usize, col: usize, colcap: i32): void {
+                              col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
-  f32_transpose(kt, K, KF, C);
   const G = group(R, HW * KF, colcap);
   memory.fill(y, 0, <usize>(R * P * F) << 2);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
-    f32_gemm(g * HW, KF, C, x + (<usize>(s0 * IN) << 2), C, 1, kt, KF, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
+    f32_gemm_bt(g * HW, KF, C, x + (<usize>(s0 * IN) << 2), C, 1, K, C, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
     for (let i = 0; i < g; i++) {
       col2im(col + (<usize>(i * HW * KF) << 2), OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, y + (<usize>((s0 + i) * P * F) << 2));
     }

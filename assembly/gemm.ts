@@ -223,16 +223,31 @@ function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
  */
 export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
                          c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  gemm_kblocks(M, N, K, a, sam, sak, b, ldb, false, c, ldc, bias, mode, act);
+}
+
+/**
+ * The same with B given transposed: B[k][n] = bt[n][k] (bt row stride ldbt, in elements), so
+ * dX = dY . W^T reads W where it lies, no transposed copy. The transpose happens as each 8-column
+ * panel is packed (4 x 4 blocks through shuffles), a step the product makes anyway; same sums.
+ */
+export function f32_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, bt: usize, ldbt: i32,
+                            c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  gemm_kblocks(M, N, K, a, sam, sak, bt, ldbt, true, c, ldc, bias, mode, act);
+}
+
+function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
+                      c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   // K in blocks of KB: a block's 8-column strip of B (KB x 8 floats) stays in L1 while every row
   // block of A passes over it. Later blocks accumulate into C, so each element still sums init, then
   // k = 0..K-1 in order (an f32 store and reload is exact): the same bits as one pass.
   for (let k0 = 0; k0 < K; k0 += KB) {
     const kb = min(KB, K - k0);
     const last = k0 + kb >= K;
-    gemm_block(M, N, kb, a + (<usize>(k0 * sak) << 2), sam, sak, b + (<usize>(k0 * ldb) << 2), ldb, c, ldc, bias,
+    gemm_block(M, N, kb, a + (<usize>(k0 * sak) << 2), sam, sak, b + (<usize>(bt ? k0 : k0 * ldb) << 2), ldb, bt, c, ldc, bias,
                k0 == 0 ? mode : GEMM_ACC, last ? act : ACT_LINEAR);
   }
-  if (K == 0) gemm_block(M, N, 0, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
+  if (K == 0) gemm_block(M, N, 0, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act);
 }
 
 const KB = 256;
@@ -254,15 +269,20 @@ const TAIL_BIAS: usize = memory.data(8 * 4, 16);
 }
 
 /** C[M][0..r) for r < 8 remaining columns (a, b, c, bias at column n; strides in bytes). */
-function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: usize, b: usize, ldbB: usize,
+function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: usize, b: usize, ldbB: usize, bt: bool,
                           c: usize, ldcB: usize, bias: usize, mode: i32, act: i32): void {
-  // PANEL[k] = B[k][0..r) then zeros
+  // PANEL[k] = B[k][0..r) then zeros (bt: B[k][j] = b[j][k])
   let p = PANEL, q = b;
   for (let k = 0; k < K; k++) {
     v128.store(p, f32x4.splat(0)); v128.store(p, f32x4.splat(0), 16);
-    copy_cols(p, q, r);
+    if (bt) {
+      for (let j = 0; j < r; j++) store<f32>(p + (<usize>j << 2), load<f32>(q + <usize>j * ldbB));
+      q += 4;
+    } else {
+      copy_cols(p, q, r);
+      q += ldbB;
+    }
     p += 32;
-    q += ldbB;
   }
   v128.store(TAIL_BIAS, f32x4.splat(0)); v128.store(TAIL_BIAS, f32x4.splat(0), 16);
   if (mode == GEMM_BIAS) copy_cols(TAIL_BIAS, bias, r);
@@ -290,13 +310,39 @@ function pack_panel8(K: i32, b: usize, ldb: usize): void {
   }
 }
 
+/** PANEL[k][j] = bt[j][k] for k < K, j < 8 (bt: &bt[n][0], ldb: its row stride in bytes). */
+function pack_panel8_t(K: i32, bt: usize, ldb: usize): void {
+  let p = PANEL, q = bt;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    // two 4 x 4 transposes: rows 0-3 of bt give columns 0-3 of four panel rows, rows 4-7 columns 4-7
+    for (let h: usize = 0; h < 32; h += 16) {
+      const r = q + (h >> 4) * 4 * ldb;
+      const r0 = v128.load(r), r1 = v128.load(r + ldb), r2 = v128.load(r + 2 * ldb), r3 = v128.load(r + 3 * ldb);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(p + h, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(p + h + 32, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(p + h + 64, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(p + h + 96, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+    }
+    p += 128;
+    q += 16;
+  }
+  for (; k < K; k++) {
+    for (let j = 0; j < 8; j++) store<f32>(p + (<usize>j << 2), load<f32>(q + <usize>j * ldb));
+    p += 32;
+    q += 4;
+  }
+}
+
 /** One K block: 8-column strips outermost (their B panel stays hot), row tiles inside. */
-function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
+function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                     c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   const N8 = N & ~7;
   let n = 0;
-  if (M < 4) {
+  if (M < 4 && !bt) {
     // one row and a wide C: stream B row by row (8 rows per pass over C) rather than in column
     // strips that touch one or two lines per row at a stride of N floats; measured on the
     // dense784 batch-1 model: 60 -> 47 us, the same bits
@@ -316,13 +362,15 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a
   // stride of N floats (N = 256 puts all those lines in 4 of L1's 64 sets). Same products, same
   // order: packing moves data, not arithmetic.
-  const pack = M >= PACK_MIN_ROWS;
+  // (B given transposed is always packed: the panel is where it gets its B[k][n] layout)
+  const pack = bt || M >= PACK_MIN_ROWS;
   for (; n < N8; n += 8) {
     let bn = b + (<usize>n << 2), ldbN = ldbB;
     const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
     let m = 0;
     if (pack) {
-      pack_panel8(K, bn, ldbB);
+      if (bt) pack_panel8_t(K, b + <usize>n * ldbB, ldbB);
+      else pack_panel8(K, bn, ldbB);
       bn = PANEL;
       ldbN = 32;
       for (; m + 6 <= M; m += 6) {
@@ -336,7 +384,7 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   }
   // the last 1-7 columns: a zero-padded 8-wide panel, tiles computed into an 8-wide scratch tile
   // and their valid columns copied out (the padding lanes are computed and dropped)
-  if (n < N) gemm_tail_packed(M, N - n, K, a, samB, sakB, b + (<usize>n << 2), ldbB, c + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
+  if (n < N) gemm_tail_packed(M, N - n, K, a, samB, sakB, bt ? b + <usize>n * ldbB : b + (<usize>n << 2), ldbB, bt, c + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
 }
 
 /** The same product, scalar and untiled: the in-module oracle the SIMD path is checked against. */

@@ -11,7 +11,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, 
   C_OUTDIM, C_PARAMS, C_RNG, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
 import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
-import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_transpose } from './gemm';
+import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { batchnorm_backward, batchnorm_forward, dropout_forward, maxpool_backward, maxpool_forward, mul_backward,
   upsample_backward, upsample_forward } from './layers';
@@ -75,7 +75,7 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
     } else if (op == A.OP_CONV) {
       conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
     } else if (op == A.OP_CONVT) {
-      convt_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
+      convt_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, col, colcap);
     } else {
       fusedAct = false;
       if (op == A.OP_MAXPOOL) maxpool_forward(inp, y, lp(L, A.L_AUX), R, IH, IW, IC, OH, OW, KH, KW, SH, SW, PT, PL);
@@ -117,12 +117,9 @@ export function net_backward(ctx: usize, x: usize, R: i32): void {
       // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ, dX = dZ . W^T
       f32_gemm(IC, OC, rows, inp, 1, IC, d, OC, dw, OC, 0, GEMM_ZERO, ACT_LINEAR);
       f32_colsum(db, d, rows, OC);
-      if (dx != 0) {
-        f32_transpose(wt, w, IC, OC);
-        f32_gemm(rows, IC, OC, d, OC, 1, wt, IC, dx, IC, 0, GEMM_ZERO, ACT_LINEAR);
-      }
+      if (dx != 0) f32_gemm_bt(rows, IC, OC, d, OC, 1, w, OC, dx, IC, 0, GEMM_ZERO, ACT_LINEAR);
     } else if (op == A.OP_CONV) {
-      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, wt, col, colcap);
+      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap);
     } else if (op == A.OP_CONVT) {
       convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap);
     } else if (op == A.OP_BATCHNORM) {

@@ -15,7 +15,7 @@ export const ABI_EXPORTS = [
   'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
   'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
   'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32',
-  'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
+  'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
   'ae_loss_backward',
 ] as const;
 export const ABI_VERSION = 1;
@@ -267,7 +267,9 @@ export class Kernel {
         p = align(p + rows * l.out * 4);
       }
       maxW = Math.max(maxW, l.in, l.out);
-      maxWeights = Math.max(maxWeights, layerSizes(l).w);
+      // K^T scratch: only a conv with fewer than 4 filters transposes its kernel (dense and the
+      // other convs read their weights transposed in place)
+      if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
       const patch = (l.kh ?? 1) * (l.kw ?? 1);
       if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!);
       if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);

@@ -98,6 +98,26 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
     }
   });
 
+  it('B given transposed (ae_gemm_bt, dX = dY . W^T): the bits of the scalar product on B written out, every tail, K across blocks', () => {
+    const r = new Rng(79);
+    for (const mode of [0, 1, 2]) {
+      for (const [M, N, K] of [[1, 1, 1], [3, 7, 5], [6, 8, 4], [7, 9, 3], [13, 17, 31], [64, 100, 33], [9, 16, 300], [2, 784, 9]] as const) {
+        withIO(k, () => {
+          const ldbt = K + 3, ldc = N + 2;
+          const a = r.f32(M * K, -1, 1), bt = r.f32(N * ldbt, -1, 1), bias = r.f32(N, -1, 1), c0 = r.f32(M * ldc, -1, 1);
+          // the oracle's B[k][n] = bt[n][k], written out by this test
+          const b = new Float32Array(K * N);
+          for (let kk = 0; kk < K; kk++) for (let n = 0; n < N; n++) b[kk * N + n] = bt[n * ldbt + kk]!;
+          const pa = putF32(k, a), pbt = putF32(k, bt), pb = putF32(k, b), pbias = putF32(k, bias);
+          const pc = putF32(k, c0), pcs = putF32(k, c0);
+          k.x.ae_gemm_bt(M, N, K, pa, K, 1, pbt, ldbt, pc, ldc, pbias, mode, 0);
+          k.x.ae_gemm_scalar(M, N, K, pa, K, 1, pb, N, pcs, ldc, pbias, mode, 0);
+          expectSameBits(getF32(k, pc, M * ldc), getF32(k, pcs, M * ldc), `bt M=${M} N=${N} K=${K} mode=${mode}`);
+        });
+      }
+    }
+  });
+
   it('the fused activation equals the product followed by ae_act_forward, bit for bit, for every activation', () => {
     // the oracle is the unfused path: linear GEMM, then the separate activation kernel on C
     const r = new Rng(31);
