@@ -43,17 +43,29 @@ const LEAKY: f32 = 0.01;
   }
 }
 
+/** f(x) for one vector / one value, out of line: the one copy of each activation's code that
+ *  act_forward and the GEMM's fused store share (relu, the common case, stays inline in both) */
+export function act_v128(act: i32, x: v128): v128 { return act_simd(act, x); }
+export function act_f32(act: i32, x: f32): f32 { return act_scalar(act, x); }
+
 /** y[i] = f(y[i]) for i < n, in place. y: n floats. */
 export function act_forward(act: i32, y: usize, n: i32): void {
   if (act == ACT_LINEAR) return;
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = y + (<usize>i << 2);
-    v128.store(p, act_simd(act, v128.load(p)));
+  if (act == ACT_RELU) {
+    for (; i + 4 <= n; i += 4) {
+      const p = y + (<usize>i << 2);
+      v128.store(p, f32x4.max(v128.load(p), f32x4.splat(0)));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const p = y + (<usize>i << 2);
+      v128.store(p, act_v128(act, v128.load(p)));
+    }
   }
   for (; i < n; i++) {
     const p = y + (<usize>i << 2);
-    store<f32>(p, act_scalar(act, load<f32>(p)));
+    store<f32>(p, act_f32(act, load<f32>(p)));
   }
 }
 

@@ -12,12 +12,10 @@
 // f32x4 / scalar code act_forward runs), so a dense layer's forward is a single pass over Y.
 // Dims: M rows of C, N columns of C, K the shared dimension.
 
-import { ACT_LINEAR, ACT_RELU, act_scalar, act_simd } from './act';
+import { ACT_LINEAR, ACT_RELU, act_f32, act_v128 } from './act';
 
 // the activation at a tile's store: linear and relu inline, the rest through one out-of-line
 // function each, so the tile kernels stay small
-function act_v128(act: i32, x: v128): v128 { return act_simd(act, x); }
-function act_f32(act: i32, x: f32): f32 { return act_scalar(act, x); }
 // @ts-ignore: decorator
 @inline export function act_store_simd(act: i32, x: v128): v128 {
   if (act == ACT_LINEAR) return x;
@@ -40,6 +38,17 @@ export const GEMM_ACC: i32 = 2;
   return f32x4.splat(0);
 }
 
+// A tile's starting values come from one source without a branch per accumulator: C itself
+// (accumulate; row stride ldc), the bias row (every row alike) or a zero row (ZEROS, 128 bytes:
+// the widest tile row). init_src / init_ld pick the source once per tile.
+const ZEROS: usize = memory.data(128, 16);
+// @ts-ignore: decorator
+@inline function init_src(mode: i32, bias: usize, c: usize): usize {
+  return mode == GEMM_ACC ? c : mode == GEMM_BIAS ? bias : ZEROS;
+}
+// @ts-ignore: decorator
+@inline function init_ld(mode: i32, ldc: usize): usize { return mode == GEMM_ACC ? ldc : 0; }
+
 // @ts-ignore: decorator
 @inline function sinit(mode: i32, bias: usize, c: usize): f32 {
   if (mode == GEMM_BIAS) return load<f32>(bias);
@@ -51,10 +60,12 @@ export const GEMM_ACC: i32 = 2;
 function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
                            c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  let vacc0x0123 = vinit(mode, bias, c), vacc0x4567 = vinit(mode, bias + 16, c + 16);
-  let vacc1x0123 = vinit(mode, bias, c1), vacc1x4567 = vinit(mode, bias + 16, c1 + 16);
-  let vacc2x0123 = vinit(mode, bias, c2), vacc2x4567 = vinit(mode, bias + 16, c2 + 16);
-  let vacc3x0123 = vinit(mode, bias, c3), vacc3x4567 = vinit(mode, bias + 16, c3 + 16);
+  const i0 = init_src(mode, bias, c), il = init_ld(mode, ldc);
+  const i1 = i0 + il, i2 = i1 + il, i3 = i2 + il;
+  let vacc0x0123 = v128.load(i0), vacc0x4567 = v128.load(i0, 16);
+  let vacc1x0123 = v128.load(i1), vacc1x4567 = v128.load(i1, 16);
+  let vacc2x0123 = v128.load(i2), vacc2x4567 = v128.load(i2, 16);
+  let vacc3x0123 = v128.load(i3), vacc3x4567 = v128.load(i3, 16);
   let a0 = a, a1 = a + sam, a2 = a1 + sam, a3 = a2 + sam;
   for (let k = 0; k < K; k++) {
     const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
@@ -84,12 +95,14 @@ function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, l
 function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
                            c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
-  let vacc0x0123 = vinit(mode, bias, c), vacc0x4567 = vinit(mode, bias + 16, c + 16);
-  let vacc1x0123 = vinit(mode, bias, c1), vacc1x4567 = vinit(mode, bias + 16, c1 + 16);
-  let vacc2x0123 = vinit(mode, bias, c2), vacc2x4567 = vinit(mode, bias + 16, c2 + 16);
-  let vacc3x0123 = vinit(mode, bias, c3), vacc3x4567 = vinit(mode, bias + 16, c3 + 16);
-  let vacc4x0123 = vinit(mode, bias, c4), vacc4x4567 = vinit(mode, bias + 16, c4 + 16);
-  let vacc5x0123 = vinit(mode, bias, c5), vacc5x4567 = vinit(mode, bias + 16, c5 + 16);
+  const i0 = init_src(mode, bias, c), il = init_ld(mode, ldc);
+  const i1 = i0 + il, i2 = i1 + il, i3 = i2 + il, i4 = i3 + il, i5 = i4 + il;
+  let vacc0x0123 = v128.load(i0), vacc0x4567 = v128.load(i0, 16);
+  let vacc1x0123 = v128.load(i1), vacc1x4567 = v128.load(i1, 16);
+  let vacc2x0123 = v128.load(i2), vacc2x4567 = v128.load(i2, 16);
+  let vacc3x0123 = v128.load(i3), vacc3x4567 = v128.load(i3, 16);
+  let vacc4x0123 = v128.load(i4), vacc4x4567 = v128.load(i4, 16);
+  let vacc5x0123 = v128.load(i5), vacc5x4567 = v128.load(i5, 16);
   let a0 = a;
   const end = b + (<usize>K << 5);
   while (b < end) {
@@ -121,33 +134,6 @@ function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
   v128.store(c3, act_store_simd(act, vacc3x0123)); v128.store(c3, act_store_simd(act, vacc3x4567), 16);
   v128.store(c4, act_store_simd(act, vacc4x0123)); v128.store(c4, act_store_simd(act, vacc4x4567), 16);
   v128.store(c5, act_store_simd(act, vacc5x0123)); v128.store(c5, act_store_simd(act, vacc5x4567), 16);
-}
-
-/** 1 row x 32 columns: two 64-byte lines of B per k and 8 accumulators, for single rows (batch-1
- *  inference): twice the independent adds of 1x16, whose 4 chains leave the adder waiting. */
-function f32_gemm_1x32_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                            c: usize, bias: usize, mode: i32, act: i32): void {
-  let vacc0 = vinit(mode, bias, c), vacc1 = vinit(mode, bias + 16, c + 16);
-  let vacc2 = vinit(mode, bias + 32, c + 32), vacc3 = vinit(mode, bias + 48, c + 48);
-  let vacc4 = vinit(mode, bias + 64, c + 64), vacc5 = vinit(mode, bias + 80, c + 80);
-  let vacc6 = vinit(mode, bias + 96, c + 96), vacc7 = vinit(mode, bias + 112, c + 112);
-  for (let k = 0; k < K; k++) {
-    const va = v128.load32_splat(a);
-    vacc0 = f32x4.add(vacc0, f32x4.mul(va, v128.load(b)));
-    vacc1 = f32x4.add(vacc1, f32x4.mul(va, v128.load(b, 16)));
-    vacc2 = f32x4.add(vacc2, f32x4.mul(va, v128.load(b, 32)));
-    vacc3 = f32x4.add(vacc3, f32x4.mul(va, v128.load(b, 48)));
-    vacc4 = f32x4.add(vacc4, f32x4.mul(va, v128.load(b, 64)));
-    vacc5 = f32x4.add(vacc5, f32x4.mul(va, v128.load(b, 80)));
-    vacc6 = f32x4.add(vacc6, f32x4.mul(va, v128.load(b, 96)));
-    vacc7 = f32x4.add(vacc7, f32x4.mul(va, v128.load(b, 112)));
-    a += sak;
-    b += ldb;
-  }
-  v128.store(c, act_store_simd(act, vacc0)); v128.store(c, act_store_simd(act, vacc1), 16);
-  v128.store(c, act_store_simd(act, vacc2), 32); v128.store(c, act_store_simd(act, vacc3), 48);
-  v128.store(c, act_store_simd(act, vacc4), 64); v128.store(c, act_store_simd(act, vacc5), 80);
-  v128.store(c, act_store_simd(act, vacc6), 96); v128.store(c, act_store_simd(act, vacc7), 112);
 }
 
 /** One row, all N (a multiple of 4) columns, B streamed row by row: C row = init, then for each
@@ -191,7 +177,8 @@ function f32_gemv_rows(N: i32, K: i32, a: usize, sak: usize, b: usize, ldb: usiz
 /** 1 row x 8 columns. */
 function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
                            c: usize, bias: usize, mode: i32, act: i32): void {
-  let vacc0123 = vinit(mode, bias, c), vacc4567 = vinit(mode, bias + 16, c + 16);
+  const i0 = init_src(mode, bias, c);
+  let vacc0123 = v128.load(i0), vacc4567 = v128.load(i0, 16);
   for (let k = 0; k < K; k++) {
     const va = v128.load32_splat(a);
     vacc0123 = f32x4.add(vacc0123, f32x4.mul(va, v128.load(b)));
@@ -342,21 +329,12 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   const N8 = N & ~7;
   let n = 0;
-  if (M < 4 && !bt) {
-    // one row and a wide C: stream B row by row (8 rows per pass over C) rather than in column
-    // strips that touch one or two lines per row at a stride of N floats; measured on the
-    // dense784 batch-1 model: 60 -> 47 us, the same bits
-    if (M == 1 && (N & 3) == 0 && N >= 64) {
-      f32_gemv_rows(N, K, a, sakB, b, ldbB, c, bias, mode, act);
-      return;
-    }
-    // a few rows: 32-column strips, two 64-byte lines of B per k
-    const N32 = N & ~31;
-    for (; n < N32; n += 32) {
-      for (let m = 0; m < M; m++) {
-        f32_gemm_1x32_simd(K, a + <usize>m * samB, sakB, b + (<usize>n << 2), ldbB, c + <usize>m * ldcB + (<usize>n << 2), bias + (<usize>n << 2), mode, act);
-      }
-    }
+  // one row and a wide C: stream B row by row (8 rows per pass over C) rather than in column
+  // strips that touch one line per row at a stride of N floats; measured on the dense784
+  // batch-1 model: 60 -> 47 us, the same bits
+  if (M == 1 && !bt && (N & 3) == 0 && N >= 64) {
+    f32_gemv_rows(N, K, a, sakB, b, ldbB, c, bias, mode, act);
+    return;
   }
   // with enough rows, each 8-column strip of B is first copied into a contiguous panel (K x 8,
   // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a
