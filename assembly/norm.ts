@@ -97,9 +97,15 @@ export function norm_invert(x: usize, R: i32, C: i32, A: usize, B: usize): void 
 /** Index of the first NaN or +-Inf among n floats, or -1. */
 export function find_nonfinite(x: usize, n: i32): i32 {
   let i = 0;
+  // x - x is 0 for finite x and NaN for NaN and Inf, and NaN != NaN; 16 values per test
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const s = f32x4.add(f32x4.add(f32x4.sub(a, a), f32x4.sub(b, b)), f32x4.add(f32x4.sub(c, c), f32x4.sub(d, d)));
+    if (v128.any_true(f32x4.ne(s, s))) break;
+  }
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
-    // x - x is 0 for finite x and NaN for NaN and Inf; NaN != NaN
     const d = f32x4.sub(v, v);
     if (v128.any_true(f32x4.ne(d, d))) break;
   }

@@ -237,7 +237,8 @@ export function canon_nan(p: usize, n: i32): void {
   for (; i + 4 <= n; i += 4) {
     const q = p + (<usize>i << 2);
     const v = v128.load(q);
-    v128.store(q, v128.bitselect(canon, v, f32x4.ne(v, v)));
+    const isnan = f32x4.ne(v, v);
+    if (v128.any_true(isnan)) v128.store(q, v128.bitselect(canon, v, isnan));   // written only where a NaN is
   }
   for (; i < n; i++) {
     const q = p + (<usize>i << 2);
