@@ -571,7 +571,7 @@ describe('Keras shape rules the reference states', () => {
 });
 
 describe('the convdae reference model (../shared/bench/models, Keras alignment)', () => {
-  const skipMsg = 'skipped: ../shared/bench/models is absent';
+  const skipMsg = HAVE_SHARED ? '' : ' [skipped: ../shared/bench/models is absent]';
   const spec: Spec = {
     inputShape: [28, 28, 1], loss: 'bce',
     encoder: [
@@ -585,7 +585,7 @@ describe('the convdae reference model (../shared/bench/models, Keras alignment)'
     ],
   };
 
-  it.skipIf(!HAVE_SHARED)(`reconstruct matches output_keras_alignment to 1e-5, and the float64 reference [${skipMsg}]`, async () => {
+  it.skipIf(!HAVE_SHARED)(`reconstruct matches output_keras_alignment to 1e-5, and the float64 reference${skipMsg}`, async () => {
     const bench = loadBenchModel('convdae');
     const ae = await Autoencoder.create({ ...spec, seed: 1 });
     expect(bench.params.map((p) => p.shape)).toEqual(ae.getWeights().map((_, i) => bench.params[i]!.shape));

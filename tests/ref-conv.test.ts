@@ -516,7 +516,7 @@ const MODELS = new URL('../../shared/bench/models/', import.meta.url).pathname;
 const HAVE_CONVDAE = existsSync(`${MODELS}convdae.weights.json`) && existsSync(`${MODELS}convdae.weights.bin`);
 
 describe('convdae (../shared/bench/models) in Keras layout', () => {
-  it.skipIf(!HAVE_CONVDAE)('graphForward reproduces output_keras_alignment to 1e-5 [skipped: ../shared/bench/models/convdae.weights.* absent]', () => {
+  it.skipIf(!HAVE_CONVDAE)(`graphForward reproduces output_keras_alignment to 1e-5${HAVE_CONVDAE ? '' : ' [skipped: ../shared/bench/models/convdae.weights.* absent]'}`, () => {
     const meta = JSON.parse(readFileSync(`${MODELS}convdae.weights.json`, 'utf8')) as {
       params: Array<{ kind: string; shape: number[]; offset: number }>; n_floats: number;
       reference: { input_shape_nchw: number[]; input: number[]; output: number[]; output_keras_alignment: number[] };

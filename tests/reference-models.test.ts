@@ -16,7 +16,7 @@ const MODELS: Array<{ name: string; inputDim: number; layers: number[]; hidden: 
 ];
 
 describe.each(MODELS)('$name', (m) => {
-  const skipMsg = 'skipped: ../shared/bench/models is absent';
+  const skipMsg = HAVE_SHARED ? '' : ' [skipped: ../shared/bench/models is absent]';
 
   async function load() {
     const bench = loadBenchModel(m.name);
@@ -36,7 +36,7 @@ describe.each(MODELS)('$name', (m) => {
     return { ae, rows, input, torchOut, refOut: ref[ref.length - 1]! };
   }
 
-  it.skipIf(!HAVE_SHARED)(`reconstruct(reference input) matches PyTorch's output to 1e-5 absolute [${skipMsg}]`, async () => {
+  it.skipIf(!HAVE_SHARED)(`reconstruct(reference input) matches PyTorch's output to 1e-5 absolute${skipMsg}`, async () => {
     const { ae, input, torchOut } = await load();
     const got = ae.reconstruct(input);
     // 1e-5 absolute: the bar ../shared/bench/README.md sets for any runtime loading these weights;
@@ -45,7 +45,7 @@ describe.each(MODELS)('$name', (m) => {
     expectWithin(got, torchOut, () => 1e-5, `${m.name} vs PyTorch`);
   });
 
-  it.skipIf(!HAVE_SHARED)(`reconstruct and PyTorch's output both match the float64 reference forward [${skipMsg}]`, async () => {
+  it.skipIf(!HAVE_SHARED)(`reconstruct and PyTorch's output both match the float64 reference forward${skipMsg}`, async () => {
     const { ae, input, torchOut, refOut } = await load();
     const got = ae.reconstruct(input);
     // the same 1e-5 absolute bar against the exact (float64) forward: the wasm result, and the stored
@@ -54,7 +54,7 @@ describe.each(MODELS)('$name', (m) => {
     expectWithin(torchOut, refOut, () => 1e-5, `${m.name} PyTorch vs float64`);
   });
 
-  it.skipIf(!HAVE_SHARED)(`score() is the per-row mse of PyTorch's reconstruction [${skipMsg}]`, async () => {
+  it.skipIf(!HAVE_SHARED)(`score() is the per-row mse of PyTorch's reconstruction${skipMsg}`, async () => {
     const { ae, input, torchOut, rows } = await load();
     const got = ae.score(input);
     const want = rowScores('mse', torchOut, input, m.inputDim);
