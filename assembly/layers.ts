@@ -6,6 +6,33 @@
 
 import { rng_uniform } from './rng';
 
+/** maxpool_sample_simd's values without the argmax (inference keeps no indices): the same
+ *  first-greater-wins selection, so the same bits. */
+function maxpool_sample_max(xs: usize, y: usize, o: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                            PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c = 0; c < C; c += 4) {
+        let best = f32x4.splat(-Infinity);
+        let first = true;
+        for (let ph = 0; ph < PH; ph++) {
+          const ih = oh * SH + ph - PT;
+          if (ih < 0 || ih >= H) continue;
+          for (let pw = 0; pw < PW; pw++) {
+            const iw = ow * SW + pw - PL;
+            if (iw < 0 || iw >= W) continue;
+            const v = v128.load(xs + (<usize>((ih * W + iw) * C + c) << 2));
+            if (first) { best = v; first = false; continue; }
+            best = v128.bitselect(v, best, f32x4.gt(v, best));
+          }
+        }
+        v128.store(y + (<usize>o << 2), best);
+        o += 4;
+      }
+    }
+  }
+}
+
 /** One sample's max pooling, 4 channels at a time (C % 4 == 0); the same first-max rule as the scalar loop. */
 function maxpool_sample_simd(xs: usize, y: usize, arg: usize, o: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                              PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
@@ -40,13 +67,14 @@ function maxpool_sample_simd(xs: usize, y: usize, arg: usize, o: i32, H: i32, W:
 
 /** Max pooling; arg[i32, R*OH*OW*C] receives each output's input index within its sample. */
 export function maxpool_forward(x: usize, y: usize, arg: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
-                                PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+                                PH: i32, PW: i32, SH: i32, SW: i32, PT: i32, PL: i32, training: bool): void {
   const IN = H * W * C, OUT = OH * OW * C;
   for (let s = 0; s < R; s++) {
     const xs = x + (<usize>(s * IN) << 2);
     let o = s * OUT;
     if ((C & 3) == 0) {
-      maxpool_sample_simd(xs, y, arg, o, H, W, C, OH, OW, PH, PW, SH, SW, PT, PL);
+      if (training) maxpool_sample_simd(xs, y, arg, o, H, W, C, OH, OW, PH, PW, SH, SW, PT, PL);
+      else maxpool_sample_max(xs, y, o, H, W, C, OH, OW, PH, PW, SH, SW, PT, PL);
       continue;
     }
     for (let oh = 0; oh < OH; oh++) {
