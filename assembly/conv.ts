@@ -73,22 +73,15 @@ export function col2im(col: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH:
   }
 }
 
-/** y[r][f] = act(y[r][f] + b[f]) for R rows of F. */
-export function bias_act(y: usize, R: i32, F: i32, b: usize, act: i32): void {
-  const ld = <usize>F << 2;
+/** y[r][f] = b[f] for R rows of F. */
+function bias_fill(y: usize, R: i32, F: i32, b: usize): void {
+  const ld = <usize>F << 2, ld4 = ld & ~(<usize>15);
   for (let r = 0; r < R; r++) {
     const row = y + <usize>r * ld;
-    let f = 0;
-    for (; f + 4 <= F; f += 4) {
-      const off = <usize>f << 2;
-      v128.store(row + off, f32x4.add(v128.load(row + off), v128.load(b + off)));
-    }
-    for (; f < F; f++) {
-      const off = <usize>f << 2;
-      store<f32>(row + off, load<f32>(row + off) + load<f32>(b + off));
-    }
+    let f: usize = 0;
+    for (; f < ld4; f += 16) v128.store(row + f, v128.load(b + f));   // (a memory.copy call per row costs more)
+    for (; f < ld; f += 4) store<f32>(row + f, load<f32>(b + f));
   }
-  act_forward(act, y, R * F);
 }
 
 /**
@@ -326,7 +319,9 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
                               col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
   const G = group(R, HW * KF, colcap);
-  memory.fill(y, 0, <usize>(R * P * F) << 2);
+  // y starts as the bias (every pixel), col2im adds the taps onto it, then the activation: one
+  // pass fewer over y than zero, add, then bias and activation
+  bias_fill(y, R * P, F, b);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
     f32_gemm_bt(g * HW, KF, C, x + (<usize>(s0 * IN) << 2), C, 1, K, C, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
@@ -334,7 +329,7 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
       col2im(col + (<usize>(i * HW * KF) << 2), OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, y + (<usize>((s0 + i) * P * F) << 2));
     }
   }
-  bias_act(y, R * P, F, b, act);
+  act_forward(act, y, R * P * F);
 }
 
 /**
