@@ -40,6 +40,8 @@ export const C_B2T = 128;       // f64 beta2^step
 export const C_RNG = 136;       // u32[4] xoshiro128** state
 export const C_NOISE = 152;     // f32 std of Gaussian input noise added in training (denoising); 0 = none
 export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
+export const C_PACK = 160;      // ptr the dense weights in 32-column strips for one-row inference (see gemm.ts f32_gemv_packed)
+export const C_PACK_OK = 164;   // i32 1 while C_PACK matches the params; 0 after any change (init, update, JS writes)
 export const C_BYTES = 256;
 
 // layer table entry: byte offsets of i32 fields (f32 where noted). Shapes are per sample,
@@ -68,6 +70,7 @@ export const L_AUX2 = 80;       // ptr bn 1/std [OC]
 export const L_RATE = 84;       // f32 dropout rate / bn momentum
 export const L_EPS = 88;        // f32 bn epsilon
 export const L_STATE = 92;      // ptr bn moving mean [OC], then moving variance [OC]
+export const L_PACK = 96;       // dense: byte offset of this layer's strips from C_PACK
 export const L_BYTES = 128;
 
 export const OP_DENSE = 1;

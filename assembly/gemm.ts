@@ -31,13 +31,6 @@ export const GEMM_ZERO: i32 = 0;
 export const GEMM_BIAS: i32 = 1;
 export const GEMM_ACC: i32 = 2;
 
-// @ts-ignore: decorator
-@inline function vinit(mode: i32, bias: usize, c: usize): v128 {
-  if (mode == GEMM_BIAS) return v128.load(bias);
-  if (mode == GEMM_ACC) return v128.load(c);
-  return f32x4.splat(0);
-}
-
 // A tile's starting values come from one source without a branch per accumulator: C itself
 // (accumulate; row stride ldc), the bias row (every row alike) or a zero row (ZEROS, 128 bytes:
 // the widest tile row). init_src / init_ld pick the source once per tile.
@@ -136,42 +129,68 @@ function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
   v128.store(c5, act_store_simd(act, vacc5x0123)); v128.store(c5, act_store_simd(act, vacc5x4567), 16);
 }
 
-/** One row, all N (a multiple of 4) columns, B streamed row by row: C row = init, then for each
- *  group of 8 k, c[j] = ((c[j] + a0 b0[j]) + a1 b1[j]) + ... + a7 b7[j], the same k order
- *  per element as the tiles. Every B row is read front to back (the prefetcher's favourite). */
-function f32_gemv_rows(N: i32, K: i32, a: usize, sak: usize, b: usize, ldb: usize,
-                       c: usize, bias: usize, mode: i32, act: i32): void {
-  const NB = <usize>N << 2;
-  for (let j: usize = 0; j < NB; j += 16) v128.store(c + j, vinit(mode, bias + j, c + j));
-  let k = 0;
-  for (; k + 8 <= K; k += 8) {
-    const va0 = v128.load32_splat(a), va1 = v128.load32_splat(a + sak);
-    const va2 = v128.load32_splat(a + 2 * sak), va3 = v128.load32_splat(a + 3 * sak);
-    const va4 = v128.load32_splat(a + 4 * sak), va5 = v128.load32_splat(a + 5 * sak);
-    const va6 = v128.load32_splat(a + 6 * sak), va7 = v128.load32_splat(a + 7 * sak);
-    const b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, b5 = b4 + ldb, b6 = b5 + ldb, b7 = b6 + ldb;
-    for (let j: usize = 0; j < NB; j += 16) {
-      let v = v128.load(c + j);
-      v = f32x4.add(v, f32x4.mul(va0, v128.load(b + j)));
-      v = f32x4.add(v, f32x4.mul(va1, v128.load(b1 + j)));
-      v = f32x4.add(v, f32x4.mul(va2, v128.load(b2 + j)));
-      v = f32x4.add(v, f32x4.mul(va3, v128.load(b3 + j)));
-      v = f32x4.add(v, f32x4.mul(va4, v128.load(b4 + j)));
-      v = f32x4.add(v, f32x4.mul(va5, v128.load(b5 + j)));
-      v = f32x4.add(v, f32x4.mul(va6, v128.load(b6 + j)));
-      v = f32x4.add(v, f32x4.mul(va7, v128.load(b7 + j)));
-      v128.store(c + j, v);
-    }
-    a += 8 * sak;
-    b += 8 * ldb;
+/**
+ * One row through a dense layer whose weights were packed by pack_strips32: C row = act(bias +
+ * a . B), 32 columns per strip, K x 32 floats per strip read front to back with constant offsets
+ * (the strided GEMV needs an address add per load). Same sum order as every other path: bias,
+ * then k = 0..K-1. The last strip, zero-padded, goes through a 32-float scratch.
+ */
+export function f32_gemv_packed(N: i32, K: i32, a: usize, bp: usize, c: usize, bias: usize, act: i32): void {
+  const strip = <usize>K << 7;
+  let n = 0;
+  for (; n + 32 <= N; n += 32) {
+    gemv_strip32(K, a, bp, c + (<usize>n << 2), bias + (<usize>n << 2), act);
+    bp += strip;
   }
-  for (; k < K; k++) {
+  if (n < N) {
+    const r = N - n;
+    for (let j = 0; j < 32; j++) store<f32>(STRIP_BIAS + (<usize>j << 2), j < r ? load<f32>(bias + (<usize>(n + j) << 2)) : 0);
+    gemv_strip32(K, a, bp, STRIP_C, STRIP_BIAS, act);
+    for (let j = 0; j < r; j++) store<f32>(c + (<usize>(n + j) << 2), load<f32>(STRIP_C + (<usize>j << 2)));
+  }
+}
+const STRIP_C: usize = memory.data(32 * 4, 16);
+const STRIP_BIAS: usize = memory.data(32 * 4, 16);
+
+function gemv_strip32(K: i32, a: usize, b: usize, c: usize, bias: usize, act: i32): void {
+  let v0 = v128.load(bias), v1 = v128.load(bias, 16), v2 = v128.load(bias, 32), v3 = v128.load(bias, 48);
+  let v4 = v128.load(bias, 64), v5 = v128.load(bias, 80), v6 = v128.load(bias, 96), v7 = v128.load(bias, 112);
+  const end = b + (<usize>K << 7);
+  while (b < end) {
     const va = v128.load32_splat(a);
-    for (let j: usize = 0; j < NB; j += 16) v128.store(c + j, f32x4.add(v128.load(c + j), f32x4.mul(va, v128.load(b + j))));
-    a += sak;
-    b += ldb;
+    v0 = f32x4.add(v0, f32x4.mul(va, v128.load(b)));
+    v1 = f32x4.add(v1, f32x4.mul(va, v128.load(b, 16)));
+    v2 = f32x4.add(v2, f32x4.mul(va, v128.load(b, 32)));
+    v3 = f32x4.add(v3, f32x4.mul(va, v128.load(b, 48)));
+    v4 = f32x4.add(v4, f32x4.mul(va, v128.load(b, 64)));
+    v5 = f32x4.add(v5, f32x4.mul(va, v128.load(b, 80)));
+    v6 = f32x4.add(v6, f32x4.mul(va, v128.load(b, 96)));
+    v7 = f32x4.add(v7, f32x4.mul(va, v128.load(b, 112)));
+    a += 4;
+    b += 128;
   }
-  if (act != ACT_LINEAR) for (let j: usize = 0; j < NB; j += 16) v128.store(c + j, act_store_simd(act, v128.load(c + j)));
+  v128.store(c, act_store_simd(act, v0)); v128.store(c, act_store_simd(act, v1), 16);
+  v128.store(c, act_store_simd(act, v2), 32); v128.store(c, act_store_simd(act, v3), 48);
+  v128.store(c, act_store_simd(act, v4), 64); v128.store(c, act_store_simd(act, v5), 80);
+  v128.store(c, act_store_simd(act, v6), 96); v128.store(c, act_store_simd(act, v7), 112);
+}
+
+/** dst = W[K][N] (row stride N) as strips of 32 columns, each K x 32 floats, the last zero-padded. */
+export function pack_strips32(K: i32, N: i32, w: usize, dst: usize): void {
+  const ld = <usize>N << 2;
+  for (let n = 0; n < N; n += 32) {
+    const r = min(32, N - n);
+    let src = w + (<usize>n << 2);
+    for (let k = 0; k < K; k++) {
+      if (r == 32) {
+        for (let j: usize = 0; j < 128; j += 16) v128.store(dst + j, v128.load(src + j));
+      } else {
+        for (let j = 0; j < 32; j++) store<f32>(dst + (<usize>j << 2), j < r ? load<f32>(src + (<usize>j << 2)) : 0);
+      }
+      dst += 128;
+      src += ld;
+    }
+  }
 }
 
 /** 1 row x 8 columns. */
@@ -329,13 +348,6 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   const N8 = N & ~7;
   let n = 0;
-  // one row and a wide C: stream B row by row (8 rows per pass over C) rather than in column
-  // strips that touch one line per row at a stride of N floats; measured on the dense784
-  // batch-1 model: 60 -> 47 us, the same bits
-  if (M == 1 && !bt && (N & 3) == 0 && N >= 64) {
-    f32_gemv_rows(N, K, a, sakB, b, ldbB, c, bias, mode, act);
-    return;
-  }
   // with enough rows, each 8-column strip of B is first copied into a contiguous panel (K x 8,
   // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a
   // stride of N floats (N = 256 puts all those lines in 4 of L1's 64 sets). Same products, same

@@ -11,7 +11,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, 
   C_OUTDIM, C_PARAMS, C_RNG, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
 import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
-import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
+import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { batchnorm_backward, batchnorm_forward, dropout_forward, maxpool_backward, maxpool_forward, mul_backward,
   upsample_backward, upsample_forward } from './layers';
@@ -35,6 +35,7 @@ function fused_sigmoid_bce(ctx: usize): bool {
  */
 export function init_params(ctx: usize): void {
   const params = cp(ctx, C_PARAMS), rng = ctx + C_RNG;
+  store<i32>(ctx + A.C_PACK_OK, 0);
   memory.fill(params, 0, <usize>ci(ctx, C_NPARAMS) << 2);
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
     const L = layer(ctx, l);
@@ -58,6 +59,17 @@ export function init_params(ctx: usize): void {
   }
 }
 
+/** Packs every eligible dense layer's weights for one-row inference and marks the copy current. */
+function pack_dense(ctx: usize): void {
+  const params = cp(ctx, C_PARAMS), pack = cp(ctx, A.C_PACK);
+  for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
+    const L = layer(ctx, l);
+    const pk = li(L, A.L_PACK);
+    if (pk >= 0) pack_strips32(li(L, A.L_IC), li(L, A.L_OC), fptr(params, li(L, L_W)), pack + <usize>pk);
+  }
+  store<i32>(ctx + A.C_PACK_OK, 1);
+}
+
 /** Runs layers l0..l1 on R samples starting at x (layer l0's input); training selects batch behaviour. Returns &Y[l1]. */
 export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
   const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT), colcap = ci(ctx, A.C_COLCAP);
@@ -71,7 +83,12 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
     let fusedAct = true;
     if (op == A.OP_DENSE) {
       // Y = f(X.W + b) on the last axis: bias fused into the GEMM's init and f into its store
-      f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
+      const pk = li(L, A.L_PACK);
+      if (!training && R == 1 && pk >= 0) {
+        // one row: the weights in 32-column strips, packed once per change of the params
+        if (ci(ctx, A.C_PACK_OK) == 0) pack_dense(ctx);
+        f32_gemv_packed(OC, IC, inp, cp(ctx, A.C_PACK) + <usize>pk, y, b, act);
+      } else f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
     } else if (op == A.OP_CONV) {
       conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
     } else if (op == A.OP_CONVT) {
@@ -137,6 +154,7 @@ export function net_backward(ctx: usize, x: usize, R: i32): void {
 
 /** One optimizer step over the whole param block. */
 export function net_update(ctx: usize): void {
+  store<i32>(ctx + A.C_PACK_OK, 0);   // the packed one-row copy is stale from here
   const n = ci(ctx, C_NPARAMS), opt = ci(ctx, C_OPT);
   const w = cp(ctx, C_PARAMS), g = cp(ctx, C_GRADS), m = cp(ctx, C_M), v = cp(ctx, C_V);
   const lr = cf(ctx, C_LR), wd = cf(ctx, C_WD);

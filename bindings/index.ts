@@ -186,6 +186,7 @@ export class Autoencoder {
       index += n;
     }
     if (norm && k.f32(k.normB, D).some((v) => !(v > 0))) throw new AutoencoderError('the model file is corrupted: a normalizer scale is not positive');
+    k.paramsChanged();
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
     k.x.ae_seed(k.ctx, h.spec.seed);

@@ -18,18 +18,18 @@ export const ABI_EXPORTS = [
   'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
   'ae_loss_backward',
 ] as const;
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 // context block layout (assembly/arena.ts)
 const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, COLCAP: 156, BYTES: 256,
+  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, BYTES: 256,
 } as const;
 const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
-  KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, BYTES: 128,
+  KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, PACK: 96, BYTES: 128,
 } as const;
 export const OP = { dense: 1, conv: 2, convt: 3, maxpool: 4, upsample: 5, dropout: 6, copy: 7, batchnorm: 8 } as const;
 
@@ -164,6 +164,17 @@ export class Kernel {
     const normB = p; p += Dp * 4;
     const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
     const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
+    // one-row inference reads each dense layer's weights from a copy in 32-column strips (IC x 32
+    // floats each, the last zero-padded), packed on first use after the params change
+    const pack = p;
+    const packOff = plan.layers.map((l) => {
+      // (narrow layers keep the 8-column strips: a 32-wide strip would compute mostly padding)
+      if ((l.op ?? OP.dense) !== OP.dense || (l.ic ?? l.in) !== l.in || (l.oc ?? l.out) < 64) return -1;
+      const at = p - pack;
+      p += l.in * Math.ceil((l.oc ?? l.out) / 32) * 32 * 4;
+      return at;
+    });
+    p = align(p);
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
     this.ensure(p);
     this.params = params;
@@ -190,6 +201,8 @@ export class Kernel {
     this.setI32(c + C.NORM_B, normB);
     this.setI32(c + C.SCRATCH, scratch);
     this.setI32(c + C.LATENT, plan.latent);
+    this.setI32(c + C.PACK, pack);
+    this.setI32(c + C.PACK_OK, 0);
     let off = 0, st = state, iv = inv;
     plan.layers.forEach((l, i) => {
       const e = layers + i * L.BYTES;
@@ -201,6 +214,7 @@ export class Kernel {
       this.setI32(e + L.OUT, l.out);
       this.setI32(e + L.W, off);
       this.setI32(e + L.B, off + z.w);
+      this.setI32(e + L.PACK, packOff[i]!);
       off += z.w + z.b;
       const geo: [number, number | undefined, number][] = [
         [L.IH, l.ih, 1], [L.IW, l.iw, 1], [L.IC, l.ic, l.in], [L.OH, l.oh, 1], [L.OW, l.ow, 1], [L.OC, l.oc, l.out],
@@ -304,9 +318,13 @@ export class Kernel {
   get ioBusy(): boolean { return this.ioTop !== this.ioBase; }
 
   // ---- param block ----
-  paramsView(): Float32Array { return this.f32(this.params, this.nParams); }
+  /** A view to read or write the params; the packed copy for one-row inference is rebuilt after. */
+  paramsView(): Float32Array { this.paramsChanged(); return this.f32(this.params, this.nParams); }
+  /** Call after writing the param block by any other route (load, snapshot restore). */
+  paramsChanged(): void { this.setI32(this.ctx + C.PACK_OK, 0); }
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   copyParams(dst: number, src: number): void {
+    if (dst === this.params) this.paramsChanged();
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);
   }
 

@@ -746,3 +746,39 @@ describe('dispose', () => {
     expect(other.score(xTest)).toEqual(before);
   });
 });
+
+describe('one-row inference reads a packed copy of the dense weights', () => {
+  // 70-64-8-64-70: the 64- and 70-wide layers take the packed path at batch 1 (the 8-wide does not).
+  // Each step first runs a one-row call (so a packed copy exists), then changes the weights by one
+  // route, then checks that a row alone gives the bits it gets inside a 3-row batch (which never
+  // uses the packed copy): a stale copy would give the old weights' output.
+  const spec: AutoencoderSpec = { inputDim: 70, layers: [64, 8], activation: 'tanh', outputActivation: 'sigmoid', seed: 5 };
+  const x3 = Float32Array.from({ length: 3 * 70 }, (_, i) => ((i * 37) % 101) / 101);
+  const row = (i: number) => x3.subarray(i * 70, (i + 1) * 70);
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+  function expectRowsMatchBatch(ae: Autoencoder, what: string): void {
+    const batch = ae.reconstruct(x3);
+    for (let i = 0; i < 3; i++) expect(bits(ae.reconstruct(row(i))), `${what}: row ${i}`).toEqual(bits(batch.subarray(i * 70, (i + 1) * 70)));
+  }
+  it('after create, fit, setWeights, a restored best epoch and load', async () => {
+    const ae = await Autoencoder.create(spec);
+    expectRowsMatchBatch(ae, 'create');
+    const before = ae.reconstruct(row(0));
+    await ae.fit(x3, { epochs: 2, batchSize: 3, earlyStopping: false });
+    expect(bits(ae.reconstruct(row(0))), 'fit changed the one-row output').not.toEqual(bits(before));
+    expectRowsMatchBatch(ae, 'fit');
+    const w = ae.getWeights();
+    w[0]![0]! += 0.5;
+    ae.reconstruct(row(1));
+    ae.setWeights(w);
+    expectRowsMatchBatch(ae, 'setWeights');
+    // early stopping with restoreBest copies the best epoch's snapshot back into the params
+    ae.reconstruct(row(2));
+    await ae.fit(x3, { epochs: 3, batchSize: 3, learningRate: 0.5, validationSplit: 0.34, earlyStopping: { patience: 1, restoreBest: true } });
+    expectRowsMatchBatch(ae, 'restoreBest');
+    const loaded = await Autoencoder.load(ae.save());
+    loaded.reconstruct(row(0));
+    expectRowsMatchBatch(loaded, 'load');
+    expect(bits(loaded.reconstruct(row(1)))).toEqual(bits(ae.reconstruct(row(1))));
+  });
+});

@@ -89,7 +89,7 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
     }
   });
 
-  it('single and few rows over wide C: the row-streaming GEMV (M = 1, N >= 64) and the 1x8 strips (M = 2, 3)', () => {
+  it('single and few rows over wide C (the 1x8 strips; one-row dense inference has its own packed path, tested in api.test.ts)', () => {
     const r = new Rng(78);
     for (const mode of [0, 1, 2]) {
       for (const [M, N] of [[1, 64], [1, 100], [1, 784], [1, 66], [2, 100], [3, 784]] as const) {
