@@ -59,6 +59,18 @@ export function init_params(ctx: usize): void {
   }
 }
 
+// One-row calls after a change of the params before the packed copy is made: a process that
+// scores one row and exits (a cold start) never pays for packing; a serving loop does by its second.
+const PACK_AFTER = 2;
+
+/** Counts a one-row inference call; packs on the PACK_AFTER-th since the params changed. */
+function pack_after_calls(ctx: usize): void {
+  const seen = ci(ctx, A.C_PACK_OK);   // -1: packed and current; n >= 0: stale, n one-row calls since
+  if (seen < 0) return;
+  if (seen + 1 >= PACK_AFTER) pack_dense(ctx);
+  else store<i32>(ctx + A.C_PACK_OK, seen + 1);
+}
+
 /** Packs every eligible dense layer's weights for one-row inference and marks the copy current. */
 function pack_dense(ctx: usize): void {
   const params = cp(ctx, C_PARAMS), pack = cp(ctx, A.C_PACK);
@@ -67,7 +79,7 @@ function pack_dense(ctx: usize): void {
     const pk = li(L, A.L_PACK);
     if (pk >= 0) pack_strips32(li(L, A.L_IC), li(L, A.L_OC), fptr(params, li(L, L_W)), pack + <usize>pk);
   }
-  store<i32>(ctx + A.C_PACK_OK, 1);
+  store<i32>(ctx + A.C_PACK_OK, -1);
 }
 
 /** Runs layers l0..l1 on R samples starting at x (layer l0's input); training selects batch behaviour. Returns &Y[l1]. */
@@ -84,9 +96,8 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
     if (op == A.OP_DENSE) {
       // Y = f(X.W + b) on the last axis: bias fused into the GEMM's init and f into its store
       const pk = li(L, A.L_PACK);
-      if (!training && R == 1 && pk >= 0) {
-        // one row: the weights in 32-column strips, packed once per change of the params
-        if (ci(ctx, A.C_PACK_OK) == 0) pack_dense(ctx);
+      if (!training && R == 1 && pk >= 0 && ci(ctx, A.C_PACK_OK) < 0) {
+        // one row: the weights in 32-column strips (packed by pack_after_calls)
         f32_gemv_packed(OC, IC, inp, cp(ctx, A.C_PACK) + <usize>pk, y, b, act);
       } else f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
     } else if (op == A.OP_CONV) {
@@ -273,6 +284,7 @@ export const FLAG_DENORM_OUT: i32 = 2;
  * flags: FLAG_NORM_IN normalizes x in place first; FLAG_DENORM_OUT maps out back to input units.
  */
 export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
+  if (n == 1) pack_after_calls(ctx);
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM);
   const Iw = li(layer(ctx, l0), L_IN), Ow = li(layer(ctx, l1), L_OUT);
   const norm = ci(ctx, C_NORM) != NORM_NONE;
@@ -288,6 +300,7 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
 
 /** out[r] = reconstruction error of row r (the loss's per-row mean, in normalized units); x normalized in place. */
 export function score(ctx: usize, x: usize, n: i32, out: usize): void {
+  if (n == 1) pack_after_calls(ctx);
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   const last = ci(ctx, C_NLAYERS) - 1;
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
