@@ -531,6 +531,7 @@ export class Autoencoder {
       });
       k2.paramsView().set(k2.f32(p, k2.nParams));
       k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
+      k2.paramsChanged();
     });
   }
 

@@ -318,9 +318,9 @@ export class Kernel {
   get ioBusy(): boolean { return this.ioTop !== this.ioBase; }
 
   // ---- param block ----
-  /** A view to read or write the params; the packed copy for one-row inference is rebuilt after. */
-  paramsView(): Float32Array { this.paramsChanged(); return this.f32(this.params, this.nParams); }
-  /** Call after writing the param block by any other route (load, snapshot restore). */
+  paramsView(): Float32Array { return this.f32(this.params, this.nParams); }
+  /** Call after writing the param block (load, setWeights, a restored snapshot): the packed copy for
+   *  one-row inference is rebuilt on later calls. Reading (getWeights, save) keeps it. */
   paramsChanged(): void { this.setI32(this.ctx + C.PACK_OK, 0); }
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   copyParams(dst: number, src: number): void {
