@@ -25,6 +25,8 @@ export interface ModelHeader {
   normalizerFitted: boolean;
   params: number;
   state: number;
+  /** The user's JSON metadata (e.g. the CLI's training columns), or null. */
+  metadata: Record<string, unknown> | null;
 }
 
 /** Bytes of a model file for `h`, with `floats` normalizer + param floats. */
@@ -45,6 +47,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     format: 'autoencoder', kind: s.inputShape ? 'graph' : 'dense', spec,
     threshold: h.threshold, normalizerFitted: h.normalizerFitted, params: h.params,
     ...(h.state ? { state: h.state } : {}),
+    ...(h.metadata ? { metadata: h.metadata } : {}),
   });
   const raw = new TextEncoder().encode(json);
   const out = new Uint8Array(Math.ceil(raw.length / 4) * 4).fill(0x20);
@@ -99,7 +102,7 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   const jsonLen = dv.getUint32(20, true);
   const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
   if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > bytes.length) throw corrupt(`bad header length ${jsonLen}`);
-  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown };
+  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown };
   try {
     h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
   } catch {
@@ -117,9 +120,11 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   if (threshold !== null && !Number.isFinite(threshold)) throw corrupt('its threshold is not a number');
   const state = h.state ?? 0;
   if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean' || typeof state !== 'number') throw corrupt('its header lacks params or normalizerFitted');
+  const metadata = h.metadata ?? null;
+  if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw corrupt('its metadata is not a JSON object');
   const normFloats = spec.normalize === 'none' ? 0 : 2 * spec.inputDim;
   if (fileBytes(jsonLen, normFloats + h.params + state) !== bytes.length) {
     throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${bytes.length} bytes) does not match`);
   }
-  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, floatsAt: HEADER + jsonLen };
+  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, floatsAt: HEADER + jsonLen };
 }

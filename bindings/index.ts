@@ -126,6 +126,7 @@ export class Autoencoder {
   private thr: number | null = null;
   private normFitted = false;
   private fitting = false;
+  private meta: Record<string, unknown> | null = null;
   private readonly latent: number[];
 
   private constructor(k: Kernel, s: ResolvedSpec) {
@@ -189,6 +190,7 @@ export class Autoencoder {
     k.paramsChanged();
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
+    ae.meta = h.metadata;
     k.x.ae_seed(k.ctx, h.spec.seed);
     return ae;
   }
@@ -220,6 +222,35 @@ export class Autoencoder {
   set threshold(t: number | null) {
     this.live();
     this.thr = t === null ? null : Math.fround(checkNumber('threshold', t, -Infinity, Infinity));
+  }
+
+  /**
+   * Your own JSON data saved with the model (for example the names of the training columns, as the
+   * CLI stores them), or null. A copy: assign a new object to change it. At most 1 MiB as JSON.
+   */
+  get metadata(): Record<string, unknown> | null {
+    this.live();
+    return this.meta === null ? null : JSON.parse(JSON.stringify(this.meta));
+  }
+  set metadata(m: Record<string, unknown> | null) {
+    this.live();
+    if (m === null) { this.meta = null; return; }
+    if (typeof m !== 'object' || Array.isArray(m) || m instanceof ArrayBuffer || ArrayBuffer.isView(m)) {
+      throw new AutoencoderError(`metadata must be a plain JSON object or null, got ${Array.isArray(m) ? 'an array' : m === null ? 'null' : typeof m}`);
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(m, (_key, v: unknown) => {
+        if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`metadata holds ${v}, which JSON cannot carry: use finite numbers or strings`);
+        if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') throw new AutoencoderError(`metadata holds a ${typeof v}, which JSON cannot carry`);
+        return v;
+      });
+    } catch (e) {
+      if (e instanceof AutoencoderError) throw e;
+      throw new AutoencoderError(`metadata cannot be written as JSON (${(e as Error).message}): use plain objects, arrays, strings, finite numbers, booleans and null`);
+    }
+    if (text.length > 1 << 20) throw new AutoencoderError(`metadata is ${text.length} characters of JSON, more than the 1 MiB limit: keep large data in a file of its own`);
+    this.meta = JSON.parse(text) as Record<string, unknown>;
   }
 
   /**
@@ -540,7 +571,7 @@ export class Autoencoder {
     return this.io((k) => {
       const D = this.s.inputDim;
       const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
-      const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState });
+      const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta });
       const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
       const p = k.alloc(total);
       writeHeader(k.u8(p, total), ABI_VERSION, json);

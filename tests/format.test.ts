@@ -93,6 +93,23 @@ describe('layout of a saved model', () => {
   it('the same state saves to the same bytes, twice', () => {
     expect(ae.save()).toEqual(bytes);
   });
+
+  it('metadata: written into the JSON header as given, read back by load(); absent when null', async () => {
+    const m = await Autoencoder.create({ inputDim: D, layers: [3] });
+    expect(m.metadata).toBeNull();
+    expect(parseFile(m.save()).header).not.toHaveProperty('metadata');
+    m.metadata = { columns: ['a', 'b', 'ü'], excluded: ['label'], n: 3 };
+    const f = parseFile(m.save());
+    expect(f.header.metadata).toEqual({ columns: ['a', 'b', 'ü'], excluded: ['label'], n: 3 });
+    expect((await Autoencoder.load(m.save())).metadata).toEqual({ columns: ['a', 'b', 'ü'], excluded: ['label'], n: 3 });
+    const copy = m.metadata!;
+    (copy.columns as string[]).push('x'); // a copy: changing it does not change the model
+    expect(m.metadata!.columns).toEqual(['a', 'b', 'ü']);
+    for (const bad of [[1], 'text', 5, new Float32Array(2), { x: NaN }, { x: Infinity }, { f: () => 1 }, { b: 1n }]) {
+      expect(() => { m.metadata = bad as never; }).toThrow(AutoencoderError);
+    }
+    expect(m.metadata!.n).toBe(3); // a refused value leaves the old one
+  });
 });
 
 // ---- damaged files ---------------------------------------------------------------------------------------
