@@ -4,8 +4,9 @@
 // embeddings that come back over HTTP are, bit for bit, what this process computes with the same
 // model file; and that every bad request gets a 4xx with a useful message, never a 500.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,10 +17,16 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const W = 24;
 
 interface Server { url: string; stop: () => Promise<void>; log: () => string }
-interface Body { scores?: number[]; flags?: number[] | null; threshold?: number | null; embeddings?: number[][]; error?: string; inputDim?: number; latentDim?: number }
+interface Body { scores?: number[]; flags?: number[] | null; threshold?: number | null; embeddings?: number[][]; error?: string; rows?: number[]; inputDim?: number; latentDim?: number }
 
 let dir = '';
 let server: Server | null = null;
+/** The same Worker with CORS_ORIGIN set and a model whose weights are scaled by 1e15 (its encode() overflows). */
+let dir2 = '';
+let server2: Server | null = null;
+let ae2: Autoencoder;
+let workerdBin = '';
+const ORIGIN = 'https://app.example.com';
 let ae: Autoencoder;
 /** Windows of art_daily_jumpsup.csv as float32 (normal ones, and ones across the jump at row 2988). */
 let rows: number[][] = [];
@@ -41,8 +48,20 @@ beforeAll(async () => {
   const load = (p: string) => import(pathToFileURL(join(ROOT, p)).href);
   const { runtimes } = (await load('tools/runtimes.mjs')) as { runtimes: () => { workerd: string } };
   const { startWorkerd } = (await load('tests/conformance/workerd.mjs')) as { startWorkerd: (o: { workerd: string; config: string }) => Promise<Server> };
-  server = await startWorkerd({ workerd: runtimes().workerd, config: join(dir, 'config.capnp') });
+  workerdBin = runtimes().workerd;
+  server = await startWorkerd({ workerd: workerdBin, config: join(dir, 'config.capnp') });
   ae = await Autoencoder.load(readFileSync(join(dir, 'model.ae')));
+  dir2 = mkdtempSync(join(tmpdir(), 'autoencoder-worker2-'));
+  cpSync(dir, dir2, { recursive: true });
+  const config = readFileSync(join(dir, 'config.capnp'), 'utf8');
+  if (!config.includes('(name = "CORS_ORIGIN", text = "*")')) throw new Error('config.capnp does not bind CORS_ORIGIN = "*"');
+  writeFileSync(join(dir2, 'config.capnp'), config.replace('(name = "CORS_ORIGIN", text = "*")', `(name = "CORS_ORIGIN", text = "${ORIGIN}")`));
+  const big = await Autoencoder.load(readFileSync(join(dir, 'model.ae')));
+  big.setWeights(big.getWeights().map((w) => w.map((v) => v * 1e15)));
+  writeFileSync(join(dir2, 'model.ae'), big.save());
+  big.dispose();
+  ae2 = await Autoencoder.load(readFileSync(join(dir2, 'model.ae')));
+  server2 = await startWorkerd({ workerd: workerdBin, config: join(dir2, 'config.capnp') });
   const v = series('art_daily_jumpsup.csv');
   for (const start of [...Array.from({ length: 40 }, (_, i) => i * 50), ...Array.from({ length: 40 }, (_, i) => 2955 + i)]) {
     rows.push(Array.from(v.subarray(start, start + W)));
@@ -51,11 +70,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  await server2?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir2) rmSync(dir2, { recursive: true, force: true });
 });
 
-async function post(path: string, type: string | null, body: string | Uint8Array<ArrayBuffer>): Promise<{ status: number; body: Body; headers: Headers }> {
-  const res = await fetch(`${server!.url}${path}`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body });
+async function post(path: string, type: string | null, body: string | Uint8Array<ArrayBuffer>, on: Server | null = server): Promise<{ status: number; body: Body; headers: Headers }> {
+  const res = await fetch(`${on!.url}${path}`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body });
   const text = await res.text();
   let parsed: Body;
   try {
@@ -72,17 +93,42 @@ const csv = (r: number[][], header = true, eol = '\n') =>
 /** Bytes of a float32 vector, to compare bit for bit (NaN payloads and -0 included). */
 const bits = (x: ArrayLike<number>) => Buffer.from(Float32Array.from(x).buffer);
 
+/** The raw HTTP/1.1 answer to `method path` with no body, as bytes off the socket (fetch hides a HEAD body). */
+function raw(url: string, method: string, path: string): Promise<{ head: string; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = connect(Number(port), hostname, () => sock.write(`${method} ${path} HTTP/1.1\r\nhost: ${hostname}\r\nconnection: close\r\n\r\n`));
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const at = text.indexOf('\r\n\r\n');
+      resolve({ head: text.slice(0, at), body: text.slice(at + 4) });
+    });
+  });
+}
+
+/** Indices of the rows of `x` (`per` values each) holding a value that is not finite. */
+function nonFiniteRows(x: Float32Array, per: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / per; r++) if (!x.subarray(r * per, (r + 1) * per).every(Number.isFinite)) out.push(r);
+  return out;
+}
+
 describe('worker-score in workerd', () => {
   it('GET / describes the model', async () => {
     const res = await fetch(`${server!.url}/`);
     expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const b = (await res.json()) as Body;
     expect(b).toMatchObject({ inputDim: W, latentDim: ae.latentDim, threshold: ae.threshold });
   });
 
   it('POST /score (JSON) equals Autoencoder.score/detect in Node, bit for bit', async () => {
-    const { status, body } = await post('/score', 'application/json', JSON.stringify({ rows }));
+    const { status, body, headers } = await post('/score', 'application/json', JSON.stringify({ rows }));
     expect(status, body.error).toBe(200);
+    expect(headers.get('access-control-allow-origin')).toBe('*');
     const scores = ae.score(rows);
     expect(body.scores).toHaveLength(rows.length);
     expect(body.scores!.every((s) => Object.is(s, Math.fround(s))), 'scores are float32 values').toBe(true);
@@ -156,15 +202,139 @@ describe('worker-score in workerd', () => {
     const r = await post(path, type, body);
     expect(r.status, r.body.error).toBe(status);
     expect(r.body.error).toMatch(message);
-    if (status === 405) expect(r.headers.get('allow')).toBe('GET');
+    expect(r.headers.get('access-control-allow-origin'), 'CORS on errors too').toBe('*');
+    if (status === 405) expect(r.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
   });
 
   it('GET /score and GET /encode -> 405 with Allow: POST', async () => {
     for (const path of ['/score', '/encode']) {
       const res = await fetch(`${server!.url}${path}`);
       expect(res.status).toBe(405);
-      expect(res.headers.get('allow')).toBe('POST');
+      expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(((await res.json()) as Body).error).toMatch(new RegExp(`GET ${path} is not allowed: use POST ${path}`));
     }
   });
+
+  it('POST /score refuses rows whose score overflows float32 (score() gives Infinity) with a 400 naming them', async () => {
+    const huge = row(W, 3e38);
+    const spike = [1e25, ...row(W - 1)];
+    const batch = [rows[0]!, huge, rows[1]!, spike];
+    const node = ae.score(batch);
+    expect(nonFiniteRows(node, 1), 'the oracle: score() in Node').toEqual([1, 3]);
+    expect(node[1]).toBe(Infinity);
+    const r = await post('/score', json, JSON.stringify({ rows: batch }));
+    expect(r.status, r.body.error).toBe(400);
+    expect(r.body.rows).toEqual([1, 3]);
+    expect(r.body.error).toMatch(/^the scores of rows 1, 3 \(2 of 4 rows\) overflow float32 \(score\(\) gives Infinity\): their values are too large for float32 scoring\. Scale those rows down or drop them/);
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    const c = await post('/score', 'text/csv', csv([rows[0]!, huge]));
+    expect(c.status, c.body.error).toBe(400);
+    expect(c.body.rows).toEqual([1]);
+    expect(c.body.error).toMatch(/^the score of row 1 \(CSV line 3\) overflows float32 \(score\(\) gives Infinity\): its values are too large/);
+    // large values whose score is still a finite float32 are scored as before
+    const large = [row(W, 1e18), rows[2]!];
+    expect(nonFiniteRows(ae.score(large), 1)).toEqual([]);
+    const ok = await post('/score', json, JSON.stringify({ rows: large }));
+    expect(ok.status, ok.body.error).toBe(200);
+    expect(bits(ok.body.scores!).equals(Buffer.from(ae.score(large).buffer))).toBe(true);
+  });
+
+  it('POST /encode refuses rows whose embedding is not finite (a model with weights x1e15), and /score its NaN scores', async () => {
+    // the bundled model keeps the embeddings of even the largest rows finite: they come back as numbers
+    const huge = [row(W, 3e38), row(W, -3e38)];
+    expect(nonFiniteRows(ae.encode(huge), ae.latentDim)).toEqual([]);
+    const ok = await post('/encode', json, JSON.stringify({ rows: huge }));
+    expect(ok.status, ok.body.error).toBe(200);
+    expect(bits(ok.body.embeddings!.flat()).equals(Buffer.from(ae.encode(huge).buffer))).toBe(true);
+    // the amplified model: row 1 overflows in encode() in Node; row 0 and 2 do not
+    const batch = [row(W, 20), row(W, 1e10), row(W, 30)];
+    expect(nonFiniteRows(ae2.encode(batch), ae2.latentDim), 'the oracle: encode() in Node').toEqual([1]);
+    const r = await post('/encode', json, JSON.stringify({ rows: batch }), server2);
+    expect(r.status, r.body.error).toBe(400);
+    expect(r.body.rows).toEqual([1]);
+    expect(r.body.error).toMatch(/^the embedding of row 1 overflows float32 \(encode\(\) gives a value that is not finite\): its values are too large for float32 scoring/);
+    const fine = await post('/encode', json, JSON.stringify({ rows: [batch[0], batch[2]] }), server2);
+    expect(fine.status, fine.body.error).toBe(200);
+    expect(bits(fine.body.embeddings!.flat()).equals(Buffer.from(ae2.encode([batch[0]!, batch[2]!]).buffer))).toBe(true);
+    const scores = ae2.score(batch);
+    expect(nonFiniteRows(scores, 1)).toEqual([0, 1, 2]);
+    const s = await post('/score', 'text/csv', csv(batch), server2);
+    expect(s.status, s.body.error).toBe(400);
+    expect(s.body.rows).toEqual([0, 1, 2]);
+    expect(s.body.error).toMatch(new RegExp(`^the scores of rows 0, 1, 2 \\(CSV lines 2, 3, 4; 3 of 3 rows\\) overflow float32 \\(score\\(\\) gives ${scores[0]}\\)`));
+  });
+
+  it('OPTIONS answers a CORS preflight: 204, the methods of the path, content-type, Max-Age; 404 elsewhere', async () => {
+    for (const [path, methods] of [['/', 'GET, HEAD, OPTIONS'], ['/score', 'POST, OPTIONS'], ['/encode', 'POST, OPTIONS']] as const) {
+      const res = await fetch(`${server!.url}${path}`, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      expect(res.status).toBe(204);
+      expect(await res.text()).toBe('');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-methods')).toBe(methods);
+      expect(res.headers.get('allow')).toBe(methods);
+      expect(res.headers.get('access-control-allow-headers')).toBe('content-type');
+      expect(res.headers.get('access-control-max-age')).toBe('86400');
+    }
+    const res = await fetch(`${server!.url}/nope`, { method: 'OPTIONS' });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(((await res.json()) as Body).error).toMatch(/no route \/nope/);
+  });
+
+  it('HEAD sends the status and headers of GET and no body', async () => {
+    for (const path of ['/', '/score']) {
+      const get = await raw(server!.url, 'GET', path);
+      const head = await raw(server!.url, 'HEAD', path);
+      expect(head.body, `HEAD ${path} has no body`).toBe('');
+      expect(get.body.length).toBeGreaterThan(0);
+      expect(head.head.toLowerCase()).toBe(get.head.toLowerCase());
+      expect(head.head).toMatch(path === '/' ? /^HTTP\/1\.1 200 / : /^HTTP\/1\.1 405 /);
+      expect(head.head).toMatch(/\r\nAccess-Control-Allow-Origin: \*(\r\n|$)/i);
+      expect(head.head).toMatch(new RegExp(`\r\ncontent-length: ${Buffer.byteLength(get.body)}(\r\n|$)`, 'i'));
+    }
+  });
+
+  it('CORS_ORIGIN (a config.capnp binding) sets Access-Control-Allow-Origin on every answer, with Vary: Origin', async () => {
+    const answers = [
+      await fetch(`${server2!.url}/`),
+      await fetch(`${server2!.url}/score`, { method: 'OPTIONS' }),
+      await fetch(`${server2!.url}/score`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+      await fetch(`${server2!.url}/nope`),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 204, 415, 404]);
+    for (const r of answers) {
+      expect(r.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      expect(r.headers.get('vary')).toMatch(/\bOrigin\b/);
+    }
+  });
+
+  it('serve.mjs (npm run demo:worker) prints the URL once the Worker answers, and stops with workerd', async () => {
+    const start = (port: string) => spawn(process.execPath, [join(ROOT, 'examples/worker-score/serve.mjs'), '--port', port, '--dir', dir, '--workerd', workerdBin], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = start('0');
+    let out = '';
+    let err = '';
+    run.stdout!.on('data', (d) => { out += d; });
+    run.stderr!.on('data', (d) => { err += d; });
+    const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
+    const line = /worker-score listening on (http:\/\/127\.0\.0\.1:(\d+)) \(GET \/, POST \/score, POST \/encode\)\n/;
+    for (const t0 = Date.now(); !line.test(out); await new Promise((r) => setTimeout(r, 25))) {
+      if (Date.now() - t0 > 15_000 || run.exitCode !== null) throw new Error(`serve.mjs printed no URL: ${out}${err}`);
+    }
+    const url = line.exec(out)![1]!;
+    expect(url).not.toBe(server!.url);
+    const res = await fetch(`${url}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) });
+    expect(res.status).toBe(200);
+    expect(bits(((await res.json()) as Body).scores!).equals(Buffer.from(ae.score(rows).buffer))).toBe(true);
+    run.kill('SIGTERM');
+    expect(await exited, err).toBe(0);   // workerd stops cleanly on SIGTERM; its code is the script's
+    await expect(fetch(`${url}/`)).rejects.toThrow();   // workerd is gone with it
+    // a port in use: workerd fails to bind and exits 1, and so does the script, saying so
+    const busy = start(new URL(server!.url).port);
+    let busyErr = '';
+    busy.stderr!.on('data', (d) => { busyErr += d; });
+    const code = await new Promise<number | null>((resolve) => busy.once('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(busyErr).toMatch(/workerd exited with code 1 before it answered on 127\.0\.0\.1:\d+/);
+  }, 30_000);
 });

@@ -18,4 +18,7 @@ const scoreWorker :Workerd.Worker = (
     (name = "model.ae", data = embed "model.ae"),
   ],
   compatibilityDate = "2025-09-01",
+  # CORS_ORIGIN: the Access-Control-Allow-Origin of every answer, "*" or one origin such as
+  # "https://app.example.com" (the same var is in wrangler.toml)
+  bindings = [ (name = "CORS_ORIGIN", text = "*") ],
 );

@@ -10,7 +10,10 @@
 // Rows arrive as application/json { "rows": number[][] } or text/csv (one row per line, comma
 // separated, optional header line). A bad request gets 400 (bad body), 404 (no such path),
 // 405 (wrong method), 413 (too large) or 415 (wrong content-type), each with { "error": "..." };
-// the messages on shapes and values are the library's own AutoencoderError messages.
+// the messages on shapes and values are the library's own AutoencoderError messages. Rows whose
+// score or embedding overflows float32 get a 400 with { "error": "...", "rows": [indices] }.
+// OPTIONS answers CORS preflights (204), HEAD is answered as GET without the body, and every
+// answer carries Access-Control-Allow-Origin: env.CORS_ORIGIN (default "*").
 import { Autoencoder, AutoencoderError } from 'autoencoder';
 import modelBytes from './model.ae';
 
@@ -22,9 +25,20 @@ const DRAIN = 4 * MAX_BODY;
 const MAX_ROWS = 20_000;
 
 const ROUTES: Record<string, string> = { '/': 'GET', '/score': 'POST', '/encode': 'POST' };
+/** The methods each path answers: the `Allow` header, and Access-Control-Allow-Methods on a preflight. */
+const ALLOW: Record<string, string> = { '/': 'GET, HEAD, OPTIONS', '/score': 'POST, OPTIONS', '/encode': 'POST, OPTIONS' };
+/** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 7200, Firefox at 86400). */
+const PREFLIGHT_MAX_AGE = '86400';
+
+/** The Worker's bindings (config.capnp `bindings`, wrangler.toml `[vars]`). */
+export interface Env {
+  /** The Access-Control-Allow-Origin of every answer: `*` (the default, also when unset or empty) or one origin such as `https://app.example.com`. */
+  CORS_ORIGIN?: string;
+}
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  /** `rows`: the indices of the rows at fault, sent beside the message as { "rows": [...] }. */
+  constructor(readonly status: number, message: string, readonly rows?: number[]) {
     super(message);
   }
 }
@@ -154,6 +168,24 @@ async function readRows(request: Request, dim: number): Promise<Parsed> {
   return parsed;
 }
 
+/**
+ * A 400 naming the rows whose result is not finite. Every input value is a finite float32 (the
+ * library checks), yet rows with very large values (with the bundled model, |x| from around 3e20)
+ * overflow float32 inside the model: score() gives Infinity for them, which JSON cannot carry
+ * (JSON.stringify writes null). Such a request is refused as a whole, so a 200 always carries
+ * finite numbers only.
+ */
+function overflow(bad: number[], what: 'score' | 'embedding', parsed: Parsed, firstScore?: number): HttpError {
+  const one = bad.length === 1;
+  const list = (xs: number[]) => `${xs.slice(0, 10).join(', ')}${xs.length > 10 ? ', ...' : ''}`;
+  const lines = parsed.lineOf ? `CSV line${one ? '' : 's'} ${list(bad.map((r) => parsed.lineOf![r]!))}` : '';
+  const which = one ? `row ${bad[0]}${lines ? ` (${lines})` : ''}` : `rows ${list(bad)} (${lines ? `${lines}; ` : ''}${bad.length} of ${parsed.rows.length} rows)`;
+  const gives = what === 'score' ? `score() gives ${String(firstScore)}` : 'encode() gives a value that is not finite';
+  return new HttpError(400, `the ${what}${one ? '' : 's'} of ${which} overflow${one ? 's' : ''} float32 (${gives}): ` +
+    `${one ? 'its' : 'their'} values are too large for float32 scoring. Scale ${one ? 'the row' : 'those rows'} down or drop ` +
+    `${one ? 'it' : 'them'} and send the request again; no row was ${what === 'score' ? 'scored' : 'encoded'}`, bad);
+}
+
 /** The library's message, with the CSV line of the row it names (its rows count from 0). */
 function explain(e: AutoencoderError, parsed: Parsed): string {
   const m = parsed.lineOf ? /\brow (\d+)\b/.exec(e.message) : null;
@@ -176,38 +208,71 @@ function describe(ae: Autoencoder) {
 }
 
 export default {
-  async fetch(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    const method = ROUTES[pathname];
-    if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score or POST /encode` });
-    if (request.method !== method) {
-      return json(405, { error: `${request.method} ${pathname} is not allowed: use ${method} ${pathname}` }, { allow: method });
-    }
-    let ae: Autoencoder;
-    try {
-      ae = await getModel();
-    } catch (e) {
-      return json(500, { error: `the bundled model could not be loaded: ${(e as Error).message}` });
-    }
-    if (pathname === '/') return json(200, describe(ae));
-    let parsed: Parsed | null = null;
-    try {
-      parsed = await readRows(request, ae.inputDim);
-      if (pathname === '/score') {
-        const scores = ae.score(parsed.rows);
-        const threshold = ae.threshold;
-        const flags = threshold === null ? null : Array.from(ae.detect(parsed.rows));
-        return json(200, { scores: Array.from(scores), flags, threshold });
-      }
-      const z = ae.encode(parsed.rows);
-      const L = ae.latentDim;
-      const embeddings: number[][] = [];
-      for (let r = 0; r < z.length / L; r++) embeddings.push(Array.from(z.subarray(r * L, (r + 1) * L)));
-      return json(200, { embeddings });
-    } catch (e) {
-      if (e instanceof HttpError) return json(e.status, { error: e.message });
-      if (e instanceof AutoencoderError) return json(400, { error: parsed ? explain(e, parsed) : e.message });
-      return json(500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
-    }
+  async fetch(request: Request, env?: Env): Promise<Response> {
+    const res = await handle(request);
+    // CORS on every answer, errors included, so a browser client can read the reason
+    const origin = env?.CORS_ORIGIN?.trim() || '*';
+    res.headers.set('access-control-allow-origin', origin);
+    if (origin !== '*') res.headers.append('vary', 'Origin');
+    return res;
   },
 };
+
+async function handle(request: Request): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  const method = ROUTES[pathname];
+  if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score or POST /encode` });
+  if (request.method === 'OPTIONS') {
+    // a CORS preflight (or a plain OPTIONS): which methods and request headers this path takes
+    return new Response(null, {
+      status: 204,
+      headers: {
+        allow: ALLOW[pathname]!,
+        'access-control-allow-methods': ALLOW[pathname]!,
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': PREFLIGHT_MAX_AGE,
+      },
+    });
+  }
+  // HEAD is answered as GET (405 message included, so content-length matches): the runtime
+  // sends that status and those headers and drops the body
+  const asked = request.method === 'HEAD' ? 'GET' : request.method;
+  if (asked !== method) {
+    return json(405, { error: `${asked} ${pathname} is not allowed: use ${method} ${pathname}` }, { allow: ALLOW[pathname]! });
+  }
+  let ae: Autoencoder;
+  try {
+    ae = await getModel();
+  } catch (e) {
+    return json(500, { error: `the bundled model could not be loaded: ${(e as Error).message}` });
+  }
+  if (pathname === '/') return json(200, describe(ae));
+  let parsed: Parsed | null = null;
+  try {
+    parsed = await readRows(request, ae.inputDim);
+    if (pathname === '/score') {
+      const scores = ae.score(parsed.rows);
+      const bad: number[] = [];
+      scores.forEach((v, r) => { if (!Number.isFinite(v)) bad.push(r); });
+      if (bad.length) throw overflow(bad, 'score', parsed, scores[bad[0]!]);
+      const threshold = ae.threshold;
+      const flags = threshold === null ? null : Array.from(ae.detect(parsed.rows));
+      return json(200, { scores: Array.from(scores), flags, threshold });
+    }
+    const z = ae.encode(parsed.rows);
+    const L = ae.latentDim;
+    const embeddings: number[][] = [];
+    const bad: number[] = [];
+    for (let r = 0; r < z.length / L; r++) {
+      const e = Array.from(z.subarray(r * L, (r + 1) * L));
+      if (!e.every(Number.isFinite)) bad.push(r);
+      embeddings.push(e);
+    }
+    if (bad.length) throw overflow(bad, 'embedding', parsed);
+    return json(200, { embeddings });
+  } catch (e) {
+    if (e instanceof HttpError) return json(e.status, e.rows ? { error: e.message, rows: e.rows } : { error: e.message });
+    if (e instanceof AutoencoderError) return json(400, { error: parsed ? explain(e, parsed) : e.message });
+    return json(500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
+  }
+}
