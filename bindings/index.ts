@@ -354,7 +354,7 @@ export class Autoencoder {
           throw new AutoencoderError(`${what} row ${r} is ${describe(row)}: pass rows as number[], Float32Array or Float64Array (Float32Array.from(row))`);
         }
         if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array)) {
-          throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${describe(row)}${typeof row === 'number' ? ' (for a single row, wrap it: [row])' : ''}`);
+          throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? `a number (${describe(row)}); for a single row, wrap it: [row]` : describe(row)}`);
         }
         if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
         if (Array.isArray(row)) {

@@ -2,7 +2,7 @@
 // Turns what the user wrote into a complete, checked spec and the layer graph the arena runs.
 // No numbers about data are computed here: only names, shapes and ranges.
 
-import { AutoencoderError, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe } from './errors.js';
+import { AutoencoderError, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { planGraph, resolveLayer, type LayerSpec, type ResolvedLayer } from './graph.js';
 import { ACT_IDS, LOSS_IDS, NORM_IDS, OP, OPT_IDS, type LayerPlan, type NetPlan } from './wasm.js';
 
@@ -118,7 +118,10 @@ function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' |
   }
   const list = (name: 'encoder' | 'decoder') => {
     const v = spec[name];
-    return (checkArray(name, v, "[{ type: 'conv2d', filters: 16, kernel: 3 }]") as LayerSpec[]).map((l, i) => resolveLayer(l, `${name}[${i}]`));
+    if (!Array.isArray(v) || v.length === 0 || holeIn(v) >= 0) {
+      throw new AutoencoderError(`${name} must be a non-empty array of layers such as [{ type: 'conv2d', filters: 16, kernel: 3 }], got ${describe(v)}`);
+    }
+    return (v as LayerSpec[]).map((l, i) => resolveLayer(l, `${name}[${i}]`));
   };
   const encoder = list('encoder'), decoder = list('decoder');
   const labels = [...encoder.map((_, i) => `encoder[${i}]`), ...decoder.map((_, i) => `decoder[${i}]`)];
