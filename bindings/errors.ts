@@ -9,7 +9,7 @@ export class AutoencoderError extends Error {
   }
 }
 
-const article = (name: string) => (/^[AEIOU]/i.test(name) ? 'an' : 'a');
+const article = (name: string) => (/^([AEIO]|U(?!int))/i.test(name) ? 'an' : 'a'); // a Uint8Array, an Int32Array
 
 /**
  * What a value is, for messages: "NaN", "Infinity", "-0.5", "a string \"yes\"", "null", "undefined",
