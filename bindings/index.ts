@@ -394,9 +394,16 @@ export class Autoencoder {
 
   /**
    * Trains on the rows of `x` (rows x inputDim) and returns the loss history.
-   * The first fit also fits the normalizer (on the training rows). If training diverges, the
-   * callback throws, or the model is disposed meanwhile, the weights are put back as they were.
-   * @throws AutoencoderError on bad shapes, NaN/Infinity, or bad options.
+   * The first fit also fits the normalizer (on the training rows). After every epoch every weight and
+   * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
+   * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
+   *
+   * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
+   * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
+   * exactly those of a model trained with `epochs` set to that epoch (a file saved then loads); setting
+   * threshold or metadata is allowed; calls that change the weights (setWeights, another fit) throw
+   * "fit() is running". dispose() ends the fit with an error.
+   * @throws AutoencoderError on bad shapes, NaN/Infinity, bad options, divergence, or while fit() runs.
    */
   async fit(x: Matrix, options: FitOptions = {}): Promise<History> {
     const k0 = this.live();

@@ -112,7 +112,7 @@ describe('model size and memory', () => {
     expect(back.metadata).toEqual(ae.metadata);
     expect(Buffer.compare(back.save(), bytes)).toBe(0); // (toEqual on megabytes is slow)
     const damaged = bytes.slice();
-    damaged[(1 << 20) + 12345] ^= 0x10;
+    damaged[(1 << 20) + 12345]! ^= 0x10;
     expectMessage(await rejected(() => Autoencoder.load(damaged)), /checksum does not match/);
   });
 
