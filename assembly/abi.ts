@@ -8,9 +8,9 @@ import { C_RNG } from './arena';
 import { act_backward, act_forward } from './act';
 import { f32_gemm, f32_gemm_bt, f32_gemm_scalar } from './gemm';
 import { loss_backward, loss_rows } from './loss';
-import { find_nonfinite, find_outside01, norm_apply, norm_fit, norm_invert } from './norm';
+import { find_below, find_nonfinite, find_outside01, norm_apply, norm_fit, norm_invert } from './norm';
 import { rng_normal, rng_seed, rng_uniform } from './rng';
-import { crc32, detect, f32_quantile } from './stats';
+import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
 import { eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
 
@@ -80,6 +80,9 @@ export function ae_norm_invert(ctx: usize, x: usize, n: i32): void {
 /** Index of the first NaN/Inf among n floats at x, or -1. */
 export function ae_find_nonfinite(x: usize, n: i32): i32 { return find_nonfinite(x, n); }
 
+/** Index of the first value that is not >= lo (NaN included) among n floats at x, or -1. */
+export function ae_find_below(x: usize, n: i32, lo: f32): i32 { return find_below(x, n, lo); }
+
 /** Index of the first value outside [0, 1] among n floats at x, or -1. */
 export function ae_find_outside01(x: usize, n: i32): i32 { return find_outside01(x, n); }
 
@@ -91,6 +94,9 @@ export function ae_detect(scores: usize, n: i32, threshold: f32, flags: usize): 
 
 /** CRC-32 of len bytes at p. */
 export function ae_crc32(p: usize, len: i32): u32 { return crc32(p, len); }
+
+/** CRC-32 continued over len more bytes at p: ae_crc32_update(ae_crc32(a), b) = CRC-32 of a then b (prev 0 starts). */
+export function ae_crc32_update(prev: u32, p: usize, len: i32): u32 { return crc32_update(prev, p, len); }
 
 /** Fills n floats at p from the model's rng: kind 0 uniform [0,1), 1 standard normal. */
 export function ae_rng_fill(ctx: usize, p: usize, n: i32, kind: i32): void {

@@ -2,9 +2,12 @@
 // Both modes store a shift A and a scale B per column and apply x' = (x - A) / B:
 // standard: A = mean, B = population std (ddof 0, as scikit-learn's StandardScaler), 1 where 0;
 // minmax:   A = min,  B = max - min, 1 where 0. Sums run over rows in order, in f64.
+// ("0" means below the smallest normal float32, 2^-126: such a scale would make 1/B overflow.)
 // Dims: R rows, C columns.
 
 export const NORM_NONE: i32 = 0;
+/** Smallest normal float32 (2^-126): a scale is at least this, so 1/scale is finite (the model file's rule). */
+export const F32_MIN_NORMAL: f32 = 1.17549435e-38;
 export const NORM_STANDARD: i32 = 1;
 export const NORM_MINMAX: i32 = 2;
 
@@ -30,7 +33,7 @@ export function norm_fit(mode: i32, x: usize, R: i32, C: i32, A: usize, B: usize
       const lo = load<f64>(acc + (<usize>c << 3)), range = load<f64>(acc2 + (<usize>c << 3)) - lo;
       store<f32>(A + (<usize>c << 2), <f32>lo);
       const b = <f32>range; // checked after rounding: a tiny range may round to 0 in f32
-      store<f32>(B + (<usize>c << 2), b > 0 && isFinite<f32>(b) ? b : 1);
+      store<f32>(B + (<usize>c << 2), b >= F32_MIN_NORMAL && isFinite<f32>(b) ? b : 1);
     }
     return;
   }
@@ -58,7 +61,7 @@ export function norm_fit(mode: i32, x: usize, R: i32, C: i32, A: usize, B: usize
     const sd = Math.sqrt(load<f64>(acc2 + (<usize>c << 3)) / <f64>R);
     store<f32>(A + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
     const b = <f32>sd; // checked after rounding: a std below 2^-150 rounds to 0 in f32
-    store<f32>(B + (<usize>c << 2), b > 0 && isFinite<f32>(b) ? b : 1);
+    store<f32>(B + (<usize>c << 2), b >= F32_MIN_NORMAL && isFinite<f32>(b) ? b : 1);
   }
 }
 
@@ -121,6 +124,14 @@ export function find_outside01(x: usize, n: i32): i32 {
   for (let i = 0; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     if (!(v >= 0 && v <= 1)) return i;
+  }
+  return -1;
+}
+
+/** Index of the first value that is not >= lo (NaN included) among n floats, or -1. */
+export function find_below(x: usize, n: i32, lo: f32): i32 {
+  for (let i = 0; i < n; i++) {
+    if (!(load<f32>(x + (<usize>i << 2)) >= lo)) return i;
   }
   return -1;
 }

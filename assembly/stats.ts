@@ -73,9 +73,15 @@ function crc_tables(): void {
 @inline function T(t: u32, b: u32): u32 { return load<u32>(CRC_TABLES + (<usize>((t << 8) | b) << 2)); }
 
 /** CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) of len bytes; slice-by-8, then byte-wise. */
-export function crc32(p: usize, len: i32): u32 {
+export function crc32(p: usize, len: i32): u32 { return crc32_update(0, p, len); }
+
+/**
+ * The CRC-32 of (the bytes whose CRC-32 is `prev`) followed by len bytes at p, as zlib's crc32(prev, ...):
+ * crc32_update(crc32_update(0, a), b) = crc32(a ++ b), so a file is sealed region by region.
+ */
+export function crc32_update(prev: u32, p: usize, len: i32): u32 {
   if (!crcReady) crc_tables();
-  let crc: u32 = 0xffffffff;
+  let crc: u32 = ~prev;
   let i = 0;
   for (; i + 8 <= len; i += 8) {
     const lo = load<u32>(p + <usize>i) ^ crc, hi = load<u32>(p + <usize>i, 4);

@@ -9,16 +9,57 @@ export class AutoencoderError extends Error {
   }
 }
 
+const article = (name: string) => (/^([AEIO]|U(?!int))/i.test(name) ? 'an' : 'a'); // a Uint8Array, an Int32Array
+
+/**
+ * What a value is, for messages: "NaN", "Infinity", "-0.5", "a string \"yes\"", "null", "undefined",
+ * "an Int32Array", "an array with a hole at index 2", "an array of 3 values", "an object", "a function".
+ */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'number': return Object.is(value, -0) ? '-0' : String(value);
+    case 'string': return `a string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+    case 'boolean': return `the boolean ${value}`;
+    case 'bigint': return `a bigint ${value}n`;
+    case 'symbol': return 'a symbol';
+    case 'function': return 'a function';
+  }
+  if (Array.isArray(value)) {
+    const hole = holeIn(value);
+    if (hole >= 0) return `an array with a hole at index ${hole}`;
+    return value.length === 0 ? 'an empty array' : `an array of ${value.length} value${value.length === 1 ? '' : 's'}`;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const name = value.constructor?.name || 'typed array';
+    return `${article(name)} ${name}`;
+  }
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  const name = proto === null || proto === Object.prototype ? '' : proto.constructor?.name ?? '';
+  return name ? `${article(name)} ${name}` : 'an object';
+}
+
+/** Index of the first hole of a sparse array (`[1, , 3]`), or -1. */
+export function holeIn(a: readonly unknown[]): number {
+  for (let i = 0; i < a.length; i++) if (!(i in a)) return i;
+  return -1;
+}
+
 /** Throws unless `value` is one of `names`, listing the valid ones. */
 export function checkName<T extends string>(what: string, value: unknown, names: readonly T[]): T {
   if (typeof value !== 'string' || !(names as readonly string[]).includes(value)) {
-    throw new AutoencoderError(`unknown ${what} ${JSON.stringify(value)}: use one of ${names.join(', ')}`);
+    const got = typeof value === 'string' ? JSON.stringify(value) : describe(value);
+    throw new AutoencoderError(`unknown ${what} ${got}: use one of ${names.join(', ')}`);
   }
   return value as T;
 }
 
-/** Throws on keys of `obj` that are not in `known` (catches typos like "activaton"). */
-export function checkKeys(where: string, obj: object, known: readonly string[]): void {
+/** Throws unless `obj` is a plain options object; then on keys that are not in `known` (catches typos like "activaton"). */
+export function checkKeys(where: string, obj: unknown, known: readonly string[]): void {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || ArrayBuffer.isView(obj)) {
+    throw new AutoencoderError(`${where} takes an options object (valid options: ${known.join(', ')}), got ${describe(obj)}`);
+  }
   for (const k of Object.keys(obj)) {
     if (!known.includes(k)) {
       throw new AutoencoderError(`unknown option "${k}" in ${where}: valid options are ${known.join(', ')}`);
@@ -30,7 +71,25 @@ export function checkKeys(where: string, obj: object, known: readonly string[]):
 export function checkNumber(what: string, value: unknown, lo: number, hi: number, int = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || value > hi || (int && !Number.isInteger(value))) {
     const kind = int ? 'an integer' : 'a number';
-    throw new AutoencoderError(`${what} must be ${kind} from ${lo} to ${hi}, got ${JSON.stringify(value)}`);
+    throw new AutoencoderError(`${what} must be ${kind} from ${lo} to ${hi}, got ${describe(value)}`);
   }
   return value;
 }
+
+/** true or false, else a clear error (a string "no" is truthy: never coerce). */
+export function checkBoolean(what: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new AutoencoderError(`${what} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+/** A dense array (no holes) of `lo`..`hi` entries, else a clear error naming what was found. */
+export function checkArray(what: string, value: unknown, example: string, lo = 1, hi = Infinity): unknown[] {
+  if (!Array.isArray(value) || holeIn(value) >= 0 || value.length < lo || value.length > hi) {
+    const size = hi === Infinity ? (lo > 0 ? 'a non-empty array' : 'an array') : lo === hi ? `an array of ${lo}` : `an array of ${lo} to ${hi} entries`;
+    throw new AutoencoderError(`${what} must be ${size} such as ${example}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** The largest finite float32 (values are stored as float32: a larger number becomes Infinity). */
+export const F32_MAX = 3.4028234663852886e38;

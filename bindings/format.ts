@@ -12,12 +12,16 @@
 //                         the non-trainable state (batchNorm moving mean and variance)
 //  end crc32     u32      CRC-32 of every byte before it
 
-import { AutoencoderError } from './errors.js';
+import { AutoencoderError, F32_MAX, describe } from './errors.js';
 import { resolveSpec, type ResolvedSpec } from './spec.js';
 
 export const MAGIC = [0x89, 0x41, 0x45, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
 export const FORMAT_VERSION = 1;
 const HEADER = 24;
+/** The largest model file create() allows: about the largest typed array browsers allocate (2 GiB). */
+export const FILE_MAX_BYTES = 2 ** 31 - 1;
+/** Smallest normal float32, 2^-126: the least a normalizer scale may be (1/scale stays finite). */
+export const F32_MIN_NORMAL = 2 ** -126;
 
 export interface ModelHeader {
   spec: ResolvedSpec;
@@ -43,11 +47,16 @@ export function headerJson(h: ModelHeader): Uint8Array {
       inputDim: s.inputDim, layers: s.layers, activation: s.activation, latentActivation: s.latentActivation,
       outputActivation: s.outputActivation, loss: s.loss, normalize: s.normalize, seed: s.seed,
     };
+  // JSON writes NaN and Infinity as null: every number written must be finite (the threshold and the
+  // spec are checked where they are set, metadata when assigned), or the file would not read back
   const json = JSON.stringify({
     format: 'autoencoder', kind: s.inputShape ? 'graph' : 'dense', spec,
     threshold: h.threshold, normalizerFitted: h.normalizerFitted, params: h.params,
     ...(h.state ? { state: h.state } : {}),
     ...(h.metadata ? { metadata: h.metadata } : {}),
+  }, (key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`save(): the model's ${key || 'header'} is ${describe(v)}, which a model file cannot carry (JSON has no NaN or Infinity)`);
+    return v;
   });
   const raw = new TextEncoder().encode(json);
   const out = new Uint8Array(Math.ceil(raw.length / 4) * 4).fill(0x20);
@@ -69,7 +78,7 @@ export function writeHeader(buf: Uint8Array, abi: number, json: Uint8Array): voi
 /** Checks magic and length (the fields every format version keeps). Throws a clear error. */
 export function checkEnvelope(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) {
-    throw new AutoencoderError('Autoencoder.load() takes the Uint8Array that save() returned (read the file as bytes, e.g. fs.readFileSync(path))');
+    throw new AutoencoderError(`Autoencoder.load() takes the Uint8Array that save() returned (read the file as bytes, e.g. fs.readFileSync(path)), got ${describe(bytes)}`);
   }
   if (bytes.length === 0) throw new AutoencoderError('the model file is empty (0 bytes): it was not written completely; save it again');
   if (MAGIC.some((b, i) => i < bytes.length && bytes[i] !== b)) {
@@ -117,7 +126,7 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
     throw corrupt(`its spec is invalid (${(e as Error).message})`);
   }
   const threshold = h.threshold === null ? null : typeof h.threshold === 'number' ? h.threshold : NaN;
-  if (threshold !== null && !Number.isFinite(threshold)) throw corrupt('its threshold is not a number');
+  if (threshold !== null && !(Math.abs(threshold) <= F32_MAX)) throw corrupt(`its threshold is ${describe(h.threshold)}, not a float32 number`);
   const state = h.state ?? 0;
   if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean' || typeof state !== 'number') throw corrupt('its header lacks params or normalizerFitted');
   const metadata = h.metadata ?? null;

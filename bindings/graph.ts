@@ -4,7 +4,7 @@
 // strides 1 (pooling: the pool size), padding 'valid', activation 'linear'.
 // Only names, shapes and ranges here: no numbers about data.
 
-import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
+import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe } from './errors.js';
 import { ACT_IDS, OP, type LayerPlan } from './wasm.js';
 
 type Activation = keyof typeof ACT_IDS;
@@ -65,13 +65,14 @@ export type ResolvedLayer = LayerSpec & { type: LayerType };
 
 /** Checks one layer's fields and fills Keras's defaults. */
 export function resolveLayer(l: LayerSpec, where: string): ResolvedLayer {
-  if (l === null || typeof l !== 'object') throw new AutoencoderError(`${where} must be a layer object such as { type: 'dense', units: 8 }`);
+  if (l === null || typeof l !== 'object' || Array.isArray(l)) throw new AutoencoderError(`${where} must be a layer object such as { type: 'dense', units: 8 }, got ${describe(l)}`);
   const type = checkName(`layer type in ${where}`, l.type, LAYER_TYPES);
   checkKeys(`${where} (${type})`, l, ['type', ...KEYS[type]]);
   const dims = type.includes('2d') ? 2 : 1;
   const pair = (what: string, v: unknown, dflt: number, lo = 1): number[] => {
     const arr = v === undefined ? [dflt] : Array.isArray(v) ? v : [v];
-    if (arr.length !== 1 && arr.length !== dims) throw new AutoencoderError(`${where} (${type}): ${what} must be a number${dims > 1 ? ` or ${dims} numbers` : ''}, got ${JSON.stringify(v)}`);
+    if (arr.length !== 1 && arr.length !== dims) throw new AutoencoderError(`${where} (${type}): ${what} must be a number${dims > 1 ? ` or ${dims} numbers` : ''}, got ${Array.isArray(v) ? JSON.stringify(v) : describe(v)}`);
+    checkArray(`${where} (${type}) ${what}`, arr, dims > 1 ? '3 or [3, 3]' : '3', 1, dims);
     const out = arr.map((x, i) => checkNumber(`${where} (${type}) ${what}[${i}]`, x, lo, MAX, true));
     return out.length === dims ? out : Array(dims).fill(out[0]);
   };
@@ -93,7 +94,8 @@ export function resolveLayer(l: LayerSpec, where: string): ResolvedLayer {
   } else if (type === 'dropout') {
     r.rate = checkNumber(`${where} (dropout) rate`, l.rate, 0, 0.999);
   } else if (type === 'reshape') {
-    if (!Array.isArray(l.shape) || l.shape.length === 0) throw new AutoencoderError(`${where} (reshape) needs shape, e.g. shape: [7, 7, 32]`);
+    if (!Array.isArray(l.shape) || l.shape.length === 0) throw new AutoencoderError(`${where} (reshape) needs shape, e.g. shape: [7, 7, 32], got ${describe(l.shape)}`);
+    checkArray(`${where} (reshape) shape`, l.shape, '[7, 7, 32]');
     r.shape = l.shape.map((x, i) => (x === -1 ? -1 : checkNumber(`${where} (reshape) shape[${i}]`, x, 1, MAX, true)));
   } else if (type === 'batchNorm') {
     r.momentum = checkNumber(`${where} (batchNorm) momentum`, l.momentum ?? 0.99, 0, 1);

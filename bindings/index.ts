@@ -4,12 +4,14 @@
 // failed call leaves the model as it was. The core imports nothing from `node:`; runtime entries
 // (node.ts, ...) only say where the compiled module comes from.
 
-import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
-import { checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
+import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
+import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
   buildPlan, latentShape, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
-import { ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, instantiateKernel, layerSizes } from './wasm.js';
+import {
+  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
+} from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
@@ -53,8 +55,8 @@ export function setWasmLoader(load: Loader): void {
 }
 
 function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new AutoencoderError('the second argument must be an options object such as { wasm: module }');
+  if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
+    throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
   if (opts) checkKeys('create/load options', opts, ['wasm']);
   if (opts?.wasm !== undefined) return Promise.resolve(opts.wasm);
@@ -70,19 +72,55 @@ function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
   return cachedModule;
 }
 
+// Models alive in this process: created or loaded, minus disposed, minus garbage-collected (each
+// holds its own wasm instance and memory, and V8 reserves about 10 GiB of address space for each).
+let liveModels = 0;
+const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<null>(() => { liveModels--; })
+  : null;
+
+/** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
+async function newKernel(opts?: CreateOptions): Promise<Kernel> {
+  const module = await moduleFor(opts);
+  try {
+    return await instantiateKernel(module);
+  } catch (e) {
+    if (e instanceof AutoencoderError || !(e instanceof Error)) throw e;
+    throw new AutoencoderError(`cannot create another wasm instance (${e.name}: ${e.message}): ${liveModels} models are live in this process (created or loaded, not yet disposed or garbage-collected), each with its own wasm memory, and the runtime ran out of memory or address space for another: call dispose() on models you no longer use and drop your references to them (memory is released when garbage collection runs)`);
+  }
+}
+
+/** The floats a plan holds (params, non-trainable state), as the arena and the file count them. */
+function planCounts(plan: NetPlan): { params: number; state: number } {
+  let params = 0, state = 0;
+  for (const l of plan.layers) {
+    const z = layerSizes(l);
+    params += z.w + z.b;
+    state += z.state;
+  }
+  return { params, state };
+}
+
+/** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
+function refuseOtherTyped(what: string, x: unknown): void {
+  if (ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array)) {
+    throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][], got ${describe(x)}: pass Float32Array.from(${what})`);
+  }
+}
+
 /**
  * A rows x cols Float32Array drawn from the package's own seeded PRNG (xoshiro128** in wasm), so the
  * same seed gives the same bits in every runtime: uniform [0, 1) or standard normal.
  * Useful for synthetic data, noise for denoising, and reproducible tests.
  */
 export async function randomMatrix(rows: number, cols: number, options: { seed?: number; distribution?: 'uniform' | 'normal' } & CreateOptions = {}): Promise<Float32Array> {
-  checkKeys('randomMatrix()', options, ['seed', 'distribution', 'wasm']);
+  checkKeys('randomMatrix() options', options, ['seed', 'distribution', 'wasm']);
   checkNumber('rows', rows, 1, 1 << 28, true);
   checkNumber('cols', cols, 1, 1 << 28, true);
   if (rows * cols > 1 << 28) throw new AutoencoderError(`randomMatrix(): ${rows} x ${cols} is too many values (at most 2^28)`);
   const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
   const dist = checkName('distribution', options.distribution ?? 'uniform', ['uniform', 'normal'] as const);
-  const k = await instantiateKernel(await moduleFor(options.wasm ? { wasm: options.wasm } : undefined));
+  const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
   const p = k.alloc(rows * cols * 4);
   k.x.ae_seed(k.ctx, seed);
   k.x.ae_rng_fill(k.ctx, p, rows * cols, dist === 'normal' ? 1 : 0);
@@ -96,24 +134,30 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
  */
 export async function addNoise(x: Float32Array | Float64Array, options: { std: number; seed?: number; clip?: [number, number] } & CreateOptions): Promise<Float32Array> {
   if (!(x instanceof Float32Array || x instanceof Float64Array) || x.length === 0) {
-    throw new AutoencoderError('addNoise() takes a non-empty Float32Array or Float64Array');
+    const other = ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array);
+    throw new AutoencoderError(`addNoise() takes a non-empty Float32Array or Float64Array, got ${describe(x)}${other ? ': pass Float32Array.from(x)' : ''}`);
   }
-  if (options === null || typeof options !== 'object') throw new AutoencoderError('addNoise() needs options such as { std: 0.4 }');
-  checkKeys('addNoise()', options, ['std', 'seed', 'clip', 'wasm']);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new AutoencoderError(`addNoise() needs options such as { std: 0.4 }, got ${describe(options)}`);
+  checkKeys('addNoise() options', options, ['std', 'seed', 'clip', 'wasm']);
   const std = checkNumber('std', options.std, 0, 1e30);
   const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
   let lo = 1, hi = 0;
   if (options.clip !== undefined) {
-    if (!Array.isArray(options.clip) || options.clip.length !== 2) throw new AutoencoderError('clip must be [lo, hi], e.g. [0, 1]');
+    checkArray('clip', options.clip, '[0, 1] ([lo, hi])', 2, 2);
     lo = checkNumber('clip[0]', options.clip[0], -3e38, 3e38);
     hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
   }
-  const k = await instantiateKernel(await moduleFor(options.wasm ? { wasm: options.wasm } : undefined));
+  const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
   const p = k.alloc(x.length * 4);
   k.f32(p, x.length).set(x);
   k.x.ae_seed(k.ctx, seed);
   k.x.ae_add_noise(k.ctx, p, x.length, std, lo, hi);
   return k.f32(p, x.length).slice();
+}
+
+/** The error for a call that would change the model while fit() trains it. */
+function fitRunning(call: string, fix: string): AutoencoderError {
+  return new AutoencoderError(`fit() is running: ${call} would change the model while it trains; ${fix}`);
 }
 
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -129,21 +173,32 @@ export class Autoencoder {
   private meta: Record<string, unknown> | null = null;
   private readonly latent: number[];
 
-  private constructor(k: Kernel, s: ResolvedSpec) {
+  private constructor(k: Kernel, s: ResolvedSpec, plan: NetPlan) {
     this.k = k;
     this.s = s;
     this.latent = latentShape(s);
-    k.planModel(buildPlan(s));
+    k.planModel(plan);
+    liveModels++;
+    collected?.register(this, null, this);
   }
 
   /**
    * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
-   * @throws AutoencoderError on an invalid spec (unknown names list the valid ones).
+   * @throws AutoencoderError on an invalid spec (unknown names list the valid ones), or a model too
+   * large to train in a wasm32 memory (4 GiB) or to save as one file (2 GiB, browsers' typed-array limit).
    */
   static async create(spec: AutoencoderSpec, opts?: CreateOptions): Promise<Autoencoder> {
     const s = resolveSpec(spec);
-    const k = await instantiateKernel(await moduleFor(opts));
-    const ae = new Autoencoder(k, s);
+    const plan = buildPlan(s);
+    const { params, state } = planCounts(plan);
+    const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
+    const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
+    const k = await newKernel(opts);
+    const need = k.need(plan, true, 256);
+    if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
+      throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
+    }
+    const ae = new Autoencoder(k, s, plan);
     k.planTraining();
     k.x.ae_seed(k.ctx, s.seed);
     k.x.ae_init_params(k.ctx);
@@ -151,42 +206,58 @@ export class Autoencoder {
   }
 
   /**
-   * Rebuilds a model from the bytes `save()` returned.
-   * @throws AutoencoderError when the bytes are empty, truncated, corrupted, or from a newer format.
+   * Rebuilds a model from the bytes `save()` returned. The checksum proves the bytes are those save()
+   * wrote; the values are then held to the same rule as setWeights() (see {@link Autoencoder.setWeights}).
+   * @throws AutoencoderError when the bytes are empty, truncated, corrupted, too large, hold values no
+   * model can have, or are from a newer format.
    */
   static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<Autoencoder> {
     checkEnvelope(bytes);
-    const k = await instantiateKernel(await moduleFor(opts));
+    const k = await newKernel(opts);
+    // the checksum in bounded chunks through a scratch region, not a copy of the whole file
     const mark = k.mark();
-    const p = k.alloc(bytes.length);
-    k.u8(p, bytes.length).set(bytes);
-    const crc = k.x.ae_crc32(p, bytes.length - 4);
-    k.u8(p, bytes.length).fill(0); // the arena is planned over this region next, and expects zeros
+    const body = bytes.length - 4;
+    const chunk = Math.min(body, 1 << 20);
+    const p = k.alloc(chunk);
+    let crc = 0;
+    for (let at = 0; at < body; at += chunk) {
+      const n = Math.min(chunk, body - at);
+      k.u8(p, n).set(bytes.subarray(at, at + n));
+      crc = k.x.ae_crc32_update(crc, p, n);
+    }
+    k.u8(p, chunk).fill(0); // the arena is planned over this region next, and expects zeros
     k.release(mark);
-    const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+    const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(body, true);
     if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
     checkVersion(bytes);
     const h = parseHeader(bytes);
-    const ae = new Autoencoder(k, h.spec);
-    if (h.params !== k.nParams || h.state !== k.nState) {
-      throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${k.nParams} and ${k.nState}`);
+    const plan = buildPlan(h.spec);
+    const counts = planCounts(plan);
+    if (h.params !== counts.params || h.state !== counts.state) {
+      throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${counts.params} and ${counts.state}`);
     }
+    const need = k.need(plan, false, 256);
+    if (need > WASM_MAX_BYTES) {
+      throw new AutoencoderError(`the model file is corrupted or too large: its spec needs ${mib(need)} of wasm memory, more than the ${mib(WASM_MAX_BYTES)} a wasm32 memory holds`);
+    }
+    const ae = new Autoencoder(k, h.spec, plan);
     const D = h.spec.inputDim;
     // the floats go from the file straight to where they live (byte copies: the file's floats need
     // not be 4-byte aligned), then are checked in place; a failed load discards this kernel whole
     const norm = h.spec.normalize !== 'none';
     const regions: [number, number][] = norm ? [[k.normA, D], [k.normB, D]] : [];
     regions.push([k.params, k.nParams], [k.state, k.nState]);
-    let at = h.floatsAt, index = 0;
+    let at = h.floatsAt;
     for (const [ptr, n] of regions) {
       k.u8(ptr, n * 4).set(bytes.subarray(at, at + n * 4));
-      // a matching checksum proves integrity, not sense: refuse values no save() writes
-      const bad = n > 0 ? k.x.ae_find_nonfinite(ptr, n) : -1;
-      if (bad >= 0) throw new AutoencoderError(`the model file is corrupted: float ${index + bad} of its weights is not a finite number`);
       at += n * 4;
-      index += n;
     }
-    if (norm && k.f32(k.normB, D).some((v) => !(v > 0))) throw new AutoencoderError('the model file is corrupted: a normalizer scale is not positive');
+    // a matching checksum proves integrity, not sense: the values must be ones a model can hold
+    const bad = ae.invalidValue(k, k.params, k.state, norm);
+    if (bad) {
+      ae.dispose();
+      throw new AutoencoderError(`the model file is corrupted: ${bad}`);
+    }
     k.paramsChanged();
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
@@ -217,11 +288,14 @@ export class Autoencoder {
   get paramCount(): number { return this.live().nParams; }
   /** True once the normalizer has been fitted (by the first fit(), or loaded). */
   get normalizerFitted(): boolean { return this.normFitted; }
-  /** The anomaly threshold on score() (null until calibrate() or a set; stored as float32, as scores are). */
+  /**
+   * The anomaly threshold on score() (null until calibrate() or a set; stored as float32, as scores are,
+   * so it must be a number within the float32 range, |t| <= 3.4028235e38).
+   */
   get threshold(): number | null { return this.thr; }
   set threshold(t: number | null) {
     this.live();
-    this.thr = t === null ? null : Math.fround(checkNumber('threshold', t, -Infinity, Infinity));
+    this.thr = t === null ? null : Math.fround(checkNumber('threshold (a float32)', t, -F32_MAX, F32_MAX));
   }
 
   /**
@@ -236,12 +310,12 @@ export class Autoencoder {
     this.live();
     if (m === null) { this.meta = null; return; }
     if (typeof m !== 'object' || Array.isArray(m) || m instanceof ArrayBuffer || ArrayBuffer.isView(m)) {
-      throw new AutoencoderError(`metadata must be a plain JSON object or null, got ${Array.isArray(m) ? 'an array' : m === null ? 'null' : typeof m}`);
+      throw new AutoencoderError(`metadata must be a plain JSON object or null, got ${describe(m)}`);
     }
     let text: string;
     try {
       text = JSON.stringify(m, (_key, v: unknown) => {
-        if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`metadata holds ${v}, which JSON cannot carry: use finite numbers or strings`);
+        if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`metadata holds ${describe(v)}, which JSON cannot carry: use finite numbers or strings`);
         if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') throw new AutoencoderError(`metadata holds a ${typeof v}, which JSON cannot carry`);
         return v;
       });
@@ -260,6 +334,7 @@ export class Autoencoder {
   private put(k: Kernel, x: Matrix, cols: number, what: string): { ptr: number; rows: number } {
     let rows: number;
     let ptr: number;
+    refuseOtherTyped(what, x);
     if (x instanceof Float32Array || x instanceof Float64Array) {
       if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
       if (x.length % cols !== 0) {
@@ -271,28 +346,37 @@ export class Autoencoder {
     } else if (Array.isArray(x)) {
       if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
       rows = x.length;
-      x.forEach((row, r) => {
-        if (row === null || typeof row !== 'object' || typeof (row as ArrayLike<number>).length !== 'number') {
-          throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? 'a number' : String(row)} (for a single row, wrap it: [row])`);
+      // plain loops, not forEach: a sparse array's holes must be found, not skipped
+      for (let r = 0; r < rows; r++) {
+        if (!(r in x)) throw new AutoencoderError(`${what} has a hole at row ${r} (a sparse array): pass one array of ${cols} numbers per row`);
+        const row: unknown = x[r];
+        if (ArrayBuffer.isView(row) && !(row instanceof Float32Array || row instanceof Float64Array)) {
+          throw new AutoencoderError(`${what} row ${r} is ${describe(row)}: pass rows as number[], Float32Array or Float64Array (Float32Array.from(row))`);
+        }
+        if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array)) {
+          throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? `a number (${describe(row)}); for a single row, wrap it: [row]` : describe(row)}`);
         }
         if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
         if (Array.isArray(row)) {
-          // plain arrays could hold null, strings or booleans, which a typed-array copy would coerce silently
-          const c = row.findIndex((v) => typeof v !== 'number');
-          if (c >= 0) throw new AutoencoderError(`${what} has ${JSON.stringify(row[c])} (a ${row[c] === null ? 'null' : typeof row[c]}) at row ${r}, column ${c}: values must be numbers; parse strings with Number() first`);
+          // plain arrays could hold holes, null, strings or booleans, which a typed-array copy would coerce silently
+          for (let c = 0; c < cols; c++) {
+            if (!(c in row)) throw new AutoencoderError(`${what} has a hole at row ${r}, column ${c} (a sparse array): every value must be a number`);
+            const v: unknown = row[c];
+            if (typeof v !== 'number') throw new AutoencoderError(`${what} has ${describe(v)} at row ${r}, column ${c}: values must be numbers; parse strings with Number() first`);
+          }
         }
-      });
+      }
       ptr = k.alloc(rows * cols * 4);
       const view = k.f32(ptr, rows * cols);
-      x.forEach((row, r) => view.set(row, r * cols));
+      for (let r = 0; r < rows; r++) view.set(x[r]!, r * cols);
     } else {
-      throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][] (rows x ${cols}), got ${x === null ? 'null' : typeof x}`);
+      throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][] (rows x ${cols}), got ${describe(x)}`);
     }
     const bad = k.x.ae_find_nonfinite(ptr, rows * cols);
     if (bad >= 0) {
       const r = Math.floor(bad / cols), c = bad % cols;
       const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : Number((x as ArrayLike<number>[])[r]![c]);
-      throw new AutoencoderError(`${what} has ${v} at row ${r}, column ${c}: values must be finite float32 numbers; drop or impute NaN/Infinity first`);
+      throw new AutoencoderError(`${what} has ${describe(v)} at row ${r}, column ${c}: values must be finite float32 numbers; drop or impute NaN/Infinity first`);
     }
     return { ptr, rows };
   }
@@ -310,13 +394,20 @@ export class Autoencoder {
 
   /**
    * Trains on the rows of `x` (rows x inputDim) and returns the loss history.
-   * The first fit also fits the normalizer (on the training rows). If training diverges, the
-   * callback throws, or the model is disposed meanwhile, the weights are put back as they were.
-   * @throws AutoencoderError on bad shapes, NaN/Infinity, or bad options.
+   * The first fit also fits the normalizer (on the training rows). After every epoch every weight and
+   * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
+   * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
+   *
+   * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
+   * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
+   * exactly those of a model trained with `epochs` set to that epoch (a file saved then loads); setting
+   * threshold or metadata is allowed; calls that change the weights (setWeights, another fit) throw
+   * "fit() is running". dispose() ends the fit with an error.
+   * @throws AutoencoderError on bad shapes, NaN/Infinity, bad options, divergence, or while fit() runs.
    */
   async fit(x: Matrix, options: FitOptions = {}): Promise<History> {
     const k0 = this.live();
-    if (this.fitting) throw new AutoencoderError('fit() is already running on this model: await it before calling fit() again');
+    if (this.fitting) throw fitRunning('fit()', 'await the running fit() before calling fit() again');
     const o = resolveFit(options);
     const D = this.s.inputDim;
     if (!k0.ioBusy) {
@@ -374,6 +465,12 @@ export class Autoencoder {
         const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
         if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
           throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+        }
+        // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every
+        // value must still be one a model can hold (so the model saves, loads and scores)
+        const broken = this.invalidValue(k, k.params, k.state, false);
+        if (broken) {
+          throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
         history.loss.push(loss);
         if (nVal > 0) history.valLoss.push(valLoss);
@@ -468,7 +565,9 @@ export class Autoencoder {
    * a quantile of the scores (default 0.99), 1 - contamination, or their maximum.
    */
   calibrate(x: Matrix, options: CalibrateOptions = { quantile: 0.99 }): number {
-    if (options === null || typeof options !== 'object') throw new AutoencoderError('calibrate() options must be { quantile }, { contamination } or { max: true }');
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new AutoencoderError(`calibrate() options must be { quantile }, { contamination } or { max: true }, got ${describe(options)}`);
+    }
     checkKeys('calibrate()', options, ['quantile', 'contamination', 'max']);
     const keys = Object.keys(options);
     if (keys.length !== 1) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
@@ -476,11 +575,14 @@ export class Autoencoder {
     if ('quantile' in options) q = checkNumber('quantile', options.quantile, 0, 1);
     else if ('contamination' in options) q = 1 - checkNumber('contamination', options.contamination, 0, 1);
     else if (options.max === true) q = 1;
-    else throw new AutoencoderError('calibrate({ max }) takes max: true');
+    else throw new AutoencoderError(`calibrate({ max }) takes max: true, got ${describe((options as { max: unknown }).max)}`);
     const t = this.io((k) => {
       const { out, rows } = this.scoreInto(k, x);
       return k.x.ae_quantile(out, rows, q);
     });
+    if (!Number.isFinite(t)) {
+      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
+    }
     this.thr = t;
     return t;
   }
@@ -535,17 +637,67 @@ export class Autoencoder {
     return this.weightSlots(k).map((s) => (s.params ? params : state).slice(s.off, s.off + s.len));
   }
 
-  /** Replaces every weight array (same order and sizes as getWeights()); all or nothing. */
+  /**
+   * THE rule for the values a model holds, one place for every way in: load() and setWeights() refuse,
+   * and fit() treats as divergence, any model in which
+   * - a weight, bias, batchNorm gamma/beta or moving statistic is not a finite float32,
+   * - a batchNorm moving variance is below 0,
+   * - a normalizer shift is not finite, or a normalizer scale is not a normal positive float32
+   *   (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite).
+   * Checks (in wasm) the params at `params` and the state at `state` laid out as the model's blocks,
+   * and the model's normalizer when `norm`; returns what breaks the rule, or null.
+   */
+  private invalidValue(k: Kernel, params: number, state: number, norm: boolean): string | null {
+    const slots = this.weightSlots(k);
+    const at = (ptr: number, i: number) => describe(k.f32(ptr + i * 4, 1)[0]);
+    const named = (isParams: boolean, i: number) => {
+      const n = slots.findIndex((sl) => sl.params === isParams && i >= sl.off && i < sl.off + sl.len);
+      return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
+    };
+    let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.nParams) : -1;
+    if (bad >= 0) return `${named(true, bad)} is ${at(params, bad)}: weights must be finite float32 numbers`;
+    bad = k.nState > 0 ? k.x.ae_find_nonfinite(state, k.nState) : -1;
+    if (bad >= 0) return `${named(false, bad)} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
+    for (const sl of slots) {
+      if (sl.params || !sl.name.endsWith('moving variance')) continue;
+      bad = k.x.ae_find_below(state + sl.off * 4, sl.len, 0);
+      if (bad >= 0) return `${named(false, sl.off + bad)} is ${at(state, sl.off + bad)}: a moving variance must be >= 0`;
+    }
+    if (norm) {
+      const D = this.s.inputDim;
+      bad = k.x.ae_find_nonfinite(k.normA, D);
+      if (bad >= 0) return `normalizer shift ${bad} is ${at(k.normA, bad)}: it must be a finite float32 number`;
+      bad = k.x.ae_find_below(k.normB, D, F32_MIN_NORMAL);
+      if (bad >= 0) return `normalizer scale ${bad} is ${at(k.normB, bad)}: it must be a normal positive float32 (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite)`;
+    }
+    return null;
+  }
+
+  /**
+   * Replaces every weight array (same order and sizes as getWeights()); all or nothing. Each array is a
+   * Float32Array, Float64Array or number[]; the values must follow the rule load() applies (finite
+   * float32 numbers; batchNorm moving variances >= 0).
+   * @throws AutoencoderError on a wrong count, size or type, a value outside the rule, or while fit() runs.
+   */
   setWeights(weights: ArrayLike<number>[]): void {
     const k = this.live();
+    if (this.fitting) throw fitRunning('setWeights()', 'call it after fit() resolves (return false from onEpoch to stop training early)');
     const slots = this.weightSlots(k);
-    if (!Array.isArray(weights) || weights.length !== slots.length) {
-      throw new AutoencoderError(`setWeights() needs ${slots.length} arrays [W1, b1, ...] as getWeights() returns, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    if (!Array.isArray(weights) || holeIn(weights) >= 0 || weights.length !== slots.length) {
+      throw new AutoencoderError(`setWeights() needs ${slots.length} arrays [W1, b1, ...] as getWeights() returns, got ${Array.isArray(weights) && holeIn(weights) < 0 ? weights.length : describe(weights)}`);
     }
-    weights.forEach((w, i) => {
-      const len = w === null || typeof w !== 'object' ? -1 : w.length;
-      if (len !== slots[i]!.len) {
-        throw new AutoencoderError(`setWeights(): ${slots[i]!.name} (index ${i}) needs ${slots[i]!.len} values${slots[i]!.shape}, got ${len < 0 ? typeof w : len}`);
+    weights.forEach((w: unknown, i) => {
+      const slot = slots[i]!;
+      const where = `setWeights(): ${slot.name} (index ${i})`;
+      if (!(w instanceof Float32Array || w instanceof Float64Array || Array.isArray(w))) {
+        throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape} in a Float32Array, Float64Array or number[], got ${describe(w)}${ArrayBuffer.isView(w) ? ': pass Float32Array.from(it)' : ''}`);
+      }
+      if (w.length !== slot.len) throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape}, got ${w.length}`);
+      if (Array.isArray(w)) {
+        for (let j = 0; j < w.length; j++) {
+          if (!(j in w)) throw new AutoencoderError(`${where} has a hole at index ${j} (a sparse array): every value must be a number`);
+          if (typeof w[j] !== 'number') throw new AutoencoderError(`${where} value ${j} is ${describe(w[j])}: values must be numbers`);
+        }
       }
     });
     this.io((k2) => {
@@ -553,44 +705,62 @@ export class Autoencoder {
       const p = k2.alloc(total * 4);
       const staged = k2.f32(p, total);
       weights.forEach((w, i) => staged.set(w, (slots[i]!.params ? 0 : k2.nParams) + slots[i]!.off));
-      const bad = k2.x.ae_find_nonfinite(p, total);
-      if (bad >= 0) throw new AutoencoderError(`setWeights(): value ${bad} of the flattened weights is not a finite number`);
-      slots.forEach((slot, i) => {
-        if (slot.name.endsWith('moving variance') && Array.from(weights[i]!).some((v) => !(v >= 0))) {
-          throw new AutoencoderError(`setWeights(): ${slot.name} (index ${i}) must be >= 0 (it is a variance)`);
-        }
-      });
+      const bad = this.invalidValue(k2, p, p + k2.nParams * 4, false);
+      if (bad) throw new AutoencoderError(`setWeights(): ${bad}`);
       k2.paramsView().set(k2.f32(p, k2.nParams));
       k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
       k2.paramsChanged();
     });
   }
 
-  /** The whole model (spec, normalizer, threshold, weights) as bytes; same state, same bytes. */
+  /**
+   * The whole model (spec, normalizer, threshold, metadata, weights) as bytes; same state, same bytes.
+   * The file is built in a JS Uint8Array straight from the model's memory (no copy inside wasm memory,
+   * which does not grow), its CRC-32 computed in wasm region by region.
+   * @throws AutoencoderError when the runtime cannot allocate the file's bytes.
+   */
   save(): Uint8Array {
-    return this.io((k) => {
-      const D = this.s.inputDim;
-      const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
-      const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta });
-      const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
-      const p = k.alloc(total);
-      writeHeader(k.u8(p, total), ABI_VERSION, json);
-      const floatsAt = p + total - 4 - (normFloats + k.nParams + k.nState) * 4;
-      if (normFloats) {
-        const [a, b] = k.normalizer();
-        k.f32(floatsAt, D).set(a);
-        k.f32(floatsAt + D * 4, D).set(b);
-      }
-      k.f32(floatsAt + normFloats * 4, k.nParams).set(k.paramsView());
-      k.f32(floatsAt + (normFloats + k.nParams) * 4, k.nState).set(k.stateView());
-      const crc = k.x.ae_crc32(p, total - 4);
-      new DataView(k.u8(p, total).buffer).setUint32(p + total - 4, crc, true);
-      return k.u8(p, total).slice();
-    });
+    const k = this.live();
+    const D = this.s.inputDim;
+    const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta });
+    const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
+    let out: Uint8Array;
+    try {
+      out = new Uint8Array(total);
+    } catch (e) {
+      throw new AutoencoderError(`save(): the model file needs ${mib(total)}, which this runtime could not allocate as one Uint8Array (${(e as Error).message}); browsers allow about ${mib(FILE_MAX_BYTES)}`);
+    }
+    writeHeader(out, ABI_VERSION, json);
+    const head = total - 4 - (normFloats + k.nParams + k.nState) * 4;
+    // the header through the model's scratch block (free between calls), in pieces as large as it is
+    let crc = 0;
+    for (let at = 0; at < head; at += k.scratchBytes) {
+      const n = Math.min(k.scratchBytes, head - at);
+      k.u8(k.scratch, n).set(out.subarray(at, at + n));
+      crc = k.x.ae_crc32_update(crc, k.scratch, n);
+    }
+    const regions: [number, number][] = normFloats ? [[k.normA, D], [k.normB, D]] : [];
+    regions.push([k.params, k.nParams], [k.state, k.nState]);
+    let at = head;
+    for (const [ptr, n] of regions) {
+      if (n === 0) continue;
+      out.set(k.u8(ptr, n * 4), at);
+      crc = k.x.ae_crc32_update(crc, ptr, n * 4);
+      at += n * 4;
+    }
+    new DataView(out.buffer).setUint32(total - 4, crc, true);
+    return out;
   }
 
-  /** Releases the model's wasm memory; every later call throws. Safe to call twice. */
+  /**
+   * Drops the model's wasm instance; every later call throws. Safe to call twice. Its memory is
+   * released when the garbage collector next runs (a model dropped without dispose() is freed then too).
+   */
   dispose(): void {
+    if (this.k === null) return;
     this.k = null;
+    liveModels--;
+    collected?.unregister(this);
   }
 }

@@ -2,7 +2,7 @@
 // Turns what the user wrote into a complete, checked spec and the layer graph the arena runs.
 // No numbers about data are computed here: only names, shapes and ranges.
 
-import { AutoencoderError, checkKeys, checkName, checkNumber } from './errors.js';
+import { AutoencoderError, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { planGraph, resolveLayer, type LayerSpec, type ResolvedLayer } from './graph.js';
 import { ACT_IDS, LOSS_IDS, NORM_IDS, OP, OPT_IDS, type LayerPlan, type NetPlan } from './wasm.js';
 
@@ -70,8 +70,8 @@ export function defaultLayers(d: number): number[] {
 }
 
 export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
-  if (spec === null || typeof spec !== 'object') {
-    throw new AutoencoderError('Autoencoder.create() needs a spec object such as { inputDim: 30 }');
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new AutoencoderError(`Autoencoder.create() needs a spec object such as { inputDim: 30 }, got ${describe(spec)}`);
   }
   checkKeys('Autoencoder.create()', spec, SPEC_KEYS);
   const loss = checkName('loss', spec.loss ?? 'mse', LOSSES);
@@ -84,8 +84,9 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
   const inputDim = checkNumber('inputDim', spec.inputDim, 1, MAX_DIM, true);
   const layers = spec.layers ?? defaultLayers(inputDim);
   if (!Array.isArray(layers) || layers.length === 0) {
-    throw new AutoencoderError(`layers must be a non-empty array of encoder widths such as [16, 8], got ${JSON.stringify(layers)}`);
+    throw new AutoencoderError(`layers must be a non-empty array of encoder widths such as [16, 8], got ${Array.isArray(layers) ? '[]' : describe(layers)}`);
   }
+  checkArray('layers', layers, '[16, 8]');
   layers.forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, MAX_DIM, true));
   const outputActivation = checkName('outputActivation', spec.outputActivation ?? (loss === 'bce' ? 'sigmoid' : 'linear'), ACTIVATIONS);
   if (loss === 'bce' && outputActivation !== 'sigmoid') {
@@ -107,17 +108,20 @@ function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' |
   }
   const shape = spec.inputShape;
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3) {
-    throw new AutoencoderError(`inputShape must be [features], [length, channels] or [height, width, channels], got ${JSON.stringify(shape)}`);
+    throw new AutoencoderError(`inputShape must be [features], [length, channels] or [height, width, channels], got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
   }
+  checkArray('inputShape', shape, '[28, 28, 1]', 1, 3);
   const inputShape = shape.map((d, i) => checkNumber(`inputShape[${i}]`, d, 1, MAX_DIM, true));
   const inputDim = inputShape.reduce((a, b) => a * b, 1);
   if (spec.inputDim !== undefined && spec.inputDim !== inputDim) {
-    throw new AutoencoderError(`inputDim ${spec.inputDim} does not match inputShape [${inputShape.join(', ')}] (${inputDim} values): leave inputDim out`);
+    throw new AutoencoderError(`inputDim ${describe(spec.inputDim)} does not match inputShape [${inputShape.join(', ')}] (${inputDim} values): leave inputDim out`);
   }
   const list = (name: 'encoder' | 'decoder') => {
     const v = spec[name];
-    if (!Array.isArray(v) || v.length === 0) throw new AutoencoderError(`${name} must be a non-empty array of layers such as [{ type: 'conv2d', filters: 16, kernel: 3 }]`);
-    return v.map((l, i) => resolveLayer(l, `${name}[${i}]`));
+    if (!Array.isArray(v) || v.length === 0 || holeIn(v) >= 0) {
+      throw new AutoencoderError(`${name} must be a non-empty array of layers such as [{ type: 'conv2d', filters: 16, kernel: 3 }], got ${describe(v)}`);
+    }
+    return (v as LayerSpec[]).map((l, i) => resolveLayer(l, `${name}[${i}]`));
   };
   const encoder = list('encoder'), decoder = list('decoder');
   const labels = [...encoder.map((_, i) => `encoder[${i}]`), ...decoder.map((_, i) => `decoder[${i}]`)];
@@ -229,30 +233,30 @@ export interface ResolvedFit {
 }
 
 export function resolveFit(o: FitOptions = {}): ResolvedFit {
-  if (o === null || typeof o !== 'object') throw new AutoencoderError('fit() options must be an object such as { epochs: 50 }');
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new AutoencoderError(`fit() options must be an object such as { epochs: 50 }, got ${describe(o)}`);
   checkKeys('fit()', o, FIT_KEYS);
   const optimizer = checkName('optimizer', o.optimizer ?? 'adam', OPTIMIZERS);
   let early: Required<EarlyStopping> | null = { patience: 10, restoreBest: true, minDelta: 0 };
   if (o.earlyStopping === false) early = null;
   else if (o.earlyStopping !== undefined) {
-    if (o.earlyStopping === null || typeof o.earlyStopping !== 'object') {
-      throw new AutoencoderError('earlyStopping must be false or an object such as { patience: 5, restoreBest: true }');
+    if (o.earlyStopping === null || typeof o.earlyStopping !== 'object' || Array.isArray(o.earlyStopping)) {
+      throw new AutoencoderError(`earlyStopping must be false or an object such as { patience: 5, restoreBest: true }, got ${describe(o.earlyStopping)}`);
     }
     checkKeys('earlyStopping', o.earlyStopping, ['patience', 'restoreBest', 'minDelta']);
     early = {
       patience: checkNumber('earlyStopping.patience', o.earlyStopping.patience ?? 10, 1, 1e9, true),
-      restoreBest: o.earlyStopping.restoreBest ?? true,
+      restoreBest: checkBoolean('earlyStopping.restoreBest', o.earlyStopping.restoreBest ?? true),
       minDelta: checkNumber('earlyStopping.minDelta', o.earlyStopping.minDelta ?? 0, 0, Infinity),
     };
   }
-  if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function') throw new AutoencoderError('onEpoch must be a function');
+  if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function') throw new AutoencoderError(`onEpoch must be a function, got ${describe(o.onEpoch)}`);
   const sgdLike = optimizer === 'sgd' || optimizer === 'momentum';
   return {
     epochs: checkNumber('epochs', o.epochs ?? 100, 1, 1e7, true),
     batchSize: checkNumber('batchSize', o.batchSize ?? 32, 1, 1 << 16, true),
     learningRate: checkNumber('learningRate', o.learningRate ?? (sgdLike ? 0.01 : 1e-3), 0, 1e3),
     optimizer,
-    shuffle: o.shuffle ?? true,
+    shuffle: checkBoolean('shuffle', o.shuffle ?? true),
     validationSplit: checkNumber('validationSplit', o.validationSplit ?? 0.1, 0, 0.9),
     early,
     onEpoch: o.onEpoch,

@@ -6,7 +6,7 @@
 // everything returned to callers is a copy.
 
 import { instantiate } from '../build/kernels.js';
-import { AutoencoderError } from './errors.js';
+import { AutoencoderError, describe } from './errors.js';
 
 export type Exports = Awaited<ReturnType<typeof instantiate>>;
 
@@ -14,7 +14,7 @@ export type Exports = Awaited<ReturnType<typeof instantiate>>;
 export const ABI_EXPORTS = [
   'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
   'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
-  'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32',
+  'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
   'ae_loss_backward',
 ] as const;
@@ -73,11 +73,83 @@ export interface NetPlan {
 
 const PAGE = 65536;
 const align = (n: number, a = 16) => Math.ceil(n / a) * a;
+/** A wasm32 memory addresses at most 65536 pages of 64 KiB. */
+export const WASM_MAX_BYTES = 65536 * PAGE;
+export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** Where each fixed block of a model goes from `base` (pure: planModel writes it, need() sizes it). */
+function layoutModel(plan: NetPlan, base: number) {
+  const sizes = plan.layers.map(layerSizes);
+  const nParams = sizes.reduce((a, z) => a + z.w + z.b, 0);
+  const nState = sizes.reduce((a, z) => a + z.state, 0);
+  const nPadded = align(nParams, 4);
+  const D = plan.layers[0]!.in, Dp = align(D, 4);
+  const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
+  let p = base;
+  const layers = p; p = align(p + plan.layers.length * L.BYTES);
+  // params and the bn state sit together, so a snapshot (fit's start, the best epoch) copies both
+  const nModel = nPadded + align(nState, 4);
+  const params = p; p += nModel * 4;
+  const state = params + nPadded * 4;
+  const normA = p; p += Dp * 4;
+  const normB = p; p += Dp * 4;
+  const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
+  const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
+  // one-row inference reads each dense layer's weights from a copy in 32-column strips (IC x 32
+  // floats each, the last zero-padded), packed on first use after the params change
+  const pack = p;
+  const packOff = plan.layers.map((l) => {
+    // (narrow layers keep the 8-column strips: a 32-wide strip would compute mostly padding)
+    if ((l.op ?? OP.dense) !== OP.dense || (l.ic ?? l.in) !== l.in || (l.oc ?? l.out) < 64) return -1;
+    const at = p - pack;
+    p += l.in * Math.ceil((l.oc ?? l.out) / 32) * 32 * 4;
+    return at;
+  });
+  p = align(p);
+  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel };
+}
+
+/** Where the activation buffers for `rows` samples go from `base` (pure: setCapacity writes it, need() sizes it). */
+function layoutActivations(plan: NetPlan, rows: number, base: number) {
+  let p = base;
+  const y: number[] = [], aux: number[] = [];
+  let maxW = 0, maxWeights = 0, maxCol = 0;
+  plan.layers.forEach((l) => {
+    const op = l.op ?? OP.dense;
+    y.push(p);
+    p = align(p + rows * l.out * 4);
+    if (op === OP.maxpool || op === OP.dropout || op === OP.batchnorm) {
+      aux.push(p);
+      p = align(p + rows * l.out * 4);
+    } else {
+      aux.push(-1);
+    }
+    maxW = Math.max(maxW, l.in, l.out);
+    // K^T scratch: only a conv with fewer than 4 filters transposes its kernel (dense and the
+    // other convs read their weights transposed in place)
+    if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
+    const patch = (l.kh ?? 1) * (l.kw ?? 1);
+    if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!);
+    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
+  });
+  const D = plan.layers[0]!.in, O = plan.layers[plan.layers.length - 1]!.out;
+  const fields: [number, number][] = [];
+  const put = (field: number, bytes: number) => { fields.push([field, p]); p = align(p + bytes); };
+  put(C.BATCH_IN, rows * D * 4);
+  put(C.BATCH_TGT, rows * O * 4);
+  put(C.DELTA0, rows * maxW * 4);
+  put(C.DELTA1, rows * maxW * 4);
+  put(C.WT, maxWeights * 4);
+  // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
+  const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
+  put(C.COL, colcap * 4);
+  return { y, aux, fields, colcap, end: p };
+}
 
 /** Loads the module's exports into a fresh instance. */
 export async function instantiateKernel(module: WebAssembly.Module): Promise<Kernel> {
   if (!(module instanceof WebAssembly.Module)) {
-    throw new AutoencoderError('the wasm option must be a WebAssembly.Module (compile build/kernels.wasm with WebAssembly.compile first)');
+    throw new AutoencoderError(`the wasm option must be a WebAssembly.Module (compile build/kernels.wasm with WebAssembly.compile first), got ${describe(module)}`);
   }
   const imports = WebAssembly.Module.imports(module);
   const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
@@ -106,6 +178,8 @@ export class Kernel {
   snapBest = 0;    // best params so far (early stopping's restoreBest)
   normA = 0;
   normB = 0;
+  scratch = 0;     // a free block between calls (norm_fit and batchnorm use it inside one)
+  scratchBytes = 0;
   state = 0;      // non-trainable state block (batchnorm moving statistics)
   nState = 0;
   nParams = 0;     // real floats
@@ -135,48 +209,42 @@ export class Kernel {
   setF32(off: number, v: number): void { this.dv().setFloat32(off, v, true); }
   setF64(off: number, v: number): void { this.dv().setFloat64(off, v, true); }
 
+  /** What is growing memory, for the out-of-memory message (data calls alone are told to pass fewer rows). */
+  oom: 'model' | 'capacity' | 'data' = 'model';
+  /** Bytes of wasm memory in use now. */
+  get memoryBytes(): number { return this.memory.buffer.byteLength; }
+
   private ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / PAGE);
-    try {
-      this.memory.grow(pages);
-    } catch {
-      throw new AutoencoderError(`out of memory: this call needs ${(bytes / 2 ** 20).toFixed(1)} MiB of wasm memory (at most 4096 MiB); pass fewer rows per call`);
+    let grown = bytes <= WASM_MAX_BYTES;
+    if (grown) {
+      try {
+        this.memory.grow(pages);
+      } catch {
+        grown = false;
+      }
+    }
+    if (!grown) {
+      const limit = bytes > WASM_MAX_BYTES ? `more than the ${mib(WASM_MAX_BYTES)} a wasm32 memory can address` : 'which this runtime refused to allocate (a wasm32 memory addresses at most 4096 MiB; the host may allow less)';
+      const fix = this.oom === 'data' ? `the model takes ${mib(this.ioBase)}: pass fewer rows per call`
+        : this.oom === 'capacity' ? 'use a smaller batchSize'
+        : 'use smaller layers (or fewer filters / a smaller input)';
+      throw new AutoencoderError(`out of memory: ${this.oom === 'data' ? 'this call' : 'this model'} needs ${mib(bytes)} of wasm memory, ${limit}; ${fix}`);
     }
   }
 
   /** Lays out the fixed part of the arena for a model; zeroes it. */
   planModel(plan: NetPlan): void {
     const sizes = plan.layers.map(layerSizes);
-    const nParams = sizes.reduce((a, z) => a + z.w + z.b, 0);
-    const nState = sizes.reduce((a, z) => a + z.state, 0);
-    const nPadded = align(nParams, 4);
-    const D = plan.layers[0]!.in, Dp = align(D, 4);
-    const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
-    let p = this.ctx + C.BYTES;
-    const layers = p; p = align(p + plan.layers.length * L.BYTES);
-    // params and the bn state sit together, so a snapshot (fit's start, the best epoch) copies both
-    const nModel = nPadded + align(nState, 4);
-    const params = p; p += nModel * 4;
-    const state = params + nPadded * 4;
-    const normA = p; p += Dp * 4;
-    const normB = p; p += Dp * 4;
-    const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
-    const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
-    // one-row inference reads each dense layer's weights from a copy in 32-column strips (IC x 32
-    // floats each, the last zero-padded), packed on first use after the params change
-    const pack = p;
-    const packOff = plan.layers.map((l) => {
-      // (narrow layers keep the 8-column strips: a 32-wide strip would compute mostly padding)
-      if ((l.op ?? OP.dense) !== OP.dense || (l.ic ?? l.in) !== l.in || (l.oc ?? l.out) < 64) return -1;
-      const at = p - pack;
-      p += l.in * Math.ceil((l.oc ?? l.out) / 32) * 32 * 4;
-      return at;
-    });
-    p = align(p);
+    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel } = layoutModel(plan, this.ctx + C.BYTES);
+    const D = plan.layers[0]!.in;
+    this.oom = 'model';
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
     this.ensure(p);
+    this.scratch = scratch;
+    this.scratchBytes = inv - scratch;
     this.params = params;
     this.trainBase = align(p);
     this.training = false;
@@ -234,7 +302,7 @@ export class Kernel {
     this.f32(normB, D).fill(1);
     this.actBase = this.trainBase;
     this.cap = 0;
-    this.setCapacity(256);
+    this.setCapacity(256, 'model');
   }
 
   /**
@@ -250,6 +318,7 @@ export class Kernel {
     const m = take(this.nPadded), v = take(this.nPadded);
     this.snapStart = take(this.nModel);
     this.snapBest = take(this.nModel);
+    this.oom = 'model';
     this.ensure(p);
     // the I/O region may have used this memory before: moments start at zero (ae_optimizer_reset), the rest is written before it is read
     const c = this.ctx;
@@ -260,49 +329,33 @@ export class Kernel {
     this.actBase = align(p);
     const cap = this.cap;
     this.cap = 0;
-    this.setCapacity(cap);
+    this.setCapacity(cap, 'model');
   }
 
   /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */
-  setCapacity(rows: number): void {
+  setCapacity(rows: number, why: 'model' | 'capacity' = 'capacity'): void {
     if (rows <= this.cap) return;
-    const plan = this.plan!;
-    let p = this.actBase;
+    const a = layoutActivations(this.plan!, rows, this.actBase);
+    this.oom = why;
+    this.ensure(a.end);
     const c = this.ctx;
     const layers = this.getI32(c + C.LAYERS);
-    let maxW = 0, maxWeights = 0, maxCol = 0;
-    plan.layers.forEach((l, i) => {
-      const e = layers + i * L.BYTES;
-      const op = l.op ?? OP.dense;
-      this.setI32(e + L.Y, p);
-      p = align(p + rows * l.out * 4);
-      if (op === OP.maxpool || op === OP.dropout || op === OP.batchnorm) {
-        this.setI32(e + L.AUX, p);
-        p = align(p + rows * l.out * 4);
-      }
-      maxW = Math.max(maxW, l.in, l.out);
-      // K^T scratch: only a conv with fewer than 4 filters transposes its kernel (dense and the
-      // other convs read their weights transposed in place)
-      if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
-      const patch = (l.kh ?? 1) * (l.kw ?? 1);
-      if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!);
-      if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
+    a.y.forEach((y, i) => {
+      this.setI32(layers + i * L.BYTES + L.Y, y);
+      if (a.aux[i]! >= 0) this.setI32(layers + i * L.BYTES + L.AUX, a.aux[i]!);
     });
-    const D = plan.layers[0]!.in, O = plan.layers[plan.layers.length - 1]!.out;
-    const put = (field: number, bytes: number) => { this.setI32(c + field, p); p = align(p + bytes); };
-    put(C.BATCH_IN, rows * D * 4);
-    put(C.BATCH_TGT, rows * O * 4);
-    put(C.DELTA0, rows * maxW * 4);
-    put(C.DELTA1, rows * maxW * 4);
-    put(C.WT, maxWeights * 4);
-    // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
-    const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
-    put(C.COL, colcap * 4);
-    this.setI32(c + C.COLCAP, colcap);
-    this.ensure(p);
+    for (const [field, at] of a.fields) this.setI32(c + field, at);
+    this.setI32(c + C.COLCAP, a.colcap);
     this.setI32(c + C.CAP, rows);
     this.cap = rows;
-    this.ioBase = this.ioTop = p;
+    this.ioBase = this.ioTop = a.end;
+  }
+
+  /** Bytes of wasm memory a model needs: its fixed blocks, the training blocks when `training`, activations for `rows`. */
+  need(plan: NetPlan, training: boolean, rows: number): number {
+    const m = layoutModel(plan, this.ctx + C.BYTES);
+    const train = training ? (3 * m.nPadded + 2 * m.nModel) * 4 : 0;
+    return layoutActivations(plan, rows, align(m.end) + train).end;
   }
 
   // ---- the per-call stack: alloc inside mark/release (nested calls from callbacks stack above) ----
@@ -310,6 +363,7 @@ export class Kernel {
   release(mark: number): void { this.ioTop = mark; }
   alloc(bytes: number): number {
     const p = this.ioTop;
+    this.oom = 'data';
     this.ensure(p + bytes);
     this.ioTop = align(p + bytes);
     return p;

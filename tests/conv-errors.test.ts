@@ -243,7 +243,7 @@ describe('bad data for a conv model (rows of prod(inputShape) values)', () => {
     expectMessage(caught(() => ae.setWeights(swap(5, new Float32Array(1)))), /moving variance \(index 5\) needs 2 values, got 1/);
     const nan = w[4]!.slice();
     nan[1] = NaN;
-    expectMessage(caught(() => ae.setWeights(swap(4, nan))), /setWeights\(\): value \d+ of the flattened weights is not a finite number/);
+    expectMessage(caught(() => ae.setWeights(swap(4, nan))), /setWeights\(\): layer \d+ moving mean \(getWeights\(\)\[4\]\) value \d+ is NaN: moving statistics must be finite float32 numbers/);
     await expectUnchangedAndUsable(ae, before);
   });
 

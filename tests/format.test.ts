@@ -222,7 +222,7 @@ describe('load() refuses damaged files with a fitting message', () => {
     expectMessage(await loadError(withJson((h) => { (h.spec as Record<string, unknown>).activation = 'gelu'; })), /corrupted: its spec is invalid \(unknown activation "gelu"/);
     expectMessage(await loadError(withJson((h) => { (h.spec as Record<string, unknown>).layers = [4, 2]; })), /corrupted/);
     expectMessage(await loadError(withJson((h) => { h.params = 5; })), /corrupted/);
-    expectMessage(await loadError(withJson((h) => { h.threshold = 'high'; })), /corrupted: its threshold is not a number/);
+    expectMessage(await loadError(withJson((h) => { h.threshold = 'high'; })), /corrupted: its threshold is a string "high", not a float32 number/);
     expectMessage(await loadError(withJson((h) => { delete h.normalizerFitted; })), /corrupted: its header lacks params or normalizerFitted/);
     const badLen = bytes.slice();
     setU32(badLen, 20, 6);
