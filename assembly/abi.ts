@@ -15,7 +15,7 @@ import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T,
 import { eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 2; }
+export function ae_abi_version(): i32 { return 3; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }

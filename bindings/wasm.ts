@@ -18,7 +18,7 @@ export const ABI_EXPORTS = [
   'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
   'ae_loss_backward',
 ] as const;
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 // context block layout (assembly/arena.ts)
 const C = {
