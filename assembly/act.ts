@@ -44,7 +44,10 @@ const LEAKY: f32 = 0.01;
 }
 
 /** f(x) for one vector / one value, out of line: the one copy of each activation's code that
- *  act_forward and the GEMM's fused store share (relu, the common case, stays inline in both) */
+ *  act_forward and the GEMM's fused store share (relu, the common case, stays inline in both).
+ *  asc's AS112 ("exchange of v128 values") fires on any non-inline function declared `export`,
+ *  even one only imported by gemm.ts and never a module export (abi.ts exports scalars only;
+ *  tests/abi.test.ts checks the list), so asconfig.json disables that one warning code. */
 export function act_v128(act: i32, x: v128): v128 { return act_simd(act, x); }
 export function act_f32(act: i32, x: f32): f32 { return act_scalar(act, x); }
 

@@ -9,10 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { haveShared } from './data.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const built = existsSync(join(ROOT, 'dist/bindings/node.js')) && existsSync(join(ROOT, 'dist/build/kernels.wasm'));
-const shared = existsSync(join(ROOT, '../shared/bench/workloads.json'));
+const shared = haveShared('tests/bench.test.ts, the benchmark harness', 'bench/workloads.json');
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
 

@@ -15,7 +15,7 @@ import { DEMO_QUANTILE, demoFitOptions, demoSpec, parseCsv } from '../examples/b
 import type { DemoResult } from '../examples/browser-train/app.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const VOWELS = join(ROOT, '../shared/datasets/tabular/vowels.csv');
+const VOWELS = join(ROOT, 'tests/fixtures/vowels.csv');
 const SHOT = join(ROOT, 'examples/out/browser-train.png');
 const HAVE_CHROMIUM = existsSync('/usr/bin/chromium');
 

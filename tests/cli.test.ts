@@ -10,7 +10,7 @@ import { Autoencoder } from 'autoencoder';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/tools/cli.js');
-const VOWELS = join(ROOT, '../shared/datasets/tabular/vowels.csv');
+const VOWELS = join(ROOT, 'tests/fixtures/vowels.csv');
 
 /** The newest modification time of the files dist/tools/cli.js is built from. */
 function newestSource(): number {

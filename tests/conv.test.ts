@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { Autoencoder, addNoise, type LayerSpec, type Loss } from 'autoencoder';
 import { graphForward, graphLossAndGrads, graphShapes, outSize, type RefLayer } from './ref/index.js';
 import {
-  HAVE_SHARED, Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
+  Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
+import { haveShared } from './data.js';
 
 type Spec = { inputShape: number[]; encoder: LayerSpec[]; decoder: LayerSpec[]; loss?: Loss };
 type Kind = 'W' | 'b' | 'gamma' | 'beta' | 'mean' | 'var';
@@ -569,6 +570,8 @@ describe('Keras shape rules the reference states', () => {
     expectWithin(ae.reconstruct(x), f.outs.at(-1)!, () => 1e-6, 'k < s transpose');
   });
 });
+
+const HAVE_SHARED = haveShared('tests/conv.test.ts, the convdae reference model', 'bench/models/convdae.weights.json', 'bench/models/convdae.weights.bin');
 
 describe('the convdae reference model (../shared/bench/models, Keras alignment)', () => {
   const skipMsg = HAVE_SHARED ? '' : ' [skipped: ../shared/bench/models is absent]';

@@ -1,7 +1,8 @@
 // data.ts: shared helpers for the API tests: seeded synthetic data, the float64 reference model
 // built from getWeights() (tests/ref), a model-file parser written from the format described in
 // bindings/format.ts (independent of its code), a CRC-32 oracle, tolerance checks and a tiny
-// CSV reader for ../shared/datasets/tabular/*.csv (numeric, header `f0,...,label`).
+// CSV reader for the tables in tests/fixtures (vowels.csv) or ../shared/datasets/tabular (numeric,
+// header `f0,...,label`), and haveShared(), the guard of tests whose data only exist in ../shared.
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
@@ -199,12 +200,15 @@ export function fixCrc(bytes: Uint8Array): Uint8Array {
 
 // ---- CSV ----------------------------------------------------------------------------------------
 
+/** Small data that ship in this repository (see tests/fixtures/README.md for sources and licences). */
+export const FIXTURES = new URL('./fixtures/', import.meta.url);
 export const TABULAR = new URL('../../shared/datasets/tabular/', import.meta.url);
 
-/** Numeric CSV with a header whose last column is `label`: features row-major, labels. */
+/** Numeric CSV with a header whose last column is `label`: features row-major, labels. Looks in
+ *  tests/fixtures, then ../shared/datasets/tabular; null when neither has it. */
 export function readTabular(name: string): { x: Float64Array; y: Int32Array; cols: number; rows: number } | null {
-  const url = new URL(name, TABULAR);
-  if (!existsSync(url)) return null;
+  const url = [new URL(name, FIXTURES), new URL(name, TABULAR)].find((u) => existsSync(u));
+  if (!url) return null;
   const lines = readFileSync(url, 'utf8').split('\n').filter((l) => l.trim() !== '');
   const head = lines[0]!.split(',');
   if (head.at(-1)!.trim() !== 'label') throw new Error(`${name}: last column is ${head.at(-1)}, not label`);
@@ -217,4 +221,17 @@ export function readTabular(name: string): { x: Float64Array; y: Int32Array; col
     y[r] = f[cols]!;
   }
   return { x, y, cols, rows };
+}
+
+// ---- ../shared guards ---------------------------------------------------------------------------
+
+/** The data some tests need live in ../shared beside the repository (the team's checkout), not in
+ *  a user's clone. True when every path (relative to ../shared) exists; otherwise prints, once at
+ *  collection time, which tests skip and why, so the skip shows in the run's output (a test title
+ *  alone is easy to miss), and returns false. */
+export function haveShared(what: string, ...paths: string[]): boolean {
+  const root = new URL('../../shared/', import.meta.url);
+  const absent = paths.filter((p) => !existsSync(new URL(p, root)));
+  if (absent.length) console.warn(`[skip] ${what}: ${absent.map((p) => `../shared/${p}`).join(', ')} ${absent.length > 1 ? 'are' : 'is'} absent (the shared data are not checked out beside this repository)`);
+  return absent.length === 0;
 }

@@ -19,6 +19,7 @@ import {
 const { PNG } = createRequire(import.meta.url)('pngjs') as typeof import('pngjs');
 const DATA = defaultDataDir();
 const HAVE = missingMnist(DATA).length === 0;
+if (!HAVE) console.warn(`[skip] tests/mnist.test.ts, mnist-denoise on the MNIST subset: ${missingMnist(DATA).join(', ')} absent from ${DATA} (the shared data are not checked out beside this repository)`);
 const MISSING = `skipped: ${DATA} is missing (the shared datasets are not checked out beside this repo)`;
 
 describe('mnist-denoise helpers (no data needed)', () => {

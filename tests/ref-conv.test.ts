@@ -5,8 +5,9 @@
 // transposed conv as the exact adjoint of conv2d; Keras parameter counts and output shapes of the
 // MNIST and time-series autoencoders; and the shared convdae weights' Keras-aligned output.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { haveShared } from './data.js';
 import {
   batchNormBackward, batchNormForward, conv1dBackward, conv1dForward, conv1dTransposeBackward,
   conv1dTransposeForward, conv2dBackward, conv2dBackwardFromDZ, conv2dForward, conv2dGeometry,
@@ -513,7 +514,7 @@ describe('Keras example models: shapes and parameter counts', () => {
 
 // ---- the shared convdae weights --------------------------------------------------------------------
 const MODELS = new URL('../../shared/bench/models/', import.meta.url).pathname;
-const HAVE_CONVDAE = existsSync(`${MODELS}convdae.weights.json`) && existsSync(`${MODELS}convdae.weights.bin`);
+const HAVE_CONVDAE = haveShared('tests/ref-conv.test.ts, convdae in Keras layout', 'bench/models/convdae.weights.json', 'bench/models/convdae.weights.bin');
 
 describe('convdae (../shared/bench/models) in Keras layout', () => {
   it.skipIf(!HAVE_CONVDAE)(`graphForward reproduces output_keras_alignment to 1e-5${HAVE_CONVDAE ? '' : ' [skipped: ../shared/bench/models/convdae.weights.* absent]'}`, () => {

@@ -8,7 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, type Activation } from 'autoencoder';
 import { netForward, rowScores } from './ref/index.js';
-import { HAVE_SHARED, actsOf, expectWithin, loadBenchModel, refNet, widthsOf } from './helpers.js';
+import { actsOf, expectWithin, loadBenchModel, refNet, widthsOf } from './helpers.js';
+import { haveShared } from './data.js';
+
+const HAVE_SHARED = haveShared('tests/reference-models.test.ts (PyTorch reference models)',
+  ...['tab30', 'dense784'].flatMap((n) => [`bench/models/${n}.weights.json`, `bench/models/${n}.weights.bin`]));
 
 const MODELS: Array<{ name: string; inputDim: number; layers: number[]; hidden: Activation; output: Activation }> = [
   { name: 'tab30', inputDim: 30, layers: [16, 8], hidden: 'tanh', output: 'linear' },

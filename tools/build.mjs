@@ -1,7 +1,8 @@
 // build.mjs: kernels.wasm from assembly/ (asc), then dist/ from bindings/, tools/ and examples/.
 //   build/kernels.{wasm,js,d.ts}   asc --target release (SIMD, raw bindings, stub runtime, no imports)
 //   dist/build/                    a copy of those, beside the JS that loads them
-//   dist/bindings/*.js + .d.ts     the library (esbuild transpile, tsc declarations); node.js bundled into one file
+//   dist/bindings/*.js + .d.ts     the library (esbuild transpile, tsc declarations); index.js bundled into one
+//                                  file that the thin runtime entries (node, browser, worker, deno) import
 //   dist/tools/cli.js              the CLI, its third-party libraries bundled in (the package itself has none)
 //   dist/examples/*.js             runnable demos; they import 'autoencoder' (this package, by self-reference)
 // Plain JS so that it runs before anything is compiled. Usage: node tools/build.mjs [--wasm-only]
@@ -30,8 +31,10 @@ for (const f of ['kernels.wasm', 'kernels.js', 'kernels.d.ts', 'kernels.hex.js',
 const ts = (dir) => readdirSync(`${root}${dir}`).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${root}${dir}/${f}`);
 cpSync(`${root}bindings/deno.js`, `${root}dist/bindings/deno.js`);
 await build({ entryPoints: ts('bindings'), outdir: `${root}dist/bindings`, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
-// the Node/Bun entry as one file: a fresh process imports 1 module instead of 8 (about 5 ms of cold start)
-await build({ entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js`, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+// the core as one file (bindings/index.ts, its modules and ../build/kernels.js): a fresh process imports
+// 2 modules (entry + core) instead of 8, and every runtime entry (node, browser, worker, deno) and
+// 'autoencoder/core' share this one copy of the classes (one AutoencoderError, one Autoencoder)
+await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `${root}dist/bindings/index.js`, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
 const bundled = { bundle: true, format: 'esm', platform: 'node', target: 'node20', external: ['autoencoder'], logLevel: 'warning' };
 await build({ ...bundled, entryPoints: [`${root}tools/cli.ts`], outfile: `${root}dist/tools/cli.js`, banner: { js: '#!/usr/bin/env node\nimport { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' } });
 const examples = ts('examples');
