@@ -5,8 +5,10 @@
 // killed run left behind are removed by the next write to the same target).
 // Errors are CliError: one line for the user, no stack trace.
 
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -414,16 +416,20 @@ export interface StreamResult {
   firstDroppedLine: number;
 }
 
-/** An upper bound of the records in a file: its line count (read in blocks, nothing kept). */
-export async function countLines(path: string): Promise<number> {
+/** An upper bound of the records in a file: its line count (read through one reused buffer, nothing kept). */
+export function countLines(path: string): number {
   let n = 1;
-  const s = createReadStream(path, { highWaterMark: 1 << 20 });
+  let fd = -1;
   try {
-    for await (const b of s as AsyncIterable<Buffer>) {
-      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+    fd = openSync(path, 'r');
+    const b = Buffer.allocUnsafe(1 << 20);
+    for (let got = readSync(fd, b, 0, b.length, null); got > 0; got = readSync(fd, b, 0, b.length, null)) {
+      for (let i = b.indexOf(10); i >= 0 && i < got; i = b.indexOf(10, i + 1)) n++;
     }
   } catch (e) {
     throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
   return n;
 }
@@ -433,13 +439,15 @@ export async function countLines(path: string): Promise<number> {
  * columns from it) fixes the columns; then every data row's kept cells are checked and parsed into
  * float32 chunks of `chunkRows` rows, handed to `onChunk` (the last one may be shorter). Ragged
  * rows, non-numbers and (unless --missing drop) missing values are CliErrors naming line and column.
+ * The work happens in csv-parse's on_record hook, as each record is parsed: no record is queued in
+ * the stream, so the parse garbage dies young and the process's memory stays flat.
  */
 export async function readCsvStream(
   path: string,
   o: StreamOptions,
   layoutOf: (first: string[]) => Layout,
   chunkRows: number,
-  onChunk: (c: Chunk) => void | Promise<void>,
+  onChunk: (c: Chunk) => void,
 ): Promise<StreamResult> {
   let fd: number;
   let size = 0;
@@ -454,12 +462,6 @@ export async function readCsvStream(
   } catch (e) {
     throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
   }
-  const input = createReadStream('', { fd, highWaterMark: 1 << 16 });
-  const parser = parseStream({ info: true, bom: true, relax_column_count: true, skip_empty_lines: true, delimiter: o.delimiter ?? ',' });
-  let read = 0;
-  input.on('data', (b) => { read += b.length; o.onBytes?.(read, size); });
-  input.on('error', (e) => parser.destroy(new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`)));
-  input.pipe(parser);
 
   const drop = o.missing === 'drop';
   let layout: Layout | null = null;
@@ -467,66 +469,69 @@ export async function readCsvStream(
   let cols = 0, rows = 0, total = 0, dropped = 0, firstDroppedLine = 0;
   let data = new Float32Array(0), lines = new Int32Array(0), ids: string[] | null = null;
   let keep: number[] = [];
-  const flush = async () => {
+  const flush = () => {
     if (rows === 0) return;
-    await onChunk({ data: rows === chunkRows ? data : data.subarray(0, rows * cols), rows, lines: lines.subarray(0, rows), ids: ids && ids.slice(0, rows) });
+    onChunk({ data: rows === chunkRows ? data : data.subarray(0, rows * cols), rows, lines: lines.subarray(0, rows), ids: ids && ids.slice(0, rows) });
     total += rows;
     rows = 0;
   };
-  try {
-    for await (const r of parser as AsyncIterable<Rec>) {
-      if (layout === null) {
-        firstRec = r;
-        layout = layoutOf(r.record);
-        keep = layout.keep;
-        cols = keep.length;
-        data = new Float32Array(chunkRows * cols);
-        lines = new Int32Array(chunkRows);
-        if (layout.id !== null) ids = new Array<string>(chunkRows);
-        if (layout.header) continue;
-      }
-      const rec = r.record;
-      if (rec.length !== layout.width) {
-        throw new CliError(`${path} line ${startLine(r)} has ${rec.length} fields but line ${startLine(firstRec!)} has ${layout.width}: every row needs the same number of columns`);
-      }
-      const base = rows * cols;
-      let ok = true;
-      for (let j = 0; j < cols; j++) {
-        const c = keep[j]!;
-        const cell = rec[c]!;
-        if (NUMBER.test(cell) || isNumber(cell)) {
-          const v = Number(cell);
-          const f = Math.fround(v);
-          if (!Number.isFinite(f)) {
-            throw new CliError(`${where(path, layout, startLine(r), c)} is ${cell.trim()}, outside the float32 range (about ±3.4e38): rescale the column`);
-          }
-          data[base + j] = f;
-          continue;
+  const onRecord = (record: string[], info: { lines: number }): null => {
+    const r: Rec = { record, info: { lines: info.lines } };
+    if (layout === null) {
+      firstRec = r;
+      layout = layoutOf(record);
+      keep = layout.keep;
+      cols = keep.length;
+      data = new Float32Array(chunkRows * cols);
+      lines = new Int32Array(chunkRows);
+      if (layout.id !== null) ids = new Array<string>(chunkRows);
+      if (layout.header) return null;
+    }
+    if (record.length !== layout.width) {
+      throw new CliError(`${path} line ${startLine(r)} has ${record.length} fields but line ${startLine(firstRec!)} has ${layout.width}: every row needs the same number of columns`);
+    }
+    const base = rows * cols;
+    for (let j = 0; j < cols; j++) {
+      const c = keep[j]!;
+      const cell = record[c]!;
+      if (NUMBER.test(cell) || isNumber(cell)) {
+        const f = Math.fround(Number(cell));
+        if (!Number.isFinite(f)) {
+          throw new CliError(`${where(path, layout, startLine(r), c)} is ${cell.trim()}, outside the float32 range (about ±3.4e38): rescale the column`);
         }
-        if (isMissing(cell)) {
-          if (drop) { ok = false; break; }
-          const what = cell.trim() === '' ? 'empty' : `${JSON.stringify(cell.trim())}`;
-          throw new CliError(`${where(path, layout, startLine(r), c)} is ${what}, a missing value: fill it in, drop such rows with --missing drop, or drop the column with --exclude`);
-        }
-        const hint = !layout.header && r === firstRec ? ' (if this row is a header, pass --header)' : ', or drop the column with --exclude';
-        throw new CliError(`${where(path, layout, startLine(r), c)} is ${JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}...` : cell)}, not a number: every cell must be a number${hint}`);
-      }
-      if (!ok) {
-        if (dropped++ === 0) firstDroppedLine = startLine(r);
+        data[base + j] = f;
         continue;
       }
-      lines[rows] = startLine(r);
-      if (ids) ids[rows] = rec[layout.id!]!;
-      if (++rows === chunkRows) await flush();
+      if (isMissing(cell)) {
+        if (drop) {
+          if (dropped++ === 0) firstDroppedLine = startLine(r);
+          return null;
+        }
+        const what = cell.trim() === '' ? 'empty' : JSON.stringify(cell.trim());
+        throw new CliError(`${where(path, layout, startLine(r), c)} is ${what}, a missing value: fill it in, drop such rows with --missing drop, or drop the column with --exclude`);
+      }
+      const hint = !layout.header && r.record === firstRec!.record ? ' (if this row is a header, pass --header)' : ', or drop the column with --exclude';
+      throw new CliError(`${where(path, layout, startLine(r), c)} is ${JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}...` : cell)}, not a number: every cell must be a number${hint}`);
     }
-    await flush();
+    lines[rows] = startLine(r);
+    if (ids) ids[rows] = record[layout.id!]!;
+    if (++rows === chunkRows) flush();
+    return null;
+  };
+
+  const input = createReadStream('', { fd, highWaterMark: 1 << 16 });
+  const parser = parseStream({ bom: true, relax_column_count: true, skip_empty_lines: true, delimiter: o.delimiter ?? ',', on_record: onRecord });
+  let read = 0;
+  input.on('data', (b) => { read += b.length; o.onBytes?.(read, size); });
+  try {
+    await pipeline(input, parser, new Writable({ objectMode: true, write: (_r, _e, cb) => cb() }));
+    flush();
   } catch (e) {
     if (e instanceof CliError) throw e;
-    if ((e as { code?: string }).code?.startsWith?.('CSV_')) throw new CliError(`${path} is not valid CSV: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${path} is not valid CSV: ${(e as Error).message}`);
+    if (typeof code === 'string') throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
     throw e;
-  } finally {
-    input.destroy();
-    parser.destroy();
   }
   if (layout === null) throw new CliError(`${path} is empty: it needs rows of numbers, one per line, comma-separated`);
   if (total === 0) {
@@ -534,7 +539,7 @@ export async function readCsvStream(
       ? `every one of the ${dropped} data rows of ${path} has a missing value (${MISSING_TEXT}), so --missing drop leaves none: fill them in, or drop the columns that have them with --exclude`
       : `${path} has a header but no data rows`);
   }
-  return { layout, rows: total, dropped, firstDroppedLine };
+  return { layout: layout as Layout, rows: total, dropped, firstDroppedLine };
 }
 
 /** `file line L, column C ("name")`, for messages. */
