@@ -68,6 +68,12 @@ const path = (name: string) => join(dir, name);
 const write = (name: string, text: string) => writeFileSync(path(name), text);
 const bytesOf = (name: string) => new Uint8Array(readFileSync(path(name)));
 const leftovers = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+/** A model file's bytes with its metadata (the CLI's record of the CSV's columns) taken out. */
+async function modelOnly(name: string): Promise<Uint8Array> {
+  const ae = await Autoencoder.load(bytesOf(name));
+  ae.metadata = null;
+  return ae.save();
+}
 
 /** Parses the CLI's CSV output (plain numbers, no quoting) independently of csv-parse. */
 function readCsv(text: string): { header: string[]; rows: string[][] } {
@@ -119,12 +125,15 @@ describe('autoencoder CLI', () => {
     expect(lines[2]).toMatch(/^epoch 3\/3 +loss [\d.e-]+ +val loss [\d.e-]+/);
   });
 
-  it('detects a missing header: the same rows without one train the same model', () => {
+  it('detects a missing header: the same rows without one train the same model', async () => {
     ok('train', 'nohead.csv', ...TRAIN, '-o', 'nohead.ae');
-    expect(bytesOf('nohead.ae')).toEqual(bytesOf('model.ae'));
+    expect(await modelOnly('nohead.ae')).toEqual(await modelOnly('model.ae'));
+    // the metadata records the column names, or their count without a header
+    expect((await Autoencoder.load(bytesOf('model.ae'))).metadata).toEqual({ columns: HEADER.split(','), excluded: [], id: null, fileColumns: 6 });
+    expect((await Autoencoder.load(bytesOf('nohead.ae'))).metadata).toEqual({ columns: 6, excluded: [], id: null, fileColumns: 6 });
     // forcing --header on a headerless file loses a row, so the model differs
     ok('train', 'nohead.csv', ...TRAIN, '--header', '-o', 'forced.ae');
-    expect(bytesOf('forced.ae')).not.toEqual(bytesOf('model.ae'));
+    expect(await modelOnly('forced.ae')).not.toEqual(await modelOnly('model.ae'));
   });
 
   it('info reports spec, params, threshold, normalizer and size, as text and JSON', async () => {
@@ -195,13 +204,15 @@ describe('autoencoder CLI', () => {
     });
   });
 
-  it('--exclude drops columns by name or by 1-based number', () => {
+  it('--exclude drops columns by name or by 1-based number', async () => {
     ok('train', 'labelled.csv', ...TRAIN, '--exclude', 'id,label', '-o', 'labelled.ae');
-    expect(bytesOf('labelled.ae')).toEqual(bytesOf('model.ae')); // the same six feature columns
+    expect(await modelOnly('labelled.ae')).toEqual(await modelOnly('model.ae')); // the same six feature columns
     const byName = ok('score', 'labelled.ae', 'labelled.csv', '-x', 'label', '-x', 'id').stdout;
     const byNumber = ok('score', 'labelled.ae', 'labelled.csv', '--exclude', '1,8').stdout;
     expect(byNumber).toBe(byName);
     expect(byName).toBe(ok('score', 'model.ae', 'data.csv').stdout);
+    // the model remembers what it excluded: no -x needed when scoring
+    expect(ok('score', 'labelled.ae', 'labelled.csv').stdout).toBe(byName);
     // without a header, a text column excluded by number doesn't make the first row a header
     write('nohead-labelled.csv', csvText(DATA.map((r) => [...r, 'normal'])));
     expect(readCsv(ok('score', 'model.ae', 'nohead-labelled.csv', '-x', '7').stdout).rows).toHaveLength(DATA.length);
@@ -234,8 +245,13 @@ describe('autoencoder CLI', () => {
   it('score and encode check the column count against the model inputDim', () => {
     write('five.csv', csvText(DATA.map((r) => r.slice(0, 5))));
     expect(fails('score', 'model.ae', 'five.csv')).toMatch(/five\.csv has 5 columns but model\.ae expects 6/);
-    expect(fails('encode', 'model.ae', 'labelled.csv')).toMatch(/has 8 columns but model\.ae expects 6 .*--exclude/);
-    expect(fails('score', 'model.ae', 'labelled.csv', '-x', 'label')).toMatch(/7 columns \(8 in the file, 1 excluded\) but model\.ae expects 6/);
+    // headerless: by count
+    write('seven.csv', csvText(DATA.map((r) => [...r, 1])));
+    expect(fails('encode', 'nohead.ae', 'seven.csv')).toMatch(/seven\.csv has 7 columns but nohead\.ae expects 6 .*--exclude/);
+    expect(fails('score', 'nohead.ae', 'seven.csv', '-x', '1,2')).toMatch(/5 columns \(7 in the file, 2 excluded\) but nohead\.ae expects 6/);
+    // with names on both sides: by name
+    expect(fails('encode', 'model.ae', 'labelled.csv')).toBe('autoencoder: labelled.csv does not have the columns model.ae was trained on (f0, f1, f2, f3, f4, f5): has id, label, which the model was not trained on: drop them with --exclude id,label');
+    expect(fails('score', 'model.ae', 'labelled.csv', '-x', 'label')).toMatch(/has id, which the model was not trained on: drop it with --exclude id$/);
   });
 
   it('reports missing files and files that are not models', () => {
@@ -315,6 +331,7 @@ describe('autoencoder train --spec', () => {
     const ae = await Autoencoder.create({ ...CONV_SPEC, normalize: 'standard', seed: 1 } as Parameters<typeof Autoencoder.create>[0]);
     await ae.fit(WINDOWS, { epochs: 5, validationSplit: 0.1, earlyStopping: { patience: 10 } });
     ae.calibrate(WINDOWS, { quantile: 0.99 });
+    ae.metadata = { columns: 16, excluded: [], id: null, fileColumns: 16 }; // a headerless CSV of 16 columns
     expect(bytesOf('conv.ae')).toEqual(ae.save());
 
     const j = JSON.parse(ok('info', 'conv.ae', '--json').stdout);
@@ -397,5 +414,164 @@ describe('autoencoder train --spec', () => {
     expect(fails('train', 'windows.csv', '--spec', 'conv.json', '-x', '1', '-o', 'specfail.ae')).toMatch(/has 15 columns \(16 in the file, 1 excluded\) but the inputShape \[16, 1\] of conv\.json takes 16 values per row/);
     expect(existsSync(path('specfail.ae'))).toBe(false);
     expect(leftovers()).toEqual([]);
+  });
+});
+
+// ---- the columns a model records, and the flags of PyOD / scikit-learn style tools ---------------------
+
+/** Parses JSON lines. */
+const jsonl = (text: string) => text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimiter, --missing, --contamination', () => {
+  // id first, six features, a numeric label last
+  const ROWS = DATA.map((r, i) => [`r${i + 1}`, ...r, i % 10 === 0 ? 1 : 0]);
+  beforeAll(() => {
+    write('ided.csv', csvText(ROWS, `id,${HEADER},label`));
+    if (!existsSync(path('data.csv'))) write('data.csv', csvText(DATA, HEADER));
+  });
+
+  it('train --id/--exclude records the columns; score and encode drop the excluded ones by name and pass the id through', async () => {
+    ok('train', 'ided.csv', ...TRAIN, '--id', 'id', '-x', 'label', '-o', 'ided.ae');
+    const ae = await Autoencoder.load(bytesOf('ided.ae'));
+    expect(ae.metadata).toEqual({ columns: HEADER.split(','), excluded: ['label'], id: 'id', fileColumns: 8 });
+    ok('train', 'data.csv', ...TRAIN, '-o', 'plain.ae');
+    expect(await modelOnly('ided.ae')).toEqual(await modelOnly('plain.ae')); // the same six features
+
+    const { header, rows } = readCsv(ok('score', 'ided.ae', 'ided.csv').stdout);
+    expect(header).toEqual(['id', 'score', 'flag']);
+    expect(rows.map((r) => r[0])).toEqual(ROWS.map((r) => r[0]));
+    const want = ae.score(DATA);
+    rows.forEach((r, i) => expect(Math.fround(Number(r[1]))).toBe(want[i]));
+    // without the id column in the file, no id in the output
+    expect(readCsv(ok('score', 'ided.ae', 'data.csv').stdout).header).toEqual(['score', 'flag']);
+    // encode: the id, then the latent code of ae.encode()
+    const z = readCsv(ok('encode', 'ided.ae', 'ided.csv').stdout);
+    expect(z.header).toEqual(['id', 'z0', 'z1']);
+    const wz = ae.encode(DATA);
+    z.rows.forEach((r, i) => expect(r.slice(1).map((v) => Math.fround(Number(v)))).toEqual([wz[2 * i], wz[2 * i + 1]]));
+
+    const text = ok('info', 'ided.ae').stdout;
+    expect(text).toMatch(/columns\s+f0, f1, f2, f3, f4, f5 \(6\)\n/);
+    expect(text).toMatch(/excluded\s+label \(dropped by score and encode when present\)\n/);
+    expect(text).toMatch(/id\s+id \(passed through/);
+    const j = JSON.parse(ok('info', 'ided.ae', '--json').stdout);
+    expect([j.columns, j.excluded, j.id]).toEqual([HEADER.split(','), ['label'], 'id']);
+    expect(j.metadata).toEqual(ae.metadata);
+  });
+
+  it('refuses a CSV whose columns differ from the model\'s, naming the missing, extra or reordered ones', () => {
+    const cols = HEADER.split(',');
+    write('missing-f3.csv', csvText(DATA.map((r) => r.filter((_, j) => j !== 3)), cols.filter((c) => c !== 'f3').join(',')));
+    expect(fails('score', 'ided.ae', 'missing-f3.csv')).toBe('autoencoder: missing-f3.csv does not have the columns ided.ae was trained on (f0, f1, f2, f3, f4, f5): it lacks f3: pass a CSV with that column');
+    write('renamed.csv', csvText(DATA, 'f0,f1,f2,g3,f4,f5'));
+    expect(fails('encode', 'ided.ae', 'renamed.csv')).toMatch(/it lacks f3 and has g3, which the model was not trained on: pass a CSV with that column; drop it with --exclude g3$/);
+    expect(fails('score', 'ided.ae', 'ided.csv', '-x', 'f2')).toMatch(/it lacks f2: keep f2 \(don't --exclude it\)$/);
+    write('swapped.csv', csvText(DATA.map((r) => [r[1]!, r[0]!, ...r.slice(2)]), 'f1,f0,f2,f3,f4,f5'));
+    expect(fails('score', 'ided.ae', 'swapped.csv')).toBe('autoencoder: swapped.csv has the columns ided.ae was trained on but in another order: ided.ae expects f0, f1, f2, f3, f4, f5; swapped.csv has f1, f0, f2, f3, f4, f5: reorder the columns of swapped.csv');
+  });
+
+  it('a model file without metadata (made by the API) still checks by count', async () => {
+    const ae = await Autoencoder.load(bytesOf('ided.ae'));
+    ae.metadata = null;
+    writeFileSync(path('nometa.ae'), ae.save());
+    expect(readCsv(ok('score', 'nometa.ae', 'data.csv').stdout).rows).toHaveLength(DATA.length);
+    expect(fails('score', 'nometa.ae', 'ided.csv')).toMatch(/ided\.csv has 8 columns but nometa\.ae expects 6 \(its inputDim\)/);
+    expect(ok('info', 'nometa.ae').stdout).toMatch(/columns\s+6 \(names not recorded/);
+  });
+
+  it('--columns keeps the listed columns (the complement of --exclude); both together is an error', async () => {
+    ok('train', 'ided.csv', ...TRAIN, '--columns', HEADER, '-o', 'cols.ae');
+    expect(await modelOnly('cols.ae')).toEqual(await modelOnly('plain.ae'));
+    expect((await Autoencoder.load(bytesOf('cols.ae'))).metadata).toMatchObject({ columns: HEADER.split(','), excluded: ['id', 'label'] });
+    expect(ok('score', 'cols.ae', 'ided.csv').stdout).toBe(ok('score', 'plain.ae', 'data.csv').stdout);
+    expect(fails('train', 'ided.csv', '--columns', 'f0', '-x', 'label')).toBe('autoencoder: --columns and --exclude cannot be used together: --columns lists the columns to keep, --exclude the ones to drop; pass one of them');
+    expect(fails('train', 'ided.csv', '--columns', 'f0,nope')).toMatch(/--columns: ided\.csv has no column named "nope"; its columns are id, f0/);
+  });
+
+  it('--format json and jsonl hold the same values as csv', () => {
+    const csv = readCsv(ok('score', 'ided.ae', 'ided.csv').stdout).rows;
+    const lines = jsonl(ok('score', 'ided.ae', 'ided.csv', '--format', 'jsonl').stdout);
+    const arr = JSON.parse(ok('score', 'ided.ae', 'ided.csv', '-f', 'json').stdout) as Record<string, unknown>[];
+    expect(lines).toEqual(arr);
+    expect(arr).toEqual(csv.map(([id, s, f]) => ({ id, score: Number(s), flag: Number(f) })));
+    // no threshold: flag null
+    ok('train', 'data.csv', ...TRAIN, '--no-calibrate', '-o', 'nothr2.ae');
+    expect(jsonl(ok('score', 'nothr2.ae', 'data.csv', '--format', 'jsonl').stdout).every((o) => o.flag === null)).toBe(true);
+    const enc = jsonl(ok('encode', 'ided.ae', 'ided.csv', '--format', 'jsonl', '-o', 'z.jsonl').stdout || readFileSync(path('z.jsonl'), 'utf8'));
+    expect(Object.keys(enc[0]!)).toEqual(['id', 'z0', 'z1']);
+    expect(enc.map((o) => [o.id, String(o.z0), String(o.z1)])).toEqual(readCsv(ok('encode', 'ided.ae', 'ided.csv').stdout).rows.map((r) => [r[0], String(Number(r[1])), String(Number(r[2]))]));
+    expect(fails('score', 'ided.ae', 'ided.csv', '--format', 'xml')).toMatch(/Allowed choices are csv, json, jsonl/);
+  });
+
+  it('--delimiter reads (and writes) other separators; \\t and tab mean a tab', () => {
+    const tsv = csvText(ROWS, `id,${HEADER},label`).replace(/,/g, '\t');
+    write('ided.tsv', tsv);
+    const want = readCsv(ok('score', 'ided.ae', 'ided.csv').stdout).rows;
+    for (const d of ['\\t', 'tab']) {
+      const out = ok('score', 'ided.ae', 'ided.tsv', '--delimiter', d).stdout;
+      expect(out.split('\n')[0]).toBe('id\tscore\tflag');
+      expect(out.trimEnd().split('\n').slice(1).map((l) => l.split('\t'))).toEqual(want);
+    }
+    write('ided.ssv', csvText(ROWS, `id,${HEADER},label`).replace(/,/g, ';'));
+    expect(ok('score', 'ided.ae', 'ided.ssv', '-d', ';').stdout).toBe(ok('score', 'ided.ae', 'ided.csv').stdout.replace(/,/g, ';'));
+    expect(fails('score', 'ided.ae', 'ided.tsv')).toMatch(/does not have the columns ided\.ae was trained on .*: it lacks f0, f1, f2, f3, f4, f5 and has id\tf0/);
+  });
+
+  it('--contamination calibrates the threshold as the API does', async () => {
+    const r = ok('train', 'data.csv', ...TRAIN, '--contamination', '0.05', '-o', 'cont.ae');
+    expect(r.stdout).toMatch(/threshold\s+[\d.e-]+ \(--contamination 0\.05: the 0\.95 quantile/);
+    const ae = await Autoencoder.load(bytesOf('plain.ae'));
+    const thr = ae.calibrate(DATA, { contamination: 0.05 });
+    expect((await Autoencoder.load(bytesOf('cont.ae'))).threshold).toBe(thr);
+    expect(fails('train', 'data.csv', '--contamination', '0.05', '--calibrate', '0.9')).toMatch(/--contamination cannot be used with --calibrate/);
+    expect(fails('train', 'data.csv', '--contamination', '0.05', '--no-calibrate')).toMatch(/--contamination cannot be used with --no-calibrate/);
+    expect(fails('train', 'data.csv', '--contamination', '0')).toMatch(/contamination must be a number above 0 and at most 0\.5/);
+  });
+
+  it('--missing error names the line and column of NA, NaN, null or empty cells; --missing drop drops those rows and their ids', async () => {
+    const rows = ROWS.map((r) => r.map(String));
+    rows[4]![3] = 'NA'; rows[9]![1] = ''; rows[20]![6] = 'NaN'; rows[30]![2] = 'null';
+    rows[40]![7] = 'NA'; // in the label column, which is excluded: not missing for the model
+    write('gaps.csv', csvText(rows, `id,${HEADER},label`));
+    expect(fails('score', 'ided.ae', 'gaps.csv')).toBe('autoencoder: gaps.csv line 6, column 4 ("f2") is "NA", a missing value: fill it in, drop such rows with --missing drop, or drop the column with --exclude');
+    expect(fails('train', 'gaps.csv', '--id', 'id', '-x', 'label', '-o', 'gaps.ae')).toMatch(/line 6, column 4 \("f2"\) is "NA", a missing value/);
+    const bad = new Set([4, 9, 20, 30]);
+    const keptIds = ROWS.filter((_, i) => !bad.has(i)).map((r) => r[0]);
+    const r = ok('score', 'ided.ae', 'gaps.csv', '--missing', 'drop');
+    expect(r.stderr).toBe('scored 196 rows; dropped 4 rows with missing values (the first on line 6)\n');
+    const got = readCsv(r.stdout).rows;
+    expect(got.map((x) => x[0])).toEqual(keptIds);
+    const ae = await Autoencoder.load(bytesOf('ided.ae'));
+    const want = ae.score(DATA.filter((_, i) => !bad.has(i)));
+    got.forEach((x, i) => expect(Math.fround(Number(x[1]))).toBe(want[i]));
+    // train drops them too, and says so
+    const t = ok('train', 'gaps.csv', ...TRAIN, '--id', 'id', '-x', 'label', '--missing', 'drop', '-o', 'gaps.ae');
+    expect(t.stdout).toMatch(/on 196 rows x 6 columns of gaps\.csv \(excluded label; id column id; dropped 4 rows with missing values, the first on line 6\)/);
+    const direct = await Autoencoder.create({ inputDim: 6, layers: [4, 2], normalize: 'standard', seed: 3 });
+    const kept = DATA.filter((_, i) => !bad.has(i));
+    await direct.fit(kept, { epochs: 15, validationSplit: 0.1, earlyStopping: { patience: 10 } });
+    direct.calibrate(kept, { quantile: 0.99 });
+    expect(await modelOnly('gaps.ae')).toEqual(direct.save());
+  });
+
+  it('removes a temp file left by a killed write (its pid dead), not one of a live process', () => {
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    const dead = child.pid!;
+    let isDead = false;
+    try { process.kill(dead, 0); } catch (e) { isDead = (e as NodeJS.ErrnoException).code === 'ESRCH'; }
+    expect(isDead).toBe(true);
+    write(`stale.ae.${dead}.tmp`, 'half a model');
+    write(`stale.ae.${process.pid}.tmp`, 'a write in progress'); // this test process is alive
+    write(`other.ae.${dead}.tmp`, 'another target\'s');
+    ok('train', 'data.csv', ...TRAIN, '-o', 'stale.ae');
+    expect(existsSync(path('stale.ae'))).toBe(true);
+    expect(existsSync(path(`stale.ae.${dead}.tmp`))).toBe(false);
+    expect(existsSync(path(`stale.ae.${process.pid}.tmp`))).toBe(true);
+    expect(existsSync(path(`other.ae.${dead}.tmp`))).toBe(true); // only temp files of the target written
+    // score -o writes through the same naming and cleans up alike
+    write(`scores2.csv.${dead}.tmp`, 'half');
+    ok('score', 'stale.ae', 'data.csv', '-o', 'scores2.csv', '-q');
+    expect(existsSync(path(`scores2.csv.${dead}.tmp`))).toBe(false);
+    for (const f of [`stale.ae.${process.pid}.tmp`, `other.ae.${dead}.tmp`]) rmSync(path(f));
   });
 });

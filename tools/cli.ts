@@ -6,19 +6,34 @@
 //
 //   autoencoder train data.csv --layers 16,8 --epochs 50 -o model.ae
 //   autoencoder train windows.csv --spec conv.json -o model.ae   (a JSON AutoencoderSpec: layer graph or dense)
-//   autoencoder score model.ae data.csv [-o scores.csv]
+//   autoencoder score model.ae data.csv [-o scores.csv] [--id id] [--format csv|json|jsonl]
 //   autoencoder encode model.ae data.csv [-o latent.csv]
 //   autoencoder info model.ae [--json]
+//
+// The model file's metadata records the training CSV's columns (names, or their count without a
+// header), the ones excluded and the id column; score/encode check a CSV against them and drop the
+// excluded ones by name. CSVs are streamed: train parses into one exactly sized Float32Array (sized
+// by a first pass counting lines), score/encode run the API on chunks of CHUNK_ROWS rows and write
+// their output as they go.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import v8 from 'node:v8';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
   type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
-import { CliError, cellAt, readBytes, readNumericCsv, toCsv, writeFileAtomic, type NumericTable } from './csv.js';
+import {
+  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
+  type ColumnChoice, type Layout, type StreamOptions,
+} from './csv.js';
+
+/** Rows per API call when scoring or encoding. */
+const CHUNK_ROWS = 8192;
+/** Rows formatted and written at a time (few strings alive at once, so they die young). */
+const WRITE_ROWS = 512;
 
 // ---------------------------------------------------------------------------------------------
 // option values
@@ -57,12 +72,27 @@ function listArg(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
 
-const excludeOption = () =>
-  new Option('-x, --exclude <columns>', 'drop columns by header name or 1-based column number, comma-separated (e.g. label,id); repeatable').argParser(listArg);
-const headerOption = () => new Option('--header', 'the first row is a header (default: detected: a header when any field of the first row is not a number)');
-const noHeaderOption = () => new Option('--no-header', 'the first row is data');
+function delimiterArg(v: string): string {
+  if (v === '\\t' || v.toLowerCase() === 'tab') return '\t';
+  if (v === '' || /["\r\n]/.test(v)) throw new InvalidArgumentError('delimiter must be a character such as , or ; (\\t or tab for a tab), not empty, a quote or a newline.');
+  return v;
+}
 
-interface CsvOpts { exclude?: string[]; header?: boolean }
+/** The CSV input flags every command that reads rows takes. */
+function csvOptions(cmd: Command, run: boolean): Command {
+  return cmd
+    .addOption(new Option('-x, --exclude <columns>', `drop columns by header name or 1-based column number, comma-separated (e.g. label,id); repeatable${run ? '; columns the model was trained without are dropped by name anyway' : ''}`).argParser(listArg))
+    .addOption(new Option('--columns <columns>', 'use only these columns (names or 1-based numbers, comma-separated; kept in the file\'s order): the complement of --exclude, which it cannot be combined with').argParser(listArg))
+    .addOption(new Option('--id <column>', run
+      ? 'a column (name or 1-based number) passed through as the first output column instead of being fed to the model (default: the model\'s --id column, when the CSV has it)'
+      : 'a column (name or 1-based number) of row ids: not fed to the model; remembered, so score and encode pass it through'))
+    .addOption(new Option('--header', 'the first row is a header (default: detected: a header when any field of the first row is neither a number nor a missing value)'))
+    .addOption(new Option('--no-header', 'the first row is data'))
+    .addOption(new Option('-d, --delimiter <char>', 'field delimiter of the CSV input (\\t or tab for tab-separated)' + (run ? ' and of CSV output' : '')).argParser(delimiterArg).default(','))
+    .addOption(new Option('--missing <policy>', `what to do with missing values (${MISSING_TEXT}): error names the file line and column; drop skips those rows${run ? ' (and their ids) and reports how many' : ' and reports how many'}`).choices(['error', 'drop']).default('error'));
+}
+
+interface CsvOpts extends ColumnChoice { header?: boolean; delimiter: string; missing: 'error' | 'drop'; quiet?: boolean }
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -80,7 +110,7 @@ function fmt(x: number): string {
  * An API error message in the CLI's terms: option names as flags, data rows (0-based in the API)
  * as file lines and columns. Text it doesn't recognise passes through unchanged.
  */
-function cliMessage(msg: string, t: NumericTable, file: string, normalize: Normalize): string {
+function cliMessage(msg: string, t: Table, file: string, normalize: Normalize): string {
   let m = msg.replace(/\brow (\d+), column (\d+)/g, (_, r: string, c: string) => cellAt(t, file, Number(r), Number(c)));
   if (normalize !== 'none') m = m.replace(/ or normalize the inputs \(normalize: '\w+'\)/, '');
   return m
@@ -123,21 +153,169 @@ function modelHeader(bytes: Uint8Array): { normalizerFitted?: boolean } {
   }
 }
 
-/** Reads the rows to run a model on, checking their width against its inputDim before their cells. */
-function readRowsFor(ae: Autoencoder, modelPath: string, file: string, o: CsvOpts): NumericTable {
-  const checkColumns = (cols: number, fileCols: number, excluded: number) => {
-    if (cols === ae.inputDim) return;
-    const what = excluded ? `${cols} columns (${fileCols} in the file, ${excluded} excluded)` : `${cols} columns`;
-    const hint = cols > ae.inputDim ? 'drop the extra columns (a label or id, say) with --exclude' : 'pass the same columns the model was trained on';
-    throw new CliError(`${file} has ${what} but ${modelPath} expects ${ae.inputDim} (its inputDim): ${hint}`);
-  };
-  return readNumericCsv(file, { exclude: o.exclude, header: o.header, checkColumns });
+/** The rows of a CSV that were read: where they came from, for messages. */
+interface Table { rows: number; cols: number; layout: Layout; lines: Int32Array }
+
+/** Where data row `r` (0-based), kept column `c` (0-based) of a table sits in its file, for messages. */
+function cellAt(t: Table, file: string, r: number, c: number): string {
+  const line = t.lines[r], col = t.layout.keep[c];
+  if (line === undefined || col === undefined) return `row ${r + 1}, column ${c + 1}`;
+  return `${file} line ${line}, column ${col + 1}${t.layout.header ? ` ("${t.layout.names[col]}")` : ''}`;
 }
 
-/** Writes CSV text to a file (atomically) or, without one, to stdout. */
-function emit(text: string, output: string | undefined): void {
-  if (output === undefined || output === '-') out(text);
-  else writeFileAtomic(output, text);
+/** `N columns`, or `N columns (M in the file, K excluded)`. */
+function columnsText(l: Layout): string {
+  const dropped = l.width - l.keep.length;
+  return dropped ? `${l.keep.length} columns (${l.width} in the file, ${dropped} excluded)` : `${l.keep.length} columns`;
+}
+
+/** A list of column names for a message: the first 20, then a count. */
+function nameList(names: string[]): string {
+  return names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, ... (${names.length - 20} more)`;
+}
+
+/**
+ * What the CLI records in a model file's metadata about the training CSV: the columns fed to the
+ * model (header names, or their count without a header), the columns excluded (names, or 1-based
+ * numbers without a header), the id column, and how many columns the file had.
+ */
+interface CsvMeta { columns: string[] | number; excluded: string[] | number[]; id: string | number | null; fileColumns: number }
+
+function csvMeta(l: Layout): CsvMeta {
+  return l.header
+    ? { columns: l.keep.map((c) => l.names[c]!), excluded: l.drop.map((c) => l.names[c]!), id: l.id === null ? null : l.names[l.id]!, fileColumns: l.width }
+    : { columns: l.keep.length, excluded: l.drop.map((c) => c + 1), id: l.id === null ? null : l.id + 1, fileColumns: l.width };
+}
+
+/** The CSV metadata of a model file, or null (an older file, or metadata of another shape). */
+function readCsvMeta(ae: Autoencoder): CsvMeta | null {
+  const m = ae.metadata;
+  if (m === null) return null;
+  const { columns, excluded, id, fileColumns } = m as Partial<CsvMeta>;
+  const names = Array.isArray(columns) && columns.every((c) => typeof c === 'string');
+  if (!(names || typeof columns === 'number') || !Array.isArray(excluded) || typeof fileColumns !== 'number') return null;
+  if (!(id === null || typeof id === 'string' || typeof id === 'number')) return null;
+  if ((names ? (columns as string[]).length : columns) !== ae.inputDim) return null;
+  return { columns: columns as string[] | number, excluded: excluded as string[] | number[], id: id ?? null, fileColumns };
+}
+
+/** The header names of a first record, or `column N` without a header. */
+const namesOf = (first: string[], header: boolean) => (header ? first.map((f) => f.trim()) : first.map((_, i) => `column ${i + 1}`));
+
+/**
+ * Decides which columns of a CSV to run a model on: the user's --exclude/--columns/--id, plus,
+ * from the model's metadata, its excluded columns (dropped by name when present) and its id
+ * column; then checks the result against the model's columns (names when both have them, else the
+ * count) and refuses a mismatch naming the missing, extra or reordered columns.
+ */
+function layoutForModel(ae: Autoencoder, meta: CsvMeta | null, modelPath: string, file: string, first: string[], o: CsvOpts): Layout {
+  const header = detectHeader(first, o.header, o);
+  const names = namesOf(first, header);
+  const userChose = (o.exclude?.length ?? 0) > 0 || o.columns !== undefined;
+  let l: Layout;
+  if (meta && Array.isArray(meta.columns) && header) {
+    const id = o.id ?? (typeof meta.id === 'string' && names.includes(meta.id) ? meta.id : undefined);
+    l = chooseColumns(file, names, header, { ...o, id });
+    const auto = new Set((meta.excluded as unknown[]).filter((n): n is string => typeof n === 'string'));
+    const keep = l.keep.filter((c) => !auto.has(names[c]!));
+    l = { ...l, keep, drop: names.map((_, i) => i).filter((i) => !keep.includes(i) && i !== l.id) };
+    const want = meta.columns, got = keep.map((c) => names[c]!);
+    const missing = want.filter((n) => !got.includes(n)), extra = got.filter((n) => !want.includes(n));
+    if (missing.length || extra.length) {
+      const facts: string[] = [], fixes: string[] = [];
+      if (missing.length) {
+        facts.push(`it lacks ${nameList(missing)}`);
+        const excludedByUser = missing.filter((n) => names.includes(n));
+        fixes.push(excludedByUser.length
+          ? (o.columns !== undefined ? `add ${nameList(excludedByUser)} to --columns` : `keep ${nameList(excludedByUser)} (don't --exclude ${excludedByUser.length > 1 ? 'them' : 'it'})`) : `pass a CSV with ${missing.length > 1 ? 'those columns' : 'that column'}`);
+      }
+      if (extra.length) {
+        facts.push(`${missing.length ? 'and ' : ''}has ${nameList(extra)}, which the model was not trained on`);
+        fixes.push(`drop ${extra.length > 1 ? 'them' : 'it'} with --exclude ${extra.join(',')}`);
+      }
+      throw new CliError(`${file} does not have the columns ${modelPath} was trained on (${nameList(want)}): ${facts.join(' ')}: ${fixes.join('; ')}`);
+    }
+    if (got.some((n, i) => n !== want[i])) {
+      throw new CliError(`${file} has the columns ${modelPath} was trained on but in another order: ${modelPath} expects ${nameList(want)}; ${file} has ${nameList(got)}: reorder the columns of ${file}`);
+    }
+    return l;
+  }
+  if (meta && !Array.isArray(meta.columns) && names.length === meta.fileColumns && !userChose) {
+    // a model trained on a CSV without a header: its excluded columns and id by position
+    const id = o.id ?? (typeof meta.id === 'number' ? String(meta.id) : undefined);
+    l = chooseColumns(file, names, header, { id, exclude: (meta.excluded as unknown[]).map(String) });
+  } else {
+    l = chooseColumns(file, names, header, o);
+  }
+  if (l.keep.length !== ae.inputDim) {
+    const hint = l.keep.length > ae.inputDim ? 'drop the extra columns (a label or id, say) with --exclude' : 'pass the same columns the model was trained on';
+    throw new CliError(`${file} has ${columnsText(l)} but ${modelPath} expects ${ae.inputDim} (its inputDim): ${hint}`);
+  }
+  return l;
+}
+
+/** A progress bar on stderr while a large CSV is read (a terminal only, not --quiet). */
+function readProgress(file: string, quiet: boolean | undefined): { onBytes?: StreamOptions['onBytes']; stop(): void } {
+  if (quiet || !process.stderr.isTTY) return { stop() {} };
+  let bar: cliProgress.SingleBar | null = null;
+  const mb = (n: number) => (n / 1048576).toFixed(1);
+  return {
+    onBytes(read, size) {
+      if (size < 4 << 20) return;
+      if (bar === null) {
+        bar = new cliProgress.SingleBar({
+          stream: process.stderr, format: `reading ${file} |{bar}| {percentage}% | {done}/{all} MB | {eta_formatted} left`,
+          barsize: 24, hideCursor: true, clearOnComplete: true,
+        }, cliProgress.Presets.shades_classic);
+        bar.start(size, 0, { done: mb(0), all: mb(size) });
+      }
+      bar.update(read, { done: mb(read), all: mb(size) });
+    },
+    stop() { bar?.stop(); },
+  };
+}
+
+/** Output written as it goes: to a file (atomically, on end()) or to stdout. */
+class Output {
+  private readonly file: AtomicWriter | null;
+  constructor(readonly path: string | undefined) {
+    this.file = path === undefined || path === '-' ? null : new AtomicWriter(path);
+  }
+  get toFile(): boolean { return this.file !== null; }
+  /** Synchronous: a file by writeSync; stdout (a file, or a pipe on Linux) writes synchronously too. */
+  write(text: string): void {
+    if (this.file) this.file.write(text);
+    else process.stdout.write(text);
+  }
+  end(): void { this.file?.commit(); }
+  abort(): void { this.file?.abort(); }
+}
+
+type Format = 'csv' | 'json' | 'jsonl';
+
+/** Writes rows of (id,) values as CSV, a JSON array of objects, or JSON lines. */
+class RowWriter {
+  private n = 0;
+  constructor(private readonly output: Output, private readonly format: Format, private readonly header: string[], private readonly delimiter: string) {}
+  /** `rows`: cells as text (numbers already formatted), '' for none; ids (the first column) are strings. */
+  rows(rows: string[][], hasId: boolean): void {
+    if (rows.length === 0) return;
+    let text: string;
+    if (this.format === 'csv') {
+      text = toCsv(this.n === 0 ? this.header : null, rows, this.delimiter);
+    } else {
+      const obj = (r: string[]) => `{${r.map((v, j) => `${JSON.stringify(this.header[j])}:${hasId && j === 0 ? JSON.stringify(v) : v === '' ? 'null' : v}`).join(',')}}`;
+      text = this.format === 'jsonl'
+        ? rows.map((r) => `${obj(r)}\n`).join('')
+        : rows.map((r, i) => `${this.n === 0 && i === 0 ? '[\n' : ',\n'}${obj(r)}`).join('');
+    }
+    this.n += rows.length;
+    this.output.write(text);
+  }
+  end(): void {
+    if (this.format === 'json') this.output.write(this.n === 0 ? '[]\n' : '\n]\n');
+    this.output.end();
+  }
 }
 
 /** Fails early, before training, when the output can't be written where asked. */
@@ -207,7 +385,7 @@ interface TrainOpts extends CsvOpts {
   layers?: number[]; epochs: number; batchSize?: number; lr?: number; optimizer?: Optimizer;
   activation?: Activation; latentActivation?: Activation; outputActivation?: Activation; loss?: Loss;
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
-  output: string; quiet?: boolean; spec?: string;
+  output: string; spec?: string; contamination?: number;
 }
 
 /** The train flags that set a field of the spec: [spec key, flag]. */
@@ -260,7 +438,7 @@ function readSpecWithFlags(path: string, given: ReadonlySet<SpecFlag>): Record<s
  * The spec to train: the --spec file `s` (read by readSpecWithFlags) with inputDim taken from the
  * CSV and the flags filling the fields it leaves out; without --spec, the flags alone.
  */
-function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string, unknown> | undefined, t: NumericTable, file: string): AutoencoderSpec {
+function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string, unknown> | undefined, t: Table, file: string): AutoencoderSpec {
   if (s === undefined || o.spec === undefined) {
     return {
       inputDim: t.cols, layers: o.layers, activation: o.activation, latentActivation: o.latentActivation,
@@ -275,7 +453,7 @@ function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string,
   }
   // bce needs inputs in [0, 1]: unless told otherwise, scale them there rather than standardize
   if (spec.loss === 'bce' && s.normalize === undefined && !given.has('normalize')) spec.normalize = 'minmax';
-  const what = t.excluded.length ? `${t.cols} columns (${t.fileCols} in the file, ${t.excluded.length} excluded)` : `${t.cols} columns`;
+  const what = columnsText(t.layout);
   if (graph && Array.isArray(s.inputShape) && s.inputShape.every((d) => typeof d === 'number')) {
     const n = (s.inputShape as number[]).reduce((a, b) => a * b, 1);
     if (n !== t.cols) {
@@ -318,7 +496,21 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   const t0 = performance.now();
   checkWritable(o.output);
   const specFile = o.spec === undefined ? undefined : readSpecWithFlags(o.spec, given);
-  const t = readNumericCsv(file, { exclude: o.exclude, header: o.header });
+  // the whole matrix, parsed into one Float32Array: sized by the line count (an upper bound of the
+  // rows; the pages past the last row are never touched), so no growing copies
+  const capacity = countLines(file);
+  let data: Float32Array = new Float32Array(0), lines: Int32Array = new Int32Array(0);
+  const reading = readProgress(file, o.quiet);
+  let res;
+  try {
+    res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes }, (first) => {
+      const header = detectHeader(first, o.header, o);
+      return chooseColumns(file, namesOf(first, header), header, o);
+    }, capacity, (c) => { data = c.data; lines = c.lines; });
+  } finally {
+    reading.stop();
+  }
+  const t: Table = { rows: res.rows, cols: res.layout.keep.length, layout: res.layout, lines };
   if (o.validationSplit > 0) {
     const nTrain = Math.floor(t.rows * (1 - o.validationSplit));
     if (nTrain < 1 || t.rows - nTrain < 1) {
@@ -341,11 +533,12 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   let h, threshold: number | null = null;
   try {
     try {
-      h = await ae.fit(t.data, fitOpts);
+      h = await ae.fit(data, fitOpts);
     } finally {
       bar.stop();
     }
-    if (o.calibrate !== false) threshold = ae.calibrate(t.data, { quantile: o.calibrate });
+    if (o.contamination !== undefined) threshold = ae.calibrate(data, { contamination: o.contamination });
+    else if (o.calibrate !== false) threshold = ae.calibrate(data, { quantile: o.calibrate });
   } catch (e) {
     if (!(e instanceof AutoencoderError)) throw e;
     let m = cliMessage(e.message, t, file, normalize);
@@ -354,61 +547,122 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     }
     throw new CliError(m);
   }
+  ae.metadata = { ...csvMeta(t.layout) };
   const bytes = ae.save();
   writeFileAtomic(o.output, bytes);
 
   const kept = h.bestEpoch;
+  const l = t.layout;
+  const notes = [
+    ...(l.drop.length ? [`excluded ${nameList(l.drop.map((c) => l.names[c]!))}`] : []),
+    ...(l.id !== null ? [`id column ${l.names[l.id]}`] : []),
+    ...(res.dropped ? [`dropped ${res.dropped} rows with missing values, the first on line ${res.firstDroppedLine}`] : []),
+  ];
+  const thrText = threshold === null ? 'none (--no-calibrate)'
+    : o.contamination !== undefined ? `${fmt(threshold)} (--contamination ${o.contamination}: the ${f32str(Math.fround(1 - o.contamination))} quantile of the ${t.rows} training rows' scores)`
+    : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores)`;
   out(table([
-    ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${file}${t.excluded.length ? ` (excluded ${t.excludedNames.join(', ')})` : ''}`],
+    ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${file}${notes.length ? ` (${notes.join('; ')})` : ''}`],
     ['epochs', `${h.epochs} of ${o.epochs}${h.stoppedEarly ? ', stopped early' : ''}${kept !== h.epochs ? `; kept the best weights, of epoch ${kept}` : ''}`],
     ['loss', `${fmt(h.loss[kept - 1]!)}${h.valLoss.length ? `, val loss ${fmt(h.valLoss[kept - 1]!)}` : ''} (epoch ${kept})`],
-    ['threshold', threshold === null ? 'none (--no-calibrate)' : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores)`],
+    ['threshold', thrText],
     ['time', `${((performance.now() - t0) / 1000).toFixed(2)} s`],
     ['saved', `${o.output} (${bytes.length} bytes)`],
   ]));
 }
 
-interface RunOpts extends CsvOpts { output?: string; quiet?: boolean }
+interface RunOpts extends CsvOpts { output?: string; format: Format }
+
+interface RunResult { rows: number; dropped: number; firstDroppedLine: number }
+
+/**
+ * Streams the rows of `file` through `run` (one API call per chunk of CHUNK_ROWS rows) into the
+ * output (-o file, atomically, or stdout), the id column first when there is one.
+ */
+async function runChunks(
+  ae: Autoencoder, modelPath: string, file: string, o: RunOpts, header: string[],
+  run: (data: Float32Array) => Float32Array, width: number, cells: (v: Float32Array) => string[],
+): Promise<RunResult> {
+  const meta = readCsvMeta(ae);
+  if (o.output !== undefined && o.output !== '-') checkWritable(o.output);
+  let layout: Layout | null = null;
+  let output: Output | null = null, writer: RowWriter | null = null;
+  const reading = readProgress(file, o.quiet);
+  try {
+    const layoutOf = (first: string[]) => (layout = layoutForModel(ae, meta, modelPath, file, first, o));
+    const res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes }, layoutOf, CHUNK_ROWS, (c) => {
+      const l = layout!;
+      let v: Float32Array;
+      try {
+        v = run(c.data);
+      } catch (e) {
+        if (!(e instanceof AutoencoderError)) throw e;
+        throw new CliError(cliMessage(e.message, { rows: c.rows, cols: ae.inputDim, layout: l, lines: c.lines }, file, ae.spec.normalize));
+      }
+      if (writer === null) {
+        output = new Output(o.output);
+        writer = new RowWriter(output, o.format, [...(l.id !== null ? [l.header ? l.names[l.id]! : 'id'] : []), ...header], o.delimiter);
+      }
+      for (let r0 = 0; r0 < c.rows; r0 += WRITE_ROWS) {
+        const rows: string[][] = [];
+        for (let r = r0; r < Math.min(c.rows, r0 + WRITE_ROWS); r++) {
+          const row = cells(v.subarray(r * width, (r + 1) * width));
+          rows.push(c.ids ? [c.ids[r]!, ...row] : row);
+        }
+        writer.rows(rows, c.ids !== null);
+      }
+    });
+    (writer as RowWriter | null)!.end();
+    return res;
+  } catch (e) {
+    (output as Output | null)?.abort();
+    throw e;
+  } finally {
+    reading.stop();
+  }
+}
+
+const toFile = (o: RunOpts) => o.output !== undefined && o.output !== '-';
+
+function dropNote(r: RunResult): string {
+  return r.dropped ? `; dropped ${r.dropped} rows with missing values (the first on line ${r.firstDroppedLine})` : '';
+}
 
 async function score(modelPath: string, file: string, o: RunOpts & { threshold?: number }): Promise<void> {
   const { ae } = await loadModel(modelPath);
-  const t = readRowsFor(ae, modelPath, file, o);
-  const scores = ae.score(t.data);
   const thr = o.threshold ?? ae.threshold;
   // detect() compares in float32 (score > threshold); do the same with the threshold rounded alike
   const t32 = thr === null ? null : Math.fround(thr);
   let flagged = 0;
-  const rows = Array.from(scores, (v) => {
-    if (t32 === null) return [f32str(v), ''];
-    const f = v > t32 ? 1 : 0;
+  const r = await runChunks(ae, modelPath, file, o, ['score', 'flag'], (data) => ae.score(data), 1, ([v]) => {
+    if (t32 === null) return [f32str(v!), ''];
+    const f = v! > t32 ? 1 : 0;
     flagged += f;
-    return [f32str(v), f];
+    return [f32str(v!), String(f)];
   });
-  emit(toCsv(['score', 'flag'], rows), o.output);
-  if (o.output !== undefined && o.output !== '-' && !o.quiet) {
-    err(`wrote ${t.rows} scores to ${o.output}; ${thr === null ? 'no threshold, so no flags (pass --threshold, or train with --calibrate)' : `${flagged} flagged above ${fmt(thr)}`}\n`);
-  }
+  if (o.quiet || !(toFile(o) || r.dropped)) return;
+  const flags = thr === null ? 'no threshold, so no flags (pass --threshold, or train with --calibrate)' : `${flagged} flagged above ${fmt(thr)}`;
+  err(toFile(o) ? `wrote ${r.rows} scores to ${o.output}; ${flags}${dropNote(r)}\n` : `scored ${r.rows} rows${dropNote(r)}\n`);
 }
 
 async function encode(modelPath: string, file: string, o: RunOpts): Promise<void> {
   const { ae } = await loadModel(modelPath);
-  const t = readRowsFor(ae, modelPath, file, o);
-  const z = ae.encode(t.data);
   const k = ae.latentDim;
-  const rows: string[][] = [];
-  for (let r = 0; r < t.rows; r++) rows.push(Array.from(z.subarray(r * k, (r + 1) * k), f32str));
-  emit(toCsv(Array.from({ length: k }, (_, j) => `z${j}`), rows), o.output);
-  if (o.output !== undefined && o.output !== '-' && !o.quiet) err(`wrote ${t.rows} rows x ${k} latent columns to ${o.output}\n`);
+  const r = await runChunks(ae, modelPath, file, o, Array.from({ length: k }, (_, j) => `z${j}`), (data) => ae.encode(data), k, (z) => Array.from(z, f32str));
+  if (o.quiet || !(toFile(o) || r.dropped)) return;
+  err(toFile(o) ? `wrote ${r.rows} rows x ${k} latent columns to ${o.output}${dropNote(r)}\n` : `encoded ${r.rows} rows${dropNote(r)}\n`);
 }
 
 async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
   const { ae, bytes } = await loadModel(modelPath);
   const s = ae.spec;
   const normalizerFitted = modelHeader(bytes).normalizerFitted ?? false;
+  const meta = readCsvMeta(ae);
   if (o.json) {
     out(`${JSON.stringify({
       file: modelPath, bytes: bytes.length, spec: s, latentDim: ae.latentDim, latentShape: ae.latentShape, paramCount: ae.paramCount,
       threshold: ae.threshold, normalizerFitted,
+      columns: meta?.columns ?? null, excluded: meta?.excluded ?? null, id: meta?.id ?? null, metadata: ae.metadata,
     }, null, 2)}\n`);
     return;
   }
@@ -433,6 +687,12 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
     ['seed', String(s.seed)],
     ['params', String(ae.paramCount)],
     ['threshold', ae.threshold === null ? 'none' : f32str(ae.threshold)],
+    ['columns', meta === null ? `${s.inputDim} (names not recorded: a model file from before the CLI saved them)`
+      : Array.isArray(meta.columns) ? `${meta.columns.join(', ')} (${meta.columns.length})` : `${meta.columns} (the training CSV had no header)`],
+    ...(meta === null ? [] : [
+      ['excluded', meta.excluded.length ? `${meta.excluded.map((c) => (typeof c === 'number' ? `column ${c}` : c)).join(', ')} (dropped by score and encode when present)` : 'none'],
+      ...(meta.id === null ? [] : [['id', `${typeof meta.id === 'number' ? `column ${meta.id}` : meta.id} (passed through by score and encode when present)`]]),
+    ] as [string, string][]),
   ];
   out(table(rows));
 }
@@ -458,7 +718,7 @@ Examples:
 CSV input: numbers, comma-separated; a header row is detected (or say --header / --no-header).
 Run 'autoencoder <command> --help' for a command's options.`);
 
-  program.command('train')
+  const trainCmd = program.command('train')
     .description('train an autoencoder on the rows of a CSV file and save it (then calibrate its anomaly threshold on those rows)')
     .argument('<data.csv>', 'training data: one row per example, one numeric column per feature')
     .option('-o, --output <file>', 'where to save the model', 'model.ae')
@@ -478,11 +738,13 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--patience <n>', 'early stopping: epochs without improvement of the val loss (or loss) before stopping, keeping the best weights; 0 disables').argParser(intArg('patience', 0)).default(10))
     .addOption(new Option('--calibrate <quantile>', 'after training, set the anomaly threshold to this quantile of the scores of the CSV\'s rows (validation rows included), so that `score` can flag rows').argParser(numArg('calibrate quantile', 0, 1)).default(0.99))
     .addOption(new Option('--no-calibrate', 'save the model without a threshold'))
-    .addOption(excludeOption())
-    .addOption(headerOption())
-    .addOption(noHeaderOption())
+    .addOption(new Option('--contamination <fraction>', 'calibrate by the expected fraction of anomalies instead (as PyOD\'s contamination): the threshold is the 1 - fraction quantile of the rows\' scores').argParser(numArg('contamination', 0, 0.5, true)));
+  csvOptions(trainCmd, false)
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
     .action((file: string, o: TrainOpts, cmd: Command) => {
+      if (o.contamination !== undefined && (o.calibrate === false || cmd.getOptionValueSource('calibrate') === 'cli')) {
+        throw new CliError(`--contamination cannot be used with ${o.calibrate === false ? '--no-calibrate' : '--calibrate'}: both set the threshold; pass one of them`);
+      }
       const given = new Set(SPEC_FLAGS.map(([k]) => k).filter((k) => {
         const src = cmd.getOptionValueSource(k);
         return src !== undefined && src !== 'default';
@@ -492,31 +754,31 @@ Run 'autoencoder <command> --help' for a command's options.`);
       return train(file, o, given);
     });
 
-  program.command('score')
-    .description('write the anomaly score (reconstruction error) of every row, and a flag: 1 above the threshold, else 0 (empty without a threshold)')
+  const formatOption = () => new Option('-f, --format <format>', 'output format: csv (with a header row), json (an array of objects) or jsonl (one object per line)').choices(['csv', 'json', 'jsonl']).default('csv');
+
+  const scoreCmd = program.command('score')
+    .description('write the anomaly score (reconstruction error) of every row, and a flag: 1 above the threshold, else 0 (empty, or null in JSON, without a threshold)')
     .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to score, with the columns the model was trained on')
-    .option('-o, --output <file>', 'CSV to write, with the header score,flag (default: stdout)')
-    .addOption(new Option('-t, --threshold <value>', 'flag rows scoring above this instead of the model\'s stored threshold').argParser(numArg('threshold', -Infinity, Infinity)))
-    .addOption(excludeOption())
-    .addOption(headerOption())
-    .addOption(noHeaderOption())
-    .option('-q, --quiet', 'no summary on stderr when writing to a file')
+    .argument('<data.csv>', 'rows to score, with the columns the model was trained on (checked by name when both have a header)')
+    .option('-o, --output <file>', 'file to write, with the columns [id,]score,flag (default: stdout)')
+    .addOption(formatOption())
+    .addOption(new Option('-t, --threshold <value>', 'flag rows scoring above this instead of the model\'s stored threshold').argParser(numArg('threshold', -Infinity, Infinity)));
+  csvOptions(scoreCmd, true)
+    .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts & { threshold?: number }) => score(model, file, o));
 
-  program.command('encode')
+  const encodeCmd = program.command('encode')
     .description('write the latent code of every row (the bottleneck layer\'s output)')
     .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to encode, with the columns the model was trained on')
-    .option('-o, --output <file>', 'CSV to write, with the header z0,z1,...,z{k-1} for a latent of k (default: stdout)')
-    .addOption(excludeOption())
-    .addOption(headerOption())
-    .addOption(noHeaderOption())
-    .option('-q, --quiet', 'no summary on stderr when writing to a file')
+    .argument('<data.csv>', 'rows to encode, with the columns the model was trained on (checked by name when both have a header)')
+    .option('-o, --output <file>', 'file to write, with the columns [id,]z0,z1,...,z{k-1} for a latent of k (default: stdout)')
+    .addOption(formatOption());
+  csvOptions(encodeCmd, true)
+    .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts) => encode(model, file, o));
 
   program.command('info')
-    .description('describe a model file: spec, parameter count, threshold, whether its normalizer is fitted, file size')
+    .description('describe a model file: spec, parameter count, threshold, whether its normalizer is fitted, the training CSV\'s columns (and those excluded), file size')
     .argument('<model.ae>', 'a model saved by train')
     .option('--json', 'machine-readable output')
     .action((model: string, o: { json?: boolean }) => info(model, o));
@@ -526,6 +788,10 @@ Run 'autoencoder <command> --help' for a command's options.`);
 
 /** Runs the CLI on `argv` (process.argv form) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Parsing a large CSV makes millions of short-lived strings; left alone, V8 grows its young
+  // generation to tens of MB for them (the largest part of the peak RSS of `train` beyond the data
+  // itself). Not growing it costs more frequent, but cheap, scavenges.
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
   try {
     await buildProgram().parseAsync(argv);
     return 0;
@@ -552,4 +818,13 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0); // e.g. `autoencoder score ... | head`
   throw e;
 });
+// AUTOENCODER_REPORT_PEAK=1 (for the memory test): print the process's peak RSS at exit, on stderr
+if (process.env.AUTOENCODER_REPORT_PEAK === '1') {
+  process.on('exit', () => {
+    try {
+      const m = /^VmHWM:\s*(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      if (m) err(`peak RSS: ${m[1]} kB\n`);
+    } catch { /* not Linux */ }
+  });
+}
 process.exitCode = await main(process.argv);

@@ -1,9 +1,15 @@
 // csv.ts: the CLI's file helpers. Reads a CSV of numbers (header detected or forced, columns
-// dropped by name or number, every cell checked with its line and column in the message), writes
-// CSV text, and writes files atomically (a temp file beside the target, then a rename).
+// dropped by name or number, every cell checked with its line and column in the message) either
+// whole from text (parseNumericCsv) or as a stream of row chunks (readCsvStream), writes CSV text,
+// and writes files atomically (a temp file beside the target, then a rename; temp files that a
+// killed run left behind are removed by the next write to the same target).
 // Errors are CliError: one line for the user, no stack trace.
 
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
@@ -79,9 +85,51 @@ export function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
+/** The temp file a write to `path` goes through: `${path}.${pid}.tmp`. */
+const tempName = (path: string, pid = process.pid) => `${path}.${pid}.tmp`;
+
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temp files `${path}.<pid>.tmp` of earlier writes to `path` whose process is gone
+ * (killed during the write); those of live processes (a concurrent write) are left alone.
+ * Best effort: a folder that can't be listed is skipped.
+ */
+export function cleanStaleTemps(path: string): string[] {
+  const dir = dirname(path), base = basename(path);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const f of names) {
+    if (!f.startsWith(`${base}.`) || !f.endsWith('.tmp')) continue;
+    const mid = f.slice(base.length + 1, -4);
+    if (!/^\d{1,10}$/.test(mid)) continue;
+    const pid = Number(mid);
+    if (pid === process.pid || pid < 1 || alive(pid)) continue;
+    try {
+      rmSync(join(dir, f), { force: true });
+      removed.push(f);
+    } catch { /* someone else's file we can't remove: leave it */ }
+  }
+  return removed;
+}
+
 /** Writes `data` to `path` through `${path}.${pid}.tmp` and a rename: the target is whole or untouched. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  cleanStaleTemps(path);
+  const tmp = tempName(path);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
@@ -91,9 +139,66 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-/** CSV text: a header line, then one line per row. */
-export function toCsv(header: string[], rows: (string | number)[][]): string {
-  return stringify(rows, { header: true, columns: header });
+/**
+ * A file written piece by piece, atomically: the pieces go to `${path}.${pid}.tmp`, renamed to
+ * `path` by commit(); abort() (or an interrupt: SIGINT, SIGTERM) removes the temp file instead.
+ */
+export class AtomicWriter {
+  private fd: number;
+  private readonly tmp: string;
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    this.abort();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+
+  constructor(readonly path: string) {
+    cleanStaleTemps(path);
+    this.tmp = tempName(path);
+    try {
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw new CliError(`cannot write ${path}: ${describeFsError(e)}`);
+    }
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  write(text: string): void {
+    try {
+      writeSync(this.fd, text);
+    } catch (e) {
+      this.abort();
+      throw new CliError(`cannot write ${this.path}: ${describeFsError(e)}`);
+    }
+  }
+
+  commit(): void {
+    this.release();
+    try {
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      rmSync(this.tmp, { force: true });
+      throw new CliError(`cannot write ${this.path}: ${describeFsError(e)}`);
+    }
+  }
+
+  abort(): void {
+    if (this.fd < 0) return;
+    this.release();
+    rmSync(this.tmp, { force: true });
+  }
+
+  private release(): void {
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** CSV text: a header line (unless `header` is null), then one line per row. */
+export function toCsv(header: string[] | null, rows: (string | number)[][], delimiter = ','): string {
+  return header === null ? stringify(rows, { delimiter }) : stringify(rows, { header: true, columns: header, delimiter });
 }
 
 /** Reads and checks a CSV of numbers; see {@link parseNumericCsv}. */
@@ -197,4 +302,247 @@ export function cellAt(t: NumericTable, file: string, r: number, c: number): str
   const line = t.lines[r], col = t.fileColumns[c];
   if (line === undefined || col === undefined) return `row ${r + 1}, column ${c + 1}`;
   return `${file} line ${line}, column ${col}${t.header ? ` ("${t.names[c]}")` : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// streaming: columns chosen from the first record, rows parsed into float32 chunks
+
+/** Cells read as missing values (compared trimmed, case-insensitively), as pandas reads them. */
+const MISSING = new Set(['', 'na', 'n/a', 'nan', '-nan', 'null', 'none', '#n/a', '<na>']);
+export const MISSING_TEXT = 'empty, NA, N/A, NaN, null, None';
+
+/** True when a cell holds a missing value: empty, NA, NaN, null, ... */
+export function isMissing(cell: string): boolean {
+  return MISSING.has(cell.trim().toLowerCase());
+}
+
+/** Which columns of a file become what: features (`keep`, in file order), the id, and dropped ones. */
+export interface Layout {
+  header: boolean;
+  /** Every column's name: header names, or `column N` without a header. */
+  names: string[];
+  width: number;
+  /** 0-based file columns fed to the model, in file order. */
+  keep: number[];
+  /** The 0-based id column, or null. */
+  id: number | null;
+  /** 0-based file columns dropped (neither kept nor the id). */
+  drop: number[];
+}
+
+export interface ColumnChoice {
+  /** --exclude: names or 1-based numbers. */
+  exclude?: string[];
+  /** --columns: names or 1-based numbers; all others are dropped. */
+  columns?: string[];
+  /** --id: a name or a 1-based number. */
+  id?: string;
+}
+
+const byNumber = (s: string) => (/^\d+$/.test(s) ? Number(s) : null);
+
+/** The 0-based column `tok` names (a header name or a 1-based number), or a CliError for `flag`. */
+export function columnIndex(tok: string, names: string[], header: boolean, file: string, flag: string): number {
+  const c = header ? names.indexOf(tok) : -1;
+  if (c >= 0) return c;
+  const n = byNumber(tok);
+  if (n === null) {
+    throw new CliError(header
+      ? `${flag}: ${file} has no column named "${tok}"; its columns are ${names.join(', ')} (or give 1-based column numbers)`
+      : `${flag}: ${file} has no header row, so "${tok}" can't name a column: give 1-based column numbers (1 to ${names.length}), or --header if its first row is a header`);
+  }
+  if (n < 1 || n > names.length) throw new CliError(`${flag}: column ${n} is out of range: ${file} has columns 1 to ${names.length}`);
+  return n - 1;
+}
+
+/**
+ * Whether the first record is a header: `forced` if given, else when any of its fields (outside
+ * the columns the choice drops by number) is neither a number nor a missing value.
+ */
+export function detectHeader(first: string[], forced: boolean | undefined, c: ColumnChoice = {}): boolean {
+  if (forced !== undefined) return forced;
+  const skip = new Set([...(c.exclude ?? []), ...(c.id === undefined ? [] : [c.id])].map(byNumber).filter((n): n is number => n !== null));
+  return first.some((f, i) => !skip.has(i + 1) && !isNumber(f) && !isMissing(f));
+}
+
+/** Applies --exclude / --columns / --id to a file's columns. */
+export function chooseColumns(file: string, names: string[], header: boolean, c: ColumnChoice): Layout {
+  const width = names.length;
+  const exclude = (c.exclude ?? []).map((s) => s.trim()).filter((s) => s !== '');
+  const include = c.columns?.map((s) => s.trim()).filter((s) => s !== '');
+  if (include !== undefined && exclude.length > 0) {
+    throw new CliError('--columns and --exclude cannot be used together: --columns lists the columns to keep, --exclude the ones to drop; pass one of them');
+  }
+  const id = c.id === undefined ? null : columnIndex(c.id.trim(), names, header, file, '--id');
+  let keep: number[];
+  if (include !== undefined) {
+    if (include.length === 0) throw new CliError('--columns is empty: list the columns to keep, comma-separated');
+    const want = new Set(include.map((t) => columnIndex(t, names, header, file, '--columns')));
+    if (id !== null && want.has(id)) throw new CliError(`--columns includes the --id column ${names[id]}: an id is passed through, not fed to the model; leave it out of --columns`);
+    keep = names.map((_, i) => i).filter((i) => want.has(i));
+  } else {
+    const drop = new Set(exclude.map((t) => columnIndex(t, names, header, file, '--exclude')));
+    keep = names.map((_, i) => i).filter((i) => !drop.has(i) && i !== id);
+  }
+  if (keep.length === 0) throw new CliError(`no columns of ${file} are left to use (it has ${width}): keep at least one`);
+  const kept = new Set(keep);
+  return { header, names, width, keep, id, drop: names.map((_, i) => i).filter((i) => !kept.has(i) && i !== id) };
+}
+
+export interface StreamOptions {
+  delimiter?: string;
+  /** error (default): a missing value is an error naming its line and column; drop: skip the row. */
+  missing?: 'error' | 'drop';
+  /** Called with the count of bytes read so far and the file size (for a progress bar). */
+  onBytes?: (read: number, size: number) => void;
+}
+
+/** Rows of a chunk: `data` is rows x keep.length floats; the arrays are reused after onChunk resolves. */
+export interface Chunk {
+  data: Float32Array;
+  rows: number;
+  /** The 1-based file line of each row. */
+  lines: Int32Array;
+  /** The id column's text per row, with --id. */
+  ids: string[] | null;
+}
+
+export interface StreamResult {
+  layout: Layout;
+  /** Rows read (dropped ones not counted). */
+  rows: number;
+  /** Rows dropped for missing values (--missing drop) and the file line of the first. */
+  dropped: number;
+  firstDroppedLine: number;
+}
+
+/** An upper bound of the records in a file: its line count (read through one reused buffer, nothing kept). */
+export function countLines(path: string): number {
+  let n = 1;
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.allocUnsafe(1 << 20);
+    for (let got = readSync(fd, b, 0, b.length, null); got > 0; got = readSync(fd, b, 0, b.length, null)) {
+      for (let i = b.indexOf(10); i >= 0 && i < got; i = b.indexOf(10, i + 1)) n++;
+    }
+  } catch (e) {
+    throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  return n;
+}
+
+/**
+ * Streams a CSV of numbers: the first record (and `layoutOf`, which decides the header and the
+ * columns from it) fixes the columns; then every data row's kept cells are checked and parsed into
+ * float32 chunks of `chunkRows` rows, handed to `onChunk` (the last one may be shorter). Ragged
+ * rows, non-numbers and (unless --missing drop) missing values are CliErrors naming line and column.
+ * The work happens in csv-parse's on_record hook, as each record is parsed: no record is queued in
+ * the stream, so the parse garbage dies young and the process's memory stays flat.
+ */
+export async function readCsvStream(
+  path: string,
+  o: StreamOptions,
+  layoutOf: (first: string[]) => Layout,
+  chunkRows: number,
+  onChunk: (c: Chunk) => void,
+): Promise<StreamResult> {
+  let fd: number;
+  let size = 0;
+  try {
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
+    size = st.size;
+  } catch (e) {
+    throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+  }
+
+  const drop = o.missing === 'drop';
+  let layout: Layout | null = null;
+  let firstRec: Rec | null = null;
+  let cols = 0, rows = 0, total = 0, dropped = 0, firstDroppedLine = 0;
+  let data = new Float32Array(0), lines = new Int32Array(0), ids: string[] | null = null;
+  let keep: number[] = [];
+  const flush = () => {
+    if (rows === 0) return;
+    onChunk({ data: rows === chunkRows ? data : data.subarray(0, rows * cols), rows, lines: lines.subarray(0, rows), ids: ids && ids.slice(0, rows) });
+    total += rows;
+    rows = 0;
+  };
+  const onRecord = (record: string[], info: { lines: number }): null => {
+    const r: Rec = { record, info: { lines: info.lines } };
+    if (layout === null) {
+      firstRec = r;
+      layout = layoutOf(record);
+      keep = layout.keep;
+      cols = keep.length;
+      data = new Float32Array(chunkRows * cols);
+      lines = new Int32Array(chunkRows);
+      if (layout.id !== null) ids = new Array<string>(chunkRows);
+      if (layout.header) return null;
+    }
+    if (record.length !== layout.width) {
+      throw new CliError(`${path} line ${startLine(r)} has ${record.length} fields but line ${startLine(firstRec!)} has ${layout.width}: every row needs the same number of columns`);
+    }
+    const base = rows * cols;
+    for (let j = 0; j < cols; j++) {
+      const c = keep[j]!;
+      const cell = record[c]!;
+      if (NUMBER.test(cell) || isNumber(cell)) {
+        const f = Math.fround(Number(cell));
+        if (!Number.isFinite(f)) {
+          throw new CliError(`${where(path, layout, startLine(r), c)} is ${cell.trim()}, outside the float32 range (about ±3.4e38): rescale the column`);
+        }
+        data[base + j] = f;
+        continue;
+      }
+      if (isMissing(cell)) {
+        if (drop) {
+          if (dropped++ === 0) firstDroppedLine = startLine(r);
+          return null;
+        }
+        const what = cell.trim() === '' ? 'empty' : JSON.stringify(cell.trim());
+        throw new CliError(`${where(path, layout, startLine(r), c)} is ${what}, a missing value: fill it in, drop such rows with --missing drop, or drop the column with --exclude`);
+      }
+      const hint = !layout.header && r.record === firstRec!.record ? ' (if this row is a header, pass --header)' : ', or drop the column with --exclude';
+      throw new CliError(`${where(path, layout, startLine(r), c)} is ${JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}...` : cell)}, not a number: every cell must be a number${hint}`);
+    }
+    lines[rows] = startLine(r);
+    if (ids) ids[rows] = record[layout.id!]!;
+    if (++rows === chunkRows) flush();
+    return null;
+  };
+
+  const input = createReadStream('', { fd, highWaterMark: 1 << 16 });
+  const parser = parseStream({ bom: true, relax_column_count: true, skip_empty_lines: true, delimiter: o.delimiter ?? ',', on_record: onRecord });
+  let read = 0;
+  input.on('data', (b) => { read += b.length; o.onBytes?.(read, size); });
+  try {
+    await pipeline(input, parser, new Writable({ objectMode: true, write: (_r, _e, cb) => cb() }));
+    flush();
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${path} is not valid CSV: ${(e as Error).message}`);
+    if (typeof code === 'string') throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+    throw e;
+  }
+  if (layout === null) throw new CliError(`${path} is empty: it needs rows of numbers, one per line, comma-separated`);
+  if (total === 0) {
+    throw new CliError(dropped > 0
+      ? `every one of the ${dropped} data rows of ${path} has a missing value (${MISSING_TEXT}), so --missing drop leaves none: fill them in, or drop the columns that have them with --exclude`
+      : `${path} has a header but no data rows`);
+  }
+  return { layout: layout as Layout, rows: total, dropped, firstDroppedLine };
+}
+
+/** `file line L, column C ("name")`, for messages. */
+function where(file: string, l: Layout, line: number, c: number): string {
+  return `${file} line ${line}, column ${c + 1}${l.header ? ` ("${l.names[c]}")` : ''}`;
 }
