@@ -58,14 +58,34 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
     match: (f) => f.kind === 'other' && f.call.startsWith('metadata=') && /^TypeError: Cannot read properties of undefined \(reading 'length'\)/.test(f.detail),
   },
   {
+    id: 'metadata-not-object',
+    description: 'metadata = new Date(0) (or any object whose toJSON gives a non-object) is accepted and stored as a string/number; save() then writes a file load() refuses ("its metadata is not a JSON object")',
+    match: (f) => f.kind === 'violation' && /its save\(\) no longer loads: AutoencoderError: the model file is corrupted: its metadata is not a JSON object/.test(f.detail),
+  },
+  {
+    id: 'addnoise-nonfinite',
+    description: 'addNoise() accepts NaN/Infinity in x (or a Float64Array value beyond float32) and returns NaN/Infinity (or clipped values), where every other call refuses non-finite data',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('addNoise() accepted non-finite input'),
+  },
+  {
     id: 'threshold-overflow',
     description: 'threshold = 1e300 is accepted and stored as Math.fround(1e300) = Infinity; save() writes it as JSON null, so load() gives threshold null',
     match: (f) => f.kind === 'violation' && f.detail.startsWith('threshold'),
   },
   {
-    id: 'load-nonfinite-scores',
-    description: 'load() accepts a file (valid checksum) whose floats give NaN/Infinity scores: a negative batchNorm moving variance, a normalizer scale of 1e-45, huge weights',
-    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores'),
+    id: 'load-negative-variance',
+    description: 'load() accepts a file (valid checksum) with a negative batchNorm moving variance (setWeights() refuses it); score() then gives NaN',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: negative batchNorm moving variance]'),
+  },
+  {
+    id: 'load-tiny-normalizer-scale',
+    description: 'load() accepts a normalizer scale that is positive but tiny (1e-45, a denormal): (x - shift) / scale overflows and score() gives NaN/Infinity',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: tiny normalizer scale]'),
+  },
+  {
+    id: 'huge-finite-weights',
+    description: 'load() (and setWeights()) accept finite float32 weights such as 3.4e38 or 1e30 that overflow: score() gives Infinity/NaN (design question: refuse, or document)',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: huge finite floats]'),
   },
 ];
 
@@ -245,6 +265,29 @@ export function fixCrc(bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * Why a loaded model scores NaN/Infinity, read from the file's floats (layout of the bindings/format.ts
+ * header comment) and getWeights() (Keras order: batchNorm gives gamma, beta, moving mean, variance).
+ */
+function nonfiniteCause(ae: Autoencoder, bytes: Uint8Array): string {
+  const spec = ae.spec, D = ae.inputDim;
+  const w = ae.getWeights();
+  const layers = [...(spec.encoder ?? []), ...(spec.decoder ?? [])];
+  let i = 0;
+  const variances: Float32Array[] = [];
+  if (layers.length) {
+    for (const l of layers) {
+      if (l.type === 'batchNorm') { variances.push(w[i + 3]!); i += 4; } else if (l.type === 'dense' || l.type.startsWith('conv')) i += 2;
+    }
+  }
+  if (variances.some((v) => v.some((x) => x < 0))) return 'negative batchNorm moving variance';
+  const at = 24 + new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
+  const floats = new Float32Array(bytes.slice(at, bytes.length - 4).buffer);
+  if (spec.normalize !== 'none' && floats.subarray(D, 2 * D).some((v) => v < 1e-30)) return 'tiny normalizer scale';
+  if (floats.some((v) => Math.abs(v) > 1e15)) return 'huge finite floats';
+  return 'unexplained';
+}
+
+/**
  * The load() invariant: refused with a clear error, or a model that scores a probe with finite
  * numbers, whose save() loads again, scores the same bits, and saves the same bytes.
  */
@@ -260,7 +303,7 @@ async function checkLoad(property: string, call: string, bytes: Uint8Array, find
     return 'ok';
   }
   if (!s.value!.every(Number.isFinite)) {
-    findings.push({ property, kind: 'violation', call, detail: `loaded model scores a probe as ${Array.from(s.value!)}` });
+    findings.push({ property, kind: 'violation', call, detail: `loaded model scores a probe as ${Array.from(s.value!)} [cause: ${nonfiniteCause(ae, bytes)}]` });
   }
   const t = ae.threshold;
   if (t !== null && !Number.isFinite(t)) findings.push({ property, kind: 'violation', call, detail: `threshold of a loaded model is ${t}` });
@@ -282,7 +325,7 @@ async function checkLoad(property: string, call: string, bytes: Uint8Array, find
 type ByteEdit =
   | { op: 'flip'; pos: number; bit: number }
   | { op: 'set'; pos: number; value: number }
-  | { op: 'f32'; pos: number; value: number; inFloats: boolean }
+  | { op: 'f32'; pos: number; value: number; where: 'any' | 'floats' | 'head' | 'tail' }
   | { op: 'u32'; field: number; value: number }
   | { op: 'truncate'; len: number }
   | { op: 'insert'; pos: number; data: number[] }
@@ -294,7 +337,7 @@ const SPECIAL_F32 = [NaN, Infinity, -Infinity, -1, -0, 0, 1e-45, -1e-45, 1e-38, 
 const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constant('flip' as const), pos: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), pos: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('f32' as const), pos: fc.nat(), value: fc.constantFrom(...SPECIAL_F32), inFloats: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('f32' as const), pos: fc.nat(), value: fc.constantFrom(...SPECIAL_F32), where: fc.constantFrom('any' as const, 'floats' as const, 'head' as const, 'tail' as const) }) },
   {
     weight: 2, arbitrary: fc.record({
       op: fc.constant('u32' as const), field: fc.constantFrom(8, 12, 16, 20),
@@ -319,10 +362,13 @@ function applyByteEdit(b: Uint8Array, e: ByteEdit, seeds: Seed[]): Uint8Array {
     case 'flip': if (n) b[e.pos % n]! ^= 1 << e.bit; return b;
     case 'set': if (n) b[e.pos % n] = e.value; return b;
     case 'f32': {
-      // inFloats: aligned on a float of the float region (normalizer, weights, batchNorm state)
-      const lo = e.inFloats ? floatsStart(b) : 0, span = Math.floor((n - 4 - lo) / 4);
-      if (span <= 0) return b;
-      const at = e.inFloats ? lo + 4 * (e.pos % span) : e.pos % (n - 3);
+      // floats: on a float of the float region (normalizer, weights, batchNorm state); head: one of
+      // its first 8 floats (the normalizer when there is one); tail: one of its last 4 (batchNorm
+      // moving variances when there are some); any: any byte offset
+      const lo = e.where === 'any' ? 0 : floatsStart(b), span = Math.floor((n - 4 - lo) / 4);
+      if (span <= 0 || n < 4) return b;
+      const at = e.where === 'any' ? e.pos % (n - 3) : e.where === 'head' ? lo + 4 * (e.pos % Math.min(8, span))
+        : e.where === 'tail' ? lo + 4 * (span - 1 - (e.pos % Math.min(4, span))) : lo + 4 * (e.pos % span);
       new DataView(b.buffer, b.byteOffset, n).setFloat32(at, e.value, true);
       return b;
     }
@@ -528,10 +574,28 @@ function matrixArb(cols: number): fc.Arbitrary<Gen> {
   );
 }
 
+/** null 6 times in 7 (fc.option's freq is the other way round: nil once in freq). */
+const rarely = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: a });
+
+/** An options object from generated entries; `getter`: that key (if present) becomes a getter that throws. */
+function optionsGen(r: Record<string, Gen>, getter: number | null): Gen {
+  const keys = Object.keys(r);
+  const g = getter === null || !keys.length ? null : keys[getter % keys.length]!;
+  return G(`{${keys.map((k) => (k === g ? `get ${k}() { throw }` : `${k}: ${r[k]!.label}`)).join(', ')}}`, () => {
+    const o: Record<string, unknown> = {};
+    for (const k of keys) {
+      if (k === g) Object.defineProperty(o, k, { get() { throw new OwnError(); }, enumerable: true });
+      else o[k] = r[k]!.make();
+    }
+    return o;
+  });
+}
+
 function optionsArb(keys: Record<string, fc.Arbitrary<Gen>>): fc.Arbitrary<Gen> {
-  const rec = fc.record({ ...keys, zzUnknown: fc.constantFrom(G('1', () => 1)) }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
+  const rec = fc.record(keys, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
+  const unknownKey = rarely(fc.constant(G('1', () => 1)));
   return fc.oneof(
-    { weight: 5, arbitrary: rec.map((r) => G(`{${Object.entries(r).map(([k, g]) => `${k}: ${g.label}`).join(', ')}}`, () => Object.fromEntries(Object.entries(r).map(([k, g]) => [k, g.make()])))) },
+    { weight: 5, arbitrary: fc.tuple(rec, unknownKey, rarely(fc.nat())).map(([r, u, g]) => optionsGen(u ? { ...r, zzUnknown: u } : r, g)) },
     { weight: 1, arbitrary: fc.constantFrom(...PRIMS) },
   );
 }
@@ -608,7 +672,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
   const plain = (method: string, ...args: fc.Arbitrary<Gen>[]) => fc.tuple(...args).map((a) => ({ method, args: a as Gen[] }));
   const wasmOpt = fc.constantFrom(G('{ wasm: {} }', () => ({ wasm: {} })), G("{ wasm: 'x' }", () => ({ wasm: 'x' })), G('{ wasm: null }', () => ({ wasm: null })), G('{ wsam: 1 }', () => ({ wsam: 1 })), G('undefined', () => undefined), ...PRIMS);
   return fc.oneof(
-    { weight: 3, arbitrary: fc.tuple(mx, fc.oneof(fc.constantFrom(...PRIMS), fitOpts.map((r) => G(`{${Object.entries(r).map(([k, g]) => `${k}: ${g.label}`).join(', ')}}`, () => Object.fromEntries(Object.entries(r).map(([k, g]) => [k, g.make()]))))), fc.option(onEpochArb(), { nil: undefined }))
+    { weight: 3, arbitrary: fc.tuple(mx, fc.oneof(fc.constantFrom(...PRIMS), fc.tuple(fitOpts, rarely(fc.nat())).map(([r, g]) => optionsGen(r, g))), fc.option(onEpochArb(), { nil: undefined }))
       .map(([x, o, cb]) => ({ method: 'fit', args: [x, o], fitOnEpoch: cb })) },
     { weight: 2, arbitrary: plain('score', mx) },
     { weight: 1, arbitrary: plain('encode', mx) },
@@ -633,7 +697,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
       ...PRIMS, G('Uint8Array(0)', () => new Uint8Array(0)), G('Int8Array(40)', () => new Int8Array(40)),
     ), wasmOpt) },
     { weight: 2, arbitrary: plain('randomMatrix', countArb, countArb, fc.oneof(optionsArb({ seed: num(0, 5, 0xffffffff), distribution: fc.constantFrom(...PRIMS, G("'normal'", () => 'normal'), G("'gaussian'", () => 'gaussian')) }), fc.constant(G('undefined', () => undefined)), wasmOpt)) },
-    { weight: 2, arbitrary: plain('addNoise', mx, optionsArb({ std: num(0, 0.4, 1e30), seed: num(1), clip: fc.constantFrom(...PRIMS, G('[0, 1]', () => [0, 1]), G('[1, 0]', () => [1, 0]), G('[NaN, 1]', () => [NaN, 1]), G('[0]', () => [0]), G('[-3e38, 3e38]', () => [-3e38, 3e38])) })) },
+    { weight: 2, arbitrary: plain('addNoise', mx, optionsArb({ std: fc.oneof({ weight: 1, arbitrary: num(0, 1e30) }, { weight: 3, arbitrary: fc.constant(G('0.4', () => 0.4)) }), seed: num(1), clip: fc.constantFrom(...PRIMS, G('[0, 1]', () => [0, 1]), G('[1, 0]', () => [1, 0]), G('[NaN, 1]', () => [NaN, 1]), G('[0]', () => [0]), G('[-3e38, 3e38]', () => [-3e38, 3e38])) })) },
   );
 }
 
@@ -673,8 +737,10 @@ function checkResult(method: string, args: unknown[], value: unknown, ae: Autoen
   if (method === 'addNoise') {
     const o = args[1] as { clip?: [number, number] };
     if (!(value instanceof Float32Array) || value.length !== (x as Float32Array).length) return 'addNoise() returned the wrong length';
-    if (!value.every(Number.isFinite)) return `addNoise() accepted non-finite input or returned non-finite values (${Array.from(value.slice(0, 3))})`;
-    if (o?.clip && !value.every((v) => v >= o.clip![0] && v <= o.clip![1])) return 'addNoise() values outside clip';
+    if (!Array.from(x as Float32Array).every((v) => Number.isFinite(Math.fround(v)))) return 'addNoise() accepted non-finite input (NaN, Infinity, or beyond float32)';
+    if (!value.every(Number.isFinite)) return `addNoise() returned non-finite values for finite input (${Array.from(value.slice(0, 3))})`;
+    // the bounds are used as float32, as the data
+    if (o?.clip && !value.every((v) => v >= Math.fround(o.clip![0]) && v <= Math.fround(o.clip![1]))) return 'addNoise() values outside clip';
   }
   return null;
 }
@@ -747,9 +813,17 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
         if (call.method === 'threshold=') {
           const t = ae.threshold;
           if (t !== null && !Number.isFinite(t)) findings.push({ property: P, kind: 'violation', call: label, detail: `threshold accepted ${String(args[0])} and became ${t}` });
-          else {
-            const back = (await Autoencoder.load(ae.save())).threshold;
-            if (back !== t) findings.push({ property: P, kind: 'violation', call: label, detail: `threshold ${t} came back from save()/load() as ${back}` });
+        }
+        if (MUTATING.has(call.method)) {
+          // the changed model must still save to a file that loads back to the same model
+          const back = await attempt(P, `${label} then load(save())`, findings, () => Autoencoder.load(ae.save()));
+          if (back.outcome !== 'ok') {
+            findings.push({ property: P, kind: 'violation', call: label, detail: `after ${call.method} its save() no longer loads: ${describeThrow(back.error)}` });
+          } else {
+            const m = back.value!;
+            if (m.threshold !== ae.threshold) findings.push({ property: P, kind: 'violation', call: label, detail: `threshold ${ae.threshold} came back from save()/load() as ${m.threshold}` });
+            if (!bitsEqual(m.score(probe), ae.score(probe))) findings.push({ property: P, kind: 'violation', call: label, detail: `after ${call.method} the reloaded model scores different bits` });
+            if (JSON.stringify(m.metadata) !== JSON.stringify(ae.metadata)) findings.push({ property: P, kind: 'violation', call: label, detail: 'metadata changed through save()/load()' });
           }
         }
         if (call.method === 'create' || call.method === 'load') {
@@ -801,7 +875,7 @@ export async function runAll(o: RunOptions): Promise<{ tally: Tally; failures: s
   ];
   for (const [name, prop, n] of props) {
     const res = await fc.check(prop, { numRuns: n, seed: o.seed, endOnFailure: false });
-    if (res.failed) failures.push(`${name}: ${fc.defaultReportMessage(res)}`);
+    if (res.failed) failures.push(`${name}: ${fc.defaultReportMessage(res)}\n${res.errorInstance instanceof Error ? res.errorInstance.message : String(res.errorInstance)}`);
     o.onProgress?.(name);
   }
   return { tally, failures };
