@@ -79,7 +79,7 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
   },
   {
     id: 'load-tiny-normalizer-scale',
-    description: 'load() accepts a normalizer scale that is positive but tiny (1e-45, a denormal): (x - shift) / scale overflows and score() gives NaN/Infinity',
+    description: 'load() accepts a normalizer scale that is positive but tiny (1e-45, or 2e-30 found by the long run): (x - shift) / scale or its square overflows and score() gives NaN/Infinity',
     match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: tiny normalizer scale]'),
   },
   {
@@ -282,7 +282,7 @@ function nonfiniteCause(ae: Autoencoder, bytes: Uint8Array): string {
   if (variances.some((v) => v.some((x) => x < 0))) return 'negative batchNorm moving variance';
   const at = 24 + new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
   const floats = new Float32Array(bytes.slice(at, bytes.length - 4).buffer);
-  if (spec.normalize !== 'none' && floats.subarray(D, 2 * D).some((v) => v < 1e-30)) return 'tiny normalizer scale';
+  if (spec.normalize !== 'none' && floats.subarray(D, 2 * D).some((v) => v < 1e-12)) return 'tiny normalizer scale';
   if (floats.some((v) => Math.abs(v) > 1e15)) return 'huge finite floats';
   return 'unexplained';
 }
