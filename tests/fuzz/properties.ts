@@ -1,0 +1,882 @@
+// properties.ts: the fuzz properties shared by tests/fuzz/fuzz.test.ts (a CI-sized run) and
+// tools/fuzz.ts (`npm run fuzz -- --cases 200000`). fast-check generates the cases; every case ends
+// in one of: ok, a clear error (AutoencoderError), an own throw (the fuzzer's own hostile getter or
+// callback threw, and that error came back out unchanged), an other error (any other Error class: a
+// raw TypeError/RangeError leaking out of the bindings) or a crash (a wasm trap, a non-Error throw).
+// Beyond the outcome each property checks invariants against oracles that do not come from the
+// library's code: a failed call leaves the model exactly as it was (the same probe score bits and
+// the same save() bytes as before the call), a loaded model scores a probe with finite numbers and
+// its save() loads again to the same bytes, a returned result has the documented length and range.
+// Every violation is a finding; a finding that a KNOWN_DEFECTS entry matches is counted under that
+// entry and does not fail the property, any other fails it (fast-check then shrinks the case).
+// Imports the bindings by path (not 'autoencoder') so the tsx tool and vitest run the same sources.
+
+import fc from 'fast-check';
+import * as zlib from 'node:zlib';
+import {
+  Autoencoder, AutoencoderError, addNoise, randomMatrix, LAYER_TYPES, type AutoencoderSpec,
+} from '../../bindings/node.js';
+
+// ---- outcomes, findings, known defects ---------------------------------------------------------
+
+export type Outcome = 'ok' | 'clear' | 'own' | 'other' | 'crash';
+
+/** A broken invariant: an other error, a crash, or a violated oracle check. */
+export interface Finding { property: string; kind: 'other' | 'crash' | 'violation'; call: string; detail: string }
+
+export interface KnownDefect { id: string; description: string; match: (f: Finding) => boolean }
+
+/**
+ * Defects of the library this suite has found (or others reported) and that are not fixed yet.
+ * A finding that matches one is counted under it and does not fail the run; when the library is
+ * fixed, delete the entry (the table then shows 0 hits for it before deletion).
+ */
+export const KNOWN_DEFECTS: KnownDefect[] = [
+  {
+    id: 'sparse-rows',
+    description: 'a sparse number[][] (holes in the outer array) is accepted: the holes are never written, so the call reads stale I/O memory',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('accepted a sparse array'),
+  },
+  {
+    id: 'null-options-typeerror',
+    description: 'randomMatrix(r, c, null) / other options slots given null throw a raw TypeError from Object.keys(null)',
+    match: (f) => f.kind === 'other' && /^TypeError: Cannot convert undefined or null to object/.test(f.detail),
+  },
+  {
+    id: 'bigint-typeerror',
+    description: 'a BigInt where a number is expected (create({ inputDim: 10n }), randomMatrix(10n, 2)) throws a raw TypeError: checkNumber\'s message calls JSON.stringify(10n)',
+    match: (f) => f.kind === 'other' && /^TypeError: Do not know how to serialize a BigInt/.test(f.detail),
+  },
+  {
+    id: 'bigint64-rows',
+    description: 'a number[][] whose row is a BigInt64Array (score([new BigInt64Array(D)])) throws a raw TypeError from Float32Array.set',
+    match: (f) => f.kind === 'other' && /^TypeError: Cannot mix BigInt and other types/.test(f.detail),
+  },
+  {
+    id: 'metadata-tojson-undefined',
+    description: 'metadata = { toJSON: () => undefined } throws a raw TypeError (JSON.stringify returns undefined, then .length is read)',
+    match: (f) => f.kind === 'other' && f.call.startsWith('metadata=') && /^TypeError: Cannot read properties of undefined \(reading 'length'\)/.test(f.detail),
+  },
+  {
+    id: 'metadata-not-object',
+    description: 'metadata = new Date(0) (or any object whose toJSON gives a non-object) is accepted and stored as a string/number; save() then writes a file load() refuses ("its metadata is not a JSON object")',
+    match: (f) => f.kind === 'violation' && /its save\(\) no longer loads: AutoencoderError: the model file is corrupted: its metadata is not a JSON object/.test(f.detail),
+  },
+  {
+    id: 'addnoise-nonfinite',
+    description: 'addNoise() accepts NaN/Infinity in x (or a Float64Array value beyond float32) and returns NaN/Infinity (or clipped values), where every other call refuses non-finite data',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('addNoise() accepted non-finite input'),
+  },
+  {
+    id: 'threshold-overflow',
+    description: 'threshold = 1e300 is accepted and stored as Math.fround(1e300) = Infinity; save() writes it as JSON null, so load() gives threshold null',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('threshold'),
+  },
+  {
+    id: 'load-negative-variance',
+    description: 'load() accepts a file (valid checksum) with a negative batchNorm moving variance (setWeights() refuses it); score() then gives NaN',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: negative batchNorm moving variance]'),
+  },
+  {
+    id: 'load-tiny-normalizer-scale',
+    description: 'load() accepts a normalizer scale that is positive but tiny (1e-45, or 2e-30 found by the long run): (x - shift) / scale or its square overflows and score() gives NaN/Infinity',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: tiny normalizer scale]'),
+  },
+  {
+    id: 'huge-finite-weights',
+    description: 'load() (and setWeights()) accept finite float32 weights such as 3.4e38 or 1e30 that overflow: score() gives Infinity/NaN (design question: refuse, or document)',
+    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores') && f.detail.endsWith('[cause: huge finite floats]'),
+  },
+];
+
+export interface Row {
+  property: string; tried: number; ok: number; clear: number; own: number; other: number; crashes: number;
+  violations: number; known: number;
+}
+
+/** Counts per property, known-defect hits, and the first example of each kind of finding. */
+export class Tally {
+  readonly rows = new Map<string, Row>();
+  readonly knownHits = new Map<string, number>(KNOWN_DEFECTS.map((d) => [d.id, 0]));
+  readonly examples = new Map<string, Finding>();
+  /** Findings no known defect explains, by kind of finding (explore mode only): count and first example. */
+  readonly unknown = new Map<string, { n: number; first: Finding }>();
+
+  /** strict: a finding no known defect explains throws (fails the property); else it is only collected. */
+  constructor(readonly strict = true) {}
+
+  row(property: string): Row {
+    let r = this.rows.get(property);
+    if (!r) {
+      r = { property, tried: 0, ok: 0, clear: 0, own: 0, other: 0, crashes: 0, violations: 0, known: 0 };
+      this.rows.set(property, r);
+    }
+    return r;
+  }
+
+  /** Records one case; throws (failing the property) on a finding no known defect explains. */
+  settle(property: string, outcomes: Outcome[], findings: Finding[]): void {
+    const r = this.row(property);
+    r.tried++;
+    for (const o of outcomes) {
+      if (o === 'ok') r.ok++; else if (o === 'clear') r.clear++; else if (o === 'own') r.own++; else if (o === 'other') r.other++; else r.crashes++;
+    }
+    const unknown: Finding[] = [];
+    for (const f of findings) {
+      if (f.kind === 'violation') r.violations++;
+      const d = KNOWN_DEFECTS.find((k) => k.match(f));
+      if (d) {
+        this.knownHits.set(d.id, this.knownHits.get(d.id)! + 1);
+        r.known++;
+        if (!this.examples.has(d.id)) this.examples.set(d.id, f);
+      } else {
+        unknown.push(f);
+      }
+    }
+    if (unknown.length && !this.strict) {
+      for (const f of unknown) {
+        const key = `${f.kind}: ${f.detail.replace(/-?\d[\d.e+-]*|"[^"]*"/g, '#').slice(0, 70)}`;
+        const u = this.unknown.get(key);
+        if (u) u.n++; else this.unknown.set(key, { n: 1, first: f });
+      }
+    } else if (unknown.length) {
+      throw new Error(`${unknown.length} finding(s) not in KNOWN_DEFECTS:\n${unknown.map((f) => `  [${f.kind}] ${f.call}: ${f.detail}`).join('\n')}`);
+    }
+  }
+
+  table(): string {
+    const head = ['property', 'tried', 'ok', 'clear errors', 'own throws', 'other errors', 'crashes', 'violations', 'known-defect hits'];
+    const body = [...this.rows.values()].map((r) => [r.property, r.tried, r.ok, r.clear, r.own, r.other, r.crashes, r.violations, r.known].map(String));
+    const tot = [...this.rows.values()].reduce((a, r) => a.map((v, i) => v + [r.tried, r.ok, r.clear, r.own, r.other, r.crashes, r.violations, r.known][i]!), [0, 0, 0, 0, 0, 0, 0, 0]);
+    body.push(['total', ...tot.map(String)]);
+    const lines = [fmtTable(head, body), '', fmtTable(['known defect', 'hits', 'description'], KNOWN_DEFECTS.map((d) => [d.id, String(this.knownHits.get(d.id)), d.description]))];
+    const seen = KNOWN_DEFECTS.filter((d) => this.examples.has(d.id));
+    if (seen.length) {
+      lines.push('', 'first example of each known defect hit:');
+      for (const d of seen) lines.push(`  ${d.id}: ${this.examples.get(d.id)!.call.slice(0, 300)}\n      -> ${this.examples.get(d.id)!.detail}`);
+    }
+    if (this.unknown.size) {
+      lines.push('', 'findings not in KNOWN_DEFECTS (count, first example):');
+      for (const [k, u] of this.unknown) lines.push(`  ${u.n} x ${k}\n      e.g. ${u.first.call.slice(0, 400)}\n      -> ${u.first.detail}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+function fmtTable(head: string[], body: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => Math.min(r[i]!.length, 140))));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 || i === r.length - 1 && isNaN(Number(c)) ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
+  return [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** The fuzzer's own errors (thrown by its hostile getters and callbacks): expected to come back out. */
+export class OwnError extends Error {
+  constructor() { super('thrown by the fuzzer on purpose'); this.name = 'OwnError'; }
+}
+
+function classify(e: unknown): Outcome {
+  if (e instanceof OwnError) return 'own';
+  if (e instanceof AutoencoderError) return 'clear';
+  if (e instanceof WebAssembly.RuntimeError || !(e instanceof Error)) return 'crash';
+  return 'other';
+}
+
+function describeThrow(e: unknown): string {
+  if (e instanceof Error) return `${e.constructor.name}: ${e.message.split('\n')[0]}`;
+  return `non-Error thrown: ${typeof e} ${String(e)}`;
+}
+
+/** Runs fn, returns its outcome and value, and adds a finding for an other error or a crash. */
+async function attempt<T>(property: string, call: string, findings: Finding[], fn: () => T | Promise<T>): Promise<{ outcome: Outcome; value?: T; error?: unknown }> {
+  try {
+    return { outcome: 'ok', value: await fn() };
+  } catch (e) {
+    const outcome = classify(e);
+    if (outcome === 'other' || outcome === 'crash') findings.push({ property, kind: outcome, call, detail: describeThrow(e) });
+    return { outcome, error: e };
+  }
+}
+
+// ---- seed models -----------------------------------------------------------------------------
+
+const conv2dSpec: AutoencoderSpec = {
+  inputShape: [4, 4, 1],
+  encoder: [{ type: 'conv2d', filters: 2, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'batchNorm' }, { type: 'maxPool2d' }],
+  decoder: [{ type: 'upSampling2d' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }],
+};
+const conv1dSpec: AutoencoderSpec = {
+  inputShape: [8, 2],
+  encoder: [{ type: 'conv1d', filters: 3, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'maxPool1d' }],
+  decoder: [{ type: 'upSampling1d' }, { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' }],
+};
+
+export interface Seed { name: string; bytes: Uint8Array }
+
+/** Deterministic rows (no PRNG of the library): sin/cos waves, a few rows of `cols`. */
+export function probeRows(rows: number, cols: number, phase = 0): Float32Array {
+  return Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(0.7 * i + phase) + 0.3 * Math.cos(1.3 * i));
+}
+
+/** The seed models: dense with and without normalizer/threshold/metadata, bce+minmax, conv2d+batchNorm, conv1d. */
+export async function makeSeeds(): Promise<Seed[]> {
+  const out: Seed[] = [];
+  const add = async (name: string, spec: AutoencoderSpec, extra?: (ae: Autoencoder, x: Float32Array) => void, data?: Float32Array) => {
+    const ae = await Autoencoder.create(spec);
+    const x = data ?? probeRows(24, ae.inputDim, 1);
+    await ae.fit(x, { epochs: 2, validationSplit: 0 });
+    extra?.(ae, x);
+    out.push({ name, bytes: ae.save() });
+  };
+  await add('dense-plain', { inputDim: 6, layers: [4, 2], seed: 2 });
+  await add('dense-norm-thr', { inputDim: 5, layers: [3], normalize: 'standard', seed: 3 }, (ae, x) => {
+    ae.calibrate(x);
+    ae.metadata = { columns: ['a', 'b', 'c', 'd', 'e'], note: 'seed' };
+  });
+  await add('dense-bce-minmax', { inputDim: 4, layers: [3, 2], loss: 'bce', normalize: 'minmax', seed: 4 }, (ae, x) => { ae.threshold = 0.25; },
+    Float32Array.from(probeRows(24, 4, 2), (v) => (v + 1.3) / 2.6));
+  await add('conv2d-bn', conv2dSpec, (ae, x) => ae.calibrate(x, { max: true }));
+  await add('conv1d', { ...conv1dSpec, normalize: 'minmax' });
+  return out;
+}
+
+// ---- shared checks ---------------------------------------------------------------------------
+
+const bitsEqual = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }, b: typeof a) =>
+  a.byteLength === b.byteLength && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+
+/** Everything a failed call must leave as it was: probe score bits, save() bytes, threshold, metadata. */
+function snapshot(ae: Autoencoder, probe: Float32Array) {
+  return { score: ae.score(probe), bytes: ae.save(), thr: ae.threshold, meta: JSON.stringify(ae.metadata) };
+}
+function sameSnapshot(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>): string | null {
+  if (!bitsEqual(a.score, b.score)) return `probe score changed: ${Array.from(a.score.slice(0, 3))} -> ${Array.from(b.score.slice(0, 3))}`;
+  if (!bitsEqual(a.bytes, b.bytes)) return `save() bytes changed (${a.bytes.length} -> ${b.bytes.length} bytes)`;
+  if (!Object.is(a.thr, b.thr)) return `threshold changed ${a.thr} -> ${b.thr}`;
+  if (a.meta !== b.meta) return 'metadata changed';
+  return null;
+}
+
+const crc32 = (b: Uint8Array) => (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32(b) >>> 0;
+/** Rewrites the trailing CRC-32 (over every byte but the last 4) so only the deliberate edit is wrong. */
+export function fixCrc(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 4) return bytes;
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+  return bytes;
+}
+
+/**
+ * Why a loaded model scores NaN/Infinity, read from the file's floats (layout of the bindings/format.ts
+ * header comment) and getWeights() (Keras order: batchNorm gives gamma, beta, moving mean, variance).
+ */
+function nonfiniteCause(ae: Autoencoder, bytes: Uint8Array): string {
+  const spec = ae.spec, D = ae.inputDim;
+  const w = ae.getWeights();
+  const layers = [...(spec.encoder ?? []), ...(spec.decoder ?? [])];
+  let i = 0;
+  const variances: Float32Array[] = [];
+  if (layers.length) {
+    for (const l of layers) {
+      if (l.type === 'batchNorm') { variances.push(w[i + 3]!); i += 4; } else if (l.type === 'dense' || l.type.startsWith('conv')) i += 2;
+    }
+  }
+  if (variances.some((v) => v.some((x) => x < 0))) return 'negative batchNorm moving variance';
+  const at = 24 + new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
+  const floats = new Float32Array(bytes.slice(at, bytes.length - 4).buffer);
+  if (spec.normalize !== 'none' && floats.subarray(D, 2 * D).some((v) => v < 1e-12)) return 'tiny normalizer scale';
+  if (floats.some((v) => Math.abs(v) > 1e15)) return 'huge finite floats';
+  return 'unexplained';
+}
+
+/**
+ * The load() invariant: refused with a clear error, or a model that scores a probe with finite
+ * numbers, whose save() loads again, scores the same bits, and saves the same bytes.
+ */
+async function checkLoad(property: string, call: string, bytes: Uint8Array, findings: Finding[]): Promise<Outcome> {
+  const r = await attempt(property, call, findings, () => Autoencoder.load(bytes));
+  if (r.outcome !== 'ok') return r.outcome;
+  const ae = r.value!;
+  const probe = probeRows(3, Math.min(ae.inputDim, 1 << 16));
+  if (probe.length !== 3 * ae.inputDim) return 'ok'; // a huge input width: a probe would only measure allocation
+  const s = await attempt(property, `${call} then score(probe)`, findings, () => ae.score(probe));
+  if (s.outcome !== 'ok') {
+    findings.push({ property, kind: 'violation', call, detail: `loaded model cannot score: ${describeThrow(s.error)}` });
+    return 'ok';
+  }
+  if (!s.value!.every(Number.isFinite)) {
+    findings.push({ property, kind: 'violation', call, detail: `loaded model scores a probe as ${Array.from(s.value!)} [cause: ${nonfiniteCause(ae, bytes)}]` });
+  }
+  const t = ae.threshold;
+  if (t !== null && !Number.isFinite(t)) findings.push({ property, kind: 'violation', call, detail: `threshold of a loaded model is ${t}` });
+  const saved = await attempt(property, `${call} then save()`, findings, () => ae.save());
+  if (saved.outcome !== 'ok') return 'ok';
+  const again = await attempt(property, `${call} then load(save())`, findings, () => Autoencoder.load(saved.value!));
+  if (again.outcome !== 'ok') {
+    findings.push({ property, kind: 'violation', call, detail: `save() of a loaded model does not load again: ${describeThrow(again.error)}` });
+    return 'ok';
+  }
+  const s2 = again.value!.score(probe);
+  if (!bitsEqual(s.value!, s2)) findings.push({ property, kind: 'violation', call, detail: 'save()/load() of a loaded model scores different bits' });
+  if (!bitsEqual(again.value!.save(), saved.value!)) findings.push({ property, kind: 'violation', call, detail: 'save() of a reloaded model gives different bytes' });
+  return 'ok';
+}
+
+// ---- property 1: mutated model bytes -----------------------------------------------------------
+
+type ByteEdit =
+  | { op: 'flip'; pos: number; bit: number }
+  | { op: 'set'; pos: number; value: number }
+  | { op: 'f32'; pos: number; value: number; where: 'any' | 'floats' | 'head' | 'tail' }
+  | { op: 'u32'; field: number; value: number }
+  | { op: 'truncate'; len: number }
+  | { op: 'insert'; pos: number; data: number[] }
+  | { op: 'delete'; pos: number; count: number }
+  | { op: 'splice'; other: number; cutA: number; cutB: number };
+
+const SPECIAL_F32 = [NaN, Infinity, -Infinity, -1, -0, 0, 1e-45, -1e-45, 1e-38, 3.4e38, -3.4e38, 1e30, 65504, -2];
+
+const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('flip' as const), pos: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), pos: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('f32' as const), pos: fc.nat(), value: fc.constantFrom(...SPECIAL_F32), where: fc.constantFrom('any' as const, 'floats' as const, 'head' as const, 'tail' as const) }) },
+  {
+    weight: 2, arbitrary: fc.record({
+      op: fc.constant('u32' as const), field: fc.constantFrom(8, 12, 16, 20),
+      value: fc.oneof(fc.constantFrom(0, 1, 2, 3, 4, 8, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffc), fc.nat({ max: 4096 })),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), len: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), pos: fc.nat(), data: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), pos: fc.nat(), count: fc.integer({ min: 1, max: 16 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('splice' as const), other: fc.nat(), cutA: fc.nat(), cutB: fc.nat() }) },
+);
+
+function floatsStart(b: Uint8Array): number {
+  if (b.length < 24) return 0;
+  const j = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(20, true);
+  return Math.min(24 + j, b.length);
+}
+
+function applyByteEdit(b: Uint8Array, e: ByteEdit, seeds: Seed[]): Uint8Array {
+  const n = b.length;
+  switch (e.op) {
+    case 'flip': if (n) b[e.pos % n]! ^= 1 << e.bit; return b;
+    case 'set': if (n) b[e.pos % n] = e.value; return b;
+    case 'f32': {
+      // floats: on a float of the float region (normalizer, weights, batchNorm state); head: one of
+      // its first 8 floats (the normalizer when there is one); tail: one of its last 4 (batchNorm
+      // moving variances when there are some); any: any byte offset
+      const lo = e.where === 'any' ? 0 : floatsStart(b), span = Math.floor((n - 4 - lo) / 4);
+      if (span <= 0 || n < 4) return b;
+      const at = e.where === 'any' ? e.pos % (n - 3) : e.where === 'head' ? lo + 4 * (e.pos % Math.min(8, span))
+        : e.where === 'tail' ? lo + 4 * (span - 1 - (e.pos % Math.min(4, span))) : lo + 4 * (e.pos % span);
+      new DataView(b.buffer, b.byteOffset, n).setFloat32(at, e.value, true);
+      return b;
+    }
+    case 'u32': if (n >= e.field + 4) new DataView(b.buffer, b.byteOffset, n).setUint32(e.field, e.value >>> 0, true); return b;
+    case 'truncate': return b.slice(0, e.len % (n + 1));
+    case 'insert': { const p = e.pos % (n + 1); return Uint8Array.from([...b.subarray(0, p), ...e.data, ...b.subarray(p)]); }
+    case 'delete': { const p = e.pos % (n + 1); return Uint8Array.from([...b.subarray(0, p), ...b.subarray(p + e.count)]); }
+    case 'splice': {
+      const o = seeds[e.other % seeds.length]!.bytes;
+      return Uint8Array.from([...b.subarray(0, e.cutA % (n + 1)), ...o.subarray(e.cutB % (o.length + 1))]);
+    }
+  }
+}
+
+export interface BytesCase { seed: number; edits: ByteEdit[]; fixLength: boolean; fixCrc: boolean }
+export const bytesCase: fc.Arbitrary<BytesCase> = fc.record({
+  seed: fc.nat(), edits: fc.array(byteEdit, { minLength: 1, maxLength: 4 }), fixLength: fc.boolean(), fixCrc: fc.constantFrom(true, true, true, false),
+});
+
+export function mutateBytes(c: BytesCase, seeds: Seed[]): Uint8Array {
+  let b: Uint8Array = seeds[c.seed % seeds.length]!.bytes.slice();
+  for (const e of c.edits) b = applyByteEdit(b, e, seeds);
+  if (c.fixLength && b.length >= 24) new DataView(b.buffer, b.byteOffset, b.length).setUint32(16, b.length, true);
+  if (c.fixCrc) fixCrc(b);
+  return b;
+}
+
+export function loadBytesProperty(seeds: Seed[], tally: Tally) {
+  const P = 'load(mutated bytes)';
+  return fc.asyncProperty(bytesCase, async (c) => {
+    const findings: Finding[] = [];
+    const o = await checkLoad(P, `load(${seeds[c.seed % seeds.length]!.name} ${JSON.stringify(c.edits)}${c.fixLength ? ' +length' : ''}${c.fixCrc ? ' +crc' : ''})`, mutateBytes(c, seeds), findings);
+    tally.settle(P, [o], findings);
+  });
+}
+
+// ---- property 2: JSON header edits with a valid length field and CRC ---------------------------
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const hostileJson: fc.Arbitrary<Json> = fc.oneof(
+  fc.constantFrom<Json>(0, -1, 1, 2, 3, 0.5, 1.5, -0.5, 1e308, -1e308, 5e-324, 1e-320, 2 ** 31, 2 ** 32, 2 ** 53, 1 << 20, (1 << 20) + 1, 1e9, 65536, 4096,
+    '', 'x', 'relu', 'linear', 'sigmoid', 'dense', 'graph', 'conv2d', 'batchNorm', 'same', 'standard', 'minmax', 'none', 'bce', 'mse', '__proto__', 'constructor',
+    null, true, false, [], {}, [1], [0], [-1], [1, 1], [1, 2, 3], [4, 4, 1], [[1]], { type: 'dense' }, { type: 'dense', units: 2 }, { __proto__: 1 } as Json),
+  fc.integer({ min: -4, max: 40 }),
+  fc.double(),
+  fc.string({ maxLength: 8 }),
+);
+
+const layerJson: fc.Arbitrary<Json> = fc.record({
+  type: fc.constantFrom(...LAYER_TYPES) as fc.Arbitrary<string>,
+  units: fc.integer({ min: 1, max: 8 }), filters: fc.integer({ min: 1, max: 4 }), kernel: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant([2, 3])),
+  strides: fc.integer({ min: 1, max: 3 }), padding: fc.constantFrom('valid', 'same'), activation: fc.constantFrom('relu', 'linear', 'tanh'),
+  pool: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 1, max: 3 }), rate: fc.double({ min: 0, max: 0.9, noNaN: true }), shape: fc.constantFrom([16], [4, 4, 1], [8, 2], [-1, 2], [2, 2, 4]),
+  momentum: fc.double({ min: 0, max: 1, noNaN: true }), epsilon: fc.double({ min: 1e-6, max: 1, noNaN: true }),
+}, { requiredKeys: ['type'] }) as unknown as fc.Arbitrary<Json>;
+
+type JsonEdit =
+  | { op: 'set'; path: number; value: Json }
+  | { op: 'delete'; path: number }
+  | { op: 'addKey'; path: number; key: string; value: Json }
+  | { op: 'layer'; path: number; layer: Json }
+  | { op: 'insertLayer'; path: number; at: number; layer: Json };
+
+const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('set' as const), path: fc.nat(), value: hostileJson }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), path: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('addKey' as const), path: fc.nat(), key: fc.constantFrom('extra', '__proto__', 'constructor', 'inputDim', 'layers', 'state', 'units', 'toJSON'), value: hostileJson }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('layer' as const), path: fc.nat(), layer: layerJson }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('insertLayer' as const), path: fc.nat(), at: fc.nat(), layer: layerJson }) },
+);
+
+/** Every [container, key] in a JSON value, depth first (key null: the root itself). */
+function slots(v: Json, out: [Json & object, string | number][] = []): [Json & object, string | number][] {
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      out.push([v, Array.isArray(v) ? Number(k) : k]);
+      slots((v as Record<string, Json>)[k]!, out);
+    }
+  }
+  return out;
+}
+
+function applyJsonEdit(h: Json, e: JsonEdit): void {
+  const all = slots(h);
+  if (e.op === 'layer' || e.op === 'insertLayer') {
+    const lists = all.filter(([c, k]) => (k === 'encoder' || k === 'decoder') && Array.isArray((c as Record<string, Json>)[k]));
+    if (!lists.length) return;
+    const [c, k] = lists[e.path % lists.length]!;
+    const list = (c as Record<string, Json[]>)[k as string]!;
+    if (e.op === 'layer' && list.length) list[e.path % list.length] = e.layer;
+    else if (e.op === 'insertLayer') list.splice(e.at % (list.length + 1), 0, e.layer);
+    return;
+  }
+  if (e.op === 'addKey') {
+    const objs = [h, ...all.map(([c, k]) => (c as Record<string, Json>)[k as string]!)].filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v)) as Record<string, Json>[];
+    const o = objs[e.path % objs.length]!;
+    Object.defineProperty(o, e.key, { value: e.value, enumerable: true, configurable: true, writable: true });
+    return;
+  }
+  if (!all.length) return;
+  const [c, k] = all[e.path % all.length]!;
+  if (e.op === 'delete') {
+    if (Array.isArray(c)) c.splice(k as number, 1); else delete (c as Record<string, Json>)[k as string];
+  } else {
+    (c as Record<string, Json>)[k as string] = e.value;
+  }
+}
+
+export interface JsonCase { seed: number; edits: JsonEdit[] }
+export const jsonCase: fc.Arbitrary<JsonCase> = fc.record({ seed: fc.nat(), edits: fc.array(jsonEdit, { minLength: 1, maxLength: 3 }) });
+
+/** The seed's file with its JSON header edited, the length fields and the CRC made right again. */
+export function editJson(c: JsonCase, seeds: Seed[]): Uint8Array {
+  const src = seeds[c.seed % seeds.length]!.bytes;
+  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const jsonLen = dv.getUint32(20, true);
+  const h = JSON.parse(new TextDecoder().decode(src.subarray(24, 24 + jsonLen))) as Json;
+  for (const e of c.edits) applyJsonEdit(h, e);
+  const raw = new TextEncoder().encode(JSON.stringify(h));
+  const padded = new Uint8Array(Math.ceil(raw.length / 4) * 4).fill(0x20);
+  padded.set(raw);
+  const floats = src.subarray(24 + jsonLen, src.length - 4);
+  const out = new Uint8Array(24 + padded.length + floats.length + 4);
+  out.set(src.subarray(0, 24));
+  out.set(padded, 24);
+  out.set(floats, 24 + padded.length);
+  const o = new DataView(out.buffer);
+  o.setUint32(16, out.length, true);
+  o.setUint32(20, padded.length, true);
+  return fixCrc(out);
+}
+
+export function loadJsonProperty(seeds: Seed[], tally: Tally) {
+  const P = 'load(edited JSON header)';
+  return fc.asyncProperty(jsonCase, async (c) => {
+    const findings: Finding[] = [];
+    const o = await checkLoad(P, `load(${seeds[c.seed % seeds.length]!.name} ${JSON.stringify(c.edits)})`, editJson(c, seeds), findings);
+    tally.settle(P, [o], findings);
+  });
+}
+
+// ---- property 3: hostile arguments to the public API ---------------------------------------------
+
+/** A value the fuzzer passes, rebuilt fresh for every call (getters and proxies carry state). */
+type Gen = { label: string; make: () => unknown };
+const G = (label: string, make: () => unknown): Gen => ({ label, make });
+
+const throwingGetter = (key: string) => G(`{ get ${key}() { throw } }`, () => Object.defineProperty({}, key, { get() { throw new OwnError(); }, enumerable: true }));
+const throwingProxy = G('Proxy(throws on every trap)', () => new Proxy({}, {
+  get() { throw new OwnError(); }, has() { throw new OwnError(); }, ownKeys() { throw new OwnError(); }, getOwnPropertyDescriptor() { throw new OwnError(); }, getPrototypeOf() { throw new OwnError(); },
+}));
+
+const PRIMS: Gen[] = [
+  G('undefined', () => undefined), G('null', () => null), G('NaN', () => NaN), G('Infinity', () => Infinity), G('-Infinity', () => -Infinity),
+  G('-0', () => -0), G('0', () => 0), G('-1', () => -1), G('0.5', () => 0.5), G('1.5', () => 1.5), G('1e300', () => 1e300), G('-1e300', () => -1e300),
+  G('2**31', () => 2 ** 31), G('2**32', () => 2 ** 32), G('2**53', () => 2 ** 53), G('(1<<28)+1', () => (1 << 28) + 1), G('Number.MAX_VALUE', () => Number.MAX_VALUE),
+  G('5e-324', () => 5e-324), G('1e-300', () => 1e-300), G("'3'", () => '3'), G("''", () => ''), G('true', () => true), G('false', () => false),
+  G('Symbol()', () => Symbol('s')), G('10n', () => 10n), G('() => 1', () => () => 1), G('{}', () => ({})), G('[]', () => []),
+  G('new Date(0)', () => new Date(0)), G('Object.create(null)', () => Object.create(null)), G('new Number(2)', () => new Number(2)),
+  throwingProxy, throwingGetter('length'), throwingGetter('seed'),
+];
+const SMALL_INTS: Gen[] = [1, 2, 3, 4, 5, 8].map((n) => G(String(n), () => n));
+
+/** Numbers for count-like slots: hostile ones and small valid ones (never a valid huge count: that is just slow). */
+const countArb = fc.constantFrom(...PRIMS, ...SMALL_INTS);
+
+const f32Value = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ min: -4, max: 4, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 3.4e38, -3.4e38, 1e39, 1e-45, -0, 1e300) },
+);
+
+/** A matrix-like argument for a model whose rows are `cols` wide (valid ones included). */
+function matrixArb(cols: number): fc.Arbitrary<Gen> {
+  const rows = fc.integer({ min: 1, max: 4 });
+  const vals = (n: number) => fc.array(f32Value, { minLength: n, maxLength: n });
+  const finite = (n: number) => fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: n, maxLength: n });
+  return fc.oneof(
+    { weight: 6, arbitrary: rows.chain((r) => finite(r * cols)).map((v) => G(`Float32Array(${v.length}) finite`, () => Float32Array.from(v))) },
+    { weight: 2, arbitrary: rows.chain((r) => vals(r * cols)).map((v) => G(`Float64Array[${v}]`, () => Float64Array.from(v))) },
+    { weight: 2, arbitrary: rows.chain((r) => finite(r * cols)).map((v) => G(`number[][] ${v.length / cols} rows`, () => Array.from({ length: v.length / cols }, (_, i) => v.slice(i * cols, (i + 1) * cols)))) },
+    { weight: 1, arbitrary: fc.tuple(rows, fc.integer({ min: -1, max: 1 }).filter((d) => d !== 0)).map(([r, d]) => G(`Float32Array(${r * cols + d})`, () => new Float32Array(Math.max(0, r * cols + d)).fill(0.5))) },
+    { weight: 1, arbitrary: fc.tuple(rows, fc.integer({ min: 0, max: 3 })).map(([r, hole]) => G(`sparse outer array length ${r + 1}, row ${hole % (r + 1)} set`, () => {
+      const a: number[][] = new Array(r + 1);
+      a[hole % (r + 1)] = Array(cols).fill(0.25);
+      return a;
+    })) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: cols - 1 }).map((c) => G(`[row with a hole at ${c}]`, () => { const row: number[] = Array(cols).fill(0.5); delete row[c]; return [row]; })) },
+    { weight: 1, arbitrary: fc.constantFrom(
+      G('[row too long]', () => [Array(cols + 1).fill(0)]), G('[row too short]', () => [Array(Math.max(0, cols - 1)).fill(0)]),
+      G('[null]', () => [null]), G('[[...strings]]', () => [Array(cols).fill('1')]), G('[[...null]]', () => [Array(cols).fill(null)]),
+      G('[Int8Array row]', () => [new Int8Array(cols).fill(-3)]), G('[Uint8Array row]', () => [new Uint8Array(cols).fill(200)]),
+      G('[BigInt64Array row]', () => [new BigInt64Array(cols)]), G('[Float32Array row]', () => [new Float32Array(cols).fill(0.1)]),
+      G('[{length: cols}]', () => [{ length: cols }]), G('[row with throwing length]', () => [Object.defineProperty({}, 'length', { get() { throw new OwnError(); } })]),
+      G('[row with a throwing index getter]', () => { const row: number[] = Array(cols).fill(0); Object.defineProperty(row, 0, { get() { throw new OwnError(); } }); return [row]; }),
+      G('Int32Array', () => new Int32Array(cols)), G('Uint8Array', () => new Uint8Array(cols)), G('Float32Array(0)', () => new Float32Array(0)),
+      G('DataView', () => new DataView(new ArrayBuffer(cols * 4))), G('ArrayBuffer', () => new ArrayBuffer(cols * 4)),
+      G('Float32Array on SharedArrayBuffer', () => new Float32Array(new SharedArrayBuffer(cols * 8)).fill(0.5)),
+      G('Float32Array subarray at odd row', () => new Float32Array(cols * 3).fill(0.25).subarray(1, 1 + cols)),
+      G('array-like {0:..., length:1}', () => ({ 0: Array(cols).fill(0), length: 1 })), G('[[[...]]] nested', () => [[Array(cols).fill(0)]]),
+    ) },
+    { weight: 2, arbitrary: fc.constantFrom(...PRIMS) },
+  );
+}
+
+/** null 6 times in 7 (fc.option's freq is the other way round: nil once in freq). */
+const rarely = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: a });
+
+/** An options object from generated entries; `getter`: that key (if present) becomes a getter that throws. */
+function optionsGen(r: Record<string, Gen>, getter: number | null): Gen {
+  const keys = Object.keys(r);
+  const g = getter === null || !keys.length ? null : keys[getter % keys.length]!;
+  return G(`{${keys.map((k) => (k === g ? `get ${k}() { throw }` : `${k}: ${r[k]!.label}`)).join(', ')}}`, () => {
+    const o: Record<string, unknown> = {};
+    for (const k of keys) {
+      if (k === g) Object.defineProperty(o, k, { get() { throw new OwnError(); }, enumerable: true });
+      else o[k] = r[k]!.make();
+    }
+    return o;
+  });
+}
+
+function optionsArb(keys: Record<string, fc.Arbitrary<Gen>>): fc.Arbitrary<Gen> {
+  const rec = fc.record(keys, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
+  const unknownKey = rarely(fc.constant(G('1', () => 1)));
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.tuple(rec, unknownKey, rarely(fc.nat())).map(([r, u, g]) => optionsGen(u ? { ...r, zzUnknown: u } : r, g)) },
+    { weight: 1, arbitrary: fc.constantFrom(...PRIMS) },
+  );
+}
+const num = (...valid: number[]) => (valid.length ? fc.oneof(fc.constantFrom(...PRIMS), fc.constantFrom(...valid.map((v) => G(String(v), () => v)))) : fc.constantFrom(...PRIMS));
+
+/** One call: what it is, and what it does to a target model (or to nothing, for module functions). */
+export interface Call { method: string; args: Gen[] }
+
+export type Target = 'dense-norm-thr' | 'conv2d-bn' | 'dense-plain' | 'disposed';
+
+/** A hostile or near-valid weight list for setWeights, from the model's own getWeights(). */
+const weightsArb: fc.Arbitrary<{ label: string; edit: (w: Float32Array[]) => unknown }> = fc.oneof(
+  fc.constantFrom(
+    { label: 'getWeights() as is', edit: (w: Float32Array[]) => w },
+    { label: 'one array fewer', edit: (w: Float32Array[]) => w.slice(1) },
+    { label: 'one extra array', edit: (w: Float32Array[]) => [...w, new Float32Array(1)] },
+    { label: 'arrays as number[]', edit: (w: Float32Array[]) => w.map((a) => Array.from(a)) },
+    { label: 'arrays as Float64Array', edit: (w: Float32Array[]) => w.map((a) => Float64Array.from(a)) },
+    { label: 'arrays as Int8Array', edit: (w: Float32Array[]) => w.map((a) => Int8Array.from(a, (v) => Math.round(v * 10))) },
+    { label: 'sparse arrays (holes)', edit: (w: Float32Array[]) => w.map((a) => new Array(a.length)) },
+    { label: 'arrays of strings', edit: (w: Float32Array[]) => w.map((a) => Array.from(a, String)) },
+    { label: 'a null slot', edit: (w: Float32Array[]) => [null, ...w.slice(1)] },
+    { label: 'a Proxy list', edit: () => new Proxy([], { get() { throw new OwnError(); } }) },
+    { label: 'arrays with a throwing index getter', edit: (w: Float32Array[]) => w.map((a) => { const b = Array.from(a); Object.defineProperty(b, 0, { get() { throw new OwnError(); } }); return b; }) },
+  ),
+  fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...SPECIAL_F32, 1e300, -1e300)).map(([i, j, v]) => ({
+    label: `array ${i} value ${j} = ${v}`,
+    edit: (w: Float32Array[]) => { const c = w.map((a) => a.slice()); const a = c[i % c.length]!; if (a.length) a[j % a.length] = v; return c; },
+  })),
+  fc.tuple(fc.nat(), fc.constantFrom(...PRIMS)).map(([i, g]) => ({
+    label: `array ${i} = ${g.label}`, edit: (w: Float32Array[]) => { const c: unknown[] = w.map((a) => a.slice()); c[i % c.length] = g.make(); return c; },
+  })),
+);
+
+const specArb: fc.Arbitrary<Gen> = fc.oneof(
+  optionsArb({
+    inputDim: num(3, 4), layers: fc.oneof(num(), fc.constantFrom(G('[2]', () => [2]), G('[3, 1]', () => [3, 1]), G('[0]', () => [0]), G('[2, NaN]', () => [2, NaN]), G('[2**31]', () => [2 ** 31]), G('[(1<<20)+1]', () => [(1 << 20) + 1]), G('sparse [,2]', () => [, 2]))),
+    activation: fc.constantFrom(...PRIMS, G("'relu'", () => 'relu'), G("'gelu'", () => 'gelu'), G("'RELU'", () => 'RELU')),
+    loss: fc.constantFrom(...PRIMS, G("'bce'", () => 'bce'), G("'mae'", () => 'mae')), normalize: fc.constantFrom(...PRIMS, G("'minmax'", () => 'minmax')),
+    seed: num(0, 7, 0xffffffff), outputActivation: fc.constantFrom(G("'sigmoid'", () => 'sigmoid'), G("'tanh'", () => 'tanh')),
+  }),
+  optionsArb({
+    inputShape: fc.constantFrom(...PRIMS, G('[4, 4, 1]', () => [4, 4, 1]), G('[8, 2]', () => [8, 2]), G('[4, 4, 1, 1]', () => [4, 4, 1, 1]), G('[2**31, 1]', () => [2 ** 31, 1]), G('[0, 4]', () => [0, 4])),
+    encoder: fc.oneof(fc.constantFrom(...PRIMS), layerJson.map((l) => G(JSON.stringify([l]), () => [l]))),
+    decoder: fc.oneof(fc.constantFrom(...PRIMS), fc.array(layerJson, { minLength: 1, maxLength: 3 }).map((l) => G(JSON.stringify(l), () => structuredClone(l)))),
+    layers: fc.constantFrom(G('[2]', () => [2])),
+  }),
+);
+
+function onEpochArb(): fc.Arbitrary<{ label: string; make: (ae: Autoencoder, probe: Float32Array) => unknown }> {
+  return fc.constantFrom(
+    { label: 'onEpoch throws', make: () => () => { throw new OwnError(); } },
+    { label: 'onEpoch rejects', make: () => () => Promise.reject(new OwnError()) },
+    { label: 'onEpoch returns false', make: () => () => false },
+    { label: 'onEpoch returns "no"', make: () => () => 'no' },
+    { label: 'onEpoch calls fit again', make: (ae: Autoencoder, p: Float32Array) => () => ae.fit(p, { epochs: 1 }) },
+    { label: 'onEpoch scores', make: (ae: Autoencoder, p: Float32Array) => () => { ae.score(p); } },
+    { label: 'onEpoch saves', make: (ae: Autoencoder) => () => { ae.save(); } },
+    { label: 'onEpoch sets weights', make: (ae: Autoencoder) => () => { ae.setWeights(ae.getWeights()); } },
+    { label: 'onEpoch calibrates', make: (ae: Autoencoder, p: Float32Array) => () => { ae.calibrate(p); } },
+    { label: 'onEpoch sets NaN weights', make: (ae: Autoencoder) => () => { ae.setWeights(ae.getWeights().map((a) => a.fill(NaN))); } },
+  );
+}
+
+/** Calls for a model with input width D and latent width W (the seed models' shapes). */
+function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: ReturnType<typeof onEpochArb> extends fc.Arbitrary<infer T> ? T : never; weights?: { label: string; edit: (w: Float32Array[]) => unknown } }> {
+  const mx = matrixArb(D);
+  const fitOpts = fc.record({
+    epochs: num(1, 2), batchSize: num(1, 4, 65536), learningRate: num(1e-3, 1e3), optimizer: fc.constantFrom(...PRIMS, G("'sgd'", () => 'sgd'), G("'adamw'", () => 'adamw'), G("'momentum'", () => 'momentum')),
+    validationSplit: num(0, 0.5, 0.9), noise: num(0.1, 1e6), weightDecay: num(0.1), momentum: num(0.5, 1), beta1: num(0.5, 0.999999), beta2: num(0.5), epsilon: num(1e-8, 1),
+    shuffle: fc.constantFrom(...PRIMS), earlyStopping: fc.oneof(fc.constantFrom(...PRIMS), optionsArb({ patience: num(1), restoreBest: fc.constantFrom(...PRIMS), minDelta: num(0, 1e300) })),
+    target: mx, zzUnknown: fc.constantFrom(G('1', () => 1)),
+  }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
+  const plain = (method: string, ...args: fc.Arbitrary<Gen>[]) => fc.tuple(...args).map((a) => ({ method, args: a as Gen[] }));
+  const wasmOpt = fc.constantFrom(G('{ wasm: {} }', () => ({ wasm: {} })), G("{ wasm: 'x' }", () => ({ wasm: 'x' })), G('{ wasm: null }', () => ({ wasm: null })), G('{ wsam: 1 }', () => ({ wsam: 1 })), G('undefined', () => undefined), ...PRIMS);
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(mx, fc.oneof(fc.constantFrom(...PRIMS), fc.tuple(fitOpts, rarely(fc.nat())).map(([r, g]) => optionsGen(r, g))), fc.option(onEpochArb(), { nil: undefined }))
+      .map(([x, o, cb]) => ({ method: 'fit', args: [x, o], fitOnEpoch: cb })) },
+    { weight: 2, arbitrary: plain('score', mx) },
+    { weight: 1, arbitrary: plain('encode', mx) },
+    { weight: 1, arbitrary: plain('reconstruct', mx) },
+    { weight: 1, arbitrary: plain('decode', matrixArb(W)) },
+    { weight: 1, arbitrary: plain('detect', mx) },
+    { weight: 2, arbitrary: plain('calibrate', mx, fc.oneof(optionsArb({ quantile: num(0, 0.5, 1) }), optionsArb({ contamination: num(0.1) }), optionsArb({ max: fc.constantFrom(...PRIMS, G('true', () => true)) }), fc.constant(G('undefined', () => undefined)))) },
+    { weight: 2, arbitrary: weightsArb.map((w) => ({ method: 'setWeights', args: [], weights: w })) },
+    { weight: 2, arbitrary: plain('threshold=', fc.oneof(fc.constantFrom(...PRIMS), fc.double().map((v) => G(String(v), () => v)))) },
+    { weight: 2, arbitrary: plain('metadata=', fc.oneof(fc.constantFrom(...PRIMS,
+      G('{ a: NaN }', () => ({ a: NaN })), G('{ a: 1n }', () => ({ a: 1n })), G('cyclic', () => { const o: Record<string, unknown> = {}; o.self = o; return o; }),
+      G('{ toJSON() { throw } }', () => ({ toJSON() { throw new OwnError(); } })), G('{ toJSON: () => undefined }', () => ({ toJSON: () => undefined })),
+      G('{ toJSON: () => 5 }', () => ({ toJSON: () => 5 })), G('{ x: 2 MiB string }', () => ({ x: 'y'.repeat(2 << 20) })), G('{ nested: [1, "a", null] }', () => ({ nested: [1, 'a', null] })),
+      G('Float32Array', () => new Float32Array(2)), G('new Map()', () => new Map([[1, 2]])), G('{ __proto__ key }', () => JSON.parse('{"__proto__": {"x": 1}}')),
+      G('{ d: new Date(0) }', () => ({ d: new Date(0) })), G('{ u: undefined }', () => ({ u: undefined })),
+    ), fc.jsonValue().map((v) => G(`json ${JSON.stringify(v)?.slice(0, 40)}`, () => structuredClone(v))))) },
+    { weight: 1, arbitrary: fc.constantFrom('getWeights', 'save', 'spec', 'inputDim', 'latentDim', 'latentShape', 'paramCount', 'threshold', 'metadata', 'normalizerFitted').map((m) => ({ method: m, args: [] })) },
+    { weight: 2, arbitrary: plain('create', specArb, wasmOpt) },
+    { weight: 2, arbitrary: plain('load', fc.constantFrom(
+      G('its save() as a Buffer', () => 'save-buffer'), G('its save() in a subarray at offset 3', () => 'save-offset'), G('its save() as Uint8ClampedArray', () => 'save-clamped'),
+      G('its save() as number[]', () => 'save-array'), G('its save() as ArrayBuffer', () => 'save-ab'), G('its save() as DataView', () => 'save-dv'), G('its save() on a SharedArrayBuffer', () => 'save-sab'),
+      ...PRIMS, G('Uint8Array(0)', () => new Uint8Array(0)), G('Int8Array(40)', () => new Int8Array(40)),
+    ), wasmOpt) },
+    { weight: 2, arbitrary: plain('randomMatrix', countArb, countArb, fc.oneof(optionsArb({ seed: num(0, 5, 0xffffffff), distribution: fc.constantFrom(...PRIMS, G("'normal'", () => 'normal'), G("'gaussian'", () => 'gaussian')) }), fc.constant(G('undefined', () => undefined)), wasmOpt)) },
+    { weight: 2, arbitrary: plain('addNoise', mx, optionsArb({ std: fc.oneof({ weight: 1, arbitrary: num(0, 1e30) }, { weight: 3, arbitrary: fc.constant(G('0.4', () => 0.4)) }), seed: num(1), clip: fc.constantFrom(...PRIMS, G('[0, 1]', () => [0, 1]), G('[1, 0]', () => [1, 0]), G('[NaN, 1]', () => [NaN, 1]), G('[0]', () => [0]), G('[-3e38, 3e38]', () => [-3e38, 3e38])) })) },
+  );
+}
+
+const MUTATING = new Set(['fit', 'setWeights', 'threshold=', 'metadata=', 'calibrate']);
+
+function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
+  switch (v) {
+    case 'save-buffer': return Buffer.from(bytes);
+    case 'save-offset': { const b = new Uint8Array(bytes.length + 6); b.set(bytes, 3); return b.subarray(3, 3 + bytes.length); }
+    case 'save-clamped': return new Uint8ClampedArray(bytes);
+    case 'save-array': return Array.from(bytes);
+    case 'save-ab': return bytes.slice().buffer;
+    case 'save-dv': return new DataView(bytes.slice().buffer);
+    case 'save-sab': { const b = new Uint8Array(new SharedArrayBuffer(bytes.length)); b.set(bytes); return b; }
+    default: return v;
+  }
+}
+
+const isSparse = (v: unknown): boolean => Array.isArray(v) && (Object.keys(v).length !== v.length || v.some((r) => Array.isArray(r) && Object.keys(r).length !== r.length));
+
+/** Checks what a successful call returned against what its docs promise. */
+function checkResult(method: string, args: unknown[], value: unknown, ae: Autoencoder | null, rowsIn: number | null): string | null {
+  const x = args[0];
+  if (isSparse(x) && ['fit', 'score', 'encode', 'decode', 'reconstruct', 'detect', 'calibrate'].includes(method)) return `accepted a sparse array in ${method}()`;
+  if (ae && rowsIn !== null) {
+    const D = ae.inputDim, W = ae.latentDim;
+    if (method === 'score' && !(value instanceof Float32Array && value.length === rowsIn)) return `score() returned ${String(value)} for ${rowsIn} rows`;
+    if (method === 'encode' && !(value instanceof Float32Array && value.length === rowsIn * W)) return 'encode() returned the wrong length';
+    if (method === 'reconstruct' && !(value instanceof Float32Array && value.length === rowsIn * D)) return 'reconstruct() returned the wrong length';
+    if (method === 'detect' && !(value instanceof Uint8Array && value.length === rowsIn && value.every((f) => f === 0 || f === 1))) return 'detect() returned something other than 0/1 per row';
+  }
+  if (method === 'randomMatrix') {
+    const [r, c, o] = args as [number, number, { distribution?: string } | undefined];
+    if (!(value instanceof Float32Array) || value.length !== r * c) return 'randomMatrix() returned the wrong length';
+    if (o?.distribution === 'normal' ? !value.every(Number.isFinite) : !value.every((v) => v >= 0 && v < 1)) return 'randomMatrix() values out of range';
+  }
+  if (method === 'addNoise') {
+    const o = args[1] as { clip?: [number, number] };
+    if (!(value instanceof Float32Array) || value.length !== (x as Float32Array).length) return 'addNoise() returned the wrong length';
+    if (!Array.from(x as Float32Array).every((v) => Number.isFinite(Math.fround(v)))) return 'addNoise() accepted non-finite input (NaN, Infinity, or beyond float32)';
+    if (!value.every(Number.isFinite)) return `addNoise() returned non-finite values for finite input (${Array.from(value.slice(0, 3))})`;
+    // the bounds are used as float32, as the data
+    if (o?.clip && !value.every((v) => v >= Math.fround(o.clip![0]) && v <= Math.fround(o.clip![1]))) return 'addNoise() values outside clip';
+  }
+  return null;
+}
+
+function rowsOf(x: unknown, cols: number): number | null {
+  if (x instanceof Float32Array || x instanceof Float64Array) return x.length / cols;
+  if (Array.isArray(x)) return x.length;
+  return null;
+}
+
+export interface ApiCase { target: Target; calls: ReturnType<typeof callArb> extends fc.Arbitrary<infer T> ? T[] : never }
+
+export function apiCaseArb(): fc.Arbitrary<ApiCase> {
+  // the dense seeds have D 5/6 latent 3/2; conv2d-bn has D 16 latent 2*2*2 = 8
+  return fc.oneof(
+    fc.record({ target: fc.constant('dense-norm-thr' as const), calls: fc.array(callArb(5, 3), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ target: fc.constant('dense-plain' as const), calls: fc.array(callArb(6, 2), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ target: fc.constant('conv2d-bn' as const), calls: fc.array(callArb(16, 8), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ target: fc.constant('disposed' as const), calls: fc.array(callArb(5, 3), { minLength: 1, maxLength: 2 }) }),
+  ) as fc.Arbitrary<ApiCase>;
+}
+
+export function describeCall(c: ApiCase['calls'][number]): string {
+  return `${c.method}(${[...c.args.map((a) => a.label), c.weights?.label, c.fitOnEpoch?.label].filter(Boolean).join(', ')})`;
+}
+
+export function apiProperty(seeds: Seed[], tally: Tally) {
+  const P = 'public API (hostile arguments)';
+  const byName = new Map(seeds.map((s) => [s.name, s.bytes]));
+  return fc.asyncProperty(apiCaseArb(), async (c) => {
+    const findings: Finding[] = [];
+    const outcomes: Outcome[] = [];
+    // every case starts from a fresh copy of its seed model, so a case replays the same when shrunk
+    const ae = await Autoencoder.load(byName.get(c.target === 'disposed' ? 'dense-norm-thr' : c.target)!);
+    if (c.target === 'disposed') ae.dispose();
+    const probe = probeRows(3, ae.inputDim, 0.5);
+    let before = c.target === 'disposed' ? null : snapshot(ae, probe);
+    for (const call of c.calls) {
+      const label = describeCall(call);
+      const args = call.args.map((g) => g.make());
+      if (call.method === 'fit' && call.fitOnEpoch && args[1] !== null && typeof args[1] === 'object') {
+        try { (args[1] as Record<string, unknown>).onEpoch = call.fitOnEpoch.make(ae, probe); } catch { /* a proxy */ }
+      }
+      const a = ae as unknown as Record<string, unknown> & Autoencoder;
+      const r = await attempt(P, label, findings, () => {
+        switch (call.method) {
+          case 'fit': return ae.fit(args[0] as never, args[1] as never);
+          case 'setWeights': { const w = call.weights!.edit(ae.getWeights()); args.unshift(w); return ae.setWeights(w as never); }
+          case 'threshold=': a.threshold = args[0] as never; return a.threshold;
+          case 'metadata=': a.metadata = args[0] as never; return a.metadata;
+          case 'create': return Autoencoder.create(args[0] as never, args[1] as never);
+          case 'load': { const bytes = c.target === 'disposed' ? byName.get('dense-plain')! : ae.save(); return Autoencoder.load(resolveLoadArg(args[0], bytes) as never, args[1] as never); }
+          case 'randomMatrix': return randomMatrix(args[0] as never, args[1] as never, args[2] as never);
+          case 'addNoise': return addNoise(args[0] as never, args[1] as never);
+          default: {
+            const m = a[call.method];
+            return typeof m === 'function' ? (m as (...x: unknown[]) => unknown).apply(ae, args) : m;
+          }
+        }
+      });
+      outcomes.push(r.outcome);
+      if (c.target === 'disposed') {
+        const modelMethod = !['create', 'load', 'randomMatrix', 'addNoise', 'spec', 'inputDim', 'latentDim', 'latentShape', 'normalizerFitted', 'threshold', 'metadata'].includes(call.method);
+        if (modelMethod && r.outcome === 'ok') findings.push({ property: P, kind: 'violation', call: label, detail: `${call.method} on a disposed model succeeded` });
+        continue;
+      }
+      if (r.outcome === 'ok') {
+        const bad = checkResult(call.method, args, r.value, ae, rowsOf(args[0], call.method === 'decode' ? ae.latentDim : ae.inputDim));
+        if (bad) findings.push({ property: P, kind: 'violation', call: label, detail: bad });
+        if (call.method === 'threshold=') {
+          const t = ae.threshold;
+          if (t !== null && !Number.isFinite(t)) findings.push({ property: P, kind: 'violation', call: label, detail: `threshold accepted ${String(args[0])} and became ${t}` });
+        }
+        if (MUTATING.has(call.method)) {
+          // the changed model must still save to a file that loads back to the same model
+          const back = await attempt(P, `${label} then load(save())`, findings, () => Autoencoder.load(ae.save()));
+          if (back.outcome !== 'ok') {
+            findings.push({ property: P, kind: 'violation', call: label, detail: `after ${call.method} its save() no longer loads: ${describeThrow(back.error)}` });
+          } else {
+            const m = back.value!;
+            if (m.threshold !== ae.threshold) findings.push({ property: P, kind: 'violation', call: label, detail: `threshold ${ae.threshold} came back from save()/load() as ${m.threshold}` });
+            if (!bitsEqual(m.score(probe), ae.score(probe))) findings.push({ property: P, kind: 'violation', call: label, detail: `after ${call.method} the reloaded model scores different bits` });
+            if (JSON.stringify(m.metadata) !== JSON.stringify(ae.metadata)) findings.push({ property: P, kind: 'violation', call: label, detail: 'metadata changed through save()/load()' });
+          }
+        }
+        if (call.method === 'create' || call.method === 'load') {
+          const m = r.value as Autoencoder;
+          const s = m.score(probeRows(2, m.inputDim));
+          if (!s.every(Number.isFinite)) findings.push({ property: P, kind: 'violation', call: label, detail: `a model from ${call.method}() scores a probe as ${Array.from(s)}` });
+        }
+        if (call.method === 'load') {
+          const m = r.value as Autoencoder;
+          if (!bitsEqual(m.save(), ae.save())) findings.push({ property: P, kind: 'violation', call: label, detail: 'load() of a copy of save() gives a different model' });
+        }
+      }
+      const after = await attempt(P, `${label} then score(probe)/save()`, findings, () => snapshot(ae, probe));
+      if (after.outcome !== 'ok') {
+        findings.push({ property: P, kind: 'violation', call: label, detail: `model unusable after the call: ${describeThrow(after.error)}` });
+        break;
+      }
+      if (r.outcome === 'ok' && MUTATING.has(call.method)) {
+        before = after.value!;
+      } else {
+        const diff = sameSnapshot(before!, after.value!);
+        if (diff) findings.push({ property: P, kind: 'violation', call: label, detail: `${r.outcome === 'ok' ? 'a read-only call' : 'a failed call'} changed the model: ${diff}` });
+      }
+    }
+    tally.settle(P, outcomes, findings);
+  });
+}
+
+// ---- running ---------------------------------------------------------------------------------
+
+export interface RunOptions { cases: number; seed: number; explore?: boolean; onProgress?: (done: string) => void }
+
+/** Splits `cases` over the properties (40% bytes, 20% JSON, 40% API). */
+export function budgets(cases: number): { bytes: number; json: number; api: number } {
+  const bytes = Math.round(cases * 0.4), json = Math.round(cases * 0.2);
+  return { bytes, json, api: cases - bytes - json };
+}
+
+/** Runs every property; returns the tally and the failures (a property's shrunk counterexample). */
+export async function runAll(o: RunOptions): Promise<{ tally: Tally; failures: string[] }> {
+  const seeds = await makeSeeds();
+  const tally = new Tally(!o.explore);
+  const b = budgets(o.cases);
+  const failures: string[] = [];
+  const props: [string, fc.IAsyncProperty<[never]>, number][] = [
+    ['bytes', loadBytesProperty(seeds, tally) as never, b.bytes],
+    ['json', loadJsonProperty(seeds, tally) as never, b.json],
+    ['api', apiProperty(seeds, tally) as never, b.api],
+  ];
+  for (const [name, prop, n] of props) {
+    const res = await fc.check(prop, { numRuns: n, seed: o.seed, endOnFailure: false });
+    if (res.failed) failures.push(`${name}: ${fc.defaultReportMessage(res)}\n${res.errorInstance instanceof Error ? res.errorInstance.message : String(res.errorInstance)}`);
+    o.onProgress?.(name);
+  }
+  return { tally, failures };
+}
