@@ -62,6 +62,9 @@ export function ae_infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: us
 /** out f32[n]: per-row reconstruction error (x is normalized in place first). */
 export function ae_score(ctx: usize, x: usize, n: i32, out: usize): void { score(ctx, x, n, out); }
 
+/** out f32[n]: ae_score on rows already in normalized units (the validity probe of load/setWeights). */
+export function ae_score_normalized(ctx: usize, x: usize, n: i32, out: usize): void { score(ctx, x, n, out, false); }
+
 /** Fits the normalizer (mode in the context block) on n rows of x. */
 export function ae_norm_fit(ctx: usize, x: usize, n: i32): void {
   norm_fit(ci(ctx, C_NORM), x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B), cp(ctx, C_SCRATCH));

@@ -298,17 +298,38 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
   canon_nan(out, n * Ow);
 }
 
-/** out[r] = reconstruction error of row r (the loss's per-row mean, in normalized units); x normalized in place. */
-export function score(ctx: usize, x: usize, n: i32, out: usize): void {
+/**
+ * out[r] = reconstruction error of row r (the loss's per-row mean, in normalized units); x normalized
+ * in place first when `normalize`. Inputs are finite, so a NaN error can only come from an overflow
+ * (Inf - Inf): it is stored as +Infinity, the defined score of a row whose error overflows float32.
+ */
+export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool = true): void {
   if (n == 1) pack_after_calls(ctx);
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   const last = ci(ctx, C_NLAYERS) - 1;
-  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  if (normalize && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
     const xin = x + (<usize>(start * D) << 2);
     const y = net_forward(ctx, xin, R, 0, last, false);
     loss_rows(loss, y, xin, R, C, out + (<usize>start << 2));
   }
-  canon_nan(out, n);
+  nan_to_inf(out, n);
+}
+
+/** Replaces every NaN in p[0..n) by +Infinity (only vectors that hold a NaN are written). */
+function nan_to_inf(p: usize, n: i32): void {
+  const inf = i32x4.splat(0x7f800000);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = p + (<usize>i << 2);
+    const v = v128.load(q);
+    const isnan = f32x4.ne(v, v);
+    if (v128.any_true(isnan)) v128.store(q, v128.bitselect(inf, v, isnan));
+  }
+  for (; i < n; i++) {
+    const q = p + (<usize>i << 2);
+    const v = load<f32>(q);
+    if (v != v) store<u32>(q, 0x7f800000);
+  }
 }

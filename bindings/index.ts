@@ -150,6 +150,10 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
   const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
   const p = k.alloc(x.length * 4);
   k.f32(p, x.length).set(x);
+  const bad = k.x.ae_find_nonfinite(p, x.length);
+  if (bad >= 0) {
+    throw new AutoencoderError(`addNoise(): x has ${describe(x[bad])} at index ${bad}: values must be finite float32 numbers (at most 3.4028235e38 in magnitude); drop or impute NaN/Infinity first`);
+  }
   k.x.ae_seed(k.ctx, seed);
   k.x.ae_add_noise(k.ctx, p, x.length, std, lo, hi);
   return k.f32(p, x.length).slice();
@@ -253,12 +257,12 @@ export class Autoencoder {
       at += n * 4;
     }
     // a matching checksum proves integrity, not sense: the values must be ones a model can hold
-    const bad = ae.invalidValue(k, k.params, k.state, norm);
+    k.paramsChanged();
+    const bad = ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
     if (bad) {
       ae.dispose();
       throw new AutoencoderError(`the model file is corrupted: ${bad}`);
     }
-    k.paramsChanged();
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
     ae.meta = h.metadata;
@@ -312,7 +316,7 @@ export class Autoencoder {
     if (typeof m !== 'object' || Array.isArray(m) || m instanceof ArrayBuffer || ArrayBuffer.isView(m)) {
       throw new AutoencoderError(`metadata must be a plain JSON object or null, got ${describe(m)}`);
     }
-    let text: string;
+    let text: string | undefined;
     try {
       text = JSON.stringify(m, (_key, v: unknown) => {
         if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`metadata holds ${describe(v)}, which JSON cannot carry: use finite numbers or strings`);
@@ -323,8 +327,13 @@ export class Autoencoder {
       if (e instanceof AutoencoderError) throw e;
       throw new AutoencoderError(`metadata cannot be written as JSON (${(e as Error).message}): use plain objects, arrays, strings, finite numbers, booleans and null`);
     }
+    // a toJSON() (a Date, a boxed number, a user's class) may turn the object into something else
+    const parsed: unknown = text === undefined ? undefined : JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new AutoencoderError(`metadata must be a plain JSON object or null, got ${describe(m)}, which JSON writes as ${text === undefined ? 'nothing' : describe(parsed)}`);
+    }
     if (text.length > 1 << 20) throw new AutoencoderError(`metadata is ${text.length} characters of JSON, more than the 1 MiB limit: keep large data in a file of its own`);
-    this.meta = JSON.parse(text) as Record<string, unknown>;
+    this.meta = parsed as Record<string, unknown>;
   }
 
   /**
@@ -647,6 +656,31 @@ export class Autoencoder {
    * Checks (in wasm) the params at `params` and the state at `state` laid out as the model's blocks,
    * and the model's normalizer when `norm`; returns what breaks the rule, or null.
    */
+  /**
+   * The second half of the value rule: finite weights whose products overflow float32 (a file edited
+   * to hold 1e30, say) make scores Infinity on ordinary rows. Rows in normalized units, what the model
+   * sees of its own data, must reconstruct with a finite error: all 0, all +2, all -2, and 13 rows of
+   * standard-normal draws (a fixed seed; the model's rng is left as it was).
+   */
+  private overflowProbe(k: Kernel): string | null {
+    const D = this.s.inputDim, R = 16;
+    const mark = k.mark();
+    try {
+      const x = k.alloc(R * D * 4), out = k.alloc(R * 4);
+      const rows = k.f32(x, 3 * D);
+      rows.fill(0, 0, D);
+      rows.fill(2, D, 2 * D);
+      rows.fill(-2, 2 * D, 3 * D);
+      k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
+      k.x.ae_score_normalized(k.ctx, x, R, out);
+      const bad = k.x.ae_find_nonfinite(out, R);
+      const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
+      return bad < 0 ? null : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
+    } finally {
+      k.release(mark);
+    }
+  }
+
   private invalidValue(k: Kernel, params: number, state: number, norm: boolean): string | null {
     const slots = this.weightSlots(k);
     const at = (ptr: number, i: number) => describe(k.f32(ptr + i * 4, 1)[0]);
@@ -707,9 +741,19 @@ export class Autoencoder {
       weights.forEach((w, i) => staged.set(w, (slots[i]!.params ? 0 : k2.nParams) + slots[i]!.off));
       const bad = this.invalidValue(k2, p, p + k2.nParams * 4, false);
       if (bad) throw new AutoencoderError(`setWeights(): ${bad}`);
+      const old = k2.alloc(total * 4);
+      k2.f32(old, k2.nParams).set(k2.paramsView());
+      k2.f32(old + k2.nParams * 4, k2.nState).set(k2.stateView());
       k2.paramsView().set(k2.f32(p, k2.nParams));
       k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
       k2.paramsChanged();
+      const overflow = this.overflowProbe(k2);
+      if (overflow) {
+        k2.paramsView().set(k2.f32(old, k2.nParams));
+        k2.stateView().set(k2.f32(old + k2.nParams * 4, k2.nState));
+        k2.paramsChanged();
+        throw new AutoencoderError(`setWeights(): ${overflow}; the weights are as they were`);
+      }
     });
   }
 

@@ -13,7 +13,7 @@ export type Exports = Awaited<ReturnType<typeof instantiate>>;
 /** The export list of assembly/abi.ts; a test compares it with the compiled module. */
 export const ABI_EXPORTS = [
   'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
-  'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
+  'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_score_normalized', 'ae_norm_fit', 'ae_norm_apply',
   'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
   'ae_loss_backward',
@@ -370,6 +370,14 @@ export class Kernel {
   }
   /** True while some call holds I/O memory (a fit in progress): capacity must not move then. */
   get ioBusy(): boolean { return this.ioTop !== this.ioBase; }
+
+  /** n standard-normal floats at ptr drawn from `seed`, leaving the model's own rng state as it was. */
+  normalFill(ptr: number, n: number, seed: number): void {
+    const state = this.u8(this.ctx + C.RNG, 16).slice();
+    this.x.ae_seed(this.ctx, seed);
+    this.x.ae_rng_fill(this.ctx, ptr, n, 1);
+    this.u8(this.ctx + C.RNG, 16).set(state);
+  }
 
   // ---- param block ----
   paramsView(): Float32Array { return this.f32(this.params, this.nParams); }

@@ -63,10 +63,12 @@ describe('fit checks every weight and state value after each epoch', () => {
 
   it('a batchNorm moving variance that overflows while the loss stays finite is divergence: fit rejects naming it, and the model is as before', async () => {
     // weights of 1e20 before the batchNorm: its batch variance overflows float32, the normalized output
-    // (and so the loss) stays finite; before the check, fit() resolved and save() wrote a file load() refused
+    // (and so the loss) stays finite; before the check, fit() resolved and save() wrote a file load() refused.
+    // gamma 0 keeps the model's output finite at setWeights() time (the overflow rule), whatever it is fed
     const ae = await Autoencoder.create(spec);
     const w = ae.getWeights();
     w[0] = w[0]!.map((v) => v * 1e20);
+    w[2]!.fill(0);
     ae.setWeights(w);
     const before = ae.save();
     const e = await rejected(() => ae.fit(x, { epochs: 3, validationSplit: 0, earlyStopping: false }));
@@ -428,5 +430,72 @@ describe('while fit() runs', () => {
     await quiet.fit(x, { ...fitOpts, epochs: 3 });
     expect(ae.save()).toEqual(quiet.save());
     ae.setWeights(ae.getWeights()); // after fit: allowed again
+  });
+});
+
+// ---- overflow: finite data, finite weights, infinite products --------------------------------------------
+
+describe('overflow', () => {
+  const spec: AutoencoderSpec = { inputDim: 4, layers: [3, 2], seed: 5 };
+  // W1 [4][3] all 2: a row [+big, -big, +big, -big] sums +Infinity and -Infinity into every hidden unit
+  const twos = async () => {
+    const ae = await Autoencoder.create(spec);
+    const w = ae.getWeights();
+    w[0]!.fill(2);
+    ae.setWeights(w);
+    return ae;
+  };
+
+  it('score() of a finite row whose error overflows is +Infinity, never NaN (Inf - Inf inside the network)', async () => {
+    const ae = await twos();
+    const s = ae.score(Float32Array.of(3.4e38, -3.4e38, 3.4e38, -3.4e38, 1e30, 1e30, 1e30, 1e30, 0.5, -0.5, 0.25, 1));
+    expect(s[0]).toBe(Infinity);
+    expect(s[1]).toBe(Infinity);
+    expect(Number.isFinite(s[2]!)).toBe(true);
+    ae.threshold = 10;
+    expect(Array.from(ae.detect(Float32Array.of(3.4e38, -3.4e38, 3.4e38, -3.4e38)))).toEqual([1]);
+  });
+
+  it('load() refuses a file whose finite weights overflow on rows of the model\'s own units (re-sealed CRC); the intact file loads', async () => {
+    const ae = await Autoencoder.create({ inputDim: 4, layers: [3, 2], loss: 'bce', normalize: 'minmax', seed: 4 });
+    await ae.fit(Float32Array.from({ length: 96 }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.7)), { epochs: 2 });
+    const bytes = ae.save();
+    const f = parseFile(bytes);
+    const at = bytes.length - 4 - 4 * f.floats.length;
+    const bad = bytes.slice();
+    // W2 [3][2]: value (1, 1) sits after the normalizer (8), W1 (12) and b1 (3): float 8 + 15 + 3
+    new DataView(bad.buffer).setFloat32(at + 4 * 26, -3.4e38, true);
+    expectMessage(await rejected(() => Autoencoder.load(fixCrc(bad))), /the model file is corrupted: its weights overflow float32: .* in normalized units reconstructs with an infinite error/);
+    expect((await Autoencoder.load(bytes)).score(Float32Array.of(0.5, 0.5, 0.5, 0.5))[0]).toBe(ae.score(Float32Array.of(0.5, 0.5, 0.5, 0.5))[0]);
+  });
+
+  it('setWeights() refuses weights that overflow, with the same words, and leaves the model as it was', async () => {
+    const ae = await Autoencoder.create(spec);
+    const x = Float32Array.of(0.1, -0.2, 0.3, 0.4);
+    const before = ae.score(x), weights = ae.getWeights();
+    const huge = ae.getWeights();
+    huge[0]!.fill(1e30);
+    huge[2]!.fill(1e30);
+    expectMessage(caught(() => ae.setWeights(huge)), /^setWeights\(\): its weights overflow float32: .*; the weights are as they were$/);
+    expect(ae.score(x)).toEqual(before);
+    expect(ae.getWeights()).toEqual(weights);
+    ae.setWeights(ae.getWeights().map((w) => w.map((v) => v * 1.5))); // ordinary weights still go in
+  });
+
+  it('metadata whose toJSON() gives no object (a Date, a boxed number, undefined) is refused, not saved as a file load() refuses', async () => {
+    const ae = await Autoencoder.create(spec);
+    ae.metadata = { keep: 1 };
+    for (const m of [new Date(0), new Number(2), { toJSON: () => undefined }, { toJSON: () => [1] }]) {
+      expectMessage(caught(() => { ae.metadata = m as never; }), /^metadata must be a plain JSON object or null, got .*, which JSON writes as /);
+    }
+    expect(ae.metadata).toEqual({ keep: 1 });
+    ae.metadata = { when: new Date(0) } as never; // inside an object a Date is a string, as JSON has it
+    expect((await Autoencoder.load(ae.save())).metadata).toEqual({ when: '1970-01-01T00:00:00.000Z' });
+  });
+
+  it('addNoise() refuses NaN, Infinity and float64 values beyond float32, as every data call does', async () => {
+    expectMessage(await rejected(() => addNoise(Float64Array.of(0, NaN), { std: 0.1 })), /^addNoise\(\): x has NaN at index 1: values must be finite float32/);
+    expectMessage(await rejected(() => addNoise(Float64Array.of(1e300), { std: 0.1 })), /^addNoise\(\): x has 1e\+300 at index 0/);
+    expectMessage(await rejected(() => addNoise(Float32Array.of(1, -Infinity), { std: 0.1 })), /x has -Infinity at index 1/);
   });
 });
