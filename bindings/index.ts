@@ -764,3 +764,4 @@ export class Autoencoder {
     collected?.unregister(this);
   }
 }
+export { SeriesDetector, type SeriesOptions, type SeriesError } from './series.js';
