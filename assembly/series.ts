@@ -36,6 +36,7 @@ export const S_MINHIST = 108;  // i32 averaged errors needed before the likeliho
 export const S_SPATIAL = 112;  // f32 spatial tolerance: a value beyond [min, max] by this fraction of the range scores 1 (< 0: off)
 export const S_ERRMODE = 116;  // i32 0: window mean squared error, 1: last point's squared error, 2: log(1e-4 + window MSE)
 export const S_SDFLOOR = 120;  // f32 the likelihood's spread is at least this fraction of |mean| of the history
+export const S_SUP = 124;      // i32 K: a score that does not exceed the largest of the K before it is halved (0: off)
 export const S_BYTES = 128;
 
 // @ts-ignore: decorator
@@ -43,17 +44,15 @@ export const S_BYTES = 128;
 // @ts-ignore: decorator
 @inline function sd(st: usize, f: usize): f64 { return load<f64>(st + f); }
 
-/** Where the rings and the scratch start (bytes from st): values f32[H], errors f32[LS], averages f32[LL]; scratch. */
+/** Where the rings and the scratch start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K]; scratch. */
 // @ts-ignore: decorator
 @inline function vals_at(st: usize): usize { return st + S_BYTES; }
 // @ts-ignore: decorator
 @inline function errs_at(st: usize): usize { return vals_at(st) + (<usize>si(st, S_H) << 2); }
 // @ts-ignore: decorator
 @inline function avgs_at(st: usize): usize { return errs_at(st) + (<usize>si(st, S_LS) << 2); }
-/** Bytes of the state proper (what save() keeps). */
-export function series_state_bytes(st: usize): i32 {
-  return <i32>(avgs_at(st) + (<usize>si(st, S_LL) << 2) - st);
-}
+// @ts-ignore: decorator
+@inline function sups_at(st: usize): usize { return avgs_at(st) + (<usize>si(st, S_LL) << 2); }
 
 /**
  * ln Q(z), the log upper-tail probability of the standard normal, Q(z) = erfc(z / sqrt 2) / 2, with
@@ -219,6 +218,15 @@ export function series_push(ctx: usize, st: usize, vals: usize, n: i32, out: usi
     store<f64>(st + S_ESQ, eq);
     store<i32>(st + S_EN, e + 1);
     if (spatial) score = 1;
+    // one alarm per episode: a score that is no new high over the last K points counts half
+    const K = si(st, S_SUP);
+    if (K > 0) {
+      const sups = sups_at(st);
+      let top: f32 = 0;
+      for (let j = 0; j < min(e, K); j++) top = max(top, load<f32>(sups + (<usize>j << 2)));
+      store<f32>(sups + (<usize>(e % K) << 2), score);
+      if (score <= top) score *= 0.5;
+    }
     store<f32>(out + (<usize>i << 2), score);
   }
 }

@@ -29,16 +29,18 @@ export interface SeriesOptions {
   learningRate?: number;
   /** Errors averaged before the likelihood (HTM's short window). Default 10. */
   shortAverage?: number;
-  /** Averaged errors the likelihood's mean and spread are taken over. Default 2000. */
+  /** Averaged errors the likelihood's mean and spread are taken over. Default 8000. */
   likelihoodHistory?: number;
   /** Averaged errors needed before scores leave 0. Default 100. */
   minHistory?: number;
   /** A value beyond the range seen so far by this fraction of the range scores 1 (negative: off). Default 0.05. */
   spatialTolerance?: number;
-  /** Error of a window: 'window' (mean squared), 'last' (the newest point's squared error), 'logWindow'. Default 'window'. */
+  /** Error of a window: 'window' (mean squared), 'last' (the newest point's squared error), 'logWindow' (ln(1e-4 + window MSE)). Default 'logWindow'. */
   error?: SeriesError;
   /** The likelihood's spread is at least this fraction of the mean averaged error. Default 0. */
   spreadFloor?: number;
+  /** One alarm per episode: a score that is no new high over this many points before it is halved (0: off). Default 600. */
+  suppress?: number;
   /** Seed of the weights and the shuffling. Default 1. */
   seed?: number;
 }
@@ -48,8 +50,8 @@ type Resolved = Required<SeriesOptions>;
 
 const DEFAULTS: Resolved = {
   window: 32, layers: [16, 4], warmup: 128, retrainEvery: 256, history: 2048, trainWindows: 1024, firstEpochs: 30,
-  epochs: 5, learningRate: 0.001, shortAverage: 10, likelihoodHistory: 2000, minHistory: 100, spatialTolerance: 0.05,
-  error: 'window', spreadFloor: 0, seed: 1,
+  epochs: 5, learningRate: 0.001, shortAverage: 10, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
+  error: 'logWindow', spreadFloor: 0, suppress: 600, seed: 1,
 };
 const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
@@ -57,7 +59,7 @@ const BATCH = 32;
 // state block (assembly/series.ts S_*): i32 fields by byte offset
 const S = {
   MEAN: 0, STD: 8, MIN: 16, MAX: 24, ESUM: 32, ESQ: 40, SSUM: 48, COUNT: 56, W: 60, H: 64, NTRAIN: 68, EP0: 72, EP: 76, CAD: 80,
-  WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, BYTES: 128,
+  WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124, BYTES: 128,
 } as const;
 // context fields the optimizer carries between trainings (assembly/arena.ts): step, then beta powers and the rng
 const CTX_STEP = 84, CTX_B1T = 120, CTX_RNG_END = 152;
@@ -81,6 +83,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('spatialTolerance', r.spatialTolerance, -1, 1e6);
   checkName('error', r.error, ERRORS);
   checkNumber('spreadFloor', r.spreadFloor, 0, 1e6);
+  checkNumber('suppress', r.suppress, 0, 1 << 16, true);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
 }
@@ -127,7 +130,7 @@ export class SeriesDetector {
     const k = this.k;
     k.setOptimizer(OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
     k.x.ae_optimizer_reset(k.ctx);
-    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory);
+    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress);
     // held for the detector's life (never released): the state, then the training scratch
     this.st = k.alloc(this.stateBytes);
     this.scratch = k.alloc(4 * Math.max(o.trainWindows * o.window + o.trainWindows, 2 * o.window + 8));
@@ -135,7 +138,7 @@ export class SeriesDetector {
     const set: [number, number][] = [
       [S.W, o.window], [S.H, o.history], [S.NTRAIN, o.trainWindows], [S.EP0, o.firstEpochs], [S.EP, o.epochs],
       [S.CAD, o.retrainEvery], [S.WARM, o.warmup], [S.BATCH, BATCH], [S.LS, o.shortAverage], [S.LL, o.likelihoodHistory],
-      [S.NEXT, o.warmup], [S.MINHIST, o.minHistory], [S.ERRMODE, ERRORS.indexOf(o.error)],
+      [S.NEXT, o.warmup], [S.MINHIST, o.minHistory], [S.ERRMODE, ERRORS.indexOf(o.error)], [S.SUP, o.suppress],
     ];
     for (const [f, v] of set) k.setI32(this.st + f, v);
     k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
@@ -305,7 +308,7 @@ export class SeriesDetector {
         at += b;
       }
       const fdv = new DataView(fresh.buffer);
-      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR]) {
+      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP]) {
         if (k.getI32(d.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
       }
       const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT);
