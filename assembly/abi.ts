@@ -13,6 +13,7 @@ import { rng_normal, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
 import { eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
+import { series_check, series_likelihood, series_push } from './series';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
 export function ae_abi_version(): i32 { return 3; }
@@ -148,3 +149,14 @@ export function ae_loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out:
 export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fused: i32): void {
   loss_backward(loss, d, p, t, n, fused != 0);
 }
+
+// streaming time series (series.ts; the state block layout is mirrored in bindings/series.ts)
+
+/** Scores n points vals f64[n] into out f32[n] with the series state at st, training the model in ctx as it goes. */
+export function ae_series_push(ctx: usize, st: usize, vals: usize, n: i32, out: usize, scratch: usize): void { series_push(ctx, st, vals, n, out, scratch); }
+
+/** -1, or 2i when vals[i] is not a finite float32, or 2i+1 when times[i] is not finite or before the previous (last before 0). */
+export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 { return series_check(vals, times, n, hasTime, last); }
+
+/** The calibrated score of averaged error a under a history (sum s, sum of squares q, n values, spread floor). */
+export function ae_series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f32 { return series_likelihood(a, s, q, n, floor); }

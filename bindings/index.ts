@@ -808,3 +808,4 @@ export class Autoencoder {
     collected?.unregister(this);
   }
 }
+export { SeriesDetector, type SeriesOptions, type SeriesError } from './series.js';

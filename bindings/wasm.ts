@@ -16,7 +16,7 @@ export const ABI_EXPORTS = [
   'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_score_normalized', 'ae_norm_fit', 'ae_norm_apply',
   'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
-  'ae_loss_backward',
+  'ae_loss_backward', 'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
 ] as const;
 export const ABI_VERSION = 3;
 

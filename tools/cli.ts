@@ -25,6 +25,7 @@ import {
   ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
   type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
+import { runSeries } from './series-cli.js';
 import {
   AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
   type ColumnChoice, type Layout, type StreamOptions,
@@ -782,6 +783,15 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .argument('<model.ae>', 'a model saved by train')
     .option('--json', 'machine-readable output')
     .action((model: string, o: { json?: boolean }) => info(model, o));
+
+  program.command('series')
+    .description('stream a time series through a SeriesDetector and write each point\'s anomaly score in [0, 1]')
+    .argument('<data.csv>', 'CSV with a header, one point per row, in time order')
+    .requiredOption('--value <column>', 'the column holding the metric')
+    .option('--time <column>', 'the column holding the time (YYYY-MM-DD HH:MM:SS read as UTC, ISO 8601, or ms since the epoch)')
+    .option('-o, --output <file>', 'CSV to write: time,value,score (default: stdout)')
+    .option('-q, --quiet', 'no progress bar or summary on stderr')
+    .action((file: string, o: { value: string; time?: string; output?: string; quiet?: boolean }) => runSeries(file, o));
 
   return program;
 }

@@ -1,0 +1,232 @@
+// series.ts: streaming anomaly scoring of one time series with the model's autoencoder, whole
+// calls in wasm: each point goes into a ring of recent values, the autoencoder reconstructs the
+// window ending at it (values standardised by the normaliser frozen at the last training), its
+// reconstruction error goes through an anomaly likelihood like HTM's (a short moving average of
+// errors, its tail probability under the mean and spread of recent averages, log-scaled to [0, 1]),
+// and at a fixed cadence the autoencoder is retrained on the windows of the recent history.
+// Not here: argument checks (bindings/series.ts validates before calling), time handling.
+// Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history.
+
+import { C_NLAYERS, ci } from './arena';
+import { f32_exp_scalar, f32_log_scalar } from './math';
+import { infer, train_epoch } from './train';
+
+// state block: byte offsets (f64 fields, then i32/f32), then the rings; the scratch after it is not state
+export const S_MEAN = 0;       // f64 normaliser shift, frozen at the last training
+export const S_STD = 8;        // f64 normaliser scale
+export const S_MIN = 16;       // f64 smallest value seen
+export const S_MAX = 24;       // f64 largest value seen
+export const S_ESUM = 32;      // f64 sum of the averaged errors in the likelihood history
+export const S_ESQ = 40;       // f64 sum of their squares
+export const S_SSUM = 48;      // f64 sum of the errors in the short ring
+export const S_COUNT = 56;     // i32 points seen
+export const S_W = 60;         // i32 window length W
+export const S_H = 64;         // i32 values kept H (>= W)
+export const S_NTRAIN = 68;    // i32 most windows per training N
+export const S_EP0 = 72;       // i32 epochs of the first training
+export const S_EP = 76;        // i32 epochs of each retraining
+export const S_CAD = 80;       // i32 points between trainings
+export const S_WARM = 84;      // i32 points before the first training (scores 0 until then)
+export const S_BATCH = 88;     // i32 minibatch rows (<= the model's capacity)
+export const S_LS = 92;        // i32 short moving-average length LS
+export const S_LL = 96;        // i32 likelihood history length LL
+export const S_EN = 100;       // i32 averaged errors recorded so far
+export const S_NEXT = 104;     // i32 point count at which the next training runs
+export const S_MINHIST = 108;  // i32 averaged errors needed before the likelihood scores (0 until then)
+export const S_SPATIAL = 112;  // f32 spatial tolerance: a value beyond [min, max] by this fraction of the range scores 1 (< 0: off)
+export const S_ERRMODE = 116;  // i32 0: window mean squared error, 1: last point's squared error, 2: log(1e-4 + window MSE)
+export const S_SDFLOOR = 120;  // f32 the likelihood's spread is at least this fraction of |mean| of the history
+export const S_SUP = 124;      // i32 K: a score that does not exceed the largest of the K before it is halved (0: off)
+export const S_BYTES = 128;
+
+// @ts-ignore: decorator
+@inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
+// @ts-ignore: decorator
+@inline function sd(st: usize, f: usize): f64 { return load<f64>(st + f); }
+
+/** Where the rings and the scratch start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K]; scratch. */
+// @ts-ignore: decorator
+@inline function vals_at(st: usize): usize { return st + S_BYTES; }
+// @ts-ignore: decorator
+@inline function errs_at(st: usize): usize { return vals_at(st) + (<usize>si(st, S_H) << 2); }
+// @ts-ignore: decorator
+@inline function avgs_at(st: usize): usize { return errs_at(st) + (<usize>si(st, S_LS) << 2); }
+// @ts-ignore: decorator
+@inline function sups_at(st: usize): usize { return avgs_at(st) + (<usize>si(st, S_LL) << 2); }
+
+/**
+ * ln Q(z), the log upper-tail probability of the standard normal, Q(z) = erfc(z / sqrt 2) / 2, with
+ * erfc from Numerical Recipes (2nd ed., 6.2, erfcc: erfc(x) = t exp(P(t) - x^2), t = 1 / (1 + x / 2),
+ * fractional error < 1.2e-7 everywhere). For z >= 0 the log is taken of the product's factors, so
+ * it neither underflows nor saturates however far out z is. The polynomial in f64, exp/log in f32.
+ */
+export function normal_log_tail(z: f64): f64 {
+  const x = z * 0.7071067811865476;
+  const ax = abs(x);
+  const t = 1.0 / (1.0 + 0.5 * ax);
+  const p = -ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  if (x >= 0) return <f64>f32_log_scalar(<f32>(0.5 * t)) + p;
+  return <f64>f32_log_scalar(<f32>(1.0 - 0.5 * t * <f64>f32_exp_scalar(<f32>p)));
+}
+
+/** ln(1e5): the score is 0.5 where the tail probability is 1e-5 (HTM's log likelihood is 0.5 there too). */
+const HALF_AT: f64 = 11.512925464970229;
+
+/**
+ * The calibrated score of an averaged error `a` against a history with sum `s`, sum of squares `q`
+ * over `n` values: z = (a - mean) / max(std, floor |mean|, 1e-6), L = -ln Q(z), score L / (L + ln 1e5)
+ * in [0, 1): a monotone map of the tail probability, like HTM's log likelihood, without its
+ * saturation at Q = 1e-10 (ties at the top would blind a threshold).
+ */
+export function series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f32 {
+  const mean = s / <f64>n;
+  const v = max(q / <f64>n - mean * mean, 0.0);
+  const sd = max(max(sqrt(v), floor * abs(mean)), 1e-6);
+  const L = max(-normal_log_tail((a - mean) / sd), 0.0);
+  return <f32>(L / (L + HALF_AT));
+}
+
+/** Scalar check over n f64 values (and times when hasTime): -1 if fine, else 2i (value i not a finite float32) or 2i+1 (time i not finite or before the previous). */
+export function series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 {
+  let prev = last;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(vals + (<usize>i << 3));
+    if (!(abs(v) <= 3.4028234663852886e38)) return 2 * i;
+    if (hasTime != 0) {
+      const t = load<f64>(times + (<usize>i << 3));
+      if (!(t >= prev) || !isFinite(t)) return 2 * i + 1;
+      prev = t;
+    }
+  }
+  return -1;
+}
+
+/** Standardises the W values ending at count c (exclusive) into dst, clamped to +-1e6. */
+function window_into(st: usize, c: i32, dst: usize): void {
+  const W = si(st, S_W), H = si(st, S_H);
+  const mean = sd(st, S_MEAN), inv = 1.0 / sd(st, S_STD);
+  const vals = vals_at(st);
+  for (let j = 0; j < W; j++) {
+    const v = <f64>load<f32>(vals + (<usize>((c - W + j) % H) << 2));
+    store<f32>(dst + (<usize>j << 2), <f32>min(max((v - mean) * inv, -1e6), 1e6));
+  }
+}
+
+/** (Re)trains on the windows of the kept history: refits the normaliser, then epochs over at most N windows. */
+function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void {
+  const c = si(st, S_COUNT), W = si(st, S_W), H = si(st, S_H);
+  const kept = min(c, H);
+  const vals = vals_at(st);
+  // normaliser: mean and std of the kept values (std floored so a flat series stays finite)
+  let s: f64 = 0, q: f64 = 0;
+  for (let i = c - kept; i < c; i++) s += <f64>load<f32>(vals + (<usize>(i % H) << 2));
+  const mean = s / <f64>kept;
+  for (let i = c - kept; i < c; i++) {
+    const d = <f64>load<f32>(vals + (<usize>(i % H) << 2)) - mean;
+    q += d * d;
+  }
+  const std = max(sqrt(q / <f64>kept), max(1e-4 * abs(mean), 1e-8));
+  store<f64>(st + S_MEAN, mean);
+  store<f64>(st + S_STD, std);
+  const m = min(kept - W + 1, si(st, S_NTRAIN));
+  const x = scratch, perm = scratch + (<usize>(m * W) << 2);
+  for (let r = 0; r < m; r++) {
+    window_into(st, c - m + 1 + r, x + (<usize>(r * W) << 2));
+    store<i32>(perm + (<usize>r << 2), r);
+  }
+  const epochs = first ? si(st, S_EP0) : si(st, S_EP);
+  for (let e = 0; e < epochs; e++) train_epoch(ctx, x, x, m, perm, 1, si(st, S_BATCH));
+}
+
+/**
+ * Scores n points: vals f64[n] in, out f32[n] scores in [0, 1]. Each point's score depends only on
+ * it and the points before it (trainings run before the point that triggers them is scored, on
+ * windows that end at it at the latest). scratch: max(N * W + N, 2 W + 8) floats, free between calls.
+ */
+export function series_push(ctx: usize, st: usize, vals: usize, n: i32, out: usize, scratch: usize): void {
+  const W = si(st, S_W), H = si(st, S_H), LS = si(st, S_LS), LL = si(st, S_LL);
+  const ring = vals_at(st), errs = errs_at(st), avgs = avgs_at(st);
+  const last = ci(ctx, C_NLAYERS) - 1;
+  const tol = <f64>load<f32>(st + S_SPATIAL);
+  const mode = si(st, S_ERRMODE);
+  const floor = <f64>load<f32>(st + S_SDFLOOR);
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(vals + (<usize>i << 3));
+    const c = si(st, S_COUNT);
+    store<f32>(ring + (<usize>(c % H) << 2), <f32>v);
+    store<i32>(st + S_COUNT, c + 1);
+    // the spatial check against the range seen before this point
+    let spatial = false;
+    const lo = sd(st, S_MIN), hi = sd(st, S_MAX);
+    if (c >= si(st, S_WARM) && tol >= 0) {
+      const span = hi - lo;
+      if (span > 0 && (v > hi + tol * span || v < lo - tol * span)) spatial = true;
+    }
+    const fv = <f64>(<f32>v);
+    if (c == 0 || fv < lo) store<f64>(st + S_MIN, fv);
+    if (c == 0 || fv > hi) store<f64>(st + S_MAX, fv);
+    if (c + 1 < si(st, S_WARM)) {
+      store<f32>(out + (<usize>i << 2), 0);
+      continue;
+    }
+    if (c + 1 >= si(st, S_NEXT)) {
+      series_train(ctx, st, scratch, c + 1 == si(st, S_WARM));
+      store<i32>(st + S_NEXT, c + 1 + si(st, S_CAD));
+    }
+    // the reconstruction error of the window ending at this point
+    const x = scratch, y = scratch + (<usize>(W + 4) << 2);
+    window_into(st, c + 1, x);
+    infer(ctx, x, 1, 0, last, y, 0);
+    let err: f64 = 0;
+    if (mode == 1) {
+      const d = <f64>load<f32>(y + (<usize>(W - 1) << 2)) - <f64>load<f32>(x + (<usize>(W - 1) << 2));
+      err = d * d;
+    } else {
+      for (let j = 0; j < W; j++) {
+        const d = <f64>load<f32>(y + (<usize>j << 2)) - <f64>load<f32>(x + (<usize>j << 2));
+        err += d * d;
+      }
+      err /= <f64>W;
+      if (mode == 2) err = <f64>f32_log_scalar(<f32>(err + 1e-4));
+    }
+    // short moving average of the errors (a ring of LS; the first LS - 1 average fewer)
+    const e = si(st, S_EN);
+    const k = e % LS;
+    let ssum = sd(st, S_SSUM);
+    if (e >= LS) ssum -= <f64>load<f32>(errs + (<usize>k << 2));
+    const ef = <f32>err;
+    store<f32>(errs + (<usize>k << 2), ef);
+    ssum += <f64>ef;
+    store<f64>(st + S_SSUM, ssum);
+    const avg = <f32>(ssum / <f64>min(e + 1, LS));
+    // its likelihood under the history of averages before it, then it joins the history
+    const have = min(e, LL);
+    let score: f32 = 0;
+    if (have >= si(st, S_MINHIST)) score = series_likelihood(<f64>avg, sd(st, S_ESUM), sd(st, S_ESQ), have, floor);
+    const slot = avgs + (<usize>(e % LL) << 2);
+    let es = sd(st, S_ESUM), eq = sd(st, S_ESQ);
+    if (e >= LL) {
+      const old = <f64>load<f32>(slot);
+      es -= old;
+      eq -= old * old;
+    }
+    store<f32>(slot, avg);
+    es += <f64>avg;
+    eq += <f64>avg * <f64>avg;
+    store<f64>(st + S_ESUM, es);
+    store<f64>(st + S_ESQ, eq);
+    store<i32>(st + S_EN, e + 1);
+    if (spatial) score = 1;
+    // one alarm per episode: a score that is no new high over the last K points counts half
+    const K = si(st, S_SUP);
+    if (K > 0) {
+      const sups = sups_at(st);
+      let top: f32 = 0;
+      for (let j = 0; j < min(e, K); j++) top = max(top, load<f32>(sups + (<usize>j << 2)));
+      store<f32>(sups + (<usize>(e % K) << 2), score);
+      if (score <= top) score *= 0.5;
+    }
+    store<f32>(out + (<usize>i << 2), score);
+  }
+}

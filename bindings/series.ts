@@ -1,0 +1,329 @@
+// series.ts: SeriesDetector, streaming anomaly scores for one metric stream. TypeScript checks
+// arguments, keeps the time rule and writes the state file; every number (window standardisation,
+// training, reconstruction errors, the likelihood) is computed by assembly/series.ts inside the
+// wasm memory of one dense autoencoder, one call per push()/pushMany().
+
+import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
+import { Autoencoder, type CreateOptions } from './index.js';
+import { OPT_IDS, type Kernel } from './wasm.js';
+
+/** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
+export interface SeriesOptions {
+  /** Points per window the autoencoder reconstructs. Default 32. */
+  window?: number;
+  /** Encoder widths (the decoder mirrors them), the last the bottleneck. Default [16, 4]. */
+  layers?: number[];
+  /** Points before the first training; they score 0. Default 128. */
+  warmup?: number;
+  /** Points between retrainings. Default 256. */
+  retrainEvery?: number;
+  /** Recent values kept (training windows are cut from them; >= window). Default 2048. */
+  history?: number;
+  /** Most windows per training (the most recent). Default 1024. */
+  trainWindows?: number;
+  /** Epochs of the first training. Default 30. */
+  firstEpochs?: number;
+  /** Epochs of each retraining (it continues from the current weights). Default 5. */
+  epochs?: number;
+  /** Adam learning rate. Default 0.001. */
+  learningRate?: number;
+  /** Errors averaged before the likelihood (HTM's short window). Default 10. */
+  shortAverage?: number;
+  /** Averaged errors the likelihood's mean and spread are taken over. Default 8000. */
+  likelihoodHistory?: number;
+  /** Averaged errors needed before scores leave 0. Default 100. */
+  minHistory?: number;
+  /** A value beyond the range seen so far by this fraction of the range scores 1 (negative: off). Default 0.05. */
+  spatialTolerance?: number;
+  /** Error of a window: 'window' (mean squared), 'last' (the newest point's squared error), 'logWindow' (ln(1e-4 + window MSE)). Default 'logWindow'. */
+  error?: SeriesError;
+  /** The likelihood's spread is at least this fraction of the mean averaged error. Default 0. */
+  spreadFloor?: number;
+  /** One alarm per episode: a score that is no new high over this many points before it is halved (0: off). Default 600. */
+  suppress?: number;
+  /** Seed of the weights and the shuffling. Default 1. */
+  seed?: number;
+}
+export type SeriesError = 'window' | 'last' | 'logWindow';
+const ERRORS: SeriesError[] = ['window', 'last', 'logWindow'];
+type Resolved = Required<SeriesOptions>;
+
+const DEFAULTS: Resolved = {
+  window: 32, layers: [16, 4], warmup: 128, retrainEvery: 256, history: 2048, trainWindows: 1024, firstEpochs: 30,
+  epochs: 5, learningRate: 0.001, shortAverage: 10, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
+  error: 'logWindow', spreadFloor: 0, suppress: 600, seed: 1,
+};
+const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
+const BATCH = 32;
+
+// state block (assembly/series.ts S_*): i32 fields by byte offset
+const S = {
+  MEAN: 0, STD: 8, MIN: 16, MAX: 24, ESUM: 32, ESQ: 40, SSUM: 48, COUNT: 56, W: 60, H: 64, NTRAIN: 68, EP0: 72, EP: 76, CAD: 80,
+  WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124, BYTES: 128,
+} as const;
+// context fields the optimizer carries between trainings (assembly/arena.ts): step, then beta powers and the rng
+const CTX_STEP = 84, CTX_B1T = 120, CTX_RNG_END = 152;
+
+function resolve(o: SeriesOptions | undefined): Resolved {
+  if (o === undefined) return { ...DEFAULTS, layers: [...DEFAULTS.layers] };
+  checkKeys('SeriesDetector.create() options', o, KEYS);
+  const r: Resolved = { ...DEFAULTS, ...o, layers: [...(o.layers ?? DEFAULTS.layers)] };
+  checkNumber('window', r.window, 2, 1024, true);
+  checkArray('layers', r.layers, '[16, 4]', 1, 8).forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, 1024, true));
+  checkNumber('history', r.history, r.window, 1 << 20, true);
+  checkNumber('warmup', r.warmup, r.window, r.history, true);
+  checkNumber('retrainEvery', r.retrainEvery, 1, 1 << 30, true);
+  checkNumber('trainWindows', r.trainWindows, 1, 1 << 16, true);
+  checkNumber('firstEpochs', r.firstEpochs, 0, 10000, true);
+  checkNumber('epochs', r.epochs, 0, 10000, true);
+  checkNumber('learningRate', r.learningRate, 1e-8, 10);
+  checkNumber('shortAverage', r.shortAverage, 1, 1 << 16, true);
+  checkNumber('likelihoodHistory', r.likelihoodHistory, 2, 1 << 20, true);
+  checkNumber('minHistory', r.minHistory, 1, r.likelihoodHistory, true);
+  checkNumber('spatialTolerance', r.spatialTolerance, -1, 1e6);
+  checkName('error', r.error, ERRORS);
+  checkNumber('spreadFloor', r.spreadFloor, 0, 1e6);
+  checkNumber('suppress', r.suppress, 0, 1 << 16, true);
+  checkNumber('seed', r.seed, 0, 0xffffffff, true);
+  return r;
+}
+
+/** Values (and times) as a Float64Array, or a clear error naming the argument. */
+function asF64(what: string, x: unknown): Float64Array {
+  if (x instanceof Float64Array) return x;
+  if (Array.isArray(x)) {
+    const hole = holeIn(x);
+    if (hole >= 0) throw new AutoencoderError(`${what} has a hole at index ${hole}: pass a dense array of numbers`);
+    const bad = x.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) throw new AutoencoderError(`${what}[${bad}] must be a number, got ${describe(x[bad])}`);
+    return Float64Array.from(x as number[]);
+  }
+  if (x instanceof Float32Array) return Float64Array.from(x);
+  throw new AutoencoderError(`${what} must be a number[] or Float64Array, got ${describe(x)}`);
+}
+
+const MAGIC = 0x44534541; // 'AESD' little-endian
+const FILE_VERSION = 1;
+
+/**
+ * Streaming anomaly scores for one time series, learned as it goes: the first `warmup` points score
+ * 0, then a dense autoencoder over the last `window` points is trained (and retrained every
+ * `retrainEvery` points) on the recent history, and each point's reconstruction error becomes a
+ * calibrated score in [0, 1] (a log-scaled tail probability under the recent errors, as HTM's
+ * anomaly likelihood), so one threshold serves every series. Causal, deterministic, resumable.
+ */
+export class SeriesDetector {
+  private readonly ae: Autoencoder;
+  private readonly k: Kernel;
+  private readonly o: Resolved;
+  private readonly st: number;
+  private readonly scratch: number;
+  private readonly stateBytes: number;
+  private timed: boolean | null = null;
+  private lastTime = -Infinity;
+
+  private constructor(ae: Autoencoder, o: Resolved) {
+    this.ae = ae;
+    this.o = o;
+    // the autoencoder's kernel: the series state lives in the same wasm memory, above its arena
+    this.k = (ae as unknown as { k: Kernel }).k;
+    const k = this.k;
+    k.setOptimizer(OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
+    k.x.ae_optimizer_reset(k.ctx);
+    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress);
+    // held for the detector's life (never released): the state, then the training scratch
+    this.st = k.alloc(this.stateBytes);
+    this.scratch = k.alloc(4 * Math.max(o.trainWindows * o.window + o.trainWindows, 2 * o.window + 8));
+    k.u8(this.st, this.stateBytes).fill(0);
+    const set: [number, number][] = [
+      [S.W, o.window], [S.H, o.history], [S.NTRAIN, o.trainWindows], [S.EP0, o.firstEpochs], [S.EP, o.epochs],
+      [S.CAD, o.retrainEvery], [S.WARM, o.warmup], [S.BATCH, BATCH], [S.LS, o.shortAverage], [S.LL, o.likelihoodHistory],
+      [S.NEXT, o.warmup], [S.MINHIST, o.minHistory], [S.ERRMODE, ERRORS.indexOf(o.error)], [S.SUP, o.suppress],
+    ];
+    for (const [f, v] of set) k.setI32(this.st + f, v);
+    k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
+    k.setF32(this.st + S.SDFLOOR, o.spreadFloor);
+    k.setF64(this.st + S.STD, 1);
+  }
+
+  /**
+   * A fresh detector.
+   * @param options see {@link SeriesOptions}; all optional.
+   * @param opts where the wasm comes from, as Autoencoder.create's second argument.
+   * @throws AutoencoderError on an unknown option or one out of range.
+   */
+  static async create(options?: SeriesOptions, opts?: CreateOptions): Promise<SeriesDetector> {
+    const o = resolve(options);
+    const ae = await Autoencoder.create({ inputDim: o.window, layers: o.layers, normalize: 'none', seed: o.seed }, opts);
+    return new SeriesDetector(ae, o);
+  }
+
+  /** The options in force, defaults filled in. */
+  get options(): Required<SeriesOptions> { return { ...this.o, layers: [...this.o.layers] }; }
+  /** Points seen so far. */
+  get count(): number { return this.k.getI32(this.st + S.COUNT); }
+
+  /**
+   * Scores one point (its score depends on it and the points before it only).
+   * @param value the metric, a finite number.
+   * @param timeMs its time in milliseconds since the epoch; give it always or never. Equal times
+   * are fine, earlier than the previous point's is an error.
+   * @returns the anomaly score in [0, 1] (0 during the warm-up).
+   * @throws AutoencoderError on a non-finite value, a missing/extra time, or a time going backwards.
+   */
+  push(value: number, timeMs?: number): number {
+    if (typeof value !== 'number') throw new AutoencoderError(`push() takes a number value, got ${describe(value)}`);
+    if (timeMs !== undefined && typeof timeMs !== 'number') throw new AutoencoderError(`push() takes the time as a number of milliseconds since the epoch, got ${describe(timeMs)}`);
+    return this.pushMany([value], timeMs === undefined ? undefined : [timeMs])[0]!;
+  }
+
+  /**
+   * Scores many points in order; bit-identical to push() on each in turn.
+   * @param values the metric, number[] or Float64Array of finite numbers.
+   * @param timesMs their times (ms since the epoch), as many, non-decreasing; give them always or never.
+   * @returns a Float32Array of scores in [0, 1].
+   * @throws AutoencoderError naming the first bad point (absolute index since the start); nothing is consumed then.
+   */
+  pushMany(values: number[] | Float64Array, timesMs?: number[] | Float64Array): Float32Array {
+    const v = asF64('values', values);
+    const t = timesMs === undefined ? null : asF64('times', timesMs);
+    const n = v.length;
+    if (t && t.length !== n) throw new AutoencoderError(`times has ${t.length} entries but values has ${n}: give one time per value`);
+    if (n === 0) return new Float32Array(0);
+    const timed = t !== null;
+    if (this.timed !== null && this.timed !== timed) {
+      throw new AutoencoderError(this.timed ? `this detector was given timestamps so far: give a time with every point (point ${this.count} has none)` : `this detector was given no timestamps so far: give none now (point ${this.count} has one), or use a new detector`);
+    }
+    const k = this.k;
+    const mark = k.mark();
+    try {
+      const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, out = k.alloc(n * 4);
+      new Float64Array(k.f32(vp, 2 * n).buffer, vp, n).set(v);
+      if (t) new Float64Array(k.f32(tp, 2 * n).buffer, tp, n).set(t);
+      const bad = k.x.ae_series_check(vp, tp, n, timed ? 1 : 0, this.lastTime);
+      if (bad >= 0) {
+        const i = bad >> 1, at = this.count + i;
+        if ((bad & 1) === 0) throw new AutoencoderError(`point ${at} (values[${i}]) is ${describe(v[i])}: every value must be a finite number within the float32 range; drop or fill such points`);
+        const prev = i > 0 ? t![i - 1]! : this.lastTime;
+        throw new AutoencoderError(Number.isFinite(t![i]!)
+          ? `point ${at} (times[${i}] = ${t![i]}, ${new Date(t![i]!).toISOString()}) is earlier than the point before it (${prev}, ${new Date(prev).toISOString()}): times must not go backwards; sort the points by time`
+          : `point ${at} (times[${i}]) is ${describe(t![i])}: times must be finite milliseconds since the epoch`);
+      }
+      k.x.ae_series_push(k.ctx, this.st, vp, n, out, this.scratch);
+      this.timed = timed;
+      if (t) this.lastTime = t[n - 1]!;
+      return k.f32(out, n).slice();
+    } finally {
+      k.release(mark);
+    }
+  }
+
+  /** Blocks of the streaming state as [ptr, bytes]: weights, optimizer moments, optimizer/rng context, series state. */
+  private blocks(): [number, number][] {
+    const k = this.k;
+    const m = k.getI32(k.ctx + 28), v = k.getI32(k.ctx + 32);
+    return [
+      [k.params, k.nModel * 4], [m, k.nPadded * 4], [v, k.nPadded * 4],
+      [k.ctx + CTX_STEP, 4], [k.ctx + CTX_B1T, CTX_RNG_END - CTX_B1T], [this.st, this.stateBytes],
+    ];
+  }
+
+  /**
+   * The whole streaming state (options, weights, optimizer, rings, counters, time rule) as bytes;
+   * {@link SeriesDetector.load} continues exactly from here.
+   */
+  save(): Uint8Array {
+    const head = new TextEncoder().encode(JSON.stringify({ options: this.o, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null }));
+    const blocks = this.blocks();
+    const body = blocks.reduce((a, [, b]) => a + b, 0);
+    const size = 12 + head.length + body + 4;
+    const k = this.k;
+    const mark = k.mark();
+    try {
+      const p = k.alloc(size);
+      const dv = new DataView(k.u8(p, size).buffer, p, size);
+      dv.setUint32(0, MAGIC, true);
+      dv.setUint32(4, FILE_VERSION, true);
+      dv.setUint32(8, head.length, true);
+      k.u8(p + 12, head.length).set(head);
+      let at = 12 + head.length;
+      for (const [ptr, b] of blocks) {
+        k.u8(p + at, b).set(k.u8(ptr, b));
+        at += b;
+      }
+      new DataView(k.u8(p, size).buffer, p, size).setUint32(at, k.x.ae_crc32(p, at) >>> 0, true);
+      return k.u8(p, size).slice();
+    } finally {
+      k.release(mark);
+    }
+  }
+
+  /**
+   * A detector that continues exactly where the one that wrote `bytes` stopped.
+   * @throws AutoencoderError when the bytes are not a SeriesDetector state, are truncated or
+   * corrupted (checksum), or are from a newer format.
+   */
+  static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<SeriesDetector> {
+    if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned, got ${describe(bytes)}`);
+    const bad = (why: string) => new AutoencoderError(`the SeriesDetector state is corrupted: ${why}; save it again`);
+    if (bytes.length < 16) throw bad(`it is ${bytes.length} bytes, too short to be one`);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (dv.getUint32(0, true) !== MAGIC) throw new AutoencoderError('these bytes are not a SeriesDetector state (no AESD signature): pass what SeriesDetector.save() returned (an Autoencoder model file loads with Autoencoder.load)');
+    const version = dv.getUint32(4, true);
+    if (version !== FILE_VERSION) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads version ${FILE_VERSION}: load it with the version that saved it`);
+    const hl = dv.getUint32(8, true);
+    if (12 + hl + 4 > bytes.length) throw bad(`its header claims ${hl} bytes but the file has ${bytes.length}`);
+    let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null };
+    try {
+      head = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hl))) as typeof head;
+    } catch {
+      throw bad('its header is not valid JSON');
+    }
+    if (head === null || typeof head !== 'object') throw bad('its header is not an object');
+    let d: SeriesDetector;
+    try {
+      d = await SeriesDetector.create(head.options, opts);
+    } catch (e) {
+      if (e instanceof AutoencoderError && !/wasm|instance/.test(e.message)) throw bad(`its options are invalid (${e.message})`);
+      throw e;
+    }
+    const blocks = d.blocks();
+    const body = blocks.reduce((a, [, b]) => a + b, 0);
+    if (bytes.length !== 12 + hl + body + 4) d.dispose();
+    if (bytes.length !== 12 + hl + body + 4) throw bad(`it is ${bytes.length} bytes but its options need ${12 + hl + body + 4}`);
+    const k = d.k;
+    const mark = k.mark();
+    let ok = false;
+    try {
+      const p = k.alloc(bytes.length);
+      k.u8(p, bytes.length).set(bytes);
+      if ((k.x.ae_crc32(p, bytes.length - 4) >>> 0) !== dv.getUint32(bytes.length - 4, true)) throw bad('its checksum does not match its contents');
+      if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
+      if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
+      // the state's layout fields must be those its options give (the kernel indexes rings with them)
+      const fresh = k.u8(d.st, S.BYTES).slice();
+      let at = 12 + hl;
+      for (const [ptr, b] of blocks) {
+        k.u8(ptr, b).set(k.u8(p + at, b));
+        at += b;
+      }
+      const fdv = new DataView(fresh.buffer);
+      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP]) {
+        if (k.getI32(d.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
+      }
+      const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT);
+      if (c < 0 || en < 0 || en > c || next < d.o.warmup) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
+      k.paramsChanged();
+      ok = true;
+    } finally {
+      k.release(mark);
+      if (!ok) d.dispose();
+    }
+    d.timed = head.timed;
+    d.lastTime = head.lastTime ?? -Infinity;
+    return d;
+  }
+
+  /** Releases the wasm instance; the detector is unusable afterwards. */
+  dispose(): void { this.ae.dispose(); }
+}

@@ -1,0 +1,151 @@
+// series.test.ts: SeriesDetector (bindings/series.ts over assembly/series.ts). push() in a loop and
+// pushMany() give the same bits; save/load continues bit for bit; scores are causal (appending
+// points never changes earlier scores); bad input is refused with the point named and nothing
+// consumed; and the likelihood kernel matches a float64 TS oracle (tail probability by numerical
+// integration of the normal density, independent of the kernel's Numerical Recipes erfc).
+
+import { describe, expect, it } from 'vitest';
+import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
+import { loadKernel } from './helpers.js';
+import { rand } from './data.js';
+
+// small and fast: trainings every 40 points, a few epochs
+const OPTS: SeriesOptions = { window: 8, layers: [6, 2], warmup: 48, retrainEvery: 40, history: 200, trainWindows: 100, firstEpochs: 4, epochs: 2, minHistory: 10, likelihoodHistory: 100, suppress: 20 };
+
+/** A daily-like wave with noise, a level shift and a spike; times every 5 minutes with a gap and repeats. */
+function series(n: number): { v: Float64Array; t: Float64Array } {
+  const r = rand(7);
+  const v = new Float64Array(n), t = new Float64Array(n);
+  let time = Date.UTC(2015, 0, 1);
+  for (let i = 0; i < n; i++) {
+    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 48) + r.n() + (i > 300 ? 8 : 0) + (i === 250 ? 40 : 0);
+    time += i === 100 ? 3_600_000 : i % 37 === 0 ? 0 : 300_000;
+    t[i] = time;
+  }
+  return { v, t };
+}
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('SeriesDetector', () => {
+  const { v, t } = series(420);
+
+  it('pushMany equals push in a loop, bit for bit, and scores lie in [0, 1]', async () => {
+    const a = await SeriesDetector.create(OPTS), b = await SeriesDetector.create(OPTS);
+    const many = a.pushMany(v, t);
+    const one = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) one[i] = b.push(v[i]!, t[i]!);
+    expect(bits(one)).toEqual(bits(many));
+    expect(many.every((s) => s >= 0 && s <= 1)).toBe(true);
+    expect(many.slice(0, OPTS.warmup! - 1).every((s) => s === 0)).toBe(true);
+    // the spike at 250 is the highest score after the warm-up
+    const after = Array.from(many).slice(OPTS.warmup!);
+    expect(after.indexOf(Math.max(...after)) + OPTS.warmup!).toBe(250);
+    expect(Buffer.from(a.save()).equals(Buffer.from(b.save()))).toBe(true);
+  });
+
+  it('save/load continues exactly: the scores and the state after it equal an uninterrupted run', async () => {
+    const whole = await SeriesDetector.create(OPTS);
+    const all = whole.pushMany(v, t);
+    for (const cut of [1, 47, 130, 333]) {
+      const first = await SeriesDetector.create(OPTS);
+      const head = first.pushMany(v.subarray(0, cut), t.subarray(0, cut));
+      const resumed = await SeriesDetector.load(first.save());
+      const tail = resumed.pushMany(v.subarray(cut), t.subarray(cut));
+      expect(bits(head).concat(bits(tail)), `cut at ${cut}`).toEqual(bits(all));
+      expect(Buffer.from(resumed.save()).equals(Buffer.from(whole.save()))).toBe(true);
+      expect(() => resumed.push(1, t[cut - 1]! - 1)).toThrow(/earlier than the point before it/);
+    }
+  });
+
+  it('is causal: appending points never changes the scores before them', async () => {
+    const a = await SeriesDetector.create(OPTS), b = await SeriesDetector.create(OPTS);
+    const short = a.pushMany(v.subarray(0, 260), t.subarray(0, 260));
+    const long = b.pushMany(v, t);
+    expect(bits(short)).toEqual(bits(long.subarray(0, 260)));
+    // and without timestamps the scores are the same (times only order the points)
+    const c = await SeriesDetector.create(OPTS);
+    expect(bits(c.pushMany(v))).toEqual(bits(long));
+  });
+
+  it('refuses bad points, naming them, and consumes nothing of a failed call', async () => {
+    const d = await SeriesDetector.create(OPTS), ref = await SeriesDetector.create(OPTS);
+    d.pushMany(v.subarray(0, 100), t.subarray(0, 100));
+    ref.pushMany(v.subarray(0, 100), t.subarray(0, 100));
+    const bad = Float64Array.from(v.subarray(100, 110));
+    bad[4] = NaN;
+    expect(() => d.pushMany(bad, t.subarray(100, 110))).toThrow(/point 104 \(values\[4\]\) is NaN/);
+    const back = Float64Array.from(t.subarray(100, 110));
+    back[6] = back[5]! - 1000;
+    expect(() => d.pushMany(v.subarray(100, 110), back)).toThrow(/point 106 \(times\[6\].*earlier than the point before it/);
+    expect(() => d.push(Infinity, t[100]!)).toThrow(/point 100 .*Infinity/);
+    expect(() => d.push(1e39, t[100]!)).toThrow(/float32 range/);
+    expect(() => d.push(1)).toThrow(/given timestamps so far/);
+    expect(() => d.pushMany([1, 2], [t[100]!])).toThrow(/times has 1 entries but values has 2/);
+    expect(() => d.push('3' as unknown as number, 1)).toThrow(AutoencoderError);
+    expect(() => d.pushMany([1, , 3] as number[], [1, 2, 3].map((x) => t[100]! + x))).toThrow(/hole at index 1/);
+    const untimed = await SeriesDetector.create(OPTS);
+    untimed.push(1);
+    expect(() => untimed.push(2, 5)).toThrow(/given no timestamps so far/);
+    // nothing was consumed: d continues exactly as ref
+    expect(bits(d.pushMany(v.subarray(100), t.subarray(100)))).toEqual(bits(ref.pushMany(v.subarray(100), t.subarray(100))));
+    await expect(SeriesDetector.create({ window: 1 })).rejects.toThrow(/window must be an integer from 2/);
+    await expect(SeriesDetector.create({ windw: 8 } as SeriesOptions)).rejects.toThrow(/unknown option "windw"/);
+  });
+
+  it('refuses a corrupted, truncated or foreign state file', async () => {
+    const d = await SeriesDetector.create(OPTS);
+    d.pushMany(v.subarray(0, 200), t.subarray(0, 200));
+    const bytes = d.save();
+    const flipped = bytes.slice();
+    flipped[bytes.length - 40]! ^= 1;
+    await expect(SeriesDetector.load(flipped)).rejects.toThrow(/corrupted: its checksum does not match/);
+    await expect(SeriesDetector.load(bytes.subarray(0, bytes.length - 9))).rejects.toThrow(/corrupted/);
+    await expect(SeriesDetector.load(bytes.subarray(0, 10))).rejects.toThrow(/too short/);
+    const foreign = bytes.slice();
+    foreign[0] = 0;
+    await expect(SeriesDetector.load(foreign)).rejects.toThrow(/not a SeriesDetector state/);
+    await expect(SeriesDetector.load([1, 2] as unknown as Uint8Array)).rejects.toThrow(/takes the Uint8Array/);
+    // the original still loads and continues
+    const ok = await SeriesDetector.load(bytes);
+    expect(ok.count).toBe(200);
+  });
+});
+
+// ---- the likelihood kernel against a float64 oracle ---------------------------------------------
+
+/** Q(z) by composite Simpson integration of the normal density over [|z|, |z| + 40]. */
+function tailOracle(z: number): number {
+  const a = Math.abs(z), steps = 40000, h = 40 / steps;
+  const phi = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+  let s = phi(a) + phi(a + 40);
+  for (let i = 1; i < steps; i++) s += (i % 2 ? 4 : 2) * phi(a + i * h);
+  const q = (s * h) / 3;
+  return z >= 0 ? q : 1 - q;
+}
+
+describe('series likelihood kernel', () => {
+  it('matches -ln Q(z) / (-ln Q(z) + ln 1e5) from a float64 oracle', async () => {
+    const k = await loadKernel();
+    const r = rand(3);
+    let worst = 0;
+    for (let c = 0; c < 300; c++) {
+      const n = 2 + Math.floor(r.u() * 500);
+      const mean = (r.u() - 0.3) * 10, sd = 0.01 + r.u() * 3;
+      const s = mean * n, q = (sd * sd + mean * mean) * n;
+      const floor = c % 3 === 0 ? 0.5 : 0;
+      const a = mean + (r.u() * 16 - 4) * sd;
+      const sdUsed = Math.max(sd, floor * Math.abs(mean), 1e-6);
+      const z = (a - mean) / sdUsed;
+      const L = Math.max(-Math.log(tailOracle(z)), 0);
+      const want = L / (L + Math.log(1e5));
+      const got = k.x.ae_series_likelihood(a, s, q, n, floor);
+      worst = Math.max(worst, Math.abs(got - want));
+    }
+    // NR erfc: relative error < 1.2e-7 in Q, so < 1.2e-7 in ln Q; float32 exp/log and the result's rounding add a few ulp
+    expect(worst).toBeLessThan(2e-6);
+    // far tails do not saturate: z = 12 and 14 score differently, both below 1
+    const far = [12, 14].map((zz) => k.x.ae_series_likelihood(zz, 0, 2, 2, 0));
+    expect(far[0]!).toBeLessThan(far[1]!);
+    expect(far[1]!).toBeLessThan(1);
+  });
+});
