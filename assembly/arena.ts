@@ -56,6 +56,7 @@ export const C_BATCH_COND = 552; // ptr f32[CAP * CONDDIM] gathered batch condit
 export const C_NOISE_MIN = 556; // ptr f32[INDIM] per-feature training minimum (salt-and-pepper)
 export const C_NOISE_MAX = 560; // ptr f32[INDIM] per-feature training maximum
 export const C_COND_BASE = 564; // ptr f32[n * CONDDIM] the condition rows of the whole call (0 = none)
+export const C_CSCRATCH = 568; // ptr the contractive penalty's per-row Jacobians (contractive.ts), 0 without one
 export const C_BYTES = 576;
 
 // loss term table entry (the loss is the sum of the terms; see terms.ts)
@@ -70,6 +71,7 @@ export const TERM_RECON = 1;    // reconstruction: the loss (C_LOSS) of the outp
 export const TERM_L1 = 2;       // weight * sum |z| / R
 export const TERM_KLSPARSE = 3; // weight * sum_j KL(rho || mean_r z_rj)
 export const TERM_VAEKL = 4;    // weight * (1/R) sum_r KL(N(mu, exp(logVar)) || N(0, 1)); tensor = [mu, logVar] rows
+export const TERM_CONTRACTIVE = 5; // weight * (1/R) sum_r ||dz/dx||_F^2 through dense nodes 0..tensor (contractive.ts)
 
 // rng purposes: one stream each, so a new consumer never shifts another's draws
 export const RNG_INIT = 0;

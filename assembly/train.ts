@@ -19,6 +19,7 @@ import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, co
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum } from './loss';
 import { term_backward, term_value, vae_kl_row } from './terms';
+import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
@@ -227,7 +228,7 @@ export function net_update(ctx: usize): void {
  * also writes the reconstruction gradient into the last node's DY. Returns the batch's objective:
  * each term's mean (reconstruction per element, penalties per row), summed.
  */
-function terms_forward(ctx: usize, y: usize, t: usize, R: i32, backward: bool): f64 {
+function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool): f64 {
   const n = ci(ctx, A.C_NTERMS), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   let total: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -243,6 +244,11 @@ function terms_forward(ctx: usize, y: usize, t: usize, R: i32, backward: bool): 
         loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx));
         if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
       }
+    } else if (kind == A.TERM_CONTRACTIVE) {
+      // training: value and gradient in one pass after net_backward (contractive_after_backward)
+      if (backward) continue;
+      v = contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, wgt, false);
+      total += v / <f64>R;
     } else {
       const L = layer(ctx, load<i32>(T + A.T_TENSOR));
       v = term_value(kind, lp(L, L_Y), R, li(L, L_OUT), wgt, load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH));
@@ -274,8 +280,17 @@ function terms_finish(ctx: usize, n: i32): f64 {
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const last = ci(ctx, C_NLAYERS) - 1;
   const y = net_forward(ctx, x, R, 0, last, true);
-  const total = terms_forward(ctx, y, t, R, true);
+  let total = terms_forward(ctx, x, y, t, R, true);
   net_backward(ctx, x, R);
+  // a contractive term adds its gradient into the weight gradients net_backward just wrote
+  for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
+    if (load<i32>(T + A.T_KIND) != A.TERM_CONTRACTIVE) continue;
+    const v = contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, load<f32>(T + A.T_WEIGHT), true);
+    const sum = ctx + A.C_TERMSUM + (<usize>k << 3);
+    store<f64>(sum, load<f64>(sum) + v);
+    total += v / <f64>R;
+  }
   return total;
 }
 
@@ -377,7 +392,7 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
     const R = min(cap, n - start);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last, false);
-    terms_forward(ctx, y, t + (<usize>(start * C) << 2), R, false);
+    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false);
   }
   return terms_finish(ctx, n);
 }

@@ -49,6 +49,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     ...(s.sparsity ? { sparsity: s.sparsity } : {}),
     ...(s.variational ? { variational: s.variational } : {}),
     ...(s.conditionDim ? { conditionDim: s.conditionDim } : {}),
+    ...(s.contractive !== undefined ? { contractive: s.contractive } : {}),
   };
   const spec = s.inputShape
     ? { inputShape: s.inputShape, encoder: s.encoder, decoder: s.decoder, loss: s.loss, normalize: s.normalize, seed: s.seed, ...family }

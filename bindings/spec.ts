@@ -57,14 +57,20 @@ export interface AutoencoderSpec {
   variational?: { beta?: number };
   /** A conditional VAE (dense spec with `variational`): width of the condition rows passed to fit/encode/decode/score. */
   conditionDim?: number;
+  /**
+   * A contractive autoencoder: add λ · (1/rows) Σ_rows ‖∂z/∂x‖²_F (the encoder's Jacobian, exact through
+   * every dense layer and activation) to the loss. Dense encoders only.
+   */
+  contractive?: number;
 }
 
 /** A sparse autoencoder's penalty on the latent code. */
 export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
 
-export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim'>> & {
+export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive'>> & {
   /** Present only on models that have them (a plain model's header is as before). */
   sparsity?: Sparsity;
+  contractive?: number;
   variational?: { beta: number };
   conditionDim?: number;
   /** Dense shorthand's encoder widths ([] for a graph spec). */
@@ -75,7 +81,7 @@ export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape
 };
 
 const SPEC_KEYS = ['inputDim', 'inputShape', 'encoder', 'decoder', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed',
-  'sparsity', 'variational', 'conditionDim'] as const;
+  'sparsity', 'variational', 'conditionDim', 'contractive'] as const;
 const DENSE_ONLY = ['layers', 'activation', 'latentActivation', 'outputActivation'] as const;
 export const MAX_DIM = 1 << 20;
 
@@ -129,8 +135,9 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
 }
 
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
-function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim'> {
-  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim'> = {};
+function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive'> {
+  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive'> = {};
+  if (spec.contractive !== undefined) out.contractive = checkNumber('contractive', spec.contractive, 0, 1e6);
   const obj = (what: string, v: unknown, example: string) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AutoencoderError(`${what} must be an object such as ${example}, got ${describe(v)}`);
   };
@@ -171,6 +178,11 @@ function checkFamily(s: ResolvedSpec): ResolvedSpec {
       if (last.type !== 'dense') throw new AutoencoderError(`a VAE's encoder must end with a dense layer of the latent size (e.g. { type: 'dense', units: 16 }), got '${last.type}'`);
     }
     if (s.sparsity) throw new AutoencoderError('sparsity and variational do not combine here: a VAE already regularises its latent code by its KL term; drop one of them');
+  }
+  if (s.contractive !== undefined) {
+    const notDense = s.encoder?.find((l) => l.type !== 'dense');
+    if (notDense) throw new AutoencoderError(`contractive needs a dense encoder (its penalty is the Jacobian through dense layers): the encoder has a '${notDense.type}' layer; use dense layers only, or drop contractive`);
+    if (s.variational) throw new AutoencoderError('contractive and variational do not combine here: drop one of them');
   }
   if (s.sparsity && 'kl' in s.sparsity && s.latentActivation !== 'sigmoid') {
     throw new AutoencoderError(`sparsity { kl } needs a sigmoid latent (mean activations in (0, 1)): set latentActivation: 'sigmoid'${s.encoder ? " (the encoder's last layer activation)" : ''}, got '${s.latentActivation}'`);
@@ -265,12 +277,13 @@ export function buildPlan(s: ResolvedSpec): NetPlan {
       ? { kind: TERM.l1, tensor: latent, weight: s.sparsity.l1 }
       : { kind: TERM.klSparse, tensor: latent, weight: s.sparsity.kl.weight, param: s.sparsity.kl.rho });
   }
+  if (s.contractive !== undefined) terms.push({ kind: TERM.contractive, tensor: latent, weight: s.contractive });
   return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}) };
 }
 
 /** The name fit()'s history gives each loss term (history.terms). */
-export function termName(kind: number): 'reconstruction' | 'kl' | 'sparsity' {
-  return kind === TERM.recon ? 'reconstruction' : kind === TERM.vaeKl ? 'kl' : 'sparsity';
+export function termName(kind: number): 'reconstruction' | 'kl' | 'sparsity' | 'contractive' {
+  return kind === TERM.recon ? 'reconstruction' : kind === TERM.vaeKl ? 'kl' : kind === TERM.contractive ? 'contractive' : 'sparsity';
 }
 
 /** Per-sample shape of the latent code. */

@@ -27,7 +27,7 @@ export const C = {
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
   MOMENTUM: 116, B1T: 120, B2T: 128, RNG_OLD: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164,
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
-  CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, BYTES: 576,
+  CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
 export const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
@@ -36,7 +36,7 @@ export const L = {
 } as const;
 /** Loss term table entry, kinds, rng purposes, noise kinds and tensor ids (assembly/arena.ts). */
 export const T = { KIND: 0, TENSOR: 4, WEIGHT: 8, PARAM: 12, BYTES: 16, MAX: 8 } as const;
-export const TERM = { recon: 1, l1: 2, klSparse: 3, vaeKl: 4 } as const;
+export const TERM = { recon: 1, l1: 2, klSparse: 3, vaeKl: 4, contractive: 5 } as const;
 export const RNG = { init: 0, shuffle: 1, dropout: 2, noise: 3, sample: 4, streams: 5 } as const;
 export const NOISE = { gaussian: 0, mask: 1, saltPepper: 2 } as const;
 export const SRC = { input: -1, cond: -2, none: -3 } as const;
@@ -196,6 +196,12 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   const g = planGradients(plan.layers);
   const wantTmp = g.acc.some((a) => a[0] || a[1]) || plan.layers.some((l, i) => l.op === OP.batchnorm && src0Of(l, i) < 0);
   put(C.DELTA0, wantTmp ? rows * maxW * 4 : 0);
+  // the contractive penalty's per-row Jacobians (assembly/contractive.ts): J_1..J_E, two G, dh, da
+  const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
+  if (ct) {
+    const enc = plan.layers.slice(0, ct.tensor + 1), maxE = Math.max(D, ...enc.map((l) => l.out));
+    put(C.CSCRATCH, (D * enc.reduce((a, l) => a + l.out, 0) + 2 * maxE * D + 2 * maxE) * 4);
+  } else fields.push([C.CSCRATCH, 0]);
   const pool: number[] = [];
   for (let k = 0; k < g.slots; k++) { pool.push(p); p = align(p + rows * maxW * 4); }
   fields.push([C.DELTA1, pool[0]!]);

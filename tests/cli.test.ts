@@ -398,12 +398,14 @@ describe('autoencoder train --spec', () => {
     expect(existsSync(path('specfail.ae'))).toBe(false);
     expect(leftovers()).toEqual([]);
   });
-  it('family flags: --variational --beta, --sparsity-l1, --noise-gaussian set the spec and the fit; conflicts are refused', async () => {
+  it('family flags: --variational --beta, --sparsity-l1, --contractive, --noise-gaussian set the spec and the fit; conflicts are refused', async () => {
     ok('train', 'data.csv', ...TRAIN, '--variational', '--beta', '2', '-o', 'vae.ae');
     const v = JSON.parse(ok('info', 'vae.ae', '--json').stdout);
     expect(v.spec.variational).toEqual({ beta: 2 });
     const vae = await Autoencoder.load(bytesOf('vae.ae'));
     expect(vae.posterior(DATA.slice(0, 2)).logVar.length).toBe(4);
+    ok('train', 'data.csv', ...TRAIN, '--contractive', '0.05', '-o', 'cae.ae');
+    expect(JSON.parse(ok('info', 'cae.ae', '--json').stdout).spec.contractive).toBe(0.05);
     ok('train', 'data.csv', ...TRAIN, '--sparsity-l1', '0.01', '--noise-gaussian', '0.5', '-o', 'sparse.ae');
     expect(JSON.parse(ok('info', 'sparse.ae', '--json').stdout).spec.sparsity).toEqual({ l1: 0.01 });
     // the same spec trained through the API with the same noise gives the same weights (without the noise, others)

@@ -59,6 +59,10 @@ const GRAD_CASES: GradCase[] = [
   { name: 'sparse KL + bce, one encoder layer', spec: { ...base, inputDim: 5, layers: [4], latentActivation: 'sigmoid', outputActivation: 'sigmoid', loss: 'bce', sparsity: { kl: { rho: 0.3, weight: 2 } } }, rows: 9, seed: 4 },
   { name: 'VAE, mse (1/2 sum of squares), beta 1', spec: { ...base, inputDim: 6, layers: [5, 2], variational: { beta: 1 } }, rows: 5, seed: 5 },
   { name: 'beta-VAE, bce, beta 4', spec: { ...base, inputDim: 7, layers: [6, 3], activation: 'elu', outputActivation: 'sigmoid', loss: 'bce', variational: { beta: 4 } }, rows: 6, seed: 6 },
+  { name: 'contractive, 1 dense encoder layer, sigmoid', spec: { ...base, inputDim: 6, layers: [3], latentActivation: 'sigmoid', contractive: 0.4 }, rows: 5, seed: 8 },
+  { name: 'contractive, 2 layers, tanh then elu', spec: { ...base, inputDim: 7, layers: [5, 3], activation: 'tanh', latentActivation: 'elu', contractive: 0.2 }, rows: 6, seed: 9 },
+  { name: 'contractive, 3 layers, sigmoid, elu, tanh + sparse L1', spec: { ...base, inputDim: 5, layers: [6, 4, 3], activation: 'sigmoid', latentActivation: 'tanh', contractive: 0.3, sparsity: { l1: 0.1 } }, rows: 4, seed: 10 },
+  { name: 'contractive, linear layers', spec: { ...base, inputDim: 4, layers: [5, 2], activation: 'linear', contractive: 1 }, rows: 3, seed: 11 },
   { name: 'conditional VAE: concat [x, c] and [z, c]', spec: { ...base, inputDim: 5, layers: [4, 2], variational: { beta: 0.5 }, conditionDim: 3 }, rows: 4, seed: 7 },
 ];
 
@@ -87,7 +91,7 @@ describe('loss terms and gradients through the graph vs a float64 reference with
       const w64 = ae.getWeights().map((w) => Float64Array.from(w));
       const objective = () => Object.values(familyTerms(s, w64, x, c.rows, { eps, cond })).reduce((a, b) => a + b, 0);
       const terms = familyTerms(s, w64, x, c.rows, { eps, cond });
-      expect(Object.keys(terms).sort()).toEqual(['reconstruction', ...(s.variational ? ['kl'] : []), ...(s.sparsity ? ['sparsity'] : [])].sort());
+      expect(Object.keys(terms).sort()).toEqual(['reconstruction', ...(s.variational ? ['kl'] : []), ...(s.sparsity ? ['sparsity'] : []), ...(s.contractive ? ['contractive'] : [])].sort());
       expect(Math.abs(loss - objective())).toBeLessThanOrEqual(2e-5 * Math.abs(objective()) + 1e-6);
       let off = 0, worst = 0, scale = 0;
       for (const w of w64) {
@@ -287,6 +291,7 @@ describe('VAE scores, API and files', () => {
       [await vae(), {}],
       [await Autoencoder.create({ inputDim: D, layers: [5, 3], sparsity: { l1: 0.01 } }), {}],
       [await Autoencoder.create({ inputDim: D, layers: [5, 3], latentActivation: 'sigmoid', sparsity: { kl: { rho: 0.1, weight: 1 } } }), {}],
+      [await Autoencoder.create({ inputShape: [D], encoder: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 2 }], decoder: [{ type: 'dense', units: D }], contractive: 0.1 }), {}],
       [await Autoencoder.create({ inputDim: D, layers: [5, 2], variational: { beta: 0.5 }, conditionDim: 2 }), { condition: cond }],
       [await Autoencoder.create({ inputShape: [4, 2, 1], encoder: [{ type: 'conv2d', filters: 2, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 2 }],
         decoder: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'reshape', shape: [4, 2, 1] }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
@@ -299,7 +304,7 @@ describe('VAE scores, API and files', () => {
       expect(Array.from(back.score(x, co))).toEqual(Array.from(m.score(x, co)));
       expect(Array.from(back.encode(x, co))).toEqual(Array.from(m.encode(x, co)));
     }
-    const cv = models[3]![0];
+    const cv = models[4]![0];
     expect(cv.generate(cond.subarray(0, 4), { seed: 1 }).length).toBe(2 * D);
     expect(() => cv.sample(2)).toThrow(/sample\(\) on a conditional VAE is refused: use generate/);
     expect(() => cv.encode(x)).toThrow(/needs encode\(\.\.\., \{ condition \}\)/);
@@ -313,6 +318,9 @@ describe('VAE scores, API and files', () => {
     await expect(Autoencoder.create({ inputDim: 4, sparsity: { l2: 1 } as never })).rejects.toThrow(/l1, kl/);
     await expect(Autoencoder.create({ inputShape: [4, 1], encoder: [{ type: 'conv1d', filters: 1, kernel: 1 }], decoder: [{ type: 'conv1d', filters: 1, kernel: 1 }], variational: {} }))
       .rejects.toThrow(/must end with a dense layer/);
+    await expect(Autoencoder.create({ inputShape: [4, 1], encoder: [{ type: 'conv1d', filters: 1, kernel: 1 }, { type: 'flatten' }], decoder: [{ type: 'dense', units: 4 }, { type: 'reshape', shape: [4, 1] }], contractive: 0.1 }))
+      .rejects.toThrow(/contractive needs a dense encoder .* has a 'conv1d' layer/);
+    await expect(Autoencoder.create({ inputDim: 4, contractive: -1 })).rejects.toThrow(/contractive/);
     const plain = await Autoencoder.create({ inputDim: 4 });
     expect(() => plain.score(new Float32Array(4), { by: 'kl' })).toThrow(/needs a variational autoencoder/);
     expect(() => plain.posterior(new Float32Array(4))).toThrow(/needs a variational autoencoder/);

@@ -208,7 +208,7 @@ interface TrainOpts extends CsvOpts {
   activation?: Activation; latentActivation?: Activation; outputActivation?: Activation; loss?: Loss;
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
   output: string; quiet?: boolean; spec?: string;
-  variational?: boolean; beta?: number; sparsityL1?: number; noiseGaussian?: number;
+  variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number;
 }
 
 /** The train flags that set a field of the spec: [spec key, flag]. */
@@ -290,8 +290,8 @@ function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string,
   return spec as AutoencoderSpec;
 }
 
-// ---- the autoencoder family's flags (issue 11): --variational, --beta, --sparsity-l1, --noise-gaussian
-interface FamilyOpts { variational?: boolean; beta?: number; sparsityL1?: number; noiseGaussian?: number }
+// ---- the autoencoder family's flags (issue 11): --variational, --beta, --sparsity-l1, --contractive, --noise-gaussian
+interface FamilyOpts { variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number }
 
 /** The spec with the family flags added; they may fill what a --spec file leaves out, not contradict it. */
 function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | undefined): AutoencoderSpec {
@@ -305,6 +305,10 @@ function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | un
   if (o.sparsityL1 !== undefined) {
     if (spec.sparsity !== undefined) throw clash('--sparsity-l1', 'sparsity');
     out.sparsity = { l1: o.sparsityL1 };
+  }
+  if (o.contractive !== undefined) {
+    if (spec.contractive !== undefined) throw clash('--contractive', 'contractive');
+    out.contractive = o.contractive;
   }
   return out;
 }
@@ -502,6 +506,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--variational', 'a variational autoencoder (VAE): the latent layer outputs a mean and a log-variance; the loss adds beta * KL / inputDim'))
     .addOption(new Option('--beta <b>', 'with --variational: the KL weight (default 1; other values make a beta-VAE)').argParser(numArg('beta', 0, 1e6)))
     .addOption(new Option('--sparsity-l1 <lambda>', 'a sparse autoencoder: add lambda * sum |z| / rows to the loss').argParser(numArg('sparsity-l1', 0, 1e6)))
+    .addOption(new Option('--contractive <lambda>', 'a contractive autoencoder: add lambda * ||dz/dx||^2 (the encoder\'s Jacobian, per row) to the loss').argParser(numArg('contractive', 0, 1e6)))
     .addOption(new Option('--noise-gaussian <std>', 'a denoising autoencoder: train on inputs plus Gaussian noise of this std (in the CSV\'s units), fresh each epoch').argParser(numArg('noise-gaussian', 0, 1e6)))
     .addOption(excludeOption())
     .addOption(headerOption())

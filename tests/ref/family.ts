@@ -3,7 +3,7 @@
 // reparameterised z = mu + exp(logVar/2) eps (eps given), its KL / inputDim weighted by beta,
 // the 1/2 on a VAE's mse, and a conditional VAE's [x, c] and [z, c]. Gradients come from central
 // finite differences of this forward (fd.ts), so they are independent of any backward code.
-import { actForward } from './act.js';
+import { actDerivative, actForward } from './act.js';
 import { elementLoss } from './loss.js';
 
 export interface FamilySpec {
@@ -11,19 +11,33 @@ export interface FamilySpec {
   sparsity?: { l1: number } | { kl: { rho: number; weight: number } };
   variational?: { beta: number };
   conditionDim?: number;
+  contractive?: number;
 }
 
-/** y[R][O] = act(x[R][I] W[I][O] + b). */
-function dense(x: Float64Array, R: number, I: number, O: number, W: ArrayLike<number>, b: ArrayLike<number>, act: string): Float64Array {
+/** y[R][O] = act(x[R][I] W[I][O] + b); `pre` receives the pre-activations when given. */
+function dense(x: Float64Array, R: number, I: number, O: number, W: ArrayLike<number>, b: ArrayLike<number>, act: string, pre?: Float64Array): Float64Array {
   const y = new Float64Array(R * O);
   for (let r = 0; r < R; r++) {
     for (let o = 0; o < O; o++) {
       let s = b[o]!;
       for (let i = 0; i < I; i++) s += x[r * I + i]! * W[i * O + o]!;
+      if (pre) pre[r * O + o] = s;
       y[r * O + o] = actForward(act, s);
     }
   }
   return y;
+}
+
+/** ||dz/dx||_F^2 of row r through the encoder layers (pre-activations, weights, widths, activations). */
+function jacobianNorm2(layers: { pre: Float64Array; W: ArrayLike<number>; I: number; O: number; act: string }[], r: number, D: number): number {
+  let J: number[][] = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, d) => (i === d ? 1 : 0)));
+  for (const l of layers) {
+    J = Array.from({ length: l.O }, (_, o) => {
+      const s = actDerivative(l.act, l.pre[r * l.O + o]!);
+      return Array.from({ length: D }, (_, d) => s * J.reduce((acc, row, i) => acc + l.W[i * l.O + o]! * row[d]!, 0));
+    });
+  }
+  return J.flat().reduce((a, v) => a + v * v, 0);
 }
 
 function concat(a: Float64Array, A: number, c: ArrayLike<number>, K: number, R: number): Float64Array {
@@ -46,10 +60,14 @@ export function familyTerms(s: FamilySpec, weights: ArrayLike<number>[], x: Arra
   let wi = 0;
   let z: Float64Array = h;
   const terms: Record<string, number> = {};
+  const enc: { pre: Float64Array; W: ArrayLike<number>; I: number; O: number; act: string }[] = [];
   for (let i = 0; i < widths.length - 1; i++) {
     const last = i === widths.length - 2, latent = i === nEnc - 1;
     const out = latent && s.variational ? 2 * L : widths[i + 1]!;
-    h = dense(h, R, w, out, weights[wi]!, weights[wi + 1]!, latent ? s.latentActivation : last ? s.outputActivation : s.activation);
+    const act = latent ? s.latentActivation : last ? s.outputActivation : s.activation;
+    const pre = new Float64Array(R * out);
+    if (i < nEnc) enc.push({ pre, W: weights[wi]!, I: w, O: out, act });
+    h = dense(h, R, w, out, weights[wi]!, weights[wi + 1]!, act, pre);
     wi += 2;
     w = out;
     if (latent) {
@@ -78,6 +96,11 @@ export function familyTerms(s: FamilySpec, weights: ArrayLike<number>[], x: Arra
           pen += rho * Math.log(rho / m) + (1 - rho) * Math.log((1 - rho) / (1 - m));
         }
         terms.sparsity = weight * pen;
+      }
+      if (s.contractive !== undefined) {
+        let c = 0;
+        for (let r = 0; r < R; r++) c += jacobianNorm2(enc, r, D);
+        terms.contractive = s.contractive * c / R;
       }
       if (K) { h = concat(h, L, opts.cond!, K, R); w = L + K; }
     }
