@@ -182,6 +182,12 @@ function fitRunning(call: string, fix: string): AutoencoderError {
   return new AutoencoderError(`fit() is running: ${call} would change the model while it trains; ${fix}`);
 }
 
+const NO_OPTIONS = Object.freeze({});
+const COND_KEYS = ['condition'] as const;
+const ENCODE_KEYS = ['condition', 'sample', 'seed'] as const;
+const SCORE_KEYS = ['by', 'samples', 'seed', 'condition'] as const;
+const DEFAULT_SCORE = Object.freeze({ by: 'reconstruction' as const, samples: 1, seed: 0 });
+
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -590,8 +596,8 @@ export class Autoencoder {
   }
 
   /** Checks a method's options object and its keys. */
-  private static opts<T extends object>(call: string, o: T | undefined, keys: string[]): T {
-    if (o === undefined) return {} as T;
+  private static opts<T extends object>(call: string, o: T | undefined, keys: readonly string[]): T {
+    if (o === undefined) return NO_OPTIONS as T;   // (no allocation: one-row calls are timed in microseconds)
     if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new AutoencoderError(`${call} options must be an object such as { ${keys[0]}: ... }, got ${describe(o)}`);
     checkKeys(call, o, keys);
     return o;
@@ -604,6 +610,8 @@ export class Autoencoder {
 
   /** Runs `fn` with the condition cleared afterwards (it points into the I/O stack). */
   private withCond<T>(fn: (k: Kernel) => T): T {
+    // (a model without a condition never sets one: nothing to clear, no extra work per call)
+    if (!this.s.conditionDim) return this.io(fn);
     return this.io((k) => {
       try { return fn(k); } finally { k.setCondition(0); }
     });
@@ -615,7 +623,7 @@ export class Autoencoder {
    * VAE needs `{ condition }`.
    */
   encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
-    const o = Autoencoder.opts('encode()', options, ['condition', 'sample', 'seed']);
+    const o = Autoencoder.opts('encode()', options, ENCODE_KEYS);
     const sample = checkBoolean('sample', o.sample ?? false);
     if (sample) this.needVae('encode(x, { sample: true })');
     else if (o.seed !== undefined) throw new AutoencoderError('encode(): seed goes with sample: true (the mean needs no draw)');
@@ -640,7 +648,7 @@ export class Autoencoder {
   /** A VAE's posterior per row: `mean` and `logVar`, each rows x latentDim. A conditional VAE needs `{ condition }`. */
   posterior(x: Matrix, options?: { condition?: Matrix }): { mean: Float32Array; logVar: Float32Array } {
     this.needVae('posterior()');
-    const o = Autoencoder.opts('posterior()', options, ['condition']);
+    const o = Autoencoder.opts('posterior()', options, COND_KEYS);
     return this.withCond((k) => {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
       this.putCondition(k, o, rows, 'posterior()');
@@ -659,7 +667,7 @@ export class Autoencoder {
 
   /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
   decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
-    const o = Autoencoder.opts('decode()', options, ['condition']);
+    const o = Autoencoder.opts('decode()', options, COND_KEYS);
     return this.withCond((k) => {
       const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
       this.putCondition(k, o, rows, 'decode()');
@@ -709,7 +717,7 @@ export class Autoencoder {
 
   /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
   reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
-    const o = Autoencoder.opts('reconstruct()', options, ['condition']);
+    const o = Autoencoder.opts('reconstruct()', options, COND_KEYS);
     return this.withCond((k) => {
       const D = this.s.inputDim;
       const { ptr, rows } = this.put(k, x, D, 'x');
@@ -721,8 +729,10 @@ export class Autoencoder {
   }
 
   /** Checks score options; `dflt` is what `by` means when omitted. */
-  private scoreOptions(call: string, options: ScoreOptions | undefined, extra: string[], dflt: { by: ScoreBy; samples: number; seed: number }) {
-    const o = Autoencoder.opts(call, options, ['by', 'samples', 'seed', 'condition', ...extra]);
+  private scoreOptions(call: string, options: ScoreOptions | undefined): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
+    if (options === undefined) return DEFAULT_SCORE;   // (no allocation on the plain path)
+    const dflt = DEFAULT_SCORE;
+    const o = Autoencoder.opts(call, options, SCORE_KEYS);
     const by = checkName('by', o.by ?? dflt.by, ['reconstruction', 'kl', 'elbo'] as const);
     if (by !== 'reconstruction') this.needVae(`${call} by '${by}'`);
     if (by !== 'elbo' && (o.samples !== undefined || o.seed !== undefined)) throw new AutoencoderError(`${call}: samples and seed go with by: 'elbo' (the other scores draw nothing)`);
@@ -757,7 +767,7 @@ export class Autoencoder {
    * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`.
    */
   score(x: Matrix, options?: ScoreOptions): Float32Array {
-    const o = this.scoreOptions('score()', options, [], { by: 'reconstruction', samples: 1, seed: 0 });
+    const o = this.scoreOptions('score()', options);
     return this.withCond((k) => {
       const { out, rows } = this.scoreInto(k, x, o, 'score()');
       return k.f32(out, rows).slice();
@@ -786,7 +796,7 @@ export class Autoencoder {
     else throw new AutoencoderError(`calibrate({ max }) takes max: true, got ${describe(sel.max)}`);
     const so = { by: options.by, samples: options.samples, seed: options.seed, condition: options.condition };
     for (const key of ['by', 'samples', 'seed', 'condition'] as const) if (so[key] === undefined) delete so[key];
-    const o = this.scoreOptions('calibrate()', so, [], { by: 'reconstruction', samples: 1, seed: 0 });
+    const o = this.scoreOptions('calibrate()', so);
     const t = this.withCond((k) => {
       const { out, rows } = this.scoreInto(k, x, o, 'calibrate()');
       return k.x.ae_quantile(out, rows, q);
@@ -806,9 +816,9 @@ export class Autoencoder {
   detect(x: Matrix, options?: { condition?: Matrix }): Uint8Array {
     const thr = this.thr;
     this.live();
-    const c = Autoencoder.opts('detect()', options, ['condition']);
+    const c = Autoencoder.opts('detect()', options, COND_KEYS);
     if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
-    const o = { ...this.scoreBy, condition: c.condition };
+    const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
     return this.withCond((k) => {
       const { out, rows } = this.scoreInto(k, x, o, 'detect()');
       const flags = k.alloc(rows);
