@@ -273,6 +273,19 @@ describe('VAE scores, API and files', () => {
     h.valLoss.forEach((l, i) => expect(Math.abs(l - h.valTerms.reconstruction![i]! - h.valTerms.kl![i]!)).toBeLessThan(1e-12 + 1e-12 * l));
   });
 
+  it('encode(x, { sample: true, seed }) = mean + exp(logVar / 2) ε with ε the sampling stream\'s normals of that seed', async () => {
+    const v = await vae();
+    const { mean, logVar } = v.posterior(x);
+    const z = v.encode(x, { sample: true, seed: 33 });
+    const s = new Stream(33, PURPOSE.sample);
+    z.forEach((zi, i) => {
+      const want = mean[i]! + Math.exp(logVar[i]! / 2) * s.normal();
+      expect(Math.abs(zi - want)).toBeLessThanOrEqual(1e-5 * Math.abs(want) + 1e-6);
+    });
+    expect(Array.from(v.encode(x, { sample: true, seed: 33 }))).toEqual(Array.from(z));
+    expect(() => v.encode(x, { seed: 1 })).toThrow(/seed goes with sample: true/);
+  });
+
   it('calibrate by elbo stores by with the threshold, in the file too; detect uses it', async () => {
     const v = await vae();
     const t = v.calibrate(x, { quantile: 0.8, by: 'elbo', samples: 2, seed: 4 });
