@@ -29,7 +29,7 @@ export function ae_seed(ctx: usize, seed: u32): void {
 /** Seeds and rewinds one stream (purpose: arena.ts RNG_*), e.g. the sampling stream for a seeded draw. */
 export function ae_seed_stream(ctx: usize, seed: u32, purpose: i32): void { rng_seed(ctx + C_RNG + (<usize>purpose << 4), seed, purpose); }
 
-/** Glorot-uniform weights, zero biases, drawn from the model's rng. */
+/** Glorot-uniform weights, zero biases, drawn from the model's init stream. */
 export function ae_init_params(ctx: usize): void { init_params(ctx); }
 
 /** Zeroes the optimizer state (moments, step count, beta powers) before a fit. */

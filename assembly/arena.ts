@@ -38,7 +38,6 @@ export const C_WD = 112;        // f32 weight decay (L2 for sgd/momentum/adam, d
 export const C_MOMENTUM = 116;  // f32 momentum
 export const C_B1T = 120;       // f64 beta1^step
 export const C_B2T = 128;       // f64 beta2^step
-export const C_RNG_OLD = 136;   // (unused since ABI 4: the streams moved to C_RNG)
 export const C_NOISE = 152;     // f32 noise amount in training (denoising): gaussian std, mask / salt-and-pepper fraction; 0 = none
 export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
 export const C_PACK = 160;      // ptr the dense weights in 32-column strips for one-row inference (see gemm.ts f32_gemv_packed)

@@ -131,7 +131,7 @@ function refuseOtherTyped(what: string, x: unknown): void {
 }
 
 /**
- * A rows x cols Float32Array drawn from the package's own seeded PRNG (xoshiro128** in wasm), so the
+ * A rows x cols Float32Array drawn from the package's own seeded PRNG (the sampling stream, squares32 in wasm), so the
  * same seed gives the same bits in every runtime: uniform [0, 1) or standard normal.
  * Useful for synthetic data, noise for denoising, and reproducible tests.
  */
