@@ -4,7 +4,7 @@
 // (`ctx`, `x`, ...) are byte offsets planned by the bindings (see arena.ts for the context block).
 // Kernels never trap on user data: the bindings validate shapes and values before calling.
 
-import { C_RNG } from './arena';
+import { C_RNG, RNG_NOISE, RNG_SAMPLE, RNG_STREAMS } from './arena';
 import { act_backward, act_forward } from './act';
 import { f32_gemm, f32_gemm_bt, f32_gemm_scalar } from './gemm';
 import { loss_backward, loss_rows } from './loss';
@@ -12,19 +12,25 @@ import { find_below, find_nonfinite, find_outside01, norm_apply, norm_fit, norm_
 import { rng_normal, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
-import { eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
+import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
+import { vae_kl_rows } from './terms';
 import { series_check, series_likelihood, series_push } from './series';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 3; }
+export function ae_abi_version(): i32 { return 4; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
 
-/** Seeds the model's rng (state in the context block) from a 32-bit seed. */
-export function ae_seed(ctx: usize, seed: u32): void { rng_seed(ctx + C_RNG, seed); }
+/** Seeds every random stream of the model (one per purpose, arena.ts RNG_*) from a 32-bit seed and rewinds them. */
+export function ae_seed(ctx: usize, seed: u32): void {
+  for (let p = 0; p < RNG_STREAMS; p++) rng_seed(ctx + C_RNG + (<usize>p << 4), seed, p);
+}
 
-/** Glorot-uniform weights, zero biases, drawn from the model's rng. */
+/** Seeds and rewinds one stream (purpose: arena.ts RNG_*), e.g. the sampling stream for a seeded draw. */
+export function ae_seed_stream(ctx: usize, seed: u32, purpose: i32): void { rng_seed(ctx + C_RNG + (<usize>purpose << 4), seed, purpose); }
+
+/** Glorot-uniform weights, zero biases, drawn from the model's init stream. */
 export function ae_init_params(ctx: usize): void { init_params(ctx); }
 
 /** Zeroes the optimizer state (moments, step count, beta powers) before a fit. */
@@ -50,10 +56,8 @@ export function ae_train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usi
 /** Mean element loss of x against t over n rows, no training. */
 export function ae_eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 { return eval_loss(ctx, x, t, n); }
 
-/** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the mean element loss. */
-export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 {
-  return net_grads(ctx, x, t, n) / (<f64>n * <f64>ci(ctx, C_OUTDIM));
-}
+/** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
+export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 { return net_grads(ctx, x, t, n); }
 
 /** Layers l0..l1 over n rows of x into out; flags 1: normalize x in place first, 2: de-normalize out. */
 export function ae_infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
@@ -102,21 +106,35 @@ export function ae_crc32(p: usize, len: i32): u32 { return crc32(p, len); }
 /** CRC-32 continued over len more bytes at p: ae_crc32_update(ae_crc32(a), b) = CRC-32 of a then b (prev 0 starts). */
 export function ae_crc32_update(prev: u32, p: usize, len: i32): u32 { return crc32_update(prev, p, len); }
 
-/** Fills n floats at p from the model's rng: kind 0 uniform [0,1), 1 standard normal. */
+/** Fills n floats at p from the model's sampling stream: kind 0 uniform [0,1), 1 standard normal. */
 export function ae_rng_fill(ctx: usize, p: usize, n: i32, kind: i32): void {
-  const rng = ctx + C_RNG;
+  const rng = ctx + C_RNG + (<usize>RNG_SAMPLE << 4);
   for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), kind == 1 ? rng_normal(rng) : rng_uniform(rng));
 }
 
-/** x[i] = clamp(x[i] + std * N(0, 1), lo, hi) for n floats, noise from the model's rng (lo > hi: no clamp). */
+/** x[i] = clamp(x[i] + std * N(0, 1), lo, hi) for n floats, from the model's noise stream (lo > hi: no clamp). */
 export function ae_add_noise(ctx: usize, p: usize, n: i32, std: f32, lo: f32, hi: f32): void {
-  const rng = ctx + C_RNG;
+  const rng = ctx + C_RNG + (<usize>RNG_NOISE << 4);
   for (let i = 0; i < n; i++) {
     const q = p + (<usize>i << 2);
     let v = load<f32>(q) + std * rng_normal(rng);
     if (lo <= hi) v = min<f32>(max<f32>(v, lo), hi);
     store<f32>(q, v);
   }
+}
+
+/** mn[j], mx[j] = min, max of column j over n rows of D floats at x (salt-and-pepper noise values). */
+export function ae_col_minmax(x: usize, n: i32, D: i32, mn: usize, mx: usize): void { col_minmax(x, n, D, mn, mx); }
+
+/** out[r] = KL(N(mu, exp(logVar)) || N(0, 1)) in nats of n rows of [mu L, logVar L] at h. */
+export function ae_vae_kl_rows(h: usize, n: i32, L: i32, out: usize): void { vae_kl_rows(h, n, L, out); }
+
+/** z[n][L] = mu + exp(logVar / 2) * N(0, 1) from the sampling stream, rows h[n][2L] = [mu, logVar]. */
+export function ae_sample_rows(ctx: usize, h: usize, n: i32, L: i32, z: usize): void { sample_rows(ctx, h, n, L, z); }
+
+/** out[r] = negative ELBO of row r in nats over `draws` samples of z (x normalized in place first); latent: the sample node. */
+export function ae_elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize): void {
+  elbo_rows(ctx, x, n, latent, draws, out);
 }
 
 // kernel entry points for tests and benchmarks (the same code the graph runs)

@@ -87,7 +87,7 @@ export function act_forward(act: i32, y: usize, n: i32): void {
 }
 
 // @ts-ignore: decorator
-@inline function dact_scalar(act: i32, a: f32): f32 {
+@inline export function dact_scalar(act: i32, a: f32): f32 {
   switch (act) {
     case ACT_RELU: return a > 0 ? <f32>1 : <f32>0;
     case ACT_LEAKY_RELU: return a > 0 ? <f32>1 : LEAKY;
@@ -95,6 +95,16 @@ export function act_forward(act: i32, y: usize, n: i32): void {
     case ACT_TANH: return <f32>1 - a * a;
     case ACT_SIGMOID: return a * (<f32>1 - a);
     default: return 1;
+  }
+}
+
+/** f''(z) written in terms of the output a = f(z) (the contractive penalty's gradient needs it). */
+export function d2act_scalar(act: i32, a: f32): f32 {
+  switch (act) {
+    case ACT_ELU: return a > 0 ? <f32>0 : a + <f32>1;
+    case ACT_TANH: return <f32>-2 * a * (<f32>1 - a * a);
+    case ACT_SIGMOID: return a * (<f32>1 - a) * (<f32>1 - <f32>2 * a);
+    default: return 0;   // linear, relu, leakyRelu: piecewise linear
   }
 }
 

@@ -2,7 +2,8 @@
 // every block once (create, load, start of fit) and writes their offsets into a context block;
 // kernels only read it. One block per role: params, grads, moments m and v share one layout,
 // so the update is one flat loop and save() copies one block. Nothing here allocates.
-// The numbers below are the ABI: change them and bump ABI_VERSION (abi.ts) and wasm.ts together.
+// The numbers below are the ABI: change them and bump ABI_VERSION (abi.ts) and wasm.ts together
+// (tests/layout.test.ts compares every C_/L_/T_/OP_/TERM_/RNG_/NOISE_/SRC_ constant with wasm.ts).
 
 // context block: byte offsets of i32 / f32 / f64 fields (the block is 16-byte aligned)
 export const C_NLAYERS = 0;     // i32 layers in the graph
@@ -37,12 +38,51 @@ export const C_WD = 112;        // f32 weight decay (L2 for sgd/momentum/adam, d
 export const C_MOMENTUM = 116;  // f32 momentum
 export const C_B1T = 120;       // f64 beta1^step
 export const C_B2T = 128;       // f64 beta2^step
-export const C_RNG = 136;       // u32[4] xoshiro128** state
-export const C_NOISE = 152;     // f32 std of Gaussian input noise added in training (denoising); 0 = none
+export const C_NOISE = 152;     // f32 noise amount in training (denoising): gaussian std, mask / salt-and-pepper fraction; 0 = none
 export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
 export const C_PACK = 160;      // ptr the dense weights in 32-column strips for one-row inference (see gemm.ts f32_gemv_packed)
 export const C_PACK_OK = 164;   // i32 -1 while C_PACK matches the params; n >= 0: stale, n one-row calls since the change (init, update, JS writes set 0)
-export const C_BYTES = 256;
+export const C_RNG = 256;       // RNG_STREAMS streams of 16 bytes: u64 key, u64 counter (rng.ts), one per purpose
+export const C_NTERMS = 336;    // i32 loss terms in the term table
+export const C_NOISE_KIND = 340; // i32 NOISE_*
+export const C_NOISE_LO = 344;  // f32 gaussian clip low (lo > hi: no clip)
+export const C_NOISE_HI = 348;  // f32 gaussian clip high
+export const C_TERMSUM = 352;   // f64[MAX_TERMS] each term's sum over the batches of the current call (weighted)
+export const C_TERMS = 416;     // MAX_TERMS entries of T_BYTES: the loss terms
+export const C_COND = 544;      // ptr f32[rows * CONDDIM] the condition of the current rows (0 = none)
+export const C_CONDDIM = 548;   // i32 condition width (conditional VAE), 0 = none
+export const C_BATCH_COND = 552; // ptr f32[CAP * CONDDIM] gathered batch condition
+export const C_NOISE_MIN = 556; // ptr f32[INDIM] per-feature training minimum (salt-and-pepper)
+export const C_NOISE_MAX = 560; // ptr f32[INDIM] per-feature training maximum
+export const C_COND_BASE = 564; // ptr f32[n * CONDDIM] the condition rows of the whole call (0 = none)
+export const C_CSCRATCH = 568; // ptr the contractive penalty's per-row Jacobians (contractive.ts), 0 without one
+export const C_BYTES = 576;
+
+// loss term table entry (the loss is the sum of the terms; see terms.ts)
+export const T_KIND = 0;        // i32 TERM_*
+export const T_TENSOR = 4;      // i32 node whose output the term reads
+export const T_WEIGHT = 8;      // f32 weight
+export const T_PARAM = 12;      // f32 kind-specific (sparse KL: rho)
+export const T_BYTES = 16;
+export const MAX_TERMS = 8;
+
+export const TERM_RECON = 1;    // reconstruction: the loss (C_LOSS) of the output vs the target, per-element mean
+export const TERM_L1 = 2;       // weight * sum |z| / R
+export const TERM_KLSPARSE = 3; // weight * sum_j KL(rho || mean_r z_rj)
+export const TERM_VAEKL = 4;    // weight * (1/R) sum_r KL(N(mu, exp(logVar)) || N(0, 1)); tensor = [mu, logVar] rows
+export const TERM_CONTRACTIVE = 5; // weight * (1/R) sum_r ||dz/dx||_F^2 through dense nodes 0..tensor (contractive.ts)
+
+// rng purposes: one stream each, so a new consumer never shifts another's draws
+export const RNG_INIT = 0;
+export const RNG_SHUFFLE = 1;
+export const RNG_DROPOUT = 2;
+export const RNG_NOISE = 3;
+export const RNG_SAMPLE = 4;
+export const RNG_STREAMS = 5;
+
+export const NOISE_GAUSSIAN = 0;
+export const NOISE_MASK = 1;
+export const NOISE_SALT_PEPPER = 2;
 
 // layer table entry: byte offsets of i32 fields (f32 where noted). Shapes are per sample,
 // channels last; 1-D layers have IH = OH = 1. IN = IH*IW*IC, OUT = OH*OW*OC.
@@ -71,7 +111,16 @@ export const L_RATE = 84;       // f32 dropout rate / bn momentum
 export const L_EPS = 88;        // f32 bn epsilon
 export const L_STATE = 92;      // ptr bn moving mean [OC], then moving variance [OC]
 export const L_PACK = 96;       // dense: byte offset of this layer's strips from C_PACK
+export const L_SRC0 = 100;      // input tensor: a node index, SRC_INPUT or SRC_COND
+export const L_SRC1 = 104;      // second input (concat), or SRC_NONE
+export const L_DY = 108;        // ptr f32[CAP * OUT] dLoss/dY of this node (shared by nodes whose gradients are never live together)
+export const L_ACC0 = 112;      // i32 1: backward adds into src0's gradient (another consumer wrote it first), 0: overwrites
+export const L_ACC1 = 116;      // i32 the same for src1
 export const L_BYTES = 128;
+
+export const SRC_INPUT = -1;    // the network input (or, for a run from node l0 > 0, the rows passed in)
+export const SRC_COND = -2;     // the condition rows (C_COND)
+export const SRC_NONE = -3;
 
 export const OP_DENSE = 1;
 export const OP_CONV = 2;
@@ -81,6 +130,8 @@ export const OP_UPSAMPLE = 5;
 export const OP_DROPOUT = 6;
 export const OP_COPY = 7;
 export const OP_BATCHNORM = 8;
+export const OP_CONCAT = 9;     // [src0 row, src1 row]
+export const OP_SAMPLE = 10;    // src0 rows [mu, logVar] (2 * OUT): training z = mu + exp(logVar / 2) * eps, else mu
 
 // @ts-ignore: decorator
 @inline export function ci(ctx: usize, field: usize): i32 { return load<i32>(ctx + field); }

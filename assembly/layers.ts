@@ -1,10 +1,12 @@
 // layers.ts: the layers without a GEMM, forward and backward, channels last, per batch of R samples:
 // max pooling (argmax saved for backward), nearest upsampling, inverted dropout (mask saved),
 // batch normalization over the channel axis (Keras: momentum 0.99, epsilon 1e-3, biased batch
-// variance; xhat and 1/std saved). Backward overwrites dx. Flatten and reshape are plain copies.
+// variance; xhat and 1/std saved), concat on the last axis and the variational sample step. Backward
+// overwrites dx (concat and sample take an acc flag to add instead). Flatten and reshape are plain copies.
 // Dims: H/W input, OH/OW output, C channels, PH/PW pool or upsampling factors, SH/SW strides.
 
-import { rng_uniform } from './rng';
+import { rng_normal, rng_uniform } from './rng';
+import { f32_exp_scalar } from './math';
 
 /** maxpool_sample_simd's values without the argmax (inference keeps no indices): the same
  *  first-greater-wins selection, so the same bits. */
@@ -249,6 +251,73 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, d: us
       const sd = <f32>load<f64>(acc + (<usize>c << 3)), sdx = <f32>load<f64>(acc2 + (<usize>c << 3));
       const scale = load<f32>(gamma + k) * load<f32>(inv + k) / n;
       store<f32>(dx + i, scale * (n * load<f32>(d + i) - sd - load<f32>(xhat + i) * sdx));
+    }
+  }
+}
+
+/** y[R][A + B] = [a[R][A], b[R][B]] row by row (concat on the last axis). */
+export function concat_forward(y: usize, a: usize, A: i32, b: usize, B: i32, R: i32): void {
+  const ba = <usize>A << 2, bb = <usize>B << 2;
+  for (let r = 0; r < R; r++) {
+    const row = y + <usize>r * (ba + bb);
+    memory.copy(row, a + <usize>r * ba, ba);
+    memory.copy(row + ba, b + <usize>r * bb, bb);
+  }
+}
+
+/** The halves of d[R][A + B] into da[R][A] and db[R][B]; each skipped when 0, added into when its acc is set, else overwritten. */
+export function concat_backward(da: usize, accA: bool, db: usize, accB: bool, d: usize, A: i32, B: i32, R: i32): void {
+  for (let r = 0; r < R; r++) {
+    const row = d + (<usize>(r * (A + B)) << 2);
+    if (da != 0) add_or_copy(da + (<usize>(r * A) << 2), row, A, accA);
+    if (db != 0) add_or_copy(db + (<usize>(r * B) << 2), row + (<usize>A << 2), B, accB);
+  }
+}
+
+/** dst = src, or dst += src when acc, for n floats. */
+export function add_or_copy(dst: usize, src: usize, n: i32, acc: bool): void {
+  if (!acc) { memory.copy(dst, src, <usize>n << 2); return; }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
+  }
+}
+
+/**
+ * The variational sample step: h[R][2L] = [mu, logVar] rows; training: eps[R][L] ~ N(0, 1) from the
+ * sampling stream (saved for backward unless eps is 0), z = mu + exp(logVar / 2) * eps; otherwise z = mu.
+ * reference: Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), the reparameterisation trick.
+ */
+export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, training: bool, rng: usize): void {
+  for (let r = 0; r < R; r++) {
+    const hr = h + (<usize>(r * 2 * L) << 2), zr = z + (<usize>(r * L) << 2), er = eps + (<usize>(r * L) << 2);
+    for (let j = 0; j < L; j++) {
+      const o = <usize>j << 2;
+      const mu = load<f32>(hr + o);
+      if (!training) { store<f32>(zr + o, mu); continue; }
+      const e = rng_normal(rng);
+      if (eps != 0) store<f32>(er + o, e);
+      store<f32>(zr + o, mu + f32_exp_scalar(<f32>0.5 * load<f32>(hr + (<usize>(L + j) << 2))) * e);
+    }
+  }
+}
+
+/** dh[R][2L] (= or += with acc) from dz[R][L]: dmu = dz, dlogVar = dz * eps * exp(logVar / 2) / 2. */
+export function sample_backward(dh: usize, acc: bool, d: usize, h: usize, eps: usize, R: i32, L: i32): void {
+  for (let r = 0; r < R; r++) {
+    const hr = h + (<usize>(r * 2 * L) << 2), dhr = dh + (<usize>(r * 2 * L) << 2);
+    const dr = d + (<usize>(r * L) << 2), er = eps + (<usize>(r * L) << 2);
+    for (let j = 0; j < L; j++) {
+      const o = <usize>j << 2, ol = <usize>(L + j) << 2;
+      const g = load<f32>(dr + o);
+      const gl = g * load<f32>(er + o) * <f32>0.5 * f32_exp_scalar(<f32>0.5 * load<f32>(hr + ol));
+      store<f32>(dhr + o, acc ? load<f32>(dhr + o) + g : g);
+      store<f32>(dhr + ol, acc ? load<f32>(dhr + ol) + gl : gl);
     }
   }
 }

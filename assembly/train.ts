@@ -2,20 +2,24 @@
 // Reads like llm.c's gpt2_forward / gpt2_backward / gpt2_update: layer kernels in order, then the
 // same in reverse, then one flat optimizer step. An epoch (shuffle, gather, step per batch) is a
 // single call, so the host crosses the boundary once per epoch, never per batch or element.
-// Gradients are overwritten each batch (no accumulation, no zero_grad needed).
+// The graph: each node (layer table entry) names its input tensors (L_SRC0/L_SRC1: a node, the
+// network input or the condition); the bindings order the nodes and plan every buffer. The loss
+// is the list of terms in the context (terms.ts). Weight gradients are overwritten each batch.
 // Dims: R samples in the current batch/chunk; layer shapes per sample, channels last (arena.ts).
 
 import * as A from './arena';
 import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
-  C_OUTDIM, C_PARAMS, C_RNG, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
+  C_OUTDIM, C_PARAMS, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
 import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
-import { batchnorm_backward, batchnorm_forward, dropout_forward, maxpool_backward, maxpool_forward, mul_backward,
+import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward, mul_backward,
   upsample_backward, upsample_forward } from './layers';
-import { LOSS_BCE, loss_backward, loss_rows, loss_sum } from './loss';
+import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum } from './loss';
+import { term_backward, term_value, vae_kl_row } from './terms';
+import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
@@ -34,7 +38,7 @@ function fused_sigmoid_bce(ctx: usize): bool {
  * moving mean 0, moving variance 1.
  */
 export function init_params(ctx: usize): void {
-  const params = cp(ctx, C_PARAMS), rng = ctx + C_RNG;
+  const params = cp(ctx, C_PARAMS), s = rng(ctx, A.RNG_INIT);
   store<i32>(ctx + A.C_PACK_OK, 0);
   memory.fill(params, 0, <usize>ci(ctx, C_NPARAMS) << 2);
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
@@ -54,7 +58,7 @@ export function init_params(ctx: usize): void {
     const a = <f32>Math.sqrt(6.0 / <f64>(area * (C + F)));
     const w = fptr(params, li(L, L_W));
     for (let i = 0; i < area * C * F; i++) {
-      store<f32>(w + (<usize>i << 2), (rng_uniform(rng) * <f32>2 - <f32>1) * a);
+      store<f32>(w + (<usize>i << 2), (rng_uniform(s) * <f32>2 - <f32>1) * a);
     }
   }
 }
@@ -82,13 +86,22 @@ function pack_dense(ctx: usize): void {
   store<i32>(ctx + A.C_PACK_OK, -1);
 }
 
-/** Runs layers l0..l1 on R samples starting at x (layer l0's input); training selects batch behaviour. Returns &Y[l1]. */
+/** Where tensor `src` lives for a run of nodes from l0 whose input is x (nodes before l0 read as x). */
+function src_ptr(ctx: usize, src: i32, l0: i32, x: usize): usize {
+  if (src == A.SRC_COND) return cp(ctx, A.C_COND);
+  if (src < l0) return x;
+  return lp(layer(ctx, src), L_Y);
+}
+
+/** Runs nodes l0..l1 on R samples, x the input of the run; training selects batch behaviour. Returns &Y[l1]. */
 export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
   const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT), colcap = ci(ctx, A.C_COLCAP);
-  let inp = x;
+  let y: usize = x;
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
-    const op = li(L, L_OP), act = li(L, L_ACT), IN = li(L, L_IN), OUT = li(L, L_OUT), y = lp(L, L_Y);
+    const op = li(L, L_OP), act = li(L, L_ACT), IN = li(L, L_IN), OUT = li(L, L_OUT);
+    y = lp(L, L_Y);
+    const inp = src_ptr(ctx, li(L, A.L_SRC0), l0, x);
     const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
     const KH = li(L, A.L_KH), KW = li(L, A.L_KW), SH = li(L, A.L_SH), SW = li(L, A.L_SW), PT = li(L, A.L_PT), PL = li(L, A.L_PL);
     const w = fptr(params, li(L, L_W)), b = fptr(params, li(L, L_B));
@@ -108,36 +121,46 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       fusedAct = false;
       if (op == A.OP_MAXPOOL) maxpool_forward(inp, y, lp(L, A.L_AUX), R, IH, IW, IC, OH, OW, KH, KW, SH, SW, PT, PL, training);
       else if (op == A.OP_UPSAMPLE) upsample_forward(inp, y, R, IH, IW, IC, SH, SW);
-      else if (op == A.OP_DROPOUT && training) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), ctx + C_RNG);
+      else if (op == A.OP_DROPOUT && training) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), rng(ctx, A.RNG_DROPOUT));
       else if (op == A.OP_BATCHNORM) {
         const st = lp(L, A.L_STATE);
         batchnorm_forward(inp, y, R * (IN / IC), IC, w, b, st, st + (<usize>OC << 2), lp(L, A.L_AUX), lp(L, A.L_AUX2),
                           lf(L, A.L_EPS), lf(L, A.L_RATE), training, cp(ctx, C_SCRATCH));
-      } else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
+      } else if (op == A.OP_CONCAT) concat_forward(y, inp, IC, src_ptr(ctx, li(L, A.L_SRC1), l0, x), IN - IC, R);
+      else if (op == A.OP_SAMPLE) sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, rng(ctx, A.RNG_SAMPLE));
+      else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
     }
     if (!fusedAct && act != ACT_LINEAR) act_forward(act, y, R * OUT);
-    inp = y;
   }
-  return inp;
+  return y;
 }
 
+/** The stream of one purpose (arena.ts RNG_*). */
+// @ts-ignore: decorator
+@inline function rng(ctx: usize, purpose: i32): usize { return ctx + A.C_RNG + (<usize>purpose << 4); }
+
 /**
- * Backward through all layers for R samples whose forward (training) input was x. On entry DELTA0
- * holds dLoss/dY of the last layer (or dLoss/dZ when fused); leaves every weight gradient in the grad block.
+ * Backward through every node for R samples whose forward (training) input was x. On entry the
+ * last node's DY holds dLoss/dY (dLoss/dZ when fused); nodes run in reverse, each first adding its
+ * penalty terms' gradients into its DY, then writing (or, where another consumer wrote first,
+ * adding) its inputs' gradients, so fan-out sums. Leaves every weight gradient in the grad block.
  */
 export function net_backward(ctx: usize, x: usize, R: i32): void {
   const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
-  const last = ci(ctx, C_NLAYERS) - 1;
+  const last = ci(ctx, C_NLAYERS) - 1, tmp = cp(ctx, C_DELTA0);
   const fused = fused_sigmoid_bce(ctx);
-  let d = cp(ctx, C_DELTA0), dnext = cp(ctx, C_DELTA1);
   for (let l = last; l >= 0; l--) {
     const L = layer(ctx, l);
-    const op = li(L, L_OP), IN = li(L, L_IN), OUT = li(L, L_OUT);
+    const op = li(L, L_OP), IN = li(L, L_IN), OUT = li(L, L_OUT), d = lp(L, A.L_DY);
     const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
     const KH = li(L, A.L_KH), KW = li(L, A.L_KW), SH = li(L, A.L_SH), SW = li(L, A.L_SW), PT = li(L, A.L_PT), PL = li(L, A.L_PL);
     const w = fptr(params, li(L, L_W)), dw = fptr(grads, li(L, L_W)), db = fptr(grads, li(L, L_B));
-    const inp = l == 0 ? x : lp(layer(ctx, l - 1), L_Y);
-    const dx: usize = l == 0 ? 0 : dnext;
+    penalties_backward(ctx, l, d, lp(L, L_Y), R, OUT);
+    const s0 = li(L, A.L_SRC0), acc0 = li(L, A.L_ACC0) != 0;
+    const inp = src_ptr(ctx, s0, 0, x);
+    const dsrc: usize = s0 >= 0 ? lp(layer(ctx, s0), A.L_DY) : 0;
+    // ops that can only overwrite write into tmp when they must add
+    const dx: usize = dsrc != 0 && acc0 ? tmp : dsrc;
     // dZ = dA * f'(a), from the saved output
     if (!(l == last && fused)) act_backward(li(L, L_ACT), d, lp(L, L_Y), R * OUT);
     if (op == A.OP_DENSE) {
@@ -151,15 +174,31 @@ export function net_backward(ctx: usize, x: usize, R: i32): void {
     } else if (op == A.OP_CONVT) {
       convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap);
     } else if (op == A.OP_BATCHNORM) {
-      batchnorm_backward(dnext, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
+      batchnorm_backward(dx != 0 ? dx : tmp, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
+    } else if (op == A.OP_CONCAT) {
+      const s1 = li(L, A.L_SRC1);
+      concat_backward(dsrc, acc0, s1 >= 0 ? lp(layer(ctx, s1), A.L_DY) : 0, li(L, A.L_ACC1) != 0, d, IC, IN - IC, R);
+      continue;
+    } else if (op == A.OP_SAMPLE) {
+      if (dsrc != 0) sample_backward(dsrc, acc0, d, inp, lp(L, A.L_AUX), R, OUT);
+      continue;
     } else if (dx != 0) {
       if (op == A.OP_MAXPOOL) maxpool_backward(dx, d, lp(L, A.L_AUX), R, IN, OUT);
       else if (op == A.OP_UPSAMPLE) upsample_backward(dx, d, R, IH, IW, IC, SH, SW);
       else if (op == A.OP_DROPOUT) mul_backward(dx, d, lp(L, A.L_AUX), R * IN);
       else memory.copy(dx, d, <usize>(R * IN) << 2);
     }
-    if (l == 0) break;
-    const t = d; d = dnext; dnext = t;
+    if (dx != dsrc) add_or_copy(dsrc, tmp, R * IN, true);
+  }
+}
+
+/** Adds the gradients of the penalty terms on node l's output y[R][W] into its d. */
+function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i32): void {
+  const n = ci(ctx, A.C_NTERMS);
+  for (let k = 0; k < n; k++) {
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
+    if (load<i32>(T + A.T_TENSOR) != l || load<i32>(T + A.T_KIND) == A.TERM_RECON) continue;
+    term_backward(load<i32>(T + A.T_KIND), d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH));
   }
 }
 
@@ -184,13 +223,74 @@ export function net_update(ctx: usize): void {
   }
 }
 
-/** Forward, loss and backward on R <= CAP rows (x input, t target); returns the sum of element losses. */
+/**
+ * Adds every term's value on the forward just run (R rows, target t) to C_TERMSUM; with `backward`,
+ * also writes the reconstruction gradient into the last node's DY. Returns the batch's objective:
+ * each term's mean (reconstruction per element, penalties per row), summed.
+ */
+function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool): f64 {
+  const n = ci(ctx, A.C_NTERMS), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  let total: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
+    const kind = load<i32>(T + A.T_KIND), wgt = load<f32>(T + A.T_WEIGHT), sum = ctx + A.C_TERMSUM + (<usize>k << 3);
+    let v: f64;
+    if (kind == A.TERM_RECON) {
+      const raw = loss_sum(loss, y, t, R, C);
+      v = wgt == 1 ? raw : <f64>wgt * raw;
+      total += v / (<f64>R * <f64>C);
+      if (backward) {
+        const d = lp(layer(ctx, ci(ctx, C_NLAYERS) - 1), A.L_DY);
+        loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx));
+        if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
+      }
+    } else if (kind == A.TERM_CONTRACTIVE) {
+      // training: value and gradient in one pass after net_backward (contractive_after_backward)
+      if (backward) continue;
+      v = contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, wgt, false);
+      total += v / <f64>R;
+    } else {
+      const L = layer(ctx, load<i32>(T + A.T_TENSOR));
+      v = term_value(kind, lp(L, L_Y), R, li(L, L_OUT), wgt, load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH));
+      total += v / <f64>R;
+    }
+    store<f64>(sum, load<f64>(sum) + v);
+  }
+  return total;
+}
+
+/** Zeroes the per-term sums before a call that accumulates them. */
+function terms_reset(ctx: usize): void { memory.fill(ctx + A.C_TERMSUM, 0, A.MAX_TERMS << 3); }
+
+/** Turns the per-term sums over n rows into means (reconstruction per element, penalties per row); returns their sum. */
+function terms_finish(ctx: usize, n: i32): f64 {
+  const C = ci(ctx, C_OUTDIM);
+  let total: f64 = 0;
+  for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
+    const sum = ctx + A.C_TERMSUM + (<usize>k << 3);
+    const kind = load<i32>(ctx + A.C_TERMS + <usize>k * A.T_BYTES + A.T_KIND);
+    const v = load<f64>(sum) / (kind == A.TERM_RECON ? <f64>n * <f64>C : <f64>n);
+    store<f64>(sum, v);
+    total += v;
+  }
+  return total;
+}
+
+/** Forward, loss terms and backward on R <= CAP rows (x input, t target); returns the batch objective (terms' means summed). */
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
-  const last = ci(ctx, C_NLAYERS) - 1, C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const last = ci(ctx, C_NLAYERS) - 1;
   const y = net_forward(ctx, x, R, 0, last, true);
-  const total = loss_sum(loss, y, t, R, C);
-  loss_backward(loss, cp(ctx, C_DELTA0), y, t, R * C, fused_sigmoid_bce(ctx));
+  let total = terms_forward(ctx, x, y, t, R, true);
   net_backward(ctx, x, R);
+  // a contractive term adds its gradient into the weight gradients net_backward just wrote
+  for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
+    if (load<i32>(T + A.T_KIND) != A.TERM_CONTRACTIVE) continue;
+    const v = contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, load<f32>(T + A.T_WEIGHT), true);
+    const sum = ctx + A.C_TERMSUM + (<usize>k << 3);
+    store<f64>(sum, load<f64>(sum) + v);
+    total += v / <f64>R;
+  }
   return total;
 }
 
@@ -202,32 +302,69 @@ function gather(dst: usize, src: usize, idx: usize, R: i32, C: i32): void {
   }
 }
 
-/** Adds N(0, noise^2) to n floats in place (denoising input corruption), from the model's rng. */
-function add_noise(ctx: usize, x: usize, n: i32, noise: f32): void {
-  const rng = ctx + C_RNG;
-  for (let i = 0; i < n; i++) {
-    const p = x + (<usize>i << 2);
-    store<f32>(p, load<f32>(p) + noise * rng_normal(rng));
+/**
+ * Corrupts R rows of D normalized inputs in place (denoising), in the units of the data as passed:
+ * gaussian x += amount * N(0, 1) (clipped to [lo, hi] when lo <= hi), mask: a fraction `amount`
+ * set to 0, salt-and-pepper: a fraction set to the feature's training minimum or maximum (half each).
+ * Draws come from the noise stream; normalizer shift a and scale b map data units to the model's.
+ */
+function add_noise(ctx: usize, x: usize, R: i32, D: i32, amount: f32): void {
+  const s = rng(ctx, A.RNG_NOISE), kind = ci(ctx, A.C_NOISE_KIND);
+  const a = cp(ctx, C_NORM_A), b = cp(ctx, C_NORM_B), lo = cf(ctx, A.C_NOISE_LO), hi = cf(ctx, A.C_NOISE_HI);
+  const mn = cp(ctx, A.C_NOISE_MIN), mx = cp(ctx, A.C_NOISE_MAX);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < D; j++) {
+      const p = x + (<usize>(r * D + j) << 2), o = <usize>j << 2;
+      const bj = load<f32>(b + o);
+      if (kind == A.NOISE_GAUSSIAN) {
+        let v = load<f32>(p) + amount * rng_normal(s) / bj;
+        if (lo <= hi) v = min<f32>(max<f32>(v, (lo - load<f32>(a + o)) / bj), (hi - load<f32>(a + o)) / bj);
+        store<f32>(p, v);
+      } else if (rng_uniform(s) < amount) {
+        if (kind == A.NOISE_MASK) store<f32>(p, (<f32>0 - load<f32>(a + o)) / bj);
+        else store<f32>(p, load<f32>((rng_uniform(s) < <f32>0.5 ? mn : mx) + o));
+      }
+    }
+  }
+}
+
+/** mn[j], mx[j] = min and max of column j over n rows of D values at x. */
+export function col_minmax(x: usize, n: i32, D: i32, mn: usize, mx: usize): void {
+  for (let j = 0; j < D; j++) {
+    let lo = load<f32>(x + (<usize>j << 2)), hi = lo;
+    for (let r = 1; r < n; r++) {
+      const v = load<f32>(x + (<usize>(r * D + j) << 2));
+      lo = min<f32>(lo, v);
+      hi = max<f32>(hi, v);
+    }
+    store<f32>(mn + (<usize>j << 2), lo);
+    store<f32>(mx + (<usize>j << 2), hi);
   }
 }
 
 /**
- * One epoch over n rows: x[n][INDIM] inputs, t[n][OUTDIM] targets (t may equal x).
- * perm: i32[n] row order, reshuffled first when shuffle != 0 (0 = rows in order, read in place).
- * Returns the epoch's mean element loss, each batch weighted by its rows (Keras's epoch loss).
+ * One epoch over n rows: x[n][INDIM] inputs, t[n][OUTDIM] targets (t may equal x); the condition,
+ * if any, from C_COND_BASE (n rows). perm: i32[n] row order, reshuffled first when shuffle != 0
+ * (0 = rows in order, read in place). Leaves each term's epoch mean in C_TERMSUM and returns their
+ * sum (each batch weighted by its rows, as Keras's epoch loss).
  */
 export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32): f64 {
-  const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM);
+  const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const bin = cp(ctx, C_BATCH_IN), btgt = cp(ctx, C_BATCH_TGT);
   const noise = cf(ctx, C_NOISE);
-  if (shuffle != 0) rng_shuffle(ctx + C_RNG, perm, n);
-  let total: f64 = 0;
+  if (shuffle != 0) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
+  terms_reset(ctx);
   for (let start = 0; start < n; start += batch) {
     const R = min(batch, n - start);
     let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     if (shuffle != 0 || noise != 0) {
       const idx = perm + (<usize>start << 2);
       gather(bin, x, idx, R, D);
+      if (K > 0) {
+        gather(cp(ctx, A.C_BATCH_COND), cbase, idx, R, K);
+        store<u32>(ctx + A.C_COND, <u32>cp(ctx, A.C_BATCH_COND));
+      }
       if (t != x) {
         gather(btgt, t, idx, R, C);
         tgt = btgt;
@@ -238,25 +375,26 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
         tgt = bin;
       }
       inp = bin;
-      if (noise != 0) add_noise(ctx, bin, R * D, noise);
+      if (noise != 0) add_noise(ctx, bin, R, D, noise);
     }
-    total += net_grads(ctx, inp, tgt, R);
+    net_grads(ctx, inp, tgt, R);
     net_update(ctx);
   }
-  return total / (<f64>n * <f64>C);
+  return terms_finish(ctx, n);
 }
 
-/** Mean element loss over n rows without training (validation loss), in chunks of CAP rows. */
+/** The terms over n rows without training (validation), in chunks of CAP rows; condition from C_COND_BASE. */
 export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
-  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const last = ci(ctx, C_NLAYERS) - 1;
-  let total: f64 = 0;
+  terms_reset(ctx);
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last, false);
-    total += loss_sum(loss, y, t + (<usize>(start * C) << 2), R, C);
+    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false);
   }
-  return total / (<f64>n * <f64>C);
+  return terms_finish(ctx, n);
 }
 
 /** Rewrites every NaN among n floats as the canonical quiet NaN 0x7fc00000 (NaN bits may differ by CPU). */
@@ -285,12 +423,13 @@ export const FLAG_DENORM_OUT: i32 = 2;
  */
 export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM);
+  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const Iw = li(layer(ctx, l0), L_IN), Ow = li(layer(ctx, l1), L_OUT);
   const norm = ci(ctx, C_NORM) != NORM_NONE;
   if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, x + (<usize>(start * Iw) << 2), R, l0, l1, false);
     memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
   }
@@ -306,10 +445,12 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
 export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool = true): void {
   if (n == 1) pack_after_calls(ctx);
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const last = ci(ctx, C_NLAYERS) - 1;
   if (normalize && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const xin = x + (<usize>(start * D) << 2);
     const y = net_forward(ctx, xin, R, 0, last, false);
     loss_rows(loss, y, xin, R, C, out + (<usize>start << 2));
@@ -332,4 +473,48 @@ function nan_to_inf(p: usize, n: i32): void {
     const v = load<f32>(q);
     if (v != v) store<u32>(q, 0x7f800000);
   }
+}
+
+/** z[R][L] = mu + exp(logVar / 2) * eps, eps ~ N(0, 1) from the sampling stream, for rows h[R][2L] = [mu, logVar]. */
+export function sample_rows(ctx: usize, h: usize, R: i32, L: i32, z: usize): void {
+  sample_forward(z, h, 0, R, L, true, rng(ctx, A.RNG_SAMPLE));
+}
+
+// 1/2 log(2 pi), for the unit-variance Gaussian likelihood of a VAE with loss 'mse'
+const HALF_LOG_2PI: f64 = 0.9189385332046727;
+
+/**
+ * out[r] = negative ELBO of row r in nats, averaged over `draws` samples of z from the sampling
+ * stream: the reconstruction's negative log-likelihood summed over the row (bce: sum of BCE; mse:
+ * 1/2 sum (x - x^)^2 + D/2 log 2 pi) + KL_row. x normalized in place first. Needs a VAE: node
+ * `latent` is the sample node, the one before it the [mu, logVar] head.
+ */
+export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize): void {
+  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
+  const last = ci(ctx, C_NLAYERS) - 1;
+  const S = layer(ctx, latent), L = li(S, L_OUT), z = lp(S, L_Y), s = rng(ctx, A.RNG_SAMPLE);
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  for (let start = 0; start < n; start += cap) {
+    const R = min(cap, n - start);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
+    const xin = x + (<usize>(start * D) << 2);
+    const h = net_forward(ctx, xin, R, 0, latent - 1, false);
+    for (let r = 0; r < R; r++) store<f32>(out + (<usize>(start + r) << 2), 0);
+    for (let k = 0; k < draws; k++) {
+      sample_forward(z, h, 0, R, L, true, s);
+      const y = net_forward(ctx, z, R, latent + 1, last, false);
+      for (let r = 0; r < R; r++) {
+        const nll = <f64>loss_row_sum(loss, y + (<usize>(r * C) << 2), xin + (<usize>(r * C) << 2), C);
+        const o = out + (<usize>(start + r) << 2);
+        store<f32>(o, load<f32>(o) + <f32>(loss == LOSS_BCE ? nll : 0.5 * nll + <f64>C * HALF_LOG_2PI));
+      }
+    }
+    const inv = <f32>1 / <f32>draws;
+    for (let r = 0; r < R; r++) {
+      const o = out + (<usize>(start + r) << 2);
+      store<f32>(o, load<f32>(o) * inv + vae_kl_row(h + (<usize>(r * 2 * L) << 2), L));
+    }
+  }
+  canon_nan(out, n);
 }

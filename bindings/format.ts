@@ -1,7 +1,8 @@
 // format.ts: the model file. Pure bytes, no file-system assumptions; the same state always
 // gives the same bytes. Layout (little-endian):
 //   0  magic     8 bytes  89 41 45 4E 43 0D 0A 1A  ("\x89AENC\r\n\x1a", PNG-style)
-//   8  format    u32      FORMAT_VERSION
+//   8  format    u32      FORMAT_VERSION (2; format 1, written before issue 11, is read too: the same
+//                         layout, without the variant keys of the spec and without `scoreBy`)
 //  12  abi       u32      the wasm ABI version that wrote it (informational)
 //  16  length    u32      total bytes, checksum included
 //  20  jsonLen   u32      bytes of the JSON header
@@ -16,7 +17,7 @@ import { AutoencoderError, F32_MAX, describe } from './errors.js';
 import { resolveSpec, type ResolvedSpec } from './spec.js';
 
 export const MAGIC = [0x89, 0x41, 0x45, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const HEADER = 24;
 /** The largest model file create() allows: about the largest typed array browsers allocate (2 GiB). */
 export const FILE_MAX_BYTES = 2 ** 31 - 1;
@@ -31,6 +32,8 @@ export interface ModelHeader {
   state: number;
   /** The user's JSON metadata (e.g. the CLI's training columns), or null. */
   metadata: Record<string, unknown> | null;
+  /** The score the threshold applies to, when not the reconstruction error (a VAE calibrated by 'kl' or 'elbo'). */
+  scoreBy?: { by: 'kl' | 'elbo'; samples: number; seed: number } | null;
 }
 
 /** Bytes of a model file for `h`, with `floats` normalizer + param floats. */
@@ -41,11 +44,18 @@ export function fileBytes(jsonLen: number, floats: number): number {
 /** JSON header text, keys in a fixed order, padded to a multiple of 4 bytes. */
 export function headerJson(h: ModelHeader): Uint8Array {
   const s = h.spec;
+  // the variant keys only where the model has them (a plain model's spec reads as in format 1)
+  const family = {
+    ...(s.sparsity ? { sparsity: s.sparsity } : {}),
+    ...(s.variational ? { variational: s.variational } : {}),
+    ...(s.conditionDim ? { conditionDim: s.conditionDim } : {}),
+    ...(s.contractive !== undefined ? { contractive: s.contractive } : {}),
+  };
   const spec = s.inputShape
-    ? { inputShape: s.inputShape, encoder: s.encoder, decoder: s.decoder, loss: s.loss, normalize: s.normalize, seed: s.seed }
+    ? { inputShape: s.inputShape, encoder: s.encoder, decoder: s.decoder, loss: s.loss, normalize: s.normalize, seed: s.seed, ...family }
     : {
       inputDim: s.inputDim, layers: s.layers, activation: s.activation, latentActivation: s.latentActivation,
-      outputActivation: s.outputActivation, loss: s.loss, normalize: s.normalize, seed: s.seed,
+      outputActivation: s.outputActivation, loss: s.loss, normalize: s.normalize, seed: s.seed, ...family,
     };
   // JSON writes NaN and Infinity as null: every number written must be finite (the threshold and the
   // spec are checked where they are set, metadata when assigned), or the file would not read back
@@ -54,6 +64,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     threshold: h.threshold, normalizerFitted: h.normalizerFitted, params: h.params,
     ...(h.state ? { state: h.state } : {}),
     ...(h.metadata ? { metadata: h.metadata } : {}),
+    ...(h.scoreBy ? { scoreBy: h.scoreBy } : {}),
   }, (key, v: unknown) => {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`save(): the model's ${key || 'header'} is ${describe(v)}, which a model file cannot carry (JSON has no NaN or Infinity)`);
     return v;
@@ -111,7 +122,7 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   const jsonLen = dv.getUint32(20, true);
   const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
   if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > bytes.length) throw corrupt(`bad header length ${jsonLen}`);
-  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown };
+  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown; scoreBy?: unknown };
   try {
     h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
   } catch {
@@ -135,5 +146,9 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   if (fileBytes(jsonLen, normFloats + h.params + state) !== bytes.length) {
     throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${bytes.length} bytes) does not match`);
   }
-  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, floatsAt: HEADER + jsonLen };
+  const sb = h.scoreBy as { by?: unknown; samples?: unknown; seed?: unknown } | undefined;
+  if (sb !== undefined && (sb === null || typeof sb !== 'object' || (sb.by !== 'kl' && sb.by !== 'elbo') || !Number.isInteger(sb.samples) || (sb.samples as number) < 1
+    || !Number.isInteger(sb.seed) || (sb.seed as number) < 0 || !spec.variational)) throw corrupt('its scoreBy is not { by: kl | elbo, samples, seed } of a VAE');
+  const scoreBy = sb === undefined ? null : { by: sb.by as 'kl' | 'elbo', samples: sb.samples as number, seed: sb.seed as number };
+  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, scoreBy, floatsAt: HEADER + jsonLen };
 }

@@ -7,10 +7,10 @@
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
-  buildPlan, latentShape, resolveFit, resolveSpec, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
+  buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, OPT_IDS, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
+  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -18,7 +18,7 @@ export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './s
 export { LAYER_TYPES } from './graph.js';
 export type { LayerSpec, LayerType } from './graph.js';
 export type {
-  Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, Normalize, Optimizer, ResolvedSpec,
+  Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, NoiseSpec, Normalize, Optimizer, ResolvedSpec, Sparsity,
 } from './spec.js';
 
 /** Where the compiled kernels come from, for runtimes the package can't guess. */
@@ -39,10 +39,32 @@ export interface History {
   stoppedEarly: boolean;
   /** 1-based epoch whose weights the model holds at the end (the best one with restoreBest). */
   bestEpoch: number;
+  /**
+   * Each loss term per epoch as added to the loss (weighted): `reconstruction`, and `kl` (a VAE),
+   * `sparsity` (a sparse autoencoder) where the model has them. Their sum is `loss`.
+   */
+  terms: Record<string, number[]>;
+  /** The same on the validation rows (empty arrays without a validation split). */
+  valTerms: Record<string, number[]>;
 }
 
-/** How `calibrate()` picks the threshold from the scores of (normal) rows. */
-export type CalibrateOptions = { quantile: number } | { contamination: number } | { max: true };
+/** What a score is: the reconstruction error, or for a VAE the KL of the posterior or the negative ELBO (nats per row). */
+export type ScoreBy = 'reconstruction' | 'kl' | 'elbo';
+
+/** Options of score() and detect(); `by`, `samples`, `seed` for a VAE; `condition` for a conditional VAE. */
+export interface ScoreOptions {
+  /** Default 'reconstruction' (score) or what calibrate() stored (detect). */
+  by?: ScoreBy;
+  /** 'elbo': draws of z per row averaged (default 1). */
+  samples?: number;
+  /** 'elbo': the sampling stream's seed (default 0); the same call gives the same numbers. */
+  seed?: number;
+  /** A conditional VAE's condition rows (rows x conditionDim). */
+  condition?: Matrix;
+}
+
+/** How `calibrate()` picks the threshold from the scores of (normal) rows, and by which score. */
+export type CalibrateOptions = ({ quantile: number } | { contamination: number } | { max: true }) & Omit<ScoreOptions, never>;
 
 type Loader = () => Promise<WebAssembly.Module>;
 let loader: Loader | null = null;
@@ -109,7 +131,7 @@ function refuseOtherTyped(what: string, x: unknown): void {
 }
 
 /**
- * A rows x cols Float32Array drawn from the package's own seeded PRNG (xoshiro128** in wasm), so the
+ * A rows x cols Float32Array drawn from the package's own seeded PRNG (the sampling stream, squares32 in wasm), so the
  * same seed gives the same bits in every runtime: uniform [0, 1) or standard normal.
  * Useful for synthetic data, noise for denoising, and reproducible tests.
  */
@@ -164,6 +186,12 @@ function fitRunning(call: string, fix: string): AutoencoderError {
   return new AutoencoderError(`fit() is running: ${call} would change the model while it trains; ${fix}`);
 }
 
+const NO_OPTIONS = Object.freeze({});
+const COND_KEYS = ['condition'] as const;
+const ENCODE_KEYS = ['condition', 'sample', 'seed'] as const;
+const SCORE_KEYS = ['by', 'samples', 'seed', 'condition'] as const;
+const DEFAULT_SCORE = Object.freeze({ by: 'reconstruction' as const, samples: 1, seed: 0 });
+
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -176,6 +204,8 @@ export class Autoencoder {
   private fitting = false;
   private meta: Record<string, unknown> | null = null;
   private readonly latent: number[];
+  /** What the threshold was calibrated on (score by, and for 'elbo' its draws and seed). */
+  private scoreBy: { by: ScoreBy; samples: number; seed: number } = { by: 'reconstruction', samples: 1, seed: 0 };
 
   private constructor(k: Kernel, s: ResolvedSpec, plan: NetPlan) {
     this.k = k;
@@ -266,6 +296,7 @@ export class Autoencoder {
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
     ae.meta = h.metadata;
+    if (h.scoreBy) ae.scoreBy = { ...h.scoreBy };
     k.x.ae_seed(k.ctx, h.spec.seed);
     return ae;
   }
@@ -440,6 +471,16 @@ export class Autoencoder {
         if (t.rows !== n) throw new AutoencoderError(`target has ${t.rows} rows but x has ${n}: pass one target row per input row`);
         tp = t.ptr;
       }
+      const K = this.s.conditionDim ?? 0;
+      let cp = 0;
+      if (K) {
+        if (o.condition === undefined) throw new AutoencoderError(`this conditional VAE needs fit(x, { condition }): rows x ${K} condition values, one row per row of x`);
+        const c = this.put(k, o.condition, K, 'condition');
+        if (c.rows !== n) throw new AutoencoderError(`condition has ${c.rows} rows but x has ${n}: pass one condition row per input row`);
+        cp = c.ptr;
+      } else if (o.condition !== undefined) {
+        throw new AutoencoderError('fit(): condition is for a conditional VAE (create with variational and conditionDim); this model takes none');
+      }
       const nTrain = o.validationSplit > 0 ? Math.floor(n * (1 - o.validationSplit)) : n;
       const nVal = n - nTrain;
       if (nTrain < 1) throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no training rows: pass more rows or a smaller validationSplit`);
@@ -463,15 +504,33 @@ export class Autoencoder {
       const perm = k.alloc(nTrain * 4);
       k.x.ae_perm_init(perm, nTrain);
       k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
+      // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
+      let mn = 0, mx = 0;
+      if (o.noiseKind === 'saltPepper' && o.noise > 0) {
+        mn = k.alloc(D * 4);
+        mx = k.alloc(D * 4);
+        k.x.ae_col_minmax(xp, nTrain, D, mn, mx);
+      }
+      k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
+      const names = this.termNames(k);
+      const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
       k.x.ae_optimizer_reset(k.ctx);
       if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
 
-      const history: History = { loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0 };
+      const history: History = {
+        loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
+        terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
+      };
       let best = Infinity, wait = 0, lastYield = now();
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         const t0 = now();
+        k.setCondition(cp);
         const loss = k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
+        const terms = sumTerms(k.termValues());
+        if (cp) k.setCondition(cp + nTrain * K * 4);
         const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
+        const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
+        k.setCondition(0);
         if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
           throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
@@ -482,7 +541,9 @@ export class Autoencoder {
           throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
         history.loss.push(loss);
+        for (const nm of Object.keys(terms)) history.terms[nm]!.push(terms[nm]!);
         if (nVal > 0) history.valLoss.push(valLoss);
+        if (valTerms) for (const nm of Object.keys(valTerms)) history.valTerms[nm]!.push(valTerms[nm]!);
         history.epochs = epoch;
         const monitored = nVal > 0 ? valLoss : loss;
         if (monitored < best - (o.early?.minDelta ?? 0)) {
@@ -512,6 +573,7 @@ export class Autoencoder {
       return history;
     } finally {
       this.fitting = false;
+      k.setCondition(0);
       k.release(mark);
       if (!committed) {
         // put the model back as it was before this call
@@ -523,86 +585,251 @@ export class Autoencoder {
     }
   }
 
-  /** Latent codes: Float32Array of rows x latentDim. */
-  encode(x: Matrix): Float32Array {
+  /** The names of the plan's loss terms, in term order (two sparsity kinds never coexist). */
+  private termNames(k: Kernel): string[] {
+    return (k.plan!.terms ?? [{ kind: TERM.recon }]).map((t) => termName(t.kind));
+  }
+
+  /** Puts a conditional VAE's condition rows for `rows` rows (or checks that none is given) and points the kernels at them. */
+  private putCondition(k: Kernel, options: { condition?: Matrix } | undefined, rows: number, call: string): void {
+    const K = this.s.conditionDim ?? 0;
+    const c = options?.condition;
+    if (!K) {
+      if (c !== undefined) throw new AutoencoderError(`${call}: condition is for a conditional VAE (create with variational and conditionDim); this model takes none`);
+      return;
+    }
+    if (c === undefined) throw new AutoencoderError(`this conditional VAE needs ${call.replace('()', '')}(..., { condition }): rows x ${K} condition values, one row per row`);
+    const { ptr, rows: cr } = this.put(k, c, K, 'condition');
+    if (cr !== rows) throw new AutoencoderError(`condition has ${cr} rows but ${call} has ${rows} rows of data: pass one condition row per row`);
+    k.setCondition(ptr);
+  }
+
+  /** Checks a method's options object and its keys. */
+  private static opts<T extends object>(call: string, o: T | undefined, keys: readonly string[]): T {
+    if (o === undefined) return NO_OPTIONS as T;   // (no allocation: one-row calls are timed in microseconds)
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new AutoencoderError(`${call} options must be an object such as { ${keys[0]}: ... }, got ${describe(o)}`);
+    checkKeys(call, o, keys);
+    return o;
+  }
+
+  /** Refuses a VAE-only call on another model. */
+  private needVae(call: string): void {
+    if (!this.s.variational) throw new AutoencoderError(`${call} needs a variational autoencoder: create with variational: { beta: 1 }`);
+  }
+
+  /** Runs `fn` with the condition cleared afterwards (it points into the I/O stack). */
+  private withCond<T>(fn: (k: Kernel) => T): T {
+    // (a model without a condition never sets one: nothing to clear, no extra work per call)
+    if (!this.s.conditionDim) return this.io(fn);
     return this.io((k) => {
+      try { return fn(k); } finally { k.setCondition(0); }
+    });
+  }
+
+  /**
+   * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
+   * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
+   * VAE needs `{ condition }`.
+   */
+  encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
+    const o = Autoencoder.opts('encode()', options, ENCODE_KEYS);
+    const sample = checkBoolean('sample', o.sample ?? false);
+    if (sample) this.needVae('encode(x, { sample: true })');
+    else if (o.seed !== undefined) throw new AutoencoderError('encode(): seed goes with sample: true (the mean needs no draw)');
+    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
+    return this.withCond((k) => {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
-      const W = this.latentDim, out = k.alloc(rows * W * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent, out, FLAG_NORM_IN);
-      return k.f32(out, rows * W).slice();
+      this.putCondition(k, o, rows, 'encode()');
+      const W = this.latentDim, lat = k.plan!.latent;
+      if (!sample) {
+        const out = k.alloc(rows * W * 4);
+        k.x.ae_infer(k.ctx, ptr, rows, 0, lat, out, FLAG_NORM_IN);
+        return k.f32(out, rows * W).slice();
+      }
+      const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
+      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
+      k.x.ae_sample_rows(k.ctx, h, rows, W, z);
+      return k.f32(z, rows * W).slice();
     });
   }
 
-  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. */
-  decode(z: Matrix): Float32Array {
-    return this.io((k) => {
+  /** A VAE's posterior per row: `mean` and `logVar`, each rows x latentDim. A conditional VAE needs `{ condition }`. */
+  posterior(x: Matrix, options?: { condition?: Matrix }): { mean: Float32Array; logVar: Float32Array } {
+    this.needVae('posterior()');
+    const o = Autoencoder.opts('posterior()', options, COND_KEYS);
+    return this.withCond((k) => {
+      const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+      this.putCondition(k, o, rows, 'posterior()');
+      const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
+      const all = k.f32(h, rows * 2 * L);
+      const mean = new Float32Array(rows * L), logVar = new Float32Array(rows * L);
+      // a copy of each half of every row (no arithmetic)
+      for (let r = 0; r < rows; r++) {
+        mean.set(all.subarray(r * 2 * L, r * 2 * L + L), r * L);
+        logVar.set(all.subarray(r * 2 * L + L, (r + 1) * 2 * L), r * L);
+      }
+      return { mean, logVar };
+    });
+  }
+
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
+    const o = Autoencoder.opts('decode()', options, COND_KEYS);
+    return this.withCond((k) => {
       const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
-      const D = this.s.inputDim, out = k.alloc(rows * D * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
-      return k.f32(out, rows * D).slice();
+      this.putCondition(k, o, rows, 'decode()');
+      return this.decodeAt(k, ptr, rows);
     });
   }
 
-  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. */
-  reconstruct(x: Matrix): Float32Array {
+  private decodeAt(k: Kernel, ptr: number, rows: number): Float32Array {
+    const D = this.s.inputDim, out = k.alloc(rows * D * 4);
+    k.x.ae_infer(k.ctx, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
+    return k.f32(out, rows * D).slice();
+  }
+
+  /**
+   * `n` rows decoded from draws of the prior N(0, I) (seed default 0): Float32Array of n x inputDim.
+   * A VAE only; a conditional VAE uses {@link Autoencoder.generate}.
+   */
+  sample(n: number, options?: { seed?: number }): Float32Array {
+    this.needVae('sample()');
+    if (this.s.conditionDim) throw new AutoencoderError('sample() on a conditional VAE is refused: use generate(condition, { seed }), which decodes prior draws for each condition row');
+    const o = Autoencoder.opts('sample()', options, ['seed']);
+    const rows = checkNumber('n', n, 1, 1 << 24, true);
+    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
     return this.io((k) => {
+      const z = k.alloc(rows * this.latentDim * 4);
+      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
+      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
+      return this.decodeAt(k, z, rows);
+    });
+  }
+
+  /** A conditional VAE's rows decoded from prior draws, one per row of `condition` (rows x conditionDim); seed default 0. */
+  generate(condition: Matrix, options?: { seed?: number }): Float32Array {
+    const K = this.s.conditionDim;
+    if (!K) throw new AutoencoderError('generate() needs a conditional VAE (create with variational and conditionDim); a VAE uses sample(n)');
+    const o = Autoencoder.opts('generate()', options, ['seed']);
+    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
+    return this.withCond((k) => {
+      const { ptr, rows } = this.put(k, condition, K, 'condition');
+      k.setCondition(ptr);
+      const z = k.alloc(rows * this.latentDim * 4);
+      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
+      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
+      return this.decodeAt(k, z, rows);
+    });
+  }
+
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
+    const o = Autoencoder.opts('reconstruct()', options, COND_KEYS);
+    return this.withCond((k) => {
       const D = this.s.inputDim;
       const { ptr, rows } = this.put(k, x, D, 'x');
+      this.putCondition(k, o, rows, 'reconstruct()');
       const out = k.alloc(rows * D * 4);
       k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
       return k.f32(out, rows * D).slice();
     });
   }
 
-  private scoreInto(k: Kernel, x: Matrix): { out: number; rows: number } {
+  /** Checks score options; `dflt` is what `by` means when omitted. */
+  private scoreOptions(call: string, options: ScoreOptions | undefined): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
+    if (options === undefined) return DEFAULT_SCORE;   // (no allocation on the plain path)
+    const dflt = DEFAULT_SCORE;
+    const o = Autoencoder.opts(call, options, SCORE_KEYS);
+    const by = checkName('by', o.by ?? dflt.by, ['reconstruction', 'kl', 'elbo'] as const);
+    if (by !== 'reconstruction') this.needVae(`${call} by '${by}'`);
+    if (by !== 'elbo' && (o.samples !== undefined || o.seed !== undefined)) throw new AutoencoderError(`${call}: samples and seed go with by: 'elbo' (the other scores draw nothing)`);
+    const same = o.by === undefined;
+    return {
+      by, condition: o.condition,
+      samples: checkNumber('samples', o.samples ?? (same ? dflt.samples : 1), 1, 1e4, true),
+      seed: checkNumber('seed', o.seed ?? (same ? dflt.seed : 0), 0, 0xffffffff, true),
+    };
+  }
+
+  private scoreInto(k: Kernel, x: Matrix, o: { by: ScoreBy; samples: number; seed: number; condition?: Matrix }, call: string): { out: number; rows: number } {
     const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+    this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
-    k.x.ae_score(k.ctx, ptr, rows, out);
+    if (o.by === 'reconstruction') k.x.ae_score(k.ctx, ptr, rows, out);
+    else if (o.by === 'kl') {
+      const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
+      k.x.ae_vae_kl_rows(h, rows, L, out);
+    } else {
+      k.x.ae_seed_stream(k.ctx, o.seed, RNG.sample);
+      k.x.ae_elbo_rows(k.ctx, ptr, rows, k.plan!.latent, o.samples, out);
+    }
     return { out, rows };
   }
 
-  /** One reconstruction error per row: the loss's mean over the row, in normalized units. */
-  score(x: Matrix): Float32Array {
-    return this.io((k) => {
-      const { out, rows } = this.scoreInto(k, x);
+  /**
+   * One score per row. By default the reconstruction error: the loss's mean over the row, in normalized
+   * units (a VAE: of decode(mean), deterministic). A VAE also scores `{ by: 'kl' }` (KL of the posterior
+   * from the prior, nats) or `{ by: 'elbo', samples, seed }` (negative ELBO in nats averaged over
+   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`.
+   */
+  score(x: Matrix, options?: ScoreOptions): Float32Array {
+    const o = this.scoreOptions('score()', options);
+    return this.withCond((k) => {
+      const { out, rows } = this.scoreInto(k, x, o, 'score()');
       return k.f32(out, rows).slice();
     });
   }
 
   /**
    * Sets the anomaly threshold from the scores of `x` (rows you consider normal) and returns it:
-   * a quantile of the scores (default 0.99), 1 - contamination, or their maximum.
+   * a quantile of the scores (default 0.99), 1 - contamination, or their maximum. `by` (and for
+   * 'elbo' `samples`, `seed`) choose the score, stored with the threshold (and in the model file)
+   * for detect().
    */
   calibrate(x: Matrix, options: CalibrateOptions = { quantile: 0.99 }): number {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new AutoencoderError(`calibrate() options must be { quantile }, { contamination } or { max: true }, got ${describe(options)}`);
     }
-    checkKeys('calibrate()', options, ['quantile', 'contamination', 'max']);
-    const keys = Object.keys(options);
-    if (keys.length !== 1) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+    checkKeys('calibrate()', options, ['quantile', 'contamination', 'max', 'by', 'samples', 'seed', 'condition']);
+    const keys = Object.keys(options).filter((key) => ['quantile', 'contamination', 'max'].includes(key));
+    if (keys.length > 1 || Object.keys(options).length === 0) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+    const sel = options as { quantile?: number; contamination?: number; max?: unknown };
     let q: number;
-    if ('quantile' in options) q = checkNumber('quantile', options.quantile, 0, 1);
-    else if ('contamination' in options) q = 1 - checkNumber('contamination', options.contamination, 0, 1);
-    else if (options.max === true) q = 1;
-    else throw new AutoencoderError(`calibrate({ max }) takes max: true, got ${describe((options as { max: unknown }).max)}`);
-    const t = this.io((k) => {
-      const { out, rows } = this.scoreInto(k, x);
+    if (keys.length === 0) q = 0.99;
+    else if ('quantile' in sel) q = checkNumber('quantile', sel.quantile, 0, 1);
+    else if ('contamination' in sel) q = 1 - checkNumber('contamination', sel.contamination, 0, 1);
+    else if (sel.max === true) q = 1;
+    else throw new AutoencoderError(`calibrate({ max }) takes max: true, got ${describe(sel.max)}`);
+    const so = { by: options.by, samples: options.samples, seed: options.seed, condition: options.condition };
+    for (const key of ['by', 'samples', 'seed', 'condition'] as const) if (so[key] === undefined) delete so[key];
+    const o = this.scoreOptions('calibrate()', so);
+    const t = this.withCond((k) => {
+      const { out, rows } = this.scoreInto(k, x, o, 'calibrate()');
       return k.x.ae_quantile(out, rows, q);
     });
     if (!Number.isFinite(t)) {
       throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
     }
     this.thr = t;
+    this.scoreBy = { by: o.by, samples: o.samples, seed: o.seed };
     return t;
   }
 
-  /** 0/1 per row: 1 where score() is above the calibrated threshold. */
-  detect(x: Matrix): Uint8Array {
+  /** What calibrate() stored: the score the threshold applies to ('reconstruction' until a VAE calibrates by 'kl' or 'elbo'). */
+  get thresholdBy(): { by: ScoreBy; samples: number; seed: number } { return { ...this.scoreBy }; }
+
+  /** 0/1 per row: 1 where the score calibrate() chose is above the threshold. A conditional VAE needs `{ condition }`. */
+  detect(x: Matrix, options?: { condition?: Matrix }): Uint8Array {
     const thr = this.thr;
     this.live();
+    const c = Autoencoder.opts('detect()', options, COND_KEYS);
     if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
-    return this.io((k) => {
-      const { out, rows } = this.scoreInto(k, x);
+    const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
+    return this.withCond((k) => {
+      const { out, rows } = this.scoreInto(k, x, o, 'detect()');
       const flags = k.alloc(rows);
       k.x.ae_detect(out, rows, thr, flags);
       return k.u8(flags, rows).slice();
@@ -767,7 +994,8 @@ export class Autoencoder {
     const k = this.live();
     const D = this.s.inputDim;
     const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
-    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta });
+    const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, scoreBy });
     const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
     let out: Uint8Array;
     try {

@@ -4,7 +4,7 @@
 
 import { AutoencoderError, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { planGraph, resolveLayer, type LayerSpec, type ResolvedLayer } from './graph.js';
-import { ACT_IDS, LOSS_IDS, NORM_IDS, OP, OPT_IDS, type LayerPlan, type NetPlan } from './wasm.js';
+import { ACT_IDS, LOSS_IDS, NORM_IDS, OP, OPT_IDS, SRC, TERM, type LayerPlan, type NetPlan, type TermPlan } from './wasm.js';
 
 export type Activation = keyof typeof ACT_IDS;
 export type Loss = keyof typeof LOSS_IDS;
@@ -42,11 +42,37 @@ export interface AutoencoderSpec {
   loss?: Loss;
   /** Input normalizer fitted by the first fit() and saved with the model. Default 'none'. */
   normalize?: Normalize;
-  /** Seed of every random draw (init, shuffling, noise). Default 1. */
+  /** Seed of every random draw (init, shuffling, dropout, noise, sampling; one stream each). Default 1. */
   seed?: number;
+  /**
+   * A sparse autoencoder: a penalty on the latent code z added to the loss, `{ l1: λ }` (λ · Σ|z| / rows)
+   * or `{ kl: { rho, weight } }` (weight · Σ_j KL(ρ ‖ mean of unit j over the batch); needs a sigmoid latent).
+   */
+  sparsity?: Sparsity;
+  /**
+   * A variational autoencoder (VAE): the encoder's last layer outputs a mean and a log-variance per
+   * latent unit, training samples z from them, and the loss adds β · KL / inputDim. Default beta 1
+   * (β ≠ 1 is the β-VAE). The latent layer must be linear; loss 'mae' is refused.
+   */
+  variational?: { beta?: number };
+  /** A conditional VAE (dense spec with `variational`): width of the condition rows passed to fit/encode/decode/score. */
+  conditionDim?: number;
+  /**
+   * A contractive autoencoder: add λ · (1/rows) Σ_rows ‖∂z/∂x‖²_F (the encoder's Jacobian, exact through
+   * every dense layer and activation) to the loss. Dense encoders only.
+   */
+  contractive?: number;
 }
 
-export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder'>> & {
+/** A sparse autoencoder's penalty on the latent code. */
+export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
+
+export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive'>> & {
+  /** Present only on models that have them (a plain model's header is as before). */
+  sparsity?: Sparsity;
+  contractive?: number;
+  variational?: { beta: number };
+  conditionDim?: number;
   /** Dense shorthand's encoder widths ([] for a graph spec). */
   layers: number[];
   inputShape?: number[];
@@ -54,7 +80,8 @@ export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape
   decoder?: ResolvedLayer[];
 };
 
-const SPEC_KEYS = ['inputDim', 'inputShape', 'encoder', 'decoder', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed'] as const;
+const SPEC_KEYS = ['inputDim', 'inputShape', 'encoder', 'decoder', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed',
+  'sparsity', 'variational', 'conditionDim', 'contractive'] as const;
 const DENSE_ONLY = ['layers', 'activation', 'latentActivation', 'outputActivation'] as const;
 export const MAX_DIM = 1 << 20;
 
@@ -80,7 +107,11 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
     normalize: checkName('normalize', spec.normalize ?? 'none', NORMALIZERS),
     seed: checkNumber('seed', spec.seed ?? 1, 0, 0xffffffff, true),
   };
-  if (spec.inputShape !== undefined || spec.encoder !== undefined || spec.decoder !== undefined) return resolveGraph(spec, common);
+  const family = resolveFamily(spec);
+  if (spec.inputShape !== undefined || spec.encoder !== undefined || spec.decoder !== undefined) {
+    if (family.conditionDim !== undefined) throw new AutoencoderError('conditionDim works with the dense spec (inputDim + layers) only: a conditional VAE with inputShape/encoder/decoder is not supported');
+    return checkFamily({ ...resolveGraph(spec, common), ...family });
+  }
   const inputDim = checkNumber('inputDim', spec.inputDim, 1, MAX_DIM, true);
   const layers = spec.layers ?? defaultLayers(inputDim);
   if (!Array.isArray(layers) || layers.length === 0) {
@@ -92,14 +123,71 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
   if (loss === 'bce' && outputActivation !== 'sigmoid') {
     throw new AutoencoderError(`loss 'bce' needs outputActivation 'sigmoid' (outputs must be probabilities in (0, 1)), got '${outputActivation}'`);
   }
-  return {
+  return checkFamily({
     inputDim,
     layers: [...layers],
     activation: checkName('activation', spec.activation ?? 'relu', ACTIVATIONS),
     latentActivation: checkName('latentActivation', spec.latentActivation ?? 'linear', ACTIVATIONS),
     outputActivation,
     ...common,
+    ...family,
+  });
+}
+
+/** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
+function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive'> {
+  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive'> = {};
+  if (spec.contractive !== undefined) out.contractive = checkNumber('contractive', spec.contractive, 0, 1e6);
+  const obj = (what: string, v: unknown, example: string) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AutoencoderError(`${what} must be an object such as ${example}, got ${describe(v)}`);
   };
+  if (spec.sparsity !== undefined) {
+    obj('sparsity', spec.sparsity, '{ l1: 1e-3 } or { kl: { rho: 0.05, weight: 1 } }');
+    checkKeys('sparsity', spec.sparsity, ['l1', 'kl']);
+    const keys = Object.keys(spec.sparsity);
+    if (keys.length !== 1) throw new AutoencoderError(`sparsity takes exactly one of l1 or kl, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+    if ('l1' in spec.sparsity) out.sparsity = { l1: checkNumber('sparsity.l1', spec.sparsity.l1, 0, 1e6) };
+    else {
+      const kl = (spec.sparsity as { kl: unknown }).kl as { rho: number; weight: number };
+      obj('sparsity.kl', kl, '{ rho: 0.05, weight: 1 }');
+      checkKeys('sparsity.kl', kl, ['rho', 'weight']);
+      const rho = checkNumber('sparsity.kl.rho', kl.rho, 0, 1);
+      if (rho <= 0 || rho >= 1) throw new AutoencoderError(`sparsity.kl.rho must be strictly between 0 and 1 (the target mean activation), got ${rho}`);
+      out.sparsity = { kl: { rho, weight: checkNumber('sparsity.kl.weight', kl.weight, 0, 1e6) } };
+    }
+  }
+  if (spec.variational !== undefined) {
+    obj('variational', spec.variational, '{ beta: 1 }');
+    checkKeys('variational', spec.variational, ['beta']);
+    out.variational = { beta: checkNumber('variational.beta', spec.variational.beta ?? 1, 0, 1e6) };
+  }
+  if (spec.conditionDim !== undefined) {
+    out.conditionDim = checkNumber('conditionDim', spec.conditionDim, 1, MAX_DIM, true);
+    if (!out.variational) throw new AutoencoderError('conditionDim makes a conditional VAE: add variational: { beta: 1 } (a plain autoencoder takes no condition)');
+  }
+  return out;
+}
+
+/** The checks that join the variant options with the rest of the spec. */
+function checkFamily(s: ResolvedSpec): ResolvedSpec {
+  if (s.variational) {
+    if (s.loss === 'mae') throw new AutoencoderError("loss 'mae' is refused for a VAE (variational): its reconstruction term must be a likelihood; use 'mse' (Gaussian, unit variance) or 'bce' (Bernoulli)");
+    if (s.latentActivation !== 'linear') throw new AutoencoderError(`a VAE's latent layer outputs a mean and a log-variance and must be linear: leave latentActivation out (or 'linear'), got '${s.latentActivation}'`);
+    if (s.encoder) {
+      const last = s.encoder[s.encoder.length - 1]!;
+      if (last.type !== 'dense') throw new AutoencoderError(`a VAE's encoder must end with a dense layer of the latent size (e.g. { type: 'dense', units: 16 }), got '${last.type}'`);
+    }
+    if (s.sparsity) throw new AutoencoderError('sparsity and variational do not combine here: a VAE already regularises its latent code by its KL term; drop one of them');
+  }
+  if (s.contractive !== undefined) {
+    const notDense = s.encoder?.find((l) => l.type !== 'dense');
+    if (notDense) throw new AutoencoderError(`contractive needs a dense encoder (its penalty is the Jacobian through dense layers): the encoder has a '${notDense.type}' layer; use dense layers only, or drop contractive`);
+    if (s.variational) throw new AutoencoderError('contractive and variational do not combine here: drop one of them');
+  }
+  if (s.sparsity && 'kl' in s.sparsity && s.latentActivation !== 'sigmoid') {
+    throw new AutoencoderError(`sparsity { kl } needs a sigmoid latent (mean activations in (0, 1)): set latentActivation: 'sigmoid'${s.encoder ? " (the encoder's last layer activation)" : ''}, got '${s.latentActivation}'`);
+  }
+  return s;
 }
 
 function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' | 'normalize' | 'seed'>): ResolvedSpec {
@@ -141,19 +229,61 @@ function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' |
   };
 }
 
-/** The layer graph the arena runs: the dense shorthand mirrored, or the graph's layers. */
+/**
+ * The graph the arena runs: the dense shorthand mirrored, or the graph's layers, as nodes in order
+ * (each reads the node before unless it names its inputs), and the loss terms. A VAE's latent layer
+ * outputs [mean, logVar] (2L) into a sample node (the latent, L); a conditional VAE concatenates
+ * the condition after the input and after z.
+ */
 export function buildPlan(s: ResolvedSpec): NetPlan {
+  let layers: LayerPlan[];
+  let nEnc: number;
   if (s.inputShape && s.encoder && s.decoder) {
-    const { plans } = planGraph(s.inputShape, [...s.encoder, ...s.decoder]);
-    return { layers: plans, latent: s.encoder.length - 1, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize] };
+    layers = planGraph(s.inputShape, [...s.encoder, ...s.decoder]).plans;
+    nEnc = s.encoder.length;
+  } else {
+    const K = s.conditionDim ?? 0;
+    const widths = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
+    nEnc = s.layers.length;
+    layers = widths.slice(1).map((out, i) => {
+      const act = i === nEnc - 1 ? s.latentActivation : i === widths.length - 2 ? s.outputActivation : s.activation;
+      // a conditional VAE's encoder reads [x, c] and its decoder [z, c]
+      const inW = widths[i]! + (K && (i === 0 || i === nEnc) ? K : 0);
+      return { op: OP.dense, in: inW, out, act: ACT_IDS[act] };
+    });
   }
-  const widths = [s.inputDim, ...s.layers, ...s.layers.slice(0, -1).reverse(), s.inputDim];
-  const nEnc = s.layers.length;
-  const layers: LayerPlan[] = widths.slice(1).map((out, i) => {
-    const act = i === nEnc - 1 ? s.latentActivation : i === widths.length - 2 ? s.outputActivation : s.activation;
-    return { op: OP.dense, in: widths[i]!, out, act: ACT_IDS[act] };
-  });
-  return { layers, latent: nEnc - 1, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize] };
+  const terms: TermPlan[] = [];
+  let latent = nEnc - 1;
+  if (s.variational) {
+    // the latent layer outputs [mean L, logVar L]; the sample node after it is the latent code
+    const head = layers[latent]!, L = head.oc ?? head.out;
+    layers[latent] = { ...head, out: (head.out / L) * 2 * L, ...(head.oc === undefined ? {} : { oc: 2 * L }) };
+    layers.splice(latent + 1, 0, { op: OP.sample, in: 2 * L, out: L, act: ACT_IDS.linear });
+    terms.push({ kind: TERM.vaeKl, tensor: latent, weight: s.variational.beta / s.inputDim });
+    latent++;
+    if (s.conditionDim) {
+      const K = s.conditionDim;
+      // [x, c] before the first layer, [z, c] before the decoder: concat nodes; later nodes shift by one each
+      layers.splice(latent + 1, 0, { op: OP.concat, in: L + K, out: L + K, ic: L, act: ACT_IDS.linear, src0: latent, src1: SRC.cond });
+      layers.unshift({ op: OP.concat, in: s.inputDim + K, out: s.inputDim + K, ic: s.inputDim, act: ACT_IDS.linear, src0: SRC.input, src1: SRC.cond });
+      layers.forEach((l, i) => { if (l.src0 !== undefined && l.src0 >= 0 && i > 0) l.src0++; });
+      terms[0]!.tensor++;
+      latent++;
+    }
+  }
+  terms.unshift({ kind: TERM.recon, tensor: layers.length - 1, weight: s.variational && s.loss === 'mse' ? 0.5 : 1 });
+  if (s.sparsity) {
+    terms.push('l1' in s.sparsity
+      ? { kind: TERM.l1, tensor: latent, weight: s.sparsity.l1 }
+      : { kind: TERM.klSparse, tensor: latent, weight: s.sparsity.kl.weight, param: s.sparsity.kl.rho });
+  }
+  if (s.contractive !== undefined) terms.push({ kind: TERM.contractive, tensor: latent, weight: s.contractive });
+  return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}) };
+}
+
+/** The name fit()'s history gives each loss term (history.terms). */
+export function termName(kind: number): 'reconstruction' | 'kl' | 'sparsity' | 'contractive' {
+  return kind === TERM.recon ? 'reconstruction' : kind === TERM.vaeKl ? 'kl' : kind === TERM.contractive ? 'contractive' : 'sparsity';
 }
 
 /** Per-sample shape of the latent code. */
@@ -206,8 +336,16 @@ export interface FitOptions {
   onEpoch?: (info: EpochInfo) => void | boolean | Promise<void | boolean>;
   /** Train x -> target instead of x -> x (denoising with given pairs). Same shape as x. */
   target?: Matrix;
-  /** Std of Gaussian noise added to inputs during training (a denoising autoencoder). Default 0. */
-  noise?: number;
+  /**
+   * Corrupt the inputs during training (a denoising autoencoder; the target stays the clean input):
+   * `{ gaussian: σ, clip?: [lo, hi] }`, `{ mask: p }` (a fraction p of the inputs set to 0) or
+   * `{ saltPepper: p }` (a fraction p set to the feature's training minimum or maximum, half each),
+   * drawn in wasm from the noise stream, fresh each epoch, in the units of the data you pass.
+   * A number n is short for `{ gaussian: n }`. Default none.
+   */
+  noise?: number | NoiseSpec;
+  /** A conditional VAE's condition rows (rows x conditionDim, e.g. one-hot labels; not normalized). */
+  condition?: Matrix;
   /** L2 penalty (sgd, momentum, adam) or decoupled decay (adamw; default 0.01 there). Default 0. */
   weightDecay?: number;
   /** Momentum factor for 'momentum'. Default 0.9. */
@@ -224,12 +362,39 @@ export interface FitOptions {
 export type Matrix = Float32Array | Float64Array | ArrayLike<number>[];
 
 const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'validationSplit', 'earlyStopping',
-  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
+  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon', 'condition'] as const;
+
+/** fit()'s input corruption, one kind per fit. */
+export type NoiseSpec = { gaussian: number; clip?: [number, number] } | { mask: number } | { saltPepper: number };
+
+/** The corruption as the kernels take it: kind (NOISE ids), amount, clip (lo > hi: none). */
+function resolveNoise(v: unknown): { kind: 'gaussian' | 'mask' | 'saltPepper'; amount: number; lo: number; hi: number } {
+  if (v === undefined) return { kind: 'gaussian', amount: 0, lo: 1, hi: 0 };
+  if (typeof v === 'number') return { kind: 'gaussian', amount: checkNumber('noise', v, 0, 1e6), lo: 1, hi: 0 };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new AutoencoderError(`noise must be a number or one of { gaussian: σ, clip?: [lo, hi] }, { mask: p }, { saltPepper: p }, got ${describe(v)}`);
+  }
+  checkKeys('noise', v, ['gaussian', 'clip', 'mask', 'saltPepper']);
+  const o = v as Record<string, unknown>;
+  const kinds = (['gaussian', 'mask', 'saltPepper'] as const).filter((k) => o[k] !== undefined);
+  if (kinds.length !== 1) throw new AutoencoderError(`noise takes one kind per fit: exactly one of gaussian, mask or saltPepper, got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+  const kind = kinds[0]!;
+  if (o.clip !== undefined && kind !== 'gaussian') throw new AutoencoderError(`noise.clip applies to gaussian noise only, not ${kind}`);
+  if (kind !== 'gaussian') return { kind, amount: checkNumber(`noise.${kind}`, o[kind], 0, 1), lo: 1, hi: 0 };
+  let lo = 1, hi = 0;
+  if (o.clip !== undefined) {
+    checkArray('noise.clip', o.clip, '[0, 1] ([lo, hi])', 2, 2);
+    const c = o.clip as number[];
+    lo = checkNumber('noise.clip[0]', c[0], -3e38, 3e38);
+    hi = checkNumber('noise.clip[1]', c[1], lo, 3e38);
+  }
+  return { kind, amount: checkNumber('noise.gaussian', o.gaussian, 0, 1e6), lo, hi };
+}
 
 export interface ResolvedFit {
   epochs: number; batchSize: number; learningRate: number; optimizer: Optimizer; shuffle: boolean;
   validationSplit: number; early: Required<EarlyStopping> | null; onEpoch?: FitOptions['onEpoch'];
-  target?: Matrix; noise: number; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
+  target?: Matrix; condition?: Matrix; noise: number; noiseKind: 'gaussian' | 'mask' | 'saltPepper'; noiseClip: [number, number]; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
 }
 
 export function resolveFit(o: FitOptions = {}): ResolvedFit {
@@ -261,7 +426,8 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     early,
     onEpoch: o.onEpoch,
     target: o.target,
-    noise: checkNumber('noise', o.noise ?? 0, 0, 1e6),
+    condition: o.condition,
+    ...(() => { const z = resolveNoise(o.noise); return { noise: z.amount, noiseKind: z.kind, noiseClip: [z.lo, z.hi] as [number, number] }; })(),
     weightDecay: checkNumber('weightDecay', o.weightDecay ?? (optimizer === 'adamw' ? 0.01 : 0), 0, 1e3),
     momentum: checkNumber('momentum', o.momentum ?? 0.9, 0, 1),
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),

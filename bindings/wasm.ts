@@ -16,22 +16,32 @@ export const ABI_EXPORTS = [
   'ae_train_epoch', 'ae_eval_loss', 'ae_grads', 'ae_infer', 'ae_score', 'ae_score_normalized', 'ae_norm_fit', 'ae_norm_apply',
   'ae_norm_invert', 'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward', 'ae_loss_rows',
-  'ae_loss_backward', 'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
+  'ae_loss_backward', 'ae_seed_stream', 'ae_col_minmax', 'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows',
+  'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
 ] as const;
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
-// context block layout (assembly/arena.ts)
-const C = {
+// context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
+export const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, BYTES: 256,
+  MOMENTUM: 116, B1T: 120, B2T: 128, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164,
+  RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
+  CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
-const L = {
+export const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
-  KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, PACK: 96, BYTES: 128,
+  KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, PACK: 96,
+  SRC0: 100, SRC1: 104, DY: 108, ACC0: 112, ACC1: 116, BYTES: 128,
 } as const;
-export const OP = { dense: 1, conv: 2, convt: 3, maxpool: 4, upsample: 5, dropout: 6, copy: 7, batchnorm: 8 } as const;
+/** Loss term table entry, kinds, rng purposes, noise kinds and tensor ids (assembly/arena.ts). */
+export const T = { KIND: 0, TENSOR: 4, WEIGHT: 8, PARAM: 12, BYTES: 16, MAX: 8 } as const;
+export const TERM = { recon: 1, l1: 2, klSparse: 3, vaeKl: 4, contractive: 5 } as const;
+export const RNG = { init: 0, shuffle: 1, dropout: 2, noise: 3, sample: 4, streams: 5 } as const;
+export const NOISE = { gaussian: 0, mask: 1, saltPepper: 2 } as const;
+export const SRC = { input: -1, cond: -2, none: -3 } as const;
+export const OP = { dense: 1, conv: 2, convt: 3, maxpool: 4, upsample: 5, dropout: 6, copy: 7, batchnorm: 8, concat: 9, sample: 10 } as const;
 
 export const ACT_IDS = { linear: 0, relu: 1, leakyRelu: 2, elu: 3, tanh: 4, sigmoid: 5 } as const;
 export const LOSS_IDS = { mse: 0, mae: 1, bce: 2 } as const;
@@ -51,7 +61,12 @@ export interface LayerPlan {
   ih?: number; iw?: number; ic?: number; oh?: number; ow?: number; oc?: number;
   kh?: number; kw?: number; sh?: number; sw?: number; pt?: number; pl?: number;
   rate?: number; eps?: number;
+  /** Input tensors: a node index, SRC.input or SRC.cond (default: the node before, the input for node 0); src1 only for concat. */
+  src0?: number; src1?: number;
 }
+
+/** One loss term: its kind, the node whose output it reads, its weight and a kind-specific parameter (sparse KL: rho). */
+export interface TermPlan { kind: number; tensor: number; weight: number; param?: number }
 
 /** Floats of weights, bias and non-trainable state one layer holds. */
 export function layerSizes(l: LayerPlan): { w: number; b: number; state: number } {
@@ -69,6 +84,45 @@ export interface NetPlan {
   latent: number;      // index of the bottleneck layer
   loss: number;
   norm: number;
+  /** The loss terms (default: the reconstruction alone, weight 1, on the last node). */
+  terms?: TermPlan[];
+  /** Width of the condition rows (conditional VAE), default 0. */
+  condDim?: number;
+}
+
+/** Width of the network input x (a first concat node joins it with the condition). */
+export const inputWidth = (plan: NetPlan) => (plan.layers[0]!.op === OP.concat ? plan.layers[0]!.ic! : plan.layers[0]!.in);
+
+const src0Of = (l: LayerPlan, i: number) => l.src0 ?? (i === 0 ? SRC.input : i - 1);
+const srcsOf = (l: LayerPlan, i: number) => [src0Of(l, i), ...(l.src1 === undefined ? [] : [l.src1])];
+
+/**
+ * Gradient buffers for backward: node i's dLoss/dY goes to pool slot buf[i], taken when a consumer
+ * first writes it (the loss, for the last node) and given back once node i has passed it on, so a
+ * chain ping-pongs between two slots. acc[i][k] = 1 when input k's gradient was written by a later
+ * node first (fan-out: this node adds). Also refuses a node whose output nothing reads.
+ */
+export function planGradients(layers: LayerPlan[]): { buf: number[]; slots: number; acc: number[][] } {
+  const n = layers.length;
+  const buf = new Array<number>(n).fill(-1);
+  const free: number[] = [];
+  let slots = 0;
+  const take = () => (free.length ? free.pop()! : slots++);
+  const acc = layers.map(() => [0, 0]);
+  const written = new Array<boolean>(n).fill(false);
+  buf[n - 1] = take();
+  written[n - 1] = true;
+  for (let i = n - 1; i >= 0; i--) {
+    if (!written[i]) throw new AutoencoderError(`internal: node ${i}'s output is read by no node or term`);
+    srcsOf(layers[i]!, i).forEach((s, k) => {
+      if (s < 0) return;
+      if (s >= i) throw new AutoencoderError(`internal: node ${i} reads node ${s}, which is not before it`);
+      if (written[s]) acc[i]![k] = 1;
+      else { buf[s] = take(); written[s] = true; }
+    });
+    free.push(buf[i]!);
+  }
+  return { buf, slots, acc };
 }
 
 const PAGE = 65536;
@@ -83,7 +137,7 @@ function layoutModel(plan: NetPlan, base: number) {
   const nParams = sizes.reduce((a, z) => a + z.w + z.b, 0);
   const nState = sizes.reduce((a, z) => a + z.state, 0);
   const nPadded = align(nParams, 4);
-  const D = plan.layers[0]!.in, Dp = align(D, 4);
+  const D = inputWidth(plan), Dp = align(D, 4);
   const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
   let p = base;
   const layers = p; p = align(p + plan.layers.length * L.BYTES);
@@ -118,7 +172,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     const op = l.op ?? OP.dense;
     y.push(p);
     p = align(p + rows * l.out * 4);
-    if (op === OP.maxpool || op === OP.dropout || op === OP.batchnorm) {
+    if (op === OP.maxpool || op === OP.dropout || op === OP.batchnorm || op === OP.sample) {
       aux.push(p);
       p = align(p + rows * l.out * 4);
     } else {
@@ -132,18 +186,32 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!);
     if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
   });
-  const D = plan.layers[0]!.in, O = plan.layers[plan.layers.length - 1]!.out;
+  const D = inputWidth(plan), O = plan.layers[plan.layers.length - 1]!.out;
   const fields: [number, number][] = [];
   const put = (field: number, bytes: number) => { fields.push([field, p]); p = align(p + bytes); };
   put(C.BATCH_IN, rows * D * 4);
   put(C.BATCH_TGT, rows * O * 4);
-  put(C.DELTA0, rows * maxW * 4);
-  put(C.DELTA1, rows * maxW * 4);
+  put(C.BATCH_COND, rows * (plan.condDim ?? 0) * 4);
+  // gradients: a pool of slots (planGradients); DELTA0 is the scratch of a node that adds into a
+  // gradient another node wrote first, or of a batchNorm on the network input
+  const g = planGradients(plan.layers);
+  const wantTmp = g.acc.some((a) => a[0] || a[1]) || plan.layers.some((l, i) => l.op === OP.batchnorm && src0Of(l, i) < 0);
+  put(C.DELTA0, wantTmp ? rows * maxW * 4 : 0);
+  // the contractive penalty's per-row Jacobians (assembly/contractive.ts): J_1..J_E, two G, dh, da
+  const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
+  if (ct) {
+    const enc = plan.layers.slice(0, ct.tensor + 1), maxE = Math.max(D, ...enc.map((l) => l.out));
+    put(C.CSCRATCH, (D * enc.reduce((a, l) => a + l.out, 0) + 2 * maxE * D + 2 * maxE) * 4);
+  } else fields.push([C.CSCRATCH, 0]);
+  const pool: number[] = [];
+  for (let k = 0; k < g.slots; k++) { pool.push(p); p = align(p + rows * maxW * 4); }
+  fields.push([C.DELTA1, pool[0]!]);
+  const dy = g.buf.map((b) => pool[b]!);
   put(C.WT, maxWeights * 4);
   // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
   const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
   put(C.COL, colcap * 4);
-  return { y, aux, fields, colcap, end: p };
+  return { y, aux, dy, fields, colcap, end: p };
 }
 
 /** Loads the module's exports into a fresh instance. */
@@ -239,7 +307,7 @@ export class Kernel {
   planModel(plan: NetPlan): void {
     const sizes = plan.layers.map(layerSizes);
     const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel } = layoutModel(plan, this.ctx + C.BYTES);
-    const D = plan.layers[0]!.in;
+    const D = inputWidth(plan);
     this.oom = 'model';
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
     this.ensure(p);
@@ -271,6 +339,19 @@ export class Kernel {
     this.setI32(c + C.LATENT, plan.latent);
     this.setI32(c + C.PACK, pack);
     this.setI32(c + C.PACK_OK, 0);
+    this.setI32(c + C.CONDDIM, plan.condDim ?? 0);
+    this.setF32(c + C.NOISE_LO, 1);   // no gaussian clip until setNoise says so
+    const terms = plan.terms ?? [{ kind: TERM.recon, tensor: plan.layers.length - 1, weight: 1 }];
+    if (terms.length > T.MAX) throw new AutoencoderError(`internal: ${terms.length} loss terms, at most ${T.MAX}`);
+    this.setI32(c + C.NTERMS, terms.length);
+    terms.forEach((t, i) => {
+      const e = c + C.TERMS + i * T.BYTES;
+      this.setI32(e + T.KIND, t.kind);
+      this.setI32(e + T.TENSOR, t.tensor);
+      this.setF32(e + T.WEIGHT, t.weight);
+      this.setF32(e + T.PARAM, t.param ?? 0);
+    });
+    const grads = planGradients(plan.layers);
     let off = 0, st = state, iv = inv;
     plan.layers.forEach((l, i) => {
       const e = layers + i * L.BYTES;
@@ -283,6 +364,10 @@ export class Kernel {
       this.setI32(e + L.W, off);
       this.setI32(e + L.B, off + z.w);
       this.setI32(e + L.PACK, packOff[i]!);
+      this.setI32(e + L.SRC0, src0Of(l, i));
+      this.setI32(e + L.SRC1, l.src1 ?? SRC.none);
+      this.setI32(e + L.ACC0, grads.acc[i]![0]!);
+      this.setI32(e + L.ACC1, grads.acc[i]![1]!);
       off += z.w + z.b;
       const geo: [number, number | undefined, number][] = [
         [L.IH, l.ih, 1], [L.IW, l.iw, 1], [L.IC, l.ic, l.in], [L.OH, l.oh, 1], [L.OW, l.ow, 1], [L.OC, l.oc, l.out],
@@ -342,6 +427,7 @@ export class Kernel {
     const layers = this.getI32(c + C.LAYERS);
     a.y.forEach((y, i) => {
       this.setI32(layers + i * L.BYTES + L.Y, y);
+      this.setI32(layers + i * L.BYTES + L.DY, a.dy[i]!);
       if (a.aux[i]! >= 0) this.setI32(layers + i * L.BYTES + L.AUX, a.aux[i]!);
     });
     for (const [field, at] of a.fields) this.setI32(c + field, at);
@@ -371,12 +457,13 @@ export class Kernel {
   /** True while some call holds I/O memory (a fit in progress): capacity must not move then. */
   get ioBusy(): boolean { return this.ioTop !== this.ioBase; }
 
-  /** n standard-normal floats at ptr drawn from `seed`, leaving the model's own rng state as it was. */
+  /** n standard-normal floats at ptr drawn from `seed` on the sampling stream, which is left as it was. */
   normalFill(ptr: number, n: number, seed: number): void {
-    const state = this.u8(this.ctx + C.RNG, 16).slice();
-    this.x.ae_seed(this.ctx, seed);
+    const at = this.ctx + C.RNG + RNG.sample * 16;
+    const state = this.u8(at, 16).slice();
+    this.x.ae_seed_stream(this.ctx, seed, RNG.sample);
     this.x.ae_rng_fill(this.ctx, ptr, n, 1);
-    this.u8(this.ctx + C.RNG, 16).set(state);
+    this.u8(at, 16).set(state);
   }
 
   // ---- param block ----
@@ -388,6 +475,29 @@ export class Kernel {
   copyParams(dst: number, src: number): void {
     if (dst === this.params) this.paramsChanged();
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);
+  }
+
+  /** Each loss term's mean over the rows of the last train_epoch / eval_loss call, in term order. */
+  termValues(): number[] {
+    const n = this.getI32(this.ctx + C.NTERMS);
+    const dv = this.dv();
+    return Array.from({ length: n }, (_, k) => dv.getFloat64(this.ctx + C.TERMSUM + 8 * k, true));
+  }
+
+  /** The denoising corruption: kind (NOISE.*), clip [lo, hi] for gaussian (lo > hi: none), per-feature min/max blocks for salt-and-pepper. */
+  setNoise(kind: number, lo: number, hi: number, min: number, max: number): void {
+    const c = this.ctx;
+    this.setI32(c + C.NOISE_KIND, kind);
+    this.setF32(c + C.NOISE_LO, lo);
+    this.setF32(c + C.NOISE_HI, hi);
+    this.setI32(c + C.NOISE_MIN, min);
+    this.setI32(c + C.NOISE_MAX, max);
+  }
+
+  /** The condition rows of the next calls (ptr into the I/O stack), or 0. */
+  setCondition(ptr: number): void {
+    this.setI32(this.ctx + C.COND_BASE, ptr);
+    this.setI32(this.ctx + C.COND, ptr);
   }
 
   setOptimizer(opt: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, momentum: number, noise: number): void {
@@ -406,7 +516,7 @@ export class Kernel {
 
   /** Copies the normalizer (A then B, D floats each). */
   normalizer(): [Float32Array, Float32Array] {
-    const D = this.plan!.layers[0]!.in;
+    const D = inputWidth(this.plan!);
     return [this.f32(this.normA, D).slice(), this.f32(this.normB, D).slice()];
   }
 }

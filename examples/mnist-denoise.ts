@@ -274,7 +274,7 @@ export async function runMnistDenoise(opts: DenoiseOptions = {}): Promise<Denois
   t0 = now();
   // phase 1: x -> x (epochsClean 0 skips it)
   const clean: History = epochsClean > 0 ? await ae.fit(cleanAll, track('clean', epochsClean))
-    : { loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0 };
+    : { loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0, terms: {}, valTerms: {} };
   const cleanTestBceScore = mean(ae.score(cleanTest));                                         // per-row BCE (wasm), averaged
   // phase 2: noisy -> clean, from phase 1's weights (each fit() starts a fresh Adam state, where Keras's
   // second fit() keeps its optimizer's moments)

@@ -415,6 +415,29 @@ describe('autoencoder train --spec', () => {
     expect(existsSync(path('specfail.ae'))).toBe(false);
     expect(leftovers()).toEqual([]);
   });
+  it('family flags: --variational --beta, --sparsity-l1, --contractive, --noise-gaussian set the spec and the fit; conflicts are refused', async () => {
+    ok('train', 'data.csv', ...TRAIN, '--variational', '--beta', '2', '-o', 'vae.ae');
+    const v = JSON.parse(ok('info', 'vae.ae', '--json').stdout);
+    expect(v.spec.variational).toEqual({ beta: 2 });
+    const vae = await Autoencoder.load(bytesOf('vae.ae'));
+    expect(vae.posterior(DATA.slice(0, 2)).logVar.length).toBe(4);
+    ok('train', 'data.csv', ...TRAIN, '--contractive', '0.05', '-o', 'cae.ae');
+    expect(JSON.parse(ok('info', 'cae.ae', '--json').stdout).spec.contractive).toBe(0.05);
+    ok('train', 'data.csv', ...TRAIN, '--sparsity-l1', '0.01', '--noise-gaussian', '0.5', '-o', 'sparse.ae');
+    expect(JSON.parse(ok('info', 'sparse.ae', '--json').stdout).spec.sparsity).toEqual({ l1: 0.01 });
+    // the same spec trained through the API with the same noise gives the same weights (without the noise, others)
+    const api = await Autoencoder.create(JSON.parse(ok('info', 'sparse.ae', '--json').stdout).spec);
+    await api.fit(DATA, { epochs: 15, validationSplit: 0.1, earlyStopping: { patience: 10 }, noise: { gaussian: 0.5 } });
+    const cliModel = await Autoencoder.load(bytesOf('sparse.ae'));
+    expect(cliModel.getWeights().map((w) => Array.from(w))).toEqual(api.getWeights().map((w) => Array.from(w)));
+    expect(fails('train', 'data.csv', ...TRAIN, '--beta', '2', '-o', 'beta.ae')).toMatch(/--beta needs --variational/);
+    writeJson('sparse.json', { layers: [4, 2], sparsity: { l1: 0.1 } });
+    expect(fails('train', 'data.csv', '--spec', 'sparse.json', '--sparsity-l1', '0.2', '--quiet', '-o', 'clash.ae')).toMatch(/--sparsity-l1 conflicts with "sparsity" in sparse\.json/);
+    writeJson('vae.json', { layers: [4, 2], variational: { beta: 3 } });
+    ok('train', 'data.csv', '--spec', 'vae.json', '--epochs', '2', '--quiet', '-o', 'vae2.ae');
+    expect(JSON.parse(ok('info', 'vae2.ae', '--json').stdout).spec.variational).toEqual({ beta: 3 });
+    api.dispose();
+  });
 });
 
 // ---- the columns a model records, and the flags of PyOD / scikit-learn style tools ---------------------

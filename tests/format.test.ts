@@ -42,7 +42,7 @@ describe('layout of a saved model', () => {
   it('magic, version, ABI, length, JSON length; little-endian; total size from the spec', () => {
     const f = parseFile(bytes);
     expect(f.magic).toEqual(MAGIC);
-    expect(f.version).toBe(1);
+    expect(f.version).toBe(2); // format 2 since issue 11 (format 1 files still load: tests/format-v1.test.ts)
     expect(Number.isInteger(f.abi) && f.abi >= 1).toBe(true);
     expect(f.length).toBe(bytes.length);
     expect(f.jsonLen % 4).toBe(0);
@@ -194,10 +194,10 @@ describe('load() refuses damaged files with a fitting message', () => {
   });
 
   it('a newer format version (CRC fixed up so only the version is wrong): upgrade', async () => {
-    for (const v of [2, 3, 100]) {
+    for (const v of [3, 4, 100]) {
       const newer = bytes.slice();
       setU32(newer, 8, v);
-      expectMessage(await loadError(fixCrc(newer)), new RegExp(`the model file has format version ${v}, newer than this package reads \\(1\\): upgrade autoencoder`));
+      expectMessage(await loadError(fixCrc(newer)), new RegExp(`the model file has format version ${v}, newer than this package reads \\(2\\): upgrade autoencoder`));
     }
     const zero = bytes.slice();
     setU32(zero, 8, 0);

@@ -386,7 +386,8 @@ interface TrainOpts extends CsvOpts {
   layers?: number[]; epochs: number; batchSize?: number; lr?: number; optimizer?: Optimizer;
   activation?: Activation; latentActivation?: Activation; outputActivation?: Activation; loss?: Loss;
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
-  output: string; spec?: string; contamination?: number;
+  output: string; quiet?: boolean; spec?: string; contamination?: number;
+  variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number;
 }
 
 /** The train flags that set a field of the spec: [spec key, flag]. */
@@ -468,6 +469,29 @@ function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string,
   return spec as AutoencoderSpec;
 }
 
+// ---- the autoencoder family's flags (issue 11): --variational, --beta, --sparsity-l1, --contractive, --noise-gaussian
+interface FamilyOpts { variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number }
+
+/** The spec with the family flags added; they may fill what a --spec file leaves out, not contradict it. */
+function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | undefined): AutoencoderSpec {
+  if (o.beta !== undefined && !o.variational && spec.variational === undefined) throw new CliError('--beta needs --variational (it weights a VAE\'s KL term)');
+  const out: AutoencoderSpec = { ...spec };
+  const clash = (flag: string, key: string) => new CliError(`${flag} conflicts with "${key}" in ${path}: set it in one place`);
+  if (o.variational || o.beta !== undefined) {
+    if (spec.variational !== undefined && (o.variational || spec.variational.beta !== undefined)) throw clash(o.variational ? '--variational' : '--beta', 'variational');
+    out.variational = { ...(spec.variational ?? {}), ...(o.beta !== undefined ? { beta: o.beta } : {}) };
+  }
+  if (o.sparsityL1 !== undefined) {
+    if (spec.sparsity !== undefined) throw clash('--sparsity-l1', 'sparsity');
+    out.sparsity = { l1: o.sparsityL1 };
+  }
+  if (o.contractive !== undefined) {
+    if (spec.contractive !== undefined) throw clash('--contractive', 'contractive');
+    out.contractive = o.contractive;
+  }
+  return out;
+}
+
 /** One layer of a graph in a few words: conv1d 4 k3 s2 same relu, maxPool2d 2x2, ... */
 function layerText(l: LayerSpec): string {
   const n = (v: number | number[] | undefined) => (Array.isArray(v) ? v.join('x') : String(v));
@@ -518,7 +542,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
       throw new CliError(`--validation-split ${o.validationSplit} of ${t.rows} rows leaves no ${nTrain < 1 ? 'training' : 'validation'} rows: pass more rows, a ${nTrain < 1 ? 'smaller' : 'larger'} --validation-split, or --validation-split 0`);
     }
   }
-  const spec = trainSpec(o, given, specFile, t, file);
+  const spec = withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec);
   const normalize = spec.normalize ?? 'none', loss = spec.loss ?? 'mse';
   const ae = await Autoencoder.create(spec).catch((e: unknown) => {
     if (!(e instanceof AutoencoderError)) throw e;
@@ -530,6 +554,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, optimizer: o.optimizer,
     validationSplit: o.validationSplit, earlyStopping: o.patience === 0 ? false : { patience: o.patience },
     onEpoch: (i) => bar.onEpoch(i),
+    ...(o.noiseGaussian ? { noise: { gaussian: o.noiseGaussian } } : {}),
   };
   let h, threshold: number | null = null;
   try {
@@ -739,7 +764,12 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--patience <n>', 'early stopping: epochs without improvement of the val loss (or loss) before stopping, keeping the best weights; 0 disables').argParser(intArg('patience', 0)).default(10))
     .addOption(new Option('--calibrate <quantile>', 'after training, set the anomaly threshold to this quantile of the scores of the CSV\'s rows (validation rows included), so that `score` can flag rows').argParser(numArg('calibrate quantile', 0, 1)).default(0.99))
     .addOption(new Option('--no-calibrate', 'save the model without a threshold'))
-    .addOption(new Option('--contamination <fraction>', 'calibrate by the expected fraction of anomalies instead (as PyOD\'s contamination): the threshold is the 1 - fraction quantile of the rows\' scores').argParser(numArg('contamination', 0, 0.5, true)));
+    .addOption(new Option('--contamination <fraction>', 'calibrate by the expected fraction of anomalies instead (as PyOD\'s contamination): the threshold is the 1 - fraction quantile of the rows\' scores').argParser(numArg('contamination', 0, 0.5, true)))
+    .addOption(new Option('--variational', 'a variational autoencoder (VAE): the latent layer outputs a mean and a log-variance; the loss adds beta * KL / inputDim'))
+    .addOption(new Option('--beta <b>', 'with --variational: the KL weight (default 1; other values make a beta-VAE)').argParser(numArg('beta', 0, 1e6)))
+    .addOption(new Option('--sparsity-l1 <lambda>', 'a sparse autoencoder: add lambda * sum |z| / rows to the loss').argParser(numArg('sparsity-l1', 0, 1e6)))
+    .addOption(new Option('--contractive <lambda>', 'a contractive autoencoder: add lambda * ||dz/dx||^2 (the encoder\'s Jacobian, per row) to the loss').argParser(numArg('contractive', 0, 1e6)))
+    .addOption(new Option('--noise-gaussian <std>', 'a denoising autoencoder: train on inputs plus Gaussian noise of this std (in the CSV\'s units), fresh each epoch').argParser(numArg('noise-gaussian', 0, 1e6)));
   csvOptions(trainCmd, false)
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
     .action((file: string, o: TrainOpts, cmd: Command) => {

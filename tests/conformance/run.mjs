@@ -3,7 +3,10 @@
 // the first differing output, unless every runtime produced the same bits as Node.
 // Runtimes come from tools/runtimes.mjs (npm, pinned); Chromium is Debian's /usr/bin/chromium: when
 // it is absent (a dev machine without root), that column is skipped with the reason on the line.
+// Node's digests are then compared with tests/conformance/golden.json, so a change of any output
+// bit shows in review: `node tests/conformance/run.mjs --update-golden` rewrites it (say why in the commit).
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { runtimes } from '../../tools/runtimes.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -44,6 +47,18 @@ for (const r of results.slice(1)) {
     failed++;
     console.log(`MISMATCH: ${r.runtime} differs from ${base.runtime} first at ${bad} (${short(r.digests[bad])} vs ${short(base.digests[bad])})`);
   }
+}
+const goldenPath = `${here}golden.json`;
+if (process.argv.includes('--update-golden')) {
+  writeFileSync(goldenPath, JSON.stringify(base.digests, null, 1) + '\n');
+  console.log(`golden: wrote ${keys.length} digests to tests/conformance/golden.json`);
+} else {
+  const golden = JSON.parse(readFileSync(goldenPath, 'utf8'));
+  const changed = [...new Set([...Object.keys(golden), ...keys])].filter((k) => golden[k] !== base.digests[k]);
+  if (changed.length) {
+    failed++;
+    console.log(`GOLDEN: ${changed.length} outputs differ from tests/conformance/golden.json: ${changed.slice(0, 6).join(', ')}${changed.length > 6 ? ', ...' : ''} (if deliberate, rerun with --update-golden and say why in the commit)`);
+  } else console.log(`golden: all ${keys.length} digests match tests/conformance/golden.json`);
 }
 console.log(`${results.length - failed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
 process.exit(failed ? 1 : 0);

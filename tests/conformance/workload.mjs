@@ -64,6 +64,24 @@ export const CASES = [
     fit: { epochs: 4, batchSize: 8, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.1 },
     data: { rows: 61, seed: 46, distribution: 'normal' },
   },
+  {
+    name: 'vae-dense-bce-beta2-noise',
+    spec: { inputDim: 14, layers: [9, 3], activation: 'elu', loss: 'bce', normalize: 'minmax', variational: { beta: 2 }, seed: 13 },
+    fit: { epochs: 4, batchSize: 16, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { mask: 0.2 } },
+    data: { rows: 90, seed: 47, distribution: 'uniform' },
+  },
+  {
+    name: 'cvae-dense-mse-sparse-saltpepper',
+    spec: { inputDim: 10, layers: [7, 2], activation: 'tanh', loss: 'mse', normalize: 'standard', variational: { beta: 1 }, conditionDim: 3, seed: 17 },
+    fit: { epochs: 4, batchSize: 12, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.1, noise: { saltPepper: 0.1 } },
+    data: { rows: 75, seed: 48, distribution: 'normal' },
+  },
+  {
+    name: 'sparse-kl-dense-gaussian-clip',
+    spec: { inputDim: 8, layers: [6, 4], activation: 'relu', latentActivation: 'sigmoid', loss: 'mse', sparsity: { kl: { rho: 0.2, weight: 0.5 } }, seed: 19 },
+    fit: { epochs: 4, batchSize: 10, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { gaussian: 0.3, clip: [-1, 1] } },
+    data: { rows: 64, seed: 49, distribution: 'uniform' },
+  },
 ];
 
 function hex(buf) {
@@ -86,21 +104,37 @@ export async function runWorkload(lib) {
   for (const c of CASES) {
     const x = await randomMatrix(c.data.rows, c.spec.inputDim ?? c.spec.inputShape.reduce((a, b) => a * b, 1), { seed: c.data.seed, distribution: c.data.distribution });
     digests[`${c.name}/data`] = await sha256(x);
+    const K = c.spec.conditionDim ?? 0;
+    const rows = c.data.rows;
+    // one-hot condition rows (row r: class r mod K)
+    const cond = K ? Float32Array.from({ length: rows * K }, (_, i) => (i % K === Math.floor(i / K) % K ? 1 : 0)) : undefined;
+    const co = cond ? { condition: cond } : {};
     const ae = await Autoencoder.create(c.spec);
-    const h = await ae.fit(x, c.fit);
+    const h = await ae.fit(x, { ...c.fit, ...co });
     losses[c.name] = h.loss[h.loss.length - 1];
-    const threshold = ae.calibrate(x, { quantile: 0.9 });
+    const vae = !!c.spec.variational;
+    const threshold = ae.calibrate(x, { quantile: 0.9, ...co, ...(vae ? { by: 'elbo', samples: 2, seed: 3 } : {}) });
     const bytes = ae.save();
     digests[`${c.name}/save`] = await sha256(bytes);
     const back = await Autoencoder.load(bytes);
-    const z = back.encode(x);
+    const z = back.encode(x, co);
     digests[`${c.name}/encode`] = await sha256(z);
-    digests[`${c.name}/decode`] = await sha256(back.decode(z));
-    digests[`${c.name}/reconstruct`] = await sha256(back.reconstruct(x));
-    digests[`${c.name}/score`] = await sha256(back.score(x));
-    digests[`${c.name}/detect`] = await sha256(back.detect(x));
+    digests[`${c.name}/decode`] = await sha256(back.decode(z, co));
+    digests[`${c.name}/reconstruct`] = await sha256(back.reconstruct(x, co));
+    digests[`${c.name}/score`] = await sha256(back.score(x, co));
+    digests[`${c.name}/detect`] = await sha256(back.detect(x, co));
     digests[`${c.name}/threshold`] = await sha256(new Float32Array([threshold]));
     digests[`${c.name}/history`] = await sha256(new Float64Array([...h.loss, ...h.valLoss]));
+    const terms = Object.keys(h.terms).sort();
+    if (terms.length > 1) digests[`${c.name}/history-terms`] = await sha256(new Float64Array(terms.flatMap((t) => [...h.terms[t], ...h.valTerms[t]])));
+    if (vae) {
+      const p = back.posterior(x, co);
+      digests[`${c.name}/posterior`] = await sha256(new Float32Array([...p.mean, ...p.logVar]));
+      digests[`${c.name}/encode-sample`] = await sha256(back.encode(x, { ...co, sample: true, seed: 5 }));
+      digests[`${c.name}/score-kl`] = await sha256(back.score(x, { ...co, by: 'kl' }));
+      digests[`${c.name}/score-elbo`] = await sha256(back.score(x, { ...co, by: 'elbo', samples: 3, seed: 1 }));
+      digests[`${c.name}/sample`] = await sha256(K ? back.generate(cond.subarray(0, 6 * K), { seed: 2 }) : back.sample(6, { seed: 2 }));
+    }
     ae.dispose();
     back.dispose();
   }

@@ -1,0 +1,109 @@
+// terms.ts: the loss as a list of terms (arena.ts C_TERMS), each reading one tensor of the graph.
+// Per term kind, a value (its contribution over R rows, summed over rows, before the epoch's
+// division by n rows) and a gradient added into the tensor's dLoss/dY (policy: accumulate, +=).
+// The reconstruction term lives in train.ts (it needs the target); penalties live here.
+// Dims: R rows, W values per row of the tensor; L latent units (a VAE head is [mu L, logVar L]).
+// Conventions (issue 11): sparse L1 = w * sum|z| / R; sparse KL with rho-hat clamped to
+// [1e-7, 1 - 1e-7]; VAE KL_row = -1/2 sum_j (1 + lv_j - mu_j^2 - exp(lv_j)), in nats.
+
+import { TERM_KLSPARSE, TERM_L1, TERM_VAEKL } from './arena';
+import { f32_exp_scalar, f32_log_scalar } from './math';
+
+const RHO_LO: f64 = 1e-7;
+const RHO_HI: f64 = 1.0 - 1e-7;
+
+/** KL(N(mu, e^lv) || N(0,1)) of one row: -1/2 sum_j (1 + lv_j - mu_j^2 - exp(lv_j)), L latent units at h (mu then lv). */
+export function vae_kl_row(h: usize, L: i32): f32 {
+  let acc: f32 = 0;
+  for (let j = 0; j < L; j++) {
+    const mu = load<f32>(h + (<usize>j << 2)), lv = load<f32>(h + (<usize>(L + j) << 2));
+    acc += <f32>1 + lv - mu * mu - f32_exp_scalar(lv);
+  }
+  return <f32>-0.5 * acc;
+}
+
+/** out[r] = vae_kl_row of row r, for R rows of 2L values at h. */
+export function vae_kl_rows(h: usize, R: i32, L: i32, out: usize): void {
+  for (let r = 0; r < R; r++) store<f32>(out + (<usize>r << 2), vae_kl_row(h + (<usize>(r * 2 * L) << 2), L));
+}
+
+/**
+ * A penalty's value on R rows of W values at y, summed over rows (the epoch divides by n rows),
+ * weight w applied. scratch: f64[W] (sparse KL's column means).
+ */
+export function term_value(kind: i32, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize): f64 {
+  const n = R * W;
+  let acc: f64 = 0;
+  if (kind == TERM_L1) {
+    for (let i = 0; i < n; i++) acc += <f64>abs<f32>(load<f32>(y + (<usize>i << 2)));
+    return <f64>w * acc;
+  }
+  if (kind == TERM_KLSPARSE) {
+    column_means(y, R, W, scratch);
+    const rho = <f64>param;
+    for (let j = 0; j < W; j++) {
+      const m = min<f64>(max<f64>(load<f64>(scratch + (<usize>j << 3)), RHO_LO), RHO_HI);
+      acc += rho * <f64>f32_log_scalar(<f32>(rho / m)) + (1.0 - rho) * <f64>f32_log_scalar(<f32>((1.0 - rho) / (1.0 - m)));
+    }
+    // the batch's penalty counts once per row in the epoch's mean over rows
+    return <f64>w * acc * <f64>R;
+  }
+  if (kind == TERM_VAEKL) {
+    const L = W >> 1;
+    for (let r = 0; r < R; r++) acc += <f64>vae_kl_row(y + (<usize>(r * W) << 2), L);
+    return <f64>w * acc;
+  }
+  return 0;
+}
+
+/** d[R][W] += d(penalty / R... as term_value defines it, per batch mean over rows) / dy. */
+export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize): void {
+  const n = R * W;
+  const s = w / <f32>R;
+  if (kind == TERM_L1) {
+    for (let i = 0; i < n; i++) {
+      const off = <usize>i << 2;
+      const v = load<f32>(y + off);
+      store<f32>(d + off, load<f32>(d + off) + (v > 0 ? s : v < 0 ? -s : <f32>0));
+    }
+  } else if (kind == TERM_KLSPARSE) {
+    // d/dz_rj of w * sum_j KL(rho || m_j), m_j = mean_r z_rj: w * (-rho/m + (1-rho)/(1-m)) / R; 0 where the clamp holds
+    column_means(y, R, W, scratch);
+    const rho = <f64>param;
+    for (let j = 0; j < W; j++) {
+      const at = scratch + (<usize>j << 3);
+      const m = load<f64>(at);
+      store<f64>(at, m < RHO_LO || m > RHO_HI ? 0.0 : (-rho / m + (1.0 - rho) / (1.0 - m)) * <f64>s);
+    }
+    for (let r = 0; r < R; r++) {
+      for (let j = 0; j < W; j++) {
+        const off = <usize>(r * W + j) << 2;
+        store<f32>(d + off, load<f32>(d + off) + <f32>load<f64>(scratch + (<usize>j << 3)));
+      }
+    }
+  } else if (kind == TERM_VAEKL) {
+    // dKL/dmu = mu, dKL/dlv = (exp(lv) - 1) / 2
+    const L = W >> 1;
+    for (let r = 0; r < R; r++) {
+      const h = y + (<usize>(r * W) << 2), dh = d + (<usize>(r * W) << 2);
+      for (let j = 0; j < L; j++) {
+        const om = <usize>j << 2, ol = <usize>(L + j) << 2;
+        store<f32>(dh + om, load<f32>(dh + om) + s * load<f32>(h + om));
+        store<f32>(dh + ol, load<f32>(dh + ol) + s * <f32>0.5 * (f32_exp_scalar(load<f32>(h + ol)) - <f32>1));
+      }
+    }
+  }
+}
+
+/** out[j] = mean over R rows of column j (f64), W columns. */
+function column_means(y: usize, R: i32, W: i32, out: usize): void {
+  for (let j = 0; j < W; j++) store<f64>(out + (<usize>j << 3), 0);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < W; j++) {
+      const at = out + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + <f64>load<f32>(y + (<usize>(r * W + j) << 2)));
+    }
+  }
+  const inv = 1.0 / <f64>R;
+  for (let j = 0; j < W; j++) store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) * inv);
+}

@@ -1,0 +1,50 @@
+// layout.test.ts: the memory layout is written twice, as constants in assembly/arena.ts (what the
+// kernels read) and as tables in bindings/wasm.ts (what the planner writes); this test holds them
+// equal, name by name, both ways, so neither side can add, drop or move a field alone.
+// Adding a context field, a layer field, an op, a loss term kind, an rng purpose or a noise kind
+// means one line in each file; this test names any line that is missing or different.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { C, L, NOISE, OP, RNG, SRC, T, TERM } from '../bindings/wasm.js';
+import { ROOT } from './helpers.js';
+
+const arena = readFileSync(`${ROOT}assembly/arena.ts`, 'utf8');
+/** Every `export const PREFIX_NAME = number;` of arena.ts with that prefix, by NAME. */
+function constants(prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of arena.matchAll(new RegExp(`^export const ${prefix}_([A-Z0-9_]+) = (-?\\d+);`, 'gm'))) out[m[1]!] = Number(m[2]);
+  return out;
+}
+const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.ts', () => {
+  it('context block fields (C_*)', () => {
+    expect(constants('C')).toEqual({ ...C });
+  });
+  it('layer table fields (L_*)', () => {
+    expect(constants('L')).toEqual({ ...L });
+  });
+  it('loss term table (T_*, MAX_TERMS) and term kinds (TERM_*)', () => {
+    const t = constants('T');
+    expect({ ...t, MAX: constants('MAX').TERMS }).toEqual({ ...T });
+    const kinds = constants('TERM');
+    const names: Record<string, string> = { RECON: 'recon', L1: 'l1', KLSPARSE: 'klSparse', VAEKL: 'vaeKl', CONTRACTIVE: 'contractive' };
+    expect(Object.fromEntries(Object.entries(kinds).map(([k, v]) => [names[k] ?? k, v]))).toEqual({ ...TERM });
+  });
+  it('ops (OP_*), rng purposes (RNG_*), noise kinds (NOISE_*), tensor ids (SRC_*)', () => {
+    const ops = Object.fromEntries(Object.entries(constants('OP')).map(([k, v]) => [camel(k), v]));
+    expect(ops).toEqual({ ...OP });
+    expect(Object.fromEntries(Object.entries(constants('RNG')).map(([k, v]) => [camel(k), v]))).toEqual({ ...RNG });
+    expect(Object.fromEntries(Object.entries(constants('NOISE')).map(([k, v]) => [camel(k), v]))).toEqual({ ...NOISE });
+    expect(Object.fromEntries(Object.entries(constants('SRC')).map(([k, v]) => [camel(k), v]))).toEqual({ ...SRC });
+  });
+  it('fields fit their blocks and do not overlap', () => {
+    const ctx = Object.entries(C).filter(([k]) => k !== 'BYTES').sort((a, b) => a[1] - b[1]);
+    for (const [name, at] of ctx) expect(at + 4, name).toBeLessThanOrEqual(C.BYTES);
+    expect(C.TERMS + T.MAX * T.BYTES).toBeLessThanOrEqual(C.COND);
+    expect(C.TERMSUM + 8 * T.MAX).toBeLessThanOrEqual(C.TERMS);
+    expect(C.RNG + 16 * RNG.streams).toBeLessThanOrEqual(C.NTERMS);
+    expect(Math.max(...Object.entries(L).filter(([k]) => k !== 'BYTES').map(([, v]) => v)) + 4).toBeLessThanOrEqual(L.BYTES);
+    expect(C.BYTES % 16).toBe(0);
+  });
+});
