@@ -43,7 +43,9 @@ export const S_CB = 140;       // i32 points per context bin B (0 until the firs
 export const S_DEFSPAN = 144;  // i32 points the context spans when no period is known (untimed series)
 export const S_TIMED = 148;    // i32 1 once points came with times
 export const S_FULL = 152;     // i32 points after which the long context first holds only seen points (B C); the training there is a first one
-export const S_BYTES = 160;
+export const S_BASE = 160;     // f64 mean error of the last training's windows (subtracted when S_REL)
+export const S_REL = 168;      // i32 1: errors are relative to the last training's mean error
+export const S_BYTES = 176;
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -175,6 +177,23 @@ function window_into(st: usize, c: i32, dst: usize): void {
   }
 }
 
+/** The error of a reconstruction y of x (D values; the newest point at WIN - 1) under the state's error mode. */
+function window_error(st: usize, x: usize, y: usize, D: i32, WIN: i32): f64 {
+  const mode = si(st, S_ERRMODE);
+  let err: f64 = 0;
+  if (mode == 1) {
+    const d = <f64>load<f32>(y + (<usize>(WIN - 1) << 2)) - <f64>load<f32>(x + (<usize>(WIN - 1) << 2));
+    return d * d;
+  }
+  for (let j = 0; j < D; j++) {
+    const d = <f64>load<f32>(y + (<usize>j << 2)) - <f64>load<f32>(x + (<usize>j << 2));
+    err += d * d;
+  }
+  err /= <f64>D;
+  if (mode == 2) err = <f64>f32_log_scalar(<f32>(err + 1e-4));
+  return err;
+}
+
 /** (Re)trains on the windows of the kept history: refits the normaliser, then epochs over at most N windows. */
 function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void {
   const c = si(st, S_COUNT), W = si(st, S_W), H = si(st, S_H);
@@ -201,6 +220,16 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   }
   const epochs = first ? si(st, S_EP0) : si(st, S_EP);
   for (let e = 0; e < epochs; e++) train_epoch(ctx, x, x, m, perm, 1, si(st, S_BATCH));
+  if (si(st, S_REL) == 0) return;
+  // the trained model's mean error over its own windows: the level later errors are measured from
+  const y = perm + (<usize>m << 2), last = ci(ctx, C_NLAYERS) - 1;
+  let s2: f64 = 0;
+  for (let r = 0; r < m; r++) {
+    const xr = x + (<usize>(r * D) << 2);
+    infer(ctx, xr, 1, 0, last, y, 0);
+    s2 += window_error(st, xr, y, D, W);
+  }
+  store<f64>(st + S_BASE, s2 / <f64>m);
 }
 
 /**
@@ -215,7 +244,6 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   const ring = vals_at(st), errs = errs_at(st), avgs = avgs_at(st);
   const last = ci(ctx, C_NLAYERS) - 1;
   const tol = <f64>load<f32>(st + S_SPATIAL);
-  const mode = si(st, S_ERRMODE);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
   for (let i = 0; i < n; i++) {
     const v = load<f64>(vals + (<usize>i << 3));
@@ -257,18 +285,8 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       const x = scratch, y = scratch + (<usize>(W + 4) << 2);
       window_into(st, c + 1, x);
       infer(ctx, x, 1, 0, last, y, 0);
-      let err: f64 = 0;
-      if (mode == 1) {
-        const d = <f64>load<f32>(y + (<usize>(WIN - 1) << 2)) - <f64>load<f32>(x + (<usize>(WIN - 1) << 2));
-        err = d * d;
-      } else {
-        for (let j = 0; j < W; j++) {
-          const d = <f64>load<f32>(y + (<usize>j << 2)) - <f64>load<f32>(x + (<usize>j << 2));
-          err += d * d;
-        }
-        err /= <f64>W;
-        if (mode == 2) err = <f64>f32_log_scalar(<f32>(err + 1e-4));
-      }
+      let err = window_error(st, x, y, W, WIN);
+      if (si(st, S_REL) != 0) err -= sd(st, S_BASE);
       // short moving average of the errors (a ring of LS; the first LS - 1 average fewer)
       const e = si(st, S_EN);
       const k = e % LS;

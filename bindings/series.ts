@@ -51,6 +51,8 @@ export interface SeriesOptions {
   context?: number;
   /** Points the long context spans when the series has no times. Default 256. */
   contextSpan?: number;
+  /** Measure each error from the last training's mean error over its own windows (a retraining then does not move the errors' level). Default true. */
+  relativeError?: boolean;
   /** Seed of the weights and the shuffling. Default 1. */
   seed?: number;
 }
@@ -61,7 +63,7 @@ type Resolved = Required<SeriesOptions>;
 const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 256, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
-  error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, seed: 1,
+  error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, seed: 1,
 };
 const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
@@ -70,7 +72,7 @@ const BATCH = 32;
 const S = {
   MEAN: 0, STD: 8, MIN: 16, MAX: 24, ESUM: 32, ESQ: 40, SSUM: 48, COUNT: 56, W: 60, H: 64, NTRAIN: 68, EP0: 72, EP: 76, CAD: 80,
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
-  LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BYTES: 160,
+  LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, BYTES: 176,
 } as const;
 // context fields the optimizer carries between trainings (assembly/arena.ts): step, then beta powers and the rng
 const CTX_STEP = 84, CTX_B1T = 120, CTX_RNG_END = 152;
@@ -97,6 +99,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('suppress', r.suppress, 0, 1 << 16, true);
   checkNumber('context', r.context, 0, r.history - r.window, true);
   checkNumber('contextSpan', r.contextSpan, 1, 1 << 20, true);
+  if (typeof r.relativeError !== 'boolean') throw new AutoencoderError(`relativeError must be true or false, got ${describe(r.relativeError)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
 }
@@ -148,13 +151,13 @@ export class SeriesDetector {
     // held for the detector's life (never released): the state, then the training scratch
     this.st = k.alloc(this.stateBytes);
     const D = o.window + o.context;
-    this.scratch = k.alloc(4 * Math.max(o.trainWindows * D + o.trainWindows, 2 * D + 8, o.warmup));
+    this.scratch = k.alloc(4 * Math.max(o.trainWindows * D + o.trainWindows + D + 8, 2 * D + 8, o.warmup));
     k.u8(this.st, this.stateBytes).fill(0);
     const set: [number, number][] = [
       [S.W, o.window], [S.H, o.history], [S.NTRAIN, o.trainWindows], [S.EP0, o.firstEpochs], [S.EP, o.epochs],
       [S.CAD, o.retrainEvery], [S.WARM, o.warmup], [S.BATCH, BATCH], [S.LS, o.shortAverage], [S.LL, o.likelihoodHistory],
       [S.NEXT, o.warmup], [S.MINHIST, o.minHistory], [S.ERRMODE, ERRORS.indexOf(o.error)], [S.SUP, o.suppress],
-      [S.CTX, o.context], [S.DEFSPAN, o.contextSpan],
+      [S.CTX, o.context], [S.DEFSPAN, o.contextSpan], [S.REL, o.relativeError ? 1 : 0],
     ];
     for (const [f, v] of set) k.setI32(this.st + f, v);
     k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
@@ -326,7 +329,7 @@ export class SeriesDetector {
         at += b;
       }
       const fdv = new DataView(fresh.buffer);
-      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN]) {
+      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL]) {
         if (k.getI32(d.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
       }
       const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT), cb = k.getI32(d.st + S.CB);

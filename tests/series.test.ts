@@ -90,6 +90,8 @@ describe('SeriesDetector', () => {
     expect(bits(d.pushMany(v.subarray(100), t.subarray(100)))).toEqual(bits(ref.pushMany(v.subarray(100), t.subarray(100))));
     await expect(SeriesDetector.create({ window: 1 })).rejects.toThrow(/window must be an integer from 2/);
     await expect(SeriesDetector.create({ windw: 8 } as SeriesOptions)).rejects.toThrow(/unknown option "windw"/);
+    await expect(SeriesDetector.create({ relativeError: 1 as unknown as boolean })).rejects.toThrow(/relativeError must be true or false, got 1/);
+    await expect(SeriesDetector.create({ window: 32, history: 128, context: 100 })).rejects.toThrow(/context must be an integer from 0 to 96/);
   });
 
   it('refuses a corrupted, truncated or foreign state file', async () => {
