@@ -83,4 +83,12 @@ for (const c of cats) {
   table[c] = { windows: w, SeriesDetector: mine, ...Object.fromEntries(detectors.slice(0, 4).map((d, i) => [d, others[i]!])) };
   console.log(`${c.padEnd(24)}${String(w).padStart(8)}${fmt(mine).padStart(8)}${others.map((x) => fmt(x).padStart(10)).join('')}`);
 }
+console.log('\nSeriesDetector per category in the three profiles (each at its corpus threshold)');
+console.log(`${'category'.padEnd(24)}${PROFILES.map((p) => p.name.padStart(20)).join('')}`);
+for (const c of cats) {
+  const fs = files.filter((f) => f.name.startsWith(`${c}/`));
+  const w = windowsIn(fs);
+  const row = PROFILES.map((p) => { const raw = fs.reduce((a, f) => a + scoreFile(f, ours[p.name]!.threshold, p), 0); return w === 0 ? raw : normalise(raw, w, p); });
+  console.log(`${c.padEnd(24)}${row.map((x) => fmt(x).padStart(20)).join('')}`);
+}
 if (args.json) writeFileSync(args.json, JSON.stringify({ options, ours, table, seconds: ms / 1000, points }, null, 1));
