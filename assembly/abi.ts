@@ -171,7 +171,7 @@ export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32
 // streaming time series (series.ts; the state block layout is mirrored in bindings/series.ts)
 
 /** Scores n points vals f64[n] into out f32[n] with the series state at st, training the model in ctx as it goes. */
-export function ae_series_push(ctx: usize, st: usize, vals: usize, n: i32, out: usize, scratch: usize): void { series_push(ctx, st, vals, n, out, scratch); }
+export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void { series_push(ctx, st, vals, times, n, out, scratch); }
 
 /** -1, or 2i when vals[i] is not a finite float32, or 2i+1 when times[i] is not finite or before the previous (last before 0). */
 export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 { return series_check(vals, times, n, hasTime, last); }

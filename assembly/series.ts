@@ -37,14 +37,22 @@ export const S_SPATIAL = 112;  // f32 spatial tolerance: a value beyond [min, ma
 export const S_ERRMODE = 116;  // i32 0: window mean squared error, 1: last point's squared error, 2: log(1e-4 + window MSE)
 export const S_SDFLOOR = 120;  // f32 the likelihood's spread is at least this fraction of |mean| of the history
 export const S_SUP = 124;      // i32 K: a score that does not exceed the largest of the K before it is halved (0: off)
-export const S_BYTES = 128;
+export const S_LASTT = 128;    // f64 time of the previous point (timed series)
+export const S_CTX = 136;      // i32 context bins C after the window (0: no long context)
+export const S_CB = 140;       // i32 points per context bin B (0 until the first training decides it)
+export const S_DEFSPAN = 144;  // i32 points the context spans when no period is known (untimed series)
+export const S_TIMED = 148;    // i32 1 once points came with times
+export const S_FULL = 152;     // i32 points after which the long context first holds only seen points (B C); the training there is a first one
+export const S_BASE = 160;     // f64 mean error of the last training's windows (subtracted when S_REL)
+export const S_REL = 168;      // i32 1: errors are relative to the last training's mean error
+export const S_BYTES = 176;
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
 // @ts-ignore: decorator
 @inline function sd(st: usize, f: usize): f64 { return load<f64>(st + f); }
 
-/** Where the rings and the scratch start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K]; scratch. */
+/** Where the rings start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K], warm-up steps f32[WARM]. */
 // @ts-ignore: decorator
 @inline function vals_at(st: usize): usize { return st + S_BYTES; }
 // @ts-ignore: decorator
@@ -53,6 +61,44 @@ export const S_BYTES = 128;
 @inline function avgs_at(st: usize): usize { return errs_at(st) + (<usize>si(st, S_LS) << 2); }
 // @ts-ignore: decorator
 @inline function sups_at(st: usize): usize { return avgs_at(st) + (<usize>si(st, S_LL) << 2); }
+// @ts-ignore: decorator
+@inline function steps_at(st: usize): usize { return sups_at(st) + (<usize>si(st, S_SUP) << 2); }
+
+/** ms in a day: a timed series' long context spans one day (one week when a day is under 2 windows). */
+const DAY_MS: f64 = 86400000;
+
+/**
+ * Decides B, the points per context bin, at the first training: the context spans the series' day,
+ * P = one day / the median step between the warm-up's points (a week when P < 2W, so hourly data
+ * sees its weekly cycle), or DEFSPAN points untimed (or when most steps repeat a time); B = round(span / C),
+ * at least 1, and the context fits in the kept values (B C <= H - W).
+ */
+function choose_bins(st: usize, scratch: usize): void {
+  const C = si(st, S_CTX), W = si(st, S_W), H = si(st, S_H), n = si(st, S_WARM) - 1;
+  let span = <f64>si(st, S_DEFSPAN);
+  if (si(st, S_TIMED) != 0 && n > 0) {
+    // insertion sort of the warm-up steps (a few hundred, once)
+    const src = steps_at(st);
+    for (let i = 0; i < n; i++) {
+      const x = load<f32>(src + (<usize>i << 2));
+      let j = i;
+      while (j > 0 && load<f32>(scratch + (<usize>(j - 1) << 2)) > x) {
+        store<f32>(scratch + (<usize>j << 2), load<f32>(scratch + (<usize>(j - 1) << 2)));
+        j--;
+      }
+      store<f32>(scratch + (<usize>j << 2), x);
+    }
+    const med = <f64>load<f32>(scratch + (<usize>(n >> 1) << 2));
+    if (med > 0) {
+      span = DAY_MS / med;
+      if (span < <f64>(2 * W)) span *= 7;
+    }
+  }
+  let B = max(1, <i32>Math.round(span / <f64>C));
+  while (B > 1 && B * C > H - W) B--;
+  store<i32>(st + S_CB, B);
+  store<i32>(st + S_FULL, B * C);
+}
 
 /**
  * ln Q(z), the log upper-tail probability of the standard normal, Q(z) = erfc(z / sqrt 2) / 2, with
@@ -102,20 +148,57 @@ export function series_check(vals: usize, times: usize, n: i32, hasTime: i32, la
   return -1;
 }
 
-/** Standardises the W values ending at count c (exclusive) into dst, clamped to +-1e6. */
+/**
+ * Standardises the W values ending at count c (exclusive) into dst, clamped to +-1e6, then C context
+ * bins after them: the means of B consecutive values over the B C points ending at c, standardised
+ * the same way; values no longer kept (or before the first) leave a bin's mean to the others, an
+ * empty bin is 0 (the normaliser's mean).
+ */
 function window_into(st: usize, c: i32, dst: usize): void {
-  const W = si(st, S_W), H = si(st, S_H);
+  const W = si(st, S_W), H = si(st, S_H), C = si(st, S_CTX), B = si(st, S_CB);
   const mean = sd(st, S_MEAN), inv = 1.0 / sd(st, S_STD);
   const vals = vals_at(st);
   for (let j = 0; j < W; j++) {
     const v = <f64>load<f32>(vals + (<usize>((c - W + j) % H) << 2));
     store<f32>(dst + (<usize>j << 2), <f32>min(max((v - mean) * inv, -1e6), 1e6));
   }
+  if (C == 0) return;
+  const lo = max(0, si(st, S_COUNT) - H);
+  const start = c - B * C;
+  for (let k = 0; k < C; k++) {
+    let s: f64 = 0;
+    let m = 0;
+    for (let j = max(start + k * B, lo); j < start + (k + 1) * B; j++) {
+      s += <f64>load<f32>(vals + (<usize>(j % H) << 2));
+      m++;
+    }
+    const z = m == 0 ? 0.0 : (s / <f64>m - mean) * inv;
+    store<f32>(dst + (<usize>(W + k) << 2), <f32>min(max(z, -1e6), 1e6));
+  }
+}
+
+/** The error of a reconstruction y of x (D values; the newest point at WIN - 1) under the state's error mode. */
+function window_error(st: usize, x: usize, y: usize, D: i32, WIN: i32): f64 {
+  const mode = si(st, S_ERRMODE);
+  let err: f64 = 0;
+  if (mode == 1) {
+    const d = <f64>load<f32>(y + (<usize>(WIN - 1) << 2)) - <f64>load<f32>(x + (<usize>(WIN - 1) << 2));
+    return d * d;
+  }
+  for (let j = 0; j < D; j++) {
+    const d = <f64>load<f32>(y + (<usize>j << 2)) - <f64>load<f32>(x + (<usize>j << 2));
+    err += d * d;
+  }
+  err /= <f64>D;
+  if (mode == 2) err = <f64>f32_log_scalar(<f32>(err + 1e-4));
+  return err;
 }
 
 /** (Re)trains on the windows of the kept history: refits the normaliser, then epochs over at most N windows. */
 function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void {
   const c = si(st, S_COUNT), W = si(st, S_W), H = si(st, S_H);
+  if (si(st, S_CTX) > 0 && si(st, S_CB) == 0) choose_bins(st, scratch);
+  const D = W + si(st, S_CTX);
   const kept = min(c, H);
   const vals = vals_at(st);
   // normaliser: mean and std of the kept values (std floored so a flat series stays finite)
@@ -130,32 +213,50 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   store<f64>(st + S_MEAN, mean);
   store<f64>(st + S_STD, std);
   const m = min(kept - W + 1, si(st, S_NTRAIN));
-  const x = scratch, perm = scratch + (<usize>(m * W) << 2);
+  const x = scratch, perm = scratch + (<usize>(m * D) << 2);
   for (let r = 0; r < m; r++) {
-    window_into(st, c - m + 1 + r, x + (<usize>(r * W) << 2));
+    window_into(st, c - m + 1 + r, x + (<usize>(r * D) << 2));
     store<i32>(perm + (<usize>r << 2), r);
   }
   const epochs = first ? si(st, S_EP0) : si(st, S_EP);
   for (let e = 0; e < epochs; e++) train_epoch(ctx, x, x, m, perm, 1, si(st, S_BATCH));
+  if (si(st, S_REL) == 0) return;
+  // the trained model's mean error over its own windows: the level later errors are measured from
+  const y = perm + (<usize>m << 2), last = ci(ctx, C_NLAYERS) - 1;
+  let s2: f64 = 0;
+  for (let r = 0; r < m; r++) {
+    const xr = x + (<usize>(r * D) << 2);
+    infer(ctx, xr, 1, 0, last, y, 0);
+    s2 += window_error(st, xr, y, D, W);
+  }
+  store<f64>(st + S_BASE, s2 / <f64>m);
 }
 
 /**
- * Scores n points: vals f64[n] in, out f32[n] scores in [0, 1]. Each point's score depends only on
- * it and the points before it (trainings run before the point that triggers them is scored, on
- * windows that end at it at the latest). scratch: max(N * W + N, 2 W + 8) floats, free between calls.
+ * Scores n points: vals f64[n] in (times f64[n], or 0 untimed), out f32[n] scores in [0, 1]. Each
+ * point's score depends only on it and the points before it (trainings run before the point that
+ * triggers them is scored, on windows that end at it at the latest). scratch: max(N D + N, 2 D + 8,
+ * WARM) floats with D = W + C, free between calls.
  */
-export function series_push(ctx: usize, st: usize, vals: usize, n: i32, out: usize, scratch: usize): void {
-  const W = si(st, S_W), H = si(st, S_H), LS = si(st, S_LS), LL = si(st, S_LL);
+export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void {
+  const W = si(st, S_W) + si(st, S_CTX), H = si(st, S_H), LS = si(st, S_LS), LL = si(st, S_LL);
+  const WIN = si(st, S_W);
   const ring = vals_at(st), errs = errs_at(st), avgs = avgs_at(st);
   const last = ci(ctx, C_NLAYERS) - 1;
   const tol = <f64>load<f32>(st + S_SPATIAL);
-  const mode = si(st, S_ERRMODE);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
   for (let i = 0; i < n; i++) {
     const v = load<f64>(vals + (<usize>i << 3));
     const c = si(st, S_COUNT);
     store<f32>(ring + (<usize>(c % H) << 2), <f32>v);
     store<i32>(st + S_COUNT, c + 1);
+    // the warm-up's steps between times (the context's span is chosen from their median)
+    if (times != 0) {
+      const t = load<f64>(times + (<usize>i << 3));
+      if (c > 0 && c < si(st, S_WARM)) store<f32>(steps_at(st) + (<usize>(c - 1) << 2), <f32>(t - sd(st, S_LASTT)));
+      store<f64>(st + S_LASTT, t);
+      store<i32>(st + S_TIMED, 1);
+    }
     // the spatial check against the range seen before this point
     let spatial = false;
     const lo = sd(st, S_MIN), hi = sd(st, S_MAX);
@@ -171,60 +272,57 @@ export function series_push(ctx: usize, st: usize, vals: usize, n: i32, out: usi
       continue;
     }
     if (c + 1 >= si(st, S_NEXT)) {
-      series_train(ctx, st, scratch, c + 1 == si(st, S_WARM));
-      store<i32>(st + S_NEXT, c + 1 + si(st, S_CAD));
+      series_train(ctx, st, scratch, c + 1 == si(st, S_WARM) || c + 1 == si(st, S_FULL));
+      // the next training: after the cadence, or sooner when the long context first fills
+      const full = si(st, S_FULL);
+      store<i32>(st + S_NEXT, c + 1 < full ? min(full, c + 1 + si(st, S_CAD)) : c + 1 + si(st, S_CAD));
     }
-    // the reconstruction error of the window ending at this point
-    const x = scratch, y = scratch + (<usize>(W + 4) << 2);
-    window_into(st, c + 1, x);
-    infer(ctx, x, 1, 0, last, y, 0);
-    let err: f64 = 0;
-    if (mode == 1) {
-      const d = <f64>load<f32>(y + (<usize>(W - 1) << 2)) - <f64>load<f32>(x + (<usize>(W - 1) << 2));
-      err = d * d;
-    } else {
-      for (let j = 0; j < W; j++) {
-        const d = <f64>load<f32>(y + (<usize>j << 2)) - <f64>load<f32>(x + (<usize>j << 2));
-        err += d * d;
-      }
-      err /= <f64>W;
-      if (mode == 2) err = <f64>f32_log_scalar(<f32>(err + 1e-4));
-    }
-    // short moving average of the errors (a ring of LS; the first LS - 1 average fewer)
-    const e = si(st, S_EN);
-    const k = e % LS;
-    let ssum = sd(st, S_SSUM);
-    if (e >= LS) ssum -= <f64>load<f32>(errs + (<usize>k << 2));
-    const ef = <f32>err;
-    store<f32>(errs + (<usize>k << 2), ef);
-    ssum += <f64>ef;
-    store<f64>(st + S_SSUM, ssum);
-    const avg = <f32>(ssum / <f64>min(e + 1, LS));
-    // its likelihood under the history of averages before it, then it joins the history
-    const have = min(e, LL);
+    // the likelihood starts once the long context holds only seen points: errors of windows whose
+    // context was partly unseen are not comparable with the later ones, so they stay out of its history
     let score: f32 = 0;
-    if (have >= si(st, S_MINHIST)) score = series_likelihood(<f64>avg, sd(st, S_ESUM), sd(st, S_ESQ), have, floor);
-    const slot = avgs + (<usize>(e % LL) << 2);
-    let es = sd(st, S_ESUM), eq = sd(st, S_ESQ);
-    if (e >= LL) {
-      const old = <f64>load<f32>(slot);
-      es -= old;
-      eq -= old * old;
+    if (c + 1 >= si(st, S_FULL)) {
+      // the reconstruction error of the window ending at this point
+      const x = scratch, y = scratch + (<usize>(W + 4) << 2);
+      window_into(st, c + 1, x);
+      infer(ctx, x, 1, 0, last, y, 0);
+      let err = window_error(st, x, y, W, WIN);
+      if (si(st, S_REL) != 0) err -= sd(st, S_BASE);
+      // short moving average of the errors (a ring of LS; the first LS - 1 average fewer)
+      const e = si(st, S_EN);
+      const k = e % LS;
+      let ssum = sd(st, S_SSUM);
+      if (e >= LS) ssum -= <f64>load<f32>(errs + (<usize>k << 2));
+      const ef = <f32>err;
+      store<f32>(errs + (<usize>k << 2), ef);
+      ssum += <f64>ef;
+      store<f64>(st + S_SSUM, ssum);
+      const avg = <f32>(ssum / <f64>min(e + 1, LS));
+      // its likelihood under the history of averages before it, then it joins the history
+      const have = min(e, LL);
+      if (have >= si(st, S_MINHIST)) score = series_likelihood(<f64>avg, sd(st, S_ESUM), sd(st, S_ESQ), have, floor);
+      const slot = avgs + (<usize>(e % LL) << 2);
+      let es = sd(st, S_ESUM), eq = sd(st, S_ESQ);
+      if (e >= LL) {
+        const old = <f64>load<f32>(slot);
+        es -= old;
+        eq -= old * old;
+      }
+      store<f32>(slot, avg);
+      es += <f64>avg;
+      eq += <f64>avg * <f64>avg;
+      store<f64>(st + S_ESUM, es);
+      store<f64>(st + S_ESQ, eq);
+      store<i32>(st + S_EN, e + 1);
     }
-    store<f32>(slot, avg);
-    es += <f64>avg;
-    eq += <f64>avg * <f64>avg;
-    store<f64>(st + S_ESUM, es);
-    store<f64>(st + S_ESQ, eq);
-    store<i32>(st + S_EN, e + 1);
     if (spatial) score = 1;
     // one alarm per episode: a score that is no new high over the last K points counts half
     const K = si(st, S_SUP);
     if (K > 0) {
       const sups = sups_at(st);
       let top: f32 = 0;
-      for (let j = 0; j < min(e, K); j++) top = max(top, load<f32>(sups + (<usize>j << 2)));
-      store<f32>(sups + (<usize>(e % K) << 2), score);
+      const p = c + 1 - si(st, S_WARM);
+      for (let j = 0; j < min(p, K); j++) top = max(top, load<f32>(sups + (<usize>j << 2)));
+      store<f32>(sups + (<usize>(p % K) << 2), score);
       if (score <= top) score *= 0.5;
     }
     store<f32>(out + (<usize>i << 2), score);

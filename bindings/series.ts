@@ -11,7 +11,7 @@ import { OPT_IDS, type Kernel } from './wasm.js';
 export interface SeriesOptions {
   /** Points per window the autoencoder reconstructs. Default 32. */
   window?: number;
-  /** Encoder widths (the decoder mirrors them), the last the bottleneck. Default [16, 4]. */
+  /** Encoder widths (the decoder mirrors them), the last the bottleneck. Default [32, 8]. */
   layers?: number[];
   /** Points before the first training; they score 0. Default 128. */
   warmup?: number;
@@ -27,7 +27,7 @@ export interface SeriesOptions {
   epochs?: number;
   /** Adam learning rate. Default 0.001. */
   learningRate?: number;
-  /** Errors averaged before the likelihood (HTM's short window). Default 10. */
+  /** Errors averaged before the likelihood (HTM's short window; 1: the point's own error). Default 1. */
   shortAverage?: number;
   /** Averaged errors the likelihood's mean and spread are taken over. Default 8000. */
   likelihoodHistory?: number;
@@ -41,6 +41,18 @@ export interface SeriesOptions {
   spreadFloor?: number;
   /** One alarm per episode: a score that is no new high over this many points before it is halved (0: off). Default 600. */
   suppress?: number;
+  /**
+   * Long-context bins after the window (0: none): the means of equal runs of points over the
+   * series' day (one day / the median step between the warm-up's times; a week when a day is
+   * under 2 windows; `contextSpan` points when untimed), so a day unlike the days before it is a
+   * reconstruction error even when each window of it looks normal. The likelihood starts once the
+   * context spans seen points only (the range check scores from the warm-up on). Default 64.
+   */
+  context?: number;
+  /** Points the long context spans when the series has no times. Default 256. */
+  contextSpan?: number;
+  /** Measure each error from the last training's mean error over its own windows (a retraining then does not move the errors' level). Default true. */
+  relativeError?: boolean;
   /** Seed of the weights and the shuffling. Default 1. */
   seed?: number;
 }
@@ -49,9 +61,9 @@ const ERRORS: SeriesError[] = ['window', 'last', 'logWindow'];
 type Resolved = Required<SeriesOptions>;
 
 const DEFAULTS: Resolved = {
-  window: 32, layers: [16, 4], warmup: 128, retrainEvery: 256, history: 2048, trainWindows: 1024, firstEpochs: 30,
-  epochs: 5, learningRate: 0.001, shortAverage: 10, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
-  error: 'logWindow', spreadFloor: 0, suppress: 600, seed: 1,
+  window: 32, layers: [32, 8], warmup: 128, retrainEvery: 256, history: 2048, trainWindows: 1024, firstEpochs: 30,
+  epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
+  error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, seed: 1,
 };
 const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
@@ -59,7 +71,8 @@ const BATCH = 32;
 // state block (assembly/series.ts S_*): i32 fields by byte offset
 const S = {
   MEAN: 0, STD: 8, MIN: 16, MAX: 24, ESUM: 32, ESQ: 40, SSUM: 48, COUNT: 56, W: 60, H: 64, NTRAIN: 68, EP0: 72, EP: 76, CAD: 80,
-  WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124, BYTES: 128,
+  WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
+  LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, BYTES: 176,
 } as const;
 // context fields the optimizer carries between trainings (assembly/arena.ts): step, then beta powers and the rng
 const CTX_STEP = 84, CTX_B1T = 120, CTX_RNG_END = 152;
@@ -69,7 +82,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkKeys('SeriesDetector.create() options', o, KEYS);
   const r: Resolved = { ...DEFAULTS, ...o, layers: [...(o.layers ?? DEFAULTS.layers)] };
   checkNumber('window', r.window, 2, 1024, true);
-  checkArray('layers', r.layers, '[16, 4]', 1, 8).forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, 1024, true));
+  checkArray('layers', r.layers, '[32, 8]', 1, 8).forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, 1024, true));
   checkNumber('history', r.history, r.window, 1 << 20, true);
   checkNumber('warmup', r.warmup, r.window, r.history, true);
   checkNumber('retrainEvery', r.retrainEvery, 1, 1 << 30, true);
@@ -84,6 +97,9 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkName('error', r.error, ERRORS);
   checkNumber('spreadFloor', r.spreadFloor, 0, 1e6);
   checkNumber('suppress', r.suppress, 0, 1 << 16, true);
+  checkNumber('context', r.context, 0, r.history - r.window, true);
+  checkNumber('contextSpan', r.contextSpan, 1, 1 << 20, true);
+  if (typeof r.relativeError !== 'boolean') throw new AutoencoderError(`relativeError must be true or false, got ${describe(r.relativeError)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
 }
@@ -103,12 +119,13 @@ function asF64(what: string, x: unknown): Float64Array {
 }
 
 const MAGIC = 0x44534541; // 'AESD' little-endian
-const FILE_VERSION = 1;
+const FILE_VERSION = 2;
 
 /**
  * Streaming anomaly scores for one time series, learned as it goes: the first `warmup` points score
- * 0, then a dense autoencoder over the last `window` points is trained (and retrained every
- * `retrainEvery` points) on the recent history, and each point's reconstruction error becomes a
+ * 0, then a dense autoencoder over the last `window` points and a long context (the series' day
+ * in `context` bin means) is trained (and retrained every `retrainEvery` points) on the recent
+ * history, and each point's reconstruction error becomes a
  * calibrated score in [0, 1] (a log-scaled tail probability under the recent errors, as HTM's
  * anomaly likelihood), so one threshold serves every series. Causal, deterministic, resumable.
  */
@@ -130,15 +147,17 @@ export class SeriesDetector {
     const k = this.k;
     k.setOptimizer(OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
     k.x.ae_optimizer_reset(k.ctx);
-    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress);
+    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup);
     // held for the detector's life (never released): the state, then the training scratch
     this.st = k.alloc(this.stateBytes);
-    this.scratch = k.alloc(4 * Math.max(o.trainWindows * o.window + o.trainWindows, 2 * o.window + 8));
+    const D = o.window + o.context;
+    this.scratch = k.alloc(4 * Math.max(o.trainWindows * D + o.trainWindows + D + 8, 2 * D + 8, o.warmup));
     k.u8(this.st, this.stateBytes).fill(0);
     const set: [number, number][] = [
       [S.W, o.window], [S.H, o.history], [S.NTRAIN, o.trainWindows], [S.EP0, o.firstEpochs], [S.EP, o.epochs],
       [S.CAD, o.retrainEvery], [S.WARM, o.warmup], [S.BATCH, BATCH], [S.LS, o.shortAverage], [S.LL, o.likelihoodHistory],
       [S.NEXT, o.warmup], [S.MINHIST, o.minHistory], [S.ERRMODE, ERRORS.indexOf(o.error)], [S.SUP, o.suppress],
+      [S.CTX, o.context], [S.DEFSPAN, o.contextSpan], [S.REL, o.relativeError ? 1 : 0],
     ];
     for (const [f, v] of set) k.setI32(this.st + f, v);
     k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
@@ -154,12 +173,14 @@ export class SeriesDetector {
    */
   static async create(options?: SeriesOptions, opts?: CreateOptions): Promise<SeriesDetector> {
     const o = resolve(options);
-    const ae = await Autoencoder.create({ inputDim: o.window, layers: o.layers, normalize: 'none', seed: o.seed }, opts);
+    const ae = await Autoencoder.create({ inputDim: o.window + o.context, layers: o.layers, normalize: 'none', seed: o.seed }, opts);
     return new SeriesDetector(ae, o);
   }
 
   /** The options in force, defaults filled in. */
   get options(): Required<SeriesOptions> { return { ...this.o, layers: [...this.o.layers] }; }
+  /** Points the long context spans (bins x points per bin), decided at the first training; 0 before it or with `context: 0`. */
+  get contextPoints(): number { return this.k.getI32(this.st + S.CB) * this.o.context; }
   /** Points seen so far. */
   get count(): number { return this.k.getI32(this.st + S.COUNT); }
 
@@ -209,7 +230,7 @@ export class SeriesDetector {
           ? `point ${at} (times[${i}] = ${t![i]}, ${new Date(t![i]!).toISOString()}) is earlier than the point before it (${prev}, ${new Date(prev).toISOString()}): times must not go backwards; sort the points by time`
           : `point ${at} (times[${i}]) is ${describe(t![i])}: times must be finite milliseconds since the epoch`);
       }
-      k.x.ae_series_push(k.ctx, this.st, vp, n, out, this.scratch);
+      k.x.ae_series_push(k.ctx, this.st, vp, tp, n, out, this.scratch);
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
       return k.f32(out, n).slice();
@@ -308,11 +329,11 @@ export class SeriesDetector {
         at += b;
       }
       const fdv = new DataView(fresh.buffer);
-      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP]) {
+      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL]) {
         if (k.getI32(d.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
       }
-      const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT);
-      if (c < 0 || en < 0 || en > c || next < d.o.warmup) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
+      const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT), cb = k.getI32(d.st + S.CB);
+      if (c < 0 || en < 0 || en > c || next < d.o.warmup || cb < 0 || cb * d.o.context > d.o.history - d.o.window || (cb === 0 && d.o.context > 0 && c >= d.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
       k.paramsChanged();
       ok = true;
     } finally {

@@ -62,9 +62,9 @@ describe('SeriesDetector', () => {
     const short = a.pushMany(v.subarray(0, 260), t.subarray(0, 260));
     const long = b.pushMany(v, t);
     expect(bits(short)).toEqual(bits(long.subarray(0, 260)));
-    // and without timestamps the scores are the same (times only order the points)
-    const c = await SeriesDetector.create(OPTS);
-    expect(bits(c.pushMany(v))).toEqual(bits(long));
+    // without a long context, scores without timestamps are the same (times only order the points)
+    const c = await SeriesDetector.create({ ...OPTS, context: 0 }), e = await SeriesDetector.create({ ...OPTS, context: 0 });
+    expect(bits(c.pushMany(v))).toEqual(bits(e.pushMany(v, t)));
   });
 
   it('refuses bad points, naming them, and consumes nothing of a failed call', async () => {
@@ -90,6 +90,8 @@ describe('SeriesDetector', () => {
     expect(bits(d.pushMany(v.subarray(100), t.subarray(100)))).toEqual(bits(ref.pushMany(v.subarray(100), t.subarray(100))));
     await expect(SeriesDetector.create({ window: 1 })).rejects.toThrow(/window must be an integer from 2/);
     await expect(SeriesDetector.create({ windw: 8 } as SeriesOptions)).rejects.toThrow(/unknown option "windw"/);
+    await expect(SeriesDetector.create({ relativeError: 1 as unknown as boolean })).rejects.toThrow(/relativeError must be true or false, got 1/);
+    await expect(SeriesDetector.create({ window: 32, history: 128, context: 100 })).rejects.toThrow(/context must be an integer from 0 to 96/);
   });
 
   it('refuses a corrupted, truncated or foreign state file', async () => {
@@ -108,6 +110,69 @@ describe('SeriesDetector', () => {
     // the original still loads and continues
     const ok = await SeriesDetector.load(bytes);
     expect(ok.count).toBe(200);
+  });
+});
+
+// ---- the long context: its span from the times, and what it sees ---------------------------------
+
+/** A 'daily' square wave (high from 8:00 to 20:00) with noise, 5-minute steps; day `flat` stays at the night level. */
+function days(n: number, flat = -1): { v: Float64Array; t: Float64Array } {
+  const r = rand(11);
+  const v = new Float64Array(n), t = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = (i % 288) / 12;
+    v[i] = Math.floor(i / 288) === flat ? 20 + r.n() : (h >= 8 && h < 20 ? 80 : 20) + r.n();
+    t[i] = Date.UTC(2015, 0, 1) + i * 300_000;
+  }
+  return { v, t };
+}
+
+describe('SeriesDetector long context', () => {
+  it('spans a day from the median warm-up step (a week when a day is under 2 windows; contextSpan untimed)', async () => {
+    const o: SeriesOptions = { window: 16, layers: [4, 2], warmup: 48, context: 32, contextSpan: 100, history: 2048, firstEpochs: 1, epochs: 1, trainWindows: 16 };
+    const span = async (step: (i: number) => number, opts: SeriesOptions = o) => {
+      const d = await SeriesDetector.create(opts);
+      const n = 60, vv = new Float64Array(n), tt = new Float64Array(n);
+      let time = Date.UTC(2015, 0, 1);
+      for (let i = 0; i < n; i++) { time += step(i); tt[i] = time; vv[i] = Math.sin(i); }
+      expect(d.contextPoints).toBe(0);
+      d.pushMany(vv, tt);
+      return d.contextPoints;
+    };
+    // 5-minute steps with a few gaps and repeats: the median is 5 minutes, a day is 288 points = 32 bins of 9
+    expect(await span((i) => (i % 10 === 3 ? 3_600_000 : i % 10 === 7 ? 0 : 300_000))).toBe(288);
+    // hourly: a day (24) is under 2 windows (32), so a week, 168 points: bins of round(168 / 32) = 5
+    expect(await span(() => 3_600_000)).toBe(160);
+    // capped by the kept history: 1-minute steps (1440 a day) with 500 kept values: B C <= 500 - 16, B = 15
+    expect(await span(() => 60_000, { ...o, history: 500 })).toBe(480);
+    // untimed: contextSpan points, round(100 / 32) = 3 per bin
+    const u = await SeriesDetector.create(o);
+    u.pushMany(new Float64Array(60).map((_, i) => Math.sin(i)));
+    expect(u.contextPoints).toBe(96);
+    const none = await SeriesDetector.create({ ...o, context: 0 });
+    none.pushMany(new Float64Array(60));
+    expect(none.contextPoints).toBe(0);
+  });
+
+  it('a day without its daytime high (each window of it looks normal) scores above every normal day only with the context', async () => {
+    const flat = 7, n = 288 * 8;
+    const { v, t } = days(n, flat);
+    const o: SeriesOptions = { window: 16, layers: [16, 4], history: 1200, trainWindows: 512, retrainEvery: 288, spatialTolerance: -1, suppress: 0 };
+    const top = async (opts: SeriesOptions) => {
+      const s = (await SeriesDetector.create(opts)).pushMany(v, t);
+      let inFlat = 0, outside = 0;
+      // scored from day 3 (after the first context-full trainings) to the end
+      for (let i = 3 * 288; i < n; i++) {
+        if (Math.floor(i / 288) === flat) inFlat = Math.max(inFlat, s[i]!);
+        else outside = Math.max(outside, s[i]!);
+      }
+      return { inFlat, outside };
+    };
+    const withCtx = await top({ ...o, context: 32 });
+    expect(withCtx.inFlat).toBeGreaterThan(withCtx.outside);
+    // a window-only model has seen every window of that day (nights are flat at 20): it misses it
+    const without = await top({ ...o, context: 0 });
+    expect(without.inFlat).toBeLessThan(without.outside);
   });
 });
 

@@ -138,5 +138,41 @@ export async function runWorkload(lib) {
     ae.dispose();
     back.dispose();
   }
+  if (lib.SeriesDetector) await seriesCase(lib, digests);
   return { digests, losses };
+}
+
+/**
+ * SeriesDetector: a 10-minute 'daily' square wave (144 points a day) with wasm-PRNG noise and a spike,
+ * pushMany over the first half, push() one at a time over the rest, save/load in the middle; the
+ * scores, the saved state and the resumed detector's scores are digested.
+ */
+async function seriesCase(lib, digests) {
+  const { SeriesDetector, randomMatrix } = lib;
+  const n = 700;
+  const noise = await randomMatrix(n, 1, { seed: 47, distribution: 'normal' });
+  const v = new Float64Array(n), t = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i] + (i === 600 ? 50 : 0);
+    t[i] = 1420070400000 + i * 600000;
+  }
+  const opts = { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 };
+  const d = await SeriesDetector.create(opts);
+  const half = d.pushMany(v.subarray(0, 350), t.subarray(0, 350));
+  const state = d.save();
+  digests['series/state'] = await sha256(state);
+  const rest = new Float32Array(n - 350);
+  for (let i = 350; i < n; i++) rest[i - 350] = d.push(v[i], t[i]);
+  const scores = new Float32Array(n);
+  scores.set(half);
+  scores.set(rest, 350);
+  digests['series/scores'] = await sha256(scores);
+  const back = await SeriesDetector.load(state);
+  const resumed = back.pushMany(v.subarray(350), t.subarray(350));
+  const same = new Uint32Array(resumed.buffer).every((x, i) => x === new Uint32Array(rest.buffer)[i]);
+  if (!same) throw new Error('SeriesDetector: the loaded state did not continue bit for bit');
+  digests['series/resumed'] = await sha256(resumed);
+  digests['series/final-state'] = await sha256(back.save());
+  d.dispose();
+  back.dispose();
 }

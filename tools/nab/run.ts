@@ -28,12 +28,26 @@ for (const s of corpus) {
   files.push({ name: s.name, windows: s.windows, scores });
 }
 const wall = performance.now() - t0;
+// push() one point at a time over the first 4 series: the median per-point time (trainings are one
+// point in retrainEvery, so the median is a point between retrains)
+const each: number[] = [];
+for (const s of corpus.slice(0, 4)) {
+  const d = await SeriesDetector.create(options);
+  for (let i = 0; i < s.values.length; i++) {
+    const t = performance.now();
+    d.push(s.values[i]!, s.times[i]!);
+    each.push(performance.now() - t);
+  }
+  d.dispose();
+}
+each.sort((a, b) => a - b);
+const pct = (q: number) => (1000 * each[Math.min(each.length - 1, Math.floor(q * each.length))]!).toFixed(1);
 
 const cats = [...new Set(corpus.map((s) => s.category))];
 const windowsIn = (fs: ScoredFile[]) => fs.reduce((a, f) => a + new Set([...sweepRows(f.scores.length, f.windows, PROFILES[0]!).window].filter((w) => w >= 0)).size, 0);
 const nw = windowsIn(files);
 const fmt = (x: number) => x.toFixed(1).padStart(6);
-console.log(`SeriesDetector ${JSON.stringify(options)}: ${corpus.length} series, ${points} points, pushMany ${(ms / 1000).toFixed(1)} s (${(1000 * ms / points).toFixed(1)} us/point incl. training), ${(wall / 1000).toFixed(1)} s with create\n`);
+console.log(`SeriesDetector ${JSON.stringify(options)}: ${corpus.length} series, ${points} points, pushMany ${(ms / 1000).toFixed(1)} s (${(1000 * ms / points).toFixed(1)} us/point incl. training), ${(wall / 1000).toFixed(1)} s with create\npush() one at a time (${each.length} points of the first ${Math.min(4, corpus.length)} series): median ${pct(0.5)} us, 90th percentile ${pct(0.9)} us, slowest ${pct(1)} us (a retraining)\n`);
 const table: Record<string, Record<string, number>> = {};
 const ours: Record<string, { threshold: number; score: number }> = {};
 for (const p of PROFILES) {
@@ -68,5 +82,13 @@ for (const c of cats) {
   const others = detectors.slice(0, 4).map((det) => val(fs.reduce((a, f) => a + pub.per_file[f.name]![det]![std.name]!.score, 0)));
   table[c] = { windows: w, SeriesDetector: mine, ...Object.fromEntries(detectors.slice(0, 4).map((d, i) => [d, others[i]!])) };
   console.log(`${c.padEnd(24)}${String(w).padStart(8)}${fmt(mine).padStart(8)}${others.map((x) => fmt(x).padStart(10)).join('')}`);
+}
+console.log('\nSeriesDetector per category in the three profiles (each at its corpus threshold)');
+console.log(`${'category'.padEnd(24)}${PROFILES.map((p) => p.name.padStart(20)).join('')}`);
+for (const c of cats) {
+  const fs = files.filter((f) => f.name.startsWith(`${c}/`));
+  const w = windowsIn(fs);
+  const row = PROFILES.map((p) => { const raw = fs.reduce((a, f) => a + scoreFile(f, ours[p.name]!.threshold, p), 0); return w === 0 ? raw : normalise(raw, w, p); });
+  console.log(`${c.padEnd(24)}${row.map((x) => fmt(x).padStart(20)).join('')}`);
 }
 if (args.json) writeFileSync(args.json, JSON.stringify({ options, ours, table, seconds: ms / 1000, points }, null, 1));
