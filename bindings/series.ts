@@ -5,7 +5,7 @@
 
 import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { Autoencoder, type CreateOptions } from './index.js';
-import { OPT_IDS, type Kernel } from './wasm.js';
+import { C, OPT_IDS, RNG, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
 export interface SeriesOptions {
@@ -74,8 +74,6 @@ const S = {
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
   LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, BYTES: 176,
 } as const;
-// context fields the optimizer carries between trainings (assembly/arena.ts): step, then beta powers and the rng
-const CTX_STEP = 84, CTX_B1T = 120, CTX_RNG_END = 152;
 
 function resolve(o: SeriesOptions | undefined): Resolved {
   if (o === undefined) return { ...DEFAULTS, layers: [...DEFAULTS.layers] };
@@ -242,10 +240,12 @@ export class SeriesDetector {
   /** Blocks of the streaming state as [ptr, bytes]: weights, optimizer moments, optimizer/rng context, series state. */
   private blocks(): [number, number][] {
     const k = this.k;
-    const m = k.getI32(k.ctx + 28), v = k.getI32(k.ctx + 32);
+    const m = k.getI32(k.ctx + C.M), v = k.getI32(k.ctx + C.V);
+    // the context fields the optimizer carries between trainings (bindings/wasm.ts C, from
+    // assembly/arena.ts): the step, Adam's beta powers, and every rng stream (key and counter)
     return [
       [k.params, k.nModel * 4], [m, k.nPadded * 4], [v, k.nPadded * 4],
-      [k.ctx + CTX_STEP, 4], [k.ctx + CTX_B1T, CTX_RNG_END - CTX_B1T], [this.st, this.stateBytes],
+      [k.ctx + C.STEP, 4], [k.ctx + C.B1T, C.B2T + 8 - C.B1T], [k.ctx + C.RNG, RNG.streams * 16], [this.st, this.stateBytes],
     ];
   }
 
