@@ -42,6 +42,7 @@ export const C_NOISE = 152;     // f32 std of Gaussian input noise added in trai
 export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
 export const C_PACK = 160;      // ptr the dense weights in 32-column strips for one-row inference (see gemm.ts f32_gemv_packed)
 export const C_PACK_OK = 164;   // i32 -1 while C_PACK matches the params; n >= 0: stale, n one-row calls since the change (init, update, JS writes set 0)
+export const C_TRIM = 168;      // f32 fraction of each batch's worst-fitting rows left out of the gradient (trim.ts); 0 = none
 export const C_BYTES = 256;
 
 // layer table entry: byte offsets of i32 fields (f32 where noted). Shapes are per sample,

@@ -8,7 +8,7 @@
 import * as A from './arena';
 import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
-  C_OUTDIM, C_PARAMS, C_RNG, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
+  C_OUTDIM, C_PARAMS, C_RNG, C_SCRATCH, C_STEP, C_TRIM, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
 import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
@@ -19,6 +19,7 @@ import { LOSS_BCE, loss_backward, loss_rows, loss_sum } from './loss';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
+import { trim_rows } from './trim';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -190,6 +191,8 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const y = net_forward(ctx, x, R, 0, last, true);
   const total = loss_sum(loss, y, t, R, C);
   loss_backward(loss, cp(ctx, C_DELTA0), y, t, R * C, fused_sigmoid_bce(ctx));
+  const trim = cf(ctx, C_TRIM); // DELTA1 (>= CAP floats) is free until net_backward
+  if (trim > 0) trim_rows(loss, cp(ctx, C_DELTA0), y, t, R, C, trim, cp(ctx, C_DELTA1));
   net_backward(ctx, x, R);
   return total;
 }

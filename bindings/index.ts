@@ -454,6 +454,7 @@ export class Autoencoder {
       const perm = k.alloc(nTrain * 4);
       k.x.ae_perm_init(perm, nTrain);
       k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
+      k.setTrim(o.trim);
       k.x.ae_optimizer_reset(k.ctx);
       if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
 

@@ -218,18 +218,25 @@ export interface FitOptions {
   beta2?: number;
   /** Adam's epsilon. Default 1e-8. */
   epsilon?: number;
+  /**
+   * Trimmed loss: in every batch, the fraction (0 to 0.5) of rows that fit worst gets no gradient and
+   * the other rows' gradient is their mean, so anomalies in the training data are not learnt. The
+   * reported loss still counts every row. Default 0.
+   */
+  trim?: number;
 }
 
 /** Rows of numbers: row-major Float32Array / Float64Array (rows x cols), or number[][]. */
 export type Matrix = Float32Array | Float64Array | ArrayLike<number>[];
 
 const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'validationSplit', 'earlyStopping',
-  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon'] as const;
+  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon', 'trim'] as const;
 
 export interface ResolvedFit {
   epochs: number; batchSize: number; learningRate: number; optimizer: Optimizer; shuffle: boolean;
   validationSplit: number; early: Required<EarlyStopping> | null; onEpoch?: FitOptions['onEpoch'];
   target?: Matrix; noise: number; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
+  trim: number;
 }
 
 export function resolveFit(o: FitOptions = {}): ResolvedFit {
@@ -267,5 +274,6 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),
     beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.999999),
     epsilon: checkNumber('epsilon', o.epsilon ?? 1e-8, 0, 1),
+    trim: checkNumber('trim', o.trim ?? 0, 0, 0.5),
   };
 }

@@ -25,7 +25,7 @@ const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, BYTES: 256,
+  MOMENTUM: 116, B1T: 120, B2T: 128, RNG: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, TRIM: 168, BYTES: 256,
 } as const;
 const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
@@ -392,9 +392,13 @@ export class Kernel {
     this.setF32(c + C.WD, wd);
     this.setF32(c + C.MOMENTUM, momentum);
     this.setF32(c + C.NOISE, noise);
+    this.setF32(c + C.TRIM, 0);
     this.setF64(c + C.B1T, 1);
     this.setF64(c + C.B2T, 1);
   }
+
+  /** Fraction of each batch's worst-fitting rows left out of the gradient (assembly/trim.ts); 0 = none. */
+  setTrim(frac: number): void { this.setF32(this.ctx + C.TRIM, frac); }
 
   /** Copies the normalizer (A then B, D floats each). */
   normalizer(): [Float32Array, Float32Array] {

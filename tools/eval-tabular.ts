@@ -18,10 +18,35 @@ import { aucRoc, mulberry32, stratifiedSplit } from '../tests/ref/metrics.js';
 
 const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', 'shuttle', 'smtp'];
 
-/** Experiments: spec overrides and fit options per input width d (empty = the library's defaults). */
-const SETTINGS: Record<string, (d: number) => { spec?: Partial<AutoencoderSpec>; fit?: FitOptions }> = {
-  defaults: () => ({}),
-};
+/**
+ * Experiments: `--setting` is 'defaults' (the library's own) or a comma list of key=value pairs that
+ * override them: ep (epochs), es (0: no early stopping, else patience), bs (batch size), lr, wd
+ * (weightDecay), vs (validationSplit), noise, trim, hid (hidden width: a number or a multiple of d such as
+ * 'd' or '0.5d'), lat (latent width, same forms), act (activation), loss, norm (normalize).
+ */
+function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit?: FitOptions } {
+  if (text === 'defaults') return { spec: {} };
+  const kv = Object.fromEntries(text.split(',').map((p) => p.split('=') as [string, string]));
+  const width = (v: string) => Math.max(1, Math.round(v.endsWith('d') ? Number(v.slice(0, -1) || 1) * d : Number(v)));
+  const spec: Partial<AutoencoderSpec> = {}, fit: FitOptions = {};
+  if (kv.hid !== undefined || kv.lat !== undefined) {
+    const hid = kv.hid === undefined ? Math.min(128, Math.max(2, d)) : width(kv.hid);
+    const lat = kv.lat === undefined ? Math.min(32, Math.max(1, Math.round(d / 2))) : width(kv.lat);
+    spec.layers = hid === 0 || kv.hid === '0' ? [lat] : [hid, lat];
+  }
+  if (kv.act) spec.activation = kv.act as AutoencoderSpec['activation'];
+  if (kv.loss) spec.loss = kv.loss as AutoencoderSpec['loss'];
+  if (kv.norm) spec.normalize = kv.norm as AutoencoderSpec['normalize'];
+  if (kv.ep) fit.epochs = Number(kv.ep);
+  if (kv.es) fit.earlyStopping = kv.es === '0' ? false : { patience: Number(kv.es) };
+  if (kv.bs) fit.batchSize = Number(kv.bs);
+  if (kv.lr) fit.learningRate = Number(kv.lr);
+  if (kv.wd) fit.weightDecay = Number(kv.wd);
+  if (kv.vs) fit.validationSplit = Number(kv.vs);
+  if (kv.noise) fit.noise = Number(kv.noise);
+  if (kv.trim) fit.trim = Number(kv.trim);
+  return { spec, fit };
+}
 
 const opts = new Command()
   .option('--data <dir>', 'folder with the tables and baselines.json', new URL('../../shared/datasets/tabular', import.meta.url).pathname)
@@ -29,7 +54,7 @@ const opts = new Command()
   .option('--tables <list>', 'comma-separated table names', TABLES.join(','))
   .option('--protocol <p>', 'both | adbench | novelty', 'both')
   .option('--max-train <n>', 'stratified subsample of training splits larger than this (0: none)', '0')
-  .option('--setting <name>', `one of: ${Object.keys(SETTINGS).join(', ')}`, 'defaults')
+  .option('--setting <text>', "'defaults' or key=value pairs (see setting())", 'defaults')
   .option('--log <file>', 'append a JSON line per table and protocol')
   .parse().opts<{ data: string; seeds: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string }>();
 
@@ -67,7 +92,7 @@ async function run(t: Table, seed: number, protocol: 'adbench' | 'novelty'): Pro
   let fitIds = protocol === 'adbench' ? train : train.filter((i) => t.y[i] === 0);
   const max = Number(opts.maxTrain);
   if (max > 0 && fitIds.length > max) fitIds = subsample(fitIds, t.y, max, seed);
-  const s = SETTINGS[opts.setting]!(t.cols);
+  const s = setting(opts.setting, t.cols);
   const ae = await Autoencoder.create({ inputDim: t.cols, normalize: 'standard', seed, ...s.spec });
   const xFit = pick(t, fitIds), xTest = pick(t, test);
   const t0 = performance.now();
@@ -78,7 +103,6 @@ async function run(t: Table, seed: number, protocol: 'adbench' | 'novelty'): Pro
   return { auc: 100 * aucRoc(scores, test.map((i) => t.y[i]!)), ms, epochs: h.epochs, trainRows: fitIds.length };
 }
 
-if (!SETTINGS[opts.setting]) throw new Error(`unknown --setting ${opts.setting}: one of ${Object.keys(SETTINGS).join(', ')}`);
 const baselines = JSON.parse(readFileSync(`${opts.data}/baselines.json`, 'utf8')) as {
   datasets: Record<string, { adbench_aucroc_pct: Record<string, number | null>; pyod_deep_aucroc?: { aucroc: Record<string, number> } }>;
 };
