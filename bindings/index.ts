@@ -504,6 +504,7 @@ export class Autoencoder {
       return history;
     } finally {
       this.fitting = false;
+      k.setTrim(0); // the trim is fit()'s alone: gradients taken outside it (ae_grads) are plain
       k.release(mark);
       if (!committed) {
         // put the model back as it was before this call

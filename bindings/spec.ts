@@ -219,9 +219,12 @@ export interface FitOptions {
   /** Adam's epsilon. Default 1e-8. */
   epsilon?: number;
   /**
-   * Trimmed loss: in every batch, the fraction (0 to 0.5) of rows that fit worst gets no gradient and
-   * the other rows' gradient is their mean, so anomalies in the training data are not learnt. The
-   * reported loss still counts every row. Default 0.
+   * Trimmed loss: in every batch of R rows, the floor(trim * R) rows that fit worst (rows tied with the
+   * cutoff are kept) get no gradient and the other rows' gradient is their mean, so anomalies in the
+   * training data are learnt less. The reported loss still counts every row. Default 0.05 (1 row of a
+   * batch of 32): on the eight ADBench tables fitted with their anomalies (tools/eval-tabular.ts) it
+   * raised the mean AUC-ROC from 80.2 to 82.6; 0 trains on every row as versions before it did, which
+   * suits clean training data (see README, Anomaly detection quality).
    */
   trim?: number;
 }
@@ -274,6 +277,6 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),
     beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.999999),
     epsilon: checkNumber('epsilon', o.epsilon ?? 1e-8, 0, 1),
-    trim: checkNumber('trim', o.trim ?? 0, 0, 0.5),
+    trim: checkNumber('trim', o.trim ?? 0.05, 0, 0.5),
   };
 }

@@ -12,7 +12,7 @@ const x = lowRank(R, D, 7);
 // a few rows far off the low-rank structure (distinct, so no two rows tie)
 for (const r of [3, 17, 40, 41]) for (let c = 0; c < D; c++) x[r * D + c] = 4 * ((r + c) % 3 - 1) + 2 + r / 64;
 // sgd, not adam: adam's first step is about lr * sign(g), which float rounding flips where g is ~0
-const one = { epochs: 1, batchSize: R, shuffle: false, validationSplit: 0, earlyStopping: false, optimizer: 'sgd', learningRate: 0.1 } as const;
+const one = { epochs: 1, batchSize: R, shuffle: false, validationSplit: 0, earlyStopping: false, optimizer: 'sgd', learningRate: 0.1, trim: 0 } as const;
 const flat = (w: Float32Array[]) => w.flatMap((a) => [...a]);
 
 describe('fit({ trim })', () => {
@@ -42,11 +42,15 @@ describe('fit({ trim })', () => {
     });
   }
 
-  it('trim 0 is the untrimmed fit, bit for bit; bad values are refused', async () => {
-    const a = await Autoencoder.create({ inputDim: D, seed: 5 }), b = await Autoencoder.create({ inputDim: D, seed: 5 });
-    await a.fit(x, { epochs: 3, trim: 0 });
-    await b.fit(x, { epochs: 3 });
-    expect(a.score(x)).toEqual(b.score(x));
+  it('fewer than one row to leave out is no trim, bit for bit; the default is the documented 0.05', async () => {
+    const make = () => Autoencoder.create({ inputDim: D, seed: 5 });
+    const fitted = async (o: { trim?: number }) => { const m = await make(); await m.fit(x, { epochs: 3, ...o }); return m; };
+    const none = await fitted({ trim: 0 }), under = await fitted({ trim: 1 / 32 - 1e-3 }); // batch 32: floor(0.99) = 0 rows
+    expect(under.score(x)).toEqual(none.score(x));
+    const dflt = await fitted({}), doc = await fitted({ trim: 0.05 });
+    expect(dflt.score(x)).toEqual(doc.score(x));
+    expect(dflt.score(x)).not.toEqual(none.score(x));
+    const a = none;
     for (const bad of [-0.1, 0.6, Number.NaN, '0.1']) {
       await expect(a.fit(x, { trim: bad as number })).rejects.toThrow(AutoencoderError);
       await expect(a.fit(x, { trim: bad as number })).rejects.toThrow(/trim/);
