@@ -5,7 +5,7 @@
 //   novelty: the same split, but fit on the normal rows of the 70% only (the clean-training setting).
 // The model is exactly `Autoencoder.create({ inputDim, normalize: 'standard', seed })`, `fit(x)`,
 // `score(x)` unless --setting names an experiment below. Every fit's wall time is printed.
-// Usage: npm run eval -- [--data dir] [--seeds 3] [--tables vowels,letter] [--protocol both|adbench|novelty]
+// Usage: npm run eval -- [--data dir] [--seeds 3] [--first-seed 1] [--tables vowels,letter] [--protocol both|adbench|novelty]
 //        [--max-train N (stratified subsample of larger training splits; default: none)] [--setting name]
 //        [--log file (appends one JSON line per table and protocol)]
 // Only metrics are computed here; every number the model produces comes from the library.
@@ -50,13 +50,14 @@ function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit
 
 const opts = new Command()
   .option('--data <dir>', 'folder with the tables and baselines.json', new URL('../../shared/datasets/tabular', import.meta.url).pathname)
-  .option('--seeds <n>', 'seeds per table (1..n)', '3')
+  .option('--seeds <n>', 'seeds per table', '3')
+  .option('--first-seed <n>', 'the first seed (seeds run first-seed, first-seed + 1, ...)', '1')
   .option('--tables <list>', 'comma-separated table names', TABLES.join(','))
   .option('--protocol <p>', 'both | adbench | novelty', 'both')
   .option('--max-train <n>', 'stratified subsample of training splits larger than this (0: none)', '0')
   .option('--setting <text>', "'defaults' or key=value pairs (see setting())", 'defaults')
   .option('--log <file>', 'append a JSON line per table and protocol')
-  .parse().opts<{ data: string; seeds: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string }>();
+  .parse().opts<{ data: string; seeds: string; firstSeed: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string }>();
 
 interface Table { name: string; x: Float64Array; y: Int32Array; rows: number; cols: number }
 function load(name: string): Table {
@@ -107,7 +108,7 @@ const baselines = JSON.parse(readFileSync(`${opts.data}/baselines.json`, 'utf8')
   datasets: Record<string, { adbench_aucroc_pct: Record<string, number | null>; pyod_deep_aucroc?: { aucroc: Record<string, number> } }>;
 };
 const names = opts.tables.split(',');
-const seeds = Array.from({ length: Number(opts.seeds) }, (_, i) => i + 1);
+const seeds = Array.from({ length: Number(opts.seeds) }, (_, i) => i + Number(opts.firstSeed));
 const protocols = (opts.protocol === 'both' ? ['adbench', 'novelty'] : [opts.protocol]) as ('adbench' | 'novelty')[];
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const f = (v: number | undefined | null, w = 7) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(2)).padStart(w);
