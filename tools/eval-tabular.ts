@@ -1,76 +1,139 @@
-// eval-tabular.ts: AUC-ROC of the autoencoder on the shared anomaly tables, to choose defaults on
-// evidence. Protocol (novelty setting): stratified 70/30 split, train on the NORMAL rows of the
-// train split, score every test row, AUC-ROC against the labels. Several seeds per setting.
-// Usage: npx tsx tools/eval-tabular.ts [--data ../shared/datasets/tabular] [--grid] [--seeds 3]
-import { readFileSync } from 'node:fs';
+// eval-tabular.ts: AUC-ROC of the autoencoder's defaults on the eight shared ADBench tables, beside
+// the published baselines in baselines.json, under two protocols:
+//   adbench (first): ADBench's unsupervised protocol. Stratified 70/30 split, fit on the WHOLE 70%
+//            (anomalies included, labels unused), score the 30%, AUC-ROC; mean over seeds 1..3.
+//   novelty: the same split, but fit on the normal rows of the 70% only (the clean-training setting).
+// The model is exactly `Autoencoder.create({ inputDim, normalize: 'standard', seed })`, `fit(x)`,
+// `score(x)` unless --setting names an experiment below. Every fit's wall time is printed.
+// Usage: npm run eval -- [--data dir] [--seeds 3] [--first-seed 1] [--tables vowels,letter] [--protocol both|adbench|novelty]
+//        [--max-train N (stratified subsample of larger training splits; default: none)] [--setting name]
+//        [--log file (appends one JSON line per table and protocol)]
+// Only metrics are computed here; every number the model produces comes from the library.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
 import { Autoencoder, type AutoencoderSpec, type FitOptions } from '../bindings/node.js';
-import { aucRoc, stratifiedSplit } from '../tests/ref/metrics.js';
+import { aucRoc, mulberry32, stratifiedSplit } from '../tests/ref/metrics.js';
+
+const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', 'shuttle', 'smtp'];
+
+/**
+ * Experiments: `--setting` is 'defaults' (the library's own) or a comma list of key=value pairs that
+ * override them: ep (epochs), es (0: no early stopping, else patience), bs (batch size), lr, wd
+ * (weightDecay), vs (validationSplit), noise, hid (hidden width: a number or a multiple of d such as
+ * 'd' or '0.5d'), lat (latent width, same forms), act (activation), loss, norm (normalize).
+ */
+function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit?: FitOptions } {
+  if (text === 'defaults') return { spec: {} };
+  const kv = Object.fromEntries(text.split(',').map((p) => p.split('=') as [string, string]));
+  const width = (v: string) => Math.max(1, Math.round(v.endsWith('d') ? Number(v.slice(0, -1) || 1) * d : Number(v)));
+  const spec: Partial<AutoencoderSpec> = {}, fit: FitOptions = {};
+  if (kv.hid !== undefined || kv.lat !== undefined) {
+    const hid = kv.hid === undefined ? Math.min(128, Math.max(2, d)) : width(kv.hid);
+    const lat = kv.lat === undefined ? Math.min(32, Math.max(1, Math.round(d / 2))) : width(kv.lat);
+    spec.layers = hid === 0 || kv.hid === '0' ? [lat] : [hid, lat];
+  }
+  if (kv.act) spec.activation = kv.act as AutoencoderSpec['activation'];
+  if (kv.loss) spec.loss = kv.loss as AutoencoderSpec['loss'];
+  if (kv.norm) spec.normalize = kv.norm as AutoencoderSpec['normalize'];
+  if (kv.ep) fit.epochs = Number(kv.ep);
+  if (kv.es) fit.earlyStopping = kv.es === '0' ? false : { patience: Number(kv.es) };
+  if (kv.bs) fit.batchSize = Number(kv.bs);
+  if (kv.lr) fit.learningRate = Number(kv.lr);
+  if (kv.wd) fit.weightDecay = Number(kv.wd);
+  if (kv.vs) fit.validationSplit = Number(kv.vs);
+  if (kv.noise) fit.noise = Number(kv.noise);
+  return { spec, fit };
+}
 
 const opts = new Command()
-  .option('--data <dir>', 'folder with vowels.csv, letter.csv, musk.csv', new URL('../../shared/datasets/tabular', import.meta.url).pathname)
-  .option('--grid', 'try a grid of settings instead of the defaults only')
-  .option('--layers', 'compare rules for the default layer widths')
-  .option('--seeds <n>', 'seeds per setting', '3')
-  .parse().opts<{ data: string; grid?: boolean; seeds: string }>();
+  .option('--data <dir>', 'folder with the tables and baselines.json', new URL('../../shared/datasets/tabular', import.meta.url).pathname)
+  .option('--seeds <n>', 'seeds per table', '3')
+  .option('--first-seed <n>', 'the first seed (seeds run first-seed, first-seed + 1, ...)', '1')
+  .option('--tables <list>', 'comma-separated table names', TABLES.join(','))
+  .option('--protocol <p>', 'both | adbench | novelty', 'both')
+  .option('--max-train <n>', 'stratified subsample of training splits larger than this (0: none)', '0')
+  .option('--setting <text>', "'defaults' or key=value pairs (see setting())", 'defaults')
+  .option('--log <file>', 'append a JSON line per table and protocol')
+  .parse().opts<{ data: string; seeds: string; firstSeed: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string }>();
 
-interface Table { name: string; x: number[][]; y: number[] }
+interface Table { name: string; x: Float64Array; y: Int32Array; rows: number; cols: number }
 function load(name: string): Table {
-  const rows = parse(readFileSync(`${opts.data}/${name}.csv`), { from_line: 2, cast: true }) as unknown as number[][];
-  return { name, x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r[r.length - 1]!) };
+  const path = `${opts.data}/${name}.csv`;
+  let text: Buffer;
+  try { text = readFileSync(path); } catch { text = gunzipSync(readFileSync(`${path}.gz`)); }
+  const rows = parse(text, { from_line: 2, cast: true }) as unknown as number[][];
+  const cols = rows[0]!.length - 1;
+  const x = new Float64Array(rows.length * cols), y = new Int32Array(rows.length);
+  rows.forEach((r, i) => { for (let c = 0; c < cols; c++) x[i * cols + c] = r[c]!; y[i] = r[cols]!; });
+  return { name, x, y, rows: rows.length, cols };
+}
+function pick(t: Table, ids: number[]): Float64Array {
+  const out = new Float64Array(ids.length * t.cols);
+  ids.forEach((r, j) => out.set(t.x.subarray(r * t.cols, (r + 1) * t.cols), j * t.cols));
+  return out;
+}
+/** A stratified subsample of `ids` of about `n` rows (each class keeps its share), ascending. */
+function subsample(ids: number[], y: Int32Array, n: number, seed: number): number[] {
+  const rand = mulberry32(seed ^ 0x5bd1e995);
+  const out: number[] = [];
+  for (const cls of [0, 1]) {
+    const c = ids.filter((i) => y[i] === cls);
+    for (let i = c.length - 1; i > 0; i--) { const j = rand() % (i + 1); [c[i], c[j]] = [c[j]!, c[i]!]; }
+    out.push(...c.slice(0, Math.round((c.length * n) / ids.length)));
+  }
+  return out.sort((a, b) => a - b);
 }
 
-async function auc(t: Table, seed: number, spec: Partial<AutoencoderSpec>, fit: FitOptions): Promise<{ auc: number; epochs: number; ms: number }> {
+interface Run { auc: number; ms: number; epochs: number; trainRows: number }
+async function run(t: Table, seed: number, protocol: 'adbench' | 'novelty'): Promise<Run> {
   const { train, test } = stratifiedSplit(t.y, 0.3, seed);
-  const normal = train.filter((i) => t.y[i] === 0).map((i) => t.x[i]!);
-  const ae = await Autoencoder.create({ inputDim: t.x[0]!.length, normalize: 'standard', seed, ...spec });
+  let fitIds = protocol === 'adbench' ? train : train.filter((i) => t.y[i] === 0);
+  const max = Number(opts.maxTrain);
+  if (max > 0 && fitIds.length > max) fitIds = subsample(fitIds, t.y, max, seed);
+  const s = setting(opts.setting, t.cols);
+  const ae = await Autoencoder.create({ inputDim: t.cols, normalize: 'standard', seed, ...s.spec });
+  const xFit = pick(t, fitIds), xTest = pick(t, test);
   const t0 = performance.now();
-  const h = await ae.fit(normal, fit);
+  const h = s.fit ? await ae.fit(xFit, s.fit) : await ae.fit(xFit);
   const ms = performance.now() - t0;
-  const s = ae.score(test.map((i) => t.x[i]!));
-  const result = { auc: aucRoc(s, test.map((i) => t.y[i]!)), epochs: h.epochs, ms };
+  const scores = ae.score(xTest);
   ae.dispose();
-  return result;
+  return { auc: 100 * aucRoc(scores, test.map((i) => t.y[i]!)), ms, epochs: h.epochs, trainRows: fitIds.length };
 }
 
-const tables = ['vowels', 'letter', 'musk'].map(load);
-const seeds = Array.from({ length: Number(opts.seeds) }, (_, i) => i + 1);
-type Setting = { label: string; spec: Partial<AutoencoderSpec>; fit: FitOptions };
-const settings: Setting[] = [{ label: 'defaults', spec: {}, fit: {} }];
-const layerRules: Record<string, (d: number) => number[]> = {
-  '[d, d/2]': (d) => [d, Math.max(2, Math.round(d / 2))],
-  '[d, d/4]': (d) => [d, Math.max(2, Math.round(d / 4))],
-  '[2d, d/2]': (d) => [2 * d, Math.max(2, Math.round(d / 2))],
-  '[d/2, d/4, d/8]': (d) => [Math.max(4, Math.round(d / 2)), Math.max(3, Math.round(d / 4)), Math.max(2, Math.round(d / 8))],
-  '[min(d,64), min(d/2,32)]': (d) => [Math.min(64, d), Math.max(2, Math.min(32, Math.round(d / 2)))],
-  '[min(d,128), min(d/2,32)]': (d) => [Math.min(128, d), Math.max(2, Math.min(32, Math.round(d / 2)))],
+const baselines = JSON.parse(readFileSync(`${opts.data}/baselines.json`, 'utf8')) as {
+  datasets: Record<string, { adbench_aucroc_pct: Record<string, number | null>; pyod_deep_aucroc?: { aucroc: Record<string, number> } }>;
 };
-if (process.argv.includes('--layers')) {
-  settings.length = 0;
-  for (const label of Object.keys(layerRules)) settings.push({ label, spec: {}, fit: {} });
-}
-if (opts.grid) {
-  for (const activation of ['relu', 'tanh', 'elu'] as const) {
-    for (const batchSize of [16, 32, 64]) settings.push({ label: `${activation} batch ${batchSize}`, spec: { activation }, fit: { batchSize } });
-  }
-  settings.push({ label: 'wide [d, d/2]', spec: {}, fit: {} });
-  settings.push({ label: 'no early stop, 100 ep', spec: {}, fit: { earlyStopping: false } });
-  settings.push({ label: 'lr 3e-3', spec: {}, fit: { learningRate: 3e-3 } });
-  settings.push({ label: 'patience 20, 200 ep', spec: {}, fit: { epochs: 200, earlyStopping: { patience: 20 } } });
-}
-console.log(`novelty AUC-ROC (mean over seeds ${seeds.join(',')}), train on normal rows of a stratified 70% split`);
-for (const st of settings) {
-  const cells: string[] = [];
+const names = opts.tables.split(',');
+const seeds = Array.from({ length: Number(opts.seeds) }, (_, i) => i + Number(opts.firstSeed));
+const protocols = (opts.protocol === 'both' ? ['adbench', 'novelty'] : [opts.protocol]) as ('adbench' | 'novelty')[];
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const f = (v: number | undefined | null, w = 7) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(2)).padStart(w);
+const tables = names.map(load);
+
+for (const protocol of protocols) {
+  console.log(`\n## ${protocol === 'adbench' ? 'ADBench unsupervised protocol: fit on the whole 70% split, anomalies included' : 'novelty protocol: fit on the normal rows of the 70% split'}`
+    + ` (setting '${opts.setting}', seeds ${seeds.join(',')}, AUC-ROC %, mean of seeds${Number(opts.maxTrain) > 0 ? `, training subsampled (stratified) to ${opts.maxTrain} rows` : ''})`);
+  console.log(`| table | rows fit | AE | ±sd | PCA | IForest | ECOD | KNN | best of 14 | PyOD AE | AE − IForest | fit ms | epochs |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const sums: Record<string, number[]> = { ae: [], PCA: [], IForest: [], ECOD: [], KNN: [], best: [], ms: [] };
   for (const t of tables) {
-    let spec = st.spec;
-    if (st.label.startsWith('wide')) { const d = t.x[0]!.length; spec = { layers: [d, Math.max(2, Math.round(d / 2))] }; }
-    const rule = layerRules[st.label];
-    if (rule) spec = { ...spec, layers: rule(t.x[0]!.length) };
-    const r: Awaited<ReturnType<typeof auc>>[] = [];
-    for (const s of seeds) r.push(await auc(t, s, spec, st.fit)); // one at a time, so the ms are honest
-    const mean = (f: (v: typeof r[0]) => number) => r.reduce((a, v) => a + f(v), 0) / r.length;
-    cells.push(`${t.name} ${(100 * mean((v) => v.auc)).toFixed(2)} (${mean((v) => v.epochs).toFixed(0)} ep, ${mean((v) => v.ms).toFixed(0)} ms)`);
+    const runs: Run[] = [];
+    for (const s of seeds) runs.push(await run(t, s, protocol)); // one at a time, so the times are honest
+    const aucs = runs.map((r) => r.auc), auc = mean(aucs);
+    const sd = Math.sqrt(mean(aucs.map((a) => (a - auc) ** 2)));
+    const b = baselines.datasets[t.name]?.adbench_aucroc_pct ?? {};
+    const bestName = Object.entries(b).filter(([, v]) => v !== null).sort((p, q) => q[1]! - p[1]!)[0];
+    const pyod = baselines.datasets[t.name]?.pyod_deep_aucroc?.aucroc.AutoEncoder;
+    const ms = mean(runs.map((r) => r.ms));
+    console.log(`| ${t.name} | ${runs[0]!.trainRows} | ${f(auc)} | ${f(sd, 5)} | ${f(b.PCA)} | ${f(b.IForest)} | ${f(b.ECOD)} | ${f(b.KNN)} | ${f(bestName?.[1])} (${bestName?.[0]}) | ${f(pyod === undefined ? undefined : 100 * pyod)} | ${f(auc - (b.IForest ?? NaN))} | ${ms.toFixed(0)} | ${mean(runs.map((r) => r.epochs)).toFixed(1)} |`);
+    sums.ae!.push(auc); sums.ms!.push(ms);
+    for (const k of ['PCA', 'IForest', 'ECOD', 'KNN'] as const) sums[k]!.push(b[k] ?? NaN);
+    sums.best!.push(bestName?.[1] ?? NaN);
+    if (opts.log) appendFileSync(opts.log, JSON.stringify({ when: new Date().toISOString(), setting: opts.setting, protocol, table: t.name, seeds, aucs, auc, ms: runs.map((r) => r.ms), epochs: runs.map((r) => r.epochs), trainRows: runs[0]!.trainRows, iforest: b.IForest }) + '\n');
   }
-  console.log(`${st.label.padEnd(24)} ${cells.join('  ')}`);
+  const m = (k: string) => mean(sums[k]!);
+  console.log(`| **mean of ${tables.length}** | | **${f(m('ae'))}** | | ${f(m('PCA'))} | ${f(m('IForest'))} | ${f(m('ECOD'))} | ${f(m('KNN'))} | ${f(m('best'))} | | ${f(m('ae') - m('IForest'))} | ${m('ms').toFixed(0)} | |`);
 }
