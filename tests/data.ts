@@ -5,8 +5,8 @@
 // header `f0,...,label`), and haveShared(), the guard of tests whose data only exist in ../shared.
 
 import { existsSync, readFileSync } from 'node:fs';
-import * as zlib from 'node:zlib';
 import { expect } from 'vitest';
+import { sealCrc } from './model-file.js';
 import {
   applyMinMax, applyStandard, fitMinMax, fitStandard, invertMinMax, invertStandard, mulberry32, netForward, rowScores,
   type RefNet,
@@ -176,26 +176,11 @@ export function parseFile(bytes: Uint8Array): ParsedFile {
   };
 }
 
-/** CRC-32 (IEEE): node:zlib's when this Node has it (>= 20.15), else a table-driven one written here. */
-export function crc32(bytes: Uint8Array): number {
-  const z = (zlib as unknown as { crc32?: (b: Uint8Array) => number }).crc32;
-  if (typeof z === 'function') return z(bytes) >>> 0;
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  let crc = 0xffffffff;
-  for (const b of bytes) crc = table[(crc ^ b) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+export { crc32, withHeader } from './model-file.js';
 
-/** Rewrites the trailing CRC so that only a deliberate edit is wrong. */
+/** A copy of `bytes` with its trailing CRC-32 made right (so only a deliberate edit is wrong). */
 export function fixCrc(bytes: Uint8Array): Uint8Array {
-  const out = bytes.slice();
-  new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
-  return out;
+  return sealCrc(bytes.slice());
 }
 
 // ---- CSV ----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Autoencoder, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { describe as describeValue } from '../bindings/errors.js';
-import { crc32, fixCrc, parseFile } from './data.js';
+import { crc32, fixCrc, parseFile, withHeader } from './data.js';
 import { caught, expectMessage, kernelOf, rejected } from './helpers.js';
 
 const memOf = (ae: Autoencoder) => (kernelOf(ae) as unknown as { x: { memory: WebAssembly.Memory } }).x.memory.buffer.byteLength;
@@ -146,18 +146,11 @@ describe('model size and memory', () => {
     k.release(mark);
     expect(ae.score(new Float32Array(12)).length).toBe(2);
     const bytes = ae.save();
-    const f = parseFile(bytes);
-    const h = f.header as { spec: Record<string, unknown> };
-    h.spec.inputDim = 200_000;
-    h.spec.layers = [200_000];
-    const text = new TextEncoder().encode(JSON.stringify(h));
-    const out = new Uint8Array(24 + Math.ceil(text.length / 4) * 4 + f.floats.length * 4 + 4).fill(0x20);
-    out.set(bytes.subarray(0, 24));
-    new DataView(out.buffer).setUint32(16, out.length, true);
-    new DataView(out.buffer).setUint32(20, Math.ceil(text.length / 4) * 4, true);
-    out.set(text, 24);
-    out.set(new Uint8Array(f.floats.buffer, f.floats.byteOffset, f.floats.byteLength), 24 + Math.ceil(text.length / 4) * 4);
-    const e = await rejected(() => Autoencoder.load(fixCrc(out)));
+    const out = withHeader<{ spec: Record<string, unknown> }>(bytes, (h) => {
+      h.spec.inputDim = 200_000;
+      h.spec.layers = [200_000];
+    });
+    const e = await rejected(() => Autoencoder.load(out));
     expectMessage(e, /the model file is corrupted/);
     expect(e.message).not.toMatch(/pass fewer rows/);
   });

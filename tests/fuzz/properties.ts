@@ -12,7 +12,7 @@
 // Imports the bindings by path (not 'autoencoder') so the tsx tool and vitest run the same sources.
 
 import fc from 'fast-check';
-import * as zlib from 'node:zlib';
+import { sealCrc, withHeader } from '../model-file.js';
 import {
   Autoencoder, AutoencoderError, addNoise, randomMatrix, LAYER_TYPES, type AutoencoderSpec,
 } from '../../bindings/node.js';
@@ -200,13 +200,6 @@ function sameSnapshot(a: ReturnType<typeof snapshot>, b: ReturnType<typeof snaps
   return null;
 }
 
-const crc32 = (b: Uint8Array) => (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32(b) >>> 0;
-/** Rewrites the trailing CRC-32 (over every byte but the last 4) so only the deliberate edit is wrong. */
-export function fixCrc(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 4) return bytes;
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
-  return bytes;
-}
 
 /**
  * Why a loaded model scores NaN/Infinity, read from the file's floats (layout of the bindings/format.ts
@@ -355,7 +348,7 @@ export function mutateBytes(c: BytesCase, seeds: Seed[]): Uint8Array {
   let b: Uint8Array = seeds[c.seed % seeds.length]!.bytes.slice();
   for (const e of c.edits) b = applyByteEdit(b, e, seeds);
   if (c.fixLength && b.length >= 24) new DataView(b.buffer, b.byteOffset, b.length).setUint32(16, b.length, true);
-  if (c.fixCrc) fixCrc(b);
+  if (c.fixCrc) sealCrc(b);
   return b;
 }
 
@@ -446,23 +439,7 @@ export const jsonCase: fc.Arbitrary<JsonCase> = fc.record({ seed: fc.nat(), edit
 
 /** The seed's file with its JSON header edited, the length fields and the CRC made right again. */
 export function editJson(c: JsonCase, seeds: Seed[]): Uint8Array {
-  const src = seeds[c.seed % seeds.length]!.bytes;
-  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  const jsonLen = dv.getUint32(20, true);
-  const h = JSON.parse(new TextDecoder().decode(src.subarray(24, 24 + jsonLen))) as Json;
-  for (const e of c.edits) applyJsonEdit(h, e);
-  const raw = new TextEncoder().encode(JSON.stringify(h));
-  const padded = new Uint8Array(Math.ceil(raw.length / 4) * 4).fill(0x20);
-  padded.set(raw);
-  const floats = src.subarray(24 + jsonLen, src.length - 4);
-  const out = new Uint8Array(24 + padded.length + floats.length + 4);
-  out.set(src.subarray(0, 24));
-  out.set(padded, 24);
-  out.set(floats, 24 + padded.length);
-  const o = new DataView(out.buffer);
-  o.setUint32(16, out.length, true);
-  o.setUint32(20, padded.length, true);
-  return fixCrc(out);
+  return withHeader<Json>(seeds[c.seed % seeds.length]!.bytes, (h) => { for (const e of c.edits) applyJsonEdit(h, e); });
 }
 
 export function loadJsonProperty(seeds: Seed[], tally: Tally) {
