@@ -4,6 +4,7 @@
 // failed call leaves the model as it was. The core imports nothing from `node:`; runtime entries
 // (node.ts, ...) only say where the compiled module comes from.
 
+import { compressRows, compressStream, decompressFrames, decompressStream, type CodecModel, type CompressOptions, type CompressStreamOptions } from './codec.js';
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
@@ -14,6 +15,7 @@ import {
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
+export type { CompressOptions, CompressStreamOptions } from './codec.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
 export { LAYER_TYPES } from './graph.js';
 export type { LayerSpec, LayerType } from './graph.js';
@@ -598,6 +600,31 @@ export class Autoencoder {
       k.x.ae_detect(out, rows, thr, flags);
       return k.u8(flags, rows).slice();
     });
+  }
+
+  /**
+   * Compresses rows into one container: their latent codes, quantised per latent dimension to `bits`
+   * (offset and step fitted on these rows) and rANS-coded, stamped with this model's content hash.
+   * @param x rows x inputDim, in input units. @param options.bits 2 to 16 (default 4).
+   * @throws AutoencoderError on bad rows or options.
+   */
+  compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io((k) => compressRows(this.codecModel(k), x, options)); }
+
+  /**
+   * Rows rebuilt from one container or several concatenated (as compressStream() writes): rows x
+   * inputDim in input units, equal to decode() of the dequantised latent codes.
+   * @throws AutoencoderError when the bytes are not a container, are truncated or corrupted, or another model wrote them.
+   */
+  decompress(bytes: Uint8Array): Float32Array { return this.io((k) => decompressFrames(this.codecModel(k), bytes)); }
+
+  /** A TransformStream from chunks of rows (Float32Array / Float64Array of whole rows, or number[][]) to containers of `rowsPerFrame` rows (default 1024). */
+  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.live(); return compressStream(this, options); }
+
+  /** A TransformStream from container bytes (frames back to back, any chunking) to rows x inputDim per frame. */
+  decompressStream(): TransformStream<Uint8Array, Float32Array> { this.live(); return decompressStream(this); }
+
+  private codecModel(k: Kernel): CodecModel {
+    return { k, spec: this.spec, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
   }
 
   /** Where each weight array lives, in getWeights() order, and how messages name it. */

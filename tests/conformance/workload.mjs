@@ -101,6 +101,14 @@ export async function runWorkload(lib) {
     digests[`${c.name}/detect`] = await sha256(back.detect(x));
     digests[`${c.name}/threshold`] = await sha256(new Float32Array([threshold]));
     digests[`${c.name}/history`] = await sha256(new Float64Array([...h.loss, ...h.valLoss]));
+    // the codec: container bytes at a low and a high rate, and the floats decoded from both frames back to back
+    const lo = back.compress(x, { bits: 4 }), hi = back.compress(x, { bits: 12 });
+    digests[`${c.name}/compress4`] = await sha256(lo);
+    digests[`${c.name}/compress12`] = await sha256(hi);
+    const both = new Uint8Array(lo.length + hi.length);
+    both.set(lo);
+    both.set(hi, lo.length);
+    digests[`${c.name}/decompress`] = await sha256(back.decompress(both));
     ae.dispose();
     back.dispose();
   }
