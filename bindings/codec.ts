@@ -319,7 +319,12 @@ export function decompressStream(ae: StreamModel): TransformStream<Uint8Array, F
         checkMagic(joined, at, label);
         const len = frameLength(joined, at, label);
         if (joined.length - at < len) break;
-        controller.enqueue(ae.decompress(joined.subarray(at, at + len)));
+        try {
+          controller.enqueue(ae.decompress(joined.subarray(at, at + len)));
+        } catch (e) {
+          if (e instanceof AutoencoderError) throw new AutoencoderError(e.message.replace(/^the container/, label));
+          throw e;
+        }
         frames++;
         at += len;
       }

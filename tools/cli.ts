@@ -18,6 +18,7 @@ import {
   ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
   type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
+import { addCodecCommands } from './cli-codec.js';
 import { CliError, cellAt, readBytes, readNumericCsv, toCsv, writeFileAtomic, type NumericTable } from './csv.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -520,6 +521,9 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .argument('<model.ae>', 'a model saved by train')
     .option('--json', 'machine-readable output')
     .action((model: string, o: { json?: boolean }) => info(model, o));
+
+  // compress / decompress (tools/cli-codec.ts)
+  addCodecCommands(program, { loadModel, readRowsFor, f32str, options: { exclude: excludeOption, header: headerOption, noHeader: noHeaderOption } });
 
   return program;
 }
