@@ -161,8 +161,10 @@ export function ae_codec_dequantize(sym: usize, N: i32, W: i32, qp: usize, z: us
 /** cnt u32[W][S] = per-dimension symbol counts of sym u16[N][W]. */
 export function ae_codec_count(sym: usize, N: i32, W: i32, bits: i32, cnt: usize): void { codec_count(sym, N, W, bits, cnt); }
 
-/** freq u32[W][S], cum u32[W][S+1] normalised from cnt at the best precision P (tmp u32[S]); returns P. */
-export function ae_codec_tables(cnt: usize, N: i32, W: i32, bits: i32, freq: usize, cum: usize, tmp: usize): i32 { return codec_tables(cnt, N, W, bits, freq, cum, tmp); }
+/** freq u32[W][S], cum u32[W][S+1] normalised from cnt at the best precision P (tmp u32[S]; smooth: +1 per count); returns P. */
+export function ae_codec_tables(cnt: usize, N: i32, W: i32, bits: i32, freq: usize, cum: usize, tmp: usize, smooth: i32): i32 {
+  return codec_tables(cnt, N, W, bits, freq, cum, tmp, smooth);
+}
 
 /** Bit-packs freq u32[W][S] into out (dry != 0: only sizes); returns bytes. */
 export function ae_codec_write_tables(freq: usize, W: i32, bits: i32, out: usize, dry: i32): i32 { return codec_write_tables(freq, W, bits, out, dry); }

@@ -143,10 +143,16 @@ function table_bits(f: usize, S: i32): u32 {
  * Picks the table precision P (Pmin..16) that minimises table bits plus the payload's estimated
  * bits (sum of c * (P - log2 f), f64, computed in wasm so the choice is the same everywhere), then
  * writes freq u32[W][S] and cum u32[W][S + 1] for it. cnt u32[W][S] from codec_count; tmp u32[S].
+ * smooth != 0: add 1 to every count first (cnt changes), for tables that must code unseen symbols.
  * Returns P.
  */
-export function codec_tables(cnt: usize, N: i32, W: i32, bits: i32, freq: usize, cum: usize, tmp: usize): i32 {
+export function codec_tables(cnt: usize, N: i32, W: i32, bits: i32, freq: usize, cum: usize, tmp: usize, smooth: i32): i32 {
   const S = 1 << bits;
+  if (smooth) {
+    // tables for data not seen yet: every symbol keeps a count of at least 1 (Laplace's rule)
+    for (let i = 0; i < W * S; i++) u32put(cnt, i, u32at(cnt, i) + 1);
+    N += S;
+  }
   let maxDistinct = 1;
   for (let d = 0; d < W; d++) {
     let n = 0;

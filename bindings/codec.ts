@@ -7,7 +7,8 @@
 //    4  version   u8       CONTAINER_VERSION
 //    5  bits      u8       2..16: S = 2^bits symbols per latent dimension
 //    6  P         u8       8..16: rANS tables sum to M = 2^P
-//    7  flags     u8       0 (frequency tables stored in the container)
+//    7  flags     u8       0: quantiser and tables stored in the container (below);
+//                          1: the model's fitCodec() tables: bytes 32..40 hold their 8-byte hash, then the payload
 //    8  model     8 bytes  64-bit content hash of the model: spec JSON, normalizer, weights, state
 //   16  rows      u32      N
 //   20  latent    u32      W, the model's latentDim
@@ -17,6 +18,8 @@
 //   .   tables    T bytes  per dimension: k (4 bits), then Exp-Golomb-k frequencies, 0 = a zero run
 //   .   payload   B bytes  rANS state (u32), then the renormalisation bytes
 //  end  crc32     u32      CRC-32 of every byte before it
+// Codebook (fitCodec(), kept in the model file as base64): bits u8, P u8, 0 u16, qp f32[2W], tables
+// (fitted with every count + 1, so they code symbols the fitting rows never produced).
 
 import { AutoencoderError, checkKeys, checkNumber, describe } from './errors.js';
 import type { Matrix } from './spec.js';
@@ -53,6 +56,8 @@ export interface CodecModel {
   normalized: boolean;
   inputDim: number;
   latentDim: number;
+  /** The model's fitCodec() codebook, or null. */
+  codebook: Uint8Array | null;
   /** Stages rows of `cols` floats in the kernel's I/O stack (checked finite). */
   put(x: Matrix, cols: number, what: string): { ptr: number; rows: number };
 }
@@ -98,44 +103,149 @@ function checkTable(W: number, bits: number): void {
   }
 }
 
-/** compress(): rows x inputDim -> one container. Call inside the model's io(). */
-export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions = {}): Uint8Array {
-  const bits = checkBits(options, ['bits'], 'compress()');
-  const k = m.k, W = m.latentDim, S = 2 ** bits;
+/** Stages rows, encodes them and quantises the latent codes (qp fitted on them): pointers in the I/O stack. */
+function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
+  const k = m.k, W = m.latentDim;
   checkTable(W, bits);
-  const hash = modelHash(m);
   const { ptr, rows: N } = m.put(x, m.inputDim, 'x');
-  if (2 * N * W + 8 > 2 ** 31 - 1) throw new AutoencoderError(`compress(): ${N} rows of ${W} latent values are too many for one container: pass fewer rows per call, or use compressStream()`);
+  if (2 * N * W + 8 > 2 ** 31 - 1) throw new AutoencoderError(`${where}: ${N} rows of ${W} latent values are too many for one call: pass fewer rows per call, or use compressStream()`);
   const z = k.alloc(N * W * 4);
   k.x.ae_infer(k.ctx, ptr, N, 0, k.plan!.latent, z, FLAG_NORM_IN);
   const bad = k.x.ae_find_nonfinite(z, N * W);
   if (bad >= 0) {
-    throw new AutoencoderError(`compress(): the model's latent code of row ${Math.floor(bad / W)} has ${describe(k.f32(z + bad * 4, 1)[0])} at value ${bad % W}: the input overflows this model (normalize the inputs or retrain)`);
+    throw new AutoencoderError(`${where}: the model's latent code of row ${Math.floor(bad / W)} has ${describe(k.f32(z + bad * 4, 1)[0])} at value ${bad % W}: the input overflows this model (normalize the inputs or retrain)`);
   }
   const qp = k.alloc(W * 8), sym = k.alloc(N * W * 2);
   k.x.ae_codec_quantize(z, N, W, bits, qp, sym);
+  return { N, z, qp, sym };
+}
+
+/** Counts symbols and builds tables (smooth: every count + 1); pointers in the I/O stack. */
+function buildTables(k: Kernel, sym: number, N: number, W: number, bits: number, smooth: boolean) {
+  const S = 2 ** bits;
   const cnt = k.alloc(W * S * 4), freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4), tmp = k.alloc(S * 4);
   k.x.ae_codec_count(sym, N, W, bits, cnt);
-  const P = k.x.ae_codec_tables(cnt, N, W, bits, freq, cum, tmp);
-  const T = k.x.ae_codec_write_tables(freq, W, bits, 0, 1);
+  const P = k.x.ae_codec_tables(cnt, N, W, bits, freq, cum, tmp, smooth ? 1 : 0);
+  return { P, freq, cum, T: k.x.ae_codec_write_tables(freq, W, bits, 0, 1) };
+}
+
+/** The 64-bit hash of a codebook's bytes, hex. */
+function codebookId(k: Kernel, cb: Uint8Array): string {
+  const mark = k.mark();
+  try {
+    const st = k.alloc(8), p = k.alloc(cb.length);
+    k.u8(st, 8).fill(0);
+    k.u8(p, cb.length).set(cb);
+    k.x.ae_hash64_update(st, p, cb.length);
+    return hex(k.u8(st, 8));
+  } finally {
+    k.release(mark);
+  }
+}
+
+/**
+ * Stages and checks a codebook (bits, P, qp, tables) in the I/O stack; the reason as a string when it
+ * is not one this model can use (load() reports it as a corrupted file).
+ */
+function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number; qp: number; freq: number; cum: number } | string {
+  const k = m.k, W = m.latentDim;
+  if (cb.length < 4 + 8 * W) return `its codec tables hold ${cb.length} bytes, fewer than ${4 + 8 * W}`;
+  const bits = cb[0]!, P = cb[1]!;
+  if (bits < 2 || bits > 16 || P < 8 || P > 16 || W * 2 ** bits > MAX_TABLE || cb[2] !== 0 || cb[3] !== 0) return `its codec tables have bits ${bits} and precision ${P} (reserved ${cb[2]}, ${cb[3]})`;
+  const S = 2 ** bits;
+  const p = k.alloc(cb.length);
+  k.u8(p, cb.length).set(cb);
+  const qp = p + 4;
+  if (k.x.ae_find_nonfinite(qp, 2 * W) >= 0 || k.x.ae_find_below(qp + 4 * W, W, 0) >= 0) return 'its codec quantiser holds values that are not finite non-negative steps';
+  const freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4);
+  const st = k.x.ae_codec_read_tables(qp + 8 * W, cb.length - 4 - 8 * W, W, bits, P, freq, cum);
+  if (st !== 0) return `its codec tables are malformed (${READ_ERRORS[st] ?? st})`;
+  return { bits, P, qp, freq, cum };
+}
+
+/** Checks a codebook read from a model file: null when usable, else what is wrong. */
+export function checkCodebook(m: CodecModel, cb: Uint8Array): string | null {
+  const mark = m.k.mark();
+  try {
+    const r = stageCodebook(m, cb);
+    return typeof r === 'string' ? r : null;
+  } finally {
+    m.k.release(mark);
+  }
+}
+
+/** fitCodec(): the codebook (quantiser and smoothed tables) fitted on rows x inputDim. Call inside io(). */
+export function fitCodebook(m: CodecModel, x: Matrix, options: CompressOptions = {}): Uint8Array {
+  const bits = checkBits(options, ['bits'], 'fitCodec()');
+  const k = m.k, W = m.latentDim;
+  const { N, qp, sym } = latentSymbols(m, x, bits, 'fitCodec()');
+  const t = buildTables(k, sym, N, W, bits, true);
+  const len = 4 + 8 * W + t.T, out = k.alloc(len);
+  k.u8(out, 4).set([bits, t.P, 0, 0]);
+  k.u8(out + 4, 8 * W).set(k.u8(qp, 8 * W));
+  k.x.ae_codec_write_tables(t.freq, W, bits, out + 4 + 8 * W, 0);
+  return k.u8(out, len).slice();
+}
+
+/** Base64 of bytes (codebooks in the model file's JSON header), chunked so large ones do not overflow the stack. */
+export function toBase64(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return btoa(s);
+}
+
+/** Bytes of base64 text, or null when it is not base64. */
+export function fromBase64(s: string): Uint8Array | null {
+  try {
+    return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** compress(): rows x inputDim -> one container. Call inside the model's io(). */
+export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions = {}): Uint8Array {
+  const bits = checkBits(options, ['bits'], 'compress()');
+  const k = m.k, W = m.latentDim;
+  const hash = modelHash(m);
+  const { N, z, qp, sym } = latentSymbols(m, x, bits, 'compress()');
+  const own = buildTables(k, sym, N, W, bits, false);
   const cap = 2 * N * W + 8, pay = k.alloc(cap);
-  const B = k.x.ae_codec_encode(sym, N, W, bits, P, freq, cum, pay, cap);
-  const total = HEAD + 8 * W + T + B + 4;
+  let B = k.x.ae_codec_encode(sym, N, W, bits, own.P, own.freq, own.cum, pay, cap);
+  let T = own.T, P = own.P, flags = 0, body = 8 * W + T;
+  // the model's fitCodec() tables at these bits, when they give the smaller container (no quantiser or tables stored)
+  let cbId = '';
+  const cb = m.codebook && m.codebook[0] === bits ? stageCodebook(m, m.codebook) : null;
+  if (cb !== null && typeof cb !== 'string') {
+    const sym2 = k.alloc(N * W * 2), pay2 = k.alloc(cap);
+    k.x.ae_codec_quantize_with(z, N, W, bits, cb.qp, sym2);
+    const B2 = k.x.ae_codec_encode(sym2, N, W, bits, cb.P, cb.freq, cb.cum, pay2, cap);
+    if (8 + B2 < body + B) {
+      flags = 1; B = B2; T = 0; P = cb.P; body = 8;
+      k.u8(pay + cap - B, B).set(k.u8(pay2 + cap - B, B));
+      cbId = codebookId(k, m.codebook!);
+    }
+  }
+  const total = HEAD + body + B + 4;
   const f = k.alloc(total);
   const dv = new DataView(k.u8(f, total).buffer, f, total);
   k.u8(f, 4).set(CONTAINER_MAGIC);
   dv.setUint8(4, CONTAINER_VERSION);
   dv.setUint8(5, bits);
   dv.setUint8(6, P);
-  dv.setUint8(7, 0);
+  dv.setUint8(7, flags);
   k.u8(f + 8, 8).set(hash);
   dv.setUint32(16, N, true);
   dv.setUint32(20, W, true);
   dv.setUint32(24, T, true);
   dv.setUint32(28, B, true);
-  k.u8(f + HEAD, 8 * W).set(k.u8(qp, 8 * W));
-  k.x.ae_codec_write_tables(freq, W, bits, f + HEAD + 8 * W, 0);
-  k.u8(f + HEAD + 8 * W + T, B).set(k.u8(pay + cap - B, B));
+  if (flags === 1) {
+    k.u8(f + HEAD, 8).set(cbId.match(/../g)!.map((h) => parseInt(h, 16)));
+  } else {
+    k.u8(f + HEAD, 8 * W).set(k.u8(qp, 8 * W));
+    k.x.ae_codec_write_tables(own.freq, W, bits, f + HEAD + 8 * W, 0);
+  }
+  k.u8(f + HEAD + body, B).set(k.u8(pay + cap - B, B));
   new DataView(k.u8(f, total).buffer, f, total).setUint32(total - 4, k.x.ae_crc32(f, total - 4), true);
   return k.u8(f, total).slice();
 }
@@ -161,7 +271,8 @@ export function frameLength(bytes: Uint8Array, at: number, label: string): numbe
     throw new AutoencoderError(`${label} has container version ${bytes[at + 4]}, newer than this package reads (${CONTAINER_VERSION}): upgrade autoencoder`);
   }
   if (bytes[at + 4] === 0) throw new AutoencoderError(`${label} is corrupted: its container version is 0`);
-  return HEAD + 8 * dv.getUint32(20, true) + dv.getUint32(24, true) + dv.getUint32(28, true) + 4;
+  const body = bytes[at + 7] === 1 ? 8 : 8 * dv.getUint32(20, true) + dv.getUint32(24, true);
+  return HEAD + body + dv.getUint32(28, true) + 4;
 }
 
 /** Throws unless `bytes` from `at` start with the container magic (as far as they go). */
@@ -220,8 +331,10 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
     if (theirs !== hash) {
       throw new AutoencoderError(`${label} was written by another model (content hash ${theirs}); this model's hash is ${hash}: decompress it with the model that compressed it (same spec, weights and normalizer)`);
     }
-    const bits = frame[5]!, P = frame[6]!, N = dv.getUint32(16, true), W = dv.getUint32(20, true), T = dv.getUint32(24, true), B = dv.getUint32(28, true);
-    if (frame[7] !== 0) throw corrupt(`unknown flags ${frame[7]}`);
+    let bits = frame[5]!, P = frame[6]!;
+    const N = dv.getUint32(16, true), W = dv.getUint32(20, true), T = dv.getUint32(24, true), B = dv.getUint32(28, true);
+    if (frame[7] !== 0 && frame[7] !== 1) throw corrupt(`unknown flags ${frame[7]}`);
+    const flagged = frame[7] === 1;
     if (bits < 2 || bits > 16) throw corrupt(`its bits field is ${bits}, not 2 to 16`);
     if (P < 8 || P > 16) throw corrupt(`its table precision is ${P}, not 8 to 16`);
     if (W !== m.latentDim) throw corrupt(`it holds latent codes of ${W} values but this model's are ${m.latentDim}`);
@@ -230,13 +343,29 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
     if (N < 1 || N > maxRows(B, W)) throw corrupt(`it declares ${N} rows, which ${B} payload bytes cannot hold (at most ${maxRows(B, W)})`);
     const D = m.inputDim;
     if (N * D * 4 > 2 ** 31 - 1) throw new AutoencoderError(`${label} holds ${N} rows (${mib(N * D * 4)} decoded), more than one Float32Array can hold: read it with decompressStream()`);
-    const qp = f + HEAD;
-    if (k.x.ae_find_nonfinite(qp, 2 * W) >= 0 || k.x.ae_find_below(qp + 4 * W, W, 0) >= 0) throw corrupt('its quantisation offsets or steps are not finite non-negative numbers');
-    const freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4);
-    let st = k.x.ae_codec_read_tables(qp + 8 * W, T, W, bits, P, freq, cum);
-    if (st !== 0) throw corrupt(READ_ERRORS[st] ?? `table status ${st}`);
+    let qp = f + HEAD, freq: number, cum: number, pay: number;
+    if (flagged) {
+      const id = hex(frame.subarray(HEAD, HEAD + 8));
+      const mine = m.codebook ? codebookId(k, m.codebook) : null;
+      if (id !== mine) {
+        throw new AutoencoderError(`${label} was coded with the frequency tables of fitCodec() (id ${id}), ${mine === null ? 'which this model does not hold' : `but this model's fitCodec() tables are ${mine}`}: decompress it with the model file saved after that fitCodec()`);
+      }
+      const cb = stageCodebook(m, m.codebook!);
+      if (typeof cb === 'string') throw new AutoencoderError(`this model's fitCodec() tables cannot be used: ${cb}`);
+      if (cb.bits !== bits || T !== 0) throw corrupt(`it declares bits ${bits} and ${T} table bytes, but the tables it names have ${cb.bits} bits and live in the model`);
+      ({ qp, freq, cum, P } = cb);
+      bits = cb.bits;
+      pay = f + HEAD + 8;
+    } else {
+      if (k.x.ae_find_nonfinite(qp, 2 * W) >= 0 || k.x.ae_find_below(qp + 4 * W, W, 0) >= 0) throw corrupt('its quantisation offsets or steps are not finite non-negative numbers');
+      freq = k.alloc(W * S * 4);
+      cum = k.alloc(W * (S + 1) * 4);
+      const st = k.x.ae_codec_read_tables(qp + 8 * W, T, W, bits, P, freq, cum);
+      if (st !== 0) throw corrupt(READ_ERRORS[st] ?? `table status ${st}`);
+      pay = qp + 8 * W + T;
+    }
     const sym = k.alloc(N * W * 2);
-    st = k.x.ae_codec_decode(qp + 8 * W + T, B, N, W, bits, P, freq, cum, sym);
+    const st = k.x.ae_codec_decode(pay, B, N, W, bits, P, freq, cum, sym);
     if (st !== 0) throw corrupt(READ_ERRORS[st] ?? `payload status ${st}`);
     const z = k.alloc(N * W * 4);
     k.x.ae_codec_dequantize(sym, N, W, qp, z);

@@ -4,7 +4,9 @@
 // failed call leaves the model as it was. The core imports nothing from `node:`; runtime entries
 // (node.ts, ...) only say where the compiled module comes from.
 
-import { compressRows, compressStream, decompressFrames, decompressStream, type CodecModel, type CompressOptions, type CompressStreamOptions } from './codec.js';
+import {
+  checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
+} from './codec.js';
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
@@ -173,6 +175,7 @@ export class Autoencoder {
   private normFitted = false;
   private fitting = false;
   private meta: Record<string, unknown> | null = null;
+  private codebook: Uint8Array | null = null;
   private readonly latent: number[];
 
   private constructor(k: Kernel, s: ResolvedSpec, plan: NetPlan) {
@@ -264,6 +267,12 @@ export class Autoencoder {
     ae.normFitted = h.normalizerFitted;
     ae.thr = h.threshold;
     ae.meta = h.metadata;
+    if (h.codec) {
+      const cb = fromBase64(h.codec);
+      const bad = cb === null ? 'its codec tables are not base64' : checkCodebook(ae.codecModel(k), cb);
+      if (bad !== null) { ae.dispose(); throw new AutoencoderError(`the model file is corrupted: ${bad}`); }
+      ae.codebook = cb;
+    }
     k.x.ae_seed(k.ctx, h.spec.seed);
     return ae;
   }
@@ -623,8 +632,16 @@ export class Autoencoder {
   /** A TransformStream from container bytes (frames back to back, any chunking) to rows x inputDim per frame. */
   decompressStream(): TransformStream<Uint8Array, Float32Array> { this.live(); return decompressStream(this); }
 
+  /**
+   * Fits the codec's quantiser and frequency tables once on `x` (training rows) at `bits` and keeps them
+   * with the model (save() writes them): compress() at those bits then uses them whenever that gives the
+   * smaller container (no quantiser or tables stored in it). Fit again after training.
+   * @param x rows x inputDim. @param options.bits 2 to 16 (default 4). @throws AutoencoderError on bad rows or options.
+   */
+  fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io((k) => fitCodebook(this.codecModel(k), x, options)); }
+
   private codecModel(k: Kernel): CodecModel {
-    return { k, spec: this.spec, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
   }
 
   /** Where each weight array lives, in getWeights() order, and how messages name it. */
@@ -750,7 +767,7 @@ export class Autoencoder {
     const k = this.live();
     const D = this.s.inputDim;
     const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
-    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta });
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, codec: this.codebook && toBase64(this.codebook) });
     const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
     let out: Uint8Array;
     try {

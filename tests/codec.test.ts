@@ -171,7 +171,7 @@ describe('bad containers: clear errors, never a trap, model usable after', () =>
     expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(16, 0, true))), /declares 0 rows/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setUint8(5, 17))), /bits field is 17/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setUint8(6, 30))), /table precision is 30/);
-    expectRefused(() => ae.decompress(forge((dv) => dv.setUint8(7, 1))), /unknown flags 1/);
+    expectRefused(() => ae.decompress(forge((dv) => dv.setUint8(7, 2))), /unknown flags 2/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setFloat32(HEAD, NaN, true))), /offsets or steps are not finite/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setFloat32(HEAD + 4 * LATENT, -1, true))), /offsets or steps are not finite non-negative/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(16, 41, true))), /payload ends before|payload does not end/);
@@ -213,6 +213,46 @@ describe('bad containers: clear errors, never a trap, model usable after', () =>
     expectRefused(() => ae.decompress(two), /frame 2 of the container is truncated/);
     two.set([1, 2, 3], c.length);
     expectRefused(() => ae.decompress(two), /does not start with the container magic/);
+  });
+});
+
+describe('fitCodec(): quantiser and tables fitted once, kept in the model file', () => {
+  it('small containers use the model tables (flag 1, no quantiser or tables stored) and decode exactly', async () => {
+    const m = await Autoencoder.load(ae.save());
+    const fitRows = x.subarray(0, 2000 * D), rows = x.subarray(2000 * D, 2010 * D);
+    const before = m.compress(rows, { bits: 4 });
+    m.fitCodec(fitRows, { bits: 4 });
+    const c = m.compress(rows, { bits: 4 });
+    const f = parse(c);
+    expect([f.flags, f.T, f.N, c.length]).toEqual([1, 0, 10, HEAD + 8 + f.B + 4]);
+    expect(c.length).toBeLessThan(before.length);
+    // oracle: the quantiser of the fitting rows' latents, applied (clamped) to these rows
+    const fitQ = quantize(m.encode(fitRows), 2000, LATENT, 4);
+    const z = m.encode(rows), zq = new Float32Array(z.length);
+    for (let i = 0; i < z.length; i++) {
+      const d = i % LATENT, off = fitQ.offset[d]!, step = fitQ.step[d]!;
+      const q = step > 0 ? Math.min(15, Math.max(0, Math.floor((z[i]! - off) / step + 0.5))) : 0;
+      zq[i] = off + q * step;
+    }
+    expectSameBits(m.decompress(c), m.decode(zq), 'decompress vs decode(dequantised with the fitted quantiser)');
+    // other bits: the container's own tables, as before fitCodec()
+    expect(parse(m.compress(rows, { bits: 6 })).flags).toBe(0);
+    // the tables travel in the model file; a model without them (or other ones) refuses by id
+    const saved = m.save();
+    expectSameBits((await Autoencoder.load(saved)).decompress(c), m.decompress(c), 'after save/load');
+    expectRefused(() => ae.decompress(c), /was coded with the frequency tables of fitCodec\(\) \(id [0-9a-f]{16}\), which this model does not hold/);
+    const m2 = await Autoencoder.load(saved);
+    m2.fitCodec(fitRows.subarray(0, 100 * D), { bits: 4 });
+    expectRefused(() => m2.decompress(c), /but this model's fitCodec\(\) tables are [0-9a-f]{16}/);
+    // a model file whose codec tables are damaged (checksum recomputed) is refused at load()
+    const text = new TextDecoder().decode(saved);
+    const bad = saved.slice();
+    bad[text.indexOf('"codec":"') + 9] = 'Z'.charCodeAt(0); // the first byte, bits, becomes 100..103
+    await expect(Autoencoder.load(fixCrc(bad))).rejects.toThrow(/the model file is corrupted: its codec tables have bits 10\d and precision/);
+  });
+
+  it('models without fitCodec() save the same bytes as before (no codec key)', () => {
+    expect(new TextDecoder().decode(ae.save())).not.toContain('"codec"');
   });
 });
 
