@@ -4,6 +4,7 @@
 // per-dimension empirical entropy of those symbols, which the rANS payload must come within 2% of;
 // the CRC-32 oracle of tests/data.ts to forge hostile containers that pass the checksum. Then the
 // errors (truncation at every length, flipped bits, forged fields, other models) and the streams.
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError } from 'autoencoder';
 import { crc32, fixCrc, lowRank, rand } from './data.js';
@@ -180,22 +181,31 @@ describe('bad containers: clear errors, never a trap, model usable after', () =>
     expectSameBits(ae.decompress(c), good, 'after');
   });
 
-  it('5,000 random mutations with a recomputed checksum: each decodes or throws an AutoencoderError', () => {
-    const r = rand(99);
-    let refused = 0;
-    for (let t = 0; t < 5000; t++) {
-      const b = c.slice();
-      const edits = 1 + Math.floor(r.u() * 4);
-      for (let e = 0; e < edits; e++) b[Math.floor(r.u() * (b.length - 4))] = Math.floor(r.u() * 256);
-      try {
-        const y = ae.decompress(fixCrc(b));
-        expect(y.length % D).toBe(0);
-      } catch (e) {
-        expect(e).toBeInstanceOf(AutoencoderError);
-        refused++;
-      }
-    }
-    console.log(`[codec] 5000 forged containers: ${refused} refused, ${5000 - refused} decoded to some rows`);
+  it('fast-check: 10,000 mutated containers (half with a recomputed checksum) decode or throw an AutoencoderError; the model works after each', () => {
+    let refused = 0, decoded = 0;
+    const small = ae.compress(x.subarray(0, 6 * D), { bits: 3 });
+    fc.assert(fc.property(
+      fc.constantFrom(c, small),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+      fc.boolean(),
+      fc.nat(),
+      (base, edits, fix, cut) => {
+        let b: Uint8Array = base.slice();
+        for (const [at, v] of edits) b[at % (b.length - 4)] = v;
+        if (cut % 4 === 0) b = b.subarray(0, cut % b.length);
+        if (fix && b.length > 4) b = fixCrc(b);
+        try {
+          const y = ae.decompress(b);
+          expect(y.length % D).toBe(0);
+          decoded++;
+        } catch (e) {
+          expect(e).toBeInstanceOf(AutoencoderError);
+          expect((e as Error).message).toMatch(/container|stream|frame/);
+          refused++;
+        }
+      },
+    ), { numRuns: 10_000, seed: 20261130 });
+    console.log(`[codec] fast-check, 10000 mutated containers: ${refused} refused, ${decoded} decoded to some rows`);
     expectSameBits(ae.decompress(c), good, 'after');
   });
 
