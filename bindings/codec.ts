@@ -434,35 +434,53 @@ export function compressStream(ae: StreamModel, options: CompressStreamOptions =
 
 /** decompressStream(): container bytes in (any chunking, frames back to back), rows x inputDim out per frame. */
 export function decompressStream(ae: StreamModel): TransformStream<Uint8Array, Float32Array> {
-  let buf = new Uint8Array(0);
-  let frames = 0;
+  // chunks are kept as they come and joined only once a whole frame (or a header) has arrived, so a
+  // large frame in small chunks costs linear, not quadratic, copying
+  let chunks: Uint8Array[] = [];
+  let held = 0, need = HEAD, frames = 0;
+  const label = () => `frame ${frames + 1} of the stream`;
   return new TransformStream({
     transform(chunk, controller) {
       if (!(chunk instanceof Uint8Array)) throw new AutoencoderError(`decompressStream() takes Uint8Array chunks, got ${describe(chunk)}`);
-      const joined = new Uint8Array(buf.length + chunk.length);
-      joined.set(buf);
-      joined.set(chunk, buf.length);
+      if (chunk.length === 0) return;
+      chunks.push(chunk);
+      held += chunk.length;
+      if (held < need) {
+        if (need === HEAD) checkMagic(chunks.length === 1 ? chunk : join(chunks, held), 0, label());
+        return;
+      }
+      const buf = join(chunks, held);
       let at = 0;
-      while (joined.length - at >= HEAD) {
-        const label = `frame ${frames + 1} of the stream`;
-        checkMagic(joined, at, label);
-        const len = frameLength(joined, at, label);
-        if (joined.length - at < len) break;
+      need = HEAD;
+      while (buf.length - at >= HEAD) {
+        checkMagic(buf, at, label());
+        const len = frameLength(buf, at, label());
+        if (buf.length - at < len) { need = len; break; }
         try {
-          controller.enqueue(ae.decompress(joined.subarray(at, at + len)));
+          controller.enqueue(ae.decompress(buf.subarray(at, at + len)));
         } catch (e) {
-          if (e instanceof AutoencoderError) throw new AutoencoderError(e.message.replace(/^the container/, label));
+          if (e instanceof AutoencoderError) throw new AutoencoderError(e.message.replace(/^the container/, label()));
           throw e;
         }
         frames++;
         at += len;
       }
-      if (at < joined.length) checkMagic(joined, at, `frame ${frames + 1} of the stream`);
-      buf = joined.slice(at);
+      if (at < buf.length) checkMagic(buf, at, label());
+      const rest = buf.slice(at);
+      chunks = rest.length ? [rest] : [];
+      held = rest.length;
     },
     flush() {
-      if (buf.length > 0) throw new AutoencoderError(`the stream ends inside frame ${frames + 1}: ${buf.length} bytes of an incomplete container (truncated)`);
+      if (held > 0) throw new AutoencoderError(`the stream ends inside ${label()}: ${held} bytes of an incomplete container (truncated)`);
       if (frames === 0) throw new AutoencoderError('the stream held no container');
     },
   });
+}
+
+function join(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
