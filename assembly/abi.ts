@@ -152,8 +152,8 @@ export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32
 /** qp f32[2W] = per-dimension offset then step fitted on z f32[N][W]; sym u16[N][W] the quantised z. */
 export function ae_codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): void { codec_quantize(z, N, W, bits, qp, sym); }
 
-/** sym u16[N][W] from z f32[N][W] with the given qp (clamped to 0..S-1). */
-export function ae_codec_quantize_with(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): void { codec_quantize_with(z, N, W, bits, qp, sym); }
+/** sym u16[N][W] from z f32[N][W] with the given qp (clamped to 0..S-1); returns the count clamped by more than a quarter of the range. */
+export function ae_codec_quantize_with(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): i32 { return codec_quantize_with(z, N, W, bits, qp, sym); }
 
 /** z f32[N][W] = offset + sym * step per dimension (qp f32[2W]). */
 export function ae_codec_dequantize(sym: usize, N: i32, W: i32, qp: usize, z: usize): void { codec_dequantize(sym, N, W, qp, z); }

@@ -38,18 +38,26 @@ export function codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize, s
   codec_quantize_with(z, N, W, bits, qp, sym);
 }
 
-/** sym u16[N][W] from z f32[N][W] with given qp (offset, step per dimension), clamped to [0, S - 1]. */
-export function codec_quantize_with(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): void {
+/**
+ * sym u16[N][W] from z f32[N][W] with given qp (offset, step per dimension), clamped to [0, S - 1].
+ * Returns how many values fell more than a quarter of the quantiser's range outside it (clamped far).
+ */
+export function codec_quantize_with(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): i32 {
   const top = <f64>((1 << bits) - 1);
+  let far = 0;
   for (let r = 0; r < N; r++) {
     for (let d = 0; d < W; d++) {
       const i = <usize>r * W + d;
       const off = <f64>load<f32>(qp + (<usize>d << 2)), step = <f64>load<f32>(qp + (<usize>(W + d) << 2));
-      let q = step > 0 ? Math.floor((<f64>load<f32>(z + (i << 2)) - off) / step + 0.5) : 0;
+      const v = <f64>load<f32>(z + (i << 2));
+      const t = step > 0 ? (v - off) / step : 0;
+      if (step > 0 ? t < -0.25 * top || t > 1.25 * top : v != off) far++;
+      let q = step > 0 ? Math.floor(t + 0.5) : 0;
       q = q < 0 ? 0 : q > top ? top : q; // NaN -> top: only for hostile qp, never a trap
       store<u16>(sym + (i << 1), <u16><i32>q);
     }
   }
+  return far;
 }
 
 /** z f32[N][W] = f32(offset + sym * step), the sum and product in f64 (exact in every host). */

@@ -19,7 +19,8 @@
 //   .   payload   B bytes  rANS state (u32), then the renormalisation bytes
 //  end  crc32     u32      CRC-32 of every byte before it
 // Codebook (fitCodec(), kept in the model file as base64): bits u8, P u8, 0 u16, qp f32[2W], tables
-// (fitted with every count + 1, so they code symbols the fitting rows never produced).
+// (fitted with every count + 1, so they code symbols the fitting rows never produced). compress()
+// uses it when that container is smaller and no latent value falls outside its range by over a quarter of it.
 
 import { AutoencoderError, checkKeys, checkNumber, describe } from './errors.js';
 import type { Matrix } from './spec.js';
@@ -218,8 +219,10 @@ export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions 
   const cb = m.codebook && m.codebook[0] === bits ? stageCodebook(m, m.codebook) : null;
   if (cb !== null && typeof cb !== 'string') {
     const sym2 = k.alloc(N * W * 2), pay2 = k.alloc(cap);
-    k.x.ae_codec_quantize_with(z, N, W, bits, cb.qp, sym2);
-    const B2 = k.x.ae_codec_encode(sym2, N, W, bits, cb.P, cb.freq, cb.cum, pay2, cap);
+    // (only when no latent value lies more than a quarter of the fitted range outside it: clamping those,
+    // rows unlike the training rows, say an anomaly, would lose far more than the bytes saved)
+    const far = k.x.ae_codec_quantize_with(z, N, W, bits, cb.qp, sym2);
+    const B2 = far === 0 ? k.x.ae_codec_encode(sym2, N, W, bits, cb.P, cb.freq, cb.cum, pay2, cap) : Infinity;
     if (8 + B2 < body + B) {
       flags = 1; B = B2; T = 0; P = cb.P; body = 8;
       k.u8(pay + cap - B, B).set(k.u8(pay2 + cap - B, B));

@@ -635,7 +635,8 @@ export class Autoencoder {
   /**
    * Fits the codec's quantiser and frequency tables once on `x` (training rows) at `bits` and keeps them
    * with the model (save() writes them): compress() at those bits then uses them whenever that gives the
-   * smaller container (no quantiser or tables stored in it). Fit again after training.
+   * smaller container (no quantiser or tables stored in it) and no latent value lies outside their range
+   * by more than a quarter of it (rows unlike the training rows keep their own). Fit again after training.
    * @param x rows x inputDim. @param options.bits 2 to 16 (default 4). @throws AutoencoderError on bad rows or options.
    */
   fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io((k) => fitCodebook(this.codecModel(k), x, options)); }

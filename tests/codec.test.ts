@@ -247,6 +247,11 @@ describe('fitCodec(): quantiser and tables fitted once, kept in the model file',
     expectSameBits(m.decompress(c), m.decode(zq), 'decompress vs decode(dequantised with the fitted quantiser)');
     // other bits: the container's own tables, as before fitCodec()
     expect(parse(m.compress(rows, { bits: 6 })).flags).toBe(0);
+    // rows far from the fitting rows (latents many steps outside the fitted range): own tables, not clamping
+    const far = rows.map((v) => v * 40);
+    const cf = m.compress(far, { bits: 4 });
+    expect(parse(cf).flags).toBe(0);
+    expectSameBits(m.decompress(cf), m.decode(quantize(m.encode(far), 10, LATENT, 4).zq), 'far rows');
     // the tables travel in the model file; a model without them (or other ones) refuses by id
     const saved = m.save();
     expectSameBits((await Autoencoder.load(saved)).decompress(c), m.decompress(c), 'after save/load');
