@@ -15,6 +15,7 @@ import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T,
 import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
 import { vae_kl_rows } from './terms';
 import { series_check, series_likelihood, series_push } from './series';
+import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
 export function ae_abi_version(): i32 { return 4; }
@@ -178,3 +179,41 @@ export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32,
 
 /** The calibrated score of averaged error a under a history (sum s, sum of squares q, n values, spread floor). */
 export function ae_series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f32 { return series_likelihood(a, s, q, n, floor); }
+
+// the codec (codec.ts): quantiser, frequency tables, rANS; N rows, W latent width, S = 2^bits symbols
+
+/** qp f32[2W] = per-dimension offset then step fitted on z f32[N][W]; sym u16[N][W] the quantised z. */
+export function ae_codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): void { codec_quantize(z, N, W, bits, qp, sym); }
+
+/** sym u16[N][W] from z f32[N][W] with the given qp (clamped to 0..S-1); returns the count clamped by more than a quarter of the range. */
+export function ae_codec_quantize_with(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): i32 { return codec_quantize_with(z, N, W, bits, qp, sym); }
+
+/** z f32[N][W] = offset + sym * step per dimension (qp f32[2W]). */
+export function ae_codec_dequantize(sym: usize, N: i32, W: i32, qp: usize, z: usize): void { codec_dequantize(sym, N, W, qp, z); }
+
+/** cnt u32[W][S] = per-dimension symbol counts of sym u16[N][W]. */
+export function ae_codec_count(sym: usize, N: i32, W: i32, bits: i32, cnt: usize): void { codec_count(sym, N, W, bits, cnt); }
+
+/** freq u32[W][S], cum u32[W][S+1] normalised from cnt at the best precision P (tmp u32[S]; smooth: +1 per count); returns P. */
+export function ae_codec_tables(cnt: usize, N: i32, W: i32, bits: i32, freq: usize, cum: usize, tmp: usize, smooth: i32): i32 {
+  return codec_tables(cnt, N, W, bits, freq, cum, tmp, smooth);
+}
+
+/** Bit-packs freq u32[W][S] into out (dry != 0: only sizes); returns bytes. */
+export function ae_codec_write_tables(freq: usize, W: i32, bits: i32, out: usize, dry: i32): i32 { return codec_write_tables(freq, W, bits, out, dry); }
+
+/** freq/cum from len table bytes at inp; returns 0 or a negative status (see codec.ts). */
+export function ae_codec_read_tables(inp: usize, len: i32, W: i32, bits: i32, P: i32, freq: usize, cum: usize): i32 { return codec_read_tables(inp, len, W, bits, P, freq, cum); }
+
+/** rANS payload of sym u16[N][W] at the end of out[cap] (cap >= 2NW + 4); returns its bytes. */
+export function ae_codec_encode(sym: usize, N: i32, W: i32, bits: i32, P: i32, freq: usize, cum: usize, out: usize, cap: i32): i32 {
+  return codec_encode(sym, N, W, bits, P, freq, cum, out, cap);
+}
+
+/** sym u16[N][W] from len payload bytes at inp; returns 0 or a negative status (see codec.ts). */
+export function ae_codec_decode(inp: usize, len: i32, N: i32, W: i32, bits: i32, P: i32, freq: usize, cum: usize, sym: usize): i32 {
+  return codec_decode(inp, len, N, W, bits, P, freq, cum, sym);
+}
+
+/** The 64-bit hash state at st (8 bytes) absorbs len bytes at p. */
+export function ae_hash64_update(st: usize, p: usize, len: i32): void { hash64_update(st, p, len); }

@@ -34,6 +34,8 @@ export interface ModelHeader {
   metadata: Record<string, unknown> | null;
   /** The score the threshold applies to, when not the reconstruction error (a VAE calibrated by 'kl' or 'elbo'). */
   scoreBy?: { by: 'kl' | 'elbo'; samples: number; seed: number } | null;
+  /** The codec tables fitCodec() fitted (bindings/codec.ts), base64; absent in files of models without. */
+  codec?: string | null;
 }
 
 /** Bytes of a model file for `h`, with `floats` normalizer + param floats. */
@@ -65,6 +67,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     ...(h.state ? { state: h.state } : {}),
     ...(h.metadata ? { metadata: h.metadata } : {}),
     ...(h.scoreBy ? { scoreBy: h.scoreBy } : {}),
+    ...(h.codec ? { codec: h.codec } : {}),
   }, (key, v: unknown) => {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`save(): the model's ${key || 'header'} is ${describe(v)}, which a model file cannot carry (JSON has no NaN or Infinity)`);
     return v;
@@ -122,7 +125,7 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   const jsonLen = dv.getUint32(20, true);
   const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
   if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > bytes.length) throw corrupt(`bad header length ${jsonLen}`);
-  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown; scoreBy?: unknown };
+  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown; scoreBy?: unknown; codec?: unknown };
   try {
     h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
   } catch {
@@ -142,6 +145,7 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean' || typeof state !== 'number') throw corrupt('its header lacks params or normalizerFitted');
   const metadata = h.metadata ?? null;
   if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw corrupt('its metadata is not a JSON object');
+  if (h.codec !== undefined && typeof h.codec !== 'string') throw corrupt('its codec tables are not a base64 string');
   const normFloats = spec.normalize === 'none' ? 0 : 2 * spec.inputDim;
   if (fileBytes(jsonLen, normFloats + h.params + state) !== bytes.length) {
     throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${bytes.length} bytes) does not match`);
@@ -150,5 +154,5 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   if (sb !== undefined && (sb === null || typeof sb !== 'object' || (sb.by !== 'kl' && sb.by !== 'elbo') || !Number.isInteger(sb.samples) || (sb.samples as number) < 1
     || !Number.isInteger(sb.seed) || (sb.seed as number) < 0 || !spec.variational)) throw corrupt('its scoreBy is not { by: kl | elbo, samples, seed } of a VAE');
   const scoreBy = sb === undefined ? null : { by: sb.by as 'kl' | 'elbo', samples: sb.samples as number, seed: sb.seed as number };
-  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, scoreBy, floatsAt: HEADER + jsonLen };
+  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, scoreBy, codec: (h.codec as string | undefined) ?? null, floatsAt: HEADER + jsonLen };
 }

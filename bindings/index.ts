@@ -4,6 +4,9 @@
 // failed call leaves the model as it was. The core imports nothing from `node:`; runtime entries
 // (node.ts, ...) only say where the compiled module comes from.
 
+import {
+  checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
+} from './codec.js';
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
@@ -14,6 +17,7 @@ import {
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
+export type { CompressOptions, CompressStreamOptions } from './codec.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
 export { LAYER_TYPES } from './graph.js';
 export type { LayerSpec, LayerType } from './graph.js';
@@ -203,6 +207,7 @@ export class Autoencoder {
   private normFitted = false;
   private fitting = false;
   private meta: Record<string, unknown> | null = null;
+  private codebook: Uint8Array | null = null;
   private readonly latent: number[];
   /** What the threshold was calibrated on (score by, and for 'elbo' its draws and seed). */
   private scoreBy: { by: ScoreBy; samples: number; seed: number } = { by: 'reconstruction', samples: 1, seed: 0 };
@@ -297,6 +302,12 @@ export class Autoencoder {
     ae.thr = h.threshold;
     ae.meta = h.metadata;
     if (h.scoreBy) ae.scoreBy = { ...h.scoreBy };
+    if (h.codec) {
+      const cb = fromBase64(h.codec);
+      const bad = cb === null ? 'its codec tables are not base64' : checkCodebook(ae.codecModel(k), cb);
+      if (bad !== null) { ae.dispose(); throw new AutoencoderError(`the model file is corrupted: ${bad}`); }
+      ae.codebook = cb;
+    }
     k.x.ae_seed(k.ctx, h.spec.seed);
     return ae;
   }
@@ -836,6 +847,40 @@ export class Autoencoder {
     });
   }
 
+  /**
+   * Compresses rows into one container: their latent codes, quantised per latent dimension to `bits`
+   * (offset and step fitted on these rows) and rANS-coded, stamped with this model's content hash.
+   * @param x rows x inputDim, in input units. @param options.bits 2 to 16 (default 4).
+   * @throws AutoencoderError on bad rows or options.
+   */
+  compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io((k) => compressRows(this.codecModel(k), x, options)); }
+
+  /**
+   * Rows rebuilt from one container or several concatenated (as compressStream() writes): rows x
+   * inputDim in input units, equal to decode() of the dequantised latent codes.
+   * @throws AutoencoderError when the bytes are not a container, are truncated or corrupted, or another model wrote them.
+   */
+  decompress(bytes: Uint8Array): Float32Array { return this.io((k) => decompressFrames(this.codecModel(k), bytes)); }
+
+  /** A TransformStream from chunks of rows (Float32Array / Float64Array of whole rows, or number[][]) to containers of `rowsPerFrame` rows (default 1024). */
+  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.live(); return compressStream(this, options); }
+
+  /** A TransformStream from container bytes (frames back to back, any chunking) to rows x inputDim per frame. */
+  decompressStream(): TransformStream<Uint8Array, Float32Array> { this.live(); return decompressStream(this); }
+
+  /**
+   * Fits the codec's quantiser and frequency tables once on `x` (training rows) at `bits` and keeps them
+   * with the model (save() writes them): compress() at those bits then uses them whenever that gives the
+   * smaller container (no quantiser or tables stored in it) and no latent value lies outside their range
+   * by more than a quarter of it (rows unlike the training rows keep their own). Fit again after training.
+   * @param x rows x inputDim. @param options.bits 2 to 16 (default 4). @throws AutoencoderError on bad rows or options.
+   */
+  fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io((k) => fitCodebook(this.codecModel(k), x, options)); }
+
+  private codecModel(k: Kernel): CodecModel {
+    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+  }
+
   /** Where each weight array lives, in getWeights() order, and how messages name it. */
   private weightSlots(k: Kernel): { params: boolean; off: number; len: number; name: string; shape: string }[] {
     const slots: { params: boolean; off: number; len: number; name: string; shape: string }[] = [];
@@ -995,7 +1040,7 @@ export class Autoencoder {
     const D = this.s.inputDim;
     const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
     const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
-    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, scoreBy });
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook) });
     const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
     let out: Uint8Array;
     try {

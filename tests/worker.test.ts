@@ -162,6 +162,24 @@ describe('worker-score in workerd', () => {
     }
   });
 
+  it('POST /compress gives compress()\'s bytes; POST /decompress gives decompress()\'s rows, bit for bit', async () => {
+    for (const q of ['', '?bits=6']) {
+      const res = await fetch(`${server!.url}/compress${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/octet-stream');
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      expect(Buffer.from(bytes).equals(Buffer.from(ae.compress(rows, q ? { bits: 6 } : {})))).toBe(true);
+      const { status, body } = await post('/decompress', 'application/octet-stream', bytes);
+      expect(status, body.error).toBe(200);
+      const back = (body as unknown as { rows: number[][] }).rows;
+      expect(back).toHaveLength(rows.length);
+      expect(bits(back.flat()).equals(Buffer.from(ae.decompress(bytes).buffer))).toBe(true);
+    }
+    expect((await post('/compress?bits=1', 'application/json', JSON.stringify({ rows }))).body.error).toMatch(/bits must be an integer from 2 to 16, got 1/);
+    expect((await post('/decompress', 'application/octet-stream', new Uint8Array([1, 2, 3]))).body.error).toMatch(/not an autoencoder container/);
+    expect((await post('/decompress', 'text/csv', 'x')).status).toBe(415);
+  });
+
   it('answers concurrent requests with the same bits (one model per isolate)', async () => {
     const one = JSON.stringify({ rows: rows.slice(35, 45) });
     const all = await Promise.all(Array.from({ length: 8 }, () => post('/score', 'application/json', one)));
@@ -196,7 +214,7 @@ describe('worker-score in workerd', () => {
     ['no content-type', '/encode', null, new TextEncoder().encode('1,2,3'), 415, /unsupported content-type \(none\)/],
     ['a body over 4 MiB', '/score', 'text/csv', `${row().join(',')}\n`.repeat(100_000), 413, /at most 4194304 bytes/],
     ['too many rows', '/score', 'text/csv', '1\n'.repeat(20_001), 413, /20001 rows is too many for one request: send at most 20000/],
-    ['an unknown path', '/scores', json, '{}', 404, /no route \/scores: use GET \/, POST \/score or POST \/encode/],
+    ['an unknown path', '/scores', json, '{}', 404, /no route \/scores: use GET \/, POST \/score, POST \/encode, POST \/compress or POST \/decompress/],
     ['POST /', '/', json, '{}', 405, /POST \/ is not allowed: use GET \//],
   ];
   it.each(cases.map(([name, path, type, body, status, message]) => ({ name, path, type, body, status, message })))('$name -> $status', async ({ path, type, body, status, message }) => {

@@ -26,6 +26,7 @@ import {
   type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
 import { runSeries } from './series-cli.js';
+import { addCodecCommands } from './cli-codec.js';
 import {
   AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
   type ColumnChoice, type Layout, type StreamOptions,
@@ -648,6 +649,24 @@ async function runChunks(
   }
 }
 
+/** Every row of `file` the model takes, under the same column rules as score and encode (for compress). */
+async function readRowsFor(ae: Autoencoder, modelPath: string, file: string, opts: Record<string, unknown>): Promise<{ data: Float32Array; rows: number }> {
+  const o = opts as unknown as CsvOpts;
+  const meta = readCsvMeta(ae);
+  const parts: Float32Array[] = [];
+  const reading = readProgress(file, o.quiet);
+  try {
+    const res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes },
+      (first) => layoutForModel(ae, meta, modelPath, file, first, o), CHUNK_ROWS, (c) => { parts.push(c.data.slice(0, c.rows * ae.inputDim)); });
+    const data = new Float32Array(res.rows * ae.inputDim);
+    let at = 0;
+    for (const p of parts) { data.set(p, at); at += p.length; }
+    return { data, rows: res.rows };
+  } finally {
+    reading.stop();
+  }
+}
+
 const toFile = (o: RunOpts) => o.output !== undefined && o.output !== '-';
 
 function dropNote(r: RunResult): string {
@@ -822,6 +841,9 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .option('-o, --output <file>', 'CSV to write: time,value,score (default: stdout)')
     .option('-q, --quiet', 'no progress bar or summary on stderr')
     .action((file: string, o: { value: string; time?: string; output?: string; quiet?: boolean }) => runSeries(file, o));
+
+  // compress / decompress (tools/cli-codec.ts)
+  addCodecCommands(program, { loadModel, readRowsFor, f32str, csvOptions: (cmd) => csvOptions(cmd, true) });
 
   return program;
 }

@@ -6,6 +6,8 @@
 //   GET  /         what the model expects: { inputDim, latentDim, threshold, ... }
 //   POST /score    rows -> { scores, flags, threshold }   (flags/threshold null if uncalibrated)
 //   POST /encode   rows -> { embeddings }                 (rows x latentDim latent codes)
+//   POST /compress?bits=4  rows -> application/octet-stream: a container (ae.compress)
+//   POST /decompress       a container (application/octet-stream) -> { rows }
 //
 // Rows arrive as application/json { "rows": number[][] } or text/csv (one row per line, comma
 // separated, optional header line). A bad request gets 400 (bad body), 404 (no such path),
@@ -24,9 +26,9 @@ const DRAIN = 4 * MAX_BODY;
 /** Most rows scored in one request. */
 const MAX_ROWS = 20_000;
 
-const ROUTES: Record<string, string> = { '/': 'GET', '/score': 'POST', '/encode': 'POST' };
+const ROUTES: Record<string, string> = { '/': 'GET', '/score': 'POST', '/encode': 'POST', '/compress': 'POST', '/decompress': 'POST' };
 /** The methods each path answers: the `Allow` header, and Access-Control-Allow-Methods on a preflight. */
-const ALLOW: Record<string, string> = { '/': 'GET, HEAD, OPTIONS', '/score': 'POST, OPTIONS', '/encode': 'POST, OPTIONS' };
+const ALLOW: Record<string, string> = { '/': 'GET, HEAD, OPTIONS', '/score': 'POST, OPTIONS', '/encode': 'POST, OPTIONS', '/compress': 'POST, OPTIONS', '/decompress': 'POST, OPTIONS' };
 /** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 7200, Firefox at 86400). */
 const PREFLIGHT_MAX_AGE = '86400';
 
@@ -64,7 +66,7 @@ interface Parsed {
   lineOf?: number[];
 }
 
-async function readBody(request: Request): Promise<string> {
+async function readBytes(request: Request): Promise<Uint8Array> {
   const tooLarge = (n: string) => new HttpError(413, `the body is ${n} bytes; send at most ${MAX_BODY} bytes (and ${MAX_ROWS} rows) per request`);
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > DRAIN) throw tooLarge(String(declared));
@@ -89,6 +91,11 @@ async function readBody(request: Request): Promise<string> {
   const bytes = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
+  return bytes;
+}
+
+async function readBody(request: Request): Promise<string> {
+  const bytes = await readBytes(request);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -193,6 +200,35 @@ function explain(e: AutoencoderError, parsed: Parsed): string {
   return line === undefined ? e.message : `${e.message} (row ${m![1]} is CSV line ${line})`;
 }
 
+async function readContainer(request: Request): Promise<Uint8Array> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/octet-stream') {
+    throw new HttpError(415, `unsupported content-type ${type ? JSON.stringify(type) : '(none)'}: send the bytes POST /compress returned as application/octet-stream`);
+  }
+  const bytes = await readBytes(request);
+  if (bytes.length === 0) throw new HttpError(400, 'the body is empty: send the bytes POST /compress returned');
+  return bytes;
+}
+
+/**
+ * The rows of a container (frames back to back), after checking from the frame headers (layout in
+ * the package's bindings/codec.ts) that they are at most MAX_ROWS: a small container can declare
+ * many rows. Headers that do not parse are left to decompress(), which says what is wrong.
+ */
+function decompressRows(ae: Autoencoder, bytes: Uint8Array): number[][] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let rows = 0;
+  for (let at = 0; at + 36 <= bytes.length;) {
+    rows += dv.getUint32(at + 16, true);
+    at += 32 + (bytes[at + 7] === 1 ? 8 : 8 * dv.getUint32(at + 20, true) + dv.getUint32(at + 24, true)) + dv.getUint32(at + 28, true) + 4;
+  }
+  if (rows > MAX_ROWS) throw new HttpError(413, `the container holds ${rows} rows, too many for one request: send at most ${MAX_ROWS}`);
+  const y = ae.decompress(bytes), D = ae.inputDim;
+  const out: number[][] = [];
+  for (let r = 0; r < y.length / D; r++) out.push(Array.from(y.subarray(r * D, (r + 1) * D)));
+  return out;
+}
+
 function describe(ae: Autoencoder) {
   const s = ae.spec;
   return {
@@ -203,6 +239,8 @@ function describe(ae: Autoencoder) {
     routes: {
       'POST /score': `rows of ${ae.inputDim} numbers (application/json { "rows": number[][] } or text/csv) -> { scores, flags, threshold }`,
       'POST /encode': `the same rows -> { embeddings }: ${ae.latentDim} numbers per row`,
+      'POST /compress?bits=4': 'the same rows -> application/octet-stream: a container of their quantised, entropy-coded latent codes',
+      'POST /decompress': 'a container (application/octet-stream) -> { rows }: the rebuilt rows',
     },
   };
 }
@@ -221,7 +259,7 @@ export default {
 async function handle(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
   const method = ROUTES[pathname];
-  if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score or POST /encode` });
+  if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score, POST /encode, POST /compress or POST /decompress` });
   if (request.method === 'OPTIONS') {
     // a CORS preflight (or a plain OPTIONS): which methods and request headers this path takes
     return new Response(null, {
@@ -249,7 +287,13 @@ async function handle(request: Request): Promise<Response> {
   if (pathname === '/') return json(200, describe(ae));
   let parsed: Parsed | null = null;
   try {
+    if (pathname === '/decompress') return json(200, { rows: decompressRows(ae, await readContainer(request)) });
     parsed = await readRows(request, ae.inputDim);
+    if (pathname === '/compress') {
+      const bits = new URL(request.url).searchParams.get('bits');
+      const bytes = ae.compress(parsed.rows, bits === null ? {} : { bits: /^\d+$/.test(bits) ? Number(bits) : NaN });
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+    }
     if (pathname === '/score') {
       const scores = ae.score(parsed.rows);
       const bad: number[] = [];

@@ -135,6 +135,19 @@ export async function runWorkload(lib) {
       digests[`${c.name}/score-elbo`] = await sha256(back.score(x, { ...co, by: 'elbo', samples: 3, seed: 1 }));
       digests[`${c.name}/sample`] = await sha256(K ? back.generate(cond.subarray(0, 6 * K), { seed: 2 }) : back.sample(6, { seed: 2 }));
     }
+    // the codec: container bytes at a low and a high rate, and the floats decoded from both frames back to back
+    const lo = back.compress(x, { bits: 4 }), hi = back.compress(x, { bits: 12 });
+    digests[`${c.name}/compress4`] = await sha256(lo);
+    digests[`${c.name}/compress12`] = await sha256(hi);
+    const both = new Uint8Array(lo.length + hi.length);
+    both.set(lo);
+    both.set(hi, lo.length);
+    digests[`${c.name}/decompress`] = await sha256(back.decompress(both));
+    // tables fitted once (fitCodec), used for a small container and saved in the model file
+    back.fitCodec(x, { bits: 4 });
+    const small = back.compress(x.subarray(0, 3 * x.length / c.data.rows), { bits: 4 });
+    digests[`${c.name}/compress-fitted`] = await sha256(small);
+    digests[`${c.name}/decompress-fitted`] = await sha256((await Autoencoder.load(back.save())).decompress(small));
     ae.dispose();
     back.dispose();
   }

@@ -1,0 +1,193 @@
+// mnist-codec.ts: the learned codec's rate-distortion table on the shared MNIST test images (500),
+// beside classical codecs. Models trained on the 2,000 shared training images (pixels / 255):
+//   dense  784-256-32-256-784, relu, sigmoid output, BCE, Adam, 50 epochs (issue 14's model)
+//   PCA    784-32-784 linear autoencoder, MSE (spans the top-32 principal subspace), same codec
+// For each bits: one container for all 500 images (compress()), bytes / 500, and the PSNR of
+// decompress() against the pixels (peak 1; MSE over all 392,000 pixels of the set). Beside it:
+// gzip -9 and xz -9e of the raw uint8 pixels, PNG (pngjs, deflate 9, 8-bit grey) and JPEG (jpeg-js)
+// at several qualities, each per image (mean bytes) and as one 560 x 700 mosaic of all 500.
+// Also the other table option: quantiser and frequency tables fitted once on the training images and
+// kept in the model (fitCodec()), so the container stores neither.
+// Reporting code only: every model number comes from the wasm kernels through the public API.
+// Usage: node dist/examples/mnist-codec.js [--data <dir>] [--epochs 50] [--seed 1] [--bits 2,3,4,5,6,8] [--no-classical]
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Autoencoder } from 'autoencoder';
+
+// (mnist-denoise.ts has the same readers, but importing it would bundle and run its main as well)
+const SIDE = 28, PIXELS = SIDE * SIDE;
+interface MnistSplit { images: Uint8Array; count: number }
+
+/** ../shared/datasets/mnist beside the repository (the nearest folder above with package.json "autoencoder"). */
+function defaultDataDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!(existsSync(join(dir, 'package.json')) && (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'autoencoder')) {
+    if (dirname(dir) === dir) throw new Error('cannot find the repository root (package.json "autoencoder") above this file');
+    dir = dirname(dir);
+  }
+  return resolve(dir, '../shared/datasets/mnist');
+}
+
+/** The raw uint8 images of the shared MNIST subset (../shared/datasets/README.md). */
+function readMnist(dir: string): { train: MnistSplit; test: MnistSplit } {
+  const split = (name: string): MnistSplit => {
+    const path = join(dir, `mnist-subset-${name}-images.u8`);
+    if (!existsSync(path)) throw new Error(`MNIST subset not found: ${path} is absent (the shared datasets live beside this repository in ../shared/datasets/mnist; pass --data <dir> to point elsewhere)`);
+    const images = new Uint8Array(readFileSync(path));
+    return { images, count: images.length / PIXELS };
+  };
+  return { train: split('train'), test: split('test') };
+}
+
+const toUnit = (s: MnistSplit) => Float32Array.from(s.images, (v) => v / 255);
+
+// CommonJS encoders loaded through Node's require at run time (see mnist-denoise.ts for why)
+const require = createRequire(import.meta.url);
+const { PNG } = require('pngjs') as typeof import('pngjs');
+const jpeg = require('jpeg-js') as { encode(img: { data: Uint8Array; width: number; height: number }, q: number): { data: Uint8Array }; decode(b: Uint8Array, o: { useTArray: true }): { data: Uint8Array } };
+
+const COLS = 20; // mosaic: 20 x 25 images
+
+/** 10 log10(1 / MSE) over every pixel, values in [0, 1]. */
+function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let se = 0;
+  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
+  return se === 0 ? Infinity : 10 * Math.log10(a.length / se);
+}
+
+/** n images (n x 784 uint8) as one mosaic of COLS columns, row-major grey. */
+function mosaic(img: Uint8Array, n: number): { data: Uint8Array; width: number; height: number } {
+  const width = COLS * SIDE, height = Math.ceil(n / COLS) * SIDE;
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < n; i++) {
+    const ox = (i % COLS) * SIDE, oy = Math.floor(i / COLS) * SIDE;
+    for (let y = 0; y < SIDE; y++) data.set(img.subarray(i * PIXELS + y * SIDE, i * PIXELS + (y + 1) * SIDE), (oy + y) * width + ox);
+  }
+  return { data, width, height };
+}
+
+function unmosaic(grey: Uint8Array, width: number, n: number): Uint8Array {
+  const out = new Uint8Array(n * PIXELS);
+  for (let i = 0; i < n; i++) {
+    const ox = (i % COLS) * SIDE, oy = Math.floor(i / COLS) * SIDE;
+    for (let y = 0; y < SIDE; y++) out.set(grey.subarray((oy + y) * width + ox, (oy + y) * width + ox + SIDE), i * PIXELS + y * SIDE);
+  }
+  return out;
+}
+
+const pngBytes = (g: { data: Uint8Array; width: number; height: number }) =>
+  PNG.sync.write(Object.assign(new PNG({ width: g.width, height: g.height, colorType: 0, inputColorType: 0, inputHasAlpha: false }), { data: Buffer.from(g.data) }), { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 9 }).length;
+
+function jpegRound(g: { data: Uint8Array; width: number; height: number }, q: number): { bytes: number; grey: Uint8Array } {
+  const rgba = new Uint8Array(g.data.length * 4);
+  for (let i = 0; i < g.data.length; i++) { rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = g.data[i]!; rgba[4 * i + 3] = 255; }
+  const enc = jpeg.encode({ data: rgba, width: g.width, height: g.height }, q).data;
+  const dec = jpeg.decode(enc, { useTArray: true }).data;
+  const grey = new Uint8Array(g.data.length);
+  for (let i = 0; i < grey.length; i++) grey[i] = dec[4 * i]!;
+  return { bytes: enc.length, grey };
+}
+
+interface Row { codec: string; setting: string; bytesPerImage: number; psnr: number; note?: string }
+
+export async function runMnistCodec(opts: { data?: string; epochs?: number; seed?: number; bits?: number[]; classical?: boolean; log?: (s: string) => void } = {}): Promise<Row[]> {
+  const log = opts.log ?? (() => {});
+  const { train, test } = readMnist(opts.data ?? defaultDataDir());
+  const xTrain = toUnit(train), xTest = toUnit(test);
+  const n = test.count, seed = opts.seed ?? 1, epochs = opts.epochs ?? 50;
+  const bitsList = opts.bits ?? [2, 3, 4, 5, 6, 8];
+  const rows: Row[] = [];
+
+  const t0 = Date.now();
+  const dense = await Autoencoder.create({ inputDim: PIXELS, layers: [256, 32], activation: 'relu', outputActivation: 'sigmoid', loss: 'bce', seed });
+  await dense.fit(xTrain, { epochs, validationSplit: 0, earlyStopping: false });
+  log(`dense 784-256-32-256-784 trained: ${epochs} epochs on ${train.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const t1 = Date.now();
+  const pca = await Autoencoder.create({ inputDim: PIXELS, layers: [32], activation: 'linear', latentActivation: 'linear', outputActivation: 'linear', loss: 'mse', seed });
+  await pca.fit(xTrain, { epochs: 100, batchSize: 64, validationSplit: 0, earlyStopping: false, weightDecay: 1e-6 });
+  log(`PCA (linear 784-32-784) trained: 100 epochs in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+
+  for (const [name, ae] of [['dense AE', dense], ['PCA', pca]] as const) {
+    rows.push({ codec: name, setting: 'float32 latent (no codec)', bytesPerImage: ae.latentDim * 4, psnr: psnr(ae.reconstruct(xTest), xTest) });
+    for (const bits of bitsList) {
+      const c = ae.compress(xTest, { bits });
+      rows.push({ codec: name, setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(ae.decompress(c), xTest) });
+    }
+  }
+  // the other table option: quantiser and tables fitted once on the training images, kept in the model
+  // (fitCodec); compress() uses them when that gives the smaller container (flag byte 7 says which)
+  for (const bits of bitsList) {
+    const alone = dense.compress(xTest.subarray(0, PIXELS), { bits }).length;
+    dense.fitCodec(xTrain, { bits });
+    const c = dense.compress(xTest, { bits });
+    const used = c[7] === 1 ? 'model tables used' : 'own tables used';
+    rows.push({ codec: 'dense AE + fitCodec(training images)', setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(dense.decompress(c), xTest), note: used });
+    log(`bits ${bits}: one test image alone in a container: ${alone} bytes with its own tables, ${dense.compress(xTest.subarray(0, PIXELS), { bits }).length} bytes with the fitCodec() tables`);
+  }
+
+  log(`codec rows done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  if (opts.classical === false) return rows;
+  const raw = test.images;
+  const unit = (u: Uint8Array) => Float32Array.from(u, (v) => v / 255);
+  rows.push({ codec: 'gzip -9', setting: 'raw uint8 pixels, all 500', bytesPerImage: gzipSync(raw, { level: 9 }).length / n, psnr: Infinity });
+  try {
+    rows.push({ codec: 'xz -9e', setting: 'raw uint8 pixels, all 500', bytesPerImage: execFileSync('xz', ['-9e', '-c', '-T1'], { input: raw, maxBuffer: 1 << 26 }).length / n, psnr: Infinity });
+  } catch (e) {
+    log(`xz: skipped (${(e as Error).message.split('\n')[0]})`);
+  }
+  let perPng = 0;
+  for (let i = 0; i < n; i++) perPng += pngBytes({ data: raw.subarray(i * PIXELS, (i + 1) * PIXELS), width: SIDE, height: SIDE });
+  rows.push({ codec: 'PNG', setting: 'per image', bytesPerImage: perPng / n, psnr: Infinity });
+  const m = mosaic(raw, n);
+  rows.push({ codec: 'PNG', setting: 'one mosaic', bytesPerImage: pngBytes(m) / n, psnr: Infinity });
+  log(`gzip, xz, PNG done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const truth = unit(raw);
+  for (const q of [1, 5, 10, 20, 50, 75, 90]) {
+    let bytes = 0;
+    const grey = new Uint8Array(n * PIXELS);
+    for (let i = 0; i < n; i++) {
+      const r = jpegRound({ data: raw.subarray(i * PIXELS, (i + 1) * PIXELS), width: SIDE, height: SIDE }, q);
+      bytes += r.bytes;
+      grey.set(r.grey, i * PIXELS);
+    }
+    rows.push({ codec: 'JPEG', setting: `per image, q ${q}`, bytesPerImage: bytes / n, psnr: psnr(unit(grey), truth) });
+    const r = jpegRound(m, q);
+    rows.push({ codec: 'JPEG', setting: `one mosaic, q ${q}`, bytesPerImage: r.bytes / n, psnr: psnr(unit(unmosaic(r.grey, m.width, n)), truth) });
+  }
+  dense.dispose();
+  pca.dispose();
+  return rows;
+}
+
+export function table(rows: Row[]): string {
+  const lines = ['| codec | setting | bytes / image | PSNR (dB) |', '|---|---|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.codec} | ${r.setting}${r.note ? ` (${r.note})` : ''} | ${r.bytesPerImage.toFixed(2)} | ${Number.isFinite(r.psnr) ? r.psnr.toFixed(2) : 'lossless'} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const get = (flag: string) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+  const t0 = Date.now();
+  const rows = await runMnistCodec({
+    data: get('--data'), epochs: get('--epochs') ? Number(get('--epochs')) : undefined, seed: get('--seed') ? Number(get('--seed')) : undefined,
+    bits: get('--bits')?.split(',').map(Number), classical: !args.includes('--no-classical'), log: (s) => console.log(s),
+  });
+  console.log(`rate-distortion on the ${500} MNIST test images (PSNR over all pixels, peak 1):`);
+  console.log(table(rows));
+  console.log(`wall time: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const invoked = process.argv[1] !== undefined && (() => {
+  try { return realpathSync(process.argv[1]!) === realpathSync(fileURLToPath(import.meta.url)); } catch { return false; }
+})();
+if (invoked) {
+  main().catch((e: unknown) => {
+    console.error(`mnist-codec: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}
