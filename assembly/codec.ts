@@ -12,6 +12,8 @@ const RANS_L: u32 = 1 << 23;
 /** The largest frequency a table may hold is M - M/64: every coded symbol costs at least
  *  -log2(63/64) = 0.0227 bits, so a container's row count is bounded by its payload length. */
 const CAP_SHIFT: u32 = 6;
+/** 1 / ln 2: log2 as the module's one f64 log (rng.ts uses it) times this, so no second log routine ships. */
+const LOG2_E: f64 = 1.4426950408889634;
 
 // @ts-ignore: decorator
 @inline function u32at(p: usize, i: i32): u32 { return load<u32>(p + (<usize>i << 2)); }
@@ -179,7 +181,7 @@ export function codec_tables(cnt: usize, N: i32, W: i32, bits: i32, freq: usize,
       cost += <f64>(table_bits(tmp, S) & 0x7ffffff);
       for (let s = 0; s < S; s++) {
         const v = u32at(c, s);
-        if (v > 0) cost += <f64>v * (<f64>P - Math.log2(<f64>u32at(tmp, s)));
+        if (v > 0) cost += <f64>v * (<f64>P - Math.log(<f64>u32at(tmp, s)) * LOG2_E);
       }
     }
     if (cost < best) { best = cost; bestP = P; }

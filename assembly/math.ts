@@ -98,8 +98,9 @@ const I_I127 = 27;   // the i32 127 (the exponent bias), stored by its bits
   return f32x4.mul(p, i32x4.shl(i32x4.add(t, kv(I_I127)), 23));
 }
 
-// @ts-ignore: decorator
-@inline export function f32_exp_scalar(x: f32): f32 {
+// The scalar forms are called, not inlined (the SIMD forms are): they serve tails and per-row
+// loops, and inlining copied them into dozens of places, about 1 KB of the module.
+export function f32_exp_scalar(x: f32): f32 {
   x = x < EXP_LO ? EXP_LO : x;   // pmax, then pmin: the SIMD clamp's select order
   x = EXP_HI < x ? EXP_HI : x;
   const t = x * LOG2E + MAGIC;
@@ -138,8 +139,7 @@ const I_I127 = 27;   // the i32 127 (the exponent bias), stored by its bits
   return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), kv(I_RT_TINY)));
 }
 
-// @ts-ignore: decorator
-@inline export function f32_tanh_scalar(x: f32): f32 {
+export function f32_tanh_scalar(x: f32): f32 {
   if (abs<f32>(x) < RT_TINY) return x;
   let c = x < RT_NCLAMP ? RT_NCLAMP : x;
   c = RT_CLAMP < c ? RT_CLAMP : c;
@@ -166,13 +166,11 @@ const I_I127 = 27;   // the i32 127 (the exponent bias), stored by its bits
   return f32x4.div(one, f32x4.add(one, f32_exp_simd(f32x4.neg(x))));
 }
 
-// @ts-ignore: decorator
-@inline export function f32_sigmoid_scalar(x: f32): f32 {
+export function f32_sigmoid_scalar(x: f32): f32 {
   return <f32>1.0 / (<f32>1.0 + f32_exp_scalar(-x));
 }
 
 // log(x) for x > 0: AssemblyScript's Mathf.log (musl logf.c port, compiled into this module).
-// @ts-ignore: decorator
-@inline export function f32_log_scalar(x: f32): f32 {
+export function f32_log_scalar(x: f32): f32 {
   return Mathf.log(x);
 }

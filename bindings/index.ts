@@ -199,20 +199,25 @@ const DEFAULT_SCORE = Object.freeze({ by: 'reconstruction' as const, samples: 1,
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/** A dense autoencoder whose training and inference run in SIMD WebAssembly. */
-export class Autoencoder {
-  private k: Kernel | null;
-  private readonly s: ResolvedSpec;
-  private thr: number | null = null;
-  private normFitted = false;
-  private fitting = false;
-  private meta: Record<string, unknown> | null = null;
-  private codebook: Uint8Array | null = null;
-  private readonly latent: number[];
+/**
+ * A loaded model at inference time: score, calibrate, detect, encode, decode, reconstruct, posterior,
+ * sample, generate, getWeights, save. {@link Autoencoder} extends it with create(), fit(), setWeights()
+ * and the codec. Import this class alone where bundle size matters (a Worker, a page that only scores):
+ * a bundler then leaves training and the codec out (see README, "Bundle size").
+ */
+export class AutoencoderLite {
+  protected k: Kernel | null;
+  protected readonly s: ResolvedSpec;
+  protected thr: number | null = null;
+  protected normFitted = false;
+  protected fitting = false;
+  protected meta: Record<string, unknown> | null = null;
+  protected codebook: Uint8Array | null = null;
+  protected readonly latent: number[];
   /** What the threshold was calibrated on (score by, and for 'elbo' its draws and seed). */
-  private scoreBy: { by: ScoreBy; samples: number; seed: number } = { by: 'reconstruction', samples: 1, seed: 0 };
+  protected scoreBy: { by: ScoreBy; samples: number; seed: number } = { by: 'reconstruction', samples: 1, seed: 0 };
 
-  private constructor(k: Kernel, s: ResolvedSpec, plan: NetPlan) {
+  protected constructor(k: Kernel, s: ResolvedSpec, plan: NetPlan) {
     this.k = k;
     this.s = s;
     this.latent = latentShape(s);
@@ -222,35 +227,12 @@ export class Autoencoder {
   }
 
   /**
-   * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
-   * @throws AutoencoderError on an invalid spec (unknown names list the valid ones), or a model too
-   * large to train in a wasm32 memory (4 GiB) or to save as one file (2 GiB, browsers' typed-array limit).
-   */
-  static async create(spec: AutoencoderSpec, opts?: CreateOptions): Promise<Autoencoder> {
-    const s = resolveSpec(spec);
-    const plan = buildPlan(s);
-    const { params, state } = planCounts(plan);
-    const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
-    const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
-    const k = await newKernel(opts);
-    const need = k.need(plan, true, 256);
-    if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
-      throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
-    }
-    const ae = new Autoencoder(k, s, plan);
-    k.planTraining();
-    k.x.ae_seed(k.ctx, s.seed);
-    k.x.ae_init_params(k.ctx);
-    return ae;
-  }
-
-  /**
    * Rebuilds a model from the bytes `save()` returned. The checksum proves the bytes are those save()
    * wrote; the values are then held to the same rule as setWeights() (see {@link Autoencoder.setWeights}).
    * @throws AutoencoderError when the bytes are empty, truncated, corrupted, too large, hold values no
    * model can have, or are from a newer format.
    */
-  static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<Autoencoder> {
+  static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<AutoencoderLite> {
     checkEnvelope(bytes);
     const k = await newKernel(opts);
     // the checksum in bounded chunks through a scratch region, not a copy of the whole file
@@ -279,7 +261,7 @@ export class Autoencoder {
     if (need > WASM_MAX_BYTES) {
       throw new AutoencoderError(`the model file is corrupted or too large: its spec needs ${mib(need)} of wasm memory, more than the ${mib(WASM_MAX_BYTES)} a wasm32 memory holds`);
     }
-    const ae = new Autoencoder(k, h.spec, plan);
+    const ae = new this(k, h.spec, plan);   // Autoencoder.load() makes an Autoencoder
     const D = h.spec.inputDim;
     // the floats go from the file straight to where they live (byte copies: the file's floats need
     // not be 4-byte aligned), then are checked in place; a failed load discards this kernel whole
@@ -312,7 +294,7 @@ export class Autoencoder {
     return ae;
   }
 
-  private live(): Kernel {
+  protected live(): Kernel {
     if (!this.k) throw new AutoencoderError('this Autoencoder was disposed: create() or load() a new one');
     return this.k;
   }
@@ -382,7 +364,7 @@ export class Autoencoder {
    * Copies `x` into the model's I/O stack as rows of `cols` floats and checks every value is finite.
    * Call between k.mark() and k.release().
    */
-  private put(k: Kernel, x: Matrix, cols: number, what: string): { ptr: number; rows: number } {
+  protected put(k: Kernel, x: Matrix, cols: number, what: string): { ptr: number; rows: number } {
     let rows: number;
     let ptr: number;
     refuseOtherTyped(what, x);
@@ -433,7 +415,7 @@ export class Autoencoder {
   }
 
   /** Runs `fn` with the I/O stack released afterwards, whatever happens. */
-  private io<T>(fn: (k: Kernel) => T): T {
+  protected io<T>(fn: (k: Kernel) => T): T {
     const k = this.live();
     const mark = k.mark();
     try {
@@ -441,6 +423,438 @@ export class Autoencoder {
     } finally {
       k.release(mark);
     }
+  }
+
+  /** The names of the plan's loss terms, in term order (two sparsity kinds never coexist). */
+  protected termNames(k: Kernel): string[] {
+    return (k.plan!.terms ?? [{ kind: TERM.recon }]).map((t) => termName(t.kind));
+  }
+
+  /** Puts a conditional VAE's condition rows for `rows` rows (or checks that none is given) and points the kernels at them. */
+  protected putCondition(k: Kernel, options: { condition?: Matrix } | undefined, rows: number, call: string): void {
+    const K = this.s.conditionDim ?? 0;
+    const c = options?.condition;
+    if (!K) {
+      if (c !== undefined) throw new AutoencoderError(`${call}: condition is for a conditional VAE (create with variational and conditionDim); this model takes none`);
+      return;
+    }
+    if (c === undefined) throw new AutoencoderError(`this conditional VAE needs ${call.replace('()', '')}(..., { condition }): rows x ${K} condition values, one row per row`);
+    const { ptr, rows: cr } = this.put(k, c, K, 'condition');
+    if (cr !== rows) throw new AutoencoderError(`condition has ${cr} rows but ${call} has ${rows} rows of data: pass one condition row per row`);
+    k.setCondition(ptr);
+  }
+
+  /** Checks a method's options object and its keys. */
+  protected static opts<T extends object>(call: string, o: T | undefined, keys: readonly string[]): T {
+    if (o === undefined) return NO_OPTIONS as T;   // (no allocation: one-row calls are timed in microseconds)
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new AutoencoderError(`${call} options must be an object such as { ${keys[0]}: ... }, got ${describe(o)}`);
+    checkKeys(call, o, keys);
+    return o;
+  }
+
+  /** Refuses a VAE-only call on another model. */
+  protected needVae(call: string): void {
+    if (!this.s.variational) throw new AutoencoderError(`${call} needs a variational autoencoder: create with variational: { beta: 1 }`);
+  }
+
+  /** Runs `fn` with the condition cleared afterwards (it points into the I/O stack). */
+  protected withCond<T>(fn: (k: Kernel) => T): T {
+    // (a model without a condition never sets one: nothing to clear, no extra work per call)
+    if (!this.s.conditionDim) return this.io(fn);
+    return this.io((k) => {
+      try { return fn(k); } finally { k.setCondition(0); }
+    });
+  }
+
+  /**
+   * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
+   * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
+   * VAE needs `{ condition }`.
+   */
+  encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
+    const o = AutoencoderLite.opts('encode()', options, ENCODE_KEYS);
+    const sample = checkBoolean('sample', o.sample ?? false);
+    if (sample) this.needVae('encode(x, { sample: true })');
+    else if (o.seed !== undefined) throw new AutoencoderError('encode(): seed goes with sample: true (the mean needs no draw)');
+    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
+    return this.withCond((k) => {
+      const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+      this.putCondition(k, o, rows, 'encode()');
+      const W = this.latentDim, lat = k.plan!.latent;
+      if (!sample) {
+        const out = k.alloc(rows * W * 4);
+        k.x.ae_infer(k.ctx, ptr, rows, 0, lat, out, FLAG_NORM_IN);
+        return k.f32(out, rows * W).slice();
+      }
+      const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
+      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
+      k.x.ae_sample_rows(k.ctx, h, rows, W, z);
+      return k.f32(z, rows * W).slice();
+    });
+  }
+
+  /** A VAE's posterior per row: `mean` and `logVar`, each rows x latentDim. A conditional VAE needs `{ condition }`. */
+  posterior(x: Matrix, options?: { condition?: Matrix }): { mean: Float32Array; logVar: Float32Array } {
+    this.needVae('posterior()');
+    const o = AutoencoderLite.opts('posterior()', options, COND_KEYS);
+    return this.withCond((k) => {
+      const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+      this.putCondition(k, o, rows, 'posterior()');
+      const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
+      const all = k.f32(h, rows * 2 * L);
+      const mean = new Float32Array(rows * L), logVar = new Float32Array(rows * L);
+      // a copy of each half of every row (no arithmetic)
+      for (let r = 0; r < rows; r++) {
+        mean.set(all.subarray(r * 2 * L, r * 2 * L + L), r * L);
+        logVar.set(all.subarray(r * 2 * L + L, (r + 1) * 2 * L), r * L);
+      }
+      return { mean, logVar };
+    });
+  }
+
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
+    const o = AutoencoderLite.opts('decode()', options, COND_KEYS);
+    return this.withCond((k) => {
+      const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
+      this.putCondition(k, o, rows, 'decode()');
+      return this.decodeAt(k, ptr, rows);
+    });
+  }
+
+  protected decodeAt(k: Kernel, ptr: number, rows: number): Float32Array {
+    const D = this.s.inputDim, out = k.alloc(rows * D * 4);
+    k.x.ae_infer(k.ctx, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
+    return k.f32(out, rows * D).slice();
+  }
+
+  /**
+   * `n` rows decoded from draws of the prior N(0, I) (seed default 0): Float32Array of n x inputDim.
+   * A VAE only; a conditional VAE uses {@link Autoencoder.generate}.
+   */
+  sample(n: number, options?: { seed?: number }): Float32Array {
+    this.needVae('sample()');
+    if (this.s.conditionDim) throw new AutoencoderError('sample() on a conditional VAE is refused: use generate(condition, { seed }), which decodes prior draws for each condition row');
+    const o = AutoencoderLite.opts('sample()', options, ['seed']);
+    const rows = checkNumber('n', n, 1, 1 << 24, true);
+    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
+    return this.io((k) => {
+      const z = k.alloc(rows * this.latentDim * 4);
+      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
+      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
+      return this.decodeAt(k, z, rows);
+    });
+  }
+
+  /** A conditional VAE's rows decoded from prior draws, one per row of `condition` (rows x conditionDim); seed default 0. */
+  generate(condition: Matrix, options?: { seed?: number }): Float32Array {
+    const K = this.s.conditionDim;
+    if (!K) throw new AutoencoderError('generate() needs a conditional VAE (create with variational and conditionDim); a VAE uses sample(n)');
+    const o = AutoencoderLite.opts('generate()', options, ['seed']);
+    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
+    return this.withCond((k) => {
+      const { ptr, rows } = this.put(k, condition, K, 'condition');
+      k.setCondition(ptr);
+      const z = k.alloc(rows * this.latentDim * 4);
+      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
+      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
+      return this.decodeAt(k, z, rows);
+    });
+  }
+
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
+    const o = AutoencoderLite.opts('reconstruct()', options, COND_KEYS);
+    return this.withCond((k) => {
+      const D = this.s.inputDim;
+      const { ptr, rows } = this.put(k, x, D, 'x');
+      this.putCondition(k, o, rows, 'reconstruct()');
+      const out = k.alloc(rows * D * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
+      return k.f32(out, rows * D).slice();
+    });
+  }
+
+  /** Checks score options; `dflt` is what `by` means when omitted. */
+  protected scoreOptions(call: string, options: ScoreOptions | undefined): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
+    if (options === undefined) return DEFAULT_SCORE;   // (no allocation on the plain path)
+    const dflt = DEFAULT_SCORE;
+    const o = AutoencoderLite.opts(call, options, SCORE_KEYS);
+    const by = checkName('by', o.by ?? dflt.by, ['reconstruction', 'kl', 'elbo'] as const);
+    if (by !== 'reconstruction') this.needVae(`${call} by '${by}'`);
+    if (by !== 'elbo' && (o.samples !== undefined || o.seed !== undefined)) throw new AutoencoderError(`${call}: samples and seed go with by: 'elbo' (the other scores draw nothing)`);
+    const same = o.by === undefined;
+    return {
+      by, condition: o.condition,
+      samples: checkNumber('samples', o.samples ?? (same ? dflt.samples : 1), 1, 1e4, true),
+      seed: checkNumber('seed', o.seed ?? (same ? dflt.seed : 0), 0, 0xffffffff, true),
+    };
+  }
+
+  protected scoreInto(k: Kernel, x: Matrix, o: { by: ScoreBy; samples: number; seed: number; condition?: Matrix }, call: string): { out: number; rows: number } {
+    const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
+    this.putCondition(k, o, rows, call);
+    const out = k.alloc(rows * 4);
+    if (o.by === 'reconstruction') k.x.ae_score(k.ctx, ptr, rows, out);
+    else if (o.by === 'kl') {
+      const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
+      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
+      k.x.ae_vae_kl_rows(h, rows, L, out);
+    } else {
+      k.x.ae_seed_stream(k.ctx, o.seed, RNG.sample);
+      k.x.ae_elbo_rows(k.ctx, ptr, rows, k.plan!.latent, o.samples, out);
+    }
+    return { out, rows };
+  }
+
+  /**
+   * One score per row. By default the reconstruction error: the loss's mean over the row, in normalized
+   * units (a VAE: of decode(mean), deterministic). A VAE also scores `{ by: 'kl' }` (KL of the posterior
+   * from the prior, nats) or `{ by: 'elbo', samples, seed }` (negative ELBO in nats averaged over
+   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`.
+   */
+  score(x: Matrix, options?: ScoreOptions): Float32Array {
+    const o = this.scoreOptions('score()', options);
+    return this.withCond((k) => {
+      const { out, rows } = this.scoreInto(k, x, o, 'score()');
+      return k.f32(out, rows).slice();
+    });
+  }
+
+  /**
+   * Sets the anomaly threshold from the scores of `x` (rows you consider normal) and returns it:
+   * a quantile of the scores (default 0.99), 1 - contamination, or their maximum. `by` (and for
+   * 'elbo' `samples`, `seed`) choose the score, stored with the threshold (and in the model file)
+   * for detect().
+   */
+  calibrate(x: Matrix, options: CalibrateOptions = { quantile: 0.99 }): number {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new AutoencoderError(`calibrate() options must be { quantile }, { contamination } or { max: true }, got ${describe(options)}`);
+    }
+    checkKeys('calibrate()', options, ['quantile', 'contamination', 'max', 'by', 'samples', 'seed', 'condition']);
+    const keys = Object.keys(options).filter((key) => ['quantile', 'contamination', 'max'].includes(key));
+    if (keys.length > 1 || Object.keys(options).length === 0) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+    const sel = options as { quantile?: number; contamination?: number; max?: unknown };
+    let q: number;
+    if (keys.length === 0) q = 0.99;
+    else if ('quantile' in sel) q = checkNumber('quantile', sel.quantile, 0, 1);
+    else if ('contamination' in sel) q = 1 - checkNumber('contamination', sel.contamination, 0, 1);
+    else if (sel.max === true) q = 1;
+    else throw new AutoencoderError(`calibrate({ max }) takes max: true, got ${describe(sel.max)}`);
+    const so = { by: options.by, samples: options.samples, seed: options.seed, condition: options.condition };
+    for (const key of ['by', 'samples', 'seed', 'condition'] as const) if (so[key] === undefined) delete so[key];
+    const o = this.scoreOptions('calibrate()', so);
+    const t = this.withCond((k) => {
+      const { out, rows } = this.scoreInto(k, x, o, 'calibrate()');
+      return k.x.ae_quantile(out, rows, q);
+    });
+    if (!Number.isFinite(t)) {
+      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
+    }
+    this.thr = t;
+    this.scoreBy = { by: o.by, samples: o.samples, seed: o.seed };
+    return t;
+  }
+
+  /** What calibrate() stored: the score the threshold applies to ('reconstruction' until a VAE calibrates by 'kl' or 'elbo'). */
+  get thresholdBy(): { by: ScoreBy; samples: number; seed: number } { return { ...this.scoreBy }; }
+
+  /** 0/1 per row: 1 where the score calibrate() chose is above the threshold. A conditional VAE needs `{ condition }`. */
+  detect(x: Matrix, options?: { condition?: Matrix }): Uint8Array {
+    const thr = this.thr;
+    this.live();
+    const c = AutoencoderLite.opts('detect()', options, COND_KEYS);
+    if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
+    const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
+    return this.withCond((k) => {
+      const { out, rows } = this.scoreInto(k, x, o, 'detect()');
+      const flags = k.alloc(rows);
+      k.x.ae_detect(out, rows, thr, flags);
+      return k.u8(flags, rows).slice();
+    });
+  }
+
+  protected codecModel(k: Kernel): CodecModel {
+    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+  }
+
+  /** Where each weight array lives, in getWeights() order, and how messages name it. */
+  protected weightSlots(k: Kernel): { params: boolean; off: number; len: number; name: string; shape: string }[] {
+    const slots: { params: boolean; off: number; len: number; name: string; shape: string }[] = [];
+    let off = 0, st = 0;
+    k.plan!.layers.forEach((l, i) => {
+      const z = layerSizes(l);
+      const ic = l.ic ?? l.in, oc = l.oc ?? l.out, kh = l.kh ?? 1, kw = l.kw ?? 1;
+      if (z.state) {
+        slots.push({ params: true, off, len: z.w, name: `layer ${i + 1} gamma`, shape: '' });
+        slots.push({ params: true, off: off + z.w, len: z.b, name: `layer ${i + 1} beta`, shape: '' });
+        slots.push({ params: false, off: st, len: z.state / 2, name: `layer ${i + 1} moving mean`, shape: '' });
+        slots.push({ params: false, off: st + z.state / 2, len: z.state / 2, name: `layer ${i + 1} moving variance`, shape: '' });
+        st += z.state;
+      } else if (z.w) {
+        const dense = l.op === undefined || l.kh === undefined;
+        const oneD = (l.ih ?? 1) === 1 && (l.oh ?? 1) === 1 && kh === 1;
+        const k = oneD ? `[${kw}]` : `[${kh}][${kw}]`, kn = oneD ? '[k]' : '[kh][kw]';
+        const shape = dense ? ` (${ic} x ${oc}, [in][out])` : l.op === 3 ? ` (${k}[${oc}][${ic}], ${kn}[out][in])` : ` (${k}[${ic}][${oc}], ${kn}[in][out])`;
+        slots.push({ params: true, off, len: z.w, name: `W${i + 1}`, shape });
+        slots.push({ params: true, off: off + z.w, len: z.b, name: `b${i + 1}`, shape: '' });
+      }
+      off += z.w + z.b;
+    });
+    return slots;
+  }
+
+  /**
+   * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
+   * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
+   * then bias; batchNorm gamma, beta, moving mean, moving variance.
+   */
+  getWeights(): Float32Array[] {
+    const k = this.live();
+    const params = k.paramsView(), state = k.stateView();
+    return this.weightSlots(k).map((s) => (s.params ? params : state).slice(s.off, s.off + s.len));
+  }
+
+  /**
+   * THE rule for the values a model holds, one place for every way in: load() and setWeights() refuse,
+   * and fit() treats as divergence, any model in which
+   * - a weight, bias, batchNorm gamma/beta or moving statistic is not a finite float32,
+   * - a batchNorm moving variance is below 0,
+   * - a normalizer shift is not finite, or a normalizer scale is not a normal positive float32
+   *   (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite).
+   * Checks (in wasm) the params at `params` and the state at `state` laid out as the model's blocks,
+   * and the model's normalizer when `norm`; returns what breaks the rule, or null.
+   */
+  /**
+   * The second half of the value rule: finite weights whose products overflow float32 (a file edited
+   * to hold 1e30, say) make scores Infinity on ordinary rows. Rows in normalized units, what the model
+   * sees of its own data, must reconstruct with a finite error: all 0, all +2, all -2, and 2 rows of
+   * standard-normal draws (a fixed seed; the model's rng is left as it was).
+   */
+  protected overflowProbe(k: Kernel): string | null {
+    const D = this.s.inputDim, R = 5;
+    const mark = k.mark();
+    try {
+      const x = k.alloc(R * D * 4), out = k.alloc(R * 4);
+      const rows = k.f32(x, 3 * D);
+      rows.fill(0, 0, D);
+      rows.fill(2, D, 2 * D);
+      rows.fill(-2, 2 * D, 3 * D);
+      k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
+      k.x.ae_score_normalized(k.ctx, x, R, out);
+      const bad = k.x.ae_find_nonfinite(out, R);
+      const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
+      return bad < 0 ? null : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
+    } finally {
+      k.release(mark);
+    }
+  }
+
+  protected invalidValue(k: Kernel, params: number, state: number, norm: boolean): string | null {
+    const slots = this.weightSlots(k);
+    const at = (ptr: number, i: number) => describe(k.f32(ptr + i * 4, 1)[0]);
+    const named = (isParams: boolean, i: number) => {
+      const n = slots.findIndex((sl) => sl.params === isParams && i >= sl.off && i < sl.off + sl.len);
+      return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
+    };
+    let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.nParams) : -1;
+    if (bad >= 0) return `${named(true, bad)} is ${at(params, bad)}: weights must be finite float32 numbers`;
+    bad = k.nState > 0 ? k.x.ae_find_nonfinite(state, k.nState) : -1;
+    if (bad >= 0) return `${named(false, bad)} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
+    for (const sl of slots) {
+      if (sl.params || !sl.name.endsWith('moving variance')) continue;
+      bad = k.x.ae_find_below(state + sl.off * 4, sl.len, 0);
+      if (bad >= 0) return `${named(false, sl.off + bad)} is ${at(state, sl.off + bad)}: a moving variance must be >= 0`;
+    }
+    if (norm) {
+      const D = this.s.inputDim;
+      bad = k.x.ae_find_nonfinite(k.normA, D);
+      if (bad >= 0) return `normalizer shift ${bad} is ${at(k.normA, bad)}: it must be a finite float32 number`;
+      bad = k.x.ae_find_below(k.normB, D, F32_MIN_NORMAL);
+      if (bad >= 0) return `normalizer scale ${bad} is ${at(k.normB, bad)}: it must be a normal positive float32 (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite)`;
+    }
+    return null;
+  }
+
+  /**
+   * The whole model (spec, normalizer, threshold, metadata, weights) as bytes; same state, same bytes.
+   * The file is built in a JS Uint8Array straight from the model's memory (no copy inside wasm memory,
+   * which does not grow), its CRC-32 computed in wasm region by region.
+   * @throws AutoencoderError when the runtime cannot allocate the file's bytes.
+   */
+  save(): Uint8Array {
+    const k = this.live();
+    const D = this.s.inputDim;
+    const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
+    const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook) });
+    const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
+    let out: Uint8Array;
+    try {
+      out = new Uint8Array(total);
+    } catch (e) {
+      throw new AutoencoderError(`save(): the model file needs ${mib(total)}, which this runtime could not allocate as one Uint8Array (${(e as Error).message}); browsers allow about ${mib(FILE_MAX_BYTES)}`);
+    }
+    writeHeader(out, ABI_VERSION, json);
+    const head = total - 4 - (normFloats + k.nParams + k.nState) * 4;
+    // the header through the model's scratch block (free between calls), in pieces as large as it is
+    let crc = 0;
+    for (let at = 0; at < head; at += k.scratchBytes) {
+      const n = Math.min(k.scratchBytes, head - at);
+      k.u8(k.scratch, n).set(out.subarray(at, at + n));
+      crc = k.x.ae_crc32_update(crc, k.scratch, n);
+    }
+    const regions: [number, number][] = normFloats ? [[k.normA, D], [k.normB, D]] : [];
+    regions.push([k.params, k.nParams], [k.state, k.nState]);
+    let at = head;
+    for (const [ptr, n] of regions) {
+      if (n === 0) continue;
+      out.set(k.u8(ptr, n * 4), at);
+      crc = k.x.ae_crc32_update(crc, ptr, n * 4);
+      at += n * 4;
+    }
+    new DataView(out.buffer).setUint32(total - 4, crc, true);
+    return out;
+  }
+
+  /**
+   * Drops the model's wasm instance; every later call throws. Safe to call twice. Its memory is
+   * released when the garbage collector next runs (a model dropped without dispose() is freed then too).
+   */
+  dispose(): void {
+    if (this.k === null) return;
+    this.k = null;
+    liveModels--;
+    collected?.unregister(this);
+  }
+}
+/** A dense or convolutional autoencoder (and the family: denoising, sparse, contractive, VAE, CVAE)
+ *  whose training and inference run in SIMD WebAssembly: {@link AutoencoderLite} plus create(), fit(),
+ *  setWeights() and the codec (compress, decompress, their streams, fitCodec). */
+export class Autoencoder extends AutoencoderLite {
+  /**
+   * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
+   * @throws AutoencoderError on an invalid spec (unknown names list the valid ones), or a model too
+   * large to train in a wasm32 memory (4 GiB) or to save as one file (2 GiB, browsers' typed-array limit).
+   */
+  static async create(spec: AutoencoderSpec, opts?: CreateOptions): Promise<Autoencoder> {
+    const s = resolveSpec(spec);
+    const plan = buildPlan(s);
+    const { params, state } = planCounts(plan);
+    const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
+    const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
+    const k = await newKernel(opts);
+    const need = k.need(plan, true, 256);
+    if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
+      throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
+    }
+    const ae = new Autoencoder(k, s, plan);
+    k.planTraining();
+    k.x.ae_seed(k.ctx, s.seed);
+    k.x.ae_init_params(k.ctx);
+    return ae;
   }
 
   /**
@@ -596,257 +1010,6 @@ export class Autoencoder {
     }
   }
 
-  /** The names of the plan's loss terms, in term order (two sparsity kinds never coexist). */
-  private termNames(k: Kernel): string[] {
-    return (k.plan!.terms ?? [{ kind: TERM.recon }]).map((t) => termName(t.kind));
-  }
-
-  /** Puts a conditional VAE's condition rows for `rows` rows (or checks that none is given) and points the kernels at them. */
-  private putCondition(k: Kernel, options: { condition?: Matrix } | undefined, rows: number, call: string): void {
-    const K = this.s.conditionDim ?? 0;
-    const c = options?.condition;
-    if (!K) {
-      if (c !== undefined) throw new AutoencoderError(`${call}: condition is for a conditional VAE (create with variational and conditionDim); this model takes none`);
-      return;
-    }
-    if (c === undefined) throw new AutoencoderError(`this conditional VAE needs ${call.replace('()', '')}(..., { condition }): rows x ${K} condition values, one row per row`);
-    const { ptr, rows: cr } = this.put(k, c, K, 'condition');
-    if (cr !== rows) throw new AutoencoderError(`condition has ${cr} rows but ${call} has ${rows} rows of data: pass one condition row per row`);
-    k.setCondition(ptr);
-  }
-
-  /** Checks a method's options object and its keys. */
-  private static opts<T extends object>(call: string, o: T | undefined, keys: readonly string[]): T {
-    if (o === undefined) return NO_OPTIONS as T;   // (no allocation: one-row calls are timed in microseconds)
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new AutoencoderError(`${call} options must be an object such as { ${keys[0]}: ... }, got ${describe(o)}`);
-    checkKeys(call, o, keys);
-    return o;
-  }
-
-  /** Refuses a VAE-only call on another model. */
-  private needVae(call: string): void {
-    if (!this.s.variational) throw new AutoencoderError(`${call} needs a variational autoencoder: create with variational: { beta: 1 }`);
-  }
-
-  /** Runs `fn` with the condition cleared afterwards (it points into the I/O stack). */
-  private withCond<T>(fn: (k: Kernel) => T): T {
-    // (a model without a condition never sets one: nothing to clear, no extra work per call)
-    if (!this.s.conditionDim) return this.io(fn);
-    return this.io((k) => {
-      try { return fn(k); } finally { k.setCondition(0); }
-    });
-  }
-
-  /**
-   * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
-   * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
-   * VAE needs `{ condition }`.
-   */
-  encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
-    const o = Autoencoder.opts('encode()', options, ENCODE_KEYS);
-    const sample = checkBoolean('sample', o.sample ?? false);
-    if (sample) this.needVae('encode(x, { sample: true })');
-    else if (o.seed !== undefined) throw new AutoencoderError('encode(): seed goes with sample: true (the mean needs no draw)');
-    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
-    return this.withCond((k) => {
-      const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
-      this.putCondition(k, o, rows, 'encode()');
-      const W = this.latentDim, lat = k.plan!.latent;
-      if (!sample) {
-        const out = k.alloc(rows * W * 4);
-        k.x.ae_infer(k.ctx, ptr, rows, 0, lat, out, FLAG_NORM_IN);
-        return k.f32(out, rows * W).slice();
-      }
-      const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
-      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
-      k.x.ae_sample_rows(k.ctx, h, rows, W, z);
-      return k.f32(z, rows * W).slice();
-    });
-  }
-
-  /** A VAE's posterior per row: `mean` and `logVar`, each rows x latentDim. A conditional VAE needs `{ condition }`. */
-  posterior(x: Matrix, options?: { condition?: Matrix }): { mean: Float32Array; logVar: Float32Array } {
-    this.needVae('posterior()');
-    const o = Autoencoder.opts('posterior()', options, COND_KEYS);
-    return this.withCond((k) => {
-      const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
-      this.putCondition(k, o, rows, 'posterior()');
-      const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
-      const all = k.f32(h, rows * 2 * L);
-      const mean = new Float32Array(rows * L), logVar = new Float32Array(rows * L);
-      // a copy of each half of every row (no arithmetic)
-      for (let r = 0; r < rows; r++) {
-        mean.set(all.subarray(r * 2 * L, r * 2 * L + L), r * L);
-        logVar.set(all.subarray(r * 2 * L + L, (r + 1) * 2 * L), r * L);
-      }
-      return { mean, logVar };
-    });
-  }
-
-  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
-  decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
-    const o = Autoencoder.opts('decode()', options, COND_KEYS);
-    return this.withCond((k) => {
-      const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
-      this.putCondition(k, o, rows, 'decode()');
-      return this.decodeAt(k, ptr, rows);
-    });
-  }
-
-  private decodeAt(k: Kernel, ptr: number, rows: number): Float32Array {
-    const D = this.s.inputDim, out = k.alloc(rows * D * 4);
-    k.x.ae_infer(k.ctx, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
-    return k.f32(out, rows * D).slice();
-  }
-
-  /**
-   * `n` rows decoded from draws of the prior N(0, I) (seed default 0): Float32Array of n x inputDim.
-   * A VAE only; a conditional VAE uses {@link Autoencoder.generate}.
-   */
-  sample(n: number, options?: { seed?: number }): Float32Array {
-    this.needVae('sample()');
-    if (this.s.conditionDim) throw new AutoencoderError('sample() on a conditional VAE is refused: use generate(condition, { seed }), which decodes prior draws for each condition row');
-    const o = Autoencoder.opts('sample()', options, ['seed']);
-    const rows = checkNumber('n', n, 1, 1 << 24, true);
-    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
-    return this.io((k) => {
-      const z = k.alloc(rows * this.latentDim * 4);
-      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
-      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
-      return this.decodeAt(k, z, rows);
-    });
-  }
-
-  /** A conditional VAE's rows decoded from prior draws, one per row of `condition` (rows x conditionDim); seed default 0. */
-  generate(condition: Matrix, options?: { seed?: number }): Float32Array {
-    const K = this.s.conditionDim;
-    if (!K) throw new AutoencoderError('generate() needs a conditional VAE (create with variational and conditionDim); a VAE uses sample(n)');
-    const o = Autoencoder.opts('generate()', options, ['seed']);
-    const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
-    return this.withCond((k) => {
-      const { ptr, rows } = this.put(k, condition, K, 'condition');
-      k.setCondition(ptr);
-      const z = k.alloc(rows * this.latentDim * 4);
-      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
-      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
-      return this.decodeAt(k, z, rows);
-    });
-  }
-
-  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
-  reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
-    const o = Autoencoder.opts('reconstruct()', options, COND_KEYS);
-    return this.withCond((k) => {
-      const D = this.s.inputDim;
-      const { ptr, rows } = this.put(k, x, D, 'x');
-      this.putCondition(k, o, rows, 'reconstruct()');
-      const out = k.alloc(rows * D * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
-      return k.f32(out, rows * D).slice();
-    });
-  }
-
-  /** Checks score options; `dflt` is what `by` means when omitted. */
-  private scoreOptions(call: string, options: ScoreOptions | undefined): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
-    if (options === undefined) return DEFAULT_SCORE;   // (no allocation on the plain path)
-    const dflt = DEFAULT_SCORE;
-    const o = Autoencoder.opts(call, options, SCORE_KEYS);
-    const by = checkName('by', o.by ?? dflt.by, ['reconstruction', 'kl', 'elbo'] as const);
-    if (by !== 'reconstruction') this.needVae(`${call} by '${by}'`);
-    if (by !== 'elbo' && (o.samples !== undefined || o.seed !== undefined)) throw new AutoencoderError(`${call}: samples and seed go with by: 'elbo' (the other scores draw nothing)`);
-    const same = o.by === undefined;
-    return {
-      by, condition: o.condition,
-      samples: checkNumber('samples', o.samples ?? (same ? dflt.samples : 1), 1, 1e4, true),
-      seed: checkNumber('seed', o.seed ?? (same ? dflt.seed : 0), 0, 0xffffffff, true),
-    };
-  }
-
-  private scoreInto(k: Kernel, x: Matrix, o: { by: ScoreBy; samples: number; seed: number; condition?: Matrix }, call: string): { out: number; rows: number } {
-    const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
-    this.putCondition(k, o, rows, call);
-    const out = k.alloc(rows * 4);
-    if (o.by === 'reconstruction') k.x.ae_score(k.ctx, ptr, rows, out);
-    else if (o.by === 'kl') {
-      const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
-      k.x.ae_vae_kl_rows(h, rows, L, out);
-    } else {
-      k.x.ae_seed_stream(k.ctx, o.seed, RNG.sample);
-      k.x.ae_elbo_rows(k.ctx, ptr, rows, k.plan!.latent, o.samples, out);
-    }
-    return { out, rows };
-  }
-
-  /**
-   * One score per row. By default the reconstruction error: the loss's mean over the row, in normalized
-   * units (a VAE: of decode(mean), deterministic). A VAE also scores `{ by: 'kl' }` (KL of the posterior
-   * from the prior, nats) or `{ by: 'elbo', samples, seed }` (negative ELBO in nats averaged over
-   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`.
-   */
-  score(x: Matrix, options?: ScoreOptions): Float32Array {
-    const o = this.scoreOptions('score()', options);
-    return this.withCond((k) => {
-      const { out, rows } = this.scoreInto(k, x, o, 'score()');
-      return k.f32(out, rows).slice();
-    });
-  }
-
-  /**
-   * Sets the anomaly threshold from the scores of `x` (rows you consider normal) and returns it:
-   * a quantile of the scores (default 0.99), 1 - contamination, or their maximum. `by` (and for
-   * 'elbo' `samples`, `seed`) choose the score, stored with the threshold (and in the model file)
-   * for detect().
-   */
-  calibrate(x: Matrix, options: CalibrateOptions = { quantile: 0.99 }): number {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new AutoencoderError(`calibrate() options must be { quantile }, { contamination } or { max: true }, got ${describe(options)}`);
-    }
-    checkKeys('calibrate()', options, ['quantile', 'contamination', 'max', 'by', 'samples', 'seed', 'condition']);
-    const keys = Object.keys(options).filter((key) => ['quantile', 'contamination', 'max'].includes(key));
-    if (keys.length > 1 || Object.keys(options).length === 0) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
-    const sel = options as { quantile?: number; contamination?: number; max?: unknown };
-    let q: number;
-    if (keys.length === 0) q = 0.99;
-    else if ('quantile' in sel) q = checkNumber('quantile', sel.quantile, 0, 1);
-    else if ('contamination' in sel) q = 1 - checkNumber('contamination', sel.contamination, 0, 1);
-    else if (sel.max === true) q = 1;
-    else throw new AutoencoderError(`calibrate({ max }) takes max: true, got ${describe(sel.max)}`);
-    const so = { by: options.by, samples: options.samples, seed: options.seed, condition: options.condition };
-    for (const key of ['by', 'samples', 'seed', 'condition'] as const) if (so[key] === undefined) delete so[key];
-    const o = this.scoreOptions('calibrate()', so);
-    const t = this.withCond((k) => {
-      const { out, rows } = this.scoreInto(k, x, o, 'calibrate()');
-      return k.x.ae_quantile(out, rows, q);
-    });
-    if (!Number.isFinite(t)) {
-      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
-    }
-    this.thr = t;
-    this.scoreBy = { by: o.by, samples: o.samples, seed: o.seed };
-    return t;
-  }
-
-  /** What calibrate() stored: the score the threshold applies to ('reconstruction' until a VAE calibrates by 'kl' or 'elbo'). */
-  get thresholdBy(): { by: ScoreBy; samples: number; seed: number } { return { ...this.scoreBy }; }
-
-  /** 0/1 per row: 1 where the score calibrate() chose is above the threshold. A conditional VAE needs `{ condition }`. */
-  detect(x: Matrix, options?: { condition?: Matrix }): Uint8Array {
-    const thr = this.thr;
-    this.live();
-    const c = Autoencoder.opts('detect()', options, COND_KEYS);
-    if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
-    const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
-    return this.withCond((k) => {
-      const { out, rows } = this.scoreInto(k, x, o, 'detect()');
-      const flags = k.alloc(rows);
-      k.x.ae_detect(out, rows, thr, flags);
-      return k.u8(flags, rows).slice();
-    });
-  }
-
   /**
    * Compresses rows into one container: their latent codes, quantised per latent dimension to `bits`
    * (offset and step fitted on these rows) and rANS-coded, stamped with this model's content hash.
@@ -876,108 +1039,6 @@ export class Autoencoder {
    * @param x rows x inputDim. @param options.bits 2 to 16 (default 4). @throws AutoencoderError on bad rows or options.
    */
   fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io((k) => fitCodebook(this.codecModel(k), x, options)); }
-
-  private codecModel(k: Kernel): CodecModel {
-    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
-  }
-
-  /** Where each weight array lives, in getWeights() order, and how messages name it. */
-  private weightSlots(k: Kernel): { params: boolean; off: number; len: number; name: string; shape: string }[] {
-    const slots: { params: boolean; off: number; len: number; name: string; shape: string }[] = [];
-    let off = 0, st = 0;
-    k.plan!.layers.forEach((l, i) => {
-      const z = layerSizes(l);
-      const ic = l.ic ?? l.in, oc = l.oc ?? l.out, kh = l.kh ?? 1, kw = l.kw ?? 1;
-      if (z.state) {
-        slots.push({ params: true, off, len: z.w, name: `layer ${i + 1} gamma`, shape: '' });
-        slots.push({ params: true, off: off + z.w, len: z.b, name: `layer ${i + 1} beta`, shape: '' });
-        slots.push({ params: false, off: st, len: z.state / 2, name: `layer ${i + 1} moving mean`, shape: '' });
-        slots.push({ params: false, off: st + z.state / 2, len: z.state / 2, name: `layer ${i + 1} moving variance`, shape: '' });
-        st += z.state;
-      } else if (z.w) {
-        const dense = l.op === undefined || l.kh === undefined;
-        const oneD = (l.ih ?? 1) === 1 && (l.oh ?? 1) === 1 && kh === 1;
-        const k = oneD ? `[${kw}]` : `[${kh}][${kw}]`, kn = oneD ? '[k]' : '[kh][kw]';
-        const shape = dense ? ` (${ic} x ${oc}, [in][out])` : l.op === 3 ? ` (${k}[${oc}][${ic}], ${kn}[out][in])` : ` (${k}[${ic}][${oc}], ${kn}[in][out])`;
-        slots.push({ params: true, off, len: z.w, name: `W${i + 1}`, shape });
-        slots.push({ params: true, off: off + z.w, len: z.b, name: `b${i + 1}`, shape: '' });
-      }
-      off += z.w + z.b;
-    });
-    return slots;
-  }
-
-  /**
-   * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
-   * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
-   * then bias; batchNorm gamma, beta, moving mean, moving variance.
-   */
-  getWeights(): Float32Array[] {
-    const k = this.live();
-    const params = k.paramsView(), state = k.stateView();
-    return this.weightSlots(k).map((s) => (s.params ? params : state).slice(s.off, s.off + s.len));
-  }
-
-  /**
-   * THE rule for the values a model holds, one place for every way in: load() and setWeights() refuse,
-   * and fit() treats as divergence, any model in which
-   * - a weight, bias, batchNorm gamma/beta or moving statistic is not a finite float32,
-   * - a batchNorm moving variance is below 0,
-   * - a normalizer shift is not finite, or a normalizer scale is not a normal positive float32
-   *   (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite).
-   * Checks (in wasm) the params at `params` and the state at `state` laid out as the model's blocks,
-   * and the model's normalizer when `norm`; returns what breaks the rule, or null.
-   */
-  /**
-   * The second half of the value rule: finite weights whose products overflow float32 (a file edited
-   * to hold 1e30, say) make scores Infinity on ordinary rows. Rows in normalized units, what the model
-   * sees of its own data, must reconstruct with a finite error: all 0, all +2, all -2, and 2 rows of
-   * standard-normal draws (a fixed seed; the model's rng is left as it was).
-   */
-  private overflowProbe(k: Kernel): string | null {
-    const D = this.s.inputDim, R = 5;
-    const mark = k.mark();
-    try {
-      const x = k.alloc(R * D * 4), out = k.alloc(R * 4);
-      const rows = k.f32(x, 3 * D);
-      rows.fill(0, 0, D);
-      rows.fill(2, D, 2 * D);
-      rows.fill(-2, 2 * D, 3 * D);
-      k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
-      k.x.ae_score_normalized(k.ctx, x, R, out);
-      const bad = k.x.ae_find_nonfinite(out, R);
-      const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
-      return bad < 0 ? null : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
-    } finally {
-      k.release(mark);
-    }
-  }
-
-  private invalidValue(k: Kernel, params: number, state: number, norm: boolean): string | null {
-    const slots = this.weightSlots(k);
-    const at = (ptr: number, i: number) => describe(k.f32(ptr + i * 4, 1)[0]);
-    const named = (isParams: boolean, i: number) => {
-      const n = slots.findIndex((sl) => sl.params === isParams && i >= sl.off && i < sl.off + sl.len);
-      return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
-    };
-    let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.nParams) : -1;
-    if (bad >= 0) return `${named(true, bad)} is ${at(params, bad)}: weights must be finite float32 numbers`;
-    bad = k.nState > 0 ? k.x.ae_find_nonfinite(state, k.nState) : -1;
-    if (bad >= 0) return `${named(false, bad)} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
-    for (const sl of slots) {
-      if (sl.params || !sl.name.endsWith('moving variance')) continue;
-      bad = k.x.ae_find_below(state + sl.off * 4, sl.len, 0);
-      if (bad >= 0) return `${named(false, sl.off + bad)} is ${at(state, sl.off + bad)}: a moving variance must be >= 0`;
-    }
-    if (norm) {
-      const D = this.s.inputDim;
-      bad = k.x.ae_find_nonfinite(k.normA, D);
-      if (bad >= 0) return `normalizer shift ${bad} is ${at(k.normA, bad)}: it must be a finite float32 number`;
-      bad = k.x.ae_find_below(k.normB, D, F32_MIN_NORMAL);
-      if (bad >= 0) return `normalizer scale ${bad} is ${at(k.normB, bad)}: it must be a normal positive float32 (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite)`;
-    }
-    return null;
-  }
 
   /**
    * Replaces every weight array (same order and sizes as getWeights()); all or nothing. Each array is a
@@ -1029,56 +1090,10 @@ export class Autoencoder {
     });
   }
 
-  /**
-   * The whole model (spec, normalizer, threshold, metadata, weights) as bytes; same state, same bytes.
-   * The file is built in a JS Uint8Array straight from the model's memory (no copy inside wasm memory,
-   * which does not grow), its CRC-32 computed in wasm region by region.
-   * @throws AutoencoderError when the runtime cannot allocate the file's bytes.
-   */
-  save(): Uint8Array {
-    const k = this.live();
-    const D = this.s.inputDim;
-    const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
-    const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
-    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook) });
-    const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
-    let out: Uint8Array;
-    try {
-      out = new Uint8Array(total);
-    } catch (e) {
-      throw new AutoencoderError(`save(): the model file needs ${mib(total)}, which this runtime could not allocate as one Uint8Array (${(e as Error).message}); browsers allow about ${mib(FILE_MAX_BYTES)}`);
-    }
-    writeHeader(out, ABI_VERSION, json);
-    const head = total - 4 - (normFloats + k.nParams + k.nState) * 4;
-    // the header through the model's scratch block (free between calls), in pieces as large as it is
-    let crc = 0;
-    for (let at = 0; at < head; at += k.scratchBytes) {
-      const n = Math.min(k.scratchBytes, head - at);
-      k.u8(k.scratch, n).set(out.subarray(at, at + n));
-      crc = k.x.ae_crc32_update(crc, k.scratch, n);
-    }
-    const regions: [number, number][] = normFloats ? [[k.normA, D], [k.normB, D]] : [];
-    regions.push([k.params, k.nParams], [k.state, k.nState]);
-    let at = head;
-    for (const [ptr, n] of regions) {
-      if (n === 0) continue;
-      out.set(k.u8(ptr, n * 4), at);
-      crc = k.x.ae_crc32_update(crc, ptr, n * 4);
-      at += n * 4;
-    }
-    new DataView(out.buffer).setUint32(total - 4, crc, true);
-    return out;
-  }
-
-  /**
-   * Drops the model's wasm instance; every later call throws. Safe to call twice. Its memory is
-   * released when the garbage collector next runs (a model dropped without dispose() is freed then too).
-   */
-  dispose(): void {
-    if (this.k === null) return;
-    this.k = null;
-    liveModels--;
-    collected?.unregister(this);
+  /** {@inheritDoc AutoencoderLite.load} */
+  static override async load(bytes: Uint8Array, opts?: CreateOptions): Promise<Autoencoder> {
+    return (await super.load(bytes, opts)) as Autoencoder;
   }
 }
+
 export { SeriesDetector, type SeriesOptions, type SeriesError } from './series.js';
