@@ -23,7 +23,6 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
-import { qat_epoch_start, qat_forward } from './qat';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -132,8 +131,6 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
     }
     if (!fusedAct && act != ACT_LINEAR) act_forward(act, y, R * OUT);
-    // quantisation-aware training: one step of uniform noise on the (linear) latent
-    if (training && l == ci(ctx, A.C_LATENT) && ci(ctx, A.C_QBITS) != 0) qat_forward(ctx, y, R, OUT, rng(ctx, A.RNG_SAMPLE));
   }
   return y;
 }
@@ -356,7 +353,6 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
   const bin = cp(ctx, C_BATCH_IN), btgt = cp(ctx, C_BATCH_TGT);
   const noise = cf(ctx, C_NOISE);
   if (shuffle != 0) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
-  qat_epoch_start(ctx, li(layer(ctx, ci(ctx, A.C_LATENT)), L_OUT));
   terms_reset(ctx);
   for (let start = 0; start < n; start += batch) {
     const R = min(batch, n - start);

@@ -13,7 +13,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, ACT_IDS, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
+  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -523,7 +523,6 @@ export class Autoencoder {
         k.x.ae_col_minmax(xp, nTrain, D, mn, mx);
       }
       k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
-      if (o.quantizeBits) this.startQuantize(k, o.quantizeBits);
       const names = this.termNames(k);
       const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
       k.x.ae_optimizer_reset(k.ctx);
@@ -586,7 +585,6 @@ export class Autoencoder {
     } finally {
       this.fitting = false;
       k.setCondition(0);
-      k.setQuantize(0, 0);
       k.release(mark);
       if (!committed) {
         // put the model back as it was before this call
@@ -596,16 +594,6 @@ export class Autoencoder {
         this.normFitted = normFitted;
       }
     }
-  }
-
-  /** fit()'s quantize option: checks the latent can take the noise, places the range block (no range yet). */
-  private startQuantize(k: Kernel, bits: number): void {
-    const plan = k.plan!, node = plan.layers[plan.latent]!;
-    if (this.s.variational) throw new AutoencoderError('fit(): quantize is for a plain autoencoder; a VAE already trains on a noisy latent (and compresses its mean): drop quantize');
-    if (node.act !== ACT_IDS.linear) throw new AutoencoderError(`fit(): quantize needs a linear latent (the noise stands in for rounding the values compress() quantises), but the bottleneck's activation is ${Object.keys(ACT_IDS).find((a) => ACT_IDS[a as keyof typeof ACT_IDS] === node.act)}: use latentActivation 'linear' (the default)`);
-    const W = this.latentDim, qr = k.alloc(20 * W), v = k.f32(qr, 4 * W);
-    for (let i = 0; i < 4; i++) v.fill(i % 2 ? -Infinity : Infinity, i * W, (i + 1) * W);
-    k.setQuantize(bits, qr);
   }
 
   /** The names of the plan's loss terms, in term order (two sparsity kinds never coexist). */

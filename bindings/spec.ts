@@ -346,12 +346,6 @@ export interface FitOptions {
   noise?: number | NoiseSpec;
   /** A conditional VAE's condition rows (rows x conditionDim, e.g. one-hot labels; not normalized). */
   condition?: Matrix;
-  /**
-   * Quantisation-aware training for `compress({ bits })`: each latent value gets uniform noise of one
-   * quantisation step while training (the step: the dimension's range over the previous epoch / (2^bits - 1),
-   * as compress() quantises), drawn in wasm from the sampling stream. Needs a linear latent, not a VAE.
-   */
-  quantize?: { bits: number };
   /** L2 penalty (sgd, momentum, adam) or decoupled decay (adamw; default 0.01 there). Default 0. */
   weightDecay?: number;
   /** Momentum factor for 'momentum'. Default 0.9. */
@@ -368,7 +362,7 @@ export interface FitOptions {
 export type Matrix = Float32Array | Float64Array | ArrayLike<number>[];
 
 const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'validationSplit', 'earlyStopping',
-  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon', 'condition', 'quantize'] as const;
+  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon', 'condition'] as const;
 
 /** fit()'s input corruption, one kind per fit. */
 export type NoiseSpec = { gaussian: number; clip?: [number, number] } | { mask: number } | { saltPepper: number };
@@ -397,18 +391,10 @@ function resolveNoise(v: unknown): { kind: 'gaussian' | 'mask' | 'saltPepper'; a
   return { kind, amount: checkNumber('noise.gaussian', o.gaussian, 0, 1e6), lo, hi };
 }
 
-/** fit()'s quantize option as the kernels take it: the codec's bits, 0 = off. */
-function resolveQuantize(v: unknown): number {
-  if (v === undefined) return 0;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AutoencoderError(`quantize must be an object such as { bits: 4 } (the bits you will pass to compress()), got ${describe(v)}`);
-  checkKeys('quantize', v, ['bits']);
-  return checkNumber('quantize.bits', (v as { bits?: unknown }).bits, 2, 16, true);
-}
-
 export interface ResolvedFit {
   epochs: number; batchSize: number; learningRate: number; optimizer: Optimizer; shuffle: boolean;
   validationSplit: number; early: Required<EarlyStopping> | null; onEpoch?: FitOptions['onEpoch'];
-  target?: Matrix; condition?: Matrix; noise: number; noiseKind: 'gaussian' | 'mask' | 'saltPepper'; noiseClip: [number, number]; quantizeBits: number; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
+  target?: Matrix; condition?: Matrix; noise: number; noiseKind: 'gaussian' | 'mask' | 'saltPepper'; noiseClip: [number, number]; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
 }
 
 export function resolveFit(o: FitOptions = {}): ResolvedFit {
@@ -442,7 +428,6 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     target: o.target,
     condition: o.condition,
     ...(() => { const z = resolveNoise(o.noise); return { noise: z.amount, noiseKind: z.kind, noiseClip: [z.lo, z.hi] as [number, number] }; })(),
-    quantizeBits: resolveQuantize(o.quantize),
     weightDecay: checkNumber('weightDecay', o.weightDecay ?? (optimizer === 'adamw' ? 0.01 : 0), 0, 1e3),
     momentum: checkNumber('momentum', o.momentum ?? 0.9, 0, 1),
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),

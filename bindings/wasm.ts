@@ -28,7 +28,7 @@ export const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, QBITS: 168, QRANGE: 172,
+  MOMENTUM: 116, B1T: 120, B2T: 128, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164,
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
   CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
@@ -494,12 +494,6 @@ export class Kernel {
     this.setF32(c + C.NOISE_HI, hi);
     this.setI32(c + C.NOISE_MIN, min);
     this.setI32(c + C.NOISE_MAX, max);
-  }
-
-  /** Quantisation-aware training (assembly/qat.ts): the codec's bits (0 = off) and the f32[5 * latent] range block. */
-  setQuantize(bits: number, ptr: number): void {
-    this.setI32(this.ctx + C.QBITS, bits);
-    this.setI32(this.ctx + C.QRANGE, ptr);
   }
 
   /** The condition rows of the next calls (ptr into the I/O stack), or 0. */
