@@ -1,6 +1,8 @@
 // mnist-codec.ts: the learned codec's rate-distortion table on the shared MNIST test images (500),
 // beside classical codecs. Models trained on the 2,000 shared training images (pixels / 255):
 //   dense  784-256-32-256-784, relu, sigmoid output, BCE, Adam, 50 epochs (issue 14's model)
+//   conv   28x28x1 -> conv 16 3x3 s2 -> conv 32 3x3 s2 (7x7x32) -> dense 32 (the latent) and back through
+//          dense 1568, convT 32 s2, convT 16 s2, conv 1 sigmoid; relu, BCE, Adam, 30 epochs (CONV_SPEC)
 //   PCA    784-32-784 linear autoencoder, MSE (spans the top-32 principal subspace), same codec
 // For each bits: one container for all 500 images (compress()), bytes / 500, and the PSNR of
 // decompress() against the pixels (peak 1; MSE over all 392,000 pixels of the set). Beside it:
@@ -9,14 +11,15 @@
 // Also the other table option: quantiser and frequency tables fitted once on the training images and
 // kept in the model (fitCodec()), so the container stores neither.
 // Reporting code only: every model number comes from the wasm kernels through the public API.
-// Usage: node dist/examples/mnist-codec.js [--data <dir>] [--epochs 50] [--seed 1] [--bits 2,3,4,5,6,8] [--no-classical]
+// Usage: node dist/examples/mnist-codec.js [--data <dir>] [--epochs 50] [--conv-epochs 30 (0: no conv model)]
+//        [--seed 1] [--bits 2,3,4,5,6,8] [--no-pca] [--no-classical]
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { Autoencoder } from 'autoencoder';
+import { Autoencoder, type AutoencoderSpec } from 'autoencoder';
 
 // (mnist-denoise.ts has the same readers, but importing it would bundle and run its main as well)
 const SIDE = 28, PIXELS = SIDE * SIDE;
@@ -94,39 +97,76 @@ function jpegRound(g: { data: Uint8Array; width: number; height: number }, q: nu
 
 interface Row { codec: string; setting: string; bytesPerImage: number; psnr: number; note?: string }
 
-export async function runMnistCodec(opts: { data?: string; epochs?: number; seed?: number; bits?: number[]; classical?: boolean; log?: (s: string) => void } = {}): Promise<Row[]> {
+/** The conv model: strided convs down to 7 x 7 x 32, a dense latent of 32 (the dense model's width), mirrored back. */
+export const CONV_SPEC = {
+  inputShape: [SIDE, SIDE, 1],
+  encoder: [
+    { type: 'conv2d', filters: 16, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'conv2d', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'flatten' },
+    { type: 'dense', units: 32 },
+  ],
+  decoder: [
+    { type: 'dense', units: 7 * 7 * 32, activation: 'relu' },
+    { type: 'reshape', shape: [7, 7, 32] },
+    { type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'conv2dTranspose', filters: 16, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+  ],
+  loss: 'bce',
+} as const;
+
+export interface CodecOptions {
+  data?: string; epochs?: number; convEpochs?: number; seed?: number; bits?: number[]; pca?: boolean; classical?: boolean; log?: (s: string) => void;
+}
+
+export async function runMnistCodec(opts: CodecOptions = {}): Promise<Row[]> {
   const log = opts.log ?? (() => {});
   const { train, test } = readMnist(opts.data ?? defaultDataDir());
   const xTrain = toUnit(train), xTest = toUnit(test);
-  const n = test.count, seed = opts.seed ?? 1, epochs = opts.epochs ?? 50;
+  const n = test.count, seed = opts.seed ?? 1, epochs = opts.epochs ?? 50, convEpochs = opts.convEpochs ?? 30;
   const bitsList = opts.bits ?? [2, 3, 4, 5, 6, 8];
   const rows: Row[] = [];
-
   const t0 = Date.now();
-  const dense = await Autoencoder.create({ inputDim: PIXELS, layers: [256, 32], activation: 'relu', outputActivation: 'sigmoid', loss: 'bce', seed });
-  await dense.fit(xTrain, { epochs, validationSplit: 0, earlyStopping: false });
-  log(`dense 784-256-32-256-784 trained: ${epochs} epochs on ${train.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const t1 = Date.now();
-  const pca = await Autoencoder.create({ inputDim: PIXELS, layers: [32], activation: 'linear', latentActivation: 'linear', outputActivation: 'linear', loss: 'mse', seed });
-  await pca.fit(xTrain, { epochs: 100, batchSize: 64, validationSplit: 0, earlyStopping: false, weightDecay: 1e-6 });
-  log(`PCA (linear 784-32-784) trained: 100 epochs in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  const fitOpts = { epochs, validationSplit: 0, earlyStopping: false } as const;
 
-  for (const [name, ae] of [['dense AE', dense], ['PCA', pca]] as const) {
-    rows.push({ codec: name, setting: 'float32 latent (no codec)', bytesPerImage: ae.latentDim * 4, psnr: psnr(ae.reconstruct(xTest), xTest) });
+  // every model: how it is made and trained, and whether fitCodec() tables are measured for it
+  const models: { name: string; make: () => Promise<Autoencoder>; fit: (ae: Autoencoder) => Promise<unknown>; tables: boolean }[] = [];
+  const dense = () => Autoencoder.create({ inputDim: PIXELS, layers: [256, 32], activation: 'relu', outputActivation: 'sigmoid', loss: 'bce', seed });
+  const conv = () => Autoencoder.create({ ...CONV_SPEC, seed } as unknown as AutoencoderSpec);
+  models.push({ name: 'dense AE', make: dense, fit: (ae) => ae.fit(xTrain, fitOpts), tables: true });
+  if (convEpochs > 0) {
+    models.push({ name: 'conv AE', make: conv, fit: (ae) => ae.fit(xTrain, { ...fitOpts, epochs: convEpochs }), tables: true });
+  }
+  if (opts.pca !== false) {
+    models.push({
+      name: 'PCA', tables: false,
+      make: () => Autoencoder.create({ inputDim: PIXELS, layers: [32], activation: 'linear', latentActivation: 'linear', outputActivation: 'linear', loss: 'mse', seed }),
+      fit: (ae) => ae.fit(xTrain, { epochs: 100, batchSize: 64, validationSplit: 0, earlyStopping: false, weightDecay: 1e-6 }),
+    });
+  }
+
+  for (const m of models) {
+    const t1 = Date.now();
+    const ae = await m.make();
+    await m.fit(ae);
+    log(`${m.name} trained (${ae.paramCount} parameters) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    rows.push({ codec: m.name, setting: 'float32 latent (no codec)', bytesPerImage: ae.latentDim * 4, psnr: psnr(ae.reconstruct(xTest), xTest) });
     for (const bits of bitsList) {
       const c = ae.compress(xTest, { bits });
-      rows.push({ codec: name, setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(ae.decompress(c), xTest) });
+      rows.push({ codec: m.name, setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(ae.decompress(c), xTest) });
     }
-  }
-  // the other table option: quantiser and tables fitted once on the training images, kept in the model
-  // (fitCodec); compress() uses them when that gives the smaller container (flag byte 7 says which)
-  for (const bits of bitsList) {
-    const alone = dense.compress(xTest.subarray(0, PIXELS), { bits }).length;
-    dense.fitCodec(xTrain, { bits });
-    const c = dense.compress(xTest, { bits });
-    const used = c[7] === 1 ? 'model tables used' : 'own tables used';
-    rows.push({ codec: 'dense AE + fitCodec(training images)', setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(dense.decompress(c), xTest), note: used });
-    log(`bits ${bits}: one test image alone in a container: ${alone} bytes with its own tables, ${dense.compress(xTest.subarray(0, PIXELS), { bits }).length} bytes with the fitCodec() tables`);
+    // the other table option: quantiser and tables fitted once on the training images, kept in the model
+    // (fitCodec); compress() uses them when that gives the smaller container (flag byte 7 says which)
+    for (const bits of m.tables ? bitsList : []) {
+      const alone = ae.compress(xTest.subarray(0, PIXELS), { bits }).length;
+      ae.fitCodec(xTrain, { bits });
+      const c = ae.compress(xTest, { bits });
+      const used = c[7] === 1 ? 'model tables used' : 'own tables used';
+      rows.push({ codec: `${m.name} + fitCodec(training images)`, setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(ae.decompress(c), xTest), note: used });
+      log(`${m.name}, bits ${bits}: one test image alone in a container: ${alone} bytes with its own tables, ${ae.compress(xTest.subarray(0, PIXELS), { bits }).length} bytes with the fitCodec() tables`);
+    }
+    ae.dispose();
   }
 
   log(`codec rows done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -158,8 +198,6 @@ export async function runMnistCodec(opts: { data?: string; epochs?: number; seed
     const r = jpegRound(m, q);
     rows.push({ codec: 'JPEG', setting: `one mosaic, q ${q}`, bytesPerImage: r.bytes / n, psnr: psnr(unit(unmosaic(r.grey, m.width, n)), truth) });
   }
-  dense.dispose();
-  pca.dispose();
   return rows;
 }
 
@@ -175,7 +213,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const rows = await runMnistCodec({
     data: get('--data'), epochs: get('--epochs') ? Number(get('--epochs')) : undefined, seed: get('--seed') ? Number(get('--seed')) : undefined,
-    bits: get('--bits')?.split(',').map(Number), classical: !args.includes('--no-classical'), log: (s) => console.log(s),
+    convEpochs: get('--conv-epochs') ? Number(get('--conv-epochs')) : undefined,
+    bits: get('--bits')?.split(',').map(Number), pca: !args.includes('--no-pca'), classical: !args.includes('--no-classical'), log: (s) => console.log(s),
   });
   console.log(`rate-distortion on the ${500} MNIST test images (PSNR over all pixels, peak 1):`);
   console.log(table(rows));
