@@ -13,6 +13,7 @@
 // Dims: M rows of C, N columns of C, K the shared dimension.
 
 import { ACT_LINEAR, ACT_RELU, act_f32, act_v128 } from './act';
+import { pool_gemm } from './threads';
 
 // the activation at a tile's store: linear and relu inline, the rest through one out-of-line
 // function each, so the tile kernels stay small
@@ -228,6 +229,8 @@ function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
  */
 export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
                          c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  // (threaded build: split by output tiles across the pool, same bits; see threads.ts)
+  if (ASC_FEATURE_THREADS) { if (pool_gemm(M, N, K, a, sam, sak, b, ldb, false, c, ldc, bias, mode, act)) return; }
   gemm_kblocks(M, N, K, a, sam, sak, b, ldb, false, c, ldc, bias, mode, act);
 }
 
@@ -238,10 +241,11 @@ export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b
  */
 export function f32_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, bt: usize, ldbt: i32,
                             c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  if (ASC_FEATURE_THREADS) { if (pool_gemm(M, N, K, a, sam, sak, bt, ldbt, true, c, ldc, bias, mode, act)) return; }
   gemm_kblocks(M, N, K, a, sam, sak, bt, ldbt, true, c, ldc, bias, mode, act);
 }
 
-function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
+export function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                       c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   // K in blocks of KB: a block's 8-column strip of B (KB x 8 floats) stays in L1 while every row
   // block of A passes over it. Later blocks accumulate into C, so each element still sums init, then

@@ -13,7 +13,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
+  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -27,8 +27,14 @@ export type {
 
 /** Where the compiled kernels come from, for runtimes the package can't guess. */
 export interface CreateOptions {
-  /** A compiled kernels.wasm (`WebAssembly.compile(bytes)`, or a Worker's `.wasm` import). */
+  /** A compiled kernels.wasm (`WebAssembly.compile(bytes)`, or a Worker's `.wasm` import); with `threads` > 1, kernels-mt.wasm. */
   wasm?: WebAssembly.Module;
+  /**
+   * Threads for training and inference (default 1: no worker is started). 'auto': the core count, or 1
+   * where threads cannot run. Node, Bun, Deno, and cross-origin isolated browser pages; the bytes of
+   * every result are those of 1 thread. dispose() ends the workers. README "Threads".
+   */
+  threads?: number | 'auto';
 }
 
 /** What `fit()` returns. */
@@ -84,7 +90,7 @@ function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
   if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
-  if (opts) checkKeys('create/load options', opts, ['wasm']);
+  if (opts) checkKeys('create/load options', opts, ['wasm', 'threads']);
   if (opts?.wasm !== undefined) return Promise.resolve(opts.wasm);
   if (!loader) {
     throw new AutoencoderError("no wasm module: import 'autoencoder' through a runtime entry (Node, Deno, Bun, browser, workerd) or pass { wasm: WebAssembly.Module } as the second argument");
@@ -107,6 +113,12 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
 
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts?: CreateOptions): Promise<Kernel> {
+  if (opts?.threads !== undefined && opts.threads !== 1) {
+    // the pool lives in its own file, loaded only here (a computed specifier: bundlers leave it out)
+    const t = await import(new URL('./threads.js', import.meta.url).href) as typeof import('./threads.js');
+    const k = await t.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
+    if (k) return k;
+  }
   const module = await moduleFor(opts);
   try {
     return await instantiateKernel(module);
@@ -437,7 +449,9 @@ export class Autoencoder {
     const k = this.live();
     const mark = k.mark();
     try {
-      return fn(k);
+      const r = fn(k);
+      k.pool?.check();
+      return r;
     } finally {
       k.release(mark);
     }
@@ -542,6 +556,7 @@ export class Autoencoder {
         const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
         const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
         k.setCondition(0);
+        k.pool?.check();
         if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
           throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
@@ -1076,6 +1091,7 @@ export class Autoencoder {
    */
   dispose(): void {
     if (this.k === null) return;
+    this.k.pool?.close();
     this.k = null;
     liveModels--;
     collected?.unregister(this);

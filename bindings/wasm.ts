@@ -7,6 +7,7 @@
 
 import { instantiate } from '../build/kernels.js';
 import { AutoencoderError, describe } from './errors.js';
+import type { PoolHandle } from './threads.js';
 
 export type Exports = Awaited<ReturnType<typeof instantiate>>;
 
@@ -236,6 +237,9 @@ export async function instantiateKernel(module: WebAssembly.Module): Promise<Ker
   return new Kernel(exports);
 }
 
+/** A Kernel on a threaded kernels-mt.wasm over a shared memory (bindings/threads.ts). */
+export const sharedKernel = async (module: WebAssembly.Module, memory: WebAssembly.Memory) => new Kernel(await instantiate(module, { env: { memory } }));
+
 export class Kernel {
   readonly x: Exports;
   private readonly memory: WebAssembly.Memory;
@@ -264,8 +268,10 @@ export class Kernel {
 
   /** The main thread's GEMM workspace (assembly/gemm.ts), right after the context block. */
   readonly ws: number;
-  /** Where the model's blocks start: after the context block and the workspace. */
-  private readonly base: number;
+  /** Where the model's blocks start: after the context block and the workspace (and a thread pool's block). */
+  private base: number;
+  /** A threaded model's pool (bindings/threads.ts), else null. */
+  pool: PoolHandle | null = null;
 
   constructor(exports: Exports) {
     this.x = exports;
@@ -277,6 +283,14 @@ export class Kernel {
     this.base = this.ws + exports.ae_workspace(this.ws);
     this.ensure(this.base);
     this.actBase = this.ioBase = this.ioTop = this.base;
+  }
+
+  /** Reserves `bytes` before the model's blocks (a thread pool's control block and workspaces); only before planModel. Returns the 64-byte-aligned offset. */
+  reserve(bytes: number): number {
+    const at = align(this.base, 64);
+    this.base = this.actBase = this.ioBase = this.ioTop = at + bytes;
+    this.ensure(this.base);
+    return at;
   }
 
   // ---- views (fresh on every call: memory growth detaches old ones) ----

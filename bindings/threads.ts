@@ -1,0 +1,251 @@
+// threads.ts: the thread pool of a model created with { threads: n } (n > 1). Reached only through a
+// dynamic import() from index.ts, so the single-threaded bundles never contain it; self-contained
+// (its few needs from the core come in as arguments), so it is one small file beside index.js.
+// It compiles build/kernels-mt.wasm (the same kernels built with wasm threads: imported shared
+// memory, atomics), instantiates it on the main thread over a shared WebAssembly.Memory, and starts
+// n - 1 workers (Node and Bun: worker_threads; Deno and browsers: Web Workers) that instantiate the
+// same module over the same memory and wait in ae_thread_run for GEMM shares (assembly/threads.ts).
+// The main thread keeps running everything else; results are bit-identical to the single-threaded
+// module whatever n (each output tile sums in the same order).
+
+/** The Kernel surface this file uses (bindings/wasm.ts); a structural type, so nothing of the core is imported. */
+interface PoolKernel {
+  x: unknown;
+  ws: number;
+  pool: PoolHandle | null;
+  reserve(bytes: number): number;
+}
+/** What index.ts hands over: a Kernel on a shared memory, and its error class and describe(). */
+export interface ThreadDeps<K extends PoolKernel> {
+  sharedKernel: (module: WebAssembly.Module, memory: WebAssembly.Memory) => Promise<K>;
+  AutoencoderError: new (message: string) => Error;
+  describe: (v: unknown) => string;
+}
+interface MtExports { ae_workspace(p: number): number; ae_pool_attach(p: number): number }
+
+/** What a Kernel holds of its pool. */
+export interface PoolHandle {
+  readonly threads: number;
+  /** Why the pool failed (a worker crashed), or null. */
+  failure(): string | null;
+  /** Throws if the pool failed (after closing it and detaching it from the kernel: the model goes on with one thread). */
+  check(): void;
+  /** Stops and terminates every worker; the model then runs on the main thread alone. Safe to call twice. */
+  close(): void;
+  /** Debug hooks for the tests: worker t (1..n-1) traps at its next share, or is terminated now. */
+  debug: { trapAt(t: number): void; terminate(t: number): void; live(): number };
+}
+
+// the control block (assembly/threads.ts): i32 indices
+const P_SEQ = 0, P_LEFT = 1, P_STOP = 2, P_DEAD = 3, P_NT = 4, P_WAIT = 5, P_MIN = 6, P_CRASH = 7, P_SPIN = 8;
+/** A product of fewer multiply-adds than this (x 1024) runs on the main thread alone (measured: tools/bench/threads.mjs). */
+const MIN_KMAC = 64;
+const SPIN = 20000;
+
+type AnyWorker = {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+};
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+const nodeLike = !isDeno && typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** The number of logical cores (threads: 'auto'), 1 when the runtime does not say. */
+async function cores(): Promise<number> {
+  if (typeof navigator !== 'undefined' && typeof navigator.hardwareConcurrency === 'number') return navigator.hardwareConcurrency;
+  if (nodeLike) {
+    const os = await import('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
+  return 1;
+}
+
+/** Why this runtime cannot run threads, or null. */
+function unsupported(): string | null {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    return typeof (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === 'boolean'
+      ? 'SharedArrayBuffer is not available: a browser page needs to be cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+      : 'SharedArrayBuffer is not available in this runtime';
+  }
+  if (!nodeLike && typeof Worker === 'undefined') return 'this runtime has no Worker (workerd and Cloudflare Workers run one thread)';
+  return null;
+}
+
+/** True where this thread may block in Atomics.wait (not a browser's main thread). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readMtWasm(): Promise<BufferSource> {
+  const url = new URL('../build/kernels-mt.wasm', import.meta.url);
+  if (nodeLike) {
+    const fs = await import('node:fs/promises');
+    return fs.readFile(url);
+  }
+  if (isDeno && url.protocol === 'file:') return (globalThis as unknown as { Deno: { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> } }).Deno.readFile(url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+let compiled: Promise<WebAssembly.Module> | null = null;
+
+/** The threads option: an integer 1..256, or 'auto' (the core count; 1 where threads cannot run). */
+async function resolveThreads(threads: unknown, error: (m: string) => Error, describe: (v: unknown) => string): Promise<number> {
+  let n: number;
+  if (threads === 'auto') {
+    if (unsupported() !== null) return 1;
+    n = Math.max(1, Math.min(256, await cores()));
+  } else if (typeof threads === 'number' && Number.isInteger(threads) && threads >= 1 && threads <= 256) {
+    n = threads;
+  } else {
+    throw error(`threads must be an integer from 1 to 256 or 'auto' (the core count), got ${describe(threads)}`);
+  }
+  if (n > 1) {
+    const why = unsupported();
+    if (why) throw error(`threads: ${threads} cannot run here: ${why}. Use threads: 1 (the default), or 'auto' (one thread where threads cannot run)`);
+  }
+  return n;
+}
+
+/**
+ * A Kernel on the threaded module with n - 1 workers started and attached, or null when the option
+ * resolves to 1 thread ('auto' on one core or without threads). opts.wasm: a compiled kernels-mt.wasm,
+ * or undefined to compile the package's own.
+ */
+export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unknown; wasm?: WebAssembly.Module }, deps: ThreadDeps<K>): Promise<K | null> {
+  const error = (m: string) => new deps.AutoencoderError(m);
+  const n = await resolveThreads(opts.threads, error, deps.describe);
+  if (n === 1) return null;
+  let module = opts.wasm;
+  if (module === undefined) {
+    compiled ??= readMtWasm().then((b) => WebAssembly.compile(b)).catch((e: unknown) => {
+      compiled = null;
+      throw error(`cannot load kernels-mt.wasm, the threaded kernels (${(e as Error).message}): it ships in the package's dist/build/ beside kernels.wasm (a bundle must keep dist/bindings/threads.js, thread-worker.js and dist/build/kernels-mt.wasm where they are relative to each other), or pass { wasm: await WebAssembly.compile(kernels-mt.wasm bytes), threads }`);
+    });
+    module = await compiled;
+  } else {
+    const imp = module instanceof WebAssembly.Module ? WebAssembly.Module.imports(module) : [];
+    if (!imp.some((i) => i.module === 'env' && i.name === 'memory' && i.kind === 'memory')) {
+      throw error(`with threads > 1 the wasm option must be the compiled kernels-mt.wasm (the threaded build, which imports a shared memory), got ${module instanceof WebAssembly.Module ? 'another module (kernels.wasm is the single-threaded build)' : deps.describe(module)}`);
+    }
+  }
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+  } catch (e) {
+    throw error(`threads: cannot create a shared wasm memory (${(e as Error).message}); use threads: 1`);
+  }
+  const k = await deps.sharedKernel(module, memory);
+  const x = k.x as MtExports;
+  const wsBytes = x.ae_workspace(k.ws);
+  const poolBytes = (x.ae_pool_attach(0) + 63) & ~63;
+  const at = k.reserve(poolBytes + (n - 1) * wsBytes);
+  const ws = Array.from({ length: n - 1 }, (_, i) => at + poolBytes + i * wsBytes);
+  const pool = await startPool(module, memory, n, at, ws, error);
+  const check = pool.check;
+  pool.check = () => {
+    if (pool.failure() === null) return;
+    if (k.pool === pool) k.pool = null;
+    check();
+  };
+  k.pool = pool;
+  x.ae_pool_attach(at);
+  return k;
+}
+
+async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, at: number, ws: number[],
+  error: (m: string) => Error): Promise<PoolHandle> {
+  const ctl = () => new Int32Array(memory.buffer, at, 16);
+  const c = ctl();
+  c.fill(0);
+  c[P_NT] = n;
+  c[P_WAIT] = canBlock() ? 1 : 0;
+  c[P_MIN] = MIN_KMAC;
+  c[P_CRASH] = -1;
+  c[P_SPIN] = SPIN;
+  const url = new URL('./thread-worker.js', import.meta.url);
+  const workers: (AnyWorker | null)[] = [];
+  let failed: string | null = null;
+  let closed = false;
+  const fail = (why: string) => {
+    if (failed === null) failed = why;
+    const v = ctl();
+    Atomics.store(v, P_DEAD, 1);
+    Atomics.notify(v, P_LEFT);
+  };
+  const wt = nodeLike ? await import('node:worker_threads') : null;
+  const ready: Promise<void>[] = [];
+  for (let t = 1; t < n; t++) {
+    let w: AnyWorker;
+    const msg = { module, memory, pool: at, t, ws: ws[t - 1]! };
+    ready.push(new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean; error?: string }) => {
+        if (m.ready) resolve();
+        else if (m.error !== undefined) { fail(`worker ${t} failed: ${m.error}`); reject(error(`threads: worker ${t} failed to start: ${m.error}`)); }
+      };
+      const onExit = (why: string) => {
+        if (!closed) fail(`worker ${t} ${why}`);
+        reject(error(`threads: worker ${t} ${why}`));
+      };
+      if (wt) {
+        const nw = new wt.Worker(url);
+        nw.on('message', onMessage);
+        nw.on('error', (e: Error) => onExit(`threw ${e.message}`));
+        nw.on('exit', (code: number) => onExit(`exited (code ${code})`));
+        w = nw;
+      } else {
+        const ww = new Worker(url, { type: 'module' });
+        ww.onmessage = (e: MessageEvent) => onMessage(e.data as { ready?: boolean; error?: string });
+        ww.onerror = (e: ErrorEvent) => { e.preventDefault?.(); onExit(`threw ${e.message}`); };
+        w = ww as unknown as AnyWorker;
+      }
+      workers.push(w);
+      w.postMessage(msg);
+    }));
+  }
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    const v = ctl();
+    Atomics.store(v, P_STOP, 1);
+    Atomics.add(v, P_SEQ, 1);
+    Atomics.notify(v, P_SEQ);
+    for (const w of workers) void w?.terminate();
+    workers.fill(null);
+  };
+  try {
+    await Promise.all(ready);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  // started: from now on a worker must not keep the process alive (dispose() terminates them)
+  for (const w of workers) (w as { unref?: () => void }).unref?.();
+  // (a worker that traps flags P_DEAD itself: its message may not have arrived while the main thread ran wasm)
+  const failure = () => {
+    const dead = Atomics.load(ctl(), P_DEAD);
+    return failed ?? (dead > 0 ? `worker ${dead} crashed (a trap or an error in the worker)` : null);
+  };
+  return {
+    threads: n,
+    failure,
+    close,
+    check() {
+      const why = failure();
+      if (why === null) return;
+      close();
+      throw error(`a worker thread failed (${why}): the call is undone (fit() puts the weights back as they were before it) and this model now runs on one thread`);
+    },
+    debug: {
+      trapAt: (t: number) => { ctl()[P_CRASH] = t; },
+      terminate: (t: number) => { fail(`worker ${t} was terminated`); void workers[t - 1]?.terminate(); workers[t - 1] = null; },
+      live: () => workers.filter((w) => w !== null).length,
+    },
+  };
+}
