@@ -80,10 +80,15 @@ type Loader = () => Promise<WebAssembly.Module>;
 let loader: Loader | null = null;
 let cachedModule: Promise<WebAssembly.Module> | null = null;
 
+// the thread pool's module (bindings/threads.ts), imported only for threads > 1: by default through a
+// computed specifier (bundlers leave it out); Deno's entry passes a literal import (no --allow-read)
+let threadsModule = () => import(new URL('./threads.js', import.meta.url).href) as Promise<typeof import('./threads.js')>;
+
 /** Runtime entries call this once with a function that compiles kernels.wasm; it runs lazily, once. */
-export function setWasmLoader(load: Loader): void {
+export function setWasmLoader(load: Loader, threads?: typeof threadsModule): void {
   loader = load;
   cachedModule = null;
+  if (threads) threadsModule = threads;
 }
 
 function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
@@ -114,9 +119,7 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts?: CreateOptions): Promise<Kernel> {
   if (opts?.threads !== undefined && opts.threads !== 1) {
-    // the pool lives in its own file, loaded only here (a computed specifier: bundlers leave it out)
-    const t = await import(new URL('./threads.js', import.meta.url).href) as typeof import('./threads.js');
-    const k = await t.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
+    const k = await (await threadsModule()).threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
     if (k) return k;
   }
   const module = await moduleFor(opts);

@@ -81,16 +81,19 @@ function canBlock(): boolean {
   }
 }
 
-async function readMtWasm(): Promise<BufferSource> {
+/** kernels-mt.wasm, compiled: Node and Bun read the file, Deno source-imports it (no permission flag), browsers fetch it. */
+async function compileMt(): Promise<WebAssembly.Module> {
   const url = new URL('../build/kernels-mt.wasm', import.meta.url);
   if (nodeLike) {
     const fs = await import('node:fs/promises');
-    return fs.readFile(url);
+    return WebAssembly.compile(await fs.readFile(url));
   }
-  if (isDeno && url.protocol === 'file:') return (globalThis as unknown as { Deno: { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> } }).Deno.readFile(url);
+  if (isDeno && url.protocol === 'file:') {
+    return (await import('./kernels-mt.deno.js')).default;
+  }
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.arrayBuffer();
+  if (!res.ok) throw new Error(`HTTP ${res.status} for ${url.href}`);
+  return WebAssembly.compileStreaming(res);
 }
 
 let compiled: Promise<WebAssembly.Module> | null = null;
@@ -124,7 +127,7 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
   if (n === 1) return null;
   let module = opts.wasm;
   if (module === undefined) {
-    compiled ??= readMtWasm().then((b) => WebAssembly.compile(b)).catch((e: unknown) => {
+    compiled ??= compileMt().catch((e: unknown) => {
       compiled = null;
       throw error(`cannot load kernels-mt.wasm, the threaded kernels (${(e as Error).message}): it ships in the package's dist/build/ beside kernels.wasm (a bundle must keep dist/bindings/threads.js, thread-worker.js and dist/build/kernels-mt.wasm where they are relative to each other), or pass { wasm: await WebAssembly.compile(kernels-mt.wasm bytes), threads }`);
     });
@@ -169,7 +172,11 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
   c[P_MIN] = MIN_KMAC;
   c[P_CRASH] = -1;
   c[P_SPIN] = SPIN;
+  const wt = nodeLike ? await import('node:worker_threads') : null;
   const url = new URL('./thread-worker.js', import.meta.url);
+  // Deno and browsers: the worker's code as a blob (Deno would need --allow-read for the file; a
+  // bundler need not know about a second file); Node and Bun: the file, two lines that call workerMain
+  const blob = wt ? '' : URL.createObjectURL(new Blob([`(${workerMain.toString()})();`], { type: 'text/javascript' }));
   const workers: (AnyWorker | null)[] = [];
   let failed: string | null = null;
   let closed = false;
@@ -179,7 +186,6 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
     Atomics.store(v, P_DEAD, 1);
     Atomics.notify(v, P_LEFT);
   };
-  const wt = nodeLike ? await import('node:worker_threads') : null;
   const ready: Promise<void>[] = [];
   for (let t = 1; t < n; t++) {
     let w: AnyWorker;
@@ -200,7 +206,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
         nw.on('exit', (code: number) => onExit(`exited (code ${code})`));
         w = nw;
       } else {
-        const ww = new Worker(url, { type: 'module' });
+        const ww = new Worker(blob, { type: 'module' });
         ww.onmessage = (e: MessageEvent) => onMessage(e.data as { ready?: boolean; error?: string });
         ww.onerror = (e: ErrorEvent) => { e.preventDefault?.(); onExit(`threw ${e.message}`); };
         w = ww as unknown as AnyWorker;
@@ -224,6 +230,8 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
   } catch (e) {
     close();
     throw e;
+  } finally {
+    if (blob) URL.revokeObjectURL(blob);
   }
   // started: from now on a worker must not keep the process alive (dispose() terminates them)
   for (const w of workers) (w as { unref?: () => void }).unref?.();
@@ -248,4 +256,41 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
       live: () => workers.filter((w) => w !== null).length,
     },
   };
+}
+
+/**
+ * One worker of the pool (run as thread-worker.js under Node and Bun, as a blob of this function's
+ * source elsewhere, so it must stay self-contained). It instantiates kernels-mt.wasm over the model's
+ * shared memory, points its GEMM workspace at its own block, says ready, then runs ae_thread_run (GEMM
+ * shares until the pool stops). A trap or error marks the pool failed in shared memory first: the main
+ * thread may be blocked in wasm waiting for this worker's share; it sees the flag, stops waiting, and
+ * the bindings reject the call.
+ */
+export function workerMain(): void {
+  type Start = { module: WebAssembly.Module; memory: WebAssembly.Memory; pool: number; t: number; ws: number };
+  type Exports = { ae_workspace(p: number): number; ae_thread_run(pool: number, t: number): void };
+  const P_LEFT = 1, P_DEAD = 3;
+  const g = globalThis as unknown as { Deno?: unknown; onmessage: (e: MessageEvent) => void; postMessage(m: unknown): void; close(): void };
+  const run = async (s: Start, post: (m: unknown) => void, done: () => void) => {
+    try {
+      const { exports } = await WebAssembly.instantiate(s.module, { env: { memory: s.memory } });
+      const x = exports as unknown as Exports;
+      x.ae_workspace(s.ws);
+      post({ ready: true });
+      x.ae_thread_run(s.pool, s.t);
+    } catch (e) {
+      const ctl = new Int32Array(s.memory.buffer, s.pool, 16);
+      Atomics.store(ctl, P_DEAD, s.t);
+      Atomics.notify(ctl, P_LEFT);
+      post({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    }
+    done();
+  };
+  if (g.Deno === undefined && typeof process === 'object' && typeof process.versions?.node === 'string') {
+    void import('node:worker_threads').then(({ parentPort: port }) => {
+      port!.once('message', (m: Start) => void run(m, (r) => port!.postMessage(r), () => port!.close()));
+    });
+  } else {
+    g.onmessage = (e) => void run(e.data as Start, (r) => g.postMessage(r), () => g.close());
+  }
 }
