@@ -33,7 +33,7 @@ export interface PoolHandle {
   /** Stops and terminates every worker; the model then runs on the main thread alone. Safe to call twice. */
   close(): void;
   /** Debug hooks for the tests: worker t (1..n-1) traps at its next share, or is terminated now. */
-  debug: { trapAt(t: number): void; terminate(t: number): void; live(): number };
+  debug: { trapAt(t: number): void; terminate(t: number): void; live(): number; minWork(kmac: number): void };
 }
 
 // the control block (assembly/threads.ts): i32 indices
@@ -178,6 +178,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
   // bundler need not know about a second file); Node and Bun: the file, two lines that call workerMain
   const blob = wt ? '' : URL.createObjectURL(new Blob([`(${workerMain.toString()})();`], { type: 'text/javascript' }));
   const workers: (AnyWorker | null)[] = [];
+  const alive = new Set<number>();   // started and not yet exited (Web Workers: until terminated)
   let failed: string | null = null;
   let closed = false;
   const fail = (why: string) => {
@@ -203,7 +204,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
         const nw = new wt.Worker(url);
         nw.on('message', onMessage);
         nw.on('error', (e: Error) => onExit(`threw ${e.message}`));
-        nw.on('exit', (code: number) => onExit(`exited (code ${code})`));
+        nw.on('exit', (code: number) => { alive.delete(t); onExit(`exited (code ${code})`); });
         w = nw;
       } else {
         const ww = new Worker(blob, { type: 'module' });
@@ -212,6 +213,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
         w = ww as unknown as AnyWorker;
       }
       workers.push(w);
+      alive.add(t);
       w.postMessage(msg);
     }));
   }
@@ -222,7 +224,10 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
     Atomics.store(v, P_STOP, 1);
     Atomics.add(v, P_SEQ, 1);
     Atomics.notify(v, P_SEQ);
-    for (const w of workers) void w?.terminate();
+    workers.forEach((w, i) => {
+      void w?.terminate();
+      if (!wt) alive.delete(i + 1);
+    });
     workers.fill(null);
   };
   try {
@@ -252,8 +257,14 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
     },
     debug: {
       trapAt: (t: number) => { ctl()[P_CRASH] = t; },
-      terminate: (t: number) => { fail(`worker ${t} was terminated`); void workers[t - 1]?.terminate(); workers[t - 1] = null; },
-      live: () => workers.filter((w) => w !== null).length,
+      terminate: (t: number) => {
+        fail(`worker ${t} was terminated`);
+        void workers[t - 1]?.terminate();
+        workers[t - 1] = null;
+        if (!wt) alive.delete(t);
+      },
+      live: () => alive.size,
+      minWork: (kmac: number) => { ctl()[P_MIN] = kmac; },
     },
   };
 }
