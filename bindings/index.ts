@@ -82,7 +82,7 @@ let cachedModule: Promise<WebAssembly.Module> | null = null;
 
 // the thread pool's module (bindings/threads.ts), imported only for threads > 1: by default through a
 // computed specifier (bundlers leave it out); Deno's entry passes a literal import (no --allow-read)
-let threadsModule = () => import(new URL('./threads.js', import.meta.url).href) as Promise<typeof import('./threads.js')>;
+let threadsModule = async () => import(new URL('./threads.js', import.meta.url).href) as Promise<typeof import('./threads.js')>;
 
 /** Runtime entries call this once with a function that compiles kernels.wasm; it runs lazily, once. */
 export function setWasmLoader(load: Loader, threads?: typeof threadsModule): void {
@@ -119,7 +119,11 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts?: CreateOptions): Promise<Kernel> {
   if (opts?.threads !== undefined && opts.threads !== 1) {
-    const k = await (await threadsModule()).threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
+    // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
+    const t = await threadsModule().catch((e: Error) => {
+      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs the thread pool, dist/bindings/threads.js, which this runtime cannot load (${e.message}): threads run in Node, Bun, Deno and cross-origin isolated pages, not in workerd; use threads: 1`);
+    });
+    const k = await t?.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
     if (k) return k;
   }
   const module = await moduleFor(opts);

@@ -12,12 +12,12 @@
 interface PoolKernel {
   x: unknown;
   ws: number;
-  pool: PoolHandle | null;
-  reserve(bytes: number): number;
+  pool?: PoolHandle | null;
 }
 /** What index.ts hands over: a Kernel on a shared memory, and its error class and describe(). */
 export interface ThreadDeps<K extends PoolKernel> {
-  sharedKernel: (module: WebAssembly.Module, memory: WebAssembly.Memory) => Promise<K>;
+  /** A Kernel on the module over `memory`, with `extra` bytes reserved after its workspace. */
+  sharedKernel: (module: WebAssembly.Module, memory: WebAssembly.Memory, extra: number) => Promise<K>;
   AutoencoderError: new (message: string) => Error;
   describe: (v: unknown) => string;
 }
@@ -144,11 +144,12 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
   } catch (e) {
     throw error(`threads: cannot create a shared wasm memory (${(e as Error).message}); use threads: 1`);
   }
-  const k = await deps.sharedKernel(module, memory);
+  // the arena: context, the main thread's workspace, then the pool's control block and one workspace per worker
+  const WS_BYTES = 8704, POOL_BYTES = 128;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
+  const k = await deps.sharedKernel(module, memory, POOL_BYTES + (n - 1) * WS_BYTES);
   const x = k.x as MtExports;
-  const wsBytes = x.ae_workspace(k.ws);
-  const poolBytes = (x.ae_pool_attach(0) + 63) & ~63;
-  const at = k.reserve(poolBytes + (n - 1) * wsBytes);
+  if (x.ae_workspace(k.ws) !== WS_BYTES || x.ae_pool_attach(0) > POOL_BYTES) throw error('internal: kernels-mt.wasm does not match bindings/threads.ts (workspace or pool block size)');
+  const at = k.ws + WS_BYTES, poolBytes = POOL_BYTES, wsBytes = WS_BYTES;
   const ws = Array.from({ length: n - 1 }, (_, i) => at + poolBytes + i * wsBytes);
   const pool = await startPool(module, memory, n, at, ws, error);
   const check = pool.check;

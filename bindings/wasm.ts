@@ -238,7 +238,7 @@ export async function instantiateKernel(module: WebAssembly.Module): Promise<Ker
 }
 
 /** A Kernel on a threaded kernels-mt.wasm over a shared memory (bindings/threads.ts). */
-export const sharedKernel = async (module: WebAssembly.Module, memory: WebAssembly.Memory) => new Kernel(await instantiate(module, { env: { memory } }));
+export const sharedKernel = async (module: WebAssembly.Module, memory: WebAssembly.Memory, extra: number) => new Kernel(await instantiate(module, { env: { memory } }), extra);
 
 export class Kernel {
   readonly x: Exports;
@@ -268,29 +268,21 @@ export class Kernel {
 
   /** The main thread's GEMM workspace (assembly/gemm.ts), right after the context block. */
   readonly ws: number;
-  /** Where the model's blocks start: after the context block and the workspace (and a thread pool's block). */
-  private base: number;
-  /** A threaded model's pool (bindings/threads.ts), else null. */
-  pool: PoolHandle | null = null;
+  /** Where the model's blocks start: after the context block, the workspace and `extra` bytes (a thread pool's block). */
+  private readonly base: number;
+  /** A threaded model's pool (bindings/threads.ts), else none. */
+  declare pool?: PoolHandle | null;
 
-  constructor(exports: Exports) {
+  constructor(exports: Exports, extra = 0) {
     this.x = exports;
     this.memory = exports.memory;
     this.ctx = align(exports.ae_heap_base());
     // the context block and the workspace are reserved from the start (the rng lives in the
     // context); I/O begins after them
     this.ws = align(this.ctx + C.BYTES, 64);
-    this.base = this.ws + exports.ae_workspace(this.ws);
+    this.base = this.ws + exports.ae_workspace(this.ws) + extra;
     this.ensure(this.base);
     this.actBase = this.ioBase = this.ioTop = this.base;
-  }
-
-  /** Reserves `bytes` before the model's blocks (a thread pool's control block and workspaces); only before planModel. Returns the 64-byte-aligned offset. */
-  reserve(bytes: number): number {
-    const at = align(this.base, 64);
-    this.base = this.actBase = this.ioBase = this.ioTop = at + bytes;
-    this.ensure(this.base);
-    return at;
   }
 
   // ---- views (fresh on every call: memory growth detaches old ones) ----
