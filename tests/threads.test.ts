@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, randomMatrix } from '../dist/bindings/node.js';
+import { Autoencoder, AutoencoderError, randomMatrix, setWasmLoader } from '../dist/bindings/node.js';
 import type { PoolHandle } from '../dist/bindings/threads.js';
 import { ROOT } from './helpers.js';
 
@@ -207,5 +207,24 @@ describe('threads: options', () => {
     const auto = await Autoencoder.create(spec, { threads: 'auto' });
     expect(poolOf(auto)?.threads ?? 1).toBe(availableParallelism());
     auto.dispose();
+  });
+  it("where the pool cannot be loaded (workerd, a bundle without threads.js): threads > 1 is a clear error, 'auto' is one thread", async () => {
+    const { readFileSync } = await import('node:fs');
+    const single = WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
+    const mt = WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt.wasm`));
+    try {
+      setWasmLoader(() => single, () => Promise.reject(new TypeError('Invalid URL string.')));
+      const e = await Autoencoder.create(spec, { threads: 2 }).catch((err: unknown) => err);
+      expectMessage(e, /threads: 2 needs the thread pool, dist\/bindings\/threads\.js, which this runtime cannot load \(Invalid URL string\.\)/, /not in workerd; use threads: 1/);
+      const auto = await Autoencoder.create(spec, { threads: 'auto' });
+      expect(poolOf(auto)).toBeNull();
+      auto.dispose();
+    } finally {
+      // back to the node entry's loaders (the threads module by its default computed import)
+      setWasmLoader(() => single, () => import('../dist/bindings/threads.js'));
+    }
+    const ae = await Autoencoder.create(spec, { threads: 2, wasm: await mt });
+    expect(poolOf(ae)?.threads).toBe(2);
+    ae.dispose();
   });
 });
