@@ -3,7 +3,7 @@
 // (its few needs from the core come in as arguments), so it is one small file beside index.js.
 // It compiles build/kernels-mt.wasm (the same kernels built with wasm threads: imported shared
 // memory, atomics), instantiates it on the main thread over a shared WebAssembly.Memory, and starts
-// n - 1 workers (Node and Bun: worker_threads; Deno and browsers: Web Workers) that instantiate the
+// n - 1 workers (Node, Bun and Deno: worker_threads; browsers: Web Workers) that instantiate the
 // same module over the same memory and wait in ae_thread_run for GEMM shares (assembly/threads.ts).
 // The main thread keeps running everything else; results are bit-identical to the single-threaded
 // module whatever n (each output tile sums in the same order).
@@ -173,11 +173,13 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
   c[P_MIN] = MIN_KMAC;
   c[P_CRASH] = -1;
   c[P_SPIN] = SPIN;
-  const wt = nodeLike ? await import('node:worker_threads') : null;
+  // Node and Bun: worker_threads on the file thread-worker.js (two lines that call workerMain); Deno: its
+  // node:worker_threads on workerMain's source (eval: no --allow-read for a file, and unref() exists,
+  // which Deno's Web Workers lack); browsers: a Web Worker on a blob of the same source
+  const wt = nodeLike || isDeno ? await import('node:worker_threads') : null;
   const url = new URL('./thread-worker.js', import.meta.url);
-  // Deno and browsers: the worker's code as a blob (Deno would need --allow-read for the file; a
-  // bundler need not know about a second file); Node and Bun: the file, two lines that call workerMain
-  const blob = wt ? '' : URL.createObjectURL(new Blob([`(${workerMain.toString()})();`], { type: 'text/javascript' }));
+  const source = `(${workerMain.toString()})();`;
+  const blob = wt ? '' : URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   const workers: (AnyWorker | null)[] = [];
   const alive = new Set<number>();   // started and not yet exited (Web Workers: until terminated)
   let failed: string | null = null;
@@ -202,7 +204,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
         reject(error(`threads: worker ${t} ${why}`));
       };
       if (wt) {
-        const nw = new wt.Worker(url);
+        const nw = isDeno ? new wt.Worker(source, { eval: true }) : new wt.Worker(url);
         nw.on('message', onMessage);
         nw.on('error', (e: Error) => onExit(`threw ${e.message}`));
         nw.on('exit', (code: number) => { alive.delete(t); onExit(`exited (code ${code})`); });
@@ -298,7 +300,11 @@ export function workerMain(): void {
     }
     done();
   };
-  if (g.Deno === undefined && typeof process === 'object' && typeof process.versions?.node === 'string') {
+  const req = typeof require === 'function' ? require : null;   // an eval'd worker_threads script (Deno)
+  if (req) {
+    const port = (req('node:worker_threads') as typeof import('node:worker_threads')).parentPort!;
+    port.once('message', (m: Start) => void run(m, (r) => port.postMessage(r), () => port.close()));
+  } else if (g.Deno === undefined && typeof process === 'object' && typeof process.versions?.node === 'string') {
     void import('node:worker_threads').then(({ parentPort: port }) => {
       port!.once('message', (m: Start) => void run(m, (r) => port!.postMessage(r), () => port!.close()));
     });
