@@ -121,7 +121,7 @@ async function newKernel(opts?: CreateOptions): Promise<Kernel> {
   if (opts?.threads !== undefined && opts.threads !== 1) {
     // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
     const t = await threadsModule().catch((e: Error) => {
-      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs the thread pool, dist/bindings/threads.js, which this runtime cannot load (${e.message}): threads run in Node, Bun, Deno and cross-origin isolated pages, not in workerd; use threads: 1`);
+      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs dist/bindings/threads.js, which did not load here (${e.message}); use threads: 1 (workerd runs one thread)`);
     });
     const k = await t?.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
     if (k) return k;
