@@ -6,7 +6,7 @@
 
 import { C_RNG, RNG_NOISE, RNG_SAMPLE, RNG_STREAMS } from './arena';
 import { act_backward, act_forward } from './act';
-import { f32_gemm, f32_gemm_bt, f32_gemm_scalar } from './gemm';
+import { WS_BYTES, f32_gemm, f32_gemm_bt, f32_gemm_scalar, set_workspace } from './gemm';
 import { loss_backward, loss_rows } from './loss';
 import { find_below, find_nonfinite, find_outside01, norm_apply, norm_fit, norm_invert } from './norm';
 import { rng_normal, rng_seed, rng_uniform } from './rng';
@@ -22,6 +22,9 @@ export function ae_abi_version(): i32 { return 4; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
+
+/** Points this instance's (this thread's) GEMM scratch at a 64-byte-aligned arena block; returns the bytes it needs. */
+export function ae_workspace(p: usize): i32 { set_workspace(p); return <i32>WS_BYTES; }
 
 /** Seeds every random stream of the model (one per purpose, arena.ts RNG_*) from a 32-bit seed and rewinds them. */
 export function ae_seed(ctx: usize, seed: u32): void {

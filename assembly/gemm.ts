@@ -13,6 +13,7 @@
 // Dims: M rows of C, N columns of C, K the shared dimension.
 
 import { ACT_LINEAR, ACT_RELU, act_f32, act_v128 } from './act';
+import { pool_gemm } from './threads';
 
 // the activation at a tile's store: linear and relu inline, the rest through one out-of-line
 // function each, so the tile kernels stay small
@@ -144,13 +145,12 @@ export function f32_gemv_packed(N: i32, K: i32, a: usize, bp: usize, c: usize, b
   }
   if (n < N) {
     const r = N - n;
-    for (let j = 0; j < 32; j++) store<f32>(STRIP_BIAS + (<usize>j << 2), j < r ? load<f32>(bias + (<usize>(n + j) << 2)) : 0);
-    gemv_strip32(K, a, bp, STRIP_C, STRIP_BIAS, act);
-    for (let j = 0; j < r; j++) store<f32>(c + (<usize>(n + j) << 2), load<f32>(STRIP_C + (<usize>j << 2)));
+    const stripC = WS + WS_STRIP_C, stripBias = WS + WS_STRIP_BIAS;
+    for (let j = 0; j < 32; j++) store<f32>(stripBias + (<usize>j << 2), j < r ? load<f32>(bias + (<usize>(n + j) << 2)) : 0);
+    gemv_strip32(K, a, bp, stripC, stripBias, act);
+    for (let j = 0; j < r; j++) store<f32>(c + (<usize>(n + j) << 2), load<f32>(stripC + (<usize>j << 2)));
   }
 }
-const STRIP_C: usize = memory.data(32 * 4, 16);
-const STRIP_BIAS: usize = memory.data(32 * 4, 16);
 
 function gemv_strip32(K: i32, a: usize, b: usize, c: usize, bias: usize, act: i32): void {
   let v0 = v128.load(bias), v1 = v128.load(bias, 16), v2 = v128.load(bias, 32), v3 = v128.load(bias, 48);
@@ -229,6 +229,8 @@ function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
  */
 export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32,
                          c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  // (threaded build: split by output tiles across the pool, same bits; see threads.ts)
+  if (ASC_FEATURE_THREADS) { if (pool_gemm(M, N, K, a, sam, sak, b, ldb, false, c, ldc, bias, mode, act)) return; }
   gemm_kblocks(M, N, K, a, sam, sak, b, ldb, false, c, ldc, bias, mode, act);
 }
 
@@ -239,10 +241,11 @@ export function f32_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b
  */
 export function f32_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, bt: usize, ldbt: i32,
                             c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  if (ASC_FEATURE_THREADS) { if (pool_gemm(M, N, K, a, sam, sak, bt, ldbt, true, c, ldc, bias, mode, act)) return; }
   gemm_kblocks(M, N, K, a, sam, sak, bt, ldbt, true, c, ldc, bias, mode, act);
 }
 
-function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
+export function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                       c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   // K in blocks of KB: a block's 8-column strip of B (KB x 8 floats) stays in L1 while every row
   // block of A passes over it. Later blocks accumulate into C, so each element still sums init, then
@@ -259,12 +262,22 @@ function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: u
 const KB = 256;
 // rows from which packing B pays for itself (the copy is K x 8 floats per strip, reused M/4 times)
 const PACK_MIN_ROWS = 6;
-// the packed strip: KB rows of 8 floats, static (below __heap_base, outside the arena)
-const PANEL: usize = memory.data(KB * 8 * 4, 64);
-
-// scratch for a column tail: 6 rows of 8 floats, and the tail's bias padded to 8
-const TAIL_C: usize = memory.data(6 * 8 * 4, 16);
-const TAIL_BIAS: usize = memory.data(8 * 4, 16);
+// The mutable scratch of the products lives in a workspace the bindings place in the model's arena
+// (one per thread in the threaded build: WS is a wasm global, so each instance, i.e. each thread,
+// has its own pointer; nothing mutable is in static data that threads would share):
+//   PANEL      the packed strip, KB rows of 8 floats (64-byte aligned)
+//   TAIL_C     a column tail's 6 rows of 8 floats;  TAIL_BIAS  the tail's bias padded to 8
+//   STRIP_C    f32_gemv_packed's last strip;        STRIP_BIAS its bias padded to 32
+const WS_PANEL: usize = 0;
+const WS_TAIL_C: usize = WS_PANEL + KB * 8 * 4;
+const WS_TAIL_BIAS: usize = WS_TAIL_C + 6 * 8 * 4;
+const WS_STRIP_C: usize = WS_TAIL_BIAS + 8 * 4;
+const WS_STRIP_BIAS: usize = WS_STRIP_C + 32 * 4;
+/** Bytes of one workspace (a multiple of 64). */
+export const WS_BYTES: usize = (WS_STRIP_BIAS + 32 * 4 + 63) & ~63;
+let WS: usize = 0;
+/** This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned. */
+export function set_workspace(p: usize): void { WS = p; }
 
 /** dst[0..r) = src[0..r), r < 8 floats (a call to memory.copy costs more than the copy) */
 // @ts-ignore: decorator
@@ -278,6 +291,7 @@ const TAIL_BIAS: usize = memory.data(8 * 4, 16);
 function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: usize, b: usize, ldbB: usize, bt: bool,
                           c: usize, ldcB: usize, bias: usize, mode: i32, act: i32): void {
   // PANEL[k] = B[k][0..r) then zeros (bt: B[k][j] = b[j][k])
+  const PANEL = WS + WS_PANEL, TAIL_C = WS + WS_TAIL_C, TAIL_BIAS = WS + WS_TAIL_BIAS;
   let p = PANEL, q = b;
   for (let k = 0; k < K; k++) {
     v128.store(p, f32x4.splat(0)); v128.store(p, f32x4.splat(0), 16);
@@ -307,7 +321,7 @@ function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: u
 
 /** PANEL[k][0..8] = B[k][0..8] for k < K (b: &B[0][n], ldb in bytes). */
 function pack_panel8(K: i32, b: usize, ldb: usize): void {
-  let p = PANEL;
+  let p = WS + WS_PANEL;
   for (let k = 0; k < K; k++) {
     v128.store(p, v128.load(b));
     v128.store(p, v128.load(b, 16), 16);
@@ -318,7 +332,7 @@ function pack_panel8(K: i32, b: usize, ldb: usize): void {
 
 /** PANEL[k][j] = bt[j][k] for k < K, j < 8 (bt: &bt[n][0], ldb: its row stride in bytes). */
 function pack_panel8_t(K: i32, bt: usize, ldb: usize): void {
-  let p = PANEL, q = bt;
+  let p = WS + WS_PANEL, q = bt;
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     // two 4 x 4 transposes: rows 0-3 of bt give columns 0-3 of four panel rows, rows 4-7 columns 4-7
@@ -361,7 +375,7 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
     if (pack) {
       if (bt) pack_panel8_t(K, b + <usize>n * ldbB, ldbB);
       else pack_panel8(K, bn, ldbB);
-      bn = PANEL;
+      bn = WS + WS_PANEL;
       ldbN = 32;
       for (; m + 6 <= M; m += 6) {
         f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cn + <usize>m * ldcB, ldcB, biasn, mode, act);

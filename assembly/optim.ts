@@ -4,6 +4,8 @@
 // Scalars that PyTorch keeps in Python floats (bias corrections, step size) are f64 here too.
 // see: PyTorch docs torch.optim.SGD / Adam / AdamW (the "algorithm" boxes) and _single_tensor_adam.
 
+import { pool_adam } from './threads';
+
 export const OPT_SGD: i32 = 0;
 export const OPT_MOMENTUM: i32 = 1;
 export const OPT_ADAM: i32 = 2;
@@ -42,7 +44,9 @@ export function momentum_update(w: usize, g: usize, buf: usize, n: i32, lr: f32,
  * m = m + (1-b1)(g - m) (torch's lerp_); v = b2 v + (1-b2) g^2; w -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
  */
 export function adam_update(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
-                            eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64): void {
+                            eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64, pool: bool = true): void {
+  // (threaded build: split by ranges across the pool, same bits; see threads.ts)
+  if (ASC_FEATURE_THREADS) { if (pool && pool_adam(w, g, m, v, n, lr, beta1, beta2, eps, wd, decoupled, b1t, b2t)) return; }
   const stepSize = <f32>(<f64>lr / (1.0 - b1t));
   const bc2sqrt = <f32>Math.sqrt(1.0 - b2t);
   const vb2 = f32x4.splat(beta2);

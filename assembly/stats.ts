@@ -50,9 +50,10 @@ export function detect(scores: usize, n: i32, threshold: f32, flags: usize): voi
 }
 
 // CRC-32 tables for slice-by-8 (Intel's method, as in zlib's crc32_z): T[k][b] is the CRC of
-// byte b followed by k zero bytes. Built on first use in static memory (8 KiB).
+// byte b followed by k zero bytes. Built on first use in static memory (8 KiB), read-only after.
+// "Built" is read from the table itself (T[0][1] = 0x77073096), not a flag: in the threaded build a
+// worker's instantiation re-applies the static data segments (zeros here), and the next call rebuilds.
 const CRC_TABLES: usize = memory.data(8 * 256 * 4, 16);
-let crcReady = false;
 
 function crc_tables(): void {
   for (let b: u32 = 0; b < 256; b++) {
@@ -66,7 +67,6 @@ function crc_tables(): void {
       store<u32>(CRC_TABLES + (<usize>(t * 256 + b) << 2), (prev >>> 8) ^ load<u32>(CRC_TABLES + (<usize>(prev & 0xff) << 2)));
     }
   }
-  crcReady = true;
 }
 
 // @ts-ignore: decorator
@@ -80,7 +80,7 @@ export function crc32(p: usize, len: i32): u32 { return crc32_update(0, p, len);
  * crc32_update(crc32_update(0, a), b) = crc32(a ++ b), so a file is sealed region by region.
  */
 export function crc32_update(prev: u32, p: usize, len: i32): u32 {
-  if (!crcReady) crc_tables();
+  if (load<u32>(CRC_TABLES, 4) != 0x77073096) crc_tables();
   let crc: u32 = ~prev;
   let i = 0;
   for (; i + 8 <= len; i += 8) {

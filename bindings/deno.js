@@ -4,6 +4,7 @@
 import source wasmModule from '../build/kernels.wasm';
 import { setWasmLoader } from './index.js';
 
-setWasmLoader(() => Promise.resolve(wasmModule));
+// (threads > 1: the pool's module through a literal import, which Deno loads without --allow-read)
+setWasmLoader(() => Promise.resolve(wasmModule), () => import('./threads.js'));
 
 export * from './index.js';

@@ -13,7 +13,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, type NetPlan,
+  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -27,8 +27,14 @@ export type {
 
 /** Where the compiled kernels come from, for runtimes the package can't guess. */
 export interface CreateOptions {
-  /** A compiled kernels.wasm (`WebAssembly.compile(bytes)`, or a Worker's `.wasm` import). */
+  /** A compiled kernels.wasm (`WebAssembly.compile(bytes)`, or a Worker's `.wasm` import); with `threads` > 1, kernels-mt.wasm. */
   wasm?: WebAssembly.Module;
+  /**
+   * Threads for training and inference (default 1: no worker is started). 'auto': the core count, or 1
+   * where threads cannot run. Node, Bun, Deno, and cross-origin isolated browser pages; the bytes of
+   * every result are those of 1 thread. dispose() ends the workers. README "Threads".
+   */
+  threads?: number | 'auto';
 }
 
 /** What `fit()` returns. */
@@ -74,17 +80,22 @@ type Loader = () => Promise<WebAssembly.Module>;
 let loader: Loader | null = null;
 let cachedModule: Promise<WebAssembly.Module> | null = null;
 
+// the thread pool's module (bindings/threads.ts), imported only for threads > 1: by default through a
+// computed specifier (bundlers leave it out); Deno's entry passes a literal import (no --allow-read)
+let threadsModule = async () => import(new URL('./threads.js', import.meta.url).href) as Promise<typeof import('./threads.js')>;
+
 /** Runtime entries call this once with a function that compiles kernels.wasm; it runs lazily, once. */
-export function setWasmLoader(load: Loader): void {
+export function setWasmLoader(load: Loader, threads?: typeof threadsModule): void {
   loader = load;
   cachedModule = null;
+  if (threads) threadsModule = threads;
 }
 
 function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
   if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
-  if (opts) checkKeys('create/load options', opts, ['wasm']);
+  if (opts) checkKeys('create/load options', opts, ['wasm', 'threads']);
   if (opts?.wasm !== undefined) return Promise.resolve(opts.wasm);
   if (!loader) {
     throw new AutoencoderError("no wasm module: import 'autoencoder' through a runtime entry (Node, Deno, Bun, browser, workerd) or pass { wasm: WebAssembly.Module } as the second argument");
@@ -107,6 +118,14 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
 
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts?: CreateOptions): Promise<Kernel> {
+  if (opts?.threads !== undefined && opts.threads !== 1) {
+    // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
+    const t = await threadsModule().catch((e: Error) => {
+      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs dist/bindings/threads.js, which did not load here (${e.message}); use threads: 1 (workerd runs one thread)`);
+    });
+    const k = await t?.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
+    if (k) return k;
+  }
   const module = await moduleFor(opts);
   try {
     return await instantiateKernel(module);
@@ -419,7 +438,9 @@ export class AutoencoderLite {
     const k = this.live();
     const mark = k.mark();
     try {
-      return fn(k);
+      const r = fn(k);
+      k.pool?.check();
+      return r;
     } finally {
       k.release(mark);
     }
@@ -825,6 +846,7 @@ export class AutoencoderLite {
    */
   dispose(): void {
     if (this.k === null) return;
+    this.k.pool?.close();
     this.k = null;
     liveModels--;
     collected?.unregister(this);
@@ -956,6 +978,7 @@ export class Autoencoder extends AutoencoderLite {
         const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
         const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
         k.setCondition(0);
+        k.pool?.check();
         if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
           throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }

@@ -7,6 +7,7 @@
 
 import { instantiate } from '../build/kernels.js';
 import { AutoencoderError, describe } from './errors.js';
+import type { PoolHandle } from './threads.js';
 
 export type Exports = Awaited<ReturnType<typeof instantiate>>;
 
@@ -20,6 +21,7 @@ export const ABI_EXPORTS = [
   'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
+  'ae_workspace',
 ] as const;
 export const ABI_VERSION = 4;
 
@@ -235,6 +237,9 @@ export async function instantiateKernel(module: WebAssembly.Module): Promise<Ker
   return new Kernel(exports);
 }
 
+/** A Kernel on a threaded kernels-mt.wasm over a shared memory (bindings/threads.ts). */
+export const sharedKernel = async (module: WebAssembly.Module, memory: WebAssembly.Memory, extra: number) => new Kernel(await instantiate(module, { env: { memory } }), extra);
+
 export class Kernel {
   readonly x: Exports;
   private readonly memory: WebAssembly.Memory;
@@ -261,12 +266,23 @@ export class Kernel {
   private ioBase = 0;   // start of the per-call stack
   private ioTop = 0;
 
-  constructor(exports: Exports) {
+  /** The main thread's GEMM workspace (assembly/gemm.ts), right after the context block. */
+  readonly ws: number;
+  /** Where the model's blocks start: after the context block, the workspace and `extra` bytes (a thread pool's block). */
+  private readonly base: number;
+  /** A threaded model's pool (bindings/threads.ts), else none. */
+  declare pool?: PoolHandle | null;
+
+  constructor(exports: Exports, extra = 0) {
     this.x = exports;
     this.memory = exports.memory;
     this.ctx = align(exports.ae_heap_base());
-    // the context block is reserved from the start (the rng lives in it); I/O begins after it
-    this.actBase = this.ioBase = this.ioTop = this.ctx + C.BYTES;
+    // the context block and the workspace are reserved from the start (the rng lives in the
+    // context); I/O begins after them
+    this.ws = align(this.ctx + C.BYTES, 64);
+    this.base = this.ws + exports.ae_workspace(this.ws) + extra;
+    this.ensure(this.base);
+    this.actBase = this.ioBase = this.ioTop = this.base;
   }
 
   // ---- views (fresh on every call: memory growth detaches old ones) ----
@@ -308,7 +324,7 @@ export class Kernel {
   /** Lays out the fixed part of the arena for a model; zeroes it. */
   planModel(plan: NetPlan): void {
     const sizes = plan.layers.map(layerSizes);
-    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel } = layoutModel(plan, this.ctx + C.BYTES);
+    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel } = layoutModel(plan, this.base);
     const D = inputWidth(plan);
     this.oom = 'model';
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
@@ -441,7 +457,7 @@ export class Kernel {
 
   /** Bytes of wasm memory a model needs: its fixed blocks, the training blocks when `training`, activations for `rows`. */
   need(plan: NetPlan, training: boolean, rows: number): number {
-    const m = layoutModel(plan, this.ctx + C.BYTES);
+    const m = layoutModel(plan, this.base);
     const train = training ? (3 * m.nPadded + 2 * m.nModel) * 4 : 0;
     return layoutActivations(plan, rows, align(m.end) + train).end;
   }

@@ -1,12 +1,15 @@
 // build.mjs: kernels.wasm from assembly/ (asc), then dist/ from bindings/, tools/ and examples/.
 //   build/kernels.{wasm,js,d.ts}   asc --target release (SIMD, raw bindings, stub runtime, no imports)
+//   build/kernels-mt.wasm          the same kernels with wasm threads (assembly/abi-mt.ts: imported shared
+//                                  memory, atomics; loaded only by models created with threads > 1)
 //   dist/build/                    a copy of those, beside the JS that loads them
 //   dist/bindings/*.js + .d.ts     the library (esbuild transpile, tsc declarations); index.js bundled into one
 //                                  file that the thin runtime entries (node, browser, worker, deno) import
 //   dist/tools/cli.js              the CLI, its third-party libraries bundled in (the package itself has none)
 //   dist/examples/*.js             runnable demos; they import 'autoencoder' (this package, by self-reference)
 // Plain JS so that it runs before anything is compiled. Usage: node tools/build.mjs [--wasm-only]
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,9 +18,17 @@ import { build } from 'esbuild';
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => `${root}node_modules/.bin/${name}`;
 const t0 = Date.now();
-execFileSync(bin('asc'), ['--target', 'release'], { cwd: root, stdio: 'inherit' });
+// the two builds side by side (each is mostly one core's work)
+const asc = (args) => promisify(execFile)(bin('asc'), args, { cwd: root }).then(({ stdout, stderr }) => process.stdout.write(stdout + stderr));
+await Promise.all([
+  asc(['--target', 'release']),
+  asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
+    '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
+]);
 const wasm = readFileSync(`${root}build/kernels.wasm`);
 console.log(`kernels.wasm: ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped (${Date.now() - t0} ms)`);
+const mt = readFileSync(`${root}build/kernels-mt.wasm`);
+console.log(`kernels-mt.wasm: ${mt.length} bytes, ${gzipSync(mt, { level: 9 }).length} gzipped`);
 // the browser entry inlines the kernels as base64 of their gzip -9 bytes, inflated on load by
 // DecompressionStream('gzip') (every runtime the package supports has it): gzip of the bundle then
 // costs about the gzip of the wasm itself (+1%), where hex cost +11% and plain base64 +31%
@@ -27,10 +38,11 @@ if (process.argv.includes('--wasm-only')) process.exit(0);
 
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist/build`, { recursive: true });
-for (const f of ['kernels.wasm', 'kernels.js', 'kernels.d.ts', 'kernels.inline.js', 'kernels.inline.d.ts']) cpSync(`${root}build/${f}`, `${root}dist/build/${f}`);
+for (const f of ['kernels.wasm', 'kernels-mt.wasm', 'kernels.js', 'kernels.d.ts', 'kernels.inline.js', 'kernels.inline.d.ts']) cpSync(`${root}build/${f}`, `${root}dist/build/${f}`);
 
 const ts = (dir) => readdirSync(`${root}${dir}`).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${root}${dir}/${f}`);
 cpSync(`${root}bindings/deno.js`, `${root}dist/bindings/deno.js`);
+cpSync(`${root}bindings/kernels-mt.deno.js`, `${root}dist/bindings/kernels-mt.deno.js`);
 await build({ entryPoints: ts('bindings'), outdir: `${root}dist/bindings`, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
 // the core as one file (bindings/index.ts, its modules and ../build/kernels.js): a fresh process imports
 // 2 modules (entry + core) instead of 8, and every runtime entry (node, browser, worker, deno) and

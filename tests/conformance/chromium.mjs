@@ -8,7 +8,7 @@
 // Also exports serveDir(), which tests/browser-demo.test.ts and the browser-train example use.
 import { BROWSER_BUILD } from '../../tools/bundle-options.mjs';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
@@ -33,10 +33,11 @@ const TYPES = {
 
 /**
  * Serves the files under `dir` on 127.0.0.1 (`/` is index.html), with the content types browsers
- * insist on (application/wasm for compileStreaming). Port 0 lets the kernel pick a free one.
+ * insist on (application/wasm for compileStreaming). Port 0 lets the kernel pick a free one;
+ * `headers` go on every response (ISOLATED: the page is cross-origin isolated, as threads need).
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveDir(dir, port = 0) {
+export async function serveDir(dir, port = 0, headers = {}) {
   const root = normalize(dir + sep);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -52,7 +53,7 @@ export async function serveDir(dir, port = 0) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers });
     res.end(body);
   });
   await new Promise((resolve, reject) => {
@@ -66,6 +67,9 @@ export async function serveDir(dir, port = 0) {
   });
   return { url, close };
 }
+
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, so wasm threads). */
+export const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /**
  * Launches headless Chromium at `executablePath` with a temp profile (playwright-core at `playwrightCore`).
@@ -146,7 +150,13 @@ export async function runChromium(paths) {
     });
     checkBrowserEntry(metafile);
     writeFileSync(join(dir, 'index.html'), PAGE);
-    server = await serveDir(dir);
+    // threads: the pool's module and the threaded kernels where the bundle's import.meta.url finds
+    // them (./threads.js, ../build/kernels-mt.wasm), on a cross-origin isolated page
+    const dist = new URL('../../dist/', import.meta.url).pathname;
+    cpSync(`${dist}bindings/threads.js`, join(dir, 'threads.js'));
+    mkdirSync(join(dir, 'build'));
+    cpSync(`${dist}build/kernels-mt.wasm`, join(dir, 'build/kernels-mt.wasm'));
+    server = await serveDir(dir, 0, ISOLATED);
     browser = await launchChromium(paths);
     const { page } = browser;
     const errors = [];

@@ -152,7 +152,42 @@ export async function runWorkload(lib) {
     back.dispose();
   }
   if (lib.SeriesDetector) await seriesCase(lib, digests);
-  return { digests, losses };
+  const threads = await threadedCases(lib, digests);
+  return { digests, losses, threads };
+}
+
+/** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'vae-dense-bce-beta2-noise'];
+
+/**
+ * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin
+ * isolated page) and throws unless each save() has the single-threaded digest; elsewhere returns the
+ * reason threads cannot run (workerd, a page that is not isolated), which run.mjs prints. The pool's
+ * size threshold is set to 0 through the model's debug hook, so even these small models split every GEMM.
+ */
+async function threadedCases(lib, digests) {
+  const { Autoencoder, randomMatrix } = lib;
+  const done = [];
+  for (const threads of [2, 3]) {
+    for (const c of CASES.filter((k) => THREADED.includes(k.name))) {
+      let ae;
+      try {
+        ae = await Autoencoder.create(c.spec, { threads });
+      } catch (e) {
+        if (/cannot run here|did not load here/.test(e.message)) return `skipped: ${e.message}`;
+        throw e;
+      }
+      ae.k.pool.debug.minWork(0);
+      const x = await randomMatrix(c.data.rows, c.spec.inputDim ?? c.spec.inputShape.reduce((a, b) => a * b, 1), { seed: c.data.seed, distribution: c.data.distribution });
+      await ae.fit(x, c.fit);
+      ae.calibrate(x, { quantile: 0.9, ...(c.spec.variational ? { by: 'elbo', samples: 2, seed: 3 } : {}) });
+      const d = await sha256(ae.save());
+      ae.dispose();
+      if (d !== digests[`${c.name}/save`]) throw new Error(`threads: ${c.name} with ${threads} threads saved other bytes than with 1 (${d.slice(0, 12)} vs ${digests[`${c.name}/save`].slice(0, 12)})`);
+      done.push(`${c.name}@${threads}`);
+    }
+  }
+  return `${done.length} threaded fits = 1-thread save() bytes (${THREADED.length} cases x 2, 3 threads)`;
 }
 
 /**

@@ -10,6 +10,7 @@
 //   w5.mjs         W5: the f32x4 mul+add peak (peak/peak.mjs, a separate WAT micro-kernel module
 //                  assembled with binaryen) and this package's GEMM (raw ae_gemm), paired
 //   peer-size.mjs  W4: the peers' minified bundles + the .wasm they load, gzip -9
+//   threads.mjs    T: W2 with 1 and 2 threads, and the machine's two-process scaling (issue 15)
 //   ../coldstart.mjs --json and ../size.mjs --json for W4's cold start and this package's size.
 // Peers install pinned into .runtimes/peers/ on first use (peers/install.mjs); one that cannot be
 // installed is reported unavailable and its columns say so. Every runtime's output for the shared
@@ -30,7 +31,7 @@ import { ROOT, SHARED, arg, loadWorkloads } from './common.mjs';
 
 const BENCH = `${ROOT}tools/bench/`;
 const QUICK = process.argv.includes('--quick');
-const ALL_W = ['W1', 'W2', 'W3', 'W4', 'W5'];
+const ALL_W = ['W1', 'W2', 'W3', 'W4', 'W5', 'T'];
 const ALL_RT = ['ours', 'tfjs-wasm', 'tfjs-cpu', 'ort'];
 const list = (s, all, what) => {
   if (s === undefined) return all;
@@ -169,6 +170,9 @@ if (ONLY.includes('W4') && RUNTIMES.includes('ours')) {
 }
 if (ONLY.includes('W5')) {
   add('W5', 'peak+gemm', 'ours', `${BENCH}w5.mjs`, q);
+}
+if (ONLY.includes('T')) {
+  add('T', W.W2.model, 'ours', `${BENCH}threads.mjs`, q);
 }
 
 // ---- run ----
@@ -360,6 +364,12 @@ if (ONLY.includes('W4') && RUNTIMES.includes('ours')) {
     ours: sz ? { v: worst, s: `${fmt.kb(sz.browser.gzip)} browser / ${fmt.kb(sz.workerd.gzip)} workerd` } : missing('ours', 'W4/size/ours'),
     'tfjs-wasm': szCell('tfjs-wasm'), 'tfjs-cpu': 'not run', ort: szCell('ort'),
   }, 'lower', { vs: null, op: '<=', value: 25_000, text: '≤ 25 KB gzipped (both bundles)' });
+}
+if (ONLY.includes('T')) {
+  const t = get(`T/${W.W2.model}/ours`);
+  row(`T ${W.W2.model} training, ${t?.threads ?? 2} threads vs 1 (machine: 2 processes ${t ? `${t.two_process_scaling.toFixed(2)}x` : '?'})`, {
+    ours: t ? { v: t.speedup, s: `${t.speedup.toFixed(2)}x (${fmt.rps(t.threaded)} vs ${fmt.rps(t.one)}), bytes ${t.identical ? 'identical' : 'DIFFER'}` } : missing('ours', `T/${W.W2.model}/ours`),
+  }, 'higher', { vs: null, op: '>=', value: 1.8, text: '≥ 1.8x one thread, same bytes' });
 }
 if (ONLY.includes('W5')) {
   const r5 = get('W5/peak+gemm/ours');

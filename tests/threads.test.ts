@@ -1,0 +1,230 @@
+// threads.test.ts: models created with { threads: n } (bindings/threads.ts, assembly/threads.ts).
+// The oracle is the single-threaded module: for 1, 2, 3 and 4 threads, save() after fit and every
+// output (score, encode, reconstruct) must be the same bytes, for a dense model, a conv model and a VAE.
+// The pool's size threshold is set to 0 here (a debug hook), so every GEMM of these small models is
+// split across the threads: the strongest form of the check. Also: dispose() during a threaded fit
+// and a worker that traps or is terminated mid-fit leave no worker running, reject with a clear
+// error, and leave the weights as they were; a process with a threaded model exits on its own.
+// Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, AutoencoderError, randomMatrix, setWasmLoader } from '../dist/bindings/node.js';
+import type { PoolHandle } from '../dist/bindings/threads.js';
+import { ROOT } from './helpers.js';
+
+/** The error is the built package's AutoencoderError and its message matches every pattern. */
+function expectMessage(e: unknown, ...patterns: RegExp[]): void {
+  expect(e, String(e)).toBeInstanceOf(AutoencoderError);
+  for (const p of patterns) expect((e as Error).message).toMatch(p);
+}
+
+type Spec = Parameters<typeof Autoencoder.create>[0];
+const poolOf = (ae: Autoencoder): PoolHandle | null => (ae as unknown as { k: { pool: PoolHandle | null } | null }).k?.pool ?? null;
+const hex = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+
+/** A threaded model whose every GEMM goes through the pool. */
+async function make(spec: Spec, threads: number): Promise<Autoencoder> {
+  const ae = await Autoencoder.create(spec, { threads });
+  if (threads > 1) {
+    const pool = poolOf(ae);
+    expect(pool?.threads).toBe(threads);
+    pool!.debug.minWork(0);
+  } else {
+    expect(poolOf(ae)).toBeNull();
+  }
+  return ae;
+}
+
+const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unknown> }[] = [
+  {
+    name: 'dense (relu, adam, shuffled, validation split)',
+    spec: { inputDim: 37, layers: [29, 11, 5], activation: 'relu', seed: 3 },
+    rows: 150,
+    fit: { epochs: 3, batchSize: 24, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.2 },
+  },
+  {
+    name: 'conv (conv2d, pool, transposed conv, bce)',
+    spec: {
+      inputShape: [10, 10, 1],
+      encoder: [
+        { type: 'conv2d', filters: 6, kernel: 3, padding: 'same', activation: 'relu' },
+        { type: 'maxPool2d', pool: 2 },
+        { type: 'conv2d', filters: 9, kernel: 3, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 5, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+        { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+      ],
+      loss: 'bce',
+      normalize: 'none',
+      seed: 5,
+    } as Spec,
+    rows: 40,
+    fit: { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 5e-3 },
+  },
+  {
+    name: 'VAE (beta 1, sampling noise from the wasm stream)',
+    spec: { inputDim: 23, layers: [19, 4], variational: { beta: 1 }, seed: 9 },
+    rows: 90,
+    fit: { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 3e-3 },
+  },
+];
+
+describe('threads: the same bytes for 1, 2, 3 and 4 threads', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const cols = 'inputShape' in c.spec && c.spec.inputShape ? c.spec.inputShape.reduce((a, b) => a * b, 1) : (c.spec as { inputDim: number }).inputDim;
+      const x = await randomMatrix(c.rows, cols, { seed: 11 });
+      const seen: Record<string, string>[] = [];
+      for (const threads of [1, 2, 3, 4]) {
+        const ae = await make(c.spec, threads);
+        const h = await ae.fit(x, c.fit);
+        const out = {
+          save: hex(ae.save()),
+          history: hex(new Float64Array([...h.loss, ...h.valLoss])),
+          score: hex(ae.score(x)),
+          encode: hex(ae.encode(x)),
+          reconstruct: hex(ae.reconstruct(x)),
+        };
+        // and a threaded load of the 1-thread file scores alike
+        const back = await Autoencoder.load(ae.save(), { threads });
+        expect(hex(back.score(x)), `${threads} threads: load().score()`).toBe(out.score);
+        back.dispose();
+        ae.dispose();
+        seen.push(out);
+      }
+      for (let i = 1; i < seen.length; i++) {
+        for (const k of Object.keys(seen[0]!)) expect(seen[i]![k], `${i + 1} threads vs 1: ${k}`).toBe(seen[0]![k]);
+      }
+    });
+  }
+});
+
+/** Waits (polling, at most 10 s) until the pool's workers have exited; returns the count still alive. */
+async function settle(pool: PoolHandle): Promise<number> {
+  for (let i = 0; i < 200 && pool.debug.live() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return pool.debug.live();
+}
+
+describe('threads: lifetime and failures', () => {
+  const spec: Spec = { inputDim: 40, layers: [32, 6], seed: 2 };
+
+  it('dispose() during a threaded fit rejects it and leaves no worker running', async () => {
+    const x = await randomMatrix(200, 40, { seed: 1 });
+    const ae = await make(spec, 3);
+    const pool = poolOf(ae)!;
+    expect(pool.debug.live()).toBe(2);
+    let epochs = 0;
+    const fit = ae.fit(x, { epochs: 50, batchSize: 20, onEpoch: () => { if (++epochs === 2) ae.dispose(); } });
+    await expect(fit).rejects.toThrow(/disposed during fit/);
+    expect(epochs).toBe(2);
+    expect(await settle(pool)).toBe(0);
+  });
+
+  for (const how of ['trap', 'terminate'] as const) {
+    it(`a worker that ${how === 'trap' ? 'traps in its share' : 'is terminated'} mid-fit rejects the fit, restores the weights, stops every worker; the model goes on with one thread`, async () => {
+      const x = await randomMatrix(160, 40, { seed: 4 });
+      const ae = await make(spec, 3);
+      await ae.fit(x, { epochs: 1, batchSize: 16 });
+      const before = hex(ae.save());
+      const pool = poolOf(ae)!;
+      let epochs = 0;
+      const fit = ae.fit(x, {
+        epochs: 5, batchSize: 16,
+        onEpoch: () => {
+          if (++epochs !== 2) return;
+          if (how === 'trap') pool.debug.trapAt(2);
+          else pool.debug.terminate(1);
+        },
+      });
+      const e = await fit.catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(AutoencoderError);
+      expectMessage(e, how === 'trap' ? /worker 2 (crashed|failed)/ : /worker 1 was terminated/, /fit\(\) puts the weights back as they were/, /now runs on one thread/);
+      expect(epochs).toBe(2);
+      expect(hex(ae.save()), 'the weights as before the failed fit').toBe(before);
+      expect(poolOf(ae)).toBeNull();
+      expect(await settle(pool)).toBe(0);
+      // the weights are those of a model that never had threads, and it goes on training on one thread
+      // (its rng streams moved on during the failed fit, as after any failed fit, so a refit is not compared)
+      const ref = await Autoencoder.create(spec);
+      await ref.fit(x, { epochs: 1, batchSize: 16 });
+      expect(hex(ref.save())).toBe(before);
+      expect(hex(ae.score(x))).toBe(hex(ref.score(x)));
+      const h = await ae.fit(x, { epochs: 2, batchSize: 16 });
+      expect(h.loss.every(Number.isFinite)).toBe(true);
+      expect(poolOf(ae)).toBeNull();
+      ae.dispose();
+      ref.dispose();
+    });
+  }
+
+  it('a process with threaded models exits on its own (workers are unref\'d), with or without dispose()', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ae-threads-'));
+    const script = join(dir, 'run.mjs');
+    writeFileSync(script, `
+      import { Autoencoder, randomMatrix } from ${JSON.stringify(`${ROOT}dist/bindings/node.js`)};
+      const x = await randomMatrix(64, 40, { seed: 1 });
+      const kept = await Autoencoder.create({ inputDim: 40, layers: [32, 6], seed: 2 }, { threads: 2 });
+      await kept.fit(x, { epochs: 2 });
+      const gone = await Autoencoder.create({ inputDim: 40, layers: [32, 6], seed: 2 }, { threads: 2 });
+      await gone.fit(x, { epochs: 1, onEpoch: () => gone.dispose() }).catch((e) => console.log(e.message));
+      console.log('done', kept.score(x).length);
+    `);
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.error, 'the process must exit by itself within 30 s').toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/disposed during fit/);
+    expect(r.stdout).toMatch(/done 64/);
+  });
+});
+
+describe('threads: options', () => {
+  const spec: Spec = { inputDim: 4, layers: [3, 2] };
+  it('refuses a bad threads value, naming the valid ones', async () => {
+    for (const bad of [0, 1.5, -2, 257, 'many', null]) {
+      const e = await Autoencoder.create(spec, { threads: bad as never }).catch((err: unknown) => err);
+      expectMessage(e, /threads must be an integer from 1 to 256 or 'auto'/);
+    }
+  });
+  it('refuses the single-threaded kernels.wasm as the wasm of a threaded model', async () => {
+    const { readFileSync } = await import('node:fs');
+    const single = await WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
+    const e = await Autoencoder.create(spec, { threads: 2, wasm: single }).catch((err: unknown) => err);
+    expectMessage(e, /the wasm option must be the compiled kernels-mt\.wasm/, /single-threaded build/);
+    const mt = await WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt.wasm`));
+    const ae = await Autoencoder.create(spec, { threads: 2, wasm: mt });
+    expect(poolOf(ae)?.threads).toBe(2);
+    ae.dispose();
+  });
+  it("threads: 1 starts no worker; 'auto' takes the core count", async () => {
+    const one = await Autoencoder.create(spec, { threads: 1 });
+    expect(poolOf(one)).toBeNull();
+    one.dispose();
+    const { availableParallelism } = await import('node:os');
+    const auto = await Autoencoder.create(spec, { threads: 'auto' });
+    expect(poolOf(auto)?.threads ?? 1).toBe(availableParallelism());
+    auto.dispose();
+  });
+  it("where the pool cannot be loaded (workerd, a bundle without threads.js): threads > 1 is a clear error, 'auto' is one thread", async () => {
+    const { readFileSync } = await import('node:fs');
+    const single = WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
+    const mt = WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt.wasm`));
+    try {
+      setWasmLoader(() => single, () => Promise.reject(new TypeError('Invalid URL string.')));
+      const e = await Autoencoder.create(spec, { threads: 2 }).catch((err: unknown) => err);
+      expectMessage(e, /threads: 2 needs dist\/bindings\/threads\.js, which did not load here \(Invalid URL string\.\); use threads: 1 \(workerd runs one thread\)/);
+      const auto = await Autoencoder.create(spec, { threads: 'auto' });
+      expect(poolOf(auto)).toBeNull();
+      auto.dispose();
+    } finally {
+      // back to the node entry's loaders (the threads module by its default computed import)
+      setWasmLoader(() => single, () => import('../dist/bindings/threads.js'));
+    }
+    const ae = await Autoencoder.create(spec, { threads: 2, wasm: await mt });
+    expect(poolOf(ae)?.threads).toBe(2);
+    ae.dispose();
+  });
+});
