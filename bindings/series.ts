@@ -15,7 +15,7 @@ export interface SeriesOptions {
   layers?: number[];
   /** Points before the first training; they score 0. Default 128. */
   warmup?: number;
-  /** Points between retrainings. Default 256. */
+  /** Points between retrainings. Default 128 (256 scores NAB about 1.3 points lower, in half the training time). */
   retrainEvery?: number;
   /** Recent values kept (training windows are cut from them; >= window). Default 2048. */
   history?: number;
@@ -61,7 +61,7 @@ const ERRORS: SeriesError[] = ['window', 'last', 'logWindow'];
 type Resolved = Required<SeriesOptions>;
 
 const DEFAULTS: Resolved = {
-  window: 32, layers: [32, 8], warmup: 128, retrainEvery: 256, history: 2048, trainWindows: 1024, firstEpochs: 30,
+  window: 32, layers: [32, 8], warmup: 128, retrainEvery: 128, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
   error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, seed: 1,
 };
