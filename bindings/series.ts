@@ -5,7 +5,7 @@
 
 import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { Autoencoder, type CreateOptions } from './index.js';
-import { OPT_IDS, S, kernelOf, type Kernel } from './wasm.js';
+import { OPT_IDS, S, kernelOf, trainingBlocks, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
 export interface SeriesOptions {
@@ -237,7 +237,7 @@ export class SeriesDetector {
 
   /** Blocks of the streaming state as [ptr, bytes]: what the model carries between trainings (weights, optimizer, rng streams), then the series state. */
   private blocks(): [number, number][] {
-    return [...this.k.trainingBlocks(), [this.st, this.stateBytes]];
+    return [...trainingBlocks(this.k), [this.st, this.stateBytes]];
   }
 
   /**

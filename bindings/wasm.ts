@@ -233,6 +233,20 @@ export function exposeKernel(owner: object, get: () => Kernel | null): void { ke
 /** Internal: the kernel of a model that called {@link exposeKernel}, or null once it is disposed. */
 export function kernelOf(owner: object): Kernel | null { return kernels.get(owner)?.() ?? null; }
 
+/**
+ * The blocks a model carries from one training to the next, as [ptr, bytes]: weights (and bn
+ * state), Adam's two moments, the optimizer step, the beta powers and every rng stream (key and
+ * counter). Needs planTraining(). Trainings saved and restored through them continue bit for bit.
+ * (A function, not a Kernel method, so bundles that only score leave it out.)
+ */
+export function trainingBlocks(k: Kernel): [number, number][] {
+  const c = k.ctx;
+  return [
+    [k.params, k.nModel * 4], [k.getI32(c + C.M), k.nPadded * 4], [k.getI32(c + C.V), k.nPadded * 4],
+    [c + C.STEP, 4], [c + C.B1T, C.B2T + 8 - C.B1T], [c + C.RNG, RNG.streams * 16],
+  ];
+}
+
 /** Loads the module's exports into a fresh instance. */
 export async function instantiateKernel(module: WebAssembly.Module): Promise<Kernel> {
   if (!(module instanceof WebAssembly.Module)) {
@@ -494,19 +508,6 @@ export class Kernel {
   copyParams(dst: number, src: number): void {
     if (dst === this.params) this.paramsChanged();
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);
-  }
-
-  /**
-   * The blocks a model carries from one training to the next, as [ptr, bytes]: weights (and bn
-   * state), Adam's two moments, the optimizer step, the beta powers and every rng stream (key and
-   * counter). Needs planTraining(). A stream of trainings saved and restored through them continues bit for bit.
-   */
-  trainingBlocks(): [number, number][] {
-    const c = this.ctx;
-    return [
-      [this.params, this.nModel * 4], [this.getI32(c + C.M), this.nPadded * 4], [this.getI32(c + C.V), this.nPadded * 4],
-      [c + C.STEP, 4], [c + C.B1T, C.B2T + 8 - C.B1T], [c + C.RNG, RNG.streams * 16],
-    ];
   }
 
   /** Each loss term's mean over the rows of the last train_epoch / eval_loss call, in term order. */
