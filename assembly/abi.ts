@@ -172,7 +172,7 @@ export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32
   loss_backward(loss, d, p, t, n, fused != 0);
 }
 
-// streaming time series (series.ts; the state block layout is mirrored in bindings/series.ts)
+// streaming time series (series.ts; its state block layout S_* is bindings/wasm.ts S, held equal by tests/layout.test.ts)
 
 /** Scores n points vals f64[n] into out f32[n] with the series state at st, training the model in ctx as it goes. */
 export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void { series_push(ctx, st, vals, times, n, out, scratch); }

@@ -11,7 +11,8 @@ import { C_NLAYERS, ci } from './arena';
 import { f32_exp_scalar, f32_log_scalar } from './math';
 import { infer, train_epoch } from './train';
 
-// state block: byte offsets (f64 fields, then i32/f32), then the rings; the scratch after it is not state
+// state block: byte offsets (f64 fields, then i32/f32), then the rings; the scratch after it is not state.
+// bindings/wasm.ts S writes the same offsets; tests/layout.test.ts holds the two equal.
 export const S_MEAN = 0;       // f64 normaliser shift, frozen at the last training
 export const S_STD = 8;        // f64 normaliser scale
 export const S_MIN = 16;       // f64 smallest value seen

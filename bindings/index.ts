@@ -13,7 +13,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
+  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -241,6 +241,7 @@ export class AutoencoderLite {
     this.s = s;
     this.latent = latentShape(s);
     k.planModel(plan);
+    exposeKernel(this, () => this.k);
     liveModels++;
     collected?.register(this, null, this);
   }

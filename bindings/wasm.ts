@@ -47,6 +47,16 @@ export const NOISE = { gaussian: 0, mask: 1, saltPepper: 2 } as const;
 export const SRC = { input: -1, cond: -2, none: -3 } as const;
 export const OP = { dense: 1, conv: 2, convt: 3, maxpool: 4, upsample: 5, dropout: 6, copy: 7, batchnorm: 8, concat: 9, sample: 10 } as const;
 
+/**
+ * The series state block (assembly/series.ts S_*): byte offsets of its f64/i32/f32 fields, then
+ * BYTES, where its rings start (tests/layout.test.ts checks every number against series.ts).
+ */
+export const S = {
+  MEAN: 0, STD: 8, MIN: 16, MAX: 24, ESUM: 32, ESQ: 40, SSUM: 48, COUNT: 56, W: 60, H: 64, NTRAIN: 68, EP0: 72, EP: 76, CAD: 80,
+  WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
+  LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, BYTES: 176,
+} as const;
+
 export const ACT_IDS = { linear: 0, relu: 1, leakyRelu: 2, elu: 3, tanh: 4, sigmoid: 5 } as const;
 export const LOSS_IDS = { mse: 0, mae: 1, bce: 2 } as const;
 export const OPT_IDS = { sgd: 0, momentum: 1, adam: 2, adamw: 3 } as const;
@@ -216,6 +226,27 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
   put(C.COL, colcap * 4);
   return { y, aux, dy, fields, colcap, end: p };
+}
+
+/** Each model's kernel, for the package's own modules (series.ts) only: index.ts does not re-export it. */
+const kernels = new WeakMap<object, () => Kernel | null>();
+/** Internal: lets {@link kernelOf} reach `owner`'s kernel (null once it is disposed) without its private fields. */
+export function exposeKernel(owner: object, get: () => Kernel | null): void { kernels.set(owner, get); }
+/** Internal: the kernel of a model that called {@link exposeKernel}, or null once it is disposed. */
+export function kernelOf(owner: object): Kernel | null { return kernels.get(owner)?.() ?? null; }
+
+/**
+ * The blocks a model carries from one training to the next, as [ptr, bytes]: weights (and bn
+ * state), Adam's two moments, the optimizer step, the beta powers and every rng stream (key and
+ * counter). Needs planTraining(). Trainings saved and restored through them continue bit for bit.
+ * (A function, not a Kernel method, so bundles that only score leave it out.)
+ */
+export function trainingBlocks(k: Kernel): [number, number][] {
+  const c = k.ctx;
+  return [
+    [k.params, k.nModel * 4], [k.getI32(c + C.M), k.nPadded * 4], [k.getI32(c + C.V), k.nPadded * 4],
+    [c + C.STEP, 4], [c + C.B1T, C.B2T + 8 - C.B1T], [c + C.RNG, RNG.streams * 16],
+  ];
 }
 
 /** Loads the module's exports into a fresh instance. */

@@ -20,6 +20,29 @@ delete env.NODE_OPTIONS;
 interface Run { ok: boolean; error?: string; result: Record<string, any> }
 
 describe.skipIf(!built || !shared)('tools/bench/run.mjs --quick', () => {
+  it('runs S1 (SeriesDetector push/pushMany) and splits the points that trained from the rest', () => {
+    const out = mkdtempSync(join(tmpdir(), 'autoencoder-bench-test-'));
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'tools/bench/run.mjs'), '--quick', '--only', 'S1', '--runtimes', 'ours', '--out', out],
+        { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/S1 SeriesDetector push\(\) between retrains \(median\)/);
+      const j = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
+      const s1 = (j.runs as Record<string, Run>)['S1/series/ours']!;
+      expect(s1.ok, s1.error).toBe(true);
+      // --quick: 1200 five-minute points of each of 2 series. By hand from the options: the context
+      // spans a day, 288 points, in 64 bins of round(4.5) = 5 points, so scoring starts at point 320;
+      // trainings at points 127 (warm-up), 255 (128 later), 319 (context full), then every 128:
+      // 447, 575, 703, 831, 959, 1087 (6 among the scored points)
+      expect(s1.result.series.map((x: { points: number }) => x.points)).toEqual([1200, 1200]);
+      expect(s1.result.trainings.calls).toBe(2 * 6);
+      expect(s1.result.push.calls).toBe(2 * (1200 - 320) - 12);
+      expect(s1.result.pushMany.points_per_s).toBeGreaterThan(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('runs W1 and W5 for ours and writes correct raw results', () => {
     const out = mkdtempSync(join(tmpdir(), 'autoencoder-bench-test-'));
     try {

@@ -5,14 +5,15 @@
 // means one line in each file; this test names any line that is missing or different.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { C, L, NOISE, OP, RNG, SRC, T, TERM } from '../bindings/wasm.js';
+import { C, L, NOISE, OP, RNG, S, SRC, T, TERM } from '../bindings/wasm.js';
 import { ROOT } from './helpers.js';
 
 const arena = readFileSync(`${ROOT}assembly/arena.ts`, 'utf8');
-/** Every `export const PREFIX_NAME = number;` of arena.ts with that prefix, by NAME. */
-function constants(prefix: string): Record<string, number> {
+const series = readFileSync(`${ROOT}assembly/series.ts`, 'utf8');
+/** Every `export const PREFIX_NAME = number;` of arena.ts (or another assembly file) with that prefix, by NAME. */
+function constants(prefix: string, src = arena): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const m of arena.matchAll(new RegExp(`^export const ${prefix}_([A-Z0-9_]+) = (-?\\d+);`, 'gm'))) out[m[1]!] = Number(m[2]);
+  for (const m of src.matchAll(new RegExp(`^export const ${prefix}_([A-Z0-9_]+) = (-?\\d+);`, 'gm'))) out[m[1]!] = Number(m[2]);
   return out;
 }
 const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -37,6 +38,21 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     expect(Object.fromEntries(Object.entries(constants('RNG')).map(([k, v]) => [camel(k), v]))).toEqual({ ...RNG });
     expect(Object.fromEntries(Object.entries(constants('NOISE')).map(([k, v]) => [camel(k), v]))).toEqual({ ...NOISE });
     expect(Object.fromEntries(Object.entries(constants('SRC')).map(([k, v]) => [camel(k), v]))).toEqual({ ...SRC });
+  });
+  it('series state block (assembly/series.ts S_*), whose fields fit and do not overlap', () => {
+    const s = constants('S', series);
+    expect(Object.keys(s).length).toBeGreaterThan(30);
+    expect(s).toEqual({ ...S });
+    // f64 fields are 8-aligned and 8 wide, the others 4; sorted by offset, each ends where the next may start
+    const f64 = new Set([...series.matchAll(/^export const S_([A-Z0-9_]+) = \d+;\s*\/\/ f64/gm)].map((m) => m[1]!));
+    const fields = Object.entries(S).filter(([k]) => k !== 'BYTES').sort((a, b) => a[1] - b[1]);
+    fields.forEach(([name, at], i) => {
+      const end = at + (f64.has(name) ? 8 : 4);
+      if (f64.has(name)) expect(at % 8, name).toBe(0);
+      expect(end, name).toBeLessThanOrEqual(i + 1 < fields.length ? fields[i + 1]![1] : S.BYTES);
+    });
+    expect(f64.size).toBeGreaterThan(5);
+    expect(S.BYTES % 16).toBe(0);
   });
   it('fields fit their blocks and do not overlap', () => {
     const ctx = Object.entries(C).filter(([k]) => k !== 'BYTES').sort((a, b) => a[1] - b[1]);

@@ -57,6 +57,16 @@ describe('SeriesDetector', () => {
     }
   });
 
+  it('after dispose() every call says so (no call reaches a released model)', async () => {
+    const d = await SeriesDetector.create(OPTS);
+    d.pushMany(v.subarray(0, 60), t.subarray(0, 60));
+    d.dispose();
+    for (const call of [() => d.push(1, t[60]!), () => d.pushMany([1], [t[60]!]), () => d.save(), () => d.count, () => d.contextPoints]) {
+      expect(call).toThrow(AutoencoderError);
+      expect(call).toThrow(/this SeriesDetector was disposed: create\(\) or load\(\) a new one/);
+    }
+  });
+
   it('is causal: appending points never changes the scores before them', async () => {
     const a = await SeriesDetector.create(OPTS), b = await SeriesDetector.create(OPTS);
     const short = a.pushMany(v.subarray(0, 260), t.subarray(0, 260));

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Autoencoder } from 'autoencoder';
+import { Autoencoder, SeriesDetector } from 'autoencoder';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const W = 24;
 
 interface Server { url: string; stop: () => Promise<void>; log: () => string }
-interface Body { scores?: number[]; flags?: number[] | null; threshold?: number | null; embeddings?: number[][]; error?: string; rows?: number[]; inputDim?: number; latentDim?: number }
+interface Body { id?: string; count?: number; stateBytes?: number; scores?: number[]; flags?: number[] | null; threshold?: number | null; embeddings?: number[][]; error?: string; rows?: number[]; inputDim?: number; latentDim?: number }
 
 let dir = '';
 let server: Server | null = null;
@@ -214,7 +214,7 @@ describe('worker-score in workerd', () => {
     ['no content-type', '/encode', null, new TextEncoder().encode('1,2,3'), 415, /unsupported content-type \(none\)/],
     ['a body over 4 MiB', '/score', 'text/csv', `${row().join(',')}\n`.repeat(100_000), 413, /at most 4194304 bytes/],
     ['too many rows', '/score', 'text/csv', '1\n'.repeat(20_001), 413, /20001 rows is too many for one request: send at most 20000/],
-    ['an unknown path', '/scores', json, '{}', 404, /no route \/scores: use GET \/, POST \/score, POST \/encode, POST \/compress or POST \/decompress/],
+    ['an unknown path', '/scores', json, '{}', 404, /no route \/scores: use GET \/, POST \/score, POST \/encode, POST \/compress, POST \/decompress or POST \/series\?id=<id>/],
     ['POST /', '/', json, '{}', 405, /POST \/ is not allowed: use GET \//],
   ];
   it.each(cases.map(([name, path, type, body, status, message]) => ({ name, path, type, body, status, message })))('$name -> $status', async ({ path, type, body, status, message }) => {
@@ -357,4 +357,120 @@ describe('worker-score in workerd', () => {
     expect(code).toBe(1);
     expect(busyErr).toMatch(/workerd exited with code 1 before it answered on 127\.0\.0\.1:\d+/);
   }, 30_000);
+});
+
+describe('worker-score POST /series (a SeriesDetector per id, save() bytes kept between requests)', () => {
+  const lines = () => readFileSync(join(ROOT, 'examples/data/art_daily_jumpsup.csv'), 'utf8').trim().split('\n').slice(1);
+  /** art_daily_jumpsup: NAB timestamps read as UTC (as the CLI does), and the values. */
+  const nab = () => {
+    const l = lines();
+    return { t: l.map((x) => Date.parse(`${x.split(',')[0]!.replace(' ', 'T')}Z`)), v: l.map((x) => Number(x.split(',')[1])) };
+  };
+  /** The oracle: one uninterrupted pushMany() in this process. */
+  const oracle = async (v: number[], t?: number[]) => {
+    const d = await SeriesDetector.create();
+    const out = d.pushMany(v, t);
+    d.dispose();
+    return out;
+  };
+  const cuts = (n: number, sizes: number[]) => {
+    const out: [number, number][] = [];
+    for (let at = 0, k = 0; at < n; k++) { const b = Math.min(n, at + sizes[k % sizes.length]!); out.push([at, b]); at = b; }
+    return out;
+  };
+
+  it('chunks sent to two ids (one timed, one not), interleaved, score bit for bit as one pushMany() per series', async () => {
+    const { t, v } = nab();
+    const u = v.map((x, i) => x * 0.5 + (i % 7));   // a second series, untimed
+    const a: number[] = [], b: number[] = [];
+    const ca = cuts(v.length, [1, 700, 129, 1500, 31]), cb = cuts(u.length, [2000, 3, 900]);
+    for (let k = 0; k < Math.max(ca.length, cb.length); k++) {
+      if (k < ca.length) {
+        const [lo, hi] = ca[k]!;
+        const r = await post('/series?id=cpu.a-1', 'application/json', JSON.stringify({ values: v.slice(lo, hi), times: t.slice(lo, hi) }));
+        expect(r.status, r.body.error).toBe(200);
+        expect(r.body).toMatchObject({ id: 'cpu.a-1', count: hi });
+        expect(r.body.stateBytes).toBeGreaterThan(40_000);
+        a.push(...r.body.scores!);
+      }
+      if (k < cb.length) {
+        const [lo, hi] = cb[k]!;
+        const r = await post('/series?id=b', 'application/json', JSON.stringify({ values: u.slice(lo, hi) }));
+        expect(r.status, r.body.error).toBe(200);
+        expect(r.body.count).toBe(hi);
+        b.push(...r.body.scores!);
+      }
+    }
+    const wantA = await oracle(v, t), wantB = await oracle(u);
+    expect(bits(a).equals(Buffer.from(wantA.buffer))).toBe(true);
+    expect(bits(b).equals(Buffer.from(wantB.buffer))).toBe(true);
+    // the jump at row 2988 of art_daily_jumpsup is found: its highest score is inside NAB's window (rows 2787-3189)
+    const top = a.indexOf(Math.max(...a.slice(600)), 600);
+    expect(top).toBeGreaterThanOrEqual(2787);
+    expect(top).toBeLessThanOrEqual(3189);
+  }, 60_000);
+
+  it('CSV "timestamp,value" lines (NAB dates read as UTC, header optional) give the JSON route\'s bits', async () => {
+    const l = lines();
+    const { t, v } = nab();
+    const first = await post('/series?id=csv', 'text/csv', `timestamp,value\n${l.slice(0, 1000).join('\n')}\n`);
+    expect(first.status, first.body.error).toBe(200);
+    const rest = await post('/series?id=csv', 'text/csv; charset=utf-8', `${l.slice(1000, 1600).join('\r\n')}\r\n`);
+    expect(rest.status, rest.body.error).toBe(200);
+    expect(bits([...first.body.scores!, ...rest.body.scores!]).equals(Buffer.from((await oracle(v.slice(0, 1600), t.slice(0, 1600))).buffer))).toBe(true);
+  }, 30_000);
+
+  it('a refused request keeps nothing: the series continues as if it had not been sent', async () => {
+    const { t, v } = nab();
+    const ok1 = await post('/series?id=r', 'application/json', JSON.stringify({ values: v.slice(0, 300), times: t.slice(0, 300) }));
+    expect(ok1.status, ok1.body.error).toBe(200);
+    const nan = await post('/series?id=r', 'text/csv', `${l2(t, v, 300, 310)}\n${t[310]},nan\n`);
+    expect(nan.status).toBe(400);
+    expect(nan.body.error).toMatch(/^series r: point 310 \(values\[10\]\) is NaN: every value must be a finite number.*\(CSV line 11\); nothing of this request was kept$/);
+    const back = await post('/series?id=r', 'application/json', JSON.stringify({ values: v.slice(300, 302), times: [t[300]!, t[0]!] }));
+    expect(back.status).toBe(400);
+    expect(back.body.error).toMatch(/^series r: point 301 \(times\[1\] = \d+, 2014-04-01T00:00:00\.000Z\) is earlier than the point before it/);
+    const untimed = await post('/series?id=r', 'application/json', JSON.stringify({ values: [1, 2] }));
+    expect(untimed.status).toBe(400);
+    expect(untimed.body.error).toMatch(/this detector was given timestamps so far: give a time with every point \(point 300 has none\)/);
+    const ok2 = await post('/series?id=r', 'application/json', JSON.stringify({ values: v.slice(300, 700), times: t.slice(300, 700) }));
+    expect(ok2.status, ok2.body.error).toBe(200);
+    expect(ok2.body.count).toBe(700);
+    expect(bits([...ok1.body.scores!, ...ok2.body.scores!]).equals(Buffer.from((await oracle(v.slice(0, 700), t.slice(0, 700))).buffer))).toBe(true);
+  }, 30_000);
+  const l2 = (t: number[], v: number[], lo: number, hi: number) => Array.from({ length: hi - lo }, (_, i) => `${t[lo + i]},${v[lo + i]}`).join('\n');
+
+  it('concurrent requests for one id run one after another (every update kept)', async () => {
+    const v = nab().v.slice(0, 800);
+    const all = await Promise.all(Array.from({ length: 4 }, (_, k) => post('/series?id=conc', 'application/json', JSON.stringify({ values: v.slice(200 * k, 200 * k + 200) }))));
+    expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(all.map((r) => r.body.count).sort((x, y) => x! - y!)).toEqual([200, 400, 600, 800]);
+  }, 30_000);
+
+  const bad: [name: string, path: string, type: string | null, body: string, status: number, message: RegExp][] = [
+    ['no id', '/series', 'application/json', '{"values": [1]}', 400, /^no series id: POST \/series\?id=<id>/],
+    ['a bad id', '/series?id=a%20b', 'application/json', '{"values": [1]}', 400, /the series id "a b" is not 1 to 128 letters/],
+    ['no "values"', '/series?id=x', 'application/json', '{"times": [1]}', 400, /the JSON body has no "values"/],
+    ['an unknown key', '/series?id=x', 'application/json', '{"values": [1], "value": 2}', 400, /unknown key "value"/],
+    ['a string value', '/series?id=x', 'application/json', '{"values": [1, "2"]}', 400, /values\[1\] is the string "2", not a number/],
+    ['times of another length', '/series?id=x', 'application/json', '{"values": [1, 2], "times": [1]}', 400, /^series x: times has 1 entries but values has 2/],
+    ['a CSV time that is not one', '/series?id=x', 'text/csv', 'yesterday,1\n', 400, /CSV line 1: "yesterday" is not a time/],
+    ['CSV lines of 1 and 2 cells', '/series?id=x', 'text/csv', '1\n2,3\n', 400, /CSV line 2 has 2 cells, the lines before it 1/],
+    ['text/plain', '/series?id=x', 'text/plain', '1', 415, /unsupported content-type "text\/plain": send application\/json \{ "values": number\[\], "times"\?: number\[\] \} or text\/csv/],
+    ['too many points', '/series?id=x', 'text/csv', '1\n'.repeat(20_001), 413, /20001 points is too many for one request: send at most 20000/],
+  ];
+  it.each(bad.map(([name, path, type, body, status, message]) => ({ name, path, type, body, status, message })))('$name -> $status', async ({ path, type, body, status, message }) => {
+    const r = await post(path, type, body);
+    expect(r.status, r.body.error).toBe(status);
+    expect(r.body.error).toMatch(message);
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('GET /series -> 405, and GET / lists the route', async () => {
+    const res = await fetch(`${server!.url}/series?id=x`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, OPTIONS');
+    const d = (await (await fetch(`${server!.url}/`)).json()) as { routes: Record<string, string> };
+    expect(d.routes['POST /series?id=<id>']).toMatch(/anomaly score/);
+  });
 });

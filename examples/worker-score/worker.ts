@@ -8,6 +8,8 @@
 //   POST /encode   rows -> { embeddings }                 (rows x latentDim latent codes)
 //   POST /compress?bits=4  rows -> application/octet-stream: a container (ae.compress)
 //   POST /decompress       a container (application/octet-stream) -> { rows }
+//   POST /series?id=cpu-1  points -> { id, count, scores, stateBytes }: a SeriesDetector per id,
+//                          its save() bytes kept between requests (series.ts: the format, the store)
 //
 // Rows arrive as application/json { "rows": number[][] } or text/csv (one row per line, comma
 // separated, optional header line). A bad request gets 400 (bad body), 404 (no such path),
@@ -18,6 +20,7 @@
 // answer carries Access-Control-Allow-Origin: env.CORS_ORIGIN (default "*").
 import { Autoencoder, AutoencoderError } from 'autoencoder';
 import modelBytes from './model.ae';
+import { MemoryStore, SeriesRequestError, parsePoints, scoreSeries, seriesId } from './series.js';
 
 /** Largest body accepted, in bytes. */
 const MAX_BODY = 4 << 20;
@@ -26,9 +29,9 @@ const DRAIN = 4 * MAX_BODY;
 /** Most rows scored in one request. */
 const MAX_ROWS = 20_000;
 
-const ROUTES: Record<string, string> = { '/': 'GET', '/score': 'POST', '/encode': 'POST', '/compress': 'POST', '/decompress': 'POST' };
+const ROUTES: Record<string, string> = { '/': 'GET', '/score': 'POST', '/encode': 'POST', '/compress': 'POST', '/decompress': 'POST', '/series': 'POST' };
 /** The methods each path answers: the `Allow` header, and Access-Control-Allow-Methods on a preflight. */
-const ALLOW: Record<string, string> = { '/': 'GET, HEAD, OPTIONS', '/score': 'POST, OPTIONS', '/encode': 'POST, OPTIONS', '/compress': 'POST, OPTIONS', '/decompress': 'POST, OPTIONS' };
+const ALLOW: Record<string, string> = { '/': 'GET, HEAD, OPTIONS', '/score': 'POST, OPTIONS', '/encode': 'POST, OPTIONS', '/compress': 'POST, OPTIONS', '/decompress': 'POST, OPTIONS', '/series': 'POST, OPTIONS' };
 /** How long a browser may cache a preflight answer, in seconds (Chromium caps it at 7200, Firefox at 86400). */
 const PREFLIGHT_MAX_AGE = '86400';
 
@@ -46,6 +49,8 @@ class HttpError extends Error {
 }
 
 let model: Promise<Autoencoder> | null = null;
+/** The series detectors' state: in this isolate's memory (see series.ts for a KV or Durable Object store). */
+const store = new MemoryStore();
 
 /** The bundled model, loaded on the first call and cached for the isolate's lifetime. */
 function getModel(): Promise<Autoencoder> {
@@ -241,6 +246,7 @@ function describe(ae: Autoencoder) {
       'POST /encode': `the same rows -> { embeddings }: ${ae.latentDim} numbers per row`,
       'POST /compress?bits=4': 'the same rows -> application/octet-stream: a container of their quantised, entropy-coded latent codes',
       'POST /decompress': 'a container (application/octet-stream) -> { rows }: the rebuilt rows',
+      'POST /series?id=<id>': 'points (application/json { "values": number[], "times"?: number[] } or text/csv "value" / "time,value" lines) -> { id, count, scores, stateBytes }: each point\'s anomaly score in [0, 1] from the series\' own streaming detector',
     },
   };
 }
@@ -259,7 +265,7 @@ export default {
 async function handle(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
   const method = ROUTES[pathname];
-  if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score, POST /encode, POST /compress or POST /decompress` });
+  if (method === undefined) return json(404, { error: `no route ${pathname}: use GET /, POST /score, POST /encode, POST /compress, POST /decompress or POST /series?id=<id>` });
   if (request.method === 'OPTIONS') {
     // a CORS preflight (or a plain OPTIONS): which methods and request headers this path takes
     return new Response(null, {
@@ -277,6 +283,18 @@ async function handle(request: Request): Promise<Response> {
   const asked = request.method === 'HEAD' ? 'GET' : request.method;
   if (asked !== method) {
     return json(405, { error: `${asked} ${pathname} is not allowed: use ${method} ${pathname}` }, { allow: ALLOW[pathname]! });
+  }
+  if (pathname === '/series') {
+    // no model file here: each series id has its own detector, learned from its points
+    try {
+      const id = seriesId(new URL(request.url));
+      const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const points = parsePoints(type, type === 'application/json' || type === 'text/csv' ? await readBody(request) : '');
+      return json(200, await scoreSeries(store, id, points));
+    } catch (e) {
+      if (e instanceof SeriesRequestError || e instanceof HttpError) return json(e.status, { error: e.message });
+      return json(500, { error: `internal error: ${(e as Error)?.message ?? String(e)}` });
+    }
   }
   let ae: Autoencoder;
   try {

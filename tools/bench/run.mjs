@@ -11,6 +11,8 @@
 //                  assembled with binaryen) and this package's GEMM (raw ae_gemm), paired
 //   peer-size.mjs  W4: the peers' minified bundles + the .wasm they load, gzip -9
 //   threads.mjs    T: W2 with 1 and 2 threads, and the machine's two-process scaling (issue 15)
+//   series.mjs     S1: SeriesDetector push() per point between retrains, and pushMany() throughput
+//                  (this package only; two NAB series from examples/data)
 //   ../coldstart.mjs --json and ../size.mjs --json for W4's cold start and this package's size.
 // Peers install pinned into .runtimes/peers/ on first use (peers/install.mjs); one that cannot be
 // installed is reported unavailable and its columns say so. Every runtime's output for the shared
@@ -18,7 +20,7 @@
 // Prints one table (medians; ratios oriented so > 1 means this package is better; the issue's
 // targets with PASS/FAIL), a memory table, the versions, and writes the raw JSON to
 // bench/out/<timestamp>.json (git-ignored).
-// Usage: node tools/bench/run.mjs [--only W1,W3] [--quick] [--runtimes ours,tfjs-wasm,tfjs-cpu,ort] [--rounds 2] [--out DIR]
+// Usage: node tools/bench/run.mjs [--only W1,W3,S1] [--quick] [--runtimes ours,tfjs-wasm,tfjs-cpu,ort] [--rounds 2] [--out DIR]
 //   --quick     every count and budget cut to a smoke run (numbers are not meaningful); W1 in 1 round
 //   --rounds N  W1's interleaved rounds (default 2; each runtime's figure is its better round median)
 //   needs `npm run build` first (npm run bench does it). Exit 1 when a check of our outputs fails or
@@ -31,7 +33,7 @@ import { ROOT, SHARED, arg, loadWorkloads } from './common.mjs';
 
 const BENCH = `${ROOT}tools/bench/`;
 const QUICK = process.argv.includes('--quick');
-const ALL_W = ['W1', 'W2', 'W3', 'W4', 'W5', 'T'];
+const ALL_W = ['W1', 'W2', 'W3', 'W4', 'W5', 'T', 'S1'];
 const ALL_RT = ['ours', 'tfjs-wasm', 'tfjs-cpu', 'ort'];
 const list = (s, all, what) => {
   if (s === undefined) return all;
@@ -173,6 +175,9 @@ if (ONLY.includes('W5')) {
 }
 if (ONLY.includes('T')) {
   add('T', W.W2.model, 'ours', `${BENCH}threads.mjs`, q);
+}
+if (ONLY.includes('S1')) {
+  add('S1', 'series', 'ours', `${BENCH}series.mjs`, q);
 }
 
 // ---- run ----
@@ -383,6 +388,16 @@ if (ONLY.includes('W5')) {
     ours: r5 ? { v: r5.gemm.gflops, s: `${fmt.gf(r5.gemm.gflops)} = ${(pct * 100).toFixed(0)}% of peak (paired)${mark(r5)}` } : missing('ours', 'W5/peak+gemm/ours'),
     'tfjs-wasm': 'not run', 'tfjs-cpu': 'not run', ort: 'not run',
   }, 'higher', { vs: null, op: '>=', value: 0.85, text: '≥ 85% of peak', measure: pct ?? NaN });
+}
+if (ONLY.includes('S1')) {
+  const r = get('S1/series/ours');
+  const na = { 'tfjs-wasm': 'not run', 'tfjs-cpu': 'not run', ort: 'not run' };
+  row('S1 SeriesDetector push() between retrains (median)', {
+    ours: r ? { v: r.push.median_us, s: `${fmt.us(r.push.median_us)} (90th pct ${fmt.us(r.push.p90_us)}; a retraining ${fmt.ms(r.trainings.median_ms)})` } : missing('ours', 'S1/series/ours'), ...na,
+  }, 'lower', { vs: null, op: '<=', value: 50, text: '≤ 50 µs per point' });
+  row('S1 SeriesDetector pushMany() incl. training', {
+    ours: r ? { v: r.pushMany.points_per_s, s: `${num(r.pushMany.points_per_s)} points/s (${fmt.us(r.pushMany.us_per_point)}/point)` } : missing('ours', 'S1/series/ours'), ...na,
+  }, 'higher');
 }
 
 // ---- memory ----

@@ -1,0 +1,55 @@
+// screen.ts: screening of SeriesDetector settings on NAB, cheaper than one `npm run nab` per idea:
+// each options set runs once over the (sub)corpus and its per-file scores are cached in --cache
+// (keyed by the options and the series); then every set alone and the pointwise max and mean of
+// the sets' scores (an ensemble, combined here in evaluation code only to decide whether building
+// it into the detector is worth it) are scored in the three profiles.
+// Usage: npx tsx tools/nab/screen.ts [--only substring] [--cache dir] '{"window": 16}' '{"window": 64}' ...
+// A set with "untimed": true runs without the timestamps (the key is not passed to the detector).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SeriesDetector, type SeriesOptions } from '../../bindings/node.js';
+import { loadCorpus } from './corpus.js';
+import { PROFILES, normalise, optimizeThreshold, sweepRows, type ScoredFile } from './scorer.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => { const i = argv.indexOf(name); if (i < 0) return undefined; const v = argv[i + 1]; argv.splice(i, 2); return v; };
+const only = flag('--only');
+const cache = flag('--cache') ?? '/tmp/nab-screen';
+mkdirSync(cache, { recursive: true });
+const sets = argv.map((a) => JSON.parse(a) as SeriesOptions);
+const corpus = loadCorpus().filter((s) => !only || s.name.includes(only));
+const nw = corpus.reduce((a, s) => a + new Set([...sweepRows(s.values.length, s.windows, PROFILES[0]!).window].filter((w) => w >= 0)).size, 0);
+
+const runs: Float32Array[][] = [];
+for (const o of sets) {
+  const per: Float32Array[] = [];
+  let ms = 0, fresh = 0;
+  for (const s of corpus) {
+    const key = createHash('sha1').update(JSON.stringify(o)).update(s.name).digest('hex').slice(0, 16);
+    const f = `${cache}/${key}.f32`;
+    if (existsSync(f)) { const b = readFileSync(f); per.push(new Float32Array(b.buffer, b.byteOffset, b.length / 4).slice()); continue; }
+    const { untimed, ...opts } = o as SeriesOptions & { untimed?: boolean };
+    const d = await SeriesDetector.create(opts);
+    const t = performance.now();
+    const sc = untimed ? d.pushMany(s.values) : d.pushMany(s.values, s.times);
+    ms += performance.now() - t;
+    fresh += s.values.length;
+    d.dispose();
+    writeFileSync(f, Buffer.from(sc.buffer));
+    per.push(sc);
+  }
+  if (fresh) console.error(`${JSON.stringify(o)}: ${fresh} points in ${(ms / 1000).toFixed(1)} s`);
+  runs.push(per);
+}
+const row = (label: string, scores: Float32Array[]) => {
+  const files: ScoredFile[] = corpus.map((s, i) => ({ name: s.name, windows: s.windows, scores: scores[i]! }));
+  const v = PROFILES.map((p) => normalise(optimizeThreshold(files, p).raw, nw, p));
+  console.log(`${v.map((x) => x.toFixed(1).padStart(6)).join('')}  ${label}`);
+};
+console.log(`${corpus.length} series, ${nw} windows; standard / low FP / low FN`);
+sets.forEach((o, k) => row(JSON.stringify(o), runs[k]!));
+if (sets.length > 1) {
+  const comb = (f: (xs: number[]) => number) => corpus.map((s, i) => Float32Array.from({ length: s.values.length }, (_, j) => f(runs.map((r) => r[i]![j]!))));
+  row('max of the sets', comb((xs) => Math.max(...xs)));
+  row('mean of the sets', comb((xs) => xs.reduce((a, b) => a + b, 0) / xs.length));
+}
