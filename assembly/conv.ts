@@ -9,7 +9,7 @@
 
 import { ACT_LINEAR, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
-import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
+import { twino_convt_forward, twino_eligible, wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -369,10 +369,10 @@ function conv_dx_f1(dx: usize, d: usize, R: i32, H: i32, W: i32, C: i32, OH: i32
           let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
           let v4 = f32x4.splat(0), v5 = f32x4.splat(0), v6 = f32x4.splat(0), v7 = f32x4.splat(0);
           for (let kh = 0; kh < KH; kh++) {
-            const th = ih + PT - kh, oh = th / SH;
+            const th = ih + PT - kh, oh = SH == 1 ? th : th / SH;   // (no integer division at stride 1)
             if (th < 0 || oh * SH != th || oh >= OH) continue;
             for (let kw = 0; kw < KW; kw++) {
-              const tw = iw + PL - kw, ow = tw / SW;
+              const tw = iw + PL - kw, ow = SW == 1 ? tw : tw / SW;
               if (tw < 0 || ow * SW != tw || ow >= OW) continue;
               const sv = v128.load32_splat(ds + (<usize>(oh * OW + ow) << 2));
               const kp = K + <usize>(kh * KW + kw) * cb + c;
@@ -560,6 +560,10 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
                               col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
+  if (twino_eligible(KH, KW, SH, SW, PT, PL, C, F)) {
+    twino_convt_forward(x, y, R, H, W, C, OH, OW, F, K, b, act, col, colcap);
+    return;
+  }
   if (SH * SW > 1) {
     convt_forward_phases(x, y, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, K, b, act, col, colcap);
     return;
