@@ -9,7 +9,7 @@
 
 import { ACT_LINEAR, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
-import { twino_convt_forward, twino_eligible, wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
+import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -560,10 +560,6 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
                               col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
-  if (twino_eligible(KH, KW, SH, SW, PT, PL, C, F)) {
-    twino_convt_forward(x, y, R, H, W, C, OH, OW, F, K, b, act, col, colcap);
-    return;
-  }
   if (SH * SW > 1) {
     convt_forward_phases(x, y, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, K, b, act, col, colcap);
     return;

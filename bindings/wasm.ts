@@ -176,13 +176,6 @@ export function winogradFloats(l: LayerPlan): number {
   return 32 * C * F + 16 * Math.max(tiles(l.oh!, l.ow!), tiles(l.ih!, l.iw!)) * (C + F);
 }
 
-/** Patch scratch (floats) of a 3x3 stride-2 transposed conv on the Winograd path: assembly/winograd.ts twino_eligible, twino_floats. */
-export function twinoFloats(l: LayerPlan): number {
-  const C = l.ic!, F = l.oc!;
-  if (l.kh !== 3 || l.kw !== 3 || l.sh !== 2 || l.sw !== 2 || (l.pt ?? 0) !== 0 || (l.pl ?? 0) !== 0 || C % 4 || F % 4 || C < 8 || F < 8) return 0;
-  return 50 * C * F + 25 * ((l.oh! + 3) >> 2) * ((l.ow! + 3) >> 2) * (C + F);
-}
-
 /** Patch scratch (floats) of a strided transposed conv's forward by output phase: assembly/conv.ts convt_phase_floats. */
 export function convtPhaseFloats(l: LayerPlan): number {
   const SH = l.sh ?? 1, SW = l.sw ?? 1, KH = l.kh ?? 1, KW = l.kw ?? 1, C = l.ic!, F = l.oc!;
@@ -212,7 +205,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
     const patch = (l.kh ?? 1) * (l.kw ?? 1);
     if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!, winogradFloats(l));
-    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!, convtPhaseFloats(l), twinoFloats(l));
+    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!, convtPhaseFloats(l));
   });
   const D = inputWidth(plan), O = plan.layers[plan.layers.length - 1]!.out;
   const fields: [number, number][] = [];
