@@ -508,24 +508,27 @@ function convt_forward_phases(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
         const g = min(G, R - s0);
         const pat = work, out = work + (<usize>(g * P * KT) << 2);
         // patches: row (s, m, n), columns (tap, c): x[ih][iw] with ih = (oh + PT - kh) / SH
+        // (oh0 + PT - ph) is a multiple of SH: output m's first tap reads input row m + ih0, each
+        // further tap (kh += SH) the row above; no division in the loops
+        const ih0 = (oh0 + PT - ph) / SH, iw0 = (ow0 + PL - pw) / SW;
         let p = pat;
         for (let i = 0; i < g; i++) {
           const xs = x + (<usize>((s0 + i) * IN) << 2);
           for (let m = 0; m < MH; m++) {
-            const oh = oh0 + m * SH;
             for (let n = 0; n < MW; n++) {
-              const ow = ow0 + n * SW;
+              let ih = m + ih0;
               for (let kh = ph; kh < KH; kh += SH) {
-                const ih = (oh + PT - kh) / SH;
+                let iw = n + iw0;
                 for (let kw = pw; kw < KW; kw += SW) {
-                  const iw = (ow + PL - kw) / SW;
                   if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
                     const src = xs + <usize>(ih * W + iw) * cb;
                     if ((C & 3) == 0) for (let o: usize = 0; o < cb; o += 16) v128.store(p + o, v128.load(src + o));
                     else memory.copy(p, src, cb);
                   } else memory.fill(p, 0, cb);
                   p += cb;
+                  iw--;
                 }
+                ih--;
               }
             }
           }
