@@ -9,6 +9,10 @@
 // Per round and workload: each side (and the peer) runs a fixed number of calls after one warm
 // call; the round's figure is rows / median call time. Prints per-workload medians over rounds,
 // the median of the per-round ratios NEW/OLD and NEW/ORT, and each side's reference check.
+// On a shared machine (load 7-15 on 2 cores) two 5-round runs of the same pair differed by up to
+// 15%; 9-round runs repeated within ~5%. Take 9 rounds or more, and repeat the run.
+// A side can be any dist/: e.g. a copy of main's (cp -r dist /tmp/old-dist before the change), or
+// one with another kernels.wasm dropped into its build/ (an A/B of a single kernel switch).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arg, check, loadModel, loadWorkloads, median, noisy, uniform } from './common.mjs';
