@@ -450,110 +450,6 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
   }
 }
 
-// ---- strided transposed convolution by output phase ("sub-pixel") ----
-// Output pixel oh takes the taps kh = (oh + PT) mod SH (+ SH, ...) only, each from input row
-// ih = (oh + PT - kh) / SH: the outputs of one phase (oh mod SH, ow mod SW) form a grid, and their
-// values are a plain convolution of x with that phase's taps. So each phase is one GEMM of its own
-// patches [pixels][taps * C] by its kernel slice [taps * C][F], with the bias as the GEMM's start
-// and the activation in its store, then copied into place: no 9F-wide patch matrix, no col2im
-// scatter-add, no separate bias and activation passes. Sums: bias, then the phase's taps in
-// (kh, kw) order, channels in order.
-
-/** Outputs of phase p along one axis: o = first + S * m for m < count (first: (o + P) mod S == p). */
-// @ts-ignore: decorator
-@inline function phase_first(p: i32, S: i32, P: i32): i32 { return ((p - P) % S + S) % S; }
-// @ts-ignore: decorator
-@inline function phase_count(first: i32, S: i32, O: i32): i32 { return first >= O ? 0 : (O - first + S - 1) / S; }
-// @ts-ignore: decorator
-@inline function cdiv(a: i32, b: i32): i32 { return (a + b - 1) / b; }
-
-/** Patch scratch (floats) convt_forward_phases needs; bindings/wasm.ts sizes C_COL with the same formula. */
-export function convt_phase_floats(OH: i32, OW: i32, C: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32): i32 {
-  return KH * KW * C * F + cdiv(OH, SH) * cdiv(OW, SW) * (cdiv(KH, SH) * cdiv(KW, SW) * C + F);
-}
-
-function convt_forward_phases(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
-                              KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
-                              col: usize, colcap: i32): void {
-  const CF = C * F, fb = <usize>F << 2, cb = <usize>C << 2;
-  const IN = H * W * C, OUT = OH * OW * F;
-  // each phase's kernel slice, phases in order, taps in (kh, kw) order: Kp[t*C + c][f] = K[kh][kw][f][c]
-  const kp = col;
-  let q = kp;
-  for (let ph = 0; ph < SH; ph++) {
-    for (let pw = 0; pw < SW; pw++) {
-      for (let kh = ph; kh < KH; kh += SH) {
-        for (let kw = pw; kw < KW; kw += SW) {
-          const kt = K + (<usize>((kh * KW + kw) * CF) << 2);
-          for (let c = 0; c < C; c++) {
-            for (let f = 0; f < F; f++) store<f32>(q + (<usize>f << 2), load<f32>(kt + (<usize>(f * C + c) << 2)));
-            q += fb;
-          }
-        }
-      }
-    }
-  }
-  const work = q, cap = colcap - KH * KW * CF;
-  let kq = kp;
-  for (let ph = 0; ph < SH; ph++) {
-    const oh0 = phase_first(ph, SH, PT), MH = phase_count(oh0, SH, OH);
-    for (let pw = 0; pw < SW; pw++) {
-      const ow0 = phase_first(pw, SW, PL), MW = phase_count(ow0, SW, OW);
-      const TH = KH > ph ? cdiv(KH - ph, SH) : 0, TW = KW > pw ? cdiv(KW - pw, SW) : 0, KT = TH * TW * C;
-      const P = MH * MW;
-      if (P == 0) { kq += <usize>(KT * F) << 2; continue; }
-      const per = P * (KT + F);
-      const G = per > 0 ? max(1, min(R, cap / per)) : R;
-      for (let s0 = 0; s0 < R; s0 += G) {
-        const g = min(G, R - s0);
-        const pat = work, out = work + (<usize>(g * P * KT) << 2);
-        // patches: row (s, m, n), columns (tap, c): x[ih][iw] with ih = (oh + PT - kh) / SH
-        // (oh0 + PT - ph) is a multiple of SH: output m's first tap reads input row m + ih0, each
-        // further tap (kh += SH) the row above; no division in the loops
-        const ih0 = (oh0 + PT - ph) / SH, iw0 = (ow0 + PL - pw) / SW;
-        let p = pat;
-        for (let i = 0; i < g; i++) {
-          const xs = x + (<usize>((s0 + i) * IN) << 2);
-          for (let m = 0; m < MH; m++) {
-            for (let n = 0; n < MW; n++) {
-              let ih = m + ih0;
-              for (let kh = ph; kh < KH; kh += SH) {
-                let iw = n + iw0;
-                for (let kw = pw; kw < KW; kw += SW) {
-                  if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-                    const src = xs + <usize>(ih * W + iw) * cb;
-                    if ((C & 3) == 0) for (let o: usize = 0; o < cb; o += 16) v128.store(p + o, v128.load(src + o));
-                    else memory.copy(p, src, cb);
-                  } else memory.fill(p, 0, cb);
-                  p += cb;
-                  iw--;
-                }
-                ih--;
-              }
-            }
-          }
-        }
-        f32_gemm(g * P, F, KT, pat, KT, 1, kq, F, out, F, b, GEMM_BIAS, act);
-        // into place
-        let o = out;
-        for (let i = 0; i < g; i++) {
-          const ys = y + (<usize>((s0 + i) * OUT) << 2);
-          for (let m = 0; m < MH; m++) {
-            let d = ys + <usize>((oh0 + m * SH) * OW + ow0) * fb;
-            for (let n = 0; n < MW; n++) {
-              if ((F & 3) == 0) for (let e: usize = 0; e < fb; e += 16) v128.store(d + e, v128.load(o + e));
-              else memory.copy(d, o, fb);
-              d += <usize>SW * fb;
-              o += fb;
-            }
-          }
-        }
-      }
-      kq += <usize>(KT * F) << 2;
-    }
-  }
-}
-
 /**
  * Transposed conv forward for R samples: x[R][H*W*C] -> y[R][OH*OW*F]. K: [KH*KW*F][C] (Keras
  * [kh][kw][out][in]), read transposed in place (f32_gemm_bt); col: patch scratch of colcap floats. PT/PL are
@@ -563,10 +459,6 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
                               col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
-  if (SH * SW > 1) {
-    convt_forward_phases(x, y, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, K, b, act, col, colcap);
-    return;
-  }
   const G = group(R, HW * KF, colcap);
   // y starts as the bias (every pixel), col2im adds the taps onto it, then the activation: one
   // pass fewer over y than zero, add, then bias and activation

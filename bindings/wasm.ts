@@ -176,14 +176,6 @@ export function winogradFloats(l: LayerPlan): number {
   return 32 * C * F + 16 * Math.max(tiles(l.oh!, l.ow!), tiles(l.ih!, l.iw!)) * (C + F);
 }
 
-/** Patch scratch (floats) of a strided transposed conv's forward by output phase: assembly/conv.ts convt_phase_floats. */
-export function convtPhaseFloats(l: LayerPlan): number {
-  const SH = l.sh ?? 1, SW = l.sw ?? 1, KH = l.kh ?? 1, KW = l.kw ?? 1, C = l.ic!, F = l.oc!;
-  if (SH * SW === 1) return 0;
-  const cdiv = (a: number, b: number) => Math.ceil(a / b);
-  return KH * KW * C * F + cdiv(l.oh ?? 1, SH) * cdiv(l.ow ?? 1, SW) * (cdiv(KH, SH) * cdiv(KW, SW) * C + F);
-}
-
 /** Where the activation buffers for `rows` samples go from `base` (pure: setCapacity writes it, need() sizes it). */
 function layoutActivations(plan: NetPlan, rows: number, base: number) {
   let p = base;
@@ -205,7 +197,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
     const patch = (l.kh ?? 1) * (l.kw ?? 1);
     if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!, winogradFloats(l));
-    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!, convtPhaseFloats(l));
+    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
   });
   const D = inputWidth(plan), O = plan.layers[plan.layers.length - 1]!.out;
   const fields: [number, number][] = [];

@@ -187,7 +187,7 @@ const CASES: Case[] = [
       decoder: [{ type: 'conv2dTranspose', filters: 12, kernel: 3 }],
     },
   },
-  // transposed 3x3 stride 2 by output phase, channels >= 8, dx of a transposed conv after a conv
+  // transposed 3x3 stride 2 with channels >= 8 (convdae's shape), dx of a transposed conv after a conv
   {
     name: 'conv2dTranspose k3 s2 same after a conv (its dx) [5,3,8] -> 8 -> 12 -> conv2d 8 s2', rows: 3, seed: 24,
     spec: {
