@@ -9,6 +9,7 @@
 
 import { ACT_LINEAR, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
+import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -251,6 +252,10 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
     f32_gemm(R * P, F, KC, x, KC, 1, K, F, y, F, b, GEMM_BIAS, act); // pointwise: no patches needed
     return;
   }
+  if (wino_eligible(KH, KW, SH, SW, C, F)) {
+    wino_conv_forward(x, y, R, H, W, C, OH, OW, F, PT, PL, K, b, act, col, colcap);
+    return;
+  }
   const G = group(R, P * KC, colcap);
   if (F < 4) f32_transpose(kt, K, KC, F);
   if (C == 1 && (F & 31) == 0) {
@@ -278,6 +283,124 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
 }
 
 /**
+ * dK of a conv with one channel on one side, without patches: F == 1 (vectors from x, C wide,
+ * scalars from d) or C == 1 (vectors from d, F wide, scalars from x); N = that width, % 4 == 0.
+ * dK[tap][n] = sum over samples, then output pixels in order, of scalar * vector (taps whose input
+ * is padding skipped): the im2col GEMM's order.
+ * dK layout [KH*KW][N] is Keras's [kh][kw][in][out] for either case.
+ */
+function conv_dk_1ch(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
+                     KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  const vecX = F == 1, N = vecX ? C : F, nb = <usize>N << 2;
+  const IN = H * W * C, OUT = OH * OW * F;
+  memory.fill(dK, 0, <usize>(KH * KW) * nb);
+  // samples outermost, each tap's sums carried in dK from one sample to the next (an f32 store and
+  // reload is exact): one sample's data stays in cache across the taps, the batch's would not
+  for (let s = 0; s < R; s++) {
+    const xs = x + (<usize>(s * IN) << 2), ds = d + (<usize>(s * OUT) << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const owLo = kw >= PL ? 0 : (PL - kw + SW - 1) / SW, owHi = min(OW, W - 1 - kw + PL < 0 ? 0 : (W - 1 - kw + PL) / SW + 1);
+        const out = dK + <usize>(kh * KW + kw) * nb;
+        for (let n: usize = 0; n < nb; n += 128) {
+          const wide = n + 128 <= nb;   // 32 lanes per pass (8 independent sums), else 4
+          const o = out + n;
+          let v0 = v128.load(o), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
+          let v4 = f32x4.splat(0), v5 = f32x4.splat(0), v6 = f32x4.splat(0), v7 = f32x4.splat(0);
+          if (wide) {
+            v1 = v128.load(o, 16); v2 = v128.load(o, 32); v3 = v128.load(o, 48);
+            v4 = v128.load(o, 64); v5 = v128.load(o, 80); v6 = v128.load(o, 96); v7 = v128.load(o, 112);
+          }
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * SH + kh - PT;
+            if (ih < 0 || ih >= H) continue;
+            // scalar and vector pointers at ow = owLo, and their steps per ow
+            const pi = ih * W + owLo * SW + kw - PL, po = oh * OW + owLo;
+            let sp = vecX ? ds + (<usize>po << 2) : xs + (<usize>pi << 2);
+            let vp = (vecX ? xs + <usize>pi * nb : ds + <usize>po * nb) + n;
+            const sstep: usize = vecX ? 4 : <usize>SW << 2, vstep = vecX ? <usize>SW * nb : nb;
+            if (wide) {
+              for (let ow = owLo; ow < owHi; ow++) {
+                const sv = v128.load32_splat(sp);
+                v0 = f32x4.add(v0, f32x4.mul(sv, v128.load(vp)));
+                v1 = f32x4.add(v1, f32x4.mul(sv, v128.load(vp, 16)));
+                v2 = f32x4.add(v2, f32x4.mul(sv, v128.load(vp, 32)));
+                v3 = f32x4.add(v3, f32x4.mul(sv, v128.load(vp, 48)));
+                v4 = f32x4.add(v4, f32x4.mul(sv, v128.load(vp, 64)));
+                v5 = f32x4.add(v5, f32x4.mul(sv, v128.load(vp, 80)));
+                v6 = f32x4.add(v6, f32x4.mul(sv, v128.load(vp, 96)));
+                v7 = f32x4.add(v7, f32x4.mul(sv, v128.load(vp, 112)));
+                sp += sstep;
+                vp += vstep;
+              }
+            } else {
+              for (let ow = owLo; ow < owHi; ow++) {
+                v0 = f32x4.add(v0, f32x4.mul(v128.load32_splat(sp), v128.load(vp)));
+                sp += sstep;
+                vp += vstep;
+              }
+            }
+          }
+          v128.store(o, v0);
+          if (!wide) { n -= 112; continue; }
+          v128.store(o, v1, 16); v128.store(o, v2, 32); v128.store(o, v3, 48);
+          v128.store(o, v4, 64); v128.store(o, v5, 80); v128.store(o, v6, 96); v128.store(o, v7, 112);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx of a conv with one filter (F == 1, C % 4 == 0) without patches: dx[ih][iw][c] = sum over taps
+ * (kh, kw in order) of d[oh][ow] * K[kh][kw][c], oh = (ih + PT - kh) / SH where that is a whole
+ * in-range index (likewise ow); overwrites dx [R][H][W][C].
+ */
+function conv_dx_f1(dx: usize, d: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                    KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize): void {
+  const cb = <usize>C << 2;
+  for (let s = 0; s < R; s++) {
+    const ds = d + (<usize>(s * OH * OW) << 2);
+    let p = dx + <usize>(s * H * W) * cb;
+    for (let ih = 0; ih < H; ih++) {
+      for (let iw = 0; iw < W; iw++) {
+        for (let c: usize = 0; c < cb; c += 128) {
+          const wide = c + 128 <= cb;   // 32 channels per pass (8 independent sums), else 4
+          let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
+          let v4 = f32x4.splat(0), v5 = f32x4.splat(0), v6 = f32x4.splat(0), v7 = f32x4.splat(0);
+          for (let kh = 0; kh < KH; kh++) {
+            const th = ih + PT - kh, oh = SH == 1 ? th : th / SH;   // (no integer division at stride 1)
+            if (th < 0 || oh * SH != th || oh >= OH) continue;
+            for (let kw = 0; kw < KW; kw++) {
+              const tw = iw + PL - kw, ow = SW == 1 ? tw : tw / SW;
+              if (tw < 0 || ow * SW != tw || ow >= OW) continue;
+              const sv = v128.load32_splat(ds + (<usize>(oh * OW + ow) << 2));
+              const kp = K + <usize>(kh * KW + kw) * cb + c;
+              v0 = f32x4.add(v0, f32x4.mul(sv, v128.load(kp)));
+              if (wide) {
+                v1 = f32x4.add(v1, f32x4.mul(sv, v128.load(kp, 16)));
+                v2 = f32x4.add(v2, f32x4.mul(sv, v128.load(kp, 32)));
+                v3 = f32x4.add(v3, f32x4.mul(sv, v128.load(kp, 48)));
+                v4 = f32x4.add(v4, f32x4.mul(sv, v128.load(kp, 64)));
+                v5 = f32x4.add(v5, f32x4.mul(sv, v128.load(kp, 80)));
+                v6 = f32x4.add(v6, f32x4.mul(sv, v128.load(kp, 96)));
+                v7 = f32x4.add(v7, f32x4.mul(sv, v128.load(kp, 112)));
+              }
+            }
+          }
+          const o = p + c;
+          v128.store(o, v0);
+          if (!wide) { c -= 112; continue; }
+          v128.store(o, v1, 16); v128.store(o, v2, 32); v128.store(o, v3, 48);
+          v128.store(o, v4, 64); v128.store(o, v5, 80); v128.store(o, v6, 96); v128.store(o, v7, 112);
+        }
+        p += cb;
+      }
+    }
+  }
+}
+
+/**
  * conv backward for R samples, d = dLoss/dZ [R][OH*OW*F] (activation already undone).
  * Writes dK [KC][F] and db [F] (overwrite) and, when dx != 0, dx [R][H*W*C].
  * col: patch scratch of colcap floats. dcol = dZ . K^T reads K transposed in place (f32_gemm_bt).
@@ -287,17 +410,35 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
                               K: usize, col: usize, colcap: i32): void {
   const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
   f32_colsum(db, d, R * P, F);
+  if (wino_eligible(KH, KW, SH, SW, C, F)) {
+    wino_conv_backward_weights(dK, d, x, R, H, W, C, OH, OW, F, PT, PL, col, colcap);
+    if (dx != 0) wino_conv_backward_data(dx, d, R, H, W, C, OH, OW, F, PT, PL, K, col, colcap);
+    return;
+  }
+  // one channel on a side (a first or last layer): no patch matrix, whose rows would be 9 scalars
+  // or K x C floats per pixel for a product of one row or column
+  if ((F == 1 && (C & 3) == 0) || (C == 1 && (F & 3) == 0)) {
+    conv_dk_1ch(dK, d, x, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL);
+    if (dx == 0) return;
+    if (F == 1) {
+      conv_dx_f1(dx, d, R, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL, K);
+      return;
+    }
+  }
+  const oneCh = (F == 1 && (C & 3) == 0) || (C == 1 && (F & 3) == 0);
   const G = group(R, P * KC, colcap);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
     const dg = d + (<usize>(s0 * P * F) << 2);
-    for (let i = 0; i < g; i++) {
-      im2col(x + (<usize>((s0 + i) * IN) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col + (<usize>(i * P * KC) << 2));
+    if (!oneCh) {   // (dK is done when oneCh)
+      for (let i = 0; i < g; i++) {
+        im2col(x + (<usize>((s0 + i) * IN) << 2), H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, col + (<usize>(i * P * KC) << 2));
+      }
+      // dK (+)= col^T . dZ: A read transposed through strides; the same sum order as sample by sample.
+      // One filter: dK^T = dZ^T . col instead, one row of KC wide tiles rather than KC scalar columns.
+      if (F == 1) f32_gemm(1, KC, g * P, dg, 0, 1, col, KC, dK, KC, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+      else f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     }
-    // dK (+)= col^T . dZ: A read transposed through strides; the same sum order as sample by sample.
-    // One filter: dK^T = dZ^T . col instead, one row of KC wide tiles rather than KC scalar columns.
-    if (F == 1) f32_gemm(1, KC, g * P, dg, 0, 1, col, KC, dK, KC, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
-    else f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     if (dx == 0) continue;
     // dcol = dZ . K^T, then scatter back onto each sample's input grid
     f32_gemm_bt(g * P, KC, F, dg, F, 1, K, F, col, KC, 0, GEMM_ZERO, ACT_LINEAR);

@@ -25,7 +25,7 @@ function maxpool_sample_max(xs: usize, y: usize, o: i32, H: i32, W: i32, C: i32,
             if (iw < 0 || iw >= W) continue;
             const v = v128.load(xs + (<usize>((ih * W + iw) * C + c) << 2));
             if (first) { best = v; first = false; continue; }
-            best = v128.bitselect(v, best, f32x4.gt(v, best));
+            best = f32x4.pmax(best, v);   // best < v ? v : best: bitselect(v, best, v > best) in one instruction
           }
         }
         v128.store(y + (<usize>o << 2), best);

@@ -12,7 +12,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, 
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
   C_OUTDIM, C_PARAMS, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
-import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
+import { ACT_LINEAR, ACT_SIGMOID, ACT_TANH, act_backward, act_forward } from './act';
 import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward, mul_backward,
@@ -112,6 +112,11 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       if (!training && R == 1 && pk >= 0 && ci(ctx, A.C_PACK_OK) < 0) {
         // one row: the weights in 32-column strips (packed by pack_after_calls)
         f32_gemv_packed(OC, IC, inp, cp(ctx, A.C_PACK) + <usize>pk, y, b, act);
+      } else if (act == ACT_TANH) {
+        // tanh in its own inline pass (act_forward) rather than a call per vector in the tile store:
+        // the same function on the same floats, so the same bits
+        f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, ACT_LINEAR);
+        act_forward(act, y, R * OUT);
       } else f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
     } else if (op == A.OP_CONV) {
       conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);

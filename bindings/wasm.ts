@@ -177,6 +177,17 @@ function layoutModel(plan: NetPlan, base: number) {
   return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel };
 }
 
+/**
+ * Patch scratch (floats) of a conv layer on assembly/winograd.ts's F(2x2, 3x3) path, 0 for the
+ * others: the same test (wino_eligible) and size (wino_floats) as there.
+ */
+export function winogradFloats(l: LayerPlan): number {
+  const C = l.ic!, F = l.oc!;
+  if (l.kh !== 3 || l.kw !== 3 || (l.sh ?? 1) !== 1 || (l.sw ?? 1) !== 1 || C % 4 || F % 4 || C < 8 || F < 8) return 0;
+  const tiles = (h: number, w: number) => ((h + 1) >> 1) * ((w + 1) >> 1);
+  return 32 * C * F + 16 * Math.max(tiles(l.oh!, l.ow!), tiles(l.ih!, l.iw!)) * (C + F);
+}
+
 /** Where the activation buffers for `rows` samples go from `base` (pure: setCapacity writes it, need() sizes it). */
 function layoutActivations(plan: NetPlan, rows: number, base: number) {
   let p = base;
@@ -197,7 +208,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     // other convs read their weights transposed in place)
     if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
     const patch = (l.kh ?? 1) * (l.kw ?? 1);
-    if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!);
+    if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!, winogradFloats(l));
     if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
   });
   const D = inputWidth(plan), O = plan.layers[plan.layers.length - 1]!.out;

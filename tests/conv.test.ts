@@ -168,6 +168,49 @@ const CASES: Case[] = [
   // dropout
   withTail('conv2d + dropout 0', S2, [{ type: 'conv2d', filters: 3, kernel: 3, activation: 'tanh' }, { type: 'dropout', rate: 0 }]),
   withTail('conv2d + dropout 0.4 (the mask the wasm drew)', S2, [{ type: 'conv2d', filters: 3, kernel: 3, activation: 'tanh' }, { type: 'dropout', rate: 0.4 }]),
+  // Winograd F(2x2, 3x3) (3x3 stride 1, C and F multiples of 4, >= 8): odd sizes (partial tiles),
+  // 'same' and 'valid', dx through the mirrored transform, dK through its adjoint. Not bit-equal to
+  // direct convolution, yet held to the same tolerances below: its transforms have entries 0, +-1,
+  // +-1/2 (exact scalings) and sum at most 4 (input), 9 (kernel, output) terms, and each of its 16
+  // GEMMs sums C products where im2col sums 9C, so its rounding error is of the direct one's order
+  // (measured relative to the output's scale, 14x14x32 -> 32 -> 32 and 9x11x64 -> 64 -> 64: forward
+  // 2.9e-7 / 4.3e-7 against im2col's 5.3e-7 / 1.0e-6; gradients <= 1.2e-6 against <= 1.2e-6)
+  {
+    name: 'Winograd conv2d k3 same [7,5,8] -> 12 -> 8', rows: 3, seed: 21,
+    spec: { inputShape: [7, 5, 8], encoder: [{ type: 'conv2d', filters: 12, kernel: 3, padding: 'same', activation: 'tanh' }], decoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same' }] },
+  },
+  {
+    name: 'Winograd conv2d k3 same then valid (dx of a valid layer) [6,9,12] -> 8 -> 16 -> transpose 12', rows: 2, seed: 22,
+    spec: {
+      inputShape: [6, 9, 12],
+      encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'conv2d', filters: 16, kernel: 3, activation: 'sigmoid' }],
+      decoder: [{ type: 'conv2dTranspose', filters: 12, kernel: 3 }],
+    },
+  },
+  // transposed 3x3 stride 2 with channels >= 8 (convdae's shape), dx of a transposed conv after a conv
+  {
+    name: 'conv2dTranspose k3 s2 same after a conv (its dx) [5,3,8] -> 8 -> 12 -> conv2d 8 s2', rows: 3, seed: 24,
+    spec: {
+      inputShape: [5, 3, 8],
+      encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'conv2dTranspose', filters: 12, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' }],
+      decoder: [{ type: 'conv2d', filters: 8, kernel: 3, strides: 2, padding: 'same' }],
+    },
+  },
+  {
+    name: 'conv2dTranspose k3 s2 valid [3,4,12] -> [7,9,8] -> conv2d 12 s2 valid', rows: 2, seed: 25,
+    spec: {
+      inputShape: [3, 4, 12],
+      encoder: [{ type: 'conv2dTranspose', filters: 8, kernel: 3, strides: 2, activation: 'sigmoid' }],
+      decoder: [{ type: 'conv2d', filters: 12, kernel: 3, strides: 2 }],
+    },
+  },
+  // one channel on a side, no patch matrix (conv_dk_1ch, conv_dx_f1): 36 = one 32-lane pass + a 4-lane tail
+  {
+    name: 'one-channel convs [5,7,1] -> 36 -> 1 (dK and dx without patches)', rows: 3, seed: 23,
+    spec: { inputShape: [5, 7, 1], encoder: [{ type: 'conv2d', filters: 36, kernel: 3, padding: 'same', activation: 'tanh' }], decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }] },
+  },
+  withTail('conv2d 1 filter k3 s2 same after a conv (dx with stride 2)', [6, 5, 8], [
+    { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'conv2d', filters: 1, kernel: [3, 2], strides: 2, padding: 'same' }]),
   // whole autoencoders
   {
     name: 'convdae-like [6,6,1] bce, relu, pool, transpose s2', rows: 3, seed: 7, separateTarget: true,

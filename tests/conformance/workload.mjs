@@ -65,6 +65,19 @@ export const CASES = [
     data: { rows: 61, seed: 46, distribution: 'normal' },
   },
   {
+    // 3x3 stride-1 convs with >= 8 channels take the Winograd F(2x2, 3x3) path (assembly/winograd.ts:
+    // forward, dx, dK); odd sizes give partial tiles
+    name: 'conv2d-winograd-mse',
+    spec: {
+      inputShape: [7, 5, 8],
+      encoder: [{ type: 'conv2d', filters: 12, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }],
+      decoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same' }],
+      loss: 'mse', seed: 17,
+    },
+    fit: { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.2 },
+    data: { rows: 53, seed: 47, distribution: 'normal' },
+  },
+  {
     name: 'vae-dense-bce-beta2-noise',
     spec: { inputDim: 14, layers: [9, 3], activation: 'elu', loss: 'bce', normalize: 'minmax', variational: { beta: 2 }, seed: 13 },
     fit: { epochs: 4, batchSize: 16, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { mask: 0.2 } },
