@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     // KL of each latent unit, averaged over the test images (metric only): -1/2 (1 + lv - mu^2 - e^lv)
     const { mean: mu, logVar } = vae.posterior(test.x);
     const klUnit = new Float64Array(L);
-    for (let i = 0; i < mu.length; i++) klUnit[i % L] += -0.5 * (1 + logVar[i]! - mu[i]! ** 2 - Math.exp(logVar[i]!)) / test.count;
+    for (let i = 0; i < mu.length; i++) klUnit[i % L] = klUnit[i % L]! - 0.5 * (1 + logVar[i]! - mu[i]! ** 2 - Math.exp(logVar[i]!)) / test.count;
     const active = klUnit.filter((k) => k > 0.01).length;
     console.log(`| ${beta} | ${lastTerms(h.terms)} | ${mean(vae.score(test.x)).toFixed(4)} | ${mean(vae.score(test.x, { by: 'kl' })).toFixed(2)} | ${active} of ${L} |`);
     grid.push(vae.sample(10, { seed: f.seed }));

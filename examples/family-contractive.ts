@@ -18,7 +18,7 @@ function jacobianNorm2(ae: Autoencoder, x: Float32Array, h = 1e-3): number {
   let sum = 0;
   for (let j = 0; j < PIXELS; j++) {
     const plus = x.slice(), minus = x.slice();
-    for (let r = 0; r < n; r++) { plus[r * PIXELS + j] += h; minus[r * PIXELS + j] -= h; }
+    for (let r = 0; r < n; r++) { plus[r * PIXELS + j] = x[r * PIXELS + j]! + h; minus[r * PIXELS + j] = x[r * PIXELS + j]! - h; }
     const zp = ae.encode(plus), zm = ae.encode(minus);
     for (let i = 0; i < zp.length; i++) sum += ((zp[i]! - zm[i]!) / (2 * h)) ** 2;
   }

@@ -7,12 +7,12 @@
 // of family-vae.ts trained for the same epochs, and writes examples/out/family-conv-vae-samples.png
 // (sample(): decoded prior draws). Every number the models produce is computed in wasm.
 // Usage: npm run example:conv-vae [-- --epochs 100 --seed 1 --out <png>]
-import { Autoencoder } from 'autoencoder';
+import { Autoencoder, type AutoencoderSpec } from 'autoencoder';
 import { flags, lastTerms, loadDigits, mean, PIXELS, pngGrid, runIfMain, SIDE, writePng } from './lib/digits.js';
 import { vaeSpec } from './family-vae.js';
 
 /** The conv VAE's spec (L = 8 latent units). */
-export const convVaeSpec = (seed: number) => ({
+export const convVaeSpec = (seed: number): AutoencoderSpec => ({
   inputShape: [SIDE, SIDE, 1],
   encoder: [
     { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' },
@@ -28,7 +28,7 @@ export const convVaeSpec = (seed: number) => ({
     { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
   ],
   loss: 'bce', variational: { beta: 1 }, seed,
-} as const);
+});
 
 async function main(): Promise<void> {
   const f = flags('family-conv-vae', { epochs: 100, seed: 1, out: '' });
