@@ -8,8 +8,7 @@
 // (sample(): decoded prior draws). Every number the models produce is computed in wasm.
 // Usage: npm run example:conv-vae [-- --epochs 100 --seed 1 --out <png>]
 import { Autoencoder, type AutoencoderSpec } from 'autoencoder';
-import { flags, lastTerms, loadDigits, mean, PIXELS, pngGrid, runIfMain, SIDE, writePng } from './lib/digits.js';
-import { vaeSpec } from './family-vae.js';
+import { flags, lastTerms, loadDigits, mean, PIXELS, pngGrid, runIfMain, SIDE, vaeSpec, writePng } from './lib/digits.js';
 
 /** The conv VAE's spec (L = 8 latent units). */
 export const convVaeSpec = (seed: number): AutoencoderSpec => ({

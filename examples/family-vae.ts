@@ -6,12 +6,7 @@
 // images over their decode(mean)). Every number the model produces is computed in wasm.
 // Usage: npm run example:vae [-- --epochs 300 --seed 1 --out <png>]
 import { Autoencoder } from 'autoencoder';
-import { flags, firstOfEachDigit, lastTerms, loadDigits, mean, PIXELS, pngGrid, rows, runIfMain, writePng } from './lib/digits.js';
-
-/** The example's model (also the conv VAE's baseline): 64 -> 64 -> (8 means, 8 log-variances) -> 64 -> 64. */
-export const vaeSpec = (seed: number) => ({
-  inputDim: PIXELS, layers: [64, 8], activation: 'relu', loss: 'bce', variational: { beta: 1 }, seed,
-} as const);
+import { flags, firstOfEachDigit, lastTerms, loadDigits, mean, PIXELS, pngGrid, rows, runIfMain, vaeSpec, writePng } from './lib/digits.js';
 
 async function main(): Promise<void> {
   const f = flags('family-vae', { epochs: 300, seed: 1, out: '' });

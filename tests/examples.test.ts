@@ -55,6 +55,8 @@ describe('family examples run on the repository\'s own data', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const re of lines) expect(r.stdout).toMatch(re);
+    // one run of one main (an example that imports another would run both once bundled)
+    expect(r.stdout.match(/^wall time: /gm)).toHaveLength(1);
     const img = PNG.sync.read(readFileSync(png));
     expect([img.width, img.height]).toEqual([grid[0] * TILE + 3, grid[1] * TILE + 3]);
   });

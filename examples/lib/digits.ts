@@ -19,6 +19,15 @@ export const PIXELS = SIDE * SIDE;
 /** The first TRAIN_COUNT rows of the file train the models; the other 297 are the test images. */
 export const TRAIN_COUNT = 1500;
 
+/**
+ * The dense VAE of family-vae.ts (also the conv VAE's baseline in family-conv-vae.ts):
+ * 64 -> 64 relu -> (8 means, 8 log-variances) -> z -> 64 relu -> 64 sigmoid, bce, beta 1. It lives
+ * here because an example must not import another (bundled together, both would run their main).
+ */
+export const vaeSpec = (seed: number) => ({
+  inputDim: PIXELS, layers: [64, 8], activation: 'relu', loss: 'bce', variational: { beta: 1 }, seed,
+} as const);
+
 /** The repository root: the nearest folder above this file whose package.json is "autoencoder". */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
