@@ -14,11 +14,10 @@
 // Usage: npx tsx tools/eval-family.ts [--protocol adbench|novelty] [--seeds 3] [--max-train 0]
 //        [--tables vowels,letter] [--skip 'vae kl,contractive']
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type ScoreBy } from '../bindings/node.js';
-import { aucRoc, mulberry32, stratifiedSplit } from '../tests/ref/metrics.js';
+import { aucRoc, stratifiedSplit } from '../tests/ref/metrics.js';
+import { loadTable, pick, subsample, type Table } from './tables.js';
 
 const opts = new Command()
   .option('--data <dir>', 'folder of the tables and baselines.json', new URL('../../shared/datasets/tabular', import.meta.url).pathname)
@@ -30,32 +29,7 @@ const opts = new Command()
   .parse().opts<{ data: string; protocol: string; seeds: string; maxTrain: string; tables: string; skip: string }>();
 if (opts.protocol !== 'adbench' && opts.protocol !== 'novelty') throw new Error(`--protocol is adbench or novelty, got ${opts.protocol}`);
 
-interface Table { name: string; x: Float64Array; y: Int32Array; rows: number; cols: number }
-function load(name: string): Table {
-  let text: Buffer;
-  try { text = readFileSync(`${opts.data}/${name}.csv`); } catch { text = gunzipSync(readFileSync(`${opts.data}/${name}.csv.gz`)); }
-  const rows = parse(text, { from_line: 2, cast: true }) as unknown as number[][];
-  const cols = rows[0]!.length - 1;
-  const x = new Float64Array(rows.length * cols), y = new Int32Array(rows.length);
-  rows.forEach((r, i) => { for (let c = 0; c < cols; c++) x[i * cols + c] = r[c]!; y[i] = r[cols]!; });
-  return { name, x, y, rows: rows.length, cols };
-}
-function pick(t: Table, ids: number[]): Float64Array {
-  const out = new Float64Array(ids.length * t.cols);
-  ids.forEach((r, j) => out.set(t.x.subarray(r * t.cols, (r + 1) * t.cols), j * t.cols));
-  return out;
-}
-/** eval-tabular's subsample(): about `n` of `ids`, each class keeping its share, ascending (same stream). */
-function subsample(ids: number[], y: Int32Array, n: number, seed: number): number[] {
-  const rand = mulberry32(seed ^ 0x5bd1e995);
-  const out: number[] = [];
-  for (const cls of [0, 1]) {
-    const c = ids.filter((i) => y[i] === cls);
-    for (let i = c.length - 1; i > 0; i--) { const j = rand() % (i + 1); [c[i], c[j]] = [c[j]!, c[i]!]; }
-    out.push(...c.slice(0, Math.round((c.length * n) / ids.length)));
-  }
-  return out.sort((a, b) => a - b);
-}
+const load = (name: string): Table => loadTable(opts.data, name);
 
 type Variant = { label: string; spec: Partial<AutoencoderSpec>; fit?: FitOptions; by?: ScoreBy };
 const VARIANTS: Variant[] = [

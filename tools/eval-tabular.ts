@@ -10,11 +10,10 @@
 //        [--log file (appends one JSON line per table and protocol)]
 // Only metrics are computed here; every number the model produces comes from the library.
 import { appendFileSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
 import { Autoencoder, type AutoencoderSpec, type FitOptions } from '../bindings/node.js';
-import { aucRoc, mulberry32, stratifiedSplit } from '../tests/ref/metrics.js';
+import { aucRoc, stratifiedSplit } from '../tests/ref/metrics.js';
+import { loadTable, pick, subsample, type Table } from './tables.js';
 
 const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', 'shuttle', 'smtp'];
 
@@ -58,33 +57,7 @@ const opts = new Command()
   .option('--log <file>', 'append a JSON line per table and protocol')
   .parse().opts<{ data: string; seeds: string; firstSeed: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string }>();
 
-interface Table { name: string; x: Float64Array; y: Int32Array; rows: number; cols: number }
-function load(name: string): Table {
-  const path = `${opts.data}/${name}.csv`;
-  let text: Buffer;
-  try { text = readFileSync(path); } catch { text = gunzipSync(readFileSync(`${path}.gz`)); }
-  const rows = parse(text, { from_line: 2, cast: true }) as unknown as number[][];
-  const cols = rows[0]!.length - 1;
-  const x = new Float64Array(rows.length * cols), y = new Int32Array(rows.length);
-  rows.forEach((r, i) => { for (let c = 0; c < cols; c++) x[i * cols + c] = r[c]!; y[i] = r[cols]!; });
-  return { name, x, y, rows: rows.length, cols };
-}
-function pick(t: Table, ids: number[]): Float64Array {
-  const out = new Float64Array(ids.length * t.cols);
-  ids.forEach((r, j) => out.set(t.x.subarray(r * t.cols, (r + 1) * t.cols), j * t.cols));
-  return out;
-}
-/** A stratified subsample of `ids` of about `n` rows (each class keeps its share), ascending. */
-function subsample(ids: number[], y: Int32Array, n: number, seed: number): number[] {
-  const rand = mulberry32(seed ^ 0x5bd1e995);
-  const out: number[] = [];
-  for (const cls of [0, 1]) {
-    const c = ids.filter((i) => y[i] === cls);
-    for (let i = c.length - 1; i > 0; i--) { const j = rand() % (i + 1); [c[i], c[j]] = [c[j]!, c[i]!]; }
-    out.push(...c.slice(0, Math.round((c.length * n) / ids.length)));
-  }
-  return out.sort((a, b) => a - b);
-}
+const load = (name: string): Table => loadTable(opts.data, name);
 
 interface Run { auc: number; ms: number; epochs: number; trainRows: number }
 async function run(t: Table, seed: number, protocol: 'adbench' | 'novelty'): Promise<Run> {
