@@ -4,20 +4,15 @@
 // summed over the members. Every call loops over the members by pointing the context's params
 // (and in training Adam's moments and step) at member k's slices and running the existing code;
 // the context points at member 0 between calls. Per-member statistics: f32[K][D + 2], member k's
-// v[D] (the median of e_j^2 over the statistic rows / 0.455 + 1e-6) then the median and the IQR of
-// its recM on those rows. recM(row) = (1/D) sum_j e_j^2 / v_j, e_j = y_j - x_j (f32), summed in f64.
+// v[D] (the median of e_j^2 over the statistic rows / 0.455 + 1e-6) then the median and the IQR
+// (numpy 'linear' quantiles) of its recM on those rows. recM(row) = (1/D) sum_j e_j^2 / v_j, e_j = y_j - x_j (f32), summed in f64.
 
 import * as A from './arena';
 import { C_B1T, C_B2T, C_BATCH_IN, C_CAP, C_INDIM, C_M, C_NLAYERS, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_PARAMS, C_STEP, C_V, ci, cp } from './arena';
-import { init_params as A_init, gather, nan_to_inf, net_forward, train_epoch } from './train';
+import { gather, nan_to_inf, net_forward, train_epoch } from './train';
 import { NORM_NONE, norm_apply } from './norm';
-import { rng_below } from './rng';
-import { f32_sort } from './stats';
-
-/** Rows of the training data the per-member statistics are taken over (at most). */
-export const STAT_ROWS = 4096;
-
-const SUMS: usize = memory.data(A.MAX_TERMS * 8, 8);
+import { rng_shuffle } from './rng';
+import { f32_quantile } from './stats';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -30,57 +25,27 @@ function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): v
   store<i32>(ctx + A.C_PACK_OK, 0);   // the packed one-row copy belongs to no member now
 }
 
-/** Members 1..K-1's initial weights from the init stream (member 0's are drawn already); statistics v = 1, median 0, IQR 1. */
-export function ens_init(ctx: usize, K: i32, stats: usize): void {
-  const p = cp(ctx, C_PARAMS), D = ci(ctx, C_INDIM);
-  for (let k = 1; k < K; k++) {
-    point(ctx, k, p, 0, 0, false);
-    A_init(ctx);
-  }
-  point(ctx, 0, p, 0, 0, false);
-  for (let k = 0; k < K; k++) {
-    const s = stats + (<usize>(k * (D + 2)) << 2);
-    for (let j = 0; j < D; j++) store<f32>(s + (<usize>j << 2), 1);
-    store<f32>(s + (<usize>D << 2), 0);
-    store<f32>(s + (<usize>(D + 1) << 2), 1);
-  }
-}
-
-/** out[0..m) = the first m of a partial Fisher-Yates shuffle of 0..n-1 from stream s (tmp i32[n]). */
-function pick(s: usize, n: i32, m: i32, tmp: usize, out: usize): void {
-  for (let i = 0; i < n; i++) store<i32>(tmp + (<usize>i << 2), i);
-  for (let i = 0; i < m; i++) {
-    const j = i + <i32>rng_below(s, <u32>(n - i));
-    const a = tmp + (<usize>i << 2), b = tmp + (<usize>j << 2), t = load<i32>(b);
-    store<i32>(b, load<i32>(a));
-    store<i32>(a, t);
-    store<i32>(out + (<usize>i << 2), t);
-  }
-}
-
 /**
  * perms i32[K][R]: member k's R training rows out of n. R >= n: every member takes rows 0..n-1 in
- * order and nothing is drawn; else each draws R distinct rows from the shuffle stream (tmp i32[n]).
+ * order and nothing is drawn; else each takes the first R of a shuffle of 0..n-1 from the shuffle stream (tmp i32[n]).
  */
 export function ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tmp: usize): void {
-  const s = ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4);
   for (let k = 0; k < K; k++) {
-    const out = perms + (<usize>(k * R) << 2);
-    if (R >= n) for (let i = 0; i < n; i++) store<i32>(out + (<usize>i << 2), i);
-    else pick(s, n, R, tmp, out);
+    for (let i = 0; i < n; i++) store<i32>(tmp + (<usize>i << 2), i);
+    if (R < n) rng_shuffle(ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4), tmp, n);
+    memory.copy(perms + (<usize>(k * R) << 2), tmp, <usize>min(R, n) << 2);
   }
 }
 
 /**
  * One epoch of every member on its R rows (perms i32[K][R] into x[n][D], rows shuffled each epoch):
  * train_epoch with the context on member k's params, moments and the step count the epoch began
- * with. Leaves the members' mean of each term in C_TERMSUM and returns the members' mean objective.
+ * with. Returns the members' mean objective (C_TERMSUM is left with the last member's terms; an
+ * ensemble's only term is the reconstruction, whose mean the objective is).
  */
 export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): f64 {
   const p = cp(ctx, C_PARAMS), m = cp(ctx, C_M), v = cp(ctx, C_V);
   const step = ci(ctx, C_STEP), b1 = load<f64>(ctx + C_B1T), b2 = load<f64>(ctx + C_B2T);
-  const T = ci(ctx, A.C_NTERMS);
-  memory.fill(SUMS, 0, A.MAX_TERMS << 3);
   let total: f64 = 0;
   for (let k = 0; k < K; k++) {
     point(ctx, k, p, m, v, true);
@@ -88,10 +53,8 @@ export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, ba
     store<f64>(ctx + C_B1T, b1);
     store<f64>(ctx + C_B2T, b2);
     total += train_epoch(ctx, x, x, R, perms + (<usize>(k * R) << 2), 1, batch);
-    for (let t = 0; t < T; t++) store<f64>(SUMS + (<usize>t << 3), load<f64>(SUMS + (<usize>t << 3)) + load<f64>(ctx + A.C_TERMSUM + (<usize>t << 3)));
   }
   point(ctx, 0, p, m, v, true);
-  for (let t = 0; t < T; t++) store<f64>(ctx + A.C_TERMSUM + (<usize>t << 3), load<f64>(SUMS + (<usize>t << 3)) / <f64>K);
   return total / <f64>K;
 }
 
@@ -112,15 +75,12 @@ function recm(e: usize, v: usize, D: i32): f64 {
 }
 
 /**
- * The members' statistics (stats f32[K][D + 2]) over S = min(n, STAT_ROWS) rows of x[n][D]
- * (normalized): all rows when n <= STAT_ROWS, else S drawn once from the shuffle stream.
- * Scratch: idx i32[n], e f32[S][D], tmp 4 max(n, S) bytes. Medians and quartiles are sorted[floor(q S)].
+ * The members' statistics (stats f32[K][D + 2]) over the S rows idx i32[S] of x (normalized; the
+ * bindings take them with ens_draw: every row up to 4,096, else 4,096 drawn). Scratch: e f32[S][D],
+ * tmp f32[S]. Medians and quartiles: f32_quantile (numpy's 'linear', to float32).
  */
-export function ens_stats(ctx: usize, x: usize, n: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void {
+export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void {
   const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, bin = cp(ctx, C_BATCH_IN), p = cp(ctx, C_PARAMS);
-  const S = min(n, STAT_ROWS);
-  if (n > S) pick(ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4), n, S, tmp, idx);
-  else for (let i = 0; i < n; i++) store<i32>(idx + (<usize>i << 2), i);
   for (let k = 0; k < K; k++) {
     point(ctx, k, p, 0, 0, false);
     for (let start = 0; start < S; start += cap) {
@@ -133,15 +93,13 @@ export function ens_stats(ctx: usize, x: usize, n: i32, K: i32, stats: usize, id
     const v = stats + (<usize>(k * (D + 2)) << 2);
     for (let j = 0; j < D; j++) {
       for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(e + (<usize>(i * D + j) << 2)));
-      f32_sort(tmp, S);
-      store<f32>(v + (<usize>j << 2), <f32>(<f64>load<f32>(tmp + (<usize>(S >> 1) << 2)) / 0.455 + 1e-6));
+      store<f32>(v + (<usize>j << 2), <f32>(<f64>f32_quantile(tmp, S, 0.5) / 0.455 + 1e-6));
     }
     for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), <f32>recm(e + (<usize>(i * D) << 2), v, D));
-    f32_sort(tmp, S);
-    const q1 = load<f32>(tmp + (<usize>(S >> 2) << 2)), q3 = load<f32>(tmp + (<usize>((3 * S) >> 2) << 2));
-    let iqr = q3 - q1;
+    // (the sorts after the first find the rows in order)
+    let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
     if (!(iqr > 0)) iqr = 1;
-    store<f32>(v + (<usize>D << 2), load<f32>(tmp + (<usize>(S >> 1) << 2)));
+    store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
     store<f32>(v + (<usize>(D + 1) << 2), iqr);
   }
   point(ctx, 0, p, 0, 0, false);

@@ -13,7 +13,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, inputWidth, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
+  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -145,7 +145,7 @@ function planCounts(plan: NetPlan): { params: number; state: number } {
   }
   // an ensemble: every member's params (each padded to 4 floats), then f32[members][D + 2] statistics
   const K = plan.members;
-  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (inputWidth(plan) + 2) } : { params, state };
+  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) } : { params, state };
 }
 
 /** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
@@ -622,7 +622,8 @@ export class AutoencoderLite {
     this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
-      if (this.s.ensemble) k.x.ae_ens_score(k.ctx, ptr, rows, out, this.s.ensemble.members, k.stats);
+      // (an ensemble's statistics f32[members][D + 2] follow the state)
+      if (this.s.ensemble) k.x.ae_ens_score(k.ctx, ptr, rows, out, this.s.ensemble.members, k.state + k.nState * 4);
       else k.x.ae_score(k.ctx, ptr, rows, out);
     }
     else if (o.by === 'kl') {
@@ -786,14 +787,11 @@ export class AutoencoderLite {
       const n = slots.findIndex((sl) => sl.params === isParams && i >= sl.off && i < sl.off + sl.len);
       return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
     };
-    // (an ensemble: every member's params, and its statistics after the state; none may be below 0)
+    // (an ensemble: every member's params, and its statistics after the state)
     let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.fileParams) : -1;
-    const member = bad >= k.nPadded ? `ensemble member ${Math.floor(bad / k.nPadded)}'s ` : '';
-    if (bad >= 0) return `${member}${named(true, bad % k.nPadded)} is ${at(params, bad)}: weights must be finite float32 numbers`;
+    if (bad >= 0) return `${bad < k.nPadded ? '' : `member ${Math.floor(bad / k.nPadded)}: `}${named(true, bad % k.nPadded)} is ${at(params, bad)}: weights must be finite float32 numbers`;
     bad = k.fileState > 0 ? k.x.ae_find_nonfinite(state, k.fileState) : -1;
-    if (bad < 0 && k.nStats) { const low = k.x.ae_find_below(state + k.nState * 4, k.nStats, 0); if (low >= 0) bad = k.nState + low; }
-    if (bad >= k.nState) return `ensemble statistic ${bad - k.nState} is ${at(state, bad)}: an ensemble's statistics must be finite float32 numbers >= 0`;
-    if (bad >= 0) return `${named(false, bad)} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
+    if (bad >= 0) return `${bad < k.nState ? named(false, bad) : `ensemble statistic ${bad - k.nState}`} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
     for (const sl of slots) {
       if (sl.params || !sl.name.endsWith('moving variance')) continue;
       bad = k.x.ae_find_below(state + sl.off * 4, sl.len, 0);
@@ -886,7 +884,15 @@ export class Autoencoder extends AutoencoderLite {
     k.planTraining();
     k.x.ae_seed(k.ctx, s.seed);
     k.x.ae_init_params(k.ctx);
-    if (s.ensemble) k.x.ae_ens_init(k.ctx, s.ensemble.members, k.stats);
+    if (s.ensemble) {
+      // members 1.. from the init stream after member 0; statistics 1 (v, median, IQR) until fit()
+      for (let m = 1; m < s.ensemble.members; m++) {
+        k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
+        k.x.ae_init_params(k.ctx);
+      }
+      k.setI32(k.ctx + C.PARAMS, k.params);
+      k.f32(k.state + k.nState * 4, k.nStats).fill(1);
+    }
     return ae;
   }
 
@@ -1000,7 +1006,7 @@ export class Autoencoder extends AutoencoderLite {
         k.setCondition(cp);
         const loss = ens ? k.x.ae_ens_epoch(k.ctx, xp, perm, R, ens.members, o.batchSize)
           : k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
-        const terms = sumTerms(k.termValues());
+        const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
         if (cp) k.setCondition(cp + nTrain * K * 4);
         const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
         const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
@@ -1046,8 +1052,9 @@ export class Autoencoder extends AutoencoderLite {
       }
       if (ens) {
         // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
-        const S = Math.min(nTrain, 4096);
-        k.x.ae_ens_stats(k.ctx, xp, nTrain, ens.members, k.stats, k.alloc(nTrain * 4), k.alloc(S * D * 4), k.alloc(nTrain * 4));
+        const S = Math.min(nTrain, 4096), idx = k.alloc(S * 4);
+        k.x.ae_ens_draw(k.ctx, nTrain, S, 1, idx, k.alloc(nTrain * 4));
+        k.x.ae_ens_stats(k.ctx, xp, S, ens.members, k.state + k.nState * 4, idx, k.alloc(S * D * 4), k.alloc(S * 4));
         const broken = this.invalidValue(k, k.params, k.state, false);
         if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }

@@ -203,8 +203,8 @@ function checkFamily(s: ResolvedSpec): ResolvedSpec {
     if (s.variational) throw new AutoencoderError('contractive and variational do not combine here: drop one of them');
   }
   if (s.ensemble) {
-    const other = s.inputShape ? 'inputShape/encoder/decoder' : s.variational ? 'variational' : s.sparsity ? 'sparsity' : s.contractive !== undefined ? 'contractive' : s.loss !== 'mse' ? `loss '${s.loss}'` : null;
-    if (other) throw new AutoencoderError(`ensemble works with the dense spec (inputDim + layers), loss 'mse' and no variant options, got ${other}: drop ensemble or ${other}`);
+    const other = s.inputShape ? 'inputShape' : s.variational ? 'variational' : s.sparsity ? 'sparsity' : s.contractive !== undefined ? 'contractive' : s.loss !== 'mse' ? 'loss ' + s.loss : 0;
+    if (other) throw new AutoencoderError(`ensemble needs a dense spec (inputDim, layers), loss mse, no variant: drop ensemble or ${other}`);
   }
   if (s.sparsity && 'kl' in s.sparsity && s.latentActivation !== 'sigmoid') {
     throw new AutoencoderError(`sparsity { kl } needs a sigmoid latent (mean activations in (0, 1)): set latentActivation: 'sigmoid'${s.encoder ? " (the encoder's last layer activation)" : ''}, got '${s.latentActivation}'`);

@@ -21,7 +21,7 @@ export const ABI_EXPORTS = [
   'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
-  'ae_ens_init', 'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score',
+  'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score',
   'ae_workspace',
 ] as const;
 export const ABI_VERSION = 4;
@@ -544,8 +544,6 @@ export class Kernel {
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
   get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }
   get fileState(): number { return this.nState + this.nStats; }
-  /** An ensemble's statistics block (f32[members][D + 2]). */
-  get stats(): number { return this.state + this.nState * 4; }
   copyParams(dst: number, src: number): void {
     if (dst === this.params) this.paramsChanged();
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);

@@ -3,7 +3,7 @@
 // - Statistics and scores: every member's weights, the normalizer and the statistics read back from
 //   the model file's bytes (its documented layout), then recomputed by the float64 scalar reference
 //   (tests/ref: forward pass; medians, IQR, recM and the sum written here): the per-feature median of
-//   e^2 / 0.455, the median and IQR of recM over the training rows, and score() as the sum over members
+//   e^2 / 0.455, the median and IQR of recM over the training rows (numpy 'linear' quantiles), and score() as the sum over members
 //   of (recM - median) / IQR.
 // - A 1-member ensemble whose `rows` covers the data trains exactly as fit() on every row with
 //   validationSplit 0 and no early stopping (bit for bit, the same init and the same shuffles).
@@ -27,7 +27,8 @@ function data(n: number, seed: number): Float32Array {
 }
 
 const sorted = (v: ArrayLike<number>) => Float64Array.from(v).sort();
-const at = (s: Float64Array, q: number) => s[Math.floor(q * s.length)]!;
+/** numpy's default ('linear') quantile of sorted values. */
+const at = (s: Float64Array, q: number) => { const pos = q * (s.length - 1), lo = Math.floor(pos), hi = Math.min(lo + 1, s.length - 1); return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo); };
 const close = (a: number, b: number, tol = 2e-3) => Math.abs(a - b) <= tol * (1 + Math.abs(b));
 
 /** The floats of a model file: normalizer shift and scale, then every member's padded params, then the statistics. */
@@ -126,17 +127,17 @@ describe('ensemble: file, threshold, errors', () => {
     expect(Array.from(back.score(xt))).toEqual(Array.from(s));
     expect(back.threshold).toBe(thr);
     expect(back.save()).toEqual(bytes);
-    // a statistic edited to be negative is refused at load
+    // a statistic edited to be NaN is refused at load
     const bad = bytes.slice();
     const f = fileFloats(bad);
     const dv = new DataView(bad.buffer);
     const jsonLen = dv.getUint32(20, true);
     const statAt = 24 + jsonLen + (f.length - 4 * (D + 2) + D + 1) * 4;   // member 0's IQR
-    dv.setFloat32(statAt, -1, true);
+    dv.setFloat32(statAt, NaN, true);
     const { crc32 } = await import('node:zlib') as unknown as { crc32?: (b: Uint8Array) => number };
     if (crc32) {
       dv.setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
-      await expect(Autoencoder.load(bad)).rejects.toThrow(/ensemble statistic .* >= 0/);
+      await expect(Autoencoder.load(bad)).rejects.toThrow(/ensemble statistic \d+ is NaN/);
     }
     ae.dispose(); back.dispose();
   });
@@ -148,10 +149,10 @@ describe('ensemble: file, threshold, errors', () => {
     await expect(mk({ rows: 0 })).rejects.toThrow(/ensemble.rows/);
     await expect(mk({ size: 3 })).rejects.toThrow(/size/);
     await expect(mk(16)).rejects.toThrow(/ensemble must be an object/);
-    await expect(mk({}, { loss: 'bce' })).rejects.toThrow(/ensemble works with .* loss 'bce'/);
-    await expect(mk({}, { variational: {} })).rejects.toThrow(/ensemble works with .* variational/);
+    await expect(mk({}, { loss: 'bce' })).rejects.toThrow(/ensemble needs a dense spec .* loss bce/);
+    await expect(mk({}, { variational: {} })).rejects.toThrow(/ensemble needs a dense spec .* variational/);
     await expect(Autoencoder.create({ inputShape: [4, 4, 1], encoder: [{ type: 'flatten' }, { type: 'dense', units: 2 }], decoder: [{ type: 'dense', units: 16 }, { type: 'reshape', shape: [4, 4, 1] }], ensemble: {} } as never))
-      .rejects.toThrow(/ensemble works with the dense spec/);
+      .rejects.toThrow(/ensemble needs a dense spec .* inputShape/);
     const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], ensemble: { members: 2, rows: 20 } });
     expect(ae.spec.ensemble).toEqual({ members: 2, rows: 20 });
     const xt = data(60, 5);
