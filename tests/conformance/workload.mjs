@@ -95,6 +95,13 @@ export const CASES = [
     fit: { epochs: 4, batchSize: 10, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { gaussian: 0.3, clip: [-1, 1] } },
     data: { rows: 64, seed: 49, distribution: 'uniform' },
   },
+  {
+    // the subsample ensemble (assembly/ensemble.ts): members on their own rows, statistics, the summed score
+    name: 'ensemble-dense-mse',
+    spec: { inputDim: 11, layers: [7, 3], normalize: 'standard', ensemble: { members: 3, rows: 40 }, seed: 23 },
+    fit: { epochs: 4, batchSize: 8 },
+    data: { rows: 90, seed: 50, distribution: 'normal' },
+  },
 ];
 
 function hex(buf) {
