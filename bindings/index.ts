@@ -334,7 +334,7 @@ export class AutoencoderLite {
   get latentDim(): number { return this.latent.reduce((a, b) => a * b, 1); }
   /** Per-sample shape of the latent code (e.g. [7, 7, 32] after two pools in a conv encoder). */
   get latentShape(): number[] { return [...this.latent]; }
-  /** Number of trainable parameters. */
+  /** Number of trainable parameters (an ensemble: of one member). */
   get paramCount(): number { return this.live().nParams; }
   /** True once the normalizer has been fitted (by the first fit(), or loaded). */
   get normalizerFitted(): boolean { return this.normFitted; }
@@ -493,7 +493,7 @@ export class AutoencoderLite {
   /**
    * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
    * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
-   * VAE needs `{ condition }`.
+   * VAE needs `{ condition }`. An ensemble (spec `ensemble`) encodes with member 0.
    */
   encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
     const o = AutoencoderLite.opts('encode()', options, ENCODE_KEYS);
@@ -538,7 +538,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble decodes with member 0. */
   decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('decode()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -588,7 +588,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble reconstructs with member 0. */
   reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('reconstruct()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -641,7 +641,10 @@ export class AutoencoderLite {
    * One score per row. By default the reconstruction error: the loss's mean over the row, in normalized
    * units (a VAE: of decode(mean), deterministic). A VAE also scores `{ by: 'kl' }` (KL of the posterior
    * from the prior, nats) or `{ by: 'elbo', samples, seed }` (negative ELBO in nats averaged over
-   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`.
+   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`. An ensemble
+   * (spec `ensemble`): the sum over its members of (recM − median) / IQR, recM the mean over features of
+   * e_j² / v_j (v_j: the member's median e_j² on the training rows / 0.455), median and IQR of recM on
+   * those rows; about 0 for a typical training row, larger for rows unlike them.
    */
   score(x: Matrix, options?: ScoreOptions): Float32Array {
     const o = this.scoreOptions('score()', options);
@@ -737,7 +740,8 @@ export class AutoencoderLite {
   /**
    * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
    * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
-   * then bias; batchNorm gamma, beta, moving mean, moving variance.
+   * then bias; batchNorm gamma, beta, moving mean, moving variance. An ensemble: member 0's (the other
+   * members and the statistics are in save()'s file only).
    */
   getWeights(): Float32Array[] {
     const k = this.live();
@@ -901,6 +905,11 @@ export class Autoencoder extends AutoencoderLite {
    * The first fit also fits the normalizer (on the training rows). After every epoch every weight and
    * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
    * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
+   *
+   * An ensemble (spec `ensemble`) trains each member for `epochs` (default 50) on its own `rows` random
+   * training rows, one wasm call per epoch for all members, then takes each member's statistics on up to
+   * 4,096 training rows; validationSplit, earlyStopping and target are refused. history.loss is the
+   * members' mean loss.
    *
    * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
    * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
