@@ -14,6 +14,7 @@ import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
 import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
 import { vae_kl_rows } from './terms';
+import { ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { series_check, series_likelihood, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
@@ -220,3 +221,17 @@ export function ae_codec_decode(inp: usize, len: i32, N: i32, W: i32, bits: i32,
 
 /** The 64-bit hash state at st (8 bytes) absorbs len bytes at p. */
 export function ae_hash64_update(st: usize, p: usize, len: i32): void { hash64_update(st, p, len); }
+
+// the subsample ensemble (ensemble.ts): K members back to back in the param block, statistics f32[K][D + 2]
+
+/** perms i32[K][R]: each member's R training rows of n, drawn from the shuffle stream (R >= n: rows 0..n-1, no draw); tmp i32[n]. */
+export function ae_ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tmp: usize): void { ens_draw(ctx, n, R, K, perms, tmp); }
+
+/** One epoch of every member on its R rows of x (normalized); returns the members' mean objective. */
+export function ae_ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): f64 { return ens_epoch(ctx, x, perms, R, K, batch); }
+
+/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S]. */
+export function ae_ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void { ens_stats(ctx, x, S, K, stats, idx, e, tmp); }
+
+/** out f32[n]: the ensemble score (x normalized in place first). */
+export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void { ens_score(ctx, x, n, out, K, stats); }

@@ -300,7 +300,7 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
 }
 
 /** Copies row idx[r] of src (row width C) to row r of dst, for R rows. */
-function gather(dst: usize, src: usize, idx: usize, R: i32, C: i32): void {
+export function gather(dst: usize, src: usize, idx: usize, R: i32, C: i32): void {
   const bytes = <usize>C << 2;
   for (let r = 0; r < R; r++) {
     memory.copy(dst + <usize>r * bytes, src + <usize>load<i32>(idx + (<usize>r << 2)) * bytes, bytes);
@@ -464,7 +464,7 @@ export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool 
 }
 
 /** Replaces every NaN in p[0..n) by +Infinity (only vectors that hold a NaN are written). */
-function nan_to_inf(p: usize, n: i32): void {
+export function nan_to_inf(p: usize, n: i32): void {
   const inf = i32x4.splat(0x7f800000);
   let i = 0;
   for (; i + 4 <= n; i += 4) {

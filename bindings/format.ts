@@ -52,6 +52,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     ...(s.variational ? { variational: s.variational } : {}),
     ...(s.conditionDim ? { conditionDim: s.conditionDim } : {}),
     ...(s.contractive !== undefined ? { contractive: s.contractive } : {}),
+    ...(s.ensemble ? { ensemble: s.ensemble } : {}),
   };
   const spec = s.inputShape
     ? { inputShape: s.inputShape, encoder: s.encoder, decoder: s.decoder, loss: s.loss, normalize: s.normalize, seed: s.seed, ...family }

@@ -13,7 +13,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
+  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -143,7 +143,9 @@ function planCounts(plan: NetPlan): { params: number; state: number } {
     params += z.w + z.b;
     state += z.state;
   }
-  return { params, state };
+  // an ensemble: every member's params (each padded to 4 floats), then f32[members][D + 2] statistics
+  const K = plan.members;
+  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) } : { params, state };
 }
 
 /** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
@@ -287,7 +289,7 @@ export class AutoencoderLite {
     // not be 4-byte aligned), then are checked in place; a failed load discards this kernel whole
     const norm = h.spec.normalize !== 'none';
     const regions: [number, number][] = norm ? [[k.normA, D], [k.normB, D]] : [];
-    regions.push([k.params, k.nParams], [k.state, k.nState]);
+    regions.push([k.params, k.fileParams], [k.state, k.fileState]);
     let at = h.floatsAt;
     for (const [ptr, n] of regions) {
       k.u8(ptr, n * 4).set(bytes.subarray(at, at + n * 4));
@@ -332,7 +334,7 @@ export class AutoencoderLite {
   get latentDim(): number { return this.latent.reduce((a, b) => a * b, 1); }
   /** Per-sample shape of the latent code (e.g. [7, 7, 32] after two pools in a conv encoder). */
   get latentShape(): number[] { return [...this.latent]; }
-  /** Number of trainable parameters. */
+  /** Number of trainable parameters (an ensemble: of one member). */
   get paramCount(): number { return this.live().nParams; }
   /** True once the normalizer has been fitted (by the first fit(), or loaded). */
   get normalizerFitted(): boolean { return this.normFitted; }
@@ -491,7 +493,7 @@ export class AutoencoderLite {
   /**
    * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
    * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
-   * VAE needs `{ condition }`.
+   * VAE needs `{ condition }`. An ensemble (spec `ensemble`) encodes with member 0.
    */
   encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
     const o = AutoencoderLite.opts('encode()', options, ENCODE_KEYS);
@@ -536,7 +538,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble decodes with member 0. */
   decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('decode()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -586,7 +588,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. */
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble reconstructs with member 0. */
   reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('reconstruct()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -619,7 +621,11 @@ export class AutoencoderLite {
     const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
     this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
-    if (o.by === 'reconstruction') k.x.ae_score(k.ctx, ptr, rows, out);
+    if (o.by === 'reconstruction') {
+      // (an ensemble's statistics f32[members][D + 2] follow the state)
+      if (this.s.ensemble) k.x.ae_ens_score(k.ctx, ptr, rows, out, this.s.ensemble.members, k.state + k.nState * 4);
+      else k.x.ae_score(k.ctx, ptr, rows, out);
+    }
     else if (o.by === 'kl') {
       const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
       k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
@@ -635,7 +641,10 @@ export class AutoencoderLite {
    * One score per row. By default the reconstruction error: the loss's mean over the row, in normalized
    * units (a VAE: of decode(mean), deterministic). A VAE also scores `{ by: 'kl' }` (KL of the posterior
    * from the prior, nats) or `{ by: 'elbo', samples, seed }` (negative ELBO in nats averaged over
-   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`.
+   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`. An ensemble
+   * (spec `ensemble`): the sum over its members of (recM − median) / IQR, recM the mean over features of
+   * e_j² / v_j (v_j: the member's median e_j² on the training rows / 0.455), median and IQR of recM on
+   * those rows; about 0 for a typical training row, larger for rows unlike them.
    */
   score(x: Matrix, options?: ScoreOptions): Float32Array {
     const o = this.scoreOptions('score()', options);
@@ -731,7 +740,8 @@ export class AutoencoderLite {
   /**
    * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
    * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
-   * then bias; batchNorm gamma, beta, moving mean, moving variance.
+   * then bias; batchNorm gamma, beta, moving mean, moving variance. An ensemble: member 0's (the other
+   * members and the statistics are in save()'s file only).
    */
   getWeights(): Float32Array[] {
     const k = this.live();
@@ -781,10 +791,11 @@ export class AutoencoderLite {
       const n = slots.findIndex((sl) => sl.params === isParams && i >= sl.off && i < sl.off + sl.len);
       return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
     };
-    let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.nParams) : -1;
-    if (bad >= 0) return `${named(true, bad)} is ${at(params, bad)}: weights must be finite float32 numbers`;
-    bad = k.nState > 0 ? k.x.ae_find_nonfinite(state, k.nState) : -1;
-    if (bad >= 0) return `${named(false, bad)} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
+    // (an ensemble: every member's params, and its statistics after the state)
+    let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.fileParams) : -1;
+    if (bad >= 0) return `${bad < k.nPadded ? '' : `member ${Math.floor(bad / k.nPadded)}: `}${named(true, bad % k.nPadded)} is ${at(params, bad)}: weights must be finite float32 numbers`;
+    bad = k.fileState > 0 ? k.x.ae_find_nonfinite(state, k.fileState) : -1;
+    if (bad >= 0) return `${bad < k.nState ? named(false, bad) : `ensemble statistic ${bad - k.nState}`} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
     for (const sl of slots) {
       if (sl.params || !sl.name.endsWith('moving variance')) continue;
       bad = k.x.ae_find_below(state + sl.off * 4, sl.len, 0);
@@ -811,8 +822,8 @@ export class AutoencoderLite {
     const D = this.s.inputDim;
     const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
     const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
-    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.nParams, state: k.nState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook) });
-    const total = fileBytes(json.length, normFloats + k.nParams + k.nState);
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.fileParams, state: k.fileState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook) });
+    const total = fileBytes(json.length, normFloats + k.fileParams + k.fileState);
     let out: Uint8Array;
     try {
       out = new Uint8Array(total);
@@ -820,7 +831,7 @@ export class AutoencoderLite {
       throw new AutoencoderError(`save(): the model file needs ${mib(total)}, which this runtime could not allocate as one Uint8Array (${(e as Error).message}); browsers allow about ${mib(FILE_MAX_BYTES)}`);
     }
     writeHeader(out, ABI_VERSION, json);
-    const head = total - 4 - (normFloats + k.nParams + k.nState) * 4;
+    const head = total - 4 - (normFloats + k.fileParams + k.fileState) * 4;
     // the header through the model's scratch block (free between calls), in pieces as large as it is
     let crc = 0;
     for (let at = 0; at < head; at += k.scratchBytes) {
@@ -829,7 +840,7 @@ export class AutoencoderLite {
       crc = k.x.ae_crc32_update(crc, k.scratch, n);
     }
     const regions: [number, number][] = normFloats ? [[k.normA, D], [k.normB, D]] : [];
-    regions.push([k.params, k.nParams], [k.state, k.nState]);
+    regions.push([k.params, k.fileParams], [k.state, k.fileState]);
     let at = head;
     for (const [ptr, n] of regions) {
       if (n === 0) continue;
@@ -877,6 +888,15 @@ export class Autoencoder extends AutoencoderLite {
     k.planTraining();
     k.x.ae_seed(k.ctx, s.seed);
     k.x.ae_init_params(k.ctx);
+    if (s.ensemble) {
+      // members 1.. from the init stream after member 0; statistics 1 (v, median, IQR) until fit()
+      for (let m = 1; m < s.ensemble.members; m++) {
+        k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
+        k.x.ae_init_params(k.ctx);
+      }
+      k.setI32(k.ctx + C.PARAMS, k.params);
+      k.f32(k.state + k.nState * 4, k.nStats).fill(1);
+    }
     return ae;
   }
 
@@ -885,6 +905,11 @@ export class Autoencoder extends AutoencoderLite {
    * The first fit also fits the normalizer (on the training rows). After every epoch every weight and
    * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
    * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
+   *
+   * An ensemble (spec `ensemble`) trains each member for `epochs` (default 50) on its own `rows` random
+   * training rows, one wasm call per epoch for all members, then takes each member's statistics on up to
+   * 4,096 training rows; validationSplit, earlyStopping and target are refused. history.loss is the
+   * members' mean loss.
    *
    * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
    * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
@@ -898,6 +923,15 @@ export class Autoencoder extends AutoencoderLite {
     if (this.fitting) throw fitRunning('fit()', 'await the running fit() before calling fit() again');
     const o = resolveFit(options);
     const D = this.s.inputDim;
+    const ens = this.s.ensemble;
+    if (ens) {
+      // every member trains on its own subsample for `epochs` (default 50): no validation rows, no early stop
+      const bad = options.validationSplit ? 'validationSplit' : options.earlyStopping ? 'earlyStopping' : options.target !== undefined ? 'target' : null;
+      if (bad) throw new AutoencoderError(`fit(): an ensemble trains each member for \`epochs\` on its own random rows, without ${bad}: leave ${bad} out`);
+      if (options.epochs === undefined) o.epochs = 50;
+      o.validationSplit = 0;
+      o.early = null;
+    }
     if (!k0.ioBusy) {
       k0.planTraining();
       k0.setCapacity(Math.max(256, o.batchSize));
@@ -949,8 +983,13 @@ export class Autoencoder extends AutoencoderLite {
           throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
         }
       }
-      const perm = k.alloc(nTrain * 4);
-      k.x.ae_perm_init(perm, nTrain);
+      // an ensemble: each member's rows (perm i32[members][R]); its moments over every member's slice
+      const R = ens ? Math.min(ens.rows, nTrain) : nTrain;
+      const perm = k.alloc((ens ? ens.members * R : nTrain) * 4);
+      if (ens) {
+        const tmp = k.alloc(nTrain * 4);
+        k.x.ae_ens_draw(k.ctx, nTrain, R, ens.members, perm, tmp);
+      } else k.x.ae_perm_init(perm, nTrain);
       k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
       // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
       let mn = 0, mx = 0;
@@ -963,6 +1002,7 @@ export class Autoencoder extends AutoencoderLite {
       const names = this.termNames(k);
       const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
       k.x.ae_optimizer_reset(k.ctx);
+      if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
       if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
 
       const history: History = {
@@ -973,8 +1013,9 @@ export class Autoencoder extends AutoencoderLite {
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         const t0 = now();
         k.setCondition(cp);
-        const loss = k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
-        const terms = sumTerms(k.termValues());
+        const loss = ens ? k.x.ae_ens_epoch(k.ctx, xp, perm, R, ens.members, o.batchSize)
+          : k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
+        const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
         if (cp) k.setCondition(cp + nTrain * K * 4);
         const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
         const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
@@ -1017,6 +1058,14 @@ export class Autoencoder extends AutoencoderLite {
         k.copyParams(k.params, k.snapBest);
       } else {
         history.bestEpoch = history.epochs;
+      }
+      if (ens) {
+        // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
+        const S = Math.min(nTrain, 4096), idx = k.alloc(S * 4);
+        k.x.ae_ens_draw(k.ctx, nTrain, S, 1, idx, k.alloc(nTrain * 4));
+        k.x.ae_ens_stats(k.ctx, xp, S, ens.members, k.state + k.nState * 4, idx, k.alloc(S * D * 4), k.alloc(S * 4));
+        const broken = this.invalidValue(k, k.params, k.state, false);
+        if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }
       committed = true;
       return history;
@@ -1073,6 +1122,7 @@ export class Autoencoder extends AutoencoderLite {
   setWeights(weights: ArrayLike<number>[]): void {
     const k = this.live();
     if (this.fitting) throw fitRunning('setWeights()', 'call it after fit() resolves (return false from onEpoch to stop training early)');
+    if (this.s.ensemble) throw new AutoencoderError('setWeights() is not available on an ensemble (its members and their statistics come from fit() or load()); getWeights() reads member 0');
     const slots = this.weightSlots(k);
     if (!Array.isArray(weights) || holeIn(weights) >= 0 || weights.length !== slots.length) {
       throw new AutoencoderError(`setWeights() needs ${slots.length} arrays [W1, b1, ...] as getWeights() returns, got ${Array.isArray(weights) && holeIn(weights) < 0 ? weights.length : describe(weights)}`);

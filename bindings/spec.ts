@@ -62,12 +62,22 @@ export interface AutoencoderSpec {
    * every dense layer and activation) to the loss. Dense encoders only.
    */
   contractive?: number;
+  /**
+   * An ensemble for anomaly scores on data that may hold anomalies: `members` autoencoders (default 16)
+   * with this spec's layers, each trained on its own `rows` random training rows (default 512; every
+   * row when the data have fewer), drawn per member from the seed. score() sums the members' scores,
+   * each member's per-feature scaled error (recM: the mean over features of e_j² / (median e_j² on
+   * the training rows / 0.455)) standardised by its training median and IQR, so 0 is a typical training
+   * row. encode, decode, reconstruct and getWeights use member 0. Dense spec, loss 'mse', no variant options.
+   */
+  ensemble?: { members?: number; rows?: number };
 }
 
 /** A sparse autoencoder's penalty on the latent code. */
 export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
 
-export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive'>> & {
+export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'>> & {
+  ensemble?: { members: number; rows: number };
   /** Present only on models that have them (a plain model's header is as before). */
   sparsity?: Sparsity;
   contractive?: number;
@@ -81,7 +91,7 @@ export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape
 };
 
 const SPEC_KEYS = ['inputDim', 'inputShape', 'encoder', 'decoder', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed',
-  'sparsity', 'variational', 'conditionDim', 'contractive'] as const;
+  'sparsity', 'variational', 'conditionDim', 'contractive', 'ensemble'] as const;
 const DENSE_ONLY = ['layers', 'activation', 'latentActivation', 'outputActivation'] as const;
 export const MAX_DIM = 1 << 20;
 
@@ -135,8 +145,8 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
 }
 
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
-function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive'> {
-  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive'> = {};
+function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> {
+  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> = {};
   if (spec.contractive !== undefined) out.contractive = checkNumber('contractive', spec.contractive, 0, 1e6);
   const obj = (what: string, v: unknown, example: string) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AutoencoderError(`${what} must be an object such as ${example}, got ${describe(v)}`);
@@ -165,6 +175,14 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
     out.conditionDim = checkNumber('conditionDim', spec.conditionDim, 1, MAX_DIM, true);
     if (!out.variational) throw new AutoencoderError('conditionDim makes a conditional VAE: add variational: { beta: 1 } (a plain autoencoder takes no condition)');
   }
+  if (spec.ensemble !== undefined) {
+    obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 }');
+    checkKeys('ensemble', spec.ensemble, ['members', 'rows']);
+    out.ensemble = {
+      members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),
+      rows: checkNumber('ensemble.rows', spec.ensemble.rows ?? 512, 1, 2 ** 31 - 1, true),
+    };
+  }
   return out;
 }
 
@@ -183,6 +201,10 @@ function checkFamily(s: ResolvedSpec): ResolvedSpec {
     const notDense = s.encoder?.find((l) => l.type !== 'dense');
     if (notDense) throw new AutoencoderError(`contractive needs a dense encoder (its penalty is the Jacobian through dense layers): the encoder has a '${notDense.type}' layer; use dense layers only, or drop contractive`);
     if (s.variational) throw new AutoencoderError('contractive and variational do not combine here: drop one of them');
+  }
+  if (s.ensemble) {
+    const other = s.inputShape ? 'inputShape' : s.variational ? 'variational' : s.sparsity ? 'sparsity' : s.contractive !== undefined ? 'contractive' : s.loss !== 'mse' ? 'loss ' + s.loss : 0;
+    if (other) throw new AutoencoderError(`ensemble needs a dense spec (inputDim, layers), loss mse, no variant: drop ensemble or ${other}`);
   }
   if (s.sparsity && 'kl' in s.sparsity && s.latentActivation !== 'sigmoid') {
     throw new AutoencoderError(`sparsity { kl } needs a sigmoid latent (mean activations in (0, 1)): set latentActivation: 'sigmoid'${s.encoder ? " (the encoder's last layer activation)" : ''}, got '${s.latentActivation}'`);
@@ -278,7 +300,7 @@ export function buildPlan(s: ResolvedSpec): NetPlan {
       : { kind: TERM.klSparse, tensor: latent, weight: s.sparsity.kl.weight, param: s.sparsity.kl.rho });
   }
   if (s.contractive !== undefined) terms.push({ kind: TERM.contractive, tensor: latent, weight: s.contractive });
-  return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}) };
+  return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}), ...(s.ensemble ? { members: s.ensemble.members } : {}) };
 }
 
 /** The name fit()'s history gives each loss term (history.terms). */

@@ -21,6 +21,7 @@ export const ABI_EXPORTS = [
   'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
+  'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score',
   'ae_workspace',
 ] as const;
 export const ABI_VERSION = 4;
@@ -102,6 +103,8 @@ export interface NetPlan {
   terms?: TermPlan[];
   /** Width of the condition rows (conditional VAE), default 0. */
   condDim?: number;
+  /** An ensemble's member count (assembly/ensemble.ts): the params K times, then f32[K][D + 2] statistics. */
+  members?: number;
 }
 
 /** Width of the network input x (a first concat node joins it with the condition). */
@@ -152,13 +155,15 @@ function layoutModel(plan: NetPlan, base: number) {
   const nState = sizes.reduce((a, z) => a + z.state, 0);
   const nPadded = align(nParams, 4);
   const D = inputWidth(plan), Dp = align(D, 4);
+  // an ensemble: K members' params back to back (each padded), its statistics after the bn state
+  const K = plan.members ?? 0, nBlock = K ? K * nPadded : nPadded, nStats = K * (D + 2);
   const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
   let p = base;
   const layers = p; p = align(p + plan.layers.length * L.BYTES);
   // params and the bn state sit together, so a snapshot (fit's start, the best epoch) copies both
-  const nModel = nPadded + align(nState, 4);
+  const nModel = nBlock + align(nState + nStats, 4);
   const params = p; p += nModel * 4;
-  const state = params + nPadded * 4;
+  const state = params + nBlock * 4;
   const normA = p; p += Dp * 4;
   const normB = p; p += Dp * 4;
   const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
@@ -174,7 +179,7 @@ function layoutModel(plan: NetPlan, base: number) {
     return at;
   });
   p = align(p);
-  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel };
+  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats };
 }
 
 /**
@@ -255,7 +260,7 @@ export function kernelOf(owner: object): Kernel | null { return kernels.get(owne
 export function trainingBlocks(k: Kernel): [number, number][] {
   const c = k.ctx;
   return [
-    [k.params, k.nModel * 4], [k.getI32(c + C.M), k.nPadded * 4], [k.getI32(c + C.V), k.nPadded * 4],
+    [k.params, k.nModel * 4], [k.getI32(c + C.M), k.nBlock * 4], [k.getI32(c + C.V), k.nBlock * 4],
     [c + C.STEP, 4], [c + C.B1T, C.B2T + 8 - C.B1T], [c + C.RNG, RNG.streams * 16],
   ];
 }
@@ -302,6 +307,8 @@ export class Kernel {
   nParams = 0;     // real floats
   nPadded = 0;     // floats incl. padding to a multiple of 4
   nModel = 0;      // floats of params + state, as snapshots copy them
+  nBlock = 0;      // floats of the param block: nPadded, or an ensemble's members x nPadded
+  nStats = 0;      // an ensemble's statistics floats (members x (D + 2)), right after the bn state
   cap = 0;
   plan: NetPlan | null = null;
   private actBase = 0;  // start of the capacity-dependent region
@@ -366,7 +373,7 @@ export class Kernel {
   /** Lays out the fixed part of the arena for a model; zeroes it. */
   planModel(plan: NetPlan): void {
     const sizes = plan.layers.map(layerSizes);
-    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel } = layoutModel(plan, this.base);
+    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats } = layoutModel(plan, this.base);
     const D = inputWidth(plan);
     this.oom = 'model';
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
@@ -383,6 +390,8 @@ export class Kernel {
     this.nParams = nParams;
     this.nPadded = nPadded;
     this.nModel = nModel;
+    this.nBlock = nBlock;
+    this.nStats = nStats;
     this.plan = plan;
     const c = this.ctx;
     this.setI32(c + C.NLAYERS, plan.layers.length);
@@ -460,7 +469,7 @@ export class Kernel {
     let p = this.trainBase;
     const take = (floats: number) => { const at = p; p += floats * 4; return at; };
     this.grads = take(this.nPadded);
-    const m = take(this.nPadded), v = take(this.nPadded);
+    const m = take(this.nBlock), v = take(this.nBlock);
     this.snapStart = take(this.nModel);
     this.snapBest = take(this.nModel);
     this.oom = 'model';
@@ -500,7 +509,7 @@ export class Kernel {
   /** Bytes of wasm memory a model needs: its fixed blocks, the training blocks when `training`, activations for `rows`. */
   need(plan: NetPlan, training: boolean, rows: number): number {
     const m = layoutModel(plan, this.base);
-    const train = training ? (3 * m.nPadded + 2 * m.nModel) * 4 : 0;
+    const train = training ? (m.nPadded + 2 * m.nBlock + 2 * m.nModel) * 4 : 0;
     return layoutActivations(plan, rows, align(m.end) + train).end;
   }
 
@@ -532,6 +541,9 @@ export class Kernel {
    *  one-row inference is rebuilt on later calls. Reading (getWeights, save) keeps it. */
   paramsChanged(): void { this.setI32(this.ctx + C.PACK_OK, 0); }
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
+  /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
+  get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }
+  get fileState(): number { return this.nState + this.nStats; }
   copyParams(dst: number, src: number): void {
     if (dst === this.params) this.paramsChanged();
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);

@@ -95,6 +95,13 @@ export const CASES = [
     fit: { epochs: 4, batchSize: 10, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { gaussian: 0.3, clip: [-1, 1] } },
     data: { rows: 64, seed: 49, distribution: 'uniform' },
   },
+  {
+    // the subsample ensemble (assembly/ensemble.ts): members on their own rows, statistics, the summed score
+    name: 'ensemble-dense-mse',
+    spec: { inputDim: 11, layers: [7, 3], normalize: 'standard', ensemble: { members: 3, rows: 40 }, seed: 23 },
+    fit: { epochs: 4, batchSize: 8 },
+    data: { rows: 90, seed: 50, distribution: 'normal' },
+  },
 ];
 
 function hex(buf) {
@@ -170,7 +177,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'vae-dense-bce-beta2-noise'];
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse'];
 
 /**
  * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin

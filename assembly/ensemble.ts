@@ -1,0 +1,133 @@
+// ensemble.ts: K autoencoders with one layer plan, their params back to back in the param block
+// (member k at k * NPARAMS floats), each trained on its own subsample of the rows and scored by
+// its reconstruction error scaled per feature (recM), standardised by its training median and IQR,
+// summed over the members. Every call loops over the members by pointing the context's params
+// (and in training Adam's moments and step) at member k's slices and running the existing code;
+// the context points at member 0 between calls. Per-member statistics: f32[K][D + 2], member k's
+// v[D] (the median of e_j^2 over the statistic rows / 0.455 + 1e-6) then the median and the IQR
+// (numpy 'linear' quantiles) of its recM on those rows. recM(row) = (1/D) sum_j e_j^2 / v_j, e_j = y_j - x_j (f32), summed in f64.
+
+import * as A from './arena';
+import { C_B1T, C_B2T, C_BATCH_IN, C_CAP, C_INDIM, C_M, C_NLAYERS, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_PARAMS, C_STEP, C_V, ci, cp } from './arena';
+import { gather, nan_to_inf, net_forward, train_epoch } from './train';
+import { NORM_NONE, norm_apply } from './norm';
+import { rng_shuffle } from './rng';
+import { f32_quantile } from './stats';
+
+/** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
+function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
+  const off = <usize>k * (<usize>ci(ctx, C_NPARAMS) << 2);
+  store<u32>(ctx + C_PARAMS, <u32>(p + off));
+  if (train) {
+    store<u32>(ctx + C_M, <u32>(m + off));
+    store<u32>(ctx + C_V, <u32>(v + off));
+  }
+  store<i32>(ctx + A.C_PACK_OK, 0);   // the packed one-row copy belongs to no member now
+}
+
+/**
+ * perms i32[K][R]: member k's R training rows out of n. R >= n: every member takes rows 0..n-1 in
+ * order and nothing is drawn; else each takes the first R of a shuffle of 0..n-1 from the shuffle stream (tmp i32[n]).
+ */
+export function ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tmp: usize): void {
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < n; i++) store<i32>(tmp + (<usize>i << 2), i);
+    if (R < n) rng_shuffle(ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4), tmp, n);
+    memory.copy(perms + (<usize>(k * R) << 2), tmp, <usize>min(R, n) << 2);
+  }
+}
+
+/**
+ * One epoch of every member on its R rows (perms i32[K][R] into x[n][D], rows shuffled each epoch):
+ * train_epoch with the context on member k's params, moments and the step count the epoch began
+ * with. Returns the members' mean objective (C_TERMSUM is left with the last member's terms; an
+ * ensemble's only term is the reconstruction, whose mean the objective is).
+ */
+export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): f64 {
+  const p = cp(ctx, C_PARAMS), m = cp(ctx, C_M), v = cp(ctx, C_V);
+  const step = ci(ctx, C_STEP), b1 = load<f64>(ctx + C_B1T), b2 = load<f64>(ctx + C_B2T);
+  let total: f64 = 0;
+  for (let k = 0; k < K; k++) {
+    point(ctx, k, p, m, v, true);
+    store<i32>(ctx + C_STEP, step);
+    store<f64>(ctx + C_B1T, b1);
+    store<f64>(ctx + C_B2T, b2);
+    total += train_epoch(ctx, x, x, R, perms + (<usize>(k * R) << 2), 1, batch);
+  }
+  point(ctx, 0, p, m, v, true);
+  return total / <f64>K;
+}
+
+/** y[i] = (y[i] - x[i])^2 in f32 for n floats: the squared errors, over the output buffer. */
+function sq_err(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const d = load<f32>(y + o) - load<f32>(x + o);
+    store<f32>(y + o, d * d);
+  }
+}
+
+/** recM of one row of squared errors e[D]: (1/D) sum_j e_j / v_j in f64. */
+function recm(e: usize, v: usize, D: i32): f64 {
+  let s: f64 = 0;
+  for (let j = 0; j < D; j++) s += <f64>load<f32>(e + (<usize>j << 2)) / <f64>load<f32>(v + (<usize>j << 2));
+  return s / <f64>D;
+}
+
+/**
+ * The members' statistics (stats f32[K][D + 2]) over the S rows idx i32[S] of x (normalized; the
+ * bindings take them with ens_draw: every row up to 4,096, else 4,096 drawn). Scratch: e f32[S][D],
+ * tmp f32[S]. Medians and quartiles: f32_quantile (numpy's 'linear', to float32).
+ */
+export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void {
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, bin = cp(ctx, C_BATCH_IN), p = cp(ctx, C_PARAMS);
+  for (let k = 0; k < K; k++) {
+    point(ctx, k, p, 0, 0, false);
+    for (let start = 0; start < S; start += cap) {
+      const R = min(cap, S - start);
+      gather(bin, x, idx + (<usize>start << 2), R, D);
+      const y = net_forward(ctx, bin, R, 0, last, false);
+      sq_err(y, bin, R * D);
+      memory.copy(e + (<usize>(start * D) << 2), y, <usize>(R * D) << 2);
+    }
+    const v = stats + (<usize>(k * (D + 2)) << 2);
+    for (let j = 0; j < D; j++) {
+      for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(e + (<usize>(i * D + j) << 2)));
+      store<f32>(v + (<usize>j << 2), <f32>(<f64>f32_quantile(tmp, S, 0.5) / 0.455 + 1e-6));
+    }
+    for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), <f32>recm(e + (<usize>(i * D) << 2), v, D));
+    // (the sorts after the first find the rows in order)
+    let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
+    if (!(iqr > 0)) iqr = 1;
+    store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
+    store<f32>(v + (<usize>(D + 1) << 2), iqr);
+  }
+  point(ctx, 0, p, 0, 0, false);
+}
+
+/**
+ * out[r] = sum over members of (recM_k(r) - median_k) / IQR_k (each term in f64, accumulated into
+ * out in float32, member by member) for n rows of x, normalized in place first; NaN becomes +Infinity.
+ */
+export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, p = cp(ctx, C_PARAMS);
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  memory.fill(out, 0, <usize>n << 2);
+  for (let k = 0; k < K; k++) {
+    point(ctx, k, p, 0, 0, false);
+    const v = stats + (<usize>(k * (D + 2)) << 2);
+    const med = <f64>load<f32>(v + (<usize>D << 2)), iqr = <f64>load<f32>(v + (<usize>(D + 1) << 2));
+    for (let start = 0; start < n; start += cap) {
+      const R = min(cap, n - start);
+      const xin = x + (<usize>(start * D) << 2);
+      const y = net_forward(ctx, xin, R, 0, last, false);
+      sq_err(y, xin, R * D);
+      for (let r = 0; r < R; r++) {
+        const o = out + (<usize>(start + r) << 2);
+        store<f32>(o, <f32>(<f64>load<f32>(o) + (recm(y + (<usize>(r * D) << 2), v, D) - med) / iqr));
+      }
+    }
+  }
+  point(ctx, 0, p, 0, 0, false);
+  nan_to_inf(out, n);
+}
