@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
-import { ABI_EXPORTS } from '../bindings/wasm.js';
+import { ABI_EXPORTS, ABI_EXPORT_COUNT } from '../bindings/wasm.js';
 
 const wasm = readFileSync(new URL('../build/kernels.wasm', import.meta.url));
 
@@ -14,6 +14,14 @@ describe('abi', () => {
     const fns = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
     expect(fns).toEqual([...ABI_EXPORTS].sort());
     expect(exported.filter((e) => e.kind === 'memory').map((e) => e.name)).toEqual(['memory']);
+    // load() checks the count (a literal, so bundles leave the list out): it must be this module's
+    expect(ABI_EXPORT_COUNT).toBe(exported.length);
+    expect(ABI_EXPORT_COUNT).toBe(ABI_EXPORTS.length + 1);
+  });
+
+  it('refuses a module that is not these kernels, saying why', async () => {
+    const other = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); // an empty module
+    await expect(Autoencoder.create({ inputDim: 4 }, { wasm: other })).rejects.toThrow(/not this package's kernels\.wasm \(it has 0 exports where this package's has \d+\)/);
   });
 
   it('has no imports (no env.abort, no JS Math)', async () => {
