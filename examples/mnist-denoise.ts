@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Autoencoder, addNoise, type EpochInfo, type History } from 'autoencoder';
+import { repoRoot } from './lib/digits.js';
 
 // pngjs is CommonJS and needs Node's util/zlib/stream: load it at run time through Node's own require
 // (a local `require`, which esbuild leaves alone) rather than bundling it into this ESM file, where
@@ -49,17 +50,7 @@ export function denoiserSpec(seed: number) {
 
 // ---- data ----------------------------------------------------------------------------------
 
-/** The repository root: the nearest folder above this file whose package.json is "autoencoder". */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'autoencoder') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('mnist-denoise: cannot find the repository root (package.json "autoencoder") above this file');
-    dir = up;
-  }
-}
+export { repoRoot };
 
 /** ../shared/datasets/mnist beside the repository. */
 export const defaultDataDir = () => resolve(repoRoot(), '../shared/datasets/mnist');
