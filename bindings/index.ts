@@ -622,8 +622,7 @@ export class AutoencoderLite {
     this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
-      // (an ensemble's statistics f32[members][D + 2] follow the state)
-      if (this.s.ensemble) k.x.ae_ens_score(k.ctx, ptr, rows, out, this.s.ensemble.members, k.state + k.nState * 4);
+      if (this.s.ensemble) k.x.ae_ens_score(k.ctx, ptr, rows, out, this.s.ensemble.members, k.stats);
       else k.x.ae_score(k.ctx, ptr, rows, out);
     }
     else if (o.by === 'kl') {
@@ -895,7 +894,7 @@ export class Autoencoder extends AutoencoderLite {
         k.x.ae_init_params(k.ctx);
       }
       k.setI32(k.ctx + C.PARAMS, k.params);
-      k.f32(k.state + k.nState * 4, k.nStats).fill(1);
+      k.f32(k.stats, k.nStats).fill(1);
     }
     return ae;
   }
@@ -1063,7 +1062,7 @@ export class Autoencoder extends AutoencoderLite {
         // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
         const S = Math.min(nTrain, 4096), idx = k.alloc(S * 4);
         k.x.ae_ens_draw(k.ctx, nTrain, S, 1, idx, k.alloc(nTrain * 4));
-        k.x.ae_ens_stats(k.ctx, xp, S, ens.members, k.state + k.nState * 4, idx, k.alloc(S * D * 4), k.alloc(S * 4));
+        k.x.ae_ens_stats(k.ctx, xp, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
         const broken = this.invalidValue(k, k.params, k.state, false);
         if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }

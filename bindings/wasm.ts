@@ -547,6 +547,8 @@ export class Kernel {
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
   get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }
   get fileState(): number { return this.nState + this.nStats; }
+  /** Where an ensemble's statistics (f32[members][D + 2]) start: right after the state. */
+  get stats(): number { return this.state + this.nState * 4; }
   copyParams(dst: number, src: number): void {
     if (dst === this.params) this.paramsChanged();
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);
