@@ -276,7 +276,8 @@ export async function instantiateKernel(module: WebAssembly.Module): Promise<Ker
   const imports = WebAssembly.Module.imports(module);
   const exported = WebAssembly.Module.exports(module);
   const names = new Set(exported.map((e) => e.name));
-  if (imports.length > 0 || exported.length !== ABI_EXPORT_COUNT || !names.has('memory') || !names.has('ae_abi_version')) {
+  // @__KEY__: the name is mangled with the property accesses in dist/ (tools/build.mjs renames the exports to match)
+  if (imports.length > 0 || exported.length !== ABI_EXPORT_COUNT || !names.has('memory') || !names.has(/* @__KEY__ */ 'ae_abi_version')) {
     throw new AutoencoderError(`the wasm module is not this package's kernels.wasm (${imports.length ? `it imports ${imports[0]!.module}.${imports[0]!.name}` : `it has ${exported.length} exports where this package's has ${ABI_EXPORT_COUNT}`}): pass the kernels.wasm shipped with autoencoder`);
   }
   const exports = await instantiate(module, {});

@@ -5,7 +5,7 @@
 // split across the threads: the strongest form of the check. Also: dispose() during a threaded fit
 // and a worker that traps or is terminated mid-fit leave no worker running, reject with a clear
 // error, and leave the weights as they were; a process with a threaded model exits on its own.
-// Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js.
+// Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js. Its wasm is dist/build/ too (exports renamed to match dist's mangled calls: tools/build.mjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,10 +191,10 @@ describe('threads: options', () => {
   });
   it('refuses the single-threaded kernels.wasm as the wasm of a threaded model', async () => {
     const { readFileSync } = await import('node:fs');
-    const single = await WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
+    const single = await WebAssembly.compile(readFileSync(`${ROOT}dist/build/kernels.wasm`));
     const e = await Autoencoder.create(spec, { threads: 2, wasm: single }).catch((err: unknown) => err);
     expectMessage(e, /the wasm option must be the compiled kernels-mt\.wasm/, /single-threaded build/);
-    const mt = await WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt.wasm`));
+    const mt = await WebAssembly.compile(readFileSync(`${ROOT}dist/build/kernels-mt.wasm`));
     const ae = await Autoencoder.create(spec, { threads: 2, wasm: mt });
     expect(poolOf(ae)?.threads).toBe(2);
     ae.dispose();
@@ -210,8 +210,8 @@ describe('threads: options', () => {
   });
   it("where the pool cannot be loaded (workerd, a bundle without threads.js): threads > 1 is a clear error, 'auto' is one thread", async () => {
     const { readFileSync } = await import('node:fs');
-    const single = WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
-    const mt = WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt.wasm`));
+    const single = WebAssembly.compile(readFileSync(`${ROOT}dist/build/kernels.wasm`));
+    const mt = WebAssembly.compile(readFileSync(`${ROOT}dist/build/kernels-mt.wasm`));
     try {
       setWasmLoader(() => single, () => Promise.reject(new TypeError('Invalid URL string.')));
       const e = await Autoencoder.create(spec, { threads: 2 }).catch((err: unknown) => err);
