@@ -9,7 +9,6 @@
 
 import { ACT_LINEAR, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
-import { convt_forward_subpixel, subpixel_floats } from './subpixel';
 import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
 
 /**
@@ -464,13 +463,6 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
                               col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
-  // strided: the sub-pixel form, where its scratch fits in this layer's own patch size (which the
-  // bindings always provide, so the choice depends on the layer's shape alone, never on capacity)
-  const sp = subpixel_floats(H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL);
-  if (sp >= 0 && sp <= HW * KF) {
-    convt_forward_subpixel(x, y, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, K, b, act, col);
-    return;
-  }
   const G = group(R, HW * KF, colcap);
   // y starts as the bias (every pixel), col2im adds the taps onto it, then the activation: one
   // pass fewer over y than zero, add, then bias and activation
