@@ -232,10 +232,14 @@ function conv_direct_c1(xs: usize, ys: usize, H: i32, W: i32, OH: i32, OW: i32, 
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+// Groups of samples stop at 1 MiB of patches (the scratch may hold 4): a patch matrix that still sits
+// in L2 when the GEMM reads it is worth more than fewer, longer GEMMs. Every product sums its
+// samples in order, ACC from one group to the next, so the bits do not depend on the group size.
+const GROUP_FLOATS: i32 = 1 << 18;
 /** Samples per im2col + GEMM group: as many as fit in the patch scratch (colcap floats), at least 1. */
 // @ts-ignore: decorator
 @inline function group(R: i32, perSample: i32, colcap: i32): i32 {
-  const g = colcap / max(perSample, 1);
+  const g = min(colcap, GROUP_FLOATS) / max(perSample, 1);
   return g < 1 ? 1 : g > R ? R : g;
 }
 

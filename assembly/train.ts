@@ -419,6 +419,20 @@ export function canon_nan(p: usize, n: i32): void {
   }
 }
 
+/**
+ * Rows per pass of inference over layers l0..l1: the capacity, but no more than keep the widest
+ * activation within INFER_FLOATS (1 MiB), so that a layer's output is still in L2 when the next
+ * layer reads it (a conv model's 128-row activations are 13 MB: every layer then streams from
+ * DRAM). Outside training every row is computed on its own (no batch statistics), so the bits do
+ * not depend on how the rows are split.
+ */
+function infer_rows(ctx: usize, l0: i32, l1: i32): i32 {
+  let widest = 1;
+  for (let l = l0; l <= l1; l++) widest = max(widest, li(layer(ctx, l), L_OUT));
+  return min(ci(ctx, C_CAP), max(1, INFER_FLOATS / widest));
+}
+const INFER_FLOATS: i32 = 1 << 18;
+
 export const FLAG_NORM_IN: i32 = 1;
 export const FLAG_DENORM_OUT: i32 = 2;
 
@@ -428,7 +442,7 @@ export const FLAG_DENORM_OUT: i32 = 2;
  */
 export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
+  const cap = infer_rows(ctx, l0, l1), D = ci(ctx, C_INDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const Iw = li(layer(ctx, l0), L_IN), Ow = li(layer(ctx, l1), L_OUT);
   const norm = ci(ctx, C_NORM) != NORM_NONE;
   if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
@@ -449,7 +463,7 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
  */
 export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool = true): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const cap = infer_rows(ctx, 0, ci(ctx, C_NLAYERS) - 1), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const last = ci(ctx, C_NLAYERS) - 1;
   if (normalize && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));

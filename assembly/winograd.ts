@@ -156,10 +156,12 @@ function wino_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0
   }
 }
 
+// a group's U and M stop at 1 MiB (as conv.ts GROUP_FLOATS): still in L2 when the next step reads them
+const WINO_GROUP_FLOATS: i32 = 1 << 18;
 /** Samples per group: what fits in the scratch after V and dV, at least 1. */
 // @ts-ignore: decorator
 @inline function wino_group(R: i32, perSample: i32, fixed: i32, colcap: i32): i32 {
-  const g = (colcap - fixed) / max(perSample, 1);
+  const g = (min(colcap, fixed + WINO_GROUP_FLOATS) - fixed) / max(perSample, 1);
   return g < 1 ? 1 : g > R ? R : g;
 }
 

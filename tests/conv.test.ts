@@ -477,6 +477,26 @@ describe('batchNorm inference uses the moving statistics', () => {
   });
 });
 
+describe('inference runs a batch in chunks of rows', () => {
+  it('a model whose widest activation is 64 K floats (4 rows per 1 MiB chunk): reconstruct and score of 9 rows equal each row alone', async () => {
+    // assembly/train.ts infer_rows: 2^18 floats / 65,536 per row = 4 rows a pass, so 9 rows run as 4 + 4 + 1
+    const spec: Spec = {
+      inputShape: [64, 64, 1],
+      encoder: [{ type: 'conv2d', filters: 16, kernel: 3, padding: 'same', activation: 'relu' }],
+      decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
+      loss: 'bce',
+    };
+    const ae = await makeModel(spec, 5);
+    const x = new Rng(9).f32(9 * 4096, 0, 1);
+    const y = ae.reconstruct(x), s = ae.score(x);
+    for (const r of [0, 3, 4, 7, 8]) {
+      const row = x.subarray(r * 4096, (r + 1) * 4096);
+      expectSameBits(ae.reconstruct(row), y.subarray(r * 4096, (r + 1) * 4096), `reconstruct row ${r}`);
+      expectSameBits(ae.score(row), s.subarray(r, r + 1), `score row ${r}`);
+    }
+  });
+});
+
 describe('the Keras weight layouts through setWeights', () => {
   it('conv2d kernel [kh][kw][in][out]: one nonzero entry moves exactly the output Keras says', async () => {
     // encoder = the conv alone, so encode() is its (linear) output
