@@ -1,11 +1,14 @@
 // series.ts: streaming anomaly scoring of one time series with the model's autoencoder, whole
 // calls in wasm: each point goes into a ring of recent values, the autoencoder reconstructs the
-// window ending at it (values standardised by the normaliser frozen at the last training), its
-// reconstruction error goes through an anomaly likelihood like HTM's (a short moving average of
-// errors, its tail probability under the mean and spread of recent averages, log-scaled to [0, 1]),
-// and at a fixed cadence the autoencoder is retrained on the windows of the recent history.
+// window ending at it (values standardised by the normaliser frozen at the last training; with
+// S_MASK = P > 0 its newest P points hidden from the input, so their error is a prediction error),
+// its reconstruction error (and the prediction error) goes through an anomaly likelihood like
+// HTM's (a short moving average of errors, its tail probability under the mean and spread of
+// recent averages; the two -ln Q averaged, log-scaled to [0, 1]), and at a fixed cadence the
+// autoencoder is retrained on the windows of the recent history.
 // Not here: argument checks (bindings/series.ts validates before calling), time handling.
-// Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history.
+// Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history,
+// P hidden points, PLS short average of the prediction errors.
 
 import { C_NLAYERS, ci } from './arena';
 import { f32_exp_scalar, f32_log_scalar } from './math';

@@ -58,7 +58,7 @@ export interface SeriesOptions {
    * the point before them) but kept in its target, so it learns to predict them; their error (a
    * prediction error, `ln(predictionFloor + their mean squared error)`) gets a likelihood of its
    * own, averaged with the window error's as -ln of the tail probabilities. 0: reconstruction only
-   * (the scores of versions before 0.x). Default 1.
+   * (the scores of state file version 2, bit for bit). Default 1.
    */
   predict?: number;
   /** Prediction errors averaged before their likelihood. Default 3. */
@@ -132,9 +132,10 @@ const FILE_VERSION = 3;
  * Streaming anomaly scores for one time series, learned as it goes: the first `warmup` points score
  * 0, then a dense autoencoder over the last `window` points and a long context (the series' day
  * in `context` bin means) is trained (and retrained every `retrainEvery` points) on the recent
- * history, and each point's reconstruction error becomes a
- * calibrated score in [0, 1] (a log-scaled tail probability under the recent errors, as HTM's
- * anomaly likelihood), so one threshold serves every series. Causal, deterministic, resumable.
+ * history with the newest point hidden from its input, and each point's reconstruction error and
+ * prediction error become a calibrated score in [0, 1] (log-scaled tail probabilities under the
+ * recent errors, as HTM's anomaly likelihood), so one threshold serves every series. Causal,
+ * deterministic, resumable.
  */
 export class SeriesDetector {
   private readonly ae: Autoencoder;
