@@ -53,6 +53,18 @@ export interface SeriesOptions {
   contextSpan?: number;
   /** Measure each error from the last training's mean error over its own windows (a retraining then does not move the errors' level). Default true. */
   relativeError?: boolean;
+  /**
+   * The newest `predict` points of each window are hidden from the autoencoder's input (replaced by
+   * the point before them) but kept in its target, so it learns to predict them; their error (a
+   * prediction error, `ln(predictionFloor + their mean squared error)`) gets a likelihood of its
+   * own, averaged with the window error's as -ln of the tail probabilities. 0: reconstruction only
+   * (the scores of state file version 2, bit for bit). Default 1.
+   */
+  predict?: number;
+  /** Prediction errors averaged before their likelihood. Default 3. */
+  predictionAverage?: number;
+  /** Squared prediction errors (in units of the normaliser's spread squared) below this count as none: the error is ln(floor + MSE). Default 0.01. */
+  predictionFloor?: number;
   /** Seed of the weights and the shuffling. Default 1. */
   seed?: number;
 }
@@ -63,7 +75,8 @@ type Resolved = Required<SeriesOptions>;
 const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 128, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
-  error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, seed: 1,
+  error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, predict: 1,
+  predictionAverage: 3, predictionFloor: 0.01, seed: 1,
 };
 const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
@@ -90,6 +103,9 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('suppress', r.suppress, 0, 1 << 16, true);
   checkNumber('context', r.context, 0, r.history - r.window, true);
   checkNumber('contextSpan', r.contextSpan, 1, 1 << 20, true);
+  checkNumber('predict', r.predict, 0, r.window - 1, true);
+  checkNumber('predictionAverage', r.predictionAverage, 1, 1 << 16, true);
+  checkNumber('predictionFloor', r.predictionFloor, 1e-12, 1e6);
   if (typeof r.relativeError !== 'boolean') throw new AutoencoderError(`relativeError must be true or false, got ${describe(r.relativeError)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
@@ -110,15 +126,16 @@ function asF64(what: string, x: unknown): Float64Array {
 }
 
 const MAGIC = 0x44534541; // 'AESD' little-endian
-const FILE_VERSION = 2;
+const FILE_VERSION = 3;
 
 /**
  * Streaming anomaly scores for one time series, learned as it goes: the first `warmup` points score
  * 0, then a dense autoencoder over the last `window` points and a long context (the series' day
  * in `context` bin means) is trained (and retrained every `retrainEvery` points) on the recent
- * history, and each point's reconstruction error becomes a
- * calibrated score in [0, 1] (a log-scaled tail probability under the recent errors, as HTM's
- * anomaly likelihood), so one threshold serves every series. Causal, deterministic, resumable.
+ * history with the newest point hidden from its input, and each point's reconstruction error and
+ * prediction error become a calibrated score in [0, 1] (log-scaled tail probabilities under the
+ * recent errors, as HTM's anomaly likelihood), so one threshold serves every series. Causal,
+ * deterministic, resumable.
  */
 export class SeriesDetector {
   private readonly ae: Autoencoder;
@@ -136,21 +153,23 @@ export class SeriesDetector {
     const k = this.k;
     k.setOptimizer(OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
     k.x.ae_optimizer_reset(k.ctx);
-    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup);
+    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup + (o.predict > 0 ? o.predictionAverage + o.likelihoodHistory : 0));
     // held for the detector's life (never released): the state, then the training scratch
     this.st = k.alloc(this.stateBytes);
     const D = o.window + o.context;
-    this.scratch = k.alloc(4 * Math.max(o.trainWindows * D + o.trainWindows + D + 8, 2 * D + 8, o.warmup));
+    this.scratch = k.alloc(4 * Math.max((o.predict > 0 ? 2 : 1) * o.trainWindows * D + o.trainWindows + D + 8, 3 * D + 16, o.warmup));
     k.u8(this.st, this.stateBytes).fill(0);
     const set: [number, number][] = [
       [S.W, o.window], [S.H, o.history], [S.NTRAIN, o.trainWindows], [S.EP0, o.firstEpochs], [S.EP, o.epochs],
       [S.CAD, o.retrainEvery], [S.WARM, o.warmup], [S.BATCH, BATCH], [S.LS, o.shortAverage], [S.LL, o.likelihoodHistory],
       [S.NEXT, o.warmup], [S.MINHIST, o.minHistory], [S.ERRMODE, ERRORS.indexOf(o.error)], [S.SUP, o.suppress],
-      [S.CTX, o.context], [S.DEFSPAN, o.contextSpan], [S.REL, o.relativeError ? 1 : 0],
+      [S.CTX, o.context], [S.DEFSPAN, o.contextSpan], [S.REL, o.relativeError ? 1 : 0], [S.MASK, o.predict],
+      [S.PLS, o.predictionAverage],
     ];
     for (const [f, v] of set) k.setI32(this.st + f, v);
     k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
     k.setF32(this.st + S.SDFLOOR, o.spreadFloor);
+    k.setF32(this.st + S.PFLOOR, o.predictionFloor);
     k.setF64(this.st + S.STD, 1);
   }
 
@@ -320,7 +339,7 @@ export class SeriesDetector {
         at += b;
       }
       const fdv = new DataView(fresh.buffer);
-      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL]) {
+      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR]) {
         if (k.getI32(d.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
       }
       const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT), cb = k.getI32(d.st + S.CB);

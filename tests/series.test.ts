@@ -5,7 +5,8 @@
 // integration of the normal density, independent of the kernel's Numerical Recipes erfc).
 
 import { describe, expect, it } from 'vitest';
-import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
+import { createHash } from 'node:crypto';
+import { AutoencoderError, SeriesDetector, randomMatrix, type SeriesOptions } from 'autoencoder';
 import { loadKernel } from './helpers.js';
 import { rand } from './data.js';
 
@@ -183,6 +184,55 @@ describe('SeriesDetector long context', () => {
     // a window-only model has seen every window of that day (nights are flat at 20): it misses it
     const without = await top({ ...o, context: 0 });
     expect(without.inFlat).toBeLessThan(without.outside);
+  });
+});
+
+// ---- the prediction stream (predict: the newest window points hidden from the input) -----------
+
+describe('SeriesDetector prediction stream', () => {
+  it('predict: 0 scores exactly as before the stream existed (the conformance case, golden digest of state version 2)', async () => {
+    // tests/conformance/workload.mjs seriesCase, digested by golden.json before the prediction stream
+    const n = 700;
+    const noise = await randomMatrix(n, 1, { seed: 47, distribution: 'normal' });
+    const v = new Float64Array(n), t = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i]! + (i === 600 ? 50 : 0);
+      t[i] = 1420070400000 + i * 600000;
+    }
+    const opts: SeriesOptions = { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 };
+    const digest = async (o: SeriesOptions) => {
+      const s = (await SeriesDetector.create(o)).pushMany(v, t);
+      return createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
+    };
+    expect(await digest({ ...opts, predict: 0 })).toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
+    expect(await digest(opts)).not.toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
+  });
+
+  it('a point off a smooth wave but inside its range is the top score, with the prediction stream (1 or 2 points hidden) and without', async () => {
+    // a slow wave with little noise; at 700 one point takes the value of the opposite phase (the
+    // range check cannot see it): the score's top after the warm-up lies in the windows holding it
+    const r = rand(5), n = 900, at = 700;
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = 10 * Math.sin((2 * Math.PI * i) / 60) + 0.2 * r.n();
+    v[at] = -v[at]!;
+    const o: SeriesOptions = { window: 16, layers: [16, 4], context: 8, contextSpan: 120, warmup: 128, history: 600, trainWindows: 256, suppress: 0, minHistory: 50 };
+    const top = async (opts: SeriesOptions) => {
+      const s = (await SeriesDetector.create(opts)).pushMany(v);
+      let best = 300;
+      for (let i = 300; i < n; i++) if (s[i]! > s[best]!) best = i;
+      return best;
+    };
+    for (const p of [0, 1, 2]) {
+      const best = await top({ ...o, predict: p });
+      expect(best, `predict ${p}`).toBeGreaterThanOrEqual(at);
+      expect(best, `predict ${p}`).toBeLessThan(at + 16);
+    }
+  });
+
+  it('refuses a prediction that would hide the whole window', async () => {
+    await expect(SeriesDetector.create({ window: 8, predict: 8 })).rejects.toThrow(/predict must be an integer from 0 to 7/);
+    await expect(SeriesDetector.create({ predictionFloor: 0 })).rejects.toThrow(/predictionFloor must be/);
+    await expect(SeriesDetector.create({ predictionAverage: 0 })).rejects.toThrow(/predictionAverage must be an integer from 1/);
   });
 });
 

@@ -25,7 +25,7 @@ export interface SeriesStore {
 }
 
 /**
- * save() bytes in a Map, at most `max` series (126 KB each with the default options: 256 take 32 MB of the isolate's 128 MB): past it
+ * save() bytes in a Map, at most `max` series (158 KB each with the default options: 256 take 40 MB of the isolate's 128 MB): past it
  * the series used least recently is dropped, and its next request starts a fresh detector (its
  * answer's `count` then restarts from the points of that request).
  */
