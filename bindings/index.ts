@@ -493,7 +493,9 @@ export class AutoencoderLite {
   /**
    * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
    * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
-   * VAE needs `{ condition }`. An ensemble (spec `ensemble`) encodes with member 0.
+   * VAE needs `{ condition }`. An ensemble (spec `ensemble`, the default when create() gets no layers)
+   * encodes with member 0 alone (one autoencoder trained on its own 512-row subsample), so its codes
+   * are one member's, not an average over the members.
    */
   encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
     const o = AutoencoderLite.opts('encode()', options, ENCODE_KEYS);
@@ -538,7 +540,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble decodes with member 0. */
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) decodes with member 0 alone. */
   decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('decode()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -588,7 +590,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble reconstructs with member 0. */
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) reconstructs with member 0 alone: score() uses every member, so score() is not the error of this reconstruction. */
   reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('reconstruct()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -739,8 +741,8 @@ export class AutoencoderLite {
   /**
    * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
    * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
-   * then bias; batchNorm gamma, beta, moving mean, moving variance. An ensemble: member 0's (the other
-   * members and the statistics are in save()'s file only).
+   * then bias; batchNorm gamma, beta, moving mean, moving variance. An ensemble (the default when create()
+   * gets no layers): member 0's (the other members and the statistics are in save()'s file only).
    */
   getWeights(): Float32Array[] {
     const k = this.live();
@@ -869,6 +871,14 @@ export class AutoencoderLite {
 export class Autoencoder extends AutoencoderLite {
   /**
    * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
+   *
+   * With no architecture (no `layers`, `encoder`, `decoder` or `inputShape`; loss 'mse'; no `variational`,
+   * `conditionDim`, `sparsity` or `contractive`) the model is the subsample ensemble: 16 autoencoders of the
+   * default layers, each fitted on its own 512 random training rows, scored together (spec `ensemble`;
+   * README "Anomaly detection quality"). It is the better anomaly scorer when the training rows may hold
+   * anomalies; encode, decode, reconstruct and getWeights act on member 0. `ensemble: false` builds one
+   * autoencoder instead (validationSplit, earlyStopping and fit targets need it); a spec that gives `layers`
+   * or a graph builds one autoencoder unless it gives `ensemble`.
    * @throws AutoencoderError on an invalid spec (unknown names list the valid ones), or a model too
    * large to train in a wasm32 memory (4 GiB) or to save as one file (2 GiB, browsers' typed-array limit).
    */
@@ -905,9 +915,11 @@ export class Autoencoder extends AutoencoderLite {
    * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
    * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
    *
-   * An ensemble (spec `ensemble`) trains each member for `epochs` (default 50) on its own `rows` random
-   * training rows, one wasm call per epoch for all members, then takes each member's statistics on up to
-   * 4,096 training rows; validationSplit, earlyStopping and target are refused. history.loss is the
+   * An ensemble (spec `ensemble`, the default when create() gets no layers) trains each member for
+   * `epochs` (default 50) on its own `rows` random training rows, one wasm call per epoch for all members,
+   * then takes each member's statistics on up to 4,096 training rows; validationSplit, earlyStopping and
+   * target are refused with an error that says to create the model with `ensemble: false`. batchSize,
+   * learningRate, optimizer, weightDecay, noise and onEpoch apply to every member. history.loss is the
    * members' mean loss.
    *
    * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
@@ -926,7 +938,7 @@ export class Autoencoder extends AutoencoderLite {
     if (ens) {
       // every member trains on its own subsample for `epochs` (default 50): no validation rows, no early stop
       const bad = options.validationSplit ? 'validationSplit' : options.earlyStopping ? 'earlyStopping' : options.target !== undefined ? 'target' : null;
-      if (bad) throw new AutoencoderError(`fit(): an ensemble trains each member for \`epochs\` on its own random rows, without ${bad}: leave ${bad} out`);
+      if (bad) throw new AutoencoderError(`fit(): this model is an ensemble (the default when create() gets no layers): each member trains for \`epochs\` on its own random rows, without ${bad}; leave ${bad} out, or create the model with \`ensemble: false\` for one autoencoder that takes it`);
       if (options.epochs === undefined) o.epochs = 50;
       o.validationSplit = 0;
       o.early = null;

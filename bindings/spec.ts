@@ -69,8 +69,13 @@ export interface AutoencoderSpec {
    * each member's per-feature scaled error (recM: the mean over features of e_j² / (median e_j² on
    * the training rows / 0.455)) standardised by its training median and IQR, so 0 is a typical training
    * row. encode, decode, reconstruct and getWeights use member 0. Dense spec, loss 'mse', no variant options.
+   *
+   * The default: a spec that gives no architecture (no `layers`, `encoder`, `decoder` or `inputShape`),
+   * loss 'mse' and no variant (`variational`, `conditionDim`, `sparsity`, `contractive`) builds this
+   * ensemble with 16 members of 512 rows. `ensemble: false` builds one autoencoder instead; a spec that
+   * gives `layers` (or a graph) builds one autoencoder unless it gives `ensemble`.
    */
-  ensemble?: { members?: number; rows?: number };
+  ensemble?: { members?: number; rows?: number } | false;
 }
 
 /** A sparse autoencoder's penalty on the latent code. */
@@ -144,6 +149,16 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
   });
 }
 
+/**
+ * Whether a spec leaves the architecture to the library (no layers, encoder, decoder or inputShape;
+ * loss 'mse'; no variant): such a spec builds the default subsample ensemble unless it says `ensemble`.
+ */
+export function isDefaultArchitecture(spec: AutoencoderSpec): boolean {
+  return spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
+    && (spec.loss === undefined || spec.loss === 'mse') && spec.variational === undefined && spec.conditionDim === undefined
+    && spec.sparsity === undefined && spec.contractive === undefined;
+}
+
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
 function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> {
   const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> = {};
@@ -175,8 +190,9 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
     out.conditionDim = checkNumber('conditionDim', spec.conditionDim, 1, MAX_DIM, true);
     if (!out.variational) throw new AutoencoderError('conditionDim makes a conditional VAE: add variational: { beta: 1 } (a plain autoencoder takes no condition)');
   }
-  if (spec.ensemble !== undefined) {
-    obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 }');
+  if (spec.ensemble === undefined && isDefaultArchitecture(spec)) out.ensemble = { members: 16, rows: 512 };
+  else if (spec.ensemble !== undefined && spec.ensemble !== false) {
+    obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 } (or false for one autoencoder)');
     checkKeys('ensemble', spec.ensemble, ['members', 'rows']);
     out.ensemble = {
       members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),

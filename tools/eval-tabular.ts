@@ -22,7 +22,8 @@ const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', '
  * override them: ep (epochs), es (0: no early stopping, else patience), bs (batch size), lr, wd
  * (weightDecay), vs (validationSplit), noise, hid (hidden width: a number or a multiple of d such as
  * 'd' or '0.5d'), lat (latent width, same forms), act (activation), loss, norm (normalize),
- * ens (the spec's ensemble members) and rows (its rows per member, default 512): e.g. 'ens=16,ep=50'.
+ * ens (the spec's ensemble members; 0: `ensemble: false`, one autoencoder, the defaults before round 4)
+ * and rows (its rows per member, default 512): e.g. 'ens=16,ep=50'.
  */
 function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit?: FitOptions } {
   if (text === 'defaults') return { spec: {} };
@@ -34,7 +35,7 @@ function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit
     const lat = kv.lat === undefined ? Math.min(32, Math.max(1, Math.round(d / 2))) : width(kv.lat);
     spec.layers = hid === 0 || kv.hid === '0' ? [lat] : [hid, lat];
   }
-  if (kv.ens) spec.ensemble = { members: Number(kv.ens), rows: Number(kv.rows ?? 512) };
+  if (kv.ens) spec.ensemble = kv.ens === '0' ? false : { members: Number(kv.ens), rows: Number(kv.rows ?? 512) };
   if (kv.act) spec.activation = kv.act as AutoencoderSpec['activation'];
   if (kv.loss) spec.loss = kv.loss as AutoencoderSpec['loss'];
   if (kv.norm) spec.normalize = kv.norm as AutoencoderSpec['normalize'];
