@@ -164,4 +164,22 @@ describe('ensemble: file, threshold, errors', () => {
     expect(ae.score(xt).every(Number.isFinite)).toBe(true);
     ae.dispose();
   });
+
+  it('the default model (no layers) is this ensemble: fit options one autoencoder needs are refused with a pointer to ensemble: false, and the model stays usable', async () => {
+    const ae = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 3 });
+    expect(ae.spec.ensemble).toEqual({ members: 16, rows: 512 });
+    const xt = data(80, 6);
+    for (const o of [{ validationSplit: 0.1 }, { earlyStopping: { patience: 2 } }, { target: xt }]) {
+      await expect(ae.fit(xt, o)).rejects.toThrow(/the default when create\(\) gets no layers.*create the model with `ensemble: false`/);
+    }
+    const h = await ae.fit(xt, { epochs: 3 });
+    expect([h.epochs, h.valLoss.length]).toEqual([3, 0]);
+    expect(ae.score(xt).every(Number.isFinite)).toBe(true);
+    // ensemble: false with the same spec is one autoencoder, which takes them
+    const one = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 3, ensemble: false });
+    const h1 = await one.fit(xt, { epochs: 3, validationSplit: 0.25, earlyStopping: false });
+    expect(h1.valLoss.length).toBe(3);
+    ae.dispose();
+    one.dispose();
+  });
 });
