@@ -10,7 +10,7 @@ import {
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
-  buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
+  buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
@@ -883,7 +883,7 @@ export class Autoencoder extends AutoencoderLite {
    * large to train in a wasm32 memory (4 GiB) or to save as one file (2 GiB, browsers' typed-array limit).
    */
   static async create(spec: AutoencoderSpec, opts?: CreateOptions): Promise<Autoencoder> {
-    const s = resolveSpec(spec);
+    const s = resolveSpec(withDefaultEnsemble(spec));
     const plan = buildPlan(s);
     const { params, state } = planCounts(plan);
     const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;

@@ -150,13 +150,17 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
 }
 
 /**
- * Whether a spec leaves the architecture to the library (no layers, encoder, decoder or inputShape;
- * loss 'mse'; no variant): such a spec builds the default subsample ensemble unless it says `ensemble`.
+ * create()'s spec with the default ensemble filled in: a spec that leaves the architecture to the library
+ * (no layers, encoder, decoder or inputShape; loss 'mse'; no variant) and says nothing of `ensemble` gets
+ * `ensemble: { members: 16, rows: 512 }`; any other spec is returned as it is. Only create() calls it
+ * (a saved model's spec always names its layers), so load()-only bundles leave it out.
  */
-export function isDefaultArchitecture(spec: AutoencoderSpec): boolean {
-  return spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
+export function withDefaultEnsemble(spec: AutoencoderSpec): AutoencoderSpec {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || spec.ensemble !== undefined) return spec;
+  const plain = spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
     && (spec.loss === undefined || spec.loss === 'mse') && spec.variational === undefined && spec.conditionDim === undefined
     && spec.sparsity === undefined && spec.contractive === undefined;
+  return plain ? { ...spec, ensemble: { members: 16, rows: 512 } } : spec;
 }
 
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
@@ -190,9 +194,8 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
     out.conditionDim = checkNumber('conditionDim', spec.conditionDim, 1, MAX_DIM, true);
     if (!out.variational) throw new AutoencoderError('conditionDim makes a conditional VAE: add variational: { beta: 1 } (a plain autoencoder takes no condition)');
   }
-  if (spec.ensemble === undefined && isDefaultArchitecture(spec)) out.ensemble = { members: 16, rows: 512 };
-  else if (spec.ensemble !== undefined && spec.ensemble !== false) {
-    obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 } (or false for one autoencoder)');
+  if (spec.ensemble !== undefined && spec.ensemble !== false) {
+    obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 }');
     checkKeys('ensemble', spec.ensemble, ['members', 'rows']);
     out.ensemble = {
       members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),
