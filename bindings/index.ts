@@ -868,6 +868,23 @@ export class AutoencoderLite {
 /** A dense or convolutional autoencoder (and the family: denoising, sparse, contractive, VAE, CVAE)
  *  whose training and inference run in SIMD WebAssembly: {@link AutoencoderLite} plus create(), fit(),
  *  setWeights() and the codec (compress, decompress, their streams, fitCodec). */
+/**
+ * Seeds every stream from the spec's seed and draws the initial weights (Glorot uniform, zero biases);
+ * an ensemble's members 1.. from the init stream after member 0, statistics 1 (v, median, IQR) until fit().
+ */
+function initWeights(k: Kernel, s: ResolvedSpec): void {
+  k.x.ae_seed(k.ctx, s.seed);
+  k.x.ae_init_params(k.ctx);
+  if (s.ensemble) {
+    for (let m = 1; m < s.ensemble.members; m++) {
+      k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
+      k.x.ae_init_params(k.ctx);
+    }
+    k.setI32(k.ctx + C.PARAMS, k.params);
+    k.f32(k.stats, k.nStats).fill(1);
+  }
+}
+
 export class Autoencoder extends AutoencoderLite {
   /**
    * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
@@ -895,17 +912,7 @@ export class Autoencoder extends AutoencoderLite {
     }
     const ae = new Autoencoder(k, s, plan);
     k.planTraining();
-    k.x.ae_seed(k.ctx, s.seed);
-    k.x.ae_init_params(k.ctx);
-    if (s.ensemble) {
-      // members 1.. from the init stream after member 0; statistics 1 (v, median, IQR) until fit()
-      for (let m = 1; m < s.ensemble.members; m++) {
-        k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
-        k.x.ae_init_params(k.ctx);
-      }
-      k.setI32(k.ctx + C.PARAMS, k.params);
-      k.f32(k.stats, k.nStats).fill(1);
-    }
+    initWeights(k, s);
     return ae;
   }
 
@@ -958,6 +965,7 @@ export class Autoencoder extends AutoencoderLite {
     let committed = false;
     try {
       const { ptr: xp, rows: n } = this.put(k, x, D, 'x');
+      const xr = ens && ens.clean > 0 ? this.put(k, x, D, 'x').ptr : 0; // the rows in input units, for the cleaning pass
       let tp = xp;
       if (o.target !== undefined) {
         const t = this.put(k, o.target, D, 'target');
@@ -980,6 +988,7 @@ export class Autoencoder extends AutoencoderLite {
       if (o.validationSplit > 0 && nVal < 1) {
         throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no validation rows: pass more rows or validationSplit: 0`);
       }
+      const fitsNorm = !this.normFitted;
       if (this.s.normalize !== 'none') {
         if (!this.normFitted) {
           k.x.ae_norm_fit(k.ctx, xp, nTrain);
@@ -994,89 +1003,105 @@ export class Autoencoder extends AutoencoderLite {
           throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
         }
       }
-      // an ensemble: each member's rows (perm i32[members][R]); its moments over every member's slice
-      const R = ens ? Math.min(ens.rows, nTrain) : nTrain;
-      const perm = k.alloc((ens ? ens.members * R : nTrain) * 4);
-      if (ens) {
-        const tmp = k.alloc(nTrain * 4);
-        k.x.ae_ens_draw(k.ctx, nTrain, R, ens.members, perm, tmp);
-      } else k.x.ae_perm_init(perm, nTrain);
-      k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
-      // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
-      let mn = 0, mx = 0;
-      if (o.noiseKind === 'saltPepper' && o.noise > 0) {
-        mn = k.alloc(D * 4);
-        mx = k.alloc(D * 4);
-        k.x.ae_col_minmax(xp, nTrain, D, mn, mx);
-      }
-      k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
-      const names = this.termNames(k);
-      const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
-      k.x.ae_optimizer_reset(k.ctx);
-      if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
-      if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+      // an ensemble with `clean` trains twice: pass 1 on every row; then the rows it scores above its
+      // (1 - clean) quantile are dropped and pass 2 trains fresh members (the seed's initial weights, the
+      // normalizer refitted if this fit fitted it) on the rest, exactly as a new model fitted on those rows
+      const passes = ens && ens.clean > 0 ? 2 : 1;
+      let xt = xp, nt = nTrain, history!: History, halted = false;
+      for (let pass = 1; pass <= passes && !halted; pass++) {
+        if (pass === 2) {
+          nt = k.x.ae_ens_clean(k.ctx, xp, xr, nTrain, ens!.members, k.stats, 1 - ens!.clean, k.alloc(nTrain * 4), k.alloc(nTrain * 4));
+          xt = xr;
+          initWeights(k, this.s);
+          if (this.s.normalize !== 'none') {
+            if (fitsNorm) k.x.ae_norm_fit(k.ctx, xr, nt);
+            k.x.ae_norm_apply(k.ctx, xr, nt);
+          }
+        }
+        // an ensemble: each member's rows (perm i32[members][R]); its moments over every member's slice
+        const R = ens ? Math.min(ens.rows, nt) : nt;
+        const perm = k.alloc((ens ? ens.members * R : nt) * 4);
+        if (ens) {
+          const tmp = k.alloc(nt * 4);
+          k.x.ae_ens_draw(k.ctx, nt, R, ens.members, perm, tmp);
+        } else k.x.ae_perm_init(perm, nt);
+        k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
+        // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
+        let mn = 0, mx = 0;
+        if (o.noiseKind === 'saltPepper' && o.noise > 0) {
+          mn = k.alloc(D * 4);
+          mx = k.alloc(D * 4);
+          k.x.ae_col_minmax(xt, nt, D, mn, mx);
+        }
+        k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
+        const names = this.termNames(k);
+        const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
+        k.x.ae_optimizer_reset(k.ctx);
+        if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
+        if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
 
-      const history: History = {
-        loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
-        terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
-      };
-      let best = Infinity, wait = 0, lastYield = now();
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        const t0 = now();
-        k.setCondition(cp);
-        const loss = ens ? k.x.ae_ens_epoch(k.ctx, xp, perm, R, ens.members, o.batchSize)
-          : k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
-        const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
-        if (cp) k.setCondition(cp + nTrain * K * 4);
-        const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
-        const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
-        k.setCondition(0);
-        k.pool?.check();
-        if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
-          throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+        history = {
+          loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
+          terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
+        };
+        let best = Infinity, wait = 0, lastYield = now();
+        for (let epoch = 1; epoch <= o.epochs; epoch++) {
+          const t0 = now();
+          k.setCondition(cp);
+          const loss = ens ? k.x.ae_ens_epoch(k.ctx, xt, perm, R, ens.members, o.batchSize)
+            : k.x.ae_train_epoch(k.ctx, xt, tp, nt, perm, o.shuffle ? 1 : 0, o.batchSize);
+          const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
+          if (cp) k.setCondition(cp + nt * K * 4);
+          const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
+          const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
+          k.setCondition(0);
+          k.pool?.check();
+          if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
+            throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+          }
+          // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every
+          // value must still be one a model can hold (so the model saves, loads and scores)
+          const broken = this.invalidValue(k, k.params, k.state, false);
+          if (broken) {
+            throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+          }
+          history.loss.push(loss);
+          for (const nm of Object.keys(terms)) history.terms[nm]!.push(terms[nm]!);
+          if (nVal > 0) history.valLoss.push(valLoss);
+          if (valTerms) for (const nm of Object.keys(valTerms)) history.valTerms[nm]!.push(valTerms[nm]!);
+          history.epochs = epoch;
+          const monitored = nVal > 0 ? valLoss : loss;
+          if (monitored < best - (o.early?.minDelta ?? 0)) {
+            best = monitored;
+            wait = 0;
+            history.bestEpoch = epoch;
+            if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+          } else {
+            wait++;
+          }
+          const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 };
+          const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
+          if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
+          if (verdict === false) { history.stoppedEarly = epoch < o.epochs; halted = true; break; }
+          if (o.early && wait >= o.early.patience && epoch < o.epochs) {
+            history.stoppedEarly = true;
+            break;
+          }
+          if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
         }
-        // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every
-        // value must still be one a model can hold (so the model saves, loads and scores)
-        const broken = this.invalidValue(k, k.params, k.state, false);
-        if (broken) {
-          throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
-        }
-        history.loss.push(loss);
-        for (const nm of Object.keys(terms)) history.terms[nm]!.push(terms[nm]!);
-        if (nVal > 0) history.valLoss.push(valLoss);
-        if (valTerms) for (const nm of Object.keys(valTerms)) history.valTerms[nm]!.push(valTerms[nm]!);
-        history.epochs = epoch;
-        const monitored = nVal > 0 ? valLoss : loss;
-        if (monitored < best - (o.early?.minDelta ?? 0)) {
-          best = monitored;
-          wait = 0;
-          history.bestEpoch = epoch;
-          if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+        if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
+          k.copyParams(k.params, k.snapBest);
         } else {
-          wait++;
+          history.bestEpoch = history.epochs;
         }
-        const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 };
-        const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
-        if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
-        if (verdict === false) { history.stoppedEarly = epoch < o.epochs; break; }
-        if (o.early && wait >= o.early.patience && epoch < o.epochs) {
-          history.stoppedEarly = true;
-          break;
+        if (ens) {
+          // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
+          const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
+          k.x.ae_ens_draw(k.ctx, nt, S, 1, idx, k.alloc(nt * 4));
+          k.x.ae_ens_stats(k.ctx, xt, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
+          const broken = this.invalidValue(k, k.params, k.state, false);
+          if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
-        if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
-      }
-      if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
-        k.copyParams(k.params, k.snapBest);
-      } else {
-        history.bestEpoch = history.epochs;
-      }
-      if (ens) {
-        // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
-        const S = Math.min(nTrain, 4096), idx = k.alloc(S * 4);
-        k.x.ae_ens_draw(k.ctx, nTrain, S, 1, idx, k.alloc(nTrain * 4));
-        k.x.ae_ens_stats(k.ctx, xp, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
-        const broken = this.invalidValue(k, k.params, k.state, false);
-        if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }
       committed = true;
       return history;

@@ -75,14 +75,14 @@ export interface AutoencoderSpec {
    * ensemble with 16 members of 512 rows. `ensemble: false` builds one autoencoder instead; a spec that
    * gives `layers` (or a graph) builds one autoencoder unless it gives `ensemble`.
    */
-  ensemble?: { members?: number; rows?: number } | false;
+  ensemble?: { members?: number; rows?: number; clean?: number } | false;
 }
 
 /** A sparse autoencoder's penalty on the latent code. */
 export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
 
 export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'>> & {
-  ensemble?: { members: number; rows: number };
+  ensemble?: { members: number; rows: number; clean: number };
   /** Present only on models that have them (a plain model's header is as before). */
   sparsity?: Sparsity;
   contractive?: number;
@@ -196,10 +196,11 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
   }
   if (spec.ensemble !== undefined && spec.ensemble !== false) {
     obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 }');
-    checkKeys('ensemble', spec.ensemble, ['members', 'rows']);
+    checkKeys('ensemble', spec.ensemble, ['members', 'rows', 'clean']);
     out.ensemble = {
       members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),
       rows: checkNumber('ensemble.rows', spec.ensemble.rows ?? 512, 1, 2 ** 31 - 1, true),
+      clean: checkNumber('ensemble.clean', spec.ensemble.clean ?? 0.1, 0, 0.5),
     };
   }
   return out;
