@@ -891,7 +891,8 @@ export class Autoencoder extends AutoencoderLite {
    *
    * With no architecture (no `layers`, `encoder`, `decoder` or `inputShape`; loss 'mse'; no `variational`,
    * `conditionDim`, `sparsity` or `contractive`) the model is the subsample ensemble: 16 autoencoders of the
-   * default layers, each fitted on its own 512 random training rows, scored together (spec `ensemble`;
+   * default layers, each fitted on its own 512 random training rows, then refitted without the 20% of rows
+   * they score highest (`ensemble.clean`), scored together (spec `ensemble`;
    * README "Anomaly detection quality"). It is the better anomaly scorer when the training rows may hold
    * anomalies; encode, decode, reconstruct and getWeights act on member 0. `ensemble: false` builds one
    * autoencoder instead (validationSplit, earlyStopping and fit targets need it); a spec that gives `layers`
@@ -927,7 +928,11 @@ export class Autoencoder extends AutoencoderLite {
    * then takes each member's statistics on up to 4,096 training rows; validationSplit, earlyStopping and
    * target are refused with an error that says to create the model with `ensemble: false`. batchSize,
    * learningRate, optimizer, weightDecay, noise and onEpoch apply to every member. history.loss is the
-   * members' mean loss.
+   * members' mean loss. With `ensemble.clean` > 0 (the default 0.2) training runs twice: after the first
+   * pass the rows the ensemble scores above its (1 - clean) quantile are dropped and the members restart
+   * from their initial weights on the rest; onEpoch sees both passes (epochs 1..epochs, twice; false in
+   * the first pass ends the fit with the first pass's model), and the returned history is the second
+   * pass's. The cleaning pass keeps a second copy of x in wasm memory.
    *
    * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
    * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,

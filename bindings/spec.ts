@@ -70,6 +70,11 @@ export interface AutoencoderSpec {
    * the training rows / 0.455)) standardised by its training median and IQR, so 0 is a typical training
    * row. encode, decode, reconstruct and getWeights use member 0. Dense spec, loss 'mse', no variant options.
    *
+   * `clean` (default 0.2; 0 to 0.5, 0 = one pass): fit() trains the members twice, the second time
+   * from their initial weights on the training rows the first ensemble scores at or below its (1 - clean)
+   * quantile, so the rows most likely to be anomalies are left out (the normalizer is refitted on the
+   * kept rows when this fit fitted it). The result equals a new model fitted on the kept rows.
+   *
    * The default: a spec that gives no architecture (no `layers`, `encoder`, `decoder` or `inputShape`),
    * loss 'mse' and no variant (`variational`, `conditionDim`, `sparsity`, `contractive`) builds this
    * ensemble with 16 members of 512 rows. `ensemble: false` builds one autoencoder instead; a spec that
@@ -200,7 +205,7 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
     out.ensemble = {
       members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),
       rows: checkNumber('ensemble.rows', spec.ensemble.rows ?? 512, 1, 2 ** 31 - 1, true),
-      clean: checkNumber('ensemble.clean', spec.ensemble.clean ?? 0.1, 0, 0.5),
+      clean: checkNumber('ensemble.clean', spec.ensemble.clean ?? 0.2, 0, 0.5),
     };
   }
   return out;

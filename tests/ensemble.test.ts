@@ -112,7 +112,7 @@ describe('ensemble: statistics and scores against the float64 reference', () => 
 describe('ensemble: file, threshold, errors', () => {
   it('save/load round trip: same bytes, same scores; calibrate/detect use the ensemble score', async () => {
     const xt = data(200, 4);
-    const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 2, ensemble: { members: 4, rows: 50, clean: 0.1 } });
+    const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 2, ensemble: { members: 4, rows: 50 } });
     await ae.fit(xt, { epochs: 3 });
     const thr = ae.calibrate(xt, { contamination: 0.1 });
     const s = ae.score(xt);
@@ -123,7 +123,7 @@ describe('ensemble: file, threshold, errors', () => {
     expect(Array.from(flags)).toEqual(Array.from(s, (v) => (v > thr ? 1 : 0)));
     const bytes = ae.save();
     const back = await Autoencoder.load(bytes);
-    expect(back.spec.ensemble).toEqual({ members: 4, rows: 50, clean: 0.1 });
+    expect(back.spec.ensemble).toEqual({ members: 4, rows: 50, clean: 0.2 });
     expect(Array.from(back.score(xt))).toEqual(Array.from(s));
     expect(back.threshold).toBe(thr);
     expect(back.save()).toEqual(bytes);
@@ -155,7 +155,7 @@ describe('ensemble: file, threshold, errors', () => {
     await expect(Autoencoder.create({ inputShape: [4, 4, 1], encoder: [{ type: 'flatten' }, { type: 'dense', units: 2 }], decoder: [{ type: 'dense', units: 16 }, { type: 'reshape', shape: [4, 4, 1] }], ensemble: {} } as never))
       .rejects.toThrow(/ensemble needs a dense spec .* inputShape/);
     const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], ensemble: { members: 2, rows: 20 } });
-    expect(ae.spec.ensemble).toEqual({ members: 2, rows: 20, clean: 0.1 });
+    expect(ae.spec.ensemble).toEqual({ members: 2, rows: 20, clean: 0.2 });
     const xt = data(60, 5);
     await expect(ae.fit(xt, { validationSplit: 0.2 })).rejects.toThrow(/ensemble .* without validationSplit/);
     await expect(ae.fit(xt, { earlyStopping: { patience: 3 } })).rejects.toThrow(/without earlyStopping/);
@@ -168,7 +168,7 @@ describe('ensemble: file, threshold, errors', () => {
 
   it('the default model (no layers) is this ensemble: fit options one autoencoder needs are refused with a pointer to ensemble: false, and the model stays usable', async () => {
     const ae = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 3 });
-    expect(ae.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.1 });
+    expect(ae.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
     const xt = data(80, 6);
     for (const o of [{ validationSplit: 0.1 }, { earlyStopping: { patience: 2 } }, { target: xt }]) {
       await expect(ae.fit(xt, o)).rejects.toThrow(/the default when create\(\) gets no layers.*create the model with `ensemble: false`/);

@@ -26,7 +26,7 @@ const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', '
  * (weightDecay), vs (validationSplit), noise, hid (hidden width: a number or a multiple of d such as
  * 'd' or '0.5d'), lat (latent width, same forms), act (activation), loss, norm (normalize),
  * ens (the spec's ensemble members; 0: `ensemble: false`, one autoencoder, the defaults before round 4)
- * rows (its rows per member, default 512) and clean (its cleaning pass, default 0.1; 0: one pass): e.g.
+ * rows (its rows per member, default 512) and clean (its cleaning pass, default 0.2; 0: one pass): e.g.
  * 'ens=16,ep=50' or 'clean=0'.
  */
 function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit?: FitOptions } {
@@ -39,7 +39,7 @@ function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit
     const lat = kv.lat === undefined ? Math.min(32, Math.max(1, Math.round(d / 2))) : width(kv.lat);
     spec.layers = hid === 0 || kv.hid === '0' ? [lat] : [hid, lat];
   }
-  if (kv.ens || kv.clean) spec.ensemble = kv.ens === '0' ? false : { members: Number(kv.ens ?? 16), rows: Number(kv.rows ?? 512), clean: Number(kv.clean ?? 0.1) };
+  if (kv.ens || kv.clean) spec.ensemble = kv.ens === '0' ? false : { members: Number(kv.ens ?? 16), rows: Number(kv.rows ?? 512), clean: Number(kv.clean ?? 0.2) };
   if (kv.act) spec.activation = kv.act as AutoencoderSpec['activation'];
   if (kv.loss) spec.loss = kv.loss as AutoencoderSpec['loss'];
   if (kv.norm) spec.normalize = kv.norm as AutoencoderSpec['normalize'];
