@@ -14,7 +14,7 @@ import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
 import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
 import { vae_kl_rows } from './terms';
-import { ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
+import { ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { series_check, series_likelihood, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
@@ -232,6 +232,9 @@ export function ae_ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32,
 
 /** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S]. */
 export function ae_ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void { ens_stats(ctx, x, S, K, stats, idx, e, tmp); }
+
+/** The cleaning pass: rows of xr whose ensemble score (on xn, normalized) is <= sorted[floor(q (n - 1))], moved to the front; returns their count. */
+export function ae_ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, stats: usize, q: f64, scores: usize, tmp: usize): i32 { return ens_clean(ctx, xn, xr, n, K, stats, q, scores, tmp); }
 
 /** out f32[n]: the ensemble score (x normalized in place first). */
 export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void { ens_score(ctx, x, n, out, K, stats); }

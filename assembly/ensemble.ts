@@ -12,7 +12,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_CAP, C_INDIM, C_M, C_NLAYERS, C_NORM, C_NOR
 import { gather, nan_to_inf, net_forward, train_epoch } from './train';
 import { NORM_NONE, norm_apply } from './norm';
 import { rng_shuffle } from './rng';
-import { f32_quantile } from './stats';
+import { f32_quantile, f32_sort } from './stats';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -110,8 +110,13 @@ export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, id
  * out in float32, member by member) for n rows of x, normalized in place first; NaN becomes +Infinity.
  */
 export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  ens_score_rows(ctx, x, n, out, K, stats);
+}
+
+/** ens_score of n rows of x already normalized (x unchanged). */
+function ens_score_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
   const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, p = cp(ctx, C_PARAMS);
-  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   memory.fill(out, 0, <usize>n << 2);
   for (let k = 0; k < K; k++) {
     point(ctx, k, p, 0, 0, false);
@@ -130,4 +135,27 @@ export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stat
   }
   point(ctx, 0, p, 0, 0, false);
   nan_to_inf(out, n);
+}
+
+/**
+ * The cleaning pass's row choice: the ensemble scores the n training rows xn (normalized), cut = the
+ * order statistic sorted[floor(q (n - 1))] of those scores (no interpolation), and the rows of xr
+ * (the same n rows in input units, D floats each) whose score is <= cut are moved to its front, in
+ * their order. Returns how many were kept (at least 1: the smallest score is <= cut). Scratch:
+ * scores f32[n], tmp f32[n].
+ */
+export function ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, stats: usize, q: f64, scores: usize, tmp: usize): i32 {
+  const D = ci(ctx, C_INDIM), row = <usize>D << 2;
+  ens_score_rows(ctx, xn, n, scores, K, stats);
+  memory.copy(tmp, scores, <usize>n << 2);
+  f32_sort(tmp, n);
+  const cut = load<f32>(tmp + (<usize>(<i32>Math.floor(q * <f64>(n - 1))) << 2));
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (load<f32>(scores + (<usize>i << 2)) <= cut) {
+      if (m != i) memory.copy(xr + <usize>m * row, xr + <usize>i * row, row);
+      m++;
+    }
+  }
+  return m;
 }

@@ -10,7 +10,7 @@ import {
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
 import {
-  buildPlan, latentShape, resolveFit, resolveSpec, termName, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
+  buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
@@ -493,7 +493,9 @@ export class AutoencoderLite {
   /**
    * Latent codes: Float32Array of rows x latentDim. A VAE returns the posterior mean, or with
    * `{ sample: true, seed }` a draw z = mean + exp(logVar / 2) · ε (seed default 0). A conditional
-   * VAE needs `{ condition }`. An ensemble (spec `ensemble`) encodes with member 0.
+   * VAE needs `{ condition }`. An ensemble (spec `ensemble`, the default when create() gets no layers)
+   * encodes with member 0 alone (one autoencoder trained on its own 512-row subsample), so its codes
+   * are one member's, not an average over the members.
    */
   encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
     const o = AutoencoderLite.opts('encode()', options, ENCODE_KEYS);
@@ -538,7 +540,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble decodes with member 0. */
+  /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) decodes with member 0 alone. */
   decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('decode()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -588,7 +590,7 @@ export class AutoencoderLite {
     });
   }
 
-  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble reconstructs with member 0. */
+  /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) reconstructs with member 0 alone: score() uses every member, so score() is not the error of this reconstruction. */
   reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
     const o = AutoencoderLite.opts('reconstruct()', options, COND_KEYS);
     return this.withCond((k) => {
@@ -739,8 +741,8 @@ export class AutoencoderLite {
   /**
    * Copies of every weight array, layer by layer in Keras's order and layouts: dense W [in][out] then b;
    * conv kernel [kh][kw][in][out] (1-D: [k][in][out]) then bias; transposed conv kernel [kh][kw][out][in]
-   * then bias; batchNorm gamma, beta, moving mean, moving variance. An ensemble: member 0's (the other
-   * members and the statistics are in save()'s file only).
+   * then bias; batchNorm gamma, beta, moving mean, moving variance. An ensemble (the default when create()
+   * gets no layers): member 0's (the other members and the statistics are in save()'s file only).
    */
   getWeights(): Float32Array[] {
     const k = this.live();
@@ -866,14 +868,40 @@ export class AutoencoderLite {
 /** A dense or convolutional autoencoder (and the family: denoising, sparse, contractive, VAE, CVAE)
  *  whose training and inference run in SIMD WebAssembly: {@link AutoencoderLite} plus create(), fit(),
  *  setWeights() and the codec (compress, decompress, their streams, fitCodec). */
+/**
+ * Seeds every stream from the spec's seed and draws the initial weights (Glorot uniform, zero biases);
+ * an ensemble's members 1.. from the init stream after member 0, statistics 1 (v, median, IQR) until fit().
+ */
+function initWeights(k: Kernel, s: ResolvedSpec): void {
+  k.x.ae_seed(k.ctx, s.seed);
+  k.x.ae_init_params(k.ctx);
+  if (s.ensemble) {
+    for (let m = 1; m < s.ensemble.members; m++) {
+      k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
+      k.x.ae_init_params(k.ctx);
+    }
+    k.setI32(k.ctx + C.PARAMS, k.params);
+    k.f32(k.stats, k.nStats).fill(1);
+  }
+}
+
 export class Autoencoder extends AutoencoderLite {
   /**
    * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
+   *
+   * With no architecture (no `layers`, `encoder`, `decoder` or `inputShape`; loss 'mse'; no `variational`,
+   * `conditionDim`, `sparsity` or `contractive`) the model is the subsample ensemble: 16 autoencoders of the
+   * default layers, each fitted on its own 512 random training rows, then refitted without the 20% of rows
+   * they score highest (`ensemble.clean`), scored together (spec `ensemble`;
+   * README "Anomaly detection quality"). It is the better anomaly scorer when the training rows may hold
+   * anomalies; encode, decode, reconstruct and getWeights act on member 0. `ensemble: false` builds one
+   * autoencoder instead (validationSplit, earlyStopping and fit targets need it); a spec that gives `layers`
+   * or a graph builds one autoencoder unless it gives `ensemble`.
    * @throws AutoencoderError on an invalid spec (unknown names list the valid ones), or a model too
    * large to train in a wasm32 memory (4 GiB) or to save as one file (2 GiB, browsers' typed-array limit).
    */
   static async create(spec: AutoencoderSpec, opts?: CreateOptions): Promise<Autoencoder> {
-    const s = resolveSpec(spec);
+    const s = resolveSpec(withDefaultEnsemble(spec));
     const plan = buildPlan(s);
     const { params, state } = planCounts(plan);
     const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
@@ -885,17 +913,7 @@ export class Autoencoder extends AutoencoderLite {
     }
     const ae = new Autoencoder(k, s, plan);
     k.planTraining();
-    k.x.ae_seed(k.ctx, s.seed);
-    k.x.ae_init_params(k.ctx);
-    if (s.ensemble) {
-      // members 1.. from the init stream after member 0; statistics 1 (v, median, IQR) until fit()
-      for (let m = 1; m < s.ensemble.members; m++) {
-        k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
-        k.x.ae_init_params(k.ctx);
-      }
-      k.setI32(k.ctx + C.PARAMS, k.params);
-      k.f32(k.stats, k.nStats).fill(1);
-    }
+    initWeights(k, s);
     return ae;
   }
 
@@ -905,10 +923,16 @@ export class Autoencoder extends AutoencoderLite {
    * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
    * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
    *
-   * An ensemble (spec `ensemble`) trains each member for `epochs` (default 50) on its own `rows` random
-   * training rows, one wasm call per epoch for all members, then takes each member's statistics on up to
-   * 4,096 training rows; validationSplit, earlyStopping and target are refused. history.loss is the
-   * members' mean loss.
+   * An ensemble (spec `ensemble`, the default when create() gets no layers) trains each member for
+   * `epochs` (default 50) on its own `rows` random training rows, one wasm call per epoch for all members,
+   * then takes each member's statistics on up to 4,096 training rows; validationSplit, earlyStopping and
+   * target are refused with an error that says to create the model with `ensemble: false`. batchSize,
+   * learningRate, optimizer, weightDecay, noise and onEpoch apply to every member. history.loss is the
+   * members' mean loss. With `ensemble.clean` > 0 (the default 0.2) training runs twice: after the first
+   * pass the rows the ensemble scores above its (1 - clean) quantile are dropped and the members restart
+   * from their initial weights on the rest; onEpoch sees both passes (epochs 1..epochs, twice; false in
+   * the first pass ends the fit with the first pass's model), and the returned history is the second
+   * pass's. The cleaning pass keeps a second copy of x in wasm memory.
    *
    * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
    * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
@@ -926,7 +950,7 @@ export class Autoencoder extends AutoencoderLite {
     if (ens) {
       // every member trains on its own subsample for `epochs` (default 50): no validation rows, no early stop
       const bad = options.validationSplit ? 'validationSplit' : options.earlyStopping ? 'earlyStopping' : options.target !== undefined ? 'target' : null;
-      if (bad) throw new AutoencoderError(`fit(): an ensemble trains each member for \`epochs\` on its own random rows, without ${bad}: leave ${bad} out`);
+      if (bad) throw new AutoencoderError(`fit(): this model is an ensemble (the default when create() gets no layers): each member trains for \`epochs\` on its own random rows, without ${bad}; leave ${bad} out, or create the model with \`ensemble: false\` for one autoencoder that takes it`);
       if (options.epochs === undefined) o.epochs = 50;
       o.validationSplit = 0;
       o.early = null;
@@ -946,6 +970,7 @@ export class Autoencoder extends AutoencoderLite {
     let committed = false;
     try {
       const { ptr: xp, rows: n } = this.put(k, x, D, 'x');
+      const xr = ens && ens.clean > 0 ? this.put(k, x, D, 'x').ptr : 0; // the rows in input units, for the cleaning pass
       let tp = xp;
       if (o.target !== undefined) {
         const t = this.put(k, o.target, D, 'target');
@@ -968,6 +993,7 @@ export class Autoencoder extends AutoencoderLite {
       if (o.validationSplit > 0 && nVal < 1) {
         throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no validation rows: pass more rows or validationSplit: 0`);
       }
+      const fitsNorm = !this.normFitted;
       if (this.s.normalize !== 'none') {
         if (!this.normFitted) {
           k.x.ae_norm_fit(k.ctx, xp, nTrain);
@@ -982,89 +1008,105 @@ export class Autoencoder extends AutoencoderLite {
           throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
         }
       }
-      // an ensemble: each member's rows (perm i32[members][R]); its moments over every member's slice
-      const R = ens ? Math.min(ens.rows, nTrain) : nTrain;
-      const perm = k.alloc((ens ? ens.members * R : nTrain) * 4);
-      if (ens) {
-        const tmp = k.alloc(nTrain * 4);
-        k.x.ae_ens_draw(k.ctx, nTrain, R, ens.members, perm, tmp);
-      } else k.x.ae_perm_init(perm, nTrain);
-      k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
-      // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
-      let mn = 0, mx = 0;
-      if (o.noiseKind === 'saltPepper' && o.noise > 0) {
-        mn = k.alloc(D * 4);
-        mx = k.alloc(D * 4);
-        k.x.ae_col_minmax(xp, nTrain, D, mn, mx);
-      }
-      k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
-      const names = this.termNames(k);
-      const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
-      k.x.ae_optimizer_reset(k.ctx);
-      if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
-      if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+      // an ensemble with `clean` trains twice: pass 1 on every row; then the rows it scores above its
+      // (1 - clean) quantile are dropped and pass 2 trains fresh members (the seed's initial weights, the
+      // normalizer refitted if this fit fitted it) on the rest, exactly as a new model fitted on those rows
+      const passes = ens && ens.clean > 0 ? 2 : 1;
+      let xt = xp, nt = nTrain, history!: History, halted = false;
+      for (let pass = 1; pass <= passes && !halted; pass++) {
+        if (pass === 2) {
+          nt = k.x.ae_ens_clean(k.ctx, xp, xr, nTrain, ens!.members, k.stats, 1 - ens!.clean, k.alloc(nTrain * 4), k.alloc(nTrain * 4));
+          xt = xr;
+          initWeights(k, this.s);
+          if (this.s.normalize !== 'none') {
+            if (fitsNorm) k.x.ae_norm_fit(k.ctx, xr, nt);
+            k.x.ae_norm_apply(k.ctx, xr, nt);
+          }
+        }
+        // an ensemble: each member's rows (perm i32[members][R]); its moments over every member's slice
+        const R = ens ? Math.min(ens.rows, nt) : nt;
+        const perm = k.alloc((ens ? ens.members * R : nt) * 4);
+        if (ens) {
+          const tmp = k.alloc(nt * 4);
+          k.x.ae_ens_draw(k.ctx, nt, R, ens.members, perm, tmp);
+        } else k.x.ae_perm_init(perm, nt);
+        k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
+        // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
+        let mn = 0, mx = 0;
+        if (o.noiseKind === 'saltPepper' && o.noise > 0) {
+          mn = k.alloc(D * 4);
+          mx = k.alloc(D * 4);
+          k.x.ae_col_minmax(xt, nt, D, mn, mx);
+        }
+        k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
+        const names = this.termNames(k);
+        const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
+        k.x.ae_optimizer_reset(k.ctx);
+        if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
+        if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
 
-      const history: History = {
-        loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
-        terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
-      };
-      let best = Infinity, wait = 0, lastYield = now();
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        const t0 = now();
-        k.setCondition(cp);
-        const loss = ens ? k.x.ae_ens_epoch(k.ctx, xp, perm, R, ens.members, o.batchSize)
-          : k.x.ae_train_epoch(k.ctx, xp, tp, nTrain, perm, o.shuffle ? 1 : 0, o.batchSize);
-        const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
-        if (cp) k.setCondition(cp + nTrain * K * 4);
-        const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xp + nTrain * D * 4, tp + nTrain * D * 4, nVal) : NaN;
-        const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
-        k.setCondition(0);
-        k.pool?.check();
-        if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
-          throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+        history = {
+          loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
+          terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
+        };
+        let best = Infinity, wait = 0, lastYield = now();
+        for (let epoch = 1; epoch <= o.epochs; epoch++) {
+          const t0 = now();
+          k.setCondition(cp);
+          const loss = ens ? k.x.ae_ens_epoch(k.ctx, xt, perm, R, ens.members, o.batchSize)
+            : k.x.ae_train_epoch(k.ctx, xt, tp, nt, perm, o.shuffle ? 1 : 0, o.batchSize);
+          const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
+          if (cp) k.setCondition(cp + nt * K * 4);
+          const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
+          const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
+          k.setCondition(0);
+          k.pool?.check();
+          if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
+            throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+          }
+          // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every
+          // value must still be one a model can hold (so the model saves, loads and scores)
+          const broken = this.invalidValue(k, k.params, k.state, false);
+          if (broken) {
+            throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
+          }
+          history.loss.push(loss);
+          for (const nm of Object.keys(terms)) history.terms[nm]!.push(terms[nm]!);
+          if (nVal > 0) history.valLoss.push(valLoss);
+          if (valTerms) for (const nm of Object.keys(valTerms)) history.valTerms[nm]!.push(valTerms[nm]!);
+          history.epochs = epoch;
+          const monitored = nVal > 0 ? valLoss : loss;
+          if (monitored < best - (o.early?.minDelta ?? 0)) {
+            best = monitored;
+            wait = 0;
+            history.bestEpoch = epoch;
+            if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+          } else {
+            wait++;
+          }
+          const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 };
+          const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
+          if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
+          if (verdict === false) { history.stoppedEarly = epoch < o.epochs; halted = true; break; }
+          if (o.early && wait >= o.early.patience && epoch < o.epochs) {
+            history.stoppedEarly = true;
+            break;
+          }
+          if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
         }
-        // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every
-        // value must still be one a model can hold (so the model saves, loads and scores)
-        const broken = this.invalidValue(k, k.params, k.state, false);
-        if (broken) {
-          throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
-        }
-        history.loss.push(loss);
-        for (const nm of Object.keys(terms)) history.terms[nm]!.push(terms[nm]!);
-        if (nVal > 0) history.valLoss.push(valLoss);
-        if (valTerms) for (const nm of Object.keys(valTerms)) history.valTerms[nm]!.push(valTerms[nm]!);
-        history.epochs = epoch;
-        const monitored = nVal > 0 ? valLoss : loss;
-        if (monitored < best - (o.early?.minDelta ?? 0)) {
-          best = monitored;
-          wait = 0;
-          history.bestEpoch = epoch;
-          if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+        if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
+          k.copyParams(k.params, k.snapBest);
         } else {
-          wait++;
+          history.bestEpoch = history.epochs;
         }
-        const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 };
-        const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
-        if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
-        if (verdict === false) { history.stoppedEarly = epoch < o.epochs; break; }
-        if (o.early && wait >= o.early.patience && epoch < o.epochs) {
-          history.stoppedEarly = true;
-          break;
+        if (ens) {
+          // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
+          const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
+          k.x.ae_ens_draw(k.ctx, nt, S, 1, idx, k.alloc(nt * 4));
+          k.x.ae_ens_stats(k.ctx, xt, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
+          const broken = this.invalidValue(k, k.params, k.state, false);
+          if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
-        if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
-      }
-      if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
-        k.copyParams(k.params, k.snapBest);
-      } else {
-        history.bestEpoch = history.epochs;
-      }
-      if (ens) {
-        // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
-        const S = Math.min(nTrain, 4096), idx = k.alloc(S * 4);
-        k.x.ae_ens_draw(k.ctx, nTrain, S, 1, idx, k.alloc(nTrain * 4));
-        k.x.ae_ens_stats(k.ctx, xp, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
-        const broken = this.invalidValue(k, k.params, k.state, false);
-        if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }
       committed = true;
       return history;

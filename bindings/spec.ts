@@ -69,15 +69,25 @@ export interface AutoencoderSpec {
    * each member's per-feature scaled error (recM: the mean over features of e_j² / (median e_j² on
    * the training rows / 0.455)) standardised by its training median and IQR, so 0 is a typical training
    * row. encode, decode, reconstruct and getWeights use member 0. Dense spec, loss 'mse', no variant options.
+   *
+   * `clean` (default 0.2; 0 to 0.5, 0 = one pass): fit() trains the members twice, the second time
+   * from their initial weights on the training rows the first ensemble scores at or below its (1 - clean)
+   * quantile, so the rows most likely to be anomalies are left out (the normalizer is refitted on the
+   * kept rows when this fit fitted it). The result equals a new model fitted on the kept rows.
+   *
+   * The default: a spec that gives no architecture (no `layers`, `encoder`, `decoder` or `inputShape`),
+   * loss 'mse' and no variant (`variational`, `conditionDim`, `sparsity`, `contractive`) builds this
+   * ensemble with 16 members of 512 rows. `ensemble: false` builds one autoencoder instead; a spec that
+   * gives `layers` (or a graph) builds one autoencoder unless it gives `ensemble`.
    */
-  ensemble?: { members?: number; rows?: number };
+  ensemble?: { members?: number; rows?: number; clean?: number } | false;
 }
 
 /** A sparse autoencoder's penalty on the latent code. */
 export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
 
 export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'>> & {
-  ensemble?: { members: number; rows: number };
+  ensemble?: { members: number; rows: number; clean: number };
   /** Present only on models that have them (a plain model's header is as before). */
   sparsity?: Sparsity;
   contractive?: number;
@@ -144,6 +154,20 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
   });
 }
 
+/**
+ * create()'s spec with the default ensemble filled in: a spec that leaves the architecture to the library
+ * (no layers, encoder, decoder or inputShape; loss 'mse'; no variant) and says nothing of `ensemble` gets
+ * `ensemble: { members: 16, rows: 512 }`; any other spec is returned as it is. Only create() calls it
+ * (a saved model's spec always names its layers), so load()-only bundles leave it out.
+ */
+export function withDefaultEnsemble(spec: AutoencoderSpec): AutoencoderSpec {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || spec.ensemble !== undefined) return spec;
+  const plain = spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
+    && (spec.loss === undefined || spec.loss === 'mse') && spec.variational === undefined && spec.conditionDim === undefined
+    && spec.sparsity === undefined && spec.contractive === undefined;
+  return plain ? { ...spec, ensemble: { members: 16, rows: 512 } } : spec;
+}
+
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
 function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> {
   const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> = {};
@@ -175,12 +199,13 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
     out.conditionDim = checkNumber('conditionDim', spec.conditionDim, 1, MAX_DIM, true);
     if (!out.variational) throw new AutoencoderError('conditionDim makes a conditional VAE: add variational: { beta: 1 } (a plain autoencoder takes no condition)');
   }
-  if (spec.ensemble !== undefined) {
+  if (spec.ensemble !== undefined && spec.ensemble !== false) {
     obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 }');
-    checkKeys('ensemble', spec.ensemble, ['members', 'rows']);
+    checkKeys('ensemble', spec.ensemble, ['members', 'rows', 'clean']);
     out.ensemble = {
       members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),
       rows: checkNumber('ensemble.rows', spec.ensemble.rows ?? 512, 1, 2 ** 31 - 1, true),
+      clean: checkNumber('ensemble.clean', spec.ensemble.clean ?? 0.2, 0, 0.5),
     };
   }
   return out;

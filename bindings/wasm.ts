@@ -21,12 +21,12 @@ export const ABI_EXPORTS = [
   'ae_series_push', 'ae_series_check', 'ae_series_likelihood',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
-  'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score',
+  'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score', 'ae_ens_clean',
   'ae_workspace',
 ] as const;
 /** ABI_EXPORTS.length + 1 (memory), a literal: instantiateKernel() checks the count, so the list (1.5 KB of
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. */
-export const ABI_EXPORT_COUNT = 55;
+export const ABI_EXPORT_COUNT = 56;
 export const ABI_VERSION = 4;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)

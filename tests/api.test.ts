@@ -692,12 +692,25 @@ describe('save / load', () => {
 // ---- spec, defaults, lifetime ---------------------------------------------------------------------
 
 describe('spec and defaults', () => {
-  it('create() fills the documented defaults (README: layers [d, round(d/2)], capped at 128 and 32)', async () => {
+  it('create() fills the documented defaults (README: layers [d, round(d/2)], capped at 128 and 32; the subsample ensemble of 16 x 512 rows unless ensemble: false or an architecture is given)', async () => {
     const ae = await Autoencoder.create({ inputDim: 12 });
     expect(ae.spec).toEqual({
       inputDim: 12, layers: [12, 6], activation: 'relu', latentActivation: 'linear', outputActivation: 'linear',
+      loss: 'mse', normalize: 'none', seed: 1, ensemble: { members: 16, rows: 512, clean: 0.2 },
+    });
+    const one = await Autoencoder.create({ inputDim: 12, ensemble: false });
+    expect(one.spec).toEqual({
+      inputDim: 12, layers: [12, 6], activation: 'relu', latentActivation: 'linear', outputActivation: 'linear',
       loss: 'mse', normalize: 'none', seed: 1,
     });
+    // an explicit architecture, another loss or a variant: one autoencoder unless ensemble is given
+    for (const spec of [{ inputDim: 12, layers: [12, 6] }, { inputDim: 12, loss: 'mae' as const }, { inputDim: 12, variational: {} }, { inputDim: 12, contractive: 0.1 }]) {
+      expect((await Autoencoder.create(spec)).spec.ensemble, JSON.stringify(spec)).toBeUndefined();
+    }
+    expect((await Autoencoder.create({ inputDim: 12, layers: [12, 6], ensemble: {} })).spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
+    // one autoencoder's params, the ensemble's 16 members' (paramCount counts one member)
+    expect(ae.paramCount).toBe(one.paramCount);
+    expect(ae.save().length).toBeGreaterThan(10 * one.save().length);
     expect(ae.inputDim).toBe(12);
     expect(ae.latentDim).toBe(6);
     expect(ae.threshold).toBeNull();

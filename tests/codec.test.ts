@@ -80,6 +80,17 @@ describe('compress/decompress round trip', () => {
     });
   }
 
+  it('the default model (the subsample ensemble) compresses with member 0: decompress() = decode(dequantised member-0 codes) exactly', async () => {
+    const ens = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 4 });
+    expect(ens.spec.ensemble).toBeDefined();
+    await ens.fit(x.subarray(0, 1500 * D), { epochs: 5 });
+    const rows = x.subarray(0, 400 * D), L = ens.latentDim;
+    const c = ens.compress(rows, { bits: 8 });
+    const q = quantize(ens.encode(rows), 400, L, 8);
+    expectSameBits(ens.decompress(c), ens.decode(q.zq), 'decompress vs decode(dequantised)');
+    ens.dispose();
+  });
+
   it('a single row, and identical rows (constant dimensions), round-trip', () => {
     for (const rows of [x.subarray(0, D), new Float32Array(50 * D).fill(0.5)]) {
       const N = rows.length / D;

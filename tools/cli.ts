@@ -543,7 +543,8 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
       throw new CliError(`--validation-split ${o.validationSplit} of ${t.rows} rows leaves no ${nTrain < 1 ? 'training' : 'validation'} rows: pass more rows, a ${nTrain < 1 ? 'smaller' : 'larger'} --validation-split, or --validation-split 0`);
     }
   }
-  const spec = withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec);
+  // one autoencoder, as the CLI's fit flags (validation split, early stopping) need, unless a spec file asks for an ensemble
+  const spec: AutoencoderSpec = { ensemble: false, ...withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec) };
   const normalize = spec.normalize ?? 'none', loss = spec.loss ?? 'mse';
   const ae = await Autoencoder.create(spec).catch((e: unknown) => {
     if (!(e instanceof AutoencoderError)) throw e;

@@ -6,7 +6,8 @@
 //   novelty: the same split, fit on the normal rows of the 70% only.
 // --max-train N subsamples larger training splits (stratified, eval-tabular's rule and stream), to
 // bound the time on the large tables; the header line says when it did. Every variant starts from
-// `create({ inputDim, normalize: 'standard', seed })` (the library's defaults) plus its one option.
+// `create({ inputDim, normalize: 'standard', seed, ensemble: false })` (one autoencoder with the default
+// layers: the variants are single models, so the baseline is too) plus its one option.
 // Only metrics are computed here; every number the models produce comes from the library.
 // Cost: the contractive penalty's exact Jacobian costs about d x hidden x latent multiply-adds per row and
 // step: on musk (d = 166, layers 128-32) an epoch of 2,000 rows took 14 s against 65 ms without it, so its
@@ -75,7 +76,7 @@ for (const name of opts.tables.split(',')) {
       const key = JSON.stringify([v.spec, v.fit ?? null, seed]);
       let ae = fitted.get(key);
       if (!ae) {
-        ae = await Autoencoder.create({ inputDim: t.cols, normalize: 'standard', seed, ...v.spec });
+        ae = await Autoencoder.create({ inputDim: t.cols, normalize: 'standard', seed, ensemble: false, ...v.spec });
         await ae.fit(pick(t, fitIds), v.fit ?? {});
         fitted.set(key, ae);
       }
