@@ -1,21 +1,20 @@
-// abi.ts: every export of the module, and nothing else exports. The bindings (bindings/wasm.ts)
+// abi.ts: every export of the shipped module (build/kernels.wasm), each one called by the bindings; the raw
+// kernels that only tests and benchmarks call are in abi-test.ts (build/kernels-test.wasm). The bindings (bindings/wasm.ts)
 // type this same list and a test compares the two. Only i32/f32/f64 scalars and byte offsets
 // into memory cross; calls are per epoch or per whole input, never per element. Pointers
 // (`ctx`, `x`, ...) are byte offsets planned by the bindings (see arena.ts for the context block).
 // Kernels never trap on user data: the bindings validate shapes and values before calling.
 
 import { C_RNG, RNG_NOISE, RNG_SAMPLE, RNG_STREAMS } from './arena';
-import { act_backward, act_forward } from './act';
-import { WS_BYTES, f32_gemm, f32_gemm_bt, f32_gemm_scalar, set_workspace } from './gemm';
-import { loss_backward, loss_rows } from './loss';
-import { find_below, find_nonfinite, find_outside01, norm_apply, norm_fit, norm_invert } from './norm';
+import { WS_BYTES, set_workspace } from './gemm';
+import { find_below, find_nonfinite, find_outside01, norm_apply, norm_fit } from './norm';
 import { rng_normal, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
-import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, net_grads, score, train_epoch } from './train';
+import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_epoch } from './train';
 import { vae_kl_rows } from './terms';
 import { ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
-import { series_check, series_likelihood, series_push } from './series';
+import { series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
@@ -61,9 +60,6 @@ export function ae_train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usi
 /** Mean element loss of x against t over n rows, no training. */
 export function ae_eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 { return eval_loss(ctx, x, t, n); }
 
-/** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
-export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 { return net_grads(ctx, x, t, n); }
-
 /** Layers l0..l1 over n rows of x into out; flags 1: normalize x in place first, 2: de-normalize out. */
 export function ae_infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
   infer(ctx, x, n, l0, l1, out, flags);
@@ -83,11 +79,6 @@ export function ae_norm_fit(ctx: usize, x: usize, n: i32): void {
 /** Normalizes n rows of x (input width) in place. */
 export function ae_norm_apply(ctx: usize, x: usize, n: i32): void {
   norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
-}
-
-/** Maps n normalized rows of x back to input units in place. */
-export function ae_norm_invert(ctx: usize, x: usize, n: i32): void {
-  norm_invert(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
 }
 
 /** Index of the first NaN/Inf among n floats at x, or -1. */
@@ -142,37 +133,6 @@ export function ae_elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i
   elbo_rows(ctx, x, n, latent, draws, out);
 }
 
-// kernel entry points for tests and benchmarks (the same code the graph runs)
-
-/** C[M][N] = act(init + A.B) (see gemm.ts for strides, modes and act), tiled SIMD. */
-export function ae_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
-  f32_gemm(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
-}
-
-/** The same with B given transposed: B[k][n] = bt[n * ldbt + k] (dX = dY . W^T in the backward pass). */
-export function ae_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, bt: usize, ldbt: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
-  f32_gemm_bt(M, N, K, a, sam, sak, bt, ldbt, c, ldc, bias, mode, act);
-}
-
-/** The same product, scalar. */
-export function ae_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
-  f32_gemm_scalar(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
-}
-
-/** y = f(y) for n floats, in place. */
-export function ae_act_forward(act: i32, y: usize, n: i32): void { act_forward(act, y, n); }
-
-/** d *= f'(a) for n floats. */
-export function ae_act_backward(act: i32, d: usize, a: usize, n: i32): void { act_backward(act, d, a, n); }
-
-/** out[r] = mean element loss of row r of p vs t (R rows, C columns). */
-export function ae_loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: usize): void { loss_rows(loss, p, t, R, C, out); }
-
-/** d = dLoss/dp for the mean over n elements (fused: wrt the input of a sigmoid output). */
-export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fused: i32): void {
-  loss_backward(loss, d, p, t, n, fused != 0);
-}
-
 // streaming time series (series.ts; its state block layout S_* is bindings/wasm.ts S, held equal by tests/layout.test.ts)
 
 /** Scores n points vals f64[n] into out f32[n] with the series state at st, training the model in ctx as it goes. */
@@ -180,9 +140,6 @@ export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize,
 
 /** -1, or 2i when vals[i] is not a finite float32, or 2i+1 when times[i] is not finite or before the previous (last before 0). */
 export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 { return series_check(vals, times, n, hasTime, last); }
-
-/** The calibrated score of averaged error a under a history (sum s, sum of squares q, n values, spread floor). */
-export function ae_series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f32 { return series_likelihood(a, s, q, n, floor); }
 
 // the codec (codec.ts): quantiser, frequency tables, rANS; N rows, W latent width, S = 2^bits symbols
 

@@ -1,6 +1,6 @@
 // Shared helpers for the tests that prove the wasm numbers against independent oracles
 // (the float64 reference in tests/ref, finite differences, PyTorch's outputs in ../shared).
-// Here: a raw Kernel on build/kernels.wasm, seeded integer-code input generators, float32
+// Here: a raw Kernel on build/kernels-test.wasm (the shipped kernels plus raw entry points: assembly/abi-test.ts), seeded integer-code input generators, float32
 // ulp arithmetic, and tolerance checks that report the worst element, not just "not close".
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,21 +8,27 @@ import { expect } from 'vitest';
 import { AutoencoderError, type Autoencoder } from '../bindings/index.js';
 import { instantiateKernel, type Kernel } from '../bindings/wasm.js';
 import type { RefNet } from './ref/index.js';
+import type { instantiate as instantiateTest } from '../build/kernels-test.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
 // ---- the module ----------------------------------------------------------------------------
 let compiled: Promise<WebAssembly.Module> | null = null;
 
-/** A fresh raw Kernel (own instance and memory) on build/kernels.wasm; no model planned. */
-export async function loadKernel(): Promise<Kernel> {
-  compiled ??= WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
-  return instantiateKernel(await compiled);
+/** The exports of build/kernels-test.wasm: the shipped ones and the raw kernels only tests call. */
+export type TestExports = Awaited<ReturnType<typeof instantiateTest>>;
+/** A Kernel on build/kernels-test.wasm (the tests' library loads it too: tests/setup-kernels.ts). */
+export type TestKernel = Kernel & { x: TestExports };
+
+/** A fresh raw Kernel (own instance and memory) on build/kernels-test.wasm; no model planned. */
+export async function loadKernel(): Promise<TestKernel> {
+  compiled ??= WebAssembly.compile(readFileSync(`${ROOT}build/kernels-test.wasm`));
+  return instantiateKernel(await compiled) as unknown as TestKernel;
 }
 
 /** The Kernel a public-API model runs on (the private field `k`). */
-export function kernelOf(ae: Autoencoder): Kernel {
-  const k = (ae as unknown as { k: Kernel | null }).k;
+export function kernelOf(ae: Autoencoder): TestKernel {
+  const k = (ae as unknown as { k: TestKernel | null }).k;
   if (!k) throw new Error('model is disposed');
   return k;
 }

@@ -8,7 +8,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
-import type { Kernel } from '../bindings/wasm.js';
+import type { TestKernel as Kernel } from './helpers.js';
 import { ACT_IDS, LOSS_IDS, NORM_IDS } from '../bindings/wasm.js';
 import {
   actBackwardFromOutput, actForward, applyMinMax, applyStandard, bceSigmoidGradZ, fitMinMax, fitStandard,

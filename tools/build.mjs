@@ -1,5 +1,7 @@
 // build.mjs: kernels.wasm from assembly/ (asc), then dist/ from bindings/, tools/ and examples/.
 //   build/kernels.{wasm,js,d.ts}   asc --target release (SIMD, raw bindings, stub runtime, no imports)
+//   build/kernels-test.wasm        the same kernels plus raw entry points for tests (assembly/abi-test.ts: GEMMs,
+//                                  activations, losses, gradients); never shipped
 //   build/kernels-mt.wasm          the same kernels with wasm threads (assembly/abi-mt.ts: imported shared
 //                                  memory, atomics; loaded only by models created with threads > 1)
 //   dist/build/                    a copy of those, beside the JS that loads them
@@ -24,6 +26,8 @@ const t0 = Date.now();
 const asc = (args) => promisify(execFile)(bin('asc'), args, { cwd: root }).then(({ stdout, stderr }) => process.stdout.write(stdout + stderr));
 await Promise.all([
   asc(['--target', 'release']),
+  // the tests' module: the same kernels plus raw entry points only tests and tools/bench/w5.mjs call
+  asc(['assembly/abi-test.ts', '--target', 'release', '-o', 'build/kernels-test.wasm', '-t', 'build/kernels-test.wat', '--bindings', 'raw']),
   asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
 ]);
@@ -58,6 +62,11 @@ await build({ entryPoints: ts('bindings'), outdir: `${root}dist/bindings`, forma
 const mangle = { mangleProps: /^ae_/, mangleCache: {} };
 const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `${root}dist/bindings/index.js`, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', ...mangle });
 const pool = await build({ entryPoints: [`${root}bindings/threads.ts`], outfile: `${root}dist/bindings/threads.js`, allowOverwrite: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', mangleProps: mangle.mangleProps, mangleCache: core.mangleCache });
+// every kernel the library calls must be in the shipped module (not only in the tests' kernels-test.wasm)
+const shippedNames = new Set(exportsOf(readFileSync(`${root}build/kernels.wasm`)).map((e) => e.name));
+const mtNames = new Set(exportsOf(readFileSync(`${root}build/kernels-mt.wasm`)).map((e) => e.name));
+const missing = Object.keys(pool.mangleCache).filter((n) => !shippedNames.has(n) && !mtNames.has(n));
+if (missing.length) throw new Error(`dist/bindings calls ${missing.join(', ')}, which build/kernels.wasm does not export (assembly/abi.ts): move it from abi-test.ts to abi.ts`);
 // exports the library never calls (the raw kernels that tests and tools/bench reach through build/) get
 // names no JS property can clash with: ~0, ~1, ...
 const names = { ...pool.mangleCache };

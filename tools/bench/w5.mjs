@@ -3,7 +3,7 @@
 //   1. the peak sweep of peak/peak.mjs (a separate WAT micro-kernel module: independent f32x4
 //      mul+add accumulators, 4/8/12/16; the best GFLOP/s over calls and accumulator counts);
 //   2. this package's GEMM, m x n x k of workloads.json, through the raw export ae_gemm of
-//      build/kernels.wasm (instantiated here with dist/bindings/wasm.js instantiateKernel;
+//      build/kernels-test.wasm (instantiated here with dist/bindings/wasm.js instantiateKernel;
 //      buffers from the Kernel's alloc), checked bit for bit against ae_gemm_scalar and against a
 //      float64 product; `calls` timed calls after warmup: median and best GFLOP/s;
 //   3. paired rounds: the machine is a shared VM whose vCPU can lose throughput to a co-tenant on
@@ -24,8 +24,9 @@ main(async () => {
   const { instance, ...peakResult } = p;
 
   const { instantiateKernel } = await import(`${ROOT}dist/bindings/wasm.js`);
-  // build/'s module: dist/bindings/wasm.js is not mangled, and keeps the long export names (ae_gemm) this script calls
-  const k = await instantiateKernel(await WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`)));
+  // the tests' module (build/kernels-test.wasm: the shipped kernels plus the raw ae_gemm this script calls;
+  // dist/bindings/wasm.js is not mangled, so it calls the long export names)
+  const k = await instantiateKernel(await WebAssembly.compile(readFileSync(`${ROOT}build/kernels-test.wasm`)));
   const { m: M, n: N, k: K, calls } = W.W5.gemm;
   const A = uniform(M, K, W.seed, 50), B = uniform(K, N, W.seed, 51);
   const a = k.alloc(M * K * 4), b = k.alloc(K * N * 4), c = k.alloc(M * N * 4), c2 = k.alloc(M * N * 4);

@@ -1,0 +1,53 @@
+// abi-test.ts: the entry of build/kernels-test.wasm, the module the tests and tools/bench/w5.mjs load: every
+// export of abi.ts (the shipped module, the same code) plus raw kernel entry points that only they call
+// (the library never does, so the shipped module leaves them and their code out: 0.26 KB gzipped).
+// tests/abi.test.ts holds this list (TEST_EXPORTS) against the module.
+
+export * from './abi';
+import { C_INDIM, C_NORM_A, C_NORM_B, ci, cp } from './arena';
+import { act_backward, act_forward } from './act';
+import { f32_gemm, f32_gemm_bt, f32_gemm_scalar } from './gemm';
+import { loss_backward, loss_rows } from './loss';
+import { norm_invert } from './norm';
+import { net_grads } from './train';
+import { series_likelihood } from './series';
+
+/** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
+export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 { return net_grads(ctx, x, t, n); }
+
+/** Maps n normalized rows of x back to input units in place. */
+export function ae_norm_invert(ctx: usize, x: usize, n: i32): void {
+  norm_invert(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+}
+
+/** C[M][N] = act(init + A.B) (see gemm.ts for strides, modes and act), tiled SIMD. */
+export function ae_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  f32_gemm(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
+}
+
+/** The same with B given transposed: B[k][n] = bt[n * ldbt + k] (dX = dY . W^T in the backward pass). */
+export function ae_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, bt: usize, ldbt: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  f32_gemm_bt(M, N, K, a, sam, sak, bt, ldbt, c, ldc, bias, mode, act);
+}
+
+/** The same product, scalar. */
+export function ae_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  f32_gemm_scalar(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
+}
+
+/** y = f(y) for n floats, in place. */
+export function ae_act_forward(act: i32, y: usize, n: i32): void { act_forward(act, y, n); }
+
+/** d *= f'(a) for n floats. */
+export function ae_act_backward(act: i32, d: usize, a: usize, n: i32): void { act_backward(act, d, a, n); }
+
+/** out[r] = mean element loss of row r of p vs t (R rows, C columns). */
+export function ae_loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: usize): void { loss_rows(loss, p, t, R, C, out); }
+
+/** d = dLoss/dp for the mean over n elements (fused: wrt the input of a sigmoid output). */
+export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fused: i32): void {
+  loss_backward(loss, d, p, t, n, fused != 0);
+}
+
+/** The calibrated score of averaged error a under a history (sum s, sum of squares q, n values, spread floor). */
+export function ae_series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f32 { return series_likelihood(a, s, q, n, floor); }
