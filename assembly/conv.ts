@@ -294,10 +294,10 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
  * dK layout [KH*KW][N] is Keras's [kh][kw][in][out] for either case.
  */
 function conv_dk_1ch(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
-                     KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+                     KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, acc: bool): void {
   const vecX = F == 1, N = vecX ? C : F, nb = <usize>N << 2;
   const IN = H * W * C, OUT = OH * OW * F;
-  memory.fill(dK, 0, <usize>(KH * KW) * nb);
+  if (!acc) memory.fill(dK, 0, <usize>(KH * KW) * nb);
   // samples outermost, each tap's sums carried in dK from one sample to the next (an f32 store and
   // reload is exact): one sample's data stays in cache across the taps, the batch's would not
   for (let s = 0; s < R; s++) {
@@ -406,23 +406,24 @@ function conv_dx_f1(dx: usize, d: usize, R: i32, H: i32, W: i32, C: i32, OH: i32
 
 /**
  * conv backward for R samples, d = dLoss/dZ [R][OH*OW*F] (activation already undone).
- * Writes dK [KC][F] and db [F] (overwrite) and, when dx != 0, dx [R][H*W*C].
- * col: patch scratch of colcap floats. dcol = dZ . K^T reads K transposed in place (f32_gemm_bt).
+ * Writes dK [KC][F] and db [F] (overwrite; acc: add, the samples following the last call's) and,
+ * when dx != 0, dx [R][H*W*C]. col: patch scratch of colcap floats. dcol = dZ . K^T reads K
+ * transposed in place (f32_gemm_bt). dV: see wino_conv_backward_weights.
  */
 export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
                               OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
-                              K: usize, col: usize, colcap: i32): void {
+                              K: usize, col: usize, colcap: i32, acc: bool, dV: usize): void {
   const KC = KH * KW * C, P = OH * OW, IN = H * W * C;
-  f32_colsum(db, d, R * P, F);
+  f32_colsum(db, d, R * P, F, acc);
   if (wino_eligible(KH, KW, SH, SW, C, F)) {
-    wino_conv_backward_weights(dK, d, x, R, H, W, C, OH, OW, F, PT, PL, col, colcap);
+    wino_conv_backward_weights(dK, d, x, R, H, W, C, OH, OW, F, PT, PL, col, colcap, dV, acc);
     if (dx != 0) wino_conv_backward_data(dx, d, R, H, W, C, OH, OW, F, PT, PL, K, col, colcap);
     return;
   }
   // one channel on a side (a first or last layer): no patch matrix, whose rows would be 9 scalars
   // or K x C floats per pixel for a product of one row or column
   if ((F == 1 && (C & 3) == 0) || (C == 1 && (F & 3) == 0)) {
-    conv_dk_1ch(dK, d, x, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL);
+    conv_dk_1ch(dK, d, x, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, acc);
     if (dx == 0) return;
     if (F == 1) {
       conv_dx_f1(dx, d, R, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL, K);
@@ -440,8 +441,8 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
       }
       // dK (+)= col^T . dZ: A read transposed through strides; the same sum order as sample by sample.
       // One filter: dK^T = dZ^T . col instead, one row of KC wide tiles rather than KC scalar columns.
-      if (F == 1) f32_gemm(1, KC, g * P, dg, 0, 1, col, KC, dK, KC, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
-      else f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+      if (F == 1) f32_gemm(1, KC, g * P, dg, 0, 1, col, KC, dK, KC, 0, s0 == 0 && !acc ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+      else f32_gemm(KC, F, g * P, col, 1, KC, dg, F, dK, F, 0, s0 == 0 && !acc ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     }
     if (dx == 0) continue;
     // dcol = dZ . K^T, then scatter back onto each sample's input grid
@@ -478,14 +479,14 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
 }
 
 /**
- * Transposed conv backward: d = dLoss/dZ [R][OH*OW*F]. Writes dK [KF][C], db [F] (overwrite),
- * and dx [R][H*W*C] when dx != 0.
+ * Transposed conv backward: d = dLoss/dZ [R][OH*OW*F]. Writes dK [KF][C], db [F] (overwrite;
+ * acc: add), and dx [R][H*W*C] when dx != 0.
  */
 export function convt_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
                                OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
-                               K: usize, col: usize, colcap: i32): void {
+                               K: usize, col: usize, colcap: i32, acc: bool): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
-  f32_colsum(db, d, R * P, F);
+  f32_colsum(db, d, R * P, F, acc);
   const G = group(R, HW * KF, colcap);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
@@ -494,7 +495,7 @@ export function convt_backward(dx: usize, dK: usize, db: usize, d: usize, x: usi
       im2col(d + (<usize>((s0 + i) * P * F) << 2), OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, col + (<usize>(i * HW * KF) << 2));
     }
     const xg = x + (<usize>(s0 * IN) << 2);
-    f32_gemm(KF, C, g * HW, col, 1, KF, xg, C, dK, C, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+    f32_gemm(KF, C, g * HW, col, 1, KF, xg, C, dK, C, 0, s0 == 0 && !acc ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     if (dx != 0) f32_gemm(g * HW, C, KF, col, KF, 1, K, C, dx + (<usize>(s0 * IN) << 2), C, 0, GEMM_ZERO, ACT_LINEAR);
   }
 }

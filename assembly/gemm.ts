@@ -402,14 +402,16 @@ export function f32_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak:
   }
 }
 
-/** dst[n] = sum_r src[r][n] over R rows of N columns (row stride N): the bias gradient.
+/** dst[n] (+)= sum_r src[r][n] over R rows of N columns (row stride N): the bias gradient; acc adds to dst.
  *  32 columns per pass over the rows (8 f32x4 sums), each column summed in row order. */
-export function f32_colsum(dst: usize, src: usize, R: i32, N: i32): void {
+export function f32_colsum(dst: usize, src: usize, R: i32, N: i32, acc: bool): void {
   const ld = <usize>N << 2;
+  if (!acc) memory.fill(dst, 0, <usize>N << 2);
   let n = 0;
   for (; n + 32 <= N; n += 32) {
-    let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
-    let v4 = f32x4.splat(0), v5 = f32x4.splat(0), v6 = f32x4.splat(0), v7 = f32x4.splat(0);
+    const d = dst + (<usize>n << 2);
+    let v0 = v128.load(d), v1 = v128.load(d, 16), v2 = v128.load(d, 32), v3 = v128.load(d, 48);
+    let v4 = v128.load(d, 64), v5 = v128.load(d, 80), v6 = v128.load(d, 96), v7 = v128.load(d, 112);
     let p = src + (<usize>n << 2);
     for (let r = 0; r < R; r++) {
       v0 = f32x4.add(v0, v128.load(p)); v1 = f32x4.add(v1, v128.load(p, 16));
@@ -418,12 +420,11 @@ export function f32_colsum(dst: usize, src: usize, R: i32, N: i32): void {
       v6 = f32x4.add(v6, v128.load(p, 96)); v7 = f32x4.add(v7, v128.load(p, 112));
       p += ld;
     }
-    const d = dst + (<usize>n << 2);
     v128.store(d, v0); v128.store(d, v1, 16); v128.store(d, v2, 32); v128.store(d, v3, 48);
     v128.store(d, v4, 64); v128.store(d, v5, 80); v128.store(d, v6, 96); v128.store(d, v7, 112);
   }
   for (; n + 4 <= N; n += 4) {
-    let vacc = f32x4.splat(0);
+    let vacc = v128.load(dst + (<usize>n << 2));
     let p = src + (<usize>n << 2);
     for (let r = 0; r < R; r++) {
       vacc = f32x4.add(vacc, v128.load(p));
@@ -432,13 +433,13 @@ export function f32_colsum(dst: usize, src: usize, R: i32, N: i32): void {
     v128.store(dst + (<usize>n << 2), vacc);
   }
   for (; n < N; n++) {
-    let acc: f32 = 0;
+    let a = load<f32>(dst + (<usize>n << 2));
     let p = src + (<usize>n << 2);
     for (let r = 0; r < R; r++) {
-      acc += load<f32>(p);
+      a += load<f32>(p);
       p += ld;
     }
-    store<f32>(dst + (<usize>n << 2), acc);
+    store<f32>(dst + (<usize>n << 2), a);
   }
 }
 

@@ -60,10 +60,9 @@ export function loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: us
   }
 }
 
-/** Sum of all element losses over R rows (f64 across rows). */
-export function loss_sum(loss: i32, p: usize, t: usize, R: i32, C: i32): f64 {
+/** total + the sum of all element losses over R rows (f64 across rows, in order). */
+export function loss_sum(loss: i32, p: usize, t: usize, R: i32, C: i32, total: f64): f64 {
   const ld = <usize>C << 2;
-  let total: f64 = 0;
   for (let r = 0; r < R; r++) {
     total += <f64>loss_row_sum(loss, p + <usize>r * ld, t + <usize>r * ld, C);
   }
@@ -71,11 +70,12 @@ export function loss_sum(loss: i32, p: usize, t: usize, R: i32, C: i32): f64 {
 }
 
 /**
- * d[i] = d loss / d p[i] for the mean over n = R*C elements; with `fusedSigmoid` (bce after a
- * sigmoid output) d is the gradient wrt the sigmoid's input instead. d may not alias p or t.
+ * d[i] = d loss / d p[i] for n elements of a mean over N (0: n) elements (a chunk of a batch);
+ * with `fusedSigmoid` (bce after a sigmoid output) d is the gradient wrt the sigmoid's input
+ * instead. d may not alias p or t.
  */
-export function loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fusedSigmoid: bool): void {
-  const invN = <f32>1 / <f32>n;
+export function loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, fusedSigmoid: bool, N: i32 = 0): void {
+  const invN = <f32>1 / <f32>(N > 0 ? N : n);
   let i = 0;
   if (loss == LOSS_BCE && !fusedSigmoid) {
     for (; i < n; i++) {

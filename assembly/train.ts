@@ -13,7 +13,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, 
   C_OUTDIM, C_PARAMS, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
 import { ACT_LINEAR, ACT_SIGMOID, ACT_TANH, act_backward, act_forward } from './act';
-import { GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
+import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward, mul_backward,
   upsample_backward, upsample_forward } from './layers';
@@ -148,9 +148,10 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
  * Backward through every node for R samples whose forward (training) input was x. On entry the
  * last node's DY holds dLoss/dY (dLoss/dZ when fused); nodes run in reverse, each first adding its
  * penalty terms' gradients into its DY, then writing (or, where another consumer wrote first,
- * adding) its inputs' gradients, so fan-out sums. Leaves every weight gradient in the grad block.
+ * adding) its inputs' gradients, so fan-out sums. Leaves every weight gradient in the grad block;
+ * acc: adds them to the ones there (a chunk of rows after the last call's, see net_grads).
  */
-export function net_backward(ctx: usize, x: usize, R: i32): void {
+export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
   const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
   const last = ci(ctx, C_NLAYERS) - 1, tmp = cp(ctx, C_DELTA0);
   const fused = fused_sigmoid_bce(ctx);
@@ -171,13 +172,13 @@ export function net_backward(ctx: usize, x: usize, R: i32): void {
     if (op == A.OP_DENSE) {
       const rows = R * (IN / IC);
       // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ, dX = dZ . W^T
-      f32_gemm(IC, OC, rows, inp, 1, IC, d, OC, dw, OC, 0, GEMM_ZERO, ACT_LINEAR);
-      f32_colsum(db, d, rows, OC);
+      f32_gemm(IC, OC, rows, inp, 1, IC, d, OC, dw, OC, 0, acc ? GEMM_ACC : GEMM_ZERO, ACT_LINEAR);
+      f32_colsum(db, d, rows, OC, acc);
       if (dx != 0) f32_gemm_bt(rows, IC, OC, d, OC, 1, w, OC, dx, IC, 0, GEMM_ZERO, ACT_LINEAR);
     } else if (op == A.OP_CONV) {
-      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap);
+      conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc, lp(L, A.L_AUX));
     } else if (op == A.OP_CONVT) {
-      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap);
+      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc);
     } else if (op == A.OP_BATCHNORM) {
       batchnorm_backward(dx != 0 ? dx : tmp, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
     } else if (op == A.OP_CONCAT) {
@@ -232,8 +233,11 @@ export function net_update(ctx: usize): void {
  * Adds every term's value on the forward just run (R rows, target t) to C_TERMSUM; with `backward`,
  * also writes the reconstruction gradient into the last node's DY. Returns the batch's objective:
  * each term's mean (reconstruction per element, penalties per row), summed.
+ * Rows R of a batch of N (chunks, net_grads; only the reconstruction term): the gradient is that of
+ * the batch's mean; part is the loss sum of the batch's rows before these, returned with these
+ * rows' added until the last chunk (fin), which returns the objective.
  */
-function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool): f64 {
+function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool, N: i32, part: f64, fin: bool): f64 {
   const n = ci(ctx, A.C_NTERMS), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   let total: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -241,14 +245,15 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
     const kind = load<i32>(T + A.T_KIND), wgt = load<f32>(T + A.T_WEIGHT), sum = ctx + A.C_TERMSUM + (<usize>k << 3);
     let v: f64;
     if (kind == A.TERM_RECON) {
-      const raw = loss_sum(loss, y, t, R, C);
-      v = wgt == 1 ? raw : <f64>wgt * raw;
-      total += v / (<f64>R * <f64>C);
+      const raw = loss_sum(loss, y, t, R, C, part);
       if (backward) {
         const d = lp(layer(ctx, ci(ctx, C_NLAYERS) - 1), A.L_DY);
-        loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx));
+        loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx), N * C);
         if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
       }
+      if (!fin) return raw;
+      v = wgt == 1 ? raw : <f64>wgt * raw;
+      total += v / (<f64>N * <f64>C);
     } else if (kind == A.TERM_CONTRACTIVE) {
       // training: value and gradient in one pass after net_backward (contractive_after_backward)
       if (backward) continue;
@@ -283,10 +288,23 @@ function terms_finish(ctx: usize, n: i32): f64 {
 
 /** Forward, loss terms and backward on R <= CAP rows (x input, t target); returns the batch objective (terms' means summed). */
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
-  const last = ci(ctx, C_NLAYERS) - 1;
-  const y = net_forward(ctx, x, R, 0, last, true);
-  let total = terms_forward(ctx, x, y, t, R, true);
-  net_backward(ctx, x, R);
+  const last = ci(ctx, C_NLAYERS) - 1, D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cond = cp(ctx, A.C_COND);
+  // In chunks of rows for a model without batch statistics or penalties: the widest activation of
+  // a chunk within TRAIN_FLOATS, so that a layer's output and gradient are still in cache when the
+  // next layer (forward or backward) reads them; the weight gradients sum across chunks. Every sum
+  // keeps its order (samples in order, each product accumulating onto the last chunk's: GEMM_ACC,
+  // f32_colsum's acc, the loss's f64 sum carried), and dropout and sampling draw their streams in
+  // row order either way, so the bits equal one pass over the batch.
+  const rows = chunkable(ctx) ? infer_rows(ctx, 0, last, TRAIN_FLOATS) : R;
+  let total: f64 = 0;
+  for (let s = 0; s < R; s += rows) {
+    const r = min(rows, R - s), xs = x + (<usize>(s * D) << 2), fin = s + r >= R;
+    store<u32>(ctx + A.C_COND, <u32>(cond + (<usize>(s * K) << 2)));
+    const y = net_forward(ctx, xs, r, 0, last, true);
+    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, R, total, fin);
+    net_backward(ctx, xs, r, s > 0);
+  }
+  store<u32>(ctx + A.C_COND, <u32>cond);
   // a contractive term adds its gradient into the weight gradients net_backward just wrote
   for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
@@ -297,6 +315,13 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
     total += v / <f64>R;
   }
   return total;
+}
+
+/** True when a batch's gradients can be taken in chunks of rows: no batch statistics (batchNorm), only the reconstruction term. */
+function chunkable(ctx: usize): bool {
+  if (ci(ctx, A.C_NTERMS) != 1 || load<i32>(ctx + A.C_TERMS + A.T_KIND) != A.TERM_RECON) return false;
+  for (let l = 0; l < ci(ctx, C_NLAYERS); l++) if (li(layer(ctx, l), L_OP) == A.OP_BATCHNORM) return false;
+  return true;
 }
 
 /** Copies row idx[r] of src (row width C) to row r of dst, for R rows. */
@@ -397,7 +422,7 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
     const R = min(cap, n - start);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last, false);
-    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false);
+    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false, R, 0, true);
   }
   return terms_finish(ctx, n);
 }
@@ -426,12 +451,16 @@ export function canon_nan(p: usize, n: i32): void {
  * DRAM). Outside training every row is computed on its own (no batch statistics), so the bits do
  * not depend on how the rows are split.
  */
-function infer_rows(ctx: usize, l0: i32, l1: i32): i32 {
+function infer_rows(ctx: usize, l0: i32, l1: i32, floats: i32): i32 {
   let widest = 1;
   for (let l = l0; l <= l1; l++) widest = max(widest, li(layer(ctx, l), L_OUT));
-  return min(ci(ctx, C_CAP), max(1, INFER_FLOATS / widest));
+  return min(ci(ctx, C_CAP), max(1, floats / widest));
 }
 const INFER_FLOATS: i32 = 1 << 18;
+// training keeps every layer's output and gradient of a chunk (about 2 x 3 widest activations in
+// convdae): a quarter of inference's chunk keeps them within L2 (2 rows of 28x28x32 there; 10 rows:
+// 1.08x over one pass of 128, 2 rows: 1.13x, 1 row: 1.11x)
+const TRAIN_FLOATS: i32 = 1 << 16;
 
 export const FLAG_NORM_IN: i32 = 1;
 export const FLAG_DENORM_OUT: i32 = 2;
@@ -442,7 +471,7 @@ export const FLAG_DENORM_OUT: i32 = 2;
  */
 export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = infer_rows(ctx, l0, l1), D = ci(ctx, C_INDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
+  const cap = infer_rows(ctx, l0, l1, INFER_FLOATS), D = ci(ctx, C_INDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const Iw = li(layer(ctx, l0), L_IN), Ow = li(layer(ctx, l1), L_OUT);
   const norm = ci(ctx, C_NORM) != NORM_NONE;
   if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
@@ -463,7 +492,7 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
  */
 export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool = true): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = infer_rows(ctx, 0, ci(ctx, C_NLAYERS) - 1), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
+  const cap = infer_rows(ctx, 0, ci(ctx, C_NLAYERS) - 1, INFER_FLOATS), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const last = ci(ctx, C_NLAYERS) - 1;
   if (normalize && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));

@@ -295,15 +295,17 @@ function wino_kernel_grad(dK: usize, dV: usize, C: i32, F: i32): void {
 }
 
 /**
- * dK [3][3][C][F] (overwrite) for R samples on the Winograd path, d = dLoss/dZ [R][OH][OW][F], x the
- * forward input: dV[e] = sum over tiles U[e]^T dM[e] (16 GEMMs, tiles in sample order, across groups
- * by accumulation: the same sums as one pass), then dK = G^T dV G. The exact gradient of
+ * dK [3][3][C][F] for R samples on the Winograd path, d = dLoss/dZ [R][OH][OW][F], x the forward
+ * input: dV[e] (+)= sum over tiles U[e]^T dM[e] (16 GEMMs, tiles in sample order, across groups and
+ * calls (acc: a chunk of rows after the last call's) by accumulation: the same sums as one pass),
+ * then dK = G^T dV G (overwrite). dV [16][C][F]: the layer's own block (wasm.ts), as it must
+ * outlive the other layers' backward between chunks. The exact gradient of
  * wino_conv_forward's kernel (and, in exact arithmetic, of the convolution's).
  */
 export function wino_conv_backward_weights(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
-                                           PT: i32, PL: i32, col: usize, colcap: i32): void {
+                                           PT: i32, PL: i32, col: usize, colcap: i32, dV: usize, acc: bool): void {
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1, T = TH * TW;
-  const fixed = 32 * C * F, dV = col + (<usize>(16 * C * F) << 2);
+  const fixed = 32 * C * F;
   const G = wino_group(R, 16 * T * (C + F), fixed, colcap);
   const U = col + (<usize>fixed << 2);
   const IN = <usize>(H * W * C) << 2, OUT = <usize>(OH * OW * F) << 2;
@@ -316,7 +318,7 @@ export function wino_conv_backward_weights(dK: usize, d: usize, x: usize, R: i32
     }
     for (let e = 0; e < 16; e++) {
       f32_gemm(C, F, rows, U + (<usize>(e * rows * C) << 2), 1, C, dM + (<usize>(e * rows * F) << 2), F,
-               dV + (<usize>(e * C * F) << 2), F, 0, s0 == 0 ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+               dV + (<usize>(e * C * F) << 2), F, 0, s0 == 0 && !acc ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
     }
   }
   wino_kernel_grad(dK, dV, C, F);

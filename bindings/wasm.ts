@@ -206,9 +206,11 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     const op = l.op ?? OP.dense;
     y.push(p);
     p = align(p + rows * l.out * 4);
-    if (op === OP.maxpool || op === OP.dropout || op === OP.batchnorm || op === OP.sample) {
+    // a Winograd conv's dV [16][C][F], summed over a batch's chunks (assembly/winograd.ts)
+    const wino = op === OP.conv && winogradFloats(l) > 0;
+    if (wino || op === OP.maxpool || op === OP.dropout || op === OP.batchnorm || op === OP.sample) {
       aux.push(p);
-      p = align(p + rows * l.out * 4);
+      p = align(p + (wino ? 16 * l.ic! * l.oc! : rows * l.out) * 4);
     } else {
       aux.push(-1);
     }

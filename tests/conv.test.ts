@@ -693,7 +693,9 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     };
     const ae = await makeModel(spec, 12);
     // 6 rows: the last conv's patches (784 x 288 floats a sample) fill the 1 Mi-float patch scratch
-    // with 4 samples, so its GEMMs run in groups of 4 + 2
+    // with 4 samples, so its GEMMs run in groups of 4 + 2; training runs in chunks of 2 rows
+    // (assembly/train.ts TRAIN_FLOATS: 65536 / 25088 floats of the widest activation), every weight
+    // gradient summed over the 3 chunks
     const rows = 6;
     const x = new Rng(12).f32(rows * 784, 0, 1);
     const before = ae.getWeights();
@@ -703,6 +705,53 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     // dot products of 288 terms, weight gradients summed over up to 2 x 784 positions: the same
     // 3e-5 of each tensor's scale as above (measured worst 1.2e-6)
     got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+  });
+
+  it('ae_grads in chunks of 2 rows through a Winograd layer (its dV summed over the chunks, then dK) vs the reference', async () => {
+    const spec: Spec = {
+      inputShape: [28, 28, 1], loss: 'bce',
+      encoder: [
+        { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'tanh' },
+        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
+    };
+    const ae = await makeModel(spec, 14);
+    const rows = 5;   // chunks of 2 + 2 + 1
+    const x = new Rng(14).f32(rows * 784, 0, 1);
+    const before = ae.getWeights();
+    const got = wasmGrads(ae, spec, x, null, rows);
+    const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
+    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
+    // as above: a gradient missing a chunk's rows would be off by ~40% of its scale
+    got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+  });
+
+  it('training in chunks of rows gives the bits of one pass over the batch (weights and loss after a fit)', async () => {
+    // the same model and data, once plain (trained in chunks of 2 rows) and once with an l1 penalty
+    // of weight 0 on the code, which adds 0 to the loss and its gradient but keeps the batch in
+    // one pass (penalties take the whole batch): the same weights and losses, bit for bit
+    const layers = {
+      inputShape: [28, 28, 1], loss: 'bce' as const, seed: 15,
+      encoder: [
+        { type: 'conv2d' as const, filters: 32, kernel: 3, padding: 'same' as const, activation: 'relu' as const }, { type: 'maxPool2d' as const },
+        { type: 'conv2d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'tanh' as const },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose' as const, filters: 8, kernel: 3, strides: 2, padding: 'same' as const, activation: 'relu' as const },
+        { type: 'dropout' as const, rate: 0.1 },
+        { type: 'conv2d' as const, filters: 1, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const },
+      ],
+    };
+    const x = new Rng(15).f32(22 * 784, 0, 1);
+    const fit = { epochs: 2, batchSize: 9, validationSplit: 0, earlyStopping: false as const, learningRate: 1e-2 };
+    const chunked = await Autoencoder.create(layers);
+    const onePass = await Autoencoder.create({ ...layers, sparsity: { l1: 0 } });
+    const h1 = await chunked.fit(x, fit), h2 = await onePass.fit(x, fit);
+    expect(h1.loss).toEqual(h2.loss);
+    const w1 = chunked.getWeights(), w2 = onePass.getWeights();
+    w1.forEach((w, i) => expectSameBits(w, w2[i]!, `array ${i}`));
+    expect(h1.loss[1]!).toBeLessThan(h1.loss[0]!);
   });
 
   it('inference in groups of samples gives each row the bits it gets alone (13 rows: groups of 4 + 4 + 4 + 1)', async () => {
