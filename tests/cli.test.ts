@@ -438,6 +438,24 @@ describe('autoencoder train --spec', () => {
     expect(JSON.parse(ok('info', 'vae2.ae', '--json').stdout).spec.variational).toEqual({ beta: 3 });
     api.dispose();
   });
+
+  it('--ensemble trains the subsample ensemble the API builds by default: the same file as create() + fit() + calibrate()', async () => {
+    const r = ok('train', 'data.csv', '--ensemble', '--seed', '3', '--quiet', '-o', 'ens.ae');
+    expect(r.stdout).toMatch(/epochs\s+50 of 50 per member, in each of 2 passes \(the second without the 20% of rows the first scored worst\)/);
+    // the oracle: the API's defaults (no layers given: the ensemble), fitted and calibrated as the CLI says it does
+    const api = await Autoencoder.create({ inputDim: 6, normalize: 'standard', seed: 3 });
+    expect(api.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
+    await api.fit(DATA);
+    api.calibrate(DATA, { quantile: 0.99 });
+    api.metadata = (await Autoencoder.load(bytesOf('ens.ae'))).metadata;
+    expect(bytesOf('ens.ae')).toEqual(api.save());
+    api.dispose();
+    // --epochs counts per member; the flags an ensemble cannot take are refused, naming them
+    ok('train', 'data.csv', '--ensemble', '--epochs', '3', '--quiet', '-o', 'ens3.ae');
+    expect(fails('train', 'data.csv', '--ensemble', '--validation-split', '0.2', '-o', 'x.ae')).toMatch(/--ensemble trains each member .* without --validation-split/);
+    expect(fails('train', 'data.csv', '--ensemble', '--patience', '5', '-o', 'x.ae')).toMatch(/without --patience/);
+    expect(fails('train', 'data.csv', '--ensemble', '--variational', '-o', 'x.ae')).toMatch(/ensemble/);
+  });
 });
 
 // ---- the columns a model records, and the flags of PyOD / scikit-learn style tools ---------------------

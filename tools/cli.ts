@@ -389,6 +389,7 @@ interface TrainOpts extends CsvOpts {
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
   output: string; quiet?: boolean; spec?: string; contamination?: number;
   variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number;
+  ensemble?: boolean;
 }
 
 /** The train flags that set a field of the spec: [spec key, flag]. */
@@ -543,19 +544,24 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
       throw new CliError(`--validation-split ${o.validationSplit} of ${t.rows} rows leaves no ${nTrain < 1 ? 'training' : 'validation'} rows: pass more rows, a ${nTrain < 1 ? 'smaller' : 'larger'} --validation-split, or --validation-split 0`);
     }
   }
-  // one autoencoder, as the CLI's fit flags (validation split, early stopping) need, unless a spec file asks for an ensemble
-  const spec: AutoencoderSpec = { ensemble: false, ...withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec) };
+  // one autoencoder, as the CLI's fit flags (validation split, early stopping) need, unless --ensemble
+  // or a spec file asks for an ensemble
+  const spec: AutoencoderSpec = { ensemble: o.ensemble ? {} : false, ...withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec) };
   const normalize = spec.normalize ?? 'none', loss = spec.loss ?? 'mse';
   const ae = await Autoencoder.create(spec).catch((e: unknown) => {
     if (!(e instanceof AutoencoderError)) throw e;
     // a spec file's message keeps the file's own names (the flags didn't write them)
     throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file, normalize) : `${o.spec}: ${e.message}`);
   });
-  const bar = progress(o.epochs, !!o.quiet);
+  // an ensemble's fit calls onEpoch for its epochs once per pass (two with the cleaning pass): one bar for both
+  const ens = ae.spec.ensemble;
+  const passes = ens && (ens.clean ?? 0) > 0 ? 2 : 1;
+  const bar = progress(o.epochs * passes, !!o.quiet);
+  let seen = 0;
   const fitOpts: FitOptions = {
     epochs: o.epochs, batchSize: o.batchSize, learningRate: o.lr, optimizer: o.optimizer,
-    validationSplit: o.validationSplit, earlyStopping: o.patience === 0 ? false : { patience: o.patience },
-    onEpoch: (i) => bar.onEpoch(i),
+    ...(ens ? {} : { validationSplit: o.validationSplit, earlyStopping: o.patience === 0 ? false : { patience: o.patience } }),
+    onEpoch: (i) => bar.onEpoch({ ...i, epoch: ++seen }),
     ...(o.noiseGaussian ? { noise: { gaussian: o.noiseGaussian } } : {}),
   };
   let h, threshold: number | null = null;
@@ -591,7 +597,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores)`;
   out(table([
     ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${file}${notes.length ? ` (${notes.join('; ')})` : ''}`],
-    ['epochs', `${h.epochs} of ${o.epochs}${h.stoppedEarly ? ', stopped early' : ''}${kept !== h.epochs ? `; kept the best weights, of epoch ${kept}` : ''}`],
+    ['epochs', `${h.epochs} of ${o.epochs}${ens ? ` per member${passes > 1 ? `, in each of ${passes} passes (the second without the ${(ens.clean ?? 0) * 100}% of rows the first scored worst)` : ''}` : ''}${h.stoppedEarly ? ', stopped early' : ''}${kept !== h.epochs ? `; kept the best weights, of epoch ${kept}` : ''}`],
     ['loss', `${fmt(h.loss[kept - 1]!)}${h.valLoss.length ? `, val loss ${fmt(h.valLoss[kept - 1]!)}` : ''} (epoch ${kept})`],
     ['threshold', thrText],
     ['time', `${((performance.now() - t0) / 1000).toFixed(2)} s`],
@@ -789,6 +795,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--beta <b>', 'with --variational: the KL weight (default 1; other values make a beta-VAE)').argParser(numArg('beta', 0, 1e6)))
     .addOption(new Option('--sparsity-l1 <lambda>', 'a sparse autoencoder: add lambda * sum |z| / rows to the loss').argParser(numArg('sparsity-l1', 0, 1e6)))
     .addOption(new Option('--contractive <lambda>', 'a contractive autoencoder: add lambda * ||dz/dx||^2 (the encoder\'s Jacobian, per row) to the loss').argParser(numArg('contractive', 0, 1e6)))
+    .addOption(new Option('--ensemble', 'the subsample ensemble the API builds by default: 16 autoencoders of these layers, each fitted on its own 512 random rows, a cleaning pass that refits them without the 20% of rows they score worst, and a score summed over the members; the better scorer when the rows may hold anomalies (README "Anomaly detection quality"). No validation split or early stopping; --epochs counts per member and pass (default 50 here)'))
     .addOption(new Option('--noise-gaussian <std>', 'a denoising autoencoder: train on inputs plus Gaussian noise of this std (in the CSV\'s units), fresh each epoch').argParser(numArg('noise-gaussian', 0, 1e6)));
   csvOptions(trainCmd, false)
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
@@ -802,6 +809,15 @@ Run 'autoencoder <command> --help' for a command's options.`);
       }));
       // bce needs inputs in [0, 1]: unless told otherwise, scale them there rather than standardize
       if (o.loss === 'bce' && !given.has('normalize')) o.normalize = 'minmax';
+      if (o.ensemble) {
+        // each member trains on its own random rows for --epochs: nothing to hold out, nothing to stop on
+        for (const [key, flag] of [['validationSplit', '--validation-split'], ['patience', '--patience']] as const) {
+          if (cmd.getOptionValueSource(key) === 'cli' && o[key] !== 0) throw new CliError(`--ensemble trains each member on its own random rows for --epochs, without ${flag}: leave ${flag} out (or pass it 0)`);
+        }
+        o.validationSplit = 0;
+        o.patience = 0;
+        if (cmd.getOptionValueSource('epochs') === 'default') o.epochs = 50;
+      }
       return train(file, o, given);
     });
 
