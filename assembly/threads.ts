@@ -1,14 +1,18 @@
 // threads.ts: the wasm side of the thread pool (threaded build only: kernels-mt.wasm, shared memory).
-// A product C = A.B that is large enough is split by output tiles: whole 8-column strips of C (or,
-// when C has few strips, blocks of 6 rows), one share per thread, each computed by the same
-// gemm_kblocks as the single-threaded path in its own workspace. Every element of C still sums
-// init, then k = 0..K-1 in order (gemm.ts: every tile gives the scalar kernel's bits), so the
-// result is bit-identical whatever the thread count or the split. Nothing else runs in parallel:
-// Adam's update (elementwise) is split the same way, by ranges of the flat parameter block. The
-// epoch loop, activations and losses stay on the calling (main) thread.
-// Synchronisation: the main thread publishes a job and bumps SEQ; workers (ae_thread_run, blocked
-// in memory.atomic.wait32 between jobs) take their share and count LEFT down; the main thread
-// runs share 0, then waits for LEFT = 0 (spinning where it may not block: a browser's main thread).
+// A product C = A.B that is large enough is split by output tiles: runs of whole 8-column strips of
+// C (or, when C has few strips, blocks of 6 rows), in chunks of about CHUNK_KMAC thousand
+// multiply-adds that the threads take one at a time from a shared counter, each computed by the same
+// gemm_kblocks as the single-threaded path in the taker's own workspace. Every element of C still sums
+// init, then k = 0..K-1 in order (gemm.ts: every tile gives the scalar kernel's bits), so the result
+// is bit-identical whatever the thread count, the split, or which thread took which chunk. Adam's
+// update (elementwise) is split the same way, by ranges of the flat parameter block. The epoch loop,
+// activations and losses stay on the calling (main) thread.
+// Synchronisation: the main thread publishes a job (its arguments, then the chunk counter tagged with
+// the job's generation, then SEQ + 1) and wakes the workers (ae_thread_run: polling, then blocked in
+// memory.atomic.wait32 between jobs); every thread, the main one included, takes chunks until none is
+// left, and counts LEFT down per chunk done; the main thread then waits for LEFT = 0 (spinning where it
+// may not block: a browser's main thread). A worker that wakes late finds fewer chunks, or none: the
+// main thread never waits for a share nobody has started.
 // Dims: M rows of C, N columns, K the shared dimension; T threads (main = thread 0).
 
 import { gemm_kblocks } from './gemm';
@@ -16,18 +20,22 @@ import { adam_update } from './optim';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
-const P_LEFT = 4;    // i32 workers still computing the current job
+const P_LEFT = 4;    // i32 chunks of the current job not yet done
 const P_STOP = 8;    // i32 1: workers return from ae_thread_run
 const P_DEAD = 12;   // i32 1: a worker failed (set by the bindings); the main thread stops waiting, later products run alone
 const P_NT = 16;     // i32 threads T (main + workers)
 const P_WAIT = 20;   // i32 1: the main thread may block in wait32; 0: it spins (a browser's main thread)
 const P_MIN = 24;    // i32 a product of fewer than P_MIN * 1024 multiply-adds (M * N * K) runs on the main thread alone
-const P_CRASH = 28;  // i32 debug: worker t traps at its next job when this is t (tests of the crash path)
+const P_CRASH = 28;  // i32 debug: worker t traps at the next chunk it takes when this is t (tests of the crash path)
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
+const P_NEXT = 40;   // i64 the job's generation << 32 | its chunks << 16 | the next chunk to take
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam), then its arguments (20 slots of 4 bytes)
 export const POOL_BYTES: usize = 128;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
+// a chunk is about this many thousand multiply-adds (tens of microseconds), and a job has at most MAX_CHUNKS
+const CHUNK_KMAC: i64 = 256;
+const MAX_CHUNKS: i64 = 4096;
 // an Adam float costs about as much as 16 multiply-adds (a sqrt, two divisions, loads and stores):
 // the update goes through the pool from P_MIN * 1024 / 16 floats
 
@@ -43,12 +51,34 @@ export function pool_attach(p: usize): void { POOL = p; }
 // @ts-ignore: decorator
 @inline function jobf(i: i32): f32 { return load<f32>(POOL + P_JOB + (<usize>i << 2)); }
 
-/** Thread t of T computes its share of the published job: whole 8-column strips, or 6-row blocks (Adam: a range of floats). */
-function run_share(t: i32, T: i32): void {
+/**
+ * How many chunks the published job splits into: whole 8-column strips of C (or 6-row blocks when C
+ * has few strips; Adam: ranges of f32x4 groups), about CHUNK_KMAC thousand multiply-adds each, at
+ * least T and at most MAX_CHUNKS. Any split gives the same bits; small chunks let a thread that
+ * starts late (a worker waking from wait32) take fewer, so no thread waits for another's share.
+ */
+function chunk_count(T: i32): i32 {
+  let units: i32, work: i64;
+  if (job(0) == JOB_ADAM) {
+    units = job(5) >> 2;
+    work = <i64>job(5) << 4;
+  } else {
+    const M = job(1), N = job(2), K = job(3);
+    const strips = (N + 7) >> 3;
+    // few strips: 6-row blocks, each packing all of B again, so no more than 2 per thread
+    units = strips >= 2 * T ? strips : min((M + 5) / 6, 2 * T);
+    work = <i64>M * <i64>N * <i64>max(K, 1);
+  }
+  const want = <i32>min<i64>(MAX_CHUNKS, max<i64>(<i64>T, work / (CHUNK_KMAC << 10)));
+  return max(1, min(units, want));
+}
+
+/** Computes chunk i of n of the published job (any thread; see chunk_count). */
+function run_chunk(i: i32, n: i32): void {
   if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups: every float gets the same arithmetic as in one pass
     const n4 = job(5) >> 2;
-    const i0 = <i32>(<i64>n4 * t / T) << 2, i1 = <i32>(<i64>n4 * (t + 1) / T) << 2;
+    const i0 = <i32>(<i64>n4 * i / n) << 2, i1 = <i32>(<i64>n4 * (i + 1) / n) << 2;
     if (i0 >= i1) return;
     const o = <usize>i0 << 2;
     adam_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, <usize>job(4) + o, i1 - i0, jobf(6), jobf(7), jobf(8), jobf(9), jobf(10),
@@ -58,18 +88,41 @@ function run_share(t: i32, T: i32): void {
   const bt = job(0) != 0, M = job(1), N = job(2), K = job(3);
   const a = <usize>job(4), sam = job(5), sak = job(6), b = <usize>job(7), ldb = job(8);
   const c = <usize>job(9), ldc = job(10), bias = <usize>job(11), mode = job(12), act = job(13);
-  const strips = (N + 7) >> 3;
+  const strips = (N + 7) >> 3, T = load<i32>(POOL + P_NT);
   if (strips >= 2 * T) {
-    const s0 = <i32>(<i64>strips * t / T), s1 = <i32>(<i64>strips * (t + 1) / T);
+    const s0 = <i32>(<i64>strips * i / n), s1 = <i32>(<i64>strips * (i + 1) / n);
     const n0 = s0 << 3, n1 = min(N, s1 << 3);
     if (n0 >= n1) return;
     const bn = bt ? b + (<usize>n0 * <usize>ldb << 2) : b + (<usize>n0 << 2);
     gemm_kblocks(M, n1 - n0, K, a, sam, sak, bn, ldb, bt, c + (<usize>n0 << 2), ldc, bias + (<usize>n0 << 2), mode, act);
   } else {
     const blocks = (M + 5) / 6;
-    const m0 = min(M, 6 * <i32>(<i64>blocks * t / T)), m1 = min(M, 6 * <i32>(<i64>blocks * (t + 1) / T));
+    const m0 = min(M, 6 * <i32>(<i64>blocks * i / n)), m1 = min(M, 6 * <i32>(<i64>blocks * (i + 1) / n));
     if (m0 >= m1) return;
     gemm_kblocks(m1 - m0, N, K, a + (<usize>(m0 * sam) << 2), sam, sak, b, ldb, bt, c + (<usize>(m0 * ldc) << 2), ldc, bias, mode, act);
+  }
+}
+
+/**
+ * Takes the next chunk of job `seq` (P_NEXT holds seq << 32 | chunks << 16 | next index, so a thread
+ * still on an older job can never take a chunk of a newer one), computes it and counts it done;
+ * returns false when the job has no chunk left.
+ */
+function take_chunk(pool: usize, seq: i32, t: i32): bool {
+  const tag = <i64><u32>seq;
+  let v = atomic.load<i64>(pool + P_NEXT);
+  while (true) {
+    if (<i64>(<u64>v >> 32) != tag) return false;
+    const n = <i32>(v >> 16) & 0xFFFF, i = <i32>v & 0xFFFF;
+    if (i >= n) return false;
+    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + 1);
+    if (seen != v) { v = seen; continue; }
+    // (debug: thread t traps holding a chunk, so the job cannot finish: the tests of the failure path)
+    if (load<i32>(pool + P_CRASH) == t) unreachable();
+    // the job's arguments were stored before P_NEXT got this tag, and stay until every chunk is done
+    run_chunk(i, n);
+    if (atomic.sub<i32>(pool + P_LEFT, 1) == 1) atomic.notify(pool + P_LEFT, 1);
+    return true;
   }
 }
 
@@ -105,25 +158,28 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
   return true;
 }
 
-/** Publishes the job written at P_JOB, runs share 0, waits for the workers' shares (or a failure). */
+/** Publishes the job written at P_JOB in chunks, takes chunks until none is left, waits for the workers' (or a failure). */
 function run_job(T: i32): void {
-  // the job's plain stores happen before this sequentially consistent add, which workers read
-  atomic.store<i32>(POOL + P_LEFT, T - 1);
-  atomic.add<i32>(POOL + P_SEQ, 1);
+  const n = chunk_count(T);
+  const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ
+  // the job's plain stores happen before these sequentially consistent ones, which workers read
+  atomic.store<i32>(POOL + P_LEFT, n);
+  atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | (<i64>n << 16));
+  atomic.store<i32>(POOL + P_SEQ, seq);
   atomic.notify(POOL + P_SEQ, T - 1);
-  run_share(0, T);
+  while (take_chunk(POOL, seq, 0)) {}
   const canWait = load<i32>(POOL + P_WAIT) != 0, spin = load<i32>(POOL + P_SPIN);
   let polls = 0;
   while (true) {
     const left = atomic.load<i32>(POOL + P_LEFT);
     if (left == 0) break;
-    // a failed worker never counts down: its share is lost, the bindings reject the call
+    // a failed worker never counts its chunk down: the chunk is lost, the bindings reject the call
     if (atomic.load<i32>(POOL + P_DEAD) != 0) break;
     if (canWait && ++polls > spin) atomic.wait<i32>(POOL + P_LEFT, left, 20_000_000);   // 20 ms, then look at DEAD again
   }
 }
 
-/** A worker's life: wait for a job, compute share t, count down; returns when STOP is set. */
+/** A worker's life (thread t): wait for a job, take its chunks while there are any; returns when STOP is set. */
 export function thread_run(pool: usize, t: i32): void {
   let seen = 0;   // SEQ starts at 0 and no job is published before every worker has started
   const spin = load<i32>(pool + P_SPIN);
@@ -135,9 +191,7 @@ export function thread_run(pool: usize, t: i32): void {
     }
     seen = s;
     if (atomic.load<i32>(pool + P_STOP) != 0) return;
-    if (load<i32>(pool + P_CRASH) == t) unreachable();
     POOL = pool;
-    run_share(t, load<i32>(pool + P_NT));
-    if (atomic.sub<i32>(pool + P_LEFT, 1) == 1) atomic.notify(pool + P_LEFT, 1);
+    while (take_chunk(pool, s, t)) {}
   }
 }
