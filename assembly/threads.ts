@@ -1,6 +1,6 @@
 // threads.ts: the wasm side of the thread pool (threaded build only: kernels-mt.wasm, shared memory).
 // A product C = A.B that is large enough is split by output tiles: runs of whole 8-column strips of
-// C (or, when C has few strips, blocks of 6 rows), in chunks of about CHUNK_KMAC thousand
+// C (or, when C has few strips, runs of 6-row blocks), in chunks of about CHUNK_KMAC thousand
 // multiply-adds that the threads take one at a time from a shared counter, each computed by the same
 // gemm_kblocks as the single-threaded path in the taker's own workspace. Every element of C still sums
 // init, then k = 0..K-1 in order (gemm.ts: every tile gives the scalar kernel's bits), so the result
@@ -64,14 +64,19 @@ function chunk_count(T: i32): i32 {
     work = <i64>job(5) << 4;
   } else {
     const M = job(1), N = job(2), K = job(3);
-    const strips = (N + 7) >> 3;
-    // few strips: 6-row blocks, each packing all of B again, so no more than 2 per thread
-    units = strips >= 2 * T ? strips : min((M + 5) / 6, 2 * T);
+    // a row block packs all of B again: a chunk of about CHUNK_KMAC has ~CHUNK_KMAC / (N K) rows, and
+    // its packing is one pass over B, a small share of the chunk's work when N K is small (as in the
+    // tall, narrow products of convolutions, which split by rows)
+    units = by_strips(N, T) ? (N + 7) >> 3 : (M + 5) / 6;
     work = <i64>M * <i64>N * <i64>max(K, 1);
   }
   const want = <i32>min<i64>(MAX_CHUNKS, max<i64>(<i64>T, work / (CHUNK_KMAC << 10)));
   return max(1, min(units, want));
 }
+
+/** A product splits by 8-column strips when it has enough of them for every thread to take several, else by 6-row blocks. */
+// @ts-ignore: decorator
+@inline function by_strips(N: i32, T: i32): bool { return ((N + 7) >> 3) >= 8 * T; }
 
 /** Computes chunk i of n of the published job (any thread; see chunk_count). */
 function run_chunk(i: i32, n: i32): void {
@@ -88,8 +93,8 @@ function run_chunk(i: i32, n: i32): void {
   const bt = job(0) != 0, M = job(1), N = job(2), K = job(3);
   const a = <usize>job(4), sam = job(5), sak = job(6), b = <usize>job(7), ldb = job(8);
   const c = <usize>job(9), ldc = job(10), bias = <usize>job(11), mode = job(12), act = job(13);
-  const strips = (N + 7) >> 3, T = load<i32>(POOL + P_NT);
-  if (strips >= 2 * T) {
+  const strips = (N + 7) >> 3;
+  if (by_strips(N, load<i32>(POOL + P_NT))) {
     const s0 = <i32>(<i64>strips * i / n), s1 = <i32>(<i64>strips * (i + 1) / n);
     const n0 = s0 << 3, n1 = min(N, s1 << 3);
     if (n0 >= n1) return;
