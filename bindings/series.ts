@@ -303,7 +303,9 @@ export class SeriesDetector {
    * {@link SeriesDetector.load} continues exactly from here.
    */
   save(): Uint8Array {
-    const head = new TextEncoder().encode(JSON.stringify({ options: this.o, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null }));
+    // a dense detector's header leaves the conv keys out, so its bytes are those of the versions before them
+    const options = this.o.conv === 0 ? Object.fromEntries(Object.entries(this.o).filter(([key]) => !key.startsWith('conv'))) : this.o;
+    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, b]) => a + b, 0);
     const size = 12 + head.length + body + 4;

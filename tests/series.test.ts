@@ -255,6 +255,10 @@ describe('SeriesDetector conv1d option', () => {
     expect(Buffer.from(resumed.save()).equals(Buffer.from(a.save()))).toBe(true);
     const dense = (await SeriesDetector.create({ ...CONV, conv: 0 })).pushMany(v, t);
     expect(bits(dense)).not.toEqual(bits(many));
+    // a dense detector's state file names no conv key (its bytes are those of the versions before the option)
+    const headerOf = (d: SeriesDetector) => { const b = d.save(); return new TextDecoder().decode(b.subarray(12, 12 + new DataView(b.buffer, b.byteOffset).getUint32(8, true))); };
+    expect(headerOf(await SeriesDetector.create(OPTS))).not.toMatch(/conv/);
+    expect(headerOf(a)).toMatch(/"conv":4,"convKernel":3,"convStride":2,"convDecoder":false/);
     // the dense default's bytes are untouched by the option's existence: conv 0 is the dense model
     expect(bits(dense)).toEqual(bits((await SeriesDetector.create({ ...OPTS, context: 8 })).pushMany(v, t)));
   });
