@@ -4,7 +4,8 @@
 // wasm memory of one dense autoencoder, one call per push()/pushMany().
 
 import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
-import { Autoencoder, type CreateOptions } from './index.js';
+import type { LayerSpec } from './graph.js';
+import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
 import { OPT_IDS, S, kernelOf, trainingBlocks, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
@@ -65,6 +66,20 @@ export interface SeriesOptions {
   predictionAverage?: number;
   /** Squared prediction errors (in units of the normaliser's spread squared) below this count as none: the error is ln(floor + MSE). Default 0.01. */
   predictionFloor?: number;
+  /**
+   * Filters of a conv1d layer in front of the encoder (0: none, a dense autoencoder). The input (the
+   * window, then the context bins) is read as one 1-D signal of `window + context` points; the conv
+   * (`convKernel` wide, stride `convStride`, 'same' padding, relu) feeds the dense encoder `layers`,
+   * and the decoder mirrors the dense layers (`convDecoder`: false) or ends with a transposed conv
+   * back to the signal (true). Default 0 (tools/nab/tries.md: conv1d windows).
+   */
+  conv?: number;
+  /** Kernel width of the conv1d layer. Default 5. */
+  convKernel?: number;
+  /** Stride of the conv1d layer. Default 2. */
+  convStride?: number;
+  /** The decoder ends with a conv1dTranspose of the conv's geometry (true) instead of a dense layer to the input width. Default false. */
+  convDecoder?: boolean;
   /** Seed of the weights and the shuffling. Default 1. */
   seed?: number;
 }
@@ -76,7 +91,7 @@ const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 128, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
   error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, predict: 1,
-  predictionAverage: 3, predictionFloor: 0.01, seed: 1,
+  predictionAverage: 3, predictionFloor: 0.01, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
 const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
@@ -106,6 +121,11 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('predict', r.predict, 0, r.window - 1, true);
   checkNumber('predictionAverage', r.predictionAverage, 1, 1 << 16, true);
   checkNumber('predictionFloor', r.predictionFloor, 1e-12, 1e6);
+  checkNumber('conv', r.conv, 0, 256, true);
+  checkNumber('convKernel', r.convKernel, 1, 64, true);
+  checkNumber('convStride', r.convStride, 1, 64, true);
+  if (typeof r.convDecoder !== 'boolean') throw new AutoencoderError(`convDecoder must be true or false, got ${describe(r.convDecoder)}`);
+  if (r.conv > 0 && r.convDecoder && (r.window + r.context) % r.convStride !== 0) throw new AutoencoderError(`convDecoder needs window + context (${r.window + r.context}) to be a multiple of convStride (${r.convStride})`);
   if (typeof r.relativeError !== 'boolean') throw new AutoencoderError(`relativeError must be true or false, got ${describe(r.relativeError)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
@@ -123,6 +143,25 @@ function asF64(what: string, x: unknown): Float64Array {
   }
   if (x instanceof Float32Array) return Float64Array.from(x);
   throw new AutoencoderError(`${what} must be a number[] or Float64Array, got ${describe(x)}`);
+}
+
+/** The autoencoder a detector trains: dense over window + context, or a conv1d layer in front (`conv`). */
+function modelSpec(o: Resolved): AutoencoderSpec {
+  const D = o.window + o.context;
+  if (o.conv === 0) return { inputDim: D, layers: o.layers, normalize: 'none', seed: o.seed };
+  const relu = 'relu' as const;
+  const L = Math.ceil(D / o.convStride);
+  const dense = o.layers.map((units, i) => ({ type: 'dense' as const, units, activation: i === o.layers.length - 1 ? 'linear' as const : relu }));
+  const back = o.layers.slice(0, -1).reverse().map((units) => ({ type: 'dense' as const, units, activation: relu }));
+  const tail: LayerSpec[] = o.convDecoder
+    ? [{ type: 'dense', units: L * o.conv, activation: relu }, { type: 'reshape', shape: [L, o.conv] },
+      { type: 'conv1dTranspose', filters: 1, kernel: o.convKernel, strides: o.convStride, padding: 'same' }]
+    : [{ type: 'dense', units: D }, { type: 'reshape', shape: [D, 1] }];
+  return {
+    inputShape: [D, 1], normalize: 'none', seed: o.seed,
+    encoder: [{ type: 'conv1d', filters: o.conv, kernel: o.convKernel, strides: o.convStride, padding: 'same', activation: relu }, { type: 'flatten' }, ...dense],
+    decoder: [...back, ...tail],
+  };
 }
 
 const MAGIC = 0x44534541; // 'AESD' little-endian
@@ -181,7 +220,7 @@ export class SeriesDetector {
    */
   static async create(options?: SeriesOptions, opts?: CreateOptions): Promise<SeriesDetector> {
     const o = resolve(options);
-    const ae = await Autoencoder.create({ inputDim: o.window + o.context, layers: o.layers, normalize: 'none', seed: o.seed }, opts);
+    const ae = await Autoencoder.create(modelSpec(o), opts);
     return new SeriesDetector(ae, o);
   }
 
@@ -264,7 +303,9 @@ export class SeriesDetector {
    * {@link SeriesDetector.load} continues exactly from here.
    */
   save(): Uint8Array {
-    const head = new TextEncoder().encode(JSON.stringify({ options: this.o, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null }));
+    // a dense detector's header leaves the conv keys out, so its bytes are those of the versions before them
+    const options = this.o.conv === 0 ? Object.fromEntries(Object.entries(this.o).filter(([key]) => !key.startsWith('conv'))) : this.o;
+    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, b]) => a + b, 0);
     const size = 12 + head.length + body + 4;

@@ -236,6 +236,57 @@ describe('SeriesDetector prediction stream', () => {
   });
 });
 
+describe('SeriesDetector conv1d option', () => {
+  const { v, t } = series(420);
+  const CONV: SeriesOptions = { ...OPTS, context: 8, conv: 4, convKernel: 3 };
+
+  it('push() in a loop equals pushMany(), save/load continues exactly, and the conv model differs from the dense one', async () => {
+    const a = await SeriesDetector.create(CONV), b = await SeriesDetector.create(CONV);
+    const many = a.pushMany(v, t);
+    const one = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) one[i] = b.push(v[i]!, t[i]!);
+    expect(bits(one)).toEqual(bits(many));
+    expect(many.every((s) => s >= 0 && s <= 1)).toBe(true);
+    const first = await SeriesDetector.create(CONV);
+    const head = first.pushMany(v.subarray(0, 200), t.subarray(0, 200));
+    const resumed = await SeriesDetector.load(first.save());
+    expect(resumed.options.conv).toBe(4);
+    expect(bits(head).concat(bits(resumed.pushMany(v.subarray(200), t.subarray(200))))).toEqual(bits(many));
+    expect(Buffer.from(resumed.save()).equals(Buffer.from(a.save()))).toBe(true);
+    const dense = (await SeriesDetector.create({ ...CONV, conv: 0 })).pushMany(v, t);
+    expect(bits(dense)).not.toEqual(bits(many));
+    // a dense detector's state file names no conv key (its bytes are those of the versions before the option)
+    const headerOf = (d: SeriesDetector) => { const b = d.save(); return new TextDecoder().decode(b.subarray(12, 12 + new DataView(b.buffer, b.byteOffset).getUint32(8, true))); };
+    expect(headerOf(await SeriesDetector.create(OPTS))).not.toMatch(/conv/);
+    expect(headerOf(a)).toMatch(/"conv":4,"convKernel":3,"convStride":2,"convDecoder":false/);
+    // the dense default's bytes are untouched by the option's existence: conv 0 is the dense model
+    expect(bits(dense)).toEqual(bits((await SeriesDetector.create({ ...OPTS, context: 8 })).pushMany(v, t)));
+  });
+
+  it('finds a point off a smooth wave inside its range (the top score) with a conv1d front end of 8 filters, with a dense or a transposed-conv decoder (4 filters miss it)', async () => {
+    const r = rand(5), n = 900, at = 700;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) w[i] = 10 * Math.sin((2 * Math.PI * i) / 60) + 0.2 * r.n();
+    w[at] = -w[at]!;
+    const o: SeriesOptions = { window: 16, layers: [16, 4], context: 8, contextSpan: 120, warmup: 128, history: 600, trainWindows: 256, suppress: 0, minHistory: 50, conv: 8 };
+    for (const convDecoder of [false, true]) {
+      const s = (await SeriesDetector.create({ ...o, convDecoder })).pushMany(w);
+      let best = 300;
+      for (let i = 300; i < n; i++) if (s[i]! > s[best]!) best = i;
+      expect(best, `convDecoder ${convDecoder}`).toBeGreaterThanOrEqual(at);
+      expect(best, `convDecoder ${convDecoder}`).toBeLessThan(at + 16);
+    }
+  });
+
+  it('refuses bad conv options with the reason', async () => {
+    await expect(SeriesDetector.create({ conv: -1 })).rejects.toThrow(/conv must be an integer from 0 to 256/);
+    await expect(SeriesDetector.create({ conv: 4, convKernel: 0 })).rejects.toThrow(/convKernel must be an integer from 1/);
+    await expect(SeriesDetector.create({ conv: 4, convStride: 1.5 })).rejects.toThrow(/convStride must be an integer/);
+    await expect(SeriesDetector.create({ conv: 4, convDecoder: 1 as unknown as boolean })).rejects.toThrow(/convDecoder must be true or false/);
+    await expect(SeriesDetector.create({ conv: 4, convDecoder: true, window: 32, context: 63, convStride: 2 })).rejects.toThrow(/convDecoder needs window \+ context \(95\) to be a multiple of convStride \(2\)/);
+  });
+});
+
 // ---- the likelihood kernel against a float64 oracle ---------------------------------------------
 
 /** Q(z) by composite Simpson integration of the normal density over [|z|, |z| + 40]. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SeriesDetector, type SeriesOptions } from '../../bindings/node.js';
 import { loadCorpus } from './corpus.js';
-import { PROFILES, normalise, optimizeThreshold, sweepRows, type ScoredFile } from './scorer.js';
+import { PROFILES, normalise, optimizeThreshold, scoreFile, sweepRows, type ScoredFile } from './scorer.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => { const i = argv.indexOf(name); if (i < 0) return undefined; const v = argv[i + 1]; argv.splice(i, 2); return v; };
@@ -41,13 +41,20 @@ for (const o of sets) {
   if (fresh) console.error(`${JSON.stringify(o)}: ${fresh} points in ${(ms / 1000).toFixed(1)} s`);
   runs.push(per);
 }
+// per category: the standard profile at the corpus threshold (categories with windows only)
+const cats = [...new Set(corpus.map((s) => s.category))].filter((c) => corpus.some((s) => s.category === c && s.windows.length > 0));
+const winsOf = (fs: ScoredFile[]) => fs.reduce((a, f) => a + new Set([...sweepRows(f.scores.length, f.windows, PROFILES[0]!).window].filter((w) => w >= 0)).size, 0);
 const row = (label: string, scores: Float32Array[]) => {
   const files: ScoredFile[] = corpus.map((s, i) => ({ name: s.name, windows: s.windows, scores: scores[i]! }));
-  const v = PROFILES.map((p) => normalise(optimizeThreshold(files, p).raw, nw, p));
-  console.log(`${v.map((x) => x.toFixed(1).padStart(6)).join('')}  ${label}`);
+  const opt = PROFILES.map((p) => optimizeThreshold(files, p));
+  const v = PROFILES.map((p, j) => normalise(opt[j]!.raw, nw, p));
+  const per = cats.map((c) => { const fs = files.filter((f) => f.name.startsWith(`${c}/`)); return normalise(fs.reduce((a, f) => a + scoreFile(f, opt[0]!.threshold, PROFILES[0]!), 0), winsOf(fs), PROFILES[0]!); });
+  console.log(`${v.map((x) => x.toFixed(1).padStart(6)).join('')}  |${per.map((x) => x.toFixed(1).padStart(6)).join('')}  ${label}`);
+  return v;
 };
-console.log(`${corpus.length} series, ${nw} windows; standard / low FP / low FN`);
-sets.forEach((o, k) => row(JSON.stringify(o), runs[k]!));
+console.log(`${corpus.length} series, ${nw} windows; standard / low FP / low FN | standard per category: ${cats.join(', ')}`);
+const totals = sets.map((o, k) => row(JSON.stringify(o), runs[k]!));
+if (sets.length > 1) console.log(`${[0, 1, 2].map((j) => (totals.reduce((a, v) => a + v[j]!, 0) / totals.length).toFixed(1).padStart(6)).join("")}  mean of the rows above (each set scored alone; seeds: the seed mean)`);
 if (sets.length > 1) {
   const comb = (f: (xs: number[]) => number) => corpus.map((s, i) => Float32Array.from({ length: s.values.length }, (_, j) => f(runs.map((r) => r[i]![j]!))));
   row('max of the sets', comb((xs) => Math.max(...xs)));
