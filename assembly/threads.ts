@@ -166,7 +166,7 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
 /** Publishes the job written at P_JOB in chunks, takes chunks until none is left, waits for the workers' (or a failure). */
 function run_job(T: i32): void {
   const n = chunk_count(T);
-  const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ
+  const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ during jobs (the bindings' close() bumps it between them)
   // the job's plain stores happen before these sequentially consistent ones, which workers read
   atomic.store<i32>(POOL + P_LEFT, n);
   atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | (<i64>n << 16));

@@ -9,7 +9,7 @@
 // integer loop measured 0.28-1.9 s from one run to the next on a quiet machine), which separate
 // processes minutes apart would read as thread scaling.
 // Also checks that the 1- and 2-thread models' save() bytes are identical (SHA-256) after the same calls.
-// Usage: node tools/bench/threads.mjs [--quick] [--threads 2] [--samples 10000] [--epochs 6]
+// Usage: node tools/bench/threads.mjs [--quick] [--threads 2] [--samples 10000] [--rounds 6]
 //   (children: --child <threads> | --solo); needs `npm run build` first. Prints a table and `@@RESULT <json>`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,8 +19,8 @@ import { ROOT, arg, loadWorkloads, median, uniform } from './common.mjs';
 const QUICK = process.argv.includes('--quick');
 const W = loadWorkloads(QUICK);
 const SAMPLES = Number(arg('--samples') ?? (QUICK ? 1024 : W.W2.n_samples));
-// rounds of one epoch per model (--epochs: 6 by default, the W2 workload's timed epochs doubled: pairs need more)
-const EPOCHS = Number(arg('--epochs') ?? (QUICK ? 2 : 2 * W.W2.timed_epochs));
+// rounds of one epoch per model (--rounds: 6 by default, the W2 workload's timed epochs doubled: pairs need more)
+const ROUNDS = Number(arg('--rounds') ?? (QUICK ? 2 : 2 * W.W2.timed_epochs));
 
 async function model(threads) {
   const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
@@ -47,7 +47,7 @@ async function child(threads) {
   const one = await model(1), many = await model(threads);
   for (const m of [one, many]) await m.train(x, W.W2.warmup_epochs);
   const ms1 = [], msT = [];
-  for (let r = 0; r < EPOCHS; r++) {
+  for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? [one, many] : [many, one];
     for (const m of order) (m === one ? ms1 : msT).push(...await m.train(x, 1));
   }
@@ -92,13 +92,13 @@ if (arg('--child') !== undefined) {
   const pair = await Promise.all([run('--solo'), run('--solo')]);
   const pairRate = pair[0].rows_per_s + pair[1].rows_per_s;
   const r = {
-    samples: SAMPLES, epochs: EPOCHS, batch: W.W2.batch,
+    samples: SAMPLES, rounds: ROUNDS, batch: W.W2.batch,
     one: t.one, threaded: t.threaded, threads: T, speedup: t.speedup, ratios: t.ms1.map((a, i) => a / t.msT[i]),
     two_process_scaling: pairRate / alone.rows_per_s, identical: t.sha1 === t.shaT, sha: t.sha1.slice(0, 16),
     loadavg_before: load0, loadavg_after: loadavg()[0],
   };
   const f = (v) => v.toFixed(0).padStart(8);
-  console.log(`dense784 training, Adam, batch ${r.batch}, ${SAMPLES} rows, ${EPOCHS} rounds of one epoch per model in turns (rows/s: medians)`);
+  console.log(`dense784 training, Adam, batch ${r.batch}, ${SAMPLES} rows, ${ROUNDS} rounds of one epoch per model in turns (rows/s: medians)`);
   console.log(`  1 thread       ${f(r.one)}`);
   console.log(`  ${T} threads      ${f(r.threaded)}   ${r.speedup.toFixed(2)}x (median of the rounds' ratios ${r.ratios.map((v) => v.toFixed(2)).join(' ')})   save() bytes ${r.identical ? 'identical' : 'DIFFER'} (sha256 ${r.sha}...)`);
   console.log(`  machine: one 1-thread process ${f(alone.rows_per_s)}; two at once ${f(pair[0].rows_per_s)} + ${f(pair[1].rows_per_s)} = ${r.two_process_scaling.toFixed(2)}x (load average ${load0.toFixed(2)} before, ${r.loadavg_after.toFixed(2)} after)`);
