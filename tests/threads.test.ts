@@ -7,7 +7,7 @@
 // error, and leave the weights as they were; a process with a threaded model exits on its own.
 // Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js. Its wasm is dist/build/ too (exports renamed to match dist's mangled calls: tools/build.mjs).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -185,6 +185,7 @@ describe('threads: lifetime and failures', () => {
       console.log('done', kept.score(x).length);
     `);
     const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.error, 'the process must exit by itself within 30 s').toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/disposed during fit/);
