@@ -1,18 +1,17 @@
 // threads.ts: the wasm side of the thread pool (threaded build only: kernels-mt.wasm, shared memory).
-// A product C = A.B that is large enough is split by output tiles: runs of whole 8-column strips of
-// C (or, when C has few strips, runs of 6-row blocks), in chunks of about CHUNK_KMAC thousand
-// multiply-adds that the threads take one at a time from a shared counter, each computed by the same
-// gemm_kblocks as the single-threaded path in the taker's own workspace. Every element of C still sums
-// init, then k = 0..K-1 in order (gemm.ts: every tile gives the scalar kernel's bits), so the result
-// is bit-identical whatever the thread count, the split, or which thread took which chunk. Adam's
-// update (elementwise) is split the same way, by ranges of the flat parameter block. The epoch loop,
-// activations and losses stay on the calling (main) thread.
-// Synchronisation: the main thread publishes a job (its arguments, then the chunk counter tagged with
+// A product C = A.B that is large enough is split by output tiles: units of one 8-column strip of C by
+// a group of rows (or, when C has few strips, 6-row blocks), which the threads take in runs from a
+// shared counter, each run computed by the same gemm_kblocks as the single-threaded path in the
+// taker's own workspace. Every element of C still sums init, then k = 0..K-1 in order (gemm.ts: every
+// tile gives the scalar kernel's bits), so the result is bit-identical whatever the thread count, the
+// split, or which thread took which run. Adam's update (elementwise) is split the same way, by ranges
+// of the flat parameter block. The epoch loop, activations and losses stay on the calling (main) thread.
+// Synchronisation: the main thread publishes a job (its arguments, then the unit counter tagged with
 // the job's generation, then SEQ + 1) and wakes the workers (ae_thread_run: polling, then blocked in
-// memory.atomic.wait32 between jobs); every thread, the main one included, takes chunks until none is
-// left, and counts LEFT down per chunk done; the main thread then waits for LEFT = 0 (spinning where it
-// may not block: a browser's main thread). A worker that wakes late finds fewer chunks, or none: the
-// main thread never waits for a share nobody has started.
+// memory.atomic.wait32 between jobs); every thread, the main one included, takes runs until no unit is
+// left, and counts LEFT down by the units it did; the main thread then waits for LEFT = 0 (spinning
+// where it may not block: a browser's main thread). A worker that wakes late finds fewer units, or
+// none: the main thread never waits for a share nobody has started.
 // Dims: M rows of C, N columns, K the shared dimension; T threads (main = thread 0).
 
 import { gemm_kblocks } from './gemm';
@@ -20,27 +19,33 @@ import { adam_update } from './optim';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
-const P_LEFT = 4;    // i32 chunks of the current job not yet done
+const P_LEFT = 4;    // i32 units of the current job not yet done
 const P_STOP = 8;    // i32 1: workers return from ae_thread_run
 const P_DEAD = 12;   // i32 1: a worker failed (set by the bindings); the main thread stops waiting, later products run alone
 const P_NT = 16;     // i32 threads T (main + workers)
 const P_WAIT = 20;   // i32 1: the main thread may block in wait32; 0: it spins (a browser's main thread)
 const P_MIN = 24;    // i32 a product of fewer than P_MIN * 1024 multiply-adds (M * N * K) runs on the main thread alone
-const P_CRASH = 28;  // i32 debug: worker t traps at the next chunk it takes when this is t (tests of the crash path)
+const P_CRASH = 28;  // i32 debug: worker t traps at the next run it takes when this is t (tests of the crash path)
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
-const P_NEXT = 40;   // i64 the job's generation << 32 | its chunks << 16 | the next chunk to take
+const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam), then its arguments (20 slots of 4 bytes)
 export const POOL_BYTES: usize = 128;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
-// a chunk is about this many thousand multiply-adds (tens of microseconds), and a job has at most MAX_CHUNKS
-const CHUNK_KMAC: i64 = 256;
-const MAX_CHUNKS: i64 = 4096;
+// A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
+// (RG a multiple of 6 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
+// reused by enough rows), or into 6-row blocks when C has few strips; Adam into ranges of f32x4
+// groups. Threads take runs of units, guided: a run is the units left / (2 T), at least one, so the
+// first runs are long (few calls, each strip packed once for many rows) and the last ones a single
+// tile of microseconds: no thread waits long for another's last run at the end of a product.
+const UNIT_KMAC: i64 = 32;
+const MAX_UNITS: i64 = 4096;
 // an Adam float costs about as much as 16 multiply-adds (a sqrt, two divisions, loads and stores):
 // the update goes through the pool from P_MIN * 1024 / 16 floats
 
 // this instance's pool (0: none, products run alone); a wasm global, so per thread
 let POOL: usize = 0;
+
 
 /** The main thread's instance takes part in the pool at p (0: leave it). */
 export function pool_attach(p: usize): void { POOL = p; }
@@ -51,83 +56,102 @@ export function pool_attach(p: usize): void { POOL = p; }
 // @ts-ignore: decorator
 @inline function jobf(i: i32): f32 { return load<f32>(POOL + P_JOB + (<usize>i << 2)); }
 
-/**
- * How many chunks the published job splits into: whole 8-column strips of C (or 6-row blocks when C
- * has few strips; Adam: ranges of f32x4 groups), about CHUNK_KMAC thousand multiply-adds each, at
- * least T and at most MAX_CHUNKS. Any split gives the same bits; small chunks let a thread that
- * starts late (a worker waking from wait32) take fewer, so no thread waits for another's share.
- */
-function chunk_count(T: i32): i32 {
-  let units: i32, work: i64;
-  if (job(0) == JOB_ADAM) {
-    units = job(5) >> 2;
-    work = <i64>job(5) << 4;
-  } else {
-    const M = job(1), N = job(2), K = job(3);
-    // a row block packs all of B again: a chunk of about CHUNK_KMAC has ~CHUNK_KMAC / (N K) rows, and
-    // its packing is one pass over B, a small share of the chunk's work when N K is small (as in the
-    // tall, narrow products of convolutions, which split by rows)
-    units = by_strips(N, T) ? (N + 7) >> 3 : (M + 5) / 6;
-    work = <i64>M * <i64>N * <i64>max(K, 1);
-  }
-  const want = <i32>min<i64>(MAX_CHUNKS, max<i64>(<i64>T, work / (CHUNK_KMAC << 10)));
-  return max(1, min(units, want));
-}
-
 /** A product splits by 8-column strips when it has enough of them for every thread to take several, else by 6-row blocks. */
 // @ts-ignore: decorator
 @inline function by_strips(N: i32, T: i32): bool { return ((N + 7) >> 3) >= 8 * T; }
 
-/** Computes chunk i of n of the published job (any thread; see chunk_count). */
-function run_chunk(i: i32, n: i32): void {
+/** Rows per unit of a strip-split product (a multiple of 6; see UNIT_KMAC). */
+// @ts-ignore: decorator
+@inline function unit_rows(M: i32, K: i32): i32 {
+  const r = <i32>min<i64>(<i64>M, (UNIT_KMAC << 10) / (<i64>max(K, 1) << 3) + 1);
+  return (r + 5) / 6 * 6;
+}
+
+/** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
+function unit_count(T: i32): i32 {
+  if (job(0) == JOB_ADAM) {
+    // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth
+    const n4 = job(5) >> 2;
+    return max(1, <i32>min<i64>(<i64>n4, min<i64>(MAX_UNITS, (<i64>job(5) << 4) / (UNIT_KMAC << 10))));
+  }
+  const M = job(1), N = job(2), K = job(3);
+  if (!by_strips(N, T)) return <i32>min<i64>(MAX_UNITS, <i64>((M + 5) / 6));
+  // strips x row groups; when that is more than MAX_UNITS, the row groups grow (unit_groups)
+  return ((N + 7) >> 3) * unit_groups(M, K, (N + 7) >> 3);
+}
+
+/** Row groups per strip of a strip-split product: M / unit_rows, at most MAX_UNITS / strips (and at least 1). */
+function unit_groups(M: i32, K: i32, strips: i32): i32 {
+  const g = (M + unit_rows(M, K) - 1) / unit_rows(M, K);
+  return max(1, min(g, <i32>(MAX_UNITS / <i64>strips)));
+}
+
+/** Row range [m0, m1) of group g of G over M rows, in whole 6-row blocks. */
+// @ts-ignore: decorator
+@inline function group_row(g: i32, G: i32, M: i32): i32 {
+  const blocks = (M + 5) / 6;
+  return min(M, 6 * <i32>(<i64>blocks * g / G));
+}
+
+/** The part of the product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of 8). */
+function gemm_part(m0: i32, m1: i32, n0: i32, n1: i32): void {
+  if (m0 >= m1 || n0 >= n1) return;
+  const bt = job(0) != 0, K = job(3);
+  const a = <usize>job(4), sam = job(5), sak = job(6), b = <usize>job(7), ldb = job(8);
+  const c = <usize>job(9), ldc = job(10), bias = <usize>job(11), mode = job(12), act = job(13);
+  const bn = bt ? b + (<usize>n0 * <usize>ldb << 2) : b + (<usize>n0 << 2);
+  gemm_kblocks(m1 - m0, n1 - n0, K, a + (<usize>(m0 * sam) << 2), sam, sak, bn, ldb, bt,
+               c + (<usize>(m0 * ldc + n0) << 2), ldc, bias + (<usize>n0 << 2), mode, act);
+}
+
+/** Computes units [u0, u1) of n of the published job (any thread; see unit_count). */
+function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups: every float gets the same arithmetic as in one pass
     const n4 = job(5) >> 2;
-    const i0 = <i32>(<i64>n4 * i / n) << 2, i1 = <i32>(<i64>n4 * (i + 1) / n) << 2;
+    const i0 = <i32>(<i64>n4 * u0 / n) << 2, i1 = <i32>(<i64>n4 * u1 / n) << 2;
     if (i0 >= i1) return;
     const o = <usize>i0 << 2;
     adam_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, <usize>job(4) + o, i1 - i0, jobf(6), jobf(7), jobf(8), jobf(9), jobf(10),
                 job(11) != 0, load<f64>(POOL + P_JOB + 48), load<f64>(POOL + P_JOB + 56), false);
     return;
   }
-  const bt = job(0) != 0, M = job(1), N = job(2), K = job(3);
-  const a = <usize>job(4), sam = job(5), sak = job(6), b = <usize>job(7), ldb = job(8);
-  const c = <usize>job(9), ldc = job(10), bias = <usize>job(11), mode = job(12), act = job(13);
-  const strips = (N + 7) >> 3;
-  if (by_strips(N, load<i32>(POOL + P_NT))) {
-    const s0 = <i32>(<i64>strips * i / n), s1 = <i32>(<i64>strips * (i + 1) / n);
-    const n0 = s0 << 3, n1 = min(N, s1 << 3);
-    if (n0 >= n1) return;
-    const bn = bt ? b + (<usize>n0 * <usize>ldb << 2) : b + (<usize>n0 << 2);
-    gemm_kblocks(M, n1 - n0, K, a, sam, sak, bn, ldb, bt, c + (<usize>n0 << 2), ldc, bias + (<usize>n0 << 2), mode, act);
-  } else {
-    const blocks = (M + 5) / 6;
-    const m0 = min(M, 6 * <i32>(<i64>blocks * i / n)), m1 = min(M, 6 * <i32>(<i64>blocks * (i + 1) / n));
-    if (m0 >= m1) return;
-    gemm_kblocks(m1 - m0, N, K, a + (<usize>(m0 * sam) << 2), sam, sak, b, ldb, bt, c + (<usize>(m0 * ldc) << 2), ldc, bias, mode, act);
+  const M = job(1), N = job(2), K = job(3);
+  if (!by_strips(N, load<i32>(POOL + P_NT))) {
+    gemm_part(group_row(u0, n, M), group_row(u1, n, M), 0, N);
+    return;
   }
+  // units strip-major: unit u is row group u % G of strip u / G
+  const G = unit_groups(M, K, (N + 7) >> 3);
+  let s0 = u0 / G, g0 = u0 % G;
+  const s1 = u1 / G, g1 = u1 % G;   // the run ends before group g1 of strip s1
+  if (s0 == s1) { gemm_part(group_row(g0, G, M), group_row(g1, G, M), s0 << 3, min(N, (s0 + 1) << 3)); return; }
+  if (g0 > 0) { gemm_part(group_row(g0, G, M), M, s0 << 3, min(N, (s0 + 1) << 3)); s0++; }
+  gemm_part(0, M, s0 << 3, min(N, s1 << 3));            // whole strips s0 .. s1-1 in one call
+  if (g1 > 0) gemm_part(0, group_row(g1, G, M), s1 << 3, min(N, (s1 + 1) << 3));
 }
 
 /**
- * Takes the next chunk of job `seq` (P_NEXT holds seq << 32 | chunks << 16 | next index, so a thread
- * still on an older job can never take a chunk of a newer one), computes it and counts it done;
- * returns false when the job has no chunk left.
+ * Takes the next run of units of job `seq` (P_NEXT holds seq << 32 | units << 16 | next unit, so a
+ * thread still on an older job can never take units of a newer one), computes it and counts its units
+ * done; returns how many it took, 0 when the job has no unit left.
  */
-function take_chunk(pool: usize, seq: i32, t: i32): bool {
-  const tag = <i64><u32>seq;
+function take_run(pool: usize, seq: i32, t: i32): i32 {
+  const tag = <i64><u32>seq, T = load<i32>(pool + P_NT);
   let v = atomic.load<i64>(pool + P_NEXT);
   while (true) {
-    if (<i64>(<u64>v >> 32) != tag) return false;
+    if (<i64>(<u64>v >> 32) != tag) return 0;
     const n = <i32>(v >> 16) & 0xFFFF, i = <i32>v & 0xFFFF;
-    if (i >= n) return false;
-    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + 1);
+    if (i >= n) return 0;
+    const run = max(1, (n - i) / (T << 1));
+    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + <i64>run);
     if (seen != v) { v = seen; continue; }
-    // (debug: thread t traps holding a chunk, so the job cannot finish: the tests of the failure path)
+    // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
     if (load<i32>(pool + P_CRASH) == t) unreachable();
-    // the job's arguments were stored before P_NEXT got this tag, and stay until every chunk is done
-    run_chunk(i, n);
-    if (atomic.sub<i32>(pool + P_LEFT, 1) == 1) atomic.notify(pool + P_LEFT, 1);
-    return true;
+    // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
+    run_units(i, i + run, n);
+    if (atomic.sub<i32>(pool + P_LEFT, run) == run) atomic.notify(pool + P_LEFT, 1);
+    return run;
   }
 }
 
@@ -140,6 +164,7 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
   if (POOL == 0) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || <i64>M * <i64>N * <i64>K < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  if (N > <i32>(MAX_UNITS << 3)) return false;   // (more strips than the counter's units: alone)
   const j = POOL + P_JOB;
   store<i32>(j, bt ? 1 : 0); store<i32>(j, M, 4); store<i32>(j, N, 8); store<i32>(j, K, 12);
   store<i32>(j, <i32>a, 16); store<i32>(j, sam, 20); store<i32>(j, sak, 24); store<i32>(j, <i32>b, 28);
@@ -163,28 +188,28 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
   return true;
 }
 
-/** Publishes the job written at P_JOB in chunks, takes chunks until none is left, waits for the workers' (or a failure). */
+/** Publishes the job written at P_JOB in units, takes runs until none is left, waits for the workers' (or a failure). */
 function run_job(T: i32): void {
-  const n = chunk_count(T);
+  const n = unit_count(T);
   const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ during jobs (the bindings' close() bumps it between them)
   // the job's plain stores happen before these sequentially consistent ones, which workers read
   atomic.store<i32>(POOL + P_LEFT, n);
   atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | (<i64>n << 16));
   atomic.store<i32>(POOL + P_SEQ, seq);
   atomic.notify(POOL + P_SEQ, T - 1);
-  while (take_chunk(POOL, seq, 0)) {}
+  while (take_run(POOL, seq, 0) != 0) {}
   const canWait = load<i32>(POOL + P_WAIT) != 0, spin = load<i32>(POOL + P_SPIN);
   let polls = 0;
   while (true) {
     const left = atomic.load<i32>(POOL + P_LEFT);
     if (left == 0) break;
-    // a failed worker never counts its chunk down: the chunk is lost, the bindings reject the call
+    // a failed worker never counts its run down: the run is lost, the bindings reject the call
     if (atomic.load<i32>(POOL + P_DEAD) != 0) break;
     if (canWait && ++polls > spin) atomic.wait<i32>(POOL + P_LEFT, left, 20_000_000);   // 20 ms, then look at DEAD again
   }
 }
 
-/** A worker's life (thread t): wait for a job, take its chunks while there are any; returns when STOP is set. */
+/** A worker's life (thread t): wait for a job, take runs of its units while there are any; returns when STOP is set. */
 export function thread_run(pool: usize, t: i32): void {
   let seen = 0;   // SEQ starts at 0 and no job is published before every worker has started
   const spin = load<i32>(pool + P_SPIN);
@@ -197,6 +222,6 @@ export function thread_run(pool: usize, t: i32): void {
     seen = s;
     if (atomic.load<i32>(pool + P_STOP) != 0) return;
     POOL = pool;
-    while (take_chunk(pool, s, t)) {}
+    while (take_run(pool, s, t) != 0) {}
   }
 }

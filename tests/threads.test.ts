@@ -48,7 +48,7 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
   {
     // wide enough that products split by 8-column strips (>= 8 strips per thread) and into more
     // chunks than threads (64 x 300 x 140 multiply-adds: 11 chunks), which the narrow cases never do
-    name: 'dense, wide (strip split, several chunks per thread)',
+    name: 'dense, wide (strip split into strip x row-group units, runs over partial strips)',
     spec: { inputDim: 300, layers: [140, 20], activation: 'tanh', seed: 7 },
     rows: 200,
     fit: { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
