@@ -314,7 +314,7 @@ const cellFrom = (key, rt, pick, f) => {
 
 if (ONLY.includes('W1')) {
   const LAT = { dense784: 0.75, tab30: 0.33 };
-  const THR = { dense784: 1.25, tab30: 1.5 };
+  const THR = { dense784: 1.25, tab30: 2 };   // tab30: issue 15's 2x (the earlier target was 1.5x)
   for (const m of W.W1.models) {
     const k = (rt) => `W1/${m}/${rt}`;
     const c1 = {}, c256 = {};
@@ -343,8 +343,9 @@ if (ONLY.includes('W3')) {
     ci[rt] = cellFrom(k(rt), rt, (r) => unsup(r.infer) ?? r.infer.rows_per_s, fmt.rps);
     ct[rt] = cellFrom(k(rt), rt, (r) => unsup(r.train) ?? r.train.rows_per_s, (v) => `${fmt.rps(v)}${get(k(rt))?.train?.batch && get(k(rt)).train.batch !== W.W3.train.batch ? ` (batch ${get(k(rt)).train.batch})` : ''}`);
   }
-  row(`W3 ${W.W3.model} inference (batch ${W.W3.infer.batch})`, ci, 'higher', { vs: 'ort', op: '>=', value: 1.25, text: '≥ 1.25x ORT' });
-  row(`W3 ${W.W3.model} training noisy→clean (batch ${W.W3.train.batch})`, ct, 'higher', { vs: null, op: '>=', value: 500, text: '≥ 500 rows/s' });
+  // issue 15's targets (the earlier ones were 1.25x ORT and 500 rows/s)
+  row(`W3 ${W.W3.model} inference (batch ${W.W3.infer.batch})`, ci, 'higher', { vs: 'ort', op: '>=', value: 2, text: '≥ 2x ORT' });
+  row(`W3 ${W.W3.model} training noisy→clean (batch ${W.W3.train.batch})`, ct, 'higher', { vs: null, op: '>=', value: 1000, text: '≥ 1,000 rows/s' });
 }
 if (ONLY.includes('W4') && RUNTIMES.includes('ours')) {
   const cs = get('W4/coldstart/all');
@@ -375,6 +376,10 @@ if (ONLY.includes('T')) {
   row(`T ${W.W2.model} training, ${t?.threads ?? 2} threads vs 1 (machine: 2 processes ${t ? `${t.two_process_scaling.toFixed(2)}x` : '?'})`, {
     ours: t ? { v: t.speedup, s: `${t.speedup.toFixed(2)}x (${fmt.rps(t.threaded)} vs ${fmt.rps(t.one)}), bytes ${t.identical ? 'identical' : 'DIFFER'}` } : missing('ours', `T/${W.W2.model}/ours`),
   }, 'higher', { vs: null, op: '>=', value: 1.8, text: '≥ 1.8x one thread, same bytes' });
+  const c = t?.conv;
+  row(`T convdae training (batch ${c?.batch ?? W.W3.train.batch}), ${t?.threads ?? 2} threads`, {
+    ours: c ? { v: c.threaded, s: `${fmt.rps(c.threaded)} (${c.speedup.toFixed(2)}x one thread: ${fmt.rps(c.one)}), bytes ${c.identical ? 'identical' : 'DIFFER'}` } : missing('ours', `T/${W.W2.model}/ours`),
+  }, 'higher', { vs: null, op: '>=', value: 1800, text: '≥ 1,800 rows/s, same bytes' });
 }
 if (ONLY.includes('W5')) {
   const r5 = get('W5/peak+gemm/ours');

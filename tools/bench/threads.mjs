@@ -9,12 +9,14 @@
 // integer loop measured 0.28-1.9 s from one run to the next on a quiet machine), which separate
 // processes minutes apart would read as thread scaling.
 // Also checks that the 1- and 2-thread models' save() bytes are identical (SHA-256) after the same calls.
+// Then the same for W3's convdae (denoising, bce, Adam, batch 128; epochs of 512 rows from the shared
+// weights), whose issue-15 target is absolute: >= 1,800 rows/s with 2 threads.
 // Usage: node tools/bench/threads.mjs [--quick] [--threads 2] [--samples 10000] [--rounds 6]
 //   (children: --child <threads> | --solo); needs `npm run build` first. Prints a table and `@@RESULT <json>`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { ROOT, arg, loadWorkloads, median, uniform } from './common.mjs';
+import { ROOT, arg, loadModel, loadWorkloads, median, noisy, uniform } from './common.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const W = loadWorkloads(QUICK);
@@ -41,10 +43,28 @@ async function model(threads) {
   return { ae, train };
 }
 
-// --child T: the 1-thread and the T-thread model, in turns
-async function child(threads) {
-  const x = uniform(SAMPLES, W.models[W.W2.model].sizes[0], W.seed, 20);
-  const one = await model(1), many = await model(threads);
+/** W3's convdae (the bench's spec, the shared weights), training noisy -> clean in epochs of CONV_ROWS rows. */
+const CONV_ROWS = QUICK ? 128 : 512;
+async function convModel(threads) {
+  const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
+  const m = W.models.convdae;
+  const layer = (l) => l.op === 'maxpool2d' ? { type: 'maxPool2d', pool: l.pool }
+    : { type: l.op === 'conv2d' ? 'conv2d' : 'conv2dTranspose', filters: l.filters, kernel: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation };
+  const up = m.layers.findIndex((l) => l.op === 'conv2d_transpose');
+  const ae = await Autoencoder.create({ inputShape: [...m.input_hw, m.input_channels], encoder: m.layers.slice(0, up).map(layer), decoder: m.layers.slice(up).map(layer), loss: 'bce', seed: W.seed }, { threads });
+  ae.setWeights(loadModel('convdae').tensors);
+  const clean = uniform(CONV_ROWS, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
+  const train = async (x, epochs) => {
+    const ms = [];
+    await ae.fit(dirty, { target: clean, epochs, batchSize: W.W3.train.batch, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false, onEpoch: (e) => { ms.push(e.ms); } });
+    return ms;
+  };
+  return { ae, train };
+}
+
+/** The 1-thread and the T-thread model of one workload in turns (A B, then B A): rows/s medians, the median ratio, both models' save() digests. */
+async function inTurns(make, threads, x, rows) {
+  const one = await make(1), many = await make(threads);
   for (const m of [one, many]) await m.train(x, W.W2.warmup_epochs);
   const ms1 = [], msT = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -52,9 +72,17 @@ async function child(threads) {
     for (const m of order) (m === one ? ms1 : msT).push(...await m.train(x, 1));
   }
   const sha = (m) => createHash('sha256').update(m.ae.save()).digest('hex');
-  const r = { threads, one: SAMPLES / (median(ms1) / 1000), threaded: SAMPLES / (median(msT) / 1000), speedup: median(ms1.map((t, i) => t / msT[i])), ms1, msT, sha1: sha(one), shaT: sha(many) };
+  const r = { one: rows / (median(ms1) / 1000), threaded: rows / (median(msT) / 1000), speedup: median(ms1.map((t, i) => t / msT[i])), ms1, msT, sha1: sha(one), shaT: sha(many) };
   one.ae.dispose(); many.ae.dispose();
-  console.log(`@@RESULT ${JSON.stringify(r)}`);
+  return r;
+}
+
+// --child T: dense784, then convdae, each with 1 and T threads in turns
+async function child(threads) {
+  const x = uniform(SAMPLES, W.models[W.W2.model].sizes[0], W.seed, 20);
+  const dense = await inTurns(model, threads, x, SAMPLES);
+  const conv = await inTurns(convModel, threads, null, CONV_ROWS);
+  console.log(`@@RESULT ${JSON.stringify({ threads, ...dense, conv })}`);
 }
 
 // --solo: the 1-thread model alone (two of these at once give the machine's two-process scaling)
@@ -95,6 +123,7 @@ if (arg('--child') !== undefined) {
     samples: SAMPLES, rounds: ROUNDS, batch: W.W2.batch,
     one: t.one, threaded: t.threaded, threads: T, speedup: t.speedup, ratios: t.ms1.map((a, i) => a / t.msT[i]),
     two_process_scaling: pairRate / alone.rows_per_s, identical: t.sha1 === t.shaT, sha: t.sha1.slice(0, 16),
+    conv: { rows: CONV_ROWS, batch: W.W3.train.batch, one: t.conv.one, threaded: t.conv.threaded, speedup: t.conv.speedup, ratios: t.conv.ms1.map((a, i) => a / t.conv.msT[i]), identical: t.conv.sha1 === t.conv.shaT, sha: t.conv.sha1.slice(0, 16) },
     loadavg_before: load0, loadavg_after: loadavg()[0],
   };
   const f = (v) => v.toFixed(0).padStart(8);
@@ -102,6 +131,10 @@ if (arg('--child') !== undefined) {
   console.log(`  1 thread       ${f(r.one)}`);
   console.log(`  ${T} threads      ${f(r.threaded)}   ${r.speedup.toFixed(2)}x (median of the rounds' ratios ${r.ratios.map((v) => v.toFixed(2)).join(' ')})   save() bytes ${r.identical ? 'identical' : 'DIFFER'} (sha256 ${r.sha}...)`);
   console.log(`  machine: one 1-thread process ${f(alone.rows_per_s)}; two at once ${f(pair[0].rows_per_s)} + ${f(pair[1].rows_per_s)} = ${r.two_process_scaling.toFixed(2)}x (load average ${load0.toFixed(2)} before, ${r.loadavg_after.toFixed(2)} after)`);
+  const c = r.conv;
+  console.log(`convdae training (W3: noisy -> clean, bce, Adam), batch ${c.batch}, epochs of ${c.rows} rows, the same rounds`);
+  console.log(`  1 thread       ${f(c.one)}`);
+  console.log(`  ${T} threads      ${f(c.threaded)}   ${c.speedup.toFixed(2)}x (median of the rounds' ratios ${c.ratios.map((v) => v.toFixed(2)).join(' ')})   save() bytes ${c.identical ? 'identical' : 'DIFFER'} (sha256 ${c.sha}...)`);
   console.log(`@@RESULT ${JSON.stringify(r)}`);
-  if (!r.identical) process.exitCode = 1;
+  if (!r.identical || !c.identical) process.exitCode = 1;
 }
