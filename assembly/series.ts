@@ -2,10 +2,11 @@
 // calls in wasm: each point goes into a ring of recent values, the autoencoder reconstructs the
 // window ending at it (values standardised by the normaliser frozen at the last training; with
 // S_MASK = P > 0 its newest P points hidden from the input, so their error is a prediction error),
-// its reconstruction error (and the prediction error) goes through an anomaly likelihood like
-// HTM's (a short moving average of errors, its tail probability under the mean and spread of
-// recent averages; the two -ln Q averaged, log-scaled to [0, 1]), and at a fixed cadence the
-// autoencoder is retrained on the windows of the recent history.
+// its reconstruction error (and the prediction error, and with S_QW > 0 the newest point's error
+// when P + 1 points are hidden: a prediction one step further ahead) goes through an anomaly
+// likelihood like HTM's (a short moving average of errors, its tail probability under the mean and
+// spread of recent averages; the -ln Q of the streams averaged with weights, log-scaled to [0, 1]),
+// and at a fixed cadence the autoencoder is retrained on the windows of the recent history.
 // Not here: argument checks (bindings/series.ts validates before calling), time handling.
 // Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history,
 // P hidden points, PLS short average of the prediction errors.
@@ -55,7 +56,11 @@ export const S_PSQ = 184;      // f64 sum of their squares
 export const S_PSSUM = 192;    // f64 sum of the prediction errors in their short ring
 export const S_PLS = 200;      // i32 short moving-average length of the prediction errors PLS
 export const S_PFLOOR = 204;   // f32 the prediction error is ln(this + the hidden points' mean squared error)
-export const S_BYTES = 208;
+export const S_QSUM = 208;     // f64 sum of the averaged two-step errors in their likelihood history
+export const S_QSQ = 216;      // f64 sum of their squares
+export const S_QSSUM = 224;    // f64 sum of the two-step errors in their short ring (PLS long)
+export const S_QW = 232;       // f32 weight of the two-step stream in the mean of the -ln Q (0: no such stream; the scores of state version 3)
+export const S_BYTES = 240;
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -64,7 +69,8 @@ export const S_BYTES = 208;
 
 /**
  * Where the rings start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K],
- * warm-up steps f32[WARM], then (with P > 0) prediction errors f32[PLS] and their averages f32[LL].
+ * warm-up steps f32[WARM], then (with P > 0) prediction errors f32[PLS] and their averages f32[LL],
+ * then (with QW > 0) two-step errors f32[PLS] and their averages f32[LL].
  */
 // @ts-ignore: decorator
 @inline function vals_at(st: usize): usize { return st + S_BYTES; }
@@ -80,6 +86,10 @@ export const S_BYTES = 208;
 @inline function perrs_at(st: usize): usize { return steps_at(st) + (<usize>si(st, S_WARM) << 2); }
 // @ts-ignore: decorator
 @inline function pavgs_at(st: usize): usize { return perrs_at(st) + (<usize>si(st, S_PLS) << 2); }
+// @ts-ignore: decorator
+@inline function qerrs_at(st: usize): usize { return si(st, S_MASK) > 0 ? pavgs_at(st) + (<usize>si(st, S_LL) << 2) : perrs_at(st); }
+// @ts-ignore: decorator
+@inline function qavgs_at(st: usize): usize { return qerrs_at(st) + (<usize>si(st, S_PLS) << 2); }
 
 /** ms in a day: a timed series' long context spans one day (one week when a day is under 2 windows). */
 const DAY_MS: f64 = 86400000;
@@ -207,9 +217,9 @@ function window_into(st: usize, c: i32, dst: usize): void {
  * one before them. The last context bin still holds them (1/B of its mean): hiding them there too
  * scored NAB 67.7 against 68.0 (mean of seeds 1-3), 61.6 against 62.8 low FP (tools/nab/tries.md).
  */
-function mask_into(st: usize, src: usize, dst: usize, D: i32): void {
+function mask_into(st: usize, src: usize, dst: usize, D: i32, P: i32): void {
   memory.copy(dst, src, <usize>D << 2);
-  const P = si(st, S_MASK), WIN = si(st, S_W);
+  const WIN = si(st, S_W);
   const keep = load<f32>(src + (<usize>(WIN - 1 - P) << 2));
   for (let j = WIN - P; j < WIN; j++) store<f32>(dst + (<usize>j << 2), keep);
 }
@@ -223,6 +233,20 @@ function prediction_error(st: usize, x: usize, y: usize): f64 {
     err += d * d;
   }
   return <f64>f32_log_scalar(<f32>(err / <f64>P + <f64>load<f32>(st + S_PFLOOR)));
+}
+
+/**
+ * The two-step error: the window x (D values) with its newest P + 1 points hidden (x2: D floats of
+ * scratch) is reconstructed into y2 by the same model, and ln(floor + the newest point's squared
+ * error) is returned: the error of a prediction one point further ahead than the prediction
+ * stream's (with P = 1, of the newest point from the points before the one before it).
+ */
+function two_step_error(ctx: usize, st: usize, x: usize, x2: usize, y2: usize, D: i32, last: i32): f64 {
+  const WIN = si(st, S_W);
+  mask_into(st, x, x2, D, si(st, S_MASK) + 1);
+  infer(ctx, x2, 1, 0, last, y2, 0);
+  const d = <f64>load<f32>(y2 + (<usize>(WIN - 1) << 2)) - <f64>load<f32>(x + (<usize>(WIN - 1) << 2));
+  return <f64>f32_log_scalar(<f32>(d * d + <f64>load<f32>(st + S_PFLOOR)));
 }
 
 /**
@@ -302,7 +326,7 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   const xin = masked ? perm + (<usize>(m + D + 8) << 2) : x;
   for (let r = 0; r < m; r++) {
     window_into(st, c - m + 1 + r, x + (<usize>(r * D) << 2));
-    if (masked) mask_into(st, x + (<usize>(r * D) << 2), xin + (<usize>(r * D) << 2), D);
+    if (masked) mask_into(st, x + (<usize>(r * D) << 2), xin + (<usize>(r * D) << 2), D, si(st, S_MASK));
     store<i32>(perm + (<usize>r << 2), r);
   }
   const epochs = first ? si(st, S_EP0) : si(st, S_EP);
@@ -325,7 +349,8 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
  * triggers them is scored, on windows that end at it at the latest). With P > 0 hidden points the
  * score combines two likelihoods of one reconstruction: of the window's error and of the hidden
  * points' prediction error, averaged as -ln of their tail probabilities (the geometric mean of the two
- * probabilities). scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16, WARM) floats with
+ * probabilities); with QW > 0 the two-step error's likelihood joins the mean with weight QW (the
+ * others 1). scratch: max(N D + N + D + 8 (+ N D with P > 0), 5 D + 16, WARM) floats with
  * D = W + C, free between calls.
  */
 export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void {
@@ -375,7 +400,7 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       const masked = si(st, S_MASK) > 0;
       const x = scratch, y = scratch + (<usize>(W + 4) << 2), xin = masked ? scratch + (<usize>(2 * W + 8) << 2) : x;
       window_into(st, c + 1, x);
-      if (masked) mask_into(st, x, xin, W);
+      if (masked) mask_into(st, x, xin, W, si(st, S_MASK));
       infer(ctx, xin, 1, 0, last, y, 0);
       let err = window_error(st, x, y, W, WIN);
       if (si(st, S_REL) != 0) err -= sd(st, S_BASE);
@@ -383,7 +408,20 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       const e = si(st, S_EN);
       let L = stream_push(st, err, e, errs, LS, S_SSUM, avgs, S_ESUM, S_ESQ, floor);
       // with hidden points, the mean of the two -ln Q (the geometric mean of the two tail probabilities)
-      if (masked) L = 0.5 * (L + stream_push(st, prediction_error(st, x, y), e, perrs_at(st), si(st, S_PLS), S_PSSUM, pavgs_at(st), S_PSUM, S_PSQ, floor));
+      const qw = <f64>load<f32>(st + S_QW);
+      if (qw == 0) {
+        if (masked) L = 0.5 * (L + stream_push(st, prediction_error(st, x, y), e, perrs_at(st), si(st, S_PLS), S_PSSUM, pavgs_at(st), S_PSUM, S_PSQ, floor));
+      } else {
+        // and the two-step stream, weighted qw: (L1 + L2 + qw L3) / (2 + qw)
+        let sum = L, wsum: f64 = 1;
+        if (masked) {
+          sum += stream_push(st, prediction_error(st, x, y), e, perrs_at(st), si(st, S_PLS), S_PSSUM, pavgs_at(st), S_PSUM, S_PSQ, floor);
+          wsum += 1;
+        }
+        const q = two_step_error(ctx, st, x, scratch + (<usize>(3 * W + 12) << 2), scratch + (<usize>(4 * W + 16) << 2), W, last);
+        sum += qw * stream_push(st, q, e, qerrs_at(st), si(st, S_PLS), S_QSSUM, qavgs_at(st), S_QSUM, S_QSQ, floor);
+        L = sum / (wsum + qw);
+      }
       score = score_of(L);
       store<i32>(st + S_EN, e + 1);
     }
