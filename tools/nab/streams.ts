@@ -131,9 +131,17 @@ add('R3 2-step and 3-step LS3 at 0.25 each', (d, i, b) => m4([b.L1, b.L2, stream
 add('R3 2,3,4-step LS3 at 0.15 each', (d, i, b) => m4([b.L1, b.L2, stream(lnf(d.sq2), 3), stream(lnf(d.sq3!), 3), stream(lnf(d.sq4!), 3)], [1, 1, 0.15, 0.15, 0.15]));
 add('R3 mean sq of 2,3,4-step LS3 at 0.25', (d, i, b) => w3(b.L1, b.L2, stream(lnf(d.sq2.map((x, j) => (x + d.sq3![j]! + d.sq4![j]!) / 3)), 3), 0.25));
 add('R3 3-step LS3 at 0.5', (d, i, b) => w3(b.L1, b.L2, stream(lnf(d.sq3!), 3), 0.5));
+// on the kept default (the 2-step stream at 0.25)
+const kept = (d: Dump, b: ReturnType<typeof B>) => w3(b.L1, b.L2, stream(lnf(d.sq2), 3), 0.25);
+add('R4 kept default (2-step LS3 at 0.25)', (d, i, b) => kept(d, b));
+add('R4 kept + pred LS10 at 0.1', (d, i, b) => m4([b.L1, b.L2, stream(lnf(d.sq2), 3), stream(lnf(d.sq1), 10)], [1, 1, 0.25, 0.1]));
+add('R4 kept, 2-step likelihood over the last 2000', (d, i, b) => w3(b.L1, b.L2, stream(lnf(d.sq2), 3, 2000), 0.25));
+add('R4 kept, window stream weight 0.75', (d, i, b) => m4([b.L1, b.L2, stream(lnf(d.sq2), 3)], [0.75, 1, 0.25]));
+for (const K of [300, 1200]) add(`R4 kept, one-alarm span ${K}`, (d, i, b) => kept(d, b));
 if (!process.argv.includes('--halved')) for (const [name, f] of variants) {
   if (only && !name.includes(only) && !name.startsWith('base')) continue;
-  const res = dumps.map((ds, s) => { si = s; return evaluate(ds.map((d, i) => finish(f(d, i), d.spatial))); });
+  const K = /one-alarm span (\d+)/.exec(name)?.[1];
+  const res = dumps.map((ds, s) => { si = s; return evaluate(ds.map((d, i) => finish(f(d, i), d.spatial, 128, K ? Number(K) : 600))); });
   const m = [0, 1, 2].map((j) => res.reduce((a, r) => a + r.v[j]!, 0) / res.length);
   const mc = res[0]!.cats.map((_, j) => res.reduce((a, r) => a + r.cats[j]!, 0) / res.length);
   console.log(`${m.map((x) => x.toFixed(1).padStart(6)).join('')} | ${mc.map((x) => x.toFixed(1).padStart(5)).join('')} | std per seed ${res.map((r) => r.v[0]!.toFixed(1)).join(' / ')}  ${name}`);
