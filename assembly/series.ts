@@ -2,10 +2,11 @@
 // calls in wasm: each point goes into a ring of recent values, the autoencoder reconstructs the
 // window ending at it (values standardised by the normaliser frozen at the last training; with
 // S_MASK = P > 0 its newest P points hidden from the input, so their error is a prediction error),
-// its reconstruction error (and the prediction error) goes through an anomaly likelihood like
-// HTM's (a short moving average of errors, its tail probability under the mean and spread of
-// recent averages; the two -ln Q averaged, log-scaled to [0, 1]), and at a fixed cadence the
-// autoencoder is retrained on the windows of the recent history.
+// its reconstruction error (and the prediction error, and with S_QW > 0 the newest point's error
+// when P + 1 points are hidden: a prediction one step further ahead) goes through an anomaly
+// likelihood like HTM's (a short moving average of errors, its tail probability under the mean and
+// spread of recent averages; the -ln Q of the streams averaged with weights, log-scaled to [0, 1]),
+// and at a fixed cadence the autoencoder is retrained on the windows of the recent history.
 // Not here: argument checks (bindings/series.ts validates before calling), time handling.
 // Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history,
 // P hidden points, PLS short average of the prediction errors.
@@ -20,7 +21,7 @@ export const S_MEAN = 0;       // f64 normaliser shift, frozen at the last train
 export const S_STD = 8;        // f64 normaliser scale
 export const S_MIN = 16;       // f64 smallest value seen
 export const S_MAX = 24;       // f64 largest value seen
-export const S_ESUM = 32;      // f64 sum of the averaged errors in the likelihood history
+export const S_ESUM = 32;      // f64 sum of the averaged errors in the likelihood history (ESUM, ESQ, SSUM: the order stream_push reads, as PSUM..., QSUM...)
 export const S_ESQ = 40;       // f64 sum of their squares
 export const S_SSUM = 48;      // f64 sum of the errors in the short ring
 export const S_COUNT = 56;     // i32 points seen
@@ -55,7 +56,11 @@ export const S_PSQ = 184;      // f64 sum of their squares
 export const S_PSSUM = 192;    // f64 sum of the prediction errors in their short ring
 export const S_PLS = 200;      // i32 short moving-average length of the prediction errors PLS
 export const S_PFLOOR = 204;   // f32 the prediction error is ln(this + the hidden points' mean squared error)
-export const S_BYTES = 208;
+export const S_QSUM = 208;     // f64 sum of the averaged two-step errors in their likelihood history
+export const S_QSQ = 216;      // f64 sum of their squares
+export const S_QSSUM = 224;    // f64 sum of the two-step errors in their short ring (PLS long)
+export const S_QW = 232;       // f32 weight of the two-step stream in the mean of the -ln Q (0: no such stream; the scores of state version 3)
+export const S_BYTES = 240;
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -64,7 +69,8 @@ export const S_BYTES = 208;
 
 /**
  * Where the rings start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K],
- * warm-up steps f32[WARM], then (with P > 0) prediction errors f32[PLS] and their averages f32[LL].
+ * warm-up steps f32[WARM], then (with P > 0) prediction errors f32[PLS] and their averages f32[LL],
+ * then (with QW > 0) two-step errors f32[PLS] and their averages f32[LL].
  */
 // @ts-ignore: decorator
 @inline function vals_at(st: usize): usize { return st + S_BYTES; }
@@ -80,6 +86,8 @@ export const S_BYTES = 208;
 @inline function perrs_at(st: usize): usize { return steps_at(st) + (<usize>si(st, S_WARM) << 2); }
 // @ts-ignore: decorator
 @inline function pavgs_at(st: usize): usize { return perrs_at(st) + (<usize>si(st, S_PLS) << 2); }
+// @ts-ignore: decorator
+@inline function qerrs_at(st: usize): usize { return si(st, S_MASK) > 0 ? pavgs_at(st) + (<usize>si(st, S_LL) << 2) : perrs_at(st); }
 
 /** ms in a day: a timed series' long context spans one day (one week when a day is under 2 windows). */
 const DAY_MS: f64 = 86400000;
@@ -207,16 +215,22 @@ function window_into(st: usize, c: i32, dst: usize): void {
  * one before them. The last context bin still holds them (1/B of its mean): hiding them there too
  * scored NAB 67.7 against 68.0 (mean of seeds 1-3), 61.6 against 62.8 low FP (tools/nab/tries.md).
  */
-function mask_into(st: usize, src: usize, dst: usize, D: i32): void {
+function mask_into(st: usize, src: usize, dst: usize, D: i32, P: i32): void {
   memory.copy(dst, src, <usize>D << 2);
-  const P = si(st, S_MASK), WIN = si(st, S_W);
+  const WIN = si(st, S_W);
   const keep = load<f32>(src + (<usize>(WIN - 1 - P) << 2));
   for (let j = WIN - P; j < WIN; j++) store<f32>(dst + (<usize>j << 2), keep);
 }
 
-/** The prediction error: ln(floor + mean squared error of the P hidden points, ending at WIN - 1). */
-function prediction_error(st: usize, x: usize, y: usize): f64 {
-  const P = si(st, S_MASK), WIN = si(st, S_W);
+/**
+ * The prediction error: ln(floor + mean squared error of the P newest window points, ending at WIN - 1)
+ * of the reconstruction y of x. With P = S_MASK hidden points, the prediction stream's; with P = 1
+ * and the reconstruction of x with its newest S_MASK + 1 points hidden, the two-step stream's (the
+ * error of a prediction one point further ahead: with S_MASK = 1, of the newest point from the
+ * points before the one before it).
+ */
+function prediction_error(st: usize, x: usize, y: usize, P: i32): f64 {
+  const WIN = si(st, S_W);
   let err: f64 = 0;
   for (let j = WIN - P; j < WIN; j++) {
     const d = <f64>load<f32>(y + (<usize>j << 2)) - <f64>load<f32>(x + (<usize>j << 2));
@@ -227,12 +241,14 @@ function prediction_error(st: usize, x: usize, y: usize): f64 {
 
 /**
  * Pushes one error through a likelihood stream: its short moving average (ring `errs` of `LS`,
- * running sum at `fsum`; the first LS - 1 average fewer), that average's calibrated score under the
- * history of averages before it (ring `avgs` of `LL`, sums at `fs`, `fq`; 0 before `minHistory`),
- * then the average joins the history. `e` is the count of errors recorded before this one. Returns
- * the average's L = -ln Q (log_likelihood), 0 before `minHistory` averages.
+ * running sum at f + 16; the first LS - 1 average fewer), that average's calibrated score under the
+ * history of averages before it (ring `avgs` of `LL` right after `errs`, sums at f, f + 8; 0
+ * before `minHistory`), then the average joins the history. f is S_ESUM, S_PSUM or S_QSUM (each
+ * stream's three f64 sums in that order). `e` is the count of errors recorded before this one.
+ * Returns the average's L = -ln Q (log_likelihood), 0 before `minHistory` averages.
  */
-function stream_push(st: usize, err: f64, e: i32, errs: usize, LS: i32, fsum: usize, avgs: usize, fs: usize, fq: usize, floor: f64): f64 {
+function stream_push(st: usize, err: f64, e: i32, errs: usize, LS: i32, f: usize, floor: f64): f64 {
+  const fs = f, fq = f + 8, fsum = f + 16, avgs = errs + (<usize>LS << 2);
   const LL = si(st, S_LL);
   const k = e % LS;
   let ssum = sd(st, fsum);
@@ -302,7 +318,7 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   const xin = masked ? perm + (<usize>(m + D + 8) << 2) : x;
   for (let r = 0; r < m; r++) {
     window_into(st, c - m + 1 + r, x + (<usize>(r * D) << 2));
-    if (masked) mask_into(st, x + (<usize>(r * D) << 2), xin + (<usize>(r * D) << 2), D);
+    if (masked) mask_into(st, x + (<usize>(r * D) << 2), xin + (<usize>(r * D) << 2), D, si(st, S_MASK));
     store<i32>(perm + (<usize>r << 2), r);
   }
   const epochs = first ? si(st, S_EP0) : si(st, S_EP);
@@ -325,13 +341,14 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
  * triggers them is scored, on windows that end at it at the latest). With P > 0 hidden points the
  * score combines two likelihoods of one reconstruction: of the window's error and of the hidden
  * points' prediction error, averaged as -ln of their tail probabilities (the geometric mean of the two
- * probabilities). scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16, WARM) floats with
+ * probabilities); with QW > 0 the two-step error's likelihood joins the mean with weight QW (the
+ * others 1). scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16, WARM) floats with
  * D = W + C, free between calls.
  */
 export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void {
   const W = si(st, S_W) + si(st, S_CTX), H = si(st, S_H), LS = si(st, S_LS);
   const WIN = si(st, S_W);
-  const ring = vals_at(st), errs = errs_at(st), avgs = avgs_at(st);
+  const ring = vals_at(st), errs = errs_at(st);
   const last = ci(ctx, C_NLAYERS) - 1;
   const tol = <f64>load<f32>(st + S_SPATIAL);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
@@ -373,17 +390,31 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     if (c + 1 >= si(st, S_FULL)) {
       // the reconstruction error of the window ending at this point
       const masked = si(st, S_MASK) > 0;
-      const x = scratch, y = scratch + (<usize>(W + 4) << 2), xin = masked ? scratch + (<usize>(2 * W + 8) << 2) : x;
+      const x = scratch, y = scratch + (<usize>(W + 4) << 2), xin = scratch + (<usize>(2 * W + 8) << 2);
       window_into(st, c + 1, x);
-      if (masked) mask_into(st, x, xin, W);
-      infer(ctx, xin, 1, 0, last, y, 0);
+      if (masked) mask_into(st, x, xin, W, si(st, S_MASK));
+      infer(ctx, masked ? xin : x, 1, 0, last, y, 0);
       let err = window_error(st, x, y, W, WIN);
       if (si(st, S_REL) != 0) err -= sd(st, S_BASE);
       // each error's likelihood under the history of its short averages before it
       const e = si(st, S_EN);
-      let L = stream_push(st, err, e, errs, LS, S_SSUM, avgs, S_ESUM, S_ESQ, floor);
-      // with hidden points, the mean of the two -ln Q (the geometric mean of the two tail probabilities)
-      if (masked) L = 0.5 * (L + stream_push(st, prediction_error(st, x, y), e, perrs_at(st), si(st, S_PLS), S_PSSUM, pavgs_at(st), S_PSUM, S_PSQ, floor));
+      let L = stream_push(st, err, e, errs, LS, S_ESUM, floor);
+      // the weighted mean of the streams' -ln Q (1 each; the two-step one qw, 0: none): with hidden
+      // points and qw = 0 the mean of the two (the geometric mean of the two tail probabilities)
+      const qw = <f64>load<f32>(st + S_QW);
+      let wsum: f64 = 1;
+      if (masked) {
+        L += stream_push(st, prediction_error(st, x, y, si(st, S_MASK)), e, perrs_at(st), si(st, S_PLS), S_PSUM, floor);
+        wsum += 1;
+      }
+      if (qw > 0) {
+        // the two-step error: x with its newest P + 1 points hidden, reconstructed into y (done with it)
+        mask_into(st, x, xin, W, si(st, S_MASK) + 1);
+        infer(ctx, xin, 1, 0, last, y, 0);
+        L += qw * stream_push(st, prediction_error(st, x, y, 1), e, qerrs_at(st), si(st, S_PLS), S_QSUM, floor);
+        wsum += qw;
+      }
+      L /= wsum;
       score = score_of(L);
       store<i32>(st + S_EN, e + 1);
     }

@@ -67,6 +67,15 @@ export interface SeriesOptions {
   /** Squared prediction errors (in units of the normaliser's spread squared) below this count as none: the error is ln(floor + MSE). Default 0.01. */
   predictionFloor?: number;
   /**
+   * Weight of a third likelihood stream in the mean of the -ln Q (the window's and the prediction's
+   * weigh 1 each): the newest point's error when the newest `predict + 1` points are hidden, a
+   * prediction one point further ahead, from the same autoencoder (one more inference per point;
+   * `ln(predictionFloor + squared error)`, averaged over `predictionAverage`). 0: no such stream (the
+   * scores of state file version 3, bit for bit). Default 0.25 (NAB, seeds 1-3: 68.5 / 63.3 / 72.5
+   * against 68.0 / 62.8 / 72.2 without it; tools/nab/tries.md, round 6).
+   */
+  twoStepWeight?: number;
+  /**
    * Filters of a conv1d layer in front of the encoder (0: none, a dense autoencoder). The input (the
    * window, then the context bins) is read as one 1-D signal of `window + context` points; the conv
    * (`convKernel` wide, stride `convStride`, 'same' padding, relu) feeds the dense encoder `layers`,
@@ -91,7 +100,7 @@ const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 128, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
   error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, predict: 1,
-  predictionAverage: 3, predictionFloor: 0.01, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
+  predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
 const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
@@ -121,6 +130,8 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('predict', r.predict, 0, r.window - 1, true);
   checkNumber('predictionAverage', r.predictionAverage, 1, 1 << 16, true);
   checkNumber('predictionFloor', r.predictionFloor, 1e-12, 1e6);
+  checkNumber('twoStepWeight', r.twoStepWeight, 0, 1e6);
+  if (r.twoStepWeight > 0 && r.predict + 2 > r.window) throw new AutoencoderError(`twoStepWeight hides predict + 1 = ${r.predict + 1} of the window's ${r.window} points and needs one left before them: use predict <= ${r.window - 2}, a longer window, or twoStepWeight: 0`);
   checkNumber('conv', r.conv, 0, 256, true);
   checkNumber('convKernel', r.convKernel, 1, 64, true);
   checkNumber('convStride', r.convStride, 1, 64, true);
@@ -165,7 +176,9 @@ function modelSpec(o: Resolved): AutoencoderSpec {
 }
 
 const MAGIC = 0x44534541; // 'AESD' little-endian
-const FILE_VERSION = 3;
+const FILE_VERSION = 4;
+/** Version 3 (before the two-step stream): its state block's fixed part is this many bytes (the two-step fields, S.QSUM to S.BYTES, came after it), and its options lack twoStepWeight (0). */
+const V3_FIXED = 208;
 
 /**
  * Streaming anomaly scores for one time series, learned as it goes: the first `warmup` points score
@@ -192,7 +205,8 @@ export class SeriesDetector {
     const k = this.k;
     k.setOptimizer(OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
     k.x.ae_optimizer_reset(k.ctx);
-    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup + (o.predict > 0 ? o.predictionAverage + o.likelihoodHistory : 0));
+    this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup + (o.predict > 0 ? o.predictionAverage + o.likelihoodHistory : 0)
+      + (o.twoStepWeight > 0 ? o.predictionAverage + o.likelihoodHistory : 0));
     // held for the detector's life (never released): the state, then the training scratch
     this.st = k.alloc(this.stateBytes);
     const D = o.window + o.context;
@@ -209,6 +223,7 @@ export class SeriesDetector {
     k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
     k.setF32(this.st + S.SDFLOOR, o.spreadFloor);
     k.setF32(this.st + S.PFLOOR, o.predictionFloor);
+    k.setF32(this.st + S.QW, o.twoStepWeight);
     k.setF64(this.st + S.STD, 1);
   }
 
@@ -333,7 +348,8 @@ export class SeriesDetector {
   /**
    * A detector that continues exactly where the one that wrote `bytes` stopped.
    * @throws AutoencoderError when the bytes are not a SeriesDetector state, are truncated or
-   * corrupted (checksum), or are from a newer format.
+   * corrupted (checksum), or are from another format version. Version 3 states (before the
+   * two-step stream) load as `twoStepWeight: 0` and continue as the code that saved them did.
    */
   static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<SeriesDetector> {
     if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned, got ${describe(bytes)}`);
@@ -342,7 +358,7 @@ export class SeriesDetector {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (dv.getUint32(0, true) !== MAGIC) throw new AutoencoderError('these bytes are not a SeriesDetector state (no AESD signature): pass what SeriesDetector.save() returned (an Autoencoder model file loads with Autoencoder.load)');
     const version = dv.getUint32(4, true);
-    if (version !== FILE_VERSION) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads version ${FILE_VERSION}: load it with the version that saved it`);
+    if (version !== FILE_VERSION && version !== 3) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads versions 3 and ${FILE_VERSION}: load it with the version that saved it`);
     const hl = dv.getUint32(8, true);
     if (12 + hl + 4 > bytes.length) throw bad(`its header claims ${hl} bytes but the file has ${bytes.length}`);
     let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null };
@@ -352,6 +368,12 @@ export class SeriesDetector {
       throw bad('its header is not valid JSON');
     }
     if (head === null || typeof head !== 'object') throw bad('its header is not an object');
+    // version 3: no two-step stream, and a state block whose fixed part ends at V3_FIXED
+    const short = version === 3 ? S.BYTES - V3_FIXED : 0;
+    if (version === 3) {
+      if (head.options === null || typeof head.options !== 'object' || 'twoStepWeight' in head.options) throw bad('its version-3 header has no options or has twoStepWeight');
+      head.options = { ...head.options, twoStepWeight: 0 };
+    }
     let d: SeriesDetector;
     try {
       d = await SeriesDetector.create(head.options, opts);
@@ -361,8 +383,9 @@ export class SeriesDetector {
     }
     const blocks = d.blocks();
     const body = blocks.reduce((a, [, b]) => a + b, 0);
-    if (bytes.length !== 12 + hl + body + 4) d.dispose();
-    if (bytes.length !== 12 + hl + body + 4) throw bad(`it is ${bytes.length} bytes but its options need ${12 + hl + body + 4}`);
+    const size = 12 + hl + body - short + 4;
+    if (bytes.length !== size) d.dispose();
+    if (bytes.length !== size) throw bad(`it is ${bytes.length} bytes but its options need ${size}`);
     const k = d.k;
     const mark = k.mark();
     let ok = false;
@@ -376,11 +399,18 @@ export class SeriesDetector {
       const fresh = k.u8(d.st, S.BYTES).slice();
       let at = 12 + hl;
       for (const [ptr, b] of blocks) {
+        if (short > 0 && ptr === d.st) {
+          // a version-3 state block: its fixed part, then the fields it lacks as a fresh detector has them (zero), then its rings
+          k.u8(ptr, V3_FIXED).set(k.u8(p + at, V3_FIXED));
+          k.u8(ptr + S.BYTES, b - S.BYTES).set(k.u8(p + at + V3_FIXED, b - S.BYTES));
+          at += b - short;
+          continue;
+        }
         k.u8(ptr, b).set(k.u8(p + at, b));
         at += b;
       }
       const fdv = new DataView(fresh.buffer);
-      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR]) {
+      for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW]) {
         if (k.getI32(d.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
       }
       const c = k.getI32(d.st + S.COUNT), en = k.getI32(d.st + S.EN), next = k.getI32(d.st + S.NEXT), cb = k.getI32(d.st + S.CB);

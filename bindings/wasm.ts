@@ -59,7 +59,7 @@ export const S = {
   MEAN: 0, STD: 8, MIN: 16, MAX: 24, ESUM: 32, ESQ: 40, SSUM: 48, COUNT: 56, W: 60, H: 64, NTRAIN: 68, EP0: 72, EP: 76, CAD: 80,
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
   LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, MASK: 172, PSUM: 176, PSQ: 184,
-  PSSUM: 192, PLS: 200, PFLOOR: 204, BYTES: 208,
+  PSSUM: 192, PLS: 200, PFLOOR: 204, QSUM: 208, QSQ: 216, QSSUM: 224, QW: 232, BYTES: 240,
 } as const;
 
 export const ACT_IDS = { linear: 0, relu: 1, leakyRelu: 2, elu: 3, tanh: 4, sigmoid: 5 } as const;
