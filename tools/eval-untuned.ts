@@ -81,8 +81,8 @@ function isolationForest(x: Float64Array, n: number, d: number, seed: number, tr
 /** Squared distance from the training mean in standard units (sd 0 columns skipped). */
 function meanDistance(x: Float64Array, n: number, d: number): (row: Float64Array) => number {
   const mu = new Float64Array(d), sd = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) mu[f] += x[i * d + f]! / n;
-  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) sd[f] += (x[i * d + f]! - mu[f]!) ** 2 / n;
+  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) mu[f] = mu[f]! + x[i * d + f]! / n;
+  for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) sd[f] = sd[f]! + (x[i * d + f]! - mu[f]!) ** 2 / n;
   return (row) => { let s = 0; for (let f = 0; f < d; f++) if (sd[f]! > 0) s += (row[f]! - mu[f]!) ** 2 / sd[f]!; return s; };
 }
 
