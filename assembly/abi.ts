@@ -198,6 +198,6 @@ export function ae_ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, s
 export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void { ens_score(ctx, x, n, out, K, stats); }
 
 /** The latent density term's block (density.ts) after fit: reference codes drawn from the rows the ensemble scores at or below its 80% quantile, their term's median and scale over the S rows sidx; returns R. */
-export function ae_dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
-  return dens_fit(ctx, xn, n, K, stats, dens, Rmax, sidx, S, scores, tmp, ridx, z, t);
+export function ae_dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
+  return dens_fit(ctx, xn, n, K, stats, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
 }

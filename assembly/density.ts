@@ -4,11 +4,11 @@
 // the training rows the fitted ensemble scores at or below its 80% quantile (a clean pool); tMed and
 // c = sIQR / tIQR (weight 1) come from up to 4,096 training rows (a row's own code skipped). Not a
 // different detector: the distances are between an autoencoder's codes.
-// Block dens f32[4 + L * R]: R (a float), tMed, c, 0, then the codes transposed, f32[L][R] (stride R),
-// so four reference rows are compared at once. R = 0: no term (a file written before the term).
+// Block dens f32[4 + L * Rp]: R, tMed, c, L (as floats), then the codes transposed, f32[L][Rp] (Rp = R
+// rounded up to 4, padded with 1e30), so four reference rows are compared at once. R = 0: no term (a file written before the term).
 // Dims: L latent width, R reference rows, S statistic rows, D input width.
 
-import { C_BATCH_IN, C_CAP, C_INDIM, C_LATENT, C_RNG, L_OUT, RNG_SHUFFLE, ci, cp, layer, li } from './arena';
+import { C_BATCH_IN, C_CAP, C_SCRATCH, C_INDIM, C_LATENT, C_RNG, RNG_SHUFFLE, ci, cp } from './arena';
 import { gather, net_forward } from './train';
 import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
@@ -18,65 +18,40 @@ import { ens_score_rows } from './ensemble';
 const POOL_Q: f64 = 0.8;
 
 /**
- * The mean of the (up to) KNN smallest distances sqrt(sum_l (q[l] - ref[l][a])^2) from one code q f32[L] to
- * the R reference codes a (each squared distance summed in f32 in l order: four references per SIMD step,
- * the same sums lane by lane as the scalar tail), the mean in f64; 0 with no reference. selfR: when not 0,
- * i32[R] training-row indices of the references, and the one equal to `self` is skipped (a statistic row's own code).
+ * The mean of the (up to) KNN = 5 smallest distances sqrt(sum_l (q[l] - ref[l][a])^2) from one code q f32[L]
+ * to the R reference codes a (each squared distance summed in f32 in l order: four references per SIMD
+ * step; the padding's sums are +Inf), the mean in f64; 0 with no reference. selfR: when not 0, i32[R]
+ * training-row indices of the references, and the one equal to `self` is skipped (a statistic row's own
+ * code). top: scratch f32[8] (the 5 smallest squared distances, ascending, then 3 spare) and f32[4] after it.
  */
-function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, self: i32): f64 {
-  const R4 = R & ~3, stride = <usize>R << 2;
-  // the KNN = 5 smallest squared distances so far, ascending
-  let k0: f32 = Infinity, k1: f32 = Infinity, k2: f32 = Infinity, k3: f32 = Infinity, k4: f32 = Infinity;
+function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, self: i32, top: usize): f64 {
+  const stride = <usize>(R + 3 & ~3) << 2, lanes = top + 32;
+  for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
   for (let a = 0; a < R; a += 4) {
-    let s0: f32 = Infinity, s1: f32 = Infinity, s2: f32 = Infinity, s3: f32 = Infinity;
-    if (a < R4) {
-      let vd0123 = f32x4.splat(0);
-      for (let l = 0; l < L; l++) {
-        const vt = f32x4.sub(f32x4.splat(load<f32>(q + (<usize>l << 2))), v128.load(ref + <usize>l * stride + (<usize>a << 2)));
-        vd0123 = f32x4.add(vd0123, f32x4.mul(vt, vt));
-      }
-      // all four at or beyond the 5th best so far: nothing to insert
-      if (!v128.any_true(f32x4.lt(vd0123, f32x4.splat(k4)))) continue;
-      s0 = f32x4.extract_lane(vd0123, 0); s1 = f32x4.extract_lane(vd0123, 1);
-      s2 = f32x4.extract_lane(vd0123, 2); s3 = f32x4.extract_lane(vd0123, 3);
-    } else {
-      // the tail: R mod 4 references, scalar
-      for (let b = 0; b < R - a; b++) {
-        let s: f32 = 0;
-        for (let l = 0; l < L; l++) {
-          const t = load<f32>(q + (<usize>l << 2)) - load<f32>(ref + <usize>l * stride + (<usize>(a + b) << 2));
-          s += t * t;
-        }
-        if (b == 0) s0 = s; else if (b == 1) s1 = s; else s2 = s;
-      }
+    let vd0123 = f32x4.splat(0);
+    for (let l = 0; l < L; l++) {
+      const vt = f32x4.sub(f32x4.splat(load<f32>(q + (<usize>l << 2))), v128.load(ref + <usize>l * stride + (<usize>a << 2)));
+      vd0123 = f32x4.add(vd0123, f32x4.mul(vt, vt));
     }
+    // all four at or beyond the 5th smallest so far: nothing to insert
+    if (!v128.any_true(f32x4.lt(vd0123, v128.load32_splat(top + 16)))) continue;
+    v128.store(lanes, vd0123);
     for (let b = 0; b < 4; b++) {
-      const s = b == 0 ? s0 : b == 1 ? s1 : b == 2 ? s2 : s3;
-      if (!(s < k4)) continue;
-      if (selfR && load<i32>(selfR + (<usize>(a + b) << 2)) == self) continue;
-      // insert into the ascending list
-      if (s < k0) { k4 = k3; k3 = k2; k2 = k1; k1 = k0; k0 = s; }
-      else if (s < k1) { k4 = k3; k3 = k2; k2 = k1; k1 = s; }
-      else if (s < k2) { k4 = k3; k3 = k2; k2 = s; }
-      else if (s < k3) { k4 = k3; k3 = s; }
-      else k4 = s;
+      const s = load<f32>(lanes + (<usize>b << 2));
+      if (!(s < load<f32>(top + 16)) || (selfR && load<i32>(selfR + (<usize>(a + b) << 2)) == self)) continue;
+      let p = 4;   // insert into the ascending list
+      while (p > 0 && load<f32>(top + (<usize>(p - 1) << 2)) > s) { store<f32>(top + (<usize>p << 2), load<f32>(top + (<usize>(p - 1) << 2))); p--; }
+      store<f32>(top + (<usize>p << 2), s);
     }
   }
   let sum: f64 = 0, m = 0;
-  if (k0 < Infinity) { sum += <f64>Mathf.sqrt(k0); m++; }
-  if (k1 < Infinity) { sum += <f64>Mathf.sqrt(k1); m++; }
-  if (k2 < Infinity) { sum += <f64>Mathf.sqrt(k2); m++; }
-  if (k3 < Infinity) { sum += <f64>Mathf.sqrt(k3); m++; }
-  if (k4 < Infinity) { sum += <f64>Mathf.sqrt(k4); m++; }
+  for (; m < 5 && load<f32>(top + (<usize>m << 2)) < Infinity; m++) sum += <f64>Mathf.sqrt(load<f32>(top + (<usize>m << 2)));
   return m ? sum / <f64>m : 0;
 }
 
-/** The bottleneck layer's output width L. */
-function latent_width(ctx: usize): i32 { return li(layer(ctx, ci(ctx, C_LATENT)), L_OUT); }
-
 /** Member 0's codes (f32[rows][L]) of the rows idx i32[rows] of x (normalized) into z, cap rows at a time. */
-function codes(ctx: usize, x: usize, idx: usize, rows: i32, z: usize): void {
-  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT), L = latent_width(ctx), bin = cp(ctx, C_BATCH_IN);
+function codes(ctx: usize, x: usize, idx: usize, rows: i32, z: usize, L: i32): void {
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT), bin = cp(ctx, C_BATCH_IN);
   for (let start = 0; start < rows; start += cap) {
     const B = min(cap, rows - start);
     gather(bin, x, idx + (<usize>start << 2), B, D);
@@ -91,9 +66,9 @@ function codes(ctx: usize, x: usize, idx: usize, rows: i32, z: usize): void {
  * shuffle stream), stores their codes, then tMed and c over the S statistic rows sidx i32[S] (training-row
  * indices). Scratch: scores f32[n], tmp i32/f32[n], ridx i32[Rmax], z f32[max(Rmax, S)][L], t f32[S]. Returns R.
  */
-export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, sidx: usize, S: i32,
+export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32,
   scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
-  const L = latent_width(ctx), ref = dens + 16;
+  const ref = dens + 16;
   store<f32>(dens, 0);
   ens_score_rows(ctx, xn, n, scores, K, stats);
   memory.copy(tmp, scores, <usize>n << 2);
@@ -104,15 +79,17 @@ export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, de
   if (Rmax < m) rng_shuffle(ctx + C_RNG + (<usize>RNG_SHUFFLE << 4), tmp, m);
   const R = min(Rmax, m);
   memory.copy(ridx, tmp, <usize>R << 2);
-  codes(ctx, xn, ridx, R, z);
-  for (let a = 0; a < R; a++) for (let l = 0; l < L; l++) {
-    store<f32>(ref + (<usize>(l * R + a) << 2), load<f32>(z + (<usize>(a * L + l) << 2)));
+  codes(ctx, xn, ridx, R, z, L);
+  // transposed, each dimension's R codes padded to a multiple of 4 with 1e30 (its squared distance is +Inf)
+  const Rp = R + 3 & ~3;
+  for (let l = 0; l < L; l++) for (let a = 0; a < Rp; a++) {
+    store<f32>(ref + (<usize>(l * Rp + a) << 2), a < R ? load<f32>(z + (<usize>(a * L + l) << 2)) : 1e30);
   }
   // the statistic rows: their term (own code skipped), then their ensemble scores
-  codes(ctx, xn, sidx, S, z);
+  codes(ctx, xn, sidx, S, z, L);
   for (let i = 0; i < S; i++) {
     const self = load<i32>(sidx + (<usize>i << 2));
-    store<f32>(t + (<usize>i << 2), <f32>f32_knn_mean_simd(z + (<usize>(i * L) << 2), L, ref, R, ridx, self));
+    store<f32>(t + (<usize>i << 2), <f32>f32_knn_mean_simd(z + (<usize>(i * L) << 2), L, ref, R, ridx, self, cp(ctx, C_SCRATCH)));
     store<f32>(tmp + (<usize>i << 2), load<f32>(scores + (<usize>self << 2)));
   }
   let sIqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
@@ -122,6 +99,7 @@ export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, de
   if (!(tIqr > 0)) tIqr = 1;
   store<f32>(dens + 4, tMed);
   store<f32>(dens + 8, sIqr / tIqr);
+  store<f32>(dens + 12, <f32>L);
   store<f32>(dens, <f32>R);
   return R;
 }
@@ -133,14 +111,14 @@ export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, de
 export function dens_add(ctx: usize, x: usize, n: i32, out: usize, dens: usize): void {
   const R = <i32>load<f32>(dens);
   if (R <= 0) return;
-  const tMed = load<f32>(dens + 4), c = load<f32>(dens + 8);
-  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT), L = latent_width(ctx);
+  const tMed = load<f32>(dens + 4), c = load<f32>(dens + 8), L = <i32>load<f32>(dens + 12);
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT);
   for (let start = 0; start < n; start += cap) {
     const B = min(cap, n - start);
     const z = net_forward(ctx, x + (<usize>(start * D) << 2), B, 0, lat, false);
     for (let r = 0; r < B; r++) {
       const o = out + (<usize>(start + r) << 2);
-      const t = <f32>f32_knn_mean_simd(z + (<usize>(r * L) << 2), L, dens + 16, R, 0, 0);
+      const t = <f32>f32_knn_mean_simd(z + (<usize>(r * L) << 2), L, dens + 16, R, 0, 0, cp(ctx, C_SCRATCH));
       store<f32>(o, load<f32>(o) + c * (t - tMed));
     }
   }

@@ -144,9 +144,9 @@ function planCounts(plan: NetPlan): { params: number; state: number; per: number
     state += z.state;
   }
   // an ensemble: every member's params (each padded to 4 floats), then f32[members][D + 2] statistics,
-  // then with a density term its block: 4 floats and `rows` (0 to plan.density) codes of `per` floats
+  // then with a density term its block: 4 floats and `rows` (0 to plan.density, rounded up to 4) codes of `per` floats
   const K = plan.members, d = K && plan.density ? plan.layers[plan.latent]!.out : 0;
-  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) + (d && 4), per: d, rows: plan.density! } : { params, state, per: 0, rows: 0 };
+  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) + (d && 4), per: d, rows: Math.ceil(plan.density! / 4) * 4 } : { params, state, per: 0, rows: 0 };
 }
 
 /** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
@@ -301,7 +301,7 @@ export class AutoencoderLite {
     }
     // a matching checksum proves integrity, not sense: the values must be ones a model can hold
     k.paramsChanged();
-    const bad = (k.fileState !== h.state ? `its density block holds ${codes / counts.per} codes but says ${k.f32(k.dens, 1)[0]}` : null) ?? ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
+    const bad = (k.fileState !== h.state ? 'its density block does not match its size' : null) ?? ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
     if (bad) {
       ae.dispose();
       throw new AutoencoderError(`the model file is corrupted: ${bad}`);
@@ -1120,7 +1120,7 @@ export class Autoencoder extends AutoencoderLite {
         if (this.s.normalize !== 'none') k.x.ae_norm_apply(k.ctx, xn, n);
         const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
         k.x.ae_ens_draw(k.ctx, n, S, 1, sidx, k.alloc(n * 4));
-        k.x.ae_dens_fit(k.ctx, xn, n, ens.members, k.stats, k.dens, ens.density, sidx, S, k.alloc(n * 4), k.alloc(n * 4),
+        k.x.ae_dens_fit(k.ctx, xn, n, ens.members, k.stats, k.dens, ens.density, L, sidx, S, k.alloc(n * 4), k.alloc(n * 4),
           k.alloc(ens.density * 4), k.alloc(Math.max(ens.density, S) * L * 4), k.alloc(S * 4));
         const broken = this.invalidValue(k, k.params, k.state, false);
         if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);

@@ -163,8 +163,8 @@ function layoutModel(plan: NetPlan, base: number) {
   const D = inputWidth(plan), Dp = align(D, 4);
   // an ensemble: K members' params back to back (each padded), its statistics after the bn state
   const K = plan.members ?? 0, nBlock = K ? K * nPadded : nPadded, nStats = K * (D + 2);
-  // then its density block (assembly/density.ts): R, tMed, c, 0 and up to `density` codes of the latent width
-  const nDens = K && plan.density ? 4 + plan.density * plan.layers[plan.latent]!.out : 0;
+  // then its density block (assembly/density.ts): R, tMed, c, L and up to `density` (rounded up to 4) codes of width L
+  const nDens = K && plan.density ? 4 + align(plan.density, 4) * plan.layers[plan.latent]!.out : 0;
   const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
   let p = base;
   const layers = p; p = align(p + plan.layers.length * L.BYTES);
@@ -556,7 +556,7 @@ export class Kernel {
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
   get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }
-  get fileState(): number { return this.nState + this.nStats + (this.nDens && 4 + this.f32(this.dens, 1)[0]! * this.plan!.layers[this.plan!.latent]!.out); }
+  get fileState(): number { const d = this.f32(this.dens, 4); return this.nState + this.nStats + (this.nDens && 4 + align(d[0]!, 4) * d[3]!); }
   /** Where an ensemble's density block starts: right after its statistics. */
   get dens(): number { return this.stats + this.nStats * 4; }
   /** Where an ensemble's statistics (f32[members][D + 2]) start: right after the state. */
