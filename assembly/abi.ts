@@ -14,6 +14,7 @@ import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T,
 import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_epoch } from './train';
 import { vae_kl_rows } from './terms';
 import { ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
+import { dens_fit } from './density';
 import { series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
@@ -195,3 +196,8 @@ export function ae_ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, s
 
 /** out f32[n]: the ensemble score (x normalized in place first). */
 export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void { ens_score(ctx, x, n, out, K, stats); }
+
+/** The latent density term's block (density.ts) after fit: reference codes drawn from the rows the ensemble scores at or below its 80% quantile, their term's median and scale over the S rows sidx; returns R. */
+export function ae_dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
+  return dens_fit(ctx, xn, n, K, stats, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
+}

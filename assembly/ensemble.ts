@@ -13,6 +13,7 @@ import { gather, nan_to_inf, net_forward, train_epoch } from './train';
 import { NORM_NONE, norm_apply } from './norm';
 import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
+import { dens_add } from './density';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -107,15 +108,19 @@ export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, id
 
 /**
  * out[r] = sum over members of (recM_k(r) - median_k) / IQR_k (each term in f64, accumulated into
- * out in float32, member by member) for n rows of x, normalized in place first; NaN becomes +Infinity.
+ * out in float32, member by member) for n rows of x, normalized in place first, plus the latent density
+ * term when the model has one (density.ts); NaN becomes +Infinity.
  */
 export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   ens_score_rows(ctx, x, n, out, K, stats);
+  // the latent density term (density.ts), when fit built its block right after the statistics
+  dens_add(ctx, x, n, out, stats + (<usize>(K * (ci(ctx, C_INDIM) + 2)) << 2));
+  nan_to_inf(out, n);
 }
 
-/** ens_score of n rows of x already normalized (x unchanged). */
-function ens_score_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
+/** The members' summed standardised recM of n rows of x already normalized (x unchanged), no density term. */
+export function ens_score_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
   const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, p = cp(ctx, C_PARAMS);
   memory.fill(out, 0, <usize>n << 2);
   for (let k = 0; k < K; k++) {

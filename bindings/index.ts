@@ -136,16 +136,17 @@ async function newKernel(opts?: CreateOptions): Promise<Kernel> {
 }
 
 /** The floats a plan holds (params, non-trainable state), as the arena and the file count them. */
-function planCounts(plan: NetPlan): { params: number; state: number } {
+function planCounts(plan: NetPlan): { params: number; state: number; per: number; rows: number } {
   let params = 0, state = 0;
   for (const l of plan.layers) {
     const z = layerSizes(l);
     params += z.w + z.b;
     state += z.state;
   }
-  // an ensemble: every member's params (each padded to 4 floats), then f32[members][D + 2] statistics
-  const K = plan.members;
-  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) } : { params, state };
+  // an ensemble: every member's params (each padded to 4 floats), then f32[members][D + 2] statistics,
+  // then with a density term its block: 4 floats and `rows` (0 to plan.density, rounded up to 4) codes of `per` floats
+  const K = plan.members, d = K && plan.density ? plan.layers[plan.latent]!.out : 0;
+  return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) + (d && 4), per: d, rows: Math.ceil(plan.density! / 4) * 4 } : { params, state, per: 0, rows: 0 };
 }
 
 /** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
@@ -278,7 +279,8 @@ export class AutoencoderLite {
     const h = parseHeader(bytes);
     const plan = buildPlan(h.spec);
     const counts = planCounts(plan);
-    if (h.params !== counts.params || h.state !== counts.state) {
+    const codes = h.state - counts.state;   // a density block's codes (0 without one)
+    if (h.params !== counts.params || (codes && !(codes > 0 && codes % counts.per === 0 && codes / counts.per <= counts.rows))) {
       throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${counts.params} and ${counts.state}`);
     }
     const need = k.need(plan, false, 256);
@@ -291,7 +293,7 @@ export class AutoencoderLite {
     // not be 4-byte aligned), then are checked in place; a failed load discards this kernel whole
     const norm = h.spec.normalize !== 'none';
     const regions: [number, number][] = norm ? [[k.normA, D], [k.normB, D]] : [];
-    regions.push([k.params, k.fileParams], [k.state, k.fileState]);
+    regions.push([k.params, k.fileParams], [k.state, h.state]);
     let at = h.floatsAt;
     for (const [ptr, n] of regions) {
       k.u8(ptr, n * 4).set(bytes.subarray(at, at + n * 4));
@@ -299,7 +301,7 @@ export class AutoencoderLite {
     }
     // a matching checksum proves integrity, not sense: the values must be ones a model can hold
     k.paramsChanged();
-    const bad = ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
+    const bad = (k.fileState !== h.state ? 'its density block does not match its size' : null) ?? ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
     if (bad) {
       ae.dispose();
       throw new AutoencoderError(`the model file is corrupted: ${bad}`);
@@ -884,6 +886,7 @@ function initWeights(k: Kernel, s: ResolvedSpec): void {
     }
     k.setI32(k.ctx + C.PARAMS, k.params);
     k.f32(k.stats, k.nStats).fill(1);
+    if (k.nDens) k.f32(k.dens, 4).fill(0);   // no density term until fit()
   }
 }
 
@@ -968,6 +971,7 @@ export class Autoencoder extends AutoencoderLite {
     const [normA, normB] = k.normalizer();
     const normFitted = this.normFitted;
     k.copyParams(k.snapStart, k.params);
+    if (k.nDens) k.f32(k.dens, 1)[0] = 0;   // the density term is rebuilt at the end (a failed fit restores it)
     this.fitting = true;
     let committed = false;
     try {
@@ -1109,6 +1113,17 @@ export class Autoencoder extends AutoencoderLite {
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
+      }
+      if (ens?.density) {
+        // the latent density term (assembly/density.ts): every training row again, in this fit's final units
+        const xn = this.put(k, x, D, 'x').ptr;
+        if (this.s.normalize !== 'none') k.x.ae_norm_apply(k.ctx, xn, n);
+        const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
+        k.x.ae_ens_draw(k.ctx, n, S, 1, sidx, k.alloc(n * 4));
+        k.x.ae_dens_fit(k.ctx, xn, n, ens.members, k.stats, k.dens, ens.density, L, sidx, S, k.alloc(n * 4), k.alloc(n * 4),
+          k.alloc(ens.density * 4), k.alloc(Math.max(ens.density, S) * L * 4), k.alloc(S * 4));
+        const broken = this.invalidValue(k, k.params, k.state, false);
+        if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }
       committed = true;
       return history;

@@ -75,19 +75,25 @@ export interface AutoencoderSpec {
    * quantile, so the rows most likely to be anomalies are left out (the normalizer is refitted on the
    * kept rows when this fit fitted it). The result equals a new model fitted on the kept rows.
    *
+   * `density` (default 8192 in create(); 0 = none): after training, fit() keeps member 0's codes of up to
+   * this many training rows, drawn from those the ensemble scores at or below its 80% quantile, and
+   * score() adds a latent density term: the mean distance from a row's code to its 5 nearest kept codes,
+   * in the ensemble score's units (its training IQR over the term's), minus the term's training median.
+   * The model file carries the codes (rows x latent width floats). A file saved without them scores without.
+   *
    * The default: a spec that gives no architecture (no `layers`, `encoder`, `decoder` or `inputShape`),
    * loss 'mse' and no variant (`variational`, `conditionDim`, `sparsity`, `contractive`) builds this
-   * ensemble with 16 members of 512 rows. `ensemble: false` builds one autoencoder instead; a spec that
+   * ensemble with 16 members of 512 rows and the density term. `ensemble: false` builds one autoencoder instead; a spec that
    * gives `layers` (or a graph) builds one autoencoder unless it gives `ensemble`.
    */
-  ensemble?: { members?: number; rows?: number; clean?: number } | false;
+  ensemble?: { members?: number; rows?: number; clean?: number; density?: number } | false;
 }
 
 /** A sparse autoencoder's penalty on the latent code. */
 export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
 
 export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'>> & {
-  ensemble?: { members: number; rows: number; clean: number };
+  ensemble?: { members: number; rows: number; clean: number; density?: number };
   /** Present only on models that have them (a plain model's header is as before). */
   sparsity?: Sparsity;
   contractive?: number;
@@ -157,15 +163,19 @@ export function resolveSpec(spec: AutoencoderSpec): ResolvedSpec {
 /**
  * create()'s spec with the default ensemble filled in: a spec that leaves the architecture to the library
  * (no layers, encoder, decoder or inputShape; loss 'mse'; no variant) and says nothing of `ensemble` gets
- * `ensemble: { members: 16, rows: 512 }`; any other spec is returned as it is. Only create() calls it
+ * `ensemble: { members: 16, rows: 512, density: 8192 }`, an `ensemble` object without `density` gets
+ * density 8192; any other spec is returned as it is. Only create() calls it (a file without density has none)
  * (a saved model's spec always names its layers), so load()-only bundles leave it out.
  */
 export function withDefaultEnsemble(spec: AutoencoderSpec): AutoencoderSpec {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || spec.ensemble !== undefined) return spec;
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return spec;
+  const e = spec.ensemble;
+  if (e !== null && typeof e === 'object' && !Array.isArray(e) && e.density === undefined) return { ...spec, ensemble: { ...e, density: 8192 } };
+  if (e !== undefined) return spec;
   const plain = spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
     && (spec.loss === undefined || spec.loss === 'mse') && spec.variational === undefined && spec.conditionDim === undefined
     && spec.sparsity === undefined && spec.contractive === undefined;
-  return plain ? { ...spec, ensemble: { members: 16, rows: 512 } } : spec;
+  return plain ? { ...spec, ensemble: { members: 16, rows: 512, density: 8192 } } : spec;
 }
 
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
@@ -201,11 +211,13 @@ function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | '
   }
   if (spec.ensemble !== undefined && spec.ensemble !== false) {
     obj('ensemble', spec.ensemble, '{ members: 16, rows: 512 }');
-    checkKeys('ensemble', spec.ensemble, ['members', 'rows', 'clean']);
+    checkKeys('ensemble', spec.ensemble, ['members', 'rows', 'clean', 'density']);
+    const density = checkNumber('ensemble.density', spec.ensemble.density ?? 0, 0, 65536, true);
     out.ensemble = {
       members: checkNumber('ensemble.members', spec.ensemble.members ?? 16, 1, 1024, true),
       rows: checkNumber('ensemble.rows', spec.ensemble.rows ?? 512, 1, 2 ** 31 - 1, true),
       clean: checkNumber('ensemble.clean', spec.ensemble.clean ?? 0.2, 0, 0.5),
+      ...(density ? { density } : {}),
     };
   }
   return out;
@@ -325,7 +337,7 @@ export function buildPlan(s: ResolvedSpec): NetPlan {
       : { kind: TERM.klSparse, tensor: latent, weight: s.sparsity.kl.weight, param: s.sparsity.kl.rho });
   }
   if (s.contractive !== undefined) terms.push({ kind: TERM.contractive, tensor: latent, weight: s.contractive });
-  return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}), ...(s.ensemble ? { members: s.ensemble.members } : {}) };
+  return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}), ...(s.ensemble ? { members: s.ensemble.members, density: s.ensemble.density ?? 0 } : {}) };
 }
 
 /** The name fit()'s history gives each loss term (history.terms). */

@@ -20,13 +20,13 @@ export const ABI_EXPORTS = [
   'ae_series_push', 'ae_series_check',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
-  'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score', 'ae_ens_clean',
+  'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score', 'ae_ens_clean', 'ae_dens_fit',
   'ae_workspace',
 ] as const;
 /** ABI_EXPORTS.length + 1 (memory), a literal: instantiateKernel() checks the count, so the list (1.5 KB of
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. A module with more
  *  exports passes the count (build/kernels-test.wasm: these plus the raw kernels tests call). */
-export const ABI_EXPORT_COUNT = 46;
+export const ABI_EXPORT_COUNT = 47;
 export const ABI_VERSION = 4;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
@@ -109,6 +109,8 @@ export interface NetPlan {
   condDim?: number;
   /** An ensemble's member count (assembly/ensemble.ts): the params K times, then f32[K][D + 2] statistics. */
   members?: number;
+  /** An ensemble's latent density term (assembly/density.ts): at most this many reference codes, 0 = none. */
+  density?: number;
 }
 
 /** Width of the network input x (a first concat node joins it with the condition). */
@@ -161,11 +163,13 @@ function layoutModel(plan: NetPlan, base: number) {
   const D = inputWidth(plan), Dp = align(D, 4);
   // an ensemble: K members' params back to back (each padded), its statistics after the bn state
   const K = plan.members ?? 0, nBlock = K ? K * nPadded : nPadded, nStats = K * (D + 2);
+  // then its density block (assembly/density.ts): R, tMed, c, L and up to `density` (rounded up to 4) codes of width L
+  const nDens = K && plan.density ? 4 + align(plan.density, 4) * plan.layers[plan.latent]!.out : 0;
   const maxC = Math.max(...plan.layers.map((l) => l.oc ?? l.out));
   let p = base;
   const layers = p; p = align(p + plan.layers.length * L.BYTES);
   // params and the bn state sit together, so a snapshot (fit's start, the best epoch) copies both
-  const nModel = nBlock + align(nState + nStats, 4);
+  const nModel = nBlock + align(nState + nStats + nDens, 4);
   const params = p; p += nModel * 4;
   const state = params + nBlock * 4;
   const normA = p; p += Dp * 4;
@@ -183,7 +187,7 @@ function layoutModel(plan: NetPlan, base: number) {
     return at;
   });
   p = align(p);
-  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats };
+  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens };
 }
 
 /**
@@ -316,6 +320,7 @@ export class Kernel {
   nModel = 0;      // floats of params + state, as snapshots copy them
   nBlock = 0;      // floats of the param block: nPadded, or an ensemble's members x nPadded
   nStats = 0;      // an ensemble's statistics floats (members x (D + 2)), right after the bn state
+  nDens = 0;       // its density block's floats at most (4 + rows x latent width), right after the statistics
   cap = 0;
   plan: NetPlan | null = null;
   private actBase = 0;  // start of the capacity-dependent region
@@ -380,7 +385,7 @@ export class Kernel {
   /** Lays out the fixed part of the arena for a model; zeroes it. */
   planModel(plan: NetPlan): void {
     const sizes = plan.layers.map(layerSizes);
-    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats } = layoutModel(plan, this.base);
+    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens } = layoutModel(plan, this.base);
     const D = inputWidth(plan);
     this.oom = 'model';
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
@@ -399,6 +404,7 @@ export class Kernel {
     this.nModel = nModel;
     this.nBlock = nBlock;
     this.nStats = nStats;
+    this.nDens = nDens;
     this.plan = plan;
     const c = this.ctx;
     this.setI32(c + C.NLAYERS, plan.layers.length);
@@ -550,7 +556,9 @@ export class Kernel {
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
   get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }
-  get fileState(): number { return this.nState + this.nStats; }
+  get fileState(): number { const d = this.f32(this.dens, 4); return this.nState + this.nStats + (this.nDens && 4 + align(d[0]!, 4) * d[3]!); }
+  /** Where an ensemble's density block starts: right after its statistics. */
+  get dens(): number { return this.stats + this.nStats * 4; }
   /** Where an ensemble's statistics (f32[members][D + 2]) start: right after the state. */
   get stats(): number { return this.state + this.nState * 4; }
   copyParams(dst: number, src: number): void {

@@ -55,7 +55,7 @@ describe('ADBench unsupervised protocol, library defaults', () => {
   it('the default is the subsample ensemble (what the figures above measure), ensemble: false one autoencoder', async () => {
     const ens = await Autoencoder.create({ inputDim: 12, normalize: 'standard', seed: 1 });
     const one = await Autoencoder.create({ inputDim: 12, normalize: 'standard', seed: 1, ensemble: false });
-    expect(ens.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
+    expect(ens.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2, density: 8192 });
     expect(one.spec.ensemble).toBeUndefined();
     expect(ens.spec.layers).toEqual(one.spec.layers);
     ens.dispose();

@@ -696,7 +696,7 @@ describe('spec and defaults', () => {
     const ae = await Autoencoder.create({ inputDim: 12 });
     expect(ae.spec).toEqual({
       inputDim: 12, layers: [12, 6], activation: 'relu', latentActivation: 'linear', outputActivation: 'linear',
-      loss: 'mse', normalize: 'none', seed: 1, ensemble: { members: 16, rows: 512, clean: 0.2 },
+      loss: 'mse', normalize: 'none', seed: 1, ensemble: { members: 16, rows: 512, clean: 0.2, density: 8192 },
     });
     const one = await Autoencoder.create({ inputDim: 12, ensemble: false });
     expect(one.spec).toEqual({
@@ -707,7 +707,7 @@ describe('spec and defaults', () => {
     for (const spec of [{ inputDim: 12, layers: [12, 6] }, { inputDim: 12, loss: 'mae' as const }, { inputDim: 12, variational: {} }, { inputDim: 12, contractive: 0.1 }]) {
       expect((await Autoencoder.create(spec)).spec.ensemble, JSON.stringify(spec)).toBeUndefined();
     }
-    expect((await Autoencoder.create({ inputDim: 12, layers: [12, 6], ensemble: {} })).spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
+    expect((await Autoencoder.create({ inputDim: 12, layers: [12, 6], ensemble: {} })).spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2, density: 8192 });
     // one autoencoder's params, the ensemble's 16 members' (paramCount counts one member)
     expect(ae.paramCount).toBe(one.paramCount);
     expect(ae.save().length).toBeGreaterThan(10 * one.save().length);

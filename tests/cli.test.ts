@@ -444,7 +444,7 @@ describe('autoencoder train --spec', () => {
     expect(r.stdout).toMatch(/epochs\s+50 of 50 per member, in each of 2 passes \(the second without the 20% of rows the first scored worst\)/);
     // the oracle: the API's defaults (no layers given: the ensemble), fitted and calibrated as the CLI says it does
     const api = await Autoencoder.create({ inputDim: 6, normalize: 'standard', seed: 3 });
-    expect(api.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
+    expect(api.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2, density: 8192 });
     await api.fit(DATA);
     api.calibrate(DATA, { quantile: 0.99 });
     api.metadata = (await Autoencoder.load(bytesOf('ens.ae'))).metadata;

@@ -75,7 +75,7 @@ describe('ensemble: statistics and scores against the float64 reference', () => 
   it('3 members on 64 of 300 rows: per-feature medians, recM median and IQR, and the summed score', async () => {
     const K = 3, xt = data(300, 1), x = data(40, 2);
     for (let i = 0; i < 5; i++) x[i * D + 4] = x[i * D + 4]! + 3;   // a few rows off the manifold
-    const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 5, ensemble: { members: K, rows: 64, clean: 0 } });
+    const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 5, ensemble: { members: K, rows: 64, clean: 0, density: 0 } });
     const h = await ae.fit(xt, { epochs: 8 });
     expect(h.epochs).toBe(8);
     const ref = reference(ae.save(), K, xt, x);
@@ -95,7 +95,7 @@ describe('ensemble: statistics and scores against the float64 reference', () => 
 
   it('a 1-member ensemble with rows >= the data trains as fit() on every row (validationSplit 0, no early stop), bit for bit', async () => {
     const xt = data(150, 3);
-    const one = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 9, ensemble: { members: 1, rows: 1000, clean: 0 } });
+    const one = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 9, ensemble: { members: 1, rows: 1000, clean: 0, density: 0 } });
     const plain = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 9 });
     const h1 = await one.fit(xt, { epochs: 6 });
     const h2 = await plain.fit(xt, { epochs: 6, validationSplit: 0, earlyStopping: false });
@@ -123,7 +123,7 @@ describe('ensemble: file, threshold, errors', () => {
     expect(Array.from(flags)).toEqual(Array.from(s, (v) => (v > thr ? 1 : 0)));
     const bytes = ae.save();
     const back = await Autoencoder.load(bytes);
-    expect(back.spec.ensemble).toEqual({ members: 4, rows: 50, clean: 0.2 });
+    expect(back.spec.ensemble).toEqual({ members: 4, rows: 50, clean: 0.2, density: 8192 });
     expect(Array.from(back.score(xt))).toEqual(Array.from(s));
     expect(back.threshold).toBe(thr);
     expect(back.save()).toEqual(bytes);
@@ -155,7 +155,7 @@ describe('ensemble: file, threshold, errors', () => {
     await expect(Autoencoder.create({ inputShape: [4, 4, 1], encoder: [{ type: 'flatten' }, { type: 'dense', units: 2 }], decoder: [{ type: 'dense', units: 16 }, { type: 'reshape', shape: [4, 4, 1] }], ensemble: {} } as never))
       .rejects.toThrow(/ensemble needs a dense spec .* inputShape/);
     const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], ensemble: { members: 2, rows: 20 } });
-    expect(ae.spec.ensemble).toEqual({ members: 2, rows: 20, clean: 0.2 });
+    expect(ae.spec.ensemble).toEqual({ members: 2, rows: 20, clean: 0.2, density: 8192 });
     const xt = data(60, 5);
     await expect(ae.fit(xt, { validationSplit: 0.2 })).rejects.toThrow(/ensemble .* without validationSplit/);
     await expect(ae.fit(xt, { earlyStopping: { patience: 3 } })).rejects.toThrow(/without earlyStopping/);
@@ -168,7 +168,7 @@ describe('ensemble: file, threshold, errors', () => {
 
   it('the default model (no layers) is this ensemble: fit options one autoencoder needs are refused with a pointer to ensemble: false, and the model stays usable', async () => {
     const ae = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 3 });
-    expect(ae.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2 });
+    expect(ae.spec.ensemble).toEqual({ members: 16, rows: 512, clean: 0.2, density: 8192 });
     const xt = data(80, 6);
     for (const o of [{ validationSplit: 0.1 }, { earlyStopping: { patience: 2 } }, { target: xt }]) {
       await expect(ae.fit(xt, o)).rejects.toThrow(/the default when create\(\) gets no layers.*create the model with `ensemble: false`/);
@@ -193,7 +193,7 @@ describe('ensemble: the cleaning pass (clean)', () => {
     const order = Array.from({ length: 330 }, (_, i) => (i * 7) % 330);
     const x = new Float32Array(330 * D);
     order.forEach((r, i) => x.set(base.subarray(r * D, (r + 1) * D), i * D));
-    const spec = (clean: number) => ({ inputDim: D, layers: [H, L], normalize: 'standard' as const, seed: 6, ensemble: { members: 3, rows: 64, clean } });
+    const spec = (clean: number) => ({ inputDim: D, layers: [H, L], normalize: 'standard' as const, seed: 6, ensemble: { members: 3, rows: 64, clean, density: 0 } });
     const two = await Autoencoder.create(spec(0.1));
     const h = await two.fit(x, { epochs: 6 });
     // the oracle: pass 1 as its own model, the rows chosen here, a fresh model on them

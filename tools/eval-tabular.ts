@@ -26,8 +26,9 @@ const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', '
  * (weightDecay), vs (validationSplit), noise, hid (hidden width: a number or a multiple of d such as
  * 'd' or '0.5d'), lat (latent width, same forms), act (activation), loss, norm (normalize),
  * ens (the spec's ensemble members; 0: `ensemble: false`, one autoencoder, the defaults before round 4)
- * rows (its rows per member, default 512) and clean (its cleaning pass, default 0.2; 0: one pass): e.g.
- * 'ens=16,ep=50' or 'clean=0'.
+ * rows (its rows per member, default 512), clean (its cleaning pass, default 0.2; 0: one pass) and dens
+ * (its latent density term's reference rows, default 8192; 0: none, the default before round 6): e.g.
+ * 'ens=16,ep=50', 'clean=0' or 'dens=0'.
  */
 function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit?: FitOptions } {
   if (text === 'defaults') return { spec: {} };
@@ -39,7 +40,7 @@ function setting(text: string, d: number): { spec: Partial<AutoencoderSpec>; fit
     const lat = kv.lat === undefined ? Math.min(32, Math.max(1, Math.round(d / 2))) : width(kv.lat);
     spec.layers = hid === 0 || kv.hid === '0' ? [lat] : [hid, lat];
   }
-  if (kv.ens || kv.clean) spec.ensemble = kv.ens === '0' ? false : { members: Number(kv.ens ?? 16), rows: Number(kv.rows ?? 512), clean: Number(kv.clean ?? 0.2) };
+  if (kv.ens || kv.clean || kv.dens) spec.ensemble = kv.ens === '0' ? false : { members: Number(kv.ens ?? 16), rows: Number(kv.rows ?? 512), clean: Number(kv.clean ?? 0.2), density: Number(kv.dens ?? 8192) };
   if (kv.act) spec.activation = kv.act as AutoencoderSpec['activation'];
   if (kv.loss) spec.loss = kv.loss as AutoencoderSpec['loss'];
   if (kv.norm) spec.normalize = kv.norm as AutoencoderSpec['normalize'];

@@ -98,7 +98,14 @@ export const CASES = [
   {
     // the subsample ensemble (assembly/ensemble.ts): members on their own rows, statistics, the summed score
     name: 'ensemble-dense-mse',
-    spec: { inputDim: 11, layers: [7, 3], normalize: 'standard', ensemble: { members: 3, rows: 40 }, seed: 23 },
+    spec: { inputDim: 11, layers: [7, 3], normalize: 'standard', ensemble: { members: 3, rows: 40, density: 0 }, seed: 23 },
+    fit: { epochs: 4, batchSize: 8 },
+    data: { rows: 90, seed: 50, distribution: 'normal' },
+  },
+  {
+    // its latent density term (assembly/density.ts): 18 reference codes drawn from the pool (padded to 20), the SIMD 5-NN
+    name: 'ensemble-density-mse',
+    spec: { inputDim: 11, layers: [7, 3], normalize: 'standard', ensemble: { members: 3, rows: 40, density: 18 }, seed: 23 },
     fit: { epochs: 4, batchSize: 8 },
     data: { rows: 90, seed: 50, distribution: 'normal' },
   },

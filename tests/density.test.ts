@@ -1,0 +1,147 @@
+// density.test.ts: the ensemble's latent density term (spec `ensemble.density`, assembly/density.ts) against
+// a float64 oracle written here from the documented definition:
+// - the reference: member 0's codes (encode()) of the training rows the ensemble without the term scores at
+//   or below sorted[floor(0.8 (n - 1))], every one in row order when there are at most `density`, else
+//   `density` of them; read back from the model file (the state's last floats: R, tMed, c, L, then
+//   f32[L][Rp], Rp = R rounded up to 4, padded with 1e30);
+// - t(row) = the mean Euclidean distance from a row's code to its 5 nearest reference codes (a training
+//   row's own code skipped); tMed the median of t over the training rows (all of them: fewer than 4,096),
+//   c = IQR of the ensemble score over those rows / IQR of t (numpy 'linear' quantiles);
+// - score() with the term minus score() of the same ensemble without it (`density: 0`, the same seed and
+//   rows: identical members) = c (t - tMed).
+// Then: save/load round trips, a file without the term keeps the pre-term layout, a damaged block is refused.
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, AutoencoderError } from 'autoencoder';
+import { fixCrc } from './data.js';
+
+const D = 5;
+/** n rows of D features on a 2-D manifold plus noise, a few far rows mixed in, from a small LCG (test data only). */
+function data(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  const x = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const a = r() * 2 - 1, b = r() * 2 - 1, far = i % 25 === 7 ? 3 : 0;
+    const row = [a + far, b, a + b, a - 0.5 * b - far, 2 * a * b];
+    for (let j = 0; j < D; j++) x[i * D + j] = row[j]! + 0.05 * (r() - 0.5);
+  }
+  return x;
+}
+const sorted = (v: ArrayLike<number>) => Float64Array.from(v).sort();
+const at = (s: Float64Array, q: number) => { const pos = q * (s.length - 1), lo = Math.floor(pos), hi = Math.min(lo + 1, s.length - 1); return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo); };
+const iqr = (v: ArrayLike<number>) => { const s = sorted(v); return at(s, 0.75) - at(s, 0.25); };
+
+/** The density block at the end of a model file's floats: R, tMed, c, L, codes f32[L][Rp]. */
+function block(bytes: Uint8Array) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const floats = (bytes.length - 4 - 24 - dv.getUint32(20, true)) / 4;
+  const all = new Float32Array(bytes.slice(bytes.length - 4 - floats * 4, bytes.length - 4).buffer);
+  // find the header by its size: 4 + Rp L floats before the end (a fitted block: R, L > 0)
+  for (let head = all.length - 4; head >= 0; head--) {
+    const R = all[head]!, L = all[head + 3]!, Rp = Math.ceil(R / 4) * 4;
+    if (Number.isInteger(R) && R > 0 && Number.isInteger(L) && L > 0 && head + 4 + Rp * L === all.length) {
+      return { R, tMed: all[head + 1]!, c: all[head + 2]!, L, Rp, codes: all.subarray(head + 4), head };
+    }
+  }
+  throw new Error('no density block');
+}
+
+/** Mean distance to the 5 nearest reference codes (float64), the reference `skip` left out. */
+function term(z: ArrayLike<number>, b: ReturnType<typeof block>, skip = -1): number {
+  const d: number[] = [];
+  for (let a = 0; a < b.R; a++) {
+    if (a === skip) continue;
+    let s = 0;
+    for (let l = 0; l < b.L; l++) s += (z[l]! - b.codes[l * b.Rp + a]!) ** 2;
+    d.push(Math.sqrt(s));
+  }
+  d.sort((p, q) => p - q);
+  const k = d.slice(0, 5);
+  return k.length ? k.reduce((p, q) => p + q, 0) / k.length : 0;
+}
+
+async function pair(x: Float32Array, density?: number) {
+  const spec = { inputDim: D, normalize: 'standard' as const, seed: 5 };
+  const withTerm = await Autoencoder.create(density === undefined ? spec : { ...spec, ensemble: { density } });
+  const without = await Autoencoder.create({ ...spec, ensemble: { density: 0 } });
+  await withTerm.fit(x, { epochs: 8 });
+  await without.fit(x, { epochs: 8 });
+  return { withTerm, without };
+}
+
+describe('latent density term', () => {
+  const n = 600, x = data(n, 11), test = data(200, 12);
+
+  it('is in the defaults, and its reference, median and scale match the float64 oracle', async () => {
+    const { withTerm, without } = await pair(x);
+    expect(withTerm.spec.ensemble).toMatchObject({ members: 16, rows: 512, clean: 0.2, density: 8192 });
+    const b = block(withTerm.save());
+    // the pool: every row the ensemble without the term scores at or below its order-statistic cut
+    const s = without.score(x), cut = sorted(s)[Math.floor(0.8 * (n - 1))]!;
+    const pool = [...s.keys()].filter((i) => s[i]! <= cut);
+    expect(b.R).toBe(pool.length);
+    expect(b.L).toBe(withTerm.latentDim);
+    const z = withTerm.encode(x), L = b.L;
+    pool.forEach((row, a) => { for (let l = 0; l < L; l++) expect(b.codes[l * b.Rp + a]).toBeCloseTo(z[row * L + l]!, 5); });
+    for (let l = 0; l < L; l++) for (let a = b.R; a < b.Rp; a++) expect(b.codes[l * b.Rp + a]).toBe(1e30);
+    const own = new Map(pool.map((row, a) => [row, a]));
+    const tAll = Array.from({ length: n }, (_, i) => term(z.subarray(i * L, (i + 1) * L), b, own.get(i) ?? -1));
+    expect(b.tMed).toBeCloseTo(at(sorted(tAll), 0.5), 5);
+    expect(Math.abs(b.c - iqr(s) / iqr(tAll))).toBeLessThan(1e-4 * b.c);
+    // score(): the ensemble's score plus c (t - tMed), t from the test rows' codes
+    const sd = withTerm.score(test), s0 = without.score(test), zt = withTerm.encode(test);
+    for (let i = 0; i < 200; i++) {
+      const want = s0[i]! + b.c * (term(zt.subarray(i * L, (i + 1) * L), b) - b.tMed);
+      expect(Math.abs(sd[i]! - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+    }
+    expect(sd.some((v, i) => v !== s0[i])).toBe(true);
+    withTerm.dispose(); without.dispose();
+  });
+
+  it('draws `density` rows from the pool when it holds more, pads the block to 4, and round-trips the file', async () => {
+    const { withTerm, without } = await pair(x, 10);
+    const bytes = withTerm.save(), b = block(bytes);
+    expect([b.R, b.Rp]).toEqual([10, 12]);
+    const s = without.score(x), cut = sorted(s)[Math.floor(0.8 * (n - 1))]!;
+    const z = withTerm.encode(x), L = b.L;
+    for (let a = 0; a < b.R; a++) {
+      // each reference code is the code of some pool row
+      const hit = [...s.keys()].find((i) => s[i]! <= cut && [...Array(L).keys()].every((l) => Math.abs(b.codes[l * b.Rp + a]! - z[i * L + l]!) < 1e-5));
+      expect(hit).toBeDefined();
+    }
+    const sd = withTerm.score(test), zt = withTerm.encode(test), s0 = without.score(test);
+    for (let i = 0; i < 200; i++) {
+      const want = s0[i]! + b.c * (term(zt.subarray(i * L, (i + 1) * L), b) - b.tMed);
+      expect(Math.abs(sd[i]! - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+    }
+    const back = await Autoencoder.load(bytes);
+    expect(back.save()).toEqual(bytes);
+    expect(back.score(test)).toEqual(sd);
+    // one row at a time gives the same scores
+    expect(withTerm.score(test.subarray(3 * D, 4 * D))[0]).toBe(sd[3]);
+    back.dispose(); withTerm.dispose(); without.dispose();
+  });
+
+  it('a model without the term saves the pre-term layout; a damaged block is refused', async () => {
+    const { withTerm, without } = await pair(x, 10);
+    const plain = without.save();
+    expect(new TextDecoder().decode(plain)).not.toContain('density');
+    const back = await Autoencoder.load(plain);
+    expect(back.score(test)).toEqual(without.score(test));
+    back.dispose();
+    // an unfitted model scores without the term (its block says R = 0)
+    const fresh = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 5 });
+    const f = fresh.save();
+    expect(Array.from(new Float32Array(f.slice(f.length - 20, f.length - 4).buffer))).toEqual([0, 0, 0, 0]);
+    expect(fresh.score(test).every((v) => Number.isFinite(v))).toBe(true);
+    fresh.dispose();
+    const bytes = withTerm.save(), b = block(bytes);
+    const bad = bytes.slice();
+    const dv = new DataView(bad.buffer);
+    const headAt = bytes.length - 4 - (4 + b.Rp * b.L) * 4;
+    dv.setFloat32(headAt, 7, true);   // says 7 codes (Rp 8), the file holds 12 per dimension
+    await expect(Autoencoder.load(fixCrc(bad))).rejects.toThrow(AutoencoderError);
+    await expect(Autoencoder.load(fixCrc(bad))).rejects.toThrow(/density block/);
+    withTerm.dispose(); without.dispose();
+  });
+});
