@@ -13,7 +13,8 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, exposeKernel, instantiateKernel, layerSizes, mib, sharedKernel, type NetPlan,
+  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, setNoise, setOptimizer,
+  sharedKernel, termValues, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -970,7 +971,7 @@ export class Autoencoder extends AutoencoderLite {
     const mark = k.mark();
     const [normA, normB] = k.normalizer();
     const normFitted = this.normFitted;
-    k.copyParams(k.snapStart, k.params);
+    copyParams(k, k.snapStart, k.params);
     if (k.nDens) k.f32(k.dens, 1)[0] = 0;   // the density term is rebuilt at the end (a failed fit restores it)
     this.fitting = true;
     let committed = false;
@@ -1036,7 +1037,7 @@ export class Autoencoder extends AutoencoderLite {
           const tmp = k.alloc(nt * 4);
           k.x.ae_ens_draw(k.ctx, nt, R, ens.members, perm, tmp);
         } else k.x.ae_perm_init(perm, nt);
-        k.setOptimizer(OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
+        setOptimizer(k, OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
         // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
         let mn = 0, mx = 0;
         if (o.noiseKind === 'saltPepper' && o.noise > 0) {
@@ -1044,12 +1045,12 @@ export class Autoencoder extends AutoencoderLite {
           mx = k.alloc(D * 4);
           k.x.ae_col_minmax(xt, nt, D, mn, mx);
         }
-        k.setNoise(NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
+        setNoise(k, NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
         const names = this.termNames(k);
         const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
         k.x.ae_optimizer_reset(k.ctx);
         if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
-        if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+        if (o.early?.restoreBest) copyParams(k, k.snapBest, k.params);
 
         history = {
           loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
@@ -1061,10 +1062,10 @@ export class Autoencoder extends AutoencoderLite {
           k.setCondition(cp);
           const loss = ens ? k.x.ae_ens_epoch(k.ctx, xt, perm, R, ens.members, o.batchSize)
             : k.x.ae_train_epoch(k.ctx, xt, tp, nt, perm, o.shuffle ? 1 : 0, o.batchSize);
-          const terms = ens ? { reconstruction: loss } : sumTerms(k.termValues());
+          const terms = ens ? { reconstruction: loss } : sumTerms(termValues(k));
           if (cp) k.setCondition(cp + nt * K * 4);
           const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
-          const valTerms = nVal > 0 ? sumTerms(k.termValues()) : null;
+          const valTerms = nVal > 0 ? sumTerms(termValues(k)) : null;
           k.setCondition(0);
           k.pool?.check();
           if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
@@ -1086,7 +1087,7 @@ export class Autoencoder extends AutoencoderLite {
             best = monitored;
             wait = 0;
             history.bestEpoch = epoch;
-            if (o.early?.restoreBest) k.copyParams(k.snapBest, k.params);
+            if (o.early?.restoreBest) copyParams(k, k.snapBest, k.params);
           } else {
             wait++;
           }
@@ -1101,7 +1102,7 @@ export class Autoencoder extends AutoencoderLite {
           if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
         }
         if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
-          k.copyParams(k.params, k.snapBest);
+          copyParams(k, k.params, k.snapBest);
         } else {
           history.bestEpoch = history.epochs;
         }
@@ -1133,7 +1134,7 @@ export class Autoencoder extends AutoencoderLite {
       k.release(mark);
       if (!committed) {
         // put the model back as it was before this call
-        k.copyParams(k.params, k.snapStart);
+        copyParams(k, k.params, k.snapStart);
         k.f32(k.normA, D).set(normA);
         k.f32(k.normB, D).set(normB);
         this.normFitted = normFitted;

@@ -6,7 +6,7 @@
 import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import type { LayerSpec } from './graph.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
-import { OPT_IDS, S, kernelOf, trainingBlocks, type Kernel } from './wasm.js';
+import { OPT_IDS, S, kernelOf, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
 export interface SeriesOptions {
@@ -102,7 +102,8 @@ const DEFAULTS: Resolved = {
   error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
-const KEYS = Object.keys(DEFAULTS) as (keyof Resolved)[];
+// (pure: a bundle that never uses SeriesDetector drops KEYS and DEFAULTS)
+const KEYS = /* @__PURE__ */ Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
 
 function resolve(o: SeriesOptions | undefined): Resolved {
@@ -203,7 +204,7 @@ export class SeriesDetector {
     this.o = o;
     // the series state lives in the autoencoder's wasm memory, above its arena
     const k = this.k;
-    k.setOptimizer(OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
+    setOptimizer(k, OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
     k.x.ae_optimizer_reset(k.ctx);
     this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup + (o.predict > 0 ? o.predictionAverage + o.likelihoodHistory : 0)
       + (o.twoStepWeight > 0 ? o.predictionAverage + o.likelihoodHistory : 0));

@@ -561,27 +561,6 @@ export class Kernel {
   get dens(): number { return this.stats + this.nStats * 4; }
   /** Where an ensemble's statistics (f32[members][D + 2]) start: right after the state. */
   get stats(): number { return this.state + this.nState * 4; }
-  copyParams(dst: number, src: number): void {
-    if (dst === this.params) this.paramsChanged();
-    new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + this.nModel * 4);
-  }
-
-  /** Each loss term's mean over the rows of the last train_epoch / eval_loss call, in term order. */
-  termValues(): number[] {
-    const n = this.getI32(this.ctx + C.NTERMS);
-    const dv = this.dv();
-    return Array.from({ length: n }, (_, k) => dv.getFloat64(this.ctx + C.TERMSUM + 8 * k, true));
-  }
-
-  /** The denoising corruption: kind (NOISE.*), clip [lo, hi] for gaussian (lo > hi: none), per-feature min/max blocks for salt-and-pepper. */
-  setNoise(kind: number, lo: number, hi: number, min: number, max: number): void {
-    const c = this.ctx;
-    this.setI32(c + C.NOISE_KIND, kind);
-    this.setF32(c + C.NOISE_LO, lo);
-    this.setF32(c + C.NOISE_HI, hi);
-    this.setI32(c + C.NOISE_MIN, min);
-    this.setI32(c + C.NOISE_MAX, max);
-  }
 
   /** The condition rows of the next calls (ptr into the I/O stack), or 0. */
   setCondition(ptr: number): void {
@@ -589,23 +568,51 @@ export class Kernel {
     this.setI32(this.ctx + C.COND, ptr);
   }
 
-  setOptimizer(opt: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, momentum: number, noise: number): void {
-    const c = this.ctx;
-    this.setI32(c + C.OPT, opt);
-    this.setF32(c + C.LR, lr);
-    this.setF32(c + C.BETA1, beta1);
-    this.setF32(c + C.BETA2, beta2);
-    this.setF32(c + C.EPS, eps);
-    this.setF32(c + C.WD, wd);
-    this.setF32(c + C.MOMENTUM, momentum);
-    this.setF32(c + C.NOISE, noise);
-    this.setF64(c + C.B1T, 1);
-    this.setF64(c + C.B2T, 1);
-  }
-
   /** Copies the normalizer (A then B, D floats each). */
   normalizer(): [Float32Array, Float32Array] {
     const D = inputWidth(this.plan!);
     return [this.f32(this.normA, D).slice(), this.f32(this.normB, D).slice()];
   }
+}
+
+// Training-only settings of a kernel, as functions rather than Kernel methods: class methods stay in every
+// bundle that keeps the class, functions only in bundles that call them (the scoring bundle calls none).
+
+/** Copies the model block (params, state and ensemble blocks) from src to dst. */
+export function copyParams(k: Kernel, dst: number, src: number): void {
+  if (dst === k.params) k.paramsChanged();
+  const all = k.u8(0, 0);
+  new Uint8Array(all.buffer).copyWithin(dst, src, src + k.nModel * 4);
+}
+
+/** Each loss term's mean over the rows of the last train_epoch / eval_loss call, in term order. */
+export function termValues(k: Kernel): number[] {
+  const n = k.getI32(k.ctx + C.NTERMS);
+  const dv = new DataView(k.u8(0, 0).buffer);
+  return Array.from({ length: n }, (_, t) => dv.getFloat64(k.ctx + C.TERMSUM + 8 * t, true));
+}
+
+/** The denoising corruption: kind (NOISE.*), clip [lo, hi] for gaussian (lo > hi: none), per-feature min/max blocks for salt-and-pepper. */
+export function setNoise(k: Kernel, kind: number, lo: number, hi: number, min: number, max: number): void {
+  const c = k.ctx;
+  k.setI32(c + C.NOISE_KIND, kind);
+  k.setF32(c + C.NOISE_LO, lo);
+  k.setF32(c + C.NOISE_HI, hi);
+  k.setI32(c + C.NOISE_MIN, min);
+  k.setI32(c + C.NOISE_MAX, max);
+}
+
+/** The optimizer and its hyperparameters (OPT_IDS.*), the input noise, and the bias corrections reset (a new fit). */
+export function setOptimizer(k: Kernel, opt: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, momentum: number, noise: number): void {
+  const c = k.ctx;
+  k.setI32(c + C.OPT, opt);
+  k.setF32(c + C.LR, lr);
+  k.setF32(c + C.BETA1, beta1);
+  k.setF32(c + C.BETA2, beta2);
+  k.setF32(c + C.EPS, eps);
+  k.setF32(c + C.WD, wd);
+  k.setF32(c + C.MOMENTUM, momentum);
+  k.setF32(c + C.NOISE, noise);
+  k.setF64(c + C.B1T, 1);
+  k.setF64(c + C.B2T, 1);
 }

@@ -13,7 +13,7 @@ import { fdGrad } from './ref/fd.js';
 import { familyTerms, type FamilySpec } from './ref/family.js';
 import { PURPOSE, Stream } from './ref/rng.js';
 import { Rng, getF32, kernelOf, loadKernel, putF32, withIO } from './helpers.js';
-import { ACT_IDS, OP, SRC, planGradients } from '../bindings/wasm.js';
+import { ACT_IDS, OP, SRC, planGradients, termValues } from '../bindings/wasm.js';
 import { actForward } from './ref/act.js';
 
 describe('random streams: one per purpose, a draw is a function of (seed, purpose, index)', () => {
@@ -86,7 +86,7 @@ describe('loss terms and gradients through the graph vs a float64 reference with
         if (cond) k.setCondition(putF32(k, cond));
         const l = k.x.ae_grads(k.ctx, xp, xp, c.rows);
         k.setCondition(0);
-        return { loss: l, grads: getF32(k, k.grads, k.nParams), terms: k.termValues() };
+        return { loss: l, grads: getF32(k, k.grads, k.nParams), terms: termValues(k) };
       });
       const w64 = ae.getWeights().map((w) => Float64Array.from(w));
       const objective = () => Object.values(familyTerms(s, w64, x, c.rows, { eps, cond })).reduce((a, b) => a + b, 0);

@@ -31,6 +31,13 @@ await Promise.all([
   asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
 ]);
+// binaryen's wasm-opt -O3 --converge over asc's output (asc runs binaryen's passes once; repeating them to
+// a fixed point takes about 2.4% off the gzipped module, which the 40 KB scoring bundle needs). The passes
+// keep IEEE semantics (no --fast-math), so the results are the bits asc's module gives: the conformance
+// digests, computed before this step existed, still match.
+const wasmOpt = (f, extra = []) => promisify(execFile)(bin('wasm-opt'), [`build/${f}`, '-O3', '--converge', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-nontrapping-float-to-int', ...extra, '-o', `build/${f}`], { cwd: root });
+await Promise.all([wasmOpt('kernels.wasm'), wasmOpt('kernels-mt.wasm', ['--enable-threads'])]);
 const wasm = readFileSync(`${root}build/kernels.wasm`);
 console.log(`kernels.wasm: ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped (${Date.now() - t0} ms)`);
 const mt = readFileSync(`${root}build/kernels-mt.wasm`);
