@@ -16,7 +16,7 @@
 // and the distance from the training mean (in standard units) as a floor.
 // `--check-iforest` first runs this Isolation Forest on the eight shared ADBench tables and prints its
 // AUC beside ADBench's published IForest figure, so the implementation is checked against an outside number.
-// Usage: npx tsx tools/eval-untuned.ts [--seeds 3] [--digits 0,1,...] [--check-iforest] [--tables vowels,letter]
+// Usage: npm run eval:untuned -- (or npx tsx tools/eval-untuned.ts) [--seeds 3] [--digits 0,1,...] [--check-iforest] [--tables vowels,letter]
 // Only metrics and the comparison detectors are computed here; every autoencoder number comes from the library.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
