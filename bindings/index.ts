@@ -14,7 +14,7 @@ import {
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, setNoise, setOptimizer,
-  sharedKernel, termValues, type NetPlan,
+  planTraining, sharedKernel, termValues, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -918,7 +918,7 @@ export class Autoencoder extends AutoencoderLite {
       throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
     }
     const ae = new Autoencoder(k, s, plan);
-    k.planTraining();
+    planTraining(k);
     initWeights(k, s);
     return ae;
   }
@@ -962,7 +962,7 @@ export class Autoencoder extends AutoencoderLite {
       o.early = null;
     }
     if (!k0.ioBusy) {
-      k0.planTraining();
+      planTraining(k0);
       k0.setCapacity(Math.max(256, o.batchSize));
     } else if (!k0.training || o.batchSize > k0.cap) {
       throw new AutoencoderError('fit() cannot start while another call holds this model\'s memory: await that call first');

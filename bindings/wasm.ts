@@ -323,7 +323,7 @@ export class Kernel {
   nDens = 0;       // its density block's floats at most (4 + rows x latent width), right after the statistics
   cap = 0;
   plan: NetPlan | null = null;
-  private actBase = 0;  // start of the capacity-dependent region
+  actBase = 0;  // start of the capacity-dependent region (planTraining() moves it)
   private ioBase = 0;   // start of the per-call stack
   private ioTop = 0;
 
@@ -361,7 +361,8 @@ export class Kernel {
   /** Bytes of wasm memory in use now. */
   get memoryBytes(): number { return this.memory.buffer.byteLength; }
 
-  private ensure(bytes: number): void {
+  /** Grows the memory to `bytes` (internal: Kernel and planTraining()). */
+  ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / PAGE);
@@ -472,32 +473,6 @@ export class Kernel {
     this.setCapacity(256, 'model');
   }
 
-  /**
-   * Places the blocks only training needs (gradients, moments, two snapshots: five times the params)
-   * before the activation buffers, the first time a model trains; a model loaded to score never pays
-   * for them. Call only while no I/O is held (the activation and I/O regions move).
-   */
-  planTraining(): void {
-    if (this.training) return;
-    let p = this.trainBase;
-    const take = (floats: number) => { const at = p; p += floats * 4; return at; };
-    this.grads = take(this.nPadded);
-    const m = take(this.nBlock), v = take(this.nBlock);
-    this.snapStart = take(this.nModel);
-    this.snapBest = take(this.nModel);
-    this.oom = 'model';
-    this.ensure(p);
-    // the I/O region may have used this memory before: moments start at zero (ae_optimizer_reset), the rest is written before it is read
-    const c = this.ctx;
-    this.setI32(c + C.GRADS, this.grads);
-    this.setI32(c + C.M, m);
-    this.setI32(c + C.V, v);
-    this.training = true;
-    this.actBase = align(p);
-    const cap = this.cap;
-    this.cap = 0;
-    this.setCapacity(cap, 'model');
-  }
 
   /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */
   setCapacity(rows: number, why: 'model' | 'capacity' = 'capacity'): void {
@@ -615,4 +590,31 @@ export function setOptimizer(k: Kernel, opt: number, lr: number, beta1: number, 
   k.setF32(c + C.NOISE, noise);
   k.setF64(c + C.B1T, 1);
   k.setF64(c + C.B2T, 1);
+}
+
+/**
+ * Places the blocks only training needs (gradients, moments, two snapshots: five times the params)
+ * before the activation buffers, the first time a model trains; a model loaded to score never pays
+ * for them. Call only while no I/O is held (the activation and I/O regions move).
+ */
+export function planTraining(k: Kernel): void {
+  if (k.training) return;
+  let p = k.trainBase;
+  const take = (floats: number) => { const at = p; p += floats * 4; return at; };
+  k.grads = take(k.nPadded);
+  const m = take(k.nBlock), v = take(k.nBlock);
+  k.snapStart = take(k.nModel);
+  k.snapBest = take(k.nModel);
+  k.oom = 'model';
+  k.ensure(p);
+  // the I/O region may have used this memory before: moments start at zero (ae_optimizer_reset), the rest is written before it is read
+  const c = k.ctx;
+  k.setI32(c + C.GRADS, k.grads);
+  k.setI32(c + C.M, m);
+  k.setI32(c + C.V, v);
+  k.training = true;
+  k.actBase = align(p);
+  const cap = k.cap;
+  k.cap = 0;
+  k.setCapacity(cap, 'model');
 }

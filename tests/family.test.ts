@@ -13,7 +13,7 @@ import { fdGrad } from './ref/fd.js';
 import { familyTerms, type FamilySpec } from './ref/family.js';
 import { PURPOSE, Stream } from './ref/rng.js';
 import { Rng, getF32, kernelOf, loadKernel, putF32, withIO } from './helpers.js';
-import { ACT_IDS, OP, SRC, planGradients, termValues } from '../bindings/wasm.js';
+import { ACT_IDS, OP, SRC, planGradients, planTraining, termValues } from '../bindings/wasm.js';
 import { actForward } from './ref/act.js';
 
 describe('random streams: one per purpose, a draw is a function of (seed, purpose, index)', () => {
@@ -132,7 +132,7 @@ describe('fan-out: a tensor read by two nodes gets the sum of both gradients', (
       { in: H1 + H0, out: D, act: ACT_IDS.linear },
     ];
     k.planModel({ layers, latent: 1, loss: 0, norm: 0 });
-    k.planTraining();
+    planTraining(k);
     const r = new Rng(77);
     const params = r.f32(k.nParams, -0.6, 0.6);
     k.paramsView().set(params);

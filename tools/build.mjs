@@ -31,11 +31,15 @@ await Promise.all([
   asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
 ]);
-// binaryen's wasm-opt -O3 --converge over asc's output (asc runs binaryen's passes once; repeating them to
-// a fixed point takes about 2.4% off the gzipped module, which the 40 KB scoring bundle needs). The passes
+// binaryen's wasm-opt -Os --converge over asc's output (asc runs binaryen's passes once; repeating them to
+// a fixed point takes about 2.5% off the gzipped module, which the 40 KB scoring bundle needs; -Os and -O3
+// time the same in tools/bench/ab.mjs, -Os is 48 B smaller). The passes
 // keep IEEE semantics (no --fast-math), so the results are the bits asc's module gives: the conformance
-// digests, computed before this step existed, still match.
-const wasmOpt = (f, extra = []) => promisify(execFile)(bin('wasm-opt'), [`build/${f}`, '-O3', '--converge', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext',
+// digests, computed before this step existed, still match. -ocimfs 0: no function is inlined into its one
+// caller beyond what asc did (by default wasm-opt folds every conv and layer kernel into net_forward and
+// train_epoch, 2.4% smaller, but V8's optimizing tier then compiles 5,000-7,000-line functions: +10 MB of
+// peak RSS when a training run tiers up, tests/cli-memory.test.ts).
+const wasmOpt = (f, extra = []) => promisify(execFile)(bin('wasm-opt'), [`build/${f}`, '-Os', '--converge', '-ocimfs', '0', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-nontrapping-float-to-int', ...extra, '-o', `build/${f}`], { cwd: root });
 await Promise.all([wasmOpt('kernels.wasm'), wasmOpt('kernels-mt.wasm', ['--enable-threads'])]);
 const wasm = readFileSync(`${root}build/kernels.wasm`);
