@@ -26,6 +26,19 @@ export function rand(seed: number): { u: () => number; n: () => number } {
 }
 
 /**
+ * The SeriesDetector tests' smooth-wave case: 900 points of a 60-point sine (amplitude 10, normal noise
+ * 0.2 from rand(5)) where point 700 takes the opposite phase's value (inside the range the range check
+ * sees), and the detector options that test it (a short window and context, no one-alarm rule).
+ */
+export function flippedWave(): { v: Float64Array; at: number; opts: { window: number; layers: number[]; context: number; contextSpan: number; warmup: number; history: number; trainWindows: number; suppress: number; minHistory: number } } {
+  const r = rand(5), n = 900, at = 700;
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = 10 * Math.sin((2 * Math.PI * i) / 60) + 0.2 * r.n();
+  v[at] = -v[at]!;
+  return { v, at, opts: { window: 16, layers: [16, 4], context: 8, contextSpan: 120, warmup: 128, history: 600, trainWindows: 256, suppress: 0, minHistory: 50 } };
+}
+
+/**
  * rows x cols data with low-rank structure (rank k latent factors plus small noise), then
  * x * scale + offset: what an autoencoder can learn. Float64 values (not float32-exact).
  */

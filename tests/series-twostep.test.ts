@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector, randomMatrix, type SeriesOptions } from 'autoencoder';
 import { ROOT } from './helpers.js';
-import { rand } from './data.js';
+import { flippedWave, rand } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
@@ -81,15 +81,11 @@ describe('SeriesDetector two-step stream', () => {
 
   it('a point off a smooth wave but inside its range is the top score with the stream alone weighing most', async () => {
     // as series.test.ts's prediction-stream case: at 700 one point takes the opposite phase's value
-    const r = rand(5), n = 900, at = 700;
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) v[i] = 10 * Math.sin((2 * Math.PI * i) / 60) + 0.2 * r.n();
-    v[at] = -v[at]!;
-    const o: SeriesOptions = { window: 16, layers: [16, 4], context: 8, contextSpan: 120, warmup: 128, history: 600, trainWindows: 256, suppress: 0, minHistory: 50 };
+    const { v, at, opts: o } = flippedWave();
     for (const w of [0.25, 1000]) {
       const s = (await SeriesDetector.create({ ...o, twoStepWeight: w })).pushMany(v);
       let best = 300;
-      for (let i = 300; i < n; i++) if (s[i]! > s[best]!) best = i;
+      for (let i = 300; i < v.length; i++) if (s[i]! > s[best]!) best = i;
       expect(best, `twoStepWeight ${w}`).toBeGreaterThanOrEqual(at);
       expect(best, `twoStepWeight ${w}`).toBeLessThan(at + 16);
     }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { AutoencoderError, SeriesDetector, randomMatrix, type SeriesOptions } from 'autoencoder';
 import { loadKernel } from './helpers.js';
-import { rand } from './data.js';
+import { flippedWave, rand } from './data.js';
 
 // small and fast: trainings every 40 points, a few epochs
 const OPTS: SeriesOptions = { window: 8, layers: [6, 2], warmup: 48, retrainEvery: 40, history: 200, trainWindows: 100, firstEpochs: 4, epochs: 2, minHistory: 10, likelihoodHistory: 100, suppress: 20 };
@@ -211,15 +211,11 @@ describe('SeriesDetector prediction stream', () => {
   it('a point off a smooth wave but inside its range is the top score, with the prediction stream (1 or 2 points hidden) and without', async () => {
     // a slow wave with little noise; at 700 one point takes the value of the opposite phase (the
     // range check cannot see it): the score's top after the warm-up lies in the windows holding it
-    const r = rand(5), n = 900, at = 700;
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) v[i] = 10 * Math.sin((2 * Math.PI * i) / 60) + 0.2 * r.n();
-    v[at] = -v[at]!;
-    const o: SeriesOptions = { window: 16, layers: [16, 4], context: 8, contextSpan: 120, warmup: 128, history: 600, trainWindows: 256, suppress: 0, minHistory: 50 };
+    const { v, at, opts: o } = flippedWave();
     const top = async (opts: SeriesOptions) => {
       const s = (await SeriesDetector.create(opts)).pushMany(v);
       let best = 300;
-      for (let i = 300; i < n; i++) if (s[i]! > s[best]!) best = i;
+      for (let i = 300; i < v.length; i++) if (s[i]! > s[best]!) best = i;
       return best;
     };
     for (const p of [0, 1, 2]) {
