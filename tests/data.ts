@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { randomMatrix, type SeriesOptions } from 'autoencoder';
 import { sealCrc } from './model-file.js';
 import {
   applyMinMax, applyStandard, fitMinMax, fitStandard, invertMinMax, invertStandard, mulberry32, netForward, rowScores,
@@ -23,6 +24,18 @@ export function rand(seed: number): { u: () => number; n: () => number } {
     return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * b);
   };
   return { u, n };
+}
+
+/** tests/conformance/workload.mjs seriesCase's series and options. */
+export async function seriesConformanceCase(): Promise<{ v: Float64Array; t: Float64Array; opts: SeriesOptions }> {
+  const n = 700;
+  const noise = await randomMatrix(n, 1, { seed: 47, distribution: 'normal' });
+  const v = new Float64Array(n), t = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i]! + (i === 600 ? 50 : 0);
+    t[i] = 1420070400000 + i * 600000;
+  }
+  return { v, t, opts: { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 } };
 }
 
 /**

@@ -8,24 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SeriesDetector, randomMatrix, type SeriesOptions } from 'autoencoder';
+import { SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { ROOT } from './helpers.js';
-import { flippedWave, rand } from './data.js';
+import { flippedWave, seriesConformanceCase as conformanceCase } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
 
-/** tests/conformance/workload.mjs seriesCase's series and options. */
-async function conformanceCase(): Promise<{ v: Float64Array; t: Float64Array; opts: SeriesOptions }> {
-  const n = 700;
-  const noise = await randomMatrix(n, 1, { seed: 47, distribution: 'normal' });
-  const v = new Float64Array(n), t = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i]! + (i === 600 ? 50 : 0);
-    t[i] = 1420070400000 + i * 600000;
-  }
-  return { v, t, opts: { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 } };
-}
 
 describe('SeriesDetector two-step stream', () => {
   it('twoStepWeight: 0 scores as the code before the stream (golden.json series/scores of state version 3); the default differs', async () => {

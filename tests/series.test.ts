@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { AutoencoderError, SeriesDetector, randomMatrix, type SeriesOptions } from 'autoencoder';
 import { loadKernel } from './helpers.js';
-import { flippedWave, rand } from './data.js';
+import { flippedWave, rand, seriesConformanceCase } from './data.js';
 
 // small and fast: trainings every 40 points, a few epochs
 const OPTS: SeriesOptions = { window: 8, layers: [6, 2], warmup: 48, retrainEvery: 40, history: 200, trainWindows: 100, firstEpochs: 4, epochs: 2, minHistory: 10, likelihoodHistory: 100, suppress: 20 };
@@ -192,14 +192,7 @@ describe('SeriesDetector long context', () => {
 describe('SeriesDetector prediction stream', () => {
   it('predict: 0 (with twoStepWeight: 0) scores exactly as before the stream existed (the conformance case, golden digest of state version 2)', async () => {
     // tests/conformance/workload.mjs seriesCase, digested by golden.json before the prediction stream
-    const n = 700;
-    const noise = await randomMatrix(n, 1, { seed: 47, distribution: 'normal' });
-    const v = new Float64Array(n), t = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i]! + (i === 600 ? 50 : 0);
-      t[i] = 1420070400000 + i * 600000;
-    }
-    const opts: SeriesOptions = { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 };
+    const { v, t, opts } = await seriesConformanceCase();
     const digest = async (o: SeriesOptions) => {
       const s = (await SeriesDetector.create(o)).pushMany(v, t);
       return createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
