@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SeriesDetector, type SeriesOptions } from 'autoencoder';
+import { SeriesDetector } from 'autoencoder';
 import { ROOT } from './helpers.js';
 import { flippedWave, seriesConformanceCase as conformanceCase } from './data.js';
 
