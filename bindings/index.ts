@@ -1116,9 +1116,11 @@ export class Autoencoder extends AutoencoderLite {
         }
       }
       if (ens?.density) {
-        // the latent density term (assembly/density.ts): every training row again, in this fit's final units
-        const xn = this.put(k, x, D, 'x').ptr;
-        if (this.s.normalize !== 'none') k.x.ae_norm_apply(k.ctx, xn, n);
+        // the latent density term (assembly/density.ts): every training row in this fit's final units, which
+        // xp already holds unless the cleaning pass refitted the normalizer (then x goes in once more)
+        const refitted = passes === 2 && fitsNorm && this.s.normalize !== 'none';
+        const xn = refitted ? this.put(k, x, D, 'x').ptr : xp;
+        if (refitted) k.x.ae_norm_apply(k.ctx, xn, n);
         const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
         k.x.ae_ens_draw(k.ctx, n, S, 1, sidx, k.alloc(n * 4));
         k.x.ae_dens_fit(k.ctx, xn, n, ens.members, k.stats, k.dens, ens.density, L, sidx, S, k.alloc(n * 4), k.alloc(n * 4),

@@ -473,7 +473,6 @@ export class Kernel {
     this.setCapacity(256, 'model');
   }
 
-
   /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */
   setCapacity(rows: number, why: 'model' | 'capacity' = 'capacity'): void {
     if (rows <= this.cap) return;
@@ -556,14 +555,13 @@ export class Kernel {
 /** Copies the model block (params, state and ensemble blocks) from src to dst. */
 export function copyParams(k: Kernel, dst: number, src: number): void {
   if (dst === k.params) k.paramsChanged();
-  const all = k.u8(0, 0);
-  new Uint8Array(all.buffer).copyWithin(dst, src, src + k.nModel * 4);
+  k.u8(0, k.memoryBytes).copyWithin(dst, src, src + k.nModel * 4);
 }
 
 /** Each loss term's mean over the rows of the last train_epoch / eval_loss call, in term order. */
 export function termValues(k: Kernel): number[] {
   const n = k.getI32(k.ctx + C.NTERMS);
-  const dv = new DataView(k.u8(0, 0).buffer);
+  const dv = new DataView(k.u8(0, k.memoryBytes).buffer);
   return Array.from({ length: n }, (_, t) => dv.getFloat64(k.ctx + C.TERMSUM + 8 * t, true));
 }
 

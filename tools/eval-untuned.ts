@@ -120,7 +120,10 @@ function digitTable(images: Uint8Array, labels: Uint8Array, normal: number): Tab
   return { name: `digit ${normal}`, x, y, rows: ids.length, cols: 784 };
 }
 
-const seeds = Array.from({ length: Number(opts.seeds) }, (_, i) => i + 1);
+const nSeeds = Number(opts.seeds), digits = opts.digits.split(',').map((d) => Number(d.trim()));
+if (!Number.isInteger(nSeeds) || nSeeds < 1 || nSeeds > 100) throw new Error(`--seeds must be an integer from 1 to 100, got ${opts.seeds}`);
+if (!digits.length || digits.some((d) => !Number.isInteger(d) || d < 0 || d > 9)) throw new Error(`--digits must be a comma list of digits 0-9, got ${opts.digits}`);
+const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const f = (v: number) => v.toFixed(2).padStart(8);
 if (!existsSync(`${SHARED}mnist/mnist-subset-train-images.u8`)) {
@@ -150,12 +153,11 @@ const labels = new Uint8Array(Buffer.concat([readFileSync(`${SHARED}mnist/mnist-
 console.log(`\none-vs-rest digit tables (${labels.length} MNIST digits, normal = one digit, 10% anomalies from the others), ADBench protocol, AUC-ROC %, mean of seeds 1..${seeds.length}`);
 console.log('table       rows  autoencoder  IForest  mean-dist   AE fit ms  IF fit+score ms');
 const all: Result[] = [];
-for (const d of opts.digits.split(',').map(Number)) {
+for (const d of digits) {
   const t = digitTable(images, labels, d);
   const rs: Result[] = [];
   for (const s of seeds) rs.push(await evaluate(t, s));
   all.push(...rs);
   console.log(`${t.name.padEnd(10)}${String(t.rows).padStart(5)}  ${f(mean(rs.map((r) => r.ae)))}   ${f(mean(rs.map((r) => r.iforest)))} ${f(mean(rs.map((r) => r.mean)))}   ${f(mean(rs.map((r) => r.aeMs)))}   ${f(mean(rs.map((r) => r.ifMs)))}`);
 }
-const wins = opts.digits.split(',').length;
-console.log(`${'mean'.padEnd(15)}  ${f(mean(all.map((r) => r.ae)))}   ${f(mean(all.map((r) => r.iforest)))} ${f(mean(all.map((r) => r.mean)))}   (${wins} tables x ${seeds.length} seeds)`);
+console.log(`${'mean'.padEnd(15)}  ${f(mean(all.map((r) => r.ae)))}   ${f(mean(all.map((r) => r.iforest)))} ${f(mean(all.map((r) => r.mean)))}   (${digits.length} tables x ${seeds.length} seeds)`);

@@ -15,7 +15,7 @@
 // one with another kernels.wasm dropped into its build/ (an A/B of a single kernel switch).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arg, check, loadModel, loadWorkloads, median, noisy, uniform } from './common.mjs';
+import { arg, check, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
 
 const W = loadWorkloads();
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -26,13 +26,7 @@ if (!sides.OLD) throw new Error('ab.mjs: --old <dist dir> is required (e.g. a co
 
 const specs = {
   tab30: { inputDim: 30, layers: [16, 8], activation: 'tanh', latentActivation: 'tanh', outputActivation: 'linear', loss: 'mse', seed: W.seed },
-  convdae: (() => {
-    const m = W.models.convdae;
-    const layer = (l) => l.op === 'maxpool2d' ? { type: 'maxPool2d', pool: l.pool }
-      : { type: l.op === 'conv2d' ? 'conv2d' : 'conv2dTranspose', filters: l.filters, kernel: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation };
-    const up = m.layers.findIndex((l) => l.op === 'conv2d_transpose');
-    return { inputShape: [...m.input_hw, m.input_channels], encoder: m.layers.slice(0, up).map(layer), decoder: m.layers.slice(up).map(layer), loss: 'bce', seed: W.seed };
-  })(),
+  convdae: specOf(W, 'convdae'),
 };
 
 const timeIt = async (fn, calls) => {

@@ -244,3 +244,32 @@ export async function main(fn) {
     result({ error: String(e?.message ?? e).split('\n')[0] });
   }
 }
+
+/** The create() spec of a shared model, from workloads.json W (ours.mjs, ab.mjs, threads.mjs). */
+export function specOf(W, name) {
+  const m = W.models[name];
+  if (m.kind === 'dense') {
+    const s = m.sizes;
+    const half = s.slice(1, (s.length + 1) / 2);
+    // the dense shorthand mirrors the encoder: sizes must read [d, ...half, ...half reversed without the bottleneck, d]
+    const mirrored = [s[0], ...half, ...half.slice(0, -1).reverse(), s[0]];
+    if (JSON.stringify(s) !== JSON.stringify(mirrored)) throw new Error(`${name}: sizes ${s} are not a mirrored dense autoencoder`);
+    return {
+      inputDim: s[0], layers: half, activation: m.hidden_activation, latentActivation: m.hidden_activation,
+      outputActivation: m.output_activation, loss: 'mse', seed: W.seed,
+    };
+  }
+  // conv2d: the Keras denoising model (workloads.json's layer list, channels last)
+  const layer = (l) => {
+    if (l.op === 'maxpool2d') return { type: 'maxPool2d', pool: l.pool };
+    const type = l.op === 'conv2d' ? 'conv2d' : 'conv2dTranspose';
+    return { type, filters: l.filters, kernel: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation };
+  };
+  const firstUp = m.layers.findIndex((l) => l.op === 'conv2d_transpose');
+  return {
+    inputShape: [...m.input_hw, m.input_channels],
+    encoder: m.layers.slice(0, firstUp).map(layer),
+    decoder: m.layers.slice(firstUp).map(layer),
+    loss: 'bce', seed: W.seed,
+  };
+}

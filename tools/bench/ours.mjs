@@ -6,41 +6,13 @@
 // Wasm memory: memory.buffer.byteLength after the run, read through the model's kernel (no public
 // accessor; a model's memory only grows, so this is its peak).
 import { readFileSync } from 'node:fs';
-import { ROOT, arg, check, loadModel, loadWorkloads, main, maxRss, median, noisy, probe, rss, summary, timeBudget, timeCalls, uniform } from './common.mjs';
+import { ROOT, arg, check, loadModel, loadWorkloads, main, maxRss, median, noisy, probe, rss, specOf, summary, timeBudget, timeCalls, uniform } from './common.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const W = loadWorkloads(QUICK);
 const workload = arg('--workload');
 const modelName = arg('--model');
 
-/** The create() spec of a shared model, from workloads.json. */
-function specOf(name) {
-  const m = W.models[name];
-  if (m.kind === 'dense') {
-    const s = m.sizes;
-    const half = s.slice(1, (s.length + 1) / 2);
-    // the dense shorthand mirrors the encoder: sizes must read [d, ...half, ...half reversed without the bottleneck, d]
-    const mirrored = [s[0], ...half, ...half.slice(0, -1).reverse(), s[0]];
-    if (JSON.stringify(s) !== JSON.stringify(mirrored)) throw new Error(`${name}: sizes ${s} are not a mirrored dense autoencoder`);
-    return {
-      inputDim: s[0], layers: half, activation: m.hidden_activation, latentActivation: m.hidden_activation,
-      outputActivation: m.output_activation, loss: 'mse', seed: W.seed,
-    };
-  }
-  // conv2d: the Keras denoising model (workloads.json's layer list, channels last)
-  const layer = (l) => {
-    if (l.op === 'maxpool2d') return { type: 'maxPool2d', pool: l.pool };
-    const type = l.op === 'conv2d' ? 'conv2d' : 'conv2dTranspose';
-    return { type, filters: l.filters, kernel: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation };
-  };
-  const firstUp = m.layers.findIndex((l) => l.op === 'conv2d_transpose');
-  return {
-    inputShape: [...m.input_hw, m.input_channels],
-    encoder: m.layers.slice(0, firstUp).map(layer),
-    decoder: m.layers.slice(firstUp).map(layer),
-    loss: 'bce', seed: W.seed,
-  };
-}
 
 const wasmBytes = (ae) => ae.k.x.memory.buffer.byteLength;
 const versions = () => {
@@ -51,7 +23,7 @@ const versions = () => {
 /** A model with the shared weights, checked against the shared reference output. */
 async function sharedModel(Autoencoder, name) {
   const m = loadModel(name);
-  const ae = await Autoencoder.create(specOf(name));
+  const ae = await Autoencoder.create(specOf(W, name));
   ae.setWeights(m.tensors);
   const got = ae.reconstruct(m.refInput);
   // convdae: our transposed convolutions follow Keras's 'same' alignment

@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { ROOT, arg, loadModel, loadWorkloads, median, noisy, uniform } from './common.mjs';
+import { ROOT, arg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const W = loadWorkloads(QUICK);
@@ -47,11 +47,7 @@ async function model(threads) {
 const CONV_ROWS = QUICK ? 128 : 512;
 async function convModel(threads) {
   const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
-  const m = W.models.convdae;
-  const layer = (l) => l.op === 'maxpool2d' ? { type: 'maxPool2d', pool: l.pool }
-    : { type: l.op === 'conv2d' ? 'conv2d' : 'conv2dTranspose', filters: l.filters, kernel: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation };
-  const up = m.layers.findIndex((l) => l.op === 'conv2d_transpose');
-  const ae = await Autoencoder.create({ inputShape: [...m.input_hw, m.input_channels], encoder: m.layers.slice(0, up).map(layer), decoder: m.layers.slice(up).map(layer), loss: 'bce', seed: W.seed }, { threads });
+  const ae = await Autoencoder.create(specOf(W, 'convdae'), { threads });
   ae.setWeights(loadModel('convdae').tensors);
   const clean = uniform(CONV_ROWS, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
   const train = async (x, epochs) => {
