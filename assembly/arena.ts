@@ -58,6 +58,18 @@ export const C_COND_BASE = 564; // ptr f32[n * CONDDIM] the condition rows of th
 export const C_CSCRATCH = 568; // ptr the contractive penalty's per-row Jacobians (contractive.ts), 0 without one
 export const C_BYTES = 576;
 
+// Data-parallel training (train.ts net_grads): a conv model's batch is cut into SHARDS shards of
+// rows, a number fixed here (not the thread count); each shard's gradients are summed in a gradient
+// block of its own and the blocks then added in shard order, so the bits are the same on 1 thread
+// or many. Each shard runs on a context of its own (written by the bindings, wasm.ts syncShards: a
+// copy of the model's whose activation and gradient buffers are the shard's rows of the model's,
+// with its own gradient block and, with threads, its own scratch), so every kernel runs unchanged.
+export const SHARDS = 4;
+export const SH_FIELD = 168;    // the context field (C_*, i32) of the shard block's address, 0: a batch's gradients in one pass
+export const SH_RAW = 0;        // f64[SHARDS] each shard's reconstruction loss sum (the last batch's)
+export const SH_CTX = 32;       // ptr[SHARDS] each shard's context block
+export const SH_BYTES = 48;
+
 // loss term table entry (the loss is the sum of the terms; see terms.ts)
 export const T_KIND = 0;        // i32 TERM_*
 export const T_TENSOR = 4;      // i32 node whose output the term reads

@@ -5,7 +5,11 @@
 // taker's own workspace. Every element of C still sums init, then k = 0..K-1 in order (gemm.ts: every
 // tile gives the scalar kernel's bits), so the result is bit-identical whatever the thread count, the
 // split, or which thread took which run. Adam's update (elementwise) is split the same way, by ranges
-// of the flat parameter block. The epoch loop, activations and losses stay on the calling (main) thread.
+// of the flat parameter block. A sharded (conv) model's batch is a job of SHARDS units, one shard of
+// rows each (train.ts shard_run: the whole forward and backward of those rows, in the shard's own
+// buffers and gradient block), computed alone by whichever thread takes it; the main thread then adds
+// the shards' gradients in shard order. Otherwise the epoch loop, activations and losses stay on the
+// calling (main) thread.
 // Synchronisation: the main thread publishes a job (its arguments, then the unit counter tagged with
 // the job's generation, then SEQ + 1) and wakes the workers (ae_thread_run: polling, then blocked in
 // memory.atomic.wait32 between jobs); every thread, the main one included, takes runs until no unit is
@@ -16,6 +20,8 @@
 
 import { gemm_kblocks } from './gemm';
 import { adam_update } from './optim';
+import { SHARDS } from './arena';
+import { shard_run } from './train';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -32,6 +38,8 @@ const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam)
 export const POOL_BYTES: usize = 128;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
+// shard jobs (a sharded model's batch, train.ts shards_grads): ctx, x, t, R; a unit is a shard
+const JOB_SHARDS = 3;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 6 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 6-row blocks when C has few strips; Adam into ranges of f32x4
@@ -45,6 +53,8 @@ const MAX_UNITS: i64 = 4096;
 
 // this instance's pool (0: none, products run alone); a wasm global, so per thread
 let POOL: usize = 0;
+// true while this thread computes a shard: its products and updates run alone (no job inside a job)
+let SOLO = false;
 
 
 /** The main thread's instance takes part in the pool at p (0: leave it). */
@@ -69,6 +79,7 @@ export function pool_attach(p: usize): void { POOL = p; }
 
 /** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
 function unit_count(T: i32): i32 {
+  if (job(0) == JOB_SHARDS) return SHARDS;
   if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth
     const n4 = job(5) >> 2;
@@ -106,6 +117,12 @@ function gemm_part(m0: i32, m1: i32, n0: i32, n1: i32): void {
 
 /** Computes units [u0, u1) of n of the published job (any thread; see unit_count). */
 function run_units(u0: i32, u1: i32, n: i32): void {
+  if (job(0) == JOB_SHARDS) {
+    SOLO = true;
+    for (let s = u0; s < u1; s++) shard_run(<usize>job(1), <usize>job(2), <usize>job(3), job(4), s);
+    SOLO = false;
+    return;
+  }
   if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups: every float gets the same arithmetic as in one pass
     const n4 = job(5) >> 2;
@@ -161,7 +178,7 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
  */
 export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                           c: usize, ldc: i32, bias: usize, mode: i32, act: i32): bool {
-  if (POOL == 0) return false;
+  if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || <i64>M * <i64>N * <i64>K < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   if (N > <i32>(MAX_UNITS << 3)) return false;   // (more strips than the counter's units: alone)
@@ -177,13 +194,24 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
 /** Adam's update through the pool (see optim.ts adam_update); false: the caller runs it alone. */
 export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
                           eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64): bool {
-  if (POOL == 0) return false;
+  if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || (<i64>n << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = POOL + P_JOB;
   store<i32>(j, JOB_ADAM); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>m, 12); store<i32>(j, <i32>v, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, beta1, 28); store<f32>(j, beta2, 32); store<f32>(j, eps, 36);
   store<f32>(j, wd, 40); store<i32>(j, decoupled ? 1 : 0, 44); store<f64>(j, b1t, 48); store<f64>(j, b2t, 56);
+  run_job(T);
+  return true;
+}
+
+/** A sharded model's batch through the pool (train.ts shards_grads), a shard per unit; false: the caller runs the shards in turn. */
+export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = POOL + P_JOB;
+  store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
   run_job(T);
   return true;
 }

@@ -23,6 +23,7 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
+import { pool_shards } from './threads';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -286,8 +287,48 @@ function terms_finish(ctx: usize, n: i32): f64 {
   return total;
 }
 
-/** Forward, loss terms and backward on R <= CAP rows (x input, t target); returns the batch objective (terms' means summed). */
+/**
+ * Forward, loss terms and backward on R <= CAP rows (x input, t target); returns the batch objective
+ * (terms' means summed). A sharded model (C_SHARDS) takes its shards' gradients, each on its own
+ * context (shard_run: through the thread pool when there is one, else in turn), then adds them into
+ * its own gradient block in shard order, and their loss sums alike: every shard's sums keep their
+ * order whichever thread took it, so the bits do not depend on the thread count.
+ */
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
+  const sh = cp(ctx, A.SH_FIELD);
+  if (sh == 0) return grads_rows(ctx, x, t, R, R, false);
+  if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R)) for (let s = 0; s < A.SHARDS; s++) shard_run(ctx, x, t, R, s);
+  const g = cp(ctx, C_GRADS);
+  let raw: f64 = 0;
+  for (let s = 0; s < A.SHARDS; s++) {
+    if (shard_row(R, s) >= shard_row(R, s + 1)) continue;   // an empty shard (fewer rows than shards)
+    const cs = <usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2));
+    if (s > 0) add_or_copy(g, cp(cs, C_GRADS), ci(ctx, C_NPARAMS), true);   // (shard 0's block is the model's)
+    raw += load<f64>(sh + A.SH_RAW + (<usize>s << 3));
+  }
+  // the reconstruction term (a sharded model has no other), as terms_forward's last chunk
+  const wgt = load<f32>(ctx + A.C_TERMS + A.T_WEIGHT), v = wgt == 1 ? raw : <f64>wgt * raw, sum = ctx + A.C_TERMSUM;
+  store<f64>(sum, load<f64>(sum) + v);
+  return v / (<f64>R * <f64>ci(ctx, C_OUTDIM));
+}
+
+/** First row of shard s of a batch of R rows: ceil(R s / SHARDS), so shard 0 has a row whenever the batch has one. */
+// @ts-ignore: decorator
+@inline function shard_row(R: i32, s: i32): i32 { return (R * s + A.SHARDS - 1) / A.SHARDS; }
+
+/** Shard s of a sharded model's batch of R rows (net_grads): its rows' gradients on its context, its loss sum into SH_RAW. */
+export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32): void {
+  const r0 = shard_row(R, s), r1 = shard_row(R, s + 1), sh = cp(ctx, A.SH_FIELD);
+  if (r0 >= r1) return;
+  store<f64>(sh + A.SH_RAW + (<usize>s << 3), grads_rows(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)),
+    x + (<usize>(r0 * ci(ctx, C_INDIM)) << 2), t + (<usize>(r0 * ci(ctx, C_OUTDIM)) << 2), r1 - r0, R, true));
+}
+
+/**
+ * net_grads over R rows of a batch of N: the objective, or for a shard the reconstruction loss sum
+ * of these rows; the gradients are those of the batch's mean.
+ */
+function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, shard: bool): f64 {
   const last = ci(ctx, C_NLAYERS) - 1, D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cond = cp(ctx, A.C_COND);
   // In chunks of rows for a model without batch statistics or penalties: the widest activation of
   // a chunk within TRAIN_FLOATS, so that a layer's output and gradient are still in cache when the
@@ -298,10 +339,10 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const rows = chunkable(ctx) ? infer_rows(ctx, 0, last, TRAIN_FLOATS) : R;
   let total: f64 = 0;
   for (let s = 0; s < R; s += rows) {
-    const r = min(rows, R - s), xs = x + (<usize>(s * D) << 2), fin = s + r >= R;
+    const r = min(rows, R - s), xs = x + (<usize>(s * D) << 2), fin = s + r >= R && !shard;
     store<u32>(ctx + A.C_COND, <u32>(cond + (<usize>(s * K) << 2)));
     const y = net_forward(ctx, xs, r, 0, last, true);
-    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, R, total, fin);
+    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, N, total, fin);
     net_backward(ctx, xs, r, s > 0);
   }
   store<u32>(ctx + A.C_COND, <u32>cond);
@@ -428,19 +469,23 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
 }
 
 /** Rewrites every NaN among n floats as the canonical quiet NaN 0x7fc00000 (NaN bits may differ by CPU). */
-export function canon_nan(p: usize, n: i32): void {
-  const canon = i32x4.splat(0x7fc00000);
+// @ts-ignore: decorator
+@inline export function canon_nan(p: usize, n: i32): void { nan_replace(p, n, 0x7fc00000); }
+
+/** Replaces every NaN among n floats at p by the float of bits `bits` (only vectors that hold a NaN are written). */
+function nan_replace(p: usize, n: i32, bits: i32): void {
+  const to = i32x4.splat(bits);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const q = p + (<usize>i << 2);
     const v = v128.load(q);
     const isnan = f32x4.ne(v, v);
-    if (v128.any_true(isnan)) v128.store(q, v128.bitselect(canon, v, isnan));   // written only where a NaN is
+    if (v128.any_true(isnan)) v128.store(q, v128.bitselect(to, v, isnan));
   }
   for (; i < n; i++) {
     const q = p + (<usize>i << 2);
     const v = load<f32>(q);
-    if (v != v) store<u32>(q, 0x7fc00000);
+    if (v != v) store<i32>(q, bits);
   }
 }
 
@@ -506,22 +551,9 @@ export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool 
   nan_to_inf(out, n);
 }
 
-/** Replaces every NaN in p[0..n) by +Infinity (only vectors that hold a NaN are written). */
-export function nan_to_inf(p: usize, n: i32): void {
-  const inf = i32x4.splat(0x7f800000);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = p + (<usize>i << 2);
-    const v = v128.load(q);
-    const isnan = f32x4.ne(v, v);
-    if (v128.any_true(isnan)) v128.store(q, v128.bitselect(inf, v, isnan));
-  }
-  for (; i < n; i++) {
-    const q = p + (<usize>i << 2);
-    const v = load<f32>(q);
-    if (v != v) store<u32>(q, 0x7f800000);
-  }
-}
+/** Replaces every NaN in p[0..n) by +Infinity. */
+// @ts-ignore: decorator
+@inline export function nan_to_inf(p: usize, n: i32): void { nan_replace(p, n, 0x7f800000); }
 
 /** z[R][L] = mu + exp(logVar / 2) * eps, eps ~ N(0, 1) from the sampling stream, for rows h[R][2L] = [mu, logVar]. */
 export function sample_rows(ctx: usize, h: usize, R: i32, L: i32, z: usize): void {

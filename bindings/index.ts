@@ -14,7 +14,7 @@ import {
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, setNoise, setOptimizer,
-  planTraining, sharedKernel, termValues, type NetPlan,
+  planTraining, shardBytes, sharedKernel, syncShards, termValues, type NetPlan,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -312,10 +312,8 @@ export class AutoencoderLite {
     ae.meta = h.metadata;
     if (h.scoreBy) ae.scoreBy = { ...h.scoreBy };
     if (h.codec) {
-      const cb = fromBase64(h.codec);
-      const bad = cb === null ? 'its codec tables are not base64' : checkCodebook(ae.codecModel(k), cb);
+      const bad = ae.takeCodebook(k, h.codec);
       if (bad !== null) { ae.dispose(); throw new AutoencoderError(`the model file is corrupted: ${bad}`); }
-      ae.codebook = cb;
     }
     k.x.ae_seed(k.ctx, h.spec.seed);
     return ae;
@@ -713,8 +711,16 @@ export class AutoencoderLite {
     });
   }
 
-  protected codecModel(k: Kernel): CodecModel {
-    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+  /**
+   * Keeps a loaded file's codec tables (base64), or says why not. This class has no codec: it keeps
+   * them as they are, for save() to write back; Autoencoder, which compresses with them, checks them
+   * first (so a bundle that only scores leaves their parser out).
+   */
+  protected takeCodebook(k: Kernel, text: string): string | null {
+    const cb = fromBase64(text);
+    if (cb === null) return 'its codec tables are not base64';
+    this.codebook = cb;
+    return null;
   }
 
   /** Where each weight array lives, in getWeights() order, and how messages name it. */
@@ -913,7 +919,7 @@ export class Autoencoder extends AutoencoderLite {
     const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
     const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
     const k = await newKernel(opts);
-    const need = k.need(plan, true, 256);
+    const need = k.need(plan, true, 256) + shardBytes(plan, k);
     if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
       throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
     }
@@ -964,6 +970,7 @@ export class Autoencoder extends AutoencoderLite {
     if (!k0.ioBusy) {
       planTraining(k0);
       k0.setCapacity(Math.max(256, o.batchSize));
+      syncShards(k0);
     } else if (!k0.training || o.batchSize > k0.cap) {
       throw new AutoencoderError('fit() cannot start while another call holds this model\'s memory: await that call first');
     }
@@ -1151,6 +1158,15 @@ export class Autoencoder extends AutoencoderLite {
    * @throws AutoencoderError on bad rows or options.
    */
   compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io((k) => compressRows(this.codecModel(k), x, options)); }
+
+  protected codecModel(k: Kernel): CodecModel {
+    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+  }
+
+  /** Keeps a loaded file's codec tables once they parse, and hold only what compress() can use (see AutoencoderLite). */
+  protected override takeCodebook(k: Kernel, text: string): string | null {
+    return super.takeCodebook(k, text) ?? checkCodebook(this.codecModel(k), this.codebook!);
+  }
 
   /**
    * Rows rebuilt from one container or several concatenated (as compressStream() writes): rows x

@@ -38,6 +38,8 @@ export const C = {
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
   CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
+/** The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the shard count, the context field of its address, its byte offsets. */
+export const SH = { SHARDS: 4, FIELD: 168, RAW: 0, CTX: 32, BYTES: 48 } as const;
 export const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
   KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, PACK: 96,
@@ -199,6 +201,77 @@ export function winogradFloats(l: LayerPlan): number {
   if (l.kh !== 3 || l.kw !== 3 || (l.sh ?? 1) !== 1 || (l.sw ?? 1) !== 1 || C % 4 || F % 4 || C < 8 || F < 8) return 0;
   const tiles = (h: number, w: number) => ((h + 1) >> 1) * ((w + 1) >> 1);
   return 32 * C * F + 16 * Math.max(tiles(l.oh!, l.ow!), tiles(l.ih!, l.iw!)) * (C + F);
+}
+
+/**
+ * The shard block of a model trained in data-parallel shards (assembly/train.ts net_grads), or null
+ * for one pass: a conv model whose loss is the reconstruction alone, without batch statistics,
+ * dropout (of a rate above 0), sampling or a condition. Per shard a context block and layer table (syncShards), per
+ * shard after the first a gradient block and, when the model has threads (a shard then runs on
+ * whichever thread takes it), its own patch, transposed-kernel and Winograd dV scratch, sized for
+ * a chunk of rows (train.ts TRAIN_FLOATS) rather than the batch.
+ */
+function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean) {
+  const ops = plan.layers.map((l) => l.op ?? OP.dense);
+  // (a dropout of rate 0 draws from a shard context's copy of the stream and drops nothing: as without the layer)
+  if (!ops.some((op) => op === OP.conv || op === OP.convt) || plan.layers.some((l, i) => ops[i] === OP.batchnorm || ops[i] === OP.sample || (ops[i] === OP.dropout && l.rate! > 0))) return null;
+  if ((plan.condDim ?? 0) > 0 || plan.members || (plan.terms && (plan.terms.length !== 1 || plan.terms[0]!.kind !== TERM.recon))) return null;
+  // the widest activation (a gradient slot's row), one sample's patches (one row's colcap), the transposed kernel (layoutActivations)
+  const rowW = Math.max(...plan.layers.map((l) => Math.max(l.in, l.out))), col1 = layoutActivations(plan, 1, 0).colcap;
+  const chunk = Math.max(1, Math.floor((1 << 16) / Math.max(...plan.layers.map((l) => l.out))));
+  const colcap = threaded ? align(Math.max(col1, Math.min(1 << 20, col1 * chunk)), 16) : 0;
+  const wt = threaded ? align(Math.max(...plan.layers.map((l) => (l.op === OP.conv && l.oc! < 4 ? layerSizes(l).w : 0))), 16) : 0;
+  const dv = threaded ? plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.conv && winogradFloats(l) > 0 ? 16 * l.ic! * l.oc! : 0), 0) : 0;
+  const ctxBytes = align(C.BYTES + plan.layers.length * L.BYTES, 64), each = nPadded + colcap + wt + dv;
+  return { rowW, colcap, wt, dv, ctxBytes, each, bytes: 64 + SH.SHARDS * ctxBytes + (SH.SHARDS - 1) * each * 4 };
+}
+
+/** Bytes of the shard block planTraining() places for `plan` on kernel k (0: the model trains in one pass). */
+export function shardBytes(plan: NetPlan, k: Kernel): number {
+  return shardPlan(plan, align(plan.layers.map(layerSizes).reduce((a, z) => a + z.w + z.b, 0), 4), !!k.pool)?.bytes ?? 0;
+}
+
+/**
+ * Writes a sharded model's shard contexts from its own (call after its buffers move: planTraining,
+ * fit's capacity): shard s is a copy whose capacity is CAP / SHARDS rows, its activation, cache and
+ * gradient buffers rows s * that of the model's (a node's output and pool cache rows its own width,
+ * a gradient slot's and DELTA0's rows the widest), its gradient block its own (shard 0: the model's),
+ * and with threads, after shard 0, its own scratch.
+ */
+export function syncShards(k: Kernel): void {
+  const c = k.ctx, sh = k.getI32(c + SH.FIELD);
+  if (!sh) return;
+  const plan = k.plan!, sp = shardPlan(plan, k.nPadded, !!k.pool)!, layers = k.getI32(c + C.LAYERS), n = plan.layers.length;
+  const cap = Math.floor(k.cap / SH.SHARDS);
+  const mem = k.u8(0, k.memoryBytes);
+  for (let s = 0; s < SH.SHARDS; s++) {
+    const cs = sh + 64 + s * sp.ctxBytes, ls = align(cs + C.BYTES, 64), row0 = s * cap;
+    const own = s > 0 ? sh + 64 + SH.SHARDS * sp.ctxBytes + (s - 1) * sp.each * 4 : 0;
+    k.setI32(sh + SH.CTX + 4 * s, cs);
+    mem.copyWithin(cs, c, c + C.BYTES);
+    mem.copyWithin(ls, layers, layers + n * L.BYTES);
+    k.setI32(cs + SH.FIELD, 0);
+    k.setI32(cs + C.CAP, cap);
+    k.setI32(cs + C.LAYERS, ls);
+    k.setI32(cs + C.GRADS, s > 0 ? own : k.grads);
+    k.setI32(cs + C.DELTA0, k.getI32(c + C.DELTA0) + row0 * sp.rowW * 4);
+    if (own && k.pool) {
+      k.setI32(cs + C.COL, own + k.nPadded * 4);
+      k.setI32(cs + C.COLCAP, sp.colcap);
+      k.setI32(cs + C.WT, own + (k.nPadded + sp.colcap) * 4);
+    }
+    let dv = own + (k.nPadded + sp.colcap + sp.wt) * 4;
+    plan.layers.forEach((l, i) => {
+      const e = ls + i * L.BYTES, op = l.op ?? OP.dense;
+      k.setI32(e + L.Y, k.getI32(e + L.Y) + row0 * l.out * 4);
+      k.setI32(e + L.DY, k.getI32(e + L.DY) + row0 * sp.rowW * 4);
+      if (op === OP.maxpool || op === OP.dropout) k.setI32(e + L.AUX, k.getI32(e + L.AUX) + row0 * l.out * 4);
+      if (op === OP.conv && winogradFloats(l) > 0 && own && k.pool) {
+        k.setI32(e + L.AUX, dv);
+        dv += 16 * l.ic! * l.oc! * 4;
+      }
+    });
+  }
 }
 
 /** Where the activation buffers for `rows` samples go from `base` (pure: setCapacity writes it, need() sizes it). */
@@ -603,10 +676,13 @@ export function planTraining(k: Kernel): void {
   const m = take(k.nBlock), v = take(k.nBlock);
   k.snapStart = take(k.nModel);
   k.snapBest = take(k.nModel);
+  const sp = shardPlan(k.plan!, k.nPadded, !!k.pool);
+  const shards = sp ? align(take(sp.bytes / 4 + 16), 64) : 0;   // (64-byte aligned within)
   k.oom = 'model';
   k.ensure(p);
   // the I/O region may have used this memory before: moments start at zero (ae_optimizer_reset), the rest is written before it is read
   const c = k.ctx;
+  k.setI32(c + SH.FIELD, shards);
   k.setI32(c + C.GRADS, k.grads);
   k.setI32(c + C.M, m);
   k.setI32(c + C.V, v);
@@ -615,4 +691,5 @@ export function planTraining(k: Kernel): void {
   const cap = k.cap;
   k.cap = 0;
   k.setCapacity(cap, 'model');
+  syncShards(k);
 }

@@ -5,7 +5,7 @@
 // means one line in each file; this test names any line that is missing or different.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { C, L, NOISE, OP, RNG, S, SRC, T, TERM } from '../bindings/wasm.js';
+import { C, L, NOISE, OP, RNG, S, SH, SRC, T, TERM } from '../bindings/wasm.js';
 import { ROOT } from './helpers.js';
 
 const arena = readFileSync(`${ROOT}assembly/arena.ts`, 'utf8');
@@ -32,6 +32,9 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     const names: Record<string, string> = { RECON: 'recon', L1: 'l1', KLSPARSE: 'klSparse', VAEKL: 'vaeKl', CONTRACTIVE: 'contractive' };
     expect(Object.fromEntries(Object.entries(kinds).map(([k, v]) => [names[k] ?? k, v]))).toEqual({ ...TERM });
   });
+  it('shard block (SHARDS, SH_*)', () => {
+    expect({ ...constants('SH'), SHARDS: Number(/^export const SHARDS = (\d+);/m.exec(arena)?.[1]) }).toEqual({ ...SH });
+  });
   it('ops (OP_*), rng purposes (RNG_*), noise kinds (NOISE_*), tensor ids (SRC_*)', () => {
     const ops = Object.fromEntries(Object.entries(constants('OP')).map(([k, v]) => [camel(k), v]));
     expect(ops).toEqual({ ...OP });
@@ -55,8 +58,9 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     expect(S.BYTES % 16).toBe(0);
   });
   it('fields fit their blocks and do not overlap', () => {
-    const ctx = Object.entries(C).filter(([k]) => k !== 'BYTES').sort((a, b) => a[1] - b[1]);
+    const ctx = [...Object.entries(C).filter(([k]) => k !== 'BYTES'), ['SH.FIELD', SH.FIELD] as [string, number]].sort((a, b) => a[1] - b[1]);
     for (const [name, at] of ctx) expect(at + 4, name).toBeLessThanOrEqual(C.BYTES);
+    ctx.forEach(([name, at], i) => { if (i > 0) expect(at, `${name} after ${ctx[i - 1]![0]}`).toBeGreaterThanOrEqual(ctx[i - 1]![1] + 4); });
     expect(C.TERMS + T.MAX * T.BYTES).toBeLessThanOrEqual(C.COND);
     expect(C.TERMSUM + 8 * T.MAX).toBeLessThanOrEqual(C.TERMS);
     expect(C.RNG + 16 * RNG.streams).toBeLessThanOrEqual(C.NTERMS);

@@ -74,6 +74,30 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 5e-3 },
   },
   {
+    // a conv model trains in 4 data-parallel shards of each batch (assembly/train.ts net_grads): batches
+    // of 5, 5 and 2 rows cut into shards of 2/1/1/1 and 1/1/0/0 rows, a Winograd layer (8 -> 8 channels,
+    // its dV per shard), a dropout of rate 0 (still sharded)
+    name: 'conv, uneven shards (batches of 5 and 2 rows, a Winograd layer, dropout 0)',
+    spec: {
+      inputShape: [8, 8, 1],
+      encoder: [
+        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' },
+        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' },
+        { type: 'dropout', rate: 0 },
+        { type: 'maxPool2d', pool: 2 },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+        { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+      ],
+      loss: 'bce',
+      normalize: 'none',
+      seed: 6,
+    } as Spec,
+    rows: 12,
+    fit: { epochs: 3, batchSize: 5, optimizer: 'adam', learningRate: 5e-3 },
+  },
+  {
     name: 'VAE (beta 1, sampling noise from the wasm stream)',
     spec: { inputDim: 23, layers: [19, 4], variational: { beta: 1 }, seed: 9 },
     rows: 90,
@@ -119,6 +143,13 @@ async function settle(pool: PoolHandle): Promise<number> {
 
 describe('threads: lifetime and failures', () => {
   const spec: Spec = { inputDim: 40, layers: [32, 6], seed: 2 };
+  // a conv model (data-parallel shards: a worker fails inside a shard of the batch, not a product's tile)
+  const convSpec = {
+    inputShape: [4, 10, 1],
+    encoder: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d', pool: 2 }],
+    decoder: [{ type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }],
+    seed: 2,
+  } as Spec;
 
   it('dispose() during a threaded fit rejects it and leaves no worker running', async () => {
     const x = await randomMatrix(200, 40, { seed: 1 });
@@ -132,10 +163,10 @@ describe('threads: lifetime and failures', () => {
     expect(await settle(pool)).toBe(0);
   });
 
-  for (const how of ['trap', 'terminate'] as const) {
-    it(`a worker that ${how === 'trap' ? 'traps in its share' : 'is terminated'} mid-fit rejects the fit, restores the weights, stops every worker; the model goes on with one thread`, async () => {
+  for (const [how, model, ms] of [['trap', 'dense', spec], ['terminate', 'dense', spec], ['trap', 'conv', convSpec]] as const) {
+    it(`a worker that ${how === 'trap' ? 'traps in its share' : 'is terminated'} mid-fit (${model}) rejects the fit, restores the weights, stops every worker; the model goes on with one thread`, async () => {
       const x = await randomMatrix(160, 40, { seed: 4 });
-      const ae = await make(spec, 3);
+      const ae = await make(ms, 3);
       await ae.fit(x, { epochs: 1, batchSize: 16 });
       const before = hex(ae.save());
       const pool = poolOf(ae)!;
@@ -160,7 +191,7 @@ describe('threads: lifetime and failures', () => {
       expect(await settle(pool)).toBe(0);
       // the weights are those of a model that never had threads, and it goes on training on one thread
       // (its rng streams moved on during the failed fit, as after any failed fit, so a refit is not compared)
-      const ref = await Autoencoder.create(spec);
+      const ref = await Autoencoder.create(ms);
       await ref.fit(x, { epochs: 1, batchSize: 16 });
       expect(hex(ref.save())).toBe(before);
       expect(hex(ae.score(x))).toBe(hex(ref.score(x)));
