@@ -253,6 +253,8 @@ export class AutoencoderLite {
   /**
    * Rebuilds a model from the bytes `save()` returned. The checksum proves the bytes are those save()
    * wrote; the values are then held to the same rule as setWeights() (see {@link Autoencoder.setWeights}).
+   * AutoencoderLite keeps the file's codec tables (fitCodec) as they are, for save(); Autoencoder.load()
+   * also refuses malformed ones.
    * @throws AutoencoderError when the bytes are empty, truncated, corrupted, too large, hold values no
    * model can have, or are from a newer format.
    */

@@ -6,7 +6,7 @@
 // errors (truncation at every length, flipped bits, forged fields, other models) and the streams.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError } from 'autoencoder';
+import { Autoencoder, AutoencoderError, AutoencoderLite } from 'autoencoder';
 import { crc32, fixCrc, lowRank, rand } from './data.js';
 import { expectSameBits } from './helpers.js';
 
@@ -275,6 +275,15 @@ describe('fitCodec(): quantiser and tables fitted once, kept in the model file',
     const bad = saved.slice();
     bad[text.indexOf('"codec":"') + 9] = 'Z'.charCodeAt(0); // the first byte, bits, becomes 100..103
     await expect(Autoencoder.load(fixCrc(bad))).rejects.toThrow(/the model file is corrupted: its codec tables have bits 10\d and precision/);
+    // AutoencoderLite has no codec: it keeps the tables as they are and writes them back; its scores are the model's
+    const lite = await AutoencoderLite.load(fixCrc(bad));
+    expect(Buffer.from(lite.save()).equals(Buffer.from(fixCrc(bad)))).toBe(true);
+    expectSameBits(lite.score(fitRows.subarray(0, 50 * D)), m.score(fitRows.subarray(0, 50 * D)), 'lite scores');
+    lite.dispose();
+    // tables that are not base64 at all: both refuse
+    const junk = saved.slice();
+    junk[text.indexOf('"codec":"') + 9] = '!'.charCodeAt(0);
+    await expect(AutoencoderLite.load(fixCrc(junk))).rejects.toThrow(/the model file is corrupted: its codec tables are not base64/);
   });
 
   it('models without fitCodec() save the same bytes as before (no codec key)', () => {
