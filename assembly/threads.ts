@@ -38,7 +38,7 @@ const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam)
 export const POOL_BYTES: usize = 128;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
-// shard jobs (a sharded model's batch, train.ts shards_grads): ctx, x, t, R; a unit is a shard
+// shard jobs (a sharded model's batch, train.ts net_grads): ctx, x, t, R; a unit is a shard
 const JOB_SHARDS = 3;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 6 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
@@ -205,7 +205,7 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
   return true;
 }
 
-/** A sharded model's batch through the pool (train.ts shards_grads), a shard per unit; false: the caller runs the shards in turn. */
+/** A sharded model's batch through the pool (train.ts net_grads), a shard per unit; false: the caller runs the shards in turn. */
 export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);

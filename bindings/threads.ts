@@ -4,9 +4,11 @@
 // It compiles build/kernels-mt.wasm (the same kernels built with wasm threads: imported shared
 // memory, atomics), instantiates it on the main thread over a shared WebAssembly.Memory, and starts
 // n - 1 workers (Node, Bun and Deno: worker_threads; browsers: Web Workers) that instantiate the
-// same module over the same memory and wait in ae_thread_run for GEMM shares (assembly/threads.ts).
-// The main thread keeps running everything else; results are bit-identical to the single-threaded
-// module whatever n (each output tile sums in the same order).
+// same module over the same memory and wait in ae_thread_run for shares of a job (assembly/threads.ts):
+// a GEMM's output tiles, Adam's ranges, or a conv model's shards of a batch (each shard's forward and
+// backward whole, in its own scratch: wasm.ts syncShards). The main thread keeps running everything
+// else; results are bit-identical to the single-threaded module whatever n (each output tile sums in
+// the same order; the shards are fixed in number and added in order).
 
 /** The Kernel surface this file uses (bindings/wasm.ts); a structural type, so nothing of the core is imported. */
 interface PoolKernel {
