@@ -151,9 +151,9 @@ describe('threads: lifetime and failures', () => {
     seed: 2,
   } as Spec;
 
-  it('dispose() during a threaded fit rejects it and leaves no worker running', async () => {
+  for (const [model, ms] of [['dense', spec], ['conv, in shards', convSpec]] as const) it(`dispose() during a threaded fit (${model}) rejects it and leaves no worker running`, async () => {
     const x = await randomMatrix(200, 40, { seed: 1 });
-    const ae = await make(spec, 3);
+    const ae = await make(ms, 3);
     const pool = poolOf(ae)!;
     expect(pool.debug.live()).toBe(2);
     let epochs = 0;
