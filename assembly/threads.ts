@@ -21,7 +21,7 @@
 import { gemm_kblocks } from './gemm';
 import { adam_update } from './optim';
 import { SHARDS } from './arena';
-import { shard_run } from './train';
+import { rows_shard, shard_run } from './train';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -40,6 +40,8 @@ export const POOL_BYTES: usize = 128;
 const JOB_ADAM = 2;
 // shard jobs (a sharded model's batch, train.ts net_grads): ctx, x, t, R; a unit is a shard
 const JOB_SHARDS = 3;
+// row jobs (a sharded model's inference or scoring, train.ts rows_through): ctx, x, n, l0, l1, out, scoring; a unit is a shard of the rows
+const JOB_ROWS = 4;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 6 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 6-row blocks when C has few strips; Adam into ranges of f32x4
@@ -79,7 +81,7 @@ export function pool_attach(p: usize): void { POOL = p; }
 
 /** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
 function unit_count(T: i32): i32 {
-  if (job(0) == JOB_SHARDS) return SHARDS;
+  if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return SHARDS;
   if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth
     const n4 = job(5) >> 2;
@@ -117,9 +119,12 @@ function gemm_part(m0: i32, m1: i32, n0: i32, n1: i32): void {
 
 /** Computes units [u0, u1) of n of the published job (any thread; see unit_count). */
 function run_units(u0: i32, u1: i32, n: i32): void {
-  if (job(0) == JOB_SHARDS) {
+  if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) {
     SOLO = true;
-    for (let s = u0; s < u1; s++) shard_run(<usize>job(1), <usize>job(2), <usize>job(3), job(4), s);
+    for (let s = u0; s < u1; s++) {
+      if (job(0) == JOB_SHARDS) shard_run(<usize>job(1), <usize>job(2), <usize>job(3), job(4), s);
+      else rows_shard(<usize>job(1), <usize>job(2), job(3), job(4), job(5), <usize>job(6), job(7) != 0, s);
+    }
     SOLO = false;
     return;
   }
@@ -212,6 +217,18 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
   if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = POOL + P_JOB;
   store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
+  run_job(T);
+  return true;
+}
+
+/** A sharded model's rows through the pool (train.ts rows_through), a shard of them per unit; false: the caller runs them alone. */
+export function pool_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = POOL + P_JOB;
+  store<i32>(j, JOB_ROWS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, n, 12); store<i32>(j, l0, 16);
+  store<i32>(j, l1, 20); store<i32>(j, <i32>out, 24); store<i32>(j, scoring ? 1 : 0, 28);
   run_job(T);
   return true;
 }

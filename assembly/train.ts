@@ -23,7 +23,7 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
-import { pool_shards } from './threads';
+import { pool_rows, pool_shards } from './threads';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -516,18 +516,49 @@ export const FLAG_DENORM_OUT: i32 = 2;
  */
 export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, flags: i32): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = infer_rows(ctx, l0, l1, INFER_FLOATS), D = ci(ctx, C_INDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
-  const Iw = li(layer(ctx, l0), L_IN), Ow = li(layer(ctx, l1), L_OUT);
+  const D = ci(ctx, C_INDIM), Ow = li(layer(ctx, l1), L_OUT);
   const norm = ci(ctx, C_NORM) != NORM_NONE;
   if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
-  for (let start = 0; start < n; start += cap) {
-    const R = min(cap, n - start);
-    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
-    const y = net_forward(ctx, x + (<usize>(start * Iw) << 2), R, l0, l1, false);
-    memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
-  }
+  rows_through(ctx, x, n, l0, l1, out, false);
   if (norm && (flags & FLAG_DENORM_OUT)) norm_invert(out, n, Ow, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   canon_nan(out, n * Ow);
+}
+
+/**
+ * Rows [0, n) of x through nodes l0..l1 (outside training: every row on its own, so the bits do not
+ * depend on how the rows are split): their outputs into out, or with `scoring` (l0..l1 the whole
+ * network, x its input) each row's loss. A sharded model with a thread pool splits the rows into its
+ * shards (rows_shard), each on its own context; otherwise chunks of rows in turn (forward_rows).
+ */
+function rows_through(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): void {
+  if (ASC_FEATURE_THREADS && n >= 2 * A.SHARDS && cp(ctx, A.SH_FIELD) != 0 && pool_rows(ctx, x, n, l0, l1, out, scoring)) return;
+  forward_rows(ctx, x, n, l0, l1, out, scoring);
+}
+
+/** Shard s of rows_through's rows, on the shard's context (the pool's unit of work). */
+export function rows_shard(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool, s: i32): void {
+  const r0 = shard_row(n, s), r1 = shard_row(n, s + 1);
+  if (r0 >= r1) return;
+  const Iw = row_in(ctx, l0, scoring), Ow = scoring ? 1 : li(layer(ctx, l1), L_OUT);
+  forward_rows(<usize>load<u32>(cp(ctx, A.SH_FIELD) + A.SH_CTX + (<usize>s << 2)), x + (<usize>(r0 * Iw) << 2), r1 - r0, l0, l1,
+               out + (<usize>(r0 * Ow) << 2), scoring);
+}
+
+/** Floats per row of rows_through's x: the network input's (scoring), else node l0's input. */
+// @ts-ignore: decorator
+@inline function row_in(ctx: usize, l0: i32, scoring: bool): i32 { return scoring ? ci(ctx, C_INDIM) : li(layer(ctx, l0), L_IN); }
+
+/** rows_through's rows in chunks of rows on one context. */
+function forward_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): void {
+  const cap = infer_rows(ctx, l0, l1, INFER_FLOATS), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
+  const Iw = row_in(ctx, l0, scoring), Ow = scoring ? ci(ctx, C_OUTDIM) : li(layer(ctx, l1), L_OUT);
+  for (let start = 0; start < n; start += cap) {
+    const R = min(cap, n - start), xin = x + (<usize>(start * Iw) << 2);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
+    const y = net_forward(ctx, xin, R, l0, l1, false);
+    if (scoring) loss_rows(ci(ctx, C_LOSS), y, xin, R, Ow, out + (<usize>start << 2));
+    else memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
+  }
 }
 
 /**
@@ -537,17 +568,9 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
  */
 export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool = true): void {
   if (n == 1) pack_after_calls(ctx);
-  const cap = infer_rows(ctx, 0, ci(ctx, C_NLAYERS) - 1, INFER_FLOATS), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
-  const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
-  const last = ci(ctx, C_NLAYERS) - 1;
+  const D = ci(ctx, C_INDIM);
   if (normalize && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
-  for (let start = 0; start < n; start += cap) {
-    const R = min(cap, n - start);
-    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
-    const xin = x + (<usize>(start * D) << 2);
-    const y = net_forward(ctx, xin, R, 0, last, false);
-    loss_rows(loss, y, xin, R, C, out + (<usize>start << 2));
-  }
+  rows_through(ctx, x, n, 0, ci(ctx, C_NLAYERS) - 1, out, true);
   nan_to_inf(out, n);
 }
 

@@ -1245,7 +1245,11 @@ export class Autoencoder extends AutoencoderLite {
 
   /** {@inheritDoc AutoencoderLite.load} */
   static override async load(bytes: Uint8Array, opts?: CreateOptions): Promise<Autoencoder> {
-    return (await super.load(bytes, opts)) as Autoencoder;
+    const ae = (await super.load(bytes, opts)) as Autoencoder;
+    // a conv model with threads: its shard contexts now (planTraining places them), so that inference
+    // splits its rows across the threads from the first call, as after create()
+    if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) planTraining(ae.k);
+    return ae;
   }
 }
 

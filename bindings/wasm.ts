@@ -236,7 +236,8 @@ export function shardBytes(plan: NetPlan, k: Kernel): number {
  * fit's capacity): shard s is a copy whose capacity is CAP / SHARDS rows, its activation, cache and
  * gradient buffers rows s * that of the model's (a node's output and pool cache rows its own width,
  * a gradient slot's and DELTA0's rows the widest), its gradient block its own (shard 0: the model's),
- * and with threads, after shard 0, its own scratch.
+ * and with threads, after shard 0, its own scratch. With threads the shards also split inference
+ * (train.ts rows_through).
  */
 export function syncShards(k: Kernel): void {
   const c = k.ctx, sh = k.getI32(c + SH.FIELD);
@@ -251,6 +252,7 @@ export function syncShards(k: Kernel): void {
     mem.copyWithin(cs, c, c + C.BYTES);
     mem.copyWithin(ls, layers, layers + n * L.BYTES);
     k.setI32(cs + SH.FIELD, 0);
+    k.setI32(cs + C.PACK_OK, 0);   // (a shard never takes the one-row packed path: its copy of the flag would go stale)
     k.setI32(cs + C.CAP, cap);
     k.setI32(cs + C.LAYERS, ls);
     k.setI32(cs + C.GRADS, s > 0 ? own : k.grads);
