@@ -229,52 +229,34 @@ for (const j of jobs) {
   runs[j.key] = r;
 }
 
-// merge W1's rounds: per figure, the round with the lower median; the check and memory from all rounds
-const roundsOf = {};
-for (const k of Object.keys(runs)) {
-  const m = /^(W1\/[^/]+\/[^#]+)#(\d+)$/.exec(k);
-  if (m) (roundsOf[m[1]] ??= []).push(runs[k]);
+/**
+ * Merges the rounds (key#1, key#2, ...) of the workload `w` into one run under key: per figure (a
+ * part of the result), the round `better` prefers; the reference check (the worst) and the memory (the
+ * most) from all rounds; `summary` of each round kept as the result's `rounds`.
+ */
+function mergeRounds(w, parts, better, summary) {
+  const of = {};
+  for (const k of Object.keys(runs)) {
+    const m = new RegExp(`^(${w}/[^/]+/[^#]+)#(\\d+)$`).exec(k);
+    if (m) (of[m[1]] ??= []).push(runs[k]);
+  }
+  for (const [key, rs] of Object.entries(of)) {
+    for (let i = 1; i <= rs.length; i++) delete runs[`${key}#${i}`];
+    const ok = rs.filter((r) => r.ok);
+    if (!ok.length) { runs[key] = rs[0]; continue; }
+    const mem = {};
+    for (const r of ok) for (const [f, v] of Object.entries(r.result.memory ?? {})) mem[f] = Math.max(mem[f] ?? 0, v);
+    const result = { ...ok[0].result, reference: ok.map((r) => r.result.reference).reduce((a, b) => (!b.ok || b.maxDiff > a.maxDiff ? b : a)), memory: mem, rounds: ok.map((r) => summary(r.result)) };
+    for (const part of parts) result[part] = ok.map((r) => r.result[part]).reduce((a, b) => (better(b, a) ? b : a));
+    runs[key] = { ok: true, ms: rs.reduce((a, r) => a + r.ms, 0), contention: null, result, roundRuns: rs };
+  }
 }
-for (const [key, rs] of Object.entries(roundsOf)) {
-  const ok = rs.filter((r) => r.ok);
-  if (!ok.length) { runs[key] = rs[0]; continue; }
-  const best = (part) => ok.map((r) => r.result[part]).reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
-  const worstRef = ok.map((r) => r.result.reference).reduce((a, b) => (!b.ok || b.maxDiff > a.maxDiff ? b : a));
-  const mem = {};
-  for (const r of ok) for (const [f, v] of Object.entries(r.result.memory)) mem[f] = Math.max(mem[f] ?? 0, v);
-  runs[key] = {
-    ok: true, ms: rs.reduce((a, r) => a + r.ms, 0), contention: null,
-    result: {
-      ...ok[0].result, reference: worstRef, batch1: best('batch1'), batch256: best('batch256'), memory: mem,
-      rounds: ok.map((r) => ({ batch1_median_us: r.result.batch1.median_us, batch256_rows_per_s: r.result.batch256.rows_per_s })),
-    },
-  };
-  for (let i = 1; i <= rs.length; i++) delete runs[`${key}#${i}`];
-  runs[key].roundRuns = rs;
-}
-// merge W3's rounds: per figure (inference, training), the round with the higher rows/s
-const w3Rounds = {};
-for (const k of Object.keys(runs)) {
-  const m = /^(W3\/[^/]+\/[^#]+)#(\d+)$/.exec(k);
-  if (m) (w3Rounds[m[1]] ??= []).push(runs[k]);
-}
-for (const [key, rs] of Object.entries(w3Rounds)) {
-  const ok = rs.filter((r) => r.ok);
-  for (let i = 1; i <= rs.length; i++) delete runs[`${key}#${i}`];
-  if (!ok.length) { runs[key] = rs[0]; continue; }
-  const rate = (part) => (typeof part?.rows_per_s === 'number' ? part.rows_per_s : -1);
-  const best = (name) => ok.map((r) => r.result[name]).reduce((a, b) => (rate(b) > rate(a) ? b : a));
-  const mem = {};
-  for (const r of ok) for (const [f, v] of Object.entries(r.result.memory ?? {})) mem[f] = Math.max(mem[f] ?? 0, v);
-  runs[key] = {
-    ok: true, ms: rs.reduce((a, r) => a + r.ms, 0), contention: null, roundRuns: rs,
-    result: {
-      ...ok[0].result, reference: ok.map((r) => r.result.reference).reduce((a, b) => (!b.ok || b.maxDiff > a.maxDiff ? b : a)),
-      infer: best('infer'), train: best('train'), memory: mem,
-      w3rounds: ok.map((r) => ({ infer_rows_per_s: r.result.infer?.rows_per_s, train_rows_per_s: r.result.train?.rows_per_s })),
-    },
-  };
-}
+// W1: per figure the round with the lower median; W3: the round with the higher rows/s (inference, training)
+mergeRounds('W1', ['batch1', 'batch256'], (b, a) => b.median_ms < a.median_ms,
+  (r) => ({ batch1_median_us: r.batch1.median_us, batch256_rows_per_s: r.batch256.rows_per_s }));
+const rate = (part) => (typeof part?.rows_per_s === 'number' ? part.rows_per_s : -1);
+mergeRounds('W3', ['infer', 'train'], (b, a) => rate(b) > rate(a),
+  (r) => ({ infer_rows_per_s: r.infer?.rows_per_s, train_rows_per_s: r.train?.rows_per_s }));
 // back in the jobs' order (the merge appended W1's and W3's entries)
 for (const k of [...new Set(jobs.map((j) => j.key.replace(/#\d+$/, '')))]) {
   if (!(k in runs)) continue;
@@ -490,9 +472,9 @@ if (w3o) {
   const nb = w3o.train.steps_per_epoch;
   notes.push(`W3 ours training: fit() runs a whole epoch per wasm call, so a step's time is an epoch's ms${nb > 1 ? ` / ${nb} (epochs of ${nb} batches)` : ' (epochs of 1 batch)'}; ${w3o.train.timed_steps} timed steps after ${w3o.train.warmup_steps} warmup`);
 }
-const roundNotes = Object.entries(runs).filter(([, r]) => r.ok && Array.isArray(r.result.rounds)).map(([k, r]) => `${k.replace(/^W1\//, '')} ${r.result.rounds.map((x) => `${x.batch1_median_us.toFixed(1)} µs / ${Math.round(x.batch256_rows_per_s).toLocaleString('en-US')}/s`).join(' | ')}`);
+const roundNotes = Object.entries(runs).filter(([k, r]) => k.startsWith('W1/') && r.ok && Array.isArray(r.result.rounds)).map(([k, r]) => `${k.replace(/^W1\//, '')} ${r.result.rounds.map((x) => `${x.batch1_median_us.toFixed(1)} µs / ${Math.round(x.batch256_rows_per_s).toLocaleString('en-US')}/s`).join(' | ')}`);
 if (roundNotes.length) notes.push(`W1: ${ROUNDS} interleaved rounds, the better round median shown; per round (batch-1 / batch-256): ${roundNotes.join('; ')}`);
-const w3Notes = Object.entries(runs).filter(([, r]) => r.ok && Array.isArray(r.result.w3rounds)).map(([k, r]) => `${k.replace(/^W3\/[^/]+\//, '')} ${r.result.w3rounds.map((x) => [x.infer_rows_per_s, x.train_rows_per_s].filter((v) => typeof v === 'number').map((v) => `${Math.round(v).toLocaleString('en-US')}/s`).join(' + ')).join(' | ')}`);
+const w3Notes = Object.entries(runs).filter(([k, r]) => k.startsWith('W3/') && r.ok && Array.isArray(r.result.rounds)).map(([k, r]) => `${k.replace(/^W3\/[^/]+\//, '')} ${r.result.rounds.map((x) => [x.infer_rows_per_s, x.train_rows_per_s].filter((v) => typeof v === 'number').map((v) => `${Math.round(v).toLocaleString('en-US')}/s`).join(' + ')).join(' | ')}`);
 if (w3Notes.length) notes.push(`W3: ${ROUNDS} interleaved rounds (TF.js-cpu one), the better round shown; per round (inference${RUNTIMES.includes('ours') ? ' + ours\' training' : ''}): ${w3Notes.join('; ')}`);
 const r5 = get('W5/peak+gemm/ours');
 if (r5) {
