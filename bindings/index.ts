@@ -1248,7 +1248,14 @@ export class Autoencoder extends AutoencoderLite {
     const ae = (await super.load(bytes, opts)) as Autoencoder;
     // a conv model with threads: its shard contexts now (planTraining places them), so that inference
     // splits its rows across the threads from the first call, as after create()
-    if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) planTraining(ae.k);
+    if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) {
+      try {
+        planTraining(ae.k);
+      } catch (e) {
+        ae.dispose();   // (a memory too small for them: nothing half-loaded is left)
+        throw e;
+      }
+    }
     return ae;
   }
 }
