@@ -394,6 +394,10 @@ if (ONLY.includes('T')) {
   row(`T convdae training (batch ${c?.batch ?? W.W3.train.batch}), ${t?.threads ?? 2} threads`, {
     ours: c ? { v: c.threaded, s: `${fmt.rps(c.threaded)} (${c.speedup.toFixed(2)}x one thread: ${fmt.rps(c.one)}), bytes ${c.identical ? 'identical' : 'DIFFER'}` } : missing('ours', `T/${W.W2.model}/ours`),
   }, 'higher', { vs: null, op: '>=', value: 1800, text: '≥ 1,800 rows/s, same bytes' });
+  const ci = t?.convInfer;
+  row(`T convdae inference (batch ${ci?.rows ?? W.W3.infer.batch}), ${t?.threads ?? 2} threads`, {
+    ours: ci ? { v: ci.threaded, s: `${fmt.rps(ci.threaded)} (${ci.speedup.toFixed(2)}x one thread: ${fmt.rps(ci.one)}), outputs ${ci.identical ? 'identical' : 'DIFFER'}` } : missing('ours', `T/${W.W2.model}/ours`),
+  }, 'higher');
 }
 if (ONLY.includes('W5')) {
   const r5 = get('W5/peak+gemm/ours');

@@ -10,7 +10,8 @@
 // processes minutes apart would read as thread scaling.
 // Also checks that the 1- and 2-thread models' save() bytes are identical (SHA-256) after the same calls.
 // Then the same for W3's convdae (denoising, bce, Adam, batch 128; epochs of 512 rows from the shared
-// weights), whose issue-15 target is absolute: >= 1,800 rows/s with 2 threads.
+// weights), whose issue-15 target is absolute: >= 1,800 rows/s with 2 threads; and its inference
+// (reconstruct, batch 128: the conv model's rows split over its shards), one call each in turns.
 // Usage: node tools/bench/threads.mjs [--quick] [--threads 2] [--samples 10000] [--rounds 6]
 //   (children: --child <threads> | --solo); needs `npm run build` first. Prints a table and `@@RESULT <json>`.
 import { spawn } from 'node:child_process';
@@ -73,12 +74,34 @@ async function inTurns(make, threads, x, rows) {
   return r;
 }
 
+/** W3's convdae inference (reconstruct, batch 128) with 1 and T threads, one call each in turns: rows/s medians, the median ratio, and whether the outputs' bits agree. */
+async function inferTurns(threads) {
+  const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
+  const rows = W.W3.infer.batch, x = uniform(rows, 784, W.seed, 33);
+  const make = async (t) => { const ae = await Autoencoder.create(specOf(W, 'convdae'), { threads: t }); ae.setWeights(loadModel('convdae').tensors); return ae; };
+  const one = await make(1), many = await make(threads);
+  const sha = (a) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+  const same = sha(one.reconstruct(x)) === sha(many.reconstruct(x));
+  for (let i = 0; i < 2; i++) { one.reconstruct(x); many.reconstruct(x); }
+  const ms1 = [], msT = [];
+  for (let r = 0; r < 2 * ROUNDS; r++) {
+    for (const m of r % 2 === 0 ? [one, many] : [many, one]) {
+      const t0 = performance.now();
+      m.reconstruct(x);
+      (m === one ? ms1 : msT).push(performance.now() - t0);
+    }
+  }
+  one.dispose(); many.dispose();
+  return { rows, one: rows / (median(ms1) / 1000), threaded: rows / (median(msT) / 1000), speedup: median(ms1.map((t, i) => t / msT[i])), identical: same };
+}
+
 // --child T: dense784, then convdae, each with 1 and T threads in turns
 async function child(threads) {
   const x = uniform(SAMPLES, W.models[W.W2.model].sizes[0], W.seed, 20);
   const dense = await inTurns(model, threads, x, SAMPLES);
   const conv = await inTurns(convModel, threads, null, CONV_ROWS);
-  console.log(`@@RESULT ${JSON.stringify({ threads, ...dense, conv })}`);
+  const convInfer = await inferTurns(threads);
+  console.log(`@@RESULT ${JSON.stringify({ threads, ...dense, conv, convInfer })}`);
 }
 
 // --solo: the 1-thread model alone (two of these at once give the machine's two-process scaling)
@@ -120,6 +143,7 @@ if (arg('--child') !== undefined) {
     one: t.one, threaded: t.threaded, threads: T, speedup: t.speedup, ratios: t.ms1.map((a, i) => a / t.msT[i]),
     two_process_scaling: pairRate / alone.rows_per_s, identical: t.sha1 === t.shaT, sha: t.sha1.slice(0, 16),
     conv: { rows: CONV_ROWS, batch: W.W3.train.batch, one: t.conv.one, threaded: t.conv.threaded, speedup: t.conv.speedup, ratios: t.conv.ms1.map((a, i) => a / t.conv.msT[i]), identical: t.conv.sha1 === t.conv.shaT, sha: t.conv.sha1.slice(0, 16) },
+    convInfer: t.convInfer,
     loadavg_before: load0, loadavg_after: loadavg()[0],
   };
   const f = (v) => v.toFixed(0).padStart(8);
@@ -131,6 +155,10 @@ if (arg('--child') !== undefined) {
   console.log(`convdae training (W3: noisy -> clean, bce, Adam), batch ${c.batch}, epochs of ${c.rows} rows, the same rounds`);
   console.log(`  1 thread       ${f(c.one)}`);
   console.log(`  ${T} threads      ${f(c.threaded)}   ${c.speedup.toFixed(2)}x (median of the rounds' ratios ${c.ratios.map((v) => v.toFixed(2)).join(' ')})   save() bytes ${c.identical ? 'identical' : 'DIFFER'} (sha256 ${c.sha}...)`);
+  const ci = r.convInfer;
+  console.log(`convdae inference (W3: reconstruct, batch ${ci.rows}), ${4 * ROUNDS} calls in turns`);
+  console.log(`  1 thread       ${f(ci.one)}`);
+  console.log(`  ${T} threads      ${f(ci.threaded)}   ${ci.speedup.toFixed(2)}x (median of the calls' ratios)   outputs ${ci.identical ? 'identical' : 'DIFFER'}`);
   console.log(`@@RESULT ${JSON.stringify(r)}`);
-  if (!r.identical || !c.identical) process.exitCode = 1;
+  if (!r.identical || !c.identical || !ci.identical) process.exitCode = 1;
 }
