@@ -253,8 +253,8 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
         if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
       }
       if (!fin) return raw;
-      v = wgt == 1 ? raw : <f64>wgt * raw;
-      total += v / (<f64>N * <f64>C);
+      total += recon_finish(T, sum, raw, N, C);
+      continue;
     } else if (kind == A.TERM_CONTRACTIVE) {
       // training: value and gradient in one pass after net_backward (contractive_after_backward)
       if (backward) continue;
@@ -268,6 +268,13 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
     store<f64>(sum, load<f64>(sum) + v);
   }
   return total;
+}
+
+/** A reconstruction term (entry T, sum its running sum) at the end of a batch of N rows of C: its loss sum `raw`, weighted, added to the sum; returns its per-element mean. */
+function recon_finish(T: usize, sum: usize, raw: f64, N: i32, C: i32): f64 {
+  const wgt = load<f32>(T + A.T_WEIGHT), v = wgt == 1 ? raw : <f64>wgt * raw;
+  store<f64>(sum, load<f64>(sum) + v);
+  return v / (<f64>N * <f64>C);
 }
 
 /** Zeroes the per-term sums before a call that accumulates them. */
@@ -307,9 +314,7 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
     raw += load<f64>(sh + A.SH_RAW + (<usize>s << 3));
   }
   // the reconstruction term (a sharded model has no other), as terms_forward's last chunk
-  const wgt = load<f32>(ctx + A.C_TERMS + A.T_WEIGHT), v = wgt == 1 ? raw : <f64>wgt * raw, sum = ctx + A.C_TERMSUM;
-  store<f64>(sum, load<f64>(sum) + v);
-  return v / (<f64>R * <f64>ci(ctx, C_OUTDIM));
+  return recon_finish(ctx + A.C_TERMS, ctx + A.C_TERMSUM, raw, R, ci(ctx, C_OUTDIM));
 }
 
 /** First row of shard s of a batch of R rows: ceil(R s / SHARDS), so shard 0 has a row whenever the batch has one. */

@@ -16,9 +16,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Autoencoder, type AutoencoderSpec, type FitOptions } from '../bindings/node.js';
 import { aucRoc, stratifiedSplit } from '../tests/ref/metrics.js';
-import { loadTable, pick, subsample, type Table } from './tables.js';
+import { TABLES, loadTable, pick, subsample, type Table } from './tables.js';
 
-const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', 'shuttle', 'smtp'];
 
 /**
  * Experiments: `--setting` is 'defaults' (the library's own) or a comma list of key=value pairs that

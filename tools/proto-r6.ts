@@ -14,9 +14,8 @@
 import { Command } from 'commander';
 import { Autoencoder } from '../bindings/node.js';
 import { aucRoc, mulberry32, quantile, stratifiedSplit } from '../tests/ref/metrics.js';
-import { loadTable, pick, type Table } from './tables.js';
+import { TABLES, loadTable, pick, type Table } from './tables.js';
 
-const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', 'shuttle', 'smtp'];
 const opts = new Command()
   .option('--data <dir>', 'tables', new URL('../../shared/datasets/tabular', import.meta.url).pathname)
   .option('--first-seed <n>', 'first seed', '1')

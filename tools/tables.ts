@@ -6,6 +6,9 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { mulberry32 } from '../tests/ref/metrics.js';
 
+/** The eight ADBench tables of ../shared/datasets/tabular, in the order the evaluations print them. */
+export const TABLES = ['vowels', 'letter', 'musk', 'aloi', 'campaign', 'magic.gamma', 'shuttle', 'smtp'];
+
 export interface Table { name: string; x: Float64Array; y: Int32Array; rows: number; cols: number }
 
 /** Table `name` from folder `dir`: rows x cols features (float64) and the 0/1 label of each row. */
