@@ -9,7 +9,7 @@ import { act_backward, act_forward } from './act';
 import { f32_gemm, f32_gemm_bt, f32_gemm_scalar } from './gemm';
 import { loss_backward, loss_rows } from './loss';
 import { norm_invert } from './norm';
-import { net_grads } from './train';
+import { copy_canon, net_grads } from './train';
 import { series_likelihood } from './series';
 
 /** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
@@ -34,6 +34,9 @@ export function ae_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32,
 export function ae_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   f32_gemm_scalar(M, N, K, a, sam, sak, b, ldb, c, ldc, bias, mode, act);
 }
+
+/** dst[0..n) = src[0..n), every NaN written as 0x7fc00000 (inference's copy-out). */
+export function ae_copy_canon(dst: usize, src: usize, n: i32): void { copy_canon(dst, src, n); }
 
 /** y = f(y) for n floats, in place. */
 export function ae_act_forward(act: i32, y: usize, n: i32): void { act_forward(act, y, n); }

@@ -4,7 +4,7 @@
 // pre-activation cache. Backward overwrites dA with dZ = dA * f'(a) (overwrite policy).
 // leakyRelu slope 0.01 and elu alpha 1 follow PyTorch's defaults.
 
-import { f32_exp_scalar, f32_exp_simd, f32_sigmoid_scalar, f32_sigmoid_simd, f32_tanh_scalar, f32_tanh_simd } from './math';
+import { f32_exp_scalar, f32_exp_simd, f32_sigmoid_scalar, f32_sigmoid_simd, f32_tanh_scalar, f32_tanh_simd, f32_tanh_simd_x2 } from './math';
 
 export const ACT_LINEAR: i32 = 0;
 export const ACT_RELU: i32 = 1;
@@ -65,9 +65,7 @@ export function act_forward(act: i32, y: usize, n: i32): void {
     // dense layers, where a call and a switch per vector showed in the profile
     for (; i + 8 <= n; i += 8) {
       const p = y + (<usize>i << 2);
-      const a = f32_tanh_simd(v128.load(p)), b = f32_tanh_simd(v128.load(p, 16));
-      v128.store(p, a);
-      v128.store(p, b, 16);
+      f32_tanh_simd_x2(p);
     }
     for (; i + 4 <= n; i += 4) {
       const p = y + (<usize>i << 2);

@@ -139,6 +139,35 @@ export function f32_exp_scalar(x: f32): f32 {
   return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), kv(I_RT_TINY)));
 }
 
+/** f32_tanh_simd of the two vectors at p, in place: each constant loaded once for both (the loads,
+ *  not the arithmetic, fill the issue slots of one vector's form); the same operations per lane. */
+// @ts-ignore: decorator
+@inline export function f32_tanh_simd_x2(ptr: usize): void {
+  const x = v128.load(ptr), y = v128.load(ptr, 16);
+  let k = kv(I_RT_NCLAMP);
+  let cx = f32x4.pmax(x, k), cy = f32x4.pmax(y, k);
+  k = kv(I_RT_CLAMP);
+  cx = f32x4.pmin(cx, k); cy = f32x4.pmin(cy, k);
+  const zx = f32x4.mul(cx, cx), zy = f32x4.mul(cy, cy);
+  k = kv(I_RA13);
+  let px = k, py = k;
+  k = kv(I_RA11); px = f32x4.add(f32x4.mul(px, zx), k); py = f32x4.add(f32x4.mul(py, zy), k);
+  k = kv(I_RA9); px = f32x4.add(f32x4.mul(px, zx), k); py = f32x4.add(f32x4.mul(py, zy), k);
+  k = kv(I_RA7); px = f32x4.add(f32x4.mul(px, zx), k); py = f32x4.add(f32x4.mul(py, zy), k);
+  k = kv(I_RA5); px = f32x4.add(f32x4.mul(px, zx), k); py = f32x4.add(f32x4.mul(py, zy), k);
+  k = kv(I_RA3); px = f32x4.add(f32x4.mul(px, zx), k); py = f32x4.add(f32x4.mul(py, zy), k);
+  k = kv(I_RA1); px = f32x4.add(f32x4.mul(px, zx), k); py = f32x4.add(f32x4.mul(py, zy), k);
+  px = f32x4.mul(px, cx); py = f32x4.mul(py, cy);
+  k = kv(I_RB6);
+  let qx = k, qy = k;
+  k = kv(I_RB4); qx = f32x4.add(f32x4.mul(qx, zx), k); qy = f32x4.add(f32x4.mul(qy, zy), k);
+  k = kv(I_RB2); qx = f32x4.add(f32x4.mul(qx, zx), k); qy = f32x4.add(f32x4.mul(qy, zy), k);
+  k = kv(I_RB0); qx = f32x4.add(f32x4.mul(qx, zx), k); qy = f32x4.add(f32x4.mul(qy, zy), k);
+  k = kv(I_RT_TINY);
+  v128.store(ptr, v128.bitselect(x, f32x4.div(px, qx), f32x4.lt(f32x4.abs(x), k)));
+  v128.store(ptr, v128.bitselect(y, f32x4.div(py, qy), f32x4.lt(f32x4.abs(y), k)), 16);
+}
+
 export function f32_tanh_scalar(x: f32): f32 {
   if (abs<f32>(x) < RT_TINY) return x;
   let c = x < RT_NCLAMP ? RT_NCLAMP : x;

@@ -525,8 +525,11 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
   const norm = ci(ctx, C_NORM) != NORM_NONE;
   if (norm && (flags & FLAG_NORM_IN)) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   rows_through(ctx, x, n, l0, l1, out, false);
-  if (norm && (flags & FLAG_DENORM_OUT)) norm_invert(out, n, Ow, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
-  canon_nan(out, n * Ow);
+  // rows_through's copy-out already wrote canonical NaNs; norm_invert's arithmetic may not keep them
+  if (norm && (flags & FLAG_DENORM_OUT)) {
+    norm_invert(out, n, Ow, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+    canon_nan(out, n * Ow);
+  }
 }
 
 /**
@@ -562,7 +565,27 @@ function forward_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, xin, R, l0, l1, false);
     if (scoring) loss_rows(ci(ctx, C_LOSS), y, xin, R, Ow, out + (<usize>start << 2));
-    else memory.copy(out + (<usize>(start * Ow) << 2), y, <usize>(R * Ow) << 2);
+    else copy_canon(out + (<usize>(start * Ow) << 2), y, R * Ow);
+  }
+}
+
+/**
+ * dst[0..n) = src[0..n) with every NaN written as the canonical quiet NaN 0x7fc00000: inference's
+ * copy-out and canon_nan in one branch-free pass (the output then needs no second pass over it).
+ */
+export function copy_canon(dst: usize, src: usize, n: i32): void {
+  const q = i32x4.splat(0x7fc00000);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const a = v128.load(src + o), b = v128.load(src + o, 16);
+    v128.store(dst + o, v128.bitselect(q, a, f32x4.ne(a, a)));
+    v128.store(dst + o, v128.bitselect(q, b, f32x4.ne(b, b)), 16);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(src + o);
+    store<f32>(dst + o, v != v ? reinterpret<f32>(0x7fc00000) : v);
   }
 }
 

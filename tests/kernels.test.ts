@@ -472,6 +472,34 @@ describe('ae_find_nonfinite', () => {
   });
 });
 
+describe('ae_copy_canon (inference copy-out)', () => {
+  // The oracle is the definition: every float's bits copied, except that any NaN (either sign, quiet
+  // or signalling, any payload) becomes the canonical quiet NaN 0x7fc00000, the one NaN encoding the
+  // outputs may hold, so that their bytes are the same on every CPU.
+  const NAN_BITS = [0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001, 0x7fffffff, 0xffffffff, 0x7fa00000];
+  const KEEP_BITS = [0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff, 0x7f7fffff, 0x3f800000];
+  it.each([...TAIL_SIZES, 32, 33])('n = %i: finite and infinite bits copied, every NaN canonical, nothing past n written', (n) => {
+    const r = new Rng(90 + n);
+    withIO(k, () => {
+      const src = new Uint32Array(n + 2);
+      for (let i = 0; i < src.length; i++) {
+        const c = r.int(3);
+        src[i] = c === 0 ? NAN_BITS[r.int(NAN_BITS.length)]! : c === 1 ? KEEP_BITS[r.int(KEEP_BITS.length)]! : bits32(r.uniform(-1e3, 1e3));
+      }
+      const ps = k.alloc(src.length * 4), pd = k.alloc(src.length * 4);
+      new Uint32Array(k.x.memory.buffer, ps, src.length).set(src);
+      new Uint32Array(k.x.memory.buffer, pd, src.length).fill(0x12345678);
+      k.x.ae_copy_canon(pd, ps, n);
+      const out = new Uint32Array(k.x.memory.buffer, pd, src.length).slice();
+      for (let i = 0; i < n; i++) {
+        const nan = (src[i]! & 0x7f800000) === 0x7f800000 && (src[i]! & 0x007fffff) !== 0;
+        expect(out[i], `value ${i}: 0x${src[i]!.toString(16)}`).toBe(nan ? 0x7fc00000 : src[i]);
+      }
+      expect([out[n], out[n + 1]]).toEqual([0x12345678, 0x12345678]);
+    });
+  });
+});
+
 describe('ae_find_outside01', () => {
   it('first value outside [0, 1] (NaN counts), -1 when all are inside', () => {
     withIO(k, () => {
