@@ -5,23 +5,12 @@
 // format came with 'gzip', whose 18-byte wrapper is 12 bytes longer); a bundle then weighs, gzipped,
 // about what the .wasm file does (hex text cost 11% more).
 
-// index.js first, so the bundle puts the library's code before the string: after it, the base64
+// index.js and inflate.js first, so the bundle puts the library's code before the string: after it, the base64
 // (23 KB) would push the code that went before out of gzip's 32 KB window (+2 KB gzipped)
 import { setWasmLoader } from './index.js';
+import { compileInlined } from './inflate.js';
 import { KERNELS_DEFLATE_BASE64 } from '../build/kernels.inline.js';
 
-function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const from = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> }).fromBase64;
-  if (from) return from(s);
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < out.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-setWasmLoader(async () => {
-  const gz = new Blob([fromBase64(KERNELS_DEFLATE_BASE64)]).stream().pipeThrough(new DecompressionStream('deflate'));
-  return WebAssembly.compile(await new Response(gz).arrayBuffer());
-});
+setWasmLoader(() => compileInlined(KERNELS_DEFLATE_BASE64));
 
 export * from './index.js';

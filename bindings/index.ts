@@ -78,36 +78,44 @@ export interface ScoreOptions {
 export type CalibrateOptions = ({ quantile: number } | { contamination: number } | { max: true }) & Omit<ScoreOptions, never>;
 
 type Loader = () => Promise<WebAssembly.Module>;
-let loader: Loader | null = null;
-let cachedModule: Promise<WebAssembly.Module> | null = null;
+/** Which module a model needs: 'full' (kernels.wasm: everything) or 'score' (kernels-score.wasm: what AutoencoderLite calls). */
+export type KernelKind = 'full' | 'score';
+// the runtime entries' loaders: 'autoencoder' registers kernels.wasm, 'autoencoder/score' kernels-score.wasm
+const loaders: Record<KernelKind, Loader | null> = { full: null, score: null };
+const cached: Record<KernelKind, Promise<WebAssembly.Module> | null> = { full: null, score: null };
 
 // the thread pool's module (bindings/threads.ts), imported only for threads > 1: by default through a
 // computed specifier (bundlers leave it out); Deno's entry passes a literal import (no --allow-read)
 let threadsModule = async () => import(new URL('./threads.js', import.meta.url).href) as Promise<typeof import('./threads.js')>;
 
-/** Runtime entries call this once with a function that compiles kernels.wasm; it runs lazily, once. */
-export function setWasmLoader(load: Loader, threads?: typeof threadsModule): void {
-  loader = load;
-  cachedModule = null;
+/**
+ * Runtime entries call this once with a function that compiles kernels.wasm ('full', the default) or, for
+ * the 'autoencoder/score' entries, kernels-score.wasm ('score'); it runs lazily, once.
+ */
+export function setWasmLoader(load: Loader, threads?: typeof threadsModule, kind: KernelKind = 'full'): void {
+  loaders[kind] = load;
+  cached[kind] = null;
   if (threads) threadsModule = threads;
 }
 
-function moduleFor(opts?: CreateOptions): Promise<WebAssembly.Module> {
+function moduleFor(opts: CreateOptions | undefined, kind: KernelKind): Promise<WebAssembly.Module> {
   if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
   if (opts) checkKeys('create/load options', opts, ['wasm', 'threads']);
   if (opts?.wasm !== undefined) return Promise.resolve(opts.wasm);
-  if (!loader) {
-    throw new AutoencoderError("no wasm module: import 'autoencoder' through a runtime entry (Node, Deno, Bun, browser, workerd) or pass { wasm: WebAssembly.Module } as the second argument");
+  // a scoring model takes the scoring module when its entry was imported, else kernels.wasm
+  const from: KernelKind = kind === 'score' && loaders.score ? 'score' : 'full';
+  const load = loaders[from];
+  if (!load) {
+    throw new AutoencoderError(loaders.score
+      ? "this needs the full kernels (training, the codec, SeriesDetector): 'autoencoder/score' loads only the scoring module, for AutoencoderLite; import from 'autoencoder' instead"
+      : "no wasm module: import 'autoencoder' through a runtime entry (Node, Deno, Bun, browser, workerd) or pass { wasm: WebAssembly.Module } as the second argument");
   }
-  if (!cachedModule) {
-    cachedModule = loader().catch((e: unknown) => {
-      cachedModule = null;
-      throw e;
-    });
-  }
-  return cachedModule;
+  return (cached[from] ??= load().catch((e: unknown) => {
+    cached[from] = null;
+    throw e;
+  }));
 }
 
 // Models alive in this process: created or loaded, minus disposed, minus garbage-collected (each
@@ -118,7 +126,7 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
   : null;
 
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
-async function newKernel(opts?: CreateOptions): Promise<Kernel> {
+async function newKernel(opts: CreateOptions | undefined, kind: KernelKind = 'full'): Promise<Kernel> {
   if (opts?.threads !== undefined && opts.threads !== 1) {
     // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
     const t = await threadsModule().catch((e: Error) => {
@@ -127,9 +135,9 @@ async function newKernel(opts?: CreateOptions): Promise<Kernel> {
     const k = await t?.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
     if (k) return k;
   }
-  const module = await moduleFor(opts);
+  const module = await moduleFor(opts, kind);
   try {
-    return await instantiateKernel(module);
+    return await instantiateKernel(module, kind);
   } catch (e) {
     if (e instanceof AutoencoderError || !(e instanceof Error)) throw e;
     throw new AutoencoderError(`cannot create another wasm instance (${e.name}: ${e.message}): ${liveModels} models are live in this process (created or loaded, not yet disposed or garbage-collected), each with its own wasm memory, and the runtime ran out of memory or address space for another: call dispose() on models you no longer use and drop your references to them (memory is released when garbage collection runs)`);
@@ -260,7 +268,8 @@ export class AutoencoderLite {
    */
   static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<AutoencoderLite> {
     checkEnvelope(bytes);
-    const k = await newKernel(opts);
+    // AutoencoderLite runs on the scoring module where 'autoencoder/score' provides it; Autoencoder.load() needs the full one
+    const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
     // the checksum in bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not
     // larger: a fresh module runs baseline code, and V8 swaps in the optimised crc32 only between calls
     // (cold start of a 1.7 MB model: 24.7-24.8 ms above an empty process against 26.5-27.5 with 1 MiB chunks)

@@ -27,6 +27,8 @@ export const ABI_EXPORTS = [
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. A module with more
  *  exports passes the count (build/kernels-test.wasm: these plus the raw kernels tests call). */
 export const ABI_EXPORT_COUNT = 47;
+/** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/abi.test.ts checks it. */
+export const SCORE_EXPORT_COUNT = 21;
 export const ABI_VERSION = 4;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
@@ -351,7 +353,7 @@ export function trainingBlocks(k: Kernel): [number, number][] {
 }
 
 /** Loads the module's exports into a fresh instance. */
-export async function instantiateKernel(module: WebAssembly.Module): Promise<Kernel> {
+export async function instantiateKernel(module: WebAssembly.Module, kind: 'full' | 'score' = 'full'): Promise<Kernel> {
   if (!(module instanceof WebAssembly.Module)) {
     throw new AutoencoderError(`the wasm option must be a WebAssembly.Module (compile build/kernels.wasm with WebAssembly.compile first), got ${describe(module)}`);
   }
@@ -359,7 +361,11 @@ export async function instantiateKernel(module: WebAssembly.Module): Promise<Ker
   const exported = WebAssembly.Module.exports(module);
   const names = new Set(exported.map((e) => e.name));
   // @__KEY__: the name is mangled with the property accesses in dist/ (tools/build.mjs renames the exports to match)
-  if (imports.length > 0 || exported.length < ABI_EXPORT_COUNT || !names.has('memory') || !names.has(/* @__KEY__ */ 'ae_abi_version')) {
+  const ours = imports.length === 0 && names.has('memory') && names.has(/* @__KEY__ */ 'ae_abi_version');
+  if (ours && exported.length >= SCORE_EXPORT_COUNT && exported.length < ABI_EXPORT_COUNT && kind === 'full') {
+    throw new AutoencoderError('the wasm module is kernels-score.wasm, the scoring module, which only AutoencoderLite can run: training, Autoencoder.load(), the codec and SeriesDetector need kernels.wasm');
+  }
+  if (!ours || exported.length < (kind === 'full' ? ABI_EXPORT_COUNT : SCORE_EXPORT_COUNT)) {
     throw new AutoencoderError(`the wasm module is not this package's kernels.wasm (${imports.length ? `it imports ${imports[0]!.module}.${imports[0]!.name}` : `it has ${exported.length} exports where this package's has at least ${ABI_EXPORT_COUNT}`}): pass the kernels.wasm shipped with autoencoder`);
   }
   const exports = await instantiate(module, {});

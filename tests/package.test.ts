@@ -59,18 +59,34 @@ console.log(JSON.stringify({
   scores: Array.from(scores), loaded: Array.from(back.score(x)), errors,
 }));
 `;
-// A TypeScript user: typed imports from both specifiers; @ts-expect-error fails if the types were any.
+// A scoring script on 'autoencoder/score' (AutoencoderLite on kernels-score.wasm): the same bits.
+const CONSUMER_SCORE = `
+import { Autoencoder, randomMatrix } from 'autoencoder';
+import * as score from 'autoencoder/score';
+import * as core from 'autoencoder/core';
+const x = await randomMatrix(${DATA.rows}, ${DATA.cols}, { seed: ${DATA.seed} });
+const ae = await Autoencoder.create(${JSON.stringify(SPEC)});
+await ae.fit(x, ${JSON.stringify(FIT)});
+const lite = await score.AutoencoderLite.load(ae.save());
+console.log(JSON.stringify({ scores: Array.from(lite.score(x)), names: Object.keys(score).sort(), sameClass: score.AutoencoderLite === core.AutoencoderLite }));
+`;
+// A TypeScript user: typed imports from the specifiers; @ts-expect-error fails if the types were any.
 const CONSUMER_TS = `
 import { Autoencoder, AutoencoderError, type History, type ModelSpec } from 'autoencoder';
 import * as core from 'autoencoder/core';
+import { AutoencoderLite as ScoreLite, type ScoreOptions } from 'autoencoder/score';
 export async function main(x: Float32Array): Promise<number> {
   const ae: core.Autoencoder = await Autoencoder.create({ inputDim: 8 });
+  const lite: core.AutoencoderLite = await ScoreLite.load(ae.save());
+  const o: ScoreOptions = { by: 'reconstruction' };
+  // @ts-expect-error: the scoring class has no fit()
+  await lite.fit(x);
   const h: History = await ae.fit(x, { epochs: 2 });
   const spec: ModelSpec = ae.spec;
   const err: core.AutoencoderError = new AutoencoderError('x');
   // @ts-expect-error: inputDim is a number
   await Autoencoder.create({ inputDim: '8' });
-  return h.epochs + spec.inputDim + err.message.length + ae.score(x).length;
+  return h.epochs + spec.inputDim + err.message.length + ae.score(x).length + lite.score(x, o).length;
 }
 `;
 
@@ -139,6 +155,18 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
     expect(out.loaded).toEqual(out.scores);
     expect([out.sameClass, out.sameError]).toEqual([true, true]);
     expect(out.errors).toEqual([0, 1].map(() => ({ instance: true, name: 'AutoencoderError', message: 'inputDim must be an integer from 1 to 1048576, got 0' })));
+  });
+
+  it("installed: 'autoencoder/score' exports AutoencoderLite (the core's class) on the scoring module, with the same bits", async () => {
+    writeFileSync(join(app, 'consumer-score.mjs'), CONSUMER_SCORE);
+    const out = JSON.parse(ok(process.execPath, ['consumer-score.mjs'], app)) as { scores: number[]; names: string[]; sameClass: boolean };
+    const x = await randomMatrix(DATA.rows, DATA.cols, { seed: DATA.seed });
+    const ae = await Autoencoder.create({ ...SPEC, layers: [...SPEC.layers] });
+    await ae.fit(x, FIT);
+    expect(out.scores).toEqual(Array.from(ae.score(x)));
+    expect(out.names).toEqual(['AutoencoderError', 'AutoencoderLite']);
+    expect(out.sameClass).toBe(true);
+    expect(files).toEqual(expect.arrayContaining(['dist/build/kernels-score.wasm', 'dist/bindings/score.d.ts', 'dist/bindings/score-api.d.ts']));
   });
 
   it('the autoencoder bin runs through npx', () => {

@@ -1,0 +1,26 @@
+// node-load.ts: the Node and Bun entries' (node.ts, score.ts) loader: a kernels module read from the
+// package (dist/build/, beside dist/bindings/) or, in a bundle made from the entry (esbuild
+// --platform=node --format=esm), from next to the bundle, where the README says to copy it. The first
+// path that exists wins; it is read and compiled once, lazily, on the first create() or load().
+
+import { readFile } from 'node:fs/promises';
+import { AutoencoderError } from './index.js';
+
+/** A loader for `file` (kernels.wasm or kernels-score.wasm). */
+export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
+  const places = [new URL(`../build/${file}`, import.meta.url), new URL(`./${file}`, import.meta.url)];
+  return async () => {
+    for (const url of places) {
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = await readFile(url);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new AutoencoderError(`cannot read the kernels at ${url.pathname} (${(e as Error).message}): check the file's permissions, or reinstall the package`);
+      }
+      return WebAssembly.compile(bytes);
+    }
+    throw new AutoencoderError(`cannot find ${file}: neither ${places[0]!.pathname} (inside the package) nor ${places[1]!.pathname} (next to a bundle) exists. `
+      + `In this repository run \`npm run build\`; with the installed package, reinstall it; for a bundle, copy node_modules/autoencoder/dist/build/${file} next to the bundled file`);
+  };
+}

@@ -1,0 +1,108 @@
+// score-module.test.ts: kernels-score.wasm, the scoring module 'autoencoder/score' loads (assembly/abi-score.ts:
+// the exports of abi.ts that AutoencoderLite calls). The oracle is kernels.wasm: the same file loaded by
+// AutoencoderLite on each module must give the same bits for every inference method, on every kind of
+// model (dense with a normalizer, the default ensemble with its density term, a VAE, a conditional VAE, a
+// conv model); whatever needs more than scoring refuses the module with an AutoencoderError.
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, randomMatrix, type AutoencoderSpec } from 'autoencoder';
+import { ABI_EXPORTS, SCORE_EXPORT_COUNT } from '../bindings/wasm.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const bits = (a: Float32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+// assembly/abi-score.ts's list
+const SCORE_EXPORTS = ['ae_abi_version', 'ae_heap_base', 'ae_workspace', 'ae_seed', 'ae_seed_stream', 'ae_rng_fill', 'ae_infer', 'ae_score',
+  'ae_score_normalized', 'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
+  'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows', 'ae_ens_score'];
+
+let scoreModule: WebAssembly.Module;
+let fullModule: WebAssembly.Module;
+beforeAll(async () => {
+  scoreModule = await WebAssembly.compile(readFileSync(`${ROOT}build/kernels-score.wasm`));
+  fullModule = await WebAssembly.compile(readFileSync(`${ROOT}build/kernels.wasm`));
+});
+
+describe('kernels-score.wasm', () => {
+  it('exports exactly the scoring subset of abi.ts (plus memory), imports nothing, and is under half of kernels.wasm gzipped', async () => {
+    const ex = WebAssembly.Module.exports(scoreModule);
+    expect(ex.filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual([...SCORE_EXPORTS].sort());
+    expect(ex.filter((e) => e.kind === 'memory').map((e) => e.name)).toEqual(['memory']);
+    expect(ex.length).toBe(SCORE_EXPORT_COUNT);
+    for (const n of SCORE_EXPORTS) expect(ABI_EXPORTS as readonly string[]).toContain(n);
+    expect(WebAssembly.Module.imports(scoreModule)).toEqual([]);
+    const { gzipSync } = await import('node:zlib');
+    const gz = (f: string) => gzipSync(readFileSync(`${ROOT}build/${f}`), { level: 9 }).length;
+    expect(gz('kernels-score.wasm')).toBeLessThan(gz('kernels.wasm') / 2);
+  });
+
+  const x12 = () => randomMatrix(40, 12, { seed: 3 });
+  const cases: { name: string; spec: AutoencoderSpec; cond?: number; image?: boolean }[] = [
+    { name: 'dense, standard normalizer', spec: { inputDim: 12, layers: [8, 3], normalize: 'standard', seed: 5 } },
+    { name: 'the default ensemble (density term)', spec: { inputDim: 12, seed: 6 } },
+    { name: 'VAE', spec: { inputDim: 12, layers: [8, 2], variational: { beta: 1 }, seed: 7 } },
+    { name: 'conditional VAE', spec: { inputDim: 12, layers: [8, 2], variational: { beta: 1 }, conditionDim: 3, seed: 8 }, cond: 3 },
+    {
+      name: 'conv, bce', image: true,
+      spec: {
+        inputShape: [8, 8, 1], loss: 'bce', seed: 9,
+        encoder: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d', pool: 2 }],
+        decoder: [{ type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+          { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
+      },
+    },
+  ];
+  it.each(cases)('$name: AutoencoderLite on it gives the bits of kernels.wasm for every inference method', async ({ spec, cond, image }) => {
+    const x = image ? await randomMatrix(24, 64, { seed: 4 }) : await x12();
+    const c = cond ? { condition: await randomMatrix(x.length / (image ? 64 : 12), cond, { seed: 2 }) } : {};
+    const ae = await Autoencoder.create(spec);
+    await ae.fit(x, { epochs: 2, ...c });
+    ae.calibrate(x, { quantile: 0.9, ...c });
+    const file = ae.save();
+    const a = await AutoencoderLite.load(file, { wasm: fullModule }), b = await AutoencoderLite.load(file, { wasm: scoreModule });
+    const same = (f: (m: AutoencoderLite) => Float32Array | Uint8Array) => expect(bits(f(b))).toBe(bits(f(a)));
+    same((m) => m.score(x, c));
+    same((m) => m.detect(x, c));
+    same((m) => m.encode(x, c));
+    same((m) => m.decode(m.encode(x, c), c));
+    same((m) => m.reconstruct(x, c));
+    same((m) => m.save());
+    expect(b.calibrate(x, { contamination: 0.2, ...c })).toBe(a.calibrate(x, { contamination: 0.2, ...c }));
+    expect(b.getWeights().map(bits)).toEqual(a.getWeights().map(bits));
+    if (spec.variational) {
+      same((m) => m.score(x, { by: 'elbo', samples: 2, seed: 4, ...c }));
+      same((m) => m.score(x, { by: 'kl', ...c }));
+      same((m) => { const p = m.posterior(x, c); return Float32Array.from([...p.mean, ...p.logVar]); });
+      if (cond) same((m) => m.generate(c.condition!, { seed: 1 }));
+      else same((m) => m.sample(5, { seed: 1 }));
+    }
+    expect(() => b.score(new Float32Array(5))).toThrow(AutoencoderError);
+    expect(b.score(x, c).length).toBe(a.score(x, c).length); // usable after the failed call
+    for (const m of [ae, a, b]) m.dispose();
+  });
+
+  it('training, Autoencoder.load() and SeriesDetector refuse it with an error that names the module to use', async () => {
+    const ae = await Autoencoder.create({ inputDim: 4, layers: [3, 2], seed: 1 });
+    const file = ae.save();
+    ae.dispose();
+    await expect(Autoencoder.create({ inputDim: 4, seed: 1 }, { wasm: scoreModule })).rejects.toThrow(/kernels-score\.wasm, the scoring module.*need kernels\.wasm/);
+    await expect(Autoencoder.load(file, { wasm: scoreModule })).rejects.toThrow(/kernels-score\.wasm, the scoring module/);
+    await expect(SeriesDetector.create({}, { wasm: scoreModule })).rejects.toThrow(/kernels-score\.wasm, the scoring module/);
+  });
+});
+
+// dist/bindings/score.js: 'autoencoder/score' as Node resolves it (package.json "exports" ./score, node condition)
+const DIST = `${ROOT}dist/bindings/score.js`;
+describe.skipIf(!existsSync(DIST))("'autoencoder/score' (dist)", () => {
+  it('exports AutoencoderLite (the same class as the main entry) on the scoring module, and refuses training without it', async () => {
+    const score = await import(DIST) as typeof import('../bindings/score.js');
+    const main = await import(`${ROOT}dist/bindings/node.js`) as typeof import('../bindings/node.js');
+    expect(Object.keys(score).sort()).toEqual(['AutoencoderError', 'AutoencoderLite']);
+    expect(score.AutoencoderLite).toBe(main.AutoencoderLite);
+    const x = await main.randomMatrix(30, 6, { seed: 1 });
+    const ae = await main.Autoencoder.create({ inputDim: 6, layers: [4, 2], seed: 2 });
+    await ae.fit(x, { epochs: 2 });
+    const lite = await score.AutoencoderLite.load(ae.save());
+    expect(bits(lite.score(x))).toBe(bits(ae.score(x)));
+    for (const m of [ae, lite]) m.dispose();
+  });
+});
