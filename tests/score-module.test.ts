@@ -103,6 +103,64 @@ describe.skipIf(!existsSync(DIST))("'autoencoder/score' (dist)", () => {
     await ae.fit(x, { epochs: 2 });
     const lite = await score.AutoencoderLite.load(ae.save());
     expect(bits(lite.score(x))).toBe(bits(ae.score(x)));
-    for (const m of [ae, lite]) m.dispose();
+    // the browser form (the module inlined as deflate base64; only web APIs, which Node has too)
+    const browser = await import(`${ROOT}dist/bindings/score-browser.js`) as typeof import('../bindings/score-browser.js');
+    expect(browser.AutoencoderLite).toBe(main.AutoencoderLite);
+    const inlined = await browser.AutoencoderLite.load(ae.save());
+    expect(bits(inlined.score(x))).toBe(bits(ae.score(x)));
+    for (const m of [ae, lite, inlined]) m.dispose();
   });
+});
+
+// The same entry in workerd: a Worker bundled as wrangler would (the "workerd" condition: score-worker.js,
+// kernels-score.wasm copied beside it and listed as a compiled `wasm` module), serving one model's scores
+describe.skipIf(!existsSync(DIST))("'autoencoder/score' in workerd", () => {
+  it('a Worker that imports it scores with the bits of this process, and its bundle holds neither kernels.wasm nor training', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { pathToFileURL } = await import('node:url');
+    const { build } = await import('esbuild');
+    const load = (p: string) => import(pathToFileURL(join(ROOT, p)).href);
+    const { WORKER_BUILD } = (await load('tools/bundle-options.mjs')) as { WORKER_BUILD: Record<string, unknown> };
+    const { runtimes } = (await load('tools/runtimes.mjs')) as { runtimes: () => { workerd: string } };
+    const { startWorkerd } = (await load('tests/conformance/workerd.mjs')) as { startWorkerd: (o: { workerd: string; config: string }) => Promise<{ url: string; stop: () => Promise<void>; log: () => string }> };
+    const x = await randomMatrix(20, 6, { seed: 11 });
+    const ae = await Autoencoder.create({ inputDim: 6, layers: [4, 2], normalize: 'standard', seed: 12 });
+    await ae.fit(x, { epochs: 3 });
+    const dir = mkdtempSync(join(tmpdir(), 'autoencoder-score-worker-'));
+    try {
+      writeFileSync(join(dir, 'model.ae'), ae.save());
+      writeFileSync(join(dir, 'x.bin'), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      // (from stdin, resolved at the repository's root: 'autoencoder/score' by self-reference, as in a user's project)
+      const contents = `
+import { AutoencoderLite } from 'autoencoder/score';
+import model from '${join(dir, 'model.ae')}';
+import xs from '${join(dir, 'x.bin')}';
+export default { async fetch() {
+  const lite = await AutoencoderLite.load(new Uint8Array(model));
+  return Response.json(Array.from(lite.score(new Float32Array(xs.slice().buffer))));
+} };`;
+      const { metafile } = await build({ ...WORKER_BUILD, stdin: { contents, resolveDir: ROOT, sourcefile: 'entry.mjs', loader: 'js' }, entryNames: 'entry', outdir: join(dir, 'out'), absWorkingDir: ROOT, loader: { '.wasm': 'copy', '.ae': 'binary', '.bin': 'binary' } }) as { metafile: { inputs: Record<string, unknown>; outputs: Record<string, unknown> } };
+      const inputs = Object.keys(metafile.inputs);
+      expect(inputs.some((i) => i.endsWith('dist/bindings/score-worker.js'))).toBe(true);
+      expect(Object.keys(metafile.outputs).filter((o) => o.endsWith('.wasm')).map((o) => o.split('/').at(-1))).toEqual(['kernels-score.wasm']);
+      // a message only fit() can throw is not in the bundle (the class it imports has no training)
+      expect(readFileSync(join(dir, 'out', 'entry.js'), 'utf8')).not.toContain('await the running fit() before calling fit() again');
+      writeFileSync(join(dir, 'out', 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (services = [(name = "main", worker = .w)], sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "main")]);
+const w :Workerd.Worker = (modules = [(name = "entry.js", esModule = embed "entry.js"), (name = "kernels-score.wasm", wasm = embed "kernels-score.wasm")], compatibilityDate = "2025-09-01");
+`);
+      const server = await startWorkerd({ workerd: runtimes().workerd, config: join(dir, 'out', 'config.capnp') });
+      try {
+        const got = await (await fetch(server.url)).json() as number[];
+        expect(got).toEqual(Array.from(ae.score(x)));
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      ae.dispose();
+    }
+  }, 60_000);
 });
