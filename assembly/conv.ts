@@ -7,7 +7,7 @@
 // Dims: H/W input, OH/OW output, C input channels, F filters, KH/KW kernel, SH/SW strides,
 // PT/PL padding before (top/left).
 
-import { ACT_LINEAR, act_forward } from './act';
+import { ACT_LINEAR, act_f32, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
 import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
 
@@ -74,14 +74,66 @@ export function col2im(col: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH:
   }
 }
 
-/** y[r][f] = b[f] for R rows of F. */
-function bias_fill(y: usize, R: i32, F: i32, b: usize): void {
-  const ld = <usize>F << 2, ld4 = ld & ~(<usize>15);
-  for (let r = 0; r < R; r++) {
-    const row = y + <usize>r * ld;
-    let f: usize = 0;
-    for (; f < ld4; f += 16) v128.store(row + f, v128.load(b + f));   // (a memory.copy call per row costs more)
-    for (; f < ld; f += 4) store<f32>(row + f, load<f32>(b + f));
+/**
+ * A transposed conv's output for one sample: y[oh][ow][f] = act(b[f] + the taps of col that land on
+ * pixel (oh, ow)), where col[ih][iw][kh][kw][f] is the product X.W^T over the H x W input pixels and
+ * tap (kh, kw) of input pixel (ih, iw) lands on (ih SH + kh - PT, iw SW + kw - PL). Each output pixel
+ * gathers its taps in ascending (ih, iw) order, the order in which col2im's scatter added them onto
+ * the bias, so the sums are the same; but y is written once, activation included, where the scatter
+ * filled it with the bias, read and wrote it back once per tap, then passed over it again for the
+ * activation.
+ */
+function convt_gather(col: usize, H: i32, W: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
+                      OH: i32, OW: i32, b: usize, y: usize, act: i32): void {
+  const fb = <usize>F << 2, taps = KH * KW;
+  let yp = y;
+  for (let oh = 0; oh < OH; oh++) {
+    // input rows reaching row oh: 0 <= kh = oh + PT - ih SH < KH, 0 <= ih < H
+    const top = oh + PT, lo = top - KH + 1;
+    const ih0 = lo <= 0 ? 0 : (lo + SH - 1) / SH, ih1 = top < 0 ? -1 : min(H - 1, top / SH);
+    for (let ow = 0; ow < OW; ow++) {
+      const left = ow + PL, wlo = left - KW + 1;
+      const iw0 = wlo <= 0 ? 0 : (wlo + SW - 1) / SW, iw1 = left < 0 ? -1 : min(W - 1, left / SW);
+      let c: usize = 0;
+      for (; c + 128 <= fb; c += 128) {
+        // 32 channels in registers, the taps added in order
+        const bp = b + c;
+        let v0 = v128.load(bp), v1 = v128.load(bp, 16), v2 = v128.load(bp, 32), v3 = v128.load(bp, 48);
+        let v4 = v128.load(bp, 64), v5 = v128.load(bp, 80), v6 = v128.load(bp, 96), v7 = v128.load(bp, 112);
+        for (let ih = ih0; ih <= ih1; ih++) {
+          const kh = top - ih * SH;
+          for (let iw = iw0; iw <= iw1; iw++) {
+            const p = col + <usize>((ih * W + iw) * taps + kh * KW + left - iw * SW) * fb + c;
+            v0 = f32x4.add(v0, v128.load(p)); v1 = f32x4.add(v1, v128.load(p, 16));
+            v2 = f32x4.add(v2, v128.load(p, 32)); v3 = f32x4.add(v3, v128.load(p, 48));
+            v4 = f32x4.add(v4, v128.load(p, 64)); v5 = f32x4.add(v5, v128.load(p, 80));
+            v6 = f32x4.add(v6, v128.load(p, 96)); v7 = f32x4.add(v7, v128.load(p, 112));
+          }
+        }
+        const o = yp + c;
+        v128.store(o, act_store_simd(act, v0)); v128.store(o, act_store_simd(act, v1), 16);
+        v128.store(o, act_store_simd(act, v2), 32); v128.store(o, act_store_simd(act, v3), 48);
+        v128.store(o, act_store_simd(act, v4), 64); v128.store(o, act_store_simd(act, v5), 80);
+        v128.store(o, act_store_simd(act, v6), 96); v128.store(o, act_store_simd(act, v7), 112);
+      }
+      for (; c + 16 <= fb; c += 16) {
+        let v = v128.load(b + c);
+        for (let ih = ih0; ih <= ih1; ih++) {
+          const kh = top - ih * SH;
+          for (let iw = iw0; iw <= iw1; iw++) v = f32x4.add(v, v128.load(col + <usize>((ih * W + iw) * taps + kh * KW + left - iw * SW) * fb + c));
+        }
+        v128.store(yp + c, act_store_simd(act, v));
+      }
+      for (; c < fb; c += 4) {
+        let v = load<f32>(b + c);
+        for (let ih = ih0; ih <= ih1; ih++) {
+          const kh = top - ih * SH;
+          for (let iw = iw0; iw <= iw1; iw++) v += load<f32>(col + <usize>((ih * W + iw) * taps + kh * KW + left - iw * SW) * fb + c);
+        }
+        store<f32>(yp + c, act == ACT_LINEAR ? v : act_f32(act, v));
+      }
+      yp += fb;
+    }
   }
 }
 
@@ -465,17 +517,15 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
                               col: usize, colcap: i32): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
   const G = group(R, HW * KF, colcap);
-  // y starts as the bias (every pixel), col2im adds the taps onto it, then the activation: one
-  // pass fewer over y than zero, add, then bias and activation
-  bias_fill(y, R * P, F, b);
+  // the taps of each input pixel (a product), then each output pixel gathers its own, bias and
+  // activation included (convt_gather)
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);
     f32_gemm_bt(g * HW, KF, C, x + (<usize>(s0 * IN) << 2), C, 1, K, C, col, KF, 0, GEMM_ZERO, ACT_LINEAR);
     for (let i = 0; i < g; i++) {
-      col2im(col + (<usize>(i * HW * KF) << 2), OH, OW, F, KH, KW, SH, SW, PT, PL, H, W, y + (<usize>((s0 + i) * P * F) << 2));
+      convt_gather(col + (<usize>(i * HW * KF) << 2), H, W, F, KH, KW, SH, SW, PT, PL, OH, OW, b, y + (<usize>((s0 + i) * P * F) << 2), act);
     }
   }
-  act_forward(act, y, R * P * F);
 }
 
 /**
