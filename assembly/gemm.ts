@@ -12,7 +12,7 @@
 // f32x4 / scalar code act_forward runs), so a dense layer's forward is a single pass over Y.
 // Dims: M rows of C, N columns of C, K the shared dimension.
 
-import { ACT_LINEAR, ACT_RELU, act_f32, act_v128 } from './act';
+import { ACT_LINEAR, ACT_RELU, act_f32, act_v128, relu_v128 } from './act';
 import { pool_gemm } from './threads';
 
 // the activation at a tile's store: linear and relu inline, the rest through one out-of-line
@@ -20,7 +20,7 @@ import { pool_gemm } from './threads';
 // @ts-ignore: decorator
 @inline export function act_store_simd(act: i32, x: v128): v128 {
   if (act == ACT_LINEAR) return x;
-  if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
+  if (act == ACT_RELU) return relu_v128(x);
   return act_v128(act, x);
 }
 // @ts-ignore: decorator
