@@ -6,7 +6,10 @@
 // when P + 1 points are hidden: a prediction one step further ahead) goes through an anomaly
 // likelihood like HTM's (a short moving average of errors, its tail probability under the mean and
 // spread of recent averages; the -ln Q of the streams averaged with weights, log-scaled to [0, 1]),
-// and at a fixed cadence the autoencoder is retrained on the windows of the recent history.
+// and at a fixed cadence the autoencoder is retrained on the windows of the recent history. Two
+// rules then thin out repeated alarms: a score that is no new high over the last S_SUP points is
+// halved, and (S_RSPAN > 0) so is one within S_RSPAN points of a hot score that does not beat it by
+// S_RMARGIN.
 // Not here: argument checks (bindings/series.ts validates before calling), time handling.
 // Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history,
 // P hidden points, PLS short average of the prediction errors.
@@ -60,7 +63,12 @@ export const S_QSUM = 208;     // f64 sum of the averaged two-step errors in the
 export const S_QSQ = 216;      // f64 sum of their squares
 export const S_QSSUM = 224;    // f64 sum of the two-step errors in their short ring (PLS long)
 export const S_QW = 232;       // f32 weight of the two-step stream in the mean of the -ln Q (0: no such stream; the scores of state version 3)
-export const S_BYTES = 240;
+export const S_RSPAN = 236;    // i32 refractory span R: within R points after a hot score, a score counts half unless it beats that one by S_RMARGIN (0: off; the scores of state version 4)
+export const S_RLEVEL = 240;   // f32 a score (before halving) at or above this is hot
+export const S_RMARGIN = 244;  // f32 the margin a score must beat the last hot score by to count whole within its span
+export const S_RAT = 248;      // i32 count (1-based) of the last hot point (0: none yet)
+export const S_RVAL = 252;     // f32 the last hot point's score (before halving)
+export const S_BYTES = 256;
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -419,6 +427,7 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       store<i32>(st + S_EN, e + 1);
     }
     if (spatial) score = 1;
+    const raw = score;
     // one alarm per episode: a score that is no new high over the last K points counts half
     const K = si(st, S_SUP);
     if (K > 0) {
@@ -428,6 +437,18 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       for (let j = 0; j < min(p, K); j++) top = max(top, load<f32>(sups + (<usize>j << 2)));
       store<f32>(sups + (<usize>(p % K) << 2), score);
       if (score <= top) score *= 0.5;
+    }
+    // refractory: within R points after a hot score (at or above the level), a score below 1 counts
+    // half unless it beats that hot score by the margin (a run of slowly rising false alarms is one
+    // alarm; a range-check 1 or a steep rise still counts)
+    const R = si(st, S_RSPAN);
+    if (R > 0) {
+      const at = si(st, S_RAT);
+      if (at > 0 && c + 1 - at <= R && score < 1 && !(<f64>raw > <f64>load<f32>(st + S_RVAL) + <f64>load<f32>(st + S_RMARGIN))) score = raw * 0.5;
+      if (raw >= load<f32>(st + S_RLEVEL)) {
+        store<i32>(st + S_RAT, c + 1);
+        store<f32>(st + S_RVAL, raw);
+      }
     }
     store<f32>(out + (<usize>i << 2), score);
   }

@@ -17,11 +17,11 @@ const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.bu
 
 
 describe('SeriesDetector two-step stream', () => {
-  it('twoStepWeight: 0 scores as the code before the stream (golden.json series/scores of state version 3); the default differs', async () => {
+  it('twoStepWeight: 0 (with refractory: 0) scores as the code before the stream (golden.json series/scores of state version 3); the default differs', async () => {
     const { v, t, opts } = await conformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 6 (commit 4d75554)
     const V3 = '54b58dbf8a3c970e9b07581d1ffdbc1c14c1ce7ebfe15a476a6535271fafb5ce';
-    expect(sha((await SeriesDetector.create({ ...opts, twoStepWeight: 0 })).pushMany(v, t))).toBe(V3);
+    expect(sha((await SeriesDetector.create({ ...opts, twoStepWeight: 0, refractory: 0 })).pushMany(v, t))).toBe(V3);
     const d = await SeriesDetector.create(opts);
     expect(d.options.twoStepWeight).toBe(0.25);
     const s = d.pushMany(v, t);
@@ -37,9 +37,10 @@ describe('SeriesDetector two-step stream', () => {
     expect(d.count).toBe(350);
     const rest = d.pushMany(fx.values.slice(350), fx.times.slice(350));
     expect(bits(rest)).toEqual(bits(fx.scores350));
-    // it saves as version 4, and that file continues the same way
+    expect(d.options.refractory).toBe(0);
+    // it saves as the current version (5), and that file continues the same way
     const again = await SeriesDetector.load(d.save());
-    expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(4);
+    expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(5);
   });
 
   it('a version-3 state that continues after a save/load in the new format stays bit-identical', async () => {
@@ -53,15 +54,15 @@ describe('SeriesDetector two-step stream', () => {
 
   it('refuses a version-3 file that names twoStepWeight, an unknown version, and options it cannot run', async () => {
     const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v3.state`));
-    const v5 = bytes.slice();
-    new DataView(v5.buffer).setUint32(4, 5, true);
-    await expect(SeriesDetector.load(v5)).rejects.toThrow(/format version 5; this package reads versions 3 and 4/);
-    // a version-4 file relabelled as version 3: its header names twoStepWeight
+    const unknown = bytes.slice();
+    new DataView(unknown.buffer).setUint32(4, 6, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 6; this package reads versions 3 to 5/);
+    // a current file relabelled as version 3: its header names twoStepWeight
     const d = await SeriesDetector.create({ window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0 });
     d.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));
-    const v4 = d.save();
-    new DataView(v4.buffer).setUint32(4, 3, true);
-    await expect(SeriesDetector.load(v4)).rejects.toThrow(/corrupted: its version-3 header has no options or has twoStepWeight/);
+    const cur = d.save();
+    new DataView(cur.buffer).setUint32(4, 3, true);
+    await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-3 header has no options or has twoStepWeight/);
     await expect(SeriesDetector.create({ window: 8, predict: 7 })).rejects.toThrow(/twoStepWeight hides predict \+ 1 = 8 of the window's 8 points.*predict <= 6/);
     expect((await SeriesDetector.create({ window: 8, predict: 7, twoStepWeight: 0 })).options.predict).toBe(7);
     await expect(SeriesDetector.create({ twoStepWeight: -1 })).rejects.toThrow(/twoStepWeight must be/);
