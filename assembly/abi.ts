@@ -15,7 +15,7 @@ import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, scor
 import { vae_kl_rows } from './terms';
 import { ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { dens_fit } from './density';
-import { series_check, series_push } from './series';
+import { series_blocks, series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
@@ -137,7 +137,10 @@ export function ae_elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i
 // streaming time series (series.ts; its state block layout S_* is bindings/wasm.ts S, held equal by tests/layout.test.ts)
 
 /** Scores n points vals f64[n] into out f32[n] with the series state at st, training the model in ctx as it goes. */
-export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void { series_push(ctx, st, vals, times, n, out, scratch); }
+export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize): void { series_push(ctx, st, vals, times, n, out, scratch, agg); }
+
+/** The means f64[m] into out of the F-point blocks that end within the next n points vals f64[n]; returns m. */
+export function ae_series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 { return series_blocks(st, vals, n, F, out); }
 
 /** -1, or 2i when vals[i] is not a finite float32, or 2i+1 when times[i] is not finite or before the previous (last before 0). */
 export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 { return series_check(vals, times, n, hasTime, last); }

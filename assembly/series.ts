@@ -284,6 +284,28 @@ function stream_push(st: usize, err: f64, e: i32, errs: usize, LS: i32, f: usize
   return L;
 }
 
+/**
+ * The means of the F-point blocks that end within the next n points (vals f64[n], not pushed yet): a
+ * block ends at count c when (c + 1) % F == 0, and its points before this call come from the value
+ * ring (F <= H). Values as the ring keeps them (float32), so the means do not depend on how the
+ * points were split into calls. out f64[m] for the m such blocks; returns m.
+ */
+export function series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 {
+  const c0 = si(st, S_COUNT), H = si(st, S_H), ring = vals_at(st);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const c = c0 + i;
+    if ((c + 1) % F != 0) continue;
+    let s: f64 = 0;
+    for (let j = c - F + 1; j <= c; j++) {
+      s += j >= c0 ? <f64>(<f32>load<f64>(vals + (<usize>(j - c0) << 3))) : <f64>load<f32>(ring + (<usize>(j % H) << 2));
+    }
+    store<f64>(out + (<usize>m << 3), s / <f64>F);
+    m++;
+  }
+  return m;
+}
+
 /** The error of a reconstruction y of x (D values; the newest point at WIN - 1) under the state's error mode. */
 function window_error(st: usize, x: usize, y: usize, D: i32, WIN: i32): f64 {
   const mode = si(st, S_ERRMODE);
@@ -350,10 +372,12 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
  * score combines two likelihoods of one reconstruction: of the window's error and of the hidden
  * points' prediction error, averaged as -ln of their tail probabilities (the geometric mean of the two
  * probabilities); with QW > 0 the two-step error's likelihood joins the mean with weight QW (the
- * others 1). scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16, WARM) floats with
- * D = W + C, free between calls.
+ * others 1). With agg != 0 (f32[n], a second resolution's scores: another detector's score_of(L)
+ * over the series' block means, at the points that end a block, 0 elsewhere) a point's L is the
+ * larger of its own and that score's L. scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16,
+ * WARM) floats with D = W + C, free between calls.
  */
-export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize): void {
+export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize): void {
   const W = si(st, S_W) + si(st, S_CTX), H = si(st, S_H), LS = si(st, S_LS);
   const WIN = si(st, S_W);
   const ring = vals_at(st), errs = errs_at(st);
@@ -395,6 +419,8 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     // the likelihood starts once the long context holds only seen points: errors of windows whose
     // context was partly unseen are not comparable with the later ones, so they stay out of its history
     let score: f32 = 0;
+    let Lp: f64 = 0;
+    let has = false;
     if (c + 1 >= si(st, S_FULL)) {
       // the reconstruction error of the window ending at this point
       const masked = si(st, S_MASK) > 0;
@@ -422,10 +448,19 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
         L += qw * stream_push(st, prediction_error(st, x, y, 1), e, qerrs_at(st), si(st, S_PLS), S_QSUM, floor);
         wsum += qw;
       }
-      L /= wsum;
-      score = score_of(L);
+      Lp = L / wsum;
+      has = true;
       store<i32>(st + S_EN, e + 1);
     }
+    // a second resolution: the block's L when it is larger
+    if (agg != 0) {
+      const a = <f64>load<f32>(agg + (<usize>i << 2));
+      if (a > 0) {
+        Lp = max(Lp, HALF_AT * a / (1.0 - a));
+        has = true;
+      }
+    }
+    if (has) score = score_of(Lp);
     if (spatial) score = 1;
     const raw = score;
     // one alarm per episode: a score that is no new high over the last K points counts half

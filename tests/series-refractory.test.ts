@@ -39,12 +39,12 @@ describe('SeriesDetector refractory rule', () => {
     const { v, t, opts } = await conformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 7 (commit ca8624e)
     const V4 = 'bb4331f6d723dcd25e951d01a26c99c072ee7117faa024c319895e9b51eb23ad';
-    expect(sha((await SeriesDetector.create({ ...opts, refractory: 0 })).pushMany(v, t))).toBe(V4);
-    const d = await SeriesDetector.create(opts);
+    expect(sha((await SeriesDetector.create({ ...opts, refractory: 0, resolution: 0 })).pushMany(v, t))).toBe(V4);
+    const d = await SeriesDetector.create({ ...opts, resolution: 0 });
     expect([d.options.refractory, d.options.refractoryLevel, d.options.refractoryMargin]).toEqual([30, 0.4, 0.04]);
     // no score of this case within 30 points after one at 0.4 or more fails to beat it by 0.04 (and is not halved already)
     expect(sha(d.pushMany(v, t))).toBe(V4);
-    expect(sha((await SeriesDetector.create({ ...opts, refractoryLevel: 0.2 })).pushMany(v, t))).not.toBe(V4);
+    expect(sha((await SeriesDetector.create({ ...opts, resolution: 0, refractoryLevel: 0.2 })).pushMany(v, t))).not.toBe(V4);
   });
 
   it('on the raw scores (both rules off) the two rules equal the reference, for several spans, levels and margins', async () => {
@@ -94,5 +94,29 @@ describe('SeriesDetector refractory rule', () => {
     await expect(SeriesDetector.create({ refractory: 1.5 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractoryLevel: 2 })).rejects.toThrow(/refractoryLevel must be/);
     await expect(SeriesDetector.create({ refractoryMargin: Number.NaN })).rejects.toThrow(/refractoryMargin must be/);
+  });
+});
+
+describe('SeriesDetector second resolution', () => {
+  it('push() in a loop equals pushMany(), save/load mid-block continues exactly, and resolution 0 differs from 4', async () => {
+    const { v, t, opts } = await conformanceCase();
+    const o = { ...opts, warmup: 16, minHistory: 10 };
+    const whole = await SeriesDetector.create(o);
+    expect(whole.options.resolution).toBe(4);
+    const all = whole.pushMany(v, t);
+    const loop = await SeriesDetector.create(o);
+    const one = Float32Array.from(v, (x, i) => loop.push(x, t[i]));
+    expect(bits(one)).toEqual(bits(all));
+    // split inside a block (351 is not a multiple of 4), save, load, continue
+    const first = await SeriesDetector.create(o);
+    const a = first.pushMany(v.subarray(0, 351), t.subarray(0, 351));
+    const resumed = await SeriesDetector.load(first.save());
+    const b = resumed.pushMany(v.subarray(351), t.subarray(351));
+    expect(bits([...a, ...b])).toEqual(bits(all));
+    expect(Buffer.from(resumed.save()).equals(Buffer.from(whole.save()))).toBe(true);
+    const off = (await SeriesDetector.create({ ...o, resolution: 0 })).pushMany(v, t);
+    expect(bits(off)).not.toEqual(bits(all));
+    await expect(SeriesDetector.create({ resolution: 1 })).rejects.toThrow(/resolution 1/);
+    await expect(SeriesDetector.create({ resolution: 65 })).rejects.toThrow(/resolution must be/);
   });
 });

@@ -163,6 +163,28 @@ const w4 = (b: Ctx['b'], X: Float64Array, w: number) => b.L1.map((x, j) => (x + 
 for (const bins of [8, 16]) for (const k of [3, 5]) for (const w of [0.25, 1]) add(`4: novelty bins ${bins} order ${k}, LS3, weight ${w}`, (c) => w4(c.b, stream(novelty(corpus[c.i]!.values, c.d.werr, bins, k), 3), w));
 for (const w of [0.25, 0.5]) add(`4: novelty of differences bins 16 order 3, LS3, weight ${w}`, (c) => w4(c.b, stream(novelty(corpus[c.i]!.values, c.d.werr, 16, 3, 1, true), 3), w));
 
+// round 7e: a second resolution (tools/nab/multires.ts): the aggregated detector's L (from its score_of(L)), held from its block's last point
+const R7: Fin = { theta: 0.4, m: 30, margin: 0.04 };
+add('7e: new default (refractory 30 / 0.4 / 0.04)', (c) => c.L, R7);
+import { existsSync } from 'node:fs';
+function aggL(F: number, s: number, i: number, n: number, hold: boolean): Float64Array {
+  const b = readFileSync(`/tmp/nab7-agg/f${F}-s${s + 1}/${i}.f32`);
+  const a = new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+  const out = new Float64Array(n);
+  for (let k = 0; k < a.length; k++) {
+    const L = HALF * a[k]! / (1 - a[k]!);
+    if (hold) for (let j = k * F + F - 1; j < Math.min(n, (k + 1) * F + F - 1); j++) out[j] = L;
+    else out[k * F + F - 1] = L;
+  }
+  return out;
+}
+for (const F of [4, 8]) {
+  if (!existsSync(`/tmp/nab7-agg/f${F}-s3`)) continue;
+  for (const w of [0.25, 0.5, 1]) add(`7e: F ${F} held, 4th stream weight ${w}`, (c) => w4(c.b, aggL(F, c.s, c.i, c.L.length, true), w), R7);
+  add(`7e: F ${F} at block ends only, weight 0.5`, (c) => w4(c.b, aggL(F, c.s, c.i, c.L.length, false), 0.5), R7);
+  add(`7e: F ${F} held, max(L, Lagg)`, (c) => { const A = aggL(F, c.s, c.i, c.L.length, true); return c.L.map((x, j) => Math.max(x, A[j]!)); }, R7);
+  add(`7e: F ${F} held, max(L, Lagg) at block ends only`, (c) => { const A = aggL(F, c.s, c.i, c.L.length, false); return c.L.map((x, j) => Math.max(x, A[j]!)); }, R7);
+}
 for (const [name, f, fin] of variants) {
   if (only && !name.includes(only) && !name.startsWith('kept')) continue;
   const t0 = performance.now();
