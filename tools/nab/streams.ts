@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { loadCorpus } from './corpus.js';
 import { PROFILES, normalise, optimizeThreshold, scoreFile, sweepRows, type ScoredFile } from './scorer.js';
+import { HALF, lnf, stream } from './likelihood.js';
+export { HALF, lnf, stream };
 export const corpus = loadCorpus();
 export const nw = corpus.reduce((a, s) => a + new Set([...sweepRows(s.values.length, s.windows, PROFILES[0]!).window].filter((w) => w >= 0)).size, 0);
 export type Dump = { score: Float32Array; werr: Float32Array; sq1: Float32Array; sq2: Float32Array; dd: Float32Array; spatial: Float32Array; std: Float32Array; sq3?: Float32Array; sq4?: Float32Array };
@@ -21,37 +23,6 @@ export function loadDump(name: string): Dump[] {
     const nch = a.length / n; return { sq3: nch > 7 ? ch(7) : undefined, sq4: nch > 7 ? ch(8) : undefined, score: ch(0), werr: ch(1), sq1: ch(2), sq2: ch(3), dd: ch(4), spatial: ch(5), std: ch(6) };
   });
 }
-function logTail(z: number): number {
-  const x = z * Math.SQRT1_2, ax = Math.abs(x), t = 1 / (1 + 0.5 * ax);
-  const p = -ax * ax - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  if (x >= 0) return Math.fround(Math.log(Math.fround(0.5 * t))) + p;
-  return Math.fround(Math.log(Math.fround(1 - 0.5 * t * Math.fround(Math.exp(Math.fround(p))))));
-}
-export const HALF = 11.512925464970229;
-/** -ln Q of each error's LS-average under the LL averages before it; NaN errors skipped (L 0) */
-export function stream(err: ArrayLike<number>, LS = 1, LL = 8000, minHist = 100): Float64Array {
-  const n = err.length, out = new Float64Array(n);
-  const ring = new Float32Array(LS), hist = new Float32Array(LL);
-  let e = 0, ssum = 0, es = 0, eq = 0;
-  for (let i = 0; i < n; i++) {
-    const x = err[i]!;
-    if (Number.isNaN(x)) continue;
-    const k = e % LS;
-    if (e >= LS) ssum -= ring[k]!;
-    ring[k] = x; ssum += ring[k]!;
-    const avg = Math.fround(ssum / Math.min(e + 1, LS));
-    const have = Math.min(e, LL);
-    if (have >= minHist) {
-      const mean = es / have, sd = Math.max(Math.sqrt(Math.max(eq / have - mean * mean, 0)), 1e-6);
-      out[i] = Math.max(-logTail((avg - mean) / sd), 0);
-    }
-    const slot = e % LL;
-    if (e >= LL) { es -= hist[slot]!; eq -= hist[slot]! * hist[slot]!; }
-    hist[slot] = avg; es += avg; eq += avg * avg; e++;
-  }
-  return out;
-}
-export const lnf = (sq: ArrayLike<number>, floor = 0.01) => Float32Array.from(sq as Float32Array, (x) => Number.isNaN(x) ? NaN : Math.fround(Math.log(Math.fround(x + floor))));
 export function finish(L: ArrayLike<number>, spatial: ArrayLike<number>, warm = 128, K = 600, f = 0.5): Float32Array {
   const n = L.length, raw = new Float32Array(n), out = new Float32Array(n);
   for (let c = 0; c < n; c++) raw[c] = spatial[c] ? 1 : Math.fround(L[c]! / (L[c]! + HALF));
