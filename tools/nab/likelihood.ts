@@ -2,6 +2,8 @@
 // (tools/nab/streams.ts, round 6; streams7.ts, round 7) share: -ln Q of each error's short average under
 // the long history before it (assembly/series.ts's series_likelihood), the tail's log, and ln(floor + x).
 // Evaluation code only.
+import type { Series } from './corpus.js';
+import { PROFILES, normalise, optimizeThreshold, scoreFile, sweepRows, type ScoredFile } from './scorer.js';
 
 export function logTail(z: number): number {
   const x = z * Math.SQRT1_2, ax = Math.abs(x), t = 1 / (1 + 0.5 * ax);
@@ -34,3 +36,18 @@ export function stream(err: ArrayLike<number>, LS = 1, LL = 8000, minHist = 100)
   return out;
 }
 export const lnf = (sq: ArrayLike<number>, floor = 0.01) => Float32Array.from(sq as Float32Array, (x) => Number.isNaN(x) ? NaN : Math.fround(Math.log(Math.fround(x + floor))));
+
+/** The three profiles' normalised scores of `scores` (one array per series of `corpus`), each at its corpus threshold, and the standard profile per category. */
+export function evaluateOn(corpus: Series[], scores: ArrayLike<number>[]): { v: number[]; cats: number[] } {
+  const nw = corpus.reduce((a, s) => a + new Set([...sweepRows(s.values.length, s.windows, PROFILES[0]!).window].filter((w) => w >= 0)).size, 0);
+  const files: ScoredFile[] = corpus.map((s, i) => ({ name: s.name, windows: s.windows, scores: scores[i]! }));
+  const res = PROFILES.map((p) => optimizeThreshold(files, p));
+  const v = PROFILES.map((p, k) => normalise(res[k]!.raw, nw, p));
+  const cs = [...new Set(corpus.map((s) => s.category))].filter((c) => c !== 'artificialNoAnomaly');
+  const cats = cs.map((c) => {
+    const fs = files.filter((f) => f.name.startsWith(`${c}/`));
+    const w = fs.reduce((a, f) => a + new Set([...sweepRows(f.scores.length, f.windows, PROFILES[0]!).window].filter((x) => x >= 0)).size, 0);
+    return normalise(fs.reduce((a, f) => a + scoreFile(f, res[0]!.threshold, PROFILES[0]!), 0), w, PROFILES[0]!);
+  });
+  return { v, cats };
+}

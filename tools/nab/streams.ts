@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { loadCorpus } from './corpus.js';
 import { PROFILES, normalise, optimizeThreshold, scoreFile, sweepRows, type ScoredFile } from './scorer.js';
-import { HALF, lnf, stream } from './likelihood.js';
+import { HALF, evaluateOn, lnf, stream } from './likelihood.js';
 export { HALF, lnf, stream };
 export const corpus = loadCorpus();
 export const nw = corpus.reduce((a, s) => a + new Set([...sweepRows(s.values.length, s.windows, PROFILES[0]!).window].filter((w) => w >= 0)).size, 0);
@@ -34,18 +34,7 @@ export function finish(L: ArrayLike<number>, spatial: ArrayLike<number>, warm = 
   }
   return out;
 }
-export function evaluate(scores: ArrayLike<number>[]): { v: number[]; cats: number[] } {
-  const files: ScoredFile[] = corpus.map((s, i) => ({ name: s.name, windows: s.windows, scores: scores[i]! }));
-  const res = PROFILES.map((p) => optimizeThreshold(files, p));
-  const v = PROFILES.map((p, k) => normalise(res[k]!.raw, nw, p));
-  const cs = [...new Set(corpus.map((s) => s.category))].filter((c) => c !== 'artificialNoAnomaly');
-  const cats = cs.map((c) => {
-    const fs = files.filter((f) => f.name.startsWith(`${c}/`));
-    const w = fs.reduce((a, f) => a + new Set([...sweepRows(f.scores.length, f.windows, PROFILES[0]!).window].filter((x) => x >= 0)).size, 0);
-    return normalise(fs.reduce((a, f) => a + scoreFile(f, res[0]!.threshold, PROFILES[0]!), 0), w, PROFILES[0]!);
-  });
-  return { v, cats };
-}
+export const evaluate = (scores: ArrayLike<number>[]) => evaluateOn(corpus, scores);
 const seeds = (process.env.SEEDS ?? 's1').split(',');
 const HALF_AT = HALF;
 const only = process.env.ONLY;
