@@ -372,12 +372,13 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
  * score combines two likelihoods of one reconstruction: of the window's error and of the hidden
  * points' prediction error, averaged as -ln of their tail probabilities (the geometric mean of the two
  * probabilities); with QW > 0 the two-step error's likelihood joins the mean with weight QW (the
- * others 1). With agg != 0 (f32[n], a second resolution's scores: another detector's score_of(L)
- * over the series' block means, at the points that end a block, 0 elsewhere) a point's L is the
- * larger of its own and that score's L. scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16,
+ * others 1). With agg != 0 (f32, a second resolution's scores: another detector's score_of(L) over
+ * the series' F-point block means, one per block ending in these n points, in order: what
+ * series_blocks listed) a point that ends a block (count c with (c + 1) % F == 0) takes the larger of
+ * its own L and that score's L. scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16,
  * WARM) floats with D = W + C, free between calls.
  */
-export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize): void {
+export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, F: i32): void {
   const W = si(st, S_W) + si(st, S_CTX), H = si(st, S_H), LS = si(st, S_LS);
   const WIN = si(st, S_W);
   const ring = vals_at(st), errs = errs_at(st);
@@ -387,6 +388,12 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   for (let i = 0; i < n; i++) {
     const v = load<f64>(vals + (<usize>i << 3));
     const c = si(st, S_COUNT);
+    // this point's block score, when it ends a block (taken here: warm-up points end blocks too)
+    let a: f64 = 0;
+    if (agg != 0 && (c + 1) % F == 0) {
+      a = <f64>load<f32>(agg);
+      agg += 4;
+    }
     store<f32>(ring + (<usize>(c % H) << 2), <f32>v);
     store<i32>(st + S_COUNT, c + 1);
     // the warm-up's steps between times (the context's span is chosen from their median)
@@ -453,12 +460,9 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       store<i32>(st + S_EN, e + 1);
     }
     // a second resolution: the block's L when it is larger
-    if (agg != 0) {
-      const a = <f64>load<f32>(agg + (<usize>i << 2));
-      if (a > 0) {
-        Lp = max(Lp, HALF_AT * a / (1.0 - a));
-        has = true;
-      }
+    if (a > 0) {
+      Lp = max(Lp, HALF_AT * a / (1.0 - a));
+      has = true;
     }
     if (has) score = score_of(Lp);
     if (spatial) score = 1;

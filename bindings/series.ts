@@ -357,23 +357,22 @@ export class SeriesDetector {
           : `point ${at} (times[${i}]) is ${describe(t![i])}: times must be finite milliseconds since the epoch`);
       }
       // the second resolution: the blocks ending in this call, scored by the child before the points
+      // (its m scores go back in order: series_push gives them to the points that end the blocks)
       let agg = 0;
-      const ch = this.child;
+      const ch = this.child, F = this.o.resolution;
       if (ch !== null) {
-        const F = this.o.resolution, first = F - 1 - (this.count % F);
+        const first = F - 1 - (this.count % F);
         const mp = k.alloc(8 * (((n / F) | 0) + 1));
         const m = k.x.ae_series_blocks(this.st, vp, n, F, mp);
         if (m > 0) {
           const means = new Float64Array(k.f32(mp, 2 * m).buffer, mp, m).slice();
           const bt = t ? Float64Array.from({ length: m }, (_, j) => t[first + j * F]!) : undefined;
           const cs = ch.pushMany(means, bt);
-          agg = k.alloc(4 * n);
-          const a = k.f32(agg, n);
-          a.fill(0);
-          for (let j = 0; j < m; j++) a[first + j * F] = cs[j]!;
+          agg = k.alloc(4 * m);
+          k.f32(agg, m).set(cs);
         }
       }
-      k.x.ae_series_push(k.ctx, this.st, vp, tp, n, out, this.scratch, agg);
+      k.x.ae_series_push(k.ctx, this.st, vp, tp, n, out, this.scratch, agg, F);
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
       return k.f32(out, n).slice();
