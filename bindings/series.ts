@@ -16,7 +16,10 @@ export interface SeriesOptions {
   layers?: number[];
   /** Points before the first training; they score 0. Default 128. */
   warmup?: number;
-  /** Points between retrainings. Default 128 (256 scores NAB about 1.3 points lower, in half the training time). */
+  /**
+   * Points between retrainings. Default 96 (NAB standard, seeds 1-3, with `suppress: 400`: 64 / 80 / 96 /
+   * 112 / 128 score 72.4 / 72.5 / 73.1 / 72.4 / 71.9; 32 scores 70.6 on seed 1 in 3 times the time).
+   */
   retrainEvery?: number;
   /** Recent values kept (training windows are cut from them; >= window). Default 2048. */
   history?: number;
@@ -40,7 +43,11 @@ export interface SeriesOptions {
   error?: SeriesError;
   /** The likelihood's spread is at least this fraction of the mean averaged error. Default 0. */
   spreadFloor?: number;
-  /** One alarm per episode: a score that is no new high over this many points before it is halved (0: off). Default 600. */
+  /**
+   * One alarm per episode: a score that is no new high over this many points before it is halved (0: off).
+   * Default 400 (NAB, seeds 1-3, retraining every 128: 71.9 / 66.7 / 75.8 against 70.6 / 66.4 / 74.1 with 600, the default of
+   * state file versions 3-5, which keep the value they were saved with).
+   */
   suppress?: number;
   /**
    * Long-context bins after the window (0: none): the means of equal runs of points over the
@@ -124,9 +131,9 @@ const ERRORS: SeriesError[] = ['window', 'last', 'logWindow'];
 type Resolved = Required<SeriesOptions>;
 
 const DEFAULTS: Resolved = {
-  window: 32, layers: [32, 8], warmup: 128, retrainEvery: 128, history: 2048, trainWindows: 1024, firstEpochs: 30,
+  window: 32, layers: [32, 8], warmup: 128, retrainEvery: 96, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
-  error: 'logWindow', spreadFloor: 0, suppress: 600, context: 64, contextSpan: 256, relativeError: true, predict: 1,
+  error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
   refractoryMargin: 0.04, resolution: 4, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
