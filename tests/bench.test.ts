@@ -32,11 +32,11 @@ describe.skipIf(!built || !shared)('tools/bench/run.mjs --quick', () => {
       expect(s1.ok, s1.error).toBe(true);
       // --quick: 1200 five-minute points of each of 2 series. By hand from the options: the context
       // spans a day, 288 points, in 64 bins of round(4.5) = 5 points, so scoring starts at point 320;
-      // trainings at points 127 (warm-up), 255 (128 later), 319 (context full), then every 128:
-      // 447, 575, 703, 831, 959, 1087 (6 among the scored points)
+      // trainings at points 127 (warm-up), 223 (96 later), 319 (context full), then every 96:
+      // 415, 511, 607, 703, 799, 895, 991, 1087, 1183 (9 among the scored points)
       expect(s1.result.series.map((x: { points: number }) => x.points)).toEqual([1200, 1200]);
-      expect(s1.result.trainings.calls).toBe(2 * 6);
-      expect(s1.result.push.calls).toBe(2 * (1200 - 320) - 12);
+      expect(s1.result.trainings.calls).toBe(2 * 9);
+      expect(s1.result.push.calls).toBe(2 * (1200 - 320) - 18);
       expect(s1.result.pushMany.points_per_s).toBeGreaterThan(0);
     } finally {
       rmSync(out, { recursive: true, force: true });
