@@ -10,7 +10,7 @@ import { loadCorpus } from './corpus.js';
 import { evaluateOn } from './likelihood.js';
 
 const argv = process.argv.slice(2);
-const cache = argv[argv.indexOf('--cache') + 1] && argv.includes('--cache') ? argv[argv.indexOf('--cache') + 1]! : '/tmp/s8/raw';
+const cache = argv.includes('--cache') ? argv[argv.indexOf('--cache') + 1]! : '/tmp/s8/raw';
 const corpus = loadCorpus();
 const raws = [1, 2, 3].map((seed) => corpus.map((s) => {
   const key = createHash('sha1').update(JSON.stringify({ suppress: 0, refractory: 0, seed })).update(s.name).digest('hex').slice(0, 16);
@@ -28,9 +28,29 @@ type Rule = {
   f?: number;
   /** the factor rises linearly from f at the top's point to 1 at K points after it */
   ramp?: boolean;
+  /** evidence accumulation before the rules: L becomes max(L, S), S = max(0, S + L - cusum) (a CUSUM of L with drift `cusum`) */
+  cusum?: number;
+  /** ... with S decayed by this factor each point first (1: none) */
+  decay?: number;
 };
+const HALF = 11.512925464970229;
+/** The CUSUM of L (see Rule.cusum) folded into the raw scores; range-check 1s stay 1. */
+function accumulate(raw: Float32Array, c: number, decay = 1): Float32Array {
+  const out = new Float32Array(raw.length);
+  let S = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i]!;
+    if (r >= 1) { out[i] = r; continue; }
+    const L = HALF * r / (1 - r);
+    S = Math.max(0, S * decay + L - c);
+    const M = Math.max(L, S);
+    out[i] = Math.fround(M / (M + HALF));
+  }
+  return out;
+}
 const WARM = 128;
-function finish(raw: Float32Array, o: Rule = {}): Float32Array {
+function finish(raw0: Float32Array, o: Rule = {}): Float32Array {
+  const raw = o.cusum !== undefined ? accumulate(raw0, o.cusum, o.decay) : raw0;
   const K = o.K ?? 600, R = o.m ?? 30, level = o.theta ?? 0.4, margin = o.margin ?? 0.04;
   const n = raw.length, out = new Float32Array(n);
   let at = -1, val = 0, calmRun = 0, since = WARM - 1;
@@ -54,8 +74,13 @@ function finish(raw: Float32Array, o: Rule = {}): Float32Array {
   }
   return out;
 }
-const variants: [string, Rule][] = [['default (reproduce: full runs 71.0 / 70.5 / 70.4)', {}], ['no rules', { K: 0, m: 0 }]];
+const variants: [string, Rule][] = [[process.env.K400 ? 'default K 400 (reproduce)' : 'default (reproduce: full runs 71.0 / 70.5 / 70.4)', process.env.K400 ? { K: 400 } : {}], ['no rules', { K: 0, m: 0 }]];
 if (process.env.GRID === '1') for (const calm of [50, 100, 200, 400]) for (const calmLevel of [0.2, 0.3, 0.35]) variants.push([`one-alarm look-back ends after ${calm} calm points (< ${calmLevel})`, { calm, calmLevel }]);
+if (process.env.GRID === '5') {
+  for (const c of [2, 3, 5, 8]) variants.push([`K 400, CUSUM of L, drift ${c}`, { K: 400, cusum: c }]);
+  for (const c of [3, 5]) for (const decay of [0.5, 0.8]) variants.push([`K 400, CUSUM of L, drift ${c}, decay ${decay}`, { K: 400, cusum: c, decay }]);
+  for (const K of [300, 400, 500, 600]) variants.push([`K ${K}`, { K }]);
+}
 if (process.env.GRID === '4') {
   for (const K of [400]) for (const f of [0.4, 0.6, 0.7]) variants.push([`K ${K}, factor ${f}`, { K, f }]);
   for (const K of [600, 800, 1200]) for (const f of [0.4, 0.5]) variants.push([`K ${K}, factor ${f} ramping to 1 at K`, { K, f, ramp: true }]);
