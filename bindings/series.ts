@@ -45,8 +45,8 @@ export interface SeriesOptions {
   spreadFloor?: number;
   /**
    * One alarm per episode: a score that is no new high over this many points before it is halved (0: off).
-   * Default 400 (NAB, seeds 1-3, retraining every 128: 71.9 / 66.7 / 75.8 against 70.6 / 66.4 / 74.1 with 600, the default of
-   * state file versions 3-5, which keep the value they were saved with).
+   * Default 400 (NAB, seeds 1-3, retraining every 128: 71.9 / 66.7 / 75.8 against 70.6 / 66.4 / 74.1 with
+   * 600, the default before; a saved state keeps the value it was saved with, as every option).
    */
   suppress?: number;
   /**
