@@ -76,6 +76,10 @@ function finish(raw0: Float32Array, o: Rule = {}): Float32Array {
 }
 const variants: [string, Rule][] = [[process.env.K400 ? 'default K 400 (reproduce)' : 'default (reproduce: full runs 71.0 / 70.5 / 70.4)', process.env.K400 ? { K: 400 } : {}], ['no rules', { K: 0, m: 0 }]];
 if (process.env.GRID === '1') for (const calm of [50, 100, 200, 400]) for (const calmLevel of [0.2, 0.3, 0.35]) variants.push([`one-alarm look-back ends after ${calm} calm points (< ${calmLevel})`, { calm, calmLevel }]);
+if (process.env.GRID === '6') {
+  for (const theta of [0.37, 0.4, 0.43]) for (const margin of [0.02, 0.04, 0.06]) variants.push([`K 400, refractory level ${theta}, margin ${margin}`, { K: 400, theta, margin }]);
+  for (const m of [0, 10, 100]) variants.push([`K 400, refractory span ${m}`, { K: 400, m }]);
+}
 if (process.env.GRID === '5') {
   for (const c of [2, 3, 5, 8]) variants.push([`K 400, CUSUM of L, drift ${c}`, { K: 400, cusum: c }]);
   for (const c of [3, 5]) for (const decay of [0.5, 0.8]) variants.push([`K 400, CUSUM of L, drift ${c}, decay ${decay}`, { K: 400, cusum: c, decay }]);
