@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadCorpus } from './corpus.js';
-import { evaluateOn } from './likelihood.js';
+import { evaluateOn, stream } from './likelihood.js';
 
 const argv = process.argv.slice(2);
 const cache = argv.includes('--cache') ? argv[argv.indexOf('--cache') + 1]! : '/tmp/s8/raw';
@@ -32,7 +32,46 @@ type Rule = {
   cusum?: number;
   /** ... with S decayed by this factor each point first (1: none) */
   decay?: number;
+  /** a seasonal stream at this weight: ln(0.01 + ((v - v one period before) / running sd)^2), its likelihood (LS `seasonLS`) joined to the mean of L */
+  season?: number;
+  seasonLS?: number;
+  /** the period: 'day' (a week when a day is under 64 points, as the context) or 'week' */
+  period?: 'day' | 'week';
 };
+/** The seasonal residual errors of series i (NaN before one period and the warm-up). */
+function seasonal(i: number, period: 'day' | 'week'): Float32Array {
+  const s = corpus[i]!, v = s.values, t = s.times, n = v.length;
+  const steps = Array.from({ length: 127 }, (_, k) => t[k + 1]! - t[k]!).sort((a, b) => a - b);
+  const med = steps[63]!;
+  let P = Math.round(86400000 / med);
+  if (period === 'week' || P < 64) P *= 7;
+  const out = new Float32Array(n).fill(NaN);
+  let m = 0, q = 0;
+  for (let c = 0; c < n; c++) {
+    const x = v[c]!;
+    if (c >= P && c >= 128) {
+      const sd = Math.sqrt(Math.max(q / c - (m / c) * (m / c), 0)) || 1;
+      const r = (x - v[c - P]!) / sd;
+      out[c] = Math.fround(Math.log(0.01 + r * r));
+    }
+    m += x; q += x * x;
+  }
+  return out;
+}
+const seasonCache = new Map<string, Float64Array>();
+function withSeason(raw: Float32Array, i: number, o: Rule): Float32Array {
+  const key = `${i}/${o.period ?? 'day'}/${o.seasonLS ?? 3}`;
+  let Ls = seasonCache.get(key);
+  if (!Ls) { Ls = stream(seasonal(i, o.period ?? 'day'), o.seasonLS ?? 3); seasonCache.set(key, Ls); }
+  const out = new Float32Array(raw.length), w = o.season!;
+  for (let c = 0; c < raw.length; c++) {
+    const r = raw[c]!;
+    if (r >= 1 || r === 0) { out[c] = r; continue; }
+    const L = (2.25 * (HALF * r / (1 - r)) + w * Ls[c]!) / (2.25 + w);
+    out[c] = Math.fround(L / (L + HALF));
+  }
+  return out;
+}
 const HALF = 11.512925464970229;
 /** The CUSUM of L (see Rule.cusum) folded into the raw scores; range-check 1s stay 1. */
 function accumulate(raw: Float32Array, c: number, decay = 1): Float32Array {
@@ -49,8 +88,9 @@ function accumulate(raw: Float32Array, c: number, decay = 1): Float32Array {
   return out;
 }
 const WARM = 128;
-function finish(raw0: Float32Array, o: Rule = {}): Float32Array {
-  const raw = o.cusum !== undefined ? accumulate(raw0, o.cusum, o.decay) : raw0;
+function finish(raw0: Float32Array, o: Rule = {}, i = -1): Float32Array {
+  const raw1 = o.season !== undefined ? withSeason(raw0, i, o) : raw0;
+  const raw = o.cusum !== undefined ? accumulate(raw1, o.cusum, o.decay) : raw1;
   const K = o.K ?? 600, R = o.m ?? 30, level = o.theta ?? 0.4, margin = o.margin ?? 0.04;
   const n = raw.length, out = new Float32Array(n);
   let at = -1, val = 0, calmRun = 0, since = WARM - 1;
@@ -76,6 +116,10 @@ function finish(raw0: Float32Array, o: Rule = {}): Float32Array {
 }
 const variants: [string, Rule][] = [[process.env.K400 ? 'default K 400 (reproduce)' : 'default (reproduce: full runs 71.0 / 70.5 / 70.4)', process.env.K400 ? { K: 400 } : {}], ['no rules', { K: 0, m: 0 }]];
 if (process.env.GRID === '1') for (const calm of [50, 100, 200, 400]) for (const calmLevel of [0.2, 0.3, 0.35]) variants.push([`one-alarm look-back ends after ${calm} calm points (< ${calmLevel})`, { calm, calmLevel }]);
+if (process.env.GRID === '7') {
+  for (const w of [0.25, 0.5, 1]) for (const seasonLS of [1, 3]) variants.push([`K 400, seasonal stream (day), weight ${w}, LS ${seasonLS}`, { K: 400, season: w, seasonLS }]);
+  for (const w of [0.25, 0.5]) variants.push([`K 400, seasonal stream (week), weight ${w}, LS 3`, { K: 400, season: w, seasonLS: 3, period: 'week' }]);
+}
 if (process.env.GRID === '6') {
   for (const theta of [0.37, 0.4, 0.43]) for (const margin of [0.02, 0.04, 0.06]) variants.push([`K 400, refractory level ${theta}, margin ${margin}`, { K: 400, theta, margin }]);
   for (const m of [0, 10, 100]) variants.push([`K 400, refractory span ${m}`, { K: 400, m }]);
@@ -114,7 +158,7 @@ if (process.env.WRITE) {
 }
 for (const [name, rule] of variants) {
   if (only && !name.includes(only) && !name.startsWith('default')) continue;
-  const res = raws.map((rs) => evaluateOn(corpus, rs.map((r) => finish(r, rule))));
+  const res = raws.map((rs) => evaluateOn(corpus, rs.map((r, i) => finish(r, rule, i))));
   const m = [0, 1, 2].map((j) => res.reduce((a, r) => a + r.v[j]!, 0) / res.length);
   const mc = res[0]!.cats.map((_, j) => res.reduce((a, r) => a + r.cats[j]!, 0) / res.length);
   console.log(`${m.map((x) => x.toFixed(1).padStart(6)).join('')} | ${mc.map((x) => x.toFixed(1).padStart(5)).join('')} | std per seed ${res.map((r) => r.v[0]!.toFixed(1)).join(' / ')}  ${name}`);
