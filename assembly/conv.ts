@@ -10,6 +10,7 @@
 import { ACT_LINEAR, act_f32, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
 import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
+import { subpixel_convt_forward, subpixel_eligible, subpixel_floats } from './subpixel';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -515,6 +516,12 @@ export function conv_backward(dx: usize, dK: usize, db: usize, d: usize, x: usiz
 export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                               KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32,
                               col: usize, colcap: i32): void {
+  // 3x3 stride 2 with channels in f32x4 lanes: by its sub-pixel phases (subpixel.ts), when the scratch
+  // holds them (bindings/wasm.ts sizes it so: subpixelFloats)
+  if (subpixel_eligible(KH, KW, SH, SW, PT, PL, H, W, OH, OW, C, F) && colcap >= subpixel_floats(OH, OW, C, F)) {
+    subpixel_convt_forward(x, y, R, H, W, C, OH, OW, F, K, b, act, col, colcap);
+    return;
+  }
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
   const G = group(R, HW * KF, colcap);
   // the taps of each input pixel (a product), then each output pixel gathers its own, bias and

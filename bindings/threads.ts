@@ -305,7 +305,8 @@ export function workerMain(): void {
   const req = typeof require === 'function' ? require : null;   // an eval'd worker_threads script (Deno)
   if (req) {
     const port = (req('node:worker_threads') as typeof import('node:worker_threads')).parentPort!;
-    port.once('message', (m: Start) => void run(m, (r) => port.postMessage(r), () => port.close()));
+    // (Deno's node:worker_threads port has no close(): the worker then closes itself)
+    port.once('message', (m: Start) => void run(m, (r) => port.postMessage(r), () => (typeof port.close === 'function' ? port.close() : g.close())));
   } else if (g.Deno === undefined && typeof process === 'object' && typeof process.versions?.node === 'string') {
     void import('node:worker_threads').then(({ parentPort: port }) => {
       port!.once('message', (m: Start) => void run(m, (r) => port!.postMessage(r), () => port!.close()));

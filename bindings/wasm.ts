@@ -207,6 +207,23 @@ export function winogradFloats(l: LayerPlan): number {
 }
 
 /**
+ * Patch scratch (floats) of a transposed conv on assembly/subpixel.ts's path (3x3 stride 2, padding-
+ * before 0, channels in f32x4 lanes, >= 8), 0 for the others: the same test (subpixel_eligible) and
+ * size (subpixel_floats) as there.
+ */
+export function subpixelFloats(l: LayerPlan): number {
+  const H = l.ih!, W = l.iw!, OH = l.oh!, OW = l.ow!, C = l.ic!, F = l.oc!;
+  if (l.kh !== 3 || l.kw !== 3 || l.sh !== 2 || l.sw !== 2 || (l.pt ?? 0) !== 0 || (l.pl ?? 0) !== 0 || (OH !== 2 * H && OH !== 2 * H + 1)
+    || (OW !== 2 * W && OW !== 2 * W + 1) || C % 4 || F % 4 || C < 8 || F < 8) return 0;
+  const outs = (a: number, O: number) => (a === 0 ? (O + 1) >> 1 : O >> 1);
+  const tiles = (a: number, O: number) => (a === 0 ? (outs(0, O) + 1) >> 1 : outs(1, O));
+  const points = (a: number) => (a === 0 ? 3 : 1);
+  let most = 0;
+  for (const a of [0, 1]) for (const b of [0, 1]) most = Math.max(most, points(a) * points(b) * tiles(a, OH) * tiles(b, OW));
+  return 16 * C * F + most * (C + F);
+}
+
+/**
  * The shard block of a model trained in data-parallel shards (assembly/train.ts net_grads), or null
  * for one pass: a conv model whose loss is the reconstruction alone, without batch statistics,
  * dropout (of a rate above 0), sampling or a condition. Per shard a context block and layer table (syncShards), per
@@ -302,7 +319,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     if (op === OP.conv && l.oc! < 4) maxWeights = Math.max(maxWeights, layerSizes(l).w);
     const patch = (l.kh ?? 1) * (l.kw ?? 1);
     if (op === OP.conv) maxCol = Math.max(maxCol, (l.oh ?? 1) * (l.ow ?? 1) * patch * l.ic!, winogradFloats(l));
-    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!);
+    if (op === OP.convt) maxCol = Math.max(maxCol, (l.ih ?? 1) * (l.iw ?? 1) * patch * l.oc!, subpixelFloats(l));
   });
   const D = inputWidth(plan), O = plan.layers[plan.layers.length - 1]!.out;
   const fields: [number, number][] = [];

@@ -187,7 +187,13 @@ const CASES: Case[] = [
       decoder: [{ type: 'conv2dTranspose', filters: 12, kernel: 3 }],
     },
   },
-  // transposed 3x3 stride 2 with channels >= 8 (convdae's shape), dx of a transposed conv after a conv
+  // transposed 3x3 stride 2 with channels >= 8 (convdae's shape), dx of a transposed conv after a conv.
+  // Its forward goes through assembly/subpixel.ts (4 sub-pixel phases, Winograd F(2, 2) along each
+  // 2-tap axis): not bit-equal to the direct form, held to the same tolerances: the transforms have
+  // entries 0 and +-1 (input: differences of 2 values; kernel: sums of at most 4 taps; output: sums
+  // of at most 4 products) and each of its GEMMs sums C products where the direct form sums C per tap
+  // and then up to 4 taps, so its rounding error is of the direct one's order (the cases below, and
+  // the convdae reference outputs at 1e-5 further down)
   {
     name: 'conv2dTranspose k3 s2 same after a conv (its dx) [5,3,8] -> 8 -> 12 -> conv2d 8 s2', rows: 3, seed: 24,
     spec: {
@@ -202,6 +208,22 @@ const CASES: Case[] = [
       inputShape: [3, 4, 12],
       encoder: [{ type: 'conv2dTranspose', filters: 8, kernel: 3, strides: 2, activation: 'sigmoid' }],
       decoder: [{ type: 'conv2d', filters: 12, kernel: 3, strides: 2 }],
+    },
+  },
+  {
+    name: 'sub-pixel conv2dTranspose k3 s2 same [7,7,32] -> [14,14,32] (convdae\'s decoder shape) -> conv2d 32 s2', rows: 2, seed: 26,
+    spec: {
+      inputShape: [7, 7, 32],
+      encoder: [{ type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' }],
+      decoder: [{ type: 'conv2d', filters: 32, kernel: 3, strides: 2, padding: 'same' }],
+    },
+  },
+  {
+    name: 'sub-pixel conv2dTranspose k3 s2 valid, odd tiles [4,5,16] -> [9,11,12] -> conv2d 16 s2 valid', rows: 3, seed: 27,
+    spec: {
+      inputShape: [4, 5, 16],
+      encoder: [{ type: 'conv2dTranspose', filters: 12, kernel: 3, strides: 2, activation: 'tanh' }],
+      decoder: [{ type: 'conv2d', filters: 16, kernel: 3, strides: 2 }],
     },
   },
   // one channel on a side, no patch matrix (conv_dk_1ch, conv_dx_f1): 36 = one 32-lane pass + a 4-lane tail

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 describe('kernels-score.wasm', () => {
-  it('exports exactly the scoring subset of abi.ts (plus memory), imports nothing, and is under half of kernels.wasm gzipped', async () => {
+  it('exports exactly the scoring subset of abi.ts (plus memory), imports nothing, and is well under kernels.wasm gzipped', async () => {
     const ex = WebAssembly.Module.exports(scoreModule);
     expect(ex.filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual([...SCORE_EXPORTS].sort());
     expect(ex.filter((e) => e.kind === 'memory').map((e) => e.name)).toEqual(['memory']);
@@ -32,7 +32,9 @@ describe('kernels-score.wasm', () => {
     expect(WebAssembly.Module.imports(scoreModule)).toEqual([]);
     const { gzipSync } = await import('node:zlib');
     const gz = (f: string) => gzipSync(readFileSync(`${ROOT}build/${f}`), { level: 9 }).length;
-    expect(gz('kernels-score.wasm')).toBeLessThan(gz('kernels.wasm') / 2);
+    // no training code: 47.6% of kernels.wasm at the module's first commit, about 50% since the sub-pixel
+    // transposed conv (forward code, so in both modules: +1.5 KB gzipped in each)
+    expect(gz('kernels-score.wasm')).toBeLessThan(gz('kernels.wasm') * 0.53);
   });
 
   const x12 = () => randomMatrix(40, 12, { seed: 3 });

@@ -78,6 +78,24 @@ export const CASES = [
     data: { rows: 53, seed: 47, distribution: 'normal' },
   },
   {
+    // 3x3 stride-2 transposed convs with >= 8 channels take the sub-pixel path (assembly/subpixel.ts:
+    // 4 phases, Winograd F(2, 2) along 2-tap axes) in the forward; 'same' (even grid) and 'valid'
+    // (odd grid: partial tiles)
+    name: 'convt-subpixel-mse',
+    spec: {
+      inputShape: [6, 6, 8],
+      encoder: [
+        { type: 'conv2d', filters: 8, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+        { type: 'conv2dTranspose', filters: 8, kernel: 3, strides: 2, padding: 'same', activation: 'elu' },
+        { type: 'conv2d', filters: 8, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [{ type: 'conv2dTranspose', filters: 12, kernel: 3, strides: 2, activation: 'relu' }, { type: 'conv2d', filters: 8, kernel: 2 }],
+      loss: 'mse', seed: 19,
+    },
+    fit: { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.2 },
+    data: { rows: 37, seed: 48, distribution: 'normal' },
+  },
+  {
     name: 'vae-dense-bce-beta2-noise',
     spec: { inputDim: 14, layers: [9, 3], activation: 'elu', loss: 'bce', normalize: 'minmax', variational: { beta: 2 }, seed: 13 },
     fit: { epochs: 4, batchSize: 16, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { mask: 0.2 } },
@@ -184,7 +202,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse'];
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse'];
 
 /**
  * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin

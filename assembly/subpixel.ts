@@ -1,0 +1,199 @@
+// subpixel.ts: 3x3 stride-2 transposed convolutions (Keras alignment, padding-before 0: 'same',
+// OH = 2H, and 'valid', OH = 2H + 1) by their sub-pixel phases, each through Winograd's F(2, 2).
+// Output row 2m (even) sums two taps, x[m] K[0] + x[m - 1] K[2]; row 2m + 1 (odd) one, x[m] K[1];
+// the same along columns. So the output splits into 4 phases (even/odd row by even/odd column),
+// each a small stride-1 convolution of x: 2x2 taps (ee), 2x1 (eo), 1x2 (oe), 1x1 (oo). Along a
+// 2-tap axis, 2 outputs y0 = d0 h0 + d1 h1, y1 = d1 h0 + d2 h1 (d = x[m0 - 1], x[m0], x[m0 + 1],
+// h0 = K[2], h1 = K[0]) take 3 products: (d0 - d1) h0, d1 (h0 + h1), (d2 - d1) h1, then
+// y0 = m0 + m1, y1 = m1 + m2 (Winograd F(2, 2)). Per 4 output pixels (one of each phase) that is
+// 9 / 4 + 3 / 2 + 3 / 2 + 1 = 6.25 products per (input, output) channel pair where the direct form
+// (a product per tap, then a gather) takes 9: 1.44x fewer multiply-adds, as 16 GEMMs of
+// [tiles][C] x [C][F] (one per transform point of each phase). Not bit-equal to the direct form
+// (the transforms round); fixed order, no FMA, so the same bits in every runtime.
+// Dims: H/W input, OH/OW output, C input channels, F filters; x [H][W][C], y [OH][OW][F], channels
+// last; K [3][3][F][C] (Keras [kh][kw][out][in]).
+
+import { GEMM_ZERO, act_store_simd, f32_gemm_bt } from './gemm';
+import { ACT_LINEAR } from './act';
+
+/** The transposed convs conv.ts sends here (bindings/wasm.ts mirrors it in subpixelFloats). */
+export function subpixel_eligible(KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, H: i32, W: i32,
+                                  OH: i32, OW: i32, C: i32, F: i32): bool {
+  return KH == 3 && KW == 3 && SH == 2 && SW == 2 && PT == 0 && PL == 0 && (OH == 2 * H || OH == 2 * H + 1)
+    && (OW == 2 * W || OW == 2 * W + 1) && (C & 3) == 0 && (F & 3) == 0 && C >= 8 && F >= 8;
+}
+
+// per axis, parity a (0: even outputs, 2 taps; 1: odd outputs, 1 tap): phase outputs, tiles, transform points
+// @ts-ignore: decorator
+@inline function outs(a: i32, O: i32): i32 { return a == 0 ? (O + 1) >> 1 : O >> 1; }
+// @ts-ignore: decorator
+@inline function tiles(a: i32, O: i32): i32 { return a == 0 ? (outs(0, O) + 1) >> 1 : outs(1, O); }
+// @ts-ignore: decorator
+@inline function points(a: i32): i32 { return a == 0 ? 3 : 1; }
+
+/** Floats of scratch a layer needs: the 4 phases' V (16 C F), then one sample's U and M of the largest phase. */
+export function subpixel_floats(OH: i32, OW: i32, C: i32, F: i32): i32 {
+  let most = 0;
+  for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) most = max(most, points(a) * points(b) * tiles(a, OH) * tiles(b, OW));
+  return 16 * C * F + most * (C + F);
+}
+
+/** Whether transform point p of an axis of parity a takes kernel tap k: a 2-tap axis (h0 = tap 2, h1 = tap 0) has points h0, h0 + h1, h1; a 1-tap axis tap 1. */
+// @ts-ignore: decorator
+@inline function takes(a: i32, p: i32, k: i32): bool { return a == 1 ? k == 1 : (k == 2 && p <= 1) || (k == 0 && p >= 1); }
+
+/** V[p][F][C] of phase (a, b): per transform point p (row point * columns' points + column point), the sum of the taps it takes, kh then kw descending. */
+function sp_kernel(V: usize, K: usize, C: i32, F: i32, a: i32, b: i32): void {
+  const cb = <usize>C << 2, tap = <usize>F * cb;   // K's tap (kh, kw) at (3 kh + kw) F C floats
+  const pw = points(b), P = points(a) * pw;
+  for (let e = 0; e < P; e++) {
+    const pi = e / pw, pj = e % pw;
+    for (let f = 0; f < F; f++) {
+      for (let c: usize = 0; c < cb; c += 16) {
+        const k = K + <usize>f * cb + c;
+        let v = f32x4.splat(0);
+        for (let kh = 2; kh >= 0; kh--) {
+          if (!takes(a, pi, kh)) continue;
+          for (let kw = 2; kw >= 0; kw--) if (takes(b, pj, kw)) v = f32x4.add(v, v128.load(k + <usize>(3 * kh + kw) * tap));
+        }
+        v128.store(V + <usize>e * <usize>F * cb + <usize>f * cb + c, v);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function ldz(p: usize, ok: bool): v128 { return ok ? v128.load(p) : f32x4.splat(0); }
+
+/**
+ * U[P][ld rows][C], rows row0.. for one sample: phase (a, b)'s input transform of each tile of x
+ * (a 2-tap axis: d0 - d1, d1, d2 - d1 of d = x[m0 - 1 .. m0 + 1], m0 = 2 t; a 1-tap axis: x[t]),
+ * zero outside x, tiles in row order.
+ */
+function sp_input(U: usize, ld: i32, row0: i32, x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, a: i32, b: i32): void {
+  const cb = <usize>C << 2, rowb = <usize>W * cb, plane = <usize>ld * cb;
+  const TH = tiles(a, OH), TW = tiles(b, OW);
+  let row = row0;
+  for (let th = 0; th < TH; th++) {
+    // the input rows of this tile: 3 (2-tap axis) from 2 th - 1, or 1 (1-tap) at th
+    const r0 = a == 0 ? 2 * th - 1 : th;
+    const ok0 = a == 0 ? r0 >= 0 : true, ok1 = a == 0 ? r0 + 1 < H : true, ok2 = a == 0 && r0 + 2 < H;
+    for (let tw = 0; tw < TW; tw++) {
+      const q0 = b == 0 ? 2 * tw - 1 : tw;
+      const c0 = b == 0 ? q0 >= 0 : true, c1 = b == 0 ? q0 + 1 < W : true, c2 = b == 0 && q0 + 2 < W;
+      const p0 = x + <usize>r0 * rowb + <usize>q0 * cb, u = U + <usize>row * cb;
+      // one loop per kind of phase (the branch taken once per tile, not per vector)
+      if (a == 0 && b == 0) {
+        // each input row along the columns (d0 - d1, d1, d2 - d1), then the rows likewise
+        const p1 = p0 + rowb, p2 = p1 + rowb;
+        for (let c: usize = 0; c < cb; c += 16) {
+          const x00 = ldz(p0 + c, ok0 && c0), x01 = ldz(p0 + cb + c, ok0 && c1), x02 = ldz(p0 + 2 * cb + c, ok0 && c2);
+          const x10 = ldz(p1 + c, ok1 && c0), x11 = ldz(p1 + cb + c, ok1 && c1), x12 = ldz(p1 + 2 * cb + c, ok1 && c2);
+          const x20 = ldz(p2 + c, ok2 && c0), x21 = ldz(p2 + cb + c, ok2 && c1), x22 = ldz(p2 + 2 * cb + c, ok2 && c2);
+          const t00 = f32x4.sub(x00, x01), t02 = f32x4.sub(x02, x01);
+          const t10 = f32x4.sub(x10, x11), t12 = f32x4.sub(x12, x11);
+          const t20 = f32x4.sub(x20, x21), t22 = f32x4.sub(x22, x21);
+          const v = u + c;
+          v128.store(v, f32x4.sub(t00, t10)); v128.store(v + plane, f32x4.sub(x01, x11)); v128.store(v + 2 * plane, f32x4.sub(t02, t12));
+          v128.store(v + 3 * plane, t10); v128.store(v + 4 * plane, x11); v128.store(v + 5 * plane, t12);
+          v128.store(v + 6 * plane, f32x4.sub(t20, t10)); v128.store(v + 7 * plane, f32x4.sub(x21, x11)); v128.store(v + 8 * plane, f32x4.sub(t22, t12));
+        }
+      } else if (a != b) {
+        // one 2-tap axis: along the rows (a = 0) or the columns (b = 0)
+        const step = a == 0 ? rowb : cb;
+        const v0 = a == 0 ? ok0 : c0, v1 = a == 0 ? ok1 : c1, v2 = a == 0 ? ok2 : c2;
+        for (let c: usize = 0; c < cb; c += 16) {
+          const d0 = ldz(p0 + c, v0), d1 = ldz(p0 + step + c, v1), d2 = ldz(p0 + 2 * step + c, v2);
+          v128.store(u + c, f32x4.sub(d0, d1)); v128.store(u + plane + c, d1); v128.store(u + 2 * plane + c, f32x4.sub(d2, d1));
+        }
+      } else {
+        for (let c: usize = 0; c < cb; c += 16) v128.store(u + c, v128.load(p0 + c));
+      }
+      row++;
+    }
+  }
+}
+
+/**
+ * Phase (a, b)'s outputs of one sample from M[P][ld rows][F] (rows row0..): along a 2-tap axis
+ * y0 = m0 + m1, y1 = m1 + m2 (rows first, then columns), then + bias and the activation, stored at
+ * y's pixels (2 m + a, 2 n + b); a tile's second output past the phase's last is not stored.
+ */
+function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: i32, a: i32, b: i32, bias: usize, act: i32): void {
+  const fb = <usize>F << 2, plane = <usize>ld * fb, rowb = <usize>OW * fb;
+  const TH = tiles(a, OH), TW = tiles(b, OW), NH = outs(a, OH), NW = outs(b, OW);
+  let row = row0;
+  for (let th = 0; th < TH; th++) {
+    const m0 = a == 0 ? 2 * th : th, h1 = a == 0 && m0 + 1 < NH;
+    for (let tw = 0; tw < TW; tw++) {
+      const n0 = b == 0 ? 2 * tw : tw, w1 = b == 0 && n0 + 1 < NW;
+      const q = M + <usize>row * fb, o = y + <usize>((2 * m0 + a) * OW + 2 * n0 + b) * fb;
+      // one loop per kind of phase (the branch taken once per tile, not per vector)
+      if (a == 0 && b == 0) {
+        for (let f: usize = 0; f < fb; f += 16) {
+          // rows: s[i][j] over the 3 x 3 points, then columns
+          const p = q + f, bv = v128.load(bias + f);
+          const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
+          const r3 = v128.load(p + 3 * plane), r4 = v128.load(p + 4 * plane), r5 = v128.load(p + 5 * plane);
+          const r6 = v128.load(p + 6 * plane), r7 = v128.load(p + 7 * plane), r8 = v128.load(p + 8 * plane);
+          const s00 = f32x4.add(r0, r3), s01 = f32x4.add(r1, r4), s02 = f32x4.add(r2, r5);
+          const s10 = f32x4.add(r3, r6), s11 = f32x4.add(r4, r7), s12 = f32x4.add(r5, r8);
+          v128.store(o + f, act_store_simd(act, f32x4.add(f32x4.add(s00, s01), bv)));
+          if (w1) v128.store(o + 2 * fb + f, act_store_simd(act, f32x4.add(f32x4.add(s01, s02), bv)));
+          if (h1) {
+            v128.store(o + 2 * rowb + f, act_store_simd(act, f32x4.add(f32x4.add(s10, s11), bv)));
+            if (w1) v128.store(o + 2 * rowb + 2 * fb + f, act_store_simd(act, f32x4.add(f32x4.add(s11, s12), bv)));
+          }
+        }
+      } else if (a != b) {
+        // one 2-tap axis: the second output 2 rows (a = 0) or 2 columns (b = 0) on
+        const step: usize = a == 0 ? rowb << 1 : fb << 1, two = a == 0 ? h1 : w1;
+        for (let f: usize = 0; f < fb; f += 16) {
+          const p = q + f, bv = v128.load(bias + f);
+          const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
+          v128.store(o + f, act_store_simd(act, f32x4.add(f32x4.add(r0, r1), bv)));
+          if (two) v128.store(o + step + f, act_store_simd(act, f32x4.add(f32x4.add(r1, r2), bv)));
+        }
+      } else {
+        for (let f: usize = 0; f < fb; f += 16) v128.store(o + f, act_store_simd(act, f32x4.add(v128.load(q + f), v128.load(bias + f))));
+      }
+      row++;
+    }
+  }
+}
+
+// a group's U and M stop at 1 MiB (as conv.ts GROUP_FLOATS): still in L2 when the next step reads them
+const SP_GROUP_FLOATS: i32 = 1 << 18;
+
+/**
+ * Transposed conv forward for R samples on the sub-pixel path: x[R][H][W][C] -> y[R][OH][OW][F] =
+ * act(convT(x, K) + b). col: scratch of colcap >= subpixel_floats(...) floats: the phases' V, then
+ * each group's U and M.
+ */
+export function subpixel_convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
+                                       K: usize, b: usize, act: i32, col: usize, colcap: i32): void {
+  const fixed = 16 * C * F;
+  const IN = <usize>(H * W * C) << 2, OUT = <usize>(OH * OW * F) << 2;
+  let V = col;
+  for (let a = 0; a < 2; a++) {
+    for (let bb = 0; bb < 2; bb++) {
+      const P = points(a) * points(bb), T = tiles(a, OH) * tiles(bb, OW);
+      sp_kernel(V, K, C, F, a, bb);
+      const per = P * T * (C + F);
+      let G = (min(colcap, fixed + SP_GROUP_FLOATS) - fixed) / max(per, 1);
+      G = G < 1 ? 1 : G > R ? R : G;
+      const U = col + (<usize>fixed << 2);
+      for (let s0 = 0; s0 < R; s0 += G) {
+        const g = min(G, R - s0), rows = g * T;
+        const M = U + (<usize>(P * rows * C) << 2);
+        for (let i = 0; i < g; i++) sp_input(U, rows, i * T, x + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, bb);
+        for (let e = 0; e < P; e++) {
+          f32_gemm_bt(rows, F, C, U + (<usize>(e * rows * C) << 2), C, 1, V + (<usize>(e * F * C) << 2), C,
+                      M + (<usize>(e * rows * F) << 2), F, 0, GEMM_ZERO, ACT_LINEAR);
+        }
+        for (let i = 0; i < g; i++) sp_output(y + <usize>(s0 + i) * OUT, OH, OW, F, M, rows, i * T, a, bb, b, act);
+      }
+      V += <usize>(P * F * C) << 2;
+    }
+  }
+}
