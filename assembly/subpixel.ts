@@ -15,6 +15,7 @@
 
 import { GEMM_ZERO, act_store_simd, f32_gemm_bt } from './gemm';
 import { ACT_LINEAR } from './act';
+import { ldz, wino_group } from './winograd';
 
 /** The transposed convs conv.ts sends here (bindings/wasm.ts mirrors it in subpixelFloats). */
 export function subpixel_eligible(KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, H: i32, W: i32,
@@ -62,8 +63,6 @@ function sp_kernel(V: usize, K: usize, C: i32, F: i32, a: i32, b: i32): void {
   }
 }
 
-// @ts-ignore: decorator
-@inline function ldz(p: usize, ok: bool): v128 { return ok ? v128.load(p) : f32x4.splat(0); }
 
 /**
  * U[P][ld rows][C], rows row0.. for one sample: phase (a, b)'s input transform of each tile of x
@@ -162,9 +161,6 @@ function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: 
   }
 }
 
-// a group's U and M stop at 1 MiB (as conv.ts GROUP_FLOATS): still in L2 when the next step reads them
-const SP_GROUP_FLOATS: i32 = 1 << 18;
-
 /**
  * Transposed conv forward for R samples on the sub-pixel path: x[R][H][W][C] -> y[R][OH][OW][F] =
  * act(convT(x, K) + b). col: scratch of colcap >= subpixel_floats(...) floats: the phases' V, then
@@ -180,8 +176,8 @@ export function subpixel_convt_forward(x: usize, y: usize, R: i32, H: i32, W: i3
       const P = points(a) * points(bb), T = tiles(a, OH) * tiles(bb, OW);
       sp_kernel(V, K, C, F, a, bb);
       const per = P * T * (C + F);
-      let G = (min(colcap, fixed + SP_GROUP_FLOATS) - fixed) / max(per, 1);
-      G = G < 1 ? 1 : G > R ? R : G;
+      // a group's U and M stop at 1 MiB, as a Winograd conv's: still in L2 when the next step reads them
+      const G = wino_group(R, per, fixed, colcap);
       const U = col + (<usize>fixed << 2);
       for (let s0 = 0; s0 < R; s0 += G) {
         const g = min(G, R - s0), rows = g * T;

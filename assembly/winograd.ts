@@ -26,8 +26,9 @@ export function wino_floats(H: i32, W: i32, OH: i32, OW: i32, C: i32, F: i32): i
   return 32 * C * F + 16 * max(tiles(OH, OW), tiles(H, W)) * (C + F);
 }
 
+/** The vector at p when ok, else zeros (a patch read past the input's edge); subpixel.ts reads its tiles so too. */
 // @ts-ignore: decorator
-@inline function ldz(p: usize, ok: bool): v128 { return ok ? v128.load(p) : f32x4.splat(0); }
+@inline export function ldz(p: usize, ok: bool): v128 { return ok ? v128.load(p) : f32x4.splat(0); }
 
 /**
  * V[16][C][F] = G g G^T for each (c, f), g = K[0..3][0..3][c][f] (Keras [kh][kw][in][out]).
@@ -158,9 +159,9 @@ function wino_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0
 
 // a group's U and M stop at 1 MiB (as conv.ts GROUP_FLOATS): still in L2 when the next step reads them
 const WINO_GROUP_FLOATS: i32 = 1 << 18;
-/** Samples per group: what fits in the scratch after V and dV, at least 1. */
+/** Samples per group: what fits in the scratch after V and dV (fixed floats), at least 1; subpixel.ts groups so too. */
 // @ts-ignore: decorator
-@inline function wino_group(R: i32, perSample: i32, fixed: i32, colcap: i32): i32 {
+@inline export function wino_group(R: i32, perSample: i32, fixed: i32, colcap: i32): i32 {
   const g = (min(colcap, fixed + WINO_GROUP_FLOATS) - fixed) / max(perSample, 1);
   return g < 1 ? 1 : g > R ? R : g;
 }

@@ -352,8 +352,8 @@ export class SeriesDetector {
     const mark = k.mark();
     try {
       const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, out = k.alloc(n * 4);
-      new Float64Array(k.f32(vp, 2 * n).buffer, vp, n).set(v);
-      if (t) new Float64Array(k.f32(tp, 2 * n).buffer, tp, n).set(t);
+      k.f64(vp, n).set(v);
+      if (t) k.f64(tp, n).set(t);
       const bad = k.x.ae_series_check(vp, tp, n, timed ? 1 : 0, this.lastTime);
       if (bad >= 0) {
         const i = bad >> 1, at = this.count + i;
@@ -372,7 +372,7 @@ export class SeriesDetector {
         const mp = k.alloc(8 * (((n / F) | 0) + 1));
         const m = k.x.ae_series_blocks(this.st, vp, n, F, mp);
         if (m > 0) {
-          const means = new Float64Array(k.f32(mp, 2 * m).buffer, mp, m).slice();
+          const means = k.f64(mp, m).slice();
           const bt = t ? Float64Array.from({ length: m }, (_, j) => t[first + j * F]!) : undefined;
           const cs = ch.pushMany(means, bt);
           agg = k.alloc(4 * m);

@@ -447,6 +447,7 @@ export class Kernel {
 
   // ---- views (fresh on every call: memory growth detaches old ones) ----
   f32(ptr: number, len: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, len); }
+  f64(ptr: number, len: number): Float64Array { return new Float64Array(this.memory.buffer, ptr, len); }
   i32(ptr: number, len: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, len); }
   u8(ptr: number, len: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, len); }
   private dv(): DataView { return new DataView(this.memory.buffer); }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadCorpus } from './corpus.js';
-import { evaluateOn, stream } from './likelihood.js';
+import { HALF, evaluateOn, stream } from './likelihood.js';
 
 const argv = process.argv.slice(2);
 const cache = argv.includes('--cache') ? argv[argv.indexOf('--cache') + 1]! : '/tmp/s8/raw';
@@ -72,7 +72,6 @@ function withSeason(raw: Float32Array, i: number, o: Rule): Float32Array {
   }
   return out;
 }
-const HALF = 11.512925464970229;
 /** The CUSUM of L (see Rule.cusum) folded into the raw scores; range-check 1s stay 1. */
 function accumulate(raw: Float32Array, c: number, decay = 1): Float32Array {
   const out = new Float32Array(raw.length);
