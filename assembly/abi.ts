@@ -7,7 +7,7 @@
 
 import { C_RNG, RNG_NOISE, RNG_SAMPLE, RNG_STREAMS } from './arena';
 import { WS_BYTES, set_workspace } from './gemm';
-import { find_below, find_nonfinite, find_outside01, norm_apply, norm_fit } from './norm';
+import { find_below, find_nonfinite, find_outside, norm_apply, norm_fit } from './norm';
 import { rng_normal, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
@@ -19,7 +19,7 @@ import { series_blocks, series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 4; }
+export function ae_abi_version(): i32 { return 5; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -88,8 +88,8 @@ export function ae_find_nonfinite(x: usize, n: i32): i32 { return find_nonfinite
 /** Index of the first value that is not >= lo (NaN included) among n floats at x, or -1. */
 export function ae_find_below(x: usize, n: i32, lo: f32): i32 { return find_below(x, n, lo); }
 
-/** Index of the first value outside [0, 1] among n floats at x, or -1. */
-export function ae_find_outside01(x: usize, n: i32): i32 { return find_outside01(x, n); }
+/** Index of the first value outside [lo, hi] (NaN included) among n floats at x, or -1. */
+export function ae_find_outside(x: usize, n: i32, lo: f32, hi: f32): i32 { return find_outside(x, n, lo, hi); }
 
 /** q-quantile of n floats at p (sorts them in place). */
 export function ae_quantile(p: usize, n: i32, q: f64): f32 { return f32_quantile(p, n, q); }

@@ -119,11 +119,20 @@ export function find_nonfinite(x: usize, n: i32): i32 {
   return -1;
 }
 
-/** Index of the first value outside [0, 1] among n floats, or -1. */
-export function find_outside01(x: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) {
+/** Index of the first value outside [lo, hi] (NaN included) among n floats, or -1; 16 values per test. */
+export function find_outside(x: usize, n: i32, lo: f32, hi: f32): i32 {
+  const L = f32x4.splat(lo), H = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    const ab = v128.and(v128.and(f32x4.ge(a, L), f32x4.le(a, H)), v128.and(f32x4.ge(b, L), f32x4.le(b, H)));
+    const cd = v128.and(v128.and(f32x4.ge(c, L), f32x4.le(c, H)), v128.and(f32x4.ge(d, L), f32x4.le(d, H)));
+    if (!i32x4.all_true(v128.and(ab, cd))) break;
+  }
+  for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
-    if (!(v >= 0 && v <= 1)) return i;
+    if (!(v >= lo && v <= hi)) return i;
   }
   return -1;
 }

@@ -15,7 +15,7 @@ export type Exports = Awaited<ReturnType<typeof instantiate>>;
 export const ABI_EXPORTS = [
   'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
   'ae_train_epoch', 'ae_eval_loss', 'ae_infer', 'ae_score', 'ae_score_normalized', 'ae_norm_fit', 'ae_norm_apply',
-  'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside01', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
+  'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_seed_stream', 'ae_col_minmax', 'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows',
   'ae_series_push', 'ae_series_check', 'ae_series_blocks',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
@@ -29,7 +29,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 48;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -116,6 +116,36 @@ export interface NetPlan {
   members?: number;
   /** An ensemble's latent density term (assembly/density.ts): at most this many reference codes, 0 = none. */
   density?: number;
+}
+
+/**
+ * The overflow probe's shortcut (AutoencoderLite.overflowProbe): for a chain of dense layers with
+ * linear, relu, tanh or sigmoid activations (no ensemble, condition or density block), the largest T
+ * such that weights and biases all within [-T, T] prove every probe row's error finite. A probe value
+ * is at most 6.67 in size (rng_normal's u1 >= 2^-32; the fixed rows are 0 and +-2); a dense layer's
+ * sums are at most fanIn T B + T for inputs at most B (after tanh or sigmoid: 1); every such bound is
+ * held under 1e17 and the output's squared error summed over its width under 1e36, so each partial
+ * sum, product and loss (bce's logs are clamped at -100) stays finite in float32. 0: no shortcut.
+ */
+export function probeWeightBound(plan: NetPlan): number {
+  const squashes = (act: number) => act === ACT_IDS.tanh || act === ACT_IDS.sigmoid;
+  const plain = (l: LayerPlan) => (l.op ?? OP.dense) === OP.dense && (l.act === ACT_IDS.linear || l.act === ACT_IDS.relu || squashes(l.act));
+  if ((plan.members ?? 1) > 1 || plan.density || plan.condDim || !plan.layers.every(plain)) return 0;
+  const D = plan.layers[plan.layers.length - 1]!.out;
+  const finite = (T: number) => {
+    let B = 7;
+    for (const l of plan.layers) {
+      B = l.in * T * B + T;
+      if (!(B < 1e17)) return false;
+      if (squashes(l.act)) B = 1;
+    }
+    return (B + 7) * (B + 7) * D < 1e36;
+  };
+  // (scalar arithmetic on the layer sizes, no data: the largest such T, by doubling then bisection)
+  let lo = 0, hi = 1 / 1024;
+  while (hi < 1e30 && finite(hi)) { lo = hi; hi *= 2; }
+  for (let i = 0; i < 30; i++) { const m = (lo + hi) / 2; if (finite(m)) lo = m; else hi = m; }
+  return lo;
 }
 
 /** Width of the network input x (a first concat node joins it with the condition). */

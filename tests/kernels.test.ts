@@ -500,15 +500,33 @@ describe('ae_copy_canon (inference copy-out)', () => {
   });
 });
 
-describe('ae_find_outside01', () => {
+describe('ae_find_outside', () => {
   it('first value outside [0, 1] (NaN counts), -1 when all are inside', () => {
     withIO(k, () => {
       const inside = [0, 1, 0.5, -0, 1e-45, 0.99999994];
-      expect(k.x.ae_find_outside01(putF32(k, inside), inside.length)).toBe(-1);
+      expect(k.x.ae_find_outside(putF32(k, inside), inside.length, 0, 1)).toBe(-1);
       for (const bad of [-1e-45, 1.0000001, NaN, Infinity, -Infinity, 2]) {
         const x = [...inside, 0.25];
         x[4] = bad;
-        expect(k.x.ae_find_outside01(putF32(k, x), x.length), String(bad)).toBe(4);
+        expect(k.x.ae_find_outside(putF32(k, x), x.length, 0, 1), String(bad)).toBe(4);
+      }
+    });
+  });
+  it('equals a scalar scan at every position of the 16-wide blocks and the tail, for any [lo, hi]', () => {
+    withIO(k, () => {
+      for (const n of [1, 15, 16, 17, 47, 64, 100]) {
+        const base = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 1.7) * 3));
+        const lo = -3, hi = 3;
+        expect(k.x.ae_find_outside(putF32(k, base), n, lo, hi), `n ${n}`).toBe(-1);
+        for (let at = 0; at < n; at += 5) {
+          for (const bad of [3.0000002, -3.0000002, NaN, 1e30]) {
+            const x = [...base];
+            x[at] = bad;
+            if (at + 3 < n) x[at + 3] = -bad;   // a later one too: the first must be found
+            const want = x.findIndex((v) => !(v >= lo && v <= hi));
+            expect(k.x.ae_find_outside(putF32(k, x), n, lo, hi), `n ${n} at ${at} ${bad}`).toBe(want);
+          }
+        }
       }
     });
   });
