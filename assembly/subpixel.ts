@@ -43,26 +43,40 @@ export function subpixel_floats(OH: i32, OW: i32, C: i32, F: i32): i32 {
 // @ts-ignore: decorator
 @inline function takes(a: i32, p: i32, k: i32): bool { return a == 1 ? k == 1 : (k == 2 && p <= 1) || (k == 0 && p >= 1); }
 
-/** V[p][F][C] of phase (a, b): per transform point p (row point * columns' points + column point), the sum of the taps it takes, kh then kw descending. */
+/**
+ * V[p][F][C] of phase (a, b): per transform point p (row point * columns' points + column point), the
+ * sum of the taps it takes (1, 2 or 4), kh then kw descending, from 0. A tap's [F][C] block is
+ * contiguous in K, as a point's in V, so each point is one pass over F C floats. (Training calls this
+ * per chunk of rows: a pass per tap, not a tap test per vector, made it about 10x cheaper.)
+ */
 function sp_kernel(V: usize, K: usize, C: i32, F: i32, a: i32, b: i32): void {
-  const cb = <usize>C << 2, tap = <usize>F * cb;   // K's tap (kh, kw) at (3 kh + kw) F C floats
+  const n = <usize>(F * C) << 2;   // bytes of one tap's block
   const pw = points(b), P = points(a) * pw;
   for (let e = 0; e < P; e++) {
     const pi = e / pw, pj = e % pw;
-    for (let f = 0; f < F; f++) {
-      for (let c: usize = 0; c < cb; c += 16) {
-        const k = K + <usize>f * cb + c;
-        let v = f32x4.splat(0);
-        for (let kh = 2; kh >= 0; kh--) {
-          if (!takes(a, pi, kh)) continue;
-          for (let kw = 2; kw >= 0; kw--) if (takes(b, pj, kw)) v = f32x4.add(v, v128.load(k + <usize>(3 * kh + kw) * tap));
-        }
-        v128.store(V + <usize>e * <usize>F * cb + <usize>f * cb + c, v);
+    let nt = 0, o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0;
+    for (let kh = 2; kh >= 0; kh--) {
+      if (!takes(a, pi, kh)) continue;
+      for (let kw = 2; kw >= 0; kw--) {
+        if (!takes(b, pj, kw)) continue;
+        const o = K + <usize>(3 * kh + kw) * n;
+        if (nt == 0) o0 = o; else if (nt == 1) o1 = o; else if (nt == 2) o2 = o; else o3 = o;
+        nt++;
+      }
+    }
+    const out = V + <usize>e * n, zero = f32x4.splat(0);
+    if (nt == 1) {
+      for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(zero, v128.load(o0 + i)));
+    } else if (nt == 2) {
+      for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)));
+    } else {
+      for (let i: usize = 0; i < n; i += 16) {
+        const v = f32x4.add(f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)), v128.load(o2 + i));
+        v128.store(out + i, f32x4.add(v, v128.load(o3 + i)));
       }
     }
   }
 }
-
 
 /**
  * U[P][ld rows][C], rows row0.. for one sample: phase (a, b)'s input transform of each tile of x
