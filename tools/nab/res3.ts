@@ -3,7 +3,7 @@
 // scores joined to the raw scores of a base run (screen.ts's cache of BASE with "seed":S; default the
 // shipped {"suppress":0,"refractory":0}) as max(raw, block score) at the points that end a block, then
 // both halving rules re-applied as assembly/series.ts does. Each argument is one variant: children
-// joined with '+', each F or F:{options}, e.g. '4' '4:{"window":16}+8'.
+// joined with '+', each F or F:{options}, e.g. '4' '4:{"window":16}+8' ('seedOffset': the child's seed is the run's plus this).
 // Usage: [BASE='{...}'] [SEEDS=1,2,3] npx tsx tools/nab/res3.ts [--cache DIR] variant...
 // (child scores cached in /tmp/s9/agg)
 import { createHash } from 'node:crypto';
@@ -39,7 +39,8 @@ async function child(F: number, seed: number, extra: object = {}): Promise<Float
       for (let j = 0; j < F; j++) a += Math.fround(s.values[k * F + j]!);
       v[k] = a / F; t[k] = s.times[k * F + F - 1]!;
     }
-    const d = await SeriesDetector.create({ seed, suppress: 0, refractory: 0, spatialTolerance: -1, resolution: 0, ...extra });
+    const { seedOffset = 0, ...rest } = extra as { seedOffset?: number };
+    const d = await SeriesDetector.create({ seed: seed + seedOffset, suppress: 0, refractory: 0, spatialTolerance: -1, resolution: 0, ...rest });
     const sc = d.pushMany(v, t);
     d.dispose();
     writeFileSync(f, Buffer.from(sc.buffer));
