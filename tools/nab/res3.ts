@@ -67,11 +67,11 @@ function finish(raw: Float32Array, K = 400, R = 30, level = 0.4, margin = 0.04):
   }
   return out;
 }
-function join(raw: Float32Array, F: number, cs: Float32Array, held = 0): Float32Array {
+function join(raw: Float32Array, F: number, cs: Float32Array): Float32Array {
   const out = raw.slice();
   for (let k = 0; k < cs.length; k++) {
     const c = k * F + F - 1;
-    for (let h = 0; h <= held && c + h < out.length; h++) if (out[c + h]! > 0 && cs[k]! > out[c + h]!) out[c + h] = cs[k]!;
+    if (c < out.length && out[c]! > 0 && cs[k]! > out[c]!) out[c] = cs[k]!;
   }
   return out;
 }
