@@ -100,15 +100,18 @@ export interface SeriesOptions {
   /** How much a score within the refractory span must beat the last hot score by to count whole. Default 0.04 (0.03-0.05 score alike on NAB; 0.06 and more lose a slowly rising artificial anomaly). */
   refractoryMargin?: number;
   /**
-   * A second resolution: a second detector (the same options, both halving rules and the range
-   * check off) scores the series' means over blocks of this many points, each when its block ends,
-   * and a point that ends a block takes the larger of its own -ln Q and that score's, so slow
-   * anomalies (level shifts, a changed rhythm) that no single point shows come out. 0: none (the
-   * scores of state file version 4 with `refractory` as given, bit for bit). Default 4 (NAB, seeds 1-3: 70.6 / 66.4 / 74.1
-   * against 69.5 / 65.1 / 73.2 without it, mostly AWS: 65.4 to 69.1; tools/nab/tries.md, round 7). About 1.25
-   * times the time, twice the memory and state.
+   * Coarser resolutions: block lengths in points, each a multiple of the one before (a number is a
+   * list of one). For the first, a second detector (the same options, both halving rules and the
+   * range check off) scores the series' means over blocks of that many points, each when its block
+   * ends, and a point that ends a block takes the larger of its own -ln Q and that score's, so slow
+   * anomalies (level shifts, a changed rhythm) that no single point shows come out. The next length
+   * works the same way inside that detector, on its block means (so [4, 8] scores the means of 4
+   * and of 8 points). 0 or []: none (the scores of state file version 4 with `refractory` as given,
+   * bit for bit); 4: the default of versions 5 and before. Default [4, 8] (NAB, seeds 1-5: 73.0 / 68.3 /
+   * 76.8 against 72.7 / 67.5 / 76.5 with 4 alone and 69.6 / 64.4 / 73.4 with none; tools/nab/tries.md,
+   * rounds 7 and 10). About 1.35 times the time and 2.6 times the memory and state of none.
    */
-  resolution?: number;
+  resolution?: number | number[];
   /**
    * Filters of a conv1d layer in front of the encoder (0: none, a dense autoencoder). The input (the
    * window, then the context bins) is read as one 1-D signal of `window + context` points; the conv
@@ -135,16 +138,17 @@ const DEFAULTS: Resolved = {
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
   error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
-  refractoryMargin: 0.04, resolution: 4, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
+  refractoryMargin: 0.04, resolution: [4, 8], conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
 // (pure: a bundle that never uses SeriesDetector drops KEYS and DEFAULTS)
 const KEYS = /* @__PURE__ */ Object.keys(DEFAULTS) as (keyof Resolved)[];
 const BATCH = 32;
 
 function resolve(o: SeriesOptions | undefined): Resolved {
-  if (o === undefined) return { ...DEFAULTS, layers: [...DEFAULTS.layers] };
+  if (o === undefined) return { ...DEFAULTS, layers: [...DEFAULTS.layers], resolution: [...(DEFAULTS.resolution as number[])] };
   checkKeys('SeriesDetector.create() options', o, KEYS);
   const r: Resolved = { ...DEFAULTS, ...o, layers: [...(o.layers ?? DEFAULTS.layers)] };
+  if (Array.isArray(r.resolution)) r.resolution = [...r.resolution];
   checkNumber('window', r.window, 2, 1024, true);
   checkArray('layers', r.layers, '[32, 8]', 1, 8).forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, 1024, true));
   checkNumber('history', r.history, r.window, 1 << 20, true);
@@ -171,8 +175,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('refractory', r.refractory, 0, 1 << 30, true);
   checkNumber('refractoryLevel', r.refractoryLevel, 0, 1);
   checkNumber('refractoryMargin', r.refractoryMargin, 0, 1);
-  checkNumber('resolution', r.resolution, 0, Math.min(64, r.history), true);
-  if (r.resolution === 1) throw new AutoencoderError('resolution 1 would score the series twice at one resolution: use 0 (none) or 2 and more');
+  blockLengths(r);
   checkNumber('conv', r.conv, 0, 256, true);
   checkNumber('convKernel', r.convKernel, 1, 64, true);
   checkNumber('convStride', r.convStride, 1, 64, true);
@@ -216,20 +219,45 @@ function modelSpec(o: Resolved): AutoencoderSpec {
   };
 }
 
+/** A coarser resolution's entry in a state file's header: its time mode and last time, then its own next resolution's. */
+type ChildHead = { timed: boolean | null; lastTime: number | null; child?: ChildHead };
 const MAGIC = 0x44534541; // 'AESD' little-endian
-const FILE_VERSION = 5;
+const FILE_VERSION = 6;
 /**
  * The fixed part of an older version's state block, in bytes (the fields after it came later and
  * load as a fresh detector with the older options has them): version 3 (before the two-step
  * stream: its options lack twoStepWeight, 0, and refractory, 0) ended at S.QSUM, version 4 (before
  * the refractory rule: its options lack refractory, 0; S.RSPAN was its padding, 0) at S.RLEVEL.
+ * Version 5 (one coarser resolution at most: `resolution` a number, one `child` in the header) reads
+ * as version 6 unchanged.
  */
 const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240 };
 /** The options an older version's header lacks, and the values that reproduce its scores. */
 const OLD_OPTIONS: Record<number, SeriesOptions> = { 3: { twoStepWeight: 0, refractory: 0, resolution: 0 }, 4: { refractory: 0, resolution: 0 } };
-/** The options of the second resolution's detector: the parent's, without the halving rules, the range check or a resolution of its own. */
-function childOptions(o: Resolved): SeriesOptions {
-  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, spatialTolerance: -1, resolution: 0 };
+/**
+ * The block lengths of `resolution` (a number or a list) as a checked list, [] for none: each from 2 to
+ * min(64, history) points, each a multiple of the one before, at most 4.
+ */
+function blockLengths(r: Resolved): number[] {
+  const x = r.resolution;
+  if (typeof x === 'number') {
+    checkNumber('resolution', x, 0, Math.min(64, r.history), true);
+    if (x === 1) throw new AutoencoderError('resolution 1 would score the series twice at one resolution: use 0 (none) or 2 and more');
+    return x === 0 ? [] : [x];
+  }
+  if (!Array.isArray(x)) throw new AutoencoderError(`resolution must be a block length in points (0 for none) or a list of them such as [4, 8], got ${describe(x)}`);
+  const list = checkArray('resolution', x, '[4, 8]', 0, 4) as number[];
+  list.forEach((f, i) => {
+    checkNumber(`resolution[${i}]`, f, 2, Math.min(64, r.history), true);
+    if (i > 0 && f % list[i - 1]! !== 0) throw new AutoencoderError(`resolution[${i}] (${f}) must be a multiple of resolution[${i - 1}] (${list[i - 1]}): each block is made of whole blocks of the length before, e.g. [4, 8]`);
+    if (i > 0 && f === list[i - 1]) throw new AutoencoderError(`resolution[${i}] repeats ${f}: give each block length once, e.g. [4, 8]`);
+  });
+  return list;
+}
+/** The options of the next resolution's detector: the parent's, without the halving rules or the range check, with the remaining block lengths relative to the first. */
+function childOptions(o: Resolved, lengths: number[]): SeriesOptions {
+  const rest = lengths.slice(1).map((f) => f / lengths[0]!);
+  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, spatialTolerance: -1, resolution: rest.length === 1 ? rest[0]! : rest };
 }
 
 /**
@@ -244,8 +272,10 @@ function childOptions(o: Resolved): SeriesOptions {
 export class SeriesDetector {
   private readonly ae: Autoencoder;
   private readonly o: Resolved;
-  /** The second resolution's detector (`resolution` > 0), fed the block means. */
+  /** The next resolution's detector (`resolution` not 0 or []), fed the means of blocks of F points. */
   private readonly child: SeriesDetector | null;
+  /** Points per block of the next resolution (0: none). */
+  private readonly F: number;
   private readonly st: number;
   private readonly scratch: number;
   private readonly stateBytes: number;
@@ -256,6 +286,7 @@ export class SeriesDetector {
     this.ae = ae;
     this.o = o;
     this.child = child;
+    this.F = blockLengths(o)[0] ?? 0;
     // the series state lives in the autoencoder's wasm memory, above its arena
     const k = this.k;
     setOptimizer(k, OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
@@ -292,7 +323,8 @@ export class SeriesDetector {
    */
   static async create(options?: SeriesOptions, opts?: CreateOptions): Promise<SeriesDetector> {
     const o = resolve(options);
-    const child = o.resolution > 0 ? await SeriesDetector.create(childOptions(o), opts) : null;
+    const lengths = blockLengths(o);
+    const child = lengths.length > 0 ? await SeriesDetector.create(childOptions(o, lengths), opts) : null;
     let ae: Autoencoder;
     try {
       ae = await Autoencoder.create(modelSpec(o), opts);
@@ -311,7 +343,7 @@ export class SeriesDetector {
   }
 
   /** The options in force, defaults filled in. */
-  get options(): Required<SeriesOptions> { return { ...this.o, layers: [...this.o.layers] }; }
+  get options(): Required<SeriesOptions> { return { ...this.o, layers: [...this.o.layers], resolution: Array.isArray(this.o.resolution) ? [...this.o.resolution] : this.o.resolution }; }
   /** Points the long context spans (bins x points per bin), decided at the first training; 0 before it or with `context: 0`. */
   get contextPoints(): number { return this.k.getI32(this.st + S.CB) * this.o.context; }
   /** Points seen so far. */
@@ -363,10 +395,10 @@ export class SeriesDetector {
           ? `point ${at} (times[${i}] = ${t![i]}, ${new Date(t![i]!).toISOString()}) is earlier than the point before it (${prev}, ${new Date(prev).toISOString()}): times must not go backwards; sort the points by time`
           : `point ${at} (times[${i}]) is ${describe(t![i])}: times must be finite milliseconds since the epoch`);
       }
-      // the second resolution: the blocks ending in this call, scored by the child before the points
+      // the next resolution: the blocks ending in this call, scored by the child before the points
       // (its m scores go back in order: series_push gives them to the points that end the blocks)
       let agg = 0;
-      const ch = this.child, F = this.o.resolution;
+      const ch = this.child, F = this.F;
       if (ch !== null) {
         const first = F - 1 - (this.count % F);
         const mp = k.alloc(8 * (((n / F) | 0) + 1));
@@ -401,9 +433,10 @@ export class SeriesDetector {
   save(): Uint8Array {
     // a dense detector's header leaves the conv keys out, so its bytes are those of the versions before them
     const options = this.o.conv === 0 ? Object.fromEntries(Object.entries(this.o).filter(([key]) => !key.startsWith('conv'))) : this.o;
-    const ch = this.child;
-    const child = ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null } };
-    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...child }));
+    // each coarser resolution's time mode and last time, nested as its detectors are (version 5 had one)
+    const chain = (ch: SeriesDetector | null): { child?: ChildHead } =>
+      ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null, ...chain(ch.child) } };
+    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...chain(this.child) }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     const size = 12 + head.length + body + 4;
@@ -442,10 +475,10 @@ export class SeriesDetector {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (dv.getUint32(0, true) !== MAGIC) throw new AutoencoderError('these bytes are not a SeriesDetector state (no AESD signature): pass what SeriesDetector.save() returned (an Autoencoder model file loads with Autoencoder.load)');
     const version = dv.getUint32(4, true);
-    if (version !== FILE_VERSION && OLD_FIXED[version] === undefined) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads versions 3 to ${FILE_VERSION}: load it with the version that saved it`);
+    if (!(version >= 3 && version <= FILE_VERSION)) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads versions 3 to ${FILE_VERSION}: load it with the version that saved it`);
     const hl = dv.getUint32(8, true);
     if (12 + hl + 4 > bytes.length) throw bad(`its header claims ${hl} bytes but the file has ${bytes.length}`);
-    let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null; child?: { timed: boolean | null; lastTime: number | null } };
+    let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null; child?: ChildHead };
     try {
       head = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hl))) as typeof head;
     } catch {
@@ -482,7 +515,9 @@ export class SeriesDetector {
       if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
       if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
       const fresh = k.u8(d.st, S.BYTES).slice();
-      const childFresh = d.child === null ? null : d.child.k.u8(d.child.st, S.BYTES).slice();
+      const children: SeriesDetector[] = [];
+      for (let c = d.child; c !== null; c = c.child) children.push(c);
+      const childFresh = children.map((c) => c.k.u8(c.st, S.BYTES).slice());
       let at = 12 + hl;
       for (const [bk, ptr, b] of blocks) {
         if (bk !== k) {
@@ -501,14 +536,16 @@ export class SeriesDetector {
         at += b;
       }
       d.check(fresh, bad);
-      if (d.child !== null) {
-        d.child.check(childFresh!, bad);
-        const hc = head.child;
-        if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number')) throw bad('its second resolution has no time mode or last time');
-        d.child.timed = hc.timed;
-        d.child.lastTime = hc.lastTime ?? -Infinity;
-        d.child.k.paramsChanged();
-      } else if (head.child !== undefined) throw bad('it has a second resolution its options do not');
+      let hc: ChildHead | undefined = head.child;
+      children.forEach((c, i) => {
+        c.check(childFresh[i]!, bad);
+        if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number')) throw bad(`its resolution ${i + 2} (the detector of block means ${i + 1}) has no time mode or last time`);
+        c.timed = hc.timed;
+        c.lastTime = hc.lastTime ?? -Infinity;
+        c.k.paramsChanged();
+        hc = hc.child;
+      });
+      if (hc !== undefined) throw bad(`it has more resolutions than its options (${children.length + 1})`);
       k.paramsChanged();
       ok = true;
     } finally {

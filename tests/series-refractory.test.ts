@@ -75,7 +75,7 @@ describe('SeriesDetector refractory rule', () => {
     expect(d.count).toBe(350);
     const a = d.pushMany(fx.values.slice(350, 500), fx.times.slice(350, 500));
     const saved = d.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(5);
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(6);
     const e = await SeriesDetector.load(saved);
     const b = e.pushMany(fx.values.slice(500), fx.times.slice(500));
     expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
@@ -84,12 +84,12 @@ describe('SeriesDetector refractory rule', () => {
   it('refuses a version-4 file that names refractory, and bad options', async () => {
     const d = await SeriesDetector.create({ window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0 });
     d.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));
-    const v5 = d.save();
-    new DataView(v5.buffer).setUint32(4, 4, true);
-    await expect(SeriesDetector.load(v5)).rejects.toThrow(/corrupted: its version-4 header has no options or has refractory/);
-    const v6 = d.save();
-    new DataView(v6.buffer).setUint32(4, 6, true);
-    await expect(SeriesDetector.load(v6)).rejects.toThrow(/format version 6; this package reads versions 3 to 5/);
+    const cur = d.save();
+    new DataView(cur.buffer).setUint32(4, 4, true);
+    await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-4 header has no options or has refractory/);
+    const v7 = d.save();
+    new DataView(v7.buffer).setUint32(4, 7, true);
+    await expect(SeriesDetector.load(v7)).rejects.toThrow(/format version 7; this package reads versions 3 to 6/);
     await expect(SeriesDetector.create({ refractory: -1 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractory: 1.5 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractoryLevel: 2 })).rejects.toThrow(/refractoryLevel must be/);
@@ -100,7 +100,7 @@ describe('SeriesDetector refractory rule', () => {
 describe('SeriesDetector second resolution', () => {
   it('push() in a loop equals pushMany(), save/load mid-block continues exactly, and resolution 0 differs from 4', async () => {
     const { v, t, opts } = await conformanceCase();
-    const o = { ...opts, warmup: 16, minHistory: 10 };
+    const o = { ...opts, warmup: 16, minHistory: 10, resolution: 4 };
     const whole = await SeriesDetector.create(o);
     expect(whole.options.resolution).toBe(4);
     const all = whole.pushMany(v, t);

@@ -38,9 +38,9 @@ describe('SeriesDetector two-step stream', () => {
     const rest = d.pushMany(fx.values.slice(350), fx.times.slice(350));
     expect(bits(rest)).toEqual(bits(fx.scores350));
     expect(d.options.refractory).toBe(0);
-    // it saves as the current version (5), and that file continues the same way
+    // it saves as the current version (6), and that file continues the same way
     const again = await SeriesDetector.load(d.save());
-    expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(5);
+    expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(6);
   });
 
   it('a version-3 state that continues after a save/load in the new format stays bit-identical', async () => {
@@ -55,8 +55,8 @@ describe('SeriesDetector two-step stream', () => {
   it('refuses a version-3 file that names twoStepWeight, an unknown version, and options it cannot run', async () => {
     const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v3.state`));
     const unknown = bytes.slice();
-    new DataView(unknown.buffer).setUint32(4, 6, true);
-    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 6; this package reads versions 3 to 5/);
+    new DataView(unknown.buffer).setUint32(4, 7, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 7; this package reads versions 3 to 6/);
     // a current file relabelled as version 3: its header names twoStepWeight
     const d = await SeriesDetector.create({ window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0 });
     d.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));

@@ -1,0 +1,164 @@
+// series-resolutions.test.ts: SeriesDetector's coarser resolutions (`resolution`, a block length or a
+// list of them, default [4, 8]). With both halving rules off, a detector's scores equal the join
+// computed here from independent single-resolution detectors (resolution 0) run on the series and on
+// its block means: a point that ends a block takes the larger of its score and the block's. Version-5
+// state files (one coarser resolution, saved before the lists: tests/fixtures/make-series-v5.mjs)
+// load and continue as that code did, bit for bit; bad lists and headers are refused clearly.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SeriesDetector, type SeriesOptions } from 'autoencoder';
+import { ROOT } from './helpers.js';
+import { seriesConformanceCase as conformanceCase } from './data.js';
+
+/** CRC-32 (IEEE, reflected, as zlib), bit by bit. */
+function crc32(b: Uint8Array): number {
+  let c = ~0;
+  for (const x of b) {
+    c ^= x;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+
+/** Means of the F-point blocks of v (as float32, the values a detector keeps) and the times of their last points. */
+function blockMeans(v: Float64Array, t: Float64Array, F: number): { v: Float64Array; t: Float64Array } {
+  const m = Math.floor(v.length / F);
+  const mv = new Float64Array(m), mt = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let i = j * F; i < j * F + F; i++) s += Math.fround(v[i]!);
+    mv[j] = s / F;
+    mt[j] = t[j * F + F - 1]!;
+  }
+  return { v: mv, t: mt };
+}
+
+/**
+ * The scores of a detector with block lengths `lengths` and both halving rules off, from detectors of
+ * one resolution: the series' own, and for each length the detector of block means (range check off,
+ * as the detector runs its coarser ones), joined from the coarsest up. Also how many points each join changed.
+ */
+async function joined(v: Float64Array, t: Float64Array, o: SeriesOptions, lengths: number[]): Promise<{ s: Float32Array; changed: number[] }> {
+  const base = { ...o, suppress: 0, refractory: 0, resolution: 0 };
+  const levels: { v: Float64Array; t: Float64Array }[] = [{ v, t }];
+  for (let i = 0; i < lengths.length; i++) {
+    const prev = levels[i]!;
+    levels.push(blockMeans(prev.v, prev.t, lengths[i]! / (i === 0 ? 1 : lengths[i - 1]!)));
+  }
+  const scores: Float32Array[] = [];
+  for (let i = 0; i < levels.length; i++) {
+    const d = await SeriesDetector.create(i === 0 ? base : { ...base, spatialTolerance: -1 });
+    scores.push(d.pushMany(levels[i]!.v, levels[i]!.t));
+    d.dispose();
+  }
+  const changed: number[] = [];
+  for (let i = levels.length - 2; i >= 0; i--) {
+    const F = lengths[i]! / (i === 0 ? 1 : lengths[i - 1]!), own = scores[i]!, block = scores[i + 1]!;
+    let n = 0;
+    for (let j = 0; j < block.length; j++) {
+      const c = j * F + F - 1;
+      if (block[j]! > own[c]! && own[c]! < 1) { own[c] = block[j]!; n++; }
+    }
+    changed.unshift(n);
+  }
+  return { s: scores[0]!, changed };
+}
+
+describe('SeriesDetector coarser resolutions', () => {
+  it('with the halving rules off, resolution 4, [4, 8] and [2, 6] score as the join of single-resolution detectors on the block means', async () => {
+    const { v, t, opts } = await conformanceCase();
+    const o = { ...opts, warmup: 16, minHistory: 10 };
+    for (const lengths of [[4], [4, 8], [2, 6]]) {
+      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths });
+      const got = d.pushMany(v, t);
+      d.dispose();
+      const want = await joined(v, t, o, lengths);
+      // every level's join changes some points (the coarser detectors do score)
+      for (const n of want.changed) expect(n).toBeGreaterThan(0);
+      expect(bits(got)).toEqual(bits(want.s));
+    }
+  });
+
+  it('the default is [4, 8]; push() in a loop equals pushMany(); save/load inside a block of 8 continues exactly', async () => {
+    const { v, t, opts } = await conformanceCase();
+    const o = { ...opts, warmup: 16, minHistory: 10 };
+    const whole = await SeriesDetector.create(o);
+    expect(whole.options.resolution).toEqual([4, 8]);
+    const all = whole.pushMany(v, t);
+    const loop = await SeriesDetector.create(o);
+    const one = Float32Array.from(v, (x, i) => loop.push(x, t[i]));
+    expect(bits(one)).toEqual(bits(all));
+    // 355 ends a block of 4 (356 points) but not of 8
+    const first = await SeriesDetector.create(o);
+    const a = first.pushMany(v.subarray(0, 356), t.subarray(0, 356));
+    const saved = first.save();
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(6);
+    const resumed = await SeriesDetector.load(saved);
+    expect(resumed.options.resolution).toEqual([4, 8]);
+    const b = resumed.pushMany(v.subarray(356), t.subarray(356));
+    expect(bits([...a, ...b])).toEqual(bits(all));
+    expect(Buffer.from(resumed.save()).equals(Buffer.from(whole.save()))).toBe(true);
+    // each resolution adds to the state: [4, 8] > 4 > none
+    const sizes = await Promise.all([0, 4, [4, 8]].map(async (resolution) => (await SeriesDetector.create({ ...o, resolution })).save().length));
+    expect(sizes[1]).toBeGreaterThan(sizes[0]!);
+    expect(sizes[2]).toBeGreaterThan(sizes[1]!);
+    // [4] is 4
+    const four = (await SeriesDetector.create({ ...o, resolution: 4 })).pushMany(v, t);
+    expect(bits((await SeriesDetector.create({ ...o, resolution: [4] })).pushMany(v, t))).toEqual(bits(four));
+    expect(bits((await SeriesDetector.create({ ...o, resolution: [] })).pushMany(v, t))).toEqual(bits((await SeriesDetector.create({ ...o, resolution: 0 })).pushMany(v, t)));
+    expect(bits(four)).not.toEqual(bits(all));
+  });
+
+  it('a version-5 state file (one coarser resolution) loads and continues exactly as the code that saved it', async () => {
+    const fx = JSON.parse(readFileSync(`${ROOT}tests/fixtures/series-v5.json`, 'utf8')) as { values: number[]; times: number[]; scores350: number[] };
+    const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v5.state`));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(5);
+    const d = await SeriesDetector.load(bytes);
+    expect(d.options.resolution).toBe(4);
+    expect(d.count).toBe(350);
+    const a = d.pushMany(fx.values.slice(350, 503), fx.times.slice(350, 503));
+    const saved = d.save();
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(6);
+    const e = await SeriesDetector.load(saved);
+    const b = e.pushMany(fx.values.slice(503), fx.times.slice(503));
+    expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
+  });
+
+  it('refuses bad lists and a header whose resolutions do not match its options', async () => {
+    const bad: [unknown, RegExp][] = [
+      [1, /resolution 1/], [65, /resolution must be/], [[4, 6], /resolution\[1\] \(6\) must be a multiple of resolution\[0\] \(4\)/],
+      [[4, 4], /resolution\[1\] repeats 4/], [[1, 4], /resolution\[0\] must be/], [[2, 4, 8, 16, 32], /resolution must be an array of 0 to 4 entries/],
+      [[4, 8.5], /resolution\[1\] must be/], ['4', /resolution must be a block length in points \(0 for none\) or a list/], [[4, 128], /resolution\[1\] must be/],
+    ];
+    for (const [resolution, re] of bad) await expect(SeriesDetector.create({ resolution } as SeriesOptions)).rejects.toThrow(re);
+    const small = { window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0 };
+    const d = await SeriesDetector.create(small);
+    d.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));
+    const bytes = d.save();
+    const hl = new DataView(bytes.buffer).getUint32(8, true);
+    const head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hl))) as { child: { child?: unknown } };
+    expect(head.child.child).toEqual({ timed: false, lastTime: null });
+    // the file rebuilt around another header (its length and checksum made right), the body kept
+    const rewrite = (json: string) => {
+      const h = new TextEncoder().encode(json), body = bytes.subarray(12 + hl, bytes.length - 4);
+      const out = new Uint8Array(12 + h.length + body.length + 4);
+      out.set(bytes.subarray(0, 8));
+      new DataView(out.buffer).setUint32(8, h.length, true);
+      out.set(h, 12);
+      out.set(body, 12 + h.length);
+      new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+      return out;
+    };
+    // the rebuild itself is sound: the same header gives the same bytes
+    expect(Buffer.from(rewrite(JSON.stringify(head))).equals(Buffer.from(bytes))).toBe(true);
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: 'yes', lastTime: null } } }))))
+      .rejects.toThrow(/corrupted: its resolution 3 \(the detector of block means 2\) has no time mode or last time/);
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
+      .rejects.toThrow(/corrupted: it has more resolutions than its options \(3\)/);
+    const unknown = bytes.slice();
+    new DataView(unknown.buffer).setUint32(4, 7, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 7; this package reads versions 3 to 6/);
+  });
+});
