@@ -468,6 +468,26 @@ describe('worker-score POST /series (a SeriesDetector per id, save() bytes kept 
     expect(r.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  it('MemoryStore keeps at most max series, dropping the least recently used; its default fits the isolate', async () => {
+    const { MemoryStore } = (await import(pathToFileURL(join(ROOT, 'examples/worker-score/series.ts')).href)) as typeof import('../examples/worker-score/series.js');
+    const s = new MemoryStore(2);
+    const b = (x: number) => new Uint8Array([x]);
+    await s.put('a', b(1));
+    await s.put('b', b(2));
+    expect(await s.get('a')).toEqual(b(1));   // a is now the most recently used
+    await s.put('c', b(3));
+    expect(await s.get('b')).toBeUndefined();
+    expect(await s.get('a')).toEqual(b(1));
+    expect(await s.get('c')).toEqual(b(3));
+    // the default holds 64 default detectors' states within 40 MB of workerd's 128 MB isolate
+    const d = await SeriesDetector.create();
+    d.pushMany([0.5, 0.7, 0.6]);
+    const bytes = d.save().length;
+    d.dispose();
+    expect(new MemoryStore().max).toBe(64);
+    expect(64 * bytes).toBeLessThan(40e6);
+  });
+
   it('GET /series -> 405, and GET / lists the route', async () => {
     const res = await fetch(`${server!.url}/series?id=x`);
     expect(res.status).toBe(405);

@@ -25,13 +25,14 @@ export interface SeriesStore {
 }
 
 /**
- * save() bytes in a Map, at most `max` series (158 KB each with the default options: 256 take 40 MB of the isolate's 128 MB): past it
+ * save() bytes in a Map, at most `max` series (563 KB each with the default options, whose three
+ * resolutions are three detectors: 64 take 36 MB of the isolate's 128 MB): past it
  * the series used least recently is dropped, and its next request starts a fresh detector (its
  * answer's `count` then restarts from the points of that request).
  */
 export class MemoryStore implements SeriesStore {
   private readonly m = new Map<string, Uint8Array>();
-  constructor(readonly max = 256) {}
+  constructor(readonly max = 64) {}
   get(id: string): Promise<Uint8Array | undefined> {
     const b = this.m.get(id);
     if (b) { this.m.delete(id); this.m.set(id, b); }   // most recently used last
