@@ -3,13 +3,12 @@
 // A is read through two strides (row `sam`, column `sak`, in elements), so the same kernel
 // serves X.W (A = X) and X^T.dY (A = X read transposed) without a copy. B and C are row-major.
 // From 6 rows up, each 8-column strip of B is packed into a contiguous K x 8 panel and swept by
-// 6x8 register tiles (12 f32x4 accumulators: enough independent adds to cover the add latency;
-// 12 + 2 B vectors + the A splat + a product fit x64's 16 SIMD registers), then 4x8, then 1x8.
-// Unpacked: 4x8 (XNNPACK's "splat" scheme), 1x16 for 1-3 rows, 4x4 / 1x4 and scalar columns.
-// Sum order is fixed: init, then k = 0..K-1 in order, so results are identical on every host
-// and every tile gives the bits of the scalar kernel.
-// The activation is fused into the store (applied to the finished accumulators, the same
-// f32x4 / scalar code act_forward runs), so a dense layer's forward is a single pass over Y.
+// 4x8 register tiles (XNNPACK's "splat" scheme: 8 f32x4 accumulators, 2 B vectors, the A splat and a
+// product stay in registers), with one 6x8 tile for a last 6 or 7 rows, then 1x8 (six_at). Unpacked
+// (fewer rows): 4x8 and 1x8 over B in place. Sum order is fixed: init, then k = 0..K-1 in order, so
+// results are identical on every host and every tile gives the bits of the scalar kernel.
+// Relu is fused into a tile's store (a single pass over Y); the other activations run over the
+// tile's rows right after it (act_rows: the same f32x4 code act_forward runs), so no tile holds a call.
 // Dims: M rows of C, N columns of C, K the shared dimension.
 
 import { ACT_LINEAR, ACT_RELU, act_f32, act_v128, relu_v128 } from './act';
@@ -22,6 +21,26 @@ import { pool_gemm } from './threads';
   if (act == ACT_LINEAR) return x;
   if (act == ACT_RELU) return relu_v128(x);
   return act_v128(act, x);
+}
+// what a tile applies at its store: relu or nothing. The tiles hold no call: a call anywhere in a
+// function makes V8 keep the accumulators' values in spill slots across the loop (every register is
+// caller-saved in its wasm calling convention), which took the 4x8 tile from 86% to 67% of the f32x4
+// peak on an AMD EPYC host. The other activations run after the tile, over its rows (act_rows).
+// @ts-ignore: decorator
+@inline function tile_store(act: i32, x: v128): v128 {
+  return act == ACT_RELU ? relu_v128(x) : x;
+}
+/** The activation a tile applies itself (relu, linear), or ACT_LINEAR when act_rows applies it after. */
+// @ts-ignore: decorator
+@inline function tile_act(act: i32): i32 { return act == ACT_RELU ? ACT_RELU : ACT_LINEAR; }
+/** f over `rows` rows of 8 floats at c (row stride ldc bytes): the activations a tile leaves to its caller. */
+function act_rows(act: i32, c: usize, ldc: usize, rows: i32): void {
+  if (act == ACT_LINEAR || act == ACT_RELU) return;
+  for (let r = 0; r < rows; r++) {
+    v128.store(c, act_v128(act, v128.load(c)));
+    v128.store(c, act_v128(act, v128.load(c, 16)), 16);
+    c += ldc;
+  }
 }
 // @ts-ignore: decorator
 @inline function act_store_scalar(act: i32, x: f32): f32 {
@@ -78,14 +97,17 @@ function f32_gemm_4x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, l
     a0 += sak; a1 += sak; a2 += sak; a3 += sak;
     b += ldb;
   }
-  v128.store(c, act_store_simd(act, vacc0x0123)); v128.store(c, act_store_simd(act, vacc0x4567), 16);
-  v128.store(c1, act_store_simd(act, vacc1x0123)); v128.store(c1, act_store_simd(act, vacc1x4567), 16);
-  v128.store(c2, act_store_simd(act, vacc2x0123)); v128.store(c2, act_store_simd(act, vacc2x4567), 16);
-  v128.store(c3, act_store_simd(act, vacc3x0123)); v128.store(c3, act_store_simd(act, vacc3x4567), 16);
+  v128.store(c, tile_store(act, vacc0x0123)); v128.store(c, tile_store(act, vacc0x4567), 16);
+  v128.store(c1, tile_store(act, vacc1x0123)); v128.store(c1, tile_store(act, vacc1x4567), 16);
+  v128.store(c2, tile_store(act, vacc2x0123)); v128.store(c2, tile_store(act, vacc2x4567), 16);
+  v128.store(c3, tile_store(act, vacc3x0123)); v128.store(c3, tile_store(act, vacc3x4567), 16);
 }
 
-/** 6 rows x 8 columns over a packed panel (ldb = 32): 12 accumulators, enough independent adds
- *  to hide the add latency (8 do not: the 4x8 tile is latency-bound once B comes from L1). */
+/** 6 rows x 8 columns over a packed panel (ldb = 32): 12 accumulators. It was the main tile (near
+ *  the peak on the Intel host of earlier sessions, where two FP ports bound both tiles) until
+ *  measured on an AMD EPYC host, where it reaches 60% of the f32x4 peak against the 4x8 tile's 86%
+ *  (12 accumulators, 2 B vectors, the splat and a product do not fit the 15 SIMD registers V8 hands
+ *  out); now it takes the last 6 or 7 rows of a block (six_at). */
 function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
                            c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
@@ -122,12 +144,12 @@ function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
     a0 += sak;
     b += 32;
   }
-  v128.store(c, act_store_simd(act, vacc0x0123)); v128.store(c, act_store_simd(act, vacc0x4567), 16);
-  v128.store(c1, act_store_simd(act, vacc1x0123)); v128.store(c1, act_store_simd(act, vacc1x4567), 16);
-  v128.store(c2, act_store_simd(act, vacc2x0123)); v128.store(c2, act_store_simd(act, vacc2x4567), 16);
-  v128.store(c3, act_store_simd(act, vacc3x0123)); v128.store(c3, act_store_simd(act, vacc3x4567), 16);
-  v128.store(c4, act_store_simd(act, vacc4x0123)); v128.store(c4, act_store_simd(act, vacc4x4567), 16);
-  v128.store(c5, act_store_simd(act, vacc5x0123)); v128.store(c5, act_store_simd(act, vacc5x4567), 16);
+  v128.store(c, tile_store(act, vacc0x0123)); v128.store(c, tile_store(act, vacc0x4567), 16);
+  v128.store(c1, tile_store(act, vacc1x0123)); v128.store(c1, tile_store(act, vacc1x4567), 16);
+  v128.store(c2, tile_store(act, vacc2x0123)); v128.store(c2, tile_store(act, vacc2x4567), 16);
+  v128.store(c3, tile_store(act, vacc3x0123)); v128.store(c3, tile_store(act, vacc3x4567), 16);
+  v128.store(c4, tile_store(act, vacc4x0123)); v128.store(c4, tile_store(act, vacc4x4567), 16);
+  v128.store(c5, tile_store(act, vacc5x0123)); v128.store(c5, tile_store(act, vacc5x4567), 16);
 }
 
 /**
@@ -205,7 +227,7 @@ function f32_gemm_1x8_simd(K: i32, a: usize, sak: usize, b: usize, ldb: usize,
     a += sak;
     b += ldb;
   }
-  v128.store(c, act_store_simd(act, vacc0123)); v128.store(c, act_store_simd(act, vacc4567), 16);
+  v128.store(c, tile_store(act, vacc0123)); v128.store(c, tile_store(act, vacc4567), 16);
 }
 
 /** 1 row x 1 column, scalar: the tail of every tile, in the same sum order. */
@@ -287,6 +309,20 @@ export function set_workspace(p: usize): void { WS = p; }
   for (; i < r; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
+/**
+ * Where a block of rows switches from 4-row tiles to one 6-row tile (M when it does not): the 6-row
+ * tile takes the last 6 or 7 rows when 4-row tiles would leave 2 or 3 (M >= 6), which 1-row tiles (two
+ * accumulators, each k waiting on the add before) would take about twice as long. 4-row tiles come
+ * first: their 8 accumulators and the operands fit the registers V8 allocates, where the 6-row tile's
+ * 12 do not quite (on an AMD EPYC host: 86% of the f32x4 peak against 60%, tiles alone). Each
+ * element's sum keeps its order whichever tile computes it, so the tiling does not change a bit.
+ */
+// @ts-ignore: decorator
+@inline function six_at(M: i32): i32 {
+  const r = M & 3;
+  return r >= 2 && M >= 6 ? M - 4 - r : M;
+}
+
 /** C[M][0..r) for r < 8 remaining columns (a, b, c, bias at column n; strides in bytes). */
 function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: usize, b: usize, ldbB: usize, bt: bool,
                           c: usize, ldcB: usize, bias: usize, mode: i32, act: i32): void {
@@ -307,13 +343,15 @@ function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: u
   v128.store(TAIL_BIAS, f32x4.splat(0)); v128.store(TAIL_BIAS, f32x4.splat(0), 16);
   if (mode == GEMM_BIAS) copy_cols(TAIL_BIAS, bias, r);
   let m = 0;
+  const m6 = six_at(M), tact = tile_act(act);
   while (m < M) {
-    const rows = M - m >= 6 ? 6 : M - m >= 4 ? 4 : 1;
+    const rows = m + 4 <= m6 ? 4 : m == m6 ? 6 : 1;
     const am = a + <usize>m * samB, cm = c + <usize>m * ldcB;
     if (mode == GEMM_ACC) for (let i = 0; i < rows; i++) copy_cols(TAIL_C + (<usize>i << 5), cm + <usize>i * ldcB, r);
-    if (rows == 6) f32_gemm_6x8_simd(K, am, samB, sakB, PANEL, TAIL_C, 32, TAIL_BIAS, mode, act);
-    else if (rows == 4) f32_gemm_4x8_simd(K, am, samB, sakB, PANEL, 32, TAIL_C, 32, TAIL_BIAS, mode, act);
-    else f32_gemm_1x8_simd(K, am, sakB, PANEL, 32, TAIL_C, TAIL_BIAS, mode, act);
+    if (rows == 6) f32_gemm_6x8_simd(K, am, samB, sakB, PANEL, TAIL_C, 32, TAIL_BIAS, mode, tact);
+    else if (rows == 4) f32_gemm_4x8_simd(K, am, samB, sakB, PANEL, 32, TAIL_C, 32, TAIL_BIAS, mode, tact);
+    else f32_gemm_1x8_simd(K, am, sakB, PANEL, 32, TAIL_C, TAIL_BIAS, mode, tact);
+    act_rows(act, TAIL_C, 32, rows);
     for (let i = 0; i < rows; i++) copy_cols(cm + <usize>i * ldcB, TAIL_C + (<usize>i << 5), r);
     m += rows;
   }
@@ -368,6 +406,7 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   // order: packing moves data, not arithmetic.
   // (B given transposed is always packed: the panel is where it gets its B[k][n] layout)
   const pack = bt || M >= PACK_MIN_ROWS;
+  const m6 = pack ? six_at(M) : M, tact = tile_act(act);
   for (; n < N8; n += 8) {
     let bn = b + (<usize>n << 2), ldbN = ldbB;
     const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
@@ -377,14 +416,24 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
       else pack_panel8(K, bn, ldbB);
       bn = WS + WS_PANEL;
       ldbN = 32;
-      for (; m + 6 <= M; m += 6) {
-        f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
-      }
     }
-    for (; m + 4 <= M; m += 4) {
-      f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cn + <usize>m * ldcB, ldcB, biasn, mode, act);
+    // 4-row tiles, then (packed, when 4-row tiles would leave 2 or 3 rows) one 6-row tile, then 1-row ones
+    for (; m + 4 <= m6; m += 4) {
+      const cm = cn + <usize>m * ldcB;
+      f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cm, ldcB, biasn, mode, tact);
+      act_rows(act, cm, ldcB, 4);
     }
-    for (; m < M; m++) f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cn + <usize>m * ldcB, biasn, mode, act);
+    if (pack && m == m6 && m6 < M) {
+      const cm = cn + <usize>m * ldcB;
+      f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cm, ldcB, biasn, mode, tact);
+      act_rows(act, cm, ldcB, 6);
+      m += 6;
+    }
+    for (; m < M; m++) {
+      const cm = cn + <usize>m * ldcB;
+      f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cm, biasn, mode, tact);
+      act_rows(act, cm, ldcB, 1);
+    }
   }
   // the last 1-7 columns: a zero-padded 8-wide panel, tiles computed into an 8-wide scratch tile
   // and their valid columns copied out (the padding lanes are computed and dropped)
