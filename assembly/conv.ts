@@ -7,8 +7,8 @@
 // Dims: H/W input, OH/OW output, C input channels, F filters, KH/KW kernel, SH/SW strides,
 // PT/PL padding before (top/left).
 
-import { ACT_LINEAR, act_f32, act_forward } from './act';
-import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_store_simd, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose } from './gemm';
+import { ACT_LINEAR, ACT_RELU, act_forward } from './act';
+import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_rest, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose, tile_store } from './gemm';
 import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
 import { subpixel_convt_forward, subpixel_eligible, subpixel_floats } from './subpixel';
 
@@ -112,10 +112,10 @@ function convt_gather(col: usize, H: i32, W: i32, F: i32, KH: i32, KW: i32, SH: 
           }
         }
         const o = yp + c;
-        v128.store(o, act_store_simd(act, v0)); v128.store(o, act_store_simd(act, v1), 16);
-        v128.store(o, act_store_simd(act, v2), 32); v128.store(o, act_store_simd(act, v3), 48);
-        v128.store(o, act_store_simd(act, v4), 64); v128.store(o, act_store_simd(act, v5), 80);
-        v128.store(o, act_store_simd(act, v6), 96); v128.store(o, act_store_simd(act, v7), 112);
+        v128.store(o, tile_store(act, v0)); v128.store(o, tile_store(act, v1), 16);
+        v128.store(o, tile_store(act, v2), 32); v128.store(o, tile_store(act, v3), 48);
+        v128.store(o, tile_store(act, v4), 64); v128.store(o, tile_store(act, v5), 80);
+        v128.store(o, tile_store(act, v6), 96); v128.store(o, tile_store(act, v7), 112);
       }
       for (; c + 16 <= fb; c += 16) {
         let v = v128.load(b + c);
@@ -123,7 +123,7 @@ function convt_gather(col: usize, H: i32, W: i32, F: i32, KH: i32, KW: i32, SH: 
           const kh = top - ih * SH;
           for (let iw = iw0; iw <= iw1; iw++) v = f32x4.add(v, v128.load(col + <usize>((ih * W + iw) * taps + kh * KW + left - iw * SW) * fb + c));
         }
-        v128.store(yp + c, act_store_simd(act, v));
+        v128.store(yp + c, tile_store(act, v));
       }
       for (; c < fb; c += 4) {
         let v = load<f32>(b + c);
@@ -131,11 +131,13 @@ function convt_gather(col: usize, H: i32, W: i32, F: i32, KH: i32, KW: i32, SH: 
           const kh = top - ih * SH;
           for (let iw = iw0; iw <= iw1; iw++) v += load<f32>(col + <usize>((ih * W + iw) * taps + kh * KW + left - iw * SW) * fb + c);
         }
-        store<f32>(yp + c, act == ACT_LINEAR ? v : act_f32(act, v));
+        store<f32>(yp + c, act == ACT_RELU ? max<f32>(v, 0) : v);
       }
       yp += fb;
     }
   }
+  // the activations a store does not take (all but relu) over the outputs
+  act_rest(act, y, OH * OW * F);
 }
 
 /**
@@ -270,13 +272,15 @@ function conv_direct_c1(xs: usize, ys: usize, H: i32, W: i32, OH: i32, OW: i32, 
           }
         }
         const o = yp + f;
-        v128.store(o, act_store_simd(act, v0)); v128.store(o, act_store_simd(act, v1), 16);
-        v128.store(o, act_store_simd(act, v2), 32); v128.store(o, act_store_simd(act, v3), 48);
-        v128.store(o, act_store_simd(act, v4), 64); v128.store(o, act_store_simd(act, v5), 80);
-        v128.store(o, act_store_simd(act, v6), 96); v128.store(o, act_store_simd(act, v7), 112);
+        v128.store(o, tile_store(act, v0)); v128.store(o, tile_store(act, v1), 16);
+        v128.store(o, tile_store(act, v2), 32); v128.store(o, tile_store(act, v3), 48);
+        v128.store(o, tile_store(act, v4), 64); v128.store(o, tile_store(act, v5), 80);
+        v128.store(o, tile_store(act, v6), 96); v128.store(o, tile_store(act, v7), 112);
       }
     }
   }
+  // the activations a store does not take (all but relu) over the sample's outputs
+  act_rest(act, ys, OH * OW * F);
 }
 
 /** (l0 + l1) + (l2 + l3) */

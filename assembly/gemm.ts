@@ -11,28 +11,29 @@
 // tile's rows right after it (act_rows: the same f32x4 code act_forward runs), so no tile holds a call.
 // Dims: M rows of C, N columns of C, K the shared dimension.
 
-import { ACT_LINEAR, ACT_RELU, act_f32, act_v128, relu_v128 } from './act';
+import { ACT_LINEAR, ACT_RELU, act_f32, act_forward, act_v128, relu_v128 } from './act';
 import { pool_gemm } from './threads';
 
-// the activation at a tile's store: linear and relu inline, the rest through one out-of-line
-// function each, so the tile kernels stay small
-// @ts-ignore: decorator
-@inline export function act_store_simd(act: i32, x: v128): v128 {
-  if (act == ACT_LINEAR) return x;
-  if (act == ACT_RELU) return relu_v128(x);
-  return act_v128(act, x);
-}
 // what a tile applies at its store: relu or nothing. The tiles hold no call: a call anywhere in a
 // function makes V8 keep the accumulators' values in spill slots across the loop (every register is
 // caller-saved in its wasm calling convention), which took the 4x8 tile from 86% to 67% of the f32x4
 // peak on an AMD EPYC host. The other activations run after the tile, over its rows (act_rows).
 // @ts-ignore: decorator
-@inline function tile_store(act: i32, x: v128): v128 {
+@inline export function tile_store(act: i32, x: v128): v128 {
   return act == ACT_RELU ? relu_v128(x) : x;
 }
 /** The activation a tile applies itself (relu, linear), or ACT_LINEAR when act_rows applies it after. */
 // @ts-ignore: decorator
-@inline function tile_act(act: i32): i32 { return act == ACT_RELU ? ACT_RELU : ACT_LINEAR; }
+@inline export function tile_act(act: i32): i32 { return act == ACT_RELU ? ACT_RELU : ACT_LINEAR; }
+/** f over n floats at p (the SIMD body of act_forward, the same bits): what a kernel that stored with tile_store leaves to do (nothing for linear and relu). */
+export function act_rest(act: i32, p: usize, n: i32): void {
+  if (act != ACT_LINEAR && act != ACT_RELU) act_forward(act, p, n);
+}
+/** f over n f32x4 vectors at p: what a kernel that stored with tile_store leaves to do (nothing for linear and relu). */
+export function act_vectors(act: i32, p: usize, n: i32): void {
+  if (act == ACT_LINEAR || act == ACT_RELU) return;
+  for (let i = 0; i < n; i++) { v128.store(p, act_v128(act, v128.load(p))); p += 16; }
+}
 /** f over `rows` rows of 8 floats at c (row stride ldc bytes): the activations a tile leaves to its caller. */
 function act_rows(act: i32, c: usize, ldc: usize, rows: i32): void {
   if (act == ACT_LINEAR || act == ACT_RELU) return;
@@ -191,10 +192,11 @@ function gemv_strip32(K: i32, a: usize, b: usize, c: usize, bias: usize, act: i3
     a += 4;
     b += 128;
   }
-  v128.store(c, act_store_simd(act, v0)); v128.store(c, act_store_simd(act, v1), 16);
-  v128.store(c, act_store_simd(act, v2), 32); v128.store(c, act_store_simd(act, v3), 48);
-  v128.store(c, act_store_simd(act, v4), 64); v128.store(c, act_store_simd(act, v5), 80);
-  v128.store(c, act_store_simd(act, v6), 96); v128.store(c, act_store_simd(act, v7), 112);
+  v128.store(c, tile_store(act, v0)); v128.store(c, tile_store(act, v1), 16);
+  v128.store(c, tile_store(act, v2), 32); v128.store(c, tile_store(act, v3), 48);
+  v128.store(c, tile_store(act, v4), 64); v128.store(c, tile_store(act, v5), 80);
+  v128.store(c, tile_store(act, v6), 96); v128.store(c, tile_store(act, v7), 112);
+  act_vectors(act, c, 8);
 }
 
 /** dst = W[K][N] (row stride N) as strips of 32 columns, each K x 32 floats, the last zero-padded. */

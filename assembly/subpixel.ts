@@ -13,7 +13,7 @@
 // Dims: H/W input, OH/OW output, C input channels, F filters; x [H][W][C], y [OH][OW][F], channels
 // last; K [3][3][F][C] (Keras [kh][kw][out][in]).
 
-import { GEMM_ZERO, act_store_simd, f32_gemm_bt } from './gemm';
+import { GEMM_ZERO, act_rest, f32_gemm_bt, tile_store } from './gemm';
 import { ACT_LINEAR } from './act';
 import { ldz, wino_group } from './winograd';
 
@@ -151,11 +151,11 @@ function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: 
           const r6 = v128.load(p + 6 * plane), r7 = v128.load(p + 7 * plane), r8 = v128.load(p + 8 * plane);
           const s00 = f32x4.add(r0, r3), s01 = f32x4.add(r1, r4), s02 = f32x4.add(r2, r5);
           const s10 = f32x4.add(r3, r6), s11 = f32x4.add(r4, r7), s12 = f32x4.add(r5, r8);
-          v128.store(o + f, act_store_simd(act, f32x4.add(f32x4.add(s00, s01), bv)));
-          if (w1) v128.store(o + 2 * fb + f, act_store_simd(act, f32x4.add(f32x4.add(s01, s02), bv)));
+          v128.store(o + f, tile_store(act, f32x4.add(f32x4.add(s00, s01), bv)));
+          if (w1) v128.store(o + 2 * fb + f, tile_store(act, f32x4.add(f32x4.add(s01, s02), bv)));
           if (h1) {
-            v128.store(o + 2 * rowb + f, act_store_simd(act, f32x4.add(f32x4.add(s10, s11), bv)));
-            if (w1) v128.store(o + 2 * rowb + 2 * fb + f, act_store_simd(act, f32x4.add(f32x4.add(s11, s12), bv)));
+            v128.store(o + 2 * rowb + f, tile_store(act, f32x4.add(f32x4.add(s10, s11), bv)));
+            if (w1) v128.store(o + 2 * rowb + 2 * fb + f, tile_store(act, f32x4.add(f32x4.add(s11, s12), bv)));
           }
         }
       } else if (a != b) {
@@ -164,11 +164,11 @@ function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: 
         for (let f: usize = 0; f < fb; f += 16) {
           const p = q + f, bv = v128.load(bias + f);
           const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
-          v128.store(o + f, act_store_simd(act, f32x4.add(f32x4.add(r0, r1), bv)));
-          if (two) v128.store(o + step + f, act_store_simd(act, f32x4.add(f32x4.add(r1, r2), bv)));
+          v128.store(o + f, tile_store(act, f32x4.add(f32x4.add(r0, r1), bv)));
+          if (two) v128.store(o + step + f, tile_store(act, f32x4.add(f32x4.add(r1, r2), bv)));
         }
       } else {
-        for (let f: usize = 0; f < fb; f += 16) v128.store(o + f, act_store_simd(act, f32x4.add(v128.load(q + f), v128.load(bias + f))));
+        for (let f: usize = 0; f < fb; f += 16) v128.store(o + f, tile_store(act, f32x4.add(v128.load(q + f), v128.load(bias + f))));
       }
       row++;
     }
@@ -206,4 +206,6 @@ export function subpixel_convt_forward(x: usize, y: usize, R: i32, H: i32, W: i3
       V += <usize>(P * F * C) << 2;
     }
   }
+  // the activations a store does not take (all but relu), once every phase is written
+  act_rest(act, y, R * OH * OW * F);
 }

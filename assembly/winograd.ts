@@ -8,7 +8,7 @@
 // Dims: H/W input, OH/OW output, C input channels, F filters, PT/PL padding before, T tiles per sample.
 
 import { ACT_LINEAR } from './act';
-import { GEMM_ACC, GEMM_ZERO, act_store_simd, f32_gemm, f32_gemm_bt } from './gemm';
+import { GEMM_ACC, GEMM_ZERO, act_rest, f32_gemm, f32_gemm_bt, tile_store } from './gemm';
 
 /** The layers conv.ts sends here: 3x3, stride 1, channel counts in f32x4 lanes, wide enough to pay
  *  for the transforms (O(C + F) per tile against the GEMM's O(C * F)). bindings/wasm.ts mirrors it. */
@@ -145,16 +145,18 @@ function wino_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0
           y00 = f32x4.add(y00, bv); y01 = f32x4.add(y01, bv); y10 = f32x4.add(y10, bv); y11 = f32x4.add(y11, bv);
         }
         const o = p + f;
-        v128.store(o, act_store_simd(act, y00));
-        if (w1) v128.store(o + fb, act_store_simd(act, y01));
+        v128.store(o, tile_store(act, y00));
+        if (w1) v128.store(o + fb, tile_store(act, y01));
         if (h1) {
-          v128.store(o + rowb, act_store_simd(act, y10));
-          if (w1) v128.store(o + rowb + fb, act_store_simd(act, y11));
+          v128.store(o + rowb, tile_store(act, y10));
+          if (w1) v128.store(o + rowb + fb, tile_store(act, y11));
         }
       }
       row++;
     }
   }
+  // the activations a store does not take (all but relu) over the sample's outputs
+  act_rest(act, y, OH * OW * F);
 }
 
 // a group's U and M stop at 1 MiB (as conv.ts GROUP_FLOATS): still in L2 when the next step reads them
