@@ -1,6 +1,6 @@
 // threads.ts: the wasm side of the thread pool (threaded build only: kernels-mt.wasm, shared memory).
 // A product C = A.B that is large enough is split by output tiles: units of one 8-column strip of C by
-// a group of rows (or, when C has few strips, 6-row blocks), which the threads take in runs from a
+// a group of rows (or, when C has few strips, 12-row blocks), which the threads take in runs from a
 // shared counter, each run computed by the same gemm_kblocks as the single-threaded path in the
 // taker's own workspace. Every element of C still sums init, then k = 0..K-1 in order (gemm.ts: every
 // tile gives the scalar kernel's bits), so the result is bit-identical whatever the thread count, the
@@ -43,8 +43,9 @@ const JOB_SHARDS = 3;
 // row jobs (a sharded model's inference or scoring, train.ts rows_through): ctx, x, n, l0, l1, out, scoring; a unit is a shard of the rows
 const JOB_ROWS = 4;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
-// (RG a multiple of 6 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
-// reused by enough rows), or into 6-row blocks when C has few strips; Adam into ranges of f32x4
+// (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
+// reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
+// where 6-row parts took the slower 6-row tile); Adam into ranges of f32x4
 // groups. Threads take runs of units, guided: a run is the units left / (2 T), at least one, so the
 // first runs are long (few calls, each strip packed once for many rows) and the last ones a single
 // tile of microseconds: no thread waits long for another's last run at the end of a product.
@@ -68,15 +69,15 @@ export function pool_attach(p: usize): void { POOL = p; }
 // @ts-ignore: decorator
 @inline function jobf(i: i32): f32 { return load<f32>(POOL + P_JOB + (<usize>i << 2)); }
 
-/** A product splits by 8-column strips when it has enough of them for every thread to take several, else by 6-row blocks. */
+/** A product splits by 8-column strips when it has enough of them for every thread to take several, else by 12-row blocks. */
 // @ts-ignore: decorator
 @inline function by_strips(N: i32, T: i32): bool { return ((N + 7) >> 3) >= 8 * T; }
 
-/** Rows per unit of a strip-split product (a multiple of 6; see UNIT_KMAC). */
+/** Rows per unit of a strip-split product (a multiple of 12; see UNIT_KMAC). */
 // @ts-ignore: decorator
 @inline function unit_rows(M: i32, K: i32): i32 {
   const r = <i32>min<i64>(<i64>M, (UNIT_KMAC << 10) / (<i64>max(K, 1) << 3) + 1);
-  return (r + 5) / 6 * 6;
+  return (r + 11) / 12 * 12;
 }
 
 /** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
@@ -88,7 +89,7 @@ function unit_count(T: i32): i32 {
     return max(1, <i32>min<i64>(<i64>n4, min<i64>(MAX_UNITS, (<i64>job(5) << 4) / (UNIT_KMAC << 10))));
   }
   const M = job(1), N = job(2), K = job(3);
-  if (!by_strips(N, T)) return <i32>min<i64>(MAX_UNITS, <i64>((M + 5) / 6));
+  if (!by_strips(N, T)) return <i32>min<i64>(MAX_UNITS, <i64>((M + 11) / 12));
   // strips x row groups; when that is more than MAX_UNITS, the row groups grow (unit_groups)
   return ((N + 7) >> 3) * unit_groups(M, K, (N + 7) >> 3);
 }
@@ -99,11 +100,11 @@ function unit_groups(M: i32, K: i32, strips: i32): i32 {
   return max(1, min(g, <i32>(MAX_UNITS / <i64>strips)));
 }
 
-/** Row range [m0, m1) of group g of G over M rows, in whole 6-row blocks. */
+/** Row range [m0, m1) of group g of G over M rows, in whole 12-row blocks. */
 // @ts-ignore: decorator
 @inline function group_row(g: i32, G: i32, M: i32): i32 {
-  const blocks = (M + 5) / 6;
-  return min(M, 6 * <i32>(<i64>blocks * g / G));
+  const blocks = (M + 11) / 12;
+  return min(M, 12 * <i32>(<i64>blocks * g / G));
 }
 
 /** The part of the product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of 8). */
