@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadCorpus } from './corpus.js';
 import { evaluateOn } from './likelihood.js';
+import { halvingRules } from './rules.js';
 
 const argv = process.argv.slice(2);
 const cache = argv[argv.indexOf('--cache') + 1]!;
@@ -18,31 +19,12 @@ const read = (o: object, name: string) => {
   const b = readFileSync(`${cache}/${key}.f32`);
   return new Float32Array(b.buffer, b.byteOffset, b.length / 4).slice();
 };
-const WARM = 128;
-function finish(raw: Float32Array, K = 400, R = 30, level = 0.4, margin = 0.04): Float32Array {
-  const n = raw.length, out = new Float32Array(n);
-  let at = -1, val = 0;
-  for (let c = 0; c < n; c++) {
-    if (c + 1 < WARM) { out[c] = raw[c]!; continue; }
-    const r = raw[c]!;
-    let top = 0;
-    for (let j = Math.max(WARM - 1, c - K); j < c; j++) if (raw[j]! >= top) top = raw[j]!;
-    let s = r;
-    if (K > 0 && r <= top) s = Math.fround(r * 0.5);
-    if (R > 0) {
-      if (at >= 0 && c - at <= R && s < 1 && !(r > val + margin)) s = Math.fround(r * 0.5);
-      if (r >= level) { at = c; val = r; }
-    }
-    out[c] = s;
-  }
-  return out;
-}
 for (const m of [1, M]) {
   const res = SEEDS.map((S) => evaluateOn(corpus, corpus.map((s) => {
     const rs = Array.from({ length: m }, (_, j) => read({ ...BASE, seed: S * 100 + j + 1 }, s.name));
     const mx = rs[0]!.slice();
     for (const r of rs.slice(1)) for (let i = 0; i < mx.length; i++) if (r[i]! > mx[i]!) mx[i] = r[i]!;
-    return finish(mx);
+    return halvingRules(mx);
   })));
   const mean = [0, 1, 2].map((j) => res.reduce((a, r) => a + r.v[j]!, 0) / res.length);
   const mc = res[0]!.cats.map((_, j) => res.reduce((a, r) => a + r.cats[j]!, 0) / res.length);

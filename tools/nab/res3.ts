@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SeriesDetector } from '../../bindings/node.js';
 import { loadCorpus } from './corpus.js';
 import { evaluateOn } from './likelihood.js';
+import { halvingRules } from './rules.js';
 
 const argv = process.argv.slice(2);
 const ci = argv.indexOf('--cache');
@@ -48,25 +49,6 @@ async function child(F: number, seed: number, extra: object = {}): Promise<Float
   }
   return out;
 }
-const WARM = 128;
-function finish(raw: Float32Array, K = 400, R = 30, level = 0.4, margin = 0.04): Float32Array {
-  const n = raw.length, out = new Float32Array(n);
-  let at = -1, val = 0;
-  for (let c = 0; c < n; c++) {
-    if (c + 1 < WARM) { out[c] = raw[c]!; continue; }
-    const r = raw[c]!;
-    let top = 0;
-    for (let j = Math.max(WARM - 1, c - K); j < c; j++) if (raw[j]! >= top) top = raw[j]!;
-    let s = r;
-    if (K > 0 && r <= top) s = Math.fround(r * 0.5);
-    if (R > 0) {
-      if (at >= 0 && c - at <= R && s < 1 && !(r > val + margin)) s = Math.fround(r * 0.5);
-      if (r >= level) { at = c; val = r; }
-    }
-    out[c] = s;
-  }
-  return out;
-}
 function join(raw: Float32Array, F: number, cs: Float32Array): Float32Array {
   const out = raw.slice();
   for (let k = 0; k < cs.length; k++) {
@@ -80,12 +62,12 @@ const show = (name: string, res: { v: number[]; cats: number[] }[]) => {
   const mc = res[0]!.cats.map((_, j) => res.reduce((a, r) => a + r.cats[j]!, 0) / res.length);
   console.log(`${m.map((x) => x.toFixed(1).padStart(6)).join('')} | ${mc.map((x) => x.toFixed(1).padStart(5)).join('')} | std per seed ${res.map((r) => r.v[0]!.toFixed(1)).join(' / ')}  ${name}`);
 };
-show('defaults (reproduce)', raws.map((rs) => evaluateOn(corpus, rs.map((r) => finish(r)))));
+show('defaults (reproduce)', raws.map((rs) => evaluateOn(corpus, rs.map((r) => halvingRules(r)))));
 for (const v of variants) {
   const t0 = performance.now();
   const kids = v.split('+').map((c) => { const i = c.indexOf(':'); return i < 0 ? { F: Number(c), extra: {} } : { F: Number(c.slice(0, i)), extra: JSON.parse(c.slice(i + 1)) as object }; });
   const cs = await Promise.all(kids.map((c) => Promise.all(SEEDS.map((seed) => child(c.F, seed, c.extra)))));
   console.error(`${v}: children in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const joined = (r: Float32Array, si: number, i: number) => { let a = r; kids.forEach((c, j) => { a = join(a, c.F, cs[j]![si]![i]!); }); return a; };
-  show(v, raws.map((rs, si) => evaluateOn(corpus, rs.map((r, i) => finish(joined(r, si, i))))));
+  show(v, raws.map((rs, si) => evaluateOn(corpus, rs.map((r, i) => halvingRules(joined(r, si, i))))));
 }
