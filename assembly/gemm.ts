@@ -29,19 +29,14 @@ import { pool_gemm } from './threads';
 export function act_rest(act: i32, p: usize, n: i32): void {
   if (act != ACT_LINEAR && act != ACT_RELU) act_forward(act, p, n);
 }
-// The one-row strip keeps the activation in its store: its accumulators are dead by then and its
-// loop reads B from memory, and the store-then-pass form (act_vectors after tile_store) measured
-// 60 us against 37 us for dense784's batch-1 reconstruct (sigmoid output), alternated in one process.
+// The one-row strip (batch 1) keeps the activation in its store: the form of the tiles (tile_store,
+// then the activation over the strip's 8 vectors) measured 60 us against 37 us for dense784's batch-1
+// reconstruct (sigmoid output), alternated in one process; why was not found.
 // @ts-ignore: decorator
 @inline function act_store(act: i32, x: v128): v128 {
   if (act == ACT_LINEAR) return x;
   if (act == ACT_RELU) return relu_v128(x);
   return act_v128(act, x);
-}
-/** f over n f32x4 vectors at p: what a kernel that stored with tile_store leaves to do (nothing for linear and relu). */
-export function act_vectors(act: i32, p: usize, n: i32): void {
-  if (act == ACT_LINEAR || act == ACT_RELU) return;
-  for (let i = 0; i < n; i++) { v128.store(p, act_v128(act, v128.load(p))); p += 16; }
 }
 /** f over `rows` rows of 8 floats at c (row stride ldc bytes): the activations a tile leaves to its caller. */
 function act_rows(act: i32, c: usize, ldc: usize, rows: i32): void {
