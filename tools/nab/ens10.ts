@@ -1,6 +1,6 @@
 // ens10.ts (round 10, evaluation code): max-ensembles of whole detectors on their raw scores (both
 // halving rules off), the rules then applied to the combination as assembly/series.ts does. Each
-// member is screen.ts's cache of {...BASE, "seed": S * 100 + j} (j = 1..M); the rules are res3.ts's.
+// member is screen.ts's cache of {...BASE, "seed": S * 100 + j} (j = 1..M); the rules are tools/nab/rules.ts's.
 // Usage: BASE='{"suppress":0,"refractory":0,"trainWindows":341}' M=3 SEEDS=1,2,3 npx tsx tools/nab/ens10.ts --cache DIR
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
