@@ -41,11 +41,7 @@ export function act_rest(act: i32, p: usize, n: i32): void {
 /** f over `rows` rows of 8 floats at c (row stride ldc bytes): the activations a tile leaves to its caller. */
 function act_rows(act: i32, c: usize, ldc: usize, rows: i32): void {
   if (act == ACT_LINEAR || act == ACT_RELU) return;
-  for (let r = 0; r < rows; r++) {
-    v128.store(c, act_v128(act, v128.load(c)));
-    v128.store(c, act_v128(act, v128.load(c, 16)), 16);
-    c += ldc;
-  }
+  for (let r = 0; r < rows; r++) { act_forward(act, c, 8); c += ldc; }
 }
 // @ts-ignore: decorator
 @inline function act_store_scalar(act: i32, x: f32): f32 {

@@ -257,7 +257,7 @@ function blockLengths(r: Resolved): number[] {
 /** The options of the next resolution's detector: the parent's, without the halving rules or the range check, with the remaining block lengths relative to the first. */
 function childOptions(o: Resolved, lengths: number[]): SeriesOptions {
   const rest = lengths.slice(1).map((f) => f / lengths[0]!);
-  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, spatialTolerance: -1, resolution: rest.length === 1 ? rest[0]! : rest };
+  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, spatialTolerance: -1, resolution: rest };
 }
 
 /**

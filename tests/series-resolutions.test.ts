@@ -6,20 +6,12 @@
 // load and continue as that code did, bit for bit; bad lists and headers are refused clearly.
 
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { ROOT } from './helpers.js';
 import { seriesConformanceCase as conformanceCase } from './data.js';
 
-/** CRC-32 (IEEE, reflected, as zlib), bit by bit. */
-function crc32(b: Uint8Array): number {
-  let c = ~0;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
 /** Means of the F-point blocks of v (as float32, the values a detector keeps) and the times of their last points. */
