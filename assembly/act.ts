@@ -4,7 +4,7 @@
 // pre-activation cache. Backward overwrites dA with dZ = dA * f'(a) (overwrite policy).
 // leakyRelu slope 0.01 and elu alpha 1 follow PyTorch's defaults.
 
-import { f32_exp_scalar, f32_exp_simd, f32_sigmoid_scalar, f32_sigmoid_simd, f32_tanh_scalar, f32_tanh_simd, f32_tanh_simd_x2 } from './math';
+import { f32_exp_scalar, f32_exp_simd, f32_sigmoid_scalar, f32_sigmoid_simd, f32_sigmoid_simd_x2, f32_tanh_scalar, f32_tanh_simd, f32_tanh_simd_x2 } from './math';
 
 export const ACT_LINEAR: i32 = 0;
 export const ACT_RELU: i32 = 1;
@@ -82,6 +82,16 @@ export function act_forward(act: i32, y: usize, n: i32): void {
     for (; i + 4 <= n; i += 4) {
       const p = y + (<usize>i << 2);
       v128.store(p, f32_tanh_simd(v128.load(p)));
+    }
+  } else if (act == ACT_SIGMOID) {
+    // the same form for sigmoid, the output of image and [0, 1] models (dense784: 784 per row)
+    for (; i + 8 <= n; i += 8) {
+      const p = y + (<usize>i << 2);
+      f32_sigmoid_simd_x2(p);
+    }
+    for (; i + 4 <= n; i += 4) {
+      const p = y + (<usize>i << 2);
+      v128.store(p, f32_sigmoid_simd(v128.load(p)));
     }
   } else {
     for (; i + 4 <= n; i += 4) {
