@@ -345,7 +345,7 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   // inputs xin (the windows with their newest P points hidden, when P > 0) and targets x (the windows)
   const masked = si(st, S_MASK) > 0;
   const x = scratch, perm = scratch + (<usize>(m * D) << 2);
-  const xin = masked ? perm + (<usize>(m + D + 8) << 2) : x;
+  const xin = masked ? perm + (<usize>(m + YROWS * D + 8) << 2) : x;
   for (let r = 0; r < m; r++) {
     window_into(st, c - m + 1 + r, x + (<usize>(r * D) << 2));
     if (masked) mask_into(st, x + (<usize>(r * D) << 2), xin + (<usize>(r * D) << 2), D, si(st, S_MASK));
@@ -355,15 +355,21 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   for (let e = 0; e < epochs; e++) train_epoch(ctx, xin, x, m, perm, 1, si(st, S_BATCH));
   if (si(st, S_REL) == 0) return;
   // the trained model's mean error over its own windows: the level later errors are measured from
+  // (YROWS rows per inference call: the products' 4-row tiles, where one-row calls took 4% of a corpus
+  // run; every row is computed on its own either way, so the errors and their sum order are the same)
   const y = perm + (<usize>m << 2), last = ci(ctx, C_NLAYERS) - 1;
   let s2: f64 = 0;
-  for (let r = 0; r < m; r++) {
-    const xr = x + (<usize>(r * D) << 2);
-    infer(ctx, xin + (<usize>(r * D) << 2), 1, 0, last, y, 0);
-    s2 += window_error(st, xr, y, D, W);
+  for (let r0 = 0; r0 < m; r0 += YROWS) {
+    const R = min(YROWS, m - r0);
+    infer(ctx, xin + (<usize>(r0 * D) << 2), R, 0, last, y, 0);
+    for (let r = 0; r < R; r++) s2 += window_error(st, x + (<usize>((r0 + r) * D) << 2), y + (<usize>(r * D) << 2), D, W);
   }
   store<f64>(st + S_BASE, s2 / <f64>m);
 }
+/** Rows of reconstructions series_train's mean-error pass holds at once (the scratch has YROWS D floats
+ *  for them; bindings/wasm.ts SCRATCH mirrors it, tests/layout.test.ts holds the two equal). */
+export const SCRATCH_YROWS = 32;
+const YROWS: i32 = SCRATCH_YROWS;
 
 /**
  * Scores n points: vals f64[n] in (times f64[n], or 0 untimed), out f32[n] scores in [0, 1]. Each
@@ -375,7 +381,7 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
  * others 1). With agg != 0 (f32, a second resolution's scores: another detector's score_of(L) over
  * the series' F-point block means, one per block ending in these n points, in order: what
  * series_blocks listed) a point that ends a block (count c with (c + 1) % F == 0) takes the larger of
- * its own L and that score's L. scratch: max(N D + N + D + 8 (+ N D with P > 0), 3 D + 16,
+ * its own L and that score's L. scratch: max(N D + N + YROWS D + 8 (+ N D with P > 0), 3 D + 16,
  * WARM) floats with D = W + C, free between calls.
  */
 export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, F: i32): void {

@@ -67,6 +67,9 @@ export const S = {
   RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, BYTES: 256,
 } as const;
 
+/** The series scratch (assembly/series.ts SCRATCH_*): rows of reconstructions its mean-error pass holds at once. */
+export const SCRATCH = { YROWS: 32 } as const;
+
 export const ACT_IDS = { linear: 0, relu: 1, leakyRelu: 2, elu: 3, tanh: 4, sigmoid: 5 } as const;
 export const LOSS_IDS = { mse: 0, mae: 1, bce: 2 } as const;
 export const OPT_IDS = { sgd: 0, momentum: 1, adam: 2, adamw: 3 } as const;

@@ -5,7 +5,7 @@
 // means one line in each file; this test names any line that is missing or different.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { C, L, NOISE, OP, RNG, S, SH, SRC, T, TERM } from '../bindings/wasm.js';
+import { C, L, NOISE, OP, RNG, S, SCRATCH, SH, SRC, T, TERM } from '../bindings/wasm.js';
 import { ROOT } from './helpers.js';
 
 const arena = readFileSync(`${ROOT}assembly/arena.ts`, 'utf8');
@@ -56,6 +56,9 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     });
     expect(f64.size).toBeGreaterThan(5);
     expect(S.BYTES % 16).toBe(0);
+  });
+  it('series scratch (assembly/series.ts SCRATCH_*)', () => {
+    expect(constants('SCRATCH', series)).toEqual({ ...SCRATCH });
   });
   it('fields fit their blocks and do not overlap', () => {
     const ctx = [...Object.entries(C).filter(([k]) => k !== 'BYTES'), ['SH.FIELD', SH.FIELD] as [string, number]].sort((a, b) => a[1] - b[1]);
