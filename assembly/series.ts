@@ -195,7 +195,7 @@ export function series_check(vals: usize, times: usize, n: i32, hasTime: i32, la
  * the same way; values no longer kept (or before the first) leave a bin's mean to the others, an
  * empty bin is 0 (the normaliser's mean).
  */
-function window_into(st: usize, c: i32, dst: usize): void {
+function window_into(st: usize, c: i32, dst: usize, sums: usize = 0, p0: i32 = 0): void {
   const W = si(st, S_W), H = si(st, S_H), C = si(st, S_CTX), B = si(st, S_CB);
   const mean = sd(st, S_MEAN), inv = 1.0 / sd(st, S_STD);
   const vals = vals_at(st);
@@ -207,14 +207,33 @@ function window_into(st: usize, c: i32, dst: usize): void {
   const lo = max(0, si(st, S_COUNT) - H);
   const start = c - B * C;
   for (let k = 0; k < C; k++) {
-    let s: f64 = 0;
-    let m = 0;
-    for (let j = max(start + k * B, lo); j < start + (k + 1) * B; j++) {
-      s += <f64>load<f32>(vals + (<usize>(j % H) << 2));
-      m++;
-    }
-    const z = m == 0 ? 0.0 : (s / <f64>m - mean) * inv;
+    const p = start + k * B;
+    // sums != 0: bin_sums' sum for the bin starting at p (the same additions in the same order)
+    const s = sums != 0 ? load<f64>(sums + (<usize>(p - p0) << 3)) : bin_sum(vals, H, max(p, lo), p + B);
+    const m = p + B - max(p, lo);
+    const z = m <= 0 ? 0.0 : (s / <f64>m - mean) * inv;
     store<f32>(dst + (<usize>(W + k) << 2), <f32>min(max(z, -1e6), 1e6));
+  }
+}
+
+/** The kept values of ring positions [j0, j1) summed in f64 from 0, in order (0 when j0 >= j1). */
+// @ts-ignore: decorator
+@inline function bin_sum(vals: usize, H: i32, j0: i32, j1: i32): f64 {
+  let s: f64 = 0;
+  for (let j = j0; j < j1; j++) s += <f64>load<f32>(vals + (<usize>(j % H) << 2));
+  return s;
+}
+
+/**
+ * sums[i] (f64) = the context bin sum window_into computes for a bin starting at position p0 + i, for
+ * i < n: a retraining's windows are consecutive, so their bins (B points, starting B apart) start at
+ * every position of one range, and each sum is made once instead of once per window that holds it.
+ */
+function bin_sums(st: usize, p0: i32, n: i32, sums: usize): void {
+  const H = si(st, S_H), B = si(st, S_CB), lo = max(0, si(st, S_COUNT) - H), vals = vals_at(st);
+  for (let i = 0; i < n; i++) {
+    const p = p0 + i;
+    store<f64>(sums + (<usize>i << 3), bin_sum(vals, H, max(p, lo), p + B));
   }
 }
 
@@ -346,8 +365,14 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   const masked = si(st, S_MASK) > 0;
   const x = scratch, perm = scratch + (<usize>(m * D) << 2);
   const xin = masked ? perm + (<usize>(m + YROWS * D + 8) << 2) : x;
+  // the context bins' sums for every start the m windows use (window c - m + 1's first bin to window
+  // c's last), after xin's windows (or y's rows), 8-byte aligned
+  const C = si(st, S_CTX), BC = si(st, S_CB) * C;
+  const sums = ((masked ? xin + (<usize>(m * D) << 2) : perm + (<usize>(m + YROWS * D + 8) << 2)) + 7) & ~7;
+  const p0 = c - m + 1 - BC;
+  if (C > 0) bin_sums(st, p0, m + BC - si(st, S_CB), sums);
   for (let r = 0; r < m; r++) {
-    window_into(st, c - m + 1 + r, x + (<usize>(r * D) << 2));
+    window_into(st, c - m + 1 + r, x + (<usize>(r * D) << 2), C > 0 ? sums : 0, p0);
     if (masked) mask_into(st, x + (<usize>(r * D) << 2), xin + (<usize>(r * D) << 2), D, si(st, S_MASK));
     store<i32>(perm + (<usize>r << 2), r);
   }
@@ -381,7 +406,7 @@ const YROWS: i32 = SCRATCH_YROWS;
  * others 1). With agg != 0 (f32, a second resolution's scores: another detector's score_of(L) over
  * the series' F-point block means, one per block ending in these n points, in order: what
  * series_blocks listed) a point that ends a block (count c with (c + 1) % F == 0) takes the larger of
- * its own L and that score's L. scratch: max(N D + N + YROWS D + 8 (+ N D with P > 0), 3 D + 16,
+ * its own L and that score's L. scratch: max(N D + N + YROWS D + 8 (+ N D with P > 0) + 2 (N + H) + 2, 3 D + 16,
  * WARM) floats with D = W + C, free between calls.
  */
 export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, F: i32): void {

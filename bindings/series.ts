@@ -296,7 +296,7 @@ export class SeriesDetector {
     // held for the detector's life (never released): the state, then the training scratch
     this.st = k.alloc(this.stateBytes);
     const D = o.window + o.context;
-    this.scratch = k.alloc(4 * Math.max((o.predict > 0 ? 2 : 1) * o.trainWindows * D + o.trainWindows + SCRATCH.YROWS * D + 8, 3 * D + 16, o.warmup));
+    this.scratch = k.alloc(4 * Math.max((o.predict > 0 ? 2 : 1) * o.trainWindows * D + o.trainWindows + SCRATCH.YROWS * D + 8 + 2 * (o.trainWindows + o.history) + 2, 3 * D + 16, o.warmup));
     k.u8(this.st, this.stateBytes).fill(0);
     const set: [number, number][] = [
       [S.W, o.window], [S.H, o.history], [S.NTRAIN, o.trainWindows], [S.EP0, o.firstEpochs], [S.EP, o.epochs],
