@@ -364,11 +364,13 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   // inputs xin (the windows with their newest P points hidden, when P > 0) and targets x (the windows)
   const masked = si(st, S_MASK) > 0;
   const x = scratch, perm = scratch + (<usize>(m * D) << 2);
-  const xin = masked ? perm + (<usize>(m + YROWS * D + 8) << 2) : x;
+  // after perm: y's rows (the mean-error pass), then xin (masked), then the bin sums
+  const after_y = perm + (<usize>(m + SCRATCH_YROWS * D + 8) << 2);
+  const xin = masked ? after_y : x;
   // the context bins' sums for every start the m windows use (window c - m + 1's first bin to window
-  // c's last), after xin's windows (or y's rows), 8-byte aligned
+  // c's last), 8-byte aligned
   const C = si(st, S_CTX), BC = si(st, S_CB) * C;
-  const sums = ((masked ? xin + (<usize>(m * D) << 2) : perm + (<usize>(m + YROWS * D + 8) << 2)) + 7) & ~7;
+  const sums = ((masked ? xin + (<usize>(m * D) << 2) : after_y) + 7) & ~7;
   const p0 = c - m + 1 - BC;
   if (C > 0) bin_sums(st, p0, m + BC - si(st, S_CB), sums);
   for (let r = 0; r < m; r++) {
@@ -380,21 +382,20 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   for (let e = 0; e < epochs; e++) train_epoch(ctx, xin, x, m, perm, 1, si(st, S_BATCH));
   if (si(st, S_REL) == 0) return;
   // the trained model's mean error over its own windows: the level later errors are measured from
-  // (YROWS rows per inference call: the products' 4-row tiles, where one-row calls took 4% of a corpus
-  // run; every row is computed on its own either way, so the errors and their sum order are the same)
+  // (SCRATCH_YROWS rows per inference call: the products' 4-row tiles, where one-row calls took 4% of a
+  // corpus run; every row is computed on its own either way, so the errors and their sum order are the same)
   const y = perm + (<usize>m << 2), last = ci(ctx, C_NLAYERS) - 1;
   let s2: f64 = 0;
-  for (let r0 = 0; r0 < m; r0 += YROWS) {
-    const R = min(YROWS, m - r0);
+  for (let r0 = 0; r0 < m; r0 += SCRATCH_YROWS) {
+    const R = min(SCRATCH_YROWS, m - r0);
     infer(ctx, xin + (<usize>(r0 * D) << 2), R, 0, last, y, 0);
     for (let r = 0; r < R; r++) s2 += window_error(st, x + (<usize>((r0 + r) * D) << 2), y + (<usize>(r * D) << 2), D, W);
   }
   store<f64>(st + S_BASE, s2 / <f64>m);
 }
-/** Rows of reconstructions series_train's mean-error pass holds at once (the scratch has YROWS D floats
+/** Rows of reconstructions series_train's mean-error pass holds at once (the scratch has SCRATCH_YROWS D floats
  *  for them; bindings/wasm.ts SCRATCH mirrors it, tests/layout.test.ts holds the two equal). */
 export const SCRATCH_YROWS = 32;
-const YROWS: i32 = SCRATCH_YROWS;
 
 /**
  * Scores n points: vals f64[n] in (times f64[n], or 0 untimed), out f32[n] scores in [0, 1]. Each
@@ -406,7 +407,7 @@ const YROWS: i32 = SCRATCH_YROWS;
  * others 1). With agg != 0 (f32, a second resolution's scores: another detector's score_of(L) over
  * the series' F-point block means, one per block ending in these n points, in order: what
  * series_blocks listed) a point that ends a block (count c with (c + 1) % F == 0) takes the larger of
- * its own L and that score's L. scratch: max(N D + N + YROWS D + 8 (+ N D with P > 0) + 2 (N + H) + 2, 3 D + 16,
+ * its own L and that score's L. scratch: max(N D + N + SCRATCH_YROWS D + 8 (+ N D with P > 0) + 2 (N + H) + 2, 3 D + 16,
  * WARM) floats with D = W + C, free between calls.
  */
 export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, F: i32): void {
