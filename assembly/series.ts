@@ -68,7 +68,11 @@ export const S_RLEVEL = 240;   // f32 a score (before halving) at or above this 
 export const S_RMARGIN = 244;  // f32 the margin a score must beat the last hot score by to count whole within its span
 export const S_RAT = 248;      // i32 count (1-based) of the last hot point (0: none yet)
 export const S_RVAL = 252;     // f32 the last hot point's score (before halving)
-export const S_BYTES = 256;
+export const S_MEMK = 256;     // i32 K: alarms remembered (0: no memory; the scores of state version 6)
+export const S_MEMN = 260;     // i32 alarms remembered so far (the next goes to slot MEMN % K)
+export const S_MTOL = 264;     // f32 a window repeats a remembered alarm when the RMS difference of their unit shapes is below this
+export const S_MAMP = 268;     // f32 ... and their sizes (relative to the range seen) are within this ratio
+export const S_BYTES = 272;
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -96,6 +100,60 @@ export const S_BYTES = 256;
 @inline function pavgs_at(st: usize): usize { return perrs_at(st) + (<usize>si(st, S_PLS) << 2); }
 // @ts-ignore: decorator
 @inline function qerrs_at(st: usize): usize { return si(st, S_MASK) > 0 ? pavgs_at(st) + (<usize>si(st, S_LL) << 2) : perrs_at(st); }
+/** The remembered alarms (after the two-step rings): K entries of W + 1 floats, each a size then a unit shape. */
+// @ts-ignore: decorator
+@inline function mems_at(st: usize): usize { return qerrs_at(st) + (load<f32>(st + S_QW) > 0 ? <usize>(si(st, S_PLS) + si(st, S_LL)) << 2 : 0); }
+
+/**
+ * The memory of alarms: the window ending at count c (W values from the ring) as a shape, its values
+ * less the mean of its older half, divided by the range seen (hi - lo); its size the largest of those
+ * magnitudes, and the shape divided by its size (a unit shape) when that is not 0. A score below 1
+ * whose window repeats a remembered alarm (unit shapes within S_MTOL RMS of each other, sizes within
+ * a ratio of S_MAMP) counts half: a spike, dip or burst like one that alarmed before is no news (a
+ * server's recurring job, a daily surge). Then a score at or above S_RLEVEL (before this halving) is
+ * remembered, the oldest of K forgotten. shape: W f32 of scratch. Returns the score.
+ */
+function remember(st: usize, c: i32, score: f32, ring: usize, H: i32, W: i32, lo: f64, hi: f64, shape: usize): f32 {
+  const K = si(st, S_MEMK), n = si(st, S_MEMN), mems = mems_at(st);
+  let range = hi - lo;
+  if (range <= 0) range = 1;
+  const h = W >> 1;
+  let base: f64 = 0;
+  for (let j = 0; j < h; j++) base += <f64>load<f32>(ring + (<usize>((c - W + 1 + j) % H) << 2));
+  base /= <f64>h;
+  let size: f64 = 0;
+  for (let j = 0; j < W; j++) {
+    const z = (<f64>load<f32>(ring + (<usize>((c - W + 1 + j) % H) << 2)) - base) / range;
+    store<f32>(shape + (<usize>j << 2), <f32>z);
+    size = max(size, abs(z));
+  }
+  if (size > 0) for (let j = 0; j < W; j++) store<f32>(shape + (<usize>j << 2), <f32>(<f64>load<f32>(shape + (<usize>j << 2)) / size));
+  const sz = <f32>size, ratio = load<f32>(st + S_MAMP), tol = <f64>load<f32>(st + S_MTOL);
+  let out = score;
+  if (score < 1) {
+    for (let k = 0; k < min(n, K); k++) {
+      const e = mems + (<usize>(k * (W + 1)) << 2);
+      const a = load<f32>(e);
+      if (sz > a * ratio || a > sz * ratio) continue;
+      let d: f64 = 0;
+      for (let j = 0; j < W; j++) {
+        const x = <f64>load<f32>(shape + (<usize>j << 2)) - <f64>load<f32>(e + (<usize>(j + 1) << 2));
+        d += x * x;
+      }
+      if (d < tol * tol * <f64>W) {
+        out = score * 0.5;
+        break;
+      }
+    }
+  }
+  if (score >= load<f32>(st + S_RLEVEL)) {
+    const e = mems + (<usize>((n % K) * (W + 1)) << 2);
+    store<f32>(e, sz);
+    memory.copy(e + 4, shape, <usize>W << 2);
+    store<i32>(st + S_MEMN, n + 1);
+  }
+  return out;
+}
 
 /** ms in a day: a timed series' long context spans one day (one week when a day is under 2 windows). */
 const DAY_MS: f64 = 86400000;
@@ -498,6 +556,8 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     }
     if (has) score = score_of(Lp);
     if (spatial) score = 1;
+    // the memory of alarms (scratch is free here: this point's windows are done with)
+    if (si(st, S_MEMK) > 0 && score > 0) score = remember(st, c, score, ring, H, WIN, sd(st, S_MIN), sd(st, S_MAX), scratch);
     const raw = score;
     // one alarm per episode: a score that is no new high over the last K points counts half
     const K = si(st, S_SUP);

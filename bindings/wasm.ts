@@ -64,7 +64,7 @@ export const S = {
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
   LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, MASK: 172, PSUM: 176, PSQ: 184,
   PSSUM: 192, PLS: 200, PFLOOR: 204, QSUM: 208, QSQ: 216, QSSUM: 224, QW: 232,
-  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, BYTES: 256,
+  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, BYTES: 272,
 } as const;
 
 /** The series scratch (assembly/series.ts SCRATCH_*): rows of reconstructions its mean-error pass holds at once. */

@@ -33,7 +33,7 @@ function blockMeans(v: Float64Array, t: Float64Array, F: number): { v: Float64Ar
  * as the detector runs its coarser ones), joined from the coarsest up. Also how many points each join changed.
  */
 async function joined(v: Float64Array, t: Float64Array, o: SeriesOptions, lengths: number[]): Promise<{ s: Float32Array; changed: number[] }> {
-  const base = { ...o, suppress: 0, refractory: 0, resolution: 0 };
+  const base = { ...o, suppress: 0, refractory: 0, memory: 0, resolution: 0 };
   const levels: { v: Float64Array; t: Float64Array }[] = [{ v, t }];
   for (let i = 0; i < lengths.length; i++) {
     const prev = levels[i]!;
@@ -63,7 +63,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const { v, t, opts } = await conformanceCase();
     const o = { ...opts, warmup: 16, minHistory: 10 };
     for (const lengths of [[4], [4, 8], [2, 6]]) {
-      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths });
+      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, memory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths });
       const got = d.pushMany(v, t);
       d.dispose();
       const want = await joined(v, t, o, lengths);
@@ -86,7 +86,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const first = await SeriesDetector.create(o);
     const a = first.pushMany(v.subarray(0, 356), t.subarray(0, 356));
     const saved = first.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(6);
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(7);
     const resumed = await SeriesDetector.load(saved);
     expect(resumed.options.resolution).toEqual([4, 8]);
     const b = resumed.pushMany(v.subarray(356), t.subarray(356));
@@ -112,7 +112,7 @@ describe('SeriesDetector coarser resolutions', () => {
     expect(d.count).toBe(350);
     const a = d.pushMany(fx.values.slice(350, 503), fx.times.slice(350, 503));
     const saved = d.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(6);
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(7);
     const e = await SeriesDetector.load(saved);
     const b = e.pushMany(fx.values.slice(503), fx.times.slice(503));
     expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
@@ -150,7 +150,7 @@ describe('SeriesDetector coarser resolutions', () => {
     await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
       .rejects.toThrow(/corrupted: it has more resolutions than its options \(3\)/);
     const unknown = bytes.slice();
-    new DataView(unknown.buffer).setUint32(4, 7, true);
-    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 7; this package reads versions 3 to 6/);
+    new DataView(unknown.buffer).setUint32(4, 8, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 8; this package reads versions 3 to 7/);
   });
 });
