@@ -117,13 +117,20 @@ function remember(st: usize, c: i32, score: f32, ring: usize, H: i32, W: i32, lo
   const K = si(st, S_MEMK), n = si(st, S_MEMN), mems = mems_at(st);
   let range = hi - lo;
   if (range <= 0) range = 1;
-  const h = W >> 1;
+  // the window's ring positions: from p0, wrapping at H
+  const h = W >> 1, p0 = (c - W + 1) % H;
   let base: f64 = 0;
-  for (let j = 0; j < h; j++) base += <f64>load<f32>(ring + (<usize>((c - W + 1 + j) % H) << 2));
+  let p = p0;
+  for (let j = 0; j < h; j++) {
+    base += <f64>load<f32>(ring + (<usize>p << 2));
+    if (++p == H) p = 0;
+  }
   base /= <f64>h;
   let size: f64 = 0;
+  p = p0;
   for (let j = 0; j < W; j++) {
-    const z = (<f64>load<f32>(ring + (<usize>((c - W + 1 + j) % H) << 2)) - base) / range;
+    const z = (<f64>load<f32>(ring + (<usize>p << 2)) - base) / range;
+    if (++p == H) p = 0;
     store<f32>(shape + (<usize>j << 2), <f32>z);
     size = max(size, abs(z));
   }

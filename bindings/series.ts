@@ -124,7 +124,7 @@ export interface SeriesOptions {
    * and of 8 points). 0 or []: none (the scores of state file version 4 with `refractory` as given,
    * bit for bit); 4: the default of versions 5 and before. Default [4, 8] (NAB, seeds 1-5: 73.0 / 68.3 /
    * 76.8 against 72.7 / 67.5 / 76.5 with 4 alone and 69.6 / 64.4 / 73.4 with none; tools/nab/tries.md,
-   * rounds 7 and 10). About 1.3 times the time and 3 times the memory and state of none (563 KB by default).
+   * rounds 7 and 10). About 1.3 times the time and 3 times the memory and state of none (572 KB by default, with `memory`).
    */
   resolution?: number | number[];
   /**

@@ -25,8 +25,8 @@ export interface SeriesStore {
 }
 
 /**
- * save() bytes in a Map, at most `max` series (563 KB each with the default options, whose three
- * resolutions are three detectors: 64 take 36 MB of the isolate's 128 MB): past it
+ * save() bytes in a Map, at most `max` series (572 KB each with the default options, whose three
+ * resolutions are three detectors: 64 take 37 MB of the isolate's 128 MB): past it
  * the series used least recently is dropped, and its next request starts a fresh detector (its
  * answer's `count` then restarts from the points of that request).
  */
