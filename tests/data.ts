@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { randomMatrix, type SeriesOptions } from 'autoencoder';
+import { randomMatrix, SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { sealCrc } from './model-file.js';
 import {
   applyMinMax, applyStandard, fitMinMax, fitStandard, invertMinMax, invertStandard, mulberry32, netForward, rowScores,
@@ -36,6 +36,29 @@ export async function seriesConformanceCase(): Promise<{ v: Float64Array; t: Flo
     t[i] = 1420070400000 + i * 600000;
   }
   return { v, t, opts: { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 } };
+}
+
+/**
+ * An older SeriesDetector state file (tests/fixtures/series-vN.state, see the fixtures' README), loaded
+ * and continued: points 350 to split - 1 pushed into the loaded detector, a save() in today's format
+ * loaded again, the rest pushed into that. Returns the detector first loaded, the version its file
+ * says and the one its save() wrote, and the 350 scores beside those the saving code gave.
+ */
+export async function continueSeriesFixture(version: number, split: number): Promise<{ d: SeriesDetector; fileVersion: number; savedVersion: number; scores: Float32Array; want: Float32Array }> {
+  const fx = JSON.parse(readFileSync(new URL(`fixtures/series-v${version}.json`, import.meta.url), 'utf8')) as { values: number[]; times: number[]; scores350: number[] };
+  const bytes = new Uint8Array(readFileSync(new URL(`fixtures/series-v${version}.state`, import.meta.url)));
+  const d = await SeriesDetector.load(bytes);
+  const loadedCount = d.count;
+  const a = d.pushMany(fx.values.slice(350, split), fx.times.slice(350, split));
+  const saved = d.save();
+  const e = await SeriesDetector.load(saved);
+  const b = e.pushMany(fx.values.slice(split), fx.times.slice(split));
+  e.dispose();
+  expect(loadedCount).toBe(350);
+  return {
+    d, fileVersion: new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true), savedVersion: new DataView(saved.buffer).getUint32(4, true),
+    scores: Float32Array.from([...a, ...b]), want: Float32Array.from(fx.scores350),
+  };
 }
 
 /**

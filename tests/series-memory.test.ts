@@ -6,12 +6,10 @@
 // (saved before it, tests/fixtures/make-series-v6.mjs) load as memory: 0 and continue as that code
 // did, bit for bit; a version-6 file that claims the option, or a bad option, is refused clearly.
 
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from 'autoencoder';
-import { ROOT } from './helpers.js';
-import { seriesConformanceCase as conformanceCase } from './data.js';
+import { continueSeriesFixture, seriesConformanceCase as conformanceCase } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
@@ -122,19 +120,11 @@ describe('SeriesDetector memory of alarms', () => {
   });
 
   it('a version-6 state file loads as memory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
-    const fx = JSON.parse(readFileSync(`${ROOT}tests/fixtures/series-v6.json`, 'utf8')) as { values: number[]; times: number[]; scores350: number[] };
-    const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v6.state`));
-    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(6);
-    const d = await SeriesDetector.load(bytes);
-    expect(d.options.memory).toBe(0);
-    expect(d.options.resolution).toEqual([2, 4]);
-    expect(d.count).toBe(350);
-    const a = d.pushMany(fx.values.slice(350, 503), fx.times.slice(350, 503));
-    const saved = d.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(7);
-    const e = await SeriesDetector.load(saved);
-    const b = e.pushMany(fx.values.slice(503), fx.times.slice(503));
-    expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
+    const r = await continueSeriesFixture(6, 503);
+    expect([r.fileVersion, r.savedVersion]).toEqual([6, 7]);
+    expect(r.d.options.memory).toBe(0);
+    expect(r.d.options.resolution).toEqual([2, 4]);
+    expect(bits(r.scores)).toEqual(bits(r.want));
   });
 
   it('refuses a version-6 file that names memory, a state whose memory count is impossible, and bad options', async () => {

@@ -6,12 +6,10 @@
 // tests/fixtures/make-series-v4.mjs) load and continue as that code did, bit for bit; a version-4
 // file that claims the new option, or a bad option, is refused clearly.
 
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from 'autoencoder';
-import { ROOT } from './helpers.js';
-import { seriesConformanceCase as conformanceCase } from './data.js';
+import { continueSeriesFixture, seriesConformanceCase as conformanceCase } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
@@ -66,19 +64,11 @@ describe('SeriesDetector refractory rule', () => {
   });
 
   it('a version-4 state file loads as refractory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
-    const fx = JSON.parse(readFileSync(`${ROOT}tests/fixtures/series-v4.json`, 'utf8')) as { values: number[]; times: number[]; scores350: number[] };
-    const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v4.state`));
-    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(4);
-    const d = await SeriesDetector.load(bytes);
-    expect(d.options.refractory).toBe(0);
-    expect(d.options.twoStepWeight).toBe(0.25);
-    expect(d.count).toBe(350);
-    const a = d.pushMany(fx.values.slice(350, 500), fx.times.slice(350, 500));
-    const saved = d.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(7);
-    const e = await SeriesDetector.load(saved);
-    const b = e.pushMany(fx.values.slice(500), fx.times.slice(500));
-    expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
+    const r = await continueSeriesFixture(4, 500);
+    expect([r.fileVersion, r.savedVersion]).toEqual([4, 7]);
+    expect(r.d.options.refractory).toBe(0);
+    expect(r.d.options.twoStepWeight).toBe(0.25);
+    expect(bits(r.scores)).toEqual(bits(r.want));
   });
 
   it('refuses a version-4 file that names refractory, and bad options', async () => {

@@ -5,12 +5,10 @@
 // state files (one coarser resolution, saved before the lists: tests/fixtures/make-series-v5.mjs)
 // load and continue as that code did, bit for bit; bad lists and headers are refused clearly.
 
-import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { ROOT } from './helpers.js';
-import { seriesConformanceCase as conformanceCase } from './data.js';
+import { continueSeriesFixture, seriesConformanceCase as conformanceCase } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
@@ -104,18 +102,11 @@ describe('SeriesDetector coarser resolutions', () => {
   });
 
   it('a version-5 state file (one coarser resolution) loads and continues exactly as the code that saved it', async () => {
-    const fx = JSON.parse(readFileSync(`${ROOT}tests/fixtures/series-v5.json`, 'utf8')) as { values: number[]; times: number[]; scores350: number[] };
-    const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v5.state`));
-    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(5);
-    const d = await SeriesDetector.load(bytes);
-    expect(d.options.resolution).toBe(4);
-    expect(d.count).toBe(350);
-    const a = d.pushMany(fx.values.slice(350, 503), fx.times.slice(350, 503));
-    const saved = d.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(7);
-    const e = await SeriesDetector.load(saved);
-    const b = e.pushMany(fx.values.slice(503), fx.times.slice(503));
-    expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
+    const r = await continueSeriesFixture(5, 503);
+    expect([r.fileVersion, r.savedVersion]).toEqual([5, 7]);
+    expect(r.d.options.resolution).toBe(4);
+    expect(r.d.options.memory).toBe(0);
+    expect(bits(r.scores)).toEqual(bits(r.want));
   });
 
   it('refuses bad lists and a header whose resolutions do not match its options', async () => {

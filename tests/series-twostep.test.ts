@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from 'autoencoder';
 import { ROOT } from './helpers.js';
-import { flippedWave, seriesConformanceCase as conformanceCase } from './data.js';
+import { continueSeriesFixture, flippedWave, seriesConformanceCase as conformanceCase } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
@@ -38,18 +38,16 @@ describe('SeriesDetector two-step stream', () => {
     const rest = d.pushMany(fx.values.slice(350), fx.times.slice(350));
     expect(bits(rest)).toEqual(bits(fx.scores350));
     expect(d.options.refractory).toBe(0);
-    // it saves as the current version (6), and that file continues the same way
+    // it saves as the current version (7)
     const again = await SeriesDetector.load(d.save());
     expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(7);
   });
 
   it('a version-3 state that continues after a save/load in the new format stays bit-identical', async () => {
-    const fx = JSON.parse(readFileSync(`${ROOT}tests/fixtures/series-v3.json`, 'utf8')) as { values: number[]; times: number[]; scores350: number[] };
-    const d = await SeriesDetector.load(new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v3.state`)));
-    const a = d.pushMany(fx.values.slice(350, 500), fx.times.slice(350, 500));
-    const e = await SeriesDetector.load(d.save());
-    const b = e.pushMany(fx.values.slice(500), fx.times.slice(500));
-    expect(bits([...a, ...b])).toEqual(bits(fx.scores350));
+    const r = await continueSeriesFixture(3, 500);
+    expect([r.fileVersion, r.savedVersion]).toEqual([3, 7]);
+    expect(r.d.options.memory).toBe(0);
+    expect(bits(r.scores)).toEqual(bits(r.want));
   });
 
   it('refuses a version-3 file that names twoStepWeight, an unknown version, and options it cannot run', async () => {
