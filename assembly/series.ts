@@ -6,7 +6,8 @@
 // when P + 1 points are hidden: a prediction one step further ahead) goes through an anomaly
 // likelihood like HTM's (a short moving average of errors, its tail probability under the mean and
 // spread of recent averages; the -ln Q of the streams averaged with weights, log-scaled to [0, 1]),
-// and at a fixed cadence the autoencoder is retrained on the windows of the recent history. Two
+// and at a fixed cadence the autoencoder is retrained on the windows of the recent history. A memory
+// of alarms (S_MEMK > 0, `remember`) halves a score whose window repeats a remembered alarm's; two
 // rules then thin out repeated alarms: a score that is no new high over the last S_SUP points is
 // halved, and (S_RSPAN > 0) so is one within S_RSPAN points of a hot score that does not beat it by
 // S_RMARGIN.
@@ -82,7 +83,8 @@ export const S_BYTES = 272;
 /**
  * Where the rings start (bytes from st): values f32[H], errors f32[LS], averages f32[LL], scores f32[K],
  * warm-up steps f32[WARM], then (with P > 0) prediction errors f32[PLS] and their averages f32[LL],
- * then (with QW > 0) two-step errors f32[PLS] and their averages f32[LL].
+ * then (with QW > 0) two-step errors f32[PLS] and their averages f32[LL], then the remembered alarms
+ * f32[K (W + 1)] (K = S_MEMK).
  */
 // @ts-ignore: decorator
 @inline function vals_at(st: usize): usize { return st + S_BYTES; }
