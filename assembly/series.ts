@@ -117,6 +117,8 @@ export const S_BYTES = 272;
  */
 function remember(st: usize, c: i32, score: f32, ring: usize, H: i32, W: i32, lo: f64, hi: f64, shape: usize): f32 {
   const K = si(st, S_MEMK), n = si(st, S_MEMN), mems = mems_at(st);
+  // nothing to compare with and nothing to remember: the window's shape is not needed
+  if (n == 0 && score < load<f32>(st + S_RLEVEL)) return score;
   let range = hi - lo;
   if (range <= 0) range = 1;
   // the window's ring positions: from p0, wrapping at H

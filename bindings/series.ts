@@ -526,10 +526,10 @@ export class SeriesDetector {
     }
     const blocks = d.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
-    // every detector's state block (the coarser resolutions' too) has the older fixed part
-    const states: SeriesDetector[] = [];
-    for (let c: SeriesDetector | null = d; c !== null; c = c.child) states.push(c);
-    const size = 12 + hl + body - short * states.length + 4;
+    // the detector, then its coarser resolutions' (each state block has the older fixed part)
+    const chain: SeriesDetector[] = [];
+    for (let c: SeriesDetector | null = d; c !== null; c = c.child) chain.push(c);
+    const size = 12 + hl + body - short * chain.length + 4;
     if (bytes.length !== size) d.dispose();
     if (bytes.length !== size) throw bad(`it is ${bytes.length} bytes but its options need ${size}`);
     const k = d.k;
@@ -541,13 +541,10 @@ export class SeriesDetector {
       if ((k.x.ae_crc32(p, bytes.length - 4) >>> 0) !== dv.getUint32(bytes.length - 4, true)) throw bad('its checksum does not match its contents');
       if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
       if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
-      const fresh = k.u8(d.st, S.BYTES).slice();
-      const children: SeriesDetector[] = [];
-      for (let c = d.child; c !== null; c = c.child) children.push(c);
-      const childFresh = children.map((c) => c.k.u8(c.st, S.BYTES).slice());
+      const fresh = chain.map((c) => c.k.u8(c.st, S.BYTES).slice());
       let at = 12 + hl;
       for (const [bk, ptr, b] of blocks) {
-        if (short > 0 && states.some((c) => c.k === bk && c.st === ptr)) {
+        if (short > 0 && chain.some((c) => c.k === bk && c.st === ptr)) {
           // an older state block: its fixed part, then the fields it lacks as a fresh detector with its options has them, then its rings
           bk.u8(ptr, fixed).set(k.u8(p + at, fixed));
           bk.u8(ptr + S.BYTES, b - S.BYTES).set(k.u8(p + at + fixed, b - S.BYTES));
@@ -557,10 +554,11 @@ export class SeriesDetector {
         bk.u8(ptr, b).set(k.u8(p + at, b));
         at += b;
       }
-      d.check(fresh, bad);
+      d.check(fresh[0]!, bad);
       let hc: ChildHead | undefined = head.child;
+      const children = chain.slice(1);
       children.forEach((c, i) => {
-        c.check(childFresh[i]!, bad);
+        c.check(fresh[i + 1]!, bad);
         if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number')) throw bad(`its resolution ${i + 2} (the detector of block means ${i + 1}) has no time mode or last time`);
         c.timed = hc.timed;
         c.lastTime = hc.lastTime ?? -Infinity;
