@@ -7,8 +7,10 @@
 // did, bit for bit; a version-6 file that claims the option, or a bad option, is refused clearly.
 
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from 'autoencoder';
+import { S } from '../bindings/wasm.js';
 import { continueSeriesFixture, seriesConformanceCase as conformanceCase } from './data.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
@@ -134,6 +136,18 @@ describe('SeriesDetector memory of alarms', () => {
     const cur = d.save();
     new DataView(cur.buffer).setUint32(4, 6, true);
     await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-6 header has no options or has memory/);
+    // the state block is the file's last (resolution 0), before the checksum; its length from the ring
+    // layout of assembly/series.ts (values, errors, averages, scores, warm-up steps, the two prediction
+    // streams' rings, then 64 remembered alarms of window + 1 floats)
+    const stBytes = S.BYTES + 4 * (64 + 1 + 50 + 10 + 16 + 2 * (3 + 50) + 64 * 9);
+    for (const memn of [-1, 41]) {
+      const bad = d.save();
+      const dv = new DataView(bad.buffer);
+      dv.setInt32(bad.length - 4 - stBytes + S.MEMN, memn, true);
+      dv.setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
+      await expect(SeriesDetector.load(bad), `memory count ${memn}`).rejects.toThrow(/corrupted: its counters are impossible/);
+    }
+    expect((await SeriesDetector.load(d.save())).count).toBe(40);
     await expect(SeriesDetector.create({ memory: -1 })).rejects.toThrow(/memory must be/);
     await expect(SeriesDetector.create({ memory: 1.5 })).rejects.toThrow(/memory must be/);
     await expect(SeriesDetector.create({ memory: 5000 })).rejects.toThrow(/memory must be/);
