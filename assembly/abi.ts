@@ -143,7 +143,7 @@ export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize,
 export function ae_series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 { return series_blocks(st, vals, n, F, out); }
 
 /** -1, or 2i when vals[i] is not a finite float32, or 2i+1 when times[i] is not finite or before the previous (last before 0). */
-export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 { return series_check(vals, times, n, hasTime, last); }
+export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64, origin: f64): i32 { return series_check(vals, times, n, hasTime, last, origin); }
 
 // the codec (codec.ts): quantiser, frequency tables, rANS; N rows, W latent width, S = 2^bits symbols
 

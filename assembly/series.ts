@@ -23,8 +23,8 @@ import { infer, train_epoch } from './train';
 // bindings/wasm.ts S writes the same offsets; tests/layout.test.ts holds the two equal.
 export const S_MEAN = 0;       // f64 normaliser shift, frozen at the last training
 export const S_STD = 8;        // f64 normaliser scale
-export const S_MIN = 16;       // f64 smallest value seen
-export const S_MAX = 24;       // f64 largest value seen
+export const S_MIN = 16;       // f64 smallest value seen (less the origin, as the ring keeps it)
+export const S_MAX = 24;       // f64 largest value seen (less the origin)
 export const S_ESUM = 32;      // f64 sum of the averaged errors in the likelihood history (ESUM, ESQ, SSUM: the order stream_push reads, as PSUM..., QSUM...)
 export const S_ESQ = 40;       // f64 sum of their squares
 export const S_SSUM = 48;      // f64 sum of the errors in the short ring
@@ -73,7 +73,8 @@ export const S_MEMK = 256;     // i32 K: alarms remembered (0: no memory; the sc
 export const S_MEMN = 260;     // i32 alarms remembered so far (the next goes to slot MEMN % K)
 export const S_MTOL = 264;     // f32 a window repeats a remembered alarm when the RMS difference of their unit shapes is below this
 export const S_MAMP = 268;     // f32 ... and their sizes (relative to the range seen) are within this ratio
-export const S_BYTES = 272;
+export const S_ORIGIN = 272;   // f64 the values' origin: the ring keeps value - origin (option origin: NaN until the first value with 'first'; 0 for states of version 7 and before)
+export const S_BYTES = 288;     // (a multiple of 16)
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -243,12 +244,17 @@ function log_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f64 {
 // @ts-ignore: decorator
 @inline function score_of(L: f64): f32 { return <f32>(L / (L + HALF_AT)); }
 
-/** Scalar check over n f64 values (and times when hasTime): -1 if fine, else 2i (value i not a finite float32) or 2i+1 (time i not finite or before the previous). */
-export function series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64): i32 {
+/**
+ * Scalar check over n f64 values (and times when hasTime): -1 if fine, else 2i (value i, or its
+ * distance from the origin (the first value when origin is NaN), not a finite float32) or 2i+1 (time
+ * i not finite or before the previous).
+ */
+export function series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64, origin: f64): i32 {
   let prev = last;
+  const o = isNaN(origin) && n > 0 ? load<f64>(vals) : origin;
   for (let i = 0; i < n; i++) {
     const v = load<f64>(vals + (<usize>i << 3));
-    if (!(abs(v) <= 3.4028234663852886e38)) return 2 * i;
+    if (!(abs(v) <= 3.4028234663852886e38) || !(abs(v - o) <= 3.4028234663852886e38)) return 2 * i;
     if (hasTime != 0) {
       const t = load<f64>(times + (<usize>i << 3));
       if (!(t >= prev) || !isFinite(t)) return 2 * i + 1;
@@ -375,20 +381,23 @@ function stream_push(st: usize, err: f64, e: i32, errs: usize, LS: i32, f: usize
 /**
  * The means of the F-point blocks that end within the next n points (vals f64[n], not pushed yet): a
  * block ends at count c when (c + 1) % F == 0, and its points before this call come from the value
- * ring (F <= H). Values as the ring keeps them (float32), so the means do not depend on how the
- * points were split into calls. out f64[m] for the m such blocks; returns m.
+ * ring (F <= H). Values as the ring keeps them (float32, less the origin; the origin added back to the
+ * mean), so the means do not depend on how the points were split into calls. out f64[m] for the m such
+ * blocks; returns m.
  */
 export function series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 {
   const c0 = si(st, S_COUNT), H = si(st, S_H), ring = vals_at(st);
+  // the origin series_push takes (the first value) when no point came yet
+  const o = isNaN(sd(st, S_ORIGIN)) && n > 0 ? load<f64>(vals) : sd(st, S_ORIGIN);
   let m = 0;
   for (let i = 0; i < n; i++) {
     const c = c0 + i;
     if ((c + 1) % F != 0) continue;
     let s: f64 = 0;
     for (let j = c - F + 1; j <= c; j++) {
-      s += j >= c0 ? <f64>(<f32>load<f64>(vals + (<usize>(j - c0) << 3))) : <f64>load<f32>(ring + (<usize>(j % H) << 2));
+      s += j >= c0 ? <f64>(<f32>(load<f64>(vals + (<usize>(j - c0) << 3)) - o)) : <f64>load<f32>(ring + (<usize>(j % H) << 2));
     }
-    store<f64>(out + (<usize>m << 3), s / <f64>F);
+    store<f64>(out + (<usize>m << 3), s / <f64>F + o);
     m++;
   }
   return m;
@@ -486,8 +495,11 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   const last = ci(ctx, C_NLAYERS) - 1;
   const tol = <f64>load<f32>(st + S_SPATIAL);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
+  // the origin: the first value (kept values are value - origin, so a large offset loses no digits)
+  if (n > 0 && isNaN(sd(st, S_ORIGIN))) store<f64>(st + S_ORIGIN, load<f64>(vals));
+  const origin = sd(st, S_ORIGIN);
   for (let i = 0; i < n; i++) {
-    const v = load<f64>(vals + (<usize>i << 3));
+    const v = load<f64>(vals + (<usize>i << 3)) - origin;
     const c = si(st, S_COUNT);
     // this point's block score, when it ends a block (taken here: warm-up points end blocks too)
     let a: f64 = 0;

@@ -115,6 +115,14 @@ export interface SeriesOptions {
   /** Largest ratio of the sizes of a window and a remembered alarm it repeats. Default 1.2 (1.1 scores alike on NAB, 1.3 and 1.5 lose about half the gain). */
   memoryAmplitude?: number;
   /**
+   * The value the kept values are measured from: they are kept as float32 numbers (24 bits) less this
+   * origin (a float64), so a series on a large offset keeps its digits (a byte counter near 1e12 that
+   * moves by thousands would otherwise be rounded to multiples of 65,536). 'first': the first value
+   * pushed. A number: that value (0 keeps the values themselves: the scores of state file version 7,
+   * bit for bit). Each value must be within the float32 range of the origin. Default 'first'.
+   */
+  origin?: number | 'first';
+  /**
    * Coarser resolutions: block lengths in points, each a multiple of the one before (a number is a
    * list of one). For the first, a second detector (the same options, both halving rules and the
    * range check off) scores the series' means over blocks of that many points, each when its block
@@ -153,7 +161,7 @@ const DEFAULTS: Resolved = {
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
   error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
-  refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, resolution: [4, 8], conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
+  refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
 // (pure: a bundle that never uses SeriesDetector drops KEYS and DEFAULTS)
 const KEYS = /* @__PURE__ */ Object.keys(DEFAULTS) as (keyof Resolved)[];
@@ -193,6 +201,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('memory', r.memory, 0, 1 << 12, true);
   checkNumber('memoryTolerance', r.memoryTolerance, 0, 1e6);
   checkNumber('memoryAmplitude', r.memoryAmplitude, 1, 1e6);
+  if (r.origin !== 'first' && (typeof r.origin !== 'number' || !Number.isFinite(r.origin))) throw new AutoencoderError(`origin must be 'first' (the first value) or a finite number, got ${describe(r.origin)}`);
   blockLengths(r);
   checkNumber('conv', r.conv, 0, 256, true);
   checkNumber('convKernel', r.convKernel, 1, 64, true);
@@ -240,7 +249,7 @@ function modelSpec(o: Resolved): AutoencoderSpec {
 /** A coarser resolution's entry in a state file's header: its time mode and last time, then its own next resolution's. */
 type ChildHead = { timed: boolean | null; lastTime: number | null; child?: ChildHead };
 const MAGIC = 0x44534541; // 'AESD' little-endian
-const FILE_VERSION = 7;
+const FILE_VERSION = 8;
 /**
  * The fixed part of an older version's state block, in bytes (the fields after it came later and
  * load as a fresh detector with the older options has them): version 3 (before the two-step
@@ -248,12 +257,14 @@ const FILE_VERSION = 7;
  * the refractory rule: its options lack refractory, 0; S.RSPAN was its padding, 0) at S.RLEVEL.
  * Version 5 (one coarser resolution at most: `resolution` a number, one `child` in the header) reads
  * as version 6, and versions 5 and 6 (before the memory of alarms: their options lack memory, 0)
- * ended at S.MEMK.
+ * ended at S.MEMK. Version 7 (before the values' origin: versions 3 to 7 kept the values themselves,
+ * `origin: 0`) ended at S.ORIGIN.
  */
-const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256 };
+const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256, 7: 272 };
 /** The options an older version's header lacks, and the values that reproduce its scores. */
 const OLD_OPTIONS: Record<number, SeriesOptions> = {
-  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0 }, 4: { refractory: 0, resolution: 0, memory: 0 }, 5: { memory: 0 }, 6: { memory: 0 },
+  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0 }, 4: { refractory: 0, resolution: 0, memory: 0, origin: 0 },
+  5: { memory: 0, origin: 0 }, 6: { memory: 0, origin: 0 }, 7: { origin: 0 },
 };
 /**
  * The block lengths of `resolution` (a number or a list) as a checked list, [] for none: each from 2 to
@@ -336,6 +347,8 @@ export class SeriesDetector {
     k.setF32(this.st + S.MTOL, o.memoryTolerance);
     k.setF32(this.st + S.MAMP, o.memoryAmplitude);
     k.setF64(this.st + S.STD, 1);
+    // origin 'first': none yet (NaN), the first value pushed becomes it
+    k.setF64(this.st + S.ORIGIN, o.origin === 'first' ? NaN : o.origin);
   }
 
   /**
@@ -409,10 +422,10 @@ export class SeriesDetector {
       const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, out = k.alloc(n * 4);
       k.f64(vp, n).set(v);
       if (t) k.f64(tp, n).set(t);
-      const bad = k.x.ae_series_check(vp, tp, n, timed ? 1 : 0, this.lastTime);
+      const bad = k.x.ae_series_check(vp, tp, n, timed ? 1 : 0, this.lastTime, k.getF64(this.st + S.ORIGIN));
       if (bad >= 0) {
         const i = bad >> 1, at = this.count + i;
-        if ((bad & 1) === 0) throw new AutoencoderError(`point ${at} (values[${i}]) is ${describe(v[i])}: every value must be a finite number within the float32 range; drop or fill such points`);
+        if ((bad & 1) === 0) throw new AutoencoderError(`point ${at} (values[${i}]) is ${describe(v[i])}: every value must be a finite number within the float32 range, and within it of the origin (${describe(Number.isNaN(k.getF64(this.st + S.ORIGIN)) ? v[0] : k.getF64(this.st + S.ORIGIN))}: ${this.o.origin === 'first' ? 'the first value' : 'the origin option'}); drop or fill such points`);
         const prev = i > 0 ? t![i - 1]! : this.lastTime;
         throw new AutoencoderError(Number.isFinite(t![i]!)
           ? `point ${at} (times[${i}] = ${t![i]}, ${new Date(t![i]!).toISOString()}) is earlier than the point before it (${prev}, ${new Date(prev).toISOString()}): times must not go backwards; sort the points by time`
@@ -490,7 +503,8 @@ export class SeriesDetector {
    * corrupted (checksum), or are from another format version. Version 3 states (before the
    * two-step stream) load as `twoStepWeight: 0, refractory: 0`, version 4 states (before the
    * refractory rule) as `refractory: 0`, version 5 and 6 states (before the memory of alarms) as
-   * `memory: 0` (all three with `memory: 0`), and continue as the code that saved them did.
+   * `memory: 0` (all three with `memory: 0`), and versions 3 to 7 (before the values' origin) as
+   * `origin: 0`; all continue as the code that saved them did.
    */
   static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<SeriesDetector> {
     if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned, got ${describe(bytes)}`);
@@ -586,7 +600,10 @@ export class SeriesDetector {
       if (k.getI32(this.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
     }
     const c = k.getI32(this.st + S.COUNT), en = k.getI32(this.st + S.EN), next = k.getI32(this.st + S.NEXT), cb = k.getI32(this.st + S.CB), hot = k.getI32(this.st + S.RAT);
-    const mn = k.getI32(this.st + S.MEMN);
+    const mn = k.getI32(this.st + S.MEMN), origin = k.getF64(this.st + S.ORIGIN);
+    // origin 'first': NaN before the first point, then that point's value; else the option's value
+    const want = this.o.origin === 'first' ? (c > 0 ? Number.isFinite(origin) : Number.isNaN(origin)) : Object.is(origin, this.o.origin);
+    if (!want) throw bad(`its values' origin is ${origin} after ${c} points (origin: ${JSON.stringify(this.o.origin)})`);
     if (c < 0 || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || cb < 0 || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
   }
 

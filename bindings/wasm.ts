@@ -64,7 +64,7 @@ export const S = {
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
   LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, MASK: 172, PSUM: 176, PSQ: 184,
   PSSUM: 192, PLS: 200, PFLOOR: 204, QSUM: 208, QSQ: 216, QSSUM: 224, QW: 232,
-  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, BYTES: 272,
+  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, ORIGIN: 272, BYTES: 288,
 } as const;
 
 /** The series scratch (assembly/series.ts SCRATCH_*): rows of reconstructions its mean-error pass holds at once. */
@@ -488,6 +488,7 @@ export class Kernel {
   getI32(off: number): number { return this.dv().getInt32(off, true); }
   setF32(off: number, v: number): void { this.dv().setFloat32(off, v, true); }
   setF64(off: number, v: number): void { this.dv().setFloat64(off, v, true); }
+  getF64(off: number): number { return this.dv().getFloat64(off, true); }
 
   /** What is growing memory, for the out-of-memory message (data calls alone are told to pass fewer rows). */
   oom: 'model' | 'capacity' | 'data' = 'model';

@@ -33,16 +33,16 @@ function reference(raw: Float32Array, warm: number, K: number, R: number, level:
 }
 
 describe('SeriesDetector refractory rule', () => {
-  it('refractory: 0 scores as the code before the rule (golden.json series/scores of state version 4); so does the default on this case, a lower level does not', async () => {
+  it('refractory: 0 (with origin: 0) scores as the code before the rule (golden.json series/scores of state version 4); so does the default on this case, a lower level does not', async () => {
     const { v, t, opts } = await conformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 7 (commit ca8624e)
     const V4 = 'bb4331f6d723dcd25e951d01a26c99c072ee7117faa024c319895e9b51eb23ad';
-    expect(sha((await SeriesDetector.create({ ...opts, refractory: 0, resolution: 0, memory: 0 })).pushMany(v, t))).toBe(V4);
-    const d = await SeriesDetector.create({ ...opts, resolution: 0, memory: 0 });
+    expect(sha((await SeriesDetector.create({ ...opts, refractory: 0, resolution: 0, memory: 0, origin: 0 })).pushMany(v, t))).toBe(V4);
+    const d = await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, origin: 0 });
     expect([d.options.refractory, d.options.refractoryLevel, d.options.refractoryMargin]).toEqual([30, 0.4, 0.04]);
     // no score of this case within 30 points after one at 0.4 or more fails to beat it by 0.04 (and is not halved already)
     expect(sha(d.pushMany(v, t))).toBe(V4);
-    expect(sha((await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, refractoryLevel: 0.2 })).pushMany(v, t))).not.toBe(V4);
+    expect(sha((await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, origin: 0, refractoryLevel: 0.2 })).pushMany(v, t))).not.toBe(V4);
   });
 
   it('on the raw scores (both rules off) the two rules equal the reference, for several spans, levels and margins', async () => {
@@ -65,7 +65,7 @@ describe('SeriesDetector refractory rule', () => {
 
   it('a version-4 state file loads as refractory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(4, 500);
-    expect([r.fileVersion, r.savedVersion]).toEqual([4, 7]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([4, 8]);
     expect(r.d.options.refractory).toBe(0);
     expect(r.d.options.twoStepWeight).toBe(0.25);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -77,9 +77,9 @@ describe('SeriesDetector refractory rule', () => {
     const cur = d.save();
     new DataView(cur.buffer).setUint32(4, 4, true);
     await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-4 header has no options or has refractory/);
-    const v8 = d.save();
-    new DataView(v8.buffer).setUint32(4, 8, true);
-    await expect(SeriesDetector.load(v8)).rejects.toThrow(/format version 8; this package reads versions 3 to 7/);
+    const v9 = d.save();
+    new DataView(v9.buffer).setUint32(4, 9, true);
+    await expect(SeriesDetector.load(v9)).rejects.toThrow(/format version 9; this package reads versions 3 to 8/);
     await expect(SeriesDetector.create({ refractory: -1 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractory: 1.5 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractoryLevel: 2 })).rejects.toThrow(/refractoryLevel must be/);

@@ -12,14 +12,17 @@ import { continueSeriesFixture, seriesConformanceCase as conformanceCase } from 
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
-/** Means of the F-point blocks of v (as float32, the values a detector keeps) and the times of their last points. */
+/**
+ * Means of the F-point blocks of v as a detector keeps its values (float32 distances from its origin,
+ * the first value, which is added back to the mean) and the times of their last points.
+ */
 function blockMeans(v: Float64Array, t: Float64Array, F: number): { v: Float64Array; t: Float64Array } {
-  const m = Math.floor(v.length / F);
+  const m = Math.floor(v.length / F), o = v[0]!;
   const mv = new Float64Array(m), mt = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     let s = 0;
-    for (let i = j * F; i < j * F + F; i++) s += Math.fround(v[i]!);
-    mv[j] = s / F;
+    for (let i = j * F; i < j * F + F; i++) s += Math.fround(v[i]! - o);
+    mv[j] = s / F + o;
     mt[j] = t[j * F + F - 1]!;
   }
   return { v: mv, t: mt };
@@ -84,7 +87,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const first = await SeriesDetector.create(o);
     const a = first.pushMany(v.subarray(0, 356), t.subarray(0, 356));
     const saved = first.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(7);
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(8);
     const resumed = await SeriesDetector.load(saved);
     expect(resumed.options.resolution).toEqual([4, 8]);
     const b = resumed.pushMany(v.subarray(356), t.subarray(356));
@@ -103,7 +106,7 @@ describe('SeriesDetector coarser resolutions', () => {
 
   it('a version-5 state file (one coarser resolution) loads and continues exactly as the code that saved it', async () => {
     const r = await continueSeriesFixture(5, 503);
-    expect([r.fileVersion, r.savedVersion]).toEqual([5, 7]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([5, 8]);
     expect(r.d.options.resolution).toBe(4);
     expect(r.d.options.memory).toBe(0);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -141,7 +144,7 @@ describe('SeriesDetector coarser resolutions', () => {
     await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
       .rejects.toThrow(/corrupted: it has more resolutions than its options \(3\)/);
     const unknown = bytes.slice();
-    new DataView(unknown.buffer).setUint32(4, 8, true);
-    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 8; this package reads versions 3 to 7/);
+    new DataView(unknown.buffer).setUint32(4, 9, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 9; this package reads versions 3 to 8/);
   });
 });

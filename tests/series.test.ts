@@ -190,14 +190,14 @@ describe('SeriesDetector long context', () => {
 // ---- the prediction stream (predict: the newest window points hidden from the input) -----------
 
 describe('SeriesDetector prediction stream', () => {
-  it('predict: 0 (with twoStepWeight: 0, refractory: 0) scores exactly as before the stream existed (the conformance case, golden digest of state version 2)', async () => {
+  it('predict: 0 (with twoStepWeight: 0, refractory: 0, origin: 0) scores exactly as before the stream existed (the conformance case, golden digest of state version 2)', async () => {
     // tests/conformance/workload.mjs seriesCase, digested by golden.json before the prediction stream
     const { v, t, opts } = await seriesConformanceCase();
     const digest = async (o: SeriesOptions) => {
       const s = (await SeriesDetector.create(o)).pushMany(v, t);
       return createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
     };
-    expect(await digest({ ...opts, predict: 0, twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0 })).toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
+    expect(await digest({ ...opts, predict: 0, twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0 })).toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
     expect(await digest(opts)).not.toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
   });
 
