@@ -240,9 +240,9 @@ function log_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f64 {
   return max(-normal_log_tail((a - mean) / sd), 0.0);
 }
 
-/** L / (L + ln 1e5) in [0, 1). */
+/** L / (L + ln 1e5) in [0, 1); 1 for an infinite L (a coarser resolution's score of 1, series_push). */
 // @ts-ignore: decorator
-@inline function score_of(L: f64): f32 { return <f32>(L / (L + HALF_AT)); }
+@inline function score_of(L: f64): f32 { return L < Infinity ? <f32>(L / (L + HALF_AT)) : 1; }
 
 /**
  * Scalar check over n f64 values (and times when hasTime): -1 if fine, else 2i (value i, or its
@@ -572,9 +572,10 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       has = true;
       store<i32>(st + S_EN, e + 1);
     }
-    // a second resolution: the block's L when it is larger
+    // a second resolution: the block's L when it is larger (a block score of 1, an L beyond float32's
+    // resolution there, is an infinite L: a score of 1)
     if (a > 0) {
-      Lp = max(Lp, HALF_AT * a / (1.0 - a));
+      Lp = max(Lp, a < 1 ? HALF_AT * a / (1.0 - a) : Infinity);
       has = true;
     }
     if (has) score = score_of(Lp);

@@ -249,6 +249,8 @@ function modelSpec(o: Resolved): AutoencoderSpec {
 /** A coarser resolution's entry in a state file's header: its time mode and last time, then its own next resolution's. */
 type ChildHead = { timed: boolean | null; lastTime: number | null; child?: ChildHead };
 const MAGIC = 0x44534541; // 'AESD' little-endian
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
 const FILE_VERSION = 8;
 /**
  * The fixed part of an older version's state block, in bytes (the fields after it came later and
@@ -425,7 +427,11 @@ export class SeriesDetector {
       const bad = k.x.ae_series_check(vp, tp, n, timed ? 1 : 0, this.lastTime, k.getF64(this.st + S.ORIGIN));
       if (bad >= 0) {
         const i = bad >> 1, at = this.count + i;
-        if ((bad & 1) === 0) throw new AutoencoderError(`point ${at} (values[${i}]) is ${describe(v[i])}: every value must be a finite number within the float32 range, and within it of the origin (${describe(Number.isNaN(k.getF64(this.st + S.ORIGIN)) ? v[0] : k.getF64(this.st + S.ORIGIN))}: ${this.o.origin === 'first' ? 'the first value' : 'the origin option'}); drop or fill such points`);
+        if ((bad & 1) === 0) {
+          if (!(Math.abs(v[i]!) <= F32_MAX)) throw new AutoencoderError(`point ${at} (values[${i}]) is ${describe(v[i])}: every value must be a finite number within the float32 range; drop or fill such points`);
+          const origin = Number.isNaN(k.getF64(this.st + S.ORIGIN)) ? v[0]! : k.getF64(this.st + S.ORIGIN);
+          throw new AutoencoderError(`point ${at} (values[${i}]) is ${describe(v[i])}, farther than the float32 range from the origin (${describe(origin)}: ${this.o.origin === 'first' ? 'the first value' : 'the origin option'}): values are kept as float32 distances from it; drop the point, or pass an origin nearer the values`);
+        }
         const prev = i > 0 ? t![i - 1]! : this.lastTime;
         throw new AutoencoderError(Number.isFinite(t![i]!)
           ? `point ${at} (times[${i}] = ${t![i]}, ${new Date(t![i]!).toISOString()}) is earlier than the point before it (${prev}, ${new Date(prev).toISOString()}): times must not go backwards; sort the points by time`

@@ -43,12 +43,14 @@ describe('SeriesDetector values origin', () => {
     expect(bits(r.scores)).toEqual(bits(r.want));
   });
 
-  it('refuses a value too far from the first for float32, naming both, and stays usable; refuses a state with no origin after its first point', async () => {
+  it('refuses a value too far from the first for float32 (naming both) or not a float32, and stays usable; refuses a state with no origin after its first point', async () => {
     const d = await SeriesDetector.create({ window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0, resolution: 0 });
-    expect(() => d.pushMany([3e38, -3e38])).toThrow(/point 1 \(values\[1\]\) is -3e\+38: every value must be a finite number within the float32 range, and within it of the origin \(3e\+38: the first value\)/);
+    expect(() => d.pushMany([3e38, -3e38])).toThrow(/point 1 \(values\[1\]\) is -3e\+38, farther than the float32 range from the origin \(3e\+38: the first value\)/);
     expect(d.count).toBe(0);
+    // a value that is not a float32 at all is told so, not measured from the origin
+    expect(() => d.pushMany([Number.NaN])).toThrow(/point 0 \(values\[0\]\) is NaN: every value must be a finite number within the float32 range; drop or fill such points/);
     d.push(3e38);
-    expect(() => d.push(-1e38)).toThrow(/point 1 .*within it of the origin \(3e\+38: the first value\)/);
+    expect(() => d.push(-1e38)).toThrow(/point 1 \(values\[0\]\) is -1e\+38, farther than the float32 range from the origin \(3e\+38: the first value\)/);
     d.pushMany(Array.from({ length: 39 }, (_, i) => 3e38 - 1e36 * Math.sin(i / 3)));
     expect(d.count).toBe(40);
     // the state block is the file's last (resolution 0), before the checksum: its origin set to NaN
