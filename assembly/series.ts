@@ -48,7 +48,7 @@ export const S_SDFLOOR = 120;  // f32 the likelihood's spread is at least this f
 export const S_SUP = 124;      // i32 K: a score that does not exceed the largest of the K before it is halved (0: off)
 export const S_LASTT = 128;    // f64 time of the previous point (timed series)
 export const S_CTX = 136;      // i32 context bins C after the window (0: no long context)
-export const S_CB = 140;       // i32 points per context bin B (0 until the first training decides it)
+export const S_CB = 140;       // i32 points per context bin B (0 until the first training decides it; -1: the context left out, its bins 0)
 export const S_DEFSPAN = 144;  // i32 points the context spans when no period is known (untimed series)
 export const S_TIMED = 148;    // i32 1 once points came with times
 export const S_FULL = 152;     // i32 points after which the long context first holds only seen points (B C); the training there is a first one
@@ -74,6 +74,7 @@ export const S_MEMN = 260;     // i32 alarms remembered so far (the next goes to
 export const S_MTOL = 264;     // f32 a window repeats a remembered alarm when the RMS difference of their unit shapes is below this
 export const S_MAMP = 268;     // f32 ... and their sizes (relative to the range seen) are within this ratio
 export const S_ORIGIN = 272;   // f64 the values' origin: the ring keeps value - origin (option origin: NaN until the first value with 'first'; 0 for states of version 7 and before)
+export const S_CTXFIT = 280;   // i32 1 (contextFit): a timed series' day (or week) longer than the training windows (S_NTRAIN) leaves the long context out (S_CB -1); 0: it never does (states of version 7 and before)
 export const S_BYTES = 288;     // (a multiple of 16)
 
 // @ts-ignore: decorator
@@ -174,7 +175,10 @@ const DAY_MS: f64 = 86400000;
  * Decides B, the points per context bin, at the first training: the context spans the series' day,
  * P = one day / the median step between the warm-up's points (a week when P < 2W, so hourly data
  * sees its weekly cycle), or DEFSPAN points untimed (or when most steps repeat a time); B = round(span / C),
- * at least 1, and the context fits in the kept values (B C <= H - W).
+ * at least 1, and the context fits in the kept values (B C <= H - W). With S_CTXFIT, a day (or week) of
+ * more points than the N training windows leaves the context out (B = -1, its bins 0): a retraining
+ * would never see every time of day, so the context of the current one is always new to the model
+ * (minute data: 1,440 points a day against 1,024 windows; tools/nab/tries.md, round 13).
  */
 function choose_bins(st: usize, scratch: usize): void {
   const C = si(st, S_CTX), W = si(st, S_W), H = si(st, S_H), n = si(st, S_WARM) - 1;
@@ -195,6 +199,11 @@ function choose_bins(st: usize, scratch: usize): void {
     if (med > 0) {
       span = DAY_MS / med;
       if (span < <f64>(2 * W)) span *= 7;
+      if (si(st, S_CTXFIT) != 0 && span > <f64>si(st, S_NTRAIN)) {
+        store<i32>(st + S_CB, -1);
+        store<i32>(st + S_FULL, 0);
+        return;
+      }
     }
   }
   let B = max(1, <i32>Math.round(span / <f64>C));
@@ -279,6 +288,10 @@ function window_into(st: usize, c: i32, dst: usize, sums: usize = 0, p0: i32 = 0
     store<f32>(dst + (<usize>j << 2), <f32>min(max((v - mean) * inv, -1e6), 1e6));
   }
   if (C == 0) return;
+  if (B < 0) {
+    memory.fill(dst + (<usize>W << 2), 0, <usize>C << 2);
+    return;
+  }
   const lo = max(0, si(st, S_COUNT) - H);
   const start = c - B * C;
   for (let k = 0; k < C; k++) {
@@ -447,7 +460,7 @@ function series_train(ctx: usize, st: usize, scratch: usize, first: bool): void 
   const xin = masked ? after_y : x;
   // the context bins' sums for every start the m windows use (window c - m + 1's first bin to window
   // c's last), 8-byte aligned
-  const C = si(st, S_CTX), BC = si(st, S_CB) * C;
+  const C = si(st, S_CB) > 0 ? si(st, S_CTX) : 0, BC = si(st, S_CB) * C;
   const sums = ((masked ? xin + (<usize>(m * D) << 2) : after_y) + 7) & ~7;
   const p0 = c - m + 1 - BC;
   if (C > 0) bin_sums(st, p0, m + BC - si(st, S_CB), sums);

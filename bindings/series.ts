@@ -54,9 +54,20 @@ export interface SeriesOptions {
    * series' day (one day / the median step between the warm-up's times; a week when a day is
    * under 2 windows; `contextSpan` points when untimed), so a day unlike the days before it is a
    * reconstruction error even when each window of it looks normal. The likelihood starts once the
-   * context spans seen points only (the range check scores from the warm-up on). Default 64.
+   * context spans seen points only (the range check scores from the warm-up on). A timed series
+   * whose day (or week) has more points than `trainWindows` (minute data: 1,440 a day) runs without
+   * it (its bins 0) unless `contextFit` is false: see there. Default 64.
    */
   context?: number;
+  /**
+   * Leave the long context out (its bins 0) when the series is timed and its day (or week) has more
+   * points than `trainWindows` (minute data: 1,440 a day against 1,024): the retrainings would never
+   * see every time of day, so the current one's context is always new to the model (a spike 10x the
+   * noise scored 0.15-0.32 with a day's context on five days of minute data, 0.25-0.68 without;
+   * tools/nab/tries.md, round 13). The coarser resolutions, whose days have fewer points, keep theirs.
+   * false: keep it (the scores of state file version 7, bit for bit, with `origin: 0`). Default true.
+   */
+  contextFit?: boolean;
   /** Points the long context spans when the series has no times. Default 256. */
   contextSpan?: number;
   /** Measure each error from the last training's mean error over its own windows (a retraining then does not move the errors' level). Default true. */
@@ -159,7 +170,7 @@ type Resolved = Required<SeriesOptions>;
 const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 96, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05,
-  error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextSpan: 256, relativeError: true, predict: 1,
+  error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextFit: true, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
   refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
@@ -208,6 +219,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('convStride', r.convStride, 1, 64, true);
   if (typeof r.convDecoder !== 'boolean') throw new AutoencoderError(`convDecoder must be true or false, got ${describe(r.convDecoder)}`);
   if (r.conv > 0 && r.convDecoder && (r.window + r.context) % r.convStride !== 0) throw new AutoencoderError(`convDecoder needs window + context (${r.window + r.context}) to be a multiple of convStride (${r.convStride})`);
+  if (typeof r.contextFit !== 'boolean') throw new AutoencoderError(`contextFit must be true or false, got ${describe(r.contextFit)}`);
   if (typeof r.relativeError !== 'boolean') throw new AutoencoderError(`relativeError must be true or false, got ${describe(r.relativeError)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
@@ -259,14 +271,14 @@ const FILE_VERSION = 8;
  * the refractory rule: its options lack refractory, 0; S.RSPAN was its padding, 0) at S.RLEVEL.
  * Version 5 (one coarser resolution at most: `resolution` a number, one `child` in the header) reads
  * as version 6, and versions 5 and 6 (before the memory of alarms: their options lack memory, 0)
- * ended at S.MEMK. Version 7 (before the values' origin: versions 3 to 7 kept the values themselves,
- * `origin: 0`) ended at S.ORIGIN.
+ * ended at S.MEMK. Version 7 (before the values' origin and the context rule: versions 3 to 7 kept the
+ * values themselves and the context whatever the day's length, `origin: 0, contextFit: false`) ended at S.ORIGIN.
  */
 const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256, 7: 272 };
 /** The options an older version's header lacks, and the values that reproduce its scores. */
 const OLD_OPTIONS: Record<number, SeriesOptions> = {
-  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0 }, 4: { refractory: 0, resolution: 0, memory: 0, origin: 0 },
-  5: { memory: 0, origin: 0 }, 6: { memory: 0, origin: 0 }, 7: { origin: 0 },
+  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false }, 4: { refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false },
+  5: { memory: 0, origin: 0, contextFit: false }, 6: { memory: 0, origin: 0, contextFit: false }, 7: { origin: 0, contextFit: false },
 };
 /**
  * The block lengths of `resolution` (a number or a list) as a checked list, [] for none: each from 2 to
@@ -351,6 +363,7 @@ export class SeriesDetector {
     k.setF64(this.st + S.STD, 1);
     // origin 'first': none yet (NaN), the first value pushed becomes it
     k.setF64(this.st + S.ORIGIN, o.origin === 'first' ? NaN : o.origin);
+    k.setI32(this.st + S.CTXFIT, o.contextFit ? 1 : 0);
   }
 
   /**
@@ -382,8 +395,8 @@ export class SeriesDetector {
 
   /** The options in force, defaults filled in. */
   get options(): Required<SeriesOptions> { return { ...this.o, layers: [...this.o.layers], resolution: Array.isArray(this.o.resolution) ? [...this.o.resolution] : this.o.resolution }; }
-  /** Points the long context spans (bins x points per bin), decided at the first training; 0 before it or with `context: 0`. */
-  get contextPoints(): number { return this.k.getI32(this.st + S.CB) * this.o.context; }
+  /** Points the long context spans (bins x points per bin), decided at the first training; 0 before it, with `context: 0`, or when the series' day is longer than `trainWindows` (see `context`). */
+  get contextPoints(): number { return Math.max(0, this.k.getI32(this.st + S.CB)) * this.o.context; }
   /** Points seen so far. */
   get count(): number { return this.k.getI32(this.st + S.COUNT); }
 
@@ -509,8 +522,8 @@ export class SeriesDetector {
    * corrupted (checksum), or are from another format version. Version 3 states (before the
    * two-step stream) load as `twoStepWeight: 0, refractory: 0`, version 4 states (before the
    * refractory rule) as `refractory: 0`, version 5 and 6 states (before the memory of alarms) as
-   * `memory: 0` (all three with `memory: 0`), and versions 3 to 7 (before the values' origin) as
-   * `origin: 0`; all continue as the code that saved them did.
+   * `memory: 0` (all three with `memory: 0`), and versions 3 to 7 (before the values' origin and the
+   * context rule) as `origin: 0, contextFit: false`; all continue as the code that saved them did.
    */
   static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<SeriesDetector> {
     if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned, got ${describe(bytes)}`);
@@ -606,11 +619,12 @@ export class SeriesDetector {
       if (k.getI32(this.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
     }
     const c = k.getI32(this.st + S.COUNT), en = k.getI32(this.st + S.EN), next = k.getI32(this.st + S.NEXT), cb = k.getI32(this.st + S.CB), hot = k.getI32(this.st + S.RAT);
-    const mn = k.getI32(this.st + S.MEMN), origin = k.getF64(this.st + S.ORIGIN);
+    const mn = k.getI32(this.st + S.MEMN), origin = k.getF64(this.st + S.ORIGIN), fit = k.getI32(this.st + S.CTXFIT);
+    if (fit !== (this.o.contextFit ? 1 : 0)) throw bad(`its context rule (${fit}) disagrees with contextFit: ${this.o.contextFit}`);
     // origin 'first': NaN before the first point, then that point's value; else the option's value
     const want = this.o.origin === 'first' ? (c > 0 ? Number.isFinite(origin) : Number.isNaN(origin)) : Object.is(origin, this.o.origin);
     if (!want) throw bad(`its values' origin is ${origin} after ${c} points (origin: ${JSON.stringify(this.o.origin)})`);
-    if (c < 0 || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || cb < 0 || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
+    if (c < 0 || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || cb < (fit === 1 ? -1 : 0) || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
   }
 
   /** Releases the wasm instance(s); the detector is unusable afterwards. */

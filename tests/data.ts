@@ -35,7 +35,7 @@ export async function seriesConformanceCase(): Promise<{ v: Float64Array; t: Flo
     v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i]! + (i === 600 ? 50 : 0);
     t[i] = 1420070400000 + i * 600000;
   }
-  return { v, t, opts: { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 } };
+  return { v, t, opts: { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16, contextFit: false } };
 }
 
 /**

@@ -17,11 +17,11 @@ const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.bu
 
 
 describe('SeriesDetector two-step stream', () => {
-  it('twoStepWeight: 0 (with refractory: 0) scores as the code before the stream (golden.json series/scores of state version 3); the default differs', async () => {
+  it('twoStepWeight: 0 (with refractory: 0, origin: 0, contextFit: false) scores as the code before the stream (golden.json series/scores of state version 3); the default differs', async () => {
     const { v, t, opts } = await conformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 6 (commit 4d75554)
     const V3 = '54b58dbf8a3c970e9b07581d1ffdbc1c14c1ce7ebfe15a476a6535271fafb5ce';
-    expect(sha((await SeriesDetector.create({ ...opts, twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0 })).pushMany(v, t))).toBe(V3);
+    expect(sha((await SeriesDetector.create({ ...opts, twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false })).pushMany(v, t))).toBe(V3);
     const d = await SeriesDetector.create(opts);
     expect(d.options.twoStepWeight).toBe(0.25);
     const s = d.pushMany(v, t);

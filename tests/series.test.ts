@@ -139,8 +139,8 @@ function days(n: number, flat = -1): { v: Float64Array; t: Float64Array } {
 }
 
 describe('SeriesDetector long context', () => {
-  it('spans a day from the median warm-up step (a week when a day is under 2 windows; contextSpan untimed)', async () => {
-    const o: SeriesOptions = { window: 16, layers: [4, 2], warmup: 48, context: 32, contextSpan: 100, history: 2048, firstEpochs: 1, epochs: 1, trainWindows: 16 };
+  it('spans a day from the median warm-up step (a week when a day is under 2 windows; contextSpan untimed; none when the day outnumbers the training windows)', async () => {
+    const o: SeriesOptions = { window: 16, layers: [4, 2], warmup: 48, context: 32, contextSpan: 100, history: 2048, firstEpochs: 1, epochs: 1, trainWindows: 1024 };
     const span = async (step: (i: number) => number, opts: SeriesOptions = o) => {
       const d = await SeriesDetector.create(opts);
       const n = 60, vv = new Float64Array(n), tt = new Float64Array(n);
@@ -154,8 +154,11 @@ describe('SeriesDetector long context', () => {
     expect(await span((i) => (i % 10 === 3 ? 3_600_000 : i % 10 === 7 ? 0 : 300_000))).toBe(288);
     // hourly: a day (24) is under 2 windows (32), so a week, 168 points: bins of round(168 / 32) = 5
     expect(await span(() => 3_600_000)).toBe(160);
-    // capped by the kept history: 1-minute steps (1440 a day) with 500 kept values: B C <= 500 - 16, B = 15
-    expect(await span(() => 60_000, { ...o, history: 500 })).toBe(480);
+    // 1-minute steps: a day of 1440 points outnumbers the 1024 training windows, so no context
+    expect(await span(() => 60_000)).toBe(0);
+    expect(await span(() => 60_000, { ...o, trainWindows: 1440 })).toBe(1440);
+    // with contextFit: false, capped by the kept history: 500 kept values, B C <= 500 - 16, B = 15
+    expect(await span(() => 60_000, { ...o, history: 500, contextFit: false })).toBe(480);
     // untimed: contextSpan points, round(100 / 32) = 3 per bin
     const u = await SeriesDetector.create(o);
     u.pushMany(new Float64Array(60).map((_, i) => Math.sin(i)));
@@ -163,6 +166,34 @@ describe('SeriesDetector long context', () => {
     const none = await SeriesDetector.create({ ...o, context: 0 });
     none.pushMany(new Float64Array(60));
     expect(none.contextPoints).toBe(0);
+  });
+
+  it('on minute data (a day longer than the training windows) the default finds a spike inside the range that a day\'s context hides', async () => {
+    // five and a half days of a daily sine (amplitude 10, uniform noise of +-0.5) at 1-minute steps; at a
+    // trough, 5,400, one point 10 higher (still inside the range)
+    const n = 8000, at = 5400;
+    let s = 2;
+    const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
+    const v = new Float64Array(n), t = new Float64Array(n);
+    for (let i = 0; i < n; i++) { t[i] = 1.6e12 + i * 60000; v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 1440) + (r() - 0.5); }
+    v[at] = v[at]! + 10;
+    const run = async (o: SeriesOptions) => {
+      const d = await SeriesDetector.create(o);
+      const sc = d.pushMany(v, t);
+      const points = d.contextPoints;
+      d.dispose();
+      let other = 0;
+      for (let i = 1440; i < n; i++) if (Math.abs(i - at) > 2) other = Math.max(other, sc[i]!);
+      return { spike: Math.max(...sc.subarray(at, at + 3)), other, points };
+    };
+    const fit = await run({});
+    expect(fit.points).toBe(0);
+    expect(fit.spike).toBeGreaterThan(0.5);
+    expect(fit.spike).toBeGreaterThan(fit.other + 0.2);
+    // with the day's context (1,440 points of 23-point bins) the spike is below the largest score elsewhere
+    const day = await run({ contextFit: false });
+    expect(day.points).toBe(1472);
+    expect(day.spike).toBeLessThan(day.other);
   });
 
   it('a day without its daytime high (each window of it looks normal) scores above every normal day only with the context', async () => {
@@ -190,14 +221,14 @@ describe('SeriesDetector long context', () => {
 // ---- the prediction stream (predict: the newest window points hidden from the input) -----------
 
 describe('SeriesDetector prediction stream', () => {
-  it('predict: 0 (with twoStepWeight: 0, refractory: 0, origin: 0) scores exactly as before the stream existed (the conformance case, golden digest of state version 2)', async () => {
+  it('predict: 0 (with twoStepWeight: 0, refractory: 0, origin: 0, contextFit: false) scores exactly as before the stream existed (the conformance case, golden digest of state version 2)', async () => {
     // tests/conformance/workload.mjs seriesCase, digested by golden.json before the prediction stream
     const { v, t, opts } = await seriesConformanceCase();
     const digest = async (o: SeriesOptions) => {
       const s = (await SeriesDetector.create(o)).pushMany(v, t);
       return createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
     };
-    expect(await digest({ ...opts, predict: 0, twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0 })).toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
+    expect(await digest({ ...opts, predict: 0, twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false })).toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
     expect(await digest(opts)).not.toBe('e33298da2ec0f48844047fb9eb81ff628ef094f3f948fb7dda1bd1cd693396b3');
   });
 

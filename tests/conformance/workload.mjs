@@ -249,7 +249,8 @@ async function seriesCase(lib, digests) {
     v[i] = ((i % 144) < 72 ? 80 : 20) + noise[i] + (i === 600 ? 50 : 0);
     t[i] = 1420070400000 + i * 600000;
   }
-  const opts = { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16 };
+  // contextFit: false keeps the day's context in the case (its day, 144 points of 10 minutes, outnumbers its 128 training windows)
+  const opts = { window: 8, layers: [8, 3], warmup: 48, retrainEvery: 64, history: 400, trainWindows: 128, firstEpochs: 5, epochs: 2, likelihoodHistory: 300, minHistory: 20, suppress: 50, context: 16, contextFit: false };
   const d = await SeriesDetector.create(opts);
   const half = d.pushMany(v.subarray(0, 350), t.subarray(0, 350));
   const state = d.save();
