@@ -213,6 +213,8 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('memoryTolerance', r.memoryTolerance, 0, 1e6);
   checkNumber('memoryAmplitude', r.memoryAmplitude, 1, 1e6);
   if (r.origin !== 'first' && (typeof r.origin !== 'number' || !Number.isFinite(r.origin))) throw new AutoencoderError(`origin must be 'first' (the first value) or a finite number, got ${describe(r.origin)}`);
+  // -0 as 0: a saved header writes it as 0
+  if (r.origin === 0) r.origin = 0;
   blockLengths(r);
   checkNumber('conv', r.conv, 0, 256, true);
   checkNumber('convKernel', r.convKernel, 1, 64, true);

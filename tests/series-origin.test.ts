@@ -63,4 +63,19 @@ describe('SeriesDetector values origin', () => {
     await expect(SeriesDetector.load(bad)).rejects.toThrow(/corrupted: its values' origin is NaN after 40 points \(origin: "first"\)/);
     expect((await SeriesDetector.load(d.save())).count).toBe(40);
   });
+
+  it('refuses a bad origin or contextFit naming the option; a given origin (-0 as 0) survives a save/load', async () => {
+    for (const bad of ['last', Number.NaN, Number.POSITIVE_INFINITY, null]) {
+      await expect(SeriesDetector.create({ origin: bad as unknown as number })).rejects.toThrow(/origin must be 'first' \(the first value\) or a finite number/);
+    }
+    await expect(SeriesDetector.create({ contextFit: 'yes' as unknown as boolean })).rejects.toThrow(/contextFit must be true or false, got a string "yes"/);
+    const small = { window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0, resolution: 0 };
+    for (const origin of [-0, 1e12]) {
+      const d = await SeriesDetector.create({ ...small, origin });
+      d.pushMany(Array.from({ length: 40 }, (_, i) => 1e12 + Math.round(64 * Math.sin(i))));
+      const e = await SeriesDetector.load(d.save());
+      expect(e.count).toBe(40);
+      expect(Object.is(e.options.origin, origin === 0 ? 0 : origin)).toBe(true);
+    }
+  });
 });
