@@ -400,8 +400,7 @@ function stream_push(st: usize, err: f64, e: i32, errs: usize, LS: i32, f: usize
  */
 export function series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 {
   const c0 = si(st, S_COUNT), H = si(st, S_H), ring = vals_at(st);
-  // the origin series_push takes (the first value) when no point came yet
-  const o = isNaN(sd(st, S_ORIGIN)) && n > 0 ? load<f64>(vals) : sd(st, S_ORIGIN);
+  const o = origin_of(st, vals, n);
   let m = 0;
   for (let i = 0; i < n; i++) {
     const c = c0 + i;
@@ -414,6 +413,13 @@ export function series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize
     m++;
   }
   return m;
+}
+
+/** The values' origin: the state's, or when it has none yet (origin 'first', NaN) the first of these n values (f64). */
+// @ts-ignore: decorator
+@inline function origin_of(st: usize, vals: usize, n: i32): f64 {
+  const o = sd(st, S_ORIGIN);
+  return isNaN(o) && n > 0 ? load<f64>(vals) : o;
 }
 
 /** The error of a reconstruction y of x (D values; the newest point at WIN - 1) under the state's error mode. */
@@ -508,9 +514,9 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   const last = ci(ctx, C_NLAYERS) - 1;
   const tol = <f64>load<f32>(st + S_SPATIAL);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
-  // the origin: the first value (kept values are value - origin, so a large offset loses no digits)
-  if (n > 0 && isNaN(sd(st, S_ORIGIN))) store<f64>(st + S_ORIGIN, load<f64>(vals));
-  const origin = sd(st, S_ORIGIN);
+  // kept values are value - origin, so a large offset loses no digits
+  const origin = origin_of(st, vals, n);
+  store<f64>(st + S_ORIGIN, origin);
   for (let i = 0; i < n; i++) {
     const v = load<f64>(vals + (<usize>i << 3)) - origin;
     const c = si(st, S_COUNT);
