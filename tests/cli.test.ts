@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Autoencoder } from 'autoencoder';
+import { Autoencoder, SeriesDetector } from 'autoencoder';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/tools/cli.js');
@@ -614,5 +614,132 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     ok('score', 'stale.ae', 'data.csv', '-o', 'scores2.csv', '-q');
     expect(existsSync(path(`scores2.csv.${dead}.tmp`))).toBe(false);
     for (const f of [`stale.ae.${process.pid}.tmp`, `other.ae.${dead}.tmp`]) rmSync(path(f));
+  });
+});
+
+// A daily wave at 5-minute steps with a spike, its times as NAB writes them (UTC, no zone).
+function seriesCsv(n: number, from = 0): { text: string; values: number[]; times: number[] } {
+  const t0 = Date.UTC(2024, 2, 1);
+  let s = 11;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const values: number[] = [], times: number[] = [];
+  const lines = ['timestamp,value'];
+  for (let i = 0; i < from + n; i++) {
+    const v = Number((50 + 10 * Math.sin((2 * Math.PI * i) / 288) + rnd() + (i === 1300 ? 40 : 0)).toFixed(3));
+    if (i < from) continue;
+    const t = t0 + i * 300_000;
+    values.push(v);
+    times.push(t);
+    lines.push(`${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${v}`);
+  }
+  return { text: lines.join('\n') + '\n', values, times };
+}
+
+describe('autoencoder series', () => {
+  const ALL = seriesCsv(1500), HEAD = seriesCsv(700), TAIL = seriesCsv(800, 700);
+  const SERIES = ['--time', 'timestamp', '--value', 'value', '-q'];
+  const scoresOf = (name: string, col = 2) => Float32Array.from(readCsv(readFileSync(path(name), 'utf8')).rows, (r) => Number(r[col]));
+
+  it('writes each point\'s score, the same bits as SeriesDetector.pushMany over the parsed values and times', async () => {
+    write('s-all.csv', ALL.text);
+    ok('series', 's-all.csv', ...SERIES, '-o', 's-out.csv');
+    const out = readCsv(readFileSync(path('s-out.csv'), 'utf8'));
+    expect(out.header).toEqual(['timestamp', 'value', 'score']);
+    expect(out.rows.map((r) => r[1])).toEqual(ALL.text.trimEnd().split('\n').slice(1).map((l) => l.split(',')[1]));
+    const d = await SeriesDetector.create();
+    const want = d.pushMany(ALL.values, ALL.times);
+    expect(scoresOf('s-out.csv')).toEqual(want);
+    expect(Math.max(...want.subarray(1290, 1310))).toBeGreaterThan(0.9);   // the spike is seen
+    // without --time: the untimed detector's scores
+    const u = ok('series', 's-all.csv', '--value', 'value', '-q').stdout;
+    const un = await SeriesDetector.create();
+    expect(Float32Array.from(readCsv(u).rows, (r) => Number(r[1]))).toEqual(un.pushMany(ALL.values));
+    expect(readCsv(u).header).toEqual(['value', 'score']);
+  });
+
+  it('--state continues a detector across runs: two runs over the halves give one run\'s scores and state, bit for bit', async () => {
+    write('s-head.csv', HEAD.text);
+    write('s-tail.csv', TAIL.text);
+    ok('series', 's-head.csv', ...SERIES, '--state', 's.state', '-o', 's-h.csv', '--threshold', '0.5');
+    const mid = bytesOf('s.state');
+    ok('series', 's-tail.csv', ...SERIES, '--state', 's.state', '-o', 's-t.csv', '--threshold', '0.5');
+    const d = await SeriesDetector.create();
+    const a = d.pushMany(HEAD.values, HEAD.times);
+    expect(mid).toEqual(d.save());
+    const b = d.pushMany(TAIL.values, TAIL.times);
+    expect(scoresOf('s-h.csv')).toEqual(a);
+    expect(scoresOf('s-t.csv')).toEqual(b);
+    expect(bytesOf('s.state')).toEqual(d.save());
+    // --threshold: alarm is 1 exactly where the score reaches it
+    const t = readCsv(readFileSync(path('s-t.csv'), 'utf8'));
+    expect(t.header).toEqual(['timestamp', 'value', 'score', 'alarm']);
+    expect(t.rows.map((r) => Number(r[3]))).toEqual(Array.from(b, (x) => (x >= 0.5 ? 1 : 0)));
+    expect(t.rows.some((r) => r[3] === '1')).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('--options makes a new detector with them, and must agree with a saved one', async () => {
+    write('s-head.csv', HEAD.text);
+    ok('series', 's-head.csv', ...SERIES, '--options', '{"warmup": 256, "seed": 5}', '-o', 's-o.csv', '--state', 's-o.state');
+    const d = await SeriesDetector.create({ warmup: 256, seed: 5 });
+    const want = d.pushMany(HEAD.values, HEAD.times);
+    expect(scoresOf('s-o.csv')).toEqual(want);
+    expect(Array.from(want.subarray(0, 255)).every((x) => x === 0)).toBe(true);
+    // the same options again continue it; others are refused, naming the option, and the state stays
+    write('s-tail.csv', TAIL.text);
+    const before = bytesOf('s-o.state');
+    expect(fails('series', 's-tail.csv', ...SERIES, '--options', '{"warmup": 128}', '--state', 's-o.state')).toMatch(/warmup: 128.*made with warmup: 256/);
+    expect(bytesOf('s-o.state')).toEqual(before);
+    ok('series', 's-tail.csv', ...SERIES, '--options', '{"seed": 5}', '--state', 's-o.state', '-o', 's-o2.csv');
+    expect(scoresOf('s-o2.csv')).toEqual(d.pushMany(TAIL.values, TAIL.times));
+    expect(fails('series', 's-head.csv', ...SERIES, '--options', '{"warmup": 256')).toMatch(/--options is not JSON/);
+    expect(fails('series', 's-head.csv', ...SERIES, '--options', '[256]')).toMatch(/--options must be a JSON object/);
+    expect(fails('series', 's-head.csv', ...SERIES, '--options', '{"wamup": 256}')).toMatch(/unknown option "wamup"/);
+    expect(fails('series', 's-head.csv', ...SERIES, '--threshold', '1.5')).toMatch(/--threshold "1.5" is not a number in \[0, 1\]/);
+  });
+
+  it('a failed run names the line and leaves the state and the output as they were', () => {
+    write('s-head.csv', HEAD.text);
+    ok('series', 's-head.csv', ...SERIES, '--state', 's-f.state');
+    const before = bytesOf('s-f.state');
+    // the same points again: the first goes back in time
+    expect(fails('series', 's-head.csv', ...SERIES, '--state', 's-f.state', '-o', 's-f.csv')).toMatch(/^autoencoder: s-head\.csv line 2: point 700 .*earlier than the point before it.*s-f\.state is left as it was/);
+    expect(bytesOf('s-f.state')).toEqual(before);
+    expect(existsSync(path('s-f.csv'))).toBe(false);
+    // a time going back inside the file: its line (data row 300, after the header: line 302)
+    const lines = TAIL.text.split('\n');
+    [lines[300], lines[301]] = [lines[301]!, lines[300]!];
+    write('s-swap.csv', lines.join('\n'));
+    expect(fails('series', 's-swap.csv', ...SERIES, '--state', 's-f.state')).toMatch(/s-swap\.csv line 302: point 1000 \(times\[300\]/);
+    expect(bytesOf('s-f.state')).toEqual(before);
+    // timed state, untimed run
+    expect(fails('series', 's-head.csv', '--value', 'value', '-q', '--state', 's-f.state')).toMatch(/was given timestamps so far/);
+    // a damaged state is refused and kept
+    const bad = before.slice(0, 100);
+    writeFileSync(path('s-bad.state'), bad);
+    expect(fails('series', 's-head.csv', ...SERIES, '--state', 's-bad.state')).toMatch(/s-bad\.state is not a detector state this version can continue: .*corrupted/);
+    expect(bytesOf('s-bad.state')).toEqual(bad);
+    // the CSV's own faults
+    expect(fails('series', 's-head.csv', '--time', 'when', '--value', 'value')).toMatch(/has no column "when" \(its columns: timestamp, value\)/);
+    write('s-text.csv', 'timestamp,value\n2024-03-01 00:00:00,1\n2024-03-01 00:05:00,high\n');
+    expect(fails('series', 's-text.csv', ...SERIES)).toMatch(/line 3: value "high" is not a number/);
+    write('s-date.csv', 'timestamp,value\n2024-03-01 00:00:00,1\nyesterday,2\n');
+    expect(fails('series', 's-date.csv', ...SERIES)).toMatch(/line 3: time "yesterday" is not a date/);
+    expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('the README\'s CLI section', () => {
+  it('lists every command\'s --help as the CLI prints it', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /```text\n(\$ autoencoder --help\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'README.md: the ```text block of --help outputs').toBeDefined();
+    const shown = new Map(block!.split(/^(?=\$ autoencoder )/m).map((part) => {
+      const [cmd, ...out] = part.trimEnd().split('\n');
+      return [cmd!.replace(/^\$ autoencoder /, '').replace(/ ?--help$/, ''), out.join('\n')] as const;
+    }));
+    const listed = /Commands:\n([\s\S]*?)\n\n/.exec(ok('--help').stdout)![1]!.split('\n').map((l) => l.trim().split(' ')[0]!).filter((c) => c !== 'help');
+    expect([...shown.keys()]).toEqual(['', ...listed]);
+    for (const [cmd, out] of shown) expect(out, `autoencoder ${cmd} --help`).toBe(ok(...(cmd ? [cmd] : []), '--help').stdout.trimEnd());
   });
 });

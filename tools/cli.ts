@@ -25,7 +25,7 @@ import {
   ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
   type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
 } from 'autoencoder';
-import { runSeries } from './series-cli.js';
+import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
 import {
   AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
@@ -766,6 +766,7 @@ Examples:
   autoencoder score model.ae data.csv -o scores.csv
   autoencoder encode model.ae data.csv > latent.csv
   autoencoder info model.ae --json
+  autoencoder series metrics.csv --time timestamp --value value --state metrics.state -o scores.csv
 
 CSV input: numbers, comma-separated; a header row is detected (or say --header / --no-header).
 Run 'autoencoder <command> --help' for a command's options.`);
@@ -856,8 +857,11 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .requiredOption('--value <column>', 'the column holding the metric')
     .option('--time <column>', 'the column holding the time (YYYY-MM-DD HH:MM:SS read as UTC, ISO 8601, or ms since the epoch)')
     .option('-o, --output <file>', 'CSV to write: time,value,score (default: stdout)')
+    .option('--state <file>', 'the detector\'s state: continued from when the file exists (the CSV then holds the points that follow), written after every point is scored')
+    .option('--options <json>', 'a new detector\'s options as a JSON object, e.g. \'{"warmup": 256}\' (see SeriesOptions)')
+    .option('--threshold <t>', 'add a column alarm: 1 where the score is at least t (0 to 1; NAB\'s series were scored best near 0.4)')
     .option('-q, --quiet', 'no progress bar or summary on stderr')
-    .action((file: string, o: { value: string; time?: string; output?: string; quiet?: boolean }) => runSeries(file, o));
+    .action((file: string, o: SeriesCliOptions) => runSeries(file, o));
 
   // compress / decompress (tools/cli-codec.ts)
   addCodecCommands(program, { loadModel, readRowsFor, f32str, csvOptions: (cmd) => csvOptions(cmd, true) });
