@@ -1,7 +1,8 @@
 // cli-memory.test.ts: the CLI streams large CSVs. Peak RSS (VmHWM, printed by the CLI at exit with
 // AUTOENCODER_REPORT_PEAK=1) of train, score and encode on a 201k x 30 CSV (~50 MB of text, 24 MB as
 // float32) minus the same command on a tiny CSV (an idle process with a model loaded) must stay under
-// 3x the float32 data. Linux only (/proc).
+// 3x the float32 data; `series` on 600k points (16.5 MB of text) must peak less than half the extra
+// text above its peak on 150k points (streamed: about the same; read whole, 0.8 KB more a point). Linux only (/proc).
 
 import { spawnSync, execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -78,6 +79,49 @@ describe.skipIf(!linux)('autoencoder CLI memory on a 201k x 30 CSV', () => {
       check(cmd, tiny, big);
       expect(statSync(join(dir, `big.${cmd}.csv`)).size).toBeGreaterThan(ROWS * 2);
     }
+  }, 600_000);
+});
+
+/** Writes a series CSV of `rows` points at 1-minute steps (NAB's time format), a wave with noise. */
+function writeSeries(file: string, rows: number): void {
+  let s = 5;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const fd = openSync(file, 'w');
+  writeSync(fd, 'timestamp,value\n');
+  const t0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < rows; i += 1000) {
+    let text = '';
+    for (let r = i; r < Math.min(rows, i + 1000); r++) {
+      text += `${new Date(t0 + r * 60_000).toISOString().slice(0, 19).replace('T', ' ')},${(100 + 20 * Math.sin(r / 229) + rnd()).toFixed(3)}\n`;
+    }
+    writeSync(fd, text);
+  }
+  closeSync(fd);
+}
+
+describe.skipIf(!linux)('autoencoder series memory on 600k points', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI) || statSync(CLI).mtimeMs < statSync(join(ROOT, 'tools/series-cli.ts')).mtimeMs) {
+      execFileSync(process.execPath, [join(ROOT, 'tools/build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    }
+    dir = mkdtempSync(join(tmpdir(), 'autoencoder-cli-mem-'));
+    writeSeries(join(dir, 'long.csv'), 600_000);
+    writeSeries(join(dir, 'short.csv'), 150_000);
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('streams: four times the points, about the same peak RSS', () => {
+    // a cheap detector (one resolution, rare retrainings): the test is about the reading and writing
+    const args = ['--time', 'timestamp', '--value', 'value', '-q', '--options', '{"resolution": 0, "retrainEvery": 50000, "epochs": 1}'];
+    const short = peak('series', 'short.csv', ...args, '-o', 'short.out.csv');
+    const long = peak('series', 'long.csv', ...args, '-o', 'long.out.csv', '--state', 'long.state');
+    const textMB = (statSync(join(dir, 'long.csv')).size - statSync(join(dir, 'short.csv')).size) / 1e6, growth = (long - short) * 1.048576;
+    console.log(`series: peak RSS ${growth.toFixed(1)} MB higher on 600k points than on 150k, for ${textMB.toFixed(1)} MB more CSV text [${short.toFixed(1)} MiB, ${long.toFixed(1)} MiB]`);
+    expect(growth).toBeLessThan(textMB / 2);
+    expect(statSync(join(dir, 'long.out.csv')).size).toBeGreaterThan(statSync(join(dir, 'long.csv')).size);
   }, 600_000);
 });
 

@@ -636,7 +636,8 @@ function seriesCsv(n: number, from = 0): { text: string; values: number[]; times
 }
 
 describe('autoencoder series', () => {
-  const ALL = seriesCsv(1500), HEAD = seriesCsv(700), TAIL = seriesCsv(800, 700);
+  // ALL spans three of the CLI's 4,096-point chunks
+  const ALL = seriesCsv(9000), HEAD = seriesCsv(700), TAIL = seriesCsv(800, 700);
   const SERIES = ['--time', 'timestamp', '--value', 'value', '-q'];
   const scoresOf = (name: string, col = 2) => Float32Array.from(readCsv(readFileSync(path(name), 'utf8')).rows, (r) => Number(r[col]));
 
@@ -712,6 +713,13 @@ describe('autoencoder series', () => {
     write('s-swap.csv', lines.join('\n'));
     expect(fails('series', 's-swap.csv', ...SERIES, '--state', 's-f.state')).toMatch(/s-swap\.csv line 302: point 1000 \(times\[300\]/);
     expect(bytesOf('s-f.state')).toEqual(before);
+    // ... in a later chunk, with blank lines before it (skipped, but counted as lines)
+    const all = ALL.text.split('\n');
+    [all[5001], all[5002]] = [all[5002]!, all[5001]!];
+    all.splice(3, 0, '', '');
+    write('s-swap2.csv', all.join('\n'));
+    expect(fails('series', 's-swap2.csv', ...SERIES, '-o', 's-f.csv')).toMatch(/s-swap2\.csv line 5005: point 5001 \(times\[905\]/);
+    expect(existsSync(path('s-f.csv'))).toBe(false);
     // timed state, untimed run
     expect(fails('series', 's-head.csv', '--value', 'value', '-q', '--state', 's-f.state')).toMatch(/was given timestamps so far/);
     // a damaged state is refused and kept

@@ -1,16 +1,20 @@
 // series-cli.ts: `autoencoder series data.csv --time timestamp --value value -o scores.csv`, a
-// SeriesDetector over one CSV column, in chunks with a progress bar on stderr; writes
-// time,value,score (and alarm, with --threshold). Times: numbers are milliseconds since the epoch;
+// SeriesDetector over one CSV column, streamed: the file is parsed as it is read, each chunk of
+// points scored in one call and its rows written before the next is parsed (memory stays flat
+// whatever the file's length), with a progress bar on stderr; writes time,value,score (and alarm,
+// with --threshold; -o atomically, when every point is scored). Times: numbers are milliseconds since the epoch;
 // text is an ISO-like date, read as UTC when it carries no zone (NAB's 'YYYY-MM-DD HH:MM:SS').
 // --state keeps the detector between runs: read when the file exists (the CSV then holds the points
 // after the last run's), written (atomically) when every point was scored, so a failed run leaves it as it was.
 // --options gives a new detector's options (JSON); with a saved state they must agree with its own.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { CliError, describeFsError, toCsv, writeFileAtomic } from './csv.js';
+import { AtomicWriter, CliError, countLines, describeFsError, toCsv, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
 
@@ -53,73 +57,135 @@ async function detector(o: SeriesCliOptions, opts: SeriesOptions | undefined): P
   return d;
 }
 
-function parseTime(s: string, line: number): number {
+function parseTime(s: string, file: string, line: number): number {
   const t = s.trim();
   if (/^[+-]?\d+(\.\d+)?$/.test(t)) return Number(t);
   const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(t);
   const ms = Date.parse(zoned ? t : `${t.replace(' ', 'T')}Z`);
-  if (!Number.isFinite(ms)) throw new CliError(`line ${line}: time ${JSON.stringify(s)} is not a date (use YYYY-MM-DD HH:MM:SS, ISO 8601, or milliseconds since the epoch)`);
+  if (!Number.isFinite(ms)) throw new CliError(`${file} line ${line}: time ${JSON.stringify(s)} is not a date (use YYYY-MM-DD HH:MM:SS, ISO 8601, or milliseconds since the epoch)`);
   return ms;
 }
 
 export async function runSeries(file: string, o: SeriesCliOptions): Promise<void> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
-  const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  if (rows.length === 0) throw new CliError(`${file} has no data rows`);
-  const cols = Object.keys(rows[0]!);
-  for (const c of [o.value, ...(o.time ? [o.time] : [])]) {
-    if (!cols.includes(c)) throw new CliError(`${file} has no column "${c}" (its columns: ${cols.join(', ')})`);
-  }
-  const values = new Float64Array(rows.length);
-  const times = o.time ? new Float64Array(rows.length) : null;
-  rows.forEach((r, i) => {
-    const v = Number(r[o.value]);
-    if (r[o.value] === '' || !Number.isFinite(v)) throw new CliError(`line ${i + 2}: value ${JSON.stringify(r[o.value])} is not a number`);
-    values[i] = v;
-    if (times) times[i] = parseTime(r[o.time!]!, i + 2);
-  });
   let threshold: number | undefined;
   if (o.threshold !== undefined) {
     threshold = Number(o.threshold);
     if (o.threshold.trim() === '' || !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
   }
-  const d = await detector(o, parseOptions(o.options));
+  const opts = parseOptions(o.options);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${describeFsError(e)}`);
+  }
+  let d: SeriesDetector;
+  try {
+    d = await detector(o, opts);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
   const before = d.count;
-  const scores = new Float32Array(rows.length);
+  const out = o.output !== undefined && o.output !== '-' ? new AtomicWriter(o.output) : null;
+  const write = (text: string) => (out ? out.write(text) : process.stdout.write(text));
   const bar = !o.quiet && process.stderr.isTTY
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'scoring |{bar}| {value}/{total} points | {eta_formatted} left', barsize: 24, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
-  bar?.start(rows.length, 0);
+  // (the bar's total: the file's line count less the header, an upper bound when lines are blank)
+  bar?.start(Math.max(0, countLines(file) - 2), 0);
+
   const CHUNK = 4096;
-  try {
-    for (let at = 0; at < rows.length; at += CHUNK) {
-      const end = Math.min(rows.length, at + CHUNK);
-      scores.set(d.pushMany(values.subarray(at, end), times ? times.subarray(at, end) : undefined), at);
-      bar?.update(end);
-    }
-  } catch (e) {
-    // the library names the point by the detector's count; say which line of the file it is
-    if (e instanceof AutoencoderError) {
+  const values = new Float64Array(CHUNK), times = o.time ? new Float64Array(CHUNK) : null;
+  const lines = new Int32Array(CHUNK);
+  const tcells: string[] = new Array<string>(CHUNK), vcells: string[] = new Array<string>(CHUNK);
+  let vi = -1, ti = -1, width = 0, n = 0, total = 0, line = 0;
+  const header = [...(o.time ? [o.time] : []), o.value, 'score', ...(threshold !== undefined ? ['alarm'] : [])];
+  const flush = () => {
+    if (n === 0) return;
+    let scores: Float32Array;
+    try {
+      scores = d.pushMany(values.subarray(0, n), times ? times.subarray(0, n) : undefined);
+    } catch (e) {
+      // the library names the point by the detector's count; say which line of the file it is
+      if (!(e instanceof AutoencoderError)) throw e;
       const m = /^point (\d+)/.exec(e.message);
-      throw new CliError(`${file}${m ? ` line ${Number(m[1]) - before + 2}` : ''}: ${e.message}${o.state ? ` (${o.state} is left as it was)` : ''}`);
+      const at = m ? Number(m[1]) - before - total : -1;
+      throw new CliError(`${file}${at >= 0 && at < n ? ` line ${lines[at]}` : ''}: ${e.message}${o.state ? ` (${o.state} is left as it was)` : ''}`);
     }
+    const rows: (string | number)[][] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const r: (string | number)[] = o.time ? [tcells[i]!, vcells[i]!, scores[i]!] : [vcells[i]!, scores[i]!];
+      if (threshold !== undefined) r.push(scores[i]! >= threshold ? 1 : 0);
+      rows[i] = r;
+    }
+    write(toCsv(total === 0 ? header : null, rows));
+    total += n;
+    n = 0;
+    bar?.update(total);
+  };
+  // each record as the parser gives it (no per-record info object: building one cost a third of the
+  // parse); a record is a line (blank lines come as one empty field and are skipped here), so the
+  // line numbers in messages assume no quoted field spans lines
+  const onRecord = (record: string[]): void => {
+    line++;
+    if (record.length === 1 && record[0]!.trim() === '') return;
+    if (vi < 0) {
+      const names = record.map((c) => c.trim());
+      for (const c of [o.value, ...(o.time ? [o.time] : [])]) {
+        if (!names.includes(c)) throw new CliError(`${file} has no column "${c}" (its columns: ${names.join(', ')})`);
+      }
+      vi = names.indexOf(o.value);
+      if (o.time) ti = names.indexOf(o.time);
+      width = record.length;
+      return;
+    }
+    if (record.length !== width) throw new CliError(`${file} line ${line} has ${record.length} fields but the header has ${width}: every row needs the same columns`);
+    const vt = record[vi]!.trim(), v = Number(vt);
+    if (vt === '' || !Number.isFinite(v)) throw new CliError(`${file} line ${line}: value ${JSON.stringify(record[vi])} is not a number`);
+    values[n] = v;
+    if (times) times[n] = parseTime(record[ti]!, file, line);
+    lines[n] = line;
+    if (o.time) tcells[n] = record[ti]!.trim();
+    vcells[n] = vt;
+    if (++n === CHUNK) flush();
+  };
+  try {
+    const input = createReadStream('', { fd, highWaterMark: 1 << 16 });
+    const parser = parse({ bom: true, relax_column_count: true });
+    try {
+      await pipeline(input, parser, new Writable({
+        objectMode: true,
+        write: (record: string[], _e, cb) => {
+          try {
+            onRecord(record);
+          } catch (e) {
+            cb(e as Error);
+            return;
+          }
+          cb();
+        },
+      }));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${file} is not valid CSV: ${(e as Error).message}`);
+      throw e;
+    }
+    flush();
+    if (vi < 0) throw new CliError(`${file} is empty: it needs a header line, then one point per line`);
+    if (total === 0) throw new CliError(`${file} has no data rows`);
+    if (o.state !== undefined) writeFileAtomic(o.state, d.save());
+    out?.commit();
+  } catch (e) {
+    out?.abort();
     throw e;
   } finally {
     bar?.stop();
+    d.dispose();
   }
-  const header = [...(o.time ? [o.time] : []), o.value, 'score', ...(threshold !== undefined ? ['alarm'] : [])];
-  const csv = toCsv(header, rows.map((r, i) => [...(o.time ? [r[o.time]!] : []), r[o.value]!, scores[i]!, ...(threshold !== undefined ? [scores[i]! >= threshold ? 1 : 0] : [])]));
-  if (o.state !== undefined) writeFileAtomic(o.state, d.save());
-  d.dispose();
-  if (o.output) {
-    writeFileAtomic(o.output, csv);
-    if (!o.quiet) process.stderr.write(`scored ${rows.length} points of ${file} into ${o.output}\n`);
-  } else {
-    process.stdout.write(csv);
-  }
+  if (out && !o.quiet) process.stderr.write(`scored ${total} points of ${file} into ${o.output}\n`);
 }
