@@ -178,8 +178,10 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     flush();
     if (vi < 0) throw new CliError(`${file} is empty: it needs a header line, then one point per line`);
     if (total === 0) throw new CliError(`${file} has no data rows`);
-    if (o.state !== undefined) writeFileAtomic(o.state, d.save());
+    // the scores first: should the state then fail to write, it is the one before this run, and the
+    // same command again gives the same output
     out?.commit();
+    if (o.state !== undefined) writeFileAtomic(o.state, d.save());
   } catch (e) {
     out?.abort();
     throw e;
