@@ -1,7 +1,7 @@
 // cli.test.ts: the `autoencoder` command, run as users run it (node dist/tools/cli.js, a child
 // process, in a temp directory), checked against the API used directly in this process.
 
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -697,6 +697,34 @@ describe('autoencoder series', () => {
     expect(fails('series', 's-head.csv', ...SERIES, '--options', '[256]')).toMatch(/--options must be a JSON object/);
     expect(fails('series', 's-head.csv', ...SERIES, '--options', '{"wamup": 256}')).toMatch(/unknown option "wamup"/);
     expect(fails('series', 's-head.csv', ...SERIES, '--threshold', '1.5')).toMatch(/--threshold "1.5" is not a number in \[0, 1\]/);
+  });
+
+  it('- reads stdin, and answers each batch as it arrives: the first 700 points\' scores come before the rest is sent', async () => {
+    // all at once: the bits of the file run and of pushMany()
+    const r = spawnSync(process.execPath, [CLI, 'series', '-', ...SERIES, '--threshold', '0.5'], { cwd: dir, input: ALL.text, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const d = await SeriesDetector.create();
+    const want = d.pushMany(ALL.values, ALL.times);
+    expect(Float32Array.from(readCsv(r.stdout).rows, (x) => Number(x[2]))).toEqual(want);
+    // a slow pipe: 700 points, then (only once their 700 scores are out) the next 800
+    const child = spawn(process.execPath, [CLI, 'series', '-', ...SERIES], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let outText = '', errText = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => { outText += t; });
+    child.stderr.setEncoding('utf8').on('data', (t: string) => { errText += t; });
+    const done = new Promise<number | null>((res) => child.on('close', res));
+    child.stdin.write(HEAD.text);
+    const rows = () => outText.split('\n').length - 2;   // less the header and the line being written
+    const t0 = Date.now();
+    while (rows() < 700 && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 20));
+    expect(rows(), `scores out before the rest was sent (stderr: ${errText})`).toBe(700);
+    child.stdin.end(TAIL.text.slice(TAIL.text.indexOf('\n') + 1));
+    expect(await done, errText).toBe(0);
+    const e = await SeriesDetector.create();
+    expect(Float32Array.from(readCsv(outText).rows, (x) => Number(x[2]))).toEqual(e.pushMany([...HEAD.values, ...TAIL.values], [...HEAD.times, ...TAIL.times]));
+    // a fault names stdin's line
+    const bad = spawnSync(process.execPath, [CLI, 'series', '-', ...SERIES], { cwd: dir, input: 'timestamp,value\n2024-03-01 00:05:00,1\n\n2024-03-01 00:00:00,2\n', encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^autoencoder: stdin line 4: point 1 .*earlier than the point before it/);
   });
 
   it('a failed run names the line and leaves the state and the output as they were', () => {

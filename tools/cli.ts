@@ -853,7 +853,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
 
   program.command('series')
     .description('stream a time series through a SeriesDetector and write each point\'s anomaly score in [0, 1]')
-    .argument('<data.csv>', 'CSV with a header, one point per row, in time order')
+    .argument('<data.csv>', 'CSV with a header, one point per row, in time order (- reads stdin, scoring each batch as it arrives)')
     .requiredOption('--value <column>', 'the column holding the metric')
     .option('--time <column>', 'the column holding the time (YYYY-MM-DD HH:MM:SS read as UTC, ISO 8601, or ms since the epoch)')
     .option('-o, --output <file>', 'CSV to write: time,value,score (default: stdout)')

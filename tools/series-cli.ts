@@ -7,12 +7,15 @@
 // --state keeps the detector between runs: read when the file exists (the CSV then holds the points
 // after the last run's), written (atomically) when every point was scored, so a failed run leaves it as it was.
 // --options gives a new detector's options (JSON); with a saved state they must agree with its own.
+// data.csv '-' reads stdin: each batch a pipe delivers is scored and written as it comes.
 
 import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { AtomicWriter, CliError, countLines, describeFsError, toCsv, writeFileAtomic } from './csv.js';
 
@@ -73,27 +76,32 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     if (o.threshold.trim() === '' || !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
   }
   const opts = parseOptions(o.options);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-    if (fstatSync(fd).isDirectory()) {
-      closeSync(fd);
-      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+  // '-': the points come from stdin, as a pipe delivers them (each batch scored and written when it arrives)
+  const piped = file === '-';
+  const name = piped ? 'stdin' : file;
+  let fd = -1;
+  if (!piped) {
+    try {
+      fd = openSync(file, 'r');
+      if (fstatSync(fd).isDirectory()) {
+        closeSync(fd);
+        throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+      }
+    } catch (e) {
+      throw new CliError(`cannot read ${file}: ${describeFsError(e)}`);
     }
-  } catch (e) {
-    throw new CliError(`cannot read ${file}: ${describeFsError(e)}`);
   }
   let d: SeriesDetector;
   try {
     d = await detector(o, opts);
   } catch (e) {
-    closeSync(fd);
+    if (fd >= 0) closeSync(fd);
     throw e;
   }
   const before = d.count;
   const out = o.output !== undefined && o.output !== '-' ? new AtomicWriter(o.output) : null;
   const write = (text: string) => (out ? out.write(text) : process.stdout.write(text));
-  const bar = !o.quiet && process.stderr.isTTY
+  const bar = !o.quiet && !piped && process.stderr.isTTY
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'scoring |{bar}| {value}/{total} points | {eta_formatted} left', barsize: 24, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
   // (the bar's total: the file's line count less the header, an upper bound when lines are blank)
@@ -115,7 +123,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
       if (!(e instanceof AutoencoderError)) throw e;
       const m = /^point (\d+)/.exec(e.message);
       const at = m ? Number(m[1]) - before - total : -1;
-      throw new CliError(`${file}${at >= 0 && at < n ? ` line ${lines[at]}` : ''}: ${e.message}${o.state ? ` (${o.state} is left as it was)` : ''}`);
+      throw new CliError(`${name}${at >= 0 && at < n ? ` line ${lines[at]}` : ''}: ${e.message}${o.state ? ` (${o.state} is left as it was)` : ''}`);
     }
     const rows: (string | number)[][] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -137,47 +145,67 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     if (vi < 0) {
       const names = record.map((c) => c.trim());
       for (const c of [o.value, ...(o.time ? [o.time] : [])]) {
-        if (!names.includes(c)) throw new CliError(`${file} has no column "${c}" (its columns: ${names.join(', ')})`);
+        if (!names.includes(c)) throw new CliError(`${name} has no column "${c}" (its columns: ${names.join(', ')})`);
       }
       vi = names.indexOf(o.value);
       if (o.time) ti = names.indexOf(o.time);
       width = record.length;
       return;
     }
-    if (record.length !== width) throw new CliError(`${file} line ${line} has ${record.length} fields but the header has ${width}: every row needs the same columns`);
+    if (record.length !== width) throw new CliError(`${name} line ${line} has ${record.length} fields but the header has ${width}: every row needs the same columns`);
     const vt = record[vi]!.trim(), v = Number(vt);
-    if (vt === '' || !Number.isFinite(v)) throw new CliError(`${file} line ${line}: value ${JSON.stringify(record[vi])} is not a number`);
+    if (vt === '' || !Number.isFinite(v)) throw new CliError(`${name} line ${line}: value ${JSON.stringify(record[vi])} is not a number`);
     values[n] = v;
-    if (times) times[n] = parseTime(record[ti]!, file, line);
+    if (times) times[n] = parseTime(record[ti]!, name, line);
     lines[n] = line;
     if (o.time) tcells[n] = record[ti]!.trim();
     vcells[n] = vt;
     if (++n === CHUNK) flush();
   };
   try {
-    const input = createReadStream('', { fd, highWaterMark: 1 << 16 });
-    const parser = parse({ bom: true, relax_column_count: true });
     try {
-      await pipeline(input, parser, new Writable({
-        objectMode: true,
-        write: (record: string[], _e, cb) => {
-          try {
-            onRecord(record);
-          } catch (e) {
-            cb(e as Error);
-            return;
-          }
-          cb();
-        },
-      }));
+      if (piped) {
+        // from a pipe: the complete lines of each batch as it arrives, scored and written before the
+        // next is read (csv-parse's stream keeps a batch's last record until more data comes, which
+        // would hold back the newest point of a slow stream); a quoted field cannot span two batches
+        const dec = new StringDecoder('utf8');
+        let rest = '', first = true;
+        const take = (text: string) => {
+          for (const r of parseSync(text, { bom: first, relax_column_count: true }) as string[][]) onRecord(r);
+          first = false;
+        };
+        for await (const b of process.stdin) {
+          const text = rest + dec.write(b as Buffer);
+          const k = text.lastIndexOf('\n');
+          if (k < 0) { rest = text; continue; }
+          rest = text.slice(k + 1);
+          take(text.slice(0, k + 1));
+          flush();
+        }
+        rest += dec.end();
+        if (rest.trim() !== '') take(rest);
+      } else {
+        await pipeline(createReadStream('', { fd, highWaterMark: 1 << 16 }), parse({ bom: true, relax_column_count: true }), new Writable({
+          objectMode: true,
+          write: (record: string[], _e, cb) => {
+            try {
+              onRecord(record);
+            } catch (e) {
+              cb(e as Error);
+              return;
+            }
+            cb();
+          },
+        }));
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${file} is not valid CSV: ${(e as Error).message}`);
+      if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${name} is not valid CSV: ${(e as Error).message}`);
       throw e;
     }
     flush();
-    if (vi < 0) throw new CliError(`${file} is empty: it needs a header line, then one point per line`);
-    if (total === 0) throw new CliError(`${file} has no data rows`);
+    if (vi < 0) throw new CliError(`${name} is empty: it needs a header line, then one point per line`);
+    if (total === 0) throw new CliError(`${name} has no data rows`);
     // the scores first: should the state then fail to write, it is the one before this run, and the
     // same command again gives the same output
     out?.commit();
@@ -189,5 +217,5 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     bar?.stop();
     d.dispose();
   }
-  if (out && !o.quiet) process.stderr.write(`scored ${total} points of ${file} into ${o.output}\n`);
+  if (out && !o.quiet) process.stderr.write(`scored ${total} points of ${name} into ${o.output}\n`);
 }
