@@ -696,6 +696,7 @@ describe('autoencoder series', () => {
     expect(fails('series', 's-head.csv', ...SERIES, '--options', '{"warmup": 256')).toMatch(/--options is not JSON/);
     expect(fails('series', 's-head.csv', ...SERIES, '--options', '[256]')).toMatch(/--options must be a JSON object/);
     expect(fails('series', 's-head.csv', ...SERIES, '--options', '{"wamup": 256}')).toMatch(/unknown option "wamup"/);
+    expect(fails('series', 's-tail.csv', ...SERIES, '--options', '{"wamup": 256}', '--state', 's-o.state')).toMatch(/unknown option "wamup" in --options: valid options are window, /);
     expect(fails('series', 's-head.csv', ...SERIES, '--threshold', '1.5')).toMatch(/--threshold "1.5" is not a number in \[0, 1\]/);
   });
 

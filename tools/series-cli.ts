@@ -52,7 +52,11 @@ async function detector(o: SeriesCliOptions, opts: SeriesOptions | undefined): P
   }
   const saved = d.options as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(opts ?? {})) {
-    if (k in saved && JSON.stringify(saved[k]) !== JSON.stringify(v)) {
+    if (!(k in saved)) {
+      d.dispose();
+      throw new CliError(`unknown option "${k}" in --options: valid options are ${Object.keys(saved).join(', ')}`);
+    }
+    if (JSON.stringify(saved[k]) !== JSON.stringify(v)) {
       d.dispose();
       throw new CliError(`--options gives ${k}: ${JSON.stringify(v)}, but the detector in ${o.state} was made with ${k}: ${JSON.stringify(saved[k])}: a saved detector keeps its options (drop the option, or delete ${o.state} to start a new detector)`);
     }
