@@ -10,7 +10,8 @@
 // of alarms (S_MEMK > 0, `remember`) halves a score whose window repeats a remembered alarm's; two
 // rules then thin out repeated alarms: a score that is no new high over the last S_SUP points is
 // halved, and (S_RSPAN > 0) so is one within S_RSPAN points of a hot score that does not beat it by
-// S_RMARGIN.
+// S_RMARGIN. Last, a value just beyond the range seen (by less than the range check's tolerance)
+// scores at least the range check's ramp (S_SRAMP), after those rules and feeding none of them.
 // Not here: argument checks (bindings/series.ts validates before calling), time handling.
 // Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history,
 // P hidden points, PLS short average of the prediction errors.
@@ -75,6 +76,7 @@ export const S_MTOL = 264;     // f32 a window repeats a remembered alarm when t
 export const S_MAMP = 268;     // f32 ... and their sizes (relative to the range seen) are within this ratio
 export const S_ORIGIN = 272;   // f64 the values' origin: the ring keeps value - origin (option origin: NaN until the first value with 'first'; 0 for states of version 7 and before)
 export const S_CTXFIT = 280;   // i32 1 (contextFit): a timed series' day (or week) longer than the training windows (S_NTRAIN) leaves the long context out (S_CB -1); 0: it never does (states of version 7 and before)
+export const S_SRAMP = 284;    // f32 r: a value beyond [min, max] by less than the spatial tolerance scores at least r + (1 - r) (its excess / the tolerance), after the halving rules (< 0: off, the scores of state version 8)
 export const S_BYTES = 288;     // (a multiple of 16)
 
 // @ts-ignore: decorator
@@ -512,7 +514,7 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   const WIN = si(st, S_W);
   const ring = vals_at(st), errs = errs_at(st);
   const last = ci(ctx, C_NLAYERS) - 1;
-  const tol = <f64>load<f32>(st + S_SPATIAL);
+  const tol = <f64>load<f32>(st + S_SPATIAL), r0 = <f64>load<f32>(st + S_SRAMP);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
   // kept values are value - origin, so a large offset loses no digits
   const origin = origin_of(st, vals, n);
@@ -537,10 +539,12 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     }
     // the spatial check against the range seen before this point
     let spatial = false;
+    let ramp: f32 = 0;
     const lo = sd(st, S_MIN), hi = sd(st, S_MAX);
     if (c >= si(st, S_WARM) && tol >= 0) {
       const span = hi - lo;
       if (span > 0 && (v > hi + tol * span || v < lo - tol * span)) spatial = true;
+      else if (span > 0 && r0 >= 0 && (v > hi || v < lo)) ramp = <f32>(r0 + (1.0 - r0) * (max(v - hi, lo - v) / span) / tol);
     }
     const fv = <f64>(<f32>v);
     if (c == 0 || fv < lo) store<f64>(st + S_MIN, fv);
@@ -624,6 +628,8 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
         store<f32>(st + S_RVAL, raw);
       }
     }
+    // the range check's ramp (a value just beyond the range seen), after the halving rules: not halved, and not a hot score for them
+    if (ramp > score) score = ramp;
     store<f32>(out + (<usize>i << 2), score);
   }
 }

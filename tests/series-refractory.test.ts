@@ -33,20 +33,22 @@ function reference(raw: Float32Array, warm: number, K: number, R: number, level:
 }
 
 describe('SeriesDetector refractory rule', () => {
-  it('refractory: 0 (with origin: 0, contextFit: false) scores as the code before the rule (golden.json series/scores of state version 4); so does the default on this case, a lower level does not', async () => {
+  it('refractory: 0 (with origin: 0, contextFit: false, spatialRamp: -1) scores as the code before the rule (golden.json series/scores of state version 4); so does the default on this case, a lower level does not', async () => {
     const { v, t, opts } = await conformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 7 (commit ca8624e)
     const V4 = 'bb4331f6d723dcd25e951d01a26c99c072ee7117faa024c319895e9b51eb23ad';
-    expect(sha((await SeriesDetector.create({ ...opts, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false })).pushMany(v, t))).toBe(V4);
-    const d = await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, origin: 0, contextFit: false });
+    expect(sha((await SeriesDetector.create({ ...opts, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1 })).pushMany(v, t))).toBe(V4);
+    const d = await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1 });
     expect([d.options.refractory, d.options.refractoryLevel, d.options.refractoryMargin]).toEqual([30, 0.4, 0.04]);
     // no score of this case within 30 points after one at 0.4 or more fails to beat it by 0.04 (and is not halved already)
     expect(sha(d.pushMany(v, t))).toBe(V4);
-    expect(sha((await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, origin: 0, contextFit: false, refractoryLevel: 0.2 })).pushMany(v, t))).not.toBe(V4);
+    expect(sha((await SeriesDetector.create({ ...opts, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, refractoryLevel: 0.2 })).pushMany(v, t))).not.toBe(V4);
   });
 
   it('on the raw scores (both rules off) the two rules equal the reference, for several spans, levels and margins', async () => {
-    const { v, t, opts } = await conformanceCase();
+    // the range check's ramp off: it comes after the rules (tests/series-ramp.test.ts)
+    const { v, t, opts: o0 } = await conformanceCase();
+    const opts = { ...o0, spatialRamp: -1 };
     const raw = (await SeriesDetector.create({ ...opts, suppress: 0, refractory: 0, memory: 0 })).pushMany(v, t);
     let differs = 0;
     for (const [R, level, margin] of [[30, 0.4, 0.04], [5, 0.2, 0], [100, 0.1, 0.02], [30, 0.3, 0.5]] as const) {
@@ -65,7 +67,7 @@ describe('SeriesDetector refractory rule', () => {
 
   it('a version-4 state file loads as refractory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(4, 500);
-    expect([r.fileVersion, r.savedVersion]).toEqual([4, 8]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([4, 9]);
     expect(r.d.options.refractory).toBe(0);
     expect(r.d.options.twoStepWeight).toBe(0.25);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -77,9 +79,9 @@ describe('SeriesDetector refractory rule', () => {
     const cur = d.save();
     new DataView(cur.buffer).setUint32(4, 4, true);
     await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-4 header has no options or has refractory/);
-    const v9 = d.save();
-    new DataView(v9.buffer).setUint32(4, 9, true);
-    await expect(SeriesDetector.load(v9)).rejects.toThrow(/format version 9; this package reads versions 3 to 8/);
+    const v10 = d.save();
+    new DataView(v10.buffer).setUint32(4, 10, true);
+    await expect(SeriesDetector.load(v10)).rejects.toThrow(/format version 10; this package reads versions 3 to 9/);
     await expect(SeriesDetector.create({ refractory: -1 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractory: 1.5 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractoryLevel: 2 })).rejects.toThrow(/refractoryLevel must be/);

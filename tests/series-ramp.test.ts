@@ -1,0 +1,89 @@
+// series-ramp.test.ts: the range check's ramp (state file version 9). A value beyond the range seen
+// before it by less than `spatialTolerance` of that range scores at least
+// spatialRamp + (1 - spatialRamp) * excess / spatialTolerance, applied after the halving rules and
+// feeding none of them. So the oracle is exact: every score with the ramp is the larger of the score
+// without it (`spatialRamp: -1`) and the ramp computed here in float64 from the values, as the kernel
+// keeps them (less the first value, the range from their float32 roundings). Version-8 state files
+// (saved before the ramp, tests/fixtures/make-series-v8.mjs, highs that creep up by about 2% of the
+// range) continue as the code that saved them did, bit for bit.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SeriesDetector } from 'autoencoder';
+import { continueSeriesFixture } from './data.js';
+
+const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+
+/** The ramp's score at each point (0 where none): the range of the points before it, from the warm-up on. */
+function rampOracle(v: ArrayLike<number>, warmup: number, tol: number, r: number): Float32Array {
+  const out = new Float32Array(v.length);
+  const origin = v[0]!, t = Math.fround(tol), r0 = Math.fround(r);
+  let lo = 0, hi = 0;
+  for (let c = 0; c < v.length; c++) {
+    const x = v[c]! - origin, span = hi - lo;
+    if (c >= warmup && span > 0 && (x > hi || x < lo) && !(x > hi + t * span || x < lo - t * span)) {
+      out[c] = Math.fround(r0 + (1 - r0) * (Math.max(x - hi, lo - x) / span) / t);
+    }
+    const f = Math.fround(x);
+    if (c === 0 || f < lo) lo = f;
+    if (c === 0 || f > hi) hi = f;
+  }
+  return out;
+}
+
+interface Fixture { values: number[]; times: number[]; options: Record<string, unknown> }
+const fixture = () => JSON.parse(readFileSync(new URL('fixtures/series-v8.json', import.meta.url), 'utf8')) as Fixture;
+
+describe('SeriesDetector range-check ramp', () => {
+  it('each score is the larger of the score without the ramp and the ramp itself (a float64 oracle), through a save/load; the state evolves as without it', async () => {
+    const fx = fixture();
+    const run = async (spatialRamp: number) => {
+      const d = await SeriesDetector.create({ ...fx.options, spatialRamp });
+      const a = d.pushMany(fx.values.slice(0, 400), fx.times.slice(0, 400));
+      const e = await SeriesDetector.load(d.save());
+      const b = e.pushMany(fx.values.slice(400), fx.times.slice(400));
+      const out = { scores: Float32Array.from([...a, ...b]), state: e.save() };
+      d.dispose();
+      e.dispose();
+      return out;
+    };
+    const off = await run(-1);
+    const want = rampOracle(fx.values, 48, 0.05, 0.3);
+    // the case is a real one: the creeping highs (every 50 points from 275) are in the ramp, well above their scores without it
+    const highs = [275, 325, 375, 425, 475, 525, 575, 625, 675];
+    for (const i of highs) expect(want[i]).toBeGreaterThan(0.5);
+    for (const i of highs) expect(off.scores[i]).toBeLessThan(0.2);
+    expect(want.filter((x) => x > 0).length).toBeGreaterThanOrEqual(highs.length);
+    const on = await run(0.3);
+    expect(bits(on.scores)).toEqual(bits(off.scores.map((x, i) => Math.max(x, want[i]!))));
+    // the default is 0.3, and a steeper ramp gives its own oracle's scores too
+    const def = await SeriesDetector.create(fx.options);
+    expect(bits(def.pushMany(fx.values, fx.times))).toEqual(bits(on.scores));
+    def.dispose();
+    const steep = rampOracle(fx.values, 48, 0.05, 0.6);
+    const r6 = await run(0.6);
+    expect(bits(r6.scores)).toEqual(bits(off.scores.map((x, i) => Math.max(x, steep[i]!))));
+    // the ramp feeds no state: the files of ramps 0.3 and 0.6 differ only in the header's digit, the
+    // ramp's own f32 in each of the three state blocks (the coarser resolutions' too) and the checksum
+    const st6 = r6.state;
+    expect(st6.length).toBe(on.state.length);
+    expect(on.state.reduce((a, x, i) => a + (x === st6[i] ? 0 : 1), 0)).toBeLessThanOrEqual(1 + 3 * 4 + 4);
+  });
+
+  it('a version-8 state file continues exactly as the code that saved it (no ramp), also after a save/load in the new format', async () => {
+    const r = await continueSeriesFixture(8, 517);
+    expect([r.fileVersion, r.savedVersion]).toEqual([8, 9]);
+    expect(r.d.options.spatialRamp).toBe(-1);
+    expect(bits(r.scores)).toEqual(bits(r.want));
+    // with today's default the same points score otherwise: the file's version decides
+    const fx = fixture();
+    const d = await SeriesDetector.create(fx.options);
+    expect(bits(d.pushMany(fx.values, fx.times).subarray(350))).not.toEqual(bits(r.want));
+    d.dispose();
+  });
+
+  it('refuses a ramp outside [-1, 1], naming the option', async () => {
+    await expect(SeriesDetector.create({ spatialRamp: 1.5 })).rejects.toThrow(/spatialRamp/);
+    await expect(SeriesDetector.create({ spatialRamp: Number.NaN })).rejects.toThrow(/spatialRamp/);
+  });
+});
