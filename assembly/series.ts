@@ -543,8 +543,10 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     const lo = sd(st, S_MIN), hi = sd(st, S_MAX);
     if (c >= si(st, S_WARM) && tol >= 0) {
       const span = hi - lo;
-      if (span > 0 && (v > hi + tol * span || v < lo - tol * span)) spatial = true;
-      else if (span > 0 && r0 >= 0 && (v > hi || v < lo)) ramp = <f32>(r0 + (1.0 - r0) * (max(v - hi, lo - v) / span) / tol);
+      if (span > 0) {
+        if (v > hi + tol * span || v < lo - tol * span) spatial = true;
+        else if (r0 >= 0 && (v > hi || v < lo)) ramp = <f32>(r0 + (1.0 - r0) * (max(v - hi, lo - v) / span) / tol);
+      }
     }
     const fv = <f64>(<f32>v);
     if (c == 0 || fv < lo) store<f64>(st + S_MIN, fv);
