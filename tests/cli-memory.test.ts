@@ -120,7 +120,9 @@ describe.skipIf(!linux)('autoencoder series memory on 600k points', () => {
     const long = peak('series', 'long.csv', ...args, '-o', 'long.out.csv', '--state', 'long.state');
     const textMB = (statSync(join(dir, 'long.csv')).size - statSync(join(dir, 'short.csv')).size) / 1e6, growth = (long - short) * 1.048576;
     console.log(`series: peak RSS ${growth.toFixed(1)} MB higher on 600k points than on 150k, for ${textMB.toFixed(1)} MB more CSV text [${short.toFixed(1)} MiB, ${long.toFixed(1)} MiB]`);
-    expect(growth).toBeLessThan(textMB / 2);
+    // measured -1.6 to 6.8 MB over ten runs (the heap's timing); reading the whole file (its text,
+    // twice its bytes as a string, and its rows) grew about 350 MB: below the extra text itself
+    expect(growth).toBeLessThan(textMB);
     expect(statSync(join(dir, 'long.out.csv')).size).toBeGreaterThan(statSync(join(dir, 'long.csv')).size);
   }, 600_000);
 });
