@@ -10,7 +10,7 @@
 import { ACT_LINEAR, ACT_RELU, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, act_rest, f32_colsum, f32_gemm, f32_gemm_bt, f32_transpose, tile_store } from './gemm';
 import { wino_conv_backward_data, wino_conv_backward_weights, wino_conv_forward, wino_eligible } from './winograd';
-import { subpixel_convt_forward, subpixel_eligible, subpixel_floats } from './subpixel';
+import { subpixel_convt_backward, subpixel_convt_forward, subpixel_eligible, subpixel_floats } from './subpixel';
 
 /**
  * Patches of one sample: col[(oh*OW + ow)][(kh*KW + kw)*C + c] = x[oh*SH + kh - PT][ow*SW + kw - PL][c],
@@ -541,13 +541,18 @@ export function convt_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32
 
 /**
  * Transposed conv backward: d = dLoss/dZ [R][OH*OW*F]. Writes dK [KF][C], db [F] (overwrite;
- * acc: add), and dx [R][H*W*C] when dx != 0.
+ * acc: add), and dx [R][H*W*C] when dx != 0. dV: the sub-pixel path's [16][F][C] (subpixel.ts), 0 for none.
  */
 export function convt_backward(dx: usize, dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32,
                                OH: i32, OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
-                               K: usize, col: usize, colcap: i32, acc: bool): void {
+                               K: usize, col: usize, colcap: i32, acc: bool, dV: usize): void {
   const KF = KH * KW * F, P = OH * OW, IN = H * W * C, HW = H * W;
   f32_colsum(db, d, R * P, F, acc);
+  // the forward's sub-pixel phases, adjoint (bindings/wasm.ts gives such a layer its dV block)
+  if (dV != 0 && subpixel_eligible(KH, KW, SH, SW, PT, PL, H, W, OH, OW, C, F) && colcap >= subpixel_floats(OH, OW, C, F)) {
+    subpixel_convt_backward(dx, dK, d, x, R, H, W, C, OH, OW, F, K, col, colcap, dV, acc);
+    return;
+  }
   const G = group(R, HW * KF, colcap);
   for (let s0 = 0; s0 < R; s0 += G) {
     const g = min(G, R - s0);

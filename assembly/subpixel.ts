@@ -13,7 +13,7 @@
 // Dims: H/W input, OH/OW output, C input channels, F filters; x [H][W][C], y [OH][OW][F], channels
 // last; K [3][3][F][C] (Keras [kh][kw][out][in]).
 
-import { GEMM_ZERO, act_rest, f32_gemm_bt, tile_store } from './gemm';
+import { GEMM_ACC, GEMM_ZERO, act_rest, f32_gemm, f32_gemm_bt, tile_store } from './gemm';
 import { ACT_LINEAR } from './act';
 import { ldz, wino_group } from './winograd';
 
@@ -208,4 +208,202 @@ export function subpixel_convt_forward(x: usize, y: usize, R: i32, H: i32, W: i3
   }
   // the activations a store does not take (all but relu), once every phase is written
   act_rest(act, y, R * OH * OW * F);
+}
+
+/**
+ * dM[P][ld rows][F] (rows row0..) of phase (a, b) for one sample from d [OH][OW][F] = dLoss/dZ: the
+ * adjoint of sp_output. Along a 2-tap axis (y0 = m0 + m1, y1 = m1 + m2): dm0 = dy0, dm1 = dy0 + dy1,
+ * dm2 = dy1, dy1 zero past the phase's last output; rows first, then columns.
+ */
+function sp_dout(dM: usize, ld: i32, row0: i32, d: usize, OH: i32, OW: i32, F: i32, a: i32, b: i32): void {
+  const fb = <usize>F << 2, plane = <usize>ld * fb, rowb = <usize>OW * fb;
+  const TH = tiles(a, OH), TW = tiles(b, OW), NH = outs(a, OH), NW = outs(b, OW);
+  let row = row0;
+  for (let th = 0; th < TH; th++) {
+    const m0 = a == 0 ? 2 * th : th, h1 = a == 0 && m0 + 1 < NH;
+    for (let tw = 0; tw < TW; tw++) {
+      const n0 = b == 0 ? 2 * tw : tw, w1 = b == 0 && n0 + 1 < NW;
+      const q = dM + <usize>row * fb, o = d + <usize>((2 * m0 + a) * OW + 2 * n0 + b) * fb;
+      if (a == 0 && b == 0) {
+        for (let f: usize = 0; f < fb; f += 16) {
+          const p = o + f;
+          const y00 = v128.load(p), y01 = ldz(p + 2 * fb, w1), y10 = ldz(p + 2 * rowb, h1), y11 = ldz(p + 2 * rowb + 2 * fb, h1 && w1);
+          // rows: r[i][j], i the row point
+          const r10 = f32x4.add(y00, y10), r11 = f32x4.add(y01, y11);
+          const m = q + f;
+          sp_drow(m, plane, y00, y01);
+          sp_drow(m + 3 * plane, plane, r10, r11);
+          sp_drow(m + 6 * plane, plane, y10, y11);
+        }
+      } else if (a != b) {
+        const step: usize = a == 0 ? rowb << 1 : fb << 1, two = a == 0 ? h1 : w1;
+        for (let f: usize = 0; f < fb; f += 16) {
+          const y0 = v128.load(o + f), y1 = ldz(o + step + f, two);
+          sp_drow(q + f, plane, y0, y1);
+        }
+      } else {
+        for (let f: usize = 0; f < fb; f += 16) v128.store(q + f, v128.load(o + f));
+      }
+      row++;
+    }
+  }
+}
+
+/** The 3 points of a 2-tap axis from its 2 outputs' gradients: d0, d0 + d1, d1. */
+// @ts-ignore: decorator
+@inline function sp_drow(o: usize, plane: usize, d0: v128, d1: v128): void {
+  v128.store(o, d0);
+  v128.store(o + plane, f32x4.add(d0, d1));
+  v128.store(o + 2 * plane, d1);
+}
+
+/**
+ * dx [H][W][C] of one sample += the adjoint of sp_input for phase (a, b) applied to dU[P][ld rows][C]
+ * (rows row0..): along a 2-tap axis (u0 = d0 - d1, u1 = d1, u2 = d2 - d1) dd0 = du0,
+ * dd1 = du1 - du0 - du2, dd2 = du2; rows first, then columns; the tiles in row order, each adding
+ * into the pixels it read (none outside x).
+ */
+function sp_input_adjoint(dx: usize, dU: usize, ld: i32, row0: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, a: i32, b: i32): void {
+  const cb = <usize>C << 2, rowb = <usize>W * cb, plane = <usize>ld * cb;
+  const TH = tiles(a, OH), TW = tiles(b, OW);
+  let row = row0;
+  for (let th = 0; th < TH; th++) {
+    const r0 = a == 0 ? 2 * th - 1 : th;
+    const ok0 = a == 0 ? r0 >= 0 : true, ok1 = a == 0 ? r0 + 1 < H : true, ok2 = a == 0 && r0 + 2 < H;
+    for (let tw = 0; tw < TW; tw++) {
+      const q0 = b == 0 ? 2 * tw - 1 : tw;
+      const c0 = b == 0 ? q0 >= 0 : true, c1 = b == 0 ? q0 + 1 < W : true, c2 = b == 0 && q0 + 2 < W;
+      const p0 = dx + <usize>r0 * rowb + <usize>q0 * cb, u = dU + <usize>row * cb;
+      if (a == 0 && b == 0) {
+        const p1 = p0 + rowb, p2 = p1 + rowb;
+        for (let c: usize = 0; c < cb; c += 16) {
+          const v = u + c;
+          const u00 = v128.load(v), u01 = v128.load(v + plane), u02 = v128.load(v + 2 * plane);
+          const u10 = v128.load(v + 3 * plane), u11 = v128.load(v + 4 * plane), u12 = v128.load(v + 5 * plane);
+          const u20 = v128.load(v + 6 * plane), u21 = v128.load(v + 7 * plane), u22 = v128.load(v + 8 * plane);
+          // rows (the row point i): g[r][j]
+          const g10 = f32x4.sub(f32x4.sub(u10, u00), u20), g11 = f32x4.sub(f32x4.sub(u11, u01), u21), g12 = f32x4.sub(f32x4.sub(u12, u02), u22);
+          // columns, each input row r from g[r][0..2]
+          sp_addrow(p0 + c, cb, u00, u01, u02, ok0, c0, c1, c2);
+          sp_addrow(p1 + c, cb, g10, g11, g12, ok1, c0, c1, c2);
+          sp_addrow(p2 + c, cb, u20, u21, u22, ok2, c0, c1, c2);
+        }
+      } else if (a != b) {
+        const step = a == 0 ? rowb : cb;
+        const v0 = a == 0 ? ok0 : c0, v1 = a == 0 ? ok1 : c1, v2 = a == 0 ? ok2 : c2;
+        for (let c: usize = 0; c < cb; c += 16) {
+          const v = u + c, p = p0 + c;
+          const du0 = v128.load(v), du1 = v128.load(v + plane), du2 = v128.load(v + 2 * plane);
+          if (v0) v128.store(p, f32x4.add(v128.load(p), du0));
+          if (v1) v128.store(p + step, f32x4.add(v128.load(p + step), f32x4.sub(f32x4.sub(du1, du0), du2)));
+          if (v2) v128.store(p + 2 * step, f32x4.add(v128.load(p + 2 * step), du2));
+        }
+      } else {
+        for (let c: usize = 0; c < cb; c += 16) v128.store(p0 + c, f32x4.add(v128.load(p0 + c), v128.load(u + c)));
+      }
+      row++;
+    }
+  }
+}
+
+/** One input row's 3 pixels (cb bytes apart) += the column adjoint of g0, g1, g2, where the row (ok) and each column are inside x. */
+// @ts-ignore: decorator
+@inline function sp_addrow(p: usize, cb: usize, g0: v128, g1: v128, g2: v128, ok: bool, c0: bool, c1: bool, c2: bool): void {
+  if (!ok) return;
+  if (c0) v128.store(p, f32x4.add(v128.load(p), g0));
+  if (c1) v128.store(p + cb, f32x4.add(v128.load(p + cb), f32x4.sub(f32x4.sub(g1, g0), g2)));
+  if (c2) v128.store(p + 2 * cb, f32x4.add(v128.load(p + 2 * cb), g2));
+}
+
+/**
+ * The taps of phase (a, b) in dK [3][3][F][C] (overwrite) from its dV[P][F][C]: the adjoint of
+ * sp_kernel, each tap the sum of the points that take it (1, 2 or 4), in point order, from 0.
+ */
+function sp_kernel_grad(dK: usize, dV: usize, C: i32, F: i32, a: i32, b: i32): void {
+  const n = <usize>(F * C) << 2;
+  const pw = points(b), P = points(a) * pw, zero = f32x4.splat(0);
+  for (let kh = 0; kh < 3; kh++) {
+    if ((kh == 1) != (a == 1)) continue;
+    for (let kw = 0; kw < 3; kw++) {
+      if ((kw == 1) != (b == 1)) continue;
+      let nt = 0, o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0;
+      for (let e = 0; e < P; e++) {
+        if (!takes(a, e / pw, kh) || !takes(b, e % pw, kw)) continue;
+        const o = dV + <usize>e * n;
+        if (nt == 0) o0 = o; else if (nt == 1) o1 = o; else if (nt == 2) o2 = o; else o3 = o;
+        nt++;
+      }
+      const out = dK + <usize>(3 * kh + kw) * n;
+      if (nt == 1) {
+        for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(zero, v128.load(o0 + i)));
+      } else if (nt == 2) {
+        for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)));
+      } else {
+        for (let i: usize = 0; i < n; i += 16) {
+          const v = f32x4.add(f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)), v128.load(o2 + i));
+          v128.store(out + i, f32x4.add(v, v128.load(o3 + i)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Transposed conv backward for R samples on the sub-pixel path, d = dLoss/dZ [R][OH][OW][F], x the
+ * forward input: per group of samples and phase, U (x's input transform) and dM (d's output
+ * adjoint); dV[e] (+)= dM[e]^T U[e] (tiles in sample order, across groups and calls (acc) by
+ * accumulation: the same sums as one pass); when dx != 0, dU[e] = dM[e] V[e] (over U[e], done with)
+ * and dx = the input transform's adjoint of dU (overwrite). Then dK = sp_kernel's adjoint of dV
+ * (overwrite). dV [16][F][C]: the layer's own block (bindings/wasm.ts), as it must outlive the other
+ * layers' backward between chunks. The exact gradients of subpixel_convt_forward (and, in exact
+ * arithmetic, of the transposed convolution's), 6.25 products per 4 output pixels each where the
+ * patch products take 9. db is written by the caller.
+ */
+export function subpixel_convt_backward(dx: usize, dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                                        F: i32, K: usize, col: usize, colcap: i32, dV: usize, acc: bool): void {
+  const fixed = 16 * C * F;
+  const IN = <usize>(H * W * C) << 2, OUT = <usize>(OH * OW * F) << 2;
+  let most = 0;
+  for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) most = max(most, points(a) * points(b) * tiles(a, OH) * tiles(b, OW));
+  const G = wino_group(R, most * (C + F), fixed, colcap);
+  if (dx != 0) {
+    let V = col;
+    for (let a = 0; a < 2; a++) {
+      for (let b = 0; b < 2; b++) {
+        sp_kernel(V, K, C, F, a, b);
+        V += <usize>(points(a) * points(b) * F * C) << 2;
+      }
+    }
+  }
+  const U = col + (<usize>fixed << 2);
+  for (let s0 = 0; s0 < R; s0 += G) {
+    const g = min(G, R - s0);
+    if (dx != 0) memory.fill(dx + <usize>s0 * IN, 0, <usize>g * IN);
+    let V = col, dW = dV;
+    for (let a = 0; a < 2; a++) {
+      for (let b = 0; b < 2; b++) {
+        const P = points(a) * points(b), T = tiles(a, OH) * tiles(b, OW), rows = g * T;
+        const dM = U + (<usize>(P * rows * C) << 2);
+        for (let i = 0; i < g; i++) {
+          sp_input(U, rows, i * T, x + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, b);
+          sp_dout(dM, rows, i * T, d + <usize>(s0 + i) * OUT, OH, OW, F, a, b);
+        }
+        for (let e = 0; e < P; e++) {
+          const Ue = U + (<usize>(e * rows * C) << 2), dMe = dM + (<usize>(e * rows * F) << 2);
+          f32_gemm(F, C, rows, dMe, 1, F, Ue, C, dW + (<usize>(e * F * C) << 2), C, 0, s0 == 0 && !acc ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
+          if (dx != 0) f32_gemm(rows, C, F, dMe, F, 1, V + (<usize>(e * F * C) << 2), C, Ue, C, 0, GEMM_ZERO, ACT_LINEAR);
+        }
+        if (dx != 0) for (let i = 0; i < g; i++) sp_input_adjoint(dx + <usize>(s0 + i) * IN, U, rows, i * T, H, W, C, OH, OW, a, b);
+        V += <usize>(P * F * C) << 2;
+        dW += <usize>(P * F * C) << 2;
+      }
+    }
+  }
+  let dW = dV;
+  for (let a = 0; a < 2; a++) {
+    for (let b = 0; b < 2; b++) {
+      sp_kernel_grad(dK, dW, C, F, a, b);
+      dW += <usize>(points(a) * points(b) * F * C) << 2;
+    }
+  }
 }

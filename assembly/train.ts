@@ -179,7 +179,7 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
     } else if (op == A.OP_CONV) {
       conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc, lp(L, A.L_AUX));
     } else if (op == A.OP_CONVT) {
-      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc);
+      convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc, lp(L, A.L_AUX));
     } else if (op == A.OP_BATCHNORM) {
       batchnorm_backward(dx != 0 ? dx : tmp, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
     } else if (op == A.OP_CONCAT) {

@@ -256,6 +256,13 @@ export function subpixelFloats(l: LayerPlan): number {
   return 16 * C * F + most * (C + F);
 }
 
+/** Floats of a layer's own dV block, summed over a batch's chunks: a Winograd conv's [16][C][F]
+ *  (assembly/winograd.ts) or a sub-pixel transposed conv's [16][F][C] (assembly/subpixel.ts); else 0. */
+export function dvFloats(l: LayerPlan): number {
+  const op = l.op ?? OP.dense;
+  return (op === OP.conv && winogradFloats(l) > 0) || (op === OP.convt && subpixelFloats(l) > 0) ? 16 * l.ic! * l.oc! : 0;
+}
+
 /**
  * The shard block of a model trained in data-parallel shards (assembly/train.ts net_grads), or null
  * for one pass: a conv model whose loss is the reconstruction alone, without batch statistics,
@@ -274,7 +281,7 @@ function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean) {
   const chunk = Math.max(1, Math.floor((1 << 16) / Math.max(...plan.layers.map((l) => l.out))));
   const colcap = threaded ? align(Math.max(col1, Math.min(1 << 20, col1 * chunk)), 16) : 0;
   const wt = threaded ? align(Math.max(...plan.layers.map((l) => (l.op === OP.conv && l.oc! < 4 ? layerSizes(l).w : 0))), 16) : 0;
-  const dv = threaded ? plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.conv && winogradFloats(l) > 0 ? 16 * l.ic! * l.oc! : 0), 0) : 0;
+  const dv = threaded ? plan.layers.reduce((a, l) => a + dvFloats(l), 0) : 0;
   const ctxBytes = align(C.BYTES + plan.layers.length * L.BYTES, 64), each = nPadded + colcap + wt + dv;
   return { rowW, colcap, wt, dv, ctxBytes, each, bytes: 64 + SH.SHARDS * ctxBytes + (SH.SHARDS - 1) * each * 4 };
 }
@@ -321,9 +328,9 @@ export function syncShards(k: Kernel): void {
       k.setI32(e + L.Y, k.getI32(e + L.Y) + row0 * l.out * 4);
       k.setI32(e + L.DY, k.getI32(e + L.DY) + row0 * sp.rowW * 4);
       if (op === OP.maxpool || op === OP.dropout) k.setI32(e + L.AUX, k.getI32(e + L.AUX) + row0 * l.out * 4);
-      if (op === OP.conv && winogradFloats(l) > 0 && own && k.pool) {
+      if (dvFloats(l) > 0 && own && k.pool) {
         k.setI32(e + L.AUX, dv);
-        dv += 16 * l.ic! * l.oc! * 4;
+        dv += dvFloats(l) * 4;
       }
     });
   }
@@ -338,11 +345,11 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
     const op = l.op ?? OP.dense;
     y.push(p);
     p = align(p + rows * l.out * 4);
-    // a Winograd conv's dV [16][C][F], summed over a batch's chunks (assembly/winograd.ts)
-    const wino = op === OP.conv && winogradFloats(l) > 0;
-    if (wino || op === OP.maxpool || op === OP.dropout || op === OP.batchnorm || op === OP.sample) {
+    // a Winograd conv's or sub-pixel transposed conv's dV, summed over a batch's chunks (dvFloats)
+    const dv = dvFloats(l);
+    if (dv > 0 || op === OP.maxpool || op === OP.dropout || op === OP.batchnorm || op === OP.sample) {
       aux.push(p);
-      p = align(p + (wino ? 16 * l.ic! * l.oc! : rows * l.out) * 4);
+      p = align(p + (dv > 0 ? dv : rows * l.out) * 4);
     } else {
       aux.push(-1);
     }

@@ -188,7 +188,8 @@ const CASES: Case[] = [
     },
   },
   // transposed 3x3 stride 2 with channels >= 8 (convdae's shape), dx of a transposed conv after a conv.
-  // Its forward goes through assembly/subpixel.ts (4 sub-pixel phases, Winograd F(2, 2) along each
+  // Its forward and backward (dK through the adjoint transforms, dx through dM V and the input
+  // transform's adjoint) go through assembly/subpixel.ts (4 sub-pixel phases, Winograd F(2, 2) along each
   // 2-tap axis): not bit-equal to the direct form, held to the same tolerances: the transforms have
   // entries 0 and +-1 (input: differences of 2 values; kernel: sums of at most 4 taps; output: sums
   // of at most 4 products) and each of its GEMMs sums C products where the direct form sums C per tap
@@ -739,13 +740,35 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
       decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
     };
     const ae = await makeModel(spec, 14);
-    const rows = 5;   // chunks of 2 + 2 + 1
+    // 4 shards of 4, 3, 3, 3 rows, each in chunks of 2 rows (+ 1) (5 rows, before the shards, made 3 chunks; in
+    // shards of 2, 1, 1, 1 no shard had a second chunk)
+    const rows = 13;
     const x = new Rng(14).f32(rows * 784, 0, 1);
     const before = ae.getWeights();
     const got = wasmGrads(ae, spec, x, null, rows);
     const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
     expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
     // as above: a gradient missing a chunk's rows would be off by ~40% of its scale
+    got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+  });
+
+  it('ae_grads in chunks of 2 rows through a sub-pixel transposed conv (its dV summed over the chunks, then dK; dx too) vs the reference', async () => {
+    const spec: Spec = {
+      inputShape: [14, 14, 4], loss: 'bce',
+      encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+        { type: 'conv2d', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'sigmoid' },
+      ],
+    };
+    const ae = await makeModel(spec, 16);
+    // 4 shards of 4, 3, 3, 3 rows, each in chunks of 2 rows (+ 1): the transposed conv's output is 28 x 28 x 32
+    const rows = 13;
+    const x = new Rng(16).f32(rows * 784, 0, 1);
+    const before = ae.getWeights();
+    const got = wasmGrads(ae, spec, x, null, rows);
+    const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
+    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
     got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
   });
 
