@@ -246,9 +246,42 @@ function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32,
 function conv_direct_c1(xs: usize, ys: usize, H: i32, W: i32, OH: i32, OW: i32, F: i32,
                         KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize, b: usize, act: i32): void {
   const fb = <usize>F << 2;
+  // columns whose taps are all inside the row (stride 1): ow - PL >= 0 and ow - PL + KW - 1 < W
+  const owLo = SW == 1 ? min(OW, PL) : OW, owHi = SW == 1 ? max(owLo, min(OW, W - KW + PL + 1)) : OW;
   for (let oh = 0; oh < OH; oh++) {
     for (let ow = 0; ow < OW; ow++) {
       const yp = ys + <usize>(oh * OW + ow) * fb;
+      if (ow >= owLo && ow + 2 <= owHi) {
+        // two interior pixels at once, 16 filters a pass: 8 sums, each tap's 4 kernel vectors read
+        // once for both (each sum in the one-pixel order: bias, then the taps kh, kw)
+        for (let f: usize = 0; f < fb; f += 64) {
+          const bp = b + f;
+          let a0 = v128.load(bp), a1 = v128.load(bp, 16), a2 = v128.load(bp, 32), a3 = v128.load(bp, 48);
+          let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+          for (let kh = 0; kh < KH; kh++) {
+            const ih = oh * SH + kh - PT;
+            if (ih < 0 || ih >= H) continue;
+            let xp = xs + (<usize>(ih * W + ow - PL) << 2), kp = K + <usize>(kh * KW) * fb + f;
+            for (let kw = 0; kw < KW; kw++) {
+              const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp, 4);
+              const k0 = v128.load(kp), k1 = v128.load(kp, 16), k2 = v128.load(kp, 32), k3 = v128.load(kp, 48);
+              a0 = f32x4.add(a0, f32x4.mul(x0, k0)); b0 = f32x4.add(b0, f32x4.mul(x1, k0));
+              a1 = f32x4.add(a1, f32x4.mul(x0, k1)); b1 = f32x4.add(b1, f32x4.mul(x1, k1));
+              a2 = f32x4.add(a2, f32x4.mul(x0, k2)); b2 = f32x4.add(b2, f32x4.mul(x1, k2));
+              a3 = f32x4.add(a3, f32x4.mul(x0, k3)); b3 = f32x4.add(b3, f32x4.mul(x1, k3));
+              xp += 4;
+              kp += fb;
+            }
+          }
+          const o = yp + f, o1 = o + fb;
+          v128.store(o, tile_store(act, a0)); v128.store(o, tile_store(act, a1), 16);
+          v128.store(o, tile_store(act, a2), 32); v128.store(o, tile_store(act, a3), 48);
+          v128.store(o1, tile_store(act, b0)); v128.store(o1, tile_store(act, b1), 16);
+          v128.store(o1, tile_store(act, b2), 32); v128.store(o1, tile_store(act, b3), 48);
+        }
+        ow++;
+        continue;
+      }
       for (let f: usize = 0; f < fb; f += 128) {
         const bp = b + f;
         let v0 = v128.load(bp), v1 = v128.load(bp, 16), v2 = v128.load(bp, 32), v3 = v128.load(bp, 48);
@@ -420,11 +453,44 @@ function conv_dk_1ch(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i
 function conv_dx_f1(dx: usize, d: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                     KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, K: usize): void {
   const cb = <usize>C << 2;
+  // input columns whose taps all land inside d's row (stride 1, C % 16 == 0): iw + PL - (KW - 1) >= 0
+  // and iw + PL < OW; pairs of them go together
+  const pairs = SH == 1 && SW == 1 && (C & 15) == 0;
+  const iwLo = pairs ? max(0, KW - 1 - PL) : W, iwHi = pairs ? min(W, OW - PL) : W;
   for (let s = 0; s < R; s++) {
     const ds = d + (<usize>(s * OH * OW) << 2);
     let p = dx + <usize>(s * H * W) * cb;
     for (let ih = 0; ih < H; ih++) {
       for (let iw = 0; iw < W; iw++) {
+        if (iw >= iwLo && iw + 2 <= iwHi) {
+          // two pixels at once, 16 channels a pass: 8 sums, each tap's 4 kernel vectors read once for
+          // both (each sum in the one-pixel order: the taps kh, kw, from 0)
+          for (let c: usize = 0; c < cb; c += 64) {
+            let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+            let b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (let kh = 0; kh < KH; kh++) {
+              const oh = ih + PT - kh;
+              if (oh < 0 || oh >= OH) continue;
+              let dp = ds + (<usize>(oh * OW + iw + PL) << 2), kp = K + <usize>(kh * KW) * cb + c;
+              for (let kw = 0; kw < KW; kw++) {
+                const s0 = v128.load32_splat(dp), s1 = v128.load32_splat(dp, 4);
+                const k0 = v128.load(kp), k1 = v128.load(kp, 16), k2 = v128.load(kp, 32), k3 = v128.load(kp, 48);
+                a0 = f32x4.add(a0, f32x4.mul(s0, k0)); b0 = f32x4.add(b0, f32x4.mul(s1, k0));
+                a1 = f32x4.add(a1, f32x4.mul(s0, k1)); b1 = f32x4.add(b1, f32x4.mul(s1, k1));
+                a2 = f32x4.add(a2, f32x4.mul(s0, k2)); b2 = f32x4.add(b2, f32x4.mul(s1, k2));
+                a3 = f32x4.add(a3, f32x4.mul(s0, k3)); b3 = f32x4.add(b3, f32x4.mul(s1, k3));
+                dp -= 4;
+                kp += cb;
+              }
+            }
+            const o = p + c, o1 = o + cb;
+            v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+            v128.store(o1, b0); v128.store(o1, b1, 16); v128.store(o1, b2, 32); v128.store(o1, b3, 48);
+          }
+          p += cb << 1;
+          iw++;
+          continue;
+        }
         for (let c: usize = 0; c < cb; c += 128) {
           const wide = c + 128 <= cb;   // 32 channels per pass (8 independent sums), else 4
           let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);

@@ -232,6 +232,14 @@ const CASES: Case[] = [
     name: 'one-channel convs [5,7,1] -> 36 -> 1 (dK and dx without patches)', rows: 3, seed: 23,
     spec: { inputShape: [5, 7, 1], encoder: [{ type: 'conv2d', filters: 36, kernel: 3, padding: 'same', activation: 'tanh' }], decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }] },
   },
+  // the one-channel kernels' two-pixel paths (conv_direct_c1 forward, 32 filters; conv_dx_f1, 1 filter
+  // on 16 or 32 channels; stride 1): odd widths (a pixel left after the pairs), 'valid' and 'same',
+  // kernels [2, 3] and [3, 2] (padding before 1 or 0), so interior pairs, edge pixels and both meet
+  withTail('one-channel pairs: conv2d 32 k[2,3] same -> 1 filter k[3,2] same [6,9,1]', [6, 9, 1], [
+    { type: 'conv2d', filters: 32, kernel: [2, 3], padding: 'same', activation: 'tanh' }, { type: 'conv2d', filters: 1, kernel: [3, 2], padding: 'same', activation: 'tanh' }]),
+  withTail('one-channel pairs: conv2d 32 k3 valid -> 16 -> 1 filter k[2,3] valid [7,11,1]', [7, 11, 1], [
+    { type: 'conv2d', filters: 32, kernel: 3, activation: 'tanh' }, { type: 'conv2d', filters: 16, kernel: 1, activation: 'tanh' },
+    { type: 'conv2d', filters: 1, kernel: [2, 3] }]),
   withTail('conv2d 1 filter k3 s2 same after a conv (dx with stride 2)', [6, 5, 8], [
     { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'conv2d', filters: 1, kernel: [3, 2], strides: 2, padding: 'same' }]),
   // whole autoencoders
