@@ -64,16 +64,21 @@ function sp_kernel(V: usize, K: usize, C: i32, F: i32, a: i32, b: i32): void {
         nt++;
       }
     }
-    const out = V + <usize>e * n, zero = f32x4.splat(0);
-    if (nt == 1) {
-      for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(zero, v128.load(o0 + i)));
-    } else if (nt == 2) {
-      for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)));
-    } else {
-      for (let i: usize = 0; i < n; i += 16) {
-        const v = f32x4.add(f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)), v128.load(o2 + i));
-        v128.store(out + i, f32x4.add(v, v128.load(o3 + i)));
-      }
+    sum_blocks(V + <usize>e * n, n, nt, o0, o1, o2, o3);
+  }
+}
+
+/** out = 0 + block o0 (+ o1, or + o1 + o2 + o3), nt (1, 2 or 4) blocks of n bytes, in that order. */
+function sum_blocks(out: usize, n: usize, nt: i32, o0: usize, o1: usize, o2: usize, o3: usize): void {
+  const zero = f32x4.splat(0);
+  if (nt == 1) {
+    for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(zero, v128.load(o0 + i)));
+  } else if (nt == 2) {
+    for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)));
+  } else {
+    for (let i: usize = 0; i < n; i += 16) {
+      const v = f32x4.add(f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)), v128.load(o2 + i));
+      v128.store(out + i, f32x4.add(v, v128.load(o3 + i)));
     }
   }
 }
@@ -81,9 +86,11 @@ function sp_kernel(V: usize, K: usize, C: i32, F: i32, a: i32, b: i32): void {
 /**
  * U[P][ld rows][C], rows row0.. for one sample: phase (a, b)'s input transform of each tile of x
  * (a 2-tap axis: d0 - d1, d1, d2 - d1 of d = x[m0 - 1 .. m0 + 1], m0 = 2 t; a 1-tap axis: x[t]),
- * zero outside x, tiles in row order.
+ * zero outside x, tiles in row order. adjoint: x += the transform's adjoint of U instead (U then
+ * dLoss/dU, x dx): along a 2-tap axis dd0 = du0, dd1 = du1 - du0 - du2, dd2 = du2, rows first, then
+ * columns, each tile adding into the pixels it read (none outside x).
  */
-function sp_input(U: usize, ld: i32, row0: i32, x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, a: i32, b: i32): void {
+function sp_input(U: usize, ld: i32, row0: i32, x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, a: i32, b: i32, adjoint: bool): void {
   const cb = <usize>C << 2, rowb = <usize>W * cb, plane = <usize>ld * cb;
   const TH = tiles(a, OH), TW = tiles(b, OW);
   let row = row0;
@@ -95,44 +102,82 @@ function sp_input(U: usize, ld: i32, row0: i32, x: usize, H: i32, W: i32, C: i32
       const q0 = b == 0 ? 2 * tw - 1 : tw;
       const c0 = b == 0 ? q0 >= 0 : true, c1 = b == 0 ? q0 + 1 < W : true, c2 = b == 0 && q0 + 2 < W;
       const p0 = x + <usize>r0 * rowb + <usize>q0 * cb, u = U + <usize>row * cb;
-      // one loop per kind of phase (the branch taken once per tile, not per vector)
+      // one loop per kind of phase and direction (the branches taken once per tile, not per vector)
       if (a == 0 && b == 0) {
-        // each input row along the columns (d0 - d1, d1, d2 - d1), then the rows likewise
         const p1 = p0 + rowb, p2 = p1 + rowb;
-        for (let c: usize = 0; c < cb; c += 16) {
-          const x00 = ldz(p0 + c, ok0 && c0), x01 = ldz(p0 + cb + c, ok0 && c1), x02 = ldz(p0 + 2 * cb + c, ok0 && c2);
-          const x10 = ldz(p1 + c, ok1 && c0), x11 = ldz(p1 + cb + c, ok1 && c1), x12 = ldz(p1 + 2 * cb + c, ok1 && c2);
-          const x20 = ldz(p2 + c, ok2 && c0), x21 = ldz(p2 + cb + c, ok2 && c1), x22 = ldz(p2 + 2 * cb + c, ok2 && c2);
-          const t00 = f32x4.sub(x00, x01), t02 = f32x4.sub(x02, x01);
-          const t10 = f32x4.sub(x10, x11), t12 = f32x4.sub(x12, x11);
-          const t20 = f32x4.sub(x20, x21), t22 = f32x4.sub(x22, x21);
-          const v = u + c;
-          v128.store(v, f32x4.sub(t00, t10)); v128.store(v + plane, f32x4.sub(x01, x11)); v128.store(v + 2 * plane, f32x4.sub(t02, t12));
-          v128.store(v + 3 * plane, t10); v128.store(v + 4 * plane, x11); v128.store(v + 5 * plane, t12);
-          v128.store(v + 6 * plane, f32x4.sub(t20, t10)); v128.store(v + 7 * plane, f32x4.sub(x21, x11)); v128.store(v + 8 * plane, f32x4.sub(t22, t12));
+        if (!adjoint) {
+          // each input row along the columns (d0 - d1, d1, d2 - d1), then the rows likewise
+          for (let c: usize = 0; c < cb; c += 16) {
+            const x00 = ldz(p0 + c, ok0 && c0), x01 = ldz(p0 + cb + c, ok0 && c1), x02 = ldz(p0 + 2 * cb + c, ok0 && c2);
+            const x10 = ldz(p1 + c, ok1 && c0), x11 = ldz(p1 + cb + c, ok1 && c1), x12 = ldz(p1 + 2 * cb + c, ok1 && c2);
+            const x20 = ldz(p2 + c, ok2 && c0), x21 = ldz(p2 + cb + c, ok2 && c1), x22 = ldz(p2 + 2 * cb + c, ok2 && c2);
+            const t00 = f32x4.sub(x00, x01), t02 = f32x4.sub(x02, x01);
+            const t10 = f32x4.sub(x10, x11), t12 = f32x4.sub(x12, x11);
+            const t20 = f32x4.sub(x20, x21), t22 = f32x4.sub(x22, x21);
+            const v = u + c;
+            v128.store(v, f32x4.sub(t00, t10)); v128.store(v + plane, f32x4.sub(x01, x11)); v128.store(v + 2 * plane, f32x4.sub(t02, t12));
+            v128.store(v + 3 * plane, t10); v128.store(v + 4 * plane, x11); v128.store(v + 5 * plane, t12);
+            v128.store(v + 6 * plane, f32x4.sub(t20, t10)); v128.store(v + 7 * plane, f32x4.sub(x21, x11)); v128.store(v + 8 * plane, f32x4.sub(t22, t12));
+          }
+        } else {
+          for (let c: usize = 0; c < cb; c += 16) {
+            const v = u + c;
+            const u00 = v128.load(v), u01 = v128.load(v + plane), u02 = v128.load(v + 2 * plane);
+            const u10 = v128.load(v + 3 * plane), u11 = v128.load(v + 4 * plane), u12 = v128.load(v + 5 * plane);
+            const u20 = v128.load(v + 6 * plane), u21 = v128.load(v + 7 * plane), u22 = v128.load(v + 8 * plane);
+            // rows (the row point i): g[r][j]
+            const g10 = f32x4.sub(f32x4.sub(u10, u00), u20), g11 = f32x4.sub(f32x4.sub(u11, u01), u21), g12 = f32x4.sub(f32x4.sub(u12, u02), u22);
+            // columns, each input row r from g[r][0..2]
+            sp_addrow(p0 + c, cb, u00, u01, u02, ok0, c0, c1, c2);
+            sp_addrow(p1 + c, cb, g10, g11, g12, ok1, c0, c1, c2);
+            sp_addrow(p2 + c, cb, u20, u21, u22, ok2, c0, c1, c2);
+          }
         }
       } else if (a != b) {
         // one 2-tap axis: along the rows (a = 0) or the columns (b = 0)
         const step = a == 0 ? rowb : cb;
         const v0 = a == 0 ? ok0 : c0, v1 = a == 0 ? ok1 : c1, v2 = a == 0 ? ok2 : c2;
-        for (let c: usize = 0; c < cb; c += 16) {
-          const d0 = ldz(p0 + c, v0), d1 = ldz(p0 + step + c, v1), d2 = ldz(p0 + 2 * step + c, v2);
-          v128.store(u + c, f32x4.sub(d0, d1)); v128.store(u + plane + c, d1); v128.store(u + 2 * plane + c, f32x4.sub(d2, d1));
+        if (!adjoint) {
+          for (let c: usize = 0; c < cb; c += 16) {
+            const d0 = ldz(p0 + c, v0), d1 = ldz(p0 + step + c, v1), d2 = ldz(p0 + 2 * step + c, v2);
+            v128.store(u + c, f32x4.sub(d0, d1)); v128.store(u + plane + c, d1); v128.store(u + 2 * plane + c, f32x4.sub(d2, d1));
+          }
+        } else {
+          for (let c: usize = 0; c < cb; c += 16) {
+            const v = u + c, p = p0 + c;
+            const du0 = v128.load(v), du1 = v128.load(v + plane), du2 = v128.load(v + 2 * plane);
+            if (v0) v128.store(p, f32x4.add(v128.load(p), du0));
+            if (v1) v128.store(p + step, f32x4.add(v128.load(p + step), f32x4.sub(f32x4.sub(du1, du0), du2)));
+            if (v2) v128.store(p + 2 * step, f32x4.add(v128.load(p + 2 * step), du2));
+          }
         }
-      } else {
+      } else if (!adjoint) {
         for (let c: usize = 0; c < cb; c += 16) v128.store(u + c, v128.load(p0 + c));
+      } else {
+        for (let c: usize = 0; c < cb; c += 16) v128.store(p0 + c, f32x4.add(v128.load(p0 + c), v128.load(u + c)));
       }
       row++;
     }
   }
 }
 
+/** One input row's 3 pixels (cb bytes apart) += the column adjoint of g0, g1, g2, where the row (ok) and each column are inside x. */
+// @ts-ignore: decorator
+@inline function sp_addrow(p: usize, cb: usize, g0: v128, g1: v128, g2: v128, ok: bool, c0: bool, c1: bool, c2: bool): void {
+  if (!ok) return;
+  if (c0) v128.store(p, f32x4.add(v128.load(p), g0));
+  if (c1) v128.store(p + cb, f32x4.add(v128.load(p + cb), f32x4.sub(f32x4.sub(g1, g0), g2)));
+  if (c2) v128.store(p + 2 * cb, f32x4.add(v128.load(p + 2 * cb), g2));
+}
+
 /**
  * Phase (a, b)'s outputs of one sample from M[P][ld rows][F] (rows row0..): along a 2-tap axis
  * y0 = m0 + m1, y1 = m1 + m2 (rows first, then columns), then + bias and the activation, stored at
  * y's pixels (2 m + a, 2 n + b); a tile's second output past the phase's last is not stored.
+ * adjoint: M = the adjoint of that of y instead (y then dLoss/dZ, M dM; bias and act unused): along a
+ * 2-tap axis dm0 = dy0, dm1 = dy0 + dy1, dm2 = dy1, dy1 zero past the phase's last output.
  */
-function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: i32, a: i32, b: i32, bias: usize, act: i32): void {
+function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: i32, a: i32, b: i32, bias: usize, act: i32, adjoint: bool): void {
   const fb = <usize>F << 2, plane = <usize>ld * fb, rowb = <usize>OW * fb;
   const TH = tiles(a, OH), TW = tiles(b, OW), NH = outs(a, OH), NW = outs(b, OW);
   let row = row0;
@@ -141,38 +186,65 @@ function sp_output(y: usize, OH: i32, OW: i32, F: i32, M: usize, ld: i32, row0: 
     for (let tw = 0; tw < TW; tw++) {
       const n0 = b == 0 ? 2 * tw : tw, w1 = b == 0 && n0 + 1 < NW;
       const q = M + <usize>row * fb, o = y + <usize>((2 * m0 + a) * OW + 2 * n0 + b) * fb;
-      // one loop per kind of phase (the branch taken once per tile, not per vector)
+      // one loop per kind of phase and direction (the branches taken once per tile, not per vector)
       if (a == 0 && b == 0) {
-        for (let f: usize = 0; f < fb; f += 16) {
-          // rows: s[i][j] over the 3 x 3 points, then columns
-          const p = q + f, bv = v128.load(bias + f);
-          const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
-          const r3 = v128.load(p + 3 * plane), r4 = v128.load(p + 4 * plane), r5 = v128.load(p + 5 * plane);
-          const r6 = v128.load(p + 6 * plane), r7 = v128.load(p + 7 * plane), r8 = v128.load(p + 8 * plane);
-          const s00 = f32x4.add(r0, r3), s01 = f32x4.add(r1, r4), s02 = f32x4.add(r2, r5);
-          const s10 = f32x4.add(r3, r6), s11 = f32x4.add(r4, r7), s12 = f32x4.add(r5, r8);
-          v128.store(o + f, tile_store(act, f32x4.add(f32x4.add(s00, s01), bv)));
-          if (w1) v128.store(o + 2 * fb + f, tile_store(act, f32x4.add(f32x4.add(s01, s02), bv)));
-          if (h1) {
-            v128.store(o + 2 * rowb + f, tile_store(act, f32x4.add(f32x4.add(s10, s11), bv)));
-            if (w1) v128.store(o + 2 * rowb + 2 * fb + f, tile_store(act, f32x4.add(f32x4.add(s11, s12), bv)));
+        if (!adjoint) {
+          for (let f: usize = 0; f < fb; f += 16) {
+            // rows: s[i][j] over the 3 x 3 points, then columns
+            const p = q + f, bv = v128.load(bias + f);
+            const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
+            const r3 = v128.load(p + 3 * plane), r4 = v128.load(p + 4 * plane), r5 = v128.load(p + 5 * plane);
+            const r6 = v128.load(p + 6 * plane), r7 = v128.load(p + 7 * plane), r8 = v128.load(p + 8 * plane);
+            const s00 = f32x4.add(r0, r3), s01 = f32x4.add(r1, r4), s02 = f32x4.add(r2, r5);
+            const s10 = f32x4.add(r3, r6), s11 = f32x4.add(r4, r7), s12 = f32x4.add(r5, r8);
+            v128.store(o + f, tile_store(act, f32x4.add(f32x4.add(s00, s01), bv)));
+            if (w1) v128.store(o + 2 * fb + f, tile_store(act, f32x4.add(f32x4.add(s01, s02), bv)));
+            if (h1) {
+              v128.store(o + 2 * rowb + f, tile_store(act, f32x4.add(f32x4.add(s10, s11), bv)));
+              if (w1) v128.store(o + 2 * rowb + 2 * fb + f, tile_store(act, f32x4.add(f32x4.add(s11, s12), bv)));
+            }
+          }
+        } else {
+          for (let f: usize = 0; f < fb; f += 16) {
+            const p = o + f;
+            const y00 = v128.load(p), y01 = ldz(p + 2 * fb, w1), y10 = ldz(p + 2 * rowb, h1), y11 = ldz(p + 2 * rowb + 2 * fb, h1 && w1);
+            // rows: r[i][j], i the row point, then columns
+            const r10 = f32x4.add(y00, y10), r11 = f32x4.add(y01, y11);
+            const m = q + f;
+            sp_drow(m, plane, y00, y01);
+            sp_drow(m + 3 * plane, plane, r10, r11);
+            sp_drow(m + 6 * plane, plane, y10, y11);
           }
         }
       } else if (a != b) {
         // one 2-tap axis: the second output 2 rows (a = 0) or 2 columns (b = 0) on
         const step: usize = a == 0 ? rowb << 1 : fb << 1, two = a == 0 ? h1 : w1;
-        for (let f: usize = 0; f < fb; f += 16) {
-          const p = q + f, bv = v128.load(bias + f);
-          const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
-          v128.store(o + f, tile_store(act, f32x4.add(f32x4.add(r0, r1), bv)));
-          if (two) v128.store(o + step + f, tile_store(act, f32x4.add(f32x4.add(r1, r2), bv)));
+        if (!adjoint) {
+          for (let f: usize = 0; f < fb; f += 16) {
+            const p = q + f, bv = v128.load(bias + f);
+            const r0 = v128.load(p), r1 = v128.load(p + plane), r2 = v128.load(p + 2 * plane);
+            v128.store(o + f, tile_store(act, f32x4.add(f32x4.add(r0, r1), bv)));
+            if (two) v128.store(o + step + f, tile_store(act, f32x4.add(f32x4.add(r1, r2), bv)));
+          }
+        } else {
+          for (let f: usize = 0; f < fb; f += 16) sp_drow(q + f, plane, v128.load(o + f), ldz(o + step + f, two));
         }
-      } else {
+      } else if (!adjoint) {
         for (let f: usize = 0; f < fb; f += 16) v128.store(o + f, tile_store(act, f32x4.add(v128.load(q + f), v128.load(bias + f))));
+      } else {
+        for (let f: usize = 0; f < fb; f += 16) v128.store(q + f, v128.load(o + f));
       }
       row++;
     }
   }
+}
+
+/** The 3 points of a 2-tap axis from its 2 outputs' gradients: d0, d0 + d1, d1. */
+// @ts-ignore: decorator
+@inline function sp_drow(o: usize, plane: usize, d0: v128, d1: v128): void {
+  v128.store(o, d0);
+  v128.store(o + plane, f32x4.add(d0, d1));
+  v128.store(o + 2 * plane, d1);
 }
 
 /**
@@ -196,12 +268,12 @@ export function subpixel_convt_forward(x: usize, y: usize, R: i32, H: i32, W: i3
       for (let s0 = 0; s0 < R; s0 += G) {
         const g = min(G, R - s0), rows = g * T;
         const M = U + (<usize>(P * rows * C) << 2);
-        for (let i = 0; i < g; i++) sp_input(U, rows, i * T, x + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, bb);
+        for (let i = 0; i < g; i++) sp_input(U, rows, i * T, x + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, bb, false);
         for (let e = 0; e < P; e++) {
           f32_gemm_bt(rows, F, C, U + (<usize>(e * rows * C) << 2), C, 1, V + (<usize>(e * F * C) << 2), C,
                       M + (<usize>(e * rows * F) << 2), F, 0, GEMM_ZERO, ACT_LINEAR);
         }
-        for (let i = 0; i < g; i++) sp_output(y + <usize>(s0 + i) * OUT, OH, OW, F, M, rows, i * T, a, bb, b, act);
+        for (let i = 0; i < g; i++) sp_output(y + <usize>(s0 + i) * OUT, OH, OW, F, M, rows, i * T, a, bb, b, act, false);
       }
       V += <usize>(P * F * C) << 2;
     }
@@ -211,117 +283,12 @@ export function subpixel_convt_forward(x: usize, y: usize, R: i32, H: i32, W: i3
 }
 
 /**
- * dM[P][ld rows][F] (rows row0..) of phase (a, b) for one sample from d [OH][OW][F] = dLoss/dZ: the
- * adjoint of sp_output. Along a 2-tap axis (y0 = m0 + m1, y1 = m1 + m2): dm0 = dy0, dm1 = dy0 + dy1,
- * dm2 = dy1, dy1 zero past the phase's last output; rows first, then columns.
- */
-function sp_dout(dM: usize, ld: i32, row0: i32, d: usize, OH: i32, OW: i32, F: i32, a: i32, b: i32): void {
-  const fb = <usize>F << 2, plane = <usize>ld * fb, rowb = <usize>OW * fb;
-  const TH = tiles(a, OH), TW = tiles(b, OW), NH = outs(a, OH), NW = outs(b, OW);
-  let row = row0;
-  for (let th = 0; th < TH; th++) {
-    const m0 = a == 0 ? 2 * th : th, h1 = a == 0 && m0 + 1 < NH;
-    for (let tw = 0; tw < TW; tw++) {
-      const n0 = b == 0 ? 2 * tw : tw, w1 = b == 0 && n0 + 1 < NW;
-      const q = dM + <usize>row * fb, o = d + <usize>((2 * m0 + a) * OW + 2 * n0 + b) * fb;
-      if (a == 0 && b == 0) {
-        for (let f: usize = 0; f < fb; f += 16) {
-          const p = o + f;
-          const y00 = v128.load(p), y01 = ldz(p + 2 * fb, w1), y10 = ldz(p + 2 * rowb, h1), y11 = ldz(p + 2 * rowb + 2 * fb, h1 && w1);
-          // rows: r[i][j], i the row point
-          const r10 = f32x4.add(y00, y10), r11 = f32x4.add(y01, y11);
-          const m = q + f;
-          sp_drow(m, plane, y00, y01);
-          sp_drow(m + 3 * plane, plane, r10, r11);
-          sp_drow(m + 6 * plane, plane, y10, y11);
-        }
-      } else if (a != b) {
-        const step: usize = a == 0 ? rowb << 1 : fb << 1, two = a == 0 ? h1 : w1;
-        for (let f: usize = 0; f < fb; f += 16) {
-          const y0 = v128.load(o + f), y1 = ldz(o + step + f, two);
-          sp_drow(q + f, plane, y0, y1);
-        }
-      } else {
-        for (let f: usize = 0; f < fb; f += 16) v128.store(q + f, v128.load(o + f));
-      }
-      row++;
-    }
-  }
-}
-
-/** The 3 points of a 2-tap axis from its 2 outputs' gradients: d0, d0 + d1, d1. */
-// @ts-ignore: decorator
-@inline function sp_drow(o: usize, plane: usize, d0: v128, d1: v128): void {
-  v128.store(o, d0);
-  v128.store(o + plane, f32x4.add(d0, d1));
-  v128.store(o + 2 * plane, d1);
-}
-
-/**
- * dx [H][W][C] of one sample += the adjoint of sp_input for phase (a, b) applied to dU[P][ld rows][C]
- * (rows row0..): along a 2-tap axis (u0 = d0 - d1, u1 = d1, u2 = d2 - d1) dd0 = du0,
- * dd1 = du1 - du0 - du2, dd2 = du2; rows first, then columns; the tiles in row order, each adding
- * into the pixels it read (none outside x).
- */
-function sp_input_adjoint(dx: usize, dU: usize, ld: i32, row0: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, a: i32, b: i32): void {
-  const cb = <usize>C << 2, rowb = <usize>W * cb, plane = <usize>ld * cb;
-  const TH = tiles(a, OH), TW = tiles(b, OW);
-  let row = row0;
-  for (let th = 0; th < TH; th++) {
-    const r0 = a == 0 ? 2 * th - 1 : th;
-    const ok0 = a == 0 ? r0 >= 0 : true, ok1 = a == 0 ? r0 + 1 < H : true, ok2 = a == 0 && r0 + 2 < H;
-    for (let tw = 0; tw < TW; tw++) {
-      const q0 = b == 0 ? 2 * tw - 1 : tw;
-      const c0 = b == 0 ? q0 >= 0 : true, c1 = b == 0 ? q0 + 1 < W : true, c2 = b == 0 && q0 + 2 < W;
-      const p0 = dx + <usize>r0 * rowb + <usize>q0 * cb, u = dU + <usize>row * cb;
-      if (a == 0 && b == 0) {
-        const p1 = p0 + rowb, p2 = p1 + rowb;
-        for (let c: usize = 0; c < cb; c += 16) {
-          const v = u + c;
-          const u00 = v128.load(v), u01 = v128.load(v + plane), u02 = v128.load(v + 2 * plane);
-          const u10 = v128.load(v + 3 * plane), u11 = v128.load(v + 4 * plane), u12 = v128.load(v + 5 * plane);
-          const u20 = v128.load(v + 6 * plane), u21 = v128.load(v + 7 * plane), u22 = v128.load(v + 8 * plane);
-          // rows (the row point i): g[r][j]
-          const g10 = f32x4.sub(f32x4.sub(u10, u00), u20), g11 = f32x4.sub(f32x4.sub(u11, u01), u21), g12 = f32x4.sub(f32x4.sub(u12, u02), u22);
-          // columns, each input row r from g[r][0..2]
-          sp_addrow(p0 + c, cb, u00, u01, u02, ok0, c0, c1, c2);
-          sp_addrow(p1 + c, cb, g10, g11, g12, ok1, c0, c1, c2);
-          sp_addrow(p2 + c, cb, u20, u21, u22, ok2, c0, c1, c2);
-        }
-      } else if (a != b) {
-        const step = a == 0 ? rowb : cb;
-        const v0 = a == 0 ? ok0 : c0, v1 = a == 0 ? ok1 : c1, v2 = a == 0 ? ok2 : c2;
-        for (let c: usize = 0; c < cb; c += 16) {
-          const v = u + c, p = p0 + c;
-          const du0 = v128.load(v), du1 = v128.load(v + plane), du2 = v128.load(v + 2 * plane);
-          if (v0) v128.store(p, f32x4.add(v128.load(p), du0));
-          if (v1) v128.store(p + step, f32x4.add(v128.load(p + step), f32x4.sub(f32x4.sub(du1, du0), du2)));
-          if (v2) v128.store(p + 2 * step, f32x4.add(v128.load(p + 2 * step), du2));
-        }
-      } else {
-        for (let c: usize = 0; c < cb; c += 16) v128.store(p0 + c, f32x4.add(v128.load(p0 + c), v128.load(u + c)));
-      }
-      row++;
-    }
-  }
-}
-
-/** One input row's 3 pixels (cb bytes apart) += the column adjoint of g0, g1, g2, where the row (ok) and each column are inside x. */
-// @ts-ignore: decorator
-@inline function sp_addrow(p: usize, cb: usize, g0: v128, g1: v128, g2: v128, ok: bool, c0: bool, c1: bool, c2: bool): void {
-  if (!ok) return;
-  if (c0) v128.store(p, f32x4.add(v128.load(p), g0));
-  if (c1) v128.store(p + cb, f32x4.add(v128.load(p + cb), f32x4.sub(f32x4.sub(g1, g0), g2)));
-  if (c2) v128.store(p + 2 * cb, f32x4.add(v128.load(p + 2 * cb), g2));
-}
-
-/**
  * The taps of phase (a, b) in dK [3][3][F][C] (overwrite) from its dV[P][F][C]: the adjoint of
  * sp_kernel, each tap the sum of the points that take it (1, 2 or 4), in point order, from 0.
  */
 function sp_kernel_grad(dK: usize, dV: usize, C: i32, F: i32, a: i32, b: i32): void {
   const n = <usize>(F * C) << 2;
-  const pw = points(b), P = points(a) * pw, zero = f32x4.splat(0);
+  const pw = points(b), P = points(a) * pw;
   for (let kh = 0; kh < 3; kh++) {
     if ((kh == 1) != (a == 1)) continue;
     for (let kw = 0; kw < 3; kw++) {
@@ -333,17 +300,7 @@ function sp_kernel_grad(dK: usize, dV: usize, C: i32, F: i32, a: i32, b: i32): v
         if (nt == 0) o0 = o; else if (nt == 1) o1 = o; else if (nt == 2) o2 = o; else o3 = o;
         nt++;
       }
-      const out = dK + <usize>(3 * kh + kw) * n;
-      if (nt == 1) {
-        for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(zero, v128.load(o0 + i)));
-      } else if (nt == 2) {
-        for (let i: usize = 0; i < n; i += 16) v128.store(out + i, f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)));
-      } else {
-        for (let i: usize = 0; i < n; i += 16) {
-          const v = f32x4.add(f32x4.add(f32x4.add(zero, v128.load(o0 + i)), v128.load(o1 + i)), v128.load(o2 + i));
-          v128.store(out + i, f32x4.add(v, v128.load(o3 + i)));
-        }
-      }
+      sum_blocks(dK + <usize>(3 * kh + kw) * n, n, nt, o0, o1, o2, o3);
     }
   }
 }
@@ -385,15 +342,15 @@ export function subpixel_convt_backward(dx: usize, dK: usize, d: usize, x: usize
         const P = points(a) * points(b), T = tiles(a, OH) * tiles(b, OW), rows = g * T;
         const dM = U + (<usize>(P * rows * C) << 2);
         for (let i = 0; i < g; i++) {
-          sp_input(U, rows, i * T, x + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, b);
-          sp_dout(dM, rows, i * T, d + <usize>(s0 + i) * OUT, OH, OW, F, a, b);
+          sp_input(U, rows, i * T, x + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, b, false);
+          sp_output(d + <usize>(s0 + i) * OUT, OH, OW, F, dM, rows, i * T, a, b, 0, ACT_LINEAR, true);
         }
         for (let e = 0; e < P; e++) {
           const Ue = U + (<usize>(e * rows * C) << 2), dMe = dM + (<usize>(e * rows * F) << 2);
           f32_gemm(F, C, rows, dMe, 1, F, Ue, C, dW + (<usize>(e * F * C) << 2), C, 0, s0 == 0 && !acc ? GEMM_ZERO : GEMM_ACC, ACT_LINEAR);
           if (dx != 0) f32_gemm(rows, C, F, dMe, F, 1, V + (<usize>(e * F * C) << 2), C, Ue, C, 0, GEMM_ZERO, ACT_LINEAR);
         }
-        if (dx != 0) for (let i = 0; i < g; i++) sp_input_adjoint(dx + <usize>(s0 + i) * IN, U, rows, i * T, H, W, C, OH, OW, a, b);
+        if (dx != 0) for (let i = 0; i < g; i++) sp_input(U, rows, i * T, dx + <usize>(s0 + i) * IN, H, W, C, OH, OW, a, b, true);
         V += <usize>(P * F * C) << 2;
         dW += <usize>(P * F * C) << 2;
       }

@@ -705,6 +705,16 @@ describe('the convdae reference model (../shared/bench/models, Keras alignment)'
 });
 
 describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
+  /** ae_grads on `rows` random rows (seed) against the float64 reference: the loss to 2e-6 of itself, every gradient to 3e-5 of its tensor's scale. */
+  const gradsMatch = (ae: Autoencoder, spec: Spec, rows: number, seed: number) => {
+    const x = new Rng(seed).f32(rows * prod(spec.inputShape), 0, 1);
+    const before = ae.getWeights();
+    const got = wasmGrads(ae, spec, x, null, rows);
+    const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
+    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
+    got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+  };
+
   it('ae_grads on 2 rows vs the reference: loss and every gradient', async () => {
     // convdae's sizes with tanh and strided convs in place of relu and max pooling: with ~10^5
     // pre-activations and pooling windows at this size, some relu inputs and some window maxima lie
@@ -727,15 +737,9 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     // with 4 samples, so its GEMMs run in groups of 4 + 2; training runs in chunks of 2 rows
     // (assembly/train.ts TRAIN_FLOATS: 65536 / 25088 floats of the widest activation), every weight
     // gradient summed over the 3 chunks
-    const rows = 6;
-    const x = new Rng(12).f32(rows * 784, 0, 1);
-    const before = ae.getWeights();
-    const got = wasmGrads(ae, spec, x, null, rows);
-    const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
-    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
     // dot products of 288 terms, weight gradients summed over up to 2 x 784 positions: the same
     // 3e-5 of each tensor's scale as above (measured worst 1.2e-6)
-    got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+    gradsMatch(ae, spec, 6, 12);
   });
 
   it('ae_grads in chunks of 2 rows through a Winograd layer (its dV summed over the chunks, then dK) vs the reference', async () => {
@@ -750,14 +754,8 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     const ae = await makeModel(spec, 14);
     // 4 shards of 4, 3, 3, 3 rows, each in chunks of 2 rows (+ 1) (5 rows, before the shards, made 3 chunks; in
     // shards of 2, 1, 1, 1 no shard had a second chunk)
-    const rows = 13;
-    const x = new Rng(14).f32(rows * 784, 0, 1);
-    const before = ae.getWeights();
-    const got = wasmGrads(ae, spec, x, null, rows);
-    const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
-    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
     // as above: a gradient missing a chunk's rows would be off by ~40% of its scale
-    got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+    gradsMatch(ae, spec, 13, 14);
   });
 
   it('ae_grads in chunks of 2 rows through a sub-pixel transposed conv (its dV summed over the chunks, then dK; dx too) vs the reference', async () => {
@@ -771,13 +769,7 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     };
     const ae = await makeModel(spec, 16);
     // 4 shards of 4, 3, 3, 3 rows, each in chunks of 2 rows (+ 1): the transposed conv's output is 28 x 28 x 32
-    const rows = 13;
-    const x = new Rng(16).f32(rows * 784, 0, 1);
-    const before = ae.getWeights();
-    const got = wasmGrads(ae, spec, x, null, rows);
-    const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'bce');
-    expect(Math.abs(got.loss - ref.loss), `loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * ref.loss);
-    got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
+    gradsMatch(ae, spec, 13, 16);
   });
 
   it('training in chunks of rows gives the bits of one pass over the batch (weights and loss after a fit)', async () => {
