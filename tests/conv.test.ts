@@ -715,7 +715,7 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     got.grads.forEach((g, i) => expectWithin(g!, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!), `d(array ${i})`));
   };
 
-  it('ae_grads on 2 rows vs the reference: loss and every gradient', async () => {
+  it('ae_grads on 6 rows vs the reference: loss and every gradient', async () => {
     // convdae's sizes with tanh and strided convs in place of relu and max pooling: with ~10^5
     // pre-activations and pooling windows at this size, some relu inputs and some window maxima lie
     // within float32 noise of a kink or a tie, where the float32 and float64 passes may take
