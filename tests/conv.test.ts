@@ -211,6 +211,16 @@ const CASES: Case[] = [
       decoder: [{ type: 'conv2d', filters: 12, kernel: 3, strides: 2 }],
     },
   },
+  // H and W odd, so that a 2-tap tile's last input row and column lie outside x while both its outputs exist; 9 rows:
+  // shards of 3, 2, 2, 2, so that a tile's write past a sample's edge would land in the next sample
+  {
+    name: 'sub-pixel conv2dTranspose k3 s2 valid after a conv (its dx, odd tiles) [3,5,8] -> 8 -> [7,11,12] -> conv2d 8 s2 valid', rows: 9, seed: 28,
+    spec: {
+      inputShape: [3, 5, 8],
+      encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'conv2dTranspose', filters: 12, kernel: 3, strides: 2, activation: 'tanh' }],
+      decoder: [{ type: 'conv2d', filters: 8, kernel: 3, strides: 2 }],
+    },
+  },
   {
     name: 'sub-pixel conv2dTranspose k3 s2 same [7,7,32] -> [14,14,32] (convdae\'s decoder shape) -> conv2d 32 s2', rows: 2, seed: 26,
     spec: {
