@@ -329,6 +329,7 @@ const GROUP_FLOATS: i32 = 1 << 18;
 /** Samples per im2col + GEMM group: as many as fit in the patch scratch (colcap floats), at least 1. */
 // @ts-ignore: decorator
 @inline function group(R: i32, perSample: i32, colcap: i32): i32 {
+  assert(colcap >= perSample);   // the scratch holds one sample's patches (bindings/wasm.ts layoutActivations)
   const g = min(colcap, GROUP_FLOATS) / max(perSample, 1);
   return g < 1 ? 1 : g > R ? R : g;
 }
@@ -386,6 +387,7 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
 function conv_dk_1ch(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                      KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, acc: bool): void {
   const vecX = F == 1, N = vecX ? C : F, nb = <usize>N << 2;
+  assert((N & 3) == 0 && (F == 1 || C == 1));
   const IN = H * W * C, OUT = OH * OW * F;
   if (!acc) memory.fill(dK, 0, <usize>(KH * KW) * nb);
   // samples outermost, each tap's sums carried in dK from one sample to the next (an f32 store and

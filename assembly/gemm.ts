@@ -164,6 +164,7 @@ function f32_gemm_6x8_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize,
  * then k = 0..K-1. The last strip, zero-padded, goes through a 32-float scratch.
  */
 export function f32_gemv_packed(N: i32, K: i32, a: usize, bp: usize, c: usize, bias: usize, act: i32): void {
+  assert(N > 0 && K >= 0 && WS != 0);
   const strip = <usize>K << 7;
   let n = 0;
   for (; n + 32 <= N; n += 32) {
@@ -274,6 +275,8 @@ export function f32_gemm_bt(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32
 
 export function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                       c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  assert(M >= 0 && N >= 0 && K >= 0 && ldc >= N && (bt ? ldb >= K : ldb >= N));
+  assert(WS != 0);   // the workspace (panels, tails) is set: set_workspace
   // K in blocks of KB: a block's 8-column strip of B (KB x 8 floats) stays in L1 while every row
   // block of A passes over it. Later blocks accumulate into C, so each element still sums init, then
   // k = 0..K-1 in order (an f32 store and reload is exact): the same bits as one pass.

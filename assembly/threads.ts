@@ -237,6 +237,7 @@ export function pool_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: u
 /** Publishes the job written at P_JOB in units, takes runs until none is left, waits for the workers' (or a failure). */
 function run_job(T: i32): void {
   const n = unit_count(T);
+  assert(n >= 1 && n <= <i32>MAX_UNITS);   // P_NEXT holds the unit counts in 16 bits
   const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ during jobs (the bindings' close() bumps it between them)
   // the job's plain stores happen before these sequentially consistent ones, which workers read
   atomic.store<i32>(POOL + P_LEFT, n);

@@ -164,6 +164,7 @@ const WINO_GROUP_FLOATS: i32 = 1 << 18;
 /** Samples per group: what fits in the scratch after V and dV (fixed floats), at least 1; subpixel.ts groups so too. */
 // @ts-ignore: decorator
 @inline export function wino_group(R: i32, perSample: i32, fixed: i32, colcap: i32): i32 {
+  assert(colcap >= fixed + perSample);   // the scratch holds V and one sample (bindings/wasm.ts sizes it: winogradFloats, subpixelFloats)
   const g = (min(colcap, fixed + WINO_GROUP_FLOATS) - fixed) / max(perSample, 1);
   return g < 1 ? 1 : g > R ? R : g;
 }

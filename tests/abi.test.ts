@@ -1,5 +1,6 @@
 // abi.test.ts: the shipped module's exports are exactly the list bindings/wasm.ts types (assembly/abi.ts),
-// the module imports nothing, and views survive memory growth between calls.
+// the module imports nothing, views survive memory growth between calls, and the tests' module (the one
+// the other tests run on) checks the kernels' asserted preconditions.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
@@ -31,6 +32,21 @@ describe('abi', () => {
     expect(Buffer.from(ae.save()).equals(Buffer.from(shipped.save()))).toBe(true);
     ae.dispose();
     shipped.dispose();
+  });
+
+  it("the tests' module checks the kernels' preconditions (asc without noAssert), where the shipped one does not", async () => {
+    // a product whose C rows are narrower than C (ldc 4 < N 8): the tests' module traps at gemm_kblocks'
+    // assert; the shipped module has no such check (its bytes are those of a build without the asserts)
+    const { instantiateKernel } = await import('../bindings/wasm.js');
+    const test = await instantiateKernel(await WebAssembly.compile(readFileSync(new URL('../build/kernels-test.wasm', import.meta.url))));
+    const x = test.x as unknown as { ae_gemm(...a: number[]): void };
+    const a = test.alloc(256), b = test.alloc(256), c = test.alloc(256);
+    expect(() => x.ae_gemm(4, 8, 4, a, 4, 1, b, 8, c, 4, 0, 0, 0)).toThrow(WebAssembly.RuntimeError);
+    x.ae_gemm(4, 8, 4, a, 4, 1, b, 8, c, 8, 0, 0, 0);   // the same product with ldc 8 runs
+    const text = readFileSync(new URL('../build/kernels.wat', import.meta.url), 'utf8');
+    const testText = readFileSync(new URL('../build/kernels-test.wat', import.meta.url), 'utf8');
+    const traps = (t: string) => (t.match(/unreachable/g) ?? []).length;
+    expect(traps(testText)).toBeGreaterThan(traps(text));
   });
 
   it('refuses a module that is not these kernels, saying why', async () => {

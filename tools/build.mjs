@@ -1,7 +1,9 @@
 // build.mjs: kernels.wasm from assembly/ (asc), then dist/ from bindings/, tools/ and examples/.
 //   build/kernels.{wasm,js,d.ts}   asc --target release (SIMD, raw bindings, stub runtime, no imports)
 //   build/kernels-test.wasm        the same kernels plus raw entry points for tests (assembly/abi-test.ts: GEMMs,
-//                                  activations, losses, gradients); never shipped
+//                                  activations, losses, gradients), built with the kernels' assert()
+//                                  preconditions live (asconfig.json target "test": noAssert off; the
+//                                  release modules compile them out, byte for byte); never shipped
 //   build/kernels-mt.wasm          the same kernels with wasm threads (assembly/abi-mt.ts: imported shared
 //                                  memory, atomics; loaded only by models created with threads > 1)
 //   dist/build/                    a copy of those, beside the JS that loads them
@@ -27,7 +29,7 @@ const asc = (args) => promisify(execFile)(bin('asc'), args, { cwd: root }).then(
 await Promise.all([
   asc(['--target', 'release']),
   // the tests' module: the same kernels plus raw entry points only tests and tools/bench/w5.mjs call
-  asc(['assembly/abi-test.ts', '--target', 'release', '-o', 'build/kernels-test.wasm', '-t', 'build/kernels-test.wat', '--bindings', 'raw']),
+  asc(['assembly/abi-test.ts', '--target', 'test', '-o', 'build/kernels-test.wasm', '-t', 'build/kernels-test.wat', '--bindings', 'raw']),
   asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
   // the scoring module (AutoencoderLite through 'autoencoder/score'): asconfig.json's options, with

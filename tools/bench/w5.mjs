@@ -3,7 +3,8 @@
 //   1. the peak sweep of peak/peak.mjs (a separate WAT micro-kernel module: independent f32x4
 //      mul+add accumulators, 4/8/12/16; the best GFLOP/s over calls and accumulator counts);
 //   2. this package's GEMM, m x n x k of workloads.json, through the raw export ae_gemm of
-//      build/kernels-test.wasm (instantiated here with dist/bindings/wasm.js instantiateKernel;
+//      build/kernels-test.wasm (the tests' module: its asserts check the arguments once a call;
+//      instantiated here with dist/bindings/wasm.js instantiateKernel;
 //      buffers from the Kernel's alloc), checked bit for bit against ae_gemm_scalar and against a
 //      float64 product; `calls` timed calls after warmup: median and best GFLOP/s;
 //   3. paired rounds: the machine is a shared VM whose vCPU can lose throughput to a co-tenant on
