@@ -40,7 +40,7 @@ export interface PoolHandle {
 
 // the control block (assembly/threads.ts): i32 indices
 const P_SEQ = 0, P_LEFT = 1, P_STOP = 2, P_DEAD = 3, P_NT = 4, P_WAIT = 5, P_MIN = 6, P_CRASH = 7, P_SPIN = 8;
-/** A product of fewer multiply-adds than this (x 1024) runs on the main thread alone: dense784's 1 M multiply-add products go through the pool (2 chunks per thread), so only the activations and the loss stay serial. */
+/** A product of fewer multiply-adds than this (x 1024) runs on the main thread alone: dense784's 1 M multiply-add products go through the pool too, so only the activations, the loss, the bias sums and the batch gather stay serial. */
 const MIN_KMAC = 512;
 const SPIN = 20000;
 
