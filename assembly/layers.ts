@@ -165,8 +165,8 @@ export function dropout_forward(x: usize, y: usize, mask: usize, n: i32, rate: f
   }
 }
 
-/** dx = d * mask (dx may alias d). */
-export function mul_backward(dx: usize, d: usize, mask: usize, n: i32): void {
+/** Dropout's backward: dx = d * mask, the mask dropout_forward saved (0 or 1 / (1 - rate)); dx may alias d. */
+export function dropout_backward(dx: usize, d: usize, mask: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;

@@ -12,10 +12,11 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, 
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
   C_OUTDIM, C_PARAMS, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
   cf, ci, cp, layer, lf, li, lp } from './arena';
-import { ACT_LINEAR, ACT_SIGMOID, ACT_TANH, act_backward, act_forward } from './act';
-import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed, f32_transpose, pack_strips32 } from './gemm';
+import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
+import { pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
-import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward, mul_backward,
+import { dense_backward, dense_forward } from './dense';
+import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum } from './loss';
 import { term_backward, term_value, vae_kl_row } from './terms';
@@ -108,17 +109,10 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
     const w = fptr(params, li(L, L_W)), b = fptr(params, li(L, L_B));
     let fusedAct = true;
     if (op == A.OP_DENSE) {
-      // Y = f(X.W + b) on the last axis: bias fused into the GEMM's init and f into its store
+      // one row outside training: the weights' 32-column strips when they are packed (pack_after_calls)
       const pk = li(L, A.L_PACK);
-      if (!training && R == 1 && pk >= 0 && ci(ctx, A.C_PACK_OK) < 0) {
-        // one row: the weights in 32-column strips (packed by pack_after_calls)
-        f32_gemv_packed(OC, IC, inp, cp(ctx, A.C_PACK) + <usize>pk, y, b, act);
-      } else if (act == ACT_TANH) {
-        // tanh in its own inline pass (act_forward) rather than a call per vector in the tile store:
-        // the same function on the same floats, so the same bits
-        f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, ACT_LINEAR);
-        act_forward(act, y, R * OUT);
-      } else f32_gemm(R * (IN / IC), OC, IC, inp, IC, 1, w, OC, y, OC, b, GEMM_BIAS, act);
+      const packed: usize = !training && R == 1 && pk >= 0 && ci(ctx, A.C_PACK_OK) < 0 ? cp(ctx, A.C_PACK) + <usize>pk : 0;
+      dense_forward(inp, y, R * (IN / IC), IC, OC, w, b, act, packed);
     } else if (op == A.OP_CONV) {
       conv_forward(inp, y, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, b, act, wt, col, colcap);
     } else if (op == A.OP_CONVT) {
@@ -171,11 +165,7 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
     // dZ = dA * f'(a), from the saved output
     if (!(l == last && fused)) act_backward(li(L, L_ACT), d, lp(L, L_Y), R * OUT);
     if (op == A.OP_DENSE) {
-      const rows = R * (IN / IC);
-      // dW = X^T . dZ (A read transposed through strides), db = column sums of dZ, dX = dZ . W^T
-      f32_gemm(IC, OC, rows, inp, 1, IC, d, OC, dw, OC, 0, acc ? GEMM_ACC : GEMM_ZERO, ACT_LINEAR);
-      f32_colsum(db, d, rows, OC, acc);
-      if (dx != 0) f32_gemm_bt(rows, IC, OC, d, OC, 1, w, OC, dx, IC, 0, GEMM_ZERO, ACT_LINEAR);
+      dense_backward(dx, dw, db, d, inp, R * (IN / IC), IC, OC, w, acc);
     } else if (op == A.OP_CONV) {
       conv_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc, lp(L, A.L_AUX));
     } else if (op == A.OP_CONVT) {
@@ -192,7 +182,7 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
     } else if (dx != 0) {
       if (op == A.OP_MAXPOOL) maxpool_backward(dx, d, lp(L, A.L_AUX), R, IN, OUT);
       else if (op == A.OP_UPSAMPLE) upsample_backward(dx, d, R, IH, IW, IC, SH, SW);
-      else if (op == A.OP_DROPOUT) mul_backward(dx, d, lp(L, A.L_AUX), R * IN);
+      else if (op == A.OP_DROPOUT) dropout_backward(dx, d, lp(L, A.L_AUX), R * IN);
       else memory.copy(dx, d, <usize>(R * IN) << 2);
     }
     if (dx != dsrc) add_or_copy(dsrc, tmp, R * IN, true);
