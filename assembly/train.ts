@@ -5,7 +5,9 @@
 // The graph: each node (layer table entry) names its input tensors (L_SRC0/L_SRC1: a node, the
 // network input or the condition); the bindings order the nodes and plan every buffer. The loss
 // is the list of terms in the context (terms.ts). Weight gradients are overwritten each batch.
-// Dims: R samples in the current batch/chunk; layer shapes per sample, channels last (arena.ts).
+// Dims: R samples in the current batch/chunk; D the network's input width, C its output width (what the
+// loss compares), K the condition's; a node's IN/OUT per sample and IC/OC its channels (the last axis),
+// channels last (arena.ts).
 
 import * as A from './arena';
 import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
@@ -45,21 +47,21 @@ export function init_params(ctx: usize): void {
   memory.fill(params, 0, <usize>ci(ctx, C_NPARAMS) << 2);
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
     const L = layer(ctx, l);
-    const op = li(L, L_OP), C = li(L, A.L_IC), F = li(L, A.L_OC);
+    const op = li(L, L_OP), IC = li(L, A.L_IC), OC = li(L, A.L_OC);
     if (op == A.OP_BATCHNORM) {
       const g = fptr(params, li(L, L_W)), st = lp(L, A.L_STATE);
-      for (let c = 0; c < F; c++) {
+      for (let c = 0; c < OC; c++) {
         store<f32>(g + (<usize>c << 2), 1);
         store<f32>(st + (<usize>c << 2), 0);
-        store<f32>(st + (<usize>(F + c) << 2), 1);
+        store<f32>(st + (<usize>(OC + c) << 2), 1);
       }
       continue;
     }
     if (op != A.OP_DENSE && op != A.OP_CONV && op != A.OP_CONVT) continue;
     const area = op == A.OP_DENSE ? 1 : li(L, A.L_KH) * li(L, A.L_KW);
-    const a = <f32>Math.sqrt(6.0 / <f64>(area * (C + F)));
+    const a = <f32>Math.sqrt(6.0 / <f64>(area * (IC + OC)));
     const w = fptr(params, li(L, L_W));
-    for (let i = 0; i < area * C * F; i++) {
+    for (let i = 0; i < area * IC * OC; i++) {
       store<f32>(w + (<usize>i << 2), (rng_uniform(s) * <f32>2 - <f32>1) * a);
     }
   }
