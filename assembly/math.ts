@@ -233,6 +233,9 @@ export function f32_sigmoid_scalar(x: f32): f32 {
 }
 
 // log(x) for x > 0: AssemblyScript's Mathf.log (musl logf.c port, compiled into this module).
+// Its bits depend on a compiler setting: with shrinkLevel 0 the standard library compiles the
+// table-driven logf_lut instead, which can round differently. Every module here is built with
+// shrinkLevel 1 (asconfig.json's targets; tests/abi.test.ts holds the tests' module to the release one).
 export function f32_log_scalar(x: f32): f32 {
   return Mathf.log(x);
 }

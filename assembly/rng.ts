@@ -66,7 +66,9 @@ function cos_turn(u: f64): f64 {
 /**
  * Standard normal f32 from exactly two draws (Box-Muller, cosine branch), so normal k of a stream
  * is draws 2k and 2k+1. u1 in (0, 1] keeps the log finite. log: AssemblyScript's own f64 software
- * implementation (a musl port), sqrt the wasm instruction, cos cos_turn: the same bits everywhere.
+ * implementation (a musl port; at shrinkLevel 0 it would be the table-driven log_lut, other bits: every
+ * module is built at 1, see math.ts f32_log_scalar), sqrt the wasm instruction, cos cos_turn: the same
+ * bits everywhere.
  */
 export function rng_normal(state: usize): f32 {
   const u1 = (<f64>rng_next(state) + 1.0) * 2.3283064365386963e-10;

@@ -49,6 +49,15 @@ describe('abi', () => {
     expect(traps(testText)).toBeGreaterThan(traps(text));
   });
 
+  it("builds the tests' module with the release target's optimize and shrink levels (the standard library's log is another function at shrinkLevel 0)", () => {
+    const cfg = JSON.parse(readFileSync(new URL('../asconfig.json', import.meta.url), 'utf8')) as { targets: Record<string, Record<string, unknown>> };
+    const { release, test } = cfg.targets;
+    expect(test!.shrinkLevel).toBe(release!.shrinkLevel);
+    expect(test!.optimizeLevel).toBe(release!.optimizeLevel);
+    expect(test!.noAssert).toBe(false);
+    expect(release!.noAssert).toBe(true);
+  });
+
   it('refuses a module that is not these kernels, saying why', async () => {
     const other = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); // an empty module
     await expect(Autoencoder.create({ inputDim: 4 }, { wasm: other })).rejects.toThrow(/not this package's kernels\.wasm \(it has 0 exports where this package's has at least \d+\)/);
