@@ -7,7 +7,7 @@
 // error, and leave the weights as they were; a process with a threaded model exits on its own.
 // Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js. Its wasm is dist/build/ too (exports renamed to match dist's mangled calls: tools/build.mjs).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,9 +25,13 @@ type Spec = Parameters<typeof Autoencoder.create>[0];
 const poolOf = (ae: Autoencoder): PoolHandle | null => (ae as unknown as { k: { pool: PoolHandle | null } | null }).k?.pool ?? null;
 const hex = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
-/** A threaded model whose every GEMM goes through the pool. */
+// the threaded kernels with their assert() preconditions live (tools/build.mjs: asconfig.json's test
+// target), so a shard's scratch sized too small traps here instead of writing past it
+const MT_TEST = WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt-test.wasm`));
+
+/** A threaded model whose every GEMM goes through the pool (on the asserting threaded kernels). */
 async function make(spec: Spec, threads: number): Promise<Autoencoder> {
-  const ae = await Autoencoder.create(spec, { threads });
+  const ae = await Autoencoder.create(spec, threads > 1 ? { threads, wasm: await MT_TEST } : { threads });
   if (threads > 1) {
     const pool = poolOf(ae);
     expect(pool?.threads).toBe(threads);
@@ -232,8 +236,13 @@ describe('threads: options', () => {
       expectMessage(e, /threads must be an integer from 1 to 256 or 'auto'/);
     }
   });
+  it("runs the pool's cases on build/kernels-mt-test.wasm: the shipped threaded kernels' exports, with the asserts live", async () => {
+    const shipped = readFileSync(`${ROOT}dist/build/kernels-mt.wasm`), test = readFileSync(`${ROOT}build/kernels-mt-test.wasm`);
+    const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => e.name).sort();
+    expect(names(await MT_TEST)).toEqual(names(await WebAssembly.compile(shipped)));
+    expect(test.length).toBeGreaterThan(shipped.length);   // the checks' code
+  });
   it('refuses the single-threaded kernels.wasm as the wasm of a threaded model', async () => {
-    const { readFileSync } = await import('node:fs');
     const single = await WebAssembly.compile(readFileSync(`${ROOT}dist/build/kernels.wasm`));
     const e = await Autoencoder.create(spec, { threads: 2, wasm: single }).catch((err: unknown) => err);
     expectMessage(e, /the wasm option must be the compiled kernels-mt\.wasm/, /single-threaded build/);

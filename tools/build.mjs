@@ -5,7 +5,9 @@
 //                                  preconditions live (asconfig.json target "test": noAssert off; the
 //                                  release modules compile them out, byte for byte); never shipped
 //   build/kernels-mt.wasm          the same kernels with wasm threads (assembly/abi-mt.ts: imported shared
-//                                  memory, atomics; loaded only by models created with threads > 1)
+//                                  memory, atomics; loaded only by models created with threads > 1);
+//                                  build/kernels-mt-test.wasm the same with the asserts live and dist's
+//                                  export names, for tests/threads.test.ts (never shipped)
 //   dist/build/                    a copy of those, beside the JS that loads them
 //   dist/bindings/*.js + .d.ts     the library (esbuild transpile, tsc declarations); index.js bundled into one
 //                                  file that the thin runtime entries (node, browser, worker, deno) import
@@ -31,6 +33,9 @@ await Promise.all([
   // the tests' module: the same kernels plus raw entry points only tests and tools/bench/w5.mjs call
   asc(['assembly/abi-test.ts', '--target', 'test', '-o', 'build/kernels-test.wasm', '-t', 'build/kernels-test.wat', '--bindings', 'raw']),
   asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
+    '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
+  // the same threaded kernels with their assert() preconditions live, for tests/threads.test.ts (never shipped)
+  asc(['assembly/abi-mt.ts', '--target', 'test', '-o', 'build/kernels-mt-test.wasm', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
   // the scoring module (AutoencoderLite through 'autoencoder/score'): asconfig.json's options, with
   // abi-score.ts as the only entry (the config's entries are always compiled, so a config of its own)
@@ -103,6 +108,8 @@ if (missing.length) throw new Error(`dist/bindings calls ${missing.join(', ')}, 
 const unused = [...exported].filter((n) => n.startsWith('ae_') && !Object.hasOwn(names, n));
 if (unused.length) throw new Error(`the shipped kernels export ${unused.join(', ')}, which dist/bindings never calls: move it from assembly/abi.ts to abi-test.ts (the tests' module)`);
 for (const [f, bytes] of Object.entries(modules)) writeFileSync(`${root}dist/build/${f}`, renameExports(bytes, names));
+// the tests' asserting threaded kernels, renamed in place like dist's (tests/threads.test.ts runs on dist/)
+writeFileSync(`${root}build/kernels-mt-test.wasm`, renameExports(readFileSync(`${root}build/kernels-mt-test.wasm`), names));
 // the scoring module: a subset of kernels.wasm's exports, renamed by the same map
 const scoreShipped = renameExports(score, names);
 writeFileSync(`${root}dist/build/kernels-score.wasm`, scoreShipped);
