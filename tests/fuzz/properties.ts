@@ -408,6 +408,11 @@ function slots(v: Json, out: [Json & object, string | number][] = []): [Json & o
   return out;
 }
 
+/**
+ * Applies edit e to h. The edit's value goes in as a fresh copy: fc.constantFrom hands every case the
+ * same objects ({}, [1], { type: 'dense' }), so inserting them as they are let a later 'addKey' write
+ * into a shared constant, and every case after (a replay, a shrink) saw it changed, even cyclic.
+ */
 function applyJsonEdit(h: Json, e: JsonEdit): void {
   const all = slots(h);
   if (e.op === 'layer' || e.op === 'insertLayer') {
@@ -415,14 +420,14 @@ function applyJsonEdit(h: Json, e: JsonEdit): void {
     if (!lists.length) return;
     const [c, k] = lists[e.path % lists.length]!;
     const list = (c as Record<string, Json[]>)[k as string]!;
-    if (e.op === 'layer' && list.length) list[e.path % list.length] = e.layer;
-    else if (e.op === 'insertLayer') list.splice(e.at % (list.length + 1), 0, e.layer);
+    if (e.op === 'layer' && list.length) list[e.path % list.length] = structuredClone(e.layer);
+    else if (e.op === 'insertLayer') list.splice(e.at % (list.length + 1), 0, structuredClone(e.layer));
     return;
   }
   if (e.op === 'addKey') {
     const objs = [h, ...all.map(([c, k]) => (c as Record<string, Json>)[k as string]!)].filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v)) as Record<string, Json>[];
     const o = objs[e.path % objs.length]!;
-    Object.defineProperty(o, e.key, { value: e.value, enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(o, e.key, { value: structuredClone(e.value), enumerable: true, configurable: true, writable: true });
     return;
   }
   if (!all.length) return;
@@ -430,7 +435,7 @@ function applyJsonEdit(h: Json, e: JsonEdit): void {
   if (e.op === 'delete') {
     if (Array.isArray(c)) c.splice(k as number, 1); else delete (c as Record<string, Json>)[k as string];
   } else {
-    (c as Record<string, Json>)[k as string] = e.value;
+    (c as Record<string, Json>)[k as string] = structuredClone(e.value);
   }
 }
 
