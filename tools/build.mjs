@@ -35,7 +35,7 @@ await Promise.all([
   asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
   // the same threaded kernels with their assert() preconditions live, for tests/threads.test.ts (never shipped)
-  asc(['assembly/abi-mt.ts', '--target', 'test', '-o', 'build/kernels-mt-test.wasm', '--bindings', 'raw',
+  asc(['assembly/abi-mt.ts', '--target', 'test', '-o', 'build/kernels-mt-test.wasm', '-t', 'build/kernels-mt-test.wat', '--bindings', 'raw',
     '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
   // the scoring module (AutoencoderLite through 'autoencoder/score'): asconfig.json's options, with
   // abi-score.ts as the only entry (the config's entries are always compiled, so a config of its own)
