@@ -1,4 +1,6 @@
-// wasm.ts: the only file that touches the module's exports and memory.
+// wasm.ts: instantiates the module and owns its memory; index.ts, codec.ts, series.ts and threads.ts call
+// its exports through a Kernel's `x` with the regions it hands out (verbs on Kernel as the only door, as
+// hash-wasm's WASMInterface, are not done: as class methods every one would reach the scoring bundle).
 // One Kernel = one instance = one model's memory. It plans the arena (context block, layer
 // table, params/grads/moments, normalizer, activation buffers for a batch capacity), grows
 // memory only while planning, and hands out a stack of I/O regions for each call's data.
