@@ -5,9 +5,7 @@
 // the first (for triage: the table lists each kind with its first example). --asserts runs the
 // library on build/kernels-test.wasm, whose kernels check their preconditions (a scratch too small,
 // a bad stride): a violated one traps, which the table counts as a crash; as vitest's fuzz test does.
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { setWasmLoader } from '../bindings/node.js';
 import { runAll } from '../tests/fuzz/properties.js';
 
 const int = (what: string) => (v: string) => {
@@ -25,7 +23,8 @@ const program = new Command('fuzz')
   .parse();
 
 const { asserts, ...o } = program.opts<{ cases: number; seed: number; explore: boolean; asserts: boolean }>();
-if (asserts) setWasmLoader(() => WebAssembly.compile(readFileSync(new URL('../build/kernels-test.wasm', import.meta.url))));
+// the tests' setup file installs the loader of build/kernels-test.wasm, as vitest's fuzz test runs
+if (asserts) await import('../tests/setup-kernels.js');
 const t0 = performance.now();
 console.log(`fuzz: ${o.cases} cases, seed ${o.seed}${o.explore ? ' (explore)' : ''}${asserts ? ', on the asserting kernels' : ''}`);
 const { tally, failures } = await runAll({ ...o, onProgress: (name) => console.error(`  ${name} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`) });
