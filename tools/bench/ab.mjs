@@ -1,7 +1,8 @@
 // ab.mjs: an A/B of two builds of the kernels in ONE process, rounds interleaved, so that a busy
 // machine slows both sides alike: the ratio NEW/OLD is meaningful under contention, absolute rows/s
 // are not. Workloads: convdae training (W3 train: batch 128, noisy -> clean, Adam) and inference
-// (W3 infer, batch 128), tab30 reconstruct at batch 256 (W1 batch256); optionally the onnxruntime-web
+// (W3 infer, batch 128), tab30 reconstruct at batch 256 (W1 batch256), dense784 training (W2:
+// batch 64, Adam); optionally the onnxruntime-web
 // peer (1 thread) on the two inference workloads, in the same rounds.
 //   node tools/bench/ab.mjs --old <dist dir of the other build> [--new <dist dir>, default ./dist]
 //        [--rounds 7] [--peers <dir with node_modules/onnxruntime-web>] [--only convdae-train,...]
@@ -64,6 +65,12 @@ async function ours(dir) {
   const clean = uniform(256, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
   const fit = { target: clean, epochs: 1, batchSize: 128, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false };
   out['convdae-train'] = { rows: 256, calls: 3, run: () => train.fit(dirty, fit) };
+  // dense784 training (W2's model and batch): one epoch of 8 batches of 64 per call
+  const dense = await Autoencoder.create(specOf(W, 'dense784'));
+  dense.setWeights(loadModel('dense784').tensors);
+  const xd = uniform(512, 784, W.seed, 33);
+  const fitD = { epochs: 1, batchSize: 64, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false };
+  out['dense784-train'] = { rows: 512, calls: 5, run: () => dense.fit(xd, fitD) };
   return { work: out, refs };
 }
 
