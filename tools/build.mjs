@@ -28,15 +28,16 @@ const bin = (name) => `${root}node_modules/.bin/${name}`;
 const t0 = Date.now();
 // the two builds side by side (each is mostly one core's work)
 const asc = (args) => promisify(execFile)(bin('asc'), args, { cwd: root }).then(({ stdout, stderr }) => process.stdout.write(stdout + stderr));
+// the threaded kernels (assembly/abi-mt.ts: imported shared memory, atomics) of an asconfig.json target into build/<name>
+const threaded = (target, name) => asc(['assembly/abi-mt.ts', '--target', target, '-o', `build/${name}.wasm`, '-t', `build/${name}.wat`, '--bindings', 'raw',
+  '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']);
 await Promise.all([
   asc(['--target', 'release']),
   // the tests' module: the same kernels plus raw entry points only tests and tools/bench/w5.mjs call
   asc(['assembly/abi-test.ts', '--target', 'test', '-o', 'build/kernels-test.wasm', '-t', 'build/kernels-test.wat', '--bindings', 'raw']),
-  asc(['assembly/abi-mt.ts', '--target', 'release', '-o', 'build/kernels-mt.wasm', '-t', 'build/kernels-mt.wat', '--bindings', 'raw',
-    '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
+  threaded('release', 'kernels-mt'),
   // the same threaded kernels with their assert() preconditions live, for tests/threads.test.ts (never shipped)
-  asc(['assembly/abi-mt.ts', '--target', 'test', '-o', 'build/kernels-mt-test.wasm', '-t', 'build/kernels-mt-test.wat', '--bindings', 'raw',
-    '--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--zeroFilledMemory']),
+  threaded('test', 'kernels-mt-test'),
   // the scoring module (AutoencoderLite through 'autoencoder/score'): asconfig.json's options, with
   // abi-score.ts as the only entry (the config's entries are always compiled, so a config of its own)
   (() => {
