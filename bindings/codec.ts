@@ -24,7 +24,10 @@
 
 import { AutoencoderError, checkKeys, checkNumber, describe } from './errors.js';
 import type { Matrix } from './spec.js';
-import { FLAG_DENORM_OUT, FLAG_NORM_IN, mib, type Kernel } from './wasm.js';
+import {
+  FLAG_DENORM_OUT, FLAG_NORM_IN, codecCount, codecDecode, codecDequantize, codecEncode, codecQuantize, codecQuantizeWith, codecReadTables, codecTables, codecWriteTables, crc32,
+  findBelow, findNonfinite, hash64Update, infer, mib, type Kernel,
+} from './wasm.js';
 
 export const CONTAINER_MAGIC = [0x89, 0x41, 0x45, 0x5a];
 export const CONTAINER_VERSION = 1;
@@ -75,14 +78,14 @@ function modelHash(m: CodecModel): Uint8Array {
     const spec = new TextEncoder().encode(JSON.stringify(m.spec));
     const sp = k.alloc(spec.length);
     k.u8(sp, spec.length).set(spec);
-    k.x.ae_hash64_update(st, sp, spec.length);
+    hash64Update(k, st, sp, spec.length);
     const D = m.inputDim;
     if (m.normalized) {
-      k.x.ae_hash64_update(st, k.normA, D * 4);
-      k.x.ae_hash64_update(st, k.normB, D * 4);
+      hash64Update(k, st, k.normA, D * 4);
+      hash64Update(k, st, k.normB, D * 4);
     }
-    k.x.ae_hash64_update(st, k.params, k.nParams * 4);
-    k.x.ae_hash64_update(st, k.state, k.nState * 4);
+    hash64Update(k, st, k.params, k.nParams * 4);
+    hash64Update(k, st, k.state, k.nState * 4);
     return k.u8(st, 8).slice();
   } finally {
     k.release(mark);
@@ -111,13 +114,13 @@ function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
   const { ptr, rows: N } = m.put(x, m.inputDim, 'x');
   if (2 * N * W + 8 > 2 ** 31 - 1) throw new AutoencoderError(`${where}: ${N} rows of ${W} latent values are too many for one call: pass fewer rows per call, or use compressStream()`);
   const z = k.alloc(N * W * 4);
-  k.x.ae_infer(k.ctx, ptr, N, 0, k.plan!.latent, z, FLAG_NORM_IN);
-  const bad = k.x.ae_find_nonfinite(z, N * W);
+  infer(k, ptr, N, 0, k.plan!.latent, z, FLAG_NORM_IN);
+  const bad = findNonfinite(k, z, N * W);
   if (bad >= 0) {
     throw new AutoencoderError(`${where}: the model's latent code of row ${Math.floor(bad / W)} has ${describe(k.f32(z + bad * 4, 1)[0])} at value ${bad % W}: the input overflows this model (normalize the inputs or retrain)`);
   }
   const qp = k.alloc(W * 8), sym = k.alloc(N * W * 2);
-  k.x.ae_codec_quantize(z, N, W, bits, qp, sym);
+  codecQuantize(k, z, N, W, bits, qp, sym);
   return { N, z, qp, sym };
 }
 
@@ -125,9 +128,9 @@ function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
 function buildTables(k: Kernel, sym: number, N: number, W: number, bits: number, smooth: boolean) {
   const S = 2 ** bits;
   const cnt = k.alloc(W * S * 4), freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4), tmp = k.alloc(S * 4);
-  k.x.ae_codec_count(sym, N, W, bits, cnt);
-  const P = k.x.ae_codec_tables(cnt, N, W, bits, freq, cum, tmp, smooth ? 1 : 0);
-  return { P, freq, cum, T: k.x.ae_codec_write_tables(freq, W, bits, 0, 1) };
+  codecCount(k, sym, N, W, bits, cnt);
+  const P = codecTables(k, cnt, N, W, bits, freq, cum, tmp, smooth);
+  return { P, freq, cum, T: codecWriteTables(k, freq, W, bits, 0, true) };
 }
 
 /** The 64-bit hash of a codebook's bytes, hex. */
@@ -137,7 +140,7 @@ function codebookId(k: Kernel, cb: Uint8Array): string {
     const st = k.alloc(8), p = k.alloc(cb.length);
     k.u8(st, 8).fill(0);
     k.u8(p, cb.length).set(cb);
-    k.x.ae_hash64_update(st, p, cb.length);
+    hash64Update(k, st, p, cb.length);
     return hex(k.u8(st, 8));
   } finally {
     k.release(mark);
@@ -157,9 +160,9 @@ function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number
   const p = k.alloc(cb.length);
   k.u8(p, cb.length).set(cb);
   const qp = p + 4;
-  if (k.x.ae_find_nonfinite(qp, 2 * W) >= 0 || k.x.ae_find_below(qp + 4 * W, W, 0) >= 0) return 'its codec quantiser holds values that are not finite non-negative steps';
+  if (findNonfinite(k, qp, 2 * W) >= 0 || findBelow(k, qp + 4 * W, W, 0) >= 0) return 'its codec quantiser holds values that are not finite non-negative steps';
   const freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4);
-  const st = k.x.ae_codec_read_tables(qp + 8 * W, cb.length - 4 - 8 * W, W, bits, P, freq, cum);
+  const st = codecReadTables(k, qp + 8 * W, cb.length - 4 - 8 * W, W, bits, P, freq, cum);
   if (st !== 0) return `its codec tables are malformed (${READ_ERRORS[st] ?? st})`;
   return { bits, P, qp, freq, cum };
 }
@@ -184,7 +187,7 @@ export function fitCodebook(m: CodecModel, x: Matrix, options: CompressOptions =
   const len = 4 + 8 * W + t.T, out = k.alloc(len);
   k.u8(out, 4).set([bits, t.P, 0, 0]);
   k.u8(out + 4, 8 * W).set(k.u8(qp, 8 * W));
-  k.x.ae_codec_write_tables(t.freq, W, bits, out + 4 + 8 * W, 0);
+  codecWriteTables(k, t.freq, W, bits, out + 4 + 8 * W, false);
   return k.u8(out, len).slice();
 }
 
@@ -212,7 +215,7 @@ export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions 
   const { N, z, qp, sym } = latentSymbols(m, x, bits, 'compress()');
   const own = buildTables(k, sym, N, W, bits, false);
   const cap = 2 * N * W + 8, pay = k.alloc(cap);
-  let B = k.x.ae_codec_encode(sym, N, W, bits, own.P, own.freq, own.cum, pay, cap);
+  let B = codecEncode(k, sym, N, W, bits, own.P, own.freq, own.cum, pay, cap);
   let T = own.T, P = own.P, flags = 0, body = 8 * W + T;
   // the model's fitCodec() tables at these bits, when they give the smaller container (no quantiser or tables stored)
   let cbId = '';
@@ -221,8 +224,8 @@ export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions 
     const sym2 = k.alloc(N * W * 2), pay2 = k.alloc(cap);
     // (only when no latent value lies more than a quarter of the fitted range outside it: clamping those,
     // rows unlike the training rows, say an anomaly, would lose far more than the bytes saved)
-    const far = k.x.ae_codec_quantize_with(z, N, W, bits, cb.qp, sym2);
-    const B2 = far === 0 ? k.x.ae_codec_encode(sym2, N, W, bits, cb.P, cb.freq, cb.cum, pay2, cap) : Infinity;
+    const far = codecQuantizeWith(k, z, N, W, bits, cb.qp, sym2);
+    const B2 = far === 0 ? codecEncode(k, sym2, N, W, bits, cb.P, cb.freq, cb.cum, pay2, cap) : Infinity;
     if (8 + B2 < body + B) {
       flags = 1; B = B2; T = 0; P = cb.P; body = 8;
       k.u8(pay + cap - B, B).set(k.u8(pay2 + cap - B, B));
@@ -246,10 +249,10 @@ export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions 
     k.u8(f + HEAD, 8).set(cbId.match(/../g)!.map((h) => parseInt(h, 16)));
   } else {
     k.u8(f + HEAD, 8 * W).set(k.u8(qp, 8 * W));
-    k.x.ae_codec_write_tables(own.freq, W, bits, f + HEAD + 8 * W, 0);
+    codecWriteTables(k, own.freq, W, bits, f + HEAD + 8 * W, false);
   }
   k.u8(f + HEAD + body, B).set(k.u8(pay + cap - B, B));
-  new DataView(k.u8(f, total).buffer, f, total).setUint32(total - 4, k.x.ae_crc32(f, total - 4), true);
+  new DataView(k.u8(f, total).buffer, f, total).setUint32(total - 4, crc32(k, f, total - 4), true);
   return k.u8(f, total).slice();
 }
 
@@ -329,7 +332,7 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
     const f = k.alloc(len);
     k.u8(f, len).set(frame);
     const dv = new DataView(frame.buffer, frame.byteOffset, len);
-    if (k.x.ae_crc32(f, len - 4) >>> 0 !== dv.getUint32(len - 4, true)) throw corrupt('its checksum does not match its contents; copy it again');
+    if (crc32(k, f, len - 4) !== dv.getUint32(len - 4, true)) throw corrupt('its checksum does not match its contents; copy it again');
     const theirs = hex(frame.subarray(8, 16));
     if (theirs !== hash) {
       throw new AutoencoderError(`${label} was written by another model (content hash ${theirs}); this model's hash is ${hash}: decompress it with the model that compressed it (same spec, weights and normalizer)`);
@@ -360,20 +363,20 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
       bits = cb.bits;
       pay = f + HEAD + 8;
     } else {
-      if (k.x.ae_find_nonfinite(qp, 2 * W) >= 0 || k.x.ae_find_below(qp + 4 * W, W, 0) >= 0) throw corrupt('its quantisation offsets or steps are not finite non-negative numbers');
+      if (findNonfinite(k, qp, 2 * W) >= 0 || findBelow(k, qp + 4 * W, W, 0) >= 0) throw corrupt('its quantisation offsets or steps are not finite non-negative numbers');
       freq = k.alloc(W * S * 4);
       cum = k.alloc(W * (S + 1) * 4);
-      const st = k.x.ae_codec_read_tables(qp + 8 * W, T, W, bits, P, freq, cum);
+      const st = codecReadTables(k, qp + 8 * W, T, W, bits, P, freq, cum);
       if (st !== 0) throw corrupt(READ_ERRORS[st] ?? `table status ${st}`);
       pay = qp + 8 * W + T;
     }
     const sym = k.alloc(N * W * 2);
-    const st = k.x.ae_codec_decode(pay, B, N, W, bits, P, freq, cum, sym);
+    const st = codecDecode(k, pay, B, N, W, bits, P, freq, cum, sym);
     if (st !== 0) throw corrupt(READ_ERRORS[st] ?? `payload status ${st}`);
     const z = k.alloc(N * W * 4);
-    k.x.ae_codec_dequantize(sym, N, W, qp, z);
+    codecDequantize(k, sym, N, W, qp, z);
     const out = k.alloc(N * D * 4);
-    k.x.ae_infer(k.ctx, z, N, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
+    infer(k, z, N, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
     return k.f32(out, N * D).slice();
   } finally {
     k.release(mark);

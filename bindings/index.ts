@@ -15,6 +15,10 @@ import {
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, probeWeightBound, setNoise, setOptimizer,
   planTraining, shardBytes, sharedKernel, syncShards, termValues, type NetPlan,
+  // the door's verbs
+  addGaussianNoise, columnMinMax, crc32Update, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
+  findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent, scoreNormalizedRows,
+  scoreRows, seedStream, seedStreams, trainEpoch,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -179,8 +183,8 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
   const dist = checkName('distribution', options.distribution ?? 'uniform', ['uniform', 'normal'] as const);
   const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
   const p = k.alloc(rows * cols * 4);
-  k.x.ae_seed(k.ctx, seed);
-  k.x.ae_rng_fill(k.ctx, p, rows * cols, dist === 'normal' ? 1 : 0);
+  seedStreams(k, seed);
+  fillRandom(k, p, rows * cols, dist === 'normal');
   return k.f32(p, rows * cols).slice();
 }
 
@@ -207,12 +211,12 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
   const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
   const p = k.alloc(x.length * 4);
   k.f32(p, x.length).set(x);
-  const bad = k.x.ae_find_nonfinite(p, x.length);
+  const bad = findNonfinite(k, p, x.length);
   if (bad >= 0) {
     throw new AutoencoderError(`addNoise(): x has ${describe(x[bad])} at index ${bad}: values must be finite float32 numbers (at most 3.4028235e38 in magnitude); drop or impute NaN/Infinity first`);
   }
-  k.x.ae_seed(k.ctx, seed);
-  k.x.ae_add_noise(k.ctx, p, x.length, std, lo, hi);
+  seedStreams(k, seed);
+  addGaussianNoise(k, p, x.length, std, lo, hi);
   return k.f32(p, x.length).slice();
 }
 
@@ -281,7 +285,7 @@ export class AutoencoderLite {
     for (let at = 0; at < body; at += chunk) {
       const n = Math.min(chunk, body - at);
       k.u8(p, n).set(bytes.subarray(at, at + n));
-      crc = k.x.ae_crc32_update(crc, p, n);
+      crc = crc32Update(k, crc, p, n);
     }
     k.u8(p, chunk).fill(0); // the arena is planned over this region next, and expects zeros
     k.release(mark);
@@ -326,7 +330,7 @@ export class AutoencoderLite {
       const bad = ae.takeCodebook(k, h.codec);
       if (bad !== null) { ae.dispose(); throw new AutoencoderError(`the model file is corrupted: ${bad}`); }
     }
-    k.x.ae_seed(k.ctx, h.spec.seed);
+    seedStreams(k, h.spec.seed);
     return ae;
   }
 
@@ -441,7 +445,7 @@ export class AutoencoderLite {
     } else {
       throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][] (rows x ${cols}), got ${describe(x)}`);
     }
-    const bad = k.x.ae_find_nonfinite(ptr, rows * cols);
+    const bad = findNonfinite(k, ptr, rows * cols);
     if (bad >= 0) {
       const r = Math.floor(bad / cols), c = bad % cols;
       const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : Number((x as ArrayLike<number>[])[r]![c]);
@@ -523,13 +527,13 @@ export class AutoencoderLite {
       const W = this.latentDim, lat = k.plan!.latent;
       if (!sample) {
         const out = k.alloc(rows * W * 4);
-        k.x.ae_infer(k.ctx, ptr, rows, 0, lat, out, FLAG_NORM_IN);
+        infer(k, ptr, rows, 0, lat, out, FLAG_NORM_IN);
         return k.f32(out, rows * W).slice();
       }
       const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
-      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
-      k.x.ae_sample_rows(k.ctx, h, rows, W, z);
+      infer(k, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
+      seedStream(k, seed, RNG.sample);
+      sampleLatent(k, h, rows, W, z);
       return k.f32(z, rows * W).slice();
     });
   }
@@ -542,7 +546,7 @@ export class AutoencoderLite {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
       this.putCondition(k, o, rows, 'posterior()');
       const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
+      infer(k, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
       const all = k.f32(h, rows * 2 * L);
       const mean = new Float32Array(rows * L), logVar = new Float32Array(rows * L);
       // a copy of each half of every row (no arithmetic)
@@ -566,7 +570,7 @@ export class AutoencoderLite {
 
   protected decodeAt(k: Kernel, ptr: number, rows: number): Float32Array {
     const D = this.s.inputDim, out = k.alloc(rows * D * 4);
-    k.x.ae_infer(k.ctx, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
+    infer(k, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
     return k.f32(out, rows * D).slice();
   }
 
@@ -582,8 +586,8 @@ export class AutoencoderLite {
     const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
     return this.io((k) => {
       const z = k.alloc(rows * this.latentDim * 4);
-      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
-      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
+      seedStream(k, seed, RNG.sample);
+      fillRandom(k, z, rows * this.latentDim, true);
       return this.decodeAt(k, z, rows);
     });
   }
@@ -598,8 +602,8 @@ export class AutoencoderLite {
       const { ptr, rows } = this.put(k, condition, K, 'condition');
       k.setCondition(ptr);
       const z = k.alloc(rows * this.latentDim * 4);
-      k.x.ae_seed_stream(k.ctx, seed, RNG.sample);
-      k.x.ae_rng_fill(k.ctx, z, rows * this.latentDim, 1);
+      seedStream(k, seed, RNG.sample);
+      fillRandom(k, z, rows * this.latentDim, true);
       return this.decodeAt(k, z, rows);
     });
   }
@@ -612,7 +616,7 @@ export class AutoencoderLite {
       const { ptr, rows } = this.put(k, x, D, 'x');
       this.putCondition(k, o, rows, 'reconstruct()');
       const out = k.alloc(rows * D * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
+      infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
       return k.f32(out, rows * D).slice();
     });
   }
@@ -638,16 +642,16 @@ export class AutoencoderLite {
     this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
-      if (this.s.ensemble) k.x.ae_ens_score(k.ctx, ptr, rows, out, this.s.ensemble.members, k.stats);
-      else k.x.ae_score(k.ctx, ptr, rows, out);
+      if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats);
+      else scoreRows(k, ptr, rows, out);
     }
     else if (o.by === 'kl') {
       const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
-      k.x.ae_infer(k.ctx, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
-      k.x.ae_vae_kl_rows(h, rows, L, out);
+      infer(k, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
+      klRows(k, h, rows, L, out);
     } else {
-      k.x.ae_seed_stream(k.ctx, o.seed, RNG.sample);
-      k.x.ae_elbo_rows(k.ctx, ptr, rows, k.plan!.latent, o.samples, out);
+      seedStream(k, o.seed, RNG.sample);
+      elboRows(k, ptr, rows, k.plan!.latent, o.samples, out);
     }
     return { out, rows };
   }
@@ -694,7 +698,7 @@ export class AutoencoderLite {
     const o = this.scoreOptions('calibrate()', so);
     const t = this.withCond((k) => {
       const { out, rows } = this.scoreInto(k, x, o, 'calibrate()');
-      return k.x.ae_quantile(out, rows, q);
+      return quantileOf(k, out, rows, q);
     });
     if (!Number.isFinite(t)) {
       throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
@@ -717,7 +721,7 @@ export class AutoencoderLite {
     return this.withCond((k) => {
       const { out, rows } = this.scoreInto(k, x, o, 'detect()');
       const flags = k.alloc(rows);
-      k.x.ae_detect(out, rows, thr, flags);
+      flagAbove(k, out, rows, thr, flags);
       return k.u8(flags, rows).slice();
     });
   }
@@ -792,7 +796,7 @@ export class AutoencoderLite {
     // a dense chain whose weights are all small enough cannot overflow on these rows (probeWeightBound):
     // one pass over the weights instead of a 5-row forward pass, about 2 ms of a cold load
     const T = probeWeightBound(k.plan!);
-    if (T > 0 && k.x.ae_find_outside(k.params, k.nParams, -T, T) < 0) return null;
+    if (T > 0 && findOutside(k, k.params, k.nParams, -T, T) < 0) return null;
     const D = this.s.inputDim, R = 5;
     const mark = k.mark();
     try {
@@ -802,8 +806,8 @@ export class AutoencoderLite {
       rows.fill(2, D, 2 * D);
       rows.fill(-2, 2 * D, 3 * D);
       k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
-      k.x.ae_score_normalized(k.ctx, x, R, out);
-      const bad = k.x.ae_find_nonfinite(out, R);
+      scoreNormalizedRows(k, x, R, out);
+      const bad = findNonfinite(k, out, R);
       const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
       return bad < 0 ? null : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
     } finally {
@@ -819,20 +823,20 @@ export class AutoencoderLite {
       return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
     };
     // (an ensemble: every member's params, and its statistics after the state)
-    let bad = k.nParams > 0 ? k.x.ae_find_nonfinite(params, k.fileParams) : -1;
+    let bad = k.nParams > 0 ? findNonfinite(k, params, k.fileParams) : -1;
     if (bad >= 0) return `${bad < k.nPadded ? '' : `member ${Math.floor(bad / k.nPadded)}: `}${named(true, bad % k.nPadded)} is ${at(params, bad)}: weights must be finite float32 numbers`;
-    bad = k.fileState > 0 ? k.x.ae_find_nonfinite(state, k.fileState) : -1;
+    bad = k.fileState > 0 ? findNonfinite(k, state, k.fileState) : -1;
     if (bad >= 0) return `${bad < k.nState ? named(false, bad) : `ensemble statistic ${bad - k.nState}`} is ${at(state, bad)}: moving statistics must be finite float32 numbers`;
     for (const sl of slots) {
       if (sl.params || !sl.name.endsWith('moving variance')) continue;
-      bad = k.x.ae_find_below(state + sl.off * 4, sl.len, 0);
+      bad = findBelow(k, state + sl.off * 4, sl.len, 0);
       if (bad >= 0) return `${named(false, sl.off + bad)} is ${at(state, sl.off + bad)}: a moving variance must be >= 0`;
     }
     if (norm) {
       const D = this.s.inputDim;
-      bad = k.x.ae_find_nonfinite(k.normA, D);
+      bad = findNonfinite(k, k.normA, D);
       if (bad >= 0) return `normalizer shift ${bad} is ${at(k.normA, bad)}: it must be a finite float32 number`;
-      bad = k.x.ae_find_below(k.normB, D, F32_MIN_NORMAL);
+      bad = findBelow(k, k.normB, D, F32_MIN_NORMAL);
       if (bad >= 0) return `normalizer scale ${bad} is ${at(k.normB, bad)}: it must be a normal positive float32 (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite)`;
     }
     return null;
@@ -864,7 +868,7 @@ export class AutoencoderLite {
     for (let at = 0; at < head; at += k.scratchBytes) {
       const n = Math.min(k.scratchBytes, head - at);
       k.u8(k.scratch, n).set(out.subarray(at, at + n));
-      crc = k.x.ae_crc32_update(crc, k.scratch, n);
+      crc = crc32Update(k, crc, k.scratch, n);
     }
     const regions: [number, number][] = normFloats ? [[k.normA, D], [k.normB, D]] : [];
     regions.push([k.params, k.fileParams], [k.state, k.fileState]);
@@ -872,7 +876,7 @@ export class AutoencoderLite {
     for (const [ptr, n] of regions) {
       if (n === 0) continue;
       out.set(k.u8(ptr, n * 4), at);
-      crc = k.x.ae_crc32_update(crc, ptr, n * 4);
+      crc = crc32Update(k, crc, ptr, n * 4);
       at += n * 4;
     }
     new DataView(out.buffer).setUint32(total - 4, crc, true);
@@ -899,12 +903,12 @@ export class AutoencoderLite {
  * an ensemble's members 1.. from the init stream after member 0, statistics 1 (v, median, IQR) until fit().
  */
 function initWeights(k: Kernel, s: ResolvedSpec): void {
-  k.x.ae_seed(k.ctx, s.seed);
-  k.x.ae_init_params(k.ctx);
+  seedStreams(k, s.seed);
+  initParams(k);
   if (s.ensemble) {
     for (let m = 1; m < s.ensemble.members; m++) {
       k.setI32(k.ctx + C.PARAMS, k.params + m * k.nPadded * 4);
-      k.x.ae_init_params(k.ctx);
+      initParams(k);
     }
     k.setI32(k.ctx + C.PARAMS, k.params);
     k.f32(k.stats, k.nStats).fill(1);
@@ -1025,14 +1029,14 @@ export class Autoencoder extends AutoencoderLite {
       const fitsNorm = !this.normFitted;
       if (this.s.normalize !== 'none') {
         if (!this.normFitted) {
-          k.x.ae_norm_fit(k.ctx, xp, nTrain);
+          fitNormalizer(k, xp, nTrain);
           this.normFitted = true;
         }
-        k.x.ae_norm_apply(k.ctx, xp, n);
-        if (tp !== xp) k.x.ae_norm_apply(k.ctx, tp, n);
+        normalizeRows(k, xp, n);
+        if (tp !== xp) normalizeRows(k, tp, n);
       }
       if (this.s.loss === 'bce') {
-        const bad = k.x.ae_find_outside(tp, nTrain * D, 0, 1);
+        const bad = findOutside(k, tp, nTrain * D, 0, 1);
         if (bad >= 0) {
           throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
         }
@@ -1044,12 +1048,12 @@ export class Autoencoder extends AutoencoderLite {
       let xt = xp, nt = nTrain, history!: History, halted = false;
       for (let pass = 1; pass <= passes && !halted; pass++) {
         if (pass === 2) {
-          nt = k.x.ae_ens_clean(k.ctx, xp, xr, nTrain, ens!.members, k.stats, 1 - ens!.clean, k.alloc(nTrain * 4), k.alloc(nTrain * 4));
+          nt = ensembleClean(k, xp, xr, nTrain, ens!.members, k.stats, 1 - ens!.clean, k.alloc(nTrain * 4), k.alloc(nTrain * 4));
           xt = xr;
           initWeights(k, this.s);
           if (this.s.normalize !== 'none') {
-            if (fitsNorm) k.x.ae_norm_fit(k.ctx, xr, nt);
-            k.x.ae_norm_apply(k.ctx, xr, nt);
+            if (fitsNorm) fitNormalizer(k, xr, nt);
+            normalizeRows(k, xr, nt);
           }
         }
         // an ensemble: each member's rows (perm i32[members][R]); its moments over every member's slice
@@ -1057,20 +1061,20 @@ export class Autoencoder extends AutoencoderLite {
         const perm = k.alloc((ens ? ens.members * R : nt) * 4);
         if (ens) {
           const tmp = k.alloc(nt * 4);
-          k.x.ae_ens_draw(k.ctx, nt, R, ens.members, perm, tmp);
-        } else k.x.ae_perm_init(perm, nt);
+          ensembleDraw(k, nt, R, ens.members, perm, tmp);
+        } else identityPerm(k, perm, nt);
         setOptimizer(k, OPT_IDS[o.optimizer], o.learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.momentum, o.noise);
         // salt-and-pepper sets values to each feature's training minimum or maximum (normalized, as x is now)
         let mn = 0, mx = 0;
         if (o.noiseKind === 'saltPepper' && o.noise > 0) {
           mn = k.alloc(D * 4);
           mx = k.alloc(D * 4);
-          k.x.ae_col_minmax(xt, nt, D, mn, mx);
+          columnMinMax(k, xt, nt, D, mn, mx);
         }
         setNoise(k, NOISE[o.noiseKind], o.noiseClip[0], o.noiseClip[1], mn, mx);
         const names = this.termNames(k);
         const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
-        k.x.ae_optimizer_reset(k.ctx);
+        resetOptimizer(k);
         if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
         if (o.early?.restoreBest) copyParams(k, k.snapBest, k.params);
 
@@ -1082,11 +1086,11 @@ export class Autoencoder extends AutoencoderLite {
         for (let epoch = 1; epoch <= o.epochs; epoch++) {
           const t0 = now();
           k.setCondition(cp);
-          const loss = ens ? k.x.ae_ens_epoch(k.ctx, xt, perm, R, ens.members, o.batchSize)
-            : k.x.ae_train_epoch(k.ctx, xt, tp, nt, perm, o.shuffle ? 1 : 0, o.batchSize);
+          const loss = ens ? ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize)
+            : trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize);
           const terms = ens ? { reconstruction: loss } : sumTerms(termValues(k));
           if (cp) k.setCondition(cp + nt * K * 4);
-          const valLoss = nVal > 0 ? k.x.ae_eval_loss(k.ctx, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
+          const valLoss = nVal > 0 ? evalLoss(k, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
           const valTerms = nVal > 0 ? sumTerms(termValues(k)) : null;
           k.setCondition(0);
           k.pool?.check();
@@ -1131,8 +1135,8 @@ export class Autoencoder extends AutoencoderLite {
         if (ens) {
           // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
           const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
-          k.x.ae_ens_draw(k.ctx, nt, S, 1, idx, k.alloc(nt * 4));
-          k.x.ae_ens_stats(k.ctx, xt, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
+          ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
+          ensembleStats(k, xt, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
@@ -1142,10 +1146,10 @@ export class Autoencoder extends AutoencoderLite {
         // xp already holds unless the cleaning pass refitted the normalizer (then x goes in once more)
         const refitted = passes === 2 && fitsNorm && this.s.normalize !== 'none';
         const xn = refitted ? this.put(k, x, D, 'x').ptr : xp;
-        if (refitted) k.x.ae_norm_apply(k.ctx, xn, n);
+        if (refitted) normalizeRows(k, xn, n);
         const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
-        k.x.ae_ens_draw(k.ctx, n, S, 1, sidx, k.alloc(n * 4));
-        k.x.ae_dens_fit(k.ctx, xn, n, ens.members, k.stats, k.dens, ens.density, L, sidx, S, k.alloc(n * 4), k.alloc(n * 4),
+        ensembleDraw(k, n, S, 1, sidx, k.alloc(n * 4));
+        densityFit(k, xn, n, ens.members, k.stats, k.dens, ens.density, L, sidx, S, k.alloc(n * 4), k.alloc(n * 4),
           k.alloc(ens.density * 4), k.alloc(Math.max(ens.density, S) * L * 4), k.alloc(S * 4));
         const broken = this.invalidValue(k, k.params, k.state, false);
         if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);

@@ -6,7 +6,7 @@
 import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import type { LayerSpec } from './graph.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
-import { OPT_IDS, S, SCRATCH, kernelOf, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
+import { OPT_IDS, S, SCRATCH, crc32, kernelOf, resetOptimizer, seriesBlocks, seriesCheck, seriesPush, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
 export interface SeriesOptions {
@@ -352,7 +352,7 @@ export class SeriesDetector {
     // the series state lives in the autoencoder's wasm memory, above its arena
     const k = this.k;
     setOptimizer(k, OPT_IDS.adam, o.learningRate, 0.9, 0.999, 1e-7, 0, 0, 0);
-    k.x.ae_optimizer_reset(k.ctx);
+    resetOptimizer(k);
     this.stateBytes = S.BYTES + 4 * (o.history + o.shortAverage + o.likelihoodHistory + o.suppress + o.warmup + (o.predict > 0 ? o.predictionAverage + o.likelihoodHistory : 0)
       + (o.twoStepWeight > 0 ? o.predictionAverage + o.likelihoodHistory : 0) + o.memory * (o.window + 1));
     // held for the detector's life (never released): the state, then the training scratch
@@ -454,7 +454,7 @@ export class SeriesDetector {
       const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, out = k.alloc(n * 4);
       k.f64(vp, n).set(v);
       if (t) k.f64(tp, n).set(t);
-      const bad = k.x.ae_series_check(vp, tp, n, timed ? 1 : 0, this.lastTime, k.getF64(this.st + S.ORIGIN));
+      const bad = seriesCheck(k, vp, tp, n, timed, this.lastTime, k.getF64(this.st + S.ORIGIN));
       if (bad >= 0) {
         const i = bad >> 1, at = this.count + i;
         if ((bad & 1) === 0) {
@@ -474,7 +474,7 @@ export class SeriesDetector {
       if (ch !== null) {
         const first = F - 1 - (this.count % F);
         const mp = k.alloc(8 * (((n / F) | 0) + 1));
-        const m = k.x.ae_series_blocks(this.st, vp, n, F, mp);
+        const m = seriesBlocks(k, this.st, vp, n, F, mp);
         if (m > 0) {
           const means = k.f64(mp, m).slice();
           const bt = t ? Float64Array.from({ length: m }, (_, j) => t[first + j * F]!) : undefined;
@@ -483,7 +483,7 @@ export class SeriesDetector {
           k.f32(agg, m).set(cs);
         }
       }
-      k.x.ae_series_push(k.ctx, this.st, vp, tp, n, out, this.scratch, agg, F);
+      seriesPush(k, this.st, vp, tp, n, out, this.scratch, agg, F);
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
       return k.f32(out, n).slice();
@@ -526,7 +526,7 @@ export class SeriesDetector {
         k.u8(p + at, b).set(bk.u8(ptr, b));
         at += b;
       }
-      new DataView(k.u8(p, size).buffer, p, size).setUint32(at, k.x.ae_crc32(p, at) >>> 0, true);
+      new DataView(k.u8(p, size).buffer, p, size).setUint32(at, crc32(k, p, at), true);
       return k.u8(p, size).slice();
     } finally {
       k.release(mark);
@@ -588,7 +588,7 @@ export class SeriesDetector {
     try {
       const p = k.alloc(bytes.length);
       k.u8(p, bytes.length).set(bytes);
-      if ((k.x.ae_crc32(p, bytes.length - 4) >>> 0) !== dv.getUint32(bytes.length - 4, true)) throw bad('its checksum does not match its contents');
+      if (crc32(k, p, bytes.length - 4) !== dv.getUint32(bytes.length - 4, true)) throw bad('its checksum does not match its contents');
       if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
       if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
       const fresh = chain.map((c) => c.k.u8(c.st, S.BYTES).slice());

@@ -1,7 +1,7 @@
-// wasm.ts: instantiates the module and owns its memory; index.ts, codec.ts, series.ts and threads.ts call
-// its exports through a Kernel's `x` with the regions it hands out. (A door of verbs, as hash-wasm's
-// WASMInterface, is not done: as Kernel methods every verb would reach the scoring bundle, so it would
-// take tree-shakeable functions here, one per export, in place of about 90 call sites.)
+// wasm.ts: instantiates the module, owns its memory and is the one door to its exports (hash-wasm's
+// WASMInterface): index.ts, codec.ts and series.ts call the kernels through the verbs at the end of this
+// file (seedStreams, trainEpoch, infer, ...) with the regions a Kernel hands out; tests/abi.test.ts holds
+// them to it. threads.ts, the threaded module's loader, attaches its workers' pool itself.
 // One Kernel = one instance = one model's memory. It plans the arena (context block, layer
 // table, params/grads/moments, normalizer, activation buffers for a batch capacity), grows
 // memory only while planning, and hands out a stack of I/O regions for each call's data.
@@ -661,8 +661,8 @@ export class Kernel {
   normalFill(ptr: number, n: number, seed: number): void {
     const at = this.ctx + C.RNG + RNG.sample * 16;
     const state = this.u8(at, 16).slice();
-    this.x.ae_seed_stream(this.ctx, seed, RNG.sample);
-    this.x.ae_rng_fill(this.ctx, ptr, n, 1);
+    seedStream(this, seed, RNG.sample);
+    fillRandom(this, ptr, n, true);
     this.u8(at, 16).set(state);
   }
 
@@ -764,3 +764,124 @@ export function planTraining(k: Kernel): void {
   k.setCapacity(cap, 'model');
   syncShards(k);
 }
+
+// ---- the door: the verbs index.ts, codec.ts and series.ts call the kernels by ----
+// Only this file touches the exports (threads.ts, the threaded module's loader, starts its workers' own).
+// Verbs are functions rather than Kernel methods so that a bundle keeps only those it calls (the scoring
+// bundle: a few). Each hides the context pointer and turns flags into booleans; the rest of the arguments
+// are as assembly/abi.ts documents them: pointers are byte addresses in the model's memory (its blocks,
+// or regions from Kernel.alloc), counts are elements, `n` rows.
+
+// random streams (assembly/rng.ts)
+/** Seeds every random stream of the model from `seed` and rewinds them. */
+export const seedStreams = (k: Kernel, seed: number): void => k.x.ae_seed(k.ctx, seed);
+/** Seeds and rewinds one stream (RNG.*). */
+export const seedStream = (k: Kernel, seed: number, stream: number): void => k.x.ae_seed_stream(k.ctx, seed, stream);
+/** n floats at p from the sampling stream: standard normal, else uniform [0, 1). */
+export const fillRandom = (k: Kernel, p: number, n: number, normal: boolean): void => k.x.ae_rng_fill(k.ctx, p, n, normal ? 1 : 0);
+/** p[i] = clamp(p[i] + std N(0, 1), lo, hi) over n floats from the noise stream (lo > hi: no clamp). */
+export const addGaussianNoise = (k: Kernel, p: number, n: number, std: number, lo: number, hi: number): void => k.x.ae_add_noise(k.ctx, p, n, std, lo, hi);
+
+// training
+/** Glorot-uniform weights and zero biases where C.PARAMS points (one member of an ensemble at a time), from the init stream. */
+export const initParams = (k: Kernel): void => k.x.ae_init_params(k.ctx);
+/** Zeroes the optimizer's moments, step count and beta powers (a new fit). */
+export const resetOptimizer = (k: Kernel): void => k.x.ae_optimizer_reset(k.ctx);
+/** perm i32[n] = 0, 1, ..., n - 1. */
+export const identityPerm = (k: Kernel, perm: number, n: number): void => k.x.ae_perm_init(perm, n);
+/** One epoch over x[n] against targets t[n] (t may be x) in the order perm i32[n], shuffled first when asked; the mean element loss (NaN: diverged). */
+export const trainEpoch = (k: Kernel, x: number, t: number, n: number, perm: number, shuffle: boolean, batch: number): number =>
+  k.x.ae_train_epoch(k.ctx, x, t, n, perm, shuffle ? 1 : 0, batch);
+/** The mean element loss of x[n] against t[n], no training. */
+export const evalLoss = (k: Kernel, x: number, t: number, n: number): number => k.x.ae_eval_loss(k.ctx, x, t, n);
+/** Fits the normalizer (the mode in the context block) on x[n]. */
+export const fitNormalizer = (k: Kernel, x: number, n: number): void => k.x.ae_norm_fit(k.ctx, x, n);
+/** Normalizes x[n] (input width) in place. */
+export const normalizeRows = (k: Kernel, x: number, n: number): void => k.x.ae_norm_apply(k.ctx, x, n);
+/** mn[j], mx[j]: column j's minimum and maximum over x[n][D]. */
+export const columnMinMax = (k: Kernel, x: number, n: number, D: number, mn: number, mx: number): void => k.x.ae_col_minmax(x, n, D, mn, mx);
+
+// inference and scores
+/** Layers first..last over x[n] into out; flags FLAG_NORM_IN (normalize x in place first) | FLAG_DENORM_OUT. */
+export const infer = (k: Kernel, x: number, n: number, first: number, last: number, out: number, flags: number): void =>
+  k.x.ae_infer(k.ctx, x, n, first, last, out, flags);
+/** out f32[n]: each row's reconstruction error, x normalized in place first. */
+export const scoreRows = (k: Kernel, x: number, n: number, out: number): void => k.x.ae_score(k.ctx, x, n, out);
+/** scoreRows() of rows already in normalized units (the validity probe of load and setWeights). */
+export const scoreNormalizedRows = (k: Kernel, x: number, n: number, out: number): void => k.x.ae_score_normalized(k.ctx, x, n, out);
+/** out f32[n]: KL(N(mu, exp(logVar)) || N(0, 1)) of rows h[n][2L] = [mu, logVar]. */
+export const klRows = (k: Kernel, h: number, n: number, L: number, out: number): void => k.x.ae_vae_kl_rows(h, n, L, out);
+/** z[n][L] = mu + exp(logVar / 2) N(0, 1) from the sampling stream, rows h[n][2L]. */
+export const sampleLatent = (k: Kernel, h: number, n: number, L: number, z: number): void => k.x.ae_sample_rows(k.ctx, h, n, L, z);
+/** out f32[n]: each row's negative ELBO over `draws` samples (x normalized in place first); latent: the sample node. */
+export const elboRows = (k: Kernel, x: number, n: number, latent: number, draws: number, out: number): void =>
+  k.x.ae_elbo_rows(k.ctx, x, n, latent, draws, out);
+/** The q-quantile of n floats at p (sorts them in place). */
+export const quantileOf = (k: Kernel, p: number, n: number, q: number): number => k.x.ae_quantile(p, n, q);
+/** u8 flags[n] = scores[i] > threshold. */
+export const flagAbove = (k: Kernel, scores: number, n: number, threshold: number, flags: number): void => k.x.ae_detect(scores, n, threshold, flags);
+
+// checks and checksums
+/** The index of the first NaN or infinity among n floats at p, or -1. */
+export const findNonfinite = (k: Kernel, p: number, n: number): number => k.x.ae_find_nonfinite(p, n);
+/** The index of the first value not >= lo (NaN included) among n floats at p, or -1. */
+export const findBelow = (k: Kernel, p: number, n: number, lo: number): number => k.x.ae_find_below(p, n, lo);
+/** The index of the first value outside [lo, hi] (NaN included) among n floats at p, or -1. */
+export const findOutside = (k: Kernel, p: number, n: number, lo: number, hi: number): number => k.x.ae_find_outside(p, n, lo, hi);
+/** CRC-32 of len bytes at p. */
+export const crc32 = (k: Kernel, p: number, len: number): number => k.x.ae_crc32(p, len);
+/** CRC-32 continued over len more bytes at p (prev 0 starts). */
+export const crc32Update = (k: Kernel, prev: number, p: number, len: number): number => k.x.ae_crc32_update(prev, p, len);
+/** The 64-bit hash state at st (8 bytes) absorbs len bytes at p. */
+export const hash64Update = (k: Kernel, st: number, p: number, len: number): void => k.x.ae_hash64_update(st, p, len);
+
+// the subsample ensemble (assembly/ensemble.ts, density.ts); K members, statistics f32[K][D + 2] at stats
+/** perms i32[K][R]: each member's R training rows of n from the shuffle stream (R >= n: all, no draw); tmp i32[n]. */
+export const ensembleDraw = (k: Kernel, n: number, R: number, K: number, perms: number, tmp: number): void => k.x.ae_ens_draw(k.ctx, n, R, K, perms, tmp);
+/** One epoch of every member on its R rows of x (normalized); the members' mean objective. */
+export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number): number => k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
+/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S]. */
+export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats: number, idx: number, e: number, tmp: number): void =>
+  k.x.ae_ens_stats(k.ctx, x, S, K, stats, idx, e, tmp);
+/** The cleaning pass: the rows of xr whose score (on xn) is at most the q-quantile, moved to the front; their count. */
+export const ensembleClean = (k: Kernel, xn: number, xr: number, n: number, K: number, stats: number, q: number, scores: number, tmp: number): number =>
+  k.x.ae_ens_clean(k.ctx, xn, xr, n, K, stats, q, scores, tmp);
+/** out f32[n]: the ensemble score (x normalized in place first). */
+export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats);
+/** The latent density block after a fit (assembly/abi.ts ae_dens_fit); returns its reference rows. */
+export const densityFit = (k: Kernel, xn: number, n: number, K: number, stats: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
+  scores: number, tmp: number, ridx: number, z: number, t: number): number => k.x.ae_dens_fit(k.ctx, xn, n, K, stats, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
+
+// the streaming series detector (assembly/series.ts; its state block at st, layout S)
+/** Scores n points vals f64[n] (times f64[n] or 0) into out f32[n], training as it goes. */
+export const seriesPush = (k: Kernel, st: number, vals: number, times: number, n: number, out: number, scratch: number, agg: number, F: number): void =>
+  k.x.ae_series_push(k.ctx, st, vals, times, n, out, scratch, agg, F);
+/** The means f64[m] into out of the F-point blocks that end within the next n points; returns m. */
+export const seriesBlocks = (k: Kernel, st: number, vals: number, n: number, F: number, out: number): number => k.x.ae_series_blocks(st, vals, n, F, out);
+/** -1, or 2i when vals[i] is not a finite float32, or 2i + 1 when times[i] (timed) is not finite or before the one before it (last before 0). */
+export const seriesCheck = (k: Kernel, vals: number, times: number, n: number, timed: boolean, last: number, origin: number): number =>
+  k.x.ae_series_check(vals, times, n, timed ? 1 : 0, last, origin);
+
+// the codec (assembly/codec.ts): N rows, W latent width, S = 2^bits symbols; statuses as codec.ts documents them
+/** qp f32[2W] (offsets, steps) fitted on z f32[N][W], and sym u16[N][W] the quantised z. */
+export const codecQuantize = (k: Kernel, z: number, N: number, W: number, bits: number, qp: number, sym: number): void => k.x.ae_codec_quantize(z, N, W, bits, qp, sym);
+/** sym u16[N][W] from z with the given qp; the count clamped by more than a quarter of the range. */
+export const codecQuantizeWith = (k: Kernel, z: number, N: number, W: number, bits: number, qp: number, sym: number): number => k.x.ae_codec_quantize_with(z, N, W, bits, qp, sym);
+/** z f32[N][W] = offset + sym step per dimension. */
+export const codecDequantize = (k: Kernel, sym: number, N: number, W: number, qp: number, z: number): void => k.x.ae_codec_dequantize(sym, N, W, qp, z);
+/** cnt u32[W][S]: each dimension's symbol counts. */
+export const codecCount = (k: Kernel, sym: number, N: number, W: number, bits: number, cnt: number): void => k.x.ae_codec_count(sym, N, W, bits, cnt);
+/** freq u32[W][S] and cum u32[W][S + 1] from cnt at the best precision, returned (tmp u32[S]; smooth: +1 per count). */
+export const codecTables = (k: Kernel, cnt: number, N: number, W: number, bits: number, freq: number, cum: number, tmp: number, smooth: boolean): number =>
+  k.x.ae_codec_tables(cnt, N, W, bits, freq, cum, tmp, smooth ? 1 : 0);
+/** Bit-packs freq into out (dry: only counts); returns the bytes. */
+export const codecWriteTables = (k: Kernel, freq: number, W: number, bits: number, out: number, dry: boolean): number => k.x.ae_codec_write_tables(freq, W, bits, out, dry ? 1 : 0);
+/** freq and cum from len table bytes at inp; 0 or a negative status. */
+export const codecReadTables = (k: Kernel, inp: number, len: number, W: number, bits: number, P: number, freq: number, cum: number): number =>
+  k.x.ae_codec_read_tables(inp, len, W, bits, P, freq, cum);
+/** The rANS payload of sym at the end of out[cap] (cap >= 2NW + 4); returns its bytes. */
+export const codecEncode = (k: Kernel, sym: number, N: number, W: number, bits: number, P: number, freq: number, cum: number, out: number, cap: number): number =>
+  k.x.ae_codec_encode(sym, N, W, bits, P, freq, cum, out, cap);
+/** sym u16[N][W] from len payload bytes at inp; 0 or a negative status. */
+export const codecDecode = (k: Kernel, inp: number, len: number, N: number, W: number, bits: number, P: number, freq: number, cum: number, sym: number): number =>
+  k.x.ae_codec_decode(inp, len, N, W, bits, P, freq, cum, sym);

@@ -1,7 +1,7 @@
 // abi.test.ts: the shipped module's exports are exactly the list bindings/wasm.ts types (assembly/abi.ts),
 // the module imports nothing, views survive memory growth between calls, and the tests' module (the one
 // the other tests run on) checks the kernels' asserted preconditions.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
 import { ABI_EXPORTS, ABI_EXPORT_COUNT } from '../bindings/wasm.js';
@@ -56,6 +56,20 @@ describe('abi', () => {
     expect(test!.optimizeLevel).toBe(release!.optimizeLevel);
     expect(test!.noAssert).toBe(false);
     expect(release!.noAssert).toBe(true);
+  });
+
+  it('has one door: only bindings/wasm.ts calls the exports, and it has a call for each (the threaded loader aside)', () => {
+    const dir = new URL('../bindings/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    expect(files).toContain('index.ts');
+    for (const f of files) {
+      if (f === 'wasm.ts' || f === 'threads.ts') continue;
+      const calls = readFileSync(new URL(f, dir), 'utf8').match(/\bae_\w+\s*\(/g);
+      expect(calls, `bindings/${f} calls the kernels' exports directly: add a verb to bindings/wasm.ts's door`).toBeNull();
+    }
+    const door = readFileSync(new URL('wasm.ts', dir), 'utf8');
+    const missing = ABI_EXPORTS.filter((name) => !new RegExp(`\\.${name}\\(`).test(door));
+    expect(missing, 'exports that bindings/wasm.ts never calls').toEqual([]);
   });
 
   it('refuses a module that is not these kernels, saying why', async () => {
