@@ -248,7 +248,7 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
       total += recon_finish(T, sum, raw, N, C);
       continue;
     } else if (kind == A.TERM_CONTRACTIVE) {
-      // training: value and gradient in one pass after net_backward (contractive_after_backward)
+      // training: value and gradient in one pass after net_backward (grads_rows, below)
       if (backward) continue;
       v = contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, wgt, false);
       total += v / <f64>R;
