@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { Autoencoder } from 'autoencoder';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -28,8 +29,8 @@ function cli(...args: string[]) {
 }
 
 function vowels(): Float32Array {
-  const lines = readFileSync(VOWELS, 'utf8').trim().split('\n').slice(1);
-  return Float32Array.from(lines.flatMap((l) => l.split(',').slice(0, 12).map(Number)));
+  const rows = parse(readFileSync(VOWELS, 'utf8'), { from_line: 2, skip_empty_lines: true }) as string[][];
+  return Float32Array.from(rows.flatMap((r) => r.slice(0, 12).map(Number)));
 }
 
 describe('autoencoder compress / decompress', () => {

@@ -11,6 +11,7 @@
 //               including every training (the median round).
 //   node tools/bench/series.mjs [--quick]   prints `@@RESULT <json>` (common.mjs)
 import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { ROOT, main, maxRss, median, probe, rss, summary } from './common.mjs';
 
 const QUICK = process.argv.includes('--quick');
@@ -19,13 +20,12 @@ const ROUNDS = QUICK ? 1 : 5;
 
 /** values and times (NAB's zone-less dates read as UTC, as the CLI does) of an examples/data csv. */
 function load(file) {
-  const lines = readFileSync(`${ROOT}examples/data/${file}`, 'utf8').trim().split('\n').slice(1);
-  const n = QUICK ? Math.min(lines.length, 1200) : lines.length;
+  const rows = parse(readFileSync(`${ROOT}examples/data/${file}`, 'utf8'), { columns: true, skip_empty_lines: true });
+  const n = QUICK ? Math.min(rows.length, 1200) : rows.length;
   const v = new Float64Array(n), t = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const [d, x] = lines[i].split(',');
-    t[i] = Date.parse(`${d.replace(' ', 'T')}Z`);
-    v[i] = Number(x);
+    t[i] = Date.parse(`${rows[i].timestamp.replace(' ', 'T')}Z`);
+    v[i] = Number(rows[i].value);
   }
   return { v, t };
 }

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
 import type { Window } from './scorer.js';
 
 export const NAB_DIR = new URL('../../../shared/datasets/nab-corpus/', import.meta.url);
@@ -22,20 +23,25 @@ export function loadLabels(dir = NAB_DIR): Labels {
   return JSON.parse(readFileSync(new URL('labels.json', dir), 'utf8')) as Labels;
 }
 
+/** A NAB file's text (a `timestamp,value` header, then one row per point) as times and values. */
+export function parseNabCsv(text: string, name: string): { times: Float64Array; values: Float64Array } {
+  const rows = parse(text, { columns: true, skip_empty_lines: true }) as { timestamp: string; value: string }[];
+  const times = new Float64Array(rows.length), values = new Float64Array(rows.length);
+  rows.forEach((r, i) => {
+    times[i] = parseNabTime(r.timestamp);
+    values[i] = Number(r.value);
+    if (!Number.isFinite(values[i])) throw new Error(`${name}: row ${i + 1} has value ${JSON.stringify(r.value)}`);
+  });
+  return { times, values };
+}
+
 /** All series in labels.json order (sorted by name for a stable table). */
 export function loadCorpus(dir = NAB_DIR): Series[] {
   const labels = loadLabels(dir);
   return Object.keys(labels.series).sort().map((name) => {
-    const text = gunzipSync(readFileSync(new URL(`${name}.gz`, dir))).toString('utf8');
-    const lines = text.split('\n').filter((l) => l.length > 0).slice(1);
-    const times = new Float64Array(lines.length), values = new Float64Array(lines.length);
-    lines.forEach((l, i) => {
-      const c = l.indexOf(',');
-      times[i] = parseNabTime(l.slice(0, c));
-      values[i] = Number(l.slice(c + 1));
-    });
+    const { times, values } = parseNabCsv(gunzipSync(readFileSync(new URL(`${name}.gz`, dir))).toString('utf8'), name);
     const lab = labels.series[name]!;
-    if (lab.rows !== lines.length) throw new Error(`${name}: ${lines.length} rows, labels.json says ${lab.rows}`);
+    if (lab.rows !== values.length) throw new Error(`${name}: ${values.length} rows, labels.json says ${lab.rows}`);
     return { name, category: name.split('/')[0]!, times, values, windows: lab.anomaly_windows };
   });
 }

@@ -5,15 +5,13 @@
 // Usage: npx tsx tools/nab/heldout.ts ['{options}']
 import { readFileSync } from 'node:fs';
 import { SeriesDetector, type SeriesOptions } from '../../bindings/node.js';
-import { parseNabTime } from './corpus.js';
+import { parseNabCsv } from './corpus.js';
 
 const DIR = new URL('../../../shared/datasets/nab/', import.meta.url);
 const opts = JSON.parse(process.argv[2] ?? '{}') as SeriesOptions;
 const labels = JSON.parse(readFileSync(new URL('labels.json', DIR), 'utf8')) as { series: Record<string, { anomaly_windows: { start_row: number; end_row: number }[] }> };
 for (const [name, lab] of Object.entries(labels.series)) {
-  const lines = readFileSync(new URL(name, DIR), 'utf8').split('\n').filter((l) => l.length > 0).slice(1);
-  const t = Float64Array.from(lines, (l) => parseNabTime(l.slice(0, l.indexOf(','))));
-  const v = Float64Array.from(lines, (l) => Number(l.slice(l.indexOf(',') + 1)));
+  const { times: t, values: v } = parseNabCsv(readFileSync(new URL(name, DIR), 'utf8'), name);
   const d = await SeriesDetector.create(opts);
   const s = d.pushMany(v, t);
   d.dispose();
