@@ -23,17 +23,30 @@ import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { intArg } from './bench/common.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const shared = new URL('../../shared/bench/models/', import.meta.url).pathname;
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
-const LAUNCHES = Number(arg('--launches', 10));
+const MAIN = import.meta.url === `file://${process.argv[1]}`;
+const skippable = ['workerd', 'tfjs'];
+const cli = new Command('node tools/coldstart.mjs')
+  .description('W4 cold start: wall ms from spawn() of a fresh process to its first inference (node, workerd, TF.js); needs `npm run build`')
+  .option('--launches <n>', 'timed launches of each (after one warmup round)', intArg(1), 10)
+  .addOption(new Option('--skip <list>', `runtimes to leave out, comma-separated (${skippable.join(',')})`).default([], 'none').argParser((s) => {
+    const v = s.split(',').filter(Boolean);
+    const bad = v.filter((x) => !skippable.includes(x));
+    if (bad.length) throw new InvalidArgumentError(`unknown ${bad.join(', ')}; choose from ${skippable.join(', ')}`);
+    return v;
+  }))
+  .option('--random', "the package's seeded random init even when ../shared's weights are there")
+  .option('--json', 'print the results as one JSON line instead of the table');
+// parsed when run, not when imported (then the defaults)
+const opts = MAIN ? cli.parse().opts() : cli.opts();
+const LAUNCHES = opts.launches;
 const WARMUP = 1;
-const RANDOM = process.argv.includes('--random');   // random init even when ../shared is there
-const SKIP = new Set(arg('--skip', '').split(',').filter(Boolean));
+const RANDOM = opts.random === true;   // random init even when ../shared is there
+const SKIP = new Set(opts.skip);
 const LAUNCH_TIMEOUT_MS = 15_000;
 const POLL_MS = 5;
 const SPEC = { inputDim: 784, layers: [256, 64], activation: 'relu', latentActivation: 'relu', outputActivation: 'sigmoid', loss: 'mse' };
@@ -252,7 +265,7 @@ async function rounds(jobs) {
   return ms;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (MAIN) {
   const T0 = performance.now();
   const load = loadavg()[0];
   if (!existsSync(`${root}dist/bindings/node.js`) || !existsSync(`${root}dist/build/kernels.wasm`)) {
@@ -353,7 +366,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     };
   });
   const seconds = (performance.now() - T0) / 1000;
-  if (process.argv.includes('--json')) {
+  if (opts.json) {
     console.log(JSON.stringify({ launches: LAUNCHES, warmup: WARMUP, rows, unavailable, notes, loadavg: load, seconds }));
   } else {
     const f = (v, d = 1) => (v === null ? '-' : v.toFixed(d));

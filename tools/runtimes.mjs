@@ -5,6 +5,7 @@
 // Usage: node tools/runtimes.mjs  (prints the paths as JSON); import { runtimes } from './runtimes.mjs'.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
 
 export const PINNED = { deno: '2.9.6', bun: '1.4.5', workerd: '1.20261117.1', 'playwright-core': '1.65.1' };
 const root = new URL('..', import.meta.url).pathname;
@@ -32,4 +33,9 @@ export function runtimes() {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(runtimes(), null, 2));
+if (import.meta.url === `file://${process.argv[1]}`) {
+  new Command('node tools/runtimes.mjs')
+    .description('installs the pinned runtimes (deno, bun, workerd, playwright-core) into .runtimes/ and prints their paths as JSON')
+    .parse();
+  console.log(JSON.stringify(runtimes(), null, 2));
+}

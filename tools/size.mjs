@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Command } from 'commander';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -133,6 +134,11 @@ const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const verdict = (n) => (n <= STRETCH ? 'PASS (under the 25 KB stretch target too)' : n <= BUDGET ? 'PASS (over the 25 KB stretch target)' : 'FAIL');
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const opts = new Command('node tools/size.mjs')
+    .description('the shipped size (W4 bundle): minified ESM bundles + kernels, gzip -9, against the 40 KB budget')
+    .option('--json', 'print the sizes as one JSON line instead of the table')
+    .parse()
+    .opts();
   const t0 = performance.now();
   let s;
   try {
@@ -141,7 +147,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`size: ${e.message}`);
     process.exit(2);
   }
-  if (process.argv.includes('--json')) {
+  if (opts.json) {
     console.log(JSON.stringify({ ...s, gzip: GZIP, budget: BUDGET, stretch: STRETCH }));
   } else {
     const rows = [

@@ -13,14 +13,22 @@
 // Usage: npx tsx tools/vae-mnist.ts [--epochs 100] [--out /tmp/vae-mnist] [--cvae-latent 2]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Command, InvalidArgumentError } from 'commander';
 import { Autoencoder } from '../bindings/node.js';
 
 // pngjs is CommonJS: loaded through Node's require (as examples/mnist-denoise.ts does)
 const { PNG } = createRequire(import.meta.url)('pngjs') as typeof import('pngjs');
 
-const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
-const EPOCHS = Number(arg('epochs', '100'));
-const OUT = arg('out', '/tmp/vae-mnist');
+const positiveInt = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of 1 or more'); return n; };
+const args = new Command('npx tsx tools/vae-mnist.ts')
+  .description("issue 11's dense VAE (and a conditional VAE) on the shared MNIST subset: test negative ELBO per image, PNG grids")
+  .option('--epochs <n>', 'training epochs', positiveInt, 100)
+  .option('--out <dir>', 'where the PNGs go', '/tmp/vae-mnist')
+  .option('--cvae-latent <n>', "the conditional VAE's latent size", positiveInt, 2)
+  .parse()
+  .opts<{ epochs: number; out: string; cvaeLatent: number }>();
+const EPOCHS = args.epochs;
+const OUT = args.out;
 const DIR = new URL('../../shared/datasets/mnist/', import.meta.url).pathname;
 const images = (f: string) => Float32Array.from(readFileSync(DIR + f), (b) => b / 255);
 const xTrain = images('mnist-subset-train-images.u8'), xTest = images('mnist-subset-test-images.u8');
@@ -56,7 +64,7 @@ const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 writeFileSync(`${OUT}/vae-samples.png`, png(vae.sample(64, { seed: 1 }), 64, 8));
 writeFileSync(`${OUT}/vae-reconstructions.png`, png(new Float32Array([...xTest.subarray(0, 16 * 784), ...vae.reconstruct(xTest.subarray(0, 16 * 784))]), 32, 16));
 // a conditional VAE: one row of 8 generate() draws per digit
-const cvae = await Autoencoder.create({ inputDim: 784, layers: [256, Number(arg('cvae-latent', '2'))], activation: 'relu', loss: 'bce', variational: { beta: 1 }, conditionDim: 10, seed: 1 });
+const cvae = await Autoencoder.create({ inputDim: 784, layers: [256, args.cvaeLatent], activation: 'relu', loss: 'bce', variational: { beta: 1 }, conditionDim: 10, seed: 1 });
 await cvae.fit(xTrain, { ...fit, condition: oneHot(yTrain) });
 const digits = oneHot(Uint8Array.from({ length: 80 }, (_, i) => Math.floor(i / 8)));
 writeFileSync(`${OUT}/cvae-generate.png`, png(cvae.generate(digits, { seed: 1 }), 80, 8));

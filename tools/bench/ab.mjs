@@ -16,14 +16,23 @@
 // one with another kernels.wasm dropped into its build/ (an A/B of a single kernel switch).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arg, check, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
+import { Command } from 'commander';
+import { check, intArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
 
 const W = loadWorkloads();
 const ROOT = new URL('../../', import.meta.url).pathname;
-const rounds = Number(arg('--rounds', 7));
-const only = arg('--only')?.split(',');
-const sides = { OLD: arg('--old'), NEW: arg('--new', `${ROOT}dist`) };
-if (!sides.OLD) throw new Error('ab.mjs: --old <dist dir> is required (e.g. a copy of main\'s dist/)');
+const opts = new Command('node tools/bench/ab.mjs')
+  .description('an A/B of two builds (dist/ dirs) of the kernels in one process, rounds interleaved')
+  .requiredOption('--old <dir>', "the dist/ of the other build (e.g. a copy of main's dist/)")
+  .option('--new <dir>', 'the dist/ of the build under test', `${ROOT}dist`)
+  .option('--rounds <n>', 'interleaved rounds', intArg(1), 7)
+  .option('--peers <dir>', 'a directory with node_modules/onnxruntime-web: ORT (1 thread) on the inference workloads too')
+  .option('--only <list>', 'workloads, comma-separated (tab30-b256, convdae-infer, convdae-train, dense784-train)', (s) => s.split(','))
+  .parse()
+  .opts();
+const rounds = opts.rounds;
+const only = opts.only;
+const sides = { OLD: opts.old, NEW: opts.new };
 
 const specs = {
   tab30: { inputDim: 30, layers: [16, 8], activation: 'tanh', latentActivation: 'tanh', outputActivation: 'linear', loss: 'mse', seed: W.seed },
@@ -96,7 +105,7 @@ async function ort(peers) {
 
 const runners = {};
 for (const [k, dir] of Object.entries(sides)) runners[k] = await ours(dir);
-const peers = arg('--peers');
+const peers = opts.peers;
 if (peers) runners.ORT = await ort(peers);
 const names = Object.keys(runners.NEW.work).filter((n) => !only || only.includes(n));
 const rate = {};   // name -> side -> [rows/s per round]

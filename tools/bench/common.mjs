@@ -5,6 +5,7 @@
 // Children print their result as one line `@@RESULT <json>` on stdout (peers print banners of their
 // own there); a failure is `@@RESULT {"error": "..."}`, or a crash the parent reads from stderr.
 import { readFileSync, readdirSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const SHARED = new URL('../../../shared/bench/', import.meta.url).pathname;
@@ -12,8 +13,15 @@ export const MODELS = `${SHARED}models/`;
 /** Absolute tolerance for the reference-output checks (the brief's 1e-4; ../shared asks ~1e-5). */
 export const TOL = 1e-4;
 
-/** workloads.json; with `quick`, every count and budget cut to a smoke run (same code paths). */
+/** A smoke run's warmup (loadWorkloads(true), i.e. the child's --quick): shorter windows, a lower cap. */
+let quickSettle = false;
+
+/**
+ * workloads.json; with `quick` (a child's --quick), every count and budget cut to a smoke run (same
+ * code paths), and warmUp's settling windows shortened to match.
+ */
 export function loadWorkloads(quick = false) {
+  quickSettle = quick;
   const w = JSON.parse(readFileSync(`${SHARED}workloads.json`, 'utf8'));
   if (!quick) return w;
   Object.assign(w.W1.batch1, { warmup_calls: 20, timed_calls: 50 });
@@ -152,7 +160,7 @@ export const summary = (ms) => ({
  * onnxruntime-web's 14 MB wasm, keeps tiering up for thousands of calls past 300, and so measured
  * early looks slower than it is), at most `maxMs`. The same rule for every runtime.
  */
-export async function warmUp(call, minCalls, { windowMs = QUICK_SETTLE ? 20 : 100, maxMs = QUICK_SETTLE ? 300 : 5000, share = 1.15 } = {}) {
+export async function warmUp(call, minCalls, { windowMs = quickSettle ? 20 : 100, maxMs = quickSettle ? 300 : 5000, share = 1.15 } = {}) {
   const t0 = performance.now();
   let calls = 0;
   for (; calls < minCalls; calls++) await call();
@@ -168,7 +176,6 @@ export async function warmUp(call, minCalls, { windowMs = QUICK_SETTLE ? 20 : 10
   }
   return { calls, ms: performance.now() - t0, settled: quiet >= 2 };
 }
-const QUICK_SETTLE = process.argv.includes('--quick');
 
 /** Times `call` (sync or async) `timed` times, one at a time, after warmUp(`warmup`); returns the timed ms. */
 export async function timeCalls(call, warmup, timed) {
@@ -213,13 +220,16 @@ export const rss = () => process.memoryUsage.rss();
 /** Peak resident set size of this process so far, bytes (getrusage's ru_maxrss). */
 export const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
-// ---- protocol ----
+// ---- command line (commander, in each script) ----
 
-/** Reads `--name value` from argv. */
-export const arg = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
+/** A commander option parser: a whole number of at least `min` (--rounds 7, --launches 10), else commander's error. */
+export const intArg = (min = 1) => (v) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`a whole number of ${min} or more`);
+  return n;
 };
+
+// ---- protocol ----
 
 /** OS threads of this process now (Linux /proc; null elsewhere): a peer that started workers shows here. */
 export function osThreads() {

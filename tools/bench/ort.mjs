@@ -12,13 +12,22 @@
 // Memory: RSS delta (peak RSS minus RSS before the session is created); its wasm heap is not exposed.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arg, check, loadModel, loadWorkloads, main, maxRss, median, rss, summary, timeBudget, timeCalls, uniform } from './common.mjs';
+import { Command, Option } from 'commander';
+import { check, loadModel, loadWorkloads, main, maxRss, median, rss, summary, timeBudget, timeCalls, uniform } from './common.mjs';
 
-const QUICK = process.argv.includes('--quick');
+const opts = new Command('node tools/bench/ort.mjs')
+  .description('the onnxruntime-web peer of the benchmark, one workload per process; prints `@@RESULT <json>`')
+  .requiredOption('--peers <dir>', 'the peers\' install directory (.runtimes/peers, with node_modules/onnxruntime-web)')
+  .addOption(new Option('--workload <w>', 'the workload').choices(['W1', 'W3']).makeOptionMandatory())
+  .option('--model <name>', "W1's shared model (dense784 or tab30)")
+  .option('--quick', 'smoke-run counts (figures not meaningful)')
+  .parse()
+  .opts();
+const QUICK = opts.quick === true;
 const W = loadWorkloads(QUICK);
-const workload = arg('--workload');
-const modelName = arg('--model');
-const peers = arg('--peers');
+const workload = opts.workload;
+const modelName = opts.model;
+const peers = opts.peers;
 
 const require = createRequire(`${peers}/package.json`);
 const entry = require.resolve('onnxruntime-web');          // dist/ort.node.min.js (the "node" condition)

@@ -6,12 +6,20 @@
 // Wasm memory: memory.buffer.byteLength after the run, read through the model's kernel (no public
 // accessor; a model's memory only grows, so this is its peak).
 import { readFileSync } from 'node:fs';
-import { ROOT, arg, check, loadModel, loadWorkloads, main, maxRss, median, noisy, probe, rss, specOf, summary, timeBudget, timeCalls, uniform } from './common.mjs';
+import { Command, Option } from 'commander';
+import { ROOT, check, loadModel, loadWorkloads, main, maxRss, median, noisy, probe, rss, specOf, summary, timeBudget, timeCalls, uniform } from './common.mjs';
 
-const QUICK = process.argv.includes('--quick');
+const opts = new Command('node tools/bench/ours.mjs')
+  .description("this package's side of the benchmark, one workload per process; prints `@@RESULT <json>`")
+  .addOption(new Option('--workload <w>', 'the workload').choices(['W1', 'W2', 'W3']).makeOptionMandatory())
+  .option('--model <name>', "W1's shared model (dense784 or tab30)")
+  .option('--quick', 'smoke-run counts (figures not meaningful)')
+  .parse()
+  .opts();
+const QUICK = opts.quick === true;
 const W = loadWorkloads(QUICK);
-const workload = arg('--workload');
-const modelName = arg('--model');
+const workload = opts.workload;
+const modelName = opts.model;
 
 
 const wasmBytes = (ae) => ae.k.x.memory.buffer.byteLength;

@@ -9,12 +9,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command, Option } from 'commander';
 import { build } from 'esbuild';
-import { arg, main } from './common.mjs';
+import { main } from './common.mjs';
 import { GZIP, gz } from '../size.mjs';
 
-const peers = arg('--peers');
-const only = arg('--only');
+const opts = new Command('node tools/bench/peer-size.mjs')
+  .description("W4 size for the peers: a minimal scoring bundle plus the .wasm it loads, gzip -9; prints `@@RESULT <json>`")
+  .requiredOption('--peers <dir>', "the peers' install directory (.runtimes/peers)")
+  .addOption(new Option('--only <peer>', 'one peer only (both when not given)').choices(['tfjs', 'ort']))
+  .parse()
+  .opts();
+const peers = opts.peers;
+const only = opts.only;
 const file = (path) => {
   const b = readFileSync(path);
   return { raw: b.length, gzip: gz(b) };

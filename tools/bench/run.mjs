@@ -29,25 +29,37 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, SHARED, arg, loadWorkloads } from './common.mjs';
+import { Command, InvalidArgumentError } from 'commander';
+import { ROOT, SHARED, loadWorkloads } from './common.mjs';
 
 const BENCH = `${ROOT}tools/bench/`;
-const QUICK = process.argv.includes('--quick');
 const ALL_W = ['W1', 'W2', 'W3', 'W4', 'W5', 'T', 'S1'];
 const ALL_RT = ['ours', 'tfjs-wasm', 'tfjs-cpu', 'ort'];
-const list = (s, all, what) => {
-  if (s === undefined) return all;
+/** A commander parser of a comma-separated list drawn from `all`. */
+const list = (all, what) => (s) => {
   const v = s.split(',').map((x) => x.trim()).filter(Boolean);
   const bad = v.filter((x) => !all.includes(x));
-  if (bad.length || !v.length) {
-    console.error(`bench: unknown ${what} ${bad.join(', ') || '(none given)'}; choose from ${all.join(', ')}`);
-    process.exit(2);
-  }
+  if (bad.length || !v.length) throw new InvalidArgumentError(`unknown ${what} ${bad.join(', ') || '(none given)'}; choose from ${all.join(', ')}`);
   return v;
 };
-const ONLY = list(arg('--only')?.toUpperCase(), ALL_W, 'workload');
-const RUNTIMES = list(arg('--runtimes'), ALL_RT, 'runtime');
-const OUT = arg('--out', `${ROOT}bench/out`);
+const rounds = (s) => {
+  const n = Number(s);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 5)) throw new InvalidArgumentError('an integer from 1 to 5');
+  return n;
+};
+const flags = new Command('node tools/bench/run.mjs')
+  .description('the side-by-side benchmark of ../shared/bench/workloads.json (npm run bench; needs `npm run build` first)')
+  .option('--only <list>', `workloads to run, comma-separated, any case (${ALL_W.join(',')}; default all)`, (s) => list(ALL_W, 'workload')(s.toUpperCase()))
+  .option('--quick', 'every count and budget cut to a smoke run (numbers are not meaningful); W1 in 1 round')
+  .option('--runtimes <list>', `runtimes to run, comma-separated (${ALL_RT.join(',')}; default all)`, list(ALL_RT, 'runtime'))
+  .option('--rounds <n>', "W1's and W3's interleaved rounds, 1 to 5 (default 2, with --quick 1)", rounds)
+  .option('--out <dir>', 'directory for the raw JSON', `${ROOT}bench/out`)
+  .parse()
+  .opts();
+const QUICK = flags.quick === true;
+const ONLY = flags.only ?? ALL_W;
+const RUNTIMES = flags.runtimes ?? ALL_RT;
+const OUT = flags.out;
 const CHILD_TIMEOUT_MS = 240_000;
 const childEnv = { ...process.env };
 delete childEnv.NODE_OPTIONS;   // no loader hooks (tsx, vitest) leak into the measured processes
@@ -127,11 +139,7 @@ const add = (w, model, rt, script, args, opts) => {
 // same (ours, TF.js-wasm, ORT; TF.js-cpu, at 20 s a run, once): this VM's speed changes by up to 2x for
 // seconds at a time (a W3 run of ours at 80 ms a call, ORT's next one at 173 ms, then 85 ms), which one
 // run per runtime reads as a ratio
-const ROUNDS = Number(arg('--rounds', QUICK ? 1 : 2));
-if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 5)) {
-  console.error('bench: --rounds takes an integer from 1 to 5');
-  process.exit(2);
-}
+const ROUNDS = flags.rounds ?? (QUICK ? 1 : 2);
 if (ONLY.includes('W1')) {
   for (let r = 1; r <= ROUNDS; r++) {
     for (const m of W.W1.models) {

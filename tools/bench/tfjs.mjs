@@ -1,5 +1,5 @@
 // tfjs.mjs: the TensorFlow.js 4.22 peer, one workload (and model) per process.
-//   node tools/bench/tfjs.mjs --peers <.runtimes/peers> --backend wasm|cpu --workload W1|W2|W3 [--model m] [--quick]
+//   node tools/bench/tfjs.mjs --peers <.runtimes/peers> [--backend wasm|cpu] --workload W1|W2|W3 [--model m] [--cpu-batch n] [--quick]
 // @tensorflow/tfjs + @tensorflow/tfjs-backend-wasm from <peers>/node_modules (tools/bench/peers/install.mjs).
 // wasm: in Node the backend loads dist/tfjs-backend-wasm-simd.wasm (SIMD) and never threads
 // (WASM_HAS_MULTITHREAD_SUPPORT is false under Node); both flags are checked and reported.
@@ -11,14 +11,25 @@
 // another backend on its own (a missing kernel throws), so "fallback" would show as an error.
 // Memory: RSS delta (peak RSS minus RSS before the model is built) and, on wasm, the backend's heap.
 import { createRequire } from 'node:module';
-import { arg, check, loadModel, loadWorkloads, main, maxRss, median, noisy, probe, rss, summary, timeBudget, timeCalls, uniform } from './common.mjs';
+import { Command, Option } from 'commander';
+import { check, intArg, loadModel, loadWorkloads, main, maxRss, median, noisy, probe, rss, summary, timeBudget, timeCalls, uniform } from './common.mjs';
 
-const QUICK = process.argv.includes('--quick');
+const opts = new Command('node tools/bench/tfjs.mjs')
+  .description('the TensorFlow.js peer of the benchmark, one workload per process; prints `@@RESULT <json>`')
+  .requiredOption('--peers <dir>', 'the peers\' install directory (.runtimes/peers, with node_modules/@tensorflow/*)')
+  .addOption(new Option('--backend <name>', 'the TF.js backend').choices(['wasm', 'cpu']).default('wasm'))
+  .addOption(new Option('--workload <w>', 'the workload').choices(['W1', 'W2', 'W3']).makeOptionMandatory())
+  .option('--model <name>', "W1's shared model (dense784 or tab30)")
+  .option('--cpu-batch <n>', 'W3 training batch on the cpu backend (default 16, with --quick 2)', intArg(1))
+  .option('--quick', 'smoke-run counts (figures not meaningful)')
+  .parse()
+  .opts();
+const QUICK = opts.quick === true;
 const W = loadWorkloads(QUICK);
-const workload = arg('--workload');
-const modelName = arg('--model');
-const backend = arg('--backend', 'wasm');
-const peers = arg('--peers');
+const workload = opts.workload;
+const modelName = opts.model;
+const backend = opts.backend;
+const peers = opts.peers;
 
 const require = createRequire(`${peers}/package.json`);
 const tf = require('@tensorflow/tfjs');
@@ -161,7 +172,7 @@ async function w3() {
   // ~100 s per 128-row step on this machine, so the cpu run uses a smaller batch (--cpu-batch, the
   // rows/s of those kernels is ~flat in the batch) and a small step budget
   const t = c.train;
-  const batch = backend === 'cpu' ? Number(arg('--cpu-batch', QUICK ? 2 : 16)) : t.batch;
+  const batch = backend === 'cpu' ? (opts.cpuBatch ?? (QUICK ? 2 : 16)) : t.batch;
   const budget = backend === 'cpu' ? { warmup: 1, min: 1, max: QUICK ? 1 : 3, budget_s: QUICK ? 0 : 25 } : { warmup: t.warmup_steps, min: t.min_steps, max: t.max_steps, budget_s: t.budget_s };
   const nb = QUICK ? 1 : t.n_batches;
   const clean = uniform(nb * t.batch, D, W.seed, 31);

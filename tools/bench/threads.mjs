@@ -17,13 +17,25 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { ROOT, arg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
+import { Command } from 'commander';
+import { ROOT, intArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
 
-const QUICK = process.argv.includes('--quick');
+// the children get the parent's own flags after theirs (run() below), so every flag is accepted by both
+const opts = new Command('node tools/bench/threads.mjs')
+  .description('W2 (dense784) and W3 (convdae) training with 1 and T threads in turns, and the machine\'s two-process scaling; prints a table and `@@RESULT <json>`')
+  .option('--quick', 'smoke-run counts (figures not meaningful)')
+  .option('--threads <n>', 'threads of the threaded model', intArg(1), 2)
+  .option('--samples <n>', "dense784's training rows (default workloads.json's W2 n_samples, with --quick 1024)", intArg(1))
+  .option('--rounds <n>', "rounds of one epoch per model (default W2's timed epochs doubled, with --quick 2)", intArg(1))
+  .option('--child <threads>', '(internal) the child that trains the 1- and T-thread models in turns', intArg(1))
+  .option('--solo', '(internal) the child that trains the 1-thread model alone')
+  .parse()
+  .opts();
+const QUICK = opts.quick === true;
 const W = loadWorkloads(QUICK);
-const SAMPLES = Number(arg('--samples') ?? (QUICK ? 1024 : W.W2.n_samples));
+const SAMPLES = opts.samples ?? (QUICK ? 1024 : W.W2.n_samples);
 // rounds of one epoch per model (--rounds: 6 by default, the W2 workload's timed epochs doubled: pairs need more)
-const ROUNDS = Number(arg('--rounds') ?? (QUICK ? 2 : 2 * W.W2.timed_epochs));
+const ROUNDS = opts.rounds ?? (QUICK ? 2 : 2 * W.W2.timed_epochs);
 
 async function model(threads) {
   const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
@@ -126,12 +138,12 @@ function run(...args) {
   });
 }
 
-if (arg('--child') !== undefined) {
-  await child(Number(arg('--child')));
-} else if (process.argv.includes('--solo')) {
+if (opts.child !== undefined) {
+  await child(opts.child);
+} else if (opts.solo) {
   await solo();
 } else {
-  const T = Number(arg('--threads') ?? 2);
+  const T = opts.threads;
   const load0 = loadavg()[0];
   const t = await run('--child', String(T));
   // the machine: one 1-thread process alone, then two at once

@@ -14,10 +14,9 @@
 //   node tools/bench/peak/peak.mjs [--quick]    prints `@@RESULT <json>` (../common.mjs); W5 itself runs
 //   from ../w5.mjs, which imports this sweep and times this package's GEMM beside it
 import binaryen from 'binaryen';
+import { Command } from 'commander';
 import { loadWorkloads, main, median } from '../common.mjs';
 
-const QUICK = process.argv.includes('--quick');
-const W = loadWorkloads(QUICK);
 const M = 0.9999, C = 0.0001;   // acc -> acc * M + C converges to C / (1 - M) = 1: no overflow, no denormals
 const init = (i) => (i + 1) * 0.01;
 
@@ -64,14 +63,14 @@ function expected(n, iters) {
 }
 
 /** The peak module's instance (one function per accumulator count) and its size in bytes. */
-export async function peakModule(accumulators = W.W5.peak.accumulators) {
+export async function peakModule(accumulators) {
   const bytes = assemble(`(module ${accumulators.map(kernelWat).join('\n')})`);
   const { instance } = await WebAssembly.instantiate(bytes);
   return { instance, bytes: bytes.length };
 }
 
-/** The sweep: every accumulator count, `calls` calls each; GFLOP/s per call and the best. */
-export async function peak() {
+/** The sweep of workloads.json `W` (loadWorkloads): every accumulator count, `calls` calls each; GFLOP/s per call and the best. */
+export async function peak(W) {
   const { accumulators, iters_per_call: iters, calls } = W.W5.peak;
   const { instance, bytes: moduleBytes } = await peakModule(accumulators);
   const rows = [];
@@ -99,8 +98,14 @@ export async function peak() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const opts = new Command('node tools/bench/peak/peak.mjs')
+    .description("W5's wasm SIMD peak alone (f32x4 mul+add, 4-16 accumulators); prints `@@RESULT <json>`")
+    .option('--quick', 'smoke-run counts (figures not meaningful)')
+    .parse()
+    .opts();
+  const W = loadWorkloads(opts.quick === true);
   main(async () => {
-    const { instance: _, ...r } = await peak();
+    const { instance: _, ...r } = await peak(W);
     return r;
   });
 }

@@ -7,6 +7,7 @@
 //        import { tfjsPeer, ortPeer } from './install.mjs'.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Argument, Command } from 'commander';
 
 /** Every pinned package, by peer. */
 export const PEERS = {
@@ -79,7 +80,11 @@ export async function ortPeer({ timeoutMs = 90_000 } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const want = process.argv.slice(2).length ? process.argv.slice(2) : ['tfjs', 'ort'];
+  const cli = new Command('node tools/bench/peers/install.mjs')
+    .description('installs the benchmark peers, pinned, into .runtimes/peers/ (prints their paths as JSON)')
+    .addArgument(new Argument('[peer...]', 'the peers to install').choices(Object.keys(PEERS)).default(Object.keys(PEERS), 'both'))
+    .parse();
+  const [want] = cli.processedArgs;
   const out = {};
   if (want.includes('tfjs')) out.tfjs = await tfjsPeer();
   if (want.includes('ort')) out.ort = await ortPeer();
