@@ -5,7 +5,7 @@
 // Children print their result as one line `@@RESULT <json>` on stdout (peers print banners of their
 // own there); a failure is `@@RESULT {"error": "..."}`, or a crash the parent reads from stderr.
 import { readFileSync, readdirSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const SHARED = new URL('../../../shared/bench/', import.meta.url).pathname;
@@ -228,6 +228,10 @@ export const intArg = (min = 1) => (v) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`a whole number of ${min} or more`);
   return n;
 };
+
+/** The command line of a script whose one flag is --quick (commander: --help, unknown flags refused); true with --quick. */
+export const quickOnly = (name, description) =>
+  new Command(name).description(description).option('--quick', 'smoke-run counts (figures not meaningful)').parse().opts().quick === true;
 
 // ---- protocol ----
 

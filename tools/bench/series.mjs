@@ -11,16 +11,10 @@
 //               including every training (the median round).
 //   node tools/bench/series.mjs [--quick]   prints `@@RESULT <json>` (common.mjs)
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { ROOT, main, maxRss, median, probe, rss, summary } from './common.mjs';
+import { ROOT, main, maxRss, median, probe, quickOnly, rss, summary } from './common.mjs';
 
-const opts = new Command('node tools/bench/series.mjs')
-  .description('S1: SeriesDetector push() per point between retrains, and pushMany() throughput; prints `@@RESULT <json>`')
-  .option('--quick', 'smoke-run counts (figures not meaningful)')
-  .parse()
-  .opts();
-const QUICK = opts.quick === true;
+const QUICK = quickOnly('node tools/bench/series.mjs', 'S1: SeriesDetector push() per point between retrains, and pushMany() throughput; prints `@@RESULT <json>`');
 const FILES = ['art_daily_jumpsup.csv', 'art_daily_small_noise.csv'];
 const ROUNDS = QUICK ? 1 : 5;
 

@@ -14,16 +14,10 @@
 //      the machine's state, and its median is the "% of peak" the table judges.
 //   node tools/bench/w5.mjs [--quick]   prints `@@RESULT <json>` (common.mjs)
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { ROOT, loadWorkloads, main, median, summary, timeCalls, uniform } from './common.mjs';
+import { ROOT, loadWorkloads, main, median, quickOnly, summary, timeCalls, uniform } from './common.mjs';
 import { peak } from './peak/peak.mjs';
 
-const opts = new Command('node tools/bench/w5.mjs')
-  .description("W5: the wasm SIMD f32x4 mul+add peak and this package's GEMM, paired; prints `@@RESULT <json>`")
-  .option('--quick', 'smoke-run counts (figures not meaningful)')
-  .parse()
-  .opts();
-const QUICK = opts.quick === true;
+const QUICK = quickOnly('node tools/bench/w5.mjs', "W5: the wasm SIMD f32x4 mul+add peak and this package's GEMM, paired; prints `@@RESULT <json>`");
 const W = loadWorkloads(QUICK);
 
 main(async () => {

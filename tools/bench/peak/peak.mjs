@@ -14,8 +14,7 @@
 //   node tools/bench/peak/peak.mjs [--quick]    prints `@@RESULT <json>` (../common.mjs); W5 itself runs
 //   from ../w5.mjs, which imports this sweep and times this package's GEMM beside it
 import binaryen from 'binaryen';
-import { Command } from 'commander';
-import { loadWorkloads, main, median } from '../common.mjs';
+import { loadWorkloads, main, median, quickOnly } from '../common.mjs';
 
 const M = 0.9999, C = 0.0001;   // acc -> acc * M + C converges to C / (1 - M) = 1: no overflow, no denormals
 const init = (i) => (i + 1) * 0.01;
@@ -98,12 +97,7 @@ export async function peak(W) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const opts = new Command('node tools/bench/peak/peak.mjs')
-    .description("W5's wasm SIMD peak alone (f32x4 mul+add, 4-16 accumulators); prints `@@RESULT <json>`")
-    .option('--quick', 'smoke-run counts (figures not meaningful)')
-    .parse()
-    .opts();
-  const W = loadWorkloads(opts.quick === true);
+  const W = loadWorkloads(quickOnly('node tools/bench/peak/peak.mjs', "W5's wasm SIMD peak alone (f32x4 mul+add, 4-16 accumulators); prints `@@RESULT <json>`"));
   main(async () => {
     const { instance: _, ...r } = await peak(W);
     return r;
