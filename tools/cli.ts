@@ -27,6 +27,7 @@ import {
 } from 'autoencoder';
 import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
+import { intArg, numArg } from './args.js';
 import {
   AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
   type ColumnChoice, type Layout, type StreamOptions,
@@ -38,28 +39,7 @@ const CHUNK_ROWS = 8192;
 const WRITE_ROWS = 512;
 
 // ---------------------------------------------------------------------------------------------
-// option values
-
-function intArg(name: string, lo: number, hi = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*[+-]?\d+\s*$/.test(v) || n < lo || n > hi) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${lo}${hi === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${hi}`}.`);
-    }
-    return n;
-  };
-}
-
-function numArg(name: string, lo: number, hi: number, loOpen = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (loOpen && n === lo)) {
-      const range = Number.isFinite(lo) ? ` ${loOpen ? 'above' : 'from'} ${lo}${Number.isFinite(hi) ? ` ${loOpen ? 'and at most' : 'to'} ${hi}` : ''}` : '';
-      throw new InvalidArgumentError(`${name} must be a number${range}.`);
-    }
-    return n;
-  };
-}
+// option values (intArg and numArg are in ./args.ts)
 
 function layersArg(v: string): number[] {
   const parts = v.split(',').map((s) => s.trim());

@@ -13,18 +13,18 @@
 // Usage: npx tsx tools/vae-mnist.ts [--epochs 100] [--out /tmp/vae-mnist] [--cvae-latent 2]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { intArg } from './args.js';
 import { Autoencoder } from '../bindings/node.js';
 
 // pngjs is CommonJS: loaded through Node's require (as examples/mnist-denoise.ts does)
 const { PNG } = createRequire(import.meta.url)('pngjs') as typeof import('pngjs');
 
-const positiveInt = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of 1 or more'); return n; };
 const args = new Command('npx tsx tools/vae-mnist.ts')
   .description("issue 11's dense VAE (and a conditional VAE) on the shared MNIST subset: test negative ELBO per image, PNG grids")
-  .option('--epochs <n>', 'training epochs', positiveInt, 100)
+  .option('--epochs <n>', 'training epochs', intArg('--epochs', 1), 100)
   .option('--out <dir>', 'where the PNGs go', '/tmp/vae-mnist')
-  .option('--cvae-latent <n>', "the conditional VAE's latent size", positiveInt, 2)
+  .option('--cvae-latent <n>', "the conditional VAE's latent size", intArg('--cvae-latent', 1), 2)
   .parse()
   .opts<{ epochs: number; out: string; cvaeLatent: number }>();
 const EPOCHS = args.epochs;

@@ -229,6 +229,17 @@ export const intArg = (min = 1) => (v) => {
   return n;
 };
 
+/**
+ * A commander option parser of a comma-separated list whose names are all in `all` (--only W1,W5, --skip
+ * tfjs); `what` names them in the error. `empty`: an empty list is allowed (else an error).
+ */
+export const listArg = (all, what, { empty = false } = {}) => (s) => {
+  const v = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = v.filter((x) => !all.includes(x));
+  if (bad.length || (!v.length && !empty)) throw new InvalidArgumentError(`unknown ${what ? `${what} ` : ''}${bad.join(', ') || '(none given)'}; choose from ${all.join(', ')}`);
+  return v;
+};
+
 /** The command line of a script whose one flag is --quick (commander: --help, unknown flags refused); true with --quick. */
 export const quickOnly = (name, description) =>
   new Command(name).description(description).option('--quick', 'smoke-run counts (figures not meaningful)').parse().opts().quick === true;

@@ -30,18 +30,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ROOT, SHARED, loadWorkloads } from './common.mjs';
+import { ROOT, SHARED, listArg, loadWorkloads } from './common.mjs';
 
 const BENCH = `${ROOT}tools/bench/`;
 const ALL_W = ['W1', 'W2', 'W3', 'W4', 'W5', 'T', 'S1'];
 const ALL_RT = ['ours', 'tfjs-wasm', 'tfjs-cpu', 'ort'];
-/** A commander parser of a comma-separated list drawn from `all`. */
-const list = (all, what) => (s) => {
-  const v = s.split(',').map((x) => x.trim()).filter(Boolean);
-  const bad = v.filter((x) => !all.includes(x));
-  if (bad.length || !v.length) throw new InvalidArgumentError(`unknown ${what} ${bad.join(', ') || '(none given)'}; choose from ${all.join(', ')}`);
-  return v;
-};
 const rounds = (s) => {
   const n = Number(s);
   if (!(Number.isInteger(n) && n >= 1 && n <= 5)) throw new InvalidArgumentError('an integer from 1 to 5');
@@ -49,9 +42,9 @@ const rounds = (s) => {
 };
 const flags = new Command('node tools/bench/run.mjs')
   .description('the side-by-side benchmark of ../shared/bench/workloads.json (npm run bench; needs `npm run build` first)')
-  .option('--only <list>', `workloads to run, comma-separated, any case (${ALL_W.join(',')}; default all)`, (s) => list(ALL_W, 'workload')(s.toUpperCase()))
+  .option('--only <list>', `workloads to run, comma-separated, any case (${ALL_W.join(',')}; default all)`, (s) => listArg(ALL_W, 'workload')(s.toUpperCase()))
   .option('--quick', 'every count and budget cut to a smoke run (numbers are not meaningful); W1 in 1 round')
-  .option('--runtimes <list>', `runtimes to run, comma-separated (${ALL_RT.join(',')}; default all)`, list(ALL_RT, 'runtime'))
+  .option('--runtimes <list>', `runtimes to run, comma-separated (${ALL_RT.join(',')}; default all)`, listArg(ALL_RT, 'runtime'))
   .option('--rounds <n>', "W1's and W3's interleaved rounds, 1 to 5 (default 2, with --quick 1)", rounds)
   .option('--out <dir>', 'directory for the raw JSON', `${ROOT}bench/out`)
   .parse()

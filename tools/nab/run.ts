@@ -9,16 +9,16 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { intArg } from '../args.js';
 import { SeriesDetector, type SeriesOptions } from '../../bindings/node.js';
 import { loadCorpus, loadNumentaRowScores, loadPublished } from './corpus.js';
 import { scoreSeries } from './pool.js';
 import { PROFILES, normalise, optimizeThreshold, scoreFile, sweepRows, type ScoredFile } from './scorer.js';
 
-const positiveInt = (v: string) => { const n = Number(v); if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of 1 or more'); return n; };
 const cli = new Command('nab').option('--options <json>', 'SeriesDetector options as JSON', '{}').option('--json <file>', 'write the per-file scores and table as JSON')
   .option('--only <substring>', 'run only the series whose name contains this')
-  .option('--jobs <n>', 'worker threads running series at once (the scores do not depend on it)', positiveInt, availableParallelism()).parse();
+  .option('--jobs <n>', 'worker threads running series at once (the scores do not depend on it)', intArg('--jobs', 1), availableParallelism()).parse();
 const args = cli.opts<{ options: string; json?: string; only?: string; jobs: number }>();
 const options = JSON.parse(args.options) as SeriesOptions;
 
