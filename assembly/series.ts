@@ -170,6 +170,47 @@ function remember(st: usize, c: i32, score: f32, ring: usize, H: i32, W: i32, lo
   return out;
 }
 
+/**
+ * Counters are i32: once a detector has counted REBASE_AT points its counters move back by D, a
+ * multiple of every period the count is taken modulo (the value ring H, the suppression ring K, the
+ * next resolution's block F), so a detector runs forever with the same bits (the bindings add D to
+ * the `count` they report, and keep it in the state file's header). Likewise the recorded errors
+ * (modulo LS, LL and PLS) and the remembered alarms (modulo MEMK). It does nothing when those periods
+ * have no common multiple of at most REBASE_PERIOD, or when a hot point D back still holds a
+ * refractory span: the counts then grow on until the bindings refuse the push (REBASE_LIMIT there).
+ */
+export const REBASE_AT: i32 = 1 << 29;
+const REBASE_TO: i32 = 1 << 28;
+const REBASE_PERIOD: i64 = 1 << 26;
+
+function gcd64(a: i64, b: i64): i64 {
+  while (b != 0) { const t = a % b; a = b; b = t; }
+  return a;
+}
+// @ts-ignore: decorator
+@inline function lcm64(a: i64, b: i64): i64 { return a / gcd64(a, b) * b; }
+
+/** Moves the counters of a detector that has counted REBASE_AT points back (see REBASE_AT); F: its next resolution's block (1: none). */
+function rebase(st: usize, F: i32): void {
+  const c = si(st, S_COUNT);
+  let L = lcm64(<i64>si(st, S_H), <i64>max(1, si(st, S_SUP)));
+  L = lcm64(L, <i64>max(1, F));
+  const has2 = si(st, S_MASK) > 0 || load<f32>(st + S_QW) > 0;
+  const Le = lcm64(lcm64(<i64>si(st, S_LS), <i64>si(st, S_LL)), has2 ? <i64>si(st, S_PLS) : 1);
+  if (L > REBASE_PERIOD || Le > REBASE_PERIOD) return;
+  const D = <i32>((<i64>(c - REBASE_TO) / L) * L);
+  const at = si(st, S_RAT);
+  if (at > 0 && at <= D && c + 1 - at <= si(st, S_RSPAN)) return;
+  store<i32>(st + S_COUNT, c - D);
+  store<i32>(st + S_NEXT, si(st, S_NEXT) - D);
+  if (at > 0) store<i32>(st + S_RAT, at > D ? at - D : 0);
+  const half = REBASE_TO >> 1;
+  const en = si(st, S_EN);
+  if (<i64>en > <i64>half + Le) store<i32>(st + S_EN, en - <i32>((<i64>(en - half) / Le) * Le));
+  const K = si(st, S_MEMK), mn = si(st, S_MEMN);
+  if (K > 0 && mn > half + K) store<i32>(st + S_MEMN, mn - (mn - half) / K * K);
+}
+
 /** ms in a day: a timed series' long context spans one day (one week when a day is under 2 windows). */
 const DAY_MS: f64 = 86400000;
 
@@ -521,6 +562,7 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   store<f64>(st + S_ORIGIN, origin);
   for (let i = 0; i < n; i++) {
     const v = load<f64>(vals + (<usize>i << 3)) - origin;
+    if (si(st, S_COUNT) >= REBASE_AT) rebase(st, F);
     const c = si(st, S_COUNT);
     // this point's block score, when it ends a block (taken here: warm-up points end blocks too)
     let a: f64 = 0;

@@ -271,8 +271,16 @@ function modelSpec(o: Resolved): AutoencoderSpec {
 }
 
 /** A coarser resolution's entry in a state file's header: its time mode and last time, then its own next resolution's. */
-type ChildHead = { timed: boolean | null; lastTime: number | null; child?: ChildHead };
+type ChildHead = { timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead };
 const MAGIC = 0x44534541; // 'AESD' little-endian
+/**
+ * The most points a detector's kernel counts before a push is refused (below 2^31 by retrainEvery's
+ * largest value, 2^30, so no counter overflows): reached only when its counters cannot move back
+ * (assembly/series.ts REBASE_AT, which they do at 2^29 points).
+ */
+const REBASE_LIMIT = (1 << 30) - 2;
+/** A shift in a state's header: absent (0) or a whole number of points. */
+const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x > 0);
 /** The largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
 const FILE_VERSION = 9;
@@ -343,6 +351,8 @@ export class SeriesDetector {
   private readonly stateBytes: number;
   private timed: boolean | null = null;
   private lastTime = -Infinity;
+  /** Points the kernel's counters have moved back by (assembly/series.ts REBASE_AT): `count` is this plus the state's count. */
+  private shift = 0;
 
   private constructor(ae: Autoencoder, o: Resolved, child: SeriesDetector | null) {
     this.ae = ae;
@@ -415,7 +425,7 @@ export class SeriesDetector {
   /** Points the long context spans (bins x points per bin), decided at the first training; 0 before it, with `context: 0`, or when the series' day is longer than `trainWindows` (see `context`). */
   get contextPoints(): number { return Math.max(0, this.k.getI32(this.st + S.CB)) * this.o.context; }
   /** Points seen so far. */
-  get count(): number { return this.k.getI32(this.st + S.COUNT); }
+  get count(): number { return this.shift + this.k.getI32(this.st + S.COUNT); }
 
   /**
    * Scores one point (its score depends on it and the points before it only).
@@ -449,6 +459,12 @@ export class SeriesDetector {
       throw new AutoencoderError(this.timed ? `this detector was given timestamps so far: give a time with every point (point ${this.count} has none)` : `this detector was given no timestamps so far: give none now (point ${this.count} has one), or use a new detector`);
     }
     const k = this.k;
+    const c0 = k.getI32(this.st + S.COUNT);
+    if (n > 1 << 28) throw new AutoencoderError(`pushMany() takes at most ${1 << 28} points a call, got ${n}: push them in parts`);
+    if (c0 + n > REBASE_LIMIT) {
+      throw new AutoencoderError(
+        `this detector has counted ${this.count} points, the most its options allow: the periods its counts are taken modulo (history ${this.o.history}, suppress ${this.o.suppress}, likelihoodHistory ${this.o.likelihoodHistory}, shortAverage ${this.o.shortAverage}, predictionAverage ${this.o.predictionAverage}, the resolutions' blocks) have no common multiple under 2^26, so its counters cannot move back; create a new detector, or choose periods with a small common multiple (powers of two)`);
+    }
     const mark = k.mark();
     try {
       const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, out = k.alloc(n * 4);
@@ -472,7 +488,7 @@ export class SeriesDetector {
       let agg = 0;
       const ch = this.child, F = this.F;
       if (ch !== null) {
-        const first = F - 1 - (this.count % F);
+        const first = F - 1 - (c0 % F);
         const mp = k.alloc(8 * (((n / F) | 0) + 1));
         const m = seriesBlocks(k, this.st, vp, n, F, mp);
         if (m > 0) {
@@ -484,6 +500,7 @@ export class SeriesDetector {
         }
       }
       seriesPush(k, this.st, vp, tp, n, out, this.scratch, agg, F);
+      this.shift += c0 + n - k.getI32(this.st + S.COUNT);
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
       return k.f32(out, n).slice();
@@ -507,8 +524,10 @@ export class SeriesDetector {
     const options = this.o.conv === 0 ? Object.fromEntries(Object.entries(this.o).filter(([key]) => !key.startsWith('conv'))) : this.o;
     // each coarser resolution's time mode and last time, nested as its detectors are (version 5 had one)
     const chain = (ch: SeriesDetector | null): { child?: ChildHead } =>
-      ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null, ...chain(ch.child) } };
-    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...chain(this.child) }));
+      ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null, ...shifted(ch), ...chain(ch.child) } };
+    // (a detector whose counters never moved back writes no shift: the bytes of the versions before it)
+    const shifted = (d: SeriesDetector): { shift?: number } => (d.shift > 0 ? { shift: d.shift } : {});
+    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...chain(this.child) }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     const size = 12 + head.length + body + 4;
@@ -552,7 +571,7 @@ export class SeriesDetector {
     if (!(version >= 3 && version <= FILE_VERSION)) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads versions 3 to ${FILE_VERSION}: load it with the version that saved it`);
     const hl = dv.getUint32(8, true);
     if (12 + hl + 4 > bytes.length) throw bad(`its header claims ${hl} bytes but the file has ${bytes.length}`);
-    let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null; child?: ChildHead };
+    let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead };
     try {
       head = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hl))) as typeof head;
     } catch {
@@ -591,6 +610,7 @@ export class SeriesDetector {
       if (crc32(k, p, bytes.length - 4) !== dv.getUint32(bytes.length - 4, true)) throw bad('its checksum does not match its contents');
       if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
       if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
+      if (!validShift(head.shift)) throw bad(`its count's shift is ${describe(head.shift)}, not a whole number of points`);
       const fresh = chain.map((c) => c.k.u8(c.st, S.BYTES).slice());
       let at = 12 + hl;
       for (const [bk, ptr, b] of blocks) {
@@ -611,9 +631,10 @@ export class SeriesDetector {
       const children = chain.slice(1);
       children.forEach((c, i) => {
         c.check(fresh[i + 1]!, bad);
-        if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number')) throw bad(`its resolution ${i + 2} (the detector of block means ${i + 1}) has no time mode or last time`);
+        if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number') || !validShift(hc.shift)) throw bad(`its resolution ${i + 2} (the detector of block means ${i + 1}) has no time mode or last time`);
         c.timed = hc.timed;
         c.lastTime = hc.lastTime ?? -Infinity;
+        c.shift = hc.shift ?? 0;
         c.k.paramsChanged();
         hc = hc.child;
       });
@@ -626,6 +647,7 @@ export class SeriesDetector {
     }
     d.timed = head.timed;
     d.lastTime = head.lastTime ?? -Infinity;
+    d.shift = head.shift ?? 0;
     return d;
   }
 
@@ -643,7 +665,8 @@ export class SeriesDetector {
     // origin 'first': NaN before the first point, then that point's value; else the option's value
     const want = this.o.origin === 'first' ? (c > 0 ? Number.isFinite(origin) : Number.isNaN(origin)) : Object.is(origin, this.o.origin);
     if (!want) throw bad(`its values' origin is ${origin} after ${c} points (origin: ${JSON.stringify(this.o.origin)})`);
-    if (c < 0 || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || cb < (fit === 1 ? -1 : 0) || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
+    const full = k.getI32(this.st + S.FULL);
+    if (c < 0 || c > REBASE_LIMIT || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || next > Math.max(this.o.warmup, c + this.o.retrainEvery) || full !== Math.max(cb, 0) * this.o.context || cb < (fit === 1 ? -1 : 0) || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
   }
 
   /** Releases the wasm instance(s); the detector is unusable afterwards. */
