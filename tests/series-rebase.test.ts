@@ -4,14 +4,12 @@
 // goes on counting. The oracle is the detector itself without the move: a saved state whose counters
 // are edited forward by such a multiple (as if it had seen that many more points) must score the
 // rest of the series with the same bits as the unedited one, cross 2^29 there, and report a count
-// larger by exactly the edit. Then a fuzz of edited states (fast-check, checksum recomputed, so the
-// edits reach the checks): every load either refuses with an AutoencoderError or gives a detector
-// whose scores are in [0, 1]. It found that a state claiming 2^31 - 1 points loaded, and its next
-// push() never returned (a loop up to the count could not end).
+// larger by exactly the edit. The fuzz of edited states (tests/fuzz/properties.ts, SeriesDetector
+// states) found why this matters: a state claiming 2^31 - 1 points loaded, and its next push() never
+// returned (a loop up to the count could not end); such a state is now refused.
 
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AutoencoderError, SeriesDetector } from 'autoencoder';
+import { SeriesDetector } from 'autoencoder';
 import { S } from '../bindings/wasm.js';
 import { fixCrc } from './data.js';
 
@@ -156,53 +154,6 @@ describe('SeriesDetector past 2^31 points', () => {
     expect(far.count).toBe(limit - 10);
     expect(far.push(v[60]!, t[60]!)).toBeGreaterThanOrEqual(0);
     for (const x of [a, d, far]) x.dispose();
-  });
-
-  it('a state edited anywhere (checksum recomputed) loads with a clear error or scores in [0, 1] (fast-check)', async () => {
-    const { v, t } = series(560);
-    const a = await SeriesDetector.create(opts);
-    a.pushMany(v.subarray(0, 400), t.subarray(0, 400));
-    const saved = a.save();
-    a.dispose();
-    const blocks = stateBlocks(saved);
-    const fields = Object.entries(S).filter(([name]) => name !== 'BYTES');
-    const f64 = new Set(['MEAN', 'STD', 'MIN', 'MAX', 'ESUM', 'ESQ', 'SSUM', 'LASTT', 'BASE', 'PSUM', 'PSQ', 'PSSUM', 'QSUM', 'QSQ', 'QSSUM', 'ORIGIN']);
-    const f32 = new Set(['SPATIAL', 'SDFLOOR', 'PFLOOR', 'QW', 'RLEVEL', 'RMARGIN', 'RVAL', 'MTOL', 'MAMP', 'SRAMP']);
-    const edit = fc.oneof(
-      fc.record({ field: fc.nat(fields.length - 1), block: fc.nat(blocks.length - 1), value: fc.constantFrom(0, -1, 1, 7, 1e9, 2 ** 29, 2 ** 31 - 1, -(2 ** 31), NaN, Infinity, -Infinity, -0, 1e30, 1e-40) }),
-      fc.record({ at: fc.nat(saved.length - 17), byte: fc.nat(255) }),
-    );
-    let loaded = 0;
-    await fc.assert(fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 4 }), async (edits) => {
-      const e = saved.slice();
-      const dv = new DataView(e.buffer);
-      for (const x of edits) {
-        if ('byte' in x) { e[12 + x.at] = x.byte; continue; }
-        const [name, off] = fields[x.field]!;
-        const p = blocks[x.block]! + off;
-        if (f64.has(name)) dv.setFloat64(p, x.value, true);
-        else if (f32.has(name)) dv.setFloat32(p, x.value, true);
-        else dv.setInt32(p, x.value | 0, true);
-      }
-      let d: SeriesDetector;
-      try {
-        d = await SeriesDetector.load(fixCrc(e));
-      } catch (err) {
-        if (!(err instanceof AutoencoderError)) throw err;
-        return;
-      }
-      loaded++;
-      try {
-        const s = d.pushMany(v.subarray(400), t.subarray(400));
-        for (let i = 0; i < s.length; i++) if (!(s[i]! >= 0 && s[i]! <= 1)) throw new Error(`score ${s[i]} at point ${i}`);
-        d.save();
-      } catch (err) {
-        if (!(err instanceof AutoencoderError)) throw err;
-      } finally {
-        d.dispose();
-      }
-    }), { numRuns: 1500, seed: 20261202 });
-    expect(loaded).toBeGreaterThan(100);   // the edits that pass the checks were pushed through, not only refused
   });
 });
 

@@ -4,7 +4,7 @@
 // The long run is `npm run fuzz -- --cases 200000` (tools/fuzz.ts), the same properties.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tally, apiProperty, budgets, loadBytesProperty, loadJsonProperty, makeSeeds, type Seed } from './properties.js';
+import { Tally, apiProperty, budgets, loadBytesProperty, loadJsonProperty, makeSeeds, makeSeriesSeed, seriesStateProperty, type Seed, type SeriesSeed } from './properties.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
@@ -13,7 +13,8 @@ const b = budgets(CASES);
 describe('fuzz', () => {
   const tally = new Tally();
   let seeds: Seed[];
-  beforeAll(async () => { seeds = await makeSeeds(); });
+  let series: SeriesSeed;
+  beforeAll(async () => { seeds = await makeSeeds(); series = await makeSeriesSeed(); });
 
   it(`load() of ${b.bytes} mutated model files (bit flips, overwrites, truncation, splices; CRC fixed or not)`, async () => {
     await fc.assert(loadBytesProperty(seeds, tally), { numRuns: b.bytes, seed: SEED });
@@ -25,6 +26,10 @@ describe('fuzz', () => {
 
   it(`${b.api} sequences of hostile calls on the public API`, async () => {
     await fc.assert(apiProperty(seeds, tally), { numRuns: b.api, seed: SEED });
+  }, 300_000);
+
+  it(`SeriesDetector.load() of ${b.series} edited states (fields set to hostile values, bytes overwritten; CRC fixed or not)`, async () => {
+    await fc.assert(seriesStateProperty(series, tally), { numRuns: b.series, seed: SEED });
   }, 300_000);
 
   it('prints the table; no crashes anywhere', () => {

@@ -14,8 +14,9 @@
 import fc from 'fast-check';
 import { sealCrc, withHeader } from '../model-file.js';
 import {
-  Autoencoder, AutoencoderError, addNoise, randomMatrix, LAYER_TYPES, type AutoencoderSpec,
+  Autoencoder, AutoencoderError, SeriesDetector, addNoise, randomMatrix, LAYER_TYPES, type AutoencoderSpec,
 } from '../../bindings/node.js';
+import { S } from '../../bindings/wasm.js';
 
 // ---- outcomes, findings, known defects ---------------------------------------------------------
 
@@ -797,19 +798,110 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
   });
 }
 
+// ---- property 4: SeriesDetector states edited in their fields and bytes ------------------------
+
+/** A saved SeriesDetector (small options, 400 timed points: past its trainings, alarms and context), the points after it, and where its state blocks sit. */
+export interface SeriesSeed { bytes: Uint8Array; values: Float64Array; times: Float64Array; blocks: number[] }
+const SERIES_OPTS = { window: 8, layers: [8, 3], warmup: 32, retrainEvery: 48, history: 128, trainWindows: 64, firstEpochs: 3, epochs: 1, likelihoodHistory: 200, minHistory: 10, suppress: 40, context: 8, contextSpan: 32, memory: 8, resolution: [2, 4] };
+
+export async function makeSeriesSeed(): Promise<SeriesSeed> {
+  const n = 560, at = 400;
+  const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin(i / 7) + ((i * 7919) % 13) / 13 + (i % 131 === 100 ? 30 : 0));
+  const t = Float64Array.from(v, (_, i) => 1.6e12 + 300000 * i);
+  const d = await SeriesDetector.create(SERIES_OPTS);
+  d.pushMany(v.subarray(0, at), t.subarray(0, at));
+  const bytes = d.save();
+  d.dispose();
+  // each detector's state block (the detector's, then its coarser resolutions'), by its layout fields
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const blocks: number[] = [];
+  for (let p = 12; p + S.BYTES < bytes.length; p++) {
+    if (dv.getInt32(p + S.W, true) === SERIES_OPTS.window && dv.getInt32(p + S.H, true) === SERIES_OPTS.history && dv.getInt32(p + S.LL, true) === SERIES_OPTS.likelihoodHistory) blocks.push(p);
+  }
+  return { bytes, values: v.subarray(at), times: t.subarray(at), blocks };
+}
+
+const SERIES_FIELDS = Object.entries(S).filter(([name]) => name !== 'BYTES');
+const SERIES_F64 = new Set(['MEAN', 'STD', 'MIN', 'MAX', 'ESUM', 'ESQ', 'SSUM', 'LASTT', 'BASE', 'PSUM', 'PSQ', 'PSSUM', 'QSUM', 'QSQ', 'QSSUM', 'ORIGIN']);
+const SERIES_F32 = new Set(['SPATIAL', 'SDFLOOR', 'PFLOOR', 'QW', 'RLEVEL', 'RMARGIN', 'RVAL', 'MTOL', 'MAMP', 'SRAMP']);
+type SeriesEdit = { field: number; block: number; value: number } | { at: number; byte: number };
+export interface SeriesCase { edits: SeriesEdit[]; fixCrc: boolean }
+export const seriesCase: fc.Arbitrary<SeriesCase> = fc.record({
+  edits: fc.array(fc.oneof(
+    fc.record({ field: fc.nat(), block: fc.nat(), value: fc.constantFrom(0, -1, 1, 7, 48, 1e9, 2 ** 29, 2 ** 30, 2 ** 31 - 1, -(2 ** 31), NaN, Infinity, -Infinity, -0, 1e30, 1e-40) }),
+    fc.record({ at: fc.nat(), byte: fc.nat(255) }),
+  ), { minLength: 1, maxLength: 4 }),
+  fixCrc: fc.boolean(),
+});
+
+/** The seed's bytes with the case's edits: a state field of one of its detectors set to a hostile value, or a byte anywhere after the signature. */
+export function editSeries(c: SeriesCase, seed: SeriesSeed): Uint8Array {
+  const e = seed.bytes.slice();
+  const dv = new DataView(e.buffer);
+  for (const x of c.edits) {
+    if ('byte' in x) { e[12 + (x.at % (e.length - 16))] = x.byte; continue; }
+    const [name, off] = SERIES_FIELDS[x.field % SERIES_FIELDS.length]!;
+    const p = seed.blocks[x.block % seed.blocks.length]! + off;
+    if (SERIES_F64.has(name)) dv.setFloat64(p, x.value, true);
+    else if (SERIES_F32.has(name)) dv.setFloat32(p, x.value, true);
+    else dv.setInt32(p, x.value | 0, true);
+  }
+  return c.fixCrc ? sealCrc(e) : e;
+}
+
+/**
+ * SeriesDetector.load() of an edited state either refuses it with a clear error, or gives a
+ * detector whose scores of the points after it are numbers in [0, 1] (or a clear error that leaves
+ * its state as it was), and whose save() loads again to the same bytes. A state that claimed 2^31 - 1
+ * points once loaded, and its next push() never returned.
+ */
+export function seriesStateProperty(seed: SeriesSeed, tally: Tally) {
+  const P = 'SeriesDetector.load(edited state)';
+  return fc.asyncProperty(seriesCase, async (c) => {
+    const findings: Finding[] = [];
+    const call = `SeriesDetector.load(${JSON.stringify(c.edits)}${c.fixCrc ? ' +crc' : ''})`;
+    const loaded = await attempt(P, call, findings, () => SeriesDetector.load(editSeries(c, seed)));
+    const outcomes: Outcome[] = [loaded.outcome];
+    const d = loaded.value;
+    if (d) {
+      const before = d.save();
+      const pushed = await attempt(P, `${call}.pushMany()`, findings, () => d.pushMany(seed.values, seed.times));
+      outcomes.push(pushed.outcome);
+      const s = pushed.value;
+      const bad = s ? s.findIndex((x) => !(x >= 0 && x <= 1)) : -1;
+      if (bad >= 0) findings.push({ property: P, kind: 'violation', call: `${call}.pushMany()`, detail: `score ${s![bad]} at point ${bad}, not in [0, 1]` });
+      if (pushed.outcome === 'clear' && !sameBytes(d.save(), before)) findings.push({ property: P, kind: 'violation', call: `${call}.pushMany()`, detail: 'a failed pushMany() changed the state' });
+      const saved = d.save();
+      const again = await attempt(P, `${call}.save() loaded again`, findings, () => SeriesDetector.load(saved));
+      outcomes.push(again.outcome);
+      if (again.value) {
+        if (!sameBytes(again.value.save(), saved)) findings.push({ property: P, kind: 'violation', call: `${call}.save() loaded again`, detail: 'its save() differs from the bytes it was loaded from' });
+        again.value.dispose();
+      } else if (again.outcome === 'clear') {
+        findings.push({ property: P, kind: 'violation', call: `${call}.save() loaded again`, detail: `a saved state was refused: ${String((again.error as Error).message).slice(0, 200)}` });
+      }
+      d.dispose();
+    }
+    tally.settle(P, outcomes, findings);
+  });
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 // ---- running ---------------------------------------------------------------------------------
 
 export interface RunOptions { cases: number; seed: number; explore?: boolean; onProgress?: (done: string) => void }
 
-/** Splits `cases` over the properties (40% bytes, 20% JSON, 40% API). */
-export function budgets(cases: number): { bytes: number; json: number; api: number } {
-  const bytes = Math.round(cases * 0.4), json = Math.round(cases * 0.2);
-  return { bytes, json, api: cases - bytes - json };
+/** Splits `cases` over the properties (35% bytes, 20% JSON, 35% API, 10% SeriesDetector states). */
+export function budgets(cases: number): { bytes: number; json: number; api: number; series: number } {
+  const bytes = Math.round(cases * 0.35), json = Math.round(cases * 0.2), series = Math.round(cases * 0.1);
+  return { bytes, json, series, api: cases - bytes - json - series };
 }
 
 /** Runs every property; returns the tally and the failures (a property's shrunk counterexample). */
 export async function runAll(o: RunOptions): Promise<{ tally: Tally; failures: string[] }> {
   const seeds = await makeSeeds();
+  const series = await makeSeriesSeed();
   const tally = new Tally(!o.explore);
   const b = budgets(o.cases);
   const failures: string[] = [];
@@ -817,6 +909,7 @@ export async function runAll(o: RunOptions): Promise<{ tally: Tally; failures: s
     ['bytes', loadBytesProperty(seeds, tally) as never, b.bytes],
     ['json', loadJsonProperty(seeds, tally) as never, b.json],
     ['api', apiProperty(seeds, tally) as never, b.api],
+    ['series', seriesStateProperty(series, tally) as never, b.series],
   ];
   for (const [name, prop, n] of props) {
     const res = await fc.check(prop, { numRuns: n, seed: o.seed, endOnFailure: false });
