@@ -279,6 +279,8 @@ const MAGIC = 0x44534541; // 'AESD' little-endian
  * (assembly/series.ts REBASE_AT, which they do at 2^29 points).
  */
 const REBASE_LIMIT = (1 << 30) - 2;
+/** A time as an ISO date, or what it is when Date cannot hold it (beyond +-8.64e15 ms: microseconds or nanoseconds given as milliseconds). */
+const isoTime = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : `beyond the dates JavaScript can hold (+-8.64e15 ms): are the times in milliseconds?`);
 /** A shift in a state's header: absent (0) or a whole number of points. */
 const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x > 0);
 /** The largest finite float32. */
@@ -480,7 +482,7 @@ export class SeriesDetector {
         }
         const prev = i > 0 ? t![i - 1]! : this.lastTime;
         throw new AutoencoderError(Number.isFinite(t![i]!)
-          ? `point ${at} (times[${i}] = ${t![i]}, ${new Date(t![i]!).toISOString()}) is earlier than the point before it (${prev}, ${new Date(prev).toISOString()}): times must not go backwards; sort the points by time`
+          ? `point ${at} (times[${i}] = ${t![i]}, ${isoTime(t![i]!)}) is earlier than the point before it (${prev}, ${isoTime(prev)}): times must not go backwards; sort the points by time`
           : `point ${at} (times[${i}]) is ${describe(t![i])}: times must be finite milliseconds since the epoch`);
       }
       // the next resolution: the blocks ending in this call, scored by the child before the points

@@ -88,6 +88,13 @@ describe('SeriesDetector', () => {
     const back = Float64Array.from(t.subarray(100, 110));
     back[6] = back[5]! - 1000;
     expect(() => d.pushMany(v.subarray(100, 110), back)).toThrow(/point 106 \(times\[6\].*earlier than the point before it/);
+    // times beyond the dates JavaScript holds (nanoseconds given as milliseconds) still get a clear error
+    // when they go backwards (its message once threw a RangeError from Date)
+    const ns = await SeriesDetector.create(OPTS);
+    ns.pushMany([1, 2, 3], [1.6e18, 1.6e18 + 3e11, 1.6e18 + 6e11]);
+    expect(() => ns.push(4, 1.6e18)).toThrow(new AutoencoderError('point 3 (times[0] = 1600000000000000000, beyond the dates JavaScript can hold (+-8.64e15 ms): are the times in milliseconds?) is earlier than the point before it (1600000600000000000, beyond the dates JavaScript can hold (+-8.64e15 ms): are the times in milliseconds?): times must not go backwards; sort the points by time'));
+    expect(ns.push(4, 1.6e18 + 9e11)).toBe(0);
+    ns.dispose();
     expect(() => d.push(Infinity, t[100]!)).toThrow(/point 100 .*Infinity/);
     expect(() => d.push(1e39, t[100]!)).toThrow(/float32 range/);
     expect(() => d.push(1)).toThrow(/given timestamps so far/);
