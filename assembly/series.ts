@@ -249,8 +249,11 @@ function choose_bins(st: usize, scratch: usize): void {
       }
     }
   }
-  let B = max(1, <i32>Math.round(span / <f64>C));
-  while (B > 1 && B * C > H - W) B--;
+  // B = round(span / C), at least 1 and at most (H - W) / C (at least 1), taken in f64: a span of
+  // millions of points (a timed series whose steps are microseconds, contextFit false) made B C
+  // overflow i32, and the context then read outside the ring (a trap)
+  const Bf = max(1.0, Math.round(span / <f64>C)), most = max(1, (H - W) / C);
+  const B = Bf > <f64>most ? most : <i32>Bf;
   store<i32>(st + S_CB, B);
   store<i32>(st + S_FULL, B * C);
 }

@@ -78,4 +78,19 @@ describe('SeriesDetector values origin', () => {
       expect(Object.is(e.options.origin, origin === 0 ? 0 : origin)).toBe(true);
     }
   });
+
+  it('a day of millions of points with contextFit: false (steps of a microsecond) keeps its context within the kept values, as an untimed series of that span does', async () => {
+    // its span (86,400,000,000 points a day) made bins x points per bin overflow 32 bits: the context then read outside the ring, a trap
+    const n = 700, opts = { resolution: 0, contextFit: false };
+    const v = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 9) + (i === 600 ? 5 : 0));
+    const t = Float64Array.from(v, (_, i) => 1.6e12 + 0.001 * i);
+    const timed = await SeriesDetector.create(opts);
+    const s = timed.pushMany(v, t);
+    // the documented rule: points per bin round(span / bins), at most (history - window) / bins
+    expect(timed.contextPoints).toBe(Math.floor((2048 - 32) / 64) * 64);
+    const untimed = await SeriesDetector.create({ ...opts, contextSpan: 1 << 20 });
+    expect(bits(s)).toEqual(bits(untimed.pushMany(v)));
+    expect(untimed.contextPoints).toBe(timed.contextPoints);
+    expect(Math.max(...s)).toBe(1);
+  });
 });
