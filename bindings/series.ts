@@ -667,8 +667,9 @@ export class SeriesDetector {
     // origin 'first': NaN before the first point, then that point's value; else the option's value
     const want = this.o.origin === 'first' ? (c > 0 ? Number.isFinite(origin) : Number.isNaN(origin)) : Object.is(origin, this.o.origin);
     if (!want) throw bad(`its values' origin is ${origin} after ${c} points (origin: ${JSON.stringify(this.o.origin)})`);
-    const full = k.getI32(this.st + S.FULL);
-    if (c < 0 || c > REBASE_LIMIT || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || next > Math.max(this.o.warmup, c + this.o.retrainEvery) || full !== Math.max(cb, 0) * this.o.context || cb < (fit === 1 ? -1 : 0) || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
+    // (without a memory of alarms or a refractory span, their counters stay 0)
+    const full = k.getI32(this.st + S.FULL), unused = (k.getI32(this.st + S.MEMK) === 0 && mn !== 0) || (k.getI32(this.st + S.RSPAN) === 0 && hot !== 0);
+    if (c < 0 || c > REBASE_LIMIT || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || next > Math.max(this.o.warmup, c + this.o.retrainEvery) || full !== Math.max(cb, 0) * this.o.context || unused || cb < (fit === 1 ? -1 : 0) || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
   }
 
   /** Releases the wasm instance(s); the detector is unusable afterwards. */
