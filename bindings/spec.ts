@@ -231,6 +231,11 @@ function checkFamily(s: ResolvedSpec): ResolvedSpec {
     if (s.encoder) {
       const last = s.encoder[s.encoder.length - 1]!;
       if (last.type !== 'dense') throw new AutoencoderError(`a VAE's encoder must end with a dense layer of the latent size (e.g. { type: 'dense', units: 16 }), got '${last.type}'`);
+      // a dense layer acts on the last axis: on a [length, channels] or [height, width, channels] input
+      // it keeps the other axes, and the mean and log-variance halves of each row then did not line up
+      // with the latent (rows were read into one another: a row's score changed with its batch)
+      const z = latentShape(s);
+      if (z.length !== 1) throw new AutoencoderError(`a VAE's latent must be a flat vector, but its encoder's last dense layer gets a ${z.length}-axis input and keeps its shape ([${z.join(', ')}]; a dense layer acts on the last axis): put { type: 'flatten' } before it`);
     }
     if (s.sparsity) throw new AutoencoderError('sparsity and variational do not combine here: a VAE already regularises its latent code by its KL term; drop one of them');
   }

@@ -323,7 +323,26 @@ describe('VAE scores, API and files', () => {
     expect(() => cv.encode(x)).toThrow(/needs encode\(\.\.\., \{ condition \}\)/);
   });
 
-  it('spec errors: mae, a non-linear latent, conv end, sparse KL without sigmoid, conditionDim without variational', async () => {
+  it("each row's scores and codes are its own: a batch gives every row the bits it gets alone (dense and conv VAEs, a conv model)", async () => {
+    // a VAE whose last dense layer kept a multi-axis shape once read rows into one another (now refused above)
+    const conv = { inputShape: [6, 6, 1], encoder: [{ type: 'conv2d', filters: 3, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d' }, { type: 'flatten' }, { type: 'dense', units: 4 }],
+      decoder: [{ type: 'dense', units: 36, activation: 'sigmoid' }, { type: 'reshape', shape: [6, 6, 1] }], loss: 'mse', seed: 5 } as AutoencoderSpec;
+    const specs: AutoencoderSpec[] = [{ inputDim: 36, layers: [8, 3], loss: 'bce', variational: { beta: 1 }, seed: 5 }, { ...conv, variational: { beta: 1 } }, conv];
+    const rows = new Rng(21).f32(7 * 36, 0.05, 0.95);
+    for (const spec of specs) {
+      const m = await Autoencoder.create(spec);
+      await m.fit(rows, { epochs: 2, batchSize: 3 });
+      const all = m.score(rows), codes = m.encode(rows), L = codes.length / 7;
+      for (let r = 0; r < 7; r++) {
+        const one = rows.subarray(r * 36, (r + 1) * 36);
+        expect(Array.from(m.score(one)), `row ${r} of ${JSON.stringify(spec).slice(0, 60)}`).toEqual([all[r]]);
+        expect(Array.from(m.encode(one))).toEqual(Array.from(codes.subarray(r * L, (r + 1) * L)));
+      }
+      m.dispose();
+    }
+  });
+
+  it('spec errors: mae, a non-linear latent, conv end, a latent that is not flat, sparse KL without sigmoid, conditionDim without variational', async () => {
     await expect(Autoencoder.create({ inputDim: 4, loss: 'mae', variational: {} })).rejects.toThrow(/loss 'mae' is refused for a VAE/);
     await expect(Autoencoder.create({ inputDim: 4, latentActivation: 'tanh', variational: {} })).rejects.toThrow(/must be linear/);
     await expect(Autoencoder.create({ inputDim: 4, sparsity: { kl: { rho: 0.1, weight: 1 } } })).rejects.toThrow(/needs a sigmoid latent/);
@@ -331,6 +350,10 @@ describe('VAE scores, API and files', () => {
     await expect(Autoencoder.create({ inputDim: 4, sparsity: { l2: 1 } as never })).rejects.toThrow(/l1, kl/);
     await expect(Autoencoder.create({ inputShape: [4, 1], encoder: [{ type: 'conv1d', filters: 1, kernel: 1 }], decoder: [{ type: 'conv1d', filters: 1, kernel: 1 }], variational: {} }))
       .rejects.toThrow(/must end with a dense layer/);
+    await expect(Autoencoder.create({ inputShape: [5, 7, 1], encoder: [{ type: 'dense', units: 1 }], decoder: [{ type: 'flatten' }, { type: 'dense', units: 35 }, { type: 'reshape', shape: [5, 7, 1] }], variational: {} }))
+      .rejects.toThrow(/a VAE's latent must be a flat vector, but its encoder's last dense layer gets a 3-axis input and keeps its shape \(\[5, 7, 1\]; .*put \{ type: 'flatten' \} before it/);
+    await expect(Autoencoder.create({ inputShape: [4, 4, 1], encoder: [{ type: 'conv2d', filters: 2, kernel: 3, padding: 'same' }, { type: 'dense', units: 2 }], decoder: [{ type: 'flatten' }, { type: 'dense', units: 16 }, { type: 'reshape', shape: [4, 4, 1] }], variational: {} }))
+      .rejects.toThrow(/a VAE's latent must be a flat vector/);
     await expect(Autoencoder.create({ inputShape: [4, 1], encoder: [{ type: 'conv1d', filters: 1, kernel: 1 }, { type: 'flatten' }], decoder: [{ type: 'dense', units: 4 }, { type: 'reshape', shape: [4, 1] }], contractive: 0.1 }))
       .rejects.toThrow(/contractive needs a dense encoder .* has a 'conv1d' layer/);
     await expect(Autoencoder.create({ inputDim: 4, contractive: -1 })).rejects.toThrow(/contractive/);
