@@ -111,11 +111,13 @@ export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, id
  * out in float32, member by member) for n rows of x, normalized in place first, plus the latent density
  * term when the model has one (density.ts); NaN becomes +Infinity.
  */
-export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
+export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize): void {
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   ens_score_rows(ctx, x, n, out, K, stats);
-  // the latent density term (density.ts), when fit built its block right after the statistics
-  dens_add(ctx, x, n, out, stats + (<usize>(K * (ci(ctx, C_INDIM) + 2)) << 2));
+  // the latent density term (density.ts), when the model has its block (0: none). It was read from
+  // right after the statistics whether or not a block was there: without one that is the normaliser's
+  // means, whose first, taken as the reference count, could be any number (a mean of 1e20: 2^31 references)
+  if (dens != 0) dens_add(ctx, x, n, out, dens);
   nan_to_inf(out, n);
 }
 

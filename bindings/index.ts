@@ -642,7 +642,7 @@ export class AutoencoderLite {
     this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
-      if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats);
+      if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats, k.nDens ? k.dens : 0);
       else scoreRows(k, ptr, rows, out);
     }
     else if (o.by === 'kl') {

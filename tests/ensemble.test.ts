@@ -93,6 +93,20 @@ describe('ensemble: statistics and scores against the float64 reference', () => 
     ae.dispose();
   });
 
+  it('without a density term the score is the members\' sum alone, whatever the data\'s means (4 members: the statistics end where the normaliser starts)', async () => {
+    // ens_score once read a density block right after the statistics whether or not the model had one:
+    // here the normaliser's means, whose first (300) it took as 300 reference codes (of width 2, and so on)
+    const K = 4, xt = data(300, 3), x = data(40, 4);
+    const shift = [300, 2, 3, 2, 0];   // (read as the block's count, median, scale and code width)
+    for (const m of [xt, x]) for (let i = 0; i < m.length; i++) m[i] = m[i]! + shift[i % D]!;
+    const ae = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 6, ensemble: { members: K, rows: 64, clean: 0, density: 0 } });
+    await ae.fit(xt, { epochs: 4 });
+    const ref = reference(ae.save(), K, xt, x);
+    const s = ae.score(x);
+    s.forEach((v, i) => expect(close(v, ref.score[i]!, 5e-3), `row ${i}: ${v} vs ${ref.score[i]}`).toBe(true));
+    ae.dispose();
+  });
+
   it('a 1-member ensemble with rows >= the data trains as fit() on every row (validationSplit 0, no early stop), bit for bit', async () => {
     const xt = data(150, 3);
     const one = await Autoencoder.create({ inputDim: D, layers: [H, L], normalize: 'standard', seed: 9, ensemble: { members: 1, rows: 1000, clean: 0, density: 0 } });

@@ -1,0 +1,11 @@
+import { Autoencoder } from '../dist/bindings/node.js';
+const x = JSON.parse(process.argv[2]);
+const spec = x.spec, D = x.x.D, rows = x.x.rows, kind = x.x.kind;
+const v = Float32Array.from({ length: rows * D }, (_, i) => { const r = Math.floor(i / D), c = i % D; switch (kind) { case 'wave': return Math.sin(r * 0.3 + c); case 'const': return 5; case 'dup': return (r % 2) + c; case 'huge': return 1e30 * Math.sin(r + c); case 'tiny': return 1e-30 * Math.sin(r + c); case 'mixed': return c === 0 ? 1e20 * (r % 3) : Math.cos(r); default: return (r * 7 + c) % 11 === 0 ? 1 : 0; } });
+const ae = await Autoencoder.create(spec);
+let t0 = performance.now();
+await ae.fit(v, { epochs: 3, onEpoch: (i) => { console.log('epoch', JSON.stringify(i).slice(0, 200), (performance.now() - t0).toFixed(0)); } });
+console.log('fit', (performance.now() - t0).toFixed(0), 'ms');
+const s0 = ae.score(v); console.log('pre-score', Array.from(s0.slice(0, 6)), s0.some(q => q !== q));
+t0 = performance.now(); ae.calibrate(v); console.log('calibrate', (performance.now() - t0).toFixed(0));
+t0 = performance.now(); const s = ae.score(v); console.log('score', (performance.now() - t0).toFixed(0), s.slice(0, 4));
