@@ -197,8 +197,8 @@ export function ae_ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize,
 /** The cleaning pass: rows of xr whose ensemble score (on xn, normalized) is <= sorted[floor(q (n - 1))], moved to the front; returns their count. */
 export function ae_ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, stats: usize, q: f64, scores: usize, tmp: usize): i32 { return ens_clean(ctx, xn, xr, n, K, stats, q, scores, tmp); }
 
-/** out f32[n]: the ensemble score (x normalized in place first); dens: the density block (0: the model has none). */
-export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize): void { ens_score(ctx, x, n, out, K, stats, dens); }
+/** out f32[n]: the ensemble score (x normalized in place first unless `normalized` is 1: rows already in normalized units); dens: the density block (0: the model has none). */
+export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize, normalized: i32): void { ens_score(ctx, x, n, out, K, stats, dens, normalized != 0); }
 
 /** The latent density term's block (density.ts) after fit: reference codes drawn from the rows the ensemble scores at or below its 80% quantile, their term's median and scale over the S rows sidx; returns R. */
 export function ae_dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {

@@ -111,8 +111,8 @@ export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, id
  * out in float32, member by member) for n rows of x, normalized in place first, plus the latent density
  * term when the model has one (density.ts); NaN becomes +Infinity.
  */
-export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize): void {
-  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize, normalized: bool = false): void {
+  if (!normalized && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   ens_score_rows(ctx, x, n, out, K, stats);
   // the latent density term (density.ts), when the model has its block (0: none). It was read from
   // right after the statistics whether or not a block was there: without one that is the normaliser's

@@ -806,10 +806,15 @@ export class AutoencoderLite {
       rows.fill(2, D, 2 * D);
       rows.fill(-2, 2 * D, 3 * D);
       k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
-      scoreNormalizedRows(k, x, R, out);
+      // an ensemble: every member, its statistics and density term, as score() runs them
+      const ens = this.s.ensemble;
+      if (ens) ensembleScore(k, x, R, out, ens.members, k.stats, k.nDens ? k.dens : 0, true);
+      else scoreNormalizedRows(k, x, R, out);
       const bad = findNonfinite(k, out, R);
       const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
-      return bad < 0 ? null : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
+      return bad < 0 ? null : ens
+        ? `its members' weights, statistics or density codes overflow float32: ${what} in normalized units scores infinite (a trained ensemble's values are far smaller)`
+        : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
     } finally {
       k.release(mark);
     }

@@ -847,7 +847,7 @@ export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats:
 export const ensembleClean = (k: Kernel, xn: number, xr: number, n: number, K: number, stats: number, q: number, scores: number, tmp: number): number =>
   k.x.ae_ens_clean(k.ctx, xn, xr, n, K, stats, q, scores, tmp);
 /** out f32[n]: the ensemble score (x normalized in place first). */
-export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number, dens: number): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats, dens);
+export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number, dens: number, normalized = false): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats, dens, normalized ? 1 : 0);
 /** The latent density block after a fit (assembly/abi.ts ae_dens_fit); returns its reference rows. */
 export const densityFit = (k: Kernel, xn: number, n: number, K: number, stats: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
   scores: number, tmp: number, ridx: number, z: number, t: number): number => k.x.ae_dens_fit(k.ctx, xn, n, K, stats, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);

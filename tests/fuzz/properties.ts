@@ -162,7 +162,7 @@ export function probeRows(rows: number, cols: number, phase = 0): Float32Array {
   return Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(0.7 * i + phase) + 0.3 * Math.cos(1.3 * i));
 }
 
-/** The seed models: dense with and without normalizer/threshold/metadata, bce+minmax, conv2d+batchNorm, conv1d. */
+/** The seed models: dense with and without normalizer/threshold/metadata, bce+minmax, conv2d+batchNorm, conv1d, an ensemble. */
 export async function makeSeeds(): Promise<Seed[]> {
   const out: Seed[] = [];
   const add = async (name: string, spec: AutoencoderSpec, extra?: (ae: Autoencoder, x: Float32Array) => void, data?: Float32Array) => {
@@ -181,6 +181,8 @@ export async function makeSeeds(): Promise<Seed[]> {
     Float32Array.from(probeRows(24, 4, 2), (v) => (v + 1.3) / 2.6));
   await add('conv2d-bn', conv2dSpec, (ae, x) => ae.calibrate(x, { max: true }));
   await add('conv1d', { ...conv1dSpec, normalize: 'minmax' });
+  // the default kind of model (an ensemble with its latent density term), small: 4 members of [3, 2]
+  await add('ensemble', { inputDim: 5, layers: [3, 2], normalize: 'standard', seed: 6, ensemble: { members: 4, rows: 16, density: 8 } }, (ae, x) => ae.calibrate(x));
   return out;
 }
 
@@ -550,7 +552,7 @@ const num = (...valid: number[]) => (valid.length ? fc.oneof(fc.constantFrom(...
 /** One call: what it is, and what it does to a target model (or to nothing, for module functions). */
 export interface Call { method: string; args: Gen[] }
 
-export type Target = 'dense-norm-thr' | 'conv2d-bn' | 'dense-plain' | 'disposed';
+export type Target = 'dense-norm-thr' | 'conv2d-bn' | 'dense-plain' | 'ensemble' | 'disposed';
 
 /** A hostile or near-valid weight list for setWeights, from the model's own getWeights(). */
 const weightsArb: fc.Arbitrary<{ label: string; edit: (w: Float32Array[]) => unknown }> = fc.oneof(
@@ -700,11 +702,12 @@ function rowsOf(x: unknown, cols: number): number | null {
 export interface ApiCase { target: Target; calls: ReturnType<typeof callArb> extends fc.Arbitrary<infer T> ? T[] : never }
 
 export function apiCaseArb(): fc.Arbitrary<ApiCase> {
-  // the dense seeds have D 5/6 latent 3/2; conv2d-bn has D 16 latent 2*2*2 = 8
+  // the dense seeds have D 5/6 latent 3/2; conv2d-bn has D 16 latent 2*2*2 = 8; the ensemble D 5 latent 2
   return fc.oneof(
     fc.record({ target: fc.constant('dense-norm-thr' as const), calls: fc.array(callArb(5, 3), { minLength: 1, maxLength: 3 }) }),
     fc.record({ target: fc.constant('dense-plain' as const), calls: fc.array(callArb(6, 2), { minLength: 1, maxLength: 3 }) }),
     fc.record({ target: fc.constant('conv2d-bn' as const), calls: fc.array(callArb(16, 8), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ target: fc.constant('ensemble' as const), calls: fc.array(callArb(5, 2), { minLength: 1, maxLength: 3 }) }),
     fc.record({ target: fc.constant('disposed' as const), calls: fc.array(callArb(5, 3), { minLength: 1, maxLength: 2 }) }),
   ) as fc.Arbitrary<ApiCase>;
 }
