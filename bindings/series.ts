@@ -282,7 +282,7 @@ const REBASE_LIMIT = (1 << 30) - 2;
 /** A time as an ISO date, or what it is when Date cannot hold it (beyond +-8.64e15 ms: microseconds or nanoseconds given as milliseconds). */
 const isoTime = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : `beyond the dates JavaScript can hold (+-8.64e15 ms): are the times in milliseconds?`);
 /** A shift in a state's header: absent (0) or a whole number of points. */
-const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x > 0);
+const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0);
 /** The largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
 const FILE_VERSION = 9;
