@@ -825,6 +825,8 @@ export class AutoencoderLite {
     const at = (ptr: number, i: number) => describe(k.f32(ptr + i * 4, 1)[0]);
     const named = (isParams: boolean, i: number) => {
       const n = slots.findIndex((sl) => sl.params === isParams && i >= sl.off && i < sl.off + sl.len);
+      // (an ensemble member's params are padded to 4 floats: a value there belongs to no weight)
+      if (n < 0) return `the padding after the ${isParams ? 'weights' : 'state'} (float ${i})`;
       return `${slots[n]!.name} (getWeights()[${n}]) value ${i - slots[n]!.off}`;
     };
     // (an ensemble: every member's params, and its statistics after the state)

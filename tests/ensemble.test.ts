@@ -152,6 +152,15 @@ describe('ensemble: file, threshold, errors', () => {
     if (crc32) {
       dv.setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
       await expect(Autoencoder.load(bad)).rejects.toThrow(/ensemble statistic \d+ is NaN/);
+      // a NaN in the padding after a member's weights is refused too (once a TypeError while naming it:
+      // no weight holds that float; found by npm run fuzz): layers [3, 2] have 55 weights, padded to 56
+      const small = await Autoencoder.create({ inputDim: D, layers: [3, 2], seed: 2, ensemble: { members: 2, rows: 50, density: 0 } });
+      await small.fit(xt, { epochs: 1 });
+      const pad = small.save(), pv = new DataView(pad.buffer);
+      pv.setFloat32(24 + pv.getUint32(20, true) + (56 + 55) * 4, NaN, true);
+      pv.setUint32(pad.length - 4, crc32(pad.subarray(0, pad.length - 4)), true);
+      await expect(Autoencoder.load(pad)).rejects.toThrow(/the model file is corrupted: member 1: the padding after the weights \(float 55\) is NaN/);
+      small.dispose();
     }
     ae.dispose(); back.dispose();
   });
