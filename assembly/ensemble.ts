@@ -108,15 +108,14 @@ export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, id
 
 /**
  * out[r] = sum over members of (recM_k(r) - median_k) / IQR_k (each term in f64, accumulated into
- * out in float32, member by member) for n rows of x, normalized in place first, plus the latent density
+ * out in float32, member by member) for n rows of x, normalized in place first (unless `normalized`), plus the latent density
  * term when the model has one (density.ts); NaN becomes +Infinity.
  */
-export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize, normalized: bool = false): void {
+export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize, normalized: bool): void {
   if (!normalized && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   ens_score_rows(ctx, x, n, out, K, stats);
-  // the latent density term (density.ts), when the model has its block (0: none). It was read from
-  // right after the statistics whether or not a block was there: without one that is the normaliser's
-  // means, whose first, taken as the reference count, could be any number (a mean of 1e20: 2^31 references)
+  // the latent density term (density.ts), when the model has its block (dens 0: none; what follows the
+  // statistics otherwise is the normaliser, not a block)
   if (dens != 0) dens_add(ctx, x, n, out, dens);
   nan_to_inf(out, n);
 }

@@ -642,7 +642,7 @@ export class AutoencoderLite {
     this.putCondition(k, o, rows, call);
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
-      if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats, k.nDens ? k.dens : 0);
+      if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats, k.dens);
       else scoreRows(k, ptr, rows, out);
     }
     else if (o.by === 'kl') {
@@ -808,7 +808,7 @@ export class AutoencoderLite {
       k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
       // an ensemble: every member, its statistics and density term, as score() runs them
       const ens = this.s.ensemble;
-      if (ens) ensembleScore(k, x, R, out, ens.members, k.stats, k.nDens ? k.dens : 0, true);
+      if (ens) ensembleScore(k, x, R, out, ens.members, k.stats, k.dens, true);
       else scoreNormalizedRows(k, x, R, out);
       const bad = findNonfinite(k, out, R);
       const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;

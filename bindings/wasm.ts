@@ -674,9 +674,13 @@ export class Kernel {
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
   get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }
-  get fileState(): number { const d = this.f32(this.dens, 4); return this.nState + this.nStats + (this.nDens && 4 + align(d[0]!, 4) * d[3]!); }
-  /** Where an ensemble's density block starts: right after its statistics. */
-  get dens(): number { return this.stats + this.nStats * 4; }
+  get fileState(): number {
+    if (!this.nDens) return this.nState + this.nStats;
+    const d = this.f32(this.dens, 4);
+    return this.nState + this.nStats + 4 + align(d[0]!, 4) * d[3]!;
+  }
+  /** Where an ensemble's density block starts, right after its statistics; 0 when the model has none (ae_ens_score then adds no term). */
+  get dens(): number { return this.nDens ? this.stats + this.nStats * 4 : 0; }
   /** Where an ensemble's statistics (f32[members][D + 2]) start: right after the state. */
   get stats(): number { return this.state + this.nState * 4; }
 

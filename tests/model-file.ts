@@ -45,3 +45,20 @@ export function withHeader<H>(bytes: Uint8Array, edit: (h: H) => H | void): Uint
   dv.setUint32(20, padded.length, true);
   return sealCrc(out);
 }
+
+/**
+ * Small SeriesDetector options whose counts are taken modulo divisors of 640 (history 128, suppress 40,
+ * blocks of 2), its errors modulo 600 (likelihoodHistory 200, predictionAverage 3), its alarms modulo 8:
+ * the state fuzz (tests/fuzz/properties.ts) and the counters' move back (tests/series-rebase.test.ts).
+ */
+export const SMALL_SERIES = { window: 8, layers: [8, 3], warmup: 32, retrainEvery: 48, history: 128, trainWindows: 64, firstEpochs: 3, epochs: 1, likelihoodHistory: 200, minHistory: 10, suppress: 40, context: 8, contextSpan: 32, memory: 8, resolution: [2, 4] };
+
+/** Byte offsets of the state blocks (SeriesDetector.save() of SMALL_SERIES: the detector's, then its coarser resolutions'), found by their layout fields (S: bindings/wasm.ts's offsets). */
+export function seriesStateBlocks(b: Uint8Array, S: { W: number; H: number; LL: number; BYTES: number }): number[] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const at: number[] = [];
+  for (let p = 12; p + S.BYTES < b.length; p++) {
+    if (dv.getInt32(p + S.W, true) === SMALL_SERIES.window && dv.getInt32(p + S.H, true) === SMALL_SERIES.history && dv.getInt32(p + S.LL, true) === SMALL_SERIES.likelihoodHistory) at.push(p);
+  }
+  return at;
+}

@@ -12,12 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from 'autoencoder';
 import { S } from '../bindings/wasm.js';
 import { fixCrc } from './data.js';
+import { SMALL_SERIES as opts, seriesStateBlocks } from './model-file.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const REBASE_AT = 2 ** 29;
-// history 128 and suppress 40: every count is taken modulo a divisor of 640 (with the blocks of 2);
-// the errors modulo 200 and 3 (likelihoodHistory, predictionAverage): 600; the alarms modulo 8
-const opts = { window: 8, layers: [8, 3], warmup: 32, retrainEvery: 48, history: 128, trainWindows: 64, firstEpochs: 3, epochs: 1, likelihoodHistory: 200, minHistory: 10, suppress: 40, context: 8, contextSpan: 32, memory: 8, resolution: [2, 4] };
+// the periods of SMALL_SERIES: counts 640, errors 600, alarms 8
 const L = 640, LE = 600, K = 8;
 
 function series(n: number): { v: Float64Array; t: Float64Array } {
@@ -26,15 +25,7 @@ function series(n: number): { v: Float64Array; t: Float64Array } {
   return { v, t };
 }
 
-/** Byte offsets of the state blocks in a saved file (the detector's, then its coarser resolutions'), found by their layout fields. */
-function stateBlocks(b: Uint8Array): number[] {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const at: number[] = [];
-  for (let p = 12; p + S.BYTES < b.length; p++) {
-    if (dv.getInt32(p + S.W, true) === opts.window && dv.getInt32(p + S.H, true) === opts.history && dv.getInt32(p + S.EP0, true) === opts.firstEpochs && dv.getInt32(p + S.LL, true) === opts.likelihoodHistory) at.push(p);
-  }
-  return at;
-}
+const stateBlocks = (b: Uint8Array) => seriesStateBlocks(b, S);
 
 const header = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b.subarray(12, 12 + new DataView(b.buffer, b.byteOffset).getUint32(8, true))));
 

@@ -12,7 +12,7 @@
 // Imports the bindings by path (not 'autoencoder') so the tsx tool and vitest run the same sources.
 
 import fc from 'fast-check';
-import { sealCrc, withHeader } from '../model-file.js';
+import { SMALL_SERIES, sealCrc, seriesStateBlocks, withHeader } from '../model-file.js';
 import {
   Autoencoder, AutoencoderError, SeriesDetector, addNoise, randomMatrix, LAYER_TYPES, type AutoencoderSpec,
 } from '../../bindings/node.js';
@@ -805,23 +805,16 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
 
 /** A saved SeriesDetector (small options, 400 timed points: past its trainings, alarms and context), the points after it, and where its state blocks sit. */
 export interface SeriesSeed { bytes: Uint8Array; values: Float64Array; times: Float64Array; blocks: number[] }
-const SERIES_OPTS = { window: 8, layers: [8, 3], warmup: 32, retrainEvery: 48, history: 128, trainWindows: 64, firstEpochs: 3, epochs: 1, likelihoodHistory: 200, minHistory: 10, suppress: 40, context: 8, contextSpan: 32, memory: 8, resolution: [2, 4] };
 
 export async function makeSeriesSeed(): Promise<SeriesSeed> {
   const n = 560, at = 400;
   const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin(i / 7) + ((i * 7919) % 13) / 13 + (i % 131 === 100 ? 30 : 0));
   const t = Float64Array.from(v, (_, i) => 1.6e12 + 300000 * i);
-  const d = await SeriesDetector.create(SERIES_OPTS);
+  const d = await SeriesDetector.create(SMALL_SERIES);
   d.pushMany(v.subarray(0, at), t.subarray(0, at));
   const bytes = d.save();
   d.dispose();
-  // each detector's state block (the detector's, then its coarser resolutions'), by its layout fields
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const blocks: number[] = [];
-  for (let p = 12; p + S.BYTES < bytes.length; p++) {
-    if (dv.getInt32(p + S.W, true) === SERIES_OPTS.window && dv.getInt32(p + S.H, true) === SERIES_OPTS.history && dv.getInt32(p + S.LL, true) === SERIES_OPTS.likelihoodHistory) blocks.push(p);
-  }
-  return { bytes, values: v.subarray(at), times: t.subarray(at), blocks };
+  return { bytes, values: v.subarray(at), times: t.subarray(at), blocks: seriesStateBlocks(bytes, S) };
 }
 
 const SERIES_FIELDS = Object.entries(S).filter(([name]) => name !== 'BYTES');
