@@ -405,9 +405,25 @@ function pack_panel8_t(K: i32, bt: usize, ldb: usize): void {
 /** One K block: 8-column strips outermost (their B panel stays hot), row tiles inside. */
 function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                     c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
-  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   const N8 = N & ~7;
   let n = 0;
+  for (; n < N8; n += 8) gemm_strip(M, n, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act);
+  if (n == N) return;
+  // The last 1-7 columns. With 8 or more columns and an init that does not read C, the last strip is
+  // taken at N - 8, overlapping the one before: the overlapped columns are computed again from the same
+  // init in the same order (the same bits) and stored over themselves, and the activation applies to
+  // the fresh sums (a tile stores before act_rows reads). Accumulating (C read as the init) cannot
+  // recompute them, nor can fewer than 8 columns: a zero-padded 8-wide panel, tiles computed into an
+  // 8-wide scratch tile and their valid columns copied out (the padding lanes are computed and dropped).
+  if (N >= 8 && mode != GEMM_ACC) gemm_strip(M, N - 8, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act);
+  else gemm_tail_packed(M, N - n, K, a, <usize>sam << 2, <usize>sak << 2, bt ? b + <usize>n * (<usize>ldb << 2) : b + (<usize>n << 2), <usize>ldb << 2, bt,
+                        c + (<usize>n << 2), <usize>ldc << 2, bias + (<usize>n << 2), mode, act);
+}
+
+/** Columns [n, n + 8) of one K block: the strip's B packed into the panel (with enough rows), then row tiles. */
+function gemm_strip(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
+                            c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   // with enough rows, each 8-column strip of B is first copied into a contiguous panel (K x 8,
   // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a
   // stride of N floats (N = 256 puts all those lines in 4 of L1's 64 sets). Same products, same
@@ -415,37 +431,32 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   // (B given transposed is always packed: the panel is where it gets its B[k][n] layout)
   const pack = bt || M >= PACK_MIN_ROWS;
   const m6 = pack ? six_at(M) : M, tact = tile_act(act);
-  for (; n < N8; n += 8) {
-    let bn = b + (<usize>n << 2), ldbN = ldbB;
-    const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
-    let m = 0;
-    if (pack) {
-      if (bt) pack_panel8_t(K, b + <usize>n * ldbB, ldbB);
-      else pack_panel8(K, bn, ldbB);
-      bn = WS + WS_PANEL;
-      ldbN = 32;
-    }
-    // 4-row tiles, then (packed, when 4-row tiles would leave 2 or 3 rows) one 6-row tile, then 1-row ones
-    for (; m + 4 <= m6; m += 4) {
-      const cm = cn + <usize>m * ldcB;
-      f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cm, ldcB, biasn, mode, tact);
-      act_rows(act, cm, ldcB, 4);
-    }
-    if (pack && m == m6 && m6 < M) {
-      const cm = cn + <usize>m * ldcB;
-      f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cm, ldcB, biasn, mode, tact);
-      act_rows(act, cm, ldcB, 6);
-      m += 6;
-    }
-    for (; m < M; m++) {
-      const cm = cn + <usize>m * ldcB;
-      f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cm, biasn, mode, tact);
-      act_rows(act, cm, ldcB, 1);
-    }
+  let bn = b + (<usize>n << 2), ldbN = ldbB;
+  const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+  let m = 0;
+  if (pack) {
+    if (bt) pack_panel8_t(K, b + <usize>n * ldbB, ldbB);
+    else pack_panel8(K, bn, ldbB);
+    bn = WS + WS_PANEL;
+    ldbN = 32;
   }
-  // the last 1-7 columns: a zero-padded 8-wide panel, tiles computed into an 8-wide scratch tile
-  // and their valid columns copied out (the padding lanes are computed and dropped)
-  if (n < N) gemm_tail_packed(M, N - n, K, a, samB, sakB, bt ? b + <usize>n * ldbB : b + (<usize>n << 2), ldbB, bt, c + (<usize>n << 2), ldcB, bias + (<usize>n << 2), mode, act);
+  // 4-row tiles, then (packed, when 4-row tiles would leave 2 or 3 rows) one 6-row tile, then 1-row ones
+  for (; m + 4 <= m6; m += 4) {
+    const cm = cn + <usize>m * ldcB;
+    f32_gemm_4x8_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cm, ldcB, biasn, mode, tact);
+    act_rows(act, cm, ldcB, 4);
+  }
+  if (pack && m == m6 && m6 < M) {
+    const cm = cn + <usize>m * ldcB;
+    f32_gemm_6x8_simd(K, a + <usize>m * samB, samB, sakB, bn, cm, ldcB, biasn, mode, tact);
+    act_rows(act, cm, ldcB, 6);
+    m += 6;
+  }
+  for (; m < M; m++) {
+    const cm = cn + <usize>m * ldcB;
+    f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cm, biasn, mode, tact);
+    act_rows(act, cm, ldcB, 1);
+  }
 }
 
 /** The same product, scalar and untiled: the in-module oracle the SIMD path is checked against. */

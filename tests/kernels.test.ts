@@ -234,6 +234,25 @@ describe('activations forward (ae_act_forward)', () => {
       expectSameBits(getF32(k, pv, x.length), getF32(k, ps, x.length), `${act}: SIMD vs scalar`);
     });
   });
+
+  it('tanh: every float within 2,000 ulps of the tiny-input bound 0.0004 (both signs): x itself below it, SIMD and scalar alike', () => {
+    // the SIMD forms test x * x against the float square of the bound, the scalar form |x| against the bound
+    const bound = Math.fround(0.0004), b = bits32(bound);
+    const xs = new Float32Array(2 * 4001), u = new Uint32Array(xs.buffer);
+    for (let i = 0; i <= 4000; i++) { u[2 * i] = b - 2000 + i; u[2 * i + 1] = (b - 2000 + i) | 0x80000000; }
+    withIO(k, () => {
+      const pv = putF32(k, xs), ps = putF32(k, xs);
+      k.x.ae_act_forward(ACT_IDS.tanh, pv, xs.length);
+      for (let i = 0; i < xs.length; i++) k.x.ae_act_forward(ACT_IDS.tanh, ps + 4 * i, 1);
+      const simd = getF32(k, pv, xs.length);
+      expectSameBits(simd, getF32(k, ps, xs.length), 'tanh near 0.0004: SIMD vs scalar');
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!;
+        if (Math.abs(x) < bound) expect(bits32(simd[i]!), `tanh(${x})`).toBe(bits32(x));
+        else expect(Math.abs(simd[i]! - Math.tanh(x)), `tanh(${x})`).toBeLessThanOrEqual(7 * ulp32(Math.tanh(x)));
+      }
+    });
+  });
 });
 
 describe('activations backward (ae_act_backward)', () => {
