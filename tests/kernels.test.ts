@@ -453,6 +453,21 @@ describe('ae_crc32', () => {
       expect(crcOf(b, len % 4), `len ${len}`).toBe(zlibCrc32(b));
     }
   });
+  it.skipIf(typeof zlibCrc32 !== 'function')('from 3,072 bytes (three thirds at once, joined): node:zlib crc32 continued from a given CRC, lengths across the switch and thirds of every remainder [needs Node >= 20.15]', () => {
+    const r = new Rng(61);
+    const lens = [3071, 3072, 3073, 3079, 3080, 3087, 3095, 4096, 9999, 65536, 65537, 200_003];
+    for (const len of lens) {
+      for (const prev of [0, 0xffffffff, r.int(0x7fffffff) * 2 + 1]) {
+        const b = r.bytes(len);
+        const got = withIO(k, () => {
+          const p = k.alloc(len + 8) + (len % 8);
+          k.u8(p, len).set(b);
+          return k.x.ae_crc32_update(prev, p, len);
+        });
+        expect(got, `len ${len} prev ${prev}`).toBe(zlibCrc32(b, prev));
+      }
+    }
+  });
 });
 
 // ---- input checks ----------------------------------------------------------------------------------
