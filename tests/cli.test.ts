@@ -569,6 +569,19 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     expect(fails('train', 'data.csv', '--contamination', '0')).toMatch(/contamination must be a number above 0 and at most 0\.5/);
   });
 
+  it('numeric options read decimal notation, exponents included (1e0, 1e3, 2.5e-3), and refuse hex, blanks and Infinity, saying how to write them', async () => {
+    ok('train', 'data.csv', ...TRAIN, '--epochs', '1e0', '--seed', '1e3', '--lr', '2.5e-3', '-o', 'exp.ae');
+    ok('train', 'data.csv', ...TRAIN, '--epochs', '1', '--seed', '1000', '--lr', '0.0025', '-o', 'dec.ae');
+    expect(bytesOf('exp.ae')).toEqual(bytesOf('dec.ae'));
+    expect(fails('train', 'data.csv', '--epochs', '0x10')).toMatch(/epochs must be an integer from 1 up, written in decimal digits \(1000 or 1e3\)/);
+    expect(fails('train', 'data.csv', '--epochs', '2.5')).toMatch(/epochs must be an integer from 1 up\.$/m);
+    expect(fails('train', 'data.csv', '--epochs', ' ')).toMatch(/epochs must be an integer from 1 up, written in decimal digits/);
+    expect(fails('train', 'data.csv', '--lr', '0x10')).toMatch(/learning rate must be a number/);
+    expect(fails('train', 'data.csv', '--noise-gaussian', 'Infinity')).toMatch(/must be a number/);
+    expect(fails('compress', 'plain.ae', 'data.csv', '--bits', '0x8')).toMatch(/bits must be an integer from 2 to 16, written in decimal digits/);
+    expect(fails('compress', 'plain.ae', 'data.csv', '--peak', '0x10')).toMatch(/peak must be a number above 0/);
+  });
+
   it('--missing error names the line and column of NA, NaN, null or empty cells; --missing drop drops those rows and their ids', async () => {
     const rows = ROWS.map((r) => r.map(String));
     rows[4]![3] = 'NA'; rows[9]![1] = ''; rows[20]![6] = 'NaN'; rows[30]![2] = 'null';

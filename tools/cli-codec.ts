@@ -7,8 +7,9 @@
 
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
+import { intArg, numArg } from './args.js';
 import { CliError, describeFsError, readBytes } from './csv.js';
 
 /** What cli.ts lends these commands. */
@@ -21,11 +22,6 @@ export interface CodecCliHelpers {
   csvOptions(cmd: Command): Command;
 }
 
-const int = (name: string, lo: number, hi: number) => (v: string) => {
-  const n = Number(v);
-  if (!/^\s*\d+\s*$/.test(v) || n < lo || n > hi) throw new InvalidArgumentError(`${name} must be an integer from ${lo} to ${hi}.`);
-  return n;
-};
 
 function bar(total: number, quiet: boolean, what: string, unit: string) {
   if (quiet || !process.stderr.isTTY) return { update: (_n: number) => {}, stop: () => {} };
@@ -83,13 +79,9 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .argument('<model.ae>', 'a model saved by train')
     .argument('<data.csv>', 'rows to compress, with the columns the model was trained on')
     .option('-o, --output <file>', 'container file to write (default: stdout)')
-    .addOption(new Option('--bits <n>', 'quantisation bits per latent value, 2 to 16').argParser(int('bits', 2, 16)).default(4))
-    .addOption(new Option('--rows-per-frame <n>', 'rows per frame (each frame a complete container)').argParser(int('rows per frame', 1, 1 << 24)).default(1024))
-    .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser((v) => {
-      const n = Number(v);
-      if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('peak must be a positive number.');
-      return n;
-    })))
+    .addOption(new Option('--bits <n>', 'quantisation bits per latent value, 2 to 16').argParser(intArg('bits', 2, 16)).default(4))
+    .addOption(new Option('--rows-per-frame <n>', 'rows per frame (each frame a complete container)').argParser(intArg('rows per frame', 1, 1 << 24)).default(1024))
+    .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser(numArg('peak', 0, Infinity, true))))
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (modelPath: string, file: string, o: { output?: string; bits: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => {
       const { ae } = await h.loadModel(modelPath);
