@@ -61,7 +61,13 @@ export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, ba
 
 /** y[i] = (y[i] - x[i])^2 in f32 for n floats: the squared errors, over the output buffer. */
 function sq_err(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {   // (lane by lane the same subtraction and product as the scalar loop)
+    const o = <usize>i << 2;
+    const d = f32x4.sub(v128.load(y + o), v128.load(x + o));
+    v128.store(y + o, f32x4.mul(d, d));
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const d = load<f32>(y + o) - load<f32>(x + o);
     store<f32>(y + o, d * d);
@@ -73,6 +79,24 @@ function recm(e: usize, v: usize, D: i32): f64 {
   let s: f64 = 0;
   for (let j = 0; j < D; j++) s += <f64>load<f32>(e + (<usize>j << 2)) / <f64>load<f32>(v + (<usize>j << 2));
   return s / <f64>D;
+}
+
+/**
+ * out[0..2) += (recM - med) / iqr for two rows of squared errors e f32[2][D] (f32 stores of f64 sums), as
+ * recm and the scalar update do for each: each row's quotients summed in j order, one row per f64x2 lane
+ * (IEEE division and addition lane by lane, so the same bits), two chains and two divisions at once.
+ */
+function recm_add2(e: usize, v: usize, D: i32, med: f64, iqr: f64, out: usize): void {
+  const e1 = e + (<usize>D << 2);
+  let s = f64x2.splat(0);
+  for (let j = 0; j < D; j++) {
+    const o = <usize>j << 2;
+    const ej = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(e + o)), 1, <f64>load<f32>(e1 + o));
+    s = f64x2.add(s, f64x2.div(ej, f64x2.splat(<f64>load<f32>(v + o))));
+  }
+  const t = f64x2.div(f64x2.sub(f64x2.div(s, f64x2.splat(<f64>D)), f64x2.splat(med)), f64x2.splat(iqr));
+  store<f32>(out, <f32>(<f64>load<f32>(out) + f64x2.extract_lane(t, 0)));
+  store<f32>(out, <f32>(<f64>load<f32>(out, 4) + f64x2.extract_lane(t, 1)), 4);
 }
 
 /**
@@ -133,7 +157,9 @@ export function ens_score_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32,
       const xin = x + (<usize>(start * D) << 2);
       const y = net_forward(ctx, xin, R, 0, last, false);
       sq_err(y, xin, R * D);
-      for (let r = 0; r < R; r++) {
+      let r = 0;
+      for (; r + 2 <= R; r += 2) recm_add2(y + (<usize>(r * D) << 2), v, D, med, iqr, out + (<usize>(start + r) << 2));
+      if (r < R) {
         const o = out + (<usize>(start + r) << 2);
         store<f32>(o, <f32>(<f64>load<f32>(o) + (recm(y + (<usize>(r * D) << 2), v, D) - med) / iqr));
       }

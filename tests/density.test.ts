@@ -125,6 +125,24 @@ describe('latent density term', () => {
     back.dispose(); withTerm.dispose(); without.dispose();
   });
 
+  it('37 references (two steps of sixteen, then fours, the last padded): score() matches the oracle, and the statistics do', async () => {
+    const { withTerm, without } = await pair(x, 37);
+    const b = block(withTerm.save());
+    expect([b.R, b.Rp]).toEqual([37, 40]);
+    const z = withTerm.encode(x), L = b.L;
+    // the statistic rows' own codes are skipped: find each reference's training row by its code
+    const rowOf = (a: number) => [...Array(n).keys()].find((i) => [...Array(L).keys()].every((l) => b.codes[l * b.Rp + a] === z[i * L + l]));
+    const own = new Map([...Array(b.R).keys()].map((a) => [rowOf(a)!, a]));
+    const tAll = Array.from({ length: n }, (_, i) => term(z.subarray(i * L, (i + 1) * L), b, own.get(i) ?? -1));
+    expect(b.tMed).toBeCloseTo(at(sorted(tAll), 0.5), 5);
+    const sd = withTerm.score(test), zt = withTerm.encode(test), s0 = without.score(test);
+    for (let i = 0; i < 200; i++) {
+      const want = s0[i]! + b.c * (term(zt.subarray(i * L, (i + 1) * L), b) - b.tMed);
+      expect(Math.abs(sd[i]! - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+    }
+    withTerm.dispose(); without.dispose();
+  });
+
   it('a model without the term saves the pre-term layout; a damaged block is refused', async () => {
     const { withTerm, without } = await pair(x, 10);
     const plain = without.save();

@@ -90,6 +90,10 @@ describe('ensemble: statistics and scores against the float64 reference', () => 
     s.forEach((v, i) => expect(close(v, ref.score[i]!, 5e-3), `row ${i}: ${v} vs ${ref.score[i]}`).toBe(true));
     // the rows off the manifold score above every row on it
     expect(Math.min(...s.slice(0, 5))).toBeGreaterThan(Math.max(...s.slice(5)));
+    // every row scores the same bits alone as in the batch, whatever its position (rows go two at a
+    // time through the statistics, an odd last one alone)
+    for (let i = 0; i < 40; i++) expect(ae.score(x.subarray(i * D, (i + 1) * D))[0], `row ${i} alone`).toBe(s[i]);
+    expect(Array.from(ae.score(x.subarray(D, 40 * D)))).toEqual(Array.from(s.subarray(1)));
     ae.dispose();
   });
 
