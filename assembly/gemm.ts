@@ -414,6 +414,8 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   let n = 0;
   for (; n < N8; n += 8) gemm_strip(M, n, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act);
   if (n == N) return;
+  // exactly 4 more columns (N = 4, 12, 20, ...): one 4-wide strip, no column computed twice or dropped
+  if (N - n == 4) { gemm_strip4(M, n, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act); return; }
   // The last 1-7 columns. With 8 or more columns and an init that does not read C, the last strip is
   // taken at N - 8, overlapping the one before: the overlapped columns are computed again from the same
   // init in the same order (the same bits) and stored over themselves, and the activation applies to
@@ -461,6 +463,99 @@ function gemm_strip(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
     const cm = cn + <usize>m * ldcB;
     f32_gemm_1x8_simd(K, a + <usize>m * samB, sakB, bn, ldbN, cm, biasn, mode, tact);
     act_rows(act, cm, ldcB, 1);
+  }
+}
+
+/**
+ * Columns [n, n + 4) of one K block, the last 4 of a product 4 wider than a multiple of 8 (a 12-wide
+ * layer, a latent of 4): 4x4 and 1x4 tiles over a 4-wide panel (16 bytes per k). The 8-wide tiles would
+ * compute 8 columns there (a zero-padded tail, or a strip overlapping the one before): twice the work.
+ * Each element still sums its init, then k = 0..K-1 in order, so the same bits.
+ */
+function gemm_strip4(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
+                     c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
+  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+  const pack = bt || M >= PACK_MIN_ROWS, tact = tile_act(act);
+  let bn = b + (<usize>n << 2), ldbN = ldbB;
+  const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+  if (pack) {
+    if (bt) pack_panel4_t(K, b + <usize>n * ldbB, ldbB);
+    else pack_panel4(K, bn, ldbB);
+    bn = WS + WS_PANEL;
+    ldbN = 16;
+  }
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const cm = cn + <usize>m * ldcB;
+    f32_gemm_4x4_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cm, ldcB, biasn, mode, tact);
+    if (act != ACT_LINEAR && act != ACT_RELU) for (let r = 0; r < 4; r++) act_forward(act, cm + <usize>r * ldcB, 4);
+  }
+  for (; m < M; m++) {
+    const cm = cn + <usize>m * ldcB;
+    let vacc = v128.load(init_src(mode, biasn, cm));
+    let am = a + <usize>m * samB, bk = bn;
+    for (let k = 0; k < K; k++) {
+      vacc = f32x4.add(vacc, f32x4.mul(v128.load32_splat(am), v128.load(bk)));
+      am += sakB;
+      bk += ldbN;
+    }
+    v128.store(cm, tile_store(tact, vacc));
+    if (act != ACT_LINEAR && act != ACT_RELU) act_forward(act, cm, 4);
+  }
+}
+
+/** 4 rows x 4 columns over B (ldb bytes a k): 4 accumulators, the 4x8 tile's order. */
+// @ts-ignore: decorator
+@inline function f32_gemm_4x4_simd(K: i32, a: usize, sam: usize, sak: usize, b: usize, ldb: usize,
+                                   c: usize, ldc: usize, bias: usize, mode: i32, act: i32): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  const i0 = init_src(mode, bias, c), il = init_ld(mode, ldc);
+  let vacc0 = v128.load(i0), vacc1 = v128.load(i0 + il), vacc2 = v128.load(i0 + 2 * il), vacc3 = v128.load(i0 + 3 * il);
+  let a0 = a, a1 = a + sam, a2 = a1 + sam, a3 = a2 + sam;
+  for (let k = 0; k < K; k++) {
+    const vb = v128.load(b);
+    vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load32_splat(a0), vb));
+    vacc1 = f32x4.add(vacc1, f32x4.mul(v128.load32_splat(a1), vb));
+    vacc2 = f32x4.add(vacc2, f32x4.mul(v128.load32_splat(a2), vb));
+    vacc3 = f32x4.add(vacc3, f32x4.mul(v128.load32_splat(a3), vb));
+    a0 += sak; a1 += sak; a2 += sak; a3 += sak;
+    b += ldb;
+  }
+  v128.store(c, tile_store(act, vacc0));
+  v128.store(c1, tile_store(act, vacc1));
+  v128.store(c2, tile_store(act, vacc2));
+  v128.store(c3, tile_store(act, vacc3));
+}
+
+/** PANEL[k][0..4] = B[k][0..4] for k < K (b: &B[0][n], ldb in bytes). */
+function pack_panel4(K: i32, b: usize, ldb: usize): void {
+  let p = WS + WS_PANEL;
+  for (let k = 0; k < K; k++) {
+    v128.store(p, v128.load(b));
+    p += 16;
+    b += ldb;
+  }
+}
+
+/** PANEL[k][j] = bt[j][k] for k < K, j < 4 (bt: &bt[n][0], ldb: its row stride in bytes): 4 x 4 transposes. */
+function pack_panel4_t(K: i32, bt: usize, ldb: usize): void {
+  let p = WS + WS_PANEL, q = bt;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const r0 = v128.load(q), r1 = v128.load(q + ldb), r2 = v128.load(q + 2 * ldb), r3 = v128.load(q + 3 * ldb);
+    const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    v128.store(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store(p, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+    v128.store(p, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+    v128.store(p, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+    p += 64;
+    q += 16;
+  }
+  for (; k < K; k++) {
+    for (let j = 0; j < 4; j++) store<f32>(p + (<usize>j << 2), load<f32>(q + <usize>j * ldb));
+    p += 16;
+    q += 4;
   }
 }
 

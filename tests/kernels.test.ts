@@ -101,7 +101,7 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
   it('B given transposed (ae_gemm_bt, dX = dY . W^T): the bits of the scalar product on B written out, every tail, K across blocks', () => {
     const r = new Rng(79);
     for (const mode of [0, 1, 2]) {
-      for (const [M, N, K] of [[1, 1, 1], [3, 7, 5], [6, 8, 4], [7, 9, 3], [13, 17, 31], [64, 100, 33], [9, 16, 300], [2, 784, 9]] as const) {
+      for (const [M, N, K] of [[1, 1, 1], [3, 7, 5], [6, 8, 4], [7, 9, 3], [13, 17, 31], [64, 100, 33], [9, 16, 300], [2, 784, 9], [9, 12, 17], [64, 4, 33], [7, 4, 300]] as const) {
         withIO(k, () => {
           const ldbt = K + 3, ldc = N + 2;
           const a = r.f32(M * K, -1, 1), bt = r.f32(N * ldbt, -1, 1), bias = r.f32(N, -1, 1), c0 = r.f32(M * ldc, -1, 1);
@@ -121,7 +121,7 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
   it('the fused activation equals the product followed by ae_act_forward, bit for bit, for every activation', () => {
     // the oracle is the unfused path: linear GEMM, then the separate activation kernel on C
     const r = new Rng(31);
-    for (const [M, N, K] of [[9, 13, 5], [4, 8, 3], [1, 3, 7], [17, 31, 16]] as const) {
+    for (const [M, N, K] of [[9, 13, 5], [4, 8, 3], [1, 3, 7], [17, 31, 16], [9, 12, 5], [6, 4, 3], [7, 20, 9]] as const) {
       withIO(k, () => {
         const pa = putF32(k, r.f32(M * K, -3, 3)), pb = putF32(k, r.f32(K * N, -3, 3)), pbias = putF32(k, r.f32(N, -1, 1));
         for (let act = 0; act < 6; act++) {
