@@ -370,39 +370,50 @@ function gemm_tail_packed(M: i32, r: i32, K: i32, a: usize, samB: usize, sakB: u
   }
 }
 
-/** PANEL[k][0..8] = B[k][0..8] for k < K (b: &B[0][n], ldb in bytes). */
-function pack_panel8(K: i32, b: usize, ldb: usize): void {
+/** PANEL[k][0..W) = B[k][0..W) for k < K, W 4 or 8 (b: &B[0][n], ldb in bytes). */
+function pack_panel(K: i32, b: usize, ldb: usize, W: i32): void {
   let p = WS + WS_PANEL;
-  for (let k = 0; k < K; k++) {
-    v128.store(p, v128.load(b));
-    v128.store(p, v128.load(b, 16), 16);
-    p += 32;
-    b += ldb;
+  if (W == 8) {
+    for (let k = 0; k < K; k++) {
+      v128.store(p, v128.load(b));
+      v128.store(p, v128.load(b, 16), 16);
+      p += 32;
+      b += ldb;
+    }
+  } else {
+    for (let k = 0; k < K; k++) {
+      v128.store(p, v128.load(b));
+      p += 16;
+      b += ldb;
+    }
   }
 }
 
-/** PANEL[k][j] = bt[j][k] for k < K, j < 8 (bt: &bt[n][0], ldb: its row stride in bytes). */
-function pack_panel8_t(K: i32, bt: usize, ldb: usize): void {
+/**
+ * PANEL[k][j] = bt[j][k] for k < K, j < W (W 4 or 8: the panel's width; bt: &bt[n][0], ldb: its row
+ * stride in bytes). 4 x 4 transposes: rows 4h..4h+3 of bt give columns 4h..4h+3 of four panel rows.
+ */
+function pack_panel_t(K: i32, bt: usize, ldb: usize, W: i32): void {
   let p = WS + WS_PANEL, q = bt;
+  const pw = <usize>W << 2;   // bytes per panel row
   let k = 0;
   for (; k + 4 <= K; k += 4) {
-    // two 4 x 4 transposes: rows 0-3 of bt give columns 0-3 of four panel rows, rows 4-7 columns 4-7
-    for (let h: usize = 0; h < 32; h += 16) {
+    for (let h: usize = 0; h < pw; h += 16) {
       const r = q + (h >> 4) * 4 * ldb;
       const r0 = v128.load(r), r1 = v128.load(r + ldb), r2 = v128.load(r + 2 * ldb), r3 = v128.load(r + 3 * ldb);
       const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
       const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
       v128.store(p + h, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-      v128.store(p + h + 32, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-      v128.store(p + h + 64, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-      v128.store(p + h + 96, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+      v128.store(p + h + pw, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(p + h + 2 * pw, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(p + h + 3 * pw, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
     }
-    p += 128;
+    p += 4 * pw;
     q += 16;
   }
   for (; k < K; k++) {
-    for (let j = 0; j < 8; j++) store<f32>(p + (<usize>j << 2), load<f32>(q + <usize>j * ldb));
-    p += 32;
+    for (let j = 0; j < W; j++) store<f32>(p + (<usize>j << 2), load<f32>(q + <usize>j * ldb));
+    p += pw;
     q += 4;
   }
 }
@@ -442,8 +453,8 @@ function gemm_strip(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
   let m = 0;
   if (pack) {
-    if (bt) pack_panel8_t(K, b + <usize>n * ldbB, ldbB);
-    else pack_panel8(K, bn, ldbB);
+    if (bt) pack_panel_t(K, b + <usize>n * ldbB, ldbB, 8);
+    else pack_panel(K, bn, ldbB, 8);
     bn = WS + WS_PANEL;
     ldbN = 32;
   }
@@ -479,8 +490,8 @@ function gemm_strip4(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: us
   let bn = b + (<usize>n << 2), ldbN = ldbB;
   const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
   if (pack) {
-    if (bt) pack_panel4_t(K, b + <usize>n * ldbB, ldbB);
-    else pack_panel4(K, bn, ldbB);
+    if (bt) pack_panel_t(K, b + <usize>n * ldbB, ldbB, 4);
+    else pack_panel(K, bn, ldbB, 4);
     bn = WS + WS_PANEL;
     ldbN = 16;
   }
@@ -525,38 +536,6 @@ function gemm_strip4(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: us
   v128.store(c1, tile_store(act, vacc1));
   v128.store(c2, tile_store(act, vacc2));
   v128.store(c3, tile_store(act, vacc3));
-}
-
-/** PANEL[k][0..4] = B[k][0..4] for k < K (b: &B[0][n], ldb in bytes). */
-function pack_panel4(K: i32, b: usize, ldb: usize): void {
-  let p = WS + WS_PANEL;
-  for (let k = 0; k < K; k++) {
-    v128.store(p, v128.load(b));
-    p += 16;
-    b += ldb;
-  }
-}
-
-/** PANEL[k][j] = bt[j][k] for k < K, j < 4 (bt: &bt[n][0], ldb: its row stride in bytes): 4 x 4 transposes. */
-function pack_panel4_t(K: i32, bt: usize, ldb: usize): void {
-  let p = WS + WS_PANEL, q = bt;
-  let k = 0;
-  for (; k + 4 <= K; k += 4) {
-    const r0 = v128.load(q), r1 = v128.load(q + ldb), r2 = v128.load(q + 2 * ldb), r3 = v128.load(q + 3 * ldb);
-    const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-    const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-    v128.store(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-    v128.store(p, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-    v128.store(p, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-    v128.store(p, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-    p += 64;
-    q += 16;
-  }
-  for (; k < K; k++) {
-    for (let j = 0; j < 4; j++) store<f32>(p + (<usize>j << 2), load<f32>(q + <usize>j * ldb));
-    p += 16;
-    q += 4;
-  }
 }
 
 /** The same product, scalar and untiled: the in-module oracle the SIMD path is checked against. */
