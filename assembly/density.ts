@@ -33,10 +33,11 @@ function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, s
   let a = 0;
   for (; a + 16 <= R; a += 16) {
     const p = ref + (<usize>a << 2);
-    let vt = f32x4.sub(v128.load32_splat(q), v128.load(p));
-    let vt1 = f32x4.sub(v128.load32_splat(q), v128.load(p, 16));
-    let vt2 = f32x4.sub(v128.load32_splat(q), v128.load(p, 32));
-    let vt3 = f32x4.sub(v128.load32_splat(q), v128.load(p, 48));
+    const vq0 = v128.load32_splat(q);
+    let vt = f32x4.sub(vq0, v128.load(p));
+    let vt1 = f32x4.sub(vq0, v128.load(p, 16));
+    let vt2 = f32x4.sub(vq0, v128.load(p, 32));
+    let vt3 = f32x4.sub(vq0, v128.load(p, 48));
     let vd0 = f32x4.mul(vt, vt), vd1 = f32x4.mul(vt1, vt1), vd2 = f32x4.mul(vt2, vt2), vd3 = f32x4.mul(vt3, vt3);
     let pl = p;
     for (let l = 1; l < L; l++) {

@@ -38,15 +38,15 @@ export function act_rest(act: i32, p: usize, n: i32): void {
   if (act == ACT_RELU) return relu_v128(x);
   return act_v128(act, x);
 }
-/** f over `rows` rows of 8 floats at c (row stride ldc bytes): the activations a tile leaves to its caller.
+/** f over `rows` rows of `width` floats (8, or 4 for a 4-wide strip) at c (row stride ldc bytes): the activations a tile leaves to its caller.
  *  The test is inline, so a linear or relu product (a tanh dense layer's too: dense.ts runs tanh in a pass
  *  of its own) makes no call per tile: 1.1% of tab30's batch-256 reconstruct went to those calls. */
 // @ts-ignore: decorator
-@inline function act_rows(act: i32, c: usize, ldc: usize, rows: i32): void {
-  if (act != ACT_LINEAR && act != ACT_RELU) act_rows_after(act, c, ldc, rows);
+@inline function act_rows(act: i32, c: usize, ldc: usize, rows: i32, width: i32 = 8): void {
+  if (act != ACT_LINEAR && act != ACT_RELU) act_rows_after(act, c, ldc, rows, width);
 }
-function act_rows_after(act: i32, c: usize, ldc: usize, rows: i32): void {
-  for (let r = 0; r < rows; r++) { act_forward(act, c, 8); c += ldc; }
+function act_rows_after(act: i32, c: usize, ldc: usize, rows: i32, width: i32): void {
+  for (let r = 0; r < rows; r++) { act_forward(act, c, width); c += ldc; }
 }
 // @ts-ignore: decorator
 @inline function act_store_scalar(act: i32, x: f32): f32 {
@@ -499,7 +499,7 @@ function gemm_strip4(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: us
   for (; m + 4 <= M; m += 4) {
     const cm = cn + <usize>m * ldcB;
     f32_gemm_4x4_simd(K, a + <usize>m * samB, samB, sakB, bn, ldbN, cm, ldcB, biasn, mode, tact);
-    if (act != ACT_LINEAR && act != ACT_RELU) for (let r = 0; r < 4; r++) act_forward(act, cm + <usize>r * ldcB, 4);
+    act_rows(act, cm, ldcB, 4, 4);
   }
   for (; m < M; m++) {
     const cm = cn + <usize>m * ldcB;
@@ -511,7 +511,7 @@ function gemm_strip4(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: us
       bk += ldbN;
     }
     v128.store(cm, tile_store(tact, vacc));
-    if (act != ACT_LINEAR && act != ACT_RELU) act_forward(act, cm, 4);
+    act_rows(act, cm, ldcB, 1, 4);
   }
 }
 

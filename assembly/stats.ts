@@ -80,6 +80,13 @@ function crc_tables(): void {
 // @ts-ignore: decorator
 @inline function T(t: u32, b: u32): u32 { return load<u32>(CRC_TABLES + (<usize>((t << 8) | b) << 2)); }
 
+/** One slice-by-8 step: the register after 8 bytes, lo = their first 4 (xored with the register) and hi the next 4. */
+// @ts-ignore: decorator
+@inline function slice8(lo: u32, hi: u32): u32 {
+  return T(7, lo & 0xff) ^ T(6, (lo >>> 8) & 0xff) ^ T(5, (lo >>> 16) & 0xff) ^ T(4, lo >>> 24)
+       ^ T(3, hi & 0xff) ^ T(2, (hi >>> 8) & 0xff) ^ T(1, (hi >>> 16) & 0xff) ^ T(0, hi >>> 24);
+}
+
 /** a(x) b(x) mod P, reflected as the CRC holds them (zlib's multmodp); a != 0. */
 function multmodp(a: u32, b: u32): u32 {
   let m: u32 = 1 << 31, p: u32 = 0;
@@ -128,15 +135,9 @@ export function crc32_update(prev: u32, p: usize, len: i32): u32 {
     let c1: u32 = 0xffffffff, c2: u32 = 0xffffffff;   // the inner registers of crc32(0, ...)
     for (; i < third; i += 8) {
       const o = <usize>i;
-      const lo0 = load<u32>(p + o) ^ crc, hi0 = load<u32>(p + o, 4);
-      const lo1 = load<u32>(p1 + o) ^ c1, hi1 = load<u32>(p1 + o, 4);
-      const lo2 = load<u32>(p2 + o) ^ c2, hi2 = load<u32>(p2 + o, 4);
-      crc = T(7, lo0 & 0xff) ^ T(6, (lo0 >>> 8) & 0xff) ^ T(5, (lo0 >>> 16) & 0xff) ^ T(4, lo0 >>> 24)
-          ^ T(3, hi0 & 0xff) ^ T(2, (hi0 >>> 8) & 0xff) ^ T(1, (hi0 >>> 16) & 0xff) ^ T(0, hi0 >>> 24);
-      c1 = T(7, lo1 & 0xff) ^ T(6, (lo1 >>> 8) & 0xff) ^ T(5, (lo1 >>> 16) & 0xff) ^ T(4, lo1 >>> 24)
-         ^ T(3, hi1 & 0xff) ^ T(2, (hi1 >>> 8) & 0xff) ^ T(1, (hi1 >>> 16) & 0xff) ^ T(0, hi1 >>> 24);
-      c2 = T(7, lo2 & 0xff) ^ T(6, (lo2 >>> 8) & 0xff) ^ T(5, (lo2 >>> 16) & 0xff) ^ T(4, lo2 >>> 24)
-         ^ T(3, hi2 & 0xff) ^ T(2, (hi2 >>> 8) & 0xff) ^ T(1, (hi2 >>> 16) & 0xff) ^ T(0, hi2 >>> 24);
+      crc = slice8(load<u32>(p + o) ^ crc, load<u32>(p + o, 4));
+      c1 = slice8(load<u32>(p1 + o) ^ c1, load<u32>(p1 + o, 4));
+      c2 = slice8(load<u32>(p2 + o) ^ c2, load<u32>(p2 + o, 4));
     }
     // crc(A B C) from the three: each CRC (outer value, ~register) moved past the next third and added
     const shift = bytes_shift(<u32>third);
@@ -144,9 +145,7 @@ export function crc32_update(prev: u32, p: usize, len: i32): u32 {
     i = 3 * third;
   }
   for (; i + 8 <= len; i += 8) {
-    const lo = load<u32>(p + <usize>i) ^ crc, hi = load<u32>(p + <usize>i, 4);
-    crc = T(7, lo & 0xff) ^ T(6, (lo >>> 8) & 0xff) ^ T(5, (lo >>> 16) & 0xff) ^ T(4, lo >>> 24)
-        ^ T(3, hi & 0xff) ^ T(2, (hi >>> 8) & 0xff) ^ T(1, (hi >>> 16) & 0xff) ^ T(0, hi >>> 24);
+    crc = slice8(load<u32>(p + <usize>i) ^ crc, load<u32>(p + <usize>i, 4));
   }
   for (; i < len; i++) crc = (crc >>> 8) ^ T(0, (crc ^ <u32>load<u8>(p + <usize>i)) & 0xff);
   return ~crc;

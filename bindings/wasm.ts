@@ -859,7 +859,7 @@ export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats:
 /** The cleaning pass: the rows of xr whose score (on xn) is at most the q-quantile, moved to the front; their count. */
 export const ensembleClean = (k: Kernel, xn: number, xr: number, n: number, K: number, stats: number, q: number, scores: number, tmp: number): number =>
   k.x.ae_ens_clean(k.ctx, xn, xr, n, K, stats, q, scores, tmp);
-/** out f32[n]: the ensemble score (x normalized in place first). */
+/** out f32[n]: the ensemble score of x (normalized in place first unless `normalized`), with the density term of the block at dens (0: none; Kernel.dens). */
 export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number, dens: number, normalized = false): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats, dens, normalized ? 1 : 0);
 /** The latent density block after a fit (assembly/abi.ts ae_dens_fit); returns its reference rows. */
 export const densityFit = (k: Kernel, xn: number, n: number, K: number, stats: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
