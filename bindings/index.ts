@@ -81,6 +81,17 @@ export interface ScoreOptions {
 /** How `calibrate()` picks the threshold from the scores of (normal) rows, and by which score. */
 export type CalibrateOptions = ({ quantile: number } | { contamination: number } | { max: true }) & Omit<ScoreOptions, never>;
 
+/**
+ * `out`: a Float32Array of your own, exactly as long as the result (rows x width), to write the result
+ * into instead of a new array; the call returns it. For loops over many batches (a new typed array costs
+ * about as much as the whole call on small models, and more garbage to collect). Checked before the
+ * call computes anything: a wrong type or length is refused and `out` is left as it was; a view of the
+ * model's own wasm memory is refused (every call reuses it).
+ */
+export interface OutOption {
+  out?: Float32Array;
+}
+
 type Loader = () => Promise<WebAssembly.Module>;
 /** Which module a model needs: 'full' (kernels.wasm: everything) or 'score' (kernels-score.wasm: what AutoencoderLite calls). */
 export type KernelKind = 'full' | 'score';
@@ -225,10 +236,34 @@ function fitRunning(call: string, fix: string): AutoencoderError {
   return new AutoencoderError(`fit() is running: ${call} would change the model while it trains; ${fix}`);
 }
 
+/**
+ * Checks a call's `out` option against the n floats (`shape`) its result has, before the call computes
+ * anything: undefined (a new array), or a Float32Array of the caller's own of exactly n values.
+ */
+function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: string): Float32Array | undefined {
+  if (out === undefined) return undefined;
+  if (!(out instanceof Float32Array)) throw new AutoencoderError(`${call}: out must be a Float32Array of ${shape} = ${n} values to write the result into, got ${describe(out)}`);
+  if (out.length !== n) {
+    throw new AutoencoderError(`${call}: out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but the result has ${shape} = ${n}: pass a Float32Array of ${n}, or no out for a new array`);
+  }
+  if (k.holds(out)) throw new AutoencoderError(`${call}: out is a view of the model's own wasm memory, which every call reuses (and memory growth detaches): pass a Float32Array of your own`);
+  return out;
+}
+
+/** A call's result, the n floats at ptr: written into `out` (checked by checkOut) and returned, or copied into a new array. */
+function emit(k: Kernel, ptr: number, n: number, out: Float32Array | undefined): Float32Array {
+  const v = k.f32(ptr, n);
+  if (out === undefined) return v.slice();
+  out.set(v);
+  return out;
+}
+
 const NO_OPTIONS = Object.freeze({});
 const COND_KEYS = ['condition'] as const;
-const ENCODE_KEYS = ['condition', 'sample', 'seed'] as const;
+const OUT_KEYS = ['condition', 'out'] as const;
+const ENCODE_KEYS = ['condition', 'sample', 'seed', 'out'] as const;
 const SCORE_KEYS = ['by', 'samples', 'seed', 'condition'] as const;
+const SCORE_OUT_KEYS = [...SCORE_KEYS, 'out'] as const;
 const DEFAULT_SCORE = Object.freeze({ by: 'reconstruction' as const, samples: 1, seed: 0 });
 
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -515,7 +550,7 @@ export class AutoencoderLite {
    * encodes with member 0 alone (one autoencoder trained on its own 512-row subsample), so its codes
    * are one member's, not an average over the members.
    */
-  encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number }): Float32Array {
+  encode(x: Matrix, options?: { condition?: Matrix; sample?: boolean; seed?: number } & OutOption): Float32Array {
     const o = AutoencoderLite.opts('encode()', options, ENCODE_KEYS);
     const sample = checkBoolean('sample', o.sample ?? false);
     if (sample) this.needVae('encode(x, { sample: true })');
@@ -525,16 +560,17 @@ export class AutoencoderLite {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
       this.putCondition(k, o, rows, 'encode()');
       const W = this.latentDim, lat = k.plan!.latent;
+      const to = checkOut(k, 'encode()', o.out, rows * W, `rows x latentDim (${rows} x ${W})`);
       if (!sample) {
         const out = k.alloc(rows * W * 4);
         infer(k, ptr, rows, 0, lat, out, FLAG_NORM_IN);
-        return k.f32(out, rows * W).slice();
+        return emit(k, out, rows * W, to);
       }
       const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
       infer(k, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
       seedStream(k, seed, RNG.sample);
       sampleLatent(k, h, rows, W, z);
-      return k.f32(z, rows * W).slice();
+      return emit(k, z, rows * W, to);
     });
   }
 
@@ -559,19 +595,19 @@ export class AutoencoderLite {
   }
 
   /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) decodes with member 0 alone. */
-  decode(z: Matrix, options?: { condition?: Matrix }): Float32Array {
-    const o = AutoencoderLite.opts('decode()', options, COND_KEYS);
+  decode(z: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
+    const o = AutoencoderLite.opts('decode()', options, OUT_KEYS);
     return this.withCond((k) => {
       const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
       this.putCondition(k, o, rows, 'decode()');
-      return this.decodeAt(k, ptr, rows);
+      return this.decodeAt(k, ptr, rows, checkOut(k, 'decode()', o.out, rows * this.s.inputDim, `rows x inputDim (${rows} x ${this.s.inputDim})`));
     });
   }
 
-  protected decodeAt(k: Kernel, ptr: number, rows: number): Float32Array {
+  protected decodeAt(k: Kernel, ptr: number, rows: number, to?: Float32Array): Float32Array {
     const D = this.s.inputDim, out = k.alloc(rows * D * 4);
     infer(k, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
-    return k.f32(out, rows * D).slice();
+    return emit(k, out, rows * D, to);
   }
 
   /**
@@ -609,23 +645,24 @@ export class AutoencoderLite {
   }
 
   /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) reconstructs with member 0 alone: score() uses every member, so score() is not the error of this reconstruction. */
-  reconstruct(x: Matrix, options?: { condition?: Matrix }): Float32Array {
-    const o = AutoencoderLite.opts('reconstruct()', options, COND_KEYS);
+  reconstruct(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
+    const o = AutoencoderLite.opts('reconstruct()', options, OUT_KEYS);
     return this.withCond((k) => {
       const D = this.s.inputDim;
       const { ptr, rows } = this.put(k, x, D, 'x');
       this.putCondition(k, o, rows, 'reconstruct()');
+      const to = checkOut(k, 'reconstruct()', o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
       const out = k.alloc(rows * D * 4);
       infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
-      return k.f32(out, rows * D).slice();
+      return emit(k, out, rows * D, to);
     });
   }
 
   /** Checks score options; `dflt` is what `by` means when omitted. */
-  protected scoreOptions(call: string, options: ScoreOptions | undefined): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
+  protected scoreOptions(call: string, options: ScoreOptions | undefined, keys: readonly string[] = SCORE_KEYS): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
     if (options === undefined) return DEFAULT_SCORE;   // (no allocation on the plain path)
     const dflt = DEFAULT_SCORE;
-    const o = AutoencoderLite.opts(call, options, SCORE_KEYS);
+    const o = AutoencoderLite.opts(call, options, keys);
     const by = checkName('by', o.by ?? dflt.by, ['reconstruction', 'kl', 'elbo'] as const);
     if (by !== 'reconstruction') this.needVae(`${call} by '${by}'`);
     if (by !== 'elbo' && (o.samples !== undefined || o.seed !== undefined)) throw new AutoencoderError(`${call}: samples and seed go with by: 'elbo' (the other scores draw nothing)`);
@@ -637,9 +674,10 @@ export class AutoencoderLite {
     };
   }
 
-  protected scoreInto(k: Kernel, x: Matrix, o: { by: ScoreBy; samples: number; seed: number; condition?: Matrix }, call: string): { out: number; rows: number } {
+  protected scoreInto(k: Kernel, x: Matrix, o: { by: ScoreBy; samples: number; seed: number; condition?: Matrix }, call: string, check?: (rows: number) => void): { out: number; rows: number } {
     const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
     this.putCondition(k, o, rows, call);
+    check?.(rows);
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
       if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats, k.dens);
@@ -665,11 +703,13 @@ export class AutoencoderLite {
    * e_j² / v_j (v_j: the member's median e_j² on the training rows / 0.455), median and IQR of recM on
    * those rows; about 0 for a typical training row, larger for rows unlike them.
    */
-  score(x: Matrix, options?: ScoreOptions): Float32Array {
-    const o = this.scoreOptions('score()', options);
+  score(x: Matrix, options?: ScoreOptions & OutOption): Float32Array {
+    const o = this.scoreOptions('score()', options, SCORE_OUT_KEYS);
+    const given = options?.out;
     return this.withCond((k) => {
-      const { out, rows } = this.scoreInto(k, x, o, 'score()');
-      return k.f32(out, rows).slice();
+      let to: Float32Array | undefined;
+      const { out, rows } = this.scoreInto(k, x, o, 'score()', given === undefined ? undefined : (rows) => { to = checkOut(k, 'score()', given, rows, `one per row (${rows})`); });
+      return emit(k, out, rows, to);
     });
   }
 

@@ -494,6 +494,8 @@ export class Kernel {
   i32(ptr: number, len: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, len); }
   u8(ptr: number, len: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, len); }
   private dv(): DataView { return new DataView(this.memory.buffer); }
+  /** True when `a` is a view of this kernel's memory (the buffer it has now). */
+  holds(a: ArrayBufferView): boolean { return a.buffer === this.memory.buffer; }
   setI32(off: number, v: number): void { this.dv().setInt32(off, v, true); }
   getI32(off: number): number { return this.dv().getInt32(off, true); }
   setF32(off: number, v: number): void { this.dv().setFloat32(off, v, true); }

@@ -254,7 +254,7 @@ function mergeRounds(w, parts, better, summary) {
 }
 // W1: per figure the round with the lower median; W3: the round with the higher rows/s (inference, training)
 mergeRounds('W1', ['batch1', 'batch256'], (b, a) => b.median_ms < a.median_ms,
-  (r) => ({ batch1_median_us: r.batch1.median_us, batch256_rows_per_s: r.batch256.rows_per_s }));
+  (r) => ({ batch1_median_us: r.batch1.median_us, batch256_rows_per_s: r.batch256.rows_per_s, batch256_out_rows_per_s: r.batch256_out?.rows_per_s }));
 const rate = (part) => (typeof part?.rows_per_s === 'number' ? part.rows_per_s : -1);
 mergeRounds('W3', ['infer', 'train'], (b, a) => rate(b) > rate(a),
   (r) => ({ infer_rows_per_s: r.infer?.rows_per_s, train_rows_per_s: r.train?.rows_per_s }));
@@ -384,7 +384,8 @@ if (ONLY.includes('W4') && RUNTIMES.includes('ours')) {
   row('W4 shipped size, gzip -9 (bundle + wasm)', {
     ours: sz ? { v: worst, s: `${fmt.kb(sz.browser.gzip)} browser / ${fmt.kb(sz.workerd.gzip)} workerd` } : missing('ours', 'W4/size/ours'),
     'tfjs-wasm': szCell('tfjs-wasm'), 'tfjs-cpu': 'not run', ort: szCell('ort'),
-  }, 'lower', { vs: null, op: '<=', value: 25_000, text: '≤ 25 KB gzipped (both bundles)' });
+    // the budget of tools/size.mjs (BUDGET, STRETCH): 40 KB as features land (the guide, issue 15); issue 6's 25 KB stays a stretch
+  }, 'lower', { vs: null, op: '<=', value: 40_000, text: '≤ 40 KB gzipped, both bundles (stretch 25 KB)' });
 }
 if (ONLY.includes('T')) {
   const t = get(`T/${W.W2.model}/ours`);
@@ -479,6 +480,9 @@ if (w3o) {
 }
 const roundNotes = Object.entries(runs).filter(([k, r]) => k.startsWith('W1/') && r.ok && Array.isArray(r.result.rounds)).map(([k, r]) => `${k.replace(/^W1\//, '')} ${r.result.rounds.map((x) => `${x.batch1_median_us.toFixed(1)} µs / ${Math.round(x.batch256_rows_per_s).toLocaleString('en-US')}/s`).join(' | ')}`);
 if (roundNotes.length) notes.push(`W1: ${ROUNDS} interleaved rounds, the better round median shown; per round (batch-1 / batch-256): ${roundNotes.join('; ')}`);
+const outNotes = Object.entries(runs).filter(([k, r]) => /^W1\/.*\/ours$/.test(k) && r.ok && Array.isArray(r.result.rounds) && r.result.rounds.every((x) => typeof x.batch256_out_rows_per_s === 'number'))
+  .map(([k, r]) => `${k.split('/')[1]} ${r.result.rounds.map((x) => `${Math.round(x.batch256_out_rows_per_s).toLocaleString('en-US')}/s`).join(' | ')}`);
+if (outNotes.length) notes.push(`W1 ours batch-256 writing into the caller's array (reconstruct(x, { out }): no new typed array per call; not the workload's contract, not judged), per round: ${outNotes.join('; ')}`);
 const w3Notes = Object.entries(runs).filter(([k, r]) => k.startsWith('W3/') && r.ok && Array.isArray(r.result.rounds)).map(([k, r]) => `${k.replace(/^W3\/[^/]+\//, '')} ${r.result.rounds.map((x) => [x.infer_rows_per_s, x.train_rows_per_s].filter((v) => typeof v === 'number').map((v) => `${Math.round(v).toLocaleString('en-US')}/s`).join(' + ')).join(' | ')}`);
 if (w3Notes.length) notes.push(`W3: ${ROUNDS} interleaved rounds (TF.js-cpu one), the better round shown; per round (inference${RUNTIMES.includes('ours') ? ' + ours\' training' : ''}): ${w3Notes.join('; ')}`);
 const r5 = get('W5/peak+gemm/ours');
