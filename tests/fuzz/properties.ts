@@ -618,14 +618,25 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     target: mx, zzUnknown: fc.constantFrom(G('1', () => 1)),
   }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
   const plain = (method: string, ...args: fc.Arbitrary<Gen>[]) => fc.tuple(...args).map((a) => ({ method, args: a as Gen[] }));
+  // the out option of score, encode, reconstruct and decode (markers resolved when the call is made: resolveOut)
+  const outArb = fc.oneof(
+    { weight: 6, arbitrary: fc.constant(G('undefined', () => undefined)) },
+    { weight: 1, arbitrary: fc.constantFrom(
+      G('{ out: Float32Array(rows x width) }', () => ({ out: 'right' })), G('{ out: the rows themselves }', () => ({ out: 'input' })),
+      G('{ out: Float32Array(rows x width + 1) }', () => ({ out: 'long' })), G('{ out: Float32Array(3) }', () => ({ out: new Float32Array(3) })),
+      G('{ out: Float64Array(rows x width) }', () => ({ out: 'f64' })), G('{ out: a detached Float32Array }', () => ({ out: 'detached' })),
+      G("{ out: a view of the model's wasm memory }", () => ({ out: 'wasm' })), G('{ out: null }', () => ({ out: null })), G('{ out: [] }', () => ({ out: [] })),
+      G('{ out: undefined }', () => ({ out: undefined })), G('{ out: 1, zz: 2 }', () => ({ out: 1, zz: 2 })),
+    ) },
+  );
   const wasmOpt = fc.constantFrom(G('{ wasm: {} }', () => ({ wasm: {} })), G("{ wasm: 'x' }", () => ({ wasm: 'x' })), G('{ wasm: null }', () => ({ wasm: null })), G('{ wsam: 1 }', () => ({ wsam: 1 })), G('undefined', () => undefined), ...PRIMS);
   return fc.oneof(
     { weight: 3, arbitrary: fc.tuple(mx, fc.oneof(fc.constantFrom(...PRIMS), fc.tuple(fitOpts, rarely(fc.nat())).map(([r, g]) => optionsGen(r, g))), fc.option(onEpochArb(), { nil: undefined }))
       .map(([x, o, cb]) => ({ method: 'fit', args: [x, o], fitOnEpoch: cb })) },
-    { weight: 2, arbitrary: plain('score', mx) },
-    { weight: 1, arbitrary: plain('encode', mx) },
-    { weight: 1, arbitrary: plain('reconstruct', mx) },
-    { weight: 1, arbitrary: plain('decode', matrixArb(W)) },
+    { weight: 2, arbitrary: plain('score', mx, outArb) },
+    { weight: 1, arbitrary: plain('encode', mx, outArb) },
+    { weight: 1, arbitrary: plain('reconstruct', mx, outArb) },
+    { weight: 1, arbitrary: plain('decode', matrixArb(W), outArb) },
     { weight: 1, arbitrary: plain('detect', mx) },
     { weight: 2, arbitrary: plain('calibrate', mx, fc.oneof(optionsArb({ quantile: num(0, 0.5, 1) }), optionsArb({ contamination: num(0.1) }), optionsArb({ max: fc.constantFrom(...PRIMS, G('true', () => true)) }), fc.constant(G('undefined', () => undefined)))) },
     { weight: 2, arbitrary: weightsArb.map((w) => ({ method: 'setWeights', args: [], weights: w })) },
@@ -650,6 +661,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
 }
 
 const MUTATING = new Set(['fit', 'setWeights', 'threshold=', 'metadata=', 'calibrate']);
+const OUT_METHODS = new Set(['score', 'encode', 'reconstruct', 'decode']);
 
 function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
   switch (v) {
@@ -664,6 +676,28 @@ function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
   }
 }
 
+/** The out option's markers (outArb) made into arrays for this call: the result's length needs the rows and the model. */
+function resolveOut(method: string, args: unknown[], ae: Autoencoder): void {
+  const o = args[1] as { out?: unknown } | undefined;
+  if (o === null || typeof o !== 'object' || typeof o.out !== 'string') return;
+  const width = method === 'score' ? 1 : method === 'encode' ? ae.latentDim : ae.inputDim;
+  let rows: number | null = null;
+  try { rows = rowsOf(args[0], method === 'decode' ? ae.latentDim : ae.inputDim); } catch { /* a hostile proxy as the rows */ }
+  const n = (rows !== null && Number.isInteger(rows) && rows > 0 && rows < 1e6 ? rows : 1) * width;
+  switch (o.out) {
+    case 'right': o.out = new Float32Array(n).fill(42); break;
+    case 'input': o.out = args[0]; break;
+    case 'long': o.out = new Float32Array(n + 1).fill(42); break;
+    case 'f64': o.out = new Float64Array(n); break;
+    case 'detached': { const a = new Float32Array(n); structuredClone(a.buffer, { transfer: [a.buffer] }); o.out = a; break; }
+    case 'wasm': {
+      const mem = (ae as unknown as { k?: { x: { memory: WebAssembly.Memory } } | null }).k?.x.memory;
+      o.out = mem && n * 4 <= mem.buffer.byteLength ? new Float32Array(mem.buffer, 0, n) : new Float32Array(n);
+      break;
+    }
+  }
+}
+
 const isSparse = (v: unknown): boolean => Array.isArray(v) && (Object.keys(v).length !== v.length || v.some((r) => Array.isArray(r) && Object.keys(r).length !== r.length));
 
 /** Checks what a successful call returned against what its docs promise. */
@@ -675,6 +709,8 @@ function checkResult(method: string, args: unknown[], value: unknown, ae: Autoen
     if (method === 'score' && !(value instanceof Float32Array && value.length === rowsIn)) return `score() returned ${String(value)} for ${rowsIn} rows`;
     if (method === 'encode' && !(value instanceof Float32Array && value.length === rowsIn * W)) return 'encode() returned the wrong length';
     if (method === 'reconstruct' && !(value instanceof Float32Array && value.length === rowsIn * D)) return 'reconstruct() returned the wrong length';
+    const out = OUT_METHODS.has(method) ? (args[1] as { out?: unknown } | undefined)?.out : undefined;
+    if (out !== undefined && value !== out) return `${method}() with an out option returned another array`;
     if (method === 'detect' && !(value instanceof Uint8Array && value.length === rowsIn && value.every((f) => f === 0 || f === 1))) return 'detect() returned something other than 0/1 per row';
   }
   if (method === 'randomMatrix') {
@@ -730,6 +766,11 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
     for (const call of c.calls) {
       const label = describeCall(call);
       const args = call.args.map((g) => g.make());
+      const takesOut = OUT_METHODS.has(call.method);   // (outArb's options only: another method's argument may be a hostile proxy)
+      if (takesOut && c.target !== 'disposed') resolveOut(call.method, args, ae);
+      const outArg = takesOut ? (args[1] as { out?: unknown } | undefined)?.out : undefined;
+      let outBefore: Float32Array | null = null;
+      try { if (outArg instanceof Float32Array && outArg !== args[0] && outArg.buffer.byteLength > 0) outBefore = outArg.slice(); } catch { /* out is the rows, a hostile proxy */ }
       if (call.method === 'fit' && call.fitOnEpoch && args[1] !== null && typeof args[1] === 'object') {
         try { (args[1] as Record<string, unknown>).onEpoch = call.fitOnEpoch.make(ae, probe); } catch { /* a proxy */ }
       }
@@ -751,6 +792,9 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
         }
       });
       outcomes.push(r.outcome);
+      if (r.outcome !== 'ok' && outBefore && !bitsEqual(outBefore, outArg as Float32Array)) {
+        findings.push({ property: P, kind: 'violation', call: label, detail: `a failed ${call.method}() wrote into its out array` });
+      }
       if (c.target === 'disposed') {
         const modelMethod = !['create', 'load', 'randomMatrix', 'addNoise', 'spec', 'inputDim', 'latentDim', 'latentShape', 'normalizerFitted', 'threshold', 'metadata'].includes(call.method);
         if (modelMethod && r.outcome === 'ok') findings.push({ property: P, kind: 'violation', call: label, detail: `${call.method} on a disposed model succeeded` });
