@@ -7,7 +7,9 @@
 // its start to half a day after it (and how many points after its start), the largest score elsewhere
 // after the first 15% (a day either side of each anomaly excluded) and the points over the corpus
 // threshold there.
-// Usage: npx tsx tools/nab/synthetic.ts ['{options}'] [threshold, default 0.3966: `npm run nab`'s]
+// Usage: [STEPS=5,30,60] [UNTIMED=1] npx tsx tools/nab/synthetic.ts ['{options}'] [threshold, default 0.3966: `npm run nab`'s]
+//   STEPS: which step lengths in minutes (default all three); UNTIMED=1: the values alone, without their
+//   times (the long context then spans `contextSpan` points: round 19's week at 5-minute steps)
 import { SeriesDetector, type SeriesOptions } from '../../bindings/node.js';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as SeriesOptions;
@@ -42,11 +44,12 @@ function make(stepMin: number, days: number, seed: number) {
   return { v, t, anomalies, per };
 }
 
-for (const [stepMin, days] of [[5, 70], [30, 215], [60, 300]] as const) {
+const steps = (process.env.STEPS ?? '5,30,60').split(',').map(Number);
+for (const [stepMin, days] of ([[5, 70], [30, 215], [60, 300]] as const).filter(([m]) => steps.includes(m))) {
   for (const seed of [1, 2]) {
     const { v, t, anomalies, per } = make(stepMin, days, seed);
     const d = await SeriesDetector.create(opts);
-    const sc = d.pushMany(v, t);
+    const sc = process.env.UNTIMED ? d.pushMany(v) : d.pushMany(v, t);
     d.dispose();
     const near = new Uint8Array(sc.length);
     const found = anomalies.map(([name, a, b]) => {
