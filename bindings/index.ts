@@ -83,8 +83,8 @@ export type CalibrateOptions = ({ quantile: number } | { contamination: number }
 
 /**
  * `out`: a Float32Array of your own, exactly as long as the result (rows x width), to write the result
- * into instead of a new array; the call returns it. For loops over many batches (a new typed array costs
- * about as much as the whole call on small models, and more garbage to collect). Checked before the
+ * into instead of a new array; the call returns it. For loops over many batches (a new typed array can
+ * cost a tenth to a fifth of a call on a small model, and leaves garbage to collect). Checked before the
  * call computes anything: a wrong type or length is refused and `out` is left as it was; a view of the
  * model's own wasm memory is refused (every call reuses it).
  */
