@@ -240,13 +240,15 @@ function fitRunning(call: string, fix: string): AutoencoderError {
  * Checks a call's `out` option against the n floats (`shape`) its result has, before the call computes
  * anything: undefined (a new array), or a Float32Array of the caller's own of exactly n values.
  */
-function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: string): Float32Array | undefined {
+function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: string): Float32Array | undefined;
+function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: string, type: Uint8ArrayConstructor): Uint8Array | undefined;
+function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: string, type: Float32ArrayConstructor | Uint8ArrayConstructor = Float32Array): Float32Array | Uint8Array | undefined {
   if (out === undefined) return undefined;
-  if (!(out instanceof Float32Array)) throw new AutoencoderError(`${call}: out must be a Float32Array of ${shape} = ${n} values to write the result into, got ${describe(out)}`);
+  if (!(out instanceof type)) throw new AutoencoderError(`${call}: out must be a ${type.name} of ${shape} = ${n} values to write the result into, got ${describe(out)}`);
   if (out.length !== n) {
-    throw new AutoencoderError(`${call}: out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but the result has ${shape} = ${n}: pass a Float32Array of ${n}, or no out for a new array`);
+    throw new AutoencoderError(`${call}: out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but the result has ${shape} = ${n}: pass a ${type.name} of ${n}, or no out for a new array`);
   }
-  if (k.holds(out)) throw new AutoencoderError(`${call}: out is a view of the model's own wasm memory, which every call reuses (and memory growth detaches): pass a Float32Array of your own`);
+  if (k.holds(out)) throw new AutoencoderError(`${call}: out is a view of the model's own wasm memory, which every call reuses (and memory growth detaches): pass a ${type.name} of your own`);
   return out;
 }
 
@@ -751,18 +753,23 @@ export class AutoencoderLite {
   /** What calibrate() stored: the score the threshold applies to ('reconstruction' until a VAE calibrates by 'kl' or 'elbo'). */
   get thresholdBy(): { by: ScoreBy; samples: number; seed: number } { return { ...this.scoreBy }; }
 
-  /** 0/1 per row: 1 where the score calibrate() chose is above the threshold. A conditional VAE needs `{ condition }`. */
-  detect(x: Matrix, options?: { condition?: Matrix }): Uint8Array {
+  /** 0/1 per row: 1 where the score calibrate() chose is above the threshold. A conditional VAE needs `{ condition }`. `{ out }`: a Uint8Array of one byte per row to write the flags into (as {@link OutOption}). */
+  detect(x: Matrix, options?: { condition?: Matrix; out?: Uint8Array }): Uint8Array {
     const thr = this.thr;
     this.live();
-    const c = AutoencoderLite.opts('detect()', options, COND_KEYS);
+    const c = AutoencoderLite.opts('detect()', options, OUT_KEYS);
     if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
     const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
+    const given = c.out;
     return this.withCond((k) => {
-      const { out, rows } = this.scoreInto(k, x, o, 'detect()');
+      let to: Uint8Array | undefined;
+      const { out, rows } = this.scoreInto(k, x, o, 'detect()', given === undefined ? undefined : (rows) => { to = checkOut(k, 'detect()', given, rows, `one per row (${rows})`, Uint8Array); });
       const flags = k.alloc(rows);
       flagAbove(k, out, rows, thr, flags);
-      return k.u8(flags, rows).slice();
+      const v = k.u8(flags, rows);
+      if (to === undefined) return v.slice();
+      to.set(v);
+      return to;
     });
   }
 

@@ -1,6 +1,6 @@
-// out.test.ts: the `out` option of reconstruct(), encode(), decode() and score(): the result written
-// into a Float32Array of the caller's own, which the call returns. Oracles: the float64 scalar forward
-// pass of tests/ref (a dense model's reconstruction and codes, within float32 rounding), and the same
+// out.test.ts: the `out` option of reconstruct(), encode(), decode(), score() and detect(): the result
+// written into a Float32Array (detect: a Uint8Array) of the caller's own, which the call returns.
+// Oracles: the float64 scalar forward pass of tests/ref (a dense model's reconstruction and codes, within float32 rounding), and the same
 // call without `out` (a new array: every bit equal). A wrong `out` (type, length, a detached buffer, a
 // view of the model's own wasm memory) is refused with an AutoencoderError before any work, `out` is
 // left as it was and the model keeps working.
@@ -56,6 +56,13 @@ describe('out: the result written into the caller\'s array', () => {
     expectNear(outS, want, 1e-4);
     expect(bits(outS)).toBe(bits(ae.score(x)));
 
+    // detect: one byte per row, 1 where the score is above the threshold
+    ae.threshold = want[7]!;
+    const flags = new Uint8Array(rows).fill(9);
+    expect(ae.detect(x, { out: flags })).toBe(flags);
+    for (let r = 0; r < rows; r++) if (Math.abs(want[r]! - want[7]!) > 1e-4 * want[7]!) expect(flags[r]).toBe(want[r]! > want[7]! ? 1 : 0);
+    expect(Buffer.from(flags).equals(Buffer.from(ae.detect(x)))).toBe(true);
+
     // a subarray view (an offset into a larger buffer) and the input itself as out (in place)
     const big = new Float32Array(rows * 12 + 5).fill(-1);
     const view = big.subarray(3, 3 + rows * 12);
@@ -110,6 +117,11 @@ describe('out: the result written into the caller\'s array', () => {
     expect(() => ae.encode(x, { out: codes })).toThrow(/rows x latentDim \(40 x 3\) = 120/);
     expect(untouched(codes)).toBe(true);
     expect(() => ae.decode(new Float32Array(6), { out: sentinel(12) })).toThrow(/rows x inputDim \(2 x 12\) = 24/);
+    ae.threshold = 0.5;
+    const bytes = new Uint8Array(39).fill(42);
+    expect(() => ae.detect(x, { out: bytes })).toThrow(/detect\(\): out has 39 values but the result has one per row \(40\) = 40: pass a Uint8Array of 40/);
+    expect(bytes.every((v) => v === 42)).toBe(true);
+    expect(() => ae.detect(x, { out: sentinel(40) as unknown as Uint8Array })).toThrow(/out must be a Uint8Array of one per row \(40\) = 40 values to write the result into, got a Float32Array/);
 
     expect(() => ae.reconstruct(x, { out: new Float64Array(480) as unknown as Float32Array })).toThrow(/out must be a Float32Array of rows x inputDim \(40 x 12\) = 480 values to write the result into, got a Float64Array/);
     expect(() => ae.score(x, { out: [] as unknown as Float32Array })).toThrow(AutoencoderError);

@@ -618,13 +618,13 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     target: mx, zzUnknown: fc.constantFrom(G('1', () => 1)),
   }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
   const plain = (method: string, ...args: fc.Arbitrary<Gen>[]) => fc.tuple(...args).map((a) => ({ method, args: a as Gen[] }));
-  // the out option of score, encode, reconstruct and decode (markers resolved when the call is made: resolveOut)
+  // the out option of score, encode, reconstruct, decode and detect (markers resolved when the call is made: resolveOut)
   const outArb = fc.oneof(
     { weight: 6, arbitrary: fc.constant(G('undefined', () => undefined)) },
     { weight: 1, arbitrary: fc.constantFrom(
-      G('{ out: Float32Array(rows x width) }', () => ({ out: 'right' })), G('{ out: the rows themselves }', () => ({ out: 'input' })),
-      G('{ out: Float32Array(rows x width + 1) }', () => ({ out: 'long' })), G('{ out: Float32Array(3) }', () => ({ out: new Float32Array(3) })),
-      G('{ out: Float64Array(rows x width) }', () => ({ out: 'f64' })), G('{ out: a detached Float32Array }', () => ({ out: 'detached' })),
+      G('{ out: the result\'s type and length }', () => ({ out: 'right' })), G('{ out: the rows themselves }', () => ({ out: 'input' })),
+      G('{ out: the result\'s type, one value too many }', () => ({ out: 'long' })), G('{ out: Float32Array(3) }', () => ({ out: new Float32Array(3) })),
+      G('{ out: Float64Array(rows x width) }', () => ({ out: 'f64' })), G('{ out: the result\'s type, detached }', () => ({ out: 'detached' })),
       G("{ out: a view of the model's wasm memory }", () => ({ out: 'wasm' })), G('{ out: null }', () => ({ out: null })), G('{ out: [] }', () => ({ out: [] })),
       G('{ out: undefined }', () => ({ out: undefined })), G('{ out: 1, zz: 2 }', () => ({ out: 1, zz: 2 })),
     ) },
@@ -637,7 +637,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     { weight: 1, arbitrary: plain('encode', mx, outArb) },
     { weight: 1, arbitrary: plain('reconstruct', mx, outArb) },
     { weight: 1, arbitrary: plain('decode', matrixArb(W), outArb) },
-    { weight: 1, arbitrary: plain('detect', mx) },
+    { weight: 1, arbitrary: plain('detect', mx, outArb) },
     { weight: 2, arbitrary: plain('calibrate', mx, fc.oneof(optionsArb({ quantile: num(0, 0.5, 1) }), optionsArb({ contamination: num(0.1) }), optionsArb({ max: fc.constantFrom(...PRIMS, G('true', () => true)) }), fc.constant(G('undefined', () => undefined)))) },
     { weight: 2, arbitrary: weightsArb.map((w) => ({ method: 'setWeights', args: [], weights: w })) },
     { weight: 2, arbitrary: plain('threshold=', fc.oneof(fc.constantFrom(...PRIMS), fc.double().map((v) => G(String(v), () => v)))) },
@@ -661,7 +661,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
 }
 
 const MUTATING = new Set(['fit', 'setWeights', 'threshold=', 'metadata=', 'calibrate']);
-const OUT_METHODS = new Set(['score', 'encode', 'reconstruct', 'decode']);
+const OUT_METHODS = new Set(['score', 'encode', 'reconstruct', 'decode', 'detect']);
 
 function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
   switch (v) {
@@ -680,19 +680,20 @@ function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
 function resolveOut(method: string, args: unknown[], ae: Autoencoder): void {
   const o = args[1] as { out?: unknown } | undefined;
   if (o === null || typeof o !== 'object' || typeof o.out !== 'string') return;
-  const width = method === 'score' ? 1 : method === 'encode' ? ae.latentDim : ae.inputDim;
+  const width = method === 'score' || method === 'detect' ? 1 : method === 'encode' ? ae.latentDim : ae.inputDim;
+  const T = method === 'detect' ? Uint8Array : Float32Array;   // the type detect() writes (the f64 marker stays wrong for both)
   let rows: number | null = null;
   try { rows = rowsOf(args[0], method === 'decode' ? ae.latentDim : ae.inputDim); } catch { /* a hostile proxy as the rows */ }
   const n = (rows !== null && Number.isInteger(rows) && rows > 0 && rows < 1e6 ? rows : 1) * width;
   switch (o.out) {
-    case 'right': o.out = new Float32Array(n).fill(42); break;
+    case 'right': o.out = new T(n).fill(42); break;
     case 'input': o.out = args[0]; break;
-    case 'long': o.out = new Float32Array(n + 1).fill(42); break;
+    case 'long': o.out = new T(n + 1).fill(42); break;
     case 'f64': o.out = new Float64Array(n); break;
-    case 'detached': { const a = new Float32Array(n); structuredClone(a.buffer, { transfer: [a.buffer] }); o.out = a; break; }
+    case 'detached': { const a = new T(n); structuredClone(a.buffer, { transfer: [a.buffer] }); o.out = a; break; }
     case 'wasm': {
       const mem = (ae as unknown as { k?: { x: { memory: WebAssembly.Memory } } | null }).k?.x.memory;
-      o.out = mem && n * 4 <= mem.buffer.byteLength ? new Float32Array(mem.buffer, 0, n) : new Float32Array(n);
+      o.out = mem && n * 4 <= mem.buffer.byteLength ? new T(mem.buffer, 0, n) : new T(n);
       break;
     }
   }
@@ -769,8 +770,8 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
       const takesOut = OUT_METHODS.has(call.method);   // (outArb's options only: another method's argument may be a hostile proxy)
       if (takesOut && c.target !== 'disposed') resolveOut(call.method, args, ae);
       const outArg = takesOut ? (args[1] as { out?: unknown } | undefined)?.out : undefined;
-      let outBefore: Float32Array | null = null;
-      try { if (outArg instanceof Float32Array && outArg !== args[0] && outArg.buffer.byteLength > 0) outBefore = outArg.slice(); } catch { /* out is the rows, a hostile proxy */ }
+      let outBefore: Float32Array | Uint8Array | null = null;
+      try { if ((outArg instanceof Float32Array || outArg instanceof Uint8Array) && outArg !== args[0] && outArg.buffer.byteLength > 0) outBefore = outArg.slice(); } catch { /* out is the rows, a hostile proxy */ }
       if (call.method === 'fit' && call.fitOnEpoch && args[1] !== null && typeof args[1] === 'object') {
         try { (args[1] as Record<string, unknown>).onEpoch = call.fitOnEpoch.make(ae, probe); } catch { /* a proxy */ }
       }
@@ -792,7 +793,7 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
         }
       });
       outcomes.push(r.outcome);
-      if (r.outcome !== 'ok' && outBefore && !bitsEqual(outBefore, outArg as Float32Array)) {
+      if (r.outcome !== 'ok' && outBefore && !bitsEqual(outBefore, outArg as typeof outBefore)) {
         findings.push({ property: P, kind: 'violation', call: label, detail: `a failed ${call.method}() wrote into its out array` });
       }
       if (c.target === 'disposed') {
