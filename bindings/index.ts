@@ -252,10 +252,9 @@ function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: strin
   return out;
 }
 
-/** A call's result, the n floats at ptr: written into `out` (checked by checkOut) and returned, or copied into a new array. */
-function emit(k: Kernel, ptr: number, n: number, out: Float32Array | undefined): Float32Array {
-  const v = k.f32(ptr, n);
-  if (out === undefined) return v.slice();
+/** A call's result, `v` (a view of the model's memory): written into `out` (checked by checkOut) and returned, or copied into a new array. */
+function emit<T extends Float32Array | Uint8Array>(v: T, out: T | undefined): T {
+  if (out === undefined) return v.slice() as T;
   out.set(v);
   return out;
 }
@@ -566,13 +565,13 @@ export class AutoencoderLite {
       if (!sample) {
         const out = k.alloc(rows * W * 4);
         infer(k, ptr, rows, 0, lat, out, FLAG_NORM_IN);
-        return emit(k, out, rows * W, to);
+        return emit(k.f32(out, rows * W), to);
       }
       const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
       infer(k, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
       seedStream(k, seed, RNG.sample);
       sampleLatent(k, h, rows, W, z);
-      return emit(k, z, rows * W, to);
+      return emit(k.f32(z, rows * W), to);
     });
   }
 
@@ -609,7 +608,7 @@ export class AutoencoderLite {
   protected decodeAt(k: Kernel, ptr: number, rows: number, to?: Float32Array): Float32Array {
     const D = this.s.inputDim, out = k.alloc(rows * D * 4);
     infer(k, ptr, rows, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
-    return emit(k, out, rows * D, to);
+    return emit(k.f32(out, rows * D), to);
   }
 
   /**
@@ -656,7 +655,7 @@ export class AutoencoderLite {
       const to = checkOut(k, 'reconstruct()', o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
       const out = k.alloc(rows * D * 4);
       infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
-      return emit(k, out, rows * D, to);
+      return emit(k.f32(out, rows * D), to);
     });
   }
 
@@ -711,7 +710,7 @@ export class AutoencoderLite {
     return this.withCond((k) => {
       let to: Float32Array | undefined;
       const { out, rows } = this.scoreInto(k, x, o, 'score()', given === undefined ? undefined : (rows) => { to = checkOut(k, 'score()', given, rows, `one per row (${rows})`); });
-      return emit(k, out, rows, to);
+      return emit(k.f32(out, rows), to);
     });
   }
 
@@ -766,10 +765,7 @@ export class AutoencoderLite {
       const { out, rows } = this.scoreInto(k, x, o, 'detect()', given === undefined ? undefined : (rows) => { to = checkOut(k, 'detect()', given, rows, `one per row (${rows})`, Uint8Array); });
       const flags = k.alloc(rows);
       flagAbove(k, out, rows, thr, flags);
-      const v = k.u8(flags, rows);
-      if (to === undefined) return v.slice();
-      to.set(v);
-      return to;
+      return emit(k.u8(flags, rows), to);
     });
   }
 
