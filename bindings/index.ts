@@ -675,10 +675,15 @@ export class AutoencoderLite {
     };
   }
 
-  protected scoreInto(k: Kernel, x: Matrix, o: { by: ScoreBy; samples: number; seed: number; condition?: Matrix }, call: string, check?: (rows: number) => void): { out: number; rows: number } {
-    const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
-    this.putCondition(k, o, rows, call);
-    check?.(rows);
+  /** Stages the rows to score (and a conditional VAE's condition): where they are, how many. */
+  protected scoreInput(k: Kernel, x: Matrix, o: { by: ScoreBy; condition?: Matrix }, call: string): { ptr: number; rows: number } {
+    const staged = this.put(k, x, this.s.inputDim, 'x');
+    this.putCondition(k, o, staged.rows, call);
+    return staged;
+  }
+
+  /** One score per staged row (scoreInput), by `o.by`: where the scores are. */
+  protected scoreAt(k: Kernel, ptr: number, rows: number, o: { by: ScoreBy; samples: number; seed: number }): number {
     const out = k.alloc(rows * 4);
     if (o.by === 'reconstruction') {
       if (this.s.ensemble) ensembleScore(k, ptr, rows, out, this.s.ensemble.members, k.stats, k.dens);
@@ -692,7 +697,7 @@ export class AutoencoderLite {
       seedStream(k, o.seed, RNG.sample);
       elboRows(k, ptr, rows, k.plan!.latent, o.samples, out);
     }
-    return { out, rows };
+    return out;
   }
 
   /**
@@ -706,11 +711,10 @@ export class AutoencoderLite {
    */
   score(x: Matrix, options?: ScoreOptions & OutOption): Float32Array {
     const o = this.scoreOptions('score()', options, SCORE_OUT_KEYS);
-    const given = options?.out;
     return this.withCond((k) => {
-      let to: Float32Array | undefined;
-      const { out, rows } = this.scoreInto(k, x, o, 'score()', given === undefined ? undefined : (rows) => { to = checkOut(k, 'score()', given, rows, `one per row (${rows})`); });
-      return emit(k.f32(out, rows), to);
+      const { ptr, rows } = this.scoreInput(k, x, o, 'score()');
+      const to = checkOut(k, 'score()', options?.out, rows, `one per row (${rows})`);
+      return emit(k.f32(this.scoreAt(k, ptr, rows, o), rows), to);
     });
   }
 
@@ -738,8 +742,8 @@ export class AutoencoderLite {
     for (const key of ['by', 'samples', 'seed', 'condition'] as const) if (so[key] === undefined) delete so[key];
     const o = this.scoreOptions('calibrate()', so);
     const t = this.withCond((k) => {
-      const { out, rows } = this.scoreInto(k, x, o, 'calibrate()');
-      return quantileOf(k, out, rows, q);
+      const { ptr, rows } = this.scoreInput(k, x, o, 'calibrate()');
+      return quantileOf(k, this.scoreAt(k, ptr, rows, o), rows, q);
     });
     if (!Number.isFinite(t)) {
       throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
@@ -759,12 +763,11 @@ export class AutoencoderLite {
     const c = AutoencoderLite.opts('detect()', options, OUT_KEYS);
     if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
     const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
-    const given = c.out;
     return this.withCond((k) => {
-      let to: Uint8Array | undefined;
-      const { out, rows } = this.scoreInto(k, x, o, 'detect()', given === undefined ? undefined : (rows) => { to = checkOut(k, 'detect()', given, rows, `one per row (${rows})`, Uint8Array); });
+      const { ptr, rows } = this.scoreInput(k, x, o, 'detect()');
+      const to = checkOut(k, 'detect()', c.out, rows, `one per row (${rows})`, Uint8Array);
       const flags = k.alloc(rows);
-      flagAbove(k, out, rows, thr, flags);
+      flagAbove(k, this.scoreAt(k, ptr, rows, o), rows, thr, flags);
       return emit(k.u8(flags, rows), to);
     });
   }
