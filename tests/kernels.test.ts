@@ -155,9 +155,9 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
 });
 
 // ---- activations -------------------------------------------------------------------------------
-/** Inputs: special values (both signs), tanh's tiny-input and clamp boundaries, the exp clamp, plus seeded sweeps. */
+/** Inputs: special values (both signs), where tanh leaves x, its largest error and its clamp, the exp clamp, plus seeded sweeps. */
 function activationInputs(seed: number): Float32Array {
-  const special = [0, 1e-8, 1e-3, 0.0004, 0.00039999998, 0.5, 0.625, 1, 5, 5.7748613, 7.905311, 7.9053116, 9, 20, 44.2, 87.33654, 88, 88.37626, 100, 1e-40];
+  const special = [0, 1e-8, 1e-3, 0.00035695164, 0.00035695162, 0.0004, 0.5, 0.625, 1, 5, 6.293407, 8.003122, 8.0031214, 9, 20, 44.2, 87.33654, 88, 88.37626, 100, 1e-40];
   const xs: number[] = [];
   for (const v of special) xs.push(v, -v);
   const r = new Rng(seed);
@@ -170,9 +170,9 @@ function activationInputs(seed: number): Float32Array {
 /**
  * Error bound of act_forward against the float64 oracle, per activation, from how math.ts computes it:
  * linear/relu are exact; leakyRelu is one rounded product with 0.01f (<= 1 ulp); sigmoid is a Cephes exp
- * with a few roundings (<= 2 ulp); tanh is Eigen's 13/6 rational approximation (the one TF.js and ORT's
- * MLAS use), whose error peaks near |x| = 5.77 at 6.4 ulp (a sweep of every 7th float in [3e-5, 10]
- * against Math.tanh): 7 ulp; sigmoid's exp input is clamped to [-87.3, 88.4],
+ * with a few roundings (<= 2 ulp); tanh is a 9/8 rational approximation (assembly/math.ts) whose error
+ * peaks near |x| = 6.29 at 6.35 ulp (every positive float below 16 against float64 tanh, numpy's
+ * float32 arithmetic in the order math.ts computes): 7 ulp; sigmoid's exp input is clamped to [-87.3, 88.4],
  * so below ~2^-126 the output is the clamped value (absolute error < 2^-126). elu computes exp(x) - 1,
  * not expm1, so near 0 its RELATIVE error is large, but its absolute error stays below half an ulp of 1.
  */
@@ -235,22 +235,30 @@ describe('activations forward (ae_act_forward)', () => {
     });
   });
 
-  it('tanh: every float within 2,000 ulps of the tiny-input bound 0.0004 (both signs): x itself below it, SIMD and scalar alike', () => {
-    // the SIMD forms test x * x against the float square of the bound, the scalar form |x| against the bound
-    const bound = Math.fround(0.0004), b = bits32(bound);
-    const xs = new Float32Array(2 * 4001), u = new Uint32Array(xs.buffer);
+  it('tanh: x itself for every float below 3.5695164e-4, within 7 ulp for the 2,000 above it, 1 exactly from the clamp 8.003122 on, odd to the bit; SIMD and scalar alike', () => {
+    // the quotient's constant terms are 1, so small inputs come back unchanged with no tiny-input branch
+    const edge = Math.fround(0.00035695164), b = bits32(edge), clamp = Math.fround(8.003122);
+    const xs = new Float32Array(2 * 4001 + 8), u = new Uint32Array(xs.buffer);
     for (let i = 0; i <= 4000; i++) { u[2 * i] = b - 2000 + i; u[2 * i + 1] = (b - 2000 + i) | 0x80000000; }
+    const ends = [clamp, -clamp, Math.fround(8.0031214), Math.fround(-8.0031214), 1e30, -1e30, Infinity, -Infinity];
+    xs.set(ends, 2 * 4001);
     withIO(k, () => {
       const pv = putF32(k, xs), ps = putF32(k, xs);
       k.x.ae_act_forward(ACT_IDS.tanh, pv, xs.length);
       for (let i = 0; i < xs.length; i++) k.x.ae_act_forward(ACT_IDS.tanh, ps + 4 * i, 1);
       const simd = getF32(k, pv, xs.length);
-      expectSameBits(simd, getF32(k, ps, xs.length), 'tanh near 0.0004: SIMD vs scalar');
-      for (let i = 0; i < xs.length; i++) {
+      expectSameBits(simd, getF32(k, ps, xs.length), 'tanh near 3.57e-4 and the clamp: SIMD vs scalar');
+      for (let i = 0; i < 2 * 4001; i++) {
         const x = xs[i]!;
-        if (Math.abs(x) < bound) expect(bits32(simd[i]!), `tanh(${x})`).toBe(bits32(x));
+        if (Math.abs(x) < edge) expect(bits32(simd[i]!), `tanh(${x})`).toBe(bits32(x));
         else expect(Math.abs(simd[i]! - Math.tanh(x)), `tanh(${x})`).toBeLessThanOrEqual(7 * ulp32(Math.tanh(x)));
+        // odd: the negative input's bits are the positive one's with the sign set
+        if (i % 2 === 1) expect(bits32(simd[i]!) >>> 0, `tanh(${x})`).toBe((bits32(simd[i - 1]!) | 0x80000000) >>> 0);
       }
+      const at = Array.from(simd.subarray(2 * 4001));
+      expect(at).toEqual([1, -1, at[2], -at[2]!, 1, -1, 1, -1]);
+      expect(at[2]).toBeLessThan(1);
+      expect(1 - at[2]!).toBeLessThanOrEqual(7 * ulp32(Math.tanh(8.0031214)));
     });
   });
 });
