@@ -31,11 +31,12 @@ const MAGIC: f32 = 12582912.0;
 // +-CLAMP and z = c^2: 21 operations a vector against the 25 of Eigen's 13 / 6 (the one TF.js and
 // ONNX Runtime's MLAS use), which this replaced (2026-12-02: tab30's batch-256 call, 31% of it tanh,
 // about a tenth faster). Coefficients fitted here to tanh's relative error on (0, 8] (Lawson's
-// iteration, float64: 6.7e-9 at most; tools/tanh-fit.py --fit) and rounded to f32. Evaluated in f32 as written (no FMA),
-// against float64 tanh on every positive float below 16 (tools/tanh-fit.py): at most 6.35 ulp (near 6.29; Eigen's form
-// 6.4); the quotient is x itself below 3.57e-4 (the constant terms are exactly 1, so no tiny-input
-// branch is needed), never above 1, and exactly 1 at CLAMP (8.0031223), the first float where it
-// reaches 1, so the clamp saturates it. Odd in x to the bit: every step is sign-symmetric.
+// iteration, float64: 6.7e-9 at most; tools/tanh-fit.py --fit) and rounded to f32. Evaluated in f32
+// as written (no FMA) against float64 tanh on every positive float below 16 (tools/tanh-fit.py): at
+// most 6.35 ulp (near 6.29; Eigen's form 6.4); the quotient is x itself below 3.57e-4 (the constant
+// terms are exactly 1, so no tiny-input branch is needed), never above 1, and exactly 1 at CLAMP
+// (8.0031223), the first float where it reaches 1, so the clamp saturates it. Odd in x to the bit:
+// every step is sign-symmetric. A NaN stays NaN (pmax and pmin return their first operand for it).
 const T_CLAMP: f32 = 8.003122329711914;
 const T_NCLAMP: f32 = -8.003122329711914;
 const TA3: f32 = 0.1344679445028305;
