@@ -4,7 +4,7 @@
 // Scalars that PyTorch keeps in Python floats (bias corrections, step size) are f64 here too.
 // see: PyTorch docs torch.optim.SGD / Adam / AdamW (the "algorithm" boxes) and _single_tensor_adam.
 
-import { pool_adam } from './threads';
+import { pool_adam, pool_update } from './threads';
 
 export const OPT_SGD: i32 = 0;
 export const OPT_MOMENTUM: i32 = 1;
@@ -13,7 +13,9 @@ export const OPT_ADAMW: i32 = 3;
 export const OPT_COUNT: i32 = 4;
 
 /** w -= lr * (g + wd * w). */
-export function sgd_update(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
+export function sgd_update(w: usize, g: usize, n: i32, lr: f32, wd: f32, pool: bool = true): void {
+  // (threaded build: split by ranges across the pool, same bits; see threads.ts)
+  if (ASC_FEATURE_THREADS) { if (pool && pool_update(OPT_SGD, w, g, 0, n, lr, 0, wd, false)) return; }
   const vlr = f32x4.splat(lr), vwd = f32x4.splat(wd);
   for (let i = 0; i < n; i += 4) {
     const off = <usize>i << 2;
@@ -25,7 +27,8 @@ export function sgd_update(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
 }
 
 /** PyTorch SGD with momentum (dampening 0): buf = g on step 1, else mu*buf + g; w -= lr * buf. */
-export function momentum_update(w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool): void {
+export function momentum_update(w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool, pool: bool = true): void {
+  if (ASC_FEATURE_THREADS) { if (pool && pool_update(OPT_MOMENTUM, w, g, buf, n, lr, mu, wd, first)) return; }
   const vlr = f32x4.splat(lr), vmu = f32x4.splat(mu), vwd = f32x4.splat(wd);
   for (let i = 0; i < n; i += 4) {
     const off = <usize>i << 2;

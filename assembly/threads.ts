@@ -19,7 +19,7 @@
 // Dims: M rows of C, N columns, K the shared dimension; T threads (main = thread 0).
 
 import { gemm_kblocks } from './gemm';
-import { adam_update } from './optim';
+import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { SHARDS } from './arena';
 import { rows_shard, shard_run } from './train';
 
@@ -33,11 +33,14 @@ const P_WAIT = 20;   // i32 1: the main thread may block in wait32; 0: it spins 
 const P_MIN = 24;    // i32 a product of fewer than P_MIN * 1024 multiply-adds (M * N * K) runs on the main thread alone
 const P_CRASH = 28;  // i32 debug: worker t traps at the next run it takes when this is t (tests of the crash path)
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
-const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
+const P_UNITS = 36;  // i32 units of the current job
+const P_NEXT = 40;   // i64 the job's generation << 32 | the first unit not taken << 16 | the unit after the last not taken
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam), then its arguments (20 slots of 4 bytes)
 export const POOL_BYTES: usize = 128;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
+// SGD and momentum jobs: w, g, buf, n, lr, mu, wd, first, kind (OPT_*), in Adam's slots (see pool_update)
+const JOB_UPDATE = 5;
 // shard jobs (a sharded model's batch, train.ts net_grads): ctx, x, t, R; a unit is a shard
 const JOB_SHARDS = 3;
 // row jobs (a sharded model's inference or scoring, train.ts rows_through): ctx, x, n, l0, l1, out, scoring; a unit is a shard of the rows
@@ -83,10 +86,10 @@ export function pool_attach(p: usize): void { POOL = p; }
 /** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
 function unit_count(T: i32): i32 {
   if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return SHARDS;
-  if (job(0) == JOB_ADAM) {
-    // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth
-    const n4 = job(5) >> 2;
-    return max(1, <i32>min<i64>(<i64>n4, min<i64>(MAX_UNITS, (<i64>job(5) << 4) / (UNIT_KMAC << 10))));
+  if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
+    // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth (an SGD or momentum float: 4)
+    const n4 = job(5) >> 2, cost = job(0) == JOB_ADAM ? 4 : 2;
+    return max(1, <i32>min<i64>(<i64>n4, min<i64>(MAX_UNITS, (<i64>job(5) << cost) / (UNIT_KMAC << 10))));
   }
   const M = job(1), N = job(2), K = job(3);
   if (!by_strips(N, T)) return <i32>min<i64>(MAX_UNITS, <i64>((M + 11) / 12));
@@ -129,6 +132,15 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     SOLO = false;
     return;
   }
+  if (job(0) == JOB_UPDATE) {
+    const n4 = job(5) >> 2;
+    const i0 = <i32>(<i64>n4 * u0 / n) << 2, i1 = <i32>(<i64>n4 * u1 / n) << 2;
+    if (i0 >= i1) return;
+    const o = <usize>i0 << 2;
+    if (job(9) == OPT_MOMENTUM) momentum_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, i1 - i0, jobf(6), jobf(7), jobf(8), job(4) != 0, false);
+    else sgd_update(<usize>job(1) + o, <usize>job(2) + o, i1 - i0, jobf(6), jobf(8), false);
+    return;
+  }
   if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups: every float gets the same arithmetic as in one pass
     const n4 = job(5) >> 2;
@@ -155,24 +167,30 @@ function run_units(u0: i32, u1: i32, n: i32): void {
 }
 
 /**
- * Takes the next run of units of job `seq` (P_NEXT holds seq << 32 | units << 16 | next unit, so a
- * thread still on an older job can never take units of a newer one), computes it and counts its units
- * done; returns how many it took, 0 when the job has no unit left.
+ * Takes the next run of units of job `seq` (P_NEXT holds seq << 32 | first << 16 | end, the units not
+ * yet taken being [first, end), so a thread still on an older job can never take units of a newer
+ * one), computes it and counts its units done; returns how many it took, 0 when the job has no unit
+ * left. The main thread takes runs from the front, the workers from the back: with two threads each
+ * then keeps to its own end of every job, step after step (the same half of Adam's moments, of the
+ * weights and their gradients stays in its core's cache, where a shared front moved the split point
+ * with the timing and the other core's lines had to come across: on a VM whose two vCPUs trade cache
+ * lines slowly, most of what the second thread lost).
  */
 function take_run(pool: usize, seq: i32, t: i32): i32 {
   const tag = <i64><u32>seq, T = load<i32>(pool + P_NT);
   let v = atomic.load<i64>(pool + P_NEXT);
   while (true) {
     if (<i64>(<u64>v >> 32) != tag) return 0;
-    const n = <i32>(v >> 16) & 0xFFFF, i = <i32>v & 0xFFFF;
-    if (i >= n) return 0;
-    const run = max(1, (n - i) / (T << 1));
-    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + <i64>run);
+    const i = <i32>(v >> 16) & 0xFFFF, e = <i32>v & 0xFFFF;
+    if (i >= e) return 0;
+    const run = max(1, (e - i) / (T << 1));
+    const u0 = t == 0 ? i : e - run;
+    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, t == 0 ? v + (<i64>run << 16) : v - <i64>run);
     if (seen != v) { v = seen; continue; }
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
     if (load<i32>(pool + P_CRASH) == t) unreachable();
     // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
-    run_units(i, i + run, n);
+    run_units(u0, u0 + run, load<i32>(pool + P_UNITS));
     if (atomic.sub<i32>(pool + P_LEFT, run) == run) atomic.notify(pool + P_LEFT, 1);
     return run;
   }
@@ -211,6 +229,18 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
   return true;
 }
 
+/** SGD's or momentum's update through the pool (optim.ts sgd_update, momentum_update; buf 0 for SGD); false: the caller runs it alone. */
+export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || (<i64>n << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = POOL + P_JOB;
+  store<i32>(j, JOB_UPDATE); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>buf, 12); store<i32>(j, first ? 1 : 0, 16);
+  store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, mu, 28); store<f32>(j, wd, 32); store<i32>(j, kind, 36);
+  run_job(T);
+  return true;
+}
+
 /** A sharded model's batch through the pool (train.ts net_grads), a shard per unit; false: the caller runs the shards in turn. */
 export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
   if (POOL == 0 || SOLO) return false;
@@ -241,7 +271,8 @@ function run_job(T: i32): void {
   const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ during jobs (the bindings' close() bumps it between them)
   // the job's plain stores happen before these sequentially consistent ones, which workers read
   atomic.store<i32>(POOL + P_LEFT, n);
-  atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | (<i64>n << 16));
+  store<i32>(POOL + P_UNITS, n);
+  atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | <i64>n);
   atomic.store<i32>(POOL + P_SEQ, seq);
   atomic.notify(POOL + P_SEQ, T - 1);
   while (take_run(POOL, seq, 0) != 0) {}

@@ -58,6 +58,20 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
   },
   {
+    // SGD's and momentum's updates go through the pool by ranges too (assembly/threads.ts JOB_UPDATE),
+    // momentum's first step (buf = g) included; weight decay on, so its branch runs in every range
+    name: 'dense (momentum with weight decay)',
+    spec: { inputDim: 41, layers: [33, 9], activation: 'relu', seed: 4 },
+    rows: 120,
+    fit: { epochs: 3, batchSize: 20, optimizer: 'momentum', momentum: 0.9, learningRate: 1e-2, weightDecay: 1e-3 },
+  },
+  {
+    name: 'dense (sgd with weight decay)',
+    spec: { inputDim: 41, layers: [33, 9], activation: 'relu', seed: 4 },
+    rows: 120,
+    fit: { epochs: 2, batchSize: 20, optimizer: 'sgd', learningRate: 1e-2, weightDecay: 1e-3 },
+  },
+  {
     name: 'conv (conv2d, pool, transposed conv, bce)',
     spec: {
       inputShape: [10, 10, 1],
