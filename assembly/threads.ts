@@ -4,11 +4,11 @@
 // shared counter, each run computed by the same gemm_kblocks as the single-threaded path in the
 // taker's own workspace. Every element of C still sums init, then k = 0..K-1 in order (gemm.ts: every
 // tile gives the scalar kernel's bits), so the result is bit-identical whatever the thread count, the
-// split, or which thread took which run. Adam's update (elementwise) is split the same way, by ranges
-// of the flat parameter block. A sharded (conv) model's batch is a job of SHARDS units, one shard of
-// rows each (train.ts shard_run: the whole forward and backward of those rows, in the shard's own
-// buffers and gradient block), computed alone by whichever thread takes it; the main thread then adds
-// the shards' gradients in shard order. Otherwise the epoch loop, activations and losses stay on the
+// split, or which thread took which run. The optimizers' updates (Adam's, SGD's, momentum's:
+// elementwise) are split the same way, by ranges of the flat parameter block. A sharded (conv) model's
+// batch is a job of SHARDS units, one shard of rows each (train.ts shard_run: the whole forward and
+// backward of those rows, in the shard's own buffers and gradient block), computed alone by whichever
+// thread takes it; the main thread then adds the shards' gradients in shard order. Otherwise the epoch loop, activations and losses stay on the
 // calling (main) thread.
 // Synchronisation: the main thread publishes a job (its arguments, then the unit counter tagged with
 // the job's generation, then SEQ + 1) and wakes the workers (ae_thread_run: polling, then blocked in
@@ -33,9 +33,8 @@ const P_WAIT = 20;   // i32 1: the main thread may block in wait32; 0: it spins 
 const P_MIN = 24;    // i32 a product of fewer than P_MIN * 1024 multiply-adds (M * N * K) runs on the main thread alone
 const P_CRASH = 28;  // i32 debug: worker t traps at the next run it takes when this is t (tests of the crash path)
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
-const P_UNITS = 36;  // i32 units of the current job
-const P_NEXT = 40;   // i64 the job's generation << 32 | the first unit not taken << 16 | the unit after the last not taken
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam), then its arguments (20 slots of 4 bytes)
+const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-5 below), then its arguments (20 slots of 4 bytes)
 export const POOL_BYTES: usize = 128;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
@@ -167,30 +166,24 @@ function run_units(u0: i32, u1: i32, n: i32): void {
 }
 
 /**
- * Takes the next run of units of job `seq` (P_NEXT holds seq << 32 | first << 16 | end, the units not
- * yet taken being [first, end), so a thread still on an older job can never take units of a newer
- * one), computes it and counts its units done; returns how many it took, 0 when the job has no unit
- * left. The main thread takes runs from the front, the workers from the back: with two threads each
- * then keeps to its own end of every job, step after step (the same half of Adam's moments, of the
- * weights and their gradients stays in its core's cache, where a shared front moved the split point
- * with the timing and the other core's lines had to come across: on a VM whose two vCPUs trade cache
- * lines slowly, most of what the second thread lost).
+ * Takes the next run of units of job `seq` (P_NEXT holds seq << 32 | units << 16 | next unit, so a
+ * thread still on an older job can never take units of a newer one), computes it and counts its units
+ * done; returns how many it took, 0 when the job has no unit left.
  */
 function take_run(pool: usize, seq: i32, t: i32): i32 {
   const tag = <i64><u32>seq, T = load<i32>(pool + P_NT);
   let v = atomic.load<i64>(pool + P_NEXT);
   while (true) {
     if (<i64>(<u64>v >> 32) != tag) return 0;
-    const i = <i32>(v >> 16) & 0xFFFF, e = <i32>v & 0xFFFF;
-    if (i >= e) return 0;
-    const run = max(1, (e - i) / (T << 1));
-    const u0 = t == 0 ? i : e - run;
-    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, t == 0 ? v + (<i64>run << 16) : v - <i64>run);
+    const n = <i32>(v >> 16) & 0xFFFF, i = <i32>v & 0xFFFF;
+    if (i >= n) return 0;
+    const run = max(1, (n - i) / (T << 1));
+    const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + <i64>run);
     if (seen != v) { v = seen; continue; }
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
     if (load<i32>(pool + P_CRASH) == t) unreachable();
     // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
-    run_units(u0, u0 + run, load<i32>(pool + P_UNITS));
+    run_units(i, i + run, n);
     if (atomic.sub<i32>(pool + P_LEFT, run) == run) atomic.notify(pool + P_LEFT, 1);
     return run;
   }
@@ -271,8 +264,7 @@ function run_job(T: i32): void {
   const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ during jobs (the bindings' close() bumps it between them)
   // the job's plain stores happen before these sequentially consistent ones, which workers read
   atomic.store<i32>(POOL + P_LEFT, n);
-  store<i32>(POOL + P_UNITS, n);
-  atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | <i64>n);
+  atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | (<i64>n << 16));
   atomic.store<i32>(POOL + P_SEQ, seq);
   atomic.notify(POOL + P_SEQ, T - 1);
   while (take_run(POOL, seq, 0) != 0) {}
