@@ -8,8 +8,8 @@
 // elementwise) are split the same way, by ranges of the flat parameter block. A sharded (conv) model's
 // batch is a job of SHARDS units, one shard of rows each (train.ts shard_run: the whole forward and
 // backward of those rows, in the shard's own buffers and gradient block), computed alone by whichever
-// thread takes it; the main thread then adds the shards' gradients in shard order. Otherwise the epoch loop, activations and losses stay on the
-// calling (main) thread.
+// thread takes it; the main thread then adds the shards' gradients in shard order. Otherwise the epoch
+// loop, activations and losses stay on the calling (main) thread.
 // Synchronisation: the main thread publishes a job (its arguments, then the unit counter tagged with
 // the job's generation, then SEQ + 1) and wakes the workers (ae_thread_run: polling, then blocked in
 // memory.atomic.wait32 between jobs); every thread, the main one included, takes runs until no unit is
