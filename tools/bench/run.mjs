@@ -389,7 +389,7 @@ if (ONLY.includes('W4') && RUNTIMES.includes('ours')) {
 }
 if (ONLY.includes('T')) {
   const t = get(`T/${W.W2.model}/ours`);
-  row(`T ${W.W2.model} training, ${t?.threads ?? 2} threads vs 1 (machine: 2 processes ${t ? `${t.two_process_scaling.toFixed(2)}x` : '?'})`, {
+  row(`T ${W.W2.model} training, ${t?.threads ?? 2} threads vs 1 (machine: ${t?.pair_scaling ? `${t.pair_scaling.toFixed(2)}x in the same rounds, ` : ''}2 processes ${t ? `${t.two_process_scaling.toFixed(2)}x` : '?'})`, {
     ours: t ? { v: t.speedup, s: `${t.speedup.toFixed(2)}x (${fmt.rps(t.threaded)} vs ${fmt.rps(t.one)}), bytes ${t.identical ? 'identical' : 'DIFFER'}` } : missing('ours', `T/${W.W2.model}/ours`),
   }, 'higher', { vs: null, op: '>=', value: 1.8, text: '≥ 1.8x one thread, same bytes' });
   const c = t?.conv;
