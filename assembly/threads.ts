@@ -131,17 +131,23 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     SOLO = false;
     return;
   }
-  if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
+  if (job(0) == JOB_UPDATE) {
+    const n4 = job(5) >> 2;
+    const i0 = <i32>(<i64>n4 * u0 / n) << 2, i1 = <i32>(<i64>n4 * u1 / n) << 2;
+    if (i0 >= i1) return;
+    const o = <usize>i0 << 2;
+    if (job(9) == OPT_MOMENTUM) momentum_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, i1 - i0, jobf(6), jobf(7), jobf(8), job(4) != 0, false);
+    else sgd_update(<usize>job(1) + o, <usize>job(2) + o, i1 - i0, jobf(6), jobf(8), false);
+    return;
+  }
+  if (job(0) == JOB_ADAM) {
     // ranges of whole f32x4 groups: every float gets the same arithmetic as in one pass
     const n4 = job(5) >> 2;
     const i0 = <i32>(<i64>n4 * u0 / n) << 2, i1 = <i32>(<i64>n4 * u1 / n) << 2;
     if (i0 >= i1) return;
-    const o = <usize>i0 << 2, w = <usize>job(1) + o, g = <usize>job(2) + o, m = <usize>job(3) + o;
-    if (job(0) == JOB_ADAM) {
-      adam_update(w, g, m, <usize>job(4) + o, i1 - i0, jobf(6), jobf(7), jobf(8), jobf(9), jobf(10),
-                  job(11) != 0, load<f64>(POOL + P_JOB + 48), load<f64>(POOL + P_JOB + 56), false);
-    } else if (job(9) == OPT_MOMENTUM) momentum_update(w, g, m, i1 - i0, jobf(6), jobf(7), jobf(8), job(4) != 0, false);
-    else sgd_update(w, g, i1 - i0, jobf(6), jobf(8), false);
+    const o = <usize>i0 << 2;
+    adam_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, <usize>job(4) + o, i1 - i0, jobf(6), jobf(7), jobf(8), jobf(9), jobf(10),
+                job(11) != 0, load<f64>(POOL + P_JOB + 48), load<f64>(POOL + P_JOB + 56), false);
     return;
   }
   const M = job(1), N = job(2), K = job(3);
@@ -184,23 +190,15 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
 }
 
 /**
- * The threads a job of `work` multiply-adds' worth can go to: 0 (the caller runs it alone) without a
- * pool, inside a shard, on one thread, under P_MIN, or once a worker has failed.
- */
-function pool_threads_for(work: i64): i32 {
-  if (POOL == 0 || SOLO) return 0;
-  const T = load<i32>(POOL + P_NT);
-  return T < 2 || work < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0 ? 0 : T;
-}
-
-/**
  * The product through the pool, when there is one, it is large enough and no worker has failed:
  * returns false to let the caller compute it alone. Same arguments as gemm_kblocks.
  */
 export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                           c: usize, ldc: i32, bias: usize, mode: i32, act: i32): bool {
-  const T = pool_threads_for(<i64>M * <i64>N * <i64>K);
-  if (T == 0 || N > <i32>(MAX_UNITS << 3)) return false;   // (more strips than the counter's units: alone)
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || <i64>M * <i64>N * <i64>K < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  if (N > <i32>(MAX_UNITS << 3)) return false;   // (more strips than the counter's units: alone)
   const j = POOL + P_JOB;
   store<i32>(j, bt ? 1 : 0); store<i32>(j, M, 4); store<i32>(j, N, 8); store<i32>(j, K, 12);
   store<i32>(j, <i32>a, 16); store<i32>(j, sam, 20); store<i32>(j, sak, 24); store<i32>(j, <i32>b, 28);
@@ -213,8 +211,9 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
 /** Adam's update through the pool (see optim.ts adam_update); false: the caller runs it alone. */
 export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
                           eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64): bool {
-  const T = pool_threads_for(<i64>n << 4);
-  if (T == 0) return false;
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || (<i64>n << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = POOL + P_JOB;
   store<i32>(j, JOB_ADAM); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>m, 12); store<i32>(j, <i32>v, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, beta1, 28); store<f32>(j, beta2, 32); store<f32>(j, eps, 36);
@@ -225,8 +224,9 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
 
 /** SGD's or momentum's update through the pool (optim.ts sgd_update, momentum_update; buf 0 for SGD); false: the caller runs it alone. */
 export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool): bool {
-  const T = pool_threads_for(<i64>n << 2);
-  if (T == 0) return false;
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || (<i64>n << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = POOL + P_JOB;
   store<i32>(j, JOB_UPDATE); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>buf, 12); store<i32>(j, first ? 1 : 0, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, mu, 28); store<f32>(j, wd, 32); store<i32>(j, kind, 36);
@@ -236,8 +236,9 @@ export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, l
 
 /** A sharded model's batch through the pool (train.ts net_grads), a shard per unit; false: the caller runs the shards in turn. */
 export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
-  const T = pool_threads_for(i64.MAX_VALUE);   // (whatever its size)
-  if (T == 0) return false;
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = POOL + P_JOB;
   store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
   run_job(T);
@@ -246,8 +247,9 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
 
 /** A sharded model's rows through the pool (train.ts rows_through), a shard of them per unit; false: the caller runs them alone. */
 export function pool_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): bool {
-  const T = pool_threads_for(i64.MAX_VALUE);   // (whatever its size)
-  if (T == 0) return false;
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = POOL + P_JOB;
   store<i32>(j, JOB_ROWS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, n, 12); store<i32>(j, l0, 16);
   store<i32>(j, l1, 20); store<i32>(j, <i32>out, 24); store<i32>(j, scoring ? 1 : 0, 28);
