@@ -10,6 +10,10 @@
 // backward of those rows, in the shard's own buffers and gradient block), computed alone by whichever
 // thread takes it; the main thread then adds the shards' gradients in shard order. Otherwise the epoch
 // loop, activations and losses stay on the calling (main) thread.
+// Pairs: two independent jobs can run as one (pool_hold .. pool_release: the first is held, the second
+// publishes both, units 0 .. P_NA-1 the first's): a dense layer's dW and dX products (dense.ts), and a
+// shuffled batch's optimizer step with the next batch's rows copied into place (train.ts train_epoch,
+// JOB_GATHER). One barrier fewer each, and one job's last units overlap the other's; same bits.
 // Synchronisation: the main thread publishes a job (its arguments, then the unit counter tagged with
 // the job's generation, then SEQ + 1) and wakes the workers (ae_thread_run: polling, then blocked in
 // memory.atomic.wait32 between jobs); every thread, the main one included, takes runs until no unit is
@@ -21,7 +25,7 @@
 import { gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { SHARDS } from './arena';
-import { rows_shard, shard_run } from './train';
+import { gather, rows_shard, shard_run } from './train';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -33,9 +37,11 @@ const P_WAIT = 20;   // i32 1: the main thread may block in wait32; 0: it spins 
 const P_MIN = 24;    // i32 a product of fewer than P_MIN * 1024 multiply-adds (M * N * K) runs on the main thread alone
 const P_CRASH = 28;  // i32 debug: worker t traps at the next run it takes when this is t (tests of the crash path)
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
+const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-5 below), then its arguments (20 slots of 4 bytes)
-export const POOL_BYTES: usize = 128;
+const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
+export const POOL_BYTES: usize = 208;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
 // SGD and momentum jobs: w, g, buf, n, lr, mu, wd, first, kind (OPT_*), in Adam's slots (see pool_update)
@@ -44,6 +50,8 @@ const JOB_UPDATE = 5;
 const JOB_SHARDS = 3;
 // row jobs (a sharded model's inference or scoring, train.ts rows_through): ctx, x, n, l0, l1, out, scoring; a unit is a shard of the rows
 const JOB_ROWS = 4;
+// gather jobs (train.ts train_epoch: the next batch's rows, paired with the optimizer's step): dst, src, idx, R, C; a unit is a range of rows
+const JOB_GATHER = 6;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -60,16 +68,21 @@ const MAX_UNITS: i64 = 4096;
 let POOL: usize = 0;
 // true while this thread computes a shard: its products and updates run alone (no job inside a job)
 let SOLO = false;
+// where the job being read lies (P_JOB or P_JOB2 of POOL); per thread
+let JB: usize = 0;
+// pool_hold: a job that goes through the pool is kept at P_JOB (HELD) until a second one can run with it as a pair
+let HOLD = false;
+let HELD = false;
 
 
 /** The main thread's instance takes part in the pool at p (0: leave it). */
 export function pool_attach(p: usize): void { POOL = p; }
 
 // @ts-ignore: decorator
-@inline function job(i: i32): i32 { return load<i32>(POOL + P_JOB + (<usize>i << 2)); }
+@inline function job(i: i32): i32 { return load<i32>(JB + (<usize>i << 2)); }
 
 // @ts-ignore: decorator
-@inline function jobf(i: i32): f32 { return load<f32>(POOL + P_JOB + (<usize>i << 2)); }
+@inline function jobf(i: i32): f32 { return load<f32>(JB + (<usize>i << 2)); }
 
 /** A product splits by 8-column strips when it has enough of them for every thread to take several, else by 12-row blocks. */
 // @ts-ignore: decorator
@@ -85,6 +98,7 @@ export function pool_attach(p: usize): void { POOL = p; }
 /** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
 function unit_count(T: i32): i32 {
   if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return SHARDS;
+  if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth (an SGD or momentum float: 4)
     const n4 = job(5) >> 2, cost = job(0) == JOB_ADAM ? 4 : 2;
@@ -131,6 +145,11 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     SOLO = false;
     return;
   }
+  if (job(0) == JOB_GATHER) {
+    const R = job(4), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n), C = job(5);
+    gather(<usize>job(1) + (<usize>r0 * <usize>C << 2), <usize>job(2), <usize>job(3) + (<usize>r0 << 2), r1 - r0, C);
+    return;
+  }
   if (job(0) == JOB_UPDATE) {
     const n4 = job(5) >> 2;
     const i0 = <i32>(<i64>n4 * u0 / n) << 2, i1 = <i32>(<i64>n4 * u1 / n) << 2;
@@ -147,7 +166,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     if (i0 >= i1) return;
     const o = <usize>i0 << 2;
     adam_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, <usize>job(4) + o, i1 - i0, jobf(6), jobf(7), jobf(8), jobf(9), jobf(10),
-                job(11) != 0, load<f64>(POOL + P_JOB + 48), load<f64>(POOL + P_JOB + 56), false);
+                job(11) != 0, load<f64>(JB + 48), load<f64>(JB + 56), false);
     return;
   }
   const M = job(1), N = job(2), K = job(3);
@@ -183,7 +202,12 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
     if (load<i32>(pool + P_CRASH) == t) unreachable();
     // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
-    run_units(i, i + run, n);
+    const na = load<i32>(pool + P_NA);
+    if (na == 0) { JB = pool + P_JOB; run_units(i, i + run, n); }
+    else {
+      if (i < na) { JB = pool + P_JOB; run_units(i, min(i + run, na), na); }
+      if (i + run > na) { JB = pool + P_JOB2; run_units(max(i, na) - na, i + run - na, n - na); }
+    }
     if (atomic.sub<i32>(pool + P_LEFT, run) == run) atomic.notify(pool + P_LEFT, 1);
     return run;
   }
@@ -199,12 +223,53 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || <i64>M * <i64>N * <i64>K < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   if (N > <i32>(MAX_UNITS << 3)) return false;   // (more strips than the counter's units: alone)
-  const j = POOL + P_JOB;
+  const j = slot();
   store<i32>(j, bt ? 1 : 0); store<i32>(j, M, 4); store<i32>(j, N, 8); store<i32>(j, K, 12);
   store<i32>(j, <i32>a, 16); store<i32>(j, sam, 20); store<i32>(j, sak, 24); store<i32>(j, <i32>b, 28);
   store<i32>(j, ldb, 32); store<i32>(j, <i32>c, 36); store<i32>(j, ldc, 40); store<i32>(j, <i32>bias, 44);
   store<i32>(j, mode, 48); store<i32>(j, act, 52);
-  run_job(T);
+  submit(T);
+  return true;
+}
+
+/**
+ * From here to pool_release, a job that would go through the pool waits (at P_JOB) for the next one,
+ * and the two run as one job: the caller promises that neither reads nor writes what the other writes,
+ * and that nothing the held one writes is read before pool_release (dense_backward's dW and dX; an
+ * optimizer step and the next batch's gather).
+ */
+export function pool_hold(): void { HOLD = POOL != 0 && !SOLO; }
+
+/** Runs a held job alone (if any) and ends pool_hold. */
+export function pool_release(): void {
+  HOLD = false;
+  if (HELD) { HELD = false; run_job(load<i32>(POOL + P_NT), false); }
+}
+
+/** Where the next job's arguments go: P_JOB, or P_JOB2 when one is held. */
+// @ts-ignore: decorator
+@inline function slot(): usize { return POOL + (HELD ? P_JOB2 : P_JOB); }
+
+/** Runs the job just written at slot() (with the held one, as a pair), or holds it (pool_hold). */
+function submit(T: i32): void {
+  if (HOLD && !HELD) { HELD = true; return; }
+  run_job(T, HELD);
+  HELD = false;
+}
+
+/**
+ * Rows idx[0..R) of src (row width C) to dst's rows 0..R through the pool (train.ts gather), in
+ * ranges of rows; false: the caller copies them.
+ */
+export function pool_gather(dst: usize, src: usize, idx: usize, R: i32, C: i32): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  // (fewer than P_MIN * 64 floats, 128 KB at the bindings' default: the caller's own copy costs less than a job)
+  if (T < 2 || <i64>R * <i64>C < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = slot();
+  store<i32>(j, JOB_GATHER); store<i32>(j, <i32>dst, 4); store<i32>(j, <i32>src, 8); store<i32>(j, <i32>idx, 12);
+  store<i32>(j, R, 16); store<i32>(j, C, 20);
+  submit(T);
   return true;
 }
 
@@ -214,11 +279,11 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || (<i64>n << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
-  const j = POOL + P_JOB;
+  const j = slot();
   store<i32>(j, JOB_ADAM); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>m, 12); store<i32>(j, <i32>v, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, beta1, 28); store<f32>(j, beta2, 32); store<f32>(j, eps, 36);
   store<f32>(j, wd, 40); store<i32>(j, decoupled ? 1 : 0, 44); store<f64>(j, b1t, 48); store<f64>(j, b2t, 56);
-  run_job(T);
+  submit(T);
   return true;
 }
 
@@ -227,10 +292,10 @@ export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, l
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || (<i64>n << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
-  const j = POOL + P_JOB;
+  const j = slot();
   store<i32>(j, JOB_UPDATE); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>buf, 12); store<i32>(j, first ? 1 : 0, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, mu, 28); store<f32>(j, wd, 32); store<i32>(j, kind, 36);
-  run_job(T);
+  submit(T);
   return true;
 }
 
@@ -239,9 +304,9 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
-  const j = POOL + P_JOB;
+  const j = slot();
   store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
-  run_job(T);
+  submit(T);
   return true;
 }
 
@@ -250,17 +315,26 @@ export function pool_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: u
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
-  const j = POOL + P_JOB;
+  const j = slot();
   store<i32>(j, JOB_ROWS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, n, 12); store<i32>(j, l0, 16);
   store<i32>(j, l1, 20); store<i32>(j, <i32>out, 24); store<i32>(j, scoring ? 1 : 0, 28);
-  run_job(T);
+  submit(T);
   return true;
 }
 
-/** Publishes the job written at P_JOB in units, takes runs until none is left, waits for the workers' (or a failure). */
-function run_job(T: i32): void {
-  const n = unit_count(T);
-  assert(n >= 1 && n <= <i32>MAX_UNITS);   // P_NEXT holds the unit counts in 16 bits
+/**
+ * Publishes the job written at P_JOB (with pair, and the one at P_JOB2 after its units) in units, takes
+ * runs until none is left, waits for the workers' (or a failure).
+ */
+function run_job(T: i32, pair: bool): void {
+  JB = POOL + P_JOB;
+  let n = unit_count(T);
+  if (pair) {
+    store<i32>(POOL + P_NA, n);
+    JB = POOL + P_JOB2;
+    n += unit_count(T);
+  } else store<i32>(POOL + P_NA, 0);
+  assert(n >= 1 && n <= <i32>(MAX_UNITS << 1));   // P_NEXT holds the unit counts in 16 bits
   const seq = load<i32>(POOL + P_SEQ) + 1;   // only this thread writes SEQ during jobs (the bindings' close() bumps it between them)
   // the job's plain stores happen before these sequentially consistent ones, which workers read
   atomic.store<i32>(POOL + P_LEFT, n);

@@ -26,7 +26,7 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
-import { pool_rows, pool_shards } from './threads';
+import { pool_gather, pool_hold, pool_release, pool_rows, pool_shards } from './threads';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -436,13 +436,18 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
   const noise = cf(ctx, C_NOISE);
   if (shuffle != 0) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
   terms_reset(ctx);
+  // threaded build: the next batch's rows are copied while the optimizer steps (one pool job), when
+  // they are the batch's only copy (no condition, no separate target, no noise)
+  const ahead = ASC_FEATURE_THREADS && shuffle != 0 && K == 0 && t == x && noise == 0;
+  let ready = false;   // bin holds this batch's rows already
   for (let start = 0; start < n; start += batch) {
     const R = min(batch, n - start);
     let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     if (shuffle != 0 || noise != 0) {
       const idx = perm + (<usize>start << 2);
-      gather(bin, x, idx, R, D);
+      if (!ready) gather(bin, x, idx, R, D);
+      ready = false;
       if (K > 0) {
         gather(cp(ctx, A.C_BATCH_COND), cbase, idx, R, K);
         store<u32>(ctx + A.C_COND, <u32>cp(ctx, A.C_BATCH_COND));
@@ -460,7 +465,13 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
       if (noise != 0) add_noise(ctx, bin, R, D, noise);
     }
     net_grads(ctx, inp, tgt, R);
-    net_update(ctx);
+    const next = start + batch;
+    if (ASC_FEATURE_THREADS && ahead && next < n) {
+      pool_hold();
+      ready = pool_gather(bin, x, perm + (<usize>next << 2), min(batch, n - next), D);
+      net_update(ctx);
+      pool_release();
+    } else net_update(ctx);
   }
   return terms_finish(ctx, n);
 }

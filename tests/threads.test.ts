@@ -2,7 +2,10 @@
 // The oracle is the single-threaded module: for 1, 2, 3 and 4 threads, save() after fit and every
 // output (score, encode, reconstruct) must be the same bytes, for a dense model, a conv model and a VAE.
 // The pool's size threshold is set to 0 here (a debug hook), so every GEMM of these small models is
-// split across the threads: the strongest form of the check. Also: dispose() during a threaded fit
+// split across the threads: the strongest form of the check. It also makes every dense layer's dW and
+// dX products run as one paired job, and every shuffled batch's rows be copied by the pool while the
+// optimizer steps on the batch before (assembly/threads.ts pool_hold, pool_gather): a unit of a pair
+// computed twice or not at all, or a batch copied from the wrong rows, changes the bytes. Also: dispose() during a threaded fit
 // and a worker that traps or is terminated mid-fit leave no worker running, reject with a clear
 // error, and leave the weights as they were; a process with a threaded model exits on its own.
 // Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js. Its wasm is dist/build/ too (exports renamed to match dist's mangled calls: tools/build.mjs).
