@@ -41,7 +41,8 @@ const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-5 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
-export const POOL_BYTES: usize = 208;
+const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
+export const POOL_BYTES: usize = 224;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
 // SGD and momentum jobs: w, g, buf, n, lr, mu, wd, first, kind (OPT_*), in Adam's slots (see pool_update)
@@ -246,6 +247,15 @@ export function pool_release(): void {
   if (HELD) { HELD = false; run_job(load<i32>(POOL + P_NT), false); }
 }
 
+/**
+ * hot: a training epoch starts (train.ts train_epoch); its jobs follow one another within microseconds,
+ * so the workers poll for them without blocking until it ends (hot false). The bindings clear it too
+ * when a fit() ends, whatever happened (bindings/threads.ts settle).
+ */
+export function pool_hot(hot: bool): void {
+  if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? 1 : 0);
+}
+
 /** Where the next job's arguments go: P_JOB, or P_JOB2 when one is held. */
 // @ts-ignore: decorator
 @inline function slot(): usize { return POOL + (HELD ? P_JOB2 : P_JOB); }
@@ -360,7 +370,8 @@ export function thread_run(pool: usize, t: i32): void {
   while (true) {
     let s = atomic.load<i32>(pool + P_SEQ), polls = 0;
     while (s == seen) {
-      if (++polls > spin) atomic.wait<i32>(pool + P_SEQ, seen, -1);
+      // (not while an epoch runs: a worker that blocked between its jobs woke too late for the next one)
+      if (++polls > spin && atomic.load<i32>(pool + P_HOT) == 0) atomic.wait<i32>(pool + P_SEQ, seen, -1);
       s = atomic.load<i32>(pool + P_SEQ);
     }
     seen = s;

@@ -26,7 +26,7 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
-import { pool_gather, pool_hold, pool_release, pool_rows, pool_shards } from './threads';
+import { pool_gather, pool_hold, pool_hot, pool_release, pool_rows, pool_shards } from './threads';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -440,6 +440,7 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
   // they are the batch's only copy (no condition, no separate target, no noise)
   const ahead = ASC_FEATURE_THREADS && shuffle != 0 && K == 0 && t == x && noise == 0;
   let ready = false;   // bin holds this batch's rows already
+  if (ASC_FEATURE_THREADS) pool_hot(true);
   for (let start = 0; start < n; start += batch) {
     const R = min(batch, n - start);
     let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
@@ -473,6 +474,7 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
       pool_release();
     } else net_update(ctx);
   }
+  if (ASC_FEATURE_THREADS) pool_hot(false);
   return terms_finish(ctx, n);
 }
 

@@ -1211,6 +1211,7 @@ export class Autoencoder extends AutoencoderLite {
       return history;
     } finally {
       this.fitting = false;
+      k.pool?.settle();
       k.setCondition(0);
       k.release(mark);
       if (!committed) {

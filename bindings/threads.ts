@@ -34,15 +34,19 @@ export interface PoolHandle {
   check(): void;
   /** Stops and terminates every worker; the model then runs on the main thread alone. Safe to call twice. */
   close(): void;
+  /** Lets idle workers block again (clears the flag a training epoch sets; fit() calls it when it ends, whatever happened). */
+  settle(): void;
   /** Debug hooks for the tests: worker t (1..n-1) traps at its next share, or is terminated now. */
   debug: { trapAt(t: number): void; terminate(t: number): void; live(): number; minWork(kmac: number): void };
 }
 
 // the control block (assembly/threads.ts): i32 indices
-const P_SEQ = 0, P_LEFT = 1, P_STOP = 2, P_DEAD = 3, P_NT = 4, P_WAIT = 5, P_MIN = 6, P_CRASH = 7, P_SPIN = 8;
+const P_SEQ = 0, P_LEFT = 1, P_STOP = 2, P_DEAD = 3, P_NT = 4, P_WAIT = 5, P_MIN = 6, P_CRASH = 7, P_SPIN = 8, P_HOT = 52;
 /** A product of fewer multiply-adds than this (x 1024) runs on the main thread alone: dense784's 1 M multiply-add products go through the pool too, so only the activations, the loss, the bias sums and the batch gather stay serial. */
 const MIN_KMAC = 512;
 const SPIN = 20000;
+/** The control block's i32s: assembly/threads.ts POOL_BYTES (224) rounded up to 64 bytes, as the arena reserves it. */
+const POOL_INTS = 64;
 
 type AnyWorker = {
   postMessage(m: unknown): void;
@@ -147,7 +151,7 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
     throw error(`threads: cannot create a shared wasm memory (${(e as Error).message}); use threads: 1`);
   }
   // the arena: context, the main thread's workspace, then the pool's control block and one workspace per worker
-  const WS_BYTES = 8704, POOL_BYTES = 256;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
+  const WS_BYTES = 8704, POOL_BYTES = POOL_INTS * 4;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
   const k = await deps.sharedKernel(module, memory, POOL_BYTES + (n - 1) * WS_BYTES);
   const x = k.x as MtExports;
   if (x.ae_workspace(k.ws) !== WS_BYTES || x.ae_pool_attach(0) > POOL_BYTES) throw error('internal: kernels-mt.wasm does not match bindings/threads.ts (workspace or pool block size)');
@@ -167,7 +171,7 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
 
 async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, at: number, ws: number[],
   error: (m: string) => Error): Promise<PoolHandle> {
-  const ctl = () => new Int32Array(memory.buffer, at, 16);
+  const ctl = () => new Int32Array(memory.buffer, at, POOL_INTS);
   const c = ctl();
   c.fill(0);
   c[P_NT] = n;
@@ -254,6 +258,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
     threads: n,
     failure,
     close,
+    settle() { if (!closed) Atomics.store(ctl(), P_HOT, 0); },
     check() {
       const why = failure();
       if (why === null) return;

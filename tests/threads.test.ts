@@ -224,6 +224,25 @@ describe('threads: lifetime and failures', () => {
     });
   }
 
+  it('an idle threaded model burns no CPU after fit(), whose epochs let the workers poll without blocking: also when the main thread trapped mid-epoch', async () => {
+    const x = await randomMatrix(160, 40, { seed: 5 });
+    const ae = await make(spec, 2);
+    const pool = poolOf(ae)!;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // a worker polls SPIN times (microseconds) before it blocks; one that never blocks would use 400 ms of CPU here
+    const idleMs = async () => { await sleep(50); const c0 = process.cpuUsage(); await sleep(400); const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
+    await ae.fit(x, { epochs: 2, batchSize: 16 });
+    expect(await idleMs()).toBeLessThan(100);
+    // (debug: the main thread traps at the next run it takes, inside an epoch, so the epoch's flag is
+    // never cleared by the kernel; fit() clears it as it ends: PoolHandle.settle)
+    pool.debug.trapAt(0);
+    const e = await ae.fit(x, { epochs: 2, batchSize: 16 }).catch((err: unknown) => err);
+    pool.debug.trapAt(-1);
+    expect(e).toBeInstanceOf(Error);
+    expect(await idleMs()).toBeLessThan(100);
+    ae.dispose();
+  });
+
   it('a process with threaded models exits on its own (workers are unref\'d), with or without dispose()', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ae-threads-'));
     const script = join(dir, 'run.mjs');
