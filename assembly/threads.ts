@@ -42,6 +42,7 @@ const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the n
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-5 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
+const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
 export const POOL_BYTES: usize = 224;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
 const JOB_ADAM = 2;
@@ -71,9 +72,8 @@ let POOL: usize = 0;
 let SOLO = false;
 // where the job being read lies (P_JOB or P_JOB2 of POOL); per thread
 let JB: usize = 0;
-// pool_hold: a job that goes through the pool is kept at P_JOB (HELD) until a second one can run with it as a pair
-let HOLD = false;
-let HELD = false;
+// (pool_hold's state is P_HOLD, in the control block rather than in globals, so that the bindings can
+// clear it after a call that failed between pool_hold and pool_release: PoolHandle.settle)
 
 
 /** The main thread's instance takes part in the pool at p (0: leave it). */
@@ -239,12 +239,14 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
  * and that nothing the held one writes is read before pool_release (dense_backward's dW and dX; an
  * optimizer step and the next batch's gather).
  */
-export function pool_hold(): void { HOLD = POOL != 0 && !SOLO; }
+export function pool_hold(): void { if (POOL != 0 && !SOLO) store<i32>(POOL + P_HOLD, 1); }
 
 /** Runs a held job alone (if any) and ends pool_hold. */
 export function pool_release(): void {
-  HOLD = false;
-  if (HELD) { HELD = false; run_job(load<i32>(POOL + P_NT), false); }
+  if (POOL == 0 || SOLO) return;
+  const held = load<i32>(POOL + P_HOLD) == 2;
+  store<i32>(POOL + P_HOLD, 0);
+  if (held) run_job(load<i32>(POOL + P_NT), false);
 }
 
 /**
@@ -258,13 +260,14 @@ export function pool_hot(hot: bool): void {
 
 /** Where the next job's arguments go: P_JOB, or P_JOB2 when one is held. */
 // @ts-ignore: decorator
-@inline function slot(): usize { return POOL + (HELD ? P_JOB2 : P_JOB); }
+@inline function slot(): usize { return POOL + (load<i32>(POOL + P_HOLD) == 2 ? P_JOB2 : P_JOB); }
 
 /** Runs the job just written at slot() (with the held one, as a pair), or holds it (pool_hold). */
 function submit(T: i32): void {
-  if (HOLD && !HELD) { HELD = true; return; }
-  run_job(T, HELD);
-  HELD = false;
+  const hold = load<i32>(POOL + P_HOLD);
+  if (hold == 1) { store<i32>(POOL + P_HOLD, 2); return; }
+  if (hold == 2) store<i32>(POOL + P_HOLD, 1);   // (the pair runs; a next job would be held again)
+  run_job(T, hold == 2);
 }
 
 /**

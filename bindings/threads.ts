@@ -34,14 +34,14 @@ export interface PoolHandle {
   check(): void;
   /** Stops and terminates every worker; the model then runs on the main thread alone. Safe to call twice. */
   close(): void;
-  /** Lets idle workers block again (clears the flag a training epoch sets; fit() calls it when it ends, whatever happened). */
+  /** Lets idle workers block again and drops a held job (clears the flags a training epoch sets; fit() calls it when it ends, whatever happened). */
   settle(): void;
   /** Debug hooks for the tests: worker t (1..n-1) traps at its next share, or is terminated now. */
   debug: { trapAt(t: number): void; terminate(t: number): void; live(): number; minWork(kmac: number): void };
 }
 
 // the control block (assembly/threads.ts): i32 indices
-const P_SEQ = 0, P_LEFT = 1, P_STOP = 2, P_DEAD = 3, P_NT = 4, P_WAIT = 5, P_MIN = 6, P_CRASH = 7, P_SPIN = 8, P_HOT = 52;
+const P_SEQ = 0, P_LEFT = 1, P_STOP = 2, P_DEAD = 3, P_NT = 4, P_WAIT = 5, P_MIN = 6, P_CRASH = 7, P_SPIN = 8, P_HOT = 52, P_HOLD = 53;
 /** A product of fewer multiply-adds than this (x 1024) runs on the main thread alone: dense784's 1 M multiply-add products go through the pool too, so only the activations, the loss, the bias sums and the batch gather stay serial. */
 const MIN_KMAC = 512;
 const SPIN = 20000;
@@ -258,7 +258,13 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
     threads: n,
     failure,
     close,
-    settle() { if (!closed) Atomics.store(ctl(), P_HOT, 0); },
+    settle() {
+      if (closed) return;
+      const v = ctl();
+      Atomics.store(v, P_HOT, 0);
+      // (a call that failed between the kernel's pool_hold and pool_release: no job is left held)
+      Atomics.store(v, P_HOLD, 0);
+    },
     check() {
       const why = failure();
       if (why === null) return;

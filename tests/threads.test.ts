@@ -235,12 +235,18 @@ describe('threads: lifetime and failures', () => {
     expect(await idleMs()).toBeLessThan(100);
     // (debug: the main thread traps at the next run it takes, inside an epoch, so the epoch's flag is
     // never cleared by the kernel; fit() clears it as it ends: PoolHandle.settle)
+    const before = hex(ae.save());
     pool.debug.trapAt(0);
     const e = await ae.fit(x, { epochs: 2, batchSize: 16 }).catch((err: unknown) => err);
     pool.debug.trapAt(-1);
     expect(e).toBeInstanceOf(Error);
     expect(await idleMs()).toBeLessThan(100);
+    // and the model goes on as it was: its weights, and its scores those of a 1-thread model with them
+    expect(hex(ae.save())).toBe(before);
+    const ref = await Autoencoder.load(ae.save());
+    expect(hex(ae.score(x))).toBe(hex(ref.score(x)));
     ae.dispose();
+    ref.dispose();
   });
 
   it('a process with threaded models exits on its own (workers are unref\'d), with or without dispose()', () => {
