@@ -18,7 +18,7 @@ import { resolveSpec, type ResolvedSpec } from './spec.js';
 
 export const MAGIC = [0x89, 0x41, 0x45, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
 export const FORMAT_VERSION = 2;
-const HEADER = 24;
+export const HEADER = 24;
 /** The largest model file create() allows: about the largest typed array browsers allocate (2 GiB). */
 export const FILE_MAX_BYTES = 2 ** 31 - 1;
 /** Smallest normal float32, 2^-126: the least a normalizer scale may be (1/scale stays finite). */
@@ -91,23 +91,24 @@ export function writeHeader(buf: Uint8Array, abi: number, json: Uint8Array): voi
 }
 
 /** Checks magic and length (the fields every format version keeps). Throws a clear error. */
-export function checkEnvelope(bytes: Uint8Array): void {
+export function checkEnvelope(bytes: Uint8Array, size?: number): void {
   if (!(bytes instanceof Uint8Array)) {
-    throw new AutoencoderError(`Autoencoder.load() takes the Uint8Array that save() returned (read the file as bytes, e.g. fs.readFileSync(path)), got ${describe(bytes)}`);
+    throw new AutoencoderError(`Autoencoder.load() takes the Uint8Array that save() returned or, in Node, Bun and Deno, the file's path, got ${describe(bytes)}`);
   }
-  if (bytes.length === 0) throw new AutoencoderError('the model file is empty (0 bytes): it was not written completely; save it again');
-  if (MAGIC.some((b, i) => i < bytes.length && bytes[i] !== b)) {
+  const total = size ?? bytes.length;
+  if (total === 0) throw new AutoencoderError('the model file is empty (0 bytes): it was not written completely; save it again');
+  if (MAGIC.some((b, i) => i < total && bytes[i] !== b)) {
     throw new AutoencoderError('not an autoencoder model file: the magic bytes are wrong (expected the bytes written by save())');
   }
-  if (bytes.length < HEADER + 4) {
-    throw new AutoencoderError(`the model file is truncated: ${bytes.length} bytes is shorter than its ${HEADER + 4}-byte header; save it again`);
+  if (total < HEADER + 4) {
+    throw new AutoencoderError(`the model file is truncated: ${total} bytes is shorter than its ${HEADER + 4}-byte header; save it again`);
   }
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(16, true);
-  if (bytes.length < length) {
-    throw new AutoencoderError(`the model file is truncated: it has ${bytes.length} bytes but its header says ${length}; copy or save it again`);
+  if (total < length) {
+    throw new AutoencoderError(`the model file is truncated: it has ${total} bytes but its header says ${length}; copy or save it again`);
   }
-  if (bytes.length > length) {
-    throw new AutoencoderError(`the model file has ${bytes.length - length} unexpected bytes after its end (${length} bytes): it is corrupted or two files were joined`);
+  if (total > length) {
+    throw new AutoencoderError(`the model file has ${total - length} unexpected bytes after its end (${length} bytes): it is corrupted or two files were joined`);
   }
 }
 
@@ -120,12 +121,15 @@ export function checkVersion(bytes: Uint8Array): void {
   if (version < 1) throw new AutoencoderError(`the model file has an invalid format version ${version}: the file is corrupted`);
 }
 
-/** Parses the JSON header of a file whose checksum already matched. */
-export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number } {
+/**
+ * Parses the JSON header of a file whose checksum already matched (or, for load(path), whose checksum is
+ * taken next: `bytes` then holds the header alone, and `total` is the file's size).
+ */
+export function parseHeader(bytes: Uint8Array, total = bytes.length): ModelHeader & { floatsAt: number } {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const jsonLen = dv.getUint32(20, true);
   const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
-  if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > bytes.length) throw corrupt(`bad header length ${jsonLen}`);
+  if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > total) throw corrupt(`bad header length ${jsonLen}`);
   let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown; scoreBy?: unknown; codec?: unknown };
   try {
     h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
@@ -148,8 +152,8 @@ export function parseHeader(bytes: Uint8Array): ModelHeader & { floatsAt: number
   if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw corrupt('its metadata is not a JSON object');
   if (h.codec !== undefined && typeof h.codec !== 'string') throw corrupt('its codec tables are not a base64 string');
   const normFloats = spec.normalize === 'none' ? 0 : 2 * spec.inputDim;
-  if (fileBytes(jsonLen, normFloats + h.params + state) !== bytes.length) {
-    throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${bytes.length} bytes) does not match`);
+  if (fileBytes(jsonLen, normFloats + h.params + state) !== total) {
+    throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${total} bytes) does not match`);
   }
   const sb = h.scoreBy as { by?: unknown; samples?: unknown; seed?: unknown } | undefined;
   if (sb !== undefined && (sb === null || typeof sb !== 'object' || (sb.by !== 'kl' && sb.by !== 'elbo') || !Number.isInteger(sb.samples) || (sb.samples as number) < 1

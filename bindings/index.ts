@@ -8,7 +8,8 @@ import {
   checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
 } from './codec.js';
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
-import { F32_MIN_NORMAL, FILE_MAX_BYTES, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader } from './format.js';
+import { isPath, openModelFile, readWhole, type ModelFile } from './files.js';
+import { F32_MIN_NORMAL, FILE_MAX_BYTES, HEADER, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader, type ModelHeader } from './format.js';
 import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
@@ -25,6 +26,7 @@ export { AutoencoderError } from './errors.js';
 export type { CompressOptions, CompressStreamOptions } from './codec.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
 export { LAYER_TYPES } from './graph.js';
+export { setFileOpener, type ModelFile } from './files.js';
 export type { LayerSpec, LayerType } from './graph.js';
 export type {
   Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, NoiseSpec, Normalize, Optimizer, ResolvedSpec, Sparsity,
@@ -173,6 +175,33 @@ function planCounts(plan: NetPlan): { params: number; state: number; per: number
   return K ? { params: K * Math.ceil(params / 4) * 4, state: state + K * (plan.layers[0]!.in + 2) + (d && 4), per: d, rows: Math.ceil(plan.density! / 4) * 4 } : { params, state, per: 0, rows: 0 };
 }
 
+/**
+ * The blocks of floats a model file holds, in the file's order: [pointer, floats] (the normalizer's two
+ * when it has one). `state`: the file's state floats (the header's count: a density block's codes are
+ * counted only once they are in place).
+ */
+function fileRegions(k: Kernel, spec: ResolvedSpec, state: number): [number, number][] {
+  const D = spec.inputDim;
+  const regions: [number, number][] = spec.normalize !== 'none' ? [[k.normA, D], [k.normB, D]] : [];
+  regions.push([k.params, k.fileParams], [k.state, state]);
+  return regions;
+}
+
+/** The plan of a parsed model file, checked against the file's counts and the wasm32 memory limit. */
+function planFor(k: Kernel, h: ModelHeader): NetPlan {
+  const plan = buildPlan(h.spec);
+  const counts = planCounts(plan);
+  const codes = h.state - counts.state;   // a density block's codes (0 without one)
+  if (h.params !== counts.params || (codes && !(codes > 0 && codes % counts.per === 0 && codes / counts.per <= counts.rows))) {
+    throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${counts.params} and ${counts.state}`);
+  }
+  const need = k.need(plan, false, 256);
+  if (need > WASM_MAX_BYTES) {
+    throw new AutoencoderError(`the model file is corrupted or too large: its spec needs ${mib(need)} of wasm memory, more than the ${mib(WASM_MAX_BYTES)} a wasm32 memory holds`);
+  }
+  return plan;
+}
+
 /** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
 function refuseOtherTyped(what: string, x: unknown): void {
   if (ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array)) {
@@ -299,58 +328,122 @@ export class AutoencoderLite {
   }
 
   /**
-   * Rebuilds a model from the bytes `save()` returned. The checksum proves the bytes are those save()
-   * wrote; the values are then held to the same rule as setWeights() (see {@link Autoencoder.setWeights}).
-   * AutoencoderLite keeps the file's codec tables (fitCodec) as they are, for save(); Autoencoder.load()
-   * also refuses malformed ones.
+   * Rebuilds a model from the bytes `save()` returned or, in Node, Bun and Deno, from the path (a string
+   * or a file: URL) of a file holding them: the file's floats are then read straight into the model's
+   * wasm memory, with no copy of the file in JS memory (Deno needs --allow-read for it). The checksum
+   * proves the bytes are those save() wrote; the values are then held to the same rule as setWeights()
+   * (see {@link Autoencoder.setWeights}). AutoencoderLite keeps the file's codec tables (fitCodec) as they
+   * are, for save(); Autoencoder.load() also refuses malformed ones. A path gives the same model and the
+   * same errors as the file's bytes.
    * @throws AutoencoderError when the bytes are empty, truncated, corrupted, too large, hold values no
-   * model can have, or are from a newer format.
+   * model can have, or are from a newer format; when the file cannot be read; when a path is given in a
+   * runtime without files (browsers, workerd).
    */
-  static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<AutoencoderLite> {
+  static async load(source: Uint8Array | string | URL, opts?: CreateOptions): Promise<AutoencoderLite> {
+    if (isPath(source)) return this.loadFile(source, opts);
+    const bytes = source as Uint8Array;
     checkEnvelope(bytes);
     // AutoencoderLite runs on the scoring module where 'autoencoder/score' provides it; Autoencoder.load() needs the full one
     const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
-    // the checksum in bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not
-    // larger: a fresh module runs baseline code, and V8 swaps in the optimised crc32 only between calls
-    // (cold start of a 1.7 MB model: 24.7-24.8 ms above an empty process against 26.5-27.5 with 1 MiB chunks)
-    const mark = k.mark();
-    const body = bytes.length - 4;
-    const chunk = Math.min(body, 1 << 16);
-    const p = k.alloc(chunk);
-    let crc = 0;
-    for (let at = 0; at < body; at += chunk) {
-      const n = Math.min(chunk, body - at);
-      k.u8(p, n).set(bytes.subarray(at, at + n));
-      crc = crc32Update(k, crc, p, n);
+    let ae: AutoencoderLite | null = null;
+    try {
+      // the checksum in bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not
+      // larger: a fresh module runs baseline code, and V8 swaps in the optimised crc32 only between calls
+      // (cold start of a 1.7 MB model: 24.7-24.8 ms above an empty process against 26.5-27.5 with 1 MiB chunks)
+      const mark = k.mark();
+      const body = bytes.length - 4;
+      const chunk = Math.min(body, 1 << 16);
+      const p = k.alloc(chunk);
+      let crc = 0;
+      for (let at = 0; at < body; at += chunk) {
+        const n = Math.min(chunk, body - at);
+        k.u8(p, n).set(bytes.subarray(at, at + n));
+        crc = crc32Update(k, crc, p, n);
+      }
+      k.u8(p, chunk).fill(0); // the arena is planned over this region next, and expects zeros
+      k.release(mark);
+      const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(body, true);
+      if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
+      checkVersion(bytes);
+      const h = parseHeader(bytes);
+      const plan = planFor(k, h);
+      ae = new this(k, h.spec, plan);   // Autoencoder.load() makes an Autoencoder
+      // the floats go from the file straight to where they live (byte copies: the file's floats need
+      // not be 4-byte aligned), then are checked in place
+      let at = h.floatsAt;
+      for (const [ptr, n] of fileRegions(k, h.spec, h.state)) {
+        k.u8(ptr, n * 4).set(bytes.subarray(at, at + n * 4));
+        at += n * 4;
+      }
+      return ae.finishLoad(k, h);
+    } catch (e) {
+      // a failed load discards this kernel whole, with its worker threads if it has any
+      if (ae) ae.dispose(); else k.pool?.close();
+      throw e;
     }
-    k.u8(p, chunk).fill(0); // the arena is planned over this region next, and expects zeros
-    k.release(mark);
-    const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(body, true);
-    if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
-    checkVersion(bytes);
-    const h = parseHeader(bytes);
-    const plan = buildPlan(h.spec);
-    const counts = planCounts(plan);
-    const codes = h.state - counts.state;   // a density block's codes (0 without one)
-    if (h.params !== counts.params || (codes && !(codes > 0 && codes % counts.per === 0 && codes / counts.per <= counts.rows))) {
-      throw new AutoencoderError(`the model file is corrupted: it holds ${h.params} parameters and ${h.state} state values but its spec needs ${counts.params} and ${counts.state}`);
+  }
+
+  /**
+   * load(path): the header is read first, then each block of floats straight into the model's memory
+   * (no copy of the file in JS memory: a 1.7 MB model touches 1.7 MB of fresh pages, not 3.4), and the
+   * checksum is taken over them in place. Anything that does not match, from a bad header to a checksum
+   * or a value a model cannot hold, is left to load(bytes) on the whole file, whose errors it then gives.
+   */
+  private static async loadFile(path: string | URL, opts?: CreateOptions): Promise<AutoencoderLite> {
+    const f = openModelFile(path);
+    try {
+      const fast = await this.loadOpen(f, opts).catch(() => null);
+      return fast ?? await this.load(readWhole(f, path), opts);
+    } finally {
+      f.close();
     }
-    const need = k.need(plan, false, 256);
-    if (need > WASM_MAX_BYTES) {
-      throw new AutoencoderError(`the model file is corrupted or too large: its spec needs ${mib(need)} of wasm memory, more than the ${mib(WASM_MAX_BYTES)} a wasm32 memory holds`);
+  }
+
+  /** load(path)'s fast path: the model, or null where load(bytes) must say what is wrong. */
+  private static async loadOpen(f: ModelFile, opts: CreateOptions | undefined): Promise<AutoencoderLite | null> {
+    const total = f.size;
+    if (!(total >= HEADER + 4 && total <= FILE_MAX_BYTES)) return null;
+    const env = new Uint8Array(HEADER);
+    if (f.read(env, 0) !== HEADER) return null;
+    const jsonLen = new DataView(env.buffer).getUint32(20, true);
+    if (HEADER + jsonLen + 4 > total) return null;
+    const head = new Uint8Array(HEADER + jsonLen);
+    if (f.read(head, 0) !== head.length) return null;
+    checkEnvelope(head, total);
+    checkVersion(head);
+    const h = parseHeader(head, total);
+    const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
+    let ae: AutoencoderLite | null = null;
+    try {
+      ae = new this(k, h.spec, planFor(k, h));
+      // the header through the model's scratch block, then the floats read into place and summed there
+      let crc = 0;
+      for (let at = 0; at < head.length; at += k.scratchBytes) {
+        const n = Math.min(k.scratchBytes, head.length - at);
+        k.u8(k.scratch, n).set(head.subarray(at, at + n));
+        crc = crc32Update(k, crc, k.scratch, n);
+      }
+      let at = h.floatsAt;
+      for (const [ptr, n] of fileRegions(k, h.spec, h.state)) {
+        if (n === 0) continue;
+        if (f.read(k.u8(ptr, n * 4), at) !== n * 4) throw new Error('short read');
+        // in 64 KiB pieces: V8 swaps in the optimised crc32 only between calls (see load(bytes))
+        for (let o = 0; o < n * 4; o += 1 << 16) crc = crc32Update(k, crc, ptr + o, Math.min(1 << 16, n * 4 - o));
+        at += n * 4;
+      }
+      const stored = new Uint8Array(4);
+      if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== crc) throw new Error('checksum');
+      return ae.finishLoad(k, h);
+    } catch (e) {
+      if (ae) ae.dispose(); else k.pool?.close();
+      throw e;
     }
-    const ae = new this(k, h.spec, plan);   // Autoencoder.load() makes an Autoencoder
-    const D = h.spec.inputDim;
-    // the floats go from the file straight to where they live (byte copies: the file's floats need
-    // not be 4-byte aligned), then are checked in place; a failed load discards this kernel whole
+  }
+
+  /** The rest of a load whose floats are in place: the values checked, the header's fields taken. */
+  private finishLoad(k: Kernel, h: ModelHeader & { floatsAt: number }): this {
+    const ae = this;
     const norm = h.spec.normalize !== 'none';
-    const regions: [number, number][] = norm ? [[k.normA, D], [k.normB, D]] : [];
-    regions.push([k.params, k.fileParams], [k.state, h.state]);
-    let at = h.floatsAt;
-    for (const [ptr, n] of regions) {
-      k.u8(ptr, n * 4).set(bytes.subarray(at, at + n * 4));
-      at += n * 4;
-    }
     // a matching checksum proves integrity, not sense: the values must be ones a model can hold
     k.paramsChanged();
     const bad = (k.fileState !== h.state ? 'its density block does not match its size' : null) ?? ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
@@ -1315,7 +1408,7 @@ export class Autoencoder extends AutoencoderLite {
   }
 
   /** {@inheritDoc AutoencoderLite.load} */
-  static override async load(bytes: Uint8Array, opts?: CreateOptions): Promise<Autoencoder> {
+  static override async load(bytes: Uint8Array | string | URL, opts?: CreateOptions): Promise<Autoencoder> {
     const ae = (await super.load(bytes, opts)) as Autoencoder;
     // a conv model with threads: its shard contexts now (planTraining places them), so that inference
     // splits its rows across the threads from the first call, as after create()

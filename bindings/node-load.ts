@@ -3,8 +3,9 @@
 // --platform=node --format=esm), from next to the bundle, where the README says to copy it. The first
 // path that exists wins; it is read and compiled once, lazily, on the first create() or load().
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { AutoencoderError } from './index.js';
+import { AutoencoderError, type ModelFile } from './index.js';
 
 /** A loader for `file` (kernels.wasm or kernels-score.wasm). */
 export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
@@ -23,4 +24,29 @@ export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
     throw new AutoencoderError(`cannot find ${file}: neither ${places[0]!.pathname} (inside the package) nor ${places[1]!.pathname} (next to a bundle) exists. `
       + `In this repository run \`npm run build\`; with the installed package, reinstall it; for a bundle, copy node_modules/autoencoder/dist/build/${file} next to the bundled file`);
   };
+}
+
+/** load(path)'s file reads (Node and Bun): positioned synchronous reads of an open file. */
+export function nodeFileOpener(path: string | URL): ModelFile {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    return {
+      size: st.size,
+      read(into, position) {
+        let got = 0;
+        while (got < into.length) {
+          const n = readSync(fd, into, got, into.length - got, position + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return got;
+      },
+      close: () => closeSync(fd),
+    };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
 }

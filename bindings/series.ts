@@ -5,6 +5,7 @@
 
 import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
 import type { LayerSpec } from './graph.js';
+import { isPath, openModelFile, readWhole } from './files.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
 import { OPT_IDS, S, SCRATCH, crc32, kernelOf, resetOptimizer, seriesBlocks, seriesCheck, seriesPush, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
 
@@ -562,9 +563,15 @@ export class SeriesDetector {
    * refractory rule) as `refractory: 0`, version 5 and 6 states (before the memory of alarms) as
    * `memory: 0` (all three with `memory: 0`), and versions 3 to 7 (before the values' origin and the
    * context rule) as `origin: 0, contextFit: false`; all continue as the code that saved them did.
+   * In Node, Bun and Deno, `bytes` may also be the path (a string or a file: URL) of a file holding them.
    */
-  static async load(bytes: Uint8Array, opts?: CreateOptions): Promise<SeriesDetector> {
-    if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned, got ${describe(bytes)}`);
+  static async load(source: Uint8Array | string | URL, opts?: CreateOptions): Promise<SeriesDetector> {
+    let bytes = source as Uint8Array;
+    if (isPath(source)) {
+      const f = openModelFile(source);
+      try { bytes = readWhole(f, source); } finally { f.close(); }
+    }
+    if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned (or, in Node, Bun and Deno, the path of a file holding it), got ${describe(bytes)}`);
     const bad = (why: string) => new AutoencoderError(`the SeriesDetector state is corrupted: ${why}; save it again`);
     if (bytes.length < 16) throw bad(`it is ${bytes.length} bytes, too short to be one`);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

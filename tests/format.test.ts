@@ -241,9 +241,11 @@ describe('load() refuses damaged files with a fitting message', () => {
   });
 
   it('an argument that is not a Uint8Array says what to pass', async () => {
-    for (const notBytes of [bytes.buffer, 'model.ae', [...bytes], null, undefined, new DataView(bytes.buffer), 42]) {
-      expectMessage(await loadError(notBytes), /Autoencoder\.load\(\) takes the Uint8Array that save\(\) returned \(read the file as bytes, e\.g\. fs\.readFileSync\(path\)\)/);
+    for (const notBytes of [bytes.buffer, [...bytes], null, undefined, new DataView(bytes.buffer), 42]) {
+      expectMessage(await loadError(notBytes), /Autoencoder\.load\(\) takes the Uint8Array that save\(\) returned or, in Node, Bun and Deno, the file's path, got /);
     }
+    // a string is a file's path (tests/load-path.test.ts): one that is not there says so
+    expectMessage(await loadError('no-such-model.ae'), /cannot read the file no-such-model\.ae \(ENOENT/);
   });
 
   it('a failed load does not disturb other models or later loads', async () => {

@@ -94,6 +94,7 @@ for (const f of ['kernels.wasm', 'kernels-mt.wasm', 'kernels-score.wasm', 'kerne
 const ts = (dir) => readdirSync(`${root}${dir}`).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `${root}${dir}/${f}`);
 cpSync(`${root}bindings/deno.js`, `${root}dist/bindings/deno.js`);
 cpSync(`${root}bindings/score-deno.js`, `${root}dist/bindings/score-deno.js`);
+cpSync(`${root}bindings/deno-file.js`, `${root}dist/bindings/deno-file.js`);
 cpSync(`${root}bindings/kernels-mt.deno.js`, `${root}dist/bindings/kernels-mt.deno.js`);
 await build({ entryPoints: ts('bindings'), outdir: `${root}dist/bindings`, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
 // the core as one file (bindings/index.ts, its modules and ../build/kernels.js): a fresh process imports

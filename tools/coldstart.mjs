@@ -1,7 +1,8 @@
 // coldstart.mjs: W4 cold start (../shared/bench/workloads.json): wall ms from spawn() of a fresh
 // process to the line it prints after its first inference of the dense784 model completes.
 //   node      `node -e` importing 'autoencoder' (by self-reference, through package.json "exports",
-//             so dist/bindings/node.js), Autoencoder.load(model file), score() one row, print it;
+//             so dist/bindings/node.js), Autoencoder.load(the model file's path), score() one row,
+//             print it; a second row loads the file's bytes instead (load(readFileSync(path)): not judged);
 //             baseline: the same `node --input-type=module -e` printing a line and nothing else
 //   workerd   `workerd serve` of a Worker bundled as wrangler would (conditions workerd > worker >
 //             browser; kernels.wasm a wasm module, the model and the row data modules) whose fetch
@@ -187,10 +188,12 @@ async function makeInputs(dir) {
   return { expected, source };
 }
 
-const NODE_CHILD = (model, row) => `
+// byPath: load(path), which reads the file's floats straight into wasm memory (the package's way to load
+// a file in Node); else load(readFileSync(path)), the bytes form every runtime has (a second, unjudged row)
+const NODE_CHILD = (model, row, byPath = true) => `
 import { readFileSync } from 'node:fs';
 import { Autoencoder } from 'autoencoder';
-const ae = await Autoencoder.load(readFileSync(${JSON.stringify(model)}));
+const ae = await Autoencoder.load(${byPath ? JSON.stringify(model) : `readFileSync(${JSON.stringify(model)})`});
 const r = readFileSync(${JSON.stringify(row)});
 console.log('score ' + ae.score(new Float32Array(r.buffer, r.byteOffset, r.byteLength / 4))[0]);
 `;
@@ -285,6 +288,11 @@ if (MAIN) {
         checkScore('the node child', r.line, expected);
         return r;
       },
+      oursBytes: async () => {
+        const r = await timeToLine(process.execPath, ['--input-type=module', '-e', NODE_CHILD(model, row, false)], { cwd: root });
+        checkScore('the node child (bytes)', r.line, expected);
+        return r;
+      },
     };
     let tfjsLine = null;
     if (!SKIP.has('tfjs')) {
@@ -313,6 +321,7 @@ if (MAIN) {
     const emptyMed = median(node.empty);
     results.push({ runtime: `node ${nodeVersion}, empty process (baseline)`, ms: node.empty, base: emptyMed });
     results.push({ runtime: `node ${nodeVersion}, autoencoder`, ms: node.ours, base: emptyMed, ours: 'node' });
+    results.push({ runtime: `node ${nodeVersion}, autoencoder, load(bytes)`, ms: node.oursBytes, base: emptyMed, ours: 'node-bytes' });
     if (node.tfjs) results.push({ runtime: `node ${nodeVersion}, TF.js 4.22 wasm (SIMD, 1 thread)`, ms: node.tfjs, base: emptyMed, tfjs: true });
     if (tfjsLine) notes.push(`TF.js child printed: ${tfjsLine}`);
 
@@ -356,7 +365,7 @@ if (MAIN) {
       max: Math.max(...r.ms),
       minusBaseline: r.base === m ? null : m - r.base,
       // TF.js runs in Node only (its wasm backend compiles from bytes, which workerd forbids)
-      vsTfjs: tfMed && (r.ours === 'node' || r.tfjs) ? m / tfMed : null,
+      vsTfjs: tfMed && (r.ours === 'node' || r.ours === 'node-bytes' || r.tfjs) ? m / tfMed : null,
       ms: r.ms.map((v) => Math.round(v * 10) / 10),
     };
   });

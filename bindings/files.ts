@@ -1,0 +1,55 @@
+// files.ts: load(path)'s file access. The runtime entries that read files (node.ts and score.ts through
+// node-load.ts, deno.js and score-deno.js through deno-file.js) set the opener; elsewhere (browsers,
+// workerd) there is none and a path gets an error that says to pass the bytes.
+
+import { AutoencoderError } from './errors.js';
+import { FILE_MAX_BYTES } from './format.js';
+
+/**
+ * A model file opened by path, for `load(path)`: its size, a synchronous positioned read that returns the
+ * bytes it read (fewer only at the end of the file), and close.
+ */
+export interface ModelFile {
+  size: number;
+  read(into: Uint8Array, position: number): number;
+  close(): void;
+}
+let openFile: ((path: string | URL) => ModelFile) | null = null;
+
+/**
+ * Runtime entries that read files (Node, Bun, Deno) call this once, so that `load()` takes a path and
+ * reads the file's floats straight into the model's wasm memory.
+ */
+export function setFileOpener(open: ((path: string | URL) => ModelFile) | null): void {
+  openFile = open;
+}
+
+/** True for what load() reads as a file path: a string or a URL. */
+export function isPath(source: unknown): source is string | URL {
+  return typeof source === 'string' || (typeof URL === 'function' && source instanceof URL);
+}
+
+/** A file opened for load(path) (Node, Bun, Deno), or a clear error. */
+export function openModelFile(path: string | URL): ModelFile {
+  if (!openFile) {
+    throw new AutoencoderError(`load() takes a file path only in Node, Bun and Deno; here pass the file's bytes, e.g. new Uint8Array(await (await fetch(url)).arrayBuffer())`);
+  }
+  try {
+    return openFile(path);
+  } catch (e) {
+    throw new AutoencoderError(`cannot read the file ${String(path)} (${(e as Error).message}): check the path and its permissions`);
+  }
+}
+
+/** The whole of an open file as bytes (what it holds now: a file cut short reads as the shorter bytes). */
+export function readWhole(f: ModelFile, path: string | URL): Uint8Array {
+  try {
+    if (!(f.size <= FILE_MAX_BYTES)) throw new Error(`it is ${f.size} bytes, more than a file this package reads (${FILE_MAX_BYTES})`);
+    const all = new Uint8Array(f.size);
+    const got = f.read(all, 0);
+    return got === f.size ? all : all.subarray(0, got);
+  } catch (e) {
+    throw new AutoencoderError(`cannot read the file ${String(path)} (${(e as Error).message}): check the path and its permissions`);
+  }
+}
+
