@@ -448,15 +448,18 @@ export class SeriesDetector {
    * Scores many points in order; bit-identical to push() on each in turn.
    * @param values the metric, number[] or Float64Array of finite numbers.
    * @param timesMs their times (ms since the epoch), as many, non-decreasing; give them always or never.
-   * @returns a Float32Array of scores in [0, 1].
+   * @param options `out`: a Float32Array of the caller's, as long as `values`, that the scores are written
+   * into and which is returned (no new array per call, for a handler that scores batch after batch).
+   * @returns a Float32Array of scores in [0, 1] (`out` when given).
    * @throws AutoencoderError naming the first bad point (absolute index since the start); nothing is consumed then.
    */
-  pushMany(values: number[] | Float64Array, timesMs?: number[] | Float64Array): Float32Array {
+  pushMany(values: number[] | Float64Array, timesMs?: number[] | Float64Array, options?: { out?: Float32Array }): Float32Array {
     const v = asF64('values', values);
     const t = timesMs === undefined ? null : asF64('times', timesMs);
     const n = v.length;
     if (t && t.length !== n) throw new AutoencoderError(`times has ${t.length} entries but values has ${n}: give one time per value`);
-    if (n === 0) return new Float32Array(0);
+    const out = this.outFor(options, n);
+    if (n === 0) return out ?? new Float32Array(0);
     const timed = t !== null;
     if (this.timed !== null && this.timed !== timed) {
       throw new AutoencoderError(this.timed ? `this detector was given timestamps so far: give a time with every point (point ${this.count} has none)` : `this detector was given no timestamps so far: give none now (point ${this.count} has one), or use a new detector`);
@@ -470,7 +473,7 @@ export class SeriesDetector {
     }
     const mark = k.mark();
     try {
-      const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, out = k.alloc(n * 4);
+      const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, sp = k.alloc(n * 4);
       k.f64(vp, n).set(v);
       if (t) k.f64(tp, n).set(t);
       const bad = seriesCheck(k, vp, tp, n, timed, this.lastTime, k.getF64(this.st + S.ORIGIN));
@@ -502,14 +505,33 @@ export class SeriesDetector {
           k.f32(agg, m).set(cs);
         }
       }
-      seriesPush(k, this.st, vp, tp, n, out, this.scratch, agg, F);
+      seriesPush(k, this.st, vp, tp, n, sp, this.scratch, agg, F);
       this.shift += c0 + n - k.getI32(this.st + S.COUNT);
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
-      return k.f32(out, n).slice();
+      if (out === undefined) return k.f32(sp, n).slice();
+      out.set(k.f32(sp, n));
+      return out;
     } finally {
       k.release(mark);
     }
+  }
+
+  /** pushMany()'s `out`, checked before any point is consumed (undefined: a new array). */
+  private outFor(options: { out?: Float32Array } | undefined, n: number): Float32Array | undefined {
+    if (options === undefined) return undefined;
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new AutoencoderError(`pushMany() options must be an object such as { out }, got ${describe(options)}`);
+    checkKeys('pushMany() options', options, ['out']);
+    const out = options.out;
+    if (out === undefined) return undefined;
+    if (!(out instanceof Float32Array)) throw new AutoencoderError(`pushMany(): out must be a Float32Array of ${n} values (one score per point) to write the scores into, got ${describe(out)}`);
+    if (out.length !== n) {
+      throw new AutoencoderError(`pushMany(): out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but ${n} points are pushed: pass a Float32Array of ${n}, or no out for a new array`);
+    }
+    for (let c: SeriesDetector | null = this; c !== null; c = c.child) {
+      if (c.k.holds(out)) throw new AutoencoderError('pushMany(): out is a view of the detector\'s own wasm memory, which every call reuses (and memory growth detaches): pass a Float32Array of your own');
+    }
+    return out;
   }
 
   /** Blocks of the streaming state as [kernel, ptr, bytes]: what the model carries between trainings (weights, optimizer, rng streams), then the series state; then the second resolution's. */

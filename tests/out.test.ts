@@ -3,9 +3,10 @@
 // Oracles: the float64 scalar forward pass of tests/ref (a dense model's reconstruction and codes, within float32 rounding), and the same
 // call without `out` (a new array: every bit equal). A wrong `out` (type, length, a detached buffer, a
 // view of the model's own wasm memory) is refused with an AutoencoderError before any work, `out` is
-// left as it was and the model keeps working.
+// left as it was and the model keeps working. SeriesDetector.pushMany() takes `out` too; its oracle is a twin
+// detector fed the same points without it.
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, AutoencoderLite, randomMatrix } from 'autoencoder';
+import { Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, randomMatrix } from 'autoencoder';
 import { netForward, type RefNet } from './ref/index.js';
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
@@ -142,5 +143,43 @@ describe('out: the result written into the caller\'s array', () => {
 
     expect(bits(ae.reconstruct(x))).toBe(bits(want));
     ae.dispose();
+  });
+});
+
+describe('SeriesDetector.pushMany(values, times, { out })', () => {
+  // a series with a spike, long enough to pass the warm-up and the first trainings; hourly times
+  const N = 1500;
+  const values = Float64Array.from({ length: N }, (_, i) => Math.sin(i / 11) + 0.1 * Math.sin(i / 3) + (i === 1200 ? 4 : 0));
+  const times = Float64Array.from({ length: N }, (_, i) => 1.7e12 + i * 3_600_000);
+
+  it('fills out with the scores a twin detector gives without it, returns out, and refuses a wrong out before any point is consumed', async () => {
+    const a = await SeriesDetector.create({ warmup: 200, retrainEvery: 200 });
+    const b = await SeriesDetector.create({ warmup: 200, retrainEvery: 200 });
+    const out = new Float32Array(500).fill(7);
+    let scored = 0;
+    for (let at = 0; at < N; at += 500) {
+      const v = values.subarray(at, at + 500), t = times.subarray(at, at + 500);
+      expect(a.pushMany(v, t, { out })).toBe(out);
+      const want = b.pushMany(v, t);
+      expect(bits(out)).toBe(bits(want));
+      scored += want.filter((x) => x > 0).length;
+      // wrong outs: refused with the reason, nothing consumed (the twins stay in step), out untouched
+      const short = new Float32Array(3).fill(5);
+      expect(() => a.pushMany([1, 2], [times[N - 1]! + 1, times[N - 1]! + 2], { out: short })).toThrow(/pushMany\(\): out has 3 values but 2 points are pushed: pass a Float32Array of 2/);
+      expect(Array.from(short)).toEqual([5, 5, 5]);
+      expect(() => a.pushMany([1], [times[N - 1]! + 1], { out: new Float64Array(1) as unknown as Float32Array })).toThrow(/out must be a Float32Array of 1 values \(one score per point\) .*got a Float64Array/);
+      expect(() => a.pushMany([1], [times[N - 1]! + 1], { out: new Float32Array(1), also: 1 } as never)).toThrow(/unknown option "also"/);
+      expect(() => a.pushMany([1], [times[N - 1]! + 1], 5 as never)).toThrow(AutoencoderError);
+    }
+    expect(scored).toBeGreaterThan(0);
+    expect(a.count).toBe(N);
+    const inside = (a as unknown as { k: { f32(p: number, n: number): Float32Array } }).k.f32(0, 2);
+    expect(() => a.pushMany([1, 2], undefined as never, { out: inside })).toThrow(/view of the detector's own wasm memory/);
+    // an empty push with out: out (length 0) back, nothing consumed
+    const none = new Float32Array(0);
+    expect(a.pushMany([], [], { out: none })).toBe(none);
+    expect(bits(a.pushMany([0.5], [times[N - 1]! + 3_600_000]))).toBe(bits(b.pushMany([0.5], [times[N - 1]! + 3_600_000])));
+    a.dispose();
+    b.dispose();
   });
 });
