@@ -58,9 +58,11 @@ const JOB_GATHER = 6;
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
 // where 6-row parts took the slower 6-row tile); Adam into ranges of f32x4
-// groups. Threads take runs of units, guided: a run is the units left / (2 T), at least one, so the
-// first runs are long (few calls, each strip packed once for many rows) and the last ones a single
-// tile of microseconds: no thread waits long for another's last run at the end of a product.
+// groups. Threads take runs of units, guided: a run is the units left / T, at least one (OpenMP's
+// guided schedule), so the first runs are long (few calls, each strip packed once for many rows) and
+// the last ones a single tile of microseconds: no thread waits long for another's last run at the end
+// of a product. (Left / 2T, before 2026-12-03: dense784 on 2 threads about 3% slower, from the more
+// runs and the strips they cut; left / 3T and / 4T slower still.)
 const UNIT_KMAC: i64 = 32;
 const MAX_UNITS: i64 = 4096;
 // an Adam float costs about as much as 16 multiply-adds (a sqrt, two divisions, loads and stores):
@@ -197,7 +199,7 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
     if (<i64>(<u64>v >> 32) != tag) return 0;
     const n = <i32>(v >> 16) & 0xFFFF, i = <i32>v & 0xFFFF;
     if (i >= n) return 0;
-    const run = max(1, (n - i) / (T << 1));
+    const run = max(1, (n - i) / T);
     const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + <i64>run);
     if (seen != v) { v = seen; continue; }
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
