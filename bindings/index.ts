@@ -187,6 +187,24 @@ function fileRegions(k: Kernel, spec: ResolvedSpec, state: number): [number, num
   return regions;
 }
 
+/**
+ * The CRC-32 of a model file from its parts: `head` (the bytes before the floats) through the model's
+ * scratch block, then the float blocks in place (fileRegions), in 64 KiB pieces: V8 swaps in the
+ * optimised crc32 only between calls (see load(bytes)). save() seals with it, load(path) checks with it.
+ */
+function fileCrc(k: Kernel, head: Uint8Array, regions: [number, number][]): number {
+  let crc = 0;
+  for (let at = 0; at < head.length; at += k.scratchBytes) {
+    const n = Math.min(k.scratchBytes, head.length - at);
+    k.u8(k.scratch, n).set(head.subarray(at, at + n));
+    crc = crc32Update(k, crc, k.scratch, n);
+  }
+  for (const [ptr, n] of regions) {
+    for (let o = 0; o < n * 4; o += 1 << 16) crc = crc32Update(k, crc, ptr + o, Math.min(1 << 16, n * 4 - o));
+  }
+  return crc;
+}
+
 /** The plan of a parsed model file, checked against the file's counts and the wasm32 memory limit. */
 function planFor(k: Kernel, h: ModelHeader): NetPlan {
   const plan = buildPlan(h.spec);
@@ -408,7 +426,8 @@ export class AutoencoderLite {
     const jsonLen = new DataView(env.buffer).getUint32(20, true);
     if (HEADER + jsonLen + 4 > total) return null;
     const head = new Uint8Array(HEADER + jsonLen);
-    if (f.read(head, 0) !== head.length) return null;
+    head.set(env);
+    if (f.read(head.subarray(HEADER), HEADER) !== jsonLen) return null;
     checkEnvelope(head, total);
     checkVersion(head);
     const h = parseHeader(head, total);
@@ -416,23 +435,15 @@ export class AutoencoderLite {
     let ae: AutoencoderLite | null = null;
     try {
       ae = new this(k, h.spec, planFor(k, h));
-      // the header through the model's scratch block, then the floats read into place and summed there
-      let crc = 0;
-      for (let at = 0; at < head.length; at += k.scratchBytes) {
-        const n = Math.min(k.scratchBytes, head.length - at);
-        k.u8(k.scratch, n).set(head.subarray(at, at + n));
-        crc = crc32Update(k, crc, k.scratch, n);
-      }
+      // the floats read into place, then summed there with the header
+      const regions = fileRegions(k, h.spec, h.state);
       let at = h.floatsAt;
-      for (const [ptr, n] of fileRegions(k, h.spec, h.state)) {
-        if (n === 0) continue;
+      for (const [ptr, n] of regions) {
         if (f.read(k.u8(ptr, n * 4), at) !== n * 4) throw new Error('short read');
-        // in 64 KiB pieces: V8 swaps in the optimised crc32 only between calls (see load(bytes))
-        for (let o = 0; o < n * 4; o += 1 << 16) crc = crc32Update(k, crc, ptr + o, Math.min(1 << 16, n * 4 - o));
         at += n * 4;
       }
       const stored = new Uint8Array(4);
-      if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== crc) throw new Error('checksum');
+      if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== fileCrc(k, head, regions)) throw new Error('checksum');
       return ae.finishLoad(k, h);
     } catch (e) {
       if (ae) ae.dispose(); else k.pool?.close();
@@ -1009,23 +1020,13 @@ export class AutoencoderLite {
     }
     writeHeader(out, ABI_VERSION, json);
     const head = total - 4 - (normFloats + k.fileParams + k.fileState) * 4;
-    // the header through the model's scratch block (free between calls), in pieces as large as it is
-    let crc = 0;
-    for (let at = 0; at < head; at += k.scratchBytes) {
-      const n = Math.min(k.scratchBytes, head - at);
-      k.u8(k.scratch, n).set(out.subarray(at, at + n));
-      crc = crc32Update(k, crc, k.scratch, n);
-    }
-    const regions: [number, number][] = normFloats ? [[k.normA, D], [k.normB, D]] : [];
-    regions.push([k.params, k.fileParams], [k.state, k.fileState]);
+    const regions = fileRegions(k, this.s, k.fileState);
     let at = head;
     for (const [ptr, n] of regions) {
-      if (n === 0) continue;
       out.set(k.u8(ptr, n * 4), at);
-      crc = crc32Update(k, crc, ptr, n * 4);
       at += n * 4;
     }
-    new DataView(out.buffer).setUint32(total - 4, crc, true);
+    new DataView(out.buffer).setUint32(total - 4, fileCrc(k, out.subarray(0, head), regions), true);
     return out;
   }
 
