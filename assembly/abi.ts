@@ -13,13 +13,13 @@ import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
 import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_epoch } from './train';
 import { vae_kl_rows } from './terms';
-import { ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
+import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { dens_fit } from './density';
 import { series_blocks, series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 5; }
+export function ae_abi_version(): i32 { return 6; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -68,9 +68,6 @@ export function ae_infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: us
 
 /** out f32[n]: per-row reconstruction error (x is normalized in place first). */
 export function ae_score(ctx: usize, x: usize, n: i32, out: usize): void { score(ctx, x, n, out); }
-
-/** out f32[n]: ae_score on rows already in normalized units (the validity probe of load/setWeights). */
-export function ae_score_normalized(ctx: usize, x: usize, n: i32, out: usize): void { score(ctx, x, n, out, false); }
 
 /** Fits the normalizer (mode in the context block) on n rows of x. */
 export function ae_norm_fit(ctx: usize, x: usize, n: i32): void {
@@ -199,6 +196,13 @@ export function ae_ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, s
 
 /** out f32[n]: the ensemble score (x normalized in place first unless `normalized` is 1: rows already in normalized units); dens: the density block (0: the model has none). */
 export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize, normalized: i32): void { ens_score(ctx, x, n, out, K, stats, dens, normalized != 0); }
+
+/**
+ * Whether the model (each of K ensemble members) provably reconstructs every row within +-B (normalized
+ * units) with values and an error at most lim (bound.ts): -1, or k (nodes + 1) + the first node past it
+ * (nodes: the error), its bound at m[0]. Scratch m: f32 per node channel; v: f32, the widest node input.
+ */
+export function ae_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i32): i32 { return ens_bound(ctx, B, lim, m, v, K); }
 
 /** The latent density term's block (density.ts) after fit: reference codes drawn from the rows the ensemble scores at or below its 80% quantile, their term's median and scale over the S rows sidx; returns R. */
 export function ae_dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {

@@ -14,6 +14,7 @@ import { NORM_NONE, norm_apply } from './norm';
 import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
 import { dens_add } from './density';
+import { net_bound } from './bound';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -142,6 +143,22 @@ export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stat
   // statistics otherwise is the normaliser, not a block)
   if (dens != 0) dens_add(ctx, x, n, out, dens);
   nan_to_inf(out, n);
+}
+
+/**
+ * bound.ts's proof for each of K members in turn (K 1: the model itself): -1 when every member passes,
+ * else k (nodes + 1) + the node net_bound returned for the first member k that does not.
+ */
+export function ens_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i32): i32 {
+  if (K <= 1) return net_bound(ctx, B, lim, m, v);
+  const p = cp(ctx, C_PARAMS), n = ci(ctx, C_NLAYERS);
+  let r = -1, k = 0;
+  for (; k < K && r < 0; k++) {
+    point(ctx, k, p, 0, 0, false);
+    r = net_bound(ctx, B, lim, m, v);
+  }
+  point(ctx, 0, p, 0, 0, false);
+  return r < 0 ? -1 : (k - 1) * (n + 1) + r;
 }
 
 /** The members' summed standardised recM of n rows of x already normalized (x unchanged), no density term. */

@@ -610,13 +610,13 @@ export function copy_canon(dst: usize, src: usize, n: i32): void {
 
 /**
  * out[r] = reconstruction error of row r (the loss's per-row mean, in normalized units); x normalized
- * in place first when `normalize`. Inputs are finite, so a NaN error can only come from an overflow
+ * in place first. Inputs are finite, so a NaN error can only come from an overflow
  * (Inf - Inf): it is stored as +Infinity, the defined score of a row whose error overflows float32.
  */
-export function score(ctx: usize, x: usize, n: i32, out: usize, normalize: bool = true): void {
+export function score(ctx: usize, x: usize, n: i32, out: usize): void {
   if (n == 1) pack_after_calls(ctx);
   const D = ci(ctx, C_INDIM);
-  if (normalize && ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   rows_through(ctx, x, n, 0, ci(ctx, C_NLAYERS) - 1, out, true);
   nan_to_inf(out, n);
 }

@@ -14,11 +14,11 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, probeWeightBound, setNoise, setOptimizer,
+  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
   planTraining, shardBytes, sharedKernel, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
-  findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent, scoreNormalizedRows,
+  findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
   scoreRows, seedStream, seedStreams, trainEpoch,
 } from './wasm.js';
 
@@ -679,23 +679,41 @@ export class AutoencoderLite {
     });
   }
 
-  /** A VAE's posterior per row: `mean` and `logVar`, each rows x latentDim. A conditional VAE needs `{ condition }`. */
-  posterior(x: Matrix, options?: { condition?: Matrix }): { mean: Float32Array; logVar: Float32Array } {
+  /**
+   * A VAE's posterior per row: `mean` and `logVar`, each rows x latentDim. A conditional VAE needs
+   * `{ condition }`. `{ out: { mean, logVar } }`: two Float32Arrays of your own (rows x latentDim each,
+   * not sharing memory) to write them into, checked as {@link OutOption}'s; the call returns that object.
+   */
+  posterior(x: Matrix, options?: { condition?: Matrix; out?: { mean: Float32Array; logVar: Float32Array } }): { mean: Float32Array; logVar: Float32Array } {
     this.needVae('posterior()');
-    const o = AutoencoderLite.opts('posterior()', options, COND_KEYS);
+    const o = AutoencoderLite.opts('posterior()', options, OUT_KEYS);
     return this.withCond((k) => {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
       this.putCondition(k, o, rows, 'posterior()');
       const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
+      const shape = `rows x latentDim (${rows} x ${L})`;
+      let to: { mean: Float32Array; logVar: Float32Array } | undefined;
+      if (o.out !== undefined) {
+        const out = o.out as unknown;
+        if (out === null || typeof out !== 'object' || !('mean' in out) || !('logVar' in out)) {
+          throw new AutoencoderError(`posterior(): out must be an object { mean, logVar } of two Float32Arrays of ${shape} = ${rows * L} values each, got ${describe(out)}`);
+        }
+        const { mean, logVar } = out as { mean: unknown; logVar: unknown };
+        const a = checkOut(k, 'posterior(): out.mean', mean, rows * L, shape)!, b = checkOut(k, 'posterior(): out.logVar', logVar, rows * L, shape)!;
+        if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {
+          throw new AutoencoderError('posterior(): out.mean and out.logVar share memory, so one would overwrite the other: pass two separate Float32Arrays');
+        }
+        to = out as { mean: Float32Array; logVar: Float32Array };
+      }
       infer(k, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
       const all = k.f32(h, rows * 2 * L);
-      const mean = new Float32Array(rows * L), logVar = new Float32Array(rows * L);
+      const mean = to?.mean ?? new Float32Array(rows * L), logVar = to?.logVar ?? new Float32Array(rows * L);
       // a copy of each half of every row (no arithmetic)
       for (let r = 0; r < rows; r++) {
         mean.set(all.subarray(r * 2 * L, r * 2 * L + L), r * L);
         logVar.set(all.subarray(r * 2 * L + L, (r + 1) * 2 * L), r * L);
       }
-      return { mean, logVar };
+      return to ?? { mean, logVar };
     });
   }
 
@@ -938,15 +956,21 @@ export class AutoencoderLite {
    */
   /**
    * The second half of the value rule: finite weights whose products overflow float32 (a file edited
-   * to hold 1e30, say) make scores Infinity on ordinary rows. Rows in normalized units, what the model
-   * sees of its own data, must reconstruct with a finite error: all 0, all +2, all -2, and 2 rows of
-   * standard-normal draws (a fixed seed; the model's rng is left as it was).
+   * to hold 1e30, say) make scores Infinity on ordinary rows. Every row within +-8 in normalized units,
+   * what the model sees of its own data and more, must reconstruct with finite values and error: proved
+   * in wasm from the weights' sizes (bound.ts; for an ensemble, each member). An ensemble's statistics
+   * and density codes are then probed with rows: all 0, all +2, all -2, and 2 rows of standard-normal
+   * draws (a fixed seed; the model's rng is left as it was), which must score finite.
    */
   protected overflowProbe(k: Kernel): string | null {
-    // a dense chain whose weights are all small enough cannot overflow on these rows (probeWeightBound):
-    // one pass over the weights instead of a 5-row forward pass, about 2 ms of a cold load
-    const T = probeWeightBound(k.plan!);
-    if (T > 0 && findOutside(k, k.params, k.nParams, -T, T) < 0) return null;
+    const ens = this.s.ensemble;
+    const b = valueBound(k, ens ? ens.members : 1);
+    if (b) {
+      const n = k.plan!.layers.length;
+      const where = b.node === n ? 'the reconstruction error\'s sum' : `layer ${b.node + 1}'s values`;
+      return `${ens ? `member ${b.member}'s ` : 'its '}weights overflow float32: on rows within +-${BOUND_BOX} in normalized units ${where} could reach ${b.value > 3.4e38 ? 'beyond 3.4e38' : describe(b.value)} (bounded from the weights' sizes; a trained model's stay orders of magnitude under float32's 3.4e38)`;
+    }
+    if (!ens) return null;
     const D = this.s.inputDim, R = 5;
     const mark = k.mark();
     try {
@@ -956,15 +980,11 @@ export class AutoencoderLite {
       rows.fill(2, D, 2 * D);
       rows.fill(-2, 2 * D, 3 * D);
       k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
-      // an ensemble: every member, its statistics and density term, as score() runs them
-      const ens = this.s.ensemble;
-      if (ens) ensembleScore(k, x, R, out, ens.members, k.stats, k.dens, true);
-      else scoreNormalizedRows(k, x, R, out);
+      // every member, its statistics and density term, as score() runs them
+      ensembleScore(k, x, R, out, ens.members, k.stats, k.dens, true);
       const bad = findNonfinite(k, out, R);
       const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
-      return bad < 0 ? null : ens
-        ? `its members' weights, statistics or density codes overflow float32: ${what} in normalized units scores infinite (a trained ensemble's values are far smaller)`
-        : `its weights overflow float32: ${what} in normalized units reconstructs with an infinite error (a trained model's weights are far smaller)`;
+      return bad < 0 ? null : `its members' statistics or density codes overflow float32: ${what} in normalized units scores infinite (a trained ensemble's values are far smaller)`;
     } finally {
       k.release(mark);
     }

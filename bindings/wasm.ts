@@ -17,14 +17,14 @@ export type Exports = Awaited<ReturnType<typeof instantiate>>;
 /** The export list of assembly/abi.ts (the shipped module); tests/abi.test.ts compares it with the compiled module. */
 export const ABI_EXPORTS = [
   'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
-  'ae_train_epoch', 'ae_eval_loss', 'ae_infer', 'ae_score', 'ae_score_normalized', 'ae_norm_fit', 'ae_norm_apply',
+  'ae_train_epoch', 'ae_eval_loss', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
   'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_seed_stream', 'ae_col_minmax', 'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows',
   'ae_series_push', 'ae_series_check', 'ae_series_blocks',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
   'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score', 'ae_ens_clean', 'ae_dens_fit',
-  'ae_workspace',
+  'ae_workspace', 'ae_bound',
 ] as const;
 /** ABI_EXPORTS.length + 1 (memory), a literal: instantiateKernel() checks the count, so the list (1.5 KB of
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. A module with more
@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 48;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -122,36 +122,6 @@ export interface NetPlan {
   members?: number;
   /** An ensemble's latent density term (assembly/density.ts): at most this many reference codes, 0 = none. */
   density?: number;
-}
-
-/**
- * The overflow probe's shortcut (AutoencoderLite.overflowProbe): for a chain of dense layers with
- * linear, relu, tanh or sigmoid activations (no ensemble, condition or density block), the largest T
- * such that weights and biases all within [-T, T] prove every probe row's error finite. A probe value
- * is at most 6.67 in size (rng_normal's u1 >= 2^-32; the fixed rows are 0 and +-2); a dense layer's
- * sums are at most fanIn T B + T for inputs at most B (after tanh or sigmoid: 1); every such bound is
- * held under 1e17 and the output's squared error summed over its width under 1e36, so each partial
- * sum, product and loss (bce's logs are clamped at -100) stays finite in float32. 0: no shortcut.
- */
-export function probeWeightBound(plan: NetPlan): number {
-  const squashes = (act: number) => act === ACT_IDS.tanh || act === ACT_IDS.sigmoid;
-  const plain = (l: LayerPlan) => (l.op ?? OP.dense) === OP.dense && (l.act === ACT_IDS.linear || l.act === ACT_IDS.relu || squashes(l.act));
-  if ((plan.members ?? 1) > 1 || plan.density || plan.condDim || !plan.layers.every(plain)) return 0;
-  const D = plan.layers[plan.layers.length - 1]!.out;
-  const finite = (T: number) => {
-    let B = 7;
-    for (const l of plan.layers) {
-      B = l.in * T * B + T;
-      if (!(B < 1e17)) return false;
-      if (squashes(l.act)) B = 1;
-    }
-    return (B + 7) * (B + 7) * D < 1e36;
-  };
-  // (scalar arithmetic on the layer sizes, no data: the largest such T, by doubling then bisection)
-  let lo = 0, hi = 1 / 1024;
-  while (hi < 1e30 && finite(hi)) { lo = hi; hi *= 2; }
-  for (let i = 0; i < 30; i++) { const m = (lo + hi) / 2; if (finite(m)) lo = m; else hi = m; }
-  return lo;
 }
 
 /** Width of the network input x (a first concat node joins it with the condition). */
@@ -813,8 +783,6 @@ export const infer = (k: Kernel, x: number, n: number, first: number, last: numb
   k.x.ae_infer(k.ctx, x, n, first, last, out, flags);
 /** out f32[n]: each row's reconstruction error, x normalized in place first. */
 export const scoreRows = (k: Kernel, x: number, n: number, out: number): void => k.x.ae_score(k.ctx, x, n, out);
-/** scoreRows() of rows already in normalized units (the validity probe of load and setWeights). */
-export const scoreNormalizedRows = (k: Kernel, x: number, n: number, out: number): void => k.x.ae_score_normalized(k.ctx, x, n, out);
 /** out f32[n]: KL(N(mu, exp(logVar)) || N(0, 1)) of rows h[n][2L] = [mu, logVar]. */
 export const klRows = (k: Kernel, h: number, n: number, L: number, out: number): void => k.x.ae_vae_kl_rows(h, n, L, out);
 /** z[n][L] = mu + exp(logVar / 2) N(0, 1) from the sampling stream, rows h[n][2L]. */
@@ -843,6 +811,32 @@ const SCAN_CHUNK = 1 << 16;
 export const findBelow = (k: Kernel, p: number, n: number, lo: number): number => k.x.ae_find_below(p, n, lo);
 /** The index of the first value outside [lo, hi] (NaN included) among n floats at p, or -1. */
 export const findOutside = (k: Kernel, p: number, n: number, lo: number, hi: number): number => k.x.ae_find_outside(p, n, lo, hi);
+/** The box of rows, in normalized units, on which load() and setWeights() prove a model finite (bound.ts). */
+export const BOUND_BOX = 8;
+/** The largest bound a node's values or the error's sum may have: 300x under float32's 3.4e38. */
+const BOUND_LIMIT = 1e36;
+/**
+ * bound.ts's proof over every row within +-BOUND_BOX of the model (each of K members): null when
+ * every node's values and the reconstruction error provably stay finite, else the first member and
+ * node past the limit (node = the node count: the error's sum) and that bound.
+ */
+export function valueBound(k: Kernel, K: number): { member: number; node: number; value: number } | null {
+  const n = k.plan!.layers.length, b = nodeBounds(k, K, BOUND_LIMIT);
+  return b.r < 0 ? null : { member: Math.floor(b.r / (n + 1)), node: b.r % (n + 1), value: b.m[0]! };
+}
+/** ae_bound with any limit: its result, and a copy of the bounds' block (every node's channels, after its activation, when r < 0). */
+export function nodeBounds(k: Kernel, K: number, limit: number): { r: number; m: Float32Array } {
+  const layers = k.plan!.layers, n = layers.length;
+  const m = layers.reduce((a, l) => a + (l.oc ?? l.out), 0);
+  const v = Math.max(layers[n - 1]!.out, ...layers.map((l) => Math.max(l.ic ?? l.in, l.in)));
+  const mark = k.mark();
+  try {
+    const pm = k.alloc(4 * m), r = k.x.ae_bound(k.ctx, BOUND_BOX, limit, pm, k.alloc(4 * v), K);
+    return { r, m: k.f32(pm, m).slice() };
+  } finally {
+    k.release(mark);
+  }
+}
 /** CRC-32 of len bytes at p. */
 export const crc32 = (k: Kernel, p: number, len: number): number => k.x.ae_crc32(p, len);
 /** CRC-32 continued over len more bytes at p (prev 0 starts). */

@@ -10,7 +10,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Autoencoder, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { describe as describeValue } from '../bindings/errors.js';
 import { crc32, fixCrc, parseFile, withHeader } from './data.js';
-import { probeWeightBound } from '../bindings/wasm.js';
 import { caught, expectMessage, kernelOf, rejected } from './helpers.js';
 
 const memOf = (ae: Autoencoder) => (kernelOf(ae) as unknown as { x: { memory: WebAssembly.Memory } }).x.memory.buffer.byteLength;
@@ -460,7 +459,7 @@ describe('overflow', () => {
     // W1 [4][3] and W2 [3][2] all 1e30 (after the normalizer's 8 floats; b1 between them): any row with
     // a positive hidden unit reaches 1e60 in the latent code
     for (const [from, n] of [[8, 12], [23, 6]] as const) for (let i = 0; i < n; i++) new DataView(bad.buffer).setFloat32(at + 4 * (from + i), 1e30, true);
-    expectMessage(await rejected(() => Autoencoder.load(fixCrc(bad))), /the model file is corrupted: its weights overflow float32: .* in normalized units reconstructs with an infinite error/);
+    expectMessage(await rejected(() => Autoencoder.load(fixCrc(bad))), /the model file is corrupted: its weights overflow float32: on rows within \+-8 in normalized units layer 2's values could reach beyond 3\.4e38 \(bounded from the weights' sizes/);
     expect((await Autoencoder.load(bytes)).score(Float32Array.of(0.5, 0.5, 0.5, 0.5))[0]).toBe(ae.score(Float32Array.of(0.5, 0.5, 0.5, 0.5))[0]);
   });
 
@@ -475,39 +474,6 @@ describe('overflow', () => {
     expect(ae.score(x)).toEqual(before);
     expect(ae.getWeights()).toEqual(weights);
     ae.setWeights(ae.getWeights().map((w) => w.map((v) => v * 1.5))); // ordinary weights still go in
-  });
-
-  it('the probe\'s shortcut is sound: weights within probeWeightBound reconstruct the worst probe row finitely (float64 oracle); other graphs get no shortcut', async () => {
-    const cases: AutoencoderSpec[] = [
-      { inputDim: 784, layers: [256, 64], activation: 'relu', outputActivation: 'sigmoid', seed: 1 },
-      { inputDim: 30, layers: [16, 8], activation: 'tanh', outputActivation: 'linear', seed: 1 },
-      { inputDim: 12, layers: [40, 20, 3], activation: 'relu', outputActivation: 'linear', seed: 1 },
-    ];
-    for (const spec of cases) {
-      const ae = await Autoencoder.create(spec);
-      const plan = kernelOf(ae).plan!;
-      const T = probeWeightBound(plan);
-      expect(T, JSON.stringify(spec.layers)).toBeGreaterThan(0.05);   // trained weights are far smaller: the shortcut is taken
-      // the worst case at the bound: every weight and bias +T, every input the largest probe value
-      let h: number[] = new Array(spec.inputDim).fill(6.67);
-      for (const l of plan.layers) {
-        const pre = T * h.reduce((a, v) => a + Math.abs(v), 0) + T;
-        expect(pre).toBeLessThan(3.4e38);
-        const a = l.act === 4 ? Math.tanh(pre) : l.act === 5 ? 1 / (1 + Math.exp(-pre)) : pre;
-        h = new Array(l.out).fill(a);
-      }
-      expect(h.reduce((a, v) => a + (Math.abs(v) + 6.67) ** 2, 0)).toBeLessThan(3.4e38);
-      // and the kernels agree at 0.99 T: the shortcut passes, and the model's own score of such a row is finite
-      ae.setWeights(ae.getWeights().map((w) => w.map(() => 0.99 * T)));
-      expect(Number.isFinite(ae.score(new Float32Array(spec.inputDim!).fill(6.67))[0]!)).toBe(true);
-      ae.dispose();
-    }
-    // graphs the bound does not model keep the forward probe: an ensemble, a VAE, a conv model
-    for (const spec of [{ inputDim: 8 }, { inputDim: 8, layers: [4, 2], variational: { beta: 1 } }, { inputShape: [8, 8, 1], encoder: [{ type: 'conv2d', filters: 2, kernel: 3, padding: 'same' }], decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }] }] as AutoencoderSpec[]) {
-      const ae = await Autoencoder.create(spec);
-      expect(probeWeightBound(kernelOf(ae).plan!), JSON.stringify(spec)).toBe(0);
-      ae.dispose();
-    }
   });
 
   it('metadata whose toJSON() gives no object (a Date, a boxed number, undefined) is refused, not saved as a file load() refuses', async () => {

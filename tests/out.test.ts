@@ -1,5 +1,5 @@
-// out.test.ts: the `out` option of reconstruct(), encode(), decode(), score() and detect(): the result
-// written into a Float32Array (detect: a Uint8Array) of the caller's own, which the call returns.
+// out.test.ts: the `out` option of reconstruct(), encode(), decode(), score(), detect() and posterior(): the result
+// written into a Float32Array (detect: a Uint8Array; posterior: { mean, logVar }) of the caller's own, which the call returns.
 // Oracles: the float64 scalar forward pass of tests/ref (a dense model's reconstruction and codes, within float32 rounding), and the same
 // call without `out` (a new array: every bit equal). A wrong `out` (type, length, a detached buffer, a
 // view of the model's own wasm memory) is refused with an AutoencoderError before any work, `out` is
@@ -100,6 +100,32 @@ describe('out: the result written into the caller\'s array', () => {
     const s2 = new Float32Array(32);
     expect(bits(lite.score(x, { out: s2 }))).toBe(bits(s));
     for (const m of [vae, cvae, ens, lite]) m.dispose();
+  });
+
+  it('posterior(x, { out: { mean, logVar } }) fills both, returns that object, gives the bits of new arrays (mean: encode()\'s codes), and refuses a wrong out before any work', async () => {
+    const x = await randomMatrix(24, 6, { seed: 8 });
+    const vae = await Autoencoder.create({ inputDim: 6, layers: [5, 3], variational: { beta: 1 }, seed: 4 });
+    await vae.fit(x, { epochs: 2 });
+    const want = vae.posterior(x);
+    const out = { mean: new Float32Array(24 * 3), logVar: new Float32Array(24 * 3) };
+    const got = vae.posterior(x, { out });
+    expect(got).toBe(out);
+    expect(bits(out.mean)).toBe(bits(want.mean));
+    expect(bits(out.logVar)).toBe(bits(want.logVar));
+    expect(bits(out.mean)).toBe(bits(vae.encode(x)));
+    expect(bits(out.mean)).not.toBe(bits(out.logVar));
+    const sentinel = (n: number) => new Float32Array(n).fill(42);
+    const untouched = (a: Float32Array) => a.every((v) => v === 42);
+    const m = sentinel(72), lv = sentinel(71);
+    expect(() => vae.posterior(x, { out: { mean: m, logVar: lv } })).toThrow(/^posterior\(\): out\.logVar: out has 71 values but the result has rows x latentDim \(24 x 3\) = 72/);
+    expect(untouched(m) && untouched(lv)).toBe(true);
+    expect(() => vae.posterior(x, { out: new Float32Array(72) as never })).toThrow(/^posterior\(\): out must be an object \{ mean, logVar \} of two Float32Arrays of rows x latentDim \(24 x 3\) = 72 values each, got a Float32Array/);
+    const both = sentinel(144);
+    expect(() => vae.posterior(x, { out: { mean: both.subarray(0, 72), logVar: both.subarray(60, 132) } })).toThrow(/out\.mean and out\.logVar share memory/);
+    expect(untouched(both)).toBe(true);
+    expect(() => vae.posterior(x, { out: { mean: m, logVar: new Float64Array(72) as never } })).toThrow(/out\.logVar: out must be a Float32Array of rows x latentDim/);
+    expect(bits(vae.posterior(x).mean)).toBe(bits(want.mean));
+    vae.dispose();
   });
 
   it('refuses a wrong out before any work, leaves it untouched, and the model keeps working', async () => {

@@ -12,8 +12,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const bits = (a: Float32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 // assembly/abi-score.ts's list
 const SCORE_EXPORTS = ['ae_abi_version', 'ae_heap_base', 'ae_workspace', 'ae_seed', 'ae_seed_stream', 'ae_rng_fill', 'ae_infer', 'ae_score',
-  'ae_score_normalized', 'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
-  'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows', 'ae_ens_score'];
+  'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
+  'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows', 'ae_ens_score', 'ae_bound'];
 
 let scoreModule: WebAssembly.Module;
 let fullModule: WebAssembly.Module;

@@ -33,14 +33,7 @@ export interface KnownDefect { id: string; description: string; match: (f: Findi
  * fixed, delete the entry (the table then shows 0 hits for it before deletion).
  */
 export const KNOWN_DEFECTS: KnownDefect[] = [
-  {
-    id: 'overflow-probe-misses',
-    description: "load() accepts a dense file with one huge finite weight (found: -9.65e19 in the latent layer of "
-      + "dense-plain, `npm run fuzz -- --cases 100000 --seed 2026120328`) that its overflow probe's 5 rows (0s, +2s, -2s, "
-      + '2 normal draws) leave inactive behind a relu; other rows in normalized units then score Infinity. The fix: bound '
-      + "the activations over a box of normalized rows in wasm (|W| row sums layer by layer) instead of probing rows",
-    match: (f) => f.kind === 'violation' && f.detail.startsWith('loaded model scores a probe as') && f.detail.endsWith('[cause: huge finite floats]'),
-  },
+  // none today; the last, 'overflow-probe-misses' (seed 2026120328), was fixed by assembly/bound.ts
 ];
 
 export interface Row {
