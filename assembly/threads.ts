@@ -35,7 +35,7 @@ const P_DEAD = 12;   // i32 1: a worker failed (set by the bindings); the main t
 const P_NT = 16;     // i32 threads T (main + workers)
 const P_WAIT = 20;   // i32 1: the main thread may block in wait32; 0: it spins (a browser's main thread)
 const P_MIN = 24;    // i32 a product of fewer than P_MIN * 1024 multiply-adds (M * N * K) runs on the main thread alone
-const P_CRASH = 28;  // i32 debug: worker t traps at the next run it takes when this is t (tests of the crash path)
+const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run it takes when this is t, which the others leave to it (tests of the crash path)
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
@@ -193,7 +193,10 @@ function run_units(u0: i32, u1: i32, n: i32): void {
  * done; returns how many it took, 0 when the job has no unit left.
  */
 function take_run(pool: usize, seq: i32, t: i32): i32 {
-  const tag = <i64><u32>seq, T = load<i32>(pool + P_NT);
+  const tag = <i64><u32>seq, T = load<i32>(pool + P_NT), crash = load<i32>(pool + P_CRASH);
+  // (debug: while thread `crash` is set to trap, the others leave every run to it, so it takes one
+  // however the threads are scheduled: the tests of the failure path)
+  if (crash >= 0 && crash != t) return 0;
   let v = atomic.load<i64>(pool + P_NEXT);
   while (true) {
     if (<i64>(<u64>v >> 32) != tag) return 0;
@@ -203,7 +206,7 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
     const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + <i64>run);
     if (seen != v) { v = seen; continue; }
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
-    if (load<i32>(pool + P_CRASH) == t) unreachable();
+    if (crash == t) unreachable();
     // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
     const na = load<i32>(pool + P_NA);
     if (na == 0) { JB = pool + P_JOB; run_units(i, i + run, n); }

@@ -192,8 +192,8 @@ describe('threads: lifetime and failures', () => {
       const before = hex(ae.save());
       const pool = poolOf(ae)!;
       let epochs = 0;
-      // (a trapping worker fails at the next chunk it takes, normally in epoch 3; chunks go to whichever
-      // thread asks first, so a worker slow to wake may take its first one later: 50 epochs leave room)
+      // (a trapping worker fails at the next run of units it takes, in epoch 3: while it is set to trap
+      // the other threads leave every run to it, however slowly it wakes on a loaded machine)
       const fit = ae.fit(x, {
         epochs: 50, batchSize: 16,
         onEpoch: () => {
