@@ -198,11 +198,14 @@ export function ae_ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, s
 export function ae_ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize, dens: usize, normalized: i32): void { ens_score(ctx, x, n, out, K, stats, dens, normalized != 0); }
 
 /**
- * Whether the model (each of K ensemble members) provably reconstructs every row within +-B (normalized
- * units) with values and an error at most lim (bound.ts): -1, or k (nodes + 1) + the first node past it
- * (nodes: the error), its bound at m[0]. Scratch m: f32 per node channel; v: f32, the widest node input.
+ * Whether the model provably scores every row within +-B (normalized units) with values, errors and
+ * (an ensemble of K members with its statistics and density block: 0 none) scores at most lim (bound.ts,
+ * ens_bound): -1, or k (nodes + 1) + the first node of member k past it (nodes: the error), or K (nodes + 1)
+ * for an ensemble's score; that bound at m[0]. Scratch m: f32 per node channel; v: f32, the widest node input.
  */
-export function ae_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i32): i32 { return ens_bound(ctx, B, lim, m, v, K); }
+export function ae_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i32, stats: usize, dens: usize): i32 {
+  return ens_bound(ctx, B, lim, m, v, K, stats, dens);
+}
 
 /** The latent density term's block (density.ts) after fit: reference codes drawn from the rows the ensemble scores at or below its 80% quantile, their term's median and scale over the S rows sidx; returns R. */
 export function ae_dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {

@@ -28,7 +28,7 @@ import { ACT_ELU, ACT_SIGMOID, ACT_TANH } from './act';
 @inline function chans(ctx: usize, l: i32): i32 { return li(layer(ctx, l), A.L_OC); }
 
 /** Where node l's bounds start in m (after those of nodes 0..l-1). */
-function node_off(ctx: usize, l: i32): i32 {
+export function node_off(ctx: usize, l: i32): i32 {
   let o = 0;
   for (let i = 0; i < l; i++) o += chans(ctx, i);
   return o;

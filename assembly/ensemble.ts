@@ -8,13 +8,13 @@
 // (numpy 'linear' quantiles) of its recM on those rows. recM(row) = (1/D) sum_j e_j^2 / v_j, e_j = y_j - x_j (f32), summed in f64.
 
 import * as A from './arena';
-import { C_B1T, C_B2T, C_BATCH_IN, C_CAP, C_INDIM, C_M, C_NLAYERS, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_PARAMS, C_STEP, C_V, ci, cp } from './arena';
+import { C_B1T, C_B2T, C_BATCH_IN, C_CAP, C_INDIM, C_M, C_NLAYERS, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_PARAMS, C_STEP, C_V, ci, cp, layer, li } from './arena';
 import { gather, nan_to_inf, net_forward, train_epoch } from './train';
 import { NORM_NONE, norm_apply } from './norm';
 import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
 import { dens_add } from './density';
-import { net_bound } from './bound';
+import { net_bound, node_off } from './bound';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -146,19 +146,50 @@ export function ens_score(ctx: usize, x: usize, n: i32, out: usize, K: i32, stat
 }
 
 /**
- * bound.ts's proof for each of K members in turn (K 1: the model itself): -1 when every member passes,
- * else k (nodes + 1) + the node net_bound returned for the first member k that does not.
+ * bound.ts's proof for the whole score of rows within +-B (K 1: the model itself, net_bound alone):
+ * each member's values and error (net_bound), then the score itself, sum over members of
+ * (recM bound + |median|) / |IQR| with recM's bound (1/D) sum_j (|y_j| + B)^2 / |v_j|, plus the density
+ * term's |c| (t + |tMed|), t the distance from member 0's code bounds to the farthest reference code
+ * (at most sqrt of float32's largest: a longer distance is +Inf in float32, which the nearest-5 list drops).
+ * Returns -1 when all are at most lim; k (nodes + 1) + node for the first member k past it; K (nodes + 1)
+ * for the score (its bound at m[0]).
  */
-export function ens_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i32): i32 {
+export function ens_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i32, stats: usize, dens: usize): i32 {
   if (K <= 1) return net_bound(ctx, B, lim, m, v);
-  const p = cp(ctx, C_PARAMS), n = ci(ctx, C_NLAYERS);
-  let r = -1, k = 0;
+  const p = cp(ctx, C_PARAMS), n = ci(ctx, C_NLAYERS), D = ci(ctx, C_INDIM);
+  let r = -1, k = 0, total: f64 = 0;
   for (; k < K && r < 0; k++) {
     point(ctx, k, p, 0, 0, false);
     r = net_bound(ctx, B, lim, m, v);
+    if (r >= 0) break;
+    // member k's recM: its output's bounds are the last node's
+    const y = m + (<usize>node_off(ctx, n - 1) << 2), ch = li(layer(ctx, n - 1), A.L_OC);
+    const st = stats + (<usize>(k * (D + 2)) << 2);
+    let e: f64 = 0;
+    for (let j = 0; j < D; j++) {
+      const d = <f64>load<f32>(y + (<usize>(j % ch) << 2)) + <f64>B;
+      e += d * d / abs<f64>(<f64>load<f32>(st + (<usize>j << 2)));
+    }
+    total += (e / <f64>D + abs<f64>(<f64>load<f32>(st + (<usize>D << 2)))) / abs<f64>(<f64>load<f32>(st + (<usize>(D + 1) << 2)));
+    if (k == 0 && dens != 0 && load<f32>(dens) > 0) {
+      // member 0's codes against the reference codes f32[L][Rp] (R real ones per row)
+      const R = <i32>load<f32>(dens), L = <i32>load<f32>(dens + 12), Rp = R + 3 & ~3;
+      const z = m + (<usize>node_off(ctx, ci(ctx, A.C_LATENT)) << 2), zc = li(layer(ctx, ci(ctx, A.C_LATENT)), A.L_OC);
+      let t2: f64 = 0;
+      for (let l = 0; l < L; l++) {
+        let big: f64 = 0;
+        for (let a = 0; a < R; a++) big = max(big, abs<f64>(<f64>load<f32>(dens + 16 + (<usize>(l * Rp + a) << 2))));
+        const d = <f64>load<f32>(z + (<usize>(l % zc) << 2)) + big;
+        t2 += d * d;
+      }
+      const t = min(Math.sqrt(t2), Math.sqrt(<f64>F32.MAX_VALUE));
+      total += abs<f64>(<f64>load<f32>(dens + 8)) * (t + abs<f64>(<f64>load<f32>(dens + 4)));
+    }
   }
   point(ctx, 0, p, 0, 0, false);
-  return r < 0 ? -1 : (k - 1) * (n + 1) + r;
+  if (r >= 0) return k * (n + 1) + r;
+  if (!(total <= <f64>lim)) { store<f32>(m, <f32>total); return K * (n + 1); }
+  return -1;
 }
 
 /** The members' summed standardised recM of n rows of x already normalized (x unchanged), no density term. */

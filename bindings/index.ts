@@ -957,37 +957,18 @@ export class AutoencoderLite {
   /**
    * The second half of the value rule: finite weights whose products overflow float32 (a file edited
    * to hold 1e30, say) make scores Infinity on ordinary rows. Every row within +-8 in normalized units,
-   * what the model sees of its own data and more, must reconstruct with finite values and error: proved
-   * in wasm from the weights' sizes (bound.ts; for an ensemble, each member). An ensemble's statistics
-   * and density codes are then probed with rows: all 0, all +2, all -2, and 2 rows of standard-normal
-   * draws (a fixed seed; the model's rng is left as it was), which must score finite.
+   * what the model sees of its own data and more, must provably reconstruct with finite values and error
+   * and (an ensemble) score finite with its statistics and density codes: bounds from the values' sizes,
+   * in wasm (assembly/bound.ts).
    */
   protected overflowProbe(k: Kernel): string | null {
-    const ens = this.s.ensemble;
-    const b = valueBound(k, ens ? ens.members : 1);
-    if (b) {
-      const n = k.plan!.layers.length;
-      const where = b.node === n ? 'the reconstruction error\'s sum' : `layer ${b.node + 1}'s values`;
-      return `${ens ? `member ${b.member}'s ` : 'its '}weights overflow float32: on rows within +-${BOUND_BOX} in normalized units ${where} could reach ${b.value > 3.4e38 ? 'beyond 3.4e38' : describe(b.value)} (bounded from the weights' sizes; a trained model's stay orders of magnitude under float32's 3.4e38)`;
-    }
-    if (!ens) return null;
-    const D = this.s.inputDim, R = 5;
-    const mark = k.mark();
-    try {
-      const x = k.alloc(R * D * 4), out = k.alloc(R * 4);
-      const rows = k.f32(x, 3 * D);
-      rows.fill(0, 0, D);
-      rows.fill(2, D, 2 * D);
-      rows.fill(-2, 2 * D, 3 * D);
-      k.normalFill(x + 3 * D * 4, (R - 3) * D, 0x5eed);
-      // every member, its statistics and density term, as score() runs them
-      ensembleScore(k, x, R, out, ens.members, k.stats, k.dens, true);
-      const bad = findNonfinite(k, out, R);
-      const what = bad < 3 ? `a row of ${['zeros', '+2s', '-2s'][bad]}` : `row ${bad - 3} of standard-normal draws`;
-      return bad < 0 ? null : `its members' statistics or density codes overflow float32: ${what} in normalized units scores infinite (a trained ensemble's values are far smaller)`;
-    } finally {
-      k.release(mark);
-    }
+    const K = this.s.ensemble ? this.s.ensemble.members : 1;
+    const b = valueBound(k, K);
+    if (!b) return null;
+    const n = k.plan!.layers.length, v = b.value > 3.4e38 ? 'beyond 3.4e38' : describe(b.value);
+    const where = b.member === K ? 'the ensemble\'s score' : b.node === n ? 'the reconstruction error\'s sum' : `layer ${b.node + 1}'s values`;
+    const whose = b.member === K ? 'its members\' statistics or density codes overflow' : K > 1 ? `member ${b.member}'s weights overflow` : 'its weights overflow';
+    return `${whose} float32: on rows within +-${BOUND_BOX} in normalized units ${where} could reach ${v} (bounded from the values' sizes; a trained model's stay orders of magnitude under float32's 3.4e38)`;
   }
 
   protected invalidValue(k: Kernel, params: number, state: number, norm: boolean): string | null {

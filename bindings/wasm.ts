@@ -629,15 +629,6 @@ export class Kernel {
   /** True while some call holds I/O memory (a fit in progress): capacity must not move then. */
   get ioBusy(): boolean { return this.ioTop !== this.ioBase; }
 
-  /** n standard-normal floats at ptr drawn from `seed` on the sampling stream, which is left as it was. */
-  normalFill(ptr: number, n: number, seed: number): void {
-    const at = this.ctx + C.RNG + RNG.sample * 16;
-    const state = this.u8(at, 16).slice();
-    seedStream(this, seed, RNG.sample);
-    fillRandom(this, ptr, n, true);
-    this.u8(at, 16).set(state);
-  }
-
   // ---- param block ----
   paramsView(): Float32Array { return this.f32(this.params, this.nParams); }
   /** Call after writing the param block (load, setWeights, a restored snapshot): the packed copy for
@@ -816,22 +807,26 @@ export const BOUND_BOX = 8;
 /** The largest bound a node's values or the error's sum may have: 300x under float32's 3.4e38. */
 const BOUND_LIMIT = 1e36;
 /**
- * bound.ts's proof over every row within +-BOUND_BOX of the model (each of K members): null when
- * every node's values and the reconstruction error provably stay finite, else the first member and
- * node past the limit (node = the node count: the error's sum) and that bound.
+ * bound.ts's proof over every row within +-BOUND_BOX of the model (an ensemble: each of its K members,
+ * then its score): null when every node's values, the reconstruction error and the score provably stay
+ * finite, else the first member and node past the limit (node = the node count: the error's sum; member
+ * = K: the ensemble's score) and that bound.
  */
 export function valueBound(k: Kernel, K: number): { member: number; node: number; value: number } | null {
   const n = k.plan!.layers.length, b = nodeBounds(k, K, BOUND_LIMIT);
   return b.r < 0 ? null : { member: Math.floor(b.r / (n + 1)), node: b.r % (n + 1), value: b.m[0]! };
 }
-/** ae_bound with any limit: its result, and a copy of the bounds' block (every node's channels, after its activation, when r < 0). */
+/**
+ * ae_bound with any limit (an ensemble's score with its statistics and density block included): its
+ * result, and a copy of the bounds' block (every node's channels after its activation, the last member's).
+ */
 export function nodeBounds(k: Kernel, K: number, limit: number): { r: number; m: Float32Array } {
   const layers = k.plan!.layers, n = layers.length;
   const m = layers.reduce((a, l) => a + (l.oc ?? l.out), 0);
   const v = Math.max(layers[n - 1]!.out, ...layers.map((l) => Math.max(l.ic ?? l.in, l.in)));
   const mark = k.mark();
   try {
-    const pm = k.alloc(4 * m), r = k.x.ae_bound(k.ctx, BOUND_BOX, limit, pm, k.alloc(4 * v), K);
+    const pm = k.alloc(4 * m), r = k.x.ae_bound(k.ctx, BOUND_BOX, limit, pm, k.alloc(4 * v), K, K > 1 ? k.stats : 0, K > 1 ? k.dens : 0);
     return { r, m: k.f32(pm, m).slice() };
   } finally {
     k.release(mark);

@@ -148,6 +148,43 @@ describe('a huge weight behind a unit the old probe rows left inactive', () => {
   });
 });
 
+describe('an ensemble\'s statistics', () => {
+  it('a member\'s column scale edited to 1e-37 (the old probe rows scored finite: errors under 10 / 1e-37 / 12) is refused; 1e-3 loads', async () => {
+    const D = 12;
+    const ae = await Autoencoder.create({ inputDim: D, normalize: 'standard', ensemble: { members: 4, rows: 64, density: 64 }, seed: 3 });
+    await ae.fit(lowRank(128, D, 5), { validationSplit: 0 });
+    const k = kernelOf(ae) as unknown as { nPadded: number; nState: number };
+    const bytes = ae.save(), f = parseFile(bytes);
+    // the floats: the normalizer (2 D), the members' params (4 x nPadded), the state, then each member's statistics [D + 2]
+    const at = 2 * D + 4 * k.nPadded + k.nState, base = bytes.length - 4 - 4 * f.floats.length;
+    const v = f.floats.slice(at, at + D + 2);
+    expect(v.subarray(0, D).every((x) => x > 1e-6 && x < 1e3)).toBe(true);  // the column scales (median / 0.455 + 1e-6)
+    expect(v[D + 1]!).toBeGreaterThan(0);                                     // the IQR
+    const edit = (i: number, value: number) => {
+      const b = bytes.slice();
+      new DataView(b.buffer).setFloat32(base + 4 * i, value, true);
+      return fixCrc(b);
+    };
+    const refused = /^the model file is corrupted: its members' statistics or density codes overflow float32: on rows within \+-8 in normalized units the ensemble's score could reach /;
+    expectMessage(await rejected(() => Autoencoder.load(edit(at + 5, 1e-37))), refused);
+    const ok = await Autoencoder.load(edit(at + 5, 1e-3));
+    expect(ok.score(lowRank(4, D, 6)).every(Number.isFinite)).toBe(true);
+    ok.dispose();
+    // the density block after the statistics: R, tMed, c, L, then the codes [L][R rounded up to 4]
+    const dens = at + 4 * (D + 2);
+    expect([f.floats[dens]!, f.floats[dens + 3]!]).toEqual([64, ae.latentDim]);
+    // its scale c at 1e38: a row a few distances from the reference codes scores past float32
+    expectMessage(await rejected(() => Autoencoder.load(edit(dens + 2, 1e38))), refused);
+    // one reference code at 1e37 loads: its distance is +Infinity in float32, which the nearest-5 list drops
+    // (so t stays under sqrt(3.4e38) whatever the codes; c (1e37 + tMed) would pass the limit)
+    expect(Math.abs(f.floats[dens + 2]!)).toBeGreaterThan(0.1);
+    const far = await Autoencoder.load(edit(dens + 4, 1e37));
+    expect(far.score(lowRank(4, D, 6)).every(Number.isFinite)).toBe(true);
+    far.dispose();
+    ae.dispose();
+  });
+});
+
 describe('trained models of the family are far inside the limit (no false refusal)', () => {
   const data = (n: number, D: number) => Float32Array.from(lowRank(n, D, 7, { offset: 0.5, scale: 0.3 }), (v) => Math.min(1, Math.max(0, v)));
   const specs: [string, AutoencoderSpec, number][] = [
@@ -161,7 +198,7 @@ describe('trained models of the family are far inside the limit (no false refusa
       { type: 'maxPool2d', pool: 2 }, { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'batchNorm' }],
     decoder: [{ type: 'upSampling2d', size: 2 }, { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }], normalize: 'standard' }, 64],
     ['VAE', { inputDim: 64, layers: [32, 4], variational: { beta: 1 }, normalize: 'standard' }, 64],
-    ['the default ensemble', { inputDim: 12, normalize: 'standard' }, 12],
+    ['the default ensemble (16 members, the density term)', { inputDim: 12, normalize: 'standard' }, 12],
   ];
   for (const [name, spec, D] of specs) {
     it(name, async () => {

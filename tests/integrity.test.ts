@@ -459,7 +459,7 @@ describe('overflow', () => {
     // W1 [4][3] and W2 [3][2] all 1e30 (after the normalizer's 8 floats; b1 between them): any row with
     // a positive hidden unit reaches 1e60 in the latent code
     for (const [from, n] of [[8, 12], [23, 6]] as const) for (let i = 0; i < n; i++) new DataView(bad.buffer).setFloat32(at + 4 * (from + i), 1e30, true);
-    expectMessage(await rejected(() => Autoencoder.load(fixCrc(bad))), /the model file is corrupted: its weights overflow float32: on rows within \+-8 in normalized units layer 2's values could reach beyond 3\.4e38 \(bounded from the weights' sizes/);
+    expectMessage(await rejected(() => Autoencoder.load(fixCrc(bad))), /the model file is corrupted: its weights overflow float32: on rows within \+-8 in normalized units layer 2's values could reach beyond 3\.4e38 \(bounded from the values' sizes/);
     expect((await Autoencoder.load(bytes)).score(Float32Array.of(0.5, 0.5, 0.5, 0.5))[0]).toBe(ae.score(Float32Array.of(0.5, 0.5, 0.5, 0.5))[0]);
   });
 
