@@ -149,7 +149,7 @@ describe('a huge weight behind a unit the old probe rows left inactive', () => {
 });
 
 describe('an ensemble\'s statistics', () => {
-  it('a member\'s column scale edited to 1e-37 (the old probe rows scored finite: errors under 10 / 1e-37 / 12) is refused; 1e-3 loads', async () => {
+  it('a member\'s column scale edited to 1.2e-38 is refused (session 27\'s five probe rows passed it, and a row with 8 in that column scored Infinity); 1e-3 loads', async () => {
     const D = 12;
     const ae = await Autoencoder.create({ inputDim: D, normalize: 'standard', ensemble: { members: 4, rows: 64, density: 64 }, seed: 3 });
     await ae.fit(lowRank(128, D, 5), { validationSplit: 0 });
@@ -166,7 +166,7 @@ describe('an ensemble\'s statistics', () => {
       return fixCrc(b);
     };
     const refused = /^the model file is corrupted: its members' statistics or density codes overflow float32: on rows within \+-8 in normalized units the ensemble's score could reach /;
-    expectMessage(await rejected(() => Autoencoder.load(edit(at + 5, 1e-37))), refused);
+    expectMessage(await rejected(() => Autoencoder.load(edit(at + 5, 1.2e-38))), refused);
     const ok = await Autoencoder.load(edit(at + 5, 1e-3));
     expect(ok.score(lowRank(4, D, 6)).every(Number.isFinite)).toBe(true);
     ok.dispose();
