@@ -11,7 +11,8 @@
 // rules then thin out repeated alarms: a score that is no new high over the last S_SUP points is
 // halved, and (S_RSPAN > 0) so is one within S_RSPAN points of a hot score that does not beat it by
 // S_RMARGIN. Last, a value just beyond the range seen (by less than the range check's tolerance)
-// scores at least the range check's ramp (S_SRAMP), after those rules and feeding none of them.
+// scores at least the range check's ramp (S_SRAMP), after those rules and feeding none of them; once
+// the model scores, only where the model finds the point unusual too (S_SRCONF).
 // Not here: argument checks (bindings/series.ts validates before calling), time handling.
 // Dims: W window, H history (values kept), N training windows, LS short average, LL likelihood history,
 // P hidden points, PLS short average of the prediction errors.
@@ -77,7 +78,8 @@ export const S_MAMP = 268;     // f32 ... and their sizes (relative to the range
 export const S_ORIGIN = 272;   // f64 the values' origin: the ring keeps value - origin (option origin: NaN until the first value with 'first'; 0 for states of version 7 and before)
 export const S_CTXFIT = 280;   // i32 1 (contextFit): a timed series' day (or week) longer than the training windows (S_NTRAIN) leaves the long context out (S_CB -1); 0: it never does (states of version 7 and before)
 export const S_SRAMP = 284;    // f32 r: a value beyond [min, max] by less than the spatial tolerance scores at least r + (1 - r) (its excess / the tolerance), after the halving rules (< 0: off, the scores of state version 8)
-export const S_BYTES = 288;     // (a multiple of 16)
+export const S_SRCONF = 288;   // f32 p: once the model scores (its likelihood history holds minHistory errors), the ramp counts only where the model's combined likelihood L is at least -ln p (its tail probability at most p); 0: always (the scores of state version 9)
+export const S_BYTES = 304;     // (a multiple of 16)
 
 // @ts-ignore: decorator
 @inline function si(st: usize, f: usize): i32 { return load<i32>(st + f); }
@@ -560,6 +562,9 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
   const last = ci(ctx, C_NLAYERS) - 1;
   const tol = <f64>load<f32>(st + S_SPATIAL), r0 = <f64>load<f32>(st + S_SRAMP);
   const floor = <f64>load<f32>(st + S_SDFLOOR);
+  // the ramp's confirmation: the model's L at least -ln p (p 0: none)
+  const pconf = load<f32>(st + S_SRCONF);
+  const Lconf: f64 = pconf > 0 ? -<f64>f32_log_scalar(pconf) : 0;
   // kept values are value - origin, so a large offset loses no digits
   const origin = origin_of(st, vals, n);
   store<f64>(st + S_ORIGIN, origin);
@@ -611,6 +616,7 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     let score: f32 = 0;
     let Lp: f64 = 0;
     let has = false;
+    let scoring = false;
     if (c + 1 >= si(st, S_FULL)) {
       // the reconstruction error of the window ending at this point
       const masked = si(st, S_MASK) > 0;
@@ -622,6 +628,8 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       if (si(st, S_REL) != 0) err -= sd(st, S_BASE);
       // each error's likelihood under the history of its short averages before it
       const e = si(st, S_EN);
+      // the model scores once its likelihood history holds minHistory errors (as stream_push)
+      scoring = min(e, si(st, S_LL)) >= si(st, S_MINHIST);
       let L = stream_push(st, err, e, errs, LS, S_ESUM, floor);
       // the weighted mean of the streams' -ln Q (1 each; the two-step one qw, 0: none): with hidden
       // points and qw = 0 the mean of the two (the geometric mean of the two tail probabilities)
@@ -649,6 +657,9 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
       has = true;
     }
     if (has) score = score_of(Lp);
+    // the ramp's confirmation: once the model scores, a value just beyond the range counts only where
+    // the model finds the point unusual too (a weak range signal two detectors agree on)
+    if (ramp > 0 && pconf > 0 && scoring && Lp < Lconf) ramp = 0;
     if (spatial) score = 1;
     // the memory of alarms (scratch is free here: this point's windows are done with)
     if (si(st, S_MEMK) > 0 && score > 0) score = remember(st, c, score, ring, H, WIN, sd(st, S_MIN), sd(st, S_MAX), scratch);

@@ -49,6 +49,15 @@ export interface SeriesOptions {
    * levels 0.28-0.36 score alike, 0.2 and 0.4 lose: tools/nab/tries.md, round 15).
    */
   spatialRamp?: number;
+  /**
+   * The ramp's confirmation by the model, a probability p: once the model scores (its likelihood
+   * history holds `minHistory` errors), a value just beyond the range (the ramp) counts only where the
+   * model finds the point unusual too, its combined likelihood at least -ln p (a tail probability of at
+   * most p); before that the ramp counts alone. 0 (or 1): always (the scores of state file version 9,
+   * bit for bit). Default 0.01 (NAB, seeds 1-8: 76.0 / 72.5 / 79.3 against 75.7 / 71.6 / 79.1 without,
+   * every seed up; p 0.02-0.005 score alike, 0.05 gives 76.0 / 72.4 / 79.3: tools/nab/tries.md, round 21).
+   */
+  spatialRampConfirm?: number;
   /** Error of a window: 'window' (mean squared), 'last' (the newest point's squared error), 'logWindow' (ln(1e-4 + window MSE)). Default 'logWindow'. */
   error?: SeriesError;
   /** The likelihood's spread is at least this fraction of the mean averaged error. Default 0. */
@@ -179,7 +188,7 @@ type Resolved = Required<SeriesOptions>;
 
 const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 96, history: 2048, trainWindows: 1024, firstEpochs: 30,
-  epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05, spatialRamp: 0.3,
+  epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05, spatialRamp: 0.3, spatialRampConfirm: 0.01,
   error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextFit: true, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
   refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
@@ -207,6 +216,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('minHistory', r.minHistory, 1, r.likelihoodHistory, true);
   checkNumber('spatialTolerance', r.spatialTolerance, -1, 1e6);
   checkNumber('spatialRamp', r.spatialRamp, -1, 1);
+  checkNumber('spatialRampConfirm', r.spatialRampConfirm, 0, 1);
   checkName('error', r.error, ERRORS);
   checkNumber('spreadFloor', r.spreadFloor, 0, 1e6);
   checkNumber('suppress', r.suppress, 0, 1 << 16, true);
@@ -286,7 +296,7 @@ const isoTime = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toI
 const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0);
 /** The largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
-const FILE_VERSION = 9;
+const FILE_VERSION = 10;
 /**
  * The fixed part of an older version's state block, in bytes (the fields after it came later and
  * load as a fresh detector with the older options has them): version 3 (before the two-step
@@ -297,15 +307,16 @@ const FILE_VERSION = 9;
  * ended at S.MEMK. Version 7 (before the values' origin and the context rule: versions 3 to 7 kept the
  * values themselves and the context whatever the day's length, `origin: 0, contextFit: false`) ended at S.ORIGIN.
  * Version 8 (before the range check's ramp: versions 3 to 8 had none, `spatialRamp: -1`) had the whole
- * fixed part, S.SRAMP its padding (0): load() sets it as its options give.
+ * fixed part up to S.SRCONF, S.SRAMP its padding (0): load() sets it as its options give. Versions 8 and 9
+ * (before the ramp's confirmation: versions 3 to 9 had none, `spatialRampConfirm: 0`) ended at S.SRCONF.
  */
-const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256, 7: 272 };
+const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256, 7: 272, 8: 288, 9: 288 };
 /** The options an older version's header lacks, and the values that reproduce its scores. */
 const OLD_OPTIONS: Record<number, SeriesOptions> = {
-  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1 },
-  4: { refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1 },
-  5: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1 }, 6: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1 },
-  7: { origin: 0, contextFit: false, spatialRamp: -1 }, 8: { spatialRamp: -1 },
+  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 },
+  4: { refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 },
+  5: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 }, 6: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 },
+  7: { origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 }, 8: { spatialRamp: -1, spatialRampConfirm: 0 }, 9: { spatialRampConfirm: 0 },
 };
 /**
  * The block lengths of `resolution` (a number or a list) as a checked list, [] for none: each from 2 to
@@ -383,6 +394,7 @@ export class SeriesDetector {
     for (const [f, v] of set) k.setI32(this.st + f, v);
     k.setF32(this.st + S.SPATIAL, o.spatialTolerance);
     k.setF32(this.st + S.SRAMP, o.spatialRamp);
+    k.setF32(this.st + S.SRCONF, o.spatialRampConfirm);
     k.setF32(this.st + S.SDFLOOR, o.spreadFloor);
     k.setF32(this.st + S.PFLOOR, o.predictionFloor);
     k.setF32(this.st + S.QW, o.twoStepWeight);
@@ -687,7 +699,7 @@ export class SeriesDetector {
     const k = this.k;
     // the state's layout fields must be those its options give (the kernel indexes rings with them)
     const fdv = new DataView(fresh.buffer);
-    for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW, S.RSPAN, S.RLEVEL, S.RMARGIN, S.MEMK, S.MTOL, S.MAMP, S.SRAMP]) {
+    for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW, S.RSPAN, S.RLEVEL, S.RMARGIN, S.MEMK, S.MTOL, S.MAMP, S.SRAMP, S.SRCONF]) {
       if (k.getI32(this.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
     }
     const c = k.getI32(this.st + S.COUNT), en = k.getI32(this.st + S.EN), next = k.getI32(this.st + S.NEXT), cb = k.getI32(this.st + S.CB), hot = k.getI32(this.st + S.RAT);

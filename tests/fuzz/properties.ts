@@ -866,7 +866,7 @@ export async function makeSeriesSeed(): Promise<SeriesSeed> {
 
 const SERIES_FIELDS = Object.entries(S).filter(([name]) => name !== 'BYTES');
 const SERIES_F64 = new Set(['MEAN', 'STD', 'MIN', 'MAX', 'ESUM', 'ESQ', 'SSUM', 'LASTT', 'BASE', 'PSUM', 'PSQ', 'PSSUM', 'QSUM', 'QSQ', 'QSSUM', 'ORIGIN']);
-const SERIES_F32 = new Set(['SPATIAL', 'SDFLOOR', 'PFLOOR', 'QW', 'RLEVEL', 'RMARGIN', 'RVAL', 'MTOL', 'MAMP', 'SRAMP']);
+const SERIES_F32 = new Set(['SPATIAL', 'SDFLOOR', 'PFLOOR', 'QW', 'RLEVEL', 'RMARGIN', 'RVAL', 'MTOL', 'MAMP', 'SRAMP', 'SRCONF']);
 type SeriesEdit = { field: number; block: number; value: number } | { at: number; byte: number };
 export interface SeriesCase { edits: SeriesEdit[]; fixCrc: boolean }
 export const seriesCase: fc.Arbitrary<SeriesCase> = fc.record({
