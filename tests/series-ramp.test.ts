@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SeriesDetector } from 'autoencoder';
+import { SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { continueSeriesFixture, seriesConformanceCase } from './data.js';
 
 const sha = (s: Float32Array) => createHash('sha256').update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)).digest('hex');
@@ -39,19 +39,22 @@ function rampOracle(v: ArrayLike<number>, warmup: number, tol: number, r: number
 interface Fixture { values: number[]; times: number[]; options: Record<string, unknown> }
 const fixture = () => JSON.parse(readFileSync(new URL('fixtures/series-v8.json', import.meta.url), 'utf8')) as Fixture;
 
+/** The fixture's series through a detector with these options on top of its own: 400 points, save/load, the rest; the scores and the final state. */
+async function runSaved(fx: Fixture, o: SeriesOptions): Promise<{ scores: Float32Array; state: Uint8Array }> {
+  const d = await SeriesDetector.create({ ...fx.options, ...o });
+  const a = d.pushMany(fx.values.slice(0, 400), fx.times.slice(0, 400));
+  const e = await SeriesDetector.load(d.save());
+  const b = e.pushMany(fx.values.slice(400), fx.times.slice(400));
+  const out = { scores: Float32Array.from([...a, ...b]), state: e.save() };
+  d.dispose();
+  e.dispose();
+  return out;
+}
+
 describe('SeriesDetector range-check ramp', () => {
   it('each score is the larger of the score without the ramp and the ramp itself (a float64 oracle), through a save/load; the state evolves as without it', async () => {
     const fx = fixture();
-    const run = async (spatialRamp: number) => {
-      const d = await SeriesDetector.create({ ...fx.options, spatialRamp, spatialRampConfirm: 0 });
-      const a = d.pushMany(fx.values.slice(0, 400), fx.times.slice(0, 400));
-      const e = await SeriesDetector.load(d.save());
-      const b = e.pushMany(fx.values.slice(400), fx.times.slice(400));
-      const out = { scores: Float32Array.from([...a, ...b]), state: e.save() };
-      d.dispose();
-      e.dispose();
-      return out;
-    };
+    const run = (spatialRamp: number) => runSaved(fx, { spatialRamp, spatialRampConfirm: 0 });
     const off = await run(-1);
     const want = rampOracle(fx.values, 48, 0.05, 0.3);
     // the case is a real one: the creeping highs (every 50 points from 275) are in the ramp, well above their scores without it
@@ -77,16 +80,7 @@ describe('SeriesDetector range-check ramp', () => {
 
   it('the confirmation: each score is the score without the ramp or the unconfirmed one; a gated ramp is where the model scores under 0.2857 (the default p 0.01); p 1 is no confirmation, bit for bit; no state but the option', async () => {
     const fx = fixture();
-    const run = async (o: Record<string, unknown>) => {
-      const d = await SeriesDetector.create({ ...fx.options, ...o });
-      const a = d.pushMany(fx.values.slice(0, 400), fx.times.slice(0, 400));
-      const e = await SeriesDetector.load(d.save());
-      const b = e.pushMany(fx.values.slice(400), fx.times.slice(400));
-      const out = { scores: Float32Array.from([...a, ...b]), state: e.save() };
-      d.dispose();
-      e.dispose();
-      return out;
-    };
+    const run = (o: SeriesOptions) => runSaved(fx, o);
     const off = await run({ spatialRamp: -1 }), open = await run({ spatialRampConfirm: 0 }), def = await run({});
     const conf = await run({ spatialRampConfirm: 0.01 });
     expect(bits(conf.scores)).toEqual(bits(def.scores));
