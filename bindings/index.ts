@@ -457,7 +457,7 @@ export class AutoencoderLite {
     const norm = h.spec.normalize !== 'none';
     // a matching checksum proves integrity, not sense: the values must be ones a model can hold
     k.paramsChanged();
-    const bad = (k.fileState !== h.state ? 'its density block does not match its size' : null) ?? ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowProbe(k);
+    const bad = (k.fileState !== h.state ? 'its density block does not match its size' : null) ?? ae.invalidValue(k, k.params, k.state, norm) ?? ae.overflowBound(k);
     if (bad) {
       ae.dispose();
       throw new AutoencoderError(`the model file is corrupted: ${bad}`);
@@ -945,23 +945,13 @@ export class AutoencoderLite {
   }
 
   /**
-   * THE rule for the values a model holds, one place for every way in: load() and setWeights() refuse,
-   * and fit() treats as divergence, any model in which
-   * - a weight, bias, batchNorm gamma/beta or moving statistic is not a finite float32,
-   * - a batchNorm moving variance is below 0,
-   * - a normalizer shift is not finite, or a normalizer scale is not a normal positive float32
-   *   (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite).
-   * Checks (in wasm) the params at `params` and the state at `state` laid out as the model's blocks,
-   * and the model's normalizer when `norm`; returns what breaks the rule, or null.
-   */
-  /**
    * The second half of the value rule: finite weights whose products overflow float32 (a file edited
    * to hold 1e30, say) make scores Infinity on ordinary rows. Every row within +-8 in normalized units,
    * what the model sees of its own data and more, must provably reconstruct with finite values and error
    * and (an ensemble) score finite with its statistics and density codes: bounds from the values' sizes,
    * in wasm (assembly/bound.ts).
    */
-  protected overflowProbe(k: Kernel): string | null {
+  protected overflowBound(k: Kernel): string | null {
     const K = this.s.ensemble ? this.s.ensemble.members : 1;
     const b = valueBound(k, K);
     if (!b) return null;
@@ -971,6 +961,16 @@ export class AutoencoderLite {
     return `${whose} float32: on rows within +-${BOUND_BOX} in normalized units ${where} could reach ${v} (bounded from the values' sizes; a trained model's stay orders of magnitude under float32's 3.4e38)`;
   }
 
+  /**
+   * THE rule for the values a model holds, one place for every way in: load() and setWeights() refuse,
+   * and fit() treats as divergence, any model in which
+   * - a weight, bias, batchNorm gamma/beta or moving statistic is not a finite float32,
+   * - a batchNorm moving variance is below 0,
+   * - a normalizer shift is not finite, or a normalizer scale is not a normal positive float32
+   *   (at least 2^-126 = 1.1754944e-38, so that 1/scale is finite).
+   * Checks (in wasm) the params at `params` and the state at `state` laid out as the model's blocks,
+   * and the model's normalizer when `norm`; returns what breaks the rule, or null.
+   */
   protected invalidValue(k: Kernel, params: number, state: number, norm: boolean): string | null {
     const slots = this.weightSlots(k);
     const at = (ptr: number, i: number) => describe(k.f32(ptr + i * 4, 1)[0]);
@@ -1399,7 +1399,7 @@ export class Autoencoder extends AutoencoderLite {
       k2.paramsView().set(k2.f32(p, k2.nParams));
       k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
       k2.paramsChanged();
-      const overflow = this.overflowProbe(k2);
+      const overflow = this.overflowBound(k2);
       if (overflow) {
         k2.paramsView().set(k2.f32(old, k2.nParams));
         k2.stateView().set(k2.f32(old + k2.nParams * 4, k2.nState));

@@ -813,21 +813,22 @@ const BOUND_LIMIT = 1e36;
  * = K: the ensemble's score) and that bound.
  */
 export function valueBound(k: Kernel, K: number): { member: number; node: number; value: number } | null {
-  const n = k.plan!.layers.length, b = nodeBounds(k, K, BOUND_LIMIT);
+  const n = k.plan!.layers.length, b = nodeBounds(k, K, BOUND_LIMIT, false);
   return b.r < 0 ? null : { member: Math.floor(b.r / (n + 1)), node: b.r % (n + 1), value: b.m[0]! };
 }
 /**
  * ae_bound with any limit (an ensemble's score with its statistics and density block included): its
- * result, and a copy of the bounds' block (every node's channels after its activation, the last member's).
+ * result, and a copy of the bounds' block (every node's channels after its activation, the last
+ * member's; with all false only its first float, the failing bound).
  */
-export function nodeBounds(k: Kernel, K: number, limit: number): { r: number; m: Float32Array } {
+export function nodeBounds(k: Kernel, K: number, limit: number, all = true): { r: number; m: Float32Array } {
   const layers = k.plan!.layers, n = layers.length;
   const m = layers.reduce((a, l) => a + (l.oc ?? l.out), 0);
   const v = Math.max(layers[n - 1]!.out, ...layers.map((l) => Math.max(l.ic ?? l.in, l.in)));
   const mark = k.mark();
   try {
     const pm = k.alloc(4 * m), r = k.x.ae_bound(k.ctx, BOUND_BOX, limit, pm, k.alloc(4 * v), K, K > 1 ? k.stats : 0, K > 1 ? k.dens : 0);
-    return { r, m: k.f32(pm, m).slice() };
+    return { r, m: k.f32(pm, all ? m : 1).slice() };
   } finally {
     k.release(mark);
   }
