@@ -41,11 +41,16 @@ const SAMPLES = opts.samples ?? (QUICK ? 1024 : W.W2.n_samples);
 // rounds of one epoch per model (--rounds: 6 by default, the W2 workload's timed epochs doubled: pairs need more)
 const ROUNDS = opts.rounds ?? (QUICK ? 2 : 2 * W.W2.timed_epochs);
 
-/** W2's dense784 spec and fit options (without epochs and onEpoch). */
+/**
+ * W2's dense784 spec (specOf, as ours.mjs trains it: 784-256-64-256-784, 436 K parameters) and fit options
+ * (without epochs and onEpoch). Until 2026-12-03 this took the sizes' middle, [256, 64, 256], as the
+ * encoder, which the spec mirrors: a 6-layer model (784-256-64-256-64-256-784, 469 K parameters) that is
+ * not W2's.
+ */
 function w2() {
-  const c = W.W2, sizes = W.models[c.model].sizes;
+  const c = W.W2;
   return {
-    spec: { inputDim: sizes[0], layers: sizes.slice(1, -1), activation: 'relu', outputActivation: 'sigmoid', loss: 'mse', normalize: 'none', seed: W.seed },
+    spec: specOf(W, c.model),
     fit: { batchSize: c.batch, learningRate: c.optimizer.lr, optimizer: 'adam', beta1: c.optimizer.beta1, beta2: c.optimizer.beta2, shuffle: c.shuffle, validationSplit: 0, earlyStopping: false },
   };
 }
@@ -54,6 +59,7 @@ async function model(threads) {
   const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
   const { spec, fit } = w2();
   const ae = await Autoencoder.create(spec, { threads });
+  ae.setWeights(loadModel(W.W2.model).tensors);   // W2's shared weights, as ours.mjs
   /** Trains `epochs` epochs in one fit() call; returns each epoch's milliseconds. */
   const train = async (x, epochs) => {
     const ms = [];
