@@ -117,7 +117,7 @@ async function inTurns(make, threads, x, rows, pair = null) {
     if (pair) scale.push((await pair.epoch()).reduce((a, t) => a + ms1[r] / t, 0));
   }
   const sha = (m) => createHash('sha256').update(m.ae.save()).digest('hex');
-  const r = { one: rows / (median(ms1) / 1000), threaded: rows / (median(msT) / 1000), speedup: median(ms1.map((t, i) => t / msT[i])), ms1, msT, sha1: sha(one), shaT: sha(many) };
+  const r = { params: one.ae.paramCount, one: rows / (median(ms1) / 1000), threaded: rows / (median(msT) / 1000), speedup: median(ms1.map((t, i) => t / msT[i])), ms1, msT, sha1: sha(one), shaT: sha(many) };
   if (pair) Object.assign(r, { pairScaling: median(scale), pairScales: scale });
   one.ae.dispose(); many.ae.dispose();
   return r;
@@ -190,7 +190,7 @@ if (opts.child !== undefined) {
   const pair = await Promise.all([run('--solo'), run('--solo')]);
   const pairRate = pair[0].rows_per_s + pair[1].rows_per_s;
   const r = {
-    samples: SAMPLES, rounds: ROUNDS, batch: W.W2.batch,
+    samples: SAMPLES, rounds: ROUNDS, batch: W.W2.batch, params: t.params,
     one: t.one, threaded: t.threaded, threads: T, speedup: t.speedup, ratios: t.ms1.map((a, i) => a / t.msT[i]),
     two_process_scaling: pairRate / alone.rows_per_s, pair_scaling: t.pairScaling, pair_scalings: t.pairScales,
     identical: t.sha1 === t.shaT, sha: t.sha1.slice(0, 16),
@@ -199,7 +199,7 @@ if (opts.child !== undefined) {
     loadavg_before: load0, loadavg_after: loadavg()[0],
   };
   const f = (v) => v.toFixed(0).padStart(8);
-  console.log(`dense784 training, Adam, batch ${r.batch}, ${SAMPLES} rows, ${ROUNDS} rounds of one epoch per model in turns (rows/s: medians)`);
+  console.log(`dense784 training (${r.params.toLocaleString('en-US')} parameters), Adam, batch ${r.batch}, ${SAMPLES} rows, ${ROUNDS} rounds of one epoch per model in turns (rows/s: medians)`);
   console.log(`  1 thread       ${f(r.one)}`);
   console.log(`  ${T} threads      ${f(r.threaded)}   ${r.speedup.toFixed(2)}x (median of the rounds' ratios ${r.ratios.map((v) => v.toFixed(2)).join(' ')})   save() bytes ${r.identical ? 'identical' : 'DIFFER'} (sha256 ${r.sha}...)`);
   console.log(`  machine, in the same rounds: two 1-thread models training at once in two worker threads ${r.pair_scaling.toFixed(2)}x the round's 1 thread (median of ${r.pair_scalings.map((v) => v.toFixed(2)).join(' ')})`);
