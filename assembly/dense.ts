@@ -5,7 +5,7 @@
 
 import { ACT_LINEAR, ACT_TANH, act_forward } from './act';
 import { GEMM_ACC, GEMM_BIAS, GEMM_ZERO, f32_colsum, f32_gemm, f32_gemm_bt, f32_gemv_packed } from './gemm';
-import { pool_hold, pool_release } from './threads';
+import { pool_colsum, pool_colsum_taken, pool_hold, pool_release } from './threads';
 
 /**
  * y[R][O] = f(x[R][I] . w + b): the bias fused into the product's init and f into its store. packed:
@@ -29,10 +29,11 @@ export function dense_forward(x: usize, y: usize, R: i32, I: i32, O: i32, w: usi
  * there, a later chunk of rows), and dx = d . w^T when dx != 0 (overwritten).
  */
 export function dense_backward(dx: usize, dw: usize, db: usize, d: usize, x: usize, R: i32, I: i32, O: i32, w: usize, acc: bool): void {
-  // (threaded build: dw's and dx's products, independent, go through the pool as one job)
-  if (ASC_FEATURE_THREADS) pool_hold();
+  // (threaded build: dw's and dx's products, independent, go through the pool as one job, the dw
+  // product's units summing their strips' columns of d into db too: pool_colsum)
+  if (ASC_FEATURE_THREADS) { pool_hold(); pool_colsum(db, acc); }
   f32_gemm(I, O, R, x, 1, I, d, O, dw, O, 0, acc ? GEMM_ACC : GEMM_ZERO, ACT_LINEAR);
-  f32_colsum(db, d, R, O, acc);
+  if (!ASC_FEATURE_THREADS || !pool_colsum_taken()) f32_colsum(db, d, R, O, acc);
   if (dx != 0) f32_gemm_bt(R, I, O, d, O, 1, w, O, dx, I, 0, GEMM_ZERO, ACT_LINEAR);
   if (ASC_FEATURE_THREADS) pool_release();
 }

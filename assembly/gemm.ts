@@ -549,10 +549,11 @@ export function f32_gemm_scalar(M: i32, N: i32, K: i32, a: usize, sam: i32, sak:
   }
 }
 
-/** dst[n] (+)= sum_r src[r][n] over R rows of N columns (row stride N): the bias gradient; acc adds to dst.
- *  32 columns per pass over the rows (8 f32x4 sums), each column summed in row order. */
-export function f32_colsum(dst: usize, src: usize, R: i32, N: i32, acc: bool): void {
-  const ld = <usize>N << 2;
+/** dst[n] (+)= sum_r src[r][n] over R rows of N columns (row stride ldr, 0: N): the bias gradient; acc adds to dst.
+ *  32 columns per pass over the rows (8 f32x4 sums), each column summed in row order, so any split of
+ *  the columns gives the same bits (threads.ts: the dW product's units sum their strips' columns). */
+export function f32_colsum(dst: usize, src: usize, R: i32, N: i32, acc: bool, ldr: i32 = 0): void {
+  const ld = <usize>(ldr > 0 ? ldr : N) << 2;
   if (!acc) memory.fill(dst, 0, <usize>N << 2);
   let n = 0;
   for (; n + 32 <= N; n += 32) {

@@ -7,6 +7,7 @@
 // Dims: R rows, C columns (output width).
 
 import { f32_log_scalar } from './math';
+import { act_backward } from './act';
 
 export const LOSS_MSE: i32 = 0;
 export const LOSS_MAE: i32 = 1;
@@ -103,4 +104,22 @@ export function loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32, f
     if (loss == LOSS_MAE) g = g > 0 ? <f32>1 : g < 0 ? <f32>-1 : <f32>0;
     store<f32>(d + off, g * scale);
   }
+}
+
+/**
+ * Rows [r0, r1) of a chunk's reconstruction term (train.ts terms_forward, the threaded build's JOB_LOSS:
+ * a chunk's rows split across threads): each row's loss sum into sums[r] (loss_row_sum, which the
+ * caller adds in row order as loss_sum does), the gradient of the mean over N elements into those
+ * rows of d (loss_backward), times wgt when it is not 1, then times f'(y) of the output's activation
+ * act (act_backward; ACT_LINEAR, or a sigmoid fused into bce: nothing). Every element gets the
+ * arithmetic of the one-pass functions (elementwise; their f32x4 and scalar forms agree), so the bits
+ * do not depend on the split.
+ */
+export function loss_part(loss: i32, d: usize, p: usize, t: usize, r0: i32, r1: i32, C: i32, fusedSigmoid: bool, N: i32,
+                          wgt: f32, act: i32, sums: usize): void {
+  const ld = <usize>C << 2, o = <usize>r0 * ld, n = (r1 - r0) * C;
+  for (let r = r0; r < r1; r++) store<f32>(sums + (<usize>r << 2), loss_row_sum(loss, p + <usize>r * ld, t + <usize>r * ld, C));
+  loss_backward(loss, d + o, p + o, t + o, n, fusedSigmoid, N);
+  if (wgt != 1) for (let i = 0; i < n; i++) store<f32>(d + o + (<usize>i << 2), load<f32>(d + o + (<usize>i << 2)) * wgt);
+  if (!fusedSigmoid) act_backward(act, d + o, p + o, n);
 }

@@ -50,26 +50,38 @@ export function adam_update(w: usize, g: usize, m: usize, v: usize, n: i32, lr: 
                             eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64, pool: bool = true): void {
   // (threaded build: split by ranges across the pool, same bits; see threads.ts)
   if (ASC_FEATURE_THREADS) { if (pool && pool_adam(w, g, m, v, n, lr, beta1, beta2, eps, wd, decoupled, b1t, b2t)) return; }
+  adam_rows(w, g, m, v, 1, n, n, lr, beta1, beta2, eps, wd, decoupled, b1t, b2t);
+}
+
+/**
+ * adam_update over `rows` spans of `cols` floats (a multiple of 4), the spans `ld` floats apart: a band
+ * of a weight matrix's columns (threads.ts: each thread updates the columns its products own); every
+ * float gets the same arithmetic as in one pass.
+ */
+export function adam_rows(w: usize, g: usize, m: usize, v: usize, rows: i32, cols: i32, ld: i32, lr: f32, beta1: f32, beta2: f32,
+                          eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64): void {
   const stepSize = <f32>(<f64>lr / (1.0 - b1t));
   const bc2sqrt = <f32>Math.sqrt(1.0 - b2t);
   const vb2 = f32x4.splat(beta2);
   const v1b1 = f32x4.splat(<f32>1 - beta1), v1b2 = f32x4.splat(<f32>1 - beta2);
   const vstep = f32x4.splat(stepSize), vbc2 = f32x4.splat(bc2sqrt), veps = f32x4.splat(eps);
   const vwd = f32x4.splat(wd), vdecay = f32x4.splat(<f32>1 - lr * wd);
-  for (let i = 0; i < n; i += 4) {
-    const off = <usize>i << 2;
-    let vw = v128.load(w + off);
-    let vg = v128.load(g + off);
-    if (wd != 0) {
-      if (decoupled) vw = f32x4.mul(vw, vdecay);
-      else vg = f32x4.add(vg, f32x4.mul(vwd, vw));
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < cols; i += 4) {
+      const off = (<usize>r * <usize>ld + <usize>i) << 2;
+      let vw = v128.load(w + off);
+      let vg = v128.load(g + off);
+      if (wd != 0) {
+        if (decoupled) vw = f32x4.mul(vw, vdecay);
+        else vg = f32x4.add(vg, f32x4.mul(vwd, vw));
+      }
+      const vm0 = v128.load(m + off);
+      const vm = f32x4.add(vm0, f32x4.mul(v1b1, f32x4.sub(vg, vm0))); // torch: m.lerp_(g, 1-b1)
+      const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + off)), f32x4.mul(f32x4.mul(v1b2, vg), vg));
+      v128.store(m + off, vm);
+      v128.store(v + off, vv);
+      const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc2), veps);
+      v128.store(w + off, f32x4.sub(vw, f32x4.mul(vstep, f32x4.div(vm, denom))));
     }
-    const vm0 = v128.load(m + off);
-    const vm = f32x4.add(vm0, f32x4.mul(v1b1, f32x4.sub(vg, vm0))); // torch: m.lerp_(g, 1-b1)
-    const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + off)), f32x4.mul(f32x4.mul(v1b2, vg), vg));
-    v128.store(m + off, vm);
-    v128.store(v + off, vv);
-    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc2), veps);
-    v128.store(w + off, f32x4.sub(vw, f32x4.mul(vstep, f32x4.div(vm, denom))));
   }
 }

@@ -8,8 +8,11 @@
 // elementwise) are split the same way, by ranges of the flat parameter block. A sharded (conv) model's
 // batch is a job of SHARDS units, one shard of rows each (train.ts shard_run: the whole forward and
 // backward of those rows, in the shard's own buffers and gradient block), computed alone by whichever
-// thread takes it; the main thread then adds the shards' gradients in shard order. Otherwise the epoch
-// loop, activations and losses stay on the calling (main) thread.
+// thread takes it; the main thread then adds the shards' gradients in shard order. A batch's loss (its
+// rows' sums, gradient and the output activation's derivative: JOB_LOSS) splits by rows, the row sums
+// added in row order on the main thread; a dense layer's bias gradient rides on its dW product's units
+// (pool_colsum). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
+// (main) thread.
 // Pairs: two independent jobs can run as one (pool_hold .. pool_release: the first is held, the second
 // publishes both, units 0 .. P_NA-1 the first's): a dense layer's dW and dX products (dense.ts), and a
 // shuffled batch's optimizer step with the next batch's rows copied into place (train.ts train_epoch,
@@ -22,10 +25,11 @@
 // none: the main thread never waits for a share nobody has started.
 // Dims: M rows of C, N columns, K the shared dimension; T threads (main = thread 0).
 
-import { gemm_kblocks } from './gemm';
+import { f32_colsum, gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { SHARDS } from './arena';
 import { gather, rows_shard, shard_run } from './train';
+import { loss_part } from './loss';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -39,7 +43,7 @@ const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run i
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-5 below), then its arguments (20 slots of 4 bytes)
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-7 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
@@ -54,6 +58,9 @@ const JOB_SHARDS = 3;
 const JOB_ROWS = 4;
 // gather jobs (train.ts train_epoch: the next batch's rows, paired with the optimizer's step): dst, src, idx, R, C; a unit is a range of rows
 const JOB_GATHER = 6;
+// loss jobs (train.ts terms_forward: a chunk's reconstruction loss row sums, gradient and output activation's
+// derivative, loss.ts loss_part): loss, d, p, t, R, C, fused, N, wgt (f32), act, sums; a unit is a range of rows
+const JOB_LOSS = 7;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -102,6 +109,7 @@ export function pool_attach(p: usize): void { POOL = p; }
 function unit_count(T: i32): i32 {
   if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return SHARDS;
   if (job(0) == JOB_GATHER) return min(job(4), 16);
+  if (job(0) == JOB_LOSS) return min(job(5), 16);
   if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth (an SGD or momentum float: 4)
     const n4 = job(5) >> 2, cost = job(0) == JOB_ADAM ? 4 : 2;
@@ -126,9 +134,15 @@ function unit_groups(M: i32, K: i32, strips: i32): i32 {
   return min(M, 12 * <i32>(<i64>blocks * g / G));
 }
 
-/** The part of the product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of 8). */
+/**
+ * The part of the product over rows [m0, m1) and columns [n0, n1) (n0 a multiple of 8); with a colsum
+ * (pool_colsum: the job's slot 14 holds db), the unit that holds row 0 also sums B's K rows over
+ * those columns into db (slot 15: adding to it).
+ */
 function gemm_part(m0: i32, m1: i32, n0: i32, n1: i32): void {
   if (m0 >= m1 || n0 >= n1) return;
+  const db = <usize>job(14);
+  if (db != 0 && m0 == 0) f32_colsum(db + (<usize>n0 << 2), <usize>job(7) + (<usize>n0 << 2), job(3), n1 - n0, job(15) != 0, job(8));
   const bt = job(0) != 0, K = job(3);
   const a = <usize>job(4), sam = job(5), sak = job(6), b = <usize>job(7), ldb = job(8);
   const c = <usize>job(9), ldc = job(10), bias = <usize>job(11), mode = job(12), act = job(13);
@@ -151,6 +165,11 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_GATHER) {
     const R = job(4), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n), C = job(5);
     gather(<usize>job(1) + (<usize>r0 * <usize>C << 2), <usize>job(2), <usize>job(3) + (<usize>r0 << 2), r1 - r0, C);
+    return;
+  }
+  if (job(0) == JOB_LOSS) {
+    const R = job(5), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
+    if (r0 < r1) loss_part(job(1), <usize>job(2), <usize>job(3), <usize>job(4), r0, r1, job(6), job(7) != 0, job(8), jobf(9), job(10), <usize>job(11));
     return;
   }
   if (job(0) == JOB_UPDATE) {
@@ -234,9 +253,28 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
   store<i32>(j, <i32>a, 16); store<i32>(j, sam, 20); store<i32>(j, sak, 24); store<i32>(j, <i32>b, 28);
   store<i32>(j, ldb, 32); store<i32>(j, <i32>c, 36); store<i32>(j, ldc, 40); store<i32>(j, <i32>bias, 44);
   store<i32>(j, mode, 48); store<i32>(j, act, 52);
+  // a colsum rides along only on a product with B not transposed (dense_backward's dW: B = d)
+  store<i32>(j, bt ? 0 : <i32>CS_DST, 56); store<i32>(j, CS_ACC ? 1 : 0, 60);
+  CS_TAKEN = CS_DST != 0 && !bt;
+  CS_DST = 0;
   submit(T);
   return true;
 }
+
+// pool_colsum's request (per thread: only the main thread publishes jobs)
+let CS_DST: usize = 0;
+let CS_ACC = false;
+let CS_TAKEN = false;
+
+/**
+ * The next product, if it goes through the pool (B not transposed, K rows of it), also sums B's columns
+ * over its K rows into db (acc: adding to it), each column in row order as f32_colsum: the bias
+ * gradient with dW's product (dense.ts dense_backward). pool_colsum_taken() then says whether it did.
+ */
+export function pool_colsum(db: usize, acc: bool): void { CS_DST = db; CS_ACC = acc; CS_TAKEN = false; }
+
+/** Whether the product after pool_colsum took its colsum (else the caller sums); clears the request. */
+export function pool_colsum_taken(): bool { const t = CS_TAKEN; CS_DST = 0; CS_TAKEN = false; return t; }
 
 /**
  * From here to pool_release, a job that would go through the pool waits (at P_JOB) for the next one,
@@ -287,6 +325,23 @@ export function pool_gather(dst: usize, src: usize, idx: usize, R: i32, C: i32):
   const j = slot();
   store<i32>(j, JOB_GATHER); store<i32>(j, <i32>dst, 4); store<i32>(j, <i32>src, 8); store<i32>(j, <i32>idx, 12);
   store<i32>(j, R, 16); store<i32>(j, C, 20);
+  submit(T);
+  return true;
+}
+
+/**
+ * A chunk's reconstruction term through the pool (train.ts terms_forward, loss.ts loss_part) in ranges of
+ * rows: the R row sums into sums, the gradient (times wgt, then f'(p) of act unless fused) into d;
+ * false: the caller computes them alone (no pool, or fewer than P_MIN * 64 floats).
+ */
+export function pool_loss(loss: i32, d: usize, p: usize, t: usize, R: i32, C: i32, fused: bool, N: i32, wgt: f32, act: i32, sums: usize): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || <i64>R * <i64>C < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = slot();
+  store<i32>(j, JOB_LOSS); store<i32>(j, loss, 4); store<i32>(j, <i32>d, 8); store<i32>(j, <i32>p, 12); store<i32>(j, <i32>t, 16);
+  store<i32>(j, R, 20); store<i32>(j, C, 24); store<i32>(j, fused ? 1 : 0, 28); store<i32>(j, N, 32); store<f32>(j, wgt, 36);
+  store<i32>(j, act, 40); store<i32>(j, <i32>sums, 44);
   submit(T);
   return true;
 }

@@ -26,7 +26,7 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_shuffle, rng_uniform } from './rng';
-import { pool_gather, pool_hold, pool_hot, pool_release, pool_rows, pool_shards } from './threads';
+import { pool_gather, pool_hold, pool_hot, pool_loss, pool_release, pool_rows, pool_shards } from './threads';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -165,7 +165,11 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
     // ops that can only overwrite write into tmp when they must add
     const dx: usize = dsrc != 0 && acc0 ? tmp : dsrc;
     // dZ = dA * f'(a), from the saved output
-    if (!(l == last && fused)) act_backward(li(L, L_ACT), d, lp(L, L_Y), R * OUT);
+    // (threaded build: unless pool_loss applied the last node's with the loss's gradient, OUT_ACT_DONE)
+    if (ASC_FEATURE_THREADS) {
+      if (!(l == last && (fused || OUT_ACT_DONE))) act_backward(li(L, L_ACT), d, lp(L, L_Y), R * OUT);
+      if (l == last) OUT_ACT_DONE = false;
+    } else if (!(l == last && fused)) act_backward(li(L, L_ACT), d, lp(L, L_Y), R * OUT);
     if (op == A.OP_DENSE) {
       dense_backward(dx, dw, db, d, inp, R * (IN / IC), IC, OC, w, acc);
     } else if (op == A.OP_CONV) {
@@ -190,6 +194,10 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
     if (dx != dsrc) add_or_copy(dsrc, tmp, R * IN, true);
   }
 }
+
+// threaded build: the last node's activation derivative was applied with the loss's gradient (pool_loss,
+// terms_forward), so net_backward skips it once; a wasm global, so per thread (only the main thread trains)
+let OUT_ACT_DONE = false;
 
 /** Adds the gradients of the penalty terms on node l's output y[R][W] into its d. */
 function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i32): void {
@@ -238,11 +246,19 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
     const kind = load<i32>(T + A.T_KIND), wgt = load<f32>(T + A.T_WEIGHT), sum = ctx + A.C_TERMSUM + (<usize>k << 3);
     let v: f64;
     if (kind == A.TERM_RECON) {
-      const raw = loss_sum(loss, y, t, R, C, part);
-      if (backward) {
-        const d = lp(layer(ctx, ci(ctx, C_NLAYERS) - 1), A.L_DY);
-        loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx), N * C);
-        if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
+      // threaded build, the loss the only term: the rows' sums, gradient and output activation's derivative
+      // split by rows across the pool (loss.ts loss_part; the scratch holds at least 4 D floats), the sums
+      // then added in row order: loss_sum's and net_backward's bits
+      let raw: f64;
+      if (ASC_FEATURE_THREADS && backward && n == 1 && R <= 4 * ci(ctx, C_INDIM) && pooled_loss(ctx, y, t, R, C, N, wgt, part)) {
+        raw = POOLED_RAW;
+      } else {
+        raw = loss_sum(loss, y, t, R, C, part);
+        if (backward) {
+          const d = lp(layer(ctx, ci(ctx, C_NLAYERS) - 1), A.L_DY);
+          loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx), N * C);
+          if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
+        }
       }
       if (!fin) return raw;
       total += recon_finish(T, sum, raw, N, C);
@@ -261,6 +277,23 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
   }
   return total;
 }
+
+/**
+ * The threaded build's reconstruction term over a chunk of R rows through the pool (terms_forward; the
+ * gradient times wgt, then the output's activation derivative, into the last node's d): true with
+ * POOLED_RAW = part plus the rows' loss sums in row order; false when the pool does not take it (the
+ * caller computes it alone).
+ */
+function pooled_loss(ctx: usize, y: usize, t: usize, R: i32, C: i32, N: i32, wgt: f32, part: f64): bool {
+  const Lo = layer(ctx, ci(ctx, C_NLAYERS) - 1), sums = cp(ctx, C_SCRATCH);
+  if (!pool_loss(ci(ctx, C_LOSS), lp(Lo, A.L_DY), y, t, R, C, fused_sigmoid_bce(ctx), N * C, wgt, li(Lo, L_ACT), sums)) return false;
+  let raw = part;
+  for (let r = 0; r < R; r++) raw += <f64>load<f32>(sums + (<usize>r << 2));
+  POOLED_RAW = raw;
+  OUT_ACT_DONE = true;
+  return true;
+}
+let POOLED_RAW: f64 = 0;
 
 /** A reconstruction term (entry T, sum its running sum) at the end of a batch of N rows of C: its loss sum `raw`, weighted, added to the sum; returns its per-element mean. */
 function recon_finish(T: usize, sum: usize, raw: f64, N: i32, C: i32): f64 {

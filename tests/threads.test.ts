@@ -61,6 +61,28 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
   },
   {
+    // the loss's row sums, gradient and the output activation's derivative go through the pool by rows
+    // (assembly/threads.ts JOB_LOSS), the bias gradients with the dW product's strips; a 784-wide output
+    // (98 strips) in batches of 96 rows cut into two chunks of the gradient (83 + 13 rows: the second
+    // accumulates), AdamW with weight decay
+    name: 'dense, wide output (mse after a sigmoid; the loss by rows, bias sums by strips, chunked batches)',
+    spec: { inputDim: 784, layers: [24, 8], outputActivation: 'sigmoid', loss: 'mse', seed: 8 },
+    rows: 192,
+    fit: { epochs: 2, batchSize: 96, optimizer: 'adamw', learningRate: 1e-3, weightDecay: 1e-2 },
+  },
+  {
+    name: 'dense (mae after a tanh output, a width not a multiple of 4)',
+    spec: { inputDim: 33, layers: [21, 6], outputActivation: 'tanh', loss: 'mae', seed: 12 },
+    rows: 100,
+    fit: { epochs: 2, batchSize: 25, optimizer: 'adam', learningRate: 3e-3 },
+  },
+  {
+    name: 'dense (bce after a sigmoid: the fused gradient)',
+    spec: { inputDim: 30, layers: [20, 5], outputActivation: 'sigmoid', loss: 'bce', normalize: 'none', seed: 13 },
+    rows: 100,
+    fit: { epochs: 2, batchSize: 25, optimizer: 'adam', learningRate: 3e-3 },
+  },
+  {
     // SGD's and momentum's updates go through the pool by ranges too (assembly/threads.ts JOB_UPDATE),
     // momentum's first step (buf = g) included; weight decay on, so its branch runs in every range
     name: 'dense (momentum with weight decay)',
