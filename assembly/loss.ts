@@ -120,6 +120,11 @@ export function loss_part(loss: i32, d: usize, p: usize, t: usize, r0: i32, r1: 
   const ld = <usize>C << 2, o = <usize>r0 * ld, n = (r1 - r0) * C;
   for (let r = r0; r < r1; r++) store<f32>(sums + (<usize>r << 2), loss_row_sum(loss, p + <usize>r * ld, t + <usize>r * ld, C));
   loss_backward(loss, d + o, p + o, t + o, n, fusedSigmoid, N);
-  if (wgt != 1) for (let i = 0; i < n; i++) store<f32>(d + o + (<usize>i << 2), load<f32>(d + o + (<usize>i << 2)) * wgt);
+  loss_weight(d + o, n, wgt);
   if (!fusedSigmoid) act_backward(act, d + o, p + o, n);
+}
+
+/** d[i] *= wgt for n floats when the term's weight wgt is not 1 (the gradient of a weighted term). */
+export function loss_weight(d: usize, n: i32, wgt: f32): void {
+  if (wgt != 1) for (let i = 0; i < n; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
 }

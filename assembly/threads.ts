@@ -255,26 +255,24 @@ export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, 
   store<i32>(j, mode, 48); store<i32>(j, act, 52);
   // a colsum rides along only on a product with B not transposed (dense_backward's dW: B = d)
   store<i32>(j, bt ? 0 : <i32>CS_DST, 56); store<i32>(j, CS_ACC ? 1 : 0, 60);
-  CS_TAKEN = CS_DST != 0 && !bt;
-  CS_DST = 0;
+  if (!bt) CS_DST = 0;   // taken (pool_colsum_taken)
   submit(T);
   return true;
 }
 
-// pool_colsum's request (per thread: only the main thread publishes jobs)
+// pool_colsum's request, 0 once a product took it (per thread: only the main thread publishes jobs)
 let CS_DST: usize = 0;
 let CS_ACC = false;
-let CS_TAKEN = false;
 
 /**
  * The next product, if it goes through the pool (B not transposed, K rows of it), also sums B's columns
  * over its K rows into db (acc: adding to it), each column in row order as f32_colsum: the bias
  * gradient with dW's product (dense.ts dense_backward). pool_colsum_taken() then says whether it did.
  */
-export function pool_colsum(db: usize, acc: bool): void { CS_DST = db; CS_ACC = acc; CS_TAKEN = false; }
+export function pool_colsum(db: usize, acc: bool): void { CS_DST = db; CS_ACC = acc; }
 
 /** Whether the product after pool_colsum took its colsum (else the caller sums); clears the request. */
-export function pool_colsum_taken(): bool { const t = CS_TAKEN; CS_DST = 0; CS_TAKEN = false; return t; }
+export function pool_colsum_taken(): bool { const t = CS_DST == 0; CS_DST = 0; return t; }
 
 /**
  * From here to pool_release, a job that would go through the pool waits (at P_JOB) for the next one,

@@ -20,7 +20,7 @@ import { conv_backward, conv_forward, convt_backward, convt_forward } from './co
 import { dense_backward, dense_forward } from './dense';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
-import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum } from './loss';
+import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
 import { term_backward, term_value, vae_kl_row } from './terms';
 import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
@@ -250,14 +250,15 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
       // split by rows across the pool (loss.ts loss_part; the scratch holds at least 4 D floats), the sums
       // then added in row order: loss_sum's and net_backward's bits
       let raw: f64;
-      if (ASC_FEATURE_THREADS && backward && n == 1 && R <= 4 * ci(ctx, C_INDIM) && pooled_loss(ctx, y, t, R, C, N, wgt, part)) {
-        raw = POOLED_RAW;
+      if (ASC_FEATURE_THREADS && backward && n == 1 && R <= 4 * ci(ctx, C_INDIM) && pooled_loss(ctx, y, t, R, C, N, wgt)) {
+        raw = part;
+        for (let r = 0; r < R; r++) raw += <f64>load<f32>(cp(ctx, C_SCRATCH) + (<usize>r << 2));
       } else {
         raw = loss_sum(loss, y, t, R, C, part);
         if (backward) {
           const d = lp(layer(ctx, ci(ctx, C_NLAYERS) - 1), A.L_DY);
           loss_backward(loss, d, y, t, R * C, fused_sigmoid_bce(ctx), N * C);
-          if (wgt != 1) for (let i = 0; i < R * C; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
+          loss_weight(d, R * C, wgt);
         }
       }
       if (!fin) return raw;
@@ -279,21 +280,16 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
 }
 
 /**
- * The threaded build's reconstruction term over a chunk of R rows through the pool (terms_forward; the
- * gradient times wgt, then the output's activation derivative, into the last node's d): true with
- * POOLED_RAW = part plus the rows' loss sums in row order; false when the pool does not take it (the
- * caller computes it alone).
+ * The threaded build's reconstruction term over a chunk of R rows through the pool (terms_forward): the
+ * rows' loss sums into the context's scratch, the gradient times wgt, then the output's activation
+ * derivative, into the last node's d; false when the pool does not take it (the caller computes it alone).
  */
-function pooled_loss(ctx: usize, y: usize, t: usize, R: i32, C: i32, N: i32, wgt: f32, part: f64): bool {
-  const Lo = layer(ctx, ci(ctx, C_NLAYERS) - 1), sums = cp(ctx, C_SCRATCH);
-  if (!pool_loss(ci(ctx, C_LOSS), lp(Lo, A.L_DY), y, t, R, C, fused_sigmoid_bce(ctx), N * C, wgt, li(Lo, L_ACT), sums)) return false;
-  let raw = part;
-  for (let r = 0; r < R; r++) raw += <f64>load<f32>(sums + (<usize>r << 2));
-  POOLED_RAW = raw;
+function pooled_loss(ctx: usize, y: usize, t: usize, R: i32, C: i32, N: i32, wgt: f32): bool {
+  const Lo = layer(ctx, ci(ctx, C_NLAYERS) - 1);
+  if (!pool_loss(ci(ctx, C_LOSS), lp(Lo, A.L_DY), y, t, R, C, fused_sigmoid_bce(ctx), N * C, wgt, li(Lo, L_ACT), cp(ctx, C_SCRATCH))) return false;
   OUT_ACT_DONE = true;
   return true;
 }
-let POOLED_RAW: f64 = 0;
 
 /** A reconstruction term (entry T, sum its running sum) at the end of a batch of N rows of C: its loss sum `raw`, weighted, added to the sum; returns its per-element mean. */
 function recon_finish(T: usize, sum: usize, raw: f64, N: i32, C: i32): f64 {
