@@ -54,9 +54,12 @@ export function adam_update(w: usize, g: usize, m: usize, v: usize, n: i32, lr: 
 }
 
 /**
- * adam_update over `rows` spans of `cols` floats (a multiple of 4), the spans `ld` floats apart: a band
- * of a weight matrix's columns (threads.ts: each thread updates the columns its products own); every
- * float gets the same arithmetic as in one pass.
+ * adam_update over `rows` spans of `cols` floats (a multiple of 4), the spans `ld` floats apart; every
+ * float gets the same arithmetic as in one pass. Only adam_update calls it, with one row. It was written
+ * for a split of Adam by column bands (not kept, docs/benchmark-log.md session 29), and kept in this form
+ * because V8 runs it faster: the one-thread Adam phase 767 -> 551 µs a dense784 batch against the loop
+ * inline in adam_update, and a one-loop copy of it (adam_update's n floats, no rows) measured 0.96x / 0.97x
+ * on 1 / 2 threads (2026-12-03, one process, epochs in turns). Why was not looked into.
  */
 export function adam_rows(w: usize, g: usize, m: usize, v: usize, rows: i32, cols: i32, ld: i32, lr: f32, beta1: f32, beta2: f32,
                           eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64): void {
