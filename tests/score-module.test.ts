@@ -105,9 +105,11 @@ describe.skipIf(!existsSync(DIST))("'autoencoder/score' (dist)", () => {
     await ae.fit(x, { epochs: 2 });
     const lite = await score.AutoencoderLite.load(ae.save());
     expect(bits(lite.score(x))).toBe(bits(ae.score(x)));
-    // the browser form (the module inlined as deflate base64; only web APIs, which Node has too)
+    // the browser form (the module inlined as deflate base64; only web APIs, which Node has too): the class of
+    // the runtime-neutral core, index.js, as the other runtimes' entries share it (Node's entry is its own one file)
     const browser = await import(`${ROOT}dist/bindings/score-browser.js`) as typeof import('../bindings/score-browser.js');
-    expect(browser.AutoencoderLite).toBe(main.AutoencoderLite);
+    const neutral = await import(`${ROOT}dist/bindings/index.js`) as typeof import('../bindings/index.js');
+    expect(browser.AutoencoderLite).toBe(neutral.AutoencoderLite);
     const inlined = await browser.AutoencoderLite.load(ae.save());
     expect(bits(inlined.score(x))).toBe(bits(ae.score(x)));
     for (const m of [ae, lite, inlined]) m.dispose();

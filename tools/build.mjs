@@ -10,7 +10,8 @@
 //                                  export names, for tests/threads.test.ts (never shipped)
 //   dist/build/                    a copy of those, beside the JS that loads them
 //   dist/bindings/*.js + .d.ts     the library (esbuild transpile, tsc declarations); index.js bundled into one
-//                                  file that the thin runtime entries (node, browser, worker, deno) import
+//                                  file that the thin runtime entries (browser, worker, deno) import; Node's
+//                                  entry node.js is one file with the core in it, and score.js imports it
 //   dist/tools/cli.js              the CLI, its third-party libraries bundled in (the package itself has none)
 //   dist/examples/*.js             runnable demos; they import 'autoencoder' (this package, by self-reference)
 // Plain JS so that it runs before anything is compiled. Usage: node tools/build.mjs [--wasm-only]
@@ -98,14 +99,25 @@ cpSync(`${root}bindings/deno-file.js`, `${root}dist/bindings/deno-file.js`);
 cpSync(`${root}bindings/kernels-mt.deno.js`, `${root}dist/bindings/kernels-mt.deno.js`);
 await build({ entryPoints: ts('bindings'), outdir: `${root}dist/bindings`, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
 // the core as one file (bindings/index.ts, its modules and ../build/kernels.js): a fresh process imports
-// 2 modules (entry + core) instead of 8, and every runtime entry (node, browser, worker, deno) and
-// 'autoencoder/core' share this one copy of the classes (one AutoencoderError, one Autoencoder)
+// 2 modules (entry + core) instead of 8, and the runtime entries (browser, worker, deno) and
+// 'autoencoder/core' share this one copy of the classes (one AutoencoderError, one Autoencoder); Node's
+// entry is the one file below
 // Its `x.ae_...` calls into the kernels are mangled to short names (esbuild mangleProps), and so are
 // threads.js's (the same cache); dist/build's modules get their exports renamed to match, and the
 // browser entry's inlined copy is made from the renamed module (tools/wasm-names.mjs). build/ keeps
 // the long names, which the sources, tests and tools use.
 const mangle = { mangleProps: /^ae_/, mangleCache: {} };
 const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `${root}dist/bindings/index.js`, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', ...mangle });
+// Node and Bun (the "node" condition): the entry is one file too, the core with the Node loader in it
+// (bindings/node.ts, node-load.ts and index.ts bundled), so a fresh process imports 1 module of ours, not 3:
+// each module file costs a Node process about 1-2 ms on first import (the W4 cold start, 3 files -> 1: 0.88-0.90x
+// in alternated launches; docs/benchmark-log.md, session 31). 'autoencoder/core' under the node condition is this
+// file as well, and 'autoencoder/score' imports it (its own loader inlined), so in Node all three give one copy of
+// the classes. index.js stays the core of the other runtimes' entries.
+const intoNodeEntry = { name: 'core-is-node-entry', setup(b) { b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './node.js', external: true })); } };
+const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
+await build({ ...nodeBuild, entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js` });
+await build({ ...nodeBuild, entryPoints: [`${root}bindings/score.ts`], outfile: `${root}dist/bindings/score.js`, plugins: [intoNodeEntry] });
 const pool = await build({ entryPoints: [`${root}bindings/threads.ts`], outfile: `${root}dist/bindings/threads.js`, allowOverwrite: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', mangleProps: mangle.mangleProps, mangleCache: core.mangleCache });
 // the shipped modules' exports and the library's calls must be the same names: a call the module lacks
 // would fail at run time, an export nothing calls belongs in abi-test.ts (the tests' module)
