@@ -5,7 +5,7 @@
 // empty project, where a script imports 'autoencoder' and 'autoencoder/core' and runs
 // create/fit/score/save/load; its scores must be the bits this repository's own bindings compute for the
 // same seeds (the oracle, computed here in-process), and both specifiers must give one copy of the
-// classes. The `autoencoder` bin runs through npx. A Node bundle made with esbuild from the installed
+// classes (with 'autoencoder/score' too, in Node, Deno and Bun, each by its own export conditions). The `autoencoder` bin runs through npx. A Node bundle made with esbuild from the installed
 // package finds kernels.wasm copied next to it, as the README says, and without it throws an
 // AutoencoderError naming both places it looked. A TypeScript consumer type-checks against the
 // shipped .d.ts files. Skipped, saying so, when npm is not on PATH.
@@ -90,6 +90,22 @@ export async function main(x: Float32Array): Promise<number> {
 }
 `;
 
+// One copy of the classes whichever specifier a runtime resolves, and the same scores through each.
+const CONSUMER_IDENTITY = `
+import * as main from 'autoencoder';
+import * as core from 'autoencoder/core';
+import * as score from 'autoencoder/score';
+const x = await main.randomMatrix(${DATA.rows}, ${DATA.cols}, { seed: ${DATA.seed} });
+const ae = await main.Autoencoder.create(${JSON.stringify(SPEC)});
+const bytes = ae.save();
+const viaCore = await core.Autoencoder.load(bytes);
+const viaScore = await score.AutoencoderLite.load(bytes);
+console.log(JSON.stringify({
+  same: [main.Autoencoder === core.Autoencoder, main.AutoencoderError === core.AutoencoderError, main.AutoencoderLite === score.AutoencoderLite, core.AutoencoderError === score.AutoencoderError],
+  scores: [ae.score(x), viaCore.score(x), viaScore.score(x)].map((s) => Array.from(s)),
+}));
+`;
+
 describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`, () => {
   let tmp = '';
   let packOutput = '';
@@ -168,6 +184,22 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
     expect(out.names).toEqual(['AutoencoderError', 'AutoencoderLite']);
     expect(out.sameClass).toBe(true);
     expect(files).toEqual(expect.arrayContaining(['dist/build/kernels-score.wasm', 'dist/bindings/score.d.ts', 'dist/bindings/score-api.d.ts']));
+  });
+
+  it("installed: Node, Deno and Bun each resolve 'autoencoder', 'autoencoder/core' and 'autoencoder/score' to one copy of the classes", async () => {
+    // each runtime its own export conditions: Node and Bun take "node" (one file, dist/bindings/node.js),
+    // Deno takes "deno" before "node" (dist/bindings/deno.js on index.js); a second copy would break instanceof
+    writeFileSync(join(app, 'consumer-identity.mjs'), CONSUMER_IDENTITY);
+    const { runtimes } = await import(new URL('../tools/runtimes.mjs', import.meta.url).href) as { runtimes: () => { deno: string; bun: string } };
+    const rt = runtimes();
+    const x = await randomMatrix(DATA.rows, DATA.cols, { seed: DATA.seed });
+    const ae = await Autoencoder.create({ ...SPEC, layers: [...SPEC.layers] });
+    const expected = Array.from(ae.score(x));
+    for (const [name, cmd, args] of [['node', process.execPath, []], ['deno', rt.deno, ['run', '--allow-read']], ['bun', rt.bun, []]] as const) {
+      const out = JSON.parse(ok(cmd, [...args, 'consumer-identity.mjs'], app)) as { same: boolean[]; scores: number[][] };
+      expect([name, out.same]).toEqual([name, [true, true, true, true]]);
+      for (const sc of out.scores) expect(sc).toEqual(expected);
+    }
   });
 
   it('the autoencoder bin runs through npx', () => {
