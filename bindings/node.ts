@@ -4,7 +4,7 @@
 // runtime-neutral core, ./index.js. The build bundles this file, node-load.ts and the core into one
 // dist/bindings/node.js (a fresh process then imports 1 module of ours instead of 3; tools/build.mjs), which
 // 'autoencoder/core' also resolves to under the node condition, and which 'autoencoder/score' imports, so
-// in Node all three specifiers give the same classes.
+// in Node and Bun all three specifiers give the same classes (Deno takes the deno condition's files).
 
 import { setFileOpener, setWasmLoader } from './index.js';
 import { nodeFileOpener, nodeLoader } from './node-load.js';

@@ -110,10 +110,11 @@ const mangle = { mangleProps: /^ae_/, mangleCache: {} };
 const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `${root}dist/bindings/index.js`, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', ...mangle });
 // Node and Bun (the "node" condition): the entry is one file too, the core with the Node loader in it
 // (bindings/node.ts, node-load.ts and index.ts bundled), so a fresh process imports 1 module of ours, not 3:
-// each module file costs a Node process about 1-2 ms on first import (the W4 cold start, 3 files -> 1: 0.88-0.90x
-// in alternated launches; docs/benchmark-log.md, session 31). 'autoencoder/core' under the node condition is this
-// file as well, and 'autoencoder/score' imports it (its own loader inlined), so in Node all three give one copy of
-// the classes. index.js stays the core of the other runtimes' entries.
+// each module file costs a Node process about 1-2 ms on first import (the W4 child, 3 files -> 1: 0.90-0.94x in
+// alternated launches; docs/benchmark-log.md, session 31). 'autoencoder/core' under the node condition is this
+// file as well, and 'autoencoder/score' imports it (its own loader inlined), so in Node and Bun all three give one
+// copy of the classes. index.js stays the core of the other runtimes' entries (Deno's 'autoencoder/core' included:
+// Deno matches "node" too, so package.json lists "deno" first).
 const intoNodeEntry = { name: 'core-is-node-entry', setup(b) { b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './node.js', external: true })); } };
 const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js` });
