@@ -152,7 +152,7 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
     expect(files.filter((f) => /^(tests|assembly|bindings|tools|examples|bench)\/|\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     // the core's modules live only inside the bundled index.js (and Node's one-file entry, node.js, which holds
     // the core and its loader): no copy of them, nor of the loader, to import by path
-    expect(files.filter((f) => /^dist\/bindings\/(errors|format|graph|spec|wasm|node-load)\.js$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /^dist\/bindings\/(codec|errors|files|format|graph|series|spec|wasm|node-load)\.js$/.test(f))).toEqual([]);
     const installed = JSON.parse(readFileSync(join(app, 'node_modules/autoencoder/package.json'), 'utf8'));
     expect([installed.name, installed.version, installed.license]).toEqual([PKG.name, PKG.version, 'MIT']);
     expect(readFileSync(join(app, 'node_modules/autoencoder/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the autoencoder authors\n/);
