@@ -5,10 +5,11 @@
 // empty project, where a script imports 'autoencoder' and 'autoencoder/core' and runs
 // create/fit/score/save/load; its scores must be the bits this repository's own bindings compute for the
 // same seeds (the oracle, computed here in-process), and both specifiers must give one copy of the
-// classes (with 'autoencoder/score' too, in Node, Deno and Bun, each by its own export conditions). The `autoencoder` bin runs through npx. A Node bundle made with esbuild from the installed
-// package finds kernels.wasm copied next to it, as the README says, and without it throws an
-// AutoencoderError naming both places it looked. A TypeScript consumer type-checks against the
-// shipped .d.ts files. Skipped, saying so, when npm is not on PATH.
+// classes (with 'autoencoder/score' too, in Node, Deno and Bun, each by its own export conditions). The
+// `autoencoder` bin runs through npx. A Node bundle made with esbuild from the installed package finds
+// kernels.wasm copied next to it, as the README says, and without it throws an AutoencoderError naming
+// both places it looked. A TypeScript consumer type-checks against the shipped .d.ts files. Skipped,
+// saying so, when npm is not on PATH.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
