@@ -4,12 +4,12 @@
 //   member B of seed S runs seed ((S - 1 + shift) mod 8) + 1 (shift 0: the same seed number)
 import { corpus, load, evalAll } from '../r21/emu.js';
 import { pipe } from '../r21/feed.js';
+import { HALF } from '../likelihood.js';
 const RAW = { suppress: 0, refractory: 0, memory: 0, spatialRamp: -1 };
 const [a, b, sh] = process.argv.slice(2);
 const A = JSON.parse(a!), B = JSON.parse(b!), shift = Number(sh ?? 0);
 // MODE: max (default) | meanL (the mean of the two L = HALF s / (1 - s); a 1 from either stays 1) | sum (L summed)
 const MODE = process.env.MODE ?? 'max';
-const HALF = 11.512925464970229;
 const Lof = (s: number) => (s < 1 ? HALF * s / (1 - s) : Infinity);
 const comb = (x: number, y: number) => MODE === 'max' ? Math.max(x, y) : x >= 1 || y >= 1 ? 1 : (() => { const L = MODE === 'sum' ? Lof(x) + Lof(y) : (Lof(x) + Lof(y)) / 2; return Math.fround(L / (L + HALF)); })();
 const seeds = [1, 2, 3, 4, 5, 6, 7, 8];

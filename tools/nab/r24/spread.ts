@@ -3,7 +3,7 @@
 // the first 128 points' range) is scored by a detector with the child's options (no rules, no range check, no
 // further resolutions; its scores cached), and a point that ends a block takes the larger of its raw score and the
 // spread child's (as the coarser resolutions do); then the shipped rules and the confirmed ramp (r21/feed.ts `pipe`).
-// Usage: F=8 KIND=std LOG=1 [SEEDS=1,...,8] npx tsx tools/nab/r24/spread.ts ['<child options>']
+// Usage: F=8 KIND=std LOG=1 [SEEDS=1,...,8] [CACHE=dir] npx tsx tools/nab/r24/spread.ts ['<child options>']
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SeriesDetector } from '../../../bindings/node.js';
@@ -13,7 +13,7 @@ const F = Number(process.env.F ?? 8), KIND = process.env.KIND ?? 'std', LOG = pr
 const W = Number(process.env.WEIGHT ?? 1);
 const seeds = (process.env.SEEDS ?? '1,2,3,4,5,6,7,8').split(',').map(Number);
 const extra = JSON.parse(process.argv[2] ?? '{}');
-const cache = '/tmp/s31/spread'; mkdirSync(cache, { recursive: true });
+const cache = process.env.CACHE ?? '/tmp/nab-r24-spread'; mkdirSync(cache, { recursive: true });
 const RAW = { suppress: 0, refractory: 0, memory: 0, spatialRamp: -1 };
 const V = { agree: 0.2857, modelOnly: true };
 function spreads(v: Float64Array): Float64Array {
