@@ -1,4 +1,4 @@
-// tools.test.ts: light checks that the W4 scripts run (npm run size, npm run coldstart), as child
+// tools.test.ts: light checks that the W4 scripts run (npm run size, npm run coldstart, coldstart-phases.mjs), as child
 // processes on the built dist/: their JSON output is well formed and the sizes add up. The figures
 // themselves are for the scripts to print, not for a test to judge (they depend on the machine).
 // TF.js is skipped (it installs from npm); workerd only runs when .runtimes/ already holds it.
@@ -49,5 +49,20 @@ describe.skipIf(!built)('tools/coldstart.mjs', () => {
     if (withWorkerd) expect(names).toMatch(/autoencoder Worker/);
     for (const row of r.rows) expect(row.median).toBeGreaterThan(0);
     expect(r.unavailable.tfjs).toMatch(/skipped/);
+  });
+});
+
+describe.skipIf(!built)('tools/bench/coldstart-phases.mjs', () => {
+  it("times the W4 child's steps in fresh processes, each child's score checked against the parent's", () => {
+    // (the script rejects a child whose score differs from the one computed in its own process)
+    const r = run('tools/bench/coldstart-phases.mjs', ['--launches', '1', '--json']);
+    expect(r.phases).toEqual(['first import', 'package', 'load', 'score']);
+    expect(r.rows.map((row: { variant: string }) => row.variant)).toEqual(['default']);
+    const [row] = r.rows;
+    for (const m of row.ms) expect(m).toBeGreaterThan(0);
+    // load() reads 1.7 MB of floats into a new wasm memory: its pages are fresh
+    expect(row.faults[2]).toBeGreaterThan(0);
+    expect(row.totalFaults).toBe(row.faults.reduce((a: number, b: number) => a + b, 0));
+    expect(row.usPerFault).toBeGreaterThan(0);
   });
 });

@@ -145,8 +145,12 @@ async function workerdTime(workerd, config, accept) {
   }
 }
 
-/** Builds the dense784 model file, the row, the weights (Keras layout) and the expected score into `dir`. */
-async function makeInputs(dir) {
+/**
+ * Builds the dense784 model file, the row, the weights (Keras layout) and the expected score into `dir`;
+ * returns the score, the model file's and the row's paths, and where the weights came from (also
+ * tools/bench/coldstart-phases.mjs's inputs).
+ */
+export async function makeInputs(dir) {
   const { Autoencoder, randomMatrix } = await import('autoencoder');
   const ae = await Autoencoder.create({ ...SPEC, seed: 42 });
   let row;
@@ -185,7 +189,7 @@ async function makeInputs(dir) {
   writeFileSync(join(dir, 'dense784.weights.json'), JSON.stringify({ name: 'dense784', params, n_floats: offset }));
   writeFileSync(join(dir, 'dense784.weights.bin'), new Uint8Array(flat.buffer));
   ae.dispose();
-  return { expected, source };
+  return { expected, source, model: join(dir, 'dense784.ae'), row: join(dir, 'row.f32') };
 }
 
 // byPath: load(path), which reads the file's floats straight into wasm memory (the package's way to load
