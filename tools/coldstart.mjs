@@ -25,7 +25,7 @@ import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { intArg, listArg } from './bench/common.mjs';
+import { intArg, listArg, median, printColumns } from './bench/common.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const shared = new URL('../../shared/bench/models/', import.meta.url).pathname;
@@ -50,10 +50,6 @@ const SPEC = { inputDim: 784, layers: [256, 64], activation: 'relu', latentActiv
 const childEnv = { ...process.env };
 delete childEnv.NODE_OPTIONS;
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Checks a child's `score <x> ...` line against the score computed in this process. */
@@ -380,12 +376,8 @@ if (MAIN) {
     const f = (v, d = 1) => (v === null ? '-' : v.toFixed(d));
     const table = [['runtime', 'median ms', 'min-max ms', 'minus baseline ms', 'ratio vs TF.js-wasm'],
       ...rows.map((r) => [r.runtime, f(r.median), `${f(r.min)}-${f(r.max)}`, f(r.minusBaseline), r.vsTfjs === null ? '-' : `${r.vsTfjs.toFixed(2)}x`])];
-    const w = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
     console.log(`W4 cold start: median of ${LAUNCHES} launches (after ${WARMUP} warmup), wall ms from spawn() to the line printed after the first inference`);
-    for (const [i, r] of table.entries()) {
-      console.log(r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  '));
-      if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
-    }
+    printColumns(table);
     if (unavailable.tfjs) console.log(`TF.js: unavailable (${unavailable.tfjs})`);
     if (unavailable.workerd) console.log(`workerd: unavailable (${unavailable.workerd})`);
     for (const n of notes) console.log(`- ${n}`);

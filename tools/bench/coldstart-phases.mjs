@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ROOT, intArg, median } from './common.mjs';
+import { ROOT, intArg, median, printColumns } from './common.mjs';
 import { makeInputs } from '../coldstart.mjs';
 
 const variantArg = (v, all) => {
@@ -121,11 +121,7 @@ try {
     const table = [head, ...rows.map((r) => [
       r.variant, ...r.ms.map((m, p) => `${m.toFixed(2)} / ${r.faults[p]}`), `${r.totalMs.toFixed(2)} / ${r.totalFaults}`, r.usPerFault.toFixed(2),
     ])];
-    const w = head.map((_, c) => Math.max(...table.map((t) => t[c].length)));
-    for (const [k, t] of table.entries()) {
-      console.log(t.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  '));
-      if (k === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
-    }
+    printColumns(table);
     for (const v of opts.variant) console.log(`- ${v.name}: node ${v.flags.join(' ')}`);
     if (opts.variant.length) console.log('- a V8 flag (not node\'s own, such as --v8-pool-size) also slows the first import and the package (Node\'s own modules then compile without their built-in code cache): compare load and score');
     console.log(`- model: ${source}`);

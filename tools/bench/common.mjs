@@ -118,6 +118,14 @@ export const median = (a) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const round = (v, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+/** Prints `table` (rows of strings, the header first) in aligned columns: the first to the left, the others to the right, a rule under the header. */
+export function printColumns(table) {
+  const w = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+  for (const [i, r] of table.entries()) {
+    console.log(r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  '));
+    if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  }
+}
 /**
  * Contention while timing: `probe()` starts a window, calling what it returns ends it with
  * { wall_ms, cpu_share: this process's CPU time / wall time, steal_ms: the hypervisor's steal time
