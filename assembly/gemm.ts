@@ -313,6 +313,11 @@ export const WS_BYTES: usize = (WS_STRIP_BIAS + 32 * 4 + 63) & ~63;
 let WS: usize = 0;
 /** This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned. */
 export function set_workspace(p: usize): void { WS = p; }
+/**
+ * This thread's PANEL (KB * 8 floats, 64-byte aligned) as scratch for a kernel that runs no product while
+ * it uses it (density.ts's lists of nearest codes): a product overwrites it.
+ */
+export function ws_scratch(): usize { return WS + WS_PANEL; }
 
 /** dst[0..r) = src[0..r), r < 8 floats (a call to memory.copy costs more than the copy) */
 // @ts-ignore: decorator

@@ -11,7 +11,8 @@
 // thread takes it; the main thread then adds the shards' gradients in shard order. A batch's loss (its
 // rows' sums, gradient and the output activation's derivative: JOB_LOSS) splits by rows, the row sums
 // added in row order on the main thread; a dense layer's bias gradient rides on its dW product's units
-// (pool_colsum). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
+// (pool_colsum). An ensemble's latent density terms (density.ts knn_rows: each row's nearest reference
+// codes, alone in its range) split by rows too (JOB_KNN). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
 // (main) thread.
 // Pairs: two independent jobs can run as one (pool_hold .. pool_release: the first is held, the second
 // publishes both, units 0 .. P_NA-1 the first's): a dense layer's dW and dX products (dense.ts), and a
@@ -30,6 +31,7 @@ import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim'
 import { SHARDS } from './arena';
 import { gather, rows_shard, shard_run } from './train';
 import { loss_part } from './loss';
+import { knn_rows } from './density';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -43,7 +45,7 @@ const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run i
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-7 below), then its arguments (20 slots of 4 bytes)
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-8 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
@@ -61,6 +63,9 @@ const JOB_GATHER = 6;
 // loss jobs (train.ts terms_forward: a chunk's reconstruction loss row sums, gradient and output activation's
 // derivative, loss.ts loss_part): loss, d, p, t, R, C, fused, N, wgt (f32), act, sums; a unit is a range of rows
 const JOB_LOSS = 7;
+// nearest-codes jobs (density.ts dens_add and dens_fit: a chunk's density terms, knn_rows): z, L, ref, R, selfR, selfs,
+// B, dst, add, c (f32), tMed (f32); a unit is a range of rows, in fours
+const JOB_KNN = 8;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -110,6 +115,7 @@ function unit_count(T: i32): i32 {
   if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return SHARDS;
   if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_LOSS) return min(job(5), 16);
+  if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
   if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth (an SGD or momentum float: 4)
     const n4 = job(5) >> 2, cost = job(0) == JOB_ADAM ? 4 : 2;
@@ -170,6 +176,12 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_LOSS) {
     const R = job(5), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
     if (r0 < r1) loss_part(job(1), <usize>job(2), <usize>job(3), <usize>job(4), r0, r1, job(6), job(7) != 0, job(8), jobf(9), job(10), <usize>job(11));
+    return;
+  }
+  if (job(0) == JOB_KNN) {
+    // whole fours of rows (the last range takes the remainder): each row's term is the same in any range
+    const G = (job(7) + 3) >> 2, r0 = min(job(7), <i32>(<i64>G * u0 / n) << 2), r1 = min(job(7), <i32>(<i64>G * u1 / n) << 2);
+    if (r0 < r1) knn_rows(<usize>job(1), job(2), <usize>job(3), job(4), <usize>job(5), <usize>job(6), r0, r1, <usize>job(8), job(9) != 0, jobf(10), jobf(11));
     return;
   }
   if (job(0) == JOB_UPDATE) {
@@ -377,6 +389,22 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
   if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = slot();
   store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
+  submit(T);
+  return true;
+}
+
+/**
+ * A chunk's density terms through the pool (density.ts knn_rows over rows 0 .. B-1, in ranges of fours);
+ * false: the caller computes them alone (no pool, or fewer than P_MIN * 1024 distance terms B R L).
+ */
+export function pool_knn(z: usize, L: i32, ref: usize, R: i32, selfR: usize, selfs: usize, B: i32, dst: usize, add: bool, c: f32, tMed: f32): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || B < 8 || <i64>B * <i64>R * <i64>L < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = slot();
+  store<i32>(j, JOB_KNN); store<i32>(j, <i32>z, 4); store<i32>(j, L, 8); store<i32>(j, <i32>ref, 12); store<i32>(j, R, 16);
+  store<i32>(j, <i32>selfR, 20); store<i32>(j, <i32>selfs, 24); store<i32>(j, B, 28); store<i32>(j, <i32>dst, 32);
+  store<i32>(j, add ? 1 : 0, 36); store<f32>(j, c, 40); store<f32>(j, tMed, 44);
   submit(T);
   return true;
 }

@@ -143,6 +143,46 @@ describe('latent density term', () => {
     withTerm.dispose(); without.dispose();
   });
 
+  it('codes of 8 dimensions and 301 references, four rows at a time: every row scores as it does alone, bit for bit, and as the oracle says', async () => {
+    // (assembly/density.ts: the rows of a chunk four at a time, f32_knn_mean_4x8_simd, and after half
+    // the dimensions a block of references all past their codes' 5th smallest left unfinished; the last
+    // rows and a row alone one at a time, f32_knn_mean_simd; the statistic rows likewise, their own codes skipped)
+    const W = 24, rows = 700;
+    let st = 99;
+    const r = () => { st = (Math.imul(st, 1664525) + 1013904223) >>> 0; return st / 2 ** 32; };
+    const wide = (m: number) => {
+      const out = new Float32Array(m * W);
+      for (let i = 0; i < m; i++) {
+        const f = [r(), r(), r() * r(), r() - 0.5];
+        for (let j = 0; j < W; j++) out[i * W + j] = f[j % 4]! * (1 + j / W) + f[(j + 1) % 4]! * 0.5 + 0.02 * (r() - 0.5);
+      }
+      return out;
+    };
+    const xs = wide(rows), ts = wide(203);
+    const spec = { inputDim: W, layers: [16, 8], normalize: 'standard' as const, seed: 7 };
+    const withTerm = await Autoencoder.create({ ...spec, ensemble: { members: 2, rows: 300, density: 301 } });
+    const without = await Autoencoder.create({ ...spec, ensemble: { members: 2, rows: 300, density: 0 } });
+    await withTerm.fit(xs, { epochs: 6 });
+    await without.fit(xs, { epochs: 6 });
+    const b = block(withTerm.save());
+    expect([b.R, b.Rp, b.L]).toEqual([301, 304, 8]);
+    const sd = withTerm.score(ts);
+    for (let i = 0; i < 203; i++) expect(withTerm.score(ts.subarray(i * W, (i + 1) * W))[0], `row ${i} alone`).toBe(sd[i]);
+    // the statistic rows' median: every training row (fewer than 4,096), its own code skipped when it is a reference
+    const z = withTerm.encode(xs), L = b.L;
+    const rowOf = (a: number) => [...Array(rows).keys()].find((i) => [...Array(L).keys()].every((l) => b.codes[l * b.Rp + a] === z[i * L + l]));
+    const own = new Map([...Array(b.R).keys()].map((a) => [rowOf(a)!, a]));
+    expect(own.size).toBe(b.R);
+    const tAll = Array.from({ length: rows }, (_, i) => term(z.subarray(i * L, (i + 1) * L), b, own.get(i) ?? -1));
+    expect(b.tMed).toBeCloseTo(at(sorted(tAll), 0.5), 5);
+    const zt = withTerm.encode(ts), s0 = without.score(ts);
+    for (let i = 0; i < 203; i++) {
+      const want = s0[i]! + b.c * (term(zt.subarray(i * L, (i + 1) * L), b) - b.tMed);
+      expect(Math.abs(sd[i]! - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+    }
+    withTerm.dispose(); without.dispose();
+  });
+
   it('a model without the term saves the pre-term layout; a damaged block is refused', async () => {
     const { withTerm, without } = await pair(x, 10);
     const plain = without.save();

@@ -1,6 +1,7 @@
 // threads.test.ts: models created with { threads: n } (bindings/threads.ts, assembly/threads.ts).
 // The oracle is the single-threaded module: for 1, 2, 3 and 4 threads, save() after fit and every
-// output (score, encode, reconstruct) must be the same bytes, for a dense model, a conv model and a VAE.
+// output (score, encode, reconstruct) must be the same bytes, for a dense model, a conv model, a VAE and a
+// subsample ensemble with its density term.
 // The pool's size threshold is set to 0 here (a debug hook), so every GEMM of these small models is
 // split across the threads: the strongest form of the check. It also makes every dense layer's dW and
 // dX products run as one paired job, and every shuffled batch's rows be copied by the pool while the
@@ -139,6 +140,14 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     } as Spec,
     rows: 12,
     fit: { epochs: 3, batchSize: 5, optimizer: 'adam', learningRate: 5e-3 },
+  },
+  {
+    // the latent density term's nearest codes go through the pool by ranges of four rows (assembly/threads.ts
+    // JOB_KNN): fit()'s statistic rows (their own codes skipped) and score()'s rows, 150 of them (a tail of 2)
+    name: 'subsample ensemble with its density term (37 references: the nearest codes by rows)',
+    spec: { inputDim: 11, layers: [9, 8], normalize: 'standard', ensemble: { members: 2, rows: 60, density: 37 }, seed: 21 },
+    rows: 150,
+    fit: { epochs: 3, batchSize: 16 },
   },
   {
     name: 'VAE (beta 1, sampling noise from the wasm stream)',

@@ -202,7 +202,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse'];
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse'];
 
 /**
  * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin
