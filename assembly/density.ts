@@ -31,10 +31,13 @@ const POOL_Q: f64 = 0.8;
  * Sixteen references a step (four sums at once: one splat of q[l] and one pass of the l loop for all
  * sixteen, 1.6x the references a second of four at a time); when one of them is below the 5th smallest so
  * far, the four groups are offered to the list in order, as four at a time did, so the same list results.
+ * From L >= 8, a step whose 16 sums are all at or past the 5th smallest after half the dimensions is left
+ * there: partial sums only grow (each added square is >= 0), so none of them could enter the list.
  */
 function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, self: i32, top: usize): f64 {
   const stride = <usize>(R + 3 & ~3) << 2;
   for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
+  const half = L >= 8 ? L >> 1 : L;
   let a = 0;
   for (; a + 16 <= R; a += 16) {
     const p = ref + (<usize>a << 2);
@@ -44,8 +47,13 @@ function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, s
     let vt2 = f32x4.sub(vq0, v128.load(p, 32));
     let vt3 = f32x4.sub(vq0, v128.load(p, 48));
     let vd0 = f32x4.mul(vt, vt), vd1 = f32x4.mul(vt1, vt1), vd2 = f32x4.mul(vt2, vt2), vd3 = f32x4.mul(vt3, vt3);
-    let pl = p;
+    let pl = p, past = false;
     for (let l = 1; l < L; l++) {
+      if (l == half) {
+        // (as in f32_knn_mean_4x8_simd: 16 partial sums all at or past the 5th smallest cannot enter the list)
+        const v5 = v128.load32_splat(top + 16);
+        if (!v128.any_true(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))))) { past = true; break; }
+      }
       pl += stride;
       const vq = v128.load32_splat(q + (<usize>l << 2));
       vt = f32x4.sub(vq, v128.load(pl)); vd0 = f32x4.add(vd0, f32x4.mul(vt, vt));
@@ -53,6 +61,7 @@ function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, s
       vt = f32x4.sub(vq, v128.load(pl, 32)); vd2 = f32x4.add(vd2, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, v128.load(pl, 48)); vd3 = f32x4.add(vd3, f32x4.mul(vt, vt));
     }
+    if (past) continue;
     // (d = t0^2, then + t_l^2: the same sums as 0 + t0^2 + ..., since +0 + x is x for x >= 0 or +Inf)
     const v5 = v128.load32_splat(top + 16);
     if (!v128.any_true(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))))) continue;

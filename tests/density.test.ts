@@ -146,7 +146,8 @@ describe('latent density term', () => {
   it('codes of 8 dimensions and 301 references, four rows at a time: every row scores as it does alone, bit for bit, and as the oracle says', async () => {
     // (assembly/density.ts: the rows of a chunk four at a time, f32_knn_mean_4x8_simd, and after half
     // the dimensions a block of references all past their codes' 5th smallest left unfinished; the last
-    // rows and a row alone one at a time, f32_knn_mean_simd; the statistic rows likewise, their own codes skipped)
+    // rows and a row alone one at a time, f32_knn_mean_simd, which leaves its steps of sixteen the same way;
+    // the statistic rows likewise, their own codes skipped)
     const W = 24, rows = 700;
     let st = 99;
     const r = () => { st = (Math.imul(st, 1664525) + 1013904223) >>> 0; return st / 2 ** 32; };
