@@ -1,6 +1,7 @@
-// tools.test.ts: light checks that the W4 scripts run (npm run size, npm run coldstart, coldstart-phases.mjs), as child
-// processes on the built dist/: their JSON output is well formed and the sizes add up. The figures
-// themselves are for the scripts to print, not for a test to judge (they depend on the machine).
+// tools.test.ts: light checks that the W4 scripts (npm run size, npm run coldstart, coldstart-phases.mjs) and
+// tools/bench/ensemble.mjs run, as child processes on the built dist/: their JSON output is well formed and the
+// sizes add up. The figures themselves are for the scripts to print, not for a test to judge (they depend on the
+// machine).
 // TF.js is skipped (it installs from npm); workerd only runs when .runtimes/ already holds it.
 
 import { spawnSync } from 'node:child_process';
@@ -64,5 +65,19 @@ describe.skipIf(!built)('tools/bench/coldstart-phases.mjs', () => {
     expect(row.faults[2]).toBeGreaterThan(0);
     expect(row.totalFaults).toBe(row.faults.reduce((a: number, b: number) => a + b, 0));
     expect(row.usPerFault).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!built)('tools/bench/ensemble.mjs', () => {
+  it('fits and scores the default model on 1 and 2 threads and on a second build, all with the same score bits', () => {
+    // (--old the same dist/: the script itself compares every side's score() bits with this build's on 1 thread)
+    const r = run('tools/bench/ensemble.mjs', ['--quick', '--json', '--old', join(ROOT, 'dist')]);
+    expect(r.sides.map((s: { threads: number }) => s.threads)).toEqual([1, 2, 1]);
+    for (const s of r.sides) {
+      expect(s.sameBits).toBe(true);
+      for (const k of ['fitMs', 'scoreAllMs', 'score256Ms', 'score1Us']) expect(s[k]).toBeGreaterThan(0);
+    }
+    // 16 members and the density block (600 rows: 480 kept codes at most) make a file of more than 100 KB
+    expect(r.fileBytes).toBeGreaterThan(100_000);
   });
 });
