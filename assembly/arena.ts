@@ -70,6 +70,21 @@ export const SH_RAW = 0;        // f64[SHARDS] each shard's reconstruction loss 
 export const SH_CTX = 32;       // ptr[SHARDS] each shard's context block
 export const SH_BYTES = 48;
 
+// An ensemble's lanes (threaded build: ensemble.ts ens_epoch, threads.ts JOB_MEMBERS). With a pool of T
+// threads, each member's epoch runs whole on one thread, on the context of that thread's lane: a copy of
+// the model's whose batch, activation and gradient-slot buffers are rows t * CAP / T onwards of the
+// model's, with a gradient block of its own (written by the bindings, wasm.ts syncLanes). The members'
+// shuffles are drawn first, in member order, as one thread draws them, and each member's epoch is then
+// the same computation on any lane, so the bits are one thread's.
+export const LN_FIELD = 172;    // the context field (C_*, i32) of the lanes block's address, 0: the members train in turn
+export const LN_N = 0;          // i32 lanes (one per thread of the pool)
+export const LN_STEP = 4;       // i32 the optimizer step after the epoch (the last member's)
+export const LN_B1T = 8;        // f64 beta1^step after it
+export const LN_B2T = 16;       // f64 beta2^step after it
+export const LN_TERMS = 24;     // f64[MAX_TERMS] the last member's term sums
+export const LN_RES = 88;       // ptr f64[members] each member's epoch objective
+export const LN_CTX = 92;       // ptr[LN_N] each lane's context block
+
 // loss term table entry (the loss is the sum of the terms; see terms.ts)
 export const T_KIND = 0;        // i32 TERM_*
 export const T_TENSOR = 4;      // i32 node whose output the term reads

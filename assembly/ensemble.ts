@@ -15,6 +15,7 @@ import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
 import { dens_add } from './density';
 import { net_bound, node_off } from './bound';
+import { pool_ens_rows, pool_members, pool_threads } from './threads';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -49,6 +50,26 @@ export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, ba
   const p = cp(ctx, C_PARAMS), m = cp(ctx, C_M), v = cp(ctx, C_V);
   const step = ci(ctx, C_STEP), b1 = load<f64>(ctx + C_B1T), b2 = load<f64>(ctx + C_B2T);
   let total: f64 = 0;
+  // threaded build, with lanes (arena.ts LN_*) for the pool's threads and no noise to draw in the epoch: the
+  // shuffles train_epoch would draw, in member order, then the members' epochs on the threads' lanes
+  // (threads.ts JOB_MEMBERS: member_epoch), their objectives summed here in member order
+  const lanes = cp(ctx, A.LN_FIELD);
+  if (ASC_FEATURE_THREADS && lanes != 0 && K > 1 && load<f32>(ctx + A.C_NOISE) == 0) {
+    const T = pool_threads();
+    if (T >= 2 && T <= load<i32>(lanes + A.LN_N)) {
+      for (let k = 0; k < K; k++) rng_shuffle(ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4), perms + (<usize>(k * R) << 2), R);
+      pool_members(ctx, x, perms, R, K, batch);
+      const res = cp(lanes, A.LN_RES);
+      for (let k = 0; k < K; k++) total += load<f64>(res + (<usize>k << 3));
+      // the context as the last member's epoch leaves it (its step, beta powers and term sums), pointed at member 0
+      store<i32>(ctx + C_STEP, load<i32>(lanes + A.LN_STEP));
+      store<f64>(ctx + C_B1T, load<f64>(lanes + A.LN_B1T));
+      store<f64>(ctx + C_B2T, load<f64>(lanes + A.LN_B2T));
+      memory.copy(ctx + A.C_TERMSUM, lanes + A.LN_TERMS, <usize>A.MAX_TERMS << 3);
+      point(ctx, 0, p, m, v, true);
+      return total / <f64>K;
+    }
+  }
   for (let k = 0; k < K; k++) {
     point(ctx, k, p, m, v, true);
     store<i32>(ctx + C_STEP, step);
@@ -58,6 +79,27 @@ export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, ba
   }
   point(ctx, 0, p, m, v, true);
   return total / <f64>K;
+}
+
+/**
+ * Member k's epoch (ens_epoch's, its rows already shuffled in perms) on lane t's context (threads.ts
+ * JOB_MEMBERS, the thread that takes it; ctx the model's, pointed at member 0 and holding the epoch's
+ * starting step and beta powers while the job runs): its objective to the lanes block's LN_RES[k]; the last
+ * member also leaves its step, beta powers and term sums there.
+ */
+export function member_epoch(ctx: usize, x: usize, perms: usize, R: i32, batch: i32, k: i32, K: i32, t: i32): void {
+  const lanes = cp(ctx, A.LN_FIELD), lc = <usize>load<u32>(lanes + A.LN_CTX + (<usize>t << 2));
+  point(lc, k, cp(ctx, C_PARAMS), cp(ctx, C_M), cp(ctx, C_V), true);
+  store<i32>(lc + C_STEP, ci(ctx, C_STEP));
+  store<f64>(lc + C_B1T, load<f64>(ctx + C_B1T));
+  store<f64>(lc + C_B2T, load<f64>(ctx + C_B2T));
+  // (2: the rows in perm's order, nothing drawn)
+  store<f64>(cp(lanes, A.LN_RES) + (<usize>k << 3), train_epoch(lc, x, x, R, perms + (<usize>(k * R) << 2), 2, batch));
+  if (k != K - 1) return;
+  store<i32>(lanes + A.LN_STEP, ci(lc, C_STEP));
+  store<f64>(lanes + A.LN_B1T, load<f64>(lc + C_B1T));
+  store<f64>(lanes + A.LN_B2T, load<f64>(lc + C_B2T));
+  memory.copy(lanes + A.LN_TERMS, lc + A.C_TERMSUM, <usize>A.MAX_TERMS << 3);
 }
 
 /** y[i] = (y[i] - x[i])^2 in f32 for n floats: the squared errors, over the output buffer. */
@@ -122,7 +164,6 @@ export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, id
       store<f32>(v + (<usize>j << 2), <f32>(<f64>f32_quantile(tmp, S, 0.5) / 0.455 + 1e-6));
     }
     for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), <f32>recm(e + (<usize>(i * D) << 2), v, D));
-    // (the sorts after the first find the rows in order)
     let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
     if (!(iqr > 0)) iqr = 1;
     store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
@@ -192,18 +233,36 @@ export function ens_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i
   return -1;
 }
 
-/** The members' summed standardised recM of n rows of x already normalized (x unchanged), no density term. */
+/**
+ * The members' summed standardised recM of n rows of x already normalized (x unchanged), no density term.
+ * (Threaded build, with lanes: ranges of rows on the threads' lanes, threads.ts JOB_ENS_ROWS; each row
+ * still takes its members in member order, so the sums are the same.)
+ */
 export function ens_score_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
-  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, p = cp(ctx, C_PARAMS);
   memory.fill(out, 0, <usize>n << 2);
+  if (!ASC_FEATURE_THREADS || !pool_ens_rows(ctx, x, n, out, K, stats)) {
+    const p = cp(ctx, C_PARAMS);
+    ens_rows_on(ctx, x, 0, n, out, K, stats, p);
+    point(ctx, 0, p, 0, 0, false);
+  }
+  nan_to_inf(out, n);
+}
+
+/**
+ * Rows r0 .. r1-1 of x through every member in turn on context c (the model's, or a lane's: threads.ts
+ * JOB_ENS_ROWS), each member's (recM - med) / iqr added into out's rows; p the members' param block
+ * (member 0's). Leaves c pointed at the last member.
+ */
+export function ens_rows_on(c: usize, x: usize, r0: i32, r1: i32, out: usize, K: i32, stats: usize, p: usize): void {
+  const D = ci(c, C_INDIM), cap = ci(c, C_CAP), last = ci(c, C_NLAYERS) - 1;
   for (let k = 0; k < K; k++) {
-    point(ctx, k, p, 0, 0, false);
+    point(c, k, p, 0, 0, false);
     const v = stats + (<usize>(k * (D + 2)) << 2);
     const med = <f64>load<f32>(v + (<usize>D << 2)), iqr = <f64>load<f32>(v + (<usize>(D + 1) << 2));
-    for (let start = 0; start < n; start += cap) {
-      const R = min(cap, n - start);
+    for (let start = r0; start < r1; start += cap) {
+      const R = min(cap, r1 - start);
       const xin = x + (<usize>(start * D) << 2);
-      const y = net_forward(ctx, xin, R, 0, last, false);
+      const y = net_forward(c, xin, R, 0, last, false);
       sq_err(y, xin, R * D);
       let r = 0;
       for (; r + 2 <= R; r += 2) recm_add2(y + (<usize>(r * D) << 2), v, D, med, iqr, out + (<usize>(start + r) << 2));
@@ -213,8 +272,6 @@ export function ens_score_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32,
       }
     }
   }
-  point(ctx, 0, p, 0, 0, false);
-  nan_to_inf(out, n);
 }
 
 /**

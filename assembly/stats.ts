@@ -1,6 +1,7 @@
 // stats.ts: what scoring needs after the network: the threshold quantile, the 0/1 flags, and
 // the CRC-32 that seals a model file. Sorting is an in-place heapsort (O(n log n), no memory
-// beyond the array, the same order on every host); the quantile is numpy's default 'linear'.
+// beyond the array, the same order on every host); the quantile is numpy's default 'linear', its
+// order statistics found by selection (O(n) on average, a heapsort's cost at worst).
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -31,14 +32,55 @@ export function f32_sort(p: usize, n: i32): void {
   }
 }
 
-/** The q-quantile (0 <= q <= 1) of n >= 1 floats, sorting them in place (numpy 'linear'). */
+// @ts-ignore: decorator
+@inline function swap(p: usize, i: i32, j: i32): void { const t = at(p, i); put(p, i, at(p, j)); put(p, j, t); }
+
+/**
+ * Reorders n floats in place so that p[k] is the one a sort puts there, those before it <= it and those
+ * after >= it (no NaN expected): Hoare partitions around a median of three, the side that holds k kept,
+ * and a heapsort of what is left after 2 log2 n + 4 of them, so that no input costs more than a sort.
+ */
+function f32_select(p: usize, n: i32, k: i32): void {
+  let lo = 0, hi = n - 1, rounds = 2 * (32 - clz(n)) + 4;
+  while (hi > lo) {
+    if (rounds-- == 0) { f32_sort(p + (<usize>lo << 2), hi - lo + 1); return; }
+    const mid = lo + ((hi - lo) >> 1);
+    if (at(p, mid) < at(p, lo)) swap(p, mid, lo);
+    if (at(p, hi) < at(p, lo)) swap(p, hi, lo);
+    if (at(p, hi) < at(p, mid)) swap(p, hi, mid);
+    const pivot = at(p, mid);
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (i <= hi && at(p, i) < pivot) i++;
+      while (j >= lo && at(p, j) > pivot) j--;
+      if (i <= j) { swap(p, i, j); i++; j--; }
+    }
+    // [lo, j] <= pivot <= [i, hi], and what lies between them equals the pivot
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/**
+ * The q-quantile (0 <= q <= 1) of n >= 1 floats (numpy 'linear'), reordering them in place: the order
+ * statistic at floor(q (n - 1)) by selection (f32_select), the next one as the smallest after it. The same
+ * two values a sort gives (up to the sign of a zero, which the interpolation below turns into +0 either
+ * way), so the same float; the stats of an ensemble's 16 members x 30 columns of 4,096 rows sorted each
+ * took a fifth of a default fit (2026-12-03).
+ */
 export function f32_quantile(p: usize, n: i32, q: f64): f32 {
-  f32_sort(p, n);
   const pos = q * <f64>(n - 1);
   const lo = <i32>Math.floor(pos);
-  const hi = lo + 1 < n ? lo + 1 : lo;
   const frac = pos - <f64>lo;
-  const a = <f64>at(p, lo), b = <f64>at(p, hi);
+  f32_select(p, n, lo);
+  const a = <f64>at(p, lo);
+  let b = a;
+  if (lo + 1 < n) {
+    let m = at(p, lo + 1);
+    for (let i = lo + 2; i < n; i++) if (at(p, i) < m) m = at(p, i);
+    b = <f64>m;
+  }
   return <f32>(a + (b - a) * frac);
 }
 

@@ -12,7 +12,9 @@
 // rows' sums, gradient and the output activation's derivative: JOB_LOSS) splits by rows, the row sums
 // added in row order on the main thread; a dense layer's bias gradient rides on its dW product's units
 // (pool_colsum). An ensemble's latent density terms (density.ts knn_rows: each row's nearest reference
-// codes, alone in its range) split by rows too (JOB_KNN). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
+// codes, alone in its range) split by rows too (JOB_KNN); an ensemble's epoch by members, each trained
+// whole by one thread on its own lane (JOB_MEMBERS, ensemble.ts member_epoch), and its scores by ranges of
+// rows on the lanes, each row through the members in member order (JOB_ENS_ROWS). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
 // (main) thread.
 // Pairs: two independent jobs can run as one (pool_hold .. pool_release: the first is held, the second
 // publishes both, units 0 .. P_NA-1 the first's): a dense layer's dW and dX products (dense.ts), and a
@@ -28,10 +30,11 @@
 
 import { f32_colsum, gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { SHARDS } from './arena';
+import { C_NPARAMS, C_PARAMS, LN_CTX, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
 import { gather, rows_shard, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
+import { ens_rows_on, member_epoch } from './ensemble';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -45,7 +48,7 @@ const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run i
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-8 below), then its arguments (20 slots of 4 bytes)
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-10 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
@@ -66,6 +69,12 @@ const JOB_LOSS = 7;
 // nearest-codes jobs (density.ts dens_add and dens_fit: a chunk's density terms, knn_rows): z, L, ref, R, selfR, selfs,
 // B, dst, add, c (f32), tMed (f32); a unit is a range of rows, in fours
 const JOB_KNN = 8;
+// member jobs (ensemble.ts ens_epoch: an ensemble's epoch): ctx, x, perms, R, K, batch; a unit is a member's
+// epoch, computed whole by the thread that takes it on its own lane's context (ensemble.ts member_epoch)
+const JOB_MEMBERS = 9;
+// ensemble rows jobs (ensemble.ts ens_score_rows): ctx, x, n, out, K, stats; a unit is a range of rows, through
+// every member on the taking thread's lane (ens_rows_on)
+const JOB_ENS_ROWS = 10;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -86,6 +95,8 @@ let POOL: usize = 0;
 let SOLO = false;
 // where the job being read lies (P_JOB or P_JOB2 of POOL); per thread
 let JB: usize = 0;
+// this thread's index t (0: the main thread), set as it takes a run: its lane in a member job; per thread
+let LANE = 0;
 // (pool_hold's state is P_HOLD, in the control block rather than in globals, so that the bindings can
 // clear it after a call that failed between pool_hold and pool_release: PoolHandle.settle)
 
@@ -116,6 +127,8 @@ function unit_count(T: i32): i32 {
   if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_LOSS) return min(job(5), 16);
   if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
+  if (job(0) == JOB_MEMBERS) return job(5);
+  if (job(0) == JOB_ENS_ROWS) return min((job(3) + 15) >> 4, 64);
   if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth (an SGD or momentum float: 4)
     const n4 = job(5) >> 2, cost = job(0) == JOB_ADAM ? 4 : 2;
@@ -176,6 +189,20 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_LOSS) {
     const R = job(5), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
     if (r0 < r1) loss_part(job(1), <usize>job(2), <usize>job(3), <usize>job(4), r0, r1, job(6), job(7) != 0, job(8), jobf(9), job(10), <usize>job(11));
+    return;
+  }
+  if (job(0) == JOB_MEMBERS) {
+    SOLO = true;
+    for (let k = u0; k < u1; k++) member_epoch(<usize>job(1), <usize>job(2), <usize>job(3), job(4), job(6), k, job(5), LANE);
+    SOLO = false;
+    return;
+  }
+  if (job(0) == JOB_ENS_ROWS) {
+    const ctx = <usize>job(1), N = job(3), r0 = <i32>(<i64>N * u0 / n), r1 = <i32>(<i64>N * u1 / n);
+    if (r0 >= r1) return;
+    SOLO = true;
+    ens_rows_on(<usize>load<u32>(cp(ctx, LN_FIELD) + LN_CTX + (<usize>LANE << 2)), <usize>job(2), r0, r1, <usize>job(4), job(5), <usize>job(6), cp(ctx, C_PARAMS));
+    SOLO = false;
     return;
   }
   if (job(0) == JOB_KNN) {
@@ -239,6 +266,7 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
     if (crash == t) unreachable();
     // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
+    LANE = t;
     const na = load<i32>(pool + P_NA);
     if (na == 0) { JB = pool + P_JOB; run_units(i, i + run, n); }
     else {
@@ -405,6 +433,36 @@ export function pool_knn(z: usize, L: i32, ref: usize, R: i32, selfR: usize, sel
   store<i32>(j, JOB_KNN); store<i32>(j, <i32>z, 4); store<i32>(j, L, 8); store<i32>(j, <i32>ref, 12); store<i32>(j, R, 16);
   store<i32>(j, <i32>selfR, 20); store<i32>(j, <i32>selfs, 24); store<i32>(j, B, 28); store<i32>(j, <i32>dst, 32);
   store<i32>(j, add ? 1 : 0, 36); store<f32>(j, c, 40); store<f32>(j, tMed, 44);
+  submit(T);
+  return true;
+}
+
+/** The pool's threads when a job can go through it now (a pool, not inside a job, no worker failed), else 0. */
+export function pool_threads(): i32 {
+  if (POOL == 0 || SOLO || atomic.load<i32>(POOL + P_DEAD) != 0) return 0;
+  return load<i32>(POOL + P_NT);
+}
+
+/** An ensemble's epoch through the pool, a member per unit (ensemble.ts ens_epoch, after pool_threads() said it can). */
+export function pool_members(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): void {
+  const j = slot();
+  store<i32>(j, JOB_MEMBERS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>perms, 12);
+  store<i32>(j, R, 16); store<i32>(j, K, 20); store<i32>(j, batch, 24);
+  submit(load<i32>(POOL + P_NT));
+}
+
+/**
+ * An ensemble's scores of n rows through the pool, ranges of rows on the threads' lanes (ensemble.ts
+ * ens_score_rows); false: the caller runs them alone (no pool or lanes, or fewer than P_MIN * 1024
+ * multiply-adds: rows x members x the params of one).
+ */
+export function pool_ens_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): bool {
+  const T = pool_threads(), lanes = cp(ctx, LN_FIELD);
+  if (T < 2 || lanes == 0 || T > load<i32>(lanes + LN_N) || n < 2) return false;
+  if (<i64>n * <i64>K * <i64>ci(ctx, C_NPARAMS) < (<i64>load<i32>(POOL + P_MIN) << 10)) return false;
+  const j = slot();
+  store<i32>(j, JOB_ENS_ROWS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, n, 12);
+  store<i32>(j, <i32>out, 16); store<i32>(j, K, 20); store<i32>(j, <i32>stats, 24);
   submit(T);
   return true;
 }

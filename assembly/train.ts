@@ -455,15 +455,16 @@ export function col_minmax(x: usize, n: i32, D: i32, mn: usize, mx: usize): void
 
 /**
  * One epoch over n rows: x[n][INDIM] inputs, t[n][OUTDIM] targets (t may equal x); the condition,
- * if any, from C_COND_BASE (n rows). perm: i32[n] row order, reshuffled first when shuffle != 0
- * (0 = rows in order, read in place). Leaves each term's epoch mean in C_TERMSUM and returns their
+ * if any, from C_COND_BASE (n rows). perm: i32[n] row order, reshuffled first when shuffle is 1
+ * (0 = rows in order, read in place; 2 = rows in perm's order as it is, nothing drawn: an ensemble's
+ * member on a lane, ensemble.ts member_epoch). Leaves each term's epoch mean in C_TERMSUM and returns their
  * sum (each batch weighted by its rows, as Keras's epoch loss).
  */
 export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32): f64 {
   const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const bin = cp(ctx, C_BATCH_IN), btgt = cp(ctx, C_BATCH_TGT);
   const noise = cf(ctx, C_NOISE);
-  if (shuffle != 0) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
+  if (shuffle == 1) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
   terms_reset(ctx);
   // threaded build: the next batch's rows are copied while the optimizer steps (one pool job), when
   // they are the batch's only copy (no condition, no separate target, no noise)

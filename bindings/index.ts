@@ -15,7 +15,7 @@ import {
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
-  planTraining, shardBytes, sharedKernel, syncShards, termValues, type NetPlan,
+  laneCount, planTraining, shardBytes, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
   findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
@@ -1136,9 +1136,11 @@ export class Autoencoder extends AutoencoderLite {
     }
     if (!k0.ioBusy) {
       planTraining(k0);
-      k0.setCapacity(Math.max(256, o.batchSize));
+      // (an ensemble on lanes, one per thread, takes a batch on each: wasm.ts syncLanes)
+      k0.setCapacity(Math.max(256, o.batchSize * laneCount(k0)));
       syncShards(k0);
-    } else if (!k0.training || o.batchSize > k0.cap) {
+      syncLanes(k0);
+    } else if (!k0.training || o.batchSize * laneCount(k0) > k0.cap) {
       throw new AutoencoderError('fit() cannot start while another call holds this model\'s memory: await that call first');
     }
     const k = k0;
@@ -1412,8 +1414,8 @@ export class Autoencoder extends AutoencoderLite {
   /** {@inheritDoc AutoencoderLite.load} */
   static override async load(bytes: Uint8Array | string | URL, opts?: CreateOptions): Promise<Autoencoder> {
     const ae = (await super.load(bytes, opts)) as Autoencoder;
-    // a conv model with threads: its shard contexts now (planTraining places them), so that inference
-    // splits its rows across the threads from the first call, as after create()
+    // a conv model or an ensemble with threads: its shard contexts or lanes now (planTraining places them),
+    // so that inference splits its rows across the threads from the first call, as after create()
     if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) {
       try {
         planTraining(ae.k);

@@ -45,6 +45,8 @@ export const C = {
 } as const;
 /** The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the shard count, the context field of its address, its byte offsets. */
 export const SH = { SHARDS: 4, FIELD: 168, RAW: 0, CTX: 32, BYTES: 48 } as const;
+/** An ensemble's lanes block (assembly/arena.ts LN_*): the context field of its address, its byte offsets (syncLanes). */
+export const LN = { FIELD: 172, N: 0, STEP: 4, B1T: 8, B2T: 16, TERMS: 24, RES: 88, CTX: 92 } as const;
 export const L = {
   OP: 0, ACT: 4, IN: 8, OUT: 12, W: 16, B: 20, Y: 24, IH: 28, IW: 32, IC: 36, OH: 40, OW: 44, OC: 48,
   KH: 52, KW: 56, SH: 60, SW: 64, PT: 68, PL: 72, AUX: 76, AUX2: 80, RATE: 84, EPS: 88, STATE: 92, PACK: 96,
@@ -259,9 +261,67 @@ function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean) {
   return { rowW, colcap, wt, dv, ctxBytes, each, bytes: 64 + SH.SHARDS * ctxBytes + (SH.SHARDS - 1) * each * 4 };
 }
 
-/** Bytes of the shard block planTraining() places for `plan` on kernel k (0: the model trains in one pass). */
+/**
+ * The lanes block of an ensemble on a pool of `threads` (assembly/ensemble.ts ens_epoch: each member's epoch
+ * whole on one thread), or null: the members train in turn. Only for members of dense layers whose loss is
+ * the reconstruction alone (no batch statistics, dropout, sampling or condition: nothing an epoch draws but
+ * its shuffle, which the lanes take drawn). Per lane a context block and layer table (syncLanes), per lane
+ * after the first a gradient block, and each member's epoch objective (f64).
+ */
+function lanePlan(plan: NetPlan, nPadded: number, threads: number) {
+  if (!plan.members || threads < 2 || (plan.condDim ?? 0) > 0 || plan.layers.some((l) => (l.op ?? OP.dense) !== OP.dense)) return null;
+  if (plan.terms && (plan.terms.length !== 1 || plan.terms[0]!.kind !== TERM.recon)) return null;
+  const ctxBytes = align(C.BYTES + plan.layers.length * L.BYTES, 64), head = align(LN.CTX + 4 * threads, 64);
+  return { threads, ctxBytes, head, bytes: head + threads * ctxBytes + (threads - 1) * nPadded * 4 + align(plan.members * 8, 64) };
+}
+
+/** Bytes of the shard block (or an ensemble's lanes block) planTraining() places for `plan` on kernel k (0: none). */
 export function shardBytes(plan: NetPlan, k: Kernel): number {
-  return shardPlan(plan, align(plan.layers.map(layerSizes).reduce((a, z) => a + z.w + z.b, 0), 4), !!k.pool)?.bytes ?? 0;
+  const nPadded = align(plan.layers.map(layerSizes).reduce((a, z) => a + z.w + z.b, 0), 4);
+  return (shardPlan(plan, nPadded, !!k.pool)?.bytes ?? 0) + (lanePlan(plan, nPadded, k.pool?.threads ?? 1)?.bytes ?? 0);
+}
+
+/** The lanes an ensemble's epochs run on (one per thread of its pool), 1 when its members train in turn. */
+export function laneCount(k: Kernel): number {
+  return k.pool && k.training && k.getI32(k.ctx + LN.FIELD) ? k.pool.threads : 1;
+}
+
+/**
+ * Writes an ensemble's lane contexts from its own (call after its buffers move: planTraining, fit's capacity;
+ * and before each epoch, whose hyperparameters are the model's as they are then): lane t is a copy whose capacity is CAP / lanes rows, its batch, activation and
+ * gradient-slot buffers rows t * that of the model's, its gradient block its own (lane 0: the model's).
+ */
+export function syncLanes(k: Kernel): void {
+  const c = k.ctx, ln = k.getI32(c + LN.FIELD);
+  // (a model whose pool failed trains on one thread from then on: the kernel finds no pool and no lane is used)
+  if (!ln || !k.pool) return;
+  const plan = k.plan!, lp = lanePlan(plan, k.nPadded, k.pool.threads)!, layers = k.getI32(c + C.LAYERS), n = plan.layers.length;
+  const cap = Math.floor(k.cap / lp.threads), rowW = Math.max(...plan.layers.map((l) => Math.max(l.in, l.out)));
+  const D = inputWidth(plan), O = plan.layers[n - 1]!.out;
+  const mem = k.u8(0, k.memoryBytes);
+  k.setI32(ln + LN.N, lp.threads);
+  k.setI32(ln + LN.RES, ln + lp.head + lp.threads * lp.ctxBytes + (lp.threads - 1) * k.nPadded * 4);
+  for (let t = 0; t < lp.threads; t++) {
+    const cs = ln + lp.head + t * lp.ctxBytes, ls = align(cs + C.BYTES, 64), row0 = t * cap;
+    k.setI32(ln + LN.CTX + 4 * t, cs);
+    mem.copyWithin(cs, c, c + C.BYTES);
+    mem.copyWithin(ls, layers, layers + n * L.BYTES);
+    k.setI32(cs + SH.FIELD, 0);
+    k.setI32(cs + LN.FIELD, 0);
+    k.setI32(cs + C.PACK_OK, 0);   // (a lane never takes the one-row packed path: its copy of the flag would go stale)
+    k.setI32(cs + C.CAP, cap);
+    k.setI32(cs + C.LAYERS, ls);
+    k.setI32(cs + C.GRADS, t > 0 ? ln + lp.head + lp.threads * lp.ctxBytes + (t - 1) * k.nPadded * 4 : k.grads);
+    k.setI32(cs + C.BATCH_IN, k.getI32(c + C.BATCH_IN) + row0 * D * 4);
+    k.setI32(cs + C.BATCH_TGT, k.getI32(c + C.BATCH_TGT) + row0 * O * 4);
+    k.setI32(cs + C.DELTA0, k.getI32(c + C.DELTA0) + row0 * rowW * 4);
+    k.setI32(cs + C.DELTA1, k.getI32(c + C.DELTA1) + row0 * rowW * 4);
+    plan.layers.forEach((l, i) => {
+      const e = ls + i * L.BYTES;
+      k.setI32(e + L.Y, k.getI32(e + L.Y) + row0 * l.out * 4);
+      k.setI32(e + L.DY, k.getI32(e + L.DY) + row0 * rowW * 4);
+    });
+  }
 }
 
 /**
@@ -716,11 +776,14 @@ export function planTraining(k: Kernel): void {
   k.snapBest = take(k.nModel);
   const sp = shardPlan(k.plan!, k.nPadded, !!k.pool);
   const shards = sp ? align(take(sp.bytes / 4 + 16), 64) : 0;   // (64-byte aligned within)
+  const lp = lanePlan(k.plan!, k.nPadded, k.pool?.threads ?? 1);
+  const lanes = lp ? align(take(lp.bytes / 4 + 16), 64) : 0;
   k.oom = 'model';
   k.ensure(p);
   // the I/O region may have used this memory before: moments start at zero (ae_optimizer_reset), the rest is written before it is read
   const c = k.ctx;
   k.setI32(c + SH.FIELD, shards);
+  k.setI32(c + LN.FIELD, lanes);
   k.setI32(c + C.GRADS, k.grads);
   k.setI32(c + C.M, m);
   k.setI32(c + C.V, v);
@@ -730,6 +793,7 @@ export function planTraining(k: Kernel): void {
   k.cap = 0;
   k.setCapacity(cap, 'model');
   syncShards(k);
+  syncLanes(k);
 }
 
 // ---- the door: the verbs index.ts, codec.ts and series.ts call the kernels by ----
@@ -844,7 +908,10 @@ export const hash64Update = (k: Kernel, st: number, p: number, len: number): voi
 /** perms i32[K][R]: each member's R training rows of n from the shuffle stream (R >= n: all, no draw); tmp i32[n]. */
 export const ensembleDraw = (k: Kernel, n: number, R: number, K: number, perms: number, tmp: number): void => k.x.ae_ens_draw(k.ctx, n, R, K, perms, tmp);
 /** One epoch of every member on its R rows of x (normalized); the members' mean objective. */
-export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number): number => k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
+export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number): number => {
+  syncLanes(k);
+  return k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
+};
 /** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S]. */
 export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats: number, idx: number, e: number, tmp: number): void =>
   k.x.ae_ens_stats(k.ctx, x, S, K, stats, idx, e, tmp);

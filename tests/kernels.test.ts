@@ -406,23 +406,40 @@ describe('losses', () => {
 // ---- quantile, detect, crc32 ---------------------------------------------------------------------
 describe('ae_quantile (numpy linear)', () => {
   const QS = [0, 0.5, 0.9, 0.99, 1];
-  it.each([1, 2, 7, 1000])('n = %i, q in {0, .5, .9, .99, 1}, with ties; sorts in place', (n) => {
-    const r = new Rng(40 + n);
-    for (const ties of [false, true]) {
-      // ties: values from a 5-element set, so neighbours in sorted order are often equal
-      const v = ties ? Float32Array.from({ length: n }, () => [0.5, -1, 3.25, 0, 1e-3][r.int(5)]!) : r.f32(n, -10, 10);
-      for (const q of QS) {
-        withIO(k, () => {
-          const p = putF32(k, v);
-          const got = k.x.ae_quantile(p, n, q);
-          const want = quantile(v, q);
-          // both interpolate the same float32 neighbours in float64 (one-sided vs numpy's two-sided
-          // lerp) and the kernel rounds to float32: at most 1 ulp of the float32 result apart
-          expect(Math.abs(got - want), `n=${n} q=${q} ties=${ties}: ${got} vs ${want}`).toBeLessThanOrEqual(ulp32(want));
-          expectSameBits(getF32(k, p, n), v.slice().sort(), `n=${n}: sorted in place`);
-        });
-      }
+  // the kernel selects the two order statistics (assembly/stats.ts f32_select) instead of sorting: its result
+  // must be the bits of sorting first and interpolating as it does, a + (b - a) frac in float64 then float32
+  const sortedFormula = (v: Float32Array, q: number) => {
+    const s = v.slice().sort(), n = v.length, pos = q * (n - 1), lo = Math.floor(pos), hi = lo + 1 < n ? lo + 1 : lo;
+    return Math.fround(s[lo]! + (s[hi]! - s[lo]!) * (pos - lo));
+  };
+  const check = (v: Float32Array, what: string) => {
+    for (const q of [...QS, 0.25, 0.75, 0.3]) {
+      withIO(k, () => {
+        const n = v.length, p = putF32(k, v);
+        const got = k.x.ae_quantile(p, n, q);
+        const want = quantile(v, q);
+        // both interpolate the same float32 neighbours in float64 (one-sided vs numpy's two-sided
+        // lerp) and the kernel rounds to float32: at most 1 ulp of the float32 result apart
+        expect(Math.abs(got - want), `${what} q=${q}: ${got} vs ${want}`).toBeLessThanOrEqual(ulp32(want));
+        expect(Object.is(got, sortedFormula(v, q)), `${what} q=${q}: ${got} vs sorting first ${sortedFormula(v, q)}`).toBe(true);
+        // reordered in place, nothing lost or changed
+        expectSameBits(getF32(k, p, n).sort(), v.slice().sort(), `${what}: the same values`);
+      });
     }
+  };
+  it.each([1, 2, 7, 1000, 4096])('n = %i, q in {0, .25, .3, .5, .75, .9, .99, 1}, with ties: the bits of sorting first', (n) => {
+    const r = new Rng(40 + n);
+    // ties: values from a 5-element set (zeros of both signs among them), so neighbours in sorted order are often equal
+    check(r.f32(n, -10, 10), `n=${n}`);
+    check(Float32Array.from({ length: n }, () => [0.5, -1, 3.25, 0, -0, 1e-3][r.int(6)]!), `n=${n} ties`);
+  });
+  it('sorted, reversed, constant, organ-pipe and sawtooth inputs (the shapes that slow a selection down)', () => {
+    const n = 3001;
+    const shapes: [string, (i: number) => number][] = [
+      ['sorted', (i) => i], ['reversed', (i) => n - i], ['constant', () => 7], ['organ pipe', (i) => Math.min(i, n - i)],
+      ['sawtooth', (i) => i % 17], ['two values', (i) => (i % 3 ? 1 : -1)],
+    ];
+    for (const [name, f] of shapes) check(Float32Array.from({ length: n }, (_, i) => f(i)), name);
   });
 });
 

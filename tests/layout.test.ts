@@ -5,7 +5,7 @@
 // means one line in each file; this test names any line that is missing or different.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { C, L, NOISE, OP, RNG, S, SCRATCH, SH, SRC, T, TERM } from '../bindings/wasm.js';
+import { C, L, LN, NOISE, OP, RNG, S, SCRATCH, SH, SRC, T, TERM } from '../bindings/wasm.js';
 import { ROOT } from './helpers.js';
 
 const arena = readFileSync(`${ROOT}assembly/arena.ts`, 'utf8');
@@ -34,6 +34,9 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
   });
   it('shard block (SHARDS, SH_*)', () => {
     expect({ ...constants('SH'), SHARDS: Number(/^export const SHARDS = (\d+);/m.exec(arena)?.[1]) }).toEqual({ ...SH });
+  });
+  it("an ensemble's lanes block (LN_*)", () => {
+    expect(constants('LN')).toEqual({ ...LN });
   });
   it('ops (OP_*), rng purposes (RNG_*), noise kinds (NOISE_*), tensor ids (SRC_*)', () => {
     const ops = Object.fromEntries(Object.entries(constants('OP')).map(([k, v]) => [camel(k), v]));

@@ -142,10 +142,12 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 3, batchSize: 5, optimizer: 'adam', learningRate: 5e-3 },
   },
   {
-    // the latent density term's nearest codes go through the pool by ranges of four rows (assembly/threads.ts
-    // JOB_KNN): fit()'s statistic rows (their own codes skipped) and score()'s rows, 150 of them (a tail of 2)
-    name: 'subsample ensemble with its density term (37 references: the nearest codes by rows)',
-    spec: { inputDim: 11, layers: [9, 8], normalize: 'standard', ensemble: { members: 2, rows: 60, density: 37 }, seed: 21 },
+    // each epoch's members train on the threads' lanes, a member whole on one thread (assembly/threads.ts
+    // JOB_MEMBERS: 5 members, so a thread takes several, and 4 threads leave one lane a single member), and
+    // the latent density term's nearest codes go through the pool by ranges of four rows (JOB_KNN): fit()'s
+    // statistic rows (their own codes skipped) and score()'s rows, 150 of them (a tail of 2)
+    name: 'subsample ensemble with its density term (members on lanes, the nearest codes by rows)',
+    spec: { inputDim: 11, layers: [9, 8], normalize: 'standard', ensemble: { members: 5, rows: 60, density: 37 }, seed: 21 },
     rows: 150,
     fit: { epochs: 3, batchSize: 16 },
   },
@@ -202,8 +204,10 @@ describe('threads: lifetime and failures', () => {
     decoder: [{ type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }],
     seed: 2,
   } as Spec;
+  // an ensemble (its members' epochs on the threads' lanes: a worker fails inside a member's epoch)
+  const ensSpec: Spec = { inputDim: 40, layers: [32, 6], normalize: 'standard', ensemble: { members: 4, rows: 60, density: 16 }, seed: 2 };
 
-  for (const [model, ms] of [['dense', spec], ['conv, in shards', convSpec]] as const) it(`dispose() during a threaded fit (${model}) rejects it and leaves no worker running`, async () => {
+  for (const [model, ms] of [['dense', spec], ['conv, in shards', convSpec], ['ensemble, on lanes', ensSpec]] as const) it(`dispose() during a threaded fit (${model}) rejects it and leaves no worker running`, async () => {
     const x = await randomMatrix(200, 40, { seed: 1 });
     const ae = await make(ms, 3);
     const pool = poolOf(ae)!;
@@ -215,7 +219,7 @@ describe('threads: lifetime and failures', () => {
     expect(await settle(pool)).toBe(0);
   });
 
-  for (const [how, model, ms] of [['trap', 'dense', spec], ['terminate', 'dense', spec], ['trap', 'conv', convSpec]] as const) {
+  for (const [how, model, ms] of [['trap', 'dense', spec], ['terminate', 'dense', spec], ['trap', 'conv', convSpec], ['trap', 'ensemble', ensSpec]] as const) {
     it(`a worker that ${how === 'trap' ? 'traps in its share' : 'is terminated'} mid-fit (${model}) rejects the fit, restores the weights, stops every worker; the model goes on with one thread`, async () => {
       const x = await randomMatrix(160, 40, { seed: 4 });
       const ae = await make(ms, 3);
