@@ -188,7 +188,7 @@ export function ae_ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tm
 /** One epoch of every member on its R rows of x (normalized); returns the members' mean objective. */
 export function ae_ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): f64 { return ens_epoch(ctx, x, perms, R, K, batch); }
 
-/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S]. */
+/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S] (one of each per lane when the model has lanes: ensemble.ts ens_stats). */
 export function ae_ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void { ens_stats(ctx, x, S, K, stats, idx, e, tmp); }
 
 /** The cleaning pass: rows of xr whose ensemble score (on xn, normalized) is <= sorted[floor(q (n - 1))], moved to the front; returns their count. */

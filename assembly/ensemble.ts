@@ -15,7 +15,7 @@ import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
 import { dens_add } from './density';
 import { net_bound, node_off } from './bound';
-import { pool_ens_rows, pool_members, pool_threads } from './threads';
+import { pool_ens_rows, pool_ens_stats, pool_members, pool_threads } from './threads';
 
 /** Points the context's params (and moments when `train`) at member k's slices of blocks starting at p, m, v. */
 function point(ctx: usize, k: i32, p: usize, m: usize, v: usize, train: bool): void {
@@ -145,31 +145,38 @@ function recm_add2(e: usize, v: usize, D: i32, med: f64, iqr: f64, out: usize): 
 /**
  * The members' statistics (stats f32[K][D + 2]) over the S rows idx i32[S] of x (normalized; the
  * bindings take them with ens_draw: every row up to 4,096, else 4,096 drawn). Scratch: e f32[S][D],
- * tmp f32[S]. Medians and quartiles: f32_quantile (numpy's 'linear', to float32).
+ * tmp f32[S], one of each per lane when the model has lanes (the threaded build: a member per unit on
+ * the threads' lanes, threads.ts JOB_ENS_STATS; each member's statistics are the same computation on
+ * any lane). Medians and quartiles: f32_quantile (numpy's 'linear', to float32).
  */
 export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void {
-  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, bin = cp(ctx, C_BATCH_IN), p = cp(ctx, C_PARAMS);
-  for (let k = 0; k < K; k++) {
-    point(ctx, k, p, 0, 0, false);
-    for (let start = 0; start < S; start += cap) {
-      const R = min(cap, S - start);
-      gather(bin, x, idx + (<usize>start << 2), R, D);
-      const y = net_forward(ctx, bin, R, 0, last, false);
-      sq_err(y, bin, R * D);
-      memory.copy(e + (<usize>(start * D) << 2), y, <usize>(R * D) << 2);
-    }
-    const v = stats + (<usize>(k * (D + 2)) << 2);
-    for (let j = 0; j < D; j++) {
-      for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(e + (<usize>(i * D + j) << 2)));
-      store<f32>(v + (<usize>j << 2), <f32>(<f64>f32_quantile(tmp, S, 0.5) / 0.455 + 1e-6));
-    }
-    for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), <f32>recm(e + (<usize>(i * D) << 2), v, D));
-    let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
-    if (!(iqr > 0)) iqr = 1;
-    store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
-    store<f32>(v + (<usize>(D + 1) << 2), iqr);
-  }
+  const p = cp(ctx, C_PARAMS);
+  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, K, stats, idx, e, tmp)) return;
+  for (let k = 0; k < K; k++) member_stats(ctx, x, S, k, stats, idx, e, tmp, p);
   point(ctx, 0, p, 0, 0, false);
+}
+
+/** Member k's statistics (ens_stats) on context c (the model's or a lane's), p the members' param block; leaves c pointed at member k. */
+export function member_stats(c: usize, x: usize, S: i32, k: i32, stats: usize, idx: usize, e: usize, tmp: usize, p: usize): void {
+  const D = ci(c, C_INDIM), cap = ci(c, C_CAP), last = ci(c, C_NLAYERS) - 1, bin = cp(c, C_BATCH_IN);
+  point(c, k, p, 0, 0, false);
+  for (let start = 0; start < S; start += cap) {
+    const R = min(cap, S - start);
+    gather(bin, x, idx + (<usize>start << 2), R, D);
+    const y = net_forward(c, bin, R, 0, last, false);
+    sq_err(y, bin, R * D);
+    memory.copy(e + (<usize>(start * D) << 2), y, <usize>(R * D) << 2);
+  }
+  const v = stats + (<usize>(k * (D + 2)) << 2);
+  for (let j = 0; j < D; j++) {
+    for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(e + (<usize>(i * D + j) << 2)));
+    store<f32>(v + (<usize>j << 2), <f32>(<f64>f32_quantile(tmp, S, 0.5) / 0.455 + 1e-6));
+  }
+  for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), <f32>recm(e + (<usize>(i * D) << 2), v, D));
+  let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
+  if (!(iqr > 0)) iqr = 1;
+  store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
+  store<f32>(v + (<usize>(D + 1) << 2), iqr);
 }
 
 /**

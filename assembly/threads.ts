@@ -14,7 +14,8 @@
 // (pool_colsum). An ensemble's latent density terms (density.ts knn_rows: each row's nearest reference
 // codes, alone in its range) split by rows too (JOB_KNN); an ensemble's epoch by members, each trained
 // whole by one thread on its own lane (JOB_MEMBERS, ensemble.ts member_epoch), and its scores by ranges of
-// rows on the lanes, each row through the members in member order (JOB_ENS_ROWS). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
+// rows on the lanes, each row through the members in member order (JOB_ENS_ROWS), and its statistics by
+// members (JOB_ENS_STATS). Otherwise the epoch loop and the hidden activations' derivatives stay on the calling
 // (main) thread.
 // Pairs: two independent jobs can run as one (pool_hold .. pool_release: the first is held, the second
 // publishes both, units 0 .. P_NA-1 the first's): a dense layer's dW and dX products (dense.ts), and a
@@ -30,11 +31,11 @@
 
 import { f32_colsum, gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_NPARAMS, C_PARAMS, LN_CTX, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
+import { C_INDIM, C_NPARAMS, C_PARAMS, LN_CTX, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
 import { gather, rows_shard, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
-import { ens_rows_on, member_epoch } from './ensemble';
+import { ens_rows_on, member_epoch, member_stats } from './ensemble';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -48,7 +49,7 @@ const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run i
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-10 below), then its arguments (20 slots of 4 bytes)
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-11 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
@@ -75,6 +76,9 @@ const JOB_MEMBERS = 9;
 // ensemble rows jobs (ensemble.ts ens_score_rows): ctx, x, n, out, K, stats; a unit is a range of rows, through
 // every member on the taking thread's lane (ens_rows_on)
 const JOB_ENS_ROWS = 10;
+// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, K, stats, idx, e, tmp; a unit is a member, on the
+// taking thread's lane with that lane's share of the scratch (ensemble.ts member_stats)
+const JOB_ENS_STATS = 11;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -129,6 +133,7 @@ function unit_count(T: i32): i32 {
   if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
   if (job(0) == JOB_MEMBERS) return job(5);
   if (job(0) == JOB_ENS_ROWS) return min((job(3) + 15) >> 4, 64);
+  if (job(0) == JOB_ENS_STATS) return job(4);
   if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
     // ranges of whole f32x4 groups, each about UNIT_KMAC thousand multiply-adds' worth (an SGD or momentum float: 4)
     const n4 = job(5) >> 2, cost = job(0) == JOB_ADAM ? 4 : 2;
@@ -194,6 +199,16 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_MEMBERS) {
     SOLO = true;
     for (let k = u0; k < u1; k++) member_epoch(<usize>job(1), <usize>job(2), <usize>job(3), job(4), job(6), k, job(5), LANE);
+    SOLO = false;
+    return;
+  }
+  if (job(0) == JOB_ENS_STATS) {
+    const ctx = <usize>job(1), S = job(3), D = ci(ctx, C_INDIM), lane = <usize>LANE;
+    const lc = <usize>load<u32>(cp(ctx, LN_FIELD) + LN_CTX + (lane << 2));
+    SOLO = true;
+    for (let k = u0; k < u1; k++) {
+      member_stats(lc, <usize>job(2), S, k, <usize>job(5), <usize>job(6), <usize>job(7) + lane * (<usize>(S * D) << 2), <usize>job(8) + lane * (<usize>S << 2), cp(ctx, C_PARAMS));
+    }
     SOLO = false;
     return;
   }
@@ -463,6 +478,20 @@ export function pool_ens_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, 
   const j = slot();
   store<i32>(j, JOB_ENS_ROWS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, n, 12);
   store<i32>(j, <i32>out, 16); store<i32>(j, K, 20); store<i32>(j, <i32>stats, 24);
+  submit(T);
+  return true;
+}
+
+/**
+ * An ensemble's statistics through the pool, a member per unit on the threads' lanes (ensemble.ts
+ * ens_stats, whose scratch e and tmp then hold one share per lane); false: the caller computes them alone.
+ */
+export function pool_ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): bool {
+  const T = pool_threads(), lanes = cp(ctx, LN_FIELD);
+  if (T < 2 || lanes == 0 || T > load<i32>(lanes + LN_N) || K < 2) return false;
+  const j = slot();
+  store<i32>(j, JOB_ENS_STATS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, S, 12);
+  store<i32>(j, K, 16); store<i32>(j, <i32>stats, 20); store<i32>(j, <i32>idx, 24); store<i32>(j, <i32>e, 28); store<i32>(j, <i32>tmp, 32);
   submit(T);
   return true;
 }

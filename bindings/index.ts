@@ -1286,7 +1286,9 @@ export class Autoencoder extends AutoencoderLite {
           // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
           const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
-          ensembleStats(k, xt, S, ens.members, k.stats, idx, k.alloc(S * D * 4), k.alloc(S * 4));
+          // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
+          const lanes = laneCount(k);
+          ensembleStats(k, xt, S, ens.members, k.stats, idx, k.alloc(lanes * S * D * 4), k.alloc(lanes * S * 4));
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
