@@ -1111,7 +1111,8 @@ export class Autoencoder extends AutoencoderLite {
    * pass the rows the ensemble scores above its (1 - clean) quantile are dropped and the members restart
    * from their initial weights on the rest; onEpoch sees both passes (epochs 1..epochs, twice; false in
    * the first pass ends the fit with the first pass's model), and the returned history is the second
-   * pass's. The cleaning pass keeps a second copy of x in wasm memory.
+   * pass's. The cleaning pass keeps a second copy of x in wasm memory. With threads, an epoch's members
+   * train on the threads at once, and their statistics and scores are split among them: the same bytes.
    *
    * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
    * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
