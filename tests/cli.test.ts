@@ -456,6 +456,20 @@ describe('autoencoder train --spec', () => {
     expect(fails('train', 'data.csv', '--ensemble', '--patience', '5', '-o', 'x.ae')).toMatch(/without --patience/);
     expect(fails('train', 'data.csv', '--ensemble', '--variational', '-o', 'x.ae')).toMatch(/ensemble/);
   });
+
+  it('--threads trains, scores and encodes on threads with the bytes of one thread; a bad count is refused', () => {
+    // (the oracle: the same commands on one thread; README "Threads" says why the bytes are the same)
+    ok('train', 'data.csv', '--ensemble', '--epochs', '3', '--quiet', '-o', 'ens-t1.ae');
+    ok('train', 'data.csv', '--ensemble', '--epochs', '3', '--threads', '2', '--quiet', '-o', 'ens-t2.ae');
+    expect(bytesOf('ens-t2.ae')).toEqual(bytesOf('ens-t1.ae'));
+    ok('train', 'data.csv', '--layers', '5,3', '--epochs', '4', '--threads', 'auto', '--quiet', '-o', 'dense-ta.ae');
+    ok('train', 'data.csv', '--layers', '5,3', '--epochs', '4', '--quiet', '-o', 'dense-t1.ae');
+    expect(bytesOf('dense-ta.ae')).toEqual(bytesOf('dense-t1.ae'));
+    expect(ok('score', 'ens-t1.ae', 'data.csv', '--threads', '2').stdout).toBe(ok('score', 'ens-t1.ae', 'data.csv').stdout);
+    expect(ok('encode', 'ens-t1.ae', 'data.csv', '--threads', 'auto').stdout).toBe(ok('encode', 'ens-t1.ae', 'data.csv').stdout);
+    expect(fails('train', 'data.csv', '--threads', '0', '-o', 'x.ae')).toMatch(/threads must be an integer from 1 to 256/);
+    expect(fails('score', 'ens-t1.ae', 'data.csv', '--threads', 'many')).toMatch(/threads must be an integer from 1 to 256/);
+  });
 });
 
 // ---- the columns a model records, and the flags of PyOD / scikit-learn style tools ---------------------

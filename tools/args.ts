@@ -28,3 +28,9 @@ export function numArg(name: string, lo: number, hi: number, loOpen = false) {
     return n;
   };
 }
+
+/** --threads: a whole number of threads from 1 to 256 (the library's range), or 'auto' for the core count. */
+export function threadsArg(v: string): number | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
+  return intArg('threads', 1, 256)(v);
+}

@@ -27,7 +27,7 @@ import {
 } from 'autoencoder';
 import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
-import { intArg, numArg } from './args.js';
+import { intArg, numArg, threadsArg } from './args.js';
 import {
   AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
   type ColumnChoice, type Layout, type StreamOptions,
@@ -74,7 +74,10 @@ function csvOptions(cmd: Command, run: boolean): Command {
     .addOption(new Option('--missing <policy>', `what to do with missing values (${MISSING_TEXT}): error names the file line and column; drop skips those rows${run ? ' (and their ids) and reports how many' : ' and reports how many'}`).choices(['error', 'drop']).default('error'));
 }
 
-interface CsvOpts extends ColumnChoice { header?: boolean; delimiter: string; missing: 'error' | 'drop'; quiet?: boolean }
+interface CsvOpts extends ColumnChoice { header?: boolean; delimiter: string; missing: 'error' | 'drop'; quiet?: boolean; threads: number | 'auto' }
+
+/** --threads, for the commands that train or run a model: the same bytes on any count (README "Threads"). */
+const threadsOption = () => new Option('--threads <n>', "threads to run the model on: a whole number, or auto for the core count; the results are the same bytes on any count (README \"Threads\")").argParser(threadsArg).default(1);
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -115,10 +118,10 @@ function f32str(v: number): string {
 }
 
 /** Reads and loads a model file; every problem comes back as one line naming the file. */
-async function loadModel(path: string): Promise<{ ae: Autoencoder; bytes: Uint8Array }> {
+async function loadModel(path: string, threads: number | 'auto' = 1): Promise<{ ae: Autoencoder; bytes: Uint8Array }> {
   const bytes = readBytes(path, 'the model file');
   try {
-    return { ae: await Autoencoder.load(bytes), bytes };
+    return { ae: await Autoencoder.load(bytes, { threads }), bytes };
   } catch (e) {
     if (e instanceof AutoencoderError) throw new CliError(`cannot load ${path}: ${e.message}`);
     throw e;
@@ -528,7 +531,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   // or a spec file asks for an ensemble
   const spec: AutoencoderSpec = { ensemble: o.ensemble ? {} : false, ...withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec) };
   const normalize = spec.normalize ?? 'none', loss = spec.loss ?? 'mse';
-  const ae = await Autoencoder.create(spec).catch((e: unknown) => {
+  const ae = await Autoencoder.create(spec, { threads: o.threads }).catch((e: unknown) => {
     if (!(e instanceof AutoencoderError)) throw e;
     // a spec file's message keeps the file's own names (the flags didn't write them)
     throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file, normalize) : `${o.spec}: ${e.message}`);
@@ -661,7 +664,7 @@ function dropNote(r: RunResult): string {
 }
 
 async function score(modelPath: string, file: string, o: RunOpts & { threshold?: number }): Promise<void> {
-  const { ae } = await loadModel(modelPath);
+  const { ae } = await loadModel(modelPath, o.threads);
   const thr = o.threshold ?? ae.threshold;
   // detect() compares in float32 (score > threshold); do the same with the threshold rounded alike
   const t32 = thr === null ? null : Math.fround(thr);
@@ -678,7 +681,7 @@ async function score(modelPath: string, file: string, o: RunOpts & { threshold?:
 }
 
 async function encode(modelPath: string, file: string, o: RunOpts): Promise<void> {
-  const { ae } = await loadModel(modelPath);
+  const { ae } = await loadModel(modelPath, o.threads);
   const k = ae.latentDim;
   const r = await runChunks(ae, modelPath, file, o, Array.from({ length: k }, (_, j) => `z${j}`), (data) => ae.encode(data), k, (z) => Array.from(z, f32str));
   if (o.quiet || !(toFile(o) || r.dropped)) return;
@@ -743,6 +746,7 @@ Examples:
   autoencoder train data.csv --layers 16,8 --epochs 50 -o model.ae
   autoencoder train data.csv --exclude label,id --patience 0
   autoencoder train windows.csv --spec conv.json -o conv.ae
+  autoencoder train data.csv --ensemble --threads auto -o model.ae
   autoencoder score model.ae data.csv -o scores.csv
   autoencoder encode model.ae data.csv > latent.csv
   autoencoder info model.ae --json
@@ -779,6 +783,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--ensemble', 'the subsample ensemble the API builds by default: 16 autoencoders of these layers, each fitted on its own 512 random rows, a cleaning pass that refits them without the 20% of rows they score worst, and a score summed over the members; the better scorer when the rows may hold anomalies (README "Anomaly detection quality"). No validation split or early stopping; --epochs counts per member and pass (default 50 here)'))
     .addOption(new Option('--noise-gaussian <std>', 'a denoising autoencoder: train on inputs plus Gaussian noise of this std (in the CSV\'s units), fresh each epoch').argParser(numArg('noise-gaussian', 0, 1e6)));
   csvOptions(trainCmd, false)
+    .addOption(threadsOption())
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
     .action((file: string, o: TrainOpts, cmd: Command) => {
       if (o.contamination !== undefined && (o.calibrate === false || cmd.getOptionValueSource('calibrate') === 'cli')) {
@@ -812,6 +817,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(formatOption())
     .addOption(new Option('-t, --threshold <value>', 'flag rows scoring above this instead of the model\'s stored threshold').argParser(numArg('threshold', -Infinity, Infinity)));
   csvOptions(scoreCmd, true)
+    .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts & { threshold?: number }) => score(model, file, o));
 
@@ -822,6 +828,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .option('-o, --output <file>', 'file to write, with the columns [id,]z0,z1,...,z{k-1} for a latent of k (default: stdout)')
     .addOption(formatOption());
   csvOptions(encodeCmd, true)
+    .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts) => encode(model, file, o));
 
