@@ -40,37 +40,20 @@ function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, s
   for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
   const half = L >= 8 ? L >> 1 : L;
   let a = 0;
-  // thirty-two references a step: eight chains of sums, so the additions' latency overlaps
+  // thirty-two references a step: eight chains of sums, so the additions' latency overlaps (each sum from
+  // +0: +0 + t0^2 is t0^2, as the steps of sixteen below start)
   for (; a + 32 <= R; a += 32) {
-    const p = ref + (<usize>a << 2);
-    const vq0 = v128.load32_splat(q);
-    let vt = f32x4.sub(vq0, v128.load(p));
-    let vd0 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 16));
-    let vd1 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 32));
-    let vd2 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 48));
-    let vd3 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 64));
-    let vd4 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 80));
-    let vd5 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 96));
-    let vd6 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq0, v128.load(p, 112));
-    let vd7 = f32x4.mul(vt, vt);
-    let pl = p, past = false;
-    for (let l = 1; l < L; l++) {
+    let vd0 = f32x4.splat(0), vd1 = vd0, vd2 = vd0, vd3 = vd0, vd4 = vd0, vd5 = vd0, vd6 = vd0, vd7 = vd0;
+    let pl = ref + (<usize>a << 2), past = false;
+    for (let l = 0; l < L; l++) {
       if (l == half) {
         const v5 = v128.load32_splat(top + 16);
         const lt = v128.or(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))),
                            v128.or(v128.or(f32x4.lt(vd4, v5), f32x4.lt(vd5, v5)), v128.or(f32x4.lt(vd6, v5), f32x4.lt(vd7, v5))));
         if (!v128.any_true(lt)) { past = true; break; }
       }
-      pl += stride;
       const vq = v128.load32_splat(q + (<usize>l << 2));
-      vt = f32x4.sub(vq, v128.load(pl)); vd0 = f32x4.add(vd0, f32x4.mul(vt, vt));
+      let vt = f32x4.sub(vq, v128.load(pl)); vd0 = f32x4.add(vd0, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, v128.load(pl, 16)); vd1 = f32x4.add(vd1, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, v128.load(pl, 32)); vd2 = f32x4.add(vd2, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, v128.load(pl, 48)); vd3 = f32x4.add(vd3, f32x4.mul(vt, vt));
@@ -78,6 +61,7 @@ function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, s
       vt = f32x4.sub(vq, v128.load(pl, 80)); vd5 = f32x4.add(vd5, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, v128.load(pl, 96)); vd6 = f32x4.add(vd6, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, v128.load(pl, 112)); vd7 = f32x4.add(vd7, f32x4.mul(vt, vt));
+      pl += stride;
     }
     if (past) continue;
     const v5 = v128.load32_splat(top + 16);
@@ -149,8 +133,8 @@ const LIST_BYTES: usize = 48;
  * f32_knn_mean_simd for four codes at once, q f32[4][L] (four rows of L): each step reads eight references
  * (two f32x4 per dimension) once for all four codes, where one code at a time reads all R references from
  * memory for every row (8,192 references of 15 dimensions are 480 KB). Each code's sums are the ones
- * f32_knn_mean_simd takes (t0^2, then + t_l^2 in l order; the tail of fours from 0 + t0^2, which is the
- * same float), and its list is offered the references in index order, so every code gets the list and the
+ * f32_knn_mean_simd takes (from +0, + t_l^2 in l order; +0 + t0^2 is t0^2, which its steps of sixteen start
+ * from), and its list is offered the references in index order, so every code gets the list and the
  * mean that f32_knn_mean_simd gives it alone. From L >= 8, a step whose 32 sums are all at or past their
  * codes' 5th smallest after half the dimensions is left there: its references cannot enter a list (the
  * sums only grow), so the lists are the same. selfs: 0, or i32[4] the codes' own training rows (with
@@ -166,30 +150,10 @@ function f32_knn_mean_4x8_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usiz
   const half = L >= 8 ? L >> 1 : L;
   let a = 0;
   for (; a + 8 <= R; a += 8) {
-    let skip = false;
-    let pl = ref + (<usize>a << 2);
-    let vr0 = v128.load(pl), vr1 = v128.load(pl, 16);
-    let vq = v128.load32_splat(q);
-    let vt = f32x4.sub(vq, vr0);
-    let vd0x0 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq, vr1);
-    let vd0x1 = f32x4.mul(vt, vt);
-    vq = v128.load32_splat(q1);
-    vt = f32x4.sub(vq, vr0);
-    let vd1x0 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq, vr1);
-    let vd1x1 = f32x4.mul(vt, vt);
-    vq = v128.load32_splat(q2);
-    vt = f32x4.sub(vq, vr0);
-    let vd2x0 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq, vr1);
-    let vd2x1 = f32x4.mul(vt, vt);
-    vq = v128.load32_splat(q3);
-    vt = f32x4.sub(vq, vr0);
-    let vd3x0 = f32x4.mul(vt, vt);
-    vt = f32x4.sub(vq, vr1);
-    let vd3x1 = f32x4.mul(vt, vt);
-    for (let l = 1; l < L; l++) {
+    // (each sum from +0: +0 + t0^2 is t0^2, so the sums are f32_knn_mean_simd's)
+    let vd0x0 = f32x4.splat(0), vd0x1 = vd0x0, vd1x0 = vd0x0, vd1x1 = vd0x0, vd2x0 = vd0x0, vd2x1 = vd0x0, vd3x0 = vd0x0, vd3x1 = vd0x0;
+    let pl = ref + (<usize>a << 2), skip = false;
+    for (let l = 0; l < L; l++) {
       if (l == half) {
         // partial sums only grow (each added square is >= 0): when all 32 are already at or past their code's
         // 5th smallest, none of these references can enter a list, and the rest of their sums is not needed
@@ -199,11 +163,9 @@ function f32_knn_mean_4x8_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usiz
         const c3 = v128.or(f32x4.lt(vd3x0, v128.load32_splat(top3 + 16)), f32x4.lt(vd3x1, v128.load32_splat(top3 + 16)));
         if (!v128.any_true(v128.or(v128.or(c0, c1), v128.or(c2, c3)))) { skip = true; break; }
       }
-      pl += stride;
-      const o = <usize>l << 2;
-      vr0 = v128.load(pl); vr1 = v128.load(pl, 16);
-      vq = v128.load32_splat(q + o);
-      vt = f32x4.sub(vq, vr0); vd0x0 = f32x4.add(vd0x0, f32x4.mul(vt, vt));
+      const o = <usize>l << 2, vr0 = v128.load(pl), vr1 = v128.load(pl, 16);
+      let vq = v128.load32_splat(q + o);
+      let vt = f32x4.sub(vq, vr0); vd0x0 = f32x4.add(vd0x0, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, vr1); vd0x1 = f32x4.add(vd0x1, f32x4.mul(vt, vt));
       vq = v128.load32_splat(q1 + o);
       vt = f32x4.sub(vq, vr0); vd1x0 = f32x4.add(vd1x0, f32x4.mul(vt, vt));
@@ -214,6 +176,7 @@ function f32_knn_mean_4x8_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usiz
       vq = v128.load32_splat(q3 + o);
       vt = f32x4.sub(vq, vr0); vd3x0 = f32x4.add(vd3x0, f32x4.mul(vt, vt));
       vt = f32x4.sub(vq, vr1); vd3x1 = f32x4.add(vd3x1, f32x4.mul(vt, vt));
+      pl += stride;
     }
     if (skip) continue;
     knn_offer2(vd0x0, vd0x1, a, selfR, self0, top0);

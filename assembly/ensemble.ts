@@ -81,6 +81,11 @@ export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, ba
   return total / <f64>K;
 }
 
+/** Lane t's context block of the model whose context is ctx (arena.ts LN_*; the model has lanes). */
+export function lane_ctx(ctx: usize, t: i32): usize {
+  return <usize>load<u32>(cp(ctx, A.LN_FIELD) + A.LN_CTX + (<usize>t << 2));
+}
+
 /**
  * Member k's epoch (ens_epoch's, its rows already shuffled in perms) on lane t's context (threads.ts
  * JOB_MEMBERS, the thread that takes it; ctx the model's, pointed at member 0 and holding the epoch's
@@ -88,7 +93,7 @@ export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, ba
  * member also leaves its step, beta powers and term sums there.
  */
 export function member_epoch(ctx: usize, x: usize, perms: usize, R: i32, batch: i32, k: i32, K: i32, t: i32): void {
-  const lanes = cp(ctx, A.LN_FIELD), lc = <usize>load<u32>(lanes + A.LN_CTX + (<usize>t << 2));
+  const lanes = cp(ctx, A.LN_FIELD), lc = lane_ctx(ctx, t);
   point(lc, k, cp(ctx, C_PARAMS), cp(ctx, C_M), cp(ctx, C_V), true);
   store<i32>(lc + C_STEP, ci(ctx, C_STEP));
   store<f64>(lc + C_B1T, load<f64>(ctx + C_B1T));

@@ -31,11 +31,11 @@
 
 import { f32_colsum, gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_INDIM, C_NPARAMS, C_PARAMS, LN_CTX, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
+import { C_INDIM, C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
 import { gather, rows_shard, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
-import { ens_rows_on, member_epoch, member_stats } from './ensemble';
+import { ens_rows_on, lane_ctx, member_epoch, member_stats } from './ensemble';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
 const P_SEQ = 0;     // i32 job generation: the main thread adds 1 to start a job (or to wake workers to stop)
@@ -203,8 +203,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     return;
   }
   if (job(0) == JOB_ENS_STATS) {
-    const ctx = <usize>job(1), S = job(3), D = ci(ctx, C_INDIM), lane = <usize>LANE;
-    const lc = <usize>load<u32>(cp(ctx, LN_FIELD) + LN_CTX + (lane << 2));
+    const ctx = <usize>job(1), S = job(3), D = ci(ctx, C_INDIM), lane = <usize>LANE, lc = lane_ctx(ctx, LANE);
     SOLO = true;
     for (let k = u0; k < u1; k++) {
       member_stats(lc, <usize>job(2), S, k, <usize>job(5), <usize>job(6), <usize>job(7) + lane * (<usize>(S * D) << 2), <usize>job(8) + lane * (<usize>S << 2), cp(ctx, C_PARAMS));
@@ -216,7 +215,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     const ctx = <usize>job(1), N = job(3), r0 = <i32>(<i64>N * u0 / n), r1 = <i32>(<i64>N * u1 / n);
     if (r0 >= r1) return;
     SOLO = true;
-    ens_rows_on(<usize>load<u32>(cp(ctx, LN_FIELD) + LN_CTX + (<usize>LANE << 2)), <usize>job(2), r0, r1, <usize>job(4), job(5), <usize>job(6), cp(ctx, C_PARAMS));
+    ens_rows_on(lane_ctx(ctx, LANE), <usize>job(2), r0, r1, <usize>job(4), job(5), <usize>job(6), cp(ctx, C_PARAMS));
     SOLO = false;
     return;
   }
@@ -441,9 +440,8 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
  * false: the caller computes them alone (no pool, or fewer than P_MIN * 1024 distance terms B R L).
  */
 export function pool_knn(z: usize, L: i32, ref: usize, R: i32, selfR: usize, selfs: usize, B: i32, dst: usize, add: bool, c: f32, tMed: f32): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || B < 8 || <i64>B * <i64>R * <i64>L < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_threads();
+  if (T < 2 || B < 8 || <i64>B * <i64>R * <i64>L < (<i64>load<i32>(POOL + P_MIN) << 10)) return false;
   const j = slot();
   store<i32>(j, JOB_KNN); store<i32>(j, <i32>z, 4); store<i32>(j, L, 8); store<i32>(j, <i32>ref, 12); store<i32>(j, R, 16);
   store<i32>(j, <i32>selfR, 20); store<i32>(j, <i32>selfs, 24); store<i32>(j, B, 28); store<i32>(j, <i32>dst, 32);
