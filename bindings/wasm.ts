@@ -287,9 +287,10 @@ export function laneCount(k: Kernel): number {
 }
 
 /**
- * Writes an ensemble's lane contexts from its own (call after its buffers move: planTraining, fit's capacity;
- * and before each epoch, whose hyperparameters are the model's as they are then): lane t is a copy whose capacity is CAP / lanes rows, its batch, activation and
- * gradient-slot buffers rows t * that of the model's, its gradient block its own (lane 0: the model's).
+ * Writes an ensemble's lane contexts from its own (call after its buffers move: planTraining, fit's
+ * capacity; and before each epoch, whose hyperparameters are the model's as they are then): lane t is a
+ * copy whose capacity is CAP / lanes rows, its batch, activation and gradient-slot buffers rows t * that of
+ * the model's, its gradient block its own (lane 0: the model's, which no one else uses while lanes run).
  */
 export function syncLanes(k: Kernel): void {
   const c = k.ctx, ln = k.getI32(c + LN.FIELD);
@@ -912,7 +913,7 @@ export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K:
   syncLanes(k);
   return k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
 };
-/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S]. */
+/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S], one of each per lane (laneCount). */
 export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats: number, idx: number, e: number, tmp: number): void =>
   k.x.ae_ens_stats(k.ctx, x, S, K, stats, idx, e, tmp);
 /** The cleaning pass: the rows of xr whose score (on xn) is at most the q-quantile, moved to the front; their count. */
