@@ -16,6 +16,7 @@
 // one with another kernels.wasm dropped into its build/ (an A/B of a single kernel switch).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { check, intArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
 
@@ -105,7 +106,8 @@ async function ort(peers) {
 
 const runners = {};
 for (const [k, dir] of Object.entries(sides)) runners[k] = await ours(dir);
-const peers = opts.peers;
+// (createRequire needs an absolute path: --peers .runtimes/peers is taken from the current directory)
+const peers = opts.peers && resolve(opts.peers);
 if (peers) runners.ORT = await ort(peers);
 const names = Object.keys(runners.NEW.work).filter((n) => !only || only.includes(n));
 const rate = {};   // name -> side -> [rows/s per round]
