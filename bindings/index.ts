@@ -1227,6 +1227,8 @@ export class Autoencoder extends AutoencoderLite {
         const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
         resetOptimizer(k);
         if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
+        // the lanes take the pass's hyperparameters (each member's epoch reads its step from the model's context)
+        if (ens) syncLanes(k);
         if (o.early?.restoreBest) copyParams(k, k.snapBest, k.params);
 
         history = {

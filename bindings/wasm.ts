@@ -288,7 +288,7 @@ export function laneCount(k: Kernel): number {
 
 /**
  * Writes an ensemble's lane contexts from its own (call after its buffers move: planTraining, fit's
- * capacity; and before each epoch, whose hyperparameters are the model's as they are then): lane t is a
+ * capacity; and at the start of each training pass, whose hyperparameters the lanes copy): lane t is a
  * copy whose capacity is CAP / lanes rows, its batch, activation and gradient-slot buffers rows t * that of
  * the model's, its gradient block its own (lane 0: the model's, which no one else uses while lanes run).
  */
@@ -909,10 +909,7 @@ export const hash64Update = (k: Kernel, st: number, p: number, len: number): voi
 /** perms i32[K][R]: each member's R training rows of n from the shuffle stream (R >= n: all, no draw); tmp i32[n]. */
 export const ensembleDraw = (k: Kernel, n: number, R: number, K: number, perms: number, tmp: number): void => k.x.ae_ens_draw(k.ctx, n, R, K, perms, tmp);
 /** One epoch of every member on its R rows of x (normalized); the members' mean objective. */
-export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number): number => {
-  syncLanes(k);
-  return k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
-};
+export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number): number => k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
 /** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S], one of each per lane (laneCount). */
 export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats: number, idx: number, e: number, tmp: number): void =>
   k.x.ae_ens_stats(k.ctx, x, S, K, stats, idx, e, tmp);
