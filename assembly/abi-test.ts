@@ -11,6 +11,7 @@ import { loss_backward, loss_rows } from './loss';
 import { norm_invert } from './norm';
 import { copy_canon, net_grads } from './train';
 import { series_likelihood } from './series';
+import { kd_bytes } from './density';
 
 /** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
 export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 { return net_grads(ctx, x, t, n); }
@@ -54,3 +55,6 @@ export function ae_loss_backward(loss: i32, d: usize, p: usize, t: usize, n: i32
 
 /** The calibrated score of averaged error a under a history (sum s, sum of squares q, n values, spread floor). */
 export function ae_series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64): f32 { return series_likelihood(a, s, q, n, floor); }
+
+/** The bytes of a density block's k-d index for up to Rmax references of width L (bindings/wasm.ts kdBytes must agree). */
+export function ae_kd_bytes(Rmax: i32, L: i32): i32 { return kd_bytes(Rmax, L); }

@@ -42,6 +42,8 @@ export const C_NOISE = 152;     // f32 noise amount in training (denoising): gau
 export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
 export const C_PACK = 160;      // ptr the dense weights in 32-column strips for one-row inference (see gemm.ts f32_gemv_packed)
 export const C_PACK_OK = 164;   // i32 -1 while C_PACK matches the params; n >= 0: stale, n one-row calls since the change (init, update, JS writes set 0)
+export const C_KD = 176;        // ptr an ensemble's density block's k-d index (density.ts; derived, not saved), 0: none, the plain search (so
+                                // the field needs no new ABI version: a module or bindings without it search every reference, with the same bits)
 export const C_RNG = 256;       // RNG_STREAMS streams of 16 bytes: u64 key, u64 counter (rng.ts), one per purpose
 export const C_NTERMS = 336;    // i32 loss terms in the term table
 export const C_NOISE_KIND = 340; // i32 NOISE_*

@@ -6,14 +6,14 @@
 // different detector: the distances are between an autoencoder's codes.
 // Block dens f32[4 + L * Rp]: R, tMed, c, L (as floats), then the codes transposed, f32[L][Rp] (Rp = R
 // rounded up to 4, padded with 1e30), so four reference rows are compared at once. R = 0: no term (a file written before the term).
-// Rows are scored four at a time (each step of references read once for four codes) and the rest one at a
-// time; both give each row the same term, bit for bit (knn_rows), and the threaded build splits a chunk's rows
-// among the threads (threads.ts JOB_KNN).
+// Rows are scored through a k-d index of the codes (kd_*, below) when it pays, else four at a time (each step
+// of references read once for four codes) and the rest one at a time; all give each row the same term, bit
+// for bit (knn_rows), and the threaded build splits a chunk's rows among the threads (threads.ts JOB_KNN).
 // Dims: L latent width, R reference rows, S statistic rows, D input width.
 
-import { C_BATCH_IN, C_CAP, C_INDIM, C_LATENT, C_RNG, RNG_SHUFFLE, ci, cp } from './arena';
+import { C_BATCH_IN, C_CAP, C_INDIM, C_KD, C_LATENT, C_RNG, RNG_SHUFFLE, ci, cp } from './arena';
 import { gather, net_forward } from './train';
-import { ws_scratch } from './gemm';
+import { WS_SCRATCH_BYTES, ws_scratch } from './gemm';
 import { pool_knn } from './threads';
 import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
@@ -23,15 +23,55 @@ import { ens_score_rows } from './ensemble';
 const POOL_Q: f64 = 0.8;
 
 /**
+ * References a .. a+31 (their dimension 0 at pl, each next dimension `stride` bytes on) offered to one code's
+ * list (see f32_knn_mean_simd): eight chains of sums, each from +0 (+0 + t0^2 is t0^2), left after `half`
+ * dimensions when all 32 partial sums are at or past the 5th smallest.
+ */
+function scan32(q: usize, L: i32, pl: usize, stride: usize, half: i32, a: i32, selfR: usize, self: i32, top: usize): void {
+  let vd0 = f32x4.splat(0), vd1 = vd0, vd2 = vd0, vd3 = vd0, vd4 = vd0, vd5 = vd0, vd6 = vd0, vd7 = vd0;
+  for (let l = 0; l < L; l++) {
+    if (l == half) {
+      const v5 = v128.load32_splat(top + 16);
+      const lt = v128.or(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))),
+                         v128.or(v128.or(f32x4.lt(vd4, v5), f32x4.lt(vd5, v5)), v128.or(f32x4.lt(vd6, v5), f32x4.lt(vd7, v5))));
+      if (!v128.any_true(lt)) return;
+    }
+    const vq = v128.load32_splat(q + (<usize>l << 2));
+    let vt = f32x4.sub(vq, v128.load(pl)); vd0 = f32x4.add(vd0, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 16)); vd1 = f32x4.add(vd1, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 32)); vd2 = f32x4.add(vd2, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 48)); vd3 = f32x4.add(vd3, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 64)); vd4 = f32x4.add(vd4, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 80)); vd5 = f32x4.add(vd5, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 96)); vd6 = f32x4.add(vd6, f32x4.mul(vt, vt));
+    vt = f32x4.sub(vq, v128.load(pl, 112)); vd7 = f32x4.add(vd7, f32x4.mul(vt, vt));
+    pl += stride;
+  }
+  const v5 = v128.load32_splat(top + 16);
+  const lt = v128.or(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))),
+                     v128.or(v128.or(f32x4.lt(vd4, v5), f32x4.lt(vd5, v5)), v128.or(f32x4.lt(vd6, v5), f32x4.lt(vd7, v5))));
+  if (!v128.any_true(lt)) return;
+  knn_offer(vd0, a, selfR, self, top);
+  knn_offer(vd1, a + 4, selfR, self, top);
+  knn_offer(vd2, a + 8, selfR, self, top);
+  knn_offer(vd3, a + 12, selfR, self, top);
+  knn_offer(vd4, a + 16, selfR, self, top);
+  knn_offer(vd5, a + 20, selfR, self, top);
+  knn_offer(vd6, a + 24, selfR, self, top);
+  knn_offer(vd7, a + 28, selfR, self, top);
+}
+
+/**
  * The mean of the (up to) KNN = 5 smallest distances sqrt(sum_l (q[l] - ref[l][a])^2) from one code q f32[L]
  * to the R reference codes a (each squared distance summed in f32 in l order, four references per f32x4;
  * the padding's sums are +Inf), the mean in f64; 0 with no reference. selfR: when not 0, i32[R]
  * training-row indices of the references, and the one equal to `self` is skipped (a statistic row's own
  * code). top: scratch f32[8] (the 5 smallest squared distances, ascending, then 3 spare) and f32[4] after it.
- * Thirty-two references a step, then sixteen (eight or four sums at once: one splat of q[l] and one pass of
- * the l loop for all of them; sixteen read 1.6x the references a second of four at a time, and thirty-two
- * 1.08-1.11x those of sixteen for a row alone, 2026-12-03); when one of them is below the 5th smallest so
- * far, the groups of four are offered to the list in order, as four at a time did, so the same list results.
+ * Thirty-two references a step, then four (eight sums at once, or one: one splat of q[l] and one pass of the
+ * l loop for all of them; sixteen read 1.6x the references a second of four at a time, and thirty-two
+ * 1.08-1.11x those of sixteen for a row alone, 2026-12-03; since the k-d index, a step of sixteen for the last
+ * 16-31 references is no longer worth its code); when one of them is below the 5th smallest so far, the
+ * groups of four are offered to the list in order, as four at a time did, so the same list results.
  * From L >= 8, a step whose sums are all at or past the 5th smallest after half the dimensions is left
  * there: partial sums only grow (each added square is >= 0), so none of them could enter the list.
  */
@@ -40,74 +80,8 @@ function f32_knn_mean_simd(q: usize, L: i32, ref: usize, R: i32, selfR: usize, s
   for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
   const half = L >= 8 ? L >> 1 : L;
   let a = 0;
-  // thirty-two references a step: eight chains of sums, so the additions' latency overlaps (each sum from
-  // +0: +0 + t0^2 is t0^2, as the steps of sixteen below start)
-  for (; a + 32 <= R; a += 32) {
-    let vd0 = f32x4.splat(0), vd1 = vd0, vd2 = vd0, vd3 = vd0, vd4 = vd0, vd5 = vd0, vd6 = vd0, vd7 = vd0;
-    let pl = ref + (<usize>a << 2), past = false;
-    for (let l = 0; l < L; l++) {
-      if (l == half) {
-        const v5 = v128.load32_splat(top + 16);
-        const lt = v128.or(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))),
-                           v128.or(v128.or(f32x4.lt(vd4, v5), f32x4.lt(vd5, v5)), v128.or(f32x4.lt(vd6, v5), f32x4.lt(vd7, v5))));
-        if (!v128.any_true(lt)) { past = true; break; }
-      }
-      const vq = v128.load32_splat(q + (<usize>l << 2));
-      let vt = f32x4.sub(vq, v128.load(pl)); vd0 = f32x4.add(vd0, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 16)); vd1 = f32x4.add(vd1, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 32)); vd2 = f32x4.add(vd2, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 48)); vd3 = f32x4.add(vd3, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 64)); vd4 = f32x4.add(vd4, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 80)); vd5 = f32x4.add(vd5, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 96)); vd6 = f32x4.add(vd6, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 112)); vd7 = f32x4.add(vd7, f32x4.mul(vt, vt));
-      pl += stride;
-    }
-    if (past) continue;
-    const v5 = v128.load32_splat(top + 16);
-    const lt = v128.or(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))),
-                       v128.or(v128.or(f32x4.lt(vd4, v5), f32x4.lt(vd5, v5)), v128.or(f32x4.lt(vd6, v5), f32x4.lt(vd7, v5))));
-    if (!v128.any_true(lt)) continue;
-    knn_offer(vd0, a, selfR, self, top);
-    knn_offer(vd1, a + 4, selfR, self, top);
-    knn_offer(vd2, a + 8, selfR, self, top);
-    knn_offer(vd3, a + 12, selfR, self, top);
-    knn_offer(vd4, a + 16, selfR, self, top);
-    knn_offer(vd5, a + 20, selfR, self, top);
-    knn_offer(vd6, a + 24, selfR, self, top);
-    knn_offer(vd7, a + 28, selfR, self, top);
-  }
-  for (; a + 16 <= R; a += 16) {
-    const p = ref + (<usize>a << 2);
-    const vq0 = v128.load32_splat(q);
-    let vt = f32x4.sub(vq0, v128.load(p));
-    let vt1 = f32x4.sub(vq0, v128.load(p, 16));
-    let vt2 = f32x4.sub(vq0, v128.load(p, 32));
-    let vt3 = f32x4.sub(vq0, v128.load(p, 48));
-    let vd0 = f32x4.mul(vt, vt), vd1 = f32x4.mul(vt1, vt1), vd2 = f32x4.mul(vt2, vt2), vd3 = f32x4.mul(vt3, vt3);
-    let pl = p, past = false;
-    for (let l = 1; l < L; l++) {
-      if (l == half) {
-        // (as in f32_knn_mean_4x8_simd: 16 partial sums all at or past the 5th smallest cannot enter the list)
-        const v5 = v128.load32_splat(top + 16);
-        if (!v128.any_true(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))))) { past = true; break; }
-      }
-      pl += stride;
-      const vq = v128.load32_splat(q + (<usize>l << 2));
-      vt = f32x4.sub(vq, v128.load(pl)); vd0 = f32x4.add(vd0, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 16)); vd1 = f32x4.add(vd1, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 32)); vd2 = f32x4.add(vd2, f32x4.mul(vt, vt));
-      vt = f32x4.sub(vq, v128.load(pl, 48)); vd3 = f32x4.add(vd3, f32x4.mul(vt, vt));
-    }
-    if (past) continue;
-    // (d = t0^2, then + t_l^2: the same sums as 0 + t0^2 + ..., since +0 + x is x for x >= 0 or +Inf)
-    const v5 = v128.load32_splat(top + 16);
-    if (!v128.any_true(v128.or(v128.or(f32x4.lt(vd0, v5), f32x4.lt(vd1, v5)), v128.or(f32x4.lt(vd2, v5), f32x4.lt(vd3, v5))))) continue;
-    knn_offer(vd0, a, selfR, self, top);
-    knn_offer(vd1, a + 4, selfR, self, top);
-    knn_offer(vd2, a + 8, selfR, self, top);
-    knn_offer(vd3, a + 12, selfR, self, top);
-  }
+  // thirty-two references a step: eight chains of sums, so the additions' latency overlaps
+  for (; a + 32 <= R; a += 32) scan32(q, L, ref + (<usize>a << 2), stride, half, a, selfR, self, top);
   for (; a < R; a += 4) {
     let vd0123 = f32x4.splat(0);
     for (let l = 0; l < L; l++) {
@@ -133,9 +107,8 @@ const LIST_BYTES: usize = 48;
  * f32_knn_mean_simd for four codes at once, q f32[4][L] (four rows of L): each step reads eight references
  * (two f32x4 per dimension) once for all four codes, where one code at a time reads all R references from
  * memory for every row (8,192 references of 15 dimensions are 480 KB). Each code's sums are the ones
- * f32_knn_mean_simd takes (from +0, + t_l^2 in l order; +0 + t0^2 is t0^2, which its steps of sixteen start
- * from), and its list is offered the references in index order, so every code gets the list and the
- * mean that f32_knn_mean_simd gives it alone. From L >= 8, a step whose 32 sums are all at or past their
+ * f32_knn_mean_simd takes (from +0, + t_l^2 in l order), and its list is offered the references in index
+ * order, so every code gets the list and the mean that f32_knn_mean_simd gives it alone. From L >= 8, a step whose 32 sums are all at or past their
  * codes' 5th smallest after half the dimensions is left there: its references cannot enter a list (the
  * sums only grow), so the lists are the same. selfs: 0, or i32[4] the codes' own training rows (with
  * selfR). top: scratch of 4 * LIST_BYTES (gemm.ts ws_scratch); the four means go to out f64[4].
@@ -229,20 +202,221 @@ function knn_offer(vd: v128, a: i32, selfR: usize, self: i32, top: usize): void 
   }
 }
 
+// ---- the reference codes' k-d index (derived, never saved) ----
+// A model with a density block has a second block at its context's C_KD (bindings/wasm.ts layoutModel:
+// kdBytes), where the codes are kept again, grouped into leaves of KD_LEAF nearby codes: a k-d tree whose
+// every node splits its codes at a multiple of KD_LEAF along its widest dimension, each node with the box
+// (per-dimension minimum and maximum) of its codes. A code's search walks the tree nearer child first and
+// skips a node when a lower bound of its codes' squared distances is at or past the 5th smallest so far:
+// the bound is summed exactly as the distances are (from +0, in dimension order, each term the square of
+// the gap from q to the box, 0 inside it), and every gap is at most the code's |q_l - r_l| in float32
+// too (rounding is monotone and symmetric), so no code under the bound is skipped and the list holds the
+// same five squared distances as the search of every reference: the same bits. On codes that lie near a
+// lower-dimensional manifold (a tabular set's) a row visits a few leaves of hundreds; on codes spread
+// through all their dimensions a walk visits most leaves and costs more than the plain search, so kd_build
+// walks a probe of the references' own codes and leaves the index unused when they visit a quarter of the
+// leaves or more, and knn_rows sends a call's rows back to the plain searches when its walks visit a third.
+// The index changes no bit (tests/density.test.ts compares walked and searched terms), only the time: on
+// 20,000 rows of 30 columns near a manifold, score() 351 -> 149 ms and a row alone 33 -> 21 µs
+// (tools/bench/ensemble.mjs, 2026-12-03).
+// Block kd: i32 state (0 stale: built at the next use; 1 built; 2 not usable: a code is not finite; 3 built
+// but not worth a walk, kd_build's probe), i32 R,
+// i32 NL leaves, i32 spare; then codes f32[L][Rq] (Rq = NL * KD_LEAF; the last leaf padded with 1e30, whose
+// squared distance is +Inf), perm i32[Rq] (each slot's reference, -1 for padding), selfq i32[Rq] (dens_fit's
+// training rows of the slots, for the statistic rows' self skip), nodes of kd_node_bytes(L) (2 NL - 1, depth
+// first, the root first): i32 left child (or -1 - leaf), i32 right child, f32 lo[L], f32 hi[L].
+export const KD_LEAF = 32;
+// where kd_knn_mean keeps its leaf count and its stack in the scratch (after knn_rows' four lists and means;
+// the stack holds at most the tree's depth + 1 pairs: 13 for 65,536 references)
+const KD_VISITS: usize = 240;
+const KD_STACK: usize = 256;
+const KD_PROBE = 32;
+// @ts-ignore: decorator
+@inline function kd_node_bytes(L: i32): usize { return 8 + (<usize>L << 3); }
+/** The bytes of a k-d block for up to Rmax references of width L (bindings/wasm.ts kdBytes computes the same). */
+export function kd_bytes(Rmax: i32, L: i32): i32 {
+  const NL = (Rmax + KD_LEAF - 1) / KD_LEAF, Rq = NL * KD_LEAF;
+  return 16 + 4 * L * Rq + 8 * Rq + max(1, 2 * NL - 1) * <i32>kd_node_bytes(L);
+}
+// @ts-ignore: decorator
+@inline function kd_rq(kd: usize): i32 { return load<i32>(kd, 8) * KD_LEAF; }
+// @ts-ignore: decorator
+@inline function kd_perm(kd: usize, L: i32): usize { return kd + 16 + (<usize>(L * kd_rq(kd)) << 2); }
+// @ts-ignore: decorator
+@inline function kd_selfq(kd: usize, L: i32): usize { return kd_perm(kd, L) + (<usize>kd_rq(kd) << 2); }
+// @ts-ignore: decorator
+@inline function kd_nodes(kd: usize, L: i32): usize { return kd_selfq(kd, L) + (<usize>kd_rq(kd) << 2); }
+
+/**
+ * perm[lo..hi) reordered so that the keys key[perm[i]] before s are <= those from s on: Hoare's partitions
+ * around medians of three, then an insertion sort of the last 16 or fewer. After 2 log2 n + 4 rounds
+ * (keys laid out against the medians of three) the range is left partly ordered: any split gives a correct
+ * tree (each node's box holds its own codes), only a slower walk.
+ */
+function kd_select(perm: usize, lo: i32, hi: i32, s: i32, key: usize): void {
+  let rounds = 2 * (32 - clz(hi - lo)) + 4;
+  while (hi - lo > 16) {
+    if (rounds-- == 0) return;
+    const m = lo + ((hi - lo) >> 1);
+    const k0 = kd_key(perm, lo, key), k1 = kd_key(perm, m, key), k2 = kd_key(perm, hi - 1, key);
+    const pivot = max(min(k0, k1), min(max(k0, k1), k2));   // the median of three
+    let i = lo - 1, j = hi;
+    while (true) {
+      do i++; while (kd_key(perm, i, key) < pivot);
+      do j--; while (kd_key(perm, j, key) > pivot);
+      if (i >= j) break;
+      const t = load<i32>(perm + (<usize>i << 2));
+      store<i32>(perm + (<usize>i << 2), load<i32>(perm + (<usize>j << 2)));
+      store<i32>(perm + (<usize>j << 2), t);
+    }
+    if (s <= j) hi = j + 1; else lo = j + 1;
+  }
+  // what is left (at most 16): sorted whole, by insertion
+  for (let i = lo + 1; i < hi; i++) {
+    const v = load<i32>(perm + (<usize>i << 2)), kv = load<f32>(key + (<usize>v << 2));
+    let j = i;
+    while (j > lo && kd_key(perm, j - 1, key) > kv) { store<i32>(perm + (<usize>j << 2), load<i32>(perm + (<usize>(j - 1) << 2))); j--; }
+    store<i32>(perm + (<usize>j << 2), v);
+  }
+}
+// @ts-ignore: decorator
+@inline function kd_key(perm: usize, i: i32, key: usize): f32 { return load<f32>(key + (<usize>load<i32>(perm + (<usize>i << 2)) << 2)); }
+
+/** Node `id` over perm[lo..hi) (lo a multiple of KD_LEAF) and its subtree; returns the next free node id, or -1 when a code is not finite. */
+function kd_split(kd: usize, ref: usize, Rp: i32, L: i32, lo: i32, hi: i32, id: i32): i32 {
+  const perm = kd_perm(kd, L), node = kd_nodes(kd, L) + <usize>id * kd_node_bytes(L), box = node + 8;
+  let wide: f32 = -1, dim = 0;
+  for (let l = 0; l < L; l++) {
+    const row = ref + (<usize>(l * Rp) << 2);
+    let a: f32 = Infinity, b: f32 = -Infinity;
+    for (let i = lo; i < hi; i++) {
+      const v = load<f32>(row + (<usize>load<i32>(perm + (<usize>i << 2)) << 2));
+      a = min(a, v); b = max(b, v);
+    }
+    if (!(b - a < Infinity)) return -1;   // (NaN or an infinite code: no index)
+    store<f32>(box + (<usize>l << 2), a);
+    store<f32>(box + (<usize>(L + l) << 2), b);
+    if (b - a > wide) { wide = b - a; dim = l; }
+  }
+  if (hi - lo <= KD_LEAF) {
+    store<i32>(node, -1 - lo / KD_LEAF);
+    store<i32>(node, 0, 4);
+    return id + 1;
+  }
+  const s = lo + ((((hi - lo + 1) >> 1) + KD_LEAF - 1) & ~(KD_LEAF - 1));
+  kd_select(perm, lo, hi, s, ref + (<usize>(dim * Rp) << 2));
+  const right = kd_split(kd, ref, Rp, L, lo, s, id + 1);
+  if (right < 0) return -1;
+  store<i32>(node, id + 1);
+  store<i32>(node, right, 4);
+  return kd_split(kd, ref, Rp, L, s, hi, right);
+}
+
+/** Builds the k-d block kd for the R reference codes ref f32[L][Rp] (its state: 1 built, 2 not usable). */
+export function kd_build(kd: usize, ref: usize, R: i32, L: i32): void {
+  const NL = (R + KD_LEAF - 1) / KD_LEAF, Rq = NL * KD_LEAF, Rp = R + 3 & ~3;
+  store<i32>(kd, 2);
+  if (R <= 0) return;
+  store<i32>(kd, R, 4);
+  store<i32>(kd, NL, 8);
+  const perm = kd_perm(kd, L);
+  for (let a = 0; a < Rq; a++) store<i32>(perm + (<usize>a << 2), a < R ? a : -1);
+  if (kd_split(kd, ref, Rp, L, 0, R, 0) < 0) return;
+  const codes = kd + 16;
+  for (let l = 0; l < L; l++) {
+    const src = ref + (<usize>(l * Rp) << 2), dst = codes + (<usize>(l * Rq) << 2);
+    for (let a = 0; a < Rq; a++) {
+      const i = load<i32>(perm + (<usize>a << 2));
+      store<f32>(dst + (<usize>a << 2), i >= 0 ? load<f32>(src + (<usize>i << 2)) : 1e30);
+    }
+  }
+  // a probe: the walks of KD_PROBE references' own codes (evenly spaced) visit under a quarter of the leaves
+  // on the mean, or the index goes unused (state 3: codes spread through all their dimensions, where a walk
+  // costs more than the search of every reference)
+  store<i32>(kd, 1);
+  const top = ws_scratch(), q = top + KD_STACK + 256, P = (KD_STACK + 256 + (<usize>L << 2)) <= WS_SCRATCH_BYTES ? min(R, KD_PROBE) : 0;
+  store<i32>(top + KD_VISITS, 0);
+  for (let i = 0; i < P; i++) {
+    const a = <i32>(<i64>i * R / P);
+    for (let l = 0; l < L; l++) store<f32>(q + (<usize>l << 2), load<f32>(ref + (<usize>(l * Rp + a) << 2)));
+    kd_knn_mean(q, L, kd, 0, 0, top);
+  }
+  if (<i64>load<i32>(top + KD_VISITS) * 4 >= <i64>P * NL) store<i32>(kd, 3);
+}
+
+/**
+ * f32_knn_mean_simd's mean for one code q through the k-d block kd (state 1): the same list, so the same
+ * bits. self: the code's own training row when selfR (dens_fit: the slots' rows are kd's selfq). top: as
+ * there (ws_scratch), with a stack of (node, bound) pairs at KD_STACK. Returns the mean; the leaves it
+ * scanned are added to the i32 at top + KD_VISITS.
+ */
+function kd_knn_mean(q: usize, L: i32, kd: usize, selfR: usize, self: i32, top: usize): f64 {
+  for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
+  const Rq = kd_rq(kd), stride = <usize>Rq << 2, codes = kd + 16, nodes = kd_nodes(kd, L), nb = kd_node_bytes(L);
+  const half = L >= 8 ? L >> 1 : L, selfq = selfR ? kd_selfq(kd, L) : 0, stack = top + KD_STACK;
+  let sp = 0, leaves = 0;
+  store<i32>(stack, 0);
+  store<f32>(stack, 0, 4);   // (the root is walked whatever its bound)
+  sp = 1;
+  while (sp > 0) {
+    sp--;
+    const id = load<i32>(stack + (<usize>sp << 3));
+    if (!(load<f32>(stack + (<usize>sp << 3), 4) < load<f32>(top + 16))) continue;
+    const node = nodes + <usize>id * nb, left = load<i32>(node);
+    if (left < 0) {
+      const a = (-1 - left) * KD_LEAF;
+      scan32(q, L, codes + (<usize>a << 2), stride, half, a, selfq, self, top);
+      leaves++;
+      continue;
+    }
+    const right = load<i32>(node, 4);
+    // both children's bounds in one pass (two chains of additions, whose latencies overlap): a lower bound of
+    // the squared distances from q to the codes in a child's box, summed as the distances are (see above)
+    const nl = nodes + <usize>left * nb + 8, nr = nodes + <usize>right * nb + 8, lh = <usize>L << 2;
+    let bl: f32 = 0, br: f32 = 0;
+    for (let l = 0; l < L; l++) {
+      const o = <usize>l << 2, v = load<f32>(q + o);
+      const ll = load<f32>(nl + o), lu = load<f32>(nl + lh + o), rl = load<f32>(nr + o), ru = load<f32>(nr + lh + o);
+      const gl: f32 = v < ll ? ll - v : v > lu ? v - lu : 0, gr: f32 = v < rl ? rl - v : v > ru ? v - ru : 0;
+      bl += gl * gl;
+      br += gr * gr;
+    }
+    // the farther child below the nearer one, so the nearer is taken first
+    const near = bl <= br ? left : right, far = bl <= br ? right : left;
+    store<i32>(stack + (<usize>sp << 3), far);
+    store<f32>(stack + (<usize>sp << 3), bl <= br ? br : bl, 4);
+    store<i32>(stack + (<usize>(sp + 1) << 3), near);
+    store<f32>(stack + (<usize>(sp + 1) << 3), bl <= br ? bl : br, 4);
+    sp += 2;
+  }
+  store<i32>(top + KD_VISITS, load<i32>(top + KD_VISITS) + leaves);
+  return knn_mean(top);
+}
+
 /**
  * Rows r0 .. r1-1 of the codes z f32[][L]: each row's term t = f32(the mean distance to its 5 nearest of the R
- * references ref), four rows at a time (f32_knn_mean_4x8_simd) and the last one at a time, which give the
- * same terms. add: dst[r] += c * (t - tMed) (f32); else dst[r] = t. selfR, selfs: 0, or the references'
- * training rows i32[R] and the rows' own i32[] (a row's own code skipped). Scratch: this thread's
- * ws_scratch (no product runs here), so any threads may take any ranges at once.
+ * references ref), four rows at a time (f32_knn_mean_4x8_simd) and the last one at a time, or each row
+ * through the k-d block kd (0: none; else built, state 1), which all give the same terms. The k-d walks are
+ * taken while they visit under a third of the leaves on the mean (after the first 16 rows: codes spread
+ * through all their dimensions send the rest to the searches of every reference, whose four-row steps read
+ * each reference once for four rows). add: dst[r] += c * (t - tMed) (f32); else dst[r] = t. selfR, selfs:
+ * 0, or the references' training rows i32[R] and the rows' own i32[] (a row's own code skipped; with kd,
+ * its selfq holds the slots' rows). Scratch: this thread's ws_scratch (no product runs here), so any
+ * threads may take any ranges at once.
  */
 export function knn_rows(z: usize, L: i32, ref: usize, R: i32, selfR: usize, selfs: usize, r0: i32, r1: i32, dst: usize,
-                         add: bool, c: f32, tMed: f32): void {
-  const top = ws_scratch(), means = top + 4 * LIST_BYTES;
-  let r = r0;
+                         add: bool, c: f32, tMed: f32, kd: usize): void {
+  const top = ws_scratch(), means = top + 4 * LIST_BYTES, NL = kd ? load<i32>(kd, 8) : 0;
+  store<i32>(top + KD_VISITS, 0);
+  let r = r0, walked = 0;
   for (; r < r1; r += 4) {
     const n = min(4, r1 - r), q = z + (<usize>(r * L) << 2);
-    if (n == 4) f32_knn_mean_4x8_simd(q, L, ref, R, selfR, selfs ? selfs + (<usize>r << 2) : 0, top, means);
+    if (kd && (walked < 16 || <i64>load<i32>(top + KD_VISITS) * 3 < <i64>walked * NL)) {
+      for (let i = 0; i < n; i++) {
+        store<f64>(means + (<usize>i << 3), kd_knn_mean(q + (<usize>(i * L) << 2), L, kd, selfR, selfs ? load<i32>(selfs + (<usize>(r + i) << 2)) : 0, top));
+      }
+      walked += n;
+    } else if (n == 4) f32_knn_mean_4x8_simd(q, L, ref, R, selfR, selfs ? selfs + (<usize>r << 2) : 0, top, means);
     else for (let i = 0; i < n; i++) {
       store<f64>(means + (<usize>i << 3), f32_knn_mean_simd(q + (<usize>(i * L) << 2), L, ref, R, selfR, selfs ? load<i32>(selfs + (<usize>(r + i) << 2)) : 0, top));
     }
@@ -251,6 +425,14 @@ export function knn_rows(z: usize, L: i32, ref: usize, R: i32, selfR: usize, sel
       store<f32>(o, add ? load<f32>(o) + c * (t - tMed) : t);
     }
   }
+}
+
+/** The model's k-d block (context C_KD) when it is usable for the density block at dens, built first if stale; else 0. */
+function kd_ready(ctx: usize, dens: usize): usize {
+  const kd = cp(ctx, C_KD);
+  if (kd == 0) return 0;
+  if (load<i32>(kd) == 0) kd_build(kd, dens + 16, <i32>load<f32>(dens), <i32>load<f32>(dens + 12));
+  return load<i32>(kd) == 1 ? kd : 0;
 }
 
 /** Member 0's codes (f32[rows][L]) of the rows idx i32[rows] of x (normalized) into z, cap rows at a time. */
@@ -289,9 +471,21 @@ export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, de
   for (let l = 0; l < L; l++) for (let a = 0; a < Rp; a++) {
     store<f32>(ref + (<usize>(l * Rp + a) << 2), a < R ? load<f32>(z + (<usize>(a * L + l) << 2)) : 1e30);
   }
+  // the k-d block for these codes, with the slots' training rows for the self skip below
+  let kd = cp(ctx, C_KD);
+  if (kd != 0) {
+    kd_build(kd, ref, R, L);
+    if (load<i32>(kd) == 1) {
+      const perm = kd_perm(kd, L), selfq = kd_selfq(kd, L), Rq = kd_rq(kd);
+      for (let a = 0; a < Rq; a++) {
+        const i = load<i32>(perm + (<usize>a << 2));
+        store<i32>(selfq + (<usize>a << 2), i >= 0 ? load<i32>(ridx + (<usize>i << 2)) : -1);
+      }
+    } else kd = 0;
+  }
   // the statistic rows: their term (own code skipped), then their ensemble scores
   codes(ctx, xn, sidx, S, z, L);
-  if (!ASC_FEATURE_THREADS || !pool_knn(z, L, ref, R, ridx, sidx, S, t, false, 0, 0)) knn_rows(z, L, ref, R, ridx, sidx, 0, S, t, false, 0, 0);
+  if (!ASC_FEATURE_THREADS || !pool_knn(z, L, ref, R, ridx, sidx, S, t, false, 0, 0, kd)) knn_rows(z, L, ref, R, ridx, sidx, 0, S, t, false, 0, 0, kd);
   for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(scores + (<usize>load<i32>(sidx + (<usize>i << 2)) << 2)));
   let sIqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
   if (!(sIqr > 0)) sIqr = 1;
@@ -313,13 +507,13 @@ export function dens_add(ctx: usize, x: usize, n: i32, out: usize, dens: usize):
   const R = <i32>load<f32>(dens);
   if (R <= 0) return;
   const tMed = load<f32>(dens + 4), c = load<f32>(dens + 8), L = <i32>load<f32>(dens + 12);
-  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT);
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT), kd = kd_ready(ctx, dens);
   for (let start = 0; start < n; start += cap) {
     const B = min(cap, n - start);
     const z = net_forward(ctx, x + (<usize>(start * D) << 2), B, 0, lat, false);
     // (threaded build: rows of the chunk split among the threads, the same terms: pool_knn)
-    if (!ASC_FEATURE_THREADS || !pool_knn(z, L, dens + 16, R, 0, 0, B, out + (<usize>start << 2), true, c, tMed)) {
-      knn_rows(z, L, dens + 16, R, 0, 0, 0, B, out + (<usize>start << 2), true, c, tMed);
+    if (!ASC_FEATURE_THREADS || !pool_knn(z, L, dens + 16, R, 0, 0, B, out + (<usize>start << 2), true, c, tMed, kd)) {
+      knn_rows(z, L, dens + 16, R, 0, 0, 0, B, out + (<usize>start << 2), true, c, tMed, kd);
     }
   }
 }

@@ -318,6 +318,8 @@ export function set_workspace(p: usize): void { WS = p; }
  * it uses it (density.ts's lists of nearest codes): a product overwrites it.
  */
 export function ws_scratch(): usize { return WS + WS_PANEL; }
+/** The bytes of ws_scratch(). */
+export const WS_SCRATCH_BYTES: usize = KB * 8 * 4;
 
 /** dst[0..r) = src[0..r), r < 8 floats (a call to memory.copy costs more than the copy) */
 // @ts-ignore: decorator

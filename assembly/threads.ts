@@ -68,7 +68,7 @@ const JOB_GATHER = 6;
 // derivative, loss.ts loss_part): loss, d, p, t, R, C, fused, N, wgt (f32), act, sums; a unit is a range of rows
 const JOB_LOSS = 7;
 // nearest-codes jobs (density.ts dens_add and dens_fit: a chunk's density terms, knn_rows): z, L, ref, R, selfR, selfs,
-// B, dst, add, c (f32), tMed (f32); a unit is a range of rows, in fours
+// B, dst, add, c (f32), tMed (f32), kd (the k-d block, built, or 0); a unit is a range of rows, in fours
 const JOB_KNN = 8;
 // member jobs (ensemble.ts ens_epoch: an ensemble's epoch): ctx, x, perms, R, K, batch; a unit is a member's
 // epoch, computed whole by the thread that takes it on its own lane's context (ensemble.ts member_epoch)
@@ -222,7 +222,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_KNN) {
     // whole fours of rows (the last range takes the remainder): each row's term is the same in any range
     const G = (job(7) + 3) >> 2, r0 = min(job(7), <i32>(<i64>G * u0 / n) << 2), r1 = min(job(7), <i32>(<i64>G * u1 / n) << 2);
-    if (r0 < r1) knn_rows(<usize>job(1), job(2), <usize>job(3), job(4), <usize>job(5), <usize>job(6), r0, r1, <usize>job(8), job(9) != 0, jobf(10), jobf(11));
+    if (r0 < r1) knn_rows(<usize>job(1), job(2), <usize>job(3), job(4), <usize>job(5), <usize>job(6), r0, r1, <usize>job(8), job(9) != 0, jobf(10), jobf(11), <usize>job(12));
     return;
   }
   if (job(0) == JOB_UPDATE) {
@@ -439,13 +439,13 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
  * A chunk's density terms through the pool (density.ts knn_rows over rows 0 .. B-1, in ranges of fours);
  * false: the caller computes them alone (no pool, or fewer than P_MIN * 1024 distance terms B R L).
  */
-export function pool_knn(z: usize, L: i32, ref: usize, R: i32, selfR: usize, selfs: usize, B: i32, dst: usize, add: bool, c: f32, tMed: f32): bool {
+export function pool_knn(z: usize, L: i32, ref: usize, R: i32, selfR: usize, selfs: usize, B: i32, dst: usize, add: bool, c: f32, tMed: f32, kd: usize): bool {
   const T = pool_threads();
   if (T < 2 || B < 8 || <i64>B * <i64>R * <i64>L < (<i64>load<i32>(POOL + P_MIN) << 10)) return false;
   const j = slot();
   store<i32>(j, JOB_KNN); store<i32>(j, <i32>z, 4); store<i32>(j, L, 8); store<i32>(j, <i32>ref, 12); store<i32>(j, R, 16);
   store<i32>(j, <i32>selfR, 20); store<i32>(j, <i32>selfs, 24); store<i32>(j, B, 28); store<i32>(j, <i32>dst, 32);
-  store<i32>(j, add ? 1 : 0, 36); store<f32>(j, c, 40); store<f32>(j, tMed, 44);
+  store<i32>(j, add ? 1 : 0, 36); store<f32>(j, c, 40); store<f32>(j, tMed, 44); store<i32>(j, <i32>kd, 48);
   submit(T);
   return true;
 }

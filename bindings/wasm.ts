@@ -39,7 +39,7 @@ export const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164,
+  MOMENTUM: 116, B1T: 120, B2T: 128, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, KD: 176,
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
   CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
@@ -161,6 +161,12 @@ export function planGradients(layers: LayerPlan[]): { buf: number[]; slots: numb
   return { buf, slots, acc };
 }
 
+/** The bytes of the k-d index of up to Rmax reference codes of width L (assembly/density.ts kd_bytes, KD_LEAF 32). */
+export function kdBytes(Rmax: number, L: number): number {
+  const NL = Math.ceil(Rmax / 32), Rq = NL * 32;
+  return 16 + 4 * L * Rq + 8 * Rq + Math.max(1, 2 * NL - 1) * (8 + 8 * L);
+}
+
 const PAGE = 65536;
 const align = (n: number, a = 16) => Math.ceil(n / a) * a;
 /** A wasm32 memory addresses at most 65536 pages of 64 KiB. */
@@ -200,7 +206,11 @@ function layoutModel(plan: NetPlan, base: number) {
     return at;
   });
   p = align(p);
-  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens };
+  // an ensemble's density block's k-d index (assembly/density.ts kd_bytes): derived from the block, rebuilt
+  // in wasm on the first score after the block changes (paramsChanged), never saved
+  const kd = nDens ? p : 0;
+  if (kd) p = align(p + kdBytes(plan.density!, plan.layers[plan.latent]!.out));
+  return { layers, params, state, normA, normB, scratch, inv, pack, packOff, kd, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens };
 }
 
 /**
@@ -493,6 +503,7 @@ export class Kernel {
   nModel = 0;      // floats of params + state, as snapshots copy them
   nBlock = 0;      // floats of the param block: nPadded, or an ensemble's members x nPadded
   nStats = 0;      // an ensemble's statistics floats (members x (D + 2)), right after the bn state
+  kd = 0;          // its density block's k-d index (assembly/density.ts), 0 without a density block
   nDens = 0;       // its density block's floats at most (4 + rows x latent width), right after the statistics
   cap = 0;
   plan: NetPlan | null = null;
@@ -563,7 +574,7 @@ export class Kernel {
   /** Lays out the fixed part of the arena for a model; zeroes it. */
   planModel(plan: NetPlan): void {
     const sizes = plan.layers.map(layerSizes);
-    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens } = layoutModel(plan, this.base);
+    const { layers, params, state, normA, normB, scratch, inv, pack, packOff, kd, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens } = layoutModel(plan, this.base);
     const D = inputWidth(plan);
     this.oom = 'model';
     // a fresh instance's memory is zero, and planModel runs once per instance: nothing to clear
@@ -599,6 +610,8 @@ export class Kernel {
     this.setI32(c + C.LATENT, plan.latent);
     this.setI32(c + C.PACK, pack);
     this.setI32(c + C.PACK_OK, 0);
+    this.setI32(c + C.KD, kd);
+    this.kd = kd;
     this.setI32(c + C.CONDDIM, plan.condDim ?? 0);
     this.setF32(c + C.NOISE_LO, 1);   // no gaussian clip until setNoise says so
     const terms = plan.terms ?? [{ kind: TERM.recon, tensor: plan.layers.length - 1, weight: 1 }];
@@ -694,7 +707,10 @@ export class Kernel {
   paramsView(): Float32Array { return this.f32(this.params, this.nParams); }
   /** Call after writing the param block (load, setWeights, a restored snapshot): the packed copy for
    *  one-row inference is rebuilt on later calls. Reading (getWeights, save) keeps it. */
-  paramsChanged(): void { this.setI32(this.ctx + C.PACK_OK, 0); }
+  paramsChanged(): void {
+    this.setI32(this.ctx + C.PACK_OK, 0);
+    if (this.kd) this.setI32(this.kd, 0);   // the density block's k-d index is stale too (rebuilt in wasm when next used)
+  }
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */
   get fileParams(): number { return this.plan?.members ? this.nBlock : this.nParams; }

@@ -10,9 +10,13 @@
 // - score() with the term minus score() of the same ensemble without it (`density: 0`, the same seed and
 //   rows: identical members) = c (t - tMed).
 // Then: save/load round trips, a file without the term keeps the pre-term layout, a damaged block is refused.
+// The k-d index of the reference codes (density.ts kd_*: a walk that skips the leaves whose box is too far):
+// its terms against the search of every reference (the index's state set to 3, unused) and the oracle, on
+// codes near a manifold, spread, tied and repeated, and few; fit()'s statistics with and without it.
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError } from 'autoencoder';
 import { fixCrc } from './data.js';
+import { kernelOf } from './helpers.js';
 
 const D = 5;
 /** n rows of D features on a 2-D manifold plus noise, a few far rows mixed in, from a small LCG (test data only). */
@@ -125,7 +129,7 @@ describe('latent density term', () => {
     back.dispose(); withTerm.dispose(); without.dispose();
   });
 
-  it('37 references (two steps of sixteen, then fours, the last padded): score() matches the oracle, and the statistics do', async () => {
+  it('37 references (one step of thirty-two, then fours, the last padded): score() matches the oracle, and the statistics do', async () => {
     const { withTerm, without } = await pair(x, 37);
     const b = block(withTerm.save());
     expect([b.R, b.Rp]).toEqual([37, 40]);
@@ -147,7 +151,7 @@ describe('latent density term', () => {
     // (assembly/density.ts: the rows of a chunk four at a time, f32_knn_mean_4x8_simd: 39 steps of eight
     // references, then fours, the last padded; after half the dimensions a step whose references are all
     // past their codes' 5th smallest is left unfinished. The last rows and a row alone one at a time,
-    // f32_knn_mean_simd: 9 steps of thirty-two, one of sixteen, then fours, each step left the same way.
+    // f32_knn_mean_simd: 9 steps of thirty-two, then fours, each step left the same way.
     // The statistic rows likewise, their own codes skipped)
     const W = 24, rows = 700;
     let st = 99;
@@ -206,5 +210,86 @@ describe('latent density term', () => {
     await expect(Autoencoder.load(fixCrc(bad))).rejects.toThrow(AutoencoderError);
     await expect(Autoencoder.load(fixCrc(bad))).rejects.toThrow(/density block/);
     withTerm.dispose(); without.dispose();
+  });
+
+  // the k-d index's state word (assembly/density.ts: 1 walked, 3 built but left unused, 0 stale)
+  const kdState = (ae: Autoencoder) => { const k = kernelOf(ae); return k.getI32((k as unknown as { kd: number }).kd); };
+  const setKd = (ae: Autoencoder, v: number) => { const k = kernelOf(ae); k.setI32((k as unknown as { kd: number }).kd, v); };
+  /** Scores of `rows` (batch and each row alone) walking the index, then searching every reference: the same bits. */
+  function walkedEqualsSearched(ae: Autoencoder, rows: Float32Array, width: number, what: string) {
+    const state = kdState(ae);
+    expect([1, 3], `${what}: the index is built`).toContain(state);
+    setKd(ae, 1);
+    const walked = ae.score(rows), alone = Array.from({ length: rows.length / width }, (_, i) => ae.score(rows.subarray(i * width, (i + 1) * width))[0]);
+    setKd(ae, 3);
+    const searched = ae.score(rows);
+    setKd(ae, state);
+    expect(Buffer.from(walked.buffer).equals(Buffer.from(searched.buffer)), `${what}: walked vs searched, a batch`).toBe(true);
+    alone.forEach((v, i) => expect(Object.is(v, searched[i]), `${what}: row ${i} alone`).toBe(true));
+    return searched;
+  }
+
+  it('the k-d index gives every row the term of the search of all references, bit for bit, and the oracle\'s', async () => {
+    // 3,000 rows on the 2-D manifold: about 2,400 references in 75 leaves
+    const big = data(3000, 21), rows = new Float32Array([...test, ...x.subarray(0, 40 * D)]);
+    // a training row's exact copy, a row far out, and rows on the references' own codes' boxes' edges come with the test rows
+    const { withTerm, without } = await pair(big);
+    expect(kdState(withTerm), 'the probe walks codes near a manifold').toBe(1);
+    const b = block(withTerm.save()), L = b.L;
+    const sd = walkedEqualsSearched(withTerm, rows, D, 'manifold'), s0 = without.score(rows), zt = withTerm.encode(rows);
+    for (let i = 0; i < rows.length / D; i++) {
+      const want = s0[i]! + b.c * (term(zt.subarray(i * L, (i + 1) * L), b) - b.tMed);
+      expect(Math.abs(sd[i]! - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+    }
+    // a far row (its walk visits many leaves) and one past float32's squares (every distance +Inf: no term)
+    const far = new Float32Array(D).fill(40), huge = new Float32Array(D).fill(3e30);
+    walkedEqualsSearched(withTerm, new Float32Array([...far, ...huge]), D, 'far rows');
+    // fit()'s statistic rows (their own codes skipped) through the index give the file of a fit without it
+    const noKd = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 5 });
+    const k = kernelOf(noKd);
+    k.setI32(k.ctx + 176, 0);   // (C_KD: no index for this model's fit)
+    await noKd.fit(big, { epochs: 8 });
+    expect(Buffer.from(noKd.save()).equals(Buffer.from(withTerm.save())), 'fit() with and without the index: the same file').toBe(true);
+    // stale after a change of the block: load() (a fresh index), a failed fit (the snapshot restored)
+    const back = await Autoencoder.load(withTerm.save());
+    expect(kdState(back)).toBe(0);
+    expect(back.score(rows)).toEqual(sd);
+    expect(kdState(back)).toBe(1);
+    const bad = big.slice(0, 50 * D);
+    bad[7] = NaN;
+    await expect(withTerm.fit(bad)).rejects.toThrow(AutoencoderError);
+    expect(kdState(withTerm), 'the restored block\'s index is stale').toBe(0);
+    expect(withTerm.score(rows)).toEqual(sd);
+    expect(kdState(withTerm)).toBe(1);
+    back.dispose(); noKd.dispose(); withTerm.dispose(); without.dispose();
+  });
+
+  it.each([
+    ['spread through every dimension (uniform rows)', 'uniform'],
+    ['tied and repeated codes (7 distinct rows, each 60 times)', 'repeated'],
+    ['one partly filled leaf (33 references)', 'few'],
+  ])('the k-d index on codes %s: walked and searched alike', async (_, kind) => {
+    let st = 5;
+    const r = () => { st = (Math.imul(st, 1664525) + 1013904223) >>> 0; return st / 2 ** 32; };
+    const n = kind === 'few' ? 60 : 420;
+    const xs = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) xs[i * D + j] = kind === 'repeated' ? ((i % 7) * 0.37 + j * 0.11) % 1 : r();
+    const ae = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 3, ensemble: { members: 3, rows: 200, density: kind === 'few' ? 33 : 8192 } });
+    await ae.fit(xs, { epochs: 4 });
+    const b = block(ae.save()), L = b.L;
+    if (kind === 'few') expect(b.R).toBe(33);
+    const ts = new Float32Array(60 * D);
+    for (let i = 0; i < ts.length; i++) ts[i] = r() * 1.5 - 0.25;
+    ts.set(xs.subarray(0, 20 * D), 20 * D);
+    const sd = walkedEqualsSearched(ae, ts, D, kind), zt = ae.encode(ts);
+    // against the oracle: the term is what the score holds beyond the members' (score minus the term, from the file's c and tMed)
+    const plain = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 3, ensemble: { members: 3, rows: 200, density: 0 } });
+    await plain.fit(xs, { epochs: 4 });
+    const s0 = plain.score(ts);
+    for (let i = 0; i < 60; i++) {
+      const want = s0[i]! + b.c * (term(zt.subarray(i * L, (i + 1) * L), b) - b.tMed);
+      expect(Math.abs(sd[i]! - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+    }
+    ae.dispose(); plain.dispose();
   });
 });

@@ -5,8 +5,8 @@
 // means one line in each file; this test names any line that is missing or different.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { C, L, LN, NOISE, OP, RNG, S, SCRATCH, SH, SRC, T, TERM } from '../bindings/wasm.js';
-import { ROOT } from './helpers.js';
+import { C, L, LN, NOISE, OP, RNG, S, SCRATCH, SH, SRC, T, TERM, kdBytes } from '../bindings/wasm.js';
+import { ROOT, loadKernel } from './helpers.js';
 
 const arena = readFileSync(`${ROOT}assembly/arena.ts`, 'utf8');
 const series = readFileSync(`${ROOT}assembly/series.ts`, 'utf8');
@@ -64,7 +64,7 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     expect(constants('SCRATCH', series)).toEqual({ ...SCRATCH });
   });
   it('fields fit their blocks and do not overlap', () => {
-    const ctx = [...Object.entries(C).filter(([k]) => k !== 'BYTES'), ['SH.FIELD', SH.FIELD] as [string, number]].sort((a, b) => a[1] - b[1]);
+    const ctx = [...Object.entries(C).filter(([k]) => k !== 'BYTES'), ['SH.FIELD', SH.FIELD] as [string, number], ['LN.FIELD', LN.FIELD] as [string, number]].sort((a, b) => a[1] - b[1]);
     for (const [name, at] of ctx) expect(at + 4, name).toBeLessThanOrEqual(C.BYTES);
     ctx.forEach(([name, at], i) => { if (i > 0) expect(at, `${name} after ${ctx[i - 1]![0]}`).toBeGreaterThanOrEqual(ctx[i - 1]![1] + 4); });
     expect(C.TERMS + T.MAX * T.BYTES).toBeLessThanOrEqual(C.COND);
@@ -72,5 +72,11 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     expect(C.RNG + 16 * RNG.streams).toBeLessThanOrEqual(C.NTERMS);
     expect(Math.max(...Object.entries(L).filter(([k]) => k !== 'BYTES').map(([, v]) => v)) + 4).toBeLessThanOrEqual(L.BYTES);
     expect(C.BYTES % 16).toBe(0);
+  });
+  it('a density block\'s k-d index: the bytes bindings/wasm.ts places (kdBytes) are the bytes assembly/density.ts uses (kd_bytes)', async () => {
+    const k = await loadKernel();
+    for (const R of [1, 4, 31, 32, 33, 37, 317, 8192, 65536]) {
+      for (const width of [1, 6, 15, 32]) expect(kdBytes(R, width), `${R} references of width ${width}`).toBe(k.x.ae_kd_bytes(R, width));
+    }
   });
 });

@@ -33,8 +33,9 @@ describe('kernels-score.wasm', () => {
     const { gzipSync } = await import('node:zlib');
     const gz = (f: string) => gzipSync(readFileSync(`${ROOT}build/${f}`), { level: 9 }).length;
     // no training code: 47.6% of kernels.wasm at the module's first commit, about 50% since the sub-pixel
-    // transposed conv (forward code, so in both modules: +1.5 KB gzipped in each)
-    expect(gz('kernels-score.wasm')).toBeLessThan(gz('kernels.wasm') * 0.53);
+    // transposed conv (forward code, so in both modules: +1.5 KB gzipped in each), about 53% since the density
+    // term's four-row search and k-d index (scoring code: +1.7 KB in each); the training code alone is 14.6 KB
+    expect(gz('kernels-score.wasm')).toBeLessThan(gz('kernels.wasm') * 0.545);
   });
 
   const x12 = () => randomMatrix(40, 12, { seed: 3 });

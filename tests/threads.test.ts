@@ -189,6 +189,31 @@ describe('threads: the same bytes for 1, 2, 3 and 4 threads', () => {
   }
 });
 
+describe('threads: the density term\'s k-d index on the pool', () => {
+  it('codes near a manifold: fit()\'s statistic rows and score()\'s rows walk the index by ranges of rows, the same bytes for 1-4 threads', async () => {
+    // 1,200 rows of 11 columns on a 2-D manifold: about 960 reference codes in 30 leaves, which the
+    // index's probe walks (its state word 1); JOB_KNN's ranges then walk it on every thread
+    let st = 17;
+    const r = () => { st = (Math.imul(st, 1664525) + 1013904223) >>> 0; return st / 2 ** 32; };
+    const n = 1200, D = 11, x = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) {
+      const a = r() * 2 - 1, b = r() * 2 - 1;
+      for (let j = 0; j < D; j++) x[i * D + j] = a * Math.cos(j) + b * Math.sin(j * 0.7) + a * b * (j % 3) + 0.01 * (r() - 0.5);
+    }
+    const spec: Spec = { inputDim: D, layers: [9, 6], normalize: 'standard', ensemble: { members: 3, rows: 200, density: 4096 }, seed: 31 };
+    const seen: string[][] = [];
+    for (const threads of [1, 2, 3, 4]) {
+      const ae = await make(spec, threads);
+      await ae.fit(x, { epochs: 3, batchSize: 32 });
+      const k = (ae as unknown as { k: { kd: number; getI32(p: number): number } }).k;
+      expect(k.getI32(k.kd), `${threads} threads: the index is walked`).toBe(1);
+      seen.push([hex(ae.save()), hex(ae.score(x))]);
+      ae.dispose();
+    }
+    for (let i = 1; i < seen.length; i++) expect(seen[i], `${i + 1} threads vs 1`).toEqual(seen[0]);
+  });
+});
+
 /** Waits (polling, at most 10 s) until the pool's workers have exited; returns the count still alive. */
 async function settle(pool: PoolHandle): Promise<number> {
   for (let i = 0; i < 200 && pool.debug.live() > 0; i++) await new Promise((r) => setTimeout(r, 50));

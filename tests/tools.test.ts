@@ -34,7 +34,7 @@ describe.skipIf(!built)('tools/size.mjs', () => {
       expect(r.workerd.gzip).toBe(r.workerd.js.gzip + r.wasm.gzip);
     }
     // the scoring module is what makes the scoring entry smaller
-    expect(s.wasm.gzip).toBeLessThan(s.main.wasm.gzip * 0.53);   // (47.6% before the sub-pixel transposed conv, forward code both carry; about 50.4% since)
+    expect(s.wasm.gzip).toBeLessThan(s.main.wasm.gzip * 0.545);   // (47.6% before the sub-pixel transposed conv, forward code both carry; about 50.4% since, 53% since the density term's k-d index)
     expect(Math.max(s.browser.gzip, s.workerd.gzip)).toBeLessThan(Math.min(s.main.browser.gzip, s.main.workerd.gzip));
     expect(Math.max(s.browser.gzip, s.workerd.gzip)).toBeLessThanOrEqual(s.budget);
   });
