@@ -354,10 +354,10 @@ function kd_knn_mean(q: usize, L: i32, kd: usize, selfR: usize, self: i32, top: 
   for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
   const Rq = kd_rq(kd), stride = <usize>Rq << 2, codes = kd + 16, nodes = kd_nodes(kd, L), nb = kd_node_bytes(L);
   const half = L >= 8 ? L >> 1 : L, selfq = selfR ? kd_selfq(kd, L) : 0, stack = top + KD_STACK;
-  let sp = 0, leaves = 0;
+  // the stack holds at most the tree's depth + 1 nodes (each internal node taken puts back two children)
+  let sp = 1, leaves = 0;
   store<i32>(stack, 0);
   store<f32>(stack, 0, 4);   // (the root is walked whatever its bound)
-  sp = 1;
   while (sp > 0) {
     sp--;
     const id = load<i32>(stack + (<usize>sp << 3));
