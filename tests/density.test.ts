@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError } from 'autoencoder';
 import { fixCrc } from './data.js';
 import { kernelOf } from './helpers.js';
+import { C } from '../bindings/wasm.js';
 
 const D = 5;
 /** n rows of D features on a 2-D manifold plus noise, a few far rows mixed in, from a small LCG (test data only). */
@@ -247,7 +248,7 @@ describe('latent density term', () => {
     // fit()'s statistic rows (their own codes skipped) through the index give the file of a fit without it
     const noKd = await Autoencoder.create({ inputDim: D, normalize: 'standard', seed: 5 });
     const k = kernelOf(noKd);
-    k.setI32(k.ctx + 176, 0);   // (C_KD: no index for this model's fit)
+    k.setI32(k.ctx + C.KD, 0);   // (no index for this model's fit)
     await noKd.fit(big, { epochs: 8 });
     expect(Buffer.from(noKd.save()).equals(Buffer.from(withTerm.save())), 'fit() with and without the index: the same file').toBe(true);
     // stale after a change of the block: load() (a fresh index), a failed fit (the snapshot restored)
