@@ -127,7 +127,32 @@ export const CASES = [
     fit: { epochs: 4, batchSize: 8 },
     data: { rows: 90, seed: 50, distribution: 'normal' },
   },
+  {
+    // rows near a 2-D manifold: about 960 reference codes in 30 leaves of the density term's k-d index, which
+    // its probe walks (assembly/density.ts kd_*): fit()'s statistic rows and every score go through the walk
+    name: 'ensemble-density-kd-mse',
+    spec: { inputDim: 9, layers: [7, 3], normalize: 'standard', ensemble: { members: 3, rows: 200, density: 1024 }, seed: 24 },
+    fit: { epochs: 3, batchSize: 32 },
+    data: { rows: 1200, seed: 51, distribution: 'manifold' },
+  },
 ];
+
+/**
+ * A case's rows: randomMatrix's, or for 'manifold' 9 columns x_j = a w_j + b v_j + a b u_j + noise_j from two
+ * uniform factors a, b in [-1, 1) and small fixed weights (additions and products only, so the same floats in
+ * every runtime).
+ */
+async function caseData(randomMatrix, c) {
+  const cols = c.spec.inputDim ?? c.spec.inputShape.reduce((a, b) => a * b, 1);
+  if (c.data.distribution !== 'manifold') return randomMatrix(c.data.rows, cols, { seed: c.data.seed, distribution: c.data.distribution });
+  const f = await randomMatrix(c.data.rows, 2 + cols, { seed: c.data.seed, distribution: 'uniform' });
+  const x = new Float32Array(c.data.rows * cols);
+  for (let i = 0; i < c.data.rows; i++) {
+    const r = f.subarray(i * (2 + cols)), a = 2 * r[0] - 1, b = 2 * r[1] - 1;
+    for (let j = 0; j < cols; j++) x[i * cols + j] = a * (1 - j / 8) + b * (j / 8 - 0.25) + a * b * (j % 3) + 0.01 * r[2 + j];
+  }
+  return x;
+}
 
 function hex(buf) {
   return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -147,7 +172,7 @@ export async function runWorkload(lib) {
   const digests = {};
   const losses = {};
   for (const c of CASES) {
-    const x = await randomMatrix(c.data.rows, c.spec.inputDim ?? c.spec.inputShape.reduce((a, b) => a * b, 1), { seed: c.data.seed, distribution: c.data.distribution });
+    const x = await caseData(randomMatrix, c);
     digests[`${c.name}/data`] = await sha256(x);
     const K = c.spec.conditionDim ?? 0;
     const rows = c.data.rows;
@@ -202,7 +227,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse'];
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse'];
 
 /**
  * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin
@@ -223,7 +248,7 @@ async function threadedCases(lib, digests) {
         throw e;
       }
       ae.k.pool.debug.minWork(0);
-      const x = await randomMatrix(c.data.rows, c.spec.inputDim ?? c.spec.inputShape.reduce((a, b) => a * b, 1), { seed: c.data.seed, distribution: c.data.distribution });
+      const x = await caseData(randomMatrix, c);
       await ae.fit(x, c.fit);
       ae.calibrate(x, { quantile: 0.9, ...(c.spec.variational ? { by: 'elbo', samples: 2, seed: 3 } : {}) });
       const d = await sha256(ae.save());
