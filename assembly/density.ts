@@ -204,7 +204,8 @@ function knn_offer(vd: v128, a: i32, selfR: usize, self: i32, top: usize): void 
 
 // ---- the reference codes' k-d index (derived, never saved) ----
 // A model with a density block has a second block at its context's C_KD (bindings/wasm.ts layoutModel:
-// kdBytes), where the codes are kept again, grouped into leaves of KD_LEAF nearby codes: a k-d tree whose
+// kdBytes; built at the end of fit(), and after a load() once KD_AFTER rows have been scored), where the
+// codes are kept again, grouped into leaves of KD_LEAF nearby codes: a k-d tree whose
 // every node splits its codes at a multiple of KD_LEAF along its widest dimension, each node with the box
 // (per-dimension minimum and maximum) of its codes. A code's search walks the tree nearer child first and
 // skips a node when a lower bound of its codes' squared distances is at or past the 5th smallest so far:
@@ -219,9 +220,9 @@ function knn_offer(vd: v128, a: i32, selfR: usize, self: i32, top: usize): void 
 // The index changes no bit (tests/density.test.ts compares walked and searched terms), only the time: on
 // 20,000 rows of 30 columns near a manifold, score() 351 -> 149 ms and a row alone 33 -> 21 µs
 // (tools/bench/ensemble.mjs, 2026-12-03).
-// Block kd: i32 state (0 stale: built at the next use; 1 built; 2 not usable: a code is not finite; 3 built
-// but not worth a walk, kd_build's probe), i32 R,
-// i32 NL leaves, i32 spare; then codes f32[L][Rq] (Rq = NL * KD_LEAF; the last leaf padded with 1e30, whose
+// Block kd: i32 state (0 stale: built when KD_AFTER rows have been scored; 1 built; 2 not usable: a code is
+// not finite; 3 built but not worth a walk, kd_build's probe), i32 R, i32 NL leaves, i32 rows scored while
+// stale; then codes f32[L][Rq] (Rq = NL * KD_LEAF; the last leaf padded with 1e30, whose
 // squared distance is +Inf), perm i32[Rq] (each slot's reference, -1 for padding), selfq i32[Rq] (dens_fit's
 // training rows of the slots, for the statistic rows' self skip), nodes of kd_node_bytes(L) (2 NL - 1, depth
 // first, the root first): i32 left child (or -1 - leaf), i32 right child, f32 lo[L], f32 hi[L].
@@ -231,6 +232,9 @@ export const KD_LEAF = 32;
 const KD_VISITS: usize = 240;
 const KD_STACK: usize = 256;
 const KD_PROBE = 32;
+// rows scored (since the density block changed) before a stale index is built: about where its build
+// (2-8 ms for 8,192 codes of 15, the first time in a process) is paid back
+const KD_AFTER: i64 = 256;
 // @ts-ignore: decorator
 @inline function kd_node_bytes(L: i32): usize { return 8 + (<usize>L << 3); }
 /** The bytes of a k-d block for up to Rmax references of width L (bindings/wasm.ts kdBytes computes the same). */
@@ -427,11 +431,21 @@ export function knn_rows(z: usize, L: i32, ref: usize, R: i32, selfR: usize, sel
   }
 }
 
-/** The model's k-d block (context C_KD) when it is usable for the density block at dens, built first if stale; else 0. */
-function kd_ready(ctx: usize, dens: usize): usize {
+/**
+ * The model's k-d block (context C_KD) when it is usable for the density block at dens, else 0. A stale
+ * block is built once KD_AFTER rows (these n included) have been scored since the density block changed
+ * (counted in its header): a few milliseconds, which a model loaded to score a handful of rows (a Worker's
+ * cold start) does not pay; before that the rows take the plain search.
+ */
+function kd_ready(ctx: usize, dens: usize, n: i32): usize {
   const kd = cp(ctx, C_KD);
   if (kd == 0) return 0;
-  if (load<i32>(kd) == 0) kd_build(kd, dens + 16, <i32>load<f32>(dens), <i32>load<f32>(dens + 12));
+  if (load<i32>(kd) == 0) {
+    const seen = min<i64>(<i64>load<i32>(kd, 12) + <i64>n, KD_AFTER);
+    store<i32>(kd, <i32>seen, 12);
+    if (seen < KD_AFTER) return 0;
+    kd_build(kd, dens + 16, <i32>load<f32>(dens), <i32>load<f32>(dens + 12));
+  }
   return load<i32>(kd) == 1 ? kd : 0;
 }
 
@@ -507,7 +521,7 @@ export function dens_add(ctx: usize, x: usize, n: i32, out: usize, dens: usize):
   const R = <i32>load<f32>(dens);
   if (R <= 0) return;
   const tMed = load<f32>(dens + 4), c = load<f32>(dens + 8), L = <i32>load<f32>(dens + 12);
-  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT), kd = kd_ready(ctx, dens);
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), lat = ci(ctx, C_LATENT), kd = kd_ready(ctx, dens, n);
   for (let start = 0; start < n; start += cap) {
     const B = min(cap, n - start);
     const z = net_forward(ctx, x + (<usize>(start * D) << 2), B, 0, lat, false);

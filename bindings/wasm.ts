@@ -709,7 +709,11 @@ export class Kernel {
    *  one-row inference is rebuilt on later calls. Reading (getWeights, save) keeps it. */
   paramsChanged(): void {
     this.setI32(this.ctx + C.PACK_OK, 0);
-    if (this.kd) this.setI32(this.kd, 0);   // the density block's k-d index is stale too (rebuilt in wasm when next used)
+    if (this.kd) {
+      // the density block's k-d index is stale too (rebuilt in wasm once 256 rows are scored: assembly/density.ts kd_ready)
+      this.setI32(this.kd, 0);
+      this.setI32(this.kd + 12, 0);
+    }
   }
   stateView(): Float32Array { return this.f32(this.state, this.nState); }
   /** The floats a model file holds for the params (an ensemble: every member's padded block) and the state (with an ensemble's statistics). */

@@ -251,17 +251,23 @@ describe('latent density term', () => {
     k.setI32(k.ctx + C.KD, 0);   // (no index for this model's fit)
     await noKd.fit(big, { epochs: 8 });
     expect(Buffer.from(noKd.save()).equals(Buffer.from(withTerm.save())), 'fit() with and without the index: the same file').toBe(true);
-    // stale after a change of the block: load() (a fresh index), a failed fit (the snapshot restored)
+    // stale after a change of the block: load() (a fresh index), a failed fit (the snapshot restored); built once
+    // 256 rows have been scored (the 240 rows, then one row more than 15 times: the plain search until then)
     const back = await Autoencoder.load(withTerm.save());
     expect(kdState(back)).toBe(0);
     expect(back.score(rows)).toEqual(sd);
-    expect(kdState(back)).toBe(1);
+    expect(kdState(back), '240 rows scored').toBe(0);
+    for (let i = 0; i < 16; i++) expect(back.score(rows.subarray(i * D, (i + 1) * D))[0]).toBe(sd[i]);
+    expect(kdState(back), '256 rows scored').toBe(1);
+    expect(back.score(rows)).toEqual(sd);
     const bad = big.slice(0, 50 * D);
     bad[7] = NaN;
     await expect(withTerm.fit(bad)).rejects.toThrow(AutoencoderError);
     expect(kdState(withTerm), 'the restored block\'s index is stale').toBe(0);
     expect(withTerm.score(rows)).toEqual(sd);
+    expect(withTerm.score(big.subarray(0, 16 * D)).length).toBe(16);
     expect(kdState(withTerm)).toBe(1);
+    expect(withTerm.score(rows)).toEqual(sd);
     back.dispose(); noKd.dispose(); withTerm.dispose(); without.dispose();
   });
 
