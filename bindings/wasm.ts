@@ -206,8 +206,8 @@ function layoutModel(plan: NetPlan, base: number) {
     return at;
   });
   p = align(p);
-  // an ensemble's density block's k-d index (assembly/density.ts kd_bytes): derived from the block, rebuilt
-  // in wasm on the first score after the block changes (paramsChanged), never saved
+  // an ensemble's density block's k-d index (assembly/density.ts kd_bytes): derived from the block, built in
+  // wasm at fit()'s end and once 256 rows are scored after the block changes (paramsChanged), never saved
   const kd = nDens ? p : 0;
   if (kd) p = align(p + kdBytes(plan.density!, plan.layers[plan.latent]!.out));
   return { layers, params, state, normA, normB, scratch, inv, pack, packOff, kd, end: p, nParams, nState, nPadded, nModel, nBlock, nStats, nDens };
