@@ -10,13 +10,14 @@
 // two times come from the same run.
 // Usage: npm run eval -- [--data dir] [--seeds 3] [--first-seed 1] [--tables vowels,letter] [--protocol both|adbench|novelty]
 //        [--max-train N (stratified subsample of larger training splits; default: none)] [--setting name]
-//        [--log file (appends one JSON line per table and protocol)] [--against setting]
+//        [--log file (appends one JSON line per table and protocol)] [--against setting] [--threads n|auto]
 // Only metrics are computed here; every number the model produces comes from the library.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { Autoencoder, type AutoencoderSpec, type FitOptions } from '../bindings/node.js';
+import { Autoencoder as SourceAutoencoder, type AutoencoderSpec, type FitOptions } from '../bindings/node.js';
 import { aucRoc, stratifiedSplit } from '../tests/ref/metrics.js';
 import { TABLES, loadTable, pick, subsample, type Table } from './tables.js';
+import { threadsArg } from './args.js';
 
 
 /**
@@ -63,9 +64,18 @@ const opts = new Command()
   .option('--setting <text>', "'defaults' or key=value pairs (see setting())", 'defaults')
   .option('--log <file>', 'append a JSON line per table and protocol')
   .option('--against <text>', 'a second setting fitted after each model, its AUC and fit time printed beside (e.g. ens=0)')
-  .parse().opts<{ data: string; seeds: string; firstSeed: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string; against?: string }>();
+  .option('--threads <n|auto>', "each model's threads (the same AUC, bit for bit, on any count; the fit times change)", threadsArg, 1)
+  .parse().opts<{ data: string; seeds: string; firstSeed: string; tables: string; protocol: string; maxTrain: string; setting: string; log?: string; against?: string; threads: number | 'auto' }>();
 
 const load = (name: string): Table => loadTable(opts.data, name);
+// threads need the built package (its worker module is dist/bindings/thread-worker.js; the sources here run
+// through tsx, which the workers do not); one thread runs the sources, as before
+const DIST = new URL('../dist/bindings/node.js', import.meta.url);
+if (opts.threads !== 1 && !existsSync(DIST)) {
+  console.error('eval: --threads needs the built package (dist/): run `npm run build` first');
+  process.exit(2);
+}
+const Autoencoder: typeof SourceAutoencoder = opts.threads === 1 ? SourceAutoencoder : (await import(DIST.href)).Autoencoder;
 
 interface Run { auc: number; ms: number; epochs: number; trainRows: number }
 async function run(t: Table, seed: number, protocol: 'adbench' | 'novelty', which = opts.setting): Promise<Run> {
@@ -74,7 +84,7 @@ async function run(t: Table, seed: number, protocol: 'adbench' | 'novelty', whic
   const max = Number(opts.maxTrain);
   if (max > 0 && fitIds.length > max) fitIds = subsample(fitIds, t.y, max, seed);
   const s = setting(which, t.cols);
-  const ae = await Autoencoder.create({ inputDim: t.cols, normalize: 'standard', seed, ...s.spec });
+  const ae = await Autoencoder.create({ inputDim: t.cols, normalize: 'standard', seed, ...s.spec }, { threads: opts.threads });
   const xFit = pick(t, fitIds), xTest = pick(t, test);
   const t0 = performance.now();
   const h = s.fit ? await ae.fit(xFit, s.fit) : await ae.fit(xFit);
