@@ -218,25 +218,29 @@ function knn_offer(vd: v128, a: i32, selfR: usize, self: i32, top: usize): void 
 // walks a probe of the references' own codes and leaves the index unused when they visit a quarter of the
 // leaves or more, and knn_rows sends a call's rows back to the plain searches when its walks visit a third.
 // The index changes no bit (tests/density.test.ts compares walked and searched terms), only the time: on
-// 20,000 rows of 30 columns near a manifold, score() 351 -> 149 ms and a row alone 33 -> 21 µs
-// (tools/bench/ensemble.mjs, 2026-12-03).
+// 20,000 rows of 30 columns near a manifold, score() 360 -> 120 ms and a row alone 37 -> 21 µs
+// (tools/bench/ensemble.mjs, 2026-12-03); the boxes' bounds with branches (v < lo ? lo - v : ...) took
+// 149 ms, 42% of it in the walk's own code against 8% in the leaves' distances.
 // Block kd: i32 state (0 stale: built when KD_AFTER rows have been scored; 1 built; 2 not usable: a code is
 // not finite; 3 built but not worth a walk, kd_build's probe), i32 R, i32 NL leaves, i32 rows scored while
 // stale; then codes f32[L][Rq] (Rq = NL * KD_LEAF; the last leaf padded with 1e30, whose
 // squared distance is +Inf), perm i32[Rq] (each slot's reference, -1 for padding), selfq i32[Rq] (dens_fit's
 // training rows of the slots, for the statistic rows' self skip), nodes of kd_node_bytes(L) (2 NL - 1, depth
-// first, the root first): i32 left child (or -1 - leaf), i32 right child, f32 lo[L], f32 hi[L].
+// first, the root first): i32 left child (or -1 - leaf), i32 right child, f32 lo[L4], f32 hi[L4] (L4 = L
+// rounded up to 4, the padding 0: the bounds take four dimensions a step).
 export const KD_LEAF = 32;
 // where kd_knn_mean keeps its leaf count and its stack in the scratch (after knn_rows' four lists and means;
 // the stack holds at most the tree's depth + 1 pairs: 13 for 65,536 references)
 const KD_VISITS: usize = 240;
 const KD_STACK: usize = 256;
+// then (from KD_Q) the walk's code padded to L4 floats with zeros and its two children's squared gaps
+const KD_Q: usize = 512;
 const KD_PROBE = 32;
 // rows scored (since the density block changed) before a stale index is built: about where its build
 // (2-8 ms for 8,192 codes of 15, the first time in a process) is paid back
 const KD_AFTER: i64 = 256;
 // @ts-ignore: decorator
-@inline function kd_node_bytes(L: i32): usize { return 8 + (<usize>L << 3); }
+@inline function kd_node_bytes(L: i32): usize { return 8 + (<usize>(L + 3 & ~3) << 3); }
 /** The bytes of a k-d block for up to Rmax references of width L (bindings/wasm.ts kdBytes computes the same). */
 export function kd_bytes(Rmax: i32, L: i32): i32 {
   const NL = (Rmax + KD_LEAF - 1) / KD_LEAF, Rq = NL * KD_LEAF;
@@ -288,8 +292,12 @@ function kd_select(perm: usize, lo: i32, hi: i32, s: i32, key: usize): void {
 
 /** Node `id` over perm[lo..hi) (lo a multiple of KD_LEAF) and its subtree; returns the next free node id, or -1 when a code is not finite. */
 function kd_split(kd: usize, ref: usize, Rp: i32, L: i32, lo: i32, hi: i32, id: i32): i32 {
-  const perm = kd_perm(kd, L), node = kd_nodes(kd, L) + <usize>id * kd_node_bytes(L), box = node + 8;
+  const perm = kd_perm(kd, L), node = kd_nodes(kd, L) + <usize>id * kd_node_bytes(L), box = node + 8, L4 = L + 3 & ~3;
   let wide: f32 = -1, dim = 0;
+  for (let l = L; l < L4; l++) {
+    store<f32>(box + (<usize>l << 2), 0);
+    store<f32>(box + (<usize>(L4 + l) << 2), 0);
+  }
   for (let l = 0; l < L; l++) {
     const row = ref + (<usize>(l * Rp) << 2);
     let a: f32 = Infinity, b: f32 = -Infinity;
@@ -299,7 +307,7 @@ function kd_split(kd: usize, ref: usize, Rp: i32, L: i32, lo: i32, hi: i32, id: 
     }
     if (!(b - a < Infinity)) return -1;   // (NaN or an infinite code: no index)
     store<f32>(box + (<usize>l << 2), a);
-    store<f32>(box + (<usize>(L + l) << 2), b);
+    store<f32>(box + (<usize>(L4 + l) << 2), b);
     if (b - a > wide) { wide = b - a; dim = l; }
   }
   if (hi - lo <= KD_LEAF) {
@@ -336,9 +344,11 @@ export function kd_build(kd: usize, ref: usize, R: i32, L: i32): void {
   }
   // a probe: the walks of KD_PROBE references' own codes (evenly spaced) visit under a quarter of the leaves
   // on the mean, or the index goes unused (state 3: codes spread through all their dimensions, where a walk
-  // costs more than the search of every reference)
+  // costs more than the search of every reference; or codes too wide for the walk's scratch)
+  store<i32>(kd, 3);
+  if (KD_Q + 3 * (<usize>(L + 3 & ~3) << 2) > WS_SCRATCH_BYTES) return;
   store<i32>(kd, 1);
-  const top = ws_scratch(), q = top + KD_STACK + 256, P = (KD_STACK + 256 + (<usize>L << 2)) <= WS_SCRATCH_BYTES ? min(R, KD_PROBE) : 0;
+  const top = ws_scratch(), q = top + KD_Q, P = min(R, KD_PROBE);
   store<i32>(top + KD_VISITS, 0);
   for (let i = 0; i < P; i++) {
     const a = <i32>(<i64>i * R / P);
@@ -351,13 +361,16 @@ export function kd_build(kd: usize, ref: usize, R: i32, L: i32): void {
 /**
  * f32_knn_mean_simd's mean for one code q through the k-d block kd (state 1): the same list, so the same
  * bits. self: the code's own training row when selfR (dens_fit: the slots' rows are kd's selfq). top: as
- * there (ws_scratch), with a stack of (node, bound) pairs at KD_STACK. Returns the mean; the leaves it
- * scanned are added to the i32 at top + KD_VISITS.
+ * there (ws_scratch), with a stack of (node, bound) pairs at KD_STACK and q's padded copy at KD_Q (q may
+ * be that copy already). Returns the mean; the leaves it scanned are added to the i32 at top + KD_VISITS.
  */
 function kd_knn_mean(q: usize, L: i32, kd: usize, selfR: usize, self: i32, top: usize): f64 {
   for (let j = 0; j < 5; j++) store<f32>(top + (<usize>j << 2), Infinity);
   const Rq = kd_rq(kd), stride = <usize>Rq << 2, codes = kd + 16, nodes = kd_nodes(kd, L), nb = kd_node_bytes(L);
   const half = L >= 8 ? L >> 1 : L, selfq = selfR ? kd_selfq(kd, L) : 0, stack = top + KD_STACK;
+  const L4 = L + 3 & ~3, lh = <usize>L4 << 2, qv = top + KD_Q, gl = qv + lh, gr = gl + lh;
+  if (q != qv) memory.copy(qv, q, <usize>L << 2);
+  for (let l = L; l < L4; l++) store<f32>(qv + (<usize>l << 2), 0);
   // the stack holds at most the tree's depth + 1 nodes (each internal node taken puts back two children)
   let sp = 1, leaves = 0;
   store<i32>(stack, 0);
@@ -374,16 +387,22 @@ function kd_knn_mean(q: usize, L: i32, kd: usize, selfR: usize, self: i32, top: 
       continue;
     }
     const right = load<i32>(node, 4);
-    // both children's bounds in one pass (two chains of additions, whose latencies overlap): a lower bound of
-    // the squared distances from q to the codes in a child's box, summed as the distances are (see above)
-    const nl = nodes + <usize>left * nb + 8, nr = nodes + <usize>right * nb + 8, lh = <usize>L << 2;
+    // both children's bounds: a lower bound of the squared distances from q to the codes in a child's box,
+    // summed as the distances are (see above). The gaps four dimensions at a time, without a branch:
+    // pmax(pmax(lo - q, q - hi), 0) is lo - q below the box, q - hi above it, 0 (or -0) inside; their squares
+    // then summed in dimension order, two chains at once
+    const nl = nodes + <usize>left * nb + 8, nr = nodes + <usize>right * nb + 8, zero = f32x4.splat(0);
+    for (let o: usize = 0; o < lh; o += 16) {
+      const v = v128.load(qv + o);
+      let g = f32x4.pmax(f32x4.pmax(f32x4.sub(v128.load(nl + o), v), f32x4.sub(v, v128.load(nl + lh + o))), zero);
+      v128.store(gl + o, f32x4.mul(g, g));
+      g = f32x4.pmax(f32x4.pmax(f32x4.sub(v128.load(nr + o), v), f32x4.sub(v, v128.load(nr + lh + o))), zero);
+      v128.store(gr + o, f32x4.mul(g, g));
+    }
     let bl: f32 = 0, br: f32 = 0;
     for (let l = 0; l < L; l++) {
-      const o = <usize>l << 2, v = load<f32>(q + o);
-      const ll = load<f32>(nl + o), lu = load<f32>(nl + lh + o), rl = load<f32>(nr + o), ru = load<f32>(nr + lh + o);
-      const gl: f32 = v < ll ? ll - v : v > lu ? v - lu : 0, gr: f32 = v < rl ? rl - v : v > ru ? v - ru : 0;
-      bl += gl * gl;
-      br += gr * gr;
+      bl += load<f32>(gl + (<usize>l << 2));
+      br += load<f32>(gr + (<usize>l << 2));
     }
     // the farther child below the nearer one, so the nearer is taken first
     const near = bl <= br ? left : right, far = bl <= br ? right : left;

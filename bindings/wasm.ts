@@ -164,7 +164,7 @@ export function planGradients(layers: LayerPlan[]): { buf: number[]; slots: numb
 /** The bytes of the k-d index of up to Rmax reference codes of width L (assembly/density.ts kd_bytes, KD_LEAF 32). */
 export function kdBytes(Rmax: number, L: number): number {
   const NL = Math.ceil(Rmax / 32), Rq = NL * 32;
-  return 16 + 4 * L * Rq + 8 * Rq + Math.max(1, 2 * NL - 1) * (8 + 8 * L);
+  return 16 + 4 * L * Rq + 8 * Rq + Math.max(1, 2 * NL - 1) * (8 + 8 * (Math.ceil(L / 4) * 4));
 }
 
 const PAGE = 65536;
