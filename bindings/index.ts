@@ -8,7 +8,7 @@ import {
   checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
 } from './codec.js';
 import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
-import { isPath, openModelFile, readWhole, type ModelFile } from './files.js';
+import { isPath, nativeCrc32, openModelFile, readWhole, type Crc32, type ModelFile } from './files.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, HEADER, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader, type ModelHeader } from './format.js';
 import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
@@ -26,7 +26,7 @@ export { AutoencoderError } from './errors.js';
 export type { CompressOptions, CompressStreamOptions } from './codec.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
 export { LAYER_TYPES } from './graph.js';
-export { setFileOpener, type ModelFile } from './files.js';
+export { setFileOpener, setNativeCrc32, type Crc32, type ModelFile } from './files.js';
 export type { LayerSpec, LayerType } from './graph.js';
 export type {
   Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, NoiseSpec, Normalize, Optimizer, ResolvedSpec, Sparsity,
@@ -190,9 +190,16 @@ function fileRegions(k: Kernel, spec: ResolvedSpec, state: number): [number, num
 /**
  * The CRC-32 of a model file from its parts: `head` (the bytes before the floats) through the model's
  * scratch block, then the float blocks in place (fileRegions), in 64 KiB pieces: V8 swaps in the
- * optimised crc32 only between calls (see load(bytes)). save() seals with it, load(path) checks with it.
+ * optimised crc32 only between calls (see load(bytes)), or with `native`, the runtime's own CRC-32 (Node's
+ * and Bun's zlib: files.ts nativeCrc32), the same number. save() seals with the kernels', load(path) checks
+ * with the runtime's where there is one, so in Node every file read back crosses the two.
  */
-function fileCrc(k: Kernel, head: Uint8Array, regions: [number, number][]): number {
+function fileCrc(k: Kernel, head: Uint8Array, regions: [number, number][], native: Crc32 | null = null): number {
+  if (native) {
+    let c = native(head, 0);
+    for (const [ptr, n] of regions) c = native(k.u8(ptr, n * 4), c);
+    return c >>> 0;
+  }
   let crc = 0;
   for (let at = 0; at < head.length; at += k.scratchBytes) {
     const n = Math.min(k.scratchBytes, head.length - at);
@@ -365,21 +372,26 @@ export class AutoencoderLite {
     const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
     let ae: AutoencoderLite | null = null;
     try {
-      // the checksum in bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not
-      // larger: a fresh module runs baseline code, and V8 swaps in the optimised crc32 only between calls
-      // (cold start of a 1.7 MB model: 24.7-24.8 ms above an empty process against 26.5-27.5 with 1 MiB chunks)
-      const mark = k.mark();
+      // the checksum: the runtime's own CRC-32 where its entry gave one (Node, Bun), else the kernels' in
+      // bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not larger: a fresh
+      // module runs baseline code, and V8 swaps in the optimised crc32 only between calls (cold start of a
+      // 1.7 MB model: 24.7-24.8 ms above an empty process against 26.5-27.5 with 1 MiB chunks)
       const body = bytes.length - 4;
-      const chunk = Math.min(body, 1 << 16);
-      const p = k.alloc(chunk);
+      const native = nativeCrc32();
       let crc = 0;
-      for (let at = 0; at < body; at += chunk) {
-        const n = Math.min(chunk, body - at);
-        k.u8(p, n).set(bytes.subarray(at, at + n));
-        crc = crc32Update(k, crc, p, n);
+      if (native) crc = native(bytes.subarray(0, body), 0) >>> 0;
+      else {
+        const mark = k.mark();
+        const chunk = Math.min(body, 1 << 16);
+        const p = k.alloc(chunk);
+        for (let at = 0; at < body; at += chunk) {
+          const n = Math.min(chunk, body - at);
+          k.u8(p, n).set(bytes.subarray(at, at + n));
+          crc = crc32Update(k, crc, p, n);
+        }
+        k.u8(p, chunk).fill(0); // the arena is planned over this region next, and expects zeros
+        k.release(mark);
       }
-      k.u8(p, chunk).fill(0); // the arena is planned over this region next, and expects zeros
-      k.release(mark);
       const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(body, true);
       if (crc !== stored) throw new AutoencoderError('the model file is corrupted: its checksum does not match its contents; copy or save it again');
       checkVersion(bytes);
@@ -443,7 +455,7 @@ export class AutoencoderLite {
         at += n * 4;
       }
       const stored = new Uint8Array(4);
-      if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== fileCrc(k, head, regions)) throw new Error('checksum');
+      if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== fileCrc(k, head, regions, nativeCrc32())) throw new Error('checksum');
       return ae.finishLoad(k, h);
     } catch (e) {
       if (ae) ae.dispose(); else k.pool?.close();

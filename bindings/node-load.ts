@@ -1,12 +1,13 @@
 // node-load.ts: the Node and Bun entries' (node.ts, score.ts) loader: a kernels module read from the
 // package (dist/build/, beside dist/bindings/) or, in a bundle made from the entry (esbuild
 // --platform=node --format=esm), from next to the bundle, where the README says to copy it. The first
-// path that exists wins; it is read and compiled once, lazily, on the first create() or load(). The read is
-// synchronous (67 KB, once): readFile's trips through libuv's thread pool cost a cold start about 0.7 ms
-// (medians of alternated launches: 28.5 -> 27.8 ms over 150 in session 30, 29.3 -> 28.6 over 60 in session 31).
+// path that exists wins; it is read and compiled once, lazily, on the first create() or load(). The read and
+// the compile are synchronous (72 KB, once): readFile's trips through libuv's thread pool cost a cold start
+// about 0.7 ms (medians of alternated launches: 28.5 -> 27.8 ms over 150 in session 30, 29.3 -> 28.6 over 60
+// in session 31).
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { AutoencoderError, type ModelFile } from './index.js';
+import { AutoencoderError, type Crc32, type ModelFile } from './index.js';
 
 /** A loader for `file` (kernels.wasm or kernels-score.wasm). */
 export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
@@ -20,11 +21,25 @@ export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw new AutoencoderError(`cannot read the kernels at ${url.pathname} (${(e as Error).message}): check the file's permissions, or reinstall the package`);
       }
-      return WebAssembly.compile(bytes);
+      // compiled on this thread: V8 compiles a function's code on its first call, so this is the module's
+      // validation (about 0.3 ms), and it skips the event loop's trips of the async compile (a fresh
+      // process's load(): its kernels 2.1 -> 1.8 ms, medians of 25 alternated launches; session 35)
+      return new WebAssembly.Module(bytes);
     }
     throw new AutoencoderError(`cannot find ${file}: neither ${places[0]!.pathname} (inside the package) nor ${places[1]!.pathname} (next to a bundle) exists. `
       + `In this repository run \`npm run build\`; with the installed package, reinstall it; for a bundle, copy node_modules/autoencoder/dist/build/${file} next to the bundled file`);
   };
+}
+
+/**
+ * zlib's native `crc32` (Node 20.15+ and 22.2+, Bun), reached through `process.getBuiltinModule` (Node
+ * 20.16+, 22.3+, Bun) when a model file's checksum is first needed (files.ts nativeCrc32), so importing
+ * the package does not load node:zlib; null where either is missing (the kernels' CRC then).
+ */
+export function zlibCrc32(): Crc32 | null {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const crc = typeof get === 'function' ? (get('node:zlib') as { crc32?: unknown } | undefined)?.crc32 : undefined;
+  return typeof crc === 'function' ? crc as Crc32 : null;
 }
 
 /** load(path)'s file reads (Node and Bun): positioned synchronous reads of an open file. */

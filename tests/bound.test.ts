@@ -78,6 +78,29 @@ describe('the bound of a first affine node is the exact maximum over the box', (
   }
 });
 
+// assembly/bound.ts sums each output's terms row after row, four rows a pass over the outputs: the same float32
+// sums as one row a pass. Oracle: those sums in TypeScript, Math.fround at every step, for dense layers whose
+// row and output counts leave every remainder (13 -> 6 -> 9 -> 13: 1, 2 and 1 rows after the passes of four;
+// 2, 1 and 1 outputs after the steps of four).
+it('dense bounds are the float32 sums of |W| v row after row, bit for bit', async () => {
+  const ae = await Autoencoder.create({ inputShape: [13], encoder: [{ type: 'dense', units: 6, activation: 'relu' }, { type: 'dense', units: 9, activation: 'relu' }],
+    decoder: [{ type: 'dense', units: 13 }], seed: 5 });
+  for (const seed of [31, 32, 33]) {
+    randomize(ae, seed, 2.5);
+    const w = ae.getWeights(), got = bounds(ae).nodes;
+    let v: number[] = new Array(13).fill(BOUND_BOX);
+    for (let l = 0; l < 3; l++) {
+      const W = w[2 * l]!, b = w[2 * l + 1]!, O = b.length, R = v.length;
+      expect(W.length).toBe(R * O);
+      const y = Array.from(b, (x) => Math.abs(x));
+      for (let r = 0; r < R; r++) for (let o = 0; o < O; o++) y[o] = Math.fround(y[o]! + Math.fround(Math.abs(W[r * O + o]!) * v[r]!));
+      expect(Array.from(got[l]!), `seed ${seed}, node ${l}`).toEqual(y);
+      v = y;   // relu, and the linear output: the bound as it is
+    }
+  }
+  ae.dispose();
+});
+
 describe('no row of the box goes past the bounds', () => {
   const specs: [string, AutoencoderSpec][] = [
     ['dense relu', { inputDim: 9, layers: [7, 3], activation: 'relu' }],

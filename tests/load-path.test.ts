@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderLite, SeriesDetector, addNoise, randomMatrix, setFileOpener, type AutoencoderSpec } from 'autoencoder';
-import { nodeFileOpener } from '../bindings/node-load.js';
+import { Autoencoder, AutoencoderLite, SeriesDetector, addNoise, randomMatrix, setFileOpener, setNativeCrc32, type AutoencoderSpec, type Crc32 } from 'autoencoder';
+import { nodeFileOpener, zlibCrc32 } from '../bindings/node-load.js';
 import { fixCrc, parseFile } from './data.js';
 import { ROOT, expectMessage, rejected } from './helpers.js';
 
@@ -156,6 +156,70 @@ describe('load(path) refuses what load(bytes) refuses, with the same message', (
     } finally {
       setFileOpener(nodeFileOpener);
     }
+  });
+});
+
+// The Node and Bun entries give the core zlib's native crc32 (setNativeCrc32), which load(path) and
+// load(bytes) check files with; save() seals with the kernels' CRC, so each file read back here crosses the
+// two (tests/kernels.test.ts also checks the kernels' CRC against node:zlib's). Without a native CRC (Deno,
+// browsers, workerd, older Node) the kernels' checks: the same models and the same refusals.
+describe("the model file's checksum on load: the runtime's native CRC-32 where its entry gives one, else the kernels'", () => {
+  const hasNative = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function';
+  const withCrc = async (find: (() => Crc32 | null) | null, body: () => Promise<void>) => {
+    setNativeCrc32(find);
+    try { await body(); } finally { setNativeCrc32(zlibCrc32); }
+  };
+  const model = async () => {
+    const ae = await Autoencoder.create({ inputDim: 10, layers: [6, 2], normalize: 'minmax', seed: 21, ensemble: false });
+    await ae.fit(await randomMatrix(60, 10, { seed: 22 }), { epochs: 2 });
+    const bytes = ae.save();
+    const row = await randomMatrix(3, 10, { seed: 23 });
+    const score = hex(ae.score(row));
+    ae.dispose();
+    return { bytes, row, score };
+  };
+
+  it.skipIf(!hasNative)("Node's entry gives zlib's crc32, and load(path) and load(bytes) sum the whole file with it [needs Node >= 20.16]", async () => {
+    const { bytes, row, score } = await model();
+    const zlib = zlibCrc32();
+    expect(typeof zlib).toBe('function');
+    const p = put(bytes);
+    let summed = 0;
+    await withCrc(() => (d, prev) => { summed += d.length; return zlib!(d, prev); }, async () => {
+      for (const source of [p, Uint8Array.from(bytes)]) {
+        summed = 0;
+        const back = await Autoencoder.load(source);
+        expect(summed, typeof source).toBe(bytes.length - 4);
+        expect(hex(back.score(row))).toBe(score);
+        expect(hex(back.save())).toBe(hex(bytes));
+        back.dispose();
+      }
+    });
+  });
+
+  it("without one: the kernels' CRC, the same models, and load(path) refuses what load(bytes) refuses (fast-check)", async () => {
+    const { bytes: base, row, score } = await model();
+    await withCrc(null, async () => {
+      for (const source of [put(base), Uint8Array.from(base)]) {
+        const back = await Autoencoder.load(source);
+        expect(hex(back.score(row))).toBe(score);
+        back.dispose();
+      }
+      await fc.assert(fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (flips, reseal) => {
+          let b: Uint8Array = Uint8Array.from(base);
+          for (const [at, x] of flips) b[at % b.length] = b[at % b.length]! ^ x;
+          if (reseal) b = fixCrc(b);
+          const p = put(b);
+          const byBytes = await outcome(() => Autoencoder.load(Uint8Array.from(b)));
+          if (!reseal) expect(byBytes).not.toBeNull();   // (a flipped byte is always caught: by the envelope's checks or the CRC)
+          expect(await outcome(() => Autoencoder.load(p))).toBe(byBytes);
+          rmSync(p);
+        },
+      ), { numRuns: 60, seed: 20261204 });
+    });
   });
 });
 

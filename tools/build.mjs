@@ -115,8 +115,11 @@ const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `
 // file as well, and 'autoencoder/score' imports it (its own loader inlined), so in Node and Bun all three give one
 // copy of the classes. index.js stays the core of the other runtimes' entries (Deno's 'autoencoder/core' included:
 // Deno matches "node" too, so package.json lists "deno" first).
+// Both are minified (whitespace, syntax, local names; functions and classes keep their names, for stack
+// traces and `constructor.name`): 184 -> 111 KB, which V8 parses on every fresh import. The W4 child
+// (import, load(path), score) read 20.8 -> 19.2 ms in alternated launches (medians of 20; session 35).
 const intoNodeEntry = { name: 'core-is-node-entry', setup(b) { b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './node.js', external: true })); } };
-const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
+const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, minify: true, keepNames: true, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js` });
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/score.ts`], outfile: `${root}dist/bindings/score.js`, plugins: [intoNodeEntry] });
 const pool = await build({ entryPoints: [`${root}bindings/threads.ts`], outfile: `${root}dist/bindings/threads.js`, allowOverwrite: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', mangleProps: mangle.mangleProps, mangleCache: core.mangleCache });

@@ -1,0 +1,11 @@
+const marks = [performance.now()];
+const { readFileSync } = await import('node:fs');
+marks.push(performance.now());
+const { Autoencoder } = await import(process.env.PKG ?? 'autoencoder');
+marks.push(performance.now());
+const ae = await Autoencoder.load('/tmp/s35/in/dense784.ae');
+marks.push(performance.now());
+const r = readFileSync('/tmp/s35/in/row.f32');
+const score = ae.score(new Float32Array(r.buffer, r.byteOffset, r.byteLength / 4))[0];
+marks.push(performance.now());
+console.log(JSON.stringify({ score, ms: marks.slice(1).map((m, i) => +(m - marks[i]).toFixed(3)) }));
