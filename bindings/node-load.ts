@@ -7,7 +7,7 @@
 // in session 31).
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { AutoencoderError, type Crc32, type ModelFile } from './index.js';
+import { AutoencoderError, type ModelFile } from './index.js';
 
 /** A loader for `file` (kernels.wasm or kernels-score.wasm). */
 export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
@@ -29,17 +29,6 @@ export function nodeLoader(file: string): () => Promise<WebAssembly.Module> {
     throw new AutoencoderError(`cannot find ${file}: neither ${places[0]!.pathname} (inside the package) nor ${places[1]!.pathname} (next to a bundle) exists. `
       + `In this repository run \`npm run build\`; with the installed package, reinstall it; for a bundle, copy node_modules/autoencoder/dist/build/${file} next to the bundled file`);
   };
-}
-
-/**
- * zlib's native `crc32` (Node 20.15+ and 22.2+, Bun), reached through `process.getBuiltinModule` (Node
- * 20.16+, 22.3+, Bun) when a model file's checksum is first needed (files.ts nativeCrc32), so importing
- * the package does not load node:zlib; null where either is missing (the kernels' CRC then).
- */
-export function zlibCrc32(): Crc32 | null {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  const crc = typeof get === 'function' ? (get('node:zlib') as { crc32?: unknown } | undefined)?.crc32 : undefined;
-  return typeof crc === 'function' ? crc as Crc32 : null;
 }
 
 /** load(path)'s file reads (Node and Bun): positioned synchronous reads of an open file. */

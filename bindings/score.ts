@@ -3,11 +3,10 @@
 // build bundles it with node-load.ts, its './index.js' imports pointed at the Node entry's one file
 // (dist/bindings/node.js, which holds the core), so it shares that entry's classes.
 
-import { setFileOpener, setNativeCrc32, setWasmLoader } from './index.js';
-import { nodeFileOpener, nodeLoader, zlibCrc32 } from './node-load.js';
+import { setFileOpener, setWasmLoader } from './index.js';
+import { nodeFileOpener, nodeLoader } from './node-load.js';
 
 setWasmLoader(nodeLoader('kernels-score.wasm'), undefined, 'score');
 setFileOpener(nodeFileOpener);
-setNativeCrc32(zlibCrc32);
 
 export * from './score-api.js';

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderLite, SeriesDetector, addNoise, randomMatrix, setFileOpener, setNativeCrc32, type AutoencoderSpec, type Crc32 } from 'autoencoder';
-import { nodeFileOpener, zlibCrc32 } from '../bindings/node-load.js';
+import { Autoencoder, AutoencoderLite, SeriesDetector, addNoise, randomMatrix, runtimeCrc32, setFileOpener, setNativeCrc32, type AutoencoderSpec, type Crc32 } from 'autoencoder';
+import { nodeFileOpener } from '../bindings/node-load.js';
 import { fixCrc, parseFile } from './data.js';
 import { ROOT, expectMessage, rejected } from './helpers.js';
 
@@ -159,15 +159,15 @@ describe('load(path) refuses what load(bytes) refuses, with the same message', (
   });
 });
 
-// The Node and Bun entries give the core zlib's native crc32 (setNativeCrc32), which load(path) and
-// load(bytes) check files with; save() seals with the kernels' CRC, so each file read back here crosses the
-// two (tests/kernels.test.ts also checks the kernels' CRC against node:zlib's). Without a native CRC (Deno,
-// browsers, workerd, older Node) the kernels' checks: the same models and the same refusals.
-describe("the model file's checksum on load: the runtime's native CRC-32 where its entry gives one, else the kernels'", () => {
+// Where the runtime has zlib's native crc32 (Node, Bun, Deno: files.ts runtimeCrc32), load(path) and
+// load(bytes) check files with it; save() seals with the kernels' CRC, so each file read back here crosses
+// the two (tests/kernels.test.ts also checks the kernels' CRC against node:zlib's). Without one (browsers,
+// workerd, older Node) the kernels' checks: the same models and the same refusals.
+describe("the model file's checksum on load: the runtime's native CRC-32 where it has one, else the kernels'", () => {
   const hasNative = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function';
   const withCrc = async (find: (() => Crc32 | null) | null, body: () => Promise<void>) => {
     setNativeCrc32(find);
-    try { await body(); } finally { setNativeCrc32(zlibCrc32); }
+    try { await body(); } finally { setNativeCrc32(runtimeCrc32); }
   };
   const model = async () => {
     const ae = await Autoencoder.create({ inputDim: 10, layers: [6, 2], normalize: 'minmax', seed: 21, ensemble: false });
@@ -179,9 +179,9 @@ describe("the model file's checksum on load: the runtime's native CRC-32 where i
     return { bytes, row, score };
   };
 
-  it.skipIf(!hasNative)("Node's entry gives zlib's crc32, and load(path) and load(bytes) sum the whole file with it [needs Node >= 20.16]", async () => {
+  it.skipIf(!hasNative)("Node has zlib's crc32, and load(path) and load(bytes) sum the whole file with it [needs Node >= 20.16]", async () => {
     const { bytes, row, score } = await model();
-    const zlib = zlibCrc32();
+    const zlib = runtimeCrc32();
     expect(typeof zlib).toBe('function');
     const p = put(bytes);
     let summed = 0;
