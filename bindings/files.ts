@@ -2,7 +2,7 @@
 // node-load.ts, deno.js and score-deno.js through deno-file.js) set the opener; elsewhere (browsers,
 // workerd) there is none and a path gets an error that says to pass the bytes.
 
-import { AutoencoderError } from './errors.js';
+import { AutoencoderError, describe } from './errors.js';
 import { FILE_MAX_BYTES } from './format.js';
 
 /**
@@ -21,6 +21,7 @@ let openFile: ((path: string | URL) => ModelFile) | null = null;
  * reads the file's floats straight into the model's wasm memory.
  */
 export function setFileOpener(open: ((path: string | URL) => ModelFile) | null): void {
+  if (open !== null && typeof open !== 'function') throw new AutoencoderError(`setFileOpener() takes a function (path) => ModelFile, or null, got ${describe(open)}`);
   openFile = open;
 }
 
@@ -52,13 +53,20 @@ let crcFound: Crc32 | null | undefined;
  * run there as V8's baseline code (a 1.7 MB file: about 2.2 ms against 0.1-0.6).
  */
 export function setNativeCrc32(find: (() => Crc32 | null) | null): void {
+  if (find !== null && typeof find !== 'function') throw new AutoencoderError(`setNativeCrc32() takes a function that returns a CRC-32 function (data, prev) => number or null, or null, got ${describe(find)}`);
   crcSource = find;
   crcFound = undefined;
 }
 
 /** The native CRC-32 load() checks files with, found once; null: the kernels' CRC. */
 export function nativeCrc32(): Crc32 | null {
-  if (crcFound === undefined) crcFound = crcSource?.() ?? null;
+  if (crcFound === undefined) {
+    const found = crcSource?.() ?? null;
+    if (found !== null && typeof found !== 'function') {
+      throw new AutoencoderError(`the function given to setNativeCrc32() returned ${describe(found)}: it must return a CRC-32 function (data, prev) => number, such as node:zlib's crc32, or null`);
+    }
+    crcFound = found;
+  }
   return crcFound;
 }
 

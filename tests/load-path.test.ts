@@ -197,6 +197,19 @@ describe("the model file's checksum on load: the runtime's native CRC-32 where i
     });
   });
 
+  it('bad hooks get clear errors, and a model loads once the hook is sound again', async () => {
+    expectMessage(await rejected(async () => setNativeCrc32(42 as unknown as null)), /setNativeCrc32\(\) takes a function .* got 42/);
+    expectMessage(await rejected(async () => setFileOpener('fs' as unknown as null)), /setFileOpener\(\) takes a function .* got a string "fs"/);
+    const { bytes } = await model();
+    const p = put(bytes);
+    await withCrc(() => 'crc' as unknown as Crc32, async () => {
+      for (const source of [p, Uint8Array.from(bytes)]) {
+        expectMessage(await rejected(() => Autoencoder.load(source)), /setNativeCrc32\(\) returned a string "crc": it must return a CRC-32 function/);
+      }
+    });
+    (await Autoencoder.load(p)).dispose();
+  });
+
   it("without one: the kernels' CRC, the same models, and load(path) refuses what load(bytes) refuses (fast-check)", async () => {
     const { bytes: base, row, score } = await model();
     await withCrc(null, async () => {
