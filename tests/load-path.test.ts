@@ -263,13 +263,24 @@ describe('load(path) in Deno and Bun', () => {
     const row = await randomMatrix(1, 16, { seed: 19 });
     const want = `${hex(ae.save()).length} ${hex(ae.score(row))}`;
     const script = join(ROOT, 'tests/conformance/load-path.mjs');
-    const run = (cmd: string, args: string[]) => execFileSync(cmd, [...args, script, p, hex(row)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }).trim().split('\n').pop()!;
+    // a copy with one float's byte flipped: refused for its checksum, by the runtime's native CRC where it has one
+    const bad = Uint8Array.from(readFileSync(p));
+    bad[bad.length - 40]! ^= 0x01;
+    const q = join(sub, 'corrupted.ae');
+    writeFileSync(q, bad);
+    const refusal = await outcome(() => Autoencoder.load(Uint8Array.from(bad)));
+    expect(refusal).toMatch(/checksum does not match/);
+    const run = (cmd: string, args: string[], extra: string[] = []) => execFileSync(cmd, [...args, script, p, hex(row), ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }).trim().split('\n').pop()!;
     const bin = (b: string) => join(ROOT, '.runtimes/node_modules/.bin', b);
     const savedHex = hex(readFileSync(p));
-    for (const [name, cmd, args] of [['deno', bin('deno'), ['run', '--quiet', '--allow-read']], ['bun', bin('bun'), []], ['node', process.execPath, []]] as const) {
-      const out = JSON.parse(run(cmd, [...args]));
+    // native: Bun.hash.crc32 in Bun, node:zlib's in Node 20.16+; Deno takes the kernels' (its node:zlib costs a cold start about 18 ms)
+    const nodeNative = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function';
+    for (const [name, cmd, args, native] of [['deno', bin('deno'), ['run', '--quiet', '--allow-read'], null], ['bun', bin('bun'), [], 'bunCrc32'], ['node', process.execPath, [], nodeNative ? 'crc32' : null]] as const) {
+      const out = JSON.parse(run(cmd, [...args], [q]));
       expect(out.saved === savedHex, `${name} save() after load(path)`).toBe(true);
       expect(`${out.saved.length} ${out.score}`, name).toBe(want);
+      expect(out.native, `${name}: a native CRC-32`).toBe(native);
+      expect(out.corrupt, `${name}: the corrupted copy`).toBe(refusal);
     }
     const denied = JSON.parse(run(bin('deno'), ['run', '--quiet']));
     expect(denied.error).toMatch(/cannot read the file .*model\.ae .*--allow-read/);
