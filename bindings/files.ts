@@ -33,16 +33,17 @@ export type Crc32 = (data: Uint8Array, prev: number) => number;
  * zlib's does), Node's `node:zlib` `crc32` through `process.getBuiltinModule` (Node 20.16+, 22.3+; loading
  * node:zlib costs a fresh Node process about 0.45 ms, and the 1.7 MB dense784 file's CRC then 0.5 ms, against
  * about 2.2 ms in the kernels' first pass). Null elsewhere, so the kernels' CRC: Deno (its node:zlib loads its
- * Node compatibility layer, about 18 ms: a fresh process's load() 10.0 -> 27.8 ms), browsers and workerd (no
- * `process`). (Bun's node:zlib, which this took first, cost Bun's load() 13.4 -> 17.2 ms; Bun.hash 0.04 ms.)
+ * Node compatibility layer, about 18 ms: a fresh process's load() 10.0 -> 27.8 ms), browsers (no `process`) and
+ * workerd. (Bun's node:zlib, which this took first, cost Bun's load() 13.4 -> 17.2 ms; Bun.hash 0.04 ms.)
  * No import of node:zlib: the core stays runtime-neutral, and nothing is loaded until a file is checked.
  */
 export function runtimeCrc32(): Crc32 | null {
-  const g = globalThis as { Bun?: { hash?: { crc32?: unknown } }; Deno?: unknown; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const g = globalThis as { Bun?: { hash?: { crc32?: unknown } }; Deno?: unknown; navigator?: { userAgent?: unknown }; process?: { getBuiltinModule?: (id: string) => unknown } };
   try {
     const bun = g.Bun?.hash?.crc32;
     if (typeof bun === 'function') return function bunCrc32(data: Uint8Array, prev: number): number { return (bun as Crc32)(data, prev); };
-    if (g.Deno !== undefined) return null;
+    // (workerd with nodejs_compat has process.getBuiltinModule too: unmeasured there, so the kernels' CRC)
+    if (g.Deno !== undefined || g.navigator?.userAgent === 'Cloudflare-Workers') return null;
     const get = g.process?.getBuiltinModule;
     const crc = typeof get === 'function' ? (get('node:zlib') as { crc32?: unknown } | undefined)?.crc32 : undefined;
     return typeof crc === 'function' ? crc as Crc32 : null;
