@@ -28,37 +28,14 @@ export function setFileOpener(open: ((path: string | URL) => ModelFile) | null):
 /** CRC-32 (IEEE, reflected), as zlib's `crc32(data, prev)`: the CRC of the bytes whose CRC is `prev`, then `data`. */
 export type Crc32 = (data: Uint8Array, prev: number) => number;
 
-/**
- * A native CRC-32 where one is cheap to reach: Bun's `Bun.hash.crc32` (its second argument continues a CRC, as
- * zlib's does), Node's `node:zlib` `crc32` through `process.getBuiltinModule` (Node 20.16+, 22.3+; loading
- * node:zlib costs a fresh Node process about 0.45 ms, and the 1.7 MB dense784 file's CRC then 0.5 ms, against
- * about 2.2 ms in the kernels' first pass). Null elsewhere, so the kernels' CRC: Deno (its node:zlib loads its
- * Node compatibility layer, about 18 ms: a fresh process's load() 10.0 -> 27.8 ms), browsers (no `process`) and
- * workerd. (Bun's node:zlib, which this took first, cost Bun's load() 13.4 -> 17.2 ms; Bun.hash 0.04 ms.)
- * No import of node:zlib: the core stays runtime-neutral, and nothing is loaded until a file is checked.
- */
-export function runtimeCrc32(): Crc32 | null {
-  const g = globalThis as { Bun?: { hash?: { crc32?: unknown } }; Deno?: unknown; navigator?: { userAgent?: unknown }; process?: { getBuiltinModule?: (id: string) => unknown } };
-  try {
-    const bun = g.Bun?.hash?.crc32;
-    if (typeof bun === 'function') return function bunCrc32(data: Uint8Array, prev: number): number { return (bun as Crc32)(data, prev); };
-    // (workerd with nodejs_compat has process.getBuiltinModule too: unmeasured there, so the kernels' CRC)
-    if (g.Deno !== undefined || g.navigator?.userAgent === 'Cloudflare-Workers') return null;
-    const get = g.process?.getBuiltinModule;
-    const crc = typeof get === 'function' ? (get('node:zlib') as { crc32?: unknown } | undefined)?.crc32 : undefined;
-    return typeof crc === 'function' ? crc as Crc32 : null;
-  } catch {
-    return null;
-  }
-}
-
-let crcSource: (() => Crc32 | null) | null = runtimeCrc32;
+let crcSource: (() => Crc32 | null) | null = null;
 let crcFound: Crc32 | null | undefined;
 
 /**
- * Where load() finds a native CRC-32 for the model file's checksum (default: runtimeCrc32; null: always the
- * kernels'). The same numbers either way; in a fresh process the native one is much faster, as the kernels
- * run there as V8's baseline code (a 1.7 MB file: about 2.2 ms against 0.1-0.6).
+ * Where load() finds a native CRC-32 for the model file's checksum: the Node and Bun entry (node.ts) gives
+ * node-load.ts's runtimeCrc32; null (the other entries' default): always the kernels'. The same numbers either
+ * way; in a fresh process the native one is much faster, as the kernels run there as V8's baseline code (a
+ * 1.7 MB file: about 2.2 ms against 0.04-0.6).
  */
 export function setNativeCrc32(find: (() => Crc32 | null) | null): void {
   if (find !== null && typeof find !== 'function') throw new AutoencoderError(`setNativeCrc32() takes a function that returns a CRC-32 function (data, prev) => number or null, or null, got ${describe(find)}`);

@@ -26,7 +26,7 @@ export { AutoencoderError } from './errors.js';
 export type { CompressOptions, CompressStreamOptions } from './codec.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
 export { LAYER_TYPES } from './graph.js';
-export { runtimeCrc32, setFileOpener, setNativeCrc32, type Crc32, type ModelFile } from './files.js';
+export { nativeCrc32, setFileOpener, setNativeCrc32, type Crc32, type ModelFile } from './files.js';
 export type { LayerSpec, LayerType } from './graph.js';
 export type {
   Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, NoiseSpec, Normalize, Optimizer, ResolvedSpec, Sparsity,

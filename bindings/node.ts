@@ -6,10 +6,11 @@
 // 'autoencoder/core' also resolves to under the node condition, and which 'autoencoder/score' imports, so
 // in Node and Bun all three specifiers give the same classes (Deno takes the deno condition's files).
 
-import { setFileOpener, setWasmLoader } from './index.js';
-import { nodeFileOpener, nodeLoader } from './node-load.js';
+import { setFileOpener, setNativeCrc32, setWasmLoader } from './index.js';
+import { nodeFileOpener, nodeLoader, runtimeCrc32 } from './node-load.js';
 
 setWasmLoader(nodeLoader('kernels.wasm'));
 setFileOpener(nodeFileOpener);
+setNativeCrc32(runtimeCrc32);
 
 export * from './index.js';

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderLite, SeriesDetector, addNoise, randomMatrix, runtimeCrc32, setFileOpener, setNativeCrc32, type AutoencoderSpec, type Crc32 } from 'autoencoder';
-import { nodeFileOpener } from '../bindings/node-load.js';
+import { Autoencoder, AutoencoderLite, SeriesDetector, addNoise, randomMatrix, setFileOpener, setNativeCrc32, type AutoencoderSpec, type Crc32 } from 'autoencoder';
+import { nodeFileOpener, runtimeCrc32 } from '../bindings/node-load.js';
 import { fixCrc, parseFile } from './data.js';
 import { ROOT, expectMessage, rejected } from './helpers.js';
 
@@ -159,9 +159,10 @@ describe('load(path) refuses what load(bytes) refuses, with the same message', (
   });
 });
 
-// Where the runtime has zlib's native crc32 (Node, Bun, Deno: files.ts runtimeCrc32), load(path) and
-// load(bytes) check files with it; save() seals with the kernels' CRC, so each file read back here crosses
-// the two (tests/kernels.test.ts also checks the kernels' CRC against node:zlib's). Without one (browsers,
+// Where the runtime has a native CRC-32 that is cheap to reach (Node's node:zlib, Bun's Bun.hash:
+// node-load.ts runtimeCrc32, which the Node and Bun entry gives setNativeCrc32), load(path) and load(bytes)
+// check files with it; save() seals with the kernels' CRC, so each file read back here crosses the two
+// (tests/kernels.test.ts also checks the kernels' CRC against node:zlib's). Without one (Deno, browsers,
 // workerd, older Node) the kernels' checks: the same models and the same refusals.
 describe("the model file's checksum on load: the runtime's native CRC-32 where it has one, else the kernels'", () => {
   const hasNative = typeof (process as { getBuiltinModule?: unknown }).getBuiltinModule === 'function';
