@@ -190,9 +190,10 @@ function fileRegions(k: Kernel, spec: ResolvedSpec, state: number): [number, num
 /**
  * The CRC-32 of a model file from its parts: `head` (the bytes before the floats) through the model's
  * scratch block, then the float blocks in place (fileRegions), in 64 KiB pieces: V8 swaps in the
- * optimised crc32 only between calls (see load(bytes)), or with `native`, the runtime's own CRC-32 (zlib's in
- * Node, Bun and Deno: files.ts nativeCrc32), the same number. save() seals with the kernels', load(path)
- * checks with the runtime's where there is one, so there every file read back crosses the two.
+ * optimised crc32 only between calls (see load(bytes)), or with `native`, a native CRC-32 where the runtime's
+ * entry gives one (Node's node:zlib, Bun's Bun.hash: files.ts nativeCrc32), the same number. save() seals with
+ * the kernels', load(path) checks with the native one where there is one, so there every file read back
+ * crosses the two.
  */
 function fileCrc(k: Kernel, head: Uint8Array, regions: [number, number][], native: Crc32 | null = null): number {
   if (native) {
@@ -372,7 +373,7 @@ export class AutoencoderLite {
     const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
     let ae: AutoencoderLite | null = null;
     try {
-      // the checksum: the runtime's own CRC-32 where it has one (Node, Bun, Deno), else the kernels' in
+      // the checksum: a native CRC-32 where the runtime's entry gives one (Node, Bun), else the kernels' in
       // bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not larger: a fresh
       // module runs baseline code, and V8 swaps in the optimised crc32 only between calls (cold start of a
       // 1.7 MB model: 24.7-24.8 ms above an empty process against 26.5-27.5 with 1 MiB chunks)

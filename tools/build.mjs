@@ -116,8 +116,8 @@ const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `
 // copy of the classes. index.js stays the core of the other runtimes' entries (Deno's 'autoencoder/core' included:
 // Deno matches "node" too, so package.json lists "deno" first).
 // Both are minified (whitespace, syntax, local names; functions and classes keep their names, for stack
-// traces and `constructor.name`): 184 -> 111 KB, which V8 parses on every fresh import. The W4 child
-// (import, load(path), score) read 20.8 -> 19.2 ms in alternated launches (medians of 20; session 35).
+// traces and `constructor.name`): 184 -> 110 KB, which V8 parses on every fresh import (its parse 5.5 ->
+// 3.7 ms; the import alone 6.2 -> 5.3 ms, medians of 30 alternated launches; session 35).
 const intoNodeEntry = { name: 'core-is-node-entry', setup(b) { b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './node.js', external: true })); } };
 const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, minify: true, keepNames: true, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js` });
