@@ -151,7 +151,7 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
     throw error(`threads: cannot create a shared wasm memory (${(e as Error).message}); use threads: 1`);
   }
   // the arena: context, the main thread's workspace, then the pool's control block and one workspace per worker
-  const WS_BYTES = 8704, POOL_BYTES = POOL_INTS * 4;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
+  const WS_BYTES = 139776, POOL_BYTES = POOL_INTS * 4;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
   const k = await deps.sharedKernel(module, memory, POOL_BYTES + (n - 1) * WS_BYTES);
   const x = k.x as MtExports;
   if (x.ae_workspace(k.ws) !== WS_BYTES || x.ae_pool_attach(0) > POOL_BYTES) throw error('internal: kernels-mt.wasm does not match bindings/threads.ts (workspace or pool block size)');

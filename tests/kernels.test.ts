@@ -32,13 +32,14 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
   const SENTINEL = -1234.5; // written into C's row padding; no kernel may touch it
 
   /** Runs one product through ae_gemm and ae_gemm_scalar and checks both. */
-  function checkGemm(M: number, N: number, K: number, mode: number, transposedA: boolean, r: Rng): void {
+  function checkGemm(M: number, N: number, K: number, mode: number, transposedA: boolean, r: Rng, colStride = 1): void {
     withIO(k, () => {
       // A(m,k): normal layout A[M][lda] (row stride lda > K: strided rows), or transposed as X^T for
       // dW = X^T.dY: X stored [K][M] and read with sam = 1, sak = M, exactly as net_backward does.
-      const lda = K + 3;
+      // colStride > 1 (normal layout only): A(m,k) at m * lda + k * colStride, neither stride 1.
+      const lda = K * colStride + 3;
       const aData = r.f32(transposedA ? K * M : M * lda, -1, 1);
-      const sam = transposedA ? 1 : lda, sak = transposedA ? M : 1;
+      const sam = transposedA ? 1 : lda, sak = transposedA ? M : colStride;
       const ldb = N + 5, ldc = N + 2;
       const bData = r.f32(K * ldb, -1, 1);
       const bias = r.f32(N, -1, 1);
@@ -86,6 +87,17 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
       checkGemm(67, 100, 300, mode, false, r);
       checkGemm(67, 100, 300, mode, true, r);
       checkGemm(256, 64, 33, mode, true, r);
+    }
+  });
+
+  it('A read by fours side by side (packed in blocks of 128 rows, or in place when transposed): more rows than a block, every K remainder, strides neither 1, the 6- and 1-row tails after it', () => {
+    const r = new Rng(79);
+    for (const mode of [0, 1, 2]) {
+      for (const [M, N, K] of [[300, 16, 259], [263, 24, 5], [129, 40, 33], [10, 100, 7], [9, 16, 1], [132, 8, 20], [256, 12, 64]] as const) {
+        checkGemm(M, N, K, mode, false, r);
+        checkGemm(M, N, K, mode, true, r);
+      }
+      checkGemm(140, 32, 37, mode, false, r, 2);
     }
   });
 
