@@ -338,8 +338,10 @@ export function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i3
 const KB = 256;
 // rows of A packed at a time (pack_a): AB x KB floats, 128 KB, stay in L2 while every strip passes over them
 const AB = 128;
-// columns from which packing A pays for itself (the copy is read again by every 8-column strip)
-const APACK_MIN_COLS = 16;
+// columns from which packing A pays for itself (the copy is read again by every 8-column strip): against
+// the row pointers, 16 or 24 columns ran 0.94-0.99x, 32-128 columns 1.04-1.06x (K 30-784; 21 rounds
+// alternated in one process, 2026-12-04)
+const APACK_MIN_COLS = 32;
 // rows from which packing B pays for itself (the copy is K x 8 floats per strip, reused M/4 times)
 const PACK_MIN_ROWS = 6;
 // The mutable scratch of the products lives in a workspace the bindings place in the model's arena
