@@ -355,13 +355,24 @@ const WS_TAIL_C: usize = WS_PANEL + KB * 8 * 4;
 const WS_TAIL_BIAS: usize = WS_TAIL_C + 6 * 8 * 4;
 const WS_STRIP_C: usize = WS_TAIL_BIAS + 8 * 4;
 const WS_STRIP_BIAS: usize = WS_STRIP_C + 32 * 4;
-//   APACK      A's rows packed by fours for f32_gemm_4x8_sbs (pack_a): AB rows of a K block (64-byte aligned)
-const WS_APACK: usize = (WS_STRIP_BIAS + 32 * 4 + 63) & ~63;
 /** Bytes of one workspace (a multiple of 64). */
-export const WS_BYTES: usize = WS_APACK + AB * KB * 4;
+export const WS_BYTES: usize = (WS_STRIP_BIAS + 32 * 4 + 63) & ~63;
+/** Bytes of an A pack that takes AB rows of a whole K block (the bindings give this much to models with wide products). */
+export const APACK_BYTES: usize = AB * KB * 4;
 let WS: usize = 0;
-/** This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned. */
-export function set_workspace(p: usize): void { WS = p; }
+// A's rows packed by fours for f32_gemm_4x8_sbs (pack_a): APACK_CAP bytes at APACK, 0 when this instance has none
+// (the product then reads A through the 4x8 tile's row pointers, the same bits)
+let APACK: usize = 0;
+let APACK_CAP: usize = 0;
+/**
+ * This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned; and its A pack, `apack` bytes at
+ * `at` (0: right after the workspace), none when apack is 0.
+ */
+export function set_workspace(p: usize, apack: usize = 0, at: usize = 0): void {
+  WS = p;
+  APACK_CAP = apack;
+  APACK = apack == 0 ? 0 : at != 0 ? at : p + WS_BYTES;
+}
 /**
  * This thread's PANEL (KB * 8 floats, 64-byte aligned) as scratch for a kernel that runs no product while
  * it uses it (density.ts's lists of nearest codes): a product overwrites it.
@@ -477,13 +488,15 @@ function pack_panel_t(K: i32, bt: usize, ldb: usize, W: i32): void {
 /**
  * One K block. The rows that 4-row tiles take (all but a 6- or 7-row or a 1-3-row tail, six_at) go through
  * f32_gemm_4x8_sbs when their four rows can be read side by side: A given transposed (sam 1) in place,
- * else (at least APACK_MIN_COLS columns) packed by pack_a, AB rows at a time, each pack read by every
- * strip. The tail rows, and products too narrow or too short for it, take the row tiles of block_cols.
+ * else (at least APACK_MIN_COLS columns, and an A pack: set_workspace) packed by pack_a, up to AB rows at a
+ * time, each pack read by every strip. The tail rows, and products too narrow or too short for it, take the row tiles of block_cols.
  */
 function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                     c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   const R4 = six_at(M) & ~3;
-  const sbs = sam == 1 || N >= APACK_MIN_COLS;
+  // rows of A a pack holds: as many fours as fit APACK_CAP, at most AB (too few to pay for repacking B: none)
+  const ab: i32 = K == 0 ? 0 : <i32>min(<usize>AB, (APACK_CAP / (<usize>K << 4)) << 2);
+  const sbs = sam == 1 || (N >= APACK_MIN_COLS && ab >= 16);
   if (R4 == 0 || !sbs || (M < PACK_MIN_ROWS && !bt)) {
     block_cols(M, N, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, 0, 0, 0);
     return;
@@ -491,11 +504,11 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldcB = <usize>ldc << 2;
   if (sam == 1) block_cols(R4, N, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, a, 4, sakB);
   else {
-    for (let m0 = 0; m0 < R4; m0 += AB) {
-      const mb = min(AB, R4 - m0);
+    for (let m0 = 0; m0 < R4; m0 += ab) {
+      const mb = min(ab, R4 - m0);
       pack_a(mb, K, a + <usize>m0 * samB, samB, sakB);
       block_cols(mb, N, K, a + <usize>m0 * samB, sam, sak, b, ldb, bt, c + <usize>m0 * ldcB, ldc, bias, mode, act,
-                 WS + WS_APACK, <usize>K << 2, 16);
+                 APACK, <usize>K << 2, 16);
     }
   }
   if (R4 < M) block_cols(M - R4, N, K, a + <usize>R4 * samB, sam, sak, b, ldb, bt, c + <usize>R4 * ldcB, ldc, bias, mode, act, 0, 0, 0);
@@ -506,7 +519,7 @@ function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
  * side by side (a, samB, sakB: A's first row and strides in bytes). 4 x 4 transposes when A is row-major.
  */
 function pack_a(R: i32, K: i32, a: usize, samB: usize, sakB: usize): void {
-  let p = WS + WS_APACK;
+  let p = APACK;
   for (let m = 0; m < R; m += 4) {
     const r0 = a + <usize>m * samB, r1 = r0 + samB, r2 = r1 + samB, r3 = r2 + samB;
     let k = 0;

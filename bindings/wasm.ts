@@ -430,8 +430,24 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
   const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
   put(C.COL, colcap * 4);
-  return { y, aux, dy, fields, colcap, end: p };
+  // the main thread's A pack (assembly/gemm.ts pack_a), for products 32 or more columns wide
+  const apack = wantsApack(plan) ? align(p, 64) : 0;
+  if (apack) p = align(apack + APACK_BYTES);
+  return { y, aux, dy, fields, colcap, apack, end: p };
 }
+
+/** Bytes of the products' A pack (assembly/gemm.ts APACK_BYTES: 128 rows of a 256-deep K block; a smaller one packs fewer rows at a time). */
+export const APACK_BYTES = 131072;
+
+/**
+ * Whether a plan's products pack A (assembly/gemm.ts: 32 or more columns, and an A pack to put it in): any conv (its
+ * Winograd, sub-pixel and patch products), or a dense layer 32 or more wide on either side (its forward and dX);
+ * models all narrower go without the 128 KB.
+ */
+export const wantsApack = (plan: NetPlan) => plan.layers.some((l) => {
+  const op = l.op ?? OP.dense;
+  return op === OP.conv || op === OP.convt || (op === OP.dense && Math.max(l.in, l.out) >= 32);
+});
 
 /** Each model's kernel, for the package's own modules (series.ts) only: index.ts does not re-export it. */
 const kernels = new WeakMap<object, () => Kernel | null>();
@@ -525,7 +541,7 @@ export class Kernel {
     // the context block and the workspace are reserved from the start (the rng lives in the
     // context); I/O begins after them
     this.ws = align(this.ctx + C.BYTES, 64);
-    this.base = this.ws + exports.ae_workspace(this.ws) + extra;
+    this.base = this.ws + exports.ae_workspace(this.ws, 0, 0) + extra;
     this.ensure(this.base);
     this.actBase = this.ioBase = this.ioTop = this.base;
   }
@@ -677,6 +693,7 @@ export class Kernel {
       if (a.aux[i]! >= 0) this.setI32(layers + i * L.BYTES + L.AUX, a.aux[i]!);
     });
     for (const [field, at] of a.fields) this.setI32(c + field, at);
+    this.x.ae_workspace(this.ws, a.apack ? APACK_BYTES : 0, a.apack);
     this.setI32(c + C.COLCAP, a.colcap);
     this.setI32(c + C.CAP, rows);
     this.cap = rows;
