@@ -431,23 +431,31 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
   put(C.COL, colcap * 4);
   // the main thread's A pack (assembly/gemm.ts pack_a), for products 32 or more columns wide
-  const apack = wantsApack(plan) ? align(p, 64) : 0;
-  if (apack) p = align(apack + APACK_BYTES);
-  return { y, aux, dy, fields, colcap, apack, end: p };
+  const apackLen = apackBytes(plan), apack = apackLen ? align(p, 64) : 0;
+  if (apack) p = align(apack + apackLen);
+  return { y, aux, dy, fields, colcap, apack, apackLen, end: p };
 }
 
-/** Bytes of the products' A pack (assembly/gemm.ts APACK_BYTES: 128 rows of a 256-deep K block; a smaller one packs fewer rows at a time). */
+/** Bytes of a whole A pack (assembly/gemm.ts APACK_BYTES: 128 rows of a 256-deep K block; a smaller one packs fewer rows at a time). */
 export const APACK_BYTES = 131072;
 
 /**
- * Whether a plan's products pack A (assembly/gemm.ts: 32 or more columns, and an A pack to put it in): any conv (its
- * Winograd, sub-pixel and patch products), or a dense layer 32 or more wide on either side (its forward and dX);
- * models all narrower go without the 128 KB.
+ * Bytes of the A pack a plan's products use (0: none): assembly/gemm.ts packs 128 rows of A at a time for a product
+ * of 32 or more columns when the pack holds them, K x 16 bytes a four rows. A dense layer's forward product has
+ * `out` columns over K = `in`, its dX `in` columns over K = `out`; a conv with 32 or more channels on either side
+ * gets the whole 128 KB (its patch products run K up to the 256 of a block). So a model pays 128 rows x its widest
+ * K, capped at a block (256): a 784-wide model the 128 KB, a SeriesDetector's 96 inputs (window and context) 48 KB, a model all
+ * narrower than 32 nothing.
  */
-export const wantsApack = (plan: NetPlan) => plan.layers.some((l) => {
-  const op = l.op ?? OP.dense;
-  return op === OP.conv || op === OP.convt || (op === OP.dense && Math.max(l.in, l.out) >= 32);
-});
+export function apackBytes(plan: NetPlan): number {
+  let k = 0;
+  for (const l of plan.layers) {
+    const op = l.op ?? OP.dense;
+    if (op === OP.conv || op === OP.convt) { if (Math.max(l.ic ?? 1, l.oc ?? 1) >= 32) k = 256; }
+    else if (op === OP.dense) k = Math.max(k, l.out >= 32 ? l.in : 0, l.in >= 32 ? l.out : 0);
+  }
+  return align(128 * 16 / 4 * Math.min(256, k), 64);
+}
 
 /** Each model's kernel, for the package's own modules (series.ts) only: index.ts does not re-export it. */
 const kernels = new WeakMap<object, () => Kernel | null>();
@@ -693,7 +701,7 @@ export class Kernel {
       if (a.aux[i]! >= 0) this.setI32(layers + i * L.BYTES + L.AUX, a.aux[i]!);
     });
     for (const [field, at] of a.fields) this.setI32(c + field, at);
-    this.x.ae_workspace(this.ws, a.apack ? APACK_BYTES : 0, a.apack);
+    this.x.ae_workspace(this.ws, a.apackLen, a.apack);
     this.setI32(c + C.COLCAP, a.colcap);
     this.setI32(c + C.CAP, rows);
     this.cap = rows;
