@@ -339,7 +339,8 @@ export function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i3
 }
 
 const KB = 256;
-// rows of A packed at a time (pack_a): AB x KB floats, 128 KB, stay in L2 while every strip passes over them
+// rows of A packed at a time (pack_a): AB x KB floats, 128 KB (bindings/wasm.ts APACK_BYTES), stay in L2 while
+// every strip passes over them
 const AB = 128;
 // columns from which packing A pays for itself (the copy is read again by every 8-column strip): against
 // the row pointers, 16 or 24 columns ran 0.94-0.99x, 32-128 columns 1.04-1.06x (K 30-784; 21 rounds
@@ -360,8 +361,6 @@ const WS_STRIP_C: usize = WS_TAIL_BIAS + 8 * 4;
 const WS_STRIP_BIAS: usize = WS_STRIP_C + 32 * 4;
 /** Bytes of one workspace (a multiple of 64). */
 export const WS_BYTES: usize = (WS_STRIP_BIAS + 32 * 4 + 63) & ~63;
-/** Bytes of an A pack that takes AB rows of a whole K block (the bindings give this much to models with wide products). */
-export const APACK_BYTES: usize = AB * KB * 4;
 let WS: usize = 0;
 // A's rows packed by fours for f32_gemm_4x8_sbs (pack_a): APACK_CAP bytes at APACK, 0 when this instance has none
 // (the product then reads A through the 4x8 tile's row pointers, the same bits)
@@ -371,7 +370,7 @@ let APACK_CAP: usize = 0;
  * This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned; and its A pack, `apack` bytes at
  * `at` (0: right after the workspace), none when apack is 0.
  */
-export function set_workspace(p: usize, apack: usize = 0, at: usize = 0): void {
+export function set_workspace(p: usize, apack: usize, at: usize): void {
   WS = p;
   APACK_CAP = apack;
   APACK = apack == 0 ? 0 : at != 0 ? at : p + WS_BYTES;

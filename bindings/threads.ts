@@ -47,7 +47,7 @@ const MIN_KMAC = 512;
 const SPIN = 20000;
 /** The control block's i32s: assembly/threads.ts POOL_BYTES (224) rounded up to 64 bytes, as the arena reserves it. */
 const POOL_INTS = 64;
-// a worker's A pack (assembly/gemm.ts APACK_BYTES; workerMain repeats it: its source runs alone)
+// a worker's A pack (wasm.ts APACK_BYTES, assembly/gemm.ts AB x KB floats; workerMain repeats it: its source runs alone)
 const APACK = 131072;
 
 type AnyWorker = {
@@ -153,7 +153,7 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
     throw error(`threads: cannot create a shared wasm memory (${(e as Error).message}); use threads: 1`);
   }
   // the arena: context, the main thread's workspace, then the pool's control block and one workspace per worker
-  // (a worker's workspace is followed by its A pack, APACK_BYTES: a threaded model is one worth packing for)
+  // (a worker's workspace is followed by its A pack, APACK: a threaded model is one worth packing for)
   const WS_BASE = 8704, WS_BYTES = WS_BASE + APACK, POOL_BYTES = POOL_INTS * 4;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
   const k = await deps.sharedKernel(module, memory, POOL_BYTES + (n - 1) * WS_BYTES);
   const x = k.x as MtExports;

@@ -436,7 +436,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   return { y, aux, dy, fields, colcap, apack, apackLen, end: p };
 }
 
-/** Bytes of a whole A pack (assembly/gemm.ts APACK_BYTES: 128 rows of a 256-deep K block; a smaller one packs fewer rows at a time). */
+/** Bytes of a whole A pack (assembly/gemm.ts AB x KB floats: 128 rows of a 256-deep K block; a smaller one packs fewer rows at a time). */
 export const APACK_BYTES = 131072;
 
 /**
