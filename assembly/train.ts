@@ -557,9 +557,13 @@ function infer_rows(ctx: usize, l0: i32, l1: i32, floats: i32): i32 {
 }
 const INFER_FLOATS: i32 = 1 << 18;
 // training keeps every layer's output and gradient of a chunk (about 2 x 3 widest activations in
-// convdae): a quarter of inference's chunk keeps them within L2 (2 rows of 28x28x32 there; 10 rows:
-// 1.08x over one pass of 128, 2 rows: 1.13x, 1 row: 1.11x)
-const TRAIN_FLOATS: i32 = 1 << 16;
+// convdae): half of inference's chunk, 5 rows of 28x28x32 there. Measured against one pass of 128
+// (2026-12-01): 10 rows 1.08x, 2 rows 1.13x, 1 row 1.11x. Since the GEMM's A pack (2026-12-04: in one
+// process, tools/bench/ab.mjs, convdae training) 5 rows against 2: 1.086x, 1.056x, 1.006x (15 rounds) and
+// 1.034x (31 rounds); 3, 4, 6, 8 and 10 rows against 5: 1.021x and 1.006x, 0.996x, 0.991x, 0.957x, 0.978x;
+// 20 rows against 2: 0.890x. The larger products of a longer chunk pay their per-product costs (the panels,
+// the A pack, the tiles' set-up) over more rows, until the chunk leaves L2.
+const TRAIN_FLOATS: i32 = 1 << 17;
 
 export const FLAG_NORM_IN: i32 = 1;
 export const FLAG_DENORM_OUT: i32 = 2;

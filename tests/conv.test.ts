@@ -743,16 +743,14 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
       ],
     };
     const ae = await makeModel(spec, 12);
-    // 6 rows: the last conv's patches (784 x 288 floats a sample) fill the 1 Mi-float patch scratch
-    // with 4 samples, so its GEMMs run in groups of 4 + 2; training runs in chunks of 2 rows
-    // (assembly/train.ts TRAIN_FLOATS: 65536 / 25088 floats of the widest activation), every weight
-    // gradient summed over the 3 chunks
+    // 6 rows: 4 data-parallel shards of 2, 1, 2 and 1 rows (assembly/train.ts shard_row), each shard's
+    // gradient block its own and the four added in shard order, every weight gradient a sum over them
     // dot products of 288 terms, weight gradients summed over up to 2 x 784 positions: the same
     // 3e-5 of each tensor's scale as above (measured worst 1.2e-6)
     gradsMatch(ae, spec, 6, 12);
   });
 
-  it('ae_grads in chunks of 2 rows through a Winograd layer (its dV summed over the chunks, then dK) vs the reference', async () => {
+  it('ae_grads in chunks of 5 rows through a Winograd layer (its dV summed over the chunks, then dK) vs the reference', async () => {
     const spec: Spec = {
       inputShape: [28, 28, 1], loss: 'bce',
       encoder: [
@@ -762,13 +760,13 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
       decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
     };
     const ae = await makeModel(spec, 14);
-    // 4 shards of 4, 3, 3, 3 rows, each in chunks of 2 rows (+ 1) (5 rows, before the shards, made 3 chunks; in
-    // shards of 2, 1, 1, 1 no shard had a second chunk)
+    // 25 rows: 4 shards of 7, 6, 6 and 6 rows, each in a chunk of 5 rows and one of 2 or 1 (assembly/train.ts
+    // TRAIN_FLOATS: 131072 / 25088 floats of the widest activation; shards of 5 rows or fewer would each be one chunk)
     // as above: a gradient missing a chunk's rows would be off by ~40% of its scale
-    gradsMatch(ae, spec, 13, 14);
+    gradsMatch(ae, spec, 25, 14);
   });
 
-  it('ae_grads in chunks of 2 rows through a sub-pixel transposed conv (its dV summed over the chunks, then dK; dx too) vs the reference', async () => {
+  it('ae_grads in chunks of 5 rows through a sub-pixel transposed conv (its dV summed over the chunks, then dK; dx too) vs the reference', async () => {
     const spec: Spec = {
       inputShape: [14, 14, 4], loss: 'bce',
       encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }],
@@ -778,12 +776,13 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
       ],
     };
     const ae = await makeModel(spec, 16);
-    // 4 shards of 4, 3, 3, 3 rows, each in chunks of 2 rows (+ 1): the transposed conv's output is 28 x 28 x 32
-    gradsMatch(ae, spec, 13, 16);
+    // 25 rows: 4 shards of 7, 6, 6 and 6 rows, each in a chunk of 5 rows and one of 2 or 1: the transposed conv's
+    // output is 28 x 28 x 32
+    gradsMatch(ae, spec, 25, 16);
   });
 
   it('training in chunks of rows gives the bits of one pass over the batch (weights and loss after a fit)', async () => {
-    // the same model and data, once plain (trained in chunks of 2 rows) and once with an l1 penalty
+    // the same model and data, once plain (trained in chunks of 5 and 4 rows) and once with an l1 penalty
     // of weight 0 on the code, which adds 0 to the loss and its gradient but keeps the batch in
     // one pass (penalties take the whole batch): the same weights and losses, bit for bit
     const layers = {
