@@ -1,12 +1,13 @@
 // tools.test.ts: light checks that the W4 scripts (npm run size, npm run coldstart, coldstart-phases.mjs) and
 // tools/bench/ensemble.mjs run, as child processes on the built dist/: their JSON output is well formed and the
-// sizes add up. The figures themselves are for the scripts to print, not for a test to judge (they depend on the
-// machine).
+// sizes add up. The timings are for the scripts to print, not for a test to judge (they depend on the machine);
+// the sizes the README states are checked against the build's.
 // TF.js is skipped (it installs from npm); workerd only runs when .runtimes/ already holds it.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -37,6 +38,34 @@ describe.skipIf(!built)('tools/size.mjs', () => {
     expect(s.wasm.gzip).toBeLessThan(s.main.wasm.gzip * 0.545);   // (47.6% before the sub-pixel transposed conv, forward code both carry; about 50.4% since, 53% since the density term's k-d index)
     expect(Math.max(s.browser.gzip, s.workerd.gzip)).toBeLessThan(Math.min(s.main.browser.gzip, s.main.workerd.gzip));
     expect(Math.max(s.browser.gzip, s.workerd.gzip)).toBeLessThanOrEqual(s.budget);
+  });
+
+  it("the README's size figures are this build's (the headline, Small, the Bundle size table, the scoring and threaded modules)", () => {
+    // each figure in KB (1000 bytes) as the README rounds it: within 0.1 KB of the build's, 1 KB for whole ones
+    const s = run('tools/size.mjs', ['--json']);
+    const mt = readFileSync(join(ROOT, 'dist/build/kernels-mt.wasm'));
+    const claims: [RegExp, number[]][] = [
+      [/one (\d+) KB wasm module \((\d+) KB gzipped\)/, [s.main.wasm.raw, s.main.wasm.gzip]],
+      [/`kernels\.wasm` is ([\d.]+) KB \(([\d.]+) KB gzip -9\)/, [s.main.wasm.raw, s.main.wasm.gzip]],
+      [/is ([\d.]+) KB gzipped for the browser, or ([\d.]+) KB for a Worker/, [s.browser.gzip, s.workerd.gzip]],
+      [/\| `AutoencoderLite` from `'autoencoder\/score'` \(the budget: 40 KB\) \| \*\*([\d.]+) KB\*\* \| \*\*([\d.]+) KB\*\* \|/, [s.browser.gzip, s.workerd.gzip]],
+      [/\| `AutoencoderLite` from `'autoencoder'` \| ([\d.]+) KB \| ([\d.]+) KB \|/, [s.main.browser.gzip, s.main.workerd.gzip]],
+      [/\| `Autoencoder` \| ([\d.]+) KB \| ([\d.]+) KB \|/, [s.full.browser.gzip, s.full.workerd.gzip]],
+      [/streaming detector: ([\d.]+) KB, \*\*([\d.]+) KB gzipped\*\* against\n([\d.]+) KB for `kernels\.wasm`/, [s.wasm.raw, s.wasm.gzip, s.main.wasm.gzip]],
+      [/file for both classes \(([\d.]+) KB gzipped/, [s.main.wasm.gzip]],
+      [/imported shared memory: ([\d.]+) KB, ([\d.]+) KB gzipped in `dist\/`/, [mt.length, gzipSync(mt, { level: 9 }).length]],
+    ];
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const wrong: string[] = [];
+    for (const [re, bytes] of claims) {
+      const m = re.exec(readme);
+      if (!m) { wrong.push(`no match for ${re}`); continue; }
+      bytes.forEach((b, i) => {
+        const said = m[i + 1]!;
+        if (Math.abs(Number(said) - b / 1000) > (said.includes('.') ? 0.1 : 1)) wrong.push(`"${m[0]}": ${said} KB where the build has ${(b / 1000).toFixed(1)} KB`);
+      });
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
