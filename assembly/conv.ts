@@ -180,27 +180,42 @@ function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32,
       const wf = kt + (<usize>(f * KC) << 2), bf = load<f32>(b + (<usize>f << 2));
       let ow = 0;
       while (ow < OW) {
-        if (ow >= owLo && ow + 8 <= owHi) {
-          // eight interior pixels at once: eight independent sums (each in the one-pixel order)
+        if (ow >= owLo && ow + 6 <= owHi) {
+          // six interior pixels at once: six independent sums (each in the one-pixel order). Six, not
+          // eight: V8 loads a pass's pixel vectors before its products, and eight sums, eight pixel
+          // vectors and the kernel's took more than its 15 SIMD registers (a sum spilled to the stack,
+          // a store and a load in every pass of its chain; convdae inference 1.026x with six)
           let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
-          let v4 = f32x4.splat(0), v5 = f32x4.splat(0), v6 = f32x4.splat(0), v7 = f32x4.splat(0);
+          let v4 = f32x4.splat(0), v5 = f32x4.splat(0);
           const step = <usize>SW * cb;
           for (let kh = 0; kh < KH; kh++) {
             const ih = oh * SH + kh - PT;
             if (ih < 0 || ih >= H) continue;
             for (let kw = 0; kw < KW; kw++) {
               const x0 = xs + <usize>(ih * W + ow * SW + kw - PL) * cb, wp = wf + (<usize>((kh * KW + kw) * C) << 2);
-              const x4 = x0 + 4 * step;
+              const x3 = x0 + 3 * step;
+              if (step == 128) {
+                // (32 channels at stride 1, or 16 at stride 2: the pixels at constant offsets, so V8 adds no
+                // address per load; convdae's last layer 1.015-1.023x, measured with tools/bench/ab.mjs)
+                for (let c: usize = 0; c < cb; c += 16) {
+                  const w = v128.load(wp + c), p = x0 + c;
+                  v0 = f32x4.add(v0, f32x4.mul(v128.load(p), w));
+                  v1 = f32x4.add(v1, f32x4.mul(v128.load(p, 128), w));
+                  v2 = f32x4.add(v2, f32x4.mul(v128.load(p, 256), w));
+                  v3 = f32x4.add(v3, f32x4.mul(v128.load(p, 384), w));
+                  v4 = f32x4.add(v4, f32x4.mul(v128.load(p, 512), w));
+                  v5 = f32x4.add(v5, f32x4.mul(v128.load(p, 640), w));
+                }
+                continue;
+              }
               for (let c: usize = 0; c < cb; c += 16) {
                 const w = v128.load(wp + c);
                 v0 = f32x4.add(v0, f32x4.mul(v128.load(x0 + c), w));
                 v1 = f32x4.add(v1, f32x4.mul(v128.load(x0 + step + c), w));
                 v2 = f32x4.add(v2, f32x4.mul(v128.load(x0 + 2 * step + c), w));
-                v3 = f32x4.add(v3, f32x4.mul(v128.load(x0 + 3 * step + c), w));
-                v4 = f32x4.add(v4, f32x4.mul(v128.load(x4 + c), w));
-                v5 = f32x4.add(v5, f32x4.mul(v128.load(x4 + step + c), w));
-                v6 = f32x4.add(v6, f32x4.mul(v128.load(x4 + 2 * step + c), w));
-                v7 = f32x4.add(v7, f32x4.mul(v128.load(x4 + 3 * step + c), w));
+                v3 = f32x4.add(v3, f32x4.mul(v128.load(x3 + c), w));
+                v4 = f32x4.add(v4, f32x4.mul(v128.load(x3 + step + c), w));
+                v5 = f32x4.add(v5, f32x4.mul(v128.load(x3 + 2 * step + c), w));
               }
             }
           }
@@ -211,9 +226,7 @@ function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32,
           store<f32>(y0 + 3 * fb, hsum(v3) + bf);
           store<f32>(y0 + 4 * fb, hsum(v4) + bf);
           store<f32>(y0 + 5 * fb, hsum(v5) + bf);
-          store<f32>(y0 + 6 * fb, hsum(v6) + bf);
-          store<f32>(y0 + 7 * fb, hsum(v7) + bf);
-          ow += 8;
+          ow += 6;
           continue;
         }
         let vacc = f32x4.splat(0);
