@@ -491,8 +491,15 @@ export async function instantiateKernel(module: WebAssembly.Module, kind: 'full'
   if (ours && exported.length >= SCORE_EXPORT_COUNT && exported.length < ABI_EXPORT_COUNT && kind === 'full') {
     throw new AutoencoderError('the wasm module is kernels-score.wasm, the scoring module, which only AutoencoderLite can run: training, Autoencoder.load(), the codec and SeriesDetector need kernels.wasm');
   }
-  if (!ours || exported.length < (kind === 'full' ? ABI_EXPORT_COUNT : SCORE_EXPORT_COUNT)) {
-    throw new AutoencoderError(`the wasm module is not this package's kernels.wasm (${imports.length ? `it imports ${imports[0]!.module}.${imports[0]!.name}` : `it has ${exported.length} exports where this package's has at least ${ABI_EXPORT_COUNT}`}): pass the kernels.wasm shipped with autoencoder`);
+  const need = kind === 'full' ? ABI_EXPORT_COUNT : SCORE_EXPORT_COUNT;
+  if (!ours || exported.length < need) {
+    const why = imports.length ? `it imports ${imports[0]!.module}.${imports[0]!.name}`
+      : !names.has('memory') ? `it exports no memory (${exported.length} exports)`
+      // (a module with the count but not this version's export names: another build, e.g. build/kernels.wasm's
+      // long names where dist/'s bindings call the short ones, or another version of the package)
+      : !names.has(/* @__KEY__ */ 'ae_abi_version') ? `its ${exported.length} exports lack this build's ABI version: another build or version`
+      : `it has ${exported.length} exports where this package's has at least ${need}`;
+    throw new AutoencoderError(`the wasm module is not this package's kernels.wasm (${why}): pass the kernels.wasm shipped with autoencoder`);
   }
   const exports = await instantiate(module, {});
   const version = exports.ae_abi_version();

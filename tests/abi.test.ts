@@ -5,6 +5,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
 import { ABI_EXPORTS, ABI_EXPORT_COUNT } from '../bindings/wasm.js';
+// @ts-expect-error: a plain .mjs tool, no types
+import { renameExports } from '../tools/wasm-names.mjs';
 
 const wasm = readFileSync(new URL('../build/kernels.wasm', import.meta.url));
 // the raw entry points of the tests' module (assembly/abi-test.ts), never in the shipped one
@@ -74,7 +76,12 @@ describe('abi', () => {
 
   it('refuses a module that is not these kernels, saying why', async () => {
     const other = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); // an empty module
-    await expect(Autoencoder.create({ inputDim: 4 }, { wasm: other })).rejects.toThrow(/not this package's kernels\.wasm \(it has 0 exports where this package's has at least \d+\)/);
+    await expect(Autoencoder.create({ inputDim: 4 }, { wasm: other })).rejects.toThrow(/not this package's kernels\.wasm \(it exports no memory \(0 exports\)\)/);
+    // all of these kernels' exports but the ABI version's under another name (another build's names): said so,
+    // not "N exports where this package's has at least N" (the message before 2026-12-04)
+    const renamed = await WebAssembly.compile(renameExports(wasm, { ae_abi_version: 'ae_abi_version_of_another_build' }));
+    await expect(Autoencoder.create({ inputDim: 4 }, { wasm: renamed })).rejects.toThrow(
+      new RegExp(`not this package's kernels\\.wasm \\(its ${WebAssembly.Module.exports(renamed).length} exports lack this build's ABI version: another build or version\\)`));
   });
 
   it('has no imports (no env.abort, no JS Math)', async () => {
