@@ -193,7 +193,6 @@ function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32,
             if (ih < 0 || ih >= H) continue;
             for (let kw = 0; kw < KW; kw++) {
               const x0 = xs + <usize>(ih * W + ow * SW + kw - PL) * cb, wp = wf + (<usize>((kh * KW + kw) * C) << 2);
-              const x3 = x0 + 3 * step;
               if (step == 128) {
                 // (32 channels at stride 1, or 16 at stride 2: the pixels at constant offsets, so V8 adds no
                 // address per load; convdae's last layer 1.015-1.023x, measured with tools/bench/ab.mjs)
@@ -208,6 +207,7 @@ function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32,
                 }
                 continue;
               }
+              const x3 = x0 + 3 * step;
               for (let c: usize = 0; c < cb; c += 16) {
                 const w = v128.load(wp + c);
                 v0 = f32x4.add(v0, f32x4.mul(v128.load(x0 + c), w));
