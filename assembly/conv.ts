@@ -167,87 +167,121 @@ function f32_gemv_rows(R: i32, F: i32, K: i32, a: usize, kt: usize, b: usize, y:
 /**
  * Direct conv for F < 4 filters and C % 4 == 0 channels: each output is F dot products of the
  * in-bounds patch (channel vectors) with K^T rows, with no patch matrix at all (for 1 filter on 32
- * channels the patches would be 288 floats per pixel). kt: K^T [F][KH*KW*C]. Lanes sum c mod 4.
+ * channels the patches would be 288 floats per pixel). kt: K^T [F][KH*KW*C]. Lanes sum c mod 4 over
+ * the in-bounds taps (kh, kw in order, then c), then (l0 + l1) + (l2 + l3), then the bias.
+ * A pixel's sum is one chain of dependent adds, so pixels go through several at a time: interior ones
+ * six a pass, the rest (the edges and what the sixes leave) up to four a pass with their out-of-bounds
+ * taps masked.
  */
 function conv_direct_fewf(xs: usize, ys: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                           KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, kt: usize, b: usize): void {
   const KC = KH * KW * C;
-  const cb = <usize>C << 2;
+  const cb = <usize>C << 2, run = <usize>KW * cb;   // a kernel row's taps: KW pixels of x side by side, as in kt
+  const step = <usize>SW * cb, fb = <usize>F << 2;
   // columns whose taps are all inside the row: ow*SW - PL >= 0 and ow*SW - PL + KW - 1 < W
   const owLo = min(OW, (PL + SW - 1) / SW), owHi = max(owLo, min(OW, (W - KW + PL) / SW + 1));
+  // the interior columns in blocks of six, from owLo; the others (left edge, what the sixes leave, right edge)
+  const six = (owHi - owLo) / 6, rest0 = owLo + 6 * six;
+  const others = owLo + (OW - rest0);
   for (let oh = 0; oh < OH; oh++) {
+    const yrow = ys + <usize>(oh * OW) * fb;
     for (let f = 0; f < F; f++) {
       const wf = kt + (<usize>(f * KC) << 2), bf = load<f32>(b + (<usize>f << 2));
-      let ow = 0;
-      while (ow < OW) {
-        if (ow >= owLo && ow + 6 <= owHi) {
-          // six interior pixels at once: six independent sums (each in the one-pixel order). Six, not
-          // eight: V8 loads a pass's pixel vectors before its products, and eight sums, eight pixel
-          // vectors and the kernel's took more than its 15 SIMD registers (a sum spilled to the stack,
-          // a store and a load in every pass of its chain; convdae inference 1.026x with six)
-          let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
-          let v4 = f32x4.splat(0), v5 = f32x4.splat(0);
-          const step = <usize>SW * cb;
-          for (let kh = 0; kh < KH; kh++) {
-            const ih = oh * SH + kh - PT;
-            if (ih < 0 || ih >= H) continue;
-            for (let kw = 0; kw < KW; kw++) {
-              const x0 = xs + <usize>(ih * W + ow * SW + kw - PL) * cb, wp = wf + (<usize>((kh * KW + kw) * C) << 2);
-              if (step == 128) {
-                // (32 channels at stride 1, or 16 at stride 2: the pixels at constant offsets, so V8 adds no
-                // address per load; convdae's last layer 1.015-1.023x, measured with tools/bench/ab.mjs)
-                for (let c: usize = 0; c < cb; c += 16) {
-                  const w = v128.load(wp + c), p = x0 + c;
-                  v0 = f32x4.add(v0, f32x4.mul(v128.load(p), w));
-                  v1 = f32x4.add(v1, f32x4.mul(v128.load(p, 128), w));
-                  v2 = f32x4.add(v2, f32x4.mul(v128.load(p, 256), w));
-                  v3 = f32x4.add(v3, f32x4.mul(v128.load(p, 384), w));
-                  v4 = f32x4.add(v4, f32x4.mul(v128.load(p, 512), w));
-                  v5 = f32x4.add(v5, f32x4.mul(v128.load(p, 640), w));
-                }
-                continue;
-              }
-              const x3 = x0 + 3 * step;
-              for (let c: usize = 0; c < cb; c += 16) {
-                const w = v128.load(wp + c);
-                v0 = f32x4.add(v0, f32x4.mul(v128.load(x0 + c), w));
-                v1 = f32x4.add(v1, f32x4.mul(v128.load(x0 + step + c), w));
-                v2 = f32x4.add(v2, f32x4.mul(v128.load(x0 + 2 * step + c), w));
-                v3 = f32x4.add(v3, f32x4.mul(v128.load(x3 + c), w));
-                v4 = f32x4.add(v4, f32x4.mul(v128.load(x3 + step + c), w));
-                v5 = f32x4.add(v5, f32x4.mul(v128.load(x3 + 2 * step + c), w));
-              }
-            }
-          }
-          const y0 = ys + (<usize>((oh * OW + ow) * F + f) << 2), fb = <usize>F << 2;
-          store<f32>(y0, hsum(v0) + bf);
-          store<f32>(y0 + fb, hsum(v1) + bf);
-          store<f32>(y0 + 2 * fb, hsum(v2) + bf);
-          store<f32>(y0 + 3 * fb, hsum(v3) + bf);
-          store<f32>(y0 + 4 * fb, hsum(v4) + bf);
-          store<f32>(y0 + 5 * fb, hsum(v5) + bf);
-          ow += 6;
-          continue;
-        }
-        let vacc = f32x4.splat(0);
+      for (let blk = 0; blk < six; blk++) {
+        const ow = owLo + 6 * blk;
+        // six interior pixels: six independent sums (each in the one-pixel order). Six, not eight: V8
+        // loads a pass's pixel vectors before its products, and eight sums, eight pixel vectors and the
+        // kernel's took more than its 15 SIMD registers (a sum spilled to the stack, a store and a load
+        // in every pass of its chain; convdae inference 1.026x with six). A kernel row's KW taps are
+        // contiguous in x and in kt, so they are one loop.
+        let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
+        let v4 = f32x4.splat(0), v5 = f32x4.splat(0);
         for (let kh = 0; kh < KH; kh++) {
           const ih = oh * SH + kh - PT;
           if (ih < 0 || ih >= H) continue;
+          const x0 = xs + <usize>(ih * W + ow * SW - PL) * cb, wp = wf + <usize>(kh * KW) * cb;
+          if (step == 128) {
+            // (32 channels at stride 1, or 16 at stride 2: the pixels at constant offsets, so V8 adds no
+            // address per load; convdae's last layer 1.015-1.023x, measured with tools/bench/ab.mjs)
+            for (let c: usize = 0; c < run; c += 16) {
+              const w = v128.load(wp + c), p = x0 + c;
+              v0 = f32x4.add(v0, f32x4.mul(v128.load(p), w));
+              v1 = f32x4.add(v1, f32x4.mul(v128.load(p, 128), w));
+              v2 = f32x4.add(v2, f32x4.mul(v128.load(p, 256), w));
+              v3 = f32x4.add(v3, f32x4.mul(v128.load(p, 384), w));
+              v4 = f32x4.add(v4, f32x4.mul(v128.load(p, 512), w));
+              v5 = f32x4.add(v5, f32x4.mul(v128.load(p, 640), w));
+            }
+            continue;
+          }
+          const x3 = x0 + 3 * step;
+          for (let c: usize = 0; c < run; c += 16) {
+            const w = v128.load(wp + c);
+            v0 = f32x4.add(v0, f32x4.mul(v128.load(x0 + c), w));
+            v1 = f32x4.add(v1, f32x4.mul(v128.load(x0 + step + c), w));
+            v2 = f32x4.add(v2, f32x4.mul(v128.load(x0 + 2 * step + c), w));
+            v3 = f32x4.add(v3, f32x4.mul(v128.load(x3 + c), w));
+            v4 = f32x4.add(v4, f32x4.mul(v128.load(x3 + step + c), w));
+            v5 = f32x4.add(v5, f32x4.mul(v128.load(x3 + 2 * step + c), w));
+          }
+        }
+        const y0 = yrow + <usize>ow * fb + (<usize>f << 2);
+        store<f32>(y0, hsum(v0) + bf);
+        store<f32>(y0 + fb, hsum(v1) + bf);
+        store<f32>(y0 + 2 * fb, hsum(v2) + bf);
+        store<f32>(y0 + 3 * fb, hsum(v3) + bf);
+        store<f32>(y0 + 4 * fb, hsum(v4) + bf);
+        store<f32>(y0 + 5 * fb, hsum(v5) + bf);
+      }
+      // the other pixels four a pass (a row of convdae's 28 has six of them: 0 and 25-27 here, where one
+      // at a time each took as long as a pass of six). A tap outside the row adds (its product AND a zero
+      // mask) = +0 to its pixel's sum, which leaves the sum's bits as skipping the tap does: a sum that
+      // starts at +0 is never -0, and x + +0 = x for every other x. Its load reads the pixel's own column.
+      for (let o = 0; o < others; o += 4) {
+        const n = min(4, others - o);
+        // pixel j of this pass: the j-th of the left edge's columns, then of those from rest0 on
+        const ow0 = col_at(o, owLo, rest0), ow1 = col_at(min(o + 1, others - 1), owLo, rest0);
+        const ow2 = col_at(min(o + 2, others - 1), owLo, rest0), ow3 = col_at(min(o + 3, others - 1), owLo, rest0);
+        let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * SH + kh - PT;
+          if (ih < 0 || ih >= H) continue;
+          const xr = xs + <usize>(ih * W) * cb;
           for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * SW + kw - PL;
-            if (iw < 0 || iw >= W) continue;
-            const xp = xs + (<usize>((ih * W + iw) * C) << 2), wp = wf + (<usize>((kh * KW + kw) * C) << 2);
-            for (let c = 0; c < C; c += 4) {
-              vacc = f32x4.add(vacc, f32x4.mul(v128.load(xp + (<usize>c << 2)), v128.load(wp + (<usize>c << 2))));
+            const i0 = ow0 * SW + kw - PL, i1 = ow1 * SW + kw - PL, i2 = ow2 * SW + kw - PL, i3 = ow3 * SW + kw - PL;
+            const m0 = i32x4.splat(tap_in(i0, W)), m1 = i32x4.splat(tap_in(i1, W)), m2 = i32x4.splat(tap_in(i2, W)), m3 = i32x4.splat(tap_in(i3, W));
+            const p0 = xr + <usize>clamp_col(i0, W) * cb, p1 = xr + <usize>clamp_col(i1, W) * cb;
+            const p2 = xr + <usize>clamp_col(i2, W) * cb, p3 = xr + <usize>clamp_col(i3, W) * cb;
+            const wp = wf + <usize>(kh * KW + kw) * cb;
+            for (let c: usize = 0; c < cb; c += 16) {
+              const w = v128.load(wp + c);
+              v0 = f32x4.add(v0, v128.and(f32x4.mul(v128.load(p0 + c), w), m0));
+              v1 = f32x4.add(v1, v128.and(f32x4.mul(v128.load(p1 + c), w), m1));
+              v2 = f32x4.add(v2, v128.and(f32x4.mul(v128.load(p2 + c), w), m2));
+              v3 = f32x4.add(v3, v128.and(f32x4.mul(v128.load(p3 + c), w), m3));
             }
           }
         }
-        store<f32>(ys + (<usize>((oh * OW + ow) * F + f) << 2), hsum(vacc) + bf);
-        ow++;
+        // (a pass of fewer than four repeats its last pixel, which stores the same value again)
+        const y = yrow + (<usize>f << 2);
+        store<f32>(y + <usize>ow0 * fb, hsum(v0) + bf);
+        if (n > 1) store<f32>(y + <usize>ow1 * fb, hsum(v1) + bf);
+        if (n > 2) store<f32>(y + <usize>ow2 * fb, hsum(v2) + bf);
+        if (n > 3) store<f32>(y + <usize>ow3 * fb, hsum(v3) + bf);
       }
     }
   }
 }
+
+/** The j-th column conv_direct_fewf leaves to its masked passes: those below owLo, then those from rest0 on. */
+// @ts-ignore: decorator
+@inline function col_at(j: i32, owLo: i32, rest0: i32): i32 { return j < owLo ? j : rest0 + j - owLo; }
+/** -1 (all ones) when input column i is inside the row, else 0. */
+// @ts-ignore: decorator
+@inline function tap_in(i: i32, W: i32): i32 { return <u32>i < <u32>W ? -1 : 0; }
+/** Input column i held inside the row (a masked tap's load reads a real pixel). */
+// @ts-ignore: decorator
+@inline function clamp_col(i: i32, W: i32): i32 { return i < 0 ? 0 : i >= W ? W - 1 : i; }
 
 /**
  * Direct conv for one input channel and F a multiple of 32 (a first layer on images or series):

@@ -542,45 +542,53 @@ describe('the few-filter direct conv (1-3 filters, channels a multiple of 4: ass
   // Oracle: its one-pixel sum order, in float32 here: four lanes sum channel c mod 4 over the in-bounds
   // taps (kh, kw in order, then c), then (l0 + l1) + (l2 + l3), then the bias. The kernel takes interior
   // pixels six at a time (with constant pixel offsets when a pixel is 128 bytes after the one before),
-  // edge pixels one at a time: every pixel must get the bits of this order.
+  // the others (edges, and what the sixes leave) four at a time with their outside taps masked: every
+  // pixel must get the bits of this order.
   const f = Math.fround;
-  const oracle = (x: Float32Array, K: Float32Array, b: Float32Array, H: number, W: number, C: number, F: number, S: number) => {
-    const OH = Math.ceil(H / S), OW = Math.ceil(W / S);
-    const PT = Math.floor(Math.max((OH - 1) * S + 3 - H, 0) / 2), PL = Math.floor(Math.max((OW - 1) * S + 3 - W, 0) / 2);
+  const oracle = (x: Float32Array, K: Float32Array, b: Float32Array, H: number, W: number, C: number, F: number, k: number, S: number, same: boolean) => {
+    const OH = same ? Math.ceil(H / S) : Math.floor((H - k) / S) + 1, OW = same ? Math.ceil(W / S) : Math.floor((W - k) / S) + 1;
+    const PT = same ? Math.floor(Math.max((OH - 1) * S + k - H, 0) / 2) : 0, PL = same ? Math.floor(Math.max((OW - 1) * S + k - W, 0) / 2) : 0;
     const y = new Float32Array(OH * OW * F);
     for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let fo = 0; fo < F; fo++) {
       const acc = [0, 0, 0, 0];
-      for (let kh = 0; kh < 3; kh++) {
+      for (let kh = 0; kh < k; kh++) {
         const ih = oh * S + kh - PT;
         if (ih < 0 || ih >= H) continue;
-        for (let kw = 0; kw < 3; kw++) {
+        for (let kw = 0; kw < k; kw++) {
           const iw = ow * S + kw - PL;
           if (iw < 0 || iw >= W) continue;
-          for (let c = 0; c < C; c++) acc[c & 3] = f(acc[c & 3]! + f(x[(ih * W + iw) * C + c]! * K[((kh * 3 + kw) * C + c) * F + fo]!));
+          for (let c = 0; c < C; c++) acc[c & 3] = f(acc[c & 3]! + f(x[(ih * W + iw) * C + c]! * K[((kh * k + kw) * C + c) * F + fo]!));
         }
       }
       y[(oh * OW + ow) * F + fo] = f(f(f(acc[0]! + acc[1]!) + f(acc[2]! + acc[3]!)) + b[fo]!);
     }
-    return y;
+    return { y, OH, OW };
   };
-  // [H, W, C, F, stride]: 128-byte pixels (32 channels at stride 1, 16 at stride 2), 32- and 16-byte ones;
-  // widths that leave 0-5 interior pixels after the blocks of six
-  for (const [H, W, C, F, S] of [[4, 28, 32, 1, 1], [3, 11, 32, 2, 1], [6, 16, 16, 3, 2], [4, 17, 8, 2, 1], [3, 9, 4, 1, 1], [2, 7, 4, 3, 1], [4, 30, 8, 1, 2]] as const) {
-    it(`${H}x${W}x${C} -> ${F} filter(s), 3x3, stride ${S}, same: the bits of the one-pixel order`, async () => {
+  // [H, W, C, F, kernel, stride, padding]: 128-byte pixels (32 channels at stride 1, 16 at stride 2), 32- and
+  // 16-byte ones; widths that leave 0-5 interior pixels after the blocks of six, and 1-7 others (so masked
+  // passes of 1-4 pixels, from the left edge, the right, or both); rows narrower than the kernel's reach
+  // (no interior pixel); 'valid' padding (no edge); 5-wide kernels (two columns of edge on each side)
+  const shapes = [[4, 28, 32, 1, 3, 1, 'same'], [3, 11, 32, 2, 3, 1, 'same'], [6, 16, 16, 3, 3, 2, 'same'], [4, 17, 8, 2, 3, 1, 'same'],
+    [3, 9, 4, 1, 3, 1, 'same'], [2, 7, 4, 3, 3, 1, 'same'], [4, 30, 8, 1, 3, 2, 'same'], [3, 2, 8, 1, 3, 1, 'same'], [2, 3, 4, 2, 3, 1, 'same'],
+    [3, 19, 8, 1, 5, 1, 'same'], [6, 14, 32, 1, 5, 2, 'same'], [4, 15, 8, 2, 3, 1, 'valid'], [6, 24, 32, 1, 5, 1, 'valid']] as const;
+  for (const [H, W, C, F, k, S, padding] of shapes) {
+    it(`${H}x${W}x${C} -> ${F} filter(s), ${k}x${k}, stride ${S}, ${padding}: the bits of the one-pixel order`, async () => {
       const spec: Spec = {
         inputShape: [H, W, C],
-        encoder: [{ type: 'conv2d', filters: F, kernel: 3, strides: S, padding: 'same' }],
-        decoder: [{ type: 'conv2dTranspose', filters: C, kernel: 3, strides: S, padding: 'same' }],
+        encoder: [{ type: 'conv2d', filters: F, kernel: k, strides: S, padding }],
+        decoder: [{ type: 'conv2dTranspose', filters: C, kernel: k, strides: S, padding }],
       };
       const ae = await Autoencoder.create({ ...spec, seed: 3 });
-      const r = new Rng(H * 1000 + W * 10 + C);
-      const K = r.f32(9 * C * F, -0.5, 0.5), b = r.f32(F, -0.3, 0.3), w0 = ae.getWeights();
+      const r = new Rng(H * 1000 + W * 10 + C + k);
+      const K = r.f32(k * k * C * F, -0.5, 0.5), b = r.f32(F, -0.3, 0.3), w0 = ae.getWeights();
       ae.setWeights([K, b, w0[2]!, w0[3]!]);
-      const rows = 3, x = r.f32(rows * H * W * C, -1, 1), L = Math.ceil(H / S) * Math.ceil(W / S) * F;
-      expect(ae.latentShape).toEqual([Math.ceil(H / S), Math.ceil(W / S), F]);
+      const rows = 3, x = r.f32(rows * H * W * C, -1, 1);
+      const { OH, OW } = oracle(x.subarray(0, H * W * C), K, b, H, W, C, F, k, S, padding === 'same');
+      const L = OH * OW * F;
+      expect(ae.latentShape).toEqual([OH, OW, F]);
       const z = ae.encode(x);
       for (let i = 0; i < rows; i++) {
-        expectSameBits(z.subarray(i * L, (i + 1) * L), oracle(x.subarray(i * H * W * C, (i + 1) * H * W * C), K, b, H, W, C, F, S), `row ${i}`);
+        expectSameBits(z.subarray(i * L, (i + 1) * L), oracle(x.subarray(i * H * W * C, (i + 1) * H * W * C), K, b, H, W, C, F, k, S, padding === 'same').y, `row ${i}`);
       }
     });
   }
