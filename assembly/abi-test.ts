@@ -12,6 +12,7 @@ import { norm_invert } from './norm';
 import { copy_canon, net_grads } from './train';
 import { series_likelihood } from './series';
 import { kd_bytes } from './density';
+import { conv_backward } from './conv';
 
 /** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
 export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 { return net_grads(ctx, x, t, n); }
@@ -58,3 +59,13 @@ export function ae_series_likelihood(a: f64, s: f64, q: f64, n: i32, floor: f64)
 
 /** The bytes of a density block's k-d index for up to Rmax references of width L (bindings/wasm.ts kdBytes must agree). */
 export function ae_kd_bytes(Rmax: i32, L: i32): i32 { return kd_bytes(Rmax, L); }
+
+/**
+ * The weight gradient of a conv with one channel on a side (C = 1 or F = 1, the first or last layer of an image
+ * model): dK [KH][KW][C][F] and db [F] set (acc 0) or added to (acc 1) over R samples of x [H][W][C] and d
+ * [OH][OW][F]; no dx (conv.ts conv_backward with dx = 0: conv_dk_1ch and its paired and three-tap paths).
+ */
+export function ae_conv_dk(dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
+                           KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, acc: i32): void {
+  conv_backward(0, dK, db, d, x, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, 0, 0, 0, acc != 0, 0);
+}

@@ -425,6 +425,139 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
 }
 
 /**
+ * conv_dk_1ch's taps kw and kw + 1 of kernel row kh for one sample, one input channel (C = 1): the two taps
+ * read the same output pixel's d vectors and neighbouring x scalars, so a pass takes 16 filters of both (8
+ * sums) with 4 vector loads and 2 splats, where one tap's 32 filters a pass (8 sums, 8 vector loads)
+ * spilled a sum in V8 (15 SIMD registers). Each sum keeps conv_dk_1ch's order: over the output pixels in
+ * row order, from the value in dK. A pixel that only one of the taps reaches (at the row's edges) goes
+ * through that tap's own loop, in its place in the order. out: dK's row of tap kw (kw + 1's follows,
+ * F floats on); nb64: the filters' bytes taken here, a multiple of 64.
+ */
+function dk_pair(out: usize, nb64: usize, xs: usize, ds: usize, H: i32, W: i32, OH: i32, OW: i32, F: i32,
+                 kh: i32, kw: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
+  const nb = <usize>F << 2, out1 = out + nb;
+  const lo0 = kw >= PL ? 0 : (PL - kw + SW - 1) / SW, hi0 = min(OW, W - 1 - kw + PL < 0 ? 0 : (W - 1 - kw + PL) / SW + 1);
+  const kw1 = kw + 1;
+  const lo1 = kw1 >= PL ? 0 : (PL - kw1 + SW - 1) / SW, hi1 = min(OW, W - 1 - kw1 + PL < 0 ? 0 : (W - 1 - kw1 + PL) / SW + 1);
+  // tap kw + 1 alone on [lo1, e1), both on [lo0, hi1), tap kw alone on [s0, hi0) (lo1 <= lo0, hi1 <= hi0)
+  const e1 = min(lo0, hi1), s0 = max(lo0, hi1);
+  const sstep: usize = <usize>SW << 2;
+  for (let n: usize = 0; n < nb64; n += 64) {
+    let a0 = v128.load(out + n), a1 = v128.load(out + n, 16), a2 = v128.load(out + n, 32), a3 = v128.load(out + n, 48);
+    let b0 = v128.load(out1 + n), b1 = v128.load(out1 + n, 16), b2 = v128.load(out1 + n, 32), b3 = v128.load(out1 + n, 48);
+    for (let oh = 0; oh < OH; oh++) {
+      const ih = oh * SH + kh - PT;
+      if (ih < 0 || ih >= H) continue;
+      // tap kw's x at output column 0 (tap kw + 1's is the next float), and the row's d
+      const xr = xs + (<usize>(ih * W + kw - PL) << 2), dr = ds + <usize>(oh * OW) * nb + n;
+      let sp = xr + <usize>lo1 * sstep, vp = dr + <usize>lo1 * nb;
+      for (let ow = lo1; ow < e1; ow++) {
+        const s1 = v128.load32_splat(sp, 4);
+        b0 = f32x4.add(b0, f32x4.mul(s1, v128.load(vp)));
+        b1 = f32x4.add(b1, f32x4.mul(s1, v128.load(vp, 16)));
+        b2 = f32x4.add(b2, f32x4.mul(s1, v128.load(vp, 32)));
+        b3 = f32x4.add(b3, f32x4.mul(s1, v128.load(vp, 48)));
+        sp += sstep;
+        vp += nb;
+      }
+      sp = xr + <usize>lo0 * sstep; vp = dr + <usize>lo0 * nb;
+      for (let ow = lo0; ow < hi1; ow++) {
+        const s = v128.load32_splat(sp), s1 = v128.load32_splat(sp, 4);
+        const d0 = v128.load(vp), d1 = v128.load(vp, 16), d2 = v128.load(vp, 32), d3 = v128.load(vp, 48);
+        a0 = f32x4.add(a0, f32x4.mul(s, d0)); b0 = f32x4.add(b0, f32x4.mul(s1, d0));
+        a1 = f32x4.add(a1, f32x4.mul(s, d1)); b1 = f32x4.add(b1, f32x4.mul(s1, d1));
+        a2 = f32x4.add(a2, f32x4.mul(s, d2)); b2 = f32x4.add(b2, f32x4.mul(s1, d2));
+        a3 = f32x4.add(a3, f32x4.mul(s, d3)); b3 = f32x4.add(b3, f32x4.mul(s1, d3));
+        sp += sstep;
+        vp += nb;
+      }
+      sp = xr + <usize>s0 * sstep; vp = dr + <usize>s0 * nb;
+      for (let ow = s0; ow < hi0; ow++) {
+        const s = v128.load32_splat(sp);
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(vp)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(vp, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(vp, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(vp, 48)));
+        sp += sstep;
+        vp += nb;
+      }
+    }
+    v128.store(out + n, a0); v128.store(out + n, a1, 16); v128.store(out + n, a2, 32); v128.store(out + n, a3, 48);
+    v128.store(out1 + n, b0); v128.store(out1 + n, b1, 16); v128.store(out1 + n, b2, 32); v128.store(out1 + n, b3, 48);
+  }
+}
+
+/**
+ * conv_dk_1ch's kernel row kh for one filter (F = 1), three taps wide at stride 1, one sample: tap kw sums
+ * d[ow] x[ow + kw - PL] over the output columns, so input column q feeds the three taps at once (with
+ * d[q + PL], d[q + PL - 1] and d[q + PL - 2]). A pass walks q with 8 channels of each tap (6 sums, 2 vector
+ * loads, 3 splats), where a tap's 32 channels a pass spilled a sum in V8. Each sum keeps conv_dk_1ch's
+ * order (q and ow rise together), from the value in dK; the columns that only some taps reach (the row's
+ * edges) go through those taps' own loops, before and after. out: dK's row of tap (kh, 0), taps 1 and 2
+ * C floats apart; nb32: the channels' bytes taken here, a multiple of 32.
+ */
+function dk_row3(out: usize, nb32: usize, xs: usize, ds: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                 kh: i32, SH: i32, PT: i32, PL: i32): void {
+  const nb = <usize>C << 2;
+  // tap k's input columns [qa_k, qb_k) (conv_dk_1ch's output columns, shifted by k - PL)
+  const qa0 = max(0, PL) - PL, qa1 = max(0, PL - 1) + 1 - PL, qa2 = max(0, PL - 2) + 2 - PL;
+  const qb0 = max(qa0, min(OW, W + PL) - PL), qb1 = max(qa1, min(OW, W - 1 + PL) + 1 - PL), qb2 = max(qa2, min(OW, W - 2 + PL) + 2 - PL);
+  // all three on [Q0, Q1) when it is not empty; tap k alone on [qa_k, pe_k) and [ss_k, qb_k)
+  const Q0 = max(qa0, max(qa1, qa2)), Q1 = min(qb0, min(qb1, qb2)), mid = Q0 < Q1;
+  const pe0 = mid ? Q0 : qb0, pe1 = mid ? Q0 : qb1, pe2 = mid ? Q0 : qb2;
+  const ss0 = mid ? Q1 : qb0, ss1 = mid ? Q1 : qb1, ss2 = mid ? Q1 : qb2;
+  for (let n: usize = 0; n < nb32; n += 32) {
+    const o0 = out + n, o1 = o0 + nb, o2 = o1 + nb;
+    let a0 = v128.load(o0), a1 = v128.load(o0, 16), b0 = v128.load(o1), b1 = v128.load(o1, 16);
+    let c0 = v128.load(o2), c1 = v128.load(o2, 16);
+    for (let oh = 0; oh < OH; oh++) {
+      const ih = oh * SH + kh - PT;
+      if (ih < 0 || ih >= H) continue;
+      // x at column q: xr + q nb; tap k's d at column q: dq + 4 q + 4 (2 - k)
+      const xr = xs + <usize>(ih * W) * nb + n, dq = ds + (<usize>(oh * OW + PL - 2) << 2);
+      for (let q = qa0; q < pe0; q++) {
+        const s = v128.load32_splat(dq + (<usize>q << 2), 8), xp = xr + <usize>q * nb;
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
+      }
+      for (let q = qa1; q < pe1; q++) {
+        const s = v128.load32_splat(dq + (<usize>q << 2), 4), xp = xr + <usize>q * nb;
+        b0 = f32x4.add(b0, f32x4.mul(s, v128.load(xp))); b1 = f32x4.add(b1, f32x4.mul(s, v128.load(xp, 16)));
+      }
+      for (let q = qa2; q < pe2; q++) {
+        const s = v128.load32_splat(dq + (<usize>q << 2)), xp = xr + <usize>q * nb;
+        c0 = f32x4.add(c0, f32x4.mul(s, v128.load(xp))); c1 = f32x4.add(c1, f32x4.mul(s, v128.load(xp, 16)));
+      }
+      if (mid) {
+        let dp = dq + (<usize>Q0 << 2), xp = xr + <usize>Q0 * nb;
+        for (let q = Q0; q < Q1; q++) {
+          const x0 = v128.load(xp), x1 = v128.load(xp, 16);
+          const s0 = v128.load32_splat(dp, 8), s1 = v128.load32_splat(dp, 4), s2 = v128.load32_splat(dp);
+          a0 = f32x4.add(a0, f32x4.mul(s0, x0)); a1 = f32x4.add(a1, f32x4.mul(s0, x1));
+          b0 = f32x4.add(b0, f32x4.mul(s1, x0)); b1 = f32x4.add(b1, f32x4.mul(s1, x1));
+          c0 = f32x4.add(c0, f32x4.mul(s2, x0)); c1 = f32x4.add(c1, f32x4.mul(s2, x1));
+          dp += 4;
+          xp += nb;
+        }
+      }
+      for (let q = ss0; q < qb0; q++) {
+        const s = v128.load32_splat(dq + (<usize>q << 2), 8), xp = xr + <usize>q * nb;
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
+      }
+      for (let q = ss1; q < qb1; q++) {
+        const s = v128.load32_splat(dq + (<usize>q << 2), 4), xp = xr + <usize>q * nb;
+        b0 = f32x4.add(b0, f32x4.mul(s, v128.load(xp))); b1 = f32x4.add(b1, f32x4.mul(s, v128.load(xp, 16)));
+      }
+      for (let q = ss2; q < qb2; q++) {
+        const s = v128.load32_splat(dq + (<usize>q << 2)), xp = xr + <usize>q * nb;
+        c0 = f32x4.add(c0, f32x4.mul(s, v128.load(xp))); c1 = f32x4.add(c1, f32x4.mul(s, v128.load(xp, 16)));
+      }
+    }
+    v128.store(o0, a0); v128.store(o0, a1, 16); v128.store(o1, b0); v128.store(o1, b1, 16);
+    v128.store(o2, c0); v128.store(o2, c1, 16);
+  }
+}
+
+/**
  * dK of a conv with one channel on one side, without patches: F == 1 (vectors from x, C wide,
  * scalars from d) or C == 1 (vectors from d, F wide, scalars from x); N = that width, % 4 == 0.
  * dK[tap][n] = sum over samples, then output pixels in order, of scalar * vector (taps whose input
@@ -437,15 +570,23 @@ function conv_dk_1ch(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i
   assert((N & 3) == 0 && (F == 1 || C == 1));
   const IN = H * W * C, OUT = OH * OW * F;
   if (!acc) memory.fill(dK, 0, <usize>(KH * KW) * nb);
+  // one input channel: taps kw and kw + 1 of a kernel row in pairs over the first nb64 bytes of filters
+  // (dk_pair), the rest (an odd last tap, the filters past nb64) below
+  const nb64: usize = vecX ? 0 : nb & ~(<usize>63), pairs = nb64 > 0 ? KW >> 1 : 0;
+  // one filter, 3 taps wide at stride 1: a kernel row's three taps at once over the first nb32 bytes of
+  // channels (dk_row3), the channels past nb32 below
+  const nb32: usize = vecX && KW == 3 && SW == 1 ? nb & ~(<usize>31) : 0;
   // samples outermost, each tap's sums carried in dK from one sample to the next (an f32 store and
   // reload is exact): one sample's data stays in cache across the taps, the batch's would not
   for (let s = 0; s < R; s++) {
     const xs = x + (<usize>(s * IN) << 2), ds = d + (<usize>(s * OUT) << 2);
     for (let kh = 0; kh < KH; kh++) {
+      for (let q = 0; q < pairs; q++) dk_pair(dK + <usize>(kh * KW + 2 * q) * nb, nb64, xs, ds, H, W, OH, OW, F, kh, 2 * q, SH, SW, PT, PL);
+      if (nb32 > 0) dk_row3(dK + <usize>(kh * KW) * nb, nb32, xs, ds, H, W, C, OH, OW, kh, SH, PT, PL);
       for (let kw = 0; kw < KW; kw++) {
         const owLo = kw >= PL ? 0 : (PL - kw + SW - 1) / SW, owHi = min(OW, W - 1 - kw + PL < 0 ? 0 : (W - 1 - kw + PL) / SW + 1);
         const out = dK + <usize>(kh * KW + kw) * nb;
-        for (let n: usize = 0; n < nb; n += 128) {
+        for (let n: usize = kw < 2 * pairs ? nb64 : nb32; n < nb; n += 128) {
           const wide = n + 128 <= nb;   // 32 lanes per pass (8 independent sums), else 4
           const o = out + n;
           let v0 = v128.load(o), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);

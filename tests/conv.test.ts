@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Autoencoder, addNoise, type LayerSpec, type Loss } from 'autoencoder';
 import { graphForward, graphLossAndGrads, graphShapes, outSize, type RefLayer } from './ref/index.js';
 import {
-  Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
+  Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, loadKernel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
 import { haveShared } from './data.js';
 
 type Spec = { inputShape: number[]; encoder: LayerSpec[]; decoder: LayerSpec[]; loss?: Loss };
@@ -589,6 +589,60 @@ describe('the few-filter direct conv (1-3 filters, channels a multiple of 4: ass
       const z = ae.encode(x);
       for (let i = 0; i < rows; i++) {
         expectSameBits(z.subarray(i * L, (i + 1) * L), oracle(x.subarray(i * H * W * C, (i + 1) * H * W * C), K, b, H, W, C, F, k, S, padding === 'same').y, `row ${i}`);
+      }
+    });
+  }
+});
+
+describe('the weight gradient with one channel on a side (C = 1 or F = 1: assembly/conv.ts conv_dk_1ch)', () => {
+  // Oracle: its sum order, in float32 here: each dK[kh][kw][c][f] from 0 (or from the values given, acc), then
+  // over the samples, the output rows and the output columns in order, the in-bounds taps' products x d. The
+  // kernel takes one input channel's taps kw and kw + 1 in pairs over 16 filters a pass (dk_pair), one filter's
+  // three taps of a row at once over 8 channels a pass (dk_row3, 3-wide kernels at stride 1), and the rest tap
+  // by tap: every element must get the bits of this order.
+  const f = Math.fround;
+  const oracle = (init: Float32Array, x: Float32Array, d: Float32Array, R: number, H: number, W: number, C: number, F: number,
+    OH: number, OW: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number) => {
+    const dK = Float32Array.from(init);
+    for (let s = 0; s < R; s++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) for (let c = 0; c < C; c++) for (let fo = 0; fo < F; fo++) {
+      const at = ((kh * KW + kw) * C + c) * F + fo;
+      let acc = dK[at]!;
+      for (let oh = 0; oh < OH; oh++) {
+        const ih = oh * SH + kh - PT;
+        if (ih < 0 || ih >= H) continue;
+        for (let ow = 0; ow < OW; ow++) {
+          const iw = ow * SW + kw - PL;
+          if (iw < 0 || iw >= W) continue;
+          acc = f(acc + f(x[((s * H + ih) * W + iw) * C + c]! * d[((s * OH + oh) * OW + ow) * F + fo]!));
+        }
+      }
+      dK[at] = acc;
+    }
+    return dK;
+  };
+  // [H, W, C, F, KH, KW, SH, SW, padding]: one channel with 16-64 filters (pairs over whole 64-byte blocks, a
+  // 16-48-byte rest tap by tap, an odd third tap), one filter on 8-40 channels (three-tap rows over 32-byte
+  // blocks, a 16-byte rest); 'same' and 'valid', strides 1 and 2, kernels 2-5 wide, rows narrower than the kernel
+  const shapes = [[7, 9, 1, 32, 3, 3, 1, 1, 'same'], [5, 8, 1, 20, 3, 3, 1, 1, 'same'], [6, 7, 1, 48, 2, 5, 1, 1, 'same'],
+    [6, 11, 1, 16, 3, 4, 2, 2, 'same'], [5, 6, 1, 64, 3, 3, 1, 1, 'valid'], [4, 2, 1, 32, 3, 3, 1, 1, 'same'],
+    [7, 9, 32, 1, 3, 3, 1, 1, 'same'], [6, 5, 40, 1, 3, 3, 1, 1, 'same'], [5, 10, 8, 1, 3, 3, 1, 1, 'valid'], [4, 2, 12, 1, 3, 3, 1, 1, 'same'],
+    [6, 9, 16, 1, 3, 3, 2, 2, 'same'], [5, 7, 8, 1, 2, 5, 1, 1, 'same'], [3, 1, 8, 1, 3, 3, 1, 1, 'same']] as const;
+  for (const [H, W, C, F, KH, KW, SH, SW, padding] of shapes) {
+    it(`${H}x${W}x${C} -> ${F}, kernel ${KH}x${KW}, stride ${SH}x${SW}, ${padding}: the bits of the sum order, set and added to`, async () => {
+      const k = await loadKernel();
+      const same = padding === 'same';
+      const OH = same ? Math.ceil(H / SH) : Math.floor((H - KH) / SH) + 1, OW = same ? Math.ceil(W / SW) : Math.floor((W - KW) / SW) + 1;
+      const PT = same ? Math.floor(Math.max((OH - 1) * SH + KH - H, 0) / 2) : 0, PL = same ? Math.floor(Math.max((OW - 1) * SW + KW - W, 0) / 2) : 0;
+      const R = 3, r = new Rng(H * 100 + W * 10 + C + F + KW);
+      const x = r.f32(R * H * W * C, -1, 1), d = r.f32(R * OH * OW * F, -1, 1), init = r.f32(KH * KW * C * F, -0.5, 0.5);
+      for (const acc of [0, 1]) {
+        const start = acc ? init : new Float32Array(init.length);
+        const got = withIO(k, () => {
+          const pK = putF32(k, acc ? init : new Float32Array(init.length).fill(7)), pb = putF32(k, new Float32Array(F));
+          k.x.ae_conv_dk(pK, pb, putF32(k, d), putF32(k, x), R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, acc);
+          return getF32(k, pK, init.length);
+        });
+        expectSameBits(got, oracle(start, x, d, R, H, W, C, F, OH, OW, KH, KW, SH, SW, PT, PL), acc ? 'added to' : 'set');
       }
     });
   }
