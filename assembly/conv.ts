@@ -515,19 +515,23 @@ function dk_row3(out: usize, nb32: usize, xs: usize, ds: usize, H: i32, W: i32, 
       if (ih < 0 || ih >= H) continue;
       // x at column q: xr + q nb; tap k's d at column q: dq + 4 q + 4 (2 - k)
       const xr = xs + <usize>(ih * W) * nb + n, dq = ds + (<usize>(oh * OW + PL - 2) << 2);
-      for (let q = qa0; q < pe0; q++) {
-        const s = v128.load32_splat(dq + (<usize>q << 2), 8), xp = xr + <usize>q * nb;
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
-      }
-      for (let q = qa1; q < pe1; q++) {
-        const s = v128.load32_splat(dq + (<usize>q << 2), 4), xp = xr + <usize>q * nb;
-        b0 = f32x4.add(b0, f32x4.mul(s, v128.load(xp))); b1 = f32x4.add(b1, f32x4.mul(s, v128.load(xp, 16)));
-      }
-      for (let q = qa2; q < pe2; q++) {
-        const s = v128.load32_splat(dq + (<usize>q << 2)), xp = xr + <usize>q * nb;
-        c0 = f32x4.add(c0, f32x4.mul(s, v128.load(xp))); c1 = f32x4.add(c1, f32x4.mul(s, v128.load(xp, 16)));
-      }
-      if (mid) {
+      // part 0: each tap's columns before the three-tap run, then the run; part 1: each tap's columns after it
+      for (let part = 0; part < 2; part++) {
+        const l0 = part == 0 ? qa0 : ss0, h0 = part == 0 ? pe0 : qb0, l1 = part == 0 ? qa1 : ss1, h1 = part == 0 ? pe1 : qb1;
+        const l2 = part == 0 ? qa2 : ss2, h2 = part == 0 ? pe2 : qb2;
+        for (let q = l0; q < h0; q++) {
+          const s = v128.load32_splat(dq + (<usize>q << 2), 8), xp = xr + <usize>q * nb;
+          a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
+        }
+        for (let q = l1; q < h1; q++) {
+          const s = v128.load32_splat(dq + (<usize>q << 2), 4), xp = xr + <usize>q * nb;
+          b0 = f32x4.add(b0, f32x4.mul(s, v128.load(xp))); b1 = f32x4.add(b1, f32x4.mul(s, v128.load(xp, 16)));
+        }
+        for (let q = l2; q < h2; q++) {
+          const s = v128.load32_splat(dq + (<usize>q << 2)), xp = xr + <usize>q * nb;
+          c0 = f32x4.add(c0, f32x4.mul(s, v128.load(xp))); c1 = f32x4.add(c1, f32x4.mul(s, v128.load(xp, 16)));
+        }
+        if (part == 1 || !mid) continue;
         let dp = dq + (<usize>Q0 << 2), xp = xr + <usize>Q0 * nb;
         for (let q = Q0; q < Q1; q++) {
           const x0 = v128.load(xp), x1 = v128.load(xp, 16);
@@ -538,18 +542,6 @@ function dk_row3(out: usize, nb32: usize, xs: usize, ds: usize, H: i32, W: i32, 
           dp += 4;
           xp += nb;
         }
-      }
-      for (let q = ss0; q < qb0; q++) {
-        const s = v128.load32_splat(dq + (<usize>q << 2), 8), xp = xr + <usize>q * nb;
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(xp))); a1 = f32x4.add(a1, f32x4.mul(s, v128.load(xp, 16)));
-      }
-      for (let q = ss1; q < qb1; q++) {
-        const s = v128.load32_splat(dq + (<usize>q << 2), 4), xp = xr + <usize>q * nb;
-        b0 = f32x4.add(b0, f32x4.mul(s, v128.load(xp))); b1 = f32x4.add(b1, f32x4.mul(s, v128.load(xp, 16)));
-      }
-      for (let q = ss2; q < qb2; q++) {
-        const s = v128.load32_splat(dq + (<usize>q << 2)), xp = xr + <usize>q * nb;
-        c0 = f32x4.add(c0, f32x4.mul(s, v128.load(xp))); c1 = f32x4.add(c1, f32x4.mul(s, v128.load(xp, 16)));
       }
     }
     v128.store(o0, a0); v128.store(o0, a1, 16); v128.store(o1, b0); v128.store(o1, b1, 16);
