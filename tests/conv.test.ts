@@ -622,11 +622,13 @@ describe('the weight gradient with one channel on a side (C = 1 or F = 1: assemb
   };
   // [H, W, C, F, KH, KW, SH, SW, padding]: one channel with 16-64 filters (pairs over whole 64-byte blocks, a
   // 16-48-byte rest tap by tap, an odd third tap), one filter on 8-40 channels (three-tap rows over 32-byte
-  // blocks, a 16-byte rest); 'same' and 'valid', strides 1 and 2, kernels 2-5 wide, rows narrower than the kernel
+  // blocks, a 16-byte rest); 'same' and 'valid', strides 1 and 2, kernels 2-5 wide, rows narrower than the kernel;
+  // one row (a conv1d's layout)
   const shapes = [[7, 9, 1, 32, 3, 3, 1, 1, 'same'], [5, 8, 1, 20, 3, 3, 1, 1, 'same'], [6, 7, 1, 48, 2, 5, 1, 1, 'same'],
     [6, 11, 1, 16, 3, 4, 2, 2, 'same'], [5, 6, 1, 64, 3, 3, 1, 1, 'valid'], [4, 2, 1, 32, 3, 3, 1, 1, 'same'],
     [7, 9, 32, 1, 3, 3, 1, 1, 'same'], [6, 5, 40, 1, 3, 3, 1, 1, 'same'], [5, 10, 8, 1, 3, 3, 1, 1, 'valid'], [4, 2, 12, 1, 3, 3, 1, 1, 'same'],
-    [6, 9, 16, 1, 3, 3, 2, 2, 'same'], [5, 7, 8, 1, 2, 5, 1, 1, 'same'], [3, 1, 8, 1, 3, 3, 1, 1, 'same']] as const;
+    [6, 9, 16, 1, 3, 3, 2, 2, 'same'], [5, 7, 8, 1, 2, 5, 1, 1, 'same'], [3, 1, 8, 1, 3, 3, 1, 1, 'same'],
+    [1, 20, 1, 32, 1, 3, 1, 1, 'same'], [1, 17, 32, 1, 1, 3, 1, 1, 'valid']] as const;
   for (const [H, W, C, F, KH, KW, SH, SW, padding] of shapes) {
     it(`${H}x${W}x${C} -> ${F}, kernel ${KH}x${KW}, stride ${SH}x${SW}, ${padding}: the bits of the sum order, set and added to`, async () => {
       const k = await loadKernel();
