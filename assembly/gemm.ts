@@ -344,8 +344,10 @@ const KB = 256;
 const AB = 128;
 // columns from which packing A pays for itself (the copy is read again by every 8-column strip): against
 // the row pointers, 16 or 24 columns ran 0.94-0.99x, 32-128 columns 1.04-1.06x (K 30-784; 21 rounds
-// alternated in one process, 2026-12-04)
-const APACK_MIN_COLS = 32;
+// alternated in one process, 2026-12-04, session 36's host). On session 38's host 32 columns lost: convdae's
+// Winograd and sub-pixel products (32 x 32, K 32) ran the workload 1.069x / 1.039x (inference / training,
+// 11 rounds) without the pack, a dense 100 -> 32 model's inference about 1.3x; so 32 no longer packs
+const APACK_MIN_COLS = 33;
 // rows from which packing B pays for itself (the copy is K x 8 floats per strip, reused M/4 times)
 const PACK_MIN_ROWS = 6;
 // The mutable scratch of the products lives in a workspace the bindings place in the model's arena

@@ -430,7 +430,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
   const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
   put(C.COL, colcap * 4);
-  // the main thread's A pack (assembly/gemm.ts pack_a), for products 32 or more columns wide
+  // the main thread's A pack (assembly/gemm.ts pack_a), for products more than 32 columns wide
   const apackLen = apackBytes(plan), apack = apackLen ? align(p, 64) : 0;
   if (apack) p = align(apack + apackLen);
   return { y, aux, dy, fields, colcap, apack, apackLen, end: p };
@@ -441,18 +441,18 @@ export const APACK_BYTES = 131072;
 
 /**
  * Bytes of the A pack a plan's products use (0: none): assembly/gemm.ts packs 128 rows of A at a time for a product
- * of 32 or more columns when the pack holds them, K x 16 bytes a four rows. A dense layer's forward product has
- * `out` columns over K = `in`, its dX `in` columns over K = `out`; a conv with 32 or more channels on either side
- * gets the whole 128 KB (its patch products run K up to the 256 of a block). So a model pays 128 rows x its widest
- * K, capped at a block (256): a 784-wide model the 128 KB, a SeriesDetector's 96 inputs (window and context) 48 KB, a model all
- * narrower than 32 nothing.
+ * of more than 32 columns (APACK_MIN_COLS) when the pack holds them, K x 16 bytes a four rows. A dense layer's forward
+ * product has `out` columns over K = `in`, its dX `in` columns over K = `out`; a conv with more than 32 channels on
+ * either side gets the whole 128 KB (its patch products run K up to the 256 of a block). So a model pays 128 rows x
+ * its widest such K, capped at a block (256): a 784-wide model the 128 KB, a SeriesDetector (96 inputs, 32 wide) 16 KB,
+ * a model no wider than 32 nothing.
  */
 export function apackBytes(plan: NetPlan): number {
   let k = 0;
   for (const l of plan.layers) {
     const op = l.op ?? OP.dense;
-    if (op === OP.conv || op === OP.convt) { if (Math.max(l.ic ?? 1, l.oc ?? 1) >= 32) k = 256; }
-    else if (op === OP.dense) k = Math.max(k, l.out >= 32 ? l.in : 0, l.in >= 32 ? l.out : 0);
+    if (op === OP.conv || op === OP.convt) { if (Math.max(l.ic ?? 1, l.oc ?? 1) > 32) k = 256; }
+    else if (op === OP.dense) k = Math.max(k, l.out > 32 ? l.in : 0, l.in > 32 ? l.out : 0);
   }
   return align(128 * 16 / 4 * Math.min(256, k), 64);
 }

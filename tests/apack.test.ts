@@ -1,5 +1,5 @@
 // The products' A pack (assembly/gemm.ts pack_a, bindings/wasm.ts apackBytes): laid out with a model's activations,
-// 128 rows of its widest packed K (at most 128 KB), none for a model all narrower than 32; the pack changes no bit:
+// 128 rows of its widest packed K (at most 128 KB), none for a model no wider than 32; the pack changes no bit:
 // a fit with it and a fit without it save the same bytes.
 
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ function rows(n: number, d: number, seed: number): Float32Array {
 }
 
 describe('the A pack', () => {
-  it('a model all narrower than 32 goes without it: a small model stays in two pages of wasm memory', async () => {
+  it('a model no wider than 32 goes without it: a small model stays in two pages of wasm memory', async () => {
     const small = await Autoencoder.create({ inputDim: 8, layers: [4], ensemble: false, seed: 3 });
     await small.fit(rows(64, 8, 1), { epochs: 1, batchSize: 16 });
     expect(kernelOf(small).memoryBytes).toBeLessThanOrEqual(131072);
@@ -20,10 +20,10 @@ describe('the A pack', () => {
 
   it.each([
     ['dense 96 -> 48 -> 8 (forward and dX products packed)', { inputDim: 96, layers: [48, 8], ensemble: false, seed: 5 }, 96],
-    ['conv2d 8x8, 32 filters (Winograd and patch products)', {
+    ['conv2d 8x8, 40 filters (Winograd and patch products)', {
       inputDim: 64, inputShape: [8, 8, 1], ensemble: false, seed: 5,
-      encoder: [{ type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d' }],
-      decoder: [{ type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
+      encoder: [{ type: 'conv2d', filters: 40, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d' }],
+      decoder: [{ type: 'conv2dTranspose', filters: 40, kernel: 3, strides: 2, padding: 'same', activation: 'relu' },
         { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
     }, 64],
   ] as const)('%s: a fit with the pack saves the bytes of a fit without it', async (_, spec, d) => {
