@@ -424,6 +424,13 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
   }
 }
 
+/** The first output column whose tap kw lands inside the input row (ow SW + kw - PL >= 0). */
+// @ts-ignore: decorator
+@inline function tap_ow_lo(kw: i32, PL: i32, SW: i32): i32 { return kw >= PL ? 0 : (PL - kw + SW - 1) / SW; }
+/** One past the last output column whose tap kw lands inside the input row (ow SW + kw - PL < W), at most OW. */
+// @ts-ignore: decorator
+@inline function tap_ow_hi(kw: i32, PL: i32, SW: i32, W: i32, OW: i32): i32 { return min(OW, W - 1 - kw + PL < 0 ? 0 : (W - 1 - kw + PL) / SW + 1); }
+
 /**
  * conv_dk_1ch's taps kw and kw + 1 of kernel row kh for one sample, one input channel (C = 1): the two taps
  * read the same output pixel's d vectors and neighbouring x scalars, so a pass takes 16 filters of both (8
@@ -436,9 +443,8 @@ export function conv_forward(x: usize, y: usize, R: i32, H: i32, W: i32, C: i32,
 function dk_pair(out: usize, nb64: usize, xs: usize, ds: usize, H: i32, W: i32, OH: i32, OW: i32, F: i32,
                  kh: i32, kw: i32, SH: i32, SW: i32, PT: i32, PL: i32): void {
   const nb = <usize>F << 2, out1 = out + nb;
-  const lo0 = kw >= PL ? 0 : (PL - kw + SW - 1) / SW, hi0 = min(OW, W - 1 - kw + PL < 0 ? 0 : (W - 1 - kw + PL) / SW + 1);
-  const kw1 = kw + 1;
-  const lo1 = kw1 >= PL ? 0 : (PL - kw1 + SW - 1) / SW, hi1 = min(OW, W - 1 - kw1 + PL < 0 ? 0 : (W - 1 - kw1 + PL) / SW + 1);
+  const lo0 = tap_ow_lo(kw, PL, SW), hi0 = tap_ow_hi(kw, PL, SW, W, OW);
+  const lo1 = tap_ow_lo(kw + 1, PL, SW), hi1 = tap_ow_hi(kw + 1, PL, SW, W, OW);
   // tap kw + 1 alone on [lo1, e1), both on [lo0, hi1), tap kw alone on [s0, hi0) (lo1 <= lo0, hi1 <= hi0)
   const e1 = min(lo0, hi1), s0 = max(lo0, hi1);
   const sstep: usize = <usize>SW << 2;
@@ -499,9 +505,10 @@ function dk_pair(out: usize, nb64: usize, xs: usize, ds: usize, H: i32, W: i32, 
 function dk_row3(out: usize, nb32: usize, xs: usize, ds: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                  kh: i32, SH: i32, PT: i32, PL: i32): void {
   const nb = <usize>C << 2;
-  // tap k's input columns [qa_k, qb_k) (conv_dk_1ch's output columns, shifted by k - PL)
-  const qa0 = max(0, PL) - PL, qa1 = max(0, PL - 1) + 1 - PL, qa2 = max(0, PL - 2) + 2 - PL;
-  const qb0 = max(qa0, min(OW, W + PL) - PL), qb1 = max(qa1, min(OW, W - 1 + PL) + 1 - PL), qb2 = max(qa2, min(OW, W - 2 + PL) + 2 - PL);
+  // tap k's input columns [qa_k, qb_k) (its output columns, shifted by k - PL)
+  const qa0 = tap_ow_lo(0, PL, 1) - PL, qa1 = tap_ow_lo(1, PL, 1) + 1 - PL, qa2 = tap_ow_lo(2, PL, 1) + 2 - PL;
+  const qb0 = max(qa0, tap_ow_hi(0, PL, 1, W, OW) - PL), qb1 = max(qa1, tap_ow_hi(1, PL, 1, W, OW) + 1 - PL);
+  const qb2 = max(qa2, tap_ow_hi(2, PL, 1, W, OW) + 2 - PL);
   // all three on [Q0, Q1) when it is not empty; tap k alone on [qa_k, pe_k) and [ss_k, qb_k)
   const Q0 = max(qa0, max(qa1, qa2)), Q1 = min(qb0, min(qb1, qb2)), mid = Q0 < Q1;
   const pe0 = mid ? Q0 : qb0, pe1 = mid ? Q0 : qb1, pe2 = mid ? Q0 : qb2;
@@ -576,7 +583,7 @@ function conv_dk_1ch(dK: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i
       for (let q = 0; q < pairs; q++) dk_pair(dK + <usize>(kh * KW + 2 * q) * nb, nb64, xs, ds, H, W, OH, OW, F, kh, 2 * q, SH, SW, PT, PL);
       if (nb32 > 0) dk_row3(dK + <usize>(kh * KW) * nb, nb32, xs, ds, H, W, C, OH, OW, kh, SH, PT, PL);
       for (let kw = 0; kw < KW; kw++) {
-        const owLo = kw >= PL ? 0 : (PL - kw + SW - 1) / SW, owHi = min(OW, W - 1 - kw + PL < 0 ? 0 : (W - 1 - kw + PL) / SW + 1);
+        const owLo = tap_ow_lo(kw, PL, SW), owHi = tap_ow_hi(kw, PL, SW, W, OW);
         const out = dK + <usize>(kh * KW + kw) * nb;
         for (let n: usize = kw < 2 * pairs ? nb64 : nb32; n < nb; n += 128) {
           const wide = n + 128 <= nb;   // 32 lanes per pass (8 independent sums), else 4
