@@ -19,19 +19,18 @@ import { series_blocks, series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 6; }
+export function ae_abi_version(): i32 { return 7; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
 
 /**
  * Points this instance's (this thread's) GEMM scratch at a 64-byte-aligned arena block; returns the bytes it needs
- * there. apack > 0: an A pack of that many bytes (64-byte aligned) at `at`, or right after the block when at is 0 (then
- * counted in the bytes returned); a call with p alone (apack 0) leaves the products without one (the same bits).
+ * there.
  */
-export function ae_workspace(p: usize, apack: usize, at: usize): i32 {
-  set_workspace(p, apack, at);
-  return <i32>(WS_BYTES + (at == 0 ? apack : 0));
+export function ae_workspace(p: usize): i32 {
+  set_workspace(p);
+  return <i32>WS_BYTES;
 }
 
 /** Seeds every random stream of the model (one per purpose, arena.ts RNG_*) from a 32-bit seed and rewinds them. */

@@ -125,7 +125,7 @@ const ZEROS: usize = memory.data(128, 16);
  * panel (32 bytes a k). One pointer for the four rows, their values at constant offsets: the 4x8 tile
  * keeps a pointer per row (A row-major), four adds a k that V8 issues beside the 16 mul/add, and this
  * loop leaves them out (a k: 2 loads of B, 4 splats, 16 mul/add, 2 adds, the compare). The same products
- * in the same order as the 4x8 tile. a: the packed A (pack_a, as 16) or A given transposed (as its sak).
+ * in the same order as the 4x8 tile. a: A given transposed (sam 1: the weight gradients' X^T), as its sak in bytes.
  */
 // @ts-ignore: decorator
 @inline function f32_gemm_4x8_sbs(K: i32, a: usize, as: usize, b: usize,
@@ -339,15 +339,9 @@ export function gemm_kblocks(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i3
 }
 
 const KB = 256;
-// rows of A packed at a time (pack_a): AB x KB floats, 128 KB (bindings/wasm.ts APACK_BYTES), stay in L2 while
-// every strip passes over them
-const AB = 128;
-// columns from which packing A pays for itself (the copy is read again by every 8-column strip): against
-// the row pointers, 16 or 24 columns ran 0.94-0.99x, 32-128 columns 1.04-1.06x (K 30-784; 21 rounds
-// alternated in one process, 2026-12-04, session 36's host). On session 38's host 32 columns lost: convdae's
-// Winograd and sub-pixel products (32 x 32, K 32) ran the workload 1.069x / 1.039x (inference / training,
-// 11 rounds) without the pack, a dense 100 -> 32 model's inference about 1.3x; so 32 no longer packs
-const APACK_MIN_COLS = 33;
+// (A row-major is not packed by fours for f32_gemm_4x8_sbs: session 36 did, from 32 columns, and measured
+// 1.04-1.09x on its host; on sessions 38 and 39's AMD EPYC (Zen 5) hosts every shape ran faster without the
+// copy, 256^3 1.065x, 64 x 784 x 256 1.04x, convdae 1.04-1.08x, dense784 training 1.026-1.029x; docs/benchmark-log.md)
 // rows from which packing B pays for itself (the copy is K x 8 floats per strip, reused M/4 times)
 const PACK_MIN_ROWS = 6;
 // The mutable scratch of the products lives in a workspace the bindings place in the model's arena
@@ -364,18 +358,9 @@ const WS_STRIP_BIAS: usize = WS_STRIP_C + 32 * 4;
 /** Bytes of one workspace (a multiple of 64). */
 export const WS_BYTES: usize = (WS_STRIP_BIAS + 32 * 4 + 63) & ~63;
 let WS: usize = 0;
-// A's rows packed by fours for f32_gemm_4x8_sbs (pack_a): APACK_CAP bytes at APACK, 0 when this instance has none
-// (the product then reads A through the 4x8 tile's row pointers, the same bits)
-let APACK: usize = 0;
-let APACK_CAP: usize = 0;
-/**
- * This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned; and its A pack, `apack` bytes at
- * `at` (0: right after the workspace), none when apack is 0.
- */
-export function set_workspace(p: usize, apack: usize, at: usize): void {
+/** This instance's (this thread's) workspace: WS_BYTES at p, 64-byte aligned. */
+export function set_workspace(p: usize): void {
   WS = p;
-  APACK_CAP = apack;
-  APACK = apack == 0 ? 0 : at != 0 ? at : p + WS_BYTES;
 }
 /**
  * This thread's PANEL (KB * 8 floats, 64-byte aligned) as scratch for a kernel that runs no product while
@@ -491,74 +476,30 @@ function pack_panel_t(K: i32, bt: usize, ldb: usize, W: i32): void {
 
 /**
  * One K block. The rows that 4-row tiles take (all but a 6- or 7-row or a 1-3-row tail, six_at) go through
- * f32_gemm_4x8_sbs when their four rows can be read side by side: A given transposed (sam 1) in place,
- * else (at least APACK_MIN_COLS columns, and an A pack: set_workspace) packed by pack_a, up to AB rows at a
- * time, each pack read by every strip. The tail rows, and products too narrow or too short for it, take the row tiles of block_cols.
+ * f32_gemm_4x8_sbs when A is given transposed (sam 1: its four rows side by side, read in place); the tail
+ * rows, and a row-major A, take the row tiles of block_cols.
  */
 function gemm_block(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                     c: usize, ldc: i32, bias: usize, mode: i32, act: i32): void {
   const R4 = six_at(M) & ~3;
-  // rows of A a pack holds: as many fours as fit APACK_CAP, at most AB (too few to pay for repacking B: none)
-  const ab: i32 = K == 0 ? 0 : <i32>min(<usize>AB, (APACK_CAP / (<usize>K << 4)) << 2);
-  const sbs = sam == 1 || (N >= APACK_MIN_COLS && ab >= 16);
-  if (R4 == 0 || !sbs || (M < PACK_MIN_ROWS && !bt)) {
-    block_cols(M, N, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, 0, 0, 0);
+  if (R4 == 0 || sam != 1 || (M < PACK_MIN_ROWS && !bt)) {
+    block_cols(M, N, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, false);
     return;
   }
-  const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldcB = <usize>ldc << 2;
-  if (sam == 1) block_cols(R4, N, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, a, 4, sakB);
-  else {
-    for (let m0 = 0; m0 < R4; m0 += ab) {
-      const mb = min(ab, R4 - m0);
-      pack_a(mb, K, a + <usize>m0 * samB, samB, sakB);
-      block_cols(mb, N, K, a + <usize>m0 * samB, sam, sak, b, ldb, bt, c + <usize>m0 * ldcB, ldc, bias, mode, act,
-                 APACK, <usize>K << 2, 16);
-    }
-  }
-  if (R4 < M) block_cols(M - R4, N, K, a + <usize>R4 * samB, sam, sak, b, ldb, bt, c + <usize>R4 * ldcB, ldc, bias, mode, act, 0, 0, 0);
+  block_cols(R4, N, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, true);
+  if (R4 < M) block_cols(M - R4, N, K, a + (<usize>R4 << 2), sam, sak, b, ldb, bt, c + <usize>R4 * (<usize>ldc << 2), ldc, bias, mode, act, false);
 }
 
 /**
- * APACK[m / 4][k][m % 4] = A(m, k) for m < R (a multiple of 4), k < K: each 4-row tile's values of a k
- * side by side (a, samB, sakB: A's first row and strides in bytes). 4 x 4 transposes when A is row-major.
- */
-function pack_a(R: i32, K: i32, a: usize, samB: usize, sakB: usize): void {
-  let p = APACK;
-  for (let m = 0; m < R; m += 4) {
-    const r0 = a + <usize>m * samB, r1 = r0 + samB, r2 = r1 + samB, r3 = r2 + samB;
-    let k = 0;
-    if (sakB == 4) {
-      for (; k + 4 <= K; k += 4) {
-        const o = <usize>k << 2;
-        const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
-        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-        v128.store(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        v128.store(p, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(p, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(p, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-        p += 64;
-      }
-    }
-    for (; k < K; k++) {
-      const o = <usize>k * sakB;
-      store<f32>(p, load<f32>(r0 + o)); store<f32>(p, load<f32>(r1 + o), 4);
-      store<f32>(p, load<f32>(r2 + o), 8); store<f32>(p, load<f32>(r3 + o), 12);
-      p += 16;
-    }
-  }
-}
-
-/**
- * One K block's columns: 8-column strips outermost (their B panel stays hot), row tiles inside. ap != 0:
- * M is a multiple of 4 and every row tile is f32_gemm_4x8_sbs over ap (tile m / 4 at ap + m * apm, as
- * aps bytes a k); the 4-column strip and a packed tail read A where it lies.
+ * One K block's columns: 8-column strips outermost (their B panel stays hot), row tiles inside. sbs: A is
+ * given transposed (sam 1), M is a multiple of 4 and every row tile of an 8-column strip is f32_gemm_4x8_sbs;
+ * the 4-column strip and a packed tail take the row tiles.
  */
 function block_cols(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
-                    c: usize, ldc: i32, bias: usize, mode: i32, act: i32, ap: usize, apm: usize, aps: usize): void {
+                    c: usize, ldc: i32, bias: usize, mode: i32, act: i32, sbs: bool): void {
   const N8 = N & ~7;
   let n = 0;
-  for (; n < N8; n += 8) gemm_strip(M, n, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, ap, apm, aps);
+  for (; n < N8; n += 8) gemm_strip(M, n, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, sbs);
   if (n == N) return;
   // exactly 4 more columns (N = 4, 12, 20, ...): one 4-wide strip, no column computed twice or dropped
   if (N - n == 4) { gemm_strip4(M, n, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act); return; }
@@ -568,21 +509,21 @@ function block_cols(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
   // the fresh sums (a tile stores before act_rows reads). Accumulating (C read as the init) cannot
   // recompute them, nor can fewer than 8 columns: a zero-padded 8-wide panel, tiles computed into an
   // 8-wide scratch tile and their valid columns copied out (the padding lanes are computed and dropped).
-  if (N >= 8 && mode != GEMM_ACC) gemm_strip(M, N - 8, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, ap, apm, aps);
+  if (N >= 8 && mode != GEMM_ACC) gemm_strip(M, N - 8, K, a, sam, sak, b, ldb, bt, c, ldc, bias, mode, act, sbs);
   else gemm_tail_packed(M, N - n, K, a, <usize>sam << 2, <usize>sak << 2, bt ? b + <usize>n * (<usize>ldb << 2) : b + (<usize>n << 2), <usize>ldb << 2, bt,
                         c + (<usize>n << 2), <usize>ldc << 2, bias + (<usize>n << 2), mode, act);
 }
 
 /** Columns [n, n + 8) of one K block: the strip's B packed into the panel (with enough rows), then row tiles. */
 function gemm_strip(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
-                    c: usize, ldc: i32, bias: usize, mode: i32, act: i32, ap: usize, apm: usize, aps: usize): void {
+                    c: usize, ldc: i32, bias: usize, mode: i32, act: i32, sbs: bool): void {
   const samB = <usize>sam << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   // with enough rows, each 8-column strip of B is first copied into a contiguous panel (K x 8,
   // 32 bytes per k): the tiles then stream it from L1 instead of touching one line per k at a
   // stride of N floats (N = 256 puts all those lines in 4 of L1's 64 sets). Same products, same
   // order: packing moves data, not arithmetic.
   // (B given transposed is always packed: the panel is where it gets its B[k][n] layout)
-  const pack = bt || M >= PACK_MIN_ROWS || ap != 0;
+  const pack = bt || M >= PACK_MIN_ROWS || sbs;
   const m6 = pack ? six_at(M) : M, tact = tile_act(act);
   let bn = b + (<usize>n << 2), ldbN = ldbB;
   const cn = c + (<usize>n << 2), biasn = bias + (<usize>n << 2);
@@ -593,11 +534,11 @@ function gemm_strip(M: i32, n: i32, K: i32, a: usize, sam: i32, sak: i32, b: usi
     bn = WS + WS_PANEL;
     ldbN = 32;
   }
-  if (ap != 0) {
-    // (M a multiple of 4: gemm_block)
+  if (sbs) {
+    // (M a multiple of 4, sam 1: gemm_block)
     for (; m < M; m += 4) {
       const cm = cn + <usize>m * ldcB;
-      f32_gemm_4x8_sbs(K, ap + <usize>m * apm, aps, bn, cm, ldcB, biasn, mode, tact);
+      f32_gemm_4x8_sbs(K, a + (<usize>m << 2), sakB, bn, cm, ldcB, biasn, mode, tact);
       act_rows(act, cm, ldcB, 4);
     }
     return;

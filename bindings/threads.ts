@@ -23,7 +23,7 @@ export interface ThreadDeps<K extends PoolKernel> {
   AutoencoderError: new (message: string) => Error;
   describe: (v: unknown) => string;
 }
-interface MtExports { ae_workspace(p: number, apack: number, at: number): number; ae_pool_attach(p: number): number }
+interface MtExports { ae_workspace(p: number): number; ae_pool_attach(p: number): number }
 
 /** What a Kernel holds of its pool. */
 export interface PoolHandle {
@@ -47,8 +47,6 @@ const MIN_KMAC = 512;
 const SPIN = 20000;
 /** The control block's i32s: assembly/threads.ts POOL_BYTES (224) rounded up to 64 bytes, as the arena reserves it. */
 const POOL_INTS = 64;
-// a worker's A pack (wasm.ts APACK_BYTES, assembly/gemm.ts AB x KB floats; workerMain repeats it: its source runs alone)
-const APACK = 131072;
 
 type AnyWorker = {
   postMessage(m: unknown): void;
@@ -153,12 +151,11 @@ export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unk
     throw error(`threads: cannot create a shared wasm memory (${(e as Error).message}); use threads: 1`);
   }
   // the arena: context, the main thread's workspace, then the pool's control block and one workspace per worker
-  // (a worker's workspace is followed by its A pack, APACK: a threaded model is one worth packing for)
-  const WS_BASE = 8704, WS_BYTES = WS_BASE + APACK, POOL_BYTES = POOL_INTS * 4;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
+  const WS_BYTES = 8704, POOL_BYTES = POOL_INTS * 4;   // assembly/gemm.ts WS_BYTES, threads.ts POOL_BYTES rounded to 64 (checked below)
   const k = await deps.sharedKernel(module, memory, POOL_BYTES + (n - 1) * WS_BYTES);
   const x = k.x as MtExports;
-  if (x.ae_workspace(k.ws, 0, 0) !== WS_BASE || x.ae_pool_attach(0) > POOL_BYTES) throw error('internal: kernels-mt.wasm does not match bindings/threads.ts (workspace or pool block size)');
-  const at = k.ws + WS_BASE, poolBytes = POOL_BYTES, wsBytes = WS_BYTES;
+  if (x.ae_workspace(k.ws) !== WS_BYTES || x.ae_pool_attach(0) > POOL_BYTES) throw error('internal: kernels-mt.wasm does not match bindings/threads.ts (workspace or pool block size)');
+  const at = k.ws + WS_BYTES, poolBytes = POOL_BYTES, wsBytes = WS_BYTES;
   const ws = Array.from({ length: n - 1 }, (_, i) => at + poolBytes + i * wsBytes);
   const pool = await startPool(module, memory, n, at, ws, error);
   const check = pool.check;
@@ -298,14 +295,14 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
  */
 export function workerMain(): void {
   type Start = { module: WebAssembly.Module; memory: WebAssembly.Memory; pool: number; t: number; ws: number };
-  type Exports = { ae_workspace(p: number, apack: number, at: number): number; ae_thread_run(pool: number, t: number): void };
-  const P_LEFT = 1, P_DEAD = 3, APACK = 131072;   // (APACK above: this function's source runs alone)
+  type Exports = { ae_workspace(p: number): number; ae_thread_run(pool: number, t: number): void };
+  const P_LEFT = 1, P_DEAD = 3;
   const g = globalThis as unknown as { Deno?: unknown; onmessage: (e: MessageEvent) => void; postMessage(m: unknown): void; close(): void };
   const run = async (s: Start, post: (m: unknown) => void, done: () => void) => {
     try {
       const { exports } = await WebAssembly.instantiate(s.module, { env: { memory: s.memory } });
       const x = exports as unknown as Exports;
-      x.ae_workspace(s.ws, APACK, 0);
+      x.ae_workspace(s.ws);
       post({ ready: true });
       x.ae_thread_run(s.pool, s.t);
     } catch (e) {

@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 48;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -430,31 +430,7 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   // patch scratch: at least one sample's patches, up to 1 Mi floats so conv GEMMs span many samples
   const colcap = Math.max(maxCol, Math.min(1 << 20, maxCol * rows));
   put(C.COL, colcap * 4);
-  // the main thread's A pack (assembly/gemm.ts pack_a), for products more than 32 columns wide
-  const apackLen = apackBytes(plan), apack = apackLen ? align(p, 64) : 0;
-  if (apack) p = align(apack + apackLen);
-  return { y, aux, dy, fields, colcap, apack, apackLen, end: p };
-}
-
-/** Bytes of a whole A pack (assembly/gemm.ts AB x KB floats: 128 rows of a 256-deep K block; a smaller one packs fewer rows at a time). */
-export const APACK_BYTES = 131072;
-
-/**
- * Bytes of the A pack a plan's products use (0: none): assembly/gemm.ts packs 128 rows of A at a time for a product
- * of more than 32 columns (APACK_MIN_COLS) when the pack holds them, K x 16 bytes a four rows. A dense layer's forward
- * product has `out` columns over K = `in`, its dX `in` columns over K = `out`; a conv with more than 32 channels on
- * either side gets the whole 128 KB (its patch products run K up to the 256 of a block). So a model pays 128 rows x
- * its widest such K, capped at a block (256): a 784-wide model the 128 KB, a SeriesDetector (96 inputs, 32 wide) 16 KB,
- * a model no wider than 32 nothing.
- */
-export function apackBytes(plan: NetPlan): number {
-  let k = 0;
-  for (const l of plan.layers) {
-    const op = l.op ?? OP.dense;
-    if (op === OP.conv || op === OP.convt) { if (Math.max(l.ic ?? 1, l.oc ?? 1) > 32) k = 256; }
-    else if (op === OP.dense) k = Math.max(k, l.out > 32 ? l.in : 0, l.in > 32 ? l.out : 0);
-  }
-  return align(128 * 16 / 4 * Math.min(256, k), 64);
+  return { y, aux, dy, fields, colcap, end: p };
 }
 
 /** Each model's kernel, for the package's own modules (series.ts) only: index.ts does not re-export it. */
@@ -556,7 +532,7 @@ export class Kernel {
     // the context block and the workspace are reserved from the start (the rng lives in the
     // context); I/O begins after them
     this.ws = align(this.ctx + C.BYTES, 64);
-    this.base = this.ws + exports.ae_workspace(this.ws, 0, 0) + extra;
+    this.base = this.ws + exports.ae_workspace(this.ws) + extra;
     this.ensure(this.base);
     this.actBase = this.ioBase = this.ioTop = this.base;
   }
@@ -708,7 +684,6 @@ export class Kernel {
       if (a.aux[i]! >= 0) this.setI32(layers + i * L.BYTES + L.AUX, a.aux[i]!);
     });
     for (const [field, at] of a.fields) this.setI32(c + field, at);
-    this.x.ae_workspace(this.ws, a.apackLen, a.apack);
     this.setI32(c + C.COLCAP, a.colcap);
     this.setI32(c + C.CAP, rows);
     this.cap = rows;

@@ -9,7 +9,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
 import type { TestKernel as Kernel } from './helpers.js';
-import { ACT_IDS, APACK_BYTES, LOSS_IDS, NORM_IDS } from '../bindings/wasm.js';
+import { ACT_IDS, LOSS_IDS, NORM_IDS } from '../bindings/wasm.js';
 import {
   actBackwardFromOutput, actForward, applyMinMax, applyStandard, bceSigmoidGradZ, fitMinMax, fitStandard,
   invertMinMax, invertStandard, lossGrad, netForward, quantile, rowScores,
@@ -27,15 +27,6 @@ beforeAll(async () => { k = await loadKernel(); });
 
 // ---- GEMM ------------------------------------------------------------------------------------
 describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and column tails)', () => {
-  // the kernel gets an A pack as a model with wide layers does (wasm.ts setCapacity), placed once below the I/O
-  // stack; setApack(0) takes it away (the row-pointer tiles), a smaller one packs fewer rows at a time
-  let apackAt = 0;
-  const setApack = (bytes: number) => k.x.ae_workspace(k.ws, bytes, bytes ? apackAt : 0);
-  beforeAll(() => {
-    const p = k.alloc(APACK_BYTES + 64);
-    apackAt = Math.ceil(p / 64) * 64;
-    setApack(APACK_BYTES);
-  });
   const MODES = [[0, 'zero-init'], [1, 'bias-init'], [2, 'accumulate into C']] as const;
   const KS = [1, 3, 4, 8, 17, 31];
   const SENTINEL = -1234.5; // written into C's row padding; no kernel may touch it
@@ -99,24 +90,15 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
     }
   });
 
-  it('A read by fours side by side (packed in blocks of up to 128 rows, or in place when transposed): more rows than a block, every K remainder, strides neither 1, the 6- and 1-row tails after it; a smaller pack, and none', () => {
+  it('A read by fours side by side (given transposed, in place): more rows than a K block, every K remainder, the 6- and 1-row tails after the 4-row tiles; row-major A with strides neither 1 beside it', () => {
     const r = new Rng(79);
-    // 16 KiB: 16 rows a block at K 256, 128 at K 5; 4 KiB: fewer than 16 rows at K 33 and up, so no packing there
-    for (const bytes of [APACK_BYTES, 16384, 4096, 0]) {
-      setApack(bytes);
-      // the rest of the block holds a sentinel: packing stays within the bytes it was given
-      const rest = (APACK_BYTES - bytes) / 4;
-      k.f32(apackAt + bytes, rest).fill(SENTINEL);
-      for (const mode of [0, 1, 2]) {
-        for (const [M, N, K] of [[300, 40, 259], [263, 40, 5], [129, 48, 33], [10, 100, 7], [9, 40, 1], [300, 32, 259], [132, 8, 20], [256, 12, 64]] as const) {
-          checkGemm(M, N, K, mode, false, r);
-          checkGemm(M, N, K, mode, true, r);
-        }
-        checkGemm(140, 40, 37, mode, false, r, 2);
+    for (const mode of [0, 1, 2]) {
+      for (const [M, N, K] of [[300, 40, 259], [263, 40, 5], [129, 48, 33], [10, 100, 7], [9, 40, 1], [300, 32, 259], [132, 8, 20], [256, 12, 64]] as const) {
+        checkGemm(M, N, K, mode, false, r);
+        checkGemm(M, N, K, mode, true, r);
       }
-      expect(k.f32(apackAt + bytes, rest).every((v) => v === SENTINEL), `an A pack of ${bytes} bytes: nothing written past it`).toBe(true);
+      checkGemm(140, 40, 37, mode, false, r, 2);
     }
-    setApack(APACK_BYTES);
   });
 
   it('single and few rows over wide C (the 1x8 strips; one-row dense inference has its own packed path, tested in api.test.ts)', () => {

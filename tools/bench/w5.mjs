@@ -5,7 +5,7 @@
 //   2. this package's GEMM, m x n x k of workloads.json, through the raw export ae_gemm of
 //      build/kernels-test.wasm (the tests' module: its asserts check the arguments once a call;
 //      instantiated here with dist/bindings/wasm.js instantiateKernel;
-//      buffers from the Kernel's alloc, and the A pack a model with wide products gets), checked bit for bit against ae_gemm_scalar and against a
+//      buffers from the Kernel's alloc), checked bit for bit against ae_gemm_scalar and against a
 //      float64 product; `calls` timed calls after warmup: median and best GFLOP/s;
 //   3. paired rounds: the machine is a shared VM whose vCPU can lose throughput to a co-tenant on
 //      the same physical core (no steal time, no lost CPU time shows it), so a GEMM median and a
@@ -30,10 +30,6 @@ main(async () => {
   const k = await instantiateKernel(await WebAssembly.compile(readFileSync(`${ROOT}build/kernels-test.wasm`)));
   const { m: M, n: N, k: K, calls } = W.W5.gemm;
   const A = uniform(M, K, W.seed, 50), B = uniform(K, N, W.seed, 51);
-  // the A pack a model with products this wide gets (bindings/wasm.ts setCapacity), 64-byte aligned
-  const { APACK_BYTES } = await import(`${ROOT}dist/bindings/wasm.js`);
-  const pack = Math.ceil(k.alloc(APACK_BYTES + 64) / 64) * 64;
-  k.x.ae_workspace(k.ws, APACK_BYTES, pack);
   const a = k.alloc(M * K * 4), b = k.alloc(K * N * 4), c = k.alloc(M * N * 4), c2 = k.alloc(M * N * 4);
   k.f32(a, M * K).set(A);
   k.f32(b, K * N).set(B);
