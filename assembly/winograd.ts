@@ -82,26 +82,35 @@ function wino_input(U: usize, ld: i32, row0: i32, x: usize, H: i32, W: i32, C: i
       const c0 = iw >= 0 && iw < W, c1 = iw + 1 >= 0 && iw + 1 < W, c2 = iw + 2 >= 0 && iw + 2 < W, c3 = iw + 3 >= 0 && iw + 3 < W;
       const p = x + <usize>(ih * W + iw) * cb;   // &x[ih][iw] (only dereferenced in bounds)
       const u = U + <usize>row * cb;
-      for (let c: usize = 0; c < cb; c += 16) {
-        const q = p + c;
-        // along rows: w[i][j] = (B^T d)[i][j], column by column
-        let d0 = ldz(q, r0 && c0), d1 = ldz(q + rowb, r1 && c0), d2 = ldz(q + 2 * rowb, r2 && c0), d3 = ldz(q + 3 * rowb, r3 && c0);
-        const w00 = f32x4.sub(d0, d2), w10 = f32x4.add(d1, d2), w20 = f32x4.sub(d2, d1), w30 = f32x4.sub(d1, d3);
-        d0 = ldz(q + cb, r0 && c1); d1 = ldz(q + rowb + cb, r1 && c1); d2 = ldz(q + 2 * rowb + cb, r2 && c1); d3 = ldz(q + 3 * rowb + cb, r3 && c1);
-        const w01 = f32x4.sub(d0, d2), w11 = f32x4.add(d1, d2), w21 = f32x4.sub(d2, d1), w31 = f32x4.sub(d1, d3);
-        d0 = ldz(q + 2 * cb, r0 && c2); d1 = ldz(q + rowb + 2 * cb, r1 && c2); d2 = ldz(q + 2 * rowb + 2 * cb, r2 && c2); d3 = ldz(q + 3 * rowb + 2 * cb, r3 && c2);
-        const w02 = f32x4.sub(d0, d2), w12 = f32x4.add(d1, d2), w22 = f32x4.sub(d2, d1), w32 = f32x4.sub(d1, d3);
-        d0 = ldz(q + 3 * cb, r0 && c3); d1 = ldz(q + rowb + 3 * cb, r1 && c3); d2 = ldz(q + 2 * rowb + 3 * cb, r2 && c3); d3 = ldz(q + 3 * rowb + 3 * cb, r3 && c3);
-        const w03 = f32x4.sub(d0, d2), w13 = f32x4.add(d1, d2), w23 = f32x4.sub(d2, d1), w33 = f32x4.sub(d1, d3);
-        // along columns: U[4i + j] = (w B)[i][j]
-        const o = u + c;
-        wino_irow(o, plane, w00, w01, w02, w03);
-        wino_irow(o + 4 * plane, plane, w10, w11, w12, w13);
-        wino_irow(o + 8 * plane, plane, w20, w21, w22, w23);
-        wino_irow(o + 12 * plane, plane, w30, w31, w32, w33);
-      }
+      // a tile inside x (most of them) without the 16 bounds tests a vector: the same loads and sums
+      if (r0 && r1 && r2 && r3 && c0 && c1 && c2 && c3) wino_in_tile(u, p, cb, rowb, plane, true, true, true, true, true, true, true, true);
+      else wino_in_tile(u, p, cb, rowb, plane, r0, r1, r2, r3, c0, c1, c2, c3);
       row++;
     }
+  }
+}
+
+/** wino_input's one tile: U rows at u (16 planes, plane bytes apart) from x's 4 x 4 pixels at p; r_i / c_j: row i / column j inside x. */
+// @ts-ignore: decorator
+@inline function wino_in_tile(u: usize, p: usize, cb: usize, rowb: usize, plane: usize, r0: bool, r1: bool, r2: bool, r3: bool,
+                              c0: bool, c1: bool, c2: bool, c3: bool): void {
+  for (let c: usize = 0; c < cb; c += 16) {
+    const q = p + c;
+    // along rows: w[i][j] = (B^T d)[i][j], column by column
+    let d0 = ldz(q, r0 && c0), d1 = ldz(q + rowb, r1 && c0), d2 = ldz(q + 2 * rowb, r2 && c0), d3 = ldz(q + 3 * rowb, r3 && c0);
+    const w00 = f32x4.sub(d0, d2), w10 = f32x4.add(d1, d2), w20 = f32x4.sub(d2, d1), w30 = f32x4.sub(d1, d3);
+    d0 = ldz(q + cb, r0 && c1); d1 = ldz(q + rowb + cb, r1 && c1); d2 = ldz(q + 2 * rowb + cb, r2 && c1); d3 = ldz(q + 3 * rowb + cb, r3 && c1);
+    const w01 = f32x4.sub(d0, d2), w11 = f32x4.add(d1, d2), w21 = f32x4.sub(d2, d1), w31 = f32x4.sub(d1, d3);
+    d0 = ldz(q + 2 * cb, r0 && c2); d1 = ldz(q + rowb + 2 * cb, r1 && c2); d2 = ldz(q + 2 * rowb + 2 * cb, r2 && c2); d3 = ldz(q + 3 * rowb + 2 * cb, r3 && c2);
+    const w02 = f32x4.sub(d0, d2), w12 = f32x4.add(d1, d2), w22 = f32x4.sub(d2, d1), w32 = f32x4.sub(d1, d3);
+    d0 = ldz(q + 3 * cb, r0 && c3); d1 = ldz(q + rowb + 3 * cb, r1 && c3); d2 = ldz(q + 2 * rowb + 3 * cb, r2 && c3); d3 = ldz(q + 3 * rowb + 3 * cb, r3 && c3);
+    const w03 = f32x4.sub(d0, d2), w13 = f32x4.add(d1, d2), w23 = f32x4.sub(d2, d1), w33 = f32x4.sub(d1, d3);
+    // along columns: U[4i + j] = (w B)[i][j]
+    const o = u + c;
+    wino_irow(o, plane, w00, w01, w02, w03);
+    wino_irow(o + 4 * plane, plane, w10, w11, w12, w13);
+    wino_irow(o + 8 * plane, plane, w20, w21, w22, w23);
+    wino_irow(o + 12 * plane, plane, w30, w31, w32, w33);
   }
 }
 
