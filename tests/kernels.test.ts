@@ -90,7 +90,7 @@ describe('ae_gemm (packed 6x8 and 4x8 tiles, 4x4, 1x16 / 1x8 / 1x4 / 1x1 row and
     }
   });
 
-  it('A read by fours side by side (given transposed, in place): more rows than a K block, every K remainder, the 6- and 1-row tails after the 4-row tiles; row-major A with strides neither 1 beside it', () => {
+  it('A read by fours side by side (given transposed, in place): K past one 256-deep block (259), every K remainder, the 6- and 1-row tails after the 4-row tiles; row-major A with strides neither 1 beside it', () => {
     const r = new Rng(79);
     for (const mode of [0, 1, 2]) {
       for (const [M, N, K] of [[300, 40, 259], [263, 40, 5], [129, 48, 33], [10, 100, 7], [9, 40, 1], [300, 32, 259], [132, 8, 20], [256, 12, 64]] as const) {
