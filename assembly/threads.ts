@@ -88,7 +88,16 @@ const JOB_ENS_STATS = 11;
 // the last ones a single tile of microseconds: no thread waits long for another's last run at the end
 // of a product. (Left / 2T, before 2026-12-03: dense784 on 2 threads about 3% slower, from the more
 // runs and the strips they cut; left / 3T and / 4T slower still.)
+// A thread's first run of a job of 16T units or more is shorter when its share of its previous job
+// was: at most FIRST x that share x the job's units (1 / T before its first job). This VM's two vCPUs
+// run at different speeds for seconds at a time (1.3-1.5x per unit in timed runs, 2026-12-04); with plain guided runs
+// the slower thread often took the first half of a job and the faster one then waited for it. Sized
+// by the share, the slower one takes less, and the guided runs after the first balance the rest.
+// dense784 on 2 threads 1.02-1.09x in such phases, 0.99-1.00x when the two are even; same bits. Jobs
+// of fewer units (a conv model's 4 shards, a loss's 16 row ranges) keep plain guided runs (with the
+// rule for them too, convdae on 2 threads 0.96-0.99x).
 const UNIT_KMAC: i64 = 32;
+const FIRST: f64 = 0.8;
 const MAX_UNITS: i64 = 4096;
 // an Adam float costs about as much as 16 multiply-adds (a sqrt, two divisions, loads and stores):
 // the update goes through the pool from P_MIN * 1024 / 16 floats
@@ -101,6 +110,13 @@ let SOLO = false;
 let JB: usize = 0;
 // this thread's index t (0: the main thread), set as it takes a run: its lane in a member job; per thread
 let LANE = 0;
+// this thread's share of the last job it took units of (units taken / the job's units; -1: none yet),
+// which sizes its first run of the next (FIRST); the job it counts now (its seq), its units and the
+// job's units; per thread
+let SHARE: f64 = -1;
+let SHARE_SEQ = -1;
+let SHARE_TAKEN = 0;
+let SHARE_UNITS = 0;
 // (pool_hold's state is P_HOLD, in the control block rather than in globals, so that the bindings can
 // clear it after a call that failed between pool_hold and pool_release: PoolHandle.settle)
 
@@ -269,14 +285,20 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
   // (debug: while thread `crash` is set to trap, the others leave every run to it, so it takes one
   // however the threads are scheduled: the tests of the failure path)
   if (crash >= 0 && crash != t) return 0;
+  if (seq != SHARE_SEQ) {
+    if (SHARE_UNITS > 0) SHARE = <f64>SHARE_TAKEN / <f64>SHARE_UNITS;
+    SHARE_SEQ = seq; SHARE_TAKEN = 0; SHARE_UNITS = 0;
+  }
   let v = atomic.load<i64>(pool + P_NEXT);
   while (true) {
     if (<i64>(<u64>v >> 32) != tag) return 0;
     const n = <i32>(v >> 16) & 0xFFFF, i = <i32>v & 0xFFFF;
     if (i >= n) return 0;
-    const run = max(1, (n - i) / T);
+    let run = max(1, (n - i) / T);
+    if (SHARE_TAKEN == 0 && n >= 16 * T) run = min(run, max(1, <i32>(FIRST * (SHARE >= 0 ? SHARE : 1 / <f64>T) * <f64>n)));
     const seen = atomic.cmpxchg<i64>(pool + P_NEXT, v, v + <i64>run);
     if (seen != v) { v = seen; continue; }
+    SHARE_TAKEN += run; SHARE_UNITS = n;
     // (debug: thread t traps holding a run, so the job cannot finish: the tests of the failure path)
     if (crash == t) unreachable();
     // the job's arguments were stored before P_NEXT got this tag, and stay until every unit is done
