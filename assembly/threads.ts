@@ -89,13 +89,14 @@ const JOB_ENS_STATS = 11;
 // of a product. (Left / 2T, before 2026-12-03: dense784 on 2 threads about 3% slower, from the more
 // runs and the strips they cut; left / 3T and / 4T slower still.)
 // A thread's first run of a job of 16T units or more is shorter when its share of its previous job
-// was: at most FIRST x that share x the job's units (1 / T before its first job). This VM's two vCPUs
-// run at different speeds for seconds at a time (1.3-1.5x per unit in timed runs, 2026-12-04); with plain guided runs
-// the slower thread often took the first half of a job and the faster one then waited for it. Sized
-// by the share, the slower one takes less, and the guided runs after the first balance the rest.
-// dense784 on 2 threads 1.02-1.09x in such phases, 0.99-1.00x when the two are even; same bits. Jobs
-// of fewer units (a conv model's 4 shards, a loss's 16 row ranges) keep plain guided runs (with the
-// rule for them too, convdae on 2 threads 0.96-0.99x).
+// was: at most FIRST x that share x the job's units (1 / T before its first job). This VM's two
+// vCPUs run at different speeds for seconds at a time (1.3-1.5x per unit in timed runs, 2026-12-04);
+// with plain guided runs the slower thread often took the first half of a job and the faster one
+// then waited for it. Sized by the share, the slower one takes less, and the guided runs after the
+// first balance the rest. dense784 on 2 threads 1.02-1.09x in such phases, 0.985-1.003x when the two
+// are even (tools/bench/ab-threads.mjs); same bits. Jobs of fewer units (a conv model's 4 shards, a
+// loss's 16 row ranges) keep plain guided runs (with the rule for them too, convdae on 2 threads
+// 0.96x and 0.98x).
 const UNIT_KMAC: i64 = 32;
 const FIRST: f64 = 0.8;
 const MAX_UNITS: i64 = 4096;
