@@ -9,6 +9,7 @@
 //   node tools/bench/ab-threads.mjs --old <dist dir> [--new <dist dir>] [--rounds 21] [--threads 2] [--only dense784,convdae]
 // Needs ../shared (the workloads and the weights) and `npm run build`.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { intArg, listArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
@@ -25,6 +26,12 @@ const opts = new Command('node tools/bench/ab-threads.mjs')
   .parse()
   .opts();
 
+for (const dir of [opts.old, opts.new]) {
+  if (!existsSync(`${resolve(dir)}/bindings/node.js`)) {
+    console.error(`ab-threads: ${dir} is not a built dist/ (no bindings/node.js in it): pass a copy of dist/ made after \`npm run build\``);
+    process.exit(2);
+  }
+}
 const W = loadWorkloads();
 const w2 = W.W2;
 const workloads = {
