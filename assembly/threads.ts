@@ -93,7 +93,7 @@ const JOB_ENS_STATS = 11;
 // vCPUs run at different speeds for seconds at a time (1.3-1.5x per unit in timed runs, 2026-12-04);
 // with plain guided runs the slower thread often took the first half of a job and the faster one
 // then waited for it. Sized by the share, the slower one takes less, and the guided runs after the
-// first balance the rest. dense784 on 2 threads 1.02-1.09x in such phases, 0.985-1.003x when the two
+// first balance the rest. dense784 on 2 threads 1.02-1.09x in such phases, 0.98-1.01x when the two
 // are even (tools/bench/ab-threads.mjs); same bits. Jobs of fewer units (a conv model's 4 shards, a
 // loss's 16 row ranges) keep plain guided runs (with the rule for them too, convdae on 2 threads
 // 0.96x and 0.98x).
