@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { intArg, listArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
+import { SHARED, intArg, listArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MODELS = ['dense784', 'convdae'];
@@ -26,6 +26,10 @@ const opts = new Command('node tools/bench/ab-threads.mjs')
   .parse()
   .opts();
 
+if (!existsSync(`${SHARED}workloads.json`)) {
+  console.error(`ab-threads: ${SHARED}workloads.json is missing: the A/B needs ../shared/bench (the workloads and weights) beside the repository`);
+  process.exit(2);
+}
 for (const dir of [opts.old, opts.new]) {
   if (!existsSync(`${resolve(dir)}/bindings/node.js`)) {
     console.error(`ab-threads: ${dir} is not a built dist/ (no bindings/node.js in it): pass a copy of dist/ made after \`npm run build\``);

@@ -4,7 +4,7 @@
 // one-line result protocol with tools/bench/run.mjs.
 // Children print their result as one line `@@RESULT <json>` on stdout (peers print banners of their
 // own there); a failure is `@@RESULT {"error": "..."}`, or a crash the parent reads from stderr.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -22,6 +22,7 @@ let quickSettle = false;
  */
 export function loadWorkloads(quick = false) {
   quickSettle = quick;
+  if (!existsSync(`${SHARED}workloads.json`)) throw new Error(`${SHARED}workloads.json is missing: the benchmarks need ../shared/bench beside the repository`);
   const w = JSON.parse(readFileSync(`${SHARED}workloads.json`, 'utf8'));
   if (!quick) return w;
   Object.assign(w.W1.batch1, { warmup_calls: 20, timed_calls: 50 });
