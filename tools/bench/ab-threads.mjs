@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { SHARED, intArg, listArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
+import { SHARED, intArg, listArg, loadModel, loadWorkloads, median, noisy, specOf, uniform, w2Fit, w3Fit } from './common.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MODELS = ['dense784', 'convdae'];
@@ -41,12 +41,12 @@ const w2 = W.W2;
 const workloads = {
   dense784: () => {
     const x = uniform(10000, 784, W.seed, 20);
-    const fit = { epochs: 1, batchSize: w2.batch, learningRate: w2.optimizer.lr, optimizer: 'adam', beta1: w2.optimizer.beta1, beta2: w2.optimizer.beta2, shuffle: w2.shuffle, validationSplit: 0, earlyStopping: false };
+    const fit = { ...w2Fit(W), epochs: 1 };
     return { spec: specOf(W, w2.model), weights: w2.model, rows: 10000, train: (ae) => ae.fit(x, fit) };
   },
   convdae: () => {
     const clean = uniform(512, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
-    const fit = { target: clean, epochs: 1, batchSize: W.W3.train.batch, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false };
+    const fit = { ...w3Fit(W, clean), epochs: 1 };
     return { spec: specOf(W, 'convdae'), weights: 'convdae', rows: 512, train: (ae) => ae.fit(dirty, fit) };
   },
 };

@@ -36,6 +36,15 @@ export function loadWorkloads(quick = false) {
   return w;
 }
 
+/** W2's dense784 fit options (Adam, its batch and shuffle; one epoch unless set): threads.mjs and ab-threads.mjs. */
+export const w2Fit = (W) => {
+  const c = W.W2;
+  return { batchSize: c.batch, learningRate: c.optimizer.lr, optimizer: 'adam', beta1: c.optimizer.beta1, beta2: c.optimizer.beta2, shuffle: c.shuffle, validationSplit: 0, earlyStopping: false };
+};
+
+/** W3's convdae training fit options (noisy -> `target`, Adam 1e-3, its batch): threads.mjs and ab-threads.mjs. */
+export const w3Fit = (W, target) => ({ target, batchSize: W.W3.train.batch, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false });
+
 /**
  * A shared model: its tensors (Keras layout, in the .weights.json order), the reference input and
  * output (for convdae, `outputKeras` is the Keras-aligned one), and the layer list from workloads.json.

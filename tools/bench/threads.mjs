@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Command } from 'commander';
-import { ROOT, intArg, loadModel, loadWorkloads, median, noisy, specOf, uniform } from './common.mjs';
+import { ROOT, intArg, loadModel, loadWorkloads, median, noisy, specOf, uniform, w2Fit, w3Fit } from './common.mjs';
 
 // the children get the parent's own flags after theirs (run() below), so every flag is accepted by both
 const opts = new Command('node tools/bench/threads.mjs')
@@ -51,7 +51,7 @@ function w2() {
   const c = W.W2;
   return {
     spec: specOf(W, c.model),
-    fit: { batchSize: c.batch, learningRate: c.optimizer.lr, optimizer: 'adam', beta1: c.optimizer.beta1, beta2: c.optimizer.beta2, shuffle: c.shuffle, validationSplit: 0, earlyStopping: false },
+    fit: w2Fit(W),
   };
 }
 
@@ -95,7 +95,7 @@ async function convModel(threads) {
   const clean = uniform(CONV_ROWS, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
   const train = async (x, epochs) => {
     const ms = [];
-    await ae.fit(dirty, { target: clean, epochs, batchSize: W.W3.train.batch, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false, onEpoch: (e) => { ms.push(e.ms); } });
+    await ae.fit(dirty, { ...w3Fit(W, clean), epochs, onEpoch: (e) => { ms.push(e.ms); } });
     return ms;
   };
   return { ae, train };
