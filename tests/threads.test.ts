@@ -9,41 +9,22 @@
 // computed twice or not at all, or a batch copied from the wrong rows, changes the bytes. Also: dispose() during a threaded fit
 // and a worker that traps or is terminated mid-fit leave no worker running, reject with a clear
 // error, and leave the weights as they were; a process with a threaded model exits on its own.
-// Runs on the built package (dist/): the pool module is loaded by a dynamic import() next to index.js. Its wasm is dist/build/ too (exports renamed to match dist's mangled calls: tools/build.mjs).
+// Runs on the built package (dist/; tests/threads-pool.ts): the pool module is loaded by a dynamic import() next to
+// index.js. Its wasm is dist/build/ too (exports renamed to match dist's mangled calls: tools/build.mjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, randomMatrix, setWasmLoader } from '../dist/bindings/node.js';
-import type { PoolHandle } from '../dist/bindings/threads.js';
 import { ROOT } from './helpers.js';
+import { MT_TEST, hex, make, poolOf, type Spec } from './threads-pool.js';
+import type { PoolHandle } from '../dist/bindings/threads.js';
 
 /** The error is the built package's AutoencoderError and its message matches every pattern. */
 function expectMessage(e: unknown, ...patterns: RegExp[]): void {
   expect(e, String(e)).toBeInstanceOf(AutoencoderError);
   for (const p of patterns) expect((e as Error).message).toMatch(p);
-}
-
-type Spec = Parameters<typeof Autoencoder.create>[0];
-const poolOf = (ae: Autoencoder): PoolHandle | null => (ae as unknown as { k: { pool: PoolHandle | null } | null }).k?.pool ?? null;
-const hex = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
-
-// the threaded kernels with their assert() preconditions live (tools/build.mjs: asconfig.json's test
-// target), so a shard's scratch sized too small traps here instead of writing past it
-const MT_TEST = WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt-test.wasm`));
-
-/** A threaded model whose every GEMM goes through the pool (on the asserting threaded kernels). */
-async function make(spec: Spec, threads: number): Promise<Autoencoder> {
-  const ae = await Autoencoder.create(spec, threads > 1 ? { threads, wasm: await MT_TEST } : { threads });
-  if (threads > 1) {
-    const pool = poolOf(ae);
-    expect(pool?.threads).toBe(threads);
-    pool!.debug.minWork(0);
-  } else {
-    expect(poolOf(ae)).toBeNull();
-  }
-  return ae;
 }
 
 const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unknown> }[] = [
