@@ -4,11 +4,11 @@
 // dropout and batchNorm between layers; 1-D and 2-D conv graphs that pool or stride down and upsample or
 // transpose back, some through a dense bottleneck), the widths (odd ones, not multiples of 4 or 8
 // included), the rows, the batch size (1 to more than the rows), the optimizer, weight decay, input noise,
-// validation split and shuffling, and 2, 3 or 4 threads. The oracle is the single-threaded module: save(), the
-// loss history, score(), encode() and reconstruct() after fit() must be the same bytes, or both must refuse the
-// model with the same message. Every product goes through the pool (tests/threads-pool.ts make: its size
-// threshold 0). A model of fewer than about 2,048 parameters has a single unit in an optimizer's update
-// (assembly/threads.ts UNIT_KMAC), hence the wide widths too.
+// validation split (with early stopping that restores the best epoch) and shuffling, and 2, 3 or 4 threads. The
+// oracle is the single-threaded module: save(), the loss history, score(), encode() and reconstruct() after fit()
+// and a second fit() must be the same bytes, or both must refuse the model with the same message. Every product
+// goes through the pool (tests/threads-pool.ts make: its size threshold 0). A model of fewer than about 2,048
+// parameters has a single unit in an optimizer's update (assembly/threads.ts UNIT_KMAC), hence the wide widths too.
 // THREADS_FUZZ_RUNS=<n> (default 40) and THREADS_FUZZ_SEED=<n> run more or other cases.
 
 import fc from 'fast-check';
@@ -148,12 +148,17 @@ describe('threads on generated models', () => {
         const x = await randomMatrix(rows, cols, { seed: 5 });
         const condition = cond ? await randomMatrix(rows, cond, { seed: 6 }) : undefined;
         const withCond = condition ? { condition } : undefined;
-        const fit = { ...f, ...(withCond ?? {}), ...(f.optimizer === 'momentum' ? { momentum: 0.9 } : {}), validationSplit: rows >= 8 && !spec.ensemble ? f.validationSplit : 0 };
+        const split = rows >= 8 && !spec.ensemble ? f.validationSplit : 0;
+        // with validation rows, early stopping that puts the best epoch's weights back
+        const fit = { ...f, ...(withCond ?? {}), ...(f.optimizer === 'momentum' ? { momentum: 0.9 } : {}), validationSplit: split,
+          ...(split ? { earlyStopping: { patience: 1, restoreBest: true } } : {}) };
         const run = async (t: number): Promise<Record<string, string>> => {
           let ae;
           try {
             ae = await make(spec as Spec, t);
-            const h = await ae.fit(x, fit);
+            // and a second fit() on the first one's weights and optimizer state
+            const h1 = await ae.fit(x, fit), h2 = await ae.fit(x, { ...fit, epochs: 1 });
+            const h = { loss: [...h1.loss, ...h2.loss], valLoss: [...h1.valLoss, ...h2.valLoss] };
             return {
               save: hex(ae.save()),
               history: hex(Float64Array.from([...h.loss, ...h.valLoss])),
