@@ -56,8 +56,7 @@ const dense: fc.Arbitrary<Drawn> = fc.record({
     if (d.family === 'cvae') spec.conditionDim = cond = 1 + (d.seed % 4);
   }
   // (an ensemble trains with mse)
-  if (d.family === 'ensemble') spec = { ...spec, loss: 'mse' };
-  if (d.family === 'ensemble') spec.ensemble = { members: 2 + (d.seed % 3), rows: 16 + (d.seed % 40), ...(d.seed % 2 ? { density: 8 } : {}) };
+  if (d.family === 'ensemble') spec = { ...spec, loss: 'mse', ensemble: { members: 2 + (d.seed % 3), rows: 16 + (d.seed % 40), ...(d.seed % 2 ? { density: 8 } : {}) } };
   return { spec, cond };
 });
 
