@@ -5,7 +5,7 @@
 // Any runtime whose digests differ from Node's has computed different bits.
 
 /** Model kinds as they land (dense, convolutional); each covers other layers, activations, losses and optimizers. */
-export const CASES = [
+const CHOSEN = [
   {
     name: 'dense-tanh-mse-adam',
     spec: { inputDim: 12, layers: [8, 3], activation: 'tanh', latentActivation: 'linear', outputActivation: 'linear', loss: 'mse', normalize: 'standard', seed: 7 },
@@ -138,6 +138,64 @@ export const CASES = [
 ];
 
 /**
+ * Models nobody chose: `n` drawn from `seed` by a small LCG (integer arithmetic only, so every runtime draws
+ * the same ones). Dense shorthands of a random family (plain, sparse L1 or KL, contractive, VAE, conditional VAE,
+ * ensemble), dense graphs with dropout and batchNorm between layers, and 1-D and 2-D conv graphs that pool or
+ * stride down and come back through upsampling or a transposed conv; random widths, activations, losses,
+ * optimizers, noise and batches. Each goes through every output of runWorkload, as the chosen cases do.
+ */
+function drawCases(n, seed) {
+  let s = seed >>> 0;
+  const int = (lo, hi) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return lo + ((s >>> 8) % (hi - lo + 1)); };
+  const pick = (...a) => a[int(0, a.length - 1)];
+  const act = () => pick('linear', 'relu', 'leakyRelu', 'elu', 'tanh', 'sigmoid');
+  const out = [];
+  for (let k = 0; k < n; k++) {
+    const kind = pick('dense', 'dense', 'graph', 'conv1d', 'conv2d');
+    let spec, dist = pick('normal', 'uniform');
+    const fit = { epochs: int(1, 3), batchSize: int(1, 40), optimizer: pick('sgd', 'momentum', 'adam', 'adamw'), learningRate: pick(1e-3, 3e-3, 1e-2),
+      validationSplit: pick(0, 0.2), shuffle: pick(true, false), noise: pick(0, 0, 0.1, { mask: 0.2 }, { saltPepper: 0.1 }) };
+    if (fit.optimizer === 'momentum') fit.momentum = 0.9;
+    if (pick(false, true)) fit.weightDecay = 1e-3;
+    if (kind === 'dense') {
+      const family = pick('plain', 'l1', 'kl', 'contractive', 'vae', 'cvae', 'ensemble');
+      spec = { inputDim: int(1, 40), layers: Array.from({ length: int(1, 3) }, () => int(1, 32)), activation: act(), latentActivation: act(),
+        outputActivation: act(), loss: pick('mse', 'mae'), normalize: pick('none', 'standard', 'minmax'), seed: int(0, 999) };
+      if (family === 'l1') spec.sparsity = { l1: 1e-3 };
+      if (family === 'kl') Object.assign(spec, { sparsity: { kl: { rho: 0.1, weight: 0.1 } }, latentActivation: 'sigmoid' });
+      if (family === 'contractive') spec.contractive = 1e-2;
+      if (family === 'vae' || family === 'cvae') Object.assign(spec, { variational: { beta: pick(0.5, 1, 2) }, latentActivation: 'linear', loss: 'mse' });
+      if (family === 'cvae') spec.conditionDim = int(1, 4);
+      if (family === 'ensemble') {
+        Object.assign(spec, { loss: 'mse', ensemble: { members: int(2, 4), rows: int(16, 60), density: pick(0, 8) } });
+        for (const key of Object.keys(fit)) if (key !== 'epochs' && key !== 'batchSize') delete fit[key];
+      }
+      if (family === 'plain' && pick(false, true)) Object.assign(spec, { loss: 'bce', normalize: 'none', outputActivation: 'sigmoid' }), dist = 'uniform';
+    } else if (kind === 'graph') {
+      const between = () => pick(() => ({ type: 'dense', units: int(1, 32), activation: act() }), () => ({ type: 'dropout', rate: pick(0, 0.2) }), () => ({ type: 'batchNorm' }))();
+      const D = int(1, 40);
+      spec = { inputShape: [D], encoder: [...Array.from({ length: int(0, 2) }, between), { type: 'dense', units: int(1, 8) }],
+        decoder: [...Array.from({ length: int(0, 2) }, between), { type: 'dense', units: D, activation: act() }], loss: pick('mse', 'mae'), normalize: pick('none', 'standard'), seed: int(0, 999) };
+    } else {
+      const d = kind === 'conv1d' ? '1d' : '2d', side = 2 * int(2, d === '1d' ? 8 : 4), C = int(1, 3), f1 = int(1, 9), f2 = int(1, 9), a = act();
+      const down = pick('pool', 'stride', 'none');
+      const enc = [{ type: `conv${d}`, filters: f1, kernel: int(1, 3), padding: 'same', activation: a }];
+      if (pick(false, true)) enc.push({ type: 'batchNorm' });
+      if (pick(false, true)) enc.push({ type: 'dropout', rate: 0.2 });
+      if (down === 'pool') enc.push({ type: `maxPool${d}`, pool: 2 });
+      enc.push({ type: `conv${d}`, filters: f2, kernel: 3, strides: down === 'stride' ? 2 : 1, padding: 'same', activation: a });
+      const dec = down === 'none' ? [] : [pick({ type: `upSampling${d}`, size: 2 }, { type: `conv${d}Transpose`, filters: f1, kernel: 3, strides: 2, padding: 'same', activation: a })];
+      dec.push({ type: `conv${d}`, filters: C, kernel: 3, padding: 'same', activation: pick('linear', 'sigmoid', 'tanh') });
+      spec = { inputShape: d === '1d' ? [side, C] : [side, side, C], encoder: enc, decoder: dec, loss: 'mse', normalize: 'none', seed: int(0, 999) };
+    }
+    out.push({ name: `drawn${k}-${kind}`, spec, fit, data: { rows: int(4, 80), seed: 60 + k, distribution: dist } });
+  }
+  return out;
+}
+
+export const CASES = [...CHOSEN, ...drawCases(12, 20261204)];
+
+/**
  * A case's rows: randomMatrix's, or for 'manifold' 9 columns x_j = a w_j + b v_j + a b u_j + noise_j from two
  * uniform factors a, b in [-1, 1) and small fixed weights (additions and products only, so the same floats in
  * every runtime).
@@ -163,6 +221,12 @@ async function sha256(view) {
   return hex(await crypto.subtle.digest('SHA-256', bytes.slice()));
 }
 
+/** A conditional case's `{ condition }`: one-hot rows (row r: class r mod K); else {}. */
+function conditionOf(c) {
+  const K = c.spec.conditionDim ?? 0;
+  return K ? { condition: Float32Array.from({ length: c.data.rows * K }, (_, i) => (i % K === Math.floor(i / K) % K ? 1 : 0)) } : {};
+}
+
 /**
  * Runs every case with the package's exports (`lib` = the module namespace of 'autoencoder').
  * @returns {Promise<{ digests: Record<string, string>, losses: Record<string, number> }>}
@@ -175,10 +239,7 @@ export async function runWorkload(lib) {
     const x = await caseData(randomMatrix, c);
     digests[`${c.name}/data`] = await sha256(x);
     const K = c.spec.conditionDim ?? 0;
-    const rows = c.data.rows;
-    // one-hot condition rows (row r: class r mod K)
-    const cond = K ? Float32Array.from({ length: rows * K }, (_, i) => (i % K === Math.floor(i / K) % K ? 1 : 0)) : undefined;
-    const co = cond ? { condition: cond } : {};
+    const co = conditionOf(c), cond = co.condition;
     const ae = await Autoencoder.create(c.spec);
     const h = await ae.fit(x, { ...c.fit, ...co });
     losses[c.name] = h.loss[h.loss.length - 1];
@@ -227,7 +288,8 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse'];
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
+  ...CASES.filter((c) => c.name.startsWith('drawn')).map((c) => c.name)];
 
 /**
  * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin
@@ -249,8 +311,9 @@ async function threadedCases(lib, digests) {
       }
       ae.k.pool.debug.minWork(0);
       const x = await caseData(randomMatrix, c);
-      await ae.fit(x, c.fit);
-      ae.calibrate(x, { quantile: 0.9, ...(c.spec.variational ? { by: 'elbo', samples: 2, seed: 3 } : {}) });
+      const co = conditionOf(c);
+      await ae.fit(x, { ...c.fit, ...co });
+      ae.calibrate(x, { quantile: 0.9, ...co, ...(c.spec.variational ? { by: 'elbo', samples: 2, seed: 3 } : {}) });
       const d = await sha256(ae.save());
       ae.dispose();
       if (d !== digests[`${c.name}/save`]) throw new Error(`threads: ${c.name} with ${threads} threads saved other bytes than with 1 (${d.slice(0, 12)} vs ${digests[`${c.name}/save`].slice(0, 12)})`);
