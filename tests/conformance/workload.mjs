@@ -170,7 +170,11 @@ function drawCases(n, seed) {
         Object.assign(spec, { loss: 'mse', ensemble: { members: int(2, 4), rows: int(16, 60), density: pick(0, 8) } });
         for (const key of Object.keys(fit)) if (key !== 'epochs' && key !== 'batchSize') delete fit[key];
       }
-      if (family === 'plain' && pick(false, true)) Object.assign(spec, { loss: 'bce', normalize: 'none', outputActivation: 'sigmoid' }), dist = 'uniform';
+      if (family === 'plain' && pick(false, true)) {
+        // bce: a sigmoid output on rows in [0, 1)
+        Object.assign(spec, { loss: 'bce', normalize: 'none', outputActivation: 'sigmoid' });
+        dist = 'uniform';
+      }
     } else if (kind === 'graph') {
       const between = () => pick(() => ({ type: 'dense', units: int(1, 32), activation: act() }), () => ({ type: 'dropout', rate: pick(0, 0.2) }), () => ({ type: 'batchNorm' }))();
       const D = int(1, 40);
