@@ -157,10 +157,9 @@ describe('threads on generated models', () => {
             ae = await make(spec as Spec, t);
             // and a second fit() on the first one's weights and optimizer state
             const h1 = await ae.fit(x, fit), h2 = await ae.fit(x, { ...fit, epochs: 1 });
-            const h = { loss: [...h1.loss, ...h2.loss], valLoss: [...h1.valLoss, ...h2.valLoss] };
             return {
               save: hex(ae.save()),
-              history: hex(Float64Array.from([...h.loss, ...h.valLoss])),
+              history: hex(Float64Array.from([...h1.loss, ...h1.valLoss, ...h2.loss, ...h2.valLoss])),
               score: hex(ae.score(x, withCond)),
               encode: hex(ae.encode(x, withCond)),
               reconstruct: hex(ae.reconstruct(x, withCond)),

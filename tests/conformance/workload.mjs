@@ -197,7 +197,8 @@ function drawCases(n, seed) {
   return out;
 }
 
-export const CASES = [...CHOSEN, ...drawCases(12, 20261204)];
+const DRAWN = drawCases(12, 20261204);
+export const CASES = [...CHOSEN, ...DRAWN];
 
 /**
  * A case's rows: randomMatrix's, or for 'manifold' 9 columns x_j = a w_j + b v_j + a b u_j + noise_j from two
@@ -293,7 +294,7 @@ export async function runWorkload(lib) {
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
 export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
-  ...CASES.filter((c) => c.name.startsWith('drawn')).map((c) => c.name)];
+  ...DRAWN.map((c) => c.name)];
 
 /**
  * Refits THREADED with 2 and 3 threads where the runtime runs threads (Node, Bun, Deno, a cross-origin
