@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, randomMatrix, setWasmLoader } from '../dist/bindings/node.js';
+import type { PoolHandle } from '../dist/bindings/threads.js';
 import { ROOT } from './helpers.js';
 import { MT_TEST, hex, make, poolOf, type Spec } from './threads-pool.js';
-import type { PoolHandle } from '../dist/bindings/threads.js';
 
 /** The error is the built package's AutoencoderError and its message matches every pattern. */
 function expectMessage(e: unknown, ...patterns: RegExp[]): void {

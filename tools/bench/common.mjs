@@ -36,7 +36,7 @@ export function loadWorkloads(quick = false) {
   return w;
 }
 
-/** W2's dense784 fit options (Adam, its batch and shuffle; one epoch unless set): threads.mjs and ab-threads.mjs. */
+/** W2's dense784 fit options (Adam, its batch and shuffle; the caller sets the epochs): threads.mjs and ab-threads.mjs. */
 export const w2Fit = (W) => {
   const c = W.W2;
   return { batchSize: c.batch, learningRate: c.optimizer.lr, optimizer: 'adam', beta1: c.optimizer.beta1, beta2: c.optimizer.beta2, shuffle: c.shuffle, validationSplit: 0, earlyStopping: false };
