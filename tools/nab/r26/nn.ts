@@ -67,7 +67,8 @@ function novelty(v: Float64Array): Float64Array {
   return d;
 }
 function blockMeans(v: Float64Array): Float64Array { const m = Math.floor(v.length / F), o = new Float64Array(m); for (let b = 0; b < m; b++) { let s = 0; for (let j = 0; j < F; j++) s += v[b * F + j]!; o[b] = s / F; } return o; }
-const key = CAL === 'self' ? { W, H, KIND, F, MIN, LOG, CAL } : LOG ? { W, H, KIND, F, MIN, HIST, START, LOG } : START ? { W, H, KIND, F, MIN, HIST, START } : { W, H, KIND, F, MIN, HIST };
+const key0 = CAL === 'self' ? { W, H, KIND, F, MIN, LOG, CAL } : LOG ? { W, H, KIND, F, MIN, HIST, START, LOG } : START ? { W, H, KIND, F, MIN, HIST, START } : { W, H, KIND, F, MIN, HIST };
+const key = env.RANK ? { ...key0, RANK: 1 } : key0;
 const nnL = cached('/tmp/r26/nn', key, (s) => {
   const lik = (v: Float64Array) => { const d = novelty(v); return CAL === 'self' ? Ls : likelihood(d, F); };
   if (F === 1) return lik(s.values);

@@ -35,5 +35,5 @@ function srStream(v: Float64Array): Float64Array {
   }
   return out;
 }
-const L = cached('/tmp/r26/sr', { N, M, Q, Z, MIN: process.env.MIN, HIST: process.env.HIST, START: process.env.START, LOG: process.env.LOG }, (s) => likelihood(srStream(s.values)));
+const L = cached('/tmp/r26/sr', { N, M, Q, Z, MIN: process.env.MIN, HIST: process.env.HIST, START: process.env.START, LOG: process.env.LOG, ...(process.env.RANK ? { RANK: 1 } : {}) }, (s) => likelihood(srStream(s.values)));
 if (process.env.LOOK) look(L); else console.log(screen(L, `sr N ${N} M ${M} Q ${Q} Z ${Z}`));

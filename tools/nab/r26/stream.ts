@@ -4,7 +4,8 @@
 // model's score and L / (L + ln 1e5) times WT; COMB=mean: L in the model's weighted mean of -ln Q with weight WT,
 // the model's weights summing to 2.25; GATE: only where the model's raw score is at least GATE), then the shipped
 // rules and the confirmed ramp (r21/feed.ts `pipe`, {"agree":0.2857,"modelOnly":true}, which gives each seed's shipped
-// figures exactly with WT=0). FOLD=even|odd scores only those files (a two-fold check).
+// figures exactly with WT=0). FOLD=even|odd scores only those files (a two-fold check). RANK=1: Q is the value's empirical
+// tail among the last HIST instead (the share of them at or above it, plus one), so L is at most ln(HIST + 1).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { corpus, load, evalAll } from '../r21/emu.js';
@@ -13,7 +14,7 @@ import { HALF } from '../likelihood.js';
 import type { Series } from '../corpus.js';
 export const env = {
   COMB: process.env.COMB ?? 'max', WT: Number(process.env.WT ?? 1), MIN: Number(process.env.MIN ?? 128), HIST: Number(process.env.HIST ?? 8000),
-  START: Number(process.env.START ?? 0), LOG: Number(process.env.LOG ?? 0), GATE: Number(process.env.GATE ?? 0), FOLD: process.env.FOLD,
+  START: Number(process.env.START ?? 0), LOG: Number(process.env.LOG ?? 0), GATE: Number(process.env.GATE ?? 0), FOLD: process.env.FOLD, RANK: process.env.RANK === '1',
 };
 const WARM = 128;
 const RAW = { suppress: 0, refractory: 0, memory: 0, spatialRamp: -1 };
@@ -32,7 +33,10 @@ export function likelihood(d: Float64Array, F = 1): Float64Array {
   let s = 0, q = 0;
   for (let t = 0; t < d.length; t++) {
     const x0 = d[t]!; if (Number.isNaN(x0) || t < env.START / F) continue; const x = env.LOG > 0 ? Math.log(x0 + env.LOG) : x0;
-    if (ring.length >= env.MIN) { const mu = s / ring.length, sd = Math.sqrt(Math.max(q / ring.length - mu * mu, 1e-12)); L[t] = -Math.log(tail((x - mu) / sd)); }
+    if (ring.length >= env.MIN) {
+      if (env.RANK) { let above = 0; for (const y of ring) if (y >= x) above++; L[t] = -Math.log((above + 1) / (ring.length + 1)); }
+      else { const mu = s / ring.length, sd = Math.sqrt(Math.max(q / ring.length - mu * mu, 1e-12)); L[t] = -Math.log(tail((x - mu) / sd)); }
+    }
     ring.push(x); s += x; q += x * x;
     if (ring.length > env.HIST) { const y = ring.shift()!; s -= y; q -= y * y; }
   }
