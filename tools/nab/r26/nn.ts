@@ -12,20 +12,20 @@
 // F > 1: the same on the means of F-point blocks (a point that ends a block takes it).
 // LOOK=1: the stream at the 8 windows ARTime finds and we miss instead (stream.ts look).
 // Usage: [W=32 H=2000 KIND=raw|demean COMB=max|mean WT=1 F=1 SEEDS=1,...,8] npx tsx tools/nab/r26/nn.ts
-import { likelihood, tail, cached, look, screen, env } from './stream.js';
+import { likelihood, likelihoodKey, tail, cached, look, screen, env } from './stream.js';
 const W = Number(process.env.W ?? 32), H = Number(process.env.H ?? 2000), KIND = process.env.KIND ?? 'raw';
 const F = Number(process.env.F ?? 1), CAL = process.env.CAL ?? 'past';
-const { MIN, HIST, START, LOG } = env;
+const { MIN, LOG } = env;
 
-let Ls = new Float64Array(0);
-function novelty(v: Float64Array): Float64Array {
+/** each point's distance to its nearest earlier window (d), and with CAL=self its like-with-like likelihood (self) */
+function novelty(v: Float64Array): { d: Float64Array; self: Float64Array } {
   const n = v.length, d = new Float64Array(n).fill(NaN);
   const x = Float64Array.from(v, (a) => a - v[0]!);
   const pre = new Float64Array(n + 1), pre2 = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) { pre[i + 1] = pre[i]! + x[i]!; pre2[i + 1] = pre2[i]! + x[i]! * x[i]!; }
   let lo = x[0]!, hi = x[0]!;
   const mp = new Float64Array(n).fill(Infinity);
-  Ls = new Float64Array(n);
+  const Ls = new Float64Array(n);
   const qt = new Float64Array(H + 1); // qt[k] = dot(window ending t, window ending t - k)
   for (let t = 0; t < n; t++) {
     lo = Math.min(lo, x[t]!); hi = Math.max(hi, x[t]!);
@@ -64,13 +64,11 @@ function novelty(v: Float64Array): Float64Array {
       }
     }
   }
-  return d;
+  return { d, self: Ls };
 }
 function blockMeans(v: Float64Array): Float64Array { const m = Math.floor(v.length / F), o = new Float64Array(m); for (let b = 0; b < m; b++) { let s = 0; for (let j = 0; j < F; j++) s += v[b * F + j]!; o[b] = s / F; } return o; }
-const key0 = CAL === 'self' ? { W, H, KIND, F, MIN, LOG, CAL } : LOG ? { W, H, KIND, F, MIN, HIST, START, LOG } : START ? { W, H, KIND, F, MIN, HIST, START } : { W, H, KIND, F, MIN, HIST };
-const key = env.RANK ? { ...key0, RANK: 1 } : key0;
-const nnL = cached('/tmp/r26/nn', key, (s) => {
-  const lik = (v: Float64Array) => { const d = novelty(v); return CAL === 'self' ? Ls : likelihood(d, F); };
+const nnL = cached('/tmp/r26/nn', { W, H, KIND, F, CAL, ...likelihoodKey() }, (s) => {
+  const lik = (v: Float64Array) => { const { d, self } = novelty(v); return CAL === 'self' ? self : likelihood(d, F); };
   if (F === 1) return lik(s.values);
   const Lb = lik(blockMeans(s.values)), L = new Float64Array(s.values.length); for (let b = 0; b < Lb.length; b++) L[b * F + F - 1] = Lb[b]!;
   return L;

@@ -8,7 +8,7 @@
 // joined to the model's raw scores, the shipped rules, seeds 1-8.
 // LOOK=1: the stream at the 8 windows ARTime finds and we miss instead (stream.ts look).
 // Usage: [N=64 M=5 Q=3 Z=21 COMB WT START LOG GATE FOLD SEEDS] npx tsx tools/nab/r26/sr.ts
-import { cached, likelihood, look, screen } from './stream.js';
+import { cached, likelihood, likelihoodKey, look, screen } from './stream.js';
 const N = Number(process.env.N ?? 64), M = Number(process.env.M ?? 5), Q = Number(process.env.Q ?? 3), Z = Number(process.env.Z ?? 21);
 const cosT = Float64Array.from({ length: N * N }, (_, k) => Math.cos((2 * Math.PI * (k % N) * Math.floor(k / N)) / N));
 const sinT = Float64Array.from({ length: N * N }, (_, k) => Math.sin((2 * Math.PI * (k % N) * Math.floor(k / N)) / N));
@@ -35,5 +35,5 @@ function srStream(v: Float64Array): Float64Array {
   }
   return out;
 }
-const L = cached('/tmp/r26/sr', { N, M, Q, Z, MIN: process.env.MIN, HIST: process.env.HIST, START: process.env.START, LOG: process.env.LOG, ...(process.env.RANK ? { RANK: 1 } : {}) }, (s) => likelihood(srStream(s.values)));
+const L = cached('/tmp/r26/sr', { N, M, Q, Z, ...likelihoodKey() }, (s) => likelihood(srStream(s.values)));
 if (process.env.LOOK) look(L); else console.log(screen(L, `sr N ${N} M ${M} Q ${Q} Z ${Z}`));

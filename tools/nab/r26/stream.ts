@@ -42,6 +42,8 @@ export function likelihood(d: Float64Array, F = 1): Float64Array {
   }
   return L;
 }
+/** The settings a stream's likelihood depends on (part of its cache key) */
+export const likelihoodKey = () => ({ MIN: env.MIN, HIST: env.HIST, START: env.START, LOG: env.LOG, RANK: env.RANK });
 /** Each series' stream L, cached in dir under the key (the settings that make it) */
 export function cached(dir: string, key: object, make: (s: Series) => Float64Array): Float64Array[] {
   mkdirSync(dir, { recursive: true });
