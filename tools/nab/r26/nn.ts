@@ -67,10 +67,12 @@ function novelty(v: Float64Array): { d: Float64Array; self: Float64Array } {
   return { d, self: Ls };
 }
 function blockMeans(v: Float64Array): Float64Array { const m = Math.floor(v.length / F), o = new Float64Array(m); for (let b = 0; b < m; b++) { let s = 0; for (let j = 0; j < F; j++) s += v[b * F + j]!; o[b] = s / F; } return o; }
-const nnL = cached('/tmp/r26/nn', { W, H, KIND, F, CAL, ...likelihoodKey() }, (s) => {
+export const nnL = cached('/tmp/r26/nn', { W, H, KIND, F, CAL, ...likelihoodKey() }, (s) => {
   const lik = (v: Float64Array) => { const { d, self } = novelty(v); return CAL === 'self' ? self : likelihood(d, F); };
   if (F === 1) return lik(s.values);
   const Lb = lik(blockMeans(s.values)), L = new Float64Array(s.values.length); for (let b = 0; b < Lb.length; b++) L[b * F + F - 1] = Lb[b]!;
   return L;
 });
-if (process.env.LOOK) look(nnL); else console.log(screen(nnL, `W ${W} H ${H} ${KIND} F ${F} cal ${CAL}`));
+if (process.argv[1]?.endsWith('nn.ts')) {
+  if (process.env.LOOK) look(nnL); else console.log(screen(nnL, `W ${W} H ${H} ${KIND} F ${F} cal ${CAL}`));
+}

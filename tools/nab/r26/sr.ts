@@ -35,5 +35,7 @@ function srStream(v: Float64Array): Float64Array {
   }
   return out;
 }
-const L = cached('/tmp/r26/sr', { N, M, Q, Z, ...likelihoodKey() }, (s) => likelihood(srStream(s.values)));
-if (process.env.LOOK) look(L); else console.log(screen(L, `sr N ${N} M ${M} Q ${Q} Z ${Z}`));
+export const srL = cached('/tmp/r26/sr', { N, M, Q, Z, ...likelihoodKey() }, (s) => likelihood(srStream(s.values)));
+if (process.argv[1]?.endsWith('sr.ts')) {
+  if (process.env.LOOK) look(srL); else console.log(screen(srL, `sr N ${N} M ${M} Q ${Q} Z ${Z}`));
+}
