@@ -12,7 +12,7 @@
 // F > 1: the same on the means of F-point blocks (a point that ends a block takes it).
 // LOOK=1: the stream at the 8 windows ARTime finds and we miss instead (stream.ts look).
 // Usage: [W=32 H=2000 KIND=raw|demean COMB=max|mean WT=1 F=1 SEEDS=1,...,8] npx tsx tools/nab/r26/nn.ts
-import { likelihood, likelihoodKey, tail, cached, look, screen, env } from './stream.js';
+import { likelihood, likelihoodKey, negLogTail, cached, look, screen, env } from './stream.js';
 const W = Number(process.env.W ?? 32), H = Number(process.env.H ?? 2000), KIND = process.env.KIND ?? 'raw';
 const F = Number(process.env.F ?? 1), CAL = process.env.CAL ?? 'past';
 const { MIN, LOG } = env;
@@ -60,7 +60,7 @@ function novelty(v: Float64Array): { d: Float64Array; self: Float64Array } {
         let m1 = 0, m2 = 0, c = 0;
         for (let e = from; e < t; e++) { const y = LOG > 0 ? Math.log(Math.sqrt(Math.max(0, mp[e]!) / W) / (range || 1) + LOG) : Math.sqrt(Math.max(0, mp[e]!) / W) / (range || 1); m1 += y; m2 += y * y; c++; }
         const mu = m1 / c, sd = Math.sqrt(Math.max(m2 / c - mu * mu, 1e-12)), y = LOG > 0 ? Math.log(d[t]! + LOG) : d[t]!;
-        Ls[t] = -Math.log(tail((y - mu) / sd));
+        Ls[t] = negLogTail((y - mu) / sd);
       }
     }
   }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { corpus, load, evalAll } from '../r21/emu.js';
 import { pipe } from '../r21/feed.js';
-import { HALF } from '../likelihood.js';
+import { HALF, logTail } from '../likelihood.js';
 import type { Series } from '../corpus.js';
 export const env = {
   COMB: process.env.COMB ?? 'max', WT: Number(process.env.WT ?? 1), MIN: Number(process.env.MIN ?? 128), HIST: Number(process.env.HIST ?? 8000),
@@ -20,13 +20,8 @@ const WARM = 128;
 const RAW = { suppress: 0, refractory: 0, memory: 0, spatialRamp: -1 };
 const V = { agree: 0.2857, modelOnly: true };
 
-/** normal upper tail, Abramowitz-Stegun 7.1.26 through erfc (screening only) */
-export function tail(z: number): number {
-  if (z < 0) return 1 - tail(-z);
-  const x = z / Math.SQRT2, t = 1 / (1 + 0.3275911 * x);
-  const e = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
-  return Math.max(0.5 * e, 1e-300);
-}
+/** -ln Q, Q the normal upper tail at z: likelihood.ts's logTail (the screens' shared tail), floored at 0 */
+export const negLogTail = (z: number): number => Math.max(-logTail(z), 0);
 /** -ln Q of each value (NaN: none) under the last HIST values before it; `scale` F: point t of d is point t F of the series */
 export function likelihood(d: Float64Array, F = 1): Float64Array {
   const L = new Float64Array(d.length), ring: number[] = [];
@@ -35,7 +30,7 @@ export function likelihood(d: Float64Array, F = 1): Float64Array {
     const x0 = d[t]!; if (Number.isNaN(x0) || t < env.START / F) continue; const x = env.LOG > 0 ? Math.log(x0 + env.LOG) : x0;
     if (ring.length >= env.MIN) {
       if (env.RANK) { let above = 0; for (const y of ring) if (y >= x) above++; L[t] = -Math.log((above + 1) / (ring.length + 1)); }
-      else { const mu = s / ring.length, sd = Math.sqrt(Math.max(q / ring.length - mu * mu, 1e-12)); L[t] = -Math.log(tail((x - mu) / sd)); }
+      else { const mu = s / ring.length, sd = Math.sqrt(Math.max(q / ring.length - mu * mu, 1e-12)); L[t] = negLogTail((x - mu) / sd); }
     }
     ring.push(x); s += x; q += x * x;
     if (ring.length > env.HIST) { const y = ring.shift()!; s -= y; q -= y * y; }
@@ -43,7 +38,7 @@ export function likelihood(d: Float64Array, F = 1): Float64Array {
   return L;
 }
 /** The settings a stream's likelihood depends on (part of its cache key) */
-export const likelihoodKey = () => ({ MIN: env.MIN, HIST: env.HIST, START: env.START, LOG: env.LOG, RANK: env.RANK });
+export const likelihoodKey = () => ({ tail: 'logTail', MIN: env.MIN, HIST: env.HIST, START: env.START, LOG: env.LOG, RANK: env.RANK });
 /** Each series' stream L, cached in dir under the key (the settings that make it) */
 export function cached(dir: string, key: object, make: (s: Series) => Float64Array): Float64Array[] {
   mkdirSync(dir, { recursive: true });
