@@ -13,6 +13,7 @@ import { copy_canon, net_grads } from './train';
 import { series_likelihood } from './series';
 import { kd_bytes } from './density';
 import { conv_backward } from './conv';
+import { cos_turn, cos_turn2, log_unit2, rng_normal, rng_normal4, rng_seed, rng_uniform, rng_uniform4 } from './rng';
 
 /** Forward + backward on n <= capacity rows, leaving gradients in the grad block; returns the loss (the terms' means summed). */
 export function ae_grads(ctx: usize, x: usize, t: usize, n: i32): f64 { return net_grads(ctx, x, t, n); }
@@ -68,4 +69,41 @@ export function ae_kd_bytes(Rmax: i32, L: i32): i32 { return kd_bytes(Rmax, L); 
 export function ae_conv_dk(dK: usize, db: usize, d: usize, x: usize, R: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32, F: i32,
                            KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, acc: i32): void {
   conv_backward(0, dK, db, d, x, R, H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, 0, 0, 0, acc != 0, 0);
+}
+
+/**
+ * n normals (n a multiple of 4 when vec) from a stream seeded at state (16 bytes) for (seed, purpose 3) and moved
+ * to draw `skip`: vec 0 through rng_normal one at a time, 1 through rng_normal4 (which must give the same bits).
+ */
+export function ae_normals(state: usize, seed: u32, skip: f64, dst: usize, n: i32, vec: i32): void {
+  rng_seed(state, seed, 3);
+  store<u64>(state, <u64>skip, 8);
+  if (vec != 0) for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), rng_normal4(state));
+  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), rng_normal(state));
+}
+
+/** The same for uniforms: rng_uniform one at a time (vec 0) or rng_uniform4 (vec 1). */
+export function ae_uniforms(state: usize, seed: u32, skip: f64, dst: usize, n: i32, vec: i32): void {
+  rng_seed(state, seed, 3);
+  store<u64>(state, <u64>skip, 8);
+  if (vec != 0) for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), rng_uniform4(state));
+  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), rng_uniform(state));
+}
+
+/**
+ * For draws d = start .. start + count - 1 (count even), how many lanes of log_unit2 and cos_turn2 differ in any bit
+ * from the scalar Math.log and cos_turn at the arguments rng_normal makes of d: (d + 1) 2^-32 and d 2^-32.
+ */
+export function ae_normal_parts_check(start: f64, count: f64): f64 {
+  let bad: f64 = 0;
+  const sc = 2.3283064365386963e-10;
+  for (let d = <u64>start, e = <u64>(start + count); d < e; d += 2) {
+    const x0 = (<f64>d + 1.0) * sc, x1 = (<f64>(d + 1) + 1.0) * sc, u0 = <f64>d * sc, u1 = <f64>(d + 1) * sc;
+    const l = log_unit2(f64x2.replace_lane(f64x2.splat(x0), 1, x1)), c = cos_turn2(f64x2.replace_lane(f64x2.splat(u0), 1, u1));
+    if (reinterpret<u64>(f64x2.extract_lane(l, 0)) != reinterpret<u64>(Math.log(x0))) bad++;
+    if (reinterpret<u64>(f64x2.extract_lane(l, 1)) != reinterpret<u64>(Math.log(x1))) bad++;
+    if (reinterpret<u64>(f64x2.extract_lane(c, 0)) != reinterpret<u64>(cos_turn(u0))) bad++;
+    if (reinterpret<u64>(f64x2.extract_lane(c, 1)) != reinterpret<u64>(cos_turn(u1))) bad++;
+  }
+  return bad;
 }

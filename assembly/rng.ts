@@ -54,7 +54,7 @@ export function rng_below(state: usize, n: u32): u32 {
  * (degree 14 / 13, error below 1e-9), plain f64 multiply-adds: the same bits everywhere, and none
  * of the general cos's argument reduction tables in the module.
  */
-function cos_turn(u: f64): f64 {
+export function cos_turn(u: f64): f64 {
   const t = u * 4.0;
   const q = <i32>t;
   const a = (t - <f64>q) * 1.5707963267948966, a2 = a * a;
@@ -74,6 +74,87 @@ export function rng_normal(state: usize): f32 {
   const u1 = (<f64>rng_next(state) + 1.0) * 2.3283064365386963e-10;
   const u2 = <f64>rng_next(state) * 2.3283064365386963e-10;
   return <f32>(Math.sqrt(-2.0 * Math.log(u1)) * cos_turn(u2));
+}
+
+// Four normals at once: the same draws, operations and order as four rng_normal calls, two lanes of f64 at a time
+// (the draws' squares32 stays scalar: wasm has no 64-bit lane multiply that is cheaper than four scalar ones).
+
+/**
+ * The AssemblyScript standard library's Math.log at shrinkLevel 1 (musl's log.c) in two f64 lanes, for x in
+ * [2^-32, 1] only (normal, positive, finite: none of its special paths but x = 1, taken by a select): each
+ * lane's bits equal the scalar function's.
+ */
+// @ts-ignore: decorator
+@inline export function log_unit2(x: v128): v128 {
+  let hx = i64x2.add(i64x2.shr_u(x, 32), i64x2.splat(0x3FF00000 - 0x3FE6A09E));
+  const k = i64x2.sub(i64x2.shr_u(hx, 20), i64x2.splat(0x3FF));
+  hx = i64x2.add(v128.and(hx, i64x2.splat(0x000FFFFF)), i64x2.splat(0x3FE6A09E));
+  const xr = v128.or(i64x2.shl(hx, 32), v128.and(x, i64x2.splat(0xFFFFFFFF)));
+  const f = f64x2.sub(xr, f64x2.splat(1.0));
+  const hfsq = f64x2.mul(f64x2.mul(f64x2.splat(0.5), f), f);
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s), w = f64x2.mul(z, z);
+  const t1 = f64x2.mul(w, f64x2.add(f64x2.splat(reinterpret<f64>(0x3FD999999997FA04)), f64x2.mul(w, f64x2.add(f64x2.splat(reinterpret<f64>(0x3FCC71C51D8E78AF)), f64x2.mul(w, f64x2.splat(reinterpret<f64>(0x3FC39A09D078C69F)))))));
+  const t2 = f64x2.mul(z, f64x2.add(f64x2.splat(reinterpret<f64>(0x3FE5555555555593)), f64x2.mul(w, f64x2.add(f64x2.splat(reinterpret<f64>(0x3FD2492494229359)),
+    f64x2.mul(w, f64x2.add(f64x2.splat(reinterpret<f64>(0x3FC7466496CB03DE)), f64x2.mul(w, f64x2.splat(reinterpret<f64>(0x3FC2F112DF3E5244)))))))));
+  const r = f64x2.add(t2, t1);
+  const dk = f64x2.convert_low_i32x4_s(i32x4.shuffle(k, k, 0, 2, 0, 2));
+  const ln2hi = f64x2.splat(reinterpret<f64>(0x3FE62E42FEE00000)), ln2lo = f64x2.splat(reinterpret<f64>(0x3DEA39EF35793C76));
+  const y = f64x2.add(f64x2.add(f64x2.sub(f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.mul(dk, ln2lo)), hfsq), f), f64x2.mul(dk, ln2hi));
+  return v128.bitselect(f64x2.splat(0), y, f64x2.eq(x, f64x2.splat(1.0)));   // (log's own case: the general path gives ln 2 at 1)
+}
+
+/** k + a2 p, then times a2 for the next step: one step of the nested polynomials (k + a2 (k' + a2 (...))). */
+// @ts-ignore: decorator
+@inline function hstep(k: f64, a2: v128, p: v128): v128 { return f64x2.mul(a2, f64x2.add(f64x2.splat(k), p)); }
+
+/** cos_turn in two f64 lanes (u in [0, 1)): the same bits per lane. */
+// @ts-ignore: decorator
+@inline export function cos_turn2(u: v128): v128 {
+  const t = f64x2.mul(u, f64x2.splat(4.0));
+  const q = f64x2.floor(t);   // (= the scalar's truncation to i32: t >= 0)
+  const a = f64x2.mul(f64x2.sub(t, q), f64x2.splat(1.5707963267948966)), a2 = f64x2.mul(a, a);
+  // Horner from the inside out: k + a2 * (the rest), as the scalar's nested expression
+  let c = f64x2.mul(a2, f64x2.splat(-1.0 / 87178291200));
+  c = hstep(1.0 / 479001600, a2, c); c = hstep(-1.0 / 3628800, a2, c); c = hstep(1.0 / 40320, a2, c);
+  c = hstep(-1.0 / 720, a2, c); c = hstep(1.0 / 24, a2, c); c = hstep(-1.0 / 2, a2, c);
+  c = f64x2.add(f64x2.splat(1.0), c);
+  let s = f64x2.mul(a2, f64x2.splat(1.0 / 6227020800));
+  s = hstep(-1.0 / 39916800, a2, s); s = hstep(1.0 / 362880, a2, s); s = hstep(-1.0 / 5040, a2, s);
+  s = hstep(1.0 / 120, a2, s); s = hstep(-1.0 / 6, a2, s);
+  s = f64x2.mul(a, f64x2.add(f64x2.splat(1.0), s));
+  return v128.bitselect(c, v128.bitselect(f64x2.neg(s), v128.bitselect(f64x2.neg(c), s, f64x2.eq(q, f64x2.splat(2.0))), f64x2.eq(q, f64x2.splat(1.0))), f64x2.eq(q, f64x2.splat(0.0)));
+}
+
+/** Two normals from u1 in (0, 1] and u2 in [0, 1) (f64x2 each), as f32 in the low two lanes (not inlined: one copy of the code). */
+function normal2(u1: v128, u2: v128): v128 {
+  return f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sqrt(f64x2.mul(f64x2.splat(-2.0), log_unit2(u1))), cos_turn2(u2)));
+}
+
+/** The stream's next four normals (f32x4): bit for bit four rng_normal calls, which take draws 2k and 2k + 1 each. */
+export function rng_normal4(state: usize): v128 {
+  const ctr = load<u64>(state, 8), key = load<u64>(state);
+  store<u64>(state, ctr + 8, 8);
+  let ev = i32x4.splat(<i32>squares32(ctr, key)), od = i32x4.splat(<i32>squares32(ctr + 1, key));
+  ev = i32x4.replace_lane(ev, 1, <i32>squares32(ctr + 2, key)); od = i32x4.replace_lane(od, 1, <i32>squares32(ctr + 3, key));
+  ev = i32x4.replace_lane(ev, 2, <i32>squares32(ctr + 4, key)); od = i32x4.replace_lane(od, 2, <i32>squares32(ctr + 5, key));
+  ev = i32x4.replace_lane(ev, 3, <i32>squares32(ctr + 6, key)); od = i32x4.replace_lane(od, 3, <i32>squares32(ctr + 7, key));
+  const sc = f64x2.splat(2.3283064365386963e-10), one = f64x2.splat(1.0);
+  const hiE = i32x4.shuffle(ev, ev, 2, 3, 2, 3), hiO = i32x4.shuffle(od, od, 2, 3, 2, 3);
+  const lo = normal2(f64x2.mul(f64x2.add(f64x2.convert_low_i32x4_u(ev), one), sc), f64x2.mul(f64x2.convert_low_i32x4_u(od), sc));
+  const hi = normal2(f64x2.mul(f64x2.add(f64x2.convert_low_i32x4_u(hiE), one), sc), f64x2.mul(f64x2.convert_low_i32x4_u(hiO), sc));
+  return i32x4.shuffle(lo, hi, 0, 1, 4, 5);
+}
+
+/** The stream's next four uniforms (f32x4): bit for bit four rng_uniform calls. */
+export function rng_uniform4(state: usize): v128 {
+  const ctr = load<u64>(state, 8), key = load<u64>(state);
+  store<u64>(state, ctr + 4, 8);
+  let d = i32x4.splat(<i32>squares32(ctr, key));
+  d = i32x4.replace_lane(d, 1, <i32>squares32(ctr + 1, key));
+  d = i32x4.replace_lane(d, 2, <i32>squares32(ctr + 2, key));
+  d = i32x4.replace_lane(d, 3, <i32>squares32(ctr + 3, key));
+  return f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(d, 8)), f32x4.splat(5.9604644775390625e-8));
 }
 
 /** Fisher-Yates shuffle of n i32 indices at `idx`. */

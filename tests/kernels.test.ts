@@ -8,6 +8,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Autoencoder } from 'autoencoder';
+import { PURPOSE, Stream } from './ref/rng.js';
 import type { TestKernel as Kernel } from './helpers.js';
 import { ACT_IDS, LOSS_IDS, NORM_IDS } from '../bindings/wasm.js';
 import {
@@ -734,5 +735,46 @@ describe('normalizer edge cases', () => {
       const y = getF32(kk, p, 2);
       expect(Array.from(y).every(Number.isFinite), `normalized values ${Array.from(y)}`).toBe(true);
     });
+  });
+});
+
+// ---- random streams, four draws at a time ----------------------------------------------------
+describe('rng_normal4 and rng_uniform4 (the noise, dropout and addNoise paths): the scalar streams\' bits', () => {
+  /** n values of the stream (seed, purpose 3) from draw `skip`, one at a time (vec 0) or four at a time (vec 1). */
+  function draws(fn: 'ae_normals' | 'ae_uniforms', seed: number, skip: number, n: number, vec: 0 | 1): Float32Array {
+    return withIO(k, () => {
+      const state = k.alloc(16), dst = k.alloc(4 * n);
+      k.x[fn](state, seed, skip, dst, n, vec);
+      return getF32(k, dst, n);
+    });
+  }
+
+  it('four at a time gives the same bits as one at a time, and the values tests/ref/rng.ts computes', () => {
+    // odd skips start a normal on an odd draw; 2^32 - 8 and 10^12 cross the counter's low word
+    for (const seed of [1, 21, 0x9e3779b9]) for (const skip of [0, 1, 3, 2 ** 32 - 8, 1e12]) {
+      const n = 4096;
+      const one = draws('ae_normals', seed, skip, n, 0), four = draws('ae_normals', seed, skip, n, 1);
+      expectSameBits(four, one, `normals, seed ${seed}, skip ${skip}`);
+      const s = new Stream(seed, PURPOSE.noise);
+      s.ctr = BigInt(skip);
+      // the reference's Math.log and Math.cos are not the kernels' (AssemblyScript's musl log; a Taylor cos whose
+      // error is below 1e-9, times sqrt(-2 ln u1) <= 6.7): the float32 rounding plus 7e-9
+      one.forEach((v, i) => { const w = s.normal(); expect(Math.abs(v - w), `normal ${i}`).toBeLessThanOrEqual(ulp32(w) + 7e-9); });
+      const u1 = draws('ae_uniforms', seed, skip, n, 0), u4 = draws('ae_uniforms', seed, skip, n, 1);
+      expectSameBits(u4, u1, `uniforms, seed ${seed}, skip ${skip}`);
+      const t = new Stream(seed, PURPOSE.noise);
+      t.ctr = BigInt(skip);
+      u1.forEach((v, i) => expect(v, `uniform ${i}`).toBe(t.uniform()));
+    }
+  });
+
+  it('the two f64 lanes of log and cos equal the scalar functions at the arguments rng_normal makes (a sample of 2^22 draws and the edges)', () => {
+    // AE_RNG_ALL=1 checks all 2^32 draws instead (about 150 s here; none differed on 2026-12-05)
+    let bad = 0;
+    if (process.env.AE_RNG_ALL) bad += k.x.ae_normal_parts_check(0, 2 ** 32);
+    else for (let i = 0; i < 64; i++) bad += k.x.ae_normal_parts_check(i * 2 ** 26 + 2 * i, 2 ** 16);
+    // draw 2^32 - 1 makes u1 = 1 (log's own case), draws 0 and k 2^30 the quarter turns of cos
+    for (const d of [0, 2 ** 30 - 2, 2 ** 30, 2 ** 31, 3 * 2 ** 30, 2 ** 32 - 2]) bad += k.x.ae_normal_parts_check(d, 2);
+    expect(bad).toBe(0);
   });
 });
