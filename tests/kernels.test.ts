@@ -750,7 +750,7 @@ describe('rng_normal4 and rng_uniform4 (the noise, dropout and addNoise paths): 
   }
 
   it('four at a time gives the same bits as one at a time, and the values tests/ref/rng.ts computes', () => {
-    // odd skips start a normal on an odd draw; 2^32 - 8 and 10^12 cross the counter's low word
+    // odd skips start a normal on an odd draw; from 2^32 - 8 the counter crosses into its high word, 10^12 is beyond it
     for (const seed of [1, 21, 0x9e3779b9]) for (const skip of [0, 1, 3, 2 ** 32 - 8, 1e12]) {
       const n = 4096;
       const one = draws('ae_normals', seed, skip, n, 0), four = draws('ae_normals', seed, skip, n, 1);
