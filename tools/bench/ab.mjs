@@ -2,7 +2,8 @@
 // machine slows both sides alike: the ratio NEW/OLD is meaningful under contention, absolute rows/s
 // are not. Workloads: convdae training (W3 train: batch 128, noisy -> clean, Adam) and inference
 // (W3 infer, batch 128), tab30 reconstruct at batch 256 (W1 batch256), dense784 training (W2:
-// batch 64, Adam); optionally the onnxruntime-web
+// batch 64, Adam), and dense784 and tab30 trained with gaussian input noise 0.1 (batch 64: the
+// noise drawn in wasm each epoch); optionally the onnxruntime-web
 // peer (1 thread) on the two inference workloads, in the same rounds.
 //   node tools/bench/ab.mjs --old <dist dir of the other build> [--new <dist dir>, default ./dist]
 //        [--rounds 7] [--peers <dir with node_modules/onnxruntime-web>] [--only convdae-train,...]
@@ -28,7 +29,7 @@ const opts = new Command('node tools/bench/ab.mjs')
   .option('--new <dir>', 'the dist/ of the build under test', `${ROOT}dist`)
   .option('--rounds <n>', 'interleaved rounds', intArg(1), 7)
   .option('--peers <dir>', 'a directory with node_modules/onnxruntime-web: ORT (1 thread) on the inference workloads too')
-  .option('--only <list>', 'workloads, comma-separated (tab30-b256, convdae-infer, convdae-train, dense784-train)', (s) => s.split(','))
+  .option('--only <list>', 'workloads, comma-separated (tab30-b256, convdae-infer, convdae-train, dense784-train, dense784-train-noise, tab30-train-noise)', (s) => s.split(','))
   .parse()
   .opts();
 const rounds = opts.rounds;
@@ -81,6 +82,16 @@ async function ours(dir) {
   const xd = uniform(512, 784, W.seed, 33);
   const fitD = { epochs: 1, batchSize: 64, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false };
   out['dense784-train'] = { rows: 512, calls: 5, run: () => dense.fit(xd, fitD) };
+  // the same with gaussian input noise (a denoising autoencoder: normals drawn in wasm every epoch), and tab30's
+  // model trained with it (where drawing the noise weighs most against the products)
+  const denseN = await Autoencoder.create(specOf(W, 'dense784'));
+  denseN.setWeights(loadModel('dense784').tensors);
+  const fitN = { ...fitD, noise: { gaussian: 0.1 } };
+  out['dense784-train-noise'] = { rows: 512, calls: 5, run: () => denseN.fit(xd, fitN) };
+  const tabN = await Autoencoder.create(specs.tab30);
+  tabN.setWeights(loadModel('tab30').tensors);
+  const xn = uniform(4096, 30, W.seed, 34);
+  out['tab30-train-noise'] = { rows: 4096, calls: 5, run: () => tabN.fit(xn, fitN) };
   return { work: out, refs };
 }
 
