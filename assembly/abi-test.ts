@@ -72,22 +72,15 @@ export function ae_conv_dk(dK: usize, db: usize, d: usize, x: usize, R: i32, H: 
 }
 
 /**
- * n normals (n a multiple of 4 when vec) from a stream seeded at state (16 bytes) for (seed, purpose 3) and moved
- * to draw `skip`: vec 0 through rng_normal one at a time, 1 through rng_normal4 (which must give the same bits).
+ * n values (n a multiple of 4 when vec) of a stream seeded at state (16 bytes) for (seed, purpose 3) and moved to draw
+ * `skip`: kind 1 normals, 0 uniforms; vec 0 one at a time (rng_normal, rng_uniform), 1 four at a time (rng_normal4,
+ * rng_uniform4, which must give the same bits).
  */
-export function ae_normals(state: usize, seed: u32, skip: f64, dst: usize, n: i32, vec: i32): void {
+export function ae_draws(state: usize, seed: u32, skip: f64, dst: usize, n: i32, kind: i32, vec: i32): void {
   rng_seed(state, seed, 3);
   store<u64>(state, <u64>skip, 8);
-  if (vec != 0) for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), rng_normal4(state));
-  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), rng_normal(state));
-}
-
-/** The same for uniforms: rng_uniform one at a time (vec 0) or rng_uniform4 (vec 1). */
-export function ae_uniforms(state: usize, seed: u32, skip: f64, dst: usize, n: i32, vec: i32): void {
-  rng_seed(state, seed, 3);
-  store<u64>(state, <u64>skip, 8);
-  if (vec != 0) for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), rng_uniform4(state));
-  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), rng_uniform(state));
+  if (vec != 0) for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), kind == 1 ? rng_normal4(state) : rng_uniform4(state));
+  else for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), kind == 1 ? rng_normal(state) : rng_uniform(state));
 }
 
 /**

@@ -126,6 +126,15 @@ export function rng_normal(state: usize): f32 {
   return v128.bitselect(c, v128.bitselect(f64x2.neg(s), v128.bitselect(f64x2.neg(c), s, f64x2.eq(q, f64x2.splat(2.0))), f64x2.eq(q, f64x2.splat(1.0))), f64x2.eq(q, f64x2.splat(0.0)));
 }
 
+/** Draws ctr, ctr + step, ctr + 2 step, ctr + 3 step under key in four i32 lanes (each squares32, scalar). */
+// @ts-ignore: decorator
+@inline function squares4(ctr: u64, key: u64, step: u64): v128 {
+  let d = i32x4.splat(<i32>squares32(ctr, key));
+  d = i32x4.replace_lane(d, 1, <i32>squares32(ctr + step, key));
+  d = i32x4.replace_lane(d, 2, <i32>squares32(ctr + 2 * step, key));
+  return i32x4.replace_lane(d, 3, <i32>squares32(ctr + 3 * step, key));
+}
+
 /** Two normals from u1 in (0, 1] and u2 in [0, 1) (f64x2 each), as f32 in the low two lanes (not inlined: one copy of the code). */
 function normal2(u1: v128, u2: v128): v128 {
   return f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sqrt(f64x2.mul(f64x2.splat(-2.0), log_unit2(u1))), cos_turn2(u2)));
@@ -135,10 +144,7 @@ function normal2(u1: v128, u2: v128): v128 {
 export function rng_normal4(state: usize): v128 {
   const ctr = load<u64>(state, 8), key = load<u64>(state);
   store<u64>(state, ctr + 8, 8);
-  let ev = i32x4.splat(<i32>squares32(ctr, key)), od = i32x4.splat(<i32>squares32(ctr + 1, key));
-  ev = i32x4.replace_lane(ev, 1, <i32>squares32(ctr + 2, key)); od = i32x4.replace_lane(od, 1, <i32>squares32(ctr + 3, key));
-  ev = i32x4.replace_lane(ev, 2, <i32>squares32(ctr + 4, key)); od = i32x4.replace_lane(od, 2, <i32>squares32(ctr + 5, key));
-  ev = i32x4.replace_lane(ev, 3, <i32>squares32(ctr + 6, key)); od = i32x4.replace_lane(od, 3, <i32>squares32(ctr + 7, key));
+  const ev = squares4(ctr, key, 2), od = squares4(ctr + 1, key, 2);
   const sc = f64x2.splat(2.3283064365386963e-10), one = f64x2.splat(1.0);
   const hiE = i32x4.shuffle(ev, ev, 2, 3, 2, 3), hiO = i32x4.shuffle(od, od, 2, 3, 2, 3);
   const lo = normal2(f64x2.mul(f64x2.add(f64x2.convert_low_i32x4_u(ev), one), sc), f64x2.mul(f64x2.convert_low_i32x4_u(od), sc));
@@ -150,11 +156,7 @@ export function rng_normal4(state: usize): v128 {
 export function rng_uniform4(state: usize): v128 {
   const ctr = load<u64>(state, 8), key = load<u64>(state);
   store<u64>(state, ctr + 4, 8);
-  let d = i32x4.splat(<i32>squares32(ctr, key));
-  d = i32x4.replace_lane(d, 1, <i32>squares32(ctr + 1, key));
-  d = i32x4.replace_lane(d, 2, <i32>squares32(ctr + 2, key));
-  d = i32x4.replace_lane(d, 3, <i32>squares32(ctr + 3, key));
-  return f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(d, 8)), f32x4.splat(5.9604644775390625e-8));
+  return f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(squares4(ctr, key, 1), 8)), f32x4.splat(5.9604644775390625e-8));
 }
 
 /** Fisher-Yates shuffle of n i32 indices at `idx`. */

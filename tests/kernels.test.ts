@@ -741,10 +741,10 @@ describe('normalizer edge cases', () => {
 // ---- random streams, four draws at a time ----------------------------------------------------
 describe('rng_normal4 and rng_uniform4 (the noise, dropout and addNoise paths): the scalar streams\' bits', () => {
   /** n values of the stream (seed, purpose 3) from draw `skip`, one at a time (vec 0) or four at a time (vec 1). */
-  function draws(fn: 'ae_normals' | 'ae_uniforms', seed: number, skip: number, n: number, vec: 0 | 1): Float32Array {
+  function draws(kind: 'normals' | 'uniforms', seed: number, skip: number, n: number, vec: 0 | 1): Float32Array {
     return withIO(k, () => {
       const state = k.alloc(16), dst = k.alloc(4 * n);
-      k.x[fn](state, seed, skip, dst, n, vec);
+      k.x.ae_draws(state, seed, skip, dst, n, kind === 'normals' ? 1 : 0, vec);
       return getF32(k, dst, n);
     });
   }
@@ -753,14 +753,14 @@ describe('rng_normal4 and rng_uniform4 (the noise, dropout and addNoise paths): 
     // odd skips start a normal on an odd draw; from 2^32 - 8 the counter crosses into its high word, 10^12 is beyond it
     for (const seed of [1, 21, 0x9e3779b9]) for (const skip of [0, 1, 3, 2 ** 32 - 8, 1e12]) {
       const n = 4096;
-      const one = draws('ae_normals', seed, skip, n, 0), four = draws('ae_normals', seed, skip, n, 1);
+      const one = draws('normals', seed, skip, n, 0), four = draws('normals', seed, skip, n, 1);
       expectSameBits(four, one, `normals, seed ${seed}, skip ${skip}`);
       const s = new Stream(seed, PURPOSE.noise);
       s.ctr = BigInt(skip);
       // the reference's Math.log and Math.cos are not the kernels' (AssemblyScript's musl log; a Taylor cos whose
       // error is below 1e-9, times sqrt(-2 ln u1) <= 6.7): the float32 rounding plus 7e-9
       one.forEach((v, i) => { const w = s.normal(); expect(Math.abs(v - w), `normal ${i}`).toBeLessThanOrEqual(ulp32(w) + 7e-9); });
-      const u1 = draws('ae_uniforms', seed, skip, n, 0), u4 = draws('ae_uniforms', seed, skip, n, 1);
+      const u1 = draws('uniforms', seed, skip, n, 0), u4 = draws('uniforms', seed, skip, n, 1);
       expectSameBits(u4, u1, `uniforms, seed ${seed}, skip ${skip}`);
       const t = new Stream(seed, PURPOSE.noise);
       t.ctr = BigInt(skip);
@@ -776,5 +776,5 @@ describe('rng_normal4 and rng_uniform4 (the noise, dropout and addNoise paths): 
     // draw 2^32 - 1 makes u1 = 1 (log's own case), draws 0 and k 2^30 the quarter turns of cos
     for (const d of [0, 2 ** 30 - 2, 2 ** 30, 2 ** 31, 3 * 2 ** 30, 2 ** 32 - 2]) bad += k.x.ae_normal_parts_check(d, 2);
     expect(bad).toBe(0);
-  });
+  }, process.env.AE_RNG_ALL ? 1_200_000 : undefined);
 });

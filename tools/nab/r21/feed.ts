@@ -37,14 +37,17 @@ function rules(raw: Float32Array, ramp: Float32Array, v: V, K = 400, R = 30, lev
   }
   return out;
 }
+/** Seeds' results as "std / low FP / low FN (their means) | per category (std) | standard per seed". */
+export function seedMeans(res: { v: number[]; cats: number[] }[]): string {
+  const m = (k: number) => res.reduce((x, r) => x + r.v[k]!, 0) / res.length;
+  const cats = res[0]!.cats.map((_, k) => res.reduce((x, r) => x + r.cats[k]!, 0) / res.length);
+  return `${[0, 1, 2].map((k) => m(k).toFixed(3)).join(' / ')} | ${cats.map((x) => x.toFixed(1)).join(' ')} | ${res.map((r) => r.v[0]!.toFixed(2)).join(' ')}`;
+}
 export function pipe(i: number, raw: Float32Array, v: V): Float32Array { const s = corpus[i]!; let rp = rangeCheck(s.values).ramp;
   if (v.agree !== undefined) { rp = rp.slice(); let started = false; for (let c = 0; c < rp.length; c++) { if (raw[c]! > 0 && (!v.modelOnly || raw[c]! < 1)) started = true; if ((started || v.agreeAll) && rp[c]! > 0 && raw[c]! < v.agree) rp[c] = 0; } } return rules(memory(s.values, raw, rp, v), rp, v); }
 if (process.argv[1]?.endsWith('feed.ts')) {
   const vs: V[] = JSON.parse(process.env.V ?? '[{},{"hot":true},{"mem":true},{"mem":true,"hot":true},{"mem":true,"memLevel":0.6},{"mem":true,"hot":true,"memLevel":0.6}]');
   for (const v of vs) {
-    const res = raws.map((raw) => evalAll(corpus.map((_, i) => pipe(i, raw[i]!, v))));
-    const m = (k: number) => res.reduce((x, r) => x + r.v[k]!, 0) / res.length;
-    const cats = res[0]!.cats.map((_, k) => res.reduce((x, r) => x + r.cats[k]!, 0) / res.length);
-    console.log(`${[0, 1, 2].map((k) => m(k).toFixed(3)).join(' / ')} | ${cats.map((x) => x.toFixed(1)).join(' ')} | ${res.map((r) => r.v[0]!.toFixed(2)).join(' ')}  ${JSON.stringify(v)}`);
+    console.log(`${seedMeans(raws.map((raw) => evalAll(corpus.map((_, i) => pipe(i, raw[i]!, v)))))}  ${JSON.stringify(v)}`);
   }
 }

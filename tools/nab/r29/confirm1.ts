@@ -5,7 +5,7 @@
 // (or before the model scores), then the shipped rules and the confirmed ramp (r21/feed.ts pipe).
 // Usage: [SEEDS=1,...,8] [LEVELS=0,0.1,0.2] [FOLD=even|odd] npx tsx tools/nab/r29/confirm1.ts
 import { corpus, load, rangeCheck, evalAll } from '../r21/emu.js';
-import { pipe } from '../r21/feed.js';
+import { pipe, seedMeans } from '../r21/feed.js';
 const WARM = 128;
 const seeds = (process.env.SEEDS ?? '1,2,3,4,5,6,7,8').split(',').map(Number);
 const levels = (process.env.LEVELS ?? '0,0.05,0.1,0.15,0.2,0.25,0.2857,0.35').split(',').map(Number);
@@ -23,8 +23,5 @@ function withOnes(i: number, raw: Float32Array, level: number): Float32Array {
   return r;
 }
 for (const level of levels) {
-  const res = raws.map((raw) => evalAll(corpus.map((_, i) => pipe(i, withOnes(i, raw[i]!, level), { agree: 0.2857, modelOnly: true })), idx));
-  const m = (k: number) => res.reduce((x, r) => x + r.v[k]!, 0) / res.length;
-  const cats = res[0]!.cats.map((_, k) => res.reduce((x, r) => x + r.cats[k]!, 0) / res.length);
-  console.log(`level ${level}: ${[0, 1, 2].map((k) => m(k).toFixed(3)).join(' / ')} | ${cats.map((x) => x.toFixed(1)).join(' ')} | ${res.map((r) => r.v[0]!.toFixed(2)).join(' ')}`);
+  console.log(`level ${level}: ${seedMeans(raws.map((raw) => evalAll(corpus.map((_, i) => pipe(i, withOnes(i, raw[i]!, level), { agree: 0.2857, modelOnly: true })), idx)))}`);
 }
