@@ -19,7 +19,7 @@ import { series_blocks, series_check, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 7; }
+export function ae_abi_version(): i32 { return 8; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -148,7 +148,7 @@ export function ae_elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i
 // streaming time series (series.ts; its state block layout S_* is bindings/wasm.ts S, held equal by tests/layout.test.ts)
 
 /** Scores n points vals f64[n] into out f32[n] with the series state at st, training the model in ctx as it goes. */
-export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, F: i32): void { series_push(ctx, st, vals, times, n, out, scratch, agg, F); }
+export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, agg2: usize, F: i32): void { series_push(ctx, st, vals, times, n, out, scratch, agg, agg2, F); }
 
 /** The means f64[m] into out of the F-point blocks that end within the next n points vals f64[n]; returns m. */
 export function ae_series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 { return series_blocks(st, vals, n, F, out); }

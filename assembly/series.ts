@@ -79,6 +79,7 @@ export const S_ORIGIN = 272;   // f64 the values' origin: the ring keeps value -
 export const S_CTXFIT = 280;   // i32 1 (contextFit): a timed series' day (or week) longer than the training windows (S_NTRAIN) leaves the long context out (S_CB -1); 0: it never does (states of version 7 and before)
 export const S_SRAMP = 284;    // f32 r: a value beyond [min, max] by less than the spatial tolerance scores at least r + (1 - r) (its excess / the tolerance), after the halving rules (< 0: off, the scores of state version 8)
 export const S_SRCONF = 288;   // f32 p: once the model scores (its likelihood history holds minHistory errors), the ramp counts only where the model's combined likelihood L is at least -ln p (its tail probability at most p); 0: always (the scores of state version 9)
+export const S_DEMEAN = 292;   // i32 1: each window's W standardised values less their mean, and the context bins less the same (the window's shape without its level: the shape resolutions' detectors; 0 for states of version 10 and before)
 export const S_BYTES = 304;     // (a multiple of 16)
 
 // @ts-ignore: decorator
@@ -335,6 +336,13 @@ function window_into(st: usize, c: i32, dst: usize, sums: usize = 0, p0: i32 = 0
     const v = <f64>load<f32>(vals + (<usize>((c - W + j) % H) << 2));
     store<f32>(dst + (<usize>j << 2), <f32>min(max((v - mean) * inv, -1e6), 1e6));
   }
+  // S_DEMEAN: the window less its own mean (summed in order, in f32), the context bins less the same below
+  let wm: f32 = 0;
+  if (si(st, S_DEMEAN) != 0) {
+    for (let j = 0; j < W; j++) wm += load<f32>(dst + (<usize>j << 2));
+    wm /= <f32>W;
+    for (let j = 0; j < W; j++) store<f32>(dst + (<usize>j << 2), load<f32>(dst + (<usize>j << 2)) - wm);
+  }
   if (C == 0) return;
   if (B < 0) {
     memory.fill(dst + (<usize>W << 2), 0, <usize>C << 2);
@@ -348,7 +356,7 @@ function window_into(st: usize, c: i32, dst: usize, sums: usize = 0, p0: i32 = 0
     const s = sums != 0 ? load<f64>(sums + (<usize>(p - p0) << 3)) : bin_sum(vals, H, max(p, lo), p + B);
     const m = p + B - max(p, lo);
     const z = m <= 0 ? 0.0 : (s / <f64>m - mean) * inv;
-    store<f32>(dst + (<usize>(W + k) << 2), <f32>min(max(z, -1e6), 1e6));
+    store<f32>(dst + (<usize>(W + k) << 2), <f32>min(max(z, -1e6), 1e6) - wm);
   }
 }
 
@@ -552,10 +560,11 @@ export const SCRATCH_YROWS = 32;
  * others 1). With agg != 0 (f32, a second resolution's scores: another detector's score_of(L) over
  * the series' F-point block means, one per block ending in these n points, in order: what
  * series_blocks listed) a point that ends a block (count c with (c + 1) % F == 0) takes the larger of
- * its own L and that score's L. scratch: max(N D + N + SCRATCH_YROWS D + 8 (+ N D with P > 0) + 2 (N + H) + 2, 3 D + 16,
+ * its own L and that score's L; with agg2 != 0 too (the shape resolutions' scores of the same blocks), the larger
+ * of its own L and the two scores' L. scratch: max(N D + N + SCRATCH_YROWS D + 8 (+ N D with P > 0) + 2 (N + H) + 2, 3 D + 16,
  * WARM) floats with D = W + C, free between calls.
  */
-export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, F: i32): void {
+export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n: i32, out: usize, scratch: usize, agg: usize, agg2: usize, F: i32): void {
   const W = si(st, S_W) + si(st, S_CTX), H = si(st, S_H), LS = si(st, S_LS);
   const WIN = si(st, S_W);
   const ring = vals_at(st), errs = errs_at(st);
@@ -577,6 +586,11 @@ export function series_push(ctx: usize, st: usize, vals: usize, times: usize, n:
     if (agg != 0 && (c + 1) % F == 0) {
       a = <f64>load<f32>(agg);
       agg += 4;
+      // the shape resolutions' score of the same block: the larger of the two (score_of is increasing in L)
+      if (agg2 != 0) {
+        a = max(a, <f64>load<f32>(agg2));
+        agg2 += 4;
+      }
     }
     store<f32>(ring + (<usize>(c % H) << 2), <f32>v);
     store<i32>(st + S_COUNT, c + 1);

@@ -162,9 +162,27 @@ export interface SeriesOptions {
    * and of 8 points). 0 or []: none (the scores of state file version 4 with `refractory` as given,
    * bit for bit); 4: the default of versions 5 and before. Default [4, 8] (NAB, seeds 1-5: 73.0 / 68.3 /
    * 76.8 against 72.7 / 67.5 / 76.5 with 4 alone and 69.6 / 64.4 / 73.4 with none; tools/nab/tries.md,
-   * rounds 7 and 10). About 1.3 times the time and 3 times the memory and state of none (572 KB by default, with `memory`).
+   * rounds 7 and 10). About 1.3 times the time and 3 times the memory and state of none (572 KB with `memory`, without
+   * `shapeResolutions`).
    */
   resolution?: number | number[];
+  /**
+   * A second chain of coarser resolutions, the shape resolutions: detectors of the same block means
+   * with the same block lengths as `resolution`, whose windows are each taken less their own mean
+   * (`demean`), so they score a block's shape and not its level. A point that ends a block takes the
+   * larger of its own -ln Q and the two chains' scores. No effect with `resolution` 0, nor with `demean`
+   * (whose next resolutions are demeaned already). Default true
+   * (NAB, seeds 1-8: 76.7 / 73.0 / 80.0 against 76.0 / 72.5 / 79.3 without, every seed up or level;
+   * tools/nab/tries.md, round 31). About 1.3-1.4 times the time of false, and 1.65 times the state (946 KB
+   * against 572 KB with the other defaults).
+   */
+  shapeResolutions?: boolean;
+  /**
+   * Each window less its own mean before the autoencoder sees it (and the context bins less the
+   * same): the detector scores shapes, not levels. The shape resolutions' detectors run with it;
+   * alone it scores NAB lower (tools/nab/tries.md, round 31). Default false.
+   */
+  demean?: boolean;
   /**
    * Filters of a conv1d layer in front of the encoder (0: none, a dense autoencoder). The input (the
    * window, then the context bins) is read as one 1-D signal of `window + context` points; the conv
@@ -191,7 +209,7 @@ const DEFAULTS: Resolved = {
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05, spatialRamp: 0.3, spatialRampConfirm: 0.01,
   error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextFit: true, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
-  refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
+  refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], shapeResolutions: true, demean: false, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
 // (pure: a bundle that never uses SeriesDetector drops KEYS and DEFAULTS)
 const KEYS = /* @__PURE__ */ Object.keys(DEFAULTS) as (keyof Resolved)[];
@@ -244,6 +262,8 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   if (r.conv > 0 && r.convDecoder && (r.window + r.context) % r.convStride !== 0) throw new AutoencoderError(`convDecoder needs window + context (${r.window + r.context}) to be a multiple of convStride (${r.convStride})`);
   if (typeof r.contextFit !== 'boolean') throw new AutoencoderError(`contextFit must be true or false, got ${describe(r.contextFit)}`);
   if (typeof r.relativeError !== 'boolean') throw new AutoencoderError(`relativeError must be true or false, got ${describe(r.relativeError)}`);
+  if (typeof r.shapeResolutions !== 'boolean') throw new AutoencoderError(`shapeResolutions must be true or false, got ${describe(r.shapeResolutions)}`);
+  if (typeof r.demean !== 'boolean') throw new AutoencoderError(`demean must be true or false, got ${describe(r.demean)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
   return r;
 }
@@ -283,6 +303,8 @@ function modelSpec(o: Resolved): AutoencoderSpec {
 
 /** A coarser resolution's entry in a state file's header: its time mode and last time, then its own next resolution's. */
 type ChildHead = { timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead };
+/** A state file's header: the options, the time rule, and the coarser resolutions' heads (`twin`: the shape resolutions', version 11). */
+type Head = { options: SeriesOptions; timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead; twin?: ChildHead };
 const MAGIC = 0x44534541; // 'AESD' little-endian
 /**
  * The most points a detector's kernel counts before a push is refused (below 2^31 by retrainEvery's
@@ -296,7 +318,7 @@ const isoTime = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toI
 const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0);
 /** The largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
-const FILE_VERSION = 10;
+const FILE_VERSION = 11;
 /**
  * The fixed part of an older version's state block, in bytes (the fields after it came later and
  * load as a fresh detector with the older options has them): version 3 (before the two-step
@@ -309,15 +331,19 @@ const FILE_VERSION = 10;
  * Version 8 (before the range check's ramp: versions 3 to 8 had none, `spatialRamp: -1`) had the whole
  * fixed part up to S.SRCONF, S.SRAMP its padding (0): load() sets it as its options give. Versions 8 and 9
  * (before the ramp's confirmation: versions 3 to 9 had none, `spatialRampConfirm: 0`) ended at S.SRCONF.
+ * Version 10 (before the shape resolutions: versions 3 to 10 had none, `shapeResolutions: false, demean: false`)
+ * had the whole fixed part, S.DEMEAN its padding (0).
  */
 const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256, 7: 272, 8: 288, 9: 288 };
 /** The options an older version's header lacks, and the values that reproduce its scores. */
-const OLD_OPTIONS: Record<number, SeriesOptions> = {
-  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 },
-  4: { refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 },
-  5: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 }, 6: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 },
-  7: { origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0 }, 8: { spatialRamp: -1, spatialRampConfirm: 0 }, 9: { spatialRampConfirm: 0 },
-};
+// (pure: a bundle that never uses SeriesDetector drops it)
+const OLD_OPTIONS: Record<number, SeriesOptions> = /* @__PURE__ */ ((NO_SHAPES: SeriesOptions): Record<number, SeriesOptions> => ({
+  3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES },
+  4: { refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES },
+  5: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES }, 6: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES },
+  7: { origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES }, 8: { spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES }, 9: { spatialRampConfirm: 0, ...NO_SHAPES },
+  10: NO_SHAPES,
+}))({ shapeResolutions: false, demean: false });
 /**
  * The block lengths of `resolution` (a number or a list) as a checked list, [] for none: each from 2 to
  * min(64, history) points, each a multiple of the one before, at most 4.
@@ -338,10 +364,14 @@ function blockLengths(r: Resolved): number[] {
   });
   return list;
 }
-/** The options of the next resolution's detector: the parent's, without the halving rules or the range check, with the remaining block lengths relative to the first. */
-function childOptions(o: Resolved, lengths: number[]): SeriesOptions {
+/**
+ * The options of the next resolution's detector: the parent's, without the halving rules or the range check, with the
+ * remaining block lengths relative to the first; `demean` for the shape resolutions' (whose own next resolutions inherit
+ * it). Neither has shape resolutions of its own: only the finest detector has the second chain.
+ */
+function childOptions(o: Resolved, lengths: number[], demean = o.demean): SeriesOptions {
   const rest = lengths.slice(1).map((f) => f / lengths[0]!);
-  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, memory: 0, spatialTolerance: -1, resolution: rest };
+  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, memory: 0, spatialTolerance: -1, resolution: rest, shapeResolutions: false, demean };
 }
 
 /**
@@ -358,6 +388,8 @@ export class SeriesDetector {
   private readonly o: Resolved;
   /** The next resolution's detector (`resolution` not 0 or []), fed the means of blocks of F points. */
   private readonly child: SeriesDetector | null;
+  /** The shape resolutions' detector (`shapeResolutions`, the finest detector only): the same blocks, each window less its mean. */
+  private readonly twin: SeriesDetector | null;
   /** Points per block of the next resolution (0: none). */
   private readonly F: number;
   private readonly st: number;
@@ -368,10 +400,11 @@ export class SeriesDetector {
   /** Points the kernel's counters have moved back by (assembly/series.ts REBASE_AT): `count` is this plus the state's count. */
   private shift = 0;
 
-  private constructor(ae: Autoencoder, o: Resolved, child: SeriesDetector | null) {
+  private constructor(ae: Autoencoder, o: Resolved, child: SeriesDetector | null, twin: SeriesDetector | null) {
     this.ae = ae;
     this.o = o;
     this.child = child;
+    this.twin = twin;
     this.F = blockLengths(o)[0] ?? 0;
     // the series state lives in the autoencoder's wasm memory, above its arena
     const k = this.k;
@@ -406,6 +439,7 @@ export class SeriesDetector {
     // origin 'first': none yet (NaN), the first value pushed becomes it
     k.setF64(this.st + S.ORIGIN, o.origin === 'first' ? NaN : o.origin);
     k.setI32(this.st + S.CTXFIT, o.contextFit ? 1 : 0);
+    k.setI32(this.st + S.DEMEAN, o.demean ? 1 : 0);
   }
 
   /**
@@ -418,14 +452,18 @@ export class SeriesDetector {
     const o = resolve(options);
     const lengths = blockLengths(o);
     const child = lengths.length > 0 ? await SeriesDetector.create(childOptions(o, lengths), opts) : null;
+    let twin: SeriesDetector | null = null;
     let ae: Autoencoder;
     try {
+      // (with demean the next resolutions are demeaned already: a second chain would repeat them)
+      if (child !== null && o.shapeResolutions && !o.demean) twin = await SeriesDetector.create(childOptions(o, lengths, true), opts);
       ae = await Autoencoder.create(modelSpec(o), opts);
     } catch (e) {
       child?.dispose();
+      twin?.dispose();
       throw e;
     }
-    return new SeriesDetector(ae, o, child);
+    return new SeriesDetector(ae, o, child, twin);
   }
 
   /** The autoencoder's kernel (the internal door of wasm.ts), or a clear error once disposed. */
@@ -503,7 +541,8 @@ export class SeriesDetector {
       }
       // the next resolution: the blocks ending in this call, scored by the child before the points
       // (its m scores go back in order: series_push gives them to the points that end the blocks)
-      let agg = 0;
+      // (the shape resolutions' detector scores the same blocks: series_push takes the larger of the two scores)
+      let agg = 0, agg2 = 0;
       const ch = this.child, F = this.F;
       if (ch !== null) {
         const first = F - 1 - (c0 % F);
@@ -515,9 +554,14 @@ export class SeriesDetector {
           const cs = ch.pushMany(means, bt);
           agg = k.alloc(4 * m);
           k.f32(agg, m).set(cs);
+          if (this.twin !== null) {
+            const ts = this.twin.pushMany(means, bt);
+            agg2 = k.alloc(4 * m);
+            k.f32(agg2, m).set(ts);
+          }
         }
       }
-      seriesPush(k, this.st, vp, tp, n, sp, this.scratch, agg, F);
+      seriesPush(k, this.st, vp, tp, n, sp, this.scratch, agg, agg2, F);
       this.shift += c0 + n - k.getI32(this.st + S.COUNT);
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
@@ -540,16 +584,21 @@ export class SeriesDetector {
     if (out.length !== n) {
       throw new AutoencoderError(`pushMany(): out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but ${n} points are pushed: pass a Float32Array of ${n}, or no out for a new array`);
     }
-    for (let c: SeriesDetector | null = this; c !== null; c = c.child) {
+    for (const c of this.nodes()) {
       if (c.k.holds(out)) throw new AutoencoderError('pushMany(): out is a view of the detector\'s own wasm memory, which every call reuses (and memory growth detaches): pass a Float32Array of your own');
     }
     return out;
   }
 
-  /** Blocks of the streaming state as [kernel, ptr, bytes]: what the model carries between trainings (weights, optimizer, rng streams), then the series state; then the second resolution's. */
+  /** Blocks of the streaming state as [kernel, ptr, bytes]: what the model carries between trainings (weights, optimizer, rng streams), then the series state; then the next resolution's, then the shape resolutions'. */
   private blocks(): [Kernel, number, number][] {
     const k = this.k;
-    return [...trainingBlocks(k).map(([p, b]): [Kernel, number, number] => [k, p, b]), [k, this.st, this.stateBytes], ...(this.child?.blocks() ?? [])];
+    return [...trainingBlocks(k).map(([p, b]): [Kernel, number, number] => [k, p, b]), [k, this.st, this.stateBytes], ...(this.child?.blocks() ?? []), ...(this.twin?.blocks() ?? [])];
+  }
+
+  /** This detector, then its coarser resolutions' (the next resolution's chain, then the shape resolutions'), in blocks()' order. */
+  private nodes(): SeriesDetector[] {
+    return [this, ...(this.child?.nodes() ?? []), ...(this.twin?.nodes() ?? [])];
   }
 
   /**
@@ -564,7 +613,8 @@ export class SeriesDetector {
       ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null, ...shifted(ch), ...chain(ch.child) } };
     // (a detector whose counters never moved back writes no shift: the bytes of the versions before it)
     const shifted = (d: SeriesDetector): { shift?: number } => (d.shift > 0 ? { shift: d.shift } : {});
-    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...chain(this.child) }));
+    const twin = this.twin === null ? {} : { twin: { timed: this.twin.timed, lastTime: Number.isFinite(this.twin.lastTime) ? this.twin.lastTime : null, ...shifted(this.twin), ...chain(this.twin.child) } };
+    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...chain(this.child), ...twin }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     const size = 12 + head.length + body + 4;
@@ -614,7 +664,7 @@ export class SeriesDetector {
     if (!(version >= 3 && version <= FILE_VERSION)) throw new AutoencoderError(`this SeriesDetector state has format version ${version}; this package reads versions 3 to ${FILE_VERSION}: load it with the version that saved it`);
     const hl = dv.getUint32(8, true);
     if (12 + hl + 4 > bytes.length) throw bad(`its header claims ${hl} bytes but the file has ${bytes.length}`);
-    let head: { options: SeriesOptions; timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead };
+    let head: Head;
     try {
       head = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hl))) as typeof head;
     } catch {
@@ -639,8 +689,7 @@ export class SeriesDetector {
     const blocks = d.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     // the detector, then its coarser resolutions' (each state block has the older fixed part)
-    const chain: SeriesDetector[] = [];
-    for (let c: SeriesDetector | null = d; c !== null; c = c.child) chain.push(c);
+    const chain = d.nodes();
     const size = 12 + hl + body - short * chain.length + 4;
     if (bytes.length !== size) d.dispose();
     if (bytes.length !== size) throw bad(`it is ${bytes.length} bytes but its options need ${size}`);
@@ -670,18 +719,22 @@ export class SeriesDetector {
       // version 8's padding where the ramp is now: the ramp its options give (-1, off)
       if (version === 8) for (const c of chain) c.k.setF32(c.st + S.SRAMP, c.o.spatialRamp);
       d.check(fresh[0]!, bad);
-      let hc: ChildHead | undefined = head.child;
-      const children = chain.slice(1);
-      children.forEach((c, i) => {
-        c.check(fresh[i + 1]!, bad);
-        if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number') || !validShift(hc.shift)) throw bad(`its resolution ${i + 2} (the detector of block means ${i + 1}) has no time mode or last time`);
-        c.timed = hc.timed;
-        c.lastTime = hc.lastTime ?? -Infinity;
-        c.shift = hc.shift ?? 0;
-        c.k.paramsChanged();
-        hc = hc.child;
-      });
-      if (hc !== undefined) throw bad(`it has more resolutions than its options (${children.length + 1})`);
+      // each chain's heads, nested as its detectors are: the next resolution's, then the shape resolutions'
+      const heads = (first: SeriesDetector | null, hc: ChildHead | undefined, what: string, offset: number): void => {
+        let i = 0;
+        for (let c = first; c !== null; c = c.child, i++) {
+          c.check(fresh[offset + i]!, bad);
+          if (hc === null || typeof hc !== 'object' || (hc.timed !== null && typeof hc.timed !== 'boolean') || (hc.lastTime !== null && typeof hc.lastTime !== 'number') || !validShift(hc.shift)) throw bad(`its ${what} ${i + 2} (the detector of block means ${i + 1}) has no time mode or last time`);
+          c.timed = hc.timed;
+          c.lastTime = hc.lastTime ?? -Infinity;
+          c.shift = hc.shift ?? 0;
+          c.k.paramsChanged();
+          hc = hc.child;
+        }
+        if (hc !== undefined) throw bad(`it has more ${what}s than its options (${i + 1})`);
+      };
+      heads(d.child, head.child, 'resolution', 1);
+      heads(d.twin, head.twin, 'shape resolution', 1 + (d.child?.nodes().length ?? 0));
       k.paramsChanged();
       ok = true;
     } finally {
@@ -699,7 +752,7 @@ export class SeriesDetector {
     const k = this.k;
     // the state's layout fields must be those its options give (the kernel indexes rings with them)
     const fdv = new DataView(fresh.buffer);
-    for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW, S.RSPAN, S.RLEVEL, S.RMARGIN, S.MEMK, S.MTOL, S.MAMP, S.SRAMP, S.SRCONF]) {
+    for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW, S.RSPAN, S.RLEVEL, S.RMARGIN, S.MEMK, S.MTOL, S.MAMP, S.SRAMP, S.SRCONF, S.DEMEAN]) {
       if (k.getI32(this.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
     }
     const c = k.getI32(this.st + S.COUNT), en = k.getI32(this.st + S.EN), next = k.getI32(this.st + S.NEXT), cb = k.getI32(this.st + S.CB), hot = k.getI32(this.st + S.RAT);
@@ -717,5 +770,6 @@ export class SeriesDetector {
   dispose(): void {
     this.ae.dispose();
     this.child?.dispose();
+    this.twin?.dispose();
   }
 }

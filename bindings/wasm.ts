@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 48;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -69,7 +69,7 @@ export const S = {
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
   LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, MASK: 172, PSUM: 176, PSQ: 184,
   PSSUM: 192, PLS: 200, PFLOOR: 204, QSUM: 208, QSQ: 216, QSSUM: 224, QW: 232,
-  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, ORIGIN: 272, CTXFIT: 280, SRAMP: 284, SRCONF: 288, BYTES: 304,
+  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, ORIGIN: 272, CTXFIT: 280, SRAMP: 284, SRCONF: 288, DEMEAN: 292, BYTES: 304,
 } as const;
 
 /** The series scratch (assembly/series.ts SCRATCH_*): rows of reconstructions its mean-error pass holds at once. */
@@ -951,8 +951,8 @@ export const densityFit = (k: Kernel, xn: number, n: number, K: number, stats: n
 
 // the streaming series detector (assembly/series.ts; its state block at st, layout S)
 /** Scores n points vals f64[n] (times f64[n] or 0) into out f32[n], training as it goes. */
-export const seriesPush = (k: Kernel, st: number, vals: number, times: number, n: number, out: number, scratch: number, agg: number, F: number): void =>
-  k.x.ae_series_push(k.ctx, st, vals, times, n, out, scratch, agg, F);
+export const seriesPush = (k: Kernel, st: number, vals: number, times: number, n: number, out: number, scratch: number, agg: number, agg2: number, F: number): void =>
+  k.x.ae_series_push(k.ctx, st, vals, times, n, out, scratch, agg, agg2, F);
 /** The means f64[m] into out of the F-point blocks that end within the next n points; returns m. */
 export const seriesBlocks = (k: Kernel, st: number, vals: number, n: number, F: number, out: number): number => k.x.ae_series_blocks(st, vals, n, F, out);
 /** -1, or 2i when vals[i] is not a finite float32, or 2i + 1 when times[i] (timed) is not finite or before the one before it (last before 0). */

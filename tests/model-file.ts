@@ -53,7 +53,7 @@ export function withHeader<H>(bytes: Uint8Array, edit: (h: H) => H | void): Uint
  */
 export const SMALL_SERIES = { window: 8, layers: [8, 3], warmup: 32, retrainEvery: 48, history: 128, trainWindows: 64, firstEpochs: 3, epochs: 1, likelihoodHistory: 200, minHistory: 10, suppress: 40, context: 8, contextSpan: 32, memory: 8, resolution: [2, 4] };
 
-/** Byte offsets of the state blocks (SeriesDetector.save() of SMALL_SERIES: the detector's, then its coarser resolutions'), found by their layout fields (S: bindings/wasm.ts's offsets). */
+/** Byte offsets of the state blocks (SeriesDetector.save() of SMALL_SERIES: the detector's, then its coarser resolutions', then its shape resolutions'), found by their layout fields (S: bindings/wasm.ts's offsets). */
 export function seriesStateBlocks(b: Uint8Array, S: { W: number; H: number; LL: number; BYTES: number }): number[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const at: number[] = [];

@@ -36,7 +36,8 @@ describe('SeriesDetector past 2^31 points', () => {
     a.pushMany(v.subarray(0, 1200), t.subarray(0, 1200));
     const saved = a.save();
     const blocks = stateBlocks(saved);
-    expect(blocks.length).toBe(3);
+    // the detector, its coarser resolutions' (blocks of 2 and 4) and its shape resolutions' (the same blocks)
+    expect(blocks.length).toBe(5);
     // each detector's counters forward by a multiple of its periods, to just under 2^29 (the coarser
     // ones see a half and a quarter of the points: they get nearer, so that they cross it too)
     const edited = saved.slice();
@@ -45,7 +46,7 @@ describe('SeriesDetector past 2^31 points', () => {
     blocks.forEach((p, i) => {
       const c = dv.getInt32(p + S.COUNT, true);
       expect(c).toBeGreaterThanOrEqual(opts.history);   // the kept values' oldest position is the count less H: the same in both
-      const d = Math.floor((REBASE_AT - [400, 150, 60][i]! - c) / L) * L;
+      const d = Math.floor((REBASE_AT - [400, 150, 60, 150, 60][i]! - c) / L) * L;
       forward.push(d);
       dv.setInt32(p + S.COUNT, c + d, true);
       dv.setInt32(p + S.NEXT, dv.getInt32(p + S.NEXT, true) + d, true);
@@ -65,12 +66,14 @@ describe('SeriesDetector past 2^31 points', () => {
     expect(Math.max(...sa)).toBe(1);   // the series has alarms there (the refractory and memory rules take part)
     expect(b.count).toBe(a.count + forward[0]!);
     expect(b.count).toBeGreaterThan(REBASE_AT);
-    // every detector of the three moved its counters back, and the file says by how much
+    // every detector of the five moved its counters back, and the file says by how much
     const moved = b.save();
     const h = header(moved);
     expect(h.shift).toBeGreaterThan(0);
     expect(h.child.shift).toBeGreaterThan(0);
     expect(h.child.child.shift).toBeGreaterThan(0);
+    expect(h.twin.shift).toBeGreaterThan(0);
+    expect(h.twin.child.shift).toBeGreaterThan(0);
     const mdv = new DataView(moved.buffer, moved.byteOffset);
     for (const p of stateBlocks(moved)) expect(mdv.getInt32(p + S.COUNT, true)).toBeLessThan(REBASE_AT);
     expect(h.shift + mdv.getInt32(stateBlocks(moved)[0]! + S.COUNT, true)).toBe(b.count);

@@ -67,7 +67,7 @@ describe('SeriesDetector refractory rule', () => {
 
   it('a version-4 state file loads as refractory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(4, 500);
-    expect([r.fileVersion, r.savedVersion]).toEqual([4, 10]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([4, 11]);
     expect(r.d.options.refractory).toBe(0);
     expect(r.d.options.twoStepWeight).toBe(0.25);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -79,9 +79,9 @@ describe('SeriesDetector refractory rule', () => {
     const cur = d.save();
     new DataView(cur.buffer).setUint32(4, 4, true);
     await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-4 header has no options or has refractory/);
-    const v11 = d.save();
-    new DataView(v11.buffer).setUint32(4, 11, true);
-    await expect(SeriesDetector.load(v11)).rejects.toThrow(/format version 11; this package reads versions 3 to 10/);
+    const v12 = d.save();
+    new DataView(v12.buffer).setUint32(4, 12, true);
+    await expect(SeriesDetector.load(v12)).rejects.toThrow(/format version 12; this package reads versions 3 to 11/);
     await expect(SeriesDetector.create({ refractory: -1 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractory: 1.5 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractoryLevel: 2 })).rejects.toThrow(/refractoryLevel must be/);

@@ -31,32 +31,50 @@ function blockMeans(v: Float64Array, t: Float64Array, F: number): { v: Float64Ar
 /**
  * The scores of a detector with block lengths `lengths` and both halving rules off, from detectors of
  * one resolution: the series' own, and for each length the detector of block means (range check off,
- * as the detector runs its coarser ones), joined from the coarsest up. Also how many points each join changed.
+ * as the detector runs its coarser ones), joined from the coarsest up. With `shapes`, a second chain of
+ * block-mean detectors with `demean` (the shape resolutions) is joined the same way, and its first level
+ * into the series' scores too. Also how many points each join changed (the series' join first).
  */
-async function joined(v: Float64Array, t: Float64Array, o: SeriesOptions, lengths: number[]): Promise<{ s: Float32Array; changed: number[] }> {
+async function joined(v: Float64Array, t: Float64Array, o: SeriesOptions, lengths: number[], shapes = false): Promise<{ s: Float32Array; changed: number[]; shapeChanged: number[] }> {
   const base = { ...o, suppress: 0, refractory: 0, memory: 0, resolution: 0 };
   const levels: { v: Float64Array; t: Float64Array }[] = [{ v, t }];
   for (let i = 0; i < lengths.length; i++) {
     const prev = levels[i]!;
     levels.push(blockMeans(prev.v, prev.t, lengths[i]! / (i === 0 ? 1 : lengths[i - 1]!)));
   }
-  const scores: Float32Array[] = [];
-  for (let i = 0; i < levels.length; i++) {
-    const d = await SeriesDetector.create(i === 0 ? base : { ...base, spatialTolerance: -1 });
-    scores.push(d.pushMany(levels[i]!.v, levels[i]!.t));
+  const run = async (i: number, demean: boolean): Promise<Float32Array> => {
+    const d = await SeriesDetector.create(i === 0 ? base : { ...base, spatialTolerance: -1, demean });
+    const s = d.pushMany(levels[i]!.v, levels[i]!.t);
     d.dispose();
-  }
-  const changed: number[] = [];
-  for (let i = levels.length - 2; i >= 0; i--) {
-    const F = lengths[i]! / (i === 0 ? 1 : lengths[i - 1]!), own = scores[i]!, block = scores[i + 1]!;
+    return s;
+  };
+  // a point that ends a block of level i + 1 takes the block's score when larger (a range check's 1 stays)
+  const join = (own: Float32Array, block: Float32Array, i: number): number => {
+    const F = lengths[i]! / (i === 0 ? 1 : lengths[i - 1]!);
     let n = 0;
     for (let j = 0; j < block.length; j++) {
       const c = j * F + F - 1;
       if (block[j]! > own[c]! && own[c]! < 1) { own[c] = block[j]!; n++; }
     }
-    changed.unshift(n);
+    return n;
+  };
+  // one chain's first level, its coarser levels joined into it from the coarsest up
+  const chain = async (demean: boolean): Promise<{ s: Float32Array; changed: number[] }> => {
+    const sc: Float32Array[] = [];
+    for (let i = 1; i < levels.length; i++) sc.push(await run(i, demean));
+    const changed: number[] = [];
+    for (let i = levels.length - 2; i >= 1; i--) changed.unshift(join(sc[i - 1]!, sc[i]!, i));
+    return { s: sc[0]!, changed };
+  };
+  const s0 = await run(0, false);
+  const normal = await chain(false);
+  const changed = [join(s0, normal.s, 0), ...normal.changed];
+  let shapeChanged: number[] = [];
+  if (shapes) {
+    const sh = await chain(true);
+    shapeChanged = [join(s0, sh.s, 0), ...sh.changed];
   }
-  return { s: scores[0]!, changed };
+  return { s: s0, changed, shapeChanged };
 }
 
 describe('SeriesDetector coarser resolutions', () => {
@@ -64,7 +82,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const { v, t, opts } = await conformanceCase();
     const o = { ...opts, warmup: 16, minHistory: 10 };
     for (const lengths of [[4], [4, 8], [2, 6]]) {
-      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, memory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths });
+      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, memory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths, shapeResolutions: false });
       const got = d.pushMany(v, t);
       d.dispose();
       const want = await joined(v, t, o, lengths);
@@ -74,11 +92,37 @@ describe('SeriesDetector coarser resolutions', () => {
     }
   });
 
+  it('with the shape resolutions (the default), each point that ends a block also takes the block\'s score from a second chain of block-mean detectors with demean', async () => {
+    const { v, t, opts } = await conformanceCase();
+    const o = { ...opts, warmup: 16, minHistory: 10 };
+    for (const lengths of [[4], [4, 8]]) {
+      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, memory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths });
+      expect(d.options.shapeResolutions).toBe(true);
+      const got = d.pushMany(v, t);
+      d.dispose();
+      const want = await joined(v, t, o, lengths, true);
+      // the shape chain's joins change points too, after the other chain's: its scores differ from theirs
+      for (const n of want.shapeChanged) expect(n).toBeGreaterThan(0);
+      expect(bits(got)).toEqual(bits(want.s));
+      const without = await joined(v, t, o, lengths);
+      expect(bits(got)).not.toEqual(bits(without.s));
+    }
+    // demean alone: each window less its mean is another model's input, so other scores (the oracle's shape chain uses it)
+    const plain = await SeriesDetector.create({ ...o, resolution: 0 }), dm = await SeriesDetector.create({ ...o, resolution: 0, demean: true });
+    expect(bits(dm.pushMany(v, t))).not.toEqual(bits(plain.pushMany(v, t)));
+    // with demean the coarser resolutions are demeaned already: no second chain (the same scores and state as without it)
+    const both = await SeriesDetector.create({ ...o, demean: true }), one = await SeriesDetector.create({ ...o, demean: true, shapeResolutions: false });
+    expect(bits(both.pushMany(v, t))).toEqual(bits(one.pushMany(v, t)));
+    const body = (b: Uint8Array) => b.length - 12 - new DataView(b.buffer, b.byteOffset).getUint32(8, true);   // (the headers differ in the option's value)
+    expect(body(both.save())).toBe(body(one.save()));
+  });
+
   it('the default is [4, 8]; push() in a loop equals pushMany(); save/load inside a block of 8 continues exactly', async () => {
     const { v, t, opts } = await conformanceCase();
     const o = { ...opts, warmup: 16, minHistory: 10 };
     const whole = await SeriesDetector.create(o);
     expect(whole.options.resolution).toEqual([4, 8]);
+    expect([whole.options.shapeResolutions, whole.options.demean]).toEqual([true, false]);
     const all = whole.pushMany(v, t);
     const loop = await SeriesDetector.create(o);
     const one = Float32Array.from(v, (x, i) => loop.push(x, t[i]));
@@ -87,16 +131,21 @@ describe('SeriesDetector coarser resolutions', () => {
     const first = await SeriesDetector.create(o);
     const a = first.pushMany(v.subarray(0, 356), t.subarray(0, 356));
     const saved = first.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(10);
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(11);
     const resumed = await SeriesDetector.load(saved);
     expect(resumed.options.resolution).toEqual([4, 8]);
     const b = resumed.pushMany(v.subarray(356), t.subarray(356));
     expect(bits([...a, ...b])).toEqual(bits(all));
     expect(Buffer.from(resumed.save()).equals(Buffer.from(whole.save()))).toBe(true);
-    // each resolution adds to the state: [4, 8] > 4 > none
+    // each resolution adds to the state: [4, 8] > 4 > none, and the shape resolutions add their own chain
     const sizes = await Promise.all([0, 4, [4, 8]].map(async (resolution) => (await SeriesDetector.create({ ...o, resolution })).save().length));
     expect(sizes[1]).toBeGreaterThan(sizes[0]!);
     expect(sizes[2]).toBeGreaterThan(sizes[1]!);
+    const noShapes = await SeriesDetector.create({ ...o, shapeResolutions: false });
+    expect(noShapes.save().length).toBeLessThan(sizes[2]!);
+    // without a coarser resolution the option changes nothing
+    expect(bits((await SeriesDetector.create({ ...o, resolution: 0, shapeResolutions: false })).pushMany(v, t)))
+      .toEqual(bits((await SeriesDetector.create({ ...o, resolution: 0 })).pushMany(v, t)));
     // [4] is 4
     const four = (await SeriesDetector.create({ ...o, resolution: 4 })).pushMany(v, t);
     expect(bits((await SeriesDetector.create({ ...o, resolution: [4] })).pushMany(v, t))).toEqual(bits(four));
@@ -104,9 +153,17 @@ describe('SeriesDetector coarser resolutions', () => {
     expect(bits(four)).not.toEqual(bits(all));
   });
 
+  it('a version-10 state file (before the shape resolutions) loads as shapeResolutions: false and continues exactly as the code that saved it', async () => {
+    const r = await continueSeriesFixture(10, 502);
+    expect([r.fileVersion, r.savedVersion]).toEqual([10, 11]);
+    expect([r.d.options.shapeResolutions, r.d.options.demean]).toEqual([false, false]);
+    expect(r.d.options.resolution).toEqual([2, 4]);
+    expect(bits(r.scores)).toEqual(bits(r.want));
+  });
+
   it('a version-5 state file (one coarser resolution) loads and continues exactly as the code that saved it', async () => {
     const r = await continueSeriesFixture(5, 503);
-    expect([r.fileVersion, r.savedVersion]).toEqual([5, 10]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([5, 11]);
     expect(r.d.options.resolution).toBe(4);
     expect(r.d.options.memory).toBe(0);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -124,7 +181,7 @@ describe('SeriesDetector coarser resolutions', () => {
     d.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));
     const bytes = d.save();
     const hl = new DataView(bytes.buffer).getUint32(8, true);
-    const head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hl))) as { child: { child?: unknown } };
+    const head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hl))) as { options: object; child: { child?: unknown }; twin?: { child?: unknown } };
     expect(head.child.child).toEqual({ timed: false, lastTime: null });
     // the file rebuilt around another header (its length and checksum made right), the body kept
     const rewrite = (json: string) => {
@@ -143,8 +200,22 @@ describe('SeriesDetector coarser resolutions', () => {
       .rejects.toThrow(/corrupted: its resolution 3 \(the detector of block means 2\) has no time mode or last time/);
     await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
       .rejects.toThrow(/corrupted: it has more resolutions than its options \(3\)/);
+    // the shape resolutions' chain: each of its heads is checked the same way, and must be there
+    const twin = head.twin;
+    expect(twin?.child).toEqual({ timed: false, lastTime: null });
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin: { ...twin, child: { timed: 'yes', lastTime: null } } }))))
+      .rejects.toThrow(/corrupted: its shape resolution 3 \(the detector of block means 2\) has no time mode or last time/);
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin: undefined }))))
+      .rejects.toThrow(/corrupted: its shape resolution 2 \(the detector of block means 1\) has no time mode or last time/);
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin: { ...twin, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
+      .rejects.toThrow(/corrupted: it has more shape resolutions than its options \(3\)/);
+    // a header whose options turn them off but which still has the chain's blocks: the sizes disagree
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, options: { ...head.options, shapeResolutions: false } }))))
+      .rejects.toThrow(/corrupted: it is \d+ bytes but its options need \d+/);
+    await expect(SeriesDetector.create({ shapeResolutions: 1 } as unknown as SeriesOptions)).rejects.toThrow(/shapeResolutions must be true or false, got 1/);
+    await expect(SeriesDetector.create({ demean: 'yes' } as unknown as SeriesOptions)).rejects.toThrow(/demean must be true or false, got a string/);
     const unknown = bytes.slice();
-    new DataView(unknown.buffer).setUint32(4, 11, true);
-    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 11; this package reads versions 3 to 10/);
+    new DataView(unknown.buffer).setUint32(4, 12, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 12; this package reads versions 3 to 11/);
   });
 });
