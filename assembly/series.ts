@@ -336,7 +336,8 @@ function window_into(st: usize, c: i32, dst: usize, sums: usize = 0, p0: i32 = 0
     const v = <f64>load<f32>(vals + (<usize>((c - W + j) % H) << 2));
     store<f32>(dst + (<usize>j << 2), <f32>min(max((v - mean) * inv, -1e6), 1e6));
   }
-  // S_DEMEAN: the window less its own mean (summed in order, in f32), the context bins less the same below
+  // S_DEMEAN: the window less its own mean (summed in order, in f32), the context bins less the same below (a context
+  // left out, B < 0, stays 0: it carries no level to take off)
   let wm: f32 = 0;
   if (si(st, S_DEMEAN) != 0) {
     for (let j = 0; j < W; j++) wm += load<f32>(dst + (<usize>j << 2));

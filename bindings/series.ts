@@ -179,7 +179,7 @@ export interface SeriesOptions {
   shapeResolutions?: boolean;
   /**
    * Each window less its own mean before the autoencoder sees it (and the context bins less the
-   * same): the detector scores shapes, not levels. The shape resolutions' detectors run with it;
+   * same; a context left out by `contextFit` stays 0): the detector scores shapes, not levels. The shape resolutions' detectors run with it;
    * alone it scores NAB lower (tools/nab/tries.md, round 31). Default false.
    */
   demean?: boolean;
