@@ -171,10 +171,11 @@ export interface SeriesOptions {
    * with the same block lengths as `resolution`, whose windows are each taken less their own mean
    * (`demean`), so they score a block's shape and not its level. A point that ends a block takes the
    * larger of its own -ln Q and the two chains' scores. No effect with `resolution` 0, nor with `demean`
-   * (whose next resolutions are demeaned already). Default true
-   * (NAB, seeds 1-8: 76.7 / 73.0 / 80.0 against 76.0 / 72.5 / 79.3 without, every seed up or level;
-   * tools/nab/tries.md, round 31). About 1.3-1.4 times the time of false, and 1.65 times the state (946 KB
-   * against 572 KB with the other defaults).
+   * (whose next resolutions are demeaned already). Default false. On NAB (seeds 1-8) true scores 76.7 /
+   * 73.0 / 80.0 against 76.0 / 72.5 / 79.3, every seed up or level, but all of that gain is one window of one
+   * series (exchange-3_cpc), with a few more false alarms on the tweets, and chosen on half of the files it
+   * does not carry to the other half (tools/nab/tries.md, round 31). About 1.3-1.4 times the time, and 1.65
+   * times the state (946 KB against 572 KB with the other defaults).
    */
   shapeResolutions?: boolean;
   /**
@@ -209,7 +210,7 @@ const DEFAULTS: Resolved = {
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05, spatialRamp: 0.3, spatialRampConfirm: 0.01,
   error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextFit: true, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
-  refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], shapeResolutions: true, demean: false, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
+  refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], shapeResolutions: false, demean: false, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
 // (pure: a bundle that never uses SeriesDetector drops KEYS and DEFAULTS)
 const KEYS = /* @__PURE__ */ Object.keys(DEFAULTS) as (keyof Resolved)[];

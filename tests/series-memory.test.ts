@@ -76,11 +76,11 @@ function spikyWave(): { v: Float64Array; t: Float64Array } {
 }
 
 describe('SeriesDetector memory of alarms', () => {
-  it('memory: 0 (with origin: 0, contextFit: false, spatialRamp: -1, shapeResolutions: false) scores as the code before it (golden.json series/scores of state version 6), the default differs here', async () => {
+  it('memory: 0 (with origin: 0, contextFit: false, spatialRamp: -1) scores as the code before it (golden.json series/scores of state version 6), the default differs here', async () => {
     const { v, t, opts } = await conformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 12 (commit ed642ce)
     const V6 = 'd5a082d93d4ab9991baf2485b4ba09bfa2763f7b4b85c6605ef2c8cfe6306590';
-    const off = await SeriesDetector.create({ ...opts, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, shapeResolutions: false });
+    const off = await SeriesDetector.create({ ...opts, memory: 0, origin: 0, contextFit: false, spatialRamp: -1 });
     expect(sha(off.pushMany(v, t))).toBe(V6);
     const d = await SeriesDetector.create(opts);
     expect([d.options.memory, d.options.memoryTolerance, d.options.memoryAmplitude]).toEqual([64, 0.35, 1.2]);

@@ -72,10 +72,10 @@ describe('SeriesDetector range-check ramp', () => {
     const r6 = await run(0.6);
     expect(bits(r6.scores)).toEqual(bits(off.scores.map((x, i) => Math.max(x, steep[i]!))));
     // the ramp feeds no state: the files of ramps 0.3 and 0.6 differ only in the header's digit, the
-    // ramp's own f32 in each of the five state blocks (the coarser and the shape resolutions' too) and the checksum
+    // ramp's own f32 in each of the three state blocks (the coarser resolutions' too) and the checksum
     const st6 = r6.state;
     expect(st6.length).toBe(on.state.length);
-    expect(on.state.reduce((a, x, i) => a + (x === st6[i] ? 0 : 1), 0)).toBeLessThanOrEqual(1 + 5 * 4 + 4);
+    expect(on.state.reduce((a, x, i) => a + (x === st6[i] ? 0 : 1), 0)).toBeLessThanOrEqual(1 + 3 * 4 + 4);
   });
 
   it('the confirmation: each score is the score without the ramp or the unconfirmed one; a gated ramp is where the model scores under 0.2857 (the default p 0.01); p 1 is no confirmation, bit for bit; no state but the option', async () => {
@@ -98,21 +98,20 @@ describe('SeriesDetector range-check ramp', () => {
     expect(kept).toBeGreaterThan(0);
     const p1 = await run({ spatialRampConfirm: 1 });
     expect(bits(p1.scores)).toEqual(bits(open.scores));
-    // the confirmation feeds no state: the files of p 0.01 and 0.07 (another gate) differ only in the header's digit, the option's f32 in each of the five state blocks (the coarser and the shape resolutions') and the checksum
+    // the confirmation feeds no state: the files of p 0.01 and 0.07 (another gate) differ only in the header's digit, the option's f32 in each of the three state blocks and the checksum
     const p7 = await run({ spatialRampConfirm: 0.07 });
     expect(p7.state.length).toBe(def.state.length);
-    expect(def.state.reduce((a, x, i) => a + (x === p7.state[i] ? 0 : 1), 0)).toBeLessThanOrEqual(1 + 5 * 4 + 4);
+    expect(def.state.reduce((a, x, i) => a + (x === p7.state[i] ? 0 : 1), 0)).toBeLessThanOrEqual(1 + 3 * 4 + 4);
   });
 
-  it('spatialRampConfirm: 0 scores the conformance case as the code before it (golden.json series/scores of state version 9); the default confirmation gates two of its ramps (the shape resolutions off in both)', async () => {
+  it('spatialRampConfirm: 0 scores the conformance case as the code before it (golden.json series/scores of state version 9); the default gates two of its ramps', async () => {
     const { v, t, opts } = await seriesConformanceCase();
     // the digest tests/conformance/golden.json held for series/scores before round 21 (commit bf28280)
     const V9 = 'b3c9d87356e774d0e367643fadd47fce6f371204548ea1a5e3b070f402341d00';
-    // (and without the shape resolutions, which came after it: version 11)
-    const open = await SeriesDetector.create({ ...opts, spatialRampConfirm: 0, shapeResolutions: false });
+    const open = await SeriesDetector.create({ ...opts, spatialRampConfirm: 0 });
     const a = open.pushMany(v, t);
     expect(sha(a)).toBe(V9);
-    const d = await SeriesDetector.create({ ...opts, shapeResolutions: false });
+    const d = await SeriesDetector.create(opts);
     expect(d.options.spatialRampConfirm).toBe(0.01);
     const b = d.pushMany(v, t);
     const changed = Array.from(b.keys()).filter((i) => b[i] !== a[i]);

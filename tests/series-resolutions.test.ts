@@ -92,11 +92,11 @@ describe('SeriesDetector coarser resolutions', () => {
     }
   });
 
-  it('with the shape resolutions (the default), each point that ends a block also takes the block\'s score from a second chain of block-mean detectors with demean', async () => {
+  it('with the shape resolutions (shapeResolutions: true), each point that ends a block also takes the block\'s score from a second chain of block-mean detectors with demean', async () => {
     const { v, t, opts } = await conformanceCase();
     const o = { ...opts, warmup: 16, minHistory: 10 };
     for (const lengths of [[4], [4, 8]]) {
-      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, memory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths });
+      const d = await SeriesDetector.create({ ...o, suppress: 0, refractory: 0, memory: 0, resolution: lengths.length === 1 ? lengths[0]! : lengths, shapeResolutions: true });
       expect(d.options.shapeResolutions).toBe(true);
       const got = d.pushMany(v, t);
       d.dispose();
@@ -111,7 +111,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const plain = await SeriesDetector.create({ ...o, resolution: 0 }), dm = await SeriesDetector.create({ ...o, resolution: 0, demean: true });
     expect(bits(dm.pushMany(v, t))).not.toEqual(bits(plain.pushMany(v, t)));
     // with demean the coarser resolutions are demeaned already: no second chain (the same scores and state as without it)
-    const both = await SeriesDetector.create({ ...o, demean: true }), one = await SeriesDetector.create({ ...o, demean: true, shapeResolutions: false });
+    const both = await SeriesDetector.create({ ...o, demean: true, shapeResolutions: true }), one = await SeriesDetector.create({ ...o, demean: true });
     expect(bits(both.pushMany(v, t))).toEqual(bits(one.pushMany(v, t)));
     const body = (b: Uint8Array) => b.length - 12 - new DataView(b.buffer, b.byteOffset).getUint32(8, true);   // (the headers differ in the option's value)
     expect(body(both.save())).toBe(body(one.save()));
@@ -122,7 +122,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const o = { ...opts, warmup: 16, minHistory: 10 };
     const whole = await SeriesDetector.create(o);
     expect(whole.options.resolution).toEqual([4, 8]);
-    expect([whole.options.shapeResolutions, whole.options.demean]).toEqual([true, false]);
+    expect([whole.options.shapeResolutions, whole.options.demean]).toEqual([false, false]);
     const all = whole.pushMany(v, t);
     const loop = await SeriesDetector.create(o);
     const one = Float32Array.from(v, (x, i) => loop.push(x, t[i]));
@@ -141,10 +141,16 @@ describe('SeriesDetector coarser resolutions', () => {
     const sizes = await Promise.all([0, 4, [4, 8]].map(async (resolution) => (await SeriesDetector.create({ ...o, resolution })).save().length));
     expect(sizes[1]).toBeGreaterThan(sizes[0]!);
     expect(sizes[2]).toBeGreaterThan(sizes[1]!);
-    const noShapes = await SeriesDetector.create({ ...o, shapeResolutions: false });
-    expect(noShapes.save().length).toBeLessThan(sizes[2]!);
+    const shapes = await SeriesDetector.create({ ...o, shapeResolutions: true });
+    expect(shapes.save().length).toBeGreaterThan(sizes[2]!);
+    // (and save/load continues the shape chain exactly too)
+    const sa = shapes.pushMany(v.subarray(0, 356), t.subarray(0, 356)), sr = await SeriesDetector.load(shapes.save());
+    const sb = sr.pushMany(v.subarray(356), t.subarray(356));
+    const shapesWhole = (await SeriesDetector.create({ ...o, shapeResolutions: true })).pushMany(v, t);
+    expect(bits([...sa, ...sb])).toEqual(bits(shapesWhole));
+    expect(bits(shapesWhole)).not.toEqual(bits(all));
     // without a coarser resolution the option changes nothing
-    expect(bits((await SeriesDetector.create({ ...o, resolution: 0, shapeResolutions: false })).pushMany(v, t)))
+    expect(bits((await SeriesDetector.create({ ...o, resolution: 0, shapeResolutions: true })).pushMany(v, t)))
       .toEqual(bits((await SeriesDetector.create({ ...o, resolution: 0 })).pushMany(v, t)));
     // [4] is 4
     const four = (await SeriesDetector.create({ ...o, resolution: 4 })).pushMany(v, t);
@@ -201,17 +207,35 @@ describe('SeriesDetector coarser resolutions', () => {
     await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
       .rejects.toThrow(/corrupted: it has more resolutions than its options \(3\)/);
     // the shape resolutions' chain: each of its heads is checked the same way, and must be there
-    const twin = head.twin;
+    expect(head.twin).toBeUndefined();
+    const ds = await SeriesDetector.create({ ...small, shapeResolutions: true });
+    ds.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));
+    const sbytes = ds.save(), shl = new DataView(sbytes.buffer).getUint32(8, true);
+    const shead = JSON.parse(new TextDecoder().decode(sbytes.subarray(12, 12 + shl))) as typeof head;
+    const twin = shead.twin;
     expect(twin?.child).toEqual({ timed: false, lastTime: null });
-    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin: { ...twin, child: { timed: 'yes', lastTime: null } } }))))
+    const srewrite = (json: string) => {
+      const h = new TextEncoder().encode(json), body = sbytes.subarray(12 + shl, sbytes.length - 4);
+      const out = new Uint8Array(12 + h.length + body.length + 4);
+      out.set(sbytes.subarray(0, 8));
+      new DataView(out.buffer).setUint32(8, h.length, true);
+      out.set(h, 12);
+      out.set(body, 12 + h.length);
+      new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+      return out;
+    };
+    expect(Buffer.from(srewrite(JSON.stringify(shead))).equals(Buffer.from(sbytes))).toBe(true);
+    await expect(SeriesDetector.load(srewrite(JSON.stringify({ ...shead, twin: { ...twin, child: { timed: 'yes', lastTime: null } } }))))
       .rejects.toThrow(/corrupted: its shape resolution 3 \(the detector of block means 2\) has no time mode or last time/);
-    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin: undefined }))))
+    await expect(SeriesDetector.load(srewrite(JSON.stringify({ ...shead, twin: undefined }))))
       .rejects.toThrow(/corrupted: its shape resolution 2 \(the detector of block means 1\) has no time mode or last time/);
-    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin: { ...twin, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
+    await expect(SeriesDetector.load(srewrite(JSON.stringify({ ...shead, twin: { ...twin, child: { timed: false, lastTime: null, child: { timed: false, lastTime: null } } } }))))
       .rejects.toThrow(/corrupted: it has more shape resolutions than its options \(3\)/);
     // a header whose options turn them off but which still has the chain's blocks: the sizes disagree
-    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, options: { ...head.options, shapeResolutions: false } }))))
+    await expect(SeriesDetector.load(srewrite(JSON.stringify({ ...shead, options: { ...shead.options, shapeResolutions: false } }))))
       .rejects.toThrow(/corrupted: it is \d+ bytes but its options need \d+/);
+    // and a default header given a twin it has no chain for
+    await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, twin })))).rejects.toThrow(/corrupted: it has more shape resolutions than its options \(1\)/);
     await expect(SeriesDetector.create({ shapeResolutions: 1 } as unknown as SeriesOptions)).rejects.toThrow(/shapeResolutions must be true or false, got 1/);
     await expect(SeriesDetector.create({ demean: 'yes' } as unknown as SeriesOptions)).rejects.toThrow(/demean must be true or false, got a string/);
     const unknown = bytes.slice();

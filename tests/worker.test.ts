@@ -479,13 +479,13 @@ describe('worker-score POST /series (a SeriesDetector per id, save() bytes kept 
     expect(await s.get('b')).toBeUndefined();
     expect(await s.get('a')).toEqual(b(1));
     expect(await s.get('c')).toEqual(b(3));
-    // the default holds 40 default detectors' states within 40 MB of workerd's 128 MB isolate
+    // the default holds 64 default detectors' states within 40 MB of workerd's 128 MB isolate
     const d = await SeriesDetector.create();
     d.pushMany([0.5, 0.7, 0.6]);
     const bytes = d.save().length;
     d.dispose();
-    expect(new MemoryStore().max).toBe(40);
-    expect(40 * bytes).toBeLessThan(40e6);
+    expect(new MemoryStore().max).toBe(64);
+    expect(64 * bytes).toBeLessThan(40e6);
   });
 
   it('GET /series -> 405, and GET / lists the route', async () => {

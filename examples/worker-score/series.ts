@@ -25,14 +25,14 @@ export interface SeriesStore {
 }
 
 /**
- * save() bytes in a Map, at most `max` series (946 KB each with the default options, whose coarser
- * and shape resolutions make five detectors: 40 take 38 MB of the isolate's 128 MB): past it
+ * save() bytes in a Map, at most `max` series (572 KB each with the default options, whose three
+ * resolutions are three detectors: 64 take 37 MB of the isolate's 128 MB): past it
  * the series used least recently is dropped, and its next request starts a fresh detector (its
  * answer's `count` then restarts from the points of that request).
  */
 export class MemoryStore implements SeriesStore {
   private readonly m = new Map<string, Uint8Array>();
-  constructor(readonly max = 40) {}
+  constructor(readonly max = 64) {}
   get(id: string): Promise<Uint8Array | undefined> {
     const b = this.m.get(id);
     if (b) { this.m.delete(id); this.m.set(id, b); }   // most recently used last
