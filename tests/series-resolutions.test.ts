@@ -189,17 +189,19 @@ describe('SeriesDetector coarser resolutions', () => {
     const hl = new DataView(bytes.buffer).getUint32(8, true);
     const head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hl))) as { options: object; child: { child?: unknown }; twin?: { child?: unknown } };
     expect(head.child.child).toEqual({ timed: false, lastTime: null });
-    // the file rebuilt around another header (its length and checksum made right), the body kept
-    const rewrite = (json: string) => {
-      const h = new TextEncoder().encode(json), body = bytes.subarray(12 + hl, bytes.length - 4);
+    // a state file rebuilt around another header (its length and checksum made right), the body kept
+    const rebuild = (src: Uint8Array, json: string) => {
+      const n = new DataView(src.buffer, src.byteOffset).getUint32(8, true);
+      const h = new TextEncoder().encode(json), body = src.subarray(12 + n, src.length - 4);
       const out = new Uint8Array(12 + h.length + body.length + 4);
-      out.set(bytes.subarray(0, 8));
+      out.set(src.subarray(0, 8));
       new DataView(out.buffer).setUint32(8, h.length, true);
       out.set(h, 12);
       out.set(body, 12 + h.length);
       new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
       return out;
     };
+    const rewrite = (json: string) => rebuild(bytes, json);
     // the rebuild itself is sound: the same header gives the same bytes
     expect(Buffer.from(rewrite(JSON.stringify(head))).equals(Buffer.from(bytes))).toBe(true);
     await expect(SeriesDetector.load(rewrite(JSON.stringify({ ...head, child: { ...head.child, child: { timed: 'yes', lastTime: null } } }))))
@@ -214,16 +216,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const shead = JSON.parse(new TextDecoder().decode(sbytes.subarray(12, 12 + shl))) as typeof head;
     const twin = shead.twin;
     expect(twin?.child).toEqual({ timed: false, lastTime: null });
-    const srewrite = (json: string) => {
-      const h = new TextEncoder().encode(json), body = sbytes.subarray(12 + shl, sbytes.length - 4);
-      const out = new Uint8Array(12 + h.length + body.length + 4);
-      out.set(sbytes.subarray(0, 8));
-      new DataView(out.buffer).setUint32(8, h.length, true);
-      out.set(h, 12);
-      out.set(body, 12 + h.length);
-      new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
-      return out;
-    };
+    const srewrite = (json: string) => rebuild(sbytes, json);
     expect(Buffer.from(srewrite(JSON.stringify(shead))).equals(Buffer.from(sbytes))).toBe(true);
     await expect(SeriesDetector.load(srewrite(JSON.stringify({ ...shead, twin: { ...twin, child: { timed: 'yes', lastTime: null } } }))))
       .rejects.toThrow(/corrupted: its shape resolution 3 \(the detector of block means 2\) has no time mode or last time/);
