@@ -614,7 +614,8 @@ export class SeriesDetector {
       ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null, ...shifted(ch), ...chain(ch.child) } };
     // (a detector whose counters never moved back writes no shift: the bytes of the versions before it)
     const shifted = (d: SeriesDetector): { shift?: number } => (d.shift > 0 ? { shift: d.shift } : {});
-    const twin = this.twin === null ? {} : { twin: { timed: this.twin.timed, lastTime: Number.isFinite(this.twin.lastTime) ? this.twin.lastTime : null, ...shifted(this.twin), ...chain(this.twin.child) } };
+    // the shape resolutions' chain: its heads nested the same way, under `twin`
+    const twin = this.twin === null ? {} : { twin: chain(this.twin).child };
     const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...chain(this.child), ...twin }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
