@@ -1,7 +1,7 @@
 // cli-memory.test.ts: the CLI streams large CSVs. Peak RSS (VmHWM, printed by the CLI at exit with
 // AUTOENCODER_REPORT_PEAK=1) of train, score and encode on a 201k x 30 CSV (~50 MB of text, 24 MB as
 // float32) minus the same command on a tiny CSV (an idle process with a model loaded) must stay under
-// 3x the float32 data; `series` on 600k points (16.5 MB of text) must peak less than half the extra
+// 3x the float32 data; `series` on 600k points (16.5 MB of text) must peak less than twice the extra
 // text above its peak on 150k points (streamed: about the same; read whole, 0.8 KB more a point). Linux only (/proc).
 
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -120,9 +120,10 @@ describe.skipIf(!linux)('autoencoder series memory on 600k points', () => {
     const long = peak('series', 'long.csv', ...args, '-o', 'long.out.csv', '--state', 'long.state');
     const textMB = (statSync(join(dir, 'long.csv')).size - statSync(join(dir, 'short.csv')).size) / 1e6, growth = (long - short) * 1.048576;
     console.log(`series: peak RSS ${growth.toFixed(1)} MB higher on 600k points than on 150k, for ${textMB.toFixed(1)} MB more CSV text [${short.toFixed(1)} MiB, ${long.toFixed(1)} MiB]`);
-    // measured -1.6 to 6.8 MB over ten runs (the heap's timing); reading the whole file (its text,
-    // twice its bytes as a string, and its rows) grew about 350 MB: below the extra text itself
-    expect(growth).toBeLessThan(textMB);
+    // measured -1.6 to 6.8 MB over ten runs (the heap's timing), and 12.7 MB once in a full test run on
+    // a busy machine (the collector running later), for 12.4 MB of extra text; reading the whole file
+    // (its text, twice its bytes as a string, and its rows) grew about 350 MB, 14 times this bound
+    expect(growth).toBeLessThan(2 * textMB);
     expect(statSync(join(dir, 'long.out.csv')).size).toBeGreaterThan(statSync(join(dir, 'long.csv')).size);
   }, 600_000);
 });
