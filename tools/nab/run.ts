@@ -1,7 +1,10 @@
 // run.ts (npm run nab): SeriesDetector over NAB's 51 labelled series (../shared/datasets/nab-corpus),
 // scored with the port of NAB's scorer (scorer.ts): the three profiles with one threshold optimised
 // over the corpus, per category, beside the published detectors, and the time taken.
-// Usage: npm run nab [-- --options '{"window": 64}'] [--json out.json] [--jobs 1]
+// Usage: npm run nab [-- --options '{"window": 64}'] [--json out.json] [--jobs 1] [--nab <dir>]
+// --nab reads a checkout of NAB itself instead (github.com/numenta/NAB: data/, labels/combined_windows.json
+// and, when there, results/): all its series, the 7 realKnownCause ones that ../shared leaves out included,
+// with the published detectors' rows read from its results/ (--only realKnownCause/ for those 7 alone).
 // The series run on --jobs worker threads (default: the machine's cores), each whole series on one
 // thread with its own detector, so the scores are the same bits for any --jobs; it prints the summed
 // pushMany() time of the series (one core's work) and the wall time.
@@ -12,17 +15,21 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { intArg } from '../args.js';
 import { SeriesDetector, type SeriesOptions } from '../../bindings/node.js';
-import { loadCorpus, loadNumentaRowScores, loadPublished } from './corpus.js';
+import { pathToFileURL } from 'node:url';
+import { loadCheckoutNumentaRows, loadCheckoutPublished, loadCorpus, loadNabCheckout, loadNumentaRowScores, loadPublished } from './corpus.js';
 import { scoreSeries } from './pool.js';
 import { PROFILES, normalise, optimizeThreshold, scoreFile, sweepRows, type ScoredFile } from './scorer.js';
 
 const cli = new Command('nab').option('--options <json>', 'SeriesDetector options as JSON', '{}').option('--json <file>', 'write the per-file scores and table as JSON')
   .option('--only <substring>', 'run only the series whose name contains this')
-  .option('--jobs <n>', 'worker threads running series at once (the scores do not depend on it)', intArg('--jobs', 1), availableParallelism()).parse();
-const args = cli.opts<{ options: string; json?: string; only?: string; jobs: number }>();
+  .option('--jobs <n>', 'worker threads running series at once (the scores do not depend on it)', intArg('--jobs', 1), availableParallelism())
+  .option('--nab <dir>', "a checkout of NAB (github.com/numenta/NAB) to read instead of ../shared's 51 series: all of its series, realKnownCause's included").parse();
+const args = cli.opts<{ options: string; json?: string; only?: string; jobs: number; nab?: string }>();
 const options = JSON.parse(args.options) as SeriesOptions;
+const checkout = args.nab === undefined ? null : pathToFileURL(`${args.nab.replace(/\/+$/, '')}/`);
 
-const corpus = loadCorpus().filter((s) => !args.only || s.name.includes(args.only));
+const corpus = (checkout ? loadNabCheckout(checkout) : loadCorpus()).filter((s) => !args.only || s.name.includes(args.only));
+if (corpus.length === 0) throw new Error(`no series${args.only ? ` whose name contains ${JSON.stringify(args.only)}` : ''}`);
 const run = await scoreSeries(corpus, options, args.jobs);
 const files: ScoredFile[] = corpus.map((s, i) => ({ name: s.name, windows: s.windows, scores: run.scores[i]! }));
 const points = corpus.reduce((a, s) => a + s.values.length, 0), ms = run.pushMs, wall = run.wallMs;
@@ -57,10 +64,12 @@ for (const p of PROFILES) {
 }
 // published detectors: their per-file raw scores at their published thresholds (NAB's full corpus
 // optimum), so per category they are indicative; the corpus column of Numenta HTM is re-optimised
-// on these 51 files from its per-row scores
-const pub = loadPublished();
+// on these files from its per-row scores
 const detectors = ['ARTime', 'contextOSE', 'numenta', 'knncad', 'relativeEntropy', 'randomCutForest', 'twitterADVec', 'windowedGaussian', 'skyline'];
-const htm = corpus.length === 51 ? loadNumentaRowScores() : null;
+const pub = checkout ? loadCheckoutPublished(checkout, detectors, PROFILES.map((p) => p.name)) : loadPublished();
+const htm = checkout ? loadCheckoutNumentaRows(checkout, corpus.map((s) => s.name)) : corpus.length === 51 ? loadNumentaRowScores() : null;
+// a detector's row or cell only where it has a published score for every file in it
+const published = (det: string, fs: { name: string }[], prof: string) => (fs.every((f) => pub.per_file[f.name]?.[det]?.[prof]) ? fs.reduce((a, f) => a + pub.per_file[f.name]![det]![prof]!.score, 0) : null);
 console.log(`${'detector'.padEnd(22)} ${PROFILES.map((p) => p.name.padStart(20)).join('')}`);
 console.log(`${'SeriesDetector'.padEnd(22)} ${PROFILES.map((p) => `${fmt(ours[p.name]!.score)} @${ours[p.name]!.threshold.toFixed(4)}`.padStart(20)).join('')}`);
 if (htm) {
@@ -68,8 +77,8 @@ if (htm) {
   console.log(`${'numenta (re-optimised)'.padEnd(22)} ${PROFILES.map((p) => fmt(normalise(optimizeThreshold(hf, p).raw, nw, p)).padStart(20)).join('')}`);
 }
 for (const det of detectors) {
-  if (!pub.per_file[corpus[0]!.name]![det]) continue;
-  const row = PROFILES.map((p) => normalise(corpus.reduce((a, s) => a + pub.per_file[s.name]![det]![p.name]!.score, 0), nw, p));
+  if (PROFILES.some((p) => published(det, corpus, p.name) === null)) continue;
+  const row = PROFILES.map((p) => normalise(published(det, corpus, p.name)!, nw, p));
   console.log(`${`${det} (published thr)`.padEnd(22)} ${row.map((x) => fmt(x).padStart(20)).join('')}`);
 }
 console.log('\nper category (standard profile; SeriesDetector at its corpus threshold, others at their published one; artificialNoAnomaly has no window: raw FP cost)');
@@ -80,9 +89,9 @@ for (const c of cats) {
   const w = windowsIn(fs);
   const val = (raw: number) => (w === 0 ? raw : normalise(raw, w, std));
   const mine = val(fs.reduce((a, f) => a + scoreFile(f, ours.standard!.threshold, std), 0));
-  const others = detectors.slice(0, 4).map((det) => val(fs.reduce((a, f) => a + pub.per_file[f.name]![det]![std.name]!.score, 0)));
-  table[c] = { windows: w, SeriesDetector: mine, ...Object.fromEntries(detectors.slice(0, 4).map((d, i) => [d, others[i]!])) };
-  console.log(`${c.padEnd(24)}${String(w).padStart(8)}${fmt(mine).padStart(8)}${others.map((x) => fmt(x).padStart(10)).join('')}`);
+  const others = detectors.slice(0, 4).map((det) => { const raw = published(det, fs, std.name); return raw === null ? null : val(raw); });
+  table[c] = { windows: w, SeriesDetector: mine, ...Object.fromEntries(detectors.slice(0, 4).flatMap((d, i) => (others[i] === null ? [] : [[d, others[i]!]]))) };
+  console.log(`${c.padEnd(24)}${String(w).padStart(8)}${fmt(mine).padStart(8)}${others.map((x) => (x === null ? '-'.padStart(6) : fmt(x)).padStart(10)).join('')}`);
 }
 console.log('\nSeriesDetector per category in the three profiles (each at its corpus threshold)');
 console.log(`${'category'.padEnd(24)}${PROFILES.map((p) => p.name.padStart(20)).join('')}`);
