@@ -13,8 +13,10 @@
 //
 // Storage: an in-memory Map in the isolate (MemoryStore), so state lives as long as the isolate
 // and is not shared between isolates or locations. The route only needs the two async methods of
-// SeriesStore: a Workers KV namespace (get(id, 'arrayBuffer') / put(id, bytes)) or a Durable
-// Object's storage fits it for state that outlives the isolate. Requests for one id are
+// SeriesStore: a Workers KV namespace (get(id, 'arrayBuffer') / put(id, bytes); values to 25 MiB) or a
+// SQLite-backed Durable Object's storage (a key and its value to 2 MB) fits it for state that outlives
+// the isolate; the legacy key-value Durable Object backend takes values to 128 KiB only, so there the
+// bytes would be split over several keys. Requests for one id are
 // serialised in the isolate (each waits for the one before), so none overwrites another's update.
 import { AutoencoderError, SeriesDetector } from 'autoencoder';
 
