@@ -15,11 +15,11 @@ import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, scor
 import { vae_kl_rows } from './terms';
 import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { dens_fit } from './density';
-import { series_blocks, series_check, series_push } from './series';
+import { series_blocks, series_check, series_fill, series_pick, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 8; }
+export function ae_abi_version(): i32 { return 9; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -152,6 +152,12 @@ export function ae_series_push(ctx: usize, st: usize, vals: usize, times: usize,
 
 /** The means f64[m] into out of the F-point blocks that end within the next n points vals f64[n]; returns m. */
 export function ae_series_blocks(st: usize, vals: usize, n: i32, F: i32, out: usize): i32 { return series_blocks(st, vals, n, F, out); }
+
+/** The m points series_push is to score for n timed points (with the state's fillGaps, the missing grid points of short gaps before each), into outv f64[m], outt f64[m], at i32[n] (each given point's index); returns m. */
+export function ae_series_fill(st: usize, vals: usize, times: usize, n: i32, outv: usize, outt: usize, at: usize, scratch: usize): i32 { return series_fill(st, vals, times, n, outv, outt, at, scratch); }
+
+/** out f32[n] = scores f32[at[i]] (the given points' scores among series_fill's m). */
+export function ae_series_pick(scores: usize, at: usize, n: i32, out: usize): void { series_pick(scores, at, n, out); }
 
 /** -1, or 2i when vals[i] is not a finite float32, or 2i+1 when times[i] is not finite or before the previous (last before 0). */
 export function ae_series_check(vals: usize, times: usize, n: i32, hasTime: i32, last: f64, origin: f64): i32 { return series_check(vals, times, n, hasTime, last, origin); }

@@ -80,6 +80,8 @@ export const S_CTXFIT = 280;   // i32 1 (contextFit): a timed series' day (or we
 export const S_SRAMP = 284;    // f32 r: a value beyond [min, max] by less than the spatial tolerance scores at least r + (1 - r) (its excess / the tolerance), after the halving rules (< 0: off, the scores of state version 8)
 export const S_SRCONF = 288;   // f32 p: once the model scores (its likelihood history holds minHistory errors), the ramp counts only where the model's combined likelihood L is at least -ln p (its tail probability at most p); 0: always (the scores of state version 9)
 export const S_DEMEAN = 292;   // i32 1: each window's W standardised values less their mean, and the context bins less the same (the window's shape without its level: the shape resolutions' detectors; 0 for states of version 10 and before)
+export const S_FILL = 296;     // i32 G (fillGaps): after the warm-up, a gap of k grid steps (2 <= k <= G + 1) gets its k - 1 missing points (series_fill); 0: none (states of version 11 and before)
+export const S_STEPF = 300;    // f32 the grid step in ms for S_FILL: the median of the warm-up's steps, set when the warm-up ends (0 before it, or untimed; -1: a median of 0, no grid)
 export const S_BYTES = 304;     // (a multiple of 16)
 
 // @ts-ignore: decorator
@@ -230,18 +232,8 @@ function choose_bins(st: usize, scratch: usize): void {
   const C = si(st, S_CTX), W = si(st, S_W), H = si(st, S_H), n = si(st, S_WARM) - 1;
   let span = <f64>si(st, S_DEFSPAN);
   if (si(st, S_TIMED) != 0 && n > 0) {
-    // insertion sort of the warm-up steps (a few hundred, once)
-    const src = steps_at(st);
-    for (let i = 0; i < n; i++) {
-      const x = load<f32>(src + (<usize>i << 2));
-      let j = i;
-      while (j > 0 && load<f32>(scratch + (<usize>(j - 1) << 2)) > x) {
-        store<f32>(scratch + (<usize>j << 2), load<f32>(scratch + (<usize>(j - 1) << 2)));
-        j--;
-      }
-      store<f32>(scratch + (<usize>j << 2), x);
-    }
-    const med = <f64>load<f32>(scratch + (<usize>(n >> 1) << 2));
+    memory.copy(scratch, steps_at(st), <usize>n << 2);
+    const med = <f64>sorted_median(scratch, n);
     if (med > 0) {
       span = DAY_MS / med;
       if (span < <f64>(2 * W)) span *= 7;
@@ -259,6 +251,83 @@ function choose_bins(st: usize, scratch: usize): void {
   const B = Bf > <f64>most ? most : <i32>Bf;
   store<i32>(st + S_CB, B);
   store<i32>(st + S_FULL, B * C);
+}
+
+/** The median (the (n >> 1)-th smallest) of n > 0 float32s at buf, sorted in place (insertion sort: a few hundred, once). */
+function sorted_median(buf: usize, n: i32): f32 {
+  for (let i = 1; i < n; i++) {
+    const x = load<f32>(buf + (<usize>i << 2));
+    let j = i;
+    while (j > 0 && load<f32>(buf + (<usize>(j - 1) << 2)) > x) {
+      store<f32>(buf + (<usize>j << 2), load<f32>(buf + (<usize>(j - 1) << 2)));
+      j--;
+    }
+    store<f32>(buf + (<usize>j << 2), x);
+  }
+  return load<f32>(buf + (<usize>(n >> 1) << 2));
+}
+
+/**
+ * The points series_push is to score for n timed points vals f64[n], times f64[n]: with S_FILL G > 0, once the
+ * warm-up is over, a point that comes k grid steps after the one before it (k = round(its step / the grid step),
+ * 2 <= k <= G + 1) is preceded by the k - 1 points missing between them, at the grid's times and linearly
+ * interpolated between the two values (the one before as the ring keeps it, value - origin in float32), so a
+ * series that skips a few points now and then reaches the model on its grid; longer gaps are left as they are.
+ * The grid step is the median of the warm-up's WARM - 1 steps (those choose_bins takes), fixed when the point
+ * after them comes: no point before it is filled. Writes the m points to outv f64[m] and outt f64[m] (m <= n (G + 1))
+ * and each given point's index among them to at i32[n]; scratch f32[WARM]. Returns m. The state changes only by
+ * S_STEPF; series_push then scores the m points. With outv 0 it only counts them (m), and changes nothing.
+ */
+export function series_fill(st: usize, vals: usize, times: usize, n: i32, outv: usize, outt: usize, at: usize, scratch: usize): i32 {
+  const G = si(st, S_FILL), WARM = si(st, S_WARM), H = si(st, S_H);
+  const o = origin_of(st, vals, n);
+  let c = si(st, S_COUNT);
+  let step = <f64>load<f32>(st + S_STEPF);
+  // the point before: its time, and its value as the ring keeps it
+  let pt = sd(st, S_LASTT);
+  let pv: f64 = c > 0 ? <f64>load<f32>(vals_at(st) + (<usize>((c - 1) % H) << 2)) : 0;
+  // the warm-up's steps: the ring's so far, then this call's (until the grid step is fixed)
+  if (step == 0) memory.copy(scratch, steps_at(st), <usize>min(max(c - 1, 0), WARM - 1) << 2);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const x = load<f64>(vals + (<usize>i << 3)), t = load<f64>(times + (<usize>i << 3));
+    const v = <f64>(<f32>(x - o));
+    if (c >= WARM && step == 0 && G > 0) {
+      // (a median of 0, from repeated times, is stored as -1: no grid, never filled)
+      step = <f64>sorted_median(scratch, WARM - 1);
+      if (!(step > 0)) step = -1;
+      if (outv != 0) store<f32>(st + S_STEPF, <f32>step);
+    }
+    if (step > 0 && c >= WARM) {
+      const k = Math.round((t - pt) / step);
+      if (k >= 2 && k <= <f64>(G + 1)) {
+        for (let j = 1; j < <i32>k; j++) {
+          if (outv != 0) {
+            store<f64>(outv + (<usize>m << 3), o + (pv + (v - pv) * (<f64>j / k)));
+            store<f64>(outt + (<usize>m << 3), pt + <f64>j * step);
+          }
+          m++;
+          c++;
+        }
+      }
+    }
+    if (c > 0 && c < WARM) store<f32>(scratch + (<usize>(c - 1) << 2), <f32>(t - pt));
+    if (outv != 0) {
+      store<f64>(outv + (<usize>m << 3), x);
+      store<f64>(outt + (<usize>m << 3), t);
+      store<i32>(at + (<usize>i << 2), m);
+    }
+    m++;
+    c++;
+    pt = t;
+    pv = v;
+  }
+  return m;
+}
+
+/** out f32[n] = scores f32[at[i]]: series_push's scores of the given points among the filled ones (series_fill). */
+export function series_pick(scores: usize, at: usize, n: i32, out: usize): void {
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), load<f32>(scores + (<usize>load<i32>(at + (<usize>i << 2)) << 2)));
 }
 
 /**

@@ -7,7 +7,7 @@ import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, descri
 import type { LayerSpec } from './graph.js';
 import { isPath, openModelFile, readWhole } from './files.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
-import { OPT_IDS, S, SCRATCH, crc32, kernelOf, resetOptimizer, seriesBlocks, seriesCheck, seriesPush, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
+import { OPT_IDS, S, SCRATCH, crc32, kernelOf, resetOptimizer, seriesBlocks, seriesCheck, seriesFill, seriesPick, seriesPush, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
 export interface SeriesOptions {
@@ -87,6 +87,16 @@ export interface SeriesOptions {
    * false: keep it (the scores of state file version 7, bit for bit, with `origin: 0`). Default true.
    */
   contextFit?: boolean;
+  /**
+   * With times, the most missing points filled in a gap: once the warm-up is over, a point that comes k
+   * grid steps after the one before it (the grid step: the median of the warm-up's steps; k rounded),
+   * with 2 <= k <= fillGaps + 1, is preceded by the k - 1 points missing between them, linearly
+   * interpolated, which the detector scores (and trains on) but does not return: a series that skips a
+   * point now and then, or is sampled a little irregularly, reaches the model on its grid. Longer gaps
+   * are left as they are. Scores are still one per point pushed, and `count` counts the points pushed.
+   * 0: none (the scores of state file version 11 and before, bit for bit). Default 4.
+   */
+  fillGaps?: number;
   /** Points the long context spans when the series has no times. Default 256. */
   contextSpan?: number;
   /** Measure each error from the last training's mean error over its own windows (a retraining then does not move the errors' level). Default true. */
@@ -208,7 +218,7 @@ type Resolved = Required<SeriesOptions>;
 const DEFAULTS: Resolved = {
   window: 32, layers: [32, 8], warmup: 128, retrainEvery: 96, history: 2048, trainWindows: 1024, firstEpochs: 30,
   epochs: 5, learningRate: 0.001, shortAverage: 1, likelihoodHistory: 8000, minHistory: 100, spatialTolerance: 0.05, spatialRamp: 0.3, spatialRampConfirm: 0.01,
-  error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextFit: true, contextSpan: 256, relativeError: true, predict: 1,
+  error: 'logWindow', spreadFloor: 0, suppress: 400, context: 64, contextFit: true, fillGaps: 4, contextSpan: 256, relativeError: true, predict: 1,
   predictionAverage: 3, predictionFloor: 0.01, twoStepWeight: 0.25, refractory: 30, refractoryLevel: 0.4,
   refractoryMargin: 0.04, memory: 64, memoryTolerance: 0.35, memoryAmplitude: 1.2, origin: 'first', resolution: [4, 8], shapeResolutions: false, demean: false, conv: 0, convKernel: 5, convStride: 2, convDecoder: false, seed: 1,
 };
@@ -241,6 +251,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('suppress', r.suppress, 0, 1 << 16, true);
   checkNumber('context', r.context, 0, r.history - r.window, true);
   checkNumber('contextSpan', r.contextSpan, 1, 1 << 20, true);
+  checkNumber('fillGaps', r.fillGaps, 0, 64, true);
   checkNumber('predict', r.predict, 0, r.window - 1, true);
   checkNumber('predictionAverage', r.predictionAverage, 1, 1 << 16, true);
   checkNumber('predictionFloor', r.predictionFloor, 1e-12, 1e6);
@@ -305,7 +316,7 @@ function modelSpec(o: Resolved): AutoencoderSpec {
 /** A coarser resolution's entry in a state file's header: its time mode and last time, then its own next resolution's. */
 type ChildHead = { timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead };
 /** A state file's header: the options, the time rule, and the coarser resolutions' heads (`twin`: the shape resolutions', version 11). */
-type Head = { options: SeriesOptions; timed: boolean | null; lastTime: number | null; shift?: number; child?: ChildHead; twin?: ChildHead };
+type Head = { options: SeriesOptions; timed: boolean | null; lastTime: number | null; shift?: number; filled?: number; child?: ChildHead; twin?: ChildHead };
 const MAGIC = 0x44534541; // 'AESD' little-endian
 /**
  * The most points a detector's kernel counts before a push is refused (below 2^31 by retrainEvery's
@@ -319,7 +330,7 @@ const isoTime = (t: number): string => (Math.abs(t) <= 8.64e15 ? new Date(t).toI
 const validShift = (x: unknown): boolean => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0);
 /** The largest finite float32. */
 const F32_MAX = 3.4028234663852886e38;
-const FILE_VERSION = 11;
+const FILE_VERSION = 12;
 /**
  * The fixed part of an older version's state block, in bytes (the fields after it came later and
  * load as a fresh detector with the older options has them): version 3 (before the two-step
@@ -333,18 +344,19 @@ const FILE_VERSION = 11;
  * fixed part up to S.SRCONF, S.SRAMP its padding (0): load() sets it as its options give. Versions 8 and 9
  * (before the ramp's confirmation: versions 3 to 9 had none, `spatialRampConfirm: 0`) ended at S.SRCONF.
  * Version 10 (before the shape resolutions: versions 3 to 10 had none, `shapeResolutions: false, demean: false`)
- * had the whole fixed part, S.DEMEAN its padding (0).
+ * had the whole fixed part, S.DEMEAN its padding (0). Version 11 (before the gaps' filling: versions 3 to 11 filled
+ * none, `fillGaps: 0`) had the whole fixed part, S.FILL and S.STEPF its padding (0).
  */
 const OLD_FIXED: Record<number, number> = { 3: 208, 4: 240, 5: 256, 6: 256, 7: 272, 8: 288, 9: 288 };
 /** The options an older version's header lacks, and the values that reproduce its scores. */
 // (pure: a bundle that never uses SeriesDetector drops it)
-const OLD_OPTIONS: Record<number, SeriesOptions> = /* @__PURE__ */ ((NO_SHAPES: SeriesOptions): Record<number, SeriesOptions> => ({
+const OLD_OPTIONS: Record<number, SeriesOptions> = /* @__PURE__ */ ((NO_SHAPES: SeriesOptions, NO_FILL: SeriesOptions): Record<number, SeriesOptions> => ({
   3: { twoStepWeight: 0, refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES },
   4: { refractory: 0, resolution: 0, memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES },
   5: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES }, 6: { memory: 0, origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES },
   7: { origin: 0, contextFit: false, spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES }, 8: { spatialRamp: -1, spatialRampConfirm: 0, ...NO_SHAPES }, 9: { spatialRampConfirm: 0, ...NO_SHAPES },
-  10: NO_SHAPES,
-}))({ shapeResolutions: false, demean: false });
+  10: NO_SHAPES, 11: NO_FILL,
+}))({ shapeResolutions: false, demean: false, fillGaps: 0 }, { fillGaps: 0 });
 /**
  * The block lengths of `resolution` (a number or a list) as a checked list, [] for none: each from 2 to
  * min(64, history) points, each a multiple of the one before, at most 4.
@@ -372,7 +384,7 @@ function blockLengths(r: Resolved): number[] {
  */
 function childOptions(o: Resolved, lengths: number[], demean = o.demean): SeriesOptions {
   const rest = lengths.slice(1).map((f) => f / lengths[0]!);
-  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, memory: 0, spatialTolerance: -1, resolution: rest, shapeResolutions: false, demean };
+  return { ...o, layers: [...o.layers], suppress: 0, refractory: 0, memory: 0, spatialTolerance: -1, resolution: rest, shapeResolutions: false, demean, fillGaps: 0 };
 }
 
 /**
@@ -398,8 +410,10 @@ export class SeriesDetector {
   private readonly stateBytes: number;
   private timed: boolean | null = null;
   private lastTime = -Infinity;
-  /** Points the kernel's counters have moved back by (assembly/series.ts REBASE_AT): `count` is this plus the state's count. */
+  /** Points the kernel's counters have moved back by (assembly/series.ts REBASE_AT): `count` is this plus the state's count, less `filled`. */
   private shift = 0;
+  /** Points `fillGaps` added (the kernel counts them; `count` does not). */
+  private filled = 0;
 
   private constructor(ae: Autoencoder, o: Resolved, child: SeriesDetector | null, twin: SeriesDetector | null) {
     this.ae = ae;
@@ -441,6 +455,7 @@ export class SeriesDetector {
     k.setF64(this.st + S.ORIGIN, o.origin === 'first' ? NaN : o.origin);
     k.setI32(this.st + S.CTXFIT, o.contextFit ? 1 : 0);
     k.setI32(this.st + S.DEMEAN, o.demean ? 1 : 0);
+    k.setI32(this.st + S.FILL, o.fillGaps);
   }
 
   /**
@@ -479,7 +494,7 @@ export class SeriesDetector {
   /** Points the long context spans (bins x points per bin), decided at the first training; 0 before it, with `context: 0`, or when the series' day is longer than `trainWindows` (see `context`). */
   get contextPoints(): number { return Math.max(0, this.k.getI32(this.st + S.CB)) * this.o.context; }
   /** Points seen so far. */
-  get count(): number { return this.shift + this.k.getI32(this.st + S.COUNT); }
+  get count(): number { return this.shift + this.k.getI32(this.st + S.COUNT) - this.filled; }
 
   /**
    * Scores one point (its score depends on it and the points before it only).
@@ -524,7 +539,7 @@ export class SeriesDetector {
     }
     const mark = k.mark();
     try {
-      const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0, sp = k.alloc(n * 4);
+      const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0;
       k.f64(vp, n).set(v);
       if (t) k.f64(tp, n).set(t);
       const bad = seriesCheck(k, vp, tp, n, timed, this.lastTime, k.getF64(this.st + S.ORIGIN));
@@ -540,6 +555,17 @@ export class SeriesDetector {
           ? `point ${at} (times[${i}] = ${t![i]}, ${isoTime(t![i]!)}) is earlier than the point before it (${prev}, ${isoTime(prev)}): times must not go backwards; sort the points by time`
           : `point ${at} (times[${i}]) is ${describe(t![i])}: times must be finite milliseconds since the epoch`);
       }
+      // fillGaps: the points to score, the missing points of short gaps among them (counted, then written)
+      let pv = vp, pt = tp, np = n, at = 0;
+      if (t && this.o.fillGaps > 0) {
+        np = seriesFill(k, this.st, vp, tp, n, 0, 0, 0, this.scratch);
+        if (c0 + np > REBASE_LIMIT) throw new AutoencoderError(`these ${n} points and the ${np - n} that fillGaps adds would take this detector past the ${REBASE_LIMIT} points its options allow: push them in parts, or use a new detector`);
+        pv = k.alloc(np * 8);
+        pt = k.alloc(np * 8);
+        at = k.alloc(n * 4);
+        seriesFill(k, this.st, vp, tp, n, pv, pt, at, this.scratch);
+      }
+      const sp = k.alloc(np * 4);
       // the next resolution: the blocks ending in this call, scored by the child before the points
       // (its m scores go back in order: series_push gives them to the points that end the blocks)
       // (the shape resolutions' detector scores the same blocks: series_push takes the larger of the two scores)
@@ -547,11 +573,12 @@ export class SeriesDetector {
       const ch = this.child, F = this.F;
       if (ch !== null) {
         const first = F - 1 - (c0 % F);
-        const mp = k.alloc(8 * (((n / F) | 0) + 1));
-        const m = seriesBlocks(k, this.st, vp, n, F, mp);
+        const mp = k.alloc(8 * (((np / F) | 0) + 1));
+        const m = seriesBlocks(k, this.st, pv, np, F, mp);
         if (m > 0) {
           const means = k.f64(mp, m).slice();
-          const bt = t ? Float64Array.from({ length: m }, (_, j) => t[first + j * F]!) : undefined;
+          const tt = pt === tp ? t : k.f64(pt, np).slice();
+          const bt = tt ? Float64Array.from({ length: m }, (_, j) => tt[first + j * F]!) : undefined;
           const cs = ch.pushMany(means, bt);
           agg = k.alloc(4 * m);
           k.f32(agg, m).set(cs);
@@ -562,12 +589,19 @@ export class SeriesDetector {
           }
         }
       }
-      seriesPush(k, this.st, vp, tp, n, sp, this.scratch, agg, agg2, F);
-      this.shift += c0 + n - k.getI32(this.st + S.COUNT);
+      seriesPush(k, this.st, pv, pt, np, sp, this.scratch, agg, agg2, F);
+      this.shift += c0 + np - k.getI32(this.st + S.COUNT);
+      this.filled += np - n;
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
-      if (out === undefined) return k.f32(sp, n).slice();
-      out.set(k.f32(sp, n));
+      // the given points' scores among the filled ones
+      let scores = sp;
+      if (at !== 0) {
+        scores = k.alloc(n * 4);
+        seriesPick(k, sp, at, n, scores);
+      }
+      if (out === undefined) return k.f32(scores, n).slice();
+      out.set(k.f32(scores, n));
       return out;
     } finally {
       k.release(mark);
@@ -616,7 +650,9 @@ export class SeriesDetector {
     const shifted = (d: SeriesDetector): { shift?: number } => (d.shift > 0 ? { shift: d.shift } : {});
     // the shape resolutions' chain: its heads nested the same way, under `twin`
     const twin = this.twin === null ? {} : { twin: chain(this.twin).child };
-    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...chain(this.child), ...twin }));
+    // (the points fillGaps added, when there are any)
+    const filled = this.filled > 0 ? { filled: this.filled } : {};
+    const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...filled, ...chain(this.child), ...twin }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     const size = 12 + head.length + body + 4;
@@ -705,6 +741,7 @@ export class SeriesDetector {
       if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
       if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
       if (!validShift(head.shift)) throw bad(`its count's shift is ${describe(head.shift)}, not a whole number of points`);
+      if (!validShift(head.filled)) throw bad(`its count of filled points is ${describe(head.filled)}, not a whole number of points`);
       const fresh = chain.map((c) => c.k.u8(c.st, S.BYTES).slice());
       let at = 12 + hl;
       for (const [bk, ptr, b] of blocks) {
@@ -721,6 +758,7 @@ export class SeriesDetector {
       // version 8's padding where the ramp is now: the ramp its options give (-1, off)
       if (version === 8) for (const c of chain) c.k.setF32(c.st + S.SRAMP, c.o.spatialRamp);
       d.check(fresh[0]!, bad);
+      if ((head.filled ?? 0) > (head.shift ?? 0) + k.getI32(d.st + S.COUNT) || ((head.filled ?? 0) > 0 && d.o.fillGaps === 0)) throw bad(`its count of filled points (${head.filled}) exceeds its points (fillGaps: ${d.o.fillGaps})`);
       // each chain's heads, nested as its detectors are: the next resolution's, then the shape resolutions'
       const heads = (first: SeriesDetector | null, hc: ChildHead | undefined, what: string, offset: number): void => {
         let i = 0;
@@ -746,6 +784,7 @@ export class SeriesDetector {
     d.timed = head.timed;
     d.lastTime = head.lastTime ?? -Infinity;
     d.shift = head.shift ?? 0;
+    d.filled = head.filled ?? 0;
     return d;
   }
 
@@ -754,12 +793,15 @@ export class SeriesDetector {
     const k = this.k;
     // the state's layout fields must be those its options give (the kernel indexes rings with them)
     const fdv = new DataView(fresh.buffer);
-    for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW, S.RSPAN, S.RLEVEL, S.RMARGIN, S.MEMK, S.MTOL, S.MAMP, S.SRAMP, S.SRCONF, S.DEMEAN]) {
+    for (const f of [S.W, S.H, S.NTRAIN, S.EP0, S.EP, S.CAD, S.WARM, S.BATCH, S.LS, S.LL, S.MINHIST, S.SPATIAL, S.ERRMODE, S.SDFLOOR, S.SUP, S.CTX, S.DEFSPAN, S.REL, S.MASK, S.PLS, S.PFLOOR, S.QW, S.RSPAN, S.RLEVEL, S.RMARGIN, S.MEMK, S.MTOL, S.MAMP, S.SRAMP, S.SRCONF, S.DEMEAN, S.FILL]) {
       if (k.getI32(this.st + f) !== fdv.getInt32(f, true)) throw bad(`its state block disagrees with its options (field at byte ${f})`);
     }
     const c = k.getI32(this.st + S.COUNT), en = k.getI32(this.st + S.EN), next = k.getI32(this.st + S.NEXT), cb = k.getI32(this.st + S.CB), hot = k.getI32(this.st + S.RAT);
     const mn = k.getI32(this.st + S.MEMN), origin = k.getF64(this.st + S.ORIGIN), fit = k.getI32(this.st + S.CTXFIT);
     if (fit !== (this.o.contextFit ? 1 : 0)) throw bad(`its context rule (${fit}) disagrees with contextFit: ${this.o.contextFit}`);
+    // fillGaps' grid step: 0 until the warm-up is over (or untimed), then the median step (> 0) or -1 (none)
+    const step = k.f32(this.st + S.STEPF, 1)[0]!;
+    if (!(step === 0 || (this.o.fillGaps > 0 && k.getI32(this.st + S.COUNT) >= this.o.warmup && (step === -1 || (step > 0 && step <= F32_MAX))))) throw bad(`its grid step is ${step} after ${k.getI32(this.st + S.COUNT)} points (fillGaps: ${this.o.fillGaps})`);
     // origin 'first': NaN before the first point, then that point's value; else the option's value
     const want = this.o.origin === 'first' ? (c > 0 ? Number.isFinite(origin) : Number.isNaN(origin)) : Object.is(origin, this.o.origin);
     if (!want) throw bad(`its values' origin is ${origin} after ${c} points (origin: ${JSON.stringify(this.o.origin)})`);

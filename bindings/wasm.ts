@@ -20,7 +20,7 @@ export const ABI_EXPORTS = [
   'ae_train_epoch', 'ae_eval_loss', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
   'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_seed_stream', 'ae_col_minmax', 'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows',
-  'ae_series_push', 'ae_series_check', 'ae_series_blocks',
+  'ae_series_push', 'ae_series_check', 'ae_series_blocks', 'ae_series_fill', 'ae_series_pick',
   'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
   'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score', 'ae_ens_clean', 'ae_dens_fit',
@@ -29,10 +29,10 @@ export const ABI_EXPORTS = [
 /** ABI_EXPORTS.length + 1 (memory), a literal: instantiateKernel() checks the count, so the list (1.5 KB of
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. A module with more
  *  exports passes the count (build/kernels-test.wasm: these plus the raw kernels tests call). */
-export const ABI_EXPORT_COUNT = 48;
+export const ABI_EXPORT_COUNT = 50;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -69,7 +69,7 @@ export const S = {
   WARM: 84, BATCH: 88, LS: 92, LL: 96, EN: 100, NEXT: 104, MINHIST: 108, SPATIAL: 112, ERRMODE: 116, SDFLOOR: 120, SUP: 124,
   LASTT: 128, CTX: 136, CB: 140, DEFSPAN: 144, TIMED: 148, FULL: 152, BASE: 160, REL: 168, MASK: 172, PSUM: 176, PSQ: 184,
   PSSUM: 192, PLS: 200, PFLOOR: 204, QSUM: 208, QSQ: 216, QSSUM: 224, QW: 232,
-  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, ORIGIN: 272, CTXFIT: 280, SRAMP: 284, SRCONF: 288, DEMEAN: 292, BYTES: 304,
+  RSPAN: 236, RLEVEL: 240, RMARGIN: 244, RAT: 248, RVAL: 252, MEMK: 256, MEMN: 260, MTOL: 264, MAMP: 268, ORIGIN: 272, CTXFIT: 280, SRAMP: 284, SRCONF: 288, DEMEAN: 292, FILL: 296, STEPF: 300, BYTES: 304,
 } as const;
 
 /** The series scratch (assembly/series.ts SCRATCH_*): rows of reconstructions its mean-error pass holds at once. */
@@ -955,6 +955,11 @@ export const seriesPush = (k: Kernel, st: number, vals: number, times: number, n
   k.x.ae_series_push(k.ctx, st, vals, times, n, out, scratch, agg, agg2, F);
 /** The means f64[m] into out of the F-point blocks that end within the next n points; returns m. */
 export const seriesBlocks = (k: Kernel, st: number, vals: number, n: number, F: number, out: number): number => k.x.ae_series_blocks(st, vals, n, F, out);
+/** The m points to score for n timed points (fillGaps: short gaps' missing grid points before each) into outv f64[m], outt f64[m]; at i32[n] each given point's index among them; returns m. */
+export const seriesFill = (k: Kernel, st: number, vals: number, times: number, n: number, outv: number, outt: number, at: number, scratch: number): number =>
+  k.x.ae_series_fill(st, vals, times, n, outv, outt, at, scratch);
+/** out f32[n] = scores f32[at[i]]. */
+export const seriesPick = (k: Kernel, scores: number, at: number, n: number, out: number): void => k.x.ae_series_pick(scores, at, n, out);
 /** -1, or 2i when vals[i] is not a finite float32, or 2i + 1 when times[i] (timed) is not finite or before the one before it (last before 0). */
 export const seriesCheck = (k: Kernel, vals: number, times: number, n: number, timed: boolean, last: number, origin: number): number =>
   k.x.ae_series_check(vals, times, n, timed ? 1 : 0, last, origin);

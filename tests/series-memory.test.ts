@@ -124,7 +124,7 @@ describe('SeriesDetector memory of alarms', () => {
 
   it('a version-6 state file loads as memory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(6, 503);
-    expect([r.fileVersion, r.savedVersion]).toEqual([6, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([6, 12]);
     expect(r.d.options.memory).toBe(0);
     expect(r.d.options.resolution).toEqual([2, 4]);
     expect(bits(r.scores)).toEqual(bits(r.want));

@@ -38,7 +38,7 @@ describe('SeriesDetector values origin', () => {
 
   it('a version-7 state file continues exactly as the code that saved it (an origin of 0), also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(7, 521);
-    expect([r.fileVersion, r.savedVersion]).toEqual([7, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([7, 12]);
     expect(r.d.options.memory).toBe(8);
     expect(bits(r.scores)).toEqual(bits(r.want));
   });

@@ -124,7 +124,7 @@ describe('SeriesDetector range-check ramp', () => {
 
   it('a version-9 state file continues exactly as the code that saved it (the ramp unconfirmed), also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(9, 517);
-    expect([r.fileVersion, r.savedVersion]).toEqual([9, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([9, 12]);
     expect(r.d.options.spatialRampConfirm).toBe(0);
     expect(r.d.options.spatialRamp).toBe(0.3);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -133,7 +133,7 @@ describe('SeriesDetector range-check ramp', () => {
 
   it('a version-8 state file continues exactly as the code that saved it (no ramp), also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(8, 517);
-    expect([r.fileVersion, r.savedVersion]).toEqual([8, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([8, 12]);
     expect(r.d.options.spatialRamp).toBe(-1);
     expect(bits(r.scores)).toEqual(bits(r.want));
     // with the ramp (unconfirmed, as version 9 had it) the same points score otherwise: the file's version decides

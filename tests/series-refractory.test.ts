@@ -67,7 +67,7 @@ describe('SeriesDetector refractory rule', () => {
 
   it('a version-4 state file loads as refractory: 0 and continues exactly as the code that saved it, also after a save/load in the new format', async () => {
     const r = await continueSeriesFixture(4, 500);
-    expect([r.fileVersion, r.savedVersion]).toEqual([4, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([4, 12]);
     expect(r.d.options.refractory).toBe(0);
     expect(r.d.options.twoStepWeight).toBe(0.25);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -79,9 +79,9 @@ describe('SeriesDetector refractory rule', () => {
     const cur = d.save();
     new DataView(cur.buffer).setUint32(4, 4, true);
     await expect(SeriesDetector.load(cur)).rejects.toThrow(/corrupted: its version-4 header has no options or has refractory/);
-    const v12 = d.save();
-    new DataView(v12.buffer).setUint32(4, 12, true);
-    await expect(SeriesDetector.load(v12)).rejects.toThrow(/format version 12; this package reads versions 3 to 11/);
+    const v13 = d.save();
+    new DataView(v13.buffer).setUint32(4, 13, true);
+    await expect(SeriesDetector.load(v13)).rejects.toThrow(/format version 13; this package reads versions 3 to 12/);
     await expect(SeriesDetector.create({ refractory: -1 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractory: 1.5 })).rejects.toThrow(/refractory must be/);
     await expect(SeriesDetector.create({ refractoryLevel: 2 })).rejects.toThrow(/refractoryLevel must be/);

@@ -131,7 +131,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const first = await SeriesDetector.create(o);
     const a = first.pushMany(v.subarray(0, 356), t.subarray(0, 356));
     const saved = first.save();
-    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(11);
+    expect(new DataView(saved.buffer).getUint32(4, true)).toBe(12);
     const resumed = await SeriesDetector.load(saved);
     expect(resumed.options.resolution).toEqual([4, 8]);
     const b = resumed.pushMany(v.subarray(356), t.subarray(356));
@@ -161,7 +161,7 @@ describe('SeriesDetector coarser resolutions', () => {
 
   it('a version-10 state file (before the shape resolutions) loads as shapeResolutions: false and continues exactly as the code that saved it', async () => {
     const r = await continueSeriesFixture(10, 502);
-    expect([r.fileVersion, r.savedVersion]).toEqual([10, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([10, 12]);
     expect([r.d.options.shapeResolutions, r.d.options.demean]).toEqual([false, false]);
     expect(r.d.options.resolution).toEqual([2, 4]);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -169,7 +169,7 @@ describe('SeriesDetector coarser resolutions', () => {
 
   it('a version-5 state file (one coarser resolution) loads and continues exactly as the code that saved it', async () => {
     const r = await continueSeriesFixture(5, 503);
-    expect([r.fileVersion, r.savedVersion]).toEqual([5, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([5, 12]);
     expect(r.d.options.resolution).toBe(4);
     expect(r.d.options.memory).toBe(0);
     expect(bits(r.scores)).toEqual(bits(r.want));
@@ -232,7 +232,7 @@ describe('SeriesDetector coarser resolutions', () => {
     await expect(SeriesDetector.create({ shapeResolutions: 1 } as unknown as SeriesOptions)).rejects.toThrow(/shapeResolutions must be true or false, got 1/);
     await expect(SeriesDetector.create({ demean: 'yes' } as unknown as SeriesOptions)).rejects.toThrow(/demean must be true or false, got a string/);
     const unknown = bytes.slice();
-    new DataView(unknown.buffer).setUint32(4, 12, true);
-    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 12; this package reads versions 3 to 11/);
+    new DataView(unknown.buffer).setUint32(4, 13, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 13; this package reads versions 3 to 12/);
   });
 });

@@ -40,12 +40,12 @@ describe('SeriesDetector two-step stream', () => {
     expect(d.options.refractory).toBe(0);
     // it saves as the current version (10)
     const again = await SeriesDetector.load(d.save());
-    expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(11);
+    expect(new DataView(again.save().buffer).getUint32(4, true)).toBe(12);
   });
 
   it('a version-3 state that continues after a save/load in the new format stays bit-identical', async () => {
     const r = await continueSeriesFixture(3, 500);
-    expect([r.fileVersion, r.savedVersion]).toEqual([3, 11]);
+    expect([r.fileVersion, r.savedVersion]).toEqual([3, 12]);
     expect(r.d.options.memory).toBe(0);
     expect(bits(r.scores)).toEqual(bits(r.want));
   });
@@ -53,8 +53,8 @@ describe('SeriesDetector two-step stream', () => {
   it('refuses a version-3 file that names twoStepWeight, an unknown version, and options it cannot run', async () => {
     const bytes = new Uint8Array(readFileSync(`${ROOT}tests/fixtures/series-v3.state`));
     const unknown = bytes.slice();
-    new DataView(unknown.buffer).setUint32(4, 12, true);
-    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 12; this package reads versions 3 to 11/);
+    new DataView(unknown.buffer).setUint32(4, 13, true);
+    await expect(SeriesDetector.load(unknown)).rejects.toThrow(/format version 13; this package reads versions 3 to 12/);
     // a current file relabelled as version 3: its header names twoStepWeight
     const d = await SeriesDetector.create({ window: 8, layers: [4, 2], warmup: 16, history: 64, trainWindows: 16, likelihoodHistory: 50, minHistory: 5, suppress: 10, context: 0 });
     d.pushMany(Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)));
