@@ -856,7 +856,8 @@ export interface SeriesSeed { bytes: Uint8Array; values: Float64Array; times: Fl
 export async function makeSeriesSeed(): Promise<SeriesSeed> {
   const n = 560, at = 400;
   const v = Float64Array.from({ length: n }, (_, i) => 10 * Math.sin(i / 7) + ((i * 7919) % 13) / 13 + (i % 131 === 100 ? 30 : 0));
-  const t = Float64Array.from(v, (_, i) => 1.6e12 + 300000 * i);
+  // a step missing every 9 points after the 100th: gaps that fillGaps fills (its count in the header, its grid step in the state)
+  const t = Float64Array.from(v, (_, i) => 1.6e12 + 300000 * (i + (i > 100 ? Math.floor((i - 100) / 9) : 0)));
   const d = await SeriesDetector.create(SMALL_SERIES);
   d.pushMany(v.subarray(0, at), t.subarray(0, at));
   const bytes = d.save();
@@ -866,7 +867,7 @@ export async function makeSeriesSeed(): Promise<SeriesSeed> {
 
 const SERIES_FIELDS = Object.entries(S).filter(([name]) => name !== 'BYTES');
 const SERIES_F64 = new Set(['MEAN', 'STD', 'MIN', 'MAX', 'ESUM', 'ESQ', 'SSUM', 'LASTT', 'BASE', 'PSUM', 'PSQ', 'PSSUM', 'QSUM', 'QSQ', 'QSSUM', 'ORIGIN']);
-const SERIES_F32 = new Set(['SPATIAL', 'SDFLOOR', 'PFLOOR', 'QW', 'RLEVEL', 'RMARGIN', 'RVAL', 'MTOL', 'MAMP', 'SRAMP', 'SRCONF']);
+const SERIES_F32 = new Set(['SPATIAL', 'SDFLOOR', 'PFLOOR', 'QW', 'RLEVEL', 'RMARGIN', 'RVAL', 'MTOL', 'MAMP', 'SRAMP', 'SRCONF', 'STEPF']);
 type SeriesEdit = { field: number; block: number; value: number } | { at: number; byte: number };
 export interface SeriesCase { edits: SeriesEdit[]; fixCrc: boolean }
 export const seriesCase: fc.Arbitrary<SeriesCase> = fc.record({
