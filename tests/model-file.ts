@@ -53,6 +53,18 @@ export function withHeader<H>(bytes: Uint8Array, edit: (h: H) => H | void): Uint
  */
 export const SMALL_SERIES = { window: 8, layers: [8, 3], warmup: 32, retrainEvery: 48, history: 128, trainWindows: 64, firstEpochs: 3, epochs: 1, likelihoodHistory: 200, minHistory: 10, suppress: 40, context: 8, contextSpan: 32, memory: 8, resolution: [2, 4] };
 
+/** A SeriesDetector state with its JSON header replaced by `head` (a value, or JSON text as it is), its length field and checksum made right. */
+export function seriesWithHeader(bytes: Uint8Array, head: unknown): Uint8Array {
+  const hl = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  const h = new TextEncoder().encode(typeof head === 'string' ? head : JSON.stringify(head));
+  const out = new Uint8Array(bytes.length - hl + h.length);
+  out.set(bytes.subarray(0, 12));
+  new DataView(out.buffer).setUint32(8, h.length, true);
+  out.set(h, 12);
+  out.set(bytes.subarray(12 + hl), 12 + h.length);
+  return sealCrc(out);
+}
+
 /** Byte offsets of the state blocks (SeriesDetector.save() of SMALL_SERIES: the detector's, then its coarser resolutions', then its shape resolutions'), found by their layout fields (S: bindings/wasm.ts's offsets). */
 export function seriesStateBlocks(b: Uint8Array, S: { W: number; H: number; LL: number; BYTES: number }): number[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);

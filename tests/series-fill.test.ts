@@ -6,10 +6,10 @@
 // save/load between them agree; a version-11 state (tests/fixtures/make-series-v11.mjs, a series with gaps saved
 // before the option) continues as that code did; bad options and headers are refused clearly.
 
-import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { continueSeriesFixture, seriesConformanceCase } from './data.js';
+import { sealCrc, seriesWithHeader } from './model-file.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
@@ -120,7 +120,7 @@ describe('SeriesDetector fillGaps', () => {
     const rewrite = (edit: (h: Record<string, unknown>) => void): Uint8Array => {
       const h = structuredClone(head);
       edit(h);
-      return withHeader(good, h);
+      return seriesWithHeader(good, h);
     };
     await expect(SeriesDetector.load(rewrite((h) => { h.filled = -2; }))).rejects.toThrow(/filled points is -2/);
     await expect(SeriesDetector.load(rewrite((h) => { h.filled = 1e6; }))).rejects.toThrow(/filled points \(1000000\) exceeds its points/);
@@ -129,7 +129,7 @@ describe('SeriesDetector fillGaps', () => {
     const st = stateBlockStart(good);
     const broken = good.slice();
     new DataView(broken.buffer).setFloat32(st + 300, Number.NaN, true);
-    await expect(SeriesDetector.load(reseal(broken))).rejects.toThrow(/grid step is NaN/);
+    await expect(SeriesDetector.load(sealCrc(broken))).rejects.toThrow(/grid step is NaN/);
     // the same state loads
     const ok = await SeriesDetector.load(good);
     expect(ok.count).toBe(400);
@@ -138,25 +138,6 @@ describe('SeriesDetector fillGaps', () => {
   });
 });
 
-
-/** The state with its header replaced (and the checksum recomputed). */
-function withHeader(bytes: Uint8Array, head: unknown): Uint8Array {
-  const hl = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  const h = new TextEncoder().encode(JSON.stringify(head));
-  const body = bytes.subarray(12 + hl, bytes.length - 4);
-  const out = new Uint8Array(12 + h.length + body.length + 4);
-  out.set(bytes.subarray(0, 12));
-  new DataView(out.buffer).setUint32(8, h.length, true);
-  out.set(h, 12);
-  out.set(body, 12 + h.length);
-  return reseal(out);
-}
-
-/** The checksum recomputed over everything before it. */
-function reseal(bytes: Uint8Array): Uint8Array {
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
-  return bytes;
-}
 
 /**
  * Where the finest detector's state block starts: after the header, its training blocks (its weights, two

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from 'autoencoder';
 import { S } from '../bindings/wasm.js';
 import { fixCrc } from './data.js';
-import { SMALL_SERIES as opts, seriesStateBlocks } from './model-file.js';
+import { SMALL_SERIES as opts, seriesStateBlocks, seriesWithHeader as withHeader } from './model-file.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const REBASE_AT = 2 ** 29;
@@ -152,14 +152,3 @@ describe('SeriesDetector past 2^31 points', () => {
   });
 });
 
-/** The file with its JSON header replaced (checksum recomputed). */
-function withHeader(b: Uint8Array, head: unknown): Uint8Array {
-  const hl = new DataView(b.buffer, b.byteOffset).getUint32(8, true);
-  const h = new TextEncoder().encode(JSON.stringify(head));
-  const out = new Uint8Array(b.length - hl + h.length);
-  out.set(b.subarray(0, 12));
-  new DataView(out.buffer).setUint32(8, h.length, true);
-  out.set(h, 12);
-  out.set(b.subarray(12 + hl), 12 + h.length);
-  return fixCrc(out);
-}

@@ -5,10 +5,10 @@
 // state files (one coarser resolution, saved before the lists: tests/fixtures/make-series-v5.mjs)
 // load and continue as that code did, bit for bit; bad lists and headers are refused clearly.
 
-import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector, type SeriesOptions } from 'autoencoder';
 import { continueSeriesFixture, seriesConformanceCase as conformanceCase } from './data.js';
+import { seriesWithHeader } from './model-file.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
@@ -190,17 +190,7 @@ describe('SeriesDetector coarser resolutions', () => {
     const head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hl))) as { options: object; child: { child?: unknown }; twin?: { child?: unknown } };
     expect(head.child.child).toEqual({ timed: false, lastTime: null });
     // a state file rebuilt around another header (its length and checksum made right), the body kept
-    const rebuild = (src: Uint8Array, json: string) => {
-      const n = new DataView(src.buffer, src.byteOffset).getUint32(8, true);
-      const h = new TextEncoder().encode(json), body = src.subarray(12 + n, src.length - 4);
-      const out = new Uint8Array(12 + h.length + body.length + 4);
-      out.set(src.subarray(0, 8));
-      new DataView(out.buffer).setUint32(8, h.length, true);
-      out.set(h, 12);
-      out.set(body, 12 + h.length);
-      new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
-      return out;
-    };
+    const rebuild = (src: Uint8Array, json: string) => seriesWithHeader(src, json);
     const rewrite = (json: string) => rebuild(bytes, json);
     // the rebuild itself is sound: the same header gives the same bytes
     expect(Buffer.from(rewrite(JSON.stringify(head))).equals(Buffer.from(bytes))).toBe(true);
