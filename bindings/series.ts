@@ -559,7 +559,7 @@ export class SeriesDetector {
       let pv = vp, pt = tp, np = n, at = 0;
       if (t && this.o.fillGaps > 0) {
         np = seriesFill(k, this.st, vp, tp, n, 0, 0, 0, this.scratch);
-        if (c0 + np > REBASE_LIMIT) throw new AutoencoderError(`these ${n} points and the ${np - n} that fillGaps adds would take this detector past the ${REBASE_LIMIT} points its options allow: push them in parts, or use a new detector`);
+        if (c0 + np > REBASE_LIMIT) throw new AutoencoderError(`this detector has counted ${this.count} points, and these ${n} with the ${np - n} that fillGaps adds to them would pass the most its options allow (the periods its counts are taken modulo have no common multiple under 2^26, so its counters cannot move back): create a new detector, or choose periods with a small common multiple (powers of two)`);
         pv = k.alloc(np * 8);
         pt = k.alloc(np * 8);
         at = k.alloc(n * 4);
