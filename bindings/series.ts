@@ -577,7 +577,8 @@ export class SeriesDetector {
         const m = seriesBlocks(k, this.st, pv, np, F, mp);
         if (m > 0) {
           const means = k.f64(mp, m).slice();
-          const tt = pt === tp ? t : k.f64(pt, np).slice();
+          // (a view of the filled times: read here, before the children's calls, which use their own memories)
+          const tt = pt === tp ? t : k.f64(pt, np);
           const bt = tt ? Float64Array.from({ length: m }, (_, j) => tt[first + j * F]!) : undefined;
           const cs = ch.pushMany(means, bt);
           agg = k.alloc(4 * m);
