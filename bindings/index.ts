@@ -17,7 +17,7 @@ import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
   laneCount, planTraining, shardBytes, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
-  addGaussianNoise, columnMinMax, crc32Update, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
+  addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
   findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
   scoreRows, seedStream, seedStreams, trainEpoch,
 } from './wasm.js';
@@ -201,12 +201,7 @@ function fileCrc(k: Kernel, head: Uint8Array, regions: [number, number][], nativ
     for (const [ptr, n] of regions) c = native(k.u8(ptr, n * 4), c);
     return c >>> 0;
   }
-  let crc = 0;
-  for (let at = 0; at < head.length; at += k.scratchBytes) {
-    const n = Math.min(k.scratchBytes, head.length - at);
-    k.u8(k.scratch, n).set(head.subarray(at, at + n));
-    crc = crc32Update(k, crc, k.scratch, n);
-  }
+  let crc = crc32UpdateBytes(k, 0, head);
   for (const [ptr, n] of regions) {
     for (let o = 0; o < n * 4; o += 1 << 16) crc = crc32Update(k, crc, ptr + o, Math.min(1 << 16, n * 4 - o));
   }

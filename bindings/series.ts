@@ -7,7 +7,7 @@ import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, descri
 import type { LayerSpec } from './graph.js';
 import { isPath, openModelFile, readWhole } from './files.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
-import { OPT_IDS, S, SCRATCH, crc32, kernelOf, resetOptimizer, seriesBlocks, seriesCheck, seriesFill, seriesPick, seriesPush, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
+import { OPT_IDS, S, SCRATCH, crc32Update, crc32UpdateBytes, kernelOf, resetOptimizer, seriesBlocks, seriesCheck, seriesFill, seriesPick, seriesPush, setOptimizer, trainingBlocks, type Kernel } from './wasm.js';
 
 /** How a {@link SeriesDetector} learns and scores; every field has a default that works on any series. */
 export interface SeriesOptions {
@@ -656,26 +656,23 @@ export class SeriesDetector {
     const head = new TextEncoder().encode(JSON.stringify({ options, timed: this.timed, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null, ...shifted(this), ...filled, ...chain(this.child), ...twin }));
     const blocks = this.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
-    const size = 12 + head.length + body + 4;
-    const k = this.k;
-    const mark = k.mark();
-    try {
-      const p = k.alloc(size);
-      const dv = new DataView(k.u8(p, size).buffer, p, size);
-      dv.setUint32(0, MAGIC, true);
-      dv.setUint32(4, FILE_VERSION, true);
-      dv.setUint32(8, head.length, true);
-      k.u8(p + 12, head.length).set(head);
-      let at = 12 + head.length;
-      for (const [bk, ptr, b] of blocks) {
-        k.u8(p + at, b).set(bk.u8(ptr, b));
-        at += b;
-      }
-      new DataView(k.u8(p, size).buffer, p, size).setUint32(at, crc32(k, p, at), true);
-      return k.u8(p, size).slice();
-    } finally {
-      k.release(mark);
+    const out = new Uint8Array(12 + head.length + body + 4);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, MAGIC, true);
+    dv.setUint32(4, FILE_VERSION, true);
+    dv.setUint32(8, head.length, true);
+    out.set(head, 12);
+    // sealed region by region where each lies (the signature and header through the kernel's scratch, each block in
+    // place), so the state is copied once, into the bytes returned, and the instance's memory does not grow
+    let crc = crc32UpdateBytes(this.k, 0, out.subarray(0, 12 + head.length));
+    let at = 12 + head.length;
+    for (const [bk, ptr, b] of blocks) {
+      out.set(bk.u8(ptr, b), at);
+      crc = crc32Update(bk, crc, ptr, b);
+      at += b;
     }
+    dv.setUint32(at, crc, true);
+    return out;
   }
 
   /**
@@ -733,29 +730,32 @@ export class SeriesDetector {
     if (bytes.length !== size) d.dispose();
     if (bytes.length !== size) throw bad(`it is ${bytes.length} bytes but its options need ${size}`);
     const k = d.k;
-    const mark = k.mark();
     let ok = false;
     try {
-      const p = k.alloc(bytes.length);
-      k.u8(p, bytes.length).set(bytes);
-      if (crc32(k, p, bytes.length - 4) !== dv.getUint32(bytes.length - 4, true)) throw bad('its checksum does not match its contents');
+      // the fresh blocks' fixed parts, before the file's replace them (check() compares the layout fields)
+      const fresh = chain.map((c) => c.k.u8(c.st, S.BYTES).slice());
+      // each block straight from the file into its place, the checksum taken there as it goes (an older state
+      // block: its fixed part, then the fields it lacks as a fresh detector with its options has them, then its rings)
+      let crc = crc32UpdateBytes(k, 0, bytes.subarray(0, 12 + hl));
+      let at = 12 + hl;
+      const take = (bk: Kernel, ptr: number, b: number): void => {
+        bk.u8(ptr, b).set(bytes.subarray(at, at + b));
+        crc = crc32Update(bk, crc, ptr, b);
+        at += b;
+      };
+      for (const [bk, ptr, b] of blocks) {
+        if (short > 0 && chain.some((c) => c.k === bk && c.st === ptr)) {
+          take(bk, ptr, fixed);
+          take(bk, ptr + S.BYTES, b - S.BYTES);
+        } else {
+          take(bk, ptr, b);
+        }
+      }
+      if (crc !== dv.getUint32(at, true)) throw bad('its checksum does not match its contents');
       if (head.timed !== null && typeof head.timed !== 'boolean') throw bad('its time mode is not true, false or null');
       if (head.lastTime !== null && typeof head.lastTime !== 'number') throw bad('its last time is not a number');
       if (!validShift(head.shift)) throw bad(`its count's shift is ${describe(head.shift)}, not a whole number of points`);
       if (!validShift(head.filled)) throw bad(`its count of filled points is ${describe(head.filled)}, not a whole number of points`);
-      const fresh = chain.map((c) => c.k.u8(c.st, S.BYTES).slice());
-      let at = 12 + hl;
-      for (const [bk, ptr, b] of blocks) {
-        if (short > 0 && chain.some((c) => c.k === bk && c.st === ptr)) {
-          // an older state block: its fixed part, then the fields it lacks as a fresh detector with its options has them, then its rings
-          bk.u8(ptr, fixed).set(k.u8(p + at, fixed));
-          bk.u8(ptr + S.BYTES, b - S.BYTES).set(k.u8(p + at + fixed, b - S.BYTES));
-          at += b - short;
-          continue;
-        }
-        bk.u8(ptr, b).set(k.u8(p + at, b));
-        at += b;
-      }
       // version 8's padding where the ramp is now: the ramp its options give (-1, off)
       if (version === 8) for (const c of chain) c.k.setF32(c.st + S.SRAMP, c.o.spatialRamp);
       d.check(fresh[0]!, bad);
@@ -779,7 +779,6 @@ export class SeriesDetector {
       k.paramsChanged();
       ok = true;
     } finally {
-      k.release(mark);
       if (!ok) d.dispose();
     }
     d.timed = head.timed;

@@ -929,6 +929,16 @@ export function nodeBounds(k: Kernel, K: number, limit: number, all = true): { r
 export const crc32 = (k: Kernel, p: number, len: number): number => k.x.ae_crc32(p, len);
 /** CRC-32 continued over len more bytes at p (prev 0 starts). */
 export const crc32Update = (k: Kernel, prev: number, p: number, len: number): number => k.x.ae_crc32_update(prev, p, len);
+/** crc32Update over bytes held in JavaScript: they pass through the kernel's free scratch block a part at a time. */
+export function crc32UpdateBytes(k: Kernel, prev: number, bytes: Uint8Array): number {
+  let crc = prev;
+  for (let at = 0; at < bytes.length; at += k.scratchBytes) {
+    const n = Math.min(k.scratchBytes, bytes.length - at);
+    k.u8(k.scratch, n).set(bytes.subarray(at, at + n));
+    crc = crc32Update(k, crc, k.scratch, n);
+  }
+  return crc;
+}
 /** The 64-bit hash state at st (8 bytes) absorbs len bytes at p. */
 export const hash64Update = (k: Kernel, st: number, p: number, len: number): void => k.x.ae_hash64_update(st, p, len);
 

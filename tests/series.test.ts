@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { AutoencoderError, SeriesDetector, randomMatrix, type SeriesOptions } from 'autoencoder';
-import { loadKernel } from './helpers.js';
+import { crc32 } from 'node:zlib';
+import { kernelOf, loadKernel } from './helpers.js';
 import { flippedWave, rand, seriesConformanceCase } from './data.js';
 
 // small and fast: trainings every 40 points, a few epochs
@@ -128,6 +129,33 @@ describe('SeriesDetector', () => {
     // the original still loads and continues
     const ok = await SeriesDetector.load(bytes);
     expect(ok.count).toBe(200);
+  });
+
+  it('save() seals the file with the CRC-32 of its bytes (zlib\'s), and neither save() nor load() grows a wasm memory', async () => {
+    // each resolution's detector has its own instance: the wasm memories of the whole chain
+    const memories = (d: SeriesDetector): number[] => {
+      const out: number[] = [];
+      for (let n = d as unknown as { ae: Parameters<typeof kernelOf>[0]; child: unknown } | null; n; n = n.child as typeof n) out.push(kernelOf(n.ae).memory.buffer.byteLength);
+      return out;
+    };
+    const d = await SeriesDetector.create(OPTS);
+    d.pushMany(v.subarray(0, 200), t.subarray(0, 200));
+    const before = memories(d);
+    expect(before.length).toBe(3);
+    const bytes = d.save();
+    const n = bytes.length;
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(n - 4, true)).toBe(crc32(bytes.subarray(0, n - 4)));
+    expect(memories(d)).toEqual(before);
+    const loaded = await SeriesDetector.load(bytes);
+    expect(memories(loaded)).toEqual(memories(await SeriesDetector.create(OPTS)));
+    expect(Buffer.from(loaded.save()).equals(Buffer.from(bytes))).toBe(true);
+    // a bit flipped anywhere in the blocks (the first detector's weights, the middle, the last state) is caught
+    const head = 12 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+    for (const at of [head, head + 1000, Math.floor((head + n) / 2), n - 5]) {
+      const flipped = bytes.slice();
+      flipped[at]! ^= 0x10;
+      await expect(SeriesDetector.load(flipped), `byte ${at}`).rejects.toThrow(/corrupted: its checksum does not match/);
+    }
   });
 });
 
