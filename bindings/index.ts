@@ -19,7 +19,7 @@ import {
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
   findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
-  scoreRows, seedStream, seedStreams, trainEpoch,
+  scoreRows, seedStream, seedStreams, trainEpoch, retireKernel,
 } from './wasm.js';
 
 export { AutoencoderError } from './errors.js';
@@ -1040,12 +1040,17 @@ export class AutoencoderLite {
   }
 
   /**
-   * Drops the model's wasm instance; every later call throws. Safe to call twice. Its memory is
-   * released when the garbage collector next runs (a model dropped without dispose() is freed then too).
+   * Drops the model's wasm instance; every later call throws. Safe to call twice. A single-threaded
+   * model's instance of at most 4 MiB of memory is wiped (its memory as instantiated) and kept for the next
+   * model created or loaded, which then skips instantiating and mapping fresh pages (the 8 latest such, 16 MiB
+   * in all); any other instance's memory is released when the garbage collector next runs (a model dropped
+   * without dispose() is freed then too).
    */
   dispose(): void {
     if (this.k === null) return;
     this.k.pool?.close();
+    // (not while fit() runs: it holds the kernel across its awaits, and stops at the next epoch)
+    if (!this.fitting) retireKernel(this.k);
     this.k = null;
     liveModels--;
     collected?.unregister(this);

@@ -810,7 +810,7 @@ export class SeriesDetector {
     if (c < 0 || c > REBASE_LIMIT || en < 0 || en > c || hot < 0 || hot > c || mn < 0 || mn > c || next < this.o.warmup || next > Math.max(this.o.warmup, c + this.o.retrainEvery) || full !== Math.max(cb, 0) * this.o.context || unused || cb < (fit === 1 ? -1 : 0) || cb * this.o.context > this.o.history - this.o.window || (cb === 0 && this.o.context > 0 && c >= this.o.warmup)) throw bad(`its counters are impossible (count ${c}, errors ${en}, next training ${next})`);
   }
 
-  /** Releases the wasm instance(s); the detector is unusable afterwards. */
+  /** Releases the wasm instance(s), each kept for the next model when small enough (see Autoencoder.dispose); the detector is unusable afterwards. */
   dispose(): void {
     this.ae.dispose();
     this.child?.dispose();

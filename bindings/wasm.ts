@@ -477,12 +477,47 @@ export async function instantiateKernel(module: WebAssembly.Module, kind: 'full'
       : `it has ${exported.length} exports where this package's has at least ${need}`;
     throw new AutoencoderError(`the wasm module is not this package's kernels.wasm (${why}): pass the kernels.wasm shipped with autoencoder`);
   }
+  let at = spares.length - 1;
+  while (at >= 0 && spares[at]!.module !== module) at--;
+  if (at >= 0) {
+    const [spare] = spares.splice(at, 1);
+    spareBytes -= spare!.bytes;
+    return new Kernel(spare!.exports, 0, module);
+  }
   const exports = await instantiate(module, {});
   const version = exports.ae_abi_version();
   if (version !== ABI_VERSION) {
     throw new AutoencoderError(`the wasm module has ABI version ${version} but these bindings need ${ABI_VERSION}: load the kernels.wasm shipped with this package version`);
   }
-  return new Kernel(exports);
+  // (its static data as instantiated, below the heap, where all else is zeros: what a spare is wiped back to)
+  if (!firstMemory.has(module)) firstMemory.set(module, new Uint8Array(exports.memory.buffer, 0, exports.ae_heap_base()).slice());
+  return new Kernel(exports, 0, module);
+}
+
+/**
+ * Instances of disposed single-threaded models, wiped back to their memory as instantiated, which the next
+ * model of the same module takes instead of a new instance: its pages are already mapped, so a detector loaded
+ * and disposed per request (a Worker's) skips most of its page faults. The SPARE_COUNT most recently disposed
+ * instances of at most SPARE_ONE bytes each are kept (SPARE_BYTES in all; older ones are dropped for newer). The
+ * wasm globals the kernels keep are set before each use (the GEMM workspace by the Kernel, the codec's bit
+ * positions by each codec call), so a model on a spare computes as on a new instance, bit for bit.
+ */
+const spares: { module: WebAssembly.Module; exports: Exports; bytes: number }[] = [];
+const firstMemory = new WeakMap<WebAssembly.Module, Uint8Array>();
+const SPARE_COUNT = 8, SPARE_ONE = 4 << 20, SPARE_BYTES = 16 << 20;
+let spareBytes = 0;
+
+/** Takes the instance of a disposed model back for reuse (wiped first), when it is single-threaded and small enough. */
+export function retireKernel(k: Kernel): void {
+  const first = k.module && firstMemory.get(k.module);
+  const bytes = k.memoryBytes;
+  if (!first || k.pool || bytes > SPARE_ONE) return;
+  const mem = k.u8(0, bytes);
+  mem.fill(0);
+  mem.set(first);
+  spares.push({ module: k.module!, exports: k.x, bytes });
+  spareBytes += bytes;
+  while (spares.length > SPARE_COUNT || spareBytes > SPARE_BYTES) spareBytes -= spares.shift()!.bytes;
 }
 
 /** A Kernel on a threaded kernels-mt.wasm over a shared memory (bindings/threads.ts). */
@@ -525,8 +560,12 @@ export class Kernel {
   /** A threaded model's pool (bindings/threads.ts), else none. */
   declare pool?: PoolHandle | null;
 
-  constructor(exports: Exports, extra = 0) {
+  /** The module it was instantiated from (single-threaded kernels: retireKernel() keeps their instance for reuse). */
+  readonly module: WebAssembly.Module | null;
+
+  constructor(exports: Exports, extra = 0, module: WebAssembly.Module | null = null) {
     this.x = exports;
+    this.module = module;
     this.memory = exports.memory;
     this.ctx = align(exports.ae_heap_base());
     // the context block and the workspace are reserved from the start (the rng lives in the

@@ -26,6 +26,15 @@ export async function loadKernel(): Promise<TestKernel> {
   return instantiateKernel(await compiled) as unknown as TestKernel;
 }
 
+/**
+ * A module of its own, compiled from build/kernels-test.wasm (which the tests' library runs on): no model has
+ * run on it, so no disposed model's instance is kept for it (bindings/wasm.ts retireKernel), and a model
+ * created with `{ wasm: ownModule() }` gets a new instance: instantiated, its memory grown from nothing.
+ */
+export function ownModule(): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(`${ROOT}build/kernels-test.wasm`));
+}
+
 /** The Kernel a public-API model runs on (the private field `k`). */
 export function kernelOf(ae: Autoencoder): TestKernel {
   const k = (ae as unknown as { k: TestKernel | null }).k;

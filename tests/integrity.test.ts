@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Autoencoder, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { describe as describeValue } from '../bindings/errors.js';
 import { crc32, fixCrc, parseFile, withHeader } from './data.js';
-import { caught, expectMessage, kernelOf, rejected } from './helpers.js';
+import { caught, expectMessage, kernelOf, ownModule, rejected } from './helpers.js';
 
 const memOf = (ae: Autoencoder) => (kernelOf(ae) as unknown as { x: { memory: WebAssembly.Memory } }).x.memory.buffer.byteLength;
 const F32_MIN_NORMAL = 2 ** -126;
@@ -22,9 +22,10 @@ describe('a runtime that refuses another wasm instance', () => {
   const outOfInstances = () => new RangeError('WebAssembly.instantiate(): Out of memory: Cannot allocate Wasm memory for new instance');
 
   it('create() and load() say how many models are live and to dispose() unused ones; the count follows create, load and dispose', async () => {
+    // (each refusal on a module of its own: a disposed model's instance, kept for the next model, needs no instantiation)
     const liveIn = async (): Promise<number> => {
       vi.spyOn(WebAssembly, 'instantiate').mockRejectedValueOnce(outOfInstances());
-      const e = await rejected(() => Autoencoder.create({ inputDim: 4 }));
+      const e = await rejected(() => Autoencoder.create({ inputDim: 4 }, { wasm: ownModule() }));
       expectMessage(e, /cannot create another wasm instance \(RangeError: WebAssembly\.instantiate\(\): Out of memory/, /call dispose\(\) on models you no longer use/);
       expect(e.message).not.toMatch(/pass fewer rows/);
       return Number(/: (\d+) models are live in this process/.exec(e.message)![1]);
@@ -46,7 +47,7 @@ describe('a runtime that refuses another wasm instance', () => {
     expect(await liveIn()).toBe(1);
     // load() is refused the same way
     vi.spyOn(WebAssembly, 'instantiate').mockRejectedValueOnce(outOfInstances());
-    expectMessage(await rejected(() => Autoencoder.load(b.save())), /1 models are live/);
+    expectMessage(await rejected(() => Autoencoder.load(b.save(), { wasm: ownModule() })), /1 models are live/);
     // and the next create works
     expect((await Autoencoder.create({ inputDim: 4 })).inputDim).toBe(4);
     b.dispose();
@@ -120,7 +121,7 @@ describe('model size and memory', () => {
 
   it('the memory a spec needs is computed from the plan before anything is allocated (it matches what create() then uses)', async () => {
     for (const spec of [{ inputDim: 50, layers: [30, 6] }, { inputShape: [8, 8, 1], encoder: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same' }, { type: 'batchNorm' }, { type: 'maxPool2d' }], decoder: [{ type: 'upSampling2d' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same' }] }] as AutoencoderSpec[]) {
-      const ae = await Autoencoder.create(spec);
+      const ae = await Autoencoder.create(spec, { wasm: ownModule() });   // a new instance, not a disposed model's larger one
       const k = kernelOf(ae);
       const need = k.need(k.plan!, true, 256);
       expect(need).toBeLessThanOrEqual(memOf(ae));
