@@ -20,7 +20,7 @@ delete env.NODE_OPTIONS;
 interface Run { ok: boolean; error?: string; result: Record<string, any> }
 
 describe.skipIf(!built || !shared)('tools/bench/run.mjs --quick', () => {
-  it('runs S1 (SeriesDetector push/pushMany) and splits the points that trained from the rest', () => {
+  it('runs S1 (SeriesDetector push/pushMany, a request) and splits the points that trained from the rest', () => {
     const out = mkdtempSync(join(tmpdir(), 'autoencoder-bench-test-'));
     try {
       const r = spawnSync(process.execPath, [join(ROOT, 'tools/bench/run.mjs'), '--quick', '--only', 'S1', '--runtimes', 'ours', '--out', out],
@@ -38,6 +38,9 @@ describe.skipIf(!built || !shared)('tools/bench/run.mjs --quick', () => {
       expect(s1.result.trainings.calls).toBe(2 * 9);
       expect(s1.result.push.calls).toBe(2 * (1200 - 320) - 18);
       expect(s1.result.pushMany.points_per_s).toBeGreaterThan(0);
+      // a Worker's request (load, one point, save, dispose), 20 times in turn with --quick
+      expect(r.stdout).toMatch(/S1 SeriesDetector request: load\(\), push\(\) a point, save\(\), dispose\(\) \(median\)/);
+      expect(s1.result.request.calls).toBe(20);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

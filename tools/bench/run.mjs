@@ -423,6 +423,9 @@ if (ONLY.includes('S1')) {
   row('S1 SeriesDetector pushMany() incl. training', {
     ours: r ? { v: r.pushMany.points_per_s, s: `${num(r.pushMany.points_per_s)} points/s (${fmt.us(r.pushMany.us_per_point)}/point)` } : missing('ours', 'S1/series/ours'), ...na,
   }, 'higher');
+  row('S1 SeriesDetector request: load(), push() a point, save(), dispose() (median)', {
+    ours: r?.request ? { v: r.request.median_ms, s: `${fmt.ms(r.request.median_ms)} (90th pct ${fmt.ms(r.request.p90_ms)}; a ${(r.request.state_bytes / 1024).toFixed(0)} KB state)` } : missing('ours', 'S1/series/ours'), ...na,
+  }, 'lower');
 }
 
 // ---- memory ----

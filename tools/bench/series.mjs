@@ -9,6 +9,9 @@
 //               from `count` and the options); the trainings' own times are reported beside it.
 //   pushMany()  each whole series in one call, `rounds` fresh detectors each: points per second
 //               including every training (the median round).
+//   a request   what a Worker that keeps the state between requests pays (the worker-score example's
+//               series route): load() the state of a detector that has seen the first series, push()
+//               one point, save(), dispose(), 200 times in turn (a retraining falls in about 2 of them).
 //   node tools/bench/series.mjs [--quick]   prints `@@RESULT <json>` (common.mjs)
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -76,12 +79,31 @@ main(async () => {
     rates.push(points / (ms / 1000));
   }
   const manyContention = end2();
+  // a request of a Worker that keeps the state between requests (examples/worker-score's series route):
+  // load() the bytes save() wrote after the whole first series, push() the next point, save(), dispose()
+  const warm = await SeriesDetector.create();
+  const { v: v0, t: t0s } = series[0];
+  warm.pushMany(v0, t0s);
+  let state = warm.save();
+  warm.dispose();
+  const requests = [];
+  const end3 = probe();
+  for (let i = 0; i < (QUICK ? 20 : 200); i++) {
+    const t0 = performance.now();
+    const d = await SeriesDetector.load(state);
+    d.push(v0[i % v0.length], t0s[t0s.length - 1] + (i + 1) * 300_000);
+    state = d.save();
+    d.dispose();
+    requests.push(performance.now() - t0);
+  }
+  const requestContention = end3();
   return {
     options: first,
     series: FILES.map((f, i) => ({ file: f, points: series[i].v.length })),
     push: { ...summary(between), median_us: median(between) * 1000, p90_us: percentile(between, 0.9) * 1000, contention: pushContention },
     trainings: { ...summary(trainings), median_ms: median(trainings) },
     pushMany: { rounds: rates, points_per_s: median(rates), us_per_point: 1e6 / median(rates), contention: manyContention },
+    request: { ...summary(requests), median_ms: median(requests), p90_ms: percentile(requests, 0.9), state_bytes: state.length, contention: requestContention },
     memory: { rss_delta_bytes: maxRss() - base },
     versions: { autoencoder: JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version, kernelsWasmBytes: readFileSync(`${ROOT}dist/build/kernels.wasm`).length, node: process.version },
   };
