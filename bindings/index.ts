@@ -243,10 +243,14 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
   const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
   const dist = checkName('distribution', options.distribution ?? 'uniform', ['uniform', 'normal'] as const);
   const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
-  const p = k.alloc(rows * cols * 4);
-  seedStreams(k, seed);
-  fillRandom(k, p, rows * cols, dist === 'normal');
-  return k.f32(p, rows * cols).slice();
+  try {
+    const p = k.alloc(rows * cols * 4);
+    seedStreams(k, seed);
+    fillRandom(k, p, rows * cols, dist === 'normal');
+    return k.f32(p, rows * cols).slice();
+  } finally {
+    retireKernel(k);   // (the instance goes to the next call or model, as a disposed model's)
+  }
 }
 
 /**
@@ -270,15 +274,19 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
     hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
   }
   const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
-  const p = k.alloc(x.length * 4);
-  k.f32(p, x.length).set(x);
-  const bad = findNonfinite(k, p, x.length);
-  if (bad >= 0) {
-    throw new AutoencoderError(`addNoise(): x has ${describe(x[bad])} at index ${bad}: values must be finite float32 numbers (at most 3.4028235e38 in magnitude); drop or impute NaN/Infinity first`);
+  try {
+    const p = k.alloc(x.length * 4);
+    k.f32(p, x.length).set(x);
+    const bad = findNonfinite(k, p, x.length);
+    if (bad >= 0) {
+      throw new AutoencoderError(`addNoise(): x has ${describe(x[bad])} at index ${bad}: values must be finite float32 numbers (at most 3.4028235e38 in magnitude); drop or impute NaN/Infinity first`);
+    }
+    seedStreams(k, seed);
+    addGaussianNoise(k, p, x.length, std, lo, hi);
+    return k.f32(p, x.length).slice();
+  } finally {
+    retireKernel(k);   // (the instance goes to the next call or model, as a disposed model's)
   }
-  seedStreams(k, seed);
-  addGaussianNoise(k, p, x.length, std, lo, hi);
-  return k.f32(p, x.length).slice();
 }
 
 /** The error for a call that would change the model while fit() trains it. */

@@ -8,7 +8,7 @@
 // module of its own to go back to: bindings/wasm.ts sharedKernel).
 
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, SeriesDetector, type AutoencoderSpec } from 'autoencoder';
+import { Autoencoder, SeriesDetector, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { kernelOf, ownModule as newModule } from './helpers.js';
 import { rand } from './data.js';
 
@@ -83,6 +83,31 @@ describe('instances of disposed models are reused', () => {
       d.dispose();
     }
     expect(same(bytes, whole.save())).toBe(true);
+  });
+
+  it('randomMatrix() and addNoise() give their instance back, and give a new instance\'s bits on a reused one', async () => {
+    const module = newModule();
+    const x = rows(50, 7, 6);
+    const calls = async (wasm: WebAssembly.Module) => [
+      await randomMatrix(40, 9, { seed: 3, distribution: 'normal', wasm }),
+      await addNoise(x, { std: 0.3, clip: [0, 1], seed: 4, wasm }),
+      await randomMatrix(5, 5, { wasm }),
+    ];
+    const first = await calls(module);
+    // a model of that module now runs on the instance the calls gave back, and the calls again after it
+    const ae = await Autoencoder.create({ inputDim: 7, layers: [3], seed: 1 }, { wasm: module });
+    await ae.fit(x, { epochs: 1 });
+    const fitted = ae.save();
+    ae.dispose();
+    const again = await calls(module);
+    const oracle = await calls(newModule());
+    for (let i = 0; i < oracle.length; i++) {
+      expect(Buffer.from(first[i]!.buffer).equals(Buffer.from(oracle[i]!.buffer)), `call ${i}`).toBe(true);
+      expect(Buffer.from(again[i]!.buffer).equals(Buffer.from(oracle[i]!.buffer)), `call ${i} again`).toBe(true);
+    }
+    const ref = await Autoencoder.create({ inputDim: 7, layers: [3], seed: 1 }, { wasm: newModule() });
+    await ref.fit(x, { epochs: 1 });
+    expect(same(fitted, ref.save())).toBe(true);
   });
 
   it('wipes a disposed model\'s memory back to a new instance\'s: nothing of the model is left in it', async () => {
