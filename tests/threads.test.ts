@@ -27,7 +27,7 @@ function expectMessage(e: unknown, ...patterns: RegExp[]): void {
   for (const p of patterns) expect((e as Error).message).toMatch(p);
 }
 
-const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unknown> }[] = [
+const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unknown>; minWork?: number }[] = [
   {
     name: 'dense (relu, adam, shuffled, validation split)',
     spec: { inputDim: 37, layers: [29, 11, 5], activation: 'relu', seed: 3 },
@@ -51,6 +51,22 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     spec: { inputDim: 784, layers: [24, 8], outputActivation: 'sigmoid', loss: 'mse', seed: 8 },
     rows: 192,
     fit: { epochs: 2, batchSize: 96, optimizer: 'adamw', learningRate: 1e-3, weightDecay: 1e-2 },
+  },
+  {
+    // Adam's step by ranges through the pool with L2 weight decay: its own loop (assembly/optim.ts adam_l2)
+    name: 'dense (adam with L2 weight decay)',
+    spec: { inputDim: 45, layers: [26, 7], activation: 'relu', seed: 14 },
+    rows: 120,
+    fit: { epochs: 2, batchSize: 30, optimizer: 'adam', learningRate: 3e-3, weightDecay: 1e-3 },
+  },
+  {
+    // the bindings' default size threshold (512 K multiply-adds), as users run: the wide layers' products go
+    // through the pool, the narrow ones' run on the main thread between them
+    name: 'dense at the default size threshold (products through the pool and on the main thread, in turn)',
+    spec: { inputDim: 300, layers: [140, 30, 6], activation: 'relu', seed: 15 },
+    rows: 192,
+    fit: { epochs: 2, batchSize: 64, optimizer: 'adamw', learningRate: 1e-3 },
+    minWork: 512,
   },
   {
     name: 'dense (mae after a tanh output, a width not a multiple of 4)',
@@ -147,7 +163,7 @@ describe('threads: the same bytes for 1, 2, 3 and 4 threads', () => {
       const x = await randomMatrix(c.rows, cols, { seed: 11 });
       const seen: Record<string, string>[] = [];
       for (const threads of [1, 2, 3, 4]) {
-        const ae = await make(c.spec, threads);
+        const ae = await make(c.spec, threads, c.minWork);
         const h = await ae.fit(x, c.fit);
         const out = {
           save: hex(ae.save()),
