@@ -242,14 +242,21 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
   if (rows * cols > 1 << 28) throw new AutoencoderError(`randomMatrix(): ${rows} x ${cols} is too many values (at most 2^28)`);
   const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
   const dist = checkName('distribution', options.distribution ?? 'uniform', ['uniform', 'normal'] as const);
-  const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
-  try {
+  return onceOnKernel(options.wasm, (k) => {
     const p = k.alloc(rows * cols * 4);
     seedStreams(k, seed);
     fillRandom(k, p, rows * cols, dist === 'normal');
     return k.f32(p, rows * cols).slice();
+  });
+}
+
+/** fn on an instance of its own (wasm: a caller's module), which then goes to the next call or model, as a disposed model's does (retireKernel). */
+async function onceOnKernel<T>(wasm: WebAssembly.Module | undefined, fn: (k: Kernel) => T): Promise<T> {
+  const k = await newKernel(wasm !== undefined ? { wasm } : undefined);
+  try {
+    return fn(k);
   } finally {
-    retireKernel(k);   // (the instance goes to the next call or model, as a disposed model's)
+    retireKernel(k);
   }
 }
 
@@ -273,8 +280,7 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
     lo = checkNumber('clip[0]', options.clip[0], -3e38, 3e38);
     hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
   }
-  const k = await newKernel(options.wasm !== undefined ? { wasm: options.wasm } : undefined);
-  try {
+  return onceOnKernel(options.wasm, (k) => {
     const p = k.alloc(x.length * 4);
     k.f32(p, x.length).set(x);
     const bad = findNonfinite(k, p, x.length);
@@ -284,9 +290,7 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
     seedStreams(k, seed);
     addGaussianNoise(k, p, x.length, std, lo, hi);
     return k.f32(p, x.length).slice();
-  } finally {
-    retireKernel(k);   // (the instance goes to the next call or model, as a disposed model's)
-  }
+  });
 }
 
 /** The error for a call that would change the model while fit() trains it. */
