@@ -54,7 +54,7 @@ const timeIt = async (fn, calls) => {
 
 /** One side's workloads: name -> { rows, calls, run }. */
 async function ours(dir) {
-  const { Autoencoder } = await import(`${dir}/bindings/node.js`);
+  const { Autoencoder } = await import(`${resolve(dir)}/bindings/node.js`);
   const out = {}, refs = {};
   for (const name of ['tab30', 'convdae']) {
     const m = loadModel(name);
