@@ -247,8 +247,8 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     const i0 = <i32>(<i64>n4 * u0 / n) << 2, i1 = <i32>(<i64>n4 * u1 / n) << 2;
     if (i0 >= i1) return;
     const o = <usize>i0 << 2;
-    if (job(9) == OPT_MOMENTUM) momentum_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, i1 - i0, jobf(6), jobf(7), jobf(8), job(4) != 0, false);
-    else sgd_update(<usize>job(1) + o, <usize>job(2) + o, i1 - i0, jobf(6), jobf(8), false);
+    if (job(9) == OPT_MOMENTUM) momentum_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, i1 - i0, jobf(6), jobf(7), jobf(8), job(4) != 0, <usize>job(10) + o, false);
+    else sgd_update(<usize>job(1) + o, <usize>job(2) + o, i1 - i0, jobf(6), jobf(8), <usize>job(10) + o, false);
     return;
   }
   if (job(0) == JOB_ADAM) {
@@ -258,7 +258,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     if (i0 >= i1) return;
     const o = <usize>i0 << 2;
     adam_update(<usize>job(1) + o, <usize>job(2) + o, <usize>job(3) + o, <usize>job(4) + o, i1 - i0, jobf(6), jobf(7), jobf(8), jobf(9), jobf(10),
-                job(11) != 0, load<f64>(JB + 48), load<f64>(JB + 56), false);
+                job(11) != 0, load<f64>(JB + 48), load<f64>(JB + 56), <usize>job(16) + o, false);
     return;
   }
   const M = job(1), N = job(2), K = job(3);
@@ -423,26 +423,26 @@ export function pool_loss(loss: i32, d: usize, p: usize, t: usize, R: i32, C: i3
 
 /** Adam's update through the pool (see optim.ts adam_update); false: the caller runs it alone. */
 export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
-                          eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64): bool {
+                          eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64, wo: usize): bool {
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || (<i64>n << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = slot();
   store<i32>(j, JOB_ADAM); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>m, 12); store<i32>(j, <i32>v, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, beta1, 28); store<f32>(j, beta2, 32); store<f32>(j, eps, 36);
-  store<f32>(j, wd, 40); store<i32>(j, decoupled ? 1 : 0, 44); store<f64>(j, b1t, 48); store<f64>(j, b2t, 56);
+  store<f32>(j, wd, 40); store<i32>(j, decoupled ? 1 : 0, 44); store<f64>(j, b1t, 48); store<f64>(j, b2t, 56); store<i32>(j, <i32>wo, 64);
   submit(T);
   return true;
 }
 
 /** SGD's or momentum's update through the pool (optim.ts sgd_update, momentum_update; buf 0 for SGD); false: the caller runs it alone. */
-export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool): bool {
+export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool, wo: usize): bool {
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || (<i64>n << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = slot();
   store<i32>(j, JOB_UPDATE); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>buf, 12); store<i32>(j, first ? 1 : 0, 16);
-  store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, mu, 28); store<f32>(j, wd, 32); store<i32>(j, kind, 36);
+  store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, mu, 28); store<f32>(j, wd, 32); store<i32>(j, kind, 36); store<i32>(j, <i32>wo, 40);
   submit(T);
   return true;
 }

@@ -209,11 +209,14 @@ function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i
   }
 }
 
-/** One optimizer step over the whole param block. */
-export function net_update(ctx: usize): void {
+/**
+ * One optimizer step over the whole param block. swap: the new weights are written over the
+ * gradients, and the context's param and gradient blocks trade places (train_epoch).
+ */
+export function net_update(ctx: usize, swap: bool): void {
   store<i32>(ctx + A.C_PACK_OK, 0);   // the packed one-row copy is stale from here
   const n = ci(ctx, C_NPARAMS), opt = ci(ctx, C_OPT);
-  const w = cp(ctx, C_PARAMS), g = cp(ctx, C_GRADS), m = cp(ctx, C_M), v = cp(ctx, C_V);
+  const w = cp(ctx, C_PARAMS), g = cp(ctx, C_GRADS), m = cp(ctx, C_M), v = cp(ctx, C_V), wo = swap ? g : w;
   const lr = cf(ctx, C_LR), wd = cf(ctx, C_WD);
   const step = ci(ctx, C_STEP) + 1;
   store<i32>(ctx + C_STEP, step);
@@ -222,11 +225,15 @@ export function net_update(ctx: usize): void {
     const b2t = load<f64>(ctx + C_B2T) * <f64>cf(ctx, C_BETA2);
     store<f64>(ctx + C_B1T, b1t);
     store<f64>(ctx + C_B2T, b2t);
-    adam_update(w, g, m, v, n, lr, cf(ctx, C_BETA1), cf(ctx, C_BETA2), cf(ctx, C_EPS), wd, opt == OPT_ADAMW, b1t, b2t);
+    adam_update(w, g, m, v, n, lr, cf(ctx, C_BETA1), cf(ctx, C_BETA2), cf(ctx, C_EPS), wd, opt == OPT_ADAMW, b1t, b2t, wo);
   } else if (opt == OPT_MOMENTUM) {
-    momentum_update(w, g, m, n, lr, cf(ctx, C_MOMENTUM), wd, step == 1);
+    momentum_update(w, g, m, n, lr, cf(ctx, C_MOMENTUM), wd, step == 1, wo);
   } else {
-    sgd_update(w, g, n, lr, wd);
+    sgd_update(w, g, n, lr, wd, wo);
+  }
+  if (swap) {
+    store<u32>(ctx + C_PARAMS, <u32>g);
+    store<u32>(ctx + C_GRADS, <u32>w);
   }
 }
 
@@ -489,6 +496,16 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
   // they are the batch's only copy (no condition, no separate target, no noise)
   const ahead = ASC_FEATURE_THREADS && shuffle != 0 && K == 0 && t == x && noise == 0;
   let ready = false;   // bin holds this batch's rows already
+  // Each step writes the new weights over the gradient block, and the two blocks trade places: the
+  // next batch's gradients overwrite the old weights. With threads, the weights that one thread's
+  // update writes in place are lines that both threads read in every product, held in both cores'
+  // caches, and each write must first take its line from the other core: dense784's Adam phase took
+  // about twice the CPU time on two threads as writing the same values over the gradients does, which
+  // one thread wrote shortly before (the product that writes them next hides the trip behind its
+  // arithmetic). The same values, so the same bits; an odd step count ends with the weights in the
+  // other block, copied home as the epoch ends, so between calls the blocks are where the bindings
+  // put them. Not for a sharded model (its shards' contexts point at the params) or an ensemble's lane.
+  const p0 = cp(ctx, C_PARAMS), g0 = cp(ctx, C_GRADS), swap = cp(ctx, A.SH_FIELD) == 0 && shuffle != 2;
   if (ASC_FEATURE_THREADS) pool_hot(true);
   for (let start = 0; start < n; start += batch) {
     const R = min(batch, n - start);
@@ -519,9 +536,14 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
     if (ASC_FEATURE_THREADS && ahead && next < n) {
       pool_hold();
       ready = pool_gather(bin, x, perm + (<usize>next << 2), min(batch, n - next), D);
-      net_update(ctx);
+      net_update(ctx, swap);
       pool_release();
-    } else net_update(ctx);
+    } else net_update(ctx, swap);
+  }
+  if (cp(ctx, C_PARAMS) != p0) {
+    memory.copy(p0, g0, <usize>ci(ctx, C_NPARAMS) << 2);
+    store<u32>(ctx + C_PARAMS, <u32>p0);
+    store<u32>(ctx + C_GRADS, <u32>g0);
   }
   if (ASC_FEATURE_THREADS) pool_hot(false);
   return terms_finish(ctx, n);

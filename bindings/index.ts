@@ -14,7 +14,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
+  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, homeBlocks, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
   laneCount, planTraining, shardBytes, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
@@ -1343,6 +1343,7 @@ export class Autoencoder extends AutoencoderLite {
       k.release(mark);
       if (!committed) {
         // put the model back as it was before this call
+        homeBlocks(k);
         copyParams(k, k.params, k.snapStart);
         k.f32(k.normA, D).set(normA);
         k.f32(k.normB, D).set(normB);

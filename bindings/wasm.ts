@@ -790,6 +790,16 @@ export class Kernel {
 // Training-only settings of a kernel, as functions rather than Kernel methods: class methods stay in every
 // bundle that keeps the class, functions only in bundles that call them (the scoring bundle calls none).
 
+/**
+ * Points the context back at the kernel's own param and gradient blocks. train_epoch has each step's
+ * update write the new weights over the gradients and trades the two blocks, and trades them back
+ * before it returns; a call cut off by a trap can leave them traded.
+ */
+export function homeBlocks(k: Kernel): void {
+  k.setI32(k.ctx + C.PARAMS, k.params);
+  k.setI32(k.ctx + C.GRADS, k.grads);
+}
+
 /** Copies the model block (params, state and ensemble blocks) from src to dst. */
 export function copyParams(k: Kernel, dst: number, src: number): void {
   if (dst === k.params) k.paramsChanged();
