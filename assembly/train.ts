@@ -500,7 +500,7 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
   // gradients overwrite the old weights. With threads, the weights that one thread's update writes in place are
   // lines that both threads read in every product, held in both cores' caches, and each write must first take its
   // line from the other core: over both threads, dense784's Adam took 380-460 ms of CPU time in a profile of 40,000
-  // rows, and 230-270 ms writing the same values over the gradients, while the products, which now write the next
+  // rows, and 220-270 ms writing the same values over the gradients, while the products, which now write the next
   // gradients over the old weights, kept theirs (1,680-1,790 ms either way). The same values, so the same bits; an
   // odd step count ends with the weights in the other block, copied home as the epoch ends, so between calls the
   // blocks are where the bindings put them. Not for a sharded model (its shards' contexts point at the params) or an

@@ -57,7 +57,7 @@ describe.each([1, 2])('the update\'s output block, %i thread(s)', (threads) => {
     const ae = await make(spec, threads);
     await ae.fit(x, { ...once, learningRate: 0.01 });
     const saved = hex(ae.save()), scores = hex(ae.score(x));
-    const kern = kernelOf(ae as never);
+    const kern = kernelOf(ae as unknown as Parameters<typeof kernelOf>[0]);
     const fit = ae.fit(x, {
       ...once, epochs: 3, learningRate: 0.01,
       onEpoch: () => {
