@@ -415,6 +415,9 @@ export class SeriesDetector {
   /** Points `fillGaps` added (the kernel counts them; `count` does not). */
   private filled = 0;
 
+  // why the state was lost (loseState), or null
+  private lost: string | null = null;
+
   private constructor(ae: Autoencoder, o: Resolved, child: SeriesDetector | null, twin: SeriesDetector | null) {
     this.ae = ae;
     this.o = o;
@@ -482,11 +485,23 @@ export class SeriesDetector {
     return new SeriesDetector(ae, o, child, twin);
   }
 
-  /** The autoencoder's kernel (the internal door of wasm.ts), or a clear error once disposed. */
+  /** The autoencoder's kernel (the internal door of wasm.ts), or a clear error once disposed or once its state was lost. */
   private get k(): Kernel {
     const k = kernelOf(this.ae);
     if (k === null) throw new AutoencoderError('this SeriesDetector was disposed: create() or load() a new one');
+    if (this.lost !== null) throw new AutoencoderError(`this SeriesDetector's state was lost when an earlier pushMany() failed inside the kernels (${this.lost}): SeriesDetector.load() its last save(), or create() a new one`);
     return k;
+  }
+
+  /**
+   * A failure inside the kernels once a call had begun to change the state (a wasm trap: a bug, never bad input, which
+   * is refused before): the points are part consumed and cannot be put back without a copy of the whole state before
+   * every call, so the detector refuses every later call (and save(): its state would be a mix) with a clear error.
+   */
+  private loseState(e: unknown): AutoencoderError {
+    // (a resolution's detector that lost its state gives its reason)
+    if (this.lost === null) this.lost = this.child?.lost ?? this.twin?.lost ?? (e instanceof Error ? e.message : String(e));
+    return new AutoencoderError(`pushMany() failed inside the kernels (${this.lost}) after this detector's state had begun to change, so its state is lost: SeriesDetector.load() its last save(), or create() a new one; this is a bug of the package, please report it`);
   }
 
   /** The options in force, defaults filled in. */
@@ -538,6 +553,7 @@ export class SeriesDetector {
         `this detector has counted ${this.count} points, the most its options allow: the periods its counts are taken modulo (history ${this.o.history}, suppress ${this.o.suppress}, likelihoodHistory ${this.o.likelihoodHistory}, shortAverage ${this.o.shortAverage}, predictionAverage ${this.o.predictionAverage}, the resolutions' blocks) have no common multiple under 2^26, so its counters cannot move back; create a new detector, or choose periods with a small common multiple (powers of two)`);
     }
     const mark = k.mark();
+    let changing = false;
     try {
       const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0;
       k.f64(vp, n).set(v);
@@ -565,7 +581,9 @@ export class SeriesDetector {
         at = k.alloc(n * 4);
         seriesFill(k, this.st, vp, tp, n, pv, pt, at, this.scratch);
       }
-      const sp = k.alloc(np * 4);
+      // (every block of memory the call needs is taken before the first resolution takes its points: from there on the
+      // state changes, and only a failure inside the kernels can stop the call)
+      const sp = k.alloc(np * 4), scores = at !== 0 ? k.alloc(n * 4) : sp;
       // the next resolution: the blocks ending in this call, scored by the child before the points
       // (its m scores go back in order: series_push gives them to the points that end the blocks)
       // (the shape resolutions' detector scores the same blocks: series_push takes the larger of the two scores)
@@ -576,34 +594,34 @@ export class SeriesDetector {
         const mp = k.alloc(8 * (((np / F) | 0) + 1));
         const m = seriesBlocks(k, this.st, pv, np, F, mp);
         if (m > 0) {
+          agg = k.alloc(4 * m);
+          if (this.twin !== null) agg2 = k.alloc(4 * m);
           const means = k.f64(mp, m).slice();
           // (a view of the filled times: read here, before the children's calls, which use their own memories)
           const tt = pt === tp ? t : k.f64(pt, np);
           const bt = tt ? Float64Array.from({ length: m }, (_, j) => tt[first + j * F]!) : undefined;
           const cs = ch.pushMany(means, bt);
-          agg = k.alloc(4 * m);
+          changing = true;   // (the next resolution has taken its points)
           k.f32(agg, m).set(cs);
-          if (this.twin !== null) {
-            const ts = this.twin.pushMany(means, bt);
-            agg2 = k.alloc(4 * m);
-            k.f32(agg2, m).set(ts);
-          }
+          if (this.twin !== null) k.f32(agg2, m).set(this.twin.pushMany(means, bt));
         }
       }
+      changing = true;
       seriesPush(k, this.st, pv, pt, np, sp, this.scratch, agg, agg2, F);
       this.shift += c0 + np - k.getI32(this.st + S.COUNT);
       this.filled += np - n;
       this.timed = timed;
       if (t) this.lastTime = t[n - 1]!;
       // the given points' scores among the filled ones
-      let scores = sp;
-      if (at !== 0) {
-        scores = k.alloc(n * 4);
-        seriesPick(k, sp, at, n, scores);
-      }
+      if (at !== 0) seriesPick(k, sp, at, n, scores);
       if (out === undefined) return k.f32(scores, n).slice();
       out.set(k.f32(scores, n));
       return out;
+    } catch (e) {
+      // once a resolution has taken its points (or one of them lost its state) the call cannot be undone: a failure
+      // there is inside the kernels (the memory is all taken before), and the detector's state is lost
+      if (changing || this.child?.lost != null || this.twin?.lost != null) throw this.loseState(e);
+      throw e;
     } finally {
       k.release(mark);
     }
