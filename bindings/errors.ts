@@ -1,7 +1,7 @@
 // errors.ts: the one error type the package throws, and the checks that build its messages.
 // A message says what is wrong, what was found against what was expected, and what to do.
 
-/** Thrown for every misuse or bad input; the model is unchanged and usable after it (a SeriesDetector whose call failed inside the kernels says its state is lost instead). */
+/** Thrown for every misuse or bad input, and for a failure inside the kernels (a bug); the model is unchanged and usable after it (a SeriesDetector whose call failed inside the kernels says its state is lost instead). */
 export class AutoencoderError extends Error {
   constructor(message: string) {
     super(message);

@@ -242,7 +242,7 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
   if (rows * cols > 1 << 28) throw new AutoencoderError(`randomMatrix(): ${rows} x ${cols} is too many values (at most 2^28)`);
   const seed = checkNumber('seed', options.seed ?? 1, 0, 0xffffffff, true);
   const dist = checkName('distribution', options.distribution ?? 'uniform', ['uniform', 'normal'] as const);
-  return onceOnKernel(options.wasm, (k) => {
+  return onceOnKernel('randomMatrix()', options.wasm, (k) => {
     const p = k.alloc(rows * cols * 4);
     seedStreams(k, seed);
     fillRandom(k, p, rows * cols, dist === 'normal');
@@ -250,11 +250,29 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
   });
 }
 
+/**
+ * A failure inside the kernels (a wasm trap: a bug of the package, since bad input is refused before the kernels run)
+ * as an AutoencoderError that names the call and says what became of the model; any other error as it is. A model
+ * with threads closes its pool (its workers may have been inside the failed call's job) and goes on with one thread.
+ */
+function trapped(e: unknown, k: Kernel | null, call: string, after: string): unknown {
+  if (!(e instanceof WebAssembly.RuntimeError)) return e;
+  let more = '';
+  if (k?.pool) {
+    k.pool.close();
+    k.pool = null;
+    more = ', and it now runs on one thread';
+  }
+  return new AutoencoderError(`${call} failed inside the kernels (${e.message}): ${after}${more}; this is a bug of the package, please report it`);
+}
+
 /** fn on an instance of its own (wasm: a caller's module), which then goes to the next call or model, as a disposed model's does (retireKernel). */
-async function onceOnKernel<T>(wasm: WebAssembly.Module | undefined, fn: (k: Kernel) => T): Promise<T> {
+async function onceOnKernel<T>(call: string, wasm: WebAssembly.Module | undefined, fn: (k: Kernel) => T): Promise<T> {
   const k = await newKernel(wasm !== undefined ? { wasm } : undefined);
   try {
     return fn(k);
+  } catch (e) {
+    throw trapped(e, k, call, 'nothing was changed');
   } finally {
     retireKernel(k);
   }
@@ -280,7 +298,7 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
     lo = checkNumber('clip[0]', options.clip[0], -3e38, 3e38);
     hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
   }
-  return onceOnKernel(options.wasm, (k) => {
+  return onceOnKernel('addNoise()', options.wasm, (k) => {
     const p = k.alloc(x.length * 4);
     k.f32(p, x.length).set(x);
     const bad = findNonfinite(k, p, x.length);
@@ -417,7 +435,7 @@ export class AutoencoderLite {
     } catch (e) {
       // a failed load discards this kernel whole, with its worker threads if it has any
       if (ae) ae.dispose(); else k.pool?.close();
-      throw e;
+      throw trapped(e, null, 'load()', 'nothing was loaded');
     }
   }
 
@@ -614,14 +632,19 @@ export class AutoencoderLite {
     return { ptr, rows };
   }
 
-  /** Runs `fn` with the I/O stack released afterwards, whatever happens. */
-  protected io<T>(fn: (k: Kernel) => T): T {
+  /**
+   * Runs `fn` (the body of `call`, a call that changes nothing of the model but what `fn` puts back itself) with the
+   * I/O stack released afterwards, whatever happens; a failure inside the kernels becomes an AutoencoderError.
+   */
+  protected io<T>(call: string, fn: (k: Kernel) => T): T {
     const k = this.live();
     const mark = k.mark();
     try {
       const r = fn(k);
       k.pool?.check();
       return r;
+    } catch (e) {
+      throw trapped(e, k, call, 'the model is as it was');
     } finally {
       k.release(mark);
     }
@@ -660,10 +683,10 @@ export class AutoencoderLite {
   }
 
   /** Runs `fn` with the condition cleared afterwards (it points into the I/O stack). */
-  protected withCond<T>(fn: (k: Kernel) => T): T {
+  protected withCond<T>(call: string, fn: (k: Kernel) => T): T {
     // (a model without a condition never sets one: nothing to clear, no extra work per call)
-    if (!this.s.conditionDim) return this.io(fn);
-    return this.io((k) => {
+    if (!this.s.conditionDim) return this.io(call, fn);
+    return this.io(call, (k) => {
       try { return fn(k); } finally { k.setCondition(0); }
     });
   }
@@ -681,7 +704,7 @@ export class AutoencoderLite {
     if (sample) this.needVae('encode(x, { sample: true })');
     else if (o.seed !== undefined) throw new AutoencoderError('encode(): seed goes with sample: true (the mean needs no draw)');
     const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
-    return this.withCond((k) => {
+    return this.withCond('encode()', (k) => {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
       this.putCondition(k, o, rows, 'encode()');
       const W = this.latentDim, lat = k.plan!.latent;
@@ -707,7 +730,7 @@ export class AutoencoderLite {
   posterior(x: Matrix, options?: { condition?: Matrix; out?: { mean: Float32Array; logVar: Float32Array } }): { mean: Float32Array; logVar: Float32Array } {
     this.needVae('posterior()');
     const o = AutoencoderLite.opts('posterior()', options, OUT_KEYS);
-    return this.withCond((k) => {
+    return this.withCond('posterior()', (k) => {
       const { ptr, rows } = this.put(k, x, this.s.inputDim, 'x');
       this.putCondition(k, o, rows, 'posterior()');
       const L = this.latentDim, h = k.alloc(rows * 2 * L * 4);
@@ -740,7 +763,7 @@ export class AutoencoderLite {
   /** Rows rebuilt from latent codes z (rows x latentDim): Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) decodes with member 0 alone. */
   decode(z: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
     const o = AutoencoderLite.opts('decode()', options, OUT_KEYS);
-    return this.withCond((k) => {
+    return this.withCond('decode()', (k) => {
       const { ptr, rows } = this.put(k, z, this.latentDim, 'z');
       this.putCondition(k, o, rows, 'decode()');
       return this.decodeAt(k, ptr, rows, checkOut(k, 'decode()', o.out, rows * this.s.inputDim, `rows x inputDim (${rows} x ${this.s.inputDim})`));
@@ -763,7 +786,7 @@ export class AutoencoderLite {
     const o = AutoencoderLite.opts('sample()', options, ['seed']);
     const rows = checkNumber('n', n, 1, 1 << 24, true);
     const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
-    return this.io((k) => {
+    return this.io('sample()', (k) => {
       const z = k.alloc(rows * this.latentDim * 4);
       seedStream(k, seed, RNG.sample);
       fillRandom(k, z, rows * this.latentDim, true);
@@ -777,7 +800,7 @@ export class AutoencoderLite {
     if (!K) throw new AutoencoderError('generate() needs a conditional VAE (create with variational and conditionDim); a VAE uses sample(n)');
     const o = AutoencoderLite.opts('generate()', options, ['seed']);
     const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
-    return this.withCond((k) => {
+    return this.withCond('generate()', (k) => {
       const { ptr, rows } = this.put(k, condition, K, 'condition');
       k.setCondition(ptr);
       const z = k.alloc(rows * this.latentDim * 4);
@@ -790,7 +813,7 @@ export class AutoencoderLite {
   /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) reconstructs with member 0 alone: score() uses every member, so score() is not the error of this reconstruction. */
   reconstruct(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
     const o = AutoencoderLite.opts('reconstruct()', options, OUT_KEYS);
-    return this.withCond((k) => {
+    return this.withCond('reconstruct()', (k) => {
       const D = this.s.inputDim;
       const { ptr, rows } = this.put(k, x, D, 'x');
       this.putCondition(k, o, rows, 'reconstruct()');
@@ -853,7 +876,7 @@ export class AutoencoderLite {
    */
   score(x: Matrix, options?: ScoreOptions & OutOption): Float32Array {
     const o = this.scoreOptions('score()', options, SCORE_OUT_KEYS);
-    return this.withCond((k) => {
+    return this.withCond('score()', (k) => {
       const { ptr, rows } = this.scoreInput(k, x, o, 'score()');
       const to = checkOut(k, 'score()', options?.out, rows, `one per row (${rows})`);
       return emit(k.f32(this.scoreAt(k, ptr, rows, o), rows), to);
@@ -883,7 +906,7 @@ export class AutoencoderLite {
     const so = { by: options.by, samples: options.samples, seed: options.seed, condition: options.condition };
     for (const key of ['by', 'samples', 'seed', 'condition'] as const) if (so[key] === undefined) delete so[key];
     const o = this.scoreOptions('calibrate()', so);
-    const t = this.withCond((k) => {
+    const t = this.withCond('calibrate()', (k) => {
       const { ptr, rows } = this.scoreInput(k, x, o, 'calibrate()');
       return quantileOf(k, this.scoreAt(k, ptr, rows, o), rows, q);
     });
@@ -905,7 +928,7 @@ export class AutoencoderLite {
     const c = AutoencoderLite.opts('detect()', options, OUT_KEYS);
     if (thr === null) throw new AutoencoderError('no threshold yet: call calibrate(normalRows) first, or set model.threshold');
     const o = c.condition === undefined ? this.scoreBy : { ...this.scoreBy, condition: c.condition };
-    return this.withCond((k) => {
+    return this.withCond('detect()', (k) => {
       const { ptr, rows } = this.scoreInput(k, x, o, 'detect()');
       const to = checkOut(k, 'detect()', c.out, rows, `one per row (${rows})`, Uint8Array);
       const flags = k.alloc(rows);
@@ -1116,8 +1139,13 @@ export class Autoencoder extends AutoencoderLite {
       throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
     }
     const ae = new Autoencoder(k, s, plan);
-    planTraining(k);
-    initWeights(k, s);
+    try {
+      planTraining(k);
+      initWeights(k, s);
+    } catch (e) {
+      ae.dispose();
+      throw trapped(e, null, 'create()', 'no model was made');
+    }
     return ae;
   }
 
@@ -1336,6 +1364,8 @@ export class Autoencoder extends AutoencoderLite {
       }
       committed = true;
       return history;
+    } catch (e) {
+      throw trapped(e, k, 'fit()', 'the weights are as they were before it');
     } finally {
       this.fitting = false;
       k.pool?.settle();
@@ -1358,7 +1388,7 @@ export class Autoencoder extends AutoencoderLite {
    * @param x rows x inputDim, in input units. @param options.bits 2 to 16 (default 4).
    * @throws AutoencoderError on bad rows or options.
    */
-  compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io((k) => compressRows(this.codecModel(k), x, options)); }
+  compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io('compress()', (k) => compressRows(this.codecModel(k), x, options)); }
 
   protected codecModel(k: Kernel): CodecModel {
     return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
@@ -1374,7 +1404,7 @@ export class Autoencoder extends AutoencoderLite {
    * inputDim in input units, equal to decode() of the dequantised latent codes.
    * @throws AutoencoderError when the bytes are not a container, are truncated or corrupted, or another model wrote them.
    */
-  decompress(bytes: Uint8Array): Float32Array { return this.io((k) => decompressFrames(this.codecModel(k), bytes)); }
+  decompress(bytes: Uint8Array): Float32Array { return this.io('decompress()', (k) => decompressFrames(this.codecModel(k), bytes)); }
 
   /** A TransformStream from chunks of rows (Float32Array / Float64Array of whole rows, or number[][]) to containers of `rowsPerFrame` rows (default 1024). */
   compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.live(); return compressStream(this, options); }
@@ -1389,7 +1419,7 @@ export class Autoencoder extends AutoencoderLite {
    * by more than a quarter of it (rows unlike the training rows keep their own). Fit again after training.
    * @param x rows x inputDim. @param options.bits 2 to 16 (default 4). @throws AutoencoderError on bad rows or options.
    */
-  fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io((k) => fitCodebook(this.codecModel(k), x, options)); }
+  fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io('fitCodec()', (k) => fitCodebook(this.codecModel(k), x, options)); }
 
   /**
    * Replaces every weight array (same order and sizes as getWeights()); all or nothing. Each array is a
@@ -1419,7 +1449,7 @@ export class Autoencoder extends AutoencoderLite {
         }
       }
     });
-    this.io((k2) => {
+    this.io('setWeights()', (k2) => {
       const total = k2.nParams + k2.nState;
       const p = k2.alloc(total * 4);
       const staged = k2.f32(p, total);
@@ -1432,11 +1462,21 @@ export class Autoencoder extends AutoencoderLite {
       k2.paramsView().set(k2.f32(p, k2.nParams));
       k2.stateView().set(k2.f32(p + k2.nParams * 4, k2.nState));
       k2.paramsChanged();
-      const overflow = this.overflowBound(k2);
-      if (overflow) {
+      const putBack = () => {
         k2.paramsView().set(k2.f32(old, k2.nParams));
         k2.stateView().set(k2.f32(old + k2.nParams * 4, k2.nState));
         k2.paramsChanged();
+      };
+      let overflow: string | null;
+      try {
+        overflow = this.overflowBound(k2);
+      } catch (e) {
+        // (a failure inside the kernels: io() says the model is as it was, which it is again)
+        putBack();
+        throw e;
+      }
+      if (overflow) {
+        putBack();
         throw new AutoencoderError(`setWeights(): ${overflow}; the weights are as they were`);
       }
     });

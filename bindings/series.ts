@@ -737,7 +737,7 @@ export class SeriesDetector {
     try {
       d = await SeriesDetector.create(head.options, opts);
     } catch (e) {
-      if (e instanceof AutoencoderError && !/wasm|instance/.test(e.message)) throw bad(`its options are invalid (${e.message})`);
+      if (e instanceof AutoencoderError && !/wasm|instance|inside the kernels/.test(e.message)) throw bad(`its options are invalid (${e.message})`);
       throw e;
     }
     const blocks = d.blocks();
