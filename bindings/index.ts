@@ -347,6 +347,8 @@ const SCORE_KEYS = ['by', 'samples', 'seed', 'condition'] as const;
 const SCORE_OUT_KEYS = [...SCORE_KEYS, 'out'] as const;
 const DEFAULT_SCORE = Object.freeze({ by: 'reconstruction' as const, samples: 1, seed: 0 });
 
+/** What fit() rejects with once its signal is aborted: the signal's reason (as fetch() does), else an AutoencoderError. */
+const abortReason = (s: AbortSignal): unknown => s.reason ?? new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -1153,7 +1155,8 @@ export class Autoencoder extends AutoencoderLite {
    * Trains on the rows of `x` (rows x inputDim) and returns the loss history.
    * The first fit also fits the normalizer (on the training rows). After every epoch every weight and
    * batchNorm statistic is checked: a non-finite one (or a non-finite loss) is divergence. If training
-   * diverges, the callback throws, or the model is disposed meanwhile, the weights are put back as they were.
+   * diverges, the callback throws, `signal` is aborted (fit() then rejects with its reason) or the model is disposed
+   * meanwhile, the model is put back as it was: weights, normalizer and random streams.
    *
    * An ensemble (spec `ensemble`, the default when create() gets no layers) trains each member for
    * `epochs` (default 50) on its own `rows` random training rows, one wasm call per epoch for all members,
@@ -1178,6 +1181,7 @@ export class Autoencoder extends AutoencoderLite {
     const k0 = this.live();
     if (this.fitting) throw fitRunning('fit()', 'await the running fit() before calling fit() again');
     const o = resolveFit(options);
+    if (o.signal?.aborted) throw abortReason(o.signal);
     const D = this.s.inputDim;
     const ens = this.s.ensemble;
     if (ens) {
@@ -1202,6 +1206,8 @@ export class Autoencoder extends AutoencoderLite {
     const [normA, normB] = k.normalizer();
     const normFitted = this.normFitted;
     copyParams(k, k.snapStart, k.params);
+    // (the random streams too: after a failed fit the next one draws what it would have drawn without it)
+    const streams = k.u8(k.ctx + C.RNG, RNG.streams * 16).slice();
     if (k.nDens) k.f32(k.dens, 1)[0] = 0;   // the density term is rebuilt at the end (a failed fit restores it)
     this.fitting = true;
     let committed = false;
@@ -1290,6 +1296,7 @@ export class Autoencoder extends AutoencoderLite {
         };
         let best = Infinity, wait = 0, lastYield = now();
         for (let epoch = 1; epoch <= o.epochs; epoch++) {
+          if (o.signal?.aborted) throw abortReason(o.signal);
           const t0 = now();
           k.setCondition(cp);
           const loss = ens ? ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize)
@@ -1333,6 +1340,7 @@ export class Autoencoder extends AutoencoderLite {
           }
           if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
         }
+        if (o.signal?.aborted) throw abortReason(o.signal);
         if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
           copyParams(k, k.params, k.snapBest);
         } else {
@@ -1375,6 +1383,7 @@ export class Autoencoder extends AutoencoderLite {
         // put the model back as it was before this call
         homeBlocks(k);
         copyParams(k, k.params, k.snapStart);
+        k.u8(k.ctx + C.RNG, RNG.streams * 16).set(streams);
         k.f32(k.normA, D).set(normA);
         k.f32(k.normB, D).set(normB);
         this.normFitted = normFitted;

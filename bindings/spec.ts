@@ -398,6 +398,12 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping | false;
   /** Called after every epoch; return false to stop training. */
   onEpoch?: (info: EpochInfo) => void | boolean | Promise<void | boolean>;
+  /**
+   * An AbortController's signal, looked at before training and between epochs (an epoch that has begun runs to
+   * its end): once it is aborted, fit() rejects with the signal's reason, as fetch() does, and the model is as it
+   * was before fit(). (To stop early and keep what was trained, return false from onEpoch.)
+   */
+  signal?: AbortSignal;
   /** Train x -> target instead of x -> x (denoising with given pairs). Same shape as x. */
   target?: Matrix;
   /**
@@ -426,7 +432,7 @@ export interface FitOptions {
 export type Matrix = Float32Array | Float64Array | ArrayLike<number>[];
 
 const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'validationSplit', 'earlyStopping',
-  'onEpoch', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon', 'condition'] as const;
+  'onEpoch', 'signal', 'target', 'noise', 'weightDecay', 'momentum', 'beta1', 'beta2', 'epsilon', 'condition'] as const;
 
 /** fit()'s input corruption, one kind per fit. */
 export type NoiseSpec = { gaussian: number; clip?: [number, number] } | { mask: number } | { saltPepper: number };
@@ -457,7 +463,7 @@ function resolveNoise(v: unknown): { kind: 'gaussian' | 'mask' | 'saltPepper'; a
 
 export interface ResolvedFit {
   epochs: number; batchSize: number; learningRate: number; optimizer: Optimizer; shuffle: boolean;
-  validationSplit: number; early: Required<EarlyStopping> | null; onEpoch?: FitOptions['onEpoch'];
+  validationSplit: number; early: Required<EarlyStopping> | null; onEpoch?: FitOptions['onEpoch']; signal?: AbortSignal;
   target?: Matrix; condition?: Matrix; noise: number; noiseKind: 'gaussian' | 'mask' | 'saltPepper'; noiseClip: [number, number]; weightDecay: number; momentum: number; beta1: number; beta2: number; epsilon: number;
 }
 
@@ -479,6 +485,9 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     };
   }
   if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function') throw new AutoencoderError(`onEpoch must be a function, got ${describe(o.onEpoch)}`);
+  if (o.signal !== undefined && (o.signal === null || typeof o.signal !== 'object' || typeof (o.signal as { aborted?: unknown }).aborted !== 'boolean')) {
+    throw new AutoencoderError(`signal must be an AbortSignal (an AbortController's .signal), got ${describe(o.signal)}`);
+  }
   const sgdLike = optimizer === 'sgd' || optimizer === 'momentum';
   return {
     epochs: checkNumber('epochs', o.epochs ?? 100, 1, 1e7, true),
@@ -489,6 +498,7 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     validationSplit: checkNumber('validationSplit', o.validationSplit ?? 0.1, 0, 0.9),
     early,
     onEpoch: o.onEpoch,
+    signal: o.signal,
     target: o.target,
     condition: o.condition,
     ...(() => { const z = resolveNoise(o.noise); return { noise: z.amount, noiseKind: z.kind, noiseClip: [z.lo, z.hi] as [number, number] }; })(),

@@ -1,0 +1,140 @@
+// fit-signal.test.ts: fit(x, { signal }) with an AbortController's signal. Aborted before the call, during an
+// onEpoch, from a timer while the epochs run, or in an ensemble's second pass, fit() rejects with the signal's
+// reason (as fetch() does) and the model is as it was before the call: the oracle is a twin created with the same
+// seed and fitted the same way up to then, whose save() bytes it must equal, and which it must still train like.
+
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
+
+const SPEC: AutoencoderSpec = { inputDim: 10, layers: [8, 3], seed: 11, ensemble: false };
+const rows = (n: number, seed: number) => Float32Array.from({ length: n * 10 }, (_, i) => Math.sin(i * 0.29 + seed) + 0.1 * Math.cos(i * seed));
+const FIT = { epochs: 3, batchSize: 16, validationSplit: 0 } as const;
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected fit() to reject');
+}
+
+describe('fit() with an AbortSignal', () => {
+  it('an aborted signal: rejects with its reason before anything changes (the normalizer included)', async () => {
+    const x = rows(64, 1);
+    const ae = await Autoencoder.create(SPEC), twin = await Autoencoder.create(SPEC);
+    const e = await rejection(ae.fit(x, { ...FIT, signal: AbortSignal.abort() }));
+    expect(e).toBeInstanceOf(DOMException);
+    expect((e as DOMException).name).toBe('AbortError');
+    // as fetch() does, the signal is looked at before the data (options are checked first)
+    const nan = x.slice();
+    nan[5] = Number.NaN;
+    expect(((await rejection(ae.fit(nan, { ...FIT, signal: AbortSignal.abort() }))) as DOMException).name).toBe('AbortError');
+    expect(await rejection(ae.fit(x, { ...FIT, epochs: 0, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
+    expect(ae.normalizerFitted).toBe(twin.normalizerFitted);
+    expect(ae.save()).toEqual(twin.save());
+    // and it trains as the twin does afterwards
+    await ae.fit(x, FIT);
+    await twin.fit(x, FIT);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('aborted in an onEpoch: rejects with the reason given, the weights as they were before fit()', async () => {
+    const x = rows(96, 2);
+    const ae = await Autoencoder.create(SPEC), twin = await Autoencoder.create(SPEC);
+    await ae.fit(x, FIT);
+    await twin.fit(x, FIT);
+    const ac = new AbortController(), why = new Error('the user pressed stop');
+    const seen: number[] = [];
+    const e = await rejection(ae.fit(x, { ...FIT, epochs: 10, signal: ac.signal, onEpoch: ({ epoch }) => { seen.push(epoch); if (epoch === 2) ac.abort(why); } }));
+    expect(e).toBe(why);
+    expect(seen).toEqual([1, 2]);
+    expect(ae.save()).toEqual(twin.save());
+    ac.abort();   // (a second abort changes nothing)
+    await ae.fit(x, FIT);
+    await twin.fit(x, FIT);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it("aborted in the last epoch's onEpoch: still rejects, and the model is as it was", async () => {
+    const x = rows(64, 6);
+    const ae = await Autoencoder.create(SPEC), twin = await Autoencoder.create(SPEC);
+    const ac = new AbortController();
+    const e = await rejection(ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: ({ epoch }) => { if (epoch === FIT.epochs) ac.abort(); } }));
+    expect((e as DOMException).name).toBe('AbortError');
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('any fit that fails (here its onEpoch throws) leaves the random streams as they were: the next fit is a twin\'s', async () => {
+    const x = rows(96, 7);
+    const spec: AutoencoderSpec = {
+      inputShape: [10], seed: 11,
+      encoder: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 3 }],
+      decoder: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 10 }],
+    };
+    const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
+    const boom = new Error('boom');
+    const e = await rejection(ae.fit(x, { ...FIT, noise: 0.1, onEpoch: ({ epoch }) => { if (epoch === 2) throw boom; } }));
+    expect(e).toBe(boom);
+    expect(ae.save()).toEqual(twin.save());
+    // shuffling, dropout and noise draw from their streams where the twin's do
+    await ae.fit(x, { ...FIT, noise: 0.1 });
+    await twin.fit(x, { ...FIT, noise: 0.1 });
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('aborted from a timer while the epochs run (fit() yields to the event loop between them)', async () => {
+    const x = rows(2000, 3);
+    const spec: AutoencoderSpec = { ...SPEC, layers: [64, 32, 4] };
+    const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
+    let epochs = 0;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 30);
+    const e = await rejection(ae.fit(x, { epochs: 100000, batchSize: 8, signal: ac.signal, onEpoch: () => { epochs++; } }));
+    expect((e as DOMException).name).toBe('AbortError');
+    expect(epochs).toBeGreaterThan(0);
+    expect(epochs).toBeLessThan(100000);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('an ensemble aborted in its second (cleaning) pass: as it was before fit()', async () => {
+    const x = rows(300, 4);
+    const spec: AutoencoderSpec = { inputDim: 10, seed: 5, ensemble: { members: 3, rows: 64, clean: 0.2 } };
+    const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
+    const ac = new AbortController();
+    let calls = 0;
+    const e = await rejection(ae.fit(x, { epochs: 3, signal: ac.signal, onEpoch: () => { if (++calls === 4) ac.abort(); } }));
+    expect((e as DOMException).name).toBe('AbortError');
+    expect(calls).toBe(4);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('a signal that is not an AbortSignal is refused before anything runs', async () => {
+    const ae = await Autoencoder.create(SPEC);
+    const x = rows(32, 5);
+    for (const bad of [{}, 'stop', null, true, { aborted: 'yes' }]) {
+      const e = await rejection(ae.fit(x, { ...FIT, signal: bad as unknown as AbortSignal }));
+      expect(e).toBeInstanceOf(AutoencoderError);
+      expect((e as Error).message).toMatch(/^signal must be an AbortSignal \(an AbortController's \.signal\), got /);
+    }
+    // a never-aborted signal changes nothing: the bytes of a fit without one
+    const twin = await Autoencoder.create(SPEC);
+    await ae.fit(x, { ...FIT, signal: new AbortController().signal });
+    await twin.fit(x, FIT);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+});
