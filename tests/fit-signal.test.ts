@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
+import { expectTwinFits } from './helpers.js';
 
 const SPEC: AutoencoderSpec = { inputDim: 10, layers: [8, 3], seed: 11, ensemble: false };
 const rows = (n: number, seed: number) => Float32Array.from({ length: n * 10 }, (_, i) => Math.sin(i * 0.29 + seed) + 0.1 * Math.cos(i * seed));
@@ -34,9 +35,7 @@ describe('fit() with an AbortSignal', () => {
     expect(ae.normalizerFitted).toBe(twin.normalizerFitted);
     expect(ae.save()).toEqual(twin.save());
     // and it trains as the twin does afterwards
-    await ae.fit(x, FIT);
-    await twin.fit(x, FIT);
-    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, FIT);
     ae.dispose();
     twin.dispose();
   });
@@ -53,9 +52,7 @@ describe('fit() with an AbortSignal', () => {
     expect(seen).toEqual([1, 2]);
     expect(ae.save()).toEqual(twin.save());
     ac.abort();   // (a second abort changes nothing)
-    await ae.fit(x, FIT);
-    await twin.fit(x, FIT);
-    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, FIT);
     ae.dispose();
     twin.dispose();
   });
@@ -84,9 +81,7 @@ describe('fit() with an AbortSignal', () => {
     expect(e).toBe(boom);
     expect(ae.save()).toEqual(twin.save());
     // shuffling, dropout and noise draw from their streams where the twin's do
-    await ae.fit(x, { ...FIT, noise: 0.1 });
-    await twin.fit(x, { ...FIT, noise: 0.1 });
-    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, { ...FIT, noise: 0.1 });
     ae.dispose();
     twin.dispose();
   });

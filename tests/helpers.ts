@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { AutoencoderError, type Autoencoder } from '../bindings/index.js';
+import { AutoencoderError, type Autoencoder, type FitOptions, type Matrix } from '../bindings/index.js';
 import { instantiateKernel, type Kernel } from '../bindings/wasm.js';
 import type { RefNet } from './ref/index.js';
 import type { instantiate as instantiateTest } from '../build/kernels-test.js';
@@ -40,6 +40,13 @@ export function kernelOf(ae: Autoencoder): TestKernel {
   const k = (ae as unknown as { k: TestKernel | null }).k;
   if (!k) throw new Error('model is disposed');
   return k;
+}
+
+/** Fits a model and its twin on the same rows the same way, and expects the same save() bytes (the twin is the oracle). */
+export async function expectTwinFits(ae: Autoencoder, twin: Autoencoder, x: Matrix, options: FitOptions): Promise<void> {
+  await ae.fit(x, options);
+  await twin.fit(x, options);
+  expect(ae.save()).toEqual(twin.save());
 }
 
 /** Runs fn between k.mark() and k.release(): every alloc inside is freed afterwards. */

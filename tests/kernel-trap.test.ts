@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
 import { Autoencoder as BuiltAutoencoder, AutoencoderError as BuiltError } from '../dist/bindings/node.js';
-import { kernelOf } from './helpers.js';
+import { expectTwinFits, kernelOf } from './helpers.js';
 import { make, poolOf } from './threads-pool.js';
 import { C } from '../bindings/wasm.js';
 
@@ -67,9 +67,7 @@ describe('an Autoencoder call that fails inside the kernels', () => {
     expect(ae.calibrate(probe)).toBe(twin.calibrate(probe));
     expect(ae.save()).toEqual(twin.save());
     // and it trains on as the twin does
-    await ae.fit(x, FIT);
-    await twin.fit(x, FIT);
-    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, FIT);
     ae.dispose();
     twin.dispose();
   });
