@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
 import { expectTwinFits } from './helpers.js';
+import { make, type Spec } from './threads-pool.js';
 
 const SPEC: AutoencoderSpec = { inputDim: 10, layers: [8, 3], seed: 11, ensemble: false };
 const rows = (n: number, seed: number) => Float32Array.from({ length: n * 10 }, (_, i) => Math.sin(i * 0.29 + seed) + 0.1 * Math.cos(i * seed));
@@ -114,6 +115,34 @@ describe('fit() with an AbortSignal', () => {
     expect(ae.save()).toEqual(twin.save());
     ae.dispose();
     twin.dispose();
+  });
+
+  // (on the built package, as threads.test.ts; every product through the pool)
+  it('a model with threads, dense or a conv one in shards, aborted mid-fit: as it was, then the bytes of one thread', async () => {
+    const img = (n: number) => Float32Array.from({ length: n * 64 }, (_, i) => 0.5 + 0.45 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+    const cases: [Spec, Float32Array][] = [
+      [{ inputShape: [10], seed: 4, encoder: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dropout', rate: 0.25 }, { type: 'dense', units: 3 }], decoder: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 10 }] }, rows(120, 8)],
+      [{
+        inputShape: [8, 8, 1], loss: 'bce', normalize: 'none', seed: 6,
+        encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'maxPool2d', pool: 2 }],
+        decoder: [{ type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
+      }, img(30)],
+    ];
+    for (const [spec, x] of cases) {
+      const ae = await make(spec, 2), one = await make(spec, 1);
+      const o = { epochs: 3, batchSize: 8, validationSplit: 0, noise: 0.05 };
+      await ae.fit(x, o);
+      await one.fit(x, o);
+      const ac = new AbortController();
+      const e = await rejection(ae.fit(x, { ...o, signal: ac.signal, onEpoch: ({ epoch }) => { if (epoch === 2) ac.abort(); } }));
+      expect((e as DOMException).name).toBe('AbortError');
+      expect(ae.save()).toEqual(one.save());
+      await ae.fit(x, o);
+      await one.fit(x, o);
+      expect(ae.save()).toEqual(one.save());
+      ae.dispose();
+      one.dispose();
+    }
   });
 
   it('a signal that is not an AbortSignal is refused before anything runs', async () => {
