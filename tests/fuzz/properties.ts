@@ -618,6 +618,10 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     validationSplit: num(0, 0.5, 0.9), noise: num(0.1, 1e6), weightDecay: num(0.1), momentum: num(0.5, 1), beta1: num(0.5, 0.999999), beta2: num(0.5), epsilon: num(1e-8, 1),
     shuffle: fc.constantFrom(...PRIMS), earlyStopping: fc.oneof(fc.constantFrom(...PRIMS), optionsArb({ patience: num(1), restoreBest: fc.constantFrom(...PRIMS), minDelta: num(0, 1e300) })),
     target: mx, zzUnknown: fc.constantFrom(G('1', () => 1)),
+    signal: fc.constantFrom(...PRIMS, G('a live AbortSignal', () => new AbortController().signal), G('AbortSignal.abort(OwnError)', () => AbortSignal.abort(new OwnError())),
+      G('{ aborted: true } (no reason)', () => ({ aborted: true })), G("{ aborted: 'yes' }", () => ({ aborted: 'yes' })),
+      // a signal-like object that turns aborted at its 3rd or 4th look (fit() looks at it while checking its options, before the data, before each epoch and after them)
+      ...[3, 4].map((k) => G(`a signal aborted from its look ${k} (reason OwnError)`, () => { let looks = 0; return { get aborted() { return ++looks >= k; }, reason: new OwnError() }; }))),
   }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
   const plain = (method: string, ...args: fc.Arbitrary<Gen>[]) => fc.tuple(...args).map((a) => ({ method, args: a as Gen[] }));
   // the out option of score, encode, reconstruct, decode and detect (markers resolved when the call is made: resolveOut)
