@@ -1181,7 +1181,6 @@ export class Autoencoder extends AutoencoderLite {
     const k0 = this.live();
     if (this.fitting) throw fitRunning('fit()', 'await the running fit() before calling fit() again');
     const o = resolveFit(options);
-    if (o.signal?.aborted) throw abortReason(o.signal);
     const D = this.s.inputDim;
     const ens = this.s.ensemble;
     if (ens) {
@@ -1192,6 +1191,8 @@ export class Autoencoder extends AutoencoderLite {
       o.validationSplit = 0;
       o.early = null;
     }
+    // (the options checked, an aborted signal is looked at before the data, as fetch() does)
+    if (o.signal?.aborted) throw abortReason(o.signal);
     if (!k0.ioBusy) {
       planTraining(k0);
       // (an ensemble on lanes, one per thread, takes a batch on each: wasm.ts syncLanes)

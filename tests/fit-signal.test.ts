@@ -33,6 +33,9 @@ describe('fit() with an AbortSignal', () => {
     nan[5] = Number.NaN;
     expect(((await rejection(ae.fit(nan, { ...FIT, signal: AbortSignal.abort() }))) as DOMException).name).toBe('AbortError');
     expect(await rejection(ae.fit(x, { ...FIT, epochs: 0, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
+    const ens = await Autoencoder.create({ inputDim: 10, seed: 1 });
+    expect(await rejection(ens.fit(x, { validationSplit: 0.2, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
+    ens.dispose();
     expect(ae.normalizerFitted).toBe(twin.normalizerFitted);
     expect(ae.save()).toEqual(twin.save());
     // and it trains as the twin does afterwards
