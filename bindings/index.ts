@@ -347,6 +347,20 @@ const SCORE_KEYS = ['by', 'samples', 'seed', 'condition'] as const;
 const SCORE_OUT_KEYS = [...SCORE_KEYS, 'out'] as const;
 const DEFAULT_SCORE = Object.freeze({ by: 'reconstruction' as const, samples: 1, seed: 0 });
 
+/**
+ * fn with the model's sampling stream seeded with `seed` (the draws of encode's sample, sample(), generate() and the
+ * ELBO score), then the stream put back: a read's draws leave those of the training to come as they were.
+ */
+function withSampling(k: Kernel, seed: number, fn: () => void): void {
+  const at = k.ctx + C.RNG + RNG.sample * 16, keep = k.u8(at, 16).slice();
+  seedStream(k, seed, RNG.sample);
+  try {
+    fn();
+  } finally {
+    k.u8(at, 16).set(keep);
+  }
+}
+
 /** What fit() rejects with once its signal is aborted: the signal's reason (as fetch() does), else an AutoencoderError. */
 const abortReason = (s: AbortSignal): unknown => s.reason ?? new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -718,8 +732,7 @@ export class AutoencoderLite {
       }
       const h = k.alloc(rows * 2 * W * 4), z = k.alloc(rows * W * 4);
       infer(k, ptr, rows, 0, lat - 1, h, FLAG_NORM_IN);
-      seedStream(k, seed, RNG.sample);
-      sampleLatent(k, h, rows, W, z);
+      withSampling(k, seed, () => sampleLatent(k, h, rows, W, z));
       return emit(k.f32(z, rows * W), to);
     });
   }
@@ -790,8 +803,7 @@ export class AutoencoderLite {
     const seed = checkNumber('seed', o.seed ?? 0, 0, 0xffffffff, true);
     return this.io('sample()', (k) => {
       const z = k.alloc(rows * this.latentDim * 4);
-      seedStream(k, seed, RNG.sample);
-      fillRandom(k, z, rows * this.latentDim, true);
+      withSampling(k, seed, () => fillRandom(k, z, rows * this.latentDim, true));
       return this.decodeAt(k, z, rows);
     });
   }
@@ -806,8 +818,7 @@ export class AutoencoderLite {
       const { ptr, rows } = this.put(k, condition, K, 'condition');
       k.setCondition(ptr);
       const z = k.alloc(rows * this.latentDim * 4);
-      seedStream(k, seed, RNG.sample);
-      fillRandom(k, z, rows * this.latentDim, true);
+      withSampling(k, seed, () => fillRandom(k, z, rows * this.latentDim, true));
       return this.decodeAt(k, z, rows);
     });
   }
@@ -861,8 +872,7 @@ export class AutoencoderLite {
       infer(k, ptr, rows, 0, k.plan!.latent - 1, h, FLAG_NORM_IN);
       klRows(k, h, rows, L, out);
     } else {
-      seedStream(k, o.seed, RNG.sample);
-      elboRows(k, ptr, rows, k.plan!.latent, o.samples, out);
+      withSampling(k, o.seed, () => elboRows(k, ptr, rows, k.plan!.latent, o.samples, out));
     }
     return out;
   }
