@@ -361,8 +361,10 @@ function withSampling(k: Kernel, seed: number, fn: () => void): void {
   }
 }
 
-/** What fit() rejects with once its signal is aborted: the signal's reason (as fetch() does), else an AutoencoderError. */
-const abortReason = (s: AbortSignal): unknown => s.reason ?? new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
+/** Once fit()'s signal is aborted, throws what fit() rejects with: the signal's reason (as fetch() does), else an AutoencoderError. */
+function checkAborted(s: AbortSignal | undefined): void {
+  if (s?.aborted) throw s.reason ?? new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
+}
 const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -1202,7 +1204,7 @@ export class Autoencoder extends AutoencoderLite {
       o.early = null;
     }
     // (the options checked, an aborted signal is looked at before the data, as fetch() does)
-    if (o.signal?.aborted) throw abortReason(o.signal);
+    checkAborted(o.signal);
     if (!k0.ioBusy) {
       planTraining(k0);
       // (an ensemble on lanes, one per thread, takes a batch on each: wasm.ts syncLanes)
@@ -1307,7 +1309,7 @@ export class Autoencoder extends AutoencoderLite {
         };
         let best = Infinity, wait = 0, lastYield = now();
         for (let epoch = 1; epoch <= o.epochs; epoch++) {
-          if (o.signal?.aborted) throw abortReason(o.signal);
+          checkAborted(o.signal);
           const t0 = now();
           k.setCondition(cp);
           const loss = ens ? ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize)
@@ -1351,7 +1353,7 @@ export class Autoencoder extends AutoencoderLite {
           }
           if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
         }
-        if (o.signal?.aborted) throw abortReason(o.signal);
+        checkAborted(o.signal);
         if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
           copyParams(k, k.params, k.snapBest);
         } else {
