@@ -1,7 +1,7 @@
 // abi.ts: every export of the shipped module (build/kernels.wasm), each one called by the bindings; the raw
 // kernels that only tests and benchmarks call are in abi-test.ts (build/kernels-test.wasm). The bindings (bindings/wasm.ts)
 // type this same list and a test compares the two. Only i32/f32/f64 scalars and byte offsets
-// into memory cross; calls are per epoch or per whole input, never per element. Pointers
+// into memory cross; calls are per run of batches (about 50 ms of an epoch) or per whole input, never per element. Pointers
 // (`ctx`, `x`, ...) are byte offsets planned by the bindings (see arena.ts for the context block).
 // Kernels never trap on user data: the bindings validate shapes and values before calling.
 
@@ -11,7 +11,7 @@ import { find_below, find_nonfinite, find_outside, norm_apply, norm_fit } from '
 import { rng_normal, rng_normal4, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
-import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_epoch } from './train';
+import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_rows } from './train';
 import { vae_kl_rows } from './terms';
 import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { dens_fit } from './density';
@@ -19,7 +19,7 @@ import { series_blocks, series_check, series_fill, series_pick, series_push } fr
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 9; }
+export function ae_abi_version(): i32 { return 10; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -59,9 +59,13 @@ export function ae_perm_init(perm: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<i32>(perm + (<usize>i << 2), i);
 }
 
-/** One epoch: x[n][in], t[n][out] (t may equal x), perm i32[n]; returns the mean element loss (NaN = diverged). */
-export function ae_train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32): f64 {
-  return train_epoch(ctx, x, t, n, perm, shuffle, batch);
+/**
+ * The batches of one epoch that start in rows [from, to) (from a multiple of batch; to one too, or n): x[n][in],
+ * t[n][out] (t may equal x), perm i32[n]. The call from 0 shuffles; the call to n returns the mean element loss
+ * (NaN = diverged), the others 0. An epoch in several calls gives the bits of one call (train.ts train_rows).
+ */
+export function ae_train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32, from: i32, to: i32): f64 {
+  return train_rows(ctx, x, t, n, perm, shuffle, batch, from, to);
 }
 
 /** Mean element loss of x against t over n rows, no training. */

@@ -1,7 +1,7 @@
 // train.ts: the network as a layer graph, run forward, backward and updated inside the module.
 // Reads like llm.c's gpt2_forward / gpt2_backward / gpt2_update: layer kernels in order, then the
-// same in reverse, then one flat optimizer step. An epoch (shuffle, gather, step per batch) is a
-// single call, so the host crosses the boundary once per epoch, never per batch or element.
+// same in reverse, then one flat optimizer step. An epoch (shuffle, gather, step per batch) runs in calls of
+// whole batches (train_rows: the bindings size them to about 50 ms), never a call per batch or element.
 // The graph: each node (layer table entry) names its input tensors (L_SRC0/L_SRC1: a node, the
 // network input or the condition); the bindings order the nodes and plan every buffer. The loss
 // is the list of terms in the context (terms.ts). Weight gradients are overwritten each batch.
@@ -487,11 +487,23 @@ export function col_minmax(x: usize, n: i32, D: i32, mn: usize, mx: usize): void
  * sum (each batch weighted by its rows, as Keras's epoch loss).
  */
 export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32): f64 {
+  return train_rows(ctx, x, t, n, perm, shuffle, batch, 0, n);
+}
+
+/**
+ * The batches of an epoch (train_epoch's arguments) that start in rows [from, to): from a multiple of batch, to
+ * one or n. The epoch's start (from 0) shuffles and zeroes the term sums; its end (to n) turns them into means and
+ * returns their sum (0 before that). The calls of one epoch, in order, give the bits of one call over it: a batch
+ * draws and steps alike wherever a call begins, and each call leaves the weights in the kernel's own block.
+ */
+export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, shuffle: i32, batch: i32, from: i32, to: i32): f64 {
   const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const bin = cp(ctx, C_BATCH_IN), btgt = cp(ctx, C_BATCH_TGT);
   const noise = cf(ctx, C_NOISE);
-  if (shuffle == 1) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
-  terms_reset(ctx);
+  if (from == 0) {
+    if (shuffle == 1) rng_shuffle(rng(ctx, A.RNG_SHUFFLE), perm, n);
+    terms_reset(ctx);
+  }
   // threaded build: the next batch's rows are copied while the optimizer steps (one pool job), when
   // they are the batch's only copy (no condition, no separate target, no noise)
   const ahead = ASC_FEATURE_THREADS && shuffle != 0 && K == 0 && t == x && noise == 0;
@@ -507,7 +519,7 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
   // ensemble's lane.
   const p0 = cp(ctx, C_PARAMS), g0 = cp(ctx, C_GRADS), swap = cp(ctx, A.SH_FIELD) == 0 && shuffle != 2;
   if (ASC_FEATURE_THREADS) pool_hot(true);
-  for (let start = 0; start < n; start += batch) {
+  for (let start = from; start < to; start += batch) {
     const R = min(batch, n - start);
     let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
@@ -533,7 +545,7 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
     }
     net_grads(ctx, inp, tgt, R);
     const next = start + batch;
-    if (ASC_FEATURE_THREADS && ahead && next < n) {
+    if (ASC_FEATURE_THREADS && ahead && next < to) {
       pool_hold();
       ready = pool_gather(bin, x, perm + (<usize>next << 2), min(batch, n - next), D);
       net_update(ctx, swap);
@@ -546,7 +558,7 @@ export function train_epoch(ctx: usize, x: usize, t: usize, n: i32, perm: usize,
     store<u32>(ctx + C_GRADS, <u32>g0);
   }
   if (ASC_FEATURE_THREADS) pool_hot(false);
-  return terms_finish(ctx, n);
+  return to == n ? terms_finish(ctx, n) : 0;
 }
 
 /** The terms over n rows without training (validation), in chunks of CAP rows; condition from C_COND_BASE. */

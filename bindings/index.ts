@@ -365,8 +365,22 @@ function withSampling(k: Kernel, seed: number, fn: () => void): void {
 function checkAborted(s: AbortSignal | undefined): void {
   if (s?.aborted) throw s.reason ?? new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
 }
-const yieldToHost = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * The host's turn (its timers, I/O, an abort, a browser's frames), without a timer's clamp (setTimeout(0) waits 1 ms in
+ * Node, 4 ms when nested in a browser): setImmediate where there is one (Node, Bun, Deno), else a message to itself.
+ */
+const yieldToHost = () => new Promise<void>((resolve) => {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') g.setImmediate(resolve);
+  else if (typeof MessageChannel === 'function') {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => { c.port1.close(); resolve(); };
+    c.port2.postMessage(0);
+  } else setTimeout(resolve, 0);
+});
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** fit() runs an epoch in calls of whole batches of about this many ms, and gives the host its turn when this long has passed since its last. */
+const SLICE_MS = 50, TURN_MS = 25;
 
 /**
  * A loaded model at inference time: score, calibrate, detect, encode, decode, reconstruct, posterior,
@@ -1127,6 +1141,17 @@ function initWeights(k: Kernel, s: ResolvedSpec): void {
 }
 
 export class Autoencoder extends AutoencoderLite {
+  /** Set by fit() while the host has its turn in the middle of an epoch: puts the last completed epoch's model in place for a call. */
+  private midEpoch: (() => void) | null = null;
+  /** A training row's ms in fit()'s last call into wasm that the clock could time (0: none yet), to size the next fit's calls. */
+  private rowMs = 0;
+
+  protected override live(): Kernel {
+    const k = super.live();
+    this.midEpoch?.();
+    return k;
+  }
+
   /**
    * Builds a model with freshly initialised weights (Glorot uniform, zero biases, from `seed`).
    *
@@ -1308,12 +1333,82 @@ export class Autoencoder extends AutoencoderLite {
           terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
         };
         let best = Infinity, wait = 0, lastYield = now();
+        // an epoch runs in calls of whole batches (`slice` of them, sized to take about SLICE_MS), and the host has its
+        // turn between them once TURN_MS have passed since its last: an abort, a timer or a browser's frame waits for
+        // a call, not an epoch. The calls of an epoch give the bits of one call (train.ts train_rows); after a pause the
+        // condition rows are pointed at again (a conditional VAE's read in it points elsewhere). (An ensemble's epochs,
+        // over at most `ensemble.rows` rows each, run whole.)
+        // What the host runs in a pause sees the model of the last completed epoch, as between epochs: the first call
+        // that asks for the model in a pause moves the weights trained so far aside (`cut`) and puts that epoch's
+        // (`done`, or the model before fit() in the first epoch) in their place; the pause's end puts them back.
+        // In the first epoch that is the model before fit(), its normalizer too.
+        // (an even count of batches where it can: a call of an odd count ends by copying the weights home, train_rows)
+        const even = (b: number) => (b >= 2 ? b - (b & 1) : 1);
+        const sized = () => even(Math.min(2 ** 20, Math.floor(SLICE_MS / (this.rowMs * o.batchSize))));
+        let slice = this.rowMs > 0 ? sized() : 1, done = 0, cut = 0;
+        const pause = async (last: number) => {
+          let moved = false, norm: Float32Array[] = [], fitted = this.normFitted;
+          this.midEpoch = () => {
+            if (moved) return;
+            // (live() runs before a call takes its own memory, so the block outlives the call)
+            cut ||= k.alloc(k.nModel * 4);
+            copyParams(k, cut, k.params);
+            moved = true;
+            copyParams(k, k.params, last);
+            if (last !== k.snapStart) return;
+            norm = k.normalizer();
+            fitted = this.normFitted;
+            k.f32(k.normA, D).set(normA);
+            k.f32(k.normB, D).set(normB);
+            this.normFitted = normFitted;
+          };
+          try {
+            await yieldToHost();
+          } finally {
+            this.midEpoch = null;
+            if (moved) {
+              copyParams(k, k.params, cut);
+              if (norm.length) {
+                k.f32(k.normA, D).set(norm[0]!);
+                k.f32(k.normB, D).set(norm[1]!);
+              }
+              this.normFitted = fitted;
+            }
+          }
+          lastYield = now();
+          if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
+          checkAborted(o.signal);
+          k.setCondition(cp);
+        };
         for (let epoch = 1; epoch <= o.epochs; epoch++) {
           checkAborted(o.signal);
-          const t0 = now();
+          let t0 = now(), ms = 0;   // (the epoch's own time, without the host's turns)
           k.setCondition(cp);
-          const loss = ens ? ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize)
-            : trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize);
+          let loss = 0;
+          if (ens) loss = ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize);
+          else {
+            // (an epoch of more than one call keeps the model it starts from, for a pause's calls)
+            const last = nt <= slice * o.batchSize ? 0 : epoch === 1 ? k.snapStart : (done ||= k.alloc(k.nModel * 4));
+            if (last && last !== k.snapStart) copyParams(k, last, k.params);
+            for (let from = 0; from < nt;) {
+              const to = Math.min(nt, from + slice * o.batchSize), s0 = now();
+              loss = trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize, from, to);
+              const took = now() - s0;
+              if (took >= 1) {
+                this.rowMs = took / (to - from);
+                slice = sized();
+              } else {
+                // (a clock too coarse to time the call, or one that stands still while code runs, as workerd's: 8x the batches)
+                slice = Math.min(Math.ceil((to - from) / o.batchSize) * 8, 2 ** 20);
+              }
+              from = to;
+              if (from < nt && now() - lastYield > TURN_MS) {
+                ms += now() - t0;
+                await pause(last);
+                t0 = now();
+              }
+            }
+          }
           const terms = ens ? { reconstruction: loss } : sumTerms(termValues(k));
           if (cp) k.setCondition(cp + nt * K * 4);
           const valLoss = nVal > 0 ? evalLoss(k, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
@@ -1343,7 +1438,7 @@ export class Autoencoder extends AutoencoderLite {
           } else {
             wait++;
           }
-          const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 };
+          const info: EpochInfo = { epoch, loss, valLoss, ms: ms + now() - t0 };
           const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
           if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
           if (verdict === false) { history.stoppedEarly = epoch < o.epochs; halted = true; break; }
@@ -1351,7 +1446,7 @@ export class Autoencoder extends AutoencoderLite {
             history.stoppedEarly = true;
             break;
           }
-          if (now() - lastYield > 25) { await yieldToHost(); lastYield = now(); }
+          if (now() - lastYield > TURN_MS) { await yieldToHost(); lastYield = now(); }
         }
         checkAborted(o.signal);
         if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {

@@ -367,7 +367,7 @@ export interface EpochInfo {
   loss: number;
   /** Validation loss (NaN without a validation split). */
   valLoss: number;
-  /** Wall time of the epoch in milliseconds. */
+  /** Time the epoch's training and validation took, in milliseconds (without the host's turns fit() gives inside it). */
   ms: number;
 }
 
@@ -399,9 +399,10 @@ export interface FitOptions {
   /** Called after every epoch; return false to stop training. */
   onEpoch?: (info: EpochInfo) => void | boolean | Promise<void | boolean>;
   /**
-   * An AbortController's signal, looked at before training and between epochs (an epoch that has begun runs to
-   * its end): once it is aborted, fit() rejects with the signal's reason, as fetch() does, and the model is as it
-   * was before fit(). (To stop early and keep what was trained, return false from onEpoch.)
+   * An AbortController's signal, looked at before training, between epochs, and inside an epoch each time fit() gives
+   * the host its turn (about every 50 ms of training): once it is aborted, fit() rejects with the signal's reason, as
+   * fetch() does, and the model is as it was before fit(). (To stop early and keep what was trained, return false from
+   * onEpoch.)
    */
   signal?: AbortSignal;
   /** Train x -> target instead of x -> x (denoising with given pairs). Same shape as x. */

@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 50;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 9;
+export const ABI_VERSION = 10;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -897,9 +897,13 @@ export const initParams = (k: Kernel): void => k.x.ae_init_params(k.ctx);
 export const resetOptimizer = (k: Kernel): void => k.x.ae_optimizer_reset(k.ctx);
 /** perm i32[n] = 0, 1, ..., n - 1. */
 export const identityPerm = (k: Kernel, perm: number, n: number): void => k.x.ae_perm_init(perm, n);
-/** One epoch over x[n] against targets t[n] (t may be x) in the order perm i32[n], shuffled first when asked; the mean element loss (NaN: diverged). */
-export const trainEpoch = (k: Kernel, x: number, t: number, n: number, perm: number, shuffle: boolean, batch: number): number =>
-  k.x.ae_train_epoch(k.ctx, x, t, n, perm, shuffle ? 1 : 0, batch);
+/**
+ * The batches starting in rows [from, to) of an epoch over x[n] against targets t[n] (t may be x) in the order perm
+ * i32[n], shuffled first (from 0) when asked; from and to multiples of batch, or to = n. The call to n returns the
+ * mean element loss (NaN: diverged), the others 0. Called over consecutive ranges, it gives one call's bits.
+ */
+export const trainEpoch = (k: Kernel, x: number, t: number, n: number, perm: number, shuffle: boolean, batch: number, from = 0, to = n): number =>
+  k.x.ae_train_epoch(k.ctx, x, t, n, perm, shuffle ? 1 : 0, batch, from, to);
 /** The mean element loss of x[n] against t[n], no training. */
 export const evalLoss = (k: Kernel, x: number, t: number, n: number): number => k.x.ae_eval_loss(k.ctx, x, t, n);
 /** Fits the normalizer (the mode in the context block) on x[n]. */

@@ -70,7 +70,7 @@ async function ours(dir) {
   conv.setWeights(loadModel('convdae').tensors);
   const xi = uniform(128, 784, W.seed, 30);
   out['convdae-infer'] = { rows: 128, calls: 5, run: () => conv.reconstruct(xi) };
-  // training: one epoch of 2 batches of 128 per call (fit's epoch is one wasm call)
+  // training: one epoch of 2 batches of 128 per call (in calls into wasm of about 50 ms: fit() times them)
   const train = await Autoencoder.create(specs.convdae);
   train.setWeights(loadModel('convdae').tensors);
   const clean = uniform(256, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);

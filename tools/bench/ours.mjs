@@ -100,8 +100,8 @@ async function w3() {
   const x = uniform(c.infer.batch, D, W.seed, 30);
   const inf = await timeBudget(() => ae.reconstruct(x), c.infer);
   const infWasm = wasmBytes(ae);
-  // training, noisy -> clean: fit() runs whole epochs in one wasm call each, so an "epoch" here is
-  // n_batches steps of `batch` rows, and a step's time is the epoch's ms / n_batches
+  // training, noisy -> clean: an "epoch" here is n_batches steps of `batch` rows, and a step's time is the
+  // epoch's ms (its calls into wasm, without the host's turns between them) / n_batches
   const t = c.train;
   const nb = QUICK ? 1 : t.n_batches;
   const clean = uniform(nb * t.batch, D, W.seed, 31);

@@ -1,0 +1,246 @@
+// epoch-slices.test.ts: fit() runs an epoch in several calls into wasm (whole batches, about 50 ms each) and gives
+// the host its turn between them (bindings/index.ts fit, assembly/train.ts train_rows), so that an abort, a timer or a
+// browser's frame waits for a call rather than an epoch. The claims, each against an oracle that does not use the cut:
+//  - the bits do not depend on where an epoch is cut: a model whose epochs run in one call each (the kernel's export
+//    wrapped to run the whole epoch at the first call, as before the cut existed) and models whose calls are cut
+//    again at random batch boundaries (fast-check) must save the same bytes and report the same history, for each
+//    kind of model and training option, and on 2 threads against 1;
+//  - inside an epoch (the calls made slow, so that the host gets a turn after each): an abort or a dispose() from a
+//    timer ends fit() there, before the epoch's onEpoch, and the model is as a twin that never fitted;
+//  - what the host runs in such a turn sees the model of the last completed epoch (the bytes onEpoch saw, or those
+//    before fit()), including a conditional VAE's reads, which point the kernels at their own condition rows and draw
+//    samples; and the fit then ends with the bytes of a twin that was never read;
+//  - an epoch's `ms` leaves out the host's turns.
+
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, type AutoencoderSpec, type FitOptions, type History } from 'autoencoder';
+import { Autoencoder as DistAutoencoder } from '../dist/bindings/node.js';
+import { ROOT, kernelOf } from './helpers.js';
+import { make, type Spec } from './threads-pool.js';
+
+type Model = Autoencoder | DistAutoencoder;
+type Train = (...a: number[]) => number;   // ae_train_epoch(ctx, x, t, n, perm, shuffle, batch, from, to)
+
+// (dist/'s modules and bindings call the export by a short name: the n-th export of build/kernels.wasm is the n-th of dist's)
+const exportNames = (file: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(`${ROOT}${file}`))).map((e) => e.name);
+const SHORT = exportNames('dist/build/kernels.wasm')[exportNames('build/kernels.wasm').indexOf('ae_train_epoch')]!;
+
+/** Puts `how` in front of the model's ae_train_epoch until it is disposed; returns the [from, to) of every call fit() makes. */
+function route(ae: Model, how: (real: Train, a: number[]) => number): number[][] {
+  const k = kernelOf(ae as Autoencoder) as unknown as { x: Record<string, unknown> };
+  const own = k.x, key = 'ae_train_epoch' in own ? 'ae_train_epoch' : SHORT;
+  const real = own[key] as Train, calls: number[][] = [];
+  const x = Object.create(own) as Record<string, unknown>;
+  Object.defineProperty(x, key, { value: (...a: number[]) => { calls.push([a[7]!, a[8]!]); return how(real, a); } });
+  k.x = x;
+  // (the exports go back before dispose(): a single-threaded kernel's instance is kept for the next model)
+  const dispose = ae.dispose.bind(ae);
+  ae.dispose = () => { k.x = own; dispose(); };
+  return calls;
+}
+
+/** Each epoch in one call, whatever fit() asks (the call from 0 runs it to n; the call to n returns its loss). */
+function whole(ae: Model): number[][] {
+  let loss = 0;
+  return route(ae, (real, a) => {
+    if (a[7] === 0) loss = real(...a.slice(0, 7), 0, a[3]!);
+    return a[8] === a[3] ? loss : 0;
+  });
+}
+
+/** Every call cut again after the batches `cuts` marks (read in turn, round and round). */
+function recut(ae: Model, cuts: boolean[]): number[][] {
+  let at = 0;
+  const runs: number[][] = [];
+  route(ae, (real, a) => {
+    const [from, to, batch] = [a[7]!, a[8]!, a[6]!];
+    let r = 0;
+    for (let s = from; s < to;) {
+      let e = Math.min(to, s + batch);
+      while (e < to && !cuts[at++ % cuts.length]) e = Math.min(to, e + batch);
+      runs.push([s, e]);
+      r = real(...a.slice(0, 7), s, e);
+      s = e;
+    }
+    return r;
+  });
+  return runs;
+}
+
+/** Each call followed by a busy wait, so that fit() gives the host its turn after it (every 25 ms). */
+function slow(ae: Model, ms = 30): number[][] {
+  return route(ae, (real, a) => {
+    const r = real(...a);
+    const until = performance.now() + ms;
+    while (performance.now() < until) { /* the call took this long */ }
+    return r;
+  });
+}
+
+const rows = (n: number, d: number, seed: number) => Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37 + seed) * Math.cos(i * 0.11 * seed) + 0.2 * Math.sin(i));
+const oneHot = (n: number, K: number) => Float32Array.from({ length: n * K }, (_, i) => (i % K === Math.floor(i / K) % K ? 1 : 0));
+const clean = (h: History) => JSON.parse(JSON.stringify(h, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as unknown;
+
+interface Case { name: string; spec: AutoencoderSpec; fit: FitOptions; n: number; cond?: number }
+const CASES: Case[] = [
+  { name: 'dense, adam, validation, early stopping', spec: { inputDim: 12, layers: [10, 3], seed: 2, ensemble: false }, fit: { epochs: 4, batchSize: 8, validationSplit: 0.2, earlyStopping: { patience: 2 } }, n: 90 },
+  { name: 'dense, gaussian noise, momentum, no shuffle', spec: { inputDim: 12, layers: [9, 4], activation: 'tanh', seed: 3, ensemble: false }, fit: { epochs: 3, batchSize: 7, optimizer: 'momentum', shuffle: false, noise: { gaussian: 0.2, clip: [-1, 1] } }, n: 75 },
+  { name: 'dense graph with batchNorm and dropout, adamw, targets', spec: { inputShape: [12], encoder: [{ type: 'dense', units: 10, activation: 'relu' }, { type: 'batchNorm' }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 3 }], decoder: [{ type: 'dense', units: 12 }], seed: 4 }, fit: { epochs: 3, batchSize: 9, optimizer: 'adamw', validationSplit: 0.1 }, n: 80 },
+  { name: 'sparse (KL), salt-and-pepper', spec: { inputDim: 10, layers: [8, 4], latentActivation: 'sigmoid', sparsity: { kl: { rho: 0.2, weight: 0.5 } }, seed: 5, ensemble: false }, fit: { epochs: 3, batchSize: 10, noise: { saltPepper: 0.1 } }, n: 70 },
+  { name: 'contractive, sgd', spec: { inputDim: 10, layers: [7, 3], contractive: 0.1, seed: 6, ensemble: false }, fit: { epochs: 3, batchSize: 6, optimizer: 'sgd' }, n: 50 },
+  { name: 'VAE (beta 2), masking noise', spec: { inputDim: 14, layers: [9, 3], loss: 'bce', normalize: 'minmax', variational: { beta: 2 }, seed: 7 }, fit: { epochs: 3, batchSize: 8, noise: { mask: 0.2 } }, n: 64 },
+  { name: 'conditional VAE', spec: { inputDim: 10, layers: [7, 2], variational: { beta: 1 }, conditionDim: 3, seed: 8 }, fit: { epochs: 3, batchSize: 6, validationSplit: 0.2 }, n: 60, cond: 3 },
+  { name: 'conv2d in shards, batchNorm, dropout, bce', spec: { inputShape: [8, 8, 1], encoder: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }, { type: 'dropout', rate: 0.25 }], decoder: [{ type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }], loss: 'bce', normalize: 'minmax', seed: 9 }, fit: { epochs: 2, batchSize: 12 }, n: 60 },
+];
+
+async function fitCase(ae: Model, c: Case, x: Float32Array, extra: FitOptions = {}): Promise<{ bytes: Uint8Array; history: unknown }> {
+  const co = c.cond ? { condition: oneHot(c.n, c.cond) } : {};
+  // (a denoising-pairs case: the target is x itself, given, which takes the separate-target path)
+  const target = c.name.includes('targets') ? { target: x.slice() } : {};
+  const history = await (ae as Autoencoder).fit(x, { ...c.fit, ...co, ...target, ...extra });
+  return { bytes: ae.save(), history: clean(history) };
+}
+
+describe('an epoch in several calls', () => {
+  for (const c of CASES) {
+    it(`${c.name}: the bytes and history of one call an epoch, wherever the epochs are cut`, async () => {
+      const x = rows(c.n, c.spec.inputDim ?? c.spec.inputShape!.reduce((a, b) => a * b, 1), c.n);
+      const oracle = await Autoencoder.create(c.spec);
+      whole(oracle);
+      const want = await fitCase(oracle, c, x);
+      // fit() as it is: its first epoch starts with a one-batch call, so it is cut too
+      const live = await Autoencoder.create(c.spec);
+      const made = route(live, (real, a) => real(...a));
+      expect(await fitCase(live, c, x)).toEqual(want);
+      expect(made[0]).toEqual([0, c.fit.batchSize]);
+      await fc.assert(fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), async (cuts) => {
+        const ae = await Autoencoder.create(c.spec);
+        const runs = recut(ae, cuts);
+        const got = await fitCase(ae, c, x);
+        ae.dispose();
+        expect(got.bytes).toEqual(want.bytes);
+        expect(got.history).toEqual(want.history);
+        // (more calls than epochs: some epoch was cut)
+        expect(runs.length).toBeGreaterThan(runs.filter(([from]) => from === 0).length);
+      }), { numRuns: 4, seed: 20261205 });
+      oracle.dispose();
+      live.dispose();
+    });
+  }
+
+  for (const c of [CASES[2]!, CASES[7]!]) {
+    it(`${c.name}, 2 threads cut at random: the bytes of 1 thread in one call an epoch`, async () => {
+      const x = rows(c.n, c.spec.inputDim ?? c.spec.inputShape!.reduce((a, b) => a * b, 1), c.n);
+      const one = await make(c.spec as Spec, 1);
+      whole(one);
+      const want = await fitCase(one, c, x);
+      const two = await make(c.spec as Spec, 2);
+      const runs = recut(two, [true, false, false]);
+      expect(await fitCase(two, c, x)).toEqual(want);
+      expect(runs.length).toBeGreaterThan(2 * (c.fit.epochs ?? 1));
+      one.dispose();
+      two.dispose();
+    });
+  }
+});
+
+describe("the host's turns inside an epoch", () => {
+  const spec: AutoencoderSpec = { inputDim: 10, layers: [8, 3], seed: 11, ensemble: false };
+  const x = rows(64, 10, 3);
+  const FIT = { epochs: 3, batchSize: 16, validationSplit: 0 } as const;
+
+  it('an abort from a timer ends fit() inside its first epoch, and the model is as a twin that never fitted', async () => {
+    const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
+    const calls = slow(ae);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    let epochs = 0;
+    const e = await ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: () => { epochs++; } }).catch((err: unknown) => err);
+    expect((e as Error).name).toBe('AbortError');
+    expect(epochs, 'no epoch completed').toBe(0);
+    // (the epoch has 4 calls; a timer set in the loop's current turn may run one turn later)
+    expect(calls.length, 'the calls before the abort').toBeLessThan(4);
+    expect(ae.save()).toEqual(twin.save());
+    await ae.fit(x, FIT);
+    await twin.fit(x, FIT);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('dispose() from a timer inside an epoch ends fit() there', async () => {
+    const ae = await Autoencoder.create(spec);
+    slow(ae);
+    setTimeout(() => ae.dispose(), 0);
+    let epochs = 0;
+    await expect(ae.fit(x, { ...FIT, onEpoch: () => { epochs++; } })).rejects.toThrow(/the model was disposed during fit\(\)/);
+    expect(epochs).toBe(0);
+    expect(() => ae.score(x)).toThrow(/disposed/);
+  });
+
+  // (normalize: the first fit fits the normalizer before its first epoch; a read inside that epoch sees the model before fit())
+  const cvae: AutoencoderSpec = { inputDim: 10, layers: [8, 2], variational: { beta: 1 }, conditionDim: 3, normalize: 'standard', seed: 12 };
+  for (const threads of [1, 2]) {
+    it(`reads in the turns see the last completed epoch's model; the fit ends as a twin's that was never read (a conditional VAE, ${threads} thread(s))`, async () => {
+      const c = oneHot(64, 3), probe = x.subarray(0, 50), pc = c.subarray(0, 15);
+      const opts = { ...FIT, condition: c };
+      const ae = await make(cvae as Spec, threads), twin = await make(cvae as Spec, threads);
+      const calls = slow(ae);
+      // the oracle: the bytes before fit(), then those onEpoch sees, and a model loaded from them
+      const expectAt = async (bytes: Uint8Array) => {
+        const m = await DistAutoencoder.load(bytes);
+        const r = { bytes, encode: m.encode(probe, { condition: pc }), sample: m.generate(pc, { seed: 3 }) };
+        m.dispose();
+        return r;
+      };
+      let expected = await expectAt(ae.save());
+      let reads = 0, inFirst = 0, epochs = 0, between = false;
+      const failures: unknown[] = [];
+      const read = () => {
+        if (between) return;   // (onEpoch is taking the next oracle)
+        try {
+          reads++;
+          if (epochs === 0) inFirst++;
+          expect(ae.save()).toEqual(expected.bytes);
+          expect(ae.encode(probe, { condition: pc })).toEqual(expected.encode);
+          expect(ae.generate(pc, { seed: 3 })).toEqual(expected.sample);
+          ae.score(probe, { condition: pc, by: 'elbo', seed: 1 });
+        } catch (e) {
+          failures.push(e);
+        }
+      };
+      const timer = setInterval(read, 1);
+      try {
+        await ae.fit(x, { ...opts, onEpoch: async () => { between = true; epochs++; expected = await expectAt(ae.save()); between = false; } });
+      } finally {
+        clearInterval(timer);
+      }
+      expect(failures).toEqual([]);
+      expect(inFirst, 'reads inside the first epoch').toBeGreaterThan(0);
+      expect(reads).toBeGreaterThan(epochs);
+      expect(calls.length).toBe(3 * 4);
+      await twin.fit(x, opts);
+      expect(ae.save()).toEqual(twin.save());
+      ae.dispose();
+      twin.dispose();
+    });
+  }
+
+  it("an epoch's ms leaves out the host's turns", async () => {
+    const ae = await Autoencoder.create(spec);
+    slow(ae, 26);
+    let busy = 0;
+    const timer = setTimeout(() => { const until = performance.now() + 150; while (performance.now() < until) { /* the host's work */ } busy = 150; }, 0);
+    const t0 = performance.now();
+    let ms = 0, wall = 0;
+    await ae.fit(x, { ...FIT, epochs: 1, onEpoch: (info) => { ms = info.ms; wall = performance.now() - t0; } });
+    clearTimeout(timer);
+    expect(busy, 'the host worked inside the epoch').toBe(150);
+    // (counted in, the epoch's ms would be about the whole wall time)
+    expect(ms + busy).toBeLessThanOrEqual(wall);
+    expect(ms).toBeGreaterThanOrEqual(4 * 26);
+    ae.dispose();
+  });
+});
