@@ -93,3 +93,19 @@ export function checkArray(what: string, value: unknown, example: string, lo = 1
 
 /** The largest finite float32 (values are stored as float32: a larger number becomes Infinity). */
 export const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * A failure inside the kernels (a wasm trap: a bug of the package, since bad input is refused before the kernels run)
+ * as an AutoencoderError that names the call and says what became of the model; any other error as it is. A model
+ * with threads closes its pool (its workers may have been inside the failed call's job) and goes on with one thread.
+ */
+export function trapped(e: unknown, k: { pool?: { close(): void } | null } | null, call: string, after: string): unknown {
+  if (!(e instanceof WebAssembly.RuntimeError)) return e;
+  let more = '';
+  if (k?.pool) {
+    k.pool.close();
+    k.pool = null;
+    more = ', and it now runs on one thread';
+  }
+  return new AutoencoderError(`${call} failed inside the kernels (${e.message}): ${after}${more}; this is a bug of the package, please report it`);
+}

@@ -7,7 +7,7 @@
 import {
   checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
 } from './codec.js';
-import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
+import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
 import { isPath, nativeCrc32, openModelFile, readWhole, type Crc32, type ModelFile } from './files.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, HEADER, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader, type ModelHeader } from './format.js';
 import {
@@ -248,22 +248,6 @@ export async function randomMatrix(rows: number, cols: number, options: { seed?:
     fillRandom(k, p, rows * cols, dist === 'normal');
     return k.f32(p, rows * cols).slice();
   });
-}
-
-/**
- * A failure inside the kernels (a wasm trap: a bug of the package, since bad input is refused before the kernels run)
- * as an AutoencoderError that names the call and says what became of the model; any other error as it is. A model
- * with threads closes its pool (its workers may have been inside the failed call's job) and goes on with one thread.
- */
-function trapped(e: unknown, k: Kernel | null, call: string, after: string): unknown {
-  if (!(e instanceof WebAssembly.RuntimeError)) return e;
-  let more = '';
-  if (k?.pool) {
-    k.pool.close();
-    k.pool = null;
-    more = ', and it now runs on one thread';
-  }
-  return new AutoencoderError(`${call} failed inside the kernels (${e.message}): ${after}${more}; this is a bug of the package, please report it`);
 }
 
 /** fn on an instance of its own (wasm: a caller's module), which then goes to the next call or model, as a disposed model's does (retireKernel). */

@@ -3,7 +3,7 @@
 // training, reconstruction errors, the likelihood) is computed by assembly/series.ts inside the
 // wasm memory of one dense autoencoder, one call per push()/pushMany().
 
-import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn } from './errors.js';
+import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
 import type { LayerSpec } from './graph.js';
 import { isPath, openModelFile, readWhole } from './files.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
@@ -682,14 +682,18 @@ export class SeriesDetector {
     out.set(head, 12);
     // sealed region by region where each lies (the signature and header through the kernel's scratch, each block in
     // place), so the state is copied once, into the bytes returned, and the instance's memory does not grow
-    let crc = crc32UpdateBytes(this.k, 0, out.subarray(0, 12 + head.length));
     let at = 12 + head.length;
-    for (const [bk, ptr, b] of blocks) {
-      out.set(bk.u8(ptr, b), at);
-      crc = crc32Update(bk, crc, ptr, b);
-      at += b;
+    try {
+      let crc = crc32UpdateBytes(this.k, 0, out.subarray(0, 12 + head.length));
+      for (const [bk, ptr, b] of blocks) {
+        out.set(bk.u8(ptr, b), at);
+        crc = crc32Update(bk, crc, ptr, b);
+        at += b;
+      }
+      dv.setUint32(at, crc, true);
+    } catch (e) {
+      throw trapped(e, null, 'SeriesDetector save()', 'the detector is as it was');
     }
-    dv.setUint32(at, crc, true);
     return out;
   }
 
@@ -796,6 +800,8 @@ export class SeriesDetector {
       heads(d.twin, head.twin, 'shape resolution', 1 + (d.child?.nodes().length ?? 0));
       k.paramsChanged();
       ok = true;
+    } catch (e) {
+      throw trapped(e, null, 'SeriesDetector.load()', 'nothing was loaded');
     } finally {
       if (!ok) d.dispose();
     }

@@ -6,7 +6,7 @@
 // closes its pool and goes on with one thread, with the bytes of one.
 
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
+import { Autoencoder, AutoencoderError, SeriesDetector, type AutoencoderSpec } from 'autoencoder';
 import { Autoencoder as BuiltAutoencoder, AutoencoderError as BuiltError } from '../dist/bindings/node.js';
 import { expectTwinFits, kernelOf } from './helpers.js';
 import { make, poolOf } from './threads-pool.js';
@@ -131,5 +131,60 @@ describe('an Autoencoder call that fails inside the kernels', () => {
     expect(pool.debug.live()).toBe(0);
     ae.dispose();
     one.dispose();
+  });
+});
+
+// A SeriesDetector's save() and load() seal and check the state with the CRC-32 kernel. Its blocks are copied in
+// JavaScript before the kernel reads them, so a bad pointer fails there first: the trap is the kernel export made to
+// throw the engine's RuntimeError once (what a trap throws), on the detector's own kernel for save(), and for load()
+// on an instance a disposed detector left for reuse, which the loaded detector is then built on.
+describe('a SeriesDetector whose CRC-32 kernel fails', () => {
+  const OPTS = { window: 16, warmup: 48, seed: 3 } as const;
+  const series = Float64Array.from({ length: 200 }, (_, i) => Math.sin(i / 5) + 0.05 * Math.cos(i * 1.7));
+
+  /** Makes the kernel's ae_crc32_update throw a RuntimeError at its next call, once. */
+  function failOnce(d: SeriesDetector): void {
+    const k = kernelOf((d as unknown as { ae: Autoencoder }).ae) as unknown as { x: Record<string, unknown> };
+    const real = k.x.ae_crc32_update as (...a: number[]) => number;
+    let armed = true;
+    const x = Object.create(k.x) as Record<string, unknown>;
+    Object.defineProperty(x, 'ae_crc32_update', {
+      value: (...a: number[]) => {
+        if (armed) { armed = false; throw new WebAssembly.RuntimeError('unreachable'); }
+        return real(...a);
+      },
+    });
+    k.x = x;
+  }
+
+  it('save(): an AutoencoderError, and the detector is as a twin that never failed', async () => {
+    const d = await SeriesDetector.create(OPTS), twin = await SeriesDetector.create(OPTS);
+    expect(d.pushMany(series.subarray(0, 120))).toEqual(twin.pushMany(series.subarray(0, 120)));
+    failOnce(d);
+    const e = await thrown(() => d.save());
+    expect(e).toBeInstanceOf(AutoencoderError);
+    expect(e.message).toMatch(failed('SeriesDetector save()', 'the detector is as it was', 'unreachable'));
+    expect(d.save()).toEqual(twin.save());
+    expect(d.pushMany(series.subarray(120))).toEqual(twin.pushMany(series.subarray(120)));
+    d.dispose();
+    twin.dispose();
+  });
+
+  it('load(): an AutoencoderError, nothing is loaded, and the next load gives the saved detector', async () => {
+    const src = await SeriesDetector.create(OPTS);
+    src.pushMany(series.subarray(0, 120));
+    const bytes = src.save();
+    // (its instance, with the failing export, goes to the next detector made: the one load() makes)
+    const spare = await SeriesDetector.create(OPTS);
+    failOnce(spare);
+    spare.dispose();
+    const e = await thrown(() => SeriesDetector.load(bytes));
+    expect(e).toBeInstanceOf(AutoencoderError);
+    expect(e.message).toMatch(failed('SeriesDetector.load()', 'nothing was loaded', 'unreachable'));
+    const back = await SeriesDetector.load(bytes);
+    expect(back.save()).toEqual(bytes);
+    expect(back.pushMany(series.subarray(120))).toEqual(src.pushMany(series.subarray(120)));
+    back.dispose();
+    src.dispose();
   });
 });
