@@ -368,9 +368,10 @@ export function pool_release(): void {
 }
 
 /**
- * hot: a training epoch starts (train.ts train_epoch); its jobs follow one another within microseconds,
- * so the workers poll for them without blocking until it ends (hot false). The bindings clear it too
- * when a fit() ends, whatever happened (bindings/threads.ts settle).
+ * hot: a training epoch starts (train.ts train_rows); its jobs follow one another within microseconds,
+ * so the workers poll for them without blocking until it ends (hot false), across the epoch's calls and the host's
+ * turns between them (for HOT_POLLS at most). The bindings clear it too when a fit() ends, whatever happened
+ * (bindings/threads.ts settle).
  */
 export function pool_hot(hot: bool): void {
   if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? 1 : 0);
@@ -560,6 +561,9 @@ function run_job(T: i32, pair: bool): void {
   }
 }
 
+/** A worker's polls for the next job while an epoch runs (P_HOT), before it blocks: about 24 ms here. */
+const HOT_POLLS = 20_000_000;
+
 /** A worker's life (thread t): wait for a job, take runs of its units while there are any; returns when STOP is set. */
 export function thread_run(pool: usize, t: i32): void {
   let seen = 0;   // SEQ starts at 0 and no job is published before every worker has started
@@ -567,8 +571,9 @@ export function thread_run(pool: usize, t: i32): void {
   while (true) {
     let s = atomic.load<i32>(pool + P_SEQ), polls = 0;
     while (s == seen) {
-      // (not while an epoch runs: a worker that blocked between its jobs woke too late for the next one)
-      if (++polls > spin && atomic.load<i32>(pool + P_HOT) == 0) atomic.wait<i32>(pool + P_SEQ, seen, -1);
+      // (not while an epoch runs: a worker that blocked between its jobs woke too late for the next one; but at most
+      // HOT_POLLS, about 24 ms, while the host has its turn between two calls of an epoch: bindings/index.ts fit)
+      if (++polls > spin && (atomic.load<i32>(pool + P_HOT) == 0 || polls > HOT_POLLS)) atomic.wait<i32>(pool + P_SEQ, seen, -1);
       s = atomic.load<i32>(pool + P_SEQ);
     }
     seen = s;

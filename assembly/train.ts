@@ -557,7 +557,9 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
     store<u32>(ctx + C_PARAMS, <u32>p0);
     store<u32>(ctx + C_GRADS, <u32>g0);
   }
-  if (ASC_FEATURE_THREADS) pool_hot(false);
+  // (the workers stay hot until the epoch's last call: the next call follows within microseconds unless the host's turn
+  // is long, threads.ts thread_run)
+  if (ASC_FEATURE_THREADS && to == n) pool_hot(false);
   return to == n ? terms_finish(ctx, n) : 0;
 }
 

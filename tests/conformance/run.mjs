@@ -41,6 +41,7 @@ console.log(['output'.padEnd(46), ...results.map((r) => r.runtime.padEnd(width(r
 for (const k of keys) console.log([k.padEnd(46), ...results.map((r) => short(r.digests[k]).padEnd(width(r)))].join(' '));
 for (const s of skipped) console.log(s);
 for (const r of results) console.log(`threads in ${r.runtime}: ${r.threads ?? 'not run'}`);
+for (const r of results) console.log(`fit()'s turns in ${r.runtime}: ${r.turns ?? 'not run'}`);
 let failed = 0;
 for (const r of results.slice(1)) {
   const bad = keys.find((k) => r.digests[k] !== base.digests[k]);

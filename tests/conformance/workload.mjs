@@ -289,7 +289,8 @@ export async function runWorkload(lib) {
   }
   if (lib.SeriesDetector) await seriesCase(lib, digests);
   const threads = await threadedCases(lib, digests);
-  return { digests, losses, threads };
+  const turns = await turnsCase(lib);
+  return { digests, losses, threads, turns };
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
@@ -326,6 +327,51 @@ async function threadedCases(lib, digests) {
     }
   }
   return `${done.length} threaded fits = 1-thread save() bytes (${THREADED.length} cases x 2, 3 threads)`;
+}
+
+/**
+ * fit()'s turns inside an epoch (bindings/index.ts fit: calls of about 50 ms, the host's turn every 25 ms, by setImmediate
+ * or a message): epochs of about 0.4-2 s (some ten calls), and a timer every 5 ms that scores some rows in each turn it
+ * gets and, the first time, aborts the fit. Throws unless fit() rejects with the AbortError before any epoch ends after
+ * the abort, every read scores as the last completed epoch's model (the model before fit() in the first), and the model
+ * after it scores as before it. Where the turn is a setImmediate (Node, Deno, Bun), due timers run in every turn but
+ * perhaps the first (an immediate set in the loop's timers or poll phase runs before its next timers phase), so the
+ * abort must land in the first epoch; a page's timers may be throttled (a hidden page's wake up about once a second)
+ * and workerd's clock moves with I/O only, so there the epoch is reported, and an onEpoch aborts at the third epoch if
+ * the timer never ran.
+ */
+async function turnsCase(lib) {
+  const { Autoencoder, randomMatrix } = lib;
+  const ae = await Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
+  const x = await randomMatrix(65536, 64, { seed: 5 }), probe = x.subarray(0, 64 * 8);
+  const before = ae.score(probe).join();
+  let expected = before, epochs = 0, reads = 0, wrong = 0, abortedAt = -1;
+  const ac = new AbortController();
+  const reader = setInterval(() => {
+    reads++;
+    if (ae.score(probe).join() !== expected) wrong++;
+    if (abortedAt < 0) { abortedAt = epochs; ac.abort(); }
+  }, 5);
+  let e = null;
+  try {
+    await ae.fit(x, {
+      epochs: 4, batchSize: 32, validationSplit: 0, signal: ac.signal,
+      onEpoch: () => { epochs++; expected = ae.score(probe).join(); if (epochs === 3 && abortedAt < 0) { abortedAt = epochs; ac.abort(); } },
+    });
+  } catch (err) {
+    e = err;
+  } finally {
+    clearInterval(reader);
+  }
+  const after = ae.score(probe).join();
+  ae.dispose();
+  if (e?.name !== 'AbortError') throw new Error(`turns: fit() ended with ${e ? e.message : 'its epochs done'}, not the AbortError`);
+  if (epochs !== abortedAt) throw new Error(`turns: aborted after ${abortedAt} epoch(s), fit() ended after ${epochs}`);
+  if (wrong > 0) throw new Error(`turns: ${wrong} of ${reads} reads in fit()'s turns did not score as the last completed epoch's model`);
+  if (after !== before) throw new Error('turns: the aborted fit() left other weights than before it');
+  const immediate = typeof globalThis.setImmediate === 'function';
+  if (immediate && (reads === 0 || abortedAt !== 0)) throw new Error(`turns: the timer first ran after ${abortedAt} epoch(s), not in a turn inside the first`);
+  return reads > 0 ? `the timer first ran in a turn after ${abortedAt} epoch(s), read, and aborted: fit() ended there` : `the timer ran in no turn; onEpoch's abort after epoch ${epochs} ended fit()`;
 }
 
 /**

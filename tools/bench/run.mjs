@@ -479,7 +479,7 @@ if (w3cpu?.train?.note) notes.push(`W3 TF.js-cpu training: ${w3cpu.train.note} (
 const w3o = get(`W3/${W.W3.model}/ours`);
 if (w3o) {
   const nb = w3o.train.steps_per_epoch;
-  notes.push(`W3 ours training: fit() runs a whole epoch per wasm call, so a step's time is an epoch's ms${nb > 1 ? ` / ${nb} (epochs of ${nb} batches)` : ' (epochs of 1 batch)'}; ${w3o.train.timed_steps} timed steps after ${w3o.train.warmup_steps} warmup`);
+  notes.push(`W3 ours training: a step's time is an epoch's ms (its calls into wasm, without the host's turns between them)${nb > 1 ? ` / ${nb} (epochs of ${nb} batches)` : ' (epochs of 1 batch)'}; ${w3o.train.timed_steps} timed steps after ${w3o.train.warmup_steps} warmup`);
 }
 const roundNotes = Object.entries(runs).filter(([k, r]) => k.startsWith('W1/') && r.ok && Array.isArray(r.result.rounds)).map(([k, r]) => `${k.replace(/^W1\//, '')} ${r.result.rounds.map((x) => `${x.batch1_median_us.toFixed(1)} µs / ${Math.round(x.batch256_rows_per_s).toLocaleString('en-US')}/s`).join(' | ')}`);
 if (roundNotes.length) notes.push(`W1: ${ROUNDS} interleaved rounds, the better round median shown; per round (batch-1 / batch-256): ${roundNotes.join('; ')}`);
