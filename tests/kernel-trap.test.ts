@@ -6,7 +6,7 @@
 // closes its pool and goes on with one thread, with the bytes of one.
 
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, SeriesDetector, type AutoencoderSpec } from 'autoencoder';
+import { Autoencoder, AutoencoderError, SeriesDetector, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { Autoencoder as BuiltAutoencoder, AutoencoderError as BuiltError } from '../dist/bindings/node.js';
 import { expectTwinFits, kernelOf } from './helpers.js';
 import { make, poolOf } from './threads-pool.js';
@@ -134,33 +134,73 @@ describe('an Autoencoder call that fails inside the kernels', () => {
   });
 });
 
-// A SeriesDetector's save() and load() seal and check the state with the CRC-32 kernel. Its blocks are copied in
-// JavaScript before the kernel reads them, so a bad pointer fails there first: the trap is the kernel export made to
-// throw the engine's RuntimeError once (what a trap throws), on the detector's own kernel for save(), and for load()
-// on an instance a disposed detector left for reuse, which the loaded detector is then built on.
+// Calls whose kernels a bad pointer cannot reach first (JavaScript copies the data in or out before the kernel reads
+// it, or the call makes an instance of its own): the trap is a kernel export made to throw the engine's RuntimeError
+// once (what a trap throws), on the model's own kernel, or on an instance a disposed model left for reuse, which the
+// next instance made (the call's own, or the model it builds) is taken from.
+
+/** Makes the kernel's export `name` throw a RuntimeError at its next call, once. */
+function failOnce(ae: Autoencoder, name: string): void {
+  const k = kernelOf(ae) as unknown as { x: Record<string, unknown> };
+  const real = k.x[name] as (...a: number[]) => number;
+  let armed = true;
+  const x = Object.create(k.x) as Record<string, unknown>;
+  Object.defineProperty(x, name, {
+    value: (...a: number[]) => {
+      if (armed) { armed = false; throw new WebAssembly.RuntimeError('unreachable'); }
+      return real(...a);
+    },
+  });
+  k.x = x;
+}
+
+/** Leaves an instance whose export `name` fails once for the next one made (a disposed model's is kept for reuse). */
+async function failNext(name: string): Promise<void> {
+  const ae = await Autoencoder.create(SPEC);
+  failOnce(ae, name);
+  ae.dispose();
+}
+
+describe('calls on an instance of their own', () => {
+  it('randomMatrix() and addNoise(): an AutoencoderError, and the next call draws what it would have', async () => {
+    const want = await randomMatrix(5, 4, { seed: 2 });
+    await failNext('ae_rng_fill');
+    const e = await thrown(() => randomMatrix(5, 4, { seed: 2 }));
+    expect(e).toBeInstanceOf(AutoencoderError);
+    expect(e.message).toMatch(failed('randomMatrix()', 'nothing was changed', 'unreachable'));
+    expect(await randomMatrix(5, 4, { seed: 2 })).toEqual(want);
+    const noisy = await addNoise(want, { std: 0.1, seed: 4 });
+    await failNext('ae_add_noise');
+    const e2 = await thrown(() => addNoise(want, { std: 0.1, seed: 4 }));
+    expect(e2.message).toMatch(failed('addNoise()', 'nothing was changed', 'unreachable'));
+    expect(await addNoise(want, { std: 0.1, seed: 4 })).toEqual(noisy);
+  });
+
+  it("SeriesDetector.load(): a failure in the model it builds is create()'s error, not an invalid option", async () => {
+    const d = await SeriesDetector.create({ window: 16, warmup: 48, seed: 3 });
+    const bytes = d.save();
+    await failNext('ae_init_params');
+    const e = await thrown(() => SeriesDetector.load(bytes));
+    expect(e).toBeInstanceOf(AutoencoderError);
+    expect(e.message).toMatch(failed('create()', 'no model was made', 'unreachable'));
+    const back = await SeriesDetector.load(bytes);
+    expect(back.save()).toEqual(bytes);
+    back.dispose();
+    d.dispose();
+  });
+});
+
+// A SeriesDetector's save() and load() seal and check the state with the CRC-32 kernel: on the detector's own kernel
+// for save(), and for load() on the instance the loaded detector is built on.
 describe('a SeriesDetector whose CRC-32 kernel fails', () => {
   const OPTS = { window: 16, warmup: 48, seed: 3 } as const;
   const series = Float64Array.from({ length: 200 }, (_, i) => Math.sin(i / 5) + 0.05 * Math.cos(i * 1.7));
-
-  /** Makes the kernel's ae_crc32_update throw a RuntimeError at its next call, once. */
-  function failOnce(d: SeriesDetector): void {
-    const k = kernelOf((d as unknown as { ae: Autoencoder }).ae) as unknown as { x: Record<string, unknown> };
-    const real = k.x.ae_crc32_update as (...a: number[]) => number;
-    let armed = true;
-    const x = Object.create(k.x) as Record<string, unknown>;
-    Object.defineProperty(x, 'ae_crc32_update', {
-      value: (...a: number[]) => {
-        if (armed) { armed = false; throw new WebAssembly.RuntimeError('unreachable'); }
-        return real(...a);
-      },
-    });
-    k.x = x;
-  }
+  const failCrc = (d: SeriesDetector) => failOnce((d as unknown as { ae: Autoencoder }).ae, 'ae_crc32_update');
 
   it('save(): an AutoencoderError, and the detector is as a twin that never failed', async () => {
     const d = await SeriesDetector.create(OPTS), twin = await SeriesDetector.create(OPTS);
     expect(d.pushMany(series.subarray(0, 120))).toEqual(twin.pushMany(series.subarray(0, 120)));
-    failOnce(d);
+    failCrc(d);
     const e = await thrown(() => d.save());
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('SeriesDetector save()', 'the detector is as it was', 'unreachable'));
@@ -176,7 +216,7 @@ describe('a SeriesDetector whose CRC-32 kernel fails', () => {
     const bytes = src.save();
     // (its instance, with the failing export, goes to the next detector made: the one load() makes)
     const spare = await SeriesDetector.create(OPTS);
-    failOnce(spare);
+    failCrc(spare);
     spare.dispose();
     const e = await thrown(() => SeriesDetector.load(bytes));
     expect(e).toBeInstanceOf(AutoencoderError);
