@@ -12,32 +12,20 @@
 //    samples; and the fit then ends with the bytes of a twin that was never read;
 //  - an epoch's `ms` leaves out the host's turns.
 
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type History } from 'autoencoder';
 import { Autoencoder as DistAutoencoder } from '../dist/bindings/node.js';
-import { ROOT, kernelOf } from './helpers.js';
+import { wrapExport, type ExportCall } from './helpers.js';
 import { make, type Spec } from './threads-pool.js';
 
 type Model = Autoencoder | DistAutoencoder;
-type Train = (...a: number[]) => number;   // ae_train_epoch(ctx, x, t, n, perm, shuffle, batch, from, to)
-
-// (dist/'s modules and bindings call the export by a short name: the n-th export of build/kernels.wasm is the n-th of dist's)
-const exportNames = (file: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(`${ROOT}${file}`))).map((e) => e.name);
-const SHORT = exportNames('dist/build/kernels.wasm')[exportNames('build/kernels.wasm').indexOf('ae_train_epoch')]!;
+// (ae_train_epoch's arguments: ctx, x, t, n, perm, shuffle, batch, from, to)
 
 /** Puts `how` in front of the model's ae_train_epoch until it is disposed; returns the [from, to) of every call fit() makes. */
-function route(ae: Model, how: (real: Train, a: number[]) => number): number[][] {
-  const k = kernelOf(ae as Autoencoder) as unknown as { x: Record<string, unknown> };
-  const own = k.x, key = 'ae_train_epoch' in own ? 'ae_train_epoch' : SHORT;
-  const real = own[key] as Train, calls: number[][] = [];
-  const x = Object.create(own) as Record<string, unknown>;
-  Object.defineProperty(x, key, { value: (...a: number[]) => { calls.push([a[7]!, a[8]!]); return how(real, a); } });
-  k.x = x;
-  // (the exports go back before dispose(): a single-threaded kernel's instance is kept for the next model)
-  const dispose = ae.dispose.bind(ae);
-  ae.dispose = () => { k.x = own; dispose(); };
+function route(ae: Model, how: ExportCall): number[][] {
+  const calls: number[][] = [];
+  wrapExport(ae, 'ae_train_epoch', (real, a) => { calls.push([a[7]!, a[8]!]); return how(real, a); });
   return calls;
 }
 

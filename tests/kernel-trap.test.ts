@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, SeriesDetector, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { Autoencoder as BuiltAutoencoder, AutoencoderError as BuiltError } from '../dist/bindings/node.js';
-import { expectTwinFits, kernelOf } from './helpers.js';
+import { expectTwinFits, kernelOf, wrapExport } from './helpers.js';
 import { make, poolOf } from './threads-pool.js';
 import { C } from '../bindings/wasm.js';
 
@@ -139,19 +139,13 @@ describe('an Autoencoder call that fails inside the kernels', () => {
 // once (what a trap throws), on the model's own kernel, or on an instance a disposed model left for reuse, which the
 // next instance made (the call's own, or the model it builds) is taken from.
 
-/** Makes the kernel's export `name` throw a RuntimeError at its next call, once. */
+/** Makes the kernel's export `name` throw a RuntimeError at its next call, once (the stand-in stays for the instance's next model). */
 function failOnce(ae: Autoencoder, name: string): void {
-  const k = kernelOf(ae) as unknown as { x: Record<string, unknown> };
-  const real = k.x[name] as (...a: number[]) => number;
   let armed = true;
-  const x = Object.create(k.x) as Record<string, unknown>;
-  Object.defineProperty(x, name, {
-    value: (...a: number[]) => {
-      if (armed) { armed = false; throw new WebAssembly.RuntimeError('unreachable'); }
-      return real(...a);
-    },
-  });
-  k.x = x;
+  wrapExport(ae, name, (real, a) => {
+    if (armed) { armed = false; throw new WebAssembly.RuntimeError('unreachable'); }
+    return real(...a);
+  }, true);
 }
 
 /** Leaves an instance whose export `name` fails once for the next one made (a disposed model's is kept for reuse). */
