@@ -1226,6 +1226,7 @@ export class Autoencoder extends AutoencoderLite {
     const k = k0;
     const mark = k.mark();
     const [normA, normB] = k.normalizer();
+    const putNormalizer = (n: Float32Array[]) => { k.f32(k.normA, D).set(n[0]!); k.f32(k.normB, D).set(n[1]!); };
     const normFitted = this.normFitted;
     copyParams(k, k.snapStart, k.params);
     // (the random streams too: after a failed fit the next one draws what it would have drawn without it)
@@ -1342,8 +1343,7 @@ export class Autoencoder extends AutoencoderLite {
             if (last !== k.snapStart) return;
             norm = k.normalizer();
             fitted = this.normFitted;
-            k.f32(k.normA, D).set(normA);
-            k.f32(k.normB, D).set(normB);
+            putNormalizer([normA, normB]);
             this.normFitted = normFitted;
           };
           try {
@@ -1352,10 +1352,7 @@ export class Autoencoder extends AutoencoderLite {
             this.midEpoch = null;
             if (moved) {
               copyParams(k, k.params, cut);
-              if (norm.length) {
-                k.f32(k.normA, D).set(norm[0]!);
-                k.f32(k.normB, D).set(norm[1]!);
-              }
+              if (norm.length) putNormalizer(norm);
               this.normFitted = fitted;
             }
           }
@@ -1476,8 +1473,7 @@ export class Autoencoder extends AutoencoderLite {
         homeBlocks(k);
         copyParams(k, k.params, k.snapStart);
         k.u8(k.ctx + C.RNG, RNG.streams * 16).set(streams);
-        k.f32(k.normA, D).set(normA);
-        k.f32(k.normB, D).set(normB);
+        putNormalizer([normA, normB]);
         this.normFitted = normFitted;
       }
     }

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type History } from 'autoencoder';
 import { Autoencoder as DistAutoencoder } from '../dist/bindings/node.js';
-import { wrapExport, type ExportCall } from './helpers.js';
+import { expectTwinFits, rejected, wrapExport, type ExportCall } from './helpers.js';
 import { make, type Spec } from './threads-pool.js';
 
 type Model = Autoencoder | DistAutoencoder;
@@ -145,15 +145,13 @@ describe("the host's turns inside an epoch", () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 0);
     let epochs = 0;
-    const e = await ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: () => { epochs++; } }).catch((err: unknown) => err);
+    const e = await rejected(() => ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: () => { epochs++; } }));
     expect((e as Error).name).toBe('AbortError');
     expect(epochs, 'no epoch completed').toBe(0);
     // (the epoch has 4 calls; a timer set in the loop's current turn may run one turn later)
     expect(calls.length, 'the calls before the abort').toBeLessThan(4);
     expect(ae.save()).toEqual(twin.save());
-    await ae.fit(x, FIT);
-    await twin.fit(x, FIT);
-    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, FIT);
     ae.dispose();
     twin.dispose();
   });

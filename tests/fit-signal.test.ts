@@ -5,36 +5,27 @@
 
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
-import { expectTwinFits } from './helpers.js';
+import { expectTwinFits, rejected } from './helpers.js';
 import { make, type Spec } from './threads-pool.js';
 
 const SPEC: AutoencoderSpec = { inputDim: 10, layers: [8, 3], seed: 11, ensemble: false };
 const rows = (n: number, seed: number) => Float32Array.from({ length: n * 10 }, (_, i) => Math.sin(i * 0.29 + seed) + 0.1 * Math.cos(i * seed));
 const FIT = { epochs: 3, batchSize: 16, validationSplit: 0 } as const;
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected fit() to reject');
-}
-
 describe('fit() with an AbortSignal', () => {
   it('an aborted signal: rejects with its reason before anything changes (the normalizer included)', async () => {
     const x = rows(64, 1);
     const ae = await Autoencoder.create(SPEC), twin = await Autoencoder.create(SPEC);
-    const e = await rejection(ae.fit(x, { ...FIT, signal: AbortSignal.abort() }));
+    const e = await rejected(() => ae.fit(x, { ...FIT, signal: AbortSignal.abort() }));
     expect(e).toBeInstanceOf(DOMException);
     expect((e as DOMException).name).toBe('AbortError');
     // as fetch() does, the signal is looked at before the data (options are checked first)
     const nan = x.slice();
     nan[5] = Number.NaN;
-    expect(((await rejection(ae.fit(nan, { ...FIT, signal: AbortSignal.abort() }))) as DOMException).name).toBe('AbortError');
-    expect(await rejection(ae.fit(x, { ...FIT, epochs: 0, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
+    expect(((await rejected(() => ae.fit(nan, { ...FIT, signal: AbortSignal.abort() }))) as DOMException).name).toBe('AbortError');
+    expect(await rejected(() => ae.fit(x, { ...FIT, epochs: 0, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
     const ens = await Autoencoder.create({ inputDim: 10, seed: 1 });
-    expect(await rejection(ens.fit(x, { validationSplit: 0.2, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
+    expect(await rejected(() => ens.fit(x, { validationSplit: 0.2, signal: AbortSignal.abort() }))).toBeInstanceOf(AutoencoderError);
     ens.dispose();
     expect(ae.normalizerFitted).toBe(twin.normalizerFitted);
     expect(ae.save()).toEqual(twin.save());
@@ -51,7 +42,7 @@ describe('fit() with an AbortSignal', () => {
     await twin.fit(x, FIT);
     const ac = new AbortController(), why = new Error('the user pressed stop');
     const seen: number[] = [];
-    const e = await rejection(ae.fit(x, { ...FIT, epochs: 10, signal: ac.signal, onEpoch: ({ epoch }) => { seen.push(epoch); if (epoch === 2) ac.abort(why); } }));
+    const e = await rejected(() => ae.fit(x, { ...FIT, epochs: 10, signal: ac.signal, onEpoch: ({ epoch }) => { seen.push(epoch); if (epoch === 2) ac.abort(why); } }));
     expect(e).toBe(why);
     expect(seen).toEqual([1, 2]);
     expect(ae.save()).toEqual(twin.save());
@@ -65,7 +56,7 @@ describe('fit() with an AbortSignal', () => {
     const x = rows(64, 6);
     const ae = await Autoencoder.create(SPEC), twin = await Autoencoder.create(SPEC);
     const ac = new AbortController();
-    const e = await rejection(ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: ({ epoch }) => { if (epoch === FIT.epochs) ac.abort(); } }));
+    const e = await rejected(() => ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: ({ epoch }) => { if (epoch === FIT.epochs) ac.abort(); } }));
     expect((e as DOMException).name).toBe('AbortError');
     expect(ae.save()).toEqual(twin.save());
     ae.dispose();
@@ -81,7 +72,7 @@ describe('fit() with an AbortSignal', () => {
     };
     const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
     const boom = new Error('boom');
-    const e = await rejection(ae.fit(x, { ...FIT, noise: 0.1, onEpoch: ({ epoch }) => { if (epoch === 2) throw boom; } }));
+    const e = await rejected(() => ae.fit(x, { ...FIT, noise: 0.1, onEpoch: ({ epoch }) => { if (epoch === 2) throw boom; } }));
     expect(e).toBe(boom);
     expect(ae.save()).toEqual(twin.save());
     // shuffling, dropout and noise draw from their streams where the twin's do
@@ -97,7 +88,7 @@ describe('fit() with an AbortSignal', () => {
     let epochs = 0;
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    const e = await rejection(ae.fit(x, { epochs: 100000, batchSize: 8, signal: ac.signal, onEpoch: () => { epochs++; } }));
+    const e = await rejected(() => ae.fit(x, { epochs: 100000, batchSize: 8, signal: ac.signal, onEpoch: () => { epochs++; } }));
     expect((e as DOMException).name).toBe('AbortError');
     expect(epochs).toBeGreaterThan(0);
     expect(epochs).toBeLessThan(100000);
@@ -112,7 +103,7 @@ describe('fit() with an AbortSignal', () => {
     const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
     const ac = new AbortController();
     let calls = 0;
-    const e = await rejection(ae.fit(x, { epochs: 3, signal: ac.signal, onEpoch: () => { if (++calls === 4) ac.abort(); } }));
+    const e = await rejected(() => ae.fit(x, { epochs: 3, signal: ac.signal, onEpoch: () => { if (++calls === 4) ac.abort(); } }));
     expect((e as DOMException).name).toBe('AbortError');
     expect(calls).toBe(4);
     expect(ae.save()).toEqual(twin.save());
@@ -137,12 +128,10 @@ describe('fit() with an AbortSignal', () => {
       await ae.fit(x, o);
       await one.fit(x, o);
       const ac = new AbortController();
-      const e = await rejection(ae.fit(x, { ...o, signal: ac.signal, onEpoch: ({ epoch }) => { if (epoch === 2) ac.abort(); } }));
+      const e = await rejected(() => ae.fit(x, { ...o, signal: ac.signal, onEpoch: ({ epoch }) => { if (epoch === 2) ac.abort(); } }));
       expect((e as DOMException).name).toBe('AbortError');
       expect(ae.save()).toEqual(one.save());
-      await ae.fit(x, o);
-      await one.fit(x, o);
-      expect(ae.save()).toEqual(one.save());
+      await expectTwinFits(ae, one, x, o);
       ae.dispose();
       one.dispose();
     }
@@ -152,7 +141,7 @@ describe('fit() with an AbortSignal', () => {
     const ae = await Autoencoder.create(SPEC);
     const x = rows(32, 5);
     for (const bad of [{}, 'stop', null, true, { aborted: 'yes' }]) {
-      const e = await rejection(ae.fit(x, { ...FIT, signal: bad as unknown as AbortSignal }));
+      const e = await rejected(() => ae.fit(x, { ...FIT, signal: bad as unknown as AbortSignal }));
       expect(e).toBeInstanceOf(AutoencoderError);
       expect((e as Error).message).toMatch(/^signal must be an AbortSignal \(an AbortController's \.signal\), got /);
     }

@@ -67,8 +67,11 @@ export function wrapExport(ae: Pick<Autoencoder, 'dispose'>, name: string, how: 
   ae.dispose = () => { k.x = own; dispose(); };
 }
 
+/** What expectTwinFits fits: a model of the sources' bindings or of dist/'s. */
+type Fits = { fit(x: Matrix, options: FitOptions): Promise<unknown>; save(): Uint8Array };
+
 /** Fits a model and its twin on the same rows the same way, and expects the same save() bytes (the twin is the oracle). */
-export async function expectTwinFits(ae: Autoencoder, twin: Autoencoder, x: Matrix, options: FitOptions): Promise<void> {
+export async function expectTwinFits(ae: Fits, twin: Fits, x: Matrix, options: FitOptions): Promise<void> {
   await ae.fit(x, options);
   await twin.fit(x, options);
   expect(ae.save()).toEqual(twin.save());

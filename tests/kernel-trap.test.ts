@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, SeriesDetector, addNoise, randomMatrix, type AutoencoderSpec } from 'autoencoder';
 import { Autoencoder as BuiltAutoencoder, AutoencoderError as BuiltError } from '../dist/bindings/node.js';
-import { expectTwinFits, kernelOf, wrapExport } from './helpers.js';
+import { caught, expectTwinFits, kernelOf, rejected, wrapExport } from './helpers.js';
 import { make, poolOf } from './threads-pool.js';
 import { C } from '../bindings/wasm.js';
 
@@ -23,16 +23,6 @@ function breakModel(ae: Autoencoder | BuiltAutoencoder): () => void {
   const p = k.getI32(k.ctx + C.PARAMS);
   k.setI32(k.ctx + C.PARAMS, 0x7ffffff0);
   return () => k.setI32(k.ctx + C.PARAMS, p);
-}
-
-/** The error fn throws (or rejects with), failing the test when it returns. */
-async function thrown(fn: () => unknown): Promise<Error> {
-  try {
-    await fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
 }
 
 const failed = (call: string, after: string, why = 'memory access out of bounds') =>
@@ -56,7 +46,7 @@ describe('an Autoencoder call that fails inside the kernels', () => {
       ['compress()', () => ae.compress(probe)],
     ];
     for (const [call, fn] of calls) {
-      const e = await thrown(fn);
+      const e = caught(fn);
       expect(e, call).toBeInstanceOf(AutoencoderError);
       expect(e.message, call).toMatch(failed(call, 'the model is as it was'));
     }
@@ -76,7 +66,7 @@ describe('an Autoencoder call that fails inside the kernels', () => {
     const ae = await Autoencoder.create(SPEC), twin = await Autoencoder.create(SPEC);
     const other = (await Autoencoder.create({ ...SPEC, seed: 8 })).getWeights();
     const undo = breakModel(ae);
-    const e = await thrown(() => ae.setWeights(other));
+    const e = caught(() => ae.setWeights(other));
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('setWeights()', 'the model is as it was'));
     undo();
@@ -97,7 +87,7 @@ describe('an Autoencoder call that fails inside the kernels', () => {
     await ae.fit(x, FIT);
     await twin.fit(x, FIT);
     const undo = breakModel(ae);
-    const e = await thrown(() => ae.fit(x, FIT));
+    const e = await rejected(() => ae.fit(x, FIT));
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('fit()', 'the weights are as they were before it'));
     undo();
@@ -117,7 +107,7 @@ describe('an Autoencoder call that fails inside the kernels', () => {
     const pool = poolOf(ae)!;
     expect(pool.debug.live()).toBe(1);
     const undo = breakModel(ae);
-    const e = await thrown(() => ae.score(probe));
+    const e = caught(() => ae.score(probe));
     expect(e).toBeInstanceOf(BuiltError);
     expect(e.message).toMatch(failed('score()', 'the model is as it was, and it now runs on one thread', '[^)]+'));
     expect(poolOf(ae)).toBeNull();
@@ -159,13 +149,13 @@ describe('calls on an instance of their own', () => {
   it('randomMatrix() and addNoise(): an AutoencoderError, and the next call draws what it would have', async () => {
     const want = await randomMatrix(5, 4, { seed: 2 });
     await failNext('ae_rng_fill');
-    const e = await thrown(() => randomMatrix(5, 4, { seed: 2 }));
+    const e = await rejected(() => randomMatrix(5, 4, { seed: 2 }));
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('randomMatrix()', 'nothing was changed', 'unreachable'));
     expect(await randomMatrix(5, 4, { seed: 2 })).toEqual(want);
     const noisy = await addNoise(want, { std: 0.1, seed: 4 });
     await failNext('ae_add_noise');
-    const e2 = await thrown(() => addNoise(want, { std: 0.1, seed: 4 }));
+    const e2 = await rejected(() => addNoise(want, { std: 0.1, seed: 4 }));
     expect(e2.message).toMatch(failed('addNoise()', 'nothing was changed', 'unreachable'));
     expect(await addNoise(want, { std: 0.1, seed: 4 })).toEqual(noisy);
   });
@@ -174,7 +164,7 @@ describe('calls on an instance of their own', () => {
     const d = await SeriesDetector.create({ window: 16, warmup: 48, seed: 3 });
     const bytes = d.save();
     await failNext('ae_init_params');
-    const e = await thrown(() => SeriesDetector.load(bytes));
+    const e = await rejected(() => SeriesDetector.load(bytes));
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('create()', 'no model was made', 'unreachable'));
     const back = await SeriesDetector.load(bytes);
@@ -195,7 +185,7 @@ describe('a SeriesDetector whose CRC-32 kernel fails', () => {
     const d = await SeriesDetector.create(OPTS), twin = await SeriesDetector.create(OPTS);
     expect(d.pushMany(series.subarray(0, 120))).toEqual(twin.pushMany(series.subarray(0, 120)));
     failCrc(d);
-    const e = await thrown(() => d.save());
+    const e = caught(() => d.save());
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('SeriesDetector save()', 'the detector is as it was', 'unreachable'));
     expect(d.save()).toEqual(twin.save());
@@ -212,7 +202,7 @@ describe('a SeriesDetector whose CRC-32 kernel fails', () => {
     const spare = await SeriesDetector.create(OPTS);
     failCrc(spare);
     spare.dispose();
-    const e = await thrown(() => SeriesDetector.load(bytes));
+    const e = await rejected(() => SeriesDetector.load(bytes));
     expect(e).toBeInstanceOf(AutoencoderError);
     expect(e.message).toMatch(failed('SeriesDetector.load()', 'nothing was loaded', 'unreachable'));
     const back = await SeriesDetector.load(bytes);
