@@ -17,7 +17,6 @@ import { WS_SCRATCH_BYTES, ws_scratch } from './gemm';
 import { pool_knn } from './threads';
 import { rng_shuffle } from './rng';
 import { f32_quantile, f32_sort } from './stats';
-import { ens_score_rows } from './ensemble';
 
 /** The training rows the ensemble scores at or below this quantile form the reference pool. */
 const POOL_Q: f64 = 0.8;
@@ -479,17 +478,17 @@ function codes(ctx: usize, x: usize, idx: usize, rows: i32, z: usize, L: i32): v
 }
 
 /**
- * Builds the density block at dens (see the header) at the end of fit: scores the n training rows xn
- * (normalized) with the ensemble (stats: its statistics), draws min(Rmax, pool) reference rows from the
+ * Builds the density block at dens (see the header) at the end of fit from the n training rows xn
+ * (normalized) and their ensemble scores (scores f32[n], taken by the bindings in calls of rows with the
+ * host's turn between: ensemble.ts ens_score), draws min(Rmax, pool) reference rows from the
  * pool (every pool row, in order, when it holds at most Rmax; else the first Rmax of a shuffle on the
  * shuffle stream), stores their codes, then tMed and c over the S statistic rows sidx i32[S] (training-row
- * indices). Scratch: scores f32[n], tmp i32/f32[n], ridx i32[Rmax], z f32[max(Rmax, S)][L], t f32[S]. Returns R.
+ * indices). Scratch: tmp i32/f32[n], ridx i32[Rmax], z f32[max(Rmax, S)][L], t f32[S]. Returns R.
  */
-export function dens_fit(ctx: usize, xn: usize, n: i32, K: i32, stats: usize, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32,
+export function dens_fit(ctx: usize, xn: usize, n: i32, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32,
   scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
   const ref = dens + 16;
   store<f32>(dens, 0);
-  ens_score_rows(ctx, xn, n, scores, K, stats);
   memory.copy(tmp, scores, <usize>n << 2);
   f32_sort(tmp, n);
   const cut = load<f32>(tmp + (<usize>(<i32>Math.floor(POOL_Q * <f64>(n - 1))) << 2));

@@ -41,44 +41,64 @@ export function ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tmp: 
 }
 
 /**
- * One epoch of every member on its R rows (perms i32[K][R] into x[n][D], rows shuffled each epoch):
- * train_epoch with the context on member k's params, moments and the step count the epoch began
- * with. Returns the members' mean objective (C_TERMSUM is left with the last member's terms; an
- * ensemble's only term is the reconstruction, whose mean the objective is).
+ * Members k0..k1-1 of one epoch of every member on its R rows (perms i32[K][R] into x[n][D], rows shuffled
+ * each epoch): train_epoch with the context on member k's params, moments and the step count the epoch
+ * began with. An epoch is one call (k0 0, k1 K) or several in member order (the bindings give the host its
+ * turn between them): the same bits, since each member's epoch reads only its own slices, the epoch's
+ * starting step and the streams, which the calls draw in member order. keep f64[4] carries the epoch across
+ * its calls: the call with k0 0 stores the starting step and beta powers there and zeroes the objectives'
+ * sum (summed in member order, as one call sums them). The call that reaches K returns the members' mean
+ * objective (C_TERMSUM is left with the last member's terms; an ensemble's only term is the
+ * reconstruction, whose mean the objective is) and leaves the context as the last member's epoch does;
+ * the others return 0. Every call ends with the context pointed at member 0.
  */
-export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): f64 {
+export function ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32, k0: i32, k1: i32, keep: usize): f64 {
   const p = cp(ctx, C_PARAMS), m = cp(ctx, C_M), v = cp(ctx, C_V);
-  const step = ci(ctx, C_STEP), b1 = load<f64>(ctx + C_B1T), b2 = load<f64>(ctx + C_B2T);
-  let total: f64 = 0;
+  if (k0 == 0) {
+    store<f64>(keep, <f64>ci(ctx, C_STEP));
+    store<f64>(keep, load<f64>(ctx + C_B1T), 8);
+    store<f64>(keep, load<f64>(ctx + C_B2T), 16);
+    store<f64>(keep, 0, 24);
+  }
+  const step = <i32>load<f64>(keep), b1 = load<f64>(keep, 8), b2 = load<f64>(keep, 16);
+  let total = load<f64>(keep, 24);
   // threaded build, with lanes (arena.ts LN_*) for the pool's threads and no noise to draw in the epoch: the
   // shuffles train_epoch would draw, in member order, then the members' epochs on the threads' lanes
-  // (threads.ts JOB_MEMBERS: member_epoch), their objectives summed here in member order
+  // (threads.ts JOB_MEMBERS: member_epoch, which reads the starting step from the context), their objectives
+  // summed here in member order
   const lanes = cp(ctx, A.LN_FIELD);
+  let threaded = false;
   if (ASC_FEATURE_THREADS && lanes != 0 && K > 1 && load<f32>(ctx + A.C_NOISE) == 0) {
     const T = pool_threads();
-    if (T >= 2 && T <= load<i32>(lanes + A.LN_N)) {
-      for (let k = 0; k < K; k++) rng_shuffle(ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4), perms + (<usize>(k * R) << 2), R);
-      pool_members(ctx, x, perms, R, K, batch);
-      const res = cp(lanes, A.LN_RES);
-      for (let k = 0; k < K; k++) total += load<f64>(res + (<usize>k << 3));
-      // the context as the last member's epoch leaves it (its step, beta powers and term sums), pointed at member 0
+    threaded = T >= 2 && T <= load<i32>(lanes + A.LN_N);
+  }
+  if (ASC_FEATURE_THREADS && threaded) {
+    store<i32>(ctx + C_STEP, step);
+    store<f64>(ctx + C_B1T, b1);
+    store<f64>(ctx + C_B2T, b2);
+    for (let k = k0; k < k1; k++) rng_shuffle(ctx + A.C_RNG + (<usize>A.RNG_SHUFFLE << 4), perms + (<usize>(k * R) << 2), R);
+    pool_members(ctx, x, perms, R, K, batch, k0, k1);
+    const res = cp(lanes, A.LN_RES);
+    for (let k = k0; k < k1; k++) total += load<f64>(res + (<usize>k << 3));
+    if (k1 == K) {
+      // the context as the last member's epoch leaves it (its step, beta powers and term sums)
       store<i32>(ctx + C_STEP, load<i32>(lanes + A.LN_STEP));
       store<f64>(ctx + C_B1T, load<f64>(lanes + A.LN_B1T));
       store<f64>(ctx + C_B2T, load<f64>(lanes + A.LN_B2T));
       memory.copy(ctx + A.C_TERMSUM, lanes + A.LN_TERMS, <usize>A.MAX_TERMS << 3);
-      point(ctx, 0, p, m, v, true);
-      return total / <f64>K;
+    }
+  } else {
+    for (let k = k0; k < k1; k++) {
+      point(ctx, k, p, m, v, true);
+      store<i32>(ctx + C_STEP, step);
+      store<f64>(ctx + C_B1T, b1);
+      store<f64>(ctx + C_B2T, b2);
+      total += train_epoch(ctx, x, x, R, perms + (<usize>(k * R) << 2), 1, batch);
     }
   }
-  for (let k = 0; k < K; k++) {
-    point(ctx, k, p, m, v, true);
-    store<i32>(ctx + C_STEP, step);
-    store<f64>(ctx + C_B1T, b1);
-    store<f64>(ctx + C_B2T, b2);
-    total += train_epoch(ctx, x, x, R, perms + (<usize>(k * R) << 2), 1, batch);
-  }
   point(ctx, 0, p, m, v, true);
-  return total / <f64>K;
+  store<f64>(keep, total, 24);
+  return k1 == K ? total / <f64>K : 0;
 }
 
 /** Lane t's context block of the model whose context is ctx (arena.ts LN_*; the model has lanes). */
@@ -148,16 +168,17 @@ function recm_add2(e: usize, v: usize, D: i32, med: f64, iqr: f64, out: usize): 
 }
 
 /**
- * The members' statistics (stats f32[K][D + 2]) over the S rows idx i32[S] of x (normalized; the
+ * Members k0..k1-1's statistics (stats f32[K][D + 2]: each member's row depends on that member alone, so the
+ * bindings take them in calls of members, with the host's turn between) over the S rows idx i32[S] of x (normalized; the
  * bindings take them with ens_draw: every row up to 4,096, else 4,096 drawn). Scratch: e f32[S][D],
  * tmp f32[S], one of each per lane when the model has lanes (the threaded build: a member per unit on
  * the threads' lanes, threads.ts JOB_ENS_STATS; each member's statistics are the same computation on
  * any lane). Medians and quartiles: f32_quantile (numpy's 'linear', to float32).
  */
-export function ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): void {
+export function ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32): void {
   const p = cp(ctx, C_PARAMS);
-  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, K, stats, idx, e, tmp)) return;
-  for (let k = 0; k < K; k++) member_stats(ctx, x, S, k, stats, idx, e, tmp, p);
+  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1)) return;
+  for (let k = k0; k < k1; k++) member_stats(ctx, x, S, k, stats, idx, e, tmp, p);
   point(ctx, 0, p, 0, 0, false);
 }
 
@@ -287,15 +308,14 @@ export function ens_rows_on(c: usize, x: usize, r0: i32, r1: i32, out: usize, K:
 }
 
 /**
- * The cleaning pass's row choice: the ensemble scores the n training rows xn (normalized), cut = the
- * order statistic sorted[floor(q (n - 1))] of those scores (no interpolation), and the rows of xr
+ * The cleaning pass's row choice: scores f32[n] holds the ensemble's scores of the n training rows
+ * (normalized; the bindings take them with ens_score in calls of rows, with the host's turn between), cut =
+ * the order statistic sorted[floor(q (n - 1))] of those scores (no interpolation), and the rows of xr
  * (the same n rows in input units, D floats each) whose score is <= cut are moved to its front, in
- * their order. Returns how many were kept (at least 1: the smallest score is <= cut). Scratch:
- * scores f32[n], tmp f32[n].
+ * their order. Returns how many were kept (at least 1: the smallest score is <= cut). Scratch: tmp f32[n].
  */
-export function ens_clean(ctx: usize, xn: usize, xr: usize, n: i32, K: i32, stats: usize, q: f64, scores: usize, tmp: usize): i32 {
+export function ens_clean(ctx: usize, xr: usize, n: i32, q: f64, scores: usize, tmp: usize): i32 {
   const D = ci(ctx, C_INDIM), row = <usize>D << 2;
-  ens_score_rows(ctx, xn, n, scores, K, stats);
   memory.copy(tmp, scores, <usize>n << 2);
   f32_sort(tmp, n);
   const cut = load<f32>(tmp + (<usize>(<i32>Math.floor(q * <f64>(n - 1))) << 2));

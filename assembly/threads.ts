@@ -70,13 +70,13 @@ const JOB_LOSS = 7;
 // nearest-codes jobs (density.ts dens_add and dens_fit: a chunk's density terms, knn_rows): z, L, ref, R, selfR, selfs,
 // B, dst, add, c (f32), tMed (f32), kd (the k-d block, built, or 0); a unit is a range of rows, in fours
 const JOB_KNN = 8;
-// member jobs (ensemble.ts ens_epoch: an ensemble's epoch): ctx, x, perms, R, K, batch; a unit is a member's
+// member jobs (ensemble.ts ens_epoch: members k0..k1-1 of an ensemble's epoch): ctx, x, perms, R, K, batch, k0, k1; a unit is a member's
 // epoch, computed whole by the thread that takes it on its own lane's context (ensemble.ts member_epoch)
 const JOB_MEMBERS = 9;
 // ensemble rows jobs (ensemble.ts ens_score_rows): ctx, x, n, out, K, stats; a unit is a range of rows, through
 // every member on the taking thread's lane (ens_rows_on)
 const JOB_ENS_ROWS = 10;
-// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, K, stats, idx, e, tmp; a unit is a member, on the
+// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, members, stats, idx, e, tmp, k0; a unit is a member (k0 the first), on the
 // taking thread's lane with that lane's share of the scratch (ensemble.ts member_stats)
 const JOB_ENS_STATS = 11;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
@@ -148,7 +148,7 @@ function unit_count(T: i32): i32 {
   if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_LOSS) return min(job(5), 16);
   if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
-  if (job(0) == JOB_MEMBERS) return job(5);
+  if (job(0) == JOB_MEMBERS) return job(8) - job(7);
   if (job(0) == JOB_ENS_ROWS) return min((job(3) + 15) >> 4, 64);
   if (job(0) == JOB_ENS_STATS) return job(4);
   if (job(0) == JOB_ADAM || job(0) == JOB_UPDATE) {
@@ -215,14 +215,14 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   }
   if (job(0) == JOB_MEMBERS) {
     SOLO = true;
-    for (let k = u0; k < u1; k++) member_epoch(<usize>job(1), <usize>job(2), <usize>job(3), job(4), job(6), k, job(5), LANE);
+    for (let u = u0; u < u1; u++) member_epoch(<usize>job(1), <usize>job(2), <usize>job(3), job(4), job(6), job(7) + u, job(5), LANE);
     SOLO = false;
     return;
   }
   if (job(0) == JOB_ENS_STATS) {
     const ctx = <usize>job(1), S = job(3), D = ci(ctx, C_INDIM), lane = <usize>LANE, lc = lane_ctx(ctx, LANE);
     SOLO = true;
-    for (let k = u0; k < u1; k++) {
+    for (let k = job(9) + u0; k < job(9) + u1; k++) {
       member_stats(lc, <usize>job(2), S, k, <usize>job(5), <usize>job(6), <usize>job(7) + lane * (<usize>(S * D) << 2), <usize>job(8) + lane * (<usize>S << 2), cp(ctx, C_PARAMS));
     }
     SOLO = false;
@@ -480,11 +480,11 @@ export function pool_threads(): i32 {
   return load<i32>(POOL + P_NT);
 }
 
-/** An ensemble's epoch through the pool, a member per unit (ensemble.ts ens_epoch, after pool_threads() said it can). */
-export function pool_members(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32): void {
+/** Members k0..k1-1 of an ensemble's epoch through the pool, a member per unit (ensemble.ts ens_epoch, after pool_threads() said it can). */
+export function pool_members(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32, k0: i32, k1: i32): void {
   const j = slot();
   store<i32>(j, JOB_MEMBERS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>perms, 12);
-  store<i32>(j, R, 16); store<i32>(j, K, 20); store<i32>(j, batch, 24);
+  store<i32>(j, R, 16); store<i32>(j, K, 20); store<i32>(j, batch, 24); store<i32>(j, k0, 28); store<i32>(j, k1, 32);
   submit(load<i32>(POOL + P_NT));
 }
 
@@ -505,15 +505,16 @@ export function pool_ens_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, 
 }
 
 /**
- * An ensemble's statistics through the pool, a member per unit on the threads' lanes (ensemble.ts
+ * Members k0..k1-1 of an ensemble's statistics through the pool, a member per unit on the threads' lanes (ensemble.ts
  * ens_stats, whose scratch e and tmp then hold one share per lane); false: the caller computes them alone.
  */
-export function pool_ens_stats(ctx: usize, x: usize, S: i32, K: i32, stats: usize, idx: usize, e: usize, tmp: usize): bool {
+export function pool_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32): bool {
   const T = pool_threads(), lanes = cp(ctx, LN_FIELD);
-  if (T < 2 || lanes == 0 || T > load<i32>(lanes + LN_N) || K < 2) return false;
+  if (T < 2 || lanes == 0 || T > load<i32>(lanes + LN_N) || k1 - k0 < 2) return false;
   const j = slot();
   store<i32>(j, JOB_ENS_STATS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, S, 12);
-  store<i32>(j, K, 16); store<i32>(j, <i32>stats, 20); store<i32>(j, <i32>idx, 24); store<i32>(j, <i32>e, 28); store<i32>(j, <i32>tmp, 32);
+  store<i32>(j, k1 - k0, 16); store<i32>(j, <i32>stats, 20); store<i32>(j, <i32>idx, 24); store<i32>(j, <i32>e, 28); store<i32>(j, <i32>tmp, 32);
+  store<i32>(j, k0, 36);
   submit(T);
   return true;
 }

@@ -1180,9 +1180,8 @@ export class Autoencoder extends AutoencoderLite {
    * meanwhile, the model is put back as it was: weights, normalizer and random streams.
    *
    * An ensemble (spec `ensemble`, the default when create() gets no layers) trains each member for
-   * `epochs` (default 50) on its own `rows` random training rows, one wasm call per epoch for all members,
-   * then takes each member's statistics on up to 4,096 training rows; validationSplit, earlyStopping and
-   * target are refused with an error that says to create the model with `ensemble: false`. batchSize,
+   * `epochs` (default 50) on its own `rows` random training rows, then takes each member's statistics on
+   * up to 4,096 training rows; validationSplit, earlyStopping and target are refused with an error that says to create the model with `ensemble: false`. batchSize,
    * learningRate, optimizer, weightDecay, noise and onEpoch apply to every member. history.loss is the
    * members' mean loss. With `ensemble.clean` > 0 (the default 0.2) training runs twice: after the first
    * pass the rows the ensemble scores above its (1 - clean) quantile are dropped and the members restart
@@ -1191,9 +1190,13 @@ export class Autoencoder extends AutoencoderLite {
    * pass's. The cleaning pass keeps a second copy of x in wasm memory. With threads, an epoch's members
    * train on the threads at once, and their statistics and scores are split among them: the same bytes.
    *
-   * While fit() runs (during an async `onEpoch`), calls that read the model (score, encode, decode,
-   * reconstruct, detect, calibrate, getWeights, save) see the weights of the last completed epoch,
-   * exactly those of a model trained with `epochs` set to that epoch (a file saved then loads); setting
+   * fit() gives the host its turn about every 25 ms: between epochs and inside one, whose batches (an
+   * ensemble's members) run in calls of about 50 ms (the same bits as one call), and between the calls of an
+   * ensemble's statistics and of its scores of the training rows after a pass. While fit() runs (in such a
+   * turn or an async `onEpoch`), calls that read the model (score, encode, decode, reconstruct, detect,
+   * calibrate, getWeights, save) see the model of the last completed epoch as onEpoch saw it (inside the
+   * first epoch, the model before fit()), exactly a model trained with `epochs` set to that epoch (a file saved
+   * then loads; an ensemble's members so far, with the statistics it had as the pass began); setting
    * threshold or metadata is allowed; calls that change the weights (setWeights, another fit) throw
    * "fit() is running". dispose() ends the fit with an error.
    * @throws AutoencoderError on bad shapes, NaN/Infinity, bad options, divergence, or while fit() runs.
@@ -1279,9 +1282,62 @@ export class Autoencoder extends AutoencoderLite {
       // normalizer refitted if this fit fitted it) on the rest, exactly as a new model fitted on those rows
       const passes = ens && ens.clean > 0 ? 2 : 1;
       let xt = xp, nt = nTrain, history!: History, halted = false;
+      // (an epoch in more than one call keeps the model a pause shows, `done`, and the weights it moves aside, `cut`;
+      // the first pass's normalizer, if the second refits it)
+      let done = 0, cut = 0, firstNorm: Float32Array[] | null = null, lastYield = now();
+      // (shown: the normalizer to show with `last` and whether it counts as fitted, when not the one in place)
+      const pause = async (last: number, shown: [Float32Array[], boolean] | null) => {
+        let moved = false, norm: Float32Array[] = [], fitted = this.normFitted;
+        this.midEpoch = () => {
+          if (moved) return;
+          // (live() runs before a call takes its own memory, so the block outlives the call)
+          cut ||= k.alloc(k.nModel * 4);
+          copyParams(k, cut, k.params);
+          moved = true;
+          copyParams(k, k.params, last);
+          if (!shown) return;
+          norm = k.normalizer();
+          fitted = this.normFitted;
+          putNormalizer(shown[0]);
+          this.normFitted = shown[1];
+        };
+        try {
+          await yieldToHost();
+        } finally {
+          this.midEpoch = null;
+          if (moved) {
+            copyParams(k, k.params, cut);
+            if (norm.length) putNormalizer(norm);
+            this.normFitted = fitted;
+          }
+        }
+        lastYield = now();
+        if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
+        checkAborted(o.signal);
+        k.setCondition(cp);
+      };
+      // An ensemble's steps after a pass (its statistics, the cleaning pass's scores, the density term's) run in calls
+      // of whole units too (members, or rows), `first` of them first, then sized to take about SLICE_MS from the last
+      // call the clock could time (a multiple of `mult`), with the host's turn between them; what it runs in a turn sees
+      // the model onEpoch last saw (`done`, taken as the pass ended).
+      const inCalls = async (units: number, first: number, mult: number, run: (from: number, to: number) => void) => {
+        for (let from = 0, size = first; from < units;) {
+          const to = Math.min(units, from + size), s0 = now();
+          run(from, to);
+          const took = now() - s0, u = Math.min(2 ** 20, Math.floor((SLICE_MS * (to - from)) / took));
+          size = took >= 1 ? Math.max(mult, u - (u % mult)) : Math.min((to - from) * 8, 2 ** 20);
+          from = to;
+          if (from < units && now() - lastYield > TURN_MS) await pause(done, null);
+        }
+      };
+      // (the ensemble's scores of n normalized rows at xn into out, in calls of rows)
+      const scoreRows = (xn: number, rows: number, out: number) =>
+        inCalls(rows, 16, 1, (a, b) => ensembleScore(k, xn + a * D * 4, b - a, out + a * 4, ens!.members, k.stats, 0, true));
       for (let pass = 1; pass <= passes && !halted; pass++) {
         if (pass === 2) {
-          nt = ensembleClean(k, xp, xr, nTrain, ens!.members, k.stats, 1 - ens!.clean, k.alloc(nTrain * 4), k.alloc(nTrain * 4));
+          const scores = k.alloc(nTrain * 4);
+          await scoreRows(xp, nTrain, scores);
+          nt = ensembleClean(k, xr, nTrain, 1 - ens!.clean, scores, k.alloc(nTrain * 4));
           xt = xr;
           initWeights(k, this.s);
           if (this.s.normalize !== 'none') {
@@ -1317,77 +1373,54 @@ export class Autoencoder extends AutoencoderLite {
           loss: [], valLoss: [], epochs: 0, stoppedEarly: false, bestEpoch: 0,
           terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
         };
-        let best = Infinity, wait = 0, lastYield = now();
-        // an epoch runs in calls of whole batches (`slice` of them, sized to take about SLICE_MS), and the host has its
+        let best = Infinity, wait = 0;
+        lastYield = now();
+        // an epoch runs in calls of whole units (`slice` of them, sized to take about SLICE_MS), and the host has its
         // turn between them once TURN_MS have passed since its last: an abort, a timer or a browser's frame waits for
-        // a call, not an epoch. The calls of an epoch give the bits of one call (train.ts train_rows); after a pause the
-        // condition rows are pointed at again (a conditional VAE's read in it points elsewhere). (An ensemble's epochs,
-        // over at most `ensemble.rows` rows each, run whole.)
+        // a call, not an epoch. A unit is a batch of rows, or an ensemble's member (its whole epoch on its R rows;
+        // with threads, as many members as lanes at least). The calls of an epoch give the bits of one call (train.ts
+        // train_rows, ensemble.ts ens_epoch); after a pause the condition rows are pointed at again (a conditional
+        // VAE's read in it points elsewhere).
         // What the host runs in a pause sees the model of the last completed epoch, as between epochs: the first call
         // that asks for the model in a pause moves the weights trained so far aside (`cut`) and puts that epoch's
         // (`done`, or the model before fit() in the first epoch) in their place; the pause's end puts them back.
         // In the first epoch that is the model before fit(), its normalizer too.
         // (an even count of batches where it can: a call of an odd count ends by copying the weights home, train_rows)
+        const units = ens ? ens.members : nt, unitRows = ens ? R : o.batchSize, step = ens ? 1 : o.batchSize, L = laneCount(k);
         const even = (b: number) => (b >= 2 ? b - (b & 1) : 1);
-        const sized = () => even(Math.min(2 ** 20, Math.floor(SLICE_MS / (this.rowMs * o.batchSize))));
-        let slice = this.rowMs > 0 ? sized() : 1, done = 0, cut = 0;
-        const pause = async (last: number) => {
-          let moved = false, norm: Float32Array[] = [], fitted = this.normFitted;
-          this.midEpoch = () => {
-            if (moved) return;
-            // (live() runs before a call takes its own memory, so the block outlives the call)
-            cut ||= k.alloc(k.nModel * 4);
-            copyParams(k, cut, k.params);
-            moved = true;
-            copyParams(k, k.params, last);
-            if (last !== k.snapStart) return;
-            norm = k.normalizer();
-            fitted = this.normFitted;
-            putNormalizer([normA, normB]);
-            this.normFitted = normFitted;
-          };
-          try {
-            await yieldToHost();
-          } finally {
-            this.midEpoch = null;
-            if (moved) {
-              copyParams(k, k.params, cut);
-              if (norm.length) putNormalizer(norm);
-              this.normFitted = fitted;
-            }
-          }
-          lastYield = now();
-          if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
-          checkAborted(o.signal);
-          k.setCondition(cp);
+        const sized = () => {
+          const u = Math.min(2 ** 20, Math.floor(SLICE_MS / (this.rowMs * unitRows)));
+          return ens ? Math.max(L, u - (u % L)) : even(u);
         };
+        let slice = this.rowMs > 0 ? sized() : ens ? L : 1;
+        const keep = ens ? k.alloc(32) : 0;   // (ens_epoch's f64[4] across an epoch's calls)
         for (let epoch = 1; epoch <= o.epochs; epoch++) {
           checkAborted(o.signal);
           let t0 = now(), ms = 0;   // (the epoch's own time, without the host's turns)
           k.setCondition(cp);
           let loss = 0;
-          if (ens) loss = ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize);
-          else {
-            // (an epoch of more than one call keeps the model it starts from, for a pause's calls)
-            const last = nt <= slice * o.batchSize ? 0 : epoch === 1 ? k.snapStart : (done ||= k.alloc(k.nModel * 4));
-            if (last && last !== k.snapStart) copyParams(k, last, k.params);
-            for (let from = 0; from < nt;) {
-              const to = Math.min(nt, from + slice * o.batchSize), s0 = now();
-              loss = trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize, from, to);
-              const took = now() - s0;
-              if (took >= 1) {
-                this.rowMs = took / (to - from);
-                slice = sized();
-              } else {
-                // (a clock too coarse to time the call, or one that stands still while code runs, as workerd's: 8x the batches)
-                slice = Math.min(Math.ceil((to - from) / o.batchSize) * 8, 2 ** 20);
-              }
-              from = to;
-              if (from < nt && now() - lastYield > TURN_MS) {
-                ms += now() - t0;
-                await pause(last);
-                t0 = now();
-              }
+          // (an epoch of more than one call keeps the model it starts from, for a pause's calls: the model before fit()
+          // in the first epoch, its normalizer too; in the second pass's first, the first pass's last epoch's model, kept
+          // before its statistics were taken and the weights drawn again, with its normalizer)
+          const last = units <= slice * step ? 0 : epoch === 1 && pass === 1 ? k.snapStart : (done ||= k.alloc(k.nModel * 4));
+          if (last && epoch > 1) copyParams(k, last, k.params);
+          const shown: [Float32Array[], boolean] | null = last === k.snapStart ? [[normA, normB], normFitted] : last && epoch === 1 && firstNorm ? [firstNorm, true] : null;
+          for (let from = 0; from < units;) {
+            const to = Math.min(units, from + slice * step), s0 = now();
+            loss = ens ? ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize, from, to, keep) : trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize, from, to);
+            const took = now() - s0;
+            if (took >= 1) {
+              this.rowMs = took / ((to - from) * (ens ? R : 1));
+              slice = sized();
+            } else {
+              // (a clock too coarse to time the call, or one that stands still while code runs, as workerd's: 8x the units)
+              slice = Math.min(Math.ceil((to - from) / step) * 8, 2 ** 20);
+            }
+            from = to;
+            if (from < units && now() - lastYield > TURN_MS) {
+              ms += now() - t0;
+              await pause(last, shown);
+              t0 = now();
             }
           }
           const terms = ens ? { reconstruction: loss } : sumTerms(termValues(k));
@@ -1430,6 +1463,12 @@ export class Autoencoder extends AutoencoderLite {
           if (now() - lastYield > TURN_MS) { await yieldToHost(); lastYield = now(); }
         }
         checkAborted(o.signal);
+        if (ens) {
+          // (what the pauses show from here to the next pass's first epoch, or to the end: this pass's last epoch's
+          // model, as onEpoch saw it, and its normalizer if the next pass refits it)
+          copyParams(k, done ||= k.alloc(k.nModel * 4), k.params);
+          if (pass < passes && fitsNorm && this.s.normalize !== 'none') firstNorm = k.normalizer();
+        }
         if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
           copyParams(k, k.params, k.snapBest);
         } else {
@@ -1440,8 +1479,8 @@ export class Autoencoder extends AutoencoderLite {
           const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
           // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
-          const lanes = laneCount(k);
-          ensembleStats(k, xt, S, ens.members, k.stats, idx, k.alloc(lanes * S * D * 4), k.alloc(lanes * S * 4));
+          const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * S * 4);
+          await inCalls(ens.members, lanes, lanes, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b));
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
@@ -1454,7 +1493,9 @@ export class Autoencoder extends AutoencoderLite {
         if (refitted) normalizeRows(k, xn, n);
         const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
         ensembleDraw(k, n, S, 1, sidx, k.alloc(n * 4));
-        densityFit(k, xn, n, ens.members, k.stats, k.dens, ens.density, L, sidx, S, k.alloc(n * 4), k.alloc(n * 4),
+        const scores = k.alloc(n * 4);
+        await scoreRows(xn, n, scores);
+        densityFit(k, xn, n, k.dens, ens.density, L, sidx, S, scores, k.alloc(n * 4),
           k.alloc(ens.density * 4), k.alloc(Math.max(ens.density, S) * L * 4), k.alloc(S * 4));
         const broken = this.invalidValue(k, k.params, k.state, false);
         if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);

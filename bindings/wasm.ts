@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 50;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -998,19 +998,20 @@ export const hash64Update = (k: Kernel, st: number, p: number, len: number): voi
 // the subsample ensemble (assembly/ensemble.ts, density.ts); K members, statistics f32[K][D + 2] at stats
 /** perms i32[K][R]: each member's R training rows of n from the shuffle stream (R >= n: all, no draw); tmp i32[n]. */
 export const ensembleDraw = (k: Kernel, n: number, R: number, K: number, perms: number, tmp: number): void => k.x.ae_ens_draw(k.ctx, n, R, K, perms, tmp);
-/** One epoch of every member on its R rows of x (normalized); the members' mean objective. */
-export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number): number => k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch);
-/** The members' statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S], one of each per lane (laneCount). */
-export const ensembleStats = (k: Kernel, x: number, S: number, K: number, stats: number, idx: number, e: number, tmp: number): void =>
-  k.x.ae_ens_stats(k.ctx, x, S, K, stats, idx, e, tmp);
-/** The cleaning pass: the rows of xr whose score (on xn) is at most the q-quantile, moved to the front; their count. */
-export const ensembleClean = (k: Kernel, xn: number, xr: number, n: number, K: number, stats: number, q: number, scores: number, tmp: number): number =>
-  k.x.ae_ens_clean(k.ctx, xn, xr, n, K, stats, q, scores, tmp);
+/** Members k0..k1-1 of one epoch of every member on its R rows of x (normalized), in calls in member order that keep (f64[4]) carries; the call that reaches K gives the members' mean objective. */
+export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number, k0: number, k1: number, keep: number): number =>
+  k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch, k0, k1, keep);
+/** Members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S], one of each per lane (laneCount). */
+export const ensembleStats = (k: Kernel, x: number, S: number, stats: number, idx: number, e: number, tmp: number, k0: number, k1: number): void =>
+  k.x.ae_ens_stats(k.ctx, x, S, stats, idx, e, tmp, k0, k1);
+/** The cleaning pass: the rows of xr whose score (scores f32[n], by ensembleScore) is at most the q-quantile, moved to the front; their count. */
+export const ensembleClean = (k: Kernel, xr: number, n: number, q: number, scores: number, tmp: number): number =>
+  k.x.ae_ens_clean(k.ctx, xr, n, q, scores, tmp);
 /** out f32[n]: the ensemble score of x (normalized in place first unless `normalized`), with the density term of the block at dens (0: none; Kernel.dens). */
 export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number, dens: number, normalized = false): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats, dens, normalized ? 1 : 0);
-/** The latent density block after a fit (assembly/abi.ts ae_dens_fit); returns its reference rows. */
-export const densityFit = (k: Kernel, xn: number, n: number, K: number, stats: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
-  scores: number, tmp: number, ridx: number, z: number, t: number): number => k.x.ae_dens_fit(k.ctx, xn, n, K, stats, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
+/** The latent density block after a fit (assembly/abi.ts ae_dens_fit) from the n rows' ensemble scores (by ensembleScore); returns its reference rows. */
+export const densityFit = (k: Kernel, xn: number, n: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
+  scores: number, tmp: number, ridx: number, z: number, t: number): number => k.x.ae_dens_fit(k.ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
 
 // the streaming series detector (assembly/series.ts; its state block at st, layout S)
 /** Scores n points vals f64[n] (times f64[n] or 0) into out f32[n], training as it goes. */

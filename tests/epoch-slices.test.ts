@@ -20,51 +20,58 @@ import { expectTwinFits, rejected, wrapExport, type ExportCall } from './helpers
 import { make, type Spec } from './threads-pool.js';
 
 type Model = Autoencoder | DistAutoencoder;
-// (ae_train_epoch's arguments: ctx, x, t, n, perm, shuffle, batch, from, to)
 
-/** Puts `how` in front of the model's ae_train_epoch until it is disposed; returns the [from, to) of every call fit() makes. */
-function route(ae: Model, how: ExportCall): number[][] {
+/** Where an export cuts an epoch: its [from, to) arguments at `at`, `at + 1`, of units up to end(a), `step(a)` a unit's width. */
+interface Cut { name: string; at: number; end: (a: number[]) => number; step: (a: number[]) => number }
+// (ae_train_epoch's arguments: ctx, x, t, n, perm, shuffle, batch, from, to: rows, whole batches)
+const ROWS: Cut = { name: 'ae_train_epoch', at: 7, end: (a) => a[3]!, step: (a) => a[6]! };
+// (ae_ens_epoch's: ctx, x, perms, R, K, batch, k0, k1, keep: an ensemble's members)
+const MEMBERS: Cut = { name: 'ae_ens_epoch', at: 6, end: (a) => a[4]!, step: () => 1 };
+const callOn = (real: (...a: number[]) => number, a: number[], c: Cut, from: number, to: number) => real(...a.slice(0, c.at), from, to, ...a.slice(c.at + 2));
+
+/** Puts `how` in front of the model's epoch export until it is disposed; returns the [from, to) of every call fit() makes. */
+function route(ae: Model, how: ExportCall, c = ROWS): number[][] {
   const calls: number[][] = [];
-  wrapExport(ae, 'ae_train_epoch', (real, a) => { calls.push([a[7]!, a[8]!]); return how(real, a); });
+  wrapExport(ae, c.name, (real, a) => { calls.push([a[c.at]!, a[c.at + 1]!]); return how(real, a); });
   return calls;
 }
 
-/** Each epoch in one call, whatever fit() asks (the call from 0 runs it to n; the call to n returns its loss). */
-function whole(ae: Model): number[][] {
+/** Each epoch in one call, whatever fit() asks (the call from 0 runs it to the end; the call to the end returns its loss). */
+function whole(ae: Model, c = ROWS): number[][] {
   let loss = 0;
   return route(ae, (real, a) => {
-    if (a[7] === 0) loss = real(...a.slice(0, 7), 0, a[3]!);
-    return a[8] === a[3] ? loss : 0;
-  });
+    if (a[c.at] === 0) loss = callOn(real, a, c, 0, c.end(a));
+    return a[c.at + 1] === c.end(a) ? loss : 0;
+  }, c);
 }
 
-/** Every call cut again after the batches `cuts` marks (read in turn, round and round). */
-function recut(ae: Model, cuts: boolean[]): number[][] {
+/** Every call cut again after the units `cuts` marks (read in turn, round and round). */
+function recut(ae: Model, cuts: boolean[], c = ROWS): number[][] {
   let at = 0;
   const runs: number[][] = [];
   route(ae, (real, a) => {
-    const [from, to, batch] = [a[7]!, a[8]!, a[6]!];
+    const [from, to, step] = [a[c.at]!, a[c.at + 1]!, c.step(a)];
     let r = 0;
     for (let s = from; s < to;) {
-      let e = Math.min(to, s + batch);
-      while (e < to && !cuts[at++ % cuts.length]) e = Math.min(to, e + batch);
+      let e = Math.min(to, s + step);
+      while (e < to && !cuts[at++ % cuts.length]) e = Math.min(to, e + step);
       runs.push([s, e]);
-      r = real(...a.slice(0, 7), s, e);
+      r = callOn(real, a, c, s, e);
       s = e;
     }
     return r;
-  });
+  }, c);
   return runs;
 }
 
 /** Each call followed by a busy wait, so that fit() gives the host its turn after it (every 25 ms). */
-function slow(ae: Model, ms = 30): number[][] {
+function slow(ae: Model, ms = 30, c = ROWS): number[][] {
   return route(ae, (real, a) => {
     const r = real(...a);
     const until = performance.now() + ms;
     while (performance.now() < until) { /* the call took this long */ }
     return r;
-  });
+  }, c);
 }
 
 const rows = (n: number, d: number, seed: number) => Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37 + seed) * Math.cos(i * 0.11 * seed) + 0.2 * Math.sin(i));
@@ -228,5 +235,115 @@ describe("the host's turns inside an epoch", () => {
     expect(ms + busy).toBeLessThanOrEqual(wall);
     expect(ms).toBeGreaterThanOrEqual(4 * 26);
     ae.dispose();
+  });
+});
+
+// An ensemble's epoch is cut between members (assembly/ensemble.ts ens_epoch: each member's whole epoch on its own
+// rows; with threads, as many members at once as the model has lanes).
+describe("an ensemble's epoch in calls of whole members", () => {
+  // (the cleaning pass refits the standard normalizer and trains the members again: two passes of 3 epochs)
+  const cleaned: Case = { name: 'cleaning pass, refitted normalizer, density', spec: { inputDim: 8, layers: [6, 2], normalize: 'standard', ensemble: { members: 5, rows: 30, clean: 0.2, density: 16 }, seed: 13 }, fit: { epochs: 3, batchSize: 8 }, n: 60 };
+  const noisy: Case = { name: 'gaussian noise, momentum, no cleaning pass', spec: { inputDim: 8, layers: [6, 3], ensemble: { members: 4, rows: 25, clean: 0 }, seed: 14 }, fit: { epochs: 3, batchSize: 5, optimizer: 'momentum', noise: { gaussian: 0.1 } }, n: 50 };
+  const passes = (c: Case) => ((c.spec.ensemble as { clean: number }).clean > 0 ? 2 : 1);
+
+  for (const c of [cleaned, noisy]) {
+    it(`${c.name}: the bytes and history of one call an epoch, wherever the epochs are cut`, async () => {
+      const x = rows(c.n, c.spec.inputDim!, c.n);
+      const oracle = await Autoencoder.create(c.spec);
+      const oneEach = whole(oracle, MEMBERS);
+      const want = await fitCase(oracle, c, x);
+      expect(oneEach.filter(([from]) => from === 0).length).toBe(passes(c) * c.fit.epochs!);
+      // fit() as it is: a model's first call is one member
+      const live = await Autoencoder.create(c.spec);
+      const made = route(live, (real, a) => real(...a), MEMBERS);
+      expect(await fitCase(live, c, x)).toEqual(want);
+      expect(made[0]).toEqual([0, 1]);
+      await fc.assert(fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }), async (cuts) => {
+        const ae = await Autoencoder.create(c.spec);
+        const runs = recut(ae, cuts, MEMBERS);
+        const got = await fitCase(ae, c, x);
+        ae.dispose();
+        expect(got.bytes).toEqual(want.bytes);
+        expect(got.history).toEqual(want.history);
+        expect(runs.length).toBeGreaterThan(runs.filter(([from]) => from === 0).length);
+      }), { numRuns: 4, seed: 20261206 });
+      oracle.dispose();
+      live.dispose();
+    });
+  }
+
+  for (const threads of [2, 3]) {
+    it(`${threads} threads (the members on the lanes) cut at random: the bytes of 1 thread in one call an epoch`, async () => {
+      const c = cleaned, x = rows(c.n, c.spec.inputDim!, c.n);
+      const one = await make(c.spec as Spec, 1);
+      whole(one, MEMBERS);
+      const want = await fitCase(one, c, x);
+      const many = await make(c.spec as Spec, threads);
+      const runs = recut(many, [true, false], MEMBERS);
+      expect(await fitCase(many, c, x)).toEqual(want);
+      expect(runs.length).toBeGreaterThan(2 * passes(c) * c.fit.epochs!);
+      one.dispose();
+      many.dispose();
+    });
+  }
+
+  for (const threads of [1, 2]) {
+    it(`reads in the turns see the model onEpoch last saw, in both passes; the fit ends as a twin's (${threads} thread(s))`, async () => {
+      const c = cleaned, x = rows(c.n, c.spec.inputDim!, c.n), probe = x.subarray(0, 8 * 12);
+      const ae = await make(c.spec as Spec, threads), twin = await make(c.spec as Spec, threads);
+      const calls = slow(ae, 30, MEMBERS);
+      // the oracle: the bytes before fit(), then those onEpoch sees, and the scores of a model loaded from them
+      const expectAt = async (bytes: Uint8Array) => {
+        const m = await DistAutoencoder.load(bytes);
+        const r = { bytes, score: m.score(probe) };
+        m.dispose();
+        return r;
+      };
+      let expected = await expectAt(ae.save());
+      let epochs = 0, between = false;
+      const readsAt = new Map<number, number>();
+      const failures: unknown[] = [];
+      const timer = setInterval(() => {
+        if (between) return;
+        try {
+          readsAt.set(epochs, (readsAt.get(epochs) ?? 0) + 1);
+          expect(ae.save()).toEqual(expected.bytes);
+          expect(ae.score(probe)).toEqual(expected.score);
+        } catch (e) {
+          failures.push(e);
+        }
+      }, 1);
+      try {
+        await ae.fit(x, { ...c.fit, onEpoch: async () => { between = true; epochs++; expected = await expectAt(ae.save()); between = false; } });
+      } finally {
+        clearInterval(timer);
+      }
+      expect(failures).toEqual([]);
+      // (inside the first epoch, and inside the second pass's first: onEpoch had run 3 times)
+      expect(readsAt.get(0), 'reads inside the first epoch').toBeGreaterThan(0);
+      expect(readsAt.get(3), "reads inside the second pass's first epoch").toBeGreaterThan(0);
+      expect(calls.length).toBeGreaterThan(2 * 3 * 2);
+      await twin.fit(x, c.fit);
+      expect(ae.save()).toEqual(twin.save());
+      ae.dispose();
+      twin.dispose();
+    });
+  }
+
+  it('an abort from a timer ends fit() inside its first epoch, and the model is as a twin that never fitted', async () => {
+    const c = cleaned, x = rows(c.n, c.spec.inputDim!, c.n);
+    const ae = await Autoencoder.create(c.spec), twin = await Autoencoder.create(c.spec);
+    const calls = slow(ae, 30, MEMBERS);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    let epochs = 0;
+    const e = await rejected(() => ae.fit(x, { ...c.fit, signal: ac.signal, onEpoch: () => { epochs++; } }));
+    expect((e as Error).name).toBe('AbortError');
+    expect(epochs, 'no epoch completed').toBe(0);
+    expect(calls.length, 'the calls before the abort').toBeLessThan(5);
+    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, c.fit);
+    ae.dispose();
+    twin.dispose();
   });
 });
