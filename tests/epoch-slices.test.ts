@@ -10,7 +10,9 @@
 //  - what the host runs in such a turn sees the model of the last completed epoch (the bytes onEpoch saw, or those
 //    before fit()), including a conditional VAE's reads, which point the kernels at their own condition rows and draw
 //    samples; and the fit then ends with the bytes of a twin that was never read;
-//  - an epoch's `ms` leaves out the host's turns.
+//  - an epoch's `ms` leaves out the host's turns;
+//  - an ensemble's epoch is cut between members, and its statistics after a pass between members too (ensemble.ts
+//    ens_epoch, ens_stats): the same claims, with reads in both passes and between the statistics' calls.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +29,8 @@ interface Cut { name: string; at: number; end: (a: number[]) => number; step: (a
 const ROWS: Cut = { name: 'ae_train_epoch', at: 7, end: (a) => a[3]!, step: (a) => a[6]! };
 // (ae_ens_epoch's: ctx, x, perms, R, K, batch, k0, k1, keep: an ensemble's members)
 const MEMBERS: Cut = { name: 'ae_ens_epoch', at: 6, end: (a) => a[4]!, step: () => 1 };
+// (ae_ens_stats's: ctx, x, S, stats, idx, e, tmp, k0, k1: an ensemble's statistics after a pass, members)
+const STATS: Cut = { name: 'ae_ens_stats', at: 7, end: () => NaN, step: () => 1 };
 const callOn = (real: (...a: number[]) => number, a: number[], c: Cut, from: number, to: number) => real(...a.slice(0, c.at), from, to, ...a.slice(c.at + 2));
 
 /** Puts `how` in front of the model's epoch export until it is disposed; returns the [from, to) of every call fit() makes. */
@@ -329,6 +333,52 @@ describe("an ensemble's epoch in calls of whole members", () => {
       twin.dispose();
     });
   }
+
+  it("reads between the calls of the statistics after each pass see the model onEpoch last saw; an abort there leaves the model as before fit()", async () => {
+    const c = cleaned, x = rows(c.n, c.spec.inputDim!, c.n), probe = x.subarray(0, 8 * 12);
+    const ae = await Autoencoder.create(c.spec), twin = await Autoencoder.create(c.spec);
+    // (from a call of the statistics to the next epoch's first call: the statistics, then the cleaning pass's scores,
+    // or the density term's at the end)
+    let after = false;
+    route(ae, (real, a) => { after = false; return real(...a); }, MEMBERS);
+    const statsCalls = slow(ae, 30, STATS);
+    route(ae, (real, a) => { after = true; return real(...a); }, STATS);
+    let expected = ae.save(), epochs = 0, readsAfter = 0;
+    const failures: unknown[] = [];
+    const timer = setInterval(() => {
+      if (!after) return;
+      readsAfter++;
+      try {
+        expect(ae.save()).toEqual(expected);
+      } catch (e) {
+        failures.push(e);
+      }
+    }, 1);
+    try {
+      await ae.fit(x, { ...c.fit, onEpoch: () => { epochs++; expected = ae.save(); } });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(failures).toEqual([]);
+    expect(readsAfter, 'reads between the calls of the statistics').toBeGreaterThan(0);
+    expect(statsCalls.length, 'calls of the statistics, two passes of 5 members').toBeGreaterThanOrEqual(2 * 2);
+    await twin.fit(x, c.fit);
+    expect(ae.save()).toEqual(twin.save());
+    // an abort in the first pass's statistics: the fit rejects, and the model is as a twin's that never fitted
+    const fresh = await Autoencoder.create(c.spec), unfitted = await Autoencoder.create(c.spec);
+    let inStats = false, epochsSeen = 0;
+    slow(fresh, 30, STATS);
+    route(fresh, (real, a) => { inStats = true; return real(...a); }, STATS);
+    const ac = new AbortController();
+    const aborter = setInterval(() => { if (inStats) ac.abort(); }, 1);
+    const e = await rejected(() => fresh.fit(x, { ...c.fit, signal: ac.signal, onEpoch: () => { epochsSeen++; } }));
+    clearInterval(aborter);
+    expect((e as Error).name).toBe('AbortError');
+    expect(epochsSeen, "the first pass's epochs, none of the second's").toBe(c.fit.epochs);
+    expect(fresh.save()).toEqual(unfitted.save());
+    await expectTwinFits(fresh, unfitted, x, c.fit);
+    for (const m of [ae, twin, fresh, unfitted]) m.dispose();
+  });
 
   it('an abort from a timer ends fit() inside its first epoch, and the model is as a twin that never fitted', async () => {
     const c = cleaned, x = rows(c.n, c.spec.inputDim!, c.n);
