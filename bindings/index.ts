@@ -15,7 +15,7 @@ import {
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, homeBlocks, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
-  laneCount, planTraining, shardBytes, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
+  laneCount, planTraining, rowMacs, shardBytes, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
   findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
@@ -351,20 +351,26 @@ function checkAborted(s: AbortSignal | undefined): void {
 }
 /**
  * The host's turn (its timers, I/O, an abort, a browser's frames), without a timer's clamp (setTimeout(0) waits 1 ms in
- * Node, 4 ms when nested in a browser): setImmediate where there is one (Node, Bun, Deno), else a message to itself.
+ * Node, 4 ms when nested in a browser): setImmediate where there is one (Node, Bun, Deno), else a message to itself;
+ * in workerd a timer, which has no clamp there, while its messages run before any timer (measured: an interval and
+ * AbortSignal.timeout() never ran between turns by message, and ran between turns by setTimeout(0), 0.1 ms each).
  */
 const yieldToHost = () => new Promise<void>((resolve) => {
-  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown; navigator?: { userAgent?: unknown } };
   if (typeof g.setImmediate === 'function') g.setImmediate(resolve);
-  else if (typeof MessageChannel === 'function') {
+  else if (typeof MessageChannel === 'function' && g.navigator?.userAgent !== 'Cloudflare-Workers') {
     const c = new MessageChannel();
     c.port1.onmessage = () => { c.port1.close(); resolve(); };
     c.port2.postMessage(0);
   } else setTimeout(resolve, 0);
 });
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-/** fit() runs an epoch in calls of whole batches of about this many ms, and gives the host its turn when this long has passed since its last. */
-const SLICE_MS = 50, TURN_MS = 25;
+/**
+ * fit() runs an epoch in calls of whole batches of about SLICE_MS, and gives the host its turn when TURN_MS have passed since
+ * its last, or, where the clock could not time the calls since (a coarse clock; Cloudflare's deployed Workers, whose clock
+ * moves with I/O only), once they did about TURN_WORK multiply-adds (some 10-20 ms of training on this 2-core VM's core).
+ */
+const SLICE_MS = 50, TURN_MS = 25, TURN_WORK = 2 ** 28;
 
 /**
  * A loaded model at inference time: score, calibrate, detect, encode, decode, reconstruct, posterior,
@@ -1284,7 +1290,14 @@ export class Autoencoder extends AutoencoderLite {
       let xt = xp, nt = nTrain, history!: History, halted = false;
       // (an epoch in more than one call keeps the model a pause shows, `done`, and the weights it moves aside, `cut`;
       // the first pass's normalizer, if the second refits it)
-      let done = 0, cut = 0, firstNorm: Float32Array[] | null = null, lastYield = now();
+      let done = 0, cut = 0, firstNorm: Float32Array[] | null = null;
+      // (unclocked: the multiply-adds of the calls since the host's last turn that the clock could not time; macs: about a
+      // training row's, its forward pass and the backward pass's two products)
+      let lastYield = now(), unclocked = 0;
+      const macs = 3 * rowMacs(k.plan!), turnDue = () => now() - lastYield > TURN_MS || unclocked >= TURN_WORK;
+      // (the units of `work` multiply-adds each that a call timed by no clock may grow to: TURN_WORK's worth or just past it,
+      // so that the host's turn follows each such call; a multiple of mult)
+      const unclockedUnits = (work: number, mult: number) => Math.ceil(Math.ceil(TURN_WORK / work) / mult) * mult;
       // (shown: the normalizer to show with `last` and whether it counts as fitted, when not the one in place)
       const pause = async (last: number, shown: [Float32Array[], boolean] | null) => {
         let moved = false, norm: Float32Array[] = [], fitted = this.normFitted;
@@ -1312,27 +1325,32 @@ export class Autoencoder extends AutoencoderLite {
           }
         }
         lastYield = now();
+        unclocked = 0;
         if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
         checkAborted(o.signal);
         k.setCondition(cp);
       };
       // An ensemble's steps after a pass (its statistics, the cleaning pass's scores, the density term's) run in calls
-      // of whole units too (members, or rows), `first` of them first, then sized to take about SLICE_MS from the last
-      // call the clock could time (a multiple of `mult`), with the host's turn between them; what it runs in a turn sees
-      // the model onEpoch last saw (`done`, taken as the pass ended).
-      const inCalls = async (units: number, first: number, mult: number, run: (from: number, to: number) => void) => {
+      // of whole units too (members, or rows; `work` multiply-adds each), `first` of them first, then sized to take about
+      // SLICE_MS from the last call the clock could time (a multiple of `mult`), with the host's turn between them; what
+      // it runs in a turn sees the model onEpoch last saw (`done`, taken as the pass ended).
+      const inCalls = async (units: number, first: number, mult: number, work: number, run: (from: number, to: number) => void) => {
         for (let from = 0, size = first; from < units;) {
           const to = Math.min(units, from + size), s0 = now();
           run(from, to);
           const took = now() - s0, u = Math.min(2 ** 20, Math.floor((SLICE_MS * (to - from)) / took));
-          size = took >= 1 ? Math.max(mult, u - (u % mult)) : Math.min((to - from) * 8, 2 ** 20);
+          if (took >= 1) size = Math.max(mult, u - (u % mult));
+          else {
+            unclocked += (to - from) * work;
+            size = Math.min((to - from) * 8, unclockedUnits(work, mult));
+          }
           from = to;
-          if (from < units && now() - lastYield > TURN_MS) await pause(done, null);
+          if (from < units && turnDue()) await pause(done, null);
         }
       };
       // (the ensemble's scores of n normalized rows at xn into out, in calls of rows)
       const scoreRows = (xn: number, rows: number, out: number) =>
-        inCalls(rows, 16, 1, (a, b) => ensembleScore(k, xn + a * D * 4, b - a, out + a * 4, ens!.members, k.stats, 0, true));
+        inCalls(rows, 16, 1, ens ? (ens.members * macs) / 3 : 0, (a, b) => ensembleScore(k, xn + a * D * 4, b - a, out + a * 4, ens!.members, k.stats, 0, true));
       for (let pass = 1; pass <= passes && !halted; pass++) {
         if (pass === 2) {
           const scores = k.alloc(nTrain * 4);
@@ -1374,7 +1392,6 @@ export class Autoencoder extends AutoencoderLite {
           terms: Object.fromEntries(names.map((nm) => [nm, []])), valTerms: Object.fromEntries(names.map((nm) => [nm, []])),
         };
         let best = Infinity, wait = 0;
-        lastYield = now();
         // an epoch runs in calls of whole units (`slice` of them, sized to take about SLICE_MS), and the host has its
         // turn between them once TURN_MS have passed since its last: an abort, a timer or a browser's frame waits for
         // a call, not an epoch. A unit is a batch of rows, or an ensemble's member (its whole epoch on its R rows;
@@ -1413,11 +1430,13 @@ export class Autoencoder extends AutoencoderLite {
               this.rowMs = took / ((to - from) * (ens ? R : 1));
               slice = sized();
             } else {
-              // (a clock too coarse to time the call, or one that stands still while code runs, as workerd's: 8x the units)
-              slice = Math.min(Math.ceil((to - from) / step) * 8, 2 ** 20);
+              // (a clock too coarse to time the call, or one that stands still while code runs: 8x the units, at most
+              // TURN_WORK's worth, and the work counted toward the host's next turn)
+              unclocked += (to - from) * (ens ? R : 1) * macs;
+              slice = Math.min(Math.ceil((to - from) / step) * 8, unclockedUnits(unitRows * macs, ens ? L : 2));
             }
             from = to;
-            if (from < units && now() - lastYield > TURN_MS) {
+            if (from < units && turnDue()) {
               ms += now() - t0;
               await pause(last, shown);
               t0 = now();
@@ -1460,7 +1479,7 @@ export class Autoencoder extends AutoencoderLite {
             history.stoppedEarly = true;
             break;
           }
-          if (now() - lastYield > TURN_MS) { await yieldToHost(); lastYield = now(); }
+          if (turnDue()) { await yieldToHost(); lastYield = now(); unclocked = 0; }
         }
         checkAborted(o.signal);
         if (ens) {
@@ -1480,7 +1499,7 @@ export class Autoencoder extends AutoencoderLite {
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
           // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
           const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * S * 4);
-          await inCalls(ens.members, lanes, lanes, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b));
+          await inCalls(ens.members, lanes, lanes, (S * macs) / 3, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b));
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }

@@ -110,6 +110,20 @@ export function layerSizes(l: LayerPlan): { w: number; b: number; state: number 
   return { w: 0, b: 0, state: 0 };
 }
 
+/**
+ * About the multiply-adds of one row's forward pass through the plan (a product's, else one per output): fit()'s measure
+ * of work where the clock cannot time its calls.
+ */
+export function rowMacs(plan: NetPlan): number {
+  return plan.layers.reduce((s, l) => {
+    const op = l.op ?? OP.dense, { w } = layerSizes(l);
+    if (op === OP.dense) return s + (l.in / (l.ic ?? l.in)) * w;
+    if (op === OP.conv) return s + (l.oh ?? 1) * (l.ow ?? 1) * w;
+    if (op === OP.convt) return s + (l.ih ?? 1) * (l.iw ?? 1) * w;
+    return s + l.out;
+  }, 0);
+}
+
 /** Everything the arena needs to know about a model. */
 export interface NetPlan {
   layers: LayerPlan[];

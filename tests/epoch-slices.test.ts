@@ -15,7 +15,7 @@
 //    ens_epoch, ens_stats): the same claims, with reads in both passes and between the statistics' calls.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type History } from 'autoencoder';
 import { Autoencoder as DistAutoencoder } from '../dist/bindings/node.js';
 import { expectTwinFits, rejected, wrapExport, type ExportCall } from './helpers.js';
@@ -395,5 +395,75 @@ describe("an ensemble's epoch in calls of whole members", () => {
     await expectTwinFits(ae, twin, x, c.fit);
     ae.dispose();
     twin.dispose();
+  });
+});
+
+// Where the clock cannot time a call (Cloudflare's deployed Workers: performance.now() moves with I/O only; a coarse
+// clock), fit() counts the calls' multiply-adds instead: a call takes about 2^28 of them at most (its whole units: just
+// past it), and the host's turn comes once the calls since its last did that many.
+describe('a clock that stands still while code runs', () => {
+  const frozen = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const spy = vi.spyOn(performance, 'now').mockReturnValue(1000);
+    try {
+      return await fn();
+    } finally {
+      spy.mockRestore();
+    }
+  };
+  // (64-128-16-128-64: a training row about 3 x 20,480 multiply-adds, a batch of 32 about 2 M: at most 138 batches a call)
+  const spec: AutoencoderSpec = { inputDim: 64, layers: [128, 16], seed: 15, ensemble: false };
+  const x = rows(16384, 64, 4);
+  const FIT = { epochs: 2, batchSize: 32 } as const;
+
+  it("an epoch still runs in calls of bounded work with the host's turns between them, and gives the bytes of a timed fit", async () => {
+    const timed = await Autoencoder.create(spec), still = await Autoencoder.create(spec);
+    await timed.fit(x, FIT);
+    const calls = route(still, (real, a) => real(...a));
+    let turns = 0;
+    const counter = setInterval(() => { turns++; }, 0);
+    await frozen(() => still.fit(x, FIT));
+    clearInterval(counter);
+    expect(still.save()).toEqual(timed.save());
+    const batches = calls.map(([from, to]) => Math.ceil((to! - from!) / 32));
+    expect(Math.max(...batches), 'batches in a call').toBeLessThanOrEqual(138);
+    expect(calls.length, 'calls of the two epochs').toBeGreaterThanOrEqual(2 * Math.ceil(16384 / 32 / 138));
+    expect(turns, "the interval's runs in the host's turns").toBeGreaterThanOrEqual(2);
+    timed.dispose();
+    still.dispose();
+  });
+
+  it('an abort from a timer lands inside the first epoch, and the model is as a twin that never fitted', async () => {
+    const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
+    const calls = route(ae, (real, a) => real(...a));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    let epochs = 0;
+    const e = await frozen(() => rejected(() => ae.fit(x, { ...FIT, signal: ac.signal, onEpoch: () => { epochs++; } })));
+    expect((e as Error).name).toBe('AbortError');
+    expect(epochs).toBe(0);
+    expect(calls[calls.length - 1]![1], 'the last call ends before the epoch does').toBeLessThan(16384);
+    expect(ae.save()).toEqual(twin.save());
+    ae.dispose();
+    twin.dispose();
+  });
+
+  it('an ensemble: an abort from a timer lands inside its first epoch; unaborted, the bytes of a timed fit', async () => {
+    // (members of 64-128-16-128-64 on 2,000 rows: about 123 M multiply-adds a member's epoch, so at most 3 members a call)
+    const es: AutoencoderSpec = { inputDim: 64, layers: [128, 16], ensemble: { members: 9, rows: 2000, clean: 0, density: 0 }, seed: 16 };
+    const xe = x.subarray(0, 2000 * 64);
+    const ae = await Autoencoder.create(es), twin = await Autoencoder.create(es), timed = await Autoencoder.create(es);
+    const calls = route(ae, (real, a) => real(...a), MEMBERS);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    const e = await frozen(() => rejected(() => ae.fit(xe, { epochs: 1, batchSize: 32, signal: ac.signal })));
+    expect((e as Error).name).toBe('AbortError');
+    expect(calls[calls.length - 1]![1], 'the last call ends before the epoch does').toBeLessThan(9);
+    expect(ae.save()).toEqual(twin.save());
+    const made = route(twin, (real, a) => real(...a), MEMBERS);
+    await frozen(() => twin.fit(xe, { epochs: 1, batchSize: 32 }));
+    await timed.fit(xe, { epochs: 1, batchSize: 32 });
+    expect(twin.save()).toEqual(timed.save());
+    expect(Math.max(...made.map(([from, to]) => to! - from!)), 'members in a call').toBeLessThanOrEqual(3);
+    for (const m of [ae, twin, timed]) m.dispose();
   });
 });
