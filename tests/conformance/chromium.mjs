@@ -126,6 +126,35 @@ async function chromeVersion() {
   const ua = navigator.userAgent.match(/Chrome\\/([\\d.]+)/);
   return ua ? ua[1] : 'unknown';
 }
+// A user's click aborts a long fit() (runChromium clicks #stop through the browser's input pipeline): the click's handler
+// runs in one of fit()'s turns inside an epoch (sinceEpoch: the ms since the last epoch ended, or fit() began; a turn
+// between epochs comes within a millisecond of onEpoch, one inside an epoch 25 ms or more after the epoch's start);
+// fit() must reject with the AbortError in that epoch, the model as before.
+window.__clickFit = async () => {
+  const s = (window.__click = { epochs: 0, clickEpochs: -1, clickedAt: -1 });
+  const ae = await lib.Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
+  const x = await lib.randomMatrix(65536, 64, { seed: 5 }), probe = x.subarray(0, 64 * 8);
+  const before = ae.score(probe).join();
+  const ac = new AbortController();
+  const button = document.createElement('button');
+  button.id = 'stop';
+  button.textContent = 'stop training';
+  button.addEventListener('click', () => { s.clickedAt = performance.now(); s.clickEpochs = s.epochs; s.sinceEpoch = s.clickedAt - lastEpoch; ac.abort(); });
+  document.body.append(button);
+  const t0 = performance.now();
+  let lastEpoch = t0;
+  try {
+    await ae.fit(x, { epochs: 20, batchSize: 32, signal: ac.signal, onEpoch: (info) => { s.epochs++; s.epochMs = info.ms; lastEpoch = performance.now(); } });
+    s.name = 'none: fit() ran its 20 epochs';
+  } catch (e) {
+    s.name = e.name;
+  }
+  s.endedAt = performance.now();
+  s.started = s.clickedAt - t0;
+  s.same = ae.score(probe).join() === before;
+  ae.dispose();
+  s.done = true;
+};
 try {
   const result = { runtime: 'chromium ' + (await chromeVersion()), ...(await runWorkload(lib)) };
   out.textContent = JSON.stringify(result, null, 2);
@@ -135,6 +164,27 @@ try {
   window.__error = String((e && e.stack) || e);
 }
 `;
+
+/**
+ * Starts the page's __clickFit() (a fit of 20 epochs of 65,536 rows), clicks its stop button through Chromium's input
+ * pipeline (playwright's click: the mouse events reach the page only when its main thread is free, in one of fit()'s
+ * turns), and throws unless the click's handler ran inside an epoch, fit() rejected with the AbortError in that epoch, and
+ * the model scores as before fit(). Returns what it saw, for run.mjs's line.
+ */
+async function clickAbort(page) {
+  await page.evaluate(() => { window.__clickFit(); });
+  await page.waitForFunction(() => document.getElementById('stop'), null, { timeout: 30_000 });
+  const t0 = Date.now();
+  await page.click('#stop', { timeout: 30_000 });
+  const clickMs = Date.now() - t0;
+  await page.waitForFunction(() => window.__click?.done, null, { timeout: 120_000 });
+  const s = await page.evaluate(() => window.__click);
+  if (s.name !== 'AbortError') throw new Error(`click: fit() ended with ${s.name}, not the AbortError of the click`);
+  if (s.epochs !== s.clickEpochs) throw new Error(`click: the click came after ${s.clickEpochs} epoch(s), but fit() ended after ${s.epochs}`);
+  if (!(s.sinceEpoch >= 20)) throw new Error(`click: the click's handler ran ${s.sinceEpoch.toFixed(1)} ms after an epoch ended, in the turn between epochs, not in one inside an epoch`);
+  if (!s.same) throw new Error('click: the aborted fit() left other weights than before it');
+  return `a click (playwright, ${clickMs} ms to deliver) ran ${s.started.toFixed(0)} ms into fit(), ${s.sinceEpoch.toFixed(0)} ms into epoch ${s.clickEpochs + 1}, and fit() rejected ${(s.endedAt - s.clickedAt).toFixed(1)} ms later in that epoch${s.epochMs ? ` (an epoch ${s.epochMs.toFixed(0)} ms)` : ''}`;
+}
 
 /** Runs the conformance workload in headless Chromium; returns { runtime, digests, losses } like run-cli.mjs. */
 export async function runChromium(paths) {
@@ -170,6 +220,7 @@ export async function runChromium(paths) {
     }
     const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }));
     if (error) throw new Error(`the workload failed in Chromium: ${error}`);
+    result.turns += `; ${await clickAbort(page)}`;
     return result;
   } finally {
     await browser?.close();
