@@ -1185,16 +1185,17 @@ export class Autoencoder extends AutoencoderLite {
    * diverges, the callback throws, `signal` is aborted (fit() then rejects with its reason) or the model is disposed
    * meanwhile, the model is put back as it was: weights, normalizer and random streams.
    *
-   * An ensemble (spec `ensemble`, the default when create() gets no layers) trains each member for
-   * `epochs` (default 50) on its own `rows` random training rows, then takes each member's statistics on
-   * up to 4,096 training rows; validationSplit, earlyStopping and target are refused with an error that says to create the model with `ensemble: false`. batchSize,
-   * learningRate, optimizer, weightDecay, noise and onEpoch apply to every member. history.loss is the
-   * members' mean loss. With `ensemble.clean` > 0 (the default 0.2) training runs twice: after the first
-   * pass the rows the ensemble scores above its (1 - clean) quantile are dropped and the members restart
-   * from their initial weights on the rest; onEpoch sees both passes (epochs 1..epochs, twice; false in
-   * the first pass ends the fit with the first pass's model), and the returned history is the second
-   * pass's. The cleaning pass keeps a second copy of x in wasm memory. With threads, an epoch's members
-   * train on the threads at once, and their statistics and scores are split among them: the same bytes.
+   * An ensemble (spec `ensemble`, the default when create() gets no layers) trains each member for `epochs`
+   * (default 50) on its own `rows` random training rows, then takes each member's statistics on up to 4,096
+   * training rows; validationSplit, earlyStopping and target are refused with an error that says to create
+   * the model with `ensemble: false`. batchSize, learningRate, optimizer, weightDecay, noise and onEpoch
+   * apply to every member. history.loss is the members' mean loss. With `ensemble.clean` > 0 (the default
+   * 0.2) training runs twice: after the first pass the rows the ensemble scores above its (1 - clean)
+   * quantile are dropped and the members restart from their initial weights on the rest; onEpoch sees both
+   * passes (epochs 1..epochs, twice; false in the first pass ends the fit with the first pass's model), and
+   * the returned history is the second pass's. The cleaning pass keeps a second copy of x in wasm memory.
+   * With threads, an epoch's members train on the threads at once, and their statistics and scores are split
+   * among them: the same bytes.
    *
    * fit() gives the host its turn about every 25 ms: between epochs and inside one, whose batches (an
    * ensemble's members) run in calls of about 50 ms (the same bits as one call), and between the calls of an
