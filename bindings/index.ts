@@ -1299,6 +1299,8 @@ export class Autoencoder extends AutoencoderLite {
       // (the units of `work` multiply-adds each that a call timed by no clock may grow to: TURN_WORK's worth or just past it,
       // so that the host's turn follows each such call; a multiple of mult)
       const unclockedUnits = (work: number, mult: number) => Math.ceil(Math.ceil(TURN_WORK / work) / mult) * mult;
+      // (u units rounded down to a multiple of mult, at least `least`)
+      const wholeUnits = (u: number, mult: number, least: number) => Math.max(least, u - (u % mult));
       // (shown: the normalizer to show with `last` and whether it counts as fitted, when not the one in place)
       const pause = async (last: number, shown: [Float32Array[], boolean] | null) => {
         let moved = false, norm: Float32Array[] = [], fitted = this.normFitted;
@@ -1331,27 +1333,39 @@ export class Autoencoder extends AutoencoderLite {
         checkAborted(o.signal);
         k.setCondition(cp);
       };
-      // An ensemble's steps after a pass (its statistics, the cleaning pass's scores, the density term's) run in calls
-      // of whole units too (members, or rows; `work` multiply-adds each), `first` of them first, then sized to take about
-      // SLICE_MS from the last call the clock could time (a multiple of `mult`), with the host's turn between them; what
-      // it runs in a turn sees the model onEpoch last saw (`done`, taken as the pass ended).
-      const inCalls = async (units: number, first: number, mult: number, work: number, run: (from: number, to: number) => void) => {
-        for (let from = 0, size = first; from < units;) {
+      // Runs units 0..units-1 (an epoch's batches or an ensemble's members; an ensemble's members' statistics or rows to
+      // score after a pass) by run(from, to) in calls of whole units, `size` of them first; then as many as take about
+      // SLICE_MS by the last call the clock could time (timed() gets its ms per unit), or, where it could not, 8x the last
+      // call's, at most about TURN_WORK multiply-adds (`work` a unit, counted toward the host's next turn); a multiple of
+      // `mult`, at least `least`. Between calls the host has its turn when due, in which the model `last` shows (with the
+      // normalizer `shown`: pause). Returns the next call's size and the ms the turns took.
+      const inCalls = async (units: number, size: number, mult: number, least: number, work: number, run: (from: number, to: number) => void,
+        last: number, shown: [Float32Array[], boolean] | null, timed?: (msPerUnit: number) => void) => {
+        let paused = 0;
+        for (let from = 0; from < units;) {
           const to = Math.min(units, from + size), s0 = now();
           run(from, to);
-          const took = now() - s0, u = Math.min(2 ** 20, Math.floor((SLICE_MS * (to - from)) / took));
-          if (took >= 1) size = Math.max(mult, u - (u % mult));
-          else {
+          const took = now() - s0;
+          if (took >= 1) {
+            timed?.(took / (to - from));
+            size = wholeUnits(Math.min(2 ** 20, Math.floor((SLICE_MS * (to - from)) / took)), mult, least);
+          } else {
             unclocked += (to - from) * work;
             size = Math.min((to - from) * 8, unclockedUnits(work, mult));
           }
           from = to;
-          if (from < units && turnDue()) await pause(done, null);
+          if (from < units && turnDue()) {
+            const p0 = now();
+            await pause(last, shown);
+            paused += now() - p0;
+          }
         }
+        return { size, paused };
       };
       // (the ensemble's scores of n normalized rows at xn into out, in calls of rows)
+      // (what the host's turns show from a pass's end on: `done`, the model onEpoch last saw, taken as the pass ended)
       const scoreRows = (xn: number, rows: number, out: number) =>
-        inCalls(rows, 16, 1, ens ? (ens.members * macs) / 3 : 0, (a, b) => ensembleScore(k, xn + a * D * 4, b - a, out + a * 4, ens!.members, k.stats, 0, true));
+        inCalls(rows, 16, 1, 1, ens ? (ens.members * macs) / 3 : 0, (a, b) => ensembleScore(k, xn + a * D * 4, b - a, out + a * 4, ens!.members, k.stats, 0, true), done, null);
       for (let pass = 1; pass <= passes && !halted; pass++) {
         if (pass === 2) {
           const scores = k.alloc(nTrain * 4);
@@ -1403,46 +1417,28 @@ export class Autoencoder extends AutoencoderLite {
         // that asks for the model in a pause moves the weights trained so far aside (`cut`) and puts that epoch's
         // (`done`, or the model before fit() in the first epoch) in their place; the pause's end puts them back.
         // In the first epoch that is the model before fit(), its normalizer too.
-        // (an even count of batches where it can: a call of an odd count ends by copying the weights home, train_rows)
-        const units = ens ? ens.members : nt, unitRows = ens ? R : o.batchSize, step = ens ? 1 : o.batchSize, L = laneCount(k);
-        const even = (b: number) => (b >= 2 ? b - (b & 1) : 1);
-        const sized = () => {
-          const u = Math.min(2 ** 20, Math.floor(SLICE_MS / (this.rowMs * unitRows)));
-          return ens ? Math.max(L, u - (u % L)) : even(u);
-        };
-        let slice = this.rowMs > 0 ? sized() : ens ? L : 1;
+        // (units: the epoch's batches, or the ensemble's members; an even count of batches where it can, since a call of an
+        // odd count ends by copying the weights home, train_rows; with lanes, a multiple of them)
+        const units = ens ? ens.members : Math.ceil(nt / o.batchSize), unitRows = ens ? R : o.batchSize, L = laneCount(k);
+        const [mult, least] = ens ? [L, L] : [2, 1];
+        let slice = this.rowMs > 0 ? wholeUnits(Math.min(2 ** 20, Math.floor(SLICE_MS / (this.rowMs * unitRows))), mult, least) : least;
         const keep = ens ? k.alloc(32) : 0;   // (ens_epoch's f64[4] across an epoch's calls)
         for (let epoch = 1; epoch <= o.epochs; epoch++) {
           checkAborted(o.signal);
-          let t0 = now(), ms = 0;   // (the epoch's own time, without the host's turns)
+          const t0 = now();
           k.setCondition(cp);
           let loss = 0;
           // (an epoch of more than one call keeps the model it starts from, for a pause's calls: the model before fit()
           // in the first epoch, its normalizer too; in the second pass's first, the first pass's last epoch's model, kept
           // before its statistics were taken and the weights drawn again, with its normalizer)
-          const last = units <= slice * step ? 0 : epoch === 1 && pass === 1 ? k.snapStart : (done ||= k.alloc(k.nModel * 4));
+          const last = units <= slice ? 0 : epoch === 1 && pass === 1 ? k.snapStart : (done ||= k.alloc(k.nModel * 4));
           if (last && epoch > 1) copyParams(k, last, k.params);
           const shown: [Float32Array[], boolean] | null = last === k.snapStart ? [[normA, normB], normFitted] : last && epoch === 1 && firstNorm ? [firstNorm, true] : null;
-          for (let from = 0; from < units;) {
-            const to = Math.min(units, from + slice * step), s0 = now();
-            loss = ens ? ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize, from, to, keep) : trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize, from, to);
-            const took = now() - s0;
-            if (took >= 1) {
-              this.rowMs = took / ((to - from) * (ens ? R : 1));
-              slice = sized();
-            } else {
-              // (a clock too coarse to time the call, or one that stands still while code runs: 8x the units, at most
-              // TURN_WORK's worth, and the work counted toward the host's next turn)
-              unclocked += (to - from) * (ens ? R : 1) * macs;
-              slice = Math.min(Math.ceil((to - from) / step) * 8, unclockedUnits(unitRows * macs, ens ? L : 2));
-            }
-            from = to;
-            if (from < units && turnDue()) {
-              ms += now() - t0;
-              await pause(last, shown);
-              t0 = now();
-            }
-          }
+          const run = ens
+            ? (a: number, b: number) => { loss = ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize, a, b, keep); }
+            : (a: number, b: number) => { loss = trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize, a * o.batchSize, Math.min(nt, b * o.batchSize)); };
+          const calls = await inCalls(units, slice, mult, least, unitRows * macs, run, last, shown, (msPerUnit) => { this.rowMs = msPerUnit / unitRows; });
+          slice = calls.size;
           const terms = ens ? { reconstruction: loss } : sumTerms(termValues(k));
           if (cp) k.setCondition(cp + nt * K * 4);
           const valLoss = nVal > 0 ? evalLoss(k, xt + nt * D * 4, tp + nt * D * 4, nVal) : NaN;
@@ -1472,7 +1468,8 @@ export class Autoencoder extends AutoencoderLite {
           } else {
             wait++;
           }
-          const info: EpochInfo = { epoch, loss, valLoss, ms: ms + now() - t0 };
+          // (the epoch's own time, without the host's turns)
+          const info: EpochInfo = { epoch, loss, valLoss, ms: now() - t0 - calls.paused };
           const verdict = o.onEpoch ? await o.onEpoch(info) : undefined;
           if (this.k !== k) throw new AutoencoderError('the model was disposed during fit()');
           if (verdict === false) { history.stoppedEarly = epoch < o.epochs; halted = true; break; }
@@ -1500,7 +1497,7 @@ export class Autoencoder extends AutoencoderLite {
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
           // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
           const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * S * 4);
-          await inCalls(ens.members, lanes, lanes, (S * macs) / 3, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b));
+          await inCalls(ens.members, lanes, lanes, lanes, (S * macs) / 3, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b), done, null);
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }

@@ -102,6 +102,30 @@ async function fitCase(ae: Model, c: Case, x: Float32Array, extra: FitOptions = 
   return { bytes: ae.save(), history: clean(history) };
 }
 
+type Fitted = Awaited<ReturnType<typeof fitCase>>;
+
+/**
+ * fit() as it is (its first call `first`, [from, to) of the export `c`) and fits whose calls are cut again at random
+ * (fast-check, up to maxCuts marks) must give `want`, the bytes and history of one call an epoch.
+ */
+async function expectAnyCut(c: Case, x: Float32Array, want: Fitted, cut: Cut, first: number[], maxCuts: number, seed: number): Promise<void> {
+  const live = await Autoencoder.create(c.spec);
+  const made = route(live, (real, a) => real(...a), cut);
+  expect(await fitCase(live, c, x)).toEqual(want);
+  expect(made[0]).toEqual(first);
+  live.dispose();
+  await fc.assert(fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: maxCuts }), async (cuts) => {
+    const ae = await Autoencoder.create(c.spec);
+    const runs = recut(ae, cuts, cut);
+    const got = await fitCase(ae, c, x);
+    ae.dispose();
+    expect(got.bytes).toEqual(want.bytes);
+    expect(got.history).toEqual(want.history);
+    // (more calls than epochs: some epoch was cut)
+    expect(runs.length).toBeGreaterThan(runs.filter(([from]) => from === 0).length);
+  }), { numRuns: 4, seed });
+}
+
 describe('an epoch in several calls', () => {
   for (const c of CASES) {
     it(`${c.name}: the bytes and history of one call an epoch, wherever the epochs are cut`, async () => {
@@ -109,23 +133,9 @@ describe('an epoch in several calls', () => {
       const oracle = await Autoencoder.create(c.spec);
       whole(oracle);
       const want = await fitCase(oracle, c, x);
-      // fit() as it is: its first epoch starts with a one-batch call, so it is cut too
-      const live = await Autoencoder.create(c.spec);
-      const made = route(live, (real, a) => real(...a));
-      expect(await fitCase(live, c, x)).toEqual(want);
-      expect(made[0]).toEqual([0, c.fit.batchSize]);
-      await fc.assert(fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), async (cuts) => {
-        const ae = await Autoencoder.create(c.spec);
-        const runs = recut(ae, cuts);
-        const got = await fitCase(ae, c, x);
-        ae.dispose();
-        expect(got.bytes).toEqual(want.bytes);
-        expect(got.history).toEqual(want.history);
-        // (more calls than epochs: some epoch was cut)
-        expect(runs.length).toBeGreaterThan(runs.filter(([from]) => from === 0).length);
-      }), { numRuns: 4, seed: 20261205 });
+      // (fit() as it is: its first epoch starts with a one-batch call, so it is cut too)
+      await expectAnyCut(c, x, want, ROWS, [0, c.fit.batchSize!], 12, 20261205);
       oracle.dispose();
-      live.dispose();
     });
   }
 
@@ -257,22 +267,9 @@ describe("an ensemble's epoch in calls of whole members", () => {
       const oneEach = whole(oracle, MEMBERS);
       const want = await fitCase(oracle, c, x);
       expect(oneEach.filter(([from]) => from === 0).length).toBe(passes(c) * c.fit.epochs!);
-      // fit() as it is: a model's first call is one member
-      const live = await Autoencoder.create(c.spec);
-      const made = route(live, (real, a) => real(...a), MEMBERS);
-      expect(await fitCase(live, c, x)).toEqual(want);
-      expect(made[0]).toEqual([0, 1]);
-      await fc.assert(fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }), async (cuts) => {
-        const ae = await Autoencoder.create(c.spec);
-        const runs = recut(ae, cuts, MEMBERS);
-        const got = await fitCase(ae, c, x);
-        ae.dispose();
-        expect(got.bytes).toEqual(want.bytes);
-        expect(got.history).toEqual(want.history);
-        expect(runs.length).toBeGreaterThan(runs.filter(([from]) => from === 0).length);
-      }), { numRuns: 4, seed: 20261206 });
+      // (fit() as it is: a model's first call is one member)
+      await expectAnyCut(c, x, want, MEMBERS, [0, 1], 6, 20261206);
       oracle.dispose();
-      live.dispose();
     });
   }
 
