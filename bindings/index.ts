@@ -370,7 +370,58 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
  * its last, or, where the clock could not time the calls since (a coarse clock; Cloudflare's deployed Workers, whose clock
  * moves with I/O only), once they did about TURN_WORK multiply-adds (some 10-20 ms of training on this 2-core VM's core).
  */
-const SLICE_MS = 50, TURN_MS = 25, TURN_WORK = 2 ** 28;
+const SLICE_MS = 50, TURN_MS = 25, TURN_WORK = 2 ** 28, WARM_PIECE = 2 << 20;
+
+/** The rows of `x` as rows of `cols` floats, its shape and value types checked (not yet its values: putRows()). */
+function rowsOf(x: Matrix, cols: number, what: string): number {
+  refuseOtherTyped(what, x);
+  if (x instanceof Float32Array || x instanceof Float64Array) {
+    if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
+    if (x.length % cols !== 0) {
+      throw new AutoencoderError(`${what} has ${x.length} values, not a multiple of the row width ${cols}: pass rows x ${cols} values, row-major`);
+    }
+    return x.length / cols;
+  }
+  if (!Array.isArray(x)) throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][] (rows x ${cols}), got ${describe(x)}`);
+  if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
+  const rows = x.length;
+  // plain loops, not forEach: a sparse array's holes must be found, not skipped
+  for (let r = 0; r < rows; r++) {
+    if (!(r in x)) throw new AutoencoderError(`${what} has a hole at row ${r} (a sparse array): pass one array of ${cols} numbers per row`);
+    const row: unknown = x[r];
+    if (ArrayBuffer.isView(row) && !(row instanceof Float32Array || row instanceof Float64Array)) {
+      throw new AutoencoderError(`${what} row ${r} is ${describe(row)}: pass rows as number[], Float32Array or Float64Array (Float32Array.from(row))`);
+    }
+    if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array)) {
+      throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? `a number (${describe(row)}); for a single row, wrap it: [row]` : describe(row)}`);
+    }
+    if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
+    if (Array.isArray(row)) {
+      // plain arrays could hold holes, null, strings or booleans, which a typed-array copy would coerce silently
+      for (let c = 0; c < cols; c++) {
+        if (!(c in row)) throw new AutoencoderError(`${what} has a hole at row ${r}, column ${c} (a sparse array): every value must be a number`);
+        const v: unknown = row[c];
+        if (typeof v !== 'number') throw new AutoencoderError(`${what} has ${describe(v)} at row ${r}, column ${c}: values must be numbers; parse strings with Number() first`);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Copies `x` (checked by rowsOf: `rows` rows of `cols`) to the top of the I/O stack, checks every value is finite, returns where. */
+function putRows(k: Kernel, x: Matrix, rows: number, cols: number, what: string): number {
+  const ptr = k.alloc(rows * cols * 4);
+  const view = k.f32(ptr, rows * cols);
+  if (x instanceof Float32Array || x instanceof Float64Array) view.set(x);
+  else for (let r = 0; r < rows; r++) view.set((x as ArrayLike<number>[])[r]!, r * cols);
+  const bad = findNonfinite(k, ptr, rows * cols);
+  if (bad >= 0) {
+    const r = Math.floor(bad / cols), c = bad % cols;
+    const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : Number((x as ArrayLike<number>[])[r]![c]);
+    throw new AutoencoderError(`${what} has ${describe(v)} at row ${r}, column ${c}: values must be finite float32 numbers; drop or impute NaN/Infinity first`);
+  }
+  return ptr;
+}
 
 /**
  * A loaded model at inference time: score, calibrate, detect, encode, decode, reconstruct, posterior,
@@ -605,53 +656,8 @@ export class AutoencoderLite {
    * Call between k.mark() and k.release().
    */
   protected put(k: Kernel, x: Matrix, cols: number, what: string): { ptr: number; rows: number } {
-    let rows: number;
-    let ptr: number;
-    refuseOtherTyped(what, x);
-    if (x instanceof Float32Array || x instanceof Float64Array) {
-      if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
-      if (x.length % cols !== 0) {
-        throw new AutoencoderError(`${what} has ${x.length} values, not a multiple of the row width ${cols}: pass rows x ${cols} values, row-major`);
-      }
-      rows = x.length / cols;
-      ptr = k.alloc(x.length * 4);
-      k.f32(ptr, x.length).set(x);
-    } else if (Array.isArray(x)) {
-      if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
-      rows = x.length;
-      // plain loops, not forEach: a sparse array's holes must be found, not skipped
-      for (let r = 0; r < rows; r++) {
-        if (!(r in x)) throw new AutoencoderError(`${what} has a hole at row ${r} (a sparse array): pass one array of ${cols} numbers per row`);
-        const row: unknown = x[r];
-        if (ArrayBuffer.isView(row) && !(row instanceof Float32Array || row instanceof Float64Array)) {
-          throw new AutoencoderError(`${what} row ${r} is ${describe(row)}: pass rows as number[], Float32Array or Float64Array (Float32Array.from(row))`);
-        }
-        if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array)) {
-          throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? `a number (${describe(row)}); for a single row, wrap it: [row]` : describe(row)}`);
-        }
-        if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
-        if (Array.isArray(row)) {
-          // plain arrays could hold holes, null, strings or booleans, which a typed-array copy would coerce silently
-          for (let c = 0; c < cols; c++) {
-            if (!(c in row)) throw new AutoencoderError(`${what} has a hole at row ${r}, column ${c} (a sparse array): every value must be a number`);
-            const v: unknown = row[c];
-            if (typeof v !== 'number') throw new AutoencoderError(`${what} has ${describe(v)} at row ${r}, column ${c}: values must be numbers; parse strings with Number() first`);
-          }
-        }
-      }
-      ptr = k.alloc(rows * cols * 4);
-      const view = k.f32(ptr, rows * cols);
-      for (let r = 0; r < rows; r++) view.set(x[r]!, r * cols);
-    } else {
-      throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][] (rows x ${cols}), got ${describe(x)}`);
-    }
-    const bad = findNonfinite(k, ptr, rows * cols);
-    if (bad >= 0) {
-      const r = Math.floor(bad / cols), c = bad % cols;
-      const v = x instanceof Float32Array || x instanceof Float64Array ? x[bad] : Number((x as ArrayLike<number>[])[r]![c]);
-      throw new AutoencoderError(`${what} has ${describe(v)} at row ${r}, column ${c}: values must be finite float32 numbers; drop or impute NaN/Infinity first`);
-    }
-    return { ptr, rows };
+    const rows = rowsOf(x, cols, what);
+    return { ptr: putRows(k, x, rows, cols, what), rows };
   }
 
   /**
@@ -1198,8 +1204,9 @@ export class Autoencoder extends AutoencoderLite {
    * among them: the same bytes.
    *
    * fit() gives the host its turn about every 25 ms: between epochs and inside one, whose batches (an
-   * ensemble's members) run in calls of about 50 ms (the same bits as one call), and between the calls of an
-   * ensemble's statistics and of its scores of the training rows after a pass. While fit() runs (in such a
+   * ensemble's members) run in calls of about 50 ms (the same bits as one call), between the calls of an
+   * ensemble's statistics and of its scores of the training rows after a pass, and in its setup (the blocks it is
+   * about to write are zeroed first in pieces of 2 MiB: a first fit's fresh memory). While fit() runs (in such a
    * turn or an async `onEpoch`), calls that read the model (score, encode, decode, reconstruct, detect,
    * calibrate, getWeights, save) see the model of the last completed epoch as onEpoch saw it (inside the
    * first epoch, the model before fit()), exactly a model trained with `epochs` set to that epoch (a file saved
@@ -1238,60 +1245,15 @@ export class Autoencoder extends AutoencoderLite {
     const [normA, normB] = k.normalizer();
     const putNormalizer = (n: Float32Array[]) => { k.f32(k.normA, D).set(n[0]!); k.f32(k.normB, D).set(n[1]!); };
     const normFitted = this.normFitted;
-    copyParams(k, k.snapStart, k.params);
     // (the random streams too: after a failed fit the next one draws what it would have drawn without it)
     const streams = k.u8(k.ctx + C.RNG, RNG.streams * 16).slice();
-    if (k.nDens) k.f32(k.dens, 1)[0] = 0;   // the density term is rebuilt at the end (a failed fit restores it)
     this.fitting = true;
-    let committed = false;
+    // (snapped: the model before fit() is in k.snapStart, for a failure to restore)
+    let committed = false, snapped = false;
     try {
-      const { ptr: xp, rows: n } = this.put(k, x, D, 'x');
-      const xr = ens && ens.clean > 0 ? this.put(k, x, D, 'x').ptr : 0; // the rows in input units, for the cleaning pass
-      let tp = xp;
-      if (o.target !== undefined) {
-        const t = this.put(k, o.target, D, 'target');
-        if (t.rows !== n) throw new AutoencoderError(`target has ${t.rows} rows but x has ${n}: pass one target row per input row`);
-        tp = t.ptr;
-      }
-      const K = this.s.conditionDim ?? 0;
-      let cp = 0;
-      if (K) {
-        if (o.condition === undefined) throw new AutoencoderError(`this conditional VAE needs fit(x, { condition }): rows x ${K} condition values, one row per row of x`);
-        const c = this.put(k, o.condition, K, 'condition');
-        if (c.rows !== n) throw new AutoencoderError(`condition has ${c.rows} rows but x has ${n}: pass one condition row per input row`);
-        cp = c.ptr;
-      } else if (o.condition !== undefined) {
-        throw new AutoencoderError('fit(): condition is for a conditional VAE (create with variational and conditionDim); this model takes none');
-      }
-      const nTrain = o.validationSplit > 0 ? Math.floor(n * (1 - o.validationSplit)) : n;
-      const nVal = n - nTrain;
-      if (nTrain < 1) throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no training rows: pass more rows or a smaller validationSplit`);
-      if (o.validationSplit > 0 && nVal < 1) {
-        throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no validation rows: pass more rows or validationSplit: 0`);
-      }
-      const fitsNorm = !this.normFitted;
-      if (this.s.normalize !== 'none') {
-        if (!this.normFitted) {
-          fitNormalizer(k, xp, nTrain);
-          this.normFitted = true;
-        }
-        normalizeRows(k, xp, n);
-        if (tp !== xp) normalizeRows(k, tp, n);
-      }
-      if (this.s.loss === 'bce') {
-        const bad = findOutside(k, tp, nTrain * D, 0, 1);
-        if (bad >= 0) {
-          throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
-        }
-      }
-      // an ensemble with `clean` trains twice: pass 1 on every row; then the rows it scores above its
-      // (1 - clean) quantile are dropped and pass 2 trains fresh members (the seed's initial weights, the
-      // normalizer refitted if this fit fitted it) on the rest, exactly as a new model fitted on those rows
-      const passes = ens && ens.clean > 0 ? 2 : 1;
-      let xt = xp, nt = nTrain, history!: History, halted = false;
       // (an epoch in more than one call keeps the model a pause shows, `done`, and the weights it moves aside, `cut`;
       // the first pass's normalizer, if the second refits it)
-      let done = 0, cut = 0, firstNorm: Float32Array[] | null = null;
+      let done = 0, cut = 0, firstNorm: Float32Array[] | null = null, cp = 0;
       // (unclocked: the multiply-adds of the calls since the host's last turn that the clock could not time; macs: about a
       // training row's, its forward pass and the backward pass's two products)
       let lastYield = now(), unclocked = 0;
@@ -1301,16 +1263,19 @@ export class Autoencoder extends AutoencoderLite {
       const unclockedUnits = (work: number, mult: number) => Math.ceil(Math.ceil(TURN_WORK / work) / mult) * mult;
       // (u units rounded down to a multiple of mult, at least `least`)
       const wholeUnits = (u: number, mult: number, least: number) => Math.max(least, u - (u % mult));
-      // (shown: the normalizer to show with `last` and whether it counts as fitted, when not the one in place)
+      // (last: the model to show, or 0 for the one in place; shown: the normalizer to show with it and whether it counts as
+      // fitted, when not the one in place)
       const pause = async (last: number, shown: [Float32Array[], boolean] | null) => {
         let moved = false, norm: Float32Array[] = [], fitted = this.normFitted;
         this.midEpoch = () => {
           if (moved) return;
-          // (live() runs before a call takes its own memory, so the block outlives the call)
-          cut ||= k.alloc(k.nModel * 4);
-          copyParams(k, cut, k.params);
           moved = true;
-          copyParams(k, k.params, last);
+          if (last) {
+            // (live() runs before a call takes its own memory, so the block outlives the call)
+            cut ||= k.alloc(k.nModel * 4);
+            copyParams(k, cut, k.params);
+            copyParams(k, k.params, last);
+          }
           if (!shown) return;
           norm = k.normalizer();
           fitted = this.normFitted;
@@ -1322,7 +1287,7 @@ export class Autoencoder extends AutoencoderLite {
         } finally {
           this.midEpoch = null;
           if (moved) {
-            copyParams(k, k.params, cut);
+            if (last) copyParams(k, k.params, cut);
             if (norm.length) putNormalizer(norm);
             this.normFitted = fitted;
           }
@@ -1362,6 +1327,79 @@ export class Autoencoder extends AutoencoderLite {
         }
         return { size, paused };
       };
+      // Fresh memory pages cost this VM about 13 µs each on first touch (2-3 µs in other phases): a first fit's blocks, tens
+      // of MB at D=784, held the host up to 250 ms before the first epoch's first call. So a block fit() is about to write
+      // whole, or uses as scratch, is zeroed first in pieces of WARM_PIECE bytes (about 6 ms fresh, 0.1 ms touched before),
+      // the host having its turn between them when due, in which the model `last` shows (pause).
+      const warm = async (ptr: number, bytes: number, last: number, shown: [Float32Array[], boolean] | null) => {
+        k.oom = 'data';
+        k.ensure(ptr + bytes);
+        for (let a = ptr, end = ptr + bytes; a < end; a += WARM_PIECE) {
+          k.u8(a, Math.min(WARM_PIECE, end - a)).fill(0);
+          if (a + WARM_PIECE < end && turnDue()) await pause(last, shown);
+        }
+      };
+      // (`done`, allocated and warmed when first needed: in an epoch after the first, or as an ensemble's pass ends, where the
+      // model in place is the one to show)
+      const doneBlock = async () => {
+        if (!done) await warm(done = k.alloc(k.nModel * 4), k.nModel * 4, 0, null);
+        return done;
+      };
+      await warm(k.snapStart, k.nModel * 4, 0, null);
+      copyParams(k, k.snapStart, k.params);
+      snapped = true;
+      if (k.nDens) k.f32(k.dens, 1)[0] = 0;   // the density term is rebuilt at the end (a failed fit restores it)
+      // (what the host's turns show until the first epoch: the model before fit(), its normalizer too)
+      const before: [Float32Array[], boolean] = [[normA, normB], normFitted];
+      // (x, target or condition rows put at the top of the I/O stack, which is warmed first)
+      const putWarm = async (m: Matrix, cols: number, what: string) => {
+        const rows = rowsOf(m, cols, what);
+        await warm(k.mark(), rows * cols * 4, k.snapStart, before);
+        return { ptr: putRows(k, m, rows, cols, what), rows };
+      };
+      const { ptr: xp, rows: n } = await putWarm(x, D, 'x');
+      const xr = ens && ens.clean > 0 ? (await putWarm(x, D, 'x')).ptr : 0; // the rows in input units, for the cleaning pass
+      let tp = xp;
+      if (o.target !== undefined) {
+        const t = await putWarm(o.target, D, 'target');
+        if (t.rows !== n) throw new AutoencoderError(`target has ${t.rows} rows but x has ${n}: pass one target row per input row`);
+        tp = t.ptr;
+      }
+      const K = this.s.conditionDim ?? 0;
+      if (K) {
+        if (o.condition === undefined) throw new AutoencoderError(`this conditional VAE needs fit(x, { condition }): rows x ${K} condition values, one row per row of x`);
+        const c = await putWarm(o.condition, K, 'condition');
+        if (c.rows !== n) throw new AutoencoderError(`condition has ${c.rows} rows but x has ${n}: pass one condition row per input row`);
+        cp = c.ptr;
+      } else if (o.condition !== undefined) {
+        throw new AutoencoderError('fit(): condition is for a conditional VAE (create with variational and conditionDim); this model takes none');
+      }
+      const nTrain = o.validationSplit > 0 ? Math.floor(n * (1 - o.validationSplit)) : n;
+      const nVal = n - nTrain;
+      if (nTrain < 1) throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no training rows: pass more rows or a smaller validationSplit`);
+      if (o.validationSplit > 0 && nVal < 1) {
+        throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no validation rows: pass more rows or validationSplit: 0`);
+      }
+      const fitsNorm = !this.normFitted;
+      if (this.s.normalize !== 'none') {
+        if (!this.normFitted) {
+          fitNormalizer(k, xp, nTrain);
+          this.normFitted = true;
+        }
+        normalizeRows(k, xp, n);
+        if (tp !== xp) normalizeRows(k, tp, n);
+      }
+      if (this.s.loss === 'bce') {
+        const bad = findOutside(k, tp, nTrain * D, 0, 1);
+        if (bad >= 0) {
+          throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
+        }
+      }
+      // an ensemble with `clean` trains twice: pass 1 on every row; then the rows it scores above its
+      // (1 - clean) quantile are dropped and pass 2 trains fresh members (the seed's initial weights, the
+      // normalizer refitted if this fit fitted it) on the rest, exactly as a new model fitted on those rows
+      const passes = ens && ens.clean > 0 ? 2 : 1;
+      let xt = xp, nt = nTrain, history!: History, halted = false;
       // (the ensemble's scores of n normalized rows at xn into out, in calls of rows)
       // (what the host's turns show from a pass's end on: `done`, the model onEpoch last saw, taken as the pass ended)
       const scoreRows = (xn: number, rows: number, out: number) =>
@@ -1397,7 +1435,9 @@ export class Autoencoder extends AutoencoderLite {
         const names = this.termNames(k);
         const sumTerms = (v: number[]) => names.reduce((acc, nm, i) => { acc[nm] = (acc[nm] ?? 0) + v[i]!; return acc; }, {} as Record<string, number>);
         resetOptimizer(k);
-        if (ens) for (const at of [C.M, C.V]) k.f32(k.getI32(k.ctx + at), k.nBlock).fill(0);
+        // (the members' moments, warmed in pass 1 while the host's turns show the model before fit(); in pass 2 the first
+        // pass's last, with its normalizer if this pass refitted it)
+        if (ens) for (const at of [C.M, C.V]) await warm(k.getI32(k.ctx + at), k.nBlock * 4, pass === 1 ? k.snapStart : done, pass === 1 ? before : firstNorm && [firstNorm, true]);
         // the lanes take the pass's hyperparameters (each member's epoch reads its step from the model's context)
         if (ens) syncLanes(k);
         if (o.early?.restoreBest) copyParams(k, k.snapBest, k.params);
@@ -1431,9 +1471,9 @@ export class Autoencoder extends AutoencoderLite {
           // (an epoch of more than one call keeps the model it starts from, for a pause's calls: the model before fit()
           // in the first epoch, its normalizer too; in the second pass's first, the first pass's last epoch's model, kept
           // before its statistics were taken and the weights drawn again, with its normalizer)
-          const last = units <= slice ? 0 : epoch === 1 && pass === 1 ? k.snapStart : (done ||= k.alloc(k.nModel * 4));
+          const last = units <= slice ? 0 : epoch === 1 && pass === 1 ? k.snapStart : await doneBlock();
           if (last && epoch > 1) copyParams(k, last, k.params);
-          const shown: [Float32Array[], boolean] | null = last === k.snapStart ? [[normA, normB], normFitted] : last && epoch === 1 && firstNorm ? [firstNorm, true] : null;
+          const shown: [Float32Array[], boolean] | null = last === k.snapStart ? before : last && epoch === 1 && firstNorm ? [firstNorm, true] : null;
           const run = ens
             ? (a: number, b: number) => { loss = ensembleEpoch(k, xt, perm, R, ens.members, o.batchSize, a, b, keep); }
             : (a: number, b: number) => { loss = trainEpoch(k, xt, tp, nt, perm, o.shuffle, o.batchSize, a * o.batchSize, Math.min(nt, b * o.batchSize)); };
@@ -1483,7 +1523,7 @@ export class Autoencoder extends AutoencoderLite {
         if (ens) {
           // (what the pauses show from here to the next pass's first epoch, or to the end: this pass's last epoch's
           // model, as onEpoch saw it, and its normalizer if the next pass refits it)
-          copyParams(k, done ||= k.alloc(k.nModel * 4), k.params);
+          copyParams(k, await doneBlock(), k.params);
           if (pass < passes && fitsNorm && this.s.normalize !== 'none') firstNorm = k.normalizer();
         }
         if (o.early?.restoreBest && history.bestEpoch !== history.epochs && history.bestEpoch > 0) {
@@ -1497,6 +1537,7 @@ export class Autoencoder extends AutoencoderLite {
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
           // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
           const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * S * 4);
+          await warm(e, lanes * S * D * 4, 0, null);   // (the model in place is the one onEpoch last saw)
           await inCalls(ens.members, lanes, lanes, lanes, (S * macs) / 3, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b), done, null);
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
@@ -1529,7 +1570,7 @@ export class Autoencoder extends AutoencoderLite {
       if (!committed) {
         // put the model back as it was before this call
         homeBlocks(k);
-        copyParams(k, k.params, k.snapStart);
+        if (snapped) copyParams(k, k.params, k.snapStart);
         k.u8(k.ctx + C.RNG, RNG.streams * 16).set(streams);
         putNormalizer([normA, normB]);
         this.normFitted = normFitted;

@@ -14,6 +14,7 @@
 //  - an ensemble's epoch is cut between members, and its statistics after a pass between members too (ensemble.ts
 //    ens_epoch, ens_stats): the same claims, with reads in both passes and between the statistics' calls.
 
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type History } from 'autoencoder';
@@ -392,6 +393,108 @@ describe("an ensemble's epoch in calls of whole members", () => {
     await expectTwinFits(ae, twin, x, c.fit);
     ae.dispose();
     twin.dispose();
+  });
+});
+
+// A first fit's blocks are fresh memory, whose pages this VM maps at about 13 µs each on first touch (some 250 ms before
+// the first call of the default ensemble at D=784): fit() zeroes each block it is about to write whole (the snapshot
+// of the model before it, x, a target, an ensemble's moments, its statistics' scratch) in pieces of 2 MiB first, the
+// host having its turn between them when due (bindings/index.ts fit, warm). A clock that jumps 30 ms at every reading
+// while the setup runs makes each such turn due.
+describe("fit()'s setup in pieces, with the host's turns between them", () => {
+  // (16 members of 192-128-16-128-192, 53 K floats each: the snapshot and each moment 3.4 MB, two pieces; x 2.3 MB)
+  const ensSpec: AutoencoderSpec = { inputDim: 192, layers: [128, 16], normalize: 'standard', ensemble: { members: 16, rows: 40, clean: 0.2, density: 8 }, seed: 22 };
+  const denseSpec: AutoencoderSpec = { inputDim: 192, layers: [128, 16], normalize: 'standard', ensemble: false, seed: 23 };
+  const n = 3000, x = rows(n, 192, 6), probe = x.subarray(0, 4 * 192);
+  const ENS_FIT: FitOptions = { epochs: 1, batchSize: 20 }, DENSE_FIT: FitOptions = { epochs: 1, batchSize: 500, target: x.slice() };
+  // (a model file's digest: toEqual on 3.4 MB of bytes takes seconds)
+  const digest = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+  /** Marks the spans of the setup (1: from the fit's start to its first training call; 2: from an ensemble's cleaning to
+   *  its second pass's first call; 0 elsewhere); jumping() makes performance.now() jump 30 ms at each reading in them. */
+  function setupSpans(ae: Model, ens: boolean) {
+    const state = { setup: 1 as 0 | 1 | 2, off: 0 };
+    route(ae, (r, a) => { state.setup = 0; return r(...a); }, ens ? MEMBERS : ROWS);
+    if (ens) wrapExport(ae, 'ae_ens_clean', (r, a) => { state.setup = 2; return r(...a); });
+    const jumping = () => {
+      state.setup = 1;
+      const real = performance.now.bind(performance);
+      const spy = vi.spyOn(performance, 'now').mockImplementation(() => real() + (state.setup ? (state.off += 30) : state.off));
+      return () => spy.mockRestore();
+    };
+    return { state, jumping };
+  }
+
+  for (const ens of [true, false]) {
+    it(`${ens ? 'an ensemble (both passes)' : 'a dense model with a target'}, two fits: reads in the setup's turns see the model before fit()${ens ? " (in the second pass's, the first pass's)" : ''}, and the fits end as a twin's`, async () => {
+      const spec = ens ? ensSpec : denseSpec, opts = ens ? ENS_FIT : DENSE_FIT;
+      const ae = await Autoencoder.create(spec), twin = await Autoencoder.create(spec);
+      // the oracle: the bytes before fit() and those onEpoch sees at the first pass's end, and the scores of a model loaded from them
+      const expectAt = async (bytes: Uint8Array) => {
+        const m = await DistAutoencoder.load(bytes);
+        const r = { bytes: digest(bytes), score: m.score(probe) };
+        m.dispose();
+        return r;
+      };
+      const { state, jumping } = setupSpans(ae, ens);
+      // (the first fit: fresh blocks, the normalizer fitted; the second: the first's model, with its density term)
+      for (const round of [1, 2]) {
+        let expected = await expectAt(ae.save());
+        const reads = [0, 0, 0];
+        const failures: unknown[] = [];
+        let fitting = true;
+        const tick = () => {
+          if (!fitting) return;
+          if (state.setup) {
+            reads[state.setup]!++;
+            try {
+              expect(digest(ae.save())).toBe(expected.bytes);
+              expect(ae.score(probe)).toEqual(expected.score);
+            } catch (e) {
+              failures.push(e);
+            }
+          }
+          setImmediate(tick);
+        };
+        const restore = jumping();
+        setImmediate(tick);
+        try {
+          await ae.fit(x, { ...opts, onEpoch: async () => { expected = await expectAt(ae.save()); } });
+        } finally {
+          fitting = false;
+          restore();
+        }
+        expect(failures, `fit ${round}`).toEqual([]);
+        // (the snapshot, x and the target or the second x, then the two moments: a turn inside each)
+        expect(reads[1], `reads in the setup of fit ${round}'s first pass`).toBeGreaterThanOrEqual(ens ? 5 : 2);
+        if (ens) expect(reads[2], `reads in the setup of fit ${round}'s second pass (its moments)`).toBeGreaterThanOrEqual(2);
+        await twin.fit(x, opts);
+        expect(digest(ae.save()), `fit ${round}`).toBe(digest(twin.save()));
+      }
+      ae.dispose();
+      twin.dispose();
+    });
+  }
+
+  it("an abort in any of the setup's turns, the first before the snapshot is taken: fit() rejects before training, and the model is as a twin's that never fitted", async () => {
+    for (const turn of [1, 2, 3, 5]) {
+      const ae = await Autoencoder.create(ensSpec), twin = await Autoencoder.create(ensSpec);
+      const calls = route(ae, (r, a) => r(...a), MEMBERS);
+      const restore = setupSpans(ae, true).jumping();
+      const ac = new AbortController();
+      let turns = 0;
+      const tick = () => { if (++turns === turn) ac.abort(); else setImmediate(tick); };
+      setImmediate(tick);
+      const e = await rejected(() => ae.fit(x, { ...ENS_FIT, signal: ac.signal })).finally(restore);
+      expect((e as Error).name, `abort in turn ${turn}`).toBe('AbortError');
+      expect(calls, 'no training call').toEqual([]);
+      expect(digest(ae.save()), `abort in turn ${turn}`).toBe(digest(twin.save()));
+      await ae.fit(x, ENS_FIT);
+      await twin.fit(x, ENS_FIT);
+      expect(digest(ae.save()), `the fit after the abort in turn ${turn}`).toBe(digest(twin.save()));
+      ae.dispose();
+      twin.dispose();
+    }
   });
 });
 
