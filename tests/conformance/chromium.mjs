@@ -130,6 +130,27 @@ async function chromeVersion() {
 // runs in fit()'s next turn, a call of about 50 ms after the event came (waited: from the event's time stamp; with turns
 // between epochs only, up to an epoch of some 1.6 s here); fit() must reject with the AbortError in the epoch in which
 // the handler ran, the model as before.
+// The host's timers run in each of fit()'s turns (bindings/index.ts yieldToHost: two messages a turn; with one, Chromium
+// ran a due timer in every other turn). The turns are counted by the MessageChannels fit() makes, one a turn; the check
+// is that a 0 ms interval beside the fit ran in at least 90% of them (about 55-60% with one message a turn).
+window.__timerTurns = async () => {
+  const ae = await lib.Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
+  const x = await lib.randomMatrix(65536, 64, { seed: 5 });
+  const Channel = globalThis.MessageChannel;
+  let turns = 0, ticks = 0;
+  const ran = new Set();
+  globalThis.MessageChannel = class extends Channel { constructor() { super(); turns++; } };
+  const timer = setInterval(() => { ticks++; if (turns > 0) ran.add(turns); }, 0);
+  const t0 = performance.now();
+  try {
+    await ae.fit(x, { epochs: 3, batchSize: 32 });
+  } finally {
+    clearInterval(timer);
+    globalThis.MessageChannel = Channel;
+    ae.dispose();
+  }
+  return { turns, withTimer: ran.size, ticks, ms: performance.now() - t0 };
+};
 window.__clickFit = async () => {
   const s = (window.__click = { epochs: 0, clickEpochs: -1, clickedAt: -1 });
   const ae = await lib.Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
@@ -186,6 +207,14 @@ async function clickAbort(page) {
   return `a click (playwright, ${clickMs} ms to deliver) ran ${s.started.toFixed(0)} ms into fit(), ${s.sinceEpoch.toFixed(0)} ms into epoch ${s.clickEpochs + 1}, ${s.waited.toFixed(1)} ms after its event's time stamp, and fit() rejected ${(s.endedAt - s.clickedAt).toFixed(1)} ms later in that epoch${s.epochMs ? ` (an epoch ${s.epochMs.toFixed(0)} ms)` : ''}`;
 }
 
+/** Runs the page's __timerTurns() and throws unless its 0 ms interval ran in at least 90% of fit()'s turns. */
+async function timerTurns(page) {
+  const t = await page.evaluate(() => window.__timerTurns());
+  if (!(t.turns >= 10)) throw new Error(`timer turns: fit() took ${t.turns} turns by message in ${t.ms.toFixed(0)} ms; expected one about every 50 ms`);
+  if (!(t.withTimer >= 0.9 * t.turns)) throw new Error(`timer turns: a 0 ms interval ran in ${t.withTimer} of fit()'s ${t.turns} turns, not in (nearly) every one`);
+  return `a 0 ms interval ran in ${t.withTimer} of fit()'s ${t.turns} turns (${t.ticks} times in ${t.ms.toFixed(0)} ms)`;
+}
+
 /** Runs the conformance workload in headless Chromium; returns { runtime, digests, losses } like run-cli.mjs. */
 export async function runChromium(paths) {
   if (!paths.chromium) throw new Error('runChromium: /usr/bin/chromium is not installed (apt-get install chromium)');
@@ -220,7 +249,7 @@ export async function runChromium(paths) {
     }
     const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }));
     if (error) throw new Error(`the workload failed in Chromium: ${error}`);
-    result.turns += `; ${await clickAbort(page)}`;
+    result.turns += `; ${await clickAbort(page)}; ${await timerTurns(page)}`;
     return result;
   } finally {
     await browser?.close();
