@@ -12,7 +12,9 @@
 //    samples; and the fit then ends with the bytes of a twin that was never read;
 //  - an epoch's `ms` leaves out the host's turns;
 //  - an ensemble's epoch is cut between members, and its statistics after a pass between members too (ensemble.ts
-//    ens_epoch, ens_stats): the same claims, with reads in both passes and between the statistics' calls.
+//    ens_epoch, ens_stats): the same claims, with reads in both passes and between the statistics' calls;
+//  - fit()'s setup (the blocks it writes before the first epoch, zeroed in pieces) gives the host its turns too: reads
+//    there see the model before fit() (an ensemble's second pass: the first pass's), an abort there loses nothing.
 
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
