@@ -1211,8 +1211,8 @@ export class Autoencoder extends AutoencoderLite {
    * With threads, an epoch's members train on the threads at once, and their statistics and scores are split
    * among them: the same bytes.
    *
-   * fit() gives the host its turn about every 25 ms: between epochs and inside one, whose batches (an
-   * ensemble's members) run in calls of about 50 ms (the same bits as one call), between the calls of an
+   * fit() gives the host its turn after a call into wasm once 25 ms have passed since its last (so about every
+   * 50 ms): between epochs and inside one, whose batches (an ensemble's members) run in calls of about 50 ms (the same bits as one call), between the calls of an
    * ensemble's statistics and of its scores of the training rows after a pass, and in its setup (the blocks it is
    * about to write are zeroed first in pieces of 2 MiB: a first fit's fresh memory). While fit() runs (in such a
    * turn or an async `onEpoch`), calls that read the model (score, encode, decode, reconstruct, detect,
