@@ -1366,7 +1366,13 @@ export class Autoencoder extends AutoencoderLite {
         return { ptr: putRows(k, m, rows, cols, what), rows };
       };
       const { ptr: xp, rows: n } = await putWarm(x, D, 'x');
-      const xr = ens && ens.clean > 0 ? (await putWarm(x, D, 'x')).ptr : 0; // the rows in input units, for the cleaning pass
+      // (the rows in input units, for the cleaning pass: a copy of x's block, taken inside wasm memory before x is normalized,
+      // not x checked and marshalled again)
+      let xr = 0;
+      if (ens && ens.clean > 0) {
+        await warm(xr = k.alloc(n * D * 4), n * D * 4, k.snapStart, before);
+        k.u8(0, k.memoryBytes).copyWithin(xr, xp, xp + n * D * 4);
+      }
       let tp = xp;
       if (o.target !== undefined) {
         const t = await putWarm(o.target, D, 'target');
