@@ -12,6 +12,7 @@ import { norm_invert } from './norm';
 import { copy_canon, net_grads } from './train';
 import { series_likelihood } from './series';
 import { kd_bytes } from './density';
+import { f32_quantile_binned } from './stats';
 import { conv_backward } from './conv';
 import { cos_turn, cos_turn2, log_unit2, rng_normal, rng_normal4, rng_seed, rng_uniform, rng_uniform4 } from './rng';
 
@@ -100,3 +101,6 @@ export function ae_normal_parts_check(start: f64, count: f64): f64 {
   }
   return bad;
 }
+
+/** stats.ts f32_quantile_binned: ae_quantile's value for n floats at p (overwritten), hist u32[4096] scratch. */
+export function ae_quantile_binned(p: usize, n: i32, q: f64, hist: usize): f32 { return f32_quantile_binned(p, n, q, hist); }

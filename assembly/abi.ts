@@ -19,7 +19,7 @@ import { series_blocks, series_check, series_fill, series_pick, series_push } fr
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 11; }
+export function ae_abi_version(): i32 { return 12; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -212,8 +212,8 @@ export function ae_ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tm
 /** Members k0..k1-1 of one epoch of every member on its R rows of x (normalized), keep f64[4] carrying the epoch across its calls; the call that reaches K returns the members' mean objective (ensemble.ts ens_epoch). */
 export function ae_ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32, k0: i32, k1: i32, keep: usize): f64 { return ens_epoch(ctx, x, perms, R, K, batch, k0, k1, keep); }
 
-/** Members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S] (one of each per lane when the model has lanes: ensemble.ts ens_stats). */
-export function ae_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32): void { ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1); }
+/** Part `part` (0 rows a..b-1, 1 features a..b-1, 2 rows a..b-1, 3 the rest) of members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[16 S + 4096], one of each per member of k0..k1-1, kept between parts (ensemble.ts ens_stats, STATS_COLS). */
+export function ae_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): void { ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b); }
 
 /** The cleaning pass: rows of xr whose ensemble score (scores f32[n], by ae_ens_score on the normalized rows) is <= sorted[floor(q (n - 1))], moved to the front; tmp f32[n]; returns their count. */
 export function ae_ens_clean(ctx: usize, xr: usize, n: i32, q: f64, scores: usize, tmp: usize): i32 { return ens_clean(ctx, xr, n, q, scores, tmp); }
@@ -231,7 +231,7 @@ export function ae_bound(ctx: usize, B: f32, lim: f32, m: usize, v: usize, K: i3
   return ens_bound(ctx, B, lim, m, v, K, stats, dens);
 }
 
-/** The latent density term's block (density.ts) after fit: reference codes drawn from the rows the ensemble scores (scores f32[n], by ae_ens_score) at or below its 80% quantile, their term's median and scale over the S rows sidx; returns R. */
-export function ae_dens_fit(ctx: usize, xn: usize, n: i32, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
-  return dens_fit(ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
+/** The latent density term's block (density.ts) after fit, part `part` in order: 0 reference rows drawn from the rows the ensemble scores (scores f32[n], by ae_ens_score) at or below its 80% quantile, returns R; 1 reference rows a..b-1's codes; 2 the block's codes and k-d index; 3 statistic rows a..b-1's codes and term; 4 the term's median and scale over the S rows sidx, the block ready (Rmax: R in parts 1-4). */
+export function ae_dens_fit(ctx: usize, xn: usize, n: i32, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32, scores: usize, tmp: usize, ridx: usize, z: usize, t: usize, part: i32, a: i32, b: i32): i32 {
+  return dens_fit(ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t, part, a, b);
 }

@@ -478,56 +478,75 @@ function codes(ctx: usize, x: usize, idx: usize, rows: i32, z: usize, L: i32): v
 }
 
 /**
- * Builds the density block at dens (see the header) at the end of fit from the n training rows xn
- * (normalized) and their ensemble scores (scores f32[n], taken by the bindings in calls of rows with the
- * host's turn between: ensemble.ts ens_score), draws min(Rmax, pool) reference rows from the
- * pool (every pool row, in order, when it holds at most Rmax; else the first Rmax of a shuffle on the
- * shuffle stream), stores their codes, then tMed and c over the S statistic rows sidx i32[S] (training-row
- * indices). Scratch: tmp i32/f32[n], ridx i32[Rmax], z f32[max(Rmax, S)][L], t f32[S]. Returns R.
+ * Builds the density block at dens (see the header) at the end of fit from the n training rows xn (normalized) and
+ * their ensemble scores (scores f32[n], taken by the bindings in calls of rows with the host's turn between:
+ * ensemble.ts ens_score), in five parts in order, the host's turn between the calls (the same bits whatever the
+ * ranges); parts 1-4 take R, what part 0 returned, as Rmax:
+ *  0. draws min(Rmax, pool) reference rows from the pool (every pool row, in order, when it holds at most Rmax; else
+ *     the first Rmax of a shuffle on the shuffle stream) into ridx; returns R;
+ *  1. the codes of reference rows a..b-1 into z;
+ *  2. stores the codes in the block and builds the k-d block;
+ *  3. statistic rows a..b-1 of sidx i32[S] (training-row indices): their codes into z, then their term into t (each
+ *     row's own code skipped);
+ *  4. tMed and c over the S rows, and the block marked ready (its R), the one write a read of the model looks at.
+ * Scratch, kept from one part to the next: tmp i32/f32[n], ridx i32[Rmax], z f32[max(Rmax, S)][L], t f32[S].
  */
 export function dens_fit(ctx: usize, xn: usize, n: i32, dens: usize, Rmax: i32, L: i32, sidx: usize, S: i32,
-  scores: usize, tmp: usize, ridx: usize, z: usize, t: usize): i32 {
-  const ref = dens + 16;
-  store<f32>(dens, 0);
-  memory.copy(tmp, scores, <usize>n << 2);
-  f32_sort(tmp, n);
-  const cut = load<f32>(tmp + (<usize>(<i32>Math.floor(POOL_Q * <f64>(n - 1))) << 2));
-  let m = 0;
-  for (let i = 0; i < n; i++) if (load<f32>(scores + (<usize>i << 2)) <= cut) { store<i32>(tmp + (<usize>m << 2), i); m++; }
-  if (Rmax < m) rng_shuffle(ctx + C_RNG + (<usize>RNG_SHUFFLE << 4), tmp, m);
-  const R = min(Rmax, m);
-  memory.copy(ridx, tmp, <usize>R << 2);
-  codes(ctx, xn, ridx, R, z, L);
-  // transposed, each dimension's R codes padded to a multiple of 4 with 1e30 (its squared distance is +Inf)
-  const Rp = R + 3 & ~3;
-  for (let l = 0; l < L; l++) for (let a = 0; a < Rp; a++) {
-    store<f32>(ref + (<usize>(l * Rp + a) << 2), a < R ? load<f32>(z + (<usize>(a * L + l) << 2)) : 1e30);
+  scores: usize, tmp: usize, ridx: usize, z: usize, t: usize, part: i32, a: i32, b: i32): i32 {
+  const ref = dens + 16, R = Rmax;
+  if (part == 0) {
+    store<f32>(dens, 0);
+    memory.copy(tmp, scores, <usize>n << 2);
+    f32_sort(tmp, n);
+    const cut = load<f32>(tmp + (<usize>(<i32>Math.floor(POOL_Q * <f64>(n - 1))) << 2));
+    let m = 0;
+    for (let i = 0; i < n; i++) if (load<f32>(scores + (<usize>i << 2)) <= cut) { store<i32>(tmp + (<usize>m << 2), i); m++; }
+    if (Rmax < m) rng_shuffle(ctx + C_RNG + (<usize>RNG_SHUFFLE << 4), tmp, m);
+    memory.copy(ridx, tmp, <usize>min(Rmax, m) << 2);
+    return min(Rmax, m);
   }
-  // the k-d block for these codes, with the slots' training rows for the self skip below
-  let kd = cp(ctx, C_KD);
-  if (kd != 0) {
-    kd_build(kd, ref, R, L);
-    if (load<i32>(kd) == 1) {
-      const perm = kd_perm(kd, L), selfq = kd_selfq(kd, L), Rq = kd_rq(kd);
-      for (let a = 0; a < Rq; a++) {
-        const i = load<i32>(perm + (<usize>a << 2));
-        store<i32>(selfq + (<usize>a << 2), i >= 0 ? load<i32>(ridx + (<usize>i << 2)) : -1);
+  if (part == 1) {
+    codes(ctx, xn, ridx + (<usize>a << 2), b - a, z + (<usize>(a * L) << 2), L);
+  } else if (part == 2) {
+    // transposed, each dimension's R codes padded to a multiple of 4 with 1e30 (its squared distance is +Inf)
+    const Rp = R + 3 & ~3;
+    for (let l = 0; l < L; l++) for (let r = 0; r < Rp; r++) {
+      store<f32>(ref + (<usize>(l * Rp + r) << 2), r < R ? load<f32>(z + (<usize>(r * L + l) << 2)) : 1e30);
+    }
+    // the k-d block for these codes, with the slots' training rows for the self skip in part 3
+    const kd = cp(ctx, C_KD);
+    if (kd != 0) {
+      kd_build(kd, ref, R, L);
+      if (load<i32>(kd) == 1) {
+        const perm = kd_perm(kd, L), selfq = kd_selfq(kd, L), Rq = kd_rq(kd);
+        for (let q = 0; q < Rq; q++) {
+          const i = load<i32>(perm + (<usize>q << 2));
+          store<i32>(selfq + (<usize>q << 2), i >= 0 ? load<i32>(ridx + (<usize>i << 2)) : -1);
+        }
       }
-    } else kd = 0;
+    }
+  } else if (part == 3) {
+    const za = z + (<usize>(a * L) << 2);
+    codes(ctx, xn, sidx + (<usize>a << 2), b - a, za, L);
+    // (the k-d block when it is still the one part 2 built: a read of the model in the host's turn marks it stale;
+    // either search gives the same terms)
+    let kd = cp(ctx, C_KD);
+    if (kd != 0 && load<i32>(kd) != 1) kd = 0;
+    if (!ASC_FEATURE_THREADS || !pool_knn(za, L, ref, R, ridx, sidx + (<usize>a << 2), b - a, t + (<usize>a << 2), false, 0, 0, kd)) {
+      knn_rows(z, L, ref, R, ridx, sidx, a, b, t, false, 0, 0, kd);
+    }
+  } else {
+    for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(scores + (<usize>load<i32>(sidx + (<usize>i << 2)) << 2)));
+    let sIqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
+    if (!(sIqr > 0)) sIqr = 1;
+    const tMed = f32_quantile(t, S, 0.5);
+    let tIqr = f32_quantile(t, S, 0.75) - f32_quantile(t, S, 0.25);
+    if (!(tIqr > 0)) tIqr = 1;
+    store<f32>(dens + 4, tMed);
+    store<f32>(dens + 8, sIqr / tIqr);
+    store<f32>(dens + 12, <f32>L);
+    store<f32>(dens, <f32>R);
   }
-  // the statistic rows: their term (own code skipped), then their ensemble scores
-  codes(ctx, xn, sidx, S, z, L);
-  if (!ASC_FEATURE_THREADS || !pool_knn(z, L, ref, R, ridx, sidx, S, t, false, 0, 0, kd)) knn_rows(z, L, ref, R, ridx, sidx, 0, S, t, false, 0, 0, kd);
-  for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(scores + (<usize>load<i32>(sidx + (<usize>i << 2)) << 2)));
-  let sIqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
-  if (!(sIqr > 0)) sIqr = 1;
-  const tMed = f32_quantile(t, S, 0.5);
-  let tIqr = f32_quantile(t, S, 0.75) - f32_quantile(t, S, 0.25);
-  if (!(tIqr > 0)) tIqr = 1;
-  store<f32>(dens + 4, tMed);
-  store<f32>(dens + 8, sIqr / tIqr);
-  store<f32>(dens + 12, <f32>L);
-  store<f32>(dens, <f32>R);
   return R;
 }
 

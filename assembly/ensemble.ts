@@ -12,7 +12,7 @@ import { C_B1T, C_B2T, C_BATCH_IN, C_CAP, C_INDIM, C_M, C_NLAYERS, C_NORM, C_NOR
 import { gather, nan_to_inf, net_forward, train_epoch } from './train';
 import { NORM_NONE, norm_apply } from './norm';
 import { rng_shuffle } from './rng';
-import { f32_quantile, f32_sort } from './stats';
+import { QBINS, f32_quantile, f32_quantile_binned, f32_sort } from './stats';
 import { dens_add } from './density';
 import { net_bound, node_off } from './bound';
 import { pool_ens_rows, pool_ens_stats, pool_members, pool_threads } from './threads';
@@ -168,41 +168,62 @@ function recm_add2(e: usize, v: usize, D: i32, med: f64, iqr: f64, out: usize): 
 }
 
 /**
- * Members k0..k1-1's statistics (stats f32[K][D + 2]: each member's row depends on that member alone, so the
- * bindings take them in calls of members, with the host's turn between) over the S rows idx i32[S] of x (normalized; the
- * bindings take them with ens_draw: every row up to 4,096, else 4,096 drawn). Scratch: e f32[S][D],
- * tmp f32[S], one of each per lane when the model has lanes (the threaded build: a member per unit on
- * the threads' lanes, threads.ts JOB_ENS_STATS; each member's statistics are the same computation on
- * any lane). Medians and quartiles: f32_quantile (numpy's 'linear', to float32).
+ * Part `part` of members k0..k1-1's statistics (stats f32[K][D + 2]: each member's row depends on that member alone)
+ * over the S rows idx i32[S] of x (normalized; the bindings take them with ens_draw: every row up to 4,096, else 4,096
+ * drawn). A member's statistics are four parts in order, each in calls of any ranges [a, b) (the bindings give the host
+ * its turn between calls): 0, rows a..b-1 through member k, their squared errors to its e; 1, features a..b-1, their
+ * v_j (the median of e_j^2 / 0.455 + 1e-6); 2, rows a..b-1, their recM to its tmp; 3 (a, b unused), the median and IQR
+ * of recM. Each value is the same computation whatever the ranges, so the same bits. Scratch: member k0 + i's e
+ * f32[S][D] at e + i S D floats and tmp f32[STATS_COLS S + QBINS] at tmp + i (STATS_COLS S + QBINS) floats, kept from one part to the next (the threaded
+ * build: a member per unit on the threads' lanes, threads.ts JOB_ENS_STATS; any lane runs any member's part alike).
+ * Medians and quartiles: f32_quantile and f32_quantile_binned (numpy's 'linear', to float32).
  */
-export function ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32): void {
+export function ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): void {
   const p = cp(ctx, C_PARAMS);
-  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1)) return;
-  for (let k = k0; k < k1; k++) member_stats(ctx, x, S, k, stats, idx, e, tmp, p);
+  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b)) return;
+  for (let k = k0; k < k1; k++) member_stats(ctx, x, S, k, k - k0, stats, idx, e, tmp, p, part, a, b);
   point(ctx, 0, p, 0, 0, false);
 }
 
-/** Member k's statistics (ens_stats) on context c (the model's or a lane's), p the members' param block; leaves c pointed at member k. */
-export function member_stats(c: usize, x: usize, S: i32, k: i32, stats: usize, idx: usize, e: usize, tmp: usize, p: usize): void {
-  const D = ci(c, C_INDIM), cap = ci(c, C_CAP), last = ci(c, C_NLAYERS) - 1, bin = cp(c, C_BATCH_IN);
-  point(c, k, p, 0, 0, false);
-  for (let start = 0; start < S; start += cap) {
-    const R = min(cap, S - start);
-    gather(bin, x, idx + (<usize>start << 2), R, D);
-    const y = net_forward(c, bin, R, 0, last, false);
-    sq_err(y, bin, R * D);
-    memory.copy(e + (<usize>(start * D) << 2), y, <usize>(R * D) << 2);
+/** The features whose medians part 1 of the statistics takes at once (ens_stats: tmp's share of a member is f32[STATS_COLS][S], then f32_quantile_binned's u32[QBINS]). */
+export const STATS_COLS = 16;
+
+/** Part `part` of member k's statistics (ens_stats), its scratch share i, on context c (the model's or a lane's), p the members' param block; part 0 leaves c pointed at member k. */
+export function member_stats(c: usize, x: usize, S: i32, k: i32, i: i32, stats: usize, idx: usize, e: usize, tmp: usize, p: usize, part: i32, a: i32, b: i32): void {
+  const D = ci(c, C_INDIM), v = stats + (<usize>(k * (D + 2)) << 2);
+  e += <usize>i * (<usize>(S * D) << 2);
+  tmp += <usize>i * (<usize>(STATS_COLS * S + QBINS) << 2);
+  if (part == 0) {
+    const cap = ci(c, C_CAP), last = ci(c, C_NLAYERS) - 1, bin = cp(c, C_BATCH_IN);
+    point(c, k, p, 0, 0, false);
+    for (let start = a; start < b; start += cap) {
+      const R = min(cap, b - start);
+      gather(bin, x, idx + (<usize>start << 2), R, D);
+      const y = net_forward(c, bin, R, 0, last, false);
+      sq_err(y, bin, R * D);
+      memory.copy(e + (<usize>(start * D) << 2), y, <usize>(R * D) << 2);
+    }
+  } else if (part == 1) {
+    // (STATS_COLS features' columns at a time, each row's run of them read once: a column alone read one cache line a row)
+    for (let j0 = a; j0 < b; j0 += STATS_COLS) {
+      const w = min(STATS_COLS, b - j0);
+      for (let r = 0; r < S; r++) {
+        const row = e + (<usize>(r * D + j0) << 2);
+        for (let c = 0; c < w; c++) store<f32>(tmp + (<usize>(c * S + r) << 2), load<f32>(row + (<usize>c << 2)));
+      }
+      const hist = tmp + (<usize>(STATS_COLS * S) << 2);
+      for (let c = 0; c < w; c++) {
+        store<f32>(v + (<usize>(j0 + c) << 2), <f32>(<f64>f32_quantile_binned(tmp + (<usize>(c * S) << 2), S, 0.5, hist) / 0.455 + 1e-6));
+      }
+    }
+  } else if (part == 2) {
+    for (let r = a; r < b; r++) store<f32>(tmp + (<usize>r << 2), <f32>recm(e + (<usize>(r * D) << 2), v, D));
+  } else {
+    let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
+    if (!(iqr > 0)) iqr = 1;
+    store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
+    store<f32>(v + (<usize>(D + 1) << 2), iqr);
   }
-  const v = stats + (<usize>(k * (D + 2)) << 2);
-  for (let j = 0; j < D; j++) {
-    for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), load<f32>(e + (<usize>(i * D + j) << 2)));
-    store<f32>(v + (<usize>j << 2), <f32>(<f64>f32_quantile(tmp, S, 0.5) / 0.455 + 1e-6));
-  }
-  for (let i = 0; i < S; i++) store<f32>(tmp + (<usize>i << 2), <f32>recm(e + (<usize>(i * D) << 2), v, D));
-  let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
-  if (!(iqr > 0)) iqr = 1;
-  store<f32>(v + (<usize>D << 2), f32_quantile(tmp, S, 0.5));
-  store<f32>(v + (<usize>(D + 1) << 2), iqr);
 }
 
 /**

@@ -31,7 +31,7 @@
 
 import { f32_colsum, gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_INDIM, C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
+import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
 import { gather, rows_shard, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
@@ -76,8 +76,8 @@ const JOB_MEMBERS = 9;
 // ensemble rows jobs (ensemble.ts ens_score_rows): ctx, x, n, out, K, stats; a unit is a range of rows, through
 // every member on the taking thread's lane (ens_rows_on)
 const JOB_ENS_ROWS = 10;
-// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, members, stats, idx, e, tmp, k0; a unit is a member (k0 the first), on the
-// taking thread's lane with that lane's share of the scratch (ensemble.ts member_stats)
+// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, members, stats, idx, e, tmp, k0, part, a, b; a unit is a member
+// (k0 the first) whose part runs on the taking thread's lane, with that member's share of the scratch (ensemble.ts member_stats)
 const JOB_ENS_STATS = 11;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
@@ -220,10 +220,10 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     return;
   }
   if (job(0) == JOB_ENS_STATS) {
-    const ctx = <usize>job(1), S = job(3), D = ci(ctx, C_INDIM), lane = <usize>LANE, lc = lane_ctx(ctx, LANE);
+    const ctx = <usize>job(1), lc = lane_ctx(ctx, LANE);
     SOLO = true;
-    for (let k = job(9) + u0; k < job(9) + u1; k++) {
-      member_stats(lc, <usize>job(2), S, k, <usize>job(5), <usize>job(6), <usize>job(7) + lane * (<usize>(S * D) << 2), <usize>job(8) + lane * (<usize>S << 2), cp(ctx, C_PARAMS));
+    for (let u = u0; u < u1; u++) {
+      member_stats(lc, <usize>job(2), job(3), job(9) + u, u, <usize>job(5), <usize>job(6), <usize>job(7), <usize>job(8), cp(ctx, C_PARAMS), job(10), job(11), job(12));
     }
     SOLO = false;
     return;
@@ -505,16 +505,16 @@ export function pool_ens_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, 
 }
 
 /**
- * Members k0..k1-1 of an ensemble's statistics through the pool, a member per unit on the threads' lanes (ensemble.ts
- * ens_stats, whose scratch e and tmp then hold one share per lane); false: the caller computes them alone.
+ * Part `part` of members k0..k1-1's statistics through the pool, a member per unit on the threads' lanes (ensemble.ts
+ * ens_stats: e and tmp hold a share per member of k0..k1-1); false: the caller computes them alone.
  */
-export function pool_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32): bool {
+export function pool_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): bool {
   const T = pool_threads(), lanes = cp(ctx, LN_FIELD);
   if (T < 2 || lanes == 0 || T > load<i32>(lanes + LN_N) || k1 - k0 < 2) return false;
   const j = slot();
   store<i32>(j, JOB_ENS_STATS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, S, 12);
   store<i32>(j, k1 - k0, 16); store<i32>(j, <i32>stats, 20); store<i32>(j, <i32>idx, 24); store<i32>(j, <i32>e, 28); store<i32>(j, <i32>tmp, 32);
-  store<i32>(j, k0, 36);
+  store<i32>(j, k0, 36); store<i32>(j, part, 40); store<i32>(j, a, 44); store<i32>(j, b, 48);
   submit(T);
   return true;
 }

@@ -15,7 +15,7 @@ import {
 } from './spec.js';
 import {
   ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, homeBlocks, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
-  laneCount, planTraining, rowMacs, shardBytes, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
+  laneCount, planTraining, rowMacs, shardBytes, statsScratch, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
   findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
@@ -1213,7 +1213,8 @@ export class Autoencoder extends AutoencoderLite {
    *
    * fit() gives the host its turn after a call into wasm once 25 ms have passed since its last (so about every
    * 50 ms): between epochs and inside one, whose batches (an ensemble's members) run in calls of about 50 ms (the same bits as one call), between the calls of an
-   * ensemble's statistics and of its scores of the training rows after a pass, and in its setup (the blocks it is
+   * ensemble's statistics (in parts: rows, features) and of its scores of the training rows after a pass, and of its
+   * density term (the references' codes, the statistic rows' terms), and in its setup (the blocks it is
    * about to write are zeroed first in pieces of 2 MiB: a first fit's fresh memory). While fit() runs (in such a
    * turn or an async `onEpoch`), calls that read the model (score, encode, decode, reconstruct, detect,
    * calibrate, getWeights, save) see the model of the last completed epoch as onEpoch saw it (inside the
@@ -1335,6 +1336,9 @@ export class Autoencoder extends AutoencoderLite {
         }
         return { size, paused };
       };
+      // (the host's turn when due between runs of calls, in which the model `done` shows: an ensemble's statistics and
+      // density term after a pass, whose parts may each be one call)
+      const between = async () => { if (turnDue()) await pause(done, null); };
       // Fresh memory pages cost this VM about 13 µs each on first touch (2-3 µs in other phases): a first fit's blocks, tens
       // of MB at D=784, held the host up to 250 ms before the first epoch's first call. So a block fit() is about to write
       // whole, or uses as scratch, is zeroed first in pieces of WARM_PIECE bytes (about 6 ms fresh, 0.1 ms touched before),
@@ -1550,9 +1554,20 @@ export class Autoencoder extends AutoencoderLite {
           const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
           // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
-          const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * S * 4);
+          const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * statsScratch(S) * 4);
           await warm(e, lanes * S * D * 4, 0, null);   // (the model in place is the one onEpoch last saw)
-          await inCalls(ens.members, lanes, lanes, lanes, (S * macs) / 3, (a, b) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, a, b), done, null);
+          // (lanes-many members at a time, a member on each lane, each member's statistics in four parts, the first three
+          // in calls of rows, features, rows: at D=784 a member's statistics took 70-100 ms as one call)
+          for (let k0 = 0; k0 < ens.members; k0 += lanes) {
+            const k1 = Math.min(ens.members, k0 + lanes), part = (p: number) => (a: number, b: number) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, k0, k1, p, a, b);
+            await inCalls(S, 64, 1, 1, (k1 - k0) * (macs / 3), part(0), done, null);
+            await between();
+            await inCalls(D, 16, 1, 1, (k1 - k0) * 16 * S, part(1), done, null);
+            await between();
+            await inCalls(S, 256, 1, 1, (k1 - k0) * 8 * D, part(2), done, null);
+            part(3)(0, 0);
+            await between();
+          }
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }
@@ -1561,14 +1576,31 @@ export class Autoencoder extends AutoencoderLite {
         // the latent density term (assembly/density.ts): every training row in this fit's final units, which
         // xp already holds unless the cleaning pass refitted the normalizer (then x goes in once more)
         const refitted = passes === 2 && fitsNorm && this.s.normalize !== 'none';
-        const xn = refitted ? this.put(k, x, D, 'x').ptr : xp;
-        if (refitted) normalizeRows(k, xn, n);
+        let xn = xp;
+        if (refitted) {
+          // (checked again, as the caller may have changed x in the host's turns; its block warmed first, as x's was)
+          if (rowsOf(x, D, 'x') !== n) throw new AutoencoderError(`x changed during fit(): it had ${n} rows as fit() began; leave x as it is until fit() resolves`);
+          await warm(k.mark(), n * D * 4, done, null);
+          xn = putRows(k, x, n, D, 'x');
+          normalizeRows(k, xn, n);
+        }
         const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
         ensembleDraw(k, n, S, 1, sidx, k.alloc(n * 4));
         const scores = k.alloc(n * 4);
         await scoreRows(xn, n, scores);
-        densityFit(k, xn, n, k.dens, ens.density, L, sidx, S, scores, k.alloc(n * 4),
-          k.alloc(ens.density * 4), k.alloc(Math.max(ens.density, S) * L * 4), k.alloc(S * 4));
+        const tmp = k.alloc(n * 4), ridx = k.alloc(ens.density * 4), z = k.alloc(Math.max(ens.density, S) * L * 4), t = k.alloc(S * 4);
+        const part = (p: number, R: number) => (a: number, b: number) => densityFit(k, xn, n, k.dens, R, L, sidx, S, scores, tmp, ridx, z, t, p, a, b);
+        // (the reference rows, their codes in calls of rows, the block and its k-d index, the statistic rows' codes and
+        // nearest references in calls of whole fours of rows, the term's median and scale: one call of 44-68 ms at D=784
+        // before)
+        const R = part(0, ens.density)(0, 0), encMacs = macs / 3;   // (a row through the whole member, over the encoder)
+        await between();
+        await inCalls(R, 64, 1, 1, encMacs, part(1, R), done, null);
+        part(2, R)(0, 0);
+        await between();
+        await inCalls(S, 64, 4, 4, encMacs + R * L, part(3, R), done, null);
+        await between();
+        part(4, R)(0, 0);
         const broken = this.invalidValue(k, k.params, k.state, false);
         if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
       }

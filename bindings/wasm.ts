@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 50;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 11;
+export const ABI_VERSION = 12;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -1015,17 +1015,20 @@ export const ensembleDraw = (k: Kernel, n: number, R: number, K: number, perms: 
 /** Members k0..k1-1 of one epoch of every member on its R rows of x (normalized), in calls in member order that keep (f64[4]) carries; the call that reaches K gives the members' mean objective. */
 export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K: number, batch: number, k0: number, k1: number, keep: number): number =>
   k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch, k0, k1, keep);
-/** Members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[S], one of each per lane (laneCount). */
-export const ensembleStats = (k: Kernel, x: number, S: number, stats: number, idx: number, e: number, tmp: number, k0: number, k1: number): void =>
-  k.x.ae_ens_stats(k.ctx, x, S, stats, idx, e, tmp, k0, k1);
+/** The floats of an ensemble's statistics' scratch tmp for each member over S rows (assembly/ensemble.ts: STATS_COLS S + QBINS). */
+export const statsScratch = (S: number): number => 16 * S + 4096;
+/** Part `part` of members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized): 0 rows a..b-1, 1 features a..b-1, 2 rows a..b-1, 3 the rest, in that order; scratch e f32[S][D], tmp f32[statsScratch(S)], one of each per member of k0..k1-1 (at most laneCount), kept between parts. */
+export const ensembleStats = (k: Kernel, x: number, S: number, stats: number, idx: number, e: number, tmp: number, k0: number, k1: number, part: number, a: number, b: number): void =>
+  k.x.ae_ens_stats(k.ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b);
 /** The cleaning pass: the rows of xr whose score (scores f32[n], by ensembleScore) is at most the q-quantile, moved to the front; their count. */
 export const ensembleClean = (k: Kernel, xr: number, n: number, q: number, scores: number, tmp: number): number =>
   k.x.ae_ens_clean(k.ctx, xr, n, q, scores, tmp);
 /** out f32[n]: the ensemble score of x (normalized in place first unless `normalized`), with the density term of the block at dens (0: none; Kernel.dens). */
 export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number, dens: number, normalized = false): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats, dens, normalized ? 1 : 0);
-/** The latent density block after a fit (assembly/abi.ts ae_dens_fit) from the n rows' ensemble scores (by ensembleScore); returns its reference rows. */
+/** Part `part` of the latent density block after a fit (assembly/abi.ts ae_dens_fit) from the n rows' ensemble scores (by ensembleScore): 0 returns its reference rows R, then 1 (rows a..b-1 of S) and 2 take R as Rmax; scratch kept between parts. */
 export const densityFit = (k: Kernel, xn: number, n: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
-  scores: number, tmp: number, ridx: number, z: number, t: number): number => k.x.ae_dens_fit(k.ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t);
+  scores: number, tmp: number, ridx: number, z: number, t: number, part: number, a: number, b: number): number =>
+  k.x.ae_dens_fit(k.ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t, part, a, b);
 
 // the streaming series detector (assembly/series.ts; its state block at st, layout S)
 /** Scores n points vals f64[n] (times f64[n] or 0) into out f32[n], training as it goes. */

@@ -12,7 +12,7 @@ const wasm = readFileSync(new URL('../build/kernels.wasm', import.meta.url));
 // the raw entry points of the tests' module (assembly/abi-test.ts), never in the shipped one
 const TEST_EXPORTS = ['ae_grads', 'ae_norm_invert', 'ae_gemm', 'ae_gemm_bt', 'ae_gemm_scalar', 'ae_act_forward', 'ae_act_backward',
   'ae_loss_rows', 'ae_loss_backward', 'ae_series_likelihood', 'ae_copy_canon', 'ae_kd_bytes', 'ae_conv_dk', 'ae_draws',
-  'ae_normal_parts_check'];
+  'ae_normal_parts_check', 'ae_quantile_binned'];
 
 describe('abi', () => {
   it('exports exactly the functions bindings/wasm.ts lists, plus memory', async () => {

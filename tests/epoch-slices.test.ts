@@ -32,8 +32,13 @@ interface Cut { name: string; at: number; end: (a: number[]) => number; step: (a
 const ROWS: Cut = { name: 'ae_train_epoch', at: 7, end: (a) => a[3]!, step: (a) => a[6]! };
 // (ae_ens_epoch's: ctx, x, perms, R, K, batch, k0, k1, keep: an ensemble's members)
 const MEMBERS: Cut = { name: 'ae_ens_epoch', at: 6, end: (a) => a[4]!, step: () => 1 };
-// (ae_ens_stats's: ctx, x, S, stats, idx, e, tmp, k0, k1: an ensemble's statistics after a pass, members)
+// (ae_ens_stats's: ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b: an ensemble's statistics after a pass, members)
 const STATS: Cut = { name: 'ae_ens_stats', at: 7, end: () => NaN, step: () => 1 };
+// (the same calls' [a, b): a part of those members' statistics, rows or features; the last part takes none)
+const STATS_PARTS: Cut = { name: 'ae_ens_stats', at: 10, end: () => NaN, step: () => 1 };
+// (ae_dens_fit's: ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t, part, a, b: the density term at the end of
+// fit, its parts; 1 and 3 take rows a..b-1, the others none)
+const DENS: Cut = { name: 'ae_dens_fit', at: 14, end: () => NaN, step: () => 1 };
 const callOn = (real: (...a: number[]) => number, a: number[], c: Cut, from: number, to: number) => real(...a.slice(0, c.at), from, to, ...a.slice(c.at + 2));
 
 /** Puts `how` in front of the model's epoch export until it is disposed; returns the [from, to) of every call fit() makes. */
@@ -58,6 +63,7 @@ function recut(ae: Model, cuts: boolean[], c = ROWS): number[][] {
   const runs: number[][] = [];
   route(ae, (real, a) => {
     const [from, to, step] = [a[c.at]!, a[c.at + 1]!, c.step(a)];
+    if (from >= to) return real(...a);   // (a part of no rows)
     let r = 0;
     for (let s = from; s < to;) {
       let e = Math.min(to, s + step);
@@ -391,6 +397,117 @@ describe("an ensemble's epoch in calls of whole members", () => {
     expect((e as Error).name).toBe('AbortError');
     expect(epochs, 'no epoch completed').toBe(0);
     expect(calls.length, 'the calls before the abort').toBeLessThan(5);
+    expect(ae.save()).toEqual(twin.save());
+    await expectTwinFits(ae, twin, x, c.fit);
+    ae.dispose();
+    twin.dispose();
+  });
+});
+
+// An ensemble's statistics after a pass (assembly/ensemble.ts ens_stats) run in four parts a member (rows through the
+// member, each feature's median, each row's recM, the rest), the first three in calls of rows or features; the density
+// term at the end (assembly/density.ts dens_fit) in five, its reference rows' codes and its statistic rows' terms in
+// calls of rows. The oracle: each member's statistics and the density term computed whole, in one go, as before the parts.
+describe("an ensemble's statistics and density term in parts", () => {
+  const c: Case = { name: 'cleaning pass, refitted normalizer, density', spec: { inputDim: 24, layers: [12, 3], normalize: 'standard', ensemble: { members: 5, rows: 40, clean: 0.2, density: 160 }, seed: 15 }, fit: { epochs: 2, batchSize: 8 }, n: 400 };
+  const D = c.spec.inputDim!;
+
+  /** Each member group's statistics whole at its first call (part 0 from row 0), and the density term whole at its part 1 from row 0. */
+  function wholeParts(ae: Model): void {
+    wrapExport(ae, 'ae_ens_stats', (real, a) => {
+      if (a[9] !== 0 || a[10] !== 0) return 0;
+      const S = a[2]!, head = a.slice(0, 9);
+      for (const [part, end] of [[0, S], [1, D], [2, S], [3, 0]] as const) real(...head, part, 0, end);
+      return 0;
+    });
+    wrapExport(ae, 'ae_dens_fit', (real, a) => {
+      if (a[13] === 0) return real(...a);
+      if (a[13] !== 1 || a[14] !== 0) return a[4]!;
+      const R = a[4]!, S = a[7]!, head = a.slice(0, 13);
+      for (const [part, end] of [[1, R], [2, 0], [3, S], [4, 0]] as const) real(...head, part, 0, end);
+      return R;
+    });
+  }
+
+  for (const threads of [1, 2]) {
+    it(`the bytes and history of each member's statistics and the density term whole, wherever their calls are cut (${threads} thread(s))`, async () => {
+      const x = rows(c.n, D, 7);
+      const oracle = await make(c.spec as Spec, 1);
+      wholeParts(oracle);
+      const want = await fitCase(oracle, c, x);
+      oracle.dispose();
+      // fit() as it is
+      const live = await make(c.spec as Spec, threads);
+      const statsCalls = route(live, (real, a) => real(...a), STATS_PARTS), densCalls = route(live, (real, a) => real(...a), DENS);
+      expect(await fitCase(live, c, x)).toEqual(want);
+      live.dispose();
+      // (two passes of lanes-many members at a time, four parts each; the density term's five)
+      const groups = 2 * Math.ceil(5 / threads);
+      expect(statsCalls.length).toBeGreaterThanOrEqual(4 * groups);
+      expect(densCalls.length).toBeGreaterThanOrEqual(5);
+      await fc.assert(fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 9 }).filter((cuts) => cuts.includes(true)), async (cuts) => {
+        const ae = await make(c.spec as Spec, threads);
+        const statsRuns = recut(ae, cuts, STATS_PARTS), densRuns = recut(ae, cuts, DENS);
+        const got = await fitCase(ae, c, x);
+        ae.dispose();
+        expect(got.bytes).toEqual(want.bytes);
+        expect(got.history).toEqual(want.history);
+        // (some part was cut: more runs than calls with rows, plus those without)
+        expect(statsRuns.length + densRuns.length).toBeGreaterThan(statsCalls.filter((r) => r[1]! > r[0]!).length + densCalls.filter((r) => r[1]! > r[0]!).length);
+      }), { numRuns: 4, seed: 20261207 + threads });
+    });
+  }
+
+  // (400 rows, 160 references: two calls of the references' codes and four of the statistic rows' terms, each made slow;
+  // Node's first turn of a fit that has not yet had one comes before the timers, so the first reads come from the second)
+  it("reads between the density term's calls see the model onEpoch last saw; an abort there leaves the model as before fit()", async () => {
+    const x = rows(c.n, D, 8);
+    const ae = await Autoencoder.create(c.spec), twin = await Autoencoder.create(c.spec);
+    let inDens = false, reads = 0;
+    slow(ae, 30, DENS);
+    route(ae, (real, a) => { inDens = true; return real(...a); }, DENS);
+    let expected = ae.save(), epochs = 0;
+    const failures: unknown[] = [];
+    const timer = setInterval(() => {
+      if (!inDens) return;
+      reads++;
+      try {
+        expect(ae.save()).toEqual(expected);
+      } catch (e) {
+        failures.push(e);
+      }
+    }, 1);
+    try {
+      await ae.fit(x, { ...c.fit, onEpoch: () => { epochs++; expected = ae.save(); } });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(failures).toEqual([]);
+    expect(epochs).toBe(2 * c.fit.epochs!);
+    expect(reads, "reads between the density term's calls").toBeGreaterThan(0);
+    await twin.fit(x, c.fit);
+    expect(ae.save()).toEqual(twin.save());
+    // an abort inside the density term: the fit rejects after both passes' epochs, and the model is as before fit()
+    const fresh = await Autoencoder.create(c.spec), unfitted = await Autoencoder.create(c.spec);
+    let started = false, epochsSeen = 0;
+    slow(fresh, 30, DENS);
+    route(fresh, (real, a) => { started = true; return real(...a); }, DENS);
+    const ac = new AbortController();
+    const aborter = setInterval(() => { if (started) ac.abort(); }, 1);
+    const e = await rejected(() => fresh.fit(x, { ...c.fit, signal: ac.signal, onEpoch: () => { epochsSeen++; } }));
+    clearInterval(aborter);
+    expect((e as Error).name).toBe('AbortError');
+    expect(epochsSeen, "both passes' epochs").toBe(2 * c.fit.epochs!);
+    expect(fresh.save()).toEqual(unfitted.save());
+    await expectTwinFits(fresh, unfitted, x, c.fit);
+    for (const m of [ae, twin, fresh, unfitted]) m.dispose();
+  });
+
+  it('x given as rows that change during fit(): the density term\'s copy of x refuses them, and the model is as before fit()', async () => {
+    const x = rows(c.n, D, 9), asRows = Array.from({ length: c.n }, (_, r) => Array.from(x.subarray(r * D, (r + 1) * D)));
+    const ae = await Autoencoder.create(c.spec), twin = await Autoencoder.create(c.spec);
+    const e = await rejected(() => ae.fit(asRows, { ...c.fit, onEpoch: (info) => { if (info.epoch === c.fit.epochs) asRows.pop(); } }));
+    expect(e.message).toMatch(/x changed during fit\(\): it had 400 rows as fit\(\) began; leave x as it is until fit\(\) resolves/);
     expect(ae.save()).toEqual(twin.save());
     await expectTwinFits(ae, twin, x, c.fit);
     ae.dispose();

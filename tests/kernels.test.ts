@@ -441,6 +441,10 @@ describe('ae_quantile (numpy linear)', () => {
         expect(Object.is(got, sortedFormula(v, q)), `${what} q=${q}: ${got} vs sorting first ${sortedFormula(v, q)}`).toBe(true);
         // reordered in place, nothing lost or changed
         expectSameBits(getF32(k, p, n).sort(), v.slice().sort(), `${what}: the same values`);
+        // the ensemble statistics' medians (assembly/stats.ts f32_quantile_binned: a count by the keys' top 12 bits,
+        // then a selection in one bin): the same bits as sorting first
+        const pb = putF32(k, v), binned = k.x.ae_quantile_binned(pb, n, q, k.alloc(4096 * 4));
+        expect(Object.is(binned, sortedFormula(v, q)), `${what} q=${q}, binned: ${binned} vs sorting first ${sortedFormula(v, q)}`).toBe(true);
       });
     }
   };
@@ -457,6 +461,23 @@ describe('ae_quantile (numpy linear)', () => {
       ['sawtooth', (i) => i % 17], ['two values', (i) => (i % 3 ? 1 : -1)],
     ];
     for (const [name, f] of shapes) check(Float32Array.from({ length: n }, (_, i) => f(i)), name);
+  });
+  it('the binned selection where its bins matter: squared errors over decades, every value in one bin, the next order statistic in a higher bin, both signs, a NaN', () => {
+    const r = new Rng(47), n = 4096;
+    // (e^2 of normal-ish errors: spread over many of the count's bins, as the ensemble's statistics see them)
+    check(Float32Array.from({ length: n }, () => { const e = (r.f32(1, -1, 1)[0]! ** 3) * 10; return Math.fround(e * e); }), 'squared errors');
+    // (all in [1, 1.125): one bin, the selection over all of them)
+    check(Float32Array.from({ length: n }, () => 1 + r.f32(1, 0, 0.124)[0]!), 'one bin');
+    // (two clusters, the median's two order statistics in bins far apart: n/2 values near 1e-3, n/2 near 1e3)
+    check(Float32Array.from({ length: n }, (_, i) => (i % 2 ? 1e-3 : 1e3) * (1 + (i % 7) * 1e-3)), 'two clusters');
+    // (both signs over 70 decades, subnormals among them)
+    check(Float32Array.from({ length: 999 }, (_, i) => Math.fround((i % 2 ? -1 : 1) * 10 ** (r.f32(1, -40, 30)[0]!))), 'both signs, 70 decades');
+    // (a NaN: f32_quantile's result, whatever it is, not the count's)
+    withIO(k, () => {
+      const v = Float32Array.from({ length: 257 }, (_, i) => (i === 100 ? NaN : i * 0.5));
+      const want = k.x.ae_quantile(putF32(k, v), v.length, 0.5);
+      expect(Object.is(k.x.ae_quantile_binned(putF32(k, v), v.length, 0.5, k.alloc(4096 * 4)), want)).toBe(true);
+    });
   });
 });
 
