@@ -212,8 +212,8 @@ export function ae_ens_draw(ctx: usize, n: i32, R: i32, K: i32, perms: usize, tm
 /** Members k0..k1-1 of one epoch of every member on its R rows of x (normalized), keep f64[4] carrying the epoch across its calls; the call that reaches K returns the members' mean objective (ensemble.ts ens_epoch). */
 export function ae_ens_epoch(ctx: usize, x: usize, perms: usize, R: i32, K: i32, batch: i32, k0: i32, k1: i32, keep: usize): f64 { return ens_epoch(ctx, x, perms, R, K, batch, k0, k1, keep); }
 
-/** Part `part` (0 rows a..b-1, 1 features a..b-1, 2 rows a..b-1, 3 the rest) of members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[16 S + 4096], one of each per member of k0..k1-1, kept between parts (ensemble.ts ens_stats, STATS_COLS). */
-export function ae_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): void { ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b); }
+/** Part `part` (0 rows a..b-1, 1 features a..b-1, 2 rows a..b-1, 3 the rest) of members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized); scratch e f32[S][D], tmp f32[16 S + 4096], one of each per member of k0..k1-1, kept between parts; rec f64[K][S] (or 0) keeps each row's recM; part 4: the ensemble scores of rows a..b-1 into tmp f32[S] from rec (ensemble.ts ens_stats, STATS_COLS). */
+export function ae_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, rec: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): void { ens_stats(ctx, x, S, stats, idx, e, tmp, rec, k0, k1, part, a, b); }
 
 /** The cleaning pass: rows of xr whose ensemble score (scores f32[n], by ae_ens_score on the normalized rows) is <= sorted[floor(q (n - 1))], moved to the front; tmp f32[n]; returns their count. */
 export function ae_ens_clean(ctx: usize, xr: usize, n: i32, q: f64, scores: usize, tmp: usize): i32 { return ens_clean(ctx, xr, n, q, scores, tmp); }

@@ -172,24 +172,48 @@ function recm_add2(e: usize, v: usize, D: i32, med: f64, iqr: f64, out: usize): 
  * over the S rows idx i32[S] of x (normalized; the bindings take them with ens_draw: every row up to 4,096, else 4,096
  * drawn). A member's statistics are four parts in order, each in calls of any ranges [a, b) (the bindings give the host
  * its turn between calls): 0, rows a..b-1 through member k, their squared errors to its e; 1, features a..b-1, their
- * v_j (the median of e_j^2 / 0.455 + 1e-6); 2, rows a..b-1, their recM to its tmp; 3 (a, b unused), the median and IQR
- * of recM. Each value is the same computation whatever the ranges, so the same bits. Scratch: member k0 + i's e
+ * v_j (the median of e_j^2 / 0.455 + 1e-6); 2, rows a..b-1, their recM to its tmp (and in f64 to rec f64[K][S], unless
+ * rec is 0); 3 (a, b unused), the median and IQR of recM. Part 4, once every member's statistics are taken (k0..k1 all
+ * members): the ensemble scores of rows a..b-1 of the S rows into tmp f32[S], from rec (rec_scores). Each value is the same computation whatever the ranges, so the same bits. Scratch: member k0 + i's e
  * f32[S][D] at e + i S D floats and tmp f32[STATS_COLS S + QBINS] at tmp + i (STATS_COLS S + QBINS) floats, kept from one part to the next (the threaded
  * build: a member per unit on the threads' lanes, threads.ts JOB_ENS_STATS; any lane runs any member's part alike).
  * Medians and quartiles: f32_quantile and f32_quantile_binned (numpy's 'linear', to float32).
  */
-export function ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): void {
+export function ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, rec: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): void {
+  if (part == 4) {
+    rec_scores(ci(ctx, C_INDIM), S, stats, rec, k0, k1, tmp, a, b);
+    return;
+  }
   const p = cp(ctx, C_PARAMS);
-  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b)) return;
-  for (let k = k0; k < k1; k++) member_stats(ctx, x, S, k, k - k0, stats, idx, e, tmp, p, part, a, b);
+  if (ASC_FEATURE_THREADS && pool_ens_stats(ctx, x, S, stats, idx, e, tmp, rec, k0, k1, part, a, b)) return;
+  for (let k = k0; k < k1; k++) member_stats(ctx, x, S, k, k - k0, stats, idx, e, tmp, rec, p, part, a, b);
   point(ctx, 0, p, 0, 0, false);
+}
+
+/**
+ * out[r] for rows a..b-1 of the S statistic rows: the ensemble score ens_score_rows gives them (members k0..k1-1, all of
+ * them, each member's (recM - med) / iqr added in f64 to the float32 sum, in member order; NaN becomes +Infinity),
+ * from their recM in f64, rec f64[K][S], which part 2 kept. The same operations on the same values: when those rows
+ * are every training row in order, the cleaning pass's scores without running the rows through the members again.
+ */
+function rec_scores(D: i32, S: i32, stats: usize, rec: usize, k0: i32, k1: i32, out: usize, a: i32, b: i32): void {
+  for (let r = a; r < b; r++) {
+    let o: f32 = 0;
+    for (let k = k0; k < k1; k++) {
+      const v = stats + (<usize>(k * (D + 2)) << 2);
+      const med = <f64>load<f32>(v + (<usize>D << 2)), iqr = <f64>load<f32>(v + (<usize>(D + 1) << 2));
+      o = <f32>(<f64>o + (load<f64>(rec + (<usize>(k * S + r) << 3)) - med) / iqr);
+    }
+    store<f32>(out + (<usize>r << 2), o);
+  }
+  nan_to_inf(out + (<usize>a << 2), b - a);
 }
 
 /** The features whose medians part 1 of the statistics takes at once (ens_stats: tmp's share of a member is f32[STATS_COLS][S], then f32_quantile_binned's u32[QBINS]). */
 export const STATS_COLS = 16;
 
 /** Part `part` of member k's statistics (ens_stats), its scratch share i, on context c (the model's or a lane's), p the members' param block; part 0 leaves c pointed at member k. */
-export function member_stats(c: usize, x: usize, S: i32, k: i32, i: i32, stats: usize, idx: usize, e: usize, tmp: usize, p: usize, part: i32, a: i32, b: i32): void {
+export function member_stats(c: usize, x: usize, S: i32, k: i32, i: i32, stats: usize, idx: usize, e: usize, tmp: usize, rec: usize, p: usize, part: i32, a: i32, b: i32): void {
   const D = ci(c, C_INDIM), v = stats + (<usize>(k * (D + 2)) << 2);
   e += <usize>i * (<usize>(S * D) << 2);
   tmp += <usize>i * (<usize>(STATS_COLS * S + QBINS) << 2);
@@ -217,7 +241,11 @@ export function member_stats(c: usize, x: usize, S: i32, k: i32, i: i32, stats: 
       }
     }
   } else if (part == 2) {
-    for (let r = a; r < b; r++) store<f32>(tmp + (<usize>r << 2), <f32>recm(e + (<usize>(r * D) << 2), v, D));
+    for (let r = a; r < b; r++) {
+      const m = recm(e + (<usize>(r * D) << 2), v, D);
+      store<f32>(tmp + (<usize>r << 2), <f32>m);
+      if (rec != 0) store<f64>(rec + (<usize>(k * S + r) << 3), m);
+    }
   } else {
     let iqr = f32_quantile(tmp, S, 0.75) - f32_quantile(tmp, S, 0.25);
     if (!(iqr > 0)) iqr = 1;

@@ -76,7 +76,7 @@ const JOB_MEMBERS = 9;
 // ensemble rows jobs (ensemble.ts ens_score_rows): ctx, x, n, out, K, stats; a unit is a range of rows, through
 // every member on the taking thread's lane (ens_rows_on)
 const JOB_ENS_ROWS = 10;
-// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, members, stats, idx, e, tmp, k0, part, a, b; a unit is a member
+// ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, members, stats, idx, e, tmp, k0, part, a, b, rec; a unit is a member
 // (k0 the first) whose part runs on the taking thread's lane, with that member's share of the scratch (ensemble.ts member_stats)
 const JOB_ENS_STATS = 11;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
@@ -223,7 +223,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
     const ctx = <usize>job(1), lc = lane_ctx(ctx, LANE);
     SOLO = true;
     for (let u = u0; u < u1; u++) {
-      member_stats(lc, <usize>job(2), job(3), job(9) + u, u, <usize>job(5), <usize>job(6), <usize>job(7), <usize>job(8), cp(ctx, C_PARAMS), job(10), job(11), job(12));
+      member_stats(lc, <usize>job(2), job(3), job(9) + u, u, <usize>job(5), <usize>job(6), <usize>job(7), <usize>job(8), <usize>job(13), cp(ctx, C_PARAMS), job(10), job(11), job(12));
     }
     SOLO = false;
     return;
@@ -508,13 +508,13 @@ export function pool_ens_rows(ctx: usize, x: usize, n: i32, out: usize, K: i32, 
  * Part `part` of members k0..k1-1's statistics through the pool, a member per unit on the threads' lanes (ensemble.ts
  * ens_stats: e and tmp hold a share per member of k0..k1-1); false: the caller computes them alone.
  */
-export function pool_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): bool {
+export function pool_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: usize, e: usize, tmp: usize, rec: usize, k0: i32, k1: i32, part: i32, a: i32, b: i32): bool {
   const T = pool_threads(), lanes = cp(ctx, LN_FIELD);
   if (T < 2 || lanes == 0 || T > load<i32>(lanes + LN_N) || k1 - k0 < 2) return false;
   const j = slot();
   store<i32>(j, JOB_ENS_STATS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, S, 12);
   store<i32>(j, k1 - k0, 16); store<i32>(j, <i32>stats, 20); store<i32>(j, <i32>idx, 24); store<i32>(j, <i32>e, 28); store<i32>(j, <i32>tmp, 32);
-  store<i32>(j, k0, 36); store<i32>(j, part, 40); store<i32>(j, a, 44); store<i32>(j, b, 48);
+  store<i32>(j, k0, 36); store<i32>(j, part, 40); store<i32>(j, a, 44); store<i32>(j, b, 48); store<i32>(j, <i32>rec, 52);
   submit(T);
   return true;
 }

@@ -1417,15 +1417,16 @@ export class Autoencoder extends AutoencoderLite {
       // (1 - clean) quantile are dropped and pass 2 trains fresh members (the seed's initial weights, the
       // normalizer refitted if this fit fitted it) on the rest, exactly as a new model fitted on those rows
       const passes = ens && ens.clean > 0 ? 2 : 1;
-      let xt = xp, nt = nTrain, history!: History, halted = false;
+      let xt = xp, nt = nTrain, history!: History, halted = false, cleanScores = 0;
       // (the ensemble's scores of n normalized rows at xn into out, in calls of rows)
       // (what the host's turns show from a pass's end on: `done`, the model onEpoch last saw, taken as the pass ended)
       const scoreRows = (xn: number, rows: number, out: number) =>
         inCalls(rows, 16, 1, 1, ens ? (ens.members * macs) / 3 : 0, (a, b) => ensembleScore(k, xn + a * D * 4, b - a, out + a * 4, ens!.members, k.stats, 0, true), done, null);
       for (let pass = 1; pass <= passes && !halted; pass++) {
         if (pass === 2) {
-          const scores = k.alloc(nTrain * 4);
-          await scoreRows(xp, nTrain, scores);
+          // (from the first pass's statistics when they kept every row's recM)
+          const scores = cleanScores || k.alloc(nTrain * 4);
+          if (!cleanScores) await scoreRows(xp, nTrain, scores);
           nt = ensembleClean(k, xr, nTrain, 1 - ens!.clean, scores, k.alloc(nTrain * 4));
           xt = xr;
           initWeights(k, this.s);
@@ -1558,8 +1559,11 @@ export class Autoencoder extends AutoencoderLite {
           await warm(e, lanes * S * D * 4, 0, null);   // (the model in place is the one onEpoch last saw)
           // (lanes-many members at a time, a member on each lane, each member's statistics in four parts, the first three
           // in calls of rows, features, rows: at D=784 a member's statistics took 70-100 ms as one call)
+          // (the first of two passes, its statistic rows every training row in order: each row's recM is kept, and the
+          // cleaning pass's scores are made from them, the same floats as running the rows through the members again)
+          const rec = pass < passes && S === nTrain && nt === nTrain ? k.alloc(ens.members * S * 8) : 0;
           for (let k0 = 0; k0 < ens.members; k0 += lanes) {
-            const k1 = Math.min(ens.members, k0 + lanes), part = (p: number) => (a: number, b: number) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, k0, k1, p, a, b);
+            const k1 = Math.min(ens.members, k0 + lanes), part = (p: number) => (a: number, b: number) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, rec, k0, k1, p, a, b);
             await inCalls(S, 64, 1, 1, (k1 - k0) * (macs / 3), part(0), done, null);
             await between();
             await inCalls(D, 16, 1, 1, (k1 - k0) * 16 * S, part(1), done, null);
@@ -1568,6 +1572,7 @@ export class Autoencoder extends AutoencoderLite {
             part(3)(0, 0);
             await between();
           }
+          if (rec) ensembleStats(k, xt, S, k.stats, idx, e, cleanScores = k.alloc(S * 4), rec, 0, ens.members, 4, 0, S);
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) throw new AutoencoderError(`training diverged (${broken}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
         }

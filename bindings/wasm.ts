@@ -1017,9 +1017,9 @@ export const ensembleEpoch = (k: Kernel, x: number, perms: number, R: number, K:
   k.x.ae_ens_epoch(k.ctx, x, perms, R, K, batch, k0, k1, keep);
 /** The floats of an ensemble's statistics' scratch tmp for each member over S rows (assembly/ensemble.ts: STATS_COLS S + QBINS). */
 export const statsScratch = (S: number): number => 16 * S + 4096;
-/** Part `part` of members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized): 0 rows a..b-1, 1 features a..b-1, 2 rows a..b-1, 3 the rest, in that order; scratch e f32[S][D], tmp f32[statsScratch(S)], one of each per member of k0..k1-1 (at most laneCount), kept between parts. */
-export const ensembleStats = (k: Kernel, x: number, S: number, stats: number, idx: number, e: number, tmp: number, k0: number, k1: number, part: number, a: number, b: number): void =>
-  k.x.ae_ens_stats(k.ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b);
+/** Part `part` of members k0..k1-1's statistics over the S rows idx i32[S] of x (normalized): 0 rows a..b-1, 1 features a..b-1, 2 rows a..b-1, 3 the rest, in that order; scratch e f32[S][D], tmp f32[statsScratch(S)], one of each per member of k0..k1-1 (at most laneCount), kept between parts; rec f64[K][S] or 0: each row's recM kept, from which part 4 (all members) gives rows a..b-1's ensemble scores into tmp f32[S]. */
+export const ensembleStats = (k: Kernel, x: number, S: number, stats: number, idx: number, e: number, tmp: number, rec: number, k0: number, k1: number, part: number, a: number, b: number): void =>
+  k.x.ae_ens_stats(k.ctx, x, S, stats, idx, e, tmp, rec, k0, k1, part, a, b);
 /** The cleaning pass: the rows of xr whose score (scores f32[n], by ensembleScore) is at most the q-quantile, moved to the front; their count. */
 export const ensembleClean = (k: Kernel, xr: number, n: number, q: number, scores: number, tmp: number): number =>
   k.x.ae_ens_clean(k.ctx, xr, n, q, scores, tmp);

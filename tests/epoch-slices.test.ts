@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type History } from 'autoencoder';
 import { Autoencoder as DistAutoencoder } from '../dist/bindings/node.js';
-import { expectTwinFits, rejected, wrapExport, type ExportCall } from './helpers.js';
+import { expectTwinFits, getF32, kernelOf, rejected, wrapExport, type ExportCall } from './helpers.js';
 import { make, type Spec } from './threads-pool.js';
 
 type Model = Autoencoder | DistAutoencoder;
@@ -32,10 +32,11 @@ interface Cut { name: string; at: number; end: (a: number[]) => number; step: (a
 const ROWS: Cut = { name: 'ae_train_epoch', at: 7, end: (a) => a[3]!, step: (a) => a[6]! };
 // (ae_ens_epoch's: ctx, x, perms, R, K, batch, k0, k1, keep: an ensemble's members)
 const MEMBERS: Cut = { name: 'ae_ens_epoch', at: 6, end: (a) => a[4]!, step: () => 1 };
-// (ae_ens_stats's: ctx, x, S, stats, idx, e, tmp, k0, k1, part, a, b: an ensemble's statistics after a pass, members)
-const STATS: Cut = { name: 'ae_ens_stats', at: 7, end: () => NaN, step: () => 1 };
-// (the same calls' [a, b): a part of those members' statistics, rows or features; the last part takes none)
-const STATS_PARTS: Cut = { name: 'ae_ens_stats', at: 10, end: () => NaN, step: () => 1 };
+// (ae_ens_stats's: ctx, x, S, stats, idx, e, tmp, rec, k0, k1, part, a, b: an ensemble's statistics after a pass, members)
+const STATS: Cut = { name: 'ae_ens_stats', at: 8, end: () => NaN, step: () => 1 };
+// (the same calls' [a, b): a part of those members' statistics, rows or features (part 3 takes none), or in part 4 the
+// rows whose scores the first pass's recM give)
+const STATS_PARTS: Cut = { name: 'ae_ens_stats', at: 11, end: () => NaN, step: () => 1 };
 // (ae_dens_fit's: ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t, part, a, b: the density term at the end of
 // fit, its parts; 1 and 3 take rows a..b-1, the others none)
 const DENS: Cut = { name: 'ae_dens_fit', at: 14, end: () => NaN, step: () => 1 };
@@ -412,11 +413,15 @@ describe("an ensemble's statistics and density term in parts", () => {
   const c: Case = { name: 'cleaning pass, refitted normalizer, density', spec: { inputDim: 24, layers: [12, 3], normalize: 'standard', ensemble: { members: 5, rows: 40, clean: 0.2, density: 160 }, seed: 15 }, fit: { epochs: 2, batchSize: 8 }, n: 400 };
   const D = c.spec.inputDim!;
 
-  /** Each member group's statistics whole at its first call (part 0 from row 0), and the density term whole at its part 1 from row 0. */
+  /**
+   * Each member group's statistics whole at its first call (part 0 from row 0), and the density term whole at its part 1
+   * from row 0; the cleaning pass's scores from the first pass's recM (part 4) in one call, at its first.
+   */
   function wholeParts(ae: Model): void {
     wrapExport(ae, 'ae_ens_stats', (real, a) => {
-      if (a[9] !== 0 || a[10] !== 0) return 0;
-      const S = a[2]!, head = a.slice(0, 9);
+      const S = a[2]!, head = a.slice(0, 10);
+      if (a[10] === 4) return a[11] === 0 ? real(...head, 4, 0, S) : 0;
+      if (a[10] !== 0 || a[11] !== 0) return 0;
       for (const [part, end] of [[0, S], [1, D], [2, S], [3, 0]] as const) real(...head, part, 0, end);
       return 0;
     });
@@ -455,6 +460,33 @@ describe("an ensemble's statistics and density term in parts", () => {
         // (some part was cut: more runs than calls with rows, plus those without)
         expect(statsRuns.length + densRuns.length).toBeGreaterThan(statsCalls.filter((r) => r[1]! > r[0]!).length + densCalls.filter((r) => r[1]! > r[0]!).length);
       }), { numRuns: 4, seed: 20261207 + threads });
+    });
+  }
+
+  for (const threads of [1, 2]) {
+    it(`the cleaning pass's scores from the first pass's recM are the bits of running those rows through the members (ae_ens_score), ${threads} thread(s)`, async () => {
+      const x = rows(c.n, D, 10);
+      const ae = await make(c.spec as Spec, threads);
+      // (the export under its own name or dist's short one: wrapExport's stand-in is the one own property of the kernel's exports)
+      wrapExport(ae, 'ae_ens_score', (real, a) => real(...a));
+      const k = kernelOf(ae as unknown as Autoencoder) as unknown as { x: Record<string, (...a: number[]) => number>; ctx: number };
+      const ensScore = k.x[Object.getOwnPropertyNames(k.x)[0]!]!;
+      const seen: string[] = [];
+      wrapExport(ae, 'ae_ens_stats', (real, a) => {
+        real(...a);
+        if (a[10] !== 4) return 0;
+        // (x: the first pass's rows, normalized, every training row in order; e: scratch no longer used, for the oracle's scores)
+        const [xp, S, stats, e, tmp, K] = [a[1]!, a[2]!, a[3]!, a[5]!, a[6]!, a[9]!];
+        expect(S).toBe(c.n);
+        ensScore(k.ctx, xp, S, e, K, stats, 0, 1);
+        const got = getF32(kernelOf(ae as unknown as Autoencoder), tmp, S), want = getF32(kernelOf(ae as unknown as Autoencoder), e, S);
+        expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+        seen.push(`${a[11]}-${a[12]}`);
+        return 0;
+      });
+      await ae.fit(x, c.fit);
+      expect(seen, "part 4's one call, the first pass's").toEqual([`0-${c.n}`]);
+      ae.dispose();
     });
   }
 
