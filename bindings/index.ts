@@ -1554,7 +1554,7 @@ export class Autoencoder extends AutoencoderLite {
           // the members' statistics over up to 4,096 of the training rows (normalized, as x is now)
           const S = Math.min(nt, 4096), idx = k.alloc(S * 4);
           ensembleDraw(k, nt, S, 1, idx, k.alloc(nt * 4));
-          // (a share of the scratch per lane: the members' statistics are taken on the threads' lanes)
+          // (a share of the scratch for each of a call's members, lanes-many at most: the members' statistics are taken on the threads' lanes)
           const lanes = laneCount(k), e = k.alloc(lanes * S * D * 4), tmp = k.alloc(lanes * statsScratch(S) * 4);
           await warm(e, lanes * S * D * 4, 0, null);   // (the model in place is the one onEpoch last saw)
           // (lanes-many members at a time, a member on each lane, each member's statistics in four parts, the first three

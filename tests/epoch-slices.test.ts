@@ -13,6 +13,10 @@
 //  - an epoch's `ms` leaves out the host's turns;
 //  - an ensemble's epoch is cut between members, and its statistics after a pass between members too (ensemble.ts
 //    ens_epoch, ens_stats): the same claims, with reads in both passes and between the statistics' calls;
+//  - each member's statistics run in parts cut by rows or features, and the density term at the end in parts cut by
+//    rows (ens_stats, density.ts dens_fit): the bytes of each computed whole wherever the calls are cut, reads between
+//    the density term's calls, an abort there; the cleaning pass's scores from the first pass's statistics are the
+//    bits of running those rows through the members;
 //  - fit()'s setup (the blocks it writes before the first epoch, zeroed in pieces) gives the host its turns too: reads
 //    there see the model before fit() (an ensemble's second pass: the first pass's), an abort there loses nothing.
 
@@ -86,6 +90,53 @@ function slow(ae: Model, ms = 30, c = ROWS): number[][] {
     while (performance.now() < until) { /* the call took this long */ }
     return r;
   }, c);
+}
+
+/**
+ * fit() with an interval of 1 ms that, while `active()`, saves the model and checks it against the bytes onEpoch last saw
+ * (or those before fit()); returns how many such reads ran and the epochs. No read may have seen other bytes.
+ */
+async function fitWithReads(ae: Model, x: Float32Array, fit: FitOptions, active: () => boolean): Promise<{ reads: number; epochs: number }> {
+  let expected = ae.save(), epochs = 0, reads = 0;
+  const failures: unknown[] = [];
+  const timer = setInterval(() => {
+    if (!active()) return;
+    reads++;
+    try {
+      expect(ae.save()).toEqual(expected);
+    } catch (e) {
+      failures.push(e);
+    }
+  }, 1);
+  try {
+    await (ae as Autoencoder).fit(x, { ...fit, onEpoch: () => { epochs++; expected = ae.save(); } });
+  } finally {
+    clearInterval(timer);
+  }
+  expect(failures).toEqual([]);
+  return { reads, epochs };
+}
+
+/**
+ * A fresh model whose calls of the export `c` are made slow, aborted from a timer once the first of them ran: fit()
+ * must reject with an AbortError after `epochs` epochs, the model as a twin's that never fitted, and the next fit as
+ * the twin's.
+ */
+async function expectAbortIn(spec: AutoencoderSpec, x: Float32Array, fit: FitOptions, c: Cut, epochs: number, what: string): Promise<void> {
+  const fresh = await Autoencoder.create(spec), unfitted = await Autoencoder.create(spec);
+  let started = false, epochsSeen = 0;
+  slow(fresh, 30, c);
+  route(fresh, (real, a) => { started = true; return real(...a); }, c);
+  const ac = new AbortController();
+  const aborter = setInterval(() => { if (started) ac.abort(); }, 1);
+  const e = await rejected(() => fresh.fit(x, { ...fit, signal: ac.signal, onEpoch: () => { epochsSeen++; } }));
+  clearInterval(aborter);
+  expect((e as Error).name).toBe('AbortError');
+  expect(epochsSeen, what).toBe(epochs);
+  expect(fresh.save()).toEqual(unfitted.save());
+  await expectTwinFits(fresh, unfitted, x, fit);
+  fresh.dispose();
+  unfitted.dispose();
 }
 
 const rows = (n: number, d: number, seed: number) => Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37 + seed) * Math.cos(i * 0.11 * seed) + 0.2 * Math.sin(i));
@@ -350,41 +401,15 @@ describe("an ensemble's epoch in calls of whole members", () => {
     route(ae, (real, a) => { after = false; return real(...a); }, MEMBERS);
     const statsCalls = slow(ae, 30, STATS);
     route(ae, (real, a) => { after = true; return real(...a); }, STATS);
-    let expected = ae.save(), epochs = 0, readsAfter = 0;
-    const failures: unknown[] = [];
-    const timer = setInterval(() => {
-      if (!after) return;
-      readsAfter++;
-      try {
-        expect(ae.save()).toEqual(expected);
-      } catch (e) {
-        failures.push(e);
-      }
-    }, 1);
-    try {
-      await ae.fit(x, { ...c.fit, onEpoch: () => { epochs++; expected = ae.save(); } });
-    } finally {
-      clearInterval(timer);
-    }
-    expect(failures).toEqual([]);
-    expect(readsAfter, 'reads between the calls of the statistics').toBeGreaterThan(0);
+    const { reads } = await fitWithReads(ae, x, c.fit, () => after);
+    expect(reads, 'reads between the calls of the statistics').toBeGreaterThan(0);
     expect(statsCalls.length, 'calls of the statistics, two passes of 5 members').toBeGreaterThanOrEqual(2 * 2);
     await twin.fit(x, c.fit);
     expect(ae.save()).toEqual(twin.save());
     // an abort in the first pass's statistics: the fit rejects, and the model is as a twin's that never fitted
-    const fresh = await Autoencoder.create(c.spec), unfitted = await Autoencoder.create(c.spec);
-    let inStats = false, epochsSeen = 0;
-    slow(fresh, 30, STATS);
-    route(fresh, (real, a) => { inStats = true; return real(...a); }, STATS);
-    const ac = new AbortController();
-    const aborter = setInterval(() => { if (inStats) ac.abort(); }, 1);
-    const e = await rejected(() => fresh.fit(x, { ...c.fit, signal: ac.signal, onEpoch: () => { epochsSeen++; } }));
-    clearInterval(aborter);
-    expect((e as Error).name).toBe('AbortError');
-    expect(epochsSeen, "the first pass's epochs, none of the second's").toBe(c.fit.epochs);
-    expect(fresh.save()).toEqual(unfitted.save());
-    await expectTwinFits(fresh, unfitted, x, c.fit);
-    for (const m of [ae, twin, fresh, unfitted]) m.dispose();
+    await expectAbortIn(c.spec, x, c.fit, STATS, c.fit.epochs!, "the first pass's epochs, none of the second's");
+    ae.dispose();
+    twin.dispose();
   });
 
   it('an abort from a timer ends fit() inside its first epoch, and the model is as a twin that never fitted', async () => {
@@ -495,44 +520,18 @@ describe("an ensemble's statistics and density term in parts", () => {
   it("reads between the density term's calls see the model onEpoch last saw; an abort there leaves the model as before fit()", async () => {
     const x = rows(c.n, D, 8);
     const ae = await Autoencoder.create(c.spec), twin = await Autoencoder.create(c.spec);
-    let inDens = false, reads = 0;
+    let inDens = false;
     slow(ae, 30, DENS);
     route(ae, (real, a) => { inDens = true; return real(...a); }, DENS);
-    let expected = ae.save(), epochs = 0;
-    const failures: unknown[] = [];
-    const timer = setInterval(() => {
-      if (!inDens) return;
-      reads++;
-      try {
-        expect(ae.save()).toEqual(expected);
-      } catch (e) {
-        failures.push(e);
-      }
-    }, 1);
-    try {
-      await ae.fit(x, { ...c.fit, onEpoch: () => { epochs++; expected = ae.save(); } });
-    } finally {
-      clearInterval(timer);
-    }
-    expect(failures).toEqual([]);
+    const { reads, epochs } = await fitWithReads(ae, x, c.fit, () => inDens);
     expect(epochs).toBe(2 * c.fit.epochs!);
     expect(reads, "reads between the density term's calls").toBeGreaterThan(0);
     await twin.fit(x, c.fit);
     expect(ae.save()).toEqual(twin.save());
     // an abort inside the density term: the fit rejects after both passes' epochs, and the model is as before fit()
-    const fresh = await Autoencoder.create(c.spec), unfitted = await Autoencoder.create(c.spec);
-    let started = false, epochsSeen = 0;
-    slow(fresh, 30, DENS);
-    route(fresh, (real, a) => { started = true; return real(...a); }, DENS);
-    const ac = new AbortController();
-    const aborter = setInterval(() => { if (started) ac.abort(); }, 1);
-    const e = await rejected(() => fresh.fit(x, { ...c.fit, signal: ac.signal, onEpoch: () => { epochsSeen++; } }));
-    clearInterval(aborter);
-    expect((e as Error).name).toBe('AbortError');
-    expect(epochsSeen, "both passes' epochs").toBe(2 * c.fit.epochs!);
-    expect(fresh.save()).toEqual(unfitted.save());
-    await expectTwinFits(fresh, unfitted, x, c.fit);
-    for (const m of [ae, twin, fresh, unfitted]) m.dispose();
+    await expectAbortIn(c.spec, x, c.fit, DENS, 2 * c.fit.epochs!, "both passes' epochs");
+    ae.dispose();
+    twin.dispose();
   });
 
   it('x given as rows that change during fit(): the density term\'s copy of x refuses them, and the model is as before fit()', async () => {
