@@ -1364,9 +1364,10 @@ export class Autoencoder extends AutoencoderLite {
       // (what the host's turns show until the first epoch: the model before fit(), its normalizer too)
       const before: [Float32Array[], boolean] = [[normA, normB], normFitted];
       // (x, target or condition rows put at the top of the I/O stack, which is warmed first)
-      const putWarm = async (m: Matrix, cols: number, what: string) => {
+      // (last, shown: what the warm's turns show, as pause takes them: here the model before fit())
+      const putWarm = async (m: Matrix, cols: number, what: string, last = k.snapStart, shown: [Float32Array[], boolean] | null = before) => {
         const rows = rowsOf(m, cols, what);
-        await warm(k.mark(), rows * cols * 4, k.snapStart, before);
+        await warm(k.mark(), rows * cols * 4, last, shown);
         return { ptr: putRows(k, m, rows, cols, what), rows };
       };
       const { ptr: xp, rows: n } = await putWarm(x, D, 'x');
@@ -1584,9 +1585,9 @@ export class Autoencoder extends AutoencoderLite {
         let xn = xp;
         if (refitted) {
           // (checked again, as the caller may have changed x in the host's turns; its block warmed first, as x's was)
-          if (rowsOf(x, D, 'x') !== n) throw new AutoencoderError(`x changed during fit(): it had ${n} rows as fit() began; leave x as it is until fit() resolves`);
-          await warm(k.mark(), n * D * 4, done, null);
-          xn = putRows(k, x, n, D, 'x');
+          const again = await putWarm(x, D, 'x', done, null);
+          if (again.rows !== n) throw new AutoencoderError(`x changed during fit(): it had ${n} rows as fit() began; leave x as it is until fit() resolves`);
+          xn = again.ptr;
           normalizeRows(k, xn, n);
         }
         const S = Math.min(n, 4096), sidx = k.alloc(S * 4), L = this.latentDim;
