@@ -1562,7 +1562,7 @@ export class Autoencoder extends AutoencoderLite {
           // in calls of rows, features, rows: at D=784 a member's statistics took 70-100 ms as one call)
           // (the first of two passes, its statistic rows every training row in order: each row's recM is kept, and the
           // cleaning pass's scores are made from them, the same floats as running the rows through the members again)
-          const rec = pass < passes && S === nTrain && nt === nTrain ? k.alloc(ens.members * S * 8) : 0;
+          const rec = pass < passes && S === nTrain ? k.alloc(ens.members * S * 8) : 0;   // (pass 1: nt is nTrain)
           for (let k0 = 0; k0 < ens.members; k0 += lanes) {
             const k1 = Math.min(ens.members, k0 + lanes), part = (p: number) => (a: number, b: number) => ensembleStats(k, xt, S, k.stats, idx, e, tmp, rec, k0, k1, p, a, b);
             await inCalls(S, 64, 1, 1, (k1 - k0) * (macs / 3), part(0), done, null);

@@ -1025,7 +1025,7 @@ export const ensembleClean = (k: Kernel, xr: number, n: number, q: number, score
   k.x.ae_ens_clean(k.ctx, xr, n, q, scores, tmp);
 /** out f32[n]: the ensemble score of x (normalized in place first unless `normalized`), with the density term of the block at dens (0: none; Kernel.dens). */
 export const ensembleScore = (k: Kernel, x: number, n: number, out: number, K: number, stats: number, dens: number, normalized = false): void => k.x.ae_ens_score(k.ctx, x, n, out, K, stats, dens, normalized ? 1 : 0);
-/** Part `part` of the latent density block after a fit (assembly/abi.ts ae_dens_fit) from the n rows' ensemble scores (by ensembleScore): 0 returns its reference rows R, then 1 (rows a..b-1 of S) and 2 take R as Rmax; scratch kept between parts. */
+/** Part `part` of the latent density block after a fit (assembly/abi.ts ae_dens_fit) from the n rows' ensemble scores (by ensembleScore), in order: 0 returns its reference rows R; 1 (reference rows a..b-1), 2, 3 (statistic rows a..b-1) and 4 take R as Rmax; scratch kept between parts. */
 export const densityFit = (k: Kernel, xn: number, n: number, dens: number, Rmax: number, L: number, sidx: number, S: number,
   scores: number, tmp: number, ridx: number, z: number, t: number, part: number, a: number, b: number): number =>
   k.x.ae_dens_fit(k.ctx, xn, n, dens, Rmax, L, sidx, S, scores, tmp, ridx, z, t, part, a, b);
