@@ -51,7 +51,7 @@ const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
 const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-11 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
-const P_HOT = 208;   // i32 1 while the main thread runs a training epoch (pool_hot): workers poll between its jobs without blocking
+const P_HOT = 208;   // i32 while the main thread runs a training epoch (pool_hot), threads t < P_HOT poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
 export const POOL_BYTES: usize = 224;
 // Adam jobs: w, g, m, v, n (i32), lr, beta1, beta2, eps, wd (f32), decoupled, then b1t, b2t (f64) at byte 48 / 56
@@ -371,10 +371,13 @@ export function pool_release(): void {
  * hot: a training epoch starts (train.ts train_rows); its jobs follow one another within microseconds,
  * so the workers poll for them without blocking until it ends (hot false), across the epoch's calls and the host's
  * turns between them (for HOT_POLLS at most). The bindings clear it too when a fit() ends, whatever happened
- * (bindings/threads.ts settle).
+ * (bindings/threads.ts settle). P_HOT holds how many threads poll: all T, or for a sharded model's epoch
+ * (sharded) at most SHARDS, whose batches' work is SHARDS units: threads beyond those (threads: 'auto' on a
+ * machine of more cores) block between jobs as outside an epoch, instead of polling through every job with no
+ * unit for them. The jobs are the same; only who waits how changes (never the bits).
  */
-export function pool_hot(hot: bool): void {
-  if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? 1 : 0);
+export function pool_hot(hot: bool, sharded: bool): void {
+  if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? (sharded ? min(load<i32>(POOL + P_NT), SHARDS) : load<i32>(POOL + P_NT)) : 0);
 }
 
 /** Where the next job's arguments go: P_JOB, or P_JOB2 when one is held. */
@@ -549,7 +552,9 @@ function run_job(T: i32, pair: bool): void {
   atomic.store<i32>(POOL + P_LEFT, n);
   atomic.store<i64>(POOL + P_NEXT, (<i64><u32>seq << 32) | (<i64>n << 16));
   atomic.store<i32>(POOL + P_SEQ, seq);
-  atomic.notify(POOL + P_SEQ, T - 1);
+  // (no more than the job's units less the main thread's: a worker woken beyond them would find none; all of them
+  // while a thread is set to trap, which the others leave every run to: debug)
+  atomic.notify(POOL + P_SEQ, load<i32>(POOL + P_CRASH) >= 0 ? T - 1 : min(T, n) - 1);
   while (take_run(POOL, seq, 0) != 0) {}
   const canWait = load<i32>(POOL + P_WAIT) != 0, spin = load<i32>(POOL + P_SPIN);
   let polls = 0;
@@ -572,9 +577,10 @@ export function thread_run(pool: usize, t: i32): void {
   while (true) {
     let s = atomic.load<i32>(pool + P_SEQ), polls = 0;
     while (s == seen) {
-      // (not while an epoch runs: a worker that blocked between its jobs woke too late for the next one; but at most
-      // HOT_POLLS, about 24 ms, while the host has its turn between two calls of an epoch: bindings/index.ts fit)
-      if (++polls > spin && (atomic.load<i32>(pool + P_HOT) == 0 || polls > HOT_POLLS)) atomic.wait<i32>(pool + P_SEQ, seen, -1);
+      // (not while an epoch runs, for the P_HOT threads it keeps busy: a worker that blocked between its jobs woke too
+      // late for the next one; but at most HOT_POLLS, about 24 ms, while the host has its turn between two calls of an
+      // epoch: bindings/index.ts fit)
+      if (++polls > spin && (atomic.load<i32>(pool + P_HOT) <= t || polls > HOT_POLLS)) atomic.wait<i32>(pool + P_SEQ, seen, -1);
       s = atomic.load<i32>(pool + P_SEQ);
     }
     seen = s;

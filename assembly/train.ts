@@ -518,7 +518,7 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
   // blocks are where the bindings put them. Not for a sharded model (its shards' contexts point at the params) or an
   // ensemble's lane.
   const p0 = cp(ctx, C_PARAMS), g0 = cp(ctx, C_GRADS), swap = cp(ctx, A.SH_FIELD) == 0 && shuffle != 2;
-  if (ASC_FEATURE_THREADS) pool_hot(true);
+  if (ASC_FEATURE_THREADS) pool_hot(true, cp(ctx, A.SH_FIELD) != 0);
   for (let start = from; start < to; start += batch) {
     const R = min(batch, n - start);
     let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
@@ -559,7 +559,7 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
   }
   // (the workers stay hot until the epoch's last call: the next call follows within microseconds unless the host's turn
   // is long, threads.ts thread_run)
-  if (ASC_FEATURE_THREADS && to == n) pool_hot(false);
+  if (ASC_FEATURE_THREADS && to == n) pool_hot(false, false);
   return to == n ? terms_finish(ctx, n) : 0;
 }
 

@@ -36,8 +36,8 @@ export interface PoolHandle {
   close(): void;
   /** Lets idle workers block again and drops a held job (clears the flags a training epoch sets; fit() calls it when it ends, whatever happened). */
   settle(): void;
-  /** Debug hooks for the tests: worker t (1..n-1) traps at its next share, or is terminated now. */
-  debug: { trapAt(t: number): void; terminate(t: number): void; live(): number; minWork(kmac: number): void };
+  /** Debug hooks for the tests: worker t (1..n-1) traps at its next share, or is terminated now; live workers; the products' size threshold; how many threads poll through the running epoch (P_HOT: 0 outside one). */
+  debug: { trapAt(t: number): void; terminate(t: number): void; live(): number; minWork(kmac: number): void; hot(): number };
 }
 
 // the control block (assembly/threads.ts): i32 indices
@@ -281,6 +281,7 @@ async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory,
       },
       live: () => alive.size,
       minWork: (kmac: number) => { ctl()[P_MIN] = kmac; },
+      hot: () => Atomics.load(ctl(), P_HOT),
     },
   };
 }

@@ -306,6 +306,34 @@ describe('threads: lifetime and failures', () => {
     ref.dispose();
   });
 
+  it("threads beyond a sharded model's 4 shards block between its epoch's jobs instead of polling through them, with the same bytes", async () => {
+    // (assembly/threads.ts pool_hot: during a training epoch threads t < P_HOT poll for the next job without blocking; for a
+    // conv model, whose batches are 4 shard units, that is at most 4 threads, so threads: 'auto' on a machine of many cores
+    // leaves the rest asleep. Sampled in the host's turns between the epoch's calls of about 50 ms.)
+    const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!;
+    const cases: [string, Spec, number, number, Record<string, unknown>][] = [
+      ['conv', conv.spec, 6, 4, { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 5e-3 }],
+      ['dense', { inputDim: 100, layers: [64, 8], seed: 3 }, 3, 3, { epochs: 2, batchSize: 32 }],
+    ];
+    for (const [name, sp, threads, polling, fitOpts] of cases) {
+      const x = await randomMatrix(name === 'conv' ? 6000 : 40000, 100, { seed: 12 });
+      const ae = await make(sp, threads, 512);
+      const ref = await make(sp, 1);
+      const pool = poolOf(ae)!;
+      const seen = new Set<number>();
+      const timer = setInterval(() => seen.add(pool.debug.hot()), 1);
+      await ae.fit(x, fitOpts);
+      clearInterval(timer);
+      expect(seen.has(polling), `${name} on ${threads} threads: sampled ${[...seen]}`).toBe(true);
+      expect(Math.max(...seen), name).toBe(polling);
+      expect(pool.debug.hot(), name).toBe(0);
+      await ref.fit(x, fitOpts);
+      expect(hex(ae.save()), name).toBe(hex(ref.save()));
+      ae.dispose();
+      ref.dispose();
+    }
+  });
+
   it('a process with threaded models exits on its own (workers are unref\'d), with or without dispose()', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ae-threads-'));
     const script = join(dir, 'run.mjs');
