@@ -309,11 +309,12 @@ describe('threads: lifetime and failures', () => {
   it("threads beyond a sharded model's 4 shards block between its epoch's jobs instead of polling through them, with the same bytes", async () => {
     // (assembly/threads.ts pool_hot: during a training epoch threads t < P_HOT poll for the next job without blocking; for a
     // conv model, whose batches are 4 shard units, that is at most 4 threads, so threads: 'auto' on a machine of many cores
-    // leaves the rest asleep. Sampled in the host's turns between the epoch's calls of about 50 ms.)
+    // leaves the rest asleep. Sampled in the host's turns between the epoch's calls of about 50 ms: epochs of a few hundred ms
+    // here, so that each has several calls.)
     const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!;
     const cases: [string, Spec, number, number, Record<string, unknown>][] = [
       ['conv', conv.spec, 6, 4, { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 5e-3 }],
-      ['dense', { inputDim: 100, layers: [64, 8], seed: 3 }, 3, 3, { epochs: 2, batchSize: 32 }],
+      ['dense', { inputDim: 100, layers: [256, 8], seed: 3 }, 3, 3, { epochs: 2, batchSize: 32 }],
     ];
     for (const [name, sp, threads, polling, fitOpts] of cases) {
       const x = await randomMatrix(name === 'conv' ? 6000 : 40000, 100, { seed: 12 });
