@@ -376,7 +376,7 @@ export function pool_release(): void {
  * machine of more cores) block between jobs as outside an epoch, instead of polling through every job with no
  * unit for them. The jobs are the same; only who waits how changes (never the bits).
  */
-export function pool_hot(hot: bool, sharded: bool): void {
+export function pool_hot(hot: bool, sharded: bool = false): void {
   if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? (sharded ? min(load<i32>(POOL + P_NT), SHARDS) : load<i32>(POOL + P_NT)) : 0);
 }
 

@@ -559,7 +559,7 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
   }
   // (the workers stay hot until the epoch's last call: the next call follows within microseconds unless the host's turn
   // is long, threads.ts thread_run)
-  if (ASC_FEATURE_THREADS && to == n) pool_hot(false, false);
+  if (ASC_FEATURE_THREADS && to == n) pool_hot(false);
   return to == n ? terms_finish(ctx, n) : 0;
 }
 
