@@ -60,17 +60,20 @@ export const C_COND_BASE = 564; // ptr f32[n * CONDDIM] the condition rows of th
 export const C_CSCRATCH = 568; // ptr the contractive penalty's per-row Jacobians (contractive.ts), 0 without one
 export const C_BYTES = 576;
 
-// Data-parallel training (train.ts net_grads): a conv model's batch is cut into SHARDS shards of
-// rows, a number fixed here (not the thread count); each shard's gradients are summed in a gradient
-// block of its own and the blocks then added in shard order, so the bits are the same on 1 thread
-// or many. Each shard runs on a context of its own (written by the bindings, wasm.ts syncShards: a
-// copy of the model's whose activation and gradient buffers are the shard's rows of the model's,
-// with its own gradient block and, with threads, its own scratch), so every kernel runs unchanged.
+// Data-parallel training (train.ts net_grads): a conv model's batch is cut into shards of rows, a
+// number set when the model is made (the create/load option `shards`, SHARDS by default, at most
+// SH_MAX; never the thread count); each shard's gradients are summed in a gradient block of its own
+// and the blocks then added in shard order, so the bits are the same on 1 thread or many. Each shard
+// runs on a context of its own (written by the bindings, wasm.ts syncShards: a copy of the model's
+// whose activation and gradient buffers are the shard's rows of the model's, with its own gradient
+// block and, with threads, its own scratch), so every kernel runs unchanged.
 export const SHARDS = 4;
+export const SH_MAX = 16;
 export const SH_FIELD = 168;    // the context field (C_*, i32) of the shard block's address, 0: a batch's gradients in one pass
-export const SH_RAW = 0;        // f64[SHARDS] each shard's reconstruction loss sum (the last batch's)
-export const SH_CTX = 32;       // ptr[SHARDS] each shard's context block
-export const SH_BYTES = 48;
+export const SH_N = 0;          // i32 the shard count (1..SH_MAX)
+export const SH_RAW = 8;        // f64[SH_MAX] each shard's reconstruction loss sum (the last batch's)
+export const SH_CTX = 136;      // ptr[SH_MAX] each shard's context block
+export const SH_BYTES = 200;
 
 // An ensemble's lanes (threaded build: ensemble.ts ens_epoch, threads.ts JOB_MEMBERS). With a pool of T
 // threads, each member's epoch runs whole on one thread, on the context of that thread's lane: a copy of

@@ -6,7 +6,7 @@
 // tile gives the scalar kernel's bits), so the result is bit-identical whatever the thread count, the
 // split, or which thread took which run. The optimizers' updates (Adam's, SGD's, momentum's:
 // elementwise) are split the same way, by ranges of the flat parameter block. A sharded (conv) model's
-// batch is a job of SHARDS units, one shard of rows each (train.ts shard_run: the whole forward and
+// batch is a job of one unit per shard (its count set with the model: arena.ts SH_N), one shard of rows each (train.ts shard_run: the whole forward and
 // backward of those rows, in the shard's own buffers and gradient block), computed alone by whichever
 // thread takes it; the main thread then adds the shards' gradients in shard order. A batch's loss (its
 // rows' sums, gradient and the output activation's derivative: JOB_LOSS) splits by rows, the row sums
@@ -31,8 +31,8 @@
 
 import { f32_colsum, gemm_kblocks } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, SHARDS, ci, cp } from './arena';
-import { gather, rows_shard, shard_run } from './train';
+import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, ci, cp } from './arena';
+import { gather, rows_shard, shard_count, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
 import { ens_rows_on, lane_ctx, member_epoch, member_stats } from './ensemble';
@@ -144,7 +144,7 @@ export function pool_attach(p: usize): void { POOL = p; }
 
 /** How many units the published job has (see MAX_UNITS); any split gives the same bits. */
 function unit_count(T: i32): i32 {
-  if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return SHARDS;
+  if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return shard_count(<usize>job(1));
   if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_LOSS) return min(job(5), 16);
   if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
@@ -372,12 +372,12 @@ export function pool_release(): void {
  * so the workers poll for them without blocking until it ends (hot false), across the epoch's calls and the host's
  * turns between them (for HOT_POLLS at most). The bindings clear it too when a fit() ends, whatever happened
  * (bindings/threads.ts settle). P_HOT holds how many threads poll: all T, or for a sharded model's epoch
- * (sharded) at most SHARDS, whose batches' work is SHARDS units: threads beyond those (threads: 'auto' on a
+ * (shards > 0, its shard count) at most that many, whose batches' work is one unit a shard: threads beyond those (threads: 'auto' on a
  * machine of more cores) block between jobs as outside an epoch, instead of polling through every job with no
  * unit for them. The jobs are the same; only who waits how changes (never the bits).
  */
-export function pool_hot(hot: bool, sharded: bool = false): void {
-  if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? (sharded ? min(load<i32>(POOL + P_NT), SHARDS) : load<i32>(POOL + P_NT)) : 0);
+export function pool_hot(hot: bool, shards: i32 = 0): void {
+  if (POOL != 0 && !SOLO) atomic.store<i32>(POOL + P_HOT, hot ? (shards > 0 ? min(load<i32>(POOL + P_NT), shards) : load<i32>(POOL + P_NT)) : 0);
 }
 
 /** Where the next job's arguments go: P_JOB, or P_JOB2 when one is held. */

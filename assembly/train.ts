@@ -332,11 +332,12 @@ function terms_finish(ctx: usize, n: i32): f64 {
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const sh = cp(ctx, A.SH_FIELD);
   if (sh == 0) return grads_rows(ctx, x, t, R, R, false);
-  if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R)) for (let s = 0; s < A.SHARDS; s++) shard_run(ctx, x, t, R, s);
+  const S = load<i32>(sh + A.SH_N);
+  if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R)) for (let s = 0; s < S; s++) shard_run(ctx, x, t, R, s);
   const g = cp(ctx, C_GRADS);
   let raw: f64 = 0;
-  for (let s = 0; s < A.SHARDS; s++) {
-    if (shard_row(R, s) >= shard_row(R, s + 1)) continue;   // an empty shard (fewer rows than shards)
+  for (let s = 0; s < S; s++) {
+    if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;   // an empty shard (fewer rows than shards)
     const cs = <usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2));
     if (s > 0) add_or_copy(g, cp(cs, C_GRADS), ci(ctx, C_NPARAMS), true);   // (shard 0's block is the model's)
     raw += load<f64>(sh + A.SH_RAW + (<usize>s << 3));
@@ -345,13 +346,17 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   return recon_finish(ctx + A.C_TERMS, ctx + A.C_TERMSUM, raw, R, ci(ctx, C_OUTDIM));
 }
 
-/** First row of shard s of a batch of R rows: ceil(R s / SHARDS), so shard 0 has a row whenever the batch has one. */
+/** First row of shard s of S of a batch of R rows: ceil(R s / S), so shard 0 has a row whenever the batch has one. */
 // @ts-ignore: decorator
-@inline function shard_row(R: i32, s: i32): i32 { return (R * s + A.SHARDS - 1) / A.SHARDS; }
+@inline function shard_row(R: i32, s: i32, S: i32): i32 { return (R * s + S - 1) / S; }
+
+/** A sharded model's shard count (its shard block's SH_N). */
+// @ts-ignore: decorator
+@inline export function shard_count(ctx: usize): i32 { return load<i32>(cp(ctx, A.SH_FIELD) + A.SH_N); }
 
 /** Shard s of a sharded model's batch of R rows (net_grads): its rows' gradients on its context, its loss sum into SH_RAW. */
 export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32): void {
-  const r0 = shard_row(R, s), r1 = shard_row(R, s + 1), sh = cp(ctx, A.SH_FIELD);
+  const sh = cp(ctx, A.SH_FIELD), S = load<i32>(sh + A.SH_N), r0 = shard_row(R, s, S), r1 = shard_row(R, s + 1, S);
   if (r0 >= r1) return;
   store<f64>(sh + A.SH_RAW + (<usize>s << 3), grads_rows(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)),
     x + (<usize>(r0 * ci(ctx, C_INDIM)) << 2), t + (<usize>(r0 * ci(ctx, C_OUTDIM)) << 2), r1 - r0, R, true));
@@ -518,7 +523,7 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
   // blocks are where the bindings put them. Not for a sharded model (its shards' contexts point at the params) or an
   // ensemble's lane.
   const p0 = cp(ctx, C_PARAMS), g0 = cp(ctx, C_GRADS), swap = cp(ctx, A.SH_FIELD) == 0 && shuffle != 2;
-  if (ASC_FEATURE_THREADS) pool_hot(true, cp(ctx, A.SH_FIELD) != 0);
+  if (ASC_FEATURE_THREADS) pool_hot(true, cp(ctx, A.SH_FIELD) != 0 ? shard_count(ctx) : 0);
   for (let start = from; start < to; start += batch) {
     const R = min(batch, n - start);
     let inp = x + (<usize>(start * D) << 2), tgt = t + (<usize>(start * C) << 2);
@@ -647,13 +652,13 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
  * shards (rows_shard), each on its own context; otherwise chunks of rows in turn (forward_rows).
  */
 function rows_through(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): void {
-  if (ASC_FEATURE_THREADS && n >= 2 * A.SHARDS && cp(ctx, A.SH_FIELD) != 0 && pool_rows(ctx, x, n, l0, l1, out, scoring)) return;
+  if (ASC_FEATURE_THREADS && cp(ctx, A.SH_FIELD) != 0 && n >= 2 * shard_count(ctx) && pool_rows(ctx, x, n, l0, l1, out, scoring)) return;
   forward_rows(ctx, x, n, l0, l1, out, scoring);
 }
 
 /** Shard s of rows_through's rows, on the shard's context (the pool's unit of work). */
 export function rows_shard(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool, s: i32): void {
-  const r0 = shard_row(n, s), r1 = shard_row(n, s + 1);
+  const S = shard_count(ctx), r0 = shard_row(n, s, S), r1 = shard_row(n, s + 1, S);
   if (r0 >= r1) return;
   const Iw = row_in(ctx, l0, scoring), Ow = scoring ? 1 : li(layer(ctx, l1), L_OUT);
   forward_rows(<usize>load<u32>(cp(ctx, A.SH_FIELD) + A.SH_CTX + (<usize>s << 2)), x + (<usize>(r0 * Iw) << 2), r1 - r0, l0, l1,

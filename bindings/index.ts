@@ -14,7 +14,7 @@ import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
 import {
-  ABI_VERSION, C, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, homeBlocks, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
+  ABI_VERSION, C, SH, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, homeBlocks, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
   laneCount, planTraining, rowMacs, shardBytes, statsScratch, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
@@ -42,6 +42,14 @@ export interface CreateOptions {
    * every result are those of 1 thread. dispose() ends the workers. README "Threads".
    */
   threads?: number | 'auto';
+  /**
+   * A conv model's data-parallel shards of each training batch, 1 to 16 (default 4): at most this many threads
+   * work on its batches. The bytes of a fit depend on it (a model trained with 8 shards is not the one trained
+   * with 4), never on `threads`. Models that do not train in shards (dense ones, and conv ones with batchNorm,
+   * dropout above rate 0, sampling, a condition or a loss term beside the reconstruction) ignore it, as AutoencoderLite
+   * does (it never trains). README "Threads".
+   */
+  shards?: number;
 }
 
 /** What `fit()` returns. */
@@ -115,11 +123,15 @@ export function setWasmLoader(load: Loader, threads?: typeof threadsModule, kind
   if (threads) threadsModule = threads;
 }
 
-function moduleFor(opts: CreateOptions | undefined, kind: KernelKind): Promise<WebAssembly.Module> {
+/** The create/load options object and its keys (before any kernel is made, threads or not). */
+function checkOptions(opts: CreateOptions | undefined): void {
   if (opts !== undefined && (opts === null || typeof opts !== 'object' || Array.isArray(opts))) {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
-  if (opts) checkKeys('create/load options', opts, ['wasm', 'threads']);
+  if (opts) checkKeys('create/load options', opts, ['wasm', 'threads', 'shards']);
+}
+
+function moduleFor(opts: CreateOptions | undefined, kind: KernelKind): Promise<WebAssembly.Module> {
   if (opts?.wasm !== undefined) return Promise.resolve(opts.wasm);
   // a scoring model takes the scoring module when its entry was imported, else kernels.wasm
   const from: KernelKind = kind === 'score' && loaders.score ? 'score' : 'full';
@@ -144,6 +156,7 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
 
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts: CreateOptions | undefined, kind: KernelKind = 'full'): Promise<Kernel> {
+  checkOptions(opts);
   if (opts?.threads !== undefined && opts.threads !== 1) {
     // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
     const t = await threadsModule().catch((e: Error) => {
@@ -1144,6 +1157,20 @@ function initWeights(k: Kernel, s: ResolvedSpec): void {
   }
 }
 
+/**
+ * The create/load option `shards` (Autoencoder's: AutoencoderLite never trains, so its bundle leaves this out): a conv
+ * model's data-parallel shards of each training batch, SH.SHARDS when absent.
+ */
+function shardsOf(opts: CreateOptions | undefined): number {
+  checkOptions(opts);
+  const s = opts?.shards;
+  if (s === undefined) return SH.SHARDS;
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > SH.MAX) {
+    throw new AutoencoderError(`shards must be an integer from 1 to ${SH.MAX} (a conv model's data-parallel shards of each training batch; default ${SH.SHARDS}), got ${describe(s)}`);
+  }
+  return s;
+}
+
 export class Autoencoder extends AutoencoderLite {
   /** Set by fit() while the host has its turn in the middle of an epoch: puts the last completed epoch's model in place for a call. */
   private midEpoch: (() => void) | null = null;
@@ -1176,7 +1203,9 @@ export class Autoencoder extends AutoencoderLite {
     const { params, state } = planCounts(plan);
     const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
     const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
+    const shards = shardsOf(opts);
     const k = await newKernel(opts);
+    k.shards = shards;
     const need = k.need(plan, true, 256) + shardBytes(plan, k);
     if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
       throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
@@ -1732,7 +1761,9 @@ export class Autoencoder extends AutoencoderLite {
 
   /** {@inheritDoc AutoencoderLite.load} */
   static override async load(bytes: Uint8Array | string | URL, opts?: CreateOptions): Promise<Autoencoder> {
+    const shards = shardsOf(opts);
     const ae = (await super.load(bytes, opts)) as Autoencoder;
+    ae.k!.shards = shards;
     // a conv model or an ensemble with threads: its shard contexts or lanes now (planTraining places them),
     // so that inference splits its rows across the threads from the first call, as after create()
     if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) {

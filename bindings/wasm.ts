@@ -43,8 +43,12 @@ export const C = {
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
   CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
-/** The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the shard count, the context field of its address, its byte offsets. */
-export const SH = { SHARDS: 4, FIELD: 168, RAW: 0, CTX: 32, BYTES: 48 } as const;
+/**
+ * The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the default shard count and the most, the
+ * context field of its address, its byte offsets; HEAD: the block's bytes before the shards' contexts (syncShards).
+ */
+export const SH = { SHARDS: 4, MAX: 16, FIELD: 168, N: 0, RAW: 8, CTX: 136, BYTES: 200 } as const;
+const SH_HEAD = 256;
 /** An ensemble's lanes block (assembly/arena.ts LN_*): the context field of its address, its byte offsets (syncLanes). */
 export const LN = { FIELD: 172, N: 0, STEP: 4, B1T: 8, B2T: 16, TERMS: 24, RES: 88, CTX: 92 } as const;
 export const L = {
@@ -270,7 +274,7 @@ export function dvFloats(l: LayerPlan): number {
  * whichever thread takes it), its own patch, transposed-kernel and Winograd dV scratch, sized for
  * a chunk of rows (train.ts TRAIN_FLOATS) rather than the batch.
  */
-function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean) {
+function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean, shards: number) {
   const ops = plan.layers.map((l) => l.op ?? OP.dense);
   // (a dropout of rate 0 draws from a shard context's copy of the stream and drops nothing: as without the layer)
   if (!ops.some((op) => op === OP.conv || op === OP.convt) || plan.layers.some((l, i) => ops[i] === OP.batchnorm || ops[i] === OP.sample || (ops[i] === OP.dropout && l.rate! > 0))) return null;
@@ -282,7 +286,7 @@ function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean) {
   const wt = threaded ? align(Math.max(...plan.layers.map((l) => (l.op === OP.conv && l.oc! < 4 ? layerSizes(l).w : 0))), 16) : 0;
   const dv = threaded ? plan.layers.reduce((a, l) => a + dvFloats(l), 0) : 0;
   const ctxBytes = align(C.BYTES + plan.layers.length * L.BYTES, 64), each = nPadded + colcap + wt + dv;
-  return { rowW, colcap, wt, dv, ctxBytes, each, bytes: 64 + SH.SHARDS * ctxBytes + (SH.SHARDS - 1) * each * 4 };
+  return { rowW, colcap, wt, dv, ctxBytes, each, shards, bytes: SH_HEAD + shards * ctxBytes + (shards - 1) * each * 4 };
 }
 
 /**
@@ -302,7 +306,7 @@ function lanePlan(plan: NetPlan, nPadded: number, threads: number) {
 /** Bytes of the shard block (or an ensemble's lanes block) planTraining() places for `plan` on kernel k (0: none). */
 export function shardBytes(plan: NetPlan, k: Kernel): number {
   const nPadded = align(plan.layers.map(layerSizes).reduce((a, z) => a + z.w + z.b, 0), 4);
-  return (shardPlan(plan, nPadded, !!k.pool)?.bytes ?? 0) + (lanePlan(plan, nPadded, k.pool?.threads ?? 1)?.bytes ?? 0);
+  return (shardPlan(plan, nPadded, !!k.pool, k.shards)?.bytes ?? 0) + (lanePlan(plan, nPadded, k.pool?.threads ?? 1)?.bytes ?? 0);
 }
 
 /** The lanes an ensemble's epochs run on (one per thread of its pool), 1 when its members train in turn. */
@@ -360,12 +364,13 @@ export function syncLanes(k: Kernel): void {
 export function syncShards(k: Kernel): void {
   const c = k.ctx, sh = k.getI32(c + SH.FIELD);
   if (!sh) return;
-  const plan = k.plan!, sp = shardPlan(plan, k.nPadded, !!k.pool)!, layers = k.getI32(c + C.LAYERS), n = plan.layers.length;
-  const cap = Math.floor(k.cap / SH.SHARDS);
+  const plan = k.plan!, sp = shardPlan(plan, k.nPadded, !!k.pool, k.shards)!, layers = k.getI32(c + C.LAYERS), n = plan.layers.length;
+  const S = sp.shards, cap = Math.floor(k.cap / S);
   const mem = k.u8(0, k.memoryBytes);
-  for (let s = 0; s < SH.SHARDS; s++) {
-    const cs = sh + 64 + s * sp.ctxBytes, ls = align(cs + C.BYTES, 64), row0 = s * cap;
-    const own = s > 0 ? sh + 64 + SH.SHARDS * sp.ctxBytes + (s - 1) * sp.each * 4 : 0;
+  k.setI32(sh + SH.N, S);
+  for (let s = 0; s < S; s++) {
+    const cs = sh + SH_HEAD + s * sp.ctxBytes, ls = align(cs + C.BYTES, 64), row0 = s * cap;
+    const own = s > 0 ? sh + SH_HEAD + S * sp.ctxBytes + (s - 1) * sp.each * 4 : 0;
     k.setI32(sh + SH.CTX + 4 * s, cs);
     mem.copyWithin(cs, c, c + C.BYTES);
     mem.copyWithin(ls, layers, layers + n * L.BYTES);
@@ -573,6 +578,8 @@ export class Kernel {
   private readonly base: number;
   /** A threaded model's pool (bindings/threads.ts), else none. */
   declare pool?: PoolHandle | null;
+  /** The shards of a sharded (conv) model's training batches (the create/load option `shards`; SH.SHARDS by default). */
+  shards: number = SH.SHARDS;
 
   /** The module it was instantiated from (single-threaded kernels: retireKernel() keeps their instance for reuse). */
   readonly module: WebAssembly.Module | null;
@@ -865,7 +872,7 @@ export function planTraining(k: Kernel): void {
   const m = take(k.nBlock), v = take(k.nBlock);
   k.snapStart = take(k.nModel);
   k.snapBest = take(k.nModel);
-  const sp = shardPlan(k.plan!, k.nPadded, !!k.pool);
+  const sp = shardPlan(k.plan!, k.nPadded, !!k.pool, k.shards);
   const shards = sp ? align(take(sp.bytes / 4 + 16), 64) : 0;   // (64-byte aligned within)
   const lp = lanePlan(k.plan!, k.nPadded, k.pool?.threads ?? 1);
   const lanes = lp ? align(take(lp.bytes / 4 + 16), 64) : 0;

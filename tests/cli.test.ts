@@ -346,6 +346,18 @@ describe('autoencoder train --spec', () => {
     expect(text).toMatch(/latent\s+\[8, 4\] \(latentDim 32\)\n/);
     expect(text).toMatch(/decoder\s+upSampling1d 2, conv1d 1 k3 s1 same\n/);
     expect(text).not.toMatch(/^layers/m);
+
+    // --shards: a conv model's shards of each batch (the create option), the same bytes on any --threads; a bad count is refused
+    ok('train', 'windows.csv', '--spec', 'conv.json', '--epochs', '3', '--shards', '8', '-q', '-o', 'conv-s8.ae');
+    ok('train', 'windows.csv', '--spec', 'conv.json', '--epochs', '3', '--shards', '8', '--threads', '3', '-q', '-o', 'conv-s8-t3.ae');
+    expect(bytesOf('conv-s8-t3.ae')).toEqual(bytesOf('conv-s8.ae'));
+    const s8 = await Autoencoder.create({ ...CONV_SPEC, normalize: 'standard', seed: 1 } as Parameters<typeof Autoencoder.create>[0], { shards: 8 });
+    await s8.fit(WINDOWS, { epochs: 3, validationSplit: 0.1, earlyStopping: { patience: 10 } });
+    s8.calibrate(WINDOWS, { quantile: 0.99 });
+    s8.metadata = { columns: 16, excluded: [], id: null, fileColumns: 16 };
+    expect(bytesOf('conv-s8.ae')).toEqual(s8.save());
+    s8.dispose();
+    expect(fails('train', 'windows.csv', '--spec', 'conv.json', '--shards', '17', '-o', 'x.ae')).toMatch(/shards must be an integer from 1 to 16/);
     expect(ok('train', '--help').stdout).toMatch(/--spec <file>\s+the model as a JSON AutoencoderSpec/);
 
     const scores = readCsv(ok('score', 'conv.ae', 'windows.csv').stdout).rows.map((x) => Number(x[0]));

@@ -15,6 +15,7 @@ import { graphForward, graphLossAndGrads, graphShapes, outSize, type RefLayer } 
 import {
   Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, loadKernel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
 import { haveShared } from './data.js';
+import { SH } from '../bindings/wasm.js';
 
 type Spec = { inputShape: number[]; encoder: LayerSpec[]; decoder: LayerSpec[]; loss?: Loss };
 type Kind = 'W' | 'b' | 'gamma' | 'beta' | 'mean' | 'var';
@@ -39,8 +40,8 @@ function refLayers(ae: Autoencoder): RefLayer[] {
  * batchNorm gamma/beta away from 1/0 and moving statistics away from 0/1 (so inference really
  * uses them).
  */
-async function makeModel(spec: Spec, seed: number): Promise<Autoencoder> {
-  const ae = await Autoencoder.create({ ...spec, seed });
+async function makeModel(spec: Spec, seed: number, opts?: { shards?: number }): Promise<Autoencoder> {
+  const ae = await Autoencoder.create({ ...spec, seed }, opts);
   const r = new Rng(seed + 17);
   const kinds = kindsOf(spec);
   const w = ae.getWeights();
@@ -876,6 +877,28 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     // TRAIN_FLOATS: 131072 / 25088 floats of the widest activation; shards of 5 rows or fewer would each be one chunk)
     // as above: a gradient missing a chunk's rows would be off by ~40% of its scale
     gradsMatch(ae, spec, 25, 14);
+  });
+
+  it('ae_grads in 1, 8 and 16 shards (the create option) vs the reference: a shard per row, shards with no row, shards of chunks', async () => {
+    const spec: Spec = {
+      inputShape: [28, 28, 1], loss: 'bce',
+      encoder: [
+        { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'tanh' },
+        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
+    };
+    // shards: 1 takes 25 rows as one shard of five chunks of 5; 8 shards of 25 rows are 4, 3, 3, 3, 3, 3, 3, 3 rows;
+    // 16 shards of 6 rows leave ten shards empty, of 25 rows hold 1 or 2 each. A shard whose rows were missed or
+    // counted twice would be off by 4-40% of a gradient's scale
+    for (const [shards, rows] of [[1, 25], [8, 25], [16, 6], [16, 25]] as const) {
+      const ae = await makeModel(spec, 14, { shards });
+      gradsMatch(ae, spec, rows, 14 + rows);
+      // (and the batch went through that many: the shard block's count, assembly/arena.ts SH_N)
+      const k = kernelOf(ae);
+      expect(k.getI32(k.getI32(k.ctx + SH.FIELD) + SH.N), 'shard count').toBe(shards);
+      ae.dispose();
+    }
   });
 
   it('ae_grads in chunks of 5 rows through a sub-pixel transposed conv (its dV summed over the chunks, then dK; dx too) vs the reference', async () => {

@@ -5,7 +5,8 @@
 // transpose back, some through a dense bottleneck), the widths (odd ones, not multiples of 4 or 8
 // included), the rows, the batch size (1 to more than the rows), the optimizer, weight decay, input noise,
 // validation split (with early stopping that restores the best epoch) and shuffling, and 2, 3, 4 or 6 threads (6: more than a
-// conv model's 4 shards, whose threads beyond them block between its epoch's jobs). The
+// conv model's 4 shards, whose threads beyond them block between its epoch's jobs), and the create option shards (the
+// default 4, or 1, 2, 3, 5, 8 or 16: more shards than threads, than rows, a batch in one shard; both runs take it). The
 // oracle is the single-threaded module: save(), the loss history, score(), encode() and reconstruct() after fit()
 // and a second fit() must be the same bytes, or both must refuse the model with the same message. Every product
 // goes through the pool (tests/threads-pool.ts make: its size threshold 0). A model of fewer than about 2,048
@@ -142,7 +143,9 @@ describe('threads on generated models', () => {
       fitOptions,
       fc.integer({ min: 2, max: 60 }),
       fc.constantFrom(2, 3, 4, 6),
-      async ({ spec, cond }, f, rows, threads) => {
+      // the create option shards (a conv model's shards of each batch; the others ignore it): the default 4 half the time
+      fc.constantFrom(undefined, undefined, undefined, 1, 2, 3, 5, 8, 16),
+      async ({ spec, cond }, f, rows, threads, shards) => {
         const shape = spec.inputShape as number[] | undefined;
         const cols = shape ? shape.reduce((a, b) => a * b, 1) : spec.inputDim as number;
         const x = await randomMatrix(rows, cols, { seed: 5 });
@@ -155,7 +158,7 @@ describe('threads on generated models', () => {
         const run = async (t: number): Promise<Record<string, string>> => {
           let ae;
           try {
-            ae = await make(spec as Spec, t);
+            ae = await make(spec as Spec, t, 0, shards);
             // and a second fit() on the first one's weights and optimizer state
             const h1 = await ae.fit(x, fit), h2 = await ae.fit(x, { ...fit, epochs: 1 });
             return {
@@ -173,7 +176,7 @@ describe('threads on generated models', () => {
           }
         };
         const one = await run(1);
-        expect(await run(threads), `${threads} threads vs 1: ${JSON.stringify(spec)} ${JSON.stringify(fit)}`).toEqual(one);
+        expect(await run(threads), `${threads} threads vs 1 (shards ${shards ?? 'default'}): ${JSON.stringify(spec)} ${JSON.stringify(fit)}`).toEqual(one);
         if ('refused' in one) refused++; else trained++;
       },
     ), { numRuns: RUNS, seed: SEED });

@@ -18,10 +18,11 @@ export const MT_TEST = WebAssembly.compile(readFileSync(`${ROOT}build/kernels-mt
 /**
  * A model on `threads` threads whose every GEMM goes through the pool (its size threshold set to 0, a debug
  * hook: the strongest form of the check; or minWork, in thousands of multiply-adds, the bindings' default 512),
- * on the asserting threaded kernels; threads 1: the single-threaded module.
+ * on the asserting threaded kernels; threads 1: the single-threaded module. `shards`: the create option (a conv model's).
  */
-export async function make(spec: Spec, threads: number, minWork = 0): Promise<Autoencoder> {
-  const ae = await Autoencoder.create(spec, threads > 1 ? { threads, wasm: await MT_TEST } : { threads });
+export async function make(spec: Spec, threads: number, minWork = 0, shards?: number): Promise<Autoencoder> {
+  const sh = shards === undefined ? {} : { shards };
+  const ae = await Autoencoder.create(spec, threads > 1 ? { threads, wasm: await MT_TEST, ...sh } : { threads, ...sh });
   if (threads > 1) {
     const pool = poolOf(ae);
     expect(pool?.threads).toBe(threads);

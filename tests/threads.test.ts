@@ -186,6 +186,31 @@ describe('threads: the same bytes for 1, 2, 3 and 4 threads', () => {
   }
 });
 
+describe('threads: a conv model\'s shards (the create option), the same bytes for 1, 2, 3 and 6 threads', () => {
+  // (assembly/train.ts net_grads: a batch's shards are the model's count, not 4, and each is a pool unit, so up to that many
+  // threads work on a batch. 1 shard: the batch in one unit; 8: more shards than 6 threads; 16 of batches of 16 and of 5
+  // rows: a shard per row, and shards with no row.) The bytes depend on the count and never on the threads.
+  const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!, uneven = CASES.find((c) => c.name.startsWith('conv, uneven'))!;
+  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16]] as const) {
+    it(`${c.name.replace(/ \(.*/, '')}: ${shards} shard${shards > 1 ? 's' : ''}, batches of ${c.fit.batchSize}`, async () => {
+      const x = await randomMatrix(c.rows, c.spec.inputShape!.reduce((a, b) => a * b, 1), { seed: 11 });
+      const seen: string[][] = [];
+      for (const threads of [1, 2, 3, 6]) {
+        const ae = await make(c.spec, threads, 0, shards);
+        const h = await ae.fit(x, c.fit);
+        seen.push([hex(ae.save()), hex(new Float64Array(h.loss)), hex(ae.score(x)), hex(ae.reconstruct(x))]);
+        ae.dispose();
+      }
+      for (let i = 1; i < seen.length; i++) expect(seen[i], `${[1, 2, 3, 6][i]} threads vs 1`).toEqual(seen[0]);
+      // the count is the fit's: the default 4 shards sum the batch's gradients in another order, so other weights' bits
+      const four = await make(c.spec, 1);
+      await four.fit(x, c.fit);
+      expect(hex(four.save())).not.toBe(seen[0]![0]);
+      four.dispose();
+    });
+  }
+});
+
 describe('threads: the density term\'s k-d index on the pool', () => {
   it('codes near a manifold: fit()\'s statistic rows and score()\'s rows walk the index by ranges of rows, the same bytes for 1-4 threads', async () => {
     // 1,200 rows of 11 columns on a 2-D manifold: about 960 reference codes in 30 leaves, which the
@@ -306,20 +331,24 @@ describe('threads: lifetime and failures', () => {
     ref.dispose();
   });
 
-  it("threads beyond a sharded model's 4 shards block between its epoch's jobs instead of polling through them, with the same bytes", async () => {
+  it("threads beyond a sharded model's shards (4, or the create option's) block between its epoch's jobs instead of polling through them, with the same bytes", async () => {
     // (assembly/threads.ts pool_hot: during a training epoch threads t < P_HOT poll for the next job without blocking; for a
     // conv model, whose batches are 4 shard units, that is at most 4 threads, so threads: 'auto' on a machine of many cores
     // leaves the rest asleep. Sampled in the host's turns between the epoch's calls of about 50 ms: epochs of a few hundred ms
     // here, so that each has several calls.)
     const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!;
-    const cases: [string, Spec, number, number, Record<string, unknown>][] = [
-      ['conv', conv.spec, 6, 4, { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 5e-3 }],
+    // (with the create option shards, at most that many: 8 shards keep all 6 threads polling, 2 shards only 2 of 3)
+    const convFit = { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 5e-3 };
+    const cases: [string, Spec, number, number, Record<string, unknown>, number?][] = [
+      ['conv', conv.spec, 6, 4, convFit],
+      ['conv, 8 shards', conv.spec, 6, 6, convFit, 8],
+      ['conv, 2 shards', conv.spec, 3, 2, convFit, 2],
       ['dense', { inputDim: 100, layers: [256, 8], seed: 3 }, 3, 3, { epochs: 2, batchSize: 32 }],
     ];
-    for (const [name, sp, threads, polling, fitOpts] of cases) {
-      const x = await randomMatrix(name === 'conv' ? 6000 : 40000, 100, { seed: 12 });
-      const ae = await make(sp, threads, 512);
-      const ref = await make(sp, 1);
+    for (const [name, sp, threads, polling, fitOpts, shards] of cases) {
+      const x = await randomMatrix(name.startsWith('conv') ? 6000 : 40000, 100, { seed: 12 });
+      const ae = await make(sp, threads, 512, shards);
+      const ref = await make(sp, 1, 0, shards);
       const pool = poolOf(ae)!;
       const seen = new Set<number>();
       const timer = setInterval(() => seen.add(pool.debug.hot()), 1);
@@ -363,6 +392,27 @@ describe('threads: options', () => {
       const e = await Autoencoder.create(spec, { threads: bad as never }).catch((err: unknown) => err);
       expectMessage(e, /threads must be an integer from 1 to 256 or 'auto'/);
     }
+  });
+  it('refuses a bad shards value, naming the valid ones, before it starts a worker; a dense model takes a good one and ignores it', async () => {
+    // (and an unknown key, also where the options go to the pool's module)
+    for (const threads of [1, 2]) expectMessage(await Autoencoder.create(spec, { threads, shard: 8 } as never).catch((err: unknown) => err), /unknown option "shard"/, /wasm, threads, shards/);
+    const one = await Autoencoder.create(spec), file = one.save();
+    one.dispose();
+    for (const bad of [0, 1.5, -2, 17, '4', null, 'auto']) {
+      for (const threads of [1, 2]) {
+        const e = await Autoencoder.create(spec, { threads, shards: bad as never }).catch((err: unknown) => err);
+        expectMessage(e, /shards must be an integer from 1 to 16/, /default 4/);
+        const f = await Autoencoder.load(file, { threads, shards: bad as never }).catch((err: unknown) => err);
+        expectMessage(f, /shards must be an integer from 1 to 16/);
+      }
+    }
+    const x = await randomMatrix(50, 4, { seed: 2 });
+    const a = await make(spec, 2, 0, 16), b = await make(spec, 1);
+    await a.fit(x, { epochs: 2 });
+    await b.fit(x, { epochs: 2 });
+    expect(hex(a.save())).toBe(hex(b.save()));
+    a.dispose();
+    b.dispose();
   });
   it("runs the pool's cases on build/kernels-mt-test.wasm: the shipped threaded kernels' exports, with the asserts live", async () => {
     const shipped = readFileSync(`${ROOT}dist/build/kernels-mt.wasm`), test = readFileSync(`${ROOT}build/kernels-mt-test.wasm`);

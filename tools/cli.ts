@@ -372,7 +372,7 @@ interface TrainOpts extends CsvOpts {
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
   output: string; quiet?: boolean; spec?: string; contamination?: number;
   variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number;
-  ensemble?: boolean;
+  ensemble?: boolean; shards?: number;
 }
 
 /** The train flags that set a field of the spec: [spec key, flag]. */
@@ -531,7 +531,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   // or a spec file asks for an ensemble
   const spec: AutoencoderSpec = { ensemble: o.ensemble ? {} : false, ...withFamilyFlags(trainSpec(o, given, specFile, t, file), o, o.spec) };
   const normalize = spec.normalize ?? 'none', loss = spec.loss ?? 'mse';
-  const ae = await Autoencoder.create(spec, { threads: o.threads }).catch((e: unknown) => {
+  const ae = await Autoencoder.create(spec, { threads: o.threads, ...(o.shards === undefined ? {} : { shards: o.shards }) }).catch((e: unknown) => {
     if (!(e instanceof AutoencoderError)) throw e;
     // a spec file's message keeps the file's own names (the flags didn't write them)
     throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file, normalize) : `${o.spec}: ${e.message}`);
@@ -784,6 +784,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--noise-gaussian <std>', 'a denoising autoencoder: train on inputs plus Gaussian noise of this std (in the CSV\'s units), fresh each epoch').argParser(numArg('noise-gaussian', 0, 1e6)));
   csvOptions(trainCmd, false)
     .addOption(threadsOption())
+    .addOption(new Option('--shards <n>', "a conv model's data-parallel shards of each training batch, 1-16 (default 4): up to this many threads work on a batch; the model's bytes depend on it, never on --threads (README \"Threads\")").argParser(intArg('shards', 1, 16)))
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
     .action((file: string, o: TrainOpts, cmd: Command) => {
       if (o.contamination !== undefined && (o.calibrate === false || cmd.getOptionValueSource('calibrate') === 'cli')) {

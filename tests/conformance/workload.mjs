@@ -78,6 +78,20 @@ const CHOSEN = [
     data: { rows: 53, seed: 47, distribution: 'normal' },
   },
   {
+    // the create option shards: 8 data-parallel shards of each batch instead of 4 (assembly/train.ts net_grads), batches of
+    // 13 rows in shards of 2 and 1 rows, a Winograd layer; its own bits, the same in every runtime and on any thread count
+    name: 'conv2d-winograd-shards8-mse',
+    create: { shards: 8 },
+    spec: {
+      inputShape: [6, 6, 8],
+      encoder: [{ type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'maxPool2d', pool: 2 }],
+      decoder: [{ type: 'upSampling2d', size: 2 }, { type: 'conv2d', filters: 8, kernel: 3, padding: 'same' }],
+      loss: 'mse', seed: 23,
+    },
+    fit: { epochs: 3, batchSize: 13, optimizer: 'adam', learningRate: 3e-3 },
+    data: { rows: 40, seed: 49, distribution: 'normal' },
+  },
+  {
     // 3x3 stride-2 transposed convs with >= 8 channels take the sub-pixel path (assembly/subpixel.ts:
     // 4 phases, Winograd F(2, 2) along 2-tap axes) in the forward; 'same' (even grid) and 'valid'
     // (odd grid: partial tiles)
@@ -245,7 +259,7 @@ export async function runWorkload(lib) {
     digests[`${c.name}/data`] = await sha256(x);
     const K = c.spec.conditionDim ?? 0;
     const co = conditionOf(c), cond = co.condition;
-    const ae = await Autoencoder.create(c.spec);
+    const ae = await Autoencoder.create(c.spec, c.create);
     const h = await ae.fit(x, { ...c.fit, ...co });
     losses[c.name] = h.loss[h.loss.length - 1];
     const vae = !!c.spec.variational;
@@ -294,7 +308,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
   ...DRAWN.map((c) => c.name)];
 
 /**
@@ -310,7 +324,7 @@ async function threadedCases(lib, digests) {
     for (const c of CASES.filter((k) => THREADED.includes(k.name))) {
       let ae;
       try {
-        ae = await Autoencoder.create(c.spec, { threads });
+        ae = await Autoencoder.create(c.spec, { ...c.create, threads });
       } catch (e) {
         if (/cannot run here|did not load here/.test(e.message)) return `skipped: ${e.message}`;
         throw e;
