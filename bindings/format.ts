@@ -36,6 +36,8 @@ export interface ModelHeader {
   scoreBy?: { by: 'kl' | 'elbo'; samples: number; seed: number } | null;
   /** The codec tables fitCodec() fitted (bindings/codec.ts), base64; absent in files of models without. */
   codec?: string | null;
+  /** A sharded (conv) model's shards of each training batch when not the default 4 (the create option); absent otherwise. */
+  shards?: number | null;
 }
 
 /** Bytes of a model file for `h`, with `floats` normalizer + param floats. */
@@ -69,6 +71,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     ...(h.metadata ? { metadata: h.metadata } : {}),
     ...(h.scoreBy ? { scoreBy: h.scoreBy } : {}),
     ...(h.codec ? { codec: h.codec } : {}),
+    ...(h.shards ? { shards: h.shards } : {}),
   }, (key, v: unknown) => {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`save(): the model's ${key || 'header'} is ${describe(v)}, which a model file cannot carry (JSON has no NaN or Infinity)`);
     return v;
@@ -130,7 +133,7 @@ export function parseHeader(bytes: Uint8Array, total = bytes.length): ModelHeade
   const jsonLen = dv.getUint32(20, true);
   const corrupt = (why: string) => new AutoencoderError(`the model file is corrupted: ${why}`);
   if (jsonLen % 4 !== 0 || HEADER + jsonLen + 4 > total) throw corrupt(`bad header length ${jsonLen}`);
-  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown; scoreBy?: unknown; codec?: unknown };
+  let h: { format?: unknown; kind?: unknown; spec?: unknown; threshold?: unknown; normalizerFitted?: unknown; params?: unknown; state?: unknown; metadata?: unknown; scoreBy?: unknown; codec?: unknown; shards?: unknown };
   try {
     h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER, HEADER + jsonLen)));
   } catch {
@@ -159,5 +162,6 @@ export function parseHeader(bytes: Uint8Array, total = bytes.length): ModelHeade
   if (sb !== undefined && (sb === null || typeof sb !== 'object' || (sb.by !== 'kl' && sb.by !== 'elbo') || !Number.isInteger(sb.samples) || (sb.samples as number) < 1
     || !Number.isInteger(sb.seed) || (sb.seed as number) < 0 || !spec.variational)) throw corrupt('its scoreBy is not { by: kl | elbo, samples, seed } of a VAE');
   const scoreBy = sb === undefined ? null : { by: sb.by as 'kl' | 'elbo', samples: sb.samples as number, seed: sb.seed as number };
-  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, scoreBy, codec: (h.codec as string | undefined) ?? null, floatsAt: HEADER + jsonLen };
+  if (h.shards !== undefined && !(Number.isInteger(h.shards) && (h.shards as number) >= 1 && (h.shards as number) <= 16)) throw corrupt(`its shards is ${describe(h.shards)}, not an integer from 1 to 16`);
+  return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, scoreBy, codec: (h.codec as string | undefined) ?? null, shards: (h.shards as number | undefined) ?? null, floatsAt: HEADER + jsonLen };
 }

@@ -15,7 +15,7 @@ import {
 } from './spec.js';
 import {
   ABI_VERSION, C, SH, FLAG_DENORM_OUT, FLAG_NORM_IN, Kernel, NOISE, OPT_IDS, RNG, TERM, WASM_MAX_BYTES, copyParams, exposeKernel, homeBlocks, instantiateKernel, layerSizes, mib, valueBound, BOUND_BOX, setNoise, setOptimizer,
-  laneCount, planTraining, rowMacs, shardBytes, statsScratch, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
+  laneCount, planTraining, rowMacs, shardBytes, shardable, statsScratch, sharedKernel, syncLanes, syncShards, termValues, type NetPlan,
   // the door's verbs
   addGaussianNoise, columnMinMax, crc32Update, crc32UpdateBytes, densityFit, elboRows, ensembleClean, ensembleDraw, ensembleEpoch, ensembleScore, ensembleStats, evalLoss, fillRandom, findBelow,
   findNonfinite, findOutside, fitNormalizer, flagAbove, identityPerm, infer, initParams, klRows, normalizeRows, quantileOf, resetOptimizer, sampleLatent,
@@ -517,6 +517,7 @@ export class AutoencoderLite {
       checkVersion(bytes);
       const h = parseHeader(bytes);
       const plan = planFor(k, h);
+      k.shards = h.shards ?? SH.SHARDS;
       ae = new this(k, h.spec, plan);   // Autoencoder.load() makes an Autoencoder
       // the floats go from the file straight to where they live (byte copies: the file's floats need
       // not be 4-byte aligned), then are checked in place
@@ -567,6 +568,7 @@ export class AutoencoderLite {
     let ae: AutoencoderLite | null = null;
     try {
       ae = new this(k, h.spec, planFor(k, h));
+      k.shards = h.shards ?? SH.SHARDS;
       // the floats read into place, then summed there with the header
       const regions = fileRegions(k, h.spec, h.state);
       let at = h.floatsAt;
@@ -1099,7 +1101,9 @@ export class AutoencoderLite {
     const D = this.s.inputDim;
     const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
     const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
-    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.fileParams, state: k.fileState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook) });
+    // (a sharded model's count when not the default: a load() goes on training in it, bit for bit)
+    const shards = k.shards !== SH.SHARDS && shardable(k.plan!) ? k.shards : null;
+    const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.fileParams, state: k.fileState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook), shards });
     const total = fileBytes(json.length, normFloats + k.fileParams + k.fileState);
     let out: Uint8Array;
     try {
@@ -1159,12 +1163,12 @@ function initWeights(k: Kernel, s: ResolvedSpec): void {
 
 /**
  * The create/load option `shards` (Autoencoder's: AutoencoderLite never trains, so its bundle leaves this out): a conv
- * model's data-parallel shards of each training batch, SH.SHARDS when absent.
+ * model's data-parallel shards of each training batch, undefined when absent (create: SH.SHARDS; load: the file's).
  */
-function shardsOf(opts: CreateOptions | undefined): number {
+function shardsOf(opts: CreateOptions | undefined): number | undefined {
   checkOptions(opts);
   const s = opts?.shards;
-  if (s === undefined) return SH.SHARDS;
+  if (s === undefined) return undefined;
   if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > SH.MAX) {
     throw new AutoencoderError(`shards must be an integer from 1 to ${SH.MAX} (a conv model's data-parallel shards of each training batch; default ${SH.SHARDS}), got ${describe(s)}`);
   }
@@ -1203,7 +1207,7 @@ export class Autoencoder extends AutoencoderLite {
     const { params, state } = planCounts(plan);
     const normFloats = s.normalize === 'none' ? 0 : 2 * s.inputDim;
     const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
-    const shards = shardsOf(opts);
+    const shards = shardsOf(opts) ?? SH.SHARDS;
     const k = await newKernel(opts);
     k.shards = shards;
     const need = k.need(plan, true, 256) + shardBytes(plan, k);
@@ -1761,9 +1765,10 @@ export class Autoencoder extends AutoencoderLite {
 
   /** {@inheritDoc AutoencoderLite.load} */
   static override async load(bytes: Uint8Array | string | URL, opts?: CreateOptions): Promise<Autoencoder> {
+    // (the option's count, else the file's: SH.SHARDS unless it was saved from a model made with another)
     const shards = shardsOf(opts);
     const ae = (await super.load(bytes, opts)) as Autoencoder;
-    ae.k!.shards = shards;
+    if (shards !== undefined) ae.k!.shards = shards;
     // a conv model or an ensemble with threads: its shard contexts or lanes now (planTraining places them),
     // so that inference splits its rows across the threads from the first call, as after create()
     if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) {

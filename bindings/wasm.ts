@@ -266,6 +266,14 @@ export function dvFloats(l: LayerPlan): number {
   return (op === OP.conv && winogradFloats(l) > 0) || (op === OP.convt && subpixelFloats(l) > 0) ? 16 * l.ic! * l.oc! : 0;
 }
 
+/** True when `plan` trains in data-parallel shards (shardPlan): a conv model whose loss is the reconstruction alone, without batch statistics, dropout (of a rate above 0), sampling or a condition. */
+export function shardable(plan: NetPlan): boolean {
+  const ops = plan.layers.map((l) => l.op ?? OP.dense);
+  // (a dropout of rate 0 draws from a shard context's copy of the stream and drops nothing: as without the layer)
+  if (!ops.some((op) => op === OP.conv || op === OP.convt) || plan.layers.some((l, i) => ops[i] === OP.batchnorm || ops[i] === OP.sample || (ops[i] === OP.dropout && l.rate! > 0))) return false;
+  return !((plan.condDim ?? 0) > 0 || plan.members || (plan.terms && (plan.terms.length !== 1 || plan.terms[0]!.kind !== TERM.recon)));
+}
+
 /**
  * The shard block of a model trained in data-parallel shards (assembly/train.ts net_grads), or null
  * for one pass: a conv model whose loss is the reconstruction alone, without batch statistics,
@@ -275,10 +283,7 @@ export function dvFloats(l: LayerPlan): number {
  * a chunk of rows (train.ts TRAIN_FLOATS) rather than the batch.
  */
 function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean, shards: number) {
-  const ops = plan.layers.map((l) => l.op ?? OP.dense);
-  // (a dropout of rate 0 draws from a shard context's copy of the stream and drops nothing: as without the layer)
-  if (!ops.some((op) => op === OP.conv || op === OP.convt) || plan.layers.some((l, i) => ops[i] === OP.batchnorm || ops[i] === OP.sample || (ops[i] === OP.dropout && l.rate! > 0))) return null;
-  if ((plan.condDim ?? 0) > 0 || plan.members || (plan.terms && (plan.terms.length !== 1 || plan.terms[0]!.kind !== TERM.recon))) return null;
+  if (!shardable(plan)) return null;
   // the widest activation (a gradient slot's row), one sample's patches (one row's colcap), the transposed kernel (layoutActivations)
   const rowW = Math.max(...plan.layers.map((l) => Math.max(l.in, l.out))), col1 = layoutActivations(plan, 1, 0).colcap;
   const chunk = Math.max(1, Math.floor((1 << 16) / Math.max(...plan.layers.map((l) => l.out))));

@@ -224,6 +224,9 @@ describe('load() refuses damaged files with a fitting message', () => {
     expectMessage(await loadError(withJson((h) => { h.params = 5; })), /corrupted/);
     expectMessage(await loadError(withJson((h) => { h.threshold = 'high'; })), /corrupted: its threshold is a string "high", not a float32 number/);
     expectMessage(await loadError(withJson((h) => { delete h.normalizerFitted; })), /corrupted: its header lacks params or normalizerFitted/);
+    for (const bad of [0, 17, 2.5, '8']) {
+      expectMessage(await loadError(withJson((h) => { h.shards = bad; h.threshold = null; })), /corrupted: its shards is .*, not an integer from 1 to 16/);
+    }
     const badLen = bytes.slice();
     setU32(badLen, 20, 6);
     expectMessage(await loadError(fixCrc(badLen)), /corrupted: bad header length 6/);

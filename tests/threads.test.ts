@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, randomMatrix, setWasmLoader } from '../dist/bindings/node.js';
+import { Autoencoder, AutoencoderError, AutoencoderLite, randomMatrix, setWasmLoader } from '../dist/bindings/node.js';
 import type { PoolHandle } from '../dist/bindings/threads.js';
 import { ROOT } from './helpers.js';
 import { MT_TEST, hex, make, poolOf, type Spec } from './threads-pool.js';
@@ -209,6 +209,41 @@ describe('threads: a conv model\'s shards (the create option), the same bytes fo
       four.dispose();
     });
   }
+});
+
+describe('a conv model\'s shards in its file', () => {
+  const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!;
+  /** The header's JSON of a model file (bindings/format.ts: its length at byte 20, the JSON from byte 24). */
+  const header = (file: Uint8Array) => JSON.parse(new TextDecoder().decode(file.subarray(24, 24 + new DataView(file.buffer, file.byteOffset).getUint32(20, true)))) as Record<string, unknown>;
+  it('save() keeps a count other than 4, and load() trains on in it unless told another; AutoencoderLite keeps it too', async () => {
+    const x = await randomMatrix(conv.rows, 100, { seed: 11 });
+    const a = await make(conv.spec, 2, 0, 8);
+    await a.fit(x, conv.fit);
+    const file = a.save();
+    a.dispose();
+    expect(header(file).shards).toBe(8);
+    // (the oracle: the same file loaded with the count given; 4 shards sum the gradients in another order)
+    const more = { ...conv.fit, epochs: 1 };
+    const fits: string[] = [];
+    for (const opts of [{ threads: 3 }, { shards: 8 }, { shards: 4 }]) {
+      const b = await Autoencoder.load(file, opts);
+      await b.fit(x, more);
+      fits.push(hex(b.save()));
+      b.dispose();
+    }
+    expect(fits[0]).toBe(fits[1]);
+    expect(fits[2]).not.toBe(fits[1]);
+    const lite = await AutoencoderLite.load(file);
+    expect(hex(lite.save())).toBe(hex(file));
+    lite.dispose();
+    // the default count writes no key (files as before the option), nor does a model that does not train in shards
+    const four = await make(conv.spec, 1);
+    expect(header(four.save()).shards).toBeUndefined();
+    four.dispose();
+    const dense = await make({ inputDim: 5, layers: [4, 2] }, 1, 0, 8);
+    expect(header(dense.save()).shards).toBeUndefined();
+    dense.dispose();
+  });
 });
 
 describe('threads: the density term\'s k-d index on the pool', () => {
