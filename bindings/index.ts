@@ -45,7 +45,8 @@ export interface CreateOptions {
   /**
    * A conv model's data-parallel shards of each training batch, 1 to 16 (default 4): at most this many threads
    * work on its batches. The bytes of a fit depend on it (a model trained with 8 shards is not the one trained
-   * with 4), never on `threads`. Models that do not train in shards (dense ones, and conv ones with batchNorm,
+   * with 4), never on `threads`. load(): the count the file was saved with (4 unless made with another), unless given
+   * here. Models that do not train in shards (dense ones, and conv ones with batchNorm,
    * dropout above rate 0, sampling, a condition or a loss term beside the reconstruction) ignore it, as AutoencoderLite
    * does (it never trains). README "Threads".
    */

@@ -8,7 +8,7 @@
 // a GEMM's output tiles, Adam's ranges, or a conv model's shards of a batch (each shard's forward and
 // backward whole, in its own scratch: wasm.ts syncShards). The main thread keeps running everything
 // else; results are bit-identical to the single-threaded module whatever n (each output tile sums in
-// the same order; the shards are fixed in number and added in order).
+// the same order; the shards are as many as the model was made with, whatever n, and added in order).
 
 /** The Kernel surface this file uses (bindings/wasm.ts); a structural type, so nothing of the core is imported. */
 interface PoolKernel {

@@ -45,9 +45,10 @@ export const C = {
 } as const;
 /**
  * The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the default shard count and the most, the
- * context field of its address, its byte offsets; HEAD: the block's bytes before the shards' contexts (syncShards).
+ * context field of its address, its byte offsets.
  */
 export const SH = { SHARDS: 4, MAX: 16, FIELD: 168, N: 0, RAW: 8, CTX: 136, BYTES: 200 } as const;
+/** The shard block's bytes before its shards' context blocks (SH.BYTES rounded up to 64: syncShards, shardPlan). */
 const SH_HEAD = 256;
 /** An ensemble's lanes block (assembly/arena.ts LN_*): the context field of its address, its byte offsets (syncLanes). */
 export const LN = { FIELD: 172, N: 0, STEP: 4, B1T: 8, B2T: 16, TERMS: 24, RES: 88, CTX: 92 } as const;
@@ -360,7 +361,7 @@ export function syncLanes(k: Kernel): void {
 
 /**
  * Writes a sharded model's shard contexts from its own (call after its buffers move: planTraining,
- * fit's capacity): shard s is a copy whose capacity is CAP / SHARDS rows, its activation, cache and
+ * fit's capacity): shard s is a copy whose capacity is CAP / S rows (S its shard count, k.shards), its activation, cache and
  * gradient buffers rows s * that of the model's (a node's output and pool cache rows its own width,
  * a gradient slot's and DELTA0's rows the widest), its gradient block its own (shard 0: the model's),
  * and with threads, after shard 0, its own scratch. With threads the shards also split inference
