@@ -1102,8 +1102,9 @@ export class AutoencoderLite {
     const D = this.s.inputDim;
     const normFloats = this.s.normalize === 'none' ? 0 : 2 * D;
     const scoreBy = this.scoreBy.by === 'reconstruction' ? null : { by: this.scoreBy.by, samples: this.scoreBy.samples, seed: this.scoreBy.seed };
-    // (a sharded model's count when not the default: a load() goes on training in it, bit for bit)
-    const shards = k.shards !== SH.SHARDS && shardable(k.plan!) ? k.shards : null;
+    // (a sharded model's count when not the default: a load() goes on training in it, bit for bit; k.shards is the
+    // default for any other model, Autoencoder.create and load)
+    const shards = k.shards !== SH.SHARDS ? k.shards : null;
     const json = headerJson({ spec: this.s, threshold: this.thr, normalizerFitted: this.normFitted, params: k.fileParams, state: k.fileState, metadata: this.meta, scoreBy, codec: this.codebook && toBase64(this.codebook), shards });
     const total = fileBytes(json.length, normFloats + k.fileParams + k.fileState);
     let out: Uint8Array;
@@ -1210,7 +1211,7 @@ export class Autoencoder extends AutoencoderLite {
     const file = fileBytes(headerJson({ spec: s, threshold: null, normalizerFitted: true, params, state, metadata: null }).length, normFloats + params + state);
     const shards = shardsOf(opts) ?? SH.SHARDS;
     const k = await newKernel(opts);
-    k.shards = shards;
+    if (shardable(plan)) k.shards = shards;
     const need = k.need(plan, true, 256) + shardBytes(plan, k);
     if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
       throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
@@ -1764,12 +1765,22 @@ export class Autoencoder extends AutoencoderLite {
     });
   }
 
+  /**
+   * The data-parallel shards of each training batch (the create/load option `shards`, or the count its file was saved
+   * with) of a conv model that trains in them; null for a model that trains a batch in one pass (dense ones, and conv
+   * ones with batchNorm, dropout above rate 0, sampling, a condition or a loss term beside the reconstruction).
+   */
+  get shards(): number | null {
+    const k = this.live();
+    return shardable(k.plan!) ? k.shards : null;
+  }
+
   /** {@inheritDoc AutoencoderLite.load} */
   static override async load(bytes: Uint8Array | string | URL, opts?: CreateOptions): Promise<Autoencoder> {
     // (the option's count, else the file's: SH.SHARDS unless it was saved from a model made with another)
     const shards = shardsOf(opts);
     const ae = (await super.load(bytes, opts)) as Autoencoder;
-    if (shards !== undefined) ae.k!.shards = shards;
+    if (shards !== undefined && shardable(ae.k!.plan!)) ae.k!.shards = shards;
     // a conv model or an ensemble with threads: its shard contexts or lanes now (planTraining places them),
     // so that inference splits its rows across the threads from the first call, as after create()
     if (ae.k?.pool && shardBytes(ae.k.plan!, ae.k) > 0) {

@@ -357,6 +357,13 @@ describe('autoencoder train --spec', () => {
     s8.metadata = { columns: 16, excluded: [], id: null, fileColumns: 16 };
     expect(bytesOf('conv-s8.ae')).toEqual(s8.save());
     s8.dispose();
+    // info names the count: 8 from the file, 4 for a conv model made without the flag, none for a dense model
+    expect(ok('info', 'conv-s8.ae').stdout).toMatch(/\nshards\s+8 \(each training batch's data-parallel shards: --shards\)\n/);
+    expect(JSON.parse(ok('info', 'conv-s8.ae', '--json').stdout).shards).toBe(8);
+    expect(JSON.parse(ok('info', 'conv.ae', '--json').stdout).shards).toBe(4);
+    ok('train', 'data.csv', '--layers', '4,2', '--epochs', '1', '--shards', '8', '-q', '-o', 'dense-s8.ae');
+    expect(JSON.parse(ok('info', 'dense-s8.ae', '--json').stdout).shards).toBe(null);
+    expect(ok('info', 'dense-s8.ae').stdout).not.toMatch(/shards/);
     expect(fails('train', 'windows.csv', '--spec', 'conv.json', '--shards', '17', '-o', 'x.ae')).toMatch(/shards must be an integer from 1 to 16/);
     expect(ok('train', '--help').stdout).toMatch(/--spec <file>\s+the model as a JSON AutoencoderSpec/);
 

@@ -222,6 +222,11 @@ describe('a conv model\'s shards in its file', () => {
     const file = a.save();
     a.dispose();
     expect(header(file).shards).toBe(8);
+    for (const [opts, count] of [[undefined, 8], [{ shards: 2 }, 2]] as const) {
+      const m = await Autoencoder.load(file, opts);
+      expect(m.shards, 'the loaded model\'s count').toBe(count);
+      m.dispose();
+    }
     // (the oracle: the same file loaded with the count given; 4 shards sum the gradients in another order)
     const more = { ...conv.fit, epochs: 1 };
     const fits: string[] = [];
@@ -239,9 +244,11 @@ describe('a conv model\'s shards in its file', () => {
     // the default count writes no key (files as before the option), nor does a model that does not train in shards
     const four = await make(conv.spec, 1);
     expect(header(four.save()).shards).toBeUndefined();
+    expect(four.shards).toBe(4);
     four.dispose();
     const dense = await make({ inputDim: 5, layers: [4, 2] }, 1, 0, 8);
     expect(header(dense.save()).shards).toBeUndefined();
+    expect(dense.shards).toBe(null);
     dense.dispose();
   });
 });

@@ -696,7 +696,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
   if (o.json) {
     out(`${JSON.stringify({
       file: modelPath, bytes: bytes.length, spec: s, latentDim: ae.latentDim, latentShape: ae.latentShape, paramCount: ae.paramCount,
-      threshold: ae.threshold, normalizerFitted,
+      shards: ae.shards, threshold: ae.threshold, normalizerFitted,
       columns: meta?.columns ?? null, excluded: meta?.excluded ?? null, id: meta?.id ?? null, metadata: ae.metadata,
     }, null, 2)}\n`);
     return;
@@ -721,6 +721,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
     ['normalize', s.normalize === 'none' ? 'none' : `${s.normalize} (${normalizerFitted ? 'fitted' : 'not fitted yet'})`],
     ['seed', String(s.seed)],
     ['params', String(ae.paramCount)],
+    ...(ae.shards === null ? [] : [['shards', `${ae.shards} (each training batch's data-parallel shards: --shards)`] as [string, string]]),
     ['threshold', ae.threshold === null ? 'none' : f32str(ae.threshold)],
     ['columns', meta === null ? `${s.inputDim} (names not recorded: a model file from before the CLI saved them)`
       : Array.isArray(meta.columns) ? `${meta.columns.join(', ')} (${meta.columns.length})` : `${meta.columns} (the training CSV had no header)`],
