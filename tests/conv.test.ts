@@ -828,6 +828,15 @@ describe('the convdae reference model (../shared/bench/models, Keras alignment)'
 });
 
 describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
+  /** 28x28x1 -> 32 -> 8 channels (3x3, stride 1: the second conv takes the Winograd path) -> 1, bce. */
+  const WINOGRAD_SPEC: Spec = {
+    inputShape: [28, 28, 1], loss: 'bce',
+    encoder: [
+      { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'tanh' },
+      { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' },
+    ],
+    decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
+  };
   /** ae_grads on `rows` random rows (seed) against the float64 reference: the loss to 2e-6 of itself, every gradient to 3e-5 of its tensor's scale. */
   const gradsMatch = (ae: Autoencoder, spec: Spec, rows: number, seed: number) => {
     const x = new Rng(seed).f32(rows * prod(spec.inputShape), 0, 1);
@@ -864,14 +873,7 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
   });
 
   it('ae_grads in chunks of 5 rows through a Winograd layer (its dV summed over the chunks, then dK) vs the reference', async () => {
-    const spec: Spec = {
-      inputShape: [28, 28, 1], loss: 'bce',
-      encoder: [
-        { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'tanh' },
-        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' },
-      ],
-      decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
-    };
+    const spec = WINOGRAD_SPEC;
     const ae = await makeModel(spec, 14);
     // 25 rows: 4 shards of 7, 6, 6 and 6 rows, each in a chunk of 5 rows and one of 2 or 1 (assembly/train.ts
     // TRAIN_FLOATS: 131072 / 25088 floats of the widest activation; shards of 5 rows or fewer would each be one chunk)
@@ -880,17 +882,10 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
   });
 
   it('ae_grads in 1, 8 and 16 shards (the create option) vs the reference: a shard per row, shards with no row, shards of chunks', async () => {
-    const spec: Spec = {
-      inputShape: [28, 28, 1], loss: 'bce',
-      encoder: [
-        { type: 'conv2d', filters: 32, kernel: 3, padding: 'same', activation: 'tanh' },
-        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'tanh' },
-      ],
-      decoder: [{ type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' }],
-    };
+    const spec = WINOGRAD_SPEC;
     // shards: 1 takes 25 rows as one shard of five chunks of 5; 8 shards of 25 rows are 4, 3, 3, 3, 3, 3, 3, 3 rows;
     // 16 shards of 6 rows leave ten shards empty, of 25 rows hold 1 or 2 each. A shard whose rows were missed or
-    // counted twice would be off by 4-40% of a gradient's scale
+    // counted twice would move the gradients by its rows' share (4% of them or more), far past the tolerance
     for (const [shards, rows] of [[1, 25], [8, 25], [16, 6], [16, 25]] as const) {
       const ae = await makeModel(spec, 14, { shards });
       gradsMatch(ae, spec, rows, 14 + rows);
