@@ -435,7 +435,7 @@ describe('threads: options', () => {
       expectMessage(e, /threads must be an integer from 1 to 256 or 'auto'/);
     }
   });
-  it('refuses a bad shards value, naming the valid ones, before it starts a worker; a dense model takes a good one and ignores it', async () => {
+  it('refuses a bad shards value (and an unknown key) on one thread or more, naming the valid ones; a dense model takes a good one and ignores it', async () => {
     // (and an unknown key, also where the options go to the pool's module)
     for (const threads of [1, 2]) expectMessage(await Autoencoder.create(spec, { threads, shard: 8 } as never).catch((err: unknown) => err), /unknown option "shard"/, /wasm, threads, shards/);
     const one = await Autoencoder.create(spec), file = one.save();
