@@ -222,9 +222,10 @@ function fileCrc(k: Kernel, head: Uint8Array, regions: [number, number][], nativ
   return crc;
 }
 
-/** The plan of a parsed model file, checked against the file's counts and the wasm32 memory limit. */
+/** The plan of a parsed model file, checked against the file's counts and the wasm32 memory limit; puts its shard count on k. */
 function planFor(k: Kernel, h: ModelHeader): NetPlan {
   const plan = buildPlan(h.spec);
+  if (h.shards) k.shards = h.shards;   // (a sharded model saved with a count other than the default)
   const counts = planCounts(plan);
   const codes = h.state - counts.state;   // a density block's codes (0 without one)
   if (h.params !== counts.params || (codes && !(codes > 0 && codes % counts.per === 0 && codes / counts.per <= counts.rows))) {
@@ -518,7 +519,6 @@ export class AutoencoderLite {
       checkVersion(bytes);
       const h = parseHeader(bytes);
       const plan = planFor(k, h);
-      k.shards = h.shards ?? SH.SHARDS;
       ae = new this(k, h.spec, plan);   // Autoencoder.load() makes an Autoencoder
       // the floats go from the file straight to where they live (byte copies: the file's floats need
       // not be 4-byte aligned), then are checked in place
@@ -569,7 +569,6 @@ export class AutoencoderLite {
     let ae: AutoencoderLite | null = null;
     try {
       ae = new this(k, h.spec, planFor(k, h));
-      k.shards = h.shards ?? SH.SHARDS;
       // the floats read into place, then summed there with the header
       const regions = fileRegions(k, h.spec, h.state);
       let at = h.floatsAt;
@@ -1168,8 +1167,8 @@ function initWeights(k: Kernel, s: ResolvedSpec): void {
  * model's data-parallel shards of each training batch, undefined when absent (create: SH.SHARDS; load: the file's).
  */
 function shardsOf(opts: CreateOptions | undefined): number | undefined {
-  checkOptions(opts);
-  const s = opts?.shards;
+  // (the options object and its keys: newKernel's checkOptions, after this)
+  const s = (opts as CreateOptions | null | undefined)?.shards;
   if (s === undefined) return undefined;
   if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > SH.MAX) {
     throw new AutoencoderError(`shards must be an integer from 1 to ${SH.MAX} (a conv model's data-parallel shards of each training batch; default ${SH.SHARDS}), got ${describe(s)}`);

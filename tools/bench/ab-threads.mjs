@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { SHARED, intArg, listArg, loadModel, loadWorkloads, median, noisy, specOf, uniform, w2Fit, w3Fit } from './common.mjs';
+import { SHARED, intArg, listArg, loadModel, loadWorkloads, median, specOf, uniform, w2Fit, w3Epoch } from './common.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MODELS = ['dense784', 'convdae'];
@@ -45,8 +45,7 @@ const workloads = {
     return { spec: specOf(W, w2.model), weights: w2.model, rows: 10000, train: (ae) => ae.fit(x, fit) };
   },
   convdae: () => {
-    const clean = uniform(512, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
-    const fit = { ...w3Fit(W, clean), epochs: 1 };
+    const { dirty, fit } = w3Epoch(W);
     return { spec: specOf(W, 'convdae'), weights: 'convdae', rows: 512, train: (ae) => ae.fit(dirty, fit) };
   },
 };

@@ -45,6 +45,12 @@ export const w2Fit = (W) => {
 /** W3's convdae training fit options (noisy -> `target`, Adam 1e-3, its batch): threads.mjs and ab-threads.mjs. */
 export const w3Fit = (W, target) => ({ target, batchSize: W.W3.train.batch, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false });
 
+/** An epoch of W3's convdae training for the in-process comparisons (ab-threads.mjs, shards.mjs): 512 noisy rows and w3Fit to the clean ones. */
+export const w3Epoch = (W) => {
+  const clean = uniform(512, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
+  return { dirty, fit: { ...w3Fit(W, clean), epochs: 1 } };
+};
+
 /**
  * A shared model: its tensors (Keras layout, in the .weights.json order), the reference input and
  * output (for convdae, `outputKeras` is the Keras-aligned one), and the layer list from workloads.json.

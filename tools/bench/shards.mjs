@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { ROOT, SHARED, intArg, loadModel, loadWorkloads, median, noisy, specOf, uniform, w3Fit } from './common.mjs';
+import { ROOT, SHARED, intArg, loadModel, loadWorkloads, median, specOf, w3Epoch } from './common.mjs';
 
 const counts = (min, max) => (v) => {
   const a = v.split(',').map(Number);
@@ -34,8 +34,7 @@ if (!existsSync(`${ROOT}dist/bindings/node.js`)) {
 }
 const { Autoencoder } = await import(`${ROOT}dist/bindings/node.js`);
 const W = loadWorkloads();
-const clean = uniform(512, 784, W.seed, 31), dirty = noisy(clean, W.data.denoise_noise_factor, W.seed, 32);
-const fit = { ...w3Fit(W, clean), epochs: 1 };
+const { dirty, fit } = w3Epoch(W);
 const shardCounts = [...new Set([4, ...opts.shards])].sort((a, b) => a - b);
 const models = [];
 for (const threads of opts.threads) {
