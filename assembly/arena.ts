@@ -38,12 +38,18 @@ export const C_WD = 112;        // f32 weight decay (L2 for sgd/momentum/adam, d
 export const C_MOMENTUM = 116;  // f32 momentum
 export const C_B1T = 120;       // f64 beta1^step
 export const C_B2T = 128;       // f64 beta2^step
+export const C_DRAW = 136;      // a stream (16 bytes, as at C_RNG) that one training node draws from: its purpose's stream at the node's
+                                // first draw for these rows (train.ts draws_at); the kernels' own
 export const C_NOISE = 152;     // f32 noise amount in training (denoising): gaussian std, mask / salt-and-pepper fraction; 0 = none
 export const C_COLCAP = 156;    // i32 floats the patch scratch at C_COL holds (>= one sample's patches)
 export const C_PACK = 160;      // ptr the dense weights in 32-column strips for one-row inference (see gemm.ts f32_gemv_packed)
 export const C_PACK_OK = 164;   // i32 -1 while C_PACK matches the params; n >= 0: stale, n one-row calls since the change (init, update, JS writes set 0)
 export const C_KD = 176;        // ptr an ensemble's density block's k-d index (density.ts; derived, not saved), 0: none, the plain search (so
                                 // the field needs no new ABI version: a module or bindings without it search every reference, with the same bits)
+export const C_TPART = 184;     // f64[MAX_TERMS] each term's raw sum over the current batch's rows so far (train.ts terms_forward: carried
+                                // across a batch's chunks; a shard's, added in shard order by net_grads), unweighted; the kernels' own
+export const C_DRAW_ROW = 248;  // i32 the batch row of the first of the rows a training forward runs (a chunk's, a shard's); the kernels' own
+export const C_DRAW_N = 252;    // i32 the batch's rows (train.ts draws_at); the kernels' own
 export const C_RNG = 256;       // RNG_STREAMS streams of 16 bytes: u64 key, u64 counter (rng.ts), one per purpose
 export const C_NTERMS = 336;    // i32 loss terms in the term table
 export const C_NOISE_KIND = 340; // i32 NOISE_*
@@ -66,14 +72,15 @@ export const C_BYTES = 576;
 // and the blocks then added in shard order, so the bits are the same on 1 thread or many. Each shard
 // runs on a context of its own (written by the bindings, wasm.ts syncShards: a copy of the model's
 // whose activation and gradient buffers are the shard's rows of the model's, with its own gradient
-// block and, with threads, its own scratch), so every kernel runs unchanged.
+// block and, with threads, its own scratch), so every kernel runs unchanged. Its loss terms' sums
+// are its context's C_TPART, added in shard order too; its dropout and sampling nodes draw what its
+// rows draw in one pass (train.ts draws_at).
 export const SHARDS = 4;
 export const SH_MAX = 16;
 export const SH_FIELD = 168;    // the context field (C_*, i32) of the shard block's address, 0: a batch's gradients in one pass
 export const SH_N = 0;          // i32 the shard count (1..SH_MAX)
-export const SH_RAW = 8;        // f64[SH_MAX] each shard's reconstruction loss sum (the last batch's)
-export const SH_CTX = 136;      // ptr[SH_MAX] each shard's context block
-export const SH_BYTES = 200;
+export const SH_CTX = 8;        // ptr[SH_MAX] each shard's context block
+export const SH_BYTES = 72;
 
 // An ensemble's lanes (threaded build: ensemble.ts ens_epoch, threads.ts JOB_MEMBERS). With a pool of T
 // threads, each member's epoch runs whole on one thread, on the context of that thread's lane: a copy of

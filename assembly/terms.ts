@@ -28,38 +28,50 @@ export function vae_kl_rows(h: usize, R: i32, L: i32, out: usize): void {
 }
 
 /**
- * A penalty's value on R rows of W values at y, summed over rows (the epoch divides by n rows),
- * weight w applied. scratch: f64[W] (sparse KL's column means).
+ * A penalty's raw sum on R rows of W values at y, unweighted (term_weigh applies the weight).
+ * L1 and the VAE's KL are sums over rows, continued from `part` (the batch's rows before these: its
+ * chunks and shards add up, train.ts terms_forward); sparse KL is the batch's sum over units of
+ * KL(rho || column mean), a batch statistic (its rows come in one piece; part unused).
+ * scratch: f64[W] (sparse KL's column means).
  */
-export function term_value(kind: i32, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize): f64 {
+export function term_raw(kind: i32, y: usize, R: i32, W: i32, param: f32, scratch: usize, part: f64): f64 {
   const n = R * W;
-  let acc: f64 = 0;
+  let acc: f64 = part;
   if (kind == TERM_L1) {
     for (let i = 0; i < n; i++) acc += <f64>abs<f32>(load<f32>(y + (<usize>i << 2)));
-    return <f64>w * acc;
+    return acc;
   }
   if (kind == TERM_KLSPARSE) {
     column_means(y, R, W, scratch);
     const rho = <f64>param;
+    acc = 0;
     for (let j = 0; j < W; j++) {
       const m = min<f64>(max<f64>(load<f64>(scratch + (<usize>j << 3)), RHO_LO), RHO_HI);
       acc += rho * <f64>f32_log_scalar(<f32>(rho / m)) + (1.0 - rho) * <f64>f32_log_scalar(<f32>((1.0 - rho) / (1.0 - m)));
     }
-    // the batch's penalty counts once per row in the epoch's mean over rows
-    return <f64>w * acc * <f64>R;
+    return acc;
   }
   if (kind == TERM_VAEKL) {
     const L = W >> 1;
     for (let r = 0; r < R; r++) acc += <f64>vae_kl_row(y + (<usize>(r * W) << 2), L);
-    return <f64>w * acc;
+    return acc;
   }
   return 0;
 }
 
-/** d[R][W] += d(penalty / R... as term_value defines it, per batch mean over rows) / dy. */
-export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize): void {
+/** A penalty's value from its raw sum over a batch of N rows (term_raw), weight w applied, summed over rows (the epoch divides by n rows). */
+export function term_weigh(kind: i32, raw: f64, w: f32, N: i32): f64 {
+  // (sparse KL: the batch's penalty counts once per row in the epoch's mean over rows)
+  return kind == TERM_KLSPARSE ? <f64>w * raw * <f64>N : kind == TERM_L1 || kind == TERM_VAEKL ? <f64>w * raw : 0;
+}
+
+/**
+ * d[R][W] += d(the penalty's share of the batch's objective) / dy, for R rows of a batch of N (a chunk or a shard of it:
+ * L1 and the VAE's KL are row by row; sparse KL takes its column means over these R rows, so it is called with R = N).
+ */
+export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize, N: i32): void {
   const n = R * W;
-  const s = w / <f32>R;
+  const s = w / <f32>N;
   if (kind == TERM_L1) {
     for (let i = 0; i < n; i++) {
       const off = <usize>i << 2;

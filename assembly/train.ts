@@ -21,7 +21,7 @@ import { dense_backward, dense_forward } from './dense';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
-import { term_backward, term_value, vae_kl_row } from './terms';
+import { term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
 import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
@@ -101,6 +101,8 @@ function src_ptr(ctx: usize, src: i32, l0: i32, x: usize): usize {
 export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
   const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT), colcap = ci(ctx, A.C_COLCAP);
   let y: usize = x;
+  // (training: a batch row's draws at the dropout and sampling nodes before this one; l0 is 0)
+  let drop: u64 = 0, samp: u64 = 0;
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
     const op = li(L, L_OP), act = li(L, L_ACT), IN = li(L, L_IN), OUT = li(L, L_OUT);
@@ -123,13 +125,19 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       fusedAct = false;
       if (op == A.OP_MAXPOOL) maxpool_forward(inp, y, lp(L, A.L_AUX), R, IH, IW, IC, OH, OW, KH, KW, SH, SW, PT, PL, training);
       else if (op == A.OP_UPSAMPLE) upsample_forward(inp, y, R, IH, IW, IC, SH, SW);
-      else if (op == A.OP_DROPOUT && training) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), rng(ctx, A.RNG_DROPOUT));
+      else if (op == A.OP_DROPOUT && training) {
+        dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), draws_at(ctx, A.RNG_DROPOUT, drop, IN));
+        drop += <u64>IN;
+      }
       else if (op == A.OP_BATCHNORM) {
         const st = lp(L, A.L_STATE);
         batchnorm_forward(inp, y, R * (IN / IC), IC, w, b, st, st + (<usize>OC << 2), lp(L, A.L_AUX), lp(L, A.L_AUX2),
                           lf(L, A.L_EPS), lf(L, A.L_RATE), training, cp(ctx, C_SCRATCH));
       } else if (op == A.OP_CONCAT) concat_forward(y, inp, IC, src_ptr(ctx, li(L, A.L_SRC1), l0, x), IN - IC, R);
-      else if (op == A.OP_SAMPLE) sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, rng(ctx, A.RNG_SAMPLE));
+      else if (op == A.OP_SAMPLE) {
+        sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, training ? draws_at(ctx, A.RNG_SAMPLE, samp, 2 * OUT) : 0);
+        samp += 2 * <u64>OUT;
+      }
       else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
     }
     if (!fusedAct && act != ACT_LINEAR) act_forward(act, y, R * OUT);
@@ -142,13 +150,40 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
 @inline function rng(ctx: usize, purpose: i32): usize { return ctx + A.C_RNG + (<usize>purpose << 4); }
 
 /**
+ * The stream a training node draws from for the rows a forward runs (C_DRAW): its purpose's, at draw
+ * before + N pre + r0 per, where before is the stream's position as the batch began (it stays there until draws_end),
+ * N the batch's rows, pre a batch row's draws at the nodes of that purpose before this one, r0 the batch row of the
+ * first of these rows and per a row's draws at this node. So a node draws its rows' numbers in row order as one pass
+ * over the batch does, node after node, whether the batch comes in chunks of rows or in shards on any thread.
+ */
+function draws_at(ctx: usize, purpose: i32, pre: u64, per: i32): usize {
+  const s = rng(ctx, purpose), d = ctx + A.C_DRAW;
+  store<u64>(d, load<u64>(s));
+  store<u64>(d, load<u64>(s, 8) + <u64>ci(ctx, A.C_DRAW_N) * pre + <u64>ci(ctx, A.C_DRAW_ROW) * <u64>per, 8);
+  return d;
+}
+
+/** After a training batch of N rows: the dropout and sampling streams move past its draws (draws_at). */
+function draws_end(ctx: usize, N: i32): void {
+  let drop: u64 = 0, samp: u64 = 0;
+  for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
+    const L = layer(ctx, l), op = li(L, L_OP);
+    if (op == A.OP_DROPOUT) drop += <u64>li(L, L_IN);
+    else if (op == A.OP_SAMPLE) samp += 2 * <u64>li(L, L_OUT);
+  }
+  const d = rng(ctx, A.RNG_DROPOUT), z = rng(ctx, A.RNG_SAMPLE);
+  store<u64>(d, load<u64>(d, 8) + <u64>N * drop, 8);
+  store<u64>(z, load<u64>(z, 8) + <u64>N * samp, 8);
+}
+
+/**
  * Backward through every node for R samples whose forward (training) input was x. On entry the
  * last node's DY holds dLoss/dY (dLoss/dZ when fused); nodes run in reverse, each first adding its
  * penalty terms' gradients into its DY, then writing (or, where another consumer wrote first,
  * adding) its inputs' gradients, so fan-out sums. Leaves every weight gradient in the grad block;
  * acc: adds them to the ones there (a chunk of rows after the last call's, see net_grads).
  */
-export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
+export function net_backward(ctx: usize, x: usize, R: i32, acc: bool, N: i32): void {
   const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
   const last = ci(ctx, C_NLAYERS) - 1, tmp = cp(ctx, C_DELTA0);
   const fused = fused_sigmoid_bce(ctx);
@@ -158,7 +193,7 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
     const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
     const KH = li(L, A.L_KH), KW = li(L, A.L_KW), SH = li(L, A.L_SH), SW = li(L, A.L_SW), PT = li(L, A.L_PT), PL = li(L, A.L_PL);
     const w = fptr(params, li(L, L_W)), dw = fptr(grads, li(L, L_W)), db = fptr(grads, li(L, L_B));
-    penalties_backward(ctx, l, d, lp(L, L_Y), R, OUT);
+    penalties_backward(ctx, l, d, lp(L, L_Y), R, OUT, N);
     const s0 = li(L, A.L_SRC0), acc0 = li(L, A.L_ACC0) != 0;
     const inp = src_ptr(ctx, s0, 0, x);
     const dsrc: usize = s0 >= 0 ? lp(layer(ctx, s0), A.L_DY) : 0;
@@ -199,13 +234,13 @@ export function net_backward(ctx: usize, x: usize, R: i32, acc: bool): void {
 // terms_forward), so net_backward skips it once; a wasm global, so per thread (only the main thread trains)
 let OUT_ACT_DONE = false;
 
-/** Adds the gradients of the penalty terms on node l's output y[R][W] into its d. */
-function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i32): void {
+/** Adds the gradients of the penalty terms on node l's output y[R][W] (R rows of a batch of N) into its d. */
+function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i32, N: i32): void {
   const n = ci(ctx, A.C_NTERMS);
   for (let k = 0; k < n; k++) {
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
     if (load<i32>(T + A.T_TENSOR) != l || load<i32>(T + A.T_KIND) == A.TERM_RECON) continue;
-    term_backward(load<i32>(T + A.T_KIND), d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH));
+    term_backward(load<i32>(T + A.T_KIND), d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), N);
   }
 }
 
@@ -238,25 +273,23 @@ export function net_update(ctx: usize, swap: bool): void {
 }
 
 /**
- * Adds every term's value on the forward just run (R rows, target t) to C_TERMSUM; with `backward`,
- * also writes the reconstruction gradient into the last node's DY. Returns the batch's objective:
- * each term's mean (reconstruction per element, penalties per row), summed.
- * Rows R of a batch of N (chunks, net_grads; only the reconstruction term): the gradient is that of
- * the batch's mean; part is the loss sum of the batch's rows before these, returned with these
- * rows' added until the last chunk (fin), which returns the objective.
+ * Every term's raw sum on the forward just run (R rows, target t) into C_TPART, continuing the sums of the
+ * batch's rows before these (a batch of N rows in chunks, or a shard's rows of it) unless `first`; with
+ * `backward`, also the reconstruction gradient into the last node's DY (that of the batch's mean). With `fin`
+ * (the batch's last rows) the sums are weighed and added to C_TERMSUM (terms_weigh) and the batch's objective
+ * returned: each term's mean (reconstruction per element, penalties per row), summed; else 0. A contractive
+ * term is computed here outside training only (grads_rows adds it during training).
  */
-function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool, N: i32, part: f64, fin: bool): f64 {
+function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool, N: i32, first: bool, fin: bool): f64 {
   const n = ci(ctx, A.C_NTERMS), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
-  let total: f64 = 0;
   for (let k = 0; k < n; k++) {
-    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
-    const kind = load<i32>(T + A.T_KIND), wgt = load<f32>(T + A.T_WEIGHT), sum = ctx + A.C_TERMSUM + (<usize>k << 3);
-    let v: f64;
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES, at = ctx + A.C_TPART + (<usize>k << 3);
+    const kind = load<i32>(T + A.T_KIND), wgt = load<f32>(T + A.T_WEIGHT), part = first ? 0.0 : load<f64>(at);
+    let raw: f64;
     if (kind == A.TERM_RECON) {
       // threaded build, the loss the only term: the rows' sums, gradient and output activation's derivative
       // split by rows across the pool (loss.ts loss_part; the scratch holds at least 4 D floats), the sums
       // then added in row order: loss_sum's and net_backward's bits
-      let raw: f64;
       if (ASC_FEATURE_THREADS && backward && n == 1 && R <= 4 * ci(ctx, C_INDIM) && pooled_loss(ctx, y, t, R, C, N, wgt)) {
         raw = part;
         for (let r = 0; r < R; r++) raw += <f64>load<f32>(cp(ctx, C_SCRATCH) + (<usize>r << 2));
@@ -268,20 +301,35 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
           loss_weight(d, R * C, wgt);
         }
       }
-      if (!fin) return raw;
-      total += recon_finish(T, sum, raw, N, C);
-      continue;
     } else if (kind == A.TERM_CONTRACTIVE) {
-      // training: value and gradient in one pass after net_backward (grads_rows, below)
-      if (backward) continue;
-      v = contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, wgt, false);
-      total += v / <f64>R;
+      // (weighted already; such a model's batch comes in one piece)
+      raw = backward ? 0 : contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, wgt, false);
     } else {
       const L = layer(ctx, load<i32>(T + A.T_TENSOR));
-      v = term_value(kind, lp(L, L_Y), R, li(L, L_OUT), wgt, load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH));
-      total += v / <f64>R;
+      raw = term_raw(kind, lp(L, L_Y), R, li(L, L_OUT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), part);
     }
+    store<f64>(at, raw);
+  }
+  return fin ? terms_weigh(ctx, N) : 0;
+}
+
+/**
+ * A batch of N rows' terms from their raw sums (C_TPART): each weighted, added to its running sum (C_TERMSUM);
+ * returns the batch's objective, each term's mean (reconstruction per element, penalties per row) in term order.
+ */
+function terms_weigh(ctx: usize, N: i32): f64 {
+  const C = ci(ctx, C_OUTDIM);
+  let total: f64 = 0;
+  for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES, sum = ctx + A.C_TERMSUM + (<usize>k << 3);
+    const kind = load<i32>(T + A.T_KIND), raw = load<f64>(ctx + A.C_TPART + (<usize>k << 3));
+    if (kind == A.TERM_RECON) {
+      total += recon_finish(T, sum, raw, N, C);
+      continue;
+    }
+    const v = kind == A.TERM_CONTRACTIVE ? raw : term_weigh(kind, raw, load<f32>(T + A.T_WEIGHT), N);
     store<f64>(sum, load<f64>(sum) + v);
+    total += v / <f64>N;
   }
   return total;
 }
@@ -331,19 +379,29 @@ function terms_finish(ctx: usize, n: i32): f64 {
  */
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const sh = cp(ctx, A.SH_FIELD);
-  if (sh == 0) return grads_rows(ctx, x, t, R, R, false);
+  if (sh == 0) {
+    const total = grads_rows(ctx, x, t, R, R, 0, false);
+    draws_end(ctx, R);
+    return total;
+  }
   const S = load<i32>(sh + A.SH_N);
+  // (each shard draws from the model's streams as they stand: draws_at)
+  for (let s = 0; s < S; s++) memory.copy(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)) + A.C_RNG, ctx + A.C_RNG, A.RNG_STREAMS << 4);
   if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R)) for (let s = 0; s < S; s++) shard_run(ctx, x, t, R, s);
-  const g = cp(ctx, C_GRADS);
-  let raw: f64 = 0;
+  draws_end(ctx, R);
+  const g = cp(ctx, C_GRADS), nT = ci(ctx, A.C_NTERMS), part = ctx + A.C_TPART;
+  memory.fill(part, 0, <usize>nT << 3);
   for (let s = 0; s < S; s++) {
     if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;   // an empty shard (fewer rows than shards)
     const cs = <usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2));
     if (s > 0) add_or_copy(g, cp(cs, C_GRADS), ci(ctx, C_NPARAMS), true);   // (shard 0's block is the model's)
-    raw += load<f64>(sh + A.SH_RAW + (<usize>s << 3));
+    for (let k = 0; k < nT; k++) {
+      const at = part + (<usize>k << 3);
+      store<f64>(at, load<f64>(at) + load<f64>(cs + A.C_TPART + (<usize>k << 3)));
+    }
   }
-  // the reconstruction term (a sharded model has no other), as terms_forward's last chunk
-  return recon_finish(ctx + A.C_TERMS, ctx + A.C_TERMSUM, raw, R, ci(ctx, C_OUTDIM));
+  // the terms as one pass's last chunk weighs them
+  return terms_weigh(ctx, R);
 }
 
 /** First row of shard s of S of a batch of R rows: ceil(R s / S), so shard 0 has a row whenever the batch has one. */
@@ -354,34 +412,35 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
 // @ts-ignore: decorator
 @inline export function shard_count(ctx: usize): i32 { return load<i32>(cp(ctx, A.SH_FIELD) + A.SH_N); }
 
-/** Shard s of a sharded model's batch of R rows (net_grads): its rows' gradients on its context, its loss sum into SH_RAW. */
+/** Shard s of a sharded model's batch of R rows (net_grads): its rows' gradients on its context, its terms' sums in the context's C_TPART. */
 export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32): void {
   const sh = cp(ctx, A.SH_FIELD), S = load<i32>(sh + A.SH_N), r0 = shard_row(R, s, S), r1 = shard_row(R, s + 1, S);
   if (r0 >= r1) return;
-  store<f64>(sh + A.SH_RAW + (<usize>s << 3), grads_rows(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)),
-    x + (<usize>(r0 * ci(ctx, C_INDIM)) << 2), t + (<usize>(r0 * ci(ctx, C_OUTDIM)) << 2), r1 - r0, R, true));
+  grads_rows(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), x + (<usize>(r0 * ci(ctx, C_INDIM)) << 2), t + (<usize>(r0 * ci(ctx, C_OUTDIM)) << 2), r1 - r0, R, r0, true);
 }
 
 /**
- * net_grads over R rows of a batch of N: the objective, or for a shard the reconstruction loss sum
- * of these rows; the gradients are those of the batch's mean.
+ * net_grads over R rows of a batch of N, from its row r0: the objective (0 for a shard, whose terms' sums stay in its
+ * C_TPART); the gradients are those of the batch's mean.
  */
-function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, shard: bool): f64 {
+function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, shard: bool): f64 {
   const last = ci(ctx, C_NLAYERS) - 1, D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), K = ci(ctx, A.C_CONDDIM), cond = cp(ctx, A.C_COND);
-  // In chunks of rows for a model without batch statistics or penalties: the widest activation of
+  // In chunks of rows for a model without batch statistics or batch-wide penalties: the widest activation of
   // a chunk within TRAIN_FLOATS, so that a layer's output and gradient are still in cache when the
   // next layer (forward or backward) reads them; the weight gradients sum across chunks. Every sum
   // keeps its order (samples in order, each product accumulating onto the last chunk's: GEMM_ACC,
-  // f32_colsum's acc, the loss's f64 sum carried), and dropout and sampling draw their streams in
-  // row order either way, so the bits equal one pass over the batch.
+  // f32_colsum's acc, the terms' f64 sums carried in C_TPART), and dropout and sampling draw each
+  // row's numbers by its row in the batch (draws_at), so the bits equal one pass over the batch.
   const rows = chunkable(ctx) ? infer_rows(ctx, 0, last, TRAIN_FLOATS) : R;
   let total: f64 = 0;
   for (let s = 0; s < R; s += rows) {
     const r = min(rows, R - s), xs = x + (<usize>(s * D) << 2), fin = s + r >= R && !shard;
     store<u32>(ctx + A.C_COND, <u32>(cond + (<usize>(s * K) << 2)));
+    store<i32>(ctx + A.C_DRAW_ROW, r0 + s);
+    store<i32>(ctx + A.C_DRAW_N, N);
     const y = net_forward(ctx, xs, r, 0, last, true);
-    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, N, total, fin);
-    net_backward(ctx, xs, r, s > 0);
+    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, N, s == 0, fin);
+    net_backward(ctx, xs, r, s > 0, N);
   }
   store<u32>(ctx + A.C_COND, <u32>cond);
   // a contractive term adds its gradient into the weight gradients net_backward just wrote
@@ -396,9 +455,16 @@ function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, shard: bool)
   return total;
 }
 
-/** True when a batch's gradients can be taken in chunks of rows: no batch statistics (batchNorm), only the reconstruction term. */
+/**
+ * True when a batch's gradients can be taken in chunks of rows (or shards): no batch statistics (batchNorm), and
+ * terms that sum row by row (the reconstruction, L1, the VAE's KL; not sparse KL's column means or the contractive
+ * term's pass over the batch).
+ */
 function chunkable(ctx: usize): bool {
-  if (ci(ctx, A.C_NTERMS) != 1 || load<i32>(ctx + A.C_TERMS + A.T_KIND) != A.TERM_RECON) return false;
+  for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
+    const kind = load<i32>(ctx + A.C_TERMS + <usize>k * A.T_BYTES + A.T_KIND);
+    if (kind != A.TERM_RECON && kind != A.TERM_L1 && kind != A.TERM_VAEKL) return false;
+  }
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) if (li(layer(ctx, l), L_OP) == A.OP_BATCHNORM) return false;
   return true;
 }
@@ -577,7 +643,7 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
     const R = min(cap, n - start);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last, false);
-    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false, R, 0, true);
+    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false, R, true, true);
   }
   return terms_finish(ctx, n);
 }

@@ -32,14 +32,14 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 50;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 12;
+export const ABI_VERSION = 13;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, KD: 176,
+  MOMENTUM: 116, B1T: 120, B2T: 128, DRAW: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, KD: 176, TPART: 184, DRAW_ROW: 248, DRAW_N: 252,
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
   CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
@@ -47,9 +47,9 @@ export const C = {
  * The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the default shard count and the most, the
  * context field of its address, its byte offsets.
  */
-export const SH = { SHARDS: 4, MAX: 16, FIELD: 168, N: 0, RAW: 8, CTX: 136, BYTES: 200 } as const;
+export const SH = { SHARDS: 4, MAX: 16, FIELD: 168, N: 0, CTX: 8, BYTES: 72 } as const;
 /** The shard block's bytes before its shards' context blocks (SH.BYTES rounded up to 64: syncShards, shardPlan). */
-const SH_HEAD = 256;
+const SH_HEAD = 128;
 /** An ensemble's lanes block (assembly/arena.ts LN_*): the context field of its address, its byte offsets (syncLanes). */
 export const LN = { FIELD: 172, N: 0, STEP: 4, B1T: 8, B2T: 16, TERMS: 24, RES: 88, CTX: 92 } as const;
 export const L = {
@@ -267,18 +267,21 @@ export function dvFloats(l: LayerPlan): number {
   return (op === OP.conv && winogradFloats(l) > 0) || (op === OP.convt && subpixelFloats(l) > 0) ? 16 * l.ic! * l.oc! : 0;
 }
 
-/** True when `plan` trains in data-parallel shards (shardPlan): a conv model whose loss is the reconstruction alone, without batch statistics, dropout (of a rate above 0), sampling or a condition. */
+/**
+ * True when `plan` trains in data-parallel shards (shardPlan): a conv model without batch statistics (batchNorm) or a
+ * condition, whose loss terms sum row by row (the reconstruction, L1 sparsity, a VAE's KL). Dropout and sampling shard too.
+ */
 export function shardable(plan: NetPlan): boolean {
   const ops = plan.layers.map((l) => l.op ?? OP.dense);
-  // (a dropout of rate 0 draws from a shard context's copy of the stream and drops nothing: as without the layer)
-  if (!ops.some((op) => op === OP.conv || op === OP.convt) || plan.layers.some((l, i) => ops[i] === OP.batchnorm || ops[i] === OP.sample || (ops[i] === OP.dropout && l.rate! > 0))) return false;
-  return !((plan.condDim ?? 0) > 0 || plan.members || (plan.terms && (plan.terms.length !== 1 || plan.terms[0]!.kind !== TERM.recon)));
+  // (dropout and sampling draw the numbers each shard's rows draw in one pass: train.ts draws_at)
+  if (!ops.some((op) => op === OP.conv || op === OP.convt) || ops.includes(OP.batchnorm)) return false;
+  // the terms must sum row by row (the reconstruction, L1, the VAE's KL), not over the batch's columns (sparse KL)
+  return !((plan.condDim ?? 0) > 0 || plan.members || plan.terms?.some((t) => t.kind !== TERM.recon && t.kind !== TERM.l1 && t.kind !== TERM.vaeKl));
 }
 
 /**
  * The shard block of a model trained in data-parallel shards (assembly/train.ts net_grads), or null
- * for one pass: a conv model whose loss is the reconstruction alone, without batch statistics,
- * dropout (of a rate above 0), sampling or a condition. Per shard a context block and layer table (syncShards), per
+ * for one pass: a shardable() model. Per shard a context block and layer table (syncShards), per
  * shard after the first a gradient block and, when the model has threads (a shard then runs on
  * whichever thread takes it), its own patch, transposed-kernel and Winograd dV scratch, sized for
  * a chunk of rows (train.ts TRAIN_FLOATS) rather than the batch.
@@ -396,7 +399,7 @@ export function syncShards(k: Kernel): void {
       const e = ls + i * L.BYTES, op = l.op ?? OP.dense;
       k.setI32(e + L.Y, k.getI32(e + L.Y) + row0 * l.out * 4);
       k.setI32(e + L.DY, k.getI32(e + L.DY) + row0 * sp.rowW * 4);
-      if (op === OP.maxpool || op === OP.dropout) k.setI32(e + L.AUX, k.getI32(e + L.AUX) + row0 * l.out * 4);
+      if (op === OP.maxpool || op === OP.dropout || op === OP.sample) k.setI32(e + L.AUX, k.getI32(e + L.AUX) + row0 * l.out * 4);
       if (dvFloats(l) > 0 && own && k.pool) {
         k.setI32(e + L.AUX, dv);
         dv += dvFloats(l) * 4;

@@ -15,7 +15,7 @@ import { graphForward, graphLossAndGrads, graphShapes, outSize, type RefLayer } 
 import {
   Rng, expectSameBits, expectWithin, getF32, kernelOf, loadBenchModel, loadKernel, maxAbs, putF32, withIO, wasmFiniteDifferences } from './helpers.js';
 import { haveShared } from './data.js';
-import { SH } from '../bindings/wasm.js';
+import { C, L, RNG, SH } from '../bindings/wasm.js';
 
 type Spec = { inputShape: number[]; encoder: LayerSpec[]; decoder: LayerSpec[]; loss?: Loss };
 type Kind = 'W' | 'b' | 'gamma' | 'beta' | 'mean' | 'var';
@@ -58,11 +58,22 @@ async function makeModel(spec: Spec, seed: number, opts?: { shards?: number }): 
   return ae;
 }
 
-/** Reads layer l's per-element cache (dropout mask) from the layer table: ABI of assembly/arena.ts. */
-function layerAux(ae: Autoencoder, l: number, n: number): Float32Array {
+/**
+ * Reads layer l's per-element cache (dropout mask) of `rows` rows of `per` floats from the layer table: ABI of
+ * assembly/arena.ts. A model in shards keeps each shard's rows in its own context's rows of the buffer.
+ */
+function layerAux(ae: Autoencoder, l: number, rows: number, per: number): Float32Array {
   const k = kernelOf(ae);
-  const table = k.getI32(k.ctx + 36); // C_LAYERS
-  return getF32(k, k.getI32(table + l * 128 + 76), n); // L_BYTES, L_AUX
+  const aux = (ctx: number, n: number) => getF32(k, k.getI32(k.getI32(ctx + C.LAYERS) + l * L.BYTES + L.AUX), n);
+  const sh = k.getI32(k.ctx + SH.FIELD);
+  if (!sh) return aux(k.ctx, rows * per);
+  const S = k.getI32(sh + SH.N), out = new Float32Array(rows * per);
+  for (let s = 0, r0 = 0; s < S; s++) {
+    const r1 = Math.ceil((rows * (s + 1)) / S);   // (assembly/train.ts shard_row)
+    out.set(aux(k.getI32(sh + SH.CTX + 4 * s), (r1 - r0) * per), r0 * per);
+    r0 = r1;
+  }
+  return out;
 }
 
 /**
@@ -90,7 +101,7 @@ function wasmGrads(ae: Autoencoder, spec: Spec, x: Float32Array, t: Float32Array
   expect(off, 'trainable floats = paramCount').toBe(ae.paramCount);
   const layers = refLayers(ae);
   const { shapes } = graphShapes(layers, spec.inputShape);
-  const masks = layers.map((l, i) => (l.type === 'dropout' ? layerAux(ae, i, rows * prod(i === 0 ? spec.inputShape : shapes[i - 1]!)) : undefined));
+  const masks = layers.map((l, i) => (l.type === 'dropout' ? layerAux(ae, i, rows, prod(i === 0 ? spec.inputShape : shapes[i - 1]!)) : undefined));
   return { loss, grads, after: ae.getWeights(), masks };
 }
 
@@ -896,6 +907,62 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     }
   });
 
+  it('a conv VAE with dropout, and a conv model with an L1 penalty, in 1, 3, 4 and 8 shards: the one-pass gradients, draws and terms', async () => {
+    // The one pass (the shard block's field cleared: train.ts grads_rows on the model's context, in chunks of rows) is
+    // the path the float64 reference and finite differences check for each layer and term. In shards, each shard's
+    // dropout masks and sampling draws must be the ones its rows get in one pass (shard_streams: a shard that drew
+    // from the model's stream position instead would give its rows other masks and eps, and move every gradient by
+    // tens of percent), and the KL and L1 terms must count each row once in the batch's mean (a term scaled by a
+    // shard's rows instead of the batch's would be 3-8x too large). The streams then go on after the batch in both.
+    const vae = {
+      inputShape: [10, 10, 2], loss: 'mse' as const, variational: { beta: 0.5 },
+      encoder: [
+        { type: 'conv2d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'tanh' as const }, { type: 'dropout' as const, rate: 0.3 },
+        { type: 'conv2d' as const, filters: 8, kernel: 3, strides: 2, padding: 'same' as const, activation: 'tanh' as const },
+        { type: 'flatten' as const }, { type: 'dense' as const, units: 4 },
+      ],
+      decoder: [
+        { type: 'dense' as const, units: 200, activation: 'tanh' as const }, { type: 'reshape' as const, shape: [5, 5, 8] },
+        { type: 'conv2dTranspose' as const, filters: 8, kernel: 3, strides: 2, padding: 'same' as const, activation: 'tanh' as const },
+        { type: 'dropout' as const, rate: 0.1 }, { type: 'conv2d' as const, filters: 2, kernel: 3, padding: 'same' as const },
+      ],
+    };
+    const l1 = {
+      inputShape: [16, 3], loss: 'bce' as const, sparsity: { l1: 0.05 },
+      encoder: [{ type: 'conv1d' as const, filters: 6, kernel: 3, padding: 'same' as const, activation: 'relu' as const }, { type: 'maxPool1d' as const }],
+      decoder: [{ type: 'upSampling1d' as const }, { type: 'conv1d' as const, filters: 3, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
+    };
+    for (const [spec, rows] of [[vae, 11], [vae, 25], [l1, 13]] as const) {
+      for (const shards of [1, 3, 4, 8]) {
+        const ae = await Autoencoder.create({ ...spec, seed: 5 }, { shards });
+        expect(ae.shards, 'the model trains in shards').toBe(shards);
+        const k = kernelOf(ae);
+        const x = new Rng(rows + shards).f32(rows * prod(spec.inputShape), 0, 1);
+        const streams = k.u8(k.ctx + C.RNG, RNG.streams * 16).slice();
+        const run = (sharded: boolean) => {
+          const sh = k.getI32(k.ctx + SH.FIELD);
+          k.u8(k.ctx + C.RNG, RNG.streams * 16).set(streams);
+          if (!sharded) k.setI32(k.ctx + SH.FIELD, 0);
+          try {
+            return withIO(k, () => {
+              const loss = k.x.ae_grads(k.ctx, putF32(k, x), putF32(k, x), rows);
+              return { loss, grads: getF32(k, k.grads, k.nParams), streams: k.u8(k.ctx + C.RNG, RNG.streams * 16).slice() };
+            });
+          } finally {
+            k.setI32(k.ctx + SH.FIELD, sh);
+          }
+        };
+        const one = run(false), got = run(true);
+        const what = `${'variational' in spec ? 'VAE' : 'L1'}, ${rows} rows in ${shards} shards`;
+        expect(Math.abs(got.loss - one.loss), `${what}: loss ${got.loss} vs ${one.loss}`).toBeLessThanOrEqual(2e-6 * one.loss);
+        expectWithin(got.grads, one.grads, () => 3e-5 * maxAbs(one.grads), `${what}: gradients`);
+        expect(got.streams, `${what}: the streams after the batch`).toEqual(one.streams);
+        if ('variational' in spec) expect(one.streams, `${what}: the batch drew`).not.toEqual(streams);
+        ae.dispose();
+      }
+    }
+  });
+
   it('ae_grads in chunks of 5 rows through a sub-pixel transposed conv (its dV summed over the chunks, then dK; dx too) vs the reference', async () => {
     const spec: Spec = {
       inputShape: [14, 14, 4], loss: 'bce',
@@ -912,14 +979,14 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
   });
 
   it('training in chunks of rows gives the bits of one pass over the batch (weights and loss after a fit)', async () => {
-    // the same model and data, once plain (trained in chunks of 5 and 4 rows) and once with an l1 penalty
-    // of weight 0 on the code, which adds 0 to the loss and its gradient but keeps the batch in
-    // one pass (penalties take the whole batch): the same weights and losses, bit for bit
+    // the same model and data, once plain in one shard (trained in chunks of 5 and 4 rows) and once with a sparse KL
+    // penalty of weight 0 on the code, which adds 0 to the loss and its gradient but keeps the batch in one pass (its
+    // column means take the whole batch): the same weights and losses, bit for bit
     const layers = {
       inputShape: [28, 28, 1], loss: 'bce' as const, seed: 15,
       encoder: [
         { type: 'conv2d' as const, filters: 32, kernel: 3, padding: 'same' as const, activation: 'relu' as const }, { type: 'maxPool2d' as const },
-        { type: 'conv2d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'tanh' as const },
+        { type: 'conv2d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const },
       ],
       decoder: [
         { type: 'conv2dTranspose' as const, filters: 8, kernel: 3, strides: 2, padding: 'same' as const, activation: 'relu' as const },
@@ -929,8 +996,9 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     };
     const x = new Rng(15).f32(22 * 784, 0, 1);
     const fit = { epochs: 2, batchSize: 9, validationSplit: 0, earlyStopping: false as const, learningRate: 1e-2 };
-    const chunked = await Autoencoder.create(layers);
-    const onePass = await Autoencoder.create({ ...layers, sparsity: { l1: 0 } });
+    const chunked = await Autoencoder.create(layers, { shards: 1 });
+    const onePass = await Autoencoder.create({ ...layers, sparsity: { kl: { rho: 0.5, weight: 0 } } });
+    expect([chunked.shards, onePass.shards]).toEqual([1, null]);
     const h1 = await chunked.fit(x, fit), h2 = await onePass.fit(x, fit);
     expect(h1.loss).toEqual(h2.loss);
     const w1 = chunked.getWeights(), w2 = onePass.getWeights();

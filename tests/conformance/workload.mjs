@@ -92,6 +92,35 @@ const CHOSEN = [
     data: { rows: 40, seed: 49, distribution: 'normal' },
   },
   {
+    // a conv VAE in shards (train.ts net_grads): the sampling node, a dropout node and the KL term in 3 shards of each
+    // batch of 11 rows (4, 4 and 3), each shard's rows drawing what they draw in one pass (draws_at), the terms' sums
+    // added in shard order; its own bits, the same in every runtime and on any thread count
+    name: 'conv2d-vae-dropout-shards3',
+    create: { shards: 3 },
+    spec: {
+      inputShape: [6, 6, 2],
+      encoder: [{ type: 'conv2d', filters: 4, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'dropout', rate: 0.2 },
+        { type: 'flatten' }, { type: 'dense', units: 3 }],
+      decoder: [{ type: 'dense', units: 36, activation: 'relu' }, { type: 'reshape', shape: [3, 3, 4] },
+        { type: 'conv2dTranspose', filters: 2, kernel: 3, strides: 2, padding: 'same' }],
+      loss: 'mse', variational: { beta: 0.5 }, seed: 29,
+    },
+    fit: { epochs: 3, batchSize: 11, optimizer: 'adam', learningRate: 3e-3 },
+    data: { rows: 37, seed: 53, distribution: 'normal' },
+  },
+  {
+    // a conv model with an L1 penalty on its code, in the default 4 shards: the penalty's sums and gradients by rows
+    name: 'conv1d-l1-mse',
+    spec: {
+      inputShape: [12, 2],
+      encoder: [{ type: 'conv1d', filters: 5, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'maxPool1d', pool: 2 }],
+      decoder: [{ type: 'upSampling1d', size: 2 }, { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' }],
+      loss: 'mse', sparsity: { l1: 1e-2 }, seed: 31,
+    },
+    fit: { epochs: 3, batchSize: 9, optimizer: 'momentum', momentum: 0.9, learningRate: 1e-2 },
+    data: { rows: 30, seed: 55, distribution: 'uniform' },
+  },
+  {
     // 3x3 stride-2 transposed convs with >= 8 channels take the sub-pixel path (assembly/subpixel.ts:
     // 4 phases, Winograd F(2, 2) along 2-tap axes) in the forward; 'same' (even grid) and 'valid'
     // (odd grid: partial tiles)
@@ -308,7 +337,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
   ...DRAWN.map((c) => c.name)];
 
 /**
