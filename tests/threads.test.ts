@@ -139,6 +139,37 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 3, batchSize: 5, optimizer: 'adam', learningRate: 5e-3 },
   },
   {
+    // a conv VAE with dropout trains in shards too: each shard's rows draw the dropout masks and the sampling noise they
+    // draw in one pass (assembly/train.ts draws_at), and the KL term's sums over its rows are added in shard order;
+    // batches of 7 rows in 4 shards of 2/2/2/1 (and 5 rows: 2/1/1/1), the weights' bits the same on any thread count
+    name: 'conv VAE with dropout, in shards (sampling noise and masks by batch row)',
+    spec: {
+      inputShape: [8, 8, 1],
+      encoder: [
+        { type: 'conv2d', filters: 8, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'dropout', rate: 0.2 },
+        { type: 'maxPool2d', pool: 2 }, { type: 'flatten' }, { type: 'dense', units: 3 },
+      ],
+      decoder: [
+        { type: 'dense', units: 64, activation: 'relu' }, { type: 'reshape', shape: [4, 4, 4] }, { type: 'dropout', rate: 0.1 },
+        { type: 'conv2dTranspose', filters: 1, kernel: 3, strides: 2, padding: 'same', activation: 'sigmoid' },
+      ],
+      loss: 'bce', normalize: 'none', variational: { beta: 1 }, seed: 8,
+    } as Spec,
+    rows: 26,
+    fit: { epochs: 3, batchSize: 7, optimizer: 'adam', learningRate: 5e-3 },
+  },
+  {
+    name: 'conv1d with an L1 penalty on its code, in shards',
+    spec: {
+      inputShape: [12, 2],
+      encoder: [{ type: 'conv1d', filters: 6, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool1d', pool: 2 }],
+      decoder: [{ type: 'upSampling1d', size: 2 }, { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' }],
+      loss: 'mse', sparsity: { l1: 1e-2 }, seed: 10,
+    } as Spec,
+    rows: 50,
+    fit: { epochs: 2, batchSize: 12, optimizer: 'momentum', momentum: 0.9, learningRate: 1e-2 },
+  },
+  {
     // each epoch's members train on the threads' lanes, a member whole on one thread (assembly/threads.ts
     // JOB_MEMBERS: 5 members, so a thread takes several, and 4 threads leave one lane a single member), and
     // the latent density term's nearest codes go through the pool by ranges of four rows (JOB_KNN): fit()'s
@@ -191,7 +222,8 @@ describe('threads: a conv model\'s shards (the create option), the same bytes fo
   // threads work on a batch. 1 shard: the batch in one unit; 8: more shards than 6 threads; 16 of batches of 16 and of 5
   // rows: a shard per row, and shards with no row.) The bytes depend on the count and never on the threads.
   const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!, uneven = CASES.find((c) => c.name.startsWith('conv, uneven'))!;
-  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16]] as const) {
+  const vae = CASES.find((c) => c.name.startsWith('conv VAE'))!;
+  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16], [vae, 3], [vae, 16]] as const) {
     it(`${c.name.replace(/ \(.*/, '')}: ${shards} shard${shards > 1 ? 's' : ''}, batches of ${c.fit.batchSize}`, async () => {
       const x = await randomMatrix(c.rows, c.spec.inputShape!.reduce((a, b) => a * b, 1), { seed: 11 });
       const seen: string[][] = [];
