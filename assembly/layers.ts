@@ -267,6 +267,74 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, d: us
   }
 }
 
+// Training batchNorm over a batch taken in data-parallel shards (train.ts bn_phase): each part (a shard's rows) sums
+// what batchnorm_forward and batchnorm_backward sum over the batch, the calling thread adds the parts' f64 sums in
+// shard order (train.ts bn_reduce), and each part then normalizes or back-propagates its own rows with the batch's
+// figures, with batchnorm_forward's and batchnorm_backward's arithmetic.
+
+/** out[c] = sum of x[r][c] over the part's N positions (f64), C channels. */
+export function bn_part_sum(x: usize, N: i32, C: i32, out: usize): void {
+  memory.fill(out, 0, <usize>C << 3);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const p = out + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)));
+    }
+  }
+}
+
+/** out[c] = sum of (x[r][c] - mean[c])^2 over the part's N positions, mean the batch's f64 means. */
+export function bn_part_sqdev(x: usize, N: i32, C: i32, mean: usize, out: usize): void {
+  memory.fill(out, 0, <usize>C << 3);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const dv = <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)) - load<f64>(mean + (<usize>c << 3));
+      const p = out + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + dv * dv);
+    }
+  }
+}
+
+/** The part's xhat and y = gamma xhat + beta, xhat = (x - mean) inv, mean the batch's f32 means in the low halves of f64 slots. */
+export function bn_part_apply(x: usize, y: usize, N: i32, C: i32, gamma: usize, beta: usize, xhat: usize, inv: usize, mean: usize): void {
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+      const xh = (load<f32>(x + i) - load<f32>(mean + (<usize>c << 3))) * load<f32>(inv + k);
+      store<f32>(xhat + i, xh);
+      store<f32>(y + i, load<f32>(gamma + k) * xh + load<f32>(beta + k));
+    }
+  }
+}
+
+/** out[c] = sum of d, out[C + c] = sum of d xhat over the part's N positions (f64). */
+export function bn_part_back_sums(d: usize, xhat: usize, N: i32, C: i32, out: usize): void {
+  const out2 = out + (<usize>C << 3);
+  memory.fill(out, 0, <usize>C << 4);
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const i = (<usize>(r * C + c)) << 2;
+      const dv = <f64>load<f32>(d + i);
+      const p = out + (<usize>c << 3), q = out2 + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + dv);
+      store<f64>(q, load<f64>(q) + dv * <f64>load<f32>(xhat + i));
+    }
+  }
+}
+
+/** The part's dx (N positions) from the batch's sums (sums[c] of d, sums[C + c] of d xhat) over its Nb positions. */
+export function bn_part_back_apply(dx: usize, d: usize, xhat: usize, inv: usize, gamma: usize, N: i32, Nb: i32, C: i32, sums: usize): void {
+  const n = <f32>Nb;
+  for (let r = 0; r < N; r++) {
+    for (let c = 0; c < C; c++) {
+      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+      const sd = <f32>load<f64>(sums + (<usize>c << 3)), sdx = <f32>load<f64>(sums + (<usize>(C + c) << 3));
+      const scale = load<f32>(gamma + k) * load<f32>(inv + k) / n;
+      store<f32>(dx + i, scale * (n * load<f32>(d + i) - sd - load<f32>(xhat + i) * sdx));
+    }
+  }
+}
+
 /** y[R][A + B] = [a[R][A], b[R][B]] row by row (concat on the last axis). */
 export function concat_forward(y: usize, a: usize, A: i32, b: usize, B: i32, R: i32): void {
   const ba = <usize>A << 2, bb = <usize>B << 2;

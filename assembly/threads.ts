@@ -197,7 +197,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) {
     SOLO = true;
     for (let s = u0; s < u1; s++) {
-      if (job(0) == JOB_SHARDS) shard_run(<usize>job(1), <usize>job(2), <usize>job(3), job(4), s);
+      if (job(0) == JOB_SHARDS) shard_run(<usize>job(1), <usize>job(2), <usize>job(3), job(4), s, job(5));
       else rows_shard(<usize>job(1), <usize>job(2), job(3), job(4), job(5), <usize>job(6), job(7) != 0, s);
     }
     SOLO = false;
@@ -452,12 +452,13 @@ export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, l
 }
 
 /** A sharded model's batch through the pool (train.ts net_grads), a shard per unit; false: the caller runs the shards in turn. */
-export function pool_shards(ctx: usize, x: usize, t: usize, R: i32): bool {
+export function pool_shards(ctx: usize, x: usize, t: usize, R: i32, phase: i32): bool {
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
   if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = slot();
   store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
+  store<i32>(j, phase, 20);
   submit(T);
   return true;
 }

@@ -18,7 +18,7 @@ import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { dense_backward, dense_forward } from './dense';
-import { add_or_copy, batchnorm_backward, batchnorm_forward, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
+import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
 import { term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
@@ -101,8 +101,13 @@ function src_ptr(ctx: usize, src: i32, l0: i32, x: usize): usize {
 export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
   const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT), colcap = ci(ctx, A.C_COLCAP);
   let y: usize = x;
-  // (training: a batch row's draws at the dropout and sampling nodes before this one; l0 is 0)
+  // (training: a batch row's draws at the dropout and sampling nodes before this one, those before l0 included)
   let drop: u64 = 0, samp: u64 = 0;
+  if (training) for (let l = 0; l < l0; l++) {
+    const op = li(layer(ctx, l), L_OP);
+    if (op == A.OP_DROPOUT) drop += <u64>li(layer(ctx, l), L_IN);
+    else if (op == A.OP_SAMPLE) samp += 2 * <u64>li(layer(ctx, l), L_OUT);
+  }
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
     const op = li(L, L_OP), act = li(L, L_ACT), IN = li(L, L_IN), OUT = li(L, L_OUT);
@@ -184,10 +189,15 @@ function draws_end(ctx: usize, N: i32): void {
  * acc: adds them to the ones there (a chunk of rows after the last call's, see net_grads).
  */
 export function net_backward(ctx: usize, x: usize, R: i32, acc: bool, N: i32): void {
+  backward_nodes(ctx, x, R, acc, N, ci(ctx, C_NLAYERS) - 1, 0);
+}
+
+/** net_backward through nodes hi down to lo only (a sharded batch's parts between its batchNorm nodes: bn_phase). */
+function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32, lo: i32): void {
   const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
   const last = ci(ctx, C_NLAYERS) - 1, tmp = cp(ctx, C_DELTA0);
   const fused = fused_sigmoid_bce(ctx);
-  for (let l = last; l >= 0; l--) {
+  for (let l = hi; l >= lo; l--) {
     const L = layer(ctx, l);
     const op = li(L, L_OP), IN = li(L, L_IN), OUT = li(L, L_OUT), d = lp(L, A.L_DY);
     const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
@@ -387,7 +397,22 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const S = load<i32>(sh + A.SH_N);
   // (each shard draws from the model's streams as they stand: draws_at)
   for (let s = 0; s < S; s++) memory.copy(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)) + A.C_RNG, ctx + A.C_RNG, A.RNG_STREAMS << 4);
-  if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R)) for (let s = 0; s < S; s++) shard_run(ctx, x, t, R, s);
+  const m = bn_node(ctx, 0);
+  if (m == 0) shards_phase(ctx, x, t, R, PH_ALL);
+  else {
+    // batchNorm's statistics over the whole batch: the shards' parts between its nodes, their sums added in shard order
+    for (let k = 0; k <= m; k++) {
+      shards_phase(ctx, x, t, R, PH_FWD + k);
+      if (k == m) break;
+      bn_reduce(ctx, sh, S, R, k + 1, PH_FWD);
+      shards_phase(ctx, x, t, R, PH_VAR + k + 1);
+      bn_reduce(ctx, sh, S, R, k + 1, PH_VAR);
+    }
+    for (let k = m; k >= 1; k--) {
+      bn_reduce(ctx, sh, S, R, k, PH_BWD);
+      shards_phase(ctx, x, t, R, PH_BWD + k);
+    }
+  }
   draws_end(ctx, R);
   const g = cp(ctx, C_GRADS), nT = ci(ctx, A.C_NTERMS), part = ctx + A.C_TPART;
   memory.fill(part, 0, <usize>nT << 3);
@@ -412,11 +437,144 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
 // @ts-ignore: decorator
 @inline export function shard_count(ctx: usize): i32 { return load<i32>(cp(ctx, A.SH_FIELD) + A.SH_N); }
 
-/** Shard s of a sharded model's batch of R rows (net_grads): its rows' gradients on its context, its terms' sums in the context's C_TPART. */
-export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32): void {
+/** Phase `phase` of a sharded batch of R rows on every shard: through the pool, else in turn. */
+function shards_phase(ctx: usize, x: usize, t: usize, R: i32, phase: i32): void {
+  if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R, phase)) for (let s = 0; s < shard_count(ctx); s++) shard_run(ctx, x, t, R, s, phase);
+}
+
+// The phases of a sharded batch (net_grads, shard_run). PH_ALL: a shard's rows' whole forward and backward (no batchNorm).
+// A model with batchNorm nodes b_1 < ... < b_m takes its batch in parts between them, the batch's sums of each node
+// added by the calling thread between phases (bn_reduce): PH_FWD + k (k = 0..m): b_k's normalization (k > 0), the nodes
+// after it up to b_{k+1}, and its input's sums (k < m), or at k = m the nodes to the end, the loss terms, the backward
+// down to b_m and b_m's gradient sums; PH_VAR + k: b_k's input's squared deviations from the batch's mean; PH_BWD + k:
+// b_k's input gradient, the backward down to b_{k-1} and its gradient sums (k > 1).
+const PH_ALL: i32 = 0;
+const PH_FWD: i32 = 1 << 8;
+const PH_VAR: i32 = 2 << 8;
+const PH_BWD: i32 = 3 << 8;
+
+/** The k-th batchNorm node (k >= 1), or -1; k = 0: how many there are. */
+function bn_node(ctx: usize, k: i32): i32 {
+  let n = 0;
+  for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
+    if (li(layer(ctx, l), L_OP) != A.OP_BATCHNORM) continue;
+    if (++n == k) return l;
+  }
+  return k == 0 ? n : -1;
+}
+
+/** Shard s of a sharded model's batch of R rows (net_grads), phase `phase` (PH_*): its rows' gradients on its context, its terms' sums in its C_TPART. */
+export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32, phase: i32): void {
   const sh = cp(ctx, A.SH_FIELD), S = load<i32>(sh + A.SH_N), r0 = shard_row(R, s, S), r1 = shard_row(R, s + 1, S);
   if (r0 >= r1) return;
-  grads_rows(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), x + (<usize>(r0 * ci(ctx, C_INDIM)) << 2), t + (<usize>(r0 * ci(ctx, C_OUTDIM)) << 2), r1 - r0, R, r0, true);
+  const cs = <usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2));
+  const xs = x + (<usize>(r0 * ci(ctx, C_INDIM)) << 2), ts = t + (<usize>(r0 * ci(ctx, C_OUTDIM)) << 2);
+  if (phase == PH_ALL) grads_rows(cs, xs, ts, r1 - r0, R, r0, true);
+  else bn_phase(ctx, cs, xs, ts, r1 - r0, R, r0, phase);
+}
+
+/**
+ * A phase of a sharded batch with batchNorm (PH_FWD, PH_VAR, PH_BWD) on shard context cs: its R rows (x, t) of a
+ * batch of N from row r0; the batch's figures from the model's scratch (ctx: bn_reduce), the shard's sums into its own.
+ */
+function bn_phase(ctx: usize, cs: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, phase: i32): void {
+  const kind = phase & ~255, k = phase & 255, m = bn_node(cs, 0), last = ci(cs, C_NLAYERS) - 1;
+  const own = cp(cs, C_SCRATCH), batch = cp(ctx, C_SCRATCH);
+  if (kind == PH_VAR) {
+    const L = layer(cs, bn_node(cs, k)), P = li(L, L_IN) / li(L, A.L_IC);
+    bn_part_sqdev(src_ptr(cs, li(L, A.L_SRC0), 0, x), R * P, li(L, A.L_IC), batch, own);
+    return;
+  }
+  if (kind == PH_FWD) {
+    let from = 0;
+    if (k > 0) {
+      const b = bn_node(cs, k), L = layer(cs, b), IC = li(L, A.L_IC), P = li(L, L_IN) / IC, params = cp(cs, C_PARAMS);
+      bn_part_apply(src_ptr(cs, li(L, A.L_SRC0), 0, x), lp(L, L_Y), R * P, IC, fptr(params, li(L, L_W)), fptr(params, li(L, L_B)),
+                    lp(L, A.L_AUX), lp(L, A.L_AUX2), batch);
+      if (li(L, L_ACT) != ACT_LINEAR) act_forward(li(L, L_ACT), lp(L, L_Y), R * li(L, L_OUT));
+      from = b + 1;
+    }
+    const to = k < m ? bn_node(cs, k + 1) - 1 : last;
+    store<i32>(cs + A.C_DRAW_ROW, r0);
+    store<i32>(cs + A.C_DRAW_N, N);
+    let y = from > 0 ? lp(layer(cs, from - 1), L_Y) : x;
+    if (from <= to) y = net_forward(cs, from > 0 ? y : x, R, from, to, true);
+    if (k < m) {
+      const L = layer(cs, to + 1), P = li(L, L_IN) / li(L, A.L_IC);
+      bn_part_sum(src_ptr(cs, li(L, A.L_SRC0), 0, x), R * P, li(L, A.L_IC), own);
+      return;
+    }
+    terms_forward(cs, x, y, t, R, true, N, true, false);
+    if (last > bn_node(cs, m)) backward_nodes(cs, x, R, false, N, last, bn_node(cs, m) + 1);
+    bn_back_prep(ctx, cs, R, N, bn_node(cs, m));
+    return;
+  }
+  // PH_BWD: b_k's input gradient from the batch's sums, then the nodes below it
+  const b = bn_node(cs, k), L = layer(cs, b), IC = li(L, A.L_IC), IN = li(L, L_IN), P = IN / IC;
+  const s0 = li(L, A.L_SRC0), dsrc: usize = s0 >= 0 ? lp(layer(cs, s0), A.L_DY) : 0, acc0 = li(L, A.L_ACC0) != 0;
+  const tmp = cp(cs, C_DELTA0), dx: usize = dsrc != 0 && !acc0 ? dsrc : tmp;
+  bn_part_back_apply(dx, lp(L, A.L_DY), lp(L, A.L_AUX), lp(L, A.L_AUX2), fptr(cp(cs, C_PARAMS), li(L, L_W)), R * P, N * P, IC, batch);
+  if (dsrc != 0 && acc0) add_or_copy(dsrc, tmp, R * IN, true);
+  const lo = k > 1 ? bn_node(cs, k - 1) + 1 : 0;
+  if (b - 1 >= lo) backward_nodes(cs, x, R, false, N, b - 1, lo);
+  if (k > 1) bn_back_prep(ctx, cs, R, N, lo - 1);
+}
+
+/**
+ * batchNorm node b's part of a shard's backward before its input gradient: its penalties and activation derivative
+ * into its DY, then the shard's sums of DY and DY xhat (bn_reduce adds them); a shard's own gradient block gets zeros for
+ * its gamma and beta (bn_reduce writes the batch's into the model's block, which is shard 0's).
+ */
+function bn_back_prep(ctx: usize, cs: usize, R: i32, N: i32, b: i32): void {
+  const L = layer(cs, b), IC = li(L, A.L_IC), OUT = li(L, L_OUT), d = lp(L, A.L_DY), y = lp(L, L_Y);
+  penalties_backward(cs, b, d, y, R, OUT, N);
+  if (!(b == ci(cs, C_NLAYERS) - 1 && fused_sigmoid_bce(cs))) act_backward(li(L, L_ACT), d, y, R * OUT);
+  bn_part_back_sums(d, lp(L, A.L_AUX), R * (li(L, L_IN) / IC), IC, cp(cs, C_SCRATCH));
+  const g = cp(cs, C_GRADS);
+  if (g != cp(ctx, C_GRADS)) {
+    memory.fill(fptr(g, li(L, L_W)), 0, <usize>IC << 2);
+    memory.fill(fptr(g, li(L, L_B)), 0, <usize>IC << 2);
+  }
+}
+
+/**
+ * Between phases of a sharded batch of R rows: batchNorm node b_k's shard sums added in shard order into the model's
+ * scratch. After PH_FWD: the batch's f64 means; after PH_VAR: the variance, 1/std (its AUX2), the moving statistics
+ * and the f32 means (in the low halves of the mean slots), as batchnorm_forward; before PH_BWD: the sums of DY and DY
+ * xhat, and the batch's gamma and beta gradients into the model's block, as batchnorm_backward.
+ */
+function bn_reduce(ctx: usize, sh: usize, S: i32, R: i32, k: i32, after: i32): void {
+  const L = layer(ctx, bn_node(ctx, k)), C = li(L, A.L_IC), Nb = R * (li(L, L_IN) / C), scratch = cp(ctx, C_SCRATCH);
+  // (after PH_VAR the sums go after the means, which that phase read)
+  const n = after == PH_BWD ? 2 * C : C, out = after == PH_VAR ? scratch + (<usize>C << 3) : scratch;
+  memory.fill(out, 0, <usize>n << 3);
+  for (let s = 0; s < S; s++) {
+    if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;
+    const part = cp(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), C_SCRATCH);
+    for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) + load<f64>(part + (<usize>c << 3)));
+  }
+  if (after == PH_FWD) {
+    for (let c = 0; c < C; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) / <f64>Nb);
+    return;
+  }
+  if (after == PH_VAR) {
+    const st = lp(L, A.L_STATE), inv = lp(L, A.L_AUX2), eps = lf(L, A.L_EPS), momentum = lf(L, A.L_RATE);
+    for (let c = 0; c < C; c++) {
+      const k4 = <usize>c << 2, mm = st + k4, mv = st + (<usize>C << 2) + k4;
+      const mean = <f32>load<f64>(scratch + (<usize>c << 3));
+      const v = <f32>(load<f64>(out + (<usize>c << 3)) / <f64>Nb);
+      store<f32>(inv + k4, <f32>1 / Mathf.sqrt(v + eps));
+      store<f32>(mm, load<f32>(mm) * momentum + mean * (<f32>1 - momentum));
+      store<f32>(mv, load<f32>(mv) * momentum + v * (<f32>1 - momentum));
+      store<f32>(scratch + (<usize>c << 3), mean);   // (the f32 mean in the low half, for bn_part_apply)
+    }
+    return;
+  }
+  const g = cp(ctx, C_GRADS);
+  for (let c = 0; c < C; c++) {
+    store<f32>(fptr(g, li(L, L_B)) + (<usize>c << 2), <f32>load<f64>(out + (<usize>c << 3)));
+    store<f32>(fptr(g, li(L, L_W)) + (<usize>c << 2), <f32>load<f64>(out + (<usize>(C + c) << 3)));
+  }
 }
 
 /**

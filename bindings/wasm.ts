@@ -268,13 +268,15 @@ export function dvFloats(l: LayerPlan): number {
 }
 
 /**
- * True when `plan` trains in data-parallel shards (shardPlan): a conv model without batch statistics (batchNorm) or a
- * condition, whose loss terms sum row by row (the reconstruction, L1 sparsity, a VAE's KL). Dropout and sampling shard too.
+ * True when `plan` trains in data-parallel shards (shardPlan): a conv model without a condition whose loss terms sum
+ * row by row (the reconstruction, L1 sparsity, a VAE's KL). Dropout and sampling shard too, and batchNorm in a chain of
+ * nodes (each reading the one before it: its batch's sums are added over the shards between phases).
  */
 export function shardable(plan: NetPlan): boolean {
   const ops = plan.layers.map((l) => l.op ?? OP.dense);
   // (dropout and sampling draw the numbers each shard's rows draw in one pass: train.ts draws_at)
-  if (!ops.some((op) => op === OP.conv || op === OP.convt) || ops.includes(OP.batchnorm)) return false;
+  if (!ops.some((op) => op === OP.conv || op === OP.convt)) return false;
+  if (ops.includes(OP.batchnorm) && plan.layers.some((l, i) => l.src1 !== undefined || (l.src0 !== undefined && l.src0 !== i - 1))) return false;
   // the terms must sum row by row (the reconstruction, L1, the VAE's KL), not over the batch's columns (sparse KL)
   return !((plan.condDim ?? 0) > 0 || plan.members || plan.terms?.some((t) => t.kind !== TERM.recon && t.kind !== TERM.l1 && t.kind !== TERM.vaeKl));
 }
@@ -295,7 +297,10 @@ function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean, shards: nu
   const wt = threaded ? align(Math.max(...plan.layers.map((l) => (l.op === OP.conv && l.oc! < 4 ? layerSizes(l).w : 0))), 16) : 0;
   const dv = threaded ? plan.layers.reduce((a, l) => a + dvFloats(l), 0) : 0;
   const ctxBytes = align(C.BYTES + plan.layers.length * L.BYTES, 64), each = nPadded + colcap + wt + dv;
-  return { rowW, colcap, wt, dv, ctxBytes, each, shards, bytes: SH_HEAD + shards * ctxBytes + (shards - 1) * each * 4 };
+  // each shard's sums of its batchNorm nodes' channels (train.ts bn_phase: f64[2 C], its C_SCRATCH)
+  const bnC = Math.max(0, ...plan.layers.map((l) => ((l.op ?? OP.dense) === OP.batchnorm ? l.oc! : 0)));
+  const bnBytes = bnC ? align(16 * bnC, 64) : 0;
+  return { rowW, colcap, wt, dv, ctxBytes, each, bnBytes, shards, bytes: SH_HEAD + shards * ctxBytes + (shards - 1) * each * 4 + shards * bnBytes };
 }
 
 /**
@@ -394,12 +399,13 @@ export function syncShards(k: Kernel): void {
       k.setI32(cs + C.COLCAP, sp.colcap);
       k.setI32(cs + C.WT, own + (k.nPadded + sp.colcap) * 4);
     }
+    if (sp.bnBytes) k.setI32(cs + C.SCRATCH, sh + SH_HEAD + S * sp.ctxBytes + (S - 1) * sp.each * 4 + s * sp.bnBytes);
     let dv = own + (k.nPadded + sp.colcap + sp.wt) * 4;
     plan.layers.forEach((l, i) => {
       const e = ls + i * L.BYTES, op = l.op ?? OP.dense;
       k.setI32(e + L.Y, k.getI32(e + L.Y) + row0 * l.out * 4);
       k.setI32(e + L.DY, k.getI32(e + L.DY) + row0 * sp.rowW * 4);
-      if (op === OP.maxpool || op === OP.dropout || op === OP.sample) k.setI32(e + L.AUX, k.getI32(e + L.AUX) + row0 * l.out * 4);
+      if (op === OP.maxpool || op === OP.dropout || op === OP.sample || op === OP.batchnorm) k.setI32(e + L.AUX, k.getI32(e + L.AUX) + row0 * l.out * 4);
       if (dvFloats(l) > 0 && own && k.pool) {
         k.setI32(e + L.AUX, dv);
         dv += dvFloats(l) * 4;

@@ -386,6 +386,49 @@ describe('ae_grads vs reference graphLossAndGrads (training mode, float64 on the
     });
   });
 
+  it('batchNorm in data-parallel shards (the batch statistics added over shards between phases) vs the reference: 1, 3, 4, 8 and 16 shards', async () => {
+    // Two batchNorm nodes (one on a transposed conv's output, with momentum 0.8), a dropout node between them and one
+    // after, and a batchNorm on the network's input in a second model. In shards each node's mean, variance and gradient
+    // sums are the whole batch's (assembly/train.ts bn_phase, bn_reduce): a shard that normalized by its own rows'
+    // statistics would be off by tens of percent of each gradient's scale, and so would a batch sum missing a shard's
+    // rows (16 shards of 7 rows leave nine shards empty)
+    const deep: Spec = {
+      inputShape: [8, 8, 2], loss: 'mse',
+      encoder: [
+        { type: 'conv2d', filters: 6, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'batchNorm' },
+        { type: 'dropout', rate: 0.25 }, { type: 'conv2d', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same' }, { type: 'batchNorm', momentum: 0.8 },
+        { type: 'dropout', rate: 0.1 }, { type: 'conv2d', filters: 2, kernel: 3, padding: 'same' },
+      ],
+    };
+    const onInput: Spec = {
+      inputShape: [10, 3], loss: 'mse',
+      encoder: [{ type: 'batchNorm', momentum: 0.9, epsilon: 1e-2 }, { type: 'conv1d', filters: 5, kernel: 3, padding: 'same', activation: 'tanh' }],
+      decoder: [{ type: 'conv1d', filters: 3, kernel: 3, padding: 'same' }],
+    };
+    for (const [spec, rows, shards] of [[deep, 13, 1], [deep, 13, 3], [deep, 13, 4], [deep, 13, 8], [deep, 7, 16], [onInput, 9, 4]] as const) {
+      const ae = await makeModel(spec, 21, { shards });
+      expect(ae.shards, 'trains in shards').toBe(shards);
+      const x = new Rng(rows + shards).f32(rows * prod(spec.inputShape), -1, 1);
+      const before = ae.getWeights();
+      const got = wasmGrads(ae, spec, x, null, rows);
+      const ref = graphLossAndGrads(refLayers(ae), before, x, x, rows, spec.inputShape, 'mse', true, got.masks);
+      const what = `${spec === deep ? 'two batchNorms' : 'batchNorm on the input'}, ${rows} rows in ${shards} shards`;
+      expect(Math.abs(got.loss - ref.loss), `${what}: loss ${got.loss} vs ${ref.loss}`).toBeLessThanOrEqual(2e-6 * Math.abs(ref.loss));
+      const kinds = kindsOf(spec), global = Math.max(...ref.grads.map(maxAbs));
+      got.grads.forEach((g, i) => {
+        if (g === null) return;
+        expectWithin(g, ref.grads[i]!, () => 3e-5 * maxAbs(ref.grads[i]!) + 1e-6 * global, `${what}: d${kinds[i]} (array ${i})`);
+      });
+      kinds.forEach((kd, i) => {
+        if (kd === 'mean' || kd === 'var') expectWithin(got.after[i]!, ref.paramsAfter[i]!, () => 1e-6 * Math.max(1, maxAbs(ref.paramsAfter[i]!)), `${what}: moving ${kd}`);
+      });
+      ae.dispose();
+    }
+  });
+
   it('the grad block is overwritten, not accumulated (conv, pool, batchNorm): a second call gives the same bits', async () => {
     const c = CASES.find((k) => k.name === '1-D conv AE mae, batchNorm, dropout 0, upsampling')!;
     const ae = await makeModel(c.spec, c.seed);

@@ -159,6 +159,26 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 3, batchSize: 7, optimizer: 'adam', learningRate: 5e-3 },
   },
   {
+    // batchNorm in shards: each node's batch mean, variance and gradient sums are added over the shards between the
+    // batch's phases (assembly/train.ts bn_phase, bn_reduce), each phase a pool job; two nodes, a dropout between them,
+    // batches of 9 rows (3/2/2/2) and a last one of 4 (1/1/1/1)
+    name: 'conv with two batchNorms and dropout, in shards (the batch statistics over every shard)',
+    spec: {
+      inputShape: [8, 8, 1],
+      encoder: [
+        { type: 'conv2d', filters: 6, kernel: 3, padding: 'same', activation: 'relu' }, { type: 'batchNorm' },
+        { type: 'dropout', rate: 0.2 }, { type: 'conv2d', filters: 8, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same' }, { type: 'batchNorm', momentum: 0.8 },
+        { type: 'conv2d', filters: 1, kernel: 3, padding: 'same', activation: 'sigmoid' },
+      ],
+      loss: 'bce', normalize: 'none', seed: 12,
+    } as Spec,
+    rows: 31,
+    fit: { epochs: 2, batchSize: 9, optimizer: 'adam', learningRate: 5e-3 },
+  },
+  {
     name: 'conv1d with an L1 penalty on its code, in shards',
     spec: {
       inputShape: [12, 2],
@@ -222,8 +242,8 @@ describe('threads: a conv model\'s shards (the create option), the same bytes fo
   // threads work on a batch. 1 shard: the batch in one unit; 8: more shards than 6 threads; 16 of batches of 16 and of 5
   // rows: a shard per row, and shards with no row.) The bytes depend on the count and never on the threads.
   const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!, uneven = CASES.find((c) => c.name.startsWith('conv, uneven'))!;
-  const vae = CASES.find((c) => c.name.startsWith('conv VAE'))!;
-  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16], [vae, 3], [vae, 16]] as const) {
+  const vae = CASES.find((c) => c.name.startsWith('conv VAE'))!, bn = CASES.find((c) => c.name.startsWith('conv with two batchNorms'))!;
+  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16], [vae, 3], [vae, 16], [bn, 5], [bn, 16]] as const) {
     it(`${c.name.replace(/ \(.*/, '')}: ${shards} shard${shards > 1 ? 's' : ''}, batches of ${c.fit.batchSize}`, async () => {
       const x = await randomMatrix(c.rows, c.spec.inputShape!.reduce((a, b) => a * b, 1), { seed: 11 });
       const seen: string[][] = [];
