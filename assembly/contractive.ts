@@ -22,7 +22,7 @@ import { d2act_scalar, dact_scalar } from './act';
 /**
  * The penalty over R rows of x (the encoder's input, nodes 0..E-1 run forward already, training),
  * summed over rows and weighted (the epoch divides by its rows); with `grads`, adds its gradient
- * into the grad block (call after net_backward, which overwrites it).
+ * into the grad block (call after backward_nodes, which overwrites it).
  */
 export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grads: bool): f64 {
   const params = cp(ctx, A.C_PARAMS), g = cp(ctx, A.C_GRADS), scr = cp(ctx, A.C_CSCRATCH);

@@ -182,17 +182,12 @@ function draws_end(ctx: usize, N: i32): void {
 }
 
 /**
- * Backward through every node for R samples whose forward (training) input was x. On entry the
- * last node's DY holds dLoss/dY (dLoss/dZ when fused); nodes run in reverse, each first adding its
- * penalty terms' gradients into its DY, then writing (or, where another consumer wrote first,
- * adding) its inputs' gradients, so fan-out sums. Leaves every weight gradient in the grad block;
- * acc: adds them to the ones there (a chunk of rows after the last call's, see net_grads).
+ * Backward through nodes hi down to lo (every node: last to 0; a sharded batch's parts between its batchNorm nodes:
+ * bn_phase) for R samples of a batch of N whose forward (training) input was x. On entry node hi's DY holds dLoss/dY
+ * (dLoss/dZ when fused); nodes run in reverse, each first adding its penalty terms' gradients into its DY, then writing
+ * (or, where another consumer wrote first, adding) its inputs' gradients, so fan-out sums. Leaves every weight
+ * gradient in the grad block; acc: adds them to the ones there (a chunk of rows after the last call's, see net_grads).
  */
-export function net_backward(ctx: usize, x: usize, R: i32, acc: bool, N: i32): void {
-  backward_nodes(ctx, x, R, acc, N, ci(ctx, C_NLAYERS) - 1, 0);
-}
-
-/** net_backward through nodes hi down to lo only (a sharded batch's parts between its batchNorm nodes: bn_phase). */
 function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32, lo: i32): void {
   const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
   const last = ci(ctx, C_NLAYERS) - 1, tmp = cp(ctx, C_DELTA0);
@@ -241,7 +236,7 @@ function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32
 }
 
 // threaded build: the last node's activation derivative was applied with the loss's gradient (pool_loss,
-// terms_forward), so net_backward skips it once; a wasm global, so per thread (only the main thread trains)
+// terms_forward), so backward_nodes skips it once; a wasm global, so per thread (only the main thread trains)
 let OUT_ACT_DONE = false;
 
 /** Adds the gradients of the penalty terms on node l's output y[R][W] (R rows of a batch of N) into its d. */
@@ -299,7 +294,7 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
     if (kind == A.TERM_RECON) {
       // threaded build, the loss the only term: the rows' sums, gradient and output activation's derivative
       // split by rows across the pool (loss.ts loss_part; the scratch holds at least 4 D floats), the sums
-      // then added in row order: loss_sum's and net_backward's bits
+      // then added in row order: loss_sum's and backward_nodes's bits
       if (ASC_FEATURE_THREADS && backward && n == 1 && R <= 4 * ci(ctx, C_INDIM) && pooled_loss(ctx, y, t, R, C, N, wgt)) {
         raw = part;
         for (let r = 0; r < R; r++) raw += <f64>load<f32>(cp(ctx, C_SCRATCH) + (<usize>r << 2));
@@ -598,10 +593,10 @@ function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, sha
     store<i32>(ctx + A.C_DRAW_N, N);
     const y = net_forward(ctx, xs, r, 0, last, true);
     total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, N, s == 0, fin);
-    net_backward(ctx, xs, r, s > 0, N);
+    backward_nodes(ctx, xs, r, s > 0, N, last, 0);
   }
   store<u32>(ctx + A.C_COND, <u32>cond);
-  // a contractive term adds its gradient into the weight gradients net_backward just wrote
+  // a contractive term adds its gradient into the weight gradients backward_nodes just wrote
   for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
     if (load<i32>(T + A.T_KIND) != A.TERM_CONTRACTIVE) continue;

@@ -46,8 +46,8 @@ export interface CreateOptions {
    * A conv model's data-parallel shards of each training batch, 1 to 16 (default 4): at most this many threads
    * work on its batches. The bytes of a fit depend on it (a model trained with 8 shards is not the one trained
    * with 4), never on `threads`. load(): the count the file was saved with (4 unless made with another), unless given
-   * here. Models that do not train in shards (dense ones, and conv ones with batchNorm, a condition, or a sparse KL or
-   * contractive term) ignore it, as AutoencoderLite does (it never trains). README "Threads".
+   * here. Models that do not train in shards (dense ones, and conv ones with a condition, a sparse KL or contractive
+   * term, or batchNorm outside a chain of nodes) ignore it, as AutoencoderLite does (it never trains). README "Threads".
    */
   shards?: number;
 }
@@ -1765,8 +1765,8 @@ export class Autoencoder extends AutoencoderLite {
 
   /**
    * The data-parallel shards of each training batch (the create/load option `shards`, or the count its file was saved
-   * with) of a conv model that trains in them (conv VAEs, dropout and L1 penalties included); null for a model that
-   * trains a batch in one pass (dense ones, and conv ones with batchNorm, a condition, or a sparse KL or contractive term).
+   * with) of a conv model that trains in them (conv VAEs, dropout, batchNorm and L1 penalties included); null for a
+   * model that trains a batch in one pass (dense ones, and conv ones with a condition or a sparse KL or contractive term).
    */
   get shards(): number | null {
     const k = this.live();

@@ -1,8 +1,8 @@
 // family-threads.mjs: what a second thread buys the conv models of the family (README "Threads"): a
 // convdae-sized denoiser (28x28x1, two 32-filter convs and pools, two transposed convs), the same as a VAE
 // (a flat dense code of 16 means and log-variances), with an L1 penalty on its code, with a dropout
-// node, and with a batchNorm after each encoder conv (which still takes a batch in one pass), each made on 1 and 2 threads and trained in ONE process, an epoch of 512 rows (batch 128, Adam) of
-// each model in turns (reversed every other round), so that this VM's phases slow every model alike.
+// node, and with a batchNorm after each encoder conv, each made on 1 and 2 threads and trained in ONE process, an
+// epoch of 512 rows (batch 128, Adam) of each model in turns (reversed every other round), so that this VM's phases slow every model alike.
 // Prints each model's rows/s (median over rounds), the median of the per-round ratios of 2 threads against
 // 1, whether it trains in shards (ae.shards), and whether both save() digests are the same bytes.
 //   node tools/bench/family-threads.mjs [--models plain,vae,l1,dropout,batchnorm] [--rounds 7] [--dist <dist/bindings/node.js>]
@@ -43,7 +43,7 @@ const SPECS = {
   },
   l1: { encoder: enc, decoder: dec, sparsity: { l1: 1e-4 } },
   dropout: { encoder: [...enc, { type: 'dropout', rate: 0.1 }], decoder: dec },
-  // (batch statistics: still one pass per batch, its products split by tiles)
+  // (the batch statistics over every shard: assembly/train.ts bn_phase)
   batchnorm: { encoder: [conv(32), { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }, conv(32), { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }], decoder: dec },
 };
 const x = uniform(512, 784, 62, 0);
