@@ -203,68 +203,41 @@ export function batchnorm_forward(x: usize, y: usize, N: i32, C: i32, gamma: usi
     }
     return;
   }
+  // the batch as one part (data-parallel shards take it in parts: train.ts bn_phase)
   const acc2 = acc + (<usize>C << 3);
-  memory.fill(acc, 0, <usize>C << 4);
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
-      const p = acc + (<usize>c << 3);
-      store<f64>(p, load<f64>(p) + <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)));
-    }
-  }
+  bn_part_sum(x, N, C, acc);
   for (let c = 0; c < C; c++) store<f64>(acc + (<usize>c << 3), load<f64>(acc + (<usize>c << 3)) / <f64>N);
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
-      const dv = <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)) - load<f64>(acc + (<usize>c << 3));
-      const p = acc2 + (<usize>c << 3);
-      store<f64>(p, load<f64>(p) + dv * dv);
-    }
-  }
+  bn_part_sqdev(x, N, C, acc, acc2);
+  bn_stats(acc, acc2, N, C, inv, mm, mv, eps, momentum);
+  bn_part_apply(x, y, N, C, gamma, beta, xhat, inv, acc);
+}
+
+/**
+ * Training batchNorm's statistics from the batch's f64 means (mean[c]) and sums of squared deviations (sq[c]) over its
+ * N positions: 1/std into inv, the moving statistics, and the f32 means into the low halves of mean's slots.
+ */
+export function bn_stats(mean: usize, sq: usize, N: i32, C: i32, inv: usize, mm: usize, mv: usize, eps: f32, momentum: f32): void {
   for (let c = 0; c < C; c++) {
     const k = <usize>c << 2;
-    const mean = <f32>load<f64>(acc + (<usize>c << 3));
-    const v = <f32>(load<f64>(acc2 + (<usize>c << 3)) / <f64>N);
+    const m = <f32>load<f64>(mean + (<usize>c << 3));
+    const v = <f32>(load<f64>(sq + (<usize>c << 3)) / <f64>N);
     store<f32>(inv + k, <f32>1 / Mathf.sqrt(v + eps));
-    store<f32>(mm + k, load<f32>(mm + k) * momentum + mean * (<f32>1 - momentum));
+    store<f32>(mm + k, load<f32>(mm + k) * momentum + m * (<f32>1 - momentum));
     store<f32>(mv + k, load<f32>(mv + k) * momentum + v * (<f32>1 - momentum));
-    store<f32>(acc + (<usize>c << 3), mean); // keep the f32 mean in the low half for the pass below
-  }
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
-      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
-      const xh = (load<f32>(x + i) - load<f32>(acc + (<usize>c << 3))) * load<f32>(inv + k);
-      store<f32>(xhat + i, xh);
-      store<f32>(y + i, load<f32>(gamma + k) * xh + load<f32>(beta + k));
-    }
+    store<f32>(mean + (<usize>c << 3), m); // keep the f32 mean in the low half for bn_part_apply
   }
 }
 
 /** Training-mode batchnorm backward: dgamma, dbeta [C] (overwrite) and dx = gamma*inv/N (N d - sum d - xhat sum d*xhat). */
 export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, d: usize, xhat: usize, inv: usize, gamma: usize,
                                    N: i32, C: i32, acc: usize): void {
-  const acc2 = acc + (<usize>C << 3);
-  memory.fill(acc, 0, <usize>C << 4);
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
-      const i = (<usize>(r * C + c)) << 2;
-      const dv = <f64>load<f32>(d + i);
-      const p = acc + (<usize>c << 3), q = acc2 + (<usize>c << 3);
-      store<f64>(p, load<f64>(p) + dv);
-      store<f64>(q, load<f64>(q) + dv * <f64>load<f32>(xhat + i));
-    }
-  }
+  // the batch as one part (data-parallel shards take it in parts: train.ts bn_phase)
+  bn_part_back_sums(d, xhat, N, C, acc);
   for (let c = 0; c < C; c++) {
     store<f32>(dbeta + (<usize>c << 2), <f32>load<f64>(acc + (<usize>c << 3)));
-    store<f32>(dgamma + (<usize>c << 2), <f32>load<f64>(acc2 + (<usize>c << 3)));
+    store<f32>(dgamma + (<usize>c << 2), <f32>load<f64>(acc + (<usize>(C + c) << 3)));
   }
-  const n = <f32>N;
-  for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
-      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
-      const sd = <f32>load<f64>(acc + (<usize>c << 3)), sdx = <f32>load<f64>(acc2 + (<usize>c << 3));
-      const scale = load<f32>(gamma + k) * load<f32>(inv + k) / n;
-      store<f32>(dx + i, scale * (n * load<f32>(d + i) - sd - load<f32>(xhat + i) * sdx));
-    }
-  }
+  bn_part_back_apply(dx, d, xhat, inv, gamma, N, N, C, acc);
 }
 
 // Training batchNorm over a batch taken in data-parallel shards (train.ts bn_phase): each part (a shard's rows) sums

@@ -18,7 +18,7 @@ import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { dense_backward, dense_forward } from './dense';
-import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
+import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
 import { term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
@@ -553,16 +553,8 @@ function bn_reduce(ctx: usize, sh: usize, S: i32, R: i32, k: i32, after: i32): v
     return;
   }
   if (after == PH_VAR) {
-    const st = lp(L, A.L_STATE), inv = lp(L, A.L_AUX2), eps = lf(L, A.L_EPS), momentum = lf(L, A.L_RATE);
-    for (let c = 0; c < C; c++) {
-      const k4 = <usize>c << 2, mm = st + k4, mv = st + (<usize>C << 2) + k4;
-      const mean = <f32>load<f64>(scratch + (<usize>c << 3));
-      const v = <f32>(load<f64>(out + (<usize>c << 3)) / <f64>Nb);
-      store<f32>(inv + k4, <f32>1 / Mathf.sqrt(v + eps));
-      store<f32>(mm, load<f32>(mm) * momentum + mean * (<f32>1 - momentum));
-      store<f32>(mv, load<f32>(mv) * momentum + v * (<f32>1 - momentum));
-      store<f32>(scratch + (<usize>c << 3), mean);   // (the f32 mean in the low half, for bn_part_apply)
-    }
+    const st = lp(L, A.L_STATE);
+    bn_stats(scratch, out, Nb, C, lp(L, A.L_AUX2), st, st + (<usize>C << 2), lf(L, A.L_EPS), lf(L, A.L_RATE));
     return;
   }
   const g = cp(ctx, C_GRADS);
