@@ -953,7 +953,7 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
   it('a conv VAE with dropout, and a conv model with an L1 penalty, in 1, 3, 4 and 8 shards: the one-pass gradients, draws and terms', async () => {
     // The one pass (the shard block's field cleared: train.ts grads_rows on the model's context, in chunks of rows) is
     // the path the float64 reference and finite differences check for each layer and term. In shards, each shard's
-    // dropout masks and sampling draws must be the ones its rows get in one pass (shard_streams: a shard that drew
+    // dropout masks and sampling draws must be the ones its rows get in one pass (draws_at: a shard that drew
     // from the model's stream position instead would give its rows other masks and eps, and move every gradient by
     // tens of percent), and the KL and L1 terms must count each row once in the batch's mean (a term scaled by a
     // shard's rows instead of the batch's would be 3-8x too large). The streams then go on after the batch in both.
