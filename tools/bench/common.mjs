@@ -42,6 +42,21 @@ export const w2Fit = (W) => {
   return { batchSize: c.batch, learningRate: c.optimizer.lr, optimizer: 'adam', beta1: c.optimizer.beta1, beta2: c.optimizer.beta2, shuffle: c.shuffle, validationSplit: 0, earlyStopping: false };
 };
 
+/**
+ * The in-process comparisons' rounds (shards.mjs, family-threads.mjs): each model's fit(x, fit) timed once a round,
+ * the models in turns, reversed every other round so that neither end of a round is always the same model; each
+ * model's times (ms) are pushed onto its `ms`.
+ */
+export async function fitInTurns(models, x, fit, rounds) {
+  for (let r = 0; r < rounds; r++) {
+    for (const m of r % 2 ? [...models].reverse() : models) {
+      const t0 = performance.now();
+      await m.ae.fit(x, fit);
+      m.ms.push(performance.now() - t0);
+    }
+  }
+}
+
 /** W3's convdae training fit options (noisy -> `target`, Adam 1e-3, its batch): threads.mjs and ab-threads.mjs. */
 export const w3Fit = (W, target) => ({ target, batchSize: W.W3.train.batch, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false });
 

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { ROOT, intArg, listArg, median, uniform } from './common.mjs';
+import { ROOT, fitInTurns, intArg, listArg, median, uniform } from './common.mjs';
 
 const MODELS = ['plain', 'vae', 'l1', 'dropout', 'batchnorm'];
 const opts = new Command('node tools/bench/family-threads.mjs')
@@ -56,13 +56,7 @@ for (const name of opts.models) {
     models.push({ name, threads, ae, ms: [] });
   }
 }
-for (let r = 0; r < opts.rounds; r++) {
-  for (const m of r % 2 ? [...models].reverse() : models) {
-    const t0 = performance.now();
-    await m.ae.fit(x, fit);
-    m.ms.push(performance.now() - t0);
-  }
-}
+await fitInTurns(models, x, fit, opts.rounds);
 console.log(`the family's conv models, ${opts.rounds} rounds of one epoch (512 rows, batch 128) per model in turns, node ${process.versions.node}, ${dist}`);
 for (const name of opts.models) {
   const [one, two] = [1, 2].map((t) => models.find((m) => m.name === name && m.threads === t));

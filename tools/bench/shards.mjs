@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { ROOT, SHARED, intArg, loadModel, loadWorkloads, median, specOf, w3Epoch } from './common.mjs';
+import { ROOT, SHARED, fitInTurns, intArg, loadModel, loadWorkloads, median, specOf, w3Epoch } from './common.mjs';
 
 const counts = (min, max) => (v) => {
   const a = v.split(',').map(Number);
@@ -45,13 +45,7 @@ for (const threads of opts.threads) {
     models.push({ threads, shards, ae, ms: [] });
   }
 }
-for (let r = 0; r < opts.rounds; r++) {
-  for (const m of r % 2 ? [...models].reverse() : models) {
-    const t0 = performance.now();
-    await m.ae.fit(dirty, fit);
-    m.ms.push(performance.now() - t0);
-  }
-}
+await fitInTurns(models, dirty, fit, opts.rounds);
 console.log(`convdae training, ${opts.rounds} rounds of one epoch (512 rows) per model in turns, node ${process.versions.node}`);
 for (const m of models) {
   const four = models.find((o) => o.threads === m.threads && o.shards === 4);
