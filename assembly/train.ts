@@ -101,13 +101,6 @@ function src_ptr(ctx: usize, src: i32, l0: i32, x: usize): usize {
 export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, training: bool): usize {
   const params = cp(ctx, C_PARAMS), col = cp(ctx, C_COL), wt = cp(ctx, C_WT), colcap = ci(ctx, A.C_COLCAP);
   let y: usize = x;
-  // (training: a batch row's draws at the dropout and sampling nodes before this one, those before l0 included)
-  let drop: u64 = 0, samp: u64 = 0;
-  if (training) for (let l = 0; l < l0; l++) {
-    const op = li(layer(ctx, l), L_OP);
-    if (op == A.OP_DROPOUT) drop += <u64>li(layer(ctx, l), L_IN);
-    else if (op == A.OP_SAMPLE) samp += 2 * <u64>li(layer(ctx, l), L_OUT);
-  }
   for (let l = l0; l <= l1; l++) {
     const L = layer(ctx, l);
     const op = li(L, L_OP), act = li(L, L_ACT), IN = li(L, L_IN), OUT = li(L, L_OUT);
@@ -130,19 +123,13 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       fusedAct = false;
       if (op == A.OP_MAXPOOL) maxpool_forward(inp, y, lp(L, A.L_AUX), R, IH, IW, IC, OH, OW, KH, KW, SH, SW, PT, PL, training);
       else if (op == A.OP_UPSAMPLE) upsample_forward(inp, y, R, IH, IW, IC, SH, SW);
-      else if (op == A.OP_DROPOUT && training) {
-        dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), draws_at(ctx, A.RNG_DROPOUT, drop, IN));
-        drop += <u64>IN;
-      }
+      else if (op == A.OP_DROPOUT && training) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), draws_at(ctx, A.RNG_DROPOUT, l));
       else if (op == A.OP_BATCHNORM) {
         const st = lp(L, A.L_STATE);
         batchnorm_forward(inp, y, R * (IN / IC), IC, w, b, st, st + (<usize>OC << 2), lp(L, A.L_AUX), lp(L, A.L_AUX2),
                           lf(L, A.L_EPS), lf(L, A.L_RATE), training, cp(ctx, C_SCRATCH));
       } else if (op == A.OP_CONCAT) concat_forward(y, inp, IC, src_ptr(ctx, li(L, A.L_SRC1), l0, x), IN - IC, R);
-      else if (op == A.OP_SAMPLE) {
-        sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, training ? draws_at(ctx, A.RNG_SAMPLE, samp, 2 * OUT) : 0);
-        samp += 2 * <u64>OUT;
-      }
+      else if (op == A.OP_SAMPLE) sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, training ? draws_at(ctx, A.RNG_SAMPLE, l) : 0);
       else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
     }
     if (!fusedAct && act != ACT_LINEAR) act_forward(act, y, R * OUT);
@@ -154,31 +141,40 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
 // @ts-ignore: decorator
 @inline function rng(ctx: usize, purpose: i32): usize { return ctx + A.C_RNG + (<usize>purpose << 4); }
 
+/** A batch row's draws from the stream of `purpose` at node l: IN uniforms at a dropout node, two per unit at a sampling node. */
+function node_draws(ctx: usize, l: i32, purpose: i32): u64 {
+  const L = layer(ctx, l), op = li(L, L_OP);
+  if (op == A.OP_DROPOUT && purpose == A.RNG_DROPOUT) return <u64>li(L, L_IN);
+  if (op == A.OP_SAMPLE && purpose == A.RNG_SAMPLE) return 2 * <u64>li(L, L_OUT);
+  return 0;
+}
+
+/** A batch row's draws from the stream of `purpose` at nodes 0 .. l - 1. */
+function draws_before(ctx: usize, l: i32, purpose: i32): u64 {
+  let n: u64 = 0;
+  for (let i = 0; i < l; i++) n += node_draws(ctx, i, purpose);
+  return n;
+}
+
 /**
- * The stream a training node draws from for the rows a forward runs (C_DRAW): its purpose's, at draw
+ * The stream training node l draws from for the rows a forward runs (C_DRAW): its purpose's, at draw
  * before + N pre + r0 per, where before is the stream's position as the batch began (it stays there until draws_end),
- * N the batch's rows, pre a batch row's draws at the nodes of that purpose before this one, r0 the batch row of the
- * first of these rows and per a row's draws at this node. So a node draws its rows' numbers in row order as one pass
- * over the batch does, node after node, whether the batch comes in chunks of rows or in shards on any thread.
+ * N the batch's rows, pre a batch row's draws at the nodes before l, r0 the batch row of the first of these rows and
+ * per a row's draws at l. So a node draws its rows' numbers in row order as one pass over the batch does, node after
+ * node, whether the batch comes in chunks of rows or in shards on any thread.
  */
-function draws_at(ctx: usize, purpose: i32, pre: u64, per: i32): usize {
+function draws_at(ctx: usize, purpose: i32, l: i32): usize {
   const s = rng(ctx, purpose), d = ctx + A.C_DRAW;
   store<u64>(d, load<u64>(s));
-  store<u64>(d, load<u64>(s, 8) + <u64>ci(ctx, A.C_DRAW_N) * pre + <u64>ci(ctx, A.C_DRAW_ROW) * <u64>per, 8);
+  store<u64>(d, load<u64>(s, 8) + <u64>ci(ctx, A.C_DRAW_N) * draws_before(ctx, l, purpose) + <u64>ci(ctx, A.C_DRAW_ROW) * node_draws(ctx, l, purpose), 8);
   return d;
 }
 
 /** After a training batch of N rows: the dropout and sampling streams move past its draws (draws_at). */
 function draws_end(ctx: usize, N: i32): void {
-  let drop: u64 = 0, samp: u64 = 0;
-  for (let l = 0; l < ci(ctx, C_NLAYERS); l++) {
-    const L = layer(ctx, l), op = li(L, L_OP);
-    if (op == A.OP_DROPOUT) drop += <u64>li(L, L_IN);
-    else if (op == A.OP_SAMPLE) samp += 2 * <u64>li(L, L_OUT);
-  }
-  const d = rng(ctx, A.RNG_DROPOUT), z = rng(ctx, A.RNG_SAMPLE);
-  store<u64>(d, load<u64>(d, 8) + <u64>N * drop, 8);
-  store<u64>(z, load<u64>(z, 8) + <u64>N * samp, 8);
+  const n = ci(ctx, C_NLAYERS), d = rng(ctx, A.RNG_DROPOUT), z = rng(ctx, A.RNG_SAMPLE);
+  store<u64>(d, load<u64>(d, 8) + <u64>N * draws_before(ctx, n, A.RNG_DROPOUT), 8);
+  store<u64>(z, load<u64>(z, 8) + <u64>N * draws_before(ctx, n, A.RNG_SAMPLE), 8);
 }
 
 /**
