@@ -31,7 +31,8 @@ export function vae_kl_rows(h: usize, R: i32, L: i32, out: usize): void {
  * A penalty's raw sum on R rows of W values at y, unweighted (term_weigh applies the weight).
  * L1 and the VAE's KL are sums over rows, continued from `part` (the batch's rows before these: its
  * chunks and shards add up, train.ts terms_forward); sparse KL is the batch's sum over units of
- * KL(rho || column mean), a batch statistic (its rows come in one piece; part unused).
+ * KL(rho || column mean), a batch statistic (its rows come in one piece, or in shards whose column sums
+ * train.ts kl_reduce adds; part unused).
  * scratch: f64[W] (sparse KL's column means).
  */
 export function term_raw(kind: i32, y: usize, R: i32, W: i32, param: f32, scratch: usize, part: f64): f64 {
@@ -42,14 +43,8 @@ export function term_raw(kind: i32, y: usize, R: i32, W: i32, param: f32, scratc
     return acc;
   }
   if (kind == TERM_KLSPARSE) {
-    column_means(y, R, W, scratch);
-    const rho = <f64>param;
-    acc = 0;
-    for (let j = 0; j < W; j++) {
-      const m = min<f64>(max<f64>(load<f64>(scratch + (<usize>j << 3)), RHO_LO), RHO_HI);
-      acc += rho * <f64>f32_log_scalar(<f32>(rho / m)) + (1.0 - rho) * <f64>f32_log_scalar(<f32>((1.0 - rho) / (1.0 - m)));
-    }
-    return acc;
+    column_sums(y, R, W, scratch);
+    return kl_sparse_raw(scratch, R, W, param);
   }
   if (kind == TERM_VAEKL) {
     const L = W >> 1;
@@ -67,9 +62,10 @@ export function term_weigh(kind: i32, raw: f64, w: f32, N: i32): f64 {
 
 /**
  * d[R][W] += d(the penalty's share of the batch's objective) / dy, for R rows of a batch of N (a chunk or a shard of it:
- * L1 and the VAE's KL are row by row; sparse KL takes its column means over these R rows, so it is called with R = N).
+ * L1 and the VAE's KL are row by row; sparse KL takes its column means over these R rows, so it is called with R = N,
+ * unless `batch` holds its gradient per column over the whole batch, f64[W] (a shard's rows: kl_sparse_grad)).
  */
-export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize, N: i32): void {
+export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize, N: i32, batch: usize): void {
   const n = R * W;
   const s = w / <f32>N;
   if (kind == TERM_L1) {
@@ -79,18 +75,16 @@ export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: 
       store<f32>(d + off, load<f32>(d + off) + (v > 0 ? s : v < 0 ? -s : <f32>0));
     }
   } else if (kind == TERM_KLSPARSE) {
-    // d/dz_rj of w * sum_j KL(rho || m_j), m_j = mean_r z_rj: w * (-rho/m + (1-rho)/(1-m)) / R; 0 where the clamp holds
-    column_means(y, R, W, scratch);
-    const rho = <f64>param;
-    for (let j = 0; j < W; j++) {
-      const at = scratch + (<usize>j << 3);
-      const m = load<f64>(at);
-      store<f64>(at, m < RHO_LO || m > RHO_HI ? 0.0 : (-rho / m + (1.0 - rho) / (1.0 - m)) * <f64>s);
+    let g = batch;
+    if (g == 0) {
+      column_sums(y, R, W, scratch);
+      kl_sparse_grad(scratch, N, W, w, param);
+      g = scratch;
     }
     for (let r = 0; r < R; r++) {
       for (let j = 0; j < W; j++) {
         const off = <usize>(r * W + j) << 2;
-        store<f32>(d + off, load<f32>(d + off) + <f32>load<f64>(scratch + (<usize>j << 3)));
+        store<f32>(d + off, load<f32>(d + off) + <f32>load<f64>(g + (<usize>j << 3)));
       }
     }
   } else if (kind == TERM_VAEKL) {
@@ -107,8 +101,8 @@ export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: 
   }
 }
 
-/** out[j] = mean over R rows of column j (f64), W columns. */
-function column_means(y: usize, R: i32, W: i32, out: usize): void {
+/** out[j] = sum over R rows of column j (f64, rows in order), W columns: sparse KL's column sums (a shard's, or the batch's). */
+export function column_sums(y: usize, R: i32, W: i32, out: usize): void {
   for (let j = 0; j < W; j++) store<f64>(out + (<usize>j << 3), 0);
   for (let r = 0; r < R; r++) {
     for (let j = 0; j < W; j++) {
@@ -116,6 +110,28 @@ function column_means(y: usize, R: i32, W: i32, out: usize): void {
       store<f64>(at, load<f64>(at) + <f64>load<f32>(y + (<usize>(r * W + j) << 2)));
     }
   }
-  const inv = 1.0 / <f64>R;
-  for (let j = 0; j < W; j++) store<f64>(out + (<usize>j << 3), load<f64>(out + (<usize>j << 3)) * inv);
+}
+
+/** Sparse KL's raw value, sum_j KL(rho || m_j), from its column sums over a batch of N rows (f64[W] at sums, each m_j = sum / N, clamped). */
+export function kl_sparse_raw(sums: usize, N: i32, W: i32, param: f32): f64 {
+  const rho = <f64>param, inv = 1.0 / <f64>N;
+  let acc: f64 = 0;
+  for (let j = 0; j < W; j++) {
+    const m = min<f64>(max<f64>(load<f64>(sums + (<usize>j << 3)) * inv, RHO_LO), RHO_HI);
+    acc += rho * <f64>f32_log_scalar(<f32>(rho / m)) + (1.0 - rho) * <f64>f32_log_scalar(<f32>((1.0 - rho) / (1.0 - m)));
+  }
+  return acc;
+}
+
+/**
+ * Sparse KL's gradient per column, over its column sums of a batch of N rows, in place: d/dz_rj of w * sum_j KL(rho || m_j),
+ * m_j = mean_r z_rj, is w * (-rho/m + (1-rho)/(1-m)) / N, the same for every row; 0 where the clamp holds.
+ */
+export function kl_sparse_grad(sums: usize, N: i32, W: i32, w: f32, param: f32): void {
+  const rho = <f64>param, inv = 1.0 / <f64>N, s = <f64>(w / <f32>N);
+  for (let j = 0; j < W; j++) {
+    const at = sums + (<usize>j << 3);
+    const m = load<f64>(at) * inv;
+    store<f64>(at, m < RHO_LO || m > RHO_HI ? 0.0 : (-rho / m + (1.0 - rho) / (1.0 - m)) * s);
+  }
 }

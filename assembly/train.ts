@@ -21,7 +21,7 @@ import { dense_backward, dense_forward } from './dense';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
-import { term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
+import { column_sums, kl_sparse_grad, kl_sparse_raw, term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
 import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
@@ -183,8 +183,9 @@ function draws_end(ctx: usize, N: i32): void {
  * (dLoss/dZ when fused); nodes run in reverse, each first adding its penalty terms' gradients into its DY, then writing
  * (or, where another consumer wrote first, adding) its inputs' gradients, so fan-out sums. Leaves every weight
  * gradient in the grad block; acc: adds them to the ones there (a chunk of rows after the last call's, see net_grads).
+ * kl: a shard's batch, the sparse KL terms' gradients per column over the whole batch (kl_reduce), else 0.
  */
-function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32, lo: i32): void {
+function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32, lo: i32, kl: usize): void {
   const params = cp(ctx, C_PARAMS), grads = cp(ctx, C_GRADS), wt = cp(ctx, C_WT), col = cp(ctx, C_COL), colcap = ci(ctx, A.C_COLCAP);
   const last = ci(ctx, C_NLAYERS) - 1, tmp = cp(ctx, C_DELTA0);
   const fused = fused_sigmoid_bce(ctx);
@@ -194,7 +195,7 @@ function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32
     const IH = li(L, A.L_IH), IW = li(L, A.L_IW), IC = li(L, A.L_IC), OH = li(L, A.L_OH), OW = li(L, A.L_OW), OC = li(L, A.L_OC);
     const KH = li(L, A.L_KH), KW = li(L, A.L_KW), SH = li(L, A.L_SH), SW = li(L, A.L_SW), PT = li(L, A.L_PT), PL = li(L, A.L_PL);
     const w = fptr(params, li(L, L_W)), dw = fptr(grads, li(L, L_W)), db = fptr(grads, li(L, L_B));
-    penalties_backward(ctx, l, d, lp(L, L_Y), R, OUT, N);
+    penalties_backward(ctx, l, d, lp(L, L_Y), R, OUT, N, kl);
     const s0 = li(L, A.L_SRC0), acc0 = li(L, A.L_ACC0) != 0;
     const inp = src_ptr(ctx, s0, 0, x);
     const dsrc: usize = s0 >= 0 ? lp(layer(ctx, s0), A.L_DY) : 0;
@@ -235,14 +236,41 @@ function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32
 // terms_forward), so backward_nodes skips it once; a wasm global, so per thread (only the main thread trains)
 let OUT_ACT_DONE = false;
 
-/** Adds the gradients of the penalty terms on node l's output y[R][W] (R rows of a batch of N) into its d. */
-function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i32, N: i32): void {
+/**
+ * Adds the gradients of the penalty terms on node l's output y[R][W] (R rows of a batch of N) into its d; kl: as
+ * backward_nodes (a sparse KL term's batch gradient per column at kl + kl_at(ctx, k) f64s).
+ */
+function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i32, N: i32, kl: usize): void {
   const n = ci(ctx, A.C_NTERMS);
   for (let k = 0; k < n; k++) {
-    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
-    if (load<i32>(T + A.T_TENSOR) != l || load<i32>(T + A.T_KIND) == A.TERM_RECON) continue;
-    term_backward(load<i32>(T + A.T_KIND), d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), N);
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES, kind = load<i32>(T + A.T_KIND);
+    if (load<i32>(T + A.T_TENSOR) != l || kind == A.TERM_RECON) continue;
+    const batch: usize = kl != 0 && kind == A.TERM_KLSPARSE ? kl + (<usize>kl_at(ctx, k) << 3) : 0;
+    term_backward(kind, d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), N, batch);
   }
+}
+
+/**
+ * Where sparse KL term k's columns sit in a shard's sums (f64s from kl_sums's start, the terms' widths one after
+ * another); k = C_NTERMS: their total width (0: no sparse KL term).
+ */
+function kl_at(ctx: usize, k: i32): i32 {
+  let at = 0;
+  for (let j = 0; j < k; j++) {
+    const T = ctx + A.C_TERMS + <usize>j * A.T_BYTES;
+    if (load<i32>(T + A.T_KIND) == A.TERM_KLSPARSE) at += li(layer(ctx, load<i32>(T + A.T_TENSOR)), L_OUT);
+  }
+  return at;
+}
+
+/**
+ * Where a shard's sparse KL column sums start in its own scratch (wasm.ts shardPlan): after its batchNorm nodes'
+ * sums, f64[2 C] for their widest C.
+ */
+function kl_sums(cs: usize): usize {
+  let C = 0;
+  for (let l = 0; l < ci(cs, C_NLAYERS); l++) if (li(layer(cs, l), L_OP) == A.OP_BATCHNORM) C = max(C, li(layer(cs, l), A.L_IC));
+  return cp(cs, C_SCRATCH) + (<usize>(2 * C) << 3);
 }
 
 /**
@@ -279,9 +307,10 @@ export function net_update(ctx: usize, swap: bool): void {
  * `backward`, also the reconstruction gradient into the last node's DY (that of the batch's mean). With `fin`
  * (the batch's last rows) the sums are weighed and added to C_TERMSUM (terms_weigh) and the batch's objective
  * returned: each term's mean (reconstruction per element, penalties per row), summed; else 0. A contractive
- * term is computed here outside training only (grads_rows adds it during training).
+ * term is computed here outside training only (grads_rows adds it during training). sums: a shard's sparse KL
+ * column sums go there (kl_sums), else 0.
  */
-function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool, N: i32, first: bool, fin: bool): f64 {
+function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backward: bool, N: i32, first: bool, fin: bool, sums: usize): f64 {
   const n = ci(ctx, A.C_NTERMS), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   for (let k = 0; k < n; k++) {
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES, at = ctx + A.C_TPART + (<usize>k << 3);
@@ -305,6 +334,11 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
     } else if (kind == A.TERM_CONTRACTIVE) {
       // (weighted already; such a model's batch comes in one piece)
       raw = backward ? 0 : contractive(ctx, x, R, load<i32>(T + A.T_TENSOR) + 1, wgt, false);
+    } else if (kind == A.TERM_KLSPARSE && sums != 0) {
+      // a shard's rows: their column sums (kl_reduce adds the shards' and puts the batch's value in shard 0's part)
+      const L = layer(ctx, load<i32>(T + A.T_TENSOR));
+      column_sums(lp(L, L_Y), R, li(L, L_OUT), sums + (<usize>kl_at(ctx, k) << 3));
+      raw = 0;
     } else {
       const L = layer(ctx, load<i32>(T + A.T_TENSOR));
       raw = term_raw(kind, lp(L, L_Y), R, li(L, L_OUT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), part);
@@ -389,8 +423,8 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
   const S = load<i32>(sh + A.SH_N);
   // (each shard draws from the model's streams as they stand: draws_at)
   for (let s = 0; s < S; s++) memory.copy(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)) + A.C_RNG, ctx + A.C_RNG, A.RNG_STREAMS << 4);
-  const m = bn_node(ctx, 0);
-  if (m == 0) shards_phase(ctx, x, t, R, PH_ALL);
+  const m = bn_node(ctx, 0), kl = kl_at(ctx, ci(ctx, A.C_NTERMS)) > 0;
+  if (m == 0 && !kl) shards_phase(ctx, x, t, R, PH_ALL);
   else {
     // batchNorm's statistics over the whole batch: the shards' parts between its nodes, their sums added in shard order
     for (let k = 0; k <= m; k++) {
@@ -399,6 +433,11 @@ export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
       bn_reduce(ctx, sh, S, R, k + 1, PH_FWD);
       shards_phase(ctx, x, t, R, PH_VAR + k + 1);
       bn_reduce(ctx, sh, S, R, k + 1, PH_VAR);
+    }
+    // sparse KL's column means over the whole batch: the shards' column sums added in shard order
+    if (kl) {
+      kl_reduce(ctx, sh, S, R);
+      shards_phase(ctx, x, t, R, PH_KL);
     }
     for (let k = m; k >= 1; k--) {
       bn_reduce(ctx, sh, S, R, k, PH_BWD);
@@ -434,16 +473,19 @@ function shards_phase(ctx: usize, x: usize, t: usize, R: i32, phase: i32): void 
   if (!ASC_FEATURE_THREADS || !pool_shards(ctx, x, t, R, phase)) for (let s = 0; s < shard_count(ctx); s++) shard_run(ctx, x, t, R, s, phase);
 }
 
-// The phases of a sharded batch (net_grads, shard_run). PH_ALL: a shard's rows' whole forward and backward (no batchNorm).
-// A model with batchNorm nodes b_1 < ... < b_m takes its batch in parts between them, the batch's sums of each node
-// added by the calling thread between phases (bn_reduce): PH_FWD + k (k = 0..m): b_k's normalization (k > 0), the nodes
-// after it up to b_{k+1}, and its input's sums (k < m), or at k = m the nodes to the end, the loss terms, the backward
-// down to b_m and b_m's gradient sums; PH_VAR + k: b_k's input's squared deviations from the batch's mean; PH_BWD + k:
-// b_k's input gradient, the backward down to b_{k-1} and its gradient sums (k > 1).
+// The phases of a sharded batch (net_grads, shard_run). PH_ALL: a shard's rows' whole forward and backward (no batchNorm,
+// no sparse KL). A model with batchNorm nodes b_1 < ... < b_m (m >= 0) takes its batch in parts between them, the batch's
+// sums of each node added by the calling thread between phases (bn_reduce): PH_FWD + k (k = 0..m): b_k's normalization
+// (k > 0), the nodes after it up to b_{k+1}, and its input's sums (k < m), or at k = m the nodes to the end, the loss
+// terms, then (the top: top_backward) the backward down to b_m and b_m's gradient sums; PH_VAR + k: b_k's input's squared
+// deviations from the batch's mean; PH_BWD + k: b_k's input gradient, the backward down to b_{k-1} and its gradient sums
+// (k > 1). With a sparse KL term PH_FWD + m ends after the loss terms, whose column sums kl_reduce adds, and PH_KL runs
+// the top.
 const PH_ALL: i32 = 0;
 const PH_FWD: i32 = 1 << 8;
 const PH_VAR: i32 = 2 << 8;
 const PH_BWD: i32 = 3 << 8;
+const PH_KL: i32 = 4 << 8;
 
 /** The k-th batchNorm node (k >= 1), or -1; k = 0: how many there are. */
 function bn_node(ctx: usize, k: i32): i32 {
@@ -466,12 +508,19 @@ export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32, phase:
 }
 
 /**
- * A phase of a sharded batch with batchNorm (PH_FWD, PH_VAR, PH_BWD) on shard context cs: its R rows (x, t) of a
- * batch of N from row r0; the batch's figures from the model's scratch (ctx: bn_reduce), the shard's sums into its own.
+ * A phase of a sharded batch with batchNorm or sparse KL (PH_FWD, PH_VAR, PH_BWD, PH_KL) on shard context cs: its R
+ * rows (x, t) of a batch of N from row r0; the batch's figures from the model's scratch (ctx: bn_reduce) and shard 0's
+ * (kl_reduce), the shard's sums into its own.
  */
 function bn_phase(ctx: usize, cs: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, phase: i32): void {
   const kind = phase & ~255, k = phase & 255, m = bn_node(cs, 0), last = ci(cs, C_NLAYERS) - 1;
-  const own = cp(cs, C_SCRATCH), batch = cp(ctx, C_SCRATCH);
+  const own = cp(cs, C_SCRATCH), batch = cp(ctx, C_SCRATCH), klsums = kl_sums(cs);
+  // (the sparse KL terms' batch gradients, which kl_reduce leaves in shard 0's sums; 0 without such a term)
+  const kl: usize = kl_at(cs, ci(cs, A.C_NTERMS)) > 0 ? kl_sums(<usize>load<u32>(cp(ctx, A.SH_FIELD) + A.SH_CTX)) : 0;
+  if (kind == PH_KL) {
+    top_backward(ctx, cs, x, R, N, kl);
+    return;
+  }
   if (kind == PH_VAR) {
     const L = layer(cs, bn_node(cs, k)), P = li(L, L_IN) / li(L, A.L_IC);
     bn_part_sqdev(src_ptr(cs, li(L, A.L_SRC0), 0, x), R * P, li(L, A.L_IC), batch, own);
@@ -496,9 +545,8 @@ function bn_phase(ctx: usize, cs: usize, x: usize, t: usize, R: i32, N: i32, r0:
       bn_part_sum(src_ptr(cs, li(L, A.L_SRC0), 0, x), R * P, li(L, A.L_IC), own);
       return;
     }
-    terms_forward(cs, x, y, t, R, true, N, true, false);
-    if (last > bn_node(cs, m)) backward_nodes(cs, x, R, false, N, last, bn_node(cs, m) + 1);
-    bn_back_prep(ctx, cs, R, N, bn_node(cs, m));
+    terms_forward(cs, x, y, t, R, true, N, true, false, klsums);
+    if (kl == 0) top_backward(ctx, cs, x, R, N, 0);
     return;
   }
   // PH_BWD: b_k's input gradient from the batch's sums, then the nodes below it
@@ -508,8 +556,39 @@ function bn_phase(ctx: usize, cs: usize, x: usize, t: usize, R: i32, N: i32, r0:
   bn_part_back_apply(dx, lp(L, A.L_DY), lp(L, A.L_AUX), lp(L, A.L_AUX2), fptr(cp(cs, C_PARAMS), li(L, L_W)), R * P, N * P, IC, batch);
   if (dsrc != 0 && acc0) add_or_copy(dsrc, tmp, R * IN, true);
   const lo = k > 1 ? bn_node(cs, k - 1) + 1 : 0;
-  if (b - 1 >= lo) backward_nodes(cs, x, R, false, N, b - 1, lo);
-  if (k > 1) bn_back_prep(ctx, cs, R, N, lo - 1);
+  if (b - 1 >= lo) backward_nodes(cs, x, R, false, N, b - 1, lo, kl);
+  if (k > 1) bn_back_prep(ctx, cs, R, N, lo - 1, kl);
+}
+
+/** A shard's backward from the last node down to the node after its last batchNorm node b_m (to node 0 when m = 0), then b_m's gradient sums (bn_phase). */
+function top_backward(ctx: usize, cs: usize, x: usize, R: i32, N: i32, kl: usize): void {
+  const m = bn_node(cs, 0), last = ci(cs, C_NLAYERS) - 1, bm = m > 0 ? bn_node(cs, m) : -1;
+  if (last > bm) backward_nodes(cs, x, R, false, N, last, bm + 1, kl);
+  if (m > 0) bn_back_prep(ctx, cs, R, N, bm, kl);
+}
+
+/**
+ * Between PH_FWD + m and PH_KL of a sharded batch of R rows: each sparse KL term's shard column sums (kl_sums) added in
+ * shard order into the model's scratch, then its batch value into shard 0's part (C_TPART: the other shards' parts hold
+ * 0, so net_grads's sum over shards is that value) and its gradient per column over shard 0's sums.
+ */
+function kl_reduce(ctx: usize, sh: usize, S: i32, R: i32): void {
+  const sum = cp(ctx, C_SCRATCH), c0 = <usize>load<u32>(sh + A.SH_CTX), first = kl_sums(c0);
+  for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
+    const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
+    if (load<i32>(T + A.T_KIND) != A.TERM_KLSPARSE) continue;
+    const W = li(layer(ctx, load<i32>(T + A.T_TENSOR)), L_OUT), at = <usize>kl_at(ctx, k) << 3;
+    memory.fill(sum, 0, <usize>W << 3);
+    for (let s = 0; s < S; s++) {
+      if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;
+      const part = kl_sums(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2))) + at;
+      for (let j = 0; j < W; j++) store<f64>(sum + (<usize>j << 3), load<f64>(sum + (<usize>j << 3)) + load<f64>(part + (<usize>j << 3)));
+    }
+    const w = load<f32>(T + A.T_WEIGHT), rho = load<f32>(T + A.T_PARAM);
+    store<f64>(c0 + A.C_TPART + (<usize>k << 3), kl_sparse_raw(sum, R, W, rho));
+    memory.copy(first + at, sum, <usize>W << 3);
+    kl_sparse_grad(first + at, R, W, w, rho);
+  }
 }
 
 /**
@@ -517,9 +596,9 @@ function bn_phase(ctx: usize, cs: usize, x: usize, t: usize, R: i32, N: i32, r0:
  * into its DY, then the shard's sums of DY and DY xhat (bn_reduce adds them); a shard's own gradient block gets zeros for
  * its gamma and beta (bn_reduce writes the batch's into the model's block, which is shard 0's).
  */
-function bn_back_prep(ctx: usize, cs: usize, R: i32, N: i32, b: i32): void {
+function bn_back_prep(ctx: usize, cs: usize, R: i32, N: i32, b: i32, kl: usize): void {
   const L = layer(cs, b), IC = li(L, A.L_IC), OUT = li(L, L_OUT), d = lp(L, A.L_DY), y = lp(L, L_Y);
-  penalties_backward(cs, b, d, y, R, OUT, N);
+  penalties_backward(cs, b, d, y, R, OUT, N, kl);
   if (!(b == ci(cs, C_NLAYERS) - 1 && fused_sigmoid_bce(cs))) act_backward(li(L, L_ACT), d, y, R * OUT);
   bn_part_back_sums(d, lp(L, A.L_AUX), R * (li(L, L_IN) / IC), IC, cp(cs, C_SCRATCH));
   const g = cp(cs, C_GRADS);
@@ -581,8 +660,8 @@ function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, sha
     store<i32>(ctx + A.C_DRAW_ROW, r0 + s);
     store<i32>(ctx + A.C_DRAW_N, N);
     const y = net_forward(ctx, xs, r, 0, last, true);
-    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, N, s == 0, fin);
-    backward_nodes(ctx, xs, r, s > 0, N, last, 0);
+    total = terms_forward(ctx, xs, y, t + (<usize>(s * C) << 2), r, true, N, s == 0, fin, 0);
+    backward_nodes(ctx, xs, r, s > 0, N, last, 0, 0);
   }
   store<u32>(ctx + A.C_COND, <u32>cond);
   // a contractive term adds its gradient into the weight gradients backward_nodes just wrote
@@ -785,7 +864,7 @@ export function eval_loss(ctx: usize, x: usize, t: usize, n: i32): f64 {
     const R = min(cap, n - start);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, x + (<usize>(start * D) << 2), R, 0, last, false);
-    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false, R, true, true);
+    terms_forward(ctx, x + (<usize>(start * D) << 2), y, t + (<usize>(start * C) << 2), R, false, R, true, true, 0);
   }
   return terms_finish(ctx, n);
 }

@@ -212,7 +212,10 @@ function layoutModel(plan: NetPlan, base: number) {
   const state = params + nBlock * 4;
   const normA = p; p += Dp * 4;
   const normB = p; p += Dp * 4;
-  const scratch = p; p += 2 * Math.max(Dp, maxC) * 8;
+  // (f64: norm_fit's and batchNorm's 2 per column or channel, and a sparse KL term's column means over its tensor's
+  // width, which a conv code can make wider than both: assembly/terms.ts term_raw)
+  const klW = Math.max(0, ...(plan.terms ?? []).map((t) => (t.kind === TERM.klSparse ? plan.layers[t.tensor]!.out : 0)));
+  const scratch = p; p += Math.max(2 * Math.max(Dp, maxC), klW) * 8;
   const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
   // one-row inference reads each dense layer's weights from a copy in 32-column strips (IC x 32
   // floats each, the last zero-padded), packed on first use after the params change
@@ -268,17 +271,17 @@ export function dvFloats(l: LayerPlan): number {
 }
 
 /**
- * True when `plan` trains in data-parallel shards (shardPlan): a conv model without a condition whose loss terms sum
- * row by row (the reconstruction, L1 sparsity, a VAE's KL). Dropout and sampling shard too, and batchNorm in a chain of
- * nodes (each reading the one before it: its batch's sums are added over the shards between phases).
+ * True when `plan` trains in data-parallel shards (shardPlan): a conv model without a condition or a contractive term.
+ * Dropout and sampling shard too, and so do the statistics over the whole batch: batchNorm's in a chain of nodes (each
+ * reading the one before it) and sparse KL's column means, their sums added over the shards between phases.
  */
 export function shardable(plan: NetPlan): boolean {
   const ops = plan.layers.map((l) => l.op ?? OP.dense);
   // (dropout and sampling draw the numbers each shard's rows draw in one pass: train.ts draws_at)
   if (!ops.some((op) => op === OP.conv || op === OP.convt)) return false;
   if (ops.includes(OP.batchnorm) && plan.layers.some((l, i) => l.src1 !== undefined || (l.src0 !== undefined && l.src0 !== i - 1))) return false;
-  // the terms must sum row by row (the reconstruction, L1, the VAE's KL), not over the batch's columns (sparse KL)
-  return !((plan.condDim ?? 0) > 0 || plan.members || plan.terms?.some((t) => t.kind !== TERM.recon && t.kind !== TERM.l1 && t.kind !== TERM.vaeKl));
+  // (the contractive term takes its Jacobians over the batch in one pass)
+  return !((plan.condDim ?? 0) > 0 || plan.members || plan.terms?.some((t) => t.kind === TERM.contractive));
 }
 
 /**
@@ -297,10 +300,12 @@ function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean, shards: nu
   const wt = threaded ? align(Math.max(...plan.layers.map((l) => (l.op === OP.conv && l.oc! < 4 ? layerSizes(l).w : 0))), 16) : 0;
   const dv = threaded ? plan.layers.reduce((a, l) => a + dvFloats(l), 0) : 0;
   const ctxBytes = align(C.BYTES + plan.layers.length * L.BYTES, 64), each = nPadded + colcap + wt + dv;
-  // each shard's sums of its batchNorm nodes' channels (train.ts bn_phase: f64[2 C], its C_SCRATCH)
+  // each shard's sums (its C_SCRATCH): of its batchNorm nodes' channels (train.ts bn_phase: f64[2 C]), then of its
+  // sparse KL terms' columns (kl_sums: f64 per value of each term's tensor)
   const bnC = Math.max(0, ...plan.layers.map((l) => ((l.op ?? OP.dense) === OP.batchnorm ? l.oc! : 0)));
-  const bnBytes = bnC ? align(16 * bnC, 64) : 0;
-  return { rowW, colcap, wt, dv, ctxBytes, each, bnBytes, shards, bytes: SH_HEAD + shards * ctxBytes + (shards - 1) * each * 4 + shards * bnBytes };
+  const klW = (plan.terms ?? []).reduce((a, t) => a + (t.kind === TERM.klSparse ? plan.layers[t.tensor]!.out : 0), 0);
+  const sumBytes = bnC + klW ? align(16 * bnC + 8 * klW, 64) : 0;
+  return { rowW, colcap, wt, dv, ctxBytes, each, sumBytes, shards, bytes: SH_HEAD + shards * ctxBytes + (shards - 1) * each * 4 + shards * sumBytes };
 }
 
 /**
@@ -399,7 +404,7 @@ export function syncShards(k: Kernel): void {
       k.setI32(cs + C.COLCAP, sp.colcap);
       k.setI32(cs + C.WT, own + (k.nPadded + sp.colcap) * 4);
     }
-    if (sp.bnBytes) k.setI32(cs + C.SCRATCH, sh + SH_HEAD + S * sp.ctxBytes + (S - 1) * sp.each * 4 + s * sp.bnBytes);
+    if (sp.sumBytes) k.setI32(cs + C.SCRATCH, sh + SH_HEAD + S * sp.ctxBytes + (S - 1) * sp.each * 4 + s * sp.sumBytes);
     let dv = own + (k.nPadded + sp.colcap + sp.wt) * 4;
     plan.layers.forEach((l, i) => {
       const e = ls + i * L.BYTES, op = l.op ?? OP.dense;

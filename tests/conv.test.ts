@@ -516,6 +516,42 @@ describe('finite differences on the wasm model itself (central differences of ae
     const scale = maxAbs(an);
     expectWithin(an, fd, () => 1e-3 * scale + 2e-5, `${c.name}: finite differences`);
   });
+
+  it('a sparse KL penalty on a conv code wider than twice the input and every channel count (its column means in the model\'s scratch), one pass', async () => {
+    // The code is 10 x 12 = 120 values against an input of 20 and at most 12 channels: the model's scratch must hold
+    // 120 f64 column means (bindings/wasm.ts layoutModel; it held 2 x 20 until 2026-12-06, and the means ran over the
+    // blocks after it). The gradient of the whole objective (reconstruction + w sum_j KL(rho || mean_j)) by central
+    // differences of ae_eval_loss, with the shard block's field cleared: the one pass (train.ts term_backward) that
+    // the sharded runs above are checked against
+    const spec = {
+      inputShape: [10, 2], loss: 'mse' as const, seed: 19, sparsity: { kl: { rho: 0.3, weight: 0.6 } },
+      encoder: [{ type: 'conv1d' as const, filters: 12, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
+      decoder: [{ type: 'conv1d' as const, filters: 2, kernel: 3, padding: 'same' as const }],
+    };
+    const ae = await Autoencoder.create(spec);
+    const k = kernelOf(ae), rows = 5;
+    k.setI32(k.ctx + SH.FIELD, 0);
+    const r = new Rng(19);
+    ae.setWeights(ae.getWeights().map((w, i) => (i % 2 === 1 ? r.f32(w.length, -0.3, 0.3) : w)));
+    const x = r.f32(rows * 20, -1, 1);
+    const { loss, grads } = withIO(k, () => {
+      const loss = k.x.ae_grads(k.ctx, putF32(k, x), putF32(k, x), rows);
+      return { loss, grads: getF32(k, k.grads, k.nParams) };
+    });
+    expect(Number.isFinite(loss), `loss ${loss}`).toBe(true);
+    const w0 = ae.getWeights(), sizes = w0.map((w) => w.length);
+    const split = sizes.map((n, i) => grads.slice(sizes.slice(0, i).reduce((a, b) => a + b, 0), sizes.slice(0, i).reduce((a, b) => a + b, 0) + n));
+    const { fd, an } = wasmFiniteDifferences(ae, w0, split, x, null, rows, (len) => new Set([0, len - 1, r.int(len), r.int(len), r.int(len), r.int(len)]));
+    const scale = maxAbs(an);
+    expect(scale).toBeGreaterThan(1e-3);
+    expectWithin(an, fd, () => 1e-3 * scale + 2e-5, 'sparse KL on a wide conv code: finite differences');
+    // and without the KL term's gradient the encoder's would be off by more than that: the term counts
+    const plain = await Autoencoder.create({ ...spec, sparsity: undefined });
+    plain.setWeights(w0);
+    const kp = kernelOf(plain);
+    const g0 = withIO(kp, () => { kp.x.ae_grads(kp.ctx, putF32(kp, x), putF32(kp, x), rows); return getF32(kp, kp.grads, sizes[0]!); });
+    expect(maxAbs(g0.map((g, i) => g - grads[i]!)), 'the KL term moves the encoder\'s kernel gradient').toBeGreaterThan(1e-2 * scale);
+  });
 });
 
 describe('more rows than the batch capacity (chunks of k.cap = 256 rows)', () => {
@@ -950,7 +986,7 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     }
   });
 
-  it('a conv VAE with dropout, and a conv model with an L1 penalty, in 1, 3, 4 and 8 shards: the one-pass gradients, draws and terms', async () => {
+  it('a conv VAE with dropout, conv models with an L1 or a sparse KL penalty, in 1, 3, 4 and 8 shards: the one-pass gradients, draws and terms', async () => {
     // The one pass (the shard block's field cleared: train.ts grads_rows on the model's context, in chunks of rows) is
     // the path the float64 reference and finite differences check for each layer and term. In shards, each shard's
     // dropout masks and sampling draws must be the ones its rows get in one pass (draws_at: a shard that drew
@@ -975,7 +1011,27 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
       encoder: [{ type: 'conv1d' as const, filters: 6, kernel: 3, padding: 'same' as const, activation: 'relu' as const }, { type: 'maxPool1d' as const }],
       decoder: [{ type: 'upSampling1d' as const }, { type: 'conv1d' as const, filters: 3, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
     };
-    for (const [spec, rows] of [[vae, 11], [vae, 25], [l1, 13]] as const) {
+    // Sparse KL's column means are the whole batch's (train.ts kl_reduce adds the shards' column sums between phases): a
+    // shard that took its own rows' means would move the code's gradients by tens of percent. The wide one: a 1-D conv
+    // code of 12 x 8 = 96 values, more than twice the input's 24 or any node's channels (the model's scratch holds its
+    // column means), with dropout after it; the other a 2-D conv code with batchNorm on both sides of it.
+    const klWide = {
+      inputShape: [12, 2], loss: 'mse' as const, sparsity: { kl: { rho: 0.2, weight: 0.7 } },
+      encoder: [{ type: 'conv1d' as const, filters: 8, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }, { type: 'dropout' as const, rate: 0.2 }],
+      decoder: [{ type: 'conv1d' as const, filters: 2, kernel: 3, padding: 'same' as const }],
+    };
+    const klBn = {
+      inputShape: [6, 6, 2], loss: 'mse' as const, sparsity: { kl: { rho: 0.1, weight: 0.5 } },
+      encoder: [
+        { type: 'conv2d' as const, filters: 4, kernel: 3, padding: 'same' as const, activation: 'tanh' as const }, { type: 'batchNorm' as const },
+        { type: 'conv2d' as const, filters: 3, kernel: 3, strides: 2, padding: 'same' as const, activation: 'sigmoid' as const },
+      ],
+      decoder: [
+        { type: 'conv2dTranspose' as const, filters: 4, kernel: 3, strides: 2, padding: 'same' as const, activation: 'tanh' as const },
+        { type: 'batchNorm' as const, momentum: 0.8 }, { type: 'conv2d' as const, filters: 2, kernel: 3, padding: 'same' as const },
+      ],
+    };
+    for (const [spec, rows] of [[vae, 11], [vae, 25], [l1, 13], [klWide, 13], [klBn, 9]] as const) {
       for (const shards of [1, 3, 4, 8]) {
         const ae = await Autoencoder.create({ ...spec, seed: 5 }, { shards });
         expect(ae.shards, 'the model trains in shards').toBe(shards);
@@ -996,7 +1052,7 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
           }
         };
         const one = run(false), got = run(true);
-        const what = `${'variational' in spec ? 'VAE' : 'L1'}, ${rows} rows in ${shards} shards`;
+        const what = `${'variational' in spec ? 'VAE' : spec === l1 ? 'L1' : spec === klWide ? 'sparse KL on a wide code' : 'sparse KL with batchNorm'}, ${rows} rows in ${shards} shards`;
         expect(Math.abs(got.loss - one.loss), `${what}: loss ${got.loss} vs ${one.loss}`).toBeLessThanOrEqual(2e-6 * one.loss);
         expectWithin(got.grads, one.grads, () => 3e-5 * maxAbs(one.grads), `${what}: gradients`);
         expect(got.streams, `${what}: the streams after the batch`).toEqual(one.streams);
@@ -1023,8 +1079,8 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
 
   it('training in chunks of rows gives the bits of one pass over the batch (weights and loss after a fit)', async () => {
     // the same model and data, once plain in one shard (trained in chunks of 5 and 4 rows) and once with a sparse KL
-    // penalty of weight 0 on the code, which adds 0 to the loss and its gradient but keeps the batch in one pass (its
-    // column means take the whole batch): the same weights and losses, bit for bit
+    // penalty of weight 0 on the code, which adds 0 to the loss and its gradient but keeps a shard's rows in one pass
+    // (its column means take them all before the backward): the same weights and losses, bit for bit
     const layers = {
       inputShape: [28, 28, 1], loss: 'bce' as const, seed: 15,
       encoder: [
@@ -1040,8 +1096,8 @@ describe('convdae-sized layers (28x28x1, 32 filters, 3x3 kernels, bce)', () => {
     const x = new Rng(15).f32(22 * 784, 0, 1);
     const fit = { epochs: 2, batchSize: 9, validationSplit: 0, earlyStopping: false as const, learningRate: 1e-2 };
     const chunked = await Autoencoder.create(layers, { shards: 1 });
-    const onePass = await Autoencoder.create({ ...layers, sparsity: { kl: { rho: 0.5, weight: 0 } } });
-    expect([chunked.shards, onePass.shards]).toEqual([1, null]);
+    const onePass = await Autoencoder.create({ ...layers, sparsity: { kl: { rho: 0.5, weight: 0 } } }, { shards: 1 });
+    expect([chunked.shards, onePass.shards]).toEqual([1, 1]);
     const h1 = await chunked.fit(x, fit), h2 = await onePass.fit(x, fit);
     expect(h1.loss).toEqual(h2.loss);
     const w1 = chunked.getWeights(), w2 = onePass.getWeights();

@@ -2,7 +2,7 @@
 // checks ten chosen models; here fast-check draws the spec (dense shorthand with every family: sparse l1 and
 // KL, contractive, VAE, conditional VAE, ensemble with and without its density term; dense graphs with
 // dropout and batchNorm between layers; 1-D and 2-D conv graphs that pool or stride down and upsample or
-// transpose back, some through a dense bottleneck, some with an L1 penalty on the code or as a VAE), the widths (odd ones, not multiples of 4 or 8
+// transpose back, some through a dense bottleneck, some with an L1 or sparse KL penalty on the code or as a VAE), the widths (odd ones, not multiples of 4 or 8
 // included), the rows, the batch size (1 to more than the rows), the optimizer, weight decay, input noise,
 // validation split (with early stopping that restores the best epoch) and shuffling, and 2, 3, 4 or 6 threads (6: more than a
 // conv model's 4 shards, whose threads beyond them block between its epoch's jobs), and the create option shards (the
@@ -98,8 +98,9 @@ const conv = (dims: 1 | 2): fc.Arbitrary<Drawn> => fc.record({
   bn: fc.boolean(), drop: fc.constantFrom(0, 0, 0.3),
   bottleneck: fc.integer({ min: 0, max: 6 }),
   out: fc.constantFrom('linear', 'sigmoid', 'tanh'),
-  // an L1 penalty on the code, or (with a dense code) a VAE: both train in shards, with the dropout
-  family: fc.constantFrom('plain', 'plain', 'l1', 'vae'),
+  // an L1 or sparse KL penalty on the code (a sigmoid code for KL), or (with a dense code) a VAE: all train in shards,
+  // with the dropout and batchNorm
+  family: fc.constantFrom('plain', 'plain', 'l1', 'kl', 'vae'),
   seed,
 }).map((c) => {
   const d = `${dims}d`, side = 2 * c.n + (dims === 2 ? 2 : 0), shape = dims === 1 ? [side, c.C] : [side, side, c.C];
@@ -120,7 +121,9 @@ const conv = (dims: 1 | 2): fc.Arbitrary<Drawn> => fc.record({
       : { type: `conv${d}Transpose`, filters: c.f1, kernel: 3, strides: 2, padding: 'same', activation: c.a1 });
   }
   dec.push({ type: `conv${d}`, filters: c.C, kernel: 3, padding: 'same', activation: c.out });
-  const family = c.family === 'l1' ? { sparsity: { l1: 1e-3 } } : c.family === 'vae' && c.bottleneck ? { variational: { beta: 0.5 } } : {};
+  if (c.family === 'kl') enc[enc.length - 1] = { ...enc.at(-1), activation: 'sigmoid' };
+  const family = c.family === 'l1' ? { sparsity: { l1: 1e-3 } } : c.family === 'kl' ? { sparsity: { kl: { rho: 0.1, weight: 0.2 } } }
+    : c.family === 'vae' && c.bottleneck ? { variational: { beta: 0.5 } } : {};
   return { spec: { inputShape: shape, encoder: enc, decoder: dec, loss: 'mse', normalize: 'none', seed: c.seed, ...family }, cond: 0 };
 });
 

@@ -190,6 +190,23 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 2, batchSize: 12, optimizer: 'momentum', momentum: 0.9, learningRate: 1e-2 },
   },
   {
+    // sparse KL in shards: the code's column means are the batch's, the shards' column sums added between the forward
+    // and the backward (assembly/train.ts kl_reduce, the PH_KL phase), after a batchNorm's phases; a code of 6 x 8 = 48
+    // values, wider than the input's 24
+    name: 'conv1d with a sparse KL penalty on a wide code and a batchNorm, in shards',
+    spec: {
+      inputShape: [12, 2],
+      encoder: [
+        { type: 'conv1d', filters: 6, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'batchNorm' },
+        { type: 'conv1d', filters: 8, kernel: 3, strides: 2, padding: 'same', activation: 'sigmoid' },
+      ],
+      decoder: [{ type: 'conv1dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' }, { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' }],
+      loss: 'mse', sparsity: { kl: { rho: 0.1, weight: 0.3 } }, seed: 13,
+    } as Spec,
+    rows: 45,
+    fit: { epochs: 2, batchSize: 11, optimizer: 'adam', learningRate: 5e-3 },
+  },
+  {
     // each epoch's members train on the threads' lanes, a member whole on one thread (assembly/threads.ts
     // JOB_MEMBERS: 5 members, so a thread takes several, and 4 threads leave one lane a single member), and
     // the latent density term's nearest codes go through the pool by ranges of four rows (JOB_KNN): fit()'s
@@ -243,7 +260,8 @@ describe('threads: a conv model\'s shards (the create option), the same bytes fo
   // rows: a shard per row, and shards with no row.) The bytes depend on the count and never on the threads.
   const conv = CASES.find((c) => c.name.startsWith('conv (conv2d'))!, uneven = CASES.find((c) => c.name.startsWith('conv, uneven'))!;
   const vae = CASES.find((c) => c.name.startsWith('conv VAE'))!, bn = CASES.find((c) => c.name.startsWith('conv with two batchNorms'))!;
-  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16], [vae, 3], [vae, 16], [bn, 5], [bn, 16]] as const) {
+  const kl = CASES.find((c) => c.name.startsWith('conv1d with a sparse KL'))!;
+  for (const [c, shards] of [[conv, 1], [conv, 8], [conv, 16], [uneven, 16], [vae, 3], [vae, 16], [bn, 5], [bn, 16], [kl, 3], [kl, 16]] as const) {
     it(`${c.name.replace(/ \(.*/, '')}: ${shards} shard${shards > 1 ? 's' : ''}, batches of ${c.fit.batchSize}`, async () => {
       const x = await randomMatrix(c.rows, c.spec.inputShape!.reduce((a, b) => a * b, 1), { seed: 11 });
       const seen: string[][] = [];

@@ -121,6 +121,21 @@ const CHOSEN = [
     data: { rows: 30, seed: 55, distribution: 'uniform' },
   },
   {
+    // a conv model with a sparse KL penalty on a code of 6 x 8 = 48 values (wider than the input) after a batchNorm, in
+    // the default 4 shards: the code's column means over the whole batch, the shards' sums added in shard order
+    name: 'conv1d-bn-klsparse-mse',
+    spec: {
+      inputShape: [12, 2],
+      encoder: [{ type: 'conv1d', filters: 6, kernel: 3, padding: 'same', activation: 'tanh' }, { type: 'batchNorm' },
+        { type: 'conv1d', filters: 8, kernel: 3, strides: 2, padding: 'same', activation: 'sigmoid' }],
+      decoder: [{ type: 'conv1dTranspose', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'tanh' },
+        { type: 'conv1d', filters: 2, kernel: 3, padding: 'same' }],
+      loss: 'mse', sparsity: { kl: { rho: 0.1, weight: 0.3 } }, seed: 37,
+    },
+    fit: { epochs: 3, batchSize: 10, optimizer: 'adam', learningRate: 3e-3 },
+    data: { rows: 33, seed: 57, distribution: 'uniform' },
+  },
+  {
     // 3x3 stride-2 transposed convs with >= 8 channels take the sub-pixel path (assembly/subpixel.ts:
     // 4 phases, Winograd F(2, 2) along 2-tap axes) in the forward; 'same' (even grid) and 'valid'
     // (odd grid: partial tiles)
@@ -337,7 +352,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'conv1d-bn-klsparse-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
   ...DRAWN.map((c) => c.name)];
 
 /**

@@ -1,11 +1,11 @@
 // family-threads.mjs: what a second thread buys the conv models of the family (README "Threads"): a
 // convdae-sized denoiser (28x28x1, two 32-filter convs and pools, two transposed convs), the same as a VAE
-// (a flat dense code of 16 means and log-variances), with an L1 penalty on its code, with a dropout
+// (a flat dense code of 16 means and log-variances), with an L1 or a sparse KL penalty on its code, with a dropout
 // node, and with a batchNorm after each encoder conv, each made on 1 and 2 threads and trained in ONE process, an
 // epoch of 512 rows (batch 128, Adam) of each model in turns (reversed every other round), so that this VM's phases slow every model alike.
 // Prints each model's rows/s (median over rounds), the median of the per-round ratios of 2 threads against
 // 1, whether it trains in shards (ae.shards), and whether both save() digests are the same bytes.
-//   node tools/bench/family-threads.mjs [--models plain,vae,l1,dropout,batchnorm] [--rounds 7] [--dist <dist/bindings/node.js>]
+//   node tools/bench/family-threads.mjs [--models plain,vae,l1,kl,dropout,batchnorm] [--rounds 7] [--dist <dist/bindings/node.js>]
 // --dist runs another build (a worktree's) with the same models. Needs `npm run build`; not ../shared.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,9 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { ROOT, fitInTurns, intArg, listArg, median, uniform } from './common.mjs';
 
-const MODELS = ['plain', 'vae', 'l1', 'dropout', 'batchnorm'];
+const MODELS = ['plain', 'vae', 'l1', 'kl', 'dropout', 'batchnorm'];
 const opts = new Command('node tools/bench/family-threads.mjs')
-  .description("the family's conv models (plain, VAE, L1, dropout, batchNorm) on 1 and 2 threads: one process, an epoch of each in turns")
+  .description("the family's conv models (plain, VAE, L1, sparse KL, dropout, batchNorm) on 1 and 2 threads: one process, an epoch of each in turns")
   .option('--models <list>', `comma-separated (${MODELS.join(',')})`, listArg(MODELS, 'model'), MODELS)
   .option('--rounds <n>', 'rounds of one epoch per model', intArg(1), 7)
   .option('--dist <path>', "the build's node entry", `${ROOT}dist/bindings/node.js`)
@@ -42,6 +42,8 @@ const SPECS = {
     variational: { beta: 1 },
   },
   l1: { encoder: enc, decoder: dec, sparsity: { l1: 1e-4 } },
+  // (a sigmoid code, whose column means over the whole batch the KL penalty takes: assembly/train.ts kl_reduce)
+  kl: { encoder: [conv(32), { type: 'maxPool2d', pool: 2 }, conv(32, { activation: 'sigmoid' }), { type: 'maxPool2d', pool: 2 }], decoder: dec, sparsity: { kl: { rho: 0.05, weight: 0.1 } } },
   dropout: { encoder: [...enc, { type: 'dropout', rate: 0.1 }], decoder: dec },
   // (the batch statistics over every shard: assembly/train.ts bn_phase)
   batchnorm: { encoder: [conv(32), { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }, conv(32), { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }], decoder: dec },
