@@ -194,8 +194,16 @@ export function dropout_backward(dx: usize, d: usize, mask: usize, n: i32): void
 export function batchnorm_forward(x: usize, y: usize, N: i32, C: i32, gamma: usize, beta: usize, mm: usize, mv: usize,
                                   xhat: usize, inv: usize, eps: f32, momentum: f32, training: bool, acc: usize): void {
   if (!training) {
+    const ev = f32x4.splat(eps), one = f32x4.splat(1);
     for (let r = 0; r < N; r++) {
-      for (let c = 0; c < C; c++) {
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+        const is = f32x4.div(one, f32x4.sqrt(f32x4.add(v128.load(mv + k), ev)));
+        const xh = f32x4.mul(f32x4.sub(v128.load(x + i), v128.load(mm + k)), is);
+        v128.store(y + i, f32x4.add(f32x4.mul(v128.load(gamma + k), xh), v128.load(beta + k)));
+      }
+      for (; c < C; c++) {
         const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
         const is = <f32>1 / Mathf.sqrt(load<f32>(mv + k) + eps);
         store<f32>(y + i, load<f32>(gamma + k) * ((load<f32>(x + i) - load<f32>(mm + k)) * is) + load<f32>(beta + k));
@@ -245,13 +253,40 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, d: us
 // shard order (train.ts bn_reduce), and each part then normalizes or back-propagates its own rows with the batch's
 // figures, with batchnorm_forward's and batchnorm_backward's arithmetic.
 
+// Each loop runs the channels in f32x4 or f64x2 lanes and the rest one by one: every lane does the scalar arithmetic of its
+// channel (an f64 sum keeps its order over the positions; f32 products and sums are not fused), so the bits are the
+// scalar loop's.
+
+/** The f32s in the low halves of the four f64 slots at p (bn_stats's f32 means). */
+// @ts-ignore: decorator
+@inline function f32_lows(p: usize): v128 {
+  return i8x16.shuffle(v128.load(p), v128.load(p, 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+}
+
+/** The four f64s at p, each rounded to f32. */
+// @ts-ignore: decorator
+@inline function f32_of_f64s(p: usize): v128 {
+  return i8x16.shuffle(f32x4.demote_f64x2_zero(v128.load(p)), f32x4.demote_f64x2_zero(v128.load(p, 16)),
+                       0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
+/** Two f32s at p as f64s. */
+// @ts-ignore: decorator
+@inline function f64_pair(p: usize): v128 { return f64x2.promote_low_f32x4(v128.load64_zero(p)); }
+
 /** out[c] = sum of x[r][c] over the part's N positions (f64), C channels. */
 export function bn_part_sum(x: usize, N: i32, C: i32, out: usize): void {
   memory.fill(out, 0, <usize>C << 3);
   for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
+    const row = x + (<usize>(r * C) << 2);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
       const p = out + (<usize>c << 3);
-      store<f64>(p, load<f64>(p) + <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)));
+      v128.store(p, f64x2.add(v128.load(p), f64_pair(row + (<usize>c << 2))));
+    }
+    for (; c < C; c++) {
+      const p = out + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<f32>(row + (<usize>c << 2)));
     }
   }
 }
@@ -260,8 +295,15 @@ export function bn_part_sum(x: usize, N: i32, C: i32, out: usize): void {
 export function bn_part_sqdev(x: usize, N: i32, C: i32, mean: usize, out: usize): void {
   memory.fill(out, 0, <usize>C << 3);
   for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
-      const dv = <f64>load<f32>(x + ((<usize>(r * C + c)) << 2)) - load<f64>(mean + (<usize>c << 3));
+    const row = x + (<usize>(r * C) << 2);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const p = out + (<usize>c << 3);
+      const dv = f64x2.sub(f64_pair(row + (<usize>c << 2)), v128.load(mean + (<usize>c << 3)));
+      v128.store(p, f64x2.add(v128.load(p), f64x2.mul(dv, dv)));
+    }
+    for (; c < C; c++) {
+      const dv = <f64>load<f32>(row + (<usize>c << 2)) - load<f64>(mean + (<usize>c << 3));
       const p = out + (<usize>c << 3);
       store<f64>(p, load<f64>(p) + dv * dv);
     }
@@ -271,7 +313,14 @@ export function bn_part_sqdev(x: usize, N: i32, C: i32, mean: usize, out: usize)
 /** The part's xhat and y = gamma xhat + beta, xhat = (x - mean) inv, mean the batch's f32 means in the low halves of f64 slots. */
 export function bn_part_apply(x: usize, y: usize, N: i32, C: i32, gamma: usize, beta: usize, xhat: usize, inv: usize, mean: usize): void {
   for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+      const xh = f32x4.mul(f32x4.sub(v128.load(x + i), f32_lows(mean + (<usize>c << 3))), v128.load(inv + k));
+      v128.store(xhat + i, xh);
+      v128.store(y + i, f32x4.add(f32x4.mul(v128.load(gamma + k), xh), v128.load(beta + k)));
+    }
+    for (; c < C; c++) {
       const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
       const xh = (load<f32>(x + i) - load<f32>(mean + (<usize>c << 3))) * load<f32>(inv + k);
       store<f32>(xhat + i, xh);
@@ -285,7 +334,15 @@ export function bn_part_back_sums(d: usize, xhat: usize, N: i32, C: i32, out: us
   const out2 = out + (<usize>C << 3);
   memory.fill(out, 0, <usize>C << 4);
   for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const i = (<usize>(r * C + c)) << 2;
+      const dv = f64_pair(d + i);
+      const p = out + (<usize>c << 3), q = out2 + (<usize>c << 3);
+      v128.store(p, f64x2.add(v128.load(p), dv));
+      v128.store(q, f64x2.add(v128.load(q), f64x2.mul(dv, f64_pair(xhat + i))));
+    }
+    for (; c < C; c++) {
       const i = (<usize>(r * C + c)) << 2;
       const dv = <f64>load<f32>(d + i);
       const p = out + (<usize>c << 3), q = out2 + (<usize>c << 3);
@@ -297,9 +354,17 @@ export function bn_part_back_sums(d: usize, xhat: usize, N: i32, C: i32, out: us
 
 /** The part's dx (N positions) from the batch's sums (sums[c] of d, sums[C + c] of d xhat) over its Nb positions. */
 export function bn_part_back_apply(dx: usize, d: usize, xhat: usize, inv: usize, gamma: usize, N: i32, Nb: i32, C: i32, sums: usize): void {
-  const n = <f32>Nb;
+  const n = <f32>Nb, nv = f32x4.splat(n);
   for (let r = 0; r < N; r++) {
-    for (let c = 0; c < C; c++) {
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
+      const sd = f32_of_f64s(sums + (<usize>c << 3)), sdx = f32_of_f64s(sums + (<usize>(C + c) << 3));
+      const scale = f32x4.div(f32x4.mul(v128.load(gamma + k), v128.load(inv + k)), nv);
+      const t = f32x4.sub(f32x4.sub(f32x4.mul(nv, v128.load(d + i)), sd), f32x4.mul(v128.load(xhat + i), sdx));
+      v128.store(dx + i, f32x4.mul(scale, t));
+    }
+    for (; c < C; c++) {
       const i = (<usize>(r * C + c)) << 2, k = <usize>c << 2;
       const sd = <f32>load<f64>(sums + (<usize>c << 3)), sdx = <f32>load<f64>(sums + (<usize>(C + c) << 3));
       const scale = load<f32>(gamma + k) * load<f32>(inv + k) / n;

@@ -46,8 +46,8 @@ export interface CreateOptions {
    * A conv model's data-parallel shards of each training batch, 1 to 16 (default 4): at most this many threads
    * work on its batches. The bytes of a fit depend on it (a model trained with 8 shards is not the one trained
    * with 4), never on `threads`. load(): the count the file was saved with (4 unless made with another), unless given
-   * here. Models that do not train in shards (dense ones, and conv ones with a condition, a sparse KL or contractive
-   * term, or batchNorm outside a chain of nodes) ignore it, as AutoencoderLite does (it never trains). README "Threads".
+   * here. Models that do not train in shards (dense ones, and conv ones with a condition, a contractive term, or
+   * batchNorm outside a chain of nodes) ignore it, as AutoencoderLite does (it never trains). README "Threads".
    */
   shards?: number;
 }

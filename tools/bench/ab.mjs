@@ -3,7 +3,8 @@
 // are not. Workloads: convdae training (W3 train: batch 128, noisy -> clean, Adam) and inference
 // (W3 infer, batch 128), tab30 reconstruct at batch 256 (W1 batch256), dense784 training (W2:
 // batch 64, Adam), and dense784 and tab30 trained with gaussian input noise 0.1 (batch 64: the
-// noise drawn in wasm each epoch); optionally the onnxruntime-web
+// noise drawn in wasm each epoch), and convdae's layers with a batchNorm after each encoder conv, trained (batch 128,
+// as family-threads.mjs's batchnorm model) and scored (128 rows, the moving statistics); optionally the onnxruntime-web
 // peer (1 thread) on the two inference workloads, in the same rounds.
 //   node tools/bench/ab.mjs --old <dist dir of the other build> [--new <dist dir>, default ./dist]
 //        [--rounds 7] [--peers <dir with node_modules/onnxruntime-web>] [--only convdae-train,...]
@@ -29,7 +30,7 @@ const opts = new Command('node tools/bench/ab.mjs')
   .option('--new <dir>', 'the dist/ of the build under test', `${ROOT}dist`)
   .option('--rounds <n>', 'interleaved rounds', intArg(1), 7)
   .option('--peers <dir>', 'a directory with node_modules/onnxruntime-web: ORT (1 thread) on the inference workloads too')
-  .option('--only <list>', 'workloads, comma-separated (tab30-b256, convdae-infer, convdae-train, dense784-train, dense784-train-noise, tab30-train-noise)', (s) => s.split(','))
+  .option('--only <list>', 'workloads, comma-separated (tab30-b256, convdae-infer, convdae-train, dense784-train, dense784-train-noise, tab30-train-noise, convbn-train, convbn-infer)', (s) => s.split(','))
   .parse()
   .opts();
 const rounds = opts.rounds;
@@ -92,6 +93,20 @@ async function ours(dir) {
   tabN.setWeights(loadModel('tab30').tensors);
   const xn = uniform(4096, 30, W.seed, 34);
   out['tab30-train-noise'] = { rows: 4096, calls: 5, run: () => tabN.fit(xn, fitN) };
+  // convdae's layers with a batchNorm after each encoder conv (family-threads.mjs's batchnorm model), one thread
+  const conv2d = (filters, extra = {}) => ({ type: 'conv2d', filters, kernel: 3, padding: 'same', activation: 'relu', ...extra });
+  const convT = { type: 'conv2dTranspose', filters: 32, kernel: 3, strides: 2, padding: 'same', activation: 'relu' };
+  const bnSpec = {
+    inputShape: [28, 28, 1], loss: 'bce', seed: 42,
+    encoder: [conv2d(32), { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }, conv2d(32), { type: 'batchNorm' }, { type: 'maxPool2d', pool: 2 }],
+    decoder: [convT, convT, conv2d(1, { activation: 'sigmoid' })],
+  };
+  const bn = await Autoencoder.create(bnSpec);
+  const fitB = { epochs: 1, batchSize: 128, learningRate: 1e-3, optimizer: 'adam', shuffle: true, validationSplit: 0, earlyStopping: false };
+  out['convbn-train'] = { rows: 256, calls: 3, run: () => bn.fit(clean, fitB) };
+  const bnInfer = await Autoencoder.create(bnSpec);
+  await bnInfer.fit(clean, fitB);
+  out['convbn-infer'] = { rows: 128, calls: 5, run: () => bnInfer.score(xi) };
   return { work: out, refs };
 }
 
