@@ -409,8 +409,8 @@ function terms_finish(ctx: usize, n: i32): f64 {
  * Forward, loss terms and backward on R <= CAP rows (x input, t target); returns the batch objective
  * (terms' means summed). A sharded model (its context field SH_FIELD set) takes its shards' gradients, each on its own
  * context (shard_run: through the thread pool when there is one, else in turn), then adds them into
- * its own gradient block in shard order, and their terms' sums alike (with batchNorm, in phases between its nodes
- * whose batch sums are added likewise: bn_phase): every shard's sums keep their order whichever thread took it, so
+ * its own gradient block in shard order, and their terms' sums alike (with batchNorm or sparse KL, in phases between
+ * which the batch's sums are added likewise: bn_phase, kl_reduce): every shard's sums keep their order whichever thread took it, so
  * the bits do not depend on the thread count. Either way the dropout and sampling streams move past the batch.
  */
 export function net_grads(ctx: usize, x: usize, t: usize, R: i32): f64 {
