@@ -192,6 +192,9 @@ const align = (n: number, a = 16) => Math.ceil(n / a) * a;
 export const WASM_MAX_BYTES = 65536 * PAGE;
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+/** The widths of `plan`'s sparse KL terms' tensors, in term order (each term's f64 column sums or means: assembly/terms.ts). */
+const klWidths = (plan: NetPlan): number[] => (plan.terms ?? []).filter((t) => t.kind === TERM.klSparse).map((t) => plan.layers[t.tensor]!.out);
+
 /** Where each fixed block of a model goes from `base` (pure: planModel writes it, need() sizes it). */
 function layoutModel(plan: NetPlan, base: number) {
   const sizes = plan.layers.map(layerSizes);
@@ -214,8 +217,7 @@ function layoutModel(plan: NetPlan, base: number) {
   const normB = p; p += Dp * 4;
   // (f64: norm_fit's and batchNorm's 2 per column or channel, and a sparse KL term's column means over its tensor's
   // width, which a conv code can make wider than both: assembly/terms.ts term_raw)
-  const klW = Math.max(0, ...(plan.terms ?? []).map((t) => (t.kind === TERM.klSparse ? plan.layers[t.tensor]!.out : 0)));
-  const scratch = p; p += Math.max(2 * Math.max(Dp, maxC), klW) * 8;
+  const scratch = p; p += Math.max(2 * Math.max(Dp, maxC), ...klWidths(plan)) * 8;
   const inv = p; p = align(p + plan.layers.reduce((a, l) => a + ((l.op ?? OP.dense) === OP.batchnorm ? align(l.oc!, 4) : 0), 0) * 4);
   // one-row inference reads each dense layer's weights from a copy in 32-column strips (IC x 32
   // floats each, the last zero-padded), packed on first use after the params change
@@ -303,7 +305,7 @@ function shardPlan(plan: NetPlan, nPadded: number, threaded: boolean, shards: nu
   // each shard's sums (its C_SCRATCH): of its batchNorm nodes' channels (train.ts bn_phase: f64[2 C]), then of its
   // sparse KL terms' columns (kl_sums: f64 per value of each term's tensor)
   const bnC = Math.max(0, ...plan.layers.map((l) => ((l.op ?? OP.dense) === OP.batchnorm ? l.oc! : 0)));
-  const klW = (plan.terms ?? []).reduce((a, t) => a + (t.kind === TERM.klSparse ? plan.layers[t.tensor]!.out : 0), 0);
+  const klW = klWidths(plan).reduce((a, w) => a + w, 0);
   const sumBytes = bnC + klW ? align(16 * bnC + 8 * klW, 64) : 0;
   return { rowW, colcap, wt, dv, ctxBytes, each, sumBytes, shards, bytes: SH_HEAD + shards * ctxBytes + (shards - 1) * each * 4 + shards * sumBytes };
 }
