@@ -274,7 +274,7 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, d: us
 // @ts-ignore: decorator
 @inline function f64_pair(p: usize): v128 { return f64x2.promote_low_f32x4(v128.load64_zero(p)); }
 
-/** out[c] = sum of x[r][c] over the part's N positions (f64), C channels. */
+/** out[c] = sum of x[r][c] over the part's N positions (f64), C channels (also a sparse KL term's column sums: terms.ts). */
 export function bn_part_sum(x: usize, N: i32, C: i32, out: usize): void {
   memory.fill(out, 0, <usize>C << 3);
   for (let r = 0; r < N; r++) {

@@ -7,6 +7,7 @@
 // [1e-7, 1 - 1e-7]; VAE KL_row = -1/2 sum_j (1 + lv_j - mu_j^2 - exp(lv_j)), in nats.
 
 import { TERM_KLSPARSE, TERM_L1, TERM_VAEKL } from './arena';
+import { bn_part_sum } from './layers';
 import { f32_exp_scalar, f32_log_scalar } from './math';
 
 const RHO_LO: f64 = 1e-7;
@@ -43,7 +44,7 @@ export function term_raw(kind: i32, y: usize, R: i32, W: i32, param: f32, scratc
     return acc;
   }
   if (kind == TERM_KLSPARSE) {
-    column_sums(y, R, W, scratch);
+    bn_part_sum(y, R, W, scratch);
     return kl_sparse_raw(scratch, R, W, param);
   }
   if (kind == TERM_VAEKL) {
@@ -77,7 +78,7 @@ export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: 
   } else if (kind == TERM_KLSPARSE) {
     let g = batch;
     if (g == 0) {
-      column_sums(y, R, W, scratch);
+      bn_part_sum(y, R, W, scratch);
       kl_sparse_grad(scratch, N, W, w, param);
       g = scratch;
     }
@@ -97,17 +98,6 @@ export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: 
         store<f32>(dh + om, load<f32>(dh + om) + s * load<f32>(h + om));
         store<f32>(dh + ol, load<f32>(dh + ol) + s * <f32>0.5 * (f32_exp_scalar(load<f32>(h + ol)) - <f32>1));
       }
-    }
-  }
-}
-
-/** out[j] = sum over R rows of column j (f64, rows in order), W columns: sparse KL's column sums (a shard's, or the batch's). */
-export function column_sums(y: usize, R: i32, W: i32, out: usize): void {
-  for (let j = 0; j < W; j++) store<f64>(out + (<usize>j << 3), 0);
-  for (let r = 0; r < R; r++) {
-    for (let j = 0; j < W; j++) {
-      const at = out + (<usize>j << 3);
-      store<f64>(at, load<f64>(at) + <f64>load<f32>(y + (<usize>(r * W + j) << 2)));
     }
   }
 }

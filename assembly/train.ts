@@ -21,7 +21,7 @@ import { dense_backward, dense_forward } from './dense';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
-import { column_sums, kl_sparse_grad, kl_sparse_raw, term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
+import { kl_sparse_grad, kl_sparse_raw, term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
 import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
@@ -337,7 +337,7 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
     } else if (kind == A.TERM_KLSPARSE && sums != 0) {
       // a shard's rows: their column sums (kl_reduce adds the shards' and puts the batch's value in shard 0's part)
       const L = layer(ctx, load<i32>(T + A.T_TENSOR));
-      column_sums(lp(L, L_Y), R, li(L, L_OUT), sums + (<usize>kl_at(ctx, k) << 3));
+      bn_part_sum(lp(L, L_Y), R, li(L, L_OUT), sums + (<usize>kl_at(ctx, k) << 3));
       raw = 0;
     } else {
       const L = layer(ctx, load<i32>(T + A.T_TENSOR));
@@ -578,12 +578,7 @@ function kl_reduce(ctx: usize, sh: usize, S: i32, R: i32): void {
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
     if (load<i32>(T + A.T_KIND) != A.TERM_KLSPARSE) continue;
     const W = li(layer(ctx, load<i32>(T + A.T_TENSOR)), L_OUT), at = <usize>kl_at(ctx, k) << 3;
-    memory.fill(sum, 0, <usize>W << 3);
-    for (let s = 0; s < S; s++) {
-      if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;
-      const part = kl_sums(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2))) + at;
-      for (let j = 0; j < W; j++) store<f64>(sum + (<usize>j << 3), load<f64>(sum + (<usize>j << 3)) + load<f64>(part + (<usize>j << 3)));
-    }
+    shard_sums(sh, S, R, first + at - cp(c0, C_SCRATCH), W, sum);
     const w = load<f32>(T + A.T_WEIGHT), rho = load<f32>(T + A.T_PARAM);
     store<f64>(c0 + A.C_TPART + (<usize>k << 3), kl_sparse_raw(sum, R, W, rho));
     memory.copy(first + at, sum, <usize>W << 3);
@@ -609,6 +604,19 @@ function bn_back_prep(ctx: usize, cs: usize, R: i32, N: i32, b: i32, kl: usize):
 }
 
 /**
+ * out[0..n) = the sum over the non-empty shards of a batch of R rows, in shard order, of each shard's f64[n] at byte
+ * `off` of its own scratch (its batchNorm or sparse KL sums: bn_reduce, kl_reduce).
+ */
+function shard_sums(sh: usize, S: i32, R: i32, off: usize, n: i32, out: usize): void {
+  memory.fill(out, 0, <usize>n << 3);
+  for (let s = 0; s < S; s++) {
+    if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;
+    const part = cp(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), C_SCRATCH) + off;
+    for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) + load<f64>(part + (<usize>c << 3)));
+  }
+}
+
+/**
  * Between phases of a sharded batch of R rows: batchNorm node b_k's shard sums added in shard order into the model's
  * scratch. After PH_FWD: the batch's f64 means; after PH_VAR: the variance, 1/std (its AUX2), the moving statistics
  * and the f32 means (in the low halves of the mean slots), as batchnorm_forward; before PH_BWD: the sums of DY and DY
@@ -618,12 +626,7 @@ function bn_reduce(ctx: usize, sh: usize, S: i32, R: i32, k: i32, after: i32): v
   const L = layer(ctx, bn_node(ctx, k)), C = li(L, A.L_IC), Nb = R * (li(L, L_IN) / C), scratch = cp(ctx, C_SCRATCH);
   // (after PH_VAR the sums go after the means, which that phase read)
   const n = after == PH_BWD ? 2 * C : C, out = after == PH_VAR ? scratch + (<usize>C << 3) : scratch;
-  memory.fill(out, 0, <usize>n << 3);
-  for (let s = 0; s < S; s++) {
-    if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;
-    const part = cp(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), C_SCRATCH);
-    for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) + load<f64>(part + (<usize>c << 3)));
-  }
+  shard_sums(sh, S, R, 0, n, out);
   if (after == PH_FWD) {
     for (let c = 0; c < C; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) / <f64>Nb);
     return;
