@@ -10,7 +10,7 @@ import { WS_BYTES, set_workspace } from './gemm';
 import { find_below, find_nonfinite, find_outside, norm_apply, norm_fit } from './norm';
 import { rng_normal, rng_normal4, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
-import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_SCRATCH, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp } from './arena';
+import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp, scratch } from './arena';
 import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_rows } from './train';
 import { vae_kl_rows } from './terms';
 import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
@@ -81,7 +81,7 @@ export function ae_score(ctx: usize, x: usize, n: i32, out: usize): void { score
 
 /** Fits the normalizer (mode in the context block) on n rows of x. */
 export function ae_norm_fit(ctx: usize, x: usize, n: i32): void {
-  norm_fit(ci(ctx, C_NORM), x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B), cp(ctx, C_SCRATCH));
+  norm_fit(ci(ctx, C_NORM), x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B), scratch(ctx, 2 * ci(ctx, C_INDIM)));
 }
 
 /** Normalizes n rows of x (input width) in place. */

@@ -46,6 +46,8 @@ export const C_PACK = 160;      // ptr the dense weights in 32-column strips for
 export const C_PACK_OK = 164;   // i32 -1 while C_PACK matches the params; n >= 0: stale, n one-row calls since the change (init, update, JS writes set 0)
 export const C_KD = 176;        // ptr an ensemble's density block's k-d index (density.ts; derived, not saved), 0: none, the plain search (so
                                 // the field needs no new ABI version: a module or bindings without it search every reference, with the same bits)
+export const C_SCRATCHCAP = 180; // i32 bytes the block at C_SCRATCH holds (wasm.ts layoutModel, shardPlan); only the test build reads
+                                // it (scratch(): each use checked), so the field needs no new ABI version
 export const C_TPART = 184;     // f64[MAX_TERMS] each term's raw sum over the current batch's rows so far (train.ts terms_forward: carried
                                 // across a batch's chunks; a shard's, added in shard order by net_grads), unweighted; the kernels' own
 export const C_DRAW_ROW = 248;  // i32 the batch row of the first of the rows a training forward runs (a chunk's, a shard's); the kernels' own
@@ -176,6 +178,15 @@ export const OP_SAMPLE = 10;    // src0 rows [mu, logVar] (2 * OUT): training z 
 @inline export function ci(ctx: usize, field: usize): i32 { return load<i32>(ctx + field); }
 // @ts-ignore: decorator
 @inline export function cp(ctx: usize, field: usize): usize { return <usize>load<u32>(ctx + field); }
+/**
+ * The context's scratch block (C_SCRATCH) for a use of `f64s` f64s: the test build traps unless the block holds them
+ * (C_SCRATCHCAP); the release build only reads the pointer.
+ */
+// @ts-ignore: decorator
+@inline export function scratch(ctx: usize, f64s: i32): usize {
+  if (!ASC_NO_ASSERT) assert(<usize>f64s << 3 <= <usize>load<u32>(ctx + C_SCRATCHCAP));
+  return cp(ctx, C_SCRATCH);
+}
 // @ts-ignore: decorator
 @inline export function cf(ctx: usize, field: usize): f32 { return load<f32>(ctx + field); }
 // @ts-ignore: decorator

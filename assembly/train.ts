@@ -13,7 +13,7 @@ import * as A from './arena';
 import { C_B1T, C_B2T, C_BATCH_IN, C_BATCH_TGT, C_BETA1, C_BETA2, C_CAP, C_COL, C_DELTA0, C_DELTA1, C_EPS, C_GRADS,
   C_INDIM, C_LOSS, C_LR, C_M, C_MOMENTUM, C_NLAYERS, C_NOISE, C_NORM, C_NORM_A, C_NORM_B, C_NPARAMS, C_OPT,
   C_OUTDIM, C_PARAMS, C_SCRATCH, C_STEP, C_V, C_WD, C_WT, L_ACT, L_B, L_IN, L_OUT, L_W, L_Y, L_OP,
-  cf, ci, cp, layer, lf, li, lp } from './arena';
+  cf, ci, cp, layer, lf, li, lp, scratch } from './arena';
 import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
@@ -127,7 +127,7 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       else if (op == A.OP_BATCHNORM) {
         const st = lp(L, A.L_STATE);
         batchnorm_forward(inp, y, R * (IN / IC), IC, w, b, st, st + (<usize>OC << 2), lp(L, A.L_AUX), lp(L, A.L_AUX2),
-                          lf(L, A.L_EPS), lf(L, A.L_RATE), training, cp(ctx, C_SCRATCH));
+                          lf(L, A.L_EPS), lf(L, A.L_RATE), training, scratch(ctx, 2 * IC));
       } else if (op == A.OP_CONCAT) concat_forward(y, inp, IC, src_ptr(ctx, li(L, A.L_SRC1), l0, x), IN - IC, R);
       else if (op == A.OP_SAMPLE) sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, training ? draws_at(ctx, A.RNG_SAMPLE, l) : 0);
       else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
@@ -214,7 +214,7 @@ function backward_nodes(ctx: usize, x: usize, R: i32, acc: bool, N: i32, hi: i32
     } else if (op == A.OP_CONVT) {
       convt_backward(dx, dw, db, d, inp, R, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL, w, col, colcap, acc, lp(L, A.L_AUX));
     } else if (op == A.OP_BATCHNORM) {
-      batchnorm_backward(dx != 0 ? dx : tmp, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, cp(ctx, C_SCRATCH));
+      batchnorm_backward(dx != 0 ? dx : tmp, dw, db, d, lp(L, A.L_AUX), lp(L, A.L_AUX2), w, R * (IN / IC), IC, scratch(ctx, 2 * IC));
     } else if (op == A.OP_CONCAT) {
       const s1 = li(L, A.L_SRC1);
       concat_backward(dsrc, acc0, s1 >= 0 ? lp(layer(ctx, s1), A.L_DY) : 0, li(L, A.L_ACC1) != 0, d, IC, IN - IC, R);
@@ -246,7 +246,9 @@ function penalties_backward(ctx: usize, l: i32, d: usize, y: usize, R: i32, W: i
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES, kind = load<i32>(T + A.T_KIND);
     if (load<i32>(T + A.T_TENSOR) != l || kind == A.TERM_RECON) continue;
     const batch: usize = kl != 0 && kind == A.TERM_KLSPARSE ? kl + (<usize>kl_at(ctx, k) << 3) : 0;
-    term_backward(kind, d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), N, batch);
+    // (a sparse KL term in one pass takes its column means in the scratch)
+    const sc = scratch(ctx, kind == A.TERM_KLSPARSE && batch == 0 ? W : 0);
+    term_backward(kind, d, y, R, W, load<f32>(T + A.T_WEIGHT), load<f32>(T + A.T_PARAM), sc, N, batch);
   }
 }
 
@@ -268,9 +270,15 @@ function kl_at(ctx: usize, k: i32): i32 {
  * sums, f64[2 C] for their widest C.
  */
 function kl_sums(cs: usize): usize {
+  const C = bn_channels(cs);
+  return scratch(cs, ASC_NO_ASSERT ? 0 : 2 * C + kl_at(cs, ci(cs, A.C_NTERMS))) + (<usize>(2 * C) << 3);
+}
+
+/** The widest batchNorm node's channels (0: none); its sums take f64[2 C] of a scratch. */
+function bn_channels(cs: usize): i32 {
   let C = 0;
   for (let l = 0; l < ci(cs, C_NLAYERS); l++) if (li(layer(cs, l), L_OP) == A.OP_BATCHNORM) C = max(C, li(layer(cs, l), A.L_IC));
-  return cp(cs, C_SCRATCH) + (<usize>(2 * C) << 3);
+  return C;
 }
 
 /**
@@ -322,7 +330,8 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
       // then added in row order: loss_sum's and backward_nodes's bits
       if (ASC_FEATURE_THREADS && backward && n == 1 && R <= 4 * ci(ctx, C_INDIM) && pooled_loss(ctx, y, t, R, C, N, wgt)) {
         raw = part;
-        for (let r = 0; r < R; r++) raw += <f64>load<f32>(cp(ctx, C_SCRATCH) + (<usize>r << 2));
+        const rows = scratch(ctx, (R + 1) >> 1);
+        for (let r = 0; r < R; r++) raw += <f64>load<f32>(rows + (<usize>r << 2));
       } else {
         raw = loss_sum(loss, y, t, R, C, part);
         if (backward) {
@@ -341,7 +350,7 @@ function terms_forward(ctx: usize, x: usize, y: usize, t: usize, R: i32, backwar
       raw = 0;
     } else {
       const L = layer(ctx, load<i32>(T + A.T_TENSOR));
-      raw = term_raw(kind, lp(L, L_Y), R, li(L, L_OUT), load<f32>(T + A.T_PARAM), cp(ctx, C_SCRATCH), part);
+      raw = term_raw(kind, lp(L, L_Y), R, li(L, L_OUT), load<f32>(T + A.T_PARAM), scratch(ctx, kind == A.TERM_KLSPARSE ? li(L, L_OUT) : 0), part);
     }
     store<f64>(at, raw);
   }
@@ -376,7 +385,7 @@ function terms_weigh(ctx: usize, N: i32): f64 {
  */
 function pooled_loss(ctx: usize, y: usize, t: usize, R: i32, C: i32, N: i32, wgt: f32): bool {
   const Lo = layer(ctx, ci(ctx, C_NLAYERS) - 1);
-  if (!pool_loss(ci(ctx, C_LOSS), lp(Lo, A.L_DY), y, t, R, C, fused_sigmoid_bce(ctx), N * C, wgt, li(Lo, L_ACT), cp(ctx, C_SCRATCH))) return false;
+  if (!pool_loss(ci(ctx, C_LOSS), lp(Lo, A.L_DY), y, t, R, C, fused_sigmoid_bce(ctx), N * C, wgt, li(Lo, L_ACT), scratch(ctx, (R + 1) >> 1))) return false;
   OUT_ACT_DONE = true;
   return true;
 }
@@ -514,7 +523,8 @@ export function shard_run(ctx: usize, x: usize, t: usize, R: i32, s: i32, phase:
  */
 function bn_phase(ctx: usize, cs: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, phase: i32): void {
   const kind = phase & ~255, k = phase & 255, m = bn_node(cs, 0), last = ci(cs, C_NLAYERS) - 1;
-  const own = cp(cs, C_SCRATCH), batch = cp(ctx, C_SCRATCH), klsums = kl_sums(cs);
+  // (the shard's batchNorm sums and the batch's: f64[2 C] for the widest node, checked in the test build only)
+  const C2 = ASC_NO_ASSERT ? 0 : 2 * bn_channels(cs), own = scratch(cs, C2), batch = scratch(ctx, C2), klsums = kl_sums(cs);
   // (the sparse KL terms' batch gradients, which kl_reduce leaves in shard 0's sums; 0 without such a term)
   const kl: usize = kl_at(cs, ci(cs, A.C_NTERMS)) > 0 ? kl_sums(<usize>load<u32>(cp(ctx, A.SH_FIELD) + A.SH_CTX)) : 0;
   if (kind == PH_KL) {
@@ -573,11 +583,11 @@ function top_backward(ctx: usize, cs: usize, x: usize, R: i32, N: i32, kl: usize
  * 0, so net_grads's sum over shards is that value) and its gradient per column over shard 0's sums.
  */
 function kl_reduce(ctx: usize, sh: usize, S: i32, R: i32): void {
-  const sum = cp(ctx, C_SCRATCH), c0 = <usize>load<u32>(sh + A.SH_CTX), first = kl_sums(c0);
+  const c0 = <usize>load<u32>(sh + A.SH_CTX), first = kl_sums(c0);
   for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
     const T = ctx + A.C_TERMS + <usize>k * A.T_BYTES;
     if (load<i32>(T + A.T_KIND) != A.TERM_KLSPARSE) continue;
-    const W = li(layer(ctx, load<i32>(T + A.T_TENSOR)), L_OUT), at = <usize>kl_at(ctx, k) << 3;
+    const W = li(layer(ctx, load<i32>(T + A.T_TENSOR)), L_OUT), at = <usize>kl_at(ctx, k) << 3, sum = scratch(ctx, W);
     shard_sums(sh, S, R, first + at - cp(c0, C_SCRATCH), W, sum);
     const w = load<f32>(T + A.T_WEIGHT), rho = load<f32>(T + A.T_PARAM);
     store<f64>(c0 + A.C_TPART + (<usize>k << 3), kl_sparse_raw(sum, R, W, rho));
@@ -595,7 +605,7 @@ function bn_back_prep(ctx: usize, cs: usize, R: i32, N: i32, b: i32, kl: usize):
   const L = layer(cs, b), IC = li(L, A.L_IC), OUT = li(L, L_OUT), d = lp(L, A.L_DY), y = lp(L, L_Y);
   penalties_backward(cs, b, d, y, R, OUT, N, kl);
   if (!(b == ci(cs, C_NLAYERS) - 1 && fused_sigmoid_bce(cs))) act_backward(li(L, L_ACT), d, y, R * OUT);
-  bn_part_back_sums(d, lp(L, A.L_AUX), R * (li(L, L_IN) / IC), IC, cp(cs, C_SCRATCH));
+  bn_part_back_sums(d, lp(L, A.L_AUX), R * (li(L, L_IN) / IC), IC, scratch(cs, 2 * IC));
   const g = cp(cs, C_GRADS);
   if (g != cp(ctx, C_GRADS)) {
     memory.fill(fptr(g, li(L, L_W)), 0, <usize>IC << 2);
@@ -611,7 +621,7 @@ function shard_sums(sh: usize, S: i32, R: i32, off: usize, n: i32, out: usize): 
   memory.fill(out, 0, <usize>n << 3);
   for (let s = 0; s < S; s++) {
     if (shard_row(R, s, S) >= shard_row(R, s + 1, S)) continue;
-    const part = cp(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), C_SCRATCH) + off;
+    const part = scratch(<usize>load<u32>(sh + A.SH_CTX + (<usize>s << 2)), <i32>(off >> 3) + n) + off;
     for (let c = 0; c < n; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) + load<f64>(part + (<usize>c << 3)));
   }
 }
@@ -623,9 +633,9 @@ function shard_sums(sh: usize, S: i32, R: i32, off: usize, n: i32, out: usize): 
  * xhat, and the batch's gamma and beta gradients into the model's block, as batchnorm_backward.
  */
 function bn_reduce(ctx: usize, sh: usize, S: i32, R: i32, k: i32, after: i32): void {
-  const L = layer(ctx, bn_node(ctx, k)), C = li(L, A.L_IC), Nb = R * (li(L, L_IN) / C), scratch = cp(ctx, C_SCRATCH);
+  const L = layer(ctx, bn_node(ctx, k)), C = li(L, A.L_IC), Nb = R * (li(L, L_IN) / C), sc = scratch(ctx, 2 * C);
   // (after PH_VAR the sums go after the means, which that phase read)
-  const n = after == PH_BWD ? 2 * C : C, out = after == PH_VAR ? scratch + (<usize>C << 3) : scratch;
+  const n = after == PH_BWD ? 2 * C : C, out = after == PH_VAR ? sc + (<usize>C << 3) : sc;
   shard_sums(sh, S, R, 0, n, out);
   if (after == PH_FWD) {
     for (let c = 0; c < C; c++) store<f64>(out + (<usize>c << 3), load<f64>(out + (<usize>c << 3)) / <f64>Nb);
@@ -633,7 +643,7 @@ function bn_reduce(ctx: usize, sh: usize, S: i32, R: i32, k: i32, after: i32): v
   }
   if (after == PH_VAR) {
     const st = lp(L, A.L_STATE);
-    bn_stats(scratch, out, Nb, C, lp(L, A.L_AUX2), st, st + (<usize>C << 2), lf(L, A.L_EPS), lf(L, A.L_RATE));
+    bn_stats(sc, out, Nb, C, lp(L, A.L_AUX2), st, st + (<usize>C << 2), lf(L, A.L_EPS), lf(L, A.L_RATE));
     return;
   }
   const g = cp(ctx, C_GRADS);

@@ -129,6 +129,11 @@ function checkOptions(opts: CreateOptions | undefined): void {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
   if (opts) checkKeys('create/load options', opts, ['wasm', 'threads', 'shards']);
+  // shards: checked here for AutoencoderLite too, which never trains and so ignores a good value (shardsOf)
+  const s = opts?.shards;
+  if (s !== undefined && !(typeof s === 'number' && Number.isInteger(s) && s >= 1 && s <= SH.MAX)) {
+    throw new AutoencoderError(`shards must be an integer from 1 to ${SH.MAX} (a conv model's data-parallel shards of each training batch; default ${SH.SHARDS}), got ${describe(s)}`);
+  }
 }
 
 function moduleFor(opts: CreateOptions | undefined, kind: KernelKind): Promise<WebAssembly.Module> {
@@ -1162,17 +1167,12 @@ function initWeights(k: Kernel, s: ResolvedSpec): void {
 }
 
 /**
- * The create/load option `shards` (Autoencoder's: AutoencoderLite never trains, so its bundle leaves this out): a conv
+ * The create/load option `shards` (Autoencoder's: AutoencoderLite never trains, so it only checks the value): a conv
  * model's data-parallel shards of each training batch, undefined when absent (create: SH.SHARDS; load: the file's).
  */
 function shardsOf(opts: CreateOptions | undefined): number | undefined {
-  // (the options object and its keys: newKernel's checkOptions, after this)
-  const s = (opts as CreateOptions | null | undefined)?.shards;
-  if (s === undefined) return undefined;
-  if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > SH.MAX) {
-    throw new AutoencoderError(`shards must be an integer from 1 to ${SH.MAX} (a conv model's data-parallel shards of each training batch; default ${SH.SHARDS}), got ${describe(s)}`);
-  }
-  return s;
+  checkOptions(opts);
+  return opts?.shards;
 }
 
 export class Autoencoder extends AutoencoderLite {

@@ -39,7 +39,7 @@ export const C = {
   NLAYERS: 0, LOSS: 4, OPT: 8, CAP: 12, NPARAMS: 16, PARAMS: 20, GRADS: 24, M: 28, V: 32, LAYERS: 36,
   INDIM: 40, OUTDIM: 44, NORM: 48, NORM_A: 52, NORM_B: 56, SCRATCH: 60, BATCH_IN: 64, BATCH_TGT: 68,
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
-  MOMENTUM: 116, B1T: 120, B2T: 128, DRAW: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, KD: 176, TPART: 184, DRAW_ROW: 248, DRAW_N: 252,
+  MOMENTUM: 116, B1T: 120, B2T: 128, DRAW: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, KD: 176, SCRATCHCAP: 180, TPART: 184, DRAW_ROW: 248, DRAW_N: 252,
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
   CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
 } as const;
@@ -406,7 +406,10 @@ export function syncShards(k: Kernel): void {
       k.setI32(cs + C.COLCAP, sp.colcap);
       k.setI32(cs + C.WT, own + (k.nPadded + sp.colcap) * 4);
     }
-    if (sp.sumBytes) k.setI32(cs + C.SCRATCH, sh + SH_HEAD + S * sp.ctxBytes + (S - 1) * sp.each * 4 + s * sp.sumBytes);
+    if (sp.sumBytes) {
+      k.setI32(cs + C.SCRATCH, sh + SH_HEAD + S * sp.ctxBytes + (S - 1) * sp.each * 4 + s * sp.sumBytes);
+      k.setI32(cs + C.SCRATCHCAP, sp.sumBytes);
+    }
     let dv = own + (k.nPadded + sp.colcap + sp.wt) * 4;
     plan.layers.forEach((l, i) => {
       const e = ls + i * L.BYTES, op = l.op ?? OP.dense;
@@ -696,6 +699,7 @@ export class Kernel {
     this.setI32(c + C.NORM_A, normA);
     this.setI32(c + C.NORM_B, normB);
     this.setI32(c + C.SCRATCH, scratch);
+    this.setI32(c + C.SCRATCHCAP, inv - scratch);
     this.setI32(c + C.LATENT, plan.latent);
     this.setI32(c + C.PACK, pack);
     this.setI32(c + C.PACK_OK, 0);

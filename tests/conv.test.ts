@@ -553,6 +553,42 @@ describe('finite differences on the wasm model itself (central differences of ae
     const g0 = withIO(kp, () => { kp.x.ae_grads(kp.ctx, putF32(kp, x), putF32(kp, x), rows); return getF32(kp, kp.grads, sizes[0]!); });
     expect(maxAbs(g0.map((g, i) => g - grads[i]!)), 'the KL term moves the encoder\'s kernel gradient').toBeGreaterThan(1e-2 * scale);
   });
+
+  it("the test build checks each use of a scratch against its capacity (C_SCRATCHCAP): the KL overflow above now traps", async () => {
+    // The same wide code. build/kernels-test.wasm (these tests' kernels) asserts, at each use of a context's scratch,
+    // that the block holds what that use writes (arena.ts scratch()); the bindings write the capacity where they size
+    // the block. With the model's capacity cut to the old layout's 2 x 20 f64s, or one f64 short of the 120 column
+    // means, the one pass traps instead of writing past the block; and the same for a shard's own sums
+    const spec = {
+      inputShape: [10, 2], loss: 'mse' as const, seed: 19, sparsity: { kl: { rho: 0.3, weight: 0.6 } },
+      encoder: [{ type: 'conv1d' as const, filters: 12, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
+      decoder: [{ type: 'conv1d' as const, filters: 2, kernel: 3, padding: 'same' as const }],
+    };
+    const ae = await Autoencoder.create(spec);
+    const k = kernelOf(ae), rows = 8, x = new Rng(3).f32(rows * 20, -1, 1);
+    const grads = () => withIO(k, () => k.x.ae_grads(k.ctx, putF32(k, x), putF32(k, x), rows));
+    const cap = k.getI32(k.ctx + C.SCRATCHCAP), sh = k.getI32(k.ctx + SH.FIELD);
+    expect(cap).toBeGreaterThanOrEqual(120 * 8);
+    expect(sh).not.toBe(0);
+    // sharded (the default 4 shards): each shard's sums, 120 f64s in its own block
+    const shard1 = k.getI32(sh + SH.CTX + 4), own = k.getI32(shard1 + C.SCRATCHCAP);
+    expect(own).toBeGreaterThanOrEqual(120 * 8);
+    const ok = grads();
+    expect(Number.isFinite(ok)).toBe(true);
+    k.setI32(shard1 + C.SCRATCHCAP, 119 * 8);
+    expect(grads).toThrow(/unreachable/);
+    k.setI32(shard1 + C.SCRATCHCAP, own);
+    expect(grads()).toBe(ok);
+    // one pass: the model's scratch
+    k.setI32(k.ctx + SH.FIELD, 0);
+    const one = grads();
+    for (const short of [40 * 8, 119 * 8]) {
+      k.setI32(k.ctx + C.SCRATCHCAP, short);
+      expect(grads).toThrow(/unreachable/);
+    }
+    k.setI32(k.ctx + C.SCRATCHCAP, cap);
+    expect(grads()).toBe(one);
+  });
 });
 
 describe('more rows than the batch capacity (chunks of k.cap = 256 rows)', () => {

@@ -517,7 +517,12 @@ describe('threads: options', () => {
         const f = await Autoencoder.load(file, { threads, shards: bad as never }).catch((err: unknown) => err);
         expectMessage(f, /shards must be an integer from 1 to 16/);
       }
+      // AutoencoderLite never trains, but a bad value is still an error, not silently dropped
+      expectMessage(await AutoencoderLite.load(file, { shards: bad as never }).catch((err: unknown) => err), /shards must be an integer from 1 to 16/);
     }
+    const lite = await AutoencoderLite.load(file, { shards: 8 });
+    expect(lite.score(new Float32Array(4))[0]).toBeGreaterThanOrEqual(0);
+    lite.dispose();
     const x = await randomMatrix(50, 4, { seed: 2 });
     const a = await make(spec, 2, 0, 16), b = await make(spec, 1);
     await a.fit(x, { epochs: 2 });
