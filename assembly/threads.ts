@@ -29,10 +29,10 @@
 // none: the main thread never waits for a share nobody has started.
 // Dims: M rows of C, N columns, K the shared dimension; T threads (main = thread 0).
 
-import { f32_colsum, gemm_kblocks } from './gemm';
+import { f32_colsum, gemm_kblocks, ws_scratch } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, ci, cp } from './arena';
-import { gather, rows_shard, shard_count, shard_run } from './train';
+import { C_NOISE_KIND, C_NPARAMS, C_PARAMS, C_RNG, LN_FIELD, LN_N, RNG_NOISE, ci, cp } from './arena';
+import { gather, noise_draws, noise_part, rows_shard, shard_count, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
 import { ens_rows_on, lane_ctx, member_epoch, member_stats } from './ensemble';
@@ -49,7 +49,7 @@ const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run i
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-11 below), then its arguments (20 slots of 4 bytes)
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-12 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 while the main thread runs a training epoch (pool_hot), threads t < P_HOT poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
@@ -79,6 +79,10 @@ const JOB_ENS_ROWS = 10;
 // ensemble statistics jobs (ensemble.ts ens_stats): ctx, x, S, members, stats, idx, e, tmp, k0, part, a, b, rec; a unit is a member
 // (k0 the first) whose part runs on the taking thread's lane, with that member's share of the scratch (ensemble.ts member_stats)
 const JOB_ENS_STATS = 11;
+// noisy batch jobs (train.ts train_rows: a batch's rows gathered, their clean targets too, and gaussian or mask noise
+// on the inputs, noise_part): ctx, bin, btgt, x, idx, R, D, amount (f32), the noise stream's counter (u64 at byte 40);
+// a unit is a range of rows
+const JOB_NOISE = 12;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -147,6 +151,7 @@ function unit_count(T: i32): i32 {
   if (job(0) == JOB_SHARDS || job(0) == JOB_ROWS) return shard_count(<usize>job(1));
   if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_LOSS) return min(job(5), 16);
+  if (job(0) == JOB_NOISE) return min(job(6), 16);
   if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
   if (job(0) == JOB_MEMBERS) return job(8) - job(7);
   if (job(0) == JOB_ENS_ROWS) return min((job(3) + 15) >> 4, 64);
@@ -211,6 +216,11 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_LOSS) {
     const R = job(5), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
     if (r0 < r1) loss_part(job(1), <usize>job(2), <usize>job(3), <usize>job(4), r0, r1, job(6), job(7) != 0, job(8), jobf(9), job(10), <usize>job(11));
+    return;
+  }
+  if (job(0) == JOB_NOISE) {
+    const R = job(6), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
+    if (r0 < r1) noise_part(<usize>job(1), <usize>job(2), <usize>job(3), <usize>job(4), <usize>job(5), r0, r1, job(7), jobf(8), load<u64>(JB, 40), ws_scratch());
     return;
   }
   if (job(0) == JOB_MEMBERS) {
@@ -404,6 +414,25 @@ export function pool_gather(dst: usize, src: usize, idx: usize, R: i32, C: i32):
   const j = slot();
   store<i32>(j, JOB_GATHER); store<i32>(j, <i32>dst, 4); store<i32>(j, <i32>src, 8); store<i32>(j, <i32>idx, 12);
   store<i32>(j, R, 16); store<i32>(j, C, 20);
+  submit(T);
+  return true;
+}
+
+/**
+ * A noisy batch's R rows of D through the pool (train.ts train_rows, noise_part): gathered from x by idx into bin (and
+ * btgt, unless 0), the noise added to bin's; the noise stream then moves past the batch's draws. False: the caller
+ * does it alone (no pool, salt-and-pepper noise, or fewer than P_MIN * 64 values).
+ */
+export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: usize, R: i32, D: i32, amount: f32): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT), per = noise_draws(ci(ctx, C_NOISE_KIND), D);
+  // (a normal costs about 16 ns here, as many multiply-adds as P_MIN counts per 1024 for about 16 values: Adam's rate)
+  if (T < 2 || per < 0 || (<i64>R * <i64>D << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const s = ctx + C_RNG + (<usize>RNG_NOISE << 4), ctr = load<u64>(s, 8);
+  const j = slot();
+  store<i32>(j, JOB_NOISE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>bin, 8); store<i32>(j, <i32>btgt, 12); store<i32>(j, <i32>x, 16);
+  store<i32>(j, <i32>idx, 20); store<i32>(j, R, 24); store<i32>(j, D, 28); store<f32>(j, amount, 32); store<u64>(j, ctr, 40);
+  store<u64>(s, ctr + <u64>R * <u64>per, 8);
   submit(T);
   return true;
 }

@@ -26,7 +26,7 @@ import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
 import { NORM_NONE, norm_apply, norm_invert } from './norm';
 import { rng_normal, rng_normal4, rng_shuffle, rng_uniform, rng_uniform4 } from './rng';
-import { pool_gather, pool_hold, pool_hot, pool_loss, pool_release, pool_rows, pool_shards } from './threads';
+import { pool_gather, pool_hold, pool_hot, pool_loss, pool_noise, pool_release, pool_rows, pool_shards } from './threads';
 
 // @ts-ignore: decorator
 @inline function fptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -734,7 +734,35 @@ const GATHER_SIMD_MAX: i32 = 256;
  * Draws come from the noise stream; normalizer shift a and scale b map data units to the model's.
  */
 function add_noise(ctx: usize, x: usize, R: i32, D: i32, amount: f32): void {
-  const s = rng(ctx, A.RNG_NOISE), kind = ci(ctx, A.C_NOISE_KIND);
+  noise_rows(ctx, x, R, D, amount, rng(ctx, A.RNG_NOISE));
+}
+
+/**
+ * Draws of the noise stream that a row of D columns takes (noise_rows: two per normal, one per mask uniform), -1
+ * where the count varies (salt-and-pepper: a second draw for each corrupted value).
+ */
+export function noise_draws(kind: i32, D: i32): i32 {
+  return kind == A.NOISE_GAUSSIAN ? 2 * D : kind == A.NOISE_MASK ? D : -1;
+}
+
+/**
+ * Rows r0..r1-1 of a noisy batch (threads.ts JOB_NOISE; any thread): their input rows gathered from x by idx into bin,
+ * and with btgt != 0 their clean target rows into btgt, then the input rows corrupted as add_noise does, drawing from
+ * the noise stream's draw ctr + r0 * noise_draws: the rows' own draws in one pass over the batch, so the same bits.
+ * s: 16 bytes of the calling thread's own for the stream (gemm.ts ws_scratch).
+ */
+export function noise_part(ctx: usize, bin: usize, btgt: usize, x: usize, idx: usize, r0: i32, r1: i32, D: i32, amount: f32, ctr: u64, s: usize): void {
+  const off = <usize>(r0 * D) << 2, rows = idx + (<usize>r0 << 2), n = r1 - r0;
+  gather(bin + off, x, rows, n, D);
+  if (btgt != 0) gather(btgt + off, x, rows, n, D);
+  store<u64>(s, load<u64>(rng(ctx, A.RNG_NOISE)));
+  store<u64>(s, ctr + <u64>r0 * <u64>noise_draws(ci(ctx, A.C_NOISE_KIND), D), 8);
+  noise_rows(ctx, bin + off, n, D, amount, s);
+}
+
+/** add_noise's R rows at x, drawing from the stream at s. */
+function noise_rows(ctx: usize, x: usize, R: i32, D: i32, amount: f32, s: usize): void {
+  const kind = ci(ctx, A.C_NOISE_KIND);
   const a = cp(ctx, C_NORM_A), b = cp(ctx, C_NORM_B), lo = cf(ctx, A.C_NOISE_LO), hi = cf(ctx, A.C_NOISE_HI);
   const mn = cp(ctx, A.C_NOISE_MIN), mx = cp(ctx, A.C_NOISE_MAX);
   const clip = lo <= hi, am = f32x4.splat(amount), lo4 = f32x4.splat(lo), hi4 = f32x4.splat(hi);
@@ -832,7 +860,11 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     if (shuffle != 0 || noise != 0) {
       const idx = perm + (<usize>start << 2);
-      if (!ready) gather(bin, x, idx, R, D);
+      // threaded build: gaussian or mask noise (a fixed count of draws a row) on rows gathered from x, whose targets
+      // are their clean copies: the gathers and the noise in one job of row ranges (noise_part)
+      let pooled = false;
+      if (ASC_FEATURE_THREADS && noise != 0 && !ready && t == x) pooled = pool_noise(ctx, bin, btgt, x, idx, R, D, noise);
+      if (!ready && !pooled) gather(bin, x, idx, R, D);
       ready = false;
       if (K > 0) {
         gather(cp(ctx, A.C_BATCH_COND), cbase, idx, R, K);
@@ -842,13 +874,13 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
         gather(btgt, t, idx, R, C);
         tgt = btgt;
       } else if (noise != 0) {
-        gather(btgt, x, idx, R, C);
+        if (!pooled) gather(btgt, x, idx, R, C);
         tgt = btgt;
       } else {
         tgt = bin;
       }
       inp = bin;
-      if (noise != 0) add_noise(ctx, bin, R, D, noise);
+      if (noise != 0 && !pooled) add_noise(ctx, bin, R, D, noise);
     }
     net_grads(ctx, inp, tgt, R);
     const next = start + batch;

@@ -69,6 +69,26 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     minWork: 512,
   },
   {
+    // denoising: the batch's gathers and its noise go through the pool in ranges of rows (threads.ts JOB_NOISE), each
+    // drawing at its rows' place in the noise stream; 37 columns (a tail after the fours), batches of 23 and 1 rows
+    name: 'dense, gaussian input noise clipped (the gathers and the noise by row ranges)',
+    spec: { inputDim: 37, layers: [20, 6], seed: 16, normalize: 'minmax' },
+    rows: 70,
+    fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3, noise: { gaussian: 0.3, clip: [0, 1] } },
+  },
+  {
+    name: 'dense, mask input noise, rows in order (no shuffle)',
+    spec: { inputDim: 37, layers: [20, 6], seed: 17 },
+    rows: 70,
+    fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3, noise: { mask: 0.25 }, shuffle: false },
+  },
+  {
+    name: 'dense, salt-and-pepper input noise (the draws of a row vary: the noise on the calling thread)',
+    spec: { inputDim: 37, layers: [20, 6], seed: 18 },
+    rows: 70,
+    fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3, noise: { saltPepper: 0.2 } },
+  },
+  {
     name: 'dense (mae after a tanh output, a width not a multiple of 4)',
     spec: { inputDim: 33, layers: [21, 6], outputActivation: 'tanh', loss: 'mae', seed: 12 },
     rows: 100,

@@ -352,7 +352,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'conv1d-bn-klsparse-mse', 'vae-dense-bce-beta2-noise', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
+export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'conv1d-bn-klsparse-mse', 'vae-dense-bce-beta2-noise', 'dense-elu-bce-adamw-noise', 'sparse-kl-dense-gaussian-clip', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
   ...DRAWN.map((c) => c.name)];
 
 /**
