@@ -1,12 +1,14 @@
 // contractive.ts: the contractive autoencoder's penalty (Rifai et al., "Contractive Auto-Encoders",
 // ICML 2011), exact through every dense encoder layer and activation: P = w * (1/R) sum_rows
 // ||dz/dx||_F^2, and its exact gradient (second derivatives of the activations included).
-// Not a GEMM kernel: per row, scalar loops over the Jacobians, for tabular widths.
+// Not a GEMM kernel: per row, loops over the Jacobians, for tabular widths.
 // Dims: R rows, D input width, I/O a layer's input/output width, E encoder layers (nodes 0..E-1).
 // Per row, forward: J_l = diag(f'(a_l)) M_l, M_l = W_l^T J_{l-1} (J_0 = I), so M_1 = W_1^T.
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
-// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), two G buffers (maxW * D each), dh and da (maxW each).
+// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), two G buffers (maxW * D each), dh and da (maxW each), and dM
+// transposed (maxW * D). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar
+// loop's operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
 import { cp, ci, layer, li, lp } from './arena';
@@ -35,7 +37,7 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
     jl += O * D;
   }
   const jBase = scr, gA = scr + (<usize>jl << 2), gB = gA + (<usize>(maxW * D) << 2);
-  const dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2);
+  const dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2), T = da + (<usize>maxW << 2);
   const scale = <f32>2 * wgt / <f32>R;
   let total: f64 = 0;
   for (let r = 0; r < R; r++) {
@@ -46,12 +48,17 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
       const W = params + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
       for (let o = 0; o < O; o++) {
         const s = dact_scalar(act, f(y, o));
-        for (let d = 0; d < D; d++) {
-          let m: f32 = 0;
-          if (jPrev == 0) m = f(W, d * O + o);
-          else for (let i = 0; i < I; i++) m += f(W, i * O + o) * f(jPrev, i * D + d);
-          put(jAt, o * D + d, s * m);
+        if (jPrev == 0) {
+          for (let d = 0; d < D; d++) put(jAt, o * D + d, s * f(W, d * O + o));
+          continue;
         }
+        let d = 0;
+        for (; d + 16 <= D; d += 16) {
+          m16(W, O, o, jPrev, I, D, d, T);
+          for (let k = 0; k < 16; k += 4) v128.store(jAt + (<usize>(o * D + d + k) << 2), f32x4.mul(f32x4.splat(s), v128.load(T + (<usize>k << 2))));
+        }
+        for (; d + 4 <= D; d += 4) v128.store(jAt + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m4(W, O, o, jPrev, I, D, d)));
+        for (; d < D; d++) put(jAt, o * D + d, s * m1(W, O, o, jPrev, I, D, d));
       }
       jPrev = jAt;
       jAt += <usize>(O * D) << 2;
@@ -76,30 +83,85 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
       const hp: usize = l == 0 ? x + (<usize>(r * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>(r * In) << 2);
       for (let o = 0; o < O; o++) {
         const a = f(y, o), s = dact_scalar(act, a);
-        // ds = sum_d G[o][d] M[o][d], M recomputed from J_{l-1} (J_l / s would lose M where s underflows)
-        let ds: f32 = 0;
-        for (let d = 0; d < D; d++) {
-          let m: f32 = 0;
-          if (Jp == 0) m = f(W, d * O + o);
-          else for (let i = 0; i < In; i++) m += f(W, i * O + o) * f(Jp, i * D + d);
+        // ds = sum_d G[o][d] M[o][d], M recomputed from J_{l-1} (J_l / s would lose M where s underflows); G[o] becomes
+        // dM[o] = s G[o]. Four d at a time: each lane's M as m1's, the products then added to ds one by one in d's order
+        let ds: f32 = 0, d = 0;
+        if (Jp != 0) {
+          for (; d + 16 <= D; d += 16) {
+            m16(W, O, o, Jp, In, D, d, T);
+            for (let k = 0; k < 16; k += 4) ds = ds_add(ds, G + (<usize>(o * D + d + k) << 2), v128.load(T + (<usize>k << 2)), s);
+          }
+          for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), m4(W, O, o, Jp, In, D, d), s);
+        }
+        for (; d < D; d++) {
+          const m: f32 = Jp == 0 ? f(W, d * O + o) : m1(W, O, o, Jp, In, D, d);
           ds += f(G, o * D + d) * m;
-          put(G, o * D + d, s * f(G, o * D + d));   // G[o] becomes dM[o]
+          put(G, o * D + d, s * f(G, o * D + d));
         }
         put(da, o, ds * d2act_scalar(act, a) + f(dh, o) * s);
       }
-      // dW[i][o] += sum_d J_{l-1}[i][d] dM[o][d] + h_{l-1}[i] da[o]; G_{l-1} = W dM; dh_{l-1} = W da
+      // dM transposed (T[d][o]), so that four o of dW's rows are one load
+      for (let o = 0; o < O; o++) for (let d = 0; d < D; d++) put(T, d * O + o, f(G, o * D + d));
+      // dW[i][o] += h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order, four o in lanes); G_{l-1} = W dM
+      // (four d in lanes, each summing over o in order); dh_{l-1} = W da
       for (let i = 0; i < In; i++) {
         const hi = f(hp, i);
-        let dhi: f32 = 0;
-        for (let o = 0; o < O; o++) {
-          let acc: f32 = hi * f(da, o);
-          if (Jp == 0) acc += f(G, o * D + i);
-          else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(G, o * D + d);
-          add(dW, i * O + o, acc);
-          dhi += f(W, i * O + o) * f(da, o);
-        }
-        if (l > 0) {
+        let o = 0;
+        if (Jp != 0) for (; o + 16 <= O; o += 16) {
+          const h4 = f32x4.splat(hi);
+          let a0 = f32x4.mul(h4, v128.load(da + (<usize>o << 2))), a1 = f32x4.mul(h4, v128.load(da + (<usize>(o + 4) << 2)));
+          let a2 = f32x4.mul(h4, v128.load(da + (<usize>(o + 8) << 2))), a3 = f32x4.mul(h4, v128.load(da + (<usize>(o + 12) << 2)));
           for (let d = 0; d < D; d++) {
+            const j = f32x4.splat(f(Jp, i * D + d)), t = T + (<usize>(d * O + o) << 2);
+            a0 = f32x4.add(a0, f32x4.mul(j, v128.load(t)));
+            a1 = f32x4.add(a1, f32x4.mul(j, v128.load(t, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(j, v128.load(t, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(j, v128.load(t, 48)));
+          }
+          const at = dW + (<usize>(i * O + o) << 2);
+          v128.store(at, f32x4.add(v128.load(at), a0));
+          v128.store(at, f32x4.add(v128.load(at, 16), a1), 16);
+          v128.store(at, f32x4.add(v128.load(at, 32), a2), 32);
+          v128.store(at, f32x4.add(v128.load(at, 48), a3), 48);
+        }
+        for (; o + 4 <= O; o += 4) {
+          let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
+          if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
+          else for (let d = 0; d < D; d++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(Jp, i * D + d)), v128.load(T + (<usize>(d * O + o) << 2))));
+          const at = dW + (<usize>(i * O + o) << 2);
+          v128.store(at, f32x4.add(v128.load(at), acc));
+        }
+        for (; o < O; o++) {
+          let acc: f32 = hi * f(da, o);
+          if (Jp == 0) acc += f(T, i * O + o);
+          else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(T, d * O + o);
+          add(dW, i * O + o, acc);
+        }
+        let dhi: f32 = 0;
+        for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
+        if (l > 0) {
+          let d = 0;
+          for (; d + 16 <= D; d += 16) {
+            let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+            for (let o = 0; o < O; o++) {
+              const w = f32x4.splat(f(W, i * O + o)), gp = G + (<usize>(o * D + d) << 2);
+              a0 = f32x4.add(a0, f32x4.mul(w, v128.load(gp)));
+              a1 = f32x4.add(a1, f32x4.mul(w, v128.load(gp, 16)));
+              a2 = f32x4.add(a2, f32x4.mul(w, v128.load(gp, 32)));
+              a3 = f32x4.add(a3, f32x4.mul(w, v128.load(gp, 48)));
+            }
+            const at = Gn + (<usize>(i * D + d) << 2);
+            v128.store(at, a0);
+            v128.store(at, a1, 16);
+            v128.store(at, a2, 32);
+            v128.store(at, a3, 48);
+          }
+          for (; d + 4 <= D; d += 4) {
+            let acc = f32x4.splat(0);
+            for (let o = 0; o < O; o++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(G + (<usize>(o * D + d) << 2))));
+            v128.store(Gn + (<usize>(i * D + d) << 2), acc);
+          }
+          for (; d < D; d++) {
             let acc: f32 = 0;
             for (let o = 0; o < O; o++) acc += f(W, i * O + o) * f(G, o * D + d);
             put(Gn, i * D + d, acc);
@@ -112,4 +174,46 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
     }
   }
   return total;
+}
+
+/** M[o][d] = sum_i W[i][o] J[i][d] over i = 0..I-1 in order, from 0 (W: I x O, J: I x D). */
+function m1(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32): f32 {
+  let m: f32 = 0;
+  for (let i = 0; i < I; i++) m += f(W, i * O + o) * f(J, i * D + d);
+  return m;
+}
+
+/** M[o][d..d+15] as m1 computes each, in four f32x4 accumulators (one W load for sixteen columns), into out f32[16]. */
+function m16(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  for (let i = 0; i < I; i++) {
+    const w = f32x4.splat(f(W, i * O + o)), j = J + (<usize>(i * D + d) << 2);
+    a0 = f32x4.add(a0, f32x4.mul(w, v128.load(j)));
+    a1 = f32x4.add(a1, f32x4.mul(w, v128.load(j, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(w, v128.load(j, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(w, v128.load(j, 48)));
+  }
+  v128.store(out, a0);
+  v128.store(out, a1, 16);
+  v128.store(out, a2, 32);
+  v128.store(out, a3, 48);
+}
+
+/** ds plus G[o][d..d+3] m[d..d+3] (four products added one by one in d's order), and G[o][d..d+3] scaled by s: dM. */
+// @ts-ignore: decorator
+@inline function ds_add(ds: f32, at: usize, m: v128, s: f32): f32 {
+  const g4 = v128.load(at), p = f32x4.mul(g4, m);
+  ds += f32x4.extract_lane(p, 0);
+  ds += f32x4.extract_lane(p, 1);
+  ds += f32x4.extract_lane(p, 2);
+  ds += f32x4.extract_lane(p, 3);
+  v128.store(at, f32x4.mul(f32x4.splat(s), g4));
+  return ds;
+}
+
+/** M[o][d..d+3] as m1 computes each, in four lanes. */
+function m4(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32): v128 {
+  let m = f32x4.splat(0);
+  for (let i = 0; i < I; i++) m = f32x4.add(m, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(J + (<usize>(i * D + d) << 2))));
+  return m;
 }

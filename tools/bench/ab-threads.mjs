@@ -1,12 +1,13 @@
 // ab-threads.mjs: an A/B of two builds (dist/ dirs) on 2-thread training, in ONE process, epochs in
-// turns: W2's dense784 (Adam, batch 64, 10,000 rows) and W3's convdae (noisy -> clean, batch 128, 512
-// rows), each from the shared weights. ab.mjs times one thread only; a change to the pool (assembly/
+// turns: W2's dense784 (Adam, batch 64, 10,000 rows), the same trained with gaussian input noise 0.1 (a denoising
+// autoencoder: its batches' gathers and noise go through the pool, train.ts noise_part), and W3's convdae (noisy ->
+// clean, batch 128, 512 rows), each from the shared weights. ab.mjs times one thread only; a change to the pool (assembly/
 // threads.ts) needs both builds' thread pools side by side, since this VM's two vCPUs drift apart and
 // together over seconds (session 40: 2 threads 1.32-1.83x one thread within twenty minutes).
 // Each round trains one epoch of every model (the OLD and NEW 2-thread models, and OLD's 1-thread one for
 // the round's scaling), in turns reversed every other round; prints each model's rows/s (median), the
 // median of the per-round ratios NEW/OLD, and the models' save() digests (the same bits, whatever the split).
-//   node tools/bench/ab-threads.mjs --old <dist dir> [--new <dist dir>] [--rounds 21] [--threads 2] [--only dense784,convdae]
+//   node tools/bench/ab-threads.mjs --old <dist dir> [--new <dist dir>] [--rounds 21] [--threads 2] [--only dense784,dense784-noise,convdae]
 // Needs ../shared (the workloads and the weights) and `npm run build`.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { Command } from 'commander';
 import { SHARED, intArg, listArg, loadModel, loadWorkloads, median, specOf, uniform, w2Fit, w3Epoch } from './common.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const MODELS = ['dense784', 'convdae'];
+const MODELS = ['dense784', 'dense784-noise', 'convdae'];
 const opts = new Command('node tools/bench/ab-threads.mjs')
   .description('an A/B of two builds (dist/ dirs) on 2-thread training in one process, epochs in turns')
   .requiredOption('--old <dir>', "the dist/ of the other build (e.g. a copy of main's dist/)")
@@ -42,6 +43,11 @@ const workloads = {
   dense784: () => {
     const x = uniform(10000, 784, W.seed, 20);
     const fit = { ...w2Fit(W), epochs: 1 };
+    return { spec: specOf(W, w2.model), weights: w2.model, rows: 10000, train: (ae) => ae.fit(x, fit) };
+  },
+  'dense784-noise': () => {
+    const x = uniform(10000, 784, W.seed, 20);
+    const fit = { ...w2Fit(W), epochs: 1, noise: { gaussian: 0.1 } };
     return { spec: specOf(W, w2.model), weights: w2.model, rows: 10000, train: (ae) => ae.fit(x, fit) };
   },
   convdae: () => {
