@@ -6,12 +6,14 @@
 // Per row, forward: J_l = diag(f'(a_l)) M_l, M_l = W_l^T J_{l-1} (J_0 = I), so M_1 = W_1^T.
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
-// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), two G buffers (maxW * D each), dh and da (maxW each), and dM
-// transposed (maxW * D). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar
+// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), two G buffers (maxW * D each), dh and da (maxW each), dM
+// transposed (maxW * D), the first layer's W transposed (maxW * D). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar
 // loop's operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
 import { cp, ci, layer, li, lp } from './arena';
+import { ws_scratch } from './gemm';
+import { pool_cae } from './threads';
 import { d2act_scalar, dact_scalar } from './act';
 
 // @ts-ignore: decorator
@@ -21,159 +23,214 @@ import { d2act_scalar, dact_scalar } from './act';
 // @ts-ignore: decorator
 @inline function add(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + v); }
 
+// The scratch's blocks (C_CSCRATCH) for E encoder layers of input width D: J_1..J_E, then G, Gn, dh, da, T.
+// @ts-ignore: decorator
+@inline function max_width(ctx: usize, E: i32, D: i32): i32 {
+  let w = D;
+  for (let l = 0; l < E; l++) w = max(w, li(layer(ctx, l), A.L_OUT));
+  return w;
+}
+/** Floats of J_1..J_{l} (the Jacobians of the layers before layer l): where J_{l+1}, layer l's, starts. */
+function j_at(ctx: usize, l: i32, D: i32): i32 {
+  let n = 0;
+  for (let k = 0; k < l; k++) n += li(layer(ctx, k), A.L_OUT) * D;
+  return n;
+}
+
+// A row's phases (cae_phase): layer l's Jacobian rows o0..o1-1 (forward); its rows o0..o1-1 of ds, dM (over G in
+// place) and da (backward, first); dM's columns d0..d1-1 into T, transposed (then); its input rows i0..i1-1 of dW, dh
+// and G_{l-1} (backward, last).
+// With threads each phase splits its range through the pool (threads.ts JOB_CAE): every element is computed as on one
+// thread, so the bits do not depend on the split.
+export const CAE_FWD = 0;
+export const CAE_BACK_O = 1;
+export const CAE_BACK_I = 2;
+export const CAE_TRANS = 3;
+
 /**
  * The penalty over R rows of x (the encoder's input, nodes 0..E-1 run forward already, training),
  * summed over rows and weighted (the epoch divides by its rows); with `grads`, adds its gradient
  * into the grad block (call after backward_nodes, which overwrites it).
  */
 export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grads: bool): f64 {
-  const params = cp(ctx, A.C_PARAMS), g = cp(ctx, A.C_GRADS), scr = cp(ctx, A.C_CSCRATCH);
-  const D = li(layer(ctx, 0), A.L_IN);
-  let maxO = 0, maxW = D, jl = 0;
-  for (let l = 0; l < E; l++) {
-    const O = li(layer(ctx, l), A.L_OUT);
-    maxO = max(maxO, O);
-    maxW = max(maxW, O);
-    jl += O * D;
-  }
-  const jBase = scr, gA = scr + (<usize>jl << 2), gB = gA + (<usize>(maxW * D) << 2);
-  const dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2), T = da + (<usize>maxW << 2);
+  const g = cp(ctx, A.C_GRADS), scr = cp(ctx, A.C_CSCRATCH);
+  const D = li(layer(ctx, 0), A.L_IN), maxW = max_width(ctx, E, D), jl = j_at(ctx, E, D);
+  const gA = scr + (<usize>jl << 2), gB = gA + (<usize>(maxW * D) << 2), dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2);
   const scale = <f32>2 * wgt / <f32>R;
+  // the first layer's weights transposed (WT, after T): J_1 = diag(f') W^T row by row, and its M in the backward
+  const L0 = layer(ctx, 0), O0 = li(L0, A.L_OUT), W0 = cp(ctx, A.C_PARAMS) + (<usize>li(L0, A.L_W) << 2);
+  const WT = da + (<usize>maxW << 2) + (<usize>(maxW * D) << 2);
+  for (let d = 0; d < D; d++) for (let o = 0; o < O0; o++) put(WT, o * D + d, f(W0, d * O0 + o));
   let total: f64 = 0;
   for (let r = 0; r < R; r++) {
     // forward: J_l for every encoder layer of this row
-    let jPrev: usize = 0, jAt = jBase, I = D;
-    for (let l = 0; l < E; l++) {
-      const L = layer(ctx, l), O = li(L, A.L_OUT), act = li(L, A.L_ACT);
-      const W = params + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
-      for (let o = 0; o < O; o++) {
-        const s = dact_scalar(act, f(y, o));
-        if (jPrev == 0) {
-          for (let d = 0; d < D; d++) put(jAt, o * D + d, s * f(W, d * O + o));
-          continue;
-        }
-        let d = 0;
-        for (; d + 16 <= D; d += 16) {
-          m16(W, O, o, jPrev, I, D, d, T);
-          for (let k = 0; k < 16; k += 4) v128.store(jAt + (<usize>(o * D + d + k) << 2), f32x4.mul(f32x4.splat(s), v128.load(T + (<usize>k << 2))));
-        }
-        for (; d + 4 <= D; d += 4) v128.store(jAt + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m4(W, O, o, jPrev, I, D, d)));
-        for (; d < D; d++) put(jAt, o * D + d, s * m1(W, O, o, jPrev, I, D, d));
-      }
-      jPrev = jAt;
-      jAt += <usize>(O * D) << 2;
-      I = O;
-    }
+    for (let l = 0; l < E; l++) cae_run(ctx, x, E, r, l, CAE_FWD, 0, 0, li(layer(ctx, l), A.L_OUT));
+    const jE = scr + (<usize>j_at(ctx, E - 1, D) << 2);
     let pen: f64 = 0;
     const OE = li(layer(ctx, E - 1), A.L_OUT);
-    for (let i = 0; i < OE * D; i++) pen += <f64>(f(jPrev, i) * f(jPrev, i));
+    for (let i = 0; i < OE * D; i++) pen += <f64>(f(jE, i) * f(jE, i));
     total += <f64>wgt * pen;
     if (!grads) continue;
     // backward: G_E = 2w/R J_E, then layer by layer
     let G = gA, Gn = gB;
-    for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jPrev, i));
+    for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jE, i));
     for (let i = 0; i < maxW; i++) put(dh, i, 0);
-    let jOff = jl;
     for (let l = E - 1; l >= 0; l--) {
-      const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
-      jOff -= O * D;
-      const Jp: usize = l == 0 ? 0 : jBase + (<usize>(jOff - In * D) << 2);
-      const W = params + (<usize>li(L, A.L_W) << 2), dW = g + (<usize>li(L, A.L_W) << 2), dB = g + (<usize>li(L, A.L_B) << 2);
-      const y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
-      const hp: usize = l == 0 ? x + (<usize>(r * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>(r * In) << 2);
-      for (let o = 0; o < O; o++) {
-        const a = f(y, o), s = dact_scalar(act, a);
-        // ds = sum_d G[o][d] M[o][d], M recomputed from J_{l-1} (J_l / s would lose M where s underflows); G[o] becomes
-        // dM[o] = s G[o]. Four d at a time: each lane's M as m1's, the products then added to ds one by one in d's order
-        let ds: f32 = 0, d = 0;
-        if (Jp != 0) {
-          for (; d + 16 <= D; d += 16) {
-            m16(W, O, o, Jp, In, D, d, T);
-            for (let k = 0; k < 16; k += 4) ds = ds_add(ds, G + (<usize>(o * D + d + k) << 2), v128.load(T + (<usize>k << 2)), s);
-          }
-          for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), m4(W, O, o, Jp, In, D, d), s);
-        }
-        for (; d < D; d++) {
-          const m: f32 = Jp == 0 ? f(W, d * O + o) : m1(W, O, o, Jp, In, D, d);
-          ds += f(G, o * D + d) * m;
-          put(G, o * D + d, s * f(G, o * D + d));
-        }
-        put(da, o, ds * d2act_scalar(act, a) + f(dh, o) * s);
-      }
-      // dM transposed (T[d][o]), so that four o of dW's rows are one load
-      for (let o = 0; o < O; o++) for (let d = 0; d < D; d++) put(T, d * O + o, f(G, o * D + d));
-      // dW[i][o] += h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order, four o in lanes); G_{l-1} = W dM
-      // (four d in lanes, each summing over o in order); dh_{l-1} = W da
-      for (let i = 0; i < In; i++) {
-        const hi = f(hp, i);
-        let o = 0;
-        if (Jp != 0) for (; o + 16 <= O; o += 16) {
-          const h4 = f32x4.splat(hi);
-          let a0 = f32x4.mul(h4, v128.load(da + (<usize>o << 2))), a1 = f32x4.mul(h4, v128.load(da + (<usize>(o + 4) << 2)));
-          let a2 = f32x4.mul(h4, v128.load(da + (<usize>(o + 8) << 2))), a3 = f32x4.mul(h4, v128.load(da + (<usize>(o + 12) << 2)));
-          for (let d = 0; d < D; d++) {
-            const j = f32x4.splat(f(Jp, i * D + d)), t = T + (<usize>(d * O + o) << 2);
-            a0 = f32x4.add(a0, f32x4.mul(j, v128.load(t)));
-            a1 = f32x4.add(a1, f32x4.mul(j, v128.load(t, 16)));
-            a2 = f32x4.add(a2, f32x4.mul(j, v128.load(t, 32)));
-            a3 = f32x4.add(a3, f32x4.mul(j, v128.load(t, 48)));
-          }
-          const at = dW + (<usize>(i * O + o) << 2);
-          v128.store(at, f32x4.add(v128.load(at), a0));
-          v128.store(at, f32x4.add(v128.load(at, 16), a1), 16);
-          v128.store(at, f32x4.add(v128.load(at, 32), a2), 32);
-          v128.store(at, f32x4.add(v128.load(at, 48), a3), 48);
-        }
-        for (; o + 4 <= O; o += 4) {
-          let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
-          if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
-          else for (let d = 0; d < D; d++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(Jp, i * D + d)), v128.load(T + (<usize>(d * O + o) << 2))));
-          const at = dW + (<usize>(i * O + o) << 2);
-          v128.store(at, f32x4.add(v128.load(at), acc));
-        }
-        for (; o < O; o++) {
-          let acc: f32 = hi * f(da, o);
-          if (Jp == 0) acc += f(T, i * O + o);
-          else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(T, d * O + o);
-          add(dW, i * O + o, acc);
-        }
-        let dhi: f32 = 0;
-        for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
-        if (l > 0) {
-          let d = 0;
-          for (; d + 16 <= D; d += 16) {
-            let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-            for (let o = 0; o < O; o++) {
-              const w = f32x4.splat(f(W, i * O + o)), gp = G + (<usize>(o * D + d) << 2);
-              a0 = f32x4.add(a0, f32x4.mul(w, v128.load(gp)));
-              a1 = f32x4.add(a1, f32x4.mul(w, v128.load(gp, 16)));
-              a2 = f32x4.add(a2, f32x4.mul(w, v128.load(gp, 32)));
-              a3 = f32x4.add(a3, f32x4.mul(w, v128.load(gp, 48)));
-            }
-            const at = Gn + (<usize>(i * D + d) << 2);
-            v128.store(at, a0);
-            v128.store(at, a1, 16);
-            v128.store(at, a2, 32);
-            v128.store(at, a3, 48);
-          }
-          for (; d + 4 <= D; d += 4) {
-            let acc = f32x4.splat(0);
-            for (let o = 0; o < O; o++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(G + (<usize>(o * D + d) << 2))));
-            v128.store(Gn + (<usize>(i * D + d) << 2), acc);
-          }
-          for (; d < D; d++) {
-            let acc: f32 = 0;
-            for (let o = 0; o < O; o++) acc += f(W, i * O + o) * f(G, o * D + d);
-            put(Gn, i * D + d, acc);
-          }
-        }
-        put(dh, i, dhi);   // read by layer l-1 (after this loop: dh[o] of this layer is no longer needed)
-      }
+      const L = layer(ctx, l), O = li(L, A.L_OUT), dB = g + (<usize>li(L, A.L_B) << 2);
+      cae_run(ctx, x, E, r, l, CAE_BACK_O, G, Gn, O);
+      cae_run(ctx, x, E, r, l, CAE_TRANS, G, Gn, li(layer(ctx, 0), A.L_IN));
+      cae_run(ctx, x, E, r, l, CAE_BACK_I, G, Gn, li(L, A.L_IN));
       for (let o = 0; o < O; o++) add(dB, o, f(da, o));
       const t = G; G = Gn; Gn = t;
     }
   }
   return total;
+}
+
+/** Phase `phase` of row r, layer l, over its whole range 0..n-1: through the pool where it takes it, else here. */
+function cae_run(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i32, G: usize, Gn: usize, n: i32): void {
+  if (ASC_FEATURE_THREADS && pool_cae(ctx, x, E, r, l, phase, G, Gn, n, cae_cost(ctx, E, l, phase))) return;
+  cae_phase(ctx, x, E, r, l, phase, G, Gn, 0, n);
+}
+
+/** About the multiply-adds of a phase of layer l (its pool threshold): J_{l-1}'s rows times the layer's O x D. */
+function cae_cost(ctx: usize, E: i32, l: i32, phase: i32): i64 {
+  const L = layer(ctx, l), D = <i64>li(layer(ctx, 0), A.L_IN);
+  return (l == 0 || phase == CAE_TRANS ? 1 : <i64>li(L, A.L_IN)) * <i64>li(L, A.L_OUT) * D * (phase == CAE_BACK_I && l > 0 ? 2 : 1);
+}
+
+/** Rows a..b-1 (o; i for CAE_BACK_I, d for CAE_TRANS) of phase `phase` of row r, layer l of E encoder layers (any thread; see CAE_FWD). */
+export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i32, G: usize, Gn: usize, a: i32, b: i32): void {
+  const scr = cp(ctx, A.C_CSCRATCH), params = cp(ctx, A.C_PARAMS), g = cp(ctx, A.C_GRADS);
+  const D = li(layer(ctx, 0), A.L_IN);
+  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
+  const maxW = max_width(ctx, E, D), jl = j_at(ctx, E, D);
+  const gA = scr + (<usize>jl << 2), gB = gA + (<usize>(maxW * D) << 2), dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2);
+  const T = da + (<usize>maxW << 2), WT = T + (<usize>(maxW * D) << 2), tmp = ws_scratch();
+  // J_{l-1} (0 for the first layer: J_0 = I) and J_l
+  const Jp: usize = l == 0 ? 0 : scr + (<usize>j_at(ctx, l - 1, D) << 2), J = scr + (<usize>j_at(ctx, l, D) << 2);
+  const W = params + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
+  if (phase == CAE_FWD) {
+    for (let o = a; o < b; o++) {
+      const s = dact_scalar(act, f(y, o));
+      if (Jp == 0) {
+        // J_1[o] = s W^T[o] (WT: the first layer's weights transposed, contractive())
+        let d = 0;
+        for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), v128.load(WT + (<usize>(o * D + d) << 2))));
+        for (; d < D; d++) put(J, o * D + d, s * f(WT, o * D + d));
+        continue;
+      }
+      let d = 0;
+      for (; d + 16 <= D; d += 16) {
+        m16(W, O, o, Jp, In, D, d, tmp);
+        for (let k = 0; k < 16; k += 4) v128.store(J + (<usize>(o * D + d + k) << 2), f32x4.mul(f32x4.splat(s), v128.load(tmp + (<usize>k << 2))));
+      }
+      for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m4(W, O, o, Jp, In, D, d)));
+      for (; d < D; d++) put(J, o * D + d, s * m1(W, O, o, Jp, In, D, d));
+    }
+    return;
+  }
+  if (phase == CAE_BACK_O) {
+    for (let o = a; o < b; o++) {
+      const av = f(y, o), s = dact_scalar(act, av);
+      // ds = sum_d G[o][d] M[o][d], M recomputed from J_{l-1} (J_l / s would lose M where s underflows); G[o] becomes
+      // dM[o] = s G[o]. Four d at a time: each lane's M as m1's, the products then added to ds one by one in d's order
+      let ds: f32 = 0, d = 0;
+      if (Jp != 0) {
+        for (; d + 16 <= D; d += 16) {
+          m16(W, O, o, Jp, In, D, d, tmp);
+          for (let k = 0; k < 16; k += 4) ds = ds_add(ds, G + (<usize>(o * D + d + k) << 2), v128.load(tmp + (<usize>k << 2)), s);
+        }
+        for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), m4(W, O, o, Jp, In, D, d), s);
+      } else {
+        // M_1 = W^T
+        for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(WT + (<usize>(o * D + d) << 2)), s);
+      }
+      for (; d < D; d++) {
+        const m: f32 = Jp == 0 ? f(WT, o * D + d) : m1(W, O, o, Jp, In, D, d);
+        ds += f(G, o * D + d) * m;
+        put(G, o * D + d, s * f(G, o * D + d));
+      }
+      put(da, o, ds * d2act_scalar(act, av) + f(dh, o) * s);
+    }
+    return;
+  }
+  if (phase == CAE_TRANS) {
+    // dM transposed (T[d][o]), so that four o of dW's rows are one load; by rows d of T, so that no two threads write
+    // one cache line of it (by o they did: 1.5x slower on two threads than on one)
+    for (let d = a; d < b; d++) for (let o = 0; o < O; o++) put(T, d * O + o, f(G, o * D + d));
+    return;
+  }
+  // dW[i][o] += h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order, four o in lanes); G_{l-1} = W dM
+  // (four d in lanes, each summing over o in order); dh_{l-1} = W da
+  const dW = g + (<usize>li(L, A.L_W) << 2);
+  const hp: usize = l == 0 ? x + (<usize>(r * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>(r * In) << 2);
+  for (let i = a; i < b; i++) {
+    const hi = f(hp, i);
+    let o = 0;
+    if (Jp != 0) for (; o + 16 <= O; o += 16) {
+      const h4 = f32x4.splat(hi);
+      let a0 = f32x4.mul(h4, v128.load(da + (<usize>o << 2))), a1 = f32x4.mul(h4, v128.load(da + (<usize>(o + 4) << 2)));
+      let a2 = f32x4.mul(h4, v128.load(da + (<usize>(o + 8) << 2))), a3 = f32x4.mul(h4, v128.load(da + (<usize>(o + 12) << 2)));
+      for (let d = 0; d < D; d++) {
+        const j = f32x4.splat(f(Jp, i * D + d)), t = T + (<usize>(d * O + o) << 2);
+        a0 = f32x4.add(a0, f32x4.mul(j, v128.load(t)));
+        a1 = f32x4.add(a1, f32x4.mul(j, v128.load(t, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(j, v128.load(t, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(j, v128.load(t, 48)));
+      }
+      const at = dW + (<usize>(i * O + o) << 2);
+      v128.store(at, f32x4.add(v128.load(at), a0));
+      v128.store(at, f32x4.add(v128.load(at, 16), a1), 16);
+      v128.store(at, f32x4.add(v128.load(at, 32), a2), 32);
+      v128.store(at, f32x4.add(v128.load(at, 48), a3), 48);
+    }
+    for (; o + 4 <= O; o += 4) {
+      let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
+      if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
+      else for (let d = 0; d < D; d++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(Jp, i * D + d)), v128.load(T + (<usize>(d * O + o) << 2))));
+      const at = dW + (<usize>(i * O + o) << 2);
+      v128.store(at, f32x4.add(v128.load(at), acc));
+    }
+    for (; o < O; o++) {
+      let acc: f32 = hi * f(da, o);
+      if (Jp == 0) acc += f(T, i * O + o);
+      else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(T, d * O + o);
+      add(dW, i * O + o, acc);
+    }
+    // (the first layer's dh would feed no layer: not computed)
+    if (l > 0) {
+      let dhi: f32 = 0;
+      for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
+      put(dh, i, dhi);   // read by layer l-1's CAE_BACK_O (this layer's dh[o] was read by its own, before this phase)
+      let d = 0;
+      for (; d + 16 <= D; d += 16) {
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (let o = 0; o < O; o++) {
+          const w = f32x4.splat(f(W, i * O + o)), gp = G + (<usize>(o * D + d) << 2);
+          a0 = f32x4.add(a0, f32x4.mul(w, v128.load(gp)));
+          a1 = f32x4.add(a1, f32x4.mul(w, v128.load(gp, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(w, v128.load(gp, 32)));
+          a3 = f32x4.add(a3, f32x4.mul(w, v128.load(gp, 48)));
+        }
+        const at = Gn + (<usize>(i * D + d) << 2);
+        v128.store(at, a0);
+        v128.store(at, a1, 16);
+        v128.store(at, a2, 32);
+        v128.store(at, a3, 48);
+      }
+      for (; d + 4 <= D; d += 4) {
+        let acc = f32x4.splat(0);
+        for (let o = 0; o < O; o++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(G + (<usize>(o * D + d) << 2))));
+        v128.store(Gn + (<usize>(i * D + d) << 2), acc);
+      }
+      for (; d < D; d++) {
+        let acc: f32 = 0;
+        for (let o = 0; o < O; o++) acc += f(W, i * O + o) * f(G, o * D + d);
+        put(Gn, i * D + d, acc);
+      }
+    }
+  }
 }
 
 /** M[o][d] = sum_i W[i][o] J[i][d] over i = 0..I-1 in order, from 0 (W: I x O, J: I x D). */

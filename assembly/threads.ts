@@ -35,6 +35,7 @@ import { C_NOISE_KIND, C_NPARAMS, C_PARAMS, C_RNG, LN_FIELD, LN_N, RNG_NOISE, ci
 import { gather, noise_draws, noise_part, rows_shard, shard_count, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
+import { cae_phase } from './contractive';
 import { ens_rows_on, lane_ctx, member_epoch, member_stats } from './ensemble';
 
 // the control block (POOL_BYTES at a 16-byte-aligned arena offset; the bindings mirror it in threads.ts)
@@ -49,7 +50,7 @@ const P_CRASH = 28;  // i32 debug, -1 normally: thread t traps at the next run i
 const P_SPIN = 32;   // i32 polls of SEQ / LEFT before blocking (a job is often back within microseconds)
 const P_NA = 36;     // i32 0: the job is the one at P_JOB; else a pair: units 0 .. P_NA-1 are P_JOB's, the rest P_JOB2's
 const P_NEXT = 40;   // i64 the job's generation << 32 | its units << 16 | the next unit to take
-const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-12 below), then its arguments (20 slots of 4 bytes)
+const P_JOB = 48;    // the job: kind (0 GEMM, 1 GEMM with B transposed, 2 Adam, 3-13 below), then its arguments (20 slots of 4 bytes)
 const P_JOB2 = 128;  // a pair's second job (two independent products published as one: pool_hold)
 const P_HOT = 208;   // i32 while the main thread runs a training epoch (pool_hot), threads t < P_HOT poll between its jobs without blocking
 const P_HOLD = 212;  // i32 the main thread's pool_hold: 1 a job that goes through the pool waits for a second, 2 one is held at P_JOB
@@ -83,6 +84,9 @@ const JOB_ENS_STATS = 11;
 // on the inputs, noise_part): ctx, bin, btgt, x, idx, R, D, amount (f32), the noise stream's counter (u64 at byte 40);
 // a unit is a range of rows
 const JOB_NOISE = 12;
+// contractive penalty jobs (contractive.ts cae_run: a phase of one row's Jacobians and their gradients): ctx, x, E, r,
+// l, phase, G, Gn, n; a unit is a range of the phase's n rows (a layer's outputs o, or inputs i), each computed whole
+const JOB_CAE = 13;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
 // reused by enough rows), or into 12-row blocks when C has few strips (12: whole 4-row tiles, gemm.ts,
@@ -152,6 +156,7 @@ function unit_count(T: i32): i32 {
   if (job(0) == JOB_GATHER) return min(job(4), 16);
   if (job(0) == JOB_LOSS) return min(job(5), 16);
   if (job(0) == JOB_NOISE) return min(job(6), 16);
+  if (job(0) == JOB_CAE) return min(job(9), 64);
   if (job(0) == JOB_KNN) return min((job(7) + 3) >> 2, 64);
   if (job(0) == JOB_MEMBERS) return job(8) - job(7);
   if (job(0) == JOB_ENS_ROWS) return min((job(3) + 15) >> 4, 64);
@@ -221,6 +226,11 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   if (job(0) == JOB_NOISE) {
     const R = job(6), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
     if (r0 < r1) noise_part(<usize>job(1), <usize>job(2), <usize>job(3), <usize>job(4), <usize>job(5), r0, r1, job(7), jobf(8), load<u64>(JB, 40), ws_scratch());
+    return;
+  }
+  if (job(0) == JOB_CAE) {
+    const N = job(9), a = <i32>(<i64>N * u0 / n), b = <i32>(<i64>N * u1 / n);
+    if (a < b) cae_phase(<usize>job(1), <usize>job(2), job(3), job(4), job(5), job(6), <usize>job(7), <usize>job(8), a, b);
     return;
   }
   if (job(0) == JOB_MEMBERS) {
@@ -433,6 +443,22 @@ export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: u
   store<i32>(j, JOB_NOISE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>bin, 8); store<i32>(j, <i32>btgt, 12); store<i32>(j, <i32>x, 16);
   store<i32>(j, <i32>idx, 20); store<i32>(j, R, 24); store<i32>(j, D, 28); store<f32>(j, amount, 32); store<u64>(j, ctr, 40);
   store<u64>(s, ctr + <u64>R * <u64>per, 8);
+  submit(T);
+  return true;
+}
+
+/**
+ * A phase of the contractive penalty's row r through the pool (contractive.ts cae_run), in ranges of its n rows; false:
+ * the caller runs it alone (no pool, or a phase of fewer than P_MIN * 1024 / 4 multiply-adds `cost`: these loops run
+ * about 4 times slower a multiply-add than the products).
+ */
+export function pool_cae(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i32, G: usize, Gn: usize, n: i32, cost: i64): bool {
+  if (POOL == 0 || SOLO) return false;
+  const T = load<i32>(POOL + P_NT);
+  if (T < 2 || n < 2 || (cost << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const j = slot();
+  store<i32>(j, JOB_CAE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, E, 12); store<i32>(j, r, 16);
+  store<i32>(j, l, 20); store<i32>(j, phase, 24); store<i32>(j, <i32>G, 28); store<i32>(j, <i32>Gn, 32); store<i32>(j, n, 36);
   submit(T);
   return true;
 }

@@ -89,6 +89,15 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3, noise: { saltPepper: 0.2 } },
   },
   {
+    // the contractive penalty's rows, each in phases through the pool (contractive.ts cae_run): its Jacobians' rows o,
+    // dM's transposed rows d, and the weight gradients' rows i split across the threads; 37 inputs (tails after the
+    // sixteens and fours), a second layer of 17 (dW's sixteen-wide blocks and a tail)
+    name: 'dense contractive (its per-row phases through the pool)',
+    spec: { inputDim: 37, layers: [24, 17], activation: 'tanh', latentActivation: 'sigmoid', contractive: 0.05, seed: 19 },
+    rows: 50,
+    fit: { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.2 },
+  },
+  {
     name: 'dense (mae after a tanh output, a width not a multiple of 4)',
     spec: { inputDim: 33, layers: [21, 6], outputActivation: 'tanh', loss: 'mae', seed: 12 },
     rows: 100,
