@@ -169,21 +169,10 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i
     const hi = f(hp, i);
     let o = 0;
     if (Jp != 0) for (; o + 16 <= O; o += 16) {
-      const h4 = f32x4.splat(hi);
-      let a0 = f32x4.mul(h4, v128.load(da + (<usize>o << 2))), a1 = f32x4.mul(h4, v128.load(da + (<usize>(o + 4) << 2)));
-      let a2 = f32x4.mul(h4, v128.load(da + (<usize>(o + 8) << 2))), a3 = f32x4.mul(h4, v128.load(da + (<usize>(o + 12) << 2)));
-      for (let d = 0; d < D; d++) {
-        const j = f32x4.splat(f(Jp, i * D + d)), t = T + (<usize>(d * O + o) << 2);
-        a0 = f32x4.add(a0, f32x4.mul(j, v128.load(t)));
-        a1 = f32x4.add(a1, f32x4.mul(j, v128.load(t, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(j, v128.load(t, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(j, v128.load(t, 48)));
-      }
+      for (let k = 0; k < 16; k += 4) v128.store(tmp + (<usize>k << 2), f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>(o + k) << 2))));
+      sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
       const at = dW + (<usize>(i * O + o) << 2);
-      v128.store(at, f32x4.add(v128.load(at), a0));
-      v128.store(at, f32x4.add(v128.load(at, 16), a1), 16);
-      v128.store(at, f32x4.add(v128.load(at, 32), a2), 32);
-      v128.store(at, f32x4.add(v128.load(at, 48), a3), 48);
+      for (let k = 0; k < 64; k += 16) v128.store(at + k, f32x4.add(v128.load(at + k), v128.load(tmp + k)));
     }
     for (; o + 4 <= O; o += 4) {
       let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
@@ -205,19 +194,9 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i
       put(dh, i, dhi);   // read by layer l-1's CAE_BACK_O (this layer's dh[o] was read by its own, before this phase)
       let d = 0;
       for (; d + 16 <= D; d += 16) {
-        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-        for (let o = 0; o < O; o++) {
-          const w = f32x4.splat(f(W, i * O + o)), gp = G + (<usize>(o * D + d) << 2);
-          a0 = f32x4.add(a0, f32x4.mul(w, v128.load(gp)));
-          a1 = f32x4.add(a1, f32x4.mul(w, v128.load(gp, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(w, v128.load(gp, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(w, v128.load(gp, 48)));
-        }
         const at = Gn + (<usize>(i * D + d) << 2);
-        v128.store(at, a0);
-        v128.store(at, a1, 16);
-        v128.store(at, a2, 32);
-        v128.store(at, a3, 48);
+        zero16(at);
+        sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at);
       }
       for (; d + 4 <= D; d += 4) {
         let acc = f32x4.splat(0);
@@ -240,15 +219,36 @@ function m1(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32): f32 {
   return m;
 }
 
-/** M[o][d..d+15] as m1 computes each, in four f32x4 accumulators (one W load for sixteen columns), into out f32[16]. */
+/** M[o][d..d+15] as m1 computes each, into out f32[16]. */
 function m16(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32, out: usize): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  for (let i = 0; i < I; i++) {
-    const w = f32x4.splat(f(W, i * O + o)), j = J + (<usize>(i * D + d) << 2);
-    a0 = f32x4.add(a0, f32x4.mul(w, v128.load(j)));
-    a1 = f32x4.add(a1, f32x4.mul(w, v128.load(j, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(w, v128.load(j, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(w, v128.load(j, 48)));
+  zero16(out);
+  sum16(W + (<usize>o << 2), O << 2, J + (<usize>d << 2), D << 2, I, out);
+}
+
+/** out[0..15] = 0 (four stores: a memory.fill of 64 bytes is a call into the engine, about 10% of a row here). */
+// @ts-ignore: decorator
+@inline function zero16(out: usize): void {
+  const z = f32x4.splat(0);
+  v128.store(out, z);
+  v128.store(out, z, 16);
+  v128.store(out, z, 32);
+  v128.store(out, z, 48);
+}
+
+/**
+ * out[k] += sum over j = 0..n-1, in order, of a[j] b[j][k] for k = 0..15 (a's floats sa bytes apart, b's rows sb bytes
+ * apart): sixteen sums in four f32x4 accumulators, one splat of a[j] for all, each lane the scalar `out += a * b` in
+ * order (from out's value: 0, or the first term of a sum that starts elsewhere).
+ */
+// @ts-ignore: decorator
+@inline function sum16(a: usize, sa: i32, b: usize, sb: i32, n: i32, out: usize): void {
+  let a0 = v128.load(out), a1 = v128.load(out, 16), a2 = v128.load(out, 32), a3 = v128.load(out, 48);
+  for (const end = a + <usize>(n * sa); a != end; a += <usize>sa, b += <usize>sb) {
+    const w = f32x4.splat(load<f32>(a));
+    a0 = f32x4.add(a0, f32x4.mul(w, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(w, v128.load(b, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(w, v128.load(b, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(w, v128.load(b, 48)));
   }
   v128.store(out, a0);
   v128.store(out, a1, 16);

@@ -517,17 +517,21 @@ describe('finite differences on the wasm model itself (central differences of ae
     expectWithin(an, fd, () => 1e-3 * scale + 2e-5, `${c.name}: finite differences`);
   });
 
+  // a conv code of 10 x 12 = 120 values from an input of 10 x 2, with a sparse KL penalty: wider than twice the input and
+  // every channel count (the next two tests)
+  const WIDE_KL = {
+    inputShape: [10, 2], loss: 'mse' as const, seed: 19, sparsity: { kl: { rho: 0.3, weight: 0.6 } },
+    encoder: [{ type: 'conv1d' as const, filters: 12, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
+    decoder: [{ type: 'conv1d' as const, filters: 2, kernel: 3, padding: 'same' as const }],
+  };
+
   it('a sparse KL penalty on a conv code wider than twice the input and every channel count (its column means in the model\'s scratch), one pass', async () => {
     // The code is 10 x 12 = 120 values against an input of 20 and at most 12 channels: the model's scratch must hold
     // 120 f64 column means (bindings/wasm.ts layoutModel; it held 2 x 20 until 2026-12-06, and the means ran over the
     // blocks after it). The gradient of the whole objective (reconstruction + w sum_j KL(rho || mean_j)) by central
     // differences of ae_eval_loss, with the shard block's field cleared: the one pass (train.ts term_backward) that
     // the sharded runs above are checked against
-    const spec = {
-      inputShape: [10, 2], loss: 'mse' as const, seed: 19, sparsity: { kl: { rho: 0.3, weight: 0.6 } },
-      encoder: [{ type: 'conv1d' as const, filters: 12, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
-      decoder: [{ type: 'conv1d' as const, filters: 2, kernel: 3, padding: 'same' as const }],
-    };
+    const spec = WIDE_KL;
     const ae = await Autoencoder.create(spec);
     const k = kernelOf(ae), rows = 5;
     k.setI32(k.ctx + SH.FIELD, 0);
@@ -559,11 +563,7 @@ describe('finite differences on the wasm model itself (central differences of ae
     // that the block holds what that use writes (arena.ts scratch()); the bindings write the capacity where they size
     // the block. With the model's capacity cut to the old layout's 2 x 20 f64s, or one f64 short of the 120 column
     // means, the one pass traps instead of writing past the block; and the same for a shard's own sums
-    const spec = {
-      inputShape: [10, 2], loss: 'mse' as const, seed: 19, sparsity: { kl: { rho: 0.3, weight: 0.6 } },
-      encoder: [{ type: 'conv1d' as const, filters: 12, kernel: 3, padding: 'same' as const, activation: 'sigmoid' as const }],
-      decoder: [{ type: 'conv1d' as const, filters: 2, kernel: 3, padding: 'same' as const }],
-    };
+    const spec = WIDE_KL;
     const ae = await Autoencoder.create(spec);
     const k = kernelOf(ae), rows = 8, x = new Rng(3).f32(rows * 20, -1, 1);
     const grads = () => withIO(k, () => k.x.ae_grads(k.ctx, putF32(k, x), putF32(k, x), rows));
