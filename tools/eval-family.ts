@@ -10,8 +10,8 @@
 // layers: the variants are single models, so the baseline is too) plus its one option.
 // Only metrics are computed here; every number the models produce comes from the library.
 // Cost: the contractive penalty's exact Jacobian costs about d x hidden x latent multiply-adds per row and
-// step: on musk (d = 166, layers 128-32) an epoch of 2,000 rows took 14 s against 65 ms without it, so its
-// fits (up to 100 epochs, 3 seeds) alone take about an hour; `--skip contractive` leaves the variant out.
+// step: on musk (d = 166, layers 128-32) an epoch of 2,000 rows took 14 s against 65 ms without it with scalar loops;
+// since they run in f32x4 lanes (2026-12-06) its three fits take 144 s here; `--skip contractive` leaves the variant out.
 // Usage: npx tsx tools/eval-family.ts [--protocol adbench|novelty] [--seeds 3] [--max-train 0]
 //        [--tables vowels,letter] [--skip 'vae kl,contractive']
 import { readFileSync } from 'node:fs';
