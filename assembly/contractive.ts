@@ -23,7 +23,19 @@ import { d2act_scalar, dact_scalar } from './act';
 // @ts-ignore: decorator
 @inline function add(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + v); }
 
-// The scratch's blocks (C_CSCRATCH) for E encoder layers of input width D: J_1..J_E, then G, Gn, dh, da, T.
+// The scratch's blocks (C_CSCRATCH) for E encoder layers of input width D: J_1..J_E, then G, Gn (maxW x D each), dh,
+// da (maxW each), T (dM transposed) and WT (the first layer's W transposed; maxW x D each): cs_at's `which`.
+const CS_G = 0, CS_GN = 1, CS_DH = 2, CS_DA = 3, CS_T = 4, CS_WT = 5;
+function cs_at(ctx: usize, E: i32, D: i32, which: i32): usize {
+  const maxW = max_width(ctx, E, D), big = <usize>(maxW * D) << 2, small = <usize>maxW << 2;
+  let p = cp(ctx, A.C_CSCRATCH) + (<usize>j_at(ctx, E, D) << 2);
+  if (which > CS_G) p += big;
+  if (which > CS_GN) p += big;
+  if (which > CS_DH) p += small;
+  if (which > CS_DA) p += small;
+  if (which > CS_T) p += big;
+  return p;
+}
 // @ts-ignore: decorator
 @inline function max_width(ctx: usize, E: i32, D: i32): i32 {
   let w = D;
@@ -54,12 +66,12 @@ export const CAE_TRANS = 3;
  */
 export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grads: bool): f64 {
   const g = cp(ctx, A.C_GRADS), scr = cp(ctx, A.C_CSCRATCH);
-  const D = li(layer(ctx, 0), A.L_IN), maxW = max_width(ctx, E, D), jl = j_at(ctx, E, D);
-  const gA = scr + (<usize>jl << 2), gB = gA + (<usize>(maxW * D) << 2), dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2);
+  const D = li(layer(ctx, 0), A.L_IN), maxW = max_width(ctx, E, D);
+  const gA = cs_at(ctx, E, D, CS_G), gB = cs_at(ctx, E, D, CS_GN), dh = cs_at(ctx, E, D, CS_DH), da = cs_at(ctx, E, D, CS_DA);
   const scale = <f32>2 * wgt / <f32>R;
-  // the first layer's weights transposed (WT, after T): J_1 = diag(f') W^T row by row, and its M in the backward
+  // the first layer's weights transposed (WT): J_1 = diag(f') W^T row by row, and its M in the backward
   const L0 = layer(ctx, 0), O0 = li(L0, A.L_OUT), W0 = cp(ctx, A.C_PARAMS) + (<usize>li(L0, A.L_W) << 2);
-  const WT = da + (<usize>maxW << 2) + (<usize>(maxW * D) << 2);
+  const WT = cs_at(ctx, E, D, CS_WT);
   for (let d = 0; d < D; d++) for (let o = 0; o < O0; o++) put(WT, o * D + d, f(W0, d * O0 + o));
   let total: f64 = 0;
   for (let r = 0; r < R; r++) {
@@ -104,9 +116,8 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i
   const scr = cp(ctx, A.C_CSCRATCH), params = cp(ctx, A.C_PARAMS), g = cp(ctx, A.C_GRADS);
   const D = li(layer(ctx, 0), A.L_IN);
   const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
-  const maxW = max_width(ctx, E, D), jl = j_at(ctx, E, D);
-  const gA = scr + (<usize>jl << 2), gB = gA + (<usize>(maxW * D) << 2), dh = gB + (<usize>(maxW * D) << 2), da = dh + (<usize>maxW << 2);
-  const T = da + (<usize>maxW << 2), WT = T + (<usize>(maxW * D) << 2), tmp = ws_scratch();
+  const dh = cs_at(ctx, E, D, CS_DH), da = cs_at(ctx, E, D, CS_DA), T = cs_at(ctx, E, D, CS_T), WT = cs_at(ctx, E, D, CS_WT);
+  const tmp = ws_scratch();
   // J_{l-1} (0 for the first layer: J_0 = I) and J_l
   const Jp: usize = l == 0 ? 0 : scr + (<usize>j_at(ctx, l - 1, D) << 2), J = scr + (<usize>j_at(ctx, l, D) << 2);
   const W = params + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);

@@ -31,8 +31,8 @@
 
 import { f32_colsum, gemm_kblocks, ws_scratch } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_NOISE_KIND, C_NPARAMS, C_PARAMS, C_RNG, LN_FIELD, LN_N, RNG_NOISE, ci, cp } from './arena';
-import { gather, noise_draws, noise_part, rows_shard, shard_count, shard_run } from './train';
+import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, ci, cp } from './arena';
+import { gather, noise_part, rows_shard, shard_count, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
 import { cae_phase } from './contractive';
@@ -430,19 +430,17 @@ export function pool_gather(dst: usize, src: usize, idx: usize, R: i32, C: i32):
 
 /**
  * A noisy batch's R rows of D through the pool (train.ts train_rows, noise_part): gathered from x by idx into bin (and
- * btgt, unless 0), the noise added to bin's; the noise stream then moves past the batch's draws. False: the caller
- * does it alone (no pool, salt-and-pepper noise, or fewer than P_MIN * 64 values).
+ * btgt, unless 0), the noise added to bin's from the noise stream's draw ctr on. False: the caller does it alone (no
+ * pool, or fewer than P_MIN * 64 values).
  */
-export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: usize, R: i32, D: i32, amount: f32): bool {
+export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: usize, R: i32, D: i32, amount: f32, ctr: u64): bool {
   if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT), per = noise_draws(ci(ctx, C_NOISE_KIND), D);
+  const T = load<i32>(POOL + P_NT);
   // (a normal costs about 16 ns here, as many multiply-adds as P_MIN counts per 1024 for about 16 values: Adam's rate)
-  if (T < 2 || per < 0 || (<i64>R * <i64>D << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
-  const s = ctx + C_RNG + (<usize>RNG_NOISE << 4), ctr = load<u64>(s, 8);
+  if (T < 2 || (<i64>R * <i64>D << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = slot();
   store<i32>(j, JOB_NOISE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>bin, 8); store<i32>(j, <i32>btgt, 12); store<i32>(j, <i32>x, 16);
   store<i32>(j, <i32>idx, 20); store<i32>(j, R, 24); store<i32>(j, D, 28); store<f32>(j, amount, 32); store<u64>(j, ctr, 40);
-  store<u64>(s, ctr + <u64>R * <u64>per, 8);
   submit(T);
   return true;
 }

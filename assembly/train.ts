@@ -741,7 +741,7 @@ function add_noise(ctx: usize, x: usize, R: i32, D: i32, amount: f32): void {
  * Draws of the noise stream that a row of D columns takes (noise_rows: two per normal, one per mask uniform), -1
  * where the count varies (salt-and-pepper: a second draw for each corrupted value).
  */
-export function noise_draws(kind: i32, D: i32): i32 {
+function noise_draws(kind: i32, D: i32): i32 {
   return kind == A.NOISE_GAUSSIAN ? 2 * D : kind == A.NOISE_MASK ? D : -1;
 }
 
@@ -863,7 +863,14 @@ export function train_rows(ctx: usize, x: usize, t: usize, n: i32, perm: usize, 
       // threaded build: gaussian or mask noise (a fixed count of draws a row) on rows gathered from x, whose targets
       // are their clean copies: the gathers and the noise in one job of row ranges (noise_part)
       let pooled = false;
-      if (ASC_FEATURE_THREADS && noise != 0 && !ready && t == x) pooled = pool_noise(ctx, bin, btgt, x, idx, R, D, noise);
+      if (ASC_FEATURE_THREADS && noise != 0 && !ready && t == x) {
+        // (salt-and-pepper's rows take a varying count of draws: their places in the stream are not known ahead)
+        const s = rng(ctx, A.RNG_NOISE), per = noise_draws(ci(ctx, A.C_NOISE_KIND), D), ctr = load<u64>(s, 8);
+        if (per >= 0 && pool_noise(ctx, bin, btgt, x, idx, R, D, noise, ctr)) {
+          store<u64>(s, ctr + <u64>R * <u64>per, 8);   // past the batch's draws
+          pooled = true;
+        }
+      }
       if (!ready && !pooled) gather(bin, x, idx, R, D);
       ready = false;
       if (K > 0) {
