@@ -5,8 +5,8 @@
 // overwrites dx (concat and sample take an acc flag to add instead). Flatten and reshape are plain copies.
 // Dims: H/W input, OH/OW output, C channels, PH/PW pool or upsampling factors, SH/SW strides.
 
-import { rng_normal, rng_uniform, rng_uniform4 } from './rng';
-import { f32_exp_scalar } from './math';
+import { rng_normal, rng_normal4, rng_uniform, rng_uniform4 } from './rng';
+import { f32_exp_scalar, f32_exp_simd } from './math';
 
 /**
  * One sample's max pooling, 4 channels at a time (C % 4 == 0): per output, the window's taps inside
@@ -412,25 +412,47 @@ export function add_or_copy(dst: usize, src: usize, n: i32, acc: bool): void {
  * reference: Kingma & Welling, "Auto-Encoding Variational Bayes" (2014), the reparameterisation trick.
  */
 export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, training: bool, rng: usize): void {
+  if (!training) {
+    for (let r = 0; r < R; r++) memory.copy(z + (<usize>(r * L) << 2), h + (<usize>(r * 2 * L) << 2), <usize>L << 2);
+    return;
+  }
+  const half = f32x4.splat(0.5);
   for (let r = 0; r < R; r++) {
     const hr = h + (<usize>(r * 2 * L) << 2), zr = z + (<usize>(r * L) << 2), er = eps + (<usize>(r * L) << 2);
-    for (let j = 0; j < L; j++) {
+    let j = 0;
+    // four units at a time: rng_normal4 takes the same draws as four rng_normal calls, f32_exp_simd's lanes are
+    // f32_exp_scalar's, and each lane does the scalar loop's operations in its order (so the same bits)
+    for (; j + 4 <= L; j += 4) {
       const o = <usize>j << 2;
-      const mu = load<f32>(hr + o);
-      if (!training) { store<f32>(zr + o, mu); continue; }
+      const e = rng_normal4(rng);
+      if (eps != 0) v128.store(er + o, e);
+      v128.store(zr + o, f32x4.add(v128.load(hr + o), f32x4.mul(f32_exp_simd(f32x4.mul(half, v128.load(hr + o + (<usize>L << 2)))), e)));
+    }
+    for (; j < L; j++) {
+      const o = <usize>j << 2;
       const e = rng_normal(rng);
       if (eps != 0) store<f32>(er + o, e);
-      store<f32>(zr + o, mu + f32_exp_scalar(<f32>0.5 * load<f32>(hr + (<usize>(L + j) << 2))) * e);
+      store<f32>(zr + o, load<f32>(hr + o) + f32_exp_scalar(<f32>0.5 * load<f32>(hr + (<usize>(L + j) << 2))) * e);
     }
   }
 }
 
 /** dh[R][2L] (= or += with acc) from dz[R][L]: dmu = dz, dlogVar = dz * eps * exp(logVar / 2) / 2. */
 export function sample_backward(dh: usize, acc: bool, d: usize, h: usize, eps: usize, R: i32, L: i32): void {
+  const half = f32x4.splat(0.5);
   for (let r = 0; r < R; r++) {
     const hr = h + (<usize>(r * 2 * L) << 2), dhr = dh + (<usize>(r * 2 * L) << 2);
     const dr = d + (<usize>(r * L) << 2), er = eps + (<usize>(r * L) << 2);
-    for (let j = 0; j < L; j++) {
+    let j = 0;
+    // four units at a time, each lane the scalar loop's operations in its order
+    for (; j + 4 <= L; j += 4) {
+      const o = <usize>j << 2, ol = <usize>(L + j) << 2;
+      const g = v128.load(dr + o);
+      const gl = f32x4.mul(f32x4.mul(f32x4.mul(g, v128.load(er + o)), half), f32_exp_simd(f32x4.mul(half, v128.load(hr + ol))));
+      v128.store(dhr + o, acc ? f32x4.add(v128.load(dhr + o), g) : g);
+      v128.store(dhr + ol, acc ? f32x4.add(v128.load(dhr + ol), gl) : gl);
+    }
+    for (; j < L; j++) {
       const o = <usize>j << 2, ol = <usize>(L + j) << 2;
       const g = load<f32>(dr + o);
       const gl = g * load<f32>(er + o) * <f32>0.5 * f32_exp_scalar(<f32>0.5 * load<f32>(hr + ol));

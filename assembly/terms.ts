@@ -8,7 +8,7 @@
 
 import { TERM_KLSPARSE, TERM_L1, TERM_VAEKL } from './arena';
 import { bn_part_sum } from './layers';
-import { f32_exp_scalar, f32_log_scalar } from './math';
+import { f32_exp_scalar, f32_exp_simd, f32_log_scalar } from './math';
 
 const RHO_LO: f64 = 1e-7;
 const RHO_HI: f64 = 1.0 - 1e-7;
@@ -16,7 +16,16 @@ const RHO_HI: f64 = 1.0 - 1e-7;
 /** KL(N(mu, e^lv) || N(0,1)) of one row: -1/2 sum_j (1 + lv_j - mu_j^2 - exp(lv_j)), L latent units at h (mu then lv). */
 export function vae_kl_row(h: usize, L: i32): f32 {
   let acc: f32 = 0;
-  for (let j = 0; j < L; j++) {
+  let j = 0;
+  // four units' terms at a time (f32_exp_simd's lanes are f32_exp_scalar's), added to acc one by one in the scalar order
+  const one = f32x4.splat(1);
+  for (; j + 4 <= L; j += 4) {
+    const mu = v128.load(h + (<usize>j << 2)), lv = v128.load(h + (<usize>(L + j) << 2));
+    const t = f32x4.sub(f32x4.sub(f32x4.add(one, lv), f32x4.mul(mu, mu)), f32_exp_simd(lv));
+    acc += f32x4.extract_lane(t, 0); acc += f32x4.extract_lane(t, 1);
+    acc += f32x4.extract_lane(t, 2); acc += f32x4.extract_lane(t, 3);
+  }
+  for (; j < L; j++) {
     const mu = load<f32>(h + (<usize>j << 2)), lv = load<f32>(h + (<usize>(L + j) << 2));
     acc += <f32>1 + lv - mu * mu - f32_exp_scalar(lv);
   }
@@ -70,7 +79,15 @@ export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: 
   const n = R * W;
   const s = w / <f32>N;
   if (kind == TERM_L1) {
-    for (let i = 0; i < n; i++) {
+    // four at a time: v > 0 ? s : v < 0 ? -s : 0 by lanes (NaN: 0, as the scalar loop)
+    const s4 = f32x4.splat(s), m4 = f32x4.splat(-s), z4 = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2, v = v128.load(y + off);
+      const g = v128.bitselect(s4, v128.bitselect(m4, z4, f32x4.lt(v, z4)), f32x4.gt(v, z4));
+      v128.store(d + off, f32x4.add(v128.load(d + off), g));
+    }
+    for (; i < n; i++) {
       const off = <usize>i << 2;
       const v = load<f32>(y + off);
       store<f32>(d + off, load<f32>(d + off) + (v > 0 ? s : v < 0 ? -s : <f32>0));
@@ -83,17 +100,31 @@ export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: 
       g = scratch;
     }
     for (let r = 0; r < R; r++) {
-      for (let j = 0; j < W; j++) {
+      let j = 0;
+      // four columns at a time: f32x4.demote_f64x2_zero rounds as the scalar conversion does
+      for (; j + 4 <= W; j += 4) {
+        const off = <usize>(r * W + j) << 2, gj = g + (<usize>j << 3);
+        const lo = f32x4.demote_f64x2_zero(v128.load(gj)), hi = f32x4.demote_f64x2_zero(v128.load(gj + 16));
+        v128.store(d + off, f32x4.add(v128.load(d + off), i32x4.shuffle(lo, hi, 0, 1, 4, 5)));
+      }
+      for (; j < W; j++) {
         const off = <usize>(r * W + j) << 2;
         store<f32>(d + off, load<f32>(d + off) + <f32>load<f64>(g + (<usize>j << 3)));
       }
     }
   } else if (kind == TERM_VAEKL) {
     // dKL/dmu = mu, dKL/dlv = (exp(lv) - 1) / 2
-    const L = W >> 1;
+    const L = W >> 1, s4 = f32x4.splat(s), half = f32x4.splat(0.5), one = f32x4.splat(1);
     for (let r = 0; r < R; r++) {
       const h = y + (<usize>(r * W) << 2), dh = d + (<usize>(r * W) << 2);
-      for (let j = 0; j < L; j++) {
+      let j = 0;
+      // four units at a time, each lane the scalar loop's operations in its order
+      for (; j + 4 <= L; j += 4) {
+        const om = <usize>j << 2, ol = <usize>(L + j) << 2;
+        v128.store(dh + om, f32x4.add(v128.load(dh + om), f32x4.mul(s4, v128.load(h + om))));
+        v128.store(dh + ol, f32x4.add(v128.load(dh + ol), f32x4.mul(f32x4.mul(s4, half), f32x4.sub(f32_exp_simd(v128.load(h + ol)), one))));
+      }
+      for (; j < L; j++) {
         const om = <usize>j << 2, ol = <usize>(L + j) << 2;
         store<f32>(dh + om, load<f32>(dh + om) + s * load<f32>(h + om));
         store<f32>(dh + ol, load<f32>(dh + ol) + s * <f32>0.5 * (f32_exp_scalar(load<f32>(h + ol)) - <f32>1));
