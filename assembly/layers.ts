@@ -421,8 +421,9 @@ export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, t
     const hr = h + (<usize>(r * 2 * L) << 2), zr = z + (<usize>(r * L) << 2), er = eps + (<usize>(r * L) << 2);
     let j = 0;
     // four units at a time: rng_normal4 takes the same draws as four rng_normal calls, f32_exp_simd's lanes are
-    // f32_exp_scalar's, and each lane does the scalar loop's operations in its order (so the same bits)
-    for (; j + 4 <= L; j += 4) {
+    // f32_exp_scalar's, and each lane does the scalar loop's operations in its order (so the same bits; the scoring
+    // module, which draws only to score by ELBO, keeps the scalar loop alone: asconfig.json AE_SCORE_ONLY)
+    for (; !AE_SCORE_ONLY && j + 4 <= L; j += 4) {
       const o = <usize>j << 2;
       const e = rng_normal4(rng);
       if (eps != 0) v128.store(er + o, e);

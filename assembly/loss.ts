@@ -126,5 +126,9 @@ export function loss_part(loss: i32, d: usize, p: usize, t: usize, r0: i32, r1: 
 
 /** d[i] *= wgt for n floats when the term's weight wgt is not 1 (the gradient of a weighted term). */
 export function loss_weight(d: usize, n: i32, wgt: f32): void {
-  if (wgt != 1) for (let i = 0; i < n; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
+  if (wgt == 1) return;
+  const w4 = f32x4.splat(wgt);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), f32x4.mul(v128.load(d + (<usize>i << 2)), w4));
+  for (; i < n; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) * wgt);
 }

@@ -18,8 +18,9 @@ export function vae_kl_row(h: usize, L: i32): f32 {
   let acc: f32 = 0;
   let j = 0;
   // four units' terms at a time (f32_exp_simd's lanes are f32_exp_scalar's), added to acc one by one in the scalar order
+  // (the scoring module keeps the scalar loop alone: asconfig.json AE_SCORE_ONLY)
   const one = f32x4.splat(1);
-  for (; j + 4 <= L; j += 4) {
+  for (; !AE_SCORE_ONLY && j + 4 <= L; j += 4) {
     const mu = v128.load(h + (<usize>j << 2)), lv = v128.load(h + (<usize>(L + j) << 2));
     const t = f32x4.sub(f32x4.sub(f32x4.add(one, lv), f32x4.mul(mu, mu)), f32_exp_simd(lv));
     acc += f32x4.extract_lane(t, 0); acc += f32x4.extract_lane(t, 1);

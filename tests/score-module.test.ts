@@ -43,6 +43,8 @@ describe('kernels-score.wasm', () => {
     { name: 'dense, standard normalizer', spec: { inputDim: 12, layers: [8, 3], normalize: 'standard', seed: 5 } },
     { name: 'the default ensemble (density term)', spec: { inputDim: 12, seed: 6 } },
     { name: 'VAE', spec: { inputDim: 12, layers: [8, 2], variational: { beta: 1 }, seed: 7 } },
+    // a latent of 7: kernels.wasm samples and sums the KL four units at a time, the scoring module one by one (AE_SCORE_ONLY)
+    { name: 'VAE, 7 latent units', spec: { inputDim: 12, layers: [9, 7], variational: { beta: 1 }, seed: 10 } },
     { name: 'conditional VAE', spec: { inputDim: 12, layers: [8, 2], variational: { beta: 1 }, conditionDim: 3, seed: 8 }, cond: 3 },
     {
       name: 'conv, bce', image: true,

@@ -52,6 +52,9 @@ await Promise.all([
     const cfg = JSON.parse(readFileSync(`${root}asconfig.json`, 'utf8'));
     // (its paths are relative to it: it is written into build/)
     cfg.entries = ['../assembly/abi-score.ts'];
+    // AE_SCORE_ONLY (0 in every other build): loops that the scoring module shares with training keep only their
+    // scalar form there, the same bits in fewer bytes (layers.ts sample_forward, terms.ts vae_kl_row)
+    cfg.options.use = cfg.options.use.map((u) => (u.startsWith('AE_SCORE_ONLY=') ? 'AE_SCORE_ONLY=1' : u));
     Object.assign(cfg.targets.release, { outFile: 'kernels-score.wasm', textFile: 'kernels-score.wat' });
     mkdirSync(`${root}build`, { recursive: true });
     writeFileSync(`${root}build/asconfig.score.json`, JSON.stringify(cfg));
