@@ -246,6 +246,22 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 3, batchSize: 16 },
   },
   {
+    // a training dropout node's masks go through the pool in ranges of rows (threads.ts JOB_DRAWS), each range drawing at
+    // its first row's place in the dropout stream: 21 units a row, so a range's fours of draws are not a single pass's
+    name: 'dense with dropout (the masks by row ranges)',
+    spec: { inputShape: [37], encoder: [{ type: 'dense', units: 21, activation: 'relu' }, { type: 'dropout', rate: 0.3 }, { type: 'dense', units: 6 }],
+      decoder: [{ type: 'dense', units: 20, activation: 'relu' }, { type: 'dense', units: 37 }], seed: 22 },
+    rows: 70,
+    fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3 },
+  },
+  {
+    // the sampling node's normals by row ranges too (JOB_DRAWS), 7 units a row: a four and a tail each
+    name: 'VAE of 7 latent units (the sampling by row ranges)',
+    spec: { inputDim: 23, layers: [19, 7], variational: { beta: 0.5 }, seed: 23 },
+    rows: 90,
+    fit: { epochs: 2, batchSize: 16, optimizer: 'adam', learningRate: 3e-3 },
+  },
+  {
     name: 'VAE (beta 1, sampling noise from the wasm stream)',
     spec: { inputDim: 23, layers: [19, 4], variational: { beta: 1 }, seed: 9 },
     rows: 90,
