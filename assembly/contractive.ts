@@ -6,8 +6,8 @@
 // Per row, forward: J_l = diag(f'(a_l)) M_l, M_l = W_l^T J_{l-1} (J_0 = I), so M_1 = W_1^T.
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
-// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), two G buffers (maxW * D each), dh and da (maxW each), dM
-// transposed (maxW * D), the first layer's W transposed (maxW * D). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar
+// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), M_2..M_E (the same but the first layer's: its M is W^T), two G
+// buffers (maxW * D each), dh and da (maxW each), dM transposed (maxW * D), the first layer's W transposed (maxW * D). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar
 // loop's operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
@@ -23,12 +23,13 @@ import { d2act_scalar, dact_scalar } from './act';
 // @ts-ignore: decorator
 @inline function add(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + v); }
 
-// The scratch's blocks (C_CSCRATCH) for E encoder layers of input width D: J_1..J_E, then G, Gn (maxW x D each), dh,
-// da (maxW each), T (dM transposed) and WT (the first layer's W transposed; maxW x D each): cs_at's `which`.
+// The scratch's blocks (C_CSCRATCH) for E encoder layers of input width D: J_1..J_E, M_2..M_E (m_at), then G, Gn
+// (maxW x D each), dh, da (maxW each), T (dM transposed) and WT (the first layer's W transposed; maxW x D each):
+// cs_at's `which`.
 const CS_G = 0, CS_GN = 1, CS_DH = 2, CS_DA = 3, CS_T = 4, CS_WT = 5;
 function cs_at(ctx: usize, E: i32, D: i32, which: i32): usize {
   const maxW = max_width(ctx, E, D), big = <usize>(maxW * D) << 2, small = <usize>maxW << 2;
-  let p = cp(ctx, A.C_CSCRATCH) + (<usize>j_at(ctx, E, D) << 2);
+  let p = cp(ctx, A.C_CSCRATCH) + (<usize>(2 * j_at(ctx, E, D) - j_at(ctx, 1, D)) << 2);
   if (which > CS_G) p += big;
   if (which > CS_GN) p += big;
   if (which > CS_DH) p += small;
@@ -42,6 +43,15 @@ function cs_at(ctx: usize, E: i32, D: i32, which: i32): usize {
   for (let l = 0; l < E; l++) w = max(w, li(layer(ctx, l), A.L_OUT));
   return w;
 }
+/**
+ * Layer l's M_{l+1} = W^T J_{l-1} (l >= 1; O x D), kept by its forward for its backward (which recomputed it before:
+ * a quarter of a row's multiply-adds): after J_1..J_E, in their order without the first layer's.
+ */
+// @ts-ignore: decorator
+@inline function m_at(ctx: usize, E: i32, l: i32, D: i32): usize {
+  return cp(ctx, A.C_CSCRATCH) + (<usize>(j_at(ctx, E, D) + j_at(ctx, l, D) - j_at(ctx, 1, D)) << 2);
+}
+
 /** Floats of J_1..J_{l} (the Jacobians of the layers before layer l): where J_{l+1}, layer l's, starts. */
 function j_at(ctx: usize, l: i32, D: i32): i32 {
   let n = 0;
@@ -121,6 +131,7 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i
   // J_{l-1} (0 for the first layer: J_0 = I) and J_l
   const Jp: usize = l == 0 ? 0 : scr + (<usize>j_at(ctx, l - 1, D) << 2), J = scr + (<usize>j_at(ctx, l, D) << 2);
   const W = params + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
+  const M: usize = l == 0 ? 0 : m_at(ctx, E, l, D);
   if (phase == CAE_FWD) {
     for (let o = a; o < b; o++) {
       const s = dact_scalar(act, f(y, o));
@@ -131,34 +142,36 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i
         for (; d < D; d++) put(J, o * D + d, s * f(WT, o * D + d));
         continue;
       }
+      // M[o] kept (its backward reads it), J[o] = s M[o]
       let d = 0;
       for (; d + 16 <= D; d += 16) {
-        m16(W, O, o, Jp, In, D, d, tmp);
-        for (let k = 0; k < 16; k += 4) v128.store(J + (<usize>(o * D + d + k) << 2), f32x4.mul(f32x4.splat(s), v128.load(tmp + (<usize>k << 2))));
+        const at = M + (<usize>(o * D + d) << 2);
+        m16(W, O, o, Jp, In, D, d, at);
+        for (let k = 0; k < 64; k += 16) v128.store(J + (<usize>(o * D + d) << 2) + k, f32x4.mul(f32x4.splat(s), v128.load(at + k)));
       }
-      for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m4(W, O, o, Jp, In, D, d)));
-      for (; d < D; d++) put(J, o * D + d, s * m1(W, O, o, Jp, In, D, d));
+      for (; d + 4 <= D; d += 4) {
+        const m = m4(W, O, o, Jp, In, D, d);
+        v128.store(M + (<usize>(o * D + d) << 2), m);
+        v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m));
+      }
+      for (; d < D; d++) {
+        const m = m1(W, O, o, Jp, In, D, d);
+        put(M, o * D + d, m);
+        put(J, o * D + d, s * m);
+      }
     }
     return;
   }
   if (phase == CAE_BACK_O) {
     for (let o = a; o < b; o++) {
       const av = f(y, o), s = dact_scalar(act, av);
-      // ds = sum_d G[o][d] M[o][d], M recomputed from J_{l-1} (J_l / s would lose M where s underflows); G[o] becomes
-      // dM[o] = s G[o]. Four d at a time: each lane's M as m1's, the products then added to ds one by one in d's order
+      // ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s would lose M where s underflows; M_1 = W^T); G[o]
+      // becomes dM[o] = s G[o]. Four d at a time, the products added to ds one by one in d's order
+      const Mo = Jp == 0 ? WT : M;
       let ds: f32 = 0, d = 0;
-      if (Jp != 0) {
-        for (; d + 16 <= D; d += 16) {
-          m16(W, O, o, Jp, In, D, d, tmp);
-          for (let k = 0; k < 16; k += 4) ds = ds_add(ds, G + (<usize>(o * D + d + k) << 2), v128.load(tmp + (<usize>k << 2)), s);
-        }
-        for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), m4(W, O, o, Jp, In, D, d), s);
-      } else {
-        // M_1 = W^T
-        for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(WT + (<usize>(o * D + d) << 2)), s);
-      }
+      for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(Mo + (<usize>(o * D + d) << 2)), s);
       for (; d < D; d++) {
-        const m: f32 = Jp == 0 ? f(WT, o * D + d) : m1(W, O, o, Jp, In, D, d);
+        const m: f32 = f(Mo, o * D + d);
         ds += f(G, o * D + d) * m;
         put(G, o * D + d, s * f(G, o * D + d));
       }

@@ -460,11 +460,11 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   const g = planGradients(plan.layers);
   const wantTmp = g.acc.some((a) => a[0] || a[1]) || plan.layers.some((l, i) => l.op === OP.batchnorm && src0Of(l, i) < 0);
   put(C.DELTA0, wantTmp ? rows * maxW * 4 : 0);
-  // the contractive penalty's per-row Jacobians (assembly/contractive.ts): J_1..J_E, two G, dh, da, dM transposed, the first W transposed
+  // the contractive penalty's per-row Jacobians (assembly/contractive.ts): J_1..J_E, M_2..M_E, two G, dh, da, dM transposed, the first W transposed
   const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
   if (ct) {
-    const enc = plan.layers.slice(0, ct.tensor + 1), maxE = Math.max(D, ...enc.map((l) => l.out));
-    put(C.CSCRATCH, (D * enc.reduce((a, l) => a + l.out, 0) + 4 * maxE * D + 2 * maxE) * 4);
+    const enc = plan.layers.slice(0, ct.tensor + 1), maxE = Math.max(D, ...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
+    put(C.CSCRATCH, (D * (2 * sumO - enc[0]!.out) + 4 * maxE * D + 2 * maxE) * 4);
   } else fields.push([C.CSCRATCH, 0]);
   const pool: number[] = [];
   for (let k = 0; k < g.slots; k++) { pool.push(p); p = align(p + rows * maxW * 4); }
