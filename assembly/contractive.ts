@@ -6,9 +6,13 @@
 // Per row, forward: J_l = diag(f'(a_l)) M_l, M_l = W_l^T J_{l-1} (J_0 = I), so M_1 = W_1^T.
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
-// Scratch (C_CSCRATCH): J_1..J_E (D * sum O floats), M_2..M_E (the same but the first layer's: its M is W^T), two G
-// buffers (maxW * D each), dh and da (maxW each), dM transposed (maxW * D), the first layer's W transposed (maxW * D). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar
-// loop's operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
+// Rows run in chunks of CAE_ROWS, each phase over the chunk's rows at once (cae_phase): a row's J_1..J_E, M_2..M_E,
+// G and Gn, dM transposed (T), dh and da in its own block, so the phases of a chunk's rows run side by side (on threads:
+// one sync per phase and chunk, not per row). Every element is computed as in a row-by-row pass, and the weight and
+// bias gradients take the rows' terms in row order: the bits of the scalar loops, on any thread count.
+// Scratch (C_CSCRATCH): the first layer's W transposed (maxO x D), the chunk's penalties (f64 each), then a block a row
+// (row_floats). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar loop's
+// operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
 import { cp, ci, layer, li, lp } from './arena';
@@ -23,51 +27,66 @@ import { d2act_scalar, dact_scalar } from './act';
 // @ts-ignore: decorator
 @inline function add(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + v); }
 
-// The scratch's blocks (C_CSCRATCH) for E encoder layers of input width D: J_1..J_E, M_2..M_E (m_at), then G, Gn
-// (maxW x D each), dh, da (maxW each), T (dM transposed) and WT (the first layer's W transposed; maxW x D each):
-// cs_at's `which`.
-const CS_G = 0, CS_GN = 1, CS_DH = 2, CS_DA = 3, CS_T = 4, CS_WT = 5;
-function cs_at(ctx: usize, E: i32, D: i32, which: i32): usize {
-  const maxW = max_width(ctx, E, D), big = <usize>(maxW * D) << 2, small = <usize>maxW << 2;
-  let p = cp(ctx, A.C_CSCRATCH) + (<usize>(2 * j_at(ctx, E, D) - j_at(ctx, 1, D)) << 2);
-  if (which > CS_G) p += big;
-  if (which > CS_GN) p += big;
-  if (which > CS_DH) p += small;
-  if (which > CS_DA) p += small;
-  if (which > CS_T) p += big;
-  return p;
+/** Rows whose phases run as one: at most CAE_ROWS, fewer where their blocks would pass CAE_FLOATS (chunk_rows). */
+const CAE_ROWS = 16;
+const CAE_FLOATS = 1 << 21;
+/** A chunk's rows (bindings/wasm.ts sizes the scratch alike): min(the batch capacity, CAE_FLOATS / a row's floats, CAE_ROWS), at least 2. */
+function chunk_rows(ctx: usize, E: i32, D: i32): i32 {
+  return min(ci(ctx, A.C_CAP), max(2, min(CAE_ROWS, CAE_FLOATS / row_floats(ctx, E, D))));
 }
+
+// A row's block (floats): J_1..J_E (D x sum O), M_2..M_E (D x the same sum without the first layer's O), G and Gn
+// (maxO x D each; layer l's G is the first when E - 1 - l is even), T (dM transposed, D x maxO), dh and da (maxO each):
+// rb_at's `which`.
+const RB_M = 0, RB_G0 = 1, RB_G1 = 2, RB_T = 3, RB_DH = 4, RB_DA = 5;
 // @ts-ignore: decorator
-@inline function max_width(ctx: usize, E: i32, D: i32): i32 {
-  let w = D;
+@inline function max_out(ctx: usize, E: i32): i32 {
+  let w = 0;
   for (let l = 0; l < E; l++) w = max(w, li(layer(ctx, l), A.L_OUT));
   return w;
 }
-/**
- * Layer l's M_{l+1} = W^T J_{l-1} (l >= 1; O x D), kept by its forward for its backward (which recomputed it before:
- * a quarter of a row's multiply-adds): after J_1..J_E, in their order without the first layer's.
- */
-// @ts-ignore: decorator
-@inline function m_at(ctx: usize, E: i32, l: i32, D: i32): usize {
-  return cp(ctx, A.C_CSCRATCH) + (<usize>(j_at(ctx, E, D) + j_at(ctx, l, D) - j_at(ctx, 1, D)) << 2);
-}
-
-/** Floats of J_1..J_{l} (the Jacobians of the layers before layer l): where J_{l+1}, layer l's, starts. */
+/** Floats of J_1..J_{l} (the Jacobians of the layers before layer l): where J_{l+1}, layer l's, starts in a row's block. */
 function j_at(ctx: usize, l: i32, D: i32): i32 {
   let n = 0;
   for (let k = 0; k < l; k++) n += li(layer(ctx, k), A.L_OUT) * D;
   return n;
 }
+/** Floats of a row's block (see RB_M). */
+function row_floats(ctx: usize, E: i32, D: i32): i32 {
+  const mo = max_out(ctx, E);
+  return 2 * j_at(ctx, E, D) - j_at(ctx, 1, D) + 3 * mo * D + 2 * mo;
+}
+/** Row k's block of the chunk. */
+function row_at(ctx: usize, E: i32, D: i32, k: i32): usize {
+  return cp(ctx, A.C_CSCRATCH) + (<usize>(max_out(ctx, E) * D + 2 * CAE_ROWS + k * row_floats(ctx, E, D)) << 2);
+}
+/** Part `which` of row block rb. */
+function rb_at(ctx: usize, E: i32, D: i32, rb: usize, which: i32): usize {
+  const mo = max_out(ctx, E), big = mo * D;
+  let n = j_at(ctx, E, D);
+  if (which > RB_M) n += j_at(ctx, E, D) - j_at(ctx, 1, D);
+  if (which > RB_G0) n += big;
+  if (which > RB_G1) n += big;
+  if (which > RB_T) n += big;
+  if (which > RB_DH) n += mo;
+  return rb + (<usize>n << 2);
+}
+/** Layer l's M_{l+1} = W^T J_{l-1} in row block rb (l >= 1; O x D), kept by its forward for its backward. */
+// @ts-ignore: decorator
+@inline function m_at(ctx: usize, E: i32, l: i32, D: i32, rb: usize): usize {
+  return rb + (<usize>(j_at(ctx, E, D) + j_at(ctx, l, D) - j_at(ctx, 1, D)) << 2);
+}
 
-// A row's phases (cae_phase): layer l's Jacobian rows o0..o1-1 (forward); its rows o0..o1-1 of ds, dM (over G in
-// place) and da (backward, first); dM's columns d0..d1-1 into T, transposed (then); its input rows i0..i1-1 of dW, dh
-// and G_{l-1} (backward, last).
+// The phases of a chunk (cae_phase), each over a range [a, b): the rows' forward (rows k of the chunk: every layer's J
+// and M, the penalty, and with gradients G_E and a zero dh); layer l's rows o of ds, dM (over G in place) and da, then
+// dM transposed into T (backward, first; rows k); layer l's dW rows i, each row's terms in row order (rows i); layer l's
+// dh_{l-1} and G_{l-1} (rows k; l >= 1).
 // With threads each phase splits its range through the pool (threads.ts JOB_CAE): every element is computed as on one
 // thread, so the bits do not depend on the split.
 export const CAE_FWD = 0;
 export const CAE_BACK_O = 1;
-export const CAE_BACK_I = 2;
-export const CAE_TRANS = 3;
+export const CAE_BACK_W = 2;
+export const CAE_BACK_G = 3;
 
 /**
  * The penalty over R rows of x (the encoder's input, nodes 0..E-1 run forward already, training),
@@ -76,146 +95,146 @@ export const CAE_TRANS = 3;
  */
 export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grads: bool): f64 {
   const g = cp(ctx, A.C_GRADS), scr = cp(ctx, A.C_CSCRATCH);
-  const D = li(layer(ctx, 0), A.L_IN), maxW = max_width(ctx, E, D);
-  const gA = cs_at(ctx, E, D, CS_G), gB = cs_at(ctx, E, D, CS_GN), dh = cs_at(ctx, E, D, CS_DH), da = cs_at(ctx, E, D, CS_DA);
-  const scale = <f32>2 * wgt / <f32>R;
+  const D = li(layer(ctx, 0), A.L_IN), mo = max_out(ctx, E);
+  // (the scale of G_E, 2w/R; negative: no gradients)
+  const scale = grads ? <f32>2 * wgt / <f32>R : <f32>-1;
   // the first layer's weights transposed (WT): J_1 = diag(f') W^T row by row, and its M in the backward
   const L0 = layer(ctx, 0), O0 = li(L0, A.L_OUT), W0 = cp(ctx, A.C_PARAMS) + (<usize>li(L0, A.L_W) << 2);
-  const WT = cs_at(ctx, E, D, CS_WT);
-  for (let d = 0; d < D; d++) for (let o = 0; o < O0; o++) put(WT, o * D + d, f(W0, d * O0 + o));
+  for (let d = 0; d < D; d++) for (let o = 0; o < O0; o++) put(scr, o * D + d, f(W0, d * O0 + o));
+  const pens = scr + (<usize>(mo * D) << 2);
   let total: f64 = 0;
-  for (let r = 0; r < R; r++) {
-    // forward: J_l for every encoder layer of this row
-    for (let l = 0; l < E; l++) cae_run(ctx, x, E, r, l, CAE_FWD, 0, 0, li(layer(ctx, l), A.L_OUT));
-    const jE = scr + (<usize>j_at(ctx, E - 1, D) << 2);
-    let pen: f64 = 0;
-    const OE = li(layer(ctx, E - 1), A.L_OUT);
-    for (let i = 0; i < OE * D; i++) pen += <f64>(f(jE, i) * f(jE, i));
-    total += <f64>wgt * pen;
+  const ch = chunk_rows(ctx, E, D);
+  for (let c0 = 0; c0 < R; c0 += ch) {
+    const nr = min(ch, R - c0);
+    cae_run(ctx, x, E, c0, nr, 0, CAE_FWD, scale, nr);
+    for (let k = 0; k < nr; k++) total += <f64>wgt * load<f64>(pens + (<usize>k << 3));
     if (!grads) continue;
-    // backward: G_E = 2w/R J_E, then layer by layer
-    let G = gA, Gn = gB;
-    for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jE, i));
-    for (let i = 0; i < maxW; i++) put(dh, i, 0);
     for (let l = E - 1; l >= 0; l--) {
       const L = layer(ctx, l), O = li(L, A.L_OUT), dB = g + (<usize>li(L, A.L_B) << 2);
-      cae_run(ctx, x, E, r, l, CAE_BACK_O, G, Gn, O);
-      cae_run(ctx, x, E, r, l, CAE_TRANS, G, Gn, li(layer(ctx, 0), A.L_IN));
-      cae_run(ctx, x, E, r, l, CAE_BACK_I, G, Gn, li(L, A.L_IN));
-      for (let o = 0; o < O; o++) add(dB, o, f(da, o));
-      const t = G; G = Gn; Gn = t;
+      cae_run(ctx, x, E, c0, nr, l, CAE_BACK_O, scale, nr);
+      cae_run(ctx, x, E, c0, nr, l, CAE_BACK_W, scale, li(L, A.L_IN));
+      for (let k = 0; k < nr; k++) {
+        const da = rb_at(ctx, E, D, row_at(ctx, E, D, k), RB_DA);
+        for (let o = 0; o < O; o++) add(dB, o, f(da, o));
+      }
+      if (l > 0) cae_run(ctx, x, E, c0, nr, l, CAE_BACK_G, scale, nr);
     }
   }
   return total;
 }
 
-/** Phase `phase` of row r, layer l, over its whole range 0..n-1: through the pool where it takes it, else here. */
-function cae_run(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i32, G: usize, Gn: usize, n: i32): void {
-  if (ASC_FEATURE_THREADS && pool_cae(ctx, x, E, r, l, phase, G, Gn, n, cae_cost(ctx, E, l, phase))) return;
-  cae_phase(ctx, x, E, r, l, phase, G, Gn, 0, n);
+/** Phase `phase` of the chunk of nr rows from row r0, layer l, over its whole range 0..n-1: through the pool where it takes it, else here. */
+function cae_run(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, n: i32): void {
+  if (ASC_FEATURE_THREADS && pool_cae(ctx, x, E, r0, nr, l, phase, scale, n, cae_cost(ctx, E, nr, l, phase))) return;
+  cae_phase(ctx, x, E, r0, nr, l, phase, scale, 0, n);
 }
 
-/** About the multiply-adds of a phase of layer l (its pool threshold): J_{l-1}'s rows times the layer's O x D. */
-function cae_cost(ctx: usize, E: i32, l: i32, phase: i32): i64 {
-  const L = layer(ctx, l), D = <i64>li(layer(ctx, 0), A.L_IN);
-  return (l == 0 || phase == CAE_TRANS ? 1 : <i64>li(L, A.L_IN)) * <i64>li(L, A.L_OUT) * D * (phase == CAE_BACK_I && l > 0 ? 2 : 1);
-}
-
-/** Rows a..b-1 (o; i for CAE_BACK_I, d for CAE_TRANS) of phase `phase` of row r, layer l of E encoder layers (any thread; see CAE_FWD). */
-export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i32, G: usize, Gn: usize, a: i32, b: i32): void {
-  const scr = cp(ctx, A.C_CSCRATCH), params = cp(ctx, A.C_PARAMS), g = cp(ctx, A.C_GRADS);
-  const D = li(layer(ctx, 0), A.L_IN);
-  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
-  const dh = cs_at(ctx, E, D, CS_DH), da = cs_at(ctx, E, D, CS_DA), T = cs_at(ctx, E, D, CS_T), WT = cs_at(ctx, E, D, CS_WT);
-  const tmp = ws_scratch();
-  // J_{l-1} (0 for the first layer: J_0 = I) and J_l
-  const Jp: usize = l == 0 ? 0 : scr + (<usize>j_at(ctx, l - 1, D) << 2), J = scr + (<usize>j_at(ctx, l, D) << 2);
-  const W = params + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
-  const M: usize = l == 0 ? 0 : m_at(ctx, E, l, D);
+/** About the multiply-adds of a phase (its pool threshold): J_{l-1}'s rows times layer l's O x D, for each of nr rows. */
+function cae_cost(ctx: usize, E: i32, nr: i32, l: i32, phase: i32): i64 {
+  const D = <i64>li(layer(ctx, 0), A.L_IN);
+  let n: i64 = 0;
   if (phase == CAE_FWD) {
-    for (let o = a; o < b; o++) {
-      const s = dact_scalar(act, f(y, o));
-      if (Jp == 0) {
-        // J_1[o] = s W^T[o] (WT: the first layer's weights transposed, contractive())
-        let d = 0;
-        for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), v128.load(WT + (<usize>(o * D + d) << 2))));
-        for (; d < D; d++) put(J, o * D + d, s * f(WT, o * D + d));
-        continue;
-      }
-      // M[o] kept (its backward reads it), J[o] = s M[o]
-      let d = 0;
-      for (; d + 16 <= D; d += 16) {
-        const at = M + (<usize>(o * D + d) << 2);
-        m16(W, O, o, Jp, In, D, d, at);
-        for (let k = 0; k < 64; k += 16) v128.store(J + (<usize>(o * D + d) << 2) + k, f32x4.mul(f32x4.splat(s), v128.load(at + k)));
-      }
-      for (; d + 4 <= D; d += 4) {
-        const m = m4(W, O, o, Jp, In, D, d);
-        v128.store(M + (<usize>(o * D + d) << 2), m);
-        v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m));
-      }
-      for (; d < D; d++) {
-        const m = m1(W, O, o, Jp, In, D, d);
-        put(M, o * D + d, m);
-        put(J, o * D + d, s * m);
-      }
+    for (let k = 0; k < E; k++) n += (k == 0 ? 1 : <i64>li(layer(ctx, k), A.L_IN)) * <i64>li(layer(ctx, k), A.L_OUT) * D;
+  } else {
+    // (ds's products are added one at a time and dM is transposed: a CAE_BACK_O element costs about 8 multiply-adds)
+    const L = layer(ctx, l);
+    n = (phase == CAE_BACK_O ? 8 : l == 0 ? 1 : <i64>li(L, A.L_IN)) * <i64>li(L, A.L_OUT) * D;
+  }
+  return n * <i64>nr;
+}
+
+/**
+ * Range a..b-1 of phase `phase` (rows k of the chunk; rows i of dW for CAE_BACK_W) of the chunk of nr rows from row r0,
+ * layer l of E encoder layers (any thread; see CAE_FWD). scale: G_E's, 2w/R (negative: the forward only).
+ */
+export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, a: i32, b: i32): void {
+  const D = li(layer(ctx, 0), A.L_IN), WT = cp(ctx, A.C_CSCRATCH);
+  if (phase == CAE_FWD) {
+    const pens = WT + (<usize>(max_out(ctx, E) * D) << 2);
+    for (let k = a; k < b; k++) {
+      const rb = row_at(ctx, E, D, k);
+      for (let q = 0; q < E; q++) cae_fwd(ctx, E, D, r0 + k, q, rb);
+      // the row's penalty ||J_E||^2 (f64, in order), and with gradients G_E = scale J_E and dh = 0
+      const jE = rb + (<usize>j_at(ctx, E - 1, D) << 2), OE = li(layer(ctx, E - 1), A.L_OUT);
+      let pen: f64 = 0;
+      for (let i = 0; i < OE * D; i++) pen += <f64>(f(jE, i) * f(jE, i));
+      store<f64>(pens + (<usize>k << 3), pen);
+      if (scale < 0) continue;
+      const G = rb_at(ctx, E, D, rb, RB_G0), dh = rb_at(ctx, E, D, rb, RB_DH);
+      for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jE, i));
+      for (let i = 0; i < max_out(ctx, E); i++) put(dh, i, 0);
     }
     return;
   }
+  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
+  const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2);
+  // layer l's G is the first of a row's two when E - 1 - l is even (G_E is written there), Gn (G_{l-1}) the other
+  const gw = ((E - 1 - l) & 1) == 0 ? RB_G0 : RB_G1, gnw = gw == RB_G0 ? RB_G1 : RB_G0;
   if (phase == CAE_BACK_O) {
-    for (let o = a; o < b; o++) {
-      const av = f(y, o), s = dact_scalar(act, av);
-      // ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s would lose M where s underflows; M_1 = W^T); G[o]
-      // becomes dM[o] = s G[o]. Four d at a time, the products added to ds one by one in d's order
-      const Mo = Jp == 0 ? WT : M;
-      let ds: f32 = 0, d = 0;
-      for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(Mo + (<usize>(o * D + d) << 2)), s);
-      for (; d < D; d++) {
-        const m: f32 = f(Mo, o * D + d);
-        ds += f(G, o * D + d) * m;
-        put(G, o * D + d, s * f(G, o * D + d));
+    for (let k = a; k < b; k++) {
+      const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), T = rb_at(ctx, E, D, rb, RB_T);
+      const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
+      const M: usize = l == 0 ? WT : m_at(ctx, E, l, D, rb), y = lp(L, A.L_Y) + (<usize>((r0 + k) * O) << 2);
+      for (let o = 0; o < O; o++) {
+        const av = f(y, o), s = dact_scalar(act, av);
+        // ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s would lose M where s underflows; M_1 = W^T); G[o]
+        // becomes dM[o] = s G[o]. Four d at a time, the products added to ds one by one in d's order
+        let ds: f32 = 0, d = 0;
+        for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(M + (<usize>(o * D + d) << 2)), s);
+        for (; d < D; d++) {
+          ds += f(G, o * D + d) * f(M, o * D + d);
+          put(G, o * D + d, s * f(G, o * D + d));
+        }
+        put(da, o, ds * d2act_scalar(act, av) + f(dh, o) * s);
       }
-      put(da, o, ds * d2act_scalar(act, av) + f(dh, o) * s);
+      // dM transposed (T[d][o]), so that four o of dW's rows are one load
+      for (let d = 0; d < D; d++) for (let o = 0; o < O; o++) put(T, d * O + o, f(G, o * D + d));
     }
     return;
   }
-  if (phase == CAE_TRANS) {
-    // dM transposed (T[d][o]), so that four o of dW's rows are one load; by rows d of T, so that no two threads write
-    // one cache line of it (by o they did: 1.5x slower on two threads than on one)
-    for (let d = a; d < b; d++) for (let o = 0; o < O; o++) put(T, d * O + o, f(G, o * D + d));
+  if (phase == CAE_BACK_W) {
+    // dW[i][o] += h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order, four o in lanes), for the chunk's rows
+    // in order (a row's terms for every i of the range, then the next row's: its T stays in cache)
+    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2), tmp = ws_scratch();
+    for (let k = 0; k < nr; k++) {
+      const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
+      const Jp: usize = l == 0 ? 0 : rb + (<usize>j_at(ctx, l - 1, D) << 2);
+      const hp: usize = l == 0 ? x + (<usize>((r0 + k) * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>((r0 + k) * In) << 2);
+      for (let i = a; i < b; i++) {
+        const hi = f(hp, i);
+        let o = 0;
+        if (Jp != 0) for (; o + 16 <= O; o += 16) {
+          for (let q = 0; q < 16; q += 4) v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>(o + q) << 2))));
+          sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
+          const at = dW + (<usize>(i * O + o) << 2);
+          for (let q = 0; q < 64; q += 16) v128.store(at + q, f32x4.add(v128.load(at + q), v128.load(tmp + q)));
+        }
+        for (; o + 4 <= O; o += 4) {
+          let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
+          if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
+          else for (let d = 0; d < D; d++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(Jp, i * D + d)), v128.load(T + (<usize>(d * O + o) << 2))));
+          const at = dW + (<usize>(i * O + o) << 2);
+          v128.store(at, f32x4.add(v128.load(at), acc));
+        }
+        for (; o < O; o++) {
+          let acc: f32 = hi * f(da, o);
+          if (Jp == 0) acc += f(T, i * O + o);
+          else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(T, d * O + o);
+          add(dW, i * O + o, acc);
+        }
+      }
+    }
     return;
   }
-  // dW[i][o] += h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order, four o in lanes); G_{l-1} = W dM
-  // (four d in lanes, each summing over o in order); dh_{l-1} = W da
-  const dW = g + (<usize>li(L, A.L_W) << 2);
-  const hp: usize = l == 0 ? x + (<usize>(r * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>(r * In) << 2);
-  for (let i = a; i < b; i++) {
-    const hi = f(hp, i);
-    let o = 0;
-    if (Jp != 0) for (; o + 16 <= O; o += 16) {
-      for (let k = 0; k < 16; k += 4) v128.store(tmp + (<usize>k << 2), f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>(o + k) << 2))));
-      sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
-      const at = dW + (<usize>(i * O + o) << 2);
-      for (let k = 0; k < 64; k += 16) v128.store(at + k, f32x4.add(v128.load(at + k), v128.load(tmp + k)));
-    }
-    for (; o + 4 <= O; o += 4) {
-      let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
-      if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
-      else for (let d = 0; d < D; d++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(Jp, i * D + d)), v128.load(T + (<usize>(d * O + o) << 2))));
-      const at = dW + (<usize>(i * O + o) << 2);
-      v128.store(at, f32x4.add(v128.load(at), acc));
-    }
-    for (; o < O; o++) {
-      let acc: f32 = hi * f(da, o);
-      if (Jp == 0) acc += f(T, i * O + o);
-      else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(T, d * O + o);
-      add(dW, i * O + o, acc);
-    }
-    // (the first layer's dh would feed no layer: not computed)
-    if (l > 0) {
+  // CAE_BACK_G (l >= 1; the first layer's dh would feed no layer): G_{l-1} = W dM (four d in lanes, each summing over o
+  // in order) and dh_{l-1} = W da, read by layer l-1's CAE_BACK_O (this layer's dh was read by its own, before)
+  for (let k = a; k < b; k++) {
+    const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), Gn = rb_at(ctx, E, D, rb, gnw);
+    const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
+    for (let i = 0; i < In; i++) {
       let dhi: f32 = 0;
       for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
-      put(dh, i, dhi);   // read by layer l-1's CAE_BACK_O (this layer's dh[o] was read by its own, before this phase)
+      put(dh, i, dhi);
       let d = 0;
       for (; d + 16 <= D; d += 16) {
         const at = Gn + (<usize>(i * D + d) << 2);
@@ -232,6 +251,41 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r: i32, l: i32, phase: i
         for (let o = 0; o < O; o++) acc += f(W, i * O + o) * f(G, o * D + d);
         put(Gn, i * D + d, acc);
       }
+    }
+  }
+}
+
+/** Layer q's J (and M, q >= 1) of batch row r into row block rb: J_q[o] = f'(a_q[o]) M[o], M = W^T J_{q-1} (M_1 = W^T). */
+function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
+  const L = layer(ctx, q), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
+  const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
+  const J = rb + (<usize>j_at(ctx, q, D) << 2), WT = cp(ctx, A.C_CSCRATCH);
+  const Jp: usize = q == 0 ? 0 : rb + (<usize>j_at(ctx, q - 1, D) << 2), M: usize = q == 0 ? 0 : m_at(ctx, E, q, D, rb);
+  for (let o = 0; o < O; o++) {
+    const s = dact_scalar(act, f(y, o));
+    if (Jp == 0) {
+      // J_1[o] = s W^T[o] (WT: the first layer's weights transposed, contractive())
+      let d = 0;
+      for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), v128.load(WT + (<usize>(o * D + d) << 2))));
+      for (; d < D; d++) put(J, o * D + d, s * f(WT, o * D + d));
+      continue;
+    }
+    // M[o] kept (its backward reads it), J[o] = s M[o]
+    let d = 0;
+    for (; d + 16 <= D; d += 16) {
+      const at = M + (<usize>(o * D + d) << 2);
+      m16(W, O, o, Jp, In, D, d, at);
+      for (let k = 0; k < 64; k += 16) v128.store(J + (<usize>(o * D + d) << 2) + k, f32x4.mul(f32x4.splat(s), v128.load(at + k)));
+    }
+    for (; d + 4 <= D; d += 4) {
+      const m = m4(W, O, o, Jp, In, D, d);
+      v128.store(M + (<usize>(o * D + d) << 2), m);
+      v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m));
+    }
+    for (; d < D; d++) {
+      const m = m1(W, O, o, Jp, In, D, d);
+      put(M, o * D + d, m);
+      put(J, o * D + d, s * m);
     }
   }
 }
