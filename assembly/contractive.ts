@@ -162,7 +162,7 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
       if (scale < 0) continue;
       const G = rb_at(ctx, E, D, rb, RB_G0), dh = rb_at(ctx, E, D, rb, RB_DH);
       for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jE, i));
-      for (let i = 0; i < max_out(ctx, E); i++) put(dh, i, 0);
+      for (let i = 0, mo = max_out(ctx, E); i < mo; i++) put(dh, i, 0);
     }
     return;
   }

@@ -31,7 +31,7 @@
 
 import { f32_colsum, gemm_kblocks, ws_scratch } from './gemm';
 import { OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
-import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, OP_DROPOUT, ci, cp } from './arena';
+import { C_NPARAMS, C_PARAMS, LN_FIELD, LN_N, ci, cp } from './arena';
 import { draws_part, gather, noise_part, rows_shard, shard_count, shard_run } from './train';
 import { loss_part } from './loss';
 import { knn_rows } from './density';
@@ -90,7 +90,7 @@ const JOB_NOISE = 12;
 const JOB_CAE = 13;
 // draws jobs (train.ts net_forward: a training dropout node's masks, or a sampling node's normals, for a batch's rows,
 // draws_part): op (A.OP_DROPOUT or A.OP_SAMPLE), x, y, aux (mask or eps), R, W (a row's units), rate (f32), the stream's
-// key and the counter of the batch's first row (u64s at bytes 32 and 40); a unit is a range of rows
+// key and the counter of the batch's first row (u64s at bytes 32 and 40), a row's draws (at 48); a unit is a range of rows
 const JOB_DRAWS = 14;
 // A job is cut into units, at most MAX_UNITS: a product into tiles of one 8-column strip by RG rows
 // (RG a multiple of 12 making the tile about UNIT_KMAC thousand multiply-adds, so its packed strip is
@@ -236,7 +236,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   }
   if (job(0) == JOB_DRAWS) {
     const R = job(5), r0 = <i32>(<i64>R * u0 / n), r1 = <i32>(<i64>R * u1 / n);
-    if (r0 < r1) draws_part(job(1), <usize>job(2), <usize>job(3), <usize>job(4), r0, r1, job(6), jobf(7), load<u64>(JB, 32), load<u64>(JB, 40), ws_scratch());
+    if (r0 < r1) draws_part(job(1), <usize>job(2), <usize>job(3), <usize>job(4), r0, r1, job(6), jobf(7), load<u64>(JB, 32), load<u64>(JB, 40), <u64>job(12), ws_scratch());
     return;
   }
   if (job(0) == JOB_CAE) {
@@ -459,17 +459,19 @@ export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: u
 /**
  * A training dropout node's masks (op A.OP_DROPOUT: W uniforms a row) or a sampling node's normals (A.OP_SAMPLE: W
  * units, two draws each) for R rows through the pool (train.ts net_forward, draws_part), in ranges of rows, each
- * drawing from the stream at s (key, the batch's first row's counter) moved past the rows before it. False: the caller
- * draws alone (no pool, or fewer than P_MIN * 64 floats' worth, a uniform counted as 8 and a normal as 16: about
- * 10 and 16 ns here, with their stores, against a loss float's 1).
+ * drawing from the stream at s (key, the batch's first row's counter) moved past the rows before it, `per` draws a row
+ * (train.ts node_draws). False: the caller
+ * draws alone (no pool, or fewer than P_MIN * 64 floats' worth, a draw counted as 8: a uniform about 10 ns here with
+ * its stores, a normal (two draws) 16, against a loss float's 1).
  */
-export function pool_draws(op: i32, x: usize, y: usize, aux: usize, R: i32, W: i32, rate: f32, s: usize): bool {
+export function pool_draws(op: i32, x: usize, y: usize, aux: usize, R: i32, W: i32, rate: f32, s: usize, per: u64): bool {
   if (POOL == 0 || SOLO) return false;
   const T = load<i32>(POOL + P_NT);
-  if (T < 2 || (<i64>R * <i64>W << (op == OP_DROPOUT ? 3 : 4)) < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  if (T < 2 || (<i64>R * <i64>per << 3) < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
   const j = slot();
   store<i32>(j, JOB_DRAWS); store<i32>(j, op, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>y, 12); store<i32>(j, <i32>aux, 16);
   store<i32>(j, R, 20); store<i32>(j, W, 24); store<f32>(j, rate, 28); store<u64>(j, load<u64>(s), 32); store<u64>(j, load<u64>(s, 8), 40);
+  store<i32>(j, <i32>per, 48);
   submit(T);
   return true;
 }

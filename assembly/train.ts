@@ -125,7 +125,7 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       else if (op == A.OP_UPSAMPLE) upsample_forward(inp, y, R, IH, IW, IC, SH, SW);
       else if (op == A.OP_DROPOUT && training) {
         const s = draws_at(ctx, A.RNG_DROPOUT, l);
-        if (!ASC_FEATURE_THREADS || !pool_draws(op, inp, y, lp(L, A.L_AUX), R, IN, lf(L, A.L_RATE), s)) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), s);
+        if (!ASC_FEATURE_THREADS || !pool_draws(op, inp, y, lp(L, A.L_AUX), R, IN, lf(L, A.L_RATE), s, node_draws(ctx, l, A.RNG_DROPOUT))) dropout_forward(inp, y, lp(L, A.L_AUX), R * IN, lf(L, A.L_RATE), s);
       }
       else if (op == A.OP_BATCHNORM) {
         const st = lp(L, A.L_STATE);
@@ -134,7 +134,7 @@ export function net_forward(ctx: usize, x: usize, R: i32, l0: i32, l1: i32, trai
       } else if (op == A.OP_CONCAT) concat_forward(y, inp, IC, src_ptr(ctx, li(L, A.L_SRC1), l0, x), IN - IC, R);
       else if (op == A.OP_SAMPLE) {
         const s = training ? draws_at(ctx, A.RNG_SAMPLE, l) : 0;
-        if (!ASC_FEATURE_THREADS || !training || !pool_draws(op, inp, y, lp(L, A.L_AUX), R, OUT, 0, s)) sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, s);
+        if (!ASC_FEATURE_THREADS || !training || !pool_draws(op, inp, y, lp(L, A.L_AUX), R, OUT, 0, s, node_draws(ctx, l, A.RNG_SAMPLE))) sample_forward(y, inp, lp(L, A.L_AUX), R, OUT, training, s);
       }
       else memory.copy(y, inp, <usize>(R * IN) << 2); // flatten, reshape, dropout outside training
     }
@@ -179,17 +179,16 @@ function draws_at(ctx: usize, purpose: i32, l: i32): usize {
 /**
  * Rows r0..r1-1 of a training dropout node's (op A.OP_DROPOUT: x its input, y its output, aux the mask, W its units) or
  * a sampling node's (A.OP_SAMPLE: x the [mu, logVar] rows, y z, aux eps) R rows (threads.ts JOB_DRAWS; any thread),
- * drawing from the stream (key, ctr: where the node's first row draws, draws_at) past the rows before r0: the draws each
- * row takes in one pass, so the same bits. s: 16 bytes of the calling thread's own for the stream (gemm.ts ws_scratch).
+ * drawing from the stream (key, ctr: where the node's first row draws, draws_at) past the rows before r0, `per` a row
+ * (node_draws): the draws each row takes in one pass, so the same bits. s: 16 bytes of the calling thread's own for the
+ * stream (gemm.ts ws_scratch).
  */
-export function draws_part(op: i32, x: usize, y: usize, aux: usize, r0: i32, r1: i32, W: i32, rate: f32, key: u64, ctr: u64, s: usize): void {
+export function draws_part(op: i32, x: usize, y: usize, aux: usize, r0: i32, r1: i32, W: i32, rate: f32, key: u64, ctr: u64, per: u64, s: usize): void {
   const o = <usize>(r0 * W) << 2;
   store<u64>(s, key);
-  if (op == A.OP_DROPOUT) {
-    store<u64>(s, ctr + <u64>r0 * <u64>W, 8);
-    dropout_forward(x + o, y + o, aux + o, (r1 - r0) * W, rate, s);
-  } else {
-    store<u64>(s, ctr + 2 * <u64>r0 * <u64>W, 8);
+  store<u64>(s, ctr + <u64>r0 * per, 8);
+  if (op == A.OP_DROPOUT) dropout_forward(x + o, y + o, aux + o, (r1 - r0) * W, rate, s);
+  else {
     sample_forward(y + o, x + 2 * o, aux != 0 ? aux + o : 0, r1 - r0, W, true, s);
   }
 }
