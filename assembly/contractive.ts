@@ -200,15 +200,28 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
       const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
       const Jp: usize = l == 0 ? 0 : rb + (<usize>j_at(ctx, l - 1, D) << 2);
       const hp: usize = l == 0 ? x + (<usize>((r0 + k) * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>((r0 + k) * In) << 2);
-      for (let i = a; i < b; i++) {
-        const hi = f(hp, i);
-        let o = 0;
-        if (Jp != 0) for (; o + 16 <= O; o += 16) {
-          for (let q = 0; q < 16; q += 4) v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>(o + q) << 2))));
-          sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
+      // the sixteen-wide blocks of o two rows i at a time (sum16x2: one load of T for both), then each row's rest
+      const O16 = Jp != 0 ? O & ~15 : 0, t1 = tmp + 64;
+      for (let i = a; i < b; i += 2) {
+        const two = i + 1 < b, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
+        for (let o = 0; o < O16; o += 16) {
+          for (let q = 0; q < 16; q += 4) {
+            const dq = v128.load(da + (<usize>(o + q) << 2));
+            v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi0), dq));
+            v128.store(t1 + (<usize>q << 2), f32x4.mul(f32x4.splat(hi1), dq));
+          }
+          if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1);
+          else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
           const at = dW + (<usize>(i * O + o) << 2);
           for (let q = 0; q < 64; q += 16) v128.store(at + q, f32x4.add(v128.load(at + q), v128.load(tmp + q)));
+          if (!two) continue;
+          const at1 = dW + (<usize>((i + 1) * O + o) << 2);
+          for (let q = 0; q < 64; q += 16) v128.store(at1 + q, f32x4.add(v128.load(at1 + q), v128.load(t1 + q)));
         }
+      }
+      for (let i = a; i < b; i++) {
+        const hi = f(hp, i);
+        let o = O16;
         for (; o + 4 <= O; o += 4) {
           let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
           if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
@@ -231,16 +244,23 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
   for (let k = a; k < b; k++) {
     const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), Gn = rb_at(ctx, E, D, rb, gnw);
     const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
+    // the sixteen-wide blocks of d two rows i at a time (sum16x2: one load of G for both), then each row's rest
+    const D16 = D & ~15;
+    for (let i = 0; i < In; i += 2) {
+      const two = i + 1 < In;
+      for (let d = 0; d < D16; d += 16) {
+        const at = Gn + (<usize>(i * D + d) << 2), at1 = at + (<usize>D << 2);
+        zero16(at);
+        if (!two) { sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at); continue; }
+        zero16(at1);
+        sum16x2(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, at1);
+      }
+    }
     for (let i = 0; i < In; i++) {
       let dhi: f32 = 0;
       for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
       put(dh, i, dhi);
-      let d = 0;
-      for (; d + 16 <= D; d += 16) {
-        const at = Gn + (<usize>(i * D + d) << 2);
-        zero16(at);
-        sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at);
-      }
+      let d = D16;
       for (; d + 4 <= D; d += 4) {
         let acc = f32x4.splat(0);
         for (let o = 0; o < O; o++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(G + (<usize>(o * D + d) << 2))));
@@ -261,6 +281,17 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
   const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
   const J = rb + (<usize>j_at(ctx, q, D) << 2), WT = cp(ctx, A.C_CSCRATCH);
   const Jp: usize = q == 0 ? 0 : rb + (<usize>j_at(ctx, q - 1, D) << 2), M: usize = q == 0 ? 0 : m_at(ctx, E, q, D, rb);
+  // M's sixteen-wide blocks of d two rows o at a time (sum16x2: one load of J_{q-1} for both), then each row's rest
+  const D16 = Jp != 0 ? D & ~15 : 0;
+  for (let o = 0; o < O; o += 2) {
+    for (let d = 0; d < D16; d += 16) {
+      const at = M + (<usize>(o * D + d) << 2);
+      if (o + 1 == O) { m16(W, O, o, Jp, In, D, d, at); continue; }
+      const at1 = at + (<usize>D << 2);
+      zero16(at); zero16(at1);
+      sum16x2(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, at1);
+    }
+  }
   for (let o = 0; o < O; o++) {
     const s = dact_scalar(act, f(y, o));
     if (Jp == 0) {
@@ -272,9 +303,8 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
     }
     // M[o] kept (its backward reads it), J[o] = s M[o]
     let d = 0;
-    for (; d + 16 <= D; d += 16) {
+    for (; d < D16; d += 16) {
       const at = M + (<usize>(o * D + d) << 2);
-      m16(W, O, o, Jp, In, D, d, at);
       for (let k = 0; k < 64; k += 16) v128.store(J + (<usize>(o * D + d) << 2) + k, f32x4.mul(f32x4.splat(s), v128.load(at + k)));
     }
     for (; d + 4 <= D; d += 4) {
@@ -332,6 +362,23 @@ function m16(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32, out: us
   v128.store(out, a1, 16);
   v128.store(out, a2, 32);
   v128.store(out, a3, 48);
+}
+
+/** sum16 for two rows of a (a0 and a1, the same stride) against the same b, into out0 and out1: each b block loaded once. */
+// @ts-ignore: decorator
+@inline function sum16x2(a0: usize, a1: usize, sa: i32, b: usize, sb: i32, n: i32, out0: usize, out1: usize): void {
+  let p0 = v128.load(out0), p1 = v128.load(out0, 16), p2 = v128.load(out0, 32), p3 = v128.load(out0, 48);
+  let q0 = v128.load(out1), q1 = v128.load(out1, 16), q2 = v128.load(out1, 32), q3 = v128.load(out1, 48);
+  for (const end = a0 + <usize>(n * sa); a0 != end; a0 += <usize>sa, a1 += <usize>sa, b += <usize>sb) {
+    const w = f32x4.splat(load<f32>(a0)), u = f32x4.splat(load<f32>(a1));
+    const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+    p0 = f32x4.add(p0, f32x4.mul(w, b0)); q0 = f32x4.add(q0, f32x4.mul(u, b0));
+    p1 = f32x4.add(p1, f32x4.mul(w, b1)); q1 = f32x4.add(q1, f32x4.mul(u, b1));
+    p2 = f32x4.add(p2, f32x4.mul(w, b2)); q2 = f32x4.add(q2, f32x4.mul(u, b2));
+    p3 = f32x4.add(p3, f32x4.mul(w, b3)); q3 = f32x4.add(q3, f32x4.mul(u, b3));
+  }
+  v128.store(out0, p0); v128.store(out0, p1, 16); v128.store(out0, p2, 32); v128.store(out0, p3, 48);
+  v128.store(out1, q0); v128.store(out1, q1, 16); v128.store(out1, q2, 32); v128.store(out1, q3, 48);
 }
 
 /** ds plus G[o][d..d+3] m[d..d+3] (four products added one by one in d's order), and G[o][d..d+3] scaled by s: dM. */
