@@ -347,14 +347,22 @@ function take_run(pool: usize, seq: i32, t: i32): i32 {
 }
 
 /**
+ * The thread count when the pool can take a job of about `work` multiply-adds (at least P_MIN * 1024; -1: any size),
+ * else 0: no pool, inside a job (SOLO), one thread, or a worker has failed (pool_threads). The pool_* jobs start with it.
+ */
+function pool_open(work: i64): i32 {
+  const T = pool_threads();
+  return T < 2 || (work >= 0 && work < (<i64>load<i32>(POOL + P_MIN) << 10)) ? 0 : T;
+}
+
+/**
  * The product through the pool, when there is one, it is large enough and no worker has failed:
  * returns false to let the caller compute it alone. Same arguments as gemm_kblocks.
  */
 export function pool_gemm(M: i32, N: i32, K: i32, a: usize, sam: i32, sak: i32, b: usize, ldb: i32, bt: bool,
                           c: usize, ldc: i32, bias: usize, mode: i32, act: i32): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || <i64>M * <i64>N * <i64>K < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(<i64>M * <i64>N * <i64>K);
+  if (T == 0) return false;
   if (N > <i32>(MAX_UNITS << 3)) return false;   // (more strips than the counter's units: alone)
   const j = slot();
   store<i32>(j, bt ? 1 : 0); store<i32>(j, M, 4); store<i32>(j, N, 8); store<i32>(j, K, 12);
@@ -428,10 +436,9 @@ function submit(T: i32): void {
  * ranges of rows; false: the caller copies them.
  */
 export function pool_gather(dst: usize, src: usize, idx: usize, R: i32, C: i32): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
   // (fewer than P_MIN * 64 floats, 128 KB at the bindings' default: the caller's own copy costs less than a job)
-  if (T < 2 || <i64>R * <i64>C < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open((<i64>R * <i64>C) << 4);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_GATHER); store<i32>(j, <i32>dst, 4); store<i32>(j, <i32>src, 8); store<i32>(j, <i32>idx, 12);
   store<i32>(j, R, 16); store<i32>(j, C, 20);
@@ -445,10 +452,9 @@ export function pool_gather(dst: usize, src: usize, idx: usize, R: i32, C: i32):
  * pool, or fewer than P_MIN * 64 values).
  */
 export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: usize, R: i32, D: i32, amount: f32, ctr: u64): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
   // (a normal costs about 16 ns here, as many multiply-adds as P_MIN counts per 1024 for about 16 values: Adam's rate)
-  if (T < 2 || (<i64>R * <i64>D << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(<i64>R * <i64>D << 4);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_NOISE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>bin, 8); store<i32>(j, <i32>btgt, 12); store<i32>(j, <i32>x, 16);
   store<i32>(j, <i32>idx, 20); store<i32>(j, R, 24); store<i32>(j, D, 28); store<f32>(j, amount, 32); store<u64>(j, ctr, 40);
@@ -465,9 +471,8 @@ export function pool_noise(ctx: usize, bin: usize, btgt: usize, x: usize, idx: u
  * its stores, a normal (two draws) 16, against a loss float's 1).
  */
 export function pool_draws(op: i32, x: usize, y: usize, aux: usize, R: i32, W: i32, rate: f32, s: usize, per: u64): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || (<i64>R * <i64>per << 3) < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(<i64>R * <i64>per << 7);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_DRAWS); store<i32>(j, op, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>y, 12); store<i32>(j, <i32>aux, 16);
   store<i32>(j, R, 20); store<i32>(j, W, 24); store<f32>(j, rate, 28); store<u64>(j, load<u64>(s), 32); store<u64>(j, load<u64>(s, 8), 40);
@@ -482,9 +487,8 @@ export function pool_draws(op: i32, x: usize, y: usize, aux: usize, R: i32, W: i
  * `cost`: these loops run about 4 times slower a multiply-add than the products).
  */
 export function pool_cae(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, n: i32, cost: i64): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || n < 2 || (cost << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = n < 2 ? 0 : pool_open(cost << 2);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_CAE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, E, 12); store<i32>(j, r0, 16);
   store<i32>(j, nr, 20); store<i32>(j, l, 24); store<i32>(j, phase, 28); store<f32>(j, scale, 32); store<i32>(j, n, 36);
@@ -498,9 +502,8 @@ export function pool_cae(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32,
  * false: the caller computes them alone (no pool, or fewer than P_MIN * 64 floats).
  */
 export function pool_loss(loss: i32, d: usize, p: usize, t: usize, R: i32, C: i32, fused: bool, N: i32, wgt: f32, act: i32, sums: usize): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || <i64>R * <i64>C < (<i64>load<i32>(POOL + P_MIN) << 6) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open((<i64>R * <i64>C) << 4);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_LOSS); store<i32>(j, loss, 4); store<i32>(j, <i32>d, 8); store<i32>(j, <i32>p, 12); store<i32>(j, <i32>t, 16);
   store<i32>(j, R, 20); store<i32>(j, C, 24); store<i32>(j, fused ? 1 : 0, 28); store<i32>(j, N, 32); store<f32>(j, wgt, 36);
@@ -512,9 +515,8 @@ export function pool_loss(loss: i32, d: usize, p: usize, t: usize, R: i32, C: i3
 /** Adam's update through the pool (see optim.ts adam_update); false: the caller runs it alone. */
 export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32,
                           eps: f32, wd: f32, decoupled: bool, b1t: f64, b2t: f64, wo: usize): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || (<i64>n << 4) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(<i64>n << 4);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_ADAM); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>m, 12); store<i32>(j, <i32>v, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, beta1, 28); store<f32>(j, beta2, 32); store<f32>(j, eps, 36);
@@ -525,9 +527,8 @@ export function pool_adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
 
 /** SGD's or momentum's update through the pool (optim.ts sgd_update, momentum_update; buf 0 for SGD); false: the caller runs it alone. */
 export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, lr: f32, mu: f32, wd: f32, first: bool, wo: usize): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || (<i64>n << 2) < (<i64>load<i32>(POOL + P_MIN) << 10) || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(<i64>n << 2);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_UPDATE); store<i32>(j, <i32>w, 4); store<i32>(j, <i32>g, 8); store<i32>(j, <i32>buf, 12); store<i32>(j, first ? 1 : 0, 16);
   store<i32>(j, n, 20); store<f32>(j, lr, 24); store<f32>(j, mu, 28); store<f32>(j, wd, 32); store<i32>(j, kind, 36); store<i32>(j, <i32>wo, 40);
@@ -537,9 +538,8 @@ export function pool_update(kind: i32, w: usize, g: usize, buf: usize, n: i32, l
 
 /** A sharded model's batch through the pool (train.ts net_grads), a shard per unit; false: the caller runs the shards in turn. */
 export function pool_shards(ctx: usize, x: usize, t: usize, R: i32, phase: i32): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(-1);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_SHARDS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, <i32>t, 12); store<i32>(j, R, 16);
   store<i32>(j, phase, 20);
@@ -552,8 +552,8 @@ export function pool_shards(ctx: usize, x: usize, t: usize, R: i32, phase: i32):
  * false: the caller computes them alone (no pool, or fewer than P_MIN * 1024 distance terms B R L).
  */
 export function pool_knn(z: usize, L: i32, ref: usize, R: i32, selfR: usize, selfs: usize, B: i32, dst: usize, add: bool, c: f32, tMed: f32, kd: usize): bool {
-  const T = pool_threads();
-  if (T < 2 || B < 8 || <i64>B * <i64>R * <i64>L < (<i64>load<i32>(POOL + P_MIN) << 10)) return false;
+  const T = B < 8 ? 0 : pool_open(<i64>B * <i64>R * <i64>L);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_KNN); store<i32>(j, <i32>z, 4); store<i32>(j, L, 8); store<i32>(j, <i32>ref, 12); store<i32>(j, R, 16);
   store<i32>(j, <i32>selfR, 20); store<i32>(j, <i32>selfs, 24); store<i32>(j, B, 28); store<i32>(j, <i32>dst, 32);
@@ -609,9 +609,8 @@ export function pool_ens_stats(ctx: usize, x: usize, S: i32, stats: usize, idx: 
 
 /** A sharded model's rows through the pool (train.ts rows_through), a shard of them per unit; false: the caller runs them alone. */
 export function pool_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): bool {
-  if (POOL == 0 || SOLO) return false;
-  const T = load<i32>(POOL + P_NT);
-  if (T < 2 || atomic.load<i32>(POOL + P_DEAD) != 0) return false;
+  const T = pool_open(-1);
+  if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_ROWS); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, n, 12); store<i32>(j, l0, 16);
   store<i32>(j, l1, 20); store<i32>(j, <i32>out, 24); store<i32>(j, scoring ? 1 : 0, 28);
