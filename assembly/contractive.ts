@@ -11,7 +11,7 @@
 // one sync per phase and chunk, not per row). Every element is computed as in a row-by-row pass, and the weight and
 // bias gradients take the rows' terms in row order: the bits of the scalar loops, on any thread count.
 // Scratch (C_CSCRATCH): the first layer's W transposed (maxO x D), the chunk's penalties (f64 each), then a block a row
-// (row_floats). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar loop's
+// (row_floats), then 16 floats (a last sixteen-wide block of sums reads up to 15 past what it keeps). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar loop's
 // operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
@@ -175,10 +175,14 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
       const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), T = rb_at(ctx, E, D, rb, RB_T);
       const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
       const M: usize = l == 0 ? WT : m_at(ctx, E, l, D, rb), y = lp(L, A.L_Y) + (<usize>((r0 + k) * O) << 2);
-      for (let o = 0; o < O; o++) {
+      // ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s would lose M where s underflows; M_1 = W^T); G[o]
+      // becomes dM[o] = s G[o], and T[d][o] = dM[o][d] (dM transposed, so that four o of dW's rows are one load).
+      // Four o at a time (ds_4o: each lane one o's ds, its products added one by one in d's order), then the rest one o
+      // at a time (ds_add: four d's products, added in order)
+      let o = 0;
+      for (; !AE_SCORE_ONLY && o + 4 <= O; o += 4) ds_4o(G, M, T, y, dh, da, act, o, O, D);
+      for (; o < O; o++) {
         const av = f(y, o), s = dact_scalar(act, av);
-        // ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s would lose M where s underflows; M_1 = W^T); G[o]
-        // becomes dM[o] = s G[o]. Four d at a time, the products added to ds one by one in d's order
         let ds: f32 = 0, d = 0;
         for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(M + (<usize>(o * D + d) << 2)), s);
         for (; d < D; d++) {
@@ -186,9 +190,8 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
           put(G, o * D + d, s * f(G, o * D + d));
         }
         put(da, o, ds * d2act_scalar(act, av) + f(dh, o) * s);
+        for (d = 0; d < D; d++) put(T, d * O + o, f(G, o * D + d));
       }
-      // dM transposed (T[d][o]), so that four o of dW's rows are one load
-      for (let d = 0; d < D; d++) for (let o = 0; o < O; o++) put(T, d * O + o, f(G, o * D + d));
     }
     return;
   }
@@ -200,11 +203,12 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
       const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
       const Jp: usize = l == 0 ? 0 : rb + (<usize>j_at(ctx, l - 1, D) << 2);
       const hp: usize = l == 0 ? x + (<usize>((r0 + k) * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>((r0 + k) * In) << 2);
-      // the sixteen-wide blocks of o two rows i at a time (sum16x2: one load of T for both), then each row's rest
-      const O16 = Jp != 0 ? O & ~15 : 0, t1 = tmp + 64;
+      // the sixteen-wide blocks of o two rows i at a time (sum16x2: one load of T for both), a last block of fewer than
+      // 16 o as cae_fwd's (its lanes past O dropped); the first layer (J_0 = I) four o at a time, then one by one
+      const O16 = Jp != 0 ? O & ~15 : 0, Op = Jp != 0 ? (O + 15) & ~15 : 0, t1 = tmp + 64;
       for (let i = a; i < b; i += 2) {
         const two = i + 1 < b, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
-        for (let o = 0; o < O16; o += 16) {
+        for (let o = 0; o < Op; o += 16) {
           for (let q = 0; q < 16; q += 4) {
             const dq = v128.load(da + (<usize>(o + q) << 2));
             v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi0), dq));
@@ -212,29 +216,28 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
           }
           if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1);
           else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
-          const at = dW + (<usize>(i * O + o) << 2);
-          for (let q = 0; q < 64; q += 16) v128.store(at + q, f32x4.add(v128.load(at + q), v128.load(tmp + q)));
-          if (!two) continue;
-          const at1 = dW + (<usize>((i + 1) * O + o) << 2);
-          for (let q = 0; q < 64; q += 16) v128.store(at1 + q, f32x4.add(v128.load(at1 + q), v128.load(t1 + q)));
+          const at = dW + (<usize>(i * O + o) << 2), at1 = at + (<usize>O << 2);
+          if (o < O16) {
+            for (let q = 0; q < 64; q += 16) v128.store(at + q, f32x4.add(v128.load(at + q), v128.load(tmp + q)));
+            if (two) for (let q = 0; q < 64; q += 16) v128.store(at1 + q, f32x4.add(v128.load(at1 + q), v128.load(t1 + q)));
+            continue;
+          }
+          for (let e = 0; e < O - o; e++) {
+            add(at, e, f(tmp, e));
+            if (two) add(at1, e, f(t1, e));
+          }
         }
       }
+      if (Jp != 0) continue;
       for (let i = a; i < b; i++) {
         const hi = f(hp, i);
-        let o = O16;
+        let o = 0;
         for (; o + 4 <= O; o += 4) {
-          let acc = f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2)));
-          if (Jp == 0) acc = f32x4.add(acc, v128.load(T + (<usize>(i * O + o) << 2)));
-          else for (let d = 0; d < D; d++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(Jp, i * D + d)), v128.load(T + (<usize>(d * O + o) << 2))));
+          const acc = f32x4.add(f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2))), v128.load(T + (<usize>(i * O + o) << 2)));
           const at = dW + (<usize>(i * O + o) << 2);
           v128.store(at, f32x4.add(v128.load(at), acc));
         }
-        for (; o < O; o++) {
-          let acc: f32 = hi * f(da, o);
-          if (Jp == 0) acc += f(T, i * O + o);
-          else for (let d = 0; d < D; d++) acc += f(Jp, i * D + d) * f(T, d * O + o);
-          add(dW, i * O + o, acc);
-        }
+        for (; o < O; o++) add(dW, i * O + o, hi * f(da, o) + f(T, i * O + o));
       }
     }
     return;
@@ -244,33 +247,30 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
   for (let k = a; k < b; k++) {
     const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), Gn = rb_at(ctx, E, D, rb, gnw);
     const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
-    // the sixteen-wide blocks of d two rows i at a time (sum16x2: one load of G for both), then each row's rest
-    const D16 = D & ~15;
+    // the sixteen-wide blocks of d two rows i at a time (sum16x2: one load of G for both); a last block of fewer than
+    // 16 d through ws_scratch, as cae_fwd's
+    const D16 = D & ~15, Dp = (D + 15) & ~15, tmp = ws_scratch(), t1 = tmp + 64;
     for (let i = 0; i < In; i += 2) {
       const two = i + 1 < In;
-      for (let d = 0; d < D16; d += 16) {
-        const at = Gn + (<usize>(i * D + d) << 2), at1 = at + (<usize>D << 2);
+      for (let d = 0; d < Dp; d += 16) {
+        const full = d < D16, at = full ? Gn + (<usize>(i * D + d) << 2) : tmp, at1 = full ? at + (<usize>D << 2) : t1;
         zero16(at);
-        if (!two) { sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at); continue; }
-        zero16(at1);
-        sum16x2(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, at1);
+        if (!two) sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at);
+        else {
+          zero16(at1);
+          sum16x2(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, at1);
+        }
+        if (full) continue;
+        for (let e = 0; e < D - d; e++) {
+          put(Gn, i * D + d + e, f(tmp, e));
+          if (two) put(Gn, (i + 1) * D + d + e, f(t1, e));
+        }
       }
     }
     for (let i = 0; i < In; i++) {
       let dhi: f32 = 0;
       for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
       put(dh, i, dhi);
-      let d = D16;
-      for (; d + 4 <= D; d += 4) {
-        let acc = f32x4.splat(0);
-        for (let o = 0; o < O; o++) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(G + (<usize>(o * D + d) << 2))));
-        v128.store(Gn + (<usize>(i * D + d) << 2), acc);
-      }
-      for (; d < D; d++) {
-        let acc: f32 = 0;
-        for (let o = 0; o < O; o++) acc += f(W, i * O + o) * f(G, o * D + d);
-        put(Gn, i * D + d, acc);
-      }
     }
   }
 }
@@ -281,56 +281,36 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
   const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
   const J = rb + (<usize>j_at(ctx, q, D) << 2), WT = cp(ctx, A.C_CSCRATCH);
   const Jp: usize = q == 0 ? 0 : rb + (<usize>j_at(ctx, q - 1, D) << 2), M: usize = q == 0 ? 0 : m_at(ctx, E, q, D, rb);
-  // M's sixteen-wide blocks of d two rows o at a time (sum16x2: one load of J_{q-1} for both), then each row's rest
-  const D16 = Jp != 0 ? D & ~15 : 0;
+  // M's sixteen-wide blocks of d two rows o at a time (sum16x2: one load of J_{q-1} for both). A last block of fewer
+  // than 16 d is summed sixteen wide into ws_scratch (its lanes past D read the floats after each row, which CSCRATCH's
+  // padding keeps in bounds, and are dropped), then its D % 16 floats copied: each kept lane is the scalar sum
+  const D16 = Jp != 0 ? D & ~15 : 0, Dp = Jp != 0 ? (D + 15) & ~15 : 0, tmp = ws_scratch(), t1 = tmp + 64;
   for (let o = 0; o < O; o += 2) {
-    for (let d = 0; d < D16; d += 16) {
-      const at = M + (<usize>(o * D + d) << 2);
-      if (o + 1 == O) { m16(W, O, o, Jp, In, D, d, at); continue; }
-      const at1 = at + (<usize>D << 2);
-      zero16(at); zero16(at1);
-      sum16x2(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, at1);
+    const two = o + 1 < O;
+    for (let d = 0; d < Dp; d += 16) {
+      const full = d < D16, at = full ? M + (<usize>(o * D + d) << 2) : tmp, at1 = full ? at + (<usize>D << 2) : t1;
+      zero16(at);
+      if (!two) sum16(W + (<usize>o << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at);
+      else {
+        zero16(at1);
+        sum16x2(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, at1);
+      }
+      if (full) continue;
+      for (let e = 0; e < D - d; e++) {
+        put(M, o * D + d + e, f(tmp, e));
+        if (two) put(M, (o + 1) * D + d + e, f(t1, e));
+      }
     }
   }
   for (let o = 0; o < O; o++) {
     const s = dact_scalar(act, f(y, o));
-    if (Jp == 0) {
-      // J_1[o] = s W^T[o] (WT: the first layer's weights transposed, contractive())
-      let d = 0;
-      for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), v128.load(WT + (<usize>(o * D + d) << 2))));
-      for (; d < D; d++) put(J, o * D + d, s * f(WT, o * D + d));
-      continue;
-    }
-    // M[o] kept (its backward reads it), J[o] = s M[o]
+    // J_1[o] = s W^T[o] (WT: the first layer's weights transposed, contractive()); else M[o] kept (its backward reads
+    // it), J[o] = s M[o]
+    const src: usize = Jp == 0 ? WT : M;
     let d = 0;
-    for (; d < D16; d += 16) {
-      const at = M + (<usize>(o * D + d) << 2);
-      for (let k = 0; k < 64; k += 16) v128.store(J + (<usize>(o * D + d) << 2) + k, f32x4.mul(f32x4.splat(s), v128.load(at + k)));
-    }
-    for (; d + 4 <= D; d += 4) {
-      const m = m4(W, O, o, Jp, In, D, d);
-      v128.store(M + (<usize>(o * D + d) << 2), m);
-      v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), m));
-    }
-    for (; d < D; d++) {
-      const m = m1(W, O, o, Jp, In, D, d);
-      put(M, o * D + d, m);
-      put(J, o * D + d, s * m);
-    }
+    for (; d + 4 <= D; d += 4) v128.store(J + (<usize>(o * D + d) << 2), f32x4.mul(f32x4.splat(s), v128.load(src + (<usize>(o * D + d) << 2))));
+    for (; d < D; d++) put(J, o * D + d, s * f(src, o * D + d));
   }
-}
-
-/** M[o][d] = sum_i W[i][o] J[i][d] over i = 0..I-1 in order, from 0 (W: I x O, J: I x D). */
-function m1(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32): f32 {
-  let m: f32 = 0;
-  for (let i = 0; i < I; i++) m += f(W, i * O + o) * f(J, i * D + d);
-  return m;
-}
-
-/** M[o][d..d+15] as m1 computes each, into out f32[16]. */
-function m16(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32, out: usize): void {
-  zero16(out);
-  sum16(W + (<usize>o << 2), O << 2, J + (<usize>d << 2), D << 2, I, out);
 }
 
 /** out[0..15] = 0 (four stores: a memory.fill of 64 bytes is a call into the engine, about 10% of a row here). */
@@ -381,6 +361,59 @@ function m16(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32, out: us
   v128.store(out1, q0); v128.store(out1, q1, 16); v128.store(out1, q2, 32); v128.store(out1, q3, 48);
 }
 
+/**
+ * CAE_BACK_O for rows o..o+3 of G and M (O x D): each lane's ds = sum_d G[o+j][d] M[o+j][d] from 0, its products added one
+ * by one in d's order (a 4 x 4 block's products transposed, so that a lane holds one o's four), G[o+j] scaled by s_j
+ * into dM, the block of dM transposed into T[d][o..o+3], and da[o+j] = ds f''(a) + dh[o+j] s: the scalar loop's bits.
+ */
+function ds_4o(G: usize, M: usize, T: usize, y: usize, dh: usize, da: usize, act: i32, o: i32, O: i32, D: i32): void {
+  const a0 = f(y, o), a1 = f(y, o + 1), a2 = f(y, o + 2), a3 = f(y, o + 3);
+  const s0 = dact_scalar(act, a0), s1 = dact_scalar(act, a1), s2 = dact_scalar(act, a2), s3 = dact_scalar(act, a3);
+  const sv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(s0), 1, s1), 2, s2), 3, s3);
+  const rs = <usize>D << 2, g0 = G + (<usize>(o * D) << 2), m0 = M + (<usize>(o * D) << 2);
+  let acc = f32x4.splat(0), d = 0;
+  for (; d + 4 <= D; d += 4) {
+    const at = <usize>d << 2;
+    const x0 = v128.load(g0 + at), x1 = v128.load(g0 + rs + at), x2 = v128.load(g0 + 2 * rs + at), x3 = v128.load(g0 + 3 * rs + at);
+    const p0 = f32x4.mul(x0, v128.load(m0 + at)), p1 = f32x4.mul(x1, v128.load(m0 + rs + at));
+    const p2 = f32x4.mul(x2, v128.load(m0 + 2 * rs + at)), p3 = f32x4.mul(x3, v128.load(m0 + 3 * rs + at));
+    // the products transposed: q_c's lane j is p_j's lane c (row o + j, column d + c)
+    const u0 = v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), u1 = v128.shuffle<f32>(p2, p3, 0, 4, 1, 5);
+    const u2 = v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), u3 = v128.shuffle<f32>(p2, p3, 2, 6, 3, 7);
+    acc = f32x4.add(acc, v128.shuffle<f32>(u0, u1, 0, 1, 4, 5));
+    acc = f32x4.add(acc, v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
+    acc = f32x4.add(acc, v128.shuffle<f32>(u2, u3, 0, 1, 4, 5));
+    acc = f32x4.add(acc, v128.shuffle<f32>(u2, u3, 2, 3, 6, 7));
+    // dM = s G, row by row, and the block of G transposed times s (lane j: s_j) into T's rows d..d+3
+    v128.store(g0 + at, f32x4.mul(f32x4.splat(s0), x0));
+    v128.store(g0 + rs + at, f32x4.mul(f32x4.splat(s1), x1));
+    v128.store(g0 + 2 * rs + at, f32x4.mul(f32x4.splat(s2), x2));
+    v128.store(g0 + 3 * rs + at, f32x4.mul(f32x4.splat(s3), x3));
+    const v0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), v1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+    const v2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), v3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+    const t = T + (<usize>(d * O + o) << 2), rt = <usize>O << 2;
+    v128.store(t, f32x4.mul(v128.shuffle<f32>(v0, v1, 0, 1, 4, 5), sv));
+    v128.store(t + rt, f32x4.mul(v128.shuffle<f32>(v0, v1, 2, 3, 6, 7), sv));
+    v128.store(t + 2 * rt, f32x4.mul(v128.shuffle<f32>(v2, v3, 0, 1, 4, 5), sv));
+    v128.store(t + 3 * rt, f32x4.mul(v128.shuffle<f32>(v2, v3, 2, 3, 6, 7), sv));
+  }
+  // the rest of d (fewer than 4), lane by lane in order, then da
+  for (let j = 0; j < 4; j++) {
+    const r = o + j, s = j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3, av = j == 0 ? a0 : j == 1 ? a1 : j == 2 ? a2 : a3;
+    let ds = f32x4.extract_lane(acc, 0);
+    if (j == 1) ds = f32x4.extract_lane(acc, 1);
+    else if (j == 2) ds = f32x4.extract_lane(acc, 2);
+    else if (j == 3) ds = f32x4.extract_lane(acc, 3);
+    for (let e = d; e < D; e++) {
+      ds += f(G, r * D + e) * f(M, r * D + e);
+      const v = s * f(G, r * D + e);
+      put(G, r * D + e, v);
+      put(T, e * O + r, v);
+    }
+    put(da, r, ds * d2act_scalar(act, av) + f(dh, r) * s);
+  }
+}
+
 /** ds plus G[o][d..d+3] m[d..d+3] (four products added one by one in d's order), and G[o][d..d+3] scaled by s: dM. */
 // @ts-ignore: decorator
 @inline function ds_add(ds: f32, at: usize, m: v128, s: f32): f32 {
@@ -391,11 +424,4 @@ function m16(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32, out: us
   ds += f32x4.extract_lane(p, 3);
   v128.store(at, f32x4.mul(f32x4.splat(s), g4));
   return ds;
-}
-
-/** M[o][d..d+3] as m1 computes each, in four lanes. */
-function m4(W: usize, O: i32, o: i32, J: usize, I: i32, D: i32, d: i32): v128 {
-  let m = f32x4.splat(0);
-  for (let i = 0; i < I; i++) m = f32x4.add(m, f32x4.mul(f32x4.splat(f(W, i * O + o)), v128.load(J + (<usize>(i * D + d) << 2))));
-  return m;
 }

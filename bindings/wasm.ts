@@ -462,13 +462,14 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   put(C.DELTA0, wantTmp ? rows * maxW * 4 : 0);
   // the contractive penalty's scratch (assembly/contractive.ts): the first layer's W transposed, CAE_ROWS (16) f64
   // penalties, and a block for each row of a chunk (chunk_rows: min(rows, 2^21 floats / a block's, 16), at least 2) of
-  // J_1..J_E, M_2..M_E, two G, dM transposed, dh and da
+  // J_1..J_E, M_2..M_E, two G, dM transposed, dh and da, then 16 floats that a last sixteen-wide block reads past
+  // the end and drops
   const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
   if (ct) {
     const enc = plan.layers.slice(0, ct.tensor + 1), maxO = Math.max(...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
     const row = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + 2 * maxO;
     const chunk = Math.min(rows, Math.max(2, Math.min(16, Math.floor(2 ** 21 / row))));
-    put(C.CSCRATCH, (maxO * D + 2 * 16 + chunk * row) * 4);
+    put(C.CSCRATCH, (maxO * D + 2 * 16 + chunk * row + 16) * 4);
   } else fields.push([C.CSCRATCH, 0]);
   const pool: number[] = [];
   for (let k = 0; k < g.slots; k++) { pool.push(p); p = align(p + rows * maxW * 4); }
