@@ -214,8 +214,8 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
             v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi0), dq));
             v128.store(t1 + (<usize>q << 2), f32x4.mul(f32x4.splat(hi1), dq));
           }
-          if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1);
-          else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp);
+          if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1, false);
+          else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, false);
           const at = dW + (<usize>(i * O + o) << 2), at1 = at + (<usize>O << 2);
           if (o < O16) {
             for (let q = 0; q < 64; q += 16) v128.store(at + q, f32x4.add(v128.load(at + q), v128.load(tmp + q)));
@@ -254,12 +254,8 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
       const two = i + 1 < In;
       for (let d = 0; d < Dp; d += 16) {
         const full = d < D16, at = full ? Gn + (<usize>(i * D + d) << 2) : tmp, at1 = full ? at + (<usize>D << 2) : t1;
-        zero16(at);
-        if (!two) sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at);
-        else {
-          zero16(at1);
-          sum16x2(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, at1);
-        }
+        if (!two) sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, true);
+        else sum16x2(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, at1, true);
         if (full) continue;
         for (let e = 0; e < D - d; e++) {
           put(Gn, i * D + d + e, f(tmp, e));
@@ -289,12 +285,8 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
     const two = o + 1 < O;
     for (let d = 0; d < Dp; d += 16) {
       const full = d < D16, at = full ? M + (<usize>(o * D + d) << 2) : tmp, at1 = full ? at + (<usize>D << 2) : t1;
-      zero16(at);
-      if (!two) sum16(W + (<usize>o << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at);
-      else {
-        zero16(at1);
-        sum16x2(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, at1);
-      }
+      if (!two) sum16(W + (<usize>o << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, true);
+      else sum16x2(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, at1, true);
       if (full) continue;
       for (let e = 0; e < D - d; e++) {
         put(M, o * D + d + e, f(tmp, e));
@@ -313,24 +305,15 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
   }
 }
 
-/** out[0..15] = 0 (four stores: a memory.fill of 64 bytes is a call into the engine, about 10% of a row here). */
-// @ts-ignore: decorator
-@inline function zero16(out: usize): void {
-  const z = f32x4.splat(0);
-  v128.store(out, z);
-  v128.store(out, z, 16);
-  v128.store(out, z, 32);
-  v128.store(out, z, 48);
-}
-
 /**
  * out[k] += sum over j = 0..n-1, in order, of a[j] b[j][k] for k = 0..15 (a's floats sa bytes apart, b's rows sb bytes
  * apart): sixteen sums in four f32x4 accumulators, one splat of a[j] for all, each lane the scalar `out += a * b` in
- * order (from out's value: 0, or the first term of a sum that starts elsewhere).
+ * order, from out's value (the first term of a sum that starts elsewhere), or with from0 from 0 (out not read).
  */
 // @ts-ignore: decorator
-@inline function sum16(a: usize, sa: i32, b: usize, sb: i32, n: i32, out: usize): void {
-  let a0 = v128.load(out), a1 = v128.load(out, 16), a2 = v128.load(out, 32), a3 = v128.load(out, 48);
+@inline function sum16(a: usize, sa: i32, b: usize, sb: i32, n: i32, out: usize, from0: bool): void {
+  const z = f32x4.splat(0);
+  let a0 = from0 ? z : v128.load(out), a1 = from0 ? z : v128.load(out, 16), a2 = from0 ? z : v128.load(out, 32), a3 = from0 ? z : v128.load(out, 48);
   for (const end = a + <usize>(n * sa); a != end; a += <usize>sa, b += <usize>sb) {
     const w = f32x4.splat(load<f32>(a));
     a0 = f32x4.add(a0, f32x4.mul(w, v128.load(b)));
@@ -346,9 +329,10 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
 
 /** sum16 for two rows of a (a0 and a1, the same stride) against the same b, into out0 and out1: each b block loaded once. */
 // @ts-ignore: decorator
-@inline function sum16x2(a0: usize, a1: usize, sa: i32, b: usize, sb: i32, n: i32, out0: usize, out1: usize): void {
-  let p0 = v128.load(out0), p1 = v128.load(out0, 16), p2 = v128.load(out0, 32), p3 = v128.load(out0, 48);
-  let q0 = v128.load(out1), q1 = v128.load(out1, 16), q2 = v128.load(out1, 32), q3 = v128.load(out1, 48);
+@inline function sum16x2(a0: usize, a1: usize, sa: i32, b: usize, sb: i32, n: i32, out0: usize, out1: usize, from0: bool): void {
+  const z = f32x4.splat(0);
+  let p0 = from0 ? z : v128.load(out0), p1 = from0 ? z : v128.load(out0, 16), p2 = from0 ? z : v128.load(out0, 32), p3 = from0 ? z : v128.load(out0, 48);
+  let q0 = from0 ? z : v128.load(out1), q1 = from0 ? z : v128.load(out1, 16), q2 = from0 ? z : v128.load(out1, 32), q3 = from0 ? z : v128.load(out1, 48);
   for (const end = a0 + <usize>(n * sa); a0 != end; a0 += <usize>sa, a1 += <usize>sa, b += <usize>sb) {
     const w = f32x4.splat(load<f32>(a0)), u = f32x4.splat(load<f32>(a1));
     const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
