@@ -7,12 +7,13 @@
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
 // Rows run in chunks of CAE_ROWS, each phase over the chunk's rows at once (cae_phase): a row's J_1..J_E, M_2..M_E,
-// G and Gn, dM transposed (T), dh and da in its own block, so the phases of a chunk's rows run side by side (on threads:
+// G and Gn, dM transposed (T), dh, da and its dW terms in its own block, so the phases of a chunk's rows run side by side (on threads:
 // one sync per phase and chunk, not per row). Every element is computed as in a row-by-row pass, and the weight and
 // bias gradients take the rows' terms in row order: the bits of the scalar loops, on any thread count.
 // Scratch (C_CSCRATCH): the first layer's W transposed (maxO x D), the chunk's penalties (f64 each), then a block a row
-// (row_floats), then 16 floats (a last sixteen-wide block of sums reads up to 15 past what it keeps). The loops over d (or over o, for dW) run four in f32x4 lanes, each lane doing the scalar loop's
-// operations in its order (no fused multiply-add in wasm's SIMD): the bits of the scalar loops.
+// (row_floats), then 16 floats (a last sixteen-wide block of sums reads up to 15 past what it keeps). The loops over d
+// (or over o, for dW) run four or sixteen in f32x4 lanes, each lane doing the scalar loop's operations in its order (no
+// fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
 import { cp, ci, layer, li, lp } from './arena';
@@ -36,9 +37,9 @@ function chunk_rows(ctx: usize, E: i32, D: i32): i32 {
 }
 
 // A row's block (floats): J_1..J_E (D x sum O), M_2..M_E (D x the same sum without the first layer's O), G and Gn
-// (maxO x D each; layer l's G is the first when E - 1 - l is even), T (dM transposed, D x maxO), dh and da (maxO each):
-// rb_at's `which`.
-const RB_M = 0, RB_G0 = 1, RB_G1 = 2, RB_T = 3, RB_DH = 4, RB_DA = 5;
+// (maxO x D each; layer l's G is the first when E - 1 - l is even), T (dM transposed, D x maxO), dh and da (maxO each),
+// and TW, the row's terms of a layer's dW (the largest In x O of layers 1..E-1): rb_at's `which`.
+const RB_M = 0, RB_G0 = 1, RB_G1 = 2, RB_T = 3, RB_DH = 4, RB_DA = 5, RB_TW = 6;
 // @ts-ignore: decorator
 @inline function max_out(ctx: usize, E: i32): i32 {
   let w = 0;
@@ -54,7 +55,13 @@ function j_at(ctx: usize, l: i32, D: i32): i32 {
 /** Floats of a row's block (see RB_M). */
 function row_floats(ctx: usize, E: i32, D: i32): i32 {
   const mo = max_out(ctx, E);
-  return 2 * j_at(ctx, E, D) - j_at(ctx, 1, D) + 3 * mo * D + 2 * mo;
+  return 2 * j_at(ctx, E, D) - j_at(ctx, 1, D) + 3 * mo * D + 2 * mo + tw_floats(ctx, E);
+}
+/** Floats of a row's dW terms (RB_TW): the largest In x O of layers 1..E-1. */
+function tw_floats(ctx: usize, E: i32): i32 {
+  let n = 0;
+  for (let l = 1; l < E; l++) n = max(n, li(layer(ctx, l), A.L_IN) * li(layer(ctx, l), A.L_OUT));
+  return n;
 }
 /** Row k's block of the chunk. */
 function row_at(ctx: usize, E: i32, D: i32, k: i32): usize {
@@ -69,6 +76,7 @@ function rb_at(ctx: usize, E: i32, D: i32, rb: usize, which: i32): usize {
   if (which > RB_G1) n += big;
   if (which > RB_T) n += big;
   if (which > RB_DH) n += mo;
+  if (which > RB_DA) n += mo;
   return rb + (<usize>n << 2);
 }
 /** Layer l's M_{l+1} = W^T J_{l-1} in row block rb (l >= 1; O x D), kept by its forward for its backward. */
@@ -79,14 +87,17 @@ function rb_at(ctx: usize, E: i32, D: i32, rb: usize, which: i32): usize {
 
 // The phases of a chunk (cae_phase), each over a range [a, b): the rows' forward (rows k of the chunk: every layer's J
 // and M, the penalty, and with gradients G_E and a zero dh); layer l's rows o of ds, dM (over G in place) and da, then
-// dM transposed into T (backward, first; rows k); layer l's dW rows i, each row's terms in row order (rows i); layer l's
-// dh_{l-1} and G_{l-1} (rows k; l >= 1).
+// dM transposed into T (backward, first; rows k); for l >= 1 each row's terms of layer l's dW into its TW (rows k), then
+// dW's rows i, adding the rows' terms in row order (CAE_BACK_WSUM: rows i), and for the first layer, whose terms are one
+// product each, dW's rows i directly (CAE_BACK_W, rows i); layer l's dh_{l-1} and G_{l-1} (rows k; l >= 1). So no
+// thread reads every row's J_{l-1} and T for dW, as a split by dW's rows i would (on two threads, 1.05-1.08x).
 // With threads each phase splits its range through the pool (threads.ts JOB_CAE): every element is computed as on one
 // thread, so the bits do not depend on the split.
 export const CAE_FWD = 0;
 export const CAE_BACK_O = 1;
 export const CAE_BACK_W = 2;
 export const CAE_BACK_G = 3;
+export const CAE_BACK_WSUM = 4;
 
 /**
  * The penalty over R rows of x (the encoder's input, nodes 0..E-1 run forward already, training),
@@ -112,7 +123,11 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
     for (let l = E - 1; l >= 0; l--) {
       const L = layer(ctx, l), O = li(L, A.L_OUT), dB = g + (<usize>li(L, A.L_B) << 2);
       cae_run(ctx, x, E, c0, nr, l, CAE_BACK_O, scale, nr);
-      cae_run(ctx, x, E, c0, nr, l, CAE_BACK_W, scale, li(L, A.L_IN));
+      if (l == 0) cae_run(ctx, x, E, c0, nr, l, CAE_BACK_W, scale, li(L, A.L_IN));
+      else {
+        cae_run(ctx, x, E, c0, nr, l, CAE_BACK_W, scale, nr);
+        cae_run(ctx, x, E, c0, nr, l, CAE_BACK_WSUM, scale, li(L, A.L_IN));
+      }
       for (let k = 0; k < nr; k++) {
         const da = rb_at(ctx, E, D, row_at(ctx, E, D, k), RB_DA);
         for (let o = 0; o < O; o++) add(dB, o, f(da, o));
@@ -138,13 +153,14 @@ function cae_cost(ctx: usize, E: i32, nr: i32, l: i32, phase: i32): i64 {
   } else {
     // (ds's products are added one at a time and dM is transposed: a CAE_BACK_O element costs about 8 multiply-adds)
     const L = layer(ctx, l);
-    n = (phase == CAE_BACK_O ? 8 : l == 0 ? 1 : <i64>li(L, A.L_IN)) * <i64>li(L, A.L_OUT) * D;
+    n = phase == CAE_BACK_WSUM ? <i64>li(L, A.L_IN) * <i64>li(L, A.L_OUT)
+      : (phase == CAE_BACK_O ? 8 : l == 0 ? 1 : <i64>li(L, A.L_IN)) * <i64>li(L, A.L_OUT) * D;
   }
   return n * <i64>nr;
 }
 
 /**
- * Range a..b-1 of phase `phase` (rows k of the chunk; rows i of dW for CAE_BACK_W) of the chunk of nr rows from row r0,
+ * Range a..b-1 of phase `phase` (rows k of the chunk; rows i of dW for CAE_BACK_WSUM and the first layer's CAE_BACK_W) of the chunk of nr rows from row r0,
  * layer l of E encoder layers (any thread; see CAE_FWD). scale: G_E's, 2w/R (negative: the forward only).
  */
 export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, a: i32, b: i32): void {
@@ -195,40 +211,58 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
     }
     return;
   }
-  if (phase == CAE_BACK_W) {
-    // dW[i][o] += h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order, four o in lanes), for the chunk's rows
-    // in order (a row's terms for every i of the range, then the next row's: its T stays in cache)
-    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2), tmp = ws_scratch();
+  if (phase == CAE_BACK_WSUM) {
+    // dW[i][o] += the chunk's rows' terms (RB_TW) in row order, rows i a..b-1
+    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2);
     for (let k = 0; k < nr; k++) {
-      const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
-      const Jp: usize = l == 0 ? 0 : rb + (<usize>j_at(ctx, l - 1, D) << 2);
-      const hp: usize = l == 0 ? x + (<usize>((r0 + k) * In) << 2) : lp(layer(ctx, l - 1), A.L_Y) + (<usize>((r0 + k) * In) << 2);
+      const tw = rb_at(ctx, E, D, row_at(ctx, E, D, k), RB_TW);
+      let e = a * O;
+      for (; e + 4 <= b * O; e += 4) v128.store(dW + (<usize>e << 2), f32x4.add(v128.load(dW + (<usize>e << 2)), v128.load(tw + (<usize>e << 2))));
+      for (; e < b * O; e++) add(dW, e, f(tw, e));
+    }
+    return;
+  }
+  if (phase == CAE_BACK_W) {
+    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2), tmp = ws_scratch();
+    if (l > 0) {
+      // rows k a..b-1: each row's dW term h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order) into its RB_TW,
       // the sixteen-wide blocks of o two rows i at a time (sum16x2: one load of T for both), a last block of fewer than
-      // 16 o as cae_fwd's (its lanes past O dropped); the first layer (J_0 = I) four o at a time, then one by one
-      const O16 = Jp != 0 ? O & ~15 : 0, Op = Jp != 0 ? (O + 15) & ~15 : 0, t1 = tmp + 64;
-      for (let i = a; i < b; i += 2) {
-        const two = i + 1 < b, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
-        for (let o = 0; o < Op; o += 16) {
-          for (let q = 0; q < 16; q += 4) {
-            const dq = v128.load(da + (<usize>(o + q) << 2));
-            v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi0), dq));
-            v128.store(t1 + (<usize>q << 2), f32x4.mul(f32x4.splat(hi1), dq));
-          }
-          if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1, false);
-          else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, false);
-          const at = dW + (<usize>(i * O + o) << 2), at1 = at + (<usize>O << 2);
-          if (o < O16) {
-            for (let q = 0; q < 64; q += 16) v128.store(at + q, f32x4.add(v128.load(at + q), v128.load(tmp + q)));
-            if (two) for (let q = 0; q < 64; q += 16) v128.store(at1 + q, f32x4.add(v128.load(at1 + q), v128.load(t1 + q)));
-            continue;
-          }
-          for (let e = 0; e < O - o; e++) {
-            add(at, e, f(tmp, e));
-            if (two) add(at1, e, f(t1, e));
+      // 16 o as cae_fwd's (its lanes past O dropped); CAE_BACK_WSUM adds them to dW in row order
+      const O16 = O & ~15, Op = (O + 15) & ~15, t1 = tmp + 64;
+      for (let k = a; k < b; k++) {
+        const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
+        const tw = rb_at(ctx, E, D, rb, RB_TW), Jp = rb + (<usize>j_at(ctx, l - 1, D) << 2);
+        const hp = lp(layer(ctx, l - 1), A.L_Y) + (<usize>((r0 + k) * In) << 2);
+        for (let i = 0; i < In; i += 2) {
+          const two = i + 1 < In, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
+          for (let o = 0; o < Op; o += 16) {
+            for (let q = 0; q < 16; q += 4) {
+              const dq = v128.load(da + (<usize>(o + q) << 2));
+              v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi0), dq));
+              v128.store(t1 + (<usize>q << 2), f32x4.mul(f32x4.splat(hi1), dq));
+            }
+            if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1, false);
+            else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, false);
+            const at = tw + (<usize>(i * O + o) << 2), at1 = at + (<usize>O << 2);
+            if (o < O16) {
+              for (let q = 0; q < 64; q += 16) v128.store(at + q, v128.load(tmp + q));
+              if (two) for (let q = 0; q < 64; q += 16) v128.store(at1 + q, v128.load(t1 + q));
+              continue;
+            }
+            for (let e = 0; e < O - o; e++) {
+              put(at, e, f(tmp, e));
+              if (two) put(at1, e, f(t1, e));
+            }
           }
         }
       }
-      if (Jp != 0) continue;
+      return;
+    }
+    // the first layer (J_0 = I): dW[i][o] += h[i] da[o] + dM[o][i] for the chunk's rows in order, rows i a..b-1, four o
+    // at a time, then one by one
+    for (let k = 0; k < nr; k++) {
+      const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
+      const hp = x + (<usize>((r0 + k) * In) << 2);
       for (let i = a; i < b; i++) {
         const hi = f(hp, i);
         let o = 0;

@@ -467,7 +467,8 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
   if (ct) {
     const enc = plan.layers.slice(0, ct.tensor + 1), maxO = Math.max(...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
-    const row = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + 2 * maxO;
+    const tw = Math.max(0, ...enc.slice(1).map((l) => l.in * l.out));
+    const row = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + 2 * maxO + tw;
     const chunk = Math.min(rows, Math.max(2, Math.min(16, Math.floor(2 ** 21 / row))));
     put(C.CSCRATCH, (maxO * D + 2 * 16 + chunk * row + 16) * 4);
   } else fields.push([C.CSCRATCH, 0]);
