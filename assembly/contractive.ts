@@ -115,6 +115,8 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
   const pens = scr + (<usize>(mo * D) << 2);
   let total: f64 = 0;
   const ch = chunk_rows(ctx, E, D);
+  // (the test build: the block the bindings sized holds what the chunks use, the 16 floats past it included)
+  if (!ASC_NO_ASSERT) assert(<usize>(mo * D + 2 * CAE_ROWS + ch * row_floats(ctx, E, D) + 16) << 2 <= <usize>load<u32>(ctx + A.C_CSCRATCHCAP));
   for (let c0 = 0; c0 < R; c0 += ch) {
     const nr = min(ch, R - c0);
     cae_run(ctx, x, E, c0, nr, 0, CAE_FWD, scale, nr);

@@ -41,7 +41,7 @@ export const C = {
   DELTA0: 72, DELTA1: 76, WT: 80, STEP: 84, LATENT: 88, COL: 92, LR: 96, BETA1: 100, BETA2: 104, EPS: 108, WD: 112,
   MOMENTUM: 116, B1T: 120, B2T: 128, DRAW: 136, NOISE: 152, COLCAP: 156, PACK: 160, PACK_OK: 164, KD: 176, SCRATCHCAP: 180, TPART: 184, DRAW_ROW: 248, DRAW_N: 252,
   RNG: 256, NTERMS: 336, NOISE_KIND: 340, NOISE_LO: 344, NOISE_HI: 348, TERMSUM: 352, TERMS: 416, COND: 544,
-  CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, BYTES: 576,
+  CONDDIM: 548, BATCH_COND: 552, NOISE_MIN: 556, NOISE_MAX: 560, COND_BASE: 564, CSCRATCH: 568, CSCRATCHCAP: 572, BYTES: 576,
 } as const;
 /**
  * The shard block of data-parallel training (assembly/arena.ts SHARDS, SH_*): the default shard count and the most, the
@@ -462,16 +462,19 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   put(C.DELTA0, wantTmp ? rows * maxW * 4 : 0);
   // the contractive penalty's scratch (assembly/contractive.ts): the first layer's W transposed, CAE_ROWS (16) f64
   // penalties, and a block for each row of a chunk (chunk_rows: min(rows, 2^21 floats / a block's, 16), at least 2) of
-  // J_1..J_E, M_2..M_E, two G, dM transposed, dh and da, then 16 floats that a last sixteen-wide block reads past
-  // the end and drops
+  // J_1..J_E, M_2..M_E, two G, dM transposed, dh, da and the row's terms of a layer's dW (the largest In x O of layers
+  // 1..E-1), then 16 floats that a last sixteen-wide block reads past the end and drops; CSCRATCHCAP its bytes (the
+  // test build asserts that the kernel's own count fits)
   const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
   if (ct) {
     const enc = plan.layers.slice(0, ct.tensor + 1), maxO = Math.max(...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
     const tw = Math.max(0, ...enc.slice(1).map((l) => l.in * l.out));
     const row = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + 2 * maxO + tw;
     const chunk = Math.min(rows, Math.max(2, Math.min(16, Math.floor(2 ** 21 / row))));
-    put(C.CSCRATCH, (maxO * D + 2 * 16 + chunk * row + 16) * 4);
-  } else fields.push([C.CSCRATCH, 0]);
+    const bytes = (maxO * D + 2 * 16 + chunk * row + 16) * 4;
+    fields.push([C.CSCRATCHCAP, bytes]);
+    put(C.CSCRATCH, bytes);
+  } else fields.push([C.CSCRATCH, 0], [C.CSCRATCHCAP, 0]);
   const pool: number[] = [];
   for (let k = 0; k < g.slots; k++) { pool.push(p); p = align(p + rows * maxW * 4); }
   fields.push([C.DELTA1, pool[0]!]);

@@ -13,7 +13,7 @@ import { fdGrad } from './ref/fd.js';
 import { familyTerms, type FamilySpec } from './ref/family.js';
 import { PURPOSE, Stream } from './ref/rng.js';
 import { Rng, getF32, kernelOf, loadKernel, putF32, withIO } from './helpers.js';
-import { ACT_IDS, OP, SRC, planGradients, planTraining, termValues } from '../bindings/wasm.js';
+import { ACT_IDS, C, OP, SRC, planGradients, planTraining, termValues } from '../bindings/wasm.js';
 import { actForward } from './ref/act.js';
 
 describe('random streams: one per purpose, a draw is a function of (seed, purpose, index)', () => {
@@ -105,6 +105,34 @@ describe('loss terms and gradients through the graph vs a float64 reference with
       expect(scale).toBeGreaterThan(1e-3);
       // float32 forward and backward against float64 differences: a few float32 ulps of the largest gradient
       expect(worst, `max |wasm - fd| ${worst} vs max |fd| ${scale}`).toBeLessThanOrEqual(2e-4 * scale + 1e-6);
+    });
+  }
+});
+
+describe("the test build checks the contractive penalty's scratch against its capacity (C_CSCRATCHCAP)", () => {
+  // build/kernels-test.wasm asserts, before the chunks run, that the block the bindings sized (wasm.ts
+  // layoutActivations) holds the kernel's own count (contractive.ts: the first layer's W transposed, the penalties,
+  // chunk_rows blocks of row_floats, and the 16 floats a last sixteen-wide block reads past what it keeps). One byte
+  // short of the bindings' figure traps, so the two counts are the same; with the figure restored the same loss
+  const cases: { name: string; spec: AutoencoderSpec & { inputDim: number }; rows: number }[] = [
+    { name: '37-24-17: partial sixteen-wide blocks of d and of o, rows in a chunk of 16 and one of 7', spec: { inputDim: 37, layers: [24, 17], activation: 'tanh', contractive: 0.05 }, rows: 23 },
+    { name: '784-256-64: chunks of 2 rows (2^21 floats)', spec: { inputDim: 784, layers: [256, 64], contractive: 1e-3 }, rows: 5 },
+    { name: '5-6-4-3: an encoder wider than its input, three layers', spec: { inputDim: 5, layers: [6, 4, 3], activation: 'sigmoid', contractive: 0.3 }, rows: 3 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const ae = await Autoencoder.create({ ...c.spec, seed: 4 });
+      const k = kernelOf(ae), x = new Rng(5).f32(c.rows * c.spec.inputDim, -1, 1);
+      const grads = () => withIO(k, () => { const p = putF32(k, x); return k.x.ae_grads(k.ctx, p, p, c.rows); });
+      const cap = k.getI32(k.ctx + C.CSCRATCHCAP);
+      expect(cap).toBeGreaterThan(0);
+      const ok = grads();
+      expect(Number.isFinite(ok)).toBe(true);
+      k.setI32(k.ctx + C.CSCRATCHCAP, cap - 1);
+      expect(grads).toThrow(/unreachable/);
+      k.setI32(k.ctx + C.CSCRATCHCAP, cap);
+      expect(grads()).toBe(ok);
+      ae.dispose();
     });
   }
 });
