@@ -7,8 +7,8 @@
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
 // Rows run in chunks of CAE_ROWS, each phase over the chunk's rows at once (cae_phase): a row's J_1..J_E, M_2..M_E,
-// G and Gn, dM transposed (T), dh, da and its dW terms in its own block, so the phases of a chunk's rows run side by side (on threads:
-// one sync per phase and chunk, not per row). Every element is computed as in a row-by-row pass, and the weight and
+// G and Gn, dM transposed (T), dh, da and its dW terms in its own block, so the phases of a chunk's rows run side by
+// side (on threads: one sync per phase and chunk, not per row). Every element is computed as in a row-by-row pass, and the weight and
 // bias gradients take the rows' terms in row order: the bits of the scalar loops, on any thread count.
 // Scratch (C_CSCRATCH): the first layer's W transposed (maxO x D), the chunk's penalties (f64 each), then a block a row
 // (row_floats), then 16 floats (a last sixteen-wide block of sums reads up to 15 past what it keeps). The loops over d
@@ -283,20 +283,11 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
   for (let k = a; k < b; k++) {
     const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), Gn = rb_at(ctx, E, D, rb, gnw);
     const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
-    // the sixteen-wide blocks of d two rows i at a time (sum16x2: one load of G for both); a last block of fewer than
-    // 16 d through ws_scratch, as cae_fwd's
-    const D16 = D & ~15, Dp = (D + 15) & ~15, tmp = ws_scratch(), t1 = tmp + 64;
+    // sixteen d at a time, two rows i at a time (one load of G for both)
     for (let i = 0; i < In; i += 2) {
-      const two = i + 1 < In;
-      for (let d = 0; d < Dp; d += 16) {
-        const full = d < D16, at = full ? Gn + (<usize>(i * D + d) << 2) : tmp, at1 = full ? at + (<usize>D << 2) : t1;
-        if (!two) sum16(W + (<usize>(i * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, true);
-        else sum16x2(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O, at, at1, true);
-        if (full) continue;
-        for (let e = 0; e < D - d; e++) {
-          put(Gn, i * D + d + e, f(tmp, e));
-          if (two) put(Gn, (i + 1) * D + d + e, f(t1, e));
-        }
+      for (let d = 0; d < D; d += 16) {
+        sums16(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O,
+               Gn + (<usize>(i * D + d) << 2), D, min(16, D - d), i + 1 < In);
       }
     }
     for (let i = 0; i < In; i++) {
@@ -313,21 +304,11 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
   const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
   const J = rb + (<usize>j_at(ctx, q, D) << 2), WT = cp(ctx, A.C_CSCRATCH);
   const Jp: usize = q == 0 ? 0 : rb + (<usize>j_at(ctx, q - 1, D) << 2), M: usize = q == 0 ? 0 : m_at(ctx, E, q, D, rb);
-  // M's sixteen-wide blocks of d two rows o at a time (sum16x2: one load of J_{q-1} for both). A last block of fewer
-  // than 16 d is summed sixteen wide into ws_scratch (its lanes past D read the floats after each row, which CSCRATCH's
-  // padding keeps in bounds, and are dropped), then its D % 16 floats copied: each kept lane is the scalar sum
-  const D16 = Jp != 0 ? D & ~15 : 0, Dp = Jp != 0 ? (D + 15) & ~15 : 0, tmp = ws_scratch(), t1 = tmp + 64;
-  for (let o = 0; o < O; o += 2) {
-    const two = o + 1 < O;
-    for (let d = 0; d < Dp; d += 16) {
-      const full = d < D16, at = full ? M + (<usize>(o * D + d) << 2) : tmp, at1 = full ? at + (<usize>D << 2) : t1;
-      if (!two) sum16(W + (<usize>o << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, true);
-      else sum16x2(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In, at, at1, true);
-      if (full) continue;
-      for (let e = 0; e < D - d; e++) {
-        put(M, o * D + d + e, f(tmp, e));
-        if (two) put(M, (o + 1) * D + d + e, f(t1, e));
-      }
+  // M sixteen d at a time, two rows o at a time (one load of J_{q-1} for both)
+  for (let o = 0; Jp != 0 && o < O; o += 2) {
+    for (let d = 0; d < D; d += 16) {
+      sums16(W + (<usize>o << 2), W + (<usize>(o + 1) << 2), O << 2, Jp + (<usize>d << 2), D << 2, In,
+             M + (<usize>(o * D + d) << 2), D, min(16, D - d), o + 1 < O);
     }
   }
   for (let o = 0; o < O; o++) {
@@ -361,6 +342,25 @@ function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
   v128.store(out, a1, 16);
   v128.store(out, a2, 32);
   v128.store(out, a3, 48);
+}
+
+/**
+ * Sums from 0 of w <= 16 columns for one row of a (a0), or with `two` two (a0 and a1): out[k] (and out[ld + k], ld in
+ * floats) = sum over j in order of a[j] b[j][k], k < w, as sum16 and sum16x2 compute them. A block of fewer than 16 is
+ * summed sixteen wide into ws_scratch and its w floats copied: its lanes past w read the floats after each of b's rows
+ * (CSCRATCH's padding keeps the last in bounds) and are dropped, so each kept lane is the scalar sum.
+ */
+// @ts-ignore: decorator
+@inline function sums16(a0: usize, a1: usize, sa: i32, b: usize, sb: i32, n: i32, out: usize, ld: i32, w: i32, two: bool): void {
+  const full = w == 16, tmp = ws_scratch(), t1 = tmp + 64;
+  const at = full ? out : tmp, at1 = full ? out + (<usize>ld << 2) : t1;
+  if (!two) sum16(a0, sa, b, sb, n, at, true);
+  else sum16x2(a0, a1, sa, b, sb, n, at, at1, true);
+  if (full) return;
+  for (let e = 0; e < w; e++) {
+    put(out, e, f(tmp, e));
+    if (two) put(out, ld + e, f(t1, e));
+  }
 }
 
 /** sum16 for two rows of a (a0 and a1, the same stride) against the same b, into out0 and out1: each b block loaded once. */
