@@ -198,7 +198,7 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
       // Four o at a time (ds_4o: each lane one o's ds, its products added one by one in d's order), then the rest one o
       // at a time (ds_add: four d's products, added in order)
       let o = 0;
-      for (; !AE_SCORE_ONLY && o + 4 <= O; o += 4) ds_4o(G, M, T, y, dh, da, act, o, O, D);
+      for (; o + 4 <= O; o += 4) ds_4o(G, M, T, y, dh, da, act, o, O, D);
       for (; o < O; o++) {
         const av = f(y, o), s = dact_scalar(act, av);
         let ds: f32 = 0, d = 0;
