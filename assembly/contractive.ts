@@ -38,7 +38,8 @@ function chunk_rows(ctx: usize, E: i32, D: i32): i32 {
 
 // A row's block (floats): J_1..J_E (D x sum O), M_2..M_E (D x the same sum without the first layer's O), G and Gn
 // (maxO x D each; layer l's G is the first when E - 1 - l is even), T (dM transposed, D x maxO), dh and da (maxO each),
-// and TW, the row's terms of a layer's dW (the largest In x O of layers 1..E-1): rb_at's `which`.
+// and TW, the row's terms of a layer's dW (the largest In x Op of layers 1..E-1, Op: O rounded up to 16): rb_at's
+// `which`.
 const RB_M = 0, RB_G0 = 1, RB_G1 = 2, RB_T = 3, RB_DH = 4, RB_DA = 5, RB_TW = 6;
 // @ts-ignore: decorator
 @inline function max_out(ctx: usize, E: i32): i32 {
@@ -57,10 +58,10 @@ function row_floats(ctx: usize, E: i32, D: i32): i32 {
   const mo = max_out(ctx, E);
   return 2 * j_at(ctx, E, D) - j_at(ctx, 1, D) + 3 * mo * D + 2 * mo + tw_floats(ctx, E);
 }
-/** Floats of a row's dW terms (RB_TW): the largest In x O of layers 1..E-1. */
+/** Floats of a row's dW terms (RB_TW): the largest In x Op of layers 1..E-1 (Op: O rounded up to 16). */
 function tw_floats(ctx: usize, E: i32): i32 {
   let n = 0;
-  for (let l = 1; l < E; l++) n = max(n, li(layer(ctx, l), A.L_IN) * li(layer(ctx, l), A.L_OUT));
+  for (let l = 1; l < E; l++) n = max(n, li(layer(ctx, l), A.L_IN) * ((li(layer(ctx, l), A.L_OUT) + 15) & ~15));
   return n;
 }
 /** Row k's block of the chunk. */
@@ -214,23 +215,27 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
     return;
   }
   if (phase == CAE_BACK_WSUM) {
-    // dW[i][o] += the chunk's rows' terms (RB_TW) in row order, rows i a..b-1
-    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2);
+    // dW[i][o] += the chunk's rows' terms (RB_TW, rows Op floats apart) in row order, rows i a..b-1
+    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2), Op = (O + 15) & ~15;
     for (let k = 0; k < nr; k++) {
       const tw = rb_at(ctx, E, D, row_at(ctx, E, D, k), RB_TW);
-      let e = a * O;
-      for (; e + 4 <= b * O; e += 4) v128.store(dW + (<usize>e << 2), f32x4.add(v128.load(dW + (<usize>e << 2)), v128.load(tw + (<usize>e << 2))));
-      for (; e < b * O; e++) add(dW, e, f(tw, e));
+      for (let i = a; i < b; i++) {
+        const src = tw + (<usize>(i * Op) << 2), dst = dW + (<usize>(i * O) << 2);
+        let o = 0;
+        for (; o + 4 <= O; o += 4) v128.store(dst + (<usize>o << 2), f32x4.add(v128.load(dst + (<usize>o << 2)), v128.load(src + (<usize>o << 2))));
+        for (; o < O; o++) add(dst, o, f(src, o));
+      }
     }
     return;
   }
   if (phase == CAE_BACK_W) {
-    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2), tmp = ws_scratch();
+    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2);
     if (l > 0) {
       // rows k a..b-1: each row's dW term h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order) into its RB_TW,
-      // the sixteen-wide blocks of o two rows i at a time (sum16x2: one load of T for both), a last block of fewer than
-      // 16 o as cae_fwd's (its lanes past O dropped); CAE_BACK_WSUM adds them to dW in row order
-      const O16 = O & ~15, Op = (O + 15) & ~15, t1 = tmp + 64;
+      // whose rows are Op = O rounded up to 16 floats apart: sixteen o at a time, two rows i at a time (sum16x2: one load
+      // of T for both), in place from h da. A last block's lanes past O read the floats after da and T's rows and are
+      // never added; CAE_BACK_WSUM adds the O terms of each row to dW in row order
+      const Op = (O + 15) & ~15;
       for (let k = a; k < b; k++) {
         const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
         const tw = rb_at(ctx, E, D, rb, RB_TW), Jp = rb + (<usize>j_at(ctx, l - 1, D) << 2);
@@ -238,23 +243,14 @@ export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32
         for (let i = 0; i < In; i += 2) {
           const two = i + 1 < In, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
           for (let o = 0; o < Op; o += 16) {
-            for (let q = 0; q < 16; q += 4) {
-              const dq = v128.load(da + (<usize>(o + q) << 2));
-              v128.store(tmp + (<usize>q << 2), f32x4.mul(f32x4.splat(hi0), dq));
-              v128.store(t1 + (<usize>q << 2), f32x4.mul(f32x4.splat(hi1), dq));
+            const at = tw + (<usize>(i * Op + o) << 2), at1 = at + (<usize>Op << 2);
+            for (let q = 0; q < 64; q += 16) {
+              const dq = v128.load(da + (<usize>o << 2) + q);
+              v128.store(at + q, f32x4.mul(f32x4.splat(hi0), dq));
+              if (two) v128.store(at1 + q, f32x4.mul(f32x4.splat(hi1), dq));
             }
-            if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, t1, false);
-            else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, tmp, false);
-            const at = tw + (<usize>(i * O + o) << 2), at1 = at + (<usize>O << 2);
-            if (o < O16) {
-              for (let q = 0; q < 64; q += 16) v128.store(at + q, v128.load(tmp + q));
-              if (two) for (let q = 0; q < 64; q += 16) v128.store(at1 + q, v128.load(t1 + q));
-              continue;
-            }
-            for (let e = 0; e < O - o; e++) {
-              put(at, e, f(tmp, e));
-              if (two) put(at1, e, f(t1, e));
-            }
+            if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, at, at1, false);
+            else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, at, false);
           }
         }
       }

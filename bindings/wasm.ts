@@ -463,12 +463,12 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   // the contractive penalty's scratch (assembly/contractive.ts): the first layer's W transposed, CAE_ROWS (16) f64
   // penalties, and a block for each row of a chunk (chunk_rows: min(rows, 2^21 floats / a block's, 16), at least 2) of
   // J_1..J_E, M_2..M_E, two G, dM transposed, dh, da and the row's terms of a layer's dW (the largest In x O of layers
-  // 1..E-1), then 16 floats that a last sixteen-wide block reads past the end and drops; CSCRATCHCAP its bytes (the
-  // test build asserts that the kernel's own count fits)
+  // 1..E-1, O rounded up to 16), then 16 floats that a last sixteen-wide block reads past the end and drops;
+  // CSCRATCHCAP its bytes (the test build asserts that the kernel's own count fits)
   const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
   if (ct) {
     const enc = plan.layers.slice(0, ct.tensor + 1), maxO = Math.max(...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
-    const tw = Math.max(0, ...enc.slice(1).map((l) => l.in * l.out));
+    const tw = Math.max(0, ...enc.slice(1).map((l) => l.in * Math.ceil(l.out / 16) * 16));
     const row = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + 2 * maxO + tw;
     const chunk = Math.min(rows, Math.max(2, Math.min(16, Math.floor(2 ** 21 / row))));
     const bytes = (maxO * D + 2 * 16 + chunk * row + 16) * 4;
