@@ -6,19 +6,22 @@
 // Per row, forward: J_l = diag(f'(a_l)) M_l, M_l = W_l^T J_{l-1} (J_0 = I), so M_1 = W_1^T.
 // Backward: G_E = 2w/R J_E; per layer, ds = rowsum(G_l . M_l), dM = diag(s) G_l, dW += J_{l-1} dM^T,
 // G_{l-1} = W dM, da = ds f''(a) + dh_l f'(a), dW += h_{l-1} da, db += da, dh_{l-1} = W da.
-// Rows run in chunks of CAE_ROWS, each phase over the chunk's rows at once (cae_phase): a row's J_1..J_E, M_2..M_E,
-// G and Gn, dM transposed (T), dh, da and its dW terms in its own block, so the phases of a chunk's rows run side by
-// side (on threads: one sync per phase and chunk, not per row). Every element is computed as in a row-by-row pass, and the weight and
-// bias gradients take the rows' terms in row order: the bits of the scalar loops, on any thread count.
-// Scratch (C_CSCRATCH): the first layer's W transposed (maxO x D), the chunk's penalties (f64 each), then a block a row
-// (row_floats), then 16 floats (a last sixteen-wide block of sums reads up to 15 past what it keeps). The loops over d
+// Rows run in chunks of CAE_ROWS. Each row's whole pipeline (forward, then backward layer by layer: CAE_ROW) runs on the
+// thread that takes it, in that thread's work block (J, M, G, Gn, dM transposed, dh), which stays in its core's cache
+// from row to row; what the sums over rows need (the first layer's dM transposed, da, the row's dW terms) goes into the
+// row's own block, and CAE_SUM adds the chunk's rows' terms to dW in row order (on threads: two syncs a chunk). Every
+// element is computed as in a row-by-row pass, and the weight and bias gradients take the rows' terms in row order:
+// the bits of the scalar loops, on any thread count.
+// Scratch (C_CSCRATCH): the first layer's W transposed (maxO x D), the chunk's penalties (f64 each), a block a row
+// (row_floats), a work block a thread (work_floats), then 16 floats (a last sixteen-wide block of sums reads up to 15
+// past what it keeps). The loops over d
 // (or over o, for dW) run four or sixteen in f32x4 lanes, each lane doing the scalar loop's operations in its order (no
 // fused multiply-add in wasm's SIMD): the bits of the scalar loops.
 
 import * as A from './arena';
 import { cp, ci, layer, li, lp } from './arena';
 import { ws_scratch } from './gemm';
-import { pool_cae } from './threads';
+import { pool_cae, pool_threads } from './threads';
 import { d2act_scalar, dact_scalar } from './act';
 
 // @ts-ignore: decorator
@@ -28,7 +31,7 @@ import { d2act_scalar, dact_scalar } from './act';
 // @ts-ignore: decorator
 @inline function add(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + v); }
 
-/** Rows whose phases run as one: at most CAE_ROWS, fewer where their blocks would pass CAE_FLOATS (chunk_rows). */
+/** Rows of a chunk: at most CAE_ROWS, fewer where their blocks would pass CAE_FLOATS (chunk_rows). */
 const CAE_ROWS = 16;
 const CAE_FLOATS = 1 << 21;
 /** A chunk's rows (bindings/wasm.ts sizes the scratch alike): min(the batch capacity, CAE_FLOATS / a row's floats, CAE_ROWS), at least 2. */
@@ -36,69 +39,89 @@ function chunk_rows(ctx: usize, E: i32, D: i32): i32 {
   return min(ci(ctx, A.C_CAP), max(2, min(CAE_ROWS, CAE_FLOATS / row_floats(ctx, E, D))));
 }
 
-// A row's block (floats): J_1..J_E (D x sum O), M_2..M_E (D x the same sum without the first layer's O), G and Gn
-// (maxO x D each; layer l's G is the first when E - 1 - l is even), T (dM transposed, D x maxO), dh and da (maxO each),
-// and TW, the row's terms of a layer's dW (the largest In x Op of layers 1..E-1, Op: O rounded up to 16): rb_at's
-// `which`.
-const RB_M = 0, RB_G0 = 1, RB_G1 = 2, RB_T = 3, RB_DH = 4, RB_DA = 5, RB_TW = 6;
+// Two kinds of block. A thread's work block (work_floats), which each row it takes uses in turn, so that it stays in
+// that core's cache: J_1..J_E (D x sum O), M_2..M_E (D x the same sum without the first layer's O), G and Gn (maxO x D
+// each; layer l's G is the first when E - 1 - l is even), T (dM transposed, D x maxO; the first layer's goes into the
+// row's block), dh (maxO). A row's block (row_floats), what outlives its pipeline for CAE_SUM and the bias sums: the
+// first layer's dM transposed (T0, D x O), every layer's da (sum O: da_at), and every layer's dW terms from the second
+// on (In x Op each, Op: O rounded up to 16: tw_at).
 // @ts-ignore: decorator
 @inline function max_out(ctx: usize, E: i32): i32 {
   let w = 0;
   for (let l = 0; l < E; l++) w = max(w, li(layer(ctx, l), A.L_OUT));
   return w;
 }
-/** Floats of J_1..J_{l} (the Jacobians of the layers before layer l): where J_{l+1}, layer l's, starts in a row's block. */
+/** Floats of J_1..J_{l} (the Jacobians of the layers before layer l): where J_{l+1}, layer l's, starts in a work block. */
 function j_at(ctx: usize, l: i32, D: i32): i32 {
   let n = 0;
   for (let k = 0; k < l; k++) n += li(layer(ctx, k), A.L_OUT) * D;
   return n;
 }
-/** Floats of a row's block (see RB_M). */
+/** Floats of a row's block. */
 function row_floats(ctx: usize, E: i32, D: i32): i32 {
-  const mo = max_out(ctx, E);
-  return 2 * j_at(ctx, E, D) - j_at(ctx, 1, D) + 3 * mo * D + 2 * mo + tw_floats(ctx, E);
+  return j_at(ctx, 1, D) + j_at(ctx, E, 1) + tw_before(ctx, E);
 }
-/** Floats of a row's dW terms (RB_TW): the largest In x Op of layers 1..E-1 (Op: O rounded up to 16). */
-function tw_floats(ctx: usize, E: i32): i32 {
+/** Floats of a thread's work block. */
+function work_floats(ctx: usize, E: i32, D: i32): i32 {
+  const mo = max_out(ctx, E);
+  return 2 * j_at(ctx, E, D) - j_at(ctx, 1, D) + 3 * mo * D + mo;
+}
+/** Floats of a row's dW terms of layers 1..l-1: In x Op each (Op: O rounded up to 16); where layer l's start. */
+function tw_before(ctx: usize, l: i32): i32 {
   let n = 0;
-  for (let l = 1; l < E; l++) n = max(n, li(layer(ctx, l), A.L_IN) * ((li(layer(ctx, l), A.L_OUT) + 15) & ~15));
+  for (let q = 1; q < l; q++) n += li(layer(ctx, q), A.L_IN) * ((li(layer(ctx, q), A.L_OUT) + 15) & ~15);
   return n;
 }
-/** Row k's block of the chunk. */
+/** Layer l's da in row block rb (O floats). */
+// @ts-ignore: decorator
+@inline function da_at(ctx: usize, D: i32, rb: usize, l: i32): usize {
+  return rb + (<usize>(j_at(ctx, 1, D) + j_at(ctx, l, 1)) << 2);
+}
+/** Layer l's dW terms (l >= 1) in row block rb (In x Op floats). */
+// @ts-ignore: decorator
+@inline function tw_at(ctx: usize, E: i32, D: i32, rb: usize, l: i32): usize {
+  return rb + (<usize>(j_at(ctx, 1, D) + j_at(ctx, E, 1) + tw_before(ctx, l)) << 2);
+}
+/** Row k's block of the chunk (the scratch: the first layer's W transposed, the penalties, the rows' blocks, the work blocks). */
 function row_at(ctx: usize, E: i32, D: i32, k: i32): usize {
   return cp(ctx, A.C_CSCRATCH) + (<usize>(max_out(ctx, E) * D + 2 * CAE_ROWS + k * row_floats(ctx, E, D)) << 2);
 }
-/** Part `which` of row block rb. */
-function rb_at(ctx: usize, E: i32, D: i32, rb: usize, which: i32): usize {
-  const mo = max_out(ctx, E), big = mo * D;
-  let n = j_at(ctx, E, D);
-  if (which > RB_M) n += j_at(ctx, E, D) - j_at(ctx, 1, D);
-  if (which > RB_G0) n += big;
-  if (which > RB_G1) n += big;
-  if (which > RB_T) n += big;
-  if (which > RB_DH) n += mo;
-  if (which > RB_DA) n += mo;
-  return rb + (<usize>n << 2);
+/** Thread `lane`'s work block, after the ch rows' blocks. */
+function work_at(ctx: usize, E: i32, D: i32, ch: i32, lane: i32): usize {
+  const wb = row_at(ctx, E, D, ch) + (<usize>(lane * work_floats(ctx, E, D)) << 2);
+  // (the test build: the block the bindings sized holds this work block and the 16 floats past it)
+  if (!ASC_NO_ASSERT) assert(wb + (<usize>(work_floats(ctx, E, D) + 16) << 2) <= cp(ctx, A.C_CSCRATCH) + <usize>load<u32>(ctx + A.C_CSCRATCHCAP));
+  return wb;
 }
-/** Layer l's M_{l+1} = W^T J_{l-1} in row block rb (l >= 1; O x D), kept by its forward for its backward. */
+const WB_M = 0, WB_G0 = 1, WB_G1 = 2, WB_T = 3, WB_DH = 4;
+/** Part `which` (WB_*) of work block wb: M_2..M_E, G, Gn, T, dh (J_1..J_E at its start). */
+function wb_at(ctx: usize, E: i32, D: i32, wb: usize, which: i32): usize {
+  const big = max_out(ctx, E) * D;
+  let n = j_at(ctx, E, D);
+  if (which > WB_M) n += j_at(ctx, E, D) - j_at(ctx, 1, D);
+  if (which > WB_G0) n += big;
+  if (which > WB_G1) n += big;
+  if (which > WB_T) n += big;
+  return wb + (<usize>n << 2);
+}
+/** Layer l's M_{l+1} = W^T J_{l-1} in work block wb (l >= 1; O x D), kept by its forward for its backward. */
 // @ts-ignore: decorator
-@inline function m_at(ctx: usize, E: i32, l: i32, D: i32, rb: usize): usize {
-  return rb + (<usize>(j_at(ctx, E, D) + j_at(ctx, l, D) - j_at(ctx, 1, D)) << 2);
+@inline function m_at(ctx: usize, E: i32, l: i32, D: i32, wb: usize): usize {
+  return wb + (<usize>(j_at(ctx, E, D) + j_at(ctx, l, D) - j_at(ctx, 1, D)) << 2);
 }
 
-// The phases of a chunk (cae_phase), each over a range [a, b): the rows' forward (rows k of the chunk: every layer's J
-// and M, the penalty, and with gradients G_E and a zero dh); layer l's rows o of ds, dM (over G in place) and da, then
-// dM transposed into T (backward, first; rows k); for l >= 1 each row's terms of layer l's dW into its TW (rows k), then
-// dW's rows i, adding the rows' terms in row order (CAE_BACK_WSUM: rows i), and for the first layer, whose terms are one
-// product each, dW's rows i directly (CAE_BACK_W, rows i); layer l's dh_{l-1} and G_{l-1} (rows k; l >= 1). So no
-// thread reads every row's J_{l-1} and T for dW, as a split by dW's rows i would (on two threads, 1.05-1.08x).
-// With threads each phase splits its range through the pool (threads.ts JOB_CAE): every element is computed as on one
-// thread, so the bits do not depend on the split.
+// The phases of a chunk (cae_phase), each over a range [a, b). Without gradients, CAE_FWD: the rows' forward (rows k of
+// the chunk: every layer's J and M, and the penalty). With them, CAE_ROW (rows k): each row's whole pipeline, on the
+// thread that took it, in that thread's work block: the forward (and G_E, a zero dh), then per layer l from the last:
+// ds, dM (over G in place) and da (cae_o), dM transposed into T; for l >= 1 the row's terms of layer l's dW (cae_w) and
+// dh_{l-1}, G_{l-1} (cae_g). Then CAE_SUM (rows i of every layer's dW, layer 0's first): dW's rows i add the chunk's
+// rows' terms in row order (the first layer's are one product each, h[i] da[o] + T0[i][o]). A chunk has two syncs on
+// threads, and only a row's T0, da and dW terms cross between the cores. Every element is computed as in a
+// row-by-row pass, and the weight and bias gradients take the rows' terms in row order: the bits do not depend on the
+// split.
 export const CAE_FWD = 0;
-export const CAE_BACK_O = 1;
-export const CAE_BACK_W = 2;
-export const CAE_BACK_G = 3;
-export const CAE_BACK_WSUM = 4;
+export const CAE_ROW = 1;
+export const CAE_SUM = 2;
 
 /**
  * The penalty over R rows of x (the encoder's input, nodes 0..E-1 run forward already, training),
@@ -115,191 +138,218 @@ export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grad
   for (let d = 0; d < D; d++) for (let o = 0; o < O0; o++) put(scr, o * D + d, f(W0, d * O0 + o));
   const pens = scr + (<usize>(mo * D) << 2);
   let total: f64 = 0;
-  const ch = chunk_rows(ctx, E, D);
-  // (the test build: the block the bindings sized holds what the chunks use, the 16 floats past it included)
-  if (!ASC_NO_ASSERT) assert(<usize>(mo * D + 2 * CAE_ROWS + ch * row_floats(ctx, E, D) + 16) << 2 <= <usize>load<u32>(ctx + A.C_CSCRATCHCAP));
+  let ch = chunk_rows(ctx, E, D);
+  // (on threads, a whole number of rows a thread where the chunk holds one for each: a chunk's rows are its job's units;
+  // the chunks' size does not change a bit)
+  if (ASC_FEATURE_THREADS) {
+    const T = pool_threads();
+    if (T > 1 && ch >= T) ch -= ch % T;
+  }
+  const ins = in_before(ctx, E);
   for (let c0 = 0; c0 < R; c0 += ch) {
     const nr = min(ch, R - c0);
-    cae_run(ctx, x, E, c0, nr, 0, CAE_FWD, scale, nr);
+    cae_run(ctx, x, E, c0, nr, ch, grads ? CAE_ROW : CAE_FWD, scale, nr);
     for (let k = 0; k < nr; k++) total += <f64>wgt * load<f64>(pens + (<usize>k << 3));
     if (!grads) continue;
+    cae_run(ctx, x, E, c0, nr, ch, CAE_SUM, scale, ins);
+    // each layer's bias gradient: the rows' da in row order
     for (let l = E - 1; l >= 0; l--) {
       const L = layer(ctx, l), O = li(L, A.L_OUT), dB = g + (<usize>li(L, A.L_B) << 2);
-      cae_run(ctx, x, E, c0, nr, l, CAE_BACK_O, scale, nr);
-      if (l == 0) cae_run(ctx, x, E, c0, nr, l, CAE_BACK_W, scale, li(L, A.L_IN));
-      else {
-        cae_run(ctx, x, E, c0, nr, l, CAE_BACK_W, scale, nr);
-        cae_run(ctx, x, E, c0, nr, l, CAE_BACK_WSUM, scale, li(L, A.L_IN));
-      }
       for (let k = 0; k < nr; k++) {
-        const da = rb_at(ctx, E, D, row_at(ctx, E, D, k), RB_DA);
+        const da = da_at(ctx, D, row_at(ctx, E, D, k), l);
         for (let o = 0; o < O; o++) add(dB, o, f(da, o));
       }
-      if (l > 0) cae_run(ctx, x, E, c0, nr, l, CAE_BACK_G, scale, nr);
     }
   }
   return total;
 }
 
-/** Phase `phase` of the chunk of nr rows from row r0, layer l, over its whole range 0..n-1: through the pool where it takes it, else here. */
-function cae_run(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, n: i32): void {
-  if (ASC_FEATURE_THREADS && pool_cae(ctx, x, E, r0, nr, l, phase, scale, n, cae_cost(ctx, E, nr, l, phase))) return;
-  cae_phase(ctx, x, E, r0, nr, l, phase, scale, 0, n);
+/** In of layers 0..l-1: where layer l's rows i start in CAE_SUM's range. */
+function in_before(ctx: usize, l: i32): i32 {
+  let n = 0;
+  for (let q = 0; q < l; q++) n += li(layer(ctx, q), A.L_IN);
+  return n;
 }
 
-/** About the multiply-adds of a phase (its pool threshold): J_{l-1}'s rows times layer l's O x D, for each of nr rows. */
-function cae_cost(ctx: usize, E: i32, nr: i32, l: i32, phase: i32): i64 {
+/** Phase `phase` of the chunk of nr rows from row r0 over its whole range 0..n-1: through the pool where it takes it, else here. */
+function cae_run(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, ch: i32, phase: i32, scale: f32, n: i32): void {
+  if (ASC_FEATURE_THREADS && pool_cae(ctx, x, E, r0, nr, ch, phase, scale, n, cae_cost(ctx, E, nr, phase))) return;
+  cae_phase(ctx, x, E, r0, nr, ch, phase, scale, 0, n, 0);
+}
+
+/** About the multiply-adds of a phase (its pool threshold), for each of nr rows. */
+function cae_cost(ctx: usize, E: i32, nr: i32, phase: i32): i64 {
   const D = <i64>li(layer(ctx, 0), A.L_IN);
   let n: i64 = 0;
-  if (phase == CAE_FWD) {
-    for (let k = 0; k < E; k++) n += (k == 0 ? 1 : <i64>li(layer(ctx, k), A.L_IN)) * <i64>li(layer(ctx, k), A.L_OUT) * D;
-  } else {
-    // (ds's products are added one at a time and dM is transposed: a CAE_BACK_O element costs about 8 multiply-adds)
-    const L = layer(ctx, l);
-    n = phase == CAE_BACK_WSUM ? <i64>li(L, A.L_IN) * <i64>li(L, A.L_OUT)
-      : (phase == CAE_BACK_O ? 8 : l == 0 ? 1 : <i64>li(L, A.L_IN)) * <i64>li(L, A.L_OUT) * D;
+  for (let k = 0; k < E; k++) {
+    const L = layer(ctx, k), IO = <i64>li(L, A.L_IN) * <i64>li(L, A.L_OUT);
+    if (phase == CAE_SUM) n += IO;
+    else if (phase == CAE_FWD) n += (k == 0 ? <i64>li(L, A.L_OUT) : IO) * D;
+    // (the forward, ds and dM (its products added one at a time, dM transposed: about 8 multiply-adds an element),
+    // the dW terms and G_{l-1})
+    else n += (k == 0 ? 10 * <i64>li(L, A.L_OUT) : 3 * IO + 8 * <i64>li(L, A.L_OUT)) * D;
   }
   return n * <i64>nr;
 }
 
 /**
- * Range a..b-1 of phase `phase` (rows k of the chunk; rows i of dW for CAE_BACK_WSUM and the first layer's CAE_BACK_W) of the chunk of nr rows from row r0,
- * layer l of E encoder layers (any thread; see CAE_FWD). scale: G_E's, 2w/R (negative: the forward only).
+ * Range a..b-1 of phase `phase` (rows k of the chunk; for CAE_SUM rows i of every layer's dW, layer 0's first) of the
+ * chunk of nr rows from row r0 (ch: a chunk's rows) of E encoder layers, on thread `lane` (its work block). scale:
+ * G_E's, 2w/R (negative: the forward only).
  */
-export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, a: i32, b: i32): void {
-  const D = li(layer(ctx, 0), A.L_IN), WT = cp(ctx, A.C_CSCRATCH);
-  if (phase == CAE_FWD) {
-    const pens = WT + (<usize>(max_out(ctx, E) * D) << 2);
-    for (let k = a; k < b; k++) {
-      const rb = row_at(ctx, E, D, k);
-      for (let q = 0; q < E; q++) cae_fwd(ctx, E, D, r0 + k, q, rb);
-      // the row's penalty ||J_E||^2 (f64, in order), and with gradients G_E = scale J_E and dh = 0
-      const jE = rb + (<usize>j_at(ctx, E - 1, D) << 2), OE = li(layer(ctx, E - 1), A.L_OUT);
-      let pen: f64 = 0;
-      for (let i = 0; i < OE * D; i++) pen += <f64>(f(jE, i) * f(jE, i));
-      store<f64>(pens + (<usize>k << 3), pen);
-      if (scale < 0) continue;
-      const G = rb_at(ctx, E, D, rb, RB_G0), dh = rb_at(ctx, E, D, rb, RB_DH);
-      for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jE, i));
-      for (let i = 0, mo = max_out(ctx, E); i < mo; i++) put(dh, i, 0);
+export function cae_phase(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, ch: i32, phase: i32, scale: f32, a: i32, b: i32, lane: i32): void {
+  const D = li(layer(ctx, 0), A.L_IN);
+  if (phase == CAE_SUM) {
+    for (let q = 0, i0 = 0; q < E; q++) {
+      const In = li(layer(ctx, q), A.L_IN), lo = max(a - i0, 0), hi = min(b - i0, In);
+      if (lo < hi) cae_wsum(ctx, x, E, D, r0, nr, q, lo, hi);
+      i0 += In;
     }
     return;
   }
-  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
-  const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2);
-  // layer l's G is the first of a row's two when E - 1 - l is even (G_E is written there), Gn (G_{l-1}) the other
-  const gw = ((E - 1 - l) & 1) == 0 ? RB_G0 : RB_G1, gnw = gw == RB_G0 ? RB_G1 : RB_G0;
-  if (phase == CAE_BACK_O) {
-    for (let k = a; k < b; k++) {
-      const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), T = rb_at(ctx, E, D, rb, RB_T);
-      const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
-      const M: usize = l == 0 ? WT : m_at(ctx, E, l, D, rb), y = lp(L, A.L_Y) + (<usize>((r0 + k) * O) << 2);
-      // ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s would lose M where s underflows; M_1 = W^T); G[o]
-      // becomes dM[o] = s G[o], and T[d][o] = dM[o][d] (dM transposed, so that four o of dW's rows are one load).
-      // Four o at a time (ds_4o: each lane one o's ds, its products added one by one in d's order), then the rest one o
-      // at a time (ds_add: four d's products, added in order)
-      let o = 0;
-      for (; o + 4 <= O; o += 4) ds_4o(G, M, T, y, dh, da, act, o, O, D);
-      for (; o < O; o++) {
-        const av = f(y, o), s = dact_scalar(act, av);
-        let ds: f32 = 0, d = 0;
-        for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(M + (<usize>(o * D + d) << 2)), s);
-        for (; d < D; d++) {
-          ds += f(G, o * D + d) * f(M, o * D + d);
-          put(G, o * D + d, s * f(G, o * D + d));
-        }
-        put(da, o, ds * d2act_scalar(act, av) + f(dh, o) * s);
-        for (d = 0; d < D; d++) put(T, d * O + o, f(G, o * D + d));
+  const pens = cp(ctx, A.C_CSCRATCH) + (<usize>(max_out(ctx, E) * D) << 2), wb = work_at(ctx, E, D, ch, lane);
+  for (let k = a; k < b; k++) {
+    const rb = row_at(ctx, E, D, k);
+    for (let q = 0; q < E; q++) cae_fwd(ctx, E, D, r0 + k, q, wb);
+    // the row's penalty ||J_E||^2 (f64, in order), and with gradients G_E = scale J_E and dh = 0
+    const jE = wb + (<usize>j_at(ctx, E - 1, D) << 2), OE = li(layer(ctx, E - 1), A.L_OUT);
+    let pen: f64 = 0;
+    for (let i = 0; i < OE * D; i++) pen += <f64>(f(jE, i) * f(jE, i));
+    store<f64>(pens + (<usize>k << 3), pen);
+    if (phase == CAE_FWD) continue;
+    const G = wb_at(ctx, E, D, wb, WB_G0), dh = wb_at(ctx, E, D, wb, WB_DH);
+    for (let i = 0; i < OE * D; i++) put(G, i, scale * f(jE, i));
+    for (let i = 0, mo = max_out(ctx, E); i < mo; i++) put(dh, i, 0);
+    for (let q = E - 1; q >= 0; q--) {
+      cae_o(ctx, E, D, r0 + k, q, wb, rb);
+      if (q > 0) {
+        cae_w(ctx, E, D, r0 + k, q, wb, rb);
+        cae_g(ctx, E, D, q, wb, rb);
       }
     }
-    return;
   }
-  if (phase == CAE_BACK_WSUM) {
-    // dW[i][o] += the chunk's rows' terms (RB_TW, rows Op floats apart) in row order, rows i a..b-1
-    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2), Op = (O + 15) & ~15;
-    for (let k = 0; k < nr; k++) {
-      const tw = rb_at(ctx, E, D, row_at(ctx, E, D, k), RB_TW);
+}
+
+/** Layer l's G (the first of a work block's two when E - 1 - l is even: G_E is written there) or, with `next`, G_{l-1}. */
+// @ts-ignore: decorator
+@inline function g_at(ctx: usize, E: i32, D: i32, wb: usize, l: i32, next: bool): usize {
+  return wb_at(ctx, E, D, wb, (((E - 1 - l) & 1) == 0) != next ? WB_G0 : WB_G1);
+}
+
+/**
+ * Layer l of batch row r (work block wb, row block rb): ds = sum_d G[o][d] M[o][d], M as the forward kept it (J_l / s
+ * would lose M where s underflows; M_1 = W^T); G[o] becomes dM[o] = s G[o], and T[d][o] = dM[o][d] (dM transposed, so
+ * that four o of dW's rows are one load; the first layer's into the row's T0); da = ds f''(a) + dh s. Four o at a time
+ * (ds_4o: each lane one o's ds, its products added one by one in d's order), then the rest one o at a time (ds_add:
+ * four d's products, added in order).
+ */
+function cae_o(ctx: usize, E: i32, D: i32, r: i32, l: i32, wb: usize, rb: usize): void {
+  const L = layer(ctx, l), O = li(L, A.L_OUT), act = li(L, A.L_ACT);
+  const G = g_at(ctx, E, D, wb, l, false), T = l == 0 ? rb : wb_at(ctx, E, D, wb, WB_T);
+  const dh = wb_at(ctx, E, D, wb, WB_DH), da = da_at(ctx, D, rb, l);
+  const M: usize = l == 0 ? cp(ctx, A.C_CSCRATCH) : m_at(ctx, E, l, D, wb), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
+  let o = 0;
+  for (; o + 4 <= O; o += 4) ds_4o(G, M, T, y, dh, da, act, o, O, D);
+  for (; o < O; o++) {
+    const av = f(y, o), s = dact_scalar(act, av);
+    let ds: f32 = 0, d = 0;
+    for (; d + 4 <= D; d += 4) ds = ds_add(ds, G + (<usize>(o * D + d) << 2), v128.load(M + (<usize>(o * D + d) << 2)), s);
+    for (; d < D; d++) {
+      ds += f(G, o * D + d) * f(M, o * D + d);
+      put(G, o * D + d, s * f(G, o * D + d));
+    }
+    put(da, o, ds * d2act_scalar(act, av) + f(dh, o) * s);
+    for (d = 0; d < D; d++) put(T, d * O + o, f(G, o * D + d));
+  }
+}
+
+/**
+ * Layer l's (l >= 1) dW terms of batch row r into the row's block: h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in
+ * d's order), rows Op = O rounded up to 16 floats apart: sixteen o at a time, two rows i at a time (sum16x2: one load of
+ * T for both), in place from h da. A last block's lanes past O read the floats after da and T's rows and are never
+ * added: CAE_SUM adds the O terms of each row to dW in row order.
+ */
+function cae_w(ctx: usize, E: i32, D: i32, r: i32, l: i32, wb: usize, rb: usize): void {
+  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), Op = (O + 15) & ~15;
+  const T = wb_at(ctx, E, D, wb, WB_T), da = da_at(ctx, D, rb, l);
+  const tw = tw_at(ctx, E, D, rb, l), Jp = wb + (<usize>j_at(ctx, l - 1, D) << 2);
+  const hp = lp(layer(ctx, l - 1), A.L_Y) + (<usize>(r * In) << 2);
+  for (let i = 0; i < In; i += 2) {
+    const two = i + 1 < In, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
+    for (let o = 0; o < Op; o += 16) {
+      const at = tw + (<usize>(i * Op + o) << 2), at1 = at + (<usize>Op << 2);
+      for (let q = 0; q < 64; q += 16) {
+        const dq = v128.load(da + (<usize>o << 2) + q);
+        v128.store(at + q, f32x4.mul(f32x4.splat(hi0), dq));
+        if (two) v128.store(at1 + q, f32x4.mul(f32x4.splat(hi1), dq));
+      }
+      if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, at, at1, false);
+      else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, at, false);
+    }
+  }
+}
+
+/**
+ * Layer l's (l >= 1) G_{l-1} = W dM (sixteen d at a time, two rows i at a time: one load of G for both) and dh_{l-1} =
+ * W da, read by layer l-1's cae_o (this layer's dh was read by its own, before).
+ */
+function cae_g(ctx: usize, E: i32, D: i32, l: i32, wb: usize, rb: usize): void {
+  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN);
+  const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2);
+  const G = g_at(ctx, E, D, wb, l, false), Gn = g_at(ctx, E, D, wb, l, true);
+  const dh = wb_at(ctx, E, D, wb, WB_DH), da = da_at(ctx, D, rb, l);
+  for (let i = 0; i < In; i += 2) {
+    for (let d = 0; d < D; d += 16) {
+      sums16(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O,
+             Gn + (<usize>(i * D + d) << 2), D, min(16, D - d), i + 1 < In);
+    }
+  }
+  for (let i = 0; i < In; i++) {
+    let dhi: f32 = 0;
+    for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
+    put(dh, i, dhi);
+  }
+}
+
+/**
+ * Layer l's dW rows i a..b-1 plus the chunk's rows' terms in row order: a row's dW terms (l >= 1, rows Op floats apart),
+ * or for the first layer (J_0 = I) h[i] da[o] + dM[o][i] from the row's T0, four o at a time, then one by one.
+ */
+function cae_wsum(ctx: usize, x: usize, E: i32, D: i32, r0: i32, nr: i32, l: i32, a: i32, b: i32): void {
+  const L = layer(ctx, l), O = li(L, A.L_OUT), In = li(L, A.L_IN), Op = (O + 15) & ~15;
+  const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2);
+  for (let k = 0; k < nr; k++) {
+    const rb = row_at(ctx, E, D, k);
+    if (l > 0) {
+      const tw = tw_at(ctx, E, D, rb, l);
       for (let i = a; i < b; i++) {
         const src = tw + (<usize>(i * Op) << 2), dst = dW + (<usize>(i * O) << 2);
         let o = 0;
         for (; o + 4 <= O; o += 4) v128.store(dst + (<usize>o << 2), f32x4.add(v128.load(dst + (<usize>o << 2)), v128.load(src + (<usize>o << 2))));
         for (; o < O; o++) add(dst, o, f(src, o));
       }
+      continue;
     }
-    return;
-  }
-  if (phase == CAE_BACK_W) {
-    const dW = cp(ctx, A.C_GRADS) + (<usize>li(L, A.L_W) << 2);
-    if (l > 0) {
-      // rows k a..b-1: each row's dW term h_{l-1}[i] da[o] + sum_d J_{l-1}[i][d] dM[o][d] (in d's order) into its RB_TW,
-      // whose rows are Op = O rounded up to 16 floats apart: sixteen o at a time, two rows i at a time (sum16x2: one load
-      // of T for both), in place from h da. A last block's lanes past O read the floats after da and T's rows and are
-      // never added; CAE_BACK_WSUM adds the O terms of each row to dW in row order
-      const Op = (O + 15) & ~15;
-      for (let k = a; k < b; k++) {
-        const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
-        const tw = rb_at(ctx, E, D, rb, RB_TW), Jp = rb + (<usize>j_at(ctx, l - 1, D) << 2);
-        const hp = lp(layer(ctx, l - 1), A.L_Y) + (<usize>((r0 + k) * In) << 2);
-        for (let i = 0; i < In; i += 2) {
-          const two = i + 1 < In, hi0 = f(hp, i), hi1 = two ? f(hp, i + 1) : 0;
-          for (let o = 0; o < Op; o += 16) {
-            const at = tw + (<usize>(i * Op + o) << 2), at1 = at + (<usize>Op << 2);
-            for (let q = 0; q < 64; q += 16) {
-              const dq = v128.load(da + (<usize>o << 2) + q);
-              v128.store(at + q, f32x4.mul(f32x4.splat(hi0), dq));
-              if (two) v128.store(at1 + q, f32x4.mul(f32x4.splat(hi1), dq));
-            }
-            if (two) sum16x2(Jp + (<usize>(i * D) << 2), Jp + (<usize>((i + 1) * D) << 2), 4, T + (<usize>o << 2), O << 2, D, at, at1, false);
-            else sum16(Jp + (<usize>(i * D) << 2), 4, T + (<usize>o << 2), O << 2, D, at, false);
-          }
-        }
+    const T = rb, da = da_at(ctx, D, rb, 0), hp = x + (<usize>((r0 + k) * In) << 2);
+    for (let i = a; i < b; i++) {
+      const hi = f(hp, i);
+      let o = 0;
+      for (; o + 4 <= O; o += 4) {
+        const acc = f32x4.add(f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2))), v128.load(T + (<usize>(i * O + o) << 2)));
+        const at = dW + (<usize>(i * O + o) << 2);
+        v128.store(at, f32x4.add(v128.load(at), acc));
       }
-      return;
-    }
-    // the first layer (J_0 = I): dW[i][o] += h[i] da[o] + dM[o][i] for the chunk's rows in order, rows i a..b-1, four o
-    // at a time, then one by one
-    for (let k = 0; k < nr; k++) {
-      const rb = row_at(ctx, E, D, k), T = rb_at(ctx, E, D, rb, RB_T), da = rb_at(ctx, E, D, rb, RB_DA);
-      const hp = x + (<usize>((r0 + k) * In) << 2);
-      for (let i = a; i < b; i++) {
-        const hi = f(hp, i);
-        let o = 0;
-        for (; o + 4 <= O; o += 4) {
-          const acc = f32x4.add(f32x4.mul(f32x4.splat(hi), v128.load(da + (<usize>o << 2))), v128.load(T + (<usize>(i * O + o) << 2)));
-          const at = dW + (<usize>(i * O + o) << 2);
-          v128.store(at, f32x4.add(v128.load(at), acc));
-        }
-        for (; o < O; o++) add(dW, i * O + o, hi * f(da, o) + f(T, i * O + o));
-      }
-    }
-    return;
-  }
-  // CAE_BACK_G (l >= 1; the first layer's dh would feed no layer): G_{l-1} = W dM (four d in lanes, each summing over o
-  // in order) and dh_{l-1} = W da, read by layer l-1's CAE_BACK_O (this layer's dh was read by its own, before)
-  for (let k = a; k < b; k++) {
-    const rb = row_at(ctx, E, D, k), G = rb_at(ctx, E, D, rb, gw), Gn = rb_at(ctx, E, D, rb, gnw);
-    const dh = rb_at(ctx, E, D, rb, RB_DH), da = rb_at(ctx, E, D, rb, RB_DA);
-    // sixteen d at a time, two rows i at a time (one load of G for both)
-    for (let i = 0; i < In; i += 2) {
-      for (let d = 0; d < D; d += 16) {
-        sums16(W + (<usize>(i * O) << 2), W + (<usize>((i + 1) * O) << 2), 4, G + (<usize>d << 2), D << 2, O,
-               Gn + (<usize>(i * D + d) << 2), D, min(16, D - d), i + 1 < In);
-      }
-    }
-    for (let i = 0; i < In; i++) {
-      let dhi: f32 = 0;
-      for (let o = 0; o < O; o++) dhi += f(W, i * O + o) * f(da, o);
-      put(dh, i, dhi);
+      for (; o < O; o++) add(dW, i * O + o, hi * f(da, o) + f(T, i * O + o));
     }
   }
 }
 
-/** Layer q's J (and M, q >= 1) of batch row r into row block rb: J_q[o] = f'(a_q[o]) M[o], M = W^T J_{q-1} (M_1 = W^T). */
-function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, rb: usize): void {
+/** Layer q's J (and M, q >= 1) of batch row r into work block wb: J_q[o] = f'(a_q[o]) M[o], M = W^T J_{q-1} (M_1 = W^T). */
+function cae_fwd(ctx: usize, E: i32, D: i32, r: i32, q: i32, wb: usize): void {
   const L = layer(ctx, q), O = li(L, A.L_OUT), In = li(L, A.L_IN), act = li(L, A.L_ACT);
   const W = cp(ctx, A.C_PARAMS) + (<usize>li(L, A.L_W) << 2), y = lp(L, A.L_Y) + (<usize>(r * O) << 2);
-  const J = rb + (<usize>j_at(ctx, q, D) << 2), WT = cp(ctx, A.C_CSCRATCH);
-  const Jp: usize = q == 0 ? 0 : rb + (<usize>j_at(ctx, q - 1, D) << 2), M: usize = q == 0 ? 0 : m_at(ctx, E, q, D, rb);
+  const J = wb + (<usize>j_at(ctx, q, D) << 2), WT = cp(ctx, A.C_CSCRATCH);
+  const Jp: usize = q == 0 ? 0 : wb + (<usize>j_at(ctx, q - 1, D) << 2), M: usize = q == 0 ? 0 : m_at(ctx, E, q, D, wb);
   // M sixteen d at a time, two rows o at a time (one load of J_{q-1} for both)
   for (let o = 0; Jp != 0 && o < O; o += 2) {
     for (let d = 0; d < D; d += 16) {

@@ -85,8 +85,8 @@ const JOB_ENS_STATS = 11;
 // a unit is a range of rows
 const JOB_NOISE = 12;
 // contractive penalty jobs (contractive.ts cae_run: a phase of a chunk of rows' Jacobians and their gradients): ctx, x, E,
-// r0, nr, l, phase, scale (f32), n; a unit is a range of the phase's n rows (the chunk's rows, or a layer's inputs i),
-// each computed whole
+// r0, nr, ch (a chunk's rows), phase, scale (f32), n; a unit is a range of the phase's n rows (the chunk's rows, each
+// in the taking thread's work block, or every layer's inputs i), each computed whole
 const JOB_CAE = 13;
 // draws jobs (train.ts net_forward: a training dropout node's masks, or a sampling node's normals, for a batch's rows,
 // draws_part): op (A.OP_DROPOUT or A.OP_SAMPLE), x, y, aux (mask or eps), R, W (a row's units), rate (f32), the stream's
@@ -241,7 +241,7 @@ function run_units(u0: i32, u1: i32, n: i32): void {
   }
   if (job(0) == JOB_CAE) {
     const N = job(9), a = <i32>(<i64>N * u0 / n), b = <i32>(<i64>N * u1 / n);
-    if (a < b) cae_phase(<usize>job(1), <usize>job(2), job(3), job(4), job(5), job(6), job(7), jobf(8), a, b);
+    if (a < b) cae_phase(<usize>job(1), <usize>job(2), job(3), job(4), job(5), job(6), job(7), jobf(8), a, b, LANE);
     return;
   }
   if (job(0) == JOB_MEMBERS) {
@@ -486,12 +486,12 @@ export function pool_draws(op: i32, x: usize, y: usize, aux: usize, R: i32, W: i
  * of its n rows; false: the caller runs it alone (no pool, or a phase of fewer than P_MIN * 1024 / 4 multiply-adds
  * `cost`: these loops run about 4 times slower a multiply-add than the products).
  */
-export function pool_cae(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, l: i32, phase: i32, scale: f32, n: i32, cost: i64): bool {
+export function pool_cae(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, ch: i32, phase: i32, scale: f32, n: i32, cost: i64): bool {
   const T = n < 2 ? 0 : pool_open(cost << 2);
   if (T == 0) return false;
   const j = slot();
   store<i32>(j, JOB_CAE); store<i32>(j, <i32>ctx, 4); store<i32>(j, <i32>x, 8); store<i32>(j, E, 12); store<i32>(j, r0, 16);
-  store<i32>(j, nr, 20); store<i32>(j, l, 24); store<i32>(j, phase, 28); store<f32>(j, scale, 32); store<i32>(j, n, 36);
+  store<i32>(j, nr, 20); store<i32>(j, ch, 24); store<i32>(j, phase, 28); store<f32>(j, scale, 32); store<i32>(j, n, 36);
   submit(T);
   return true;
 }

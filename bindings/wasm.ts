@@ -425,7 +425,7 @@ export function syncShards(k: Kernel): void {
 }
 
 /** Where the activation buffers for `rows` samples go from `base` (pure: setCapacity writes it, need() sizes it). */
-function layoutActivations(plan: NetPlan, rows: number, base: number) {
+function layoutActivations(plan: NetPlan, rows: number, base: number, lanes = 1) {
   let p = base;
   const y: number[] = [], aux: number[] = [];
   let maxW = 0, maxWeights = 0, maxCol = 0;
@@ -461,17 +461,18 @@ function layoutActivations(plan: NetPlan, rows: number, base: number) {
   const wantTmp = g.acc.some((a) => a[0] || a[1]) || plan.layers.some((l, i) => l.op === OP.batchnorm && src0Of(l, i) < 0);
   put(C.DELTA0, wantTmp ? rows * maxW * 4 : 0);
   // the contractive penalty's scratch (assembly/contractive.ts): the first layer's W transposed, CAE_ROWS (16) f64
-  // penalties, and a block for each row of a chunk (chunk_rows: min(rows, 2^21 floats / a block's, 16), at least 2) of
-  // J_1..J_E, M_2..M_E, two G, dM transposed, dh, da and the row's terms of a layer's dW (the largest In x O of layers
-  // 1..E-1, O rounded up to 16), then 16 floats that a last sixteen-wide block reads past the end and drops;
-  // CSCRATCHCAP its bytes (the test build asserts that the kernel's own count fits)
+  // penalties, a block for each row of a chunk (chunk_rows: min(rows, 2^21 floats / a block's, 16), at least 2) of the
+  // first layer's dM transposed, every layer's da and the row's terms of each layer's dW from the second on (In x O, O
+  // rounded up to 16), a work block for each of the `lanes` threads (J_1..J_E, M_2..M_E, two G, dM transposed, dh),
+  // then 16 floats that a last sixteen-wide block reads past the end and drops; CSCRATCHCAP its bytes (the test build
+  // asserts that the kernel's own count fits)
   const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
   if (ct) {
     const enc = plan.layers.slice(0, ct.tensor + 1), maxO = Math.max(...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
-    const tw = Math.max(0, ...enc.slice(1).map((l) => l.in * Math.ceil(l.out / 16) * 16));
-    const row = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + 2 * maxO + tw;
+    const tw = enc.slice(1).reduce((a, l) => a + l.in * Math.ceil(l.out / 16) * 16, 0);
+    const row = D * enc[0]!.out + sumO + tw, work = D * (2 * sumO - enc[0]!.out) + 3 * maxO * D + maxO;
     const chunk = Math.min(rows, Math.max(2, Math.min(16, Math.floor(2 ** 21 / row))));
-    const bytes = (maxO * D + 2 * 16 + chunk * row + 16) * 4;
+    const bytes = (maxO * D + 2 * 16 + chunk * row + lanes * work + 16) * 4;
     fields.push([C.CSCRATCHCAP, bytes]);
     put(C.CSCRATCH, bytes);
   } else fields.push([C.CSCRATCH, 0], [C.CSCRATCHCAP, 0]);
@@ -768,7 +769,7 @@ export class Kernel {
   /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */
   setCapacity(rows: number, why: 'model' | 'capacity' = 'capacity'): void {
     if (rows <= this.cap) return;
-    const a = layoutActivations(this.plan!, rows, this.actBase);
+    const a = layoutActivations(this.plan!, rows, this.actBase, this.pool?.threads ?? 1);
     this.oom = why;
     this.ensure(a.end);
     const c = this.ctx;
@@ -789,7 +790,7 @@ export class Kernel {
   need(plan: NetPlan, training: boolean, rows: number): number {
     const m = layoutModel(plan, this.base);
     const train = training ? (m.nPadded + 2 * m.nBlock + 2 * m.nModel) * 4 : 0;
-    return layoutActivations(plan, rows, align(m.end) + train).end;
+    return layoutActivations(plan, rows, align(m.end) + train, this.pool?.threads ?? 1).end;
   }
 
   // ---- the per-call stack: alloc inside mark/release (nested calls from callbacks stack above) ----

@@ -89,11 +89,12 @@ const CASES: { name: string; spec: Spec; rows: number; fit: Record<string, unkno
     fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3, noise: { saltPepper: 0.2 } },
   },
   {
-    // the contractive penalty's rows in chunks of 16, each chunk's phases through the pool (contractive.ts cae_run): its
-    // rows' Jacobians, their ds, dM and its transpose, and their G_{l-1} split by rows, the weight gradients by their rows
-    // i (each taking the chunk's rows in order); batches of 23 (a chunk of 16 and one of 7), 37 inputs (tails after the
-    // sixteens and fours), a second layer of 17 (dW's sixteen-wide blocks and a tail)
-    name: 'dense contractive (its chunks of rows in phases through the pool)',
+    // the contractive penalty's rows in chunks (contractive.ts cae_run): each row's pipeline (Jacobians, ds, dM, its
+    // transpose, the row's dW terms, G_{l-1}) a unit of the chunk's job, in the taking thread's work block, then the
+    // weight gradients by their rows i (each taking the chunk's rows in order); batches of 23 (chunks of 16 and 7; of 15
+    // and 8 on 3 threads), 37 inputs (tails after the sixteens and fours), a second layer of 17 (dW's sixteen-wide blocks
+    // and a tail). A scratch build whose threads all used the first work block failed it
+    name: 'dense contractive (its chunks of rows through the pool)',
     spec: { inputDim: 37, layers: [24, 17], activation: 'tanh', latentActivation: 'sigmoid', contractive: 0.05, seed: 19 },
     rows: 60,
     fit: { epochs: 2, batchSize: 23, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.2 },
