@@ -484,7 +484,9 @@ export function pool_draws(op: i32, x: usize, y: usize, aux: usize, R: i32, W: i
 /**
  * A phase of the contractive penalty's chunk of nr rows from row r0 through the pool (contractive.ts cae_run), in ranges
  * of its n rows; false: the caller runs it alone (no pool, or a phase of fewer than P_MIN * 1024 / 4 multiply-adds
- * `cost`: these loops run about 4 times slower a multiply-add than the products).
+ * `cost`. Its loops once ran about 4 times slower a multiply-add than the products; a row's pipeline now runs near
+ * them, but with this threshold a chunk of 16 rows of a 30-16-8 encoder still goes through the pool: 1.29-1.42x on two
+ * threads in this VM's slow phases, 0.89-0.97x in its fast ones, session 67).
  */
 export function pool_cae(ctx: usize, x: usize, E: i32, r0: i32, nr: i32, ch: i32, phase: i32, scale: f32, n: i32, cost: i64): bool {
   const T = n < 2 ? 0 : pool_open(cost << 2);
