@@ -65,7 +65,7 @@ export const C_BATCH_COND = 552; // ptr f32[CAP * CONDDIM] gathered batch condit
 export const C_NOISE_MIN = 556; // ptr f32[INDIM] per-feature training minimum (salt-and-pepper)
 export const C_NOISE_MAX = 560; // ptr f32[INDIM] per-feature training maximum
 export const C_COND_BASE = 564; // ptr f32[n * CONDDIM] the condition rows of the whole call (0 = none)
-export const C_CSCRATCH = 568; // ptr the contractive penalty's per-row Jacobians (contractive.ts), 0 without one
+export const C_CSCRATCH = 568; // ptr the contractive penalty's scratch (contractive.ts: rows' blocks, a work block a thread), 0 without one
 export const C_CSCRATCHCAP = 572; // i32 bytes the block at C_CSCRATCH holds (wasm.ts layoutActivations); only the test build reads it
 export const C_BYTES = 576;
 

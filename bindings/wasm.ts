@@ -766,10 +766,13 @@ export class Kernel {
     this.setCapacity(256, 'model');
   }
 
+  /** The threads that may take a contractive model's rows at once: a work block each (layoutActivations). */
+  private get lanes(): number { return this.pool?.threads ?? 1; }
+
   /** Sizes the activation buffers for `rows` samples per batch/chunk (only ever grows). */
   setCapacity(rows: number, why: 'model' | 'capacity' = 'capacity'): void {
     if (rows <= this.cap) return;
-    const a = layoutActivations(this.plan!, rows, this.actBase, this.pool?.threads ?? 1);
+    const a = layoutActivations(this.plan!, rows, this.actBase, this.lanes);
     this.oom = why;
     this.ensure(a.end);
     const c = this.ctx;
@@ -790,7 +793,7 @@ export class Kernel {
   need(plan: NetPlan, training: boolean, rows: number): number {
     const m = layoutModel(plan, this.base);
     const train = training ? (m.nPadded + 2 * m.nBlock + 2 * m.nModel) * 4 : 0;
-    return layoutActivations(plan, rows, align(m.end) + train, this.pool?.threads ?? 1).end;
+    return layoutActivations(plan, rows, align(m.end) + train, this.lanes).end;
   }
 
   // ---- the per-call stack: alloc inside mark/release (nested calls from callbacks stack above) ----

@@ -110,13 +110,14 @@ describe('loss terms and gradients through the graph vs a float64 reference with
 });
 
 describe("the test build checks the contractive penalty's scratch against its capacity (C_CSCRATCHCAP)", () => {
-  // build/kernels-test.wasm asserts, before the chunks run, that the block the bindings sized (wasm.ts
-  // layoutActivations) holds the kernel's own count (contractive.ts: the first layer's W transposed, the penalties,
-  // chunk_rows blocks of row_floats, and the 16 floats a last sixteen-wide block reads past what it keeps). One byte
-  // short of the bindings' figure traps, so the two counts are the same; with the figure restored the same loss
+  // build/kernels-test.wasm asserts, at each use of a thread's work block, that the block the bindings sized (wasm.ts
+  // layoutActivations) holds the kernel's own count up to its end (contractive.ts work_at: the first layer's W
+  // transposed, the penalties, chunk_rows blocks of row_floats, the work blocks, and the 16 floats a last sixteen-wide
+  // block reads past what it keeps). One byte short of the bindings' figure traps, so the two counts are the same; with
+  // the figure restored the same loss
   const cases: { name: string; spec: AutoencoderSpec & { inputDim: number }; rows: number }[] = [
     { name: '37-24-17: partial sixteen-wide blocks of d and of o, rows in a chunk of 16 and one of 7', spec: { inputDim: 37, layers: [24, 17], activation: 'tanh', contractive: 0.05 }, rows: 23 },
-    { name: '784-256-64: chunks of 2 rows (2^21 floats)', spec: { inputDim: 784, layers: [256, 64], contractive: 1e-3 }, rows: 5 },
+    { name: '784-256-64: chunks of 9 rows (2^21 floats), a 3.6 MB work block', spec: { inputDim: 784, layers: [256, 64], contractive: 1e-3 }, rows: 5 },
     { name: '5-6-4-3: an encoder wider than its input, three layers', spec: { inputDim: 5, layers: [6, 4, 3], activation: 'sigmoid', contractive: 0.3 }, rows: 3 },
   ];
   for (const c of cases) {
