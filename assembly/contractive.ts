@@ -126,9 +126,12 @@ export const CAE_SUM = 2;
 /**
  * The penalty over R rows of x (the encoder's input, nodes 0..E-1 run forward already, training),
  * summed over rows and weighted (the epoch divides by its rows); with `grads`, adds its gradient
- * into the grad block (call after backward_nodes, which overwrites it).
+ * into the grad block (call after backward_nodes, which overwrites it). A weight of 0 (`contractive: 0`)
+ * computes nothing and returns 0: its value and gradient would be 0 times the penalty's, so such a model
+ * trains to the plain model's weights at its speed, and the bindings give it no scratch (C_CSCRATCH).
  */
 export function contractive(ctx: usize, x: usize, R: i32, E: i32, wgt: f32, grads: bool): f64 {
+  if (wgt == 0) return 0;
   const g = cp(ctx, A.C_GRADS), scr = cp(ctx, A.C_CSCRATCH);
   const D = li(layer(ctx, 0), A.L_IN), mo = max_out(ctx, E);
   // (the scale of G_E, 2w/R; negative: no gradients)

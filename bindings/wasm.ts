@@ -465,8 +465,8 @@ function layoutActivations(plan: NetPlan, rows: number, base: number, lanes = 1)
   // first layer's dM transposed, every layer's da and the row's terms of each layer's dW from the second on (In x O, O
   // rounded up to 16), a work block for each of the `lanes` threads (J_1..J_E, M_2..M_E, two G, dM transposed, dh),
   // then 16 floats that a last sixteen-wide block reads past the end and drops; CSCRATCHCAP its bytes (the test build
-  // asserts that the kernel's own count fits)
-  const ct = plan.terms?.find((t) => t.kind === TERM.contractive);
+  // asserts that the kernel's own count fits). A weight of 0 needs none: contractive.ts computes nothing for it
+  const ct = plan.terms?.find((t) => t.kind === TERM.contractive && t.weight !== 0);
   if (ct) {
     const enc = plan.layers.slice(0, ct.tensor + 1), maxO = Math.max(...enc.map((l) => l.out)), sumO = enc.reduce((a, l) => a + l.out, 0);
     const tw = enc.slice(1).reduce((a, l) => a + l.in * Math.ceil(l.out / 16) * 16, 0);

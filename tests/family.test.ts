@@ -138,6 +138,35 @@ describe("the test build checks the contractive penalty's scratch against its ca
   }
 });
 
+describe('contractive: 0 is the plain model', () => {
+  // λ = 0 adds 0 times the penalty: the oracle is the same model without the term, trained alike. Its penalty is not
+  // computed (contractive.ts) and it gets no scratch, so on the asserting kernels a build that computed it would trap
+  // (work_at's assert against a capacity of 0) rather than pass by adding zeros
+  const specs: { name: string; spec: AutoencoderSpec & { inputDim: number } }[] = [
+    { name: '20-8-3 tanh, a sigmoid latent', spec: { inputDim: 20, layers: [8, 3], activation: 'tanh', latentActivation: 'sigmoid' } },
+    { name: '12-6-4-2 elu, sparse L1 beside it', spec: { inputDim: 12, layers: [6, 4, 2], activation: 'elu', sparsity: { l1: 0.01 } } },
+  ];
+  for (const c of specs) {
+    it(`${c.name}: the plain model's weights, losses and validation losses; the term's history all 0; no scratch`, async () => {
+      const x = await randomMatrix(150, c.spec.inputDim, { seed: 12 });
+      const fit = { epochs: 3, batchSize: 16, learningRate: 0.01, validationSplit: 0.2, shuffle: true } as const;
+      const plain = await Autoencoder.create({ ...c.spec, seed: 21, ensemble: false });
+      const zero = await Autoencoder.create({ ...c.spec, seed: 21, ensemble: false, contractive: 0 });
+      const hp = await plain.fit(x, fit), hz = await zero.fit(x, fit);
+      expect(kernelOf(zero).getI32(kernelOf(zero).ctx + C.CSCRATCHCAP)).toBe(0);
+      expect(kernelOf(zero).getI32(kernelOf(zero).ctx + C.CSCRATCH)).toBe(0);
+      expect(zero.getWeights().map((w) => Array.from(w))).toEqual(plain.getWeights().map((w) => Array.from(w)));
+      expect(hz.loss).toEqual(hp.loss);
+      expect(hz.valLoss).toEqual(hp.valLoss);
+      expect(hz.terms.contractive).toEqual(hp.loss.map(() => 0));
+      expect(hz.terms.reconstruction).toEqual(hp.terms.reconstruction);
+      expect(Array.from(zero.score(x))).toEqual(Array.from(plain.score(x)));
+      plain.dispose();
+      zero.dispose();
+    });
+  }
+});
+
 describe('fan-out: a tensor read by two nodes gets the sum of both gradients', () => {
   it('planGradients: a chain ping-pongs between two slots; a fan-out adds (acc) where the second consumer comes first in backward', () => {
     const chain = planGradients([{ in: 4, out: 3, act: 0 }, { in: 3, out: 2, act: 0 }, { in: 2, out: 4, act: 0 }]);
