@@ -153,8 +153,9 @@ describe('contractive: 0 is the plain model', () => {
       const plain = await Autoencoder.create({ ...c.spec, seed: 21, ensemble: false });
       const zero = await Autoencoder.create({ ...c.spec, seed: 21, ensemble: false, contractive: 0 });
       const hp = await plain.fit(x, fit), hz = await zero.fit(x, fit);
-      expect(kernelOf(zero).getI32(kernelOf(zero).ctx + C.CSCRATCHCAP)).toBe(0);
-      expect(kernelOf(zero).getI32(kernelOf(zero).ctx + C.CSCRATCH)).toBe(0);
+      const k = kernelOf(zero);
+      expect(k.getI32(k.ctx + C.CSCRATCHCAP)).toBe(0);
+      expect(k.getI32(k.ctx + C.CSCRATCH)).toBe(0);
       expect(zero.getWeights().map((w) => Array.from(w))).toEqual(plain.getWeights().map((w) => Array.from(w)));
       expect(hz.loss).toEqual(hp.loss);
       expect(hz.valLoss).toEqual(hp.valLoss);
