@@ -91,6 +91,41 @@ describe('compress/decompress round trip', () => {
     ens.dispose();
   });
 
+  it('a conv1d model with a dense latent (examples/nab-codec.ts\'s form): the oracle\'s quantiser, decompress() = decode(dequantised codes) exactly', async () => {
+    const win = 16;
+    const conv = await Autoencoder.create({
+      inputShape: [win, 1],
+      encoder: [
+        { type: 'conv1d', filters: 4, kernel: 5, strides: 2, padding: 'same', activation: 'relu' },
+        { type: 'flatten' },
+        { type: 'dense', units: 3 },
+      ],
+      decoder: [
+        { type: 'dense', units: (win / 2) * 4, activation: 'relu' },
+        { type: 'reshape', shape: [win / 2, 4] },
+        { type: 'conv1dTranspose', filters: 4, kernel: 5, strides: 2, padding: 'same', activation: 'relu' },
+        { type: 'conv1d', filters: 1, kernel: 5, padding: 'same' },
+      ],
+      normalize: 'standard',
+      seed: 3,
+    });
+    try {
+      const rows = Float32Array.from(lowRank(600, win, 33, { k: 3, noise: 0.05, scale: 20, offset: 80 }));
+      await conv.fit(rows, { epochs: 3, batchSize: 16 });
+      for (const bits of [3, 8]) {
+        const c = conv.compress(rows, { bits });
+        const f = parse(c);
+        expect([f.version, f.bits, f.flags, f.N, f.W, f.length]).toEqual([1, bits, 0, 600, 3, c.length]);
+        const q = quantize(conv.encode(rows), 600, 3, bits);
+        expectSameBits(f.offset, q.offset, 'offsets');
+        expectSameBits(f.step, q.step, 'steps');
+        expectSameBits(conv.decompress(c), conv.decode(q.zq), 'decompress vs decode(dequantised)');
+      }
+    } finally {
+      conv.dispose();
+    }
+  });
+
   it('a single row, and identical rows (constant dimensions), round-trip', () => {
     for (const rows of [x.subarray(0, D), new Float32Array(50 * D).fill(0.5)]) {
       const N = rows.length / D;
