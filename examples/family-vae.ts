@@ -4,7 +4,8 @@
 // image in nats (score(x, { by: 'elbo' | 'kl' })), and writes two PNG grids to examples/out/:
 // family-vae-samples.png (sample(): decoded prior draws) and family-vae-reconstructions.png (test
 // images over their decode(mean)). Every number the model produces is computed in wasm.
-// Usage: npm run example:vae [-- --epochs 300 --seed 1 --out <png>]
+// Usage: npm run example:vae [-- --epochs 300 --seed 1 --out <png>] (with --out, the reconstructions go beside it:
+// <png minus .png>-reconstructions.png)
 import { Autoencoder } from 'autoencoder';
 import { flags, firstOfEachDigit, lastTerms, loadDigits, mean, PIXELS, pngGrid, rows, runIfMain, vaeSpec, writePng } from './lib/digits.js';
 
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   const grid = Array.from({ length: 8 }, (_, r) => samples.subarray(r * 10 * PIXELS, (r + 1) * 10 * PIXELS));
   const pathS = writePng('family-vae-samples', pngGrid(grid, 10), f.out || undefined);
   const picks = rows(test.x, firstOfEachDigit(test.labels));
-  const pathR = writePng('family-vae-reconstructions', pngGrid([picks, vae.reconstruct(picks)], 10));
+  // (with --out, beside it: <out>-reconstructions.png, so that nothing is written to examples/out/)
+  const pathR = writePng('family-vae-reconstructions', pngGrid([picks, vae.reconstruct(picks)], 10), f.out ? f.out.replace(/(\.png)?$/i, '-reconstructions.png') : undefined);
   console.log(`pictures: ${pathS} (80 sample() draws), ${pathR} (test digits 0-9 over their reconstructions)`);
   vae.dispose();
 }

@@ -38,18 +38,19 @@ describe('example npm scripts', () => {
 
 // each family example with a budget of a few epochs; `grid` is the PNG's size in tiles (cols x rows)
 const TILE = 8 * 6 + 3; // pngGrid's defaults: 8x8 digits, scale 6, gaps of 3 pixels
-const FAMILY: { script: string; args: string[]; expect: RegExp[]; grid: [number, number] }[] = [
+// extra: a second picture the example writes beside --out (<out>-<suffix>.png) and its grid
+const FAMILY: { script: string; args: string[]; expect: RegExp[]; grid: [number, number]; extra?: [string, [number, number]] }[] = [
   { script: 'family-denoising', args: ['--epochs', '2'], expect: [/\| gaussian 0\.3, clip \[0, 1\] \| reconstruction \d/, /\| saltPepper 0\.2 \|/], grid: [10, 4] },
   { script: 'family-sparse', args: ['--epochs', '2'], expect: [/relu code, l1 0\.003 \| reconstruction [\d.]+, sparsity [\d.]+/, /kl rho 0\.05 weight 0\.1 \| reconstruction [\d.]+, sparsity/], grid: [10, 4] },
   { script: 'family-contractive', args: ['--epochs', '2'], expect: [/\| contractive 0\.01 \| reconstruction [\d.]+, contractive [\d.]+ \|/], grid: [10, 3] },
-  { script: 'family-vae', args: ['--epochs', '2'], expect: [/reconstruction [\d.]+, kl [\d.]+/, /negative ELBO [\d.]+ nats\/image/], grid: [10, 8] },
+  { script: 'family-vae', args: ['--epochs', '2'], expect: [/reconstruction [\d.]+, kl [\d.]+/, /negative ELBO [\d.]+ nats\/image/], grid: [10, 8], extra: ['reconstructions', [10, 2]] },
   { script: 'family-beta-vae', args: ['--epochs', '2'], expect: [/\| 0\.25 \| reconstruction/, /\| 4 \| reconstruction/], grid: [10, 4] },
   { script: 'family-cvae', args: ['--epochs', '2'], expect: [/with the true labels/, /argmin over the 10 labels/], grid: [10, 10] },
   { script: 'family-conv-vae', args: ['--epochs', '1'], expect: [/conv VAE : negative ELBO [\d.]+/, /dense VAE: negative ELBO [\d.]+/], grid: [10, 8] },
 ];
 
 describe('family examples run on the repository\'s own data', () => {
-  it.each(FAMILY)('$script', ({ script, args, expect: lines, grid }) => {
+  it.each(FAMILY)('$script', ({ script, args, expect: lines, grid, extra }) => {
     const png = join(OUT, `${script}.png`);
     const r = spawnSync(process.execPath, [join(ROOT, 'dist/examples', `${script}.js`), ...args, '--out', png], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).toBe('');
@@ -59,5 +60,12 @@ describe('family examples run on the repository\'s own data', () => {
     expect(r.stdout.match(/^wall time: /gm)).toHaveLength(1);
     const img = PNG.sync.read(readFileSync(png));
     expect([img.width, img.height]).toEqual([grid[0] * TILE + 3, grid[1] * TILE + 3]);
+    if (extra) {
+      // with --out, every picture goes beside it, none to examples/out/
+      const second = join(OUT, `${script}-${extra[0]}.png`);
+      expect(r.stdout).toContain(second);
+      const img2 = PNG.sync.read(readFileSync(second));
+      expect([img2.width, img2.height]).toEqual([extra[1][0] * TILE + 3, extra[1][1] * TILE + 3]);
+    }
   });
 });
