@@ -107,6 +107,24 @@ console.log(JSON.stringify({
 }));
 `;
 
+// CommonJS (Node 22.12+ and 24 load an ES module through require() when it has no top-level await): the
+// same three specifiers through require(), and their classes the ones import() gives
+const CONSUMER_CJS = `
+const main = require('autoencoder');
+const core = require('autoencoder/core');
+const score = require('autoencoder/score');
+(async () => {
+  const esm = await import('autoencoder');
+  const x = await main.randomMatrix(${DATA.rows}, ${DATA.cols}, { seed: ${DATA.seed} });
+  const ae = await main.Autoencoder.create(${JSON.stringify(SPEC)});
+  const viaScore = await score.AutoencoderLite.load(ae.save());
+  console.log(JSON.stringify({
+    same: [main.Autoencoder === esm.Autoencoder, main.Autoencoder === core.Autoencoder, main.AutoencoderLite === score.AutoencoderLite, main.AutoencoderError === score.AutoencoderError],
+    scores: [ae.score(x), viaScore.score(x)].map((s) => Array.from(s)),
+  }));
+})();
+`;
+
 describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`, () => {
   let tmp = '';
   let packOutput = '';
@@ -201,6 +219,28 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
       expect([name, out.same]).toEqual([name, [true, true, true, true]]);
       for (const sc of out.scores) expect(sc).toEqual(expected);
     }
+  });
+
+  it("installed, in Node 22 and 24 (npm's binaries, tools/runtimes.mjs): the three specifiers by import and by require() (CommonJS), one copy of the classes, the same bits", async () => {
+    writeFileSync(join(app, 'consumer-identity.mjs'), CONSUMER_IDENTITY);
+    writeFileSync(join(app, 'consumer-cjs.cjs'), CONSUMER_CJS);
+    const { nodeLines } = await import(new URL('../tools/runtimes.mjs', import.meta.url).href) as { nodeLines: () => Record<string, { binary: string | null; reason: string | null }> };
+    const x = await randomMatrix(DATA.rows, DATA.cols, { seed: DATA.seed });
+    const ae = await Autoencoder.create({ ...SPEC, layers: [...SPEC.layers] });
+    const expected = Array.from(ae.score(x));
+    let ran = 0;
+    for (const [line, { binary, reason }] of Object.entries(nodeLines())) {
+      if (!binary) { console.log(`[skip] ${line}: ${reason}`); continue; }
+      const esm = JSON.parse(ok(binary, ['consumer-identity.mjs'], app)) as { same: boolean[]; scores: number[][] };
+      expect([line, esm.same]).toEqual([line, [true, true, true, true]]);
+      for (const sc of esm.scores) expect(sc).toEqual(expected);
+      const cjs = JSON.parse(ok(binary, ['consumer-cjs.cjs'], app)) as { same: boolean[]; scores: number[][] };
+      expect([line, cjs.same]).toEqual([line, [true, true, true, true]]);
+      for (const sc of cjs.scores) expect(sc).toEqual(expected);
+      ran++;
+    }
+    // where npm has Node's binaries for this platform (linux and darwin, x64 and arm64), both lines ran
+    if (['linux', 'darwin'].includes(process.platform) && ['x64', 'arm64'].includes(process.arch)) expect(ran).toBe(2);
   });
 
   it('the autoencoder bin runs through npx', () => {

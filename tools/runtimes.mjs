@@ -33,9 +33,44 @@ export function runtimes() {
   };
 }
 
+/**
+ * The Node release lines the conformance run checks besides the Node that runs it (Node 20 here, whose
+ * support ended in April 2026; 22 and 24 are the LTS lines users run): npm's node-<os>-<arch> packages,
+ * which hold the official binaries, pinned. Each goes into a folder of its own (.runtimes/node22/, ...):
+ * an npm install into .runtimes/ itself would prune what runtimes() installed there without saving it.
+ */
+export const NODE_LINES = { node22: '22.23.5', node24: '24.22.3' };
+
+/**
+ * Installs what is missing of NODE_LINES; returns each line's binary, or null with the reason where this
+ * platform has no such package or the install failed (the conformance run then skips that column, saying why).
+ */
+export function nodeLines() {
+  const os = { linux: 'linux', darwin: 'darwin' }[process.platform];
+  const arch = { x64: 'x64', arm64: 'arm64' }[process.arch];
+  const out = {};
+  for (const [line, version] of Object.entries(NODE_LINES)) {
+    if (!os || !arch) { out[line] = { binary: null, reason: `no npm package of Node's binaries is used for ${process.platform}-${process.arch} here` }; continue; }
+    const pkg = `node-${os}-${arch}`, at = `${dir}/${line}`, binary = `${at}/node_modules/${pkg}/bin/node`;
+    if (!existsSync(binary)) {
+      mkdirSync(at, { recursive: true });
+      if (!existsSync(`${at}/package.json`)) writeFileSync(`${at}/package.json`, '{ "private": true }\n');
+      console.error(`installing ${pkg}@${version} into .runtimes/${line}/ ...`);
+      try {
+        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--no-package-lock', `${pkg}@${version}`], { cwd: at, stdio: ['ignore', 'ignore', 'inherit'] });
+      } catch (e) {
+        out[line] = { binary: null, reason: `npm install ${pkg}@${version} failed (${e.message.split('\n')[0]})` };
+        continue;
+      }
+    }
+    out[line] = existsSync(binary) ? { binary, reason: null } : { binary: null, reason: `${binary} is missing after npm install ${pkg}@${version}` };
+  }
+  return out;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   new Command('node tools/runtimes.mjs')
-    .description('installs the pinned runtimes (deno, bun, workerd, playwright-core) into .runtimes/ and prints their paths as JSON')
+    .description('installs the pinned runtimes (deno, bun, workerd, playwright-core, and the Node release lines 22 and 24) into .runtimes/ and prints their paths as JSON')
     .parse();
-  console.log(JSON.stringify(runtimes(), null, 2));
+  console.log(JSON.stringify({ ...runtimes(), nodeLines: nodeLines() }, null, 2));
 }

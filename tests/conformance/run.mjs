@@ -1,13 +1,14 @@
-// run.mjs: `npm run conformance`. Runs tests/conformance/workload.mjs in Node, Deno, Bun, headless
-// Chromium and workerd, prints the digest table (output x runtime) and fails, naming the runtime and
-// the first differing output, unless every runtime produced the same bits as Node.
+// run.mjs: `npm run conformance`. Runs tests/conformance/workload.mjs in Node (the one running this, and
+// the LTS lines 22 and 24 from npm: tools/runtimes.mjs NODE_LINES), Deno, Bun, headless Chromium and
+// workerd, prints the digest table (output x runtime) and fails, naming the runtime and the first
+// differing output, unless every runtime produced the same bits as Node.
 // Runtimes come from tools/runtimes.mjs (npm, pinned); Chromium is Debian's /usr/bin/chromium: when
 // it is absent (a dev machine without root), that column is skipped with the reason on the line.
 // Node's digests are then compared with tests/conformance/golden.json, so a change of any output
 // bit shows in review: `node tests/conformance/run.mjs --update-golden` rewrites it (say why in the commit).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { runtimes } from '../../tools/runtimes.mjs';
+import { nodeLines, runtimes } from '../../tools/runtimes.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const paths = runtimes();
@@ -21,6 +22,10 @@ const results = [];
 const skipped = [];
 const t0 = Date.now();
 results.push(cli(paths.node, []));
+for (const [alias, { binary, reason }] of Object.entries(nodeLines())) {
+  if (binary) results.push(cli(binary, []));
+  else skipped.push(`${alias}: SKIPPED, ${reason}`);
+}
 results.push(cli(paths.deno, ['run', '--quiet']));   // no permission flags: the deno entry's source import needs none
 results.push(cli(paths.bun, []));
 if (paths.chromium) {
