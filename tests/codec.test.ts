@@ -6,7 +6,8 @@
 // errors (truncation at every length, flipped bits, forged fields, other models) and the streams.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, AutoencoderLite } from 'autoencoder';
+import { Autoencoder, AutoencoderError, AutoencoderLite, type AutoencoderSpec } from 'autoencoder';
+import { convSpec } from '../examples/nab-codec.js';
 import { crc32, fixCrc, lowRank, rand } from './data.js';
 import { expectSameBits } from './helpers.js';
 
@@ -91,32 +92,18 @@ describe('compress/decompress round trip', () => {
     ens.dispose();
   });
 
-  it('a conv1d model with a dense latent (examples/nab-codec.ts\'s form): the oracle\'s quantiser, decompress() = decode(dequantised codes) exactly', async () => {
-    const win = 16;
-    const conv = await Autoencoder.create({
-      inputShape: [win, 1],
-      encoder: [
-        { type: 'conv1d', filters: 4, kernel: 5, strides: 2, padding: 'same', activation: 'relu' },
-        { type: 'flatten' },
-        { type: 'dense', units: 3 },
-      ],
-      decoder: [
-        { type: 'dense', units: (win / 2) * 4, activation: 'relu' },
-        { type: 'reshape', shape: [win / 2, 4] },
-        { type: 'conv1dTranspose', filters: 4, kernel: 5, strides: 2, padding: 'same', activation: 'relu' },
-        { type: 'conv1d', filters: 1, kernel: 5, padding: 'same' },
-      ],
-      normalize: 'standard',
-      seed: 3,
-    });
+  it('a conv1d model with a dense latent (examples/nab-codec.ts\'s convSpec): the oracle\'s quantiser, decompress() = decode(dequantised codes) exactly', async () => {
+    // the example's own spec (examples/nab-codec.ts), on windows of 16: conv1d 16 k5 s2 twice down to 4 x 16, a dense latent of 8
+    const win = 16, W = 8;
+    const conv = await Autoencoder.create(convSpec(win, 3) as unknown as AutoencoderSpec);
     try {
       const rows = Float32Array.from(lowRank(600, win, 33, { k: 3, noise: 0.05, scale: 20, offset: 80 }));
       await conv.fit(rows, { epochs: 3, batchSize: 16 });
       for (const bits of [3, 8]) {
         const c = conv.compress(rows, { bits });
         const f = parse(c);
-        expect([f.version, f.bits, f.flags, f.N, f.W, f.length]).toEqual([1, bits, 0, 600, 3, c.length]);
-        const q = quantize(conv.encode(rows), 600, 3, bits);
+        expect([f.version, f.bits, f.flags, f.N, f.W, f.length]).toEqual([1, bits, 0, 600, W, c.length]);
+        const q = quantize(conv.encode(rows), 600, W, bits);
         expectSameBits(f.offset, q.offset, 'offsets');
         expectSameBits(f.step, q.step, 'steps');
         expectSameBits(conv.decompress(c), conv.decode(q.zq), 'decompress vs decode(dequantised)');
