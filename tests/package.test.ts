@@ -125,6 +125,21 @@ const score = require('autoencoder/score');
 })();
 `;
 
+// a CommonJS TypeScript consumer (.cts under nodenext: its imports compile to require(), which TypeScript 5.8+
+// allows of an ES module there); run from the emitted .cjs in Node 22 and 24
+const CONSUMER_CTS = `
+import { Autoencoder, randomMatrix } from 'autoencoder';
+import { AutoencoderLite } from 'autoencoder/score';
+async function main(): Promise<void> {
+  const x = await randomMatrix(${DATA.rows}, ${DATA.cols}, { seed: ${DATA.seed} });
+  const ae = await Autoencoder.create(${JSON.stringify(SPEC)});
+  const lite: AutoencoderLite = await AutoencoderLite.load(ae.save());
+  const scores: Float32Array = lite.score(x);
+  console.log(JSON.stringify(Array.from(scores)));
+}
+void main();
+`;
+
 describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`, () => {
   let tmp = '';
   let packOutput = '';
@@ -259,6 +274,28 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
     const r = run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('a CommonJS TypeScript consumer (.cts, nodenext) type-checks, and its emitted require() calls run in Node 22 and 24 with the repository\'s bits', async () => {
+    const dir = join(app, 'cts');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'consumer.cts'), CONSUMER_CTS);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], outDir: 'out' },
+      files: ['consumer.cts'],
+    }));
+    const r = run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, 'out/consumer.cjs'), 'utf8')).toMatch(/require\("autoencoder"\)/);
+    const x = await randomMatrix(DATA.rows, DATA.cols, { seed: DATA.seed });
+    const ae = await Autoencoder.create({ ...SPEC, layers: [...SPEC.layers] });
+    const expected = Array.from(ae.score(x));
+    const { nodeLines } = await import(new URL('../tools/runtimes.mjs', import.meta.url).href) as { nodeLines: () => Record<string, { binary: string | null; reason: string | null }> };
+    for (const [line, { binary, reason }] of Object.entries(nodeLines())) {
+      if (!binary) { console.log(`[skip] ${line}: ${reason}`); continue; }
+      expect([line, JSON.parse(ok(binary, [join(dir, 'out/consumer.cjs')], dir))]).toEqual([line, expected]);
+    }
   });
 
   it('an esbuild Node bundle runs with kernels.wasm copied next to it, and says where it looked without it', async () => {
