@@ -126,7 +126,7 @@ const score = require('autoencoder/score');
 `;
 
 // a CommonJS TypeScript consumer (.cts under nodenext: its imports compile to require(), which TypeScript 5.8+
-// allows of an ES module there); run from the emitted .cjs in Node 22 and 24
+// allows of an ES module there); run from the emitted .cjs in Node 22, 24 and 26
 const CONSUMER_CTS = `
 import { Autoencoder, randomMatrix } from 'autoencoder';
 import { AutoencoderLite } from 'autoencoder/score';
@@ -236,7 +236,7 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
     }
   });
 
-  it("installed, in Node 22 and 24 (npm's binaries, tools/runtimes.mjs): the three specifiers by import and by require() (CommonJS), one copy of the classes, the same bits", async () => {
+  it("installed, in Node 22, 24 and 26 (npm's binaries, tools/runtimes.mjs): the three specifiers by import and by require() (CommonJS), one copy of the classes, the same bits", async () => {
     writeFileSync(join(app, 'consumer-identity.mjs'), CONSUMER_IDENTITY);
     writeFileSync(join(app, 'consumer-cjs.cjs'), CONSUMER_CJS);
     const { nodeLines } = await import(new URL('../tools/runtimes.mjs', import.meta.url).href) as { nodeLines: () => Record<string, { binary: string | null; reason: string | null }> };
@@ -255,7 +255,7 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
       ran++;
     }
     // where npm has Node's binaries for this platform (linux and darwin, x64 and arm64), both lines ran
-    if (['linux', 'darwin'].includes(process.platform) && ['x64', 'arm64'].includes(process.arch)) expect(ran).toBe(2);
+    if (['linux', 'darwin'].includes(process.platform) && ['x64', 'arm64'].includes(process.arch)) expect(ran).toBe(3);
   });
 
   it('the autoencoder bin runs through npx', () => {
@@ -276,7 +276,7 @@ describe.skipIf(!HAVE_NPM)(`the npm package (npm ${npmVersion.stdout?.trim()})`,
     expect(r.status).toBe(0);
   });
 
-  it('a CommonJS TypeScript consumer (.cts, nodenext) type-checks, and its emitted require() calls run in Node 22 and 24 with the repository\'s bits', async () => {
+  it('a CommonJS TypeScript consumer (.cts, nodenext) type-checks, and its emitted require() calls run in Node 22, 24 and 26 with the repository\'s bits', async () => {
     const dir = join(app, 'cts');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'consumer.cts'), CONSUMER_CTS);

@@ -35,11 +35,11 @@ export function runtimes() {
 
 /**
  * The Node release lines the conformance run checks besides the Node that runs it (Node 20 here, whose
- * support ended in April 2026; 22 and 24 are the LTS lines users run): npm's node-<os>-<arch> packages,
+ * support ended in April 2026; 22, 24 and 26 are the LTS lines of December 2026): npm's node-<os>-<arch> packages,
  * which hold the official binaries, pinned. Each goes into a folder of its own (.runtimes/node22/, ...):
  * an npm install into .runtimes/ itself would prune what runtimes() installed there without saving it.
  */
-export const NODE_LINES = { node22: '22.23.5', node24: '24.22.3' };
+export const NODE_LINES = { node22: '22.23.5', node24: '24.22.3', node26: '26.12.1' };
 
 /**
  * Installs what is missing of NODE_LINES; returns each line's binary, or null with the reason where this
@@ -70,7 +70,7 @@ export function nodeLines() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   new Command('node tools/runtimes.mjs')
-    .description('installs the pinned runtimes (deno, bun, workerd, playwright-core, and the Node release lines 22 and 24) into .runtimes/ and prints their paths as JSON')
+    .description('installs the pinned runtimes (deno, bun, workerd, playwright-core, and the Node release lines 22, 24 and 26) into .runtimes/ and prints their paths as JSON')
     .parse();
   console.log(JSON.stringify({ ...runtimes(), nodeLines: nodeLines() }, null, 2));
 }

@@ -1,5 +1,5 @@
 // run.mjs: `npm run conformance`. Runs tests/conformance/workload.mjs in Node (the one running this, and
-// the LTS lines 22 and 24 from npm: tools/runtimes.mjs NODE_LINES), Deno, Bun, headless Chromium and
+// the LTS lines 22, 24 and 26 from npm: tools/runtimes.mjs NODE_LINES), Deno, Bun, headless Chromium and
 // workerd, prints the digest table (output x runtime) and fails, naming the runtime and the first
 // differing output, unless every runtime produced the same bits as Node.
 // Runtimes come from tools/runtimes.mjs (npm, pinned); Chromium is Debian's /usr/bin/chromium: when
