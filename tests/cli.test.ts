@@ -185,6 +185,59 @@ describe('autoencoder CLI', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it("'-' reads the CSV from stdin (a pipe): train, score, encode and compress give what the file gives; errors name stdin; no copy is left", () => {
+    const piped = (input: string, ...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, input, encoding: 'utf8', timeout: 30_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const text = readFileSync(path('data.csv'), 'utf8');
+    const spools = () => readdirSync(tmpdir()).filter((f) => f.startsWith('autoencoder-stdin-')).sort();
+    const before = spools();
+    // the oracle: the same commands on the file (the tests above check those against the API)
+    const t = piped(text, 'train', '-', ...TRAIN, '-o', 'stdin.ae');
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/on 200 rows x \d+ columns of stdin\b/);
+    ok('train', 'data.csv', ...TRAIN, '-o', 'file.ae');
+    expect(Buffer.from(bytesOf('stdin.ae')).equals(Buffer.from(bytesOf('file.ae')))).toBe(true);
+    for (const cmd of ['score', 'encode']) {
+      const r = piped(text, cmd, 'file.ae', '-');
+      expect([cmd, r.code, r.stderr]).toEqual([cmd, 0, '']);
+      expect(r.stdout).toBe(ok(cmd, 'file.ae', 'data.csv').stdout);
+    }
+    const c = piped(text, 'compress', 'file.ae', '-', '-o', 'stdin.aez', '-q');
+    expect(c.code, c.stderr).toBe(0);
+    ok('compress', 'file.ae', 'data.csv', '-o', 'file.aez', '-q');
+    expect(Buffer.from(bytesOf('stdin.aez')).equals(Buffer.from(bytesOf('file.aez')))).toBe(true);
+    // errors say stdin and its line, as they say a file's name
+    const bad = piped(`${HEADER}\n1,2\n`, 'score', 'file.ae', '-');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toMatch(/^autoencoder: stdin line 2 has 2 fields but line 1 has \d+: every row needs the same number of columns$/);
+    const empty = piped('', 'train', '-', ...TRAIN, '-o', 'never.ae');
+    expect(empty.stderr.trim()).toMatch(/^autoencoder: stdin is empty/);
+    expect(existsSync(path('never.ae'))).toBe(false);
+    expect(spools()).toEqual(before);
+  });
+
+  it("'-': stdin's copy is removed when the command is stopped by SIGTERM while it reads, and by SIGINT", async () => {
+    ok('train', 'data.csv', ...TRAIN, '-o', 'file.ae');
+    const spools = () => readdirSync(tmpdir()).filter((f) => f.startsWith('autoencoder-stdin-'));
+    for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+      const before = new Set(spools());
+      const child = spawn(process.execPath, [CLI, 'score', 'file.ae', '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      child.stdin.write(`${HEADER}\n`); // stdin stays open: the copy is still being made
+      let mine: string[] = [];
+      for (let i = 0; i < 200 && mine.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        mine = spools().filter((f) => !before.has(f));
+      }
+      expect(mine, 'a copy of stdin appeared').toHaveLength(1);
+      child.kill(sig);
+      expect([sig, await exited]).toEqual([sig, code]);
+      expect([sig, existsSync(join(tmpdir(), mine[0]!))]).toEqual([sig, false]);
+    }
+  });
+
   it('score leaves the flag empty for a model without a threshold', () => {
     ok('train', 'data.csv', ...TRAIN, '--no-calibrate', '-o', 'nothr.ae');
     expect(JSON.parse(ok('info', 'nothr.ae', '--json').stdout).threshold).toBe(null);

@@ -10,7 +10,7 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
 import { intArg, numArg } from './args.js';
-import { CliError, describeFsError, readBytes } from './csv.js';
+import { CliError, describeFsError, readBytes, withCsvArg } from './csv.js';
 
 /** What cli.ts lends these commands. */
 export interface CodecCliHelpers {
@@ -77,13 +77,13 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
   h.csvOptions(program.command('compress')
     .description('compress the rows of a CSV file with a model into a container file (.aez): latent codes quantised to --bits and entropy coded; decompress with the same model')
     .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to compress, with the columns the model was trained on')
+    .argument('<data.csv>', 'rows to compress, with the columns the model was trained on (- reads stdin)')
     .option('-o, --output <file>', 'container file to write (default: stdout)')
     .addOption(new Option('--bits <n>', 'quantisation bits per latent value, 2 to 16').argParser(intArg('bits', 2, 16)).default(4))
     .addOption(new Option('--rows-per-frame <n>', 'rows per frame (each frame a complete container)').argParser(intArg('rows per frame', 1, 1 << 24)).default(1024))
     .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser(numArg('peak', 0, Infinity, true))))
     .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (modelPath: string, file: string, o: { output?: string; bits: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => {
+    .action(async (modelPath: string, file: string, o: { output?: string; bits: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withCsvArg(file, async () => {
       const { ae } = await h.loadModel(modelPath);
       const t = await h.readRowsFor(ae, modelPath, file, o);
       const D = ae.inputDim, per = o.rowsPerFrame;
@@ -106,7 +106,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
         const psnr = o.peak !== undefined ? `, PSNR ${(20 * Math.log10(o.peak / rmse)).toFixed(2)} dB` : '';
         process.stderr.write(`compressed ${t.rows} rows: ${rawBytes} bytes in (float32), ${written} bytes out, ratio ${ratio(rawBytes, written)}, RMSE ${h.f32str(Math.fround(rmse))}${psnr}${o.output && o.output !== '-' ? ` -> ${o.output}` : ''}\n`);
       }
-    });
+    }));
 
   program.command('decompress')
     .description('decompress a container file written by compress (with the model that wrote it) into CSV rows')

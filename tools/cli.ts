@@ -29,7 +29,7 @@ import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, toCsv, writeFileAtomic,
+  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withCsvArg, writeFileAtomic,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -145,7 +145,7 @@ interface Table { rows: number; cols: number; layout: Layout; lines: Int32Array 
 function cellAt(t: Table, file: string, r: number, c: number): string {
   const line = t.lines[r], col = t.layout.keep[c];
   if (line === undefined || col === undefined) return `row ${r + 1}, column ${c + 1}`;
-  return `${file} line ${line}, column ${col + 1}${t.layout.header ? ` ("${t.layout.names[col]}")` : ''}`;
+  return `${shown(file)} line ${line}, column ${col + 1}${t.layout.header ? ` ("${t.layout.names[col]}")` : ''}`;
 }
 
 /** `N columns`, or `N columns (M in the file, K excluded)`. */
@@ -249,7 +249,7 @@ function readProgress(file: string, quiet: boolean | undefined): { onBytes?: Str
       if (size < 4 << 20) return;
       if (bar === null) {
         bar = new cliProgress.SingleBar({
-          stream: process.stderr, format: `reading ${file} |{bar}| {percentage}% | {done}/{all} MB | {eta_formatted} left`,
+          stream: process.stderr, format: `reading ${shown(file)} |{bar}| {percentage}% | {done}/{all} MB | {eta_formatted} left`,
           barsize: 24, hideCursor: true, clearOnComplete: true,
         }, cliProgress.Presets.shades_classic);
         bar.start(size, 0, { done: mb(0), all: mb(size) });
@@ -579,7 +579,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     : o.contamination !== undefined ? `${fmt(threshold)} (--contamination ${o.contamination}: the ${f32str(Math.fround(1 - o.contamination))} quantile of the ${t.rows} training rows' scores)`
     : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores)`;
   out(table([
-    ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${file}${notes.length ? ` (${notes.join('; ')})` : ''}`],
+    ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${shown(file)}${notes.length ? ` (${notes.join('; ')})` : ''}`],
     ['epochs', `${h.epochs} of ${o.epochs}${ens ? ` per member${passes > 1 ? `, in each of ${passes} passes (the second without the ${(ens.clean ?? 0) * 100}% of rows the first scored worst)` : ''}` : ''}${h.stoppedEarly ? ', stopped early' : ''}${kept !== h.epochs ? `; kept the best weights, of epoch ${kept}` : ''}`],
     ['loss', `${fmt(h.loss[kept - 1]!)}${h.valLoss.length ? `, val loss ${fmt(h.valLoss[kept - 1]!)}` : ''} (epoch ${kept})`],
     ['threshold', thrText],
@@ -758,7 +758,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
 
   const trainCmd = program.command('train')
     .description('train an autoencoder on the rows of a CSV file and save it (then calibrate its anomaly threshold on those rows)')
-    .argument('<data.csv>', 'training data: one row per example, one numeric column per feature')
+    .argument('<data.csv>', 'training data: one row per example, one numeric column per feature (- reads stdin)')
     .option('-o, --output <file>', 'where to save the model', 'model.ae')
     .addOption(new Option('--spec <file>', 'the model as a JSON AutoencoderSpec: a layer graph {"inputShape": [16, 1], "encoder": [...], "decoder": [...]} (each CSV row one sample, flattened channels last) or the dense shorthand {"layers": [16, 8], ...}; inputDim comes from the CSV. The flags below that set spec fields (--layers, --activation, --loss, --normalize, --seed, ...) may fill what the file leaves out but not contradict it; --normalize still applies (default standard) unless the file sets normalize'))
     .addOption(new Option('--layers <widths>', `encoder widths, comma-separated, the last the latent size; the decoder mirrors them (default: from the column count, e.g. ${defaultLayers(12).join(',')} for 12 columns)`).argParser(layersArg))
@@ -806,7 +806,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
         o.patience = 0;
         if (cmd.getOptionValueSource('epochs') === 'default') o.epochs = 50;
       }
-      return train(file, o, given);
+      return withCsvArg(file, () => train(file, o, given));
     });
 
   const formatOption = () => new Option('-f, --format <format>', 'output format: csv (with a header row), json (an array of objects) or jsonl (one object per line)').choices(['csv', 'json', 'jsonl']).default('csv');
@@ -814,25 +814,25 @@ Run 'autoencoder <command> --help' for a command's options.`);
   const scoreCmd = program.command('score')
     .description('write the anomaly score (reconstruction error) of every row, and a flag: 1 above the threshold, else 0 (empty, or null in JSON, without a threshold)')
     .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to score, with the columns the model was trained on (checked by name when both have a header)')
+    .argument('<data.csv>', 'rows to score, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
     .option('-o, --output <file>', 'file to write, with the columns [id,]score,flag (default: stdout)')
     .addOption(formatOption())
     .addOption(new Option('-t, --threshold <value>', 'flag rows scoring above this instead of the model\'s stored threshold').argParser(numArg('threshold', -Infinity, Infinity)));
   csvOptions(scoreCmd, true)
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts & { threshold?: number }) => score(model, file, o));
+    .action((model: string, file: string, o: RunOpts & { threshold?: number }) => withCsvArg(file, () => score(model, file, o)));
 
   const encodeCmd = program.command('encode')
     .description('write the latent code of every row (the bottleneck layer\'s output)')
     .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to encode, with the columns the model was trained on (checked by name when both have a header)')
+    .argument('<data.csv>', 'rows to encode, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
     .option('-o, --output <file>', 'file to write, with the columns [id,]z0,z1,...,z{k-1} for a latent of k (default: stdout)')
     .addOption(formatOption());
   csvOptions(encodeCmd, true)
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts) => encode(model, file, o));
+    .action((model: string, file: string, o: RunOpts) => withCsvArg(file, () => encode(model, file, o)));
 
   program.command('info')
     .description('describe a model file: spec, parameter count, threshold, whether its normalizer is fitted, the training CSV\'s columns (and those excluded), file size')

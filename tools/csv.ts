@@ -5,7 +5,8 @@
 // killed run left behind are removed by the next write to the same target).
 // Errors are CliError: one line for the user, no stack trace.
 
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +20,65 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** Where stdin went for a CSV argument of '-' (spoolStdin); null until then. */
+let stdinSpool: string | null = null;
+
+/**
+ * Reads all of stdin into a temporary file, which a CSV argument of '-' then names (train reads its CSV twice: the
+ * line count, then the parse); returns the function that removes it. The copy streams: memory stays flat.
+ */
+export async function spoolStdin(): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-stdin-'));
+  // removed however the process ends: process.exit() (a closed stdout's EPIPE, an interrupted write), and SIGINT or
+  // SIGTERM, whose other listeners (a progress bar, an atomic write) then exit as they would; alone, this one exits
+  const onExit = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (sig: NodeJS.Signals) => {
+    onExit();
+    if (process.listenerCount(sig) === 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('exit', onExit);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const remove = () => {
+    stdinSpool = null;
+    process.removeListener('exit', onExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    onExit();
+  };
+  try {
+    stdinSpool = join(dir, 'stdin.csv');
+    await pipeline(process.stdin, createWriteStream(stdinSpool));
+  } catch (e) {
+    remove();
+    throw new CliError(`cannot read stdin: ${describeFsError(e)}`);
+  }
+  return remove;
+}
+
+/** Runs `fn` with a CSV argument of '-' read from stdin first (spoolStdin), and stdin's copy removed after. */
+export async function withCsvArg<T>(arg: string, fn: () => Promise<T>): Promise<T> {
+  if (arg !== '-') return fn();
+  const remove = await spoolStdin();
+  try {
+    return await fn();
+  } finally {
+    remove();
+  }
+}
+
+/** The file to open for a CSV argument: '-' is stdin's copy (spoolStdin). */
+function csvFile(arg: string): string {
+  if (arg !== '-') return arg;
+  if (stdinSpool === null) throw new CliError("'-' (stdin) is not read here: give the CSV file's path");
+  return stdinSpool;
+}
+
+/** How messages name a CSV argument: '-' is stdin. */
+export function shown(arg: string): string {
+  return arg === '-' ? 'stdin' : arg;
 }
 
 export interface ReadCsvOptions {
@@ -227,15 +287,15 @@ export function parseNumericCsv(text: string | Uint8Array, file: string, opts: R
   try {
     recs = parse(text, { info: true, bom: true, relax_column_count: true, skip_empty_lines: true }) as unknown as Rec[];
   } catch (e) {
-    throw new CliError(`${file} is not valid CSV: ${(e as Error).message}`);
+    throw new CliError(`${shown(file)} is not valid CSV: ${(e as Error).message}`);
   }
-  if (recs.length === 0) throw new CliError(`${file} is empty: it needs rows of numbers, one per line, comma-separated`);
+  if (recs.length === 0) throw new CliError(`${shown(file)} is empty: it needs rows of numbers, one per line, comma-separated`);
 
   const first = recs[0]!;
   const width = first.record.length;
   for (const r of recs) {
     if (r.record.length !== width) {
-      throw new CliError(`${file} line ${startLine(r)} has ${r.record.length} fields but line ${startLine(first)} has ${width}: every row needs the same number of columns`);
+      throw new CliError(`${shown(file)} line ${startLine(r)} has ${r.record.length} fields but line ${startLine(first)} has ${width}: every row needs the same number of columns`);
     }
   }
 
@@ -256,20 +316,20 @@ export function parseNumericCsv(text: string | Uint8Array, file: string, opts: R
       const n = byNumber(tok);
       if (n === null) {
         throw new CliError(header
-          ? `--exclude: ${file} has no column named "${tok}"; its columns are ${names.join(', ')} (or give 1-based column numbers)`
-          : `--exclude: ${file} has no header row, so "${tok}" can't name a column: give 1-based column numbers (1 to ${width}), or --header if its first row is a header`);
+          ? `--exclude: ${shown(file)} has no column named "${tok}"; its columns are ${names.join(', ')} (or give 1-based column numbers)`
+          : `--exclude: ${shown(file)} has no header row, so "${tok}" can't name a column: give 1-based column numbers (1 to ${width}), or --header if its first row is a header`);
       }
-      if (n < 1 || n > width) throw new CliError(`--exclude: column ${n} is out of range: ${file} has columns 1 to ${width}`);
+      if (n < 1 || n > width) throw new CliError(`--exclude: column ${n} is out of range: ${shown(file)} has columns 1 to ${width}`);
       c = n - 1;
     }
     drop.add(c);
   }
   const keep = names.map((_, c) => c).filter((c) => !drop.has(c));
-  if (keep.length === 0) throw new CliError(`--exclude drops all ${width} columns of ${file}: keep at least one`);
+  if (keep.length === 0) throw new CliError(`--exclude drops all ${width} columns of ${shown(file)}: keep at least one`);
 
   opts.checkColumns?.(keep.length, width, drop.size);
   const body = header ? recs.slice(1) : recs;
-  if (body.length === 0) throw new CliError(`${file} has a header but no data rows`);
+  if (body.length === 0) throw new CliError(`${shown(file)} has a header but no data rows`);
   const cols = keep.length;
   const data = new Float64Array(body.length * cols);
   const lines = new Int32Array(body.length);
@@ -278,7 +338,7 @@ export function parseNumericCsv(text: string | Uint8Array, file: string, opts: R
     for (let j = 0; j < cols; j++) {
       const c = keep[j]!;
       const cell = r.record[c]!;
-      const where = `${file} line ${lines[i]}, column ${c + 1}${header ? ` ("${names[c]}")` : ''}`;
+      const where = `${shown(file)} line ${lines[i]}, column ${c + 1}${header ? ` ("${names[c]}")` : ''}`;
       if (cell.trim() === '') throw new CliError(`${where} is empty: fill in or drop rows with missing values, or drop the column with --exclude`);
       if (!isNumber(cell)) {
         const hint = !header && i === 0 ? ' (if this row is a header, pass --header)' : ', or drop the column with --exclude';
@@ -301,7 +361,7 @@ export function parseNumericCsv(text: string | Uint8Array, file: string, opts: R
 export function cellAt(t: NumericTable, file: string, r: number, c: number): string {
   const line = t.lines[r], col = t.fileColumns[c];
   if (line === undefined || col === undefined) return `row ${r + 1}, column ${c + 1}`;
-  return `${file} line ${line}, column ${col}${t.header ? ` ("${t.names[c]}")` : ''}`;
+  return `${shown(file)} line ${line}, column ${col}${t.header ? ` ("${t.names[c]}")` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,10 +408,10 @@ export function columnIndex(tok: string, names: string[], header: boolean, file:
   const n = byNumber(tok);
   if (n === null) {
     throw new CliError(header
-      ? `${flag}: ${file} has no column named "${tok}"; its columns are ${names.join(', ')} (or give 1-based column numbers)`
-      : `${flag}: ${file} has no header row, so "${tok}" can't name a column: give 1-based column numbers (1 to ${names.length}), or --header if its first row is a header`);
+      ? `${flag}: ${shown(file)} has no column named "${tok}"; its columns are ${names.join(', ')} (or give 1-based column numbers)`
+      : `${flag}: ${shown(file)} has no header row, so "${tok}" can't name a column: give 1-based column numbers (1 to ${names.length}), or --header if its first row is a header`);
   }
-  if (n < 1 || n > names.length) throw new CliError(`${flag}: column ${n} is out of range: ${file} has columns 1 to ${names.length}`);
+  if (n < 1 || n > names.length) throw new CliError(`${flag}: column ${n} is out of range: ${shown(file)} has columns 1 to ${names.length}`);
   return n - 1;
 }
 
@@ -384,7 +444,7 @@ export function chooseColumns(file: string, names: string[], header: boolean, c:
     const drop = new Set(exclude.map((t) => columnIndex(t, names, header, file, '--exclude')));
     keep = names.map((_, i) => i).filter((i) => !drop.has(i) && i !== id);
   }
-  if (keep.length === 0) throw new CliError(`no columns of ${file} are left to use (it has ${width}): keep at least one`);
+  if (keep.length === 0) throw new CliError(`no columns of ${shown(file)} are left to use (it has ${width}): keep at least one`);
   const kept = new Set(keep);
   return { header, names, width, keep, id, drop: names.map((_, i) => i).filter((i) => !kept.has(i) && i !== id) };
 }
@@ -421,13 +481,13 @@ export function countLines(path: string): number {
   let n = 1;
   let fd = -1;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(csvFile(path), 'r');
     const b = Buffer.allocUnsafe(1 << 20);
     for (let got = readSync(fd, b, 0, b.length, null); got > 0; got = readSync(fd, b, 0, b.length, null)) {
       for (let i = b.indexOf(10); i >= 0 && i < got; i = b.indexOf(10, i + 1)) n++;
     }
   } catch (e) {
-    throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+    throw new CliError(`cannot read the CSV file ${shown(path)}: ${describeFsError(e)}`);
   } finally {
     if (fd >= 0) closeSync(fd);
   }
@@ -452,7 +512,7 @@ export async function readCsvStream(
   let fd: number;
   let size = 0;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(csvFile(path), 'r');
     const st = fstatSync(fd);
     if (st.isDirectory()) {
       closeSync(fd);
@@ -460,7 +520,7 @@ export async function readCsvStream(
     }
     size = st.size;
   } catch (e) {
-    throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+    throw new CliError(`cannot read the CSV file ${shown(path)}: ${describeFsError(e)}`);
   }
 
   const drop = o.missing === 'drop';
@@ -488,7 +548,7 @@ export async function readCsvStream(
       if (layout.header) return null;
     }
     if (record.length !== layout.width) {
-      throw new CliError(`${path} line ${startLine(r)} has ${record.length} fields but line ${startLine(firstRec!)} has ${layout.width}: every row needs the same number of columns`);
+      throw new CliError(`${shown(path)} line ${startLine(r)} has ${record.length} fields but line ${startLine(firstRec!)} has ${layout.width}: every row needs the same number of columns`);
     }
     const base = rows * cols;
     for (let j = 0; j < cols; j++) {
@@ -529,20 +589,20 @@ export async function readCsvStream(
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${path} is not valid CSV: ${(e as Error).message}`);
-    if (typeof code === 'string') throw new CliError(`cannot read the CSV file ${path}: ${describeFsError(e)}`);
+    if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${shown(path)} is not valid CSV: ${(e as Error).message}`);
+    if (typeof code === 'string') throw new CliError(`cannot read the CSV file ${shown(path)}: ${describeFsError(e)}`);
     throw e;
   }
-  if (layout === null) throw new CliError(`${path} is empty: it needs rows of numbers, one per line, comma-separated`);
+  if (layout === null) throw new CliError(`${shown(path)} is empty: it needs rows of numbers, one per line, comma-separated`);
   if (total === 0) {
     throw new CliError(dropped > 0
-      ? `every one of the ${dropped} data rows of ${path} has a missing value (${MISSING_TEXT}), so --missing drop leaves none: fill them in, or drop the columns that have them with --exclude`
-      : `${path} has a header but no data rows`);
+      ? `every one of the ${dropped} data rows of ${shown(path)} has a missing value (${MISSING_TEXT}), so --missing drop leaves none: fill them in, or drop the columns that have them with --exclude`
+      : `${shown(path)} has a header but no data rows`);
   }
   return { layout: layout as Layout, rows: total, dropped, firstDroppedLine };
 }
 
 /** `file line L, column C ("name")`, for messages. */
 function where(file: string, l: Layout, line: number, c: number): string {
-  return `${file} line ${line}, column ${c + 1}${l.header ? ` ("${l.names[c]}")` : ''}`;
+  return `${shown(file)} line ${line}, column ${c + 1}${l.header ? ` ("${l.names[c]}")` : ''}`;
 }
