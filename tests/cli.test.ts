@@ -185,7 +185,7 @@ describe('autoencoder CLI', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it("'-' reads the CSV from stdin (a pipe): train, score, encode and compress give what the file gives; errors name stdin; no copy is left", () => {
+  it("'-' reads stdin (a pipe): train, score, encode, compress and decompress give what the file gives; errors name stdin; no copy is left", () => {
     const piped = (input: string, ...args: string[]) => {
       const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, input, encoding: 'utf8', timeout: 30_000 });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -208,6 +208,12 @@ describe('autoencoder CLI', () => {
     expect(c.code, c.stderr).toBe(0);
     ok('compress', 'file.ae', 'data.csv', '-o', 'file.aez', '-q');
     expect(Buffer.from(bytesOf('stdin.aez')).equals(Buffer.from(bytesOf('file.aez')))).toBe(true);
+    // decompress reads a container from stdin too: compress -o - | decompress -
+    const d = spawnSync(process.execPath, [CLI, 'decompress', 'file.ae', '-', '-q'], { cwd: dir, input: readFileSync(path('file.aez')), encoding: 'utf8', timeout: 30_000 });
+    expect([d.status, d.stderr]).toEqual([0, '']);
+    expect(d.stdout).toBe(ok('decompress', 'file.ae', 'file.aez', '-q').stdout);
+    const junk = piped('junk', 'decompress', 'file.ae', '-', '-q');
+    expect(junk.stderr.trim()).toMatch(/^autoencoder: cannot decompress stdin: frame 1 of the stream is not an autoencoder container/);
     // errors say stdin and its line, as they say a file's name
     const bad = piped(`${HEADER}\n1,2\n`, 'score', 'file.ae', '-');
     expect(bad.code).toBe(1);

@@ -10,7 +10,7 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
 import { intArg, numArg } from './args.js';
-import { CliError, describeFsError, readBytes, withCsvArg } from './csv.js';
+import { CliError, describeFsError, readBytes, shown, withCsvArg } from './csv.js';
 
 /** What cli.ts lends these commands. */
 export interface CodecCliHelpers {
@@ -111,10 +111,10 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
   program.command('decompress')
     .description('decompress a container file written by compress (with the model that wrote it) into CSV rows')
     .argument('<model.ae>', 'the model that compressed the file')
-    .argument('<data.aez>', 'a container file written by compress')
+    .argument('<data.aez>', 'a container file written by compress (- reads stdin)')
     .option('-o, --output <file>', 'CSV to write, with the header x0,x1,... (default: stdout)')
     .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => {
+    .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => withCsvArg(file, async () => {
       const { ae } = await h.loadModel(modelPath);
       const bytes = readBytes(file, 'the container file');
       const D = ae.inputDim;
@@ -132,10 +132,10 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
           rows += n;
         }, (c) => { read += c.length; progress.update(read); });
       }).catch((e: unknown) => {
-        if (e instanceof AutoencoderError) throw new CliError(`cannot decompress ${file}: ${e.message}`);
+        if (e instanceof AutoencoderError) throw new CliError(`cannot decompress ${shown(file)}: ${e.message}`);
         throw e;
       });
       progress.stop();
       if (!o.quiet) process.stderr.write(`decompressed ${rows} rows: ${bytes.length} bytes in, ${written} bytes out (CSV), ratio ${ratio(written, bytes.length)}${o.output && o.output !== '-' ? ` -> ${o.output}` : ''}\n`);
-    });
+    }));
 }

@@ -69,10 +69,10 @@ export async function withCsvArg<T>(arg: string, fn: () => Promise<T>): Promise<
   }
 }
 
-/** The file to open for a CSV argument: '-' is stdin's copy (spoolStdin). */
-function csvFile(arg: string): string {
+/** The file to open for an input argument (a CSV, a container): '-' is stdin's copy (spoolStdin). */
+function inputFile(arg: string): string {
   if (arg !== '-') return arg;
-  if (stdinSpool === null) throw new CliError("'-' (stdin) is not read here: give the CSV file's path");
+  if (stdinSpool === null) throw new CliError("'-' (stdin) is not read here: give the file's path");
   return stdinSpool;
 }
 
@@ -139,9 +139,9 @@ export function readBytes(path: string, what: string): Uint8Array {
   try {
     // A plain Uint8Array copy, not the Buffer: Buffer#slice() shares memory, which
     // Autoencoder.load() does not expect (it reads its floats via bytes.slice(...).buffer).
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(inputFile(path)));
   } catch (e) {
-    throw new CliError(`cannot read ${what} ${path}: ${describeFsError(e)}`);
+    throw new CliError(`cannot read ${what} ${shown(path)}: ${describeFsError(e)}`);
   }
 }
 
@@ -481,7 +481,7 @@ export function countLines(path: string): number {
   let n = 1;
   let fd = -1;
   try {
-    fd = openSync(csvFile(path), 'r');
+    fd = openSync(inputFile(path), 'r');
     const b = Buffer.allocUnsafe(1 << 20);
     for (let got = readSync(fd, b, 0, b.length, null); got > 0; got = readSync(fd, b, 0, b.length, null)) {
       for (let i = b.indexOf(10); i >= 0 && i < got; i = b.indexOf(10, i + 1)) n++;
@@ -512,7 +512,7 @@ export async function readCsvStream(
   let fd: number;
   let size = 0;
   try {
-    fd = openSync(csvFile(path), 'r');
+    fd = openSync(inputFile(path), 'r');
     const st = fstatSync(fd);
     if (st.isDirectory()) {
       closeSync(fd);
