@@ -10,7 +10,7 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
 import { intArg, numArg } from './args.js';
-import { CliError, describeFsError, readBytes, shown, withCsvArg } from './csv.js';
+import { CliError, describeFsError, readBytes, shown, withInputArg } from './csv.js';
 
 /** What cli.ts lends these commands. */
 export interface CodecCliHelpers {
@@ -83,7 +83,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .addOption(new Option('--rows-per-frame <n>', 'rows per frame (each frame a complete container)').argParser(intArg('rows per frame', 1, 1 << 24)).default(1024))
     .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser(numArg('peak', 0, Infinity, true))))
     .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (modelPath: string, file: string, o: { output?: string; bits: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withCsvArg(file, async () => {
+    .action(async (modelPath: string, file: string, o: { output?: string; bits: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withInputArg(file, async () => {
       const { ae } = await h.loadModel(modelPath);
       const t = await h.readRowsFor(ae, modelPath, file, o);
       const D = ae.inputDim, per = o.rowsPerFrame;
@@ -114,7 +114,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .argument('<data.aez>', 'a container file written by compress (- reads stdin)')
     .option('-o, --output <file>', 'CSV to write, with the header x0,x1,... (default: stdout)')
     .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => withCsvArg(file, async () => {
+    .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => withInputArg(file, async () => {
       const { ae } = await h.loadModel(modelPath);
       const bytes = readBytes(file, 'the container file');
       const D = ae.inputDim;

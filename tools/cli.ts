@@ -29,7 +29,7 @@ import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withCsvArg, writeFileAtomic,
+  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -806,7 +806,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
         o.patience = 0;
         if (cmd.getOptionValueSource('epochs') === 'default') o.epochs = 50;
       }
-      return withCsvArg(file, () => train(file, o, given));
+      return withInputArg(file, () => train(file, o, given));
     });
 
   const formatOption = () => new Option('-f, --format <format>', 'output format: csv (with a header row), json (an array of objects) or jsonl (one object per line)').choices(['csv', 'json', 'jsonl']).default('csv');
@@ -821,7 +821,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
   csvOptions(scoreCmd, true)
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts & { threshold?: number }) => withCsvArg(file, () => score(model, file, o)));
+    .action((model: string, file: string, o: RunOpts & { threshold?: number }) => withInputArg(file, () => score(model, file, o)));
 
   const encodeCmd = program.command('encode')
     .description('write the latent code of every row (the bottleneck layer\'s output)')
@@ -832,7 +832,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
   csvOptions(encodeCmd, true)
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts) => withCsvArg(file, () => encode(model, file, o)));
+    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => encode(model, file, o)));
 
   program.command('info')
     .description('describe a model file: spec, parameter count, threshold, whether its normalizer is fitted, the training CSV\'s columns (and those excluded), file size')

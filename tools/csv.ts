@@ -22,12 +22,13 @@ export class CliError extends Error {
   }
 }
 
-/** Where stdin went for a CSV argument of '-' (spoolStdin); null until then. */
+/** Where stdin went for an input argument of '-' (spoolStdin); null until then. */
 let stdinSpool: string | null = null;
 
 /**
- * Reads all of stdin into a temporary file, which a CSV argument of '-' then names (train reads its CSV twice: the
- * line count, then the parse); returns the function that removes it. The copy streams: memory stays flat.
+ * Reads all of stdin into a temporary file, which an input argument of '-' (a CSV, a container) then names (train
+ * reads its CSV twice: the line count, then the parse); returns the function that removes it. The copy streams:
+ * memory stays flat. From a terminal it says how to end the input.
  */
 export async function spoolStdin(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-stdin-'));
@@ -49,7 +50,8 @@ export async function spoolStdin(): Promise<() => void> {
     onExit();
   };
   try {
-    stdinSpool = join(dir, 'stdin.csv');
+    stdinSpool = join(dir, 'stdin');
+    if (process.stdin.isTTY) process.stderr.write('autoencoder: reading stdin from the terminal (- in place of the file); end it with Ctrl-D\n');
     await pipeline(process.stdin, createWriteStream(stdinSpool));
   } catch (e) {
     remove();
@@ -58,8 +60,8 @@ export async function spoolStdin(): Promise<() => void> {
   return remove;
 }
 
-/** Runs `fn` with a CSV argument of '-' read from stdin first (spoolStdin), and stdin's copy removed after. */
-export async function withCsvArg<T>(arg: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` with an input argument of '-' read from stdin first (spoolStdin), and stdin's copy removed after. */
+export async function withInputArg<T>(arg: string, fn: () => Promise<T>): Promise<T> {
   if (arg !== '-') return fn();
   const remove = await spoolStdin();
   try {
@@ -76,7 +78,7 @@ function inputFile(arg: string): string {
   return stdinSpool;
 }
 
-/** How messages name a CSV argument: '-' is stdin. */
+/** How messages name an input argument: '-' is stdin. */
 export function shown(arg: string): string {
   return arg === '-' ? 'stdin' : arg;
 }
