@@ -1,0 +1,177 @@
+// hidden.mjs: fit() in a hidden browser tab, for tests/browser-hidden.test.ts.
+// A user who starts training and switches to another tab leaves the page hidden, and Chromium then
+// throttles the page's timers to about one wake-up a second. fit() gives the host its turn by messages,
+// not by a timer (bindings/index.ts yieldToHost), so such a fit must keep the pace of a visible one.
+// playwright keeps every page it drives visible (its pages report 'visible' in a background tab, and
+// it launches Chromium without background throttling), so this drives Debian's headless Chromium
+// through the DevTools protocol on a pipe (--remote-debugging-pipe: NUL-terminated JSON on fds 3 and
+// 4, no port and no extra package): the page is opened in a tab, a second tab is opened in front of
+// it in the same window, and the first reports document.visibilityState 'hidden'.
+// The page bundles 'autoencoder' with esbuild as chromium.mjs does, on a cross-origin isolated
+// server (threads), and returns what it measured; the test compares the model bytes with Node's.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { BROWSER_BUILD, CHROMIUM_ARGS, ISOLATED, checkBrowserEntry, serveDir } from './chromium.mjs';
+
+const here = new URL('.', import.meta.url).pathname;
+
+/** The fit the page runs in its hidden tab, and the test in Node: a dense model, seeded data, many turns. */
+export const HIDDEN_FIT = {
+  spec: { inputDim: 64, layers: [256, 16], seed: 4, ensemble: false },
+  rows: 32768,
+  cols: 64,
+  dataSeed: 5,
+  fit: { epochs: 2, batchSize: 32 },
+};
+
+const ENTRY = `
+import * as lib from 'autoencoder';
+const F = ${JSON.stringify(HIDDEN_FIT)};
+const hex = async (bytes) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+// n timers, each set by the one before (the cadence a timer-driven turn would have)
+const timerChain = (n) => new Promise((resolve) => { const t0 = performance.now(); let k = 0; const f = () => (++k === n ? resolve(performance.now() - t0) : setTimeout(f, 0)); setTimeout(f, 0); });
+// One fit of F on \`threads\` threads. Its turns are counted by the MessageChannels fit() makes (one a turn); the
+// host's own work is a message loop beside it (a channel made before the count starts), which runs only in a turn.
+async function hiddenFit(threads) {
+  const ae = await lib.Autoencoder.create(F.spec, { threads });
+  const x = await lib.randomMatrix(F.rows, F.cols, { seed: F.dataSeed });
+  const host = new MessageChannel();
+  let ticks = 0, on = true;
+  host.port1.onmessage = () => { ticks++; if (on) host.port2.postMessage(0); };
+  const Channel = globalThis.MessageChannel;
+  let turns = 0, epochs = 0;
+  globalThis.MessageChannel = class extends Channel { constructor() { super(); turns++; } };
+  const t0 = performance.now();
+  host.port2.postMessage(0);
+  try {
+    await ae.fit(x, { ...F.fit, onEpoch: () => { epochs++; } });
+  } finally {
+    on = false;
+    globalThis.MessageChannel = Channel;
+  }
+  const ms = performance.now() - t0;
+  host.port1.close();
+  const sha = await hex(ae.save());
+  ae.dispose();
+  return { threads, ms, turns, ticks, epochs, sha, visibility: document.visibilityState };
+}
+window.__fit = hiddenFit;
+window.__timers = async (n) => ({ n, ms: await timerChain(n) });
+window.__state = () => ({ visibility: document.visibilityState, isolated: globalThis.crossOriginIsolated === true });
+window.__ready = true;
+`;
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>autoencoder in a hidden tab</title></head>
+<body><p>fit() in a hidden tab</p><script type="module" src="./app.js"></script></body></html>
+`;
+
+/** A DevTools-protocol client on Chromium's --remote-debugging-pipe (fd 3 in, fd 4 out, NUL-terminated JSON). */
+function pipeClient(child) {
+  const pending = new Map();
+  let id = 0, buffered = '', dead = null;
+  child.stdio[4].on('data', (chunk) => {
+    buffered += chunk.toString('utf8');
+    let end;
+    while ((end = buffered.indexOf('\0')) >= 0) {
+      const msg = JSON.parse(buffered.slice(0, end));
+      buffered = buffered.slice(end + 1);
+      const p = msg.id !== undefined && pending.get(msg.id);
+      if (!p) continue;
+      pending.delete(msg.id);
+      if (msg.error) p.reject(new Error(`${p.method}: ${msg.error.message}`));
+      else p.resolve(msg.result);
+    }
+  });
+  child.once('exit', (code, signal) => {
+    dead = new Error(`Chromium exited (${signal ?? code})`);
+    for (const p of pending.values()) p.reject(dead);
+    pending.clear();
+  });
+  return (method, params = {}, sessionId) => new Promise((resolve, reject) => {
+    if (dead) return reject(dead);
+    const i = ++id;
+    pending.set(i, { resolve, reject, method });
+    child.stdio[3].write(JSON.stringify({ id: i, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
+  });
+}
+
+/**
+ * Opens the page in a tab and runs its fit on 1 thread there (visible), puts a second tab in front of it, then
+ * runs a chain of 10 timers and the fit on 1 and 2 threads in the hidden tab. Returns what it measured:
+ * { before, hidden, after: { visibility, isolated }, visible: Fit, timers: { n, ms }, fits: Fit[] }, where a Fit
+ * is { threads, ms, turns, ticks, epochs, sha, visibility }.
+ */
+export async function runHidden({ chromium: executablePath }) {
+  if (!executablePath) throw new Error('runHidden: /usr/bin/chromium is not installed (apt-get install chromium)');
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-hidden-'));
+  const profile = join(dir, 'profile');
+  const site = join(dir, 'site');
+  mkdirSync(join(site, 'build'), { recursive: true });
+  let server = null, child = null, send = null;
+  try {
+    const { metafile } = await build({
+      ...BROWSER_BUILD,
+      stdin: { contents: ENTRY, resolveDir: here, sourcefile: 'hidden-page.mjs', loader: 'js' },
+      outfile: join(site, 'app.js'),
+    });
+    checkBrowserEntry(metafile);
+    writeFileSync(join(site, 'index.html'), PAGE);
+    const dist = new URL('../../dist/', import.meta.url).pathname;
+    cpSync(`${dist}bindings/threads.js`, join(site, 'threads.js'));
+    cpSync(`${dist}build/kernels-mt.wasm`, join(site, 'build/kernels-mt.wasm'));
+    server = await serveDir(site, 0, ISOLATED);
+    child = spawn(executablePath, ['--headless', ...CHROMIUM_ARGS, '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+    send = pipeClient(child);
+    const { targetId } = await send('Target.createTarget', { url: `${server.url}/index.html` });
+    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+    const evaluate = async (expression, timeoutMs) => {
+      const r = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true, timeout: timeoutMs }, sessionId);
+      if (r.exceptionDetails) throw new Error(`the page threw: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+      return r.result.value;
+    };
+    const t0 = Date.now();
+    // (before the page's first script the session has no execution context to evaluate in)
+    const ready = () => evaluate('window.__ready === true', 5_000).catch((e) => (/execution context/.test(e.message) ? false : Promise.reject(e)));
+    while (!(await ready())) {
+      if (Date.now() - t0 > 30_000) throw new Error(`the page did not load in 30 s${stderr ? `\n${stderr}` : ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = await evaluate('window.__state()', 5_000);
+    const visible = await evaluate('window.__fit(1)', 120_000);
+    // a second tab in the same window, in front: the first is now a background tab
+    await send('Target.createTarget', { url: 'about:blank', newWindow: false });
+    const t1 = Date.now();
+    while ((await evaluate('document.visibilityState', 5_000)) !== 'hidden') {
+      if (Date.now() - t1 > 10_000) throw new Error('the page did not become hidden behind a second tab in 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const hidden = await evaluate('window.__state()', 5_000);
+    const timers = await evaluate('window.__timers(10)', 60_000);
+    const fits = [await evaluate('window.__fit(1)', 120_000), await evaluate('window.__fit(2)', 120_000)];
+    return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()', 5_000) };
+  } finally {
+    // Browser.close ends Chromium and its helper processes; a kill of the process group if it does not within 5 s
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      send?.('Browser.close').catch(() => {});
+      if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+        await exited;
+      }
+    }
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
+  console.log(JSON.stringify(await runHidden(runtimes()), null, 1));
+}
