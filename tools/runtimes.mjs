@@ -4,22 +4,24 @@
 // Chromium is Debian's package (/usr/bin/chromium), installed by .ci/run with apt-get; never downloaded.
 // Usage: node tools/runtimes.mjs  (prints the paths as JSON); import { runtimes } from './runtimes.mjs'.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 
-export const PINNED = { deno: '2.9.6', bun: '1.4.5', workerd: '1.20261117.1', 'playwright-core': '1.65.1' };
+export const PINNED = { deno: '2.9.6', bun: '1.4.5', workerd: '1.20261123.1', 'playwright-core': '1.65.2' };
 const root = new URL('..', import.meta.url).pathname;
 export const dir = `${root}.runtimes`;
 
 /** Installs what is missing; returns the binaries' paths (chromium null when not installed). */
 export function runtimes() {
   const bin = (n) => `${dir}/node_modules/.bin/${n}`;
-  const missing = Object.keys(PINNED).filter((p) => !existsSync(`${dir}/node_modules/${p}/package.json`));
-  if (missing.length) {
+  // (all four at once when one is missing or not the pinned version: an npm install without --save prunes what
+  // the folder's package.json does not list, so installing one alone would remove the others)
+  const stale = Object.keys(PINNED).filter((p) => installedVersion(`${dir}/node_modules/${p}`) !== PINNED[p]);
+  if (stale.length) {
     mkdirSync(dir, { recursive: true });
     if (!existsSync(`${dir}/package.json`)) writeFileSync(`${dir}/package.json`, '{ "private": true }\n');
-    const specs = missing.map((p) => `${p}@${PINNED[p]}`);
-    console.error(`installing ${specs.join(' ')} into .runtimes/ ...`);
+    const specs = Object.keys(PINNED).map((p) => `${p}@${PINNED[p]}`);
+    console.error(`installing ${specs.join(' ')} into .runtimes/ (${stale.map((p) => `${p} ${installedVersion(`${dir}/node_modules/${p}`) ?? 'missing'}`).join(', ')}) ...`);
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--no-package-lock', ...specs],
       { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } });
   }
@@ -31,6 +33,15 @@ export function runtimes() {
     playwrightCore: `${dir}/node_modules/playwright-core/index.mjs`,
     chromium: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null,
   };
+}
+
+/** The version in the package.json of the package installed at `at`, or null where there is none. */
+function installedVersion(at) {
+  try {
+    return JSON.parse(readFileSync(`${at}/package.json`, 'utf8')).version ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -52,7 +63,7 @@ export function nodeLines() {
   for (const [line, version] of Object.entries(NODE_LINES)) {
     if (!os || !arch) { out[line] = { binary: null, reason: `no npm package of Node's binaries is used for ${process.platform}-${process.arch} here` }; continue; }
     const pkg = `node-${os}-${arch}`, at = `${dir}/${line}`, binary = `${at}/node_modules/${pkg}/bin/node`;
-    if (!existsSync(binary)) {
+    if (!existsSync(binary) || installedVersion(`${at}/node_modules/${pkg}`) !== version) {
       mkdirSync(at, { recursive: true });
       if (!existsSync(`${at}/package.json`)) writeFileSync(`${at}/package.json`, '{ "private": true }\n');
       console.error(`installing ${pkg}@${version} into .runtimes/${line}/ ...`);
