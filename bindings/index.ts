@@ -162,10 +162,14 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts: CreateOptions | undefined, kind: KernelKind = 'full'): Promise<Kernel> {
   checkOptions(opts);
-  if (opts?.threads !== undefined && opts.threads !== 1) {
+  // (a Service Worker can start no Worker and may not import() the pool's module: 'auto' is 1 thread there)
+  const sw = (globalThis as { ServiceWorkerGlobalScope?: new () => unknown }).ServiceWorkerGlobalScope;
+  if (opts?.threads !== undefined && opts.threads !== 1 && typeof sw === 'function' && globalThis instanceof sw) {
+    if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} cannot run in a Service Worker (it can start no Worker): use threads: 1, or train on the page or in a dedicated Worker`);
+  } else if (opts?.threads !== undefined && opts.threads !== 1) {
     // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
     const t = await threadsModule().catch((e: Error) => {
-      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs dist/bindings/threads.js, which did not load here (${e.message}); use threads: 1 (workerd runs one thread)`);
+      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs dist/bindings/threads.js, which did not load here (${e.message}); use threads: 1 (workerd and Service Workers run one thread)`);
     });
     const k = await t?.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
     if (k) return k;

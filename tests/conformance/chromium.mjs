@@ -107,6 +107,24 @@ export function checkBrowserEntry(metafile) {
 
 export { BROWSER_BUILD };
 
+/**
+ * Lays out a test site in `dir` as a web app's bundler would: each of `bundles` ({ file: entry source }, resolved from
+ * this folder, so 'autoencoder' is the package by self-reference) bundled with esbuild to `dir/file` (each that imports
+ * 'autoencoder' must take the package's browser entry), `html` as index.html, and the pool's module and threaded kernels where a bundle's
+ * import.meta.url finds them (./threads.js, ./build/kernels-mt.wasm), for threads on a cross-origin isolated page.
+ */
+export async function stageSite(dir, bundles, html) {
+  for (const [file, contents] of Object.entries(bundles)) {
+    const { metafile } = await build({ ...BROWSER_BUILD, stdin: { contents, resolveDir: here, sourcefile: `${file}.entry.mjs`, loader: 'js' }, outfile: join(dir, file) });
+    if (/['"]autoencoder['"]/.test(contents)) checkBrowserEntry(metafile);
+  }
+  writeFileSync(join(dir, 'index.html'), html);
+  const dist = new URL('../../dist/', import.meta.url).pathname;
+  cpSync(`${dist}bindings/threads.js`, join(dir, 'threads.js'));
+  mkdirSync(join(dir, 'build'), { recursive: true });
+  cpSync(`${dist}build/kernels-mt.wasm`, join(dir, 'build/kernels-mt.wasm'));
+}
+
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>autoencoder conformance</title></head>
 <body><pre id="out">running...</pre><script type="module" src="./app.js"></script></body></html>
@@ -222,19 +240,7 @@ export async function runChromium(paths) {
   let server = null;
   let browser = null;
   try {
-    const { metafile } = await build({
-      ...BROWSER_BUILD,
-      stdin: { contents: ENTRY, resolveDir: here, sourcefile: 'conformance-page.mjs', loader: 'js' },
-      outfile: join(dir, 'app.js'),
-    });
-    checkBrowserEntry(metafile);
-    writeFileSync(join(dir, 'index.html'), PAGE);
-    // threads: the pool's module and the threaded kernels where the bundle's import.meta.url finds
-    // them (./threads.js, ../build/kernels-mt.wasm), on a cross-origin isolated page
-    const dist = new URL('../../dist/', import.meta.url).pathname;
-    cpSync(`${dist}bindings/threads.js`, join(dir, 'threads.js'));
-    mkdirSync(join(dir, 'build'));
-    cpSync(`${dist}build/kernels-mt.wasm`, join(dir, 'build/kernels-mt.wasm'));
+    await stageSite(dir, { 'app.js': ENTRY }, PAGE);
     server = await serveDir(dir, 0, ISOLATED);
     browser = await launchChromium(paths);
     const { page } = browser;

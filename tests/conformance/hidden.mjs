@@ -10,13 +10,10 @@
 // The page bundles 'autoencoder' with esbuild as chromium.mjs does, on a cross-origin isolated
 // server (threads), and returns what it measured; the test compares the model bytes with Node's.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { BROWSER_BUILD, CHROMIUM_ARGS, ISOLATED, checkBrowserEntry, serveDir } from './chromium.mjs';
-
-const here = new URL('.', import.meta.url).pathname;
+import { CHROMIUM_ARGS, ISOLATED, serveDir, stageSite } from './chromium.mjs';
 
 /** The fit the page runs in its hidden tab, and the test in Node: a dense model, seeded data, many turns. */
 export const HIDDEN_FIT = {
@@ -110,19 +107,10 @@ export async function runHidden({ chromium: executablePath }) {
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-hidden-'));
   const profile = join(dir, 'profile');
   const site = join(dir, 'site');
-  mkdirSync(join(site, 'build'), { recursive: true });
+  mkdirSync(site);
   let server = null, child = null, send = null;
   try {
-    const { metafile } = await build({
-      ...BROWSER_BUILD,
-      stdin: { contents: ENTRY, resolveDir: here, sourcefile: 'hidden-page.mjs', loader: 'js' },
-      outfile: join(site, 'app.js'),
-    });
-    checkBrowserEntry(metafile);
-    writeFileSync(join(site, 'index.html'), PAGE);
-    const dist = new URL('../../dist/', import.meta.url).pathname;
-    cpSync(`${dist}bindings/threads.js`, join(site, 'threads.js'));
-    cpSync(`${dist}build/kernels-mt.wasm`, join(site, 'build/kernels-mt.wasm'));
+    await stageSite(site, { 'app.js': ENTRY }, PAGE);
     server = await serveDir(site, 0, ISOLATED);
     child = spawn(executablePath, ['--headless', ...CHROMIUM_ARGS, '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'],
       { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });

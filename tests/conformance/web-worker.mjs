@@ -7,13 +7,10 @@
 // threads, a fit stopped by the page's message (its AbortController aborted in fit()'s turn), and the
 // Worker's errors as the page sees them. The page counts its own frames of work meanwhile. Then the README's Web
 // Worker, as written there, fits README_FIT's rows to its end, and again with a stop posted right behind them.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { BROWSER_BUILD, ISOLATED, checkBrowserEntry, launchChromium, serveDir } from './chromium.mjs';
-
-const here = new URL('.', import.meta.url).pathname;
+import { ISOLATED, launchChromium, serveDir, stageSite } from './chromium.mjs';
 
 /** What the Worker fits, and the test in Node. */
 export const WORKER_FITS = {
@@ -134,15 +131,8 @@ export async function runWebWorker(paths) {
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-web-worker-'));
   let server = null, browser = null;
   try {
-    const { metafile } = await build({ ...BROWSER_BUILD, stdin: { contents: WORKER, resolveDir: here, sourcefile: 'worker-entry.mjs', loader: 'js' }, outfile: join(dir, 'worker.js') });
-    checkBrowserEntry(metafile);
-    await build({ ...BROWSER_BUILD, stdin: { contents: readmeWorker(), resolveDir: here, sourcefile: 'readme-worker.mjs', loader: 'js' }, outfile: join(dir, 'readme-worker.js') });
-    await build({ ...BROWSER_BUILD, stdin: { contents: PAGE_ENTRY, resolveDir: here, sourcefile: 'page-entry.mjs', loader: 'js' }, outfile: join(dir, 'app.js') });
-    writeFileSync(join(dir, 'index.html'), '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-    const dist = new URL('../../dist/', import.meta.url).pathname;
-    cpSync(`${dist}bindings/threads.js`, join(dir, 'threads.js'));
-    mkdirSync(join(dir, 'build'));
-    cpSync(`${dist}build/kernels-mt.wasm`, join(dir, 'build/kernels-mt.wasm'));
+    await stageSite(dir, { 'worker.js': WORKER, 'readme-worker.js': readmeWorker(), 'app.js': PAGE_ENTRY },
+      '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     server = await serveDir(dir, 0, ISOLATED);
     browser = await launchChromium(paths);
     const { page } = browser;

@@ -1,0 +1,45 @@
+// browser-service-worker.test.ts: the package in a module Service Worker of a Chromium page (a site scoring rows
+// offline, beside its page). tests/conformance/service-worker.mjs bundles a Service Worker that imports both
+// 'autoencoder/score' and 'autoencoder' (a Service Worker refuses top-level await and import(), which the entries
+// must not use), registers it, and fetches its two routes. The oracle is the same calls in Node: the worker-score
+// example's model's scores and flags for its sample rows, and a small fit's save() bytes. Skipped where
+// /usr/bin/chromium is absent.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, AutoencoderLite, randomMatrix } from 'autoencoder';
+
+const HAVE_CHROMIUM = existsSync('/usr/bin/chromium');
+const helpers = (path: string) => import(new URL(path, import.meta.url).href);
+
+interface SwRun {
+  active: string | null;
+  scored: { scores?: number[]; flags?: number[]; error?: string };
+  fitted: { sha?: string; threads?: string; autoSha?: string; error?: string };
+  rows: number[][];
+  errors: string[];
+}
+
+describe('autoencoder in a Service Worker', () => {
+  it.skipIf(!HAVE_CHROMIUM)(`scores with the scoring bundle and fits with the full one as Node does; threads: 2 is a clear error there, 'auto' one thread${HAVE_CHROMIUM ? '' : ' (SKIPPED: /usr/bin/chromium is not installed; apt-get install chromium)'}`, async () => {
+    const { runtimes } = await helpers('../tools/runtimes.mjs');
+    const { runServiceWorker, SW_MODEL, SW_FIT } = await helpers('./conformance/service-worker.mjs');
+    const r: SwRun = await runServiceWorker(runtimes());
+    expect(r.errors, 'the page logged errors').toEqual([]);
+    expect(r.active).toBe('activated');
+    expect(r.scored.error, r.scored.error).toBeUndefined();
+    expect(r.fitted.error, r.fitted.error).toBeUndefined();
+
+    // the oracle: the same calls in Node
+    const lite = await AutoencoderLite.load(readFileSync(SW_MODEL));
+    expect(r.scored.scores).toEqual(Array.from(lite.score(r.rows)));
+    expect(r.scored.flags).toEqual(Array.from(lite.detect(r.rows)));
+    expect(r.scored.flags).toContain(1); // the sample's third row is an anomaly: a threshold was applied
+    const ae = await Autoencoder.create(SW_FIT.spec);
+    await ae.fit(await randomMatrix(SW_FIT.rows, SW_FIT.cols, { seed: SW_FIT.dataSeed }), SW_FIT.fit);
+    const sha = createHash('sha256').update(ae.save()).digest('hex');
+    ae.dispose();
+    expect([r.fitted.sha, r.fitted.autoSha]).toEqual([sha, sha]);
+    expect(r.fitted.threads).toBe('AutoencoderError: threads: 2 cannot run in a Service Worker (it can start no Worker): use threads: 1, or train on the page or in a dedicated Worker');
+  }, 90_000);
+});

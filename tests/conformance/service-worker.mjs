@@ -1,0 +1,109 @@
+// service-worker.mjs: the package in a browser's Service Worker, for tests/browser-service-worker.test.ts.
+// A Service Worker answers a page's requests offline, so a site can score rows beside the page, as a Worker at
+// the edge does. A module Service Worker may not use top-level await nor import() (the README: no entry uses
+// either unless threads > 1 is asked for). The Service Worker bundles both 'autoencoder/score' (AutoencoderLite,
+// the scoring bundle) and 'autoencoder' with esbuild, as a web app's bundler would, and answers:
+// POST /sw/score (JSON rows): AutoencoderLite.load() of the worker-score example's model (fetched once), its scores
+// and flags; GET /sw/fit: a small model created and fitted there, the sha-256 of its save(), the error of
+// asking for 2 threads (a Service Worker cannot start Workers), and the sha-256 of the fit with threads: 'auto'. The page registers it, waits until it
+// controls the page, and fetches both.
+import { mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium, serveDir, stageSite } from './chromium.mjs';
+
+/** The model and rows the Service Worker scores: examples/worker-score's. */
+export const SW_MODEL = new URL('../../examples/worker-score/model.ae', import.meta.url).pathname;
+export const SW_ROWS = new URL('../../examples/worker-score/samples.json', import.meta.url).pathname;
+/** What the Service Worker fits. */
+export const SW_FIT = { spec: { inputDim: 8, layers: [6, 3], seed: 11, ensemble: false }, rows: 512, cols: 8, dataSeed: 12, fit: { epochs: 5, batchSize: 32 } };
+
+const SW = `
+import { AutoencoderLite } from 'autoencoder/score';
+import { Autoencoder, randomMatrix } from 'autoencoder';
+const F = ${JSON.stringify(SW_FIT)};
+let lite = null;
+const hex = async (b) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', b))].map((x) => x.toString(16).padStart(2, '0')).join('');
+const failed = (e) => Response.json({ error: String((e && e.stack) || e), name: e && e.name }, { status: 500 });
+async function score(request) {
+  try {
+    lite ??= await AutoencoderLite.load(new Uint8Array(await (await fetch('./model.ae')).arrayBuffer()));
+    const { rows } = await request.json();
+    return Response.json({ scores: Array.from(lite.score(rows)), flags: Array.from(lite.detect(rows)) });
+  } catch (e) {
+    return failed(e);
+  }
+}
+async function fit() {
+  try {
+    const ae = await Autoencoder.create(F.spec);
+    await ae.fit(await randomMatrix(F.rows, F.cols, { seed: F.dataSeed }), F.fit);
+    const sha = await hex(ae.save());
+    ae.dispose();
+    let threads = 'none: create() with threads: 2 resolved';
+    try {
+      (await Autoencoder.create(F.spec, { threads: 2 })).dispose();
+    } catch (e) {
+      threads = e.name + ': ' + e.message;
+    }
+    // threads: 'auto' is one thread here
+    const auto = await Autoencoder.create(F.spec, { threads: 'auto' });
+    await auto.fit(await randomMatrix(F.rows, F.cols, { seed: F.dataSeed }), F.fit);
+    const autoSha = await hex(auto.save());
+    auto.dispose();
+    return Response.json({ sha, threads, autoSha });
+  } catch (e) {
+    return failed(e);
+  }
+}
+self.addEventListener('install', (e) => e.waitUntil(self.skipWaiting()));
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (e) => {
+  const { pathname } = new URL(e.request.url);
+  if (pathname === '/sw/score') e.respondWith(score(e.request));
+  else if (pathname === '/sw/fit') e.respondWith(fit());
+});
+`;
+
+const PAGE_ENTRY = `
+window.__sw = async (rows) => {
+  const reg = await navigator.serviceWorker.register('./sw.js', { type: 'module' });
+  if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+  const scored = await (await fetch('/sw/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) })).json();
+  const fitted = await (await fetch('/sw/fit')).json();
+  return { active: reg.active?.state ?? null, scored, fitted };
+};
+window.__ready = true;
+`;
+
+/** Registers the Service Worker in headless Chromium and returns what its two routes answered. */
+export async function runServiceWorker(paths) {
+  if (!paths.chromium) throw new Error('runServiceWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-service-worker-'));
+  let server = null, browser = null;
+  try {
+    await stageSite(dir, { 'sw.js': SW, 'app.js': PAGE_ENTRY },
+      '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Service Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
+    copyFileSync(SW_MODEL, join(dir, 'model.ae'));
+    server = await serveDir(dir);
+    browser = await launchChromium(paths);
+    const { page } = browser;
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e.stack ?? e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${server.url}/index.html`);
+    await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
+    const { rows } = JSON.parse(readFileSync(SW_ROWS, 'utf8'));
+    const r = await page.evaluate((rows) => window.__sw(rows), rows);
+    return { ...r, rows, errors };
+  } finally {
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
+  console.log(JSON.stringify(await runServiceWorker(runtimes()), null, 1));
+}
