@@ -159,17 +159,21 @@ const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry
   ? new FinalizationRegistry<null>(() => { liveModels--; })
   : null;
 
+/** True in workerd (Cloudflare Workers): its navigator.userAgent. */
+const inWorkerd = () => (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers';
+
 /** A fresh instance of the kernels; a host refusing one (address space exhausted) gets a clear error. */
 async function newKernel(opts: CreateOptions | undefined, kind: KernelKind = 'full'): Promise<Kernel> {
   checkOptions(opts);
-  // (a Service Worker can start no Worker and may not import() the pool's module: 'auto' is 1 thread there)
+  // (a browser's Service Worker can start no Worker and may not import() the pool's module: 'auto' is 1 thread there;
+  // workerd's global scope is a ServiceWorkerGlobalScope too, and says why below)
   const sw = (globalThis as { ServiceWorkerGlobalScope?: new () => unknown }).ServiceWorkerGlobalScope;
-  if (opts?.threads !== undefined && opts.threads !== 1 && typeof sw === 'function' && globalThis instanceof sw) {
+  if (opts?.threads !== undefined && opts.threads !== 1 && typeof sw === 'function' && globalThis instanceof sw && !inWorkerd()) {
     if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} cannot run in a Service Worker (it can start no Worker): use threads: 1, or train on the page or in a dedicated Worker`);
   } else if (opts?.threads !== undefined && opts.threads !== 1) {
     // (a runtime that cannot load the pool's module, workerd or a bundle without threads.js: 'auto' is 1 thread)
     const t = await threadsModule().catch((e: Error) => {
-      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs dist/bindings/threads.js, which did not load here (${e.message}); use threads: 1 (workerd and Service Workers run one thread)`);
+      if (opts.threads !== 'auto') throw new AutoencoderError(`threads: ${describe(opts.threads)} needs dist/bindings/threads.js, which did not load here (${e.message}); use threads: 1 (workerd runs one thread)`);
     });
     const k = await t?.threadedKernel(opts, { sharedKernel, AutoencoderError, describe });
     if (k) return k;
@@ -379,9 +383,9 @@ function checkAborted(s: AbortSignal | undefined): void {
  * AbortSignal.timeout() never ran between turns by message, and ran between turns by setTimeout(0), 0.1 ms each).
  */
 const yieldToHost = () => new Promise<void>((resolve) => {
-  const g = globalThis as { setImmediate?: (f: () => void) => unknown; navigator?: { userAgent?: unknown } };
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
   if (typeof g.setImmediate === 'function') g.setImmediate(resolve);
-  else if (typeof MessageChannel === 'function' && g.navigator?.userAgent !== 'Cloudflare-Workers') {
+  else if (typeof MessageChannel === 'function' && !inWorkerd()) {
     // (two messages, the second posted by the first: Chromium queues a timer that fell due during a call behind the
     // message the call's task posted, so with one message the host's timers ran in every other turn (a 0 ms interval
     // beside a fit waited up to 2 calls); the second queues behind them. No timer: a hidden page's are throttled)

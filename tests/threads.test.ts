@@ -609,7 +609,7 @@ describe('threads: options', () => {
     try {
       setWasmLoader(() => single, () => Promise.reject(new TypeError('Invalid URL string.')));
       const e = await Autoencoder.create(spec, { threads: 2 }).catch((err: unknown) => err);
-      expectMessage(e, /threads: 2 needs dist\/bindings\/threads\.js, which did not load here \(Invalid URL string\.\); use threads: 1 \(workerd and Service Workers run one thread\)/);
+      expectMessage(e, /threads: 2 needs dist\/bindings\/threads\.js, which did not load here \(Invalid URL string\.\); use threads: 1 \(workerd runs one thread\)/);
       const auto = await Autoencoder.create(spec, { threads: 'auto' });
       expect(poolOf(auto)).toBeNull();
       auto.dispose();

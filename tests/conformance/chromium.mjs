@@ -34,13 +34,21 @@ const TYPES = {
 /**
  * Serves the files under `dir` on 127.0.0.1 (`/` is index.html), with the content types browsers
  * insist on (application/wasm for compileStreaming). Port 0 lets the kernel pick a free one;
- * `headers` go on every response (ISOLATED: the page is cross-origin isolated, as threads need).
+ * `headers` go on every response (ISOLATED: the page is cross-origin isolated, as threads need). With `onPost`, a POST's
+ * path and body (text) go to it instead (a page driven without a protocol reports its results so: firefox.mjs).
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveDir(dir, port = 0, headers = {}) {
+export async function serveDir(dir, port = 0, headers = {}, onPost = null) {
   const root = normalize(dir + sep);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (req.method === 'POST' && onPost) {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      onPost(path, Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(204, headers).end();
+      return;
+    }
     const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     if (!file.startsWith(root)) {
       res.writeHead(403).end('forbidden');
@@ -125,6 +133,28 @@ export async function stageSite(dir, bundles, html) {
   cpSync(`${dist}build/kernels-mt.wasm`, join(dir, 'build/kernels-mt.wasm'));
 }
 
+/** A page's __timerTurns() (chromium.mjs's and firefox.mjs's pages): a fit beside a 0 ms interval; see checkTimerTurns. */
+export const TIMER_TURNS = `
+window.__timerTurns = async () => {
+  const ae = await lib.Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
+  const x = await lib.randomMatrix(65536, 64, { seed: 5 });
+  const Channel = globalThis.MessageChannel;
+  let turns = 0, ticks = 0;
+  const ran = new Set();
+  globalThis.MessageChannel = class extends Channel { constructor() { super(); turns++; } };
+  const timer = setInterval(() => { ticks++; if (turns > 0) ran.add(turns); }, 0);
+  const t0 = performance.now();
+  try {
+    await ae.fit(x, { epochs: 3, batchSize: 32 });
+  } finally {
+    clearInterval(timer);
+    globalThis.MessageChannel = Channel;
+    ae.dispose();
+  }
+  return { turns, withTimer: ran.size, ticks, ms: performance.now() - t0 };
+};
+`;
+
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>autoencoder conformance</title></head>
 <body><pre id="out">running...</pre><script type="module" src="./app.js"></script></body></html>
@@ -151,25 +181,7 @@ async function chromeVersion() {
 // The host's timers run in each of fit()'s turns (bindings/index.ts yieldToHost: two messages a turn; with one, Chromium
 // ran a due timer in every other turn). The turns are counted by the MessageChannels fit() makes, one a turn; the check
 // is that a 0 ms interval beside the fit ran in at least 90% of them (about 55-60% with one message a turn).
-window.__timerTurns = async () => {
-  const ae = await lib.Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
-  const x = await lib.randomMatrix(65536, 64, { seed: 5 });
-  const Channel = globalThis.MessageChannel;
-  let turns = 0, ticks = 0;
-  const ran = new Set();
-  globalThis.MessageChannel = class extends Channel { constructor() { super(); turns++; } };
-  const timer = setInterval(() => { ticks++; if (turns > 0) ran.add(turns); }, 0);
-  const t0 = performance.now();
-  try {
-    await ae.fit(x, { epochs: 3, batchSize: 32 });
-  } finally {
-    clearInterval(timer);
-    globalThis.MessageChannel = Channel;
-    ae.dispose();
-  }
-  return { turns, withTimer: ran.size, ticks, ms: performance.now() - t0 };
-};
-window.__clickFit = async () => {
+${TIMER_TURNS}window.__clickFit = async () => {
   const s = (window.__click = { epochs: 0, clickEpochs: -1, clickedAt: -1 });
   const ae = await lib.Autoencoder.create({ inputDim: 64, layers: [256, 16], seed: 4, ensemble: false });
   const x = await lib.randomMatrix(262144, 64, { seed: 5 }), probe = x.subarray(0, 64 * 8);
@@ -227,7 +239,11 @@ async function clickAbort(page) {
 
 /** Runs the page's __timerTurns() and throws unless its 0 ms interval ran in at least 90% of fit()'s turns. */
 async function timerTurns(page) {
-  const t = await page.evaluate(() => window.__timerTurns());
+  return checkTimerTurns(await page.evaluate(() => window.__timerTurns()));
+}
+
+/** Throws unless a page's __timerTurns() result shows the interval in at least 90% of fit()'s turns; returns its line. */
+export function checkTimerTurns(t) {
   if (!(t.turns >= 10)) throw new Error(`timer turns: fit() took ${t.turns} turns by message in ${t.ms.toFixed(0)} ms; expected one about every 50 ms`);
   if (!(t.withTimer >= 0.9 * t.turns)) throw new Error(`timer turns: a 0 ms interval ran in ${t.withTimer} of fit()'s ${t.turns} turns, not in (nearly) every one`);
   return `a 0 ms interval ran in ${t.withTimer} of fit()'s ${t.turns} turns (${t.ticks} times in ${t.ms.toFixed(0)} ms)`;
