@@ -1,9 +1,11 @@
-// browser-worker.test.ts: the package in a dedicated Web Worker of a Chromium page, where a page trains
+// browser-worker.test.ts: the package in a dedicated Web Worker of a Chromium or Firefox page, where a page trains
 // without holding its own thread. tests/conformance/web-worker.mjs bundles a page and a module Worker as a web
 // app's bundler would and runs, each in a fresh Worker: a dense model and the default ensemble fitted on 1 and
 // 2 threads (the Worker starts the pool's Workers itself; it may block in Atomics.wait, which a page may not), a
 // fit stopped by a message from the page, and a bad option; then the README's Worker as written there. The oracle
-// for the bytes, scores and epochs is the same fit in Node. Skipped where /usr/bin/chromium is absent.
+// for the bytes, scores and epochs is the same fit in Node. Firefox (Debian's firefox-esr) runs without a driver:
+// the page runs itself and posts its results (tests/conformance/firefox.mjs inFirefox). Each browser is skipped
+// where it is not installed.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -22,55 +24,61 @@ interface Job {
   pageMs: number;
 }
 
-describe('autoencoder in a Web Worker', () => {
-  it.skipIf(!HAVE_CHROMIUM)(`fits on 1 and 2 threads with Node's bytes, stops at the page's message and posts its errors; so does the README's Worker${HAVE_CHROMIUM ? '' : ' (SKIPPED: /usr/bin/chromium is not installed; apt-get install chromium)'}`, async () => {
-    const { runtimes } = await helpers('../tools/runtimes.mjs');
-    const { runWebWorker, WORKER_FITS, README_FIT } = await helpers('./conformance/web-worker.mjs');
-    const { jobs, readme, errors }: { jobs: Job[]; readme: ReadmeRun[]; errors: string[] } = await runWebWorker(runtimes());
-    expect(errors, 'the page logged errors').toEqual([]);
+const FIREFOX = ['/usr/bin/firefox-esr', '/usr/bin/firefox'].some((p) => existsSync(p));
 
-    // the oracle: the same fits in Node
-    const node: Record<string, { sha: string; scores: number[] }> = {};
-    for (const name of ['dense', 'ensemble']) {
-      const f: Fit = WORKER_FITS[name];
-      const ae = await Autoencoder.create(f.spec as Parameters<typeof Autoencoder.create>[0]);
-      const x = await randomMatrix(f.rows, f.cols, { seed: f.dataSeed });
-      await ae.fit(x, f.fit);
-      node[name] = { sha: createHash('sha256').update(ae.save()).digest('hex'), scores: Array.from(ae.score(x.subarray(0, f.cols * 8))) };
-      ae.dispose();
-    }
+/** Runs the Web Worker page in `browser` and checks what it posted against the same calls in Node. */
+async function check(browser: 'chromium' | 'firefox'): Promise<void> {
+  const { runtimes } = await helpers('../tools/runtimes.mjs');
+  const { runWebWorker, WORKER_FITS, README_FIT } = await helpers('./conformance/web-worker.mjs');
+  const { jobs, readme, errors }: { jobs: Job[]; readme: ReadmeRun[]; errors: string[] } = await runWebWorker(runtimes(), browser);
+  expect(errors, 'the page logged errors').toEqual([]);
 
-    const fits = jobs.slice(0, 4);
-    expect(fits.map((j) => j.error ?? `${j.result!.name} ${j.result!.threads}`)).toEqual(['dense 1', 'ensemble 1', 'dense 2', 'ensemble 2']);
-    for (const j of fits) {
-      const r = j.result!, line = `${r.name} on ${r.threads} thread(s) in the Worker (${r.ms!.toFixed(0)} ms)`;
-      expect(r.sha, `${line}: save() differs from Node's`).toBe(node[r.name]!.sha);
-      expect(r.scores, `${line}: score() differs from Node's`).toEqual(node[r.name]!.scores);
-      // the page's 10 ms interval kept running while the Worker trained (a held page thread would stop it)
-      expect(j.ticks, `${line}: the page's interval ran ${j.ticks} times in ${j.pageMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(Math.floor(j.pageMs / 10 / 3));
-    }
-
-    // the page's message reached the Worker in a turn of its fit: AbortError, the model as before fit()
-    const stopped = jobs[4]!.result!;
-    expect(jobs[4]!.error, jobs[4]!.error).toBeUndefined();
-    expect([stopped.name, stopped.error, stopped.same]).toEqual(['stopped', 'AbortError', true]);
-    expect(stopped.epochs!, 'the fit was stopped 300 ms in, in its first of 6 epochs (about 1 s each)').toBeLessThan(WORKER_FITS.stopped.fit.epochs);
-    expect(stopped.afterStop!, `fit() rejected ${stopped.afterStop} ms after the abort`).toBeGreaterThanOrEqual(0);
-    expect(stopped.afterStop!, `fit() rejected ${stopped.afterStop} ms after the abort`).toBeLessThan(200);
-
-    // a bad option: the Worker's AutoencoderError, with its advice, as the page receives it
-    expect(jobs[5]!.name).toBe('AutoencoderError');
-    expect(jobs[5]!.error).toContain("threads must be an integer from 1 to 256 or 'auto'");
-
-    // the README's Worker, as written there: Node's epochs and bytes for the same rows; a stop behind the rows
-    const ae = await Autoencoder.create({ inputDim: README_FIT.cols });
-    const epochs: [number, number][] = [];
-    await ae.fit(await randomMatrix(README_FIT.rows, README_FIT.cols, { seed: README_FIT.dataSeed }), { onEpoch: (e) => { epochs.push([e.epoch, e.loss]); } });
-    const bytes = ae.save();
+  // the oracle: the same fits in Node
+  const node: Record<string, { sha: string; scores: number[] }> = {};
+  for (const name of ['dense', 'ensemble']) {
+    const f: Fit = WORKER_FITS[name];
+    const ae = await Autoencoder.create(f.spec as Parameters<typeof Autoencoder.create>[0]);
+    const x = await randomMatrix(f.rows, f.cols, { seed: f.dataSeed });
+    await ae.fit(x, f.fit);
+    node[name] = { sha: createHash('sha256').update(ae.save()).digest('hex'), scores: Array.from(ae.score(x.subarray(0, f.cols * 8))) };
     ae.dispose();
-    expect(readme[0]!.error, readme[0]!.message).toBeUndefined();
-    expect(readme[0]!.epochs).toEqual(epochs);
-    expect([readme[0]!.bytes, readme[0]!.sha]).toEqual([bytes.length, createHash('sha256').update(bytes).digest('hex')]);
-    expect([readme[1]!.error, readme[1]!.epochs.length]).toEqual(['AbortError', 0]);
-  }, 120_000);
+  }
+
+  const fits = jobs.slice(0, 4);
+  expect(fits.map((j) => j.error ?? `${j.result!.name} ${j.result!.threads}`)).toEqual(['dense 1', 'ensemble 1', 'dense 2', 'ensemble 2']);
+  for (const j of fits) {
+    const r = j.result!, line = `${r.name} on ${r.threads} thread(s) in the Worker (${r.ms!.toFixed(0)} ms)`;
+    expect(r.sha, `${line}: save() differs from Node's`).toBe(node[r.name]!.sha);
+    expect(r.scores, `${line}: score() differs from Node's`).toEqual(node[r.name]!.scores);
+    // the page's 10 ms interval kept running while the Worker trained (a held page thread would stop it)
+    expect(j.ticks, `${line}: the page's interval ran ${j.ticks} times in ${j.pageMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(Math.floor(j.pageMs / 10 / 3));
+  }
+
+  // the page's message reached the Worker in a turn of its fit: AbortError, the model as before fit()
+  const stopped = jobs[4]!.result!;
+  expect(jobs[4]!.error, jobs[4]!.error).toBeUndefined();
+  expect([stopped.name, stopped.error, stopped.same]).toEqual(['stopped', 'AbortError', true]);
+  expect(stopped.epochs!, 'the fit was stopped 300 ms in, in its first of 6 epochs (about 1 s each)').toBeLessThan(WORKER_FITS.stopped.fit.epochs);
+  expect(stopped.afterStop!, `fit() rejected ${stopped.afterStop} ms after the abort`).toBeGreaterThanOrEqual(0);
+  expect(stopped.afterStop!, `fit() rejected ${stopped.afterStop} ms after the abort`).toBeLessThan(200);
+
+  // a bad option: the Worker's AutoencoderError, with its advice, as the page receives it
+  expect(jobs[5]!.name).toBe('AutoencoderError');
+  expect(jobs[5]!.error).toContain("threads must be an integer from 1 to 256 or 'auto'");
+
+  // the README's Worker, as written there: Node's epochs and bytes for the same rows; a stop behind the rows
+  const ae = await Autoencoder.create({ inputDim: README_FIT.cols });
+  const epochs: [number, number][] = [];
+  await ae.fit(await randomMatrix(README_FIT.rows, README_FIT.cols, { seed: README_FIT.dataSeed }), { onEpoch: (e) => { epochs.push([e.epoch, e.loss]); } });
+  const bytes = ae.save();
+  ae.dispose();
+  expect(readme[0]!.error, readme[0]!.message).toBeUndefined();
+  expect(readme[0]!.epochs).toEqual(epochs);
+  expect([readme[0]!.bytes, readme[0]!.sha]).toEqual([bytes.length, createHash('sha256').update(bytes).digest('hex')]);
+  expect([readme[1]!.error, readme[1]!.epochs.length]).toEqual(['AbortError', 0]);
+}
+
+describe('autoencoder in a Web Worker', () => {
+  it.skipIf(!HAVE_CHROMIUM)(`Chromium: fits on 1 and 2 threads with Node's bytes, stops at the page's message and posts its errors; so does the README's Worker${HAVE_CHROMIUM ? '' : ' (SKIPPED: /usr/bin/chromium is not installed; apt-get install chromium)'}`, () => check('chromium'), 120_000);
+  it.skipIf(!FIREFOX)(`Firefox: the same${FIREFOX ? '' : ' (SKIPPED: /usr/bin/firefox-esr is not installed; apt-get install firefox-esr)'}`, () => check('firefox'), 120_000);
 });

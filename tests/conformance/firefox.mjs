@@ -7,7 +7,7 @@
 // page does, whether a 0 ms interval ran in fit()'s turns (TIMER_TURNS, checkTimerTurns). Everything lands in a
 // temp dir, removed at the end.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ISOLATED, TIMER_TURNS, checkTimerTurns, serveDir, stageSite } from './chromium.mjs';
@@ -48,32 +48,30 @@ export function firefoxVersion(binary = FIREFOX) {
   return execFileSync(binary, ['--version'], { encoding: 'utf8', env: { ...process.env, MOZ_HEADLESS: '1' } }).trim().split(/\s+/).pop();
 }
 
-/** Runs the conformance workload in headless Firefox; returns { runtime, digests, losses, ... } like run-cli.mjs. */
-export async function runFirefox(binary = FIREFOX, timeoutMs = 180_000) {
-  if (!binary) throw new Error('runFirefox: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
-  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-firefox-'));
-  const site = join(dir, 'site'), profile = join(dir, 'profile');
-  mkdirSync(site);
-  mkdirSync(profile);
+/**
+ * Opens `${url}` of a site served from `site` (cross-origin isolated) in headless Firefox with a temp profile, and
+ * resolves with the JSON the page POSTs to /__result; rejects if Firefox exits first or `timeoutMs` passes. Firefox
+ * and the server are closed and the profile removed either way.
+ */
+export async function inFirefox(site, path, { binary = FIREFOX, timeoutMs = 180_000, what = 'the page' } = {}) {
+  if (!binary) throw new Error('inFirefox: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
+  const profile = mkdtempSync(join(tmpdir(), 'autoencoder-firefox-profile-'));
   writeFileSync(join(profile, 'user.js'), PREFS);
   let server = null, child = null;
   try {
-    await stageSite(site, { 'app.js': ENTRY }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (Firefox)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     let report;
     const reported = new Promise((resolve) => { report = resolve; });
-    server = await serveDir(site, 0, ISOLATED, (path, body) => { if (path === '/__result') report(JSON.parse(body)); });
+    server = await serveDir(site, 0, ISOLATED, (p, body) => { if (p === '/__result') report(JSON.parse(body)); });
     let stderr = '';
-    child = spawn(binary, ['--headless', '--no-remote', '--profile', profile, `${server.url}/index.html`],
+    child = spawn(binary, ['--headless', '--no-remote', '--profile', profile, `${server.url}${path}`],
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, MOZ_HEADLESS: '1' } });
     child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ exited: `${signal ?? code}` })));
     const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs, { timeout: true }).unref());
     const r = await Promise.race([reported, exited, timer]);
-    if (r.timeout) throw new Error(`the workload did not report from Firefox in ${timeoutMs / 1000} s${stderr ? `\n${stderr}` : ''}`);
-    if (r.exited) throw new Error(`Firefox exited (${r.exited}) before the workload reported${stderr ? `\n${stderr}` : ''}`);
-    if (r.error) throw new Error(`the workload failed in Firefox: ${r.error}`);
-    // (the user agent says 140.0; the binary its full version)
-    return { ...r.result, runtime: `firefox ${firefoxVersion(binary)}`, turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
+    if (r.timeout) throw new Error(`${what} did not report from Firefox in ${timeoutMs / 1000} s${stderr ? `\n${stderr}` : ''}`);
+    if (r.exited) throw new Error(`Firefox exited (${r.exited}) before ${what} reported${stderr ? `\n${stderr}` : ''}`);
+    return r;
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once('exit', r));
@@ -84,7 +82,22 @@ export async function runFirefox(binary = FIREFOX, timeoutMs = 180_000) {
       }
     }
     await server?.close();
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
+/** Runs the conformance workload in headless Firefox; returns { runtime, digests, losses, ... } like run-cli.mjs. */
+export async function runFirefox(binary = FIREFOX, timeoutMs = 180_000) {
+  if (!binary) throw new Error('runFirefox: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
+  const site = mkdtempSync(join(tmpdir(), 'autoencoder-firefox-'));
+  try {
+    await stageSite(site, { 'app.js': ENTRY }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (Firefox)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
+    const r = await inFirefox(site, '/index.html', { binary, timeoutMs, what: 'the workload' });
+    if (r.error) throw new Error(`the workload failed in Firefox: ${r.error}`);
+    // (the user agent says 140.0; the binary its full version)
+    return { ...r.result, runtime: `firefox ${firefoxVersion(binary)}`, turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
+  } finally {
+    rmSync(site, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ISOLATED, launchChromium, serveDir, stageSite } from './chromium.mjs';
+import { inFirefox } from './firefox.mjs';
 
 /** What the Worker fits, and the test in Node. */
 export const WORKER_FITS = {
@@ -70,7 +71,7 @@ onmessage = async (e) => {
   try {
     postMessage({ result: await fitOne(e.data.name, e.data.threads) });
   } catch (err) {
-    postMessage({ error: String((err && err.stack) || err), name: err && err.name });
+    postMessage({ error: (err && err.message) || String(err), stack: String(err && err.stack), name: err && err.name });
   }
 };
 `;
@@ -120,19 +121,31 @@ window.__readme = (stop) => new Promise(async (resolve) => {
   if (stop) w.postMessage({ stop: true });
 });
 window.__ready = true;
+// driven without a protocol (Firefox: firefox.mjs inFirefox), the page runs both itself and posts what they gave
+if (location.hash === '#post') {
+  const result = await (async () => {
+    try {
+      return { jobs: await window.__jobs(), readme: [await window.__readme(false), await window.__readme(true)], errors: [] };
+    } catch (e) {
+      return { jobs: [], readme: [], errors: [String((e && e.stack) || e)] };
+    }
+  })();
+  await fetch('/__result', { method: 'POST', body: JSON.stringify(result) });
+}
 `;
 
 /**
- * Runs the page's __jobs() in headless Chromium, then the README's Worker twice (to its end, and stopped right away);
- * returns { jobs, readme, errors } (see WORKER and PAGE_ENTRY).
+ * Runs the page's __jobs() in headless Chromium (or Firefox: `browserName` 'firefox'), then the README's Worker twice (to
+ * its end, and stopped right away); returns { jobs, readme, errors } (see WORKER and PAGE_ENTRY).
  */
-export async function runWebWorker(paths) {
-  if (!paths.chromium) throw new Error('runWebWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
+export async function runWebWorker(paths, browserName = 'chromium') {
+  if (browserName === 'chromium' && !paths.chromium) throw new Error('runWebWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-web-worker-'));
   let server = null, browser = null;
   try {
     await stageSite(dir, { 'worker.js': WORKER, 'readme-worker.js': readmeWorker(), 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
+    if (browserName === 'firefox') return await inFirefox(dir, '/index.html#post', { what: 'the Web Worker page' });
     server = await serveDir(dir, 0, ISOLATED);
     browser = await launchChromium(paths);
     const { page } = browser;
@@ -153,5 +166,5 @@ export async function runWebWorker(paths) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
-  console.log(JSON.stringify(await runWebWorker(runtimes()), (k, v) => (k === 'scores' ? v.length : v), 1));
+  console.log(JSON.stringify(await runWebWorker(runtimes(), process.argv[2] ?? 'chromium'), (k, v) => (k === 'scores' ? v.length : v), 1));
 }
