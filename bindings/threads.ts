@@ -69,9 +69,12 @@ async function cores(): Promise<number> {
 /** Why this runtime cannot run threads, or null. */
 function unsupported(): string | null {
   if (typeof SharedArrayBuffer === 'undefined') {
-    return typeof (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === 'boolean'
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    return isolated === false
       ? 'SharedArrayBuffer is not available: a browser page needs to be cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
-      : 'SharedArrayBuffer is not available in this runtime';
+      : isolated === true
+        ? 'SharedArrayBuffer is not available in this browser, although the page is cross-origin isolated (WebKitGTK, for one, is built without it)'
+        : 'SharedArrayBuffer is not available in this runtime';
   }
   if (!nodeLike && typeof Worker === 'undefined') return 'this runtime has no Worker (workerd and Cloudflare Workers run one thread)';
   return null;

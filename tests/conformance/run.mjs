@@ -1,6 +1,6 @@
 // run.mjs: `npm run conformance`. Runs tests/conformance/workload.mjs in Node (the one running this, and
 // the LTS lines 22, 24 and 26 from npm: tools/runtimes.mjs NODE_LINES), Deno, Bun, headless Chromium, headless
-// Firefox (SpiderMonkey: Debian's firefox-esr) and workerd, prints the digest table (output x runtime) and fails, naming the runtime and the first
+// Firefox (SpiderMonkey: Debian's firefox-esr), WebKit (WebKitGTK: Debian's epiphany-browser on xvfb) and workerd, prints the digest table (output x runtime) and fails, naming the runtime and the first
 // differing output, unless every runtime produced the same bits as Node.
 // Runtimes come from tools/runtimes.mjs (npm, pinned); Chromium is Debian's /usr/bin/chromium: when
 // it is absent (a dev machine without root), that column is skipped with the reason on the line.
@@ -37,6 +37,10 @@ if (paths.chromium) {
 const { FIREFOX, runFirefox } = await import('./firefox.mjs');
 if (FIREFOX) results.push(await runFirefox(FIREFOX));
 else skipped.push('firefox: SKIPPED, /usr/bin/firefox-esr is not installed (apt-get install firefox-esr; .ci/run does)');
+const { runWebKit, webkitMissing } = await import('./webkit.mjs');
+const noWebKit = webkitMissing();
+if (!noWebKit) results.push(await runWebKit());
+else skipped.push(`webkit: SKIPPED, ${noWebKit}; .ci/run installs them`);
 const { runWorkerd } = await import('./workerd.mjs');
 results.push(await runWorkerd(paths));
 

@@ -1,0 +1,53 @@
+// posted.mjs: a browser without a driver, for firefox.mjs and webkit.mjs. The site is served cross-origin isolated
+// (threads) on 127.0.0.1, the browser is started on the page's URL, and the page POSTs its results (JSON) to
+// /__result, which ends the run. The browser's process group is ended (SIGTERM, then SIGKILL after 5 s) and the
+// server closed whatever happened.
+import { spawn } from 'node:child_process';
+import { ISOLATED, TIMER_TURNS, serveDir } from './chromium.mjs';
+
+/** The conformance page for such a browser: runWorkload() and the timer-turns check, posted as { result, timerTurns }. */
+export const WORKLOAD_PAGE = `
+import * as lib from 'autoencoder';
+import { runWorkload } from './workload.mjs';
+const post = (body) => fetch('/__result', { method: 'POST', body: JSON.stringify(body) });
+${TIMER_TURNS}
+try {
+  if (!globalThis.crossOriginIsolated) throw new Error('the page is not cross-origin isolated: the threaded fits cannot run');
+  await post({ result: await runWorkload(lib), timerTurns: await window.__timerTurns() });
+} catch (e) {
+  await post({ error: String((e && e.stack) || e) + ((e && e.stack && !String(e.stack).includes(e.message)) ? ' (' + e.message + ')' : '') });
+}
+`;
+
+/**
+ * Serves `site`, runs `launch(url)`'s { command, args, env } on `path`'s URL, and resolves with what the page POSTed
+ * to /__result; rejects naming `what` if the browser exits first or `timeoutMs` passes (with its stderr's tail).
+ */
+export async function posted(site, path, launch, { timeoutMs = 180_000, what = 'the page' } = {}) {
+  let server = null, child = null;
+  try {
+    let report;
+    const reported = new Promise((resolve) => { report = resolve; });
+    server = await serveDir(site, 0, ISOLATED, (p, body) => { if (p === '/__result') report(JSON.parse(body)); });
+    const { command, args, env = {} } = launch(`${server.url}${path}`);
+    let stderr = '';
+    child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ exited: `${signal ?? code}` })));
+    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs, { timeout: true }).unref());
+    const r = await Promise.race([reported, exited, timer]);
+    if (r.timeout) throw new Error(`${what} did not report in ${timeoutMs / 1000} s${stderr ? `\n${stderr}` : ''}`);
+    if (r.exited) throw new Error(`the browser exited (${r.exited}) before ${what} reported${stderr ? `\n${stderr}` : ''}`);
+    return r;
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+      if (!(await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+        await gone;
+      }
+    }
+    await server?.close();
+  }
+}

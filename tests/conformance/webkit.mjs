@@ -1,0 +1,52 @@
+// webkit.mjs: the conformance workload in WebKit (Safari's engine: WebKitGTK in Debian's epiphany-browser, GNOME Web),
+// for run.mjs. Epiphany has no headless mode, so it runs on a virtual display (xvfb-run, Debian's xvfb) with a
+// D-Bus session of its own (dbus-run-session) and a private, temporary profile (--private-instance); the page is
+// the one firefox.mjs serves (posted.mjs WORKLOAD_PAGE), which POSTs its results. WebKitGTK's web process sandbox
+// (bubblewrap) cannot start in this VM as root, so it is turned off for this local, test-only page
+// (WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1). This WebKitGTK has no SharedArrayBuffer even on a cross-origin
+// isolated page, so its threaded fits are skipped, saying why.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkTimerTurns, stageSite } from './chromium.mjs';
+import { WORKLOAD_PAGE, posted } from './posted.mjs';
+
+/** What runWebKit needs, or why it cannot run. */
+export function webkitMissing() {
+  const need = { '/usr/bin/epiphany': 'epiphany-browser', '/usr/bin/xvfb-run': 'xvfb', '/usr/bin/dbus-run-session': 'dbus' };
+  const missing = Object.entries(need).filter(([p]) => !existsSync(p)).map(([, pkg]) => pkg);
+  return missing.length ? `${missing.map((p) => `/usr/bin/${p === 'epiphany-browser' ? 'epiphany' : p === 'xvfb' ? 'xvfb-run' : 'dbus-run-session'}`).join(', ')} not installed (apt-get install ${missing.join(' ')})` : null;
+}
+
+/** WebKitGTK's and Epiphany's versions, e.g. 'webkitgtk 2.50.6 (epiphany 43.1)'. */
+function webkitVersion() {
+  const pkg = (name) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).replace(/-.*/, ''); } catch { return 'unknown'; } };
+  return `webkitgtk ${pkg('libwebkit2gtk-4.1-0')} (epiphany ${pkg('epiphany-browser')})`;
+}
+
+/** Runs the conformance workload in WebKitGTK; returns { runtime, digests, losses, ... } like run-cli.mjs. */
+export async function runWebKit(timeoutMs = 300_000) {
+  const why = webkitMissing();
+  if (why) throw new Error(`runWebKit: ${why}`);
+  const site = mkdtempSync(join(tmpdir(), 'autoencoder-webkit-'));
+  try {
+    await stageSite(site, { 'app.js': WORKLOAD_PAGE }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (WebKit)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
+    const r = await posted(site, '/index.html', (url) => ({
+      command: 'xvfb-run',
+      args: ['-a', 'dbus-run-session', '--', 'epiphany', '--private-instance', url],
+      env: { WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1' },
+    }), { timeoutMs, what: 'the workload in WebKit' });
+    if (r.error) throw new Error(`the workload failed in WebKit: ${r.error}`);
+    return { ...r.result, runtime: webkitVersion(), turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
+  } finally {
+    rmSync(site, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const t0 = Date.now();
+  const r = await runWebKit();
+  console.error(`${r.runtime}: ${Date.now() - t0} ms`);
+  console.log(JSON.stringify(r));
+}
