@@ -122,8 +122,10 @@ export { BROWSER_BUILD };
  * import.meta.url finds them (./threads.js, ./build/kernels-mt.wasm), for threads on a cross-origin isolated page.
  */
 export async function stageSite(dir, bundles, html) {
-  for (const [file, contents] of Object.entries(bundles)) {
-    const { metafile } = await build({ ...BROWSER_BUILD, stdin: { contents, resolveDir: here, sourcefile: `${file}.entry.mjs`, loader: 'js' }, outfile: join(dir, file) });
+  for (const [file, entry] of Object.entries(bundles)) {
+    // (an entry is its source, or { contents, format } for a bundle of another format: 'iife' for a classic script)
+    const { contents, format = BROWSER_BUILD.format } = typeof entry === 'string' ? { contents: entry } : entry;
+    const { metafile } = await build({ ...BROWSER_BUILD, format, stdin: { contents, resolveDir: here, sourcefile: `${file}.entry.mjs`, loader: 'js' }, outfile: join(dir, file), ...(format === 'iife' ? { logLevel: 'error' } : {}) });
     if (/['"]autoencoder['"]/.test(contents)) checkBrowserEntry(metafile);
   }
   writeFileSync(join(dir, 'index.html'), html);

@@ -7,10 +7,11 @@
 // and flags; GET /sw/fit: a small model created and fitted there, the sha-256 of its save(), the error of
 // asking for 2 threads (a Service Worker cannot start Workers), and the sha-256 of the fit with threads: 'auto'. The page registers it, waits until it
 // controls the page, and fetches both.
-import { mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, serveDir, stageSite } from './chromium.mjs';
+import { inFirefox } from './firefox.mjs';
 
 /** The model and rows the Service Worker scores: examples/worker-score's. */
 export const SW_MODEL = new URL('../../examples/worker-score/model.ae', import.meta.url).pathname;
@@ -67,24 +68,35 @@ self.addEventListener('fetch', (e) => {
 
 const PAGE_ENTRY = `
 window.__sw = async (rows) => {
-  const reg = await navigator.serviceWorker.register('./sw.js', { type: 'module' });
+  // (Firefox ESR 140 has no module Service Workers: there the same entry is bundled as a classic script)
+  const reg = await navigator.serviceWorker.register('./sw.js', { type: location.search === '?classic' ? 'classic' : 'module' });
   if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
   const scored = await (await fetch('/sw/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) })).json();
   const fitted = await (await fetch('/sw/fit')).json();
   return { active: reg.active?.state ?? null, scored, fitted };
 };
 window.__ready = true;
+// driven without a protocol (Firefox: firefox.mjs inFirefox), the page runs itself and posts what it got
+if (location.hash === '#post') {
+  const rows = await (await fetch('./rows.json')).json();
+  const result = await window.__sw(rows).catch((e) => ({ error: String((e && e.message) || e) }));
+  await fetch('/__result', { method: 'POST', body: JSON.stringify({ ...result, rows }) });
+}
 `;
 
 /** Registers the Service Worker in headless Chromium and returns what its two routes answered. */
-export async function runServiceWorker(paths) {
-  if (!paths.chromium) throw new Error('runServiceWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
+export async function runServiceWorker(paths, browserName = 'chromium') {
+  if (browserName === 'chromium' && !paths.chromium) throw new Error('runServiceWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-service-worker-'));
   let server = null, browser = null;
   try {
-    await stageSite(dir, { 'sw.js': SW, 'app.js': PAGE_ENTRY },
+    await stageSite(dir, { 'sw.js': browserName === 'firefox' ? { contents: SW, format: 'iife' } : SW, 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Service Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     copyFileSync(SW_MODEL, join(dir, 'model.ae'));
+    if (browserName === 'firefox') {
+      writeFileSync(join(dir, 'rows.json'), JSON.stringify(JSON.parse(readFileSync(SW_ROWS, 'utf8')).rows));
+      return { errors: [], ...(await inFirefox(dir, '/index.html?classic#post', { what: 'the Service Worker page' })) };
+    }
     server = await serveDir(dir);
     browser = await launchChromium(paths);
     const { page } = browser;
@@ -105,5 +117,5 @@ export async function runServiceWorker(paths) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
-  console.log(JSON.stringify(await runServiceWorker(runtimes()), null, 1));
+  console.log(JSON.stringify(await runServiceWorker(runtimes(), process.argv[2] ?? 'chromium'), null, 1));
 }
