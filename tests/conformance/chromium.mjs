@@ -104,6 +104,27 @@ export async function launchChromium({ playwrightCore, chromium: executablePath 
   return { context, page, close };
 }
 
+/**
+ * Serves `site` (with `headers`), opens its index.html in headless Chromium and returns what `fn(page, errors)` returns
+ * (`errors`: the page's uncaught errors and console errors so far); closes the browser and the server either way.
+ */
+export async function onChromiumPage(paths, site, fn, headers = ISOLATED) {
+  let server = null, browser = null;
+  try {
+    server = await serveDir(site, 0, headers);
+    browser = await launchChromium(paths);
+    const { page } = browser;
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e.stack ?? e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(`${server.url}/index.html`);
+    return await fn(page, errors);
+  } finally {
+    await browser?.close();
+    await server?.close();
+  }
+}
+
 /** Throws unless esbuild took the package's browser entry (and not the node or worker one). */
 export function checkBrowserEntry(metafile) {
   const inputs = Object.keys(metafile.inputs);
@@ -255,29 +276,20 @@ export function checkTimerTurns(t) {
 export async function runChromium(paths) {
   if (!paths.chromium) throw new Error('runChromium: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-chromium-'));
-  let server = null;
-  let browser = null;
   try {
     await stageSite(dir, { 'app.js': ENTRY }, PAGE);
-    server = await serveDir(dir, 0, ISOLATED);
-    browser = await launchChromium(paths);
-    const { page } = browser;
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e.stack ?? e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(`${server.url}/index.html`);
-    try {
-      await page.waitForFunction(() => window.__result || window.__error, null, { timeout: 45_000 });
-    } catch (e) {
-      throw new Error(`the workload did not finish in Chromium: ${e.message}${errors.length ? `\n${errors.join('\n')}` : ''}`);
-    }
-    const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }));
-    if (error) throw new Error(`the workload failed in Chromium: ${error}`);
-    result.turns += `; ${await clickAbort(page)}; ${await timerTurns(page)}`;
-    return result;
+    return await onChromiumPage(paths, dir, async (page, errors) => {
+      try {
+        await page.waitForFunction(() => window.__result || window.__error, null, { timeout: 45_000 });
+      } catch (e) {
+        throw new Error(`the workload did not finish in Chromium: ${e.message}${errors.length ? `\n${errors.join('\n')}` : ''}`);
+      }
+      const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }));
+      if (error) throw new Error(`the workload failed in Chromium: ${error}`);
+      result.turns += `; ${await clickAbort(page)}; ${await timerTurns(page)}`;
+      return result;
+    });
   } finally {
-    await browser?.close();
-    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

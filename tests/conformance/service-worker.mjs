@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, serveDir, stageSite } from './chromium.mjs';
+import { onChromiumPage, stageSite } from './chromium.mjs';
 import { inFirefox } from './firefox.mjs';
 
 /** The model and rows the Service Worker scores: examples/worker-score's. */
@@ -88,7 +88,6 @@ if (location.hash === '#post') {
 export async function runServiceWorker(paths, browserName = 'chromium') {
   if (browserName === 'chromium' && !paths.chromium) throw new Error('runServiceWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-service-worker-'));
-  let server = null, browser = null;
   try {
     await stageSite(dir, { 'sw.js': browserName === 'firefox' ? { contents: SW, format: 'iife' } : SW, 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Service Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
@@ -97,20 +96,13 @@ export async function runServiceWorker(paths, browserName = 'chromium') {
       writeFileSync(join(dir, 'rows.json'), JSON.stringify(JSON.parse(readFileSync(SW_ROWS, 'utf8')).rows));
       return { errors: [], ...(await inFirefox(dir, '/index.html?classic#post', { what: 'the Service Worker page' })) };
     }
-    server = await serveDir(dir);
-    browser = await launchChromium(paths);
-    const { page } = browser;
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e.stack ?? e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
-    const { rows } = JSON.parse(readFileSync(SW_ROWS, 'utf8'));
-    const r = await page.evaluate((rows) => window.__sw(rows), rows);
-    return { ...r, rows, errors };
+    return await onChromiumPage(paths, dir, async (page, errors) => {
+      await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
+      const { rows } = JSON.parse(readFileSync(SW_ROWS, 'utf8'));
+      const r = await page.evaluate((rows) => window.__sw(rows), rows);
+      return { ...r, rows, errors };
+    });
   } finally {
-    await browser?.close();
-    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

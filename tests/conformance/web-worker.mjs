@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ISOLATED, launchChromium, serveDir, stageSite } from './chromium.mjs';
+import { onChromiumPage, stageSite } from './chromium.mjs';
 import { inFirefox } from './firefox.mjs';
 
 /** What the Worker fits, and the test in Node. */
@@ -141,25 +141,17 @@ if (location.hash === '#post') {
 export async function runWebWorker(paths, browserName = 'chromium') {
   if (browserName === 'chromium' && !paths.chromium) throw new Error('runWebWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-web-worker-'));
-  let server = null, browser = null;
   try {
     await stageSite(dir, { 'worker.js': WORKER, 'readme-worker.js': readmeWorker(), 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     if (browserName === 'firefox') return await inFirefox(dir, '/index.html#post', { what: 'the Web Worker page' });
-    server = await serveDir(dir, 0, ISOLATED);
-    browser = await launchChromium(paths);
-    const { page } = browser;
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e.stack ?? e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
-    const jobs = await page.evaluate(() => window.__jobs());
-    const readme = [await page.evaluate(() => window.__readme(false)), await page.evaluate(() => window.__readme(true))];
-    return { jobs, readme, errors };
+    return await onChromiumPage(paths, dir, async (page, errors) => {
+      await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
+      const jobs = await page.evaluate(() => window.__jobs());
+      const readme = [await page.evaluate(() => window.__readme(false)), await page.evaluate(() => window.__readme(true))];
+      return { jobs, readme, errors };
+    });
   } finally {
-    await browser?.close();
-    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
