@@ -129,6 +129,12 @@ function checkOptions(opts: CreateOptions | undefined): void {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
   if (opts) checkKeys('create/load options', opts, ['wasm', 'threads', 'shards']);
+  // threads: checked here too, so that a runtime without the pool's module (workerd, a Service Worker) names a bad value
+  // as such rather than as one it cannot run (threads.ts resolveThreads says the same)
+  const t = opts?.threads;
+  if (t !== undefined && t !== 'auto' && !(typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 256)) {
+    throw new AutoencoderError(`threads must be an integer from 1 to 256 or 'auto' (the core count), got ${describe(t)}`);
+  }
   // shards: checked here for AutoencoderLite too, which never trains and so ignores a good value (shardsOf)
   const s = opts?.shards;
   if (s !== undefined && !(typeof s === 'number' && Number.isInteger(s) && s >= 1 && s <= SH.MAX)) {

@@ -610,6 +610,11 @@ describe('threads: options', () => {
       setWasmLoader(() => single, () => Promise.reject(new TypeError('Invalid URL string.')));
       const e = await Autoencoder.create(spec, { threads: 2 }).catch((err: unknown) => err);
       expectMessage(e, /threads: 2 needs dist\/bindings\/threads\.js, which did not load here \(Invalid URL string\.\); use threads: 1 \(workerd runs one thread\)/);
+      // a bad value is named as such there too, not as a count it cannot run
+      for (const bad of [0, 2.5, 257, '2', null]) {
+        const b = await Autoencoder.create(spec, { threads: bad as unknown as number }).catch((err: unknown) => err);
+        expectMessage(b, /^threads must be an integer from 1 to 256 or 'auto' \(the core count\), got /);
+      }
       const auto = await Autoencoder.create(spec, { threads: 'auto' });
       expect(poolOf(auto)).toBeNull();
       auto.dispose();
