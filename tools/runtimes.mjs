@@ -1,7 +1,7 @@
 // runtimes.mjs: installs the JavaScript runtimes the conformance run and examples need, pinned, from
 // npm into .runtimes/ (git-ignored), outside package-lock.json: the registry here serves only this
 // platform's optional binaries, which a lock file for every platform cannot record.
-// Chromium is Debian's package (/usr/bin/chromium), installed by .ci/run with apt-get; never downloaded.
+// Chromium, Firefox ESR and Epiphany (WebKit) are Debian's packages, installed by .ci/run with apt-get; never downloaded.
 // Usage: node tools/runtimes.mjs  (prints the paths as JSON); import { runtimes } from './runtimes.mjs'.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -28,7 +28,14 @@ export async function posted(site, path, launch, { timeoutMs = 180_000, what = '
   try {
     let report;
     const reported = new Promise((resolve) => { report = resolve; });
-    server = await serveDir(site, 0, ISOLATED, (p, body) => { if (p === '/__result') report(JSON.parse(body)); });
+    server = await serveDir(site, 0, ISOLATED, (p, body) => {
+      if (p !== '/__result') return;
+      try {
+        report(JSON.parse(body));
+      } catch (e) {
+        report({ error: `the page posted what is not JSON (${e.message}): ${body.slice(0, 200)}` });
+      }
+    });
     const { command, args, env = {} } = launch(`${server.url}${path}`);
     let stderr = '';
     child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...env } });

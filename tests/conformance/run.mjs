@@ -1,9 +1,11 @@
 // run.mjs: `npm run conformance`. Runs tests/conformance/workload.mjs in Node (the one running this, and
-// the LTS lines 22, 24 and 26 from npm: tools/runtimes.mjs NODE_LINES), Deno, Bun, headless Chromium, headless
-// Firefox (SpiderMonkey: Debian's firefox-esr), WebKit (WebKitGTK: Debian's epiphany-browser on xvfb) and workerd, prints the digest table (output x runtime) and fails, naming the runtime and the first
+// the LTS lines 22, 24 and 26 from npm: tools/runtimes.mjs NODE_LINES), Deno, Bun, headless Chromium,
+// headless Firefox (SpiderMonkey: firefox.mjs), WebKit (WebKitGTK in Epiphany on xvfb: webkit.mjs) and
+// workerd, prints the digest table (output x runtime) and fails, naming the runtime and the first
 // differing output, unless every runtime produced the same bits as Node.
-// Runtimes come from tools/runtimes.mjs (npm, pinned); Chromium is Debian's /usr/bin/chromium: when
-// it is absent (a dev machine without root), that column is skipped with the reason on the line.
+// Runtimes come from tools/runtimes.mjs (npm, pinned); the browsers are Debian's packages (chromium,
+// firefox-esr, epiphany-browser with xvfb and dbus), which .ci/run installs: where one is absent (a dev
+// machine without root), its column is skipped with the reason on the line.
 // Node's digests are then compared with tests/conformance/golden.json, so a change of any output
 // bit shows in review: `node tests/conformance/run.mjs --update-golden` rewrites it (say why in the commit).
 import { execFileSync } from 'node:child_process';

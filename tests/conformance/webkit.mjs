@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { checkTimerTurns, stageSite } from './chromium.mjs';
 import { WORKLOAD_PAGE, posted } from './posted.mjs';
 
-/** What runWebKit needs, or why it cannot run. */
+/** Why runWebKit cannot run here (the commands it needs that are not installed), or null. */
 export function webkitMissing() {
   const need = { '/usr/bin/epiphany': 'epiphany-browser', '/usr/bin/xvfb-run': 'xvfb', '/usr/bin/dbus-run-session': 'dbus' };
-  const missing = Object.entries(need).filter(([p]) => !existsSync(p)).map(([, pkg]) => pkg);
-  return missing.length ? `${missing.map((p) => `/usr/bin/${p === 'epiphany-browser' ? 'epiphany' : p === 'xvfb' ? 'xvfb-run' : 'dbus-run-session'}`).join(', ')} not installed (apt-get install ${missing.join(' ')})` : null;
+  const missing = Object.entries(need).filter(([path]) => !existsSync(path));
+  return missing.length ? `${missing.map(([path]) => path).join(', ')} not installed (apt-get install ${missing.map(([, pkg]) => pkg).join(' ')})` : null;
 }
 
 /** WebKitGTK's and Epiphany's versions, e.g. 'webkitgtk 2.50.6 (epiphany 43.1)'. */
