@@ -129,8 +129,8 @@ function checkOptions(opts: CreateOptions | undefined): void {
     throw new AutoencoderError(`the second argument must be an options object such as { wasm: module }, got ${describe(opts)}`);
   }
   if (opts) checkKeys('create/load options', opts, ['wasm', 'threads', 'shards']);
-  // threads: checked here too, so that a runtime without the pool's module (workerd, a Service Worker) names a bad value
-  // as such rather than as one it cannot run (threads.ts resolveThreads says the same)
+  // threads: checked here, before any runtime's pool (threads.ts) or its absence (workerd, a Service Worker) is asked,
+  // so a bad value is named as such everywhere
   const t = opts?.threads;
   if (t !== undefined && t !== 'auto' && !(typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 256)) {
     throw new AutoencoderError(`threads must be an integer from 1 to 256 or 'auto' (the core count), got ${describe(t)}`);

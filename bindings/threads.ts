@@ -108,15 +108,14 @@ async function compileMt(): Promise<WebAssembly.Module> {
 let compiled: Promise<WebAssembly.Module> | null = null;
 
 /** The threads option: an integer 1..256, or 'auto' (the core count; 1 where threads cannot run). */
-async function resolveThreads(threads: unknown, error: (m: string) => Error, describe: (v: unknown) => string): Promise<number> {
+async function resolveThreads(threads: unknown, error: (m: string) => Error): Promise<number> {
+  // (a bad value never gets here: index.ts checkOptions names it before the pool's module is loaded)
   let n: number;
   if (threads === 'auto') {
     if (unsupported() !== null) return 1;
     n = Math.max(1, Math.min(256, await cores()));
-  } else if (typeof threads === 'number' && Number.isInteger(threads) && threads >= 1 && threads <= 256) {
-    n = threads;
   } else {
-    throw error(`threads must be an integer from 1 to 256 or 'auto' (the core count), got ${describe(threads)}`);
+    n = threads as number;
   }
   if (n > 1) {
     const why = unsupported();
@@ -132,7 +131,7 @@ async function resolveThreads(threads: unknown, error: (m: string) => Error, des
  */
 export async function threadedKernel<K extends PoolKernel>(opts: { threads?: unknown; wasm?: WebAssembly.Module }, deps: ThreadDeps<K>): Promise<K | null> {
   const error = (m: string) => new deps.AutoencoderError(m);
-  const n = await resolveThreads(opts.threads, error, deps.describe);
+  const n = await resolveThreads(opts.threads, error);
   if (n === 1) return null;
   let module = opts.wasm;
   if (module === undefined) {

@@ -22,7 +22,8 @@ interface SwRun {
   errors: string[];
 }
 
-const HAVE_FIREFOX = ['/usr/bin/firefox-esr', '/usr/bin/firefox'].some((p) => existsSync(p));
+// (firefox.mjs's path of Debian's Firefox, or null)
+const HAVE_FIREFOX = ((await helpers('./conformance/firefox.mjs')) as { FIREFOX: string | null }).FIREFOX !== null;
 
 /** Registers the Service Worker in `browser` and checks its answers against the same calls in Node. */
 async function check(browser: 'chromium' | 'firefox'): Promise<void> {

@@ -24,7 +24,8 @@ interface Job {
   pageMs: number;
 }
 
-const FIREFOX = ['/usr/bin/firefox-esr', '/usr/bin/firefox'].some((p) => existsSync(p));
+// (firefox.mjs's path of Debian's Firefox, or null)
+const FIREFOX = ((await helpers('./conformance/firefox.mjs')) as { FIREFOX: string | null }).FIREFOX !== null;
 
 /** Runs the Web Worker page in `browser` and checks what it posted against the same calls in Node. */
 async function check(browser: 'chromium' | 'firefox'): Promise<void> {
