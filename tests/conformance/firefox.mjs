@@ -32,7 +32,7 @@ user_pref("network.captive-portal-service.enabled", false);
 user_pref("network.connectivity-service.enabled", false);
 `;
 
-/** The binary's version, e.g. '140.12.0esr' (`firefox-esr --version`). */
+/** The binary's version, e.g. '153.8.0esr' (`firefox-esr --version`). */
 export function firefoxVersion(binary = FIREFOX) {
   return execFileSync(binary, ['--version'], { encoding: 'utf8', env: { ...process.env, MOZ_HEADLESS: '1' } }).trim().split(/\s+/).pop();
 }
@@ -60,7 +60,7 @@ export async function runFirefox(binary = FIREFOX, timeoutMs = 180_000) {
     await stageSite(site, { 'app.js': WORKLOAD_PAGE }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (Firefox)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     const r = await inFirefox(site, '/index.html', { binary, timeoutMs, what: 'the workload' });
     if (r.error) throw new Error(`the workload failed in Firefox: ${r.error}`);
-    // (the user agent says 140.0; the binary its full version)
+    // (the user agent gives the major version only, e.g. 153.0; the binary its full version)
     return { ...r.result, runtime: `firefox ${firefoxVersion(binary)}`, turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
   } finally {
     rmSync(site, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onChromiumPage, stageSite } from './chromium.mjs';
 import { inFirefox } from './firefox.mjs';
+import { inWebKit } from './webkit.mjs';
 
 /** The model and rows the Service Worker scores: examples/worker-score's. */
 export const SW_MODEL = new URL('../../examples/worker-score/model.ae', import.meta.url).pathname;
@@ -68,7 +69,8 @@ self.addEventListener('fetch', (e) => {
 
 const PAGE_ENTRY = `
 window.__sw = async (rows) => {
-  // (Firefox ESR 140 has no module Service Workers: there the same entry is bundled as a classic script)
+  // (Firefox before 147, ESR 140 among them, has no module Service Workers: there the same entry is bundled as a
+  // classic script, ?classic)
   const reg = await navigator.serviceWorker.register('./sw.js', { type: location.search === '?classic' ? 'classic' : 'module' });
   if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
   const scored = await (await fetch('/sw/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows }) })).json();
@@ -76,7 +78,7 @@ window.__sw = async (rows) => {
   return { active: reg.active?.state ?? null, scored, fitted };
 };
 window.__ready = true;
-// driven without a protocol (Firefox: firefox.mjs inFirefox), the page runs itself and posts what it got
+// driven without a protocol (Firefox and WebKit: inFirefox, inWebKit), the page runs itself and posts what it got
 if (location.hash === '#post') {
   const rows = await (await fetch('./rows.json')).json();
   const result = await window.__sw(rows).catch((e) => ({ error: String((e && e.message) || e) }));
@@ -84,18 +86,25 @@ if (location.hash === '#post') {
 }
 `;
 
-/** Registers the Service Worker in headless Chromium and returns what its two routes answered. */
-export async function runServiceWorker(paths, browserName = 'chromium') {
+/**
+ * Registers the Service Worker in headless Chromium (or Firefox, WebKit: `browserName` 'firefox', 'webkit') and returns
+ * what its two routes answered. `form` 'module' registers the ES module esbuild bundled; 'classic' the same entry
+ * bundled as an IIFE and registered as a classic script, as a browser without module Service Workers needs.
+ */
+export async function runServiceWorker(paths, browserName = 'chromium', form = 'module') {
   if (browserName === 'chromium' && !paths.chromium) throw new Error('runServiceWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-service-worker-'));
   try {
-    await stageSite(dir, { 'sw.js': browserName === 'firefox' ? { contents: SW, format: 'iife' } : SW, 'app.js': PAGE_ENTRY },
+    await stageSite(dir, { 'sw.js': form === 'classic' ? { contents: SW, format: 'iife' } : SW, 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Service Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     copyFileSync(SW_MODEL, join(dir, 'model.ae'));
-    if (browserName === 'firefox') {
+    const query = form === 'classic' ? '?classic' : '';
+    if (browserName === 'firefox' || browserName === 'webkit') {
       writeFileSync(join(dir, 'rows.json'), JSON.stringify(JSON.parse(readFileSync(SW_ROWS, 'utf8')).rows));
-      return { errors: [], ...(await inFirefox(dir, '/index.html?classic#post', { what: 'the Service Worker page' })) };
+      const open = browserName === 'firefox' ? inFirefox : inWebKit;
+      return { errors: [], ...(await open(dir, `/index.html${query}#post`, { what: 'the Service Worker page' })) };
     }
+    if (form !== 'module') throw new Error('runServiceWorker: Chromium runs the module form only');
     return await onChromiumPage(paths, dir, async (page, errors) => {
       await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
       const { rows } = JSON.parse(readFileSync(SW_ROWS, 'utf8'));
@@ -109,5 +118,5 @@ export async function runServiceWorker(paths, browserName = 'chromium') {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
-  console.log(JSON.stringify(await runServiceWorker(runtimes(), process.argv[2] ?? 'chromium'), null, 1));
+  console.log(JSON.stringify(await runServiceWorker(runtimes(), process.argv[2] ?? 'chromium', process.argv[3] ?? 'module'), null, 1));
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onChromiumPage, stageSite } from './chromium.mjs';
 import { inFirefox } from './firefox.mjs';
+import { inWebKit } from './webkit.mjs';
 
 /** What the Worker fits, and the test in Node. */
 export const WORKER_FITS = {
@@ -95,10 +96,12 @@ function job(message, stopAfterMs) {
     w.postMessage(message);
   });
 }
+// (the stopped fit's threads: 1 where the browser has no SharedArrayBuffer, ?stopThreads=1)
+const STOP_THREADS = Number(new URLSearchParams(location.search).get('stopThreads') ?? 2);
 window.__jobs = async () => {
   const out = [];
   for (const threads of [1, 2]) for (const name of ['dense', 'ensemble']) out.push(await job({ name, threads }));
-  out.push(await job({ name: 'stopped', threads: 2 }, 300));
+  out.push(await job({ name: 'stopped', threads: STOP_THREADS }, 300));
   // a bad option: the Worker's AutoencoderError reaches the page as the Worker posts it
   out.push(await job({ name: 'dense', threads: 0 }));
   return out;
@@ -121,7 +124,7 @@ window.__readme = (stop) => new Promise(async (resolve) => {
   if (stop) w.postMessage({ stop: true });
 });
 window.__ready = true;
-// driven without a protocol (Firefox: firefox.mjs inFirefox), the page runs both itself and posts what they gave
+// driven without a protocol (Firefox and WebKit: inFirefox, inWebKit), the page runs both itself and posts what they gave
 if (location.hash === '#post') {
   const result = await (async () => {
     try {
@@ -135,7 +138,7 @@ if (location.hash === '#post') {
 `;
 
 /**
- * Runs the page's __jobs() in headless Chromium (or Firefox: `browserName` 'firefox'), then the README's Worker twice (to
+ * Runs the page's __jobs() in headless Chromium (or Firefox, WebKit: `browserName` 'firefox', 'webkit'), then the README's Worker twice (to
  * its end, and stopped right away); returns { jobs, readme, errors } (see WORKER and PAGE_ENTRY).
  */
 export async function runWebWorker(paths, browserName = 'chromium') {
@@ -145,6 +148,8 @@ export async function runWebWorker(paths, browserName = 'chromium') {
     await stageSite(dir, { 'worker.js': WORKER, 'readme-worker.js': readmeWorker(), 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     if (browserName === 'firefox') return await inFirefox(dir, '/index.html#post', { what: 'the Web Worker page' });
+    // (WebKitGTK has no SharedArrayBuffer: its 2-thread fits are the threads error, and the stop is tried on 1 thread)
+    if (browserName === 'webkit') return await inWebKit(dir, '/index.html?stopThreads=1#post', { what: 'the Web Worker page' });
     return await onChromiumPage(paths, dir, async (page, errors) => {
       await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
       const jobs = await page.evaluate(() => window.__jobs());

@@ -20,9 +20,23 @@ export function webkitMissing() {
 }
 
 /** WebKitGTK's and Epiphany's versions, e.g. 'webkitgtk 2.50.6 (epiphany 43.1)'. */
-function webkitVersion() {
+export function webkitVersion() {
   const pkg = (name) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).replace(/-.*/, ''); } catch { return 'unknown'; } };
   return `webkitgtk ${pkg('libwebkit2gtk-4.1-0')} (epiphany ${pkg('epiphany-browser')})`;
+}
+
+/**
+ * Opens `path` of a site served from `site` (cross-origin isolated) in Epiphany (WebKitGTK) on a virtual display, and
+ * resolves with the JSON the page POSTs to /__result (see posted.mjs); firefox.mjs inFirefox's twin.
+ */
+export async function inWebKit(site, path, { timeoutMs = 180_000, what = 'the page' } = {}) {
+  const why = webkitMissing();
+  if (why) throw new Error(`inWebKit: ${why}`);
+  return await posted(site, path, (url) => ({
+    command: 'xvfb-run',
+    args: ['-a', 'dbus-run-session', '--', 'epiphany', '--private-instance', url],
+    env: { WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1' },
+  }), { timeoutMs, what: `${what} in WebKit` });
 }
 
 /** Runs the conformance workload in WebKitGTK; returns { runtime, digests, losses, ... } like run-cli.mjs. */
@@ -32,11 +46,7 @@ export async function runWebKit(timeoutMs = 300_000) {
   const site = mkdtempSync(join(tmpdir(), 'autoencoder-webkit-'));
   try {
     await stageSite(site, { 'app.js': WORKLOAD_PAGE }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (WebKit)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-    const r = await posted(site, '/index.html', (url) => ({
-      command: 'xvfb-run',
-      args: ['-a', 'dbus-run-session', '--', 'epiphany', '--private-instance', url],
-      env: { WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1' },
-    }), { timeoutMs, what: 'the workload in WebKit' });
+    const r = await inWebKit(site, '/index.html', { timeoutMs, what: 'the workload' });
     if (r.error) throw new Error(`the workload failed in WebKit: ${r.error}`);
     return { ...r.result, runtime: webkitVersion(), turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
   } finally {
