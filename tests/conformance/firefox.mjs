@@ -32,6 +32,13 @@ user_pref("network.captive-portal-service.enabled", false);
 user_pref("network.connectivity-service.enabled", false);
 `;
 
+/** A temp profile dir with the quiet prefs; the caller removes it. */
+export function firefoxProfile() {
+  const profile = mkdtempSync(join(tmpdir(), 'autoencoder-firefox-profile-'));
+  writeFileSync(join(profile, 'user.js'), PREFS);
+  return profile;
+}
+
 /** The binary's version, e.g. '153.8.0esr' (`firefox-esr --version`). */
 export function firefoxVersion(binary = FIREFOX) {
   return execFileSync(binary, ['--version'], { encoding: 'utf8', env: { ...process.env, MOZ_HEADLESS: '1' } }).trim().split(/\s+/).pop();
@@ -43,8 +50,7 @@ export function firefoxVersion(binary = FIREFOX) {
  */
 export async function inFirefox(site, path, { binary = FIREFOX, timeoutMs = 180_000, what = 'the page' } = {}) {
   if (!binary) throw new Error('inFirefox: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
-  const profile = mkdtempSync(join(tmpdir(), 'autoencoder-firefox-profile-'));
-  writeFileSync(join(profile, 'user.js'), PREFS);
+  const profile = firefoxProfile();
   try {
     return await posted(site, path, (url) => ({ command: binary, args: ['--headless', '--no-remote', '--profile', profile, url], env: { MOZ_HEADLESS: '1' } }), { timeoutMs, what: `${what} in Firefox` });
   } finally {

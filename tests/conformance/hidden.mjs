@@ -7,13 +7,20 @@
 // through the DevTools protocol on a pipe (--remote-debugging-pipe: NUL-terminated JSON on fds 3 and
 // 4, no port and no extra package): the page is opened in a tab, a second tab is opened in front of
 // it in the same window, and the first reports document.visibilityState 'hidden'.
+// Firefox (Debian's firefox-esr) is driven by its own WebDriver BiDi server (--remote-debugging-port, a
+// WebSocket; no driver, no extra package; Node 20's WebSocket needs --experimental-websocket, so there this
+// file runs itself in a child Node with the flag): the page is opened in the first tab, a second tab is
+// created and activated in front of it, and the first reports 'hidden'; headless Firefox then runs its
+// chained timers about a second apart.
 // The page bundles 'autoencoder' with esbuild as chromium.mjs does, on a cross-origin isolated
 // server (threads), and returns what it measured; the test compares the model bytes with Node's.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, ISOLATED, serveDir, stageSite } from './chromium.mjs';
+import { FIREFOX, firefoxProfile } from './firefox.mjs';
 
 /** The fit the page runs in its hidden tab, and the test in Node: a dense model, seeded data, many turns. */
 export const HIDDEN_FIT = {
@@ -98,11 +105,13 @@ function pipeClient(child) {
 
 /**
  * Opens the page in a tab and runs its fit on 1 thread there (visible), puts a second tab in front of it, then
- * runs a chain of 10 timers and the fit on 1 and 2 threads in the hidden tab. Returns what it measured:
+ * runs a chain of 10 timers (Firefox: 4) and the fit on 1 and 2 threads in the hidden tab, in headless Chromium
+ * (or Firefox: `browserName` 'firefox'). Returns what it measured:
  * { before, hidden, after: { visibility, isolated }, visible: Fit, timers: { n, ms }, fits: Fit[] }, where a Fit
  * is { threads, ms, turns, ticks, epochs, sha, visibility }.
  */
-export async function runHidden({ chromium: executablePath }) {
+export async function runHidden({ chromium: executablePath }, browserName = 'chromium') {
+  if (browserName === 'firefox') return await runHiddenFirefox();
   if (!executablePath) throw new Error('runHidden: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-hidden-'));
   const profile = join(dir, 'profile');
@@ -159,7 +168,119 @@ export async function runHidden({ chromium: executablePath }) {
   }
 }
 
+/** A WebDriver BiDi client on `url` (Firefox's ws://.../session): send(method, params) resolves with the result. */
+async function bidiClient(url) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error(`could not connect to Firefox's WebDriver BiDi server at ${url}`));
+  });
+  const pending = new Map();
+  let id = 0;
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(e.data);
+    const p = msg.id !== undefined && pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.type === 'error') p.reject(new Error(`${p.method}: ${msg.error}: ${msg.message}`));
+    else p.resolve(msg.result);
+  };
+  ws.onclose = () => {
+    for (const p of pending.values()) p.reject(new Error(`${p.method}: Firefox closed the connection`));
+    pending.clear();
+  };
+  const send = (method, params = {}) => new Promise((resolve, reject) => {
+    const i = ++id;
+    pending.set(i, { resolve, reject, method });
+    ws.send(JSON.stringify({ id: i, method, params }));
+  });
+  return { send, close: () => ws.close() };
+}
+
+/** runHidden's steps in headless Firefox over WebDriver BiDi (see the header); the same result. */
+async function runHiddenFirefox(binary = FIREFOX) {
+  if (!binary) throw new Error('runHidden: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
+  if (typeof WebSocket === 'undefined') {
+    // Node 20: run this file in a child Node with its WebSocket turned on
+    const out = await new Promise((resolve, reject) => execFile(process.execPath, ['--experimental-websocket', '--no-warnings', fileURLToPath(import.meta.url), 'firefox'],
+      { maxBuffer: 1 << 24, timeout: 300_000 }, (err, stdout, stderr) => (err ? reject(new Error(`the hidden-tab run in Firefox failed: ${err.message}\n${stderr}`)) : resolve(stdout))));
+    return JSON.parse(out);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-hidden-firefox-'));
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  const profile = firefoxProfile();
+  let server = null, child = null, bidi = null;
+  try {
+    await stageSite(site, { 'app.js': ENTRY }, PAGE);
+    server = await serveDir(site, 0, ISOLATED);
+    child = spawn(binary, ['--headless', '--no-remote', '--profile', profile, '--remote-debugging-port=0', 'about:blank'],
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, MOZ_HEADLESS: '1' } });
+    let output = '';
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Firefox did not start its WebDriver BiDi server in 60 s\n${output}`)), 60_000);
+      const on = (d) => {
+        output = (output + d).slice(-4000);
+        const m = output.match(/WebDriver BiDi listening on (ws:\/\/\S+)/);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+      };
+      child.stdout.on('data', on);
+      child.stderr.on('data', on);
+      child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`Firefox exited (${signal ?? code})\n${output}`)); });
+    });
+    bidi = await bidiClient(`${url}/session`);
+    const { send } = bidi;
+    await send('session.new', { capabilities: {} });
+    const tab = (await send('browsingContext.getTree', {})).contexts[0].context;
+    // the page's values come back as JSON text (BiDi's own serialization is typed trees)
+    const evaluate = async (expression, context = tab) => {
+      const r = await send('script.evaluate', { expression: `(async () => JSON.stringify(await (${expression})))()`, target: { context }, awaitPromise: true });
+      if (r.type === 'exception') throw new Error(`the page threw: ${r.exceptionDetails.text}`);
+      return JSON.parse(r.result.value);
+    };
+    await send('browsingContext.navigate', { context: tab, url: `${server.url}/index.html`, wait: 'complete' });
+    const t0 = Date.now();
+    while (!(await evaluate('window.__ready === true'))) {
+      if (Date.now() - t0 > 30_000) throw new Error('the page did not load in 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = await evaluate('window.__state()');
+    const visible = await evaluate('window.__fit(1)');
+    // a second tab, created and activated in front of the first: the first is now a background tab
+    const front = (await send('browsingContext.create', { type: 'tab', background: false })).context;
+    await send('browsingContext.activate', { context: front });
+    const t1 = Date.now();
+    while ((await evaluate('document.visibilityState')) !== 'hidden') {
+      if (Date.now() - t1 > 10_000) throw new Error('the page did not become hidden behind a second tab in 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const hidden = await evaluate('window.__state()');
+    // (Firefox runs a hidden tab's chained timers about a second apart from the first: 4 are enough for the premise)
+    const timers = await evaluate('window.__timers(4)');
+    const fits = [await evaluate('window.__fit(1)'), await evaluate('window.__fit(2)')];
+    return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()') };
+  } finally {
+    // browser.close ends Firefox; a kill of the process group if it does not within 5 s
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      bidi?.send('browser.close').catch(() => {});
+      if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+        await exited;
+      }
+    }
+    bidi?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
-  console.log(JSON.stringify(await runHidden(runtimes()), null, 1));
+  if (process.argv[2] === 'firefox') {
+    process.stdout.write(JSON.stringify(await runHiddenFirefox()));
+  } else {
+    const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);
+    console.log(JSON.stringify(await runHidden(runtimes()), null, 1));
+  }
 }
