@@ -20,7 +20,7 @@ export function webkitMissing() {
 }
 
 /** WebKitGTK's and Epiphany's versions, e.g. 'webkitgtk 2.50.6 (epiphany 43.1)'. */
-export function webkitVersion() {
+function webkitVersion() {
   const pkg = (name) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).replace(/-.*/, ''); } catch { return 'unknown'; } };
   return `webkitgtk ${pkg('libwebkit2gtk-4.1-0')} (epiphany ${pkg('epiphany-browser')})`;
 }
