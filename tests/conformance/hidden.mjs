@@ -12,15 +12,22 @@
 // file runs itself in a child Node with the flag): the page is opened in the first tab, a second tab is
 // created and activated in front of it, and the first reports 'hidden'; headless Firefox then runs its
 // chained timers about a second apart.
+// WebKit (Debian's Epiphany on WebKitGTK) is driven by WebKitWebDriver (Debian's webkit2gtk-driver; WebDriver over
+// HTTP) on a virtual display: a new window opened and switched to hides the page, which stays hidden when the
+// driver switches back to run its scripts; WebKit runs its first 10 chained timers there at once and the rest about
+// a second apart. WebKitGTK has no SharedArrayBuffer, so there the fit runs on 1 thread only.
 // The page bundles 'autoencoder' with esbuild as chromium.mjs does, on a cross-origin isolated
 // server (threads), and returns what it measured; the test compares the model bytes with Node's.
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, ISOLATED, serveDir, stageSite } from './chromium.mjs';
 import { FIREFOX, firefoxProfile } from './firefox.mjs';
+import { endGroup } from './posted.mjs';
+import { webkitDriverMissing } from './webkit.mjs';
 
 /** The fit the page runs in its hidden tab, and the test in Node: a dense model, seeded data, many turns. */
 export const HIDDEN_FIT = {
@@ -105,13 +112,14 @@ function pipeClient(child) {
 
 /**
  * Opens the page in a tab and runs its fit on 1 thread there (visible), puts a second tab in front of it, then
- * runs a chain of 10 timers (Firefox: 4) and the fit on 1 and 2 threads in the hidden tab, in headless Chromium
- * (or Firefox: `browserName` 'firefox'). Returns what it measured:
+ * runs a chain of 10 timers (Firefox: 4, WebKit: 13) and the fit on 1 and 2 threads (WebKit: 1) in the hidden tab,
+ * in headless Chromium (or Firefox, WebKit: `browserName` 'firefox', 'webkit'). Returns what it measured:
  * { before, hidden, after: { visibility, isolated }, visible: Fit, timers: { n, ms }, fits: Fit[] }, where a Fit
  * is { threads, ms, turns, ticks, epochs, sha, visibility }.
  */
 export async function runHidden({ chromium: executablePath }, browserName = 'chromium') {
   if (browserName === 'firefox') return await runHiddenFirefox();
+  if (browserName === 'webkit') return await runHiddenWebKit();
   if (!executablePath) throw new Error('runHidden: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-hidden-'));
   const profile = join(dir, 'profile');
@@ -155,14 +163,7 @@ export async function runHidden({ chromium: executablePath }, browserName = 'chr
     return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()', 5_000) };
   } finally {
     // Browser.close ends Chromium and its helper processes; a kill of the process group if it does not within 5 s
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      send?.('Browser.close').catch(() => {});
-      if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
-        try { process.kill(-child.pid, 'SIGKILL'); } catch {}
-        await exited;
-      }
-    }
+    if (child) await endGroup(child, () => { send?.('Browser.close').catch(() => {}); });
     await server?.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
@@ -261,14 +262,7 @@ async function runHiddenFirefox(binary = FIREFOX) {
     return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()') };
   } finally {
     // browser.close ends Firefox; a kill of the process group if it does not within 5 s
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      bidi?.send('browser.close').catch(() => {});
-      if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
-        try { process.kill(-child.pid, 'SIGKILL'); } catch {}
-        await exited;
-      }
-    }
+    if (child) await endGroup(child, () => { bidi?.send('browser.close').catch(() => {}); });
     bidi?.close();
     await server?.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
@@ -276,8 +270,78 @@ async function runHiddenFirefox(binary = FIREFOX) {
   }
 }
 
+/** A free TCP port on 127.0.0.1 (for WebKitWebDriver, which takes its port on the command line). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+/** runHidden's steps in WebKit (Epiphany) through WebKitWebDriver (see the header); the same result, one fit hidden. */
+async function runHiddenWebKit() {
+  const why = webkitDriverMissing();
+  if (why) throw new Error(`runHidden: ${why}`);
+  const dir = mkdtempSync(join(tmpdir(), 'autoencoder-hidden-webkit-'));
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  let server = null, child = null, session = null, base = '';
+  const call = async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const { value } = await r.json();
+    if (!r.ok) throw new Error(`WebKitWebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
+    return value;
+  };
+  try {
+    await stageSite(site, { 'app.js': ENTRY }, PAGE);
+    server = await serveDir(site, 0, ISOLATED);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn('xvfb-run', ['-a', 'dbus-run-session', '--', 'WebKitWebDriver', `--port=${port}`],
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+    for (const t0 = Date.now(); ;) {
+      if ((await fetch(`${base}/status`).then((r) => r.ok, () => false))) break;
+      if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`WebKitWebDriver did not start in 30 s\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    session = (await call('POST', '/session', { capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: '/usr/bin/epiphany', args: ['--automation-mode'] } } } })).sessionId;
+    const at = `/session/${session}`;
+    await call('POST', `${at}/timeouts`, { script: 120_000 });
+    // (a script's promise is awaited by the driver; its value comes back as JSON text)
+    const evaluate = async (expression) => JSON.parse(await call('POST', `${at}/execute/sync`, { script: `return Promise.resolve(${expression}).then((v) => JSON.stringify(v));`, args: [] }));
+    await call('POST', `${at}/url`, { url: `${server.url}/index.html` });
+    for (const t0 = Date.now(); !(await evaluate('window.__ready === true'));) {
+      if (Date.now() - t0 > 30_000) throw new Error('the page did not load in 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = await evaluate('window.__state()');
+    const visible = await evaluate('window.__fit(1)');
+    // a new window in front: the page is hidden, and stays so when the driver switches back to it
+    const page = await call('GET', `${at}/window`);
+    const front = await call('POST', `${at}/window/new`, { type: 'tab' });
+    await call('POST', `${at}/window`, { handle: front.handle });
+    await call('POST', `${at}/window`, { handle: page });
+    for (const t1 = Date.now(); (await evaluate('document.visibilityState')) !== 'hidden';) {
+      if (Date.now() - t1 > 10_000) throw new Error('the page did not become hidden behind a new window in 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const hidden = await evaluate('window.__state()');
+    const timers = await evaluate('window.__timers(13)');
+    const fits = [await evaluate('window.__fit(1)')];
+    return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()') };
+  } finally {
+    if (session) await call('DELETE', `/session/${session}`).catch(() => {});
+    if (child) await endGroup(child);
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv[2] === 'firefox') {
+  if (process.argv[2] === 'webkit') {
+    process.stdout.write(JSON.stringify(await runHiddenWebKit(), null, 1));
+  } else if (process.argv[2] === 'firefox') {
     process.stdout.write(JSON.stringify(await runHiddenFirefox()));
   } else {
     const { runtimes } = await import(new URL('../../tools/runtimes.mjs', import.meta.url).href);

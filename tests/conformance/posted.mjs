@@ -1,7 +1,7 @@
 // posted.mjs: a browser without a driver, for firefox.mjs and webkit.mjs. The site is served cross-origin isolated
 // (threads) on 127.0.0.1, the browser is started on the page's URL, and the page POSTs its results (JSON) to
-// /__result, which ends the run. The browser's process group is ended (SIGTERM, then SIGKILL after 5 s) and the
-// server closed whatever happened.
+// /__result, which ends the run. The browser's process group is ended (SIGTERM, then SIGKILL after 5 s: endGroup,
+// which hidden.mjs uses too) and the server closed whatever happened.
 import { spawn } from 'node:child_process';
 import { ISOLATED, TIMER_TURNS, serveDir } from './chromium.mjs';
 
@@ -47,14 +47,21 @@ export async function posted(site, path, launch, { timeoutMs = 180_000, what = '
     if (r.exited) throw new Error(`the browser exited (${r.exited}) before ${what} reported${stderr ? `\n${stderr}` : ''}`);
     return r;
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once('exit', r));
-      try { process.kill(-child.pid, 'SIGTERM'); } catch {}
-      if (!(await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
-        try { process.kill(-child.pid, 'SIGKILL'); } catch {}
-        await gone;
-      }
-    }
+    if (child) await endGroup(child);
     await server?.close();
+  }
+}
+
+/**
+ * Ends a browser started in a process group of its own (spawn's `detached`): `ask()` (by default SIGTERM to the
+ * group; a driver's close command, say), then SIGKILL to the group if it has not exited within 5 s.
+ */
+export async function endGroup(child, ask = () => process.kill(-child.pid, 'SIGTERM')) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  try { await ask(); } catch {}
+  if (!(await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(r, 5_000, false))]))) {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    await gone;
   }
 }

@@ -19,6 +19,13 @@ export function webkitMissing() {
   return missing.length ? `${missing.map(([path]) => path).join(', ')} not installed (apt-get install ${missing.map(([, pkg]) => pkg).join(' ')})` : null;
 }
 
+/** Why WebKit cannot be driven here (webkitMissing(), or WebKitWebDriver not installed), or null: hidden.mjs's WebKit run. */
+export function webkitDriverMissing() {
+  const why = webkitMissing();
+  if (why || existsSync('/usr/bin/WebKitWebDriver')) return why;
+  return '/usr/bin/WebKitWebDriver not installed (apt-get install webkit2gtk-driver)';
+}
+
 /** WebKitGTK's and Epiphany's versions, e.g. 'webkitgtk 2.50.6 (epiphany 43.1)'. */
 function webkitVersion() {
   const pkg = (name) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).replace(/-.*/, ''); } catch { return 'unknown'; } };
