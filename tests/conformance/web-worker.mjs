@@ -138,18 +138,20 @@ if (location.hash === '#post') {
 `;
 
 /**
- * Runs the page's __jobs() in headless Chromium (or Firefox, WebKit: `browserName` 'firefox', 'webkit'), then the README's Worker twice (to
+ * Runs the page's __jobs() in headless Chromium (or Firefox, WebKit: `browserName` 'firefox', 'webkit'; `sab`: WebKit
+ * with JavaScriptCore's SharedArrayBuffer turned on), then the README's Worker twice (to
  * its end, and stopped right away); returns { jobs, readme, errors } (see WORKER and PAGE_ENTRY).
  */
-export async function runWebWorker(paths, browserName = 'chromium') {
+export async function runWebWorker(paths, browserName = 'chromium', { sab = false } = {}) {
   if (browserName === 'chromium' && !paths.chromium) throw new Error('runWebWorker: /usr/bin/chromium is not installed (apt-get install chromium)');
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-web-worker-'));
   try {
     await stageSite(dir, { 'worker.js': WORKER, 'readme-worker.js': readmeWorker(), 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
     if (browserName === 'firefox') return await inFirefox(dir, '/index.html#post', { what: 'the Web Worker page' });
-    // (WebKitGTK has no SharedArrayBuffer: its 2-thread fits are the threads error, and the stop is tried on 1 thread)
-    if (browserName === 'webkit') return await inWebKit(dir, '/index.html?stopThreads=1#post', { what: 'the Web Worker page' });
+    // (WebKitGTK has no SharedArrayBuffer: its 2-thread fits are the threads error, and the stop is tried on 1 thread;
+    // with `sab`, JavaScriptCore's option turned on (webkit.mjs SAB_ENV), everything runs as in the other browsers)
+    if (browserName === 'webkit') return await inWebKit(dir, `/index.html${sab ? '' : '?stopThreads=1'}#post`, { what: 'the Web Worker page', sab });
     return await onChromiumPage(paths, dir, async (page, errors) => {
       await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
       const jobs = await page.evaluate(() => window.__jobs());

@@ -3,8 +3,9 @@
 // D-Bus session of its own (dbus-run-session) and a private, temporary profile (--private-instance); the page is
 // the one firefox.mjs serves (posted.mjs WORKLOAD_PAGE), which POSTs its results. WebKitGTK's web process sandbox
 // (bubblewrap) cannot start in this VM as root, so it is turned off for this local, test-only page
-// (WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1). This WebKitGTK has no SharedArrayBuffer even on a cross-origin
-// isolated page, so its threaded fits are skipped, saying why.
+// (WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1). WebKitGTK is built without SharedArrayBuffer, even on a cross-origin
+// isolated page (Safari has it there), so the workload runs with JavaScriptCore's own option for it on (SAB_ENV),
+// and its threaded fits run on JavaScriptCore's wasm threads and atomics.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,15 +37,22 @@ function webkitVersion() {
  * Opens `path` of a site served from `site` (cross-origin isolated) in Epiphany (WebKitGTK) on a virtual display, and
  * resolves with the JSON the page POSTs to /__result (see posted.mjs); firefox.mjs inFirefox's twin.
  */
-export async function inWebKit(site, path, { timeoutMs = 180_000, what = 'the page' } = {}) {
+export async function inWebKit(site, path, { timeoutMs = 180_000, what = 'the page', sab = false } = {}) {
   const why = webkitMissing();
   if (why) throw new Error(`inWebKit: ${why}`);
   return await posted(site, path, (url) => ({
     command: 'xvfb-run',
     args: ['-a', 'dbus-run-session', '--', 'epiphany', '--private-instance', url],
-    env: { WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1' },
+    env: { WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1', ...(sab ? SAB_ENV : {}) },
   }), { timeoutMs, what: `${what} in WebKit` });
 }
+
+/**
+ * JavaScriptCore's own option for SharedArrayBuffer (JSC options read JSC_<name> from the environment): WebKitGTK is
+ * built without it by default, where Safari has it on cross-origin isolated pages; with it, the pages' threaded fits
+ * run on JavaScriptCore's wasm threads and atomics (inWebKit's `sab`).
+ */
+export const SAB_ENV = { JSC_useSharedArrayBuffer: '1' };
 
 /** Runs the conformance workload in WebKitGTK; returns { runtime, digests, losses, ... } like run-cli.mjs. */
 export async function runWebKit(timeoutMs = 300_000) {
@@ -53,7 +61,7 @@ export async function runWebKit(timeoutMs = 300_000) {
   const site = mkdtempSync(join(tmpdir(), 'autoencoder-webkit-'));
   try {
     await stageSite(site, { 'app.js': WORKLOAD_PAGE }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (WebKit)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-    const r = await inWebKit(site, '/index.html', { timeoutMs, what: 'the workload' });
+    const r = await inWebKit(site, '/index.html', { timeoutMs, what: 'the workload', sab: true });
     if (r.error) throw new Error(`the workload failed in WebKit: ${r.error}`);
     return { ...r.result, runtime: webkitVersion(), turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
   } finally {
