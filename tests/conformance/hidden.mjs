@@ -112,6 +112,30 @@ function pipeClient(child) {
 }
 
 /**
+ * What every browser's run measures, once its page is loading: waits for the page (`ready()`, default
+ * `window.__ready`), fits on 1 thread there (visible), `hide()`s it behind something (`behind`, for the error),
+ * waits until it reports 'hidden', then runs `timers` chained timers and the fit on 1 and 2 threads there.
+ * `evaluate(expression)` resolves with the value of the page's expression (awaited when a promise).
+ */
+async function measureHidden(evaluate, hide, { timers, behind, ready = () => evaluate('window.__ready === true'), loadError = () => '' }) {
+  for (const t0 = Date.now(); !(await ready());) {
+    if (Date.now() - t0 > 30_000) throw new Error(`the page did not load in 30 s${loadError()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const before = await evaluate('window.__state()');
+  const visible = await evaluate('window.__fit(1)');
+  await hide();
+  for (const t1 = Date.now(); (await evaluate('document.visibilityState')) !== 'hidden';) {
+    if (Date.now() - t1 > 10_000) throw new Error(`the page did not become hidden behind ${behind} in 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const hidden = await evaluate('window.__state()');
+  const chain = await evaluate(`window.__timers(${timers})`);
+  const fits = [await evaluate('window.__fit(1)'), await evaluate('window.__fit(2)')];
+  return { before, visible, hidden, timers: chain, fits, after: await evaluate('window.__state()') };
+}
+
+/**
  * Opens the page in a tab and runs its fit on 1 thread there (visible), puts a second tab in front of it, then
  * runs a chain of 10 timers (Firefox: 4, WebKit: 13) and the fit on 1 and 2 threads in the hidden tab,
  * in headless Chromium (or Firefox, WebKit: `browserName` 'firefox', 'webkit'). Returns what it measured:
@@ -137,31 +161,21 @@ export async function runHidden({ chromium: executablePath }, browserName = 'chr
     send = pipeClient(child);
     const { targetId } = await send('Target.createTarget', { url: `${server.url}/index.html` });
     const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
-    const evaluate = async (expression, timeoutMs) => {
+    const evaluate = async (expression, timeoutMs = 120_000) => {
       const r = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true, timeout: timeoutMs }, sessionId);
       if (r.exceptionDetails) throw new Error(`the page threw: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
       return r.result.value;
     };
-    const t0 = Date.now();
-    // (before the page's first script the session has no execution context to evaluate in)
-    const ready = () => evaluate('window.__ready === true', 5_000).catch((e) => (/execution context/.test(e.message) ? false : Promise.reject(e)));
-    while (!(await ready())) {
-      if (Date.now() - t0 > 30_000) throw new Error(`the page did not load in 30 s${stderr ? `\n${stderr}` : ''}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const before = await evaluate('window.__state()', 5_000);
-    const visible = await evaluate('window.__fit(1)', 120_000);
-    // a second tab in the same window, in front: the first is now a background tab
-    await send('Target.createTarget', { url: 'about:blank', newWindow: false });
-    const t1 = Date.now();
-    while ((await evaluate('document.visibilityState', 5_000)) !== 'hidden') {
-      if (Date.now() - t1 > 10_000) throw new Error('the page did not become hidden behind a second tab in 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const hidden = await evaluate('window.__state()', 5_000);
-    const timers = await evaluate('window.__timers(10)', 60_000);
-    const fits = [await evaluate('window.__fit(1)', 120_000), await evaluate('window.__fit(2)', 120_000)];
-    return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()', 5_000) };
+    return await measureHidden(evaluate, async () => {
+      // a second tab in the same window, in front: the first is now a background tab
+      await send('Target.createTarget', { url: 'about:blank', newWindow: false });
+    }, {
+      timers: 10,
+      behind: 'a second tab',
+      // (before the page's first script the session has no execution context to evaluate in)
+      ready: () => evaluate('window.__ready === true', 5_000).catch((e) => (/execution context/.test(e.message) ? false : Promise.reject(e))),
+      loadError: () => (stderr ? `\n${stderr}` : ''),
+    });
   } finally {
     // Browser.close ends Chromium and its helper processes; a kill of the process group if it does not within 5 s
     if (child) await endGroup(child, () => { send?.('Browser.close').catch(() => {}); });
@@ -241,26 +255,15 @@ async function runHiddenFirefox(binary = FIREFOX) {
       return JSON.parse(r.result.value);
     };
     await send('browsingContext.navigate', { context: tab, url: `${server.url}/index.html`, wait: 'complete' });
-    const t0 = Date.now();
-    while (!(await evaluate('window.__ready === true'))) {
-      if (Date.now() - t0 > 30_000) throw new Error('the page did not load in 30 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const before = await evaluate('window.__state()');
-    const visible = await evaluate('window.__fit(1)');
-    // a second tab, created and activated in front of the first: the first is now a background tab
-    const front = (await send('browsingContext.create', { type: 'tab', background: false })).context;
-    await send('browsingContext.activate', { context: front });
-    const t1 = Date.now();
-    while ((await evaluate('document.visibilityState')) !== 'hidden') {
-      if (Date.now() - t1 > 10_000) throw new Error('the page did not become hidden behind a second tab in 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const hidden = await evaluate('window.__state()');
-    // (Firefox runs a hidden tab's chained timers about a second apart from the first: 4 are enough for the premise)
-    const timers = await evaluate('window.__timers(4)');
-    const fits = [await evaluate('window.__fit(1)'), await evaluate('window.__fit(2)')];
-    return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()') };
+    return await measureHidden(evaluate, async () => {
+      // a second tab, created and activated in front of the first: the first is now a background tab
+      const front = (await send('browsingContext.create', { type: 'tab', background: false })).context;
+      await send('browsingContext.activate', { context: front });
+    }, {
+      // (Firefox runs a hidden tab's chained timers about a second apart from the first: 4 are enough for the premise)
+      timers: 4,
+      behind: 'a second tab',
+    });
   } finally {
     // browser.close ends Firefox; a kill of the process group if it does not within 5 s
     if (child) await endGroup(child, () => { bidi?.send('browser.close').catch(() => {}); });
@@ -321,25 +324,17 @@ async function runHiddenWebKit() {
     // (a script's promise is awaited by the driver; its value comes back as JSON text)
     const evaluate = async (expression) => JSON.parse(await call('POST', `${at}/execute/sync`, { script: `return Promise.resolve(${expression}).then((v) => JSON.stringify(v));`, args: [] }));
     await call('POST', `${at}/url`, { url: `${server.url}/index.html` });
-    for (const t0 = Date.now(); !(await evaluate('window.__ready === true'));) {
-      if (Date.now() - t0 > 30_000) throw new Error('the page did not load in 30 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const before = await evaluate('window.__state()');
-    const visible = await evaluate('window.__fit(1)');
-    // a new window in front: the page is hidden, and stays so when the driver switches back to it
-    const page = await call('GET', `${at}/window`);
-    const front = await call('POST', `${at}/window/new`, { type: 'tab' });
-    await call('POST', `${at}/window`, { handle: front.handle });
-    await call('POST', `${at}/window`, { handle: page });
-    for (const t1 = Date.now(); (await evaluate('document.visibilityState')) !== 'hidden';) {
-      if (Date.now() - t1 > 10_000) throw new Error('the page did not become hidden behind a new window in 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const hidden = await evaluate('window.__state()');
-    const timers = await evaluate('window.__timers(13)');
-    const fits = [await evaluate('window.__fit(1)'), await evaluate('window.__fit(2)')];
-    return { before, visible, hidden, timers, fits, after: await evaluate('window.__state()') };
+    return await measureHidden(evaluate, async () => {
+      // a new window in front: the page is hidden, and stays so when the driver switches back to it
+      const page = await call('GET', `${at}/window`);
+      const front = await call('POST', `${at}/window/new`, { type: 'tab' });
+      await call('POST', `${at}/window`, { handle: front.handle });
+      await call('POST', `${at}/window`, { handle: page });
+    }, {
+      // (WebKit runs the first 10 chained timers at once, the rest about a second apart)
+      timers: 13,
+      behind: 'a new window',
+    });
   } finally {
     if (session) await call('DELETE', `/session/${session}`).catch(() => {});
     if (child) await endGroup(child);
