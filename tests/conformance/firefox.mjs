@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTimerTurns, stageSite } from './chromium.mjs';
-import { WORKLOAD_PAGE, posted } from './posted.mjs';
+import { posted, postedWorkload, printRun } from './posted.mjs';
 
 /** Debian's Firefox ESR, or null. */
 export const FIREFOX = ['/usr/bin/firefox-esr', '/usr/bin/firefox'].find((p) => existsSync(p)) ?? null;
@@ -61,21 +60,8 @@ export async function inFirefox(site, path, { binary = FIREFOX, timeoutMs = 180_
 /** Runs the conformance workload in headless Firefox; returns { runtime, digests, losses, ... } like run-cli.mjs. */
 export async function runFirefox(binary = FIREFOX, timeoutMs = 180_000) {
   if (!binary) throw new Error('runFirefox: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
-  const site = mkdtempSync(join(tmpdir(), 'autoencoder-firefox-'));
-  try {
-    await stageSite(site, { 'app.js': WORKLOAD_PAGE }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (Firefox)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-    const r = await inFirefox(site, '/index.html', { binary, timeoutMs, what: 'the workload' });
-    if (r.error) throw new Error(`the workload failed in Firefox: ${r.error}`);
-    // (the user agent gives the major version only, e.g. 153.0; the binary its full version)
-    return { ...r.result, runtime: `firefox ${firefoxVersion(binary)}`, turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
-  } finally {
-    rmSync(site, { recursive: true, force: true });
-  }
+  // (the user agent gives the major version only, e.g. 153.0; the binary its full version)
+  return await postedWorkload('Firefox', (site, path, what) => inFirefox(site, path, { binary, timeoutMs, what }), () => `firefox ${firefoxVersion(binary)}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const t0 = Date.now();
-  const r = await runFirefox();
-  console.error(`${r.runtime}: ${Date.now() - t0} ms`);
-  console.log(JSON.stringify(r));
-}
+if (import.meta.url === `file://${process.argv[1]}`) await printRun(() => runFirefox());

@@ -249,8 +249,8 @@ async function runHiddenFirefox(binary = FIREFOX) {
     await send('session.new', { capabilities: {} });
     const tab = (await send('browsingContext.getTree', {})).contexts[0].context;
     // the page's values come back as JSON text (BiDi's own serialization is typed trees)
-    const evaluate = async (expression, context = tab) => {
-      const r = await send('script.evaluate', { expression: `(async () => JSON.stringify(await (${expression})))()`, target: { context }, awaitPromise: true });
+    const evaluate = async (expression) => {
+      const r = await send('script.evaluate', { expression: `(async () => JSON.stringify(await (${expression})))()`, target: { context: tab }, awaitPromise: true });
       if (r.type === 'exception') throw new Error(`the page threw: ${r.exceptionDetails.text}`);
       return JSON.parse(r.result.value);
     };

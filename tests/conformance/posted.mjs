@@ -3,10 +3,13 @@
 // /__result, which ends the run. The browser's process group is ended (SIGTERM, then SIGKILL after 5 s: endGroup,
 // which hidden.mjs uses too) and the server closed whatever happened.
 import { spawn } from 'node:child_process';
-import { ISOLATED, TIMER_TURNS, serveDir } from './chromium.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ISOLATED, TIMER_TURNS, checkTimerTurns, serveDir, stageSite } from './chromium.mjs';
 
 /** The conformance page for such a browser: runWorkload() and the timer-turns check, posted as { result, timerTurns }. */
-export const WORKLOAD_PAGE = `
+const WORKLOAD_PAGE = `
 import * as lib from 'autoencoder';
 import { runWorkload } from './workload.mjs';
 const post = (body) => fetch('/__result', { method: 'POST', body: JSON.stringify(body) });
@@ -64,4 +67,29 @@ export async function endGroup(child, ask = () => process.kill(-child.pid, 'SIGT
     try { process.kill(-child.pid, 'SIGKILL'); } catch {}
     await gone;
   }
+}
+
+/**
+ * The conformance workload in a driverless browser: WORKLOAD_PAGE staged in a temp site, opened with
+ * `open(site, path, what)` (firefox.mjs inFirefox, webkit.mjs inWebKit); returns { runtime: runtime(), digests,
+ * losses, ... } like run-cli.mjs, with the timer-turns check in `turns`.
+ */
+export async function postedWorkload(browser, open, runtime) {
+  const site = mkdtempSync(join(tmpdir(), `autoencoder-${browser.toLowerCase()}-`));
+  try {
+    await stageSite(site, { 'app.js': WORKLOAD_PAGE }, `<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (${browser})</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n`);
+    const r = await open(site, '/index.html', 'the workload');
+    if (r.error) throw new Error(`the workload failed in ${browser}: ${r.error}`);
+    return { ...r.result, runtime: runtime(), turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
+  } finally {
+    rmSync(site, { recursive: true, force: true });
+  }
+}
+
+/** A runner file's main block: `run()`'s result as one JSON line on stdout, its runtime and time on stderr. */
+export async function printRun(run) {
+  const t0 = Date.now();
+  const r = await run();
+  console.error(`${r.runtime}: ${Date.now() - t0} ms`);
+  console.log(JSON.stringify(r));
 }

@@ -7,11 +7,8 @@
 // isolated page (Safari has it there), so the workload runs with JavaScriptCore's own option for it on (SAB_ENV),
 // and its threaded fits run on JavaScriptCore's wasm threads and atomics.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkTimerTurns, stageSite } from './chromium.mjs';
-import { WORKLOAD_PAGE, posted } from './posted.mjs';
+import { existsSync } from 'node:fs';
+import { posted, postedWorkload, printRun } from './posted.mjs';
 
 /** Why runWebKit cannot run here (the commands it needs that are not installed), or null. */
 export function webkitMissing() {
@@ -58,20 +55,7 @@ export const SAB_ENV = { JSC_useSharedArrayBuffer: '1' };
 export async function runWebKit(timeoutMs = 300_000) {
   const why = webkitMissing();
   if (why) throw new Error(`runWebKit: ${why}`);
-  const site = mkdtempSync(join(tmpdir(), 'autoencoder-webkit-'));
-  try {
-    await stageSite(site, { 'app.js': WORKLOAD_PAGE }, '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder conformance (WebKit)</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-    const r = await inWebKit(site, '/index.html', { timeoutMs, what: 'the workload', sab: true });
-    if (r.error) throw new Error(`the workload failed in WebKit: ${r.error}`);
-    return { ...r.result, runtime: webkitVersion(), turns: `${r.result.turns}; ${checkTimerTurns(r.timerTurns)}` };
-  } finally {
-    rmSync(site, { recursive: true, force: true });
-  }
+  return await postedWorkload('WebKit', (site, path, what) => inWebKit(site, path, { timeoutMs, what, sab: true }), webkitVersion);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const t0 = Date.now();
-  const r = await runWebKit();
-  console.error(`${r.runtime}: ${Date.now() - t0} ms`);
-  console.log(JSON.stringify(r));
-}
+if (import.meta.url === `file://${process.argv[1]}`) await printRun(() => runWebKit());
