@@ -16,7 +16,7 @@ import { vae_kl_rows } from './terms';
 import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
 import { dens_fit } from './density';
 import { series_blocks, series_check, series_fill, series_pick, series_push } from './series';
-import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
+import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_int, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
 export function ae_abi_version(): i32 { return 13; }
@@ -173,6 +173,9 @@ export function ae_codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize
 
 /** sym u16[N][W] from z f32[N][W] with the given qp (clamped to 0..S-1); returns the count clamped by more than a quarter of the range. */
 export function ae_codec_quantize_with(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): i32 { return codec_quantize_with(z, N, W, bits, qp, sym); }
+
+/** qp f32[2W] = the integer quantiser of a rate-trained code (offset: each dimension's rounded minimum; step 1) over z f32[N][W]; returns its bits (2-16), -1 past 2^16 integers. */
+export function ae_codec_quantize_int(z: usize, N: i32, W: i32, qp: usize): i32 { return codec_quantize_int(z, N, W, qp); }
 
 /** z f32[N][W] = offset + sym * step per dimension (qp f32[2W]). */
 export function ae_codec_dequantize(sym: usize, N: i32, W: i32, qp: usize, z: usize): void { codec_dequantize(sym, N, W, qp, z); }

@@ -41,6 +41,33 @@ export function codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize, s
 }
 
 /**
+ * The integer quantiser of a model trained with a rate term (spec `rate`, its code trained under noise of one unit):
+ * qp f32[2W] = per dimension offset (its minimum over N rows rounded to an integer, as codec_quantize_with rounds,
+ * floor(v + 1/2) in f64) then step 1. Returns the bits (2 to 16) whose 2^bits symbols cover every dimension's
+ * integers from its offset to its rounded maximum, or -1 when one spans more than 2^16 (the caller says so).
+ * z f32[N][W], finite (the bindings check).
+ */
+export function codec_quantize_int(z: usize, N: i32, W: i32, qp: usize): i32 {
+  let span: f64 = 1;
+  for (let d = 0; d < W; d++) {
+    let lo = load<f32>(z + (<usize>d << 2)), hi = lo;
+    for (let r = 1; r < N; r++) {
+      const v = load<f32>(z + ((<usize>r * W + d) << 2));
+      lo = min<f32>(lo, v);
+      hi = max<f32>(hi, v);
+    }
+    const a = Math.floor(<f64>lo + 0.5), b = Math.floor(<f64>hi + 0.5);
+    store<f32>(qp + (<usize>d << 2), <f32>a);
+    store<f32>(qp + (<usize>(W + d) << 2), 1);
+    span = max<f64>(span, b - a + 1);
+  }
+  if (span > 65536) return -1;
+  let bits = 2;
+  while (<f64>(1 << bits) < span) bits++;
+  return bits;
+}
+
+/**
  * sym u16[N][W] from z f32[N][W] with given qp (offset, step per dimension), clamped to [0, S - 1].
  * Returns how many values fell more than a quarter of the quantiser's range outside it (clamped far).
  */

@@ -154,10 +154,30 @@ export function upsample_backward(dx: usize, d: usize, R: i32, H: i32, W: i32, C
   }
 }
 
-/** Training dropout: mask[i] = 0 with probability rate, else 1 / (1 - rate); y = x * mask. */
+/**
+ * Training dropout: mask[i] = 0 with probability rate, else 1 / (1 - rate); y = x * mask. A negative rate is the
+ * rate term's quantisation noise instead (spec `rate`; the node after the code): y = x + step (u - 1/2) with step
+ * = -rate, u the same uniform draw, and mask[i] = 1, so the backward (dropout_backward) passes the gradient through
+ * as the straight-through relaxation of rounding does (Balle et al., "End-to-end optimized image compression", 2017).
+ */
 export function dropout_forward(x: usize, y: usize, mask: usize, n: i32, rate: f32, rng: usize): void {
-  const keep = <f32>1 / (<f32>1 - rate);
   let i = 0;
+  if (rate < 0) {
+    const step = -rate, half = <f32>0.5;
+    // four at a time: rng_uniform4 takes the same draws as rng_uniform's loop below
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(mask + off, f32x4.splat(1));
+      v128.store(y + off, f32x4.add(v128.load(x + off), f32x4.mul(f32x4.splat(step), f32x4.sub(rng_uniform4(rng), f32x4.splat(half)))));
+    }
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      store<f32>(mask + off, 1);
+      store<f32>(y + off, load<f32>(x + off) + step * (rng_uniform(rng) - half));
+    }
+    return;
+  }
+  const keep = <f32>1 / (<f32>1 - rate);
   // four at a time: rng_uniform4 takes the same draws as rng_uniform's loop below
   for (; i + 4 <= n; i += 4) {
     const off = <usize>i << 2;

@@ -716,13 +716,13 @@ function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, sha
 
 /**
  * True when a batch's gradients can be taken in chunks of rows (or shards): no batch statistics (batchNorm), and
- * terms that sum row by row (the reconstruction, L1, the VAE's KL; not sparse KL's column means or the contractive
+ * terms that sum row by row (the reconstruction, L1 and the rate term, the VAE's KL; not sparse KL's column means or the contractive
  * term's pass over the batch).
  */
 function chunkable(ctx: usize): bool {
   for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
     const kind = load<i32>(ctx + A.C_TERMS + <usize>k * A.T_BYTES + A.T_KIND);
-    if (kind != A.TERM_RECON && kind != A.TERM_L1 && kind != A.TERM_VAEKL) return false;
+    if (kind != A.TERM_RECON && kind != A.TERM_L1 && kind != A.TERM_RATE && kind != A.TERM_VAEKL) return false;
   }
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) if (li(layer(ctx, l), L_OP) == A.OP_BATCHNORM) return false;
   return true;

@@ -25,7 +25,7 @@
 import { AutoencoderError, checkKeys, checkNumber, describe } from './errors.js';
 import type { Matrix } from './spec.js';
 import {
-  FLAG_DENORM_OUT, FLAG_NORM_IN, codecCount, codecDecode, codecDequantize, codecEncode, codecQuantize, codecQuantizeWith, codecReadTables, codecTables, codecWriteTables, crc32,
+  FLAG_DENORM_OUT, FLAG_NORM_IN, codecCount, codecDecode, codecDequantize, codecEncode, codecQuantize, codecQuantizeInt, codecQuantizeWith, codecReadTables, codecTables, codecWriteTables, crc32,
   findBelow, findNonfinite, hash64Update, infer, mib, type Kernel,
 } from './wasm.js';
 
@@ -42,7 +42,7 @@ const maxRows = (payBytes: number, W: number) => Math.floor((45 * (8 * payBytes 
 
 /** Options of compress(). */
 export interface CompressOptions {
-  /** Quantisation bits per latent value, 2 to 16 (default 4). */
+  /** Quantisation bits per latent value, 2 to 16 (default 4; a model trained with a rate term rounds its code to integers when none is given). */
   bits?: number;
 }
 
@@ -62,6 +62,8 @@ export interface CodecModel {
   latentDim: number;
   /** The model's fitCodec() codebook, or null. */
   codebook: Uint8Array | null;
+  /** A model trained with a rate term (spec `rate`): without `bits`, its code is quantised to integers (step 1). */
+  integer: boolean;
   /** Stages rows of `cols` floats in the kernel's I/O stack (checked finite). */
   put(x: Matrix, cols: number, what: string): { ptr: number; rows: number };
 }
@@ -92,12 +94,14 @@ function modelHash(m: CodecModel): Uint8Array {
   }
 }
 
-function checkBits(options: unknown, keys: string[], where: string): number {
+/** The bits an options object asks for; 0: the integer quantiser (a rate-trained model given no bits). */
+function checkBits(options: unknown, keys: string[], where: string, integer: boolean): number {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new AutoencoderError(`${where} options must be an object such as { bits: ${DEFAULT_BITS} }, got ${describe(options)}`);
   }
   checkKeys(`${where} options`, options, keys);
   const o = options as CompressOptions;
+  if (o.bits === undefined && integer) return 0;
   return checkNumber('bits', o.bits ?? DEFAULT_BITS, 2, 16, true);
 }
 
@@ -107,10 +111,13 @@ function checkTable(W: number, bits: number): void {
   }
 }
 
-/** Stages rows, encodes them and quantises the latent codes (qp fitted on them): pointers in the I/O stack. */
+/**
+ * Stages rows, encodes them and quantises the latent codes (qp fitted on them; bits 0: the integer quantiser, whose
+ * bits the codes' span decides): pointers in the I/O stack, and the bits.
+ */
 function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
   const k = m.k, W = m.latentDim;
-  checkTable(W, bits);
+  if (bits) checkTable(W, bits);
   const { ptr, rows: N } = m.put(x, m.inputDim, 'x');
   if (2 * N * W + 8 > 2 ** 31 - 1) throw new AutoencoderError(`${where}: ${N} rows of ${W} latent values are too many for one call: pass fewer rows per call, or use compressStream()`);
   const z = k.alloc(N * W * 4);
@@ -120,8 +127,15 @@ function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
     throw new AutoencoderError(`${where}: the model's latent code of row ${Math.floor(bad / W)} has ${describe(k.f32(z + bad * 4, 1)[0])} at value ${bad % W}: the input overflows this model (normalize the inputs or retrain)`);
   }
   const qp = k.alloc(W * 8), sym = k.alloc(N * W * 2);
-  codecQuantize(k, z, N, W, bits, qp, sym);
-  return { N, z, qp, sym };
+  if (bits) codecQuantize(k, z, N, W, bits, qp, sym);
+  else {
+    // (a rate-trained code: each value rounded to an integer, offset by its dimension's rounded minimum)
+    bits = codecQuantizeInt(k, z, N, W, qp);
+    if (bits < 0) throw new AutoencoderError(`${where}: a latent dimension of these rows spans more than 2^16 integers, more than the integer quantiser codes (rows far unlike the training rows, or a model trained with a tiny rate): pass { bits } to quantise each dimension's range instead`);
+    checkTable(W, bits);
+    codecQuantizeWith(k, z, N, W, bits, qp, sym);
+  }
+  return { N, z, qp, sym, bits };
 }
 
 /** Counts symbols and builds tables (smooth: every count + 1); pointers in the I/O stack. */
@@ -151,11 +165,11 @@ function codebookId(k: Kernel, cb: Uint8Array): string {
  * Stages and checks a codebook (bits, P, qp, tables) in the I/O stack; the reason as a string when it
  * is not one this model can use (load() reports it as a corrupted file).
  */
-function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number; qp: number; freq: number; cum: number } | string {
+function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number; qp: number; freq: number; cum: number; integer: boolean } | string {
   const k = m.k, W = m.latentDim;
   if (cb.length < 4 + 8 * W) return `its codec tables hold ${cb.length} bytes, fewer than ${4 + 8 * W}`;
   const bits = cb[0]!, P = cb[1]!;
-  if (bits < 2 || bits > 16 || P < 8 || P > 16 || W * 2 ** bits > MAX_TABLE || cb[2] !== 0 || cb[3] !== 0) return `its codec tables have bits ${bits} and precision ${P} (reserved ${cb[2]}, ${cb[3]})`;
+  if (bits < 2 || bits > 16 || P < 8 || P > 16 || W * 2 ** bits > MAX_TABLE || cb[2]! > 1 || cb[3] !== 0) return `its codec tables have bits ${bits} and precision ${P} (kind ${cb[2]}, reserved ${cb[3]})`;
   const S = 2 ** bits;
   const p = k.alloc(cb.length);
   k.u8(p, cb.length).set(cb);
@@ -164,7 +178,7 @@ function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number
   const freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4);
   const st = codecReadTables(k, qp + 8 * W, cb.length - 4 - 8 * W, W, bits, P, freq, cum);
   if (st !== 0) return `its codec tables are malformed (${READ_ERRORS[st] ?? st})`;
-  return { bits, P, qp, freq, cum };
+  return { bits, P, qp, freq, cum, integer: cb[2] === 1 };
 }
 
 /** Checks a codebook read from a model file: null when usable, else what is wrong. */
@@ -180,12 +194,13 @@ export function checkCodebook(m: CodecModel, cb: Uint8Array): string | null {
 
 /** fitCodec(): the codebook (quantiser and smoothed tables) fitted on rows x inputDim. Call inside io(). */
 export function fitCodebook(m: CodecModel, x: Matrix, options: CompressOptions = {}): Uint8Array {
-  const bits = checkBits(options, ['bits'], 'fitCodec()');
+  const want = checkBits(options, ['bits'], 'fitCodec()', m.integer);
   const k = m.k, W = m.latentDim;
-  const { N, qp, sym } = latentSymbols(m, x, bits, 'fitCodec()');
+  const { N, qp, sym, bits } = latentSymbols(m, x, want, 'fitCodec()');
   const t = buildTables(k, sym, N, W, bits, true);
   const len = 4 + 8 * W + t.T, out = k.alloc(len);
-  k.u8(out, 4).set([bits, t.P, 0, 0]);
+  // (byte 2: 1 for the integer quantiser's codebook, which compress() without bits uses; 0 for one at these bits)
+  k.u8(out, 4).set([bits, t.P, want ? 0 : 1, 0]);
   k.u8(out + 4, 8 * W).set(k.u8(qp, 8 * W));
   codecWriteTables(k, t.freq, W, bits, out + 4 + 8 * W, false);
   return k.u8(out, len).slice();
@@ -209,25 +224,28 @@ export function fromBase64(s: string): Uint8Array | null {
 
 /** compress(): rows x inputDim -> one container. Call inside the model's io(). */
 export function compressRows(m: CodecModel, x: Matrix, options: CompressOptions = {}): Uint8Array {
-  const bits = checkBits(options, ['bits'], 'compress()');
+  const want = checkBits(options, ['bits'], 'compress()', m.integer);
   const k = m.k, W = m.latentDim;
   const hash = modelHash(m);
-  const { N, z, qp, sym } = latentSymbols(m, x, bits, 'compress()');
+  const q = latentSymbols(m, x, want, 'compress()');
+  const { N, z, qp, sym } = q;
+  let bits = q.bits;
   const own = buildTables(k, sym, N, W, bits, false);
   const cap = 2 * N * W + 8, pay = k.alloc(cap);
   let B = codecEncode(k, sym, N, W, bits, own.P, own.freq, own.cum, pay, cap);
   let T = own.T, P = own.P, flags = 0, body = 8 * W + T;
-  // the model's fitCodec() tables at these bits, when they give the smaller container (no quantiser or tables stored)
+  // the model's fitCodec() tables at these bits (or, for the integer quantiser, its integer ones at their own bits),
+  // when they give the smaller container (no quantiser or tables stored)
   let cbId = '';
-  const cb = m.codebook && m.codebook[0] === bits ? stageCodebook(m, m.codebook) : null;
+  const cb = m.codebook && (want ? m.codebook[0] === bits && m.codebook[2] === 0 : m.codebook[2] === 1) ? stageCodebook(m, m.codebook) : null;
   if (cb !== null && typeof cb !== 'string') {
     const sym2 = k.alloc(N * W * 2), pay2 = k.alloc(cap);
     // (only when no latent value lies more than a quarter of the fitted range outside it: clamping those,
     // rows unlike the training rows, say an anomaly, would lose far more than the bytes saved)
-    const far = codecQuantizeWith(k, z, N, W, bits, cb.qp, sym2);
-    const B2 = far === 0 ? codecEncode(k, sym2, N, W, bits, cb.P, cb.freq, cb.cum, pay2, cap) : Infinity;
+    const far = codecQuantizeWith(k, z, N, W, cb.bits, cb.qp, sym2);
+    const B2 = far === 0 ? codecEncode(k, sym2, N, W, cb.bits, cb.P, cb.freq, cb.cum, pay2, cap) : Infinity;
     if (8 + B2 < body + B) {
-      flags = 1; B = B2; T = 0; P = cb.P; body = 8;
+      flags = 1; B = B2; T = 0; P = cb.P; body = 8; bits = cb.bits;
       k.u8(pay + cap - B, B).set(k.u8(pay2 + cap - B, B));
       cbId = codebookId(k, m.codebook!);
     }
@@ -386,13 +404,15 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
 /** The model side of the streams: the public methods. */
 interface StreamModel {
   readonly inputDim: number;
+  /** A model trained with a rate term (its compress() without bits quantises to integers). */
+  readonly integerCodec: boolean;
   compress(x: Matrix, options?: CompressOptions): Uint8Array;
   decompress(bytes: Uint8Array): Float32Array;
 }
 
 /** compressStream(): rows in (Float32Array / Float64Array of whole rows, or number[][]), one container per frame out. */
 export function compressStream(ae: StreamModel, options: CompressStreamOptions = {}): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> {
-  const bits = checkBits(options, ['bits', 'rowsPerFrame'], 'compressStream()');
+  const bits = checkBits(options, ['bits', 'rowsPerFrame'], 'compressStream()', ae.integerCodec);
   const perFrame = checkNumber('rowsPerFrame', options.rowsPerFrame ?? 1024, 1, 2 ** 24, true);
   const D = ae.inputDim;
   let pending: Float32Array[] = [];
@@ -408,7 +428,7 @@ export function compressStream(ae: StreamModel, options: CompressStreamOptions =
       if (take === head.length) pending.shift(); else pending[0] = head.subarray(take);
     }
     rows -= n;
-    controller.enqueue(ae.compress(x, { bits }));
+    controller.enqueue(ae.compress(x, bits ? { bits } : {}));
   };
   return new TransformStream({
     transform(chunk, controller) {

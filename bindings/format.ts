@@ -54,6 +54,7 @@ export function headerJson(h: ModelHeader): Uint8Array {
     ...(s.variational ? { variational: s.variational } : {}),
     ...(s.conditionDim ? { conditionDim: s.conditionDim } : {}),
     ...(s.contractive !== undefined ? { contractive: s.contractive } : {}),
+    ...(s.rate !== undefined ? { rate: s.rate } : {}),
     ...(s.ensemble ? { ensemble: s.ensemble } : {}),
   };
   const spec = s.inputShape

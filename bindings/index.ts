@@ -66,7 +66,8 @@ export interface History {
   bestEpoch: number;
   /**
    * Each loss term per epoch as added to the loss (weighted): `reconstruction`, and `kl` (a VAE),
-   * `sparsity` (a sparse autoencoder) where the model has them. Their sum is `loss`.
+   * `sparsity` (a sparse autoencoder), `contractive`, `rate` (rate · bits / inputDim) where the model has them.
+   * Their sum is `loss`.
    */
   terms: Record<string, number[]>;
   /** The same on the validation rows (empty arrays without a validation split). */
@@ -1679,14 +1680,20 @@ export class Autoencoder extends AutoencoderLite {
 
   /**
    * Compresses rows into one container: their latent codes, quantised per latent dimension to `bits`
-   * (offset and step fitted on these rows) and rANS-coded, stamped with this model's content hash.
-   * @param x rows x inputDim, in input units. @param options.bits 2 to 16 (default 4).
+   * (offset and step fitted on these rows) and rANS-coded, stamped with this model's content hash. A model trained
+   * with a rate term (spec `rate`) given no bits rounds its code to integers instead (step 1), the quantiser it trained for.
+   * @param x rows x inputDim, in input units. @param options.bits 2 to 16 (default 4; a rate model's default: integers).
    * @throws AutoencoderError on bad rows or options.
    */
   compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io('compress()', (k) => compressRows(this.codecModel(k), x, options)); }
 
   protected codecModel(k: Kernel): CodecModel {
-    return { k, spec: this.spec, codebook: this.codebook, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+    return { k, spec: this.spec, codebook: this.codebook, integer: this.integerCodec, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
+  }
+
+  /** True for a model trained with a rate term (spec `rate`): compress() and fitCodec() without bits round its code to integers. */
+  get integerCodec(): boolean {
+    return this.s.rate !== undefined;
   }
 
   /** Keeps a loaded file's codec tables once they parse, and hold only what compress() can use (see AutoencoderLite). */
@@ -1712,7 +1719,7 @@ export class Autoencoder extends AutoencoderLite {
    * with the model (save() writes them): compress() at those bits then uses them whenever that gives the
    * smaller container (no quantiser or tables stored in it) and no latent value lies outside their range
    * by more than a quarter of it (rows unlike the training rows keep their own). Fit again after training.
-   * @param x rows x inputDim. @param options.bits 2 to 16 (default 4). @throws AutoencoderError on bad rows or options.
+   * @param x rows x inputDim. @param options.bits 2 to 16 (default 4; a rate model's default: the integer quantiser). @throws AutoencoderError on bad rows or options.
    */
   fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io('fitCodec()', (k) => fitCodebook(this.codecModel(k), x, options)); }
 

@@ -63,6 +63,14 @@ export interface AutoencoderSpec {
    */
   contractive?: number;
   /**
+   * A code trained for compression (`compress()`): while training, each code value gets uniform noise of one unit,
+   * U(-1/2, 1/2) (the relaxation of rounding it to an integer), and the loss adds rate · bits / inputDim, bits being
+   * the code's length under a unit Laplace prior per value, Σ|z| / ln 2 (L1's arithmetic; λ 0.1-0.3 on MNIST). Then
+   * `compress()` and `fitCodec()` without `bits` quantise the code to integers (step 1). Needs a linear latent; not
+   * with variational or sparsity.
+   */
+  rate?: number;
+  /**
    * An ensemble for anomaly scores on data that may hold anomalies: `members` autoencoders (default 16)
    * with this spec's layers, each trained on its own `rows` random training rows (default 512; every
    * row when the data have fewer), drawn per member from the seed. score() sums the members' scores,
@@ -82,7 +90,7 @@ export interface AutoencoderSpec {
    * The model file carries the codes (rows x latent width floats). A file saved without them scores without.
    *
    * The default: a spec that gives no architecture (no `layers`, `encoder`, `decoder` or `inputShape`),
-   * loss 'mse' and no variant (`variational`, `conditionDim`, `sparsity`, `contractive`) builds this
+   * loss 'mse' and no variant (`variational`, `conditionDim`, `sparsity`, `contractive`, `rate`) builds this
    * ensemble with 16 members of 512 rows and the density term. `ensemble: false` builds one autoencoder instead; a spec that
    * gives `layers` (or a graph) builds one autoencoder unless it gives `ensemble`.
    */
@@ -92,11 +100,12 @@ export interface AutoencoderSpec {
 /** A sparse autoencoder's penalty on the latent code. */
 export type Sparsity = { l1: number } | { kl: { rho: number; weight: number } };
 
-export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'>> & {
+export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape' | 'encoder' | 'decoder' | 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'rate' | 'ensemble'>> & {
   ensemble?: { members: number; rows: number; clean: number; density?: number };
   /** Present only on models that have them (a plain model's header is as before). */
   sparsity?: Sparsity;
   contractive?: number;
+  rate?: number;
   variational?: { beta: number };
   conditionDim?: number;
   /** Dense shorthand's encoder widths ([] for a graph spec). */
@@ -107,9 +116,11 @@ export type ResolvedSpec = Required<Omit<AutoencoderSpec, 'layers' | 'inputShape
 };
 
 const SPEC_KEYS = ['inputDim', 'inputShape', 'encoder', 'decoder', 'layers', 'activation', 'latentActivation', 'outputActivation', 'loss', 'normalize', 'seed',
-  'sparsity', 'variational', 'conditionDim', 'contractive', 'ensemble'] as const;
+  'sparsity', 'variational', 'conditionDim', 'contractive', 'rate', 'ensemble'] as const;
 const DENSE_ONLY = ['layers', 'activation', 'latentActivation', 'outputActivation'] as const;
 export const MAX_DIM = 1 << 20;
+/** 1 / ln 2, written out (no Math in the weights the kernels take): the rate term's nats to bits. */
+const INV_LN2 = 1.4426950408889634;
 
 /**
  * Default encoder widths for `d` features: a hidden layer as wide as the input (at most 128) and a
@@ -174,14 +185,15 @@ export function withDefaultEnsemble(spec: AutoencoderSpec): AutoencoderSpec {
   if (e !== undefined) return spec;
   const plain = spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
     && (spec.loss === undefined || spec.loss === 'mse') && spec.variational === undefined && spec.conditionDim === undefined
-    && spec.sparsity === undefined && spec.contractive === undefined;
+    && spec.sparsity === undefined && spec.contractive === undefined && spec.rate === undefined;
   return plain ? { ...spec, ensemble: { members: 16, rows: 512, density: 8192 } } : spec;
 }
 
 /** The variant options (sparsity, variational, conditionDim), checked alone; only those given. */
-function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> {
-  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'ensemble'> = {};
+function resolveFamily(spec: AutoencoderSpec): Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'rate' | 'ensemble'> {
+  const out: Pick<ResolvedSpec, 'sparsity' | 'variational' | 'conditionDim' | 'contractive' | 'rate' | 'ensemble'> = {};
   if (spec.contractive !== undefined) out.contractive = checkNumber('contractive', spec.contractive, 0, 1e6);
+  if (spec.rate !== undefined) out.rate = checkNumber('rate', spec.rate, 0, 1e6);
   const obj = (what: string, v: unknown, example: string) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AutoencoderError(`${what} must be an object such as ${example}, got ${describe(v)}`);
   };
@@ -244,8 +256,13 @@ function checkFamily(s: ResolvedSpec): ResolvedSpec {
     if (notDense) throw new AutoencoderError(`contractive needs a dense encoder (its penalty is the Jacobian through dense layers): the encoder has a '${notDense.type}' layer; use dense layers only, or drop contractive`);
     if (s.variational) throw new AutoencoderError('contractive and variational do not combine here: drop one of them');
   }
+  if (s.rate !== undefined) {
+    if (s.variational) throw new AutoencoderError('rate and variational do not combine here: a VAE already trains on a noisy code and compresses its mean; drop one of them');
+    if (s.sparsity) throw new AutoencoderError('rate and sparsity do not combine here: the rate term is itself a penalty on the code (its bits); drop one of them');
+    if (s.latentActivation !== 'linear') throw new AutoencoderError(`rate needs a linear latent (its values are rounded to integers by compress(), and trained under noise of one unit): leave latentActivation out (or 'linear')${s.encoder ? " (the encoder's last layer activation)" : ''}, got '${s.latentActivation}'`);
+  }
   if (s.ensemble) {
-    const other = s.inputShape ? 'inputShape' : s.variational ? 'variational' : s.sparsity ? 'sparsity' : s.contractive !== undefined ? 'contractive' : s.loss !== 'mse' ? 'loss ' + s.loss : 0;
+    const other = s.inputShape ? 'inputShape' : s.variational ? 'variational' : s.sparsity ? 'sparsity' : s.contractive !== undefined ? 'contractive' : s.rate !== undefined ? 'rate' : s.loss !== 'mse' ? 'loss ' + s.loss : 0;
     if (other) throw new AutoencoderError(`ensemble needs a dense spec (inputDim, layers), loss mse, no variant: drop ensemble or ${other}`);
   }
   if (s.sparsity && 'kl' in s.sparsity && s.latentActivation !== 'sigmoid') {
@@ -342,12 +359,24 @@ export function buildPlan(s: ResolvedSpec): NetPlan {
       : { kind: TERM.klSparse, tensor: latent, weight: s.sparsity.kl.weight, param: s.sparsity.kl.rho });
   }
   if (s.contractive !== undefined) terms.push({ kind: TERM.contractive, tensor: latent, weight: s.contractive });
+  if (s.rate !== undefined) {
+    // the code's bits under a unit Laplace prior, sum|z| / ln 2, per input value; then the noise node after the code
+    // (a dropout node of negative rate: assembly/layers.ts dropout_forward), so encode() still reads the clean code
+    terms.push({ kind: TERM.rate, tensor: latent, weight: s.rate * INV_LN2 / s.inputDim });
+    const W = layers[latent]!.out;
+    layers.splice(latent + 1, 0, { op: OP.dropout, in: W, out: W, act: ACT_IDS.linear, rate: -1 });
+    layers.forEach((l, i) => {
+      if (i > latent + 1 && l.src0 !== undefined && l.src0 > latent) l.src0++;
+      if (i > latent + 1 && l.src1 !== undefined && l.src1 > latent) l.src1++;
+    });
+    terms[0]!.tensor++;
+  }
   return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}), ...(s.ensemble ? { members: s.ensemble.members, density: s.ensemble.density ?? 0 } : {}) };
 }
 
 /** The name fit()'s history gives each loss term (history.terms). */
-export function termName(kind: number): 'reconstruction' | 'kl' | 'sparsity' | 'contractive' {
-  return kind === TERM.recon ? 'reconstruction' : kind === TERM.vaeKl ? 'kl' : kind === TERM.contractive ? 'contractive' : 'sparsity';
+export function termName(kind: number): 'reconstruction' | 'kl' | 'sparsity' | 'contractive' | 'rate' {
+  return kind === TERM.recon ? 'reconstruction' : kind === TERM.vaeKl ? 'kl' : kind === TERM.contractive ? 'contractive' : kind === TERM.rate ? 'rate' : 'sparsity';
 }
 
 /** Per-sample shape of the latent code. */

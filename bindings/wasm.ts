@@ -21,7 +21,7 @@ export const ABI_EXPORTS = [
   'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_seed_stream', 'ae_col_minmax', 'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows',
   'ae_series_push', 'ae_series_check', 'ae_series_blocks', 'ae_series_fill', 'ae_series_pick',
-  'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
+  'ae_codec_quantize', 'ae_codec_quantize_with', 'ae_codec_quantize_int', 'ae_codec_dequantize', 'ae_codec_count', 'ae_codec_tables', 'ae_codec_write_tables',
   'ae_codec_read_tables', 'ae_codec_encode', 'ae_codec_decode', 'ae_hash64_update',
   'ae_ens_draw', 'ae_ens_epoch', 'ae_ens_stats', 'ae_ens_score', 'ae_ens_clean', 'ae_dens_fit',
   'ae_workspace', 'ae_bound',
@@ -29,7 +29,7 @@ export const ABI_EXPORTS = [
 /** ABI_EXPORTS.length + 1 (memory), a literal: instantiateKernel() checks the count, so the list (1.5 KB of
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. A module with more
  *  exports passes the count (build/kernels-test.wasm: these plus the raw kernels tests call). */
-export const ABI_EXPORT_COUNT = 50;
+export const ABI_EXPORT_COUNT = 51;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
 export const ABI_VERSION = 13;
@@ -59,7 +59,7 @@ export const L = {
 } as const;
 /** Loss term table entry, kinds, rng purposes, noise kinds and tensor ids (assembly/arena.ts). */
 export const T = { KIND: 0, TENSOR: 4, WEIGHT: 8, PARAM: 12, BYTES: 16, MAX: 8 } as const;
-export const TERM = { recon: 1, l1: 2, klSparse: 3, vaeKl: 4, contractive: 5 } as const;
+export const TERM = { recon: 1, l1: 2, klSparse: 3, vaeKl: 4, contractive: 5, rate: 6 } as const;
 export const RNG = { init: 0, shuffle: 1, dropout: 2, noise: 3, sample: 4, streams: 5 } as const;
 export const NOISE = { gaussian: 0, mask: 1, saltPepper: 2 } as const;
 export const SRC = { input: -1, cond: -2, none: -3 } as const;
@@ -1095,6 +1095,8 @@ export const seriesCheck = (k: Kernel, vals: number, times: number, n: number, t
 /** qp f32[2W] (offsets, steps) fitted on z f32[N][W], and sym u16[N][W] the quantised z. */
 export const codecQuantize = (k: Kernel, z: number, N: number, W: number, bits: number, qp: number, sym: number): void => k.x.ae_codec_quantize(z, N, W, bits, qp, sym);
 /** sym u16[N][W] from z with the given qp; the count clamped by more than a quarter of the range. */
+/** The integer quantiser of a rate-trained code over z f32[N][W] into qp f32[2W] (offsets, steps of 1); returns its bits, -1 past 2^16 integers. */
+export const codecQuantizeInt = (k: Kernel, z: number, N: number, W: number, qp: number): number => k.x.ae_codec_quantize_int(z, N, W, qp);
 export const codecQuantizeWith = (k: Kernel, z: number, N: number, W: number, bits: number, qp: number, sym: number): number => k.x.ae_codec_quantize_with(z, N, W, bits, qp, sym);
 /** z f32[N][W] = offset + sym step per dimension. */
 export const codecDequantize = (k: Kernel, sym: number, N: number, W: number, qp: number, z: number): void => k.x.ae_codec_dequantize(sym, N, W, qp, z);

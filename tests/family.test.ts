@@ -63,6 +63,8 @@ const GRAD_CASES: GradCase[] = [
   { name: 'contractive, 2 layers, tanh then elu', spec: { ...base, inputDim: 7, layers: [5, 3], activation: 'tanh', latentActivation: 'elu', contractive: 0.2 }, rows: 6, seed: 9 },
   { name: 'contractive, 3 layers, sigmoid, elu, tanh + sparse L1', spec: { ...base, inputDim: 5, layers: [6, 4, 3], activation: 'sigmoid', latentActivation: 'tanh', contractive: 0.3, sparsity: { l1: 0.1 } }, rows: 4, seed: 10 },
   { name: 'contractive, linear layers', spec: { ...base, inputDim: 4, layers: [5, 2], activation: 'linear', contractive: 1 }, rows: 3, seed: 11 },
+  { name: 'rate term: code noise of one unit, the code\'s bits (linear latent, mse)', spec: { ...base, inputDim: 7, layers: [5, 3], rate: 0.4 }, rows: 6, seed: 12 },
+  { name: 'rate term, bce, 3 encoder layers, a latent of 6 (a tail after the four-wide draws)', spec: { ...base, inputDim: 9, layers: [7, 8, 6], activation: 'elu', outputActivation: 'sigmoid', loss: 'bce', rate: 2 }, rows: 5, seed: 13 },
   { name: 'conditional VAE: concat [x, c] and [z, c]', spec: { ...base, inputDim: 5, layers: [4, 2], variational: { beta: 0.5 }, conditionDim: 3 }, rows: 4, seed: 7 },
 ];
 
@@ -80,6 +82,9 @@ describe('loss terms and gradients through the graph vs a float64 reference with
       // ae_grads on a fresh model draws eps as normals 0.. of the sampling stream, row by row
       const st = new Stream(c.seed, PURPOSE.sample);
       const eps = s.variational ? Array.from({ length: c.rows * L }, () => st.normal()) : undefined;
+      // and a rate model's code noise as uniforms 0.. of the dropout stream, row by row (the noise node's draws)
+      const su = new Stream(c.seed, PURPOSE.dropout);
+      const u = s.rate !== undefined ? Array.from({ length: c.rows * L }, () => su.uniform()) : undefined;
       const k = kernelOf(ae);
       const { loss, grads } = withIO(k, () => {
         const xp = putF32(k, x);
@@ -89,9 +94,9 @@ describe('loss terms and gradients through the graph vs a float64 reference with
         return { loss: l, grads: getF32(k, k.grads, k.nParams), terms: termValues(k) };
       });
       const w64 = ae.getWeights().map((w) => Float64Array.from(w));
-      const objective = () => Object.values(familyTerms(s, w64, x, c.rows, { eps, cond })).reduce((a, b) => a + b, 0);
-      const terms = familyTerms(s, w64, x, c.rows, { eps, cond });
-      expect(Object.keys(terms).sort()).toEqual(['reconstruction', ...(s.variational ? ['kl'] : []), ...(s.sparsity ? ['sparsity'] : []), ...(s.contractive ? ['contractive'] : [])].sort());
+      const objective = () => Object.values(familyTerms(s, w64, x, c.rows, { eps, cond, u })).reduce((a, b) => a + b, 0);
+      const terms = familyTerms(s, w64, x, c.rows, { eps, cond, u });
+      expect(Object.keys(terms).sort()).toEqual(['reconstruction', ...(s.variational ? ['kl'] : []), ...(s.sparsity ? ['sparsity'] : []), ...(s.contractive ? ['contractive'] : []), ...(s.rate !== undefined ? ['rate'] : [])].sort());
       expect(Math.abs(loss - objective())).toBeLessThanOrEqual(2e-5 * Math.abs(objective()) + 1e-6);
       let off = 0, worst = 0, scale = 0;
       for (const w of w64) {

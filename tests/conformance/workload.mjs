@@ -154,6 +154,26 @@ const CHOSEN = [
     data: { rows: 37, seed: 48, distribution: 'normal' },
   },
   {
+    // the rate term (spec rate): the code's noise of one unit drawn at a dropout node of negative rate, its L1 arithmetic
+    // in bits; compress() without bits rounds the code to integers (assembly/codec.ts codec_quantize_int)
+    name: 'rate-dense-bce',
+    spec: { inputDim: 16, layers: [10, 4], activation: 'relu', loss: 'bce', normalize: 'minmax', rate: 0.3, seed: 29 },
+    fit: { epochs: 4, batchSize: 16, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2 },
+    data: { rows: 88, seed: 58, distribution: 'uniform' },
+  },
+  {
+    // and a conv one, in the default 4 shards (each shard's rows draw their noise where one pass draws it)
+    name: 'rate-conv1d-shards',
+    spec: {
+      inputShape: [12, 2],
+      encoder: [{ type: 'conv1d', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 5 }],
+      decoder: [{ type: 'dense', units: 24, activation: 'relu' }, { type: 'reshape', shape: [6, 4] }, { type: 'conv1dTranspose', filters: 2, kernel: 3, strides: 2, padding: 'same' }],
+      loss: 'mse', rate: 0.5, seed: 41,
+    },
+    fit: { epochs: 3, batchSize: 10, optimizer: 'adam', learningRate: 3e-3 },
+    data: { rows: 41, seed: 59, distribution: 'normal' },
+  },
+  {
     name: 'vae-dense-bce-beta2-noise',
     spec: { inputDim: 14, layers: [9, 3], activation: 'elu', loss: 'bce', normalize: 'minmax', variational: { beta: 2 }, seed: 13 },
     fit: { epochs: 4, batchSize: 16, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0.2, noise: { mask: 0.2 } },
@@ -342,6 +362,14 @@ export async function runWorkload(lib) {
     const small = back.compress(x.subarray(0, 3 * x.length / c.data.rows), { bits: 4 });
     digests[`${c.name}/compress-fitted`] = await sha256(small);
     digests[`${c.name}/decompress-fitted`] = await sha256((await Autoencoder.load(back.save())).decompress(small));
+    if (c.spec.rate !== undefined) {
+      // a rate model's own quantiser: integers (no bits), in the container and from fitCodec()'s integer tables
+      const int = back.compress(x);
+      digests[`${c.name}/compress-int`] = await sha256(int);
+      digests[`${c.name}/decompress-int`] = await sha256(back.decompress(int));
+      back.fitCodec(x);
+      digests[`${c.name}/compress-int-fitted`] = await sha256(back.compress(x.subarray(0, 3 * x.length / c.data.rows)));
+    }
     ae.dispose();
     back.dispose();
   }
@@ -352,7 +380,7 @@ export async function runWorkload(lib) {
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
-export const THREADED = ['dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'conv1d-bn-klsparse-mse', 'vae-dense-bce-beta2-noise', 'dense-elu-bce-adamw-noise', 'sparse-kl-dense-gaussian-clip', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
+export const THREADED = ['rate-dense-bce', 'rate-conv1d-shards', 'dense-tanh-mse-adam', 'conv2d-pool-bn-dropout-bce', 'conv1d-transpose-flatten-dense-mse', 'convt-subpixel-mse', 'conv2d-winograd-shards8-mse', 'conv2d-vae-dropout-shards3', 'conv1d-l1-mse', 'conv1d-bn-klsparse-mse', 'vae-dense-bce-beta2-noise', 'dense-elu-bce-adamw-noise', 'sparse-kl-dense-gaussian-clip', 'ensemble-dense-mse', 'ensemble-density-mse', 'ensemble-density-kd-mse',
   ...DRAWN.map((c) => c.name)];
 
 /**

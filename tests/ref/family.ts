@@ -1,7 +1,8 @@
 // family.ts: the float64 reference of the dense autoencoder family (issue 11), forward only, written
 // from the issue's conventions: sparse L1 and KL penalties on z, the VAE's [mean, logVar] head, the
 // reparameterised z = mu + exp(logVar/2) eps (eps given), its KL / inputDim weighted by beta,
-// the 1/2 on a VAE's mse, and a conditional VAE's [x, c] and [z, c]. Gradients come from central
+// the 1/2 on a VAE's mse, a conditional VAE's [x, c] and [z, c], and the rate term (the code's bits under a unit
+// Laplace prior, rate * sum|z| / (ln 2 inputDim) a row, with the decoder reading z + u - 1/2, u given). Gradients come from central
 // finite differences of this forward (fd.ts), so they are independent of any backward code.
 import { actDerivative, actForward } from './act.js';
 import { elementLoss } from './loss.js';
@@ -12,6 +13,7 @@ export interface FamilySpec {
   variational?: { beta: number };
   conditionDim?: number;
   contractive?: number;
+  rate?: number;
 }
 
 /** y[R][O] = act(x[R][I] W[I][O] + b); `pre` receives the pre-activations when given. */
@@ -51,7 +53,7 @@ function concat(a: Float64Array, A: number, c: ArrayLike<number>, K: number, R: 
 
 /** The loss terms (as added, weighted) of R rows: weights are getWeights() order, eps[R][L] the VAE's draws. */
 export function familyTerms(s: FamilySpec, weights: ArrayLike<number>[], x: ArrayLike<number>, R: number,
-  opts: { eps?: ArrayLike<number>; cond?: ArrayLike<number> } = {}): Record<string, number> {
+  opts: { eps?: ArrayLike<number>; cond?: ArrayLike<number>; u?: ArrayLike<number> } = {}): Record<string, number> {
   const D = s.inputDim, K = s.conditionDim ?? 0, nEnc = s.layers.length, L = s.layers[nEnc - 1]!;
   const widths = [D, ...s.layers, ...s.layers.slice(0, -1).reverse(), D];
   let h: Float64Array = Float64Array.from(x);
@@ -101,6 +103,10 @@ export function familyTerms(s: FamilySpec, weights: ArrayLike<number>[], x: Arra
         let c = 0;
         for (let r = 0; r < R; r++) c += jacobianNorm2(enc, r, D);
         terms.contractive = s.contractive * c / R;
+      }
+      if (s.rate !== undefined) {
+        terms.rate = s.rate * z.reduce((a, v) => a + Math.abs(v), 0) / (Math.LN2 * D * R);
+        h = z.map((v, i) => v + opts.u![i]! - 0.5);
       }
       if (K) { h = concat(h, L, opts.cond!, K, R); w = L + K; }
     }
