@@ -1,5 +1,6 @@
 // codec.ts: the integer core of the learned codec. A uniform quantiser per latent dimension
-// (offset = the dimension's minimum, step = range / (S - 1), fitted on the rows being coded), a
+// (offset = the dimension's minimum, step = range / (S - 1), fitted on the rows being coded; for a code trained with
+// a rate term, codec_quantize_int: offset = the rounded minimum, step 1), a
 // frequency table per dimension (counted, normalised to a total of M = 2^P, bit-packed for the
 // container), and a byte-wise rANS coder over the symbols (Fabian Giesen's ryg_rans, 32-bit state,
 // L = 2^23, one byte per renormalisation step). After the quantiser everything is integer-only, so

@@ -18,7 +18,8 @@
 //   .   tables    T bytes  per dimension: k (4 bits), then Exp-Golomb-k frequencies, 0 = a zero run
 //   .   payload   B bytes  rANS state (u32), then the renormalisation bytes
 //  end  crc32     u32      CRC-32 of every byte before it
-// Codebook (fitCodec(), kept in the model file as base64): bits u8, P u8, 0 u16, qp f32[2W], tables
+// Codebook (fitCodec(), kept in the model file as base64): bits u8, P u8, kind u8 (0: a range quantiser at these bits;
+// 1: the integer quantiser of a rate-trained code, which compress() without bits uses), 0 u8, qp f32[2W], tables
 // (fitted with every count + 1, so they code symbols the fitting rows never produced). compress()
 // uses it when that container is smaller and no latent value falls outside its range by over a quarter of it.
 

@@ -257,9 +257,9 @@ function checkFamily(s: ResolvedSpec): ResolvedSpec {
     if (s.variational) throw new AutoencoderError('contractive and variational do not combine here: drop one of them');
   }
   if (s.rate !== undefined) {
-    if (s.variational) throw new AutoencoderError('rate and variational do not combine here: a VAE already trains on a noisy code and compresses its mean; drop one of them');
-    if (s.sparsity) throw new AutoencoderError('rate and sparsity do not combine here: the rate term is itself a penalty on the code (its bits); drop one of them');
-    if (s.latentActivation !== 'linear') throw new AutoencoderError(`rate needs a linear latent (its values are rounded to integers by compress(), and trained under noise of one unit): leave latentActivation out (or 'linear')${s.encoder ? " (the encoder's last layer activation)" : ''}, got '${s.latentActivation}'`);
+    const other = s.variational ? 'variational' : s.sparsity ? 'sparsity' : '';
+    if (other) throw new AutoencoderError(`rate and ${other} do not combine: drop one of them (each is a penalty on the code)`);
+    if (s.latentActivation !== 'linear') throw new AutoencoderError(`rate needs a linear latent (compress() rounds it to integers): make the ${s.encoder ? "encoder's last layer" : 'latentActivation'} 'linear', got '${s.latentActivation}'`);
   }
   if (s.ensemble) {
     const other = s.inputShape ? 'inputShape' : s.variational ? 'variational' : s.sparsity ? 'sparsity' : s.contractive !== undefined ? 'contractive' : s.rate !== undefined ? 'rate' : s.loss !== 'mse' ? 'loss ' + s.loss : 0;

@@ -9,10 +9,12 @@
 // gzip -9 and xz -9e of the raw uint8 pixels, PNG (pngjs, deflate 9, 8-bit grey) and JPEG (jpeg-js)
 // at several qualities, each per image (mean bytes) and as one 560 x 700 mosaic of all 500.
 // Also the other table option: quantiser and frequency tables fitted once on the training images and
-// kept in the model (fitCodec()), so the container stores neither.
+// kept in the model (fitCodec()), so the container stores neither. And the rate term (spec `rate`, --rates):
+// the same models trained with their code under noise of one unit and rate · bits / 784 added to the loss,
+// their code then rounded to integers (compress() without bits), with their own tables and with fitCodec()'s.
 // Reporting code only: every model number comes from the wasm kernels through the public API.
 // Usage: node dist/examples/mnist-codec.js [--data <dir>] [--epochs 50] [--conv-epochs 30 (0: no conv model)]
-//        [--seed 1] [--bits 2,3,4,5,6,8] [--no-pca] [--no-classical]
+//        [--seed 1] [--bits 2,3,4,5,6,8] [--rates 0.1,0.3,1 (none: 0 models)] [--conv-rates 0.1,0.3] [--no-pca] [--no-classical]
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
@@ -117,7 +119,7 @@ export const CONV_SPEC = {
 } as const;
 
 export interface CodecOptions {
-  data?: string; epochs?: number; convEpochs?: number; seed?: number; bits?: number[]; pca?: boolean; classical?: boolean; log?: (s: string) => void;
+  data?: string; epochs?: number; convEpochs?: number; seed?: number; bits?: number[]; rates?: number[]; convRates?: number[]; pca?: boolean; classical?: boolean; log?: (s: string) => void;
 }
 
 export async function runMnistCodec(opts: CodecOptions = {}): Promise<Row[]> {
@@ -131,12 +133,18 @@ export async function runMnistCodec(opts: CodecOptions = {}): Promise<Row[]> {
   const fitOpts = { epochs, validationSplit: 0, earlyStopping: false } as const;
 
   // every model: how it is made and trained, and whether fitCodec() tables are measured for it
-  const models: { name: string; make: () => Promise<Autoencoder>; fit: (ae: Autoencoder) => Promise<unknown>; tables: boolean }[] = [];
-  const dense = () => Autoencoder.create({ inputDim: PIXELS, layers: [256, 32], activation: 'relu', outputActivation: 'sigmoid', loss: 'bce', seed });
-  const conv = () => Autoencoder.create({ ...CONV_SPEC, seed } as unknown as AutoencoderSpec);
-  models.push({ name: 'dense AE', make: dense, fit: (ae) => ae.fit(xTrain, fitOpts), tables: true });
+  const models: { name: string; make: () => Promise<Autoencoder>; fit: (ae: Autoencoder) => Promise<unknown>; tables: boolean; rate?: boolean }[] = [];
+  const dense = (rate?: number) => Autoencoder.create({ inputDim: PIXELS, layers: [256, 32], activation: 'relu', outputActivation: 'sigmoid', loss: 'bce', seed, ...(rate === undefined ? {} : { rate }) });
+  const conv = (rate?: number) => Autoencoder.create({ ...CONV_SPEC, seed, ...(rate === undefined ? {} : { rate }) } as unknown as AutoencoderSpec);
+  models.push({ name: 'dense AE', make: () => dense(), fit: (ae) => ae.fit(xTrain, fitOpts), tables: true });
+  for (const rate of opts.rates ?? [0.1, 0.3, 1]) {
+    models.push({ name: `dense AE, rate ${rate}`, make: () => dense(rate), fit: (ae) => ae.fit(xTrain, fitOpts), tables: true, rate: true });
+  }
   if (convEpochs > 0) {
-    models.push({ name: 'conv AE', make: conv, fit: (ae) => ae.fit(xTrain, { ...fitOpts, epochs: convEpochs }), tables: true });
+    models.push({ name: 'conv AE', make: () => conv(), fit: (ae) => ae.fit(xTrain, { ...fitOpts, epochs: convEpochs }), tables: true });
+    for (const rate of opts.convRates ?? [0.1, 0.3]) {
+      models.push({ name: `conv AE, rate ${rate}`, make: () => conv(rate), fit: (ae) => ae.fit(xTrain, { ...fitOpts, epochs: convEpochs }), tables: true, rate: true });
+    }
   }
   if (opts.pca !== false) {
     models.push({
@@ -152,6 +160,22 @@ export async function runMnistCodec(opts: CodecOptions = {}): Promise<Row[]> {
     await m.fit(ae);
     log(`${m.name} trained (${ae.paramCount} parameters) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     rows.push({ codec: m.name, setting: 'float32 latent (no codec)', bytesPerImage: ae.latentDim * 4, psnr: psnr(ae.reconstruct(xTest), xTest) });
+    if (m.rate) {
+      // a rate model's own quantiser: its code rounded to integers (compress() without bits), then with fitCodec()'s
+      // integer tables, then each dimension's range at 3 and 4 bits with fitCodec()'s tables
+      const own = ae.compress(xTest);
+      rows.push({ codec: m.name, setting: `integers (${own[5]} bits)`, bytesPerImage: own.length / n, psnr: psnr(ae.decompress(own), xTest) });
+      ae.fitCodec(xTrain);
+      const fitted = ae.compress(xTest);
+      rows.push({ codec: `${m.name} + fitCodec(training images)`, setting: `integers (${fitted[5]} bits)`, bytesPerImage: fitted.length / n, psnr: psnr(ae.decompress(fitted), xTest), note: fitted[7] === 1 ? 'model tables used' : 'own tables used' });
+      for (const bits of [3, 4]) {
+        ae.fitCodec(xTrain, { bits });
+        const c = ae.compress(xTest, { bits });
+        rows.push({ codec: `${m.name} + fitCodec(training images)`, setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(ae.decompress(c), xTest), note: c[7] === 1 ? 'model tables used' : 'own tables used' });
+      }
+      ae.dispose();
+      continue;
+    }
     for (const bits of bitsList) {
       const c = ae.compress(xTest, { bits });
       rows.push({ codec: m.name, setting: `bits ${bits}`, bytesPerImage: c.length / n, psnr: psnr(ae.decompress(c), xTest) });
@@ -210,11 +234,12 @@ export function table(rows: Row[]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const get = (flag: string) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+  const list = (v: string | undefined) => (v === undefined ? undefined : v === 'none' ? [] : v.split(',').map(Number));
   const t0 = Date.now();
   const rows = await runMnistCodec({
     data: get('--data'), epochs: get('--epochs') ? Number(get('--epochs')) : undefined, seed: get('--seed') ? Number(get('--seed')) : undefined,
     convEpochs: get('--conv-epochs') ? Number(get('--conv-epochs')) : undefined,
-    bits: get('--bits')?.split(',').map(Number), pca: !args.includes('--no-pca'), classical: !args.includes('--no-classical'), log: (s) => console.log(s),
+    bits: get('--bits')?.split(',').map(Number), rates: list(get('--rates')), convRates: list(get('--conv-rates')), pca: !args.includes('--no-pca'), classical: !args.includes('--no-classical'), log: (s) => console.log(s),
   });
   console.log(`rate-distortion on the ${500} MNIST test images (PSNR over all pixels, peak 1):`);
   console.log(table(rows));

@@ -34,6 +34,24 @@ function vowels(): Float32Array {
 }
 
 describe('autoencoder compress / decompress', () => {
+  it('train --rate: the spec keeps the rate; compress without --bits rounds its code to integers (the frames compress() without bits makes), --bits 4 quantises ranges', async () => {
+    expect(cli('train', VOWELS, '-x', 'label', '--layers', '8,4', '--normalize', 'standard', '--rate', '0.2', '--epochs', '10', '-q', '-o', 'r.ae').code).toBe(0);
+    const info = cli('info', 'r.ae', '--json');
+    expect(JSON.parse(info.stdout).spec.rate).toBe(0.2);
+    const ae = await Autoencoder.load(new Uint8Array(readFileSync(join(dir, 'r.ae'))));
+    const x = vowels(), D = 12, rows = x.length / D;
+    const c = cli('compress', 'r.ae', VOWELS, '-x', 'label', '-o', 'r.aez', '--rows-per-frame', '1000', '-q');
+    expect(c.code, c.stderr).toBe(0);
+    const file = new Uint8Array(readFileSync(join(dir, 'r.aez')));
+    const frames = [0, 1000].map((r) => ae.compress(x.subarray(r * D, Math.min(rows, r + 1000) * D)));
+    expect(file).toEqual(Uint8Array.from(frames.flatMap((f) => [...f])));
+    // the first frame's steps (after the 32-byte header and 4 offsets) are all 1
+    expect(Array.from(new Float32Array(file.slice(32 + 16, 32 + 32).buffer))).toEqual([1, 1, 1, 1]);
+    expect(cli('compress', 'r.ae', VOWELS, '-x', 'label', '-o', 'r4.aez', '--bits', '4', '-q').code).toBe(0);
+    expect(readFileSync(join(dir, 'r4.aez'))[5]).toBe(4);
+    ae.dispose();
+  });
+
   it('round trip: frames equal compress() per block, CSV equals decompress(), summary numbers recomputed', async () => {
     expect(cli('train', VOWELS, '-x', 'label', '--epochs', '10', '-q', '-o', 'm.ae').code).toBe(0);
     const c = cli('compress', 'm.ae', VOWELS, '-x', 'label', '-o', 'v.aez', '--bits', '5', '--rows-per-frame', '600', '--peak', '10');

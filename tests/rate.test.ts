@@ -4,8 +4,9 @@
 // decoded by decode() must equal decompress() bit for bit; the epoch's rate term recomputed in float64 from encode().
 // The term's gradient and the code noise's draws are checked against tests/ref/family.ts by finite differences in
 // family.test.ts; here the spec's rules, the codec's choices, save/load and the thread counts.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, type AutoencoderSpec } from 'autoencoder';
+import { Autoencoder, AutoencoderError, AutoencoderLite, type AutoencoderSpec } from 'autoencoder';
 // (threads run on the built package, as tests/threads.test.ts does: its pool loads dist/'s worker module)
 import { Autoencoder as Built } from '../dist/bindings/node.js';
 import { lowRank } from './data.js';
@@ -155,6 +156,17 @@ describe('the rate term in training', () => {
     m.dispose();
   });
 
+  it("AutoencoderLite on the scoring module (kernels-score.wasm) loads a rate model and reads it as Autoencoder does: the noise node is a copy outside training", async () => {
+    const wasm = await WebAssembly.compile(readFileSync(new URL('../build/kernels-score.wasm', import.meta.url)));
+    const lite = await AutoencoderLite.load(ae.save(), { wasm });
+    const rows = x.subarray(0, 64 * D);
+    expectSameBits(lite.score(rows), ae.score(rows), 'score');
+    expectSameBits(lite.encode(rows), ae.encode(rows), 'encode');
+    expectSameBits(lite.reconstruct(rows), ae.reconstruct(rows), 'reconstruct');
+    expect(Array.from(lite.save())).toEqual(Array.from(ae.save()));
+    lite.dispose();
+  });
+
   it('save() and load() keep the rate, and a loaded model trains on to the same bytes', async () => {
     const spec = { inputDim: D, layers: [12, L], rate: 0.3, seed: 2 };
     const a = await Autoencoder.create(spec), b = await Autoencoder.create(spec);
@@ -198,9 +210,9 @@ describe('the spec rules', () => {
     [{ ...base, rate: -1 }, /rate must be .*0/],
     [{ ...base, rate: Number.NaN }, /rate/],
     [{ ...base, rate: '0.1' }, /rate/],
-    [{ ...base, rate: 0.1, variational: { beta: 1 } }, /rate and variational do not combine/],
-    [{ ...base, rate: 0.1, sparsity: { l1: 0.1 } }, /rate and sparsity do not combine/],
-    [{ ...base, rate: 0.1, latentActivation: 'tanh' }, /rate needs a linear latent.*got 'tanh'/],
+    [{ ...base, rate: 0.1, variational: { beta: 1 } }, /rate and variational do not combine: drop one of them/],
+    [{ ...base, rate: 0.1, sparsity: { l1: 0.1 } }, /rate and sparsity do not combine: drop one of them/],
+    [{ ...base, rate: 0.1, latentActivation: 'tanh' }, /rate needs a linear latent \(compress\(\) rounds it to integers\): make the latentActivation 'linear', got 'tanh'/],
     [{ inputDim: 6, rate: 0.1, ensemble: { members: 2 } }, /ensemble needs .* drop ensemble or rate/],
   ])('%j is refused', async (spec, msg) => {
     await expect(Autoencoder.create(spec as AutoencoderSpec)).rejects.toThrow(AutoencoderError);

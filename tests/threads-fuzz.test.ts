@@ -1,8 +1,8 @@
 // threads-fuzz.test.ts: the thread count must not change a bit, on models fast-check builds. threads.test.ts
 // checks ten chosen models; here fast-check draws the spec (dense shorthand with every family: sparse l1 and
-// KL, contractive, VAE, conditional VAE, ensemble with and without its density term; dense graphs with
+// KL, contractive, the rate term, VAE, conditional VAE, ensemble with and without its density term; dense graphs with
 // dropout and batchNorm between layers; 1-D and 2-D conv graphs that pool or stride down and upsample or
-// transpose back, some through a dense bottleneck, some with an L1 or sparse KL penalty on the code or as a VAE), the widths (odd ones, not multiples of 4 or 8
+// transpose back, some through a dense bottleneck, some with an L1, sparse KL or rate penalty on the code or as a VAE), the widths (odd ones, not multiples of 4 or 8
 // included), the rows, the batch size (1 to more than the rows), the optimizer, weight decay, input noise,
 // validation split (with early stopping that restores the best epoch) and shuffling, and 2, 3, 4 or 6 threads (6: more than a
 // conv model's 4 shards, whose threads beyond them block between its epoch's jobs), and the create option shards (the
@@ -43,7 +43,7 @@ const dense: fc.Arbitrary<Drawn> = fc.record({
   activation: act, latentActivation: act, outputActivation: act,
   loss: fc.constantFrom('mse', 'mae', 'bce'),
   normalize: fc.constantFrom('none', 'standard', 'minmax'),
-  family: fc.constantFrom('plain', 'plain', 'l1', 'kl', 'contractive', 'vae', 'cvae', 'ensemble'),
+  family: fc.constantFrom('plain', 'plain', 'l1', 'kl', 'contractive', 'rate', 'vae', 'cvae', 'ensemble'),
   seed,
 }).map((d) => {
   let spec = withLoss({ inputDim: d.inputDim, layers: d.layers, activation: d.activation, latentActivation: d.latentActivation,
@@ -52,6 +52,7 @@ const dense: fc.Arbitrary<Drawn> = fc.record({
   if (d.family === 'l1') spec.sparsity = { l1: 1e-3 };
   if (d.family === 'kl') spec = { ...spec, sparsity: { kl: { rho: 0.1, weight: 0.1 } }, latentActivation: 'sigmoid' };
   if (d.family === 'contractive') spec.contractive = 1e-2;
+  if (d.family === 'rate') spec = { ...spec, rate: 0.3, latentActivation: 'linear' };
   if (d.family === 'vae' || d.family === 'cvae') {
     spec = { ...spec, variational: { beta: 0.5 }, latentActivation: 'linear' };
     if (spec.loss === 'mae') spec.loss = 'mse';
@@ -100,7 +101,7 @@ const conv = (dims: 1 | 2): fc.Arbitrary<Drawn> => fc.record({
   out: fc.constantFrom('linear', 'sigmoid', 'tanh'),
   // an L1 or sparse KL penalty on the code (a sigmoid code for KL), or (with a dense code) a VAE: all train in shards,
   // with the dropout and batchNorm
-  family: fc.constantFrom('plain', 'plain', 'l1', 'kl', 'vae'),
+  family: fc.constantFrom('plain', 'plain', 'l1', 'kl', 'rate', 'vae'),
   seed,
 }).map((c) => {
   const d = `${dims}d`, side = 2 * c.n + (dims === 2 ? 2 : 0), shape = dims === 1 ? [side, c.C] : [side, side, c.C];
@@ -122,7 +123,9 @@ const conv = (dims: 1 | 2): fc.Arbitrary<Drawn> => fc.record({
   }
   dec.push({ type: `conv${d}`, filters: c.C, kernel: 3, padding: 'same', activation: c.out });
   if (c.family === 'kl') enc[enc.length - 1] = { ...enc.at(-1), activation: 'sigmoid' };
-  const family = c.family === 'l1' ? { sparsity: { l1: 1e-3 } } : c.family === 'kl' ? { sparsity: { kl: { rho: 0.1, weight: 0.2 } } }
+  // (the rate term's code is linear: compress() rounds it to integers)
+  if (c.family === 'rate') enc[enc.length - 1] = { ...enc.at(-1), activation: 'linear' };
+  const family = c.family === 'l1' ? { sparsity: { l1: 1e-3 } } : c.family === 'kl' ? { sparsity: { kl: { rho: 0.1, weight: 0.2 } } } : c.family === 'rate' ? { rate: 0.3 }
     : c.family === 'vae' && c.bottleneck ? { variational: { beta: 0.5 } } : {};
   return { spec: { inputShape: shape, encoder: enc, decoder: dec, loss: 'mse', normalize: 'none', seed: c.seed, ...family }, cond: 0 };
 });

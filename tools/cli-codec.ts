@@ -1,5 +1,5 @@
 // cli-codec.ts: the CLI's `compress` and `decompress` commands (tools/cli.ts registers them).
-//   autoencoder compress model.ae data.csv -o data.aez --bits 4 [--rows-per-frame 1024] [--peak 255]
+//   autoencoder compress model.ae data.csv -o data.aez [--bits 4] [--rows-per-frame 1024] [--peak 255]
 //   autoencoder decompress model.ae data.aez -o out.csv
 // Rows go through the API's compressStream() / decompressStream() frame by frame, with a progress bar
 // on a terminal; the output is written atomically (a temp file, then a rename). The summary line's
@@ -79,11 +79,11 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .argument('<model.ae>', 'a model saved by train')
     .argument('<data.csv>', 'rows to compress, with the columns the model was trained on (- reads stdin)')
     .option('-o, --output <file>', 'container file to write (default: stdout)')
-    .addOption(new Option('--bits <n>', 'quantisation bits per latent value, 2 to 16').argParser(intArg('bits', 2, 16)).default(4))
+    .addOption(new Option('--bits <n>', 'quantisation bits per latent value, 2 to 16 (default 4; a model trained with --rate: its code rounded to integers)').argParser(intArg('bits', 2, 16)))
     .addOption(new Option('--rows-per-frame <n>', 'rows per frame (each frame a complete container)').argParser(intArg('rows per frame', 1, 1 << 24)).default(1024))
     .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser(numArg('peak', 0, Infinity, true))))
     .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (modelPath: string, file: string, o: { output?: string; bits: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withInputArg(file, async () => {
+    .action(async (modelPath: string, file: string, o: { output?: string; bits?: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withInputArg(file, async () => {
       const { ae } = await h.loadModel(modelPath);
       const t = await h.readRowsFor(ae, modelPath, file, o);
       const D = ae.inputDim, per = o.rowsPerFrame;
@@ -91,7 +91,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
       for (let r = 0; r < t.rows; r += per) chunks.push(Float32Array.from(t.data.subarray(r * D, Math.min(t.rows, r + per) * D)));
       const progress = bar(t.rows, !!o.quiet, 'compress', 'rows');
       let done = 0, sq = 0;
-      const written = await atomicWrite(o.output, (write) => pump(ae.compressStream({ bits: o.bits, rowsPerFrame: per }), chunks, (frame) => {
+      const written = await atomicWrite(o.output, (write) => pump(ae.compressStream({ ...(o.bits === undefined ? {} : { bits: o.bits }), rowsPerFrame: per }), chunks, (frame) => {
         // evaluation only: the squared error of this frame's rows after a round trip
         const y = ae.decompress(frame);
         for (let i = 0; i < y.length; i++) { const e = y[i]! - t.data[done * D + i]!; sq += e * e; }

@@ -371,7 +371,7 @@ interface TrainOpts extends CsvOpts {
   activation?: Activation; latentActivation?: Activation; outputActivation?: Activation; loss?: Loss;
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
   output: string; quiet?: boolean; spec?: string; contamination?: number;
-  variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number;
+  variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; rate?: number; noiseGaussian?: number;
   ensemble?: boolean; shards?: number;
 }
 
@@ -454,8 +454,8 @@ function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string,
   return spec as AutoencoderSpec;
 }
 
-// ---- the autoencoder family's flags (issue 11): --variational, --beta, --sparsity-l1, --contractive, --noise-gaussian
-interface FamilyOpts { variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; noiseGaussian?: number }
+// ---- the autoencoder family's flags (issue 11): --variational, --beta, --sparsity-l1, --contractive, --rate, --noise-gaussian
+interface FamilyOpts { variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; rate?: number; noiseGaussian?: number }
 
 /** The spec with the family flags added; they may fill what a --spec file leaves out, not contradict it. */
 function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | undefined): AutoencoderSpec {
@@ -473,6 +473,10 @@ function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | un
   if (o.contractive !== undefined) {
     if (spec.contractive !== undefined) throw clash('--contractive', 'contractive');
     out.contractive = o.contractive;
+  }
+  if (o.rate !== undefined) {
+    if (spec.rate !== undefined) throw clash('--rate', 'rate');
+    out.rate = o.rate;
   }
   return out;
 }
@@ -781,6 +785,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--beta <b>', 'with --variational: the KL weight (default 1; other values make a beta-VAE)').argParser(numArg('beta', 0, 1e6)))
     .addOption(new Option('--sparsity-l1 <lambda>', 'a sparse autoencoder: add lambda * sum |z| / rows to the loss').argParser(numArg('sparsity-l1', 0, 1e6)))
     .addOption(new Option('--contractive <lambda>', 'a contractive autoencoder: add lambda * ||dz/dx||^2 (the encoder\'s Jacobian, per row) to the loss').argParser(numArg('contractive', 0, 1e6)))
+    .addOption(new Option('--rate <lambda>', 'a code trained for compress: noise of one unit on the code while training, and lambda * its bits / inputDim added to the loss; compress without --bits then rounds the code to integers (0.1-0.3 on MNIST)').argParser(numArg('rate', 0, 1e6)))
     .addOption(new Option('--ensemble', 'the subsample ensemble the API builds by default: 16 autoencoders of these layers, each fitted on its own 512 random rows, a cleaning pass that refits them without the 20% of rows they score worst, and a score summed over the members; the better scorer when the rows may hold anomalies (README "Anomaly detection quality"). No validation split or early stopping; --epochs counts per member and pass (default 50 here)'))
     .addOption(new Option('--noise-gaussian <std>', 'a denoising autoencoder: train on inputs plus Gaussian noise of this std (in the CSV\'s units), fresh each epoch').argParser(numArg('noise-gaussian', 0, 1e6)));
   csvOptions(trainCmd, false)

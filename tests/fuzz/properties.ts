@@ -164,7 +164,7 @@ export function probeRows(rows: number, cols: number, phase = 0): Float32Array {
   return Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(0.7 * i + phase) + 0.3 * Math.cos(1.3 * i));
 }
 
-/** The seed models: dense with and without normalizer/threshold/metadata, bce+minmax, conv2d+batchNorm, conv1d, an ensemble. */
+/** The seed models: dense with and without normalizer/threshold/metadata, bce+minmax, conv2d+batchNorm, conv1d, a rate model, an ensemble. */
 export async function makeSeeds(): Promise<Seed[]> {
   const out: Seed[] = [];
   const add = async (name: string, spec: AutoencoderSpec, extra?: (ae: Autoencoder, x: Float32Array) => void, data?: Float32Array) => {
@@ -183,6 +183,8 @@ export async function makeSeeds(): Promise<Seed[]> {
     Float32Array.from(probeRows(24, 4, 2), (v) => (v + 1.3) / 2.6));
   await add('conv2d-bn', conv2dSpec, (ae, x) => ae.calibrate(x, { max: true }));
   await add('conv1d', { ...conv1dSpec, normalize: 'minmax' });
+  // a code trained with the rate term (its noise node after the code; compress() rounds it to integers)
+  await add('dense-rate', { inputDim: 6, layers: [5, 3], rate: 0.3, normalize: 'standard', seed: 7 });
   // the default kind of model (an ensemble with its latent density term), small: 4 members of [3, 2]
   await add('ensemble', { inputDim: 5, layers: [3, 2], normalize: 'standard', seed: 6, ensemble: { members: 4, rows: 16, density: 8 } }, (ae, x) => ae.calibrate(x));
   return out;
@@ -586,6 +588,7 @@ const specArb: fc.Arbitrary<Gen> = fc.oneof(
     activation: fc.constantFrom(...PRIMS, G("'relu'", () => 'relu'), G("'gelu'", () => 'gelu'), G("'RELU'", () => 'RELU')),
     loss: fc.constantFrom(...PRIMS, G("'bce'", () => 'bce'), G("'mae'", () => 'mae')), normalize: fc.constantFrom(...PRIMS, G("'minmax'", () => 'minmax')),
     seed: num(0, 7, 0xffffffff), outputActivation: fc.constantFrom(G("'sigmoid'", () => 'sigmoid'), G("'tanh'", () => 'tanh')),
+    rate: num(0, 0.3, 1e6), latentActivation: fc.constantFrom(G("'tanh'", () => 'tanh'), G("'linear'", () => 'linear')),
   }),
   optionsArb({
     inputShape: fc.constantFrom(...PRIMS, G('[4, 4, 1]', () => [4, 4, 1]), G('[8, 2]', () => [8, 2]), G('[4, 4, 1, 1]', () => [4, 4, 1, 1]), G('[2**31, 1]', () => [2 ** 31, 1]), G('[0, 4]', () => [0, 4])),
