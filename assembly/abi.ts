@@ -19,7 +19,7 @@ import { series_blocks, series_check, series_fill, series_pick, series_push } fr
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_int, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 13; }
+export function ae_abi_version(): i32 { return 14; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }

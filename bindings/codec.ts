@@ -166,7 +166,7 @@ function codebookId(k: Kernel, cb: Uint8Array): string {
  * Stages and checks a codebook (bits, P, qp, tables) in the I/O stack; the reason as a string when it
  * is not one this model can use (load() reports it as a corrupted file).
  */
-function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number; qp: number; freq: number; cum: number; integer: boolean } | string {
+function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number; qp: number; freq: number; cum: number } | string {
   const k = m.k, W = m.latentDim;
   if (cb.length < 4 + 8 * W) return `its codec tables hold ${cb.length} bytes, fewer than ${4 + 8 * W}`;
   const bits = cb[0]!, P = cb[1]!;
@@ -179,7 +179,7 @@ function stageCodebook(m: CodecModel, cb: Uint8Array): { bits: number; P: number
   const freq = k.alloc(W * S * 4), cum = k.alloc(W * (S + 1) * 4);
   const st = codecReadTables(k, qp + 8 * W, cb.length - 4 - 8 * W, W, bits, P, freq, cum);
   if (st !== 0) return `its codec tables are malformed (${READ_ERRORS[st] ?? st})`;
-  return { bits, P, qp, freq, cum, integer: cb[2] === 1 };
+  return { bits, P, qp, freq, cum };
 }
 
 /** Checks a codebook read from a model file: null when usable, else what is wrong. */

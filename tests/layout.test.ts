@@ -29,7 +29,7 @@ describe('the memory layout is the same in assembly/arena.ts and bindings/wasm.t
     const t = constants('T');
     expect({ ...t, MAX: constants('MAX').TERMS }).toEqual({ ...T });
     const kinds = constants('TERM');
-    const names: Record<string, string> = { RECON: 'recon', L1: 'l1', KLSPARSE: 'klSparse', VAEKL: 'vaeKl', CONTRACTIVE: 'contractive' };
+    const names: Record<string, string> = { RECON: 'recon', L1: 'l1', KLSPARSE: 'klSparse', VAEKL: 'vaeKl', CONTRACTIVE: 'contractive', RATE: 'rate' };
     expect(Object.fromEntries(Object.entries(kinds).map(([k, v]) => [names[k] ?? k, v]))).toEqual({ ...TERM });
   });
   it('shard block (SHARDS, SH_*)', () => {
