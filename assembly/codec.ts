@@ -9,6 +9,8 @@
 // and its checks (bindings/codec.ts). Dims: N rows, W latent width, S = 2^bits symbols, M = 2^P.
 // Reference: J. Duda, "Asymmetric numeral systems" (2013); F. Giesen, ryg_rans/rans_byte.h.
 
+import { col_minmax } from './train';
+
 const RANS_L: u32 = 1 << 23;
 /** The largest frequency a table may hold is M - M/64: every coded symbol costs at least
  *  -log2(63/64) = 0.0227 bits, so a container's row count is bounded by its payload length. */
@@ -28,15 +30,11 @@ const LOG2_E: f64 = 1.4426950408889634;
  */
 export function codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize, sym: usize): void {
   const top = (1 << bits) - 1;
+  // (each dimension's minimum into the offsets, its maximum into the steps' slots, then the step over it)
+  col_minmax(z, N, W, qp, qp + (<usize>W << 2));
   for (let d = 0; d < W; d++) {
-    let lo = load<f32>(z + (<usize>d << 2)), hi = lo;
-    for (let r = 1; r < N; r++) {
-      const v = load<f32>(z + ((<usize>r * W + d) << 2));
-      lo = min<f32>(lo, v);
-      hi = max<f32>(hi, v);
-    }
-    store<f32>(qp + (<usize>d << 2), lo);
-    store<f32>(qp + (<usize>(W + d) << 2), <f32>((<f64>hi - <f64>lo) / <f64>top));
+    const lo = load<f32>(qp + (<usize>d << 2)), at = qp + (<usize>(W + d) << 2);
+    store<f32>(at, <f32>((<f64>load<f32>(at) - <f64>lo) / <f64>top));
   }
   codec_quantize_with(z, N, W, bits, qp, sym);
 }
@@ -50,16 +48,12 @@ export function codec_quantize(z: usize, N: i32, W: i32, bits: i32, qp: usize, s
  */
 export function codec_quantize_int(z: usize, N: i32, W: i32, qp: usize): i32 {
   let span: f64 = 1;
+  col_minmax(z, N, W, qp, qp + (<usize>W << 2));
   for (let d = 0; d < W; d++) {
-    let lo = load<f32>(z + (<usize>d << 2)), hi = lo;
-    for (let r = 1; r < N; r++) {
-      const v = load<f32>(z + ((<usize>r * W + d) << 2));
-      lo = min<f32>(lo, v);
-      hi = max<f32>(hi, v);
-    }
-    const a = Math.floor(<f64>lo + 0.5), b = Math.floor(<f64>hi + 0.5);
-    store<f32>(qp + (<usize>d << 2), <f32>a);
-    store<f32>(qp + (<usize>(W + d) << 2), 1);
+    const p = qp + (<usize>d << 2), q = qp + (<usize>(W + d) << 2);
+    const a = Math.floor(<f64>load<f32>(p) + 0.5), b = Math.floor(<f64>load<f32>(q) + 0.5);
+    store<f32>(p, <f32>a);
+    store<f32>(q, 1);
     span = max<f64>(span, b - a + 1);
   }
   if (span > 65536) return -1;
