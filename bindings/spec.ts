@@ -67,7 +67,7 @@ export interface AutoencoderSpec {
    * U(-1/2, 1/2) (the relaxation of rounding it to an integer), and the loss adds rate · bits / inputDim, bits being
    * the code's length under a unit Laplace prior per value, Σ|z| / ln 2 (L1's arithmetic; λ 0.1-0.3 on MNIST). Then
    * `compress()` and `fitCodec()` without `bits` quantise the code to integers (step 1). Needs a linear latent; not
-   * with variational or sparsity.
+   * with variational or sparsity. 0 trains under the noise alone.
    */
   rate?: number;
   /**

@@ -187,6 +187,18 @@ describe('the rate term in training', () => {
     encoder: [{ type: 'conv1d', filters: 4, kernel: 3, strides: 2, padding: 'same', activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 5 }],
     decoder: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'reshape', shape: [8, 4] }, { type: 'conv1dTranspose', filters: 1, kernel: 3, strides: 2, padding: 'same' }],
   };
+  it('a conv model reads its code through the noise too: with learningRate 0, each epoch a new reconstruction term, and the rate term from encode()', async () => {
+    const m = await Autoencoder.create(conv);
+    const xs = Float32Array.from(lowRank(120, 16, 4, { k: 3, noise: 0.1 }));
+    const h = await m.fit(xs, { epochs: 2, batchSize: 32, learningRate: 0, validationSplit: 0, earlyStopping: false });
+    expect(h.terms.reconstruction![0]).not.toBe(h.terms.reconstruction![1]);
+    let s = 0;
+    for (const v of m.encode(xs)) s += Math.abs(v);
+    const want = (0.5 * s) / (Math.LN2 * 16 * 120);
+    for (const v of h.terms.rate!) expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-5 * want);
+    m.dispose();
+  });
+
   for (const [name, spec] of [['dense', { inputDim: D, layers: [13, 7], rate: 0.4, seed: 6 }], ['conv1d (in shards)', conv]] as const) {
     it(`a ${name} rate model gives the same save() bytes on 1, 2 and 3 threads`, async () => {
       const cols = spec.inputDim ?? 16;
