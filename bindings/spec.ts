@@ -363,12 +363,9 @@ export function buildPlan(s: ResolvedSpec): NetPlan {
     // the code's bits under a unit Laplace prior, sum|z| / ln 2, per input value; then the noise node after the code
     // (a dropout node of negative rate: assembly/layers.ts dropout_forward), so encode() still reads the clean code
     terms.push({ kind: TERM.rate, tensor: latent, weight: s.rate * INV_LN2 / s.inputDim });
+    // (no node names its inputs here: only a (conditional) VAE's do, and rate refuses variational)
     const W = layers[latent]!.out;
     layers.splice(latent + 1, 0, { op: OP.dropout, in: W, out: W, act: ACT_IDS.linear, rate: -1 });
-    layers.forEach((l, i) => {
-      if (i > latent + 1 && l.src0 !== undefined && l.src0 > latent) l.src0++;
-      if (i > latent + 1 && l.src1 !== undefined && l.src1 > latent) l.src1++;
-    });
     terms[0]!.tensor++;
   }
   return { layers, latent, loss: LOSS_IDS[s.loss], norm: NORM_IDS[s.normalize], terms, ...(s.conditionDim ? { condDim: s.conditionDim } : {}), ...(s.ensemble ? { members: s.ensemble.members, density: s.ensemble.density ?? 0 } : {}) };

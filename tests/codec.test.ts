@@ -1,5 +1,5 @@
 // codec.test.ts: compress()/decompress() against oracles written here from the container layout in
-// bindings/codec.ts's header: a float64 TS quantiser (min/max per latent dimension, round half up)
+// bindings/codec.ts's header (tests/data.ts parseContainer): a float64 TS quantiser (quantizeRange: min/max per latent dimension, round half up)
 // whose dequantised codes, decoded by decode(), must equal decompress() bit for bit; the summed
 // per-dimension empirical entropy of those symbols, which the rANS payload must come within 2% of;
 // the CRC-32 oracle of tests/data.ts to forge hostile containers that pass the checksum. Then the
@@ -8,41 +8,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, AutoencoderLite, type AutoencoderSpec } from 'autoencoder';
 import { convSpec } from '../examples/nab-codec.js';
-import { crc32, fixCrc, lowRank, rand } from './data.js';
+import { crc32, fixCrc, lowRank, parseContainer as parse, quantizeRange as quantize, rand } from './data.js';
 import { expectSameBits } from './helpers.js';
 
 const HEAD = 32;
-
-/** The container's fields, read from the layout in bindings/codec.ts (independent of its code). */
-function parse(c: Uint8Array) {
-  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
-  const W = dv.getUint32(20, true), T = dv.getUint32(24, true), B = dv.getUint32(28, true);
-  const qp = new Float32Array(c.slice(HEAD, HEAD + 8 * W).buffer);
-  return {
-    magic: [...c.subarray(0, 4)], version: c[4]!, bits: c[5]!, P: c[6]!, flags: c[7]!, N: dv.getUint32(16, true), W, T, B,
-    offset: qp.subarray(0, W), step: qp.subarray(W), length: HEAD + 8 * W + T + B + 4, crc: dv.getUint32(c.length - 4, true),
-  };
-}
-
-/** The oracle quantiser: per dimension min and (max - min) / (2^bits - 1) as float32, symbols in float64. */
-function quantize(z: Float32Array, N: number, W: number, bits: number) {
-  const top = 2 ** bits - 1;
-  const offset = new Float32Array(W), step = new Float32Array(W);
-  for (let d = 0; d < W; d++) {
-    let lo = Infinity, hi = -Infinity;
-    for (let r = 0; r < N; r++) { lo = Math.min(lo, z[r * W + d]!); hi = Math.max(hi, z[r * W + d]!); }
-    offset[d] = lo;
-    step[d] = (hi - lo) / top;
-  }
-  const sym = new Uint16Array(N * W), zq = new Float32Array(N * W);
-  for (let i = 0; i < N * W; i++) {
-    const d = i % W;
-    const q = step[d]! > 0 ? Math.min(top, Math.max(0, Math.floor((z[i]! - offset[d]!) / step[d]! + 0.5))) : 0;
-    sym[i] = q;
-    zq[i] = offset[d]! + q * step[d]!;
-  }
-  return { offset, step, sym, zq };
-}
 
 /** Summed per-dimension empirical entropy of the symbols, in bits: sum_d sum_s c log2(N / c). */
 function entropyBits(sym: Uint16Array, N: number, W: number): number {

@@ -1,6 +1,6 @@
 // data.ts: shared helpers for the API tests: seeded synthetic data, the float64 reference model
 // built from getWeights() (tests/ref), a model-file parser written from the format described in
-// bindings/format.ts (independent of its code), a CRC-32 oracle, tolerance checks and a tiny
+// bindings/format.ts (independent of its code), the codec container's fields and its range quantiser's oracle, a CRC-32 oracle, tolerance checks and a tiny
 // CSV reader for the tables in tests/fixtures (vowels.csv) or ../shared/datasets/tabular (numeric,
 // header `f0,...,label`), and haveShared(), the guard of tests whose data only exist in ../shared.
 
@@ -226,6 +226,41 @@ export function parseFile(bytes: Uint8Array): ParsedFile {
 }
 
 export { crc32, withHeader } from './model-file.js';
+
+// ---- the codec's container and quantiser, from the layout in bindings/codec.ts's header --------------------------
+
+/** A container's fields, read from its layout (independent of bindings/codec.ts's code); the quantiser only when the
+ *  container stores it (flags 0; flags 1 names the model's fitCodec() tables instead). */
+export function parseContainer(c: Uint8Array) {
+  const HEAD = 32;
+  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  const W = dv.getUint32(20, true), T = dv.getUint32(24, true), B = dv.getUint32(28, true), flags = c[7]!;
+  const qp = flags === 0 ? new Float32Array(c.slice(HEAD, HEAD + 8 * W).buffer) : new Float32Array(0);
+  return {
+    magic: [...c.subarray(0, 4)], version: c[4]!, bits: c[5]!, P: c[6]!, flags, N: dv.getUint32(16, true), W, T, B,
+    offset: qp.subarray(0, W), step: qp.subarray(W), length: HEAD + (flags === 0 ? 8 * W : 8) + T + B + 4, crc: dv.getUint32(c.length - 4, true),
+  };
+}
+
+/** The oracle of compress()'s range quantiser: per dimension min and (max - min) / (2^bits - 1) as float32, symbols in float64. */
+export function quantizeRange(z: Float32Array, N: number, W: number, bits: number) {
+  const top = 2 ** bits - 1;
+  const offset = new Float32Array(W), step = new Float32Array(W);
+  for (let d = 0; d < W; d++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let r = 0; r < N; r++) { lo = Math.min(lo, z[r * W + d]!); hi = Math.max(hi, z[r * W + d]!); }
+    offset[d] = lo;
+    step[d] = (hi - lo) / top;
+  }
+  const sym = new Uint16Array(N * W), zq = new Float32Array(N * W);
+  for (let i = 0; i < N * W; i++) {
+    const d = i % W;
+    const q = step[d]! > 0 ? Math.min(top, Math.max(0, Math.floor((z[i]! - offset[d]!) / step[d]! + 0.5))) : 0;
+    sym[i] = q;
+    zq[i] = offset[d]! + q * step[d]!;
+  }
+  return { offset, step, sym, zq };
+}
 
 /** A copy of `bytes` with its trailing CRC-32 made right (so only a deliberate edit is wrong). */
 export function fixCrc(bytes: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 // rate.test.ts: the rate term (spec `rate`) and the integer quantiser it trains the code for, against oracles
-// written here: the container's fields read from its layout (bindings/codec.ts's header) and an integer quantiser in
+// written apart from the package: the container's fields read from its layout (tests/data.ts parseContainer) and an integer quantiser in
 // float64 (each dimension's minimum rounded half up, step 1, the fewest bits that cover every span), whose codes
 // decoded by decode() must equal decompress() bit for bit; the epoch's rate term recomputed in float64 from encode().
 // The term's gradient and the code noise's draws are checked against tests/ref/family.ts by finite differences in
@@ -9,19 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, AutoencoderLite, type AutoencoderSpec } from 'autoencoder';
 // (threads run on the built package, as tests/threads.test.ts does: its pool loads dist/'s worker module)
 import { Autoencoder as Built } from '../dist/bindings/node.js';
-import { lowRank } from './data.js';
+import { lowRank, parseContainer as parse, quantizeRange } from './data.js';
 import { expectSameBits } from './helpers.js';
-
-const HEAD = 32;
-
-/** The container's fields (bindings/codec.ts's layout). */
-function parse(c: Uint8Array) {
-  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
-  const W = dv.getUint32(20, true);
-  const flags = c[7]!;
-  const qp = flags === 0 ? new Float32Array(c.slice(HEAD, HEAD + 8 * W).buffer) : new Float32Array(0);
-  return { bits: c[5]!, flags, N: dv.getUint32(16, true), W, offset: qp.subarray(0, W), step: qp.subarray(W) };
-}
 
 /** The oracle's integer quantiser: offsets floor(min + 1/2), step 1, symbols floor(z - offset + 1/2), the fewest bits >= 2 covering every span. */
 function quantizeInt(z: Float32Array, N: number, W: number) {
@@ -68,13 +57,9 @@ describe('the integer quantiser of a rate-trained code', () => {
     const rows = x.subarray(0, 300 * D);
     const f = parse(ae.compress(rows, { bits: 5 }));
     expect(f.bits).toBe(5);
-    const z = ae.encode(rows);
-    for (let d = 0; d < L; d++) {
-      let lo = Infinity, hi = -Infinity;
-      for (let r = 0; r < 300; r++) { lo = Math.min(lo, z[r * L + d]!); hi = Math.max(hi, z[r * L + d]!); }
-      expect(f.offset[d]).toBe(Math.fround(lo));
-      expect(f.step[d]).toBe(Math.fround((hi - lo) / 31));
-    }
+    const q = quantizeRange(ae.encode(rows), 300, L, 5);
+    expectSameBits(f.offset, q.offset, 'offsets');
+    expectSameBits(f.step, q.step, 'steps');
   });
 
   it('a plain model without bits keeps the default 4 bits', async () => {
