@@ -29,14 +29,12 @@ import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic,
+  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
 /** Rows per API call when scoring or encoding. */
 const CHUNK_ROWS = 8192;
-/** Rows formatted and written at a time (few strings alive at once, so they die young). */
-const WRITE_ROWS = 512;
 
 // ---------------------------------------------------------------------------------------------
 // option values (intArg and numArg are in ./args.ts)

@@ -17,7 +17,7 @@ import cliProgress from 'cli-progress';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { AtomicWriter, CliError, countLines, describeFsError, toCsv, writeFileAtomic } from './csv.js';
+import { AtomicWriter, CliError, WRITE_ROWS, countLines, describeFsError, toCsv, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
 
@@ -129,13 +129,16 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
       const at = m ? Number(m[1]) - before - total : -1;
       throw new CliError(`${name}${at >= 0 && at < n ? ` line ${lines[at]}` : ''}: ${e.message}${o.state ? ` (${o.state} is left as it was)` : ''}`);
     }
-    const rows: (string | number)[][] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const r: (string | number)[] = o.time ? [tcells[i]!, vcells[i]!, scores[i]!] : [vcells[i]!, scores[i]!];
-      if (threshold !== undefined) r.push(scores[i]! >= threshold ? 1 : 0);
-      rows[i] = r;
+    // WRITE_ROWS rows a write, so csv-stringify's strings die young
+    for (let i0 = 0; i0 < n; i0 += WRITE_ROWS) {
+      const rows: (string | number)[][] = [];
+      for (let i = i0; i < Math.min(n, i0 + WRITE_ROWS); i++) {
+        const r: (string | number)[] = o.time ? [tcells[i]!, vcells[i]!, scores[i]!] : [vcells[i]!, scores[i]!];
+        if (threshold !== undefined) r.push(scores[i]! >= threshold ? 1 : 0);
+        rows.push(r);
+      }
+      write(toCsv(total === 0 && i0 === 0 ? header : null, rows));
     }
-    write(toCsv(total === 0 ? header : null, rows));
     total += n;
     n = 0;
     bar?.update(total);
