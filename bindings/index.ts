@@ -1554,6 +1554,17 @@ export class Autoencoder extends AutoencoderLite {
           k.setCondition(0);
           k.pool?.check();
           if (!Number.isFinite(loss) || (nVal > 0 && !Number.isFinite(valLoss))) {
+            // the validation loss overflowing while the training rows' loss under the same weights does not is no
+            // divergence (a lower learning rate would not mend it): the validation rows lie far outside the training rows
+            let trainNow = NaN;
+            if (Number.isFinite(loss)) {
+              if (cp) k.setCondition(cp);
+              trainNow = evalLoss(k, xt, tp, nt);
+              k.setCondition(0);
+            }
+            if (Number.isFinite(trainNow)) {
+              throw new AutoencoderError(`the validation loss is ${valLoss} at epoch ${epoch}, the training rows' ${trainNow}: a validation row's error overflows float32, its values far outside the training rows' (validation: x's last ${nVal} row${nVal === 1 ? '' : 's'}); remove such rows, shuffle x, or pass validationSplit: 0; the weights are as they were before fit()`);
+            }
             throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): lower learningRate (now ${o.learningRate}) or normalize the inputs (normalize: 'standard'); the weights are as they were before fit()`);
           }
           // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every

@@ -412,6 +412,30 @@ describe('fit lifecycle errors', () => {
     expectUnchanged(ae, before);
   });
 
+  it('a validation row far outside the training rows: its own error (not "diverged"), weights put back; without that row it trains', async () => {
+    // 59 ordinary rows, then one of 1e20s: the last 10% (6 rows) validate, and under the training rows'
+    // standard scaling that row's squared error passes float32's range while the training rows' loss stays small
+    const far = Float32Array.from(x);
+    far.fill(1e20, 59 * D);
+    const ae = await Autoencoder.create({ inputDim: D, layers: [4, 2], normalize: 'standard', seed: 3 });
+    await ae.fit(x, { epochs: 1, learningRate: 0 });
+    const before = snapshot(ae);
+    const e = await rejected(() => ae.fit(far, { epochs: 3, validationSplit: 0.1 }));
+    expectMessage(e, /^the validation loss is Infinity at epoch 1, the training rows' [\d.]+: /, /validation: x's last 6 rows/, /validationSplit: 0/, /weights are as they were before fit\(\)/);
+    expect((e as Error).message).not.toMatch(/diverged|learningRate/);
+    expectUnchanged(ae, before);
+    // the remedy the message names: without the far row, the same split trains with finite losses
+    const h = await ae.fit(far.subarray(0, 59 * D), { epochs: 3, validationSplit: 0.1 });
+    for (const l of [...h.loss, ...h.valLoss]) expect(Number.isFinite(l)).toBe(true);
+  });
+
+  it('divergence with a validation split is still "diverged" (the training rows\' loss overflows too)', async () => {
+    const ae = await Autoencoder.create({ inputDim: D, layers: [4, 2], seed: 3 });
+    const huge = Float32Array.from(lowRank(60, D, 5, { scale: 1e4, offset: 1e4 }));
+    const e = await rejected(() => ae.fit(huge, { optimizer: 'sgd', learningRate: 1000, epochs: 20, validationSplit: 0.2 }));
+    expectMessage(e, /training diverged at epoch \d+/, /lower learningRate \(now 1000\)/);
+  });
+
   it('divergence on a first fit also rolls back the normalizer', async () => {
     const ae = await Autoencoder.create({ inputDim: D, layers: [4, 2], normalize: 'minmax', seed: 3 });
     const bytes = ae.save();

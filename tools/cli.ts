@@ -100,9 +100,12 @@ function cliMessage(msg: string, t: Table, file: string, normalize: Normalize): 
     .replace(/normalize: '(\w+)'/g, '--normalize $1')
     .replace(/\blearningRate\b/g, '--lr')
     .replace(/\bbatchSize\b/g, '--batch-size')
+    .replace(/\bvalidationSplit: /g, 'validationSplit ')
     .replace(/\bvalidationSplit\b/g, '--validation-split')
     .replace(/\boutputActivation '(\w+)'/g, '--output-activation $1')
     .replace(/\bloss '(\w+)'/g, '--loss $1')
+    .replace(/\bshuffle x\b/, 'shuffle the rows')
+    .replace(/\bx's last\b/, "the file's last")
     .replace(/; the weights are as they were before fit\(\)/, '; nothing was saved');
 }
 
