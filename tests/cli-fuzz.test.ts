@@ -7,7 +7,9 @@
 // and the physical line the defect is on (counting the header and blank lines), never a stack trace or
 // the CLI's "internal error" (exit 70). An unclosed quote runs to the end of the file, so only its exit
 // and its one line are checked. Each case is a process (about 0.2 s): CLI_FUZZ_RUNS=n for more than 40,
-// CLI_FUZZ_SEED=s for another draw.
+// CLI_FUZZ_SEED=s for another draw. `series` (its own reader) gets the same treatment on time series files:
+// times as NAB writes them, ISO 8601 or epoch milliseconds, and defects of its own (a time that is no date,
+// or earlier than the one before); a clean file's scores lie in [0, 1], the API's contract.
 
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -164,4 +166,94 @@ describe('the CLI on generated CSV files (fast-check)', () => {
     expect(clean).toBeGreaterThan(0);
     expect(defects).toBeGreaterThan(0);
   }, 600_000);
+
+  it(`series: exit 0 with a score in [0, 1] a point, or exit 1 naming the defect's line (${RUNS} files, seed ${SEED})`, () => {
+    let clean = 0, defects = 0;
+    fc.assert(fc.property(series, (d) => {
+      const { text, defectLine, points } = writeSeries(d);
+      writeFileSync(join(dir, 'series.csv'), text);
+      rmSync(join(dir, 'out'), { force: true });
+      const r = run('series', 'series.csv', '--time', 'timestamp', '--value', 'value', '-q', '-o', 'out', '--options', '{"resolution": 0}');
+      const what = `series of ${JSON.stringify(text.slice(0, 400))}...: exit ${r.status}, stderr ${JSON.stringify(r.stderr)}`;
+      if (defectLine === null) {
+        clean++;
+        expect(r.status, what).toBe(0);
+        const out = readFileSync(join(dir, 'out'), 'utf8').split('\n').filter((l) => l !== '');
+        expect(out[0], what).toBe('timestamp,value,score');
+        expect(out.length, what).toBe(1 + points);
+        for (const l of out.slice(1)) {
+          const v = Number(l.split(',')[2]);
+          expect(v >= 0 && v <= 1, `${what}: ${l}`).toBe(true);
+        }
+      } else {
+        defects++;
+        expect(r.status, what).toBe(1);
+        const lines = r.stderr.split('\n').filter((l) => l !== '');
+        expect(lines.length, what).toBe(1);
+        expect(lines[0]!.startsWith('autoencoder: '), what).toBe(true);
+        expect(lines[0], what).not.toMatch(/internal error|\n\s+at /);
+        if (d.defect!.kind !== 'quote') expect(lines[0], what).toMatch(new RegExp(`\\bline ${defectLine}\\b`));
+        expect(existsSync(join(dir, 'out')), `${what}: an output file after a failure`).toBe(false);
+      }
+    }), { numRuns: RUNS, seed: SEED });
+    console.log(`cli-fuzz series: ${clean} clean files, ${defects} with a defect`);
+    expect(clean).toBeGreaterThan(0);
+    expect(defects).toBeGreaterThan(0);
+  }, 600_000);
 });
+
+type SeriesDefect = 'value-text' | 'value-empty' | 'time-text' | 'backwards' | 'short' | 'long' | 'quote';
+interface Series {
+  values: string[];
+  timeForm: 'nab' | 'iso' | 'ms';
+  crlf: boolean;
+  bom: boolean;
+  finalNewline: boolean;
+  blankAfter: number[];
+  defect: { kind: SeriesDefect; at: number } | null;
+}
+
+const series: fc.Arbitrary<Series> = fc.record({
+  values: fc.array(numberCell, { minLength: 1, maxLength: 120 }),
+  timeForm: fc.constantFrom<Series['timeForm']>('nab', 'iso', 'ms'),
+  crlf: fc.boolean(),
+  bom: fc.boolean(),
+  finalNewline: fc.boolean(),
+  blankAfter: fc.array(fc.nat({ max: 119 }), { maxLength: 3 }),
+  defect: fc.option(fc.record({
+    kind: fc.constantFrom<SeriesDefect>('value-text', 'value-empty', 'time-text', 'backwards', 'short', 'long', 'quote'),
+    at: fc.nat({ max: 119 }),
+  }), { freq: 2 }),
+});
+
+/** The series file's text (a point a minute from 2024-01-01) and, for a defect, the physical line it is on. */
+function writeSeries(d: Series): { text: string; defectLine: number | null; points: number } {
+  const t0 = Date.UTC(2024, 0, 1);
+  const time = (ms: number) => d.timeForm === 'ms' ? String(ms)
+    : d.timeForm === 'iso' ? new Date(ms).toISOString()
+    : new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const rows = d.values.map((v, i) => [time(t0 + i * 60_000), v]);
+  // a backwards time needs a point before it
+  const defect = d.defect && !(d.defect.kind === 'backwards' && rows.length < 2) ? { ...d.defect, at: d.defect.at % rows.length } : null;
+  if (defect) {
+    const r = rows[defect.at]!;
+    switch (defect.kind) {
+      case 'value-text': r[1] = 'x7'; break;
+      case 'value-empty': r[1] = ''; break;
+      case 'time-text': r[0] = 'yesterday'; break;
+      case 'backwards': defect.at = Math.max(1, defect.at); rows[defect.at]![0] = time(t0 + (defect.at - 1) * 60_000 - 3_600_000); break;
+      case 'short': r.pop(); break;
+      case 'long': r.push('1'); break;
+      case 'quote': r[1] = '"12'; break;
+    }
+  }
+  const lines = ['timestamp,value'];
+  let defectLine: number | null = null;
+  rows.forEach((r, i) => {
+    lines.push(r.join(','));
+    if (defect && i === defect.at) defectLine = lines.length;
+    for (const b of d.blankAfter) if (b === i && i < rows.length - 1) lines.push('');
+  });
+  const eol = d.crlf ? '\r\n' : '\n';
+  return { text: (d.bom ? '\uFEFF' : '') + lines.join(eol) + (d.finalNewline ? eol : ''), defectLine, points: rows.length };
+}
