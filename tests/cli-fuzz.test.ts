@@ -1,7 +1,8 @@
 // cli-fuzz.test.ts: the CLI's `train`, `score` and `encode` on CSV files that fast-check writes, each a
 // header and rows of numbers in the forms CSV files carry (signs, exponents, leading dots, quotes, padding),
 // with CRLF or LF line ends, a BOM, blank lines and a missing last newline, and at most one defect: an empty
-// or NA cell, text, a number beyond float32, a row one field short or long, an unclosed quote. The oracle
+// or NA cell, text, a number beyond float32, a row one field short or long, an unclosed quote; with
+// --missing drop half the time, where an empty or NA cell drops its row instead (one output row fewer). The oracle
 // is the generator's own record of what it wrote: a file without a defect gives exit 0 and one output row a
 // data row (the model file for train); a file with one gives exit 1 and one line on stderr, `autoencoder: `
 // and the physical line the defect is on (counting the header and blank lines), never a stack trace or
@@ -47,6 +48,7 @@ interface Doc {
   blankAfter: number[];                  // data rows (0-based) followed by a blank line
   defect: { kind: Defect; row: number; col: number } | null;
   command: 'train' | 'score' | 'encode';
+  drop: boolean;                         // --missing drop: a row with an empty or NA cell is dropped, not an error
 }
 
 const doc: fc.Arbitrary<Doc> = fc.record({
@@ -61,6 +63,7 @@ const doc: fc.Arbitrary<Doc> = fc.record({
     col: fc.nat({ max: COLS - 1 }),
   }), { freq: 2 }),
   command: fc.constantFrom<Doc['command']>('train', 'score', 'encode'),
+  drop: fc.boolean(),
 });
 
 /** The file's text and, for a defect, the 1-based physical line it is on. */
@@ -121,11 +124,13 @@ describe('the CLI on generated CSV files (fast-check)', () => {
       const { text, defectLine, dataRows } = write(d);
       writeFileSync(join(dir, 'in.csv'), text);
       rmSync(join(dir, 'out'), { force: true });
+      const drop = d.drop ? ['--missing', 'drop'] : [];
       const r = d.command === 'train'
-        ? run('train', 'in.csv', '--epochs', '1', '--layers', '2', '-q', '-o', 'out')
-        : run(d.command, 'model.ae', 'in.csv', '-q', '-o', 'out');
-      const what = `${d.command} of ${JSON.stringify(text)}: exit ${r.status}, stderr ${JSON.stringify(r.stderr)}`;
-      if (defectLine === null) {
+        ? run('train', 'in.csv', '--epochs', '1', '--layers', '2', '-q', '-o', 'out', ...drop)
+        : run(d.command, 'model.ae', 'in.csv', '-q', '-o', 'out', ...drop);
+      const what = `${d.command}${d.drop ? ' --missing drop' : ''} of ${JSON.stringify(text)}: exit ${r.status}, stderr ${JSON.stringify(r.stderr)}`;
+      const dropped = d.drop && defectLine !== null && (d.defect!.kind === 'empty' || d.defect!.kind === 'na');
+      if (defectLine === null || dropped) {
         clean++;
         expect(r.status, what).toBe(0);
         if (d.command === 'train') {
@@ -134,7 +139,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
           const out = readFileSync(join(dir, 'out'), 'utf8').split('\n').filter((l) => l !== '');
           // score: score,flag (a finite score, a 0/1 flag); encode: z0,z1 (the model's 2 latent values)
           expect(out[0], what).toBe(d.command === 'score' ? 'score,flag' : 'z0,z1');
-          expect(out.length, what).toBe(1 + dataRows);
+          expect(out.length, what).toBe(1 + dataRows - (dropped ? 1 : 0));
           for (const l of out.slice(1)) {
             const cells = l.split(',');
             expect(cells.length, what).toBe(2);
