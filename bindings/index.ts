@@ -977,7 +977,10 @@ export class AutoencoderLite {
       return quantileOf(k, this.scoreAt(k, ptr, rows, o), rows, q);
     });
     if (!Number.isFinite(t)) {
-      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): normalize the inputs (normalize: 'standard') or scale them down; the threshold is unchanged`);
+      // (a normalized model's Infinity scores come from rows far outside the training rows: normalizing is no remedy)
+      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): ${this.s.normalize === 'none'
+        ? "normalize the inputs (normalize: 'standard') or scale them down"
+        : `rows of x far outside the training rows score Infinity, and ${q === 1 ? 'the maximum' : `the ${q} quantile`} is among them: leave them out, or pass a larger { contamination }`}; the threshold is unchanged`);
     }
     this.thr = t;
     this.scoreBy = { by: o.by, samples: o.samples, seed: o.seed };

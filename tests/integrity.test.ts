@@ -258,6 +258,27 @@ describe('threshold', () => {
     expect((await Autoencoder.load(ae.save())).threshold).toBe(0.5);
   });
 
+  it('calibrate() of a normalized model on rows far outside its training rows says so (normalizing is no remedy there)', async () => {
+    const D = 3, n = 40;
+    const x = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) { x[i * D] = Math.sin(i); x[i * D + 1] = Math.cos(i); x[i * D + 2] = i % 5; }
+    const ae = await Autoencoder.create({ inputDim: D, layers: [2], normalize: 'standard', ensemble: false, seed: 1 });
+    await ae.fit(x, { epochs: 3 });
+    ae.threshold = 0.5;
+    // 5 of 40 rows with a 3e30: they score Infinity under the training rows' scaling
+    const y = Float32Array.from(x);
+    for (let i = 0; i < 5; i++) y[i * D] = 3e30;
+    expect(Array.from(ae.score(y.subarray(0, 5 * D)))).toEqual([Infinity, Infinity, Infinity, Infinity, Infinity]);
+    expectMessage(caught(() => ae.calibrate(y)), /^calibrate\(\): the threshold would be (Infinity|NaN) \(a reconstruction error overflows float32\): rows of x far outside the training rows score Infinity, and the 0\.99 quantile is among them: leave them out, or pass a larger \{ contamination \}; the threshold is unchanged$/);
+    expectMessage(caught(() => ae.calibrate(y, { max: true })), /and the maximum is among them/);
+    expect(ae.threshold).toBe(0.5);
+    // the remedies it names: a contamination above their share, or x without them
+    const t = ae.calibrate(y, { contamination: 0.2 });
+    expect(Number.isFinite(t)).toBe(true);
+    expect(Array.from(ae.detect(y.subarray(0, 5 * D)))).toEqual([1, 1, 1, 1, 1]);
+    expect(Number.isFinite(ae.calibrate(y.subarray(5 * D)))).toBe(true);
+  });
+
   it('a file whose header threshold is outside float32 is refused', async () => {
     const ae = await Autoencoder.create({ inputDim: 4, layers: [2] });
     ae.threshold = 0.25;
