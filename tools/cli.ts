@@ -93,10 +93,8 @@ function fmt(x: number): string {
  * An API error message in the CLI's terms: option names as flags, data rows (0-based in the API)
  * as file lines and columns. Text it doesn't recognise passes through unchanged.
  */
-function cliMessage(msg: string, t: Table, file: string, normalize: Normalize): string {
-  let m = msg.replace(/\brow (\d+), column (\d+)/g, (_, r: string, c: string) => cellAt(t, file, Number(r), Number(c)));
-  if (normalize !== 'none') m = m.replace(/ or normalize the inputs \(normalize: '\w+'\)/, '');
-  return m
+function cliMessage(msg: string, t: Table, file: string): string {
+  return msg.replace(/\brow (\d+), column (\d+)/g, (_, r: string, c: string) => cellAt(t, file, Number(r), Number(c)))
     .replace(/normalize: '(\w+)'/g, '--normalize $1')
     .replace(/\blearningRate\b/g, '--lr')
     .replace(/\bbatchSize\b/g, '--batch-size')
@@ -539,7 +537,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   const ae = await Autoencoder.create(spec, { threads: o.threads, ...(o.shards === undefined ? {} : { shards: o.shards }) }).catch((e: unknown) => {
     if (!(e instanceof AutoencoderError)) throw e;
     // a spec file's message keeps the file's own names (the flags didn't write them)
-    throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file, normalize) : `${o.spec}: ${e.message}`);
+    throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file) : `${o.spec}: ${e.message}`);
   });
   // an ensemble's fit calls onEpoch for its epochs once per pass (two with the cleaning pass): one bar for both
   const ens = ae.spec.ensemble;
@@ -563,7 +561,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     else if (o.calibrate !== false) threshold = ae.calibrate(data, { quantile: o.calibrate });
   } catch (e) {
     if (!(e instanceof AutoencoderError)) throw e;
-    let m = cliMessage(e.message, t, file, normalize);
+    let m = cliMessage(e.message, t, file);
     if (loss === 'bce' && normalize === 'minmax' && o.validationSplit > 0 && /\[0, 1\]/.test(m)) {
       m += ' (the minmax normalizer is fitted on the training rows only, so validation rows can fall outside [0, 1]: try --validation-split 0)';
     }
@@ -619,7 +617,7 @@ async function runChunks(
         v = run(c.data);
       } catch (e) {
         if (!(e instanceof AutoencoderError)) throw e;
-        throw new CliError(cliMessage(e.message, { rows: c.rows, cols: ae.inputDim, layout: l, lines: c.lines }, file, ae.spec.normalize));
+        throw new CliError(cliMessage(e.message, { rows: c.rows, cols: ae.inputDim, layout: l, lines: c.lines }, file));
       }
       if (writer === null) {
         output = new Output(o.output);
