@@ -114,6 +114,9 @@ export const TERM_KLSPARSE = 3; // weight * sum_j KL(rho || mean_r z_rj)
 export const TERM_VAEKL = 4;    // weight * (1/R) sum_r KL(N(mu, exp(logVar)) || N(0, 1)); tensor = [mu, logVar] rows
 export const TERM_CONTRACTIVE = 5; // weight * (1/R) sum_r ||dz/dx||_F^2 through dense nodes 0..tensor (contractive.ts)
 export const TERM_RATE = 6;     // L1's arithmetic (weight * sum |z| / R) under its own name: the code's bits under a unit Laplace prior, weight = rate / (inputDim ln 2)
+/** The kinds with L1's arithmetic (weight * sum |z| / R): L1 and the rate term. */
+// @ts-ignore: decorator
+@inline export function l1_kind(kind: i32): bool { return kind == TERM_L1 || kind == TERM_RATE; }
 
 // rng purposes: one stream each, so a new consumer never shifts another's draws
 export const RNG_INIT = 0;

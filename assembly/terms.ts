@@ -8,7 +8,7 @@
 // `rate`) is L1's arithmetic under its own kind: the code's length in bits under a unit Laplace prior is
 // sum|z| / ln 2 plus a constant, and the bindings fold 1 / (inputDim ln 2) into its weight.
 
-import { TERM_KLSPARSE, TERM_L1, TERM_RATE, TERM_VAEKL } from './arena';
+import { TERM_KLSPARSE, TERM_VAEKL, l1_kind } from './arena';
 import { bn_part_sum } from './layers';
 import { f32_exp_scalar, f32_exp_simd, f32_log_scalar } from './math';
 
@@ -51,7 +51,7 @@ export function vae_kl_rows(h: usize, R: i32, L: i32, out: usize): void {
 export function term_raw(kind: i32, y: usize, R: i32, W: i32, param: f32, scratch: usize, part: f64): f64 {
   const n = R * W;
   let acc: f64 = part;
-  if (kind == TERM_L1 || kind == TERM_RATE) {
+  if (l1_kind(kind)) {
     for (let i = 0; i < n; i++) acc += <f64>abs<f32>(load<f32>(y + (<usize>i << 2)));
     return acc;
   }
@@ -70,7 +70,7 @@ export function term_raw(kind: i32, y: usize, R: i32, W: i32, param: f32, scratc
 /** A penalty's value from its raw sum over a batch of N rows (term_raw), weight w applied, summed over rows (the epoch divides by n rows). */
 export function term_weigh(kind: i32, raw: f64, w: f32, N: i32): f64 {
   // (sparse KL: the batch's penalty counts once per row in the epoch's mean over rows)
-  return kind == TERM_KLSPARSE ? <f64>w * raw * <f64>N : kind == TERM_L1 || kind == TERM_RATE || kind == TERM_VAEKL ? <f64>w * raw : 0;
+  return kind == TERM_KLSPARSE ? <f64>w * raw * <f64>N : l1_kind(kind) || kind == TERM_VAEKL ? <f64>w * raw : 0;
 }
 
 /**
@@ -81,7 +81,7 @@ export function term_weigh(kind: i32, raw: f64, w: f32, N: i32): f64 {
 export function term_backward(kind: i32, d: usize, y: usize, R: i32, W: i32, w: f32, param: f32, scratch: usize, N: i32, batch: usize): void {
   const n = R * W;
   const s = w / <f32>N;
-  if (kind == TERM_L1 || kind == TERM_RATE) {
+  if (l1_kind(kind)) {
     // four at a time: v > 0 ? s : v < 0 ? -s : 0 by lanes (NaN: 0, as the scalar loop)
     const s4 = f32x4.splat(s), m4 = f32x4.splat(-s), z4 = f32x4.splat(0);
     let i = 0;

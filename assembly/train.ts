@@ -722,7 +722,7 @@ function grads_rows(ctx: usize, x: usize, t: usize, R: i32, N: i32, r0: i32, sha
 function chunkable(ctx: usize): bool {
   for (let k = 0; k < ci(ctx, A.C_NTERMS); k++) {
     const kind = load<i32>(ctx + A.C_TERMS + <usize>k * A.T_BYTES + A.T_KIND);
-    if (kind != A.TERM_RECON && kind != A.TERM_L1 && kind != A.TERM_RATE && kind != A.TERM_VAEKL) return false;
+    if (kind != A.TERM_RECON && !A.l1_kind(kind) && kind != A.TERM_VAEKL) return false;
   }
   for (let l = 0; l < ci(ctx, C_NLAYERS); l++) if (li(layer(ctx, l), L_OP) == A.OP_BATCHNORM) return false;
   return true;

@@ -405,15 +405,14 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
 /** The model side of the streams: the public methods. */
 interface StreamModel {
   readonly inputDim: number;
-  /** A model trained with a rate term (its compress() without bits quantises to integers). */
-  readonly integerCodec: boolean;
   compress(x: Matrix, options?: CompressOptions): Uint8Array;
   decompress(bytes: Uint8Array): Float32Array;
 }
 
 /** compressStream(): rows in (Float32Array / Float64Array of whole rows, or number[][]), one container per frame out. */
 export function compressStream(ae: StreamModel, options: CompressStreamOptions = {}): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> {
-  const bits = checkBits(options, ['bits', 'rowsPerFrame'], 'compressStream()', ae.integerCodec);
+  // (checked here; compress() resolves a missing bits: 4, or a rate-trained model's integers)
+  const bits = checkBits(options, ['bits', 'rowsPerFrame'], 'compressStream()', true);
   const perFrame = checkNumber('rowsPerFrame', options.rowsPerFrame ?? 1024, 1, 2 ** 24, true);
   const D = ae.inputDim;
   let pending: Float32Array[] = [];

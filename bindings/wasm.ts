@@ -1094,9 +1094,9 @@ export const seriesCheck = (k: Kernel, vals: number, times: number, n: number, t
 // the codec (assembly/codec.ts): N rows, W latent width, S = 2^bits symbols; statuses as codec.ts documents them
 /** qp f32[2W] (offsets, steps) fitted on z f32[N][W], and sym u16[N][W] the quantised z. */
 export const codecQuantize = (k: Kernel, z: number, N: number, W: number, bits: number, qp: number, sym: number): void => k.x.ae_codec_quantize(z, N, W, bits, qp, sym);
-/** sym u16[N][W] from z with the given qp; the count clamped by more than a quarter of the range. */
 /** The integer quantiser of a rate-trained code over z f32[N][W] into qp f32[2W] (offsets, steps of 1); returns its bits, -1 past 2^16 integers. */
 export const codecQuantizeInt = (k: Kernel, z: number, N: number, W: number, qp: number): number => k.x.ae_codec_quantize_int(z, N, W, qp);
+/** sym u16[N][W] from z with the given qp; the count clamped by more than a quarter of the range. */
 export const codecQuantizeWith = (k: Kernel, z: number, N: number, W: number, bits: number, qp: number, sym: number): number => k.x.ae_codec_quantize_with(z, N, W, bits, qp, sym);
 /** z f32[N][W] = offset + sym step per dimension. */
 export const codecDequantize = (k: Kernel, sym: number, N: number, W: number, qp: number, z: number): void => k.x.ae_codec_dequantize(sym, N, W, qp, z);
