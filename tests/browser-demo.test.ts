@@ -94,7 +94,7 @@ describe('browser-train example in Chromium', () => {
       await server.close();
     }
 
-    // the page's reader agrees with the CLI's (csv-parse) on the data
+    // the page's reader agrees with the CLI's (papaparse) on the data
     const cli = readNumericCsv(VOWELS, { exclude: ['label'] });
     expect([demo.rows, demo.cols, demo.labelName]).toEqual([cli.rows, cli.cols, 'label']);
     expect(demo.names).toEqual(cli.names);

@@ -1,14 +1,15 @@
 // cli-fuzz.test.ts: the CLI's `train`, `score` and `encode` on CSV files that fast-check writes, each a
 // header and rows of numbers in the forms CSV files carry (signs, exponents, leading dots, quotes, padding),
 // with CRLF or LF line ends, a BOM, blank lines and a missing last newline, and at most one defect: an empty
-// or NA cell, text, a number beyond float32, a row one field short or long, an unclosed quote; with
-// --missing drop half the time, where an empty or NA cell drops its row instead (one output row fewer). The oracle
+// or NA cell, text, a number beyond float32, a row one field short or long, an unclosed quote, a quote inside
+// an unquoted cell or a closing quote with more after it; train's header may quote a name that spans two lines;
+// with --missing drop half the time, where an empty or NA cell drops its row instead (one output row fewer). The oracle
 // is the generator's own record of what it wrote: a file without a defect gives exit 0 and one output row a
 // data row (the model file for train); a file with one gives exit 1 and one line on stderr, `autoencoder: `
-// and the physical line the defect is on (counting the header and blank lines), never a stack trace or
-// the CLI's "internal error" (exit 70). An unclosed quote runs to the end of the file, so only its exit
-// and its one line are checked. Each case is a process (about 0.2 s): CLI_FUZZ_RUNS=n for more than 40,
-// CLI_FUZZ_SEED=s for another draw. `series` (its own reader) gets the same treatment on time series files:
+// and the physical line the defect is on (counting the header's lines and blank lines), never a stack trace or
+// the CLI's "internal error" (exit 70); for a quote out of place, the line its record starts on (an unclosed
+// quote runs on to the next quote or the end of the file). Each case is a process (about 0.2 s): CLI_FUZZ_RUNS=n for more than 40,
+// CLI_FUZZ_SEED=s for another draw. `series` (the same reader, its own checks) gets the same treatment on time series files:
 // times as NAB writes them, ISO 8601 or epoch milliseconds, and defects of its own (a time that is no date,
 // or earlier than the one before); a clean file's scores lie in [0, 1], the API's contract.
 
@@ -48,37 +49,46 @@ const fileLayout = (maxRow: number) => ({
   blankAfter: fc.array(fc.nat({ max: maxRow }), { maxLength: 3 }),
 });
 
-/** The file's text: `header`, then the rows as `l` lays them out; and the 1-based physical line of row `at`. */
+/**
+ * The file's text: `header`, then the rows as `l` lays them out; and the 1-based physical line of row `at`: one more
+ * than the newlines before it (a quoted header name may hold one).
+ */
 function assemble(header: string, rows: string[][], l: FileLayout, at: number | null): { text: string; defectLine: number | null } {
-  const lines = [header];
+  const eol = l.crlf ? '\r\n' : '\n';
+  let text = (l.bom ? '\uFEFF' : '') + header;
   let defectLine: number | null = null;
   rows.forEach((r, i) => {
-    lines.push(r.join(','));
-    if (i === at) defectLine = lines.length;
-    for (const b of l.blankAfter) if (b === i && i < rows.length - 1) lines.push('');
+    text += eol;
+    if (i === at) defectLine = text.split('\n').length;
+    text += r.join(',');
+    for (const b of l.blankAfter) if (b === i && i < rows.length - 1) text += eol;
   });
-  const eol = l.crlf ? '\r\n' : '\n';
-  return { text: (l.bom ? '\uFEFF' : '') + lines.join(eol) + (l.finalNewline ? eol : ''), defectLine };
+  return { text: text + (l.finalNewline ? eol : ''), defectLine };
 }
 
-type Defect = 'empty' | 'na' | 'text' | 'huge' | 'short' | 'long' | 'quote';
+/** The CSV forms of a quote out of place: inside an unquoted cell, and a closing quote with more after it. */
+const QUOTE_DEFECTS = { 'stray-quote': '1"2', 'bad-close': '"12"3' } as const;
+
+type Defect = 'empty' | 'na' | 'text' | 'huge' | 'short' | 'long' | 'quote' | keyof typeof QUOTE_DEFECTS;
 interface Doc extends FileLayout {
   rows: string[][];
   defect: { kind: Defect; row: number; col: number } | null;
   command: 'train' | 'score' | 'encode';
   drop: boolean;                         // --missing drop: a row with an empty or NA cell is dropped, not an error
+  wrapHeader: boolean;                   // train: the first column's name quoted, with a newline in it
 }
 
 const doc: fc.Arbitrary<Doc> = fc.record({
   rows: fc.array(fc.array(numberCell, { minLength: COLS, maxLength: COLS }), { minLength: 4, maxLength: 14 }),
   ...fileLayout(13),
   defect: fc.option(fc.record({
-    kind: fc.constantFrom<Defect>('empty', 'na', 'text', 'huge', 'short', 'long', 'quote'),
+    kind: fc.constantFrom<Defect>('empty', 'na', 'text', 'huge', 'short', 'long', 'quote', 'stray-quote', 'bad-close'),
     row: fc.nat({ max: 13 }),
     col: fc.nat({ max: COLS - 1 }),
   }), { freq: 2 }),
   command: fc.constantFrom<Doc['command']>('train', 'score', 'encode'),
   drop: fc.boolean(),
+  wrapHeader: fc.boolean(),
 });
 
 /** The file's text and, for a defect, the 1-based physical line it is on. */
@@ -98,9 +108,12 @@ function write(d: Doc): { text: string; defectLine: number | null; dataRows: num
       case 'short': r.pop(); break;
       case 'long': r.push('1'); break;
       case 'quote': r[defect.col] = '"12'; break;
+      default: r[defect.col] = QUOTE_DEFECTS[defect.kind];
     }
   }
-  return { ...assemble(HEADER.join(','), rows, d, defect ? defect.row : null), dataRows: rows.length };
+  // (score and encode check the header against the model's column names, so only train reads a wrapped one)
+  const header = d.command === 'train' && d.wrapHeader ? ['"c0\nunits"', ...HEADER.slice(1)].join(',') : HEADER.join(',');
+  return { ...assemble(header, rows, d, defect ? defect.row : null), dataRows: rows.length };
 }
 
 /**
@@ -178,7 +191,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
         }
       } else {
         defects++;
-        expectRefused(r, what, d.defect!.kind === 'quote' ? null : defectLine);
+        expectRefused(r, what, defectLine);
       }
     }), { numRuns: RUNS, seed: SEED });
     console.log(`cli-fuzz: ${clean} clean files, ${defects} with a defect`);
@@ -206,7 +219,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
         }
       } else {
         defects++;
-        expectRefused(r, what, d.defect!.kind === 'quote' ? null : defectLine);
+        expectRefused(r, what, defectLine);
       }
     }), { numRuns: RUNS, seed: SEED });
     console.log(`cli-fuzz series: ${clean} clean files, ${defects} with a defect`);
@@ -215,7 +228,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
   }, 600_000);
 });
 
-type SeriesDefect = 'value-text' | 'value-empty' | 'time-text' | 'backwards' | 'short' | 'long' | 'quote';
+type SeriesDefect = 'value-text' | 'value-empty' | 'time-text' | 'backwards' | 'short' | 'long' | 'quote' | keyof typeof QUOTE_DEFECTS;
 interface Series extends FileLayout {
   values: string[];
   timeForm: 'nab' | 'iso' | 'ms';
@@ -227,7 +240,7 @@ const series: fc.Arbitrary<Series> = fc.record({
   timeForm: fc.constantFrom<Series['timeForm']>('nab', 'iso', 'ms'),
   ...fileLayout(119),
   defect: fc.option(fc.record({
-    kind: fc.constantFrom<SeriesDefect>('value-text', 'value-empty', 'time-text', 'backwards', 'short', 'long', 'quote'),
+    kind: fc.constantFrom<SeriesDefect>('value-text', 'value-empty', 'time-text', 'backwards', 'short', 'long', 'quote', 'stray-quote', 'bad-close'),
     at: fc.nat({ max: 119 }),
   }), { freq: 2 }),
 });
@@ -251,6 +264,7 @@ function writeSeries(d: Series): { text: string; defectLine: number | null; poin
       case 'short': r.pop(); break;
       case 'long': r.push('1'); break;
       case 'quote': r[1] = '"12'; break;
+      default: r[1] = QUOTE_DEFECTS[defect.kind];
     }
   }
   return { ...assemble('timestamp,value', rows, d, defect ? defect.at : null), points: rows.length };

@@ -862,6 +862,9 @@ Run 'autoencoder <command> --help' for a command's options.`);
   return program;
 }
 
+/** A message as one line: a line break it holds (a column name quoted across lines, say) written as \\n or \\r. */
+const oneLine = (message: string) => message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+
 /** Runs the CLI on `argv` (process.argv form) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   // Parsing a large CSV makes millions of short-lived strings; left alone, V8 grows its young
@@ -877,12 +880,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : e.code === 'commander.help' ? e.exitCode : 2;
     }
     if (e instanceof CliError || e instanceof AutoencoderError) {
-      err(`autoencoder: ${e.message}\n`);
+      err(`autoencoder: ${oneLine(e.message)}\n`);
       return 1;
     }
     const code = (e as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && e instanceof Error) { // an OS error we didn't anticipate: still one line
-      err(`autoencoder: ${e.message}\n`);
+      err(`autoencoder: ${oneLine(e.message)}\n`);
       return 1;
     }
     err(`autoencoder: internal error (please report it): ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -10,14 +10,10 @@
 // data.csv '-' reads stdin: each batch a pipe delivers is scored and written as it comes.
 
 import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { parse } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { AtomicWriter, CliError, WRITE_ROWS, countLines, describeFsError, toCsv, writeFileAtomic } from './csv.js';
+import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, countLines, csvRecords, describeFsError, recordsOf, toCsv, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
 
@@ -115,7 +111,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   const values = new Float64Array(CHUNK), times = o.time ? new Float64Array(CHUNK) : null;
   const lines = new Int32Array(CHUNK);
   const tcells: string[] = new Array<string>(CHUNK), vcells: string[] = new Array<string>(CHUNK);
-  let vi = -1, ti = -1, width = 0, n = 0, total = 0, line = 0;
+  let vi = -1, ti = -1, width = 0, n = 0, total = 0;
   const header = [...(o.time ? [o.time] : []), o.value, 'score', ...(threshold !== undefined ? ['alarm'] : [])];
   const flush = () => {
     if (n === 0) return;
@@ -143,11 +139,8 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     n = 0;
     bar?.update(total);
   };
-  // each record as the parser gives it (no per-record info object: building one cost a third of the
-  // parse); a record is a line (blank lines come as one empty field and are skipped here), so the
-  // line numbers in messages assume no quoted field spans lines
-  const onRecord = (record: string[]): void => {
-    line++;
+  // each record with the line it starts on (csvRecords; lines of blanks alone are skipped here)
+  const onRecord = (record: string[], line: number): void => {
     if (record.length === 1 && record[0]!.trim() === '') return;
     if (vi < 0) {
       const names = record.map((c) => c.trim());
@@ -173,41 +166,28 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     try {
       if (piped) {
         // from a pipe: the complete lines of each batch as it arrives, scored and written before the
-        // next is read (csv-parse's stream keeps a batch's last record until more data comes, which
+        // next is read (a stream parser keeps a batch's last record until more data comes, which
         // would hold back the newest point of a slow stream); a quoted field cannot span two batches
         const dec = new StringDecoder('utf8');
-        let rest = '', first = true;
-        const take = (text: string) => {
-          for (const r of parseSync(text, { bom: first, relax_column_count: true }) as string[][]) onRecord(r);
-          first = false;
-        };
+        const at = { line: 1 };
+        let rest = '';
         for await (const b of process.stdin) {
           const text = rest + dec.write(b as Buffer);
           const k = text.lastIndexOf('\n');
           if (k < 0) { rest = text; continue; }
           rest = text.slice(k + 1);
-          take(text.slice(0, k + 1));
+          recordsOf(text.slice(0, k + 1), name, ',', onRecord, at);
           flush();
         }
         rest += dec.end();
-        if (rest.trim() !== '') take(rest);
+        if (rest.trim() !== '') recordsOf(rest, name, ',', onRecord, at);
       } else {
-        await pipeline(createReadStream('', { fd, highWaterMark: 1 << 16 }), parse({ bom: true, relax_column_count: true }), new Writable({
-          objectMode: true,
-          write: (record: string[], _e, cb) => {
-            try {
-              onRecord(record);
-            } catch (e) {
-              cb(e as Error);
-              return;
-            }
-            cb();
-          },
-        }));
+        await csvRecords(createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' }), name, ',', onRecord);
       }
     } catch (e) {
+      if (e instanceof CliError || e instanceof AutoencoderError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      if (typeof code === 'string' && code.startsWith('CSV_')) throw new CliError(`${name} is not valid CSV: ${(e as Error).message}`);
+      if (typeof code === 'string') throw new CliError(`cannot read ${name}: ${describeFsError(e)}`);
       throw e;
     }
     flush();
