@@ -1281,8 +1281,8 @@ export class Autoencoder extends AutoencoderLite {
     const o = resolveFit(options);
     const D = this.s.inputDim;
     const ens = this.s.ensemble;
-    // a divergence's remedies (normalizing only for a model that does not)
-    const mend = `lower learningRate (now ${o.learningRate})${this.s.normalize === 'none' ? " or normalize the inputs (normalize: 'standard')" : ''}`;
+    // a divergence's error, with its remedies (normalizing only for a model that does not)
+    const diverged = (what: string) => new AutoencoderError(`training diverged ${what}: lower learningRate (now ${o.learningRate})${this.s.normalize === 'none' ? " or normalize the inputs (normalize: 'standard')" : ''}; the weights are as they were before fit()`);
     if (ens) {
       // every member trains on its own subsample for `epochs` (default 50): no validation rows, no early stop
       const bad = options.validationSplit ? 'validationSplit' : options.earlyStopping ? 'earlyStopping' : options.target !== undefined ? 'target' : null;
@@ -1570,13 +1570,13 @@ export class Autoencoder extends AutoencoderLite {
             if (Number.isFinite(trainNow)) {
               throw new AutoencoderError(`the validation loss is ${valLoss} at epoch ${epoch}, the training rows' ${trainNow}: a validation row's error overflows float32, its values far outside the training rows' (validation: x's last ${nVal} row${nVal === 1 ? '' : 's'}); remove such rows, shuffle x, or pass validationSplit: 0; the weights are as they were before fit()`);
             }
-            throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}): ${mend}; the weights are as they were before fit()`);
+            throw diverged(`at epoch ${epoch} (loss ${loss})`);
           }
           // the loss can stay finite while a weight or a batchNorm moving statistic overflows: every
           // value must still be one a model can hold (so the model saves, loads and scores)
           const broken = this.invalidValue(k, k.params, k.state, false);
           if (broken) {
-            throw new AutoencoderError(`training diverged at epoch ${epoch} (loss ${loss}, but ${broken}): ${mend}; the weights are as they were before fit()`);
+            throw diverged(`at epoch ${epoch} (loss ${loss}, but ${broken})`);
           }
           history.loss.push(loss);
           for (const nm of Object.keys(terms)) history.terms[nm]!.push(terms[nm]!);
@@ -1639,7 +1639,7 @@ export class Autoencoder extends AutoencoderLite {
           }
           if (rec) ensembleStats(k, xt, S, k.stats, idx, e, cleanScores = k.alloc(S * 4), rec, 0, ens.members, 4, 0, S);
           const broken = this.invalidValue(k, k.params, k.state, false);
-          if (broken) throw new AutoencoderError(`training diverged (${broken}): ${mend}; the weights are as they were before fit()`);
+          if (broken) throw diverged(`(${broken})`);
         }
       }
       if (ens?.density) {
@@ -1672,7 +1672,7 @@ export class Autoencoder extends AutoencoderLite {
         await between();
         part(4, R)(0, 0);
         const broken = this.invalidValue(k, k.params, k.state, false);
-        if (broken) throw new AutoencoderError(`training diverged (${broken}): ${mend}; the weights are as they were before fit()`);
+        if (broken) throw diverged(`(${broken})`);
       }
       committed = true;
       return history;
