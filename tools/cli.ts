@@ -27,6 +27,7 @@ import {
 } from 'autoencoder';
 import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
+import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
   AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
@@ -105,15 +106,6 @@ function cliMessage(msg: string, t: Table, file: string): string {
     .replace(/\bshuffle x\b/, 'shuffle the rows')
     .replace(/\bx's last\b/, "the file's last")
     .replace(/; the weights are as they were before fit\(\)/, '; nothing was saved');
-}
-
-/** The shortest decimal that reads back as the same float32 (`v` is one), else String(v). */
-function f32str(v: number): string {
-  for (let p = 6; p <= 9; p++) {
-    const d = Number(v.toPrecision(p));
-    if (Math.fround(d) === v) return String(d);
-  }
-  return String(v);
 }
 
 /** Reads and loads a model file; every problem comes back as one line naming the file. */

@@ -1,0 +1,73 @@
+// The CLI's float32 text (tools/f32str.ts) against its definition: the shortest of toPrecision(6..9)
+// that reads back as the same float32, as String() writes it. The oracle below is that definition,
+// the loop the CLI ran per value until session 75; the CLI's fast path must give its every byte.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { f32str } from '../tools/f32str.js';
+
+function definition(v: number): string {
+  for (let p = 6; p <= 9; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === v) return String(d);
+  }
+  return String(v);
+}
+
+const bits = new Uint32Array(1);
+const asFloat = new Float32Array(bits.buffer);
+const floatOf = (b: number): number => { bits[0] = b; return asFloat[0]!; };
+const bitsOf = (v: number): number => { asFloat[0] = v; return bits[0]!; };
+
+/** Every float32 from `n` below `v` to `n` above it (positive v, bit patterns in order). */
+function around(v: number, n: number): number[] {
+  const b = bitsOf(Math.fround(v));
+  return Array.from({ length: 2 * n + 1 }, (_, i) => floatOf(b - n + i));
+}
+
+describe('f32str (the CLI\'s float32 text)', () => {
+  it('writes what the definition writes for random float32 bit patterns, every exponent and sign', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (b) => {
+      const v = floatOf(b);
+      expect(f32str(v)).toBe(definition(v));
+    }), { numRuns: 100_000, seed: 75 });
+  });
+
+  it('writes what the definition writes for every float32 near the fast range\'s edges and each power of ten in it', () => {
+    const edges = [1e-4, 1e6];
+    for (let j = -4; j <= 6; j++) edges.push(Number(`1e${j}`), 5 * Number(`1e${j}`), 9.999999 * Number(`1e${j}`));
+    let n = 0;
+    for (const e of edges) {
+      for (const v of around(e, 3000)) {
+        for (const s of [v, -v]) {
+          const want = definition(s);
+          if (f32str(s) !== want) expect(`${s}: ${f32str(s)}`).toBe(`${s}: ${want}`);
+          n++;
+        }
+      }
+    }
+    expect(n).toBe(edges.length * 6001 * 2);
+  });
+
+  it('writes what the definition writes on a stride through the fast range, and for values with few digits', () => {
+    const lo = bitsOf(Math.fround(1e-4)) - 5, hi = bitsOf(Math.fround(1e6)) + 5;
+    for (let b = lo; b <= hi; b += 4093) {
+      const v = floatOf(b);
+      if (f32str(v) !== definition(v)) expect(`${v}: ${f32str(v)}`).toBe(`${v}: ${definition(v)}`);
+    }
+    // short decimals and halves, where a rounding rule or a dropped zero would show
+    for (let i = 1; i <= 20000; i++) {
+      for (const v of [Math.fround(i / 8), Math.fround(i / 1000), Math.fround(i * 37.5), Math.fround(i / 3), Math.fround(999999.5 - i / 16)]) {
+        if (f32str(v) !== definition(v)) expect(`${v}: ${f32str(v)}`).toBe(`${v}: ${definition(v)}`);
+      }
+    }
+  });
+
+  it('writes the values a reader knows by sight', () => {
+    const cases: [number, string][] = [
+      [0.1, '0.1'], [-2.5, '-2.5'], [1, '1'], [100, '100'], [123456.5, '123456.5'], [0.0001, '0.0001'],
+      [1 / 3, '0.33333334'], [999999.9, '999999.9'], [1e6, '1000000'], [0, '0'], [-0, '0'],
+      [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [1e-7, '1e-7'], [3.4e38, '3.4e+38'],
+    ];
+    for (const [v, s] of cases) expect(f32str(Math.fround(v))).toBe(s);
+  });
+});
