@@ -30,7 +30,7 @@ import { addCodecCommands } from './cli-codec.js';
 import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
+  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -278,7 +278,8 @@ class RowWriter {
     if (rows.length === 0) return;
     let text: string;
     if (this.format === 'csv') {
-      text = toCsv(this.n === 0 ? this.header : null, rows, this.delimiter);
+      // past the header, rows without an id column hold number text alone
+      text = (this.n > 0 && !hasId ? numberRowsCsv(rows, this.delimiter) : null) ?? toCsv(this.n === 0 ? this.header : null, rows, this.delimiter);
     } else {
       const obj = (r: string[]) => `{${r.map((v, j) => `${JSON.stringify(this.header[j])}:${hasId && j === 0 ? JSON.stringify(v) : v === '' ? 'null' : v}`).join(',')}}`;
       text = this.format === 'jsonl'

@@ -2,7 +2,7 @@
 // v.toPrecision(6), (7), (8), (9) that reads back as the same float32, written as String() writes that
 // decimal. `encode` and `decompress` write one per output cell, where the toPrecision loop cost about
 // 400 ns a value (40% of `encode`'s time); for 1e-4 <= |v| < 1e6 the same decimals are now found with
-// exact double arithmetic in about 80 ns, and everything else keeps the loop. tests/f32str.test.ts checks the two
+// exact double arithmetic in about 80 ns, and everything else keeps the loop. tests/cli-text.test.ts checks the two
 // against each other (and this file's range was checked float by float when written: every positive
 // float32 in it).
 

@@ -1,9 +1,12 @@
-// The CLI's float32 text (tools/f32str.ts) against its definition: the shortest of toPrecision(6..9)
-// that reads back as the same float32, as String() writes it. The oracle below is that definition,
-// the loop the CLI ran per value until session 75; the CLI's fast path must give its every byte.
+// The CLI's output text, against independent oracles:
+// - its float32 text (tools/f32str.ts) against the definition: the shortest of toPrecision(6..9) that reads
+//   back as the same float32, as String() writes it (the loop the CLI ran per value until session 75);
+// - its rows of numbers joined directly (tools/csv.ts numberRowsCsv) against csv-stringify's text for them.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { stringify } from 'csv-stringify/sync';
 import { f32str } from '../tools/f32str.js';
+import { numberRowsCsv } from '../tools/csv.js';
 
 function definition(v: number): string {
   for (let p = 6; p <= 9; p++) {
@@ -69,5 +72,34 @@ describe('f32str (the CLI\'s float32 text)', () => {
       [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [1e-7, '1e-7'], [3.4e38, '3.4e+38'],
     ];
     for (const [v, s] of cases) expect(f32str(Math.fround(v))).toBe(s);
+  });
+});
+
+describe('numberRowsCsv (score and encode rows past the header)', () => {
+  const cell = fc.oneof(
+    fc.integer({ min: 0, max: 0xffffffff }).map((b) => f32str(floatOf(b))),
+    fc.double({ min: -10, max: 10, noNaN: true }).map((d) => f32str(Math.fround(d))),
+    fc.constantFrom('', '0', '1', 'NaN', 'Infinity', '-Infinity', '1e-7', '-3.4e+38'),
+  );
+  const rows = fc.integer({ min: 1, max: 20 }).chain((w) => fc.array(fc.array(cell, { minLength: w, maxLength: w }), { minLength: 1, maxLength: 30 }));
+
+  it('is csv-stringify\'s text for rows of number cells, whatever one-character delimiter it takes', () => {
+    const taken = new Set<string>();
+    fc.assert(fc.property(rows, fc.constantFrom(',', ';', '\t', '|', ' ', ':', '/', '#', 'x', 'E', '\u00a7'), (r, d) => {
+      const got = numberRowsCsv(r, d);
+      if (got === null) return;
+      taken.add(d);
+      expect(got).toBe(stringify(r, { delimiter: d }));
+    }), { numRuns: 3000, seed: 75 });
+    expect([...taken].sort()).toEqual([',', ';', '\t', '|', ' ', ':', '/', '#', 'x', 'E', '\u00a7'].sort());
+  });
+
+  it("declines a delimiter a number's text can hold, or of more than one character", () => {
+    for (const d of ['.', '-', '+', 'e', '1', '0', 'N', 'a', 'I', 'n', 'f', 'i', 't', 'y', ';;', ', ']) {
+      expect(numberRowsCsv([['1.5', '-2e-7']], d)).toBeNull();
+    }
+    // where csv-stringify would quote: '.' inside '1.5', 'e' inside '2e-7'
+    expect(stringify([['1.5', '2e-7']], { delimiter: '.' })).not.toBe('1.5.2e-7\n');
+    expect(stringify([['1.5', '2e-7']], { delimiter: 'e' })).not.toBe('1.5e2e-7\n');
   });
 });
