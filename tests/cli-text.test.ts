@@ -2,12 +2,13 @@
 // - its float32 text (tools/f32str.ts) against the definition: the shortest of toPrecision(6..9) that reads
 //   back as the same float32, as String() writes it (the loop the CLI ran per value until session 75); with
 //   F32STR_ALL=1, every float32 of its fast range as well;
-// - its rows of numbers joined directly (tools/csv.ts numberRowsCsv) against csv-stringify's text for them.
+// - its rows of numbers joined directly (tools/csv.ts numberRowsCsv) against csv-stringify's text for them;
+// - its reading of a CSV cell as a number (tools/csv.ts plainDecimal) against Number() and the plain-decimal form.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { stringify } from 'csv-stringify/sync';
 import { f32str } from '../tools/f32str.js';
-import { numberRowsCsv } from '../tools/csv.js';
+import { numberRowsCsv, plainDecimal } from '../tools/csv.js';
 
 function definition(v: number): string {
   for (let p = 6; p <= 9; p++) {
@@ -116,5 +117,44 @@ describe('numberRowsCsv (score and encode rows past the header)', () => {
     // where csv-stringify would quote: '.' inside '1.5', 'e' inside '2e-7'
     expect(stringify([['1.5', '2e-7']], { delimiter: '.' })).not.toBe('1.5.2e-7\n');
     expect(stringify([['1.5', '2e-7']], { delimiter: 'e' })).not.toBe('1.5e2e-7\n');
+  });
+});
+
+describe('plainDecimal (a CSV cell read as a number by train, score and encode)', () => {
+  // the cells the CLI takes as numbers: an optional sign, digits with an optional point (or a point and
+  // digits), an optional exponent; Number() is what it reads them as (then rounded to float32)
+  const PLAIN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+  const check = (cell: string): boolean => {
+    const got = plainDecimal(cell);
+    if (Number.isNaN(got)) return false;
+    expect(PLAIN.test(cell), JSON.stringify(cell)).toBe(true);
+    expect(Object.is(got, Number(cell)), `${JSON.stringify(cell)}: ${got} against ${Number(cell)}`).toBe(true);
+    return true;
+  };
+  const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+
+  it('reads a plain decimal as Number() does, or leaves it to Number(); takes nothing else', () => {
+    let fast = 0;
+    const decimal = fc.tuple(fc.constantFrom('', '-', '+'), digits(0, 12), fc.constantFrom('', '.'), digits(0, 12),
+      fc.constantFrom('', 'e', 'E'), fc.constantFrom('', '-', '+'), digits(0, 3))
+      .map(([s, a, p, b, e, es, x]) => `${s}${a}${p}${b}${e ? e + es + x : ''}`);
+    const junk = fc.string({ unit: fc.constantFrom(...'0123456789.eE+- xa_'), maxLength: 12 });
+    fc.assert(fc.property(fc.oneof(decimal, junk), (cell) => { if (check(cell)) fast++; }), { numRuns: 100_000, seed: 75 });
+    expect(fast).toBeGreaterThan(25_000); // about 31,000: the rest have more digits or a larger power, or are not numbers
+  });
+
+  it('reads the text of random doubles written every way as Number() does', () => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 0, max: 12 }), (d, p, f) => {
+      for (const t of [String(d), d.toPrecision(p), d.toFixed(f), d.toExponential(p - 1), String(Math.fround(d))]) check(t);
+    }), { numRuns: 50_000, seed: 76 });
+  });
+
+  it('takes the cases at its edges as Number() does, and leaves the rest', () => {
+    const taken = ['0', '-0', '+0', '00012.5000', '.5', '5.', '-.5e-3', '999999999999999', '9.99999999999999e22', '1e22', '1e-22',
+      '123456789012345e-8', '123456789012345e7', '0.0000000000000000000001', '1E5', '3.4e20', '-1.5E+2'];
+    for (const t of taken) expect(check(t), t).toBe(true);
+    const left = ['', ' 1', '1 ', '.', '-', '+', 'e5', '1e', '1e+', '1.2.3', '0x10', 'Infinity', 'NaN', '1_0', '1234567890123456',
+      '1e23', '1e-23', '12345e-27', '1e99999', '--1', '1e5.5', '123456789012345e-37', '0.00000000000000000000001', '3.4e38'];
+    for (const t of left) expect(Number.isNaN(plainDecimal(t)), t).toBe(true);
   });
 });
