@@ -25,12 +25,12 @@ function bySearch(v: number): string {
  * Why the fast path gives the same decimal: a float32 is m * 2^q with m < 2^24, so for 0 <= k <= 12
  * (5^k < 2^29) the product |v| * 10^k is m * 5^k * 2^(q+k) < 2^53 * 2^(q+k): exact in a double, and so
  * are its integer and fractional parts. Rounding it to an integer n by its fraction (>= 0.5 up) is
- * toPrecision's n exactly (it rounds the exact value, ties to the larger; a tie never reads back, as
- * half a unit of the 6th digit is far more than half a float32 step). n / 10^k, n and
- * 10^k both exact, is the double nearest n * 10^-k, which is what Number() reads from toPrecision's
- * text. And String() of that double is n's digits with trailing zeros dropped: any decimal of up to
- * 15 significant digits is the only one of that length that reads as its double, so none shorter
- * does. With 1e-4 <= |v| < 1e6 every k that p = 6..9 needs lies in 0..12.
+ * toPrecision's n exactly: it rounds the exact value, and a tie to the larger n (at 8 and 9 digits a
+ * tie can read back, so this matters: rounding ties down gives other text for 1.4% of a stride through
+ * the range). n / 10^k, n and 10^k both exact, is the double nearest n * 10^-k, which is what Number()
+ * reads from toPrecision's text. And String() of that double is n's digits with trailing zeros
+ * dropped: any decimal of up to 15 significant digits is the only one of that length that reads as
+ * its double, so none shorter does. With 1e-4 <= |v| < 1e6 every k that p = 6..9 needs lies in 0..12.
  */
 export function f32str(v: number): string {
   const a = v < 0 ? -v : v;
