@@ -1,4 +1,4 @@
-// The CLI's output text, against independent oracles:
+// The CLI's numbers as text, written and read, against independent oracles:
 // - its float32 text (tools/f32str.ts) against the definition: the shortest of toPrecision(6..9) that reads
 //   back as the same float32, as String() writes it (the loop the CLI ran per value until session 75); with
 //   F32STR_ALL=1, every float32 of its fast range as well;
