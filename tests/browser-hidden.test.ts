@@ -54,8 +54,9 @@ async function check(browser: 'chromium' | 'firefox' | 'webkit'): Promise<void> 
     const line = `${f.visibility}, ${f.threads} thread(s): ${f.turns} turns in ${f.ms.toFixed(0)} ms (visible: ${r.visible.ms.toFixed(0)} ms)`;
     expect(f.epochs, line).toBe(F.fit.epochs);
     expect(f.sha, `${line}: the model bytes differ from Node's`).toBe(sha);
-    // about one turn a call of 50 ms (a 2-epoch fit of 32,768 rows takes 0.5-1 s here, 11-19 turns)
-    expect(f.turns, line).toBeGreaterThanOrEqual(5);
+    // about one turn a call of 50 ms (a 2-epoch fit of 32,768 rows takes 0.5-1 s on the Intel host, 11-19 turns;
+    // on 2 threads on session 75's AMD host 235 ms, 4 turns): at least one turn each 100 ms of the fit, and two
+    expect(f.turns, line).toBeGreaterThanOrEqual(Math.max(2, Math.floor(f.ms / 100)));
     expect(f.ms / f.turns, `${line}: the turns are too far apart in a hidden tab`).toBeLessThan(200);
     // the host's own messages (a loop beside the fit) ran in every turn
     expect(f.ticks, line).toBeGreaterThanOrEqual(f.turns);
