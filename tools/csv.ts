@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import { stringify } from 'csv-stringify/sync';
+import { F32STR_CHARS } from './f32str.js';
 
 /** A problem with the user's input (files, CSV contents, options): printed as one line. */
 export class CliError extends Error {
@@ -324,9 +325,6 @@ export function toCsv(header: string[] | null, rows: (string | number)[][], deli
   return header === null ? stringify(rows, { delimiter }) : stringify(rows, { header: true, columns: header, delimiter });
 }
 
-/** Every character the CLI's number cells can hold: f32str's text (digits, '.', signs, 'e', NaN, Infinity). */
-const NUMBER_TEXT = '0123456789.+-eNaInfity';
-
 /**
  * Rows whose cells are all number text (f32str's, '0', '1' or '') as CSV lines, each cell joined to the next by
  * `delimiter`: what csv-stringify writes for such rows when the delimiter is one character none of them can
@@ -334,7 +332,7 @@ const NUMBER_TEXT = '0123456789.+-eNaInfity';
  * sixth of its time: `score` and `encode` write 201k rows of them). null for any other delimiter.
  */
 export function numberRowsCsv(rows: string[][], delimiter: string): string | null {
-  if (delimiter.length !== 1 || NUMBER_TEXT.includes(delimiter)) return null;
+  if (delimiter.length !== 1 || F32STR_CHARS.includes(delimiter)) return null;
   return `${rows.map((r) => r.join(delimiter)).join('\n')}\n`;
 }
 
@@ -722,7 +720,7 @@ export async function readCsvStream(
         data[base + j] = fast;
         continue;
       }
-      if (NUMBER.test(cell) || isNumber(cell)) {
+      if (isNumber(cell)) { // more digits, a larger power of ten, or spaces around it
         const f = Math.fround(Number(cell));
         if (!Number.isFinite(f)) {
           throw new CliError(`${where(path, layout, line, c)} is ${cell.trim()}, outside the float32 range (about ±3.4e38): rescale the column`);
