@@ -1699,11 +1699,17 @@ export class Autoencoder extends AutoencoderLite {
    * (offset and step fitted on these rows) and rANS-coded, stamped with this model's content hash. A model trained
    * with a rate term (spec `rate`) given no bits rounds its code to integers instead (step 1), the quantiser it trained for.
    * @param x rows x inputDim, in input units. @param options.bits 2 to 16 (default 4; a rate model's default: integers).
-   * @throws AutoencoderError on bad rows or options.
+   * @throws AutoencoderError on bad rows or options, or on a conditional VAE (the codec takes no condition rows; so do decompress(), fitCodec() and the streams).
    */
-  compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io('compress()', (k) => compressRows(this.codecModel(k), x, options)); }
+  compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io('compress()', (k) => compressRows(this.codecModel(k, 'compress()'), x, options)); }
 
-  protected codecModel(k: Kernel): CodecModel {
+  /** The codec's view of this model; with `call`, a public codec call, which a conditional VAE refuses. */
+  protected codecModel(k: Kernel, call?: string): CodecModel {
+    // (no `condition` reaches the codec: its encoder would read its condition rows from address 0 of the memory,
+    // and decompress() would decode without them)
+    if (call && this.s.conditionDim) {
+      throw new AutoencoderError(`${call} is not available on a conditional VAE: the codec codes rows without the condition rows its encoder and decoder need; use encode(x, { condition }) and decode(z, { condition })`);
+    }
     return { k, spec: this.spec, codebook: this.codebook, integer: this.integerCodec, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
   }
 
@@ -1722,13 +1728,13 @@ export class Autoencoder extends AutoencoderLite {
    * inputDim in input units, equal to decode() of the dequantised latent codes.
    * @throws AutoencoderError when the bytes are not a container, are truncated or corrupted, or another model wrote them.
    */
-  decompress(bytes: Uint8Array): Float32Array { return this.io('decompress()', (k) => decompressFrames(this.codecModel(k), bytes)); }
+  decompress(bytes: Uint8Array): Float32Array { return this.io('decompress()', (k) => decompressFrames(this.codecModel(k, 'decompress()'), bytes)); }
 
   /** A TransformStream from chunks of rows (Float32Array / Float64Array of whole rows, or number[][]) to containers of `rowsPerFrame` rows (default 1024). */
-  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.live(); return compressStream(this, options); }
+  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.codecModel(this.live(), 'compressStream()'); return compressStream(this, options); }
 
   /** A TransformStream from container bytes (frames back to back, any chunking) to rows x inputDim per frame. */
-  decompressStream(): TransformStream<Uint8Array, Float32Array> { this.live(); return decompressStream(this); }
+  decompressStream(): TransformStream<Uint8Array, Float32Array> { this.codecModel(this.live(), 'decompressStream()'); return decompressStream(this); }
 
   /**
    * Fits the codec's quantiser and frequency tables once on `x` (training rows) at `bits` and keeps them
@@ -1737,7 +1743,7 @@ export class Autoencoder extends AutoencoderLite {
    * by more than a quarter of it (rows unlike the training rows keep their own). Fit again after training.
    * @param x rows x inputDim. @param options.bits 2 to 16 (default 4; a rate model's default: the integer quantiser). @throws AutoencoderError on bad rows or options.
    */
-  fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io('fitCodec()', (k) => fitCodebook(this.codecModel(k), x, options)); }
+  fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io('fitCodec()', (k) => fitCodebook(this.codecModel(k, 'fitCodec()'), x, options)); }
 
   /**
    * Replaces every weight array (same order and sizes as getWeights()); all or nothing. Each array is a

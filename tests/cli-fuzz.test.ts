@@ -1,4 +1,4 @@
-// cli-fuzz.test.ts: the CLI's `train`, `score` and `encode` on CSV files that fast-check writes, each a
+// cli-fuzz.test.ts: the CLI's `train`, `score`, `encode`, `reconstruct` and `decode` on CSV files that fast-check writes, each a
 // header and rows of numbers in the forms CSV files carry (signs, exponents, leading dots, quotes, padding),
 // with CRLF or LF line ends, a BOM, blank lines and a missing last newline, and at most one defect: an empty
 // or NA cell, text, a number beyond float32, a row one field short or long, an unclosed quote, a quote inside
@@ -73,7 +73,7 @@ type Defect = 'empty' | 'na' | 'text' | 'huge' | 'short' | 'long' | 'quote' | ke
 interface Doc extends FileLayout {
   rows: string[][];
   defect: { kind: Defect; row: number; col: number } | null;
-  command: 'train' | 'score' | 'encode';
+  command: 'train' | 'score' | 'encode' | 'reconstruct' | 'decode';
   drop: boolean;                         // --missing drop: a row with an empty or NA cell is dropped, not an error
   wrapHeader: boolean;                   // train: the first column's name quoted, with a newline in it
 }
@@ -86,7 +86,7 @@ const doc: fc.Arbitrary<Doc> = fc.record({
     row: fc.nat({ max: 13 }),
     col: fc.nat({ max: COLS - 1 }),
   }), { freq: 2 }),
-  command: fc.constantFrom<Doc['command']>('train', 'score', 'encode'),
+  command: fc.constantFrom<Doc['command']>('train', 'score', 'encode', 'reconstruct', 'decode'),
   drop: fc.boolean(),
   wrapHeader: fc.boolean(),
 });
@@ -96,8 +96,10 @@ function write(d: Doc): { text: string; defectLine: number | null; dataRows: num
   // train's exponents stay within +-6: a validation row (the last tenth) far outside the training rows, such as
   // 1e20 among small rows or -14481 where a column held 1.5e-15, 0 and 0, is refused, rightly (its error
   // overflows float32 under the training rows' scaling; tests/errors.test.ts), which this oracle does not model
-  const rows = d.rows.map((r) => (d.command === 'train' ? r.map((c) => c.replace(/e(-?\d+)$/, (_, e: string) => `e${Math.max(-6, Math.min(6, Number(e)))}`)) : [...r]));
-  const defect = d.defect && { ...d.defect, row: d.defect.row % rows.length };
+  // decode reads the model's 2 latent columns, z0 and z1, as encode writes them
+  const width = d.command === 'decode' ? 2 : COLS;
+  const rows = d.rows.map((r) => (d.command === 'train' ? r.map((c) => c.replace(/e(-?\d+)$/, (_, e: string) => `e${Math.max(-6, Math.min(6, Number(e)))}`)) : r.slice(0, width)));
+  const defect = d.defect && { ...d.defect, row: d.defect.row % rows.length, col: d.defect.col % width };
   if (defect) {
     const r = rows[defect.row]!;
     switch (defect.kind) {
@@ -111,8 +113,8 @@ function write(d: Doc): { text: string; defectLine: number | null; dataRows: num
       default: r[defect.col] = QUOTE_DEFECTS[defect.kind];
     }
   }
-  // (score and encode check the header against the model's column names, so only train reads a wrapped one)
-  const header = d.command === 'train' && d.wrapHeader ? ['"c0\nunits"', ...HEADER.slice(1)].join(',') : HEADER.join(',');
+  // (score, encode and reconstruct check the header against the model's column names, decode against z0,z1, so only train reads a wrapped one)
+  const header = d.command === 'train' && d.wrapHeader ? ['"c0\nunits"', ...HEADER.slice(1)].join(',') : d.command === 'decode' ? 'z0,z1' : HEADER.join(',');
   return { ...assemble(header, rows, d, defect ? defect.row : null), dataRows: rows.length };
 }
 
@@ -151,7 +153,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`train, score and encode: exit 0 with every row, or exit 1 naming the defect's line (${RUNS} files, seed ${SEED})`, () => {
+  it(`train, score, encode, reconstruct and decode: exit 0 with every row, or exit 1 naming the defect's line (${RUNS} files, seed ${SEED})`, () => {
     let clean = 0, defects = 0;
     fc.assert(fc.property(doc, (d) => {
       const { text, defectLine, dataRows } = write(d);
@@ -170,12 +172,14 @@ describe('the CLI on generated CSV files (fast-check)', () => {
           expect(statSync(join(dir, 'out')).size, what).toBeGreaterThan(0);
         } else {
           const out = readFileSync(join(dir, 'out'), 'utf8').split('\n').filter((l) => l !== '');
-          // score: score,flag (a finite score, a 0/1 flag); encode: z0,z1 (the model's 2 latent values)
-          expect(out[0], what).toBe(d.command === 'score' ? 'score,flag' : 'z0,z1');
+          // score: score,flag (a finite score, a 0/1 flag); encode: z0,z1 (the model's 2 latent values);
+          // reconstruct and decode: the model's 4 columns under the training file's names
+          const names = { score: ['score', 'flag'], encode: ['z0', 'z1'], reconstruct: HEADER, decode: HEADER }[d.command];
+          expect(out[0], what).toBe(names.join(','));
           expect(out.length, what).toBe(1 + dataRows - (dropped ? 1 : 0));
           for (const l of out.slice(1)) {
             const cells = l.split(',');
-            expect(cells.length, what).toBe(2);
+            expect(cells.length, what).toBe(names.length);
             if (d.command === 'score') {
               // a score is >= 0, +Infinity where the row's error overflows float32 (the API's contract: the
               // numbers reach 9.5e30), never NaN; such a row is flagged
@@ -184,7 +188,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
               expect(['0', '1'], what).toContain(cells[1]);
               if (v === Infinity) expect(cells[1], what).toBe('1');
             } else {
-              // 4 inputs of at most 9.5e30 through this model's small weights stay within float32
+              // 4 inputs (or 2 codes) of at most 9.5e30 through this model's small weights stay within float32
               for (const c of cells) expect(Number.isFinite(Number(c)), what).toBe(true);
             }
           }

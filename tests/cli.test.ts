@@ -602,7 +602,7 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
 
     const text = ok('info', 'ided.ae').stdout;
     expect(text).toMatch(/columns\s+f0, f1, f2, f3, f4, f5 \(6\)\n/);
-    expect(text).toMatch(/excluded\s+label \(dropped by score and encode when present\)\n/);
+    expect(text).toMatch(/excluded\s+label \(dropped by score, encode, reconstruct and compress when present\)\n/);
     expect(text).toMatch(/id\s+id \(passed through/);
     const j = JSON.parse(ok('info', 'ided.ae', '--json').stdout);
     expect([j.columns, j.excluded, j.id]).toEqual([HEADER.split(','), ['label'], 'id']);
@@ -665,6 +665,54 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     write('ided.ssv', csvText(ROWS, `id,${HEADER},label`).replace(/,/g, ';'));
     expect(ok('score', 'ided.ae', 'ided.ssv', '-d', ';').stdout).toBe(ok('score', 'ided.ae', 'ided.csv').stdout.replace(/,/g, ';'));
     expect(fails('score', 'ided.ae', 'ided.tsv')).toMatch(/does not have the columns ided\.ae was trained on .*: it lacks f0, f1, f2, f3, f4, f5 and has id\tf0/);
+  });
+
+  it('reconstruct and decode write rows under the model\'s column names, equal to reconstruct() and decode(); the id passes through', async () => {
+    const ae = await Autoencoder.load(bytesOf('ided.ae'));
+    const f32 = (cells: string[]) => cells.map((v) => Math.fround(Number(v)));
+    const rowsOf = (y: Float32Array, d: number) => Array.from({ length: y.length / d }, (_, i) => Array.from(y.subarray(i * d, (i + 1) * d)));
+    // reconstruct: the id, then the six columns as the model rebuilds them
+    const rec = readCsv(ok('reconstruct', 'ided.ae', 'ided.csv').stdout);
+    expect(rec.header).toEqual(['id', ...HEADER.split(',')]);
+    expect(rec.rows.map((r) => r[0])).toEqual(ROWS.map((r) => r[0]));
+    expect(rec.rows.map((r) => f32(r.slice(1)))).toEqual(rowsOf(ae.reconstruct(DATA), 6));
+    expect(readCsv(ok('reconstruct', 'ided.ae', 'data.csv').stdout).header).toEqual(HEADER.split(','));
+    // decode reads what encode writes (the id column included) and gives decode() of those codes
+    ok('encode', 'ided.ae', 'ided.csv', '-o', 'codes.csv');
+    const codes = readCsv(readFileSync(path('codes.csv'), 'utf8'));
+    const z = Float32Array.from(codes.rows.flatMap((r) => f32(r.slice(1))));
+    const dec = readCsv(ok('decode', 'ided.ae', 'codes.csv').stdout);
+    expect(dec.header).toEqual(['id', ...HEADER.split(',')]);
+    expect(dec.rows.map((r) => r[0])).toEqual(ROWS.map((r) => r[0]));
+    expect(dec.rows.map((r) => f32(r.slice(1)))).toEqual(rowsOf(ae.decode(z), 6));
+    // without a header or an id: by count; as JSON lines; on 2 threads the same bytes
+    write('codes-bare.csv', csvText(codes.rows.map((r) => r.slice(1))));
+    const bare = ok('decode', 'ided.ae', 'codes-bare.csv').stdout;
+    expect(bare).toBe(`${HEADER}\n${dec.rows.map((r) => r.slice(1).join(',')).join('\n')}\n`);
+    expect(ok('decode', 'ided.ae', 'codes-bare.csv', '--threads', '2').stdout).toBe(bare);
+    expect(ok('reconstruct', 'ided.ae', 'ided.csv', '--threads', '2').stdout).toBe(ok('reconstruct', 'ided.ae', 'ided.csv').stdout);
+    const j = jsonl(ok('decode', 'ided.ae', 'codes.csv', '--format', 'jsonl').stdout);
+    expect(j.map((o) => Object.keys(o))).toEqual(j.map(() => ['id', ...HEADER.split(',')]));
+    expect(j.map((o) => HEADER.split(',').map((c) => Math.fround(o[c] as number)))).toEqual(dec.rows.map((r) => f32(r.slice(1))));
+    // a model trained without a header: x0..x5
+    write('bare6.csv', csvText(DATA));
+    ok('train', 'bare6.csv', ...TRAIN, '-o', 'bare6.ae');
+    expect(readCsv(ok('reconstruct', 'bare6.ae', 'bare6.csv').stdout).header).toEqual(['x0', 'x1', 'x2', 'x3', 'x4', 'x5']);
+    // the wrong file: the latent columns are checked by name, then by count
+    expect(fails('decode', 'ided.ae', 'data.csv')).toBe('autoencoder: data.csv does not have the latent columns of ided.ae that encode writes (z0, z1): it lacks z0, z1 and has f0, f1, f2, f3, f4, f5, which encode does not write: pass a CSV with those columns; drop them with --exclude f0,f1,f2,f3,f4,f5');
+    write('codes3.csv', csvText(codes.rows.map((r) => [...r.slice(1), '1'])));
+    expect(fails('decode', 'ided.ae', 'codes3.csv')).toBe('autoencoder: codes3.csv has 3 columns but ided.ae expects 2 (its latentDim): drop the extra columns (a label or id, say) with --exclude');
+    write('codes1.csv', csvText(codes.rows.map((r) => [r[1]!])));
+    expect(fails('decode', 'ided.ae', 'codes1.csv')).toBe('autoencoder: codes1.csv has 1 columns but ided.ae expects 2 (its latentDim): pass the latent code that `autoencoder encode` writes (2 columns)');
+    write('codes-nan.csv', 'z0,z1\n1,2\nNaN,1\n');
+    expect(fails('decode', 'ided.ae', 'codes-nan.csv')).toMatch(/^autoencoder: codes-nan\.csv line 3, column 1 \("z0"\) is "NaN", a missing value/);
+    // a conditional VAE (made with the API) needs condition rows, which the CLI does not take
+    const cvae = await Autoencoder.create({ inputDim: 6, layers: [4, 2], variational: {}, conditionDim: 2 });
+    writeFileSync(path('cvae.ae'), cvae.save());
+    for (const cmd of ['score', 'encode', 'reconstruct']) {
+      expect(fails(cmd, 'cvae.ae', 'data.csv')).toBe(`autoencoder: cvae.ae is a conditional VAE (conditionDim 2): ${cmd} would need 2 condition values for every row, which the CLI does not take; use the API's ${cmd}(x, { condition })`);
+    }
+    expect(fails('decode', 'cvae.ae', 'codes-bare.csv')).toMatch(/^autoencoder: cvae\.ae is a conditional VAE \(conditionDim 2\): decode would need/);
   });
 
   it('--contamination calibrates the threshold as the API does', async () => {

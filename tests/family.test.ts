@@ -385,6 +385,14 @@ describe('VAE scores, API and files', () => {
     expect(cv.generate(cond.subarray(0, 4), { seed: 1 }).length).toBe(2 * D);
     expect(() => cv.sample(2)).toThrow(/sample\(\) on a conditional VAE is refused: use generate/);
     expect(() => cv.encode(x)).toThrow(/needs encode\(\.\.\., \{ condition \}\)/);
+    // the codec takes no condition rows (its encoder read them from address 0 of the memory before
+    // 2026-12-07): each of its calls is refused, and the model is as it was
+    const bytes = cv.save(), codes = cv.encode(x, { condition: cond });
+    const calls: [string, () => unknown][] = [['compress()', () => cv.compress(x)], ['decompress()', () => cv.decompress(models[0]![0].compress(x))],
+      ['fitCodec()', () => cv.fitCodec(x)], ['compressStream()', () => cv.compressStream()], ['decompressStream()', () => cv.decompressStream()]];
+    for (const [call, f] of calls) expect(f, call).toThrow(`${call} is not available on a conditional VAE: the codec codes rows without the condition rows its encoder and decoder need; use encode(x, { condition }) and decode(z, { condition })`);
+    expect(cv.save()).toEqual(bytes);
+    expect(cv.encode(x, { condition: cond })).toEqual(codes);
   });
 
   it("each row's scores and codes are its own: a batch gives every row the bits it gets alone (dense and conv VAEs, a conv model)", async () => {

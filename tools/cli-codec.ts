@@ -10,13 +10,15 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
 import { intArg, numArg } from './args.js';
-import { CliError, describeFsError, readBytes, shown, withInputArg } from './csv.js';
+import { CliError, describeFsError, readBytes, shown, toCsv, withInputArg } from './csv.js';
 
 /** What cli.ts lends these commands. */
 export interface CodecCliHelpers {
   loadModel(path: string): Promise<{ ae: Autoencoder }>;
-  /** Every row of the CSV the model takes (the column rules of score and encode), row-major. */
+  /** Every row of the CSV the model takes (the column rules of score, encode and reconstruct), row-major. */
   readRowsFor(ae: Autoencoder, modelPath: string, file: string, o: Record<string, unknown>): Promise<{ data: Float32Array; rows: number }>;
+  /** The model's column names for rows of its inputs (the training CSV's, else x0..x{d-1}). */
+  columnNames(ae: Autoencoder): string[];
   f32str(v: number): string;
   /** Adds the CSV input flags (--exclude, --columns, --id, --header, --delimiter, --missing). */
   csvOptions(cmd: Command): Command;
@@ -112,7 +114,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .description('decompress a container file written by compress (with the model that wrote it) into CSV rows')
     .argument('<model.ae>', 'the model that compressed the file')
     .argument('<data.aez>', 'a container file written by compress (- reads stdin)')
-    .option('-o, --output <file>', 'CSV to write, with the header x0,x1,... (default: stdout)')
+    .option('-o, --output <file>', 'CSV to write, with the model\'s columns as the header (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => withInputArg(file, async () => {
       const { ae } = await h.loadModel(modelPath);
@@ -123,7 +125,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
       const progress = bar(bytes.length, !!o.quiet, 'decompress', 'bytes');
       let rows = 0, read = 0;
       const written = await atomicWrite(o.output, async (write) => {
-        write(`${Array.from({ length: D }, (_, j) => `x${j}`).join(',')}\n`);
+        write(toCsv(h.columnNames(ae), []));
         await pump(ae.decompressStream(), chunks, (y) => {
           const n = y.length / D;
           const lines: string[] = [];

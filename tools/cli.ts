@@ -8,12 +8,14 @@
 //   autoencoder train windows.csv --spec conv.json -o model.ae   (a JSON AutoencoderSpec: layer graph or dense)
 //   autoencoder score model.ae data.csv [-o scores.csv] [--id id] [--format csv|json|jsonl]
 //   autoencoder encode model.ae data.csv [-o latent.csv]
+//   autoencoder decode model.ae latent.csv [-o rows.csv]
+//   autoencoder reconstruct model.ae data.csv [-o rebuilt.csv]
 //   autoencoder info model.ae [--json]
 //
 // The model file's metadata records the training CSV's columns (names, or their count without a
-// header), the ones excluded and the id column; score/encode check a CSV against them and drop the
-// excluded ones by name. CSVs are streamed: train parses into one exactly sized Float32Array (sized
-// by a first pass counting lines), score/encode run the API on chunks of CHUNK_ROWS rows and write
+// header), the ones excluded and the id column; score/encode/reconstruct check a CSV against them and
+// drop the excluded ones by name; decode checks a CSV against the latent columns encode writes. CSVs are streamed: train parses into one exactly sized Float32Array (sized
+// by a first pass counting lines), score/encode/decode/reconstruct run the API on chunks of CHUNK_ROWS rows and write
 // their output as they go.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -179,12 +181,66 @@ function readCsvMeta(ae: Autoencoder): CsvMeta | null {
 const namesOf = (first: string[], header: boolean) => (header ? first.map((f) => f.trim()) : first.map((_, i) => `column ${i + 1}`));
 
 /**
+ * What a command's CSV must hold: the model's input columns (score, encode, reconstruct, compress) or the
+ * latent code that encode writes (decode), and how messages name them.
+ */
+interface Wanted {
+  /** Columns the model takes. */
+  count: number;
+  /** The count's name in messages: "its inputDim". */
+  countName: string;
+  /** The columns in messages: "the columns m.ae was trained on". */
+  columns: (modelPath: string) => string;
+  /** Said of a column the model does not take: "which the model was not trained on". */
+  foreign: string;
+  /** The fix when too few columns are left: "pass the same columns the model was trained on". */
+  fewer: string;
+}
+
+/** score, encode, reconstruct and compress: the model's input columns. */
+function inputColumns(ae: Autoencoder): Wanted {
+  return {
+    count: ae.inputDim, countName: 'its inputDim', columns: (m) => `the columns ${m} was trained on`,
+    foreign: 'which the model was not trained on', fewer: 'pass the same columns the model was trained on',
+  };
+}
+
+/** The names of the latent columns encode writes: z0..z{k-1}. */
+const latentNames = (k: number) => Array.from({ length: k }, (_, j) => `z${j}`);
+
+/**
+ * decode: the latent columns z0..z{k-1} as encode writes them, and the id column encode passes through
+ * (the model's --id column, or 'id' for one given by number).
+ */
+function latentColumns(ae: Autoencoder, meta: CsvMeta | null): { wanted: Wanted; meta: CsvMeta } {
+  const k = ae.latentDim;
+  const id = meta?.id == null ? null : typeof meta.id === 'string' ? meta.id : 'id';
+  return {
+    wanted: {
+      count: k, countName: 'its latentDim', columns: (m) => `the latent columns of ${m} that encode writes`,
+      foreign: 'which encode does not write', fewer: `pass the latent code that \`autoencoder encode\` writes (${k} columns)`,
+    },
+    meta: { columns: latentNames(k), excluded: [], id, fileColumns: k + (id === null ? 0 : 1) },
+  };
+}
+
+/**
+ * The names of the model's input columns for an output that holds rows of them (reconstruct, decode,
+ * decompress): the training CSV's header names, when the model file records distinct ones, else x0..x{D-1}.
+ */
+function columnNames(ae: Autoencoder): string[] {
+  const meta = readCsvMeta(ae);
+  const names = meta && Array.isArray(meta.columns) ? meta.columns : null;
+  return names && new Set(names).size === names.length ? [...names] : Array.from({ length: ae.inputDim }, (_, j) => `x${j}`);
+}
+
+/**
  * Decides which columns of a CSV to run a model on: the user's --exclude/--columns/--id, plus,
  * from the model's metadata, its excluded columns (dropped by name when present) and its id
  * column; then checks the result against the model's columns (names when both have them, else the
  * count) and refuses a mismatch naming the missing, extra or reordered columns.
  */
-function layoutForModel(ae: Autoencoder, meta: CsvMeta | null, modelPath: string, file: string, first: string[], o: CsvOpts): Layout {
+function layoutForModel(wanted: Wanted, meta: CsvMeta | null, modelPath: string, file: string, first: string[], o: CsvOpts): Layout {
   const header = detectHeader(first, o.header, o);
   const names = namesOf(first, header);
   const userChose = (o.exclude?.length ?? 0) > 0 || o.columns !== undefined;
@@ -206,13 +262,13 @@ function layoutForModel(ae: Autoencoder, meta: CsvMeta | null, modelPath: string
           ? (o.columns !== undefined ? `add ${nameList(excludedByUser)} to --columns` : `keep ${nameList(excludedByUser)} (don't --exclude ${excludedByUser.length > 1 ? 'them' : 'it'})`) : `pass a CSV with ${missing.length > 1 ? 'those columns' : 'that column'}`);
       }
       if (extra.length) {
-        facts.push(`${missing.length ? 'and ' : ''}has ${nameList(extra)}, which the model was not trained on`);
+        facts.push(`${missing.length ? 'and ' : ''}has ${nameList(extra)}, ${wanted.foreign}`);
         fixes.push(`drop ${extra.length > 1 ? 'them' : 'it'} with --exclude ${extra.join(',')}`);
       }
-      throw new CliError(`${file} does not have the columns ${modelPath} was trained on (${nameList(want)}): ${facts.join(' ')}: ${fixes.join('; ')}`);
+      throw new CliError(`${file} does not have ${wanted.columns(modelPath)} (${nameList(want)}): ${facts.join(' ')}: ${fixes.join('; ')}`);
     }
     if (got.some((n, i) => n !== want[i])) {
-      throw new CliError(`${file} has the columns ${modelPath} was trained on but in another order: ${modelPath} expects ${nameList(want)}; ${file} has ${nameList(got)}: reorder the columns of ${file}`);
+      throw new CliError(`${file} has ${wanted.columns(modelPath)} but in another order: ${modelPath} expects ${nameList(want)}; ${file} has ${nameList(got)}: reorder the columns of ${file}`);
     }
     return l;
   }
@@ -223,9 +279,9 @@ function layoutForModel(ae: Autoencoder, meta: CsvMeta | null, modelPath: string
   } else {
     l = chooseColumns(file, names, header, o);
   }
-  if (l.keep.length !== ae.inputDim) {
-    const hint = l.keep.length > ae.inputDim ? 'drop the extra columns (a label or id, say) with --exclude' : 'pass the same columns the model was trained on';
-    throw new CliError(`${file} has ${columnsText(l)} but ${modelPath} expects ${ae.inputDim} (its inputDim): ${hint}`);
+  if (l.keep.length !== wanted.count) {
+    const hint = l.keep.length > wanted.count ? 'drop the extra columns (a label or id, say) with --exclude' : wanted.fewer;
+    throw new CliError(`${file} has ${columnsText(l)} but ${modelPath} expects ${wanted.count} (${wanted.countName}): ${hint}`);
   }
   return l;
 }
@@ -595,14 +651,15 @@ interface RunResult { rows: number; dropped: number; firstDroppedLine: number }
 async function runChunks(
   ae: Autoencoder, modelPath: string, file: string, o: RunOpts, header: string[],
   run: (data: Float32Array) => Float32Array, width: number, cells: (v: Float32Array) => string[],
+  input: { wanted: Wanted; meta: CsvMeta | null } = { wanted: inputColumns(ae), meta: readCsvMeta(ae) },
 ): Promise<RunResult> {
-  const meta = readCsvMeta(ae);
+  const { wanted, meta } = input;
   if (o.output !== undefined && o.output !== '-') checkWritable(o.output);
   let layout: Layout | null = null;
   let output: Output | null = null, writer: RowWriter | null = null;
   const reading = readProgress(file, o.quiet);
   try {
-    const layoutOf = (first: string[]) => (layout = layoutForModel(ae, meta, modelPath, file, first, o));
+    const layoutOf = (first: string[]) => (layout = layoutForModel(wanted, meta, modelPath, file, first, o));
     const res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes }, layoutOf, CHUNK_ROWS, (c) => {
       const l = layout!;
       let v: Float32Array;
@@ -610,7 +667,7 @@ async function runChunks(
         v = run(c.data);
       } catch (e) {
         if (!(e instanceof AutoencoderError)) throw e;
-        throw new CliError(cliMessage(e.message, { rows: c.rows, cols: ae.inputDim, layout: l, lines: c.lines }, file));
+        throw new CliError(cliMessage(e.message, { rows: c.rows, cols: wanted.count, layout: l, lines: c.lines }, file));
       }
       if (writer === null) {
         output = new Output(o.output);
@@ -643,7 +700,7 @@ async function readRowsFor(ae: Autoencoder, modelPath: string, file: string, opt
   const reading = readProgress(file, o.quiet);
   try {
     const res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes },
-      (first) => layoutForModel(ae, meta, modelPath, file, first, o), CHUNK_ROWS, (c) => { parts.push(c.data.slice(0, c.rows * ae.inputDim)); });
+      (first) => layoutForModel(inputColumns(ae), meta, modelPath, file, first, o), CHUNK_ROWS, (c) => { parts.push(c.data.slice(0, c.rows * ae.inputDim)); });
     const data = new Float32Array(res.rows * ae.inputDim);
     let at = 0;
     for (const p of parts) { data.set(p, at); at += p.length; }
@@ -655,12 +712,19 @@ async function readRowsFor(ae: Autoencoder, modelPath: string, file: string, opt
 
 const toFile = (o: RunOpts) => o.output !== undefined && o.output !== '-';
 
+/** Refuses a conditional VAE (a model the API made): each of its rows needs a condition row, which no flag gives. */
+function unconditional(ae: Autoencoder, modelPath: string, command: string): void {
+  const c = ae.spec.conditionDim;
+  if (c) throw new CliError(`${modelPath} is a conditional VAE (conditionDim ${c}): ${command} would need ${c} condition values for every row, which the CLI does not take; use the API's ${command}(x, { condition })`);
+}
+
 function dropNote(r: RunResult): string {
   return r.dropped ? `; dropped ${r.dropped} rows with missing values (the first on line ${r.firstDroppedLine})` : '';
 }
 
 async function score(modelPath: string, file: string, o: RunOpts & { threshold?: number }): Promise<void> {
   const { ae } = await loadModel(modelPath, o.threads);
+  unconditional(ae, modelPath, 'score');
   const thr = o.threshold ?? ae.threshold;
   // detect() compares in float32 (score > threshold); do the same with the threshold rounded alike
   const t32 = thr === null ? null : Math.fround(thr);
@@ -678,10 +742,29 @@ async function score(modelPath: string, file: string, o: RunOpts & { threshold?:
 
 async function encode(modelPath: string, file: string, o: RunOpts): Promise<void> {
   const { ae } = await loadModel(modelPath, o.threads);
+  unconditional(ae, modelPath, 'encode');
   const k = ae.latentDim;
-  const r = await runChunks(ae, modelPath, file, o, Array.from({ length: k }, (_, j) => `z${j}`), (data) => ae.encode(data), k, (z) => Array.from(z, f32str));
+  const r = await runChunks(ae, modelPath, file, o, latentNames(k), (data) => ae.encode(data), k, (z) => Array.from(z, f32str));
   if (o.quiet || !(toFile(o) || r.dropped)) return;
   err(toFile(o) ? `wrote ${r.rows} rows x ${k} latent columns to ${o.output}${dropNote(r)}\n` : `encoded ${r.rows} rows${dropNote(r)}\n`);
+}
+
+async function reconstruct(modelPath: string, file: string, o: RunOpts): Promise<void> {
+  const { ae } = await loadModel(modelPath, o.threads);
+  unconditional(ae, modelPath, 'reconstruct');
+  const D = ae.inputDim;
+  const r = await runChunks(ae, modelPath, file, o, columnNames(ae), (data) => ae.reconstruct(data), D, (y) => Array.from(y, f32str));
+  if (o.quiet || !(toFile(o) || r.dropped)) return;
+  err(toFile(o) ? `wrote ${r.rows} reconstructed rows x ${D} columns to ${o.output}${dropNote(r)}\n` : `reconstructed ${r.rows} rows${dropNote(r)}\n`);
+}
+
+async function decode(modelPath: string, file: string, o: RunOpts): Promise<void> {
+  const { ae } = await loadModel(modelPath, o.threads);
+  unconditional(ae, modelPath, 'decode');
+  const D = ae.inputDim;
+  const r = await runChunks(ae, modelPath, file, o, columnNames(ae), (z) => ae.decode(z), D, (y) => Array.from(y, f32str), latentColumns(ae, readCsvMeta(ae)));
+  if (o.quiet || !(toFile(o) || r.dropped)) return;
+  err(toFile(o) ? `wrote ${r.rows} decoded rows x ${D} columns to ${o.output}${dropNote(r)}\n` : `decoded ${r.rows} rows${dropNote(r)}\n`);
 }
 
 async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
@@ -722,8 +805,8 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
     ['columns', meta === null ? `${s.inputDim} (names not recorded: a model file from before the CLI saved them)`
       : Array.isArray(meta.columns) ? `${meta.columns.join(', ')} (${meta.columns.length})` : `${meta.columns} (the training CSV had no header)`],
     ...(meta === null ? [] : [
-      ['excluded', meta.excluded.length ? `${meta.excluded.map((c) => (typeof c === 'number' ? `column ${c}` : c)).join(', ')} (dropped by score and encode when present)` : 'none'],
-      ...(meta.id === null ? [] : [['id', `${typeof meta.id === 'number' ? `column ${meta.id}` : meta.id} (passed through by score and encode when present)`]]),
+      ['excluded', meta.excluded.length ? `${meta.excluded.map((c) => (typeof c === 'number' ? `column ${c}` : c)).join(', ')} (dropped by score, encode, reconstruct and compress when present)` : 'none'],
+      ...(meta.id === null ? [] : [['id', `${typeof meta.id === 'number' ? `column ${meta.id}` : meta.id} (passed through by score, encode, reconstruct and decode when present)`]]),
     ] as [string, string][]),
   ];
   out(table(rows));
@@ -734,7 +817,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
 
 function buildProgram(): Command {
   const program = new Command('autoencoder')
-    .description('Train autoencoders on CSV data (dense, or any layer graph such as a conv1d model with --spec) and use them to score (anomaly detection) and encode rows; everything runs in SIMD WebAssembly.')
+    .description('Train autoencoders on CSV data (dense, or any layer graph such as a conv1d model with --spec) and use them to score (anomaly detection), encode, decode and reconstruct rows; everything runs in SIMD WebAssembly.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`autoencoder: ${str.replace(/^error: /, '')}`) })
@@ -746,6 +829,8 @@ Examples:
   autoencoder train data.csv --ensemble --threads auto -o model.ae
   autoencoder score model.ae data.csv -o scores.csv
   autoencoder encode model.ae data.csv > latent.csv
+  autoencoder decode model.ae latent.csv -o rows.csv
+  autoencoder reconstruct denoiser.ae noisy.csv -o clean.csv
   autoencoder info model.ae --json
   autoencoder series metrics.csv --time timestamp --value value --state metrics.state -o scores.csv
 
@@ -831,6 +916,28 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => encode(model, file, o)));
 
+  const reconstructCmd = program.command('reconstruct')
+    .description('write every row as the model rebuilds it (the decode of its encode; an ensemble\'s first member), in the CSV\'s units: a denoising model\'s cleaned rows, say')
+    .argument('<model.ae>', 'a model saved by train')
+    .argument('<data.csv>', 'rows to rebuild, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
+    .option('-o, --output <file>', 'file to write, with the columns [id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
+    .addOption(formatOption());
+  csvOptions(reconstructCmd, true)
+    .addOption(threadsOption())
+    .option('-q, --quiet', 'no summary on stderr')
+    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => reconstruct(model, file, o)));
+
+  const decodeCmd = program.command('decode')
+    .description('write the rows that latent codes decode to (the inverse of encode; an ensemble\'s first member), in the training CSV\'s units')
+    .argument('<model.ae>', 'a model saved by train')
+    .argument('<latent.csv>', 'latent codes as encode writes them: the columns z0,...,z{k-1} (checked by name with a header), and encode\'s id column passed through when present (- reads stdin)')
+    .option('-o, --output <file>', 'file to write, with the columns [id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
+    .addOption(formatOption());
+  csvOptions(decodeCmd, true)
+    .addOption(threadsOption())
+    .option('-q, --quiet', 'no summary on stderr')
+    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => decode(model, file, o)));
+
   program.command('info')
     .description('describe a model file: spec, parameter count, threshold, whether its normalizer is fitted, the training CSV\'s columns (and those excluded), file size')
     .argument('<model.ae>', 'a model saved by train')
@@ -850,7 +957,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .action((file: string, o: SeriesCliOptions) => runSeries(file, o));
 
   // compress / decompress (tools/cli-codec.ts)
-  addCodecCommands(program, { loadModel, readRowsFor, f32str, csvOptions: (cmd) => csvOptions(cmd, true) });
+  addCodecCommands(program, { loadModel, readRowsFor, columnNames, f32str, csvOptions: (cmd) => csvOptions(cmd, true) });
 
   return program;
 }

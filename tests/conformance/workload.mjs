@@ -350,26 +350,8 @@ export async function runWorkload(lib) {
       digests[`${c.name}/sample`] = await sha256(K ? back.generate(cond.subarray(0, 6 * K), { seed: 2 }) : back.sample(6, { seed: 2 }));
     }
     // the codec: container bytes at a low and a high rate, and the floats decoded from both frames back to back
-    const lo = back.compress(x, { bits: 4 }), hi = back.compress(x, { bits: 12 });
-    digests[`${c.name}/compress4`] = await sha256(lo);
-    digests[`${c.name}/compress12`] = await sha256(hi);
-    const both = new Uint8Array(lo.length + hi.length);
-    both.set(lo);
-    both.set(hi, lo.length);
-    digests[`${c.name}/decompress`] = await sha256(back.decompress(both));
-    // tables fitted once (fitCodec), used for a small container and saved in the model file
-    back.fitCodec(x, { bits: 4 });
-    const small = back.compress(x.subarray(0, 3 * x.length / c.data.rows), { bits: 4 });
-    digests[`${c.name}/compress-fitted`] = await sha256(small);
-    digests[`${c.name}/decompress-fitted`] = await sha256((await Autoencoder.load(back.save())).decompress(small));
-    if (c.spec.rate !== undefined) {
-      // a rate model's own quantiser: integers (no bits), in the container and from fitCodec()'s integer tables
-      const int = back.compress(x);
-      digests[`${c.name}/compress-int`] = await sha256(int);
-      digests[`${c.name}/decompress-int`] = await sha256(back.decompress(int));
-      back.fitCodec(x);
-      digests[`${c.name}/compress-int-fitted`] = await sha256(back.compress(x.subarray(0, 3 * x.length / c.data.rows)));
-    }
+    // (not for a conditional VAE, which refuses the codec: it takes no condition rows)
+    if (!K) await codecDigests(Autoencoder, c, back, x, digests);
     ae.dispose();
     back.dispose();
   }
@@ -377,6 +359,30 @@ export async function runWorkload(lib) {
   const threads = await threadedCases(lib, digests);
   const turns = await turnsCase(lib);
   return { digests, losses, threads, turns };
+}
+
+/** A model's codec outputs: containers at 4 and 12 bits, their decoding, fitted tables (and a rate model's integers). */
+async function codecDigests(Autoencoder, c, back, x, digests) {
+  const lo = back.compress(x, { bits: 4 }), hi = back.compress(x, { bits: 12 });
+  digests[`${c.name}/compress4`] = await sha256(lo);
+  digests[`${c.name}/compress12`] = await sha256(hi);
+  const both = new Uint8Array(lo.length + hi.length);
+  both.set(lo);
+  both.set(hi, lo.length);
+  digests[`${c.name}/decompress`] = await sha256(back.decompress(both));
+  // tables fitted once (fitCodec), used for a small container and saved in the model file
+  back.fitCodec(x, { bits: 4 });
+  const small = back.compress(x.subarray(0, 3 * x.length / c.data.rows), { bits: 4 });
+  digests[`${c.name}/compress-fitted`] = await sha256(small);
+  digests[`${c.name}/decompress-fitted`] = await sha256((await Autoencoder.load(back.save())).decompress(small));
+  if (c.spec.rate !== undefined) {
+    // a rate model's own quantiser: integers (no bits), in the container and from fitCodec()'s integer tables
+    const int = back.compress(x);
+    digests[`${c.name}/compress-int`] = await sha256(int);
+    digests[`${c.name}/decompress-int`] = await sha256(back.decompress(int));
+    back.fitCodec(x);
+    digests[`${c.name}/compress-int-fitted`] = await sha256(back.compress(x.subarray(0, 3 * x.length / c.data.rows)));
+  }
 }
 
 /** The cases refit with threads (every GEMM split across the pool); their save() must be the 1-thread bytes. */
