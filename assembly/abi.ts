@@ -11,15 +11,15 @@ import { find_below, find_nonfinite, find_outside, norm_apply, norm_fit } from '
 import { rng_normal, rng_normal4, rng_seed, rng_uniform } from './rng';
 import { crc32, crc32_update, detect, f32_quantile } from './stats';
 import { C_OUTDIM, C_INDIM, C_NORM, C_NORM_A, C_NORM_B, C_B1T, C_B2T, C_STEP, C_M, C_V, C_NPARAMS, ci, cp, scratch } from './arena';
-import { col_minmax, elbo_rows, sample_rows, eval_loss, infer, init_params, score, train_rows } from './train';
+import { col_minmax, elbo_rows, explain_rows, sample_rows, eval_loss, infer, init_params, score, train_rows } from './train';
 import { vae_kl_rows } from './terms';
-import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_score, ens_stats } from './ensemble';
+import { ens_bound, ens_clean, ens_draw, ens_epoch, ens_explain, ens_score, ens_stats } from './ensemble';
 import { dens_fit } from './density';
 import { series_blocks, series_check, series_fill, series_pick, series_push } from './series';
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_int, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 14; }
+export function ae_abi_version(): i32 { return 15; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -78,6 +78,15 @@ export function ae_infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: us
 
 /** out f32[n]: per-row reconstruction error (x is normalized in place first). */
 export function ae_score(ctx: usize, x: usize, n: i32, out: usize): void { score(ctx, x, n, out); }
+
+/**
+ * out f32[n][D]: each feature's share of n rows' reconstruction scores, x normalized in place first
+ * (explain()): K 0, a single model's element losses / D (train.ts explain_rows); K >= 1, an ensemble of K
+ * members with statistics at `stats` (ensemble.ts ens_explain).
+ */
+export function ae_explain(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
+  if (K > 0) ens_explain(ctx, x, n, out, K, stats); else explain_rows(ctx, x, n, out);
+}
 
 /** Fits the normalizer (mode in the context block) on n rows of x. */
 export function ae_norm_fit(ctx: usize, x: usize, n: i32): void {

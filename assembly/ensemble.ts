@@ -357,6 +357,38 @@ export function ens_rows_on(c: usize, x: usize, r0: i32, r1: i32, out: usize, K:
 }
 
 /**
+ * explain() of an ensemble: out[r][j] = the sum over members k of (e_kj^2 / v_kj - median_k) / (D IQR_k) (each
+ * term in f64, accumulated into out in float32 member by member), feature j's share of row r's score: the
+ * shares of a row sum to its score without the density term, but for rounding (recM_k is the mean over j of
+ * e_kj^2 / v_kj, so each member's (recM_k - median_k) / IQR_k is its terms' sum).
+ * x normalized in place first; NaN becomes +Infinity. Leaves the context on member 0.
+ */
+export function ens_explain(ctx: usize, x: usize, n: i32, out: usize, K: i32, stats: usize): void {
+  const D = ci(ctx, C_INDIM), cap = ci(ctx, C_CAP), last = ci(ctx, C_NLAYERS) - 1, p = cp(ctx, C_PARAMS);
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  memory.fill(out, 0, <usize>(n * D) << 2);
+  for (let k = 0; k < K; k++) {
+    point(ctx, k, p, 0, 0, false);
+    const v = stats + (<usize>(k * (D + 2)) << 2);
+    const med = <f64>load<f32>(v + (<usize>D << 2)), scale = <f64>D * <f64>load<f32>(v + (<usize>(D + 1) << 2));
+    for (let start = 0; start < n; start += cap) {
+      const R = min(cap, n - start), xin = x + (<usize>(start * D) << 2);
+      const y = net_forward(ctx, xin, R, 0, last, false);
+      sq_err(y, xin, R * D);
+      for (let r = 0; r < R; r++) {
+        const e = y + (<usize>(r * D) << 2), o = out + (<usize>((start + r) * D) << 2);
+        for (let j = 0; j < D; j++) {
+          const at = <usize>j << 2;
+          store<f32>(o + at, <f32>(<f64>load<f32>(o + at) + (<f64>load<f32>(e + at) / <f64>load<f32>(v + at) - med) / scale));
+        }
+      }
+    }
+  }
+  point(ctx, 0, p, 0, 0, false);
+  nan_to_inf(out, n * D);
+}
+
+/**
  * The cleaning pass's row choice: scores f32[n] holds the ensemble's scores of the n training rows
  * (normalized; the bindings take them with ens_score in calls of rows, with the host's turn between), cut =
  * the order statistic sorted[floor(q (n - 1))] of those scores (no interpolation), and the rows of xr

@@ -52,6 +52,19 @@ export function loss_row_sum(loss: i32, p: usize, t: usize, C: i32): f32 {
   return acc;
 }
 
+/**
+ * out[i] = the element loss of p[i] against t[i] (loss_row_sum's terms: (p - t)^2, |p - t| or bce) times
+ * `scale`, for n elements: explain()'s shares of a row's score (scale 1 / C). out may alias p.
+ */
+export function loss_terms(loss: i32, p: usize, t: usize, n: i32, scale: f32, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const a = load<f32>(p + o), b = load<f32>(t + o), d = a - b;
+    const e: f32 = loss == LOSS_BCE ? bce_elem(a, b) : loss == LOSS_MSE ? d * d : abs<f32>(d);
+    store<f32>(out + o, e * scale);
+  }
+}
+
 /** out[r] = mean element loss of row r, for R rows of C columns. */
 export function loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: usize): void {
   const ld = <usize>C << 2;

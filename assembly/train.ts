@@ -20,7 +20,7 @@ import { conv_backward, conv_forward, convt_backward, convt_forward } from './co
 import { dense_backward, dense_forward } from './dense';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
-import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_weight } from './loss';
+import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_terms, loss_weight } from './loss';
 import { kl_sparse_grad, kl_sparse_raw, term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
 import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
@@ -1077,6 +1077,25 @@ export function score(ctx: usize, x: usize, n: i32, out: usize): void {
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   rows_through(ctx, x, n, 0, ci(ctx, C_NLAYERS) - 1, out, true);
   nan_to_inf(out, n);
+}
+
+/**
+ * explain(): out[r][j] = element j's share of row r's reconstruction error (score()): the loss's element
+ * term / OUTDIM, in normalized units, so a row's shares sum to its score but for float32 rounding; x
+ * normalized in place first; a NaN share (an overflow, Inf - Inf) stored as +Infinity. A conditional
+ * VAE's condition rows from C_COND_BASE, as score() takes them.
+ */
+export function explain_rows(ctx: usize, x: usize, n: i32, out: usize): void {
+  const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), last = ci(ctx, C_NLAYERS) - 1, loss = ci(ctx, C_LOSS);
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  const cap = infer_rows(ctx, 0, last, INFER_FLOATS), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
+  for (let start = 0; start < n; start += cap) {
+    const R = min(cap, n - start), xin = x + (<usize>(start * D) << 2);
+    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
+    const y = net_forward(ctx, xin, R, 0, last, false);
+    loss_terms(loss, y, xin, R * C, <f32>1 / <f32>C, out + (<usize>(start * C) << 2));
+  }
+  nan_to_inf(out, n * C);
 }
 
 /** Replaces every NaN in p[0..n) by +Infinity. */

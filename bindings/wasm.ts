@@ -17,7 +17,7 @@ export type Exports = Awaited<ReturnType<typeof instantiate>>;
 /** The export list of assembly/abi.ts (the shipped module); tests/abi.test.ts compares it with the compiled module. */
 export const ABI_EXPORTS = [
   'ae_abi_version', 'ae_heap_base', 'ae_seed', 'ae_init_params', 'ae_optimizer_reset', 'ae_perm_init',
-  'ae_train_epoch', 'ae_eval_loss', 'ae_infer', 'ae_score', 'ae_norm_fit', 'ae_norm_apply',
+  'ae_train_epoch', 'ae_eval_loss', 'ae_infer', 'ae_score', 'ae_explain', 'ae_norm_fit', 'ae_norm_apply',
   'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_rng_fill', 'ae_add_noise', 'ae_seed_stream', 'ae_col_minmax', 'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows',
   'ae_series_push', 'ae_series_check', 'ae_series_blocks', 'ae_series_fill', 'ae_series_pick',
@@ -29,10 +29,10 @@ export const ABI_EXPORTS = [
 /** ABI_EXPORTS.length + 1 (memory), a literal: instantiateKernel() checks the count, so the list (1.5 KB of
  *  names, 0.3 KB gzipped) stays out of bundles; tests/abi.test.ts keeps the two equal. A module with more
  *  exports passes the count (build/kernels-test.wasm: these plus the raw kernels tests call). */
-export const ABI_EXPORT_COUNT = 51;
+export const ABI_EXPORT_COUNT = 52;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 21;
-export const ABI_VERSION = 14;
+export const ABI_VERSION = 15;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -979,6 +979,8 @@ export const infer = (k: Kernel, x: number, n: number, first: number, last: numb
   k.x.ae_infer(k.ctx, x, n, first, last, out, flags);
 /** out f32[n]: each row's reconstruction error, x normalized in place first. */
 export const scoreRows = (k: Kernel, x: number, n: number, out: number): void => k.x.ae_score(k.ctx, x, n, out);
+/** out f32[n][D]: each feature's share of each row's reconstruction score, x normalized in place first; members: an ensemble's (0: one model). */
+export const explainRows = (k: Kernel, x: number, n: number, out: number, members: number, stats: number): void => k.x.ae_explain(k.ctx, x, n, out, members, stats);
 /** out f32[n]: KL(N(mu, exp(logVar)) || N(0, 1)) of rows h[n][2L] = [mu, logVar]. */
 export const klRows = (k: Kernel, h: number, n: number, L: number, out: number): void => k.x.ae_vae_kl_rows(h, n, L, out);
 /** z[n][L] = mu + exp(logVar / 2) N(0, 1) from the sampling stream, rows h[n][2L]. */

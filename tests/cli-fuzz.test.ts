@@ -1,4 +1,4 @@
-// cli-fuzz.test.ts: the CLI's `train`, `score`, `encode`, `reconstruct` and `decode` on CSV files that fast-check writes, each a
+// cli-fuzz.test.ts: the CLI's `train`, `score`, `encode`, `reconstruct`, `explain` and `decode` on CSV files that fast-check writes, each a
 // header and rows of numbers in the forms CSV files carry (signs, exponents, leading dots, quotes, padding),
 // with CRLF or LF line ends, a BOM, blank lines and a missing last newline, and at most one defect: an empty
 // or NA cell, text, a number beyond float32, a row one field short or long, an unclosed quote, a quote inside
@@ -73,7 +73,7 @@ type Defect = 'empty' | 'na' | 'text' | 'huge' | 'short' | 'long' | 'quote' | ke
 interface Doc extends FileLayout {
   rows: string[][];
   defect: { kind: Defect; row: number; col: number } | null;
-  command: 'train' | 'score' | 'encode' | 'reconstruct' | 'decode';
+  command: 'train' | 'score' | 'encode' | 'reconstruct' | 'explain' | 'decode';
   drop: boolean;                         // --missing drop: a row with an empty or NA cell is dropped, not an error
   wrapHeader: boolean;                   // train: the first column's name quoted, with a newline in it
 }
@@ -86,7 +86,7 @@ const doc: fc.Arbitrary<Doc> = fc.record({
     row: fc.nat({ max: 13 }),
     col: fc.nat({ max: COLS - 1 }),
   }), { freq: 2 }),
-  command: fc.constantFrom<Doc['command']>('train', 'score', 'encode', 'reconstruct', 'decode'),
+  command: fc.constantFrom<Doc['command']>('train', 'score', 'encode', 'reconstruct', 'explain', 'decode'),
   drop: fc.boolean(),
   wrapHeader: fc.boolean(),
 });
@@ -113,7 +113,7 @@ function write(d: Doc): { text: string; defectLine: number | null; dataRows: num
       default: r[defect.col] = QUOTE_DEFECTS[defect.kind];
     }
   }
-  // (score, encode and reconstruct check the header against the model's column names, decode against z0,z1, so only train reads a wrapped one)
+  // (score, encode, reconstruct and explain check the header against the model's column names, decode against z0,z1, so only train reads a wrapped one)
   const header = d.command === 'train' && d.wrapHeader ? ['"c0\nunits"', ...HEADER.slice(1)].join(',') : d.command === 'decode' ? 'z0,z1' : HEADER.join(',');
   return { ...assemble(header, rows, d, defect ? defect.row : null), dataRows: rows.length };
 }
@@ -153,7 +153,7 @@ describe('the CLI on generated CSV files (fast-check)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`train, score, encode, reconstruct and decode: exit 0 with every row, or exit 1 naming the defect's line (${RUNS} files, seed ${SEED})`, () => {
+  it(`train, score, encode, reconstruct, explain and decode: exit 0 with every row, or exit 1 naming the defect's line (${RUNS} files, seed ${SEED})`, () => {
     let clean = 0, defects = 0;
     fc.assert(fc.property(doc, (d) => {
       const { text, defectLine, dataRows } = write(d);
@@ -173,8 +173,8 @@ describe('the CLI on generated CSV files (fast-check)', () => {
         } else {
           const out = readFileSync(join(dir, 'out'), 'utf8').split('\n').filter((l) => l !== '');
           // score: score,flag (a finite score, a 0/1 flag); encode: z0,z1 (the model's 2 latent values);
-          // reconstruct and decode: the model's 4 columns under the training file's names
-          const names = { score: ['score', 'flag'], encode: ['z0', 'z1'], reconstruct: HEADER, decode: HEADER }[d.command];
+          // reconstruct, explain and decode: the model's 4 columns under the training file's names
+          const names = { score: ['score', 'flag'], encode: ['z0', 'z1'], reconstruct: HEADER, explain: HEADER, decode: HEADER }[d.command];
           expect(out[0], what).toBe(names.join(','));
           expect(out.length, what).toBe(1 + dataRows - (dropped ? 1 : 0));
           for (const l of out.slice(1)) {
@@ -187,6 +187,9 @@ describe('the CLI on generated CSV files (fast-check)', () => {
               expect(v >= 0, what).toBe(true);
               expect(['0', '1'], what).toContain(cells[1]);
               if (v === Infinity) expect(cells[1], what).toBe('1');
+            } else if (d.command === 'explain') {
+              // a share is an element's squared error / 4: never NaN, +Infinity where it overflows float32 (9.5e30 inputs)
+              for (const c of cells) expect(Number(c) >= 0, what).toBe(true);
             } else {
               // 4 inputs (or 2 codes) of at most 9.5e30 through this model's small weights stay within float32
               for (const c of cells) expect(Number.isFinite(Number(c)), what).toBe(true);

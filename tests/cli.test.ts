@@ -602,7 +602,7 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
 
     const text = ok('info', 'ided.ae').stdout;
     expect(text).toMatch(/columns\s+f0, f1, f2, f3, f4, f5 \(6\)\n/);
-    expect(text).toMatch(/excluded\s+label \(dropped by score, encode, reconstruct and compress when present\)\n/);
+    expect(text).toMatch(/excluded\s+label \(dropped by score, explain, encode, reconstruct and compress when present\)\n/);
     expect(text).toMatch(/id\s+id \(passed through/);
     const j = JSON.parse(ok('info', 'ided.ae', '--json').stdout);
     expect([j.columns, j.excluded, j.id]).toEqual([HEADER.split(','), ['label'], 'id']);
@@ -667,7 +667,7 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     expect(fails('score', 'ided.ae', 'ided.tsv')).toMatch(/does not have the columns ided\.ae was trained on .*: it lacks f0, f1, f2, f3, f4, f5 and has id\tf0/);
   });
 
-  it('reconstruct and decode write rows under the model\'s column names, equal to reconstruct() and decode(); the id passes through', async () => {
+  it('reconstruct, explain and decode write rows under the model\'s column names, equal to reconstruct(), explain() and decode(); the id passes through', async () => {
     const ae = await Autoencoder.load(bytesOf('ided.ae'));
     const f32 = (cells: string[]) => cells.map((v) => Math.fround(Number(v)));
     const rowsOf = (y: Float32Array, d: number) => Array.from({ length: y.length / d }, (_, i) => Array.from(y.subarray(i * d, (i + 1) * d)));
@@ -677,6 +677,11 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     expect(rec.rows.map((r) => r[0])).toEqual(ROWS.map((r) => r[0]));
     expect(rec.rows.map((r) => f32(r.slice(1)))).toEqual(rowsOf(ae.reconstruct(DATA), 6));
     expect(readCsv(ok('reconstruct', 'ided.ae', 'data.csv').stdout).header).toEqual(HEADER.split(','));
+    // explain: the id, then each column's share of the score, explain()'s
+    const ex = readCsv(ok('explain', 'ided.ae', 'ided.csv').stdout);
+    expect(ex.header).toEqual(['id', ...HEADER.split(',')]);
+    expect(ex.rows.map((r) => r[0])).toEqual(ROWS.map((r) => r[0]));
+    expect(ex.rows.map((r) => f32(r.slice(1)))).toEqual(rowsOf(ae.explain(DATA), 6));
     // decode reads what encode writes (the id column included) and gives decode() of those codes
     ok('encode', 'ided.ae', 'ided.csv', '-o', 'codes.csv');
     const codes = readCsv(readFileSync(path('codes.csv'), 'utf8'));
@@ -709,7 +714,7 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     // a conditional VAE (made with the API) needs condition rows, which the CLI does not take
     const cvae = await Autoencoder.create({ inputDim: 6, layers: [4, 2], variational: {}, conditionDim: 2 });
     writeFileSync(path('cvae.ae'), cvae.save());
-    for (const cmd of ['score', 'encode', 'reconstruct']) {
+    for (const cmd of ['score', 'explain', 'encode', 'reconstruct']) {
       expect(fails(cmd, 'cvae.ae', 'data.csv')).toBe(`autoencoder: cvae.ae is a conditional VAE (conditionDim 2): ${cmd} would need 2 condition values for every row, which the CLI does not take; use the API's ${cmd}(x, { condition })`);
     }
     expect(fails('decode', 'cvae.ae', 'codes-bare.csv')).toMatch(/^autoencoder: cvae\.ae is a conditional VAE \(conditionDim 2\): decode would need/);

@@ -48,7 +48,7 @@ function reference(bytes: Uint8Array, K: number, xt: Float32Array, x: Float32Arr
   const norm = (v: Float32Array) => Float64Array.from(v, (u, i) => Math.fround((u - a[i % D]!) / b[i % D]!));
   const nt = xt.length / D, n = x.length / D, xtn = norm(xt), xn = norm(x);
   const statsAt = 2 * D + K * nPadded;
-  const out = { v: [] as Float64Array[], med: [] as number[], iqr: [] as number[], file: [] as Float32Array[], score: new Float64Array(n) };
+  const out = { v: [] as Float64Array[], med: [] as number[], iqr: [] as number[], file: [] as Float32Array[], score: new Float64Array(n), share: new Float64Array(n * D) };
   for (let k = 0; k < K; k++) {
     let o = 2 * D + k * nPadded;
     const params: Float64Array[] = [];
@@ -67,6 +67,8 @@ function reference(bytes: Uint8Array, K: number, xt: Float32Array, x: Float32Arr
     out.file.push(f.slice(statsAt + k * (D + 2), statsAt + (k + 1) * (D + 2)));
     const e = e2(xn, n);
     for (let i = 0; i < n; i++) out.score[i] = out.score[i]! + (recm(e, i) - med) / iqr;
+    // explain(): each member's (recM - median) / IQR split over the features, (e_j / v_j - median) / (D IQR)
+    for (let i = 0; i < n * D; i++) out.share[i] = out.share[i]! + (e[i]! / v[i % D]! - med) / (D * iqr);
   }
   return out;
 }
@@ -94,6 +96,15 @@ describe('ensemble: statistics and scores against the float64 reference', () => 
     // time through the statistics, an odd last one alone)
     for (let i = 0; i < 40; i++) expect(ae.score(x.subarray(i * D, (i + 1) * D))[0], `row ${i} alone`).toBe(s[i]);
     expect(Array.from(ae.score(x.subarray(D, 40 * D)))).toEqual(Array.from(s.subarray(1)));
+    // explain(): each feature's share, against the reference's; a row's shares sum to its score (no density term
+    // here); the off-manifold rows' largest share is the feature moved off it (4)
+    const e = ae.explain(x);
+    e.forEach((v, i) => expect(close(v, ref.share[i]!, 5e-3), `row ${Math.floor(i / D)} feature ${i % D}: ${v} vs ${ref.share[i]}`).toBe(true));
+    for (let i = 0; i < 40; i++) {
+      const row = Array.from(e.subarray(i * D, (i + 1) * D));
+      expect(close(row.reduce((a, c) => a + c, 0), s[i]!, 1e-4), `row ${i}'s shares sum to its score`).toBe(true);
+      if (i < 5) expect(row.indexOf(Math.max(...row)), `row ${i}`).toBe(4);
+    }
     ae.dispose();
   });
 

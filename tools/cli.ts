@@ -10,6 +10,7 @@
 //   autoencoder encode model.ae data.csv [-o latent.csv]
 //   autoencoder decode model.ae latent.csv [-o rows.csv]
 //   autoencoder reconstruct model.ae data.csv [-o rebuilt.csv]
+//   autoencoder explain model.ae data.csv [-o shares.csv]
 //   autoencoder info model.ae [--json]
 //
 // The model file's metadata records the training CSV's columns (names, or their count without a
@@ -758,6 +759,15 @@ async function reconstruct(modelPath: string, file: string, o: RunOpts): Promise
   err(toFile(o) ? `wrote ${r.rows} reconstructed rows x ${D} columns to ${o.output}${dropNote(r)}\n` : `reconstructed ${r.rows} rows${dropNote(r)}\n`);
 }
 
+async function explain(modelPath: string, file: string, o: RunOpts): Promise<void> {
+  const { ae } = await loadModel(modelPath, o.threads);
+  unconditional(ae, modelPath, 'explain');
+  const D = ae.inputDim;
+  const r = await runChunks(ae, modelPath, file, o, columnNames(ae), (data) => ae.explain(data), D, (y) => Array.from(y, f32str));
+  if (o.quiet || !(toFile(o) || r.dropped)) return;
+  err(toFile(o) ? `wrote ${r.rows} rows of ${D} score shares to ${o.output}${dropNote(r)}\n` : `explained ${r.rows} rows${dropNote(r)}\n`);
+}
+
 async function decode(modelPath: string, file: string, o: RunOpts): Promise<void> {
   const { ae } = await loadModel(modelPath, o.threads);
   unconditional(ae, modelPath, 'decode');
@@ -805,8 +815,8 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
     ['columns', meta === null ? `${s.inputDim} (names not recorded: a model file from before the CLI saved them)`
       : Array.isArray(meta.columns) ? `${meta.columns.join(', ')} (${meta.columns.length})` : `${meta.columns} (the training CSV had no header)`],
     ...(meta === null ? [] : [
-      ['excluded', meta.excluded.length ? `${meta.excluded.map((c) => (typeof c === 'number' ? `column ${c}` : c)).join(', ')} (dropped by score, encode, reconstruct and compress when present)` : 'none'],
-      ...(meta.id === null ? [] : [['id', `${typeof meta.id === 'number' ? `column ${meta.id}` : meta.id} (passed through by score, encode, reconstruct and decode when present)`]]),
+      ['excluded', meta.excluded.length ? `${meta.excluded.map((c) => (typeof c === 'number' ? `column ${c}` : c)).join(', ')} (dropped by score, explain, encode, reconstruct and compress when present)` : 'none'],
+      ...(meta.id === null ? [] : [['id', `${typeof meta.id === 'number' ? `column ${meta.id}` : meta.id} (passed through by score, explain, encode, reconstruct and decode when present)`]]),
     ] as [string, string][]),
   ];
   out(table(rows));
@@ -817,7 +827,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
 
 function buildProgram(): Command {
   const program = new Command('autoencoder')
-    .description('Train autoencoders on CSV data (dense, or any layer graph such as a conv1d model with --spec) and use them to score (anomaly detection), encode, decode and reconstruct rows; everything runs in SIMD WebAssembly.')
+    .description('Train autoencoders on CSV data (dense, or any layer graph such as a conv1d model with --spec) and use them to score (anomaly detection) and explain, encode, decode and reconstruct rows; everything runs in SIMD WebAssembly.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`autoencoder: ${str.replace(/^error: /, '')}`) })
@@ -828,6 +838,7 @@ Examples:
   autoencoder train windows.csv --spec conv.json -o conv.ae
   autoencoder train data.csv --ensemble --threads auto -o model.ae
   autoencoder score model.ae data.csv -o scores.csv
+  autoencoder explain model.ae flagged.csv -o shares.csv
   autoencoder encode model.ae data.csv > latent.csv
   autoencoder decode model.ae latent.csv -o rows.csv
   autoencoder reconstruct denoiser.ae noisy.csv -o clean.csv
@@ -926,6 +937,17 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => reconstruct(model, file, o)));
+
+  const explainCmd = program.command('explain')
+    .description('write each row\'s score split over the model\'s columns (each column\'s share, explain()): the columns a flagged row\'s score comes from stand out; a row\'s shares sum to its score, less an ensemble\'s latent density term')
+    .argument('<model.ae>', 'a model saved by train')
+    .argument('<data.csv>', 'rows to explain, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
+    .option('-o, --output <file>', 'file to write, with the columns [id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
+    .addOption(formatOption());
+  csvOptions(explainCmd, true)
+    .addOption(threadsOption())
+    .option('-q, --quiet', 'no summary on stderr')
+    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => explain(model, file, o)));
 
   const decodeCmd = program.command('decode')
     .description('write the rows that latent codes decode to (the inverse of encode; an ensemble\'s first member), in the training CSV\'s units')

@@ -335,6 +335,7 @@ export async function runWorkload(lib) {
     digests[`${c.name}/encode`] = await sha256(z);
     digests[`${c.name}/decode`] = await sha256(back.decode(z, co));
     digests[`${c.name}/reconstruct`] = await sha256(back.reconstruct(x, co));
+    digests[`${c.name}/explain`] = await sha256(back.explain(x, co));
     digests[`${c.name}/score`] = await sha256(back.score(x, co));
     digests[`${c.name}/detect`] = await sha256(back.detect(x, co));
     digests[`${c.name}/threshold`] = await sha256(new Float32Array([threshold]));

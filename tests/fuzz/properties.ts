@@ -627,7 +627,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
       ...[3, 4].map((k) => G(`a signal aborted from its look ${k} (reason OwnError)`, () => { let looks = 0; return { get aborted() { return ++looks >= k; }, reason: new OwnError() }; }))),
   }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, Gen>>;
   const plain = (method: string, ...args: fc.Arbitrary<Gen>[]) => fc.tuple(...args).map((a) => ({ method, args: a as Gen[] }));
-  // the out option of score, encode, reconstruct, decode and detect (markers resolved when the call is made: resolveOut)
+  // the out option of score, encode, reconstruct, explain, decode and detect (markers resolved when the call is made: resolveOut)
   const outArb = fc.oneof(
     { weight: 6, arbitrary: fc.constant(G('undefined', () => undefined)) },
     { weight: 1, arbitrary: fc.constantFrom(
@@ -645,6 +645,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     { weight: 2, arbitrary: plain('score', mx, outArb) },
     { weight: 1, arbitrary: plain('encode', mx, outArb) },
     { weight: 1, arbitrary: plain('reconstruct', mx, outArb) },
+    { weight: 1, arbitrary: plain('explain', mx, outArb) },
     { weight: 1, arbitrary: plain('decode', matrixArb(W), outArb) },
     { weight: 1, arbitrary: plain('detect', mx, outArb) },
     { weight: 2, arbitrary: plain('calibrate', mx, fc.oneof(optionsArb({ quantile: num(0, 0.5, 1) }), optionsArb({ contamination: num(0.1) }), optionsArb({ max: fc.constantFrom(...PRIMS, G('true', () => true)) }), fc.constant(G('undefined', () => undefined)))) },
@@ -670,7 +671,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
 }
 
 const MUTATING = new Set(['fit', 'setWeights', 'threshold=', 'metadata=', 'calibrate']);
-const OUT_METHODS = new Set(['score', 'encode', 'reconstruct', 'decode', 'detect']);
+const OUT_METHODS = new Set(['score', 'encode', 'reconstruct', 'explain', 'decode', 'detect']);
 
 function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
   switch (v) {
@@ -713,12 +714,14 @@ const isSparse = (v: unknown): boolean => Array.isArray(v) && (Object.keys(v).le
 /** Checks what a successful call returned against what its docs promise. */
 function checkResult(method: string, args: unknown[], value: unknown, ae: Autoencoder | null, rowsIn: number | null): string | null {
   const x = args[0];
-  if (isSparse(x) && ['fit', 'score', 'encode', 'decode', 'reconstruct', 'detect', 'calibrate'].includes(method)) return `accepted a sparse array in ${method}()`;
+  if (isSparse(x) && ['fit', 'score', 'encode', 'decode', 'reconstruct', 'explain', 'detect', 'calibrate'].includes(method)) return `accepted a sparse array in ${method}()`;
   if (ae && rowsIn !== null) {
     const D = ae.inputDim, W = ae.latentDim;
     if (method === 'score' && !(value instanceof Float32Array && value.length === rowsIn)) return `score() returned ${String(value)} for ${rowsIn} rows`;
     if (method === 'encode' && !(value instanceof Float32Array && value.length === rowsIn * W)) return 'encode() returned the wrong length';
     if (method === 'reconstruct' && !(value instanceof Float32Array && value.length === rowsIn * D)) return 'reconstruct() returned the wrong length';
+    // a feature's share is never NaN (an overflow is +Infinity, as score()'s); with the ensemble's median taken off it may be below 0
+    if (method === 'explain' && !(value instanceof Float32Array && value.length === rowsIn * D && !value.some(Number.isNaN))) return 'explain() returned the wrong length or a NaN';
     const out = OUT_METHODS.has(method) ? (args[1] as { out?: unknown } | undefined)?.out : undefined;
     if (out !== undefined && value !== out) return `${method}() with an out option returned another array`;
     if (method === 'detect' && !(value instanceof Uint8Array && value.length === rowsIn && value.every((f) => f === 0 || f === 1))) return 'detect() returned something other than 0/1 per row';
