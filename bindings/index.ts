@@ -891,6 +891,29 @@ export class AutoencoderLite {
     });
   }
 
+  /**
+   * Each row's score split over its features: Float32Array of rows x inputDim, so that the features a row's
+   * anomaly comes from stand out. One autoencoder (a VAE by its reconstruction): feature j's element loss
+   * over inputDim, in normalized units ((y_j - x_j)^2 with loss 'mse', |y_j - x_j| with 'mae', the BCE term with
+   * 'bce'), so a row's shares sum to its score() by reconstruction (but for float32 rounding). An ensemble (the
+   * default model): the sum over its members of (e_j^2 / v_j − median) / (inputDim · IQR), each member's recM
+   * term split over the features, so a row's shares sum to its score() less the latent density term, which
+   * belongs to no feature (a feature at its typical error has a share near 0, or below).
+   * A conditional VAE needs `{ condition }`.
+   */
+  explain(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
+    const o = AutoencoderLite.opts('explain()', options, OUT_KEYS);
+    return this.withCond('explain()', (k) => {
+      const D = this.s.inputDim;
+      const { ptr, rows } = this.put(k, x, D, 'x');
+      this.putCondition(k, o, rows, 'explain()');
+      const to = checkOut(k, 'explain()', o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
+      const out = k.alloc(rows * D * 4);
+      explainRows(k, ptr, rows, out, this.s.ensemble ? this.s.ensemble.members : 0, k.stats);
+      return emit(k.f32(out, rows * D), to);
+    });
+  }
+
   /** Checks score options; `dflt` is what `by` means when omitted. */
   protected scoreOptions(call: string, options: ScoreOptions | undefined, keys: readonly string[] = SCORE_KEYS): { by: ScoreBy; samples: number; seed: number; condition?: Matrix } {
     if (options === undefined) return DEFAULT_SCORE;   // (no allocation on the plain path)
@@ -1744,29 +1767,6 @@ export class Autoencoder extends AutoencoderLite {
    * @param x rows x inputDim. @param options.bits 2 to 16 (default 4; a rate model's default: the integer quantiser). @throws AutoencoderError on bad rows or options.
    */
   fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io('fitCodec()', (k) => fitCodebook(this.codecModel(k, 'fitCodec()'), x, options)); }
-
-  /**
-   * Each row's score split over its features: Float32Array of rows x inputDim, so that the features a row's
-   * anomaly comes from stand out. One autoencoder (a VAE by its reconstruction): feature j's element loss
-   * over inputDim, in normalized units ((y_j - x_j)^2 with loss 'mse', |y_j - x_j| with 'mae', the BCE term with
-   * 'bce'), so a row's shares sum to its score() by reconstruction (but for float32 rounding). An ensemble (the
-   * default model): the sum over its members of (e_j^2 / v_j − median) / (inputDim · IQR), each member's recM
-   * term split over the features, so a row's shares sum to its score() less the latent density term, which
-   * belongs to no feature (a feature at its typical error has a share near 0, or below).
-   * A conditional VAE needs `{ condition }`. Not on AutoencoderLite (the scoring module has no such kernel).
-   */
-  explain(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
-    const o = AutoencoderLite.opts('explain()', options, OUT_KEYS);
-    return this.withCond('explain()', (k) => {
-      const D = this.s.inputDim;
-      const { ptr, rows } = this.put(k, x, D, 'x');
-      this.putCondition(k, o, rows, 'explain()');
-      const to = checkOut(k, 'explain()', o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
-      const out = k.alloc(rows * D * 4);
-      explainRows(k, ptr, rows, out, this.s.ensemble ? this.s.ensemble.members : 0, k.stats);
-      return emit(k.f32(out, rows * D), to);
-    });
-  }
 
   /**
    * Replaces every weight array (same order and sizes as getWeights()); all or nothing. Each array is a

@@ -31,7 +31,7 @@ export const ABI_EXPORTS = [
  *  exports passes the count (build/kernels-test.wasm: these plus the raw kernels tests call). */
 export const ABI_EXPORT_COUNT = 52;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
-export const SCORE_EXPORT_COUNT = 21;
+export const SCORE_EXPORT_COUNT = 22;
 export const ABI_VERSION = 15;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)

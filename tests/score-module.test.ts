@@ -11,7 +11,7 @@ import { ABI_EXPORTS, SCORE_EXPORT_COUNT } from '../bindings/wasm.js';
 const ROOT = new URL('..', import.meta.url).pathname;
 const bits = (a: Float32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 // assembly/abi-score.ts's list
-const SCORE_EXPORTS = ['ae_abi_version', 'ae_heap_base', 'ae_workspace', 'ae_seed', 'ae_seed_stream', 'ae_rng_fill', 'ae_infer', 'ae_score',
+const SCORE_EXPORTS = ['ae_abi_version', 'ae_heap_base', 'ae_workspace', 'ae_seed', 'ae_seed_stream', 'ae_rng_fill', 'ae_infer', 'ae_score', 'ae_explain',
   'ae_find_nonfinite', 'ae_find_below', 'ae_find_outside', 'ae_quantile', 'ae_detect', 'ae_crc32', 'ae_crc32_update',
   'ae_vae_kl_rows', 'ae_sample_rows', 'ae_elbo_rows', 'ae_ens_score', 'ae_bound'];
 
@@ -70,6 +70,7 @@ describe('kernels-score.wasm', () => {
     same((m) => m.encode(x, c));
     same((m) => m.decode(m.encode(x, c), c));
     same((m) => m.reconstruct(x, c));
+    same((m) => m.explain(x, c));
     same((m) => m.save());
     expect(b.calibrate(x, { contamination: 0.2, ...c })).toBe(a.calibrate(x, { contamination: 0.2, ...c }));
     expect(b.getWeights().map(bits)).toEqual(a.getWeights().map(bits));
