@@ -17,7 +17,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const W = 24;
 
 interface Server { url: string; stop: () => Promise<void>; log: () => string }
-interface Body { id?: string; count?: number; stateBytes?: number; scores?: number[]; flags?: number[] | null; threshold?: number | null; embeddings?: number[][]; error?: string; rows?: number[]; inputDim?: number; latentDim?: number }
+interface Body { id?: string; count?: number; stateBytes?: number; scores?: number[]; shares?: number[][]; flags?: number[] | null; threshold?: number | null; embeddings?: number[][]; error?: string; rows?: number[]; inputDim?: number; latentDim?: number }
 
 let dir = '';
 let server: Server | null = null;
@@ -141,6 +141,18 @@ describe('worker-score in workerd', () => {
     // the rows across the jump are flagged, the early ones are not
     expect(body.flags!.slice(0, 40).some(Boolean)).toBe(false);
     expect(body.flags!.slice(40).some(Boolean)).toBe(true);
+  });
+
+  it('POST /score?explain=1 adds each row\'s score split over its features: explain() in Node, bit for bit', async () => {
+    const { status, body } = await post('/score?explain=1', 'application/json', JSON.stringify({ rows }));
+    expect(status, body.error).toBe(200);
+    expect(bits(body.scores!).equals(Buffer.from(ae.score(rows).buffer))).toBe(true);
+    expect(body.shares).toHaveLength(rows.length);
+    expect(bits(body.shares!.flat()).equals(Buffer.from(ae.explain(rows).buffer))).toBe(true);
+    const bad = await post('/score?explain=yes', 'application/json', JSON.stringify({ rows }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/^explain=yes is not understood: use POST \/score\?explain=1/);
+    expect((await post('/score', 'application/json', JSON.stringify({ rows }))).body.shares).toBeUndefined();
   });
 
   it('POST /score (CSV, with or without a header, LF or CRLF) gives the same bits', async () => {

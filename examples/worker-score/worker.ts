@@ -5,6 +5,7 @@
 //
 //   GET  /         what the model expects: { inputDim, latentDim, threshold, ... }
 //   POST /score    rows -> { scores, flags, threshold }   (flags/threshold null if uncalibrated)
+//   POST /score?explain=1  the same, and shares: each row's score split over its features (ae.explain)
 //   POST /encode   rows -> { embeddings }                 (rows x latentDim latent codes)
 //   POST /compress?bits=4  rows -> application/octet-stream: a container (ae.compress)
 //   POST /decompress       a container (application/octet-stream) -> { rows }
@@ -198,6 +199,14 @@ function overflow(bad: number[], what: 'score' | 'embedding', parsed: Parsed, fi
     `${one ? 'it' : 'them'} and send the request again; no row was ${what === 'score' ? 'scored' : 'encoded'}`, bad);
 }
 
+/** POST /score's `explain` parameter: absent (no shares), or 1 / true. */
+function explainAsked(request: Request): boolean {
+  const v = new URL(request.url).searchParams.get('explain');
+  if (v === null) return false;
+  if (v === '1' || v === 'true') return true;
+  throw new HttpError(400, `explain=${JSON.stringify(v).slice(1, -1)} is not understood: use POST /score?explain=1 for each row's score split over its features, or leave explain out`);
+}
+
 /** The library's message, with the CSV line of the row it names (its rows count from 0). */
 function explain(e: AutoencoderError, parsed: Parsed): string {
   const m = parsed.lineOf ? /\brow (\d+)\b/.exec(e.message) : null;
@@ -242,7 +251,7 @@ function describe(ae: Autoencoder) {
     latentDim: ae.latentDim,
     threshold: ae.threshold,
     routes: {
-      'POST /score': `rows of ${ae.inputDim} numbers (application/json { "rows": number[][] } or text/csv) -> { scores, flags, threshold }`,
+      'POST /score': `rows of ${ae.inputDim} numbers (application/json { "rows": number[][] } or text/csv) -> { scores, flags, threshold }; ?explain=1 adds shares: each row's score split over its ${ae.inputDim} features`,
       'POST /encode': `the same rows -> { embeddings }: ${ae.latentDim} numbers per row`,
       'POST /compress?bits=4': 'the same rows -> application/octet-stream: a container of their quantised, entropy-coded latent codes',
       'POST /decompress': 'a container (application/octet-stream) -> { rows }: the rebuilt rows',
@@ -319,7 +328,13 @@ async function handle(request: Request): Promise<Response> {
       if (bad.length) throw overflow(bad, 'score', parsed, scores[bad[0]!]);
       const threshold = ae.threshold;
       const flags = threshold === null ? null : Array.from(ae.detect(parsed.rows));
-      return json(200, { scores: Array.from(scores), flags, threshold });
+      if (!explainAsked(request)) return json(200, { scores: Array.from(scores), flags, threshold });
+      // each row's score split over its features: the ones a flagged row's score comes from stand out
+      const e = ae.explain(parsed.rows), D = ae.inputDim;
+      const shares = Array.from({ length: scores.length }, (_, r) => Array.from(e.subarray(r * D, (r + 1) * D)));
+      const wide = shares.flatMap((row, r) => (row.every(Number.isFinite) ? [] : [r]));
+      if (wide.length) throw overflow(wide, 'score', parsed, Infinity);
+      return json(200, { scores: Array.from(scores), flags, threshold, shares });
     }
     const z = ae.encode(parsed.rows);
     const L = ae.latentDim;
