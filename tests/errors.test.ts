@@ -464,3 +464,18 @@ describe('the wasm option', () => {
     expectMessage(e, /wasm/, /kernels\.wasm/);
   });
 });
+
+describe('an uncaught error in a Node script', () => {
+  it("prints the throw's source line, a short one: the minified Node entry keeps its lines under 200 characters", async () => {
+    // Node prints the line an uncaught error was thrown on; the entry on one line printed all 124 KB of it
+    const { spawnSync } = await import('node:child_process');
+    const root = new URL('..', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import { Autoencoder } from 'autoencoder'; const ae = await Autoencoder.create({ inputDim: 3 }); ae.score([1, 2, 3]);"],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('AutoencoderError: x must be an array of rows (number[][]); row 0 is a number (1); for a single row, wrap it: [row]');
+    expect(r.stderr).toMatch(/dist\/bindings\/node\.js:\d+\n/);
+    expect(r.stderr.length, r.stderr.slice(0, 500)).toBeLessThan(3000);
+    expect(Math.max(...r.stderr.split('\n').map((l) => l.length))).toBeLessThan(400);
+  });
+});

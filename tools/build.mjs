@@ -120,9 +120,11 @@ const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `
 // Deno matches "node" too, so package.json lists "deno" first).
 // Both are minified (whitespace, syntax, local names; functions and classes keep their names, for stack
 // traces and `constructor.name`): 184 -> 110 KB, which V8 parses on every fresh import (its parse 5.5 ->
-// 3.7 ms; the import alone 6.2 -> 5.3 ms, medians of 30 alternated launches; session 35).
+// 3.7 ms; the import alone 6.2 -> 5.3 ms, medians of 30 alternated launches; session 35). Lines are kept under
+// 200 characters (lineLimit): Node prints the source line of an uncaught error's throw, which on one minified line
+// was the whole 124 KB file.
 const intoNodeEntry = { name: 'core-is-node-entry', setup(b) { b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './node.js', external: true })); } };
-const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, minify: true, keepNames: true, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
+const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, minify: true, keepNames: true, lineLimit: 200, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js` });
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/score.ts`], outfile: `${root}dist/bindings/score.js`, plugins: [intoNodeEntry] });
 const pool = await build({ entryPoints: [`${root}bindings/threads.ts`], outfile: `${root}dist/bindings/threads.js`, allowOverwrite: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', mangleProps: mangle.mangleProps, mangleCache: core.mangleCache });
