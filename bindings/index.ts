@@ -879,16 +879,7 @@ export class AutoencoderLite {
 
   /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) reconstructs with member 0 alone: score() uses every member, so score() is not the error of this reconstruction. */
   reconstruct(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
-    const o = AutoencoderLite.opts('reconstruct()', options, OUT_KEYS);
-    return this.withCond('reconstruct()', (k) => {
-      const D = this.s.inputDim;
-      const { ptr, rows } = this.put(k, x, D, 'x');
-      this.putCondition(k, o, rows, 'reconstruct()');
-      const to = checkOut(k, 'reconstruct()', o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
-      const out = k.alloc(rows * D * 4);
-      infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT);
-      return emit(k.f32(out, rows * D), to);
-    });
+    return this.rowsOut('reconstruct()', x, options, (k, ptr, rows, out) => infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT));
   }
 
   /**
@@ -902,14 +893,19 @@ export class AutoencoderLite {
    * A conditional VAE needs `{ condition }`.
    */
   explain(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
-    const o = AutoencoderLite.opts('explain()', options, OUT_KEYS);
-    return this.withCond('explain()', (k) => {
+    return this.rowsOut('explain()', x, options, (k, ptr, rows, out) => explainRows(k, ptr, rows, out, this.s.ensemble ? this.s.ensemble.members : 0, k.stats));
+  }
+
+  /** A read from rows x inputDim to rows x inputDim (reconstruct, explain): the rows and a conditional VAE's condition staged, `run` fills `out`. */
+  private rowsOut(call: string, x: Matrix, options: ({ condition?: Matrix } & OutOption) | undefined, run: (k: Kernel, ptr: number, rows: number, out: number) => void): Float32Array {
+    const o = AutoencoderLite.opts(call, options, OUT_KEYS);
+    return this.withCond(call, (k) => {
       const D = this.s.inputDim;
       const { ptr, rows } = this.put(k, x, D, 'x');
-      this.putCondition(k, o, rows, 'explain()');
-      const to = checkOut(k, 'explain()', o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
+      this.putCondition(k, o, rows, call);
+      const to = checkOut(k, call, o.out, rows * D, `rows x inputDim (${rows} x ${D})`);
       const out = k.alloc(rows * D * 4);
-      explainRows(k, ptr, rows, out, this.s.ensemble ? this.s.ensemble.members : 0, k.stats);
+      run(k, ptr, rows, out);
       return emit(k.f32(out, rows * D), to);
     });
   }

@@ -741,40 +741,34 @@ async function score(modelPath: string, file: string, o: RunOpts & { threshold?:
   err(toFile(o) ? `wrote ${r.rows} scores to ${o.output}; ${flags}${dropNote(r)}\n` : `scored ${r.rows} rows${dropNote(r)}\n`);
 }
 
-async function encode(modelPath: string, file: string, o: RunOpts): Promise<void> {
-  const { ae } = await loadModel(modelPath, o.threads);
-  unconditional(ae, modelPath, 'encode');
-  const k = ae.latentDim;
-  const r = await runChunks(ae, modelPath, file, o, latentNames(k), (data) => ae.encode(data), k, (z) => Array.from(z, f32str));
-  if (o.quiet || !(toFile(o) || r.dropped)) return;
-  err(toFile(o) ? `wrote ${r.rows} rows x ${k} latent columns to ${o.output}${dropNote(r)}\n` : `encoded ${r.rows} rows${dropNote(r)}\n`);
+/** What encode, reconstruct, explain and decode each write: a row of numbers for every row of the CSV. */
+interface RowsCall {
+  /** The output's columns (after the id, when the CSV has one). */
+  names(ae: Autoencoder): string[];
+  /** The API call on a chunk of rows. */
+  call(ae: Autoencoder, data: Float32Array): Float32Array;
+  /** The summary on stdout's path, 'encoded' ... rows, and to a file, 'wrote' ... to <file>. */
+  done: string;
+  wrote(rows: number, ae: Autoencoder): string;
+  /** The CSV's columns, when not the model's input columns (decode's latent code). */
+  input?(ae: Autoencoder): { wanted: Wanted; meta: CsvMeta | null };
 }
 
-async function reconstruct(modelPath: string, file: string, o: RunOpts): Promise<void> {
-  const { ae } = await loadModel(modelPath, o.threads);
-  unconditional(ae, modelPath, 'reconstruct');
-  const D = ae.inputDim;
-  const r = await runChunks(ae, modelPath, file, o, columnNames(ae), (data) => ae.reconstruct(data), D, (y) => Array.from(y, f32str));
-  if (o.quiet || !(toFile(o) || r.dropped)) return;
-  err(toFile(o) ? `wrote ${r.rows} reconstructed rows x ${D} columns to ${o.output}${dropNote(r)}\n` : `reconstructed ${r.rows} rows${dropNote(r)}\n`);
-}
+const ROWS_CALLS: Record<'encode' | 'reconstruct' | 'explain' | 'decode', RowsCall> = {
+  encode: { names: (ae) => latentNames(ae.latentDim), call: (ae, x) => ae.encode(x), done: 'encoded', wrote: (n, ae) => `${n} rows x ${ae.latentDim} latent columns` },
+  reconstruct: { names: columnNames, call: (ae, x) => ae.reconstruct(x), done: 'reconstructed', wrote: (n, ae) => `${n} reconstructed rows x ${ae.inputDim} columns` },
+  explain: { names: columnNames, call: (ae, x) => ae.explain(x), done: 'explained', wrote: (n, ae) => `${n} rows of ${ae.inputDim} score shares` },
+  decode: { names: columnNames, call: (ae, z) => ae.decode(z), done: 'decoded', wrote: (n, ae) => `${n} decoded rows x ${ae.inputDim} columns`, input: (ae) => latentColumns(ae, readCsvMeta(ae)) },
+};
 
-async function explain(modelPath: string, file: string, o: RunOpts): Promise<void> {
+async function runRows(command: keyof typeof ROWS_CALLS, modelPath: string, file: string, o: RunOpts): Promise<void> {
+  const c = ROWS_CALLS[command];
   const { ae } = await loadModel(modelPath, o.threads);
-  unconditional(ae, modelPath, 'explain');
-  const D = ae.inputDim;
-  const r = await runChunks(ae, modelPath, file, o, columnNames(ae), (data) => ae.explain(data), D, (y) => Array.from(y, f32str));
+  unconditional(ae, modelPath, command);
+  const names = c.names(ae);
+  const r = await runChunks(ae, modelPath, file, o, names, (data) => c.call(ae, data), names.length, (y) => Array.from(y, f32str), c.input?.(ae));
   if (o.quiet || !(toFile(o) || r.dropped)) return;
-  err(toFile(o) ? `wrote ${r.rows} rows of ${D} score shares to ${o.output}${dropNote(r)}\n` : `explained ${r.rows} rows${dropNote(r)}\n`);
-}
-
-async function decode(modelPath: string, file: string, o: RunOpts): Promise<void> {
-  const { ae } = await loadModel(modelPath, o.threads);
-  unconditional(ae, modelPath, 'decode');
-  const D = ae.inputDim;
-  const r = await runChunks(ae, modelPath, file, o, columnNames(ae), (z) => ae.decode(z), D, (y) => Array.from(y, f32str), latentColumns(ae, readCsvMeta(ae)));
-  if (o.quiet || !(toFile(o) || r.dropped)) return;
-  err(toFile(o) ? `wrote ${r.rows} decoded rows x ${D} columns to ${o.output}${dropNote(r)}\n` : `decoded ${r.rows} rows${dropNote(r)}\n`);
+  err(toFile(o) ? `wrote ${c.wrote(r.rows, ae)} to ${o.output}${dropNote(r)}\n` : `${c.done} ${r.rows} rows${dropNote(r)}\n`);
 }
 
 async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
@@ -916,49 +910,28 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .option('-q, --quiet', 'no summary on stderr')
     .action((model: string, file: string, o: RunOpts & { threshold?: number }) => withInputArg(file, () => score(model, file, o)));
 
-  const encodeCmd = program.command('encode')
-    .description('write the latent code of every row (the bottleneck layer\'s output)')
-    .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to encode, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
-    .option('-o, --output <file>', 'file to write, with the columns [id,]z0,z1,...,z{k-1} for a latent of k (default: stdout)')
-    .addOption(formatOption());
-  csvOptions(encodeCmd, true)
-    .addOption(threadsOption())
-    .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => encode(model, file, o)));
-
-  const reconstructCmd = program.command('reconstruct')
-    .description('write every row as the model rebuilds it (the decode of its encode; an ensemble\'s first member), in the CSV\'s units: a denoising model\'s cleaned rows, say')
-    .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to rebuild, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
-    .option('-o, --output <file>', 'file to write, with the columns [id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
-    .addOption(formatOption());
-  csvOptions(reconstructCmd, true)
-    .addOption(threadsOption())
-    .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => reconstruct(model, file, o)));
-
-  const explainCmd = program.command('explain')
-    .description('write each row\'s score split over the model\'s columns (each column\'s share, explain()): the columns a flagged row\'s score comes from stand out; a row\'s shares sum to its score, less an ensemble\'s latent density term')
-    .argument('<model.ae>', 'a model saved by train')
-    .argument('<data.csv>', 'rows to explain, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
-    .option('-o, --output <file>', 'file to write, with the columns [id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
-    .addOption(formatOption());
-  csvOptions(explainCmd, true)
-    .addOption(threadsOption())
-    .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => explain(model, file, o)));
-
-  const decodeCmd = program.command('decode')
-    .description('write the rows that latent codes decode to (the inverse of encode; an ensemble\'s first member), in the training CSV\'s units')
-    .argument('<model.ae>', 'a model saved by train')
-    .argument('<latent.csv>', 'latent codes as encode writes them: the columns z0,...,z{k-1} (checked by name with a header), and encode\'s id column passed through when present (- reads stdin)')
-    .option('-o, --output <file>', 'file to write, with the columns [id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
-    .addOption(formatOption());
-  csvOptions(decodeCmd, true)
-    .addOption(threadsOption())
-    .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => decode(model, file, o)));
+  /** encode, reconstruct, explain and decode: a model, a CSV (`input`: its argument and help), a row out for each row in. */
+  const rowsCommand = (name: keyof typeof ROWS_CALLS, description: string, input: [string, string], columns: string) => {
+    const cmd = program.command(name)
+      .description(description)
+      .argument('<model.ae>', 'a model saved by train')
+      .argument(...input)
+      .option('-o, --output <file>', `file to write, with the columns ${columns} (default: stdout)`)
+      .addOption(formatOption());
+    csvOptions(cmd, true)
+      .addOption(threadsOption())
+      .option('-q, --quiet', 'no summary on stderr')
+      .action((model: string, file: string, o: RunOpts) => withInputArg(file, () => runRows(name, model, file, o)));
+  };
+  const rowsIn = (what: string): [string, string] => ['<data.csv>', `rows to ${what}, with the columns the model was trained on (checked by name when both have a header; - reads stdin)`];
+  const modelColumns = '[id,] and the model\'s columns (the training CSV\'s names, or x0,...,x{d-1} without them)';
+  rowsCommand('encode', 'write the latent code of every row (the bottleneck layer\'s output)', rowsIn('encode'), '[id,]z0,z1,...,z{k-1} for a latent of k');
+  rowsCommand('reconstruct', 'write every row as the model rebuilds it (the decode of its encode; an ensemble\'s first member), in the CSV\'s units: a denoising model\'s cleaned rows, say',
+    rowsIn('rebuild'), modelColumns);
+  rowsCommand('explain', 'write each row\'s score split over the model\'s columns (each column\'s share, explain()): the columns a flagged row\'s score comes from stand out; a row\'s shares sum to its score, less an ensemble\'s latent density term',
+    rowsIn('explain'), modelColumns);
+  rowsCommand('decode', 'write the rows that latent codes decode to (the inverse of encode; an ensemble\'s first member), in the training CSV\'s units',
+    ['<latent.csv>', 'latent codes as encode writes them: the columns z0,...,z{k-1} (checked by name with a header), and encode\'s id column passed through when present (- reads stdin)'], modelColumns);
 
   program.command('info')
     .description('describe a model file: spec, parameter count, threshold, whether its normalizer is fitted, the training CSV\'s columns (and those excluded), file size')
