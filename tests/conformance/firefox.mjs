@@ -47,11 +47,11 @@ export function firefoxVersion(binary = FIREFOX) {
  * Opens `path` of a site served from `site` (cross-origin isolated) in headless Firefox with a temp profile, and
  * resolves with the JSON the page POSTs to /__result (see posted.mjs).
  */
-export async function inFirefox(site, path, { binary = FIREFOX, timeoutMs = 180_000, what = 'the page' } = {}) {
+export async function inFirefox(site, path, { binary = FIREFOX, timeoutMs = 180_000, what = 'the page', tries = 1 } = {}) {
   if (!binary) throw new Error('inFirefox: /usr/bin/firefox-esr is not installed (apt-get install firefox-esr)');
   const profile = firefoxProfile();
   try {
-    return await posted(site, path, (url) => ({ command: binary, args: ['--headless', '--no-remote', '--profile', profile, url], env: { MOZ_HEADLESS: '1' } }), { timeoutMs, what: `${what} in Firefox` });
+    return await posted(site, path, (url) => ({ command: binary, args: ['--headless', '--no-remote', '--profile', profile, url], env: { MOZ_HEADLESS: '1' } }), { timeoutMs, what: `${what} in Firefox`, tries });
   } finally {
     rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
   }

@@ -24,9 +24,10 @@ try {
 
 /**
  * Serves `site`, runs `launch(url)`'s { command, args, env } on `path`'s URL, and resolves with what the page POSTed
- * to /__result; rejects naming `what` if the browser exits first or `timeoutMs` passes (with its stderr's tail).
+ * to /__result; rejects naming `what` if the browser exits first or `timeoutMs` passes (with its stderr's tail). With
+ * `tries` > 1, a browser that neither reported nor exited in `timeoutMs` is closed and launched again (said on stderr).
  */
-export async function posted(site, path, launch, { timeoutMs = 180_000, what = 'the page' } = {}) {
+export async function posted(site, path, launch, { timeoutMs = 180_000, what = 'the page', tries = 1 } = {}) {
   let server = null, child = null;
   try {
     let report;
@@ -39,16 +40,25 @@ export async function posted(site, path, launch, { timeoutMs = 180_000, what = '
         report({ error: `the page posted what is not JSON (${e.message}): ${body.slice(0, 200)}` });
       }
     });
-    const { command, args, env = {} } = launch(`${server.url}${path}`);
-    let stderr = '';
-    child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...env } });
-    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
-    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ exited: `${signal ?? code}` })));
-    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs, { timeout: true }).unref());
-    const r = await Promise.race([reported, exited, timer]);
-    if (r.timeout) throw new Error(`${what} did not report in ${timeoutMs / 1000} s${stderr ? `\n${stderr}` : ''}`);
-    if (r.exited) throw new Error(`the browser exited (${r.exited}) before ${what} reported${stderr ? `\n${stderr}` : ''}`);
-    return r;
+    for (let attempt = 1; ; attempt++) {
+      const { command, args, env = {} } = launch(`${server.url}${path}`);
+      let stderr = '';
+      child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...env } });
+      child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+      const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ exited: `${signal ?? code}` })));
+      const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs, { timeout: true }).unref());
+      const r = await Promise.race([reported, exited, timer]);
+      if (r.timeout && attempt < tries) {
+        // a browser that neither reported nor exited (seen once in about 40 WebKit launches): closed, and started again
+        console.warn(`${what} did not report in ${timeoutMs / 1000} s (attempt ${attempt} of ${tries}): the browser is closed and started again${stderr ? `; its stderr:\n${stderr}` : ''}`);
+        await endGroup(child);
+        child = null;
+        continue;
+      }
+      if (r.timeout) throw new Error(`${what} did not report in ${timeoutMs / 1000} s${tries > 1 ? ` in any of ${tries} launches` : ''}${stderr ? `\n${stderr}` : ''}`);
+      if (r.exited) throw new Error(`the browser exited (${r.exited}) before ${what} reported${stderr ? `\n${stderr}` : ''}`);
+      return r;
+    }
   } finally {
     if (child) await endGroup(child);
     await server?.close();

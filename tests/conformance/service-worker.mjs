@@ -102,7 +102,8 @@ export async function runServiceWorker(paths, browserName = 'chromium', form = '
     if (browserName === 'firefox' || browserName === 'webkit') {
       writeFileSync(join(dir, 'rows.json'), JSON.stringify(JSON.parse(readFileSync(SW_ROWS, 'utf8')).rows));
       const open = browserName === 'firefox' ? inFirefox : inWebKit;
-      return { errors: [], ...(await open(dir, `/index.html${query}#post`, { what: 'the Service Worker page' })) };
+      // (40 s a launch, two launches: within the test's 90 s, each page reports in 1-2 s)
+      return { errors: [], ...(await open(dir, `/index.html${query}#post`, { what: 'the Service Worker page', timeoutMs: 40_000, tries: 2 })) };
     }
     if (form !== 'module') throw new Error('runServiceWorker: Chromium runs the module form only');
     return await onChromiumPage(paths, dir, async (page, errors) => {

@@ -148,10 +148,11 @@ export async function runWebWorker(paths, browserName = 'chromium', { sab = fals
   try {
     await stageSite(dir, { 'worker.js': WORKER, 'readme-worker.js': readmeWorker(), 'app.js': PAGE_ENTRY },
       '<!doctype html>\n<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>autoencoder in a Web Worker</title></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-    if (browserName === 'firefox') return await inFirefox(dir, '/index.html#post', { what: 'the Web Worker page' });
+    // (50 s a launch, two launches: within the test's 120 s, each page reports in 2-8 s)
+    if (browserName === 'firefox') return await inFirefox(dir, '/index.html#post', { what: 'the Web Worker page', timeoutMs: 50_000, tries: 2 });
     // (WebKitGTK has no SharedArrayBuffer: its 2-thread fits are the threads error, and the stop is tried on 1 thread;
     // with `sab`, JavaScriptCore's option turned on (webkit.mjs SAB_ENV), everything runs as in the other browsers)
-    if (browserName === 'webkit') return await inWebKit(dir, `/index.html${sab ? '' : '?stopThreads=1'}#post`, { what: 'the Web Worker page', sab });
+    if (browserName === 'webkit') return await inWebKit(dir, `/index.html${sab ? '' : '?stopThreads=1'}#post`, { what: 'the Web Worker page', sab, timeoutMs: 50_000, tries: 2 });
     return await onChromiumPage(paths, dir, async (page, errors) => {
       await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
       const jobs = await page.evaluate(() => window.__jobs());

@@ -34,14 +34,15 @@ function webkitVersion() {
  * Opens `path` of a site served from `site` (cross-origin isolated) in Epiphany (WebKitGTK) on a virtual display, and
  * resolves with the JSON the page POSTs to /__result (see posted.mjs); firefox.mjs inFirefox's twin.
  */
-export async function inWebKit(site, path, { timeoutMs = 180_000, what = 'the page', sab = false } = {}) {
+export async function inWebKit(site, path, { timeoutMs = 180_000, what = 'the page', sab = false, tries = 1 } = {}) {
   const why = webkitMissing();
   if (why) throw new Error(`inWebKit: ${why}`);
   return await posted(site, path, (url) => ({
+    // (the first free display from a random number: tests launching at once would otherwise all try 99 first)
     command: 'xvfb-run',
-    args: ['-a', 'dbus-run-session', '--', 'epiphany', '--private-instance', url],
+    args: ['-a', '-n', String(100 + Math.floor(Math.random() * 9000)), 'dbus-run-session', '--', 'epiphany', '--private-instance', url],
     env: { WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', NO_AT_BRIDGE: '1', ...(sab ? SAB_ENV : {}) },
-  }), { timeoutMs, what: `${what} in WebKit` });
+  }), { timeoutMs, what: `${what} in WebKit`, tries });
 }
 
 /**
