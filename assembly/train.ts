@@ -1017,31 +1017,35 @@ export function infer(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize
  */
 function rows_through(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): void {
   if (ASC_FEATURE_THREADS && cp(ctx, A.SH_FIELD) != 0 && n >= 2 * shard_count(ctx) && pool_rows(ctx, x, n, l0, l1, out, scoring)) return;
-  forward_rows(ctx, x, n, l0, l1, out, scoring);
+  forward_rows(ctx, x, n, l0, l1, out, scoring ? ROWS_SCORE : ROWS_OUT);
 }
 
 /** Shard s of rows_through's rows, on the shard's context (the pool's unit of work). */
 export function rows_shard(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool, s: i32): void {
   const S = shard_count(ctx), r0 = shard_row(n, s, S), r1 = shard_row(n, s + 1, S);
   if (r0 >= r1) return;
-  const Iw = row_in(ctx, l0, scoring), Ow = scoring ? 1 : li(layer(ctx, l1), L_OUT);
+  const mode = scoring ? ROWS_SCORE : ROWS_OUT, Iw = row_in(ctx, l0, mode), Ow = scoring ? 1 : li(layer(ctx, l1), L_OUT);
   forward_rows(<usize>load<u32>(cp(ctx, A.SH_FIELD) + A.SH_CTX + (<usize>s << 2)), x + (<usize>(r0 * Iw) << 2), r1 - r0, l0, l1,
-               out + (<usize>(r0 * Ow) << 2), scoring);
+               out + (<usize>(r0 * Ow) << 2), mode);
 }
 
-/** Floats per row of rows_through's x: the network input's (scoring), else node l0's input. */
-// @ts-ignore: decorator
-@inline function row_in(ctx: usize, l0: i32, scoring: bool): i32 { return scoring ? ci(ctx, C_INDIM) : li(layer(ctx, l0), L_IN); }
+/** forward_rows's outputs: node l1's values (ROWS_OUT); each row's loss (ROWS_SCORE); each element's loss / OUTDIM (ROWS_TERMS, explain()). */
+const ROWS_OUT: i32 = 0, ROWS_SCORE: i32 = 1, ROWS_TERMS: i32 = 2;
 
-/** rows_through's rows in chunks of rows on one context. */
-function forward_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, scoring: bool): void {
+/** Floats per row of rows_through's x: the network input's (a loss), else node l0's input. */
+// @ts-ignore: decorator
+@inline function row_in(ctx: usize, l0: i32, mode: i32): i32 { return mode != ROWS_OUT ? ci(ctx, C_INDIM) : li(layer(ctx, l0), L_IN); }
+
+/** rows_through's rows (and explain_rows') in chunks of rows on one context, written as `mode` says. */
+function forward_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, mode: i32): void {
   const cap = infer_rows(ctx, l0, l1, INFER_FLOATS), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
-  const Iw = row_in(ctx, l0, scoring), Ow = scoring ? ci(ctx, C_OUTDIM) : li(layer(ctx, l1), L_OUT);
+  const Iw = row_in(ctx, l0, mode), Ow = mode != ROWS_OUT ? ci(ctx, C_OUTDIM) : li(layer(ctx, l1), L_OUT);
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start), xin = x + (<usize>(start * Iw) << 2);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const y = net_forward(ctx, xin, R, l0, l1, false);
-    if (scoring) loss_rows(ci(ctx, C_LOSS), y, xin, R, Ow, out + (<usize>start << 2));
+    if (mode == ROWS_SCORE) loss_rows(ci(ctx, C_LOSS), y, xin, R, Ow, out + (<usize>start << 2));
+    else if (mode == ROWS_TERMS) loss_terms(ci(ctx, C_LOSS), y, xin, R * Ow, <f32>1 / <f32>Ow, out + (<usize>(start * Ow) << 2));
     else copy_canon(out + (<usize>(start * Ow) << 2), y, R * Ow);
   }
 }
@@ -1086,16 +1090,9 @@ export function score(ctx: usize, x: usize, n: i32, out: usize): void {
  * VAE's condition rows from C_COND_BASE, as score() takes them.
  */
 export function explain_rows(ctx: usize, x: usize, n: i32, out: usize): void {
-  const D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), last = ci(ctx, C_NLAYERS) - 1, loss = ci(ctx, C_LOSS);
-  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
-  const cap = infer_rows(ctx, 0, last, INFER_FLOATS), K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
-  for (let start = 0; start < n; start += cap) {
-    const R = min(cap, n - start), xin = x + (<usize>(start * D) << 2);
-    if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
-    const y = net_forward(ctx, xin, R, 0, last, false);
-    loss_terms(loss, y, xin, R * C, <f32>1 / <f32>C, out + (<usize>(start * C) << 2));
-  }
-  nan_to_inf(out, n * C);
+  if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, ci(ctx, C_INDIM), cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
+  forward_rows(ctx, x, n, 0, ci(ctx, C_NLAYERS) - 1, out, ROWS_TERMS);
+  nan_to_inf(out, n * ci(ctx, C_OUTDIM));
 }
 
 /** Replaces every NaN in p[0..n) by +Infinity. */

@@ -1722,13 +1722,9 @@ export class Autoencoder extends AutoencoderLite {
    */
   compress(x: Matrix, options?: CompressOptions): Uint8Array { return this.io('compress()', (k) => compressRows(this.codecModel(k, 'compress()'), x, options)); }
 
-  /** The codec's view of this model; with `call`, a public codec call, which a conditional VAE refuses. */
+  /** The codec's view of this model; with `call`, for a public codec call, which a conditional VAE refuses (codecCall). */
   protected codecModel(k: Kernel, call?: string): CodecModel {
-    // (no `condition` reaches the codec: its encoder would read its condition rows from address 0 of the memory,
-    // and decompress() would decode without them)
-    if (call && this.s.conditionDim) {
-      throw new AutoencoderError(`${call} is not available on a conditional VAE: the codec codes rows without the condition rows its encoder and decoder need; use encode(x, { condition }) and decode(z, { condition })`);
-    }
+    if (call) this.codecCall(call);
     return { k, spec: this.spec, codebook: this.codebook, integer: this.integerCodec, normalized: this.s.normalize !== 'none', inputDim: this.s.inputDim, latentDim: this.latentDim, put: (x, cols, what) => this.put(k, x, cols, what) };
   }
 
@@ -1750,10 +1746,20 @@ export class Autoencoder extends AutoencoderLite {
   decompress(bytes: Uint8Array): Float32Array { return this.io('decompress()', (k) => decompressFrames(this.codecModel(k, 'decompress()'), bytes)); }
 
   /** A TransformStream from chunks of rows (Float32Array / Float64Array of whole rows, or number[][]) to containers of `rowsPerFrame` rows (default 1024). */
-  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.codecModel(this.live(), 'compressStream()'); return compressStream(this, options); }
+  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.live(); this.codecCall('compressStream()'); return compressStream(this, options); }
 
   /** A TransformStream from container bytes (frames back to back, any chunking) to rows x inputDim per frame. */
-  decompressStream(): TransformStream<Uint8Array, Float32Array> { this.codecModel(this.live(), 'decompressStream()'); return decompressStream(this); }
+  decompressStream(): TransformStream<Uint8Array, Float32Array> { this.live(); this.codecCall('decompressStream()'); return decompressStream(this); }
+
+  /**
+   * Refuses a codec call on a conditional VAE: no `condition` reaches the codec, so its encoder would read its
+   * condition rows from address 0 of the memory, and decompress() would decode without them.
+   */
+  private codecCall(call: string): void {
+    if (this.s.conditionDim) {
+      throw new AutoencoderError(`${call} is not available on a conditional VAE: the codec codes rows without the condition rows its encoder and decoder need; use encode(x, { condition }) and decode(z, { condition })`);
+    }
+  }
 
   /**
    * Fits the codec's quantiser and frequency tables once on `x` (training rows) at `bits` and keeps them
