@@ -6,11 +6,26 @@
 // 'autoencoder/core' also resolves to under the node condition, and which 'autoencoder/score' imports, so
 // in Node and Bun all three specifiers give the same classes (Deno takes the deno condition's files).
 
-import { setFileOpener, setNativeCrc32, setWasmLoader } from './index.js';
+import {
+  Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, addNoise, defaultLayers, nativeCrc32, randomMatrix, setFileOpener,
+  setNativeCrc32, setWasmLoader,
+} from './index.js';
 import { nodeFileOpener, nodeLoader, runtimeCrc32 } from './node-load.js';
 
 setWasmLoader(nodeLoader('kernels.wasm'));
 setFileOpener(nodeFileOpener);
 setNativeCrc32(runtimeCrc32);
+
+// The build minifies this file's local names without esbuild's keepNames (tools/build.mjs: keepNames wraps every
+// function and class, closures made at run time included, in a call that sets its name, which cost a fresh
+// process's import and first load() about 1 ms), so the public classes and functions are given back their
+// names here: `ae.constructor.name` is 'Autoencoder', and messages that describe a value by its class ("an
+// Autoencoder") read as in the other runtimes. tests/errors.test.ts checks that every function the entry
+// exports is named as it is exported.
+const named: Record<string, unknown> = {
+  Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, addNoise, defaultLayers, nativeCrc32, randomMatrix, setFileOpener,
+  setNativeCrc32, setWasmLoader,
+};
+for (const name in named) Object.defineProperty(named[name], 'name', { value: name, configurable: true });
 
 export * from './index.js';

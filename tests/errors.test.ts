@@ -465,8 +465,8 @@ describe('the wasm option', () => {
   });
 });
 
-describe('an uncaught error in a Node script', () => {
-  it("prints the throw's source line, a short one: the minified Node entry keeps its lines under 200 characters", async () => {
+describe('the minified Node entry (dist/bindings/node.js)', () => {
+  it("an uncaught error prints the throw's source line, a short one: the entry keeps its lines under 200 characters", async () => {
     // Node prints the line an uncaught error was thrown on; the entry on one line printed all 124 KB of it
     const { spawnSync } = await import('node:child_process');
     const root = new URL('..', import.meta.url).pathname;
@@ -477,5 +477,25 @@ describe('an uncaught error in a Node script', () => {
     expect(r.stderr).toMatch(/dist\/bindings\/node\.js:\d+\n/);
     expect(r.stderr.length, r.stderr.slice(0, 500)).toBeLessThan(3000);
     expect(Math.max(...r.stderr.split('\n').map((l) => l.length))).toBeLessThan(400);
+  });
+
+  it('the minified entry keeps the public names: each exported function and class is named as it is exported, and a model passed as data is described by its class', async () => {
+    // dist/bindings/node.js is minified without esbuild's keepNames (tools/build.mjs), so bindings/node.ts names
+    // its exports itself; an export added without a name there would read as its minified local name
+    // (vitest resolves 'autoencoder' to the sources, so the built file is imported by its path)
+    const core = await import(new URL('../dist/bindings/node.js', import.meta.url).href) as typeof import('autoencoder');
+    const fns = Object.entries(core).filter(([, v]) => typeof v === 'function');
+    expect(fns.length).toBeGreaterThanOrEqual(10);
+    for (const [name, v] of fns) expect((v as { name: string }).name, name).toBe(name);
+    const ae = await core.Autoencoder.create({ inputDim: 3 });
+    expect(ae.constructor.name).toBe('Autoencoder');
+    // (the built file's own AutoencoderError, not the sources' that expectMessage() knows)
+    const e1 = caught(() => ae.score(ae as never));
+    expect(e1).toBeInstanceOf(core.AutoencoderError);
+    expect((e1 as Error).message).toMatch(/got an Autoencoder$/);
+    const lite = await core.AutoencoderLite.load(ae.save());
+    const e2 = await rejected(() => ae.fit(lite as never));
+    expect(e2).toBeInstanceOf(core.AutoencoderError);
+    expect((e2 as Error).message).toMatch(/got an AutoencoderLite$/);
   });
 });

@@ -118,13 +118,16 @@ const core = await build({ entryPoints: [`${root}bindings/index.ts`], outfile: `
 // file as well, and 'autoencoder/score' imports it (its own loader inlined), so in Node and Bun all three give one
 // copy of the classes. index.js stays the core of the other runtimes' entries (Deno's 'autoencoder/core' included:
 // Deno matches "node" too, so package.json lists "deno" first).
-// Both are minified (whitespace, syntax, local names; functions and classes keep their names, for stack
-// traces and `constructor.name`): 184 -> 110 KB, which V8 parses on every fresh import (its parse 5.5 ->
-// 3.7 ms; the import alone 6.2 -> 5.3 ms, medians of 30 alternated launches; session 35). Lines are kept under
+// Both are minified (whitespace, syntax, local names): 184 -> 110 KB, which V8 parses on every fresh import (its
+// parse 5.5 -> 3.7 ms; the import alone 6.2 -> 5.3 ms, medians of 30 alternated launches; session 35). Not with
+// esbuild's keepNames: it wraps every function and class in a call that sets its name, at import and for each
+// closure made at run time, and its absence took a fresh process's import and first load() 11.7 -> 10.9 ms
+// (medians of 50 alternated launches; session 77); node.ts names the public classes and functions itself, and
+// stack traces show the minified names of the rest (the file's line and column still say where). Lines are kept under
 // 200 characters (lineLimit): Node prints the source line of an uncaught error's throw, which on one minified line
 // was the whole 124 KB file.
 const intoNodeEntry = { name: 'core-is-node-entry', setup(b) { b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './node.js', external: true })); } };
-const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, minify: true, keepNames: true, lineLimit: 200, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
+const nodeBuild = { bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', external: ['node:*'], logLevel: 'warning', allowOverwrite: true, minify: true, lineLimit: 200, mangleProps: mangle.mangleProps, mangleCache: core.mangleCache };
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/node.ts`], outfile: `${root}dist/bindings/node.js` });
 await build({ ...nodeBuild, entryPoints: [`${root}bindings/score.ts`], outfile: `${root}dist/bindings/score.js`, plugins: [intoNodeEntry] });
 const pool = await build({ entryPoints: [`${root}bindings/threads.ts`], outfile: `${root}dist/bindings/threads.js`, allowOverwrite: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning', mangleProps: mangle.mangleProps, mangleCache: core.mangleCache });
