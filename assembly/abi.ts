@@ -19,7 +19,7 @@ import { series_blocks, series_check, series_fill, series_pick, series_push } fr
 import { codec_count, codec_decode, codec_dequantize, codec_encode, codec_quantize, codec_quantize_int, codec_quantize_with, codec_read_tables, codec_tables, codec_write_tables, hash64_update } from './codec';
 
 /** ABI version: bumped whenever an export or the context layout changes. */
-export function ae_abi_version(): i32 { return 15; }
+export function ae_abi_version(): i32 { return 16; }
 
 /** First free byte after the module's static data: the bindings place their arena from here. */
 export function ae_heap_base(): usize { return __heap_base; }
@@ -153,9 +153,12 @@ export function ae_vae_kl_rows(h: usize, n: i32, L: i32, out: usize): void { vae
 /** z[n][L] = mu + exp(logVar / 2) * N(0, 1) from the sampling stream, rows h[n][2L] = [mu, logVar]. */
 export function ae_sample_rows(ctx: usize, h: usize, n: i32, L: i32, z: usize): void { sample_rows(ctx, h, n, L, z); }
 
-/** out[r] = negative ELBO of row r in nats over `draws` samples of z (x normalized in place first); latent: the sample node. */
-export function ae_elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize): void {
-  elbo_rows(ctx, x, n, latent, draws, out);
+/**
+ * out[r] = negative ELBO of row r in nats over `draws` samples of z (x normalized in place first); latent: the sample node.
+ * shares != 0: out[r][j] instead, feature j's negative log-likelihood over the same draws (explain() by 'elbo').
+ */
+export function ae_elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize, shares: i32): void {
+  elbo_rows(ctx, x, n, latent, draws, out, shares != 0);
 }
 
 // streaming time series (series.ts; its state block layout S_* is bindings/wasm.ts S, held equal by tests/layout.test.ts)

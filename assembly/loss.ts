@@ -65,6 +65,19 @@ export function loss_terms(loss: i32, p: usize, t: usize, n: i32, scale: f32, ou
   }
 }
 
+/**
+ * out[i] += element i's negative log-likelihood, for n elements: bce's term, else a unit-variance Gaussian's
+ * (1/2 of the element loss, (p - t)^2 with 'mse', plus 1/2 log 2 pi), the terms elbo_rows sums per row.
+ */
+export function nll_terms_add(loss: i32, p: usize, t: usize, n: i32, half_log_2pi: f32, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const a = load<f32>(p + o), b = load<f32>(t + o), d = a - b;
+    const e: f32 = loss == LOSS_BCE ? bce_elem(a, b) : <f32>0.5 * (loss == LOSS_MSE ? d * d : abs<f32>(d)) + half_log_2pi;
+    store<f32>(out + o, load<f32>(out + o) + e);
+  }
+}
+
 /** out[r] = mean element loss of row r, for R rows of C columns. */
 export function loss_rows(loss: i32, p: usize, t: usize, R: i32, C: i32, out: usize): void {
   const ld = <usize>C << 2;

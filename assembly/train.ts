@@ -20,7 +20,7 @@ import { conv_backward, conv_forward, convt_backward, convt_forward } from './co
 import { dense_backward, dense_forward } from './dense';
 import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
-import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_terms, loss_weight } from './loss';
+import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_terms, loss_weight, nll_terms_add } from './loss';
 import { kl_sparse_grad, kl_sparse_raw, term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
 import { contractive } from './contractive';
 import { OPT_ADAM, OPT_ADAMW, OPT_MOMENTUM, adam_update, momentum_update, sgd_update } from './optim';
@@ -1111,34 +1111,47 @@ const HALF_LOG_2PI: f64 = 0.9189385332046727;
  * out[r] = negative ELBO of row r in nats, averaged over `draws` samples of z from the sampling
  * stream: the reconstruction's negative log-likelihood summed over the row (bce: sum of BCE; mse:
  * 1/2 sum (x - x^)^2 + D/2 log 2 pi) + KL_row. x normalized in place first. Needs a VAE: node
- * `latent` is the sample node, the one before it the [mu, logVar] head.
+ * `latent` is the sample node, the one before it the [mu, logVar] head. With `shares`, out[r][j]
+ * instead: feature j's negative log-likelihood averaged over the same draws (explain() by 'elbo'), which
+ * sum over j to the row's score less its KL; NaN there reads +Infinity, as explain_rows writes it.
  */
-export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize): void {
+export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize, shares: bool): void {
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const last = ci(ctx, C_NLAYERS) - 1;
   const S = layer(ctx, latent), L = li(S, L_OUT), z = lp(S, L_Y), s = rng(ctx, A.RNG_SAMPLE);
+  const W = shares ? C : 1;   // floats out per row
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
     if (K > 0) store<u32>(ctx + A.C_COND, <u32>(cbase + (<usize>(start * K) << 2)));
     const xin = x + (<usize>(start * D) << 2);
+    const o0 = out + (<usize>(start * W) << 2);
     const h = net_forward(ctx, xin, R, 0, latent - 1, false);
-    for (let r = 0; r < R; r++) store<f32>(out + (<usize>(start + r) << 2), 0);
+    memory.fill(o0, 0, <usize>(R * W) << 2);
     for (let k = 0; k < draws; k++) {
       sample_forward(z, h, 0, R, L, true, s);
       const y = net_forward(ctx, z, R, latent + 1, last, false);
+      if (shares) {
+        nll_terms_add(loss, y, xin, R * C, <f32>HALF_LOG_2PI, o0);
+        continue;
+      }
       for (let r = 0; r < R; r++) {
         const nll = <f64>loss_row_sum(loss, y + (<usize>(r * C) << 2), xin + (<usize>(r * C) << 2), C);
-        const o = out + (<usize>(start + r) << 2);
+        const o = o0 + (<usize>r << 2);
         store<f32>(o, load<f32>(o) + <f32>(loss == LOSS_BCE ? nll : 0.5 * nll + <f64>C * HALF_LOG_2PI));
       }
     }
     const inv = <f32>1 / <f32>draws;
+    if (shares) {
+      for (let i = 0; i < R * C; i++) store<f32>(o0 + (<usize>i << 2), load<f32>(o0 + (<usize>i << 2)) * inv);
+      continue;
+    }
     for (let r = 0; r < R; r++) {
-      const o = out + (<usize>(start + r) << 2);
+      const o = o0 + (<usize>r << 2);
       store<f32>(o, load<f32>(o) * inv + vae_kl_row(h + (<usize>(r * 2 * L) << 2), L));
     }
   }
-  canon_nan(out, n);
+  if (shares) nan_to_inf(out, n * C);
+  else canon_nan(out, n);
 }

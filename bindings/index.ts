@@ -879,7 +879,7 @@ export class AutoencoderLite {
 
   /** decode(encode(x)) in one pass: Float32Array of rows x inputDim, in input units. A conditional VAE needs `{ condition }`. An ensemble (the default when create() gets no layers) reconstructs with member 0 alone: score() uses every member, so score() is not the error of this reconstruction. */
   reconstruct(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
-    return this.rowsOut('reconstruct()', x, options, (k, ptr, rows, out) => infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT));
+    return this.rowsOut('reconstruct()', x, options, OUT_KEYS, (k, ptr, rows, out) => infer(k, ptr, rows, 0, k.plan!.layers.length - 1, out, FLAG_NORM_IN | FLAG_DENORM_OUT));
   }
 
   /**
@@ -890,15 +890,25 @@ export class AutoencoderLite {
    * default model): the sum over its members of (e_j^2 / v_j − median) / (inputDim · IQR), each member's recM
    * term split over the features, so a row's shares sum to its score() less the latent density term, which
    * belongs to no feature (a feature at its typical error has a share near 0, or below).
-   * A conditional VAE needs `{ condition }`.
+   * A VAE also explains `{ by: 'elbo', samples, seed }`: feature j's negative log-likelihood in nats ((y_j - x_j)^2 / 2
+   * + log(2π) / 2 with 'mse', the BCE term with 'bce'), averaged over the same draws as score() with those options
+   * takes, so a row's shares sum to that score less its KL term, which belongs to the latent code. `{ by: 'kl' }`
+   * is refused: that score is the KL term alone. A conditional VAE needs `{ condition }`.
    */
-  explain(x: Matrix, options?: { condition?: Matrix } & OutOption): Float32Array {
-    return this.rowsOut('explain()', x, options, (k, ptr, rows, out) => explainRows(k, ptr, rows, out, this.s.ensemble ? this.s.ensemble.members : 0, k.stats));
+  explain(x: Matrix, options?: ScoreOptions & OutOption): Float32Array {
+    const o = this.scoreOptions('explain()', options, SCORE_OUT_KEYS);
+    if (o.by === 'kl') {
+      throw new AutoencoderError("explain() by 'kl': that score is the latent code's KL term, which belongs to no input feature; explain by 'elbo' (its features' part of the negative ELBO) or by 'reconstruction'");
+    }
+    return this.rowsOut('explain()', x, options, SCORE_OUT_KEYS, (k, ptr, rows, out) => {
+      if (o.by === 'elbo') withSampling(k, o.seed, () => elboRows(k, ptr, rows, k.plan!.latent, o.samples, out, true));
+      else explainRows(k, ptr, rows, out, this.s.ensemble ? this.s.ensemble.members : 0, k.stats);
+    });
   }
 
   /** A read from rows x inputDim to rows x inputDim (reconstruct, explain): the rows and a conditional VAE's condition staged, `run` fills `out`. */
-  private rowsOut(call: string, x: Matrix, options: ({ condition?: Matrix } & OutOption) | undefined, run: (k: Kernel, ptr: number, rows: number, out: number) => void): Float32Array {
-    const o = AutoencoderLite.opts(call, options, OUT_KEYS);
+  private rowsOut(call: string, x: Matrix, options: ({ condition?: Matrix } & OutOption) | undefined, keys: readonly string[], run: (k: Kernel, ptr: number, rows: number, out: number) => void): Float32Array {
+    const o = AutoencoderLite.opts(call, options, keys);
     return this.withCond(call, (k) => {
       const D = this.s.inputDim;
       const { ptr, rows } = this.put(k, x, D, 'x');

@@ -32,7 +32,7 @@ export const ABI_EXPORTS = [
 export const ABI_EXPORT_COUNT = 52;
 /** The scoring module's (assembly/abi-score.ts) export count, memory included; tests/score-module.test.ts checks it. */
 export const SCORE_EXPORT_COUNT = 22;
-export const ABI_VERSION = 15;
+export const ABI_VERSION = 16;
 
 // context block layout (assembly/arena.ts; tests/layout.test.ts checks every number against it)
 export const C = {
@@ -985,9 +985,12 @@ export const explainRows = (k: Kernel, x: number, n: number, out: number, member
 export const klRows = (k: Kernel, h: number, n: number, L: number, out: number): void => k.x.ae_vae_kl_rows(h, n, L, out);
 /** z[n][L] = mu + exp(logVar / 2) N(0, 1) from the sampling stream, rows h[n][2L]. */
 export const sampleLatent = (k: Kernel, h: number, n: number, L: number, z: number): void => k.x.ae_sample_rows(k.ctx, h, n, L, z);
-/** out f32[n]: each row's negative ELBO over `draws` samples (x normalized in place first); latent: the sample node. */
-export const elboRows = (k: Kernel, x: number, n: number, latent: number, draws: number, out: number): void =>
-  k.x.ae_elbo_rows(k.ctx, x, n, latent, draws, out);
+/**
+ * out f32[n]: each row's negative ELBO over `draws` samples (x normalized in place first); latent: the sample node.
+ * `shares`: out f32[n][D] instead, each feature's negative log-likelihood over the same draws (explain() by 'elbo').
+ */
+export const elboRows = (k: Kernel, x: number, n: number, latent: number, draws: number, out: number, shares = false): void =>
+  k.x.ae_elbo_rows(k.ctx, x, n, latent, draws, out, shares ? 1 : 0);
 /** The q-quantile of n floats at p (sorts them in place). */
 export const quantileOf = (k: Kernel, p: number, n: number, q: number): number => k.x.ae_quantile(p, n, q);
 /** u8 flags[n] = scores[i] > threshold. */

@@ -4,6 +4,9 @@
 //   loss (tests/ref/loss.ts) over inputDim.
 // - A conv model and a VAE (normalize 'none', so reconstruct() is the network's output): each element's
 //   loss between reconstruct() and the row, over inputDim.
+// - A VAE by 'elbo': with its posterior's spread forced to e^-30 (its logVar weights set to 0 and -60), each element's
+//   negative log-likelihood between reconstruct() and the row; trained, the shares' sums against score() by 'elbo'
+//   less score() by 'kl' (computed apart, per row).
 // - Every model: a row's shares sum to its score(); a row alone gets the bits it gets in a batch.
 // - Real rows (tests/fixtures/vowels.csv, its normal rows): one feature of each held-out row moved by k of its
 //   standard deviations; the oracle is the feature that was moved, which the row's largest share must name.
@@ -76,6 +79,52 @@ describe('explain(): one autoencoder', () => {
     }
   });
 
+  it("a VAE by 'elbo': with the posterior's spread forced to e^-30, each share is the element's negative log-likelihood between reconstruct() and the row; with it trained, a row's shares sum to its ELBO score less its KL score", async () => {
+    const rng = new Rng(34);
+    for (const loss of ['mse', 'bce'] as const) {
+      const D = 16, L = 2, n = 12;
+      const x = rng.f32(n * D, 0.05, 0.95);
+      const ae = await Autoencoder.create({ inputDim: D, layers: [8, L], variational: { beta: 1 }, loss, outputActivation: loss === 'bce' ? 'sigmoid' : 'linear', seed: 6 });
+      await ae.fit(x, { epochs: 3 });
+      const o = { by: 'elbo' as const, samples: 3, seed: 7 };
+      const e = ae.explain(x, o);
+      expect(e.length).toBe(n * D);
+      // the shares sum to the negative ELBO less the KL: score() by 'elbo' and by 'kl' are computed apart (elbo_rows' per-row
+      // sums in float64, vae_kl_rows)
+      const elbo = ae.score(x, o), kl = ae.score(x, { by: 'kl' });
+      for (let r = 0; r < n; r++) {
+        const sum = e.subarray(r * D, (r + 1) * D).reduce((a, c) => a + c, 0);
+        expect(close(sum, elbo[r]! - kl[r]!, 1e-5), `${loss} row ${r}: shares sum ${sum}, elbo ${elbo[r]} - kl ${kl[r]}`).toBe(true);
+      }
+      expect(ae.explain(x, o)).toEqual(e);                        // the same call, the same draws
+      expect(ae.explain(x, { ...o, seed: 8 })).not.toEqual(e);    // another seed, other draws
+      // logVar's weights 0 and its biases -60: z = mean + e^-30 eps is the mean to float32, so each draw decodes
+      // to reconstruct(x), and feature j's share is its negative log-likelihood there, whatever the draws
+      const w = ae.getWeights();
+      for (let i = 0; i < 8; i++) for (let j = L; j < 2 * L; j++) w[2]![i * 2 * L + j] = 0;
+      for (let j = L; j < 2 * L; j++) w[3]![j] = -60;
+      ae.setWeights(w);
+      const y = ae.reconstruct(x), s = ae.explain(x, o);
+      s.forEach((v, i) => {
+        const want = loss === 'bce' ? elementLoss('bce', y[i]!, x[i]!) : 0.5 * (y[i]! - x[i]!) ** 2 + 0.5 * Math.log(2 * Math.PI);
+        expect(close(v, want, 1e-5), `${loss} element ${i}: ${v} vs ${want}`).toBe(true);
+      });
+      // 'kl' is the latent code's alone; the options are score()'s
+      expect(() => ae.explain(x, { by: 'kl' })).toThrow(/explain\(\) by 'kl': that score is the latent code's KL term, which belongs to no input feature; explain by 'elbo'/);
+      expect(() => ae.explain(x, { samples: 2 })).toThrow(/samples and seed go with by: 'elbo'/);
+      expect(() => ae.explain(x, { by: 'elbo', samples: 0 })).toThrow(/samples/);
+      expect(() => ae.explain(x, { by: 'elob' } as never)).toThrow(/elbo/);
+      expect(() => ae.explain(x, { ...o, out: new Float32Array(n) })).toThrow(/out/);
+      const out = new Float32Array(n * D);
+      expect(ae.explain(x, { ...o, out })).toBe(out);
+      expect(out).toEqual(s);
+      ae.dispose();
+    }
+    const plain = await Autoencoder.create({ inputDim: 4, layers: [3, 2], seed: 1 });
+    expect(() => plain.explain([[1, 2, 3, 4]], { by: 'elbo' })).toThrow(/explain\(\) by 'elbo' needs a variational autoencoder/);
+    plain.dispose();
+  });
+
   it('a conditional VAE takes its condition rows; bad input is refused in a clear error and the model is unchanged', async () => {
     const D = 6, n = 10, K = 2, rng = new Rng(33);
     const x = rng.f32(n * D, 0, 1), cond = Float32Array.from({ length: n * K }, (_, i) => (i % K === Math.floor(i / K) % K ? 1 : 0));
@@ -83,6 +132,10 @@ describe('explain(): one autoencoder', () => {
     await ae.fit(x, { epochs: 2, condition: cond });
     const e = ae.explain(x, { condition: cond });
     expectConsistent(ae, x, e, { condition: cond });
+    // by 'elbo' with its condition rows: the shares sum to the ELBO score less the KL score
+    const eo = { by: 'elbo' as const, samples: 2, condition: cond };
+    const ee = ae.explain(x, eo), elbo = ae.score(x, eo), kl = ae.score(x, { by: 'kl', condition: cond });
+    for (let r = 0; r < n; r++) expect(close(ee.subarray(r * D, (r + 1) * D).reduce((a, c) => a + c, 0), elbo[r]! - kl[r]!, 1e-5), `row ${r}`).toBe(true);
     const bytes = ae.save();
     expect(() => ae.explain(x)).toThrow(/this conditional VAE needs explain\(\.\.\., \{ condition \}\)/);
     expect(() => ae.explain(x, { condition: cond.subarray(0, K) })).toThrow(/condition has 1 rows but explain\(\) has 10 rows of data/);

@@ -77,6 +77,7 @@ describe('kernels-score.wasm', () => {
     if (spec.variational) {
       same((m) => m.score(x, { by: 'elbo', samples: 2, seed: 4, ...c }));
       same((m) => m.score(x, { by: 'kl', ...c }));
+      same((m) => m.explain(x, { by: 'elbo', samples: 2, seed: 4, ...c }));
       same((m) => { const p = m.posterior(x, c); return Float32Array.from([...p.mean, ...p.logVar]); });
       if (cond) same((m) => m.generate(c.condition!, { seed: 1 }));
       else same((m) => m.sample(5, { seed: 1 }));

@@ -7,7 +7,7 @@
 // validation split (with early stopping that restores the best epoch) and shuffling, and 2, 3, 4 or 6 threads (6: more than a
 // conv model's 4 shards, whose threads beyond them block between its epoch's jobs), and the create option shards (the
 // default 4, or 1, 2, 3, 5, 8 or 16: more shards than threads, than rows, a batch in one shard; both runs take it). The
-// oracle is the single-threaded module: save(), the loss history, score(), encode(), reconstruct() and explain() after fit()
+// oracle is the single-threaded module: save(), the loss history, score(), encode(), reconstruct() and explain() (a VAE's by 'elbo' too) after fit()
 // and a second fit() must be the same bytes, or both must refuse the model with the same message. Every product
 // goes through the pool (tests/threads-pool.ts make: its size threshold 0). A model of fewer than about 2,048
 // parameters has a single unit in an optimizer's update (assembly/threads.ts UNIT_KMAC), hence the wide widths too.
@@ -177,6 +177,7 @@ describe('threads on generated models', () => {
               encode: hex(ae.encode(x, withCond)),
               reconstruct: hex(ae.reconstruct(x, withCond)),
               explain: hex(ae.explain(x, withCond)),
+              ...((spec as Spec).variational ? { explainElbo: hex(ae.explain(x, { ...withCond, by: 'elbo', samples: 2, seed: 3 })) } : {}),
             };
           } catch (e) {
             if (e instanceof AutoencoderError) return { refused: e.message };

@@ -348,6 +348,7 @@ export async function runWorkload(lib) {
       digests[`${c.name}/encode-sample`] = await sha256(back.encode(x, { ...co, sample: true, seed: 5 }));
       digests[`${c.name}/score-kl`] = await sha256(back.score(x, { ...co, by: 'kl' }));
       digests[`${c.name}/score-elbo`] = await sha256(back.score(x, { ...co, by: 'elbo', samples: 3, seed: 1 }));
+      digests[`${c.name}/explain-elbo`] = await sha256(back.explain(x, { ...co, by: 'elbo', samples: 3, seed: 1 }));
       digests[`${c.name}/sample`] = await sha256(K ? back.generate(cond.subarray(0, 6 * K), { seed: 2 }) : back.sample(6, { seed: 2 }));
     }
     // the codec: container bytes at a low and a high rate, and the floats decoded from both frames back to back

@@ -646,6 +646,8 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     { weight: 1, arbitrary: plain('encode', mx, outArb) },
     { weight: 1, arbitrary: plain('reconstruct', mx, outArb) },
     { weight: 1, arbitrary: plain('explain', mx, outArb) },
+    // score()'s options (by 'elbo' needs a VAE; 'kl' is refused), hostile values among them
+    { weight: 1, arbitrary: plain('explain', mx, optionsArb({ by: fc.constantFrom(...PRIMS, G("'elbo'", () => 'elbo'), G("'kl'", () => 'kl'), G("'reconstruction'", () => 'reconstruction')), samples: num(1, 3), seed: num(0, 7) })) },
     { weight: 1, arbitrary: plain('decode', matrixArb(W), outArb) },
     { weight: 1, arbitrary: plain('detect', mx, outArb) },
     { weight: 2, arbitrary: plain('calibrate', mx, fc.oneof(optionsArb({ quantile: num(0, 0.5, 1) }), optionsArb({ contamination: num(0.1) }), optionsArb({ max: fc.constantFrom(...PRIMS, G('true', () => true)) }), fc.constant(G('undefined', () => undefined)))) },
@@ -689,13 +691,15 @@ function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
 /** The out option's markers (outArb) made into arrays for this call: the result's length needs the rows and the model. */
 function resolveOut(method: string, args: unknown[], ae: Autoencoder): void {
   const o = args[1] as { out?: unknown } | undefined;
-  if (o === null || typeof o !== 'object' || typeof o.out !== 'string') return;
+  let marker: unknown;
+  try { marker = o === null || typeof o !== 'object' ? undefined : o.out; } catch { return; /* a hostile proxy as the options */ }
+  if (typeof marker !== 'string' || !o) return;
   const width = method === 'score' || method === 'detect' ? 1 : method === 'encode' ? ae.latentDim : ae.inputDim;
   const T = method === 'detect' ? Uint8Array : Float32Array;   // the type detect() writes (the f64 marker stays wrong for both)
   let rows: number | null = null;
   try { rows = rowsOf(args[0], method === 'decode' ? ae.latentDim : ae.inputDim); } catch { /* a hostile proxy as the rows */ }
   const n = (rows !== null && Number.isInteger(rows) && rows > 0 && rows < 1e6 ? rows : 1) * width;
-  switch (o.out) {
+  switch (marker) {
     case 'right': o.out = new T(n).fill(42); break;
     case 'input': o.out = args[0]; break;
     case 'long': o.out = new T(n + 1).fill(42); break;
@@ -781,7 +785,8 @@ export function apiProperty(seeds: Seed[], tally: Tally) {
       const args = call.args.map((g) => g.make());
       const takesOut = OUT_METHODS.has(call.method);   // (outArb's options only: another method's argument may be a hostile proxy)
       if (takesOut && c.target !== 'disposed') resolveOut(call.method, args, ae);
-      const outArg = takesOut ? (args[1] as { out?: unknown } | undefined)?.out : undefined;
+      let outArg: unknown;
+      try { outArg = takesOut ? (args[1] as { out?: unknown } | undefined)?.out : undefined; } catch { /* a hostile proxy as the options */ }
       let outBefore: Float32Array | Uint8Array | null = null;
       try { if ((outArg instanceof Float32Array || outArg instanceof Uint8Array) && outArg !== args[0] && outArg.buffer.byteLength > 0) outBefore = outArg.slice(); } catch { /* out is the rows, a hostile proxy */ }
       if (call.method === 'fit' && call.fitOnEpoch && args[1] !== null && typeof args[1] === 'object') {
