@@ -1016,8 +1016,15 @@ export class AutoencoderLite {
     return t;
   }
 
-  /** What calibrate() stored: the score the threshold applies to ('reconstruction' until a VAE calibrates by 'kl' or 'elbo'). */
-  get thresholdBy(): { by: ScoreBy; samples: number; seed: number } { return { ...this.scoreBy }; }
+  /**
+   * What calibrate() stored: the score the threshold applies to, as score()'s options: `{ by: 'reconstruction' }` until a
+   * VAE calibrates by 'kl' (`{ by: 'kl' }`) or 'elbo' (`{ by: 'elbo', samples, seed }`). So `score(x, ae.thresholdBy)`
+   * gives the scores detect() compares with the threshold (a conditional VAE adds its `condition`).
+   */
+  get thresholdBy(): { by: ScoreBy; samples?: number; seed?: number } {
+    const b = this.scoreBy;
+    return b.by === 'elbo' ? { ...b } : { by: b.by };
+  }
 
   /** 0/1 per row: 1 where the score calibrate() chose is above the threshold. A conditional VAE needs `{ condition }`. `{ out }`: a Uint8Array of one byte per row to write the flags into (as {@link OutOption}). */
   detect(x: Matrix, options?: { condition?: Matrix; out?: Uint8Array }): Uint8Array {

@@ -720,6 +720,58 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     expect(fails('decode', 'cvae.ae', 'codes-bare.csv')).toMatch(/^autoencoder: cvae\.ae is a conditional VAE \(conditionDim 2\): decode would need/);
   });
 
+  it("a VAE the API calibrated by 'elbo' or 'kl': score writes that score and flags it as detect() does; --by, --samples and --seed choose another; explain splits the ELBO; info names it", async () => {
+    const f32 = (cells: string[]) => cells.map((v) => Math.fround(Number(v)));
+    const vae = await Autoencoder.create({ inputDim: 6, layers: [4, 2], variational: { beta: 1 }, normalize: 'standard', seed: 4 });
+    await vae.fit(DATA, { epochs: 4 });
+    vae.metadata = (await Autoencoder.load(bytesOf('plain.ae'))).metadata;   // the CLI's column names (data.csv's)
+    const thr = vae.calibrate(DATA, { quantile: 0.8, by: 'elbo', samples: 3, seed: 2 });
+    writeFileSync(path('vae-elbo.ae'), vae.save());
+    // the score column is score() by the threshold's score, the flags detect()'s (before: the reconstruction error
+    // against a threshold in nats, which flagged no row)
+    const sc = readCsv(ok('score', 'vae-elbo.ae', 'data.csv').stdout);
+    const elbo = vae.score(DATA, { by: 'elbo', samples: 3, seed: 2 });
+    expect(sc.rows.map((r) => Math.fround(Number(r[0])))).toEqual(Array.from(elbo));
+    const flags = Array.from(vae.detect(DATA), String);
+    expect(sc.rows.map((r) => r[1])).toEqual(flags);
+    expect(flags.filter((f) => f === '1').length).toBeGreaterThan(0);
+    const said = ok('score', 'vae-elbo.ae', 'data.csv', '-o', 'vs.csv').stderr;
+    const m = /^wrote (\d+) scores \(the VAE's negative ELBO \(nats, 3 samples, seed 2\)\) to vs\.csv; (\d+) flagged above ([\d.]+)\n$/.exec(said);
+    expect(m, said).not.toBeNull();
+    expect([Number(m![1]), Number(m![2])]).toEqual([DATA.length, flags.filter((f) => f === '1').length]);
+    expect(Math.abs(Number(m![3]) - thr) / thr).toBeLessThan(1e-3);
+    // --by reconstruction: score(); the stored threshold is on the ELBO, so no flags unless --threshold
+    const rec = readCsv(ok('score', 'vae-elbo.ae', 'data.csv', '--by', 'reconstruction').stdout);
+    expect(rec.rows.map((r) => Math.fround(Number(r[0])))).toEqual(Array.from(vae.score(DATA)));
+    expect(rec.rows.every((r) => r[1] === '')).toBe(true);
+    expect(ok('score', 'vae-elbo.ae', 'data.csv', '--by', 'reconstruction', '-o', 'vr.csv').stderr).toMatch(/no flags: vae-elbo\.ae's threshold is on the VAE's negative ELBO \(nats, 3 samples, seed 2\), not on this score \(pass --threshold\)/);
+    // --samples and --seed: the ELBO with those draws; --by kl: the KL score
+    expect(readCsv(ok('score', 'vae-elbo.ae', 'data.csv', '--samples', '5', '--seed', '9').stdout).rows.map((r) => Math.fround(Number(r[0]))))
+      .toEqual(Array.from(vae.score(DATA, { by: 'elbo', samples: 5, seed: 9 })));
+    expect(readCsv(ok('score', 'vae-elbo.ae', 'data.csv', '--by', 'kl').stdout).rows.map((r) => Math.fround(Number(r[0])))).toEqual(Array.from(vae.score(DATA, { by: 'kl' })));
+    // explain: by the ELBO as the threshold is (its shares sum to the score less the KL), or --by reconstruction
+    const ex = readCsv(ok('explain', 'vae-elbo.ae', 'data.csv').stdout);
+    expect(ex.rows.map(f32).flat()).toEqual(Array.from(vae.explain(DATA, { by: 'elbo', samples: 3, seed: 2 })));
+    expect(readCsv(ok('explain', 'vae-elbo.ae', 'data.csv', '--by', 'reconstruction').stdout).rows.map(f32).flat()).toEqual(Array.from(vae.explain(DATA)));
+    // info names the threshold's score
+    expect(ok('info', 'vae-elbo.ae').stdout).toMatch(/threshold\s+[\d.]+ \(on the VAE's negative ELBO \(nats, 3 samples, seed 2\)\)/);
+    expect(JSON.parse(ok('info', 'vae-elbo.ae', '--json').stdout).thresholdBy).toEqual({ by: 'elbo', samples: 3, seed: 2 });
+    // calibrated by 'kl': score writes the KL score; explain splits the reconstruction error (the KL belongs to no column)
+    vae.calibrate(DATA, { quantile: 0.8, by: 'kl' });
+    writeFileSync(path('vae-kl.ae'), vae.save());
+    const kl = readCsv(ok('score', 'vae-kl.ae', 'data.csv').stdout);
+    expect(kl.rows.map((r) => Math.fround(Number(r[0])))).toEqual(Array.from(vae.score(DATA, { by: 'kl' })));
+    expect(kl.rows.map((r) => r[1])).toEqual(Array.from(vae.detect(DATA), String));
+    expect(readCsv(ok('explain', 'vae-kl.ae', 'data.csv').stdout).rows.map(f32).flat()).toEqual(Array.from(vae.explain(DATA)));
+    // refused: --by kl for explain, another score for a model that is not a VAE, --samples without the ELBO
+    expect(fails('explain', 'vae-kl.ae', 'data.csv', '--by', 'kl')).toMatch(/option '--by <score>' argument 'kl' is invalid\. Allowed choices are reconstruction, elbo/);
+    expect(fails('score', 'plain.ae', 'data.csv', '--by', 'elbo')).toBe('autoencoder: --by elbo needs a variational autoencoder (train with --variational); plain.ae is not one');
+    expect(fails('score', 'vae-kl.ae', 'data.csv', '--samples', '2')).toBe("autoencoder: --samples and --seed go with --by elbo (a VAE's ELBO score draws them): vae-kl.ae's default score is by kl");
+    expect(fails('score', 'vae-elbo.ae', 'data.csv', '--by', 'kl', '--seed', '1')).toBe('autoencoder: --samples and --seed go with --by elbo (the kl score draws nothing)');
+    expect(fails('score', 'vae-elbo.ae', 'data.csv', '--samples', '0')).toMatch(/--samples must be an integer from 1 to 10000/);
+    vae.dispose();
+  });
+
   it('--contamination calibrates the threshold as the API does', async () => {
     const r = ok('train', 'data.csv', ...TRAIN, '--contamination', '0.05', '-o', 'cont.ae');
     expect(r.stdout).toMatch(/threshold\s+[\d.e-]+ \(--contamination 0\.05: the 0\.95 quantile/);

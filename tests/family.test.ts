@@ -362,6 +362,20 @@ describe('VAE scores, API and files', () => {
     expect(back.spec.variational).toEqual({ beta: 1 });
   });
 
+  it("thresholdBy is score()'s options: score(x, ae.thresholdBy) gives the scores detect() compares, by 'reconstruction', 'kl' or 'elbo'", async () => {
+    const v = await vae();
+    expect(v.thresholdBy).toEqual({ by: 'reconstruction' });   // (before any calibrate)
+    for (const o of [{ by: 'reconstruction' as const }, { by: 'kl' as const }, { by: 'elbo' as const, samples: 3, seed: 5 }]) {
+      const t = v.calibrate(x, { quantile: 0.7, ...o });
+      expect(v.thresholdBy).toEqual(o);
+      const s = v.score(x, v.thresholdBy);
+      expect(Array.from(s)).toEqual(Array.from(v.score(x, o)));
+      expect(Array.from(v.detect(x))).toEqual(Array.from(s, (a) => (a > t ? 1 : 0)));
+    }
+    const plain = await Autoencoder.create({ inputDim: D, layers: [4, 2], seed: 2 });
+    expect(Array.from(plain.score(x, plain.thresholdBy))).toEqual(Array.from(plain.score(x)));
+  });
+
   it('save/load of each variant gives the same outputs', async () => {
     const cond = Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0));
     const models: [Autoencoder, { condition?: Float32Array }][] = [

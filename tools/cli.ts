@@ -26,7 +26,7 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   ACTIVATIONS, Autoencoder, AutoencoderError, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers,
-  type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer,
+  type Activation, type AutoencoderSpec, type EpochInfo, type FitOptions, type LayerSpec, type Loss, type Normalize, type Optimizer, type ScoreBy, type ScoreOptions,
 } from 'autoencoder';
 import { runSeries, type SeriesCliOptions } from './series-cli.js';
 import { addCodecCommands } from './cli-codec.js';
@@ -723,22 +723,58 @@ function dropNote(r: RunResult): string {
   return r.dropped ? `; dropped ${r.dropped} rows with missing values (the first on line ${r.firstDroppedLine})` : '';
 }
 
-async function score(modelPath: string, file: string, o: RunOpts & { threshold?: number }): Promise<void> {
+/** score's and explain's --by, --samples and --seed (a VAE's other scores). */
+interface ByOpts { by?: ScoreBy; samples?: number; seed?: number }
+
+/**
+ * The score a command computes: --by (and for 'elbo' --samples, --seed), else the score the model's threshold is on
+ * (`thresholdBy`: what calibrate() stored, 'reconstruction' unless a VAE was calibrated by 'kl' or 'elbo'), so that the
+ * flags compare a score with a threshold of the same kind. `dflt` maps that stored score to the command's default.
+ */
+function scoreByFor(ae: Autoencoder, modelPath: string, o: ByOpts, dflt: (stored: ScoreOptions) => ScoreOptions = (t) => t): ScoreOptions {
+  const stored = ae.thresholdBy;
+  if (o.by === undefined) {
+    if (o.samples !== undefined || o.seed !== undefined) {
+      if (stored.by !== 'elbo') throw new CliError(`--samples and --seed go with --by elbo (a VAE's ELBO score draws them): ${modelPath}'s default score is by ${stored.by}`);
+      return { ...stored, ...(o.samples === undefined ? {} : { samples: o.samples }), ...(o.seed === undefined ? {} : { seed: o.seed }) };
+    }
+    return dflt(stored);
+  }
+  if (o.by !== 'reconstruction' && !ae.spec.variational) throw new CliError(`--by ${o.by} needs a variational autoencoder (train with --variational); ${modelPath} is not one`);
+  if (o.by !== 'elbo') {
+    if (o.samples !== undefined || o.seed !== undefined) throw new CliError(`--samples and --seed go with --by elbo (the ${o.by} score draws nothing)`);
+    return { by: o.by };
+  }
+  const base = stored.by === 'elbo' ? stored : { samples: 1, seed: 0 };
+  return { by: 'elbo', samples: o.samples ?? base.samples, seed: o.seed ?? base.seed };
+}
+
+/** How a summary names a score other than the reconstruction error. */
+const scoreName = (b: ScoreOptions) => (b.by === 'kl' ? "the VAE's KL score (nats)" : b.by === 'elbo' ? `the VAE's negative ELBO (nats, ${b.samples} sample${b.samples === 1 ? '' : 's'}, seed ${b.seed})` : 'the reconstruction error');
+
+async function score(modelPath: string, file: string, o: RunOpts & ByOpts & { threshold?: number }): Promise<void> {
   const { ae } = await loadModel(modelPath, o.threads);
   unconditional(ae, modelPath, 'score');
-  const thr = o.threshold ?? ae.threshold;
+  const by = scoreByFor(ae, modelPath, o);
+  // the stored threshold applies to the score it was calibrated on; --threshold to whatever this command writes
+  const stored = ae.threshold !== null && ae.thresholdBy.by === by.by ? ae.threshold : null;
+  const thr = o.threshold ?? stored;
   // detect() compares in float32 (score > threshold); do the same with the threshold rounded alike
   const t32 = thr === null ? null : Math.fround(thr);
   let flagged = 0;
-  const r = await runChunks(ae, modelPath, file, o, ['score', 'flag'], (data) => ae.score(data), 1, ([v]) => {
+  const r = await runChunks(ae, modelPath, file, o, ['score', 'flag'], (data) => ae.score(data, by), 1, ([v]) => {
     if (t32 === null) return [f32str(v!), ''];
     const f = v! > t32 ? 1 : 0;
     flagged += f;
     return [f32str(v!), String(f)];
   });
   if (o.quiet || !(toFile(o) || r.dropped)) return;
-  const flags = thr === null ? 'no threshold, so no flags (pass --threshold, or train with --calibrate)' : `${flagged} flagged above ${fmt(thr)}`;
-  err(toFile(o) ? `wrote ${r.rows} scores to ${o.output}; ${flags}${dropNote(r)}\n` : `scored ${r.rows} rows${dropNote(r)}\n`);
+  const other = ae.threshold !== null && stored === null;
+  const flags = thr !== null ? `${flagged} flagged above ${fmt(thr)}`
+    : other ? `no flags: ${modelPath}'s threshold is on ${scoreName(ae.thresholdBy)}, not on this score (pass --threshold)`
+    : 'no threshold, so no flags (pass --threshold, or train with --calibrate)';
+  const what = by.by === 'reconstruction' ? '' : ` (${scoreName(by)})`;
+  err(toFile(o) ? `wrote ${r.rows} scores${what} to ${o.output}; ${flags}${dropNote(r)}\n` : `scored ${r.rows} rows${what}${dropNote(r)}\n`);
 }
 
 /** What encode, reconstruct, explain and decode each write: a row of numbers for every row of the CSV. */
@@ -746,7 +782,7 @@ interface RowsCall {
   /** The output's columns (after the id, when the CSV has one). */
   names(ae: Autoencoder): string[];
   /** The API call on a chunk of rows. */
-  call(ae: Autoencoder, data: Float32Array): Float32Array;
+  call(ae: Autoencoder, data: Float32Array, by: ScoreOptions): Float32Array;
   /** The summary on stdout's path, 'encoded' ... rows, and to a file, 'wrote' ... to <file>. */
   done: string;
   wrote(rows: number, ae: Autoencoder): string;
@@ -757,16 +793,18 @@ interface RowsCall {
 const ROWS_CALLS: Record<'encode' | 'reconstruct' | 'explain' | 'decode', RowsCall> = {
   encode: { names: (ae) => latentNames(ae.latentDim), call: (ae, x) => ae.encode(x), done: 'encoded', wrote: (n, ae) => `${n} rows x ${ae.latentDim} latent columns` },
   reconstruct: { names: columnNames, call: (ae, x) => ae.reconstruct(x), done: 'reconstructed', wrote: (n, ae) => `${n} reconstructed rows x ${ae.inputDim} columns` },
-  explain: { names: columnNames, call: (ae, x) => ae.explain(x), done: 'explained', wrote: (n, ae) => `${n} rows of ${ae.inputDim} score shares` },
+  explain: { names: columnNames, call: (ae, x, by) => ae.explain(x, by), done: 'explained', wrote: (n, ae) => `${n} rows of ${ae.inputDim} score shares` },
   decode: { names: columnNames, call: (ae, z) => ae.decode(z), done: 'decoded', wrote: (n, ae) => `${n} decoded rows x ${ae.inputDim} columns`, input: (ae) => latentColumns(ae, readCsvMeta(ae)) },
 };
 
-async function runRows(command: keyof typeof ROWS_CALLS, modelPath: string, file: string, o: RunOpts): Promise<void> {
+async function runRows(command: keyof typeof ROWS_CALLS, modelPath: string, file: string, o: RunOpts & ByOpts): Promise<void> {
   const c = ROWS_CALLS[command];
   const { ae } = await loadModel(modelPath, o.threads);
   unconditional(ae, modelPath, command);
+  // (explain: by the ELBO when the model's threshold is on it, else by the reconstruction; the KL belongs to no column)
+  const by = command === 'explain' ? scoreByFor(ae, modelPath, o, (t) => (t.by === 'elbo' ? t : { by: 'reconstruction' })) : {};
   const names = c.names(ae);
-  const r = await runChunks(ae, modelPath, file, o, names, (data) => c.call(ae, data), names.length, (y) => Array.from(y, f32str), c.input?.(ae));
+  const r = await runChunks(ae, modelPath, file, o, names, (data) => c.call(ae, data, by), names.length, (y) => Array.from(y, f32str), c.input?.(ae));
   if (o.quiet || !(toFile(o) || r.dropped)) return;
   err(toFile(o) ? `wrote ${c.wrote(r.rows, ae)} to ${o.output}${dropNote(r)}\n` : `${c.done} ${r.rows} rows${dropNote(r)}\n`);
 }
@@ -779,7 +817,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
   if (o.json) {
     out(`${JSON.stringify({
       file: modelPath, bytes: bytes.length, spec: s, latentDim: ae.latentDim, latentShape: ae.latentShape, paramCount: ae.paramCount,
-      shards: ae.shards, threshold: ae.threshold, normalizerFitted,
+      shards: ae.shards, threshold: ae.threshold, thresholdBy: ae.thresholdBy, normalizerFitted,
       columns: meta?.columns ?? null, excluded: meta?.excluded ?? null, id: meta?.id ?? null, metadata: ae.metadata,
     }, null, 2)}\n`);
     return;
@@ -805,7 +843,7 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
     ['seed', String(s.seed)],
     ['params', String(ae.paramCount)],
     ...(ae.shards === null ? [] : [['shards', `${ae.shards} (each training batch's data-parallel shards: --shards)`] as [string, string]]),
-    ['threshold', ae.threshold === null ? 'none' : f32str(ae.threshold)],
+    ['threshold', ae.threshold === null ? 'none' : `${f32str(ae.threshold)}${ae.thresholdBy.by === 'reconstruction' ? '' : ` (on ${scoreName(ae.thresholdBy)})`}`],
     ['columns', meta === null ? `${s.inputDim} (names not recorded: a model file from before the CLI saved them)`
       : Array.isArray(meta.columns) ? `${meta.columns.join(', ')} (${meta.columns.length})` : `${meta.columns} (the training CSV had no header)`],
     ...(meta === null ? [] : [
@@ -896,19 +934,26 @@ Run 'autoencoder <command> --help' for a command's options.`);
       return withInputArg(file, () => train(file, o, given));
     });
 
+  /** score's and explain's --by (`scores`: its choices), --samples and --seed. */
+  const byOptions = (cmd: Command, scores: ScoreBy[], help: string) => cmd
+    .addOption(new Option('--by <score>', help).choices(scores))
+    .addOption(new Option('--samples <n>', 'draws of the latent code per row for --by elbo (default the model\'s, else 1)').argParser(intArg('--samples', 1, 10000)))
+    .addOption(new Option('--seed <s>', 'the draws\' seed for --by elbo (default the model\'s, else 0)').argParser(intArg('--seed', 0, 0xffffffff)));
+
   const formatOption = () => new Option('-f, --format <format>', 'output format: csv (with a header row), json (an array of objects) or jsonl (one object per line)').choices(['csv', 'json', 'jsonl']).default('csv');
 
   const scoreCmd = program.command('score')
-    .description('write the anomaly score (reconstruction error) of every row, and a flag: 1 above the threshold, else 0 (empty, or null in JSON, without a threshold)')
+    .description('write the anomaly score of every row (the reconstruction error, or the VAE score its threshold is on: --by), and a flag: 1 above the threshold, else 0 (empty, or null in JSON, without a threshold)')
     .argument('<model.ae>', 'a model saved by train')
     .argument('<data.csv>', 'rows to score, with the columns the model was trained on (checked by name when both have a header; - reads stdin)')
     .option('-o, --output <file>', 'file to write, with the columns [id,]score,flag (default: stdout)')
     .addOption(formatOption())
     .addOption(new Option('-t, --threshold <value>', 'flag rows scoring above this instead of the model\'s stored threshold').argParser(numArg('threshold', -Infinity, Infinity)));
+  byOptions(scoreCmd, ['reconstruction', 'kl', 'elbo'], 'the score to write (a VAE\'s: kl, elbo); default the one the model\'s threshold is on (reconstruction unless the API calibrated a VAE by kl or elbo), whose flags the stored threshold gives');
   csvOptions(scoreCmd, true)
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
-    .action((model: string, file: string, o: RunOpts & { threshold?: number }) => withInputArg(file, () => score(model, file, o)));
+    .action((model: string, file: string, o: RunOpts & ByOpts & { threshold?: number }) => withInputArg(file, () => score(model, file, o)));
 
   /** encode, reconstruct, explain and decode: a model, a CSV (`input`: its argument and help), a row out for each row in. */
   const rowsCommand = (name: keyof typeof ROWS_CALLS, description: string, input: [string, string], columns: string) => {
@@ -918,6 +963,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
       .argument(...input)
       .option('-o, --output <file>', `file to write, with the columns ${columns} (default: stdout)`)
       .addOption(formatOption());
+    if (name === 'explain') byOptions(cmd, ['reconstruction', 'elbo'], 'the score to split (a VAE\'s: elbo, its features\' part of the negative ELBO); default elbo when the model\'s threshold is on it (the API calibrated a VAE by elbo), else reconstruction');
     csvOptions(cmd, true)
       .addOption(threadsOption())
       .option('-q, --quiet', 'no summary on stderr')

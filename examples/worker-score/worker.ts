@@ -322,7 +322,9 @@ async function handle(request: Request): Promise<Response> {
       return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
     }
     if (pathname === '/score') {
-      const scores = ae.score(parsed.rows);
+      // the score the threshold is on (a VAE calibrated by its ELBO: that), so that each flag is its score above the threshold
+      const by = ae.thresholdBy;
+      const scores = ae.score(parsed.rows, by);
       const bad: number[] = [];
       scores.forEach((v, r) => { if (!Number.isFinite(v)) bad.push(r); });
       if (bad.length) throw overflow(bad, 'score', parsed, scores[bad[0]!]);
@@ -330,7 +332,8 @@ async function handle(request: Request): Promise<Response> {
       const flags = threshold === null ? null : Array.from(ae.detect(parsed.rows));
       if (!explainAsked(request)) return json(200, { scores: Array.from(scores), flags, threshold });
       // each row's score split over its features: the ones a flagged row's score comes from stand out
-      const e = ae.explain(parsed.rows), D = ae.inputDim;
+      // (a VAE's KL score belongs to no feature: its reconstruction error is split then)
+      const e = ae.explain(parsed.rows, by.by === 'kl' ? undefined : by), D = ae.inputDim;
       const shares = Array.from({ length: scores.length }, (_, r) => Array.from(e.subarray(r * D, (r + 1) * D)));
       const wide = shares.flatMap((row, r) => (row.every(Number.isFinite) ? [] : [r]));
       if (wide.length) throw overflow(wide, 'score', parsed, Infinity);
