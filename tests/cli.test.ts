@@ -766,7 +766,9 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     // refused: --by kl for explain, another score for a model that is not a VAE, --samples without the ELBO
     expect(fails('explain', 'vae-kl.ae', 'data.csv', '--by', 'kl')).toMatch(/option '--by <score>' argument 'kl' is invalid\. Allowed choices are reconstruction, elbo/);
     expect(fails('score', 'plain.ae', 'data.csv', '--by', 'elbo')).toBe('autoencoder: --by elbo needs a variational autoencoder (train with --variational); plain.ae is not one');
-    expect(fails('score', 'vae-kl.ae', 'data.csv', '--samples', '2')).toBe("autoencoder: --samples and --seed go with --by elbo (a VAE's ELBO score draws them): vae-kl.ae's default score is by kl");
+    expect(fails('score', 'vae-kl.ae', 'data.csv', '--samples', '2')).toBe("autoencoder: --samples and --seed go with --by elbo (a VAE's ELBO score draws them): the default here for vae-kl.ae is by kl");
+    expect(fails('explain', 'vae-kl.ae', 'data.csv', '--seed', '2')).toBe("autoencoder: --samples and --seed go with --by elbo (a VAE's ELBO score draws them): the default here for vae-kl.ae is by reconstruction");
+    expect(readCsv(ok('explain', 'vae-elbo.ae', 'data.csv', '--seed', '6').stdout).rows.map(f32).flat()).toEqual(Array.from(vae.explain(DATA, { by: 'elbo', samples: 3, seed: 6 })));
     expect(fails('score', 'vae-elbo.ae', 'data.csv', '--by', 'kl', '--seed', '1')).toBe('autoencoder: --samples and --seed go with --by elbo (the kl score draws nothing)');
     expect(fails('score', 'vae-elbo.ae', 'data.csv', '--samples', '0')).toMatch(/--samples must be an integer from 1 to 10000/);
     vae.dispose();

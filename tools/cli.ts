@@ -734,11 +734,12 @@ interface ByOpts { by?: ScoreBy; samples?: number; seed?: number }
 function scoreByFor(ae: Autoencoder, modelPath: string, o: ByOpts, dflt: (stored: ScoreOptions) => ScoreOptions = (t) => t): ScoreOptions {
   const stored = ae.thresholdBy;
   if (o.by === undefined) {
+    const d = dflt(stored);
     if (o.samples !== undefined || o.seed !== undefined) {
-      if (stored.by !== 'elbo') throw new CliError(`--samples and --seed go with --by elbo (a VAE's ELBO score draws them): ${modelPath}'s default score is by ${stored.by}`);
-      return { ...stored, ...(o.samples === undefined ? {} : { samples: o.samples }), ...(o.seed === undefined ? {} : { seed: o.seed }) };
+      if (d.by !== 'elbo') throw new CliError(`--samples and --seed go with --by elbo (a VAE's ELBO score draws them): the default here for ${modelPath} is by ${d.by}`);
+      return { ...d, ...(o.samples === undefined ? {} : { samples: o.samples }), ...(o.seed === undefined ? {} : { seed: o.seed }) };
     }
-    return dflt(stored);
+    return d;
   }
   if (o.by !== 'reconstruction' && !ae.spec.variational) throw new CliError(`--by ${o.by} needs a variational autoencoder (train with --variational); ${modelPath} is not one`);
   if (o.by !== 'elbo') {
