@@ -774,6 +774,26 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     vae.dispose();
   });
 
+  it("train --calibrate-by elbo or kl: a VAE's threshold on that score, as the API's calibrate() sets it; score flags it as detect() does", async () => {
+    const r = ok('train', 'data.csv', ...TRAIN, '--variational', '--calibrate-by', 'elbo', '--calibrate-samples', '2', '-o', 'vtrain.ae');
+    expect(r.stdout).toMatch(/threshold\s+[\d.e-]+ \(the 0\.99 quantile of the 200 training rows' scores: the VAE's negative ELBO \(nats, 2 samples, seed 0\)\)/);
+    const ae = await Autoencoder.load(bytesOf('vtrain.ae'));
+    expect(ae.thresholdBy).toEqual({ by: 'elbo', samples: 2, seed: 0 });
+    const stored = ae.threshold;
+    expect(ae.calibrate(DATA, { quantile: 0.99, by: 'elbo', samples: 2, seed: 0 })).toBe(stored);
+    const sc = readCsv(ok('score', 'vtrain.ae', 'data.csv').stdout);
+    expect(sc.rows.map((row) => row[1])).toEqual(Array.from(ae.detect(DATA), String));
+    expect(sc.rows.map((row) => Math.fround(Number(row[0])))).toEqual(Array.from(ae.score(DATA, ae.thresholdBy)));
+    ok('train', 'data.csv', ...TRAIN, '--variational', '--calibrate-by', 'kl', '--contamination', '0.1', '-o', 'vkl.ae');
+    const kl = await Autoencoder.load(bytesOf('vkl.ae'));
+    expect(kl.thresholdBy).toEqual({ by: 'kl' });
+    expect(kl.calibrate(DATA, { contamination: 0.1, by: 'kl' })).toBe((await Autoencoder.load(bytesOf('vkl.ae'))).threshold);
+    expect(fails('train', 'data.csv', ...TRAIN, '--calibrate-by', 'elbo', '-o', 'x.ae')).toBe('autoencoder: --calibrate-by elbo needs a variational autoencoder: add --variational (or "variational" in --spec)');
+    expect(fails('train', 'data.csv', ...TRAIN, '--variational', '--calibrate-samples', '3', '-o', 'x.ae')).toBe('autoencoder: --calibrate-samples goes with --calibrate-by elbo (the other scores draw nothing)');
+    expect(fails('train', 'data.csv', ...TRAIN, '--variational', '--no-calibrate', '--calibrate-by', 'kl', '-o', 'x.ae')).toBe('autoencoder: --calibrate-by cannot be used with --no-calibrate: it chooses the score of a threshold that is not set');
+    expect(existsSync(path('x.ae'))).toBe(false);
+  });
+
   it('--contamination calibrates the threshold as the API does', async () => {
     const r = ok('train', 'data.csv', ...TRAIN, '--contamination', '0.05', '-o', 'cont.ae');
     expect(r.stdout).toMatch(/threshold\s+[\d.e-]+ \(--contamination 0\.05: the 0\.95 quantile/);

@@ -419,7 +419,7 @@ interface TrainOpts extends CsvOpts {
   layers?: number[]; epochs: number; batchSize?: number; lr?: number; optimizer?: Optimizer;
   activation?: Activation; latentActivation?: Activation; outputActivation?: Activation; loss?: Loss;
   normalize: Normalize; seed: number; validationSplit: number; patience: number; calibrate: number | false;
-  output: string; quiet?: boolean; spec?: string; contamination?: number;
+  output: string; quiet?: boolean; spec?: string; contamination?: number; calibrateBy?: ScoreBy; calibrateSamples?: number;
   variational?: boolean; beta?: number; sparsityL1?: number; contractive?: number; rate?: number; noiseGaussian?: number;
   ensemble?: boolean; shards?: number;
 }
@@ -589,6 +589,12 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     // a spec file's message keeps the file's own names (the flags didn't write them)
     throw new CliError(o.spec === undefined ? cliMessage(e.message, t, file) : `${o.spec}: ${e.message}`);
   });
+  // the score the threshold is on (checked before training: a plain model has no KL or ELBO score)
+  const by: ScoreOptions = o.calibrateBy === 'elbo' ? { by: 'elbo', samples: o.calibrateSamples ?? 1, seed: 0 } : { by: o.calibrateBy ?? 'reconstruction' };
+  if (by.by !== 'reconstruction' && !ae.spec.variational) {
+    ae.dispose();
+    throw new CliError(`--calibrate-by ${by.by} needs a variational autoencoder: add --variational (or "variational" in --spec)`);
+  }
   // an ensemble's fit calls onEpoch for its epochs once per pass (two with the cleaning pass): one bar for both
   const ens = ae.spec.ensemble;
   const passes = ens && (ens.clean ?? 0) > 0 ? 2 : 1;
@@ -607,8 +613,8 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     } finally {
       bar.stop();
     }
-    if (o.contamination !== undefined) threshold = ae.calibrate(data, { contamination: o.contamination });
-    else if (o.calibrate !== false) threshold = ae.calibrate(data, { quantile: o.calibrate });
+    if (o.contamination !== undefined) threshold = ae.calibrate(data, { contamination: o.contamination, ...by });
+    else if (o.calibrate !== false) threshold = ae.calibrate(data, { quantile: o.calibrate, ...by });
   } catch (e) {
     if (!(e instanceof AutoencoderError)) throw e;
     let m = cliMessage(e.message, t, file);
@@ -628,9 +634,10 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
     ...(l.id !== null ? [`id column ${l.names[l.id]}`] : []),
     ...(res.dropped ? [`dropped ${res.dropped} rows with missing values, the first on line ${res.firstDroppedLine}`] : []),
   ];
+  const onScore = by.by === 'reconstruction' ? '' : `: ${scoreName(by)}`;
   const thrText = threshold === null ? 'none (--no-calibrate)'
-    : o.contamination !== undefined ? `${fmt(threshold)} (--contamination ${o.contamination}: the ${f32str(Math.fround(1 - o.contamination))} quantile of the ${t.rows} training rows' scores)`
-    : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores)`;
+    : o.contamination !== undefined ? `${fmt(threshold)} (--contamination ${o.contamination}: the ${f32str(Math.fround(1 - o.contamination))} quantile of the ${t.rows} training rows' scores${onScore})`
+    : `${fmt(threshold)} (the ${o.calibrate} quantile of the ${t.rows} training rows' scores${onScore})`;
   out(table([
     ['trained', `${architecture(ae)} (latent ${ae.latentDim}, ${ae.paramCount} params) on ${t.rows} rows x ${t.cols} columns of ${shown(file)}${notes.length ? ` (${notes.join('; ')})` : ''}`],
     ['epochs', `${h.epochs} of ${o.epochs}${ens ? ` per member${passes > 1 ? `, in each of ${passes} passes (the second without the ${(ens.clean ?? 0) * 100}% of rows the first scored worst)` : ''}` : ''}${h.stoppedEarly ? ', stopped early' : ''}${kept !== h.epochs ? `; kept the best weights, of epoch ${kept}` : ''}`],
@@ -902,6 +909,8 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .addOption(new Option('--calibrate <quantile>', 'after training, set the anomaly threshold to this quantile of the scores of the CSV\'s rows (validation rows included), so that `score` can flag rows').argParser(numArg('calibrate quantile', 0, 1)).default(0.99))
     .addOption(new Option('--no-calibrate', 'save the model without a threshold'))
     .addOption(new Option('--contamination <fraction>', 'calibrate by the expected fraction of anomalies instead (as PyOD\'s contamination): the threshold is the 1 - fraction quantile of the rows\' scores').argParser(numArg('contamination', 0, 0.5, true)))
+    .addOption(new Option('--calibrate-by <score>', 'the score the threshold is on: a VAE\'s kl (its KL, nats) or elbo (its negative ELBO, nats) in place of the reconstruction error; score then writes and flags that score').choices(['reconstruction', 'kl', 'elbo']))
+    .addOption(new Option('--calibrate-samples <n>', 'with --calibrate-by elbo: draws of the latent code per row (default 1; seed 0)').argParser(intArg('--calibrate-samples', 1, 10000)))
     .addOption(new Option('--variational', 'a variational autoencoder (VAE): the latent layer outputs a mean and a log-variance; the loss adds beta * KL / inputDim'))
     .addOption(new Option('--beta <b>', 'with --variational: the KL weight (default 1; other values make a beta-VAE)').argParser(numArg('beta', 0, 1e6)))
     .addOption(new Option('--sparsity-l1 <lambda>', 'a sparse autoencoder: add lambda * sum |z| / rows to the loss').argParser(numArg('sparsity-l1', 0, 1e6)))
@@ -917,6 +926,10 @@ Run 'autoencoder <command> --help' for a command's options.`);
       if (o.contamination !== undefined && (o.calibrate === false || cmd.getOptionValueSource('calibrate') === 'cli')) {
         throw new CliError(`--contamination cannot be used with ${o.calibrate === false ? '--no-calibrate' : '--calibrate'}: both set the threshold; pass one of them`);
       }
+      if (o.calibrate === false && (o.calibrateBy !== undefined || o.calibrateSamples !== undefined)) {
+        throw new CliError(`--${o.calibrateBy !== undefined ? 'calibrate-by' : 'calibrate-samples'} cannot be used with --no-calibrate: it chooses the score of a threshold that is not set`);
+      }
+      if (o.calibrateSamples !== undefined && o.calibrateBy !== 'elbo') throw new CliError('--calibrate-samples goes with --calibrate-by elbo (the other scores draw nothing)');
       const given = new Set(SPEC_FLAGS.map(([k]) => k).filter((k) => {
         const src = cmd.getOptionValueSource(k);
         return src !== undefined && src !== 'default';
@@ -950,7 +963,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .option('-o, --output <file>', 'file to write, with the columns [id,]score,flag (default: stdout)')
     .addOption(formatOption())
     .addOption(new Option('-t, --threshold <value>', 'flag rows scoring above this instead of the model\'s stored threshold').argParser(numArg('threshold', -Infinity, Infinity)));
-  byOptions(scoreCmd, ['reconstruction', 'kl', 'elbo'], 'the score to write (a VAE\'s: kl, elbo); default the one the model\'s threshold is on (reconstruction unless the API calibrated a VAE by kl or elbo), whose flags the stored threshold gives');
+  byOptions(scoreCmd, ['reconstruction', 'kl', 'elbo'], 'the score to write (a VAE\'s: kl, elbo); default the one the model\'s threshold is on (reconstruction unless a VAE was calibrated by kl or elbo: train --calibrate-by, or the API), whose flags the stored threshold gives');
   csvOptions(scoreCmd, true)
     .addOption(threadsOption())
     .option('-q, --quiet', 'no summary on stderr')
@@ -964,7 +977,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
       .argument(...input)
       .option('-o, --output <file>', `file to write, with the columns ${columns} (default: stdout)`)
       .addOption(formatOption());
-    if (name === 'explain') byOptions(cmd, ['reconstruction', 'elbo'], 'the score to split (a VAE\'s: elbo, its features\' part of the negative ELBO); default elbo when the model\'s threshold is on it (the API calibrated a VAE by elbo), else reconstruction');
+    if (name === 'explain') byOptions(cmd, ['reconstruction', 'elbo'], 'the score to split (a VAE\'s: elbo, its features\' part of the negative ELBO); default elbo when the model\'s threshold is on it (train --calibrate-by elbo, or the API), else reconstruction');
     csvOptions(cmd, true)
       .addOption(threadsOption())
       .option('-q, --quiet', 'no summary on stderr')
