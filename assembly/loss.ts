@@ -52,6 +52,13 @@ export function loss_row_sum(loss: i32, p: usize, t: usize, C: i32): f32 {
   return acc;
 }
 
+/** One element's loss of prediction a against target b: (a - b)^2, |a - b| or bce (loss_row_sum's terms). */
+// @ts-ignore: decorator
+@inline function elem_loss(loss: i32, a: f32, b: f32): f32 {
+  const d = a - b;
+  return loss == LOSS_BCE ? bce_elem(a, b) : loss == LOSS_MSE ? d * d : abs<f32>(d);
+}
+
 /**
  * out[i] = the element loss of p[i] against t[i] (loss_row_sum's terms: (p - t)^2, |p - t| or bce) times
  * `scale`, for n elements: explain()'s shares of a row's score (scale 1 / C). out may alias p.
@@ -59,9 +66,7 @@ export function loss_row_sum(loss: i32, p: usize, t: usize, C: i32): f32 {
 export function loss_terms(loss: i32, p: usize, t: usize, n: i32, scale: f32, out: usize): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const a = load<f32>(p + o), b = load<f32>(t + o), d = a - b;
-    const e: f32 = loss == LOSS_BCE ? bce_elem(a, b) : loss == LOSS_MSE ? d * d : abs<f32>(d);
-    store<f32>(out + o, e * scale);
+    store<f32>(out + o, elem_loss(loss, load<f32>(p + o), load<f32>(t + o)) * scale);
   }
 }
 
@@ -72,9 +77,8 @@ export function loss_terms(loss: i32, p: usize, t: usize, n: i32, scale: f32, ou
 export function nll_terms_add(loss: i32, p: usize, t: usize, n: i32, half_log_2pi: f32, out: usize): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const a = load<f32>(p + o), b = load<f32>(t + o), d = a - b;
-    const e: f32 = loss == LOSS_BCE ? bce_elem(a, b) : <f32>0.5 * (loss == LOSS_MSE ? d * d : abs<f32>(d)) + half_log_2pi;
-    store<f32>(out + o, load<f32>(out + o) + e);
+    const e = elem_loss(loss, load<f32>(p + o), load<f32>(t + o));
+    store<f32>(out + o, load<f32>(out + o) + (loss == LOSS_BCE ? e : <f32>0.5 * e + half_log_2pi));
   }
 }
 
