@@ -1109,7 +1109,9 @@ const HALF_LOG_2PI: f64 = 0.9189385332046727;
 
 /**
  * out[r] = negative ELBO of row r in nats, averaged over `draws` samples of z from the sampling
- * stream: the reconstruction's negative log-likelihood summed over the row (bce: sum of BCE; mse:
+ * stream, the same `draws` eps vectors for every row (common random numbers: a row's score is a function
+ * of the row, the model and the stream's seed alone, and two rows' scores differ by the rows, not by
+ * their draws): the reconstruction's negative log-likelihood summed over the row (bce: sum of BCE; mse:
  * 1/2 sum (x - x^)^2 + D/2 log 2 pi) + KL_row. x normalized in place first. Needs a VAE: node
  * `latent` is the sample node, the one before it the [mu, logVar] head. With `shares`, out[r][j]
  * instead: feature j's negative log-likelihood averaged over the same draws (explain() by 'elbo'), which
@@ -1121,6 +1123,7 @@ export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32,
   const last = ci(ctx, C_NLAYERS) - 1;
   const S = layer(ctx, latent), L = li(S, L_OUT), z = lp(S, L_Y), s = rng(ctx, A.RNG_SAMPLE);
   const W = shares ? C : 1;   // floats out per row
+  const c0 = load<u64>(s, 8);
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
   for (let start = 0; start < n; start += cap) {
     const R = min(cap, n - start);
@@ -1130,7 +1133,13 @@ export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32,
     const h = net_forward(ctx, xin, R, 0, latent - 1, false);
     memory.fill(o0, 0, <usize>(R * W) << 2);
     for (let k = 0; k < draws; k++) {
-      sample_forward(z, h, 0, R, L, true, s);
+      // draw k's eps is the stream's normals k L .. k L + L - 1 (each two counters) for every row: a row's score
+      // does not depend on the other rows of the call, on its place among them or on the blocks of cap rows
+      const ck = c0 + (<u64>k * <u64>L << 1);
+      for (let r = 0; r < R; r++) {
+        store<u64>(s, ck, 8);
+        sample_forward(z + (<usize>(r * L) << 2), h + (<usize>(r * 2 * L) << 2), 0, 1, L, true, s);
+      }
       const y = net_forward(ctx, z, R, latent + 1, last, false);
       if (shares) {
         nll_terms_add(loss, y, xin, R * C, <f32>HALF_LOG_2PI, o0);

@@ -83,7 +83,11 @@ export interface ScoreOptions {
   by?: ScoreBy;
   /** 'elbo': draws of z per row averaged (default 1). */
   samples?: number;
-  /** 'elbo': the sampling stream's seed (default 0); the same call gives the same numbers. */
+  /**
+   * 'elbo': the sampling stream's seed (default 0). Draw k takes the stream's normals k·L .. k·L + L − 1 for every row
+   * alike, so a row's score is a function of the row, the model, `samples` and `seed`: the same alone as among other rows,
+   * in any order.
+   */
   seed?: number;
   /** A conditional VAE's condition rows (rows x conditionDim). */
   condition?: Matrix;
@@ -964,7 +968,8 @@ export class AutoencoderLite {
    * One score per row. By default the reconstruction error: the loss's mean over the row, in normalized
    * units (a VAE: of decode(mean), deterministic). A VAE also scores `{ by: 'kl' }` (KL of the posterior
    * from the prior, nats) or `{ by: 'elbo', samples, seed }` (negative ELBO in nats averaged over
-   * `samples` draws, default 1, seed default 0). A conditional VAE needs `{ condition }`. An ensemble
+   * `samples` draws, default 1, seed default 0; the same draws for every row, so a row scores the same alone or in
+   * any batch). A conditional VAE needs `{ condition }`. An ensemble
    * (spec `ensemble`): the sum over its members of (recM − median) / IQR, recM the mean over features of
    * e_j² / v_j (v_j: the member's median e_j² on the training rows / 0.455), median and IQR of recM on
    * those rows; about 0 for a typical training row, larger for rows unlike them.

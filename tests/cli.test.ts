@@ -771,6 +771,14 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     expect(readCsv(ok('explain', 'vae-elbo.ae', 'data.csv', '--seed', '6').stdout).rows.map(f32).flat()).toEqual(Array.from(vae.explain(DATA, { by: 'elbo', samples: 3, seed: 6 })));
     expect(fails('score', 'vae-elbo.ae', 'data.csv', '--by', 'kl', '--seed', '1')).toBe('autoencoder: --samples and --seed go with --by elbo (the kl score draws nothing)');
     expect(fails('score', 'vae-elbo.ae', 'data.csv', '--samples', '0')).toMatch(/--samples must be an integer from 1 to 10000/);
+    // a file past the CLI's blocks of 8192 rows: its ELBO scores and shares are one score() / explain() call's over all of it
+    const BIG = dataset(9000, 11);
+    write('big.csv', csvText(BIG, HEADER));
+    const bigScores = readCsv(ok('score', 'vae-elbo.ae', 'big.csv', '--seed', '3').stdout).rows.map((r) => Math.fround(Number(r[0])));
+    expect(bigScores).toEqual(Array.from(vae.score(BIG, { by: 'elbo', samples: 3, seed: 3 })));
+    const bigShares = readCsv(ok('explain', 'vae-elbo.ae', 'big.csv').stdout).rows;
+    expect(bigShares.length).toBe(9000);
+    expect(bigShares.slice(8180, 8200).map(f32).flat()).toEqual(Array.from(vae.explain(BIG, { by: 'elbo', samples: 3, seed: 2 }).subarray(8180 * 6, 8200 * 6)));
     vae.dispose();
   });
 

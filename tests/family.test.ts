@@ -315,8 +315,8 @@ describe('VAE scores, API and files', () => {
     expect(Array.from(v.score(x, { by: 'elbo', samples: 4, seed: 9 }))).toEqual(Array.from(elbo)); // same call, same numbers
     expect(Array.from(v.encode(x))).toEqual(Array.from(mean));
     const s = new Stream(9, PURPOSE.sample);
-    // draws: for each of the 4 samples, every row's L normals in order (one chunk: n <= 256 rows)
-    const eps = Array.from({ length: 4 }, () => Array.from({ length: n * 3 }, () => s.normal()));
+    // draws: sample k's eps is the stream's normals 3k .. 3k + 2, the same for every row (common random numbers)
+    const eps = Array.from({ length: 4 }, () => Array.from({ length: 3 }, () => s.normal()));
     for (let r = 0; r < n; r++) {
       const row = x.subarray(r * D, (r + 1) * D);
       let k = 0;
@@ -325,7 +325,7 @@ describe('VAE scores, API and files', () => {
       // negative ELBO = sum BCE + KL: the reference's terms per element mean * D, KL term * D / beta
       let nll = 0;
       for (const e of eps) {
-        const t = familyTerms(spec, w, row, 1, { eps: e.slice(r * 3, r * 3 + 3) });
+        const t = familyTerms(spec, w, row, 1, { eps: e });
         nll += t.reconstruction! * D;
       }
       const want = nll / 4 + k;
@@ -335,6 +335,28 @@ describe('VAE scores, API and files', () => {
     expect(Object.keys(h.terms).sort()).toEqual(['kl', 'reconstruction']);
     h.loss.forEach((l, i) => expect(Math.abs(l - h.terms.reconstruction![i]! - h.terms.kl![i]!)).toBeLessThan(1e-12 + 1e-12 * l));
     h.valLoss.forEach((l, i) => expect(Math.abs(l - h.valTerms.reconstruction![i]! - h.valTerms.kl![i]!)).toBeLessThan(1e-12 + 1e-12 * l));
+  });
+
+  it("a row's ELBO score and its shares do not depend on the other rows of the call, their order or the blocks the kernel takes them in", async () => {
+    const v = await vae();
+    const N = 1100;   // past the kernel's blocks of rows (the context's capacity, 256 here)
+    const big = new Rng(31).f32(N * D, 0.05, 0.95);
+    const rev = new Float32Array(N * D);
+    for (let r = 0; r < N; r++) rev.set(big.subarray((N - 1 - r) * D, (N - r) * D), r * D);
+    for (const [fn, w] of [[(m: Float32Array) => v.score(m, { by: 'elbo', samples: 3, seed: 5 }), 1], [(m: Float32Array) => v.explain(m, { by: 'elbo', samples: 3, seed: 5 }), D]] as const) {
+      const all = fn(big), back = fn(rev);
+      for (let r = 0; r < N; r++) expect(Array.from(back.subarray((N - 1 - r) * w, (N - r) * w)), `row ${r} reversed`).toEqual(Array.from(all.subarray(r * w, (r + 1) * w)));
+      for (const r of [0, 1, 255, 256, 700, N - 1]) expect(Array.from(fn(big.slice(r * D, (r + 1) * D))), `row ${r} alone`).toEqual(Array.from(all.subarray(r * w, (r + 1) * w)));
+    }
+    // a conditional VAE: the same with each row's condition
+    const K = 2, cv = await Autoencoder.create({ inputDim: D, layers: [5, 3], variational: { beta: 1 }, conditionDim: K, seed: 3 });
+    const cond = Float32Array.from({ length: N * K }, (_, i) => ((i >> 1) % 3 === i % 2 ? 1 : 0));
+    const cs = cv.score(big, { condition: cond, by: 'elbo', samples: 2, seed: 1 });
+    for (const r of [0, 300, N - 1]) {
+      expect(cv.score(big.slice(r * D, (r + 1) * D), { condition: cond.slice(r * K, (r + 1) * K), by: 'elbo', samples: 2, seed: 1 })[0], `conditional row ${r}`).toBe(cs[r]);
+    }
+    // and another seed draws other numbers
+    expect(v.score(big.slice(0, D), { by: 'elbo', samples: 3, seed: 6 })[0]).not.toBe(v.score(big.slice(0, D), { by: 'elbo', samples: 3, seed: 5 })[0]);
   });
 
   it('encode(x, { sample: true, seed }) = mean + exp(logVar / 2) ε with ε the sampling stream\'s normals of that seed', async () => {

@@ -13,7 +13,7 @@
 // step: on musk (d = 166, layers 128-32) an epoch of 2,000 rows took 14 s against 65 ms without it with scalar loops;
 // since they run in f32x4 lanes (2026-12-06) its three fits take 144 s here; `--skip contractive` leaves the variant out.
 // Usage: npx tsx tools/eval-family.ts [--protocol adbench|novelty] [--seeds 3] [--max-train 0]
-//        [--tables vowels,letter] [--skip 'vae kl,contractive']
+//        [--tables vowels,letter] [--skip 'vae kl,contractive'] [--samples 5]
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type ScoreBy } from '../bindings/node.js';
@@ -27,7 +27,8 @@ const opts = new Command()
   .option('--max-train <n>', 'stratified subsample of training splits larger than this (0: none)', '0')
   .option('--tables <list>', 'comma-separated', 'vowels,letter,musk,aloi,campaign,magic.gamma,shuttle,smtp')
   .option('--skip <labels>', 'comma-separated variant labels to leave out', '')
-  .parse().opts<{ data: string; protocol: string; seeds: string; maxTrain: string; tables: string; skip: string }>();
+  .option('--samples <n>', "the VAE's draws per row for its ELBO score", '5')
+  .parse().opts<{ data: string; protocol: string; seeds: string; maxTrain: string; tables: string; skip: string; samples: string }>();
 if (opts.protocol !== 'adbench' && opts.protocol !== 'novelty') throw new Error(`--protocol is adbench or novelty, got ${opts.protocol}`);
 
 const load = (name: string): Table => loadTable(opts.data, name);
@@ -80,7 +81,7 @@ for (const name of opts.tables.split(',')) {
         await ae.fit(pick(t, fitIds), v.fit ?? {});
         fitted.set(key, ae);
       }
-      const s = ae.score(pick(t, test), v.by ? { by: v.by, ...(v.by === 'elbo' ? { samples: 5 } : {}) } : undefined);
+      const s = ae.score(pick(t, test), v.by ? { by: v.by, ...(v.by === 'elbo' ? { samples: Number(opts.samples) } : {}) } : undefined);
       aucs.push(100 * aucRoc(s, test.map((i) => t.y[i]!)));
     }
     cells.push(mean(aucs));
