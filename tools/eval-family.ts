@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Autoencoder, type AutoencoderSpec, type FitOptions, type ScoreBy } from '../bindings/node.js';
 import { aucRoc, stratifiedSplit } from '../tests/ref/metrics.js';
+import { intArg } from './args.js';
 import { loadTable, pick, subsample, type Table } from './tables.js';
 
 const opts = new Command()
@@ -27,8 +28,8 @@ const opts = new Command()
   .option('--max-train <n>', 'stratified subsample of training splits larger than this (0: none)', '0')
   .option('--tables <list>', 'comma-separated', 'vowels,letter,musk,aloi,campaign,magic.gamma,shuttle,smtp')
   .option('--skip <labels>', 'comma-separated variant labels to leave out', '')
-  .option('--samples <n>', "the VAE's draws per row for its ELBO score", '5')
-  .parse().opts<{ data: string; protocol: string; seeds: string; maxTrain: string; tables: string; skip: string; samples: string }>();
+  .option('--samples <n>', "the VAE's draws per row for its ELBO score", intArg('--samples', 1, 10000), 5)
+  .parse().opts<{ data: string; protocol: string; seeds: string; maxTrain: string; tables: string; skip: string; samples: number }>();
 if (opts.protocol !== 'adbench' && opts.protocol !== 'novelty') throw new Error(`--protocol is adbench or novelty, got ${opts.protocol}`);
 
 const load = (name: string): Table => loadTable(opts.data, name);
@@ -81,7 +82,7 @@ for (const name of opts.tables.split(',')) {
         await ae.fit(pick(t, fitIds), v.fit ?? {});
         fitted.set(key, ae);
       }
-      const s = ae.score(pick(t, test), v.by ? { by: v.by, ...(v.by === 'elbo' ? { samples: Number(opts.samples) } : {}) } : undefined);
+      const s = ae.score(pick(t, test), v.by ? { by: v.by, ...(v.by === 'elbo' ? { samples: opts.samples } : {}) } : undefined);
       aucs.push(100 * aucRoc(s, test.map((i) => t.y[i]!)));
     }
     cells.push(mean(aucs));

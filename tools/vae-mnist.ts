@@ -28,7 +28,7 @@ const args = new Command('npx tsx tools/vae-mnist.ts')
   .option('--epochs <n>', 'training epochs', intArg('--epochs', 1), 100)
   .option('--out <dir>', 'where the PNGs go', '/tmp/vae-mnist')
   .option('--cvae-latent <n>', "the conditional VAE's latent size", intArg('--cvae-latent', 1), 2)
-  .option('--samples <n>', 'draws of z per image for the negative ELBO (shared by every image)', intArg('--samples', 1), 5)
+  .option('--samples <n>', 'draws of z per image for the negative ELBO (shared by every image)', intArg('--samples', 1, 10000), 5)
   .parse()
   .opts<{ epochs: number; out: string; cvaeLatent: number; samples: number }>();
 const EPOCHS = args.epochs;
