@@ -458,6 +458,27 @@ export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, t
   }
 }
 
+/**
+ * z[R][L] = mu + exp(logVar / 2) * e for rows h[R][2L] = [mu, logVar], one eps row e[L] for every row (the ELBO
+ * score's common draws): each element's operations and order are sample_forward's, so the same bits as drawing
+ * e again for each row.
+ */
+export function sample_common(z: usize, h: usize, e: usize, R: i32, L: i32): void {
+  const half = f32x4.splat(0.5);
+  for (let r = 0; r < R; r++) {
+    const hr = h + (<usize>(r * 2 * L) << 2), zr = z + (<usize>(r * L) << 2);
+    let j = 0;
+    for (; !AE_SCORE_ONLY && j + 4 <= L; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(zr + o, f32x4.add(v128.load(hr + o), f32x4.mul(f32_exp_simd(f32x4.mul(half, v128.load(hr + o + (<usize>L << 2)))), v128.load(e + o))));
+    }
+    for (; j < L; j++) {
+      const o = <usize>j << 2;
+      store<f32>(zr + o, load<f32>(hr + o) + f32_exp_scalar(<f32>0.5 * load<f32>(hr + (<usize>(L + j) << 2))) * load<f32>(e + o));
+    }
+  }
+}
+
 /** dh[R][2L] (= or += with acc) from dz[R][L]: dmu = dz, dlogVar = dz * eps * exp(logVar / 2) / 2. */
 export function sample_backward(dh: usize, acc: bool, d: usize, h: usize, eps: usize, R: i32, L: i32): void {
   const half = f32x4.splat(0.5);

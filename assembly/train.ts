@@ -18,7 +18,7 @@ import { ACT_LINEAR, ACT_SIGMOID, act_backward, act_forward } from './act';
 import { pack_strips32 } from './gemm';
 import { conv_backward, conv_forward, convt_backward, convt_forward } from './conv';
 import { dense_backward, dense_forward } from './dense';
-import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_forward, maxpool_backward, maxpool_forward,
+import { add_or_copy, batchnorm_backward, batchnorm_forward, bn_part_apply, bn_part_back_apply, bn_part_back_sums, bn_part_sqdev, bn_part_sum, bn_stats, concat_backward, concat_forward, dropout_backward, dropout_forward, sample_backward, sample_common, sample_forward, maxpool_backward, maxpool_forward,
   upsample_backward, upsample_forward } from './layers';
 import { LOSS_BCE, loss_backward, loss_row_sum, loss_rows, loss_sum, loss_terms, loss_weight, nll_terms_add } from './loss';
 import { kl_sparse_grad, kl_sparse_raw, term_backward, term_raw, term_weigh, vae_kl_row } from './terms';
@@ -1121,7 +1121,7 @@ export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32,
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
   const K = ci(ctx, A.C_CONDDIM), cbase = cp(ctx, A.C_COND_BASE);
   const last = ci(ctx, C_NLAYERS) - 1;
-  const S = layer(ctx, latent), L = li(S, L_OUT), z = lp(S, L_Y), s = rng(ctx, A.RNG_SAMPLE);
+  const S = layer(ctx, latent), L = li(S, L_OUT), z = lp(S, L_Y), e = lp(S, A.L_AUX), s = rng(ctx, A.RNG_SAMPLE);
   const W = shares ? C : 1;   // floats out per row
   const c0 = load<u64>(s, 8);
   if (ci(ctx, C_NORM) != NORM_NONE) norm_apply(x, n, D, cp(ctx, C_NORM_A), cp(ctx, C_NORM_B));
@@ -1134,12 +1134,11 @@ export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32,
     memory.fill(o0, 0, <usize>(R * W) << 2);
     for (let k = 0; k < draws; k++) {
       // draw k's eps is the stream's normals k L .. k L + L - 1 (each two counters) for every row: a row's score
-      // does not depend on the other rows of the call, on its place among them or on the blocks of cap rows
-      const ck = c0 + (<u64>k * <u64>L << 1);
-      for (let r = 0; r < R; r++) {
-        store<u64>(s, ck, 8);
-        sample_forward(z + (<usize>(r * L) << 2), h + (<usize>(r * 2 * L) << 2), 0, 1, L, true, s);
-      }
+      // does not depend on the other rows of the call, on its place among them or on the blocks of cap rows.
+      // Drawn once into the sample node's eps rows (training's; unused by inference), then taken by every row.
+      store<u64>(s, c0 + (<u64>k * <u64>L << 1), 8);
+      for (let j = 0; j < L; j++) store<f32>(e + (<usize>j << 2), rng_normal(s));
+      sample_common(z, h, e, R, L);
       const y = net_forward(ctx, z, R, latent + 1, last, false);
       if (shares) {
         nll_terms_add(loss, y, xin, R * C, <f32>HALF_LOG_2PI, o0);

@@ -4,7 +4,8 @@
 // (W3 infer, batch 128), tab30 reconstruct at batch 256 (W1 batch256), dense784 training (W2:
 // batch 64, Adam), and dense784 and tab30 trained with gaussian input noise 0.1 (batch 64: the
 // noise drawn in wasm each epoch), and convdae's layers with a batchNorm after each encoder conv, trained (batch 128,
-// as family-threads.mjs's batchnorm model) and scored (128 rows, the moving statistics); optionally the onnxruntime-web
+// as family-threads.mjs's batchnorm model) and scored (128 rows, the moving statistics), and a VAE's negative ELBO
+// score (5 draws) at widths 30 (30-16-4) and 784 (784-256-16); optionally the onnxruntime-web
 // peer (1 thread) on the two inference workloads, in the same rounds.
 //   node tools/bench/ab.mjs --old <dist dir of the other build> [--new <dist dir>, default ./dist]
 //        [--rounds 7] [--peers <dir with node_modules/onnxruntime-web>] [--only convdae-train,...]
@@ -107,6 +108,14 @@ async function ours(dir) {
   const bnInfer = await Autoencoder.create(bnSpec);
   await bnInfer.fit(clean, fitB);
   out['convbn-infer'] = { rows: 128, calls: 5, run: () => bnInfer.score(xi) };
+  // a VAE's negative ELBO (5 draws) at tab30's width, where drawing the normals weighs most against the decoder's
+  // products, and at dense784's (784-256-16)
+  for (const [name, D, layers, rows] of [['vae30-elbo', 30, [16, 4], 4096], ['vae784-elbo', 784, [256, 16], 512]]) {
+    const vae = await Autoencoder.create({ inputDim: D, layers, variational: { beta: 1 }, seed: W.seed });
+    const xv = uniform(rows, D, W.seed, 35);
+    await vae.fit(xv, { epochs: 1, validationSplit: 0, earlyStopping: false });
+    out[name] = { rows, calls: 5, run: () => vae.score(xv, { by: 'elbo', samples: 5, seed: 1 }) };
+  }
   return { work: out, refs };
 }
 
