@@ -426,6 +426,17 @@ export function add_or_copy(dst: usize, src: usize, n: i32, acc: bool): void {
   }
 }
 
+// mu + exp(logVar / 2) * e for the unit(s) at byte offset o of a row hr = [mu, logVar] of 2L: four units (f32_exp_simd's
+// lanes are f32_exp_scalar's, so each lane is the one-unit form's bits) or one
+// @ts-ignore: decorator
+@inline function reparam4(hr: usize, o: usize, L: i32, e: v128): v128 {
+  return f32x4.add(v128.load(hr + o), f32x4.mul(f32_exp_simd(f32x4.mul(f32x4.splat(0.5), v128.load(hr + o + (<usize>L << 2)))), e));
+}
+// @ts-ignore: decorator
+@inline function reparam1(hr: usize, o: usize, L: i32, e: f32): f32 {
+  return load<f32>(hr + o) + f32_exp_scalar(<f32>0.5 * load<f32>(hr + o + (<usize>L << 2))) * e;
+}
+
 /**
  * The variational sample step: h[R][2L] = [mu, logVar] rows; training: eps[R][L] ~ N(0, 1) from the
  * sampling stream (saved for backward unless eps is 0), z = mu + exp(logVar / 2) * eps; otherwise z = mu.
@@ -436,7 +447,6 @@ export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, t
     for (let r = 0; r < R; r++) memory.copy(z + (<usize>(r * L) << 2), h + (<usize>(r * 2 * L) << 2), <usize>L << 2);
     return;
   }
-  const half = f32x4.splat(0.5);
   for (let r = 0; r < R; r++) {
     const hr = h + (<usize>(r * 2 * L) << 2), zr = z + (<usize>(r * L) << 2), er = eps + (<usize>(r * L) << 2);
     let j = 0;
@@ -447,13 +457,13 @@ export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, t
       const o = <usize>j << 2;
       const e = rng_normal4(rng);
       if (eps != 0) v128.store(er + o, e);
-      v128.store(zr + o, f32x4.add(v128.load(hr + o), f32x4.mul(f32_exp_simd(f32x4.mul(half, v128.load(hr + o + (<usize>L << 2)))), e)));
+      v128.store(zr + o, reparam4(hr, o, L, e));
     }
     for (; j < L; j++) {
       const o = <usize>j << 2;
       const e = rng_normal(rng);
       if (eps != 0) store<f32>(er + o, e);
-      store<f32>(zr + o, load<f32>(hr + o) + f32_exp_scalar(<f32>0.5 * load<f32>(hr + (<usize>(L + j) << 2))) * e);
+      store<f32>(zr + o, reparam1(hr, o, L, e));
     }
   }
 }
@@ -464,18 +474,11 @@ export function sample_forward(z: usize, h: usize, eps: usize, R: i32, L: i32, t
  * e again for each row.
  */
 export function sample_common(z: usize, h: usize, e: usize, R: i32, L: i32): void {
-  const half = f32x4.splat(0.5);
   for (let r = 0; r < R; r++) {
     const hr = h + (<usize>(r * 2 * L) << 2), zr = z + (<usize>(r * L) << 2);
     let j = 0;
-    for (; !AE_SCORE_ONLY && j + 4 <= L; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(zr + o, f32x4.add(v128.load(hr + o), f32x4.mul(f32_exp_simd(f32x4.mul(half, v128.load(hr + o + (<usize>L << 2)))), v128.load(e + o))));
-    }
-    for (; j < L; j++) {
-      const o = <usize>j << 2;
-      store<f32>(zr + o, load<f32>(hr + o) + f32_exp_scalar(<f32>0.5 * load<f32>(hr + (<usize>(L + j) << 2))) * load<f32>(e + o));
-    }
+    for (; !AE_SCORE_ONLY && j + 4 <= L; j += 4) v128.store(zr + (<usize>j << 2), reparam4(hr, <usize>j << 2, L, v128.load(e + (<usize>j << 2))));
+    for (; j < L; j++) store<f32>(zr + (<usize>j << 2), reparam1(hr, <usize>j << 2, L, load<f32>(e + (<usize>j << 2))));
   }
 }
 
