@@ -6,10 +6,8 @@
 // 'autoencoder/core' also resolves to under the node condition, and which 'autoencoder/score' imports, so
 // in Node and Bun all three specifiers give the same classes (Deno takes the deno condition's files).
 
-import {
-  Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, addNoise, defaultLayers, nativeCrc32, randomMatrix, setFileOpener,
-  setNativeCrc32, setWasmLoader,
-} from './index.js';
+import * as api from './index.js';
+import { setFileOpener, setNativeCrc32, setWasmLoader } from './index.js';
 import { nodeFileOpener, nodeLoader, runtimeCrc32 } from './node-load.js';
 
 setWasmLoader(nodeLoader('kernels.wasm'));
@@ -21,11 +19,8 @@ setNativeCrc32(runtimeCrc32);
 // process's import and first load() about 1 ms), so the public classes and functions are given back their
 // names here: `ae.constructor.name` is 'Autoencoder', and messages that describe a value by its class ("an
 // Autoencoder") read as in the other runtimes. tests/errors.test.ts checks that every function the entry
-// exports is named as it is exported.
-const named: Record<string, unknown> = {
-  Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, addNoise, defaultLayers, nativeCrc32, randomMatrix, setFileOpener,
-  setNativeCrc32, setWasmLoader,
-};
-for (const name in named) Object.defineProperty(named[name], 'name', { value: name, configurable: true });
+// exports is named as it is exported. (Every exported function, from the module's own export list, so a new export
+// is named without a list here to keep in step.)
+for (const [name, v] of Object.entries(api)) if (typeof v === 'function') Object.defineProperty(v, 'name', { value: name, configurable: true });
 
 export * from './index.js';
