@@ -23,7 +23,7 @@
 // (fitted with every count + 1, so they code symbols the fitting rows never produced). compress()
 // uses it when that container is smaller and no latent value falls outside its range by over a quarter of it.
 
-import { AutoencoderError, checkKeys, checkNumber, describe } from './errors.js';
+import { AutoencoderError, checkAttached, checkKeys, checkNumber, describe } from './errors.js';
 import type { Matrix } from './spec.js';
 import {
   FLAG_DENORM_OUT, FLAG_NORM_IN, codecCount, codecDecode, codecDequantize, codecEncode, codecQuantize, codecQuantizeInt, codecQuantizeWith, codecReadTables, codecTables, codecWriteTables, crc32,
@@ -314,6 +314,7 @@ export function decompressFrames(m: CodecModel, bytes: Uint8Array): Float32Array
   if (!(bytes instanceof Uint8Array)) {
     throw new AutoencoderError(`decompress() takes the Uint8Array that compress() returned (read the file as bytes), got ${describe(bytes)}`);
   }
+  checkAttached('decompress(): the container', bytes);
   if (bytes.length === 0) throw new AutoencoderError('decompress(): the container is empty (0 bytes)');
   const hash = hex(modelHash(m));
   const parts: Float32Array[] = [];
@@ -432,6 +433,7 @@ export function compressStream(ae: StreamModel, options: CompressStreamOptions =
   };
   return new TransformStream({
     transform(chunk, controller) {
+      checkAttached('compressStream(): a chunk', chunk);
       let x: Float32Array;
       if (chunk instanceof Float32Array || chunk instanceof Float64Array) {
         if (chunk.length % D !== 0) throw new AutoencoderError(`compressStream(): a chunk of ${chunk.length} values is not whole rows of ${D}: write rows x ${D} values per chunk`);
@@ -440,6 +442,7 @@ export function compressStream(ae: StreamModel, options: CompressStreamOptions =
         x = new Float32Array(chunk.length * D);
         chunk.forEach((row: unknown, r) => {
           if (!Array.isArray(row) && !(row instanceof Float32Array || row instanceof Float64Array)) throw new AutoencoderError(`compressStream(): row ${r} of a chunk is ${describe(row)}: write number[][] or Float32Array chunks`);
+          checkAttached(`compressStream(): row ${r} of a chunk`, row);
           if (row.length !== D) throw new AutoencoderError(`compressStream(): row ${r} of a chunk has ${row.length} values but the model expects ${D}`);
           x.set(row as ArrayLike<number>, r * D);
         });
@@ -468,6 +471,7 @@ export function decompressStream(ae: StreamModel): TransformStream<Uint8Array, F
   return new TransformStream({
     transform(chunk, controller) {
       if (!(chunk instanceof Uint8Array)) throw new AutoencoderError(`decompressStream() takes Uint8Array chunks, got ${describe(chunk)}`);
+      checkAttached('decompressStream(): a chunk', chunk, HELD);
       if (chunk.length === 0) return;
       chunks.push(chunk);
       held += chunk.length;
@@ -504,9 +508,14 @@ export function decompressStream(ae: StreamModel): TransformStream<Uint8Array, F
 }
 
 function join(parts: Uint8Array[], total: number): Uint8Array {
+  // (decompressStream holds its chunks, not copies, until their frame is whole: one transferred since is refused)
+  for (const p of parts) checkAttached('decompressStream(): a chunk it held', p, HELD);
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
+
+/** How long decompressStream() needs a chunk's buffer. */
+const HELD = 'the stream has decoded its frame';

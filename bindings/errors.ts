@@ -40,6 +40,22 @@ export function describe(value: unknown): string {
   return name ? `${article(name)} ${name}` : 'an object';
 }
 
+/**
+ * Throws when `v` (`what`) is a view whose buffer was detached: transferred by postMessage or structuredClone with a
+ * transfer list, or by ArrayBuffer.prototype.transfer. Such a view reads as 0 values, so unchecked it would be refused
+ * as empty, or pushed as no points. The spec has every runtime throw a TypeError for a view made on a detached buffer,
+ * not on one of 0 bytes. A call reads its arguments when it runs, an async one (fit(), load(bytes), addNoise()) after
+ * its first await, so the buffer must stay until it settles (`until`: a stream's chunk, until the stream has read it).
+ */
+export function checkAttached(what: string, v: unknown, until = 'the call that reads it is done (an async call: settled)'): void {
+  if (!ArrayBuffer.isView(v) || v.buffer.byteLength) return;
+  try {
+    new Uint8Array(v.buffer);
+  } catch {
+    throw new AutoencoderError(`${what} is ${describe(v)} whose buffer was transferred (detached): keep its buffer until ${until}, or pass a copy`);
+  }
+}
+
 /** Index of the first hole of a sparse array (`[1, , 3]`), or -1. */
 export function holeIn(a: readonly unknown[]): number {
   for (let i = 0; i < a.length; i++) if (!(i in a)) return i;

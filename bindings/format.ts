@@ -13,7 +13,7 @@
 //                         the non-trainable state (batchNorm moving mean and variance)
 //  end crc32     u32      CRC-32 of every byte before it
 
-import { AutoencoderError, F32_MAX, describe } from './errors.js';
+import { AutoencoderError, F32_MAX, checkAttached, describe } from './errors.js';
 import { resolveSpec, type ResolvedSpec } from './spec.js';
 
 export const MAGIC = [0x89, 0x41, 0x45, 0x4e, 0x43, 0x0d, 0x0a, 0x1a];
@@ -99,6 +99,7 @@ export function checkEnvelope(bytes: Uint8Array, size?: number): void {
   if (!(bytes instanceof Uint8Array)) {
     throw new AutoencoderError(`Autoencoder.load() takes the Uint8Array that save() returned or, in Node, Bun and Deno, the file's path, got ${describe(bytes)}`);
   }
+  checkAttached('the model file', bytes);
   const total = size ?? bytes.length;
   if (total === 0) throw new AutoencoderError('the model file is empty (0 bytes): it was not written completely; save it again');
   if (MAGIC.some((b, i) => i < total && bytes[i] !== b)) {

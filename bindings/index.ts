@@ -7,7 +7,7 @@
 import {
   checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
 } from './codec.js';
-import { AutoencoderError, F32_MAX, checkArray, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
+import { AutoencoderError, F32_MAX, checkArray, checkAttached, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
 import { isPath, nativeCrc32, openModelFile, readWhole, type Crc32, type ModelFile } from './files.js';
 import { F32_MIN_NORMAL, FILE_MAX_BYTES, HEADER, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader, type ModelHeader } from './format.js';
 import {
@@ -306,6 +306,7 @@ async function onceOnKernel<T>(call: string, wasm: WebAssembly.Module | undefine
  * Keras's clip(x + 0.4 N(0, 1), 0, 1): `addNoise(x, { std: 0.4, clip: [0, 1], seed: 1 })`.
  */
 export async function addNoise(x: Float32Array | Float64Array, options: { std: number; seed?: number; clip?: [number, number] } & CreateOptions): Promise<Float32Array> {
+  checkAttached('x', x);
   if (!(x instanceof Float32Array || x instanceof Float64Array) || x.length === 0) {
     const other = ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array);
     throw new AutoencoderError(`addNoise() takes a non-empty Float32Array or Float64Array, got ${describe(x)}${other ? ': pass Float32Array.from(x)' : ''}`);
@@ -321,6 +322,8 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
     hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
   }
   return onceOnKernel('addNoise()', options.wasm, (k) => {
+    // (read after the kernels' await: x may have been transferred since the call)
+    checkAttached('x', x);
     const p = k.alloc(x.length * 4);
     k.f32(p, x.length).set(x);
     const bad = findNonfinite(k, p, x.length);
@@ -348,7 +351,8 @@ function checkOut(k: Kernel, call: string, out: unknown, n: number, shape: strin
   if (out === undefined) return undefined;
   if (!(out instanceof type)) throw new AutoencoderError(`${call}: out must be a ${type.name} of ${shape} = ${n} values to write the result into, got ${describe(out)}`);
   if (out.length !== n) {
-    throw new AutoencoderError(`${call}: out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but the result has ${shape} = ${n}: pass a ${type.name} of ${n}, or no out for a new array`);
+    checkAttached(`${call}: out`, out);
+    throw new AutoencoderError(`${call}: out has ${out.length} values but the result has ${shape} = ${n}: pass a ${type.name} of ${n}, or no out for a new array`);
   }
   if (k.holds(out)) throw new AutoencoderError(`${call}: out is a view of the model's own wasm memory, which every call reuses (and memory growth detaches): pass a ${type.name} of your own`);
   return out;
@@ -421,6 +425,7 @@ const SLICE_MS = 50, TURN_MS = 25, TURN_WORK = 2 ** 28, WARM_PIECE = 2 << 20;
 /** The rows of `x` as rows of `cols` floats, its shape and value types checked (not yet its values: putRows()). */
 function rowsOf(x: Matrix, cols: number, what: string): number {
   refuseOtherTyped(what, x);
+  checkAttached(what, x);
   if (x instanceof Float32Array || x instanceof Float64Array) {
     if (x.length === 0) throw new AutoencoderError(`${what} is empty: pass at least one row of ${cols} values`);
     if (x.length % cols !== 0) {
@@ -441,7 +446,10 @@ function rowsOf(x: Matrix, cols: number, what: string): number {
     if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array)) {
       throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? `a number (${describe(row)}); for a single row, wrap it: [row]` : describe(row)}`);
     }
-    if (row.length !== cols) throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
+    if (row.length !== cols) {
+      checkAttached(`${what} row ${r}`, row);
+      throw new AutoencoderError(`${what} row ${r} has ${row.length} values but the model expects ${cols}`);
+    }
     if (Array.isArray(row)) {
       // plain arrays could hold holes, null, strings or booleans, which a typed-array copy would coerce silently
       for (let c = 0; c < cols; c++) {
@@ -517,6 +525,8 @@ export class AutoencoderLite {
     const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
     let ae: AutoencoderLite | null = null;
     try {
+      // (read after the kernels' await: the bytes may have been transferred since the call)
+      checkAttached('the model file', bytes);
       // the checksum: a native CRC-32 where the runtime's entry gives one (Node, Bun), else the kernels' in
       // bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not larger: a fresh
       // module runs baseline code, and V8 swaps in the optimised crc32 only between calls (cold start of a
@@ -1812,6 +1822,7 @@ export class Autoencoder extends AutoencoderLite {
       if (!(w instanceof Float32Array || w instanceof Float64Array || Array.isArray(w))) {
         throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape} in a Float32Array, Float64Array or number[], got ${describe(w)}${ArrayBuffer.isView(w) ? ': pass Float32Array.from(it)' : ''}`);
       }
+      checkAttached(where, w);
       if (w.length !== slot.len) throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape}, got ${w.length}`);
       if (Array.isArray(w)) {
         for (let j = 0; j < w.length; j++) {

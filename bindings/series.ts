@@ -3,7 +3,7 @@
 // training, reconstruction errors, the likelihood) is computed by assembly/series.ts inside the
 // wasm memory of one dense autoencoder, one call per push()/pushMany().
 
-import { AutoencoderError, checkArray, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
+import { AutoencoderError, checkArray, checkAttached, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
 import type { LayerSpec } from './graph.js';
 import { isPath, openModelFile, readWhole } from './files.js';
 import { Autoencoder, type AutoencoderSpec, type CreateOptions } from './index.js';
@@ -282,6 +282,7 @@ function resolve(o: SeriesOptions | undefined): Resolved {
 
 /** Values (and times) as a Float64Array, or a clear error naming the argument. */
 function asF64(what: string, x: unknown): Float64Array {
+  checkAttached(what, x);
   if (x instanceof Float64Array) return x;
   if (Array.isArray(x)) {
     const hole = holeIn(x);
@@ -636,7 +637,8 @@ export class SeriesDetector {
     if (out === undefined) return undefined;
     if (!(out instanceof Float32Array)) throw new AutoencoderError(`pushMany(): out must be a Float32Array of ${n} values (one score per point) to write the scores into, got ${describe(out)}`);
     if (out.length !== n) {
-      throw new AutoencoderError(`pushMany(): out has ${out.length} values${out.buffer.byteLength === 0 ? ' (its buffer was transferred or detached)' : ''} but ${n} points are pushed: pass a Float32Array of ${n}, or no out for a new array`);
+      checkAttached('pushMany(): out', out);
+      throw new AutoencoderError(`pushMany(): out has ${out.length} values but ${n} points are pushed: pass a Float32Array of ${n}, or no out for a new array`);
     }
     for (const c of this.nodes()) {
       if (c.k.holds(out)) throw new AutoencoderError('pushMany(): out is a view of the detector\'s own wasm memory, which every call reuses (and memory growth detaches): pass a Float32Array of your own');
@@ -714,6 +716,7 @@ export class SeriesDetector {
       try { bytes = readWhole(f, source); } finally { f.close(); }
     }
     if (!(bytes instanceof Uint8Array)) throw new AutoencoderError(`SeriesDetector.load() takes the Uint8Array save() returned (or, in Node, Bun and Deno, the path of a file holding it), got ${describe(bytes)}`);
+    checkAttached('the SeriesDetector state', bytes);
     const bad = (why: string) => new AutoencoderError(`the SeriesDetector state is corrupted: ${why}; save it again`);
     if (bytes.length < 16) throw bad(`it is ${bytes.length} bytes, too short to be one`);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -742,6 +745,13 @@ export class SeriesDetector {
       d = await SeriesDetector.create(head.options, opts);
     } catch (e) {
       if (e instanceof AutoencoderError && !/wasm|instance|inside the kernels/.test(e.message)) throw bad(`its options are invalid (${e.message})`);
+      throw e;
+    }
+    // (read after create()'s await: the bytes may have been transferred since the call)
+    try {
+      checkAttached('the SeriesDetector state', bytes);
+    } catch (e) {
+      d.dispose();
       throw e;
     }
     const blocks = d.blocks();

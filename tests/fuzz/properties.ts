@@ -493,6 +493,12 @@ const f32Value = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 3.4e38, -3.4e38, 1e39, 1e-45, -0, 1e300) },
 );
 
+/** `a` after its buffer was transferred (structuredClone with a transfer list): it reads as 0 values. */
+function transferred<T extends ArrayBufferView>(a: T): T {
+  structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+  return a;
+}
+
 /** A matrix-like argument for a model whose rows are `cols` wide (valid ones included). */
 function matrixArb(cols: number): fc.Arbitrary<Gen> {
   const rows = fc.integer({ min: 1, max: 4 });
@@ -520,6 +526,8 @@ function matrixArb(cols: number): fc.Arbitrary<Gen> {
       G('DataView', () => new DataView(new ArrayBuffer(cols * 4))), G('ArrayBuffer', () => new ArrayBuffer(cols * 4)),
       G('Float32Array on SharedArrayBuffer', () => new Float32Array(new SharedArrayBuffer(cols * 8)).fill(0.5)),
       G('Float32Array subarray at odd row', () => new Float32Array(cols * 3).fill(0.25).subarray(1, 1 + cols)),
+      G('Float32Array whose buffer was transferred', () => transferred(new Float32Array(cols).fill(0.5))),
+      G('[Float64Array row whose buffer was transferred]', () => [transferred(new Float64Array(cols).fill(0.5))]),
       G('array-like {0:..., length:1}', () => ({ 0: Array(cols).fill(0), length: 1 })), G('[[[...]]] nested', () => [[Array(cols).fill(0)]]),
     ) },
     { weight: 2, arbitrary: fc.constantFrom(...PRIMS) },
@@ -665,6 +673,7 @@ function callArb(D: number, W: number): fc.Arbitrary<Call & { fitOnEpoch?: Retur
     { weight: 2, arbitrary: plain('load', fc.constantFrom(
       G('its save() as a Buffer', () => 'save-buffer'), G('its save() in a subarray at offset 3', () => 'save-offset'), G('its save() as Uint8ClampedArray', () => 'save-clamped'),
       G('its save() as number[]', () => 'save-array'), G('its save() as ArrayBuffer', () => 'save-ab'), G('its save() as DataView', () => 'save-dv'), G('its save() on a SharedArrayBuffer', () => 'save-sab'),
+      G('its save() whose buffer was transferred', () => 'save-moved'),
       ...PRIMS, G('Uint8Array(0)', () => new Uint8Array(0)), G('Int8Array(40)', () => new Int8Array(40)),
     ), wasmOpt) },
     { weight: 2, arbitrary: plain('randomMatrix', countArb, countArb, fc.oneof(optionsArb({ seed: num(0, 5, 0xffffffff), distribution: fc.constantFrom(...PRIMS, G("'normal'", () => 'normal'), G("'gaussian'", () => 'gaussian')) }), fc.constant(G('undefined', () => undefined)), wasmOpt)) },
@@ -684,6 +693,7 @@ function resolveLoadArg(v: unknown, bytes: Uint8Array): unknown {
     case 'save-ab': return bytes.slice().buffer;
     case 'save-dv': return new DataView(bytes.slice().buffer);
     case 'save-sab': { const b = new Uint8Array(new SharedArrayBuffer(bytes.length)); b.set(bytes); return b; }
+    case 'save-moved': return transferred(bytes.slice());
     default: return v;
   }
 }
