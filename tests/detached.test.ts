@@ -162,3 +162,19 @@ describe('a transferred (detached) buffer is named as such', () => {
     expect(whole).toEqual([ae.decompress(bytes)]);
   });
 });
+
+describe('fit() warms the block its rows go to before it copies them, giving the host turns', () => {
+  it('rows transferred in one of those turns are refused (a raw TypeError before), and the model is as it was', async () => {
+    const { ae } = await model();
+    const saved = ae.save();
+    // 3 MiB of rows: two 2 MiB pieces to warm, with the host's turn between them once 25 ms have passed since fit()
+    // began, which the busy wait below makes sure of; the test's own setImmediate, queued first, runs in that turn
+    const x = await randomMatrix(131072, 6, { seed: 3 });
+    const fit = ae.fit(x, { epochs: 1 });
+    for (const t0 = performance.now(); performance.now() - t0 < 40;) { /* the clock moves past fit()'s 25 ms */ }
+    await new Promise((r) => setImmediate(r));
+    structuredClone(x.buffer, { transfer: [x.buffer] });
+    await expect(fit).rejects.toThrow(new RegExp(`^x is a Float32Array ${DETACHED.source}`));
+    expect(hex(ae.save())).toBe(hex(saved));
+  });
+});
