@@ -1281,6 +1281,7 @@ export class Autoencoder extends AutoencoderLite {
     if (shardable(plan)) k.shards = shards;
     const need = k.need(plan, true, 256) + shardBytes(plan, k);
     if (need > WASM_MAX_BYTES || file > FILE_MAX_BYTES) {
+      k.pool?.close();   // (the workers newKernel started: left blocked in their wait, each would hold a thread for good)
       throw new AutoencoderError(`this model is too large: ${params} parameters need ${mib(need)} of wasm memory to train (weights, gradients, two optimizer moments, two snapshots and activations for 256 rows; a wasm32 memory holds at most ${mib(WASM_MAX_BYTES)}) and a ${mib(file)} model file (at most ${mib(FILE_MAX_BYTES)}, the largest typed array browsers allow): use smaller layers (or fewer filters / a smaller input)`);
     }
     const ae = new Autoencoder(k, s, plan);

@@ -542,6 +542,30 @@ describe('threads: lifetime and failures', () => {
     expect(r.stdout).toMatch(/disposed during fit/);
     expect(r.stdout).toMatch(/done 64/);
   });
+  it.skipIf(process.platform !== 'linux')('a create() refused as too large stops the workers it started (each stayed, a thread for good)', () => {
+    // (a child process of its own, whose threads /proc/self/task counts: the workers of 5 refused creates against a
+    // baseline taken after one threaded model was made and disposed, so every thread started lazily is there already)
+    const dir = mkdtempSync(join(tmpdir(), 'ae-threads-'));
+    const script = join(dir, 'run.mjs');
+    writeFileSync(script, `
+      import { readdirSync } from 'node:fs';
+      import { Autoencoder } from ${JSON.stringify(`${ROOT}dist/bindings/node.js`)};
+      const count = () => readdirSync('/proc/self/task').length;
+      const settle = async (n) => { for (let i = 0; i < 100 && count() > n; i++) await new Promise((r) => setTimeout(r, 50)); return count(); };
+      (await Autoencoder.create({ inputDim: 8, layers: [4, 2] }, { threads: 3 })).dispose();
+      const base = await settle(0);
+      for (let i = 0; i < 5; i++) {
+        const e = await Autoencoder.create({ inputDim: 1 << 20, layers: [4096, 64], ensemble: false }, { threads: 3 }).catch((err) => err);
+        if (!/this model is too large/.test(e?.message)) throw new Error('expected the too-large error, got ' + e);
+      }
+      console.log('threads', base, await settle(base));
+    `);
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(0);
+    const [, base, after] = /threads (\d+) (\d+)/.exec(r.stdout)!;
+    expect(Number(after), 'threads after 5 refused creates of 3 threads each').toBe(Number(base));
+  });
 });
 
 describe('threads: options', () => {
