@@ -48,7 +48,8 @@ export function describe(value: unknown): string {
  * its first await, so the buffer must stay until it settles (`until`: a stream's chunk, until the stream has read it).
  */
 export function checkAttached(what: string, v: unknown, until = 'the call that reads it is done (an async call: settled)'): void {
-  if (!ArrayBuffer.isView(v) || v.buffer.byteLength) return;
+  // (the view's own byteLength first: reading .buffer makes V8 give a small on-heap typed array a buffer of its own)
+  if (!ArrayBuffer.isView(v) || v.byteLength || v.buffer.byteLength) return;
   try {
     new Uint8Array(v.buffer);
   } catch {
