@@ -41,19 +41,20 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Throws when `v` (`what`) is a view whose buffer was detached: transferred by postMessage or structuredClone with a
- * transfer list, or by ArrayBuffer.prototype.transfer. Such a view reads as 0 values, so unchecked it would be refused
- * as empty, or pushed as no points. The spec has every runtime throw a TypeError for a view made on a detached buffer,
- * not on one of 0 bytes. A call reads its arguments when it runs, an async one (fit(), load(bytes), addNoise()) after
- * its first await, so the buffer must stay until it settles (`until`: a stream's chunk, until the stream has read it).
+ * Throws when `v` (`what`) is a typed array that reads as 0 values because its buffer was detached (transferred by
+ * postMessage or structuredClone with a transfer list, or by ArrayBuffer.prototype.transfer) or, resizable, shrunk
+ * below the view (out of bounds): unchecked it would be refused as empty, or pushed as no points. Such a view's
+ * slice() throws a TypeError in every runtime (the spec's ValidateTypedArray), an empty one's does not. A call reads
+ * its arguments when it runs, an async one (fit(), load(bytes), addNoise()) after its first await, so the buffer must
+ * stay until it settles (`until`: a stream's chunk, until the stream has read it). Not a DataView (refused by type
+ * where it reaches this; its byteLength throws once detached).
  */
 export function checkAttached(what: string, v: unknown, until = 'the call that reads it is done (an async call: settled)'): void {
-  // (the view's own byteLength first: reading .buffer makes V8 give a small on-heap typed array a buffer of its own)
-  if (!ArrayBuffer.isView(v) || v.byteLength || v.buffer.byteLength) return;
+  if (!ArrayBuffer.isView(v) || v instanceof DataView || v.byteLength) return;
   try {
-    new Uint8Array(v.buffer);
+    (v as Uint8Array).slice(0, 0);
   } catch {
-    throw new AutoencoderError(`${what} is ${describe(v)} whose buffer was transferred (detached): keep its buffer until ${until}, or pass a copy`);
+    throw new AutoencoderError(`${what} is ${describe(v)} whose buffer was transferred (detached) or shrunk below it: keep its buffer, whole, until ${until}, or pass a copy`);
   }
 }
 

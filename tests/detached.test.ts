@@ -5,11 +5,13 @@
 // TypeError. Every reader now names the argument and says its buffer was transferred, before any work, and the model
 // (the detector) is as it was: its save() bytes and its scores equal those taken before the call. The oracle that the
 // check tells a transferred buffer from an empty one: zero-length arrays (of an ArrayBuffer and of a SharedArrayBuffer,
-// which cannot be transferred) still get the messages of an empty argument.
+// which cannot be transferred) still get the messages of an empty argument. A view whose resizable buffer was shrunk
+// below it (out of bounds) reads as 0 values too, and is named by the same check; a length-tracking view of a
+// resizable buffer of 0 bytes is empty.
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, addNoise, randomMatrix } from 'autoencoder';
 
-const DETACHED = /whose buffer was transferred \(detached\): keep its buffer until/;
+const DETACHED = /whose buffer was transferred \(detached\) or shrunk below it: keep its buffer, whole, until/;
 
 /** A view of n elements whose buffer is then transferred away. */
 function moved<T extends Float32Array | Float64Array | Uint8Array>(make: (n: number) => T, n: number): T {
@@ -176,5 +178,32 @@ describe('fit() warms the block its rows go to before it copies them, giving the
     structuredClone(x.buffer, { transfer: [x.buffer] });
     await expect(fit).rejects.toThrow(new RegExp(`^x is a Float32Array ${DETACHED.source}`));
     expect(hex(ae.save())).toBe(hex(saved));
+  });
+});
+
+/** A resizable ArrayBuffer (ES2024; the tests' lib is es2022). */
+const resizable = (bytes: number, max: number) => new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void })(bytes, { maxByteLength: max });
+
+describe('a view its resizable buffer was shrunk below (out of bounds: it reads as 0 values, as a transferred one)', () => {
+  it('is named as such by score(), load(bytes) and pushMany() (which pushed no points before); back in bounds it reads again', async () => {
+    const { ae, x } = await model();
+    const rab = resizable(4096, 8192);
+    const rows = new Float32Array(rab, 0, 12), bytes = new Uint8Array(rab, 0, 100), values = new Float64Array(rab, 0, 10);
+    rows.set(x.subarray(0, 12));
+    const before = ae.score(rows);
+    expect(before).toEqual(ae.score(x.subarray(0, 12)));
+    rab.resize(8);
+    expect(rows.length).toBe(0);
+    expect(() => ae.score(rows)).toThrow(new RegExp(`^x is a Float32Array ${DETACHED.source}`));
+    await expect(Autoencoder.load(bytes)).rejects.toThrow(new RegExp(`^the model file is a Uint8Array ${DETACHED.source}`));
+    const d = await SeriesDetector.create();
+    expect(() => d.pushMany(values)).toThrow(new RegExp(`^values is a Float64Array ${DETACHED.source}`));
+    expect(d.count).toBe(0);
+    rab.resize(4096);
+    rows.set(x.subarray(0, 12));
+    expect(ae.score(rows)).toEqual(before);
+    // a length-tracking view of a resizable buffer of 0 bytes is empty, not out of bounds
+    expect(() => ae.score(new Float32Array(resizable(0, 64)))).toThrow(/^x is empty: pass at least one row of 6 values$/);
+    expect(d.pushMany(new Float64Array(resizable(0, 64))).length).toBe(0);
   });
 });
