@@ -264,7 +264,8 @@ function planFor(k: Kernel, h: ModelHeader): NetPlan {
 /** The float32 view of a data matrix the caller passed, or a clear error for other typed arrays. */
 function refuseOtherTyped(what: string, x: unknown): void {
   if (ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array)) {
-    throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][], got ${describe(x)}: pass Float32Array.from(${what})`);
+    // (Float32Array.from() of a DataView gives an empty array: no hint for one)
+    throw new AutoencoderError(`${what} must be a Float32Array, Float64Array or number[][], got ${describe(x)}${x instanceof DataView ? '' : `: pass Float32Array.from(${what})`}`);
   }
 }
 
@@ -308,7 +309,7 @@ async function onceOnKernel<T>(call: string, wasm: WebAssembly.Module | undefine
 export async function addNoise(x: Float32Array | Float64Array, options: { std: number; seed?: number; clip?: [number, number] } & CreateOptions): Promise<Float32Array> {
   checkAttached('x', x);
   if (!(x instanceof Float32Array || x instanceof Float64Array) || x.length === 0) {
-    const other = ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array);
+    const other = ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Float64Array || (x as unknown) instanceof DataView);
     throw new AutoencoderError(`addNoise() takes a non-empty Float32Array or Float64Array, got ${describe(x)}${other ? ': pass Float32Array.from(x)' : ''}`);
   }
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new AutoencoderError(`addNoise() needs options such as { std: 0.4 }, got ${describe(options)}`);
@@ -441,7 +442,7 @@ function rowsOf(x: Matrix, cols: number, what: string): number {
     if (!(r in x)) throw new AutoencoderError(`${what} has a hole at row ${r} (a sparse array): pass one array of ${cols} numbers per row`);
     const row: unknown = x[r];
     if (ArrayBuffer.isView(row) && !(row instanceof Float32Array || row instanceof Float64Array)) {
-      throw new AutoencoderError(`${what} row ${r} is ${describe(row)}: pass rows as number[], Float32Array or Float64Array (Float32Array.from(row))`);
+      throw new AutoencoderError(`${what} row ${r} is ${describe(row)}: pass rows as number[], Float32Array or Float64Array${row instanceof DataView ? '' : ' (Float32Array.from(row))'}`);
     }
     if (!(Array.isArray(row) || row instanceof Float32Array || row instanceof Float64Array)) {
       throw new AutoencoderError(`${what} must be an array of rows (number[][]); row ${r} is ${typeof row === 'number' ? `a number (${describe(row)}); for a single row, wrap it: [row]` : describe(row)}`);
@@ -1823,7 +1824,7 @@ export class Autoencoder extends AutoencoderLite {
       const slot = slots[i]!;
       const where = `setWeights(): ${slot.name} (index ${i})`;
       if (!(w instanceof Float32Array || w instanceof Float64Array || Array.isArray(w))) {
-        throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape} in a Float32Array, Float64Array or number[], got ${describe(w)}${ArrayBuffer.isView(w) ? ': pass Float32Array.from(it)' : ''}`);
+        throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape} in a Float32Array, Float64Array or number[], got ${describe(w)}${ArrayBuffer.isView(w) && !(w instanceof DataView) ? ': pass Float32Array.from(it)' : ''}`);
       }
       checkAttached(where, w);
       if (w.length !== slot.len) throw new AutoencoderError(`${where} needs ${slot.len} values${slot.shape}, got ${w.length}`);

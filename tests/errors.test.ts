@@ -140,6 +140,21 @@ describe('bad data', () => {
     expectUnchanged(ae, before);
   });
 
+  it('other typed arrays: the hint Float32Array.from(x) where it gives the values (an Int32Array), none for a DataView (it would give an empty array)', async () => {
+    const ae = await trained();
+    const before = snapshot(ae);
+    const ints = new Int32Array(10).fill(1), view = new DataView(new ArrayBuffer(40));
+    expect(Float32Array.from(ints)).toHaveLength(10);
+    expect(Float32Array.from(view as never)).toHaveLength(0);
+    for (const m of methods) {
+      expectMessage(caught(() => ae[m](ints as never)), /x must be a Float32Array, Float64Array or number\[\]\[\], got an Int32Array: pass Float32Array\.from\(x\)$/);
+      expectMessage(caught(() => ae[m](view as never)), /x must be a Float32Array, Float64Array or number\[\]\[\], got a DataView$/);
+      expectMessage(caught(() => ae[m]([view] as never)), /x row 0 is a DataView: pass rows as number\[\], Float32Array or Float64Array$/);
+    }
+    expectMessage(caught(() => ae.setWeights(ae.getWeights().map((w, i) => (i ? w : new DataView(w.buffer))) as never)), /got a DataView$/);
+    expectUnchanged(ae, before);
+  });
+
   it('a flat number[] instead of rows says to wrap a single row', async () => {
     const ae = await trained();
     const before = snapshot(ae);
