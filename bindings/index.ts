@@ -1474,8 +1474,9 @@ export class Autoencoder extends AutoencoderLite {
       const putWarm = async (m: Matrix, cols: number, what: string, last = k.snapStart, shown: [Float32Array[], boolean] | null = before) => {
         const rows = rowsOf(m, cols, what);
         await warm(k.mark(), rows * cols * 4, last, shown);
-        // (checked again after the warm's turns: rows transferred or resized meanwhile are refused, not read)
-        if (rowsOf(m, cols, what) !== rows) throw new AutoencoderError(`${what} changed size while fit() was reading it: keep it unchanged until fit() settles`);
+        // (a typed array checked again after the warm's turns, O(1): one transferred or resized meanwhile is refused, not
+        // read; a number[][], whose check scans every value, cannot be transferred)
+        if (ArrayBuffer.isView(m) && rowsOf(m, cols, what) !== rows) throw new AutoencoderError(`${what} changed size while fit() was reading it: keep it unchanged until fit() settles`);
         return { ptr: putRows(k, m, rows, cols, what), rows };
       };
       const { ptr: xp, rows: n } = await putWarm(x, D, 'x');

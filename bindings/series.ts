@@ -747,20 +747,17 @@ export class SeriesDetector {
       if (e instanceof AutoencoderError && !/wasm|instance|inside the kernels/.test(e.message)) throw bad(`its options are invalid (${e.message})`);
       throw e;
     }
-    // (read after create()'s await: the bytes may have been transferred since the call)
-    try {
-      checkAttached('the SeriesDetector state', bytes);
-    } catch (e) {
-      d.dispose();
-      throw e;
-    }
     const blocks = d.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     // the detector, then its coarser resolutions' (each state block has the older fixed part)
     const chain = d.nodes();
     const size = 12 + hl + body - short * chain.length + 4;
-    if (bytes.length !== size) d.dispose();
-    if (bytes.length !== size) throw bad(`it is ${bytes.length} bytes but its options need ${size}`);
+    if (bytes.length !== size) {
+      d.dispose();
+      // (bytes transferred since the call, during create()'s await, read as 0 bytes: named as such)
+      checkAttached('the SeriesDetector state', bytes);
+      throw bad(`it is ${bytes.length} bytes but its options need ${size}`);
+    }
     const k = d.k;
     let ok = false;
     try {
