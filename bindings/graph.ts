@@ -9,8 +9,8 @@ import { ACT_IDS, OP, type LayerPlan } from './wasm.js';
 
 type Activation = keyof typeof ACT_IDS;
 
-export const LAYER_TYPES = ['dense', 'conv1d', 'conv1dTranspose', 'conv2d', 'conv2dTranspose', 'maxPool1d', 'maxPool2d',
-  'upSampling1d', 'upSampling2d', 'dropout', 'flatten', 'reshape', 'batchNorm'] as const;
+export const LAYER_TYPES = Object.freeze(['dense', 'conv1d', 'conv1dTranspose', 'conv2d', 'conv2dTranspose', 'maxPool1d', 'maxPool2d',
+  'upSampling1d', 'upSampling2d', 'dropout', 'flatten', 'reshape', 'batchNorm'] as const);
 export type LayerType = typeof LAYER_TYPES[number];
 
 /** One layer of `encoder` / `decoder`, as Keras names its arguments. */

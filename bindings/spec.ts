@@ -11,10 +11,11 @@ export type Loss = keyof typeof LOSS_IDS;
 export type Optimizer = keyof typeof OPT_IDS;
 export type Normalize = keyof typeof NORM_IDS;
 
-export const ACTIVATIONS = Object.keys(ACT_IDS) as Activation[];
-export const LOSSES = Object.keys(LOSS_IDS) as Loss[];
-export const OPTIMIZERS = Object.keys(OPT_IDS) as Optimizer[];
-export const NORMALIZERS = Object.keys(NORM_IDS) as Normalize[];
+// frozen: the checks read these lists, so a name pushed onto one would pass them and reach the kernels
+export const ACTIVATIONS: readonly Activation[] = Object.freeze(Object.keys(ACT_IDS) as Activation[]);
+export const LOSSES: readonly Loss[] = Object.freeze(Object.keys(LOSS_IDS) as Loss[]);
+export const OPTIMIZERS: readonly Optimizer[] = Object.freeze(Object.keys(OPT_IDS) as Optimizer[]);
+export const NORMALIZERS: readonly Normalize[] = Object.freeze(Object.keys(NORM_IDS) as Normalize[]);
 
 /**
  * What `Autoencoder.create()` takes: either the dense shorthand (`inputDim` + `layers`, the decoder
@@ -128,6 +129,7 @@ const INV_LN2 = 1.4426950408889634;
  * [d/2, d/4] by 2.5 (vowels) and 5.3 (letter) AUC points and [d, d/4] by 1.8 and 0.6.
  */
 export function defaultLayers(d: number): number[] {
+  checkNumber('defaultLayers() takes the feature count, which', d, 1, MAX_DIM, true);
   const hidden = Math.min(128, Math.max(2, d));
   const latent = Math.min(hidden, 32, Math.max(1, Math.round(d / 2)));
   return [hidden, latent];

@@ -2,6 +2,7 @@
 // never a WebAssembly.RuntimeError, whose message says what is wrong and what to do, and the
 // model must be exactly as before the failed call (same save() bytes, same scores) and usable.
 import { describe, expect, it } from 'vitest';
+import * as api from 'autoencoder';
 import { Autoencoder, AutoencoderError, type FitOptions } from 'autoencoder';
 import { flat, lowRank, parseFile, toRows, uniform } from './data.js';
 import { caught, rejected, expectMessage } from './helpers.js';
@@ -188,6 +189,25 @@ describe('bad spec and options', () => {
     const before = snapshot(ae);
     expectMessage(await rejected(() => ae.fit(x, { optimizer: 'rmsprop' } as never)), /unknown optimizer "rmsprop"/, listsAll(['sgd', 'momentum', 'adam', 'adamw']));
     expectUnchanged(ae, before);
+  });
+
+  it('the exported name lists cannot be changed (a pushed name would pass the checks), and defaultLayers() checks its count', async () => {
+    const lists = { ACTIVATIONS: ACTS, LOSSES: ['mse', 'mae', 'bce'], NORMALIZERS: ['none', 'standard', 'minmax'], OPTIMIZERS: ['sgd', 'momentum', 'adam', 'adamw'] } as const;
+    for (const [name, names] of Object.entries(lists)) {
+      const list = api[name as keyof typeof lists] as unknown as string[];
+      expect(list).toEqual(names);
+      expect(() => list.push('gelu'), name).toThrow(TypeError);
+      expect(() => { list[0] = 'gelu'; }, name).toThrow(TypeError);
+      expect(list).toEqual(names);
+    }
+    expect(() => (api.LAYER_TYPES as unknown as string[]).push('lstm')).toThrow(TypeError);
+    expectMessage(await rejected(() => Autoencoder.create({ inputDim: 4, activation: 'gelu' } as never)), /unknown activation "gelu"/);
+    expectMessage(await rejected(() => Autoencoder.create({ inputShape: [4], encoder: [{ type: 'lstm' }] } as never)), /unknown layer type/);
+    // the widths the doc comment gives: hidden = d within [2, 128], latent = round(d / 2) within [1, min(hidden, 32)]
+    expect([1, 2, 5, 30, 64, 100, 300].map((d) => api.defaultLayers(d))).toEqual([[2, 1], [2, 1], [5, 3], [30, 15], [64, 32], [100, 32], [128, 32]]);
+    for (const d of [0, -1, 2.5, NaN, Infinity, '30', null, undefined, 2 ** 21]) {
+      expectMessage(caught(() => api.defaultLayers(d as never)), /^defaultLayers\(\) takes the feature count, which must be an integer from 1 to 1048576, got /);
+    }
   });
 
   it('unknown option keys (typos) name the key and list the valid ones', async () => {
