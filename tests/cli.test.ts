@@ -2,7 +2,7 @@
 // process, in a temp directory), checked against the API used directly in this process.
 
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -1020,6 +1020,139 @@ describe('autoencoder series', () => {
     write('s-date.csv', 'timestamp,value\n2024-03-01 00:00:00,1\nyesterday,2\n');
     expect(fails('series', 's-date.csv', ...SERIES)).toMatch(/line 3: time "yesterday" is not a date/);
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('autoencoder CLI: inputs kept, and files of the wrong kind (the probes of 2026-12-07)', () => {
+  const S = ['--layers', '4,2', '--epochs', '3', '--seed', '3', '--quiet'];
+  beforeAll(() => {
+    write('k-data.csv', csvText(DATA, HEADER));
+    ok('train', 'k-data.csv', ...S, '-o', 'k.ae');
+    write('k-ts.csv', seriesCsv(300).text);
+  });
+
+  it('an output that is one of the inputs (the CSV, the model, the spec, the container, the state; by path, link or inode) is refused before any work, and the input is kept', () => {
+    const csv = bytesOf('k-data.csv'), model = bytesOf('k.ae');
+    const same = (flag: string, out: string, what: string) => new RegExp(`^autoencoder: ${flag} ${out.replace('.', '\\.')} is ${what}.*: writing there would replace it; give ${flag} another file$`);
+    expect(fails('score', 'k.ae', 'k-data.csv', '-o', 'k-data.csv')).toMatch(same('-o', 'k-data.csv', 'the input CSV'));
+    expect(fails('score', 'k.ae', 'k-data.csv', '-o', 'k.ae')).toMatch(same('-o', 'k.ae', 'the model file'));
+    expect(fails('train', 'k-data.csv', ...S, '-o', 'k-data.csv')).toMatch(same('-o', 'k-data.csv', 'the training CSV'));
+    writeJson('k-spec.json', { layers: [4, 2] });
+    expect(fails('train', 'k-data.csv', '--spec', 'k-spec.json', '-o', 'k-spec.json')).toMatch(same('-o', 'k-spec.json', 'the --spec file'));
+    for (const cmd of ['encode', 'reconstruct', 'explain']) expect(fails(cmd, 'k.ae', 'k-data.csv', '-o', `./k-data.csv`)).toMatch(/-o \.\/k-data\.csv is the input CSV \(k-data\.csv\)/);
+    symlinkSync('k-data.csv', path('k-link.csv'));
+    expect(fails('score', 'k.ae', 'k-data.csv', '-o', 'k-link.csv')).toMatch(/-o k-link\.csv is the input CSV \(k-data\.csv\)/);
+    expect(fails('compress', 'k.ae', 'k-data.csv', '-o', 'k.ae')).toMatch(same('-o', 'k.ae', 'the model file'));
+    ok('compress', 'k.ae', 'k-data.csv', '-q', '-o', 'k.aez');
+    const aez = bytesOf('k.aez');
+    expect(fails('decompress', 'k.ae', 'k.aez', '-o', 'k.aez')).toMatch(same('-o', 'k.aez', 'the container file'));
+    // series: -o and --state the same path (neither there yet: the scores were lost to the state), --state the CSV
+    expect(fails('series', 'k-ts.csv', '--value', 'value', '--state', 'k.state', '-o', 'k.state')).toMatch(same('-o', 'k.state', 'the --state file'));
+    expect(existsSync(path('k.state'))).toBe(false);
+    const ts = bytesOf('k-ts.csv');
+    expect(fails('series', 'k-ts.csv', '--value', 'value', '--state', 'k-ts.csv')).toMatch(same('--state', 'k-ts.csv', 'the input CSV'));
+    expect([bytesOf('k-data.csv'), bytesOf('k.ae'), bytesOf('k.aez'), bytesOf('k-ts.csv')]).toEqual([csv, model, aez, ts]);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('a file given where the CSV goes that is not text (a model, a container, a state) is named as such; a state given a CSV is not a state (and is not to be deleted)', () => {
+    const notText = (f: string) => new RegExp(`^autoencoder: ${f.replace('.', '\\.')} is not a CSV text file: it holds NUL bytes, as a model file \\(\\.ae\\)`);
+    expect(fails('score', 'k.ae', 'k.ae')).toMatch(notText('k.ae'));
+    expect(fails('train', 'k.aez', '-q')).toMatch(notText('k.aez'));
+    expect(fails('series', 'k.ae', '--value', 'value')).toMatch(notText('k.ae'));
+    const r = spawnSync(process.execPath, [CLI, 'encode', 'k.ae', '-'], { cwd: dir, input: readFileSync(path('k.ae')), encoding: 'utf8' });
+    expect(r.stderr).toMatch(notText('stdin'));
+    write('k-notstate.csv', 'value\n1\n2\n');
+    const m = fails('series', 'k-ts.csv', '--value', 'value', '--state', 'k-notstate.csv');
+    expect(m).toBe('autoencoder: k-notstate.csv is not a detector state (series writes one there, starting with AESD): give --state a file of its own, which the first run creates');
+    expect(readFileSync(path('k-notstate.csv'), 'utf8')).toBe('value\n1\n2\n');
+  });
+
+  it('a CSV whose lines end in a CR alone trains on all its rows: the model of the LF file', async () => {
+    write('k-cr.csv', csvText(DATA, HEADER).replace(/\n/g, '\r'));
+    const r = ok('train', 'k-cr.csv', ...S, '-o', 'k-cr.ae');
+    expect(r.stdout).toMatch(/on 200 rows x 6 columns of k-cr\.csv/);
+    expect(await modelOnly('k-cr.ae')).toEqual(await modelOnly('k.ae'));
+  });
+
+  it('train reads a pipe given by its path (/dev/stdin, a named pipe) as it reads - (it reads its CSV twice)', async () => {
+    // a shell's pipe (a FIFO), and spawnSync's input (a socket, which /dev/stdin cannot open by its path)
+    const piped = spawnSync('sh', ['-c', `cat k-data.csv | "${process.execPath}" "${CLI}" train /dev/stdin ${S.join(' ')} -o k-pipe.ae`], { cwd: dir, encoding: 'utf8' });
+    const socket = spawnSync(process.execPath, [CLI, 'train', '/dev/stdin', ...S, '-o', 'k-sock.ae'], { cwd: dir, input: csvText(DATA, HEADER), encoding: 'utf8' });
+    for (const [r, f] of [[piped, 'k-pipe.ae'], [socket, 'k-sock.ae']] as const) {
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/on 200 rows x 6 columns of \/dev\/stdin/);
+      expect(await modelOnly(f)).toEqual(await modelOnly('k.ae'));
+    }
+  });
+
+  it("a headerless CSV with text ids scores every row (the model's id column is no evidence of a header); a header of numbers the model recorded is read as a header", () => {
+    write('k-uid.csv', csvText(DATA.map((row, i) => [`u${i}`, ...row])));
+    ok('train', 'k-uid.csv', ...S, '--id', '1', '-o', 'k-uid.ae');
+    const sc = readCsv(ok('score', 'k-uid.ae', 'k-uid.csv').stdout);
+    expect(sc.header).toEqual(['id', 'score', 'flag']);
+    expect(sc.rows.map((r) => r[0])).toEqual(DATA.map((_, i) => `u${i}`));
+    write('k-numhead.csv', csvText(DATA, '1,2,3,4,5,6'));
+    ok('train', 'k-numhead.csv', ...S, '--header', '-o', 'k-numhead.ae');
+    expect(readCsv(ok('score', 'k-numhead.ae', 'k-numhead.csv').stdout).rows).toHaveLength(DATA.length);
+  });
+
+  it('--format json and jsonl write a score or value past float32 as null (JSON has no Infinity or NaN)', () => {
+    write('k-big.csv', csvText([DATA[0]!, [3e38, -3e38, 3e38, -3e38, 3e38, -3e38]], HEADER));
+    const js = JSON.parse(ok('score', 'k.ae', 'k-big.csv', '-f', 'json').stdout) as { score: number | null; flag: number }[];
+    expect(js[0]!.score).toBeTypeOf('number');
+    expect(js[1]).toEqual({ score: null, flag: 1 });
+    const z = jsonl(ok('encode', 'k.ae', 'k-big.csv', '-f', 'jsonl').stdout);
+    expect(Object.values(z[1]!).some((v) => v === null)).toBe(true);
+    expect(Object.values(z[0]!).every((v) => typeof v === 'number')).toBe(true);
+  });
+
+  it("score flags an ELBO only against a threshold of the same samples and seed: --samples or --seed of other draws write no flags", () => {
+    ok('train', 'k-data.csv', ...S, '--variational', '--calibrate-by', 'elbo', '--calibrate-samples', '4', '-o', 'k-vae.ae');
+    expect(readCsv(ok('score', 'k-vae.ae', 'k-data.csv').stdout).rows.some((r) => r[1] === '1')).toBe(true);
+    expect(readCsv(ok('score', 'k-vae.ae', 'k-data.csv', '--samples', '4', '--seed', '0').stdout).rows.some((r) => r[1] === '1')).toBe(true);
+    for (const other of [['--samples', '1'], ['--seed', '9'], ['--by', 'elbo', '--samples', '2']]) {
+      expect(readCsv(ok('score', 'k-vae.ae', 'k-data.csv', ...other).stdout).rows.every((r) => r[1] === ''), other.join(' ')).toBe(true);
+      expect(ok('score', 'k-vae.ae', 'k-data.csv', ...other, '-o', 'k-vs.csv').stderr).toMatch(/no flags: k-vae\.ae's threshold is on the VAE's negative ELBO \(nats, 4 samples, seed 0\), not on this score/);
+    }
+  });
+
+  it('an ensemble from the spec file follows the --ensemble rules: no --validation-split or --patience, 50 epochs by default; "ensemble": false with --ensemble is a conflict', () => {
+    writeJson('k-ens.json', { layers: [4, 2], ensemble: { members: 2, rows: 64 } });
+    expect(fails('train', 'k-data.csv', '--spec', 'k-ens.json', '--validation-split', '0.3', '-q')).toBe('autoencoder: "ensemble" in k-ens.json trains each member on its own random rows for --epochs, without --validation-split: leave --validation-split out (or pass it 0)');
+    expect(fails('train', 'k-data.csv', '--spec', 'k-ens.json', '--patience', '3', '-q')).toMatch(/without --patience/);
+    expect(ok('train', 'k-data.csv', '--spec', 'k-ens.json', '-q', '-o', 'k-ens.ae').stdout).toMatch(/epochs\s+50 of 50 per member/);
+    writeJson('k-noens.json', { ensemble: false });
+    expect(fails('train', 'k-data.csv', '--spec', 'k-noens.json', '--ensemble', '-q')).toBe('autoencoder: --ensemble conflicts with "ensemble": false in k-noens.json: set it in one place');
+  });
+
+  it('compress and decompress: an output that cannot be written is refused before any work, a failed run leaves no temp file, and stale ones are cleaned', () => {
+    expect(fails('compress', 'k.ae', 'k-data.csv', '-o', 'k-none/x.aez')).toMatch(/^autoencoder: cannot write k-none\/x\.aez: the directory .*k-none does not exist$/);
+    expect(fails('decompress', 'k.ae', 'k.aez', '-o', '')).toBe('autoencoder: the output path is empty: give -o a file name (or - for stdout)');
+    write('k-empty.aez', '');
+    write('k-keep.csv', 'kept\n');
+    expect(fails('decompress', 'k.ae', 'k-empty.aez', '-o', 'k-keep.csv')).toMatch(/cannot decompress k-empty\.aez/);
+    expect(fails('decompress', 'k.ae', 'k-data.csv', '-o', 'k-keep.csv')).toMatch(/cannot decompress k-data\.csv/);
+    expect(readFileSync(path('k-keep.csv'), 'utf8')).toBe('kept\n');
+    expect(leftovers()).toEqual([]);
+    // nothing on stdout when the container is refused at once (the header came first before)
+    expect(cli('decompress', 'k.ae', 'k-empty.aez').stdout).toBe('');
+    write('k-c.aez.99999999.tmp', 'stale');
+    ok('compress', 'k.ae', 'k-data.csv', '-q', '-o', 'k-c.aez');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('messages name stdin, not -; a column twice is named as such; series reads decimal numbers only; a typo of a flag is one line', () => {
+    write('k-swap.csv', csvText(DATA.map((r) => [r[1]!, r[0]!, ...r.slice(2)]), 'f1,f0,f2,f3,f4,f5'));
+    const r = spawnSync(process.execPath, [CLI, 'score', 'k.ae', '-'], { cwd: dir, input: readFileSync(path('k-swap.csv')), encoding: 'utf8' });
+    expect(r.stderr).toBe("autoencoder: stdin has the columns k.ae was trained on but in another order: k.ae expects f0, f1, f2, f3, f4, f5; stdin has f1, f0, f2, f3, f4, f5: reorder the columns of stdin\n");
+    write('k-dup.csv', csvText(DATA.map((r) => [...r, r[0]!]), `${HEADER},f0`));
+    expect(fails('score', 'k.ae', 'k-dup.csv')).toBe('autoencoder: k-dup.csv has the column f0 2 times (columns 1, 7): keep one, dropping the others by number with --exclude 7');
+    ok('score', 'k.ae', 'k-dup.csv', '--exclude', '7');
+    write('k-hex.csv', 'value\n1\n0x10\n2\n');
+    expect(fails('series', 'k-hex.csv', '--value', 'value')).toBe('autoencoder: k-hex.csv line 3: value "0x10" is not a number');
+    expect(fails('series', 'k-ts.csv', '--value', 'value', '--threshold', '0x1')).toMatch(/--threshold "0x1" is not a number in \[0, 1\]/);
+    expect(fails('score', 'k.ae', 'k-data.csv', '--outptu', 'x')).toBe("autoencoder: unknown option '--outptu' (Did you mean --output?)");
   });
 });
 

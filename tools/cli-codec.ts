@@ -5,18 +5,17 @@
 // on a terminal; the output is written atomically (a temp file, then a rename). The summary line's
 // RMSE and PSNR compare each frame's decompressed rows with its input (evaluation only).
 
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
 import { intArg, numArg } from './args.js';
-import { CliError, describeFsError, readBytes, shown, toCsv, withInputArg } from './csv.js';
+import { AtomicWriter, CliError, checkWritable, readBytes, refuseOverwrite, shown, toCsv, withInputArg } from './csv.js';
 
 /** What cli.ts lends these commands. */
 export interface CodecCliHelpers {
   loadModel(path: string): Promise<{ ae: Autoencoder }>;
   /** Every row of the CSV the model takes (the column rules of score, encode and reconstruct), row-major. */
-  readRowsFor(ae: Autoencoder, modelPath: string, file: string, o: Record<string, unknown>): Promise<{ data: Float32Array; rows: number }>;
+  readRowsFor(ae: Autoencoder, modelPath: string, file: string, o: Record<string, unknown>): Promise<{ data: Float32Array; rows: number; dropped: string }>;
   /** The model's column names for rows of its inputs (the training CSV's, else x0..x{d-1}). */
   columnNames(ae: Autoencoder): string[];
   f32str(v: number): string;
@@ -32,26 +31,33 @@ function bar(total: number, quiet: boolean, what: string, unit: string) {
   return { update: (n: number) => b.update(n), stop: () => b.stop() };
 }
 
-/** Writes chunks to `path` through a temp file renamed into place when all went well. */
+/**
+ * Writes chunks to `path` atomically (csv.ts's AtomicWriter: a temp file renamed into place when all went well,
+ * removed on a failure or an interrupt; the temp files of killed runs cleaned first), or to stdout without one.
+ */
 async function atomicWrite(path: string | undefined, produce: (write: (chunk: string | Uint8Array) => void) => Promise<void>): Promise<number> {
   let bytes = 0;
+  const count = (c: string | Uint8Array) => { bytes += typeof c === 'string' ? Buffer.byteLength(c) : c.length; };
   if (path === undefined || path === '-') {
-    await produce((c) => { bytes += typeof c === 'string' ? Buffer.byteLength(c) : c.length; process.stdout.write(c); });
+    await produce((c) => { count(c); process.stdout.write(c); });
     return bytes;
   }
-  const tmp = `${path}.${process.pid}.tmp`;
-  const ws = createWriteStream(tmp);
-  const failed = new Promise<never>((_, reject) => ws.on('error', (e) => reject(new CliError(`cannot write ${path}: ${describeFsError(e)}`))));
+  const file = new AtomicWriter(path);
   try {
-    await Promise.race([produce((c) => { bytes += typeof c === 'string' ? Buffer.byteLength(c) : c.length; ws.write(c); }), failed]);
-    await Promise.race([new Promise<void>((resolve) => ws.end(resolve)), failed]);
-    renameSync(tmp, path);
+    await produce((c) => { count(c); file.write(c); });
   } catch (e) {
-    ws.destroy();
-    rmSync(tmp, { force: true });
+    file.abort();
     throw e;
   }
+  file.commit();
   return bytes;
+}
+
+/** Refuses an output that cannot be written, or that is the model file or the input, before any work. */
+function checkOutput(output: string | undefined, modelPath: string, file: string, input: string): void {
+  if (output === undefined || output === '-') return;
+  checkWritable(output);
+  refuseOverwrite(output, '-o', [[modelPath, 'the model file'], [file, input]]);
 }
 
 async function pump<I, O>(ts: TransformStream<I, O>, inputs: I[], each: (o: O) => void, wrote: (i: I) => void = () => {}): Promise<void> {
@@ -86,6 +92,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser(numArg('peak', 0, Infinity, true))))
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (modelPath: string, file: string, o: { output?: string; bits?: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withInputArg(file, async () => {
+      checkOutput(o.output, modelPath, file, 'the input CSV');
       const { ae } = await h.loadModel(modelPath);
       const t = await h.readRowsFor(ae, modelPath, file, o);
       const D = ae.inputDim, per = o.rowsPerFrame;
@@ -106,7 +113,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
         const rawBytes = t.rows * D * 4;
         const rmse = Math.sqrt(sq / (t.rows * D));
         const psnr = o.peak !== undefined ? `, PSNR ${(20 * Math.log10(o.peak / rmse)).toFixed(2)} dB` : '';
-        process.stderr.write(`compressed ${t.rows} rows: ${rawBytes} bytes in (float32), ${written} bytes out, ratio ${ratio(rawBytes, written)}, RMSE ${h.f32str(Math.fround(rmse))}${psnr}${o.output && o.output !== '-' ? ` -> ${o.output}` : ''}\n`);
+        process.stderr.write(`compressed ${t.rows} rows: ${rawBytes} bytes in (float32), ${written} bytes out, ratio ${ratio(rawBytes, written)}, RMSE ${h.f32str(Math.fround(rmse))}${psnr}${o.output && o.output !== '-' ? ` -> ${o.output}` : ''}${t.dropped}\n`);
       }
     }));
 
@@ -117,6 +124,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .option('-o, --output <file>', 'CSV to write, with the model\'s columns as the header (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => withInputArg(file, async () => {
+      checkOutput(o.output, modelPath, file, 'the container file');
       const { ae } = await h.loadModel(modelPath);
       const bytes = readBytes(file, 'the container file');
       const D = ae.inputDim;
@@ -125,14 +133,18 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
       const progress = bar(bytes.length, !!o.quiet, 'decompress', 'bytes');
       let rows = 0, read = 0;
       const written = await atomicWrite(o.output, async (write) => {
-        write(toCsv(h.columnNames(ae), []));
+        // the header with the first rows (or at the end, for none): a container refused at once writes nothing
+        let header = toCsv(h.columnNames(ae), []);
+        const head = () => { if (header !== '') { write(header); header = ''; } };
         await pump(ae.decompressStream(), chunks, (y) => {
+          head();
           const n = y.length / D;
           const lines: string[] = [];
           for (let r = 0; r < n; r++) lines.push(Array.from(y.subarray(r * D, (r + 1) * D), h.f32str).join(','));
           write(`${lines.join('\n')}\n`);
           rows += n;
         }, (c) => { read += c.length; progress.update(read); });
+        head();
       }).catch((e: unknown) => {
         if (e instanceof AutoencoderError) throw new CliError(`cannot decompress ${shown(file)}: ${e.message}`);
         throw e;

@@ -19,8 +19,7 @@
 // by a first pass counting lines), score/encode/decode/reconstruct run the API on chunks of CHUNK_ROWS rows and write
 // their output as they go.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -33,7 +32,7 @@ import { addCodecCommands } from './cli-codec.js';
 import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
+  AtomicWriter, CliError, MISSING_TEXT, checkWritable, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, refuseOverwrite, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -62,18 +61,23 @@ function delimiterArg(v: string): string {
   return v;
 }
 
-/** The CSV input flags every command that reads rows takes. */
-function csvOptions(cmd: Command, run: boolean): Command {
+/**
+ * The CSV input flags every command that reads rows takes: `run` for a command that runs a model (its columns
+ * checked against the model's), `codec` for compress (which writes no CSV and passes no id through).
+ */
+function csvOptions(cmd: Command, run: boolean, codec = false): Command {
   return cmd
     .addOption(new Option('-x, --exclude <columns>', `drop columns by header name or 1-based column number, comma-separated (e.g. label,id); repeatable${run ? '; columns the model was trained without are dropped by name anyway' : ''}`).argParser(listArg))
     .addOption(new Option('--columns <columns>', 'use only these columns (names or 1-based numbers, comma-separated; kept in the file\'s order): the complement of --exclude, which it cannot be combined with').argParser(listArg))
-    .addOption(new Option('--id <column>', run
+    .addOption(new Option('--id <column>', codec
+      ? 'a column (name or 1-based number) of row ids: not compressed (default: the model\'s --id column, when the CSV has it)'
+      : run
       ? 'a column (name or 1-based number) passed through as the first output column instead of being fed to the model (default: the model\'s --id column, when the CSV has it)'
       : 'a column (name or 1-based number) of row ids: not fed to the model; remembered, so score and encode pass it through'))
     .addOption(new Option('--header', 'the first row is a header (default: detected: a header when any field of the first row is neither a number nor a missing value)'))
     .addOption(new Option('--no-header', 'the first row is data'))
-    .addOption(new Option('-d, --delimiter <char>', 'field delimiter of the CSV input (\\t or tab for tab-separated)' + (run ? ' and of CSV output' : '')).argParser(delimiterArg).default(','))
-    .addOption(new Option('--missing <policy>', `what to do with missing values (${MISSING_TEXT}): error names the file line and column; drop skips those rows${run ? ' (and their ids) and reports how many' : ' and reports how many'}`).choices(['error', 'drop']).default('error'));
+    .addOption(new Option('-d, --delimiter <char>', 'field delimiter of the CSV input (\\t or tab for tab-separated)' + (run && !codec ? ' and of CSV output' : '')).argParser(delimiterArg).default(','))
+    .addOption(new Option('--missing <policy>', `what to do with missing values (${MISSING_TEXT}): error names the file line and column; drop skips those rows${run && !codec ? ' (and their ids) and reports how many' : ' and reports how many'}`).choices(['error', 'drop']).default('error'));
 }
 
 interface CsvOpts extends ColumnChoice { header?: boolean; delimiter: string; missing: 'error' | 'drop'; quiet?: boolean; threads: number | 'auto' }
@@ -241,10 +245,16 @@ function columnNames(ae: Autoencoder): string[] {
  * column; then checks the result against the model's columns (names when both have them, else the
  * count) and refuses a mismatch naming the missing, extra or reordered columns.
  */
-function layoutForModel(wanted: Wanted, meta: CsvMeta | null, modelPath: string, file: string, first: string[], o: CsvOpts): Layout {
-  const header = detectHeader(first, o.header, o);
-  const names = namesOf(first, header);
+function layoutForModel(wanted: Wanted, meta: CsvMeta | null, modelPath: string, arg: string, first: string[], o: CsvOpts): Layout {
+  const file = shown(arg);
   const userChose = (o.exclude?.length ?? 0) > 0 || o.columns !== undefined;
+  // a model trained on a CSV without a header: its id and excluded columns (by position) are no evidence of one
+  const headerless = meta !== null && !Array.isArray(meta.columns) && first.length === meta.fileColumns && !userChose;
+  let header = detectHeader(first, o.header, headerless
+    ? { id: o.id ?? (typeof meta.id === 'number' ? String(meta.id) : undefined), exclude: (meta.excluded as unknown[]).map(String) } : o);
+  // the header a model recorded reads as data when its names are numbers: it is a header when it holds them all
+  if (!header && o.header === undefined && meta && Array.isArray(meta.columns) && meta.columns.every((n) => first.some((f) => f.trim() === n))) header = true;
+  const names = namesOf(first, header);
   let l: Layout;
   if (meta && Array.isArray(meta.columns) && header) {
     const id = o.id ?? (typeof meta.id === 'string' && names.includes(meta.id) ? meta.id : undefined);
@@ -253,6 +263,11 @@ function layoutForModel(wanted: Wanted, meta: CsvMeta | null, modelPath: string,
     const keep = l.keep.filter((c) => !auto.has(names[c]!));
     l = { ...l, keep, drop: names.map((_, i) => i).filter((i) => !keep.includes(i) && i !== l.id) };
     const want = meta.columns, got = keep.map((c) => names[c]!);
+    const dup = got.find((n, i) => got.indexOf(n) !== i);
+    if (dup !== undefined) {
+      const at = keep.filter((c) => names[c] === dup).map((c) => c + 1);
+      throw new CliError(`${file} has the column ${dup} ${at.length} times (columns ${at.join(', ')}): keep one, dropping the others by number with --exclude ${at.slice(1).join(',')}`);
+    }
     const missing = want.filter((n) => !got.includes(n)), extra = got.filter((n) => !want.includes(n));
     if (missing.length || extra.length) {
       const facts: string[] = [], fixes: string[] = [];
@@ -273,7 +288,7 @@ function layoutForModel(wanted: Wanted, meta: CsvMeta | null, modelPath: string,
     }
     return l;
   }
-  if (meta && !Array.isArray(meta.columns) && names.length === meta.fileColumns && !userChose) {
+  if (headerless) {
     // a model trained on a CSV without a header: its excluded columns and id by position
     const id = o.id ?? (typeof meta.id === 'number' ? String(meta.id) : undefined);
     l = chooseColumns(file, names, header, { id, exclude: (meta.excluded as unknown[]).map(String) });
@@ -338,7 +353,8 @@ class RowWriter {
       // past the header, rows without an id column hold number text alone
       text = (this.n > 0 && !hasId ? numberRowsCsv(rows, this.delimiter) : null) ?? toCsv(this.n === 0 ? this.header : null, rows, this.delimiter);
     } else {
-      const obj = (r: string[]) => `{${r.map((v, j) => `${JSON.stringify(this.header[j])}:${hasId && j === 0 ? JSON.stringify(v) : v === '' ? 'null' : v}`).join(',')}}`;
+      // (JSON has no Infinity or NaN: a score or value that overflowed float32 is null, as JSON.stringify writes it)
+      const obj = (r: string[]) => `{${r.map((v, j) => `${JSON.stringify(this.header[j])}:${hasId && j === 0 ? JSON.stringify(v) : v === '' || v === 'NaN' || v.endsWith('Infinity') ? 'null' : v}`).join(',')}}`;
       text = this.format === 'jsonl'
         ? rows.map((r) => `${obj(r)}\n`).join('')
         : rows.map((r, i) => `${this.n === 0 && i === 0 ? '[\n' : ',\n'}${obj(r)}`).join('');
@@ -350,13 +366,6 @@ class RowWriter {
     if (this.format === 'json') this.output.write(this.n === 0 ? '[]\n' : '\n]\n');
     this.output.end();
   }
-}
-
-/** Fails early, before training, when the output can't be written where asked. */
-function checkWritable(path: string): void {
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir)) throw new CliError(`cannot write ${path}: the directory ${dir} does not exist`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`cannot write ${path}: it is a directory`);
 }
 
 function packageVersion(): string {
@@ -474,7 +483,8 @@ function readSpecWithFlags(path: string, given: ReadonlySet<SpecFlag>): Record<s
  * The spec to train: the --spec file `s` (read by readSpecWithFlags) with inputDim taken from the
  * CSV and the flags filling the fields it leaves out; without --spec, the flags alone.
  */
-function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string, unknown> | undefined, t: Table, file: string): AutoencoderSpec {
+function trainSpec(o: TrainOpts, given: ReadonlySet<SpecFlag>, s: Record<string, unknown> | undefined, t: Table, arg: string): AutoencoderSpec {
+  const file = shown(arg);
   if (s === undefined || o.spec === undefined) {
     return {
       inputDim: t.cols, layers: o.layers, activation: o.activation, latentActivation: o.latentActivation,
@@ -555,21 +565,43 @@ function architecture(ae: Autoencoder): string {
   return [s.inputDim, ...(s.layers ?? [])].join(' -> ');
 }
 
-async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = new Set()): Promise<void> {
+/** Where a train flag's value came from: the command line, or its default. */
+type FlagSource = (key: 'validationSplit' | 'patience' | 'epochs') => 'cli' | 'default';
+
+async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = new Set(), source: FlagSource = () => 'default'): Promise<void> {
   const t0 = performance.now();
   checkWritable(o.output);
+  refuseOverwrite(o.output, '-o', [[file, 'the training CSV'], [o.spec, 'the --spec file']]);
   const specFile = o.spec === undefined ? undefined : readSpecWithFlags(o.spec, given);
+  // an ensemble (--ensemble, or "ensemble" in the spec file): each member trains on its own random rows for
+  // --epochs, so there is nothing to hold out and nothing to stop on
+  const specEnsemble = specFile?.ensemble;
+  if (o.ensemble && specEnsemble === false) throw new CliError(`--ensemble conflicts with "ensemble": false in ${o.spec}: set it in one place`);
+  if (o.ensemble || (specEnsemble !== undefined && specEnsemble !== false && specEnsemble !== null)) {
+    const by = o.ensemble ? '--ensemble' : `"ensemble" in ${o.spec}`;
+    for (const [key, flag] of [['validationSplit', '--validation-split'], ['patience', '--patience']] as const) {
+      if (source(key) === 'cli' && o[key] !== 0) throw new CliError(`${by} trains each member on its own random rows for --epochs, without ${flag}: leave ${flag} out (or pass it 0)`);
+    }
+    o.validationSplit = 0;
+    o.patience = 0;
+    if (source('epochs') === 'default') o.epochs = 50;
+  }
   // the whole matrix, parsed into one Float32Array: sized by the line count (an upper bound of the
   // rows; the pages past the last row are never touched), so no growing copies
   const capacity = countLines(file);
-  let data: Float32Array = new Float32Array(0), lines: Int32Array = new Int32Array(0);
+  let data: Float32Array = new Float32Array(0), lines: Int32Array = new Int32Array(0), chunks = 0;
   const reading = readProgress(file, o.quiet);
   let res;
   try {
     res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes }, (first) => {
       const header = detectHeader(first, o.header, o);
       return chooseColumns(file, namesOf(first, header), header, o);
-    }, capacity, (c) => { data = c.data; lines = c.lines; });
+    }, capacity, (c) => {
+      // one chunk of `capacity` rows holds them all (a second would reuse its arrays, losing the first's rows)
+      if (++chunks > 1) throw new Error(`${shown(file)} holds more records than its ${capacity} lines`);
+      data = c.data;
+      lines = c.lines;
+    });
   } finally {
     reading.stop();
   }
@@ -663,6 +695,7 @@ async function runChunks(
 ): Promise<RunResult> {
   const { wanted, meta } = input;
   if (o.output !== undefined && o.output !== '-') checkWritable(o.output);
+  refuseOverwrite(o.output, '-o', [[modelPath, 'the model file'], [file, 'the input CSV']]);
   let layout: Layout | null = null;
   let output: Output | null = null, writer: RowWriter | null = null;
   const reading = readProgress(file, o.quiet);
@@ -701,7 +734,7 @@ async function runChunks(
 }
 
 /** Every row of `file` the model takes, under the same column rules as score and encode (for compress). */
-async function readRowsFor(ae: Autoencoder, modelPath: string, file: string, opts: Record<string, unknown>): Promise<{ data: Float32Array; rows: number }> {
+async function readRowsFor(ae: Autoencoder, modelPath: string, file: string, opts: Record<string, unknown>): Promise<{ data: Float32Array; rows: number; dropped: string }> {
   const o = opts as unknown as CsvOpts;
   const meta = readCsvMeta(ae);
   const parts: Float32Array[] = [];
@@ -712,7 +745,7 @@ async function readRowsFor(ae: Autoencoder, modelPath: string, file: string, opt
     const data = new Float32Array(res.rows * ae.inputDim);
     let at = 0;
     for (const p of parts) { data.set(p, at); at += p.length; }
-    return { data, rows: res.rows };
+    return { data, rows: res.rows, dropped: dropNote(res) };
   } finally {
     reading.stop();
   }
@@ -765,7 +798,10 @@ async function score(modelPath: string, file: string, o: RunOpts & ByOpts & { th
   unconditional(ae, modelPath, 'score');
   const by = scoreByFor(ae, modelPath, o);
   // the stored threshold applies to the score it was calibrated on; --threshold to whatever this command writes
-  const stored = ae.threshold !== null && ae.thresholdBy.by === by.by ? ae.threshold : null;
+  // (an ELBO threshold: of the same samples and seed, whose draws it was taken over)
+  const tb = ae.thresholdBy;
+  const same = tb.by === by.by && (by.by !== 'elbo' || (tb.samples === by.samples && tb.seed === by.seed));
+  const stored = ae.threshold !== null && same ? ae.threshold : null;
   const thr = o.threshold ?? stored;
   // detect() compares in float32 (score > threshold); do the same with the threshold rounded alike
   const t32 = thr === null ? null : Math.fround(thr);
@@ -870,7 +906,7 @@ function buildProgram(): Command {
     .description('Train autoencoders on CSV data (dense, or any layer graph such as a conv1d model with --spec) and use them to score (anomaly detection) and explain, encode, decode and reconstruct rows; everything runs in SIMD WebAssembly.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`autoencoder: ${str.replace(/^error: /, '')}`) })
+    .configureOutput({ outputError: (str, write) => write(`autoencoder: ${str.replace(/^error: /, '').trimEnd().replace(/\s*\n\s*/g, ' ')}\n`) })
     .addHelpText('after', `
 Examples:
   autoencoder train data.csv --layers 16,8 --epochs 50 -o model.ae
@@ -936,16 +972,9 @@ Run 'autoencoder <command> --help' for a command's options.`);
       }));
       // bce needs inputs in [0, 1]: unless told otherwise, scale them there rather than standardize
       if (o.loss === 'bce' && !given.has('normalize')) o.normalize = 'minmax';
-      if (o.ensemble) {
-        // each member trains on its own random rows for --epochs: nothing to hold out, nothing to stop on
-        for (const [key, flag] of [['validationSplit', '--validation-split'], ['patience', '--patience']] as const) {
-          if (cmd.getOptionValueSource(key) === 'cli' && o[key] !== 0) throw new CliError(`--ensemble trains each member on its own random rows for --epochs, without ${flag}: leave ${flag} out (or pass it 0)`);
-        }
-        o.validationSplit = 0;
-        o.patience = 0;
-        if (cmd.getOptionValueSource('epochs') === 'default') o.epochs = 50;
-      }
-      return withInputArg(file, () => train(file, o, given));
+      const source: FlagSource = (key) => (cmd.getOptionValueSource(key) === 'cli' ? 'cli' : 'default');
+      // (a pipe given by its path is copied first, as stdin is: train reads its CSV twice)
+      return withInputArg(file, () => train(file, o, given, source), true);
     });
 
   /** score's and explain's --by (`scores`: its choices), --samples and --seed. */
@@ -1012,7 +1041,7 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .action((file: string, o: SeriesCliOptions) => runSeries(file, o));
 
   // compress / decompress (tools/cli-codec.ts)
-  addCodecCommands(program, { loadModel, readRowsFor, columnNames, f32str, csvOptions: (cmd) => csvOptions(cmd, true) });
+  addCodecCommands(program, { loadModel, readRowsFor, columnNames, f32str, csvOptions: (cmd) => csvOptions(cmd, true, true) });
 
   return program;
 }

@@ -5,9 +5,9 @@
 // killed run left behind are removed by the next write to the same target).
 // Errors are CliError: one line for the user, no stack trace.
 
-import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import { stringify } from 'csv-stringify/sync';
@@ -21,15 +21,16 @@ export class CliError extends Error {
   }
 }
 
-/** Where stdin went for an input argument of '-' (spoolStdin); null until then. */
-let stdinSpool: string | null = null;
+/** Where an input argument was copied (spoolInput): '-' (stdin), or a pipe train reads twice; null until then. */
+let spool: { arg: string; path: string } | null = null;
 
 /**
- * Reads all of stdin into a temporary file, which an input argument of '-' (a CSV, a container) then names (train
- * reads its CSV twice: the line count, then the parse); returns the function that removes it. The copy streams:
- * memory stays flat. From a terminal it says how to end the input.
+ * Copies an input argument into a temporary file, which that argument (a CSV, a container) then names: '-' is stdin,
+ * else a pipe or a device given by its path (/dev/stdin, a named pipe, a process substitution), which train would
+ * otherwise read empty the second time (it reads its CSV twice: the line count, then the parse). Returns the
+ * function that removes the copy. The copy streams: memory stays flat. From a terminal it says how to end the input.
  */
-export async function spoolStdin(): Promise<() => void> {
+export async function spoolInput(arg: string): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'autoencoder-stdin-'));
   // removed however the process ends: process.exit() (a closed stdout's EPIPE, an interrupted write), and SIGINT or
   // SIGTERM, whose other listeners (a progress bar, an atomic write) then exit as they would; alone, this one exits
@@ -42,27 +43,43 @@ export async function spoolStdin(): Promise<() => void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const remove = () => {
-    stdinSpool = null;
+    spool = null;
     process.removeListener('exit', onExit);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     onExit();
   };
   try {
-    stdinSpool = join(dir, 'stdin');
-    if (process.stdin.isTTY) process.stderr.write('autoencoder: reading stdin from the terminal (- in place of the file); end it with Ctrl-D\n');
-    await pipeline(process.stdin, createWriteStream(stdinSpool));
+    const path = join(dir, 'stdin');
+    // (/dev/stdin by its path: stdin itself, which a socket's path cannot open)
+    const stdin = arg === '-' || arg === '/dev/stdin';
+    if (arg === '-' && process.stdin.isTTY) process.stderr.write('autoencoder: reading stdin from the terminal (- in place of the file); end it with Ctrl-D\n');
+    await pipeline(stdin ? process.stdin : createReadStream(arg), createWriteStream(path));
+    spool = { arg, path };
   } catch (e) {
     remove();
-    throw new CliError(`cannot read stdin: ${describeFsError(e)}`);
+    throw new CliError(`cannot read ${shown(arg)}: ${describeFsError(e)}`);
   }
   return remove;
 }
 
-/** Runs `fn` with an input argument of '-' read from stdin first (spoolStdin), and stdin's copy removed after. */
-export async function withInputArg<T>(arg: string, fn: () => Promise<T>): Promise<T> {
-  if (arg !== '-') return fn();
-  const remove = await spoolStdin();
+/** Whether a path names a pipe, a socket or a character device (a stream that can be read once), not a file. */
+function isStream(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` with an input argument of '-' read from stdin first (spoolInput), and the copy removed after;
+ * `rereads`: a pipe or device given by its path is copied too (for train, which reads its input twice).
+ */
+export async function withInputArg<T>(arg: string, fn: () => Promise<T>, rereads = false): Promise<T> {
+  if (arg !== '-' && !(rereads && isStream(arg))) return fn();
+  const remove = await spoolInput(arg);
   try {
     return await fn();
   } finally {
@@ -70,11 +87,11 @@ export async function withInputArg<T>(arg: string, fn: () => Promise<T>): Promis
   }
 }
 
-/** The file to open for an input argument (a CSV, a container): '-' is stdin's copy (spoolStdin). */
+/** The file to open for an input argument (a CSV, a container): '-' is stdin's copy (spoolInput). */
 function inputFile(arg: string): string {
+  if (spool !== null && spool.arg === arg) return spool.path;
   if (arg !== '-') return arg;
-  if (stdinSpool === null) throw new CliError("'-' (stdin) is not read here: give the file's path");
-  return stdinSpool;
+  throw new CliError("'-' (stdin) is not read here: give the file's path");
 }
 
 /** How messages name an input argument: '-' is stdin. */
@@ -255,6 +272,49 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/** Fails early, before any work, when the output can't be written where asked. */
+export function checkWritable(path: string): void {
+  if (path === '') throw new CliError('the output path is empty: give -o a file name (or - for stdout)');
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) throw new CliError(`cannot write ${path}: the directory ${dir} does not exist`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`cannot write ${path}: it is a directory`);
+}
+
+const statOf = (path: string): Stats | null => {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Refuses an output that is one of the command's inputs (the same file by its device and inode, so a link or
+ * another spelling of the path counts, or the same path when neither exists yet): the output's rename would
+ * replace it (a model file overwritten by scores, a CSV by its own scores). `inputs`: [path, what it is], '-'
+ * and undefined skipped.
+ */
+export function refuseOverwrite(output: string | undefined, flag: string, inputs: [string | undefined, string][]): void {
+  if (output === undefined || output === '-') return;
+  const o = statOf(output);
+  for (const [path, what] of inputs) {
+    if (path === undefined || path === '-') continue;
+    const s = statOf(path);
+    const same = o && s ? o.dev === s.dev && o.ino === s.ino : !o && !s && resolve(path) === resolve(output);
+    if (same) throw new CliError(`${flag} ${output} is ${what}${path === output ? '' : ` (${path})`}: writing there would replace it; give ${flag} another file`);
+  }
+}
+
+/**
+ * Refuses input whose first read (`text`) holds a NUL character, which no CSV text has and a model file (.ae), a
+ * container (.aez) or a detector state does: a binary file given where the CSV goes.
+ */
+export function checkText(text: string, file: string): void {
+  if (text.includes('\0')) {
+    throw new CliError(`${shown(file)} is not a CSV text file: it holds NUL bytes, as a model file (.ae), a compressed container (.aez) or a detector state does; give the path of the CSV of numbers there`);
+  }
+}
+
 /**
  * A file written piece by piece, atomically: the pieces go to `${path}.${pid}.tmp`, renamed to
  * `path` by commit(); abort() (or an interrupt: SIGINT, SIGTERM) removes the temp file instead.
@@ -279,9 +339,10 @@ export class AtomicWriter {
     process.once('SIGTERM', this.onSignal);
   }
 
-  write(text: string): void {
+  write(data: string | Uint8Array): void {
     try {
-      writeSync(this.fd, text);
+      if (typeof data === 'string') writeSync(this.fd, data);
+      else for (let at = 0; at < data.length;) at += writeSync(this.fd, data, at);
     } catch (e) {
       this.abort();
       throw new CliError(`cannot write ${this.path}: ${describeFsError(e)}`);
@@ -637,16 +698,25 @@ export interface StreamResult {
   firstDroppedLine: number;
 }
 
-/** An upper bound of the records in a file: its line count (read through one reused buffer, nothing kept). */
+/**
+ * An upper bound of the records in a file: its line count, a line ending at a LF, a CRLF or a CR alone (papaparse
+ * takes a file whose first line ends in a CR alone as CR-separated; read through one reused buffer, nothing kept).
+ */
 export function countLines(path: string): number {
   let n = 1;
   let fd = -1;
   try {
     fd = openSync(inputFile(path), 'r');
     const b = Buffer.allocUnsafe(1 << 20);
+    let crLast = false; // the previous read ended in a CR (a LF first in this one ends the same line)
     for (let got = readSync(fd, b, 0, b.length, null); got > 0; got = readSync(fd, b, 0, b.length, null)) {
       for (let i = b.indexOf(10); i >= 0 && i < got; i = b.indexOf(10, i + 1)) n++;
+      // a CR not followed by a LF
+      for (let i = b.indexOf(13); i >= 0 && i < got; i = b.indexOf(13, i + 1)) if (i + 1 < got && b[i + 1] !== 10) n++;
+      if (crLast && b[0] !== 10) n++;
+      crLast = b[got - 1] === 13;
     }
+    if (crLast) n++;
   } catch (e) {
     throw new CliError(`cannot read the CSV file ${shown(path)}: ${describeFsError(e)}`);
   } finally {
@@ -686,7 +756,7 @@ export async function readCsvStream(
 
   const drop = o.missing === 'drop';
   let layout: Layout | null = null;
-  let firstRecord: string[] | null = null, firstLine = 0;
+  let firstRecord: string[] | null = null, firstLine = 0, firstText = '';
   let cols = 0, rows = 0, total = 0, dropped = 0, firstDroppedLine = 0;
   let data = new Float32Array(0), lines = new Int32Array(0), ids: string[] | null = null;
   let keep: number[] = [];
@@ -698,6 +768,7 @@ export async function readCsvStream(
   };
   const onRecord = (record: string[], line: number): void => {
     if (layout === null) {
+      checkText(firstText, path);
       firstRecord = record;
       firstLine = line;
       layout = layoutOf(record);
@@ -744,8 +815,10 @@ export async function readCsvStream(
     if (++rows === chunkRows) flush();
   };
 
-  // (text, decoded across chunk boundaries; the progress counts the bytes read)
+  // (text, decoded across chunk boundaries; the progress counts the bytes read; the first read is checked for
+  // binary bytes before its first record: this listener runs before papaparse's)
   const input = createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' });
+  input.once('data', (text: string | Buffer) => { firstText = String(text); });
   if (o.onBytes) input.on('data', () => o.onBytes!(input.bytesRead, size));
   try {
     await csvRecords(input, path, o.delimiter ?? ',', onRecord);

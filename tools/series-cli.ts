@@ -13,7 +13,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileS
 import { StringDecoder } from 'node:string_decoder';
 import cliProgress from 'cli-progress';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, countLines, csvRecords, describeFsError, recordsOf, toCsv, writeFileAtomic } from './csv.js';
+import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, checkText, checkWritable, countLines, csvRecords, describeFsError, isNumber, recordsOf, refuseOverwrite, toCsv, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
 
@@ -38,6 +38,10 @@ async function detector(o: SeriesCliOptions, opts: SeriesOptions | undefined): P
     bytes = readFileSync(o.state);
   } catch (e) {
     throw new CliError(`cannot read ${o.state}: ${describeFsError(e)}`);
+  }
+  // (not a state at all: a CSV or a model given as --state, which must not be deleted)
+  if (bytes.length < 4 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'AESD') {
+    throw new CliError(`${o.state} is not a detector state (series writes one there, starting with AESD): give --state a file of its own, which the first run creates`);
   }
   let d: SeriesDetector;
   try {
@@ -73,9 +77,19 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   let threshold: number | undefined;
   if (o.threshold !== undefined) {
     threshold = Number(o.threshold);
-    if (o.threshold.trim() === '' || !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
+    // (a decimal number, as the CSV's values: Number() would also read hex, binary and octal)
+    if (!isNumber(o.threshold) || !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
   }
   const opts = parseOptions(o.options);
+  if (o.output !== undefined && o.output !== '-') {
+    checkWritable(o.output);
+    refuseOverwrite(o.output, '-o', [[file, 'the input CSV'], [o.state, 'the --state file']]);
+  }
+  if (o.state !== undefined) {
+    if (o.state === '-') throw new CliError('--state takes a file (the detector is read from it and written back), not -');
+    checkWritable(o.state);
+    refuseOverwrite(o.state, '--state', [[file, 'the input CSV']]);
+  }
   // '-': the points come from stdin, as a pipe delivers them (each batch scored and written when it arrives)
   const piped = file === '-';
   const name = piped ? 'stdin' : file;
@@ -111,7 +125,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   const values = new Float64Array(CHUNK), times = o.time ? new Float64Array(CHUNK) : null;
   const lines = new Int32Array(CHUNK);
   const tcells: string[] = new Array<string>(CHUNK), vcells: string[] = new Array<string>(CHUNK);
-  let vi = -1, ti = -1, width = 0, n = 0, total = 0;
+  let vi = -1, ti = -1, width = 0, n = 0, total = 0, firstText = '';
   const header = [...(o.time ? [o.time] : []), o.value, 'score', ...(threshold !== undefined ? ['alarm'] : [])];
   const flush = () => {
     if (n === 0) return;
@@ -143,6 +157,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   const onRecord = (record: string[], line: number): void => {
     if (record.length === 1 && record[0]!.trim() === '') return;
     if (vi < 0) {
+      checkText(firstText, name);
       const names = record.map((c) => c.trim());
       for (const c of [o.value, ...(o.time ? [o.time] : [])]) {
         if (!names.includes(c)) throw new CliError(`${name} has no column "${c}" (its columns: ${names.join(', ')})`);
@@ -154,7 +169,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     }
     if (record.length !== width) throw new CliError(`${name} line ${line} has ${record.length} fields but the header has ${width}: every row needs the same columns`);
     const vt = record[vi]!.trim(), v = Number(vt);
-    if (vt === '' || !Number.isFinite(v)) throw new CliError(`${name} line ${line}: value ${JSON.stringify(record[vi])} is not a number`);
+    if (!isNumber(vt) || !Number.isFinite(v)) throw new CliError(`${name} line ${line}: value ${JSON.stringify(record[vi])} is not a number`);
     values[n] = v;
     if (times) times[n] = parseTime(record[ti]!, name, line);
     lines[n] = line;
@@ -173,6 +188,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
         let rest = '';
         for await (const b of process.stdin) {
           const text = rest + dec.write(b as Buffer);
+          if (firstText === '') firstText = text;
           const k = text.lastIndexOf('\n');
           if (k < 0) { rest = text; continue; }
           rest = text.slice(k + 1);
@@ -182,7 +198,10 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
         rest += dec.end();
         if (rest.trim() !== '') recordsOf(rest, name, ',', onRecord, at);
       } else {
-        await csvRecords(createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' }), name, ',', onRecord);
+        const input = createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' });
+        // (the first read, checked for binary bytes before its first record: this listener runs before papaparse's)
+        input.once('data', (text: string | Buffer) => { firstText = String(text); });
+        await csvRecords(input, name, ',', onRecord);
       }
     } catch (e) {
       if (e instanceof CliError || e instanceof AutoencoderError) throw e;
