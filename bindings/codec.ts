@@ -24,7 +24,7 @@
 // uses it when that container is smaller and no latent value falls outside its range by over a quarter of it.
 
 import { AutoencoderError, checkAttached, checkKeys, checkNumber, describe } from './errors.js';
-import type { Matrix } from './spec.js';
+import { MAX_DIM, type Matrix } from './spec.js';
 import {
   FLAG_DENORM_OUT, FLAG_NORM_IN, codecCount, codecDecode, codecDequantize, codecEncode, codecQuantize, codecQuantizeInt, codecQuantizeWith, codecReadTables, codecTables, codecWriteTables, crc32,
   findBelow, findNonfinite, hash64Update, infer, mib, type Kernel,
@@ -102,13 +102,13 @@ function checkBits(options: unknown, keys: string[], where: string, integer: boo
   }
   checkKeys(`${where} options`, options, keys);
   const o = options as CompressOptions;
-  if (o.bits === undefined && integer) return 0;
+  if (o.bits == null && integer) return 0;   // (null as undefined: the default, as for every option)
   return checkNumber('bits', o.bits ?? DEFAULT_BITS, 2, 16, true);
 }
 
-function checkTable(W: number, bits: number): void {
+function checkTable(W: number, bits: number, where: string): void {
   if (W * 2 ** bits > MAX_TABLE) {
-    throw new AutoencoderError(`compress(): a latent of ${W} values at ${bits} bits needs ${W} x 2^${bits} frequency-table entries, more than the ${MAX_TABLE} the codec allows: use bits <= ${Math.max(2, Math.floor(Math.log2(MAX_TABLE / W)))} or a smaller latent`);
+    throw new AutoencoderError(`${where}: a latent of ${W} values at ${bits} bits needs ${W} x 2^${bits} frequency-table entries, more than the ${MAX_TABLE} the codec allows: use bits <= ${Math.max(2, Math.floor(Math.log2(MAX_TABLE / W)))} or a smaller latent`);
   }
 }
 
@@ -118,7 +118,7 @@ function checkTable(W: number, bits: number): void {
  */
 function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
   const k = m.k, W = m.latentDim;
-  if (bits) checkTable(W, bits);
+  if (bits) checkTable(W, bits, where);
   const { ptr, rows: N } = m.put(x, m.inputDim, 'x');
   if (2 * N * W + 8 > 2 ** 31 - 1) throw new AutoencoderError(`${where}: ${N} rows of ${W} latent values are too many for one call: pass fewer rows per call, or use compressStream()`);
   const z = k.alloc(N * W * 4);
@@ -133,8 +133,16 @@ function latentSymbols(m: CodecModel, x: Matrix, bits: number, where: string) {
     // (a rate-trained code: each value rounded to an integer, offset by its dimension's rounded minimum)
     bits = codecQuantizeInt(k, z, N, W, qp);
     if (bits < 0) throw new AutoencoderError(`${where}: a latent dimension of these rows spans more than 2^16 integers, more than the integer quantiser codes (rows far unlike the training rows, or a model trained with a tiny rate): pass { bits } to quantise each dimension's range instead`);
-    checkTable(W, bits);
+    checkTable(W, bits, where);
     codecQuantizeWith(k, z, N, W, bits, qp, sym);
+  }
+  // a dimension whose span is near float32's whole range: its top symbol's offset + top x step (the step rounded up
+  // to float32) can overflow, and decompress() would give Infinity for finite rows
+  const back = k.alloc(N * W * 4);
+  codecDequantize(k, sym, N, W, qp, back);
+  const over = findNonfinite(k, back, N * W);
+  if (over >= 0) {
+    throw new AutoencoderError(`${where}: latent value ${over % W} of these rows spans about the whole float32 range (row ${Math.floor(over / W)}: ${describe(k.f32(z + over * 4, 1)[0])}), so its quantised values would overflow: scale the inputs down (normalize: 'standard') or retrain`);
   }
   return { N, z, qp, sym, bits };
 }
@@ -286,6 +294,9 @@ const READ_ERRORS: Record<number, string> = {
   [-8]: 'its payload does not end where its last symbol does',
 };
 
+/** The most rows of `D` floats one frame may hold: 2^24, and one Float32Array's 2 GiB. */
+const maxFrameRows = (D: number) => Math.min(2 ** 24, Math.floor((2 ** 31 - 1) / (4 * D)));
+
 /**
  * Total bytes of the frame starting at `at` (from its header), or a clear error; needs HEAD bytes.
  * Used by decompress() and by decompressStream() to cut frames out of a byte stream.
@@ -295,9 +306,21 @@ export function frameLength(bytes: Uint8Array, at: number, label: string): numbe
   if (bytes[at + 4]! > CONTAINER_VERSION) {
     throw new AutoencoderError(`${label} has container version ${bytes[at + 4]}, newer than this package reads (${CONTAINER_VERSION}): upgrade autoencoder`);
   }
-  if (bytes[at + 4] === 0) throw new AutoencoderError(`${label} is corrupted: its container version is 0`);
-  const body = bytes[at + 7] === 1 ? 8 : 8 * dv.getUint32(20, true) + dv.getUint32(24, true);
-  return HEAD + body + dv.getUint32(28, true) + 4;
+  const corrupt = (why: string) => new AutoencoderError(`${label} is corrupted: ${why}`);
+  if (bytes[at + 4] === 0) throw corrupt('its container version is 0');
+  // the fields the length is made of, bounded as compress() writes them, so that a damaged one is named at once and a
+  // stream does not wait (holding all that follows) for a frame of the length it declares
+  const bits = bytes[at + 5]!, flags = bytes[at + 7]!;
+  const N = dv.getUint32(16, true), W = dv.getUint32(20, true), T = dv.getUint32(24, true), B = dv.getUint32(28, true);
+  if (flags !== 0 && flags !== 1) throw corrupt(`unknown flags ${flags}`);
+  if (bits < 2 || bits > 16) throw corrupt(`its bits field is ${bits}, not 2 to 16`);
+  // (another model's width is left to decodeFrame, which names that model by its hash first)
+  if (W < 1 || W > MAX_DIM) throw corrupt(`it declares latent codes of ${W} values, more than any model's (at most ${MAX_DIM})`);
+  // (a table entry's Exp-Golomb code takes at most 33 bits)
+  if (flags === 0 && T > Math.ceil((W * 2 ** bits * 33) / 8) + 8) throw corrupt(`its tables declare ${T} bytes, more than ${W} x 2^${bits} entries can take`);
+  if (N < 1 || N > maxRows(B, W)) throw corrupt(`it declares ${N} rows, which ${B} payload bytes cannot hold (at most ${maxRows(B, W)})`);
+  if (B > 2 * N * W + 8) throw corrupt(`its payload declares ${B} bytes, more than ${N} rows of ${W} codes take (at most ${2 * N * W + 8})`);
+  return HEAD + (flags === 1 ? 8 : 8 * W + T) + B + 4;
 }
 
 /** Throws unless `bytes` from `at` start with the container magic (as far as they go). */
@@ -359,16 +382,16 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
     }
     let bits = frame[5]!, P = frame[6]!;
     const N = dv.getUint32(16, true), W = dv.getUint32(20, true), T = dv.getUint32(24, true), B = dv.getUint32(28, true);
-    if (frame[7] !== 0 && frame[7] !== 1) throw corrupt(`unknown flags ${frame[7]}`);
+    // (flags, bits, the rows and the lengths were checked by frameLength, which cut this frame out)
     const flagged = frame[7] === 1;
-    if (bits < 2 || bits > 16) throw corrupt(`its bits field is ${bits}, not 2 to 16`);
     if (P < 8 || P > 16) throw corrupt(`its table precision is ${P}, not 8 to 16`);
     if (W !== m.latentDim) throw corrupt(`it holds latent codes of ${W} values but this model's are ${m.latentDim}`);
     const S = 2 ** bits;
     if (W * S > MAX_TABLE) throw corrupt(`${W} x 2^${bits} table entries exceed the codec's ${MAX_TABLE}`);
-    if (N < 1 || N > maxRows(B, W)) throw corrupt(`it declares ${N} rows, which ${B} payload bytes cannot hold (at most ${maxRows(B, W)})`);
     const D = m.inputDim;
-    if (N * D * 4 > 2 ** 31 - 1) throw new AutoencoderError(`${label} holds ${N} rows (${mib(N * D * 4)} decoded), more than one Float32Array can hold: read it with decompressStream()`);
+    if (N * D * 4 > 2 ** 31 - 1) {
+      throw new AutoencoderError(`${label} holds ${N} rows in one frame (${mib(N * D * 4)} decoded), more than one Float32Array can hold, so no call can decode it whole: compress such rows with compressStream({ rowsPerFrame }) of at most ${maxFrameRows(D)} rows`);
+    }
     let qp = f + HEAD, freq: number, cum: number, pay: number;
     if (flagged) {
       const id = hex(frame.subarray(HEAD, HEAD + 8));
@@ -395,6 +418,8 @@ function decodeFrame(m: CodecModel, frame: Uint8Array, hash: string, label: stri
     if (st !== 0) throw corrupt(READ_ERRORS[st] ?? `payload status ${st}`);
     const z = k.alloc(N * W * 4);
     codecDequantize(k, sym, N, W, qp, z);
+    // (compress() never writes such codes; a forged quantiser can: decode() refuses them as input too)
+    if (findNonfinite(k, z, N * W) >= 0) throw corrupt('its quantiser dequantises codes past the float32 range');
     const out = k.alloc(N * D * 4);
     infer(k, z, N, k.plan!.latent + 1, k.plan!.layers.length - 1, out, FLAG_DENORM_OUT);
     return k.f32(out, N * D).slice();
@@ -411,13 +436,18 @@ interface StreamModel {
 }
 
 /** compressStream(): rows in (Float32Array / Float64Array of whole rows, or number[][]), one container per frame out. */
-export function compressStream(ae: StreamModel, options: CompressStreamOptions = {}): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> {
+/**
+ * `check`: the model's check of rows as compress() takes them (shapes, value types, finite float32 values; the model's
+ * put()), run on each chunk as it comes, so a bad value is named by its chunk, row and column, as the caller wrote them.
+ */
+export function compressStream(ae: StreamModel, options: CompressStreamOptions = {}, check: (x: Matrix, what: string) => void): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> {
   // (checked here; compress() resolves a missing bits: 4, or a rate-trained model's integers)
   const bits = checkBits(options, ['bits', 'rowsPerFrame'], 'compressStream()', true);
-  const perFrame = checkNumber('rowsPerFrame', options.rowsPerFrame ?? 1024, 1, 2 ** 24, true);
   const D = ae.inputDim;
+  // (a frame's rows in one Float32Array, to compress and to decompress)
+  const perFrame = checkNumber('rowsPerFrame', options.rowsPerFrame ?? 1024, 1, maxFrameRows(D), true);
   let pending: Float32Array[] = [];
-  let rows = 0;
+  let rows = 0, chunks = 0;
   const emit = (controller: TransformStreamDefaultController<Uint8Array>, n: number) => {
     const x = new Float32Array(n * D);
     let o = 0;
@@ -434,22 +464,21 @@ export function compressStream(ae: StreamModel, options: CompressStreamOptions =
   return new TransformStream({
     transform(chunk, controller) {
       checkAttached('compressStream(): a chunk', chunk);
-      let x: Float32Array;
-      if (chunk instanceof Float32Array || chunk instanceof Float64Array) {
-        if (chunk.length % D !== 0) throw new AutoencoderError(`compressStream(): a chunk of ${chunk.length} values is not whole rows of ${D}: write rows x ${D} values per chunk`);
-        x = Float32Array.from(chunk);
-      } else if (Array.isArray(chunk)) {
-        x = new Float32Array(chunk.length * D);
-        chunk.forEach((row: unknown, r) => {
-          if (!Array.isArray(row) && !(row instanceof Float32Array || row instanceof Float64Array)) throw new AutoencoderError(`compressStream(): row ${r} of a chunk is ${describe(row)}: write number[][] or Float32Array chunks`);
-          checkAttached(`compressStream(): row ${r} of a chunk`, row);
-          if (row.length !== D) throw new AutoencoderError(`compressStream(): row ${r} of a chunk has ${row.length} values but the model expects ${D}`);
-          x.set(row as ArrayLike<number>, r * D);
-        });
-      } else {
+      const typed = chunk instanceof Float32Array || chunk instanceof Float64Array;
+      if (!typed && !Array.isArray(chunk)) {
         throw new AutoencoderError(`compressStream() takes chunks of rows (Float32Array, Float64Array or number[][]), got ${describe(chunk)}`);
       }
-      if (x.length === 0) return;
+      if (typed && chunk.length % D !== 0) throw new AutoencoderError(`compressStream(): a chunk of ${chunk.length} values is not whole rows of ${D}: write rows x ${D} values per chunk`);
+      if (chunk.length === 0) return;
+      // (rows, row types and values checked as compress() checks them, named by the chunk: compress() of the frame
+      // would name a row of the frame, and a Float64Array's 1e39 as the Infinity it becomes in float32)
+      check(chunk, `compressStream(): chunk ${++chunks}`);
+      let x: Float32Array;
+      if (typed) x = Float32Array.from(chunk);
+      else {
+        x = new Float32Array(chunk.length * D);
+        for (let r = 0; r < chunk.length; r++) x.set(chunk[r]!, r * D);
+      }
       pending.push(x);
       rows += x.length / D;
       while (rows >= perFrame) emit(controller, perFrame);

@@ -1731,6 +1731,8 @@ export class Autoencoder extends AutoencoderLite {
         if (broken) throw diverged(`(${broken})`);
       }
       committed = true;
+      // (fitCodec()'s tables were fitted on the old code: compress() would clamp the new one to them)
+      this.codebook = null;
       return history;
     } catch (e) {
       throw trapped(e, k, 'fit()', 'the weights are as they were before it');
@@ -1783,7 +1785,11 @@ export class Autoencoder extends AutoencoderLite {
   decompress(bytes: Uint8Array): Float32Array { return this.io('decompress()', (k) => decompressFrames(this.codecModel(k, 'decompress()'), bytes)); }
 
   /** A TransformStream from chunks of rows (Float32Array / Float64Array of whole rows, or number[][]) to containers of `rowsPerFrame` rows (default 1024). */
-  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> { this.live(); this.codecCall('compressStream()'); return compressStream(this, options); }
+  compressStream(options?: CompressStreamOptions): TransformStream<Float32Array | Float64Array | number[][], Uint8Array> {
+    this.live();
+    this.codecCall('compressStream()');
+    return compressStream(this, options, (x, what) => this.io('compressStream()', (k) => { this.put(k, x, this.s.inputDim, what); }));
+  }
 
   /** A TransformStream from container bytes (frames back to back, any chunking) to rows x inputDim per frame. */
   decompressStream(): TransformStream<Uint8Array, Float32Array> { this.live(); this.codecCall('decompressStream()'); return decompressStream(this); }
@@ -1802,7 +1808,8 @@ export class Autoencoder extends AutoencoderLite {
    * Fits the codec's quantiser and frequency tables once on `x` (training rows) at `bits` and keeps them
    * with the model (save() writes them): compress() at those bits then uses them whenever that gives the
    * smaller container (no quantiser or tables stored in it) and no latent value lies outside their range
-   * by more than a quarter of it (rows unlike the training rows keep their own). Fit again after training.
+   * by more than a quarter of it (rows unlike the training rows keep their own). fit() and setWeights() drop them (they
+   * were fitted on the old code): call fitCodec() again after training.
    * @param x rows x inputDim. @param options.bits 2 to 16 (default 4; a rate model's default: the integer quantiser). @throws AutoencoderError on bad rows or options.
    */
   fitCodec(x: Matrix, options?: CompressOptions): void { this.codebook = this.io('fitCodec()', (k) => fitCodebook(this.codecModel(k, 'fitCodec()'), x, options)); }
@@ -1867,6 +1874,8 @@ export class Autoencoder extends AutoencoderLite {
         throw new AutoencoderError(`setWeights(): ${overflow}; the weights are as they were`);
       }
     });
+    // (fitCodec()'s tables were fitted on the old code: compress() would clamp the new one to them)
+    this.codebook = null;
   }
 
   /**

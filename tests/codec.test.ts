@@ -177,9 +177,11 @@ describe('bad containers: clear errors, never a trap, model usable after', () =>
     expectRefused(() => ae.decompress(forge((dv) => dv.setUint8(7, 2))), /unknown flags 2/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setFloat32(HEAD, NaN, true))), /offsets or steps are not finite/);
     expectRefused(() => ae.decompress(forge((dv) => dv.setFloat32(HEAD + 4 * LATENT, -1, true))), /offsets or steps are not finite non-negative/);
-    expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(16, 41, true))), /payload ends before|payload does not end/);
+    expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(16, 41, true))), /payload ends before|payload does not end|its payload declares \d+ bytes, more than 41 rows of 6 codes take/);
     expectRefused(() => ae.decompress(forge((_, b) => { b[HEAD + 8 * LATENT] = 0xff; })), /frequency tables|table/);
-    expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(20, 0xfffffff, true))), /truncated or corrupted: its header declares/);
+    expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(20, 0xfffffff, true))), /corrupted: it declares latent codes of 268435455 values, more than any model's \(at most 1048576\)/);
+    expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(24, 0xfffffff, true))), /corrupted: its tables declare 268435455 bytes, more than 6 x 2\^4 entries can take/);
+    expectRefused(() => ae.decompress(forge((dv) => dv.setUint32(28, 0xfffffff, true))), /corrupted: its payload declares 268435455 bytes, more than \d+ rows of 6 codes take/);
     expectSameBits(ae.decompress(c), good, 'after');
   });
 
@@ -335,5 +337,91 @@ describe('streams', () => {
     const bad = new ReadableStream<unknown>({ start(s) { s.enqueue('abc'); s.close(); } });
     await expect(collect(bad.pipeThrough(ae.compressStream() as unknown as TransformStream<unknown, Uint8Array>))).rejects.toThrow(/takes chunks of rows/);
     expect(() => ae.compressStream({ rowsPerFrame: 0 })).toThrow(/rowsPerFrame must be an integer from 1/);
+  });
+});
+
+describe('found by probing the codec (2026-12-07): each refused or mended', () => {
+  /** A model whose latent code is its input (dense, linear, identity weights): the tests set the codes directly. */
+  async function identity(rate?: number) {
+    const m = await Autoencoder.create({ inputDim: 2, layers: [2], activation: 'linear', ensemble: false, ...(rate ? { rate } : {}) });
+    m.setWeights([[1, 0, 0, 1], [0, 0], [1, 0, 0, 1], [0, 0]]);
+    return m;
+  }
+  const F32_MAX = 3.4028234663852886e38;
+
+  it('a latent dimension spanning the whole float32 range is refused by compress() (its top symbol overflowed: decompress gave Infinity); a forged quantiser that would is refused as corrupted', async () => {
+    const m = await identity();
+    const x = new Float32Array([-F32_MAX, 0, F32_MAX, 0, 0, 0]);
+    // the oracle: decode() refuses Infinity as a code, so no container may dequantise to it
+    expect(() => m.decode(new Float32Array([Infinity, 0]))).toThrow(AutoencoderError);
+    expectSameBits(m.decompress(m.compress(x, { bits: 4 })), m.decode(quantize(m.encode(x), 3, 2, 4).zq), 'bits 4');
+    for (const bits of [5, 16]) {
+      expect(() => m.compress(x, { bits }), `bits ${bits}`).toThrow(/^compress\(\): latent value 0 of these rows spans about the whole float32 range/);
+      expect(() => m.fitCodec(x, { bits })).toThrow(/^fitCodec\(\): latent value 0/);
+    }
+    const ok = m.compress(new Float32Array([0, 0, 1, 1, 2, 2]), { bits: 4 });
+    const forged = ok.slice();
+    new DataView(forged.buffer).setFloat32(HEAD + 8, 3e38, true);   // dimension 0's step: finite, non-negative
+    expectRefused(() => m.decompress(fixCrc(forged)), /^the container is corrupted: its quantiser dequantises codes past the float32 range$/);
+  });
+
+  it('compressStream() checks each chunk as compress() checks rows, naming the chunk: holes, null, strings, booleans, bigints, NaN, a Float64Array\'s 1e39', async () => {
+    const run = (...chunks: unknown[]) => collect(new ReadableStream<unknown>({ start(c) { chunks.forEach((ch) => c.enqueue(ch)); c.close(); } })
+      .pipeThrough(ae.compressStream() as unknown as TransformStream<unknown, Uint8Array>));
+    const row = Array.from(x.subarray(0, D));
+    const bad = (i: number, v: unknown) => row.map((r, j) => (j === i ? v : r));
+    // eslint-disable-next-line no-sparse-arrays
+    await expect(run([row, , row])).rejects.toThrow(/^compressStream\(\): chunk 1 has a hole at row 1/);
+    for (const [v, said] of [[null, 'null'], ['4', 'a string "4"'], [true, 'the boolean true'], [4n, 'a bigint 4n']] as const) {
+      await expect(run([row], [row, bad(3, v)])).rejects.toThrow(new RegExp(`^compressStream\\(\\): chunk 2 has ${said.replace(/[()]/g, '\\$&')} at row 1, column 3: values must be numbers`));
+    }
+    const f64 = Float64Array.from(row);
+    f64[5] = 1e39;
+    await expect(run(Float32Array.from(row), f64)).rejects.toThrow(/^compressStream\(\): chunk 2 has 1e\+39 at row 0, column 5: values must be finite float32 numbers/);
+    await expect(run([row, row], [row, row, bad(0, NaN)])).rejects.toThrow(/^compressStream\(\): chunk 2 has NaN at row 2, column 0/);
+    // good chunks still give compress()'s frames
+    expect(await run([row, row], Float32Array.from(row))).toEqual([ae.compress([row, row, row])]);
+    // a frame's rows must fit one Float32Array: rowsPerFrame is checked against the row width
+    const wide = await Autoencoder.create({ inputDim: 64, layers: [4], ensemble: false });
+    expect(() => wide.compressStream({ rowsPerFrame: 2 ** 24 })).toThrow(/^rowsPerFrame must be an integer from 1 to 8388607, got 16777216$/);
+  });
+
+  it('fit() and setWeights() drop the fitCodec() tables (fitted on the old code, they clamped the new one); a failed fit keeps them', async () => {
+    const m = await Autoencoder.create({ inputDim: D, layers: [16, LATENT], normalize: 'standard', seed: 4 });
+    await m.fit(x.subarray(0, 500 * D), { epochs: 2 });
+    m.fitCodec(x.subarray(0, 500 * D));
+    const few = x.subarray(0, 3 * D);
+    expect(parse(m.compress(few)).flags).toBe(1);
+    await expect(m.fit(x.subarray(0, 500 * D), { epochs: 2, onEpoch: () => { throw new Error('stop'); } })).rejects.toThrow('stop');
+    expect(parse(m.compress(few)).flags).toBe(1);
+    await m.fit(x.subarray(0, 500 * D), { epochs: 1 });
+    expect(parse(m.compress(few)).flags).toBe(0);
+    expect(new TextDecoder().decode(m.save())).not.toContain('"codec"');
+    m.fitCodec(x.subarray(0, 500 * D));
+    const w = m.getWeights();
+    m.setWeights(w);
+    expect(parse(m.compress(few)).flags).toBe(0);
+    expectSameBits(m.decompress(m.compress(few)), m.decode(quantize(m.encode(few), 3, LATENT, 4).zq), 'own tables after setWeights');
+  });
+
+  it('{ bits: null } is the default, as undefined is, for a rate model (the integer quantiser) too; fitCodec()\'s table error names fitCodec()', async () => {
+    const m = await identity(0.3);
+    const z = new Float32Array([0, 1, 2, 3, 1, 2]);
+    expect(m.compress(z, { bits: null } as never)).toEqual(m.compress(z));
+    expect(parse(m.compress(z)).step).toEqual(new Float32Array([1, 1]));
+    const big = await Autoencoder.create({ inputDim: 40, layers: [33], ensemble: false });
+    expect(() => big.fitCodec(x.subarray(0, 40 * 2), { bits: 16 })).toThrow(/^fitCodec\(\): a latent of 33 values at 16 bits/);
+  });
+
+  it('decompressStream() names a damaged length field at once (corrupted, not truncated) instead of holding the rest of the stream', async () => {
+    const one = ae.compress(x.subarray(0, 4 * D));
+    const damaged = one.slice();
+    damaged[23] = 0xff;   // the latent width's top byte
+    const chunks = [damaged, ...Array.from({ length: 50 }, () => one)];
+    let pulled = 0;
+    const src = new ReadableStream<Uint8Array>({ pull(c) { if (pulled < chunks.length) c.enqueue(chunks[pulled++]!); else c.close(); } });
+    await expect(collect(src.pipeThrough(ae.decompressStream()))).rejects.toThrow(/^frame 1 of the stream is corrupted: it declares latent codes of 4278190086 values, more than any model's \(at most 1048576\)$/);
+    expect(pulled).toBeLessThan(10);
+    expect(() => ae.decompress(damaged)).toThrow(/^the container is corrupted: it declares latent codes of 4278190086 values/);
   });
 });

@@ -145,7 +145,7 @@ describe('a transferred (detached) buffer is named as such', () => {
     await expect(collect(rows([x.subarray(0, 12), moved(f32, 12)]).pipeThrough(ae.compressStream({ rowsPerFrame: 4 }) as unknown as TransformStream<unknown, Uint8Array>)))
       .rejects.toThrow(new RegExp(`^compressStream\\(\\): a chunk is a Float32Array ${DETACHED.source} the call`));
     await expect(collect(rows([[x.subarray(0, 6), moved(f64, 6)]]).pipeThrough(ae.compressStream() as unknown as TransformStream<unknown, Uint8Array>)))
-      .rejects.toThrow(new RegExp(`^compressStream\\(\\): row 1 of a chunk is a Float64Array ${DETACHED.source}`));
+      .rejects.toThrow(new RegExp(`^compressStream\\(\\): chunk 1 row 1 is a Float64Array ${DETACHED.source}`));
     const bytes = ae.compress(x);
     await expect(collect(rows([moved(u8, 10)]).pipeThrough(ae.decompressStream() as unknown as TransformStream<unknown, Float32Array>)))
       .rejects.toThrow(new RegExp(`^decompressStream\\(\\): a chunk is a Uint8Array ${DETACHED.source} the stream has decoded its frame`));
