@@ -228,13 +228,29 @@ const BATCH = 32;
 
 function resolve(o: SeriesOptions | undefined): Resolved {
   if (o === undefined) return { ...DEFAULTS, layers: [...DEFAULTS.layers], resolution: [...(DEFAULTS.resolution as number[])] };
+  // (a Map, a Date or a typed array has no own keys to read: its entries would be ignored for the defaults)
+  if (o instanceof Map || o instanceof Set || o instanceof Date || ArrayBuffer.isView(o)) {
+    throw new AutoencoderError(`SeriesDetector.create() options must be a plain object such as { window: 32 }, got ${describe(o)}`);
+  }
   checkKeys('SeriesDetector.create() options', o, KEYS);
-  const r: Resolved = { ...DEFAULTS, ...o, layers: [...(o.layers ?? DEFAULTS.layers)] };
-  if (Array.isArray(r.resolution)) r.resolution = [...r.resolution];
-  checkNumber('window', r.window, 2, 1024, true);
+  // (an option given as undefined is left out, as the API's other options are)
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as SeriesOptions;
+  const r: Resolved = { ...DEFAULTS, ...given, layers: given.layers === undefined ? [...DEFAULTS.layers] : given.layers };
   checkArray('layers', r.layers, '[32, 8]', 1, 8).forEach((w, i) => checkNumber(`layers[${i}]`, w, 1, 1024, true));
-  checkNumber('history', r.history, r.window, 1 << 20, true);
-  checkNumber('warmup', r.warmup, r.window, r.history, true);
+  r.layers = [...r.layers];
+  if (Array.isArray(r.resolution)) r.resolution = [...r.resolution];
+  /** A range that depends on other options: an out-of-range default says it is one, and what to give. */
+  const within = (key: 'history' | 'warmup' | 'minHistory' | 'context' | 'predict', lo: number, hi: number): void => {
+    try {
+      checkNumber(key, r[key], lo, hi, true);
+    } catch (e) {
+      if (given[key] !== undefined) throw e;
+      throw new AutoencoderError(`${(e as Error).message}, its default, which the options given rule out: give ${key} too`);
+    }
+  };
+  checkNumber('window', r.window, 2, 1024, true);
+  within('history', r.window, 1 << 20);
+  within('warmup', r.window, r.history);
   checkNumber('retrainEvery', r.retrainEvery, 1, 1 << 30, true);
   checkNumber('trainWindows', r.trainWindows, 1, 1 << 16, true);
   checkNumber('firstEpochs', r.firstEpochs, 0, 10000, true);
@@ -242,17 +258,17 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   checkNumber('learningRate', r.learningRate, 1e-8, 10);
   checkNumber('shortAverage', r.shortAverage, 1, 1 << 16, true);
   checkNumber('likelihoodHistory', r.likelihoodHistory, 2, 1 << 20, true);
-  checkNumber('minHistory', r.minHistory, 1, r.likelihoodHistory, true);
+  within('minHistory', 1, r.likelihoodHistory);
   checkNumber('spatialTolerance', r.spatialTolerance, -1, 1e6);
   checkNumber('spatialRamp', r.spatialRamp, -1, 1);
   checkNumber('spatialRampConfirm', r.spatialRampConfirm, 0, 1);
   checkName('error', r.error, ERRORS);
   checkNumber('spreadFloor', r.spreadFloor, 0, 1e6);
   checkNumber('suppress', r.suppress, 0, 1 << 16, true);
-  checkNumber('context', r.context, 0, r.history - r.window, true);
+  within('context', 0, r.history - r.window);
   checkNumber('contextSpan', r.contextSpan, 1, 1 << 20, true);
   checkNumber('fillGaps', r.fillGaps, 0, 64, true);
-  checkNumber('predict', r.predict, 0, r.window - 1, true);
+  within('predict', 0, r.window - 1);
   checkNumber('predictionAverage', r.predictionAverage, 1, 1 << 16, true);
   checkNumber('predictionFloor', r.predictionFloor, 1e-12, 1e6);
   checkNumber('twoStepWeight', r.twoStepWeight, 0, 1e6);
@@ -277,11 +293,16 @@ function resolve(o: SeriesOptions | undefined): Resolved {
   if (typeof r.shapeResolutions !== 'boolean') throw new AutoencoderError(`shapeResolutions must be true or false, got ${describe(r.shapeResolutions)}`);
   if (typeof r.demean !== 'boolean') throw new AutoencoderError(`demean must be true or false, got ${describe(r.demean)}`);
   checkNumber('seed', r.seed, 0, 0xffffffff, true);
+  // (kept as float32 in the state: a value float32 rounds to 0 would change meaning, a negative one from off to on)
+  for (const key of ['spatialTolerance', 'spatialRamp', 'spatialRampConfirm', 'spreadFloor', 'predictionFloor', 'twoStepWeight', 'refractoryLevel', 'refractoryMargin', 'memoryTolerance'] as const) {
+    const v = r[key];
+    if (v !== 0 && Math.fround(v) === 0) throw new AutoencoderError(`${key} ${v} is below float32's smallest number (1.4e-45), in which the detector keeps it, and would act as 0: give 0, or a value of at least 1.4e-45 in size`);
+  }
   return r;
 }
 
 /** Values (and times) as a Float64Array, or a clear error naming the argument. */
-function asF64(what: string, x: unknown): Float64Array {
+function asF64(what: 'values' | 'times', x: unknown): Float64Array {
   checkAttached(what, x);
   if (x instanceof Float64Array) return x;
   if (Array.isArray(x)) {
@@ -291,8 +312,9 @@ function asF64(what: string, x: unknown): Float64Array {
     if (bad >= 0) throw new AutoencoderError(`${what}[${bad}] must be a number, got ${describe(x[bad])}`);
     return Float64Array.from(x as number[]);
   }
-  if (x instanceof Float32Array) return Float64Array.from(x);
-  throw new AutoencoderError(`${what} must be a number[] or Float64Array, got ${describe(x)}`);
+  // (values only: a float32 time of today's epoch milliseconds is rounded to 131,072 ms)
+  if (x instanceof Float32Array && what === 'values') return Float64Array.from(x);
+  throw new AutoencoderError(`${what} must be a number[] or Float64Array, got ${describe(x)}${x instanceof Float32Array ? ': a Float32Array rounds epoch milliseconds (to 131,072 ms in 2026)' : ''}`);
 }
 
 /** The autoencoder a detector trains: dense over window + context, or a conv1d layer in front (`conv`). */
@@ -483,7 +505,18 @@ export class SeriesDetector {
       twin?.dispose();
       throw e;
     }
-    return new SeriesDetector(ae, o, child, twin);
+    try {
+      return new SeriesDetector(ae, o, child, twin);
+    } catch (e) {
+      ae.dispose();
+      child?.dispose();
+      twin?.dispose();
+      // (the state and training scratch its options size: not a call's rows)
+      if (e instanceof AutoencoderError && e.message.startsWith('out of memory')) {
+        throw new AutoencoderError(`${e.message.replace(/;[^;]*$/, '').replace('this call needs', 'this detector needs')}; use a smaller history, trainWindows, likelihoodHistory or window`);
+      }
+      throw e;
+    }
   }
 
   /** The autoencoder's kernel (the internal door of wasm.ts), or a clear error once disposed or once its state was lost. */
@@ -541,12 +574,13 @@ export class SeriesDetector {
     const n = v.length;
     if (t && t.length !== n) throw new AutoencoderError(`times has ${t.length} entries but values has ${n}: give one time per value`);
     const out = this.outFor(options, n);
+    // (a disposed detector refuses every call, one of no points too)
+    const k = this.k;
     if (n === 0) return out ?? new Float32Array(0);
     const timed = t !== null;
     if (this.timed !== null && this.timed !== timed) {
       throw new AutoencoderError(this.timed ? `this detector was given timestamps so far: give a time with every point (point ${this.count} has none)` : `this detector was given no timestamps so far: give none now (point ${this.count} has one), or use a new detector`);
     }
-    const k = this.k;
     const c0 = k.getI32(this.st + S.COUNT);
     if (n > 1 << 28) throw new AutoencoderError(`pushMany() takes at most ${1 << 28} points a call, got ${n}: push them in parts`);
     if (c0 + n > REBASE_LIMIT) {
@@ -601,7 +635,17 @@ export class SeriesDetector {
           // (a view of the filled times: read here, before the children's calls, which use their own memories)
           const tt = pt === tp ? t : k.f64(pt, np);
           const bt = tt ? Float64Array.from({ length: m }, (_, j) => tt[first + j * F]!) : undefined;
-          const cs = ch.pushMany(means, bt);
+          let cs: Float32Array;
+          try {
+            cs = ch.pushMany(means, bt);
+          } catch (e) {
+            // (nothing taken yet: the next resolution refused a block mean farther than float32 from its origin, the first
+            // block's mean under origin 'first'; a numeric origin is every resolution's, and block means stay within its range)
+            if (e instanceof AutoencoderError && / farther than the float32 range /.test(e.message)) {
+              throw new AutoencoderError(`the mean of a block of ${F} points of this call (the next resolution's point) is farther than the float32 range from that resolution's origin, the first block's mean: values this far apart need a fixed origin shared by every resolution; create the detector with origin: 0 (or another number near the values), or resolution: 0`);
+            }
+            throw e;
+          }
           changing = true;   // (the next resolution has taken its points)
           k.f32(agg, m).set(cs);
           if (this.twin !== null) k.f32(agg2, m).set(this.twin.pushMany(means, bt));
@@ -662,8 +706,8 @@ export class SeriesDetector {
    * {@link SeriesDetector.load} continues exactly from here.
    */
   save(): Uint8Array {
-    // a dense detector's header leaves the conv keys out, so its bytes are those of the versions before them
-    const options = this.o.conv === 0 ? Object.fromEntries(Object.entries(this.o).filter(([key]) => !key.startsWith('conv'))) : this.o;
+    // a dense detector's header leaves the conv keys at their defaults out, so its bytes are those of the versions before them
+    const options = this.o.conv === 0 ? Object.fromEntries(Object.entries(this.o).filter(([key, v]) => !(key.startsWith('conv') && v === DEFAULTS[key as keyof Resolved]))) : this.o;
     // each coarser resolution's time mode and last time, nested as its detectors are (version 5 had one)
     const chain = (ch: SeriesDetector | null): { child?: ChildHead } =>
       ch === null ? {} : { child: { timed: ch.timed, lastTime: Number.isFinite(ch.lastTime) ? ch.lastTime : null, ...shifted(ch), ...chain(ch.child) } };
@@ -740,13 +784,14 @@ export class SeriesDetector {
       if (head.options === null || typeof head.options !== 'object' || named !== undefined) throw bad(`its version-${version} header has no options or has ${named}`);
       head.options = { ...head.options, ...lacks };
     }
-    let d: SeriesDetector;
+    // the header's options (a damaged file), then create()'s own errors as they are (the caller's opts, the memory)
     try {
-      d = await SeriesDetector.create(head.options, opts);
+      resolve(head.options as SeriesOptions);
     } catch (e) {
-      if (e instanceof AutoencoderError && !/wasm|instance|inside the kernels/.test(e.message)) throw bad(`its options are invalid (${e.message})`);
+      if (e instanceof AutoencoderError) throw bad(`its options are invalid (${e.message})`);
       throw e;
     }
+    const d = await SeriesDetector.create(head.options, opts);
     const blocks = d.blocks();
     const body = blocks.reduce((a, [, , b]) => a + b, 0);
     // the detector, then its coarser resolutions' (each state block has the older fixed part)
@@ -830,9 +875,10 @@ export class SeriesDetector {
     const c = k.getI32(this.st + S.COUNT), en = k.getI32(this.st + S.EN), next = k.getI32(this.st + S.NEXT), cb = k.getI32(this.st + S.CB), hot = k.getI32(this.st + S.RAT);
     const mn = k.getI32(this.st + S.MEMN), origin = k.getF64(this.st + S.ORIGIN), fit = k.getI32(this.st + S.CTXFIT);
     if (fit !== (this.o.contextFit ? 1 : 0)) throw bad(`its context rule (${fit}) disagrees with contextFit: ${this.o.contextFit}`);
-    // fillGaps' grid step: 0 until the warm-up is over (or untimed), then the median step (> 0) or -1 (none)
+    // fillGaps' grid step: 0 until the warm-up is over (or untimed), then the median step (> 0; Infinity for steps past
+    // float32, as the detector that saved it holds it) or -1 (none)
     const step = k.f32(this.st + S.STEPF, 1)[0]!;
-    if (!(step === 0 || (this.o.fillGaps > 0 && k.getI32(this.st + S.COUNT) >= this.o.warmup && (step === -1 || (step > 0 && step <= F32_MAX))))) throw bad(`its grid step is ${step} after ${k.getI32(this.st + S.COUNT)} points (fillGaps: ${this.o.fillGaps})`);
+    if (!(step === 0 || (this.o.fillGaps > 0 && k.getI32(this.st + S.COUNT) >= this.o.warmup && (step === -1 || step > 0)))) throw bad(`its grid step is ${step} after ${k.getI32(this.st + S.COUNT)} points (fillGaps: ${this.o.fillGaps})`);
     // origin 'first': NaN before the first point, then that point's value; else the option's value
     const want = this.o.origin === 'first' ? (c > 0 ? Number.isFinite(origin) : Number.isNaN(origin)) : Object.is(origin, this.o.origin);
     if (!want) throw bad(`its values' origin is ${origin} after ${c} points (origin: ${JSON.stringify(this.o.origin)})`);

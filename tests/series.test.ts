@@ -384,3 +384,87 @@ describe('series likelihood kernel', () => {
     expect(far[1]!).toBeLessThan(1);
   });
 });
+
+describe('SeriesDetector: found by probing (2026-12-07), each refused or mended', () => {
+  const caught = async (f: () => unknown): Promise<Error> => {
+    try {
+      await f();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('did not throw');
+  };
+
+  it('options: a layers that is not an array, a Map, an option given as undefined (the default, as elsewhere), a default the other options rule out (named as one), a value float32 rounds to 0', async () => {
+    for (const layers of [5, true, {}, '32', new Uint8Array([16, 4]), null]) {
+      const e = await caught(() => SeriesDetector.create({ layers } as never));
+      expect(e, String(layers)).toBeInstanceOf(AutoencoderError);
+      expect(e.message).toMatch(/^layers must be an array of 1 to 8 entries such as \[32, 8\], got /);
+    }
+    expect((await caught(() => SeriesDetector.create(new Map([['window', 16]]) as never))).message).toBe('SeriesDetector.create() options must be a plain object such as { window: 32 }, got a Map');
+    const u = await SeriesDetector.create({ ...OPTS, window: undefined, seed: undefined, layers: undefined });
+    const d = await SeriesDetector.create({ ...OPTS, window: 32, seed: 1, layers: [32, 8] });
+    expect(u.options).toEqual({ ...d.options });
+    expect((await caught(() => SeriesDetector.create({ window: 1024 }))).message).toBe('warmup must be an integer from 1024 to 2048, got 128, its default, which the options given rule out: give warmup too');
+    expect((await caught(() => SeriesDetector.create({ warmup: 10 }))).message).toBe('warmup must be an integer from 32 to 2048, got 10');
+    for (const [key, v] of [['spatialTolerance', -1e-46], ['spatialRampConfirm', 1e-46]] as const) {
+      expect((await caught(() => SeriesDetector.create({ [key]: v }))).message).toMatch(new RegExp(`^${key} -?1e-46 is below float32's smallest number`));
+    }
+    u.dispose();
+    d.dispose();
+  });
+
+  it('times as a Float32Array are refused (epoch milliseconds lose 131,072 ms in float32); values as one are kept', async () => {
+    const d = await SeriesDetector.create(OPTS);
+    const e = await caught(() => d.pushMany([1, 2], new Float32Array([1.7e12, 1.7e12 + 60000])));
+    expect(e.message).toBe('times must be a number[] or Float64Array, got a Float32Array: a Float32Array rounds epoch milliseconds (to 131,072 ms in 2026)');
+    expect(d.count).toBe(0);
+    const ref = await SeriesDetector.create(OPTS);
+    expect(d.pushMany(new Float32Array([1.5, 2.5]))).toEqual(ref.pushMany([1.5, 2.5]));
+  });
+
+  it('a disposed detector refuses pushMany() of no points too', async () => {
+    const d = await SeriesDetector.create(OPTS);
+    d.dispose();
+    expect(() => d.pushMany([])).toThrow('this SeriesDetector was disposed: create() or load() a new one');
+  });
+
+  it("load(): the caller's options are not called a corrupted file, a damaged header's options are", async () => {
+    const d = await SeriesDetector.create(OPTS);
+    d.pushMany([1, 2, 3]);
+    const b = d.save();
+    expect((await caught(() => SeriesDetector.load(b, { threads: 0 }))).message).toMatch(/^threads must be an integer from 1 to 256/);
+    const text = new TextDecoder('latin1').decode(b);
+    const at = text.indexOf('"warmup"');
+    const bad = b.slice();
+    bad.set(new TextEncoder().encode('"wasmup"'), at);
+    expect((await caught(() => SeriesDetector.load(bad))).message).toMatch(/^the SeriesDetector state is corrupted: its options are invalid \(unknown option "wasmup"/);
+  });
+
+  it('create() out of memory names the options that size the detector, not rows per call', async () => {
+    const e = await caught(() => SeriesDetector.create({ window: 1024, warmup: 1024, history: 1 << 20, context: 20000, trainWindows: 1 << 16, resolution: 0 }));
+    expect(e.message).toMatch(/^out of memory: this detector needs [\d.]+ MiB of wasm memory, .*; use a smaller history, trainWindows, likelihoodHistory or window$/);
+  });
+
+  it('a dense detector keeps its conv options across save() and load(); steps past float32 load (the grid step Infinity, as held)', async () => {
+    const d = await SeriesDetector.create({ ...OPTS, convKernel: 7, convStride: 3, convDecoder: true });
+    expect((await SeriesDetector.load(d.save())).options).toEqual(d.options);
+    const plain = await SeriesDetector.create(OPTS);
+    expect(new TextDecoder().decode(plain.save())).not.toMatch(/"conv/);
+    const far = await SeriesDetector.create(OPTS);
+    const v = Array.from({ length: 60 }, (_, i) => Math.sin(i)), t = v.map((_, i) => i * 1e39);
+    far.pushMany(v, t);
+    const back = await SeriesDetector.load(far.save());
+    const next = [0.5, -0.5, 0.25], nt = [60e39, 61e39, 62e39];
+    expect(back.pushMany(next, nt)).toEqual(far.pushMany(next, nt));
+  });
+
+  it("values spanning more than float32 under origin 'first': the coarser resolution's refusal names the remedy, and origin: 0 takes them", async () => {
+    const v = [0, 3e38, 3e38, 3e38, -3e38, -3e38, -3e38, -3e38];
+    const d = await SeriesDetector.create();
+    expect((await caught(() => d.pushMany(v))).message).toMatch(/^the mean of a block of 4 points of this call .* create the detector with origin: 0 \(or another number near the values\), or resolution: 0$/);
+    expect(d.count).toBe(0);
+    const o = await SeriesDetector.create({ origin: 0 });
+    expect(Array.from(o.pushMany(v))).toEqual(new Array(8).fill(0));
+  });
+});
