@@ -1153,6 +1153,10 @@ describe('autoencoder CLI: inputs kept, and files of the wrong kind (the probes 
     expect(fails('series', 'k-hex.csv', '--value', 'value')).toBe('autoencoder: k-hex.csv line 3: value "0x10" is not a number');
     expect(fails('series', 'k-ts.csv', '--value', 'value', '--threshold', '0x1')).toMatch(/--threshold "0x1" is not a number in \[0, 1\]/);
     expect(fails('score', 'k.ae', 'k-data.csv', '--outptu', 'x')).toBe("autoencoder: unknown option '--outptu' (Did you mean --output?)");
+    // no command at all: the help on stderr, and the exit code of a bad command line
+    const none = cli();
+    expect([none.code, none.stdout]).toEqual([2, '']);
+    expect(none.stderr).toMatch(/^Usage: autoencoder \[options\] \[command\]/);
   });
 });
 

@@ -416,11 +416,11 @@ describe('SeriesDetector: found by probing (2026-12-07), each refused or mended'
 
   it('times as a Float32Array are refused (epoch milliseconds lose 131,072 ms in float32); values as one are kept', async () => {
     const d = await SeriesDetector.create(OPTS);
-    const e = await caught(() => d.pushMany([1, 2], new Float32Array([1.7e12, 1.7e12 + 60000])));
+    const e = await caught(() => d.pushMany([1, 2], new Float32Array([1.7e12, 1.7e12 + 60000]) as never));
     expect(e.message).toBe('times must be a number[] or Float64Array, got a Float32Array: a Float32Array rounds epoch milliseconds (to 131,072 ms in 2026)');
     expect(d.count).toBe(0);
     const ref = await SeriesDetector.create(OPTS);
-    expect(d.pushMany(new Float32Array([1.5, 2.5]))).toEqual(ref.pushMany([1.5, 2.5]));
+    expect(d.pushMany(new Float32Array([1.5, 2.5]) as never)).toEqual(ref.pushMany([1.5, 2.5]));
   });
 
   it('a disposed detector refuses pushMany() of no points too', async () => {

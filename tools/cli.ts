@@ -1060,8 +1060,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // help and --version exit 0; commander already printed the message of a usage error
-      return e.exitCode === 0 ? 0 : e.code === 'commander.help' ? e.exitCode : 2;
+      // help and --version exit 0; commander already printed the message of a usage error (or, for no command, the
+      // help on stderr: a bad command line too)
+      return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof CliError || e instanceof AutoencoderError) {
       err(`autoencoder: ${oneLine(e.message)}\n`);
