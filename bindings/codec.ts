@@ -316,8 +316,8 @@ export function frameLength(bytes: Uint8Array, at: number, label: string): numbe
   if (bits < 2 || bits > 16) throw corrupt(`its bits field is ${bits}, not 2 to 16`);
   // (another model's width is left to decodeFrame, which names that model by its hash first)
   if (W < 1 || W > MAX_DIM) throw corrupt(`it declares latent codes of ${W} values, more than any model's (at most ${MAX_DIM})`);
-  // (a table entry's Exp-Golomb code takes at most 33 bits)
-  if (flags === 0 && T > Math.ceil((W * 2 ** bits * 33) / 8) + 8) throw corrupt(`its tables declare ${T} bytes, more than ${W} x 2^${bits} entries can take`);
+  // (a dimension's tables: a 4-bit k, then an Exp-Golomb code of at most 33 bits an entry)
+  if (flags === 0 && T > Math.ceil((W * (4 + 2 ** bits * 33)) / 8)) throw corrupt(`its tables declare ${T} bytes, more than ${W} x 2^${bits} entries can take`);
   if (N < 1 || N > maxRows(B, W)) throw corrupt(`it declares ${N} rows, which ${B} payload bytes cannot hold (at most ${maxRows(B, W)})`);
   if (B > 2 * N * W + 8) throw corrupt(`its payload declares ${B} bytes, more than ${N} rows of ${W} codes take (at most ${2 * N * W + 8})`);
   return HEAD + (flags === 1 ? 8 : 8 * W + T) + B + 4;
@@ -435,8 +435,8 @@ interface StreamModel {
   decompress(bytes: Uint8Array): Float32Array;
 }
 
-/** compressStream(): rows in (Float32Array / Float64Array of whole rows, or number[][]), one container per frame out. */
 /**
+ * compressStream(): rows in (Float32Array / Float64Array of whole rows, or number[][]), one container per frame out.
  * `check`: the model's check of rows as compress() takes them (shapes, value types, finite float32 values; the model's
  * put()), run on each chunk as it comes, so a bad value is named by its chunk, row and column, as the caller wrote them.
  */

@@ -1128,7 +1128,8 @@ describe('autoencoder CLI: inputs kept, and files of the wrong kind (the probes 
 
   it('compress and decompress: an output that cannot be written is refused before any work, a failed run leaves no temp file, and stale ones are cleaned', () => {
     expect(fails('compress', 'k.ae', 'k-data.csv', '-o', 'k-none/x.aez')).toMatch(/^autoencoder: cannot write k-none\/x\.aez: the directory .*k-none does not exist$/);
-    expect(fails('decompress', 'k.ae', 'k.aez', '-o', '')).toBe('autoencoder: the output path is empty: give -o a file name (or - for stdout)');
+    expect(fails('decompress', 'k.ae', 'k.aez', '-o', '')).toBe('autoencoder: the path -o gives is empty: give -o a file name (or - for stdout)');
+    expect(fails('series', 'k-ts.csv', '--value', 'value', '--state', '')).toBe('autoencoder: the path --state gives is empty: give --state a file name');
     write('k-empty.aez', '');
     write('k-keep.csv', 'kept\n');
     expect(fails('decompress', 'k.ae', 'k-empty.aez', '-o', 'k-keep.csv')).toMatch(/cannot decompress k-empty\.aez/);

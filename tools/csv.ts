@@ -273,8 +273,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /** Fails early, before any work, when the output can't be written where asked. */
-export function checkWritable(path: string): void {
-  if (path === '') throw new CliError('the output path is empty: give -o a file name (or - for stdout)');
+export function checkWritable(path: string, flag = '-o'): void {
+  if (path === '') throw new CliError(`the path ${flag} gives is empty: give ${flag} a file name${flag === '-o' ? ' (or - for stdout)' : ''}`);
   const dir = dirname(resolve(path));
   if (!existsSync(dir)) throw new CliError(`cannot write ${path}: the directory ${dir} does not exist`);
   if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`cannot write ${path}: it is a directory`);

@@ -87,7 +87,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   }
   if (o.state !== undefined) {
     if (o.state === '-') throw new CliError('--state takes a file (the detector is read from it and written back), not -');
-    checkWritable(o.state);
+    checkWritable(o.state, '--state');
     refuseOverwrite(o.state, '--state', [[file, 'the input CSV']]);
   }
   // '-': the points come from stdin, as a pipe delivers them (each batch scored and written when it arrives)
