@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { AutoencoderError, type Autoencoder } from 'autoencoder';
 import { intArg, numArg } from './args.js';
-import { AtomicWriter, CliError, checkWritable, readBytes, refuseOverwrite, shown, toCsv, withInputArg } from './csv.js';
+import { AtomicWriter, CliError, checkOutput, readBytes, shown, toCsv, withInputArg } from './csv.js';
 
 /** What cli.ts lends these commands. */
 export interface CodecCliHelpers {
@@ -53,13 +53,6 @@ async function atomicWrite(path: string | undefined, produce: (write: (chunk: st
   return bytes;
 }
 
-/** Refuses an output that cannot be written, or that is the model file or the input, before any work. */
-function checkOutput(output: string | undefined, modelPath: string, file: string, input: string): void {
-  if (output === undefined || output === '-') return;
-  checkWritable(output);
-  refuseOverwrite(output, '-o', [[modelPath, 'the model file'], [file, input]]);
-}
-
 async function pump<I, O>(ts: TransformStream<I, O>, inputs: I[], each: (o: O) => void, wrote: (i: I) => void = () => {}): Promise<void> {
   const writer = ts.writable.getWriter();
   const reader = ts.readable.getReader();
@@ -92,7 +85,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .addOption(new Option('--peak <value>', 'the signal\'s peak value, to report PSNR (1 for data in [0, 1], 255 for bytes)').argParser(numArg('peak', 0, Infinity, true))))
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (modelPath: string, file: string, o: { output?: string; bits?: number; rowsPerFrame: number; peak?: number; quiet?: boolean }) => withInputArg(file, async () => {
-      checkOutput(o.output, modelPath, file, 'the input CSV');
+      checkOutput(o.output, '-o', [[modelPath, 'the model file'], [file, 'the input CSV']]);
       const { ae } = await h.loadModel(modelPath);
       const t = await h.readRowsFor(ae, modelPath, file, o);
       const D = ae.inputDim, per = o.rowsPerFrame;
@@ -124,7 +117,7 @@ export function addCodecCommands(program: Command, h: CodecCliHelpers): void {
     .option('-o, --output <file>', 'CSV to write, with the model\'s columns as the header (the training CSV\'s names, or x0,...,x{d-1} without them) (default: stdout)')
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (modelPath: string, file: string, o: { output?: string; quiet?: boolean }) => withInputArg(file, async () => {
-      checkOutput(o.output, modelPath, file, 'the container file');
+      checkOutput(o.output, '-o', [[modelPath, 'the model file'], [file, 'the container file']]);
       const { ae } = await h.loadModel(modelPath);
       const bytes = readBytes(file, 'the container file');
       const D = ae.inputDim;

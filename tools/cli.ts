@@ -32,7 +32,7 @@ import { addCodecCommands } from './cli-codec.js';
 import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, checkWritable, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, refuseOverwrite, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
+  AtomicWriter, CliError, MISSING_TEXT, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -570,8 +570,7 @@ type FlagSource = (key: 'validationSplit' | 'patience' | 'epochs') => 'cli' | 'd
 
 async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = new Set(), source: FlagSource = () => 'default'): Promise<void> {
   const t0 = performance.now();
-  checkWritable(o.output);
-  refuseOverwrite(o.output, '-o', [[file, 'the training CSV'], [o.spec, 'the --spec file']]);
+  checkOutput(o.output, '-o', [[file, 'the training CSV'], [o.spec, 'the --spec file']]);
   const specFile = o.spec === undefined ? undefined : readSpecWithFlags(o.spec, given);
   // an ensemble (--ensemble, or "ensemble" in the spec file): each member trains on its own random rows for
   // --epochs, so there is nothing to hold out and nothing to stop on
@@ -694,8 +693,7 @@ async function runChunks(
   input: { wanted: Wanted; meta: CsvMeta | null } = { wanted: inputColumns(ae), meta: readCsvMeta(ae) },
 ): Promise<RunResult> {
   const { wanted, meta } = input;
-  if (o.output !== undefined && o.output !== '-') checkWritable(o.output);
-  refuseOverwrite(o.output, '-o', [[modelPath, 'the model file'], [file, 'the input CSV']]);
+  checkOutput(o.output, '-o', [[modelPath, 'the model file'], [file, 'the input CSV']]);
   let layout: Layout | null = null;
   let output: Output | null = null, writer: RowWriter | null = null;
   const reading = readProgress(file, o.quiet);

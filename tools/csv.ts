@@ -272,8 +272,18 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-/** Fails early, before any work, when the output can't be written where asked. */
-export function checkWritable(path: string, flag = '-o'): void {
+/**
+ * Fails early, before any work, for an output (`flag`'s path; undefined or '-': stdout) that cannot be written where
+ * asked, or that is one of the command's `inputs` ([path, what it is]): see refuseOverwrite.
+ */
+export function checkOutput(path: string | undefined, flag: string, inputs: [string | undefined, string][]): void {
+  if (path === undefined || path === '-') return;
+  checkWritable(path, flag);
+  refuseOverwrite(path, flag, inputs);
+}
+
+/** Throws unless `path` can be written: a name, in a directory that exists, not a directory itself. */
+function checkWritable(path: string, flag: string): void {
   if (path === '') throw new CliError(`the path ${flag} gives is empty: give ${flag} a file name${flag === '-o' ? ' (or - for stdout)' : ''}`);
   const dir = dirname(resolve(path));
   if (!existsSync(dir)) throw new CliError(`cannot write ${path}: the directory ${dir} does not exist`);
@@ -294,8 +304,7 @@ const statOf = (path: string): Stats | null => {
  * replace it (a model file overwritten by scores, a CSV by its own scores). `inputs`: [path, what it is], '-'
  * and undefined skipped.
  */
-export function refuseOverwrite(output: string | undefined, flag: string, inputs: [string | undefined, string][]): void {
-  if (output === undefined || output === '-') return;
+function refuseOverwrite(output: string, flag: string, inputs: [string | undefined, string][]): void {
   const o = statOf(output);
   for (const [path, what] of inputs) {
     if (path === undefined || path === '-') continue;
@@ -309,7 +318,7 @@ export function refuseOverwrite(output: string | undefined, flag: string, inputs
  * Refuses input whose first read (`text`) holds a NUL character, which no CSV text has and a model file (.ae), a
  * container (.aez) or a detector state does: a binary file given where the CSV goes.
  */
-export function checkText(text: string, file: string): void {
+function checkText(text: string, file: string): void {
   if (text.includes('\0')) {
     throw new CliError(`${shown(file)} is not a CSV text file: it holds NUL bytes, as a model file (.ae), a compressed container (.aez) or a detector state does; give the path of the CSV of numbers there`);
   }
@@ -452,6 +461,7 @@ export const CSV_READ = 1 << 14;
  * count from an earlier part of the same input, whose complete lines that was (a BOM is dropped at line 1 only).
  */
 export function recordsOf(text: string, file: string, delimiter: string, onRecord: OnRecord, at = { line: 1 }): void {
+  if (at.line === 1) checkText(text, file);
   const res = Papa.parse<string[]>(at.line === 1 ? dropBom(text) : text, { delimiter, skipEmptyLines: false });
   const pending = walkRecords(res, file, at, onRecord);
   if (pending) throw pending;
@@ -468,15 +478,20 @@ export function recordsOf(text: string, file: string, delimiter: string, onRecor
 export function csvRecords(input: NodeJS.ReadableStream & { destroy(): void }, file: string, delimiter: string, onRecord: OnRecord): Promise<void> {
   return new Promise((resolve, reject) => {
     const at = { line: 1 };
-    let failed: unknown = null, pending: CliError | null = null, received = 0;
-    // (before papaparse's listener: the count includes the chunk it parses)
-    input.on('data', (text: string) => { received += text.length; });
+    let failed: unknown = null, pending: CliError | null = null, received = 0, first: string | undefined;
+    // (before papaparse's listener: the count includes the chunk it parses, and the first read is kept for checkText)
+    input.on('data', (text: string) => {
+      received += text.length;
+      first ??= text;   // ('' once checked)
+    });
     Papa.parse<string[]>(input, {
       delimiter,
       skipEmptyLines: false,
       beforeFirstChunk: dropBom,
       chunk: (res, parser) => {
         try {
+          if (first !== '') checkText(first ?? '', file);
+          first = '';
           pending = walkRecords(res, file, at, onRecord);
           // what is left unparsed is the record that starts at at.line
           if (received - res.meta.cursor > MAX_RECORD) {
@@ -756,7 +771,7 @@ export async function readCsvStream(
 
   const drop = o.missing === 'drop';
   let layout: Layout | null = null;
-  let firstRecord: string[] | null = null, firstLine = 0, firstText = '';
+  let firstRecord: string[] | null = null, firstLine = 0;
   let cols = 0, rows = 0, total = 0, dropped = 0, firstDroppedLine = 0;
   let data = new Float32Array(0), lines = new Int32Array(0), ids: string[] | null = null;
   let keep: number[] = [];
@@ -768,7 +783,6 @@ export async function readCsvStream(
   };
   const onRecord = (record: string[], line: number): void => {
     if (layout === null) {
-      checkText(firstText, path);
       firstRecord = record;
       firstLine = line;
       layout = layoutOf(record);
@@ -815,10 +829,8 @@ export async function readCsvStream(
     if (++rows === chunkRows) flush();
   };
 
-  // (text, decoded across chunk boundaries; the progress counts the bytes read; the first read is checked for
-  // binary bytes before its first record: this listener runs before papaparse's)
+  // (text, decoded across chunk boundaries; the progress counts the bytes read)
   const input = createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' });
-  input.once('data', (text: string | Buffer) => { firstText = String(text); });
   if (o.onBytes) input.on('data', () => o.onBytes!(input.bytesRead, size));
   try {
     await csvRecords(input, path, o.delimiter ?? ',', onRecord);

@@ -13,7 +13,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileS
 import { StringDecoder } from 'node:string_decoder';
 import cliProgress from 'cli-progress';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, checkText, checkWritable, countLines, csvRecords, describeFsError, isNumber, recordsOf, refuseOverwrite, toCsv, writeFileAtomic } from './csv.js';
+import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, checkOutput, countLines, csvRecords, describeFsError, isNumber, recordsOf, toCsv, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
 
@@ -81,15 +81,9 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     if (!isNumber(o.threshold) || !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
   }
   const opts = parseOptions(o.options);
-  if (o.output !== undefined && o.output !== '-') {
-    checkWritable(o.output);
-    refuseOverwrite(o.output, '-o', [[file, 'the input CSV'], [o.state, 'the --state file']]);
-  }
-  if (o.state !== undefined) {
-    if (o.state === '-') throw new CliError('--state takes a file (the detector is read from it and written back), not -');
-    checkWritable(o.state, '--state');
-    refuseOverwrite(o.state, '--state', [[file, 'the input CSV']]);
-  }
+  checkOutput(o.output, '-o', [[file, 'the input CSV'], [o.state, 'the --state file']]);
+  if (o.state === '-') throw new CliError('--state takes a file (the detector is read from it and written back), not -');
+  checkOutput(o.state, '--state', [[file, 'the input CSV']]);
   // '-': the points come from stdin, as a pipe delivers them (each batch scored and written when it arrives)
   const piped = file === '-';
   const name = piped ? 'stdin' : file;
@@ -125,7 +119,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   const values = new Float64Array(CHUNK), times = o.time ? new Float64Array(CHUNK) : null;
   const lines = new Int32Array(CHUNK);
   const tcells: string[] = new Array<string>(CHUNK), vcells: string[] = new Array<string>(CHUNK);
-  let vi = -1, ti = -1, width = 0, n = 0, total = 0, firstText = '';
+  let vi = -1, ti = -1, width = 0, n = 0, total = 0;
   const header = [...(o.time ? [o.time] : []), o.value, 'score', ...(threshold !== undefined ? ['alarm'] : [])];
   const flush = () => {
     if (n === 0) return;
@@ -157,7 +151,6 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   const onRecord = (record: string[], line: number): void => {
     if (record.length === 1 && record[0]!.trim() === '') return;
     if (vi < 0) {
-      checkText(firstText, name);
       const names = record.map((c) => c.trim());
       for (const c of [o.value, ...(o.time ? [o.time] : [])]) {
         if (!names.includes(c)) throw new CliError(`${name} has no column "${c}" (its columns: ${names.join(', ')})`);
@@ -188,7 +181,6 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
         let rest = '';
         for await (const b of process.stdin) {
           const text = rest + dec.write(b as Buffer);
-          if (firstText === '') firstText = text;
           const k = text.lastIndexOf('\n');
           if (k < 0) { rest = text; continue; }
           rest = text.slice(k + 1);
@@ -198,10 +190,7 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
         rest += dec.end();
         if (rest.trim() !== '') recordsOf(rest, name, ',', onRecord, at);
       } else {
-        const input = createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' });
-        // (the first read, checked for binary bytes before its first record: this listener runs before papaparse's)
-        input.once('data', (text: string | Buffer) => { firstText = String(text); });
-        await csvRecords(input, name, ',', onRecord);
+        await csvRecords(createReadStream('', { fd, highWaterMark: CSV_READ, encoding: 'utf8' }), name, ',', onRecord);
       }
     } catch (e) {
       if (e instanceof CliError || e instanceof AutoencoderError) throw e;
