@@ -316,6 +316,9 @@ describe('autoencoder CLI', () => {
     write('long.csv', big);
     expect(fails('score', 'model.ae', 'long.csv', '-o', 'long.out')).toMatch(/^autoencoder: long\.csv is not valid CSV: the record that starts on line 3 runs on for more than 8 Mi characters/);
     expect(existsSync(path('long.out'))).toBe(false);
+    // a line as long with no quote in it is not blamed on one
+    write('wide.csv', `${HEADER}\n${line}\n${`${line},`.repeat(9e6 / line.length)}0\n`);
+    expect(fails('score', 'model.ae', 'wide.csv')).toBe('autoencoder: wide.csv line 3 runs on for more than 8 Mi characters without a line break (the longest record the CLI reads; a row of numbers is a few KB): put each row on a line of its own');
   });
 
   it('score and encode check the column count against the model inputDim', () => {
@@ -1158,6 +1161,20 @@ describe('autoencoder CLI: inputs kept, and files of the wrong kind (the probes 
     const none = cli();
     expect([none.code, none.stdout]).toEqual([2, '']);
     expect(none.stderr).toMatch(/^Usage: autoencoder \[options\] \[command\]/);
+    // flags that contradict each other, or a flag's value of the wrong form found by the CLI's own checks: 2, as
+    // commander's usage errors; an error that needs the files' contents to be one (a model that is no VAE): 1
+    for (const args of [
+      ['train', 'k-data.csv', '--contamination', '0.05', '--no-calibrate'],
+      ['train', 'k-data.csv', '--columns', 'f0', '--exclude', 'f1'],
+      ['train', 'k-data.csv', '--ensemble', '--patience', '3'],
+      ['train', 'k-data.csv', '--calibrate-samples', '3'],
+      ['series', 'k-ts.csv', '--value', 'value', '--threshold', '2'],
+      ['series', 'k-ts.csv', '--value', 'value', '--options', '[1]'],
+    ]) {
+      const r = cli(...args);
+      expect([r.code, r.stderr.split('\n').length], `autoencoder ${args.join(' ')}: ${r.stderr}`).toEqual([2, 2]);
+    }
+    expect(cli('score', 'k.ae', 'k-data.csv', '--by', 'kl').code).toBe(1);
   });
 });
 

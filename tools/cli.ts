@@ -32,7 +32,7 @@ import { addCodecCommands } from './cli-codec.js';
 import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
+  AtomicWriter, CliError, MISSING_TEXT, UsageError, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -518,7 +518,7 @@ interface FamilyOpts { variational?: boolean; beta?: number; sparsityL1?: number
 
 /** The spec with the family flags added; they may fill what a --spec file leaves out, not contradict it. */
 function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | undefined): AutoencoderSpec {
-  if (o.beta !== undefined && !o.variational && spec.variational === undefined) throw new CliError('--beta needs --variational (it weights a VAE\'s KL term)');
+  if (o.beta !== undefined && !o.variational && spec.variational === undefined) throw new UsageError('--beta needs --variational (it weights a VAE\'s KL term)');
   const out: AutoencoderSpec = { ...spec };
   const clash = (flag: string, key: string) => new CliError(`${flag} conflicts with "${key}" in ${path}: set it in one place`);
   if (o.variational || o.beta !== undefined) {
@@ -579,7 +579,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   if (o.ensemble || (specEnsemble !== undefined && specEnsemble !== false && specEnsemble !== null)) {
     const by = o.ensemble ? '--ensemble' : `"ensemble" in ${o.spec}`;
     for (const [key, flag] of [['validationSplit', '--validation-split'], ['patience', '--patience']] as const) {
-      if (source(key) === 'cli' && o[key] !== 0) throw new CliError(`${by} trains each member on its own random rows for --epochs, without ${flag}: leave ${flag} out (or pass it 0)`);
+      if (source(key) === 'cli' && o[key] !== 0) throw new (o.ensemble ? UsageError : CliError)(`${by} trains each member on its own random rows for --epochs, without ${flag}: leave ${flag} out (or pass it 0)`);
     }
     o.validationSplit = 0;
     o.patience = 0;
@@ -781,7 +781,7 @@ function scoreByFor(ae: Autoencoder, modelPath: string, o: ByOpts, dflt: (stored
   }
   if (o.by !== 'reconstruction' && !ae.spec.variational) throw new CliError(`--by ${o.by} needs a variational autoencoder (train with --variational); ${modelPath} is not one`);
   if (o.by !== 'elbo') {
-    if (o.samples !== undefined || o.seed !== undefined) throw new CliError(`--samples and --seed go with --by elbo (the ${o.by} score draws nothing)`);
+    if (o.samples !== undefined || o.seed !== undefined) throw new UsageError(`--samples and --seed go with --by elbo (the ${o.by} score draws nothing)`);
     return { by: o.by };
   }
   const base = stored.by === 'elbo' ? stored : { samples: 1, seed: 0 };
@@ -958,12 +958,12 @@ Run 'autoencoder <command> --help' for a command's options.`);
     .option('-q, --quiet', 'no progress output (by default a progress bar on a terminal, else one line per epoch, on stderr)')
     .action((file: string, o: TrainOpts, cmd: Command) => {
       if (o.contamination !== undefined && (o.calibrate === false || cmd.getOptionValueSource('calibrate') === 'cli')) {
-        throw new CliError(`--contamination cannot be used with ${o.calibrate === false ? '--no-calibrate' : '--calibrate'}: both set the threshold; pass one of them`);
+        throw new UsageError(`--contamination cannot be used with ${o.calibrate === false ? '--no-calibrate' : '--calibrate'}: both set the threshold; pass one of them`);
       }
       if (o.calibrate === false && (o.calibrateBy !== undefined || o.calibrateSamples !== undefined)) {
-        throw new CliError(`--${o.calibrateBy !== undefined ? 'calibrate-by' : 'calibrate-samples'} cannot be used with --no-calibrate: it chooses the score of a threshold that is not set`);
+        throw new UsageError(`--${o.calibrateBy !== undefined ? 'calibrate-by' : 'calibrate-samples'} cannot be used with --no-calibrate: it chooses the score of a threshold that is not set`);
       }
-      if (o.calibrateSamples !== undefined && o.calibrateBy !== 'elbo') throw new CliError('--calibrate-samples goes with --calibrate-by elbo (the other scores draw nothing)');
+      if (o.calibrateSamples !== undefined && o.calibrateBy !== 'elbo') throw new UsageError('--calibrate-samples goes with --calibrate-by elbo (the other scores draw nothing)');
       const given = new Set(SPEC_FLAGS.map(([k]) => k).filter((k) => {
         const src = cmd.getOptionValueSource(k);
         return src !== undefined && src !== 'default';
@@ -1064,7 +1064,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof CliError || e instanceof AutoencoderError) {
       err(`autoencoder: ${oneLine(e.message)}\n`);
-      return 1;
+      return e instanceof UsageError ? 2 : 1;
     }
     const code = (e as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && e instanceof Error) { // an OS error we didn't anticipate: still one line

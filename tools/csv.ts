@@ -21,6 +21,14 @@ export class CliError extends Error {
   }
 }
 
+/** A command line that cannot be right whatever the files hold (flags that conflict, a bad flag value): exit code 2. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Where an input argument was copied (spoolInput): '-' (stdin), or a pipe train reads twice; null until then. */
 let spool: { arg: string; path: string } | null = null;
 
@@ -478,9 +486,11 @@ export function recordsOf(text: string, file: string, delimiter: string, onRecor
 export function csvRecords(input: NodeJS.ReadableStream & { destroy(): void }, file: string, delimiter: string, onRecord: OnRecord): Promise<void> {
   return new Promise((resolve, reject) => {
     const at = { line: 1 };
-    let failed: unknown = null, pending: CliError | null = null, received = 0, first: string | undefined;
-    // (before papaparse's listener: the count includes the chunk it parses, and the first read is kept for checkText)
+    let failed: unknown = null, pending: CliError | null = null, received = 0, lastQuote = -1, first: string | undefined;
+    // (before papaparse's listener: the counts include the chunk it parses, and the first read is kept for checkText)
     input.on('data', (text: string) => {
+      const q = text.lastIndexOf('"');
+      if (q >= 0) lastQuote = received + q;
       received += text.length;
       first ??= text;   // ('' once checked)
     });
@@ -495,7 +505,11 @@ export function csvRecords(input: NodeJS.ReadableStream & { destroy(): void }, f
           pending = walkRecords(res, file, at, onRecord);
           // what is left unparsed is the record that starts at at.line
           if (received - res.meta.cursor > MAX_RECORD) {
-            throw pending ?? new CliError(`${shown(file)} is not valid CSV: the record that starts on line ${at.line} runs on for more than ${MAX_RECORD >> 20} Mi characters: a quoted field in it is likely never closed`);
+            if (pending) throw pending;
+            // (a quote in the unparsed rest, or none: a quoted field left open, or a line that never ends)
+            throw new CliError(lastQuote >= res.meta.cursor
+              ? `${shown(file)} is not valid CSV: the record that starts on line ${at.line} runs on for more than ${MAX_RECORD >> 20} Mi characters: a quoted field in it is likely never closed`
+              : `${shown(file)} line ${at.line} runs on for more than ${MAX_RECORD >> 20} Mi characters without a line break (the longest record the CLI reads; a row of numbers is a few KB): put each row on a line of its own`);
           }
         } catch (e) {
           failed = e;
@@ -668,12 +682,12 @@ export function chooseColumns(file: string, names: string[], header: boolean, c:
   const exclude = (c.exclude ?? []).map((s) => s.trim()).filter((s) => s !== '');
   const include = c.columns?.map((s) => s.trim()).filter((s) => s !== '');
   if (include !== undefined && exclude.length > 0) {
-    throw new CliError('--columns and --exclude cannot be used together: --columns lists the columns to keep, --exclude the ones to drop; pass one of them');
+    throw new UsageError('--columns and --exclude cannot be used together: --columns lists the columns to keep, --exclude the ones to drop; pass one of them');
   }
   const id = c.id === undefined ? null : columnIndex(c.id.trim(), names, header, file, '--id');
   let keep: number[];
   if (include !== undefined) {
-    if (include.length === 0) throw new CliError('--columns is empty: list the columns to keep, comma-separated');
+    if (include.length === 0) throw new UsageError('--columns is empty: list the columns to keep, comma-separated');
     const want = new Set(include.map((t) => columnIndex(t, names, header, file, '--columns')));
     if (id !== null && want.has(id)) throw new CliError(`--columns includes the --id column ${names[id]}: an id is passed through, not fed to the model; leave it out of --columns`);
     keep = names.map((_, i) => i).filter((i) => want.has(i));

@@ -13,7 +13,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileS
 import { StringDecoder } from 'node:string_decoder';
 import cliProgress from 'cli-progress';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
-import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, checkOutput, countLines, csvRecords, describeFsError, isNumber, recordsOf, toCsv, writeFileAtomic } from './csv.js';
+import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, checkOutput, countLines, csvRecords, describeFsError, isNumber, recordsOf, toCsv, UsageError, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
 
@@ -24,9 +24,9 @@ function parseOptions(text: string | undefined): SeriesOptions | undefined {
   try {
     o = JSON.parse(text);
   } catch (e) {
-    throw new CliError(`--options is not JSON (${(e as Error).message}): give an object such as '{"warmup": 256}'`);
+    throw new UsageError(`--options is not JSON (${(e as Error).message}): give an object such as '{"warmup": 256}'`);
   }
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new CliError(`--options must be a JSON object such as '{"warmup": 256}', not ${text}`);
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new UsageError(`--options must be a JSON object such as '{"warmup": 256}', not ${text}`);
   return o as SeriesOptions;
 }
 
@@ -78,11 +78,11 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
   if (o.threshold !== undefined) {
     threshold = Number(o.threshold);
     // (a decimal number, as the CSV's values: Number() would also read hex, binary and octal)
-    if (!isNumber(o.threshold) || !(threshold >= 0 && threshold <= 1)) throw new CliError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
+    if (!isNumber(o.threshold) || !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold ${JSON.stringify(o.threshold)} is not a number in [0, 1] (scores are in [0, 1]; NAB's 51 series were scored best near 0.4)`);
   }
   const opts = parseOptions(o.options);
   checkOutput(o.output, '-o', [[file, 'the input CSV'], [o.state, 'the --state file']]);
-  if (o.state === '-') throw new CliError('--state takes a file (the detector is read from it and written back), not -');
+  if (o.state === '-') throw new UsageError('--state takes a file (the detector is read from it and written back), not -');
   checkOutput(o.state, '--state', [[file, 'the input CSV']]);
   // '-': the points come from stdin, as a pipe delivers them (each batch scored and written when it arrives)
   const piped = file === '-';
