@@ -19,11 +19,14 @@ export const LOSS_COUNT: i32 = 3;
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-// @ts-ignore: decorator
-@inline function bce_elem(p: f32, t: f32): f32 {
+// (a call, not inlined: four loops take it, and the scoring module then holds its range check once)
+function bce_elem(p: f32, t: f32): f32 {
   const lp = max<f32>(f32_log_scalar(p), -100);
   const lq = max<f32>(f32_log_scalar(<f32>1 - p), -100);
-  return -(t * lp + (<f32>1 - t) * lq);
+  // a target outside [0, 1] (a row scored, or a validation row, beyond 'minmax''s training range; fit() refuses one
+  // to train on), where bce's formula falls without bound: the nearest bound's loss plus 100 (the logs' clamp, the
+  // steepest slope in t bce has) per unit beyond it, so such a row scores higher the farther out it lies
+  return t >= 0 && t <= <f32>1 ? -(t * lp + (<f32>1 - t) * lq) : t > <f32>1 ? (t - <f32>1) * <f32>100 - lp : t * <f32>-100 - lq;
 }
 
 /** Sum of element losses of one row of C values. p: prediction, t: target. */

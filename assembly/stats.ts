@@ -62,6 +62,10 @@ function f32_select(p: usize, n: i32, k: i32): void {
   }
 }
 
+/** a + (b - a) frac; a when both are the same infinity (rows that overflowed): that, not NaN (Inf - Inf). */
+// @ts-ignore: decorator
+@inline function between(a: f64, b: f64, frac: f64): f32 { return <f32>(b == a && !isFinite<f64>(a) ? a : a + (b - a) * frac); }
+
 /**
  * The q-quantile (0 <= q <= 1) of n >= 1 floats (numpy 'linear'), reordering them in place: the order
  * statistic at floor(q (n - 1)) by selection (f32_select), the next one as the smallest after it. The same
@@ -81,7 +85,7 @@ export function f32_quantile(p: usize, n: i32, q: f64): f32 {
     for (let i = lo + 2; i < n; i++) if (at(p, i) < m) m = at(p, i);
     b = <f64>m;
   }
-  return <f32>(a + (b - a) * frac);
+  return between(a, b, frac);
 }
 
 /** The bins of f32_quantile_binned's first step: a float's sign, exponent and 3 leading mantissa bits. */
@@ -140,7 +144,7 @@ export function f32_quantile_binned(p: usize, n: i32, q: f64, hist: usize): f32 
       b = <f64>next;
     }
   }
-  return <f32>(a + (b - a) * frac);
+  return between(a, b, frac);
 }
 
 /** flags[i] = scores[i] > threshold ? 1 : 0, for n rows. */

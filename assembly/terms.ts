@@ -35,9 +35,12 @@ export function vae_kl_row(h: usize, L: i32): f32 {
   return <f32>-0.5 * acc;
 }
 
-/** out[r] = vae_kl_row of row r, for R rows of 2L values at h. */
+/** out[r] = vae_kl_row of row r, for R rows of 2L values at h; a NaN (an overflow, Inf - Inf, of a row far from the data) as +Infinity. */
 export function vae_kl_rows(h: usize, R: i32, L: i32, out: usize): void {
-  for (let r = 0; r < R; r++) store<f32>(out + (<usize>r << 2), vae_kl_row(h + (<usize>(r * 2 * L) << 2), L));
+  for (let r = 0; r < R; r++) {
+    const v = vae_kl_row(h + (<usize>(r * 2 * L) << 2), L);
+    store<f32>(out + (<usize>r << 2), v != v ? Infinity : v);
+  }
 }
 
 /**

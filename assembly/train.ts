@@ -1032,9 +1032,13 @@ export function rows_shard(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: 
 /** forward_rows's outputs: node l1's values (ROWS_OUT); each row's loss (ROWS_SCORE); each element's loss / OUTDIM (ROWS_TERMS, explain()). */
 const ROWS_OUT: i32 = 0, ROWS_SCORE: i32 = 1, ROWS_TERMS: i32 = 2;
 
-/** Floats per row of rows_through's x: the network input's (a loss), else node l0's input. */
+/**
+ * Floats per row of rows_through's x: the network input's (a loss, or a run from node 0), else the output of the node
+ * before l0, whose rows they are (not l0's input: a conditional model's concat node takes the condition beside
+ * them, from C_COND, and a stride of its input put every chunk after the first at the wrong rows).
+ */
 // @ts-ignore: decorator
-@inline function row_in(ctx: usize, l0: i32, mode: i32): i32 { return mode != ROWS_OUT ? ci(ctx, C_INDIM) : li(layer(ctx, l0), L_IN); }
+@inline function row_in(ctx: usize, l0: i32, mode: i32): i32 { return mode != ROWS_OUT || l0 == 0 ? ci(ctx, C_INDIM) : li(layer(ctx, l0 - 1), L_OUT); }
 
 /** rows_through's rows (and explain_rows') in chunks of rows on one context, written as `mode` says. */
 function forward_rows(ctx: usize, x: usize, n: i32, l0: i32, l1: i32, out: usize, mode: i32): void {
@@ -1115,7 +1119,8 @@ const HALF_LOG_2PI: f64 = 0.9189385332046727;
  * 1/2 sum (x - x^)^2 + D/2 log 2 pi) + KL_row. x normalized in place first. Needs a VAE: node
  * `latent` is the sample node, the one before it the [mu, logVar] head. With `shares`, out[r][j]
  * instead: feature j's negative log-likelihood averaged over the same draws (explain() by 'elbo'), which
- * sum over j to the row's score less its KL; NaN there reads +Infinity, as explain_rows writes it.
+ * sum over j to the row's score less its KL. A NaN (an overflow, Inf - Inf: a row far from the data) reads
+ * +Infinity in both, as explain_rows and score() write it.
  */
 export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32, out: usize, shares: bool): void {
   const cap = ci(ctx, C_CAP), D = ci(ctx, C_INDIM), C = ci(ctx, C_OUTDIM), loss = ci(ctx, C_LOSS);
@@ -1160,6 +1165,5 @@ export function elbo_rows(ctx: usize, x: usize, n: i32, latent: i32, draws: i32,
       store<f32>(o, load<f32>(o) * inv + vae_kl_row(h + (<usize>(r * 2 * L) << 2), L));
     }
   }
-  if (shares) nan_to_inf(out, n * C);
-  else canon_nan(out, n);
+  nan_to_inf(out, shares ? n * C : n);
 }

@@ -16,10 +16,7 @@ export interface ModelFile {
 }
 let openFile: ((path: string | URL) => ModelFile) | null = null;
 
-/**
- * Runtime entries that read files (Node, Bun, Deno) call this once, so that `load()` takes a path and
- * reads the file's floats straight into the model's wasm memory.
- */
+/** The opener of load(path) and SeriesDetector.load(path): index.ts's setFileOpener, which the runtime entries call, sets it. */
 export function setFileOpener(open: ((path: string | URL) => ModelFile) | null): void {
   if (open !== null && typeof open !== 'function') throw new AutoencoderError(`setFileOpener() takes a function (path) => ModelFile, or null, got ${describe(open)}`);
   openFile = open;

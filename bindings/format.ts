@@ -117,6 +117,11 @@ export function checkEnvelope(bytes: Uint8Array, size?: number): void {
   }
 }
 
+/** The limit on a model's metadata: 1 MiB of JSON as UTF-8 (what the file holds). */
+export const META_MAX = 1 << 20;
+/** The UTF-8 bytes of a string: what the file holds. */
+export const metaBytes = (text: string): number => new TextEncoder().encode(text).length;
+
 /** Checks the format version of a file whose checksum matched (so a bad version is not a flipped bit). */
 export function checkVersion(bytes: Uint8Array): void {
   const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
@@ -149,20 +154,22 @@ export function parseHeader(bytes: Uint8Array, total = bytes.length): ModelHeade
   } catch (e) {
     throw corrupt(`its spec is invalid (${(e as Error).message})`);
   }
-  const threshold = h.threshold === null ? null : typeof h.threshold === 'number' ? h.threshold : NaN;
+  // (a float32, as the setter stores it: a hand-edited 0.1 is 0.1f, or detect() and score > threshold would disagree)
+  const threshold = h.threshold === null ? null : typeof h.threshold === 'number' ? Math.fround(h.threshold) : NaN;
   if (threshold !== null && !(Math.abs(threshold) <= F32_MAX)) throw corrupt(`its threshold is ${describe(h.threshold)}, not a float32 number`);
   const state = h.state ?? 0;
   if (typeof h.params !== 'number' || typeof h.normalizerFitted !== 'boolean' || typeof state !== 'number') throw corrupt('its header lacks params or normalizerFitted');
   const metadata = h.metadata ?? null;
   if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw corrupt('its metadata is not a JSON object');
+  if (metadata !== null && metaBytes(JSON.stringify(metadata)) > META_MAX) throw corrupt('its metadata is over the 1 MiB limit');
   if (h.codec !== undefined && typeof h.codec !== 'string') throw corrupt('its codec tables are not a base64 string');
   const normFloats = spec.normalize === 'none' ? 0 : 2 * spec.inputDim;
   if (fileBytes(jsonLen, normFloats + h.params + state) !== total) {
     throw corrupt(`it should hold ${normFloats + h.params + state} floats for its spec, but its size (${total} bytes) does not match`);
   }
   const sb = h.scoreBy as { by?: unknown; samples?: unknown; seed?: unknown } | undefined;
-  if (sb !== undefined && (sb === null || typeof sb !== 'object' || (sb.by !== 'kl' && sb.by !== 'elbo') || !Number.isInteger(sb.samples) || (sb.samples as number) < 1
-    || !Number.isInteger(sb.seed) || (sb.seed as number) < 0 || !spec.variational)) throw corrupt('its scoreBy is not { by: kl | elbo, samples, seed } of a VAE');
+  if (sb !== undefined && (sb === null || typeof sb !== 'object' || (sb.by !== 'kl' && sb.by !== 'elbo') || !Number.isInteger(sb.samples) || !((sb.samples as number) >= 1 && (sb.samples as number) <= 1e4)
+    || !Number.isInteger(sb.seed) || !((sb.seed as number) >= 0 && (sb.seed as number) <= 0xffffffff) || !spec.variational)) throw corrupt('its scoreBy is not { by: kl | elbo, samples (1 to 10000), seed (a uint32) } of a VAE');
   const scoreBy = sb === undefined ? null : { by: sb.by as 'kl' | 'elbo', samples: sb.samples as number, seed: sb.seed as number };
   if (h.shards !== undefined && !(Number.isInteger(h.shards) && (h.shards as number) >= 1 && (h.shards as number) <= 16)) throw corrupt(`its shards is ${describe(h.shards)}, not an integer from 1 to 16`);
   return { spec, threshold, normalizerFitted: h.normalizerFitted, params: h.params, state, metadata: metadata as Record<string, unknown> | null, scoreBy, codec: (h.codec as string | undefined) ?? null, shards: (h.shards as number | undefined) ?? null, floatsAt: HEADER + jsonLen };

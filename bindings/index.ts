@@ -8,8 +8,8 @@ import {
   checkCodebook, compressRows, compressStream, decompressFrames, decompressStream, fitCodebook, fromBase64, toBase64, type CodecModel, type CompressOptions, type CompressStreamOptions,
 } from './codec.js';
 import { AutoencoderError, F32_MAX, checkArray, checkAttached, checkBoolean, checkKeys, checkName, checkNumber, describe, holeIn, trapped } from './errors.js';
-import { isPath, nativeCrc32, openModelFile, readWhole, type Crc32, type ModelFile } from './files.js';
-import { F32_MIN_NORMAL, FILE_MAX_BYTES, HEADER, checkEnvelope, checkVersion, fileBytes, headerJson, parseHeader, writeHeader, type ModelHeader } from './format.js';
+import { isPath, nativeCrc32, openModelFile, readWhole, setFileOpener as setOpener, type Crc32, type ModelFile } from './files.js';
+import { F32_MIN_NORMAL, FILE_MAX_BYTES, HEADER, META_MAX, checkEnvelope, checkVersion, fileBytes, headerJson, metaBytes, parseHeader, writeHeader, type ModelHeader } from './format.js';
 import {
   buildPlan, latentShape, resolveFit, resolveSpec, termName, withDefaultEnsemble, type AutoencoderSpec, type EpochInfo, type FitOptions, type Matrix, type ModelSpec, type ResolvedSpec,
 } from './spec.js';
@@ -26,7 +26,7 @@ export { AutoencoderError } from './errors.js';
 export type { CompressOptions, CompressStreamOptions } from './codec.js';
 export { ACTIVATIONS, LOSSES, NORMALIZERS, OPTIMIZERS, defaultLayers } from './spec.js';
 export { LAYER_TYPES } from './graph.js';
-export { nativeCrc32, setFileOpener, setNativeCrc32, type Crc32, type ModelFile } from './files.js';
+export { nativeCrc32, setNativeCrc32, type Crc32, type ModelFile } from './files.js';
 export type { LayerSpec, LayerType } from './graph.js';
 export type {
   Activation, AutoencoderSpec, EarlyStopping, EpochInfo, FitOptions, Loss, Matrix, ModelSpec, NoiseSpec, Normalize, Optimizer, ResolvedSpec, Sparsity,
@@ -77,9 +77,9 @@ export interface History {
 /** What a score is: the reconstruction error, or for a VAE the KL of the posterior or the negative ELBO (nats per row). */
 export type ScoreBy = 'reconstruction' | 'kl' | 'elbo';
 
-/** Options of score() and detect(); `by`, `samples`, `seed` for a VAE; `condition` for a conditional VAE. */
+/** Options of score(), explain() and calibrate(); `by`, `samples`, `seed` for a VAE; `condition` for a conditional VAE (detect() takes that alone: it scores by what calibrate() stored, ae.thresholdBy). */
 export interface ScoreOptions {
-  /** Default 'reconstruction' (score) or what calibrate() stored (detect). */
+  /** Default 'reconstruction'. */
   by?: ScoreBy;
   /** 'elbo': draws of z per row averaged (default 1). */
   samples?: number;
@@ -94,7 +94,8 @@ export interface ScoreOptions {
 }
 
 /** How `calibrate()` picks the threshold from the scores of (normal) rows, and by which score. */
-export type CalibrateOptions = ({ quantile: number } | { contamination: number } | { max: true }) & Omit<ScoreOptions, never>;
+/** At most one of quantile, contamination and max (none: quantile 0.99), and the score to calibrate (score()'s options). */
+export type CalibrateOptions = ({ quantile?: number; contamination?: never; max?: never } | { contamination: number; quantile?: never; max?: never } | { max: true; quantile?: never; contamination?: never }) & ScoreOptions;
 
 /**
  * `out`: a Float32Array of your own, exactly as long as the result (rows x width), to write the result
@@ -166,8 +167,9 @@ function moduleFor(opts: CreateOptions | undefined, kind: KernelKind): Promise<W
 // Models alive in this process: created or loaded, minus disposed, minus garbage-collected (each
 // holds its own wasm instance and memory, and V8 reserves about 10 GiB of address space for each).
 let liveModels = 0;
-const collected: FinalizationRegistry<null> | null = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<null>(() => { liveModels--; })
+// (a model with threads gives its pool: collected, its workers are stopped, or they held its shared memory for good)
+const collected: FinalizationRegistry<{ close(): void } | null> | null = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<{ close(): void } | null>((pool) => { liveModels--; pool?.close(); })
   : null;
 
 /** True in workerd (Cloudflare Workers): its navigator.userAgent. */
@@ -320,7 +322,7 @@ export async function addNoise(x: Float32Array | Float64Array, options: { std: n
   if (options.clip !== undefined) {
     checkArray('clip', options.clip, '[0, 1] ([lo, hi])', 2, 2);
     lo = checkNumber('clip[0]', options.clip[0], -3e38, 3e38);
-    hi = checkNumber('clip[1]', options.clip[1], lo, 3e38);
+    hi = checkNumber('clip[1] (at least clip[0])', options.clip[1], lo, 3e38);
   }
   return onceOnKernel('addNoise()', options.wasm, (k) => {
     // (read after the kernels' await: x may have been transferred since the call)
@@ -390,7 +392,8 @@ function withSampling(k: Kernel, seed: number, fn: () => void): void {
 
 /** Once fit()'s signal is aborted, throws what fit() rejects with: the signal's reason (as fetch() does), else an AutoencoderError. */
 function checkAborted(s: AbortSignal | undefined): void {
-  if (s?.aborted) throw s.reason ?? new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
+  // (a reason of null too, as fetch() rejects with it; undefined only from a signal-like object without one)
+  if (s?.aborted) throw s.reason !== undefined ? s.reason : new AutoencoderError('fit() was aborted (its signal): the model is as it was before fit()');
 }
 /**
  * The host's turn (its timers, I/O, an abort, a browser's frames), without a timer's clamp (setTimeout(0) waits 1 ms in
@@ -484,6 +487,72 @@ function putRows(k: Kernel, x: Matrix, rows: number, cols: number, what: string)
  * and the codec. Import this class alone where bundle size matters (a Worker, a page that only scores):
  * a bundler then leaves training and the codec out (see README, "Bundle size").
  */
+/** load(path), once a runtime entry that reads files set the opener (setFileOpener); null elsewhere. */
+let loadPath: ((cls: typeof AutoencoderLite, path: string | URL, opts?: CreateOptions) => Promise<AutoencoderLite>) | null = null;
+
+/**
+ * Runtime entries that read files (Node, Bun, Deno) call this once, so that `load()` takes a path and
+ * reads the file's floats straight into the model's wasm memory. (load(path)'s code comes with this call:
+ * the browser and workerd bundles, which never make it, leave it out.)
+ */
+export function setFileOpener(open: ((path: string | URL) => ModelFile) | null): void {
+  setOpener(open);
+  loadPath = open && loadFile;
+}
+
+/** What load(path) reaches of a class: its constructor and finishLoad (protected and private). */
+type Loading = new (k: Kernel, s: ResolvedSpec, plan: NetPlan) => { finishLoad(k: Kernel, h: ModelHeader & { floatsAt: number }): AutoencoderLite; dispose(): void };
+
+/**
+ * load(path): the envelope (magic bytes, length) from the first bytes, as load(bytes) takes it first, so a
+ * file that is no model, or is truncated, is refused without reading it whole; then the header, then each
+ * block of floats straight into the model's memory (no copy of the file in JS memory: a 1.7 MB model
+ * touches 1.7 MB of fresh pages, not 3.4), and the checksum is taken over them in place. Anything else
+ * that does not match, from a bad header to a checksum or a value a model cannot hold, is left to
+ * load(bytes) on the whole file, whose errors it then gives.
+ */
+async function loadFile(cls: typeof AutoencoderLite, path: string | URL, opts?: CreateOptions): Promise<AutoencoderLite> {
+  const f = openModelFile(path);
+  try {
+    const env = new Uint8Array(HEADER);
+    checkEnvelope(env.subarray(0, f.read(env, 0)), f.size);
+    const fast = await loadOpen(cls, f, env, opts).catch(() => null);
+    return fast ?? await cls.load(readWhole(f, path), opts);
+  } finally {
+    f.close();
+  }
+}
+
+/** load(path)'s fast path, after the envelope `env`: the model, or null where load(bytes) must say what is wrong. */
+async function loadOpen(cls: typeof AutoencoderLite, f: ModelFile, env: Uint8Array, opts: CreateOptions | undefined): Promise<AutoencoderLite | null> {
+  const total = f.size;   // (the envelope's length: at least HEADER + 4)
+  const jsonLen = new DataView(env.buffer).getUint32(20, true);
+  if (!(total <= FILE_MAX_BYTES) || HEADER + jsonLen + 4 > total) return null;
+  const head = new Uint8Array(HEADER + jsonLen);
+  head.set(env);
+  if (f.read(head.subarray(HEADER), HEADER) !== jsonLen) return null;
+  checkVersion(head);
+  const h = parseHeader(head, total);
+  const k = await newKernel(opts, cls === AutoencoderLite ? 'score' : 'full');
+  let ae: InstanceType<Loading> | null = null;
+  try {
+    ae = new (cls as unknown as Loading)(k, h.spec, planFor(k, h));
+    // the floats read into place, then summed there with the header
+    const regions = fileRegions(k, h.spec, h.state);
+    let at = h.floatsAt;
+    for (const [ptr, n] of regions) {
+      if (f.read(k.u8(ptr, n * 4), at) !== n * 4) throw new Error('short read');
+      at += n * 4;
+    }
+    const stored = new Uint8Array(4);
+    if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== fileCrc(k, head, regions, nativeCrc32())) throw new Error('checksum');
+    return ae.finishLoad(k, h);
+  } catch (e) {
+    if (ae) ae.dispose(); else k.pool?.close();
+    throw e;
+  }
+}
+
 export class AutoencoderLite {
   protected k: Kernel | null;
   protected readonly s: ResolvedSpec;
@@ -503,7 +572,7 @@ export class AutoencoderLite {
     k.planModel(plan);
     exposeKernel(this, () => this.k);
     liveModels++;
-    collected?.register(this, null, this);
+    collected?.register(this, k.pool ?? null, this);
   }
 
   /**
@@ -519,15 +588,18 @@ export class AutoencoderLite {
    * runtime without files (browsers, workerd).
    */
   static async load(source: Uint8Array | string | URL, opts?: CreateOptions): Promise<AutoencoderLite> {
-    if (isPath(source)) return this.loadFile(source, opts);
+    if (isPath(source)) {
+      if (!loadPath) openModelFile(source);   // (throws: no files in this runtime)
+      return loadPath!(this, source, opts);
+    }
     const bytes = source as Uint8Array;
     checkEnvelope(bytes);
     // AutoencoderLite runs on the scoring module where 'autoencoder/score' provides it; Autoencoder.load() needs the full one
     const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
     let ae: AutoencoderLite | null = null;
     try {
-      // (read after the kernels' await: the bytes may have been transferred since the call)
-      checkAttached('the model file', bytes);
+      // (read after the kernels' await: the bytes may have been transferred, or their resizable buffer shrunk, since the call)
+      checkEnvelope(bytes);
       // the checksum: a native CRC-32 where the runtime's entry gives one (Node, Bun), else the kernels' in
       // bounded chunks through a scratch region, not a copy of the whole file. 64 KiB, not larger: a fresh
       // module runs baseline code, and V8 swaps in the optimised crc32 only between calls (cold start of a
@@ -569,56 +641,6 @@ export class AutoencoderLite {
     }
   }
 
-  /**
-   * load(path): the header is read first, then each block of floats straight into the model's memory
-   * (no copy of the file in JS memory: a 1.7 MB model touches 1.7 MB of fresh pages, not 3.4), and the
-   * checksum is taken over them in place. Anything that does not match, from a bad header to a checksum
-   * or a value a model cannot hold, is left to load(bytes) on the whole file, whose errors it then gives.
-   */
-  private static async loadFile(path: string | URL, opts?: CreateOptions): Promise<AutoencoderLite> {
-    const f = openModelFile(path);
-    try {
-      const fast = await this.loadOpen(f, opts).catch(() => null);
-      return fast ?? await this.load(readWhole(f, path), opts);
-    } finally {
-      f.close();
-    }
-  }
-
-  /** load(path)'s fast path: the model, or null where load(bytes) must say what is wrong. */
-  private static async loadOpen(f: ModelFile, opts: CreateOptions | undefined): Promise<AutoencoderLite | null> {
-    const total = f.size;
-    if (!(total >= HEADER + 4 && total <= FILE_MAX_BYTES)) return null;
-    const env = new Uint8Array(HEADER);
-    if (f.read(env, 0) !== HEADER) return null;
-    const jsonLen = new DataView(env.buffer).getUint32(20, true);
-    if (HEADER + jsonLen + 4 > total) return null;
-    const head = new Uint8Array(HEADER + jsonLen);
-    head.set(env);
-    if (f.read(head.subarray(HEADER), HEADER) !== jsonLen) return null;
-    checkEnvelope(head, total);
-    checkVersion(head);
-    const h = parseHeader(head, total);
-    const k = await newKernel(opts, this === AutoencoderLite ? 'score' : 'full');
-    let ae: AutoencoderLite | null = null;
-    try {
-      ae = new this(k, h.spec, planFor(k, h));
-      // the floats read into place, then summed there with the header
-      const regions = fileRegions(k, h.spec, h.state);
-      let at = h.floatsAt;
-      for (const [ptr, n] of regions) {
-        if (f.read(k.u8(ptr, n * 4), at) !== n * 4) throw new Error('short read');
-        at += n * 4;
-      }
-      const stored = new Uint8Array(4);
-      if (f.read(stored, total - 4) !== 4 || new DataView(stored.buffer).getUint32(0, true) !== fileCrc(k, head, regions, nativeCrc32())) throw new Error('checksum');
-      return ae.finishLoad(k, h);
-    } catch (e) {
-      if (ae) ae.dispose(); else k.pool?.close();
-      throw e;
-    }
-  }
-
   /** The rest of a load whose floats are in place: the values checked, the header's fields taken. */
   private finishLoad(k: Kernel, h: ModelHeader & { floatsAt: number }): this {
     const ae = this;
@@ -643,7 +665,7 @@ export class AutoencoderLite {
   }
 
   protected live(): Kernel {
-    if (!this.k) throw new AutoencoderError('this Autoencoder was disposed: create() or load() a new one');
+    if (!this.k) throw new AutoencoderError(`this ${'fit' in this ? 'Autoencoder was disposed: create() or' : 'AutoencoderLite was disposed:'} load() a new one`);
     return this.k;
   }
 
@@ -671,7 +693,8 @@ export class AutoencoderLite {
   get threshold(): number | null { return this.thr; }
   set threshold(t: number | null) {
     this.live();
-    this.thr = t === null ? null : Math.fround(checkNumber('threshold (a float32)', t, -F32_MAX, F32_MAX));
+    // (a number float32 rounds to its largest finite value, as 3.4028235e38 is, is taken: rounded first)
+    this.thr = t === null ? null : checkNumber('threshold (a float32)', typeof t === 'number' && Math.abs(Math.fround(t)) <= F32_MAX ? Math.fround(t) : t, -F32_MAX, F32_MAX);
   }
 
   /**
@@ -693,6 +716,10 @@ export class AutoencoderLite {
       text = JSON.stringify(m, (_key, v: unknown) => {
         if (typeof v === 'number' && !Number.isFinite(v)) throw new AutoencoderError(`metadata holds ${describe(v)}, which JSON cannot carry: use finite numbers or strings`);
         if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') throw new AutoencoderError(`metadata holds a ${typeof v}, which JSON cannot carry`);
+        // (a Map, Set, RegExp or Error: JSON writes {}, and what it holds is lost; a plain object or array is not looked at)
+        if (v !== null && typeof v === 'object' && ![Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(v)) && JSON.stringify(v) === '{}') {
+          throw new AutoencoderError(`metadata holds ${describe(v)}, which JSON writes as {}: convert it first`);
+        }
         return v;
       });
     } catch (e) {
@@ -704,7 +731,8 @@ export class AutoencoderLite {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new AutoencoderError(`metadata must be a plain JSON object or null, got ${describe(m)}, which JSON writes as ${text === undefined ? 'nothing' : describe(parsed)}`);
     }
-    if (text.length > 1 << 20) throw new AutoencoderError(`metadata is ${text.length} characters of JSON, more than the 1 MiB limit: keep large data in a file of its own`);
+    const size = metaBytes(text);
+    if (size > META_MAX) throw new AutoencoderError(`metadata is ${size} bytes of JSON (UTF-8), more than the 1 MiB limit: keep large data in a file of its own`);
     this.meta = parsed as Record<string, unknown>;
   }
 
@@ -1006,7 +1034,7 @@ export class AutoencoderLite {
     }
     checkKeys('calibrate()', options, ['quantile', 'contamination', 'max', 'by', 'samples', 'seed', 'condition']);
     const keys = Object.keys(options).filter((key) => ['quantile', 'contamination', 'max'].includes(key));
-    if (keys.length > 1 || Object.keys(options).length === 0) throw new AutoencoderError(`calibrate() takes exactly one of quantile, contamination or max, got ${keys.length === 0 ? 'none' : keys.join(' and ')}`);
+    if (keys.length > 1) throw new AutoencoderError(`calibrate() takes one of quantile, contamination or max (none: quantile 0.99), got ${keys.join(' and ')}`);
     const sel = options as { quantile?: number; contamination?: number; max?: unknown };
     let q: number;
     if (keys.length === 0) q = 0.99;
@@ -1023,7 +1051,7 @@ export class AutoencoderLite {
     });
     if (!Number.isFinite(t)) {
       // (a normalized model's Infinity scores come from rows far outside the training rows: normalizing is no remedy)
-      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a reconstruction error overflows float32): ${this.s.normalize === 'none'
+      throw new AutoencoderError(`calibrate(): the threshold would be ${describe(t)} (a${o.by === 'reconstruction' ? ' reconstruction error' : `n ${o.by} score`} overflows float32): ${this.s.normalize === 'none'
         ? "normalize the inputs (normalize: 'standard') or scale them down"
         : `rows of x far outside the training rows score Infinity, and ${q === 1 ? 'the maximum' : `the ${q} quantile`} is among them: leave them out, or pass a larger { contamination }`}; the threshold is unchanged`);
     }
@@ -1154,6 +1182,19 @@ export class AutoencoderLite {
       bad = findBelow(k, state + sl.off * 4, sl.len, 0);
       if (bad >= 0) return `${named(false, sl.off + bad)} is ${at(state, sl.off + bad)}: a moving variance must be >= 0`;
     }
+    const ens = this.s.ensemble;
+    if (ens) {
+      // each member's feature scales and IQR (what its scores divide by) > 0, as fit() makes them; the density block's
+      // R (codes) an integer up to ens.density, each code the latent width (R = 0: no term), c >= 0
+      const D = this.s.inputDim;
+      for (let m = 0; m < ens.members * (D + 2); m += D + 2) {
+        bad = findBelow(k, k.stats + m * 4, D, 1e-45);
+        if (bad < 0 && findBelow(k, k.stats + (m + D + 1) * 4, 1, 1e-45) === 0) bad = D + 1;
+        if (bad >= 0) return `ensemble statistic ${m + bad} is ${at(k.stats, m + bad)}: a scale must be > 0`;
+      }
+      const [R, , c, L] = k.nDens ? k.f32(k.dens, 4) : [0, 0, 0, 0];
+      if (!(Number.isInteger(R) && R! >= 0 && R! <= (ens.density ?? 0) && (R === 0 || L === this.latentDim) && c! >= 0)) return 'its density block is malformed';
+    }
     if (norm) {
       const D = this.s.inputDim;
       bad = findNonfinite(k, k.normA, D);
@@ -1199,7 +1240,8 @@ export class AutoencoderLite {
   }
 
   /**
-   * Drops the model's wasm instance; every later call throws. Safe to call twice. A single-threaded
+   * Drops the model's wasm instance; every later method call throws (and reading metadata or paramCount; spec,
+   * threshold, thresholdBy and the shape properties still answer). Safe to call twice. A single-threaded
    * model's instance of at most 4 MiB of memory is wiped (its memory as instantiated) and kept for the next
    * model created or loaded, which then skips instantiating and mapping fresh pages (the 8 latest such, 16 MiB
    * in all); any other instance's memory is released when the garbage collector next runs (a model dropped
@@ -1338,7 +1380,8 @@ export class Autoencoder extends AutoencoderLite {
     const diverged = (what: string) => new AutoencoderError(`training diverged ${what}: lower learningRate (now ${o.learningRate})${this.s.normalize === 'none' ? " or normalize the inputs (normalize: 'standard')" : ''}; the weights are as they were before fit()`);
     if (ens) {
       // every member trains on its own subsample for `epochs` (default 50): no validation rows, no early stop
-      const bad = options.validationSplit ? 'validationSplit' : options.earlyStopping ? 'earlyStopping' : options.target !== undefined ? 'target' : null;
+      // (shuffle: false too: each member draws its rows, and their order, from its own stream)
+      const bad = options.validationSplit ? 'validationSplit' : options.earlyStopping ? 'earlyStopping' : options.target !== undefined ? 'target' : options.shuffle === false ? 'shuffle: false' : null;
       if (bad) throw new AutoencoderError(`fit(): this model is an ensemble (the default when create() gets no layers): each member trains for \`epochs\` on its own random rows, without ${bad}; leave ${bad} out, or create the model with \`ensemble: false\` for one autoencoder that takes it`);
       if (options.epochs === undefined) o.epochs = 50;
       o.validationSplit = 0;
@@ -1502,7 +1545,8 @@ export class Autoencoder extends AutoencoderLite {
       } else if (o.condition !== undefined) {
         throw new AutoencoderError('fit(): condition is for a conditional VAE (create with variational and conditionDim); this model takes none');
       }
-      const nTrain = o.validationSplit > 0 ? Math.floor(n * (1 - o.validationSplit)) : n;
+      // (+1e-9: 100 rows at 0.8 are 20 and 80, though 100 (1 - 0.8) is 19.999999999999996 in doubles)
+      const nTrain = o.validationSplit > 0 ? Math.floor(n * (1 - o.validationSplit) + 1e-9) : n;
       const nVal = n - nTrain;
       if (nTrain < 1) throw new AutoencoderError(`validationSplit ${o.validationSplit} of ${n} rows leaves no training rows: pass more rows or a smaller validationSplit`);
       if (o.validationSplit > 0 && nVal < 1) {
@@ -1518,9 +1562,10 @@ export class Autoencoder extends AutoencoderLite {
         if (tp !== xp) normalizeRows(k, tp, n);
       }
       if (this.s.loss === 'bce') {
+        // (the training rows: a validation row beyond 'minmax''s range is scored as score() scores it, loss.ts bce_elem)
         const bad = findOutside(k, tp, nTrain * D, 0, 1);
         if (bad >= 0) {
-          throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'`);
+          throw new AutoencoderError(`loss 'bce' needs targets in [0, 1], but row ${Math.floor(bad / D)}, column ${bad % D} is ${k.f32(tp + bad * 4, 1)[0]}${this.s.normalize === 'none' ? '' : ' after normalization'}: ${this.s.normalize === 'minmax' ? `'minmax' scales by the range of ${fitsNorm ? "this fit's training rows" : 'the rows of the fit that fitted it'}, and this value lies beyond it: pass targets within that range, or use loss 'mse'` : "scale the data to [0, 1] (normalize: 'minmax') or use loss 'mse'"}`);
         }
       }
       // an ensemble with `clean` trains twice: pass 1 on every row; then the rows it scores above its
@@ -1880,8 +1925,8 @@ export class Autoencoder extends AutoencoderLite {
 
   /**
    * The data-parallel shards of each training batch (the create/load option `shards`, or the count its file was saved
-   * with) of a conv model that trains in them (conv VAEs, dropout, batchNorm and L1 penalties included); null for a
-   * model that trains a batch in one pass (dense ones, and conv ones with a condition or a sparse KL or contractive term).
+   * with) of a conv model that trains in them (conv VAEs, dropout, batchNorm, L1 and sparse KL penalties included); null
+   * for a model that trains a batch in one pass (dense ones, and conv ones with a condition or a contractive term).
    */
   get shards(): number | null {
     const k = this.live();

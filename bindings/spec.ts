@@ -185,9 +185,10 @@ export function withDefaultEnsemble(spec: AutoencoderSpec): AutoencoderSpec {
   const e = spec.ensemble;
   if (e !== null && typeof e === 'object' && !Array.isArray(e) && e.density === undefined) return { ...spec, ensemble: { ...e, density: 8192 } };
   if (e !== undefined) return spec;
-  const plain = spec.layers === undefined && spec.encoder === undefined && spec.decoder === undefined && spec.inputShape === undefined
-    && (spec.loss === undefined || spec.loss === 'mse') && spec.variational === undefined && spec.conditionDim === undefined
-    && spec.sparsity === undefined && spec.contractive === undefined && spec.rate === undefined;
+  // (an option given as null is left out, as the checks after take it: `layers: null` gives the default ensemble too)
+  const plain = spec.layers == null && spec.encoder == null && spec.decoder == null && spec.inputShape == null
+    && (spec.loss == null || spec.loss === 'mse') && spec.variational == null && spec.conditionDim == null
+    && spec.sparsity == null && spec.contractive == null && spec.rate == null;
   return plain ? { ...spec, ensemble: { members: 16, rows: 512, density: 8192 } } : spec;
 }
 
@@ -305,7 +306,15 @@ function resolveGraph(spec: AutoencoderSpec, common: Pick<ResolvedSpec, 'loss' |
   if (common.loss === 'bce' && last.activation !== 'sigmoid') {
     throw new AutoencoderError(`loss 'bce' needs the last decoder layer to use activation 'sigmoid', got '${last.activation ?? 'none'}'`);
   }
-  const lastAct = (ls: ResolvedLayer[]) => [...ls].reverse().find((l) => l.activation)?.activation ?? 'linear';
+  // the latent's activation: the encoder's last one, through the layers after it that keep its range (pools, upsampling,
+  // flatten, reshape, dropout); a batchNorm after it shifts and scales the values, so the latent is linear
+  const lastAct = (ls: ResolvedLayer[]): Activation => {
+    for (let i = ls.length - 1; i >= 0; i--) {
+      if (ls[i]!.type === 'batchNorm') return 'linear';
+      if (ls[i]!.activation) return ls[i]!.activation!;
+    }
+    return 'linear';
+  };
   return {
     inputDim, layers: [], activation: 'linear', latentActivation: lastAct(encoder), outputActivation: last.activation ?? 'linear',
     inputShape, encoder, decoder, ...common,
@@ -485,7 +494,7 @@ function resolveNoise(v: unknown): { kind: 'gaussian' | 'mask' | 'saltPepper'; a
     checkArray('noise.clip', o.clip, '[0, 1] ([lo, hi])', 2, 2);
     const c = o.clip as number[];
     lo = checkNumber('noise.clip[0]', c[0], -3e38, 3e38);
-    hi = checkNumber('noise.clip[1]', c[1], lo, 3e38);
+    hi = checkNumber('noise.clip[1] (at least clip[0])', c[1], lo, 3e38);
   }
   return { kind, amount: checkNumber('noise.gaussian', o.gaussian, 0, 1e6), lo, hi };
 }
@@ -510,7 +519,7 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     early = {
       patience: checkNumber('earlyStopping.patience', o.earlyStopping.patience ?? 10, 1, 1e9, true),
       restoreBest: checkBoolean('earlyStopping.restoreBest', o.earlyStopping.restoreBest ?? true),
-      minDelta: checkNumber('earlyStopping.minDelta', o.earlyStopping.minDelta ?? 0, 0, Infinity),
+      minDelta: checkNumber('earlyStopping.minDelta', o.earlyStopping.minDelta ?? 0, 0, 3e38),
     };
   }
   if (o.onEpoch !== undefined && typeof o.onEpoch !== 'function') throw new AutoencoderError(`onEpoch must be a function, got ${describe(o.onEpoch)}`);
@@ -518,7 +527,7 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     throw new AutoencoderError(`signal must be an AbortSignal (an AbortController's .signal), got ${describe(o.signal)}`);
   }
   const sgdLike = optimizer === 'sgd' || optimizer === 'momentum';
-  return {
+  const r: ResolvedFit = {
     epochs: checkNumber('epochs', o.epochs ?? 100, 1, 1e7, true),
     batchSize: checkNumber('batchSize', o.batchSize ?? 32, 1, 1 << 16, true),
     learningRate: checkNumber('learningRate', o.learningRate ?? (sgdLike ? 0.01 : 1e-3), 0, 1e3),
@@ -535,6 +544,12 @@ export function resolveFit(o: FitOptions = {}): ResolvedFit {
     momentum: checkNumber('momentum', o.momentum ?? 0.9, 0, 1),
     beta1: checkNumber('beta1', o.beta1 ?? 0.9, 0, 0.999999),
     beta2: checkNumber('beta2', o.beta2 ?? 0.999, 0, 0.999999),
-    epsilon: checkNumber('epsilon', o.epsilon ?? 1e-8, 0, 1),
+    // (> 0: Adam divides by sqrt(v) + epsilon, and a weight whose gradient stays 0 would get 0 / 0)
+    epsilon: checkNumber('epsilon', o.epsilon ?? 1e-8, 1e-30, 1),
   };
+  // an option of another optimizer changes nothing: refused, as an option that does not apply to the model is
+  for (const key of [...(optimizer === 'momentum' ? [] : ['momentum'] as const), ...(sgdLike ? ['beta1', 'beta2', 'epsilon'] as const : [])]) {
+    if (o[key] !== undefined) throw new AutoencoderError(`${key} has no effect with optimizer '${optimizer}': it is ${key === 'momentum' ? "optimizer 'momentum''s" : "Adam's ('adam' and 'adamw')"}; leave it out or choose that optimizer`);
+  }
+  return r;
 }

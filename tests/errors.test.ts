@@ -341,9 +341,12 @@ describe('calibrate, detect and threshold misuse', () => {
   it('calibrate with two options, none, or bad values', async () => {
     const ae = await trained();
     const before = snapshot(ae);
-    expectMessage(caught(() => ae.calibrate(x, { quantile: 0.9, contamination: 0.1 } as never)), /calibrate\(\) takes exactly one of quantile, contamination or max, got quantile and contamination/);
+    expectMessage(caught(() => ae.calibrate(x, { quantile: 0.9, contamination: 0.1 } as never)), /calibrate\(\) takes one of quantile, contamination or max \(none: quantile 0\.99\), got quantile and contamination/);
     expectMessage(caught(() => ae.calibrate(x, { quantile: 0.9, max: true } as never)), /got quantile and max/);
-    expectMessage(caught(() => ae.calibrate(x, {} as never)), /takes exactly one of quantile, contamination or max, got none/);
+    // none of the three: the default quantile, as with no options (and as { by } alone)
+    const thr0 = ae.threshold;
+    expect(ae.calibrate(x, {})).toBe(ae.calibrate(x, { quantile: 0.99 }));
+    ae.threshold = thr0;
     expectMessage(caught(() => ae.calibrate(x, { max: false } as never)), /calibrate\(\{ max \}\) takes max: true/);
     expectMessage(caught(() => ae.calibrate(x, { quantile: 1.5 })), /quantile must be a number from 0 to 1, got 1\.5/);
     expectMessage(caught(() => ae.calibrate(x, { contamination: -0.1 })), /contamination must be a number from 0 to 1, got -0\.1/);

@@ -25,6 +25,10 @@ export function elementLoss(name: Loss | string, p: number, t: number): number {
       // PyTorch: (t-1)*max(log1p(-p), -100) - t*max(log(p), -100)
       const lp = Math.max(Math.log(p), BCE_LOG_CLAMP);
       const l1p = Math.max(Math.log1p(-p), BCE_LOG_CLAMP);
+      // a target outside [0, 1] (a scored row beyond minmax's range): the nearest bound's loss, plus 100 per unit beyond
+      // it (the package's rule: PyTorch's formula falls without bound there)
+      if (t > 1) return -lp + 100 * (t - 1);
+      if (t < 0) return -l1p - 100 * t;
       return -(t * lp + (1 - t) * l1p);
     }
     default: throw new Error(`unknown loss: ${name}`);
