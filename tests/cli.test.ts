@@ -550,6 +550,9 @@ describe('autoencoder train --spec', () => {
     api.dispose();
     // --epochs counts per member; the flags an ensemble cannot take are refused, naming them
     ok('train', 'data.csv', '--ensemble', '--epochs', '3', '--quiet', '-o', 'ens3.ae');
+    const ensInfo = ok('info', 'ens3.ae').stdout;
+    expect(ensInfo).toMatch(/\nensemble   \{"members":16,"rows":512,"clean":0\.2,"density":8192\}\n/);
+    expect(ensInfo).toMatch(/\nparams     \d+ \(each member's\)\n/);
     expect(fails('train', 'data.csv', '--ensemble', '--validation-split', '0.2', '-o', 'x.ae')).toMatch(/--ensemble trains each member .* without --validation-split/);
     expect(fails('train', 'data.csv', '--ensemble', '--patience', '5', '-o', 'x.ae')).toMatch(/without --patience/);
     expect(fails('train', 'data.csv', '--ensemble', '--variational', '-o', 'x.ae')).toMatch(/ensemble/);
@@ -759,6 +762,8 @@ describe('autoencoder CLI: recorded columns, --columns, --id, --format, --delimi
     // info names the threshold's score
     expect(ok('info', 'vae-elbo.ae').stdout).toMatch(/threshold\s+[\d.]+ \(on the VAE's negative ELBO \(nats, 3 samples, seed 2\)\)/);
     expect(JSON.parse(ok('info', 'vae-elbo.ae', '--json').stdout).thresholdBy).toEqual({ by: 'elbo', samples: 3, seed: 2 });
+    // the text form names the family's options as the spec holds them (the VAE's beta; an ensemble's members below)
+    expect(ok('info', 'vae-elbo.ae').stdout).toContain(`\nvariational ${JSON.stringify(vae.spec.variational)}\n`);
     // calibrated by 'kl': score writes the KL score; explain splits the reconstruction error (the KL belongs to no column)
     vae.calibrate(DATA, { quantile: 0.8, by: 'kl' });
     writeFileSync(path('vae-kl.ae'), vae.save());

@@ -128,6 +128,16 @@ describe('worker-score in workerd', () => {
     expect(b).toMatchObject({ inputDim: W, latentDim: ae.latentDim, threshold: ae.threshold });
   });
 
+  it("the README's curl answers (samples.json to /score and /encode) are the Worker's", async () => {
+    const readme = readFileSync(join(ROOT, 'examples/worker-score/README.md'), 'utf8');
+    const shown = (route: string) => JSON.parse(new RegExp(`@samples\\.json http://127\\.0\\.0\\.1:8787/${route}\\n# (\\{.*\\})\\n`).exec(readme)![1]!) as Body;
+    const samples = readFileSync(join(ROOT, 'examples/worker-score/samples.json'), 'utf8');
+    expect((await post('/score', 'application/json', samples)).body).toEqual(shown('score'));
+    const csv = readFileSync(join(ROOT, 'examples/worker-score/samples.csv'), 'utf8');
+    const row0 = /text\/csv' --data-binary @samples\.csv http:\/\/127\.0\.0\.1:8787\/encode\n# \{"embeddings":\[(\[[^\]]*\])/.exec(readme)![1]!;
+    expect((await post('/encode', 'text/csv', csv)).body.embeddings![0]).toEqual(JSON.parse(row0));
+  });
+
   it('POST /score (JSON) equals Autoencoder.score/detect in Node, bit for bit', async () => {
     const { status, body, headers } = await post('/score', 'application/json', JSON.stringify({ rows }));
     expect(status, body.error).toBe(200);

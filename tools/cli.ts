@@ -380,7 +380,8 @@ function packageVersion(): string {
 
 /** Two aligned columns of text. */
 function table(rows: [string, string][]): string {
-  return rows.map(([k, v]) => `${k.padEnd(11)}${v}\n`).join('');
+  const w = Math.max(11, ...rows.map(([k]) => k.length + 1));
+  return rows.map(([k, v]) => `${k.padEnd(w)}${v}\n`).join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,7 +607,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   }
   const t: Table = { rows: res.rows, cols: res.layout.keep.length, layout: res.layout, lines };
   if (o.validationSplit > 0) {
-    const nTrain = Math.floor(t.rows * (1 - o.validationSplit));
+    const nTrain = Math.floor(t.rows * (1 - o.validationSplit) + 1e-9);   // (as fit() splits)
     if (nTrain < 1 || t.rows - nTrain < 1) {
       throw new CliError(`--validation-split ${o.validationSplit} of ${t.rows} rows leaves no ${nTrain < 1 ? 'training' : 'validation'} rows: pass more rows, a ${nTrain < 1 ? 'smaller' : 'larger'} --validation-split, or --validation-split 0`);
     }
@@ -851,6 +852,9 @@ async function runRows(command: keyof typeof ROWS_CALLS, modelPath: string, file
   err(toFile(o) ? `wrote ${c.wrote(r.rows, ae)} to ${o.output}${dropNote(r)}\n` : `${c.done} ${r.rows} rows${dropNote(r)}\n`);
 }
 
+/** The spec's family keys `info` prints when a model has them. */
+const FAMILY_KEYS = ['ensemble', 'variational', 'conditionDim', 'sparsity', 'contractive', 'rate'] as const;
+
 async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
   const { ae, bytes } = await loadModel(modelPath);
   const s = ae.spec;
@@ -881,9 +885,11 @@ async function info(modelPath: string, o: { json?: boolean }): Promise<void> {
       ['activation', `${s.activation} (latent ${s.latentActivation}, output ${s.outputActivation})`],
     ] as [string, string][]),
     ['loss', s.loss],
+    // the family's options (an ensemble, a VAE, a conditional one, sparsity, the contractive and rate terms) as the spec holds them
+    ...FAMILY_KEYS.filter((key) => s[key] !== undefined && s[key] !== false).map((key) => [key, JSON.stringify(s[key])] as [string, string]),
     ['normalize', s.normalize === 'none' ? 'none' : `${s.normalize} (${normalizerFitted ? 'fitted' : 'not fitted yet'})`],
     ['seed', String(s.seed)],
-    ['params', String(ae.paramCount)],
+    ['params', `${ae.paramCount}${s.ensemble ? ` (each member's)` : ''}`],
     ...(ae.shards === null ? [] : [['shards', `${ae.shards} (each training batch's data-parallel shards: --shards)`] as [string, string]]),
     ['threshold', ae.threshold === null ? 'none' : `${f32str(ae.threshold)}${ae.thresholdBy.by === 'reconstruction' ? '' : ` (on ${scoreName(ae.thresholdBy)})`}`],
     ['columns', meta === null ? `${s.inputDim} (names not recorded: a model file from before the CLI saved them)`

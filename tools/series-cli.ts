@@ -13,6 +13,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileS
 import { StringDecoder } from 'node:string_decoder';
 import cliProgress from 'cli-progress';
 import { AutoencoderError, SeriesDetector, type SeriesOptions } from 'autoencoder';
+import { f32str } from './f32str.js';
 import { AtomicWriter, CSV_READ, CliError, WRITE_ROWS, checkOutput, countLines, csvRecords, describeFsError, isNumber, recordsOf, toCsv, UsageError, writeFileAtomic } from './csv.js';
 
 export interface SeriesCliOptions { time?: string; value: string; output?: string; quiet?: boolean; state?: string; options?: string; threshold?: string }
@@ -137,7 +138,8 @@ export async function runSeries(file: string, o: SeriesCliOptions): Promise<void
     for (let i0 = 0; i0 < n; i0 += WRITE_ROWS) {
       const rows: (string | number)[][] = [];
       for (let i = i0; i < Math.min(n, i0 + WRITE_ROWS); i++) {
-        const r: (string | number)[] = o.time ? [tcells[i]!, vcells[i]!, scores[i]!] : [vcells[i]!, scores[i]!];
+        // (a score as the other commands write floats: the shortest text that reads back as the same float32)
+        const r: (string | number)[] = o.time ? [tcells[i]!, vcells[i]!, f32str(scores[i]!)] : [vcells[i]!, f32str(scores[i]!)];
         if (threshold !== undefined) r.push(scores[i]! >= threshold ? 1 : 0);
         rows.push(r);
       }

@@ -1,7 +1,7 @@
 // build.mjs: bundles the browser-train page into dist/examples/browser-train/ (app.js + index.html),
 // as a web app's bundler would: esbuild, platform 'browser', so `import ... from 'autoencoder'`
 // resolves by self-reference through package.json "exports" ("browser" condition) to
-// dist/bindings/browser.js, which inlines the kernels (base64 of their gzip bytes): the folder is all a server needs.
+// dist/bindings/browser.js, which inlines the kernels (base64 of their deflate bytes): the folder is all a server needs.
 // Needs dist/ (node tools/build.mjs first). Usage: node examples/browser-train/build.mjs
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
