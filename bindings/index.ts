@@ -93,8 +93,10 @@ export interface ScoreOptions {
   condition?: Matrix;
 }
 
-/** How `calibrate()` picks the threshold from the scores of (normal) rows, and by which score. */
-/** At most one of quantile, contamination and max (none: quantile 0.99), and the score to calibrate (score()'s options). */
+/**
+ * How `calibrate()` picks the threshold from the scores of (normal) rows, and by which score: at most one of quantile,
+ * contamination and max (none: quantile 0.99), and score()'s options.
+ */
 export type CalibrateOptions = ({ quantile?: number; contamination?: never; max?: never } | { contamination: number; quantile?: never; max?: never } | { max: true; quantile?: never; contamination?: never }) & ScoreOptions;
 
 /**
@@ -481,12 +483,6 @@ function putRows(k: Kernel, x: Matrix, rows: number, cols: number, what: string)
   return ptr;
 }
 
-/**
- * A loaded model at inference time: score, calibrate, detect, encode, decode, reconstruct, posterior,
- * sample, generate, getWeights, save. {@link Autoencoder} extends it with create(), fit(), setWeights()
- * and the codec. Import this class alone where bundle size matters (a Worker, a page that only scores):
- * a bundler then leaves training and the codec out (see README, "Bundle size").
- */
 /** load(path), once a runtime entry that reads files set the opener (setFileOpener); null elsewhere. */
 let loadPath: ((cls: typeof AutoencoderLite, path: string | URL, opts?: CreateOptions) => Promise<AutoencoderLite>) | null = null;
 
@@ -553,6 +549,12 @@ async function loadOpen(cls: typeof AutoencoderLite, f: ModelFile, env: Uint8Arr
   }
 }
 
+/**
+ * A loaded model at inference time: score, calibrate, detect, encode, decode, reconstruct, posterior,
+ * sample, generate, getWeights, save. {@link Autoencoder} extends it with create(), fit(), setWeights()
+ * and the codec. Import this class alone where bundle size matters (a Worker, a page that only scores):
+ * a bundler then leaves training and the codec out (see README, "Bundle size").
+ */
 export class AutoencoderLite {
   protected k: Kernel | null;
   protected readonly s: ResolvedSpec;
@@ -693,7 +695,7 @@ export class AutoencoderLite {
   get threshold(): number | null { return this.thr; }
   set threshold(t: number | null) {
     this.live();
-    // (a number float32 rounds to its largest finite value, as 3.4028235e38 is, is taken: rounded first)
+    // (rounded to float32 first: 3.4028235e38, float32's largest value as C prints it, is taken)
     this.thr = t === null ? null : checkNumber('threshold (a float32)', typeof t === 'number' && Math.abs(Math.fround(t)) <= F32_MAX ? Math.fround(t) : t, -F32_MAX, F32_MAX);
   }
 
