@@ -589,6 +589,8 @@ export class SeriesDetector {
     }
     const mark = k.mark();
     let changing = false;
+    // (the grid step fillGaps writes as the warm-up ends, put back should the next resolution refuse the call's blocks)
+    const step0 = k.f32(this.st + S.STEPF, 1)[0]!;
     try {
       const vp = k.alloc(n * 8), tp = t ? k.alloc(n * 8) : 0;
       k.f64(vp, n).set(v);
@@ -641,6 +643,9 @@ export class SeriesDetector {
           } catch (e) {
             // (nothing taken yet: the next resolution refused a block mean farther than float32 from its origin, the first
             // block's mean under origin 'first'; a numeric origin is every resolution's, and block means stay within its range)
+            // (a coarser resolution's refusal, already put in these words, names its block in this resolution's points)
+            const deeper = e instanceof AutoencoderError ? /^the mean of a block of (\d+) points/.exec(e.message) : null;
+            if (deeper) throw new AutoencoderError((e as Error).message.replace(deeper[1]!, String(Number(deeper[1]) * F)));
             if (e instanceof AutoencoderError && / farther than the float32 range /.test(e.message)) {
               throw new AutoencoderError(`the mean of a block of ${F} points of this call (the next resolution's point) is farther than the float32 range from that resolution's origin, the first block's mean: values this far apart need a fixed origin shared by every resolution; create the detector with origin: 0 (or another number near the values), or resolution: 0`);
             }
@@ -666,6 +671,7 @@ export class SeriesDetector {
       // once a resolution has taken its points (or one of them lost its state) the call cannot be undone: a failure
       // there is inside the kernels (the memory is all taken before), and the detector's state is lost
       if (changing || this.child?.lost != null || this.twin?.lost != null) throw this.loseState(e);
+      k.f32(this.st + S.STEPF, 1)[0] = step0;
       throw e;
     } finally {
       k.release(mark);

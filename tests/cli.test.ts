@@ -1197,3 +1197,33 @@ describe('the README\'s CLI section', () => {
     for (const [cmd, out] of shown) expect(out, `autoencoder ${cmd} --help`).toBe(ok(...(cmd ? [cmd] : []), '--help').stdout.trimEnd());
   });
 });
+
+describe('found by the second probe of the CLI (session 81)', () => {
+  it('train refuses a column name twice (its model could not score the CSV) and a name that is ambiguous; --id naming a model column says so', () => {
+    write('p-dup.csv', csvText(DATA.map((r) => [r[0]!, ...r]), `f0,${HEADER}`));
+    const twice = 'autoencoder: p-dup.csv has the column f0 2 times (columns 1, 2): a model records its columns by name, and could not tell them apart when it scores; rename all but one (or drop them all)';
+    expect(fails('train', 'p-dup.csv', ...TRAIN, '-o', 'p-dup.ae')).toBe(twice);
+    expect(fails('train', 'p-dup.csv', ...TRAIN, '-x', '2', '-o', 'p-dup.ae')).toBe(twice);
+    expect(fails('train', 'p-dup.csv', ...TRAIN, '-x', 'f0', '-o', 'p-dup.ae')).toBe('autoencoder: --exclude: p-dup.csv has the column f0 2 times (columns 1, 2), so the name is ambiguous: give column numbers');
+    expect(existsSync(path('p-dup.ae'))).toBe(false);
+    // both dropped: the model scores the file (it drops every column of an excluded name)
+    ok('train', 'p-dup.csv', ...TRAIN, '-x', '1,2', '-o', 'p-dup.ae');
+    ok('score', 'p-dup.ae', 'p-dup.csv');
+    write('p-data.csv', csvText(DATA, HEADER));
+    ok('train', 'p-data.csv', ...TRAIN, '-o', 'p.ae');
+    expect(fails('score', 'p.ae', 'p-data.csv', '--id', 'f1')).toMatch(/: f1 is a column p\.ae was trained on, not an id: name another --id, or leave it out$/);
+  });
+
+  it('a flag equal to the --spec file\'s value is taken; --ensemble with a family flag, --calibrate-by without a VAE exit 2', () => {
+    write('p-data.csv', csvText(DATA, HEADER));
+    write('p-spec.json', JSON.stringify({ layers: [4, 2], seed: 3, variational: { beta: 2 } }));
+    ok('train', 'p-data.csv', '--spec', 'p-spec.json', '--seed', '3', '--layers', '4,2', '--beta', '2', '--variational', '--epochs', '2', '-q', '-o', 'p-eq.ae');
+    expect(fails('train', 'p-data.csv', '--spec', 'p-spec.json', '--seed', '4', '-o', 'p-ne.ae')).toMatch(/--seed conflicts with "seed": 3 in p-spec\.json/);
+    expect(fails('train', 'p-data.csv', '--spec', 'p-spec.json', '--beta', '1', '-o', 'p-ne.ae')).toMatch(/--beta conflicts with "variational"/);
+    for (const args of [['--ensemble', '--variational'], ['--ensemble', '--sparsity-l1', '0.1'], ['--calibrate-by', 'kl']]) {
+      const r = cli('train', 'p-data.csv', ...args, '-o', 'p-x.ae');
+      expect([r.code, r.stderr.split('\n').length], `train ${args.join(' ')}: ${r.stderr}`).toEqual([2, 2]);
+    }
+    expect(cli('train', 'p-data.csv', '--ensemble', '--variational').stderr).toBe('autoencoder: --ensemble builds an ensemble of plain autoencoders, which takes no --variational: leave one of them out\n');
+  });
+});

@@ -2,7 +2,7 @@
 // promises and an oracle of its own: the float64 reference's bce (tests/ref/loss.ts), files forged with a
 // re-sealed CRC (tests/model-file.ts), byte counts of the file reads, and the documented option ranges.
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, AutoencoderError, AutoencoderLite, randomMatrix, setFileOpener, type ModelFile } from 'autoencoder';
+import { Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, randomMatrix, setFileOpener, type ModelFile } from 'autoencoder';
 import { elementLoss } from './ref/loss.js';
 import { parseFile, uniform, withHeader } from './data.js';
 import { sealCrc } from './model-file.js';
@@ -303,5 +303,29 @@ describe('a model with threads dropped without dispose()', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(pool.debug.live()).toBe(0);
+  });
+});
+
+describe('SeriesDetector (found by the second probe)', () => {
+  it('a call refused by the next resolution (a block mean past float32 from its origin) leaves the state as it was, fillGaps\' grid step too', async () => {
+    const o = { window: 8, layers: [8, 3], warmup: 64, retrainEvery: 128, history: 256, trainWindows: 64, firstEpochs: 3, epochs: 1 };
+    const d = await SeriesDetector.create(o), twin = await SeriesDetector.create(o);
+    const t0 = 1.7e12, step = 60000;
+    const v = [0, 4e38 / 3, 4e38 / 3, 4e38 / 3], t = [t0, t0 + step, t0 + 2 * step, t0 + 3 * step];
+    for (let i = 4; i < 60; i++) { v.push(i % 2); t.push(t0 + i * step); }
+    d.pushMany(v, t);
+    twin.pushMany(v, t);
+    const before = d.save();
+    // (this call crosses the warm-up's end, where fillGaps sets its grid step, and ends with a block of -3e38)
+    const v2: number[] = [], t2: number[] = [];
+    for (let i = 60; i < 72; i++) { v2.push(i < 68 ? i % 2 : -3e38); t2.push(t0 + i * step); }
+    expectMessage(caught(() => d.pushMany(v2, t2)), /^the mean of a block of 4 points of this call .* is farther than the float32 range/);
+    expect(d.save()).toEqual(before);
+    expect((await SeriesDetector.load(d.save())).count).toBe(60);
+    // and goes on as the twin that never saw the call (a gap of 3 steps then filled on the same grid)
+    const v3 = [1, 0, 1, 0, 1], t3 = [60, 61, 62, 66, 67].map((i) => t0 + i * step);
+    expect(d.pushMany(v3, t3)).toEqual(twin.pushMany(v3, t3));
+    expect(d.save()).toEqual(twin.save());
+    d.dispose(); twin.dispose();
   });
 });

@@ -32,7 +32,7 @@ import { addCodecCommands } from './cli-codec.js';
 import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, UsageError, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
+  AtomicWriter, CliError, MISSING_TEXT, UsageError, refuseTwice, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -263,18 +263,17 @@ function layoutForModel(wanted: Wanted, meta: CsvMeta | null, modelPath: string,
     const keep = l.keep.filter((c) => !auto.has(names[c]!));
     l = { ...l, keep, drop: names.map((_, i) => i).filter((i) => !keep.includes(i) && i !== l.id) };
     const want = meta.columns, got = keep.map((c) => names[c]!);
-    const dup = got.find((n, i) => got.indexOf(n) !== i);
-    if (dup !== undefined) {
-      const at = keep.filter((c) => names[c] === dup).map((c) => c + 1);
-      throw new CliError(`${file} has the column ${dup} ${at.length} times (columns ${at.join(', ')}): keep one, dropping the others by number with --exclude ${at.slice(1).join(',')}`);
-    }
+    refuseTwice(file, names, keep);
     const missing = want.filter((n) => !got.includes(n)), extra = got.filter((n) => !want.includes(n));
     if (missing.length || extra.length) {
       const facts: string[] = [], fixes: string[] = [];
       if (missing.length) {
         facts.push(`it lacks ${nameList(missing)}`);
-        const excludedByUser = missing.filter((n) => names.includes(n));
-        fixes.push(excludedByUser.length
+        // (a column the model was trained on given as --id: not excluded, but passed through)
+        const idName = l.id === null ? undefined : names[l.id];
+        const excludedByUser = missing.filter((n) => names.includes(n) && n !== idName);
+        if (idName !== undefined && missing.includes(idName)) fixes.push(`${idName} is a column ${modelPath} was trained on, not an id: name another --id, or leave it out`);
+        else fixes.push(excludedByUser.length
           ? (o.columns !== undefined ? `add ${nameList(excludedByUser)} to --columns` : `keep ${nameList(excludedByUser)} (don't --exclude ${excludedByUser.length > 1 ? 'them' : 'it'})`) : `pass a CSV with ${missing.length > 1 ? 'those columns' : 'that column'}`);
       }
       if (extra.length) {
@@ -467,7 +466,7 @@ const isGraph = (s: Record<string, unknown>) => s.inputShape !== undefined || s.
  * Reads the --spec file and checks the spec flags given on the command line against it: they may
  * fill the fields it leaves out, but not contradict it, and a layer graph takes no dense flags.
  */
-function readSpecWithFlags(path: string, given: ReadonlySet<SpecFlag>): Record<string, unknown> {
+function readSpecWithFlags(path: string, given: ReadonlySet<SpecFlag>, o: TrainOpts): Record<string, unknown> {
   const s = readSpecFile(path);
   const graph = isGraph(s);
   for (const [key, flag] of SPEC_FLAGS) {
@@ -475,7 +474,8 @@ function readSpecWithFlags(path: string, given: ReadonlySet<SpecFlag>): Record<s
     if (graph && DENSE_FLAGS.has(key)) {
       throw new CliError(`${flag} cannot be used with --spec ${path}: it is a layer graph (inputShape/encoder/decoder), where each layer has its own ${key === 'layers' ? 'size' : 'activation'}; drop ${flag}, or edit the layers in ${path}`);
     }
-    if (s[key] !== undefined) throw new CliError(`${flag} conflicts with "${key}": ${JSON.stringify(s[key])} in ${path}: set it in one place`);
+    // (the same value in both places contradicts nothing)
+    if (s[key] !== undefined && JSON.stringify(s[key]) !== JSON.stringify(o[key])) throw new CliError(`${flag} conflicts with "${key}": ${JSON.stringify(s[key])} in ${path}: set it in one place`);
   }
   return s;
 }
@@ -523,19 +523,20 @@ function withFamilyFlags(spec: AutoencoderSpec, o: FamilyOpts, path: string | un
   const out: AutoencoderSpec = { ...spec };
   const clash = (flag: string, key: string) => new CliError(`${flag} conflicts with "${key}" in ${path}: set it in one place`);
   if (o.variational || o.beta !== undefined) {
-    if (spec.variational !== undefined && (o.variational || spec.variational.beta !== undefined)) throw clash(o.variational ? '--variational' : '--beta', 'variational');
+    // (--variational where the file has "variational", or --beta equal to its beta, contradicts nothing)
+    if (spec.variational !== undefined && o.beta !== undefined && spec.variational.beta !== undefined && spec.variational.beta !== o.beta) throw clash('--beta', 'variational');
     out.variational = { ...(spec.variational ?? {}), ...(o.beta !== undefined ? { beta: o.beta } : {}) };
   }
   if (o.sparsityL1 !== undefined) {
-    if (spec.sparsity !== undefined) throw clash('--sparsity-l1', 'sparsity');
+    if (spec.sparsity !== undefined && JSON.stringify(spec.sparsity) !== JSON.stringify({ l1: o.sparsityL1 })) throw clash('--sparsity-l1', 'sparsity');
     out.sparsity = { l1: o.sparsityL1 };
   }
   if (o.contractive !== undefined) {
-    if (spec.contractive !== undefined) throw clash('--contractive', 'contractive');
+    if (spec.contractive !== undefined && spec.contractive !== o.contractive) throw clash('--contractive', 'contractive');
     out.contractive = o.contractive;
   }
   if (o.rate !== undefined) {
-    if (spec.rate !== undefined) throw clash('--rate', 'rate');
+    if (spec.rate !== undefined && spec.rate !== o.rate) throw clash('--rate', 'rate');
     out.rate = o.rate;
   }
   return out;
@@ -572,10 +573,13 @@ type FlagSource = (key: 'validationSplit' | 'patience' | 'epochs') => 'cli' | 'd
 async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = new Set(), source: FlagSource = () => 'default'): Promise<void> {
   const t0 = performance.now();
   checkOutput(o.output, '-o', [[file, 'the training CSV'], [o.spec, 'the --spec file']]);
-  const specFile = o.spec === undefined ? undefined : readSpecWithFlags(o.spec, given);
+  const specFile = o.spec === undefined ? undefined : readSpecWithFlags(o.spec, given, o);
   // an ensemble (--ensemble, or "ensemble" in the spec file): each member trains on its own random rows for
   // --epochs, so there is nothing to hold out and nothing to stop on
   const specEnsemble = specFile?.ensemble;
+  // (the ensemble is of plain autoencoders: a family flag beside --ensemble contradicts it)
+  const family = o.ensemble ? (['variational', 'beta', 'sparsityL1', 'contractive', 'rate'] as const).find((k) => o[k] !== undefined && o[k] !== false) : undefined;
+  if (family) throw new UsageError(`--ensemble builds an ensemble of plain autoencoders, which takes no --${family.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: leave one of them out`);
   if (o.ensemble && specEnsemble === false) throw new CliError(`--ensemble conflicts with "ensemble": false in ${o.spec}: set it in one place`);
   if (o.ensemble || (specEnsemble !== undefined && specEnsemble !== false && specEnsemble !== null)) {
     const by = o.ensemble ? '--ensemble' : `"ensemble" in ${o.spec}`;
@@ -595,7 +599,16 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   try {
     res = await readCsvStream(file, { delimiter: o.delimiter, missing: o.missing, onBytes: reading.onBytes }, (first) => {
       const header = detectHeader(first, o.header, o);
-      return chooseColumns(file, namesOf(first, header), header, o);
+      const l = chooseColumns(file, namesOf(first, header), header, o);
+      // the model records its columns, excluded ones and id by name: a name two columns share, one of them used, could
+      // not be told apart when it scores (score drops every column of an excluded name)
+      const used = new Set([...l.keep, ...(l.id === null ? [] : [l.id])].map((c) => l.names[c]!));
+      const dup = header ? l.names.find((n, i) => used.has(n) && l.names.indexOf(n) !== i) : undefined;
+      if (dup !== undefined) {
+        const at = l.names.map((n, i) => (n === dup ? i + 1 : 0)).filter(Boolean);
+        throw new CliError(`${shown(file)} has the column ${dup} ${at.length} times (columns ${at.join(', ')}): a model records its columns by name, and could not tell them apart when it scores; rename all but one (or drop them all)`);
+      }
+      return l;
     }, capacity, (c) => {
       // one chunk of `capacity` rows holds them all (a second would reuse its arrays, losing the first's rows)
       if (++chunks > 1) throw new Error(`${shown(file)} holds more records than its ${capacity} lines`);
@@ -625,7 +638,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
   const by: ScoreOptions = o.calibrateBy === 'elbo' ? { by: 'elbo', samples: o.calibrateSamples ?? 1, seed: 0 } : { by: o.calibrateBy ?? 'reconstruction' };
   if (by.by !== 'reconstruction' && !ae.spec.variational) {
     ae.dispose();
-    throw new CliError(`--calibrate-by ${by.by} needs a variational autoencoder: add --variational (or "variational" in --spec)`);
+    throw new (o.spec === undefined ? UsageError : CliError)(`--calibrate-by ${by.by} needs a variational autoencoder: add --variational (or "variational" in --spec)`);
   }
   // an ensemble's fit calls onEpoch for its epochs once per pass (two with the cleaning pass): one bar for both
   const ens = ae.spec.ensemble;

@@ -655,6 +655,10 @@ const byNumber = (s: string) => (/^\d+$/.test(s) ? Number(s) : null);
 /** The 0-based column `tok` names (a header name or a 1-based number), or a CliError for `flag`. */
 export function columnIndex(tok: string, names: string[], header: boolean, file: string, flag: string): number {
   const c = header ? names.indexOf(tok) : -1;
+  if (c >= 0 && names.lastIndexOf(tok) !== c) {
+    const at = names.map((n, i) => (n === tok ? i + 1 : 0)).filter(Boolean);
+    throw new CliError(`${flag}: ${shown(file)} has the column ${tok} ${at.length} times (columns ${at.join(', ')}), so the name is ambiguous: give column numbers`);
+  }
   if (c >= 0) return c;
   const n = byNumber(tok);
   if (n === null) {
@@ -664,6 +668,15 @@ export function columnIndex(tok: string, names: string[], header: boolean, file:
   }
   if (n < 1 || n > names.length) throw new CliError(`${flag}: column ${n} is out of range: ${shown(file)} has columns 1 to ${names.length}`);
   return n - 1;
+}
+
+/** Refuses a column name that two kept columns share: the model records its columns by name, and could not tell them apart. */
+export function refuseTwice(file: string, names: string[], keep: number[]): void {
+  const got = keep.map((c) => names[c]!);
+  const dup = got.find((n, i) => got.indexOf(n) !== i);
+  if (dup === undefined) return;
+  const at = keep.filter((c) => names[c] === dup).map((c) => c + 1);
+  throw new CliError(`${shown(file)} has the column ${dup} ${at.length} times (columns ${at.join(', ')}): keep one, dropping the others by number with --exclude ${at.slice(1).join(',')}`);
 }
 
 /**
