@@ -1,6 +1,8 @@
-// probes.test.ts: defects that probing the API found (session 81), each checked against what the README
-// promises and an oracle of its own: the float64 reference's bce (tests/ref/loss.ts), files forged with a
-// re-sealed CRC (tests/model-file.ts), byte counts of the file reads, and the documented option ranges.
+// probes.test.ts: defects that probing the API found (session 81: AutoencoderLite, fit()'s options, the model
+// file, inference, threads, SeriesDetector over a stream), each checked against what the README promises and an
+// oracle of its own: the float64 reference's bce (tests/ref/loss.ts), files forged with a re-sealed CRC
+// (tests/model-file.ts), byte counts of the file reads, rows scored alone, the prior's draws decoded, a twin
+// detector that never saw a refused call, the pool's live workers, and the documented option ranges.
 import { describe, expect, it } from 'vitest';
 import { Autoencoder, AutoencoderError, AutoencoderLite, SeriesDetector, randomMatrix, setFileOpener, type ModelFile } from 'autoencoder';
 import { elementLoss } from './ref/loss.js';
@@ -101,8 +103,9 @@ describe('forged files (CRC re-sealed) that loaded and then misbehaved', () => {
       const f = (g: Float32Array) => { g[2 * D + (header.params as number) + at] = -1; return g; };
       expectMessage(await rejected(() => Autoencoder.load(withFloats(b, f))), new RegExp(`^the model file is corrupted: ensemble statistic ${at} is -1: a scale must be > 0`));
     }
-    // the intact file, and one with R = 0 (no density term), load
+    // the intact file loads, and one with no density term (R = 0: a file written before the term) too
     expect((await Autoencoder.load(b)).save()).toEqual(b);
+    (await Autoencoder.load(withFloats(b, (f) => { const g = f.slice(0, dens + 4); g.fill(0, dens); return g; }))).dispose();
     m.dispose();
   });
 
