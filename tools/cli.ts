@@ -32,7 +32,7 @@ import { addCodecCommands } from './cli-codec.js';
 import { f32str } from './f32str.js';
 import { intArg, numArg, threadsArg } from './args.js';
 import {
-  AtomicWriter, CliError, MISSING_TEXT, UsageError, refuseTwice, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
+  AtomicWriter, CliError, MISSING_TEXT, UsageError, columnsNamed, refuseTwice, checkOutput, chooseColumns, countLines, detectHeader, numberRowsCsv, readBytes, readCsvStream, shown, toCsv, withInputArg, writeFileAtomic, WRITE_ROWS,
   type ColumnChoice, type Layout, type StreamOptions,
 } from './csv.js';
 
@@ -605,7 +605,7 @@ async function train(file: string, o: TrainOpts, given: ReadonlySet<SpecFlag> = 
       const used = new Set([...l.keep, ...(l.id === null ? [] : [l.id])].map((c) => l.names[c]!));
       const dup = header ? l.names.find((n, i) => used.has(n) && l.names.indexOf(n) !== i) : undefined;
       if (dup !== undefined) {
-        const at = l.names.map((n, i) => (n === dup ? i + 1 : 0)).filter(Boolean);
+        const at = columnsNamed(l.names, dup);
         throw new CliError(`${shown(file)} has the column ${dup} ${at.length} times (columns ${at.join(', ')}): a model records its columns by name, and could not tell them apart when it scores; rename all but one (or drop them all)`);
       }
       return l;

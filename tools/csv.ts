@@ -73,12 +73,8 @@ export async function spoolInput(arg: string): Promise<() => void> {
 
 /** Whether a path names a pipe, a socket or a character device (a stream that can be read once), not a file. */
 function isStream(path: string): boolean {
-  try {
-    const st = statSync(path);
-    return st.isFIFO() || st.isSocket() || st.isCharacterDevice();
-  } catch {
-    return false;
-  }
+  const st = statOf(path);
+  return st !== null && (st.isFIFO() || st.isSocket() || st.isCharacterDevice());
 }
 
 /**
@@ -656,7 +652,7 @@ const byNumber = (s: string) => (/^\d+$/.test(s) ? Number(s) : null);
 export function columnIndex(tok: string, names: string[], header: boolean, file: string, flag: string): number {
   const c = header ? names.indexOf(tok) : -1;
   if (c >= 0 && names.lastIndexOf(tok) !== c) {
-    const at = names.map((n, i) => (n === tok ? i + 1 : 0)).filter(Boolean);
+    const at = columnsNamed(names, tok);
     throw new CliError(`${flag}: ${shown(file)} has the column ${tok} ${at.length} times (columns ${at.join(', ')}), so the name is ambiguous: give column numbers`);
   }
   if (c >= 0) return c;
@@ -669,6 +665,9 @@ export function columnIndex(tok: string, names: string[], header: boolean, file:
   if (n < 1 || n > names.length) throw new CliError(`${flag}: column ${n} is out of range: ${shown(file)} has columns 1 to ${names.length}`);
   return n - 1;
 }
+
+/** The 1-based positions of the columns named `name`. */
+export const columnsNamed = (names: string[], name: string): number[] => names.flatMap((n, i) => (n === name ? [i + 1] : []));
 
 /** Refuses a column name that two kept columns share: the model records its columns by name, and could not tell them apart. */
 export function refuseTwice(file: string, names: string[], keep: number[]): void {
